@@ -1,0 +1,23 @@
+/*
+ * home.h: the public home page use case: latest news, upcoming events
+ * and whether customer service is open right now.
+ */
+#ifndef RB_APP_HOME_H
+#define RB_APP_HOME_H
+
+#include <time.h>
+
+#include <jansson.h>
+
+#include "base/clock.h"
+#include "store/db.h"
+
+/*
+ * Builds the home page data for instant now (UTC): {news:[…],
+ * events:[…], service:{open, sentence}}. Returns 0 and a new object in
+ * *out (caller decrefs), or -1 when the database fails.
+ */
+int	rb_home_get(rb_db *db, time_t now, const struct rb_opening_hours *oh,
+	    json_t **out);
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * buf.c: growable byte buffer (see buf.h).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "mem.h"
+
+void
+rb_buf_init(rb_buf *b)
+{
+	b->buf_data = NULL;
+	b->buf_len = b->buf_cap = 0;
+}
+
+void
+rb_buf_free(rb_buf *b)
+{
+	free(b->buf_data);
+	rb_buf_init(b);
+}
+
+void
+rb_buf_reset(rb_buf *b)
+{
+	b->buf_len = 0;
+	if (b->buf_data != NULL)
+		b->buf_data[0] = '\0';
+}
+
+void
+rb_buf_reserve(rb_buf *b, size_t extra)
+{
+	size_t need, cap;
+
+	if (extra > SIZE_MAX / 2 - b->buf_len - 1)
+		abort();	/* larger than any allocation can be */
+	need = b->buf_len + extra + 1;
+	if (need <= b->buf_cap)
+		return;
+	cap = b->buf_cap ? b->buf_cap : 64;
+	while (cap < need)
+		cap *= 2;
+	b->buf_data = rb_xrealloc(b->buf_data, cap);
+	b->buf_cap = cap;
+}
+
+void
+rb_buf_append(rb_buf *b, const void *p, size_t n)
+{
+	rb_buf_reserve(b, n);
+	if (n > 0)
+		memcpy(b->buf_data + b->buf_len, p, n);
+	b->buf_len += n;
+	b->buf_data[b->buf_len] = '\0';
+}
+
+void
+rb_buf_puts(rb_buf *b, const char *s)
+{
+	rb_buf_append(b, s, strlen(s));
+}
+
+void
+rb_buf_putc(rb_buf *b, char c)
+{
+	rb_buf_append(b, &c, 1);
+}
+
+void
+rb_buf_vprintf(rb_buf *b, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return;
+	rb_buf_reserve(b, (size_t)n);
+	vsnprintf(b->buf_data + b->buf_len, (size_t)n + 1, fmt, ap);
+	b->buf_len += (size_t)n;
+}
+
+void
+rb_buf_printf(rb_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rb_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void
+rb_buf_html(rb_buf *b, const char *s, size_t n)
+{
+	size_t i, start = 0;
+	const char *rep;
+
+	for (i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		default: continue;
+		}
+		rb_buf_append(b, s + start, i - start);
+		rb_buf_puts(b, rep);
+		start = i + 1;
+	}
+	rb_buf_append(b, s + start, n - start);
+}
+
+const char *
+rb_buf_cstr(rb_buf *b)
+{
+	return b->buf_data != NULL ? b->buf_data : "";
+}
+
+char *
+rb_buf_steal(rb_buf *b, size_t *len)
+{
+	char *p;
+
+	if (b->buf_data == NULL)
+		rb_buf_append(b, "", 0);
+	p = b->buf_data;
+	if (len != NULL)
+		*len = b->buf_len;
+	rb_buf_init(b);
+	return p;
+}

@@ -1,0 +1,396 @@
+/*
+ * config.c: the configuration table and its loaders (see config.h).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "mem.h"
+
+static int	check_db_url(const char *, char *, size_t);
+static int	check_listen(const char *, char *, size_t);
+static int	check_url(const char *, char *, size_t);
+static int	check_level(const char *, char *, size_t);
+static int	check_hours(const char *, char *, size_t);
+static int	check_hexkey(const char *, char *, size_t);
+
+const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
+	[RB_CFG_DB] = { "db", RB_CFGT_STRING, 1, 4096,
+	    "sqlite:var/robinet.db", 0, check_db_url,
+	    "database URL: sqlite:PATH" },
+	[RB_CFG_LISTEN] = { "listen", RB_CFGT_STRING, 3, 64,
+	    "127.0.0.1:8080", 0, check_listen,
+	    "address and port to listen on (IPv4 ADDR:PORT)" },
+	[RB_CFG_PUBLIC_URL] = { "public_url", RB_CFGT_STRING, 8, 512,
+	    "http://127.0.0.1:8080", 0, check_url,
+	    "absolute base URL used in emails and redirects" },
+	[RB_CFG_STATIC_DIR] = { "static_dir", RB_CFGT_STRING, 1, 1024,
+	    ROBINET_SRCDIR "/src/web/static", 0, NULL,
+	    "folder of CSS, images and fonts served under /static/" },
+	[RB_CFG_DEMO] = { "demo", RB_CFGT_BOOL, 0, 1, "false", 0, NULL,
+	    "demo mode: local stand-ins for outside services" },
+	[RB_CFG_AUTO_MIGRATE] = { "auto_migrate", RB_CFGT_BOOL, 0, 1,
+	    "false", 0, NULL,
+	    "let serve apply missing migrations instead of refusing to start" },
+	[RB_CFG_THREADS] = { "threads", RB_CFGT_INT, 1, 256, "4", 0, NULL,
+	    "threads answering requests" },
+	[RB_CFG_SLOW_WORKERS] = { "slow_workers", RB_CFGT_INT, 1, 256, "2", 0,
+	    NULL, "threads for slow work (password hashing): at most this "
+	    "many such jobs run at once" },
+	[RB_CFG_MAX_CONNECTIONS] = { "max_connections", RB_CFGT_INT,
+	    1, 100000, "512", 0, NULL, "connections open at once" },
+	[RB_CFG_MAX_CONNECTIONS_PER_IP] = { "max_connections_per_ip",
+	    RB_CFGT_INT, 1, 100000, "64", 0, NULL,
+	    "connections open at once from one IP address" },
+	[RB_CFG_IDLE_TIMEOUT] = { "idle_timeout", RB_CFGT_INT, 1, 3600,
+	    "15", 0, NULL, "seconds a connection may stay silent" },
+	[RB_CFG_REQUEST_TIMEOUT] = { "request_timeout", RB_CFGT_INT, 1, 3600,
+	    "30", 0, NULL,
+	    "seconds a client has to send a whole request" },
+	[RB_CFG_MAX_HEADER_BYTES] = { "max_header_bytes", RB_CFGT_INT,
+	    2048, 1048576, "16384", 0, NULL,
+	    "size of the request line and headers" },
+	[RB_CFG_MAX_BODY_BYTES] = { "max_body_bytes", RB_CFGT_INT,
+	    0, 67108864, "65536", 0, NULL,
+	    "size of a request body (larger: 413)" },
+	[RB_CFG_MAX_FORM_FIELDS] = { "max_form_fields", RB_CFGT_INT,
+	    1, 10000, "64", 0, NULL, "fields in one form or query string" },
+	[RB_CFG_MAX_FIELD_BYTES] = { "max_field_bytes", RB_CFGT_INT,
+	    16, 1048576, "8192", 0, NULL, "length of one form field" },
+	[RB_CFG_SHUTDOWN_GRACE] = { "shutdown_grace", RB_CFGT_INT, 0, 600,
+	    "10", 0, NULL,
+	    "seconds to finish requests in flight on SIGTERM" },
+	[RB_CFG_DB_POOL_SIZE] = { "db_pool_size", RB_CFGT_INT, 1, 1024,
+	    "16", 0, NULL, "database connections open at once" },
+	[RB_CFG_LOG_LEVEL] = { "log_level", RB_CFGT_STRING, 4, 5, "info",
+	    0, check_level, "error, warn, info or debug" },
+	[RB_CFG_TEMPLATE_STRICT] = { "template_strict", RB_CFGT_BOOL, 0, 1,
+	    "false", 0, NULL,
+	    "fail on unknown template keys (tests turn it on)" },
+	[RB_CFG_SERVICE_PHONE] = { "service_phone", RB_CFGT_STRING, 4, 32,
+	    "09 69 32 22 12", 0, NULL, "customer service phone number" },
+	[RB_CFG_SERVICE_HOURS] = { "service_hours", RB_CFGT_STRING, 11, 11,
+	    "08:30-18:30", 0, check_hours,
+	    "customer service hours, Monday to Friday, Paris time" },
+	[RB_CFG_DATA_KEY] = { "data_key", RB_CFGT_STRING, 0, 64, "", 1,
+	    check_hexkey, "64 hex digits: key for bank details at rest" },
+};
+
+static int
+check_db_url(const char *v, char *err, size_t n)
+{
+	if (strncmp(v, "sqlite:", 7) == 0 && v[7] != '\0')
+		return 0;
+	if (strncmp(v, "postgresql://", 13) == 0 ||
+	    strncmp(v, "postgres://", 11) == 0)
+		snprintf(err, n, "PostgreSQL is not supported yet "
+		    "(use sqlite:PATH)");
+	else
+		snprintf(err, n, "expected sqlite:PATH");
+	return -1;
+}
+
+static int
+check_listen(const char *v, char *err, size_t n)
+{
+	const char *colon = strrchr(v, ':');
+	unsigned a, b, c, d;
+	char *end;
+	long port;
+	int k;
+
+	if (colon == NULL)
+		goto bad;
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || port < 0 || port > 65535)
+		goto bad;
+	if (colon - v == 9 && strncmp(v, "localhost", 9) == 0)
+		return 0;
+	if (sscanf(v, "%3u.%3u.%3u.%3u:%n", &a, &b, &c, &d, &k) != 4 ||
+	    v + k != colon + 1 || a > 255 || b > 255 || c > 255 || d > 255)
+		goto bad;
+	return 0;
+bad:
+	snprintf(err, n, "expected IPv4ADDR:PORT, e.g. 127.0.0.1:8080");
+	return -1;
+}
+
+static int
+check_url(const char *v, char *err, size_t n)
+{
+	if ((strncmp(v, "http://", 7) == 0 && v[7] != '\0') ||
+	    (strncmp(v, "https://", 8) == 0 && v[8] != '\0'))
+		if (v[strlen(v) - 1] != '/')
+			return 0;
+	snprintf(err, n, "expected an http(s) URL without trailing slash");
+	return -1;
+}
+
+static int
+check_level(const char *v, char *err, size_t n)
+{
+	if (strcmp(v, "error") == 0 || strcmp(v, "warn") == 0 ||
+	    strcmp(v, "info") == 0 || strcmp(v, "debug") == 0)
+		return 0;
+	snprintf(err, n, "expected error, warn, info or debug");
+	return -1;
+}
+
+static int
+check_hours(const char *v, char *err, size_t n)
+{
+	unsigned h1, m1, h2, m2;
+	int k = 0;
+
+	if (sscanf(v, "%2u:%2u-%2u:%2u%n", &h1, &m1, &h2, &m2, &k) == 4 &&
+	    v[k] == '\0' && h1 < 24 && h2 < 24 && m1 < 60 && m2 < 60 &&
+	    h1 * 60 + m1 < h2 * 60 + m2)
+		return 0;
+	snprintf(err, n, "expected HH:MM-HH:MM with opening before closing");
+	return -1;
+}
+
+static int
+check_hexkey(const char *v, char *err, size_t n)
+{
+	size_t i, len = strlen(v);
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)v[i]))
+			break;
+	if (len == 64 && i == len)
+		return 0;
+	snprintf(err, n, "expected 64 hexadecimal digits");
+	return -1;
+}
+
+static int
+parse_bool(const char *v, long long *out)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+	static const char *const no[] = { "0", "false", "no", "off" };
+	size_t i;
+
+	for (i = 0; i < RB_NELEM(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void
+rb_config_init(struct rb_config *cfg)
+{
+	char err[256];
+	int k;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (k = 0; k < RB_CFG__MAX; k++)
+		if (rb_config_set(cfg, k, rb_cfg_defs[k].def_default,
+		    "default", err, sizeof(err)) != 0)
+			abort();	/* a bad default is a programming error */
+}
+
+void
+rb_config_free(struct rb_config *cfg)
+{
+	int k;
+
+	for (k = 0; k < RB_CFG__MAX; k++) {
+		free(cfg->cfg_str[k]);
+		cfg->cfg_str[k] = NULL;
+	}
+}
+
+int
+rb_config_find(const char *name)
+{
+	int k;
+
+	for (k = 0; k < RB_CFG__MAX; k++)
+		if (strcmp(rb_cfg_defs[k].def_name, name) == 0)
+			return k;
+	return -1;
+}
+
+int
+rb_config_set(struct rb_config *cfg, enum rb_cfg key, const char *value,
+    const char *from, char *err, size_t errlen)
+{
+	const struct rb_cfg_def *d = &rb_cfg_defs[key];
+	char why[200] = "";
+	long long num = 0;
+	size_t len = strlen(value);
+	char *end;
+
+	switch (d->def_type) {
+	case RB_CFGT_INT:
+		errno = 0;
+		num = strtoll(value, &end, 10);
+		if (value[0] == '\0' || *end != '\0' || errno != 0) {
+			snprintf(why, sizeof(why), "not an integer");
+			goto bad;
+		}
+		if (num < d->def_min || num > d->def_max) {
+			snprintf(why, sizeof(why), "%lld is out of range "
+			    "[%lld, %lld]", num, d->def_min, d->def_max);
+			goto bad;
+		}
+		break;
+	case RB_CFGT_BOOL:
+		if (parse_bool(value, &num) != 0) {
+			snprintf(why, sizeof(why), "expected true or false");
+			goto bad;
+		}
+		break;
+	case RB_CFGT_STRING:
+		if ((long long)len < d->def_min || (long long)len > d->def_max) {
+			snprintf(why, sizeof(why), "length %zu is out of range "
+			    "[%lld, %lld]", len, d->def_min, d->def_max);
+			goto bad;
+		}
+		break;
+	default:
+		abort();
+	}
+	if (d->def_check != NULL && d->def_check(value, why, sizeof(why)))
+		goto bad;
+	free(cfg->cfg_str[key]);
+	cfg->cfg_str[key] = rb_xstrdup(value);
+	cfg->cfg_int[key] = num;
+	cfg->cfg_from[key] = from;
+	return 0;
+bad:
+	snprintf(err, errlen, "%s: %s", d->def_name, why);
+	return -1;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int
+rb_config_load_file(struct rb_config *cfg, const char *path, char *err,
+    size_t errlen)
+{
+	char line[8192], why[300], *name, *value, *eq;
+	int k, lineno = 0, rc = -1;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		name = trim(line);
+		if (*name == '\0' || *name == '#')
+			continue;
+		if ((eq = strchr(name, '=')) == NULL) {
+			snprintf(err, errlen, "%s:%d: expected name = value",
+			    path, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		name = trim(name);
+		value = trim(eq + 1);
+		if ((k = rb_config_find(name)) < 0) {
+			snprintf(err, errlen, "%s:%d: unknown setting %s",
+			    path, lineno, name);
+			goto out;
+		}
+		if (rb_config_set(cfg, k, value, "file", why, sizeof(why))) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	fclose(f);
+	return rc;
+}
+
+int
+rb_config_load_env(struct rb_config *cfg, char *const *envp, char *err,
+    size_t errlen)
+{
+	char name[128];
+	const char *eq, *p;
+	size_t i, n;
+	int k;
+
+	for (; *envp != NULL; envp++) {
+		if (strncmp(*envp, "ROBINET_", 8) != 0)
+			continue;
+		p = *envp + 8;
+		if ((eq = strchr(p, '=')) == NULL)
+			continue;
+		n = (size_t)(eq - p);
+		if (n == 0 || n >= sizeof(name))
+			continue;
+		for (i = 0; i < n; i++)
+			name[i] = (char)tolower((unsigned char)p[i]);
+		name[n] = '\0';
+		/* Build-time variables that are not settings. */
+		if (strcmp(name, "srcdir") == 0)
+			continue;
+		if ((k = rb_config_find(name)) < 0) {
+			snprintf(err, errlen, "ROBINET_%.*s: unknown setting",
+			    (int)n, p);
+			return -1;
+		}
+		if (rb_config_set(cfg, k, eq + 1, "env", err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+void
+rb_config_print(const struct rb_config *cfg, rb_buf *out)
+{
+	const struct rb_cfg_def *d;
+	int k;
+
+	for (k = 0; k < RB_CFG__MAX; k++) {
+		d = &rb_cfg_defs[k];
+		if (d->def_secret)
+			rb_buf_printf(out, "%-24s = %s", d->def_name,
+			    cfg->cfg_str[k][0] ? "********" : "(unset)");
+		else
+			rb_buf_printf(out, "%-24s = %s", d->def_name,
+			    cfg->cfg_str[k]);
+		rb_buf_printf(out, "  # %s\n", cfg->cfg_from[k]);
+	}
+}
+
+const char *
+rb_config_str(const struct rb_config *cfg, enum rb_cfg key)
+{
+	return cfg->cfg_str[key];
+}
+
+long long
+rb_config_int(const struct rb_config *cfg, enum rb_cfg key)
+{
+	return cfg->cfg_int[key];
+}

@@ -1,0 +1,20 @@
+/*
+ * mem.h: allocation that never returns NULL.
+ *
+ * Robinet follows Redis: an allocation failure aborts in one place, so no
+ * caller tests for NULL. Use these instead of malloc() and friends.
+ */
+#ifndef RB_MEM_H
+#define RB_MEM_H
+
+#include <stddef.h>
+
+void	*rb_xmalloc(size_t n);
+void	*rb_xcalloc(size_t count, size_t size);
+void	*rb_xrealloc(void *p, size_t n);
+char	*rb_xstrdup(const char *s);
+char	*rb_xstrndup(const char *s, size_t n);
+
+#define RB_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+#endif

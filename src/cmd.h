@@ -1,0 +1,28 @@
+/*
+ * cmd.h: the robinet subcommands. Each gets the effective configuration
+ * and the arguments left after the options main() understood; each
+ * returns the process exit status.
+ */
+#ifndef RB_CMD_H
+#define RB_CMD_H
+
+#include "base/config.h"
+
+/* Options some commands take besides configuration settings. */
+struct rb_cmd_opts {
+	long		 co_contracts;	/* demo: number of contracts, or -1 */
+	long long	 co_seed;	/* demo: PRNG seed, or -1 */
+	const char	*co_today;	/* demo: reference date, or NULL */
+};
+
+int	cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o);
+int	cmd_migrate(struct rb_config *cfg, const struct rb_cmd_opts *o);
+int	cmd_demo(struct rb_config *cfg, const struct rb_cmd_opts *o);
+int	cmd_config_check(struct rb_config *cfg, const struct rb_cmd_opts *o);
+
+/* Opens cfg's database, checks its schema is current; -1 (logged) if not. */
+struct rb_db;
+int	cmd_open_db(const struct rb_config *cfg, int migrate,
+	    struct rb_db **out);
+
+#endif

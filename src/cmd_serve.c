@@ -1,0 +1,102 @@
+/*
+ * cmd_serve.c: `robinet serve`. Checks the database schema, loads the
+ * templates, starts the HTTP server and waits for SIGTERM or SIGINT,
+ * then stops gracefully: no new connections, requests in flight
+ * finished (up to shutdown_grace seconds), database closed, exit 0.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app/demo.h"
+#include "base/log.h"
+#include "store/db.h"
+#include "store/migrate.h"
+#include "web/server.h"
+#include "web/site.h"
+#include "cmd.h"
+
+int
+cmd_open_db(const struct rb_config *cfg, int migrate, rb_db **out)
+{
+	char err[512];
+	int current, latest, applied;
+	rb_db *db;
+
+	if (rb_db_open(rb_config_str(cfg, RB_CFG_DB), &db, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "robinet: cannot open database: %s\n", err);
+		return -1;
+	}
+	if (migrate) {
+		if (rb_migrate(db, &applied) != 0) {
+			fprintf(stderr, "robinet: migration failed (see the "
+			    "log above); the database is unchanged\n");
+			goto fail;
+		}
+		if (applied > 0)
+			log_info("applied %d migration(s)", applied);
+	}
+	if (rb_migrate_status(db, &current, &latest) != 0)
+		goto fail;
+	if (current != latest) {
+		fprintf(stderr, "robinet: the database schema is at version "
+		    "%d, this robinet needs version %d: run `robinet migrate` "
+		    "(or `robinet serve --migrate`)\n", current, latest);
+		goto fail;
+	}
+	*out = db;
+	return 0;
+fail:
+	rb_db_close(db);
+	return -1;
+}
+
+int
+cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
+{
+	struct rb_server *srv;
+	struct rb_site site;
+	char err[512];
+	sigset_t set;
+	rb_db *db;
+	int sig;
+
+	if (cmd_open_db(cfg, (int)rb_config_int(cfg, RB_CFG_AUTO_MIGRATE),
+	    &db) != 0)
+		return 1;
+	rb_db_close(db);
+
+	/* Block the stop signals in every thread; this one waits for them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (rb_site_open(&site, cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "robinet: %s\n", err);
+		return 1;
+	}
+	if ((srv = rb_server_start(&site, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "robinet: %s\n", err);
+		rb_site_close(&site);
+		return 1;
+	}
+	if (rb_config_int(cfg, RB_CFG_DEMO))
+		printf("%s\n", rb_demo_identities);
+	printf("robinet %s: listening on http://%.*s:%d/\n", ROBINET_VERSION,
+	    (int)(strrchr(rb_config_str(cfg, RB_CFG_LISTEN), ':') -
+	    rb_config_str(cfg, RB_CFG_LISTEN)), rb_config_str(cfg,
+	    RB_CFG_LISTEN), rb_server_port(srv));
+	fflush(stdout);
+	log_info("serving on port %d", rb_server_port(srv));
+
+	sigwait(&set, &sig);
+	log_info("%s received: stopping", sig == SIGTERM ? "SIGTERM" :
+	    "SIGINT");
+	rb_server_stop(srv, (int)rb_config_int(cfg, RB_CFG_SHUTDOWN_GRACE));
+	rb_site_close(&site);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,209 @@
+/*
+ * main.c: the robinet command. Parses the subcommand and options, builds
+ * the configuration (defaults < --config file < ROBINET_* environment <
+ * command-line options) and runs the subcommand.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/config.h"
+#include "base/log.h"
+#include "cmd.h"
+
+extern char **environ;
+
+static const char usage_text[] =
+    "usage: robinet COMMAND [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  serve            serve the portal over HTTP\n"
+    "  migrate          bring the database schema up to date\n"
+    "  demo             fill a database with demo data\n"
+    "  config check     print the effective configuration and check it\n"
+    "  version          print the version\n"
+    "  help             print this help\n"
+    "\n"
+    "options:\n"
+    "  --db URL             database (sqlite:PATH; default sqlite:var/robinet.db)\n"
+    "  --listen ADDR:PORT   address to listen on (default 127.0.0.1:8080)\n"
+    "  --config FILE        read settings from FILE (name = value lines)\n"
+    "  --demo               serve: demo mode (local stand-ins for outside services)\n"
+    "  --migrate            serve: apply missing migrations before serving\n"
+    "  --contracts N        demo: number of contracts (default 2000)\n"
+    "  --seed S             demo: random seed (default 1)\n"
+    "  --today YYYY-MM-DD   demo: reference date (default today)\n"
+    "\n"
+    "Every setting can also be given as ROBINET_<NAME> in the environment;\n"
+    "`robinet config check` lists them.\n";
+
+enum cmd_id {
+	CMD_SERVE,
+	CMD_MIGRATE,
+	CMD_DEMO,
+	CMD_CONFIG,
+	CMD_VERSION,
+	CMD_HELP,
+	CMD__MAX
+};
+
+static const char *const cmd_names[CMD__MAX] = {
+	"serve", "migrate", "demo", "config", "version", "help",
+};
+
+static void
+usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "robinet: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n\n%s", usage_text);
+}
+
+static int
+parse_long(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	return s[0] == '\0' || *end != '\0' || errno != 0 || *out < min ||
+	    *out > max ? -1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct rb_config cfg;
+	struct rb_cmd_opts o = { -1, -1, NULL };
+	const char *config_file = NULL, *opt, *val;
+	char err[512];
+	int i, cmd = -1, rc = 2, key;
+	long long n;
+
+	rb_config_init(&cfg);
+	/* The config file comes first, whatever its place on the line. */
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			config_file = argv[i + 1];
+	if (config_file != NULL &&
+	    rb_config_load_file(&cfg, config_file, err, sizeof(err)) != 0)
+		goto config_error;
+	if (rb_config_load_env(&cfg, environ, err, sizeof(err)) != 0)
+		goto config_error;
+
+	for (i = 1; i < argc; i++) {
+		opt = argv[i];
+		if (strncmp(opt, "--", 2) != 0) {
+			if (cmd >= 0) {
+				/* "config check" is the one two-word command. */
+				if (cmd == CMD_CONFIG && strcmp(opt, "check") == 0)
+					continue;
+				usage_error("unexpected argument '%s'", opt);
+				goto out;
+			}
+			for (cmd = 0; cmd < CMD__MAX; cmd++)
+				if (strcmp(opt, cmd_names[cmd]) == 0)
+					break;
+			if (cmd == CMD__MAX) {
+				usage_error("unknown command '%s'", opt);
+				goto out;
+			}
+			continue;
+		}
+		if (strcmp(opt, "--help") == 0) {
+			cmd = CMD_HELP;
+			continue;
+		}
+		if (strcmp(opt, "--demo") == 0 ||
+		    strcmp(opt, "--migrate") == 0) {
+			key = opt[2] == 'd' ? RB_CFG_DEMO : RB_CFG_AUTO_MIGRATE;
+			rb_config_set(&cfg, key, "true", "option", err,
+			    sizeof(err));
+			continue;
+		}
+		if (strcmp(opt, "--config") != 0 && strcmp(opt, "--db") != 0 &&
+		    strcmp(opt, "--listen") != 0 &&
+		    strcmp(opt, "--contracts") != 0 &&
+		    strcmp(opt, "--seed") != 0 && strcmp(opt, "--today") != 0) {
+			usage_error("unknown option '%s'", opt);
+			goto out;
+		}
+		if (i + 1 >= argc) {
+			usage_error("option %s needs a value", opt);
+			goto out;
+		}
+		val = argv[++i];
+		if (strcmp(opt, "--config") == 0)
+			continue;
+		if (strcmp(opt, "--db") == 0 || strcmp(opt, "--listen") == 0) {
+			key = opt[2] == 'd' ? RB_CFG_DB : RB_CFG_LISTEN;
+			if (rb_config_set(&cfg, key, val, "option", err,
+			    sizeof(err)) != 0)
+				goto config_error;
+		} else if (strcmp(opt, "--contracts") == 0) {
+			if (parse_long(val, 1, 10000000, &n) != 0) {
+				usage_error("--contracts: expected a number "
+				    "from 1 to 10000000, got '%s'", val);
+				goto out;
+			}
+			o.co_contracts = (long)n;
+		} else if (strcmp(opt, "--seed") == 0) {
+			if (parse_long(val, 0, INT64_MAX, &n) != 0) {
+				usage_error("--seed: expected a non-negative "
+				    "integer, got '%s'", val);
+				goto out;
+			}
+			o.co_seed = n;
+		} else {
+			o.co_today = val;
+		}
+	}
+	if (cmd < 0) {
+		usage_error("%s", "missing command");
+		goto out;
+	}
+	if (cmd == CMD_CONFIG) {
+		for (i = 1; i < argc; i++)
+			if (strcmp(argv[i], "check") == 0)
+				break;
+		if (i == argc) {
+			usage_error("%s", "expected 'config check'");
+			goto out;
+		}
+	}
+	val = rb_config_str(&cfg, RB_CFG_LOG_LEVEL);
+	rb_log_set_level(val[0] == 'e' ? RB_LOG_ERROR : val[0] == 'w' ?
+	    RB_LOG_WARN : val[0] == 'd' ? RB_LOG_DEBUG : RB_LOG_INFO);
+
+	switch (cmd) {
+	case CMD_SERVE:
+		rc = cmd_serve(&cfg, &o);
+		break;
+	case CMD_MIGRATE:
+		rc = cmd_migrate(&cfg, &o);
+		break;
+	case CMD_DEMO:
+		rc = cmd_demo(&cfg, &o);
+		break;
+	case CMD_CONFIG:
+		rc = cmd_config_check(&cfg, &o);
+		break;
+	case CMD_VERSION:
+		printf("robinet %s\n", ROBINET_VERSION);
+		rc = 0;
+		break;
+	default:
+		fputs(usage_text, stdout);
+		rc = 0;
+		break;
+	}
+	goto out;
+config_error:
+	fprintf(stderr, "robinet: invalid configuration: %s\n", err);
+	rc = 2;
+out:
+	rb_config_free(&cfg);
+	return rc;
+}

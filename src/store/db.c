@@ -1,0 +1,227 @@
+/*
+ * db.c: the engine-independent half of db.h. It reads the scheme of a
+ * database URL to pick a driver, forwards every call to the driver's
+ * operation table, and keeps the process-wide error count.
+ */
+#include <ctype.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/log.h"
+#include "store/db_driver.h"
+
+static atomic_uint_fast64_t db_error_count;
+
+void
+rb_db_count_error(void)
+{
+	atomic_fetch_add_explicit(&db_error_count, 1, memory_order_relaxed);
+}
+
+uint64_t
+rb_db_errors(void)
+{
+	return atomic_load_explicit(&db_error_count, memory_order_relaxed);
+}
+
+void
+rb_db_sql_head(const char *sql, char *out, size_t outlen)
+{
+	size_t n = 0;
+	int words = 0, space = 1;
+	const char *p;
+
+	if (outlen == 0)
+		return;
+	for (p = sql; *p != '\0' && n + 4 < outlen; p++) {
+		if (isspace((unsigned char)*p)) {
+			if (!space && ++words == 6)
+				break;
+			space = 1;
+			continue;
+		}
+		if (space && n > 0)
+			out[n++] = ' ';
+		space = 0;
+		out[n++] = *p;
+	}
+	if (*p != '\0' && n + 3 < outlen) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+}
+
+/*
+ * Copies the scheme of url (letters, digits, '+', '-', '.' before ':')
+ * into scheme; returns 0, or -1 when url has no scheme.
+ */
+static int
+url_scheme(const char *url, char *scheme, size_t len)
+{
+	size_t n = 0;
+
+	if (!isalpha((unsigned char)url[0]))
+		return -1;
+	while (isalnum((unsigned char)url[n]) || url[n] == '+' ||
+	    url[n] == '-' || url[n] == '.')
+		n++;
+	if (url[n] != ':' || n >= len)
+		return -1;
+	memcpy(scheme, url, n);
+	scheme[n] = '\0';
+	return 0;
+}
+
+int
+rb_db_open(const char *url, rb_db **out, char *err, size_t errlen)
+{
+	char scheme[32];
+
+	*out = NULL;
+	if (url == NULL || url[0] == '\0') {
+		snprintf(err, errlen, "empty database URL (use sqlite:PATH)");
+		return -1;
+	}
+	if (url_scheme(url, scheme, sizeof(scheme)) != 0) {
+		/* The URL may hold a password: never echo it. */
+		snprintf(err, errlen,
+		    "database URL has no scheme (use sqlite:PATH)");
+		return -1;
+	}
+	if (strcasecmp(scheme, "sqlite") == 0)
+		return rb_sqlite_open(url + strlen(scheme) + 1, out, err,
+		    errlen);
+	if (strcasecmp(scheme, "postgresql") == 0 ||
+	    strcasecmp(scheme, "postgres") == 0) {
+		snprintf(err, errlen, "postgresql URLs are not supported yet "
+		    "(use sqlite:PATH)");
+		return -1;
+	}
+	snprintf(err, errlen, "unknown database URL scheme \"%s\" "
+	    "(use sqlite:PATH)", scheme);
+	return -1;
+}
+
+void
+rb_db_close(rb_db *db)
+{
+	if (db != NULL)
+		db->db_ops->ops_close(db);
+}
+
+const char *
+rb_db_engine(const rb_db *db)
+{
+	return db->db_ops->ops_engine;
+}
+
+int
+rb_db_exec(rb_db *db, const char *sql)
+{
+	return db->db_ops->ops_exec(db, sql);
+}
+
+rb_stmt *
+rb_db_prepare(rb_db *db, const char *sql)
+{
+	return db->db_ops->ops_prepare(db, sql);
+}
+
+void
+rb_stmt_bind_int(rb_stmt *st, int idx, int64_t v)
+{
+	st->st_db->db_ops->ops_bind_int(st, idx, v);
+}
+
+void
+rb_stmt_bind_text(rb_stmt *st, int idx, const char *s, ssize_t len)
+{
+	if (s == NULL)
+		st->st_db->db_ops->ops_bind_null(st, idx);
+	else
+		st->st_db->db_ops->ops_bind_text(st, idx, s, len);
+}
+
+void
+rb_stmt_bind_null(rb_stmt *st, int idx)
+{
+	st->st_db->db_ops->ops_bind_null(st, idx);
+}
+
+int
+rb_stmt_step(rb_stmt *st)
+{
+	return st->st_db->db_ops->ops_step(st);
+}
+
+int64_t
+rb_stmt_int(rb_stmt *st, int col)
+{
+	return st->st_db->db_ops->ops_int(st, col);
+}
+
+const char *
+rb_stmt_text(rb_stmt *st, int col)
+{
+	return st->st_db->db_ops->ops_text(st, col);
+}
+
+int
+rb_stmt_is_null(rb_stmt *st, int col)
+{
+	return st->st_db->db_ops->ops_is_null(st, col);
+}
+
+int64_t
+rb_stmt_changes(rb_stmt *st)
+{
+	return st->st_db->db_ops->ops_changes(st);
+}
+
+void
+rb_stmt_reset(rb_stmt *st)
+{
+	if (st != NULL)
+		st->st_db->db_ops->ops_reset(st);
+}
+
+int
+rb_db_begin(rb_db *db)
+{
+	return db->db_ops->ops_begin(db);
+}
+
+int
+rb_db_commit(rb_db *db)
+{
+	return db->db_ops->ops_commit(db);
+}
+
+int
+rb_db_rollback(rb_db *db)
+{
+	return db->db_ops->ops_rollback(db);
+}
+
+int
+rb_db_in_transaction(rb_db *db)
+{
+	return db->db_ops->ops_in_transaction(db);
+}
+
+int
+rb_db_ping(rb_db *db)
+{
+	rb_stmt *st;
+	int rc = -1;
+
+	if ((st = rb_db_prepare(db, "SELECT 1")) == NULL)
+		return -1;
+	if (rb_stmt_step(st) == RB_ROW && rb_stmt_int(st, 0) == 1)
+		rc = 0;
+	rb_stmt_reset(st);
+	return rc;
+}

@@ -1,0 +1,138 @@
+/*
+ * db.h: the one database API of Robinet, the same for every engine.
+ *
+ * A connection (rb_db) belongs to one thread at a time: open one per
+ * thread, or borrow one from a pool (rb_db_pool) in the web server.
+ * SQL text is constant and written once for every engine, with
+ * PostgreSQL-style placeholders $1, $2 ... whose values are bound, never
+ * spliced into the text. Prefer "INSERT ... RETURNING id" to any
+ * last-insert-id call: it runs unchanged on both engines.
+ *
+ * Dialect differences live in the drivers (sqlite.c, later pg.c), which
+ * translate the common text when they prepare it: see sqlite.c for the
+ * SQLite mapping ($N placeholders, identity columns).
+ *
+ * Typical use:
+ *
+ *	rb_stmt *st = rb_db_prepare(db, "SELECT title FROM news WHERE slug = $1");
+ *	if (st == NULL)
+ *		return -1;
+ *	rb_stmt_bind_text(st, 1, slug, -1);
+ *	while ((rc = rb_stmt_step(st)) == RB_ROW)
+ *		use(rb_stmt_text(st, 0));
+ *	rb_stmt_reset(st);
+ *	return rc == RB_DONE ? 0 : -1;
+ */
+#ifndef RB_STORE_DB_H
+#define RB_STORE_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct rb_db rb_db;
+typedef struct rb_stmt rb_stmt;
+typedef struct rb_db_pool rb_db_pool;
+
+/* Results of rb_stmt_step(). */
+enum rb_step {
+	RB_DONE = 0,		/* the statement has run to completion */
+	RB_ROW = 1,		/* a result row is available */
+	RB_ERR = -1,		/* failure, logged and counted */
+	RB_CONSTRAINT = -2	/* a UNIQUE, CHECK, NOT NULL or foreign key
+				   constraint refused the change: logged as
+				   a warning, not counted as an error */
+};
+
+/*
+ * Opens a connection. url is one of:
+ *	sqlite:PATH			PATH relative to the working directory
+ *					or absolute; the file is created if
+ *					missing, its directory must exist
+ *	sqlite:PATH?busy_timeout=MS	waits up to MS ms (default 5000) for a
+ *					lock held by another connection
+ * PostgreSQL URLs are recognised and refused for now. Returns 0 and the
+ * connection in *out (close it with rb_db_close), or -1 with a one-line
+ * English explanation in err (errlen bytes, NUL-terminated) and *out NULL.
+ */
+int	 rb_db_open(const char *url, rb_db **out, char *err, size_t errlen);
+/* Closes db and finalises its statements; NULL is ignored. */
+void	 rb_db_close(rb_db *db);
+/* The engine of db: "sqlite" (later "postgresql"). */
+const char *rb_db_engine(const rb_db *db);
+
+/*
+ * Runs sql, one or more statements without parameters (schema changes,
+ * migrations). Returns 0, or -1 (logged and counted).
+ */
+int	 rb_db_exec(rb_db *db, const char *sql);
+
+/*
+ * Returns a prepared statement for sql, from the connection's cache when
+ * it has an idle one for the same text, or NULL when sql does not
+ * compile (logged and counted). The statement belongs to db: hand it back
+ * with rb_stmt_reset() once done, before preparing the same text again
+ * if both must live together (each call then gets its own statement).
+ */
+rb_stmt	*rb_db_prepare(rb_db *db, const char *sql);
+
+/*
+ * Bind values to placeholder $idx (1-based). Text is copied; len < 0
+ * means NUL-terminated, and a NULL s binds SQL NULL. A bind error (index
+ * out of range) makes the next rb_stmt_step() return RB_ERR.
+ */
+void	 rb_stmt_bind_int(rb_stmt *st, int idx, int64_t v);
+void	 rb_stmt_bind_text(rb_stmt *st, int idx, const char *s, ssize_t len);
+void	 rb_stmt_bind_null(rb_stmt *st, int idx);
+
+/* Runs st to its next row: returns an enum rb_step value. */
+int	 rb_stmt_step(rb_stmt *st);
+
+/*
+ * Columns of the current row (0-based). rb_stmt_text() returns NULL for
+ * SQL NULL; the string belongs to st and lives until the next step or
+ * reset. rb_stmt_int() returns 0 for NULL.
+ */
+int64_t	 rb_stmt_int(rb_stmt *st, int col);
+const char *rb_stmt_text(rb_stmt *st, int col);
+int	 rb_stmt_is_null(rb_stmt *st, int col);
+/* Rows changed by st, once rb_stmt_step() has returned RB_DONE. */
+int64_t	 rb_stmt_changes(rb_stmt *st);
+
+/* Clears st's bindings and returns it to its connection's cache. */
+void	 rb_stmt_reset(rb_stmt *st);
+
+/*
+ * Transactions, not nested. rb_db_begin() takes the write lock at once
+ * on SQLite (BEGIN IMMEDIATE), so a transaction never fails half-way
+ * because another writer got there first. Each returns 0 or -1 (logged).
+ */
+int	 rb_db_begin(rb_db *db);
+int	 rb_db_commit(rb_db *db);
+int	 rb_db_rollback(rb_db *db);
+/* Returns 1 while a transaction is open on db, 0 otherwise. */
+int	 rb_db_in_transaction(rb_db *db);
+
+/* Runs a trivial query: 0 when the database answers, -1 otherwise. */
+int	 rb_db_ping(rb_db *db);
+
+/* Process-wide count of database errors since start, for /metrics. */
+uint64_t rb_db_errors(void);
+
+/*
+ * A pool of connections to one database for the web server's threads.
+ * rb_db_pool_new() opens one connection at once to check url, then up to
+ * max (>= 1) lazily. Returns NULL with err filled like rb_db_open().
+ * rb_db_pool_get() returns an idle connection, opening one if fewer than
+ * max exist, and waits while all are busy; it returns NULL only when a
+ * new connection cannot be opened (logged). rb_db_pool_put() hands it
+ * back: an open transaction is rolled back and statements left unreset
+ * are reset, both with a warning. rb_db_pool_free() closes every
+ * connection; all must have been put back.
+ */
+rb_db_pool *rb_db_pool_new(const char *url, int max, char *err, size_t errlen);
+rb_db	*rb_db_pool_get(rb_db_pool *pool);
+void	 rb_db_pool_put(rb_db_pool *pool, rb_db *db);
+void	 rb_db_pool_free(rb_db_pool *pool);
+
+#endif

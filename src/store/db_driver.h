@@ -1,0 +1,59 @@
+/*
+ * db_driver.h: what a database engine provides to db.c (internal to
+ * src/store, never included above it).
+ *
+ * Each engine embeds struct rb_db and struct rb_stmt as the first member
+ * of its own connection and statement structs and fills a constant
+ * rb_db_ops table; db.c checks arguments, counts errors and dispatches.
+ */
+#ifndef RB_STORE_DB_DRIVER_H
+#define RB_STORE_DB_DRIVER_H
+
+#include "store/db.h"
+
+struct rb_db_ops {
+	const char	*ops_engine;
+	void		 (*ops_close)(rb_db *);
+	int		 (*ops_exec)(rb_db *, const char *);
+	rb_stmt		*(*ops_prepare)(rb_db *, const char *);
+	void		 (*ops_bind_int)(rb_stmt *, int, int64_t);
+	void		 (*ops_bind_text)(rb_stmt *, int, const char *, ssize_t);
+	void		 (*ops_bind_null)(rb_stmt *, int);
+	int		 (*ops_step)(rb_stmt *);
+	int64_t		 (*ops_int)(rb_stmt *, int);
+	const char	*(*ops_text)(rb_stmt *, int);
+	int		 (*ops_is_null)(rb_stmt *, int);
+	int64_t		 (*ops_changes)(rb_stmt *);
+	void		 (*ops_reset)(rb_stmt *);
+	int		 (*ops_begin)(rb_db *);
+	int		 (*ops_commit)(rb_db *);
+	int		 (*ops_rollback)(rb_db *);
+	int		 (*ops_in_transaction)(rb_db *);
+	/* Resets statements still in use; returns how many there were. */
+	int		 (*ops_reset_all)(rb_db *);
+};
+
+struct rb_db {
+	const struct rb_db_ops	*db_ops;
+};
+
+struct rb_stmt {
+	rb_db			*st_db;
+};
+
+/*
+ * Opens an SQLite connection from the part of the URL after "sqlite:".
+ * Same contract as rb_db_open().
+ */
+int	rb_sqlite_open(const char *spec, rb_db **out, char *err, size_t errlen);
+
+/* Counts one database error (see rb_db_errors()). */
+void	rb_db_count_error(void);
+
+/*
+ * Writes into out (outlen bytes) the start of sql, whitespace collapsed,
+ * cut after a few words: enough to recognise a statement in a log line.
+ */
+void	rb_db_sql_head(const char *sql, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * http.h: what a page handler sees of a request and how it answers.
+ *
+ * A request owns an arena (req_arena) freed as soon as its response is
+ * done: everything a handler allocates for the request comes from there.
+ * Handlers never talk to libmicrohttpd; server.c does.
+ */
+#ifndef RB_HTTP_H
+#define RB_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/config.h"
+#include "base/form.h"
+
+struct rb_tmpl_set;
+struct rb_db_pool;
+
+enum rb_method {
+	RB_GET,
+	RB_HEAD,
+	RB_POST,
+	RB_OTHER,
+	RB_METHOD__MAX
+};
+
+/* Everything shared by all requests, read-only once serving starts. */
+struct rb_site {
+	const struct rb_config	*site_cfg;
+	struct rb_tmpl_set	*site_tmpl;
+	struct rb_db_pool	*site_db;
+	unsigned		 site_tmpl_flags;	/* RB_TMPL_STRICT in tests */
+};
+
+#define RB_MAX_RESP_HEADERS	8
+
+struct rb_req {
+	rb_arena		*req_arena;
+	const struct rb_site	*req_site;
+	enum rb_method		 req_method;
+	const char		*req_method_name;
+	const char		*req_path;	/* canonical, decoded */
+	struct rb_form		 req_query;
+	struct rb_form		 req_body;	/* url-encoded POST bodies */
+	int			 req_route;	/* index in the route table */
+	void			*req_conn;	/* struct MHD_Connection */
+	uint64_t		 req_start_us;
+
+	/* The response, filled by the handler. */
+	int			 resp_status;
+	const char		*resp_type;	/* Content-Type */
+	rb_buf			 resp_body;
+	int			 resp_fd;	/* static file, or -1 */
+	uint64_t		 resp_fd_size;
+	const char		*resp_hdr_name[RB_MAX_RESP_HEADERS];
+	const char		*resp_hdr_value[RB_MAX_RESP_HEADERS];
+	int			 resp_nhdr;
+};
+
+/* A request header's value, or NULL. */
+const char	*rb_req_header(const struct rb_req *req, const char *name);
+/* Adds a response header; name and value must outlive the request. */
+void		 rb_resp_header(struct rb_req *req, const char *name,
+		    const char *value);
+/*
+ * Renders template `name` (a page that extends the layout) with data into
+ * the response as text/html. Takes ownership of data. On a template
+ * error, logs it and answers the 500 page instead.
+ */
+void		 rb_resp_page(struct rb_req *req, int status, const char *name,
+		    json_t *data);
+/* Answers the French error page for status (404, 405, 413, 500…). */
+void		 rb_resp_error(struct rb_req *req, int status);
+/* Plain text answer (for machines: /healthz, /metrics). */
+void		 rb_resp_text(struct rb_req *req, int status, const char *type,
+		    const char *text);
+/* Redirect (303 See Other) to a local path. */
+void		 rb_resp_redirect(struct rb_req *req, const char *path);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * metrics.c: Prometheus counters (see metrics.h).
+ */
+#include <stdatomic.h>
+
+#include "base/mem.h"
+#include "metrics.h"
+#include "routes.h"
+
+#define STATUS_MIN	100
+#define STATUS_MAX	599
+
+static const uint64_t buckets_us[] = {
+	250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000,
+	500000, 1000000, 2500000, 5000000,
+};
+
+static atomic_ullong requests[ROUTE__MAX][STATUS_MAX - STATUS_MIN + 1];
+static atomic_ullong latency[RB_NELEM(buckets_us) + 1];	/* last: +Inf */
+static atomic_ullong latency_sum_us;
+static atomic_ullong latency_count;
+
+void
+rb_metrics_observe(int route, int status, uint64_t us)
+{
+	size_t b;
+
+	if (route < 0 || route >= ROUTE__MAX)
+		route = ROUTE_NOT_FOUND;
+	if (status < STATUS_MIN || status > STATUS_MAX)
+		status = 500;
+	atomic_fetch_add_explicit(&requests[route][status - STATUS_MIN], 1,
+	    memory_order_relaxed);
+	for (b = 0; b < RB_NELEM(buckets_us); b++)
+		if (us <= buckets_us[b])
+			break;
+	atomic_fetch_add_explicit(&latency[b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&latency_sum_us, us, memory_order_relaxed);
+	atomic_fetch_add_explicit(&latency_count, 1, memory_order_relaxed);
+}
+
+void
+rb_metrics_render(rb_buf *out, uint64_t db_errors)
+{
+	unsigned long long n, cum = 0;
+	size_t b;
+	int r, s;
+
+	rb_buf_puts(out, "# HELP robinet_http_requests_total HTTP requests "
+	    "by route and status.\n# TYPE robinet_http_requests_total "
+	    "counter\n");
+	for (r = 0; r < ROUTE__MAX; r++)
+		for (s = STATUS_MIN; s <= STATUS_MAX; s++) {
+			n = atomic_load_explicit(&requests[r][s - STATUS_MIN],
+			    memory_order_relaxed);
+			if (n > 0)
+				rb_buf_printf(out, "robinet_http_requests_total"
+				    "{route=\"%s\",status=\"%d\"} %llu\n",
+				    rb_routes[r].rt_name, s, n);
+		}
+	rb_buf_puts(out, "# HELP robinet_http_request_duration_seconds Time "
+	    "from request headers to response.\n# TYPE "
+	    "robinet_http_request_duration_seconds histogram\n");
+	for (b = 0; b <= RB_NELEM(buckets_us); b++) {
+		cum += atomic_load_explicit(&latency[b], memory_order_relaxed);
+		if (b < RB_NELEM(buckets_us))
+			rb_buf_printf(out, "robinet_http_request_duration_"
+			    "seconds_bucket{le=\"%llu.%06llu\"} %llu\n",
+			    (unsigned long long)buckets_us[b] / 1000000,
+			    (unsigned long long)buckets_us[b] % 1000000, cum);
+		else
+			rb_buf_printf(out, "robinet_http_request_duration_"
+			    "seconds_bucket{le=\"+Inf\"} %llu\n", cum);
+	}
+	n = atomic_load_explicit(&latency_sum_us, memory_order_relaxed);
+	rb_buf_printf(out, "robinet_http_request_duration_seconds_sum "
+	    "%llu.%06llu\n", n / 1000000, n % 1000000);
+	rb_buf_printf(out, "robinet_http_request_duration_seconds_count "
+	    "%llu\n", (unsigned long long)atomic_load_explicit(&latency_count,
+	    memory_order_relaxed));
+	rb_buf_printf(out, "# HELP robinet_db_errors_total Database errors.\n"
+	    "# TYPE robinet_db_errors_total counter\n"
+	    "robinet_db_errors_total %llu\n", (unsigned long long)db_errors);
+}

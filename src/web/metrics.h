@@ -1,0 +1,18 @@
+/*
+ * metrics.h: request counters by route and status, a latency histogram
+ * and database errors, rendered in the Prometheus text format.
+ * Lock-free: every counter is atomic.
+ */
+#ifndef RB_METRICS_H
+#define RB_METRICS_H
+
+#include <stdint.h>
+
+#include "base/buf.h"
+
+/* Counts one finished request. */
+void	rb_metrics_observe(int route, int status, uint64_t duration_us);
+/* Appends the exposition text; db_errors comes from the store. */
+void	rb_metrics_render(rb_buf *out, uint64_t db_errors);
+
+#endif

@@ -1,0 +1,644 @@
+/*
+ * server.c: glue between libmicrohttpd and the page handlers.
+ *
+ * For each request: canonicalise the path, match a route, read the body
+ * within limits, call the handler, add the security headers, send the
+ * response, then log one access line, count it in the metrics and free
+ * the request's arena. A reaper thread cuts connections that take longer
+ * than request_timeout to deliver a request (slow-drip clients), which
+ * libmicrohttpd's idle timeout alone cannot catch.
+ */
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/path.h"
+#include "base/workq.h"
+#include "metrics.h"
+#include "routes.h"
+#include "server.h"
+
+#define CSP	"default-src 'none'; style-src 'self'; img-src 'self' data:; " \
+		"font-src 'self'; form-action 'self'; base-uri 'none'; " \
+		"frame-ancestors 'none'"
+
+static const char *const security_headers[][2] = {
+	{ "Content-Security-Policy", CSP },
+	{ "X-Content-Type-Options", "nosniff" },
+	{ "X-Frame-Options", "DENY" },
+	{ "Referrer-Policy", "same-origin" },
+	{ "Permissions-Policy", "camera=(), microphone=(), geolocation=(), "
+	    "payment=(), usb=(), interest-cohort=()" },
+	{ "Cross-Origin-Opener-Policy", "same-origin" },
+};
+
+/* One TCP connection, tracked for the reaper. */
+struct conn {
+	struct conn	*cn_next, *cn_prev;
+	int		 cn_fd;
+	int		 cn_waiting;	/* receiving a request */
+	uint64_t	 cn_since_us;	/* start of the current wait */
+	int		 cn_cut;
+	int		 cn_refs;	/* the connection, and its request */
+};
+
+struct rb_server {
+	const struct rb_site	*srv_site;
+	struct MHD_Daemon	*srv_mhd;
+	struct rb_workq		*srv_slow;	/* slow handlers run here */
+	int			 srv_port;
+	atomic_int		 srv_inflight;
+	pthread_mutex_t		 srv_lock;	/* guards srv_conns */
+	struct conn		*srv_conns;
+	pthread_t		 srv_reaper;
+	pthread_cond_t		 srv_reaper_cv;
+	int			 srv_stopping;
+	uint64_t		 srv_request_timeout_us;
+};
+
+/* Per request state, between the first call and completion. */
+struct reqctx {
+	struct rb_req	 rc_req;
+	rb_buf		 rc_body;
+	int		 rc_too_large;
+	int		 rc_bad_path;
+	int		 rc_bad_query;
+	int		 rc_allowed;
+	int		 rc_started;	/* headers seen by on_request */
+	int		 rc_ready;	/* slow handler done, response ready */
+	struct rb_server *rc_srv;
+	const char	*rc_raw_path;	/* path as sent, still encoded */
+	const char	*rc_query;	/* raw query string, in the arena */
+	struct conn	*rc_conn;
+	size_t		 rc_bytes;	/* response body size, for the log */
+};
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static enum rb_method
+method_of(const char *m)
+{
+	if (strcmp(m, "GET") == 0)
+		return RB_GET;
+	if (strcmp(m, "HEAD") == 0)
+		return RB_HEAD;
+	if (strcmp(m, "POST") == 0)
+		return RB_POST;
+	return RB_OTHER;
+}
+
+const char *
+rb_req_header(const struct rb_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->req_conn, MHD_HEADER_KIND,
+	    name);
+}
+
+void
+rb_resp_header(struct rb_req *req, const char *name, const char *value)
+{
+	if (req->resp_nhdr >= RB_MAX_RESP_HEADERS) {
+		log_errx("too many response headers (%s)", name);
+		return;
+	}
+	req->resp_hdr_name[req->resp_nhdr] = name;
+	req->resp_hdr_value[req->resp_nhdr] = value;
+	req->resp_nhdr++;
+}
+
+static struct conn *
+conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? *(struct conn **)ci->socket_context : NULL;
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct rb_server *srv = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct conn *cn;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		cn = rb_xcalloc(1, sizeof(*cn));
+		ci = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		cn->cn_fd = ci != NULL ? ci->connect_fd : -1;
+		cn->cn_waiting = 1;
+		cn->cn_refs = 1;
+		cn->cn_since_us = now_us();
+		pthread_mutex_lock(&srv->srv_lock);
+		cn->cn_next = srv->srv_conns;
+		if (srv->srv_conns != NULL)
+			srv->srv_conns->cn_prev = cn;
+		srv->srv_conns = cn;
+		pthread_mutex_unlock(&srv->srv_lock);
+		*socket_context = cn;
+		return;
+	}
+	if ((cn = *socket_context) == NULL)
+		return;
+	pthread_mutex_lock(&srv->srv_lock);
+	if (cn->cn_prev != NULL)
+		cn->cn_prev->cn_next = cn->cn_next;
+	else
+		srv->srv_conns = cn->cn_next;
+	if (cn->cn_next != NULL)
+		cn->cn_next->cn_prev = cn->cn_prev;
+	cn->cn_next = cn->cn_prev = NULL;
+	cn->cn_fd = -1;
+	if (--cn->cn_refs == 0)
+		free(cn);
+	pthread_mutex_unlock(&srv->srv_lock);
+	*socket_context = NULL;
+}
+
+/*
+ * Marks whether the connection is receiving a request (and so subject to
+ * the request deadline). A request holds a reference on its connection
+ * record: libmicrohttpd may report the connection closed before the
+ * request completed.
+ */
+static void
+conn_set_waiting(struct rb_server *srv, struct conn *cn, int waiting)
+{
+	if (cn == NULL)
+		return;
+	pthread_mutex_lock(&srv->srv_lock);
+	cn->cn_waiting = waiting;
+	cn->cn_since_us = now_us();
+	pthread_mutex_unlock(&srv->srv_lock);
+}
+
+static struct conn *
+conn_hold(struct rb_server *srv, struct conn *cn)
+{
+	if (cn == NULL)
+		return NULL;
+	pthread_mutex_lock(&srv->srv_lock);
+	cn->cn_refs++;
+	pthread_mutex_unlock(&srv->srv_lock);
+	return cn;
+}
+
+/* The request is done: the connection waits for the next one. */
+static void
+conn_release(struct rb_server *srv, struct conn *cn)
+{
+	if (cn == NULL)
+		return;
+	pthread_mutex_lock(&srv->srv_lock);
+	cn->cn_waiting = 1;
+	cn->cn_since_us = now_us();
+	if (--cn->cn_refs == 0)
+		free(cn);
+	pthread_mutex_unlock(&srv->srv_lock);
+}
+
+/* Cuts connections that have spent too long delivering a request. */
+static void *
+reaper(void *arg)
+{
+	struct rb_server *srv = arg;
+	struct timespec ts;
+	struct conn *cn;
+	uint64_t now;
+
+	pthread_mutex_lock(&srv->srv_lock);
+	while (!srv->srv_stopping) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&srv->srv_reaper_cv, &srv->srv_lock,
+		    &ts);
+		now = now_us();
+		for (cn = srv->srv_conns; cn != NULL; cn = cn->cn_next) {
+			if (!cn->cn_waiting || cn->cn_cut || cn->cn_fd < 0 ||
+			    now - cn->cn_since_us < srv->srv_request_timeout_us)
+				continue;
+			log_warnx("cutting a connection that took over %llu s "
+			    "to send its request", (unsigned long long)
+			    (srv->srv_request_timeout_us / 1000000));
+			shutdown(cn->cn_fd, SHUT_RDWR);
+			cn->cn_cut = 1;
+		}
+	}
+	pthread_mutex_unlock(&srv->srv_lock);
+	return NULL;
+}
+
+/* Builds the libmicrohttpd response from what the handler filled in. */
+static int
+send_response(struct MHD_Connection *c, struct reqctx *rc)
+{
+	struct rb_req *req = &rc->rc_req;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	size_t len, i;
+	char *body;
+
+	if (req->resp_fd >= 0) {
+		resp = MHD_create_response_from_fd64(req->resp_fd_size,
+		    req->resp_fd);
+		rc->rc_bytes = req->resp_fd_size;
+		req->resp_fd = -1;	/* owned by the response now */
+	} else {
+		body = rb_buf_steal(&req->resp_body, &len);
+		resp = MHD_create_response_from_buffer(len, body,
+		    MHD_RESPMEM_MUST_FREE);
+		rc->rc_bytes = len;
+	}
+	if (resp == NULL)
+		return MHD_NO;
+	for (i = 0; i < RB_NELEM(security_headers); i++)
+		MHD_add_response_header(resp, security_headers[i][0],
+		    security_headers[i][1]);
+	if (req->resp_type != NULL)
+		MHD_add_response_header(resp, "Content-Type", req->resp_type);
+	for (i = 0; i < (size_t)req->resp_nhdr; i++)
+		MHD_add_response_header(resp, req->resp_hdr_name[i],
+		    req->resp_hdr_value[i]);
+	if (req->req_method == RB_HEAD)
+		rc->rc_bytes = 0;
+	ret = MHD_queue_response(c, (unsigned)req->resp_status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void
+form_limits(const struct rb_config *cfg, struct rb_form_limits *lim)
+{
+	lim->fl_max_fields = (size_t)rb_config_int(cfg, RB_CFG_MAX_FORM_FIELDS);
+	lim->fl_max_key_len = 256;
+	lim->fl_max_value_len = (size_t)rb_config_int(cfg,
+	    RB_CFG_MAX_FIELD_BYTES);
+}
+
+static void
+dispatch(struct rb_server *srv, struct reqctx *rc)
+{
+	const struct rb_config *cfg = srv->srv_site->site_cfg;
+	struct rb_req *req = &rc->rc_req;
+	struct rb_form_limits lim;
+	enum rb_form_err ferr;
+	const char *ctype;
+
+	if (rc->rc_bad_path || rc->rc_bad_query) {
+		rb_resp_error(req, 400);
+		return;
+	}
+	if (rc->rc_too_large) {
+		rb_resp_error(req, 413);
+		return;
+	}
+	if (req->req_route == ROUTE_NOT_FOUND) {
+		rb_resp_error(req, 404);
+		return;
+	}
+	form_limits(cfg, &lim);
+	ctype = rb_req_header(req, "Content-Type");
+	if (req->req_method == RB_POST && ctype != NULL &&
+	    strncasecmp(ctype, "application/x-www-form-urlencoded", 33) == 0 &&
+	    rb_form_parse(req->req_arena, rb_buf_cstr(&rc->rc_body),
+	    rc->rc_body.buf_len, &lim, &req->req_body, &ferr) != 0) {
+		log_info("bad form on %s: %s", req->req_path,
+		    rb_form_strerror(ferr));
+		rb_resp_error(req, ferr == RB_FORM_TOO_MANY_FIELDS ||
+		    ferr == RB_FORM_VALUE_TOO_LONG ? 413 : 400);
+		return;
+	}
+	if (!rc->rc_allowed) {
+		rb_resp_header(req, "Allow", rb_route_allow(req->req_route));
+		rb_resp_error(req, 405);
+		return;
+	}
+	rb_routes[req->req_route].rt_handler(req);
+}
+
+/*
+ * Called by libmicrohttpd with the raw URI before anything else: creates
+ * the request context and keeps the raw query string, which is parsed
+ * with our own limits rather than libmicrohttpd's.
+ */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct reqctx *rc = rb_xcalloc(1, sizeof(*rc));
+	size_t plen = strcspn(uri, "?#");
+	const char *q = strchr(uri, '?');
+
+	rc->rc_req.req_arena = rb_arena_new();
+	rc->rc_raw_path = rb_arena_strndup(rc->rc_req.req_arena, uri, plen);
+	rc->rc_query = rb_arena_strndup(rc->rc_req.req_arena,
+	    q != NULL ? q + 1 : "", q != NULL ? strcspn(q + 1, "#") : 0);
+	return rc;
+}
+
+/* On the slow-work pool: runs the handler, then wakes the connection. */
+static void
+run_slow(void *arg)
+{
+	struct reqctx *rc = arg;
+
+	dispatch(rc->rc_srv, rc);
+	rc->rc_ready = 1;
+	MHD_resume_connection(rc->rc_req.req_conn);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	struct rb_server *srv = cls;
+	const struct rb_config *cfg = srv->srv_site->site_cfg;
+	struct reqctx *rc = *con_cls;
+	struct rb_req *req = rc != NULL ? &rc->rc_req : NULL;
+	struct rb_form_limits limits;
+	enum rb_form_err ferr;
+	char canon[2048];
+	const char *clen;
+	size_t max_body = (size_t)rb_config_int(cfg, RB_CFG_MAX_BODY_BYTES);
+
+	form_limits(cfg, &limits);
+	if (rc == NULL)		/* on_uri always runs first */
+		return MHD_NO;
+	if (!rc->rc_started) {
+		rc->rc_started = 1;
+		req = &rc->rc_req;
+		req->req_site = srv->srv_site;
+		req->req_conn = c;
+		req->req_start_us = now_us();
+		req->req_method = method_of(method);
+		req->req_method_name = rb_arena_strdup(req->req_arena, method);
+		req->resp_fd = -1;
+		req->resp_status = 200;
+		rc->rc_conn = conn_hold(srv, conn_of(c));
+		atomic_fetch_add(&srv->srv_inflight, 1);
+		/* Our own decoding of the raw path: libmicrohttpd's decoded
+		 * url stops at an encoded NUL. */
+		if (rb_path_canon(rc->rc_raw_path, strlen(rc->rc_raw_path),
+		    canon, sizeof(canon)) != 0) {
+			rc->rc_bad_path = 1;
+			req->req_path = rb_arena_strdup(req->req_arena, "-");
+			req->req_route = ROUTE_NOT_FOUND;
+		} else {
+			req->req_path = rb_arena_strdup(req->req_arena, canon);
+			req->req_route = rb_route_match(canon,
+			    req->req_method, &rc->rc_allowed);
+		}
+		if (rb_form_parse(req->req_arena, rc->rc_query,
+		    strlen(rc->rc_query), &limits, &req->req_query,
+		    &ferr) != 0)
+			rc->rc_bad_query = 1;
+		clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (clen != NULL && strtoull(clen, NULL, 10) > max_body) {
+			/* Answer at once; the body is never read. */
+			rc->rc_too_large = 1;
+			dispatch(srv, rc);
+			conn_set_waiting(srv, rc->rc_conn, 0);
+			return send_response(c, rc);
+		}
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (rc->rc_too_large ||
+		    rc->rc_body.buf_len + *upload_size > max_body)
+			rc->rc_too_large = 1;
+		else
+			rb_buf_append(&rc->rc_body, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (rc->rc_ready)	/* resumed after a slow handler */
+		return send_response(c, rc);
+	conn_set_waiting(srv, rc->rc_conn, 0);
+	if (req->req_route != ROUTE_NOT_FOUND &&
+	    rb_routes[req->req_route].rt_slow && rc->rc_allowed &&
+	    !rc->rc_too_large && !rc->rc_bad_path && !rc->rc_bad_query) {
+		rc->rc_srv = srv;
+		MHD_suspend_connection(c);
+		rb_workq_submit(srv->srv_slow, run_slow, rc);
+		return MHD_YES;
+	}
+	dispatch(srv, rc);
+	return send_response(c, rc);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct rb_server *srv = cls;
+	struct reqctx *rc = *con_cls;
+	struct rb_req *req;
+	uint64_t us;
+	rb_buf line = RB_BUF_INIT;
+	char num[32], ts[32];
+	struct tm tm;
+	time_t now;
+
+	if (rc == NULL)
+		return;
+	req = &rc->rc_req;
+	*con_cls = NULL;
+	if (!rc->rc_started) {	/* cut before its headers were complete */
+		rb_arena_free(req->req_arena);
+		free(rc);
+		return;
+	}
+	us = now_us() - req->req_start_us;
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rb_metrics_observe(req->req_route, req->resp_status, us);
+	rb_log_kv(&line, "ts", ts);
+	rb_log_kv(&line, "type", "access");
+	rb_log_kv(&line, "method", req->req_method_name);
+	rb_log_kv(&line, "path", req->req_path);
+	snprintf(num, sizeof(num), "%d", req->resp_status);
+	rb_log_kv(&line, "status", num);
+	snprintf(num, sizeof(num), "%zu", rc->rc_bytes);
+	rb_log_kv(&line, "bytes", num);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)us);
+	rb_log_kv(&line, "us", num);
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		rb_log_kv(&line, "aborted", "1");
+	rb_log_line(&line);
+	rb_buf_free(&line);
+
+	conn_release(srv, rc->rc_conn);
+	if (req->resp_fd >= 0)
+		close(req->resp_fd);
+	rb_buf_free(&req->resp_body);
+	rb_buf_free(&rc->rc_body);
+	rb_arena_free(req->req_arena);
+	free(rc);
+	atomic_fetch_sub(&srv->srv_inflight, 1);
+}
+
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	rb_log(RB_LOG_WARN, "libmicrohttpd", "%s", msg);
+}
+
+/* Keeps the connection limit below the file-descriptor limit. */
+static unsigned
+fd_safe_limit(unsigned want)
+{
+	struct rlimit rl;
+	unsigned cap;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return want;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	/* Each connection may hold a socket and a static file; keep 64 spare
+	 * for the database, logs and the listening socket. */
+	cap = rl.rlim_cur > 160 ? (unsigned)((rl.rlim_cur - 64) / 2) : 48;
+	if (want > cap) {
+		log_warnx("max_connections %u lowered to %u to stay under "
+		    "the limit of %llu open files", want, cap,
+		    (unsigned long long)rl.rlim_cur);
+		return cap;
+	}
+	return want;
+}
+
+struct rb_server *
+rb_server_start(const struct rb_site *site, char *err, size_t errlen)
+{
+	const struct rb_config *cfg = site->site_cfg;
+	const char *listen = rb_config_str(cfg, RB_CFG_LISTEN);
+	const union MHD_DaemonInfo *di;
+	struct sockaddr_in sa;
+	struct rb_server *srv;
+	char host[64];
+	const char *colon = strrchr(listen, ':');
+	size_t hl = (size_t)(colon - listen);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)atoi(colon + 1));
+	snprintf(host, sizeof(host), "%.*s", (int)hl, listen);
+	if (strcmp(host, "localhost") == 0)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+		snprintf(err, errlen, "listen: bad address %s", host);
+		return NULL;
+	}
+	srv = rb_xcalloc(1, sizeof(*srv));
+	srv->srv_site = site;
+	srv->srv_request_timeout_us =
+	    (uint64_t)rb_config_int(cfg, RB_CFG_REQUEST_TIMEOUT) * 1000000;
+	pthread_mutex_init(&srv->srv_lock, NULL);
+	pthread_cond_init(&srv->srv_reaper_cv, NULL);
+	srv->srv_slow = rb_workq_new((int)rb_config_int(cfg,
+	    RB_CFG_SLOW_WORKERS));
+	srv->srv_mhd = MHD_start_daemon(
+	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+	    MHD_ALLOW_SUSPEND_RESUME,
+	    0, NULL, NULL, on_request, srv,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)
+		rb_config_int(cfg, RB_CFG_THREADS),
+	    MHD_OPTION_CONNECTION_LIMIT, fd_safe_limit((unsigned)
+		rb_config_int(cfg, RB_CFG_MAX_CONNECTIONS)),
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)
+		rb_config_int(cfg, RB_CFG_MAX_CONNECTIONS_PER_IP),
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)
+		rb_config_int(cfg, RB_CFG_IDLE_TIMEOUT),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)
+		rb_config_int(cfg, RB_CFG_MAX_HEADER_BYTES) + 16384,
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+	    MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+	    MHD_OPTION_END);
+	if (srv->srv_mhd == NULL) {
+		snprintf(err, errlen, "cannot listen on %s: %s", listen,
+		    errno ? strerror(errno) : "libmicrohttpd refused");
+		rb_workq_free(srv->srv_slow);
+		pthread_mutex_destroy(&srv->srv_lock);
+		pthread_cond_destroy(&srv->srv_reaper_cv);
+		free(srv);
+		return NULL;
+	}
+	di = MHD_get_daemon_info(srv->srv_mhd, MHD_DAEMON_INFO_BIND_PORT);
+	srv->srv_port = di != NULL ? di->port : 0;
+	pthread_create(&srv->srv_reaper, NULL, reaper, srv);
+	return srv;
+}
+
+int
+rb_server_port(const struct rb_server *srv)
+{
+	return srv->srv_port;
+}
+
+void
+rb_server_stop(struct rb_server *srv, int grace_s)
+{
+	uint64_t deadline = now_us() + (uint64_t)grace_s * 1000000;
+	MHD_socket lfd;
+	int left;
+
+	lfd = MHD_quiesce_daemon(srv->srv_mhd);
+	if (lfd != MHD_INVALID_SOCKET)
+		close(lfd);
+	while ((left = atomic_load(&srv->srv_inflight)) > 0 &&
+	    now_us() < deadline)
+		usleep(10000);
+	if (left > 0)
+		log_warnx("%d request(s) still in flight after %d s", left,
+		    grace_s);
+	pthread_mutex_lock(&srv->srv_lock);
+	srv->srv_stopping = 1;
+	pthread_cond_signal(&srv->srv_reaper_cv);
+	pthread_mutex_unlock(&srv->srv_lock);
+	pthread_join(srv->srv_reaper, NULL);
+	MHD_stop_daemon(srv->srv_mhd);
+	rb_workq_free(srv->srv_slow);
+	pthread_mutex_destroy(&srv->srv_lock);
+	pthread_cond_destroy(&srv->srv_reaper_cv);
+	free(srv);
+}

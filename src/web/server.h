@@ -1,0 +1,30 @@
+/*
+ * server.h: the HTTP server (libmicrohttpd), one thread per connection.
+ *
+ * Slow work in a handler (password hashing) blocks only its own
+ * connection's thread; the number of such jobs running at once is capped
+ * where the work is done. Limits come from the configuration.
+ */
+#ifndef RB_SERVER_H
+#define RB_SERVER_H
+
+#include "http.h"
+
+struct rb_server;
+
+/*
+ * Starts serving site on the configured address. Returns NULL with a
+ * message in err when the address cannot be bound. The site must outlive
+ * the server.
+ */
+struct rb_server *rb_server_start(const struct rb_site *site, char *err,
+		    size_t errlen);
+/* The port actually bound (useful with port 0). */
+int		 rb_server_port(const struct rb_server *srv);
+/*
+ * Graceful stop: stops accepting, waits up to grace_s seconds for
+ * requests in flight, then closes every connection and frees srv.
+ */
+void		 rb_server_stop(struct rb_server *srv, int grace_s);
+
+#endif

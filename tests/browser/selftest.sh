@@ -1,0 +1,217 @@
+#!/bin/sh
+# Tests the accessibility crawler (crawl.mjs) itself on fixture sites:
+#  - fixtures/site/, served by `python3 -m http.server`: a valid, accessible
+#    French home page, and a second page with an image without alt, a
+#    duplicated id and no lang; the home page also links to things the
+#    crawler must not follow or check (fragment, mailto:, tel:, /static/,
+#    sign-out, another origin, a text file);
+#  - fixtures/login_server.py: a sign-in form, for the signed-in crawl;
+#  - usage and infrastructure errors.
+# Prints "ok N - ..." / "not ok N - ..." lines and a last line
+# "N passed, M failed"; exits 1 if a check failed, 2 if it could not run.
+#   tests/browser/selftest.sh
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+crawl="$here/run.sh"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/robinet-selftest.XXXXXX")
+pids=""
+
+cleanup() {
+	for p in $pids; do
+		kill "$p" 2>/dev/null
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 2' INT TERM HUP
+
+n=0
+passed=0
+failed=0
+
+# check DESCRIPTION COMMAND...: one test line from the command's status.
+check() {
+	desc=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "ok $n - $desc"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $desc"
+	fi
+}
+
+# Shows a file as TAP comments, for the reader of a failure.
+show() {
+	sed 's/^/#   | /' "$1"
+}
+
+# same FILE EXPECTED-TEXT: the file's sorted lines are exactly these.
+same() {
+	printf '%s\n' "$2" | sort >"$tmp/expected"
+	sort "$1" >"$tmp/actual"
+	if diff -u "$tmp/expected" "$tmp/actual" >"$tmp/diff"; then
+		return 0
+	fi
+	show "$tmp/diff"
+	return 1
+}
+
+# Runs a command in the background with its stdout to FILE, its stderr to
+# FILE.err, and waits until the first stdout line names its port.
+# Sets $port. start_server FILE COMMAND...
+start_server() {
+	log=$1
+	shift
+	timeout 600 "$@" >"$log" 2>"$log.err" &
+	pids="$pids $!"
+	port=""
+	i=0
+	while [ $i -lt 100 ]; do
+		port=$(sed -n 's/.*port \([0-9][0-9]*\).*/\1/p' "$log" | head -n 1)
+		[ -n "$port" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "Bail out! fixture server did not start: $*"
+	show "$log.err"
+	exit 2
+}
+
+# Keeps "STATUS CHECKER PATH" of each test line of a crawl output.
+verdicts() {
+	sed -n 's/^\(ok\|not ok\) [0-9][0-9]* - \([a-z]*\) \([^:]*\).*/\1 \2 \3/p' "$1"
+}
+
+# Lists "CHECKER PATH: PROBLEM" for every problem of a crawl output: the
+# one on the "not ok" line and those on the "#   " lines after it.
+problems() {
+	awk '
+	/^not ok / {
+		sub(/^not ok [0-9]+ - /, "")
+		i = index($0, ": ")
+		cur = substr($0, 1, i - 1)
+		p = substr($0, i + 2)
+		sub(/ \(\+[0-9]+ more\)$/, "", p)
+		print cur ": " p
+		next
+	}
+	/^#   / && cur != "" { print cur ": " substr($0, 5); next }
+	{ cur = "" }
+	' "$1"
+}
+
+if [ ! -d "$here/node_modules/playwright-core" ]; then
+	echo "Bail out! tests/browser/node_modules is missing: run scripts/bootstrap --test"
+	exit 2
+fi
+
+# ---- 1. the static fixture site: one good page, one bad page
+
+start_server "$tmp/site.log" python3 -u -m http.server 0 --bind 127.0.0.1 \
+	--directory "$here/fixtures/site"
+base="http://127.0.0.1:$port"
+timeout 300 "$crawl" --timeout 240 "$base/" >"$tmp/site.out" 2>"$tmp/site.err"
+rc=$?
+verdicts "$tmp/site.out" >"$tmp/site.verdicts"
+problems "$tmp/site.out" >"$tmp/site.problems"
+grep '"GET ' "$tmp/site.log.err" | sed 's/.*"GET \([^ ]*\) .*/\1/' >"$tmp/site.requests"
+
+check "static site: crawler exits 1 (a check failed)" test "$rc" = 1
+check "static site: good page passes, bad page fails page, axe and vnu, nothing else checked" \
+	same "$tmp/site.verdicts" "ok page /
+ok axe /
+ok vnu /
+not ok page /deuxieme.html
+not ok axe /deuxieme.html
+not ok vnu /deuxieme.html"
+grep '^page ' "$tmp/site.problems" >"$tmp/p.page"
+check "static site: page check reports exactly the missing lang" \
+	same "$tmp/p.page" 'page /deuxieme.html: <html> has no lang attribute, expected lang="fr"'
+grep '^axe ' "$tmp/site.problems" >"$tmp/p.axe"
+check "static site: axe reports exactly html-has-lang and image-alt" \
+	same "$tmp/p.axe" "axe /deuxieme.html: html-has-lang (serious) html
+axe /deuxieme.html: image-alt (critical) img"
+grep '^vnu ' "$tmp/site.problems" | sed 's/: line [0-9]*: /: /' |
+	sed 's/^\(vnu [^:]*: \)\(Duplicate ID\).*/\1\2/; s/^\(vnu [^:]*: An “img” element must have an “alt” attribute\).*/\1/' \
+	>"$tmp/p.vnu"
+check "static site: vnu reports exactly the duplicate id and the img without alt" \
+	same "$tmp/p.vnu" "vnu /deuxieme.html: Duplicate ID
+vnu /deuxieme.html: An “img” element must have an “alt” attribute"
+check "static site: last line is exactly \"3 passed, 3 failed\"" \
+	test "$(tail -n 1 "$tmp/site.out")" = "3 passed, 3 failed"
+check "static site: the text file is fetched once and not checked" \
+	test "$(grep -c '^/tarifs.txt$' "$tmp/site.requests")" = 1
+check "static site: /static/, sign-out links and fragments are never requested" \
+	test "$(grep -c -e '^/static/' -e '^/deconnexion' -e '^/quitter' -e '#' "$tmp/site.requests")" = 0
+
+if [ "$failed" -gt 0 ]; then
+	echo "# crawler output:"
+	show "$tmp/site.out"
+	show "$tmp/site.err"
+fi
+
+# ---- 2. the signed-in crawl
+
+email=abonne@robinet.invalid
+password=Eau-potable-2024
+start_server "$tmp/login.log" python3 -u "$here/fixtures/login_server.py" "$email" "$password"
+base="http://127.0.0.1:$port"
+timeout 300 "$crawl" --timeout 240 --login-path /connexion --login-email "$email" \
+	--login-password "$password" --start /mon-espace "$base/" \
+	>"$tmp/login.out" 2>"$tmp/login.err"
+rc=$?
+verdicts "$tmp/login.out" >"$tmp/login.verdicts"
+before=$failed
+check "signed-in crawl: crawler exits 0" test "$rc" = 0
+check "signed-in crawl: public pages, then the private ones once signed in" \
+	same "$tmp/login.verdicts" "ok page /
+ok axe /
+ok vnu /
+ok page /connexion
+ok axe /connexion
+ok vnu /connexion
+ok page /mon-espace [signed-in]
+ok axe /mon-espace [signed-in]
+ok vnu /mon-espace [signed-in]
+ok page / [signed-in]
+ok axe / [signed-in]
+ok vnu / [signed-in]
+ok page /mes-factures [signed-in]
+ok axe /mes-factures [signed-in]
+ok vnu /mes-factures [signed-in]"
+check "signed-in crawl: the form was posted once" \
+	test "$(grep -c '^POST /connexion$' "$tmp/login.log.err")" = 1
+check "signed-in crawl: the sign-out link is never followed" \
+	test "$(grep -c '/deconnexion' "$tmp/login.log.err")" = 0
+if [ "$failed" -gt "$before" ]; then
+	echo "# crawler output:"
+	show "$tmp/login.out"
+	show "$tmp/login.err"
+fi
+
+timeout 300 "$crawl" --timeout 240 --no-vnu --login-path /connexion --login-email "$email" \
+	--login-password wrong-password "$base/" >"$tmp/bad.out" 2>"$tmp/bad.err"
+rc=$?
+check "signed-in crawl: a refused sign-in is a setup error (exit 2)" test "$rc" = 2
+check "signed-in crawl: a refused sign-in says so" grep -q '^Bail out! sign-in at /connexion failed' "$tmp/bad.out"
+
+# ---- 3. usage and infrastructure errors
+
+timeout 60 "$crawl" >/dev/null 2>&1
+check "no base URL: exit 2" test $? = 2
+timeout 60 "$crawl" http://192.0.2.1/ >/dev/null 2>&1
+check "a base URL that is not loopback is refused: exit 2" test $? = 2
+timeout 60 "$crawl" --max-pages zero "$base/" >/dev/null 2>&1
+check "a bad option value: exit 2" test $? = 2
+# A port that was just free: nothing listens there.
+free_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+timeout 120 "$crawl" "http://127.0.0.1:$free_port/" >"$tmp/down.out" 2>/dev/null
+rc=$?
+check "no server at the base URL: exit 2" test "$rc" = 2
+check "no server at the base URL: says it cannot reach it" grep -q '^Bail out! cannot reach' "$tmp/down.out"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

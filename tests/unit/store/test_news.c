@@ -1,0 +1,181 @@
+/*
+ * test_news.c: the home page queries of store/news.h: only published
+ * items, newest news first, upcoming events soonest first, limits, and
+ * the Paris date of publication.
+ */
+#define _GNU_SOURCE
+#include "store_test.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "store/db.h"
+#include "store/migrate.h"
+#include "store/news.h"
+
+struct fixture {
+	char	 dir[256];
+	rb_db	*db;
+};
+
+static const char sql_add[] =
+	"INSERT INTO news (slug, title, summary, body_md, published_at, kind,"
+	" event_start, event_end, place) VALUES ($1, $2, $3, 'Texte.', $4,"
+	" $5, $6, $7, $8)";
+
+static void
+add(rb_db *db, const char *slug, int64_t published_at, const char *kind,
+    const char *start, const char *end, const char *place)
+{
+	rb_stmt *st = rb_db_prepare(db, sql_add);
+	char title[64];
+
+	assert_non_null(st);
+	snprintf(title, sizeof(title), "Titre %s", slug);
+	rb_stmt_bind_text(st, 1, slug, -1);
+	rb_stmt_bind_text(st, 2, title, -1);
+	rb_stmt_bind_text(st, 3, "Résumé", -1);
+	if (published_at < 0)
+		rb_stmt_bind_null(st, 4);
+	else
+		rb_stmt_bind_int(st, 4, published_at);
+	rb_stmt_bind_text(st, 5, kind, -1);
+	rb_stmt_bind_text(st, 6, start, -1);
+	rb_stmt_bind_text(st, 7, end, -1);
+	rb_stmt_bind_text(st, 8, place, -1);
+	assert_int_equal(rb_stmt_step(st), RB_DONE);
+	rb_stmt_reset(st);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char url[320], err[256];
+	int64_t now = (int64_t)time(NULL);
+
+	test_mkdtemp(f->dir, sizeof(f->dir));
+	test_db_url(url, sizeof(url), f->dir, "n.db");
+	if (rb_db_open(url, &f->db, err, sizeof(err)) != 0 ||
+	    rb_migrate(f->db, NULL) != 0)
+		return -1;
+	/* 2024-06-30T23:30:00Z is 1 July 01:30 in Paris. */
+	add(f->db, "old", 1719790200, "news", NULL, NULL, NULL);
+	add(f->db, "recent", now - 86400, "news", NULL, NULL, NULL);
+	add(f->db, "middle", now - 10 * 86400, "news", NULL, NULL, NULL);
+	add(f->db, "draft", -1, "news", NULL, NULL, NULL);
+	add(f->db, "scheduled", now + 86400, "news", NULL, NULL, NULL);
+	add(f->db, "past-event", now - 86400, "event", "2024-11-01",
+	    "2024-11-02", "Lille");
+	add(f->db, "ends-today", now - 86400, "event", "2024-12-01",
+	    "2024-12-05", "Roubaix");
+	add(f->db, "later", now - 86400, "event", "2024-12-20",
+	    "2024-12-21", NULL);
+	add(f->db, "allennes", now - 86400, "event", "2024-12-03",
+	    "2024-12-13", "Allennes-les-Marais");
+	add(f->db, "hidden-event", -1, "event", "2024-12-06", "2024-12-07",
+	    "Seclin");
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	rb_db_close(f->db);
+	test_rmtree(f->dir);
+	free(f);
+	return 0;
+}
+
+static const char *
+item_str(json_t *arr, size_t i, const char *key)
+{
+	return json_string_value(json_object_get(json_array_get(arr, i), key));
+}
+
+static void
+latest_news_newest_first_published_only(void **state)
+{
+	struct fixture *f = *state;
+	json_t *out = NULL;
+
+	assert_int_equal(rb_news_latest(f->db, 10, &out), 0);
+	assert_int_equal(json_array_size(out), 3);
+	assert_string_equal(item_str(out, 0, "slug"), "recent");
+	assert_string_equal(item_str(out, 1, "slug"), "middle");
+	assert_string_equal(item_str(out, 2, "slug"), "old");
+	assert_string_equal(item_str(out, 2, "title"), "Titre old");
+	assert_string_equal(item_str(out, 2, "summary"), "Résumé");
+	assert_string_equal(item_str(out, 2, "published_on"), "2024-07-01");
+	json_decref(out);
+
+	assert_int_equal(rb_news_latest(f->db, 2, &out), 0);
+	assert_int_equal(json_array_size(out), 2);
+	assert_string_equal(item_str(out, 1, "slug"), "middle");
+	json_decref(out);
+}
+
+static void
+upcoming_events_soonest_first(void **state)
+{
+	struct fixture *f = *state;
+	json_t *out = NULL;
+
+	assert_int_equal(rb_events_upcoming(f->db, "2024-12-05", 10, &out), 0);
+	assert_int_equal(json_array_size(out), 3);
+	assert_string_equal(item_str(out, 0, "slug"), "ends-today");
+	assert_string_equal(item_str(out, 1, "slug"), "allennes");
+	assert_string_equal(item_str(out, 1, "place"), "Allennes-les-Marais");
+	assert_string_equal(item_str(out, 1, "start"), "2024-12-03");
+	assert_string_equal(item_str(out, 1, "end"), "2024-12-13");
+	assert_string_equal(item_str(out, 2, "slug"), "later");
+	assert_true(json_is_null(json_object_get(json_array_get(out, 2),
+	    "place")));
+	json_decref(out);
+
+	assert_int_equal(rb_events_upcoming(f->db, "2024-12-06", 1, &out), 0);
+	assert_int_equal(json_array_size(out), 1);
+	assert_string_equal(item_str(out, 0, "slug"), "allennes");
+	json_decref(out);
+
+	assert_int_equal(rb_events_upcoming(f->db, "2025-01-01", 5, &out), 0);
+	assert_int_equal(json_array_size(out), 0);
+	json_decref(out);
+}
+
+static void
+database_failure_is_reported(void **state)
+{
+	struct fixture *f = *state;
+	json_t *out = (json_t *)1;
+
+	assert_int_equal(rb_db_exec(f->db, "DROP TABLE news"), 0);
+	assert_int_equal(rb_news_latest(f->db, 3, &out), -1);
+	assert_null(out);
+	out = (json_t *)1;
+	assert_int_equal(rb_events_upcoming(f->db, "2024-12-05", 3, &out), -1);
+	assert_null(out);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    latest_news_newest_first_published_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(upcoming_events_soonest_first,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(database_failure_is_reported,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
