@@ -214,6 +214,7 @@ echo "bench: $what" >&2
 echo "bench: robinet $target ($size bytes), nginx $nginx_url ($NGINX_WORKERS workers)" >&2
 echo "bench: $ROUNDS round(s) of wrk -t$THREADS -c$CONNS -d$DURATION on each, in turn" >&2
 : >"$tmp/results"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	measure robinet "$target"
@@ -222,6 +223,7 @@ while [ $r -le "$ROUNDS" ]; do
 done
 
 echo "machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //')"
+echo "load average: $load_before before, $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') after (other work on the machine skews the figures)"
 echo "page: $PAGE, $size bytes; $ROUNDS round(s) of wrk -t$THREADS -c$CONNS -d$DURATION (warm-up $WARMUP)"
 # Medians over the rounds, each figure on its own; the ratio is that of
 # the median throughputs.

@@ -454,10 +454,7 @@ enum demo_sql {
 	Q_CUSTOMER_ADD,
 	Q_CONTRACT_ADD,
 	Q_METER_ADD,
-	Q_READING_ADD,
 	Q_INVOICE_ADD,
-	Q_LINE_ADD,
-	Q_PAYMENT_ADD,
 	Q_MANDATE_ADD,
 	Q_ACCOUNT_ADD,
 	Q_ACCOUNT_CONTRACT_ADD,
@@ -500,9 +497,6 @@ static const char *const demo_sql[Q__MAX] = {
 	    "INSERT INTO meters (serial, contract_id, remote_read, installed_on,"
 	    " src_system, src_batch, src_file, src_line)"
 	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-	[Q_READING_ADD] =
-	    "INSERT INTO meter_readings (meter_id, read_on, index_litres, source)"
-	    " VALUES ($1, $2, $3, $4)",
 	[Q_INVOICE_ADD] =
 	    "INSERT INTO invoices (number, contract_id, contract_number,"
 	    " archived, period_start, period_end, old_index_litres,"
@@ -511,16 +505,6 @@ static const char *const demo_sql[Q__MAX] = {
 	    " total_cents, issued_on, due_on, status, src_system, src_batch)"
 	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
 	    " $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
-	[Q_LINE_ADD] =
-	    "INSERT INTO invoice_lines (invoice_id, position, heading,"
-	    " tariff_code, label, period_start, period_end, quantity,"
-	    " quantity_unit, unit_price_c100, amount_excl_tax_cents,"
-	    " vat_rate_bp, vat_cents)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-	[Q_PAYMENT_ADD] =
-	    "INSERT INTO payments (invoice_id, amount_cents, method, provider,"
-	    " provider_ref, status, created_at)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7)",
 	[Q_MANDATE_ADD] =
 	    "INSERT INTO sepa_mandates (contract_id, rum, holder, iban_enc,"
 	    " iban_last4, bic, signed_on, status, src_system)"
@@ -537,6 +521,32 @@ static const char *const demo_sql[Q__MAX] = {
 	    " migrated_at, src_system, src_batch, src_file, src_line)"
 	    " VALUES ($1, $2, $3, $4, 'customer_space_2023', '2024-01-02',"
 	    " 'comptes_web_2023.csv', $5)",
+};
+
+/*
+ * The two largest tables are written several rows per statement, which
+ * halves SQLite's work per row. The text for n rows is the head followed
+ * by n groups of placeholders, built once from this table: it depends on
+ * n only, never on data.
+ */
+enum multi_sql { M_READINGS, M_LINES, M_PAYMENTS, M__MAX };
+
+#define MULTI_ROWS_MAX	32
+
+static const struct {
+	const char	*mh_head;
+	int		 mh_columns;
+	int		 mh_rows;	/* rows per full statement */
+} multi_heads[M__MAX] = {
+	[M_READINGS] = { "INSERT INTO meter_readings (meter_id, read_on,"
+	    " index_litres, source) VALUES ", 4, 32 },
+	[M_LINES] = { "INSERT INTO invoice_lines (invoice_id, position,"
+	    " heading, tariff_code, label, period_start, period_end, quantity,"
+	    " quantity_unit, unit_price_c100, amount_excl_tax_cents,"
+	    " vat_rate_bp, vat_cents) VALUES ", 13, 16 },
+	[M_PAYMENTS] = { "INSERT INTO payments (invoice_id, amount_cents,"
+	    " method, provider, provider_ref, status, created_at) VALUES ",
+	    7, 16 },
 };
 
 /* Generation state. */
@@ -617,6 +627,8 @@ struct demo {
 	int64_t		 dm_account1;	/* the demo account */
 	long		 dm_archive_line;
 	int		 dm_commune_total;
+	char		*dm_multi[M__MAX][MULTI_ROWS_MAX + 1];
+	struct bill	*dm_bills;	/* DEMO_MAX_RUNS, one contract's */
 };
 
 /* Small SQL helpers. */
@@ -625,6 +637,27 @@ static rb_stmt *
 sql(struct demo *d, enum demo_sql q)
 {
 	return rb_db_prepare(d->dm_db, demo_sql[q]);
+}
+
+/* The statement writing rows rows of table q (1 <= rows <= its max). */
+static rb_stmt *
+multi_sql(struct demo *d, enum multi_sql q, int rows)
+{
+	rb_buf b = RB_BUF_INIT;
+	int r, col;
+
+	if (d->dm_multi[q][rows] == NULL) {
+		rb_buf_puts(&b, multi_heads[q].mh_head);
+		for (r = 0; r < rows; r++) {
+			rb_buf_puts(&b, r == 0 ? "(" : ", (");
+			for (col = 1; col <= multi_heads[q].mh_columns; col++)
+				rb_buf_printf(&b, "%s$%d", col > 1 ? ", " : "",
+				    r * multi_heads[q].mh_columns + col);
+			rb_buf_putc(&b, ')');
+		}
+		d->dm_multi[q][rows] = rb_buf_steal(&b, NULL);
+	}
+	return rb_db_prepare(d->dm_db, d->dm_multi[q][rows]);
 }
 
 static void
@@ -1333,19 +1366,24 @@ by_day(const void *a, const void *b)
 	return (x->rd_prio > y->rd_prio) - (x->rd_prio < y->rd_prio);
 }
 
-/* Monthly readings, daily ones for remote meters, then all written. */
+/*
+ * Writes the readings collected by write_bills() with monthly ones since
+ * 2024 and, for remote-read meters, daily ones for the last 90 days.
+ */
 static int
 write_readings(struct demo *d, struct rng *r, const struct contract *c)
 {
 	day_t d0 = index_start(d, c), last = d->dm_today, day;
 	struct rb_date dt;
 	rb_stmt *st;
-	size_t i;
-	int y, m;
+	size_t i, n;
+	int y, m, j, rows;
 
 	if (c->ct_shape.sh_end != 0 && c->ct_shape.sh_end < last)
 		last = c->ct_shape.sh_end;
-	rb_clock_civil_from_days(d0, &dt);
+	/* The new system keeps a monthly index since it started. */
+	rb_clock_civil_from_days(d0 > mkday(DEMO_NEW_YEAR, 1, 1) ? d0 :
+	    mkday(DEMO_NEW_YEAR, 1, 1), &dt);
 	for (y = dt.d_year, m = dt.d_month; ; ) {
 		day = mkday(y, m, c->ct_reading_day);
 		if (day > last)
@@ -1364,16 +1402,24 @@ write_readings(struct demo *d, struct rng *r, const struct contract *c)
 			if (day > d0)
 				add_reading(d, day, 3, index_on(d, c, day),
 				    "remote");
+	/* Sort, keep the first of each day, write in chunks. */
 	qsort(d->dm_reads, d->dm_nreads, sizeof(*d->dm_reads), by_day);
-	for (i = 0; i < d->dm_nreads; i++) {
-		if (i > 0 && d->dm_reads[i].rd_day == d->dm_reads[i - 1].rd_day)
-			continue;
-		if ((st = sql(d, Q_READING_ADD)) == NULL)
+	for (i = n = 0; i < d->dm_nreads; i++)
+		if (n == 0 || d->dm_reads[i].rd_day != d->dm_reads[n - 1].rd_day)
+			d->dm_reads[n++] = d->dm_reads[i];
+	for (i = 0; i < n; i += (size_t)rows) {
+		rows = n - i < (size_t)multi_heads[M_READINGS].mh_rows ?
+		    (int)(n - i) : multi_heads[M_READINGS].mh_rows;
+		if ((st = multi_sql(d, M_READINGS, rows)) == NULL)
 			return -1;
-		rb_stmt_bind_int(st, 1, c->ct_meter_id);
-		bind_day(st, 2, d->dm_reads[i].rd_day);
-		rb_stmt_bind_int(st, 3, d->dm_reads[i].rd_index);
-		rb_stmt_bind_text(st, 4, d->dm_reads[i].rd_source, -1);
+		for (j = 0; j < rows; j++) {
+			const struct reading *rd = &d->dm_reads[i + (size_t)j];
+
+			rb_stmt_bind_int(st, 4 * j + 1, c->ct_meter_id);
+			bind_day(st, 4 * j + 2, rd->rd_day);
+			rb_stmt_bind_int(st, 4 * j + 3, rd->rd_index);
+			rb_stmt_bind_text(st, 4 * j + 4, rd->rd_source, -1);
+		}
 		if (finish(st, NULL) != 0)
 			return -1;
 	}
@@ -1401,6 +1447,13 @@ struct bill {
 	int		 bl_nlines;
 	int64_t		 bl_amount;
 	int64_t		 bl_vat;
+	const char	*bl_status;
+	int64_t		 bl_id;
+	const char	*bl_pay_method;		/* NULL: no payment */
+	const char	*bl_pay_provider;
+	const char	*bl_pay_status;
+	char		 bl_pay_ref[40];
+	int64_t		 bl_pay_at;
 };
 
 /* Rounds num / den to the nearest integer, halves up (num >= 0). */
@@ -1505,77 +1558,74 @@ payment_method(struct rng *r)
 	    "cash";
 }
 
-static int
-write_payment(struct demo *d, struct rng *r, int64_t invoice_id,
-    const struct bill *b, const char *method, const char *status,
-    day_t on)
-{
-	rb_stmt *st;
-	char ref[40];
-	const char *provider = NULL;
-
-	if ((st = sql(d, Q_PAYMENT_ADD)) == NULL)
-		return -1;
-	if (strcmp(method, "card") == 0) {
-		provider = "payfip";
-		snprintf(ref, sizeof(ref), "PF%012llu", (unsigned long long)
-		    rng_below(r, UINT64_C(1000000000000)));
-	} else if (strcmp(method, "sepa_debit") == 0)
-		snprintf(ref, sizeof(ref), "PRLV-%s", b->bl_number);
-	else if (strcmp(method, "transfer") == 0)
-		snprintf(ref, sizeof(ref), "VIR%010llu", (unsigned long long)
-		    rng_below(r, UINT64_C(10000000000)));
-	else if (strcmp(method, "cheque") == 0)
-		snprintf(ref, sizeof(ref), "CHQ%07d",
-		    (int)rng_below(r, 10000000));
-	else
-		ref[0] = '\0';
-	rb_stmt_bind_int(st, 1, invoice_id);
-	rb_stmt_bind_int(st, 2, b->bl_amount + b->bl_vat);
-	rb_stmt_bind_text(st, 3, method, -1);
-	rb_stmt_bind_text(st, 4, provider, -1);
-	rb_stmt_bind_text(st, 5, ref[0] != '\0' ? ref : NULL, -1);
-	rb_stmt_bind_text(st, 6, status, -1);
-	rb_stmt_bind_int(st, 7, day_at(on, (int)rng_range(r, 6 * 3600,
-	    21 * 3600)));
-	return finish(st, NULL);
-}
-
-/* Writes bill b with its lines and payment; chooses its status. */
-static int
-write_bill(struct demo *d, struct rng *r, const struct contract *c,
+/* Decides b's status as of today and the payment that goes with it. */
+static void
+settle_bill(struct demo *d, struct rng *r, const struct contract *c,
     struct bill *b)
 {
-	const char *status;
-	char batch[32], iso[11];
-	rb_stmt *st;
-	int64_t id;
-	int i, paid_late = 0, failed = 0;
-	day_t paid_on = 0;
+	const char *method = NULL;
+	day_t on = 0;
+	int failed;
 
-	/* Status and payment, as of today. */
+	b->bl_pay_method = NULL;
 	if (!b->bl_archived && c->ct_k > DEMO_FIXED && rng_chance(r, 3)) {
-		status = "cancelled";
-	} else if (b->bl_direct_debit) {
+		b->bl_status = "cancelled";
+		return;
+	}
+	if (b->bl_direct_debit) {
 		failed = b->bl_due <= d->dm_today && rng_chance(r, 10);
-		status = !failed ? "direct_debit" :
+		b->bl_status = !failed ? "direct_debit" :
 		    b->bl_due + 15 < d->dm_today ? "overdue" : "to_pay";
+		method = "sepa_debit";
+		b->bl_pay_status = failed ? "failed" :
+		    b->bl_due <= d->dm_today ? "succeeded" : "pending";
+		on = b->bl_due;
 	} else if (c->ct_k == 1 && b->bl_last) {
-		status = b->bl_due >= d->dm_today ? "to_pay" : "overdue";
+		/* The demo subscriber always has a bill to pay. */
+		b->bl_status = b->bl_due >= d->dm_today ? "to_pay" : "overdue";
 	} else if (b->bl_due >= d->dm_today && rng_chance(r, 650)) {
-		status = "to_pay";
+		b->bl_status = "to_pay";
 	} else if (b->bl_due < d->dm_today && !b->bl_archived &&
 	    b->bl_issued > d->dm_today - 365 &&
 	    rng_chance(r, (unsigned)c->ct_overdue_permille)) {
-		status = "overdue";
+		b->bl_status = "overdue";
 	} else {
-		status = "paid";
-		paid_late = rng_chance(r, 100);
-		paid_on = b->bl_issued + (day_t)rng_range(r, 1, paid_late ?
+		b->bl_status = "paid";
+		on = b->bl_issued + (day_t)rng_range(r, 1, rng_chance(r, 100) ?
 		    50 : b->bl_due - b->bl_issued);
-		if (paid_on > d->dm_today)
-			paid_on = d->dm_today;
+		if (on > d->dm_today)
+			on = d->dm_today;
+		method = payment_method(r);
+		b->bl_pay_status = "succeeded";
 	}
+	if (method == NULL)
+		return;
+	b->bl_pay_method = method;
+	b->bl_pay_at = day_at(on, (int)rng_range(r, 6 * 3600, 21 * 3600));
+	b->bl_pay_provider = NULL;
+	if (strcmp(method, "card") == 0) {
+		b->bl_pay_provider = "payfip";
+		snprintf(b->bl_pay_ref, sizeof(b->bl_pay_ref), "PF%012llu",
+		    (unsigned long long)rng_below(r, UINT64_C(1000000000000)));
+	} else if (strcmp(method, "sepa_debit") == 0)
+		snprintf(b->bl_pay_ref, sizeof(b->bl_pay_ref), "PRLV-%s",
+		    b->bl_number);
+	else if (strcmp(method, "transfer") == 0)
+		snprintf(b->bl_pay_ref, sizeof(b->bl_pay_ref), "VIR%010llu",
+		    (unsigned long long)rng_below(r, UINT64_C(10000000000)));
+	else if (strcmp(method, "cheque") == 0)
+		snprintf(b->bl_pay_ref, sizeof(b->bl_pay_ref), "CHQ%07d",
+		    (int)rng_below(r, 10000000));
+	else
+		b->bl_pay_ref[0] = '\0';
+}
+
+/* Writes the invoice row of b and sets b->bl_id. */
+static int
+write_invoice(struct demo *d, const struct contract *c, struct bill *b)
+{
+	char batch[32], iso[11];
+	rb_stmt *st;
 
 	if ((st = sql(d, Q_INVOICE_ADD)) == NULL)
 		return -1;
@@ -1598,64 +1648,117 @@ write_bill(struct demo *d, struct rng *r, const struct contract *c,
 	rb_stmt_bind_int(st, 16, b->bl_amount + b->bl_vat);
 	bind_day(st, 17, b->bl_issued);
 	bind_day(st, 18, b->bl_due);
-	rb_stmt_bind_text(st, 19, status, -1);
+	rb_stmt_bind_text(st, 19, b->bl_status, -1);
 	rb_stmt_bind_text(st, 20, b->bl_archived ? "billing_2023" : "billing",
 	    -1);
 	day_iso(b->bl_issued, iso);
 	snprintf(batch, sizeof(batch), "%s-%s", b->bl_archived ? "archive" :
 	    "bills", iso);
 	rb_stmt_bind_text(st, 21, batch, -1);
-	if (finish(st, &id) != 0)
-		return -1;
+	return finish(st, &b->bl_id);
+}
 
-	for (i = 0; i < b->bl_nlines; i++) {
-		const struct line *ln = &b->bl_lines[i];
-		const struct tariff *t = ln->ln_tariff;
+/* Writes the lines of bills[0..n), several per statement. */
+static int
+write_lines(struct demo *d, const struct bill *bills, int n)
+{
+	const int per = multi_heads[M_LINES].mh_rows;
+	int bi = 0, li = 0, left = 0, rows, j, o;
+	const struct bill *b;
+	const struct line *ln;
+	const struct tariff *t;
+	rb_stmt *st;
 
-		if ((st = sql(d, Q_LINE_ADD)) == NULL)
+	for (j = 0; j < n; j++)
+		left += bills[j].bl_nlines;
+	while (left > 0) {
+		rows = left < per ? left : per;
+		if ((st = multi_sql(d, M_LINES, rows)) == NULL)
 			return -1;
-		rb_stmt_bind_int(st, 1, id);
-		rb_stmt_bind_int(st, 2, i + 1);
-		rb_stmt_bind_text(st, 3, heading_names[t->tf_heading], -1);
-		rb_stmt_bind_text(st, 4, t->tf_code, -1);
-		rb_stmt_bind_text(st, 5, t->tf_label, -1);
-		/* Dates only when a price changed within the bill. */
-		bind_day(st, 6, ln->ln_split ? ln->ln_from : 0);
-		bind_day(st, 7, ln->ln_split ? ln->ln_to : 0);
-		rb_stmt_bind_int(st, 8, ln->ln_quantity);
-		rb_stmt_bind_text(st, 9, t->tf_subscription ? "day" : "litre",
-		    -1);
-		rb_stmt_bind_int(st, 10, t->tf_price);
-		rb_stmt_bind_int(st, 11, ln->ln_amount);
-		rb_stmt_bind_int(st, 12, t->tf_vat_bp);
-		rb_stmt_bind_int(st, 13, ln->ln_vat);
+		for (j = 0; j < rows; j++, li++) {
+			while (li == bills[bi].bl_nlines) {
+				bi++;
+				li = 0;
+			}
+			b = &bills[bi];
+			ln = &b->bl_lines[li];
+			t = ln->ln_tariff;
+			o = 13 * j;
+			rb_stmt_bind_int(st, o + 1, b->bl_id);
+			rb_stmt_bind_int(st, o + 2, li + 1);
+			rb_stmt_bind_text(st, o + 3,
+			    heading_names[t->tf_heading], -1);
+			rb_stmt_bind_text(st, o + 4, t->tf_code, -1);
+			rb_stmt_bind_text(st, o + 5, t->tf_label, -1);
+			/* Dates only when a price changed within the bill. */
+			bind_day(st, o + 6, ln->ln_split ? ln->ln_from : 0);
+			bind_day(st, o + 7, ln->ln_split ? ln->ln_to : 0);
+			rb_stmt_bind_int(st, o + 8, ln->ln_quantity);
+			rb_stmt_bind_text(st, o + 9, t->tf_subscription ?
+			    "day" : "litre", -1);
+			rb_stmt_bind_int(st, o + 10, t->tf_price);
+			rb_stmt_bind_int(st, o + 11, ln->ln_amount);
+			rb_stmt_bind_int(st, o + 12, t->tf_vat_bp);
+			rb_stmt_bind_int(st, o + 13, ln->ln_vat);
+		}
 		if (finish(st, NULL) != 0)
 			return -1;
+		left -= rows;
 	}
-
-	if (b->bl_amount + b->bl_vat <= 0 || strcmp(status, "cancelled") == 0)
-		return 0;
-	if (b->bl_direct_debit)
-		return write_payment(d, r, id, b, "sepa_debit", failed ?
-		    "failed" : b->bl_due <= d->dm_today ? "succeeded" :
-		    "pending", b->bl_due);
-	if (strcmp(status, "paid") == 0)
-		return write_payment(d, r, id, b, payment_method(r),
-		    "succeeded", paid_on);
 	return 0;
 }
 
-/* Walks the runs that bill c: numbers, dates, readings, lines. */
+/* Writes the payments of bills[0..n), several per statement. */
+static int
+write_payments(struct demo *d, const struct bill *bills, int n)
+{
+	const int per = multi_heads[M_PAYMENTS].mh_rows;
+	const struct bill *b;
+	int i = 0, left = 0, rows, j, o;
+	rb_stmt *st;
+
+	for (j = 0; j < n; j++)
+		left += bills[j].bl_pay_method != NULL;
+	while (left > 0) {
+		rows = left < per ? left : per;
+		if ((st = multi_sql(d, M_PAYMENTS, rows)) == NULL)
+			return -1;
+		for (j = 0; j < rows; j++, i++) {
+			while (bills[i].bl_pay_method == NULL)
+				i++;
+			b = &bills[i];
+			o = 7 * j;
+			rb_stmt_bind_int(st, o + 1, b->bl_id);
+			rb_stmt_bind_int(st, o + 2, b->bl_amount + b->bl_vat);
+			rb_stmt_bind_text(st, o + 3, b->bl_pay_method, -1);
+			rb_stmt_bind_text(st, o + 4, b->bl_pay_provider, -1);
+			rb_stmt_bind_text(st, o + 5, b->bl_pay_ref[0] != '\0' ?
+			    b->bl_pay_ref : NULL, -1);
+			rb_stmt_bind_text(st, o + 6, b->bl_pay_status, -1);
+			rb_stmt_bind_int(st, o + 7, b->bl_pay_at);
+		}
+		if (finish(st, NULL) != 0)
+			return -1;
+		left -= rows;
+	}
+	return 0;
+}
+
+/*
+ * Walks the runs that bill c: numbers, dates, readings, lines, status;
+ * writes the invoices one by one (their ids are needed), then their
+ * lines and payments in chunks.
+ */
 static int
 write_bills(struct demo *d, struct rng *r, const struct contract *c)
 {
 	const struct shape *s = &c->ct_shape;
-	struct bill *b = rb_xcalloc(1, sizeof(*b));
 	day_t prev_read = index_start(d, c), span;
 	const char *prev_kind = "actual";
-	int i, last_run = -1, rc = -1, first = 1;
+	int i, last_run = -1, nbills = 0;
 	long rank, pos;
 	struct run *rn;
+	struct bill *b;
 
 	/* The reading that opens the first bill (or the contract). */
 	add_reading(d, prev_read, 0, index_on(d, c, prev_read), c->ct_remote ?
@@ -1670,6 +1773,7 @@ write_bills(struct demo *d, struct rng *r, const struct contract *c)
 		rank = ++rn->rn_seen;
 		pos = run_position(d, i, rank, c->ct_k);
 		span = rn->rn_last - rn->rn_first;
+		b = &d->dm_bills[nbills];
 		memset(b, 0, sizeof(*b));
 		b->bl_issued = rn->rn_first + (day_t)(rn->rn_count > 1 ?
 		    (pos - 1) * span / (rn->rn_count - 1) : 0);
@@ -1686,7 +1790,7 @@ write_bills(struct demo *d, struct rng *r, const struct contract *c)
 
 		b->bl_old_read = prev_read;
 		b->bl_old_kind = prev_kind;
-		b->bl_from = first && s->sh_start > d->dm_horizon ?
+		b->bl_from = nbills == 0 && s->sh_start > d->dm_horizon ?
 		    s->sh_start : prev_read + 1;
 		if (s->sh_end != 0 && s->sh_end < rn->rn_first) {
 			b->bl_new_read = s->sh_end;	/* moving out */
@@ -1706,16 +1810,17 @@ write_bills(struct demo *d, struct rng *r, const struct contract *c)
 		    b->bl_issued >= c->ct_mandate_on;
 		b->bl_due = b->bl_issued + (b->bl_direct_debit ? 10 : 21);
 		price_bill(d, b);
-		if (write_bill(d, r, c, b) != 0)
-			goto out;
+		settle_bill(d, r, c, b);
+		if (write_invoice(d, c, b) != 0)
+			return -1;
 		prev_read = b->bl_new_read;
 		prev_kind = b->bl_new_kind;
-		first = 0;
+		nbills++;
 	}
-	rc = 0;
-out:
-	free(b);
-	return rc;
+	if (write_lines(d, d->dm_bills, nbills) != 0 ||
+	    write_payments(d, d->dm_bills, nbills) != 0)
+		return -1;
+	return 0;
 }
 
 /* Bank details. */
@@ -2141,6 +2246,7 @@ setup(struct demo *d, rb_db *db, const struct rb_demo_opts *opts)
 	}
 	sodium_memzero(password, sizeof(password));
 	d->dm_crypt = rb_xcalloc(1, sizeof(*d->dm_crypt));
+	d->dm_bills = rb_xcalloc(DEMO_MAX_RUNS, sizeof(*d->dm_bills));
 	make_runs(d);
 	return 0;
 }
@@ -2185,5 +2291,8 @@ out:
 	free(d.dm_crypt);
 	free(d.dm_cum);
 	free(d.dm_reads);
+	free(d.dm_bills);
+	for (k = 0; k < M__MAX * (MULTI_ROWS_MAX + 1); k++)
+		free(d.dm_multi[k / (MULTI_ROWS_MAX + 1)][k % (MULTI_ROWS_MAX + 1)]);
 	return rc;
 }

@@ -46,6 +46,9 @@ rb_home_get(rb_db *db, time_t now, const struct rb_opening_hours *oh,
 	json_array_foreach(events, i, item) {
 		add_fr_date(item, "start", "start_fr");
 		add_fr_date(item, "end", "end_fr");
+		json_object_set_new(item, "single_day", json_boolean(
+		    json_equal(json_object_get(item, "start"),
+		    json_object_get(item, "end"))));
 	}
 	rb_clock_service_sentence(now, oh, sentence, sizeof(sentence));
 	*out = json_pack("{s:b, s:o, s:b, s:o, s:{s:b, s:s}}",

@@ -51,6 +51,9 @@ enum rb_step {
  *					missing, its directory must exist
  *	sqlite:PATH?busy_timeout=MS	waits up to MS ms (default 5000) for a
  *					lock held by another connection
+ *	sqlite:PATH?cache_mb=N		page cache of up to N MiB per
+ *					connection (default 32)
+ * (parameters combine with '&'; PATH cannot contain '?').
  * PostgreSQL URLs are recognised and refused for now. Returns 0 and the
  * connection in *out (close it with rb_db_close), or -1 with a one-line
  * English explanation in err (errlen bytes, NUL-terminated) and *out NULL.

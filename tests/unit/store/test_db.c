@@ -399,6 +399,16 @@ busy_timeout_limits_waiting_for_a_writer(void **state)
 	assert_int_equal(rb_db_begin(other), 0);
 	assert_int_equal(rb_db_rollback(other), 0);
 	rb_db_close(other);
+
+	/* Parameters combine. */
+	snprintf(url, sizeof(url), "%s?cache_mb=8&busy_timeout=1234", f->url);
+	assert_int_equal(rb_db_open(url, &other, err, sizeof(err)), 0);
+	assert_int_equal(query_int(other, "PRAGMA cache_size"), -8 * 1024);
+	assert_int_equal(query_int(other, "PRAGMA busy_timeout"), 1234);
+	rb_db_close(other);
+	snprintf(url, sizeof(url), "%s?cache_mb=-1", f->url);
+	assert_int_equal(rb_db_open(url, &other, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cache_mb"));
 }
 
 static void
@@ -443,6 +453,8 @@ wal_and_pragmas_are_on(void **state)
 	rb_stmt_reset(st);
 	assert_int_equal(query_int(f->db, "PRAGMA synchronous"), 1); /* NORMAL */
 	assert_int_equal(query_int(f->db, "PRAGMA busy_timeout"), 5000);
+	assert_int_equal(query_int(f->db, "PRAGMA cache_size"), -32 * 1024);
+	assert_int_equal(query_int(f->db, "PRAGMA temp_store"), 2); /* memory */
 	snprintf(path, sizeof(path), "%s/t.db-wal", f->dir);
 	assert_int_equal(stat(path, &sb), 0);
 }
