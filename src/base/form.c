@@ -9,6 +9,8 @@
  */
 #include <string.h>
 
+#include <unistr.h>
+
 #include "form.h"
 
 const struct rb_form_limits rb_form_default_limits = {
@@ -87,46 +89,6 @@ form_decode(const char *s, size_t len, char *dst)
 	dst[n] = '\0';
 }
 
-/* Returns 0 when s[0..len) is valid UTF-8 (RFC 3629), -1 otherwise. */
-static int
-form_utf8_check(const unsigned char *s, size_t len)
-{
-	size_t i = 0, k, need;
-	unsigned long cp, min;
-
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
-			need = 1;
-			cp = s[i] & 0x1f;
-			min = 0x80;
-		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
-			need = 2;
-			cp = s[i] & 0x0f;
-			min = 0x800;
-		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
-			need = 3;
-			cp = s[i] & 0x07;
-			min = 0x10000;
-		} else
-			return -1;
-		if (len - i - 1 < need)
-			return -1;
-		for (k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return -1;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return -1;
-		i += need + 1;
-	}
-	return 0;
-}
-
 /*
  * Decodes one key or value s[0..len) into the arena, refusing it when its
  * decoded length exceeds max (toolong is the error to report then).
@@ -145,7 +107,7 @@ form_part(rb_arena *a, const char *s, size_t len, size_t max,
 		return toolong;
 	p = rb_arena_alloc(a, n + 1);
 	form_decode(s, len, p);
-	if (form_utf8_check((const unsigned char *)p, n) == -1)
+	if (u8_check((const uint8_t *)p, n) != NULL)
 		return RB_FORM_BAD_UTF8;
 	*dst = p;
 	*dstlen = n;

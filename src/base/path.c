@@ -7,6 +7,8 @@
  */
 #include <string.h>
 
+#include <unistr.h>
+
 #include "path.h"
 
 static int
@@ -64,41 +66,13 @@ path_decode(const char *raw, size_t len, int decode, char *dec,
 static int
 path_utf8_check(const unsigned char *s, size_t len)
 {
-	size_t i = 0, k, need;
-	unsigned long cp, min;
+	size_t i;
 
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
-			need = 1;
-			cp = s[i] & 0x1f;
-			min = 0x80;
-		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
-			need = 2;
-			cp = s[i] & 0x0f;
-			min = 0x800;
-		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
-			need = 3;
-			cp = s[i] & 0x07;
-			min = 0x10000;
-		} else
-			return -1;	/* continuation, 0xc0, 0xc1, 0xf5+ */
-		if (len - i - 1 < need)
+	if (u8_check(s, len) != NULL)
+		return -1;
+	for (i = 0; i + 1 < len; i++)	/* C1 controls are C2 80 to C2 9F */
+		if (s[i] == 0xc2 && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f)
 			return -1;
-		for (k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return -1;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff) ||
-		    (cp >= 0x80 && cp <= 0x9f))
-			return -1;
-		i += need + 1;
-	}
 	return 0;
 }
 
