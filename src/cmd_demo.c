@@ -35,8 +35,8 @@ cmd_demo(struct rb_config *cfg, const struct rb_cmd_opts *o)
 		    "above)\n");
 		return 1;
 	}
-	printf("demo data: %ld contracts in %lld ms\n\n%s\n",
-	    opts.do_contracts, (long long)(t1.tv_sec - t0.tv_sec) * 1000 +
+	printf("demo data created in %lld ms\n\n%s\n",
+	    (long long)(t1.tv_sec - t0.tv_sec) * 1000 +
 	    (t1.tv_nsec - t0.tv_nsec) / 1000000, rb_demo_identities);
 	return 0;
 }

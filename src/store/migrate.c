@@ -29,7 +29,7 @@ struct migration {
 	char		 mg_name[MIGRATION_NAME_MAX];	/* "schema" */
 	const char	*mg_file;			/* "0001_schema.sql" */
 	const char	*mg_sql;
-	int		 mg_specific;	/* file for this engine only */
+	int		 mg_specific;	/* 0 common, 1 this engine, 2 other */
 };
 
 static const char sql_create_table[] =

@@ -129,7 +129,8 @@ CREATE TABLE invoices (
 	CHECK (total_cents = amount_excl_tax_cents + vat_cents)
 );
 CREATE INDEX invoices_contract_issued ON invoices (contract_id, issued_on);
-CREATE INDEX invoices_status_due ON invoices (status, due_on);
+-- Bills to pay by due date, for the job that marks them overdue.
+CREATE INDEX invoices_to_pay_due ON invoices (due_on) WHERE status = 'to_pay';
 
 -- quantity is in litres for 'litre' lines (unit price per m3) and in
 -- days for 'day' lines (a yearly subscription charged pro rata).
@@ -167,7 +168,8 @@ CREATE TABLE payments (
 	src_system TEXT, src_batch TEXT, src_file TEXT, src_line BIGINT
 );
 CREATE INDEX payments_invoice ON payments (invoice_id);
-CREATE INDEX payments_provider_ref ON payments (provider, provider_ref);
+-- No index on provider_ref yet: the payment module will add the one its
+-- provider callbacks need, with the reference format it chooses.
 
 -- iban_enc: base64 (standard alphabet, padded) of a libsodium
 -- crypto_secretbox nonce (24 bytes) followed by the ciphertext of the

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "store_test.h"
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,9 @@
 
 #include "store/db.h"
 #include "store/migrate.h"
+
+/* The built-in table, generated from src/store/migrations/. */
+extern const struct rb_embedded rb_migrations_embedded[];
 
 #define MG(name, sql)	{ name, sql, sizeof(sql) - 1 }
 #define MG_END		{ NULL, NULL, 0 }
@@ -268,6 +272,43 @@ bad_lists_are_refused_before_anything_runs(void **state)
 	assert_false(has_table(f->db, "a"));
 }
 
+/* Every file of src/store/migrations/ is listed in its meson.build. */
+static void
+every_migration_file_is_built_in(void **state)
+{
+	const char *src = getenv("ROBINET_SRCDIR");
+	const struct rb_embedded *e;
+	struct dirent *de;
+	char path[512];
+	size_t n, files = 0, found;
+	DIR *dir;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/src/store/migrations",
+	    src != NULL ? src : ROBINET_SRCDIR);
+	dir = opendir(path);
+	assert_non_null(dir);
+	while ((de = readdir(dir)) != NULL) {
+		n = strlen(de->d_name);
+		if (n < 4 || strcmp(de->d_name + n - 4, ".sql") != 0)
+			continue;
+		files++;
+		found = 0;
+		for (e = rb_migrations_embedded; e->emb_name != NULL; e++)
+			if (strcmp(e->emb_name, de->d_name) == 0)
+				found = 1;
+		if (!found)
+			fprintf(stderr, "%s is not in src/store/meson.build\n",
+			    de->d_name);
+		assert_true(found);
+	}
+	closedir(dir);
+	for (n = 0; rb_migrations_embedded[n].emb_name != NULL; n++)
+		assert_int_equal(strlen(rb_migrations_embedded[n].emb_data),
+		    rb_migrations_embedded[n].emb_len);
+	assert_int_equal(n, files);
+}
+
 /* Schema v1 on SQLite: tables, ids, constraints. */
 
 static void
@@ -385,6 +426,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    bad_lists_are_refused_before_anything_runs, setup,
 		    teardown),
+		cmocka_unit_test(every_migration_file_is_built_in),
 		cmocka_unit_test_setup_teardown(
 		    schema_v1_tables_and_constraints, setup, teardown),
 	};
