@@ -1,0 +1,193 @@
+/*
+ * auth.h: the ways into the secure space, as use cases (no HTTP, no SQL).
+ *
+ *   sign-in               email + password -> session
+ *   2023 migration        old customer id + old password -> claim
+ *   account creation      contract number + one proof -> claim
+ *   both, step 2          claim + name, first name, email, password
+ *                         -> pending account + "Activer votre espace
+ *                         client" email
+ *   activation            token from that email -> active account
+ *   password reset        email -> email with a link; token + new password
+ *   account settings      change password, change email (confirmed from
+ *                         the new address), sessions, add a contract
+ *
+ * Identity rules (DESIGN.md): no answer tells whether an account,
+ * contract, invoice or meter exists; failures return RB_AUTH_DENIED and
+ * the web layer shows one generic message; slow paths (unknown email) burn
+ * the same hashing time as real ones; every event goes to the audit log;
+ * rate limits (per IP, per identifier, overall) answer RB_AUTH_LIMITED
+ * with the delay before retrying, never a permanent lock-out.
+ *
+ * Every function takes a struct rb_auth_req saying who asks, from where
+ * and when, and returns an enum rb_auth_rc.
+ */
+#ifndef RB_APP_AUTH_H
+#define RB_APP_AUTH_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "base/crypto.h"
+#include "store/db.h"
+
+struct rb_auth_cfg {
+	const char	*ac_public_url;		/* "https://…", no trailing / */
+	int		 ac_activation_ttl;	/* seconds; 24 h */
+	int		 ac_reset_ttl;		/* 1 h */
+	int		 ac_email_change_ttl;	/* 24 h */
+	int		 ac_claim_ttl;		/* between step 1 and 2; 30 min */
+	int		 ac_session_idle;	/* 30 min */
+	int		 ac_session_absolute;	/* 12 h */
+	/* Failures allowed per hour before delays start (ASVS L2). */
+	int		 ac_rl_per_ip;		/* 50 */
+	int		 ac_rl_per_account;	/* 100 (email or old id) */
+	int		 ac_rl_per_contract;	/* 10 (contract-number proofs) */
+	int		 ac_rl_global;		/* 10000 */
+};
+
+struct rb_auth_req {
+	rb_db				*ar_db;
+	const struct rb_auth_cfg	*ar_cfg;
+	time_t				 ar_now;
+	const char			*ar_ip;
+	const char			*ar_user_agent;	/* may be NULL */
+};
+
+enum rb_auth_rc {
+	RB_AUTH_OK,
+	RB_AUTH_DENIED,		/* the one generic failure */
+	RB_AUTH_INVALID,	/* see the per-field errors */
+	RB_AUTH_LIMITED,	/* too many attempts: *retry_after seconds */
+	RB_AUTH_NO_BILL,	/* proof right, no bill nor letter yet */
+	RB_AUTH_ERROR,		/* internal (database): a 500 */
+	RB_AUTH__MAX
+};
+
+/* Form fields a use case can complain about. */
+enum rb_field {
+	RB_F_EMAIL,
+	RB_F_PASSWORD,
+	RB_F_PASSWORD2,
+	RB_F_CURRENT_PASSWORD,
+	RB_F_LAST_NAME,
+	RB_F_FIRST_NAME,
+	RB_F__MAX
+};
+
+/* French message per field, NULL when the field is fine. */
+struct rb_auth_errors {
+	const char	*ae_msg[RB_F__MAX];
+};
+
+struct rb_session {
+	int64_t		 s_id;			/* row id, shown in lists */
+	int64_t		 s_account_id;
+	char		 s_cookie[RB_TOKEN_LEN + 1];	/* set on creation only */
+	char		 s_csrf[RB_TOKEN_LEN + 1];
+	char		 s_email[256];
+	char		 s_first_name[128];
+	char		 s_last_name[128];
+};
+
+/* What step 1 learned, carried to step 2 by the claim token. */
+struct rb_claim {
+	char		 cl_token[RB_TOKEN_LEN + 1];	/* hidden form field */
+	char		 cl_contract[16];
+	char		 cl_last_name[128];	/* pre-filled, may be "" */
+	char		 cl_first_name[128];
+	char		 cl_email[256];
+};
+
+struct rb_profile {
+	const char	*pr_last_name;
+	const char	*pr_first_name;
+	const char	*pr_email;
+};
+
+enum rb_proof {
+	RB_PROOF_EMAIL,
+	RB_PROOF_INVOICE,
+	RB_PROOF_METER,
+	RB_PROOF__MAX
+};
+
+/* Sign-in; on OK fills a new session (new id: rotation at sign-in). */
+enum rb_auth_rc rb_auth_signin(const struct rb_auth_req *r,
+		    const char *email, const char *password,
+		    struct rb_session *out, int *retry_after);
+/* Looks a session cookie up; OK when valid (touches it), else DENIED. */
+enum rb_auth_rc rb_auth_session(const struct rb_auth_req *r,
+		    const char *cookie, struct rb_session *out);
+/* Ends the session on the server. */
+enum rb_auth_rc rb_auth_signout(const struct rb_auth_req *r,
+		    const char *cookie);
+
+/* 2023 migration, step 1 (old id accepted with spaces, lower case). */
+enum rb_auth_rc rb_auth_claim_legacy(const struct rb_auth_req *r,
+		    const char *old_id, const char *password,
+		    struct rb_claim *out, int *retry_after);
+/* Account creation, step 1. NO_BILL when the proof matches but the
+ * contract may not get a space yet. */
+enum rb_auth_rc rb_auth_claim_contract(const struct rb_auth_req *r,
+		    const char *contract, enum rb_proof proof,
+		    const char *value, struct rb_claim *out,
+		    int *retry_after);
+/* Re-reads a claim for showing step 2 again; DENIED when expired. */
+enum rb_auth_rc rb_auth_claim_get(const struct rb_auth_req *r,
+		    const char *claim_token, struct rb_claim *out);
+/*
+ * Step 2 of both: creates the pending account (or links the contract)
+ * and queues the activation email. When the contract already has an
+ * active space, answers OK all the same and tells the email on file;
+ * when the email given differs from the one on file, tells that one too.
+ */
+enum rb_auth_rc rb_auth_register(const struct rb_auth_req *r,
+		    const char *claim_token, const struct rb_profile *p,
+		    const char *password, const char *password2,
+		    struct rb_auth_errors *errs);
+/* Activation link: once. DENIED when unknown, used or expired. */
+enum rb_auth_rc rb_auth_activate(const struct rb_auth_req *r,
+		    const char *token);
+/* Resend the activation email of a pending account (same answer for
+ * any email). */
+enum rb_auth_rc rb_auth_resend(const struct rb_auth_req *r,
+		    const char *email, int *retry_after);
+
+/* "Mot de passe oublié ?": same answer whether the email exists. */
+enum rb_auth_rc rb_auth_reset_request(const struct rb_auth_req *r,
+		    const char *email, int *retry_after);
+/* Checks a reset token without using it (to show the form). */
+enum rb_auth_rc rb_auth_reset_check(const struct rb_auth_req *r,
+		    const char *token);
+/* Sets the new password, ends every session; does not sign in. */
+enum rb_auth_rc rb_auth_reset(const struct rb_auth_req *r,
+		    const char *token, const char *password,
+		    const char *password2, struct rb_auth_errors *errs);
+
+/* Account settings; account is the signed-in one. */
+enum rb_auth_rc rb_auth_change_password(const struct rb_auth_req *r,
+		    int64_t account, const char *current,
+		    const char *password, const char *password2,
+		    struct rb_auth_errors *errs);
+enum rb_auth_rc rb_auth_change_email(const struct rb_auth_req *r,
+		    int64_t account, const char *current,
+		    const char *new_email, struct rb_auth_errors *errs);
+enum rb_auth_rc rb_auth_confirm_email(const struct rb_auth_req *r,
+		    const char *token);
+/* [{id, created_at, last_seen_at, ip, user_agent, current}] */
+enum rb_auth_rc rb_auth_sessions(const struct rb_auth_req *r,
+		    int64_t account, int64_t current_session, json_t **out);
+enum rb_auth_rc rb_auth_session_end(const struct rb_auth_req *r,
+		    int64_t account, int64_t session_id);
+/* "Ajouter un contrat": same proofs as creation. */
+enum rb_auth_rc rb_auth_add_contract(const struct rb_auth_req *r,
+		    int64_t account, const char *contract,
+		    enum rb_proof proof, const char *value, int *retry_after);
+/* [{number, old_number, address, commune}] of the account. */
+enum rb_auth_rc rb_auth_contracts(const struct rb_auth_req *r,
+		    int64_t account, json_t **out);
+
+#endif

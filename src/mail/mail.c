@@ -1,0 +1,4 @@
+/*
+ * mail.c: the outbox and its sender (see mail.h). Being written.
+ */
+#include "mail.h"
