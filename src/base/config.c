@@ -16,6 +16,7 @@ static int	check_url(const char *, char *, size_t);
 static int	check_level(const char *, char *, size_t);
 static int	check_hours(const char *, char *, size_t);
 static int	check_hexkey(const char *, char *, size_t);
+static int	check_smtp_url(const char *, char *, size_t);
 
 const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_DB] = { "db", RB_CFGT_STRING, 1, 4096,
@@ -77,6 +78,44 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	    "customer service hours, Monday to Friday, Paris time" },
 	[RB_CFG_DATA_KEY] = { "data_key", RB_CFGT_STRING, 0, 64, "", 1,
 	    check_hexkey, "64 hex digits: key for bank details at rest" },
+	[RB_CFG_SESSION_IDLE] = { "session_idle", RB_CFGT_INT, 60, 86400,
+	    "1800", 0, NULL, "seconds of inactivity that end a session" },
+	[RB_CFG_SESSION_ABSOLUTE] = { "session_absolute", RB_CFGT_INT, 300,
+	    604800, "43200", 0, NULL, "seconds after which a session ends" },
+	[RB_CFG_ACTIVATION_TTL] = { "activation_ttl", RB_CFGT_INT, 300,
+	    604800, "86400", 0, NULL, "seconds an activation link is valid" },
+	[RB_CFG_RESET_TTL] = { "reset_ttl", RB_CFGT_INT, 300, 86400, "3600",
+	    0, NULL, "seconds a password reset link is valid" },
+	[RB_CFG_EMAIL_CHANGE_TTL] = { "email_change_ttl", RB_CFGT_INT, 300,
+	    604800, "86400", 0, NULL,
+	    "seconds a new email address has to be confirmed" },
+	[RB_CFG_CLAIM_TTL] = { "claim_ttl", RB_CFGT_INT, 60, 86400, "1800", 0,
+	    NULL, "seconds between the two steps of account creation" },
+	[RB_CFG_PWHASH_MEMORY_KIB] = { "pwhash_memory_kib", RB_CFGT_INT,
+	    19456, 4194304, "19456", 0, NULL,
+	    "argon2id memory in KiB (OWASP floor 19 MiB)" },
+	[RB_CFG_PWHASH_PASSES] = { "pwhash_passes", RB_CFGT_INT, 2, 64, "2", 0,
+	    NULL, "argon2id passes (OWASP floor 2)" },
+	[RB_CFG_RL_PER_IP] = { "rl_per_ip", RB_CFGT_INT, 1, 1000000, "50", 0,
+	    NULL, "failures per hour from one IP before delays" },
+	[RB_CFG_RL_PER_ACCOUNT] = { "rl_per_account", RB_CFGT_INT, 1,
+	    1000000, "100", 0, NULL,
+	    "failures per hour on one email or old id before delays" },
+	[RB_CFG_RL_PER_CONTRACT] = { "rl_per_contract", RB_CFGT_INT, 1,
+	    1000000, "10", 0, NULL,
+	    "failed proofs per hour on one contract number before delays" },
+	[RB_CFG_RL_GLOBAL] = { "rl_global", RB_CFGT_INT, 1, 100000000,
+	    "10000", 0, NULL, "failures per hour in all before delays" },
+	[RB_CFG_SMTP_URL] = { "smtp_url", RB_CFGT_STRING, 0, 1024, "", 1,
+	    check_smtp_url, "smtp://host:port or smtps://user:pass@host" },
+	[RB_CFG_SMTP_STARTTLS] = { "smtp_starttls", RB_CFGT_BOOL, 0, 1,
+	    "false", 0, NULL, "require STARTTLS on smtp:// URLs" },
+	[RB_CFG_MAIL_FROM] = { "mail_from", RB_CFGT_STRING, 3, 256,
+	    "Service de l'eau de la Métropole <ne-pas-repondre@eau.example>",
+	    0, NULL, "sender of outgoing email" },
+	[RB_CFG_MAIL_DIR] = { "mail_dir", RB_CFGT_STRING, 1, 1024,
+	    "var/mail", 0, NULL,
+	    "demo mode: folder where outgoing email is written" },
 };
 
 static int
@@ -166,6 +205,16 @@ check_hexkey(const char *v, char *err, size_t n)
 	if (len == 64 && i == len)
 		return 0;
 	snprintf(err, n, "expected 64 hexadecimal digits");
+	return -1;
+}
+
+static int
+check_smtp_url(const char *v, char *err, size_t n)
+{
+	if (v[0] == '\0' || strncmp(v, "smtp://", 7) == 0 ||
+	    strncmp(v, "smtps://", 8) == 0)
+		return 0;
+	snprintf(err, n, "expected smtp://HOST[:PORT] or smtps://…");
 	return -1;
 }
 
