@@ -20,6 +20,9 @@
 
 struct rb_tmpl_set;
 struct rb_db_pool;
+struct rb_db;
+struct rb_session;
+struct rb_auth_cfg;
 
 enum rb_method {
 	RB_GET,
@@ -35,9 +38,10 @@ struct rb_site {
 	struct rb_tmpl_set	*site_tmpl;
 	struct rb_db_pool	*site_db;
 	unsigned		 site_tmpl_flags;	/* RB_TMPL_STRICT in tests */
+	const struct rb_auth_cfg *site_auth;
 };
 
-#define RB_MAX_RESP_HEADERS	8
+#define RB_MAX_RESP_HEADERS	12
 
 struct rb_req {
 	rb_arena		*req_arena;
@@ -50,6 +54,13 @@ struct rb_req {
 	int			 req_route;	/* index in the route table */
 	void			*req_conn;	/* struct MHD_Connection */
 	uint64_t		 req_start_us;
+	char			 req_ip[48];	/* client address, text */
+
+	/* Filled lazily by session.c, released when the request ends. */
+	struct rb_db		*req_db;	/* from the pool */
+	struct rb_session	*req_session;	/* signed in, or NULL */
+	int			 req_session_looked;
+	const char		*req_csrf;	/* token for this page's forms */
 
 	/* The response, filled by the handler. */
 	int			 resp_status;
@@ -64,6 +75,10 @@ struct rb_req {
 
 /* A request header's value, or NULL. */
 const char	*rb_req_header(const struct rb_req *req, const char *name);
+/* A cookie's value, or NULL. */
+const char	*rb_req_cookie(const struct rb_req *req, const char *name);
+/* A database connection for this request, returned when it ends. */
+struct rb_db	*rb_req_db(struct rb_req *req);
 /* Adds a response header; name and value must outlive the request. */
 void		 rb_resp_header(struct rb_req *req, const char *name,
 		    const char *value);

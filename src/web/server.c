@@ -29,6 +29,7 @@
 #include "base/mem.h"
 #include "base/path.h"
 #include "base/workq.h"
+#include "store/db.h"
 #include "metrics.h"
 #include "routes.h"
 #include "server.h"
@@ -370,6 +371,25 @@ run_slow(void *arg)
 	MHD_resume_connection(rc->rc_req.req_conn);
 }
 
+/* The peer's address as text ("127.0.0.1", "::1"). */
+static void
+client_ip(struct MHD_Connection *c, char *out, size_t outlen)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	snprintf(out, outlen, "-");
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr, out, (socklen_t)outlen);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr, out, (socklen_t)outlen);
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
@@ -399,6 +419,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		req->resp_fd = -1;
 		req->resp_status = 200;
 		rc->rc_conn = conn_hold(srv, conn_of(c));
+		client_ip(c, req->req_ip, sizeof(req->req_ip));
 		atomic_fetch_add(&srv->srv_inflight, 1);
 		/* Our own decoding of the raw path: libmicrohttpd's decoded
 		 * url stops at an encoded NUL. */
@@ -496,6 +517,8 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	conn_release(srv, rc->rc_conn);
 	if (req->resp_fd >= 0)
 		close(req->resp_fd);
+	if (req->req_db != NULL)
+		rb_db_pool_put(srv->srv_site->site_db, req->req_db);
 	rb_buf_free(&req->resp_body);
 	rb_buf_free(&rc->rc_body);
 	rb_arena_free(req->req_arena);

@@ -1,0 +1,163 @@
+#!/usr/bin/python3
+"""Harness of the HTTP tests: a real `robinet serve` on a free loopback
+port, raw and http.client requests, the CLI, and the test registry.
+
+Tests register with @test; @test(env={...}) gives a test a server of its
+own started with those ROBINET_* settings (otherwise tests share one).
+"""
+import argparse
+import http.client
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+class Args:
+    bin = None
+    sanitized = False
+
+
+ARGS = Args()
+TESTS = []
+
+
+def test(fn=None, env=None, own=False):
+    """Registers a test; env (ROBINET_* settings) or own=True gives it its own server."""
+    def reg(f):
+        f.env = env
+        f.own = own or env is not None
+        TESTS.append(f)
+        return f
+    return reg(fn) if fn is not None else reg
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Server:
+    """A running `robinet serve` with its own database and log."""
+
+    def __init__(self, db, env=None, extra=()):
+        self.db = db
+        self.port = free_port()
+        self.log = tempfile.NamedTemporaryFile(prefix="robinet-", suffix=".log", delete=False)
+        e = dict(os.environ)
+        e["ROBINET_TEMPLATE_STRICT"] = "true"
+        e.update(env or {})
+        self.proc = subprocess.Popen(
+            [ARGS.bin, "serve", "--db", "sqlite:" + db,
+             "--listen", "127.0.0.1:%d" % self.port, *extra],
+            stdout=subprocess.PIPE, stderr=self.log, env=e)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("server exited with %s: %s" % (self.proc.returncode, self.stderr()))
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("server did not start")
+
+    def stderr(self):
+        with open(self.log.name, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def request(self, method, path, body=None, headers=None, timeout=10):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+
+    def raw(self, data, timeout=5):
+        """Sends raw bytes, returns everything read until the server closes."""
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        s.sendall(data)
+        out = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                out += chunk
+        except socket.timeout:
+            pass
+        s.close()
+        return out
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("server did not stop within %ds" % timeout)
+        os.unlink(self.log.name)
+        return self.proc.returncode
+
+
+def status_of(raw):
+    m = re.match(rb"HTTP/1\.[01] (\d{3})", raw)
+    return int(m.group(1)) if m else None
+
+
+def run_cli(*args, env=None):
+    e = dict(os.environ)
+    e.update(env or {})
+    p = subprocess.run([ARGS.bin, *args], capture_output=True, text=True, env=e, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+SECURITY_HEADERS = ["content-security-policy", "x-content-type-options",
+                    "referrer-policy", "permissions-policy"]
+
+
+def check_security_headers(h):
+    for name in SECURITY_HEADERS:
+        assert name in h, "missing header %s" % name
+    csp = h["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp, csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, csp
+    assert "script-src" not in csp or "'self'" in csp, csp
+    assert h["x-content-type-options"] == "nosniff"
+
+
+def check_page(body):
+    text = body.decode("utf-8")
+    assert '<html lang="fr">' in text, "no lang=fr"
+    assert text.count("<h1") == 1, "expected one h1, got %d" % text.count("<h1")
+    for landmark in ("<header", "<nav", "<main", "<footer"):
+        assert landmark in text, "missing " + landmark
+    assert 'href="#contenu"' in text, "no skip link"
+    assert "<script" not in text, "pages carry no script"
+    return text
+
+
+
+
+DEMO_DB = None
+
+
+def fresh_db():
+    """A copy of the demo database, for a test that changes data."""
+    import shutil
+    d = tempfile.mkdtemp(prefix="robinet-db-")
+    path = os.path.join(d, "demo.db")
+    shutil.copy(DEMO_DB, path)
+    return path
