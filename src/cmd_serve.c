@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include "app/demo.h"
+#include "app/password.h"
+#include "base/crypto.h"
+#include "mail/mail.h"
 #include "base/log.h"
 #include "store/db.h"
 #include "store/migrate.h"
@@ -52,9 +55,38 @@ fail:
 	return -1;
 }
 
+/*
+ * Password hashing, the common-password list and the mail module, which
+ * serve needs before the first request.
+ */
+static int
+serve_init(const struct rb_config *cfg)
+{
+	struct rb_pwhash_params pp;
+	struct rb_mail_cfg mc;
+	char err[512];
+
+	pp.pp_opslimit = (unsigned long long)rb_config_int(cfg,
+	    RB_CFG_PWHASH_PASSES);
+	pp.pp_memlimit = (size_t)rb_config_int(cfg,
+	    RB_CFG_PWHASH_MEMORY_KIB) * 1024;
+	pp.pp_max_concurrent = (int)rb_config_int(cfg, RB_CFG_SLOW_WORKERS);
+	if (rb_crypto_init(&pp, err, sizeof(err)) != 0 ||
+	    rb_password_load_list(NULL, err, sizeof(err)) != 0)
+		goto fail;
+	rb_mail_cfg_from_config(cfg, &mc);
+	if (rb_mail_init(&mc, err, sizeof(err)) != 0)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "robinet: %s\n", err);
+	return -1;
+}
+
 int
 cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 {
+	struct rb_mail_sender *sender;
 	struct rb_server *srv;
 	struct rb_site site;
 	char err[512];
@@ -66,6 +98,8 @@ cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 	    &db) != 0)
 		return 1;
 	rb_db_close(db);
+	if (serve_init(cfg) != 0)
+		return 1;
 
 	/* Block the stop signals in every thread; this one waits for them. */
 	sigemptyset(&set);
@@ -81,8 +115,10 @@ cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 	if ((srv = rb_server_start(&site, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "robinet: %s\n", err);
 		rb_site_close(&site);
+		rb_mail_shutdown();
 		return 1;
 	}
+	sender = rb_mail_sender_start(site.site_db);
 	if (rb_config_int(cfg, RB_CFG_DEMO))
 		printf("%s\n", rb_demo_identities);
 	printf("robinet %s: listening on http://%.*s:%d/\n", ROBINET_VERSION,
@@ -96,7 +132,9 @@ cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 	log_info("%s received: stopping", sig == SIGTERM ? "SIGTERM" :
 	    "SIGINT");
 	rb_server_stop(srv, (int)rb_config_int(cfg, RB_CFG_SHUTDOWN_GRACE));
+	rb_mail_sender_stop(sender);
 	rb_site_close(&site);
+	rb_mail_shutdown();
 	log_info("stopped");
 	return 0;
 }

@@ -23,6 +23,7 @@ static const char usage_text[] =
     "  migrate          bring the database schema up to date\n"
     "  demo             fill a database with demo data\n"
     "  config check     print the effective configuration and check it\n"
+    "  mail send        deliver the waiting email once (for cron)\n"
     "  version          print the version\n"
     "  help             print this help\n"
     "\n"
@@ -44,13 +45,14 @@ enum cmd_id {
 	CMD_MIGRATE,
 	CMD_DEMO,
 	CMD_CONFIG,
+	CMD_MAIL,
 	CMD_VERSION,
 	CMD_HELP,
 	CMD__MAX
 };
 
 static const char *const cmd_names[CMD__MAX] = {
-	"serve", "migrate", "demo", "config", "version", "help",
+	"serve", "migrate", "demo", "config", "mail", "version", "help",
 };
 
 static void
@@ -97,8 +99,9 @@ main(int argc, char **argv)
 		opt = argv[i];
 		if (strncmp(opt, "--", 2) != 0) {
 			if (cmd >= 0) {
-				/* "config check" is the one two-word command. */
-				if (cmd == CMD_CONFIG && strcmp(opt, "check") == 0)
+				/* "config check" and "mail send" take a verb. */
+				if ((cmd == CMD_CONFIG && strcmp(opt, "check") == 0) ||
+				    (cmd == CMD_MAIL && strcmp(opt, "send") == 0))
 					continue;
 				usage_error("unexpected argument '%s'", opt);
 				goto out;
@@ -164,12 +167,14 @@ main(int argc, char **argv)
 		usage_error("%s", "missing command");
 		goto out;
 	}
-	if (cmd == CMD_CONFIG) {
+	if (cmd == CMD_CONFIG || cmd == CMD_MAIL) {
+		val = cmd == CMD_CONFIG ? "check" : "send";
 		for (i = 1; i < argc; i++)
-			if (strcmp(argv[i], "check") == 0)
+			if (strcmp(argv[i], val) == 0)
 				break;
 		if (i == argc) {
-			usage_error("%s", "expected 'config check'");
+			usage_error(cmd == CMD_CONFIG ? "expected 'config %s'" :
+			    "expected 'mail %s'", val);
 			goto out;
 		}
 	}
@@ -189,6 +194,9 @@ main(int argc, char **argv)
 		break;
 	case CMD_CONFIG:
 		rc = cmd_config_check(&cfg, &o);
+		break;
+	case CMD_MAIL:
+		rc = cmd_mail_send(&cfg, &o);
 		break;
 	case CMD_VERSION:
 		printf("robinet %s\n", ROBINET_VERSION);

@@ -33,6 +33,7 @@
 #include "base/crypto.h"
 #include "store/db.h"
 
+/* Settings; an integer left at 0 takes its default (rb_auth_cfg_default). */
 struct rb_auth_cfg {
 	const char	*ac_public_url;		/* "https://…", no trailing / */
 	int		 ac_activation_ttl;	/* seconds; 24 h */
@@ -41,12 +42,22 @@ struct rb_auth_cfg {
 	int		 ac_claim_ttl;		/* between step 1 and 2; 30 min */
 	int		 ac_session_idle;	/* 30 min */
 	int		 ac_session_absolute;	/* 12 h */
-	/* Failures allowed per hour before delays start (ASVS L2). */
+	int		 ac_rl_window;		/* seconds failures are counted
+						   over; 3600 */
+	/* Failures allowed per window before delays start (ASVS L2). */
 	int		 ac_rl_per_ip;		/* 50 */
 	int		 ac_rl_per_account;	/* 100 (email or old id) */
 	int		 ac_rl_per_contract;	/* 10 (contract-number proofs) */
 	int		 ac_rl_global;		/* 10000 */
+	/* Requests per hour and address for the use cases that send an
+	 * email (reset, resend), and wrong current passwords per hour and
+	 * account in the settings. */
+	int		 ac_rl_mail;		/* 5 */
+	int		 ac_rl_reauth;		/* 10 */
 };
+
+/* The defaults above (ac_public_url NULL). */
+extern const struct rb_auth_cfg rb_auth_cfg_default;
 
 struct rb_auth_req {
 	rb_db				*ar_db;
@@ -54,6 +65,10 @@ struct rb_auth_req {
 	time_t				 ar_now;
 	const char			*ar_ip;
 	const char			*ar_user_agent;	/* may be NULL */
+	int64_t				 ar_session;	/* row id of the caller's
+							   session, 0 if none:
+							   kept when the password
+							   changes */
 };
 
 enum rb_auth_rc {
@@ -186,8 +201,12 @@ enum rb_auth_rc rb_auth_session_end(const struct rb_auth_req *r,
 enum rb_auth_rc rb_auth_add_contract(const struct rb_auth_req *r,
 		    int64_t account, const char *contract,
 		    enum rb_proof proof, const char *value, int *retry_after);
-/* [{number, old_number, address, commune}] of the account. */
+/* [{number, old_number, address, postcode, commune}] of the account. */
 enum rb_auth_rc rb_auth_contracts(const struct rb_auth_req *r,
 		    int64_t account, json_t **out);
+
+/* Deletes what has expired at r->ar_now (sessions, tokens, claims, rate
+ * counters): for a periodic job. */
+enum rb_auth_rc rb_auth_purge(const struct rb_auth_req *r);
 
 #endif

@@ -32,8 +32,11 @@
  * and daily over the last 90 days on remote-read meters (one in five).
  *
  * Speed: contracts are written 5000 per transaction, and the large
- * tables several rows per INSERT (see multi_heads): 400,000 contracts
- * take a few minutes on two cores.
+ * tables several rows per INSERT (see store/demo_store.c): 400,000
+ * contracts take a few minutes on two cores.
+ *
+ * All SQL lives in store/demo_store.c: this file describes rows and
+ * hands them to its typed writers.
  *
  * Accounts: the demo subscriber's password hash is deterministic (its
  * salt comes from the seed). The other generated web accounts share one
@@ -49,10 +52,10 @@
 
 #include <sodium.h>
 
-#include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "store/demo_store.h"
 #include "app/demo.h"
 
 const char rb_demo_identities[] =
@@ -314,23 +317,12 @@ static const char *const heading_names[H__MAX] = {
 	"distribution", "sewage", "public_bodies",
 };
 
-struct tariff_seed {
-	const char	*ts_heading;
-	const char	*ts_code;
-	const char	*ts_label;
-	const char	*ts_unit;
-	int64_t		 ts_price;	/* hundredths of a cent */
-	int		 ts_vat_bp;
-	const char	*ts_from;
-	const char	*ts_to;		/* NULL: open */
-};
-
 /*
  * About 4.30 EUR per m3 all included for 120 m3 a year. The former
  * operator's prices until 2023, the new ones since 2024; the water
  * agency's charges change on 2025-01-01.
  */
-static const struct tariff_seed tariff_seeds[] = {
+static const struct rb_demo_tariff tariff_seeds[] = {
 	{ "distribution", "DIST_ABO", "Abonnement", "subscription",
 	    372000, 550, "2020-01-01", "2023-12-31" },
 	{ "distribution", "DIST_ABO", "Abonnement", "subscription",
@@ -453,110 +445,6 @@ static const struct news_seed news_seeds[] = {
 	    "conseillées.", 15, 3, "Emmerin" },
 };
 
-/* SQL. */
-
-enum demo_sql {
-	Q_COUNT_EXISTING,
-	Q_TARIFF_ADD,
-	Q_TARIFF_ALL,
-	Q_NEWS_ADD,
-	Q_CUSTOMER_ADD,
-	Q_CONTRACT_ADD,
-	Q_METER_ADD,
-	Q_MANDATE_ADD,
-	Q_ACCOUNT_ADD,
-	Q_ACCOUNT_CONTRACT_ADD,
-	Q_LEGACY_ADD,
-	Q__MAX
-};
-
-static const char *const demo_sql[Q__MAX] = {
-	[Q_COUNT_EXISTING] =
-	    "SELECT (SELECT count(*) FROM customers)"
-	    " + (SELECT count(*) FROM contracts)"
-	    " + (SELECT count(*) FROM tariffs)"
-	    " + (SELECT count(*) FROM news)"
-	    " + (SELECT count(*) FROM web_accounts)",
-	[Q_TARIFF_ADD] =
-	    "INSERT INTO tariffs (heading, code, label, unit, unit_price_c100,"
-	    " vat_rate_bp, valid_from, valid_to, src_system)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'demo')",
-	[Q_TARIFF_ALL] =
-	    "SELECT heading, code, label, unit, unit_price_c100, vat_rate_bp,"
-	    " valid_from, valid_to FROM tariffs ORDER BY code, valid_from",
-	[Q_NEWS_ADD] =
-	    "INSERT INTO news (slug, title, summary, body_md, published_at,"
-	    " kind, event_start, event_end, place)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-	[Q_CUSTOMER_ADD] =
-	    "INSERT INTO customers (title, last_name, first_name, email, phone,"
-	    " address_line1, postcode, commune, src_system, src_batch,"
-	    " src_file, src_line)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-	    " RETURNING id",
-	[Q_CONTRACT_ADD] =
-	    "INSERT INTO contracts (number, old_number, origin, customer_id,"
-	    " service_address, service_postcode, service_commune, start_date,"
-	    " end_date, can_create_account, direct_debit, paperless,"
-	    " src_system, src_batch, src_file, src_line)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-	    " $14, $15, $16) RETURNING id",
-	[Q_METER_ADD] =
-	    "INSERT INTO meters (serial, contract_id, remote_read, installed_on,"
-	    " src_system, src_batch, src_file, src_line)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-	[Q_MANDATE_ADD] =
-	    "INSERT INTO sepa_mandates (contract_id, rum, holder, iban_enc,"
-	    " iban_last4, bic, signed_on, status, src_system)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8)",
-	[Q_ACCOUNT_ADD] =
-	    "INSERT INTO web_accounts (email, email_norm, last_name, first_name,"
-	    " password_hash, status, created_at, activated_at)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-	[Q_ACCOUNT_CONTRACT_ADD] =
-	    "INSERT INTO account_contracts (account_id, contract_id, added_at)"
-	    " VALUES ($1, $2, $3)",
-	[Q_LEGACY_ADD] =
-	    "INSERT INTO legacy_credentials (old_customer_id, contract_id, hash,"
-	    " migrated_at, src_system, src_batch, src_file, src_line)"
-	    " VALUES ($1, $2, $3, $4, 'customer_space_2023', '2024-01-02',"
-	    " 'comptes_web_2023.csv', $5)",
-};
-
-/*
- * The two largest tables are written several rows per statement, which
- * halves SQLite's work per row. The text for n rows is the head followed
- * by n groups of placeholders, built once from this table: it depends on
- * n only, never on data.
- */
-enum multi_sql { M_INVOICES, M_READINGS, M_LINES, M_PAYMENTS, M__MAX };
-
-#define MULTI_ROWS_MAX	64
-
-static const struct {
-	const char	*mh_head;
-	int		 mh_columns;
-	int		 mh_rows;	/* rows per full statement */
-	const char	*mh_tail;
-} multi_heads[M__MAX] = {
-	[M_INVOICES] = { "INSERT INTO invoices (number, contract_id,"
-	    " contract_number, archived, period_start, period_end,"
-	    " old_index_litres, new_index_litres, old_read_on, new_read_on,"
-	    " old_read_kind, new_read_kind, volume_litres,"
-	    " amount_excl_tax_cents, vat_cents, total_cents, issued_on, due_on,"
-	    " status, src_system, src_batch) VALUES ", 21, 16,
-	    " RETURNING id, number" },
-	[M_READINGS] = { "INSERT INTO meter_readings (meter_id, read_on,"
-	    " index_litres, source) VALUES ", 4, 64, NULL },
-	[M_LINES] = { "INSERT INTO invoice_lines (invoice_id, position,"
-	    " heading, tariff_code, label, period_start, period_end, quantity,"
-	    " quantity_unit, unit_price_c100, amount_excl_tax_cents,"
-	    " vat_rate_bp, vat_cents) VALUES ", 13, 64, NULL },
-	[M_PAYMENTS] = { "INSERT INTO payments (invoice_id, amount_cents,"
-	    " method, provider, provider_ref, status, created_at) VALUES ",
-	    7, 16, NULL },
-};
-
 /* Generation state. */
 
 #define DEMO_HORIZON_Y	2020	/* data start: the reading of */
@@ -612,7 +500,7 @@ struct line {
 };
 
 struct demo {
-	rb_db		*dm_db;
+	rb_demo_store	*dm_store;
 	uint64_t	 dm_seed;
 	long		 dm_contracts;
 	day_t		 dm_today;
@@ -634,74 +522,20 @@ struct demo {
 	int64_t		 dm_customer1;	/* contract 2 shares this customer */
 	int64_t		 dm_account1;	/* the demo account */
 	int		 dm_commune_total;
-	char		*dm_multi[M__MAX][MULTI_ROWS_MAX + 1];
 	struct bill	*dm_bills;	/* DEMO_MAX_RUNS, one contract's */
 };
 
-/* Small SQL helpers. */
-
-static rb_stmt *
-sql(struct demo *d, enum demo_sql q)
-{
-	return rb_db_prepare(d->dm_db, demo_sql[q]);
-}
-
-/* The statement writing rows rows of table q (1 <= rows <= its max). */
-static rb_stmt *
-multi_sql(struct demo *d, enum multi_sql q, int rows)
-{
-	rb_buf b = RB_BUF_INIT;
-	int r, col;
-
-	if (d->dm_multi[q][rows] == NULL) {
-		rb_buf_puts(&b, multi_heads[q].mh_head);
-		for (r = 0; r < rows; r++) {
-			rb_buf_puts(&b, r == 0 ? "(" : ", (");
-			for (col = 1; col <= multi_heads[q].mh_columns; col++)
-				rb_buf_printf(&b, "%s$%d", col > 1 ? ", " : "",
-				    r * multi_heads[q].mh_columns + col);
-			rb_buf_putc(&b, ')');
-		}
-		if (multi_heads[q].mh_tail != NULL)
-			rb_buf_puts(&b, multi_heads[q].mh_tail);
-		d->dm_multi[q][rows] = rb_buf_steal(&b, NULL);
-	}
-	return rb_db_prepare(d->dm_db, d->dm_multi[q][rows]);
-}
-
-static void
-bind_day(rb_stmt *st, int idx, day_t day)
-{
-	char iso[11];
-
-	if (day == 0) {
-		rb_stmt_bind_null(st, idx);
-		return;
-	}
-	day_iso(day, iso);
-	rb_stmt_bind_text(st, idx, iso, 10);
-}
-
 /*
- * Runs an INSERT of st to completion and resets st. With id not NULL the
- * statement has RETURNING id, stored there. Returns 0 or -1 (logged).
+ * Writes day as "YYYY-MM-DD" into out (11 bytes) and returns out; returns
+ * NULL, a NULL column for the store, when day is 0.
  */
-static int
-finish(rb_stmt *st, int64_t *id)
+static const char *
+iso_or_null(day_t day, char *out)
 {
-	int rc = -1;
-
-	if (id != NULL) {
-		if (rb_stmt_step(st) != RB_ROW)
-			goto out;
-		*id = rb_stmt_int(st, 0);
-	}
-	if (rb_stmt_step(st) != RB_DONE)
-		goto out;
-	rc = 0;
-out:
-	rb_stmt_reset(st);
-	return rc;
+	if (day == 0)
+		return NULL;
+	day_iso(day, out);
+	return out;
 }
 
 /* Fixed data: tariffs and news. */
@@ -709,25 +543,11 @@ out:
 static int
 add_tariffs(struct demo *d)
 {
-	const struct tariff_seed *ts;
-	rb_stmt *st;
 	size_t i;
 
-	for (i = 0; i < RB_NELEM(tariff_seeds); i++) {
-		ts = &tariff_seeds[i];
-		if ((st = sql(d, Q_TARIFF_ADD)) == NULL)
+	for (i = 0; i < RB_NELEM(tariff_seeds); i++)
+		if (rb_demo_store_tariff(d->dm_store, &tariff_seeds[i]) != 0)
 			return -1;
-		rb_stmt_bind_text(st, 1, ts->ts_heading, -1);
-		rb_stmt_bind_text(st, 2, ts->ts_code, -1);
-		rb_stmt_bind_text(st, 3, ts->ts_label, -1);
-		rb_stmt_bind_text(st, 4, ts->ts_unit, -1);
-		rb_stmt_bind_int(st, 5, ts->ts_price);
-		rb_stmt_bind_int(st, 6, ts->ts_vat_bp);
-		rb_stmt_bind_text(st, 7, ts->ts_from, -1);
-		rb_stmt_bind_text(st, 8, ts->ts_to, -1);
-		if (finish(st, NULL) != 0)
-			return -1;
-	}
 	return 0;
 }
 
@@ -743,50 +563,44 @@ parse_day(const char *s, day_t *out)
 	return 0;
 }
 
+/* Appends row to the tariffs of the struct demo arg; 0, or -1. */
+static int
+keep_tariff(const struct rb_demo_tariff *row, void *arg)
+{
+	struct demo *d = arg;
+	struct tariff *t;
+	size_t cap;
+	int i;
+
+	if (d->dm_ntariffs % 16 == 0) {
+		cap = d->dm_ntariffs + 16;
+		d->dm_tariffs = rb_xrealloc(d->dm_tariffs,
+		    cap * sizeof(*d->dm_tariffs));
+	}
+	t = &d->dm_tariffs[d->dm_ntariffs++];
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < H__MAX; i++)
+		if (strcmp(row->ta_heading, heading_names[i]) == 0)
+			t->tf_heading = i;
+	snprintf(t->tf_code, sizeof(t->tf_code), "%s", row->ta_code);
+	snprintf(t->tf_label, sizeof(t->tf_label), "%s", row->ta_label);
+	t->tf_subscription = strcmp(row->ta_unit, "subscription") == 0;
+	t->tf_price = row->ta_price_c100;
+	t->tf_vat_bp = row->ta_vat_bp;
+	if (parse_day(row->ta_valid_from, &t->tf_from) != 0)
+		return -1;
+	if (row->ta_valid_to == NULL)
+		t->tf_to = mkday(9999, 12, 31);
+	else if (parse_day(row->ta_valid_to, &t->tf_to) != 0)
+		return -1;
+	return 0;
+}
+
 /* Reads the tariffs back from the table: bills are computed from it. */
 static int
 load_tariffs(struct demo *d)
 {
-	rb_stmt *st;
-	struct tariff *t;
-	const char *h;
-	size_t cap = 16;
-	int rc, i;
-
-	if ((st = sql(d, Q_TARIFF_ALL)) == NULL)
-		return -1;
-	d->dm_tariffs = rb_xcalloc(cap, sizeof(*d->dm_tariffs));
-	while ((rc = rb_stmt_step(st)) == RB_ROW) {
-		if (d->dm_ntariffs == cap) {
-			cap *= 2;
-			d->dm_tariffs = rb_xrealloc(d->dm_tariffs,
-			    cap * sizeof(*d->dm_tariffs));
-		}
-		t = &d->dm_tariffs[d->dm_ntariffs++];
-		memset(t, 0, sizeof(*t));
-		h = rb_stmt_text(st, 0);
-		for (i = 0; i < H__MAX; i++)
-			if (strcmp(h, heading_names[i]) == 0)
-				t->tf_heading = i;
-		snprintf(t->tf_code, sizeof(t->tf_code), "%s",
-		    rb_stmt_text(st, 1));
-		snprintf(t->tf_label, sizeof(t->tf_label), "%s",
-		    rb_stmt_text(st, 2));
-		t->tf_subscription = strcmp(rb_stmt_text(st, 3),
-		    "subscription") == 0;
-		t->tf_price = rb_stmt_int(st, 4);
-		t->tf_vat_bp = (int)rb_stmt_int(st, 5);
-		if (parse_day(rb_stmt_text(st, 6), &t->tf_from) != 0)
-			rc = RB_ERR;
-		if (rb_stmt_is_null(st, 7))
-			t->tf_to = mkday(9999, 12, 31);
-		else if (parse_day(rb_stmt_text(st, 7), &t->tf_to) != 0)
-			rc = RB_ERR;
-		if (rc == RB_ERR)
-			break;
-	}
-	rb_stmt_reset(st);
-	if (rc != RB_DONE) {
+	if (rb_demo_store_tariffs(d->dm_store, keep_tariff, d) != 0) {
 		log_errx("cannot read the tariffs back");
 		return -1;
 	}
@@ -797,9 +611,10 @@ static int
 add_news(struct demo *d)
 {
 	const struct news_seed *ns;
+	struct rb_demo_news row;
 	struct rb_date today;
 	day_t start = 0, end = 0;
-	rb_stmt *st;
+	char start_iso[11], end_iso[11];
 	size_t i;
 	int year;
 
@@ -826,20 +641,18 @@ add_news(struct demo *d)
 			start = end = 0;
 			break;
 		}
-		if ((st = sql(d, Q_NEWS_ADD)) == NULL)
-			return -1;
-		rb_stmt_bind_text(st, 1, ns->ns_slug, -1);
-		rb_stmt_bind_text(st, 2, ns->ns_title, -1);
-		rb_stmt_bind_text(st, 3, ns->ns_summary, -1);
-		rb_stmt_bind_text(st, 4, ns->ns_body, -1);
+		row.nw_slug = ns->ns_slug;
+		row.nw_title = ns->ns_title;
+		row.nw_summary = ns->ns_summary;
+		row.nw_body_md = ns->ns_body;
 		/* 08:00 in Paris, give or take an hour. */
-		rb_stmt_bind_int(st, 5, day_at(d->dm_today - ns->ns_days_ago,
-		    7 * 3600));
-		rb_stmt_bind_text(st, 6, ns->ns_event ? "event" : "news", -1);
-		bind_day(st, 7, start);
-		bind_day(st, 8, end);
-		rb_stmt_bind_text(st, 9, ns->ns_place, -1);
-		if (finish(st, NULL) != 0)
+		row.nw_published_at = day_at(d->dm_today - ns->ns_days_ago,
+		    7 * 3600);
+		row.nw_kind = ns->ns_event ? "event" : "news";
+		row.nw_event_start = iso_or_null(start, start_iso);
+		row.nw_event_end = iso_or_null(end, end_iso);
+		row.nw_place = ns->ns_place;
+		if (rb_demo_store_news(d->dm_store, &row) != 0)
 			return -1;
 	}
 	return 0;
@@ -1232,7 +1045,8 @@ fix_identity(struct contract *c)
 		c->ct_remote = 0;
 		c->ct_direct_debit = 0;
 		c->ct_paperless = 1;
-		c->ct_can_create = 1;
+		/* No bill and no letter yet: no space until one arrives. */
+		c->ct_can_create = 0;
 		break;
 	}
 }
@@ -1383,10 +1197,11 @@ static int
 write_readings(struct demo *d, struct rng *r, const struct contract *c)
 {
 	day_t d0 = index_start(d, c), last = d->dm_today, day;
+	struct rb_demo_reading row;
 	struct rb_date dt;
-	rb_stmt *st;
+	char iso[11];
 	size_t i, n;
-	int y, m, j, rows;
+	int y, m;
 
 	if (c->ct_shape.sh_end != 0 && c->ct_shape.sh_end < last)
 		last = c->ct_shape.sh_end;
@@ -1411,25 +1226,18 @@ write_readings(struct demo *d, struct rng *r, const struct contract *c)
 			if (day > d0)
 				add_reading(d, day, 3, index_on(d, c, day),
 				    "remote");
-	/* Sort, keep the first of each day, write in chunks. */
+	/* Sort, keep the first of each day, write. */
 	qsort(d->dm_reads, d->dm_nreads, sizeof(*d->dm_reads), by_day);
 	for (i = n = 0; i < d->dm_nreads; i++)
 		if (n == 0 || d->dm_reads[i].rd_day != d->dm_reads[n - 1].rd_day)
 			d->dm_reads[n++] = d->dm_reads[i];
-	for (i = 0; i < n; i += (size_t)rows) {
-		rows = n - i < (size_t)multi_heads[M_READINGS].mh_rows ?
-		    (int)(n - i) : multi_heads[M_READINGS].mh_rows;
-		if ((st = multi_sql(d, M_READINGS, rows)) == NULL)
-			return -1;
-		for (j = 0; j < rows; j++) {
-			const struct reading *rd = &d->dm_reads[i + (size_t)j];
-
-			rb_stmt_bind_int(st, 4 * j + 1, c->ct_meter_id);
-			bind_day(st, 4 * j + 2, rd->rd_day);
-			rb_stmt_bind_int(st, 4 * j + 3, rd->rd_index);
-			rb_stmt_bind_text(st, 4 * j + 4, rd->rd_source, -1);
-		}
-		if (finish(st, NULL) != 0)
+	row.re_meter_id = c->ct_meter_id;
+	row.re_read_on = iso;
+	for (i = 0; i < n; i++) {
+		day_iso(d->dm_reads[i].rd_day, iso);
+		row.re_index_litres = d->dm_reads[i].rd_index;
+		row.re_source = d->dm_reads[i].rd_source;
+		if (rb_demo_store_reading(d->dm_store, &row) != 0)
 			return -1;
 	}
 	return 0;
@@ -1457,7 +1265,6 @@ struct bill {
 	int64_t		 bl_amount;
 	int64_t		 bl_vat;
 	const char	*bl_status;
-	int64_t		 bl_id;
 	const char	*bl_pay_method;		/* NULL: no payment */
 	const char	*bl_pay_provider;
 	const char	*bl_pay_status;
@@ -1629,165 +1436,82 @@ settle_bill(struct demo *d, struct rng *r, const struct contract *c,
 		b->bl_pay_ref[0] = '\0';
 }
 
-/*
- * Writes the invoice rows of bills[0..n), several per statement, and
- * sets their bl_id. RETURNING gives no row order: ids are matched to
- * bills by number.
- */
+/* Hands bill b of contract c, its lines and its payment to the store. */
 static int
-write_invoices(struct demo *d, const struct contract *c, struct bill *bills,
-    int n)
+write_invoice(struct demo *d, const struct contract *c, const struct bill *b)
 {
-	const int per = multi_heads[M_INVOICES].mh_rows;
-	char batch[MULTI_ROWS_MAX][32], iso[11];
-	const char *num;
-	struct bill *b;
-	rb_stmt *st;
-	int done, rows, j, k, o, rc;
-
-	for (done = 0; done < n; done += rows) {
-		rows = n - done < per ? n - done : per;
-		if ((st = multi_sql(d, M_INVOICES, rows)) == NULL)
-			return -1;
-		for (j = 0; j < rows; j++) {
-			b = &bills[done + j];
-			o = 21 * j;
-			rb_stmt_bind_text(st, o + 1, b->bl_number, -1);
-			rb_stmt_bind_int(st, o + 2, c->ct_id);
-			rb_stmt_bind_text(st, o + 3, b->bl_archived ?
-			    c->ct_old_number : c->ct_number, -1);
-			rb_stmt_bind_int(st, o + 4, b->bl_archived);
-			bind_day(st, o + 5, b->bl_from);
-			bind_day(st, o + 6, b->bl_to);
-			rb_stmt_bind_int(st, o + 7, b->bl_old_index);
-			rb_stmt_bind_int(st, o + 8, b->bl_new_index);
-			bind_day(st, o + 9, b->bl_old_read);
-			bind_day(st, o + 10, b->bl_new_read);
-			rb_stmt_bind_text(st, o + 11, b->bl_old_kind, -1);
-			rb_stmt_bind_text(st, o + 12, b->bl_new_kind, -1);
-			rb_stmt_bind_int(st, o + 13, b->bl_new_index -
-			    b->bl_old_index);
-			rb_stmt_bind_int(st, o + 14, b->bl_amount);
-			rb_stmt_bind_int(st, o + 15, b->bl_vat);
-			rb_stmt_bind_int(st, o + 16, b->bl_amount + b->bl_vat);
-			bind_day(st, o + 17, b->bl_issued);
-			bind_day(st, o + 18, b->bl_due);
-			rb_stmt_bind_text(st, o + 19, b->bl_status, -1);
-			rb_stmt_bind_text(st, o + 20, b->bl_archived ?
-			    "billing_2023" : "billing", -1);
-			day_iso(b->bl_issued, iso);
-			snprintf(batch[j], sizeof(batch[j]), "%s-%s",
-			    b->bl_archived ? "archive" : "bills", iso);
-			rb_stmt_bind_text(st, o + 21, batch[j], -1);
-		}
-		while ((rc = rb_stmt_step(st)) == RB_ROW) {
-			num = rb_stmt_text(st, 1);
-			for (k = done; k < done + rows; k++)
-				if (strcmp(bills[k].bl_number, num) == 0)
-					bills[k].bl_id = rb_stmt_int(st, 0);
-		}
-		rb_stmt_reset(st);
-		if (rc != RB_DONE)
-			return -1;
-	}
-	for (k = 0; k < n; k++)
-		if (bills[k].bl_id == 0) {
-			log_errx("no id returned for invoice %s",
-			    bills[k].bl_number);
-			return -1;
-		}
-	return 0;
-}
-
-/* Writes the lines of bills[0..n), several per statement. */
-static int
-write_lines(struct demo *d, const struct bill *bills, int n)
-{
-	const int per = multi_heads[M_LINES].mh_rows;
-	int bi = 0, li = 0, left = 0, rows, j, o;
-	const struct bill *b;
+	struct rb_demo_line lines[DEMO_MAX_LINES], *li;
+	char dates[DEMO_MAX_LINES][2][11], iso[6][11], batch[32];
+	struct rb_demo_invoice iv;
+	struct rb_demo_payment pa;
 	const struct line *ln;
 	const struct tariff *t;
-	rb_stmt *st;
+	int i;
 
-	for (j = 0; j < n; j++)
-		left += bills[j].bl_nlines;
-	while (left > 0) {
-		rows = left < per ? left : per;
-		if ((st = multi_sql(d, M_LINES, rows)) == NULL)
-			return -1;
-		for (j = 0; j < rows; j++, li++) {
-			while (li == bills[bi].bl_nlines) {
-				bi++;
-				li = 0;
-			}
-			b = &bills[bi];
-			ln = &b->bl_lines[li];
-			t = ln->ln_tariff;
-			o = 13 * j;
-			rb_stmt_bind_int(st, o + 1, b->bl_id);
-			rb_stmt_bind_int(st, o + 2, li + 1);
-			rb_stmt_bind_text(st, o + 3,
-			    heading_names[t->tf_heading], -1);
-			rb_stmt_bind_text(st, o + 4, t->tf_code, -1);
-			rb_stmt_bind_text(st, o + 5, t->tf_label, -1);
-			/* Dates only when a price changed within the bill. */
-			bind_day(st, o + 6, ln->ln_split ? ln->ln_from : 0);
-			bind_day(st, o + 7, ln->ln_split ? ln->ln_to : 0);
-			rb_stmt_bind_int(st, o + 8, ln->ln_quantity);
-			rb_stmt_bind_text(st, o + 9, t->tf_subscription ?
-			    "day" : "litre", -1);
-			rb_stmt_bind_int(st, o + 10, t->tf_price);
-			rb_stmt_bind_int(st, o + 11, ln->ln_amount);
-			rb_stmt_bind_int(st, o + 12, t->tf_vat_bp);
-			rb_stmt_bind_int(st, o + 13, ln->ln_vat);
-		}
-		if (finish(st, NULL) != 0)
-			return -1;
-		left -= rows;
+	memset(&iv, 0, sizeof(iv));
+	iv.iv_number = b->bl_number;
+	iv.iv_contract_id = c->ct_id;
+	iv.iv_contract_number = b->bl_archived ? c->ct_old_number :
+	    c->ct_number;
+	iv.iv_archived = b->bl_archived;
+	iv.iv_period_start = iso_or_null(b->bl_from, iso[0]);
+	iv.iv_period_end = iso_or_null(b->bl_to, iso[1]);
+	iv.iv_old_index_litres = b->bl_old_index;
+	iv.iv_new_index_litres = b->bl_new_index;
+	iv.iv_old_read_on = iso_or_null(b->bl_old_read, iso[2]);
+	iv.iv_new_read_on = iso_or_null(b->bl_new_read, iso[3]);
+	iv.iv_old_read_kind = b->bl_old_kind;
+	iv.iv_new_read_kind = b->bl_new_kind;
+	iv.iv_volume_litres = b->bl_new_index - b->bl_old_index;
+	iv.iv_amount_excl_tax_cents = b->bl_amount;
+	iv.iv_vat_cents = b->bl_vat;
+	iv.iv_total_cents = b->bl_amount + b->bl_vat;
+	day_iso(b->bl_issued, iso[4]);
+	iv.iv_issued_on = iso[4];
+	iv.iv_due_on = iso_or_null(b->bl_due, iso[5]);
+	iv.iv_status = b->bl_status;
+	iv.iv_src_system = b->bl_archived ? "billing_2023" : "billing";
+	snprintf(batch, sizeof(batch), "%s-%s", b->bl_archived ? "archive" :
+	    "bills", iv.iv_issued_on);
+	iv.iv_src_batch = batch;
+
+	for (i = 0; i < b->bl_nlines; i++) {
+		ln = &b->bl_lines[i];
+		t = ln->ln_tariff;
+		li = &lines[i];
+		li->li_position = i + 1;
+		li->li_heading = heading_names[t->tf_heading];
+		li->li_tariff_code = t->tf_code;
+		li->li_label = t->tf_label;
+		/* Dates only when a price changed within the bill. */
+		li->li_period_start = iso_or_null(ln->ln_split ?
+		    ln->ln_from : 0, dates[i][0]);
+		li->li_period_end = iso_or_null(ln->ln_split ? ln->ln_to : 0,
+		    dates[i][1]);
+		li->li_quantity = ln->ln_quantity;
+		li->li_quantity_unit = t->tf_subscription ? "day" : "litre";
+		li->li_unit_price_c100 = t->tf_price;
+		li->li_amount_excl_tax_cents = ln->ln_amount;
+		li->li_vat_rate_bp = t->tf_vat_bp;
+		li->li_vat_cents = ln->ln_vat;
 	}
-	return 0;
-}
 
-/* Writes the payments of bills[0..n), several per statement. */
-static int
-write_payments(struct demo *d, const struct bill *bills, int n)
-{
-	const int per = multi_heads[M_PAYMENTS].mh_rows;
-	const struct bill *b;
-	int i = 0, left = 0, rows, j, o;
-	rb_stmt *st;
-
-	for (j = 0; j < n; j++)
-		left += bills[j].bl_pay_method != NULL;
-	while (left > 0) {
-		rows = left < per ? left : per;
-		if ((st = multi_sql(d, M_PAYMENTS, rows)) == NULL)
-			return -1;
-		for (j = 0; j < rows; j++, i++) {
-			while (bills[i].bl_pay_method == NULL)
-				i++;
-			b = &bills[i];
-			o = 7 * j;
-			rb_stmt_bind_int(st, o + 1, b->bl_id);
-			rb_stmt_bind_int(st, o + 2, b->bl_amount + b->bl_vat);
-			rb_stmt_bind_text(st, o + 3, b->bl_pay_method, -1);
-			rb_stmt_bind_text(st, o + 4, b->bl_pay_provider, -1);
-			rb_stmt_bind_text(st, o + 5, b->bl_pay_ref[0] != '\0' ?
-			    b->bl_pay_ref : NULL, -1);
-			rb_stmt_bind_text(st, o + 6, b->bl_pay_status, -1);
-			rb_stmt_bind_int(st, o + 7, b->bl_pay_at);
-		}
-		if (finish(st, NULL) != 0)
-			return -1;
-		left -= rows;
+	if (b->bl_pay_method != NULL) {
+		pa.pa_amount_cents = b->bl_amount + b->bl_vat;
+		pa.pa_method = b->bl_pay_method;
+		pa.pa_provider = b->bl_pay_provider;
+		pa.pa_provider_ref = b->bl_pay_ref[0] != '\0' ? b->bl_pay_ref :
+		    NULL;
+		pa.pa_status = b->bl_pay_status;
+		pa.pa_created_at = b->bl_pay_at;
 	}
-	return 0;
+	return rb_demo_store_invoice(d->dm_store, &iv, lines, b->bl_nlines,
+	    b->bl_pay_method != NULL ? &pa : NULL);
 }
 
 /*
  * Walks the runs that bill c: numbers, dates, readings, lines, status;
- * then writes the invoices, their lines and their payments in chunks.
+ * then hands the invoices, with their lines and payments, to the store.
  */
 static int
 write_bills(struct demo *d, struct rng *r, const struct contract *c)
@@ -1855,10 +1579,9 @@ write_bills(struct demo *d, struct rng *r, const struct contract *c)
 		prev_kind = b->bl_new_kind;
 		nbills++;
 	}
-	if (write_invoices(d, c, d->dm_bills, nbills) != 0 ||
-	    write_lines(d, d->dm_bills, nbills) != 0 ||
-	    write_payments(d, d->dm_bills, nbills) != 0)
-		return -1;
+	for (i = 0; i < nbills; i++)
+		if (write_invoice(d, c, &d->dm_bills[i]) != 0)
+			return -1;
 	return 0;
 }
 
@@ -1894,9 +1617,10 @@ write_mandate(struct demo *d, struct rng *r, const struct contract *c)
 	    crypto_secretbox_MACBYTES + 32];
 	char iban[28], rum[40], enc[sodium_base64_ENCODED_LEN(sizeof(box),
 	    sodium_base64_VARIANT_ORIGINAL)];
+	char signed_on[11];
+	struct rb_demo_mandate ma;
 	const struct bank *bk;
 	size_t i, len;
-	rb_stmt *st;
 
 	bk = make_iban(r, iban);
 	len = strlen(iban);
@@ -1908,18 +1632,16 @@ write_mandate(struct demo *d, struct rng *r, const struct contract *c)
 	    crypto_secretbox_MACBYTES + len, sodium_base64_VARIANT_ORIGINAL);
 	snprintf(rum, sizeof(rum), "RBN-%s-01", c->ct_number);
 
-	if ((st = sql(d, Q_MANDATE_ADD)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, c->ct_id);
-	rb_stmt_bind_text(st, 2, rum, -1);
-	rb_stmt_bind_text(st, 3, c->ct_person.ps_holder, -1);
-	rb_stmt_bind_text(st, 4, enc, -1);
-	rb_stmt_bind_text(st, 5, iban + len - 4, 4);
-	rb_stmt_bind_text(st, 6, bk->bk_bic, -1);
-	bind_day(st, 7, c->ct_mandate_on);
-	rb_stmt_bind_text(st, 8, c->ct_shape.sh_origin == OR_2023 ?
-	    "billing_2023" : "billing", -1);
-	return finish(st, NULL);
+	ma.ma_contract_id = c->ct_id;
+	ma.ma_rum = rum;
+	ma.ma_holder = c->ct_person.ps_holder;
+	ma.ma_iban_enc = enc;
+	ma.ma_iban_last4 = iban + len - 4;
+	ma.ma_bic = bk->bk_bic;
+	ma.ma_signed_on = iso_or_null(c->ct_mandate_on, signed_on);
+	ma.ma_src_system = c->ct_shape.sh_origin == OR_2023 ? "billing_2023" :
+	    "billing";
+	return rb_demo_store_mandate(d->dm_store, &ma);
 }
 
 /* Passwords. */
@@ -1992,55 +1714,40 @@ static int
 write_account(struct demo *d, const struct contract *c, const char *hash,
     const char *status, int64_t created, int64_t *id)
 {
-	rb_stmt *st;
+	struct rb_demo_account ac;
 
-	if ((st = sql(d, Q_ACCOUNT_ADD)) == NULL)
-		return -1;
-	rb_stmt_bind_text(st, 1, c->ct_person.ps_email, -1);
-	rb_stmt_bind_text(st, 2, c->ct_person.ps_email, -1);	/* lower */
-	rb_stmt_bind_text(st, 3, c->ct_person.ps_last->ln_name, -1);
-	rb_stmt_bind_text(st, 4, c->ct_person.ps_first->fn_name, -1);
-	rb_stmt_bind_text(st, 5, hash, -1);
-	rb_stmt_bind_text(st, 6, status, -1);
-	rb_stmt_bind_int(st, 7, created);
-	if (strcmp(status, "pending") == 0)
-		rb_stmt_bind_null(st, 8);
-	else
-		rb_stmt_bind_int(st, 8, created + 420);
-	return finish(st, id);
+	ac.ac_email = c->ct_person.ps_email;
+	ac.ac_email_norm = c->ct_person.ps_email;	/* lower case */
+	ac.ac_last_name = c->ct_person.ps_last->ln_name;
+	ac.ac_first_name = c->ct_person.ps_first->fn_name;
+	ac.ac_password_hash = hash;
+	ac.ac_status = status;
+	ac.ac_created_at = created;
+	ac.ac_activated_at = strcmp(status, "pending") == 0 ? 0 :
+	    created + 420;
+	return rb_demo_store_account(d->dm_store, &ac, id);
 }
 
 static int
 link_account(struct demo *d, int64_t account, int64_t contract,
     int64_t added)
 {
-	rb_stmt *st;
-
-	if ((st = sql(d, Q_ACCOUNT_CONTRACT_ADD)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, account);
-	rb_stmt_bind_int(st, 2, contract);
-	rb_stmt_bind_int(st, 3, added);
-	return finish(st, NULL);
+	return rb_demo_store_account_contract(d->dm_store, account, contract,
+	    added);
 }
 
 static int
 write_legacy(struct demo *d, const struct contract *c, const char *hash,
     int64_t migrated_at)
 {
-	rb_stmt *st;
+	struct rb_demo_legacy lg;
 
-	if ((st = sql(d, Q_LEGACY_ADD)) == NULL)
-		return -1;
-	rb_stmt_bind_text(st, 1, c->ct_old_number, -1);
-	rb_stmt_bind_int(st, 2, c->ct_id);
-	rb_stmt_bind_text(st, 3, hash, -1);
-	if (migrated_at > 0)
-		rb_stmt_bind_int(st, 4, migrated_at);
-	else
-		rb_stmt_bind_null(st, 4);
-	rb_stmt_bind_int(st, 5, c->ct_k + 1);
-	return finish(st, NULL);
+	lg.lg_old_customer_id = c->ct_old_number;
+	lg.lg_contract_id = c->ct_id;
+	lg.lg_hash = hash;
+	lg.lg_migrated_at = migrated_at > 0 ? migrated_at : 0;
+	lg.lg_src_line = c->ct_k + 1;
+	return rb_demo_store_legacy(d->dm_store, &lg);
 }
 
 /* Web accounts and former credentials of contract c. */
@@ -2114,8 +1821,11 @@ write_contract(struct demo *d, long k)
 	const struct commune *cm;
 	struct contract c;
 	struct rng r;
-	rb_stmt *st;
-	char batch[40], file[40];
+	struct rb_demo_source so;
+	struct rb_demo_customer cu;
+	struct rb_demo_contract co;
+	struct rb_demo_meter me;
+	char batch[40], file[40], start[11], end[11], installed[11];
 	const char *system;
 	int64_t customer;
 
@@ -2141,65 +1851,54 @@ write_contract(struct demo *d, long k)
 		break;
 	}
 
+	so.so_system = system;
+	so.so_batch = batch;
+	so.so_file = file;
+	so.so_line = k + 1;
+
 	if (k == 2) {
 		customer = d->dm_customer1;
 	} else {
-		if ((st = sql(d, Q_CUSTOMER_ADD)) == NULL)
-			return -1;
-		rb_stmt_bind_text(st, 1, c.ct_person.ps_first->fn_female ?
-		    "Mme" : "M.", -1);
-		rb_stmt_bind_text(st, 2, c.ct_person.ps_last->ln_name, -1);
-		rb_stmt_bind_text(st, 3, c.ct_person.ps_first->fn_name, -1);
-		rb_stmt_bind_text(st, 4, c.ct_person.ps_email[0] != '\0' ?
-		    c.ct_person.ps_email : NULL, -1);
-		rb_stmt_bind_text(st, 5, c.ct_person.ps_phone[0] != '\0' ?
-		    c.ct_person.ps_phone : NULL, -1);
-		rb_stmt_bind_text(st, 6, c.ct_person.ps_address, -1);
-		rb_stmt_bind_text(st, 7, cm->cm_postcode, -1);
-		rb_stmt_bind_text(st, 8, cm->cm_name, -1);
-		rb_stmt_bind_text(st, 9, system, -1);
-		rb_stmt_bind_text(st, 10, batch, -1);
-		rb_stmt_bind_text(st, 11, file, -1);
-		rb_stmt_bind_int(st, 12, k + 1);
-		if (finish(st, &customer) != 0)
+		cu.cu_title = c.ct_person.ps_first->fn_female ? "Mme" : "M.";
+		cu.cu_last_name = c.ct_person.ps_last->ln_name;
+		cu.cu_first_name = c.ct_person.ps_first->fn_name;
+		cu.cu_email = c.ct_person.ps_email[0] != '\0' ?
+		    c.ct_person.ps_email : NULL;
+		cu.cu_phone = c.ct_person.ps_phone[0] != '\0' ?
+		    c.ct_person.ps_phone : NULL;
+		cu.cu_address = c.ct_person.ps_address;
+		cu.cu_postcode = cm->cm_postcode;
+		cu.cu_commune = cm->cm_name;
+		cu.cu_source = so;
+		if (rb_demo_store_customer(d->dm_store, &cu, &customer) != 0)
 			return -1;
 		if (k == 1)
 			d->dm_customer1 = customer;
 	}
 
-	if ((st = sql(d, Q_CONTRACT_ADD)) == NULL)
-		return -1;
-	rb_stmt_bind_text(st, 1, c.ct_number, -1);
-	rb_stmt_bind_text(st, 2, c.ct_old_number[0] != '\0' ?
-	    c.ct_old_number : NULL, -1);
-	rb_stmt_bind_text(st, 3, origin_names[c.ct_shape.sh_origin], -1);
-	rb_stmt_bind_int(st, 4, customer);
-	rb_stmt_bind_text(st, 5, c.ct_person.ps_address, -1);
-	rb_stmt_bind_text(st, 6, cm->cm_postcode, -1);
-	rb_stmt_bind_text(st, 7, cm->cm_name, -1);
-	bind_day(st, 8, c.ct_shape.sh_start);
-	bind_day(st, 9, c.ct_shape.sh_end);
-	rb_stmt_bind_int(st, 10, c.ct_can_create);
-	rb_stmt_bind_int(st, 11, c.ct_direct_debit);
-	rb_stmt_bind_int(st, 12, c.ct_paperless);
-	rb_stmt_bind_text(st, 13, system, -1);
-	rb_stmt_bind_text(st, 14, batch, -1);
-	rb_stmt_bind_text(st, 15, file, -1);
-	rb_stmt_bind_int(st, 16, k + 1);
-	if (finish(st, &c.ct_id) != 0)
+	co.co_number = c.ct_number;
+	co.co_old_number = c.ct_old_number[0] != '\0' ? c.ct_old_number :
+	    NULL;
+	co.co_origin = origin_names[c.ct_shape.sh_origin];
+	co.co_customer_id = customer;
+	co.co_address = c.ct_person.ps_address;
+	co.co_postcode = cm->cm_postcode;
+	co.co_commune = cm->cm_name;
+	co.co_start_date = iso_or_null(c.ct_shape.sh_start, start);
+	co.co_end_date = iso_or_null(c.ct_shape.sh_end, end);
+	co.co_can_create_account = c.ct_can_create;
+	co.co_direct_debit = c.ct_direct_debit;
+	co.co_paperless = c.ct_paperless;
+	co.co_source = so;
+	if (rb_demo_store_contract(d->dm_store, &co, &c.ct_id) != 0)
 		return -1;
 
-	if ((st = sql(d, Q_METER_ADD)) == NULL)
-		return -1;
-	rb_stmt_bind_text(st, 1, c.ct_serial, -1);
-	rb_stmt_bind_int(st, 2, c.ct_id);
-	rb_stmt_bind_int(st, 3, c.ct_remote);
-	bind_day(st, 4, c.ct_installed);
-	rb_stmt_bind_text(st, 5, system, -1);
-	rb_stmt_bind_text(st, 6, batch, -1);
-	rb_stmt_bind_text(st, 7, file, -1);
-	rb_stmt_bind_int(st, 8, k + 1);
-	if (finish(st, &c.ct_meter_id) != 0)
+	me.me_serial = c.ct_serial;
+	me.me_contract_id = c.ct_id;
+	me.me_remote_read = c.ct_remote;
+	me.me_installed_on = iso_or_null(c.ct_installed, installed);
+	me.me_source = so;
+	if (rb_demo_store_meter(d->dm_store, &me, &c.ct_meter_id) != 0)
 		return -1;
 
 	make_consumption(d, &c);
@@ -2216,18 +1915,13 @@ write_contract(struct demo *d, long k)
 static int
 check_empty(struct demo *d)
 {
-	rb_stmt *st;
-	int64_t n = -1;
+	int64_t n;
 
-	if ((st = sql(d, Q_COUNT_EXISTING)) == NULL)
+	if (rb_demo_store_count_existing(d->dm_store, &n) != 0)
 		return -1;
-	if (rb_stmt_step(st) == RB_ROW)
-		n = rb_stmt_int(st, 0);
-	rb_stmt_reset(st);
 	if (n != 0) {
-		if (n > 0)
-			log_errx("the database already holds data: the demo "
-			    "needs an empty one");
+		log_errx("the database already holds data: the demo needs an "
+		    "empty one");
 		return -1;
 	}
 	return 0;
@@ -2242,7 +1936,6 @@ setup(struct demo *d, rb_db *db, const struct rb_demo_opts *opts)
 	size_t i;
 
 	memset(d, 0, sizeof(*d));
-	d->dm_db = db;
 	d->dm_seed = opts->do_seed;
 	d->dm_contracts = opts->do_contracts;
 	if (d->dm_contracts < RB_DEMO_MIN_CONTRACTS) {
@@ -2289,6 +1982,8 @@ setup(struct demo *d, rb_db *db, const struct rb_demo_opts *opts)
 		return -1;
 	}
 	sodium_memzero(password, sizeof(password));
+	if (rb_demo_store_open(db, &d->dm_store) != 0)
+		return -1;
 	d->dm_crypt = rb_xcalloc(1, sizeof(*d->dm_crypt));
 	d->dm_bills = rb_xcalloc(DEMO_MAX_RUNS, sizeof(*d->dm_bills));
 	make_runs(d);
@@ -2306,7 +2001,7 @@ rb_demo_generate(rb_db *db, const struct rb_demo_opts *opts)
 		goto out;
 	if (count_runs(&d) != 0)
 		goto out;
-	if (rb_db_begin(db) != 0)
+	if (rb_demo_store_begin(d.dm_store) != 0)
 		goto out;
 	if (add_tariffs(&d) != 0 || load_tariffs(&d) != 0 ||
 	    add_news(&d) != 0)
@@ -2317,26 +2012,26 @@ rb_demo_generate(rb_db *db, const struct rb_demo_opts *opts)
 			goto out;
 		}
 		if (k % DEMO_BATCH == 0) {
-			if (rb_db_commit(db) != 0 || rb_db_begin(db) != 0)
+			if (rb_demo_store_commit(d.dm_store) != 0 ||
+			    rb_demo_store_begin(d.dm_store) != 0)
 				goto out;
 			if (k % 50000 == 0)
 				log_info("demo: %ld of %ld contracts", k,
 				    d.dm_contracts);
 		}
 	}
-	if (rb_db_commit(db) != 0)
+	if (rb_demo_store_commit(d.dm_store) != 0)
 		goto out;
 	log_info("demo: %ld contracts written", d.dm_contracts);
 	rc = 0;
 out:
-	if (rc != 0)
-		rb_db_rollback(db);
+	if (rc != 0 && d.dm_store != NULL)
+		rb_demo_store_rollback(d.dm_store);
+	rb_demo_store_close(d.dm_store);
 	free(d.dm_tariffs);
 	free(d.dm_crypt);
 	free(d.dm_cum);
 	free(d.dm_reads);
 	free(d.dm_bills);
-	for (k = 0; k < M__MAX * (MULTI_ROWS_MAX + 1); k++)
-		free(d.dm_multi[k / (MULTI_ROWS_MAX + 1)][k % (MULTI_ROWS_MAX + 1)]);
 	return rc;
 }

@@ -19,12 +19,32 @@ struct rb_pw_person {
 	const char	*pp_contract;	/* contract or old customer number */
 };
 
-/* Loads the common-password list once (path NULL: the default). */
+#define RB_PASSWORD_LIST_DEFAULT	"/usr/share/john/password.lst"
+
+/*
+ * Loads the common-password list (path NULL: RB_PASSWORD_LIST_DEFAULT),
+ * one word a line, lines starting "#!comment:" skipped; a few French
+ * favourites are added to it. Call it at start-up; calling it again
+ * replaces the list safely while other threads check passwords. Returns
+ * 0, or -1 with a message in err (file missing or empty: it names the
+ * path and the Debian package); the previous list then stays. If no
+ * list was ever loaded, the first check loads the default one (and logs
+ * an error when it cannot).
+ */
 int	rb_password_load_list(const char *path, char *err, size_t errlen);
 /*
- * Checks password against the policy. Returns NULL when acceptable, else
- * a static French sentence saying why ("Le mot de passe doit contenir
- * au moins 12 caractères.").
+ * Checks password (NUL-terminated, any bytes) against the policy; who
+ * may be NULL. Thread-safe. Returns NULL when acceptable, else a static
+ * French sentence saying why, the first that applies of:
+ *   "Le mot de passe contient des caractères invalides." (not UTF-8, or
+ *       a control character)
+ *   "Le mot de passe doit contenir au moins 12 caractères."
+ *   "Le mot de passe doit contenir au plus 128 caractères."
+ *   "Ce mot de passe est trop courant : choisissez-en un autre."
+ *   "Le mot de passe ne doit pas contenir votre adresse e-mail."
+ *   "Le mot de passe ne doit pas contenir votre nom."
+ *   "Le mot de passe ne doit pas contenir votre numéro de contrat."
+ * Comparisons ignore case and accents.
  */
 const char *rb_password_check(const char *password,
 	    const struct rb_pw_person *who);

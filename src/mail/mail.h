@@ -7,31 +7,135 @@
  * Messages are French, multipart (text + HTML), built from templates
  * compiled into the binary, and every link is absolute, built from the
  * configured public URL, never from a request's Host header.
+ *
+ * Start-up: fill a struct rb_mail_cfg (rb_mail_cfg_from_config() does it
+ * from the robinet configuration), call rb_mail_init() once before any
+ * thread queues mail, then, in `serve`, rb_mail_sender_start(). At exit:
+ * rb_mail_sender_stop(), then rb_mail_shutdown().
  */
 #ifndef RB_MAIL_H
 #define RB_MAIL_H
 
+#include <stddef.h>
+#include <time.h>
+
 #include <jansson.h>
 
+#include "base/config.h"
 #include "store/db.h"
 
+/*
+ * The kinds of message, with the keys of `data` each one reads (besides
+ * the ones every kind accepts: "first_name", the addressee's first name,
+ * and "ttl_seconds", how long the link stays valid, shown as "24 heures";
+ * both optional). "link" is an absolute URL under the public URL, or a
+ * path starting with '/' that gets the public URL in front.
+ */
 enum rb_mail_kind {
-	RB_MAIL_ACTIVATION,	/* "Activer votre espace client" button */
-	RB_MAIL_RESET,		/* reset link */
-	RB_MAIL_EMAIL_CHANGE,	/* confirm the new address (to the new one) */
-	RB_MAIL_EMAIL_CHANGED,	/* notice to the old address */
-	RB_MAIL_SPACE_EXISTS,	/* someone tried to create a space again */
-	RB_MAIL_EMAIL_DIFFERS,	/* space requested with another email */
-	RB_MAIL_PASSWORD_CHANGED,
+	RB_MAIL_ACTIVATION,	/* "link" (required): "Activer votre espace
+				   client" button */
+	RB_MAIL_RESET,		/* "link" (required): choose a new password */
+	RB_MAIL_EMAIL_CHANGE,	/* "link" (required): confirm the new address
+				   (sent to the new one); "new_email" */
+	RB_MAIL_EMAIL_CHANGED,	/* notice to the old address; "new_email" */
+	RB_MAIL_SPACE_EXISTS,	/* someone tried to create a space again;
+				   "link" (to the sign-in or reset page) */
+	RB_MAIL_EMAIL_DIFFERS,	/* space requested with another email; sent
+				   to the address on file; "link" */
+	RB_MAIL_PASSWORD_CHANGED, /* notice; "link" optional */
 	RB_MAIL__MAX
 };
+
+/* Settings of the mail module; strings are copied by rb_mail_init(). */
+struct rb_mail_cfg {
+	const char	*mc_public_url;	/* "https://eau.example", no final / */
+	const char	*mc_from;	/* "Name <addr@domain>" or "addr@domain" */
+	const char	*mc_smtp_url;	/* smtp://[user:pass@]host[:port] or
+					   smtps://…; "" when not configured
+					   (a secret: never logged) */
+	int		 mc_smtp_starttls; /* refuse to send unless STARTTLS */
+	int		 mc_smtp_timeout; /* seconds per message; 0: 30 */
+	int		 mc_demo;	/* deliver to mc_mail_dir, not SMTP */
+	const char	*mc_mail_dir;	/* demo: folder of <id>.eml files */
+	const char	*mc_service_phone; /* shown in footers, or NULL */
+	int		 mc_max_attempts; /* failures before giving up; 0: 10 */
+	int		 mc_poll_interval; /* sender thread, seconds; 0: 5 */
+};
+
+/*
+ * Fills mc from cfg (public_url, mail_from, smtp_url, smtp_starttls,
+ * demo, mail_dir, service_phone, and smtp_timeout and mail_max_attempts
+ * when the configuration has them); other fields get their defaults.
+ * The strings point into cfg, which must outlive mc's use.
+ */
+void	rb_mail_cfg_from_config(const struct rb_config *cfg,
+	    struct rb_mail_cfg *mc);
+
+/*
+ * Copies cfg, parses the sender address and the templates compiled into
+ * the binary. Call it once at start-up, before other threads use this
+ * module (again after rb_mail_shutdown() in tests). Returns 0, or -1 with
+ * a one-line explanation in err (bad sender address or public URL, a
+ * broken template).
+ */
+int	rb_mail_init(const struct rb_mail_cfg *cfg, char *err, size_t errlen);
+/* Frees what rb_mail_init() made; the sender must be stopped first. */
+void	rb_mail_shutdown(void);
 
 /*
  * Queues one message of kind to address `to`, rendered with data (e.g.
  * {"first_name": …, "link": "https://…/activer?jeton=…"}). Does not
- * take ownership of data. 0, or -1 (logged).
+ * take ownership of data. The row is written on db, inside the caller's
+ * transaction if one is open; the sender thread is woken. Returns 0, or
+ * -1 (logged) when the module is not initialised, `to` is not a plain
+ * address, a required key is missing, the link is not under the public
+ * URL, or the database fails.
  */
 int	rb_mail_queue(rb_db *db, enum rb_mail_kind kind, const char *to,
 	    const json_t *data, time_t now);
+
+/* Outcome of one rb_mail_send_due() call. */
+struct rb_mail_stats {
+	int	ms_sent;	/* delivered (or written, in demo mode) */
+	int	ms_failed;	/* failed, to be retried later */
+	int	ms_gave_up;	/* failed for the last time */
+};
+
+/*
+ * Delivers up to max messages that are due at now (over SMTP, or to the
+ * mail folder in demo mode) and records each outcome in the outbox.
+ * Adds the counts to *st (may be NULL). Returns 0 when every message
+ * could be handled (delivered or recorded as failed), -1 when the
+ * database fails or SMTP is not configured outside demo mode (logged).
+ */
+int	rb_mail_send_due(rb_db *db, time_t now, int max,
+	    struct rb_mail_stats *st);
+
+/*
+ * Starts the background sender of `serve`: a thread that, every
+ * poll interval and whenever rb_mail_queue() wakes it, borrows a
+ * connection from pool and runs rb_mail_send_due(). Returns NULL, with a
+ * warning, when there is nowhere to deliver (no smtp_url outside demo
+ * mode): mail then waits in the outbox for `robinet mail send`.
+ */
+struct rb_mail_sender *rb_mail_sender_start(rb_db_pool *pool);
+/*
+ * Stops the sender: a delivery in progress is abandoned (its message is
+ * due again at once) and the thread is joined. NULL is allowed.
+ */
+void	rb_mail_sender_stop(struct rb_mail_sender *s);
+
+/*
+ * Demo mode only: sets *out to a new array describing the limit most
+ * recent messages of the outbox, newest first, for /_dev/courriels:
+ *	[{"id", "to", "subject", "created_at" (UTC seconds),
+ *	  "created_local" ("2024-11-29 10:05", Paris time),
+ *	  "status" ("sent", "pending" or "failed"), "attempts",
+ *	  "last_error" (or null), "text" (plain-text body),
+ *	  "links" (the absolute http(s) URLs of the text, in order)}]
+ * Returns 0, or -1 with *out NULL when not in demo mode or the database
+ * fails. The caller owns *out (json_decref).
+ */
+int	rb_mail_devbox_list(rb_db *db, int limit, json_t **out);
 
 #endif

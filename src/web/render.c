@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "tmpl/mustache.h"
 #include "http.h"
+#include "session.h"
 
 struct error_text {
 	int		 et_status;
@@ -70,11 +71,24 @@ site_data(const struct rb_req *req)
 	    "demo", (int)rb_config_int(cfg, RB_CFG_DEMO));
 }
 
+/* The signed-in visitor, for the layout's menu; null when anonymous. */
+static json_t *
+user_data(struct rb_req *req)
+{
+	const struct rb_session *s = rb_req_session(req);
+
+	if (s == NULL)
+		return json_null();
+	return json_pack("{s:s, s:s}", "first_name", s->s_first_name,
+	    "csrf", s->s_csrf);
+}
+
 static int
 render(struct rb_req *req, const char *name, json_t *data, char *err,
     size_t errlen)
 {
 	json_object_set_new(data, "site", site_data(req));
+	json_object_set_new(data, "user", user_data(req));
 	json_object_set_new(data, "path", json_string(req->req_path));
 	rb_buf_reset(&req->resp_body);
 	return rb_tmpl_render(req->req_site->site_tmpl, name, data,

@@ -5,31 +5,67 @@
 
 #include "routes.h"
 
+#define GP	(RB_M_GET | RB_M_POST)
+
 const struct rb_route_def rb_routes[ROUTE__MAX] = {
-	[ROUTE_HOME] = { "home", "/", 0, RB_M_GET, rb_page_home, 0 },
+	/*                name, path, prefix, methods, handler, slow, demo */
+	[ROUTE_HOME] = { "home", "/", 0, RB_M_GET, rb_page_home, 0, 0 },
 	[ROUTE_HEALTHZ] = { "healthz", "/healthz", 0, RB_M_GET,
-	    rb_page_healthz, 0 },
+	    rb_page_healthz, 0, 0 },
 	[ROUTE_METRICS] = { "metrics", "/metrics", 0, RB_M_GET,
-	    rb_page_metrics, 0 },
+	    rb_page_metrics, 0, 0 },
 	[ROUTE_STATIC] = { "static", "/static/", 1, RB_M_GET,
-	    rb_page_static, 0 },
-	[ROUTE_SIGNIN] = { "signin", "/connexion", 0, RB_M_GET,
-	    rb_page_soon, 0 },
-	[ROUTE_SIGNUP] = { "signup", "/creer-mon-espace", 0, RB_M_GET,
-	    rb_page_soon, 0 },
-	[ROUTE_MIGRATE] = { "migrate", "/abonne-2023", 0, RB_M_GET,
-	    rb_page_soon, 0 },
+	    rb_page_static, 0, 0 },
+	[ROUTE_SIGNIN] = { "signin", "/connexion", 0, GP, rb_page_signin,
+	    1, 0 },
+	[ROUTE_SIGNOUT] = { "signout", "/deconnexion", 0, RB_M_POST,
+	    rb_page_signout, 0, 0 },
+	[ROUTE_SPACE] = { "space", "/mon-espace", 0, RB_M_GET,
+	    rb_page_space, 0, 0 },
+	[ROUTE_SIGNUP] = { "signup", "/creer-mon-espace", 0, GP,
+	    rb_page_claim_contract, 1, 0 },
+	[ROUTE_MIGRATE] = { "migrate", "/abonne-2023", 0, GP,
+	    rb_page_claim_legacy, 1, 0 },
+	[ROUTE_REGISTER] = { "register", "/finaliser", 0, RB_M_POST,
+	    rb_page_register, 1, 0 },
+	[ROUTE_CHECK_MAIL] = { "check_mail", "/verifiez-vos-emails", 0,
+	    RB_M_GET, rb_page_check_mail, 0, 0 },
+	[ROUTE_ACTIVATE] = { "activate", "/activer", 0, GP,
+	    rb_page_activate, 0, 0 },
+	[ROUTE_FORGOT] = { "forgot", "/mot-de-passe-oublie", 0, GP,
+	    rb_page_forgot, 1, 0 },
+	[ROUTE_RESET] = { "reset", "/mot-de-passe/nouveau", 0, GP,
+	    rb_page_reset, 1, 0 },
+	[ROUTE_ACCOUNT] = { "account", "/mon-compte", 0, RB_M_GET,
+	    rb_page_account, 0, 0 },
+	[ROUTE_ACCOUNT_PASSWORD] = { "account_password",
+	    "/mon-compte/mot-de-passe", 0, RB_M_POST,
+	    rb_page_account_password, 1, 0 },
+	[ROUTE_ACCOUNT_EMAIL] = { "account_email", "/mon-compte/email", 0,
+	    RB_M_POST, rb_page_account_email, 1, 0 },
+	[ROUTE_ACCOUNT_CONTRACT] = { "account_contract",
+	    "/mon-compte/contrats", 0, RB_M_POST, rb_page_account_contract,
+	    1, 0 },
+	[ROUTE_ACCOUNT_SESSION] = { "account_session",
+	    "/mon-compte/sessions", 0, RB_M_POST, rb_page_account_session,
+	    0, 0 },
+	[ROUTE_CONFIRM_EMAIL] = { "confirm_email",
+	    "/mon-compte/confirmer-email", 0, GP, rb_page_confirm_email,
+	    0, 0 },
+	[ROUTE_DEV_MAIL] = { "dev_mail", "/_dev/courriels", 0, RB_M_GET,
+	    rb_page_dev_mail, 0, 1 },
 	[ROUTE_ARCHIVE] = { "archive", "/archives", 0, RB_M_GET,
-	    rb_page_soon, 0 },
+	    rb_page_soon, 0, 0 },
 	[ROUTE_CONTACT] = { "contact", "/contact", 0, RB_M_GET,
-	    rb_page_soon, 0 },
+	    rb_page_soon, 0, 0 },
 	[ROUTE_PRIVACY] = { "privacy", "/confidentialite", 0, RB_M_GET,
-	    rb_page_privacy, 0 },
-	[ROUTE_NOT_FOUND] = { "not_found", NULL, 0, 0, NULL, 0 },
+	    rb_page_privacy, 0, 0 },
+	[ROUTE_NOT_FOUND] = { "not_found", NULL, 0, 0, NULL, 0, 0 },
 };
 
 enum rb_route
-rb_route_match(const char *path, enum rb_method method, int *allowed)
+rb_route_match(const char *path, enum rb_method method, int demo,
+    int *allowed)
 {
 	const struct rb_route_def *r;
 	enum rb_method m = method == RB_HEAD ? RB_GET : method;
@@ -37,7 +73,7 @@ rb_route_match(const char *path, enum rb_method method, int *allowed)
 
 	for (k = 0; k < ROUTE__MAX; k++) {
 		r = &rb_routes[k];
-		if (r->rt_path == NULL)
+		if (r->rt_path == NULL || (r->rt_demo && !demo))
 			continue;
 		if (r->rt_prefix ?
 		    strncmp(path, r->rt_path, strlen(r->rt_path)) != 0 :

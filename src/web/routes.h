@@ -16,8 +16,22 @@ enum rb_route {
 	ROUTE_METRICS,
 	ROUTE_STATIC,
 	ROUTE_SIGNIN,
+	ROUTE_SIGNOUT,
+	ROUTE_SPACE,
 	ROUTE_SIGNUP,
 	ROUTE_MIGRATE,
+	ROUTE_REGISTER,
+	ROUTE_CHECK_MAIL,
+	ROUTE_ACTIVATE,
+	ROUTE_FORGOT,
+	ROUTE_RESET,
+	ROUTE_ACCOUNT,
+	ROUTE_ACCOUNT_PASSWORD,
+	ROUTE_ACCOUNT_EMAIL,
+	ROUTE_ACCOUNT_CONTRACT,
+	ROUTE_ACCOUNT_SESSION,
+	ROUTE_CONFIRM_EMAIL,
+	ROUTE_DEV_MAIL,
 	ROUTE_ARCHIVE,
 	ROUTE_CONTACT,
 	ROUTE_PRIVACY,
@@ -36,18 +50,20 @@ struct rb_route_def {
 	int		 rt_prefix;	/* rt_path matches as a prefix */
 	unsigned	 rt_methods;
 	rb_handler	 rt_handler;
-	int		 rt_slow;	/* runs on the slow-work pool */
+	int		 rt_slow;	/* POSTs run on the slow-work pool */
+	int		 rt_demo;	/* exists only in demo mode */
 };
 
 extern const struct rb_route_def rb_routes[ROUTE__MAX];
 
 /*
- * Finds the route for a canonical path. Returns the route, or
+ * Finds the route for a canonical path; routes for demo mode only match
+ * when demo is set. Returns the route, or
  * ROUTE_NOT_FOUND; *allowed tells whether the method is accepted there
  * (a known path with another method is a 405).
  */
 enum rb_route	 rb_route_match(const char *path, enum rb_method method,
-		    int *allowed);
+		    int demo, int *allowed);
 /* "GET, HEAD" style list for the Allow header of a 405. */
 const char	*rb_route_allow(enum rb_route route);
 
@@ -57,6 +73,30 @@ void	rb_page_healthz(struct rb_req *);
 void	rb_page_metrics(struct rb_req *);
 void	rb_page_static(struct rb_req *);
 void	rb_page_soon(struct rb_req *);
+void	rb_page_signin(struct rb_req *);
+void	rb_page_signout(struct rb_req *);
+void	rb_page_space(struct rb_req *);
+void	rb_page_claim_legacy(struct rb_req *);
+void	rb_page_claim_contract(struct rb_req *);
+void	rb_page_register(struct rb_req *);
+void	rb_page_check_mail(struct rb_req *);
+void	rb_page_activate(struct rb_req *);
+void	rb_page_forgot(struct rb_req *);
+void	rb_page_reset(struct rb_req *);
+void	rb_page_account(struct rb_req *);
+void	rb_page_account_password(struct rb_req *);
+void	rb_page_account_email(struct rb_req *);
+void	rb_page_account_contract(struct rb_req *);
+void	rb_page_account_session(struct rb_req *);
+void	rb_page_confirm_email(struct rb_req *);
+void	rb_page_dev_mail(struct rb_req *);
+
+/* Helpers shared by pages. */
+int	rb_require_session(struct rb_req *);
+void	rb_form_render(struct rb_req *req, int status, const char *title,
+	    const char *intro, const char *action, json_t *hidden,
+	    json_t *fields, const char *button, const char *alert,
+	    const char *notice);
 void	rb_page_privacy(struct rb_req *);
 
 #endif

@@ -431,7 +431,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		} else {
 			req->req_path = rb_arena_strdup(req->req_arena, canon);
 			req->req_route = rb_route_match(canon,
-			    req->req_method, &rc->rc_allowed);
+			    req->req_method, (int)rb_config_int(cfg,
+			    RB_CFG_DEMO), &rc->rc_allowed);
 		}
 		if (rb_form_parse(req->req_arena, rc->rc_query,
 		    strlen(rc->rc_query), &limits, &req->req_query,
@@ -462,6 +463,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	conn_set_waiting(srv, rc->rc_conn, 0);
 	if (req->req_route != ROUTE_NOT_FOUND &&
 	    rb_routes[req->req_route].rt_slow && rc->rc_allowed &&
+	    req->req_method == RB_POST &&
 	    !rc->rc_too_large && !rc->rc_bad_path && !rc->rc_bad_query) {
 		rc->rc_srv = srv;
 		MHD_suspend_connection(c);

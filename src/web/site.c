@@ -2,9 +2,12 @@
  * site.c: start-up of the shared request state (see site.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "app/auth.h"
 #include "base/embed.h"
+#include "base/mem.h"
 #include "store/db.h"
 #include "tmpl/mustache.h"
 #include "site.h"
@@ -36,12 +39,37 @@ load_templates(struct rb_tmpl_set *set, char *err, size_t errlen)
 	return 0;
 }
 
+/* The identity use cases' settings, from the configuration. */
+static struct rb_auth_cfg *
+auth_cfg(const struct rb_config *cfg)
+{
+	struct rb_auth_cfg *a = rb_xcalloc(1, sizeof(*a));
+
+	a->ac_public_url = rb_config_str(cfg, RB_CFG_PUBLIC_URL);
+	a->ac_activation_ttl = (int)rb_config_int(cfg, RB_CFG_ACTIVATION_TTL);
+	a->ac_reset_ttl = (int)rb_config_int(cfg, RB_CFG_RESET_TTL);
+	a->ac_email_change_ttl = (int)rb_config_int(cfg,
+	    RB_CFG_EMAIL_CHANGE_TTL);
+	a->ac_claim_ttl = (int)rb_config_int(cfg, RB_CFG_CLAIM_TTL);
+	a->ac_session_idle = (int)rb_config_int(cfg, RB_CFG_SESSION_IDLE);
+	a->ac_session_absolute = (int)rb_config_int(cfg,
+	    RB_CFG_SESSION_ABSOLUTE);
+	a->ac_rl_window = (int)rb_config_int(cfg, RB_CFG_RL_WINDOW);
+	a->ac_rl_per_ip = (int)rb_config_int(cfg, RB_CFG_RL_PER_IP);
+	a->ac_rl_per_account = (int)rb_config_int(cfg, RB_CFG_RL_PER_ACCOUNT);
+	a->ac_rl_per_contract = (int)rb_config_int(cfg,
+	    RB_CFG_RL_PER_CONTRACT);
+	a->ac_rl_global = (int)rb_config_int(cfg, RB_CFG_RL_GLOBAL);
+	return a;
+}
+
 int
 rb_site_open(struct rb_site *site, const struct rb_config *cfg, char *err,
     size_t errlen)
 {
 	memset(site, 0, sizeof(*site));
 	site->site_cfg = cfg;
+	site->site_auth = auth_cfg(cfg);
 	site->site_tmpl = rb_tmpl_set_new();
 	if (rb_config_int(cfg, RB_CFG_TEMPLATE_STRICT))
 		site->site_tmpl_flags = RB_TMPL_STRICT;
@@ -64,6 +92,8 @@ rb_site_close(struct rb_site *site)
 		rb_db_pool_free(site->site_db);
 	if (site->site_tmpl != NULL)
 		rb_tmpl_set_free(site->site_tmpl);
+	free((void *)site->site_auth);
+	site->site_auth = NULL;
 	site->site_db = NULL;
 	site->site_tmpl = NULL;
 }

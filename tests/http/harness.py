@@ -55,6 +55,7 @@ class Server:
         self.log = tempfile.NamedTemporaryFile(prefix="robinet-", suffix=".log", delete=False)
         e = dict(os.environ)
         e["ROBINET_TEMPLATE_STRICT"] = "true"
+        e["ROBINET_PUBLIC_URL"] = "http://127.0.0.1:%d" % self.port
         e.update(env or {})
         self.proc = subprocess.Popen(
             [ARGS.bin, "serve", "--db", "sqlite:" + db,

@@ -12,16 +12,6 @@ struct soon_text {
 };
 
 static const struct soon_text soon_texts[] = {
-	{ ROUTE_SIGNIN, "Se connecter",
-	    "La connexion à l'espace client sera bientôt disponible." },
-	{ ROUTE_SIGNUP, "Créer mon espace",
-	    "La création de l'espace client sera bientôt disponible. Vous "
-	    "aurez besoin de votre numéro de contrat, indiqué en haut à "
-	    "droite de votre facture." },
-	{ ROUTE_MIGRATE, "J'étais abonné en 2023",
-	    "Les abonnés de 2023 pourront bientôt activer leur nouvel espace "
-	    "avec leur ancien identifiant client et leur ancien mot de "
-	    "passe." },
 	{ ROUTE_ARCHIVE, "Archives (avant 2024)",
 	    "Vos factures et votre consommation antérieures au 31/12/2023 "
 	    "seront bientôt consultables ici." },

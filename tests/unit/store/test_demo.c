@@ -261,6 +261,9 @@ new_subscriber_has_a_meter_and_no_bill(void **state)
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM invoices i JOIN "
 	    "contracts c ON c.id = i.contract_id WHERE c.number = '1000000005'",
 	    NULL), 0);
+	/* No letter from customer service either: no space yet. */
+	assert_int_equal(q_int(f->db, "SELECT can_create_account FROM "
+	    "contracts WHERE number = '1000000005'", NULL), 0);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM meters WHERE "
 	    "serial IN ('I21BA012345', 'I22BA054321')", NULL), 2);
 	/* Serials look like I21BA012345. */

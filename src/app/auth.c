@@ -1,0 +1,112 @@
+/*
+ * auth.c: what the auth use cases share: default settings, audit rows
+ * and emails built from the request, and the purge of expired state.
+ * The use cases themselves are in auth_session.c (sign-in, sessions),
+ * auth_claim.c (step 1 of both ways in), auth_register.c (step 2,
+ * activation) and auth_account.c (reset, account settings).
+ */
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/log.h"
+#include "app/auth_priv.h"
+#include "store/claims.h"
+#include "store/ratelimit.h"
+#include "store/sessions.h"
+#include "store/tokens.h"
+
+#define HOUR	3600
+
+const struct rb_auth_cfg rb_auth_cfg_default = {
+	.ac_public_url = NULL,
+	.ac_activation_ttl = 24 * HOUR,
+	.ac_reset_ttl = HOUR,
+	.ac_email_change_ttl = 24 * HOUR,
+	.ac_claim_ttl = 30 * 60,
+	.ac_session_idle = 30 * 60,
+	.ac_session_absolute = 12 * HOUR,
+	.ac_rl_per_ip = 50,
+	.ac_rl_per_account = 100,
+	.ac_rl_per_contract = 10,
+	.ac_rl_global = 10000,
+	.ac_rl_mail = 5,
+	.ac_rl_reauth = 10,
+};
+
+/* Rate counters older than this are of no use (the window is 1 h). */
+#define RATE_KEEP	(2 * HOUR)
+
+int
+rb_auth_audit(const struct rb_auth_req *r, enum rb_actor actor,
+    int64_t actor_id, const char *action, const char *target,
+    const json_t *detail)
+{
+	if (rb_audit(r->ar_db, r->ar_now, actor, actor_id, action, target,
+	    r->ar_ip, detail) != 0) {
+		log_errx("cannot audit %s", action);
+		return -1;
+	}
+	return 0;
+}
+
+int
+rb_auth_mail(const struct rb_auth_req *r, enum rb_mail_kind kind,
+    const char *to, const char *path, const char *token, int ttl_s,
+    const char *first_name, const char *last_name, const char *new_email)
+{
+	rb_buf link = RB_BUF_INIT;
+	json_t *data;
+	int rc;
+
+	if (r->ar_cfg == NULL || r->ar_cfg->ac_public_url == NULL ||
+	    r->ar_cfg->ac_public_url[0] == '\0') {
+		log_errx("no public URL configured: cannot build mail links");
+		return -1;
+	}
+	rb_buf_puts(&link, r->ar_cfg->ac_public_url);
+	rb_buf_puts(&link, path);
+	if (token != NULL)
+		rb_buf_puts(&link, token);
+	data = json_pack("{s:s}", "link", rb_buf_cstr(&link));
+	/* Left out when unknown: the mail then says "Bonjour,". */
+	if (first_name != NULL && first_name[0] != '\0')
+		json_object_set_new(data, "first_name",
+		    json_string(first_name));
+	if (last_name != NULL && last_name[0] != '\0')
+		json_object_set_new(data, "last_name", json_string(last_name));
+	if (ttl_s > 0)
+		json_object_set_new(data, "ttl_seconds", json_integer(ttl_s));
+	if (new_email != NULL)
+		json_object_set_new(data, "new_email", json_string(new_email));
+	rc = rb_mail_queue(r->ar_db, kind, to, data, r->ar_now);
+	json_decref(data);
+	rb_buf_free(&link);
+	if (rc != 0)
+		log_errx("cannot queue mail kind %d", (int)kind);
+	return rc == 0 ? 0 : -1;
+}
+
+enum rb_auth_rc
+rb_auth_fail(const struct rb_auth_req *r)
+{
+	if (rb_db_in_transaction(r->ar_db))
+		rb_db_rollback(r->ar_db);
+	return RB_AUTH_ERROR;
+}
+
+enum rb_auth_rc
+rb_auth_purge(const struct rb_auth_req *r)
+{
+	rb_db *db = r->ar_db;
+
+	if (rb_db_begin(db) != 0)
+		return RB_AUTH_ERROR;
+	if (rb_sessions_purge(db, r->ar_now, AUTH_CFG(r, ac_session_idle),
+	    AUTH_CFG(r, ac_session_absolute)) != 0 ||
+	    rb_tokens_purge(db, r->ar_now) != 0 ||
+	    rb_claims_purge(db, r->ar_now) != 0 ||
+	    rb_ratelimit_purge(db, r->ar_now - RATE_KEEP) != 0 ||
+	    rb_db_commit(db) != 0)
+		return rb_auth_fail(r);
+	return RB_AUTH_OK;
+}

@@ -1,0 +1,390 @@
+/*
+ * auth_account.c: password reset ("Mot de passe oublié ?") and the
+ * account settings of a signed-in subscriber: change password, change
+ * email (confirmed from the new address, the old one told), add a
+ * contract with the same proofs as account creation, list contracts
+ * (see auth.h).
+ *
+ * Changing the password or the email asks for the current password
+ * again (re-authentication, rate-limited per account). A reset or a
+ * password change ends the other sessions of the account.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/crypto.h"
+#include "base/log.h"
+#include "app/auth_priv.h"
+#include "store/accounts.h"
+#include "store/identity.h"
+#include "store/sessions.h"
+#include "store/tokens.h"
+
+#define PATH_RESET		"/mot-de-passe/nouveau?jeton="
+#define PATH_EMAIL_CONFIRM	"/mon-compte/confirmer-email?jeton="
+#define PATH_SIGNIN		"/connexion"
+
+#define MSG_CURRENT_WRONG	"Le mot de passe actuel est incorrect."
+#define MSG_LIMITED		"Trop de tentatives : réessayez dans une " \
+				"heure au plus tard."
+
+static void
+account_target(char *buf, size_t size, int64_t account)
+{
+	snprintf(buf, size, "account:%lld", (long long)account);
+}
+
+/* Loads the active account id; RB_AUTH_OK, DENIED or ERROR. */
+static enum rb_auth_rc
+active_account(const struct rb_auth_req *r, int64_t id,
+    struct rb_account *acc)
+{
+	int rc;
+
+	if ((rc = rb_account_by_id(r->ar_db, id, acc)) < 0)
+		return RB_AUTH_ERROR;
+	if (rc > 0 || acc->acc_status != RB_ACCOUNT_ACTIVE)
+		return RB_AUTH_DENIED;
+	return RB_AUTH_OK;
+}
+
+enum rb_auth_rc
+rb_auth_reset_request(const struct rb_auth_req *r, const char *email,
+    int *retry_after)
+{
+	struct rb_account acc;
+	struct rb_limit lm;
+	char norm[RB_EMAIL_MAX], token[RB_TOKEN_LEN + 1];
+	char hash[RB_TOKEN_HASH_LEN + 1], target[RB_EMAIL_MAX + 8];
+	json_t *detail;
+	int rc, limited, known;
+
+	*retry_after = 0;
+	rb_auth_norm_email(email, norm, sizeof(norm));
+	rb_limit_init(&lm, r, RB_LIMIT_RESET, norm);
+	if ((limited = rb_limit_check(r, &lm, retry_after)) != 0)
+		return limited > 0 ? RB_AUTH_LIMITED : RB_AUTH_ERROR;
+	if ((rc = rb_account_by_email(r->ar_db, norm, &acc)) < 0)
+		return RB_AUTH_ERROR;
+	known = rc == 0 && acc.acc_status == RB_ACCOUNT_ACTIVE;
+	snprintf(target, sizeof(target), "email:%s", norm);
+	detail = json_pack("{s:b}", "account", known);
+	/* Every request counts: each may send an email. */
+	if (rb_db_begin(r->ar_db) != 0 || rb_limit_fail(r, &lm) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, "reset.request",
+	    norm[0] != '\0' ? target : NULL, detail) != 0)
+		goto fail;
+	if (known) {
+		rb_token_new(token);
+		rb_token_hash(token, hash);
+		if (rb_tokens_create(r->ar_db, RB_TOKEN_RESET, hash,
+		    acc.acc_id, NULL, r->ar_now, AUTH_CFG(r, ac_reset_ttl)) != 0 ||
+		    rb_auth_mail(r, RB_MAIL_RESET, acc.acc_email, PATH_RESET,
+		    token, AUTH_CFG(r, ac_reset_ttl), acc.acc_first_name,
+		    acc.acc_last_name, NULL) != 0)
+			goto fail;
+	}
+	if (rb_db_commit(r->ar_db) != 0)
+		goto fail;
+	json_decref(detail);
+	return RB_AUTH_OK;
+fail:
+	json_decref(detail);
+	return rb_auth_fail(r);
+}
+
+enum rb_auth_rc
+rb_auth_reset_check(const struct rb_auth_req *r, const char *token)
+{
+	char hash[RB_TOKEN_HASH_LEN + 1];
+	int64_t account;
+	int rc;
+
+	if (!rb_auth_token_shaped(token))
+		return RB_AUTH_DENIED;
+	rb_token_hash(token, hash);
+	if ((rc = rb_tokens_peek(r->ar_db, RB_TOKEN_RESET, hash, r->ar_now,
+	    &account, NULL, 0)) < 0)
+		return RB_AUTH_ERROR;
+	return rc == 0 ? RB_AUTH_OK : RB_AUTH_DENIED;
+}
+
+enum rb_auth_rc
+rb_auth_reset(const struct rb_auth_req *r, const char *token,
+    const char *password, const char *password2, struct rb_auth_errors *errs)
+{
+	struct rb_account acc;
+	struct rb_pw_person who;
+	struct rb_limit signin;
+	char hash[RB_TOKEN_HASH_LEN + 1], pwhash[RB_PWHASH_MAX], target[32];
+	enum rb_auth_rc arc;
+	int64_t account;
+	int rc, ended;
+
+	memset(errs, 0, sizeof(*errs));
+	if (!rb_auth_token_shaped(token))
+		return RB_AUTH_DENIED;
+	rb_token_hash(token, hash);
+	if ((rc = rb_tokens_peek(r->ar_db, RB_TOKEN_RESET, hash, r->ar_now,
+	    &account, NULL, 0)) != 0)
+		return rc > 0 ? RB_AUTH_DENIED : RB_AUTH_ERROR;
+	if ((arc = active_account(r, account, &acc)) != RB_AUTH_OK)
+		return arc;
+	memset(&who, 0, sizeof(who));
+	who.pp_email = acc.acc_email;
+	who.pp_last_name = acc.acc_last_name;
+	who.pp_first_name = acc.acc_first_name;
+	if (rb_auth_check_new_password(password, password2, &who, errs) > 0)
+		return RB_AUTH_INVALID;
+	if (rb_pwhash(password, pwhash) != 0)
+		return RB_AUTH_ERROR;
+
+	account_target(target, sizeof(target), acc.acc_id);
+	/* The sign-in failures of the address no longer hold it back. */
+	rb_limit_init(&signin, r, RB_LIMIT_SIGNIN, acc.acc_email_norm);
+	if (rb_db_begin(r->ar_db) != 0 ||
+	    (rc = rb_tokens_consume(r->ar_db, RB_TOKEN_RESET, hash, r->ar_now,
+	    &account, NULL, 0)) < 0)
+		return rb_auth_fail(r);
+	if (rc > 0 || account != acc.acc_id) {
+		rb_db_rollback(r->ar_db);
+		return RB_AUTH_DENIED;
+	}
+	if (rb_account_set_password(r->ar_db, acc.acc_id, pwhash) != 0 ||
+	    rb_sessions_delete_account(r->ar_db, acc.acc_id, 0, &ended) != 0 ||
+	    rb_limit_success(r, &signin) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, "reset.done", target,
+	    NULL) != 0 ||
+	    rb_auth_mail(r, RB_MAIL_PASSWORD_CHANGED, acc.acc_email,
+	    PATH_SIGNIN, NULL, 0, acc.acc_first_name, acc.acc_last_name,
+	    NULL) != 0 ||
+	    rb_db_commit(r->ar_db) != 0)
+		return rb_auth_fail(r);
+	return RB_AUTH_OK;
+}
+
+/*
+ * Re-authentication in the settings: checks the current password of acc
+ * under the REAUTH rate limit. Returns 0 when right; 1 when wrong or
+ * limited, with the field message set and the failure counted; -1 on
+ * error.
+ */
+static int
+reauth(const struct rb_auth_req *r, const struct rb_account *acc,
+    const char *current, struct rb_auth_errors *errs, int *limited)
+{
+	struct rb_limit lm;
+	char id[32], target[32];
+	int retry, rc;
+
+	*limited = 0;
+	snprintf(id, sizeof(id), "%lld", (long long)acc->acc_id);
+	rb_limit_init(&lm, r, RB_LIMIT_REAUTH, id);
+	if ((rc = rb_limit_check(r, &lm, &retry)) != 0) {
+		if (rc < 0)
+			return -1;
+		*limited = 1;
+		errs->ae_msg[RB_F_CURRENT_PASSWORD] = MSG_LIMITED;
+		return 1;
+	}
+	if (acc->acc_password_hash[0] != '\0' &&
+	    rb_pwhash_verify(acc->acc_password_hash,
+	    current != NULL ? current : "") == 0)
+		return rb_limit_success(r, &lm) == 0 ? 0 : -1;
+	errs->ae_msg[RB_F_CURRENT_PASSWORD] = MSG_CURRENT_WRONG;
+	account_target(target, sizeof(target), acc->acc_id);
+	if (rb_db_begin(r->ar_db) != 0 || rb_limit_fail(r, &lm) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, acc->acc_id,
+	    "reauth.failed", target, NULL) != 0 ||
+	    rb_db_commit(r->ar_db) != 0) {
+		rb_auth_fail(r);
+		return -1;
+	}
+	return 1;
+}
+
+enum rb_auth_rc
+rb_auth_change_password(const struct rb_auth_req *r, int64_t account,
+    const char *current, const char *password, const char *password2,
+    struct rb_auth_errors *errs)
+{
+	struct rb_account acc;
+	struct rb_pw_person who;
+	char pwhash[RB_PWHASH_MAX], target[32];
+	enum rb_auth_rc arc;
+	int bad, wrong, limited;
+
+	memset(errs, 0, sizeof(*errs));
+	if ((arc = active_account(r, account, &acc)) != RB_AUTH_OK)
+		return arc;
+	memset(&who, 0, sizeof(who));
+	who.pp_email = acc.acc_email;
+	who.pp_last_name = acc.acc_last_name;
+	who.pp_first_name = acc.acc_first_name;
+	bad = rb_auth_check_new_password(password, password2, &who, errs);
+	if ((wrong = reauth(r, &acc, current, errs, &limited)) < 0)
+		return RB_AUTH_ERROR;
+	if (limited)
+		return RB_AUTH_LIMITED;
+	if (bad > 0 || wrong > 0)
+		return RB_AUTH_INVALID;
+	if (rb_pwhash(password, pwhash) != 0)
+		return RB_AUTH_ERROR;
+	account_target(target, sizeof(target), acc.acc_id);
+	if (rb_db_begin(r->ar_db) != 0 ||
+	    rb_account_set_password(r->ar_db, acc.acc_id, pwhash) != 0 ||
+	    rb_sessions_delete_account(r->ar_db, acc.acc_id, r->ar_session,
+	    NULL) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, acc.acc_id,
+	    "password.change", target, NULL) != 0 ||
+	    rb_auth_mail(r, RB_MAIL_PASSWORD_CHANGED, acc.acc_email,
+	    PATH_SIGNIN, NULL, 0, acc.acc_first_name, acc.acc_last_name,
+	    NULL) != 0 ||
+	    rb_db_commit(r->ar_db) != 0)
+		return rb_auth_fail(r);
+	return RB_AUTH_OK;
+}
+
+enum rb_auth_rc
+rb_auth_change_email(const struct rb_auth_req *r, int64_t account,
+    const char *current, const char *new_email, struct rb_auth_errors *errs)
+{
+	struct rb_account acc;
+	char norm[RB_EMAIL_MAX], typed[RB_EMAIL_MAX], target[32];
+	char token[RB_TOKEN_LEN + 1], hash[RB_TOKEN_HASH_LEN + 1];
+	enum rb_auth_rc arc;
+	int bad = 0, wrong, limited;
+
+	memset(errs, 0, sizeof(*errs));
+	if ((arc = active_account(r, account, &acc)) != RB_AUTH_OK)
+		return arc;
+	if (rb_auth_norm_email(new_email, norm, sizeof(norm)) != 0 ||
+	    rb_auth_clean_text(new_email, typed, sizeof(typed)) != 0) {
+		errs->ae_msg[RB_F_EMAIL] = "Adresse e-mail invalide.";
+		bad = 1;
+	} else if (strcmp(norm, acc.acc_email_norm) == 0) {
+		errs->ae_msg[RB_F_EMAIL] = "C'est déjà l'adresse de votre "
+		    "espace client.";
+		bad = 1;
+	}
+	if ((wrong = reauth(r, &acc, current, errs, &limited)) < 0)
+		return RB_AUTH_ERROR;
+	if (limited)
+		return RB_AUTH_LIMITED;
+	if (bad || wrong > 0)
+		return RB_AUTH_INVALID;
+	/*
+	 * The change waits for the new address to confirm. If another
+	 * account uses that address, the confirmation will fail: this page
+	 * does not say so.
+	 */
+	rb_token_new(token);
+	rb_token_hash(token, hash);
+	account_target(target, sizeof(target), acc.acc_id);
+	if (rb_db_begin(r->ar_db) != 0 ||
+	    rb_tokens_create(r->ar_db, RB_TOKEN_EMAIL_CHANGE, hash, acc.acc_id,
+	    typed, r->ar_now, AUTH_CFG(r, ac_email_change_ttl)) != 0 ||
+	    rb_auth_mail(r, RB_MAIL_EMAIL_CHANGE, typed, PATH_EMAIL_CONFIRM,
+	    token, AUTH_CFG(r, ac_email_change_ttl), acc.acc_first_name,
+	    acc.acc_last_name, typed) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, acc.acc_id,
+	    "email.change_request", target, NULL) != 0 ||
+	    rb_db_commit(r->ar_db) != 0)
+		return rb_auth_fail(r);
+	return RB_AUTH_OK;
+}
+
+enum rb_auth_rc
+rb_auth_confirm_email(const struct rb_auth_req *r, const char *token)
+{
+	struct rb_account acc, other;
+	char hash[RB_TOKEN_HASH_LEN + 1], typed[RB_EMAIL_MAX];
+	char norm[RB_EMAIL_MAX], target[32];
+	int64_t account;
+	json_t *detail;
+	int rc;
+
+	if (!rb_auth_token_shaped(token))
+		return RB_AUTH_DENIED;
+	rb_token_hash(token, hash);
+	if (rb_db_begin(r->ar_db) != 0 ||
+	    (rc = rb_tokens_consume(r->ar_db, RB_TOKEN_EMAIL_CHANGE, hash,
+	    r->ar_now, &account, typed, sizeof(typed))) < 0)
+		return rb_auth_fail(r);
+	if (rc == 0 && (rc = rb_account_by_id(r->ar_db, account, &acc)) < 0)
+		return rb_auth_fail(r);
+	if (rc == 0 && acc.acc_status == RB_ACCOUNT_ACTIVE &&
+	    rb_auth_norm_email(typed, norm, sizeof(norm)) == 0) {
+		/* Taken meanwhile by another account? */
+		if ((rc = rb_account_by_email(r->ar_db, norm, &other)) < 0)
+			return rb_auth_fail(r);
+		rc = rc == 0 ? 1 : rb_account_set_email(r->ar_db, account,
+		    typed, norm);
+		if (rc < 0)
+			return rb_auth_fail(r);
+	} else
+		rc = 1;
+	if (rc > 0) {
+		rb_db_rollback(r->ar_db);
+		return RB_AUTH_DENIED;
+	}
+	account_target(target, sizeof(target), account);
+	detail = json_pack("{s:s, s:s}", "old", acc.acc_email, "new", typed);
+	rc = rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account, "email.change",
+	    target, detail) == 0 &&
+	    rb_auth_mail(r, RB_MAIL_EMAIL_CHANGED, acc.acc_email, PATH_SIGNIN,
+	    NULL, 0, acc.acc_first_name, acc.acc_last_name, typed) == 0 &&
+	    rb_db_commit(r->ar_db) == 0;
+	json_decref(detail);
+	return rc ? RB_AUTH_OK : rb_auth_fail(r);
+}
+
+enum rb_auth_rc
+rb_auth_add_contract(const struct rb_auth_req *r, int64_t account,
+    const char *contract, enum rb_proof proof, const char *value,
+    int *retry_after)
+{
+	struct rb_contract_ref ref;
+	struct rb_holder holder;
+	struct rb_limit lm;
+	char cn[RB_CONTRACT_NUM_MAX], target[RB_CONTRACT_NUM_MAX + 16];
+	enum rb_auth_rc rc;
+	int limited, ok;
+
+	*retry_after = 0;
+	rb_auth_norm_contract(contract, cn, sizeof(cn));
+	rb_limit_init(&lm, r, RB_LIMIT_PROOF, cn);
+	if ((limited = rb_limit_check(r, &lm, retry_after)) != 0)
+		return limited > 0 ? RB_AUTH_LIMITED : RB_AUTH_ERROR;
+	rc = rb_auth_check_proof(r, cn, proof, value, &ref, &holder);
+	snprintf(target, sizeof(target), "contract:%s", cn);
+	switch (rc) {
+	case RB_AUTH_OK:
+		ok = rb_db_begin(r->ar_db) == 0 &&
+		    rb_account_link_contract(r->ar_db, account, ref.cr_id,
+		    r->ar_now) == 0 && rb_limit_success(r, &lm) == 0 &&
+		    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
+		    "contract.add", target, NULL) == 0 &&
+		    rb_db_commit(r->ar_db) == 0;
+		return ok ? RB_AUTH_OK : rb_auth_fail(r);
+	case RB_AUTH_NO_BILL:
+		return rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
+		    "contract.add_no_bill", target, NULL) == 0 ?
+		    RB_AUTH_NO_BILL : RB_AUTH_ERROR;
+	case RB_AUTH_DENIED:
+		ok = rb_db_begin(r->ar_db) == 0 && rb_limit_fail(r, &lm) == 0 &&
+		    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
+		    "contract.add_failed", cn[0] != '\0' ? target : NULL,
+		    NULL) == 0 && rb_db_commit(r->ar_db) == 0;
+		return ok ? RB_AUTH_DENIED : rb_auth_fail(r);
+	default:
+		return RB_AUTH_ERROR;
+	}
+}
+
+enum rb_auth_rc
+rb_auth_contracts(const struct rb_auth_req *r, int64_t account, json_t **out)
+{
+	return rb_account_contracts(r->ar_db, account, out) == 0 ?
+	    RB_AUTH_OK : RB_AUTH_ERROR;
+}

@@ -1,0 +1,274 @@
+/*
+ * auth_claim.c: step 1 of the two ways to open a space (see auth.h):
+ * the 2023 migration (former customer id and password, verified against
+ * the former system's hash) and account creation (contract number and
+ * one proof: the email on file, an invoice number or the meter number).
+ * A success stores a claim, found again in step 2 by its token.
+ *
+ * No answer tells whether a contract, an invoice, a meter or a former
+ * id exists: every failure is RB_AUTH_DENIED, and the same queries and
+ * the same hashing run whether the thing looked up exists or not.
+ *
+ * What step 2 shows pre-filled depends on the proof. The former password
+ * proves the person, so names and the email on file are shown. A
+ * contract proof is weaker (an invoice can be lost, a meter can stand
+ * in a shared hallway): names are shown after an email or invoice proof
+ * (both are printed on the bill) and the email only as typed; nothing
+ * after a meter number.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/crypto.h"
+#include "base/log.h"
+#include "app/auth_priv.h"
+#include "store/claims.h"
+#include "store/identity.h"
+
+/*
+ * A sha512crypt hash, with the former system's default cost, of a
+ * random password that was thrown away: verified when a former id is
+ * unknown or already moved, so that such answers take as long as real
+ * ones.
+ */
+static const char dummy_legacy_hash[] =
+	"$6$NEF7TfED0iEFwJLE$DxibbNEuJHBKDQiZO9T0FfnKmAUdb3oMpH3eNn.rXhlweA0"
+	"tSO7n82jnoBYX2DkDw1RfIVFY1kjLpCTzRIwXp1";
+
+/* Proof names for the audit log. */
+static const char *const proof_names[RB_PROOF__MAX] = {
+	[RB_PROOF_EMAIL] = "email",
+	[RB_PROOF_INVOICE] = "invoice",
+	[RB_PROOF_METER] = "meter",
+};
+
+enum rb_auth_rc
+rb_auth_check_proof(const struct rb_auth_req *r, const char *contract_norm,
+    enum rb_proof proof, const char *value, struct rb_contract_ref *contract,
+    struct rb_holder *holder)
+{
+	char v[RB_EMAIL_MAX], on_file[RB_EMAIL_MAX];
+	int64_t cid;
+	int rc, match = 0, may;
+
+	memset(contract, 0, sizeof(*contract));
+	memset(holder, 0, sizeof(*holder));
+	/* The same statements run whatever exists: an unknown contract
+	   is looked up as id 0, which matches nothing. */
+	if ((rc = rb_identity_contract(r->ar_db, contract_norm,
+	    contract)) < 0)
+		return RB_AUTH_ERROR;
+	cid = rc == 0 ? contract->cr_id : 0;
+	if (rb_identity_holder(r->ar_db, cid, holder) != 0)
+		return RB_AUTH_ERROR;
+	switch (proof) {
+	case RB_PROOF_EMAIL:
+		match = rb_auth_norm_email(value, v, sizeof(v)) == 0 &&
+		    rb_auth_norm_email(holder->ho_email, on_file,
+		    sizeof(on_file)) == 0 && strcmp(v, on_file) == 0;
+		break;
+	case RB_PROOF_INVOICE:
+		rb_auth_norm_invoice(value, v, sizeof(v));
+		match = rb_identity_invoice_matches(r->ar_db, cid, v);
+		break;
+	case RB_PROOF_METER:
+		rb_auth_norm_meter(value, v, sizeof(v));
+		match = rb_identity_meter_matches(r->ar_db, cid, v);
+		break;
+	default:
+		return RB_AUTH_DENIED;
+	}
+	if (match < 0 || (may = rb_identity_may_open(r->ar_db, cid)) < 0)
+		return RB_AUTH_ERROR;
+	if (!match || cid == 0)
+		return RB_AUTH_DENIED;
+	return may ? RB_AUTH_OK : RB_AUTH_NO_BILL;
+}
+
+/* Counts and audits a failed step 1 in one transaction. */
+static enum rb_auth_rc
+claim_denied(const struct rb_auth_req *r, const struct rb_limit *lm,
+    const char *action, const char *target, json_t *detail)
+{
+	int ok;
+
+	ok = rb_db_begin(r->ar_db) == 0 && rb_limit_fail(r, lm) == 0 &&
+	    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, action, target,
+	    detail) == 0 && rb_db_commit(r->ar_db) == 0;
+	json_decref(detail);
+	return ok ? RB_AUTH_DENIED : rb_auth_fail(r);
+}
+
+/* Stores the claim row and fills out; audits action on target. */
+static enum rb_auth_rc
+claim_store(const struct rb_auth_req *r, const struct rb_limit *lm,
+    const struct rb_claim_row *row, const char *contract_number,
+    const char *action, const char *target, struct rb_claim *out)
+{
+	char hash[RB_TOKEN_HASH_LEN + 1];
+
+	rb_token_new(out->cl_token);
+	rb_token_hash(out->cl_token, hash);
+	if (rb_db_begin(r->ar_db) != 0 ||
+	    rb_claims_create(r->ar_db, hash, row, r->ar_ip, r->ar_now,
+	    AUTH_CFG(r, ac_claim_ttl)) != 0 ||
+	    rb_limit_success(r, lm) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, action, target,
+	    NULL) != 0 ||
+	    rb_db_commit(r->ar_db) != 0) {
+		memset(out, 0, sizeof(*out));
+		return rb_auth_fail(r);
+	}
+	snprintf(out->cl_contract, sizeof(out->cl_contract), "%s",
+	    contract_number);
+	snprintf(out->cl_last_name, sizeof(out->cl_last_name), "%s",
+	    row->cr_last_name);
+	snprintf(out->cl_first_name, sizeof(out->cl_first_name), "%s",
+	    row->cr_first_name);
+	snprintf(out->cl_email, sizeof(out->cl_email), "%s", row->cr_email);
+	return RB_AUTH_OK;
+}
+
+enum rb_auth_rc
+rb_auth_claim_legacy(const struct rb_auth_req *r, const char *old_id,
+    const char *password, struct rb_claim *out, int *retry_after)
+{
+	struct rb_legacy_cred lc;
+	struct rb_contract_ref contract;
+	struct rb_holder holder;
+	struct rb_claim_row row;
+	struct rb_limit lm;
+	enum rb_legacy v = RB_LEGACY_MISMATCH;
+	char oid[RB_OLD_ID_MAX], target[RB_OLD_ID_MAX + 16];
+	const char *reason;
+	int found, limited, rc;
+
+	memset(out, 0, sizeof(*out));
+	*retry_after = 0;
+	if (password == NULL)
+		password = "";
+	rb_auth_norm_old_id(old_id, oid, sizeof(oid));
+	rb_limit_init(&lm, r, RB_LIMIT_LEGACY, oid);
+	if ((limited = rb_limit_check(r, &lm, retry_after)) != 0)
+		return limited > 0 ? RB_AUTH_LIMITED : RB_AUTH_ERROR;
+
+	if ((found = rb_identity_legacy(r->ar_db, oid, &lc)) < 0)
+		return RB_AUTH_ERROR;
+	/* Credentials already moved no longer open the new space; they
+	   still open the archive (another use case). */
+	if (found == 0 && lc.lc_migrated_at == 0 && lc.lc_hash[0] != '\0')
+		v = rb_legacy_verify(lc.lc_hash, password);
+	if (found != 0 || lc.lc_migrated_at != 0 || lc.lc_hash[0] == '\0' ||
+	    v == RB_LEGACY_REFUSED)
+		(void)rb_legacy_verify(dummy_legacy_hash, password);
+	if ((rc = rb_identity_contract_by_id(r->ar_db,
+	    found == 0 ? lc.lc_contract_id : 0, &contract)) < 0 ||
+	    rb_identity_holder(r->ar_db, contract.cr_id, &holder) != 0)
+		return RB_AUTH_ERROR;
+
+	snprintf(target, sizeof(target), "old_id:%s", oid);
+	if (v != RB_LEGACY_OK || rc != 0) {
+		reason = found != 0 ? "unknown" : lc.lc_migrated_at != 0 ?
+		    "migrated" : v == RB_LEGACY_REFUSED ? "refused" :
+		    v != RB_LEGACY_OK ? "password" : "contract";
+		return claim_denied(r, &lm, "migration.failed",
+		    oid[0] != '\0' ? target : NULL,
+		    json_pack("{s:s}", "reason", reason));
+	}
+	memset(&row, 0, sizeof(row));
+	row.cr_kind = RB_CLAIM_LEGACY;
+	row.cr_contract_id = contract.cr_id;
+	row.cr_legacy_id = lc.lc_id;
+	snprintf(row.cr_last_name, sizeof(row.cr_last_name), "%s",
+	    holder.ho_last_name);
+	snprintf(row.cr_first_name, sizeof(row.cr_first_name), "%s",
+	    holder.ho_first_name);
+	snprintf(row.cr_email, sizeof(row.cr_email), "%s", holder.ho_email);
+	return claim_store(r, &lm, &row, contract.cr_number, "migration.claim",
+	    target, out);
+}
+
+enum rb_auth_rc
+rb_auth_claim_contract(const struct rb_auth_req *r, const char *contract,
+    enum rb_proof proof, const char *value, struct rb_claim *out,
+    int *retry_after)
+{
+	struct rb_contract_ref ref;
+	struct rb_holder holder;
+	struct rb_claim_row row;
+	struct rb_limit lm;
+	char cn[RB_CONTRACT_NUM_MAX], target[RB_CONTRACT_NUM_MAX + 16];
+	const char *pname;
+	enum rb_auth_rc rc;
+	json_t *detail;
+	int limited;
+
+	memset(out, 0, sizeof(*out));
+	*retry_after = 0;
+	rb_auth_norm_contract(contract, cn, sizeof(cn));
+	rb_limit_init(&lm, r, RB_LIMIT_PROOF, cn);
+	if ((limited = rb_limit_check(r, &lm, retry_after)) != 0)
+		return limited > 0 ? RB_AUTH_LIMITED : RB_AUTH_ERROR;
+
+	rc = rb_auth_check_proof(r, cn, proof, value, &ref, &holder);
+	snprintf(target, sizeof(target), "contract:%s", cn);
+	pname = (unsigned)proof < RB_PROOF__MAX ? proof_names[proof] : "none";
+	switch (rc) {
+	case RB_AUTH_OK:
+		break;
+	case RB_AUTH_NO_BILL:
+		detail = json_pack("{s:s}", "proof", pname);
+		rc = rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, "creation.no_bill",
+		    target, detail) == 0 ? RB_AUTH_NO_BILL : RB_AUTH_ERROR;
+		json_decref(detail);
+		return rc;
+	case RB_AUTH_DENIED:
+		return claim_denied(r, &lm, "creation.failed",
+		    cn[0] != '\0' ? target : NULL,
+		    json_pack("{s:s}", "proof", pname));
+	default:
+		return RB_AUTH_ERROR;
+	}
+	memset(&row, 0, sizeof(row));
+	row.cr_kind = RB_CLAIM_CONTRACT;
+	row.cr_contract_id = ref.cr_id;
+	if (proof != RB_PROOF_METER) {
+		snprintf(row.cr_last_name, sizeof(row.cr_last_name), "%s",
+		    holder.ho_last_name);
+		snprintf(row.cr_first_name, sizeof(row.cr_first_name), "%s",
+		    holder.ho_first_name);
+	}
+	if (proof == RB_PROOF_EMAIL)
+		rb_auth_clean_text(value, row.cr_email, sizeof(row.cr_email));
+	return claim_store(r, &lm, &row, ref.cr_number, "creation.claim", target,
+	    out);
+}
+
+enum rb_auth_rc
+rb_auth_claim_get(const struct rb_auth_req *r, const char *claim_token,
+    struct rb_claim *out)
+{
+	struct rb_claim_row row;
+	struct rb_contract_ref ref;
+	char hash[RB_TOKEN_HASH_LEN + 1];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!rb_auth_token_shaped(claim_token))
+		return RB_AUTH_DENIED;
+	rb_token_hash(claim_token, hash);
+	if ((rc = rb_claims_get(r->ar_db, hash, r->ar_now, &row)) != 0)
+		return rc > 0 ? RB_AUTH_DENIED : RB_AUTH_ERROR;
+	if ((rc = rb_identity_contract_by_id(r->ar_db, row.cr_contract_id,
+	    &ref)) != 0)
+		return rc > 0 ? RB_AUTH_DENIED : RB_AUTH_ERROR;
+	snprintf(out->cl_token, sizeof(out->cl_token), "%s", claim_token);
+	snprintf(out->cl_contract, sizeof(out->cl_contract), "%s",
+	    ref.cr_number);
+	snprintf(out->cl_last_name, sizeof(out->cl_last_name), "%s",
+	    row.cr_last_name);
+	snprintf(out->cl_first_name, sizeof(out->cl_first_name), "%s",
+	    row.cr_first_name);
+	snprintf(out->cl_email, sizeof(out->cl_email), "%s", row.cr_email);
+	return RB_AUTH_OK;
+}

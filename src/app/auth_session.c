@@ -1,0 +1,209 @@
+/*
+ * auth_session.c: sign-in, sessions and sign-out (see auth.h).
+ *
+ * Sign-in answers RB_AUTH_DENIED whatever was wrong (unknown email,
+ * wrong password, account pending or disabled) after the same argon2id
+ * work: an unknown email burns a dummy verification. A success opens a
+ * new session (a new random id: rotation), whose cookie value is never
+ * stored, only its SHA-256. Sessions end after ac_session_idle without
+ * use or ac_session_absolute after sign-in.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/crypto.h"
+#include "base/log.h"
+#include "app/auth_priv.h"
+#include "store/accounts.h"
+#include "store/sessions.h"
+
+/* Why a sign-in failed, for the audit log only. */
+static const char *
+signin_failure(int found, const struct rb_account *acc, int password_ok)
+{
+	if (found != 0)
+		return "unknown";
+	if (!password_ok)
+		return "password";
+	return acc->acc_status == RB_ACCOUNT_PENDING ? "pending" : "disabled";
+}
+
+/* Counts and audits a failed sign-in in one transaction. */
+static enum rb_auth_rc
+signin_denied(const struct rb_auth_req *r, const struct rb_limit *lm,
+    const char *email_norm, int64_t account, const char *reason)
+{
+	char target[RB_EMAIL_MAX + 8];
+	json_t *detail;
+	int rc;
+
+	snprintf(target, sizeof(target), "email:%s", email_norm);
+	detail = json_pack("{s:s}", "reason", reason);
+	if (account != 0)
+		json_object_set_new(detail, "account", json_integer(account));
+	rc = rb_db_begin(r->ar_db) == 0 && rb_limit_fail(r, lm) == 0 &&
+	    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, "signin.failed",
+	    email_norm[0] != '\0' ? target : NULL, detail) == 0 &&
+	    rb_db_commit(r->ar_db) == 0;
+	json_decref(detail);
+	return rc ? RB_AUTH_DENIED : rb_auth_fail(r);
+}
+
+/* Opens a session for acc: new cookie, new CSRF secret. */
+static enum rb_auth_rc
+open_session(const struct rb_auth_req *r, const struct rb_account *acc,
+    const char *rehash, const struct rb_limit *lm, struct rb_session *out)
+{
+	char id_hash[RB_TOKEN_HASH_LEN + 1], target[32];
+	int64_t id;
+
+	rb_token_new(out->s_cookie);
+	rb_token_new(out->s_csrf);
+	rb_token_hash(out->s_cookie, id_hash);
+	snprintf(target, sizeof(target), "account:%lld",
+	    (long long)acc->acc_id);
+	if (rb_db_begin(r->ar_db) != 0 ||
+	    rb_sessions_create(r->ar_db, id_hash, acc->acc_id, out->s_csrf,
+	    r->ar_now, r->ar_ip, r->ar_user_agent, &id) != 0 ||
+	    (rehash != NULL &&
+	    rb_account_set_password(r->ar_db, acc->acc_id, rehash) != 0) ||
+	    rb_limit_success(r, lm) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, acc->acc_id, "signin.ok",
+	    target, NULL) != 0 ||
+	    rb_db_commit(r->ar_db) != 0) {
+		memset(out, 0, sizeof(*out));
+		return rb_auth_fail(r);
+	}
+	out->s_id = id;
+	out->s_account_id = acc->acc_id;
+	snprintf(out->s_email, sizeof(out->s_email), "%s", acc->acc_email);
+	snprintf(out->s_first_name, sizeof(out->s_first_name), "%s",
+	    acc->acc_first_name);
+	snprintf(out->s_last_name, sizeof(out->s_last_name), "%s",
+	    acc->acc_last_name);
+	return RB_AUTH_OK;
+}
+
+enum rb_auth_rc
+rb_auth_signin(const struct rb_auth_req *r, const char *email,
+    const char *password, struct rb_session *out, int *retry_after)
+{
+	struct rb_account acc;
+	struct rb_limit lm;
+	char email_norm[RB_EMAIL_MAX], rehash[RB_PWHASH_MAX];
+	int found = 1, password_ok = 0, limited;
+
+	memset(out, 0, sizeof(*out));
+	*retry_after = 0;
+	if (password == NULL)
+		password = "";
+	rb_auth_norm_email(email, email_norm, sizeof(email_norm));
+	rb_limit_init(&lm, r, RB_LIMIT_SIGNIN, email_norm);
+	if ((limited = rb_limit_check(r, &lm, retry_after)) != 0)
+		return limited > 0 ? RB_AUTH_LIMITED : RB_AUTH_ERROR;
+
+	if (email_norm[0] != '\0' &&
+	    (found = rb_account_by_email(r->ar_db, email_norm, &acc)) < 0)
+		return RB_AUTH_ERROR;
+	if (found == 0 && acc.acc_password_hash[0] != '\0')
+		password_ok = rb_pwhash_verify(acc.acc_password_hash,
+		    password) == 0;
+	else
+		rb_pwhash_dummy(password);
+	if (!password_ok || acc.acc_status != RB_ACCOUNT_ACTIVE)
+		return signin_denied(r, &lm, email_norm,
+		    found == 0 ? acc.acc_id : 0,
+		    signin_failure(found, &acc, password_ok));
+
+	/* Hashes made with older parameters are upgraded now that the
+	   password is at hand. */
+	if (rb_pwhash_needs_rehash(acc.acc_password_hash) == 1 &&
+	    rb_pwhash(password, rehash) == 0)
+		return open_session(r, &acc, rehash, &lm, out);
+	return open_session(r, &acc, NULL, &lm, out);
+}
+
+enum rb_auth_rc
+rb_auth_session(const struct rb_auth_req *r, const char *cookie,
+    struct rb_session *out)
+{
+	struct rb_session_row row;
+	char id_hash[RB_TOKEN_HASH_LEN + 1];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!rb_auth_token_shaped(cookie))
+		return RB_AUTH_DENIED;
+	rb_token_hash(cookie, id_hash);
+	rc = rb_sessions_find(r->ar_db, id_hash, r->ar_now,
+	    AUTH_CFG(r, ac_session_idle), AUTH_CFG(r, ac_session_absolute),
+	    &row);
+	if (rc != 0)
+		return rc > 0 ? RB_AUTH_DENIED : RB_AUTH_ERROR;
+	out->s_id = row.sr_id;
+	out->s_account_id = row.sr_account_id;
+	snprintf(out->s_csrf, sizeof(out->s_csrf), "%s", row.sr_csrf);
+	snprintf(out->s_email, sizeof(out->s_email), "%s", row.sr_email);
+	snprintf(out->s_first_name, sizeof(out->s_first_name), "%s",
+	    row.sr_first_name);
+	snprintf(out->s_last_name, sizeof(out->s_last_name), "%s",
+	    row.sr_last_name);
+	return RB_AUTH_OK;
+}
+
+enum rb_auth_rc
+rb_auth_signout(const struct rb_auth_req *r, const char *cookie)
+{
+	char id_hash[RB_TOKEN_HASH_LEN + 1], target[32];
+	int64_t account;
+
+	if (!rb_auth_token_shaped(cookie))
+		return RB_AUTH_OK;
+	rb_token_hash(cookie, id_hash);
+	if (rb_db_begin(r->ar_db) != 0 ||
+	    rb_sessions_delete(r->ar_db, id_hash, &account) != 0)
+		return rb_auth_fail(r);
+	if (account != 0) {
+		snprintf(target, sizeof(target), "account:%lld",
+		    (long long)account);
+		if (rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account, "signout",
+		    target, NULL) != 0)
+			return rb_auth_fail(r);
+	}
+	if (rb_db_commit(r->ar_db) != 0)
+		return rb_auth_fail(r);
+	return RB_AUTH_OK;
+}
+
+enum rb_auth_rc
+rb_auth_sessions(const struct rb_auth_req *r, int64_t account,
+    int64_t current_session, json_t **out)
+{
+	if (rb_sessions_list(r->ar_db, account, current_session, r->ar_now,
+	    AUTH_CFG(r, ac_session_idle), AUTH_CFG(r, ac_session_absolute),
+	    out) != 0)
+		return RB_AUTH_ERROR;
+	return RB_AUTH_OK;
+}
+
+enum rb_auth_rc
+rb_auth_session_end(const struct rb_auth_req *r, int64_t account,
+    int64_t session_id)
+{
+	char target[32];
+	int rc;
+
+	snprintf(target, sizeof(target), "session:%lld",
+	    (long long)session_id);
+	if (rb_db_begin(r->ar_db) != 0 ||
+	    (rc = rb_sessions_delete_id(r->ar_db, account, session_id)) < 0)
+		return rb_auth_fail(r);
+	if (rc > 0) {
+		rb_db_rollback(r->ar_db);
+		return RB_AUTH_DENIED;
+	}
+	if (rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account, "session.end",
+	    target, NULL) != 0 || rb_db_commit(r->ar_db) != 0)
+		return rb_auth_fail(r);
+	return RB_AUTH_OK;
+}

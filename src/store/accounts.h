@@ -1,0 +1,90 @@
+/*
+ * accounts.h: web accounts of subscribers (table web_accounts) and the
+ * contracts each may see (table account_contracts).
+ *
+ * Emails are looked up by their normalised form (email_norm: trimmed,
+ * NFC, lower case), which the caller computes (app/auth_input.c); the
+ * form typed is kept in email for display and for sending.
+ */
+#ifndef RB_STORE_ACCOUNTS_H
+#define RB_STORE_ACCOUNTS_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "store/db.h"
+
+enum rb_account_status {
+	RB_ACCOUNT_PENDING,	/* created, activation email not used yet */
+	RB_ACCOUNT_ACTIVE,
+	RB_ACCOUNT_DISABLED,	/* by customer service */
+	RB_ACCOUNT__MAX
+};
+
+struct rb_account {
+	int64_t			 acc_id;
+	enum rb_account_status	 acc_status;
+	int64_t			 acc_created_at;
+	int64_t			 acc_activated_at;	/* 0 when never */
+	char			 acc_email[256];
+	char			 acc_email_norm[256];
+	char			 acc_last_name[128];
+	char			 acc_first_name[128];	/* "" when none */
+	char			 acc_password_hash[160];	/* "" when none */
+};
+
+/* Find an account by normalised email, or by id. Return 0 and fill out,
+ * 1 when there is none, -1 on error. */
+int	rb_account_by_email(rb_db *db, const char *email_norm,
+	    struct rb_account *out);
+int	rb_account_by_id(rb_db *db, int64_t id, struct rb_account *out);
+
+/*
+ * Creates a pending account created at now (first_name "" or NULL
+ * stores NULL) and sets *id. Returns 0, 1 when email_norm is taken
+ * (*id 0), -1 on error.
+ */
+int	rb_account_create_pending(rb_db *db, const char *email,
+	    const char *email_norm, const char *last_name,
+	    const char *first_name, const char *password_hash, time_t now,
+	    int64_t *id);
+
+/* Replaces the names and password hash of a pending account (a second
+ * registration before activation). Returns 0, 1 when id is not a
+ * pending account, -1 on error. */
+int	rb_account_update_pending(rb_db *db, int64_t id, const char *last_name,
+	    const char *first_name, const char *password_hash);
+
+/* Makes a pending account active at now. Returns 0, 1 when id is not a
+ * pending account, -1 on error. */
+int	rb_account_activate(rb_db *db, int64_t id, time_t now);
+
+/* Replaces the password hash. Returns 0, 1 when no such account, -1. */
+int	rb_account_set_password(rb_db *db, int64_t id,
+	    const char *password_hash);
+
+/* Replaces the email. Returns 0, 1 when email_norm belongs to another
+ * account (or id does not exist), -1 on error. */
+int	rb_account_set_email(rb_db *db, int64_t id, const char *email,
+	    const char *email_norm);
+
+/* Lets account see contract from now on; nothing when it already does.
+ * Returns 0 or -1. */
+int	rb_account_link_contract(rb_db *db, int64_t account,
+	    int64_t contract, time_t now);
+
+/* Returns 1 when account may see the contract numbered `number`, 0 when
+ * not, -1 on error. */
+int	rb_account_may_see(rb_db *db, int64_t account, const char *number);
+
+/*
+ * Sets *out to a new array of the contracts account may see, by number:
+ *	[{"number", "old_number", "address", "postcode", "commune"}]
+ * (old_number null when none). The caller owns *out. Returns 0, or -1
+ * with *out NULL.
+ */
+int	rb_account_contracts(rb_db *db, int64_t account, json_t **out);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * sessions.h: server-side sessions of subscribers. The cookie value is
+ * never stored: a session is found by the SHA-256 of it (id_hash). Each
+ * keeps its CSRF secret, its times and where it was opened from.
+ *
+ * A session is valid while it has been used within `idle` seconds and
+ * was created within `absolute` seconds, and its account is active.
+ */
+#ifndef RB_STORE_SESSIONS_H
+#define RB_STORE_SESSIONS_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "base/crypto.h"
+#include "store/db.h"
+
+/* last_seen_at is written at most once per this many seconds. */
+#define RB_SESSION_TOUCH_S	30
+
+/* What rb_sessions_find() returns: the session and its account. */
+struct rb_session_row {
+	int64_t		 sr_id;
+	int64_t		 sr_account_id;
+	int64_t		 sr_created_at;
+	int64_t		 sr_last_seen_at;
+	char		 sr_csrf[RB_TOKEN_LEN + 1];
+	char		 sr_email[256];
+	char		 sr_first_name[128];
+	char		 sr_last_name[128];
+};
+
+/*
+ * Stores a new session of account, created and last seen at now, with
+ * ip and user_agent (either may be NULL; they are cut to 64 and 256
+ * bytes). Sets *id to its row id. Returns 0, or -1 (logged).
+ */
+int	rb_sessions_create(rb_db *db, const char *id_hash, int64_t account,
+	    const char *csrf, time_t now, const char *ip,
+	    const char *user_agent, int64_t *id);
+
+/*
+ * Finds the valid session of id_hash at now and fills out. Touches it:
+ * last_seen_at becomes now (when it is more than RB_SESSION_TOUCH_S
+ * old). An expired session is deleted. Returns 0, 1 when there is no
+ * valid session, -1 on error.
+ */
+int	rb_sessions_find(rb_db *db, const char *id_hash, time_t now, int idle,
+	    int absolute, struct rb_session_row *out);
+
+/* Deletes the session of id_hash; sets *account (if not NULL) to its
+ * account, 0 when none. Returns 0 (also when none) or -1. */
+int	rb_sessions_delete(rb_db *db, const char *id_hash, int64_t *account);
+
+/* Deletes session id if it belongs to account. Returns 0, 1 when there
+ * is no such session of that account, -1 on error. */
+int	rb_sessions_delete_id(rb_db *db, int64_t account, int64_t id);
+
+/* Deletes every session of account except keep (0: keep none). Sets
+ * *count (if not NULL) to the number deleted. Returns 0 or -1. */
+int	rb_sessions_delete_account(rb_db *db, int64_t account, int64_t keep,
+	    int *count);
+
+/*
+ * Sets *out to a new array of the valid sessions of account at now,
+ * most recently used first:
+ *	[{"id", "created_at", "last_seen_at", "ip", "user_agent",
+ *	  "current"}]
+ * (instants in UTC seconds; ip and user_agent null when unknown;
+ * current true for session `current`). The caller owns *out. Returns 0,
+ * or -1 with *out NULL.
+ */
+int	rb_sessions_list(rb_db *db, int64_t account, int64_t current,
+	    time_t now, int idle, int absolute, json_t **out);
+
+/* Deletes every session expired at now. 0 or -1. */
+int	rb_sessions_purge(rb_db *db, time_t now, int idle, int absolute);
+
+#endif

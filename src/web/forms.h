@@ -1,0 +1,37 @@
+/*
+ * forms.h: the data of form pages for the templates (field.mustache,
+ * errors.mustache): labelled inputs with their error, and the error
+ * summary at the top that links to each field in error.
+ */
+#ifndef RB_WEB_FORMS_H
+#define RB_WEB_FORMS_H
+
+#include <jansson.h>
+
+#include "http.h"
+
+struct rb_field_def {
+	const char	*fd_id;		/* HTML id, also the name */
+	const char	*fd_label;	/* French label */
+	const char	*fd_type;	/* text, email, password… */
+	const char	*fd_autocomplete;
+	const char	*fd_hint;	/* may be NULL */
+	const char	*fd_inputmode;	/* may be NULL */
+};
+
+/* One field's data; value and error may be NULL. New reference. */
+json_t	*rb_field(const struct rb_field_def *d, const char *value,
+	    const char *error);
+/*
+ * A form page's data: {csrf, fields:[…], has_errors, plural,
+ * errors:[{id, message}], alert, notice}, from the fields (taken) and an
+ * optional alert (one message for the whole form) or notice.
+ */
+json_t	*rb_form_page(struct rb_req *req, json_t *fields, const char *alert,
+	    const char *notice);
+/* The trimmed value of a posted field, "" when absent. */
+const char *rb_post(struct rb_req *req, const char *name);
+/* "Réessayez dans N minutes." for a retry delay in seconds. */
+const char *rb_retry_text(struct rb_req *req, int seconds);
+
+#endif

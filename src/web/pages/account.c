@@ -1,0 +1,339 @@
+/*
+ * pages/account.c: "Mon compte": change password (asks the current one),
+ * change email (confirmed from the new address), add a contract with
+ * the same proofs as account creation, and the list of open sessions
+ * with a button to end each.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app/auth.h"
+#include "base/clock.h"
+#include "web/forms.h"
+#include "web/routes.h"
+#include "web/session.h"
+
+static const struct rb_field_def f_current = { "actuel",
+    "Mot de passe actuel", "password", "current-password", NULL, NULL };
+static const struct rb_field_def f_new = { "nouveau",
+    "Nouveau mot de passe", "password", "new-password",
+    "Au moins 12 caractères.", NULL };
+static const struct rb_field_def f_new2 = { "confirmation",
+    "Confirmation du nouveau mot de passe", "password", "new-password",
+    NULL, NULL };
+static const struct rb_field_def f_email_pw = { "mdp_email",
+    "Mot de passe actuel", "password", "current-password", NULL, NULL };
+static const struct rb_field_def f_email = { "nouvel_email",
+    "Nouvelle adresse e-mail", "email", "email", NULL, NULL };
+static const struct rb_field_def f_contract = { "contrat",
+    "Numéro de contrat", "text", "off",
+    "10 chiffres, en haut à droite de votre facture.", "numeric" };
+static const struct rb_field_def f_proof = { "justificatif",
+    "Adresse e-mail, numéro de facture ou numéro de compteur", "text",
+    "off", NULL, NULL };
+
+enum which { W_NONE, W_PASSWORD, W_EMAIL, W_CONTRACT };
+
+struct account_view {
+	enum which		 av_which;	/* form the messages are for */
+	const struct rb_auth_errors *av_errs;
+	const char		*av_alert;
+	const char		*av_notice;
+	const char		*av_email;	/* typed new email */
+	const char		*av_contract;
+};
+
+/* "3 déc. 2024 à 14 h 05" in Paris time. */
+static json_t *
+when(time_t t)
+{
+	struct rb_localtime lt;
+	char d[RB_CLOCK_FR_MAX], h[32];
+
+	rb_clock_paris(t, &lt);
+	rb_clock_fr_date_short(&lt.lt_date, d, sizeof(d));
+	snprintf(h, sizeof(h), "%d h %02d", lt.lt_hour, lt.lt_min);
+	return json_pack("s++", d, " à ", h);
+}
+
+static void
+account_page(struct rb_req *req, int status, const struct account_view *v)
+{
+	const struct rb_session *s = rb_req_session(req);
+	const char *none[RB_F__MAX] = { NULL };
+	const char *const *msg;
+	json_t *pw, *em, *ct, *sessions, *item, *data, *proofs;
+	struct rb_auth_req ar;
+	size_t i;
+
+	msg = v->av_errs != NULL ? v->av_errs->ae_msg : none;
+	pw = json_array();
+	json_array_append_new(pw, rb_field(&f_current, NULL,
+	    v->av_which == W_PASSWORD ? msg[RB_F_CURRENT_PASSWORD] : NULL));
+	json_array_append_new(pw, rb_field(&f_new, NULL,
+	    v->av_which == W_PASSWORD ? msg[RB_F_PASSWORD] : NULL));
+	json_array_append_new(pw, rb_field(&f_new2, NULL,
+	    v->av_which == W_PASSWORD ? msg[RB_F_PASSWORD2] : NULL));
+	em = json_array();
+	json_array_append_new(em, rb_field(&f_email_pw, NULL,
+	    v->av_which == W_EMAIL ? msg[RB_F_CURRENT_PASSWORD] : NULL));
+	json_array_append_new(em, rb_field(&f_email, v->av_email,
+	    v->av_which == W_EMAIL ? msg[RB_F_EMAIL] : NULL));
+	ct = json_array();
+	json_array_append_new(ct, rb_field(&f_contract, v->av_contract, NULL));
+	proofs = json_pack("[{s:s, s:s, s:b}, {s:s, s:s, s:b}, {s:s, s:s, "
+	    "s:b}]", "value", "email", "label", "Adresse e-mail sur votre "
+	    "contrat", "checked", 1, "value", "facture", "label",
+	    "Numéro de facture", "checked", 0, "value", "compteur", "label",
+	    "Numéro de compteur", "checked", 0);
+
+	rb_req_auth(req, &ar);
+	if (rb_auth_sessions(&ar, s->s_account_id, s->s_id, &sessions) !=
+	    RB_AUTH_OK) {
+		rb_resp_error(req, 500);
+		return;
+	}
+	json_array_foreach(sessions, i, item) {
+		json_object_set_new(item, "created", when((time_t)
+		    json_integer_value(json_object_get(item, "created_at"))));
+		json_object_set_new(item, "last_seen", when((time_t)
+		    json_integer_value(json_object_get(item,
+		    "last_seen_at"))));
+		json_object_set_new(item, "csrf", json_string(s->s_csrf));
+		if (!json_is_string(json_object_get(item, "user_agent")))
+			json_object_set_new(item, "user_agent",
+			    json_string("inconnu"));
+	}
+	data = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "email",
+	    s->s_email, "notice", v->av_notice ? json_string(v->av_notice) :
+	    json_null(), "sessions", sessions,
+	    "password", rb_form_page(req, pw, v->av_which == W_PASSWORD ?
+	    v->av_alert : NULL, NULL),
+	    "email_form", rb_form_page(req, em, v->av_which == W_EMAIL ?
+	    v->av_alert : NULL, NULL),
+	    "contract_form", rb_form_page(req, ct, v->av_which == W_CONTRACT ?
+	    v->av_alert : NULL, NULL));
+	json_object_set_new(json_object_get(data, "contract_form"), "proofs",
+	    proofs);
+	json_object_set_new(json_object_get(data, "contract_form"),
+	    "proof_field", rb_field(&f_proof, NULL, NULL));
+	rb_resp_header(req, "Cache-Control", "no-store");
+	rb_resp_page(req, status, "account", data);
+}
+
+int	rb_require_session(struct rb_req *);
+
+void
+rb_page_account(struct rb_req *req)
+{
+	struct account_view v = { W_NONE, NULL, NULL, NULL, NULL, NULL };
+	const char *done = rb_form_get(&req->req_query, "fait");
+
+	if (rb_require_session(req) != 0)
+		return;
+	if (done != NULL && strcmp(done, "mot-de-passe") == 0)
+		v.av_notice = "Votre mot de passe a été changé. Vos autres "
+		    "sessions ont été fermées.";
+	else if (done != NULL && strcmp(done, "email") == 0)
+		v.av_notice = "Un lien de confirmation a été envoyé à votre "
+		    "nouvelle adresse. Elle sera utilisée dès que vous l'aurez "
+		    "confirmée.";
+	else if (done != NULL && strcmp(done, "contrat") == 0)
+		v.av_notice = "Si les informations saisies sont exactes, le "
+		    "contrat a été ajouté à votre espace.";
+	else if (done != NULL && strcmp(done, "session") == 0)
+		v.av_notice = "La session a été fermée.";
+	account_page(req, 200, &v);
+}
+
+static int
+posted_ok(struct rb_req *req)
+{
+	if (rb_require_session(req) != 0)
+		return 0;
+	if (rb_req_csrf_check(req) != 0) {
+		rb_resp_error(req, 403);
+		return 0;
+	}
+	return 1;
+}
+
+void
+rb_page_account_password(struct rb_req *req)
+{
+	struct account_view v = { W_PASSWORD, NULL, NULL, NULL, NULL, NULL };
+	const struct rb_session *s;
+	struct rb_auth_errors e;
+	struct rb_auth_req ar;
+	const char *cur, *pw, *pw2;
+
+	if (!posted_ok(req))
+		return;
+	s = rb_req_session(req);
+	cur = rb_form_get(&req->req_body, "actuel");
+	pw = rb_form_get(&req->req_body, "nouveau");
+	pw2 = rb_form_get(&req->req_body, "confirmation");
+	memset(&e, 0, sizeof(e));
+	rb_req_auth(req, &ar);
+	switch (rb_auth_change_password(&ar, s->s_account_id, cur ? cur : "",
+	    pw ? pw : "", pw2 ? pw2 : "", &e)) {
+	case RB_AUTH_OK:
+		rb_resp_redirect(req, "/mon-compte?fait=mot-de-passe");
+		return;
+	case RB_AUTH_ERROR:
+		rb_resp_error(req, 500);
+		return;
+	default:
+		v.av_errs = &e;
+		account_page(req, 200, &v);
+		return;
+	}
+}
+
+void
+rb_page_account_email(struct rb_req *req)
+{
+	struct account_view v = { W_EMAIL, NULL, NULL, NULL, NULL, NULL };
+	const struct rb_session *s;
+	struct rb_auth_errors e;
+	struct rb_auth_req ar;
+	const char *cur;
+
+	if (!posted_ok(req))
+		return;
+	s = rb_req_session(req);
+	cur = rb_form_get(&req->req_body, "mdp_email");
+	v.av_email = rb_post(req, "nouvel_email");
+	memset(&e, 0, sizeof(e));
+	rb_req_auth(req, &ar);
+	switch (rb_auth_change_email(&ar, s->s_account_id, cur ? cur : "",
+	    v.av_email, &e)) {
+	case RB_AUTH_OK:
+		rb_resp_redirect(req, "/mon-compte?fait=email");
+		return;
+	case RB_AUTH_ERROR:
+		rb_resp_error(req, 500);
+		return;
+	default:
+		v.av_errs = &e;
+		account_page(req, 200, &v);
+		return;
+	}
+}
+
+void
+rb_page_account_contract(struct rb_req *req)
+{
+	struct account_view v = { W_CONTRACT, NULL, NULL, NULL, NULL, NULL };
+	static const char *const names[RB_PROOF__MAX] = {
+		[RB_PROOF_EMAIL] = "email", [RB_PROOF_INVOICE] = "facture",
+		[RB_PROOF_METER] = "compteur",
+	};
+	const struct rb_session *s;
+	struct rb_auth_req ar;
+	const char *proof;
+	int k, retry = 0;
+
+	if (!posted_ok(req))
+		return;
+	s = rb_req_session(req);
+	v.av_contract = rb_post(req, "contrat");
+	proof = rb_post(req, "preuve");
+	for (k = 0; k < RB_PROOF__MAX; k++)
+		if (strcmp(proof, names[k]) == 0)
+			break;
+	rb_req_auth(req, &ar);
+	switch (k == RB_PROOF__MAX ? RB_AUTH_DENIED : rb_auth_add_contract(&ar,
+	    s->s_account_id, v.av_contract, k, rb_post(req, "justificatif"),
+	    &retry)) {
+	case RB_AUTH_OK:
+		rb_resp_redirect(req, "/mon-compte?fait=contrat");
+		return;
+	case RB_AUTH_LIMITED:
+		v.av_alert = rb_retry_text(req, retry);
+		account_page(req, 429, &v);
+		return;
+	case RB_AUTH_NO_BILL:
+		v.av_alert = "Vous pourrez ajouter ce contrat dès réception de "
+		    "sa première facture ou d'un courrier du service client.";
+		account_page(req, 200, &v);
+		return;
+	case RB_AUTH_ERROR:
+		rb_resp_error(req, 500);
+		return;
+	default:
+		v.av_alert = "Les informations saisies ne permettent pas "
+		    "d'ajouter ce contrat. Vérifiez-les et réessayez.";
+		account_page(req, 200, &v);
+		return;
+	}
+}
+
+void
+rb_page_account_session(struct rb_req *req)
+{
+	const struct rb_session *s;
+	struct rb_auth_req ar;
+	long long id;
+	char *end;
+	const char *v;
+
+	if (!posted_ok(req))
+		return;
+	s = rb_req_session(req);
+	v = rb_post(req, "session");
+	id = strtoll(v, &end, 10);
+	if (v[0] == '\0' || *end != '\0' || id <= 0) {
+		rb_resp_error(req, 400);
+		return;
+	}
+	rb_req_auth(req, &ar);
+	if (rb_auth_session_end(&ar, s->s_account_id, id) == RB_AUTH_ERROR) {
+		rb_resp_error(req, 500);
+		return;
+	}
+	rb_resp_redirect(req, "/mon-compte?fait=session");
+}
+
+/* GET shows a button (mail scanners follow links); POST confirms. */
+void
+rb_page_confirm_email(struct rb_req *req)
+{
+	struct rb_auth_req ar;
+	const char *token;
+	int rc;
+
+	if (req->req_method != RB_POST) {
+		token = rb_form_get(&req->req_query, "jeton");
+		rb_resp_header(req, "Cache-Control", "no-store");
+		rb_resp_page(req, 200, "message", json_pack("{s:s, s:[s], s:s, "
+		    "s:s, s:[{s:s, s:s}], s:s, s:n}", "title",
+		    "Confirmer ma nouvelle adresse e-mail", "paragraphs",
+		    "Cliquez sur le bouton pour utiliser cette adresse pour "
+		    "votre espace client.", "form_action",
+		    "/mon-compte/confirmer-email", "csrf", rb_req_csrf(req),
+		    "hidden", "name", "jeton", "value", token ? token : "",
+		    "form_button", "Confirmer", "links"));
+		return;
+	}
+	if (rb_req_csrf_check(req) != 0) {
+		rb_resp_error(req, 403);
+		return;
+	}
+	rb_req_auth(req, &ar);
+	rc = rb_auth_confirm_email(&ar, rb_post(req, "jeton"));
+	if (rc == RB_AUTH_ERROR) {
+		rb_resp_error(req, 500);
+		return;
+	}
+	rb_resp_page(req, 200, "message", json_pack("{s:s, s:[s], s:n, s:n, "
+	    "s:n, s:n, s:[{s:s, s:s}]}", "title", rc == RB_AUTH_OK ?
+	    "Adresse e-mail confirmée" : "Lien invalide ou expiré",
+	    "paragraphs", rc == RB_AUTH_OK ? "Votre nouvelle adresse est "
+	    "enregistrée : utilisez-la pour vous connecter." : "Ce lien n'est "
+	    "plus valable : il a déjà servi ou il a expiré.", "form_action",
+	    "csrf", "hidden", "form_button", "links", "href", "/connexion",
+	    "text", "Se connecter"));
+}

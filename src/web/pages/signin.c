@@ -1,0 +1,116 @@
+/*
+ * pages/signin.c: signing in and out, and the subscriber's space shell
+ * (/mon-espace, filled by a later issue).
+ */
+#include <string.h>
+
+#include "app/auth.h"
+#include "web/forms.h"
+#include "web/routes.h"
+#include "web/session.h"
+
+#define SIGNIN_FAILED	"Adresse e-mail ou mot de passe incorrect."
+
+static const struct rb_field_def f_email = { "email", "Adresse e-mail",
+    "email", "username", NULL, NULL };
+static const struct rb_field_def f_password = { "mot_de_passe",
+    "Mot de passe", "password", "current-password", NULL, NULL };
+
+static void
+signin_form(struct rb_req *req, int status, const char *email,
+    const char *alert)
+{
+	json_t *fields = json_array();
+
+	json_array_append_new(fields, rb_field(&f_email, email, NULL));
+	json_array_append_new(fields, rb_field(&f_password, NULL, NULL));
+	rb_resp_header(req, "Cache-Control", "no-store");
+	rb_resp_page(req, status, "signin", rb_form_page(req, fields, alert,
+	    NULL));
+}
+
+void
+rb_page_signin(struct rb_req *req)
+{
+	const char *email, *password;
+	struct rb_auth_req ar;
+	struct rb_session s;
+	int retry = 0;
+
+	if (req->req_method != RB_POST) {
+		if (rb_req_session(req) != NULL) {
+			rb_resp_redirect(req, "/mon-espace");
+			return;
+		}
+		signin_form(req, 200, NULL, NULL);
+		return;
+	}
+	if (rb_req_csrf_check(req) != 0) {
+		rb_resp_error(req, 403);
+		return;
+	}
+	email = rb_post(req, "email");
+	password = rb_form_get(&req->req_body, "mot_de_passe");
+	rb_req_auth(req, &ar);
+	switch (rb_auth_signin(&ar, email, password ? password : "", &s,
+	    &retry)) {
+	case RB_AUTH_OK:
+		rb_req_session_start(req, &s);
+		rb_resp_redirect(req, "/mon-espace");
+		return;
+	case RB_AUTH_LIMITED:
+		signin_form(req, 429, email, rb_retry_text(req, retry));
+		return;
+	case RB_AUTH_ERROR:
+		rb_resp_error(req, 500);
+		return;
+	default:
+		signin_form(req, 200, email, SIGNIN_FAILED);
+		return;
+	}
+}
+
+void
+rb_page_signout(struct rb_req *req)
+{
+	struct rb_auth_req ar;
+
+	if (rb_req_csrf_check(req) != 0) {
+		rb_resp_error(req, 403);
+		return;
+	}
+	rb_req_auth(req, &ar);
+	rb_auth_signout(&ar, rb_req_cookie(req, RB_SESSION_COOKIE));
+	rb_req_session_clear(req);
+	rb_resp_redirect(req, "/connexion?deconnecte=1");
+}
+
+/* Pages of the space send visitors who are not signed in to /connexion. */
+int
+rb_require_session(struct rb_req *req)
+{
+	if (rb_req_session(req) != NULL)
+		return 0;
+	rb_resp_redirect(req, "/connexion");
+	return -1;
+}
+
+void
+rb_page_space(struct rb_req *req)
+{
+	const struct rb_session *s;
+	struct rb_auth_req ar;
+	json_t *contracts;
+
+	if (rb_require_session(req) != 0)
+		return;
+	s = rb_req_session(req);
+	rb_req_auth(req, &ar);
+	if (rb_auth_contracts(&ar, s->s_account_id, &contracts) != RB_AUTH_OK) {
+		rb_resp_error(req, 500);
+		return;
+	}
+	rb_resp_header(req, "Cache-Control", "no-store");
+	rb_resp_page(req, 200, "space", json_pack("{s:s, s:o}",
+	    "first_name", s->s_first_name, "contracts", contracts));
+}

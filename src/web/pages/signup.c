@@ -1,0 +1,326 @@
+/*
+ * pages/signup.c: the two ways to get a space and their common end:
+ * "J'étais abonné en 2023" (old customer id + old password), "Créer mon
+ * espace" (contract number + one proof), then step 2 (name, first name,
+ * email, password) and activation from the emailed link.
+ */
+#include <string.h>
+
+#include "app/auth.h"
+#include "web/forms.h"
+#include "web/routes.h"
+#include "web/session.h"
+
+#define DENIED_CLAIM	"Les informations saisies ne permettent pas de " \
+			"vous identifier. Vérifiez-les et réessayez."
+#define NO_BILL		"Vous pourrez créer votre espace dès réception de " \
+			"votre première facture ou d'un courrier du service " \
+			"client."
+
+static const struct rb_field_def f_old_id = { "identifiant",
+    "Ancien identifiant client", "text", "username",
+    "Il figure sur vos factures de 2023, par exemple 1234567A.", NULL };
+static const struct rb_field_def f_old_password = { "mot_de_passe",
+    "Mot de passe", "password", "current-password", NULL, NULL };
+static const struct rb_field_def f_contract = { "contrat",
+    "Numéro de contrat", "text", "off",
+    "10 chiffres, en haut à droite de votre facture.", "numeric" };
+static const struct rb_field_def f_proof = { "justificatif",
+    "Adresse e-mail, numéro de facture ou numéro de compteur", "text",
+    "off", "Celui que vous avez choisi ci-dessus.", NULL };
+static const struct rb_field_def f_last = { "nom", "Nom", "text",
+    "family-name", NULL, NULL };
+static const struct rb_field_def f_first = { "prenom", "Prénom", "text",
+    "given-name", NULL, NULL };
+static const struct rb_field_def f_email = { "email", "Adresse e-mail",
+    "email", "email", "Vous vous connecterez avec cette adresse.", NULL };
+static const struct rb_field_def f_pw = { "mot_de_passe",
+    "Nouveau mot de passe", "password", "new-password",
+    "Au moins 12 caractères.", NULL };
+static const struct rb_field_def f_pw2 = { "confirmation",
+    "Confirmation du mot de passe", "password", "new-password", NULL,
+    NULL };
+
+static const struct {
+	const char	*pv_value;
+	const char	*pv_label;
+} proofs[RB_PROOF__MAX] = {
+	[RB_PROOF_EMAIL] = { "email", "Adresse e-mail" },
+	[RB_PROOF_INVOICE] = { "facture", "Numéro de facture" },
+	[RB_PROOF_METER] = { "compteur", "Numéro de compteur" },
+};
+
+static void
+legacy_form(struct rb_req *req, int status, const char *old_id,
+    const char *alert)
+{
+	json_t *fields = json_array();
+
+	json_array_append_new(fields, rb_field(&f_old_id, old_id, NULL));
+	json_array_append_new(fields, rb_field(&f_old_password, NULL, NULL));
+	rb_resp_header(req, "Cache-Control", "no-store");
+	rb_resp_page(req, status, "claim_legacy", rb_form_page(req, fields,
+	    alert, NULL));
+}
+
+static void
+contract_form(struct rb_req *req, int status, const char *contract,
+    int proof, const char *value, const char *alert)
+{
+	json_t *fields = json_array(), *list = json_array(), *data;
+	int k;
+
+	json_array_append_new(fields, rb_field(&f_contract, contract, NULL));
+	for (k = 0; k < RB_PROOF__MAX; k++)
+		json_array_append_new(list, json_pack("{s:s, s:s, s:b}",
+		    "value", proofs[k].pv_value, "label", proofs[k].pv_label,
+		    "checked", k == proof));
+	data = rb_form_page(req, fields, alert, NULL);
+	json_object_set_new(data, "proofs", list);
+	json_object_set_new(data, "proof_field", rb_field(&f_proof, value,
+	    NULL));
+	rb_resp_header(req, "Cache-Control", "no-store");
+	rb_resp_page(req, status, "claim_contract", data);
+}
+
+/* Step 2, pre-filled from the claim or from what was posted. */
+static void
+register_form(struct rb_req *req, int status, const struct rb_claim *c,
+    const struct rb_profile *p, const struct rb_auth_errors *e)
+{
+	json_t *fields = json_array(), *data;
+	const char *none[RB_F__MAX] = { NULL };
+	const char *const *msg = e != NULL ? e->ae_msg : none;
+
+	json_array_append_new(fields, rb_field(&f_last, p->pr_last_name,
+	    msg[RB_F_LAST_NAME]));
+	json_array_append_new(fields, rb_field(&f_first, p->pr_first_name,
+	    msg[RB_F_FIRST_NAME]));
+	json_array_append_new(fields, rb_field(&f_email, p->pr_email,
+	    msg[RB_F_EMAIL]));
+	json_array_append_new(fields, rb_field(&f_pw, NULL,
+	    msg[RB_F_PASSWORD]));
+	json_array_append_new(fields, rb_field(&f_pw2, NULL,
+	    msg[RB_F_PASSWORD2]));
+	data = rb_form_page(req, fields, NULL, NULL);
+	json_object_set_new(data, "claim", json_string(c->cl_token));
+	json_object_set_new(data, "contract", json_string(c->cl_contract));
+	rb_resp_header(req, "Cache-Control", "no-store");
+	rb_resp_page(req, status, "register", data);
+}
+
+static void
+claimed(struct rb_req *req, const struct rb_claim *c)
+{
+	struct rb_profile p = { c->cl_last_name, c->cl_first_name,
+	    c->cl_email };
+
+	register_form(req, 200, c, &p, NULL);
+}
+
+void
+rb_page_claim_legacy(struct rb_req *req)
+{
+	const char *old_id, *password;
+	struct rb_auth_req ar;
+	struct rb_claim c;
+	int retry = 0;
+
+	if (req->req_method != RB_POST) {
+		legacy_form(req, 200, NULL, NULL);
+		return;
+	}
+	if (rb_req_csrf_check(req) != 0) {
+		rb_resp_error(req, 403);
+		return;
+	}
+	old_id = rb_post(req, "identifiant");
+	password = rb_form_get(&req->req_body, "mot_de_passe");
+	rb_req_auth(req, &ar);
+	switch (rb_auth_claim_legacy(&ar, old_id, password ? password : "",
+	    &c, &retry)) {
+	case RB_AUTH_OK:
+		claimed(req, &c);
+		return;
+	case RB_AUTH_LIMITED:
+		legacy_form(req, 429, old_id, rb_retry_text(req, retry));
+		return;
+	case RB_AUTH_ERROR:
+		rb_resp_error(req, 500);
+		return;
+	default:
+		legacy_form(req, 200, old_id, DENIED_CLAIM);
+		return;
+	}
+}
+
+static int
+proof_of(const char *v)
+{
+	int k;
+
+	for (k = 0; k < RB_PROOF__MAX; k++)
+		if (strcmp(v, proofs[k].pv_value) == 0)
+			return k;
+	return -1;
+}
+
+void
+rb_page_claim_contract(struct rb_req *req)
+{
+	const char *contract, *value;
+	struct rb_auth_req ar;
+	struct rb_claim c;
+	int retry = 0, proof;
+
+	if (req->req_method != RB_POST) {
+		contract_form(req, 200, NULL, RB_PROOF_EMAIL, NULL, NULL);
+		return;
+	}
+	if (rb_req_csrf_check(req) != 0) {
+		rb_resp_error(req, 403);
+		return;
+	}
+	contract = rb_post(req, "contrat");
+	value = rb_post(req, "justificatif");
+	if ((proof = proof_of(rb_post(req, "preuve"))) < 0) {
+		contract_form(req, 200, contract, RB_PROOF_EMAIL, value,
+		    "Choisissez comment vous identifier : adresse e-mail, "
+		    "numéro de facture ou numéro de compteur.");
+		return;
+	}
+	rb_req_auth(req, &ar);
+	switch (rb_auth_claim_contract(&ar, contract, proof, value, &c,
+	    &retry)) {
+	case RB_AUTH_OK:
+		claimed(req, &c);
+		return;
+	case RB_AUTH_NO_BILL:
+		contract_form(req, 200, contract, proof, value, NO_BILL);
+		return;
+	case RB_AUTH_LIMITED:
+		contract_form(req, 429, contract, proof, value,
+		    rb_retry_text(req, retry));
+		return;
+	case RB_AUTH_ERROR:
+		rb_resp_error(req, 500);
+		return;
+	default:
+		contract_form(req, 200, contract, proof, value, DENIED_CLAIM);
+		return;
+	}
+}
+
+/* The "check your mailbox" page, the same whatever happened behind. */
+void
+rb_page_check_mail(struct rb_req *req)
+{
+	json_t *p = json_pack("[s, s]",
+	    "Si les informations saisies sont exactes, vous allez recevoir un "
+	    "e-mail contenant un bouton « Activer votre espace client ». "
+	    "Cliquez dessus pour terminer.",
+	    "Pensez à regarder dans vos courriers indésirables. Le lien est "
+	    "valable 24 heures.");
+
+	rb_resp_page(req, 200, "message", json_pack("{s:s, s:o, s:n, s:n, "
+	    "s:n, s:n, s:n}", "title", "Vérifiez votre boîte mail",
+	    "paragraphs", p, "form_action", "csrf", "hidden", "form_button",
+	    "links"));
+}
+
+void
+rb_page_register(struct rb_req *req)
+{
+	struct rb_auth_errors e;
+	struct rb_auth_req ar;
+	struct rb_profile p;
+	struct rb_claim c;
+	const char *claim, *pw, *pw2;
+
+	if (rb_req_csrf_check(req) != 0) {
+		rb_resp_error(req, 403);
+		return;
+	}
+	claim = rb_post(req, "demande");
+	p.pr_last_name = rb_post(req, "nom");
+	p.pr_first_name = rb_post(req, "prenom");
+	p.pr_email = rb_post(req, "email");
+	pw = rb_form_get(&req->req_body, "mot_de_passe");
+	pw2 = rb_form_get(&req->req_body, "confirmation");
+	memset(&e, 0, sizeof(e));
+	rb_req_auth(req, &ar);
+	if (rb_auth_claim_get(&ar, claim, &c) != RB_AUTH_OK) {
+		rb_resp_page(req, 200, "message", json_pack("{s:s, s:[s], "
+		    "s:n, s:n, s:n, s:n, s:[{s:s, s:s}]}", "title",
+		    "Demande expirée", "paragraphs", "Votre demande a expiré. "
+		    "Recommencez depuis le début.", "form_action", "csrf",
+		    "hidden", "form_button", "links", "href",
+		    "/creer-mon-espace", "text", "Recommencer"));
+		return;
+	}
+	switch (rb_auth_register(&ar, claim, &p, pw ? pw : "", pw2 ? pw2 : "",
+	    &e)) {
+	case RB_AUTH_OK:
+		rb_resp_redirect(req, "/verifiez-vos-emails");
+		return;
+	case RB_AUTH_INVALID:
+		register_form(req, 200, &c, &p, &e);
+		return;
+	case RB_AUTH_ERROR:
+		rb_resp_error(req, 500);
+		return;
+	default:
+		rb_resp_redirect(req, "/verifiez-vos-emails");
+		return;
+	}
+}
+
+/* GET shows a button (mail scanners follow links); POST activates. */
+void
+rb_page_activate(struct rb_req *req)
+{
+	const char *token;
+	struct rb_auth_req ar;
+
+	if (req->req_method != RB_POST) {
+		token = rb_form_get(&req->req_query, "jeton");
+		rb_resp_header(req, "Cache-Control", "no-store");
+		rb_resp_page(req, 200, "message", json_pack("{s:s, s:[s], s:s, "
+		    "s:s, s:[{s:s, s:s}], s:s, s:n}", "title",
+		    "Activer votre espace client", "paragraphs",
+		    "Cliquez sur le bouton pour activer votre espace client.",
+		    "form_action", "/activer", "csrf", rb_req_csrf(req),
+		    "hidden", "name", "jeton", "value", token ? token : "",
+		    "form_button", "Activer mon espace", "links"));
+		return;
+	}
+	if (rb_req_csrf_check(req) != 0) {
+		rb_resp_error(req, 403);
+		return;
+	}
+	rb_req_auth(req, &ar);
+	switch (rb_auth_activate(&ar, rb_post(req, "jeton"))) {
+	case RB_AUTH_OK:
+		rb_resp_page(req, 200, "message", json_pack("{s:s, s:[s], s:n, "
+		    "s:n, s:n, s:n, s:[{s:s, s:s}]}", "title",
+		    "Votre espace client est activé", "paragraphs",
+		    "Vous pouvez maintenant vous connecter avec votre adresse "
+		    "e-mail et votre mot de passe.", "form_action", "csrf",
+		    "hidden", "form_button", "links", "href", "/connexion",
+		    "text", "Se connecter"));
+		return;
+	case RB_AUTH_ERROR:
+		rb_resp_error(req, 500);
+		return;
+	default:
+		rb_resp_page(req, 200, "message", json_pack("{s:s, s:[s], s:n, "
+		    "s:n, s:n, s:n, s:[{s:s, s:s}]}", "title",
+		    "Lien invalide ou expiré", "paragraphs",
+		    "Ce lien d'activation n'est plus valable : il a déjà servi "
+		    "ou il a expiré. Connectez-vous, ou recommencez la création "
+		    "de votre espace pour recevoir un nouveau lien.",
+		    "form_action", "csrf", "hidden", "form_button", "links",
+		    "href", "/connexion", "text", "Se connecter"));
+		return;
+	}
+}

@@ -1,0 +1,33 @@
+/*
+ * session.h: who is signed in, and forms that cannot be forged.
+ *
+ * The session cookie is `__Host-robinet` (Secure, HttpOnly,
+ * SameSite=Lax, Path=/): an opaque token whose hash the server keeps.
+ * Every form carries a `csrf` field: for a signed-in visitor, the
+ * session's CSRF secret; otherwise the value of a `__Host-robinet-csrf`
+ * cookie set when the form is first shown (double submit). A POST whose
+ * field does not match, or whose Origin is foreign, is refused with 403.
+ */
+#ifndef RB_WEB_SESSION_H
+#define RB_WEB_SESSION_H
+
+#include "app/auth.h"
+#include "http.h"
+
+#define RB_SESSION_COOKIE	"__Host-robinet"
+#define RB_CSRF_COOKIE		"__Host-robinet-csrf"
+
+/* The use-case request for this HTTP request (db, config, now, ip). */
+void	rb_req_auth(struct rb_req *req, struct rb_auth_req *out);
+/* The signed-in session, or NULL; looked up once per request. */
+const struct rb_session *rb_req_session(struct rb_req *req);
+/* The token to put in this page's forms (sets the cookie if needed). */
+const char *rb_req_csrf(struct rb_req *req);
+/* 0 when the POST carries the right token and no foreign Origin. */
+int	rb_req_csrf_check(struct rb_req *req);
+/* Sends the session cookie for a new session (rotation at sign-in). */
+void	rb_req_session_start(struct rb_req *req, const struct rb_session *s);
+/* Clears the session cookie. */
+void	rb_req_session_clear(struct rb_req *req);
+
+#endif

@@ -1,0 +1,485 @@
+"""HTTP tests of the ways into the secure space (issue 3): sign-in and
+sign-out, 2023 migration, account creation with each proof, activation by
+email through a real SMTP server (aiosmtpd), password reset, account
+settings, CSRF, rate limits, session expiry, and answers that do not tell
+whether an account, contract, invoice or meter exists."""
+import atexit
+import email
+import email.policy
+import html
+import http.client
+import re
+import threading
+import time
+
+from aiosmtpd.controller import Controller
+
+from harness import test, free_port, check_security_headers, check_page
+
+DEMO_EMAIL = "demo@robinet.test"
+DEMO_PASSWORD = "eau-potable-2024"
+GENERIC_SIGNIN = "Adresse e-mail ou mot de passe incorrect."
+NO_BILL = "Vous pourrez créer votre espace dès réception de votre première facture"
+
+
+class Mailbox:
+    """A real SMTP server on loopback that keeps what it receives."""
+
+    def __init__(self):
+        self.messages = []
+        self.cv = threading.Condition()
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.cv:
+            self.messages.append((envelope.rcpt_tos, msg))
+            self.cv.notify_all()
+        return "250 OK"
+
+    def wait(self, to, subject_part=None, timeout=20):
+        deadline = time.time() + timeout
+        with self.cv:
+            while True:
+                for rcpt, msg in self.messages:
+                    if to in rcpt and (subject_part is None or subject_part in str(msg["subject"])):
+                        self.messages.remove((rcpt, msg))
+                        return msg
+                left = deadline - time.time()
+                if left <= 0:
+                    raise AssertionError("no mail to %s (%s) within %ds; got %s" % (
+                        to, subject_part, timeout, [(r, str(m["subject"])) for r, m in self.messages]))
+                self.cv.wait(left)
+
+    def stop(self):
+        self.controller.stop()
+
+
+def mail_text(msg):
+    part = msg.get_body(preferencelist=("plain",))
+    return part.get_content()
+
+
+def mail_html(msg):
+    part = msg.get_body(preferencelist=("html",))
+    return part.get_content()
+
+
+def link_in(msg, path):
+    text = mail_text(msg)
+    m = re.search(r"(https?://\S*%s\S*)" % re.escape(path), text)
+    assert m, "no link to %s in: %s" % (path, text)
+    return m.group(1)
+
+
+class Browser:
+    """A client that keeps cookies (also Secure ones over loopback http)
+    and fills the CSRF field from the last form it saw."""
+
+    def __init__(self, srv):
+        self.srv = srv
+        self.cookies = {}
+        self.csrf = None
+        self.set_cookies = []
+
+    def request(self, method, path, fields=None, headers=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=60)
+        h = dict(headers or {})
+        if self.cookies:
+            h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
+        body = None
+        if fields is not None:
+            from urllib.parse import urlencode
+            body = urlencode(fields).encode()
+            h["Content-Type"] = "application/x-www-form-urlencoded"
+        c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        self.set_cookies = r.headers.get_all("Set-Cookie") or []
+        for sc in self.set_cookies:
+            name, _, rest = sc.partition("=")
+            value = rest.split(";", 1)[0]
+            if "Max-Age=0" in sc or value == "":
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        text = data.decode("utf-8", "replace")
+        m = re.search(r'name="csrf" value="([^"]*)"', text)
+        if m:
+            self.csrf = m.group(1)
+        return r.status, r.headers, text
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def post(self, path, fields, csrf=True):
+        f = dict(fields)
+        if csrf and "csrf" not in f:
+            f["csrf"] = self.csrf or ""
+        return self.request("POST", path, f)
+
+    def signin(self, email_addr, password):
+        self.get("/connexion")
+        return self.post("/connexion", {"email": email_addr, "mot_de_passe": password})
+
+
+def strip_volatile(text):
+    """A page without its CSRF tokens, for comparing two answers."""
+    return re.sub(r'name="csrf" value="[^"]*"', 'name="csrf" value=""', text)
+
+
+MAILBOX = None
+
+
+def mailbox():
+    global MAILBOX
+    if MAILBOX is None:
+        MAILBOX = Mailbox()
+        atexit.register(MAILBOX.stop)
+    return MAILBOX
+
+
+def smtp_env(extra=None):
+    e = {"ROBINET_SMTP_URL": "smtp://127.0.0.1:%d" % mailbox().port}
+    e.update(extra or {})
+    return e
+
+
+# ---------------------------------------------------------------- sign-in
+
+@test(env=None, own=True)
+def signin_opens_the_space_and_signout_closes_it(s):
+    b = Browser(s)
+    st, h, page = b.get("/connexion")
+    assert st == 200
+    check_page(page.encode())
+    for label in ("Adresse e-mail", "Mot de passe", "Se connecter", "Mot de passe oublié ?"):
+        assert label in page, label
+    st, h, page = b.post("/connexion", {"email": DEMO_EMAIL, "mot_de_passe": DEMO_PASSWORD})
+    assert st == 303 and h["Location"] == "/mon-espace", (st, page[:300])
+    cookie = [c for c in b.set_cookies if c.startswith("__Host-robinet=")]
+    assert cookie, b.set_cookies
+    for attr in ("Path=/", "Secure", "HttpOnly", "SameSite=Lax"):
+        assert attr in cookie[0], cookie[0]
+    assert "Domain" not in cookie[0]
+    session = b.cookies["__Host-robinet"]
+    st, h, page = b.get("/mon-espace")
+    assert st == 200 and "1000000001" in page and "1000000002" in page, (st, page[:500])
+    assert "1234560A" in page
+    check_security_headers({k.lower(): v for k, v in h.items()})
+    st, h, page = b.post("/deconnexion", {})
+    assert st == 303, st
+    assert "__Host-robinet" not in b.cookies
+    st, h, _ = b.get("/mon-espace")
+    assert st == 303 and h["Location"] == "/connexion"
+    # The old cookie is dead on the server too.
+    b.cookies["__Host-robinet"] = session
+    st, h, _ = b.get("/mon-espace")
+    assert st == 303, "a signed-out session still opens the space"
+
+
+@test(own=True)
+def signin_failure_says_the_same_for_unknown_email_and_wrong_password(s):
+    answers = []
+    for em, pw in ((DEMO_EMAIL, "mauvais-mot-de-passe"), ("personne@robinet.test", "mauvais-mot-de-passe"),
+                   ("legacy@robinet.test", "mauvais-mot-de-passe")):
+        b = Browser(s)
+        st, h, page = b.signin(em, pw)
+        assert st == 200 and GENERIC_SIGNIN in page, (st, page[:400])
+        answers.append((st, strip_volatile(page).replace(html.escape(em, quote=True), "EMAIL")))
+    assert answers[0] == answers[1] == answers[2]
+
+
+@test
+def forms_without_the_right_csrf_token_are_refused(s):
+    b = Browser(s)
+    b.get("/connexion")
+    st, _, page = b.post("/connexion", {"email": DEMO_EMAIL, "mot_de_passe": DEMO_PASSWORD, "csrf": "x" * 43})
+    assert st == 403, st
+    st, _, page = b.post("/connexion", {"email": DEMO_EMAIL, "mot_de_passe": DEMO_PASSWORD}, csrf=False)
+    assert st == 403, st
+    b2 = Browser(s)       # a token from another browser does not work either
+    b2.get("/connexion")
+    b.csrf = b2.csrf
+    st, _, _ = b.post("/connexion", {"email": DEMO_EMAIL, "mot_de_passe": DEMO_PASSWORD})
+    assert st == 403, st
+    b.get("/connexion")
+    st, _, _ = b.request("POST", "/connexion", {"email": DEMO_EMAIL, "mot_de_passe": DEMO_PASSWORD,
+                                                 "csrf": b.csrf}, headers={"Origin": "http://evil.example"})
+    assert st == 403, st
+
+
+@test(env={"ROBINET_SESSION_IDLE": "2"})
+def idle_sessions_expire(s):
+    b = Browser(s)
+    st, _, _ = b.signin(DEMO_EMAIL, DEMO_PASSWORD)
+    assert st == 303
+    assert b.get("/mon-espace")[0] == 200
+    time.sleep(3.2)
+    st, h, _ = b.get("/mon-espace")
+    assert st == 303 and h["Location"] == "/connexion", st
+
+
+@test(env={"ROBINET_SESSION_ABSOLUTE": "3"})
+def sessions_end_after_the_absolute_limit_even_when_active(s):
+    b = Browser(s)
+    assert b.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+    for _ in range(4):
+        time.sleep(1)
+        b.get("/mon-espace")
+    st, h, _ = b.get("/mon-espace")
+    assert st == 303, "session outlived its absolute limit"
+
+
+# ------------------------------------------------------------- migration
+
+@test(env=smtp_env())
+def a_2023_subscriber_migrates_and_activates_from_the_email(s):
+    box = mailbox()
+    b = Browser(s)
+    st, _, page = b.get("/abonne-2023")
+    assert st == 200 and "Ancien identifiant client" in page
+    st, _, page = b.post("/abonne-2023", {"identifiant": " 1234567a ", "mot_de_passe": "ancien-mdp-2023"})
+    assert st == 200 and "legacy@robinet.test" in page, page[:600]
+    for label in ("Nom", "Prénom", "Adresse e-mail", "Nouveau mot de passe", "Confirmation du mot de passe"):
+        assert label in page, label
+    claim = re.search(r'name="demande" value="([^"]+)"', page).group(1)
+    fields = {"demande": claim, "nom": "Lefebvre", "prenom": "Anne", "email": "legacy@robinet.test"}
+    st, _, page = b.post("/finaliser", dict(fields, mot_de_passe="riviere-claire-42", confirmation="autre-chose-42"))
+    assert st == 200 and "ne correspondent pas" in page, page[:800]
+    st, _, page = b.post("/finaliser", dict(fields, mot_de_passe="court", confirmation="court"))
+    assert "au moins 12 caractères" in page
+    # The new password may be the old one when it meets the policy.
+    st, h, page = b.post("/finaliser", dict(fields, mot_de_passe="ancien-mdp-2023", confirmation="ancien-mdp-2023"))
+    assert st == 303 and h["Location"] == "/verifiez-vos-emails", (st, page[:600])
+    st, _, page = b.get("/verifiez-vos-emails")
+    assert "Vérifiez votre boîte mail" in page
+    msg = box.wait("legacy@robinet.test", "Activer")
+    assert msg.get_content_type() == "multipart/alternative", msg.get_content_type()
+    assert "Activer votre espace client" in mail_html(msg)
+    link = link_in(msg, "/activer?jeton=")
+    assert link.startswith("http://127.0.0.1:%d/" % s.port), link
+    path = link.split(str(s.port), 1)[1]
+    # Not active yet: sign-in fails.
+    assert GENERIC_SIGNIN in Browser(s).signin("legacy@robinet.test", "ancien-mdp-2023")[2]
+    st, _, page = b.get(path)
+    assert st == 200 and "Activer mon espace" in page
+    token = re.search(r'name="jeton" value="([^"]+)"', page).group(1)
+    st, _, page = b.post("/activer", {"jeton": token})
+    assert "Votre espace client est activé" in page, page[:600]
+    st, _, page = b.post("/activer", {"jeton": token})
+    assert "Lien invalide ou expiré" in page, "activation link worked twice"
+    st, h, _ = Browser(s).signin("legacy@robinet.test", "ancien-mdp-2023")
+    assert st == 303, st
+    # The old id no longer opens the new space.
+    st, _, page = Browser(s).request("GET", "/abonne-2023")
+    b3 = Browser(s)
+    b3.get("/abonne-2023")
+    st, _, page = b3.post("/abonne-2023", {"identifiant": "1234567A", "mot_de_passe": "ancien-mdp-2023"})
+    assert "legacy@robinet.test" not in page and "ne permettent pas" in page, page[:600]
+
+
+@test(own=True)
+def wrong_old_password_and_unknown_old_id_answer_alike(s):
+    pages = []
+    for old_id in ("1234567A", "7654321Z"):
+        b = Browser(s)
+        b.get("/abonne-2023")
+        st, _, page = b.post("/abonne-2023", {"identifiant": old_id, "mot_de_passe": "pas-le-bon-mot"})
+        assert st == 200
+        pages.append(strip_volatile(page).replace('value="%s"' % old_id, 'value="ID"'))
+    assert pages[0] == pages[1]
+
+
+# --------------------------------------------------------------- creation
+
+def claim_contract(s, contract, proof, value):
+    b = Browser(s)
+    b.get("/creer-mon-espace")
+    st, _, page = b.post("/creer-mon-espace", {"contrat": contract, "preuve": proof, "justificatif": value})
+    return b, st, page
+
+
+@test(own=True)
+def creation_accepts_each_proof_and_refuses_alike_otherwise(s):
+    for proof, value in (("facture", "FA2024-000042"), ("compteur", "I21BA012345"),
+                         ("email", "ARRIVANT@robinet.test"), ("facture", " fa2024-000042 ")):
+        b, st, page = claim_contract(s, "1000000004", proof, value)
+        assert st == 200 and 'name="demande"' in page, (proof, value, page[:500])
+    denied = []
+    for contract, proof, value in (("1000000004", "facture", "FA2024-999999"),
+                                   ("1000000004", "compteur", "I22BA054321"),
+                                   ("1000000004", "email", "autre@robinet.test"),
+                                   ("1999999999", "facture", "FA2024-000042"),
+                                   ("1999999999", "compteur", "I21BA012345"),
+                                   ("1999999999", "email", "arrivant@robinet.test")):
+        b, st, page = claim_contract(s, contract, proof, value)
+        assert st == 200 and "ne permettent pas" in page, (contract, proof, page[:500])
+        page = strip_volatile(page).replace(contract, "C").replace(html.escape(value), "V").replace(value, "V")
+        page = re.sub(r'id="preuve-\w+" name="preuve" value="\w+" checked', "", page)
+        page = page.replace(" checked", "")
+        denied.append((st, page))
+    assert all(d == denied[0] for d in denied), "failure answers differ"
+
+
+@test(own=True)
+def a_contract_without_bill_cannot_get_a_space_yet(s):
+    b, st, page = claim_contract(s, "1000000005", "compteur", "I22BA054321")
+    assert st == 200 and NO_BILL in page, page[:600]
+    b, st, page = claim_contract(s, "1000000005", "compteur", "I21BA012345")
+    assert NO_BILL not in page and "ne permettent pas" in page
+
+
+@test(env=smtp_env())
+def creating_a_space_for_a_contract_that_has_one_tells_the_email_on_file(s):
+    box = mailbox()
+    b, st, page = claim_contract(s, "1000000001", "email", DEMO_EMAIL)
+    assert st == 200 and 'name="demande"' in page, page[:500]
+    claim = re.search(r'name="demande" value="([^"]+)"', page).group(1)
+    st, h, _ = b.post("/finaliser", {"demande": claim, "nom": "X", "prenom": "Y", "email": "intrus@robinet.test",
+                                     "mot_de_passe": "une-phrase-solide-9", "confirmation": "une-phrase-solide-9"})
+    assert st == 303 and h["Location"] == "/verifiez-vos-emails"
+    msg = box.wait(DEMO_EMAIL)
+    assert "intrus@robinet.test" not in str(msg["to"])
+    # The demo account still signs in with its own password.
+    assert Browser(s).signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+
+
+@test(env=smtp_env())
+def a_new_subscriber_creates_a_space_with_an_invoice_number(s):
+    box = mailbox()
+    b, st, page = claim_contract(s, "1000 0000 04", "facture", "FA2024-000042")
+    claim = re.search(r'name="demande" value="([^"]+)"', page).group(1)
+    st, h, page = b.post("/finaliser", {"demande": claim, "nom": "Martin", "prenom": "Paul",
+                                        "email": "paul.martin@robinet.test",
+                                        "mot_de_passe": "ma-maison-au-bord-du-canal",
+                                        "confirmation": "ma-maison-au-bord-du-canal"})
+    assert st == 303, page[:600]
+    # Another email than the one on file: the one on file is told as well.
+    box.wait("arrivant@robinet.test")
+    msg = box.wait("paul.martin@robinet.test", "Activer")
+    path = link_in(msg, "/activer?jeton=").split(str(s.port), 1)[1]
+    b.get(path)
+    token = re.search(r'name="jeton" value="([^"]+)"', b.get(path)[2]).group(1)
+    assert "activé" in b.post("/activer", {"jeton": token})[2]
+    st, _, _ = Browser(s).signin("paul.martin@robinet.test", "ma-maison-au-bord-du-canal")
+    assert st == 303
+
+
+# ------------------------------------------------------- password reset
+
+@test(env=smtp_env())
+def password_reset_answers_alike_and_ends_sessions(s):
+    box = mailbox()
+    signed = Browser(s)
+    assert signed.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+    pages = []
+    for em in (DEMO_EMAIL, "inconnu@robinet.test"):
+        b = Browser(s)
+        b.get("/mot-de-passe-oublie")
+        st, _, page = b.post("/mot-de-passe-oublie", {"email": em})
+        assert st == 200
+        pages.append(strip_volatile(page))
+    assert pages[0] == pages[1]
+    msg = box.wait(DEMO_EMAIL)
+    path = link_in(msg, "/mot-de-passe/nouveau?jeton=").split(str(s.port), 1)[1]
+    b = Browser(s)
+    st, _, page = b.get(path)
+    assert st == 200 and "Nouveau mot de passe" in page
+    token = re.search(r'name="jeton" value="([^"]+)"', page).group(1)
+    st, _, page = b.post("/mot-de-passe/nouveau", {"jeton": token, "mot_de_passe": "123456789012",
+                                                   "confirmation": "123456789012"})
+    assert "trop courant" in page or "suite" in page, page[:600]
+    st, h, page = b.post("/mot-de-passe/nouveau", {"jeton": token, "mot_de_passe": "la-source-du-ruisseau",
+                                                   "confirmation": "la-source-du-ruisseau"})
+    assert "Mot de passe modifié" in page, page[:600]
+    assert "__Host-robinet" not in b.cookies, "reset signed the visitor in"
+    assert signed.get("/mon-espace")[0] == 303, "sessions survived the reset"
+    assert Browser(s).signin(DEMO_EMAIL, "la-source-du-ruisseau")[0] == 303
+    st, _, page = b.post("/mot-de-passe/nouveau", {"jeton": token, "mot_de_passe": "encore-un-autre-mdp",
+                                                   "confirmation": "encore-un-autre-mdp"})
+    assert "Lien invalide" in page, "reset link worked twice"
+
+
+# --------------------------------------------------------------- account
+
+@test(env=smtp_env())
+def account_changes_password_and_email_and_ends_sessions(s):
+    box = mailbox()
+    other = Browser(s)
+    assert other.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+    b = Browser(s)
+    assert b.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+    st, _, page = b.get("/mon-compte")
+    assert st == 200 and "Mes sessions ouvertes" in page and "Cette session" in page
+    check_page(page.encode())
+    st, _, page = b.post("/mon-compte/mot-de-passe", {"actuel": "faux-mot-de-passe", "nouveau": "un-nouveau-chemin",
+                                                      "confirmation": "un-nouveau-chemin"})
+    assert st == 200 and "has-error" in page, page[:800]
+    ids = re.findall(r'name="session" value="(\d+)"', page)
+    assert len(ids) >= 1
+    st, h, _ = b.post("/mon-compte/sessions", {"session": ids[0]})
+    assert st == 303
+    assert other.get("/mon-espace")[0] == 303, "ended session still works"
+    st, h, _ = b.post("/mon-compte/email", {"mdp_email": DEMO_PASSWORD, "nouvel_email": "nouvelle@robinet.test"})
+    assert st == 303, st
+    msg = box.wait("nouvelle@robinet.test")
+    path = link_in(msg, "/mon-compte/confirmer-email?jeton=").split(str(s.port), 1)[1]
+    # Not in effect before confirmation.
+    assert GENERIC_SIGNIN in Browser(s).signin("nouvelle@robinet.test", DEMO_PASSWORD)[2]
+    page = b.get(path)[2]
+    token = re.search(r'name="jeton" value="([^"]+)"', page).group(1)
+    assert "confirmée" in b.post("/mon-compte/confirmer-email", {"jeton": token})[2]
+    box.wait(DEMO_EMAIL)     # the old address is told
+    assert Browser(s).signin("nouvelle@robinet.test", DEMO_PASSWORD)[0] == 303
+
+
+# ------------------------------------------------------------ rate limits
+
+@test(env={"ROBINET_RL_PER_CONTRACT": "3", "ROBINET_RL_WINDOW": "4"})
+def contract_proof_rate_limit_trips_and_releases(s):
+    for _ in range(3):
+        b, st, page = claim_contract(s, "1000000004", "compteur", "I00XX000000")
+        assert st == 200, st
+    b, st, page = claim_contract(s, "1000000004", "facture", "FA2024-000042")
+    assert st == 429 and "Réessayez dans" in page, (st, page[:500])
+    time.sleep(4.5)
+    b, st, page = claim_contract(s, "1000000004", "facture", "FA2024-000042")
+    assert st == 200 and 'name="demande"' in page, (st, page[:500])
+
+
+@test(env={"ROBINET_RL_PER_ACCOUNT": "2", "ROBINET_RL_WINDOW": "4"})
+def signin_rate_limit_trips_and_releases(s):
+    for _ in range(2):
+        assert Browser(s).signin(DEMO_EMAIL, "mauvais-mot-de-passe")[0] == 200
+    st, _, page = Browser(s).signin(DEMO_EMAIL, DEMO_PASSWORD)
+    assert st == 429 and "Réessayez dans" in page, (st, page[:400])
+    time.sleep(4.5)
+    assert Browser(s).signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+
+
+# ------------------------------------------------------------- demo mail
+
+@test(env={"ROBINET_DEMO": "true"})
+def demo_mode_lists_outgoing_mail(s):
+    b, st, page = claim_contract(s, "1000000004", "facture", "FA2024-000042")
+    claim = re.search(r'name="demande" value="([^"]+)"', page).group(1)
+    b.post("/finaliser", {"demande": claim, "nom": "Dupont", "prenom": "Léa", "email": "arrivant@robinet.test",
+                          "mot_de_passe": "les-grands-arbres-du-parc", "confirmation": "les-grands-arbres-du-parc"})
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        st, _, page = b.get("/_dev/courriels")
+        if "/activer?jeton=" in page:
+            break
+        time.sleep(0.3)
+    assert st == 200 and "/activer?jeton=" in page, page[:800]
+    check_page(page.encode())
+
+
+@test
+def the_demo_mailbox_does_not_exist_outside_demo_mode(s):
+    st, _, _ = Browser(s).get("/_dev/courriels")
+    assert st == 404, st

@@ -1,0 +1,256 @@
+/*
+ * test_accounts.c: web accounts and their contracts (store/accounts.h)
+ * and the audit log (store/audit.h), on the demo dataset.
+ */
+#define _GNU_SOURCE
+#include "store_test.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "app/demo.h"
+#include "store/accounts.h"
+#include "store/audit.h"
+#include "store/db.h"
+#include "store/migrate.h"
+
+#define NOW	((time_t)1795000000)
+
+struct fixture {
+	char	 dir[256];
+	rb_db	*db;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct rb_demo_opts o = { 60, 1, "2026-11-29" };
+	char url[400], err[256];
+
+	*state = f;
+	if (f == NULL || sodium_init() < 0)
+		return -1;
+	test_mkdtemp(f->dir, sizeof(f->dir));
+	test_db_url(url, sizeof(url), f->dir, "acc.db");
+	if (rb_db_open(url, &f->db, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	if (rb_migrate(f->db, NULL) != 0)
+		return -1;
+	return rb_demo_generate(f->db, &o);
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f == NULL)
+		return 0;
+	rb_db_close(f->db);
+	test_rmtree(f->dir);
+	free(f);
+	return 0;
+}
+
+/* The first integer of sql with one text parameter (or none). */
+static int64_t
+q_int(rb_db *db, const char *sql, const char *param)
+{
+	rb_stmt *st = rb_db_prepare(db, sql);
+	int64_t v;
+
+	assert_non_null(st);
+	if (param != NULL)
+		rb_stmt_bind_text(st, 1, param, -1);
+	assert_int_equal(rb_stmt_step(st), RB_ROW);
+	v = rb_stmt_int(st, 0);
+	rb_stmt_reset(st);
+	return v;
+}
+
+static void
+find_by_email_and_id(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_account a, b;
+
+	assert_int_equal(rb_account_by_email(f->db, "demo@robinet.test", &a),
+	    0);
+	assert_int_equal(a.acc_status, RB_ACCOUNT_ACTIVE);
+	assert_string_equal(a.acc_last_name, "Lefebvre");
+	assert_string_equal(a.acc_first_name, "Martine");
+	assert_memory_equal(a.acc_password_hash, "$argon2id$", 10);
+	assert_true(a.acc_activated_at > 0);
+	assert_int_equal(rb_account_by_id(f->db, a.acc_id, &b), 0);
+	assert_string_equal(b.acc_email, "demo@robinet.test");
+	/* The normalised form is what is looked up. */
+	assert_int_equal(rb_account_by_email(f->db, "DEMO@robinet.test", &b),
+	    1);
+	assert_int_equal(b.acc_id, 0);
+	assert_int_equal(rb_account_by_id(f->db, 999999, &b), 1);
+}
+
+static void
+pending_account_lifecycle(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_account a;
+	int64_t id, id2;
+
+	assert_int_equal(rb_account_create_pending(f->db, "Karim@Robinet.test",
+	    "karim@robinet.test", "Benali", "", "$argon2id$x", NOW, &id), 0);
+	assert_true(id > 0);
+	assert_int_equal(rb_account_by_email(f->db, "karim@robinet.test", &a),
+	    0);
+	assert_int_equal(a.acc_id, id);
+	assert_int_equal(a.acc_status, RB_ACCOUNT_PENDING);
+	assert_string_equal(a.acc_email, "Karim@Robinet.test");
+	assert_string_equal(a.acc_first_name, "");
+	assert_int_equal(a.acc_created_at, NOW);
+	assert_int_equal(a.acc_activated_at, 0);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM web_accounts"
+	    " WHERE email_norm = $1 AND first_name IS NULL",
+	    "karim@robinet.test"), 1);
+
+	/* One account per normalised email. */
+	assert_int_equal(rb_account_create_pending(f->db, "karim@robinet.test",
+	    "karim@robinet.test", "X", "Y", "h", NOW, &id2), 1);
+	assert_int_equal(id2, 0);
+
+	assert_int_equal(rb_account_update_pending(f->db, id, "Benali",
+	    "Karim", "$argon2id$y"), 0);
+	assert_int_equal(rb_account_by_id(f->db, id, &a), 0);
+	assert_string_equal(a.acc_first_name, "Karim");
+	assert_string_equal(a.acc_password_hash, "$argon2id$y");
+
+	assert_int_equal(rb_account_activate(f->db, id, NOW + 10), 0);
+	assert_int_equal(rb_account_activate(f->db, id, NOW + 20), 1);
+	assert_int_equal(rb_account_by_id(f->db, id, &a), 0);
+	assert_int_equal(a.acc_status, RB_ACCOUNT_ACTIVE);
+	assert_int_equal(a.acc_activated_at, NOW + 10);
+	/* Only pending accounts are updated that way. */
+	assert_int_equal(rb_account_update_pending(f->db, id, "A", "B", "h"),
+	    1);
+
+	assert_int_equal(rb_account_set_password(f->db, id, "$argon2id$z"), 0);
+	assert_int_equal(rb_account_by_id(f->db, id, &a), 0);
+	assert_string_equal(a.acc_password_hash, "$argon2id$z");
+	assert_int_equal(rb_account_set_password(f->db, 999999, "h"), 1);
+}
+
+static void
+email_change_keeps_uniqueness(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_account a;
+	int64_t id;
+
+	assert_int_equal(rb_account_create_pending(f->db, "a@robinet.test",
+	    "a@robinet.test", "A", NULL, "h", NOW, &id), 0);
+	assert_int_equal(rb_account_set_email(f->db, id, "demo@robinet.test",
+	    "demo@robinet.test"), 1);
+	assert_int_equal(rb_account_set_email(f->db, id, "B@robinet.test",
+	    "b@robinet.test"), 0);
+	assert_int_equal(rb_account_by_email(f->db, "b@robinet.test", &a), 0);
+	assert_int_equal(a.acc_id, id);
+	assert_string_equal(a.acc_email, "B@robinet.test");
+	assert_int_equal(rb_account_by_email(f->db, "a@robinet.test", &a), 1);
+}
+
+static void
+contracts_linked_once_and_listed(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_account a;
+	json_t *list;
+
+	assert_int_equal(rb_account_by_email(f->db, "demo@robinet.test", &a),
+	    0);
+	assert_int_equal(rb_account_may_see(f->db, a.acc_id, "1000000001"), 1);
+	assert_int_equal(rb_account_may_see(f->db, a.acc_id, "1000000002"), 1);
+	assert_int_equal(rb_account_may_see(f->db, a.acc_id, "1000000004"), 0);
+
+	assert_int_equal(rb_account_link_contract(f->db, a.acc_id, 4, NOW), 0);
+	assert_int_equal(rb_account_link_contract(f->db, a.acc_id, 4, NOW + 1),
+	    0);
+	assert_int_equal(rb_account_may_see(f->db, a.acc_id, "1000000004"), 1);
+
+	assert_int_equal(rb_account_contracts(f->db, a.acc_id, &list), 0);
+	assert_int_equal(json_array_size(list), 3);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(list, 0), "number")), "1000000001");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(list, 0), "old_number")), "1234560A");
+	assert_true(json_is_null(json_object_get(json_array_get(list, 1),
+	    "old_number")));
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(list, 2), "number")), "1000000004");
+	assert_non_null(json_string_value(json_object_get(
+	    json_array_get(list, 2), "commune")));
+	json_decref(list);
+
+	assert_int_equal(rb_account_contracts(f->db, 999999, &list), 0);
+	assert_int_equal(json_array_size(list), 0);
+	json_decref(list);
+}
+
+static void
+audit_rows(void **state)
+{
+	struct fixture *f = *state;
+	json_t *detail = json_pack("{s:s}", "reason", "password");
+	rb_stmt *st;
+
+	assert_int_equal(rb_audit(f->db, NOW, RB_ACTOR_ANONYMOUS, 0,
+	    "signin.failed", "email:demo@robinet.test", "192.0.2.7", detail),
+	    0);
+	assert_int_equal(rb_audit(f->db, NOW + 1, RB_ACTOR_SUBSCRIBER, 42,
+	    "signin.ok", "account:42", NULL, NULL), 0);
+	json_decref(detail);
+	assert_int_equal(rb_audit(f->db, NOW, RB_ACTOR__MAX, 0, "x", NULL,
+	    NULL, NULL), -1);
+
+	st = rb_db_prepare(f->db, "SELECT at, actor_kind, actor_id, action,"
+	    " target, ip, detail FROM audit_log ORDER BY id");
+	assert_int_equal(rb_stmt_step(st), RB_ROW);
+	assert_int_equal(rb_stmt_int(st, 0), NOW);
+	assert_string_equal(rb_stmt_text(st, 1), "anonymous");
+	assert_true(rb_stmt_is_null(st, 2));
+	assert_string_equal(rb_stmt_text(st, 3), "signin.failed");
+	assert_string_equal(rb_stmt_text(st, 4), "email:demo@robinet.test");
+	assert_string_equal(rb_stmt_text(st, 5), "192.0.2.7");
+	assert_string_equal(rb_stmt_text(st, 6), "{\"reason\":\"password\"}");
+	assert_int_equal(rb_stmt_step(st), RB_ROW);
+	assert_string_equal(rb_stmt_text(st, 1), "subscriber");
+	assert_int_equal(rb_stmt_int(st, 2), 42);
+	assert_true(rb_stmt_is_null(st, 5));
+	assert_true(rb_stmt_is_null(st, 6));
+	assert_int_equal(rb_stmt_step(st), RB_DONE);
+	rb_stmt_reset(st);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(find_by_email_and_id,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(pending_account_lifecycle,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(email_change_keeps_uniqueness,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    contracts_linked_once_and_listed, setup, teardown),
+		cmocka_unit_test_setup_teardown(audit_rows, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
