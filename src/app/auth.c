@@ -25,6 +25,7 @@ const struct rb_auth_cfg rb_auth_cfg_default = {
 	.ac_claim_ttl = 30 * 60,
 	.ac_session_idle = 30 * 60,
 	.ac_session_absolute = 12 * HOUR,
+	.ac_rl_window = HOUR,
 	.ac_rl_per_ip = 50,
 	.ac_rl_per_account = 100,
 	.ac_rl_per_contract = 10,

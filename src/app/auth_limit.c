@@ -19,7 +19,8 @@
 #include "app/auth_priv.h"
 #include "store/ratelimit.h"
 
-#define LIMIT_WINDOW	3600
+/* The window failures are counted over (rl_window; one hour). */
+#define LIMIT_WINDOW	AUTH_CFG(r, ac_rl_window)
 
 /* Bucket prefix of each action. */
 static const char *const action_names[RB_LIMIT__MAX] = {

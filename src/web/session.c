@@ -35,6 +35,8 @@ rb_req_auth(struct rb_req *req, struct rb_auth_req *out)
 	out->ar_now = time(NULL);
 	out->ar_ip = req->req_ip;
 	out->ar_user_agent = rb_req_header(req, "User-Agent");
+	if (req->req_session != NULL)
+		out->ar_session = req->req_session->s_id;
 }
 
 /* Only tokens of the right shape reach the database. */

@@ -55,6 +55,10 @@ rb_page_signin(struct rb_req *req)
 	switch (rb_auth_signin(&ar, email, password ? password : "", &s,
 	    &retry)) {
 	case RB_AUTH_OK:
+		/* Rotation: whatever session this browser had ends. */
+		if (rb_req_cookie(req, RB_SESSION_COOKIE) != NULL)
+			rb_auth_signout(&ar, rb_req_cookie(req,
+			    RB_SESSION_COOKIE));
 		rb_req_session_start(req, &s);
 		rb_resp_redirect(req, "/mon-espace");
 		return;

@@ -754,16 +754,14 @@ creation_denied_and_no_bill(void **state)
 	struct rb_claim c;
 	int retry;
 
-	/* The demo flags 1000000005 as allowed (letter sent): take that
-	   away to get the contract without bill nor letter. */
-	assert_int_equal(rb_db_exec(f->db, "UPDATE contracts SET"
-	    " can_create_account = 0 WHERE number = '1000000005'"), 0);
+	/* 1000000005: no bill yet, no letter either. */
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000005",
 	    RB_PROOF_METER, "I22BA054321", &c, &retry), RB_AUTH_NO_BILL);
 	assert_string_equal(c.cl_token, "");
 	/* A wrong proof there is DENIED, not NO_BILL. */
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000005",
 	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_DENIED);
+	/* Once customer service has sent the letter, it may. */
 	assert_int_equal(rb_db_exec(f->db, "UPDATE contracts SET"
 	    " can_create_account = 1 WHERE number = '1000000005'"), 0);
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000005",
@@ -868,8 +866,8 @@ rate_limit_per_contract_trips_and_releases(void **state)
 	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_LIMITED);
 	assert_int_equal(retry, first - 20 * 60);
 	/* ...other contracts are not held back... */
-	assert_int_equal(rb_auth_claim_contract(&r, "1000000005",
-	    RB_PROOF_METER, "I22BA054321", &c, &retry), RB_AUTH_OK);
+	assert_int_equal(rb_auth_claim_contract(&r, "1000000001",
+	    RB_PROOF_EMAIL, DEMO_EMAIL, &c, &retry), RB_AUTH_OK);
 	/* ...and once the oldest failure has left the window, one more
 	   attempt is let in. */
 	r = req_ip(f, NOW + 10 * 60 + first, "203.0.113.5");
@@ -1150,8 +1148,6 @@ add_contract_with_a_proof(void **state)
 	    RB_PROOF_INVOICE, "FA2024-000041", &retry), RB_AUTH_DENIED);
 	assert_int_equal(rb_auth_add_contract(&r, s.s_account_id, "1000000099",
 	    RB_PROOF_METER, "I21BA012345", &retry), RB_AUTH_DENIED);
-	assert_int_equal(rb_db_exec(f->db, "UPDATE contracts SET"
-	    " can_create_account = 0 WHERE number = '1000000005'"), 0);
 	assert_int_equal(rb_auth_add_contract(&r, s.s_account_id, "1000000005",
 	    RB_PROOF_METER, "I22BA054321", &retry), RB_AUTH_NO_BILL);
 	assert_int_equal(rb_auth_add_contract(&r, s.s_account_id,
