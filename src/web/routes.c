@@ -32,6 +32,8 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	    RB_M_GET, rb_page_check_mail, 0, 0 },
 	[ROUTE_ACTIVATE] = { "activate", "/activer", 0, GP,
 	    rb_page_activate, 0, 0 },
+	[ROUTE_RESEND] = { "resend", "/renvoyer-activation", 0, GP,
+	    rb_page_resend, 0, 0 },
 	[ROUTE_FORGOT] = { "forgot", "/mot-de-passe-oublie", 0, GP,
 	    rb_page_forgot, 1, 0 },
 	[ROUTE_RESET] = { "reset", "/mot-de-passe/nouveau", 0, GP,

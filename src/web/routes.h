@@ -23,6 +23,7 @@ enum rb_route {
 	ROUTE_REGISTER,
 	ROUTE_CHECK_MAIL,
 	ROUTE_ACTIVATE,
+	ROUTE_RESEND,
 	ROUTE_FORGOT,
 	ROUTE_RESET,
 	ROUTE_ACCOUNT,
@@ -81,6 +82,7 @@ void	rb_page_claim_contract(struct rb_req *);
 void	rb_page_register(struct rb_req *);
 void	rb_page_check_mail(struct rb_req *);
 void	rb_page_activate(struct rb_req *);
+void	rb_page_resend(struct rb_req *);
 void	rb_page_forgot(struct rb_req *);
 void	rb_page_reset(struct rb_req *);
 void	rb_page_account(struct rb_req *);

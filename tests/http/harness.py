@@ -73,8 +73,11 @@ class Server:
         raise AssertionError("server did not start")
 
     def stderr(self):
-        with open(self.log.name, encoding="utf-8", errors="replace") as f:
-            return f.read()
+        try:
+            with open(self.log.name, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return "(log removed)"
 
     def request(self, method, path, body=None, headers=None, timeout=10):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)

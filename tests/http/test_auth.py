@@ -488,3 +488,32 @@ def demo_mode_lists_outgoing_mail(s):
 def the_demo_mailbox_does_not_exist_outside_demo_mode(s):
     st, _, _ = Browser(s).get("/_dev/courriels")
     assert st == 404, st
+
+
+@test(env=smtp_env())
+def a_lost_activation_email_can_be_sent_again_and_voids_the_first(s):
+    box = mailbox()
+    b, st, page = claim_contract(s, "1000000004", "compteur", "I21BA012345")
+    claim = re.search(r'name="demande" value="([^"]+)"', page).group(1)
+    st, h, _ = b.post("/finaliser", {"demande": claim, "nom": "Roux", "prenom": "Marc",
+                                     "email": "marc.roux@robinet.test",
+                                     "mot_de_passe": "le-pont-de-la-deule", "confirmation": "le-pont-de-la-deule"})
+    assert st == 303
+    first = link_in(box.wait("marc.roux@robinet.test", "Activer"), "/activer?jeton=")
+    box.wait("arrivant@robinet.test")      # email differs from the one on file
+    pages = []
+    for em in ("marc.roux@robinet.test", "personne@robinet.test"):
+        r = Browser(s)
+        assert "Je n&#39;ai pas reçu" in r.get("/verifiez-vos-emails")[2]
+        r.get("/renvoyer-activation")
+        st, _, page = r.post("/renvoyer-activation", {"email": em})
+        assert st == 200
+        pages.append(strip_volatile(page))
+    assert pages[0] == pages[1]
+    second = link_in(box.wait("marc.roux@robinet.test", "Activer"), "/activer?jeton=")
+    assert first != second
+    r = Browser(s)
+    for link, expect in ((first, "Lien invalide"), (second, "activé")):
+        page = r.get(link.split(str(s.port), 1)[1])[2]
+        token = re.search(r'name="jeton" value="([^"]+)"', page).group(1)
+        assert expect in r.post("/activer", {"jeton": token})[2], link

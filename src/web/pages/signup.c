@@ -223,9 +223,10 @@ rb_page_check_mail(struct rb_req *req)
 	    "valable 24 heures.");
 
 	rb_resp_page(req, 200, "message", json_pack("{s:s, s:o, s:n, s:n, "
-	    "s:n, s:n, s:n}", "title", "Vérifiez votre boîte mail",
+	    "s:n, s:n, s:[{s:s, s:s}]}", "title", "Vérifiez votre boîte mail",
 	    "paragraphs", p, "form_action", "csrf", "hidden", "form_button",
-	    "links"));
+	    "links", "href", "/renvoyer-activation", "text",
+	    "Je n'ai pas reçu l'e-mail"));
 }
 
 void
@@ -323,4 +324,48 @@ rb_page_activate(struct rb_req *req)
 		    "href", "/connexion", "text", "Se connecter"));
 		return;
 	}
+}
+
+static const struct rb_field_def f_resend = { "email", "Adresse e-mail",
+    "email", "email", "Celle que vous avez indiquée à l'étape 2.", NULL };
+
+/* "Je n'ai pas reçu l'e-mail": a new activation link, same answer for
+ * any address. */
+void
+rb_page_resend(struct rb_req *req)
+{
+	struct rb_auth_req ar;
+	const char *email = NULL, *alert = NULL, *notice = NULL;
+	json_t *fields;
+	int retry = 0, status = 200;
+
+	if (req->req_method == RB_POST) {
+		if (rb_req_csrf_check(req) != 0) {
+			rb_resp_error(req, 403);
+			return;
+		}
+		email = rb_post(req, "email");
+		rb_req_auth(req, &ar);
+		switch (rb_auth_resend(&ar, email, &retry)) {
+		case RB_AUTH_LIMITED:
+			status = 429;
+			alert = rb_retry_text(req, retry);
+			break;
+		case RB_AUTH_ERROR:
+			rb_resp_error(req, 500);
+			return;
+		default:
+			notice = "Si un espace client attend d'être activé avec "
+			    "cette adresse, un nouveau lien vient de lui être "
+			    "envoyé. L'ancien lien ne fonctionne plus.";
+			email = NULL;
+			break;
+		}
+	}
+	fields = json_array();
+	json_array_append_new(fields, rb_field(&f_resend, email, NULL));
+	rb_form_render(req, status, "Recevoir un nouveau lien d'activation",
+	    "Indiquez votre adresse e-mail : nous vous enverrons un nouveau "
+	    "lien pour activer votre espace client.", "/renvoyer-activation",
+	    NULL, fields, "Recevoir un nouveau lien", alert, notice);
 }
