@@ -20,6 +20,7 @@ int	cmd_migrate(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_demo(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_config_check(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_mail_send(struct rb_config *cfg, const struct rb_cmd_opts *o);
+int	cmd_purge(struct rb_config *cfg, const struct rb_cmd_opts *o);
 
 /* Opens cfg's database, checks its schema is current; -1 (logged) if not. */
 struct rb_db;

@@ -24,6 +24,7 @@ static const char usage_text[] =
     "  demo             fill a database with demo data\n"
     "  config check     print the effective configuration and check it\n"
     "  mail send        deliver the waiting email once (for cron)\n"
+    "  purge            delete expired sessions, tokens and counters (for cron)\n"
     "  version          print the version\n"
     "  help             print this help\n"
     "\n"
@@ -46,13 +47,15 @@ enum cmd_id {
 	CMD_DEMO,
 	CMD_CONFIG,
 	CMD_MAIL,
+	CMD_PURGE,
 	CMD_VERSION,
 	CMD_HELP,
 	CMD__MAX
 };
 
 static const char *const cmd_names[CMD__MAX] = {
-	"serve", "migrate", "demo", "config", "mail", "version", "help",
+	"serve", "migrate", "demo", "config", "mail", "purge", "version",
+	"help",
 };
 
 static void
@@ -197,6 +200,9 @@ main(int argc, char **argv)
 		break;
 	case CMD_MAIL:
 		rc = cmd_mail_send(&cfg, &o);
+		break;
+	case CMD_PURGE:
+		rc = cmd_purge(&cfg, &o);
 		break;
 	case CMD_VERSION:
 		printf("robinet %s\n", ROBINET_VERSION);

@@ -111,3 +111,25 @@ rb_auth_purge(const struct rb_auth_req *r)
 		return rb_auth_fail(r);
 	return RB_AUTH_OK;
 }
+
+void
+rb_auth_cfg_from_config(const struct rb_config *cfg, struct rb_auth_cfg *a)
+{
+	memset(a, 0, sizeof(*a));
+
+	a->ac_public_url = rb_config_str(cfg, RB_CFG_PUBLIC_URL);
+	a->ac_activation_ttl = (int)rb_config_int(cfg, RB_CFG_ACTIVATION_TTL);
+	a->ac_reset_ttl = (int)rb_config_int(cfg, RB_CFG_RESET_TTL);
+	a->ac_email_change_ttl = (int)rb_config_int(cfg,
+	    RB_CFG_EMAIL_CHANGE_TTL);
+	a->ac_claim_ttl = (int)rb_config_int(cfg, RB_CFG_CLAIM_TTL);
+	a->ac_session_idle = (int)rb_config_int(cfg, RB_CFG_SESSION_IDLE);
+	a->ac_session_absolute = (int)rb_config_int(cfg,
+	    RB_CFG_SESSION_ABSOLUTE);
+	a->ac_rl_window = (int)rb_config_int(cfg, RB_CFG_RL_WINDOW);
+	a->ac_rl_per_ip = (int)rb_config_int(cfg, RB_CFG_RL_PER_IP);
+	a->ac_rl_per_account = (int)rb_config_int(cfg, RB_CFG_RL_PER_ACCOUNT);
+	a->ac_rl_per_contract = (int)rb_config_int(cfg,
+	    RB_CFG_RL_PER_CONTRACT);
+	a->ac_rl_global = (int)rb_config_int(cfg, RB_CFG_RL_GLOBAL);
+}

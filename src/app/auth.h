@@ -205,6 +205,11 @@ enum rb_auth_rc rb_auth_add_contract(const struct rb_auth_req *r,
 enum rb_auth_rc rb_auth_contracts(const struct rb_auth_req *r,
 		    int64_t account, json_t **out);
 
+struct rb_config;
+/* Fills a from the configuration (strings point into cfg). */
+void	rb_auth_cfg_from_config(const struct rb_config *cfg,
+	    struct rb_auth_cfg *a);
+
 /* Deletes what has expired at r->ar_now (sessions, tokens, claims, rate
  * counters): for a periodic job. */
 enum rb_auth_rc rb_auth_purge(const struct rb_auth_req *r);

@@ -39,37 +39,17 @@ load_templates(struct rb_tmpl_set *set, char *err, size_t errlen)
 	return 0;
 }
 
-/* The identity use cases' settings, from the configuration. */
-static struct rb_auth_cfg *
-auth_cfg(const struct rb_config *cfg)
-{
-	struct rb_auth_cfg *a = rb_xcalloc(1, sizeof(*a));
-
-	a->ac_public_url = rb_config_str(cfg, RB_CFG_PUBLIC_URL);
-	a->ac_activation_ttl = (int)rb_config_int(cfg, RB_CFG_ACTIVATION_TTL);
-	a->ac_reset_ttl = (int)rb_config_int(cfg, RB_CFG_RESET_TTL);
-	a->ac_email_change_ttl = (int)rb_config_int(cfg,
-	    RB_CFG_EMAIL_CHANGE_TTL);
-	a->ac_claim_ttl = (int)rb_config_int(cfg, RB_CFG_CLAIM_TTL);
-	a->ac_session_idle = (int)rb_config_int(cfg, RB_CFG_SESSION_IDLE);
-	a->ac_session_absolute = (int)rb_config_int(cfg,
-	    RB_CFG_SESSION_ABSOLUTE);
-	a->ac_rl_window = (int)rb_config_int(cfg, RB_CFG_RL_WINDOW);
-	a->ac_rl_per_ip = (int)rb_config_int(cfg, RB_CFG_RL_PER_IP);
-	a->ac_rl_per_account = (int)rb_config_int(cfg, RB_CFG_RL_PER_ACCOUNT);
-	a->ac_rl_per_contract = (int)rb_config_int(cfg,
-	    RB_CFG_RL_PER_CONTRACT);
-	a->ac_rl_global = (int)rb_config_int(cfg, RB_CFG_RL_GLOBAL);
-	return a;
-}
 
 int
 rb_site_open(struct rb_site *site, const struct rb_config *cfg, char *err,
     size_t errlen)
 {
+	struct rb_auth_cfg *auth_cfg;
+
 	memset(site, 0, sizeof(*site));
 	site->site_cfg = cfg;
-	site->site_auth = auth_cfg(cfg);
+	site->site_auth = auth_cfg = rb_xcalloc(1, sizeof(*auth_cfg));
+	rb_auth_cfg_from_config(cfg, auth_cfg);
 	site->site_tmpl = rb_tmpl_set_new();
 	if (rb_config_int(cfg, RB_CFG_TEMPLATE_STRICT))
 		site->site_tmpl_flags = RB_TMPL_STRICT;

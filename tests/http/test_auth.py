@@ -517,3 +517,20 @@ def a_lost_activation_email_can_be_sent_again_and_voids_the_first(s):
         page = r.get(link.split(str(s.port), 1)[1])[2]
         token = re.search(r'name="jeton" value="([^"]+)"', page).group(1)
         assert expect in r.post("/activer", {"jeton": token})[2], link
+
+
+@test(env={"ROBINET_SESSION_IDLE": "1"})
+def purge_deletes_expired_sessions(s):
+    import sqlite3
+    from harness import run_cli
+    b = Browser(s)
+    assert b.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+    con = sqlite3.connect(s.db)
+    before = con.execute("SELECT count(*) FROM sessions").fetchone()[0]
+    assert before >= 1
+    time.sleep(2.5)
+    rc, out, err = run_cli("purge", "--db", "sqlite:" + s.db, env={"ROBINET_SESSION_IDLE": "1"})
+    assert rc == 0 and "purged" in out, (rc, out, err)
+    after = con.execute("SELECT count(*) FROM sessions").fetchone()[0]
+    con.close()
+    assert after == before - 1, (before, after)
