@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "base/crypto.h"
 #include "base/log.h"
 #include "app/auth_priv.h"
@@ -174,6 +176,17 @@ rb_auth_claim_legacy(const struct rb_auth_req *r, const char *old_id,
 		return claim_denied(r, &lm, "migration.failed",
 		    oid[0] != '\0' ? target : NULL,
 		    json_pack("{s:s}", "reason", reason));
+	}
+	/* The former system's hash is verified once, then replaced by an
+	   argon2id hash of the same password (the archive still takes the
+	   old id and password). */
+	if (strncmp(lc.lc_hash, "$argon2id$", 10) != 0) {
+		char upgraded[RB_PWHASH_MAX];
+
+		if (rb_pwhash(password, upgraded) != 0 ||
+		    rb_identity_legacy_rehash(r->ar_db, lc.lc_id, upgraded) != 0)
+			return RB_AUTH_ERROR;
+		sodium_memzero(upgraded, sizeof(upgraded));
 	}
 	memset(&row, 0, sizeof(row));
 	row.cr_kind = RB_CLAIM_LEGACY;

@@ -454,6 +454,12 @@ rb_legacy_verify(const char *hash, const char *password)
 		log_warnx("legacy hash refused: missing");
 		goto out;
 	}
+	/* A legacy hash already upgraded after its first verification. */
+	if (strncmp(hash, "$argon2id$", 10) == 0) {
+		rc = rb_pwhash_verify(hash, password) == 0 ? RB_LEGACY_OK :
+		    RB_LEGACY_MISMATCH;
+		goto out;
+	}
 	for (i = 0; i < RB_NELEM(legacy_schemes); i++)
 		if (strncmp(hash, legacy_schemes[i].ls_prefix,
 		    strlen(legacy_schemes[i].ls_prefix)) == 0) {

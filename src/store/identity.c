@@ -40,6 +40,9 @@ static const char sql_may_open[] =
 	" FROM invoices i WHERE i.contract_id = c.id) THEN 1 ELSE 0 END"
 	" FROM contracts c WHERE c.id = $1";
 
+static const char sql_legacy_rehash[] =
+	"UPDATE legacy_credentials SET hash = $2 WHERE id = $1";
+
 static const char sql_has_active_space[] =
 	"SELECT count(*) FROM account_contracts ac"
 	" JOIN web_accounts a ON a.id = ac.account_id"
@@ -87,6 +90,21 @@ rb_identity_legacy_migrated(rb_db *db, int64_t id, time_t now)
 	if (rc != RB_DONE)
 		return -1;
 	return n > 0 ? 0 : 1;
+}
+
+int
+rb_identity_legacy_rehash(rb_db *db, int64_t id, const char *hash)
+{
+	rb_stmt *st;
+	int rc;
+
+	if ((st = rb_db_prepare(db, sql_legacy_rehash)) == NULL)
+		return -1;
+	rb_stmt_bind_int(st, 1, id);
+	rb_stmt_bind_text(st, 2, hash, -1);
+	rc = rb_stmt_step(st);
+	rb_stmt_reset(st);
+	return rc == RB_DONE ? 0 : -1;
 }
 
 /* Runs a CONTRACT_COLUMNS query whose $1 is already bound. */

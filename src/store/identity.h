@@ -51,6 +51,8 @@ int	rb_identity_legacy(rb_db *db, const char *old_id,
  * longer open it (the row stays for the archive). Returns 0, 1 when
  * already marked or unknown, -1 on error. */
 int	rb_identity_legacy_migrated(rb_db *db, int64_t id, time_t now);
+/* Replaces a legacy credential's hash (by an argon2id one). 0 or -1. */
+int	rb_identity_legacy_rehash(rb_db *db, int64_t id, const char *hash);
 
 /* Contract by its 10-digit number, or by id. Return 0 and fill out, 1
  * when none, -1 on error. */

@@ -242,8 +242,15 @@ def a_2023_subscriber_migrates_and_activates_from_the_email(s):
     b = Browser(s)
     st, _, page = b.get("/abonne-2023")
     assert st == 200 and "Ancien identifiant client" in page
+    import sqlite3
+    con = sqlite3.connect(s.db)
+    q = "SELECT hash FROM legacy_credentials WHERE old_customer_id = '1234567A'"
+    assert con.execute(q).fetchone()[0].startswith("$6$")
     st, _, page = b.post("/abonne-2023", {"identifiant": " 1234567a ", "mot_de_passe": "ancien-mdp-2023"})
     assert st == 200 and "legacy@robinet.test" in page, page[:600]
+    # Verified once, the former system's hash is replaced by argon2id.
+    assert con.execute(q).fetchone()[0].startswith("$argon2id$")
+    con.close()
     for label in ("Nom", "Prénom", "Adresse e-mail", "Nouveau mot de passe", "Confirmation du mot de passe"):
         assert label in page, label
     claim = re.search(r'name="demande" value="([^"]+)"', page).group(1)
@@ -534,3 +541,38 @@ def purge_deletes_expired_sessions(s):
     after = con.execute("SELECT count(*) FROM sessions").fetchone()[0]
     con.close()
     assert after == before - 1, (before, after)
+
+
+@test(own=True)
+def a_signed_in_subscriber_adds_a_contract_with_the_same_proofs(s):
+    b = Browser(s)
+    assert b.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+    b.get("/mon-compte")
+    st, _, page = b.post("/mon-compte/contrats", {"contrat": "1000000004", "preuve": "facture",
+                                                  "justificatif": "FA2024-999999"})
+    assert st == 200 and "ne permettent pas" in page, page[:500]
+    assert "1000000004" not in b.get("/mon-espace")[2]
+    b.get("/mon-compte")
+    st, h, _ = b.post("/mon-compte/contrats", {"contrat": "1000000004", "preuve": "compteur",
+                                               "justificatif": "I21BA012345"})
+    assert st == 303, st
+    page = b.get("/mon-espace")[2]
+    assert "1000000004" in page and "1000000001" in page
+    b.get("/mon-compte")
+    st, _, page = b.post("/mon-compte/contrats", {"contrat": "1000000005", "preuve": "compteur",
+                                                  "justificatif": "I22BA054321"})
+    assert "dès réception de sa première facture" in page, page[:500]
+
+
+@test(env=smtp_env())
+def email_links_come_from_the_public_url_never_the_host_header(s):
+    box = mailbox()
+    b = Browser(s)
+    b.get("/mot-de-passe-oublie")
+    st, _, _ = b.request("POST", "/mot-de-passe-oublie", {"email": DEMO_EMAIL, "csrf": b.csrf},
+                         headers={"Host": "evil.example"})
+    assert st == 200, st
+    msg = box.wait(DEMO_EMAIL)
+    text = mail_text(msg) + mail_html(msg)
+    assert "evil.example" not in text
+    assert link_in(msg, "/mot-de-passe/nouveau?jeton=").startswith("http://127.0.0.1:%d/" % s.port)
