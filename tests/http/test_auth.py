@@ -576,3 +576,19 @@ def email_links_come_from_the_public_url_never_the_host_header(s):
     text = mail_text(msg) + mail_html(msg)
     assert "evil.example" not in text
     assert link_in(msg, "/mot-de-passe/nouveau?jeton=").startswith("http://127.0.0.1:%d/" % s.port)
+
+
+@test(env=smtp_env({"ROBINET_ACTIVATION_TTL": "2"}))
+def an_expired_activation_link_is_refused(s):
+    box = mailbox()
+    b, st, page = claim_contract(s, "1000000004", "email", "arrivant@robinet.test")
+    claim = re.search(r'name="demande" value="([^"]+)"', page).group(1)
+    st, h, _ = b.post("/finaliser", {"demande": claim, "nom": "Petit", "prenom": "Luc",
+                                     "email": "arrivant@robinet.test",
+                                     "mot_de_passe": "la-citadelle-de-lille", "confirmation": "la-citadelle-de-lille"})
+    assert st == 303
+    path = link_in(box.wait("arrivant@robinet.test", "Activer"), "/activer?jeton=").split(str(s.port), 1)[1]
+    token = re.search(r'name="jeton" value="([^"]+)"', b.get(path)[2]).group(1)
+    time.sleep(3)
+    assert "Lien invalide ou expiré" in b.post("/activer", {"jeton": token})[2]
+    assert GENERIC_SIGNIN in Browser(s).signin("arrivant@robinet.test", "la-citadelle-de-lille")[2]
