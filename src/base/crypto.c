@@ -456,6 +456,11 @@ rb_legacy_verify(const char *hash, const char *password)
 	}
 	/* A legacy hash already upgraded after its first verification. */
 	if (strncmp(hash, "$argon2id$", 10) == 0) {
+		if (crypto_pwhash_str_needs_rehash(hash, params.pp_opslimit,
+		    params.pp_memlimit) == -1) {
+			log_warnx("legacy hash refused: malformed argon2id");
+			goto out;
+		}
 		rc = rb_pwhash_verify(hash, password) == 0 ? RB_LEGACY_OK :
 		    RB_LEGACY_MISMATCH;
 		goto out;

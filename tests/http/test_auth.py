@@ -354,7 +354,7 @@ def creating_a_space_for_a_contract_that_has_one_tells_the_email_on_file(s):
     st, h, _ = b.post("/finaliser", {"demande": claim, "nom": "X", "prenom": "Y", "email": "intrus@robinet.test",
                                      "mot_de_passe": "une-phrase-solide-9", "confirmation": "une-phrase-solide-9"})
     assert st == 303 and h["Location"] == "/verifiez-vos-emails"
-    msg = box.wait(DEMO_EMAIL)
+    msg = box.wait(DEMO_EMAIL, "existe déjà")
     assert "intrus@robinet.test" not in str(msg["to"])
     # The demo account still signs in with its own password.
     assert Browser(s).signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
@@ -371,7 +371,7 @@ def a_new_subscriber_creates_a_space_with_an_invoice_number(s):
                                         "confirmation": "ma-maison-au-bord-du-canal"})
     assert st == 303, page[:600]
     # Another email than the one on file: the one on file is told as well.
-    box.wait("arrivant@robinet.test")
+    box.wait("arrivant@robinet.test", "Demande d'espace client")
     msg = box.wait("paul.martin@robinet.test", "Activer")
     path = link_in(msg, "/activer?jeton=").split(str(s.port), 1)[1]
     b.get(path)
@@ -396,7 +396,7 @@ def password_reset_answers_alike_and_ends_sessions(s):
         assert st == 200
         pages.append(strip_volatile(page))
     assert pages[0] == pages[1]
-    msg = box.wait(DEMO_EMAIL)
+    msg = box.wait(DEMO_EMAIL, "nouveau mot de passe")
     path = link_in(msg, "/mot-de-passe/nouveau?jeton=").split(str(s.port), 1)[1]
     b = Browser(s)
     st, _, page = b.get(path)
@@ -445,7 +445,7 @@ def account_changes_password_and_email_and_ends_sessions(s):
     page = b.get(path)[2]
     token = re.search(r'name="jeton" value="([^"]+)"', page).group(1)
     assert "confirmée" in b.post("/mon-compte/confirmer-email", {"jeton": token})[2]
-    box.wait(DEMO_EMAIL)     # the old address is told
+    box.wait(DEMO_EMAIL, "a été modifiée")     # the old address is told
     assert Browser(s).signin("nouvelle@robinet.test", DEMO_PASSWORD)[0] == 303
 
 
@@ -507,7 +507,7 @@ def a_lost_activation_email_can_be_sent_again_and_voids_the_first(s):
                                      "mot_de_passe": "le-pont-de-la-deule", "confirmation": "le-pont-de-la-deule"})
     assert st == 303
     first = link_in(box.wait("marc.roux@robinet.test", "Activer"), "/activer?jeton=")
-    box.wait("arrivant@robinet.test")      # email differs from the one on file
+    box.wait("arrivant@robinet.test", "Demande d'espace client")  # another email than on file
     pages = []
     for em in ("marc.roux@robinet.test", "personne@robinet.test"):
         r = Browser(s)
@@ -572,7 +572,7 @@ def email_links_come_from_the_public_url_never_the_host_header(s):
     st, _, _ = b.request("POST", "/mot-de-passe-oublie", {"email": DEMO_EMAIL, "csrf": b.csrf},
                          headers={"Host": "evil.example"})
     assert st == 200, st
-    msg = box.wait(DEMO_EMAIL)
+    msg = box.wait(DEMO_EMAIL, "nouveau mot de passe")
     text = mail_text(msg) + mail_html(msg)
     assert "evil.example" not in text
     assert link_in(msg, "/mot-de-passe/nouveau?jeton=").startswith("http://127.0.0.1:%d/" % s.port)

@@ -621,7 +621,8 @@ legacy_register_and_activate(void **state)
 	    "ancien-mdp-2023", &c, &retry), RB_AUTH_DENIED);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
 	    " legacy_credentials WHERE old_customer_id = '1234567A'"
-	    " AND migrated_at = 1795946400 AND hash LIKE '$6$%'", NULL), 1);
+	    " AND migrated_at = 1795946400 AND hash LIKE '$argon2id$%'",
+	    NULL), 1);
 	assert_int_equal(rb_auth_register(&r, c.cl_token, &p,
 	    "ancien-mdp-2023", "ancien-mdp-2023", &e), RB_AUTH_DENIED);
 

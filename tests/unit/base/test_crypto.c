@@ -552,6 +552,13 @@ test_legacy_unknown_and_malformed_refused(void **state)
 		    RB_LEGACY_REFUSED)
 			fail_msg("not refused: \"%s\"", bad[i]);
 
+	/* An upgraded (argon2id) legacy hash verifies like a password. */
+	assert_int_equal(rb_pwhash("ancien-mdp-2023", h), 0);
+	assert_int_equal(rb_legacy_verify(h, "ancien-mdp-2023"),
+	    RB_LEGACY_OK);
+	assert_int_equal(rb_legacy_verify(h, "ancien-mdp-2024"),
+	    RB_LEGACY_MISMATCH);
+
 	/* A truncated or extended real hash is refused, not a mismatch. */
 	make_legacy("$6$", 0, "ancien-mdp-2023", h, sizeof(h));
 	h[strlen(h) - 1] = '\0';
