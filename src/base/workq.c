@@ -1,8 +1,16 @@
 /*
  * workq.c: fixed thread pool with a FIFO of jobs (see workq.h).
  */
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
 
 #include "mem.h"
 #include "workq.h"
@@ -20,6 +28,7 @@ struct rb_workq {
 	int		 wq_pending;	/* queued + running */
 	int		 wq_stopping;
 	int		 wq_nthreads;
+	int		 wq_nice;
 	pthread_t	*wq_threads;
 };
 
@@ -29,6 +38,11 @@ worker(void *arg)
 	struct rb_workq *q = arg;
 	struct job *j;
 
+	/* On Linux a thread has its own nice value. */
+	if (q->wq_nice != 0 && setpriority(PRIO_PROCESS,
+	    (id_t)syscall(SYS_gettid), q->wq_nice) != 0)
+		log_warnx("cannot lower the priority of a worker: %s",
+		    strerror(errno));
 	pthread_mutex_lock(&q->wq_lock);
 	for (;;) {
 		while (q->wq_head == NULL && !q->wq_stopping)
@@ -49,7 +63,7 @@ worker(void *arg)
 }
 
 struct rb_workq *
-rb_workq_new(int nthreads)
+rb_workq_new(int nthreads, int nice)
 {
 	struct rb_workq *q = rb_xcalloc(1, sizeof(*q));
 	int i;
@@ -59,6 +73,7 @@ rb_workq_new(int nthreads)
 	pthread_mutex_init(&q->wq_lock, NULL);
 	pthread_cond_init(&q->wq_cv, NULL);
 	q->wq_nthreads = nthreads;
+	q->wq_nice = nice;
 	q->wq_threads = rb_xcalloc((size_t)nthreads, sizeof(pthread_t));
 	for (i = 0; i < nthreads; i++)
 		if (pthread_create(&q->wq_threads[i], NULL, worker, q) != 0)

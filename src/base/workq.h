@@ -10,8 +10,12 @@
 
 struct rb_workq;
 
-/* Starts nthreads (>= 1) worker threads. Never NULL. */
-struct rb_workq	*rb_workq_new(int nthreads);
+/*
+ * Starts nthreads (>= 1) worker threads, each at the given nice value
+ * (0: as the caller; 10: CPU goes first to the other threads, so that a
+ * storm of slow jobs cannot starve them). Never NULL.
+ */
+struct rb_workq	*rb_workq_new(int nthreads, int nice);
 /* Queues fn(arg); it runs on one of the workers, soon. */
 void		 rb_workq_submit(struct rb_workq *q, void (*fn)(void *),
 		    void *arg);

@@ -53,6 +53,7 @@ struct rb_route_def {
 	rb_handler	 rt_handler;
 	int		 rt_slow;	/* POSTs run on the slow-work pool */
 	int		 rt_demo;	/* exists only in demo mode */
+	int		 rt_min_ms;	/* slow POSTs answer no sooner */
 };
 
 extern const struct rb_route_def rb_routes[ROUTE__MAX];

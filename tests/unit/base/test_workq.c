@@ -9,6 +9,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
@@ -39,7 +43,7 @@ static void
 test_every_job_runs_once_within_the_cap(void **state)
 {
 	static int ids[NJOBS];
-	struct rb_workq *q = rb_workq_new(3);
+	struct rb_workq *q = rb_workq_new(3, 0);
 	int i;
 
 	(void)state;
@@ -78,7 +82,7 @@ submitter(void *arg)
 static void
 test_submit_from_many_threads(void **state)
 {
-	struct rb_workq *q = rb_workq_new(2);
+	struct rb_workq *q = rb_workq_new(2, 0);
 	pthread_t t[4];
 	int i;
 
@@ -91,12 +95,40 @@ test_submit_from_many_threads(void **state)
 	assert_int_equal(atomic_load(&total), 2000);
 }
 
+static atomic_int seen_nice = -100;
+
+static void
+read_nice(void *arg)
+{
+	(void)arg;
+	errno = 0;
+	atomic_store(&seen_nice, getpriority(PRIO_PROCESS,
+	    (id_t)syscall(SYS_gettid)));
+}
+
+static void
+test_workers_run_at_the_given_nice_value(void **state)
+{
+	struct rb_workq *q = rb_workq_new(1, 10);
+	int mine = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+
+	(void)state;
+	rb_workq_submit(q, read_nice, NULL);
+	rb_workq_free(q);
+	assert_int_equal(atomic_load(&seen_nice), mine + 10 > 19 ? 19 :
+	    mine + 10);
+	/* The caller's own priority is unchanged. */
+	assert_int_equal(getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid)),
+	    mine);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_job_runs_once_within_the_cap),
 		cmocka_unit_test(test_submit_from_many_threads),
+		cmocka_unit_test(test_workers_run_at_the_given_nice_value),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
