@@ -603,10 +603,11 @@ rb_server_start(const struct rb_site *site, char *err, size_t errlen)
 	    (uint64_t)rb_config_int(cfg, RB_CFG_REQUEST_TIMEOUT) * 1000000;
 	pthread_mutex_init(&srv->srv_lock, NULL);
 	pthread_cond_init(&srv->srv_reaper_cv, NULL);
-	/* Slow work runs at a lower priority: a sign-in storm takes the CPU
-	   the page threads leave, never the other way round. */
+	/* Slow work runs at the lowest priority (nice 19): a sign-in storm
+	   takes the CPU the page threads leave, never the other way round
+	   (docs/performance.md, "Sign-in storm"). */
 	srv->srv_slow = rb_workq_new((int)rb_config_int(cfg,
-	    RB_CFG_SLOW_WORKERS), 10);
+	    RB_CFG_SLOW_WORKERS), 19);
 	srv->srv_mhd = MHD_start_daemon(
 	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 	    MHD_ALLOW_SUSPEND_RESUME,
