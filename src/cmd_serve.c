@@ -98,6 +98,17 @@ cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 	    &db) != 0)
 		return 1;
 	rb_db_close(db);
+	/* In the demo, links in emails lead back to this very server. */
+	if (rb_config_int(cfg, RB_CFG_DEMO) &&
+	    strcmp(cfg->cfg_from[RB_CFG_PUBLIC_URL], "default") == 0) {
+		char url[96];
+
+		snprintf(url, sizeof(url), "http://%s",
+		    rb_config_str(cfg, RB_CFG_LISTEN));
+		if (rb_config_set(cfg, RB_CFG_PUBLIC_URL, url, "demo", err,
+		    sizeof(err)) != 0)
+			log_warnx("demo: public_url left as it is");
+	}
 	if (serve_init(cfg) != 0)
 		return 1;
 

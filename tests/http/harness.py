@@ -57,6 +57,8 @@ class Server:
         e["ROBINET_TEMPLATE_STRICT"] = "true"
         e["ROBINET_PUBLIC_URL"] = "http://127.0.0.1:%d" % self.port
         e.update(env or {})
+        for k in [k for k, v in e.items() if v is None]:
+            del e[k]            # a test that wants a setting left unset
         self.proc = subprocess.Popen(
             [ARGS.bin, "serve", "--db", "sqlite:" + db,
              "--listen", "127.0.0.1:%d" % self.port, *extra],

@@ -475,7 +475,7 @@ def signin_rate_limit_trips_and_releases(s):
 
 # ------------------------------------------------------------- demo mail
 
-@test(env={"ROBINET_DEMO": "true"})
+@test(env={"ROBINET_DEMO": "true", "ROBINET_PUBLIC_URL": None})
 def demo_mode_lists_outgoing_mail(s):
     b, st, page = claim_contract(s, "1000000004", "facture", "FA2024-000042")
     claim = re.search(r'name="demande" value="([^"]+)"', page).group(1)
@@ -488,6 +488,8 @@ def demo_mode_lists_outgoing_mail(s):
             break
         time.sleep(0.3)
     assert st == 200 and "/activer?jeton=" in page, page[:800]
+    # Without a public_url, demo links lead back to the demo server itself.
+    assert 'href="http://127.0.0.1:%d/activer?jeton=' % s.port in page, page[:1500]
     check_page(page.encode())
 
 
