@@ -132,4 +132,5 @@ rb_auth_cfg_from_config(const struct rb_config *cfg, struct rb_auth_cfg *a)
 	a->ac_rl_per_contract = (int)rb_config_int(cfg,
 	    RB_CFG_RL_PER_CONTRACT);
 	a->ac_rl_global = (int)rb_config_int(cfg, RB_CFG_RL_GLOBAL);
+	a->ac_rl_mail = (int)rb_config_int(cfg, RB_CFG_RL_PER_MAIL);
 }

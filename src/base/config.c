@@ -108,6 +108,8 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	    "failed proofs per hour on one contract number before delays" },
 	[RB_CFG_RL_GLOBAL] = { "rl_global", RB_CFGT_INT, 1, 100000000,
 	    "10000", 0, NULL, "failures per hour in all before delays" },
+	[RB_CFG_RL_PER_MAIL] = { "rl_per_mail", RB_CFGT_INT, 1, 1000000, "5",
+	    0, NULL, "reset or activation emails per address per window" },
 	[RB_CFG_SMTP_URL] = { "smtp_url", RB_CFGT_STRING, 0, 1024, "", 1,
 	    check_smtp_url, "smtp://host:port or smtps://user:pass@host" },
 	[RB_CFG_SMTP_STARTTLS] = { "smtp_starttls", RB_CFGT_BOOL, 0, 1,

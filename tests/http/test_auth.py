@@ -594,3 +594,14 @@ def an_expired_activation_link_is_refused(s):
     time.sleep(3)
     assert "Lien invalide ou expiré" in b.post("/activer", {"jeton": token})[2]
     assert GENERIC_SIGNIN in Browser(s).signin("arrivant@robinet.test", "la-citadelle-de-lille")[2]
+
+
+@test(env={"ROBINET_RL_PER_MAIL": "2"})
+def reset_requests_per_address_are_limited_whether_or_not_it_exists(s):
+    for em in (DEMO_EMAIL, "inconnu@robinet.test"):
+        statuses = []
+        for _ in range(3):
+            b = Browser(s)
+            b.get("/mot-de-passe-oublie")
+            statuses.append(b.post("/mot-de-passe-oublie", {"email": em})[0])
+        assert statuses == [200, 200, 429], (em, statuses)
