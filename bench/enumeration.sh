@@ -57,29 +57,7 @@ DB=${DB:-}
 PYTHON=${PYTHON:-/usr/bin/python3}
 [ -x "$PYTHON" ] || PYTHON=$(command -v python3 || echo python3)
 
-die() {
-	echo "bench: $*" >&2
-	exit 2
-}
-
-# A TCP port that is free on loopback right now.
-free_port() {
-	"$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_http URL PID: until URL answers (at most 30 s) or PID dies.
-wait_http() {
-	i=0
-	while [ $i -lt 300 ]; do
-		if curl -s -o /dev/null --max-time 1 "$1"; then
-			return 0
-		fi
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+. "$root/bench/lib.sh"
 
 for tool in curl "$PYTHON"; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (scripts/bootstrap --test installs it)"
