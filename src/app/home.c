@@ -35,12 +35,17 @@ rb_home_get(rb_db *db, time_t now, const struct rb_opening_hours *oh,
 	rb_clock_paris(now, &lt);
 	snprintf(today, sizeof(today), "%04d-%02d-%02d", lt.lt_date.d_year,
 	    lt.lt_date.d_month, lt.lt_date.d_day);
+	/* One snapshot for both lists, and one set of locks. */
+	if (rb_db_begin_read(db) != 0)
+		return -1;
 	if (rb_news_latest(db, HOME_NEWS, &news) != 0 ||
 	    rb_events_upcoming(db, today, HOME_EVENTS, &events) != 0) {
+		rb_db_rollback(db);
 		json_decref(news);
 		json_decref(events);
 		return -1;
 	}
+	rb_db_commit(db);
 	json_array_foreach(news, i, item)
 		add_fr_date(item, "published_on", "published_on_fr");
 	json_array_foreach(events, i, item) {

@@ -195,6 +195,12 @@ rb_db_begin(rb_db *db)
 }
 
 int
+rb_db_begin_read(rb_db *db)
+{
+	return db->db_ops->ops_begin_read(db);
+}
+
+int
 rb_db_commit(rb_db *db)
 {
 	return db->db_ops->ops_commit(db);

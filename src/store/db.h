@@ -110,6 +110,9 @@ void	 rb_stmt_reset(rb_stmt *st);
  * on SQLite (BEGIN IMMEDIATE), so a transaction never fails half-way
  * because another writer got there first. Each returns 0 or -1 (logged).
  */
+/* Opens a read-only transaction: the queries that follow see one
+ * snapshot and share its locks. End it with rb_db_commit(). */
+int	 rb_db_begin_read(rb_db *db);
 int	 rb_db_begin(rb_db *db);
 int	 rb_db_commit(rb_db *db);
 int	 rb_db_rollback(rb_db *db);

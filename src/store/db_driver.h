@@ -26,6 +26,7 @@ struct rb_db_ops {
 	int64_t		 (*ops_changes)(rb_stmt *);
 	void		 (*ops_reset)(rb_stmt *);
 	int		 (*ops_begin)(rb_db *);
+	int		 (*ops_begin_read)(rb_db *);
 	int		 (*ops_commit)(rb_db *);
 	int		 (*ops_rollback)(rb_db *);
 	int		 (*ops_in_transaction)(rb_db *);

@@ -421,6 +421,19 @@ sqlite_begin(rb_db *db)
 	return sqlite_exec(db, "BEGIN IMMEDIATE");
 }
 
+/* A deferred transaction: SQLite takes a read snapshot at the first
+   read, and several queries share one set of locks. */
+static int
+sqlite_begin_read(rb_db *db)
+{
+	if (sqlite_in_transaction(db)) {
+		log_errx("a transaction is already open");
+		rb_db_count_error();
+		return -1;
+	}
+	return sqlite_exec(db, "BEGIN");
+}
+
 static int
 sqlite_commit(rb_db *db)
 {
@@ -473,6 +486,7 @@ static const struct rb_db_ops sqlite_ops = {
 	.ops_changes = sqlite_changes,
 	.ops_reset = sqlite_reset,
 	.ops_begin = sqlite_begin,
+	.ops_begin_read = sqlite_begin_read,
 	.ops_commit = sqlite_commit,
 	.ops_rollback = sqlite_rollback,
 	.ops_in_transaction = sqlite_in_transaction,

@@ -344,6 +344,31 @@ statement_cache_reuses_idle_statements(void **state)
 	rb_stmt_reset(b);
 }
 
+/* A read transaction sees one snapshot, even while another connection
+ * commits, and does not take the write lock. */
+static void
+read_transactions_see_one_snapshot(void **state)
+{
+	struct fixture *f = *state;
+	char err[256];
+	rb_db *other;
+
+	assert_int_equal(rb_db_open(f->url, &other, err, sizeof(err)), 0);
+	assert_int_equal(rb_db_begin_read(f->db), 0);
+	assert_true(rb_db_in_transaction(f->db));
+	assert_int_equal(rb_db_begin_read(f->db), -1);	/* not nested */
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM t"), 0);
+	/* Another connection can still write meanwhile... */
+	assert_int_equal(rb_db_exec(other, "INSERT INTO t (v) VALUES ('a')"),
+	    0);
+	/* ...and the snapshot does not move until the transaction ends. */
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM t"), 0);
+	assert_int_equal(rb_db_commit(f->db), 0);
+	assert_false(rb_db_in_transaction(f->db));
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM t"), 1);
+	rb_db_close(other);
+}
+
 static void
 transactions_commit_and_roll_back(void **state)
 {
@@ -590,6 +615,8 @@ main(void)
 		    statement_cache_reuses_idle_statements, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    transactions_commit_and_roll_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    read_transactions_see_one_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    busy_timeout_limits_waiting_for_a_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(foreign_keys_are_enforced,
