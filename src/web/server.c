@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -134,8 +135,9 @@ conn_of(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci;
 
+	/* The union holds the context pointer itself, not its address. */
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	return ci != NULL ? *(struct conn **)ci->socket_context : NULL;
+	return ci != NULL ? (struct conn *)ci->socket_context : NULL;
 }
 
 static void
@@ -427,6 +429,9 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		req->resp_fd = -1;
 		req->resp_status = 200;
 		rc->rc_conn = conn_hold(srv, conn_of(c));
+		assert(rc->rc_conn == NULL || rc->rc_conn->cn_fd ==
+		    MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_CONNECTION_FD)->connect_fd);
 		client_ip(c, req->req_ip, sizeof(req->req_ip));
 		atomic_fetch_add(&srv->srv_inflight, 1);
 		/* Our own decoding of the raw path: libmicrohttpd's decoded

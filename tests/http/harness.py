@@ -67,11 +67,18 @@ class Server:
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError("server exited with %s: %s" % (self.proc.returncode, self.stderr()))
+            # Ready means answering HTTP, not only accepting connections.
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                c.request("GET", "/healthz")
+                ok = c.getresponse().status == 200
+                c.close()
+                if ok:
+                    time.sleep(0.1)     # let the server close the probe's connection
                     return
-            except OSError:
-                time.sleep(0.05)
+            except (OSError, http.client.HTTPException):
+                pass
+            time.sleep(0.05)
         raise AssertionError("server did not start")
 
     def stderr(self):

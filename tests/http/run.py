@@ -55,6 +55,10 @@ def main():
                 srv = shared
             try:
                 t(srv)
+            except Exception:
+                if srv is not None:
+                    print("# server log:\n" + srv.stderr()[-3000:], file=sys.stderr)
+                raise
             finally:
                 if t.own:
                     srv.stop()
@@ -63,8 +67,6 @@ def main():
             failed += 1
             print("not ok %d - %s: %s" % (n, name, str(e)[:500]))
             traceback.print_exc(file=sys.stderr)
-            if srv is not None:
-                print("# server log:\n" + srv.stderr()[-3000:], file=sys.stderr)
             if shared is not None and shared.proc.poll() is not None:
                 shared = None
         sys.stdout.flush()
