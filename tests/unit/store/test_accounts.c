@@ -19,45 +19,20 @@
 #include "store/db.h"
 #include "store/migrate.h"
 
-#define NOW	((time_t)1795000000)
+#include "demo_fixture.h"
 
-struct fixture {
-	char	 dir[256];
-	rb_db	*db;
-};
+#define NOW	((time_t)1795000000)
 
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct rb_demo_opts o = { 60, 1, "2026-11-29" };
-	char url[400], err[256];
-
-	*state = f;
-	if (f == NULL || sodium_init() < 0)
-		return -1;
-	test_mkdtemp(f->dir, sizeof(f->dir));
-	test_db_url(url, sizeof(url), f->dir, "acc.db");
-	if (rb_db_open(url, &f->db, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	if (rb_migrate(f->db, NULL) != 0)
-		return -1;
-	return rb_demo_generate(f->db, &o);
+	return demo_fixture_setup(state, "acc.db");
 }
 
 static int
 teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	if (f == NULL)
-		return 0;
-	rb_db_close(f->db);
-	test_rmtree(f->dir);
-	free(f);
-	return 0;
+	return demo_fixture_teardown(state);
 }
 
 /* The first integer of sql with one text parameter (or none). */
