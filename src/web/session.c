@@ -150,3 +150,18 @@ rb_req_session_clear(struct rb_req *req)
 	rb_resp_header(req, "Set-Cookie", RB_SESSION_COOKIE "=; Path=/; "
 	    "Secure; HttpOnly; SameSite=Lax; Max-Age=0");
 }
+
+int
+rb_req_scope(struct rb_req *req, struct rb_scope *scope)
+{
+	const struct rb_session *s = rb_req_session(req);
+
+	scope->sc_account = 0;
+	scope->sc_archive = 0;
+	if (s != NULL) {
+		scope->sc_account = s->s_account_id;
+		return 0;
+	}
+	rb_resp_redirect(req, "/connexion");
+	return -1;
+}

@@ -12,6 +12,7 @@
 #define RB_WEB_SESSION_H
 
 #include "app/auth.h"
+#include "app/scope.h"
 #include "http.h"
 
 #define RB_SESSION_COOKIE	"__Host-robinet"
@@ -29,5 +30,12 @@ int	rb_req_csrf_check(struct rb_req *req);
 void	rb_req_session_start(struct rb_req *req, const struct rb_session *s);
 /* Clears the session cookie. */
 void	rb_req_session_clear(struct rb_req *req);
+/*
+ * Whose data this request may see (see app/scope.h): the signed-in
+ * account, or an archive visitor. When there is neither, answers a
+ * redirect to /connexion and returns -1; otherwise fills *scope and
+ * returns 0.
+ */
+int	rb_req_scope(struct rb_req *req, struct rb_scope *scope);
 
 #endif

@@ -1,0 +1,38 @@
+/*
+ * scope.h: whose data a use case may show.
+ *
+ * Every use case that reads a subscriber's contracts, bills or readings
+ * takes a scope, and every store query behind it binds both members and
+ * filters with them, so that no id typed in a URL can reach another
+ * subscriber's data. Exactly one member is non-zero:
+ *
+ *   sc_account   a signed-in web account: the contracts linked to it in
+ *                account_contracts, all their bills (archived or not)
+ *                and readings;
+ *   sc_archive   a visitor of /archives who gave an old customer id and
+ *                old password but has no space yet: that one contract,
+ *                its archived bills (invoices.archived = 1) and its
+ *                readings before 2024-01-01 only.
+ *
+ * The SQL condition, for a contract row c (and an invoice row i):
+ *
+ *   (EXISTS (SELECT 1 FROM account_contracts ac
+ *            WHERE ac.account_id = $A AND ac.contract_id = c.id)
+ *    OR (c.id = $B AND i.archived = 1))
+ *
+ * with $A = sc_account and $B = sc_archive (0 never matches an id).
+ */
+#ifndef RB_APP_SCOPE_H
+#define RB_APP_SCOPE_H
+
+#include <stdint.h>
+
+/* Readings and periods of the archive end before this date. */
+#define RB_ARCHIVE_END	"2024-01-01"
+
+struct rb_scope {
+	int64_t	sc_account;	/* web_accounts.id, or 0 */
+	int64_t	sc_archive;	/* contracts.id of an archive visitor, or 0 */
+};
+
+#endif
