@@ -291,6 +291,26 @@ rb_clock_fr_date_long(const struct rb_date *d, char *out, size_t outlen)
 }
 
 int
+rb_clock_fr_date(const struct rb_date *d, char *out, size_t outlen)
+{
+	if (!rb_clock_date_is_valid(d))
+		return format_done(-1, out, outlen);
+	return format_done(snprintf(out, outlen, "%d%s %s %d", d->d_day,
+	    d->d_day == 1 ? "er" : "", fr_months[d->d_month], d->d_year),
+	    out, outlen);
+}
+
+int
+rb_clock_fr_iso(const char *iso, char *out, size_t outlen)
+{
+	struct rb_date d;
+
+	if (iso == NULL || rb_clock_parse_date(iso, &d) != 0)
+		return format_done(-1, out, outlen);
+	return rb_clock_fr_date(&d, out, outlen);
+}
+
+int
 rb_clock_fr_date_short(const struct rb_date *d, char *out, size_t outlen)
 {
 	if (!rb_clock_date_is_valid(d))

@@ -96,14 +96,18 @@ time_t	rb_clock_paris_mktime(const struct rb_date *d, int hour, int min,
 /*
  * French renderings of a date, written with their NUL into out:
  *   long:  "mardi 3 décembre 2024", "dimanche 1er décembre 2024"
+ *   date:  "3 décembre 2024", "1er mai 2024"
  *   short: "3 déc. 2024", "1er mai 2024"
  * RB_CLOCK_FR_MAX bytes always suffice. Return 0; -1 with out set to ""
  * (when outlen > 0) if d is not valid or outlen is too small.
  */
 #define RB_CLOCK_FR_MAX	64
 int	rb_clock_fr_date_long(const struct rb_date *d, char *out, size_t outlen);
+int	rb_clock_fr_date(const struct rb_date *d, char *out, size_t outlen);
 int	rb_clock_fr_date_short(const struct rb_date *d, char *out,
 	    size_t outlen);
+/* rb_clock_fr_date() of an ISO "YYYY-MM-DD" text (NULL or invalid: -1). */
+int	rb_clock_fr_iso(const char *iso, char *out, size_t outlen);
 /* Returns the French weekday name ("lundi") of ISO weekday 1-7, or "". */
 const char *rb_clock_fr_weekday(int wday);
 /*

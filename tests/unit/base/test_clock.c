@@ -487,6 +487,15 @@ test_fr_dates(void **state)
 	assert_int_equal(rb_clock_fr_date_long(DATE(2024, 9, 25), out,
 	    sizeof(out)), 0);
 	assert_string_equal(out, "mercredi 25 septembre 2024");
+	assert_int_equal(rb_clock_fr_date(DATE(2024, 12, 3), out,
+	    sizeof(out)), 0);
+	assert_string_equal(out, "3 décembre 2024");
+	assert_int_equal(rb_clock_fr_iso("2025-06-01", out, sizeof(out)), 0);
+	assert_string_equal(out, "1er juin 2025");
+	assert_int_equal(rb_clock_fr_iso("2023-02-30", out, sizeof(out)), -1);
+	assert_string_equal(out, "");
+	assert_int_equal(rb_clock_fr_iso(NULL, out, sizeof(out)), -1);
+	assert_int_equal(rb_clock_fr_iso("2025-6-1", out, sizeof(out)), -1);
 	for (m = 1; m <= 12; m++) {
 		assert_int_equal(rb_clock_fr_date_short(DATE(2024, m, 15), out,
 		    sizeof(out)), 0);
