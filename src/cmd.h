@@ -13,14 +13,22 @@ struct rb_cmd_opts {
 	long		 co_contracts;	/* demo: number of contracts, or -1 */
 	long long	 co_seed;	/* demo: PRNG seed, or -1 */
 	const char	*co_today;	/* demo: reference date, or NULL */
+	const char	*co_import_dir;	/* import: the folder, or NULL */
+	const char	*co_source;	/* import: --source, or NULL */
+	const char	*co_report;	/* import: --report, or NULL */
+	const char	*co_export;	/* demo: --export DIR, or NULL */
 };
 
 int	cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_migrate(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_demo(struct rb_config *cfg, const struct rb_cmd_opts *o);
+/* demo --export DIR (cmd_demo_export.c); cmd_demo() hands over to it. */
+int	cmd_demo_export(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_config_check(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_mail_send(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_purge(struct rb_config *cfg, const struct rb_cmd_opts *o);
+int	cmd_import(struct rb_config *cfg, const struct rb_cmd_opts *o);
+int	cmd_alerts(struct rb_config *cfg, const struct rb_cmd_opts *o);
 
 /* Opens cfg's database, checks its schema is current; -1 (logged) if not. */
 struct rb_db;

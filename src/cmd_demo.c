@@ -24,6 +24,8 @@ cmd_demo(struct rb_config *cfg, const struct rb_cmd_opts *o)
 		opts.do_seed = (uint64_t)o->co_seed;
 	if (o->co_today != NULL)
 		opts.do_today = o->co_today;
+	if (o->co_export != NULL)
+		return cmd_demo_export(cfg, o);
 	if (cmd_open_db(cfg, 1, &db) != 0)
 		return 1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -25,6 +25,8 @@ static const char usage_text[] =
     "  config check     print the effective configuration and check it\n"
     "  mail send        deliver the waiting email once (for cron)\n"
     "  purge            delete expired sessions, tokens and counters (for cron)\n"
+    "  import DIR       import a folder of CSV files (docs/import-format.md)\n"
+    "  alerts           record abnormal consumption and queue its emails (for cron)\n"
     "  version          print the version\n"
     "  help             print this help\n"
     "\n"
@@ -37,6 +39,9 @@ static const char usage_text[] =
     "  --contracts N        demo: number of contracts (default 2000)\n"
     "  --seed S             demo: random seed (default 1)\n"
     "  --today YYYY-MM-DD   demo: reference date (default today)\n"
+    "  --export DIR         demo: also write the data as import CSV files into DIR\n"
+    "  --source NAME        import: billing (default) or former_operator\n"
+    "  --report FILE        import: report file (default DIR.import-BATCH.csv)\n"
     "\n"
     "Every setting can also be given as ROBINET_<NAME> in the environment;\n"
     "`robinet config check` lists them.\n";
@@ -48,14 +53,16 @@ enum cmd_id {
 	CMD_CONFIG,
 	CMD_MAIL,
 	CMD_PURGE,
+	CMD_IMPORT,
+	CMD_ALERTS,
 	CMD_VERSION,
 	CMD_HELP,
 	CMD__MAX
 };
 
 static const char *const cmd_names[CMD__MAX] = {
-	"serve", "migrate", "demo", "config", "mail", "purge", "version",
-	"help",
+	"serve", "migrate", "demo", "config", "mail", "purge", "import",
+	"alerts", "version", "help",
 };
 
 static void
@@ -81,7 +88,7 @@ int
 main(int argc, char **argv)
 {
 	struct rb_config cfg;
-	struct rb_cmd_opts o = { -1, -1, NULL };
+	struct rb_cmd_opts o = { .co_contracts = -1, .co_seed = -1 };
 	const char *config_file = NULL, *opt, *val;
 	char err[512];
 	int i, cmd = -1, rc = 2, key;
@@ -101,6 +108,10 @@ main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		opt = argv[i];
 		if (strncmp(opt, "--", 2) != 0) {
+			if (cmd == CMD_IMPORT && o.co_import_dir == NULL) {
+				o.co_import_dir = opt;	/* import DIR */
+				continue;
+			}
 			if (cmd >= 0) {
 				/* "config check" and "mail send" take a verb. */
 				if ((cmd == CMD_CONFIG && strcmp(opt, "check") == 0) ||
@@ -132,7 +143,9 @@ main(int argc, char **argv)
 		if (strcmp(opt, "--config") != 0 && strcmp(opt, "--db") != 0 &&
 		    strcmp(opt, "--listen") != 0 &&
 		    strcmp(opt, "--contracts") != 0 &&
-		    strcmp(opt, "--seed") != 0 && strcmp(opt, "--today") != 0) {
+		    strcmp(opt, "--seed") != 0 && strcmp(opt, "--today") != 0 &&
+		    strcmp(opt, "--source") != 0 && strcmp(opt, "--report") != 0 &&
+		    strcmp(opt, "--export") != 0) {
 			usage_error("unknown option '%s'", opt);
 			goto out;
 		}
@@ -162,6 +175,12 @@ main(int argc, char **argv)
 				goto out;
 			}
 			o.co_seed = n;
+		} else if (strcmp(opt, "--source") == 0) {
+			o.co_source = val;
+		} else if (strcmp(opt, "--report") == 0) {
+			o.co_report = val;
+		} else if (strcmp(opt, "--export") == 0) {
+			o.co_export = val;
 		} else {
 			o.co_today = val;
 		}
@@ -203,6 +222,12 @@ main(int argc, char **argv)
 		break;
 	case CMD_PURGE:
 		rc = cmd_purge(&cfg, &o);
+		break;
+	case CMD_IMPORT:
+		rc = cmd_import(&cfg, &o);
+		break;
+	case CMD_ALERTS:
+		rc = cmd_alerts(&cfg, &o);
 		break;
 	case CMD_VERSION:
 		printf("robinet %s\n", ROBINET_VERSION);

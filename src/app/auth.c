@@ -10,6 +10,7 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "app/auth_priv.h"
+#include "store/archive.h"
 #include "store/claims.h"
 #include "store/ratelimit.h"
 #include "store/sessions.h"
@@ -106,6 +107,9 @@ rb_auth_purge(const struct rb_auth_req *r)
 	    AUTH_CFG(r, ac_session_absolute)) != 0 ||
 	    rb_tokens_purge(db, r->ar_now) != 0 ||
 	    rb_claims_purge(db, r->ar_now) != 0 ||
+	    rb_archive_visit_purge(db, r->ar_now,
+	    AUTH_CFG(r, ac_session_idle), AUTH_CFG(r, ac_session_absolute)) !=
+	    0 ||
 	    rb_ratelimit_purge(db, r->ar_now - RATE_KEEP) != 0 ||
 	    rb_db_commit(db) != 0)
 		return rb_auth_fail(r);

@@ -140,6 +140,40 @@ enum rb_auth_rc rb_auth_session(const struct rb_auth_req *r,
 enum rb_auth_rc rb_auth_signout(const struct rb_auth_req *r,
 		    const char *cookie);
 
+/*
+ * The archive of a 2023 subscriber (/archives): bills and readings of
+ * before 2024, reached with the former customer id and password, even
+ * before (or after) the move to the new space. A visit sees that one
+ * contract's archive only (scope sc_archive); it lasts as long as a
+ * session would (idle and absolute limits).
+ */
+struct rb_archive_visit {
+	char		 av_cookie[RB_TOKEN_LEN + 1];	/* on opening only */
+	int64_t		 av_contract_id;
+	char		 av_number[16];		/* contract since 2024 */
+	char		 av_old_number[16];	/* "" when none */
+	char		 av_old_id[32];
+	int		 av_migrated;		/* credentials already moved
+						   to a space */
+};
+/*
+ * Checks old_id and password with the same limits, timing and audit as
+ * the migration's step 1 (a wrong id and a wrong password answer
+ * alike), upgrades a former hash to argon2id, and opens a visit.
+ * Returns RB_AUTH_OK (out filled, av_cookie to send), RB_AUTH_DENIED,
+ * RB_AUTH_LIMITED (*retry_after seconds) or RB_AUTH_ERROR.
+ */
+enum rb_auth_rc rb_auth_archive_open(const struct rb_auth_req *r,
+		    const char *old_id, const char *password,
+		    struct rb_archive_visit *out, int *retry_after);
+/* The visit of cookie: RB_AUTH_OK (out filled), RB_AUTH_DENIED when
+ * none or expired, RB_AUTH_ERROR. */
+enum rb_auth_rc rb_auth_archive_visit(const struct rb_auth_req *r,
+		    const char *cookie, struct rb_archive_visit *out);
+/* Ends the visit of cookie on the server (NULL or unknown: nothing). */
+enum rb_auth_rc rb_auth_archive_close(const struct rb_auth_req *r,
+		    const char *cookie);
+
 /* 2023 migration, step 1 (old id accepted with spaces, lower case). */
 enum rb_auth_rc rb_auth_claim_legacy(const struct rb_auth_req *r,
 		    const char *old_id, const char *password,

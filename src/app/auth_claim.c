@@ -131,6 +131,45 @@ claim_store(const struct rb_auth_req *r, const struct rb_limit *lm,
 	return RB_AUTH_OK;
 }
 
+int
+rb_auth_legacy_check(const struct rb_auth_req *r, const char *oid,
+    const char *password, int accept_moved, struct rb_legacy_cred *lc,
+    const char **reason)
+{
+	enum rb_legacy v = RB_LEGACY_MISMATCH;
+	int found, usable;
+
+	*reason = "unknown";
+	if ((found = rb_identity_legacy(r->ar_db, oid, lc)) < 0)
+		return -1;
+	usable = found == 0 && lc->lc_hash[0] != '\0' &&
+	    (accept_moved || lc->lc_migrated_at == 0);
+	if (usable)
+		v = rb_legacy_verify(lc->lc_hash, password);
+	if (!usable || v == RB_LEGACY_REFUSED)
+		(void)rb_legacy_verify(dummy_legacy_hash, password);
+	if (v != RB_LEGACY_OK) {
+		*reason = found != 0 ? "unknown" : !usable &&
+		    lc->lc_migrated_at != 0 ? "migrated" :
+		    v == RB_LEGACY_REFUSED ? "refused" : "password";
+		return 0;
+	}
+	/* The former system's hash is verified once, then replaced by an
+	   argon2id hash of the same password (the archive still takes the
+	   old id and password). */
+	if (strncmp(lc->lc_hash, "$argon2id$", 10) != 0) {
+		char upgraded[RB_PWHASH_MAX];
+
+		if (rb_pwhash(password, upgraded) != 0 ||
+		    rb_identity_legacy_rehash(r->ar_db, lc->lc_id,
+		    upgraded) != 0)
+			return -1;
+		sodium_memzero(upgraded, sizeof(upgraded));
+	}
+	*reason = NULL;
+	return 1;
+}
+
 enum rb_auth_rc
 rb_auth_claim_legacy(const struct rb_auth_req *r, const char *old_id,
     const char *password, struct rb_claim *out, int *retry_after)
@@ -140,10 +179,9 @@ rb_auth_claim_legacy(const struct rb_auth_req *r, const char *old_id,
 	struct rb_holder holder;
 	struct rb_claim_row row;
 	struct rb_limit lm;
-	enum rb_legacy v = RB_LEGACY_MISMATCH;
 	char oid[RB_OLD_ID_MAX], target[RB_OLD_ID_MAX + 16];
 	const char *reason;
-	int found, limited, rc;
+	int ok, limited, rc;
 
 	memset(out, 0, sizeof(*out));
 	*retry_after = 0;
@@ -154,40 +192,21 @@ rb_auth_claim_legacy(const struct rb_auth_req *r, const char *old_id,
 	if ((limited = rb_limit_check(r, &lm, retry_after)) != 0)
 		return limited > 0 ? RB_AUTH_LIMITED : RB_AUTH_ERROR;
 
-	if ((found = rb_identity_legacy(r->ar_db, oid, &lc)) < 0)
-		return RB_AUTH_ERROR;
 	/* Credentials already moved no longer open the new space; they
-	   still open the archive (another use case). */
-	if (found == 0 && lc.lc_migrated_at == 0 && lc.lc_hash[0] != '\0')
-		v = rb_legacy_verify(lc.lc_hash, password);
-	if (found != 0 || lc.lc_migrated_at != 0 || lc.lc_hash[0] == '\0' ||
-	    v == RB_LEGACY_REFUSED)
-		(void)rb_legacy_verify(dummy_legacy_hash, password);
+	   still open the archive (rb_auth_archive_open). */
+	if ((ok = rb_auth_legacy_check(r, oid, password, 0, &lc,
+	    &reason)) < 0)
+		return RB_AUTH_ERROR;
 	if ((rc = rb_identity_contract_by_id(r->ar_db,
-	    found == 0 ? lc.lc_contract_id : 0, &contract)) < 0 ||
+	    ok ? lc.lc_contract_id : 0, &contract)) < 0 ||
 	    rb_identity_holder(r->ar_db, contract.cr_id, &holder) != 0)
 		return RB_AUTH_ERROR;
 
 	snprintf(target, sizeof(target), "old_id:%s", oid);
-	if (v != RB_LEGACY_OK || rc != 0) {
-		reason = found != 0 ? "unknown" : lc.lc_migrated_at != 0 ?
-		    "migrated" : v == RB_LEGACY_REFUSED ? "refused" :
-		    v != RB_LEGACY_OK ? "password" : "contract";
+	if (!ok || rc != 0)
 		return claim_denied(r, &lm, "migration.failed",
 		    oid[0] != '\0' ? target : NULL,
-		    json_pack("{s:s}", "reason", reason));
-	}
-	/* The former system's hash is verified once, then replaced by an
-	   argon2id hash of the same password (the archive still takes the
-	   old id and password). */
-	if (strncmp(lc.lc_hash, "$argon2id$", 10) != 0) {
-		char upgraded[RB_PWHASH_MAX];
-
-		if (rb_pwhash(password, upgraded) != 0 ||
-		    rb_identity_legacy_rehash(r->ar_db, lc.lc_id, upgraded) != 0)
-			return RB_AUTH_ERROR;
-		sodium_memzero(upgraded, sizeof(upgraded));
-	}
+		    json_pack("{s:s}", "reason", ok ? "contract" : reason));
 	memset(&row, 0, sizeof(row));
 	row.cr_kind = RB_CLAIM_LEGACY;
 	row.cr_contract_id = contract.cr_id;

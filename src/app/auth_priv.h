@@ -136,6 +136,20 @@ int	rb_limit_fail(const struct rb_auth_req *r, const struct rb_limit *lm);
 int	rb_limit_success(const struct rb_auth_req *r,
 	    const struct rb_limit *lm);
 
+/* --- auth_claim.c: former credentials, shared with the archive --- */
+struct rb_legacy_cred;
+/*
+ * Checks password against the former credentials of oid (normalised),
+ * always paying one legacy verification so that unknown ids take as
+ * long. Credentials already moved to a space count only when
+ * accept_moved. When right, upgrades a former hash to argon2id. Returns
+ * 1 (lc filled, *reason NULL), 0 when refused (*reason: "unknown",
+ * "migrated", "refused" or "password", for the audit), -1 on error.
+ */
+int	rb_auth_legacy_check(const struct rb_auth_req *r, const char *oid,
+	    const char *password, int accept_moved, struct rb_legacy_cred *lc,
+	    const char **reason);
+
 /* --- auth_claim.c: the proofs, shared with adding a contract --- */
 
 /*

@@ -53,6 +53,7 @@
 #include <sodium.h>
 
 #include "base/clock.h"
+#include "base/iban.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "store/demo_store.h"
@@ -1390,8 +1391,11 @@ settle_bill(struct demo *d, struct rng *r, const struct contract *c,
 	}
 	if (b->bl_direct_debit) {
 		failed = b->bl_due <= d->dm_today && rng_chance(r, 10);
-		b->bl_status = !failed ? "direct_debit" :
-		    b->bl_due + 15 < d->dm_today ? "overdue" : "to_pay";
+		/* A debit taken settles the bill; a future one is
+		   scheduled. */
+		b->bl_status = failed ? (b->bl_due + 15 < d->dm_today ?
+		    "overdue" : "to_pay") : b->bl_due <= d->dm_today ? "paid" :
+		    "direct_debit";
 		method = "sepa_debit";
 		b->bl_pay_status = failed ? "failed" :
 		    b->bl_due <= d->dm_today ? "succeeded" : "pending";
@@ -1594,29 +1598,26 @@ make_iban(struct rng *r, char *iban)
 	const struct bank *bk = &banks[rng_below(r, RB_NELEM(banks))];
 	uint64_t branch = (uint64_t)rng_range(r, 1, 99999);
 	uint64_t account = rng_below(r, UINT64_C(100000000000));
-	char digits[40];
-	unsigned key, mod = 0;
-	size_t i;
+	unsigned key, check;
 
 	key = 97 - (unsigned)((89 * (uint64_t)bk->bk_code + 15 * branch +
 	    3 * account) % 97);
-	/* BBAN, then "FR00" moved to the end with F=15, R=27. */
-	snprintf(digits, sizeof(digits), "%05d%05llu%011llu%02u152700",
-	    bk->bk_code, (unsigned long long)branch,
-	    (unsigned long long)account, key);
-	for (i = 0; digits[i] != '\0'; i++)
-		mod = (mod * 10 + (unsigned)(digits[i] - '0')) % 97;
-	snprintf(iban, 28, "FR%02u%.23s", 98 - mod, digits);
+	/* The check digits are the ones rb_iban_check() accepts. */
+	for (check = 2; check < 99; check++) {
+		snprintf(iban, 28, "FR%02u%05d%05llu%011llu%02u", check,
+		    bk->bk_code, (unsigned long long)branch,
+		    (unsigned long long)account, key);
+		if (rb_iban_check(iban) == 0)
+			break;
+	}
 	return bk;
 }
 
 static int
 write_mandate(struct demo *d, struct rng *r, const struct contract *c)
 {
-	unsigned char box[crypto_secretbox_NONCEBYTES +
-	    crypto_secretbox_MACBYTES + 32];
-	char iban[28], rum[40], enc[sodium_base64_ENCODED_LEN(sizeof(box),
-	    sodium_base64_VARIANT_ORIGINAL)];
+	unsigned char nonce[RB_IBAN_NONCEBYTES];
+	char iban[28], rum[40], enc[RB_IBAN_SEALED_MAX];
 	char signed_on[11];
 	struct rb_demo_mandate ma;
 	const struct bank *bk;
@@ -1624,12 +1625,10 @@ write_mandate(struct demo *d, struct rng *r, const struct contract *c)
 
 	bk = make_iban(r, iban);
 	len = strlen(iban);
-	for (i = 0; i < crypto_secretbox_NONCEBYTES; i++)
-		box[i] = (unsigned char)rng_below(r, 256);
-	crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES,
-	    (const unsigned char *)iban, len, box, d->dm_iban_key);
-	sodium_bin2base64(enc, sizeof(enc), box, crypto_secretbox_NONCEBYTES +
-	    crypto_secretbox_MACBYTES + len, sodium_base64_VARIANT_ORIGINAL);
+	for (i = 0; i < RB_IBAN_NONCEBYTES; i++)
+		nonce[i] = (unsigned char)rng_below(r, 256);
+	if (rb_iban_seal(d->dm_iban_key, iban, nonce, enc) != 0)
+		return -1;
 	snprintf(rum, sizeof(rum), "RBN-%s-01", c->ct_number);
 
 	ma.ma_contract_id = c->ct_id;
@@ -1826,6 +1825,7 @@ write_contract(struct demo *d, long k)
 	struct rb_demo_contract co;
 	struct rb_demo_meter me;
 	char batch[40], file[40], start[11], end[11], installed[11];
+	char ref[24];
 	const char *system;
 	int64_t customer;
 
@@ -1870,6 +1870,9 @@ write_contract(struct demo *d, long k)
 		cu.cu_postcode = cm->cm_postcode;
 		cu.cu_commune = cm->cm_name;
 		cu.cu_source = so;
+		/* The customer reference, from the first contract's k. */
+		snprintf(ref, sizeof(ref), "C%07ld", k);
+		cu.cu_ref = ref;
 		if (rb_demo_store_customer(d->dm_store, &cu, &customer) != 0)
 			return -1;
 		if (k == 1)
@@ -1969,9 +1972,7 @@ setup(struct demo *d, rb_db *db, const struct rb_demo_opts *opts)
 		log_errx("libsodium cannot start");
 		return -1;
 	}
-	if (sodium_hex2bin(d->dm_iban_key, sizeof(d->dm_iban_key),
-	    RB_DEMO_IBAN_KEY_HEX, strlen(RB_DEMO_IBAN_KEY_HEX), NULL, NULL,
-	    NULL) != 0)
+	if (rb_iban_key_from_hex(RB_DEMO_IBAN_KEY_HEX, d->dm_iban_key) != 0)
 		return -1;
 	/* The other accounts' password: random, never kept. */
 	randombytes_buf(secret, sizeof(secret));

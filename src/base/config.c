@@ -120,6 +120,23 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_MAIL_DIR] = { "mail_dir", RB_CFGT_STRING, 1, 1024,
 	    "var/mail", 0, NULL,
 	    "demo mode: folder where outgoing email is written" },
+	[RB_CFG_API_TOKENS_PER_ACCOUNT] = { "api_tokens_per_account",
+	    RB_CFGT_INT, 1, 100, "5", 0, NULL,
+	    "personal API tokens an account may hold at once" },
+	[RB_CFG_API_RL_WINDOW] = { "api_rl_window", RB_CFGT_INT, 1, 3600,
+	    "3600", 0, NULL, "seconds over which API requests are counted "
+	    "(at most an hour: purge keeps two)" },
+	[RB_CFG_API_RL_PER_TOKEN] = { "api_rl_per_token", RB_CFGT_INT, 1,
+	    1000000, "1000", 0, NULL,
+	    "API requests per window with one token" },
+	[RB_CFG_API_RL_PER_IP] = { "api_rl_per_ip", RB_CFGT_INT, 1, 1000000,
+	    "2000", 0, NULL, "API requests per window from one IP" },
+	[RB_CFG_PDF_CACHE_DIR] = { "pdf_cache_dir", RB_CFGT_STRING, 1, 1024,
+	    "var/pdf", 0, NULL,
+	    "folder where generated bill PDFs are cached" },
+	[RB_CFG_EMERGENCY_PHONE] = { "emergency_phone", RB_CFGT_STRING, 4, 32,
+	    "09 69 32 22 13", 0, NULL,
+	    "emergency number (leaks, no water), shown on bills" },
 };
 
 static int

@@ -34,10 +34,11 @@ group(uint64_t v, char *out, size_t outlen)
 	return (int)o;
 }
 
-/* Writes sign, grouped units, ',' and `decimals` digits, then suffix. */
+/* Writes sign, units (grouped when asked), ',' and `decimals` digits,
+ * then suffix. */
 static int
-fixed(int64_t v, unsigned scale, int decimals, const char *suffix,
-    char *out, size_t outlen)
+fixed(int64_t v, unsigned scale, int decimals, int grouped,
+    const char *suffix, char *out, size_t outlen)
 {
 	uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 	char units[48];
@@ -45,7 +46,9 @@ fixed(int64_t v, unsigned scale, int decimals, const char *suffix,
 
 	if (outlen > 0)
 		out[0] = '\0';
-	if (group(mag / scale, units, sizeof(units)) < 0)
+	if (grouped ? group(mag / scale, units, sizeof(units)) < 0 :
+	    snprintf(units, sizeof(units), "%llu",
+	    (unsigned long long)(mag / scale)) < 0)
 		return -1;
 	n = snprintf(out, outlen, "%s%s,%0*llu%s", v < 0 ? "-" : "", units,
 	    decimals, (unsigned long long)(mag % scale), suffix);
@@ -60,19 +63,25 @@ fixed(int64_t v, unsigned scale, int decimals, const char *suffix,
 int
 rb_money_fr(int64_t cents, char *out, size_t outlen)
 {
-	return fixed(cents, 100, 2, NBSP "€", out, outlen);
+	return fixed(cents, 100, 2, 1, NBSP "€", out, outlen);
 }
 
 int
 rb_money_fr_plain(int64_t cents, char *out, size_t outlen)
 {
-	return fixed(cents, 100, 2, "", out, outlen);
+	return fixed(cents, 100, 2, 1, "", out, outlen);
 }
 
 int
 rb_volume_m3_fr(int64_t litres, char *out, size_t outlen)
 {
-	return fixed(litres, 1000, 3, NBSP "m³", out, outlen);
+	return fixed(litres, 1000, 3, 1, NBSP "m³", out, outlen);
+}
+
+int
+rb_volume_m3_plain(int64_t litres, char *out, size_t outlen)
+{
+	return fixed(litres, 1000, 3, 0, "", out, outlen);
 }
 
 int

@@ -26,6 +26,9 @@ int	rb_money_fr(int64_t cents, char *out, size_t outlen);
 int	rb_money_fr_plain(int64_t cents, char *out, size_t outlen);
 /* Writes litres as cubic metres with three decimals: "12,345 m³". */
 int	rb_volume_m3_fr(int64_t litres, char *out, size_t outlen);
+/* Same as a plain number for data files (CSV): "12345,678", no
+ * grouping, no unit. */
+int	rb_volume_m3_plain(int64_t litres, char *out, size_t outlen);
 /* Writes an integer with grouped thousands: "12 345". */
 int	rb_int_fr(int64_t v, char *out, size_t outlen);
 

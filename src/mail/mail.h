@@ -43,6 +43,11 @@ enum rb_mail_kind {
 	RB_MAIL_EMAIL_DIFFERS,	/* space requested with another email; sent
 				   to the address on file; "link" */
 	RB_MAIL_PASSWORD_CHANGED, /* notice; "link" optional */
+	RB_MAIL_CONSUMPTION_ALERT, /* abnormal consumption (leak letter):
+				   "contract_number" (also in the subject),
+				   "volume", "average" (m³ text), "period_start",
+				   "period_end" (French dates), "link" (required,
+				   the consumption page) */
 	RB_MAIL__MAX
 };
 

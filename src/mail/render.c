@@ -22,23 +22,29 @@ struct kind_def {
 	const char	*kd_subject;
 	int		 kd_link_required;
 	const char	*kd_default_path; /* when the link is optional */
+	const char	*kd_subject_key; /* data key whose text ends the
+					   subject, or NULL */
 };
 
 static const struct kind_def kind_defs[RB_MAIL__MAX] = {
 	[RB_MAIL_ACTIVATION] = { "activation",
-	    "Activer votre espace client", 1, NULL },
+	    "Activer votre espace client", 1, NULL, NULL },
 	[RB_MAIL_RESET] = { "reset",
-	    "Choisir un nouveau mot de passe", 1, NULL },
+	    "Choisir un nouveau mot de passe", 1, NULL, NULL },
 	[RB_MAIL_EMAIL_CHANGE] = { "email_change",
-	    "Confirmer votre nouvelle adresse électronique", 1, NULL },
+	    "Confirmer votre nouvelle adresse électronique", 1, NULL,
+	    NULL },
 	[RB_MAIL_EMAIL_CHANGED] = { "email_changed",
-	    "Votre adresse électronique a été modifiée", 0, "/" },
+	    "Votre adresse électronique a été modifiée", 0, "/", NULL },
 	[RB_MAIL_SPACE_EXISTS] = { "space_exists",
-	    "Votre espace client existe déjà", 0, "/" },
+	    "Votre espace client existe déjà", 0, "/", NULL },
 	[RB_MAIL_EMAIL_DIFFERS] = { "email_differs",
-	    "Demande d'espace client pour votre contrat", 0, "/" },
+	    "Demande d'espace client pour votre contrat", 0, "/", NULL },
 	[RB_MAIL_PASSWORD_CHANGED] = { "password_changed",
-	    "Votre mot de passe a été modifié", 0, "/" },
+	    "Votre mot de passe a été modifié", 0, "/", NULL },
+	[RB_MAIL_CONSUMPTION_ALERT] = { "consumption_alert",
+	    "Consommation d'eau anormalement élevée sur votre contrat", 1, NULL,
+	    "contract_number" },
 };
 
 /* Keys every template reads that callers may leave out. */
@@ -223,7 +229,17 @@ template_data(const struct rb_mail_state *st, enum rb_mail_kind kind,
 	    "Service de l'eau"));
 	json_object_set_new(d, "service_phone", st->st_service_phone != NULL ?
 	    json_string(st->st_service_phone) : json_null());
-	json_object_set_new(d, "subject", json_string(kd->kd_subject));
+	v = kd->kd_subject_key != NULL ? json_object_get(d, kd->kd_subject_key) :
+	    NULL;
+	if (kd->kd_subject_key != NULL && (!json_is_string(v) ||
+	    strpbrk(json_string_value(v), "\r\n") != NULL)) {
+		snprintf(err, errlen, "%s needs %s", kd->kd_name,
+		    kd->kd_subject_key);
+		goto fail;
+	}
+	json_object_set_new(d, "subject", v != NULL ?
+	    json_pack("s++", kd->kd_subject, " ", json_string_value(v)) :
+	    json_string(kd->kd_subject));
 	*out = d;
 	return 0;
 fail:
@@ -256,7 +272,8 @@ rb_mail_render(const struct rb_mail_state *st, enum rb_mail_kind kind,
 	if (rb_tmpl_render(st->st_tmpl, name, d, RB_TMPL_STRICT, &html, why,
 	    sizeof(why)) != 0)
 		goto fail;
-	out->mr_subject = rb_xstrdup(kind_defs[kind].kd_subject);
+	out->mr_subject = rb_xstrdup(json_string_value(json_object_get(d,
+	    "subject")));
 	out->mr_text = rb_buf_steal(&text, NULL);
 	out->mr_html = rb_buf_steal(&html, NULL);
 	rc = 0;

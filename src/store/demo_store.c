@@ -67,8 +67,8 @@ static const char *const demo_sql[Q__MAX] = {
 	[Q_CUSTOMER_ADD] =
 	    "INSERT INTO customers (title, last_name, first_name, email, phone,"
 	    " address_line1, postcode, commune, src_system, src_batch,"
-	    " src_file, src_line)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+	    " src_file, src_line, ref)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
 	    " RETURNING id",
 	[Q_CONTRACT_ADD] =
 	    "INSERT INTO contracts (number, old_number, origin, customer_id,"
@@ -878,6 +878,7 @@ rb_demo_store_customer(rb_demo_store *ds, const struct rb_demo_customer *cu,
 	rb_stmt_bind_text(st, 7, cu->cu_postcode, -1);
 	rb_stmt_bind_text(st, 8, cu->cu_commune, -1);
 	bind_source(st, 9, &cu->cu_source);
+	rb_stmt_bind_text(st, 13, cu->cu_ref, -1);
 	return finish(st, id);
 }
 

@@ -78,6 +78,7 @@ struct rb_demo_customer {
 	const char	*cu_address;
 	const char	*cu_postcode;
 	const char	*cu_commune;
+	const char	*cu_ref;	/* customers.ref, "C0000001" */
 	struct rb_demo_source cu_source;
 };
 

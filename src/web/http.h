@@ -22,6 +22,7 @@ struct rb_tmpl_set;
 struct rb_db_pool;
 struct rb_db;
 struct rb_session;
+struct rb_archive_visit;
 struct rb_auth_cfg;
 
 enum rb_method {
@@ -60,6 +61,8 @@ struct rb_req {
 	struct rb_db		*req_db;	/* from the pool */
 	struct rb_session	*req_session;	/* signed in, or NULL */
 	int			 req_session_looked;
+	struct rb_archive_visit	*req_archive;	/* archive visitor, or NULL */
+	int			 req_archive_looked;
 	const char		*req_csrf;	/* token for this page's forms */
 
 	/* The response, filled by the handler. */
@@ -96,5 +99,20 @@ void		 rb_resp_text(struct rb_req *req, int status, const char *type,
 		    const char *text);
 /* Redirect (303 See Other) to a local path. */
 void		 rb_resp_redirect(struct rb_req *req, const char *path);
+/*
+ * JSON answer (the API): serialises data (taken; NULL or unserialisable
+ * gives a 500 error body) as application/json with Cache-Control:
+ * no-store.
+ */
+void		 rb_resp_json(struct rb_req *req, int status, json_t *data);
+/*
+ * JSON error {"error": {"code", "message"[, "parameter"]}}: code and
+ * message (French) default to the status's when NULL; parameter, when
+ * not NULL, names the query parameter at fault. Under /api/,
+ * rb_resp_error() answers this instead of an HTML page.
+ */
+void		 rb_resp_json_error(struct rb_req *req, int status,
+		    const char *code, const char *message,
+		    const char *parameter);
 
 #endif

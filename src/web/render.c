@@ -4,6 +4,7 @@
  * redirects (see http.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
@@ -83,16 +84,104 @@ user_data(struct rb_req *req)
 	    "csrf", s->s_csrf);
 }
 
+/* The archive visitor (/archives), for the layout's menu; null when
+ * none or when signed in. */
+static json_t *
+archive_data(struct rb_req *req)
+{
+	const struct rb_archive_visit *v;
+
+	if (rb_req_session(req) != NULL || (v = rb_req_archive(req)) == NULL)
+		return json_null();
+	return json_pack("{s:s, s:s, s:s}", "number", v->av_number,
+	    "old_number", v->av_old_number[0] != '\0' ? v->av_old_number :
+	    v->av_number, "csrf", rb_req_csrf(req));
+}
+
 static int
 render(struct rb_req *req, const char *name, json_t *data, char *err,
     size_t errlen)
 {
 	json_object_set_new(data, "site", site_data(req));
 	json_object_set_new(data, "user", user_data(req));
+	json_object_set_new(data, "archive", archive_data(req));
 	json_object_set_new(data, "path", json_string(req->req_path));
 	rb_buf_reset(&req->resp_body);
 	return rb_tmpl_render(req->req_site->site_tmpl, name, data,
 	    req->req_site->site_tmpl_flags, &req->resp_body, err, errlen);
+}
+
+/*
+ * Under API_PREFIX every answer is JSON, errors included: the JSON API's
+ * error codes and French messages by status, used when a handler or the
+ * server gives none.
+ */
+#define API_PREFIX	"/api/"
+
+static const struct api_error_text {
+	int		 ae_status;
+	const char	*ae_code;
+	const char	*ae_message;
+} api_error_texts[] = {
+	{ 400, "bad_request", "La requête n'est pas valide." },
+	{ 401, "unauthorized", "Jeton d'accès manquant, invalide ou révoqué." },
+	{ 403, "forbidden", "Accès refusé." },
+	{ 404, "not_found", "Ressource introuvable." },
+	{ 405, "method_not_allowed", "Seule la lecture (GET) est permise "
+	    "sur cette adresse." },
+	{ 413, "payload_too_large", "La requête dépasse la taille "
+	    "autorisée." },
+	{ 429, "rate_limited", "Trop de requêtes : réessayez plus tard." },
+	{ 500, "internal_error", "Une erreur interne est survenue. "
+	    "Réessayez dans quelques instants." },
+	{ 503, "unavailable", "Le service est momentanément indisponible." },
+};
+
+void
+rb_resp_json(struct rb_req *req, int status, json_t *data)
+{
+	char *text;
+
+	text = data != NULL ? json_dumps(data, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER) : NULL;
+	json_decref(data);
+	rb_buf_reset(&req->resp_body);
+	if (text == NULL) {
+		log_errx("cannot serialise a JSON answer");
+		status = 500;
+		rb_buf_puts(&req->resp_body, "{\"error\":{\"code\":"
+		    "\"internal_error\",\"message\":\"Une erreur interne est "
+		    "survenue.\"}}");
+	} else {
+		rb_buf_puts(&req->resp_body, text);
+		free(text);
+	}
+	rb_buf_puts(&req->resp_body, "\n");
+	req->resp_status = status;
+	req->resp_type = "application/json; charset=utf-8";
+	rb_resp_header(req, "Cache-Control", "no-store");
+}
+
+void
+rb_resp_json_error(struct rb_req *req, int status, const char *code,
+    const char *message, const char *parameter)
+{
+	const struct api_error_text *et = &api_error_texts[7];	/* 500 */
+	json_t *err;
+	size_t i;
+
+	for (i = 0; i < sizeof(api_error_texts) / sizeof(api_error_texts[0]);
+	    i++)
+		if (api_error_texts[i].ae_status == status)
+			et = &api_error_texts[i];
+	if (et->ae_status != status && (status < 400 || status > 599))
+		status = 500;
+	err = json_pack("{s:s, s:s}", "code", code != NULL ? code :
+	    et->ae_code, "message", message != NULL ? message :
+	    et->ae_message);
+	if (parameter != NULL)
+		json_object_set_new(err, "parameter", json_string(parameter));
+	rb_resp_json(req, status, json_pack("{s:o}", "error", err));
 }
 
 void
@@ -103,6 +192,11 @@ rb_resp_error(struct rb_req *req, int status)
 	json_t *data;
 	size_t i;
 
+	if (req->req_path != NULL &&
+	    strncmp(req->req_path, API_PREFIX, strlen(API_PREFIX)) == 0) {
+		rb_resp_json_error(req, status, NULL, NULL, NULL);
+		return;
+	}
 	for (i = 0; i < sizeof(error_texts) / sizeof(error_texts[0]); i++)
 		if (error_texts[i].et_status == status)
 			et = &error_texts[i];

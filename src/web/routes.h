@@ -36,6 +36,18 @@ enum rb_route {
 	ROUTE_ARCHIVE,
 	ROUTE_CONTACT,
 	ROUTE_PRIVACY,
+	ROUTE_ARCHIVE_EXIT,
+	ROUTE_BILLS,
+	ROUTE_BILL,
+	ROUTE_ACCOUNT_API_TOKEN,
+	ROUTE_ACCOUNT_API_REVOKE,
+	ROUTE_API_OPENAPI,
+	ROUTE_API_CONTRACTS,
+	ROUTE_API_CONTRACT,
+	ROUTE_CONSUMPTION,
+	ROUTE_CONSUMPTION_CSV,
+	ROUTE_GDPR,
+	ROUTE_GDPR_JSON,
 	ROUTE_NOT_FOUND,	/* pseudo-route for metrics: no row matched */
 	ROUTE__MAX
 };
@@ -93,6 +105,23 @@ void	rb_page_account_contract(struct rb_req *);
 void	rb_page_account_session(struct rb_req *);
 void	rb_page_confirm_email(struct rb_req *);
 void	rb_page_dev_mail(struct rb_req *);
+void	rb_page_consumption(struct rb_req *);
+void	rb_page_consumption_csv(struct rb_req *);
+void	rb_page_archive(struct rb_req *);
+void	rb_page_archive_exit(struct rb_req *);
+void	rb_page_gdpr(struct rb_req *);
+void	rb_page_gdpr_json(struct rb_req *);
+
+void	rb_page_bills(struct rb_req *);
+void	rb_page_bill(struct rb_req *);
+
+/* Personal API tokens in "Mon compte" (pages/account.c) and the JSON
+ * API (pages/api.c). */
+void	rb_page_account_api_token(struct rb_req *);
+void	rb_page_account_api_revoke(struct rb_req *);
+void	rb_page_api_openapi(struct rb_req *);
+void	rb_page_api_contracts(struct rb_req *);
+void	rb_page_api_contract(struct rb_req *);
 
 /* Helpers shared by pages. */
 int	rb_require_session(struct rb_req *);

@@ -155,6 +155,7 @@ int
 rb_req_scope(struct rb_req *req, struct rb_scope *scope)
 {
 	const struct rb_session *s = rb_req_session(req);
+	const struct rb_archive_visit *v;
 
 	scope->sc_account = 0;
 	scope->sc_archive = 0;
@@ -162,6 +163,42 @@ rb_req_scope(struct rb_req *req, struct rb_scope *scope)
 		scope->sc_account = s->s_account_id;
 		return 0;
 	}
+	if ((v = rb_req_archive(req)) != NULL) {
+		scope->sc_archive = v->av_contract_id;
+		return 0;
+	}
 	rb_resp_redirect(req, "/connexion");
 	return -1;
+}
+
+const struct rb_archive_visit *
+rb_req_archive(struct rb_req *req)
+{
+	const char *cookie;
+	struct rb_auth_req ar;
+	struct rb_archive_visit *v;
+
+	if (req->req_archive_looked)
+		return req->req_archive;
+	req->req_archive_looked = 1;
+	cookie = rb_req_cookie(req, RB_ARCHIVE_COOKIE);
+	if (!token_shaped(cookie))
+		return NULL;
+	v = rb_arena_alloc(req->req_arena, sizeof(*v));
+	rb_req_auth(req, &ar);
+	if (rb_auth_archive_visit(&ar, cookie, v) == RB_AUTH_OK)
+		req->req_archive = v;
+	return req->req_archive;
+}
+
+void
+rb_req_archive_cookie(struct rb_req *req, const char *value)
+{
+	if (value == NULL)
+		rb_resp_header(req, "Set-Cookie", RB_ARCHIVE_COOKIE "=; Path=/; "
+		    "Secure; HttpOnly; SameSite=Lax; Max-Age=0");
+	else
+		rb_resp_header(req, "Set-Cookie", rb_arena_printf(
+		    req->req_arena, RB_ARCHIVE_COOKIE "=%s; Path=/; Secure; "
+		    "HttpOnly; SameSite=Lax", value));
 }

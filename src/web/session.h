@@ -17,6 +17,7 @@
 
 #define RB_SESSION_COOKIE	"__Host-robinet"
 #define RB_CSRF_COOKIE		"__Host-robinet-csrf"
+#define RB_ARCHIVE_COOKIE	"__Host-robinet-archives"
 
 /* The use-case request for this HTTP request (db, config, now, ip). */
 void	rb_req_auth(struct rb_req *req, struct rb_auth_req *out);
@@ -30,6 +31,11 @@ int	rb_req_csrf_check(struct rb_req *req);
 void	rb_req_session_start(struct rb_req *req, const struct rb_session *s);
 /* Clears the session cookie. */
 void	rb_req_session_clear(struct rb_req *req);
+/* The archive visit of this request (cookie RB_ARCHIVE_COOKIE), or
+ * NULL; looked up once per request. */
+const struct rb_archive_visit *rb_req_archive(struct rb_req *req);
+/* Sends the cookie of a new archive visit, or clears it (NULL). */
+void	rb_req_archive_cookie(struct rb_req *req, const char *value);
 /*
  * Whose data this request may see (see app/scope.h): the signed-in
  * account, or an archive visitor. When there is neither, answers a

@@ -121,6 +121,7 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
                 raise AssertionError("server did not stop within %ds" % timeout)
+        self.final_log = self.stderr()      # sanitizer reports come last
         os.unlink(self.log.name)
         return self.proc.returncode
 

@@ -28,6 +28,10 @@ def main():
     a = ap.parse_args()
     harness.ARGS.bin = os.path.abspath(a.bin)
     harness.ARGS.sanitized = a.sanitized
+    if a.sanitized:
+        # Leaks of third-party caches that live as long as the process.
+        os.environ.setdefault("LSAN_OPTIONS", "suppressions=" + os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "..", "lsan.supp"))
     here = os.path.dirname(os.path.abspath(__file__))
     for path in sorted(glob.glob(os.path.join(here, "test_*.py"))):
         importlib.import_module(os.path.basename(path)[:-3])
@@ -61,7 +65,14 @@ def main():
                 raise
             finally:
                 if t.own:
-                    srv.stop()
+                    running = srv.proc.poll() is None
+                    rc = srv.stop()
+            # A server the test left running must exit cleanly: under the
+            # sanitizers, a leak or an error report makes its status
+            # non-zero.
+            if t.own and running and rc != 0:
+                print("# server log:\n" + srv.final_log[-3000:], file=sys.stderr)
+                raise AssertionError("server exited with status %d" % rc)
             print("ok %d - %s" % (n, name))
         except Exception as e:  # noqa: BLE001 - report every failure
             failed += 1

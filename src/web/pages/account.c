@@ -1,14 +1,16 @@
 /*
  * pages/account.c: "Mon compte": change password (asks the current one),
  * change email (confirmed from the new address), add a contract with
- * the same proofs as account creation, and the list of open sessions
- * with a button to end each.
+ * the same proofs as account creation, the list of open sessions
+ * with a button to end each, and the personal API tokens (create one,
+ * shown once right after; list; revoke each: see app/api.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "app/api.h"
 #include "app/auth.h"
 #include "base/clock.h"
 #include "web/forms.h"
@@ -33,8 +35,11 @@ static const struct rb_field_def f_contract = { "contrat",
 static const struct rb_field_def f_proof = { "justificatif",
     "Adresse e-mail, numéro de facture ou numéro de compteur", "text",
     "off", NULL, NULL };
+static const struct rb_field_def f_token_name = { "nom_jeton",
+    "Nom du jeton", "text", "off",
+    "Pour le reconnaître, par exemple « Domotique ».", NULL };
 
-enum which { W_NONE, W_PASSWORD, W_EMAIL, W_CONTRACT };
+enum which { W_NONE, W_PASSWORD, W_EMAIL, W_CONTRACT, W_TOKEN };
 
 struct account_view {
 	enum which		 av_which;	/* form the messages are for */
@@ -43,6 +48,9 @@ struct account_view {
 	const char		*av_notice;
 	const char		*av_email;	/* typed new email */
 	const char		*av_contract;
+	const char		*av_token_name;	/* typed, or of the new token */
+	const char		*av_token;	/* just created: shown once */
+	const char		*av_token_error;
 };
 
 /* "3 déc. 2024 à 14 h 05" in Paris time. */
@@ -58,13 +66,39 @@ when(time_t t)
 	return json_pack("s++", d, " à ", h);
 }
 
+/* The API tokens part of the page: {tokens, has_tokens, max}; NULL on
+ * a database error. */
+static json_t *
+tokens_data(struct rb_req *req, const struct rb_auth_req *ar,
+    const struct rb_session *s)
+{
+	json_t *tokens, *item, *used;
+	size_t i;
+
+	if (rb_api_token_list(ar, s->s_account_id, &tokens) != RB_API_OK)
+		return NULL;
+	json_array_foreach(tokens, i, item) {
+		used = json_object_get(item, "last_used_at");
+		json_object_set_new(item, "created", when((time_t)
+		    json_integer_value(json_object_get(item, "created_at"))));
+		json_object_set_new(item, "last_used", json_is_integer(used) ?
+		    when((time_t)json_integer_value(used)) :
+		    json_string("jamais"));
+		json_object_set_new(item, "csrf", json_string(s->s_csrf));
+	}
+	return json_pack("{s:b, s:o, s:I}", "has_tokens",
+	    json_array_size(tokens) > 0, "tokens", tokens, "max",
+	    (json_int_t)rb_config_int(req->req_site->site_cfg,
+	    RB_CFG_API_TOKENS_PER_ACCOUNT));
+}
+
 static void
 account_page(struct rb_req *req, int status, const struct account_view *v)
 {
 	const struct rb_session *s = rb_req_session(req);
 	const char *none[RB_F__MAX] = { NULL };
 	const char *const *msg;
-	json_t *pw, *em, *ct, *sessions, *item, *data, *proofs;
+	json_t *pw, *em, *ct, *tk, *sessions, *item, *data, *proofs, *api;
 	struct rb_auth_req ar;
 	size_t i;
 
@@ -89,9 +123,33 @@ account_page(struct rb_req *req, int status, const struct account_view *v)
 	    "Numéro de facture", "checked", 0, "value", "compteur", "label",
 	    "Numéro de compteur", "checked", 0);
 
+	tk = json_array();
+	json_array_append_new(tk, rb_field(&f_token_name,
+	    v->av_which == W_TOKEN && v->av_token == NULL ? v->av_token_name :
+	    NULL, v->av_which == W_TOKEN ? v->av_token_error : NULL));
+
 	rb_req_auth(req, &ar);
+	if ((api = tokens_data(req, &ar, s)) == NULL) {
+		json_decref(pw);
+		json_decref(em);
+		json_decref(ct);
+		json_decref(tk);
+		json_decref(proofs);
+		rb_resp_error(req, 500);
+		return;
+	}
+	json_object_set_new(api, "new_token", v->av_token != NULL ?
+	    json_pack("{s:s, s:s}", "name", v->av_token_name, "token",
+	    v->av_token) : json_null());
+	json_object_set_new(api, "token_form", rb_form_page(req, tk, NULL,
+	    NULL));
 	if (rb_auth_sessions(&ar, s->s_account_id, s->s_id, &sessions) !=
 	    RB_AUTH_OK) {
+		json_decref(pw);
+		json_decref(em);
+		json_decref(ct);
+		json_decref(proofs);
+		json_decref(api);
 		rb_resp_error(req, 500);
 		return;
 	}
@@ -119,6 +177,7 @@ account_page(struct rb_req *req, int status, const struct account_view *v)
 	    proofs);
 	json_object_set_new(json_object_get(data, "contract_form"),
 	    "proof_field", rb_field(&f_proof, NULL, NULL));
+	json_object_set_new(data, "api", api);
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_resp_page(req, status, "account", data);
 }
@@ -128,7 +187,7 @@ int	rb_require_session(struct rb_req *);
 void
 rb_page_account(struct rb_req *req)
 {
-	struct account_view v = { W_NONE, NULL, NULL, NULL, NULL, NULL };
+	struct account_view v = { .av_which = W_NONE };
 	const char *done = rb_form_get(&req->req_query, "fait");
 
 	if (rb_require_session(req) != 0)
@@ -145,6 +204,9 @@ rb_page_account(struct rb_req *req)
 		    "contrat a été ajouté à votre espace.";
 	else if (done != NULL && strcmp(done, "session") == 0)
 		v.av_notice = "La session a été fermée.";
+	else if (done != NULL && strcmp(done, "jeton-revoque") == 0)
+		v.av_notice = "Le jeton a été révoqué : il ne donne plus accès "
+		    "à vos données.";
 	account_page(req, 200, &v);
 }
 
@@ -163,7 +225,7 @@ posted_ok(struct rb_req *req)
 void
 rb_page_account_password(struct rb_req *req)
 {
-	struct account_view v = { W_PASSWORD, NULL, NULL, NULL, NULL, NULL };
+	struct account_view v = { .av_which = W_PASSWORD };
 	const struct rb_session *s;
 	struct rb_auth_errors e;
 	struct rb_auth_req ar;
@@ -195,7 +257,7 @@ rb_page_account_password(struct rb_req *req)
 void
 rb_page_account_email(struct rb_req *req)
 {
-	struct account_view v = { W_EMAIL, NULL, NULL, NULL, NULL, NULL };
+	struct account_view v = { .av_which = W_EMAIL };
 	const struct rb_session *s;
 	struct rb_auth_errors e;
 	struct rb_auth_req ar;
@@ -226,7 +288,7 @@ rb_page_account_email(struct rb_req *req)
 void
 rb_page_account_contract(struct rb_req *req)
 {
-	struct account_view v = { W_CONTRACT, NULL, NULL, NULL, NULL, NULL };
+	struct account_view v = { .av_which = W_CONTRACT };
 	static const char *const names[RB_PROOF__MAX] = {
 		[RB_PROOF_EMAIL] = "email", [RB_PROOF_INVOICE] = "facture",
 		[RB_PROOF_METER] = "compteur",
@@ -295,6 +357,65 @@ rb_page_account_session(struct rb_req *req)
 		return;
 	}
 	rb_resp_redirect(req, "/mon-compte?fait=session");
+}
+
+/* "Créer un jeton": the page again, with the token shown this once. */
+void
+rb_page_account_api_token(struct rb_req *req)
+{
+	struct account_view v = { .av_which = W_TOKEN };
+	const struct rb_session *s;
+	struct rb_auth_req ar;
+	char token[RB_API_TOKEN_LEN + 1];
+	const char *msg = NULL;
+
+	if (!posted_ok(req))
+		return;
+	s = rb_req_session(req);
+	v.av_token_name = rb_post(req, "nom_jeton");
+	rb_req_auth(req, &ar);
+	switch (rb_api_token_create(&ar, s->s_account_id, v.av_token_name,
+	    (int)rb_config_int(req->req_site->site_cfg,
+	    RB_CFG_API_TOKENS_PER_ACCOUNT), token, &msg)) {
+	case RB_API_OK:
+		v.av_token = token;
+		account_page(req, 200, &v);
+		return;
+	case RB_API_ERROR:
+		rb_resp_error(req, 500);
+		return;
+	default:
+		v.av_token_error = msg;
+		account_page(req, 200, &v);
+		return;
+	}
+}
+
+/* "Révoquer": at once; another account's token id changes nothing. */
+void
+rb_page_account_api_revoke(struct rb_req *req)
+{
+	const struct rb_session *s;
+	struct rb_auth_req ar;
+	long long id;
+	char *end;
+	const char *v;
+
+	if (!posted_ok(req))
+		return;
+	s = rb_req_session(req);
+	v = rb_post(req, "jeton");
+	id = strtoll(v, &end, 10);
+	if (v[0] == '\0' || *end != '\0' || id <= 0) {
+		rb_resp_error(req, 400);
+		return;
+	}
+	rb_req_auth(req, &ar);
+	if (rb_api_token_revoke(&ar, s->s_account_id, id) == RB_API_ERROR) {
+		rb_resp_error(req, 500);
+		return;
+	}
+	rb_resp_redirect(req, "/mon-compte?fait=jeton-revoque");
 }
 
 /* GET shows a button (mail scanners follow links); POST confirms. */

@@ -3,8 +3,10 @@
  * (/mon-espace, filled by a later issue).
  */
 #include <string.h>
+#include <time.h>
 
 #include "app/auth.h"
+#include "app/space.h"
 #include "web/forms.h"
 #include "web/routes.h"
 #include "web/session.h"
@@ -103,14 +105,13 @@ void
 rb_page_space(struct rb_req *req)
 {
 	const struct rb_session *s;
-	struct rb_auth_req ar;
 	json_t *contracts;
 
 	if (rb_require_session(req) != 0)
 		return;
 	s = rb_req_session(req);
-	rb_req_auth(req, &ar);
-	if (rb_auth_contracts(&ar, s->s_account_id, &contracts) != RB_AUTH_OK) {
+	if (rb_space_view(rb_req_db(req), s->s_account_id, time(NULL),
+	    &contracts) != 0) {
 		rb_resp_error(req, 500);
 		return;
 	}

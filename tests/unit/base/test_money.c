@@ -55,6 +55,14 @@ test_volume(void **state)
 	assert_string_equal(out, "0,007" NB "m³");
 	rb_volume_m3_fr(1234567000, out, sizeof(out));
 	assert_string_equal(out, "1" NN "234" NN "567,000" NB "m³");
+	rb_volume_m3_plain(78475, out, sizeof(out));
+	assert_string_equal(out, "78,475");
+	rb_volume_m3_plain(12345678, out, sizeof(out));
+	assert_string_equal(out, "12345,678");
+	rb_volume_m3_plain(-1200, out, sizeof(out));
+	assert_string_equal(out, "-1,200");
+	rb_volume_m3_plain(0, out, sizeof(out));
+	assert_string_equal(out, "0,000");
 	rb_int_fr(-1000, out, sizeof(out));
 	assert_string_equal(out, "-1" NN "000");
 	rb_int_fr(999, out, sizeof(out));

@@ -204,7 +204,10 @@ test_every_kind(void **state)
 	(void)state;
 	for (k = 0; k < RB_MAIL__MAX; k++) {
 		if (render(k, "{\"link\": \"/x?jeton=t\", \"new_email\": "
-		    "\"n@example.org\"}", &r) != 0)
+		    "\"n@example.org\", \"contract_number\": \"1000000001\", "
+		    "\"volume\": \"94,000\", \"average\": \"40,000\", "
+		    "\"period_start\": \"1er déc. 2025\", \"period_end\": "
+		    "\"2 juin 2026\"}", &r) != 0)
 			fail_msg("kind %s does not render",
 			    rb_mail_kind_name(k));
 		assert_true(strlen(r.mr_subject) > 10);

@@ -1,0 +1,257 @@
+/*
+ * api.c: the use cases of the subscriber's JSON API and of its personal
+ * tokens (see api.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "app/api.h"
+#include "app/auth_priv.h"
+#include "app/consumption.h"
+#include "base/log.h"
+#include "store/api_data.h"
+#include "store/api_tokens.h"
+
+/* last_used_at moves at most this often (seconds). */
+#define TOUCH_GRANULARITY	60
+
+#define MSG_NAME_EMPTY	"Donnez un nom à ce jeton, par exemple « Domotique »."
+#define MSG_NAME_LONG	"Le nom ne peut dépasser 60 caractères."
+#define MSG_TOO_MANY	"Vous avez atteint le nombre maximal de jetons. " \
+			"Révoquez-en un avant d'en créer un autre."
+
+static void
+token_target(char *buf, size_t size, int64_t id)
+{
+	snprintf(buf, size, "api_token:%lld", (long long)id);
+}
+
+enum rb_api_rc
+rb_api_token_create(const struct rb_auth_req *r, int64_t account,
+    const char *name, int max, char *token, const char **msg)
+{
+	char clean[128], raw[RB_TOKEN_LEN + 1];
+	char hash[RB_TOKEN_HASH_LEN + 1], prefix[RB_API_TOKEN_SHOWN + 1];
+	char target[48];
+	json_t *detail = NULL;
+	int64_t id;
+	int rc;
+
+	token[0] = '\0';
+	*msg = rb_auth_check_name(name, 1, MSG_NAME_EMPTY, MSG_NAME_LONG,
+	    clean, sizeof(clean));
+	if (*msg != NULL)
+		return RB_API_INVALID;
+	rb_token_new(raw);
+	snprintf(token, RB_API_TOKEN_LEN + 1, "%s%s", RB_API_TOKEN_PREFIX,
+	    raw);
+	rb_token_hash(token, hash);
+	snprintf(prefix, sizeof(prefix), "%s", token);
+	if (rb_db_begin(r->ar_db) != 0)
+		goto fail;
+	if ((rc = rb_api_tokens_create(r->ar_db, account, clean, hash, prefix,
+	    r->ar_now, max > 0 ? max : 1, &id)) < 0)
+		goto fail;
+	if (rc > 0) {
+		rb_db_rollback(r->ar_db);
+		token[0] = '\0';
+		*msg = MSG_TOO_MANY;
+		return RB_API_TOO_MANY;
+	}
+	token_target(target, sizeof(target), id);
+	detail = json_pack("{s:s}", "name", clean);
+	if (rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account, "api_token.create",
+	    target, detail) != 0 || rb_db_commit(r->ar_db) != 0)
+		goto fail;
+	json_decref(detail);
+	return RB_API_OK;
+fail:
+	json_decref(detail);
+	token[0] = '\0';
+	rb_auth_fail(r);
+	return RB_API_ERROR;
+}
+
+enum rb_api_rc
+rb_api_token_revoke(const struct rb_auth_req *r, int64_t account, int64_t id)
+{
+	char name[256], target[48];
+	json_t *detail = NULL;
+	int rc;
+
+	if (rb_db_begin(r->ar_db) != 0)
+		goto fail;
+	if ((rc = rb_api_tokens_revoke(r->ar_db, account, id, r->ar_now, name,
+	    sizeof(name))) < 0)
+		goto fail;
+	if (rc > 0) {
+		rb_db_rollback(r->ar_db);
+		return RB_API_NOT_FOUND;
+	}
+	token_target(target, sizeof(target), id);
+	detail = json_pack("{s:s}", "name", name);
+	if (rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account, "api_token.revoke",
+	    target, detail) != 0 || rb_db_commit(r->ar_db) != 0)
+		goto fail;
+	json_decref(detail);
+	return RB_API_OK;
+fail:
+	json_decref(detail);
+	rb_auth_fail(r);
+	return RB_API_ERROR;
+}
+
+enum rb_api_rc
+rb_api_token_list(const struct rb_auth_req *r, int64_t account, json_t **out)
+{
+	return rb_api_tokens_list(r->ar_db, account, out) == 0 ? RB_API_OK :
+	    RB_API_ERROR;
+}
+
+enum rb_api_rc
+rb_api_token_check(rb_db *db, time_t now, const char *token,
+    struct rb_scope *sc, int64_t *token_id)
+{
+	char hash[RB_TOKEN_HASH_LEN + 1];
+	const size_t plen = strlen(RB_API_TOKEN_PREFIX);
+	int64_t account;
+	int rc;
+
+	sc->sc_account = sc->sc_archive = 0;
+	*token_id = 0;
+	if (token == NULL || strlen(token) != RB_API_TOKEN_LEN ||
+	    strncmp(token, RB_API_TOKEN_PREFIX, plen) != 0 ||
+	    !rb_auth_token_shaped(token + plen))
+		return RB_API_DENIED;
+	rb_token_hash(token, hash);
+	if ((rc = rb_api_tokens_find(db, hash, &account, token_id)) != 0)
+		return rc > 0 ? RB_API_DENIED : RB_API_ERROR;
+	if (rb_api_tokens_touch(db, *token_id, now, TOUCH_GRANULARITY) != 0)
+		return RB_API_ERROR;
+	sc->sc_account = account;
+	return RB_API_OK;
+}
+
+enum rb_api_rc
+rb_api_contracts(rb_db *db, const struct rb_scope *sc, json_t **out)
+{
+	return rb_api_data_contracts(db, sc->sc_account, sc->sc_archive,
+	    out) == 0 ? RB_API_OK : RB_API_ERROR;
+}
+
+/* 1 when s is a contract number as printed since 2024: 10 digits. */
+static int
+contract_shaped(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || strlen(s) != 10)
+		return 0;
+	for (i = 0; i < 10; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+enum rb_api_rc
+rb_api_invoices(rb_db *db, const struct rb_scope *sc, const char *number,
+    int year, json_t **out)
+{
+	int rc;
+
+	*out = NULL;
+	if (!contract_shaped(number))
+		return RB_API_NOT_FOUND;
+	rc = rb_api_data_invoices(db, sc->sc_account, sc->sc_archive, number,
+	    year, out);
+	return rc == 0 ? RB_API_OK : rc > 0 ? RB_API_NOT_FOUND : RB_API_ERROR;
+}
+
+/* d moved by years years, 29 February becoming 28 February. */
+static void
+years_back(const struct rb_date *d, int years, struct rb_date *out)
+{
+	out->d_year = d->d_year - years;
+	out->d_month = d->d_month;
+	out->d_day = d->d_day;
+	if (out->d_month == 2 && out->d_day == 29 &&
+	    !rb_clock_is_leap_year(out->d_year))
+		out->d_day = 28;
+}
+
+const char *
+rb_api_range_parse(const char *from, const char *to, const char *step,
+    const struct rb_date *today, struct rb_api_range *out, const char **param)
+{
+	struct rb_date f, t, limit;
+
+	memset(out, 0, sizeof(*out));
+	*param = "step";
+	if (step == NULL || step[0] == '\0' || strcmp(step, "day") == 0)
+		out->rg_step = RB_API_STEP_DAY;
+	else if (strcmp(step, "period") == 0)
+		out->rg_step = RB_API_STEP_PERIOD;
+	else
+		return "Le paramètre step doit valoir « day » ou « period ».";
+	*param = "to";
+	if (to == NULL || to[0] == '\0')
+		t = *today;
+	else if (rb_clock_parse_date(to, &t) != 0)
+		return "Le paramètre to n'est pas une date valide "
+		    "(AAAA-MM-JJ, jour existant).";
+	*param = "from";
+	if (from == NULL || from[0] == '\0') {
+		if (out->rg_step == RB_API_STEP_DAY)
+			rb_clock_date_add(&t, -(RB_API_DAY_DEFAULT_DAYS - 1), &f);
+		else
+			years_back(&t, RB_API_PERIOD_DEFAULT_YEARS, &f);
+		if (!rb_clock_date_is_valid(&f))
+			return "Le paramètre to est trop ancien.";
+	} else if (rb_clock_parse_date(from, &f) != 0)
+		return "Le paramètre from n'est pas une date valide "
+		    "(AAAA-MM-JJ, jour existant).";
+	if (rb_clock_days_from_civil(&f) > rb_clock_days_from_civil(&t))
+		return "La date from est postérieure à la date to.";
+	if (out->rg_step == RB_API_STEP_DAY) {
+		if (rb_clock_days_from_civil(&t) - rb_clock_days_from_civil(&f)
+		    + 1 > RB_API_DAY_MAX_DAYS)
+			return "Par jour, l'intervalle de from à to ne peut "
+			    "dépasser 366 jours.";
+	} else {
+		years_back(&t, RB_API_PERIOD_MAX_YEARS, &limit);
+		if (rb_clock_days_from_civil(&f) <
+		    rb_clock_days_from_civil(&limit))
+			return "Par période, l'intervalle de from à to ne peut "
+			    "dépasser 10 ans.";
+	}
+	*param = NULL;
+	rb_clock_format_date(&f, out->rg_from, sizeof(out->rg_from));
+	rb_clock_format_date(&t, out->rg_to, sizeof(out->rg_to));
+	return NULL;
+}
+
+enum rb_api_rc
+rb_api_consumption(rb_db *db, const struct rb_scope *sc, const char *number,
+    const struct rb_api_range *range, json_t **out)
+{
+	int rc;
+
+	*out = NULL;
+	if (!contract_shaped(number))
+		return RB_API_NOT_FOUND;
+	if (range->rg_step == RB_API_STEP_DAY)
+		rc = rb_cons_daily(db, sc, number, range->rg_from, range->rg_to,
+		    out);
+	else
+		rc = rb_cons_periods(db, sc, number, range->rg_from,
+		    range->rg_to, out);
+	switch (rc) {
+	case RB_CONS_OK:
+		return RB_API_OK;
+	case RB_CONS_NOT_FOUND:
+		return RB_API_NOT_FOUND;
+	default:
+		log_errx("consumption of a contract failed");
+		return RB_API_ERROR;
+	}
+}

@@ -1,0 +1,876 @@
+/*
+ * bills.c: the bills of a subscriber's space (see bills.h): list and
+ * archive list per contract, one bill as the "bill view" shared by its
+ * page and its PDF (docs/bill_pdf.h), and the PDF cache.
+ *
+ * The PDF cache holds one file per bill and per content:
+ * "<number>-<hash>.pdf", where hash is a BLAKE2b digest of the bill view
+ * as canonical JSON (sorted keys) and of RB_BILL_PDF_LAYOUT (see
+ * docs/bill_pdf.h), so a bill whose data changed, or a new layout, is
+ * drawn again under a new name. A
+ * file is written under a temporary name in the same folder, synced,
+ * then renamed into place: a reader sees a whole file or none.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "app/bills.h"
+#include "app/consumption.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/money.h"
+#include "base/mem.h"
+#include "docs/bill_pdf.h"
+
+#define NBSP		"\xc2\xa0"
+#define EURO		NBSP "€"
+#define PATH_BYTES	4096
+
+static const char *const heading_titles[RB_HEADING__MAX] = {
+	[RB_HEADING_DISTRIBUTION] = "Distribution de l'eau",
+	[RB_HEADING_SEWAGE] = "Collecte et traitement des eaux usées",
+	[RB_HEADING_PUBLIC_BODIES] = "Organismes publics",
+};
+
+/* The list's status filter: query value, label, store filter. */
+static const struct {
+	const char			*st_value;
+	const char			*st_label;
+	enum rb_invoice_filter_status	 st_filter;
+} status_filters[] = {
+	{ "payee", "Payée", RB_INVF_PAID },
+	{ "a-payer", "À payer", RB_INVF_TO_PAY },
+	{ "prelevement", "Prélèvement programmé", RB_INVF_DIRECT_DEBIT },
+	{ "en-retard", "En retard", RB_INVF_OVERDUE },
+};
+
+static const char *const issuer_lines[] = {
+	"Régie publique de l'eau potable et de l'assainissement",
+	"1 place de la Source - CS 30001",
+	"59000 Lille",
+};
+
+/* ---------------------------------------------------------- formatting */
+
+static uint64_t
+magnitude(int64_t v)
+{
+	return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+}
+
+void
+rb_bills_fmt_c100(int64_t c100, char *out, size_t outlen)
+{
+	uint64_t m = magnitude(c100);
+	char units[64], frac[8];
+
+	rb_int_fr((int64_t)(m / 10000), units, sizeof(units));
+	snprintf(frac, sizeof(frac), "%04u", (unsigned)(m % 10000));
+	if (frac[2] == '0' && frac[3] == '0')
+		frac[2] = '\0';
+	snprintf(out, outlen, "%s%s,%s" EURO, c100 < 0 ? "-" : "", units, frac);
+}
+
+void
+rb_bills_fmt_rate(int bp, char *out, size_t outlen)
+{
+	unsigned m = bp < 0 ? 0 : (unsigned)bp;
+
+	if (m % 100 == 0)
+		snprintf(out, outlen, "%u" NBSP "%%", m / 100);
+	else if (m % 10 == 0)
+		snprintf(out, outlen, "%u,%u" NBSP "%%", m / 100, m % 100 / 10);
+	else
+		snprintf(out, outlen, "%u,%02u" NBSP "%%", m / 100, m % 100);
+}
+
+void
+rb_bills_fmt_litre_price(int64_t total_cents, int64_t litres, char *out,
+    size_t outlen)
+{
+	uint64_t m, v;
+	unsigned frac;
+
+	if (litres <= 0) {
+		snprintf(out, outlen, "%s", "");
+		return;
+	}
+	/* Hundred-thousandths of a euro: cents * 1000 / litres, rounded. */
+	m = magnitude(total_cents);
+	v = (m * 1000 + (uint64_t)litres / 2) / (uint64_t)litres;
+	frac = (unsigned)(v % 100000);
+	snprintf(out, outlen, "%s%llu,%03u" NBSP "%02u" EURO,
+	    total_cents < 0 ? "-" : "", (unsigned long long)(v / 100000),
+	    frac / 100, frac % 100);
+}
+
+static json_t *
+jcents(int64_t cents)
+{
+	char s[RB_BILLS_FMT_MAX];
+
+	rb_money_fr(cents, s, sizeof(s));
+	return json_string(s);
+}
+
+static json_t *
+jdate(const char *iso)
+{
+	char s[RB_BILLS_FMT_MAX];
+
+	if (rb_clock_fr_iso(iso, s, sizeof(s)) != 0)
+		return json_null();
+	return json_string(s);
+}
+
+/* "du 29 novembre 2025 au 2 juin 2026", or null. */
+static json_t *
+jperiod(const char *from, const char *to)
+{
+	char a[RB_BILLS_FMT_MAX], b[RB_BILLS_FMT_MAX];
+
+	if (rb_clock_fr_iso(from, a, sizeof(a)) != 0 ||
+	    rb_clock_fr_iso(to, b, sizeof(b)) != 0)
+		return json_null();
+	return json_pack("s++++", "du ", a, " au ", b, "");
+}
+
+/* Today in Paris, "YYYY-MM-DD". */
+static void
+today_iso(time_t now, char out[11])
+{
+	struct rb_localtime lt;
+
+	rb_clock_paris(now, &lt);
+	if (rb_clock_format_date(&lt.lt_date, out, 11) != 0)
+		snprintf(out, 11, "%s", "0000-01-01");
+}
+
+const char *
+rb_bills_status_label(const char *status, const char *due_on,
+    const char *today, const char **cls)
+{
+	const char *label = "À payer", *c = "due";
+
+	if (strcmp(status, "paid") == 0) {
+		label = "Payée";
+		c = "paid";
+	} else if (strcmp(status, "direct_debit") == 0) {
+		label = "Prélèvement programmé";
+		c = "debit";
+	} else if (strcmp(status, "overdue") == 0 ||
+	    (strcmp(status, "to_pay") == 0 && due_on != NULL &&
+	    strcmp(due_on, today) < 0)) {
+		label = "En retard";
+		c = "late";
+	} else if (strcmp(status, "cancelled") == 0) {
+		label = "Annulée";
+		c = "cancelled";
+	}
+	if (cls != NULL)
+		*cls = c;
+	return label;
+}
+
+/* {label, class} of a bill's status on day today. */
+static json_t *
+status_json(const struct rb_invoice *inv, const char *today)
+{
+	const char *cls, *label;
+
+	label = rb_bills_status_label(inv->inv_status, inv->inv_due_on, today,
+	    &cls);
+	return json_pack("{s:s, s:s}", "label", label, "class", cls);
+}
+
+/* ------------------------------------------------------------- filters */
+
+enum rb_bills_rc
+rb_bills_parse_filter(const char *contract, const char *year,
+    const char *status, const char *archive, time_t now,
+    struct rb_bills_filter *out, const char **msg)
+{
+	struct rb_localtime lt;
+	size_t i, n = 0;
+	int y = 0;
+
+	memset(out, 0, sizeof(*out));
+	*msg = NULL;
+	rb_clock_paris(now, &lt);
+	if (contract != NULL) {
+		for (; *contract != '\0'; contract++) {
+			if (*contract == ' ')
+				continue;
+			if (*contract < '0' || *contract > '9' || n >= 10) {
+				n = 11;
+				break;
+			}
+			out->bf_contract[n++] = *contract;
+		}
+		if (n != 0 && n != 10) {
+			*msg = "Le numéro de contrat doit comporter 10 chiffres, "
+			    "sans lettre.";
+			return RB_BILLS_INVALID;
+		}
+		out->bf_contract[n == 10 ? 10 : 0] = '\0';
+	}
+	if (year != NULL && year[0] != '\0') {
+		for (i = 0; year[i] != '\0'; i++)
+			if (year[i] < '0' || year[i] > '9' || i >= 4)
+				break;
+		if (i == 4 && year[i] == '\0')
+			y = atoi(year);
+		if (y < RB_BILLS_YEAR_MIN || y > lt.lt_date.d_year) {
+			*msg = "L'année doit être un nombre de quatre chiffres, "
+			    "entre 2000 et l'année en cours.";
+			return RB_BILLS_INVALID;
+		}
+		out->bf_year = y;
+	}
+	out->bf_status = RB_INVF_ANY;
+	if (status != NULL && status[0] != '\0') {
+		for (i = 0; i < sizeof(status_filters) / sizeof(status_filters[0]);
+		    i++)
+			if (strcmp(status, status_filters[i].st_value) == 0)
+				break;
+		if (i == sizeof(status_filters) / sizeof(status_filters[0])) {
+			*msg = "Ce statut de facture n'existe pas. Choisissez "
+			    "parmi : payée, à payer, prélèvement programmé, "
+			    "en retard.";
+			return RB_BILLS_INVALID;
+		}
+		out->bf_status = status_filters[i].st_filter;
+	}
+	if (archive != NULL && archive[0] != '\0') {
+		if (strcmp(archive, "1") != 0 && strcmp(archive, "0") != 0) {
+			*msg = "Le paramètre « archives » vaut 1 ou 0.";
+			return RB_BILLS_INVALID;
+		}
+		out->bf_archive = archive[0] == '1';
+	}
+	return RB_BILLS_OK;
+}
+
+/* ---------------------------------------------------------------- list */
+
+static json_t *
+bill_summary(const struct rb_invoice *inv, const char *today)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "number", json_string(inv->inv_number));
+	json_object_set_new(o, "url", json_pack("s+", "/mes-factures/",
+	    inv->inv_number));
+	json_object_set_new(o, "pdf_url", json_pack("s++", "/mes-factures/",
+	    inv->inv_number, ".pdf"));
+	json_object_set_new(o, "issued", jdate(inv->inv_issued_on));
+	json_object_set_new(o, "issued_iso", json_string(inv->inv_issued_on));
+	json_object_set_new(o, "period", jperiod(inv->inv_period_start,
+	    inv->inv_period_end));
+	json_object_set_new(o, "total", jcents(inv->inv_total_cents));
+	json_object_set_new(o, "due", jdate(inv->inv_due_on));
+	json_object_set_new(o, "status", status_json(inv, today));
+	json_object_set_new(o, "archived", json_boolean(inv->inv_archived));
+	json_object_set_new(o, "printed_contract",
+	    json_string(inv->inv_printed));
+	return o;
+}
+
+static json_t *
+option(const char *value, const char *label, int selected)
+{
+	return json_pack("{s:s, s:s, s:b}", "value", value, "label", label,
+	    "selected", selected);
+}
+
+static json_t *
+filter_options(const struct rb_invoice_contract *cs, size_t ncs,
+    const int *years, size_t nyears, const struct rb_bills_filter *f)
+{
+	json_t *contracts, *ys, *statuses;
+	char buf[32];
+	size_t i;
+
+	contracts = json_array();
+	json_array_append_new(contracts, option("", "Tous mes contrats",
+	    f->bf_contract[0] == '\0'));
+	for (i = 0; i < ncs; i++) {
+		if (f->bf_archive && cs[i].ic_old_number[0] == '\0')
+			continue;
+		json_array_append_new(contracts, json_pack("{s:s, s:s++++, s:b}",
+		    "value", cs[i].ic_number, "label", cs[i].ic_number, " – ",
+		    cs[i].ic_address, ", ", cs[i].ic_commune, "selected",
+		    strcmp(cs[i].ic_number, f->bf_contract) == 0));
+	}
+	ys = json_array();
+	json_array_append_new(ys, option("", "Toutes les années",
+	    f->bf_year == 0));
+	for (i = 0; i < nyears; i++) {
+		snprintf(buf, sizeof(buf), "%d", years[i]);
+		json_array_append_new(ys, option(buf, buf,
+		    years[i] == f->bf_year));
+	}
+	statuses = json_array();
+	json_array_append_new(statuses, option("", "Tous les statuts",
+	    f->bf_status == RB_INVF_ANY));
+	for (i = 0; i < sizeof(status_filters) / sizeof(status_filters[0]);
+	    i++)
+		json_array_append_new(statuses, option(status_filters[i].st_value,
+		    status_filters[i].st_label,
+		    f->bf_status == status_filters[i].st_filter));
+	return json_pack("{s:o, s:o, s:o, s:b}", "contracts", contracts,
+	    "years", ys, "statuses", statuses, "active",
+	    f->bf_contract[0] != '\0' || f->bf_year != 0 ||
+	    f->bf_status != RB_INVF_ANY);
+}
+
+enum rb_bills_rc
+rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
+    const struct rb_bills_filter *f, json_t **out)
+{
+	struct rb_invoice_contract *cs = NULL;
+	struct rb_invoice *rows = NULL;
+	struct rb_invoice_filter qf;
+	enum rb_bills_rc rc = RB_BILLS_ERROR;
+	json_t *list = NULL, *c, *bills;
+	size_t ncs = 0, nrows = 0, nyears = 0, i, k;
+	char today[11];
+	int years[64], found = 0;
+
+	*out = NULL;
+	today_iso(ctx->bc_now, today);
+	if (rb_db_begin_read(ctx->bc_db) != 0)
+		return RB_BILLS_ERROR;
+	if (rb_invoices_contracts(ctx->bc_db, sc, &cs, &ncs) != 0)
+		goto out;
+	for (i = 0; i < ncs; i++)
+		if (strcmp(cs[i].ic_number, f->bf_contract) == 0)
+			found = 1;
+	if (f->bf_contract[0] != '\0' && !found) {
+		rc = RB_BILLS_NOT_FOUND;
+		goto out;
+	}
+	memset(&qf, 0, sizeof(qf));
+	qf.if_contract = f->bf_contract[0] != '\0' ? f->bf_contract : NULL;
+	qf.if_year = f->bf_year;
+	qf.if_status = f->bf_status;
+	qf.if_archived = f->bf_archive;
+	qf.if_today = today;
+	if (rb_invoices_list(ctx->bc_db, sc, &qf, &rows, &nrows) != 0 ||
+	    rb_invoices_years(ctx->bc_db, sc, f->bf_archive, years,
+	    sizeof(years) / sizeof(years[0]), &nyears) != 0)
+		goto out;
+	list = json_array();
+	for (i = 0; i < ncs; i++) {
+		if (qf.if_contract != NULL &&
+		    strcmp(cs[i].ic_number, qf.if_contract) != 0)
+			continue;
+		/* The archive lists the contracts that had an old number. */
+		if (f->bf_archive && cs[i].ic_old_number[0] == '\0')
+			continue;
+		bills = json_array();
+		for (k = 0; k < nrows; k++)
+			if (strcmp(rows[k].inv_contract, cs[i].ic_number) == 0)
+				json_array_append_new(bills,
+				    bill_summary(&rows[k], today));
+		c = json_pack("{s:s, s:o, s:s++++, s:b}", "number",
+		    cs[i].ic_number, "old_number", cs[i].ic_old_number[0] ?
+		    json_string(cs[i].ic_old_number) : json_null(),
+		    "address", cs[i].ic_address, ", ", cs[i].ic_postcode, " ",
+		    cs[i].ic_commune, "empty", json_array_size(bills) == 0);
+		json_object_set_new(c, "bills", bills);
+		json_array_append_new(list, c);
+	}
+	*out = json_pack("{s:b, s:s, s:o, s:o, s:I, s:b}", "archive",
+	    f->bf_archive, "title", f->bf_archive ? "Archives (avant 2024)" :
+	    "Mes factures", "filters", filter_options(cs, ncs, years, nyears,
+	    f), "contracts", list, "count", (json_int_t)nrows, "no_contract",
+	    json_array_size(list) == 0);
+	list = NULL;
+	rc = RB_BILLS_OK;
+out:
+	json_decref(list);
+	free(rows);
+	free(cs);
+	if (rb_db_commit(ctx->bc_db) != 0 && rc == RB_BILLS_OK) {
+		json_decref(*out);
+		*out = NULL;
+		rc = RB_BILLS_ERROR;
+	}
+	return rc;
+}
+
+/* ---------------------------------------------------------------- bill */
+
+int
+rb_bills_norm_number(const char *in, char *out, size_t outlen)
+{
+	size_t n = 0;
+	char ch;
+
+	if (in == NULL || outlen < 32)
+		return -1;
+	while (*in == ' ')
+		in++;
+	for (; *in != '\0' && *in != ' '; in++) {
+		ch = *in;
+		if (ch >= 'a' && ch <= 'z')
+			ch = (char)(ch - 'a' + 'A');
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		    ch == '-') || n >= 31)
+			return -1;
+		out[n++] = ch;
+	}
+	while (*in == ' ')
+		in++;
+	out[n] = '\0';
+	return n > 0 && *in == '\0' ? 0 : -1;
+}
+
+static json_t *
+reading_json(const char *label, const struct rb_invoice_reading *rd)
+{
+	char idx[RB_BILLS_FMT_MAX];
+	const char *kind = "";
+
+	if (!rd->rd_known)
+		return json_pack("{s:s, s:s, s:o, s:s}", "label", label, "index",
+		    "non relevé", "date", json_string(""), "kind", "");
+	rb_volume_m3_fr(rd->rd_index_litres, idx, sizeof(idx));
+	if (strcmp(rd->rd_kind, "actual") == 0)
+		kind = "relevé réel";
+	else if (strcmp(rd->rd_kind, "estimated") == 0)
+		kind = "estimé";
+	return json_pack("{s:s, s:s, s:o, s:s}", "label", label, "index", idx,
+	    "date", rd->rd_date[0] ? jdate(rd->rd_date) : json_string(""),
+	    "kind", kind);
+}
+
+static json_t *
+line_json(const struct rb_invoice_line *l)
+{
+	char q[RB_BILLS_FMT_MAX], p[RB_BILLS_FMT_MAX], a[RB_BILLS_FMT_MAX];
+	char r[RB_BILLS_FMT_MAX];
+
+	if (l->il_per_day)
+		snprintf(q, sizeof(q), "%lld jour%s", (long long)l->il_quantity,
+		    l->il_quantity > 1 ? "s" : "");
+	else
+		rb_volume_m3_fr(l->il_quantity, q, sizeof(q));
+	rb_bills_fmt_c100(l->il_unit_price_c100, p, sizeof(p));
+	rb_money_fr(l->il_excl_tax_cents, a, sizeof(a));
+	rb_bills_fmt_rate(l->il_vat_rate_bp, r, sizeof(r));
+	return json_pack("{s:s, s:o, s:s, s:s+, s:s, s:s}", "label",
+	    l->il_label, "detail", l->il_period_start[0] ?
+	    jperiod(l->il_period_start, l->il_period_end) : json_null(),
+	    "quantity", q, "unit_price", p, l->il_per_day ? " / an" :
+	    " / m³", "amount", a, "vat_rate", r);
+}
+
+/* The three headings, each with its lines and total, in that order. */
+static json_t *
+headings_json(const struct rb_invoice_full *b)
+{
+	json_t *hs = json_array(), *lines;
+	int64_t total;
+	size_t i;
+	int h;
+
+	for (h = 0; h < RB_HEADING__MAX; h++) {
+		lines = json_array();
+		total = 0;
+		for (i = 0; i < b->if_nlines; i++) {
+			if ((int)b->if_lines[i].il_heading != h)
+				continue;
+			json_array_append_new(lines, line_json(&b->if_lines[i]));
+			total += b->if_lines[i].il_excl_tax_cents;
+		}
+		json_array_append_new(hs, json_pack("{s:s, s:s, s:o, s:o}",
+		    "key", h == RB_HEADING_DISTRIBUTION ? "distribution" :
+		    h == RB_HEADING_SEWAGE ? "sewage" : "public_bodies",
+		    "title", heading_titles[h], "lines", lines, "total",
+		    jcents(total)));
+	}
+	return hs;
+}
+
+/* VAT per rate, rates ascending: [{rate, base, amount}]. */
+struct vat_sum {
+	int	vs_rate;
+	int64_t	vs_base;
+	int64_t	vs_vat;
+};
+
+static json_t *
+vat_json(const struct rb_invoice_full *b)
+{
+	struct vat_sum sums[16], t;
+	size_t n = 0, i, k;
+	char r[RB_BILLS_FMT_MAX];
+	json_t *out = json_array();
+
+	for (i = 0; i < b->if_nlines; i++) {
+		for (k = 0; k < n; k++)
+			if (sums[k].vs_rate == b->if_lines[i].il_vat_rate_bp)
+				break;
+		if (k == n) {
+			if (n == sizeof(sums) / sizeof(sums[0]))
+				continue;	/* never: rates are few */
+			sums[n].vs_rate = b->if_lines[i].il_vat_rate_bp;
+			sums[n].vs_base = sums[n].vs_vat = 0;
+			n++;
+		}
+		sums[k].vs_base += b->if_lines[i].il_excl_tax_cents;
+		sums[k].vs_vat += b->if_lines[i].il_vat_cents;
+	}
+	for (i = 1; i < n; i++)		/* insertion sort of a few rates */
+		for (k = i; k > 0 && sums[k - 1].vs_rate > sums[k].vs_rate;
+		    k--) {
+			t = sums[k];
+			sums[k] = sums[k - 1];
+			sums[k - 1] = t;
+		}
+	for (i = 0; i < n; i++) {
+		rb_bills_fmt_rate(sums[i].vs_rate, r, sizeof(r));
+		json_array_append_new(out, json_pack("{s:s, s:o, s:o}", "rate",
+		    r, "base", jcents(sums[i].vs_base), "amount",
+		    jcents(sums[i].vs_vat)));
+	}
+	return out;
+}
+
+static json_t *
+payment_methods(const struct rb_invoice_full *b, const char *phone)
+{
+	return json_pack("[s, s++, s++, s, s]",
+	    "Prélèvement automatique, à l'échéance ou mensualisé : "
+	    "demandez-le au service client.",
+	    "Carte bancaire, par téléphone au ", phone, ".",
+	    "Virement, en indiquant la référence ", b->if_inv.inv_number, ".",
+	    "Chèque à l'ordre de la Régie Eau de la Métropole, le numéro de "
+	    "facture écrit au dos.",
+	    "Espèces ou carte chez un buraliste agréé (paiement de "
+	    "proximité), avec cette facture.");
+}
+
+/* The sentence under the amount, and the amount's label. */
+static void
+payment_note(const struct rb_invoice_full *b, const char *today,
+    json_t *view)
+{
+	const struct rb_invoice *inv = &b->if_inv;
+	char due[RB_BILLS_FMT_MAX];
+	const char *label = "Montant à payer";
+	json_t *note;
+
+	rb_clock_fr_iso(inv->inv_due_on, due, sizeof(due));
+	if (strcmp(inv->inv_status, "paid") == 0) {
+		label = "Montant de la facture";
+		note = json_string("Cette facture est payée. Merci.");
+	} else if (strcmp(inv->inv_status, "cancelled") == 0) {
+		label = "Montant de la facture";
+		note = json_string("Cette facture a été annulée : vous n'avez "
+		    "rien à payer.");
+	} else if (strcmp(inv->inv_status, "direct_debit") == 0) {
+		label = "Montant prélevé";
+		note = json_pack("s++", "Ce montant sera prélevé sur votre "
+		    "compte bancaire le ", due, ". Vous n'avez rien à faire.");
+	} else if (strcmp(inv->inv_status, "overdue") == 0 ||
+	    strcmp(inv->inv_due_on, today) < 0) {
+		note = json_pack("s++", "Cette facture n'a pas été réglée à son "
+		    "échéance du ", due, ". Merci de la régler dès que possible "
+		    "ou d'appeler le service client.");
+	} else
+		note = json_pack("s++", "À régler au plus tard le ", due, ".");
+	json_object_set_new(view, "amount_label", json_string(label));
+	json_object_set_new(view, "payment_note", note);
+}
+
+static json_t *
+customer_json(const struct rb_invoice_full *b)
+{
+	json_t *lines = json_array();
+	char name[400];
+
+	snprintf(name, sizeof(name), "%s%s%s%s%s", b->if_title,
+	    b->if_title[0] ? " " : "", b->if_first_name,
+	    b->if_first_name[0] ? " " : "", b->if_last_name);
+	json_array_append_new(lines, json_string(b->if_address1));
+	if (b->if_address2[0] != '\0')
+		json_array_append_new(lines, json_string(b->if_address2));
+	json_array_append_new(lines, json_pack("s++", b->if_postcode, " ",
+	    b->if_commune));
+	return json_pack("{s:s, s:o}", "name", name, "lines", lines);
+}
+
+static json_t *
+issuer_json(void)
+{
+	json_t *lines = json_array();
+	size_t i;
+
+	for (i = 0; i < sizeof(issuer_lines) / sizeof(issuer_lines[0]); i++)
+		json_array_append_new(lines, json_string(issuer_lines[i]));
+	return json_pack("{s:s, s:o}", "name", RB_BILLS_ISSUER, "lines", lines);
+}
+
+/* Builds the bill view of b (see docs/bill_pdf.h). */
+static json_t *
+bill_view(const struct rb_bills_ctx *ctx, const struct rb_invoice_full *b,
+    const char *today)
+{
+	const struct rb_invoice *inv = &b->if_inv;
+	char s[RB_BILLS_FMT_MAX], m3[RB_BILLS_FMT_MAX], litres[48];
+	json_t *v = bill_summary(inv, today);
+
+	json_object_set_new(v, "issued_iso", json_string(inv->inv_issued_on));
+	json_object_set_new(v, "due_iso", json_string(inv->inv_due_on));
+	json_object_set_new(v, "contract_number",
+	    json_string(inv->inv_contract));
+	json_object_set_new(v, "archive_note", inv->inv_archived ?
+	    json_pack("s+", "Archive — ancien contrat n° ", inv->inv_printed) :
+	    json_null());
+	json_object_set_new(v, "pdf_filename", json_pack("s++", "facture-",
+	    inv->inv_number, ".pdf"));
+	json_object_set_new(v, "issuer", issuer_json());
+	json_object_set_new(v, "customer", customer_json(b));
+	json_object_set_new(v, "service_address", json_pack("s++++",
+	    b->if_service_address, ", ", b->if_service_postcode, " ",
+	    b->if_service_commune));
+	json_object_set_new(v, "readings", json_pack("[o, o]",
+	    reading_json("Ancien index", &b->if_old),
+	    reading_json("Nouvel index", &b->if_new)));
+	rb_volume_m3_fr(inv->inv_volume_litres, s, sizeof(s));
+	json_object_set_new(v, "volume", json_string(s));
+	rb_int_fr(inv->inv_volume_litres, litres, sizeof(litres));
+	json_object_set_new(v, "volume_litres", json_pack("s+", litres,
+	    " litres"));
+	rb_bills_fmt_litre_price(inv->inv_total_cents, inv->inv_volume_litres,
+	    s, sizeof(s));
+	json_object_set_new(v, "litre_price", s[0] ? json_string(s) :
+	    json_null());
+	if (inv->inv_volume_litres > 0) {
+		/* Price of a cubic metre: cents * 1000 / litres, rounded. */
+		rb_money_fr((int64_t)((magnitude(inv->inv_total_cents) *
+		    1000 + (uint64_t)inv->inv_volume_litres / 2) /
+		    (uint64_t)inv->inv_volume_litres), m3, sizeof(m3));
+		json_object_set_new(v, "m3_price", json_string(m3));
+	} else
+		json_object_set_new(v, "m3_price", json_null());
+	json_object_set_new(v, "headings", headings_json(b));
+	json_object_set_new(v, "vat", vat_json(b));
+	json_object_set_new(v, "excl_tax", jcents(inv->inv_excl_tax_cents));
+	json_object_set_new(v, "vat_total", jcents(inv->inv_vat_cents));
+	payment_note(b, today, v);
+	json_object_set_new(v, "direct_debit", json_boolean(b->if_direct_debit));
+	json_object_set_new(v, "payment_methods",
+	    payment_methods(b, ctx->bc_service_phone));
+	json_object_set_new(v, "service_phone",
+	    json_string(ctx->bc_service_phone));
+	json_object_set_new(v, "emergency_phone",
+	    json_string(ctx->bc_emergency_phone));
+	json_object_set_new(v, "alert", json_null());
+	return v;
+}
+
+/*
+ * Sets view's "alert" to {text} when the bill's consumption was
+ * abnormally high (app/consumption.h), null otherwise. Returns 0 or -1.
+ */
+static int
+alert_set(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
+    const char *number, json_t *view)
+{
+	char litres[RB_BILLS_FMT_MAX], avg[RB_BILLS_FMT_MAX];
+	json_t *a = NULL;
+	int rc;
+
+	rc = rb_cons_invoice_alert(ctx->bc_db, sc, number, &a);
+	if (rc == RB_CONS_NOT_FOUND) {
+		json_object_set_new(view, "alert", json_null());
+		return 0;
+	}
+	if (rc != RB_CONS_OK)
+		return -1;
+	if (json_is_object(a)) {
+		rb_volume_m3_fr(json_integer_value(json_object_get(a,
+		    "litres")), litres, sizeof(litres));
+		rb_volume_m3_fr(json_integer_value(json_object_get(a,
+		    "average_litres")), avg, sizeof(avg));
+		json_object_set_new(view, "alert", json_pack("{s:s++++}",
+		    "text", "Consommation anormalement élevée : ", litres,
+		    " sur cette période, plus du double de votre moyenne des "
+		    "mêmes périodes des années précédentes (", avg, "). "
+		    "Vérifiez qu'il n'y a pas de fuite après votre compteur "
+		    "et appelez le service client : une fuite réparée peut "
+		    "réduire votre facture."));
+	} else
+		json_object_set_new(view, "alert", json_null());
+	json_decref(a);
+	return 0;
+}
+
+enum rb_bills_rc
+rb_bills_get(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
+    const char *number, json_t **out)
+{
+	struct rb_invoice_full b;
+	char today[11];
+	int rc;
+
+	*out = NULL;
+	today_iso(ctx->bc_now, today);
+	if ((rc = rb_invoice_get(ctx->bc_db, sc, number, &b)) < 0)
+		return RB_BILLS_ERROR;
+	if (rc > 0)
+		return RB_BILLS_NOT_FOUND;
+	*out = bill_view(ctx, &b, today);
+	rb_invoice_full_free(&b);
+	if (alert_set(ctx, sc, number, *out) != 0) {
+		json_decref(*out);
+		*out = NULL;
+		return RB_BILLS_ERROR;
+	}
+	return RB_BILLS_OK;
+}
+
+/* ----------------------------------------------------------------- PDF */
+
+/* mkdir -p of dir (relative or absolute). */
+static int
+make_dirs(const char *dir)
+{
+	char path[PATH_BYTES];
+	size_t i, n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(path))
+		return -1;
+	memcpy(path, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0750) != 0 && errno != EEXIST)
+			return -1;
+		path[i] = i == n ? '\0' : '/';
+	}
+	return 0;
+}
+
+/* Hex BLAKE2b-128 of the layout version and the canonical view. */
+static int
+view_hash(const json_t *view, char hex[33])
+{
+	crypto_generichash_state h;
+	unsigned char d[16];
+	char *text;
+
+	if ((text = json_dumps(view, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		return -1;
+	crypto_generichash_init(&h, NULL, 0, sizeof(d));
+	crypto_generichash_update(&h, (const unsigned char *)RB_BILL_PDF_LAYOUT,
+	    sizeof(RB_BILL_PDF_LAYOUT));
+	crypto_generichash_update(&h, (const unsigned char *)text,
+	    strlen(text));
+	crypto_generichash_final(&h, d, sizeof(d));
+	free(text);
+	sodium_bin2hex(hex, 33, d, sizeof(d));
+	return 0;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Draws view into a new file at path; returns an fd on it, or -1. */
+static int
+pdf_draw(const json_t *view, const char *dir, const char *path)
+{
+	char tmp[PATH_BYTES], err[256];
+	rb_buf pdf = RB_BUF_INIT;
+	int fd = -1;
+
+	if (rb_bill_pdf_render(view, &pdf, err, sizeof(err)) != 0) {
+		log_errx("%s", err);
+		goto out;
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.bill-XXXXXX", dir) >=
+	    sizeof(tmp))
+		goto out;
+	if ((fd = mkstemp(tmp)) < 0) {
+		log_errx("cannot create %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || fchmod(fd, 0640) != 0 ||
+	    write_all(fd, pdf.buf_data, pdf.buf_len) != 0 || fsync(fd) != 0 ||
+	    rename(tmp, path) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+		log_errx("cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		close(fd);
+		fd = -1;
+	}
+out:
+	rb_buf_free(&pdf);
+	return fd;
+}
+
+enum rb_bills_rc
+rb_bills_pdf(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
+    const char *number, int *fd, uint64_t *size, int *cached)
+{
+	const char *dir = ctx->bc_pdf_cache_dir;
+	enum rb_bills_rc rc;
+	char hex[33], path[PATH_BYTES];
+	json_t *view = NULL;
+	struct stat st;
+
+	*fd = -1;
+	*size = 0;
+	*cached = 0;
+	if ((rc = rb_bills_get(ctx, sc, number, &view)) != RB_BILLS_OK)
+		return rc;
+	rc = RB_BILLS_ERROR;
+	/* The number is normalised ([A-Z0-9-]): safe in a file name. */
+	if (rb_bills_norm_number(number, path, sizeof(path)) != 0 ||
+	    view_hash(view, hex) != 0 ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s-%s.pdf", dir, number,
+	    hex) >= sizeof(path))
+		goto out;
+	if ((*fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0)
+		*cached = 1;
+	else if (make_dirs(dir) != 0) {
+		log_errx("cannot create %s: %s", dir, strerror(errno));
+		goto out;
+	} else if ((*fd = pdf_draw(view, dir, path)) < 0)
+		goto out;
+	if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(*fd);
+		*fd = -1;
+		goto out;
+	}
+	*size = (uint64_t)st.st_size;
+	rc = RB_BILLS_OK;
+out:
+	json_decref(view);
+	return rc;
+}

@@ -1,0 +1,143 @@
+/*
+ * bills.h: the bills of a subscriber's space as use cases (no HTTP, no
+ * SQL): the list per contract with its filters, the archive list, one
+ * bill with everything French rules ask a water bill to show, and its
+ * PDF, drawn on demand and cached.
+ *
+ * Everything is read within a scope (app/scope.h): a bill or contract
+ * outside it answers RB_BILLS_NOT_FOUND, exactly like one that does not
+ * exist. Results are jansson objects ready for templates, with amounts,
+ * volumes, prices and dates already written the French way from
+ * integers ("1 234,56 €", "79,452 m³", "0,004 19 €", "5 juin 2026");
+ * no floating point anywhere.
+ *
+ * Thousands separators and the space before "€", "m³" and "%" are
+ * no-break spaces (U+00A0), so that an amount never wraps.
+ */
+#ifndef RB_APP_BILLS_H
+#define RB_APP_BILLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "app/scope.h"
+#include "store/db.h"
+#include "store/invoices.h"
+
+/* Utility named on every bill. */
+#define RB_BILLS_ISSUER		"Eau de la Métropole"
+/* Years a list may be filtered on: RB_BILLS_YEAR_MIN to this year. */
+#define RB_BILLS_YEAR_MIN	2000
+
+enum rb_bills_rc {
+	RB_BILLS_ERROR = -1,	/* database or file failure, logged */
+	RB_BILLS_OK = 0,
+	RB_BILLS_INVALID = 1,	/* bad input: a French message says why */
+	RB_BILLS_NOT_FOUND = 2	/* not in scope, or does not exist */
+};
+
+/* What a use case needs besides the scope. Strings are borrowed. */
+struct rb_bills_ctx {
+	rb_db		*bc_db;
+	time_t		 bc_now;		/* decides "En retard" */
+	const char	*bc_service_phone;	/* "09 69 32 22 12" */
+	const char	*bc_emergency_phone;
+	const char	*bc_pdf_cache_dir;	/* created when missing */
+};
+
+/* A list's filters, once parsed. */
+struct rb_bills_filter {
+	char		bf_contract[16];	/* "" for every contract */
+	int		bf_year;		/* 0 for every year */
+	enum rb_invoice_filter_status bf_status;
+	int		bf_archive;		/* 1: "Archives (avant 2024)" */
+};
+
+/*
+ * Parses the values of the list's query fields (NULL or "" when absent):
+ * contract "1000000001" (10 digits, spaces ignored), year "2025" (from
+ * RB_BILLS_YEAR_MIN to the current year in Paris at now), status
+ * "payee", "a-payer", "prelevement" or "en-retard", archive "1" or "0".
+ * Returns RB_BILLS_OK with *out filled, or RB_BILLS_INVALID with *msg a
+ * static French sentence naming the problem.
+ */
+enum rb_bills_rc rb_bills_parse_filter(const char *contract,
+		    const char *year, const char *status, const char *archive,
+		    time_t now, struct rb_bills_filter *out, const char **msg);
+
+/*
+ * The list page: *out = {"archive", "title", "filters": {"contracts",
+ * "years", "statuses" (select options {value, label, selected}),
+ * "active"}, "contracts": [{"number", "old_number" (or null), "address",
+ * "bills": [bill summaries, newest first], "empty"}], "count",
+ * "archive_link"}; a bill summary is {"number", "url", "pdf_url",
+ * "issued", "period", "total", "due", "status": {label, class},
+ * "archived", "printed_contract"}. The caller owns *out. Returns
+ * RB_BILLS_OK, RB_BILLS_NOT_FOUND when f names a contract outside the
+ * scope, or RB_BILLS_ERROR (*out NULL unless OK).
+ */
+enum rb_bills_rc rb_bills_list(const struct rb_bills_ctx *ctx,
+		    const struct rb_scope *sc, const struct rb_bills_filter *f,
+		    json_t **out);
+
+/*
+ * Normalises a bill number typed or taken from a URL (spaces trimmed,
+ * upper case) into out (outlen >= 32). Returns 0, or -1 when it cannot
+ * be a bill number (letters, digits and '-', 1 to 31 of them).
+ */
+int		 rb_bills_norm_number(const char *in, char *out,
+		    size_t outlen);
+
+/*
+ * One bill, everything its page and PDF show: *out = the "bill view"
+ * documented in docs/bill_pdf.h. number must be normalised. The caller
+ * owns *out. Returns RB_BILLS_OK, RB_BILLS_NOT_FOUND or RB_BILLS_ERROR
+ * (*out NULL unless OK).
+ */
+enum rb_bills_rc rb_bills_get(const struct rb_bills_ctx *ctx,
+		    const struct rb_scope *sc, const char *number,
+		    json_t **out);
+
+/*
+ * The bill's PDF: the file in ctx->bc_pdf_cache_dir named after the
+ * number and a hash of the data drawn, drawn first when missing (written
+ * to a temporary file then renamed, so readers never see half a file).
+ * Sets *fd to a descriptor open for reading at offset 0, owned by the
+ * caller, *size to its size, and *cached to 1 when the file was already
+ * there. Same return codes as rb_bills_get() (*fd -1 unless OK).
+ */
+enum rb_bills_rc rb_bills_pdf(const struct rb_bills_ctx *ctx,
+		    const struct rb_scope *sc, const char *number, int *fd,
+		    uint64_t *size, int *cached);
+
+/*
+ * French label of a bill status on day today ("YYYY-MM-DD"): "Payée",
+ * "Prélèvement programmé", "En retard" (overdue, or to pay with due_on
+ * before today), "Annulée" or "À payer"; sets *cls (if not NULL) to a
+ * CSS class name ("paid", "debit", "late", "cancelled", "due").
+ */
+const char	*rb_bills_status_label(const char *status, const char *due_on,
+		    const char *today, const char **cls);
+
+/*
+ * French formatting from integers, exported for tests; each writes its
+ * NUL-terminated text into out (RB_BILLS_FMT_MAX bytes suffice).
+ *   c100:    unit price in hundredths of a cent, four decimals, or two
+ *            when the last two are zeros: 3650 -> "0,3650 €",
+ *            13500 -> "1,35 €", 390000 -> "39,00 €"
+ *   rate:    VAT in basis points, 550 -> "5,5 %", 2000 -> "20 %"
+ *   litre price: total_cents / litres in euros with five decimals,
+ *            rounded half up: (33297, 79452) -> "0,004 19 €"; "" when
+ *            litres <= 0
+ * (Amounts, volumes and dates use base/money.h and base/clock.h.)
+ */
+#define RB_BILLS_FMT_MAX	64
+void	rb_bills_fmt_c100(int64_t c100, char *out, size_t outlen);
+void	rb_bills_fmt_rate(int bp, char *out, size_t outlen);
+void	rb_bills_fmt_litre_price(int64_t total_cents, int64_t litres,
+	    char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,501 @@
+/*
+ * consumption.c: consumption per billing period and per day, the
+ * abnormal consumption rule and the `robinet alerts` batch (see
+ * consumption.h for the rule). The SQL lives in store/consumption.c;
+ * every read for a subscriber goes through the scope.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/money.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "mail/mail.h"
+#include "store/consumption.h"
+#include "app/consumption.h"
+
+/* A period "of the same billing run": end dates this close, in days. */
+#define SAME_RUN_DAYS	45
+/* Contracts read per batch query by the alerts run. */
+#define ALERT_BATCH	500
+
+/* Days since 1970-01-01 of an ISO date; -1 (with *ok 0) when invalid. */
+static int64_t
+iso_days(const char *iso, int *ok)
+{
+	struct rb_date d;
+
+	if (iso == NULL || rb_clock_parse_date(iso, &d) != 0) {
+		*ok = 0;
+		return -1;
+	}
+	return rb_clock_days_from_civil(&d);
+}
+
+/* The date years years before iso (29 February becomes the 28th). */
+static int
+years_back(const char *iso, int years, struct rb_date *out)
+{
+	if (rb_clock_parse_date(iso, out) != 0)
+		return -1;
+	out->d_year -= years;
+	if (out->d_year < 1)
+		return -1;
+	if (out->d_day > rb_clock_days_in_month(out->d_year, out->d_month))
+		out->d_day = rb_clock_days_in_month(out->d_year, out->d_month);
+	return 0;
+}
+
+int
+rb_cons_same_period(const struct rb_cons_period *periods, int n,
+    const char *end, int years)
+{
+	struct rb_date target;
+	int64_t t, e, diff, best_diff = SAME_RUN_DAYS + 1;
+	int i, ok = 1, best = -1;
+
+	if (years_back(end, years, &target) != 0)
+		return -1;
+	t = rb_clock_days_from_civil(&target);
+	for (i = 0; i < n; i++) {
+		e = iso_days(periods[i].cp_end, &ok);
+		if (!ok) {
+			ok = 1;
+			continue;
+		}
+		diff = e > t ? e - t : t - e;
+		if (diff < best_diff) {
+			best_diff = diff;
+			best = i;
+		}
+	}
+	return best;
+}
+
+int
+rb_cons_rule(const struct rb_cons_period *p,
+    const struct rb_cons_period *prev, int nprev, int64_t *average)
+{
+	int64_t sum_litres = 0, sum_days = 0;
+	int i;
+
+	*average = 0;
+	for (i = 0; i < nprev; i++) {
+		if (prev[i].cp_days <= 0 || prev[i].cp_litres < 0)
+			continue;
+		sum_litres += prev[i].cp_litres;
+		sum_days += prev[i].cp_days;
+	}
+	if (sum_days == 0 || p->cp_days <= 0)
+		return 0;
+	*average = sum_litres * p->cp_days / sum_days;
+	return p->cp_litres * sum_days > 2 * sum_litres * p->cp_days;
+}
+
+/* The periods of bills[0..n), with their lengths. */
+static struct rb_cons_period *
+periods_of(const struct rb_cons_bill *bills, int n)
+{
+	struct rb_cons_period *p;
+	int64_t s, e;
+	int i, ok;
+
+	p = rb_xcalloc(n > 0 ? (size_t)n : 1, sizeof(*p));
+	for (i = 0; i < n; i++) {
+		snprintf(p[i].cp_start, sizeof(p[i].cp_start), "%s",
+		    bills[i].cb_start);
+		snprintf(p[i].cp_end, sizeof(p[i].cp_end), "%s",
+		    bills[i].cb_end);
+		ok = 1;
+		s = iso_days(bills[i].cb_start, &ok);
+		e = iso_days(bills[i].cb_end, &ok);
+		p[i].cp_days = ok && e >= s ? e - s + 1 : 0;
+		p[i].cp_litres = bills[i].cb_litres;
+	}
+	return p;
+}
+
+/*
+ * Applies the rule to period i of p[0..n): 1 abnormal, 0 not; the
+ * average in *average.
+ */
+static int
+period_abnormal(const struct rb_cons_period *p, int n, int i,
+    int64_t *average)
+{
+	struct rb_cons_period prev[3];
+	int k, j, nprev = 0;
+
+	for (k = 1; k <= 3; k++) {
+		j = rb_cons_same_period(p, n, p[i].cp_end, k);
+		if (j >= 0 && j != i)
+			prev[nprev++] = p[j];
+	}
+	return rb_cons_rule(&p[i], prev, nprev, average);
+}
+
+/* The contract of number in scope: RB_CONS_OK, _NOT_FOUND or _ERROR. */
+static int
+scoped_contract(rb_db *db, const struct rb_scope *sc, const char *number,
+    struct rb_cons_contract *c)
+{
+	int rc;
+
+	if (number == NULL || number[0] == '\0' ||
+	    (sc->sc_account == 0 && sc->sc_archive == 0))
+		return RB_CONS_NOT_FOUND;
+	rc = rb_cons_store_contract(db, sc->sc_account, sc->sc_archive,
+	    number, c);
+	if (rc < 0)
+		return RB_CONS_ERROR;
+	return rc == 0 ? RB_CONS_OK : RB_CONS_NOT_FOUND;
+}
+
+int
+rb_cons_periods(rb_db *db, const struct rb_scope *sc,
+    const char *contract_number, const char *from, const char *to,
+    json_t **out)
+{
+	struct rb_cons_contract c;
+	struct rb_cons_bill *bills = NULL;
+	struct rb_cons_period *p = NULL;
+	int64_t average;
+	json_t *arr = NULL;
+	int rc, n = 0, i, j;
+
+	*out = NULL;
+	if ((rc = scoped_contract(db, sc, contract_number, &c)) != RB_CONS_OK)
+		return rc;
+	if (rb_cons_store_bills(db, sc->sc_account, sc->sc_archive,
+	    RB_ARCHIVE_END, c.cc_id, &bills, &n) != 0)
+		return RB_CONS_ERROR;
+	p = periods_of(bills, n);
+	arr = json_array();
+	for (i = 0; i < n; i++) {
+		if ((from != NULL && strcmp(p[i].cp_end, from) < 0) ||
+		    (to != NULL && strcmp(p[i].cp_end, to) > 0))
+			continue;
+		j = rb_cons_same_period(p, n, p[i].cp_end, 1);
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I, "
+		    "s:b, s:o, s:b}",
+		    "start", p[i].cp_start, "end", p[i].cp_end,
+		    "days", (json_int_t)p[i].cp_days,
+		    "litres", (json_int_t)p[i].cp_litres,
+		    "estimated", bills[i].cb_estimated,
+		    "previous_litres", j >= 0 && j != i ?
+		    json_integer(p[j].cp_litres) : json_null(),
+		    "abnormal", period_abnormal(p, n, i, &average)));
+	}
+	*out = arr;
+	free(bills);
+	free(p);
+	return RB_CONS_OK;
+}
+
+int
+rb_cons_daily(rb_db *db, const struct rb_scope *sc,
+    const char *contract_number, const char *from, const char *to,
+    json_t **out)
+{
+	struct rb_cons_contract c;
+	struct rb_cons_reading *r = NULL;
+	struct rb_date d;
+	char before[11];
+	int64_t prev_day, day;
+	int rc, n = 0, i, ok = 1;
+
+	*out = NULL;
+	if ((rc = scoped_contract(db, sc, contract_number, &c)) != RB_CONS_OK)
+		return rc;
+	if (!c.cc_remote) {
+		*out = json_array();
+		return RB_CONS_OK;
+	}
+	/* The day before from: its reading gives from's consumption. */
+	if (from == NULL || to == NULL || rb_clock_parse_date(from, &d) != 0 ||
+	    iso_days(to, &ok) < 0 || !ok) {
+		*out = json_array();
+		return RB_CONS_OK;
+	}
+	rb_clock_date_add(&d, -1, &d);
+	if (rb_clock_format_date(&d, before, sizeof(before)) != 0)
+		return RB_CONS_ERROR;
+	if (rb_cons_store_readings(db, sc->sc_account, sc->sc_archive,
+	    RB_ARCHIVE_END, c.cc_id, before, to, &r, &n) != 0)
+		return RB_CONS_ERROR;
+	*out = json_array();
+	for (i = 1; i < n; i++) {
+		ok = 1;
+		prev_day = iso_days(r[i - 1].cr_day, &ok);
+		day = iso_days(r[i].cr_day, &ok);
+		/* Consecutive days of one meter that did not go back. */
+		if (!ok || r[i].cr_meter_id != r[i - 1].cr_meter_id ||
+		    day != prev_day + 1 || r[i].cr_index < r[i - 1].cr_index ||
+		    strcmp(r[i].cr_day, from) < 0)
+			continue;
+		json_array_append_new(*out, json_pack("{s:s, s:I}",
+		    "date", r[i].cr_day, "litres",
+		    (json_int_t)(r[i].cr_index - r[i - 1].cr_index)));
+	}
+	free(r);
+	return RB_CONS_OK;
+}
+
+/* The alert object of row. */
+static json_t *
+alert_json(const struct rb_cons_alert_row *a)
+{
+	return json_pack("{s:I, s:I, s:s, s:s}",
+	    "litres", (json_int_t)a->ca_litres,
+	    "average_litres", (json_int_t)a->ca_average,
+	    "period_start", a->ca_start, "period_end", a->ca_end);
+}
+
+int
+rb_cons_invoice_alert(rb_db *db, const struct rb_scope *sc,
+    const char *invoice_number, json_t **out)
+{
+	struct rb_cons_alert_row a;
+	int rc;
+
+	*out = NULL;
+	if (invoice_number == NULL || invoice_number[0] == '\0' ||
+	    (sc->sc_account == 0 && sc->sc_archive == 0))
+		return RB_CONS_NOT_FOUND;
+	rc = rb_cons_store_invoice_alert(db, sc->sc_account, sc->sc_archive,
+	    invoice_number, &a);
+	if (rc < 0)
+		return RB_CONS_ERROR;
+	if (rc == 2)
+		return RB_CONS_NOT_FOUND;
+	*out = rc == 0 ? alert_json(&a) : json_null();
+	return RB_CONS_OK;
+}
+
+int
+rb_cons_contract_alert(rb_db *db, const struct rb_scope *sc,
+    const char *contract_number, json_t **out)
+{
+	struct rb_cons_contract c;
+	struct rb_cons_alert_row a;
+	int rc;
+
+	*out = NULL;
+	if ((rc = scoped_contract(db, sc, contract_number, &c)) != RB_CONS_OK)
+		return rc;
+	rc = rb_cons_store_contract_alert(db, sc->sc_account, sc->sc_archive,
+	    RB_ARCHIVE_END, c.cc_id, &a);
+	if (rc < 0)
+		return RB_CONS_ERROR;
+	*out = rc == 0 ? alert_json(&a) : json_null();
+	return RB_CONS_OK;
+}
+
+int
+rb_cons_view(rb_db *db, const struct rb_scope *sc, const char *number,
+    int daily, const char *from, const char *to, json_t **out)
+{
+	struct rb_cons_contract c;
+	json_t *contracts = NULL, *data = NULL, *alert = NULL, *item;
+	size_t i;
+	int rc = RB_CONS_ERROR;
+
+	*out = NULL;
+	if (rb_cons_store_contracts(db, sc->sc_account, sc->sc_archive,
+	    &contracts) != 0)
+		goto out;
+	if (number == NULL || number[0] == '\0') {
+		if (json_array_size(contracts) == 0) {
+			*out = json_pack("{s:o, s:n, s:n, s:n}", "contracts",
+			    contracts, "contract", "rows", "alert");
+			return RB_CONS_OK;
+		}
+		number = json_string_value(json_object_get(json_array_get(
+		    contracts, 0), "number"));
+	}
+	if ((rc = scoped_contract(db, sc, number, &c)) != RB_CONS_OK)
+		goto out;
+	json_array_foreach(contracts, i, item)
+		json_object_set_new(item, "selected", json_boolean(strcmp(
+		    json_string_value(json_object_get(item, "number")),
+		    c.cc_number) == 0));
+	rc = daily ? rb_cons_daily(db, sc, c.cc_number, from, to, &data) :
+	    rb_cons_periods(db, sc, c.cc_number, from, to, &data);
+	if (rc != RB_CONS_OK)
+		goto out;
+	if ((rc = rb_cons_contract_alert(db, sc, c.cc_number, &alert)) !=
+	    RB_CONS_OK)
+		goto out;
+	*out = json_pack("{s:o, s:{s:s, s:o, s:b}, s:o, s:o}",
+	    "contracts", contracts, "contract", "number", c.cc_number,
+	    "old_number", c.cc_old_number[0] != '\0' ?
+	    json_string(c.cc_old_number) : json_null(),
+	    "remote", c.cc_remote, "rows", data, "alert", alert);
+	contracts = data = alert = NULL;
+	rc = RB_CONS_OK;
+out:
+	json_decref(contracts);
+	json_decref(data);
+	json_decref(alert);
+	return rc;
+}
+
+/* Queues the alert's email to every recipient; returns how many. */
+static int
+alert_mail(rb_db *db, const char *public_url,
+    const struct rb_cons_contract *c, const struct rb_cons_period *p,
+    int64_t average, time_t now)
+{
+	char start[RB_CLOCK_FR_MAX], end[RB_CLOCK_FR_MAX], vol[32], avg[32];
+	char link[512];
+	json_t *to = NULL, *item, *data;
+	const char *first;
+	size_t i;
+	int sent = 0;
+
+	if (rb_cons_store_recipients(db, c->cc_id, &to) != 0)
+		return -1;
+	rb_clock_fr_iso(p->cp_start, start, sizeof(start));
+	rb_clock_fr_iso(p->cp_end, end, sizeof(end));
+	rb_volume_m3_plain(p->cp_litres, vol, sizeof(vol));
+	rb_volume_m3_plain(average, avg, sizeof(avg));
+	snprintf(link, sizeof(link), "%s/ma-consommation?contrat=%s",
+	    public_url, c->cc_number);
+	json_array_foreach(to, i, item) {
+		data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+		    "contract_number", c->cc_number, "volume", vol,
+		    "average", avg, "period_start", start, "period_end", end,
+		    "link", link);
+		first = json_string_value(json_object_get(item, "first_name"));
+		if (first != NULL && first[0] != '\0')
+			json_object_set_new(data, "first_name",
+			    json_string(first));
+		/* A refused address (logged) must not block the others. */
+		if (rb_mail_queue(db, RB_MAIL_CONSUMPTION_ALERT,
+		    json_string_value(json_object_get(item, "email")), data,
+		    now) == 0)
+			sent++;
+		json_decref(data);
+	}
+	json_decref(to);
+	return sent;
+}
+
+/*
+ * Detects and records the new alerts of contract id, in one transaction,
+ * and queues their emails. Returns 0, or -1 (rolled back).
+ */
+static int
+alerts_contract(rb_db *db, const char *public_url, time_t now,
+    const char *window_start, int64_t id, int *nalerts, int *nmails)
+{
+	struct rb_cons_contract c;
+	struct rb_cons_bill *bills = NULL;
+	struct rb_cons_period *p = NULL;
+	int64_t average, alert_id;
+	int *abnormal = NULL, n = 0, i, found = 0, rc = -1, sent, in_tx = 0;
+	int64_t *averages = NULL;
+
+	if ((rc = rb_cons_store_contract_by_id(db, id, &c)) != 0)
+		return rc > 0 ? 0 : -1;
+	rc = -1;
+	if (rb_cons_store_all_bills(db, id, &bills, &n) != 0)
+		goto out;
+	p = periods_of(bills, n);
+	abnormal = rb_xcalloc(n > 0 ? (size_t)n : 1, sizeof(*abnormal));
+	averages = rb_xcalloc(n > 0 ? (size_t)n : 1, sizeof(*averages));
+	for (i = 0; i < n; i++) {
+		if (strcmp(p[i].cp_end, window_start) < 0)
+			continue;
+		if (period_abnormal(p, n, i, &average)) {
+			abnormal[i] = 1;
+			averages[i] = average;
+			found++;
+		}
+	}
+	if (found == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (rb_db_begin(db) != 0)
+		goto out;
+	in_tx = 1;
+	for (i = 0; i < n; i++) {
+		if (!abnormal[i])
+			continue;
+		switch (rb_cons_store_alert_add(db, id, p[i].cp_start,
+		    p[i].cp_end, bills[i].cb_invoice_id, p[i].cp_litres,
+		    averages[i], (int64_t)now, &alert_id)) {
+		case 0:
+			break;
+		case 1:
+			continue;	/* recorded by an earlier run */
+		default:
+			goto out;
+		}
+		(*nalerts)++;
+		if ((sent = alert_mail(db, public_url, &c, &p[i], averages[i],
+		    now)) < 0)
+			goto out;
+		if (sent > 0 && rb_cons_store_alert_mailed(db, alert_id,
+		    (int64_t)now) != 0)
+			goto out;
+		if (sent == 0)
+			log_warnx("contract %s: abnormal consumption recorded, "
+			    "nobody to write to", c.cc_number);
+		*nmails += sent;
+	}
+	if (rb_db_commit(db) != 0)
+		goto out;
+	in_tx = 0;
+	rc = 0;
+out:
+	if (in_tx)
+		rb_db_rollback(db);
+	free(bills);
+	free(p);
+	free(abnormal);
+	free(averages);
+	return rc;
+}
+
+int
+rb_cons_alerts_run(rb_db *db, const char *public_url, time_t now,
+    int *nalerts, int *nmails)
+{
+	int64_t ids[ALERT_BATCH], after = 0;
+	struct rb_localtime lt;
+	struct rb_date w;
+	char window_start[11];
+	int n, i, before, before_mails;
+
+	*nalerts = 0;
+	*nmails = 0;
+	rb_clock_paris(now, &lt);
+	rb_clock_date_add(&lt.lt_date, -RB_CONS_ALERT_WINDOW_DAYS, &w);
+	if (rb_clock_format_date(&w, window_start, sizeof(window_start)) != 0)
+		return -1;
+	for (;;) {
+		if (rb_cons_store_contract_ids(db, after, ALERT_BATCH, ids,
+		    &n) != 0)
+			return -1;
+		if (n == 0)
+			break;
+		for (i = 0; i < n; i++) {
+			before = *nalerts;
+			before_mails = *nmails;
+			if (alerts_contract(db, public_url, now, window_start,
+			    ids[i], nalerts, nmails) != 0) {
+				*nalerts = before;
+				*nmails = before_mails;
+				log_errx("alerts stopped at contract id %lld",
+				    (long long)ids[i]);
+				return -1;
+			}
+		}
+		after = ids[n - 1];
+	}
+	return 0;
+}

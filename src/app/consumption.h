@@ -1,0 +1,156 @@
+/*
+ * consumption.h: a subscriber's water consumption, as use cases (no HTTP,
+ * no SQL): litres per billing period with the same period a year
+ * earlier, daily litres of remote-read meters, and the abnormal
+ * consumption rule behind leak letters.
+ *
+ * Billing periods are the invoices of the contract (archived ones too):
+ * start, end, days (end - start + 1, both included), litres billed and
+ * whether the closing reading was estimated. The archive scope sees only
+ * periods ending before RB_ARCHIVE_END.
+ *
+ * "The same period" k years earlier (k = 1, 2, 3) is the period of the
+ * same contract whose end date lies within 45 days of this period's end
+ * date moved back k years (the same billing run); the closest one wins.
+ *
+ * The abnormal rule (loi Warsmann, art. L2224-12-4 CGCT: more than twice
+ * the average volume of the same periods over the three previous years).
+ * Let P be a period of d days and L litres, and let the same periods of
+ * the three previous years that exist (at least one is needed, else P is
+ * never abnormal) have L1..Ln litres over D1..Dn days. Periods differ
+ * in length from year to year, so the average is taken per day and
+ * brought back to P's length:
+ *
+ *	average = (L1 + ... + Ln) * d / (D1 + ... + Dn)     (rounded down)
+ *	abnormal  <=>  L * (D1 + ... + Dn) > 2 * (L1 + ... + Ln) * d
+ *
+ * The test is the exact cross-multiplied inequality, in 64-bit integers:
+ * no rounding decides it. When every period has the same length it is
+ * L > 2 * (L1 + ... + Ln) / n: exactly twice the average is not abnormal,
+ * one litre more is.
+ *
+ * The alerts themselves are recorded by rb_cons_alerts_run() (the
+ * `robinet alerts` batch) in consumption_alerts, once per contract and
+ * period, and one email is queued for each. Only periods that ended in
+ * the last RB_CONS_ALERT_WINDOW_DAYS days raise an alert: a first run on
+ * years of history writes about the latest bills, not about old ones.
+ */
+#ifndef RB_APP_CONSUMPTION_H
+#define RB_APP_CONSUMPTION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "app/scope.h"
+#include "store/db.h"
+
+enum { RB_CONS_OK = 0, RB_CONS_NOT_FOUND = 1, RB_CONS_ERROR = -1 };
+
+/* Periods ending this many days before the run, or later, raise alerts. */
+#define RB_CONS_ALERT_WINDOW_DAYS	365
+
+/*
+ * Billing periods of a contract visible in scope, whose end date is in
+ * [from, to] (ISO dates, inclusive), oldest first. *out = JSON array of
+ * {"start":"YYYY-MM-DD","end":"YYYY-MM-DD","days":int,"litres":int,
+ * "estimated":bool,"previous_litres":int|null (same period one year
+ * earlier),"abnormal":bool}; from or to NULL leaves that side open.
+ * Caller owns *out. RB_CONS_NOT_FOUND when the contract is not in scope
+ * (or does not exist: same answer); contract_number may also be the old
+ * (pre-2024) number of the contract.
+ * RB_CONS_ERROR on a database failure. *out is NULL unless RB_CONS_OK.
+ */
+int	rb_cons_periods(rb_db *db, const struct rb_scope *sc,
+	    const char *contract_number, const char *from, const char *to,
+	    json_t **out);
+
+/*
+ * Daily consumption of the contract's remote-read meter for days in
+ * [from, to]: JSON array of {"date":"YYYY-MM-DD","litres":int}, the
+ * litres of a day being the difference between the remote readings of
+ * that day and of the day before (days without both readings are left
+ * out); empty array when the meter is not remote-read or from or to is
+ * not a valid date. Same ownership and return codes as
+ * rb_cons_periods().
+ */
+int	rb_cons_daily(rb_db *db, const struct rb_scope *sc,
+	    const char *contract_number, const char *from, const char *to,
+	    json_t **out);
+
+/*
+ * The abnormal-consumption alert of a bill visible in scope, or JSON
+ * null: {"litres":int,"average_litres":int,"period_start":"YYYY-MM-DD",
+ * "period_end":"YYYY-MM-DD"}. Caller owns *out. RB_CONS_NOT_FOUND when
+ * the bill is not in scope; RB_CONS_ERROR on a database failure.
+ */
+int	rb_cons_invoice_alert(rb_db *db, const struct rb_scope *sc,
+	    const char *invoice_number, json_t **out);
+
+/*
+ * The most recent alert of a contract in scope (for the dashboard), same
+ * shape, or JSON null. Same ownership and return codes.
+ */
+int	rb_cons_contract_alert(rb_db *db, const struct rb_scope *sc,
+	    const char *contract_number, json_t **out);
+
+/* One billing period, as the rule sees it. */
+struct rb_cons_period {
+	char	 cp_start[11];		/* "YYYY-MM-DD" */
+	char	 cp_end[11];
+	int64_t	 cp_days;		/* end - start + 1 */
+	int64_t	 cp_litres;
+};
+
+/*
+ * The rule above for period p against the same periods of the previous
+ * years, prev[0..nprev) (nprev 0 to 3). Returns 1 when p is abnormal,
+ * 0 when not (always 0 when nprev is 0); stores the average brought to
+ * p's length in *average (0 when nprev is 0). Pure: no database.
+ */
+int	rb_cons_rule(const struct rb_cons_period *p,
+	    const struct rb_cons_period *prev, int nprev, int64_t *average);
+
+/*
+ * Index in periods[0..n) of the period whose end date lies within
+ * 45 days of end moved back years years, the closest one; -1 when none.
+ * periods need not be sorted. Pure.
+ */
+int	rb_cons_same_period(const struct rb_cons_period *periods, int n,
+	    const char *end, int years);
+
+/*
+ * The `robinet alerts` batch: for every contract, finds the abnormal
+ * periods that ended within RB_CONS_ALERT_WINDOW_DAYS of now (by the
+ * rule above, over all its bills), records each one not yet in
+ * consumption_alerts, and queues one French email per new alert to each
+ * active web account linked to the contract, or to the customer's email
+ * on file when no account is linked (none when there is neither: the
+ * alert is recorded with mailed_at NULL, and a warning logged). Each
+ * contract is handled in one transaction: its alerts and their emails
+ * are committed together. Running it again finds nothing new.
+ * public_url is the absolute base for links ("https://…", no trailing /).
+ * Stores the number of new alerts in *nalerts and of emails queued in
+ * *nmails. Returns 0, or -1 on a database failure (logged; alerts of
+ * contracts already handled stay recorded).
+ */
+int	rb_cons_alerts_run(rb_db *db, const char *public_url, time_t now,
+	    int *nalerts, int *nmails);
+
+/*
+ * Everything /ma-consommation shows, in one call: sets *out to a new
+ * object {"contracts": [{"number", "old_number" (or null), "selected"}]
+ * (the scope's contracts), "contract": {"number", "old_number" (or
+ * null), "remote" (bool)}, "rows": rb_cons_periods() or, when daily,
+ * rb_cons_daily() for [from, to], "alert": rb_cons_contract_alert()}.
+ * number NULL or "" chooses the scope's first contract; when the scope
+ * has none, "contract", "rows" and "alert" are null. Caller owns *out.
+ * Returns RB_CONS_OK, RB_CONS_NOT_FOUND (number not in scope) or
+ * RB_CONS_ERROR; *out is NULL unless RB_CONS_OK.
+ */
+int	rb_cons_view(rb_db *db, const struct rb_scope *sc, const char *number,
+	    int daily, const char *from, const char *to, json_t **out);
+
+#endif

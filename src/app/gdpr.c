@@ -1,0 +1,211 @@
+/*
+ * gdpr.c: the right of access (see gdpr.h). The store reads every row;
+ * this file says, per category, what it is, why it is kept, on which
+ * legal basis and for how long, and where the rows came from.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "app/gdpr.h"
+#include "store/audit.h"
+#include "store/gdpr.h"
+
+#define CONTROLLER	"Eau de la Métropole, service public de l'eau"
+
+struct notice {
+	const char	*no_key;	/* category of rb_gdpr_export() */
+	const char	*no_label;
+	const char	*no_what;
+	const char	*no_why;
+	const char	*no_basis;
+	const char	*no_retention;
+};
+
+#define CONTRACT	"Exécution du contrat d'abonnement"
+#define KEEP_CONTRACT	"Durée du contrat, puis 5 ans (prescription civile)"
+#define KEEP_BILLS	"10 ans après la clôture de l'exercice (code de " \
+			"commerce, art. L123-22)"
+
+static const struct notice notices[] = {
+	{ "account", "Compte de l'espace client",
+	  "Adresse e-mail, nom, prénom, date de création et d'activation",
+	  "Vous identifier et vous écrire", CONTRACT,
+	  "Jusqu'à la fermeture du compte, puis 1 an" },
+	{ "customers", "Titulaire du contrat",
+	  "Civilité, nom, prénom, e-mail, téléphone, adresse postale",
+	  "Gérer l'abonnement et vous adresser les factures", CONTRACT,
+	  KEEP_CONTRACT },
+	{ "contracts", "Contrats",
+	  "Numéros de contrat (nouveau et ancien), adresse desservie, dates, "
+	  "prélèvement et facture électronique",
+	  "Fournir l'eau et facturer le service", CONTRACT, KEEP_CONTRACT },
+	{ "meters", "Compteurs",
+	  "Numéro de série, pose, dépose, télérelève",
+	  "Mesurer votre consommation", CONTRACT, KEEP_CONTRACT },
+	{ "readings", "Relevés d'index",
+	  "Date, index en litres, origine du relevé (agent, estimation, "
+	  "vous, télérelève)",
+	  "Facturer le volume consommé, détecter les fuites", CONTRACT,
+	  "3 ans (relevés journaliers : 1 an)" },
+	{ "invoices", "Factures",
+	  "Numéro, période, index, volume, montants, échéance, état",
+	  "Facturer et encaisser", "Obligation légale (comptabilité)",
+	  KEEP_BILLS },
+	{ "invoice_lines", "Lignes de facture",
+	  "Abonnement, volumes, redevances, TVA par ligne",
+	  "Détailler chaque facture", "Obligation légale (comptabilité)",
+	  KEEP_BILLS },
+	{ "payments", "Paiements",
+	  "Montant, moyen de paiement, date, état",
+	  "Encaisser et suivre vos règlements",
+	  "Obligation légale (comptabilité)", KEEP_BILLS },
+	{ "sepa_mandates", "Mandats de prélèvement SEPA",
+	  "Référence unique de mandat, titulaire du compte, IBAN (chiffré ; "
+	  "seuls les 4 derniers chiffres figurent ici), BIC, dates",
+	  "Prélever vos factures", CONTRACT,
+	  "Durée du mandat, puis 13 mois (contestation d'un prélèvement)" },
+	{ "legacy_credentials", "Identifiant de l'ancien espace client",
+	  "Ancien identifiant client et date de passage au nouvel espace "
+	  "(le mot de passe n'est conservé que sous forme d'empreinte)",
+	  "Vous permettre d'activer votre nouvel espace et de consulter vos "
+	  "archives", CONTRACT, "Jusqu'au 31 décembre 2028" },
+	{ "consumption_alerts", "Alertes de consommation",
+	  "Période, volume, moyenne habituelle, date d'envoi",
+	  "Vous prévenir d'une fuite possible",
+	  "Obligation légale (code général des collectivités territoriales, "
+	  "art. L2224-12-4)", KEEP_CONTRACT },
+	{ "sessions", "Connexions en cours",
+	  "Date, adresse IP, navigateur",
+	  "Sécuriser votre espace", "Intérêt légitime (sécurité)",
+	  "12 heures au plus" },
+	{ "api_tokens", "Jetons d'accès à l'API",
+	  "Nom, début du jeton, dates de création, d'usage et de révocation",
+	  "Permettre à vos outils de lire votre consommation", CONTRACT,
+	  "Jusqu'à leur révocation, puis 1 an" },
+	{ "contact_requests", "Demandes au service client",
+	  "Objet, message, coordonnées, état",
+	  "Répondre à vos demandes", CONTRACT, "3 ans" },
+	{ "audit_log", "Journal de sécurité",
+	  "Connexions, changements de mot de passe ou d'e-mail, "
+	  "téléchargements de vos données : date, action, adresse IP",
+	  "Sécuriser votre espace et prouver les opérations",
+	  "Intérêt légitime (sécurité)", "1 an" },
+};
+
+#define NNOTICES	(sizeof(notices) / sizeof(notices[0]))
+
+/* Where rows come from, by src_system (NULL: written by Robinet). */
+static const struct {
+	const char	*so_system;
+	const char	*so_label;
+} sources[] = {
+	{ "former_operator", "transmises par l'ancien exploitant lors du "
+	  "changement d'exploitant au 1er janvier 2024" },
+	{ "billing_2023", "ancien système de facturation du service "
+	  "(factures jusqu'en 2023)" },
+	{ "billing", "système de facturation du service" },
+	{ NULL, "vous, sur ce site, ou nos services" },
+};
+
+#define NSOURCES	(sizeof(sources) / sizeof(sources[0]))
+
+/*
+ * Writes into out where the rows of a category came from: the labels of
+ * their src_system values, in the order of sources[], joined by " ; "
+ * (an unknown system counts as the billing system).
+ */
+static void
+origin(json_t *rows, char *out, size_t outlen)
+{
+	int seen[NSOURCES] = { 0 };
+	const char *src;
+	json_t *row;
+	size_t i, k, n = 0;
+
+	json_array_foreach(rows, i, row) {
+		src = json_string_value(json_object_get(row, "src_system"));
+		for (k = 0; k < NSOURCES - 1; k++)
+			if (src != NULL && strcmp(src, sources[k].so_system) == 0)
+				break;
+		if (src != NULL && k == NSOURCES - 1)
+			k = 2;			/* another billing system */
+		seen[k] = 1;
+	}
+	out[0] = '\0';
+	for (k = 0; k < NSOURCES; k++) {
+		if (!seen[k])
+			continue;
+		n += (size_t)snprintf(out + n, n < outlen ? outlen - n : 0,
+		    "%s%s", n > 0 ? " ; " : "", sources[k].so_label);
+	}
+	if (n == 0)
+		snprintf(out, outlen, "aucune donnée");
+	/* Capitalise the first letter (the labels are ASCII-initial). */
+	if (out[0] >= 'a' && out[0] <= 'z')
+		out[0] = (char)(out[0] - 'a' + 'A');
+}
+
+static json_t *
+notice_json(const struct notice *no)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "key", no->no_key,
+	    "label", no->no_label, "what", no->no_what, "why", no->no_why,
+	    "basis", no->no_basis, "retention", no->no_retention);
+}
+
+int
+rb_gdpr_view(rb_db *db, int64_t account, json_t **out)
+{
+	json_t *data, *cats, *c, *rows;
+	char from[512];
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = rb_gdpr_export(db, account, &data)) != 0)
+		return rc;
+	cats = json_array();
+	for (i = 0; i < NNOTICES; i++) {
+		rows = json_object_get(data, notices[i].no_key);
+		c = notice_json(&notices[i]);
+		json_object_set_new(c, "count",
+		    json_integer((json_int_t)json_array_size(rows)));
+		origin(rows, from, sizeof(from));
+		json_object_set_new(c, "origin", json_string(from));
+		json_array_append_new(cats, c);
+	}
+	json_decref(data);
+	*out = json_pack("{s:s, s:o}", "controller", CONTROLLER,
+	    "categories", cats);
+	return 0;
+}
+
+int
+rb_gdpr_download(rb_db *db, int64_t account, time_t now, const char *ip,
+    json_t **out)
+{
+	json_t *data, *notice;
+	char target[40];
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = rb_gdpr_export(db, account, &data)) != 0)
+		return rc;
+	snprintf(target, sizeof(target), "account:%lld", (long long)account);
+	if (rb_audit(db, now, RB_ACTOR_SUBSCRIBER, account, "gdpr.export",
+	    target, ip, NULL) != 0) {
+		json_decref(data);
+		return -1;
+	}
+	notice = json_array();
+	for (i = 0; i < NNOTICES; i++)
+		json_array_append_new(notice, notice_json(&notices[i]));
+	*out = json_pack("{s:s, s:I, s:s, s:o, s:o}",
+	    "format", "robinet-gdpr-export/1",
+	    "generated_at", (json_int_t)now,
+	    "controller", CONTROLLER,
+	    "notice", notice,
+	    "data", data);
+	return 0;
+}

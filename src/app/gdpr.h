@@ -1,0 +1,34 @@
+/*
+ * gdpr.h: "Mes données personnelles": what the utility holds about a
+ * subscriber, why, where it came from and how long it is kept, and the
+ * download of all of it (GDPR art. 15 and 20).
+ */
+#ifndef RB_APP_GDPR_H
+#define RB_APP_GDPR_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "store/db.h"
+
+/*
+ * Sets *out to the page's data: {"controller", "categories": [{key, label, what, why,
+ * basis, retention, origin, count}]}, one per category of
+ * rb_gdpr_export() (store/gdpr.h), origin telling whether rows came from
+ * the former operator, the billing system or this site. Caller owns
+ * *out. Returns 0, 1 when the account does not exist, -1 on error.
+ */
+int	rb_gdpr_view(rb_db *db, int64_t account, json_t **out);
+
+/*
+ * Sets *out to the download: {"format", "generated_at" (UTC seconds),
+ * "controller", "notice" (the categories as on the page, without
+ * counts), "data" (rb_gdpr_export())}, and records the export in the
+ * audit log (action "gdpr.export", from ip). Same returns.
+ */
+int	rb_gdpr_download(rb_db *db, int64_t account, time_t now,
+	    const char *ip, json_t **out);
+
+#endif

@@ -1,0 +1,202 @@
+/*
+ * space.c: the dashboard use case (see space.h). The store gives raw
+ * values for every contract in one statement; this file words them.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "app/bills.h"
+#include "app/consumption.h"
+#include "app/scope.h"
+#include "app/space.h"
+#include "base/clock.h"
+#include "base/money.h"
+#include "store/space.h"
+
+/* An alert older than this (period end before now - 365 days) is not
+ * shown on the dashboard any more. */
+#define ALERT_SHOWN_DAYS	365
+
+static const char *
+str(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static json_int_t
+num(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/* French date of an ISO text as a new JSON string, or null. */
+static json_t *
+fr_date(const char *iso)
+{
+	char buf[RB_CLOCK_FR_MAX];
+
+	if (iso == NULL || rb_clock_fr_iso(iso, buf, sizeof(buf)) != 0)
+		return json_null();
+	return json_string(buf);
+}
+
+static json_t *
+money(json_int_t cents)
+{
+	char buf[RB_MONEY_MAX];
+
+	rb_money_fr(cents, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static const char *
+reading_kind(const char *source)
+{
+	if (source == NULL)
+		return "";
+	if (strcmp(source, "actual") == 0)
+		return "relevé par nos agents";
+	if (strcmp(source, "estimated") == 0)
+		return "index estimé";
+	if (strcmp(source, "customer") == 0)
+		return "index transmis par vous";
+	return "télérelève";
+}
+
+static json_t *
+last_bill(json_t *row, const char *today)
+{
+	if (str(row, "last_number") == NULL)
+		return json_null();
+	return json_pack("{s:s, s:o, s:o, s:o, s:s, s:s, s:b}",
+	    "number", str(row, "last_number"),
+	    "issued", fr_date(str(row, "last_issued_on")),
+	    "due", fr_date(str(row, "last_due_on")),
+	    "total", money(num(row, "last_total_cents")),
+	    "status", str(row, "last_status"),
+	    "status_label", rb_bills_status_label(str(row, "last_status"),
+	    str(row, "last_due_on"), today, NULL),
+	    "archived", num(row, "last_archived") != 0);
+}
+
+static json_t *
+reading(json_t *row)
+{
+	char idx[RB_MONEY_MAX];
+
+	if (str(row, "meter_serial") == NULL || str(row, "read_on") == NULL)
+		return json_null();
+	rb_volume_m3_fr(num(row, "read_litres"), idx, sizeof(idx));
+	return json_pack("{s:s, s:b, s:o, s:s, s:s}",
+	    "meter", str(row, "meter_serial"),
+	    "remote", num(row, "meter_remote") != 0,
+	    "date", fr_date(str(row, "read_on")),
+	    "index", idx,
+	    "kind", reading_kind(str(row, "read_source")));
+}
+
+/* Adds the abnormal-consumption alert of the contract, if recent. */
+static int
+add_abnormal(rb_db *db, int64_t account, const char *number,
+    const char *oldest, json_t *alerts)
+{
+	struct rb_scope sc = { account, 0 };
+	json_t *a = NULL;
+	char text[512], vol[RB_MONEY_MAX], avg[RB_MONEY_MAX];
+	char end[RB_CLOCK_FR_MAX];
+
+	if (rb_cons_contract_alert(db, &sc, number, &a) != RB_CONS_OK)
+		return -1;
+	if (json_is_object(a) && str(a, "period_end") != NULL &&
+	    strcmp(str(a, "period_end"), oldest) >= 0) {
+		rb_volume_m3_fr(num(a, "litres"), vol, sizeof(vol));
+		rb_volume_m3_fr(num(a, "average_litres"), avg, sizeof(avg));
+		rb_clock_fr_iso(str(a, "period_end"), end, sizeof(end));
+		snprintf(text, sizeof(text), "Consommation anormalement "
+		    "élevée : %s sur la période terminée le %s, plus du double "
+		    "de votre consommation habituelle (%s). Une fuite est "
+		    "possible.", vol, end, avg);
+		json_array_append_new(alerts, json_pack("{s:s, s:s}", "kind",
+		    "abnormal", "text", text));
+	}
+	json_decref(a);
+	return 0;
+}
+
+static json_t *
+contract_view(rb_db *db, int64_t account, json_t *row, const char *today,
+    const char *oldest, int *err)
+{
+	json_t *alerts = json_array(), *v;
+	char addr[512], text[256], debit[32];
+	json_int_t late = num(row, "late_count");
+
+	snprintf(addr, sizeof(addr), "%s, %s %s", str(row, "address"),
+	    str(row, "postcode"), str(row, "commune"));
+	if (late > 0) {
+		snprintf(text, sizeof(text), late == 1 ?
+		    "Une facture n'est pas réglée à sa date d'échéance." :
+		    "%lld factures ne sont pas réglées à leur date "
+		    "d'échéance.", (long long)late);
+		json_array_append_new(alerts, json_pack("{s:s, s:s}", "kind",
+		    "late", "text", text));
+	}
+	if (add_abnormal(db, account, str(row, "number"), oldest,
+	    alerts) != 0)
+		*err = 1;
+	if (str(row, "mandate_last4") != NULL)
+		snprintf(debit, sizeof(debit), "•••• %s",
+		    str(row, "mandate_last4"));
+	v = json_pack("{s:s, s:O, s:s, s:b, s:o, s:b, s:b, s:o, s:o, s:o, "
+	    "s:o, s:b, s:o}",
+	    "number", str(row, "number"),
+	    "old_number", json_object_get(row, "old_number"),
+	    "address", addr,
+	    "direct_debit", num(row, "direct_debit") != 0,
+	    "debit_account", str(row, "mandate_last4") != NULL ?
+	    json_string(debit) : json_null(),
+	    "paperless", num(row, "paperless") != 0,
+	    "unpaid", num(row, "unpaid_count") > 0,
+	    "unpaid_amount", money(num(row, "unpaid_cents")),
+	    "next_due", fr_date(str(row, "next_due_on")),
+	    "last_bill", last_bill(row, today),
+	    "reading", reading(row),
+	    "has_alerts", json_array_size(alerts) > 0,
+	    "alerts", alerts);
+	return v;
+}
+
+int
+rb_space_view(rb_db *db, int64_t account, time_t now, json_t **out)
+{
+	struct rb_localtime lt;
+	struct rb_date oldest_d;
+	char today[16], oldest[16];
+	json_t *rows, *arr, *row;
+	size_t i;
+	int err = 0;
+
+	*out = NULL;
+	rb_clock_paris(now, &lt);
+	rb_clock_format_date(&lt.lt_date, today, sizeof(today));
+	rb_clock_date_add(&lt.lt_date, -ALERT_SHOWN_DAYS, &oldest_d);
+	rb_clock_format_date(&oldest_d, oldest, sizeof(oldest));
+	if (rb_db_begin_read(db) != 0)
+		return -1;
+	if (rb_space_contracts(db, account, today, &rows) != 0) {
+		rb_db_rollback(db);
+		return -1;
+	}
+	arr = json_array();
+	json_array_foreach(rows, i, row)
+		json_array_append_new(arr, contract_view(db, account, row,
+		    today, oldest, &err));
+	rb_db_commit(db);
+	json_decref(rows);
+	if (err) {
+		json_decref(arr);
+		return -1;
+	}
+	*out = arr;
+	return 0;
+}

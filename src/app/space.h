@@ -1,0 +1,34 @@
+/*
+ * space.h: the subscriber's dashboard (/mon-espace) as a use case: for
+ * each contract of the account, what a subscriber looks for first,
+ * already worded in French for the page.
+ */
+#ifndef RB_APP_SPACE_H
+#define RB_APP_SPACE_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "store/db.h"
+
+/*
+ * Sets *out to a new array, one object per contract of account (by
+ * number):
+ *   number, old_number, address (one line), direct_debit (bool),
+ *   debit_account ("•••• 0189" or null), paperless (bool),
+ *   unpaid (bool), unpaid_amount ("123,45 €"), next_due ("3 juin 2025"
+ *   or null), last_bill (null or {number, issued, total, status_label,
+ *   status, archived}), reading (null or {meter, remote, date, index
+ *   ("1 234,567 m³"), kind ("relevé réel"…)}), alerts (array of
+ *   {kind: "late"|"abnormal", text}), has_alerts (bool).
+ * now decides which bills are late (Paris date). Alerts: bills overdue
+ * or past their due date, and the latest abnormal-consumption alert of
+ * the contract when its period ended less than a year before now.
+ * The caller owns *out. Returns 0, or -1 on a database failure (*out
+ * NULL).
+ */
+int	rb_space_view(rb_db *db, int64_t account, time_t now, json_t **out);
+
+#endif

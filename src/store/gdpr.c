@@ -1,0 +1,212 @@
+/*
+ * gdpr.c: SQL of the right of access (see gdpr.h). Each category is one
+ * constant statement bound to the account id, with the names and kinds
+ * of its columns; a generic loop turns rows into JSON objects.
+ */
+#include <string.h>
+
+#include "store/gdpr.h"
+
+#define MAX_COLS	24
+
+/* Contracts of the account ($1). */
+#define MINE	"SELECT contract_id FROM account_contracts WHERE account_id = $1"
+#define PROV	", x.src_system, x.src_batch, x.src_file, x.src_line"
+#define PROV_COLS	"src_system", "src_batch", "src_file", "src_line"
+#define PROV_KINDS	"sssi"
+
+struct category {
+	const char	*ca_name;
+	const char	*ca_sql;
+	/* One letter per column: 's' text, 'i' integer. */
+	const char	*ca_kinds;
+	const char	*ca_cols[MAX_COLS];
+};
+
+static const struct category categories[] = {
+	{ "account",
+	  "SELECT email, last_name, first_name, status, created_at,"
+	  " activated_at FROM web_accounts WHERE id = $1",
+	  "ssssii",
+	  { "email", "last_name", "first_name", "status", "created_at",
+	    "activated_at" } },
+	{ "customers",
+	  "SELECT x.ref, x.title, x.last_name, x.first_name, x.email,"
+	  " x.phone, x.address_line1, x.address_line2, x.postcode, x.commune,"
+	  " x.country" PROV " FROM customers x WHERE x.id IN"
+	  " (SELECT customer_id FROM contracts WHERE id IN (" MINE "))"
+	  " ORDER BY x.id",
+	  "sssssssssss" PROV_KINDS,
+	  { "ref", "title", "last_name", "first_name", "email", "phone",
+	    "address_line1", "address_line2", "postcode", "commune",
+	    "country", PROV_COLS } },
+	{ "contracts",
+	  "SELECT x.number, x.old_number, x.origin, cu.ref,"
+	  " x.service_address, x.service_postcode, x.service_commune,"
+	  " x.start_date, x.end_date, x.direct_debit, x.paperless" PROV
+	  " FROM contracts x JOIN customers cu ON cu.id = x.customer_id"
+	  " WHERE x.id IN (" MINE ") ORDER BY x.number",
+	  "sssssssssii" PROV_KINDS,
+	  { "number", "old_number", "origin", "customer_ref",
+	    "service_address", "service_postcode", "service_commune",
+	    "start_date", "end_date", "direct_debit", "paperless",
+	    PROV_COLS } },
+	{ "meters",
+	  "SELECT c.number, x.serial, x.remote_read, x.installed_on,"
+	  " x.removed_on" PROV " FROM meters x"
+	  " JOIN contracts c ON c.id = x.contract_id"
+	  " WHERE x.contract_id IN (" MINE ") ORDER BY c.number, x.serial",
+	  "ssiss" PROV_KINDS,
+	  { "contract_number", "serial", "remote_read", "installed_on",
+	    "removed_on", PROV_COLS } },
+	{ "readings",
+	  "SELECT m.serial, x.read_on, x.index_litres, x.source" PROV
+	  " FROM meter_readings x JOIN meters m ON m.id = x.meter_id"
+	  " WHERE m.contract_id IN (" MINE ") ORDER BY m.serial, x.read_on",
+	  "ssis" PROV_KINDS,
+	  { "meter_serial", "read_on", "index_litres", "source",
+	    PROV_COLS } },
+	{ "invoices",
+	  "SELECT x.number, x.contract_number, x.archived, x.period_start,"
+	  " x.period_end, x.old_index_litres, x.new_index_litres,"
+	  " x.old_read_on, x.new_read_on, x.old_read_kind, x.new_read_kind,"
+	  " x.volume_litres, x.amount_excl_tax_cents, x.vat_cents,"
+	  " x.total_cents, x.issued_on, x.due_on, x.status" PROV
+	  " FROM invoices x WHERE x.contract_id IN (" MINE ")"
+	  " ORDER BY x.issued_on, x.number",
+	  "ssissiissssiiiisss" PROV_KINDS,
+	  { "number", "contract_number", "archived", "period_start",
+	    "period_end", "old_index_litres", "new_index_litres",
+	    "old_read_on", "new_read_on", "old_read_kind", "new_read_kind",
+	    "volume_litres", "amount_excl_tax_cents", "vat_cents",
+	    "total_cents", "issued_on", "due_on", "status", PROV_COLS } },
+	{ "invoice_lines",
+	  "SELECT i.number, x.position, x.heading, x.label, x.quantity,"
+	  " x.quantity_unit, x.unit_price_c100, x.amount_excl_tax_cents,"
+	  " x.vat_rate_bp, x.vat_cents" PROV " FROM invoice_lines x"
+	  " JOIN invoices i ON i.id = x.invoice_id"
+	  " WHERE i.contract_id IN (" MINE ") ORDER BY i.number, x.position",
+	  "sissisiiii" PROV_KINDS,
+	  { "invoice_number", "position", "heading", "label", "quantity",
+	    "quantity_unit", "unit_price_c100", "amount_excl_tax_cents",
+	    "vat_rate_bp", "vat_cents", PROV_COLS } },
+	{ "payments",
+	  "SELECT i.number, x.amount_cents, x.method, x.status,"
+	  " x.created_at" PROV " FROM payments x"
+	  " JOIN invoices i ON i.id = x.invoice_id"
+	  " WHERE i.contract_id IN (" MINE ") ORDER BY x.created_at, x.id",
+	  "sissi" PROV_KINDS,
+	  { "invoice_number", "amount_cents", "method", "status",
+	    "created_at", PROV_COLS } },
+	{ "sepa_mandates",
+	  "SELECT c.number, x.rum, x.holder, x.iban_last4, x.bic,"
+	  " x.signed_on, x.status, x.revoked_on" PROV " FROM sepa_mandates x"
+	  " JOIN contracts c ON c.id = x.contract_id"
+	  " WHERE x.contract_id IN (" MINE ") ORDER BY x.signed_on, x.rum",
+	  "ssssssss" PROV_KINDS,
+	  { "contract_number", "rum", "holder", "iban_last4", "bic",
+	    "signed_on", "status", "revoked_on", PROV_COLS } },
+	{ "legacy_credentials",
+	  "SELECT x.old_customer_id, c.number, x.migrated_at" PROV
+	  " FROM legacy_credentials x JOIN contracts c ON c.id = x.contract_id"
+	  " WHERE x.contract_id IN (" MINE ") ORDER BY x.old_customer_id",
+	  "ssi" PROV_KINDS,
+	  { "old_customer_id", "contract_number", "migrated_at",
+	    PROV_COLS } },
+	{ "consumption_alerts",
+	  "SELECT c.number, x.period_start, x.period_end, x.litres,"
+	  " x.average_litres, x.detected_at, x.mailed_at"
+	  " FROM consumption_alerts x JOIN contracts c ON c.id = x.contract_id"
+	  " WHERE x.contract_id IN (" MINE ") ORDER BY x.period_end",
+	  "sssiiii",
+	  { "contract_number", "period_start", "period_end", "litres",
+	    "average_litres", "detected_at", "mailed_at" } },
+	{ "sessions",
+	  "SELECT created_at, last_seen_at, ip, user_agent FROM sessions"
+	  " WHERE account_id = $1 ORDER BY created_at",
+	  "iiss",
+	  { "created_at", "last_seen_at", "ip", "user_agent" } },
+	{ "api_tokens",
+	  "SELECT name, prefix, created_at, last_used_at, revoked_at"
+	  " FROM api_tokens WHERE account_id = $1 ORDER BY created_at",
+	  "ssiii",
+	  { "name", "prefix", "created_at", "last_used_at", "revoked_at" } },
+	{ "contact_requests",
+	  "SELECT created_at, name, email, contract_number, subject, message,"
+	  " status FROM contact_requests WHERE account_id = $1"
+	  " ORDER BY created_at",
+	  "issssss",
+	  { "created_at", "name", "email", "contract_number", "subject",
+	    "message", "status" } },
+	{ "audit_log",
+	  "SELECT at, action, target, ip FROM audit_log"
+	  " WHERE (actor_kind = 'subscriber' AND actor_id = $1)"
+	  " OR target = 'account:' || $1 ORDER BY at, id",
+	  "isss",
+	  { "at", "action", "target", "ip" } },
+};
+
+#define NCATEGORIES	(sizeof(categories) / sizeof(categories[0]))
+
+/* Runs one category for account into a new array; NULL on error. */
+static json_t *
+run_category(rb_db *db, const struct category *ca, int64_t account)
+{
+	size_t ncols = strlen(ca->ca_kinds), i;
+	json_t *arr, *row;
+	rb_stmt *st;
+	int rc;
+
+	if ((st = rb_db_prepare(db, ca->ca_sql)) == NULL)
+		return NULL;
+	rb_stmt_bind_int(st, 1, account);
+	arr = json_array();
+	while ((rc = rb_stmt_step(st)) == RB_ROW) {
+		row = json_object();
+		for (i = 0; i < ncols; i++) {
+			json_t *v;
+
+			if (rb_stmt_is_null(st, (int)i))
+				v = json_null();
+			else if (ca->ca_kinds[i] == 'i')
+				v = json_integer(rb_stmt_int(st, (int)i));
+			else
+				v = json_string(rb_stmt_text(st, (int)i));
+			json_object_set_new(row, ca->ca_cols[i], v);
+		}
+		json_array_append_new(arr, row);
+	}
+	rb_stmt_reset(st);
+	if (rc != RB_DONE) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+int
+rb_gdpr_export(rb_db *db, int64_t account, json_t **out)
+{
+	json_t *obj, *arr;
+	size_t i;
+
+	*out = NULL;
+	if (rb_db_begin_read(db) != 0)
+		return -1;
+	obj = json_object();
+	for (i = 0; i < NCATEGORIES; i++) {
+		if ((arr = run_category(db, &categories[i], account)) == NULL) {
+			rb_db_rollback(db);
+			json_decref(obj);
+			return -1;
+		}
+		json_object_set_new(obj, categories[i].ca_name, arr);
+	}
+	rb_db_commit(db);
+	if (json_array_size(json_object_get(obj, "account")) == 0) {
+		json_decref(obj);
+		return 1;
+	}
+	*out = obj;
+	return 0;
+}

@@ -1,0 +1,31 @@
+/*
+ * gdpr.h: SQL of the subscriber's right of access (GDPR art. 15): every
+ * row the utility holds about a web account and the contracts linked to
+ * it, as plain JSON, for "Mes données personnelles".
+ */
+#ifndef RB_STORE_GDPR_H
+#define RB_STORE_GDPR_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "store/db.h"
+
+/*
+ * Sets *out to a new object with one array per category, each row an
+ * object of its columns (instants in UTC seconds, money in cents,
+ * volumes in litres, null when absent), rows referring to each other
+ * by natural keys (contract, meter and invoice numbers):
+ *   account (one row), customers, contracts, meters, readings, invoices,
+ *   invoice_lines, payments, sepa_mandates (IBAN last four digits only),
+ *   legacy_credentials (never the hash), consumption_alerts, sessions,
+ *   api_tokens (never the hash), contact_requests, audit_log.
+ * Imported rows carry their provenance (src_system, src_batch,
+ * src_file, src_line). Reads in one read transaction. The caller owns
+ * *out. Returns 0, 1 when the account does not exist, -1 on error
+ * (*out NULL unless 0).
+ */
+int	rb_gdpr_export(rb_db *db, int64_t account, json_t **out);
+
+#endif

@@ -1,0 +1,160 @@
+/*
+ * invoices.h: the bills of a subscriber's space (tables invoices and
+ * invoice_lines, with their contract and customer), always read within
+ * a scope (app/scope.h).
+ *
+ * Every query binds both members of the scope and filters with them:
+ * a bill or contract outside the scope is never returned, and a number
+ * outside the scope answers exactly like a number that does not exist.
+ * Lines come from invoice_lines as they were billed (labels, prices and
+ * VAT rates are data: tariffs change, the code does not).
+ */
+#ifndef RB_STORE_INVOICES_H
+#define RB_STORE_INVOICES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/scope.h"
+#include "store/db.h"
+
+/* At most this many bills in one list (a space holds a few contracts,
+ * two bills a year each). */
+#define RB_INVOICES_MAX		2000
+
+/* The status filter of a list. "To pay" and "overdue" depend on the
+ * date: a bill still to pay whose due date is past counts as overdue. */
+enum rb_invoice_filter_status {
+	RB_INVF_ANY,
+	RB_INVF_PAID,
+	RB_INVF_TO_PAY,		/* to_pay, due today or later */
+	RB_INVF_DIRECT_DEBIT,
+	RB_INVF_OVERDUE,	/* overdue, or to_pay due before today */
+	RB_INVF__MAX
+};
+
+struct rb_invoice_filter {
+	const char	*if_contract;	/* contracts.number, or NULL for all */
+	int		 if_year;	/* year of issue, 0 for all */
+	enum rb_invoice_filter_status if_status;
+	int		 if_archived;	/* 0: since 2024, 1: the archive */
+	const char	*if_today;	/* "YYYY-MM-DD", for TO_PAY/OVERDUE */
+};
+
+/* One bill, as a list shows it and as a bill page starts. */
+struct rb_invoice {
+	int64_t	inv_id;
+	char	inv_number[32];
+	char	inv_contract[16];	/* contracts.number (since 2024) */
+	char	inv_printed[16];	/* number printed on the bill: the old
+					   one for the archive */
+	int	inv_archived;
+	char	inv_period_start[11];
+	char	inv_period_end[11];
+	char	inv_issued_on[11];
+	char	inv_due_on[11];
+	char	inv_status[16];		/* to_pay, paid, direct_debit,
+					   overdue, cancelled */
+	int64_t	inv_volume_litres;
+	int64_t	inv_excl_tax_cents;
+	int64_t	inv_vat_cents;
+	int64_t	inv_total_cents;
+};
+
+/* A meter reading printed on a bill. */
+struct rb_invoice_reading {
+	int	rd_known;		/* 0 when the bill has none */
+	int64_t	rd_index_litres;
+	char	rd_date[11];		/* "" when unknown */
+	char	rd_kind[12];		/* actual, estimated, or "" */
+};
+
+enum rb_invoice_heading {
+	RB_HEADING_DISTRIBUTION,
+	RB_HEADING_SEWAGE,
+	RB_HEADING_PUBLIC_BODIES,
+	RB_HEADING__MAX
+};
+
+struct rb_invoice_line {
+	enum rb_invoice_heading il_heading;
+	char	il_code[32];		/* tariff code, "" when none */
+	char	il_label[128];
+	char	il_period_start[11];	/* "" when the line covers the bill */
+	char	il_period_end[11];
+	int64_t	il_quantity;		/* litres or days */
+	int	il_per_day;		/* 1: days (subscription), 0: litres */
+	int64_t	il_unit_price_c100;	/* per m3 or per year, 1/100 cent */
+	int64_t	il_excl_tax_cents;
+	int	il_vat_rate_bp;		/* 550 = 5.5 % */
+	int64_t	il_vat_cents;
+};
+
+/* A bill with everything its page and PDF show. */
+struct rb_invoice_full {
+	struct rb_invoice	 if_inv;
+	struct rb_invoice_reading if_old;
+	struct rb_invoice_reading if_new;
+	int			 if_direct_debit;	/* contract pays so */
+	char			 if_old_contract[16];	/* "" when none */
+	char			 if_service_address[256];
+	char			 if_service_postcode[16];
+	char			 if_service_commune[128];
+	char			 if_title[16];		/* "M.", "Mme", "" */
+	char			 if_last_name[128];
+	char			 if_first_name[128];
+	char			 if_address1[256];
+	char			 if_address2[256];
+	char			 if_postcode[16];
+	char			 if_commune[128];
+	struct rb_invoice_line	*if_lines;	/* by position; free() */
+	size_t			 if_nlines;
+};
+
+/* A contract in scope, for the list page. */
+struct rb_invoice_contract {
+	char	ic_number[16];
+	char	ic_old_number[16];	/* "" when none */
+	char	ic_address[256];
+	char	ic_postcode[16];
+	char	ic_commune[128];
+};
+
+/*
+ * Lists the bills in scope matching f, by contract number, then newest
+ * first (issue date, then number). Sets *out to an array of *n rows
+ * (NULL when none) that the caller frees with free(). Returns 0, or -1
+ * on error (*out NULL, *n 0).
+ */
+int	rb_invoices_list(rb_db *db, const struct rb_scope *sc,
+	    const struct rb_invoice_filter *f, struct rb_invoice **out,
+	    size_t *n);
+
+/*
+ * Years in which bills in scope were issued (archive or not), newest
+ * first, into years[max]; *n is how many. Returns 0 or -1.
+ */
+int	rb_invoices_years(rb_db *db, const struct rb_scope *sc, int archived,
+	    int *years, size_t max, size_t *n);
+
+/*
+ * The contracts in scope, by number, into an array of *n rows that the
+ * caller frees with free() (NULL when none). For an archive visitor,
+ * the one contract. Returns 0 or -1.
+ */
+int	rb_invoices_contracts(rb_db *db, const struct rb_scope *sc,
+	    struct rb_invoice_contract **out, size_t *n);
+
+/*
+ * Loads the bill numbered `number` in scope, with its contract, customer
+ * and lines, into *out; free its lines with rb_invoice_full_free().
+ * Returns 0, 1 when there is no such bill in scope (whether it exists
+ * elsewhere or not: the same answer), -1 on error (nothing to free).
+ */
+int	rb_invoice_get(rb_db *db, const struct rb_scope *sc,
+	    const char *number, struct rb_invoice_full *out);
+/* Frees what rb_invoice_get() allocated in inv; inv itself is the
+ * caller's. */
+void	rb_invoice_full_free(struct rb_invoice_full *inv);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * space.h: SQL of the subscriber's dashboard (/mon-espace): one row per
+ * contract of a web account with what the dashboard shows of it.
+ */
+#ifndef RB_STORE_SPACE_H
+#define RB_STORE_SPACE_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "store/db.h"
+
+/*
+ * Sets *out to a new array, one object per contract linked to account,
+ * by contract number, with raw values (null when absent):
+ *   number, old_number, address, postcode, commune,
+ *   direct_debit, paperless (0/1),
+ *   unpaid_cents (sum of bills to pay, overdue or to be debited),
+ *   unpaid_count, next_due_on (earliest due date among them),
+ *   late_count (bills overdue, or to pay with a due date before today),
+ *   last_number, last_issued_on, last_due_on, last_total_cents,
+ *   last_status, last_archived (the most recently issued bill),
+ *   mandate_last4 (active SEPA mandate),
+ *   meter_serial, meter_remote (0/1), read_on, read_litres, read_source
+ *   (the latest reading of the meter in place).
+ * today is "YYYY-MM-DD". The caller owns *out. Returns 0, or -1 with
+ * *out NULL.
+ */
+int	rb_space_contracts(rb_db *db, int64_t account, const char *today,
+	    json_t **out);
+
+#endif

@@ -1,0 +1,209 @@
+/*
+ * chart.c: server-drawn SVG bar charts (see chart.h). The drawing is a
+ * fixed 720 x 340 view box scaled by CSS; all positions are integers.
+ */
+#include <string.h>
+
+#include "web/chart.h"
+
+#define VIEW_W		720
+#define VIEW_H		340
+#define PLOT_X		72	/* left of the plot, after the tick labels */
+#define PLOT_Y		48	/* top of the plot, under the legend */
+#define PLOT_W		636
+#define PLOT_H		228
+#define LABEL_Y		(PLOT_Y + PLOT_H + 20)
+#define MAX_LABELS	12	/* group labels that fit under the plot */
+
+void
+rb_chart_axis(int64_t max, int64_t unit, int64_t *step, int64_t *top)
+{
+	static const int64_t mult[] = { 1, 2, 5 };
+	int64_t pow10 = 1, s = unit;
+	int i, found = 0;
+
+	if (max < 0)
+		max = 0;
+	while (!found) {
+		for (i = 0; i < 3 && !found; i++) {
+			s = mult[i] * pow10 * unit;
+			if (s * 5 >= max)
+				found = 1;
+		}
+		pow10 *= 10;
+	}
+	*step = s;
+	*top = max <= 0 ? s : (max + s - 1) / s * s;
+}
+
+/* Appends n with a no-break space between groups of three digits. */
+static void
+put_number(rb_buf *out, int64_t n)
+{
+	char digits[24];
+	size_t len, i;
+
+	if (n < 0) {
+		rb_buf_putc(out, '-');
+		n = -n;
+	}
+	len = 0;
+	do {
+		digits[len++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0 && len < sizeof(digits));
+	for (i = len; i > 0; i--) {
+		rb_buf_putc(out, digits[i - 1]);
+		if (i > 1 && (i - 1) % 3 == 0)
+			rb_buf_puts(out, "\xc2\xa0");
+	}
+}
+
+static void
+put_text(rb_buf *out, const char *s)
+{
+	if (s != NULL)
+		rb_buf_html(out, s, strlen(s));
+}
+
+/* Height in view units of value litres on an axis up to top litres. */
+static int64_t
+bar_height(int64_t value, int64_t top)
+{
+	int64_t h;
+
+	if (value <= 0 || top <= 0)
+		return 0;
+	h = value * PLOT_H / top;
+	return h < 1 ? 1 : h > PLOT_H ? PLOT_H : h;
+}
+
+static void
+put_rect(rb_buf *out, const char *cls, int64_t x, int64_t w, int64_t h)
+{
+	rb_buf_printf(out, "<rect class=\"%s\" x=\"%lld\" y=\"%lld\" "
+	    "width=\"%lld\" height=\"%lld\"/>", cls, (long long)x,
+	    (long long)(PLOT_Y + PLOT_H - h), (long long)w, (long long)h);
+}
+
+static void
+put_legend(rb_buf *out, const struct rb_chart *c, int any_alert)
+{
+	int x = PLOT_X;
+
+	rb_buf_printf(out, "<g class=\"chart-legend\"><rect class=\"bar\" "
+	    "x=\"%d\" y=\"8\" width=\"14\" height=\"14\"/><text x=\"%d\" "
+	    "y=\"20\">", x, x + 20);
+	put_text(out, c->ch_series);
+	rb_buf_puts(out, "</text>");
+	x += 240;
+	if (c->ch_previous != NULL) {
+		rb_buf_printf(out, "<rect class=\"bar-prev\" x=\"%d\" y=\"8\" "
+		    "width=\"14\" height=\"14\"/><text x=\"%d\" y=\"20\">", x,
+		    x + 20);
+		put_text(out, c->ch_previous);
+		rb_buf_puts(out, "</text>");
+		x += 240;
+	}
+	if (any_alert)
+		rb_buf_printf(out, "<rect class=\"bar bar-alert\" x=\"%d\" "
+		    "y=\"8\" width=\"14\" height=\"14\"/><text x=\"%d\" "
+		    "y=\"20\">Anormale</text>", x, x + 20);
+	rb_buf_puts(out, "</g>");
+}
+
+void
+rb_chart_svg(rb_buf *out, const struct rb_chart *c)
+{
+	const struct rb_chart_bar *b;
+	int64_t unit = c->ch_m3 ? 1000 : 1, max = 0, step, top, v, y;
+	int64_t gw, bw, gx, x;
+	int i, n = c->ch_n, every = c->ch_label_every, any_alert = 0;
+
+	if (n < 0)
+		n = 0;
+	if (n > RB_CHART_MAX_BARS)
+		n = RB_CHART_MAX_BARS;
+	for (i = 0; i < n; i++) {
+		b = &c->ch_bars[i];
+		if (b->cb_value > max)
+			max = b->cb_value;
+		if (c->ch_previous != NULL && b->cb_previous > max)
+			max = b->cb_previous;
+		any_alert |= b->cb_alert != 0;
+	}
+	rb_chart_axis(max, unit, &step, &top);
+	if (every <= 0)
+		every = n > MAX_LABELS ? (n + MAX_LABELS - 1) / MAX_LABELS : 1;
+
+	rb_buf_puts(out, "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/"
+	    "svg\" role=\"img\" viewBox=\"0 0 ");
+	rb_buf_printf(out, "%d %d\" aria-labelledby=\"", VIEW_W, VIEW_H);
+	put_text(out, c->ch_id);
+	rb_buf_puts(out, "-titre ");
+	put_text(out, c->ch_id);
+	rb_buf_puts(out, "-desc\"><title id=\"");
+	put_text(out, c->ch_id);
+	rb_buf_puts(out, "-titre\">");
+	put_text(out, c->ch_title);
+	rb_buf_puts(out, "</title><desc id=\"");
+	put_text(out, c->ch_id);
+	rb_buf_puts(out, "-desc\">");
+	put_text(out, c->ch_desc);
+	rb_buf_puts(out, "</desc>");
+
+	put_legend(out, c, any_alert);
+
+	/* Horizontal grid with its tick labels, then the axis unit. */
+	rb_buf_puts(out, "<g class=\"chart-grid\">");
+	for (v = 0; v <= top; v += step) {
+		y = PLOT_Y + PLOT_H - v * PLOT_H / top;
+		rb_buf_printf(out, "<line x1=\"%d\" y1=\"%lld\" x2=\"%d\" "
+		    "y2=\"%lld\"/><text class=\"tick\" x=\"%d\" y=\"%lld\">",
+		    PLOT_X, (long long)y, PLOT_X + PLOT_W, (long long)y,
+		    PLOT_X - 8, (long long)(y + 4));
+		put_number(out, v / unit);
+		rb_buf_puts(out, "</text>");
+	}
+	rb_buf_printf(out, "<text class=\"unit\" x=\"%d\" y=\"%d\">%s</text>",
+	    PLOT_X - 8, PLOT_Y - 10, c->ch_m3 ? "m³" : "litres");
+	rb_buf_puts(out, "</g>");
+
+	/* The bars, one group per value, each with its figures. */
+	rb_buf_puts(out, "<g class=\"chart-bars\">");
+	gw = n > 0 ? PLOT_W / n : PLOT_W;
+	bw = c->ch_previous != NULL ? gw * 2 / 5 : gw * 3 / 5;
+	if (bw < 1)
+		bw = 1;
+	for (i = 0; i < n; i++) {
+		b = &c->ch_bars[i];
+		gx = PLOT_X + (int64_t)i * gw;
+		rb_buf_puts(out, "<g><title>");
+		put_text(out, b->cb_title);
+		rb_buf_puts(out, "</title>");
+		x = gx + (gw - (c->ch_previous != NULL ? 2 * bw : bw)) / 2;
+		if (c->ch_previous != NULL) {
+			if (b->cb_previous >= 0)
+				put_rect(out, "bar-prev", x, bw,
+				    bar_height(b->cb_previous, top));
+			x += bw;
+		}
+		put_rect(out, b->cb_alert ? "bar bar-alert" : "bar", x, bw,
+		    bar_height(b->cb_value, top));
+		rb_buf_puts(out, "</g>");
+	}
+	rb_buf_puts(out, "</g>");
+
+	/* Group labels and the base line. */
+	rb_buf_puts(out, "<g class=\"chart-labels\">");
+	for (i = 0; i < n; i += every) {
+		rb_buf_printf(out, "<text x=\"%lld\" y=\"%d\">",
+		    (long long)(PLOT_X + (int64_t)i * gw + gw / 2), LABEL_Y);
+		put_text(out, c->ch_bars[i].cb_label);
+		rb_buf_puts(out, "</text>");
+	}
+	rb_buf_printf(out, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" "
+	    "y2=\"%d\"/>", PLOT_X, PLOT_Y + PLOT_H, PLOT_X + PLOT_W,
+	    PLOT_Y + PLOT_H);
+	rb_buf_puts(out, "</g></svg>");
+}

@@ -1,0 +1,145 @@
+/*
+ * pages/bills.c: "Mes factures": the list of bills per contract with its
+ * filters and the archive list (GET /mes-factures, query contrat, annee,
+ * statut, archives=1), one bill (GET /mes-factures/<numéro>) and its PDF
+ * (GET /mes-factures/<numéro>.pdf, an attachment served from the cache).
+ *
+ * Everything is read within the request's scope: a bill or contract of
+ * someone else answers 404, like one that does not exist. A malformed
+ * filter answers 400 with a French sentence saying what is wrong.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "app/bills.h"
+#include "web/routes.h"
+#include "web/session.h"
+
+#define PDF_SUFFIX	".pdf"
+
+static void
+bills_ctx(struct rb_req *req, struct rb_bills_ctx *ctx)
+{
+	const struct rb_config *cfg = req->req_site->site_cfg;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->bc_db = rb_req_db(req);
+	ctx->bc_now = time(NULL);
+	ctx->bc_service_phone = rb_config_str(cfg, RB_CFG_SERVICE_PHONE);
+	ctx->bc_emergency_phone = rb_config_str(cfg, RB_CFG_EMERGENCY_PHONE);
+	ctx->bc_pdf_cache_dir = rb_config_str(cfg, RB_CFG_PDF_CACHE_DIR);
+}
+
+/* The 400 page with a sentence saying what to change. */
+static void
+bad_request(struct rb_req *req, const char *msg)
+{
+	rb_resp_header(req, "Cache-Control", "no-store");
+	rb_resp_page(req, 400, "error", json_pack("{s:i, s:s, s:s}", "status",
+	    400, "title", "Demande invalide", "message", msg));
+}
+
+static void
+answer_rc(struct rb_req *req, enum rb_bills_rc rc)
+{
+	rb_resp_error(req, rc == RB_BILLS_NOT_FOUND ? 404 : 500);
+}
+
+void
+rb_page_bills(struct rb_req *req)
+{
+	const struct rb_form *q = &req->req_query;
+	struct rb_bills_filter f;
+	struct rb_bills_ctx ctx;
+	struct rb_scope sc;
+	enum rb_bills_rc rc;
+	const char *msg;
+	json_t *data;
+
+	if (rb_req_scope(req, &sc) != 0)
+		return;
+	if (rb_bills_parse_filter(rb_form_get(q, "contrat"),
+	    rb_form_get(q, "annee"), rb_form_get(q, "statut"),
+	    rb_form_get(q, "archives"), time(NULL), &f, &msg) != RB_BILLS_OK) {
+		bad_request(req, msg);
+		return;
+	}
+	bills_ctx(req, &ctx);
+	if (ctx.bc_db == NULL) {
+		rb_resp_error(req, 503);
+		return;
+	}
+	if ((rc = rb_bills_list(&ctx, &sc, &f, &data)) != RB_BILLS_OK) {
+		answer_rc(req, rc);
+		return;
+	}
+	rb_resp_header(req, "Cache-Control", "no-store");
+	rb_resp_page(req, 200, "bills", data);
+}
+
+static void
+bill_pdf(struct rb_req *req, const struct rb_bills_ctx *ctx,
+    const struct rb_scope *sc, const char *number)
+{
+	enum rb_bills_rc rc;
+	uint64_t size;
+	int fd, cached;
+
+	if ((rc = rb_bills_pdf(ctx, sc, number, &fd, &size, &cached)) !=
+	    RB_BILLS_OK) {
+		answer_rc(req, rc);
+		return;
+	}
+	rb_resp_header(req, "Content-Disposition", rb_arena_printf(
+	    req->req_arena, "attachment; filename=\"facture-%s.pdf\"",
+	    number));
+	rb_resp_header(req, "Cache-Control", "private, no-store");
+	rb_resp_header(req, "X-Robinet-Cache", cached ? "hit" : "miss");
+	req->resp_status = 200;
+	req->resp_type = "application/pdf";
+	req->resp_fd = fd;
+	req->resp_fd_size = size;
+}
+
+void
+rb_page_bill(struct rb_req *req)
+{
+	const char *rest = req->req_path + strlen("/mes-factures/");
+	struct rb_bills_ctx ctx;
+	struct rb_scope sc;
+	enum rb_bills_rc rc;
+	char number[32], *raw;
+	size_t len;
+	int pdf = 0;
+	json_t *data;
+
+	if (rb_req_scope(req, &sc) != 0)
+		return;
+	raw = rb_arena_strdup(req->req_arena, rest);
+	len = strlen(raw);
+	if (len > strlen(PDF_SUFFIX) &&
+	    strcmp(raw + len - strlen(PDF_SUFFIX), PDF_SUFFIX) == 0) {
+		raw[len - strlen(PDF_SUFFIX)] = '\0';
+		pdf = 1;
+	}
+	/* Not the shape of a bill number: like any unknown bill. */
+	if (rb_bills_norm_number(raw, number, sizeof(number)) != 0) {
+		rb_resp_error(req, 404);
+		return;
+	}
+	bills_ctx(req, &ctx);
+	if (ctx.bc_db == NULL) {
+		rb_resp_error(req, 503);
+		return;
+	}
+	if (pdf) {
+		bill_pdf(req, &ctx, &sc, number);
+		return;
+	}
+	if ((rc = rb_bills_get(&ctx, &sc, number, &data)) != RB_BILLS_OK) {
+		answer_rc(req, rc);
+		return;
+	}
+	rb_resp_header(req, "Cache-Control", "no-store");
+	rb_resp_page(req, 200, "bill", data);
+}

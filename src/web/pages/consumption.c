@@ -1,0 +1,524 @@
+/*
+ * pages/consumption.c: "Ma consommation" (GET /ma-consommation) and its
+ * download (GET /ma-consommation.csv): the consumption of one contract
+ * of the visitor's scope, per billing period over up to three years with
+ * the same period a year earlier, or per day for a remote-read meter;
+ * as a server-drawn SVG chart and a table holding the same figures, or
+ * as CSV for a spreadsheet.
+ *
+ * Query (both pages): contrat (10 digits, or the old number of the
+ * archive; default: the scope's first contract), vue=periodes|jours
+ * (default periodes), du and au (ISO dates, included; default: the last
+ * three years, or the last 90 days for vue=jours, up to today, or up to
+ * the end of 2023 for a visitor of the archive). A bad
+ * parameter answers 400 with a French sentence saying what to change; a
+ * contract outside the scope answers the same 404 as an unknown one.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "app/consumption.h"
+#include "base/clock.h"
+#include "base/money.h"
+#include "web/chart.h"
+#include "web/routes.h"
+#include "web/session.h"
+
+#define RANGE_YEARS	3	/* longest range, and the default one */
+#define DAILY_DAYS	90	/* default range of the daily view */
+#define DAILY_MAX_DAYS	366	/* longest range of the daily view */
+
+struct cons_query {
+	char	cq_contract[16];	/* "" for the first of the scope */
+	int	cq_daily;
+	char	cq_from[11];
+	char	cq_to[11];
+};
+
+static const char msg_contract[] = "Le numéro de contrat doit comporter "
+    "10 chiffres (ou, pour les archives, 7 chiffres suivis d'une lettre).";
+static const char msg_view[] = "L'affichage demandé n'existe pas : "
+    "choisissez « par période de facturation » ou « par jour ».";
+static const char msg_order[] = "La date de début doit être antérieure "
+    "ou égale à la date de fin.";
+static const char msg_range[] = "La période demandée ne peut pas dépasser "
+    "trois ans : rapprochez la date de début de la date de fin.";
+static const char msg_daily_range[] = "La consommation par jour s'affiche "
+    "sur 366 jours au plus : rapprochez la date de début de la date de "
+    "fin.";
+
+/* The 400 page with a sentence saying what to change. */
+static void
+bad_request(struct rb_req *req, const char *msg)
+{
+	rb_resp_page(req, 400, "error", json_pack("{s:i, s:s, s:s}", "status",
+	    400, "title", "Demande invalide", "message", msg));
+}
+
+/*
+ * Normalises a typed contract number (spaces dropped, letters upper
+ * case) into out: 10 digits, or 7 digits and a letter. 0, or -1.
+ */
+static int
+parse_contract(const char *s, char *out, size_t outlen)
+{
+	size_t n = 0, i;
+
+	for (; *s != '\0'; s++) {
+		if (*s == ' ')
+			continue;
+		if (n + 1 >= outlen || !isalnum((unsigned char)*s))
+			return -1;
+		out[n++] = (char)toupper((unsigned char)*s);
+	}
+	out[n] = '\0';
+	for (i = 0; i < n && isdigit((unsigned char)out[i]); i++)
+		;
+	if (n == 10 && i == 10)
+		return 0;
+	if (n == 8 && i == 7 && isupper((unsigned char)out[7]))
+		return 0;
+	return -1;
+}
+
+/*
+ * Parses date parameter name ("du" or "au") into out when present and
+ * not empty. Returns 1 when absent, 0 when parsed, -1 (with the French
+ * message in msg) when invalid.
+ */
+static int
+parse_date_param(struct rb_req *req, const char *name, const char *what,
+    char *out, const char **msg)
+{
+	const char *v = rb_form_get(&req->req_query, name);
+	struct rb_date d;
+
+	if (v == NULL || v[0] == '\0')
+		return 1;
+	if (rb_clock_parse_date(v, &d) != 0) {
+		*msg = rb_arena_printf(req->req_arena, "La date %s « %.40s » "
+		    "n'est pas une date valide : écrivez-la sous la forme "
+		    "AAAA-MM-JJ, par exemple 2024-06-30.", what, v);
+		return -1;
+	}
+	rb_clock_format_date(&d, out, 11);
+	return 0;
+}
+
+/* Days since 1970-01-01 of a valid ISO date. */
+static int64_t
+iso_days(const char *iso)
+{
+	struct rb_date d;
+
+	if (rb_clock_parse_date(iso, &d) != 0)
+		return 0;
+	return rb_clock_days_from_civil(&d);
+}
+
+/* Parses the query into q; 0, or -1 with the French message in *msg. */
+static int
+parse_query(struct rb_req *req, const struct rb_scope *sc,
+    struct cons_query *q, const char **msg)
+{
+	const char *contract = rb_form_get(&req->req_query, "contrat");
+	const char *view = rb_form_get(&req->req_query, "vue");
+	struct rb_localtime now;
+	struct rb_date d;
+	char limit[11];
+	int rc_from, rc_to;
+
+	memset(q, 0, sizeof(*q));
+	if (contract != NULL && contract[0] != '\0' &&
+	    parse_contract(contract, q->cq_contract,
+	    sizeof(q->cq_contract)) != 0) {
+		*msg = msg_contract;
+		return -1;
+	}
+	if (view == NULL || view[0] == '\0' || strcmp(view, "periodes") == 0)
+		q->cq_daily = 0;
+	else if (strcmp(view, "jours") == 0)
+		q->cq_daily = 1;
+	else {
+		*msg = msg_view;
+		return -1;
+	}
+	if ((rc_from = parse_date_param(req, "du", "de début", q->cq_from,
+	    msg)) < 0 ||
+	    (rc_to = parse_date_param(req, "au", "de fin", q->cq_to, msg)) < 0)
+		return -1;
+	if (rc_to == 1) {
+		rb_clock_paris(time(NULL), &now);
+		/* The archive ends with 2023: its default range too. */
+		if (sc->sc_account == 0 && sc->sc_archive != 0) {
+			rb_clock_parse_date(RB_ARCHIVE_END, &d);
+			rb_clock_date_add(&d, -1, &now.lt_date);
+		}
+		rb_clock_format_date(&now.lt_date, q->cq_to,
+		    sizeof(q->cq_to));
+	}
+	/* The earliest start allowed: the end date three years back. */
+	rb_clock_parse_date(q->cq_to, &d);
+	d.d_year -= RANGE_YEARS;
+	if (d.d_year < 1)
+		d.d_year = 1;
+	if (d.d_day > rb_clock_days_in_month(d.d_year, d.d_month))
+		d.d_day = rb_clock_days_in_month(d.d_year, d.d_month);
+	rb_clock_format_date(&d, limit, sizeof(limit));
+	if (rc_from == 1) {
+		if (q->cq_daily) {
+			rb_clock_parse_date(q->cq_to, &d);
+			rb_clock_date_add(&d, -(DAILY_DAYS - 1), &d);
+			rb_clock_format_date(&d, q->cq_from,
+			    sizeof(q->cq_from));
+		} else {
+			memcpy(q->cq_from, limit, sizeof(limit));
+		}
+	}
+	if (strcmp(q->cq_from, q->cq_to) > 0) {
+		*msg = msg_order;
+		return -1;
+	}
+	if (strcmp(q->cq_from, limit) < 0) {
+		*msg = msg_range;
+		return -1;
+	}
+	if (q->cq_daily && iso_days(q->cq_to) - iso_days(q->cq_from) >=
+	    DAILY_MAX_DAYS) {
+		*msg = msg_daily_range;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Runs the use case for q: 0 and the data in *out, or -1 once the error
+ * answer (redirect, 400, 404, 500) is written.
+ */
+static int
+load(struct rb_req *req, struct cons_query *q, json_t **out)
+{
+	struct rb_scope sc;
+	const char *msg = NULL;
+	struct rb_db *db;
+	int rc;
+
+	*out = NULL;
+	if (rb_req_scope(req, &sc) != 0)
+		return -1;
+	if (parse_query(req, &sc, q, &msg) != 0) {
+		bad_request(req, msg);
+		return -1;
+	}
+	if ((db = rb_req_db(req)) == NULL) {
+		rb_resp_error(req, 503);
+		return -1;
+	}
+	rc = rb_cons_view(db, &sc, q->cq_contract[0] != '\0' ?
+	    q->cq_contract : NULL, q->cq_daily, q->cq_from, q->cq_to, out);
+	if (rc != RB_CONS_OK) {
+		rb_resp_error(req, rc == RB_CONS_NOT_FOUND ? 404 : 500);
+		return -1;
+	}
+	return 0;
+}
+
+static json_t *
+m3_json(int64_t litres)
+{
+	char m3[32];
+
+	rb_volume_m3_plain(litres, m3, sizeof(m3));
+	return json_string(m3);
+}
+
+static json_t *
+fr_date_json(const char *iso)
+{
+	char fr[RB_CLOCK_FR_MAX];
+
+	rb_clock_fr_iso(iso, fr, sizeof(fr));
+	return json_string(fr);
+}
+
+/* "+12 %", "-3 %" or "0 %": the change from prev to cur, rounded. */
+static json_t *
+change_json(int64_t cur, int64_t prev)
+{
+	int64_t d = cur - prev, pct;
+	char s[32];
+
+	if (prev <= 0)
+		return json_null();
+	pct = ((d < 0 ? -d : d) * 200 + prev) / (2 * prev);
+	snprintf(s, sizeof(s), "%s%lld %%", pct == 0 ? "" : d < 0 ? "-" : "+",
+	    (long long)pct);
+	return json_string(s);
+}
+
+/* Adds the French texts of each period row; fills the chart bars. */
+static void
+decorate_periods(struct rb_req *req, json_t *rows, const char *old_number,
+    struct rb_chart_bar *bars)
+{
+	const char *start, *end, *sp;
+	int64_t litres, prev;
+	json_t *row, *p, *s, *e;
+	size_t i;
+
+	json_array_foreach(rows, i, row) {
+		start = json_string_value(json_object_get(row, "start"));
+		end = json_string_value(json_object_get(row, "end"));
+		litres = json_integer_value(json_object_get(row, "litres"));
+		p = json_object_get(row, "previous_litres");
+		prev = json_is_integer(p) ? json_integer_value(p) : -1;
+		s = fr_date_json(start);
+		e = fr_date_json(end);
+		json_object_set_new(row, "start_fr", s);
+		json_object_set_new(row, "end_fr", e);
+		json_object_set_new(row, "m3", m3_json(litres));
+		json_object_set_new(row, "previous_m3", prev >= 0 ?
+		    m3_json(prev) : json_null());
+		json_object_set_new(row, "change", prev >= 0 ?
+		    change_json(litres, prev) : json_null());
+		json_object_set_new(row, "archive_number",
+		    old_number != NULL && strcmp(end, RB_ARCHIVE_END) < 0 ?
+		    json_string(old_number) : json_null());
+		/* Under the bar: the month the period ends ("juin 2024"). */
+		sp = strchr(json_string_value(e), ' ');
+		bars[i].cb_label = rb_arena_strdup(req->req_arena,
+		    sp != NULL ? sp + 1 : json_string_value(e));
+		bars[i].cb_title = rb_arena_printf(req->req_arena,
+		    "Du %s au %s : %s m³ ; même période un an plus tôt : %s%s%s",
+		    json_string_value(s), json_string_value(e),
+		    json_string_value(json_object_get(row, "m3")),
+		    prev >= 0 ? json_string_value(json_object_get(row,
+		    "previous_m3")) : "aucune donnée", prev >= 0 ? " m³" : "",
+		    json_is_true(json_object_get(row, "abnormal")) ?
+		    " ; consommation anormale" : "");
+		bars[i].cb_value = litres;
+		bars[i].cb_previous = prev;
+		bars[i].cb_alert = json_is_true(json_object_get(row,
+		    "abnormal"));
+	}
+}
+
+/* Adds the French texts of each day row; fills the chart bars. */
+static void
+decorate_days(struct rb_req *req, json_t *rows, struct rb_chart_bar *bars)
+{
+	struct rb_date d;
+	const char *iso;
+	int64_t litres;
+	json_t *row, *fr;
+	size_t i;
+
+	json_array_foreach(rows, i, row) {
+		iso = json_string_value(json_object_get(row, "date"));
+		litres = json_integer_value(json_object_get(row, "litres"));
+		fr = fr_date_json(iso);
+		json_object_set_new(row, "date_fr", fr);
+		json_object_set_new(row, "m3", m3_json(litres));
+		rb_clock_parse_date(iso, &d);
+		bars[i].cb_label = rb_arena_printf(req->req_arena, "%d/%02d",
+		    d.d_day, d.d_month);
+		bars[i].cb_title = rb_arena_printf(req->req_arena,
+		    "%s : %lld litres", json_string_value(fr),
+		    (long long)litres);
+		bars[i].cb_value = litres;
+		bars[i].cb_previous = -1;
+	}
+}
+
+/* Adds the French texts of the contract's alert (object or null). */
+static void
+decorate_alert(json_t *alert)
+{
+	if (!json_is_object(alert))
+		return;
+	json_object_set_new(alert, "litres_m3", m3_json(json_integer_value(
+	    json_object_get(alert, "litres"))));
+	json_object_set_new(alert, "average_m3", m3_json(json_integer_value(
+	    json_object_get(alert, "average_litres"))));
+	json_object_set_new(alert, "start_fr", fr_date_json(json_string_value(
+	    json_object_get(alert, "period_start"))));
+	json_object_set_new(alert, "end_fr", fr_date_json(json_string_value(
+	    json_object_get(alert, "period_end"))));
+}
+
+/* The page's query string for q (values already validated). */
+static const char *
+query_string(struct rb_req *req, const struct cons_query *q,
+    const char *contract)
+{
+	return rb_arena_printf(req->req_arena,
+	    "contrat=%s&vue=%s&du=%s&au=%s", contract,
+	    q->cq_daily ? "jours" : "periodes", q->cq_from, q->cq_to);
+}
+
+void
+rb_page_consumption(struct rb_req *req)
+{
+	struct cons_query q;
+	struct rb_chart chart;
+	struct rb_chart_bar *bars;
+	rb_buf svg = RB_BUF_INIT;
+	const char *number, *old;
+	json_t *data, *rows, *contract;
+	size_t n;
+
+	if (load(req, &q, &data) != 0)
+		return;
+	contract = json_object_get(data, "contract");
+	rows = json_object_get(data, "rows");
+	n = json_array_size(rows);
+	json_object_set_new(data, "daily", json_boolean(q.cq_daily));
+	json_object_set_new(data, "from", json_string(q.cq_from));
+	json_object_set_new(data, "to", json_string(q.cq_to));
+	json_object_set_new(data, "from_fr", fr_date_json(q.cq_from));
+	json_object_set_new(data, "to_fr", fr_date_json(q.cq_to));
+	if (!json_is_object(contract)) {
+		json_object_set_new(data, "chart", json_null());
+		json_object_set_new(data, "csv", json_null());
+		rb_resp_header(req, "Cache-Control", "no-store");
+		rb_resp_page(req, 200, "consumption", data);
+		return;
+	}
+	json_object_set_new(data, "has_rows", json_boolean(n > 0));
+	json_object_set_new(data, "has_archive", json_boolean(!q.cq_daily &&
+	    n > 0 && strcmp(json_string_value(json_object_get(json_array_get(
+	    rows, 0), "end")), RB_ARCHIVE_END) < 0));
+	decorate_alert(json_object_get(data, "alert"));
+	number = json_string_value(json_object_get(contract, "number"));
+	old = json_string_value(json_object_get(contract, "old_number"));
+	bars = rb_arena_alloc(req->req_arena, (n > 0 ? n : 1) *
+	    sizeof(*bars));
+	memset(bars, 0, (n > 0 ? n : 1) * sizeof(*bars));
+	memset(&chart, 0, sizeof(chart));
+	chart.ch_id = "graphique";
+	chart.ch_bars = bars;
+	chart.ch_n = n > RB_CHART_MAX_BARS ? RB_CHART_MAX_BARS : (int)n;
+	if (q.cq_daily) {
+		decorate_days(req, rows, bars);
+		chart.ch_title = rb_arena_printf(req->req_arena,
+		    "Consommation par jour, contrat %s", number);
+		chart.ch_desc = rb_arena_printf(req->req_arena,
+		    "Diagramme en barres : litres consommés chaque jour du %s "
+		    "au %s, %zu jours relevés à distance. Les mêmes chiffres "
+		    "figurent dans le tableau qui suit le graphique.",
+		    json_string_value(json_object_get(data, "from_fr")),
+		    json_string_value(json_object_get(data, "to_fr")), n);
+		chart.ch_series = "Litres par jour";
+	} else {
+		decorate_periods(req, rows, old, bars);
+		chart.ch_m3 = 1;
+		chart.ch_title = rb_arena_printf(req->req_arena,
+		    "Consommation par période de facturation, contrat %s",
+		    number);
+		chart.ch_desc = rb_arena_printf(req->req_arena,
+		    "Diagramme en barres : mètres cubes consommés pendant "
+		    "chacune des %zu périodes de facturation terminées du %s "
+		    "au %s, chacune à côté de la même période un an plus tôt. "
+		    "Les mêmes chiffres figurent dans le tableau qui suit le "
+		    "graphique.", n,
+		    json_string_value(json_object_get(data, "from_fr")),
+		    json_string_value(json_object_get(data, "to_fr")));
+		chart.ch_series = "Période facturée";
+		chart.ch_previous = "Même période un an plus tôt";
+	}
+	if (n > 0) {
+		rb_chart_svg(&svg, &chart);
+		json_object_set_new(data, "chart", json_string(
+		    rb_buf_cstr(&svg)));
+	} else {
+		json_object_set_new(data, "chart", json_null());
+	}
+	rb_buf_free(&svg);
+	json_object_set_new(data, "query", json_string(query_string(req, &q,
+	    number)));
+	json_object_set_new(data, "csv", json_string(rb_arena_printf(
+	    req->req_arena, "/ma-consommation.csv?%s", query_string(req, &q,
+	    number))));
+	rb_resp_header(req, "Cache-Control", "no-store");
+	rb_resp_page(req, 200, "consumption", data);
+}
+
+/* Appends a CSV row of periods. */
+static void
+csv_period(rb_buf *b, const json_t *row)
+{
+	const json_t *p = json_object_get(row, "previous_litres");
+	int64_t litres = json_integer_value(json_object_get(row, "litres"));
+	char m3[32], pm3[32];
+
+	rb_volume_m3_plain(litres, m3, sizeof(m3));
+	pm3[0] = '\0';
+	if (json_is_integer(p))
+		rb_volume_m3_plain(json_integer_value(p), pm3, sizeof(pm3));
+	rb_buf_printf(b, "%s;%s;%lld;%lld;%s;",
+	    json_string_value(json_object_get(row, "start")),
+	    json_string_value(json_object_get(row, "end")),
+	    (long long)json_integer_value(json_object_get(row, "days")),
+	    (long long)litres, m3);
+	if (json_is_integer(p))
+		rb_buf_printf(b, "%lld;%s;", (long long)json_integer_value(p),
+		    pm3);
+	else
+		rb_buf_puts(b, ";;");
+	rb_buf_printf(b, "%s;%s\r\n",
+	    json_is_true(json_object_get(row, "estimated")) ? "estimé" :
+	    "réel", json_is_true(json_object_get(row, "abnormal")) ? "oui" :
+	    "non");
+}
+
+void
+rb_page_consumption_csv(struct rb_req *req)
+{
+	struct cons_query q;
+	const char *number;
+	rb_buf b = RB_BUF_INIT;
+	json_t *data, *rows, *row;
+	char m3[32];
+	size_t i;
+
+	if (load(req, &q, &data) != 0)
+		return;
+	if (!json_is_object(json_object_get(data, "contract"))) {
+		json_decref(data);
+		rb_resp_error(req, 404);
+		return;
+	}
+	number = json_string_value(json_object_get(json_object_get(data,
+	    "contract"), "number"));
+	rows = json_object_get(data, "rows");
+	/* The byte order mark tells spreadsheets the text is UTF-8. */
+	rb_buf_puts(&b, "\xef\xbb\xbf");
+	if (q.cq_daily) {
+		rb_buf_puts(&b, "Date;Consommation (litres);"
+		    "Consommation (m³)\r\n");
+		json_array_foreach(rows, i, row) {
+			rb_volume_m3_plain(json_integer_value(json_object_get(row,
+			    "litres")), m3, sizeof(m3));
+			rb_buf_printf(&b, "%s;%lld;%s\r\n",
+			    json_string_value(json_object_get(row, "date")),
+			    (long long)json_integer_value(json_object_get(row,
+			    "litres")), m3);
+		}
+	} else {
+		rb_buf_puts(&b, "Début;Fin;Jours;Consommation (litres);"
+		    "Consommation (m³);Même période un an plus tôt (litres);"
+		    "Même période un an plus tôt (m³);Relevé;"
+		    "Consommation anormale\r\n");
+		json_array_foreach(rows, i, row)
+			csv_period(&b, row);
+	}
+	rb_resp_text(req, 200, "text/csv; charset=utf-8", rb_buf_cstr(&b));
+	rb_resp_header(req, "Content-Disposition", rb_arena_printf(
+	    req->req_arena, "attachment; filename=\"consommation-%s-%s-%s-"
+	    "au-%s.csv\"", number, q.cq_daily ? "jours" : "periodes",
+	    q.cq_from, q.cq_to));
+	rb_buf_free(&b);
+	json_decref(data);
+}

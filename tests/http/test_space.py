@@ -1,0 +1,183 @@
+"""HTTP tests of the subscriber's dashboard (/mon-espace) and of "Mes
+données personnelles" (/mes-donnees, /mes-donnees.json) (issue 4): what
+each contract shows, checked against the database; alerts for late bills
+and abnormal consumption; nothing of another subscriber; the GDPR page
+and its JSON download."""
+import html
+import json
+import re
+import sqlite3
+
+from harness import test, check_page, run_cli
+from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD
+
+NNBSP = "\u202f"
+NBSP = "\u00a0"
+
+
+def db_rows(s, sql, *args):
+    con = sqlite3.connect(s.db)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def euros(cents):
+    units = "{:,}".format(cents // 100).replace(",", NNBSP)
+    return "%s,%02d%s€" % (units, cents % 100, NBSP)
+
+
+def m3(litres):
+    units = "{:,}".format(litres // 1000).replace(",", NNBSP)
+    return "%s,%03d%sm³" % (units, litres % 1000, NBSP)
+
+
+def demo(s):
+    b = Browser(s)
+    st, _, _ = b.signin(DEMO_EMAIL, DEMO_PASSWORD)
+    assert st == 303
+    return b
+
+
+def section(page, number):
+    m = re.search(r'<section class="contract" aria-labelledby="contrat-%s">(.*?)</section>' % number,
+                  page, re.S)
+    assert m, "no section for contract %s" % number
+    return m.group(1)
+
+
+@test
+def dashboard_shows_each_contract_as_the_database_has_it(s):
+    b = demo(s)
+    st, h, page = b.get("/mon-espace")
+    assert st == 200 and h["Cache-Control"] == "no-store"
+    check_page(page.encode())
+    mine = db_rows(s, "SELECT c.id, c.number, c.old_number, c.service_address, c.service_postcode, "
+                      "c.service_commune, c.direct_debit, c.paperless FROM contracts c "
+                      "JOIN account_contracts ac ON ac.contract_id = c.id "
+                      "JOIN web_accounts a ON a.id = ac.account_id WHERE a.email_norm = ? "
+                      "ORDER BY c.number", DEMO_EMAIL)
+    assert [r[1] for r in mine] == ["1000000001", "1000000002"]
+    # Contracts follow one another in number order.
+    assert page.index("contrat-1000000001") < page.index("contrat-1000000002")
+    for cid, number, old, addr, pc, commune, dd, paperless in mine:
+        sec = section(page, number)
+        assert "Contrat n° %s" % number in sec
+        assert "%s, %s %s" % (addr, pc, commune) in sec
+        if old:
+            assert "Ancien numéro de contrat (avant 2024) : %s" % old in sec
+            assert 'href="/mes-factures?contrat=%s&amp;archives=1"' % number in sec
+        unpaid = db_rows(s, "SELECT COALESCE(SUM(total_cents), 0), count(*), MIN(due_on) FROM invoices "
+                            "WHERE contract_id = ? AND status IN ('to_pay', 'overdue', 'direct_debit')", cid)[0]
+        if unpaid[1]:
+            assert euros(unpaid[0]) in sec, (number, euros(unpaid[0]))
+        else:
+            assert "Aucun montant dû" in sec
+        last = db_rows(s, "SELECT number, total_cents FROM invoices WHERE contract_id = ? "
+                          "AND status <> 'cancelled' ORDER BY issued_on DESC, id DESC LIMIT 1", cid)[0]
+        assert 'href="/mes-factures/%s"' % last[0] in sec and euros(last[1]) in sec
+        assert ("Prélèvement automatique" in sec) == bool(dd)
+        assert ("Activée" in sec) == bool(paperless)
+        reading = db_rows(s, "SELECT m.serial, r.index_litres FROM meters m JOIN meter_readings r "
+                             "ON r.meter_id = m.id WHERE m.contract_id = ? AND m.removed_on IS NULL "
+                             "ORDER BY r.read_on DESC LIMIT 1", cid)[0]
+        assert reading[0] in sec and m3(reading[1]) in sec, (reading, sec)
+        assert 'href="/ma-consommation?contrat=%s"' % number in sec
+        late = db_rows(s, "SELECT count(*) FROM invoices WHERE contract_id = ? AND (status = 'overdue' "
+                          "OR (status = 'to_pay' AND due_on < date('now')))", cid)[0][0]
+        assert ("réglée" in sec or "réglées" in sec) == (late > 0), (number, late)
+
+
+@test
+def dashboard_never_shows_another_subscriber(s):
+    b = demo(s)
+    _, _, page = b.get("/mon-espace")
+    others = db_rows(s, "SELECT number FROM contracts WHERE id NOT IN (SELECT contract_id FROM "
+                        "account_contracts ac JOIN web_accounts a ON a.id = ac.account_id "
+                        "WHERE a.email_norm = ?)", DEMO_EMAIL)
+    assert len(others) > 10
+    for (number,) in others:
+        assert number not in page, number
+    st, h, _ = Browser(s).get("/mon-espace")
+    assert st == 303 and h["Location"] == "/connexion"
+
+
+@test(own=True)
+def dashboard_warns_of_abnormal_consumption(s):
+    b = demo(s)
+    _, _, page = b.get("/mon-espace")
+    assert "anormalement" not in page
+    # Triple the last bill of contract 1000000002: more than twice the
+    # same periods of the years before.
+    con = sqlite3.connect(s.db)
+    con.execute("UPDATE invoices SET volume_litres = volume_litres * 3 WHERE id = (SELECT i.id FROM invoices i "
+                "JOIN contracts c ON c.id = i.contract_id WHERE c.number = '1000000002' "
+                "ORDER BY i.period_end DESC LIMIT 1)")
+    con.commit()
+    con.close()
+    rc, out, err = run_cli("alerts", "--db", "sqlite:" + s.db)
+    assert rc == 0, err
+    _, _, page = b.get("/mon-espace")
+    sec = section(page, "1000000002")
+    assert 'class="alert-abnormal"' in sec and "Consommation anormalement élevée" in sec, sec
+    assert "anormalement" not in section(page, "1000000001")
+
+
+@test
+def gdpr_page_lists_what_is_kept_with_counts(s):
+    b = demo(s)
+    st, h, page = b.get("/mes-donnees")
+    assert st == 200 and h["Cache-Control"] == "no-store"
+    check_page(page.encode())
+    for text in ("Mes données personnelles", "Finalité", "Origine", "Durée de conservation",
+                 "Mandats de prélèvement SEPA", "10 ans", "ancien exploitant",
+                 'href="/mes-donnees.json"'):
+        assert text in page, text
+    n = db_rows(s, "SELECT count(*) FROM invoices i JOIN account_contracts ac ON ac.contract_id = i.contract_id "
+                   "JOIN web_accounts a ON a.id = ac.account_id WHERE a.email_norm = ?", DEMO_EMAIL)[0][0]
+    assert re.search(r'<th scope="row">Factures</th>.*?<td class="num">%d</td>' % n, page, re.S), n
+    # Archived bills came from the billing system of before 2024.
+    assert "Ancien système de facturation du service (factures jusqu'en 2023)" in html.unescape(page)
+    st, h, _ = Browser(s).get("/mes-donnees")
+    assert st == 303 and h["Location"] == "/connexion"
+
+
+@test
+def gdpr_download_holds_everything_and_no_secret(s):
+    b = demo(s)
+    st, h, body = b.get("/mes-donnees.json")
+    assert st == 200, st
+    assert h["Content-Type"].startswith("application/json")
+    assert h["Content-Disposition"].startswith("attachment;")
+    assert h["Cache-Control"] == "no-store"
+    doc = json.loads(body)
+    data = doc["data"]
+    assert doc["format"] == "robinet-gdpr-export/1"
+    assert data["account"][0]["email"] == DEMO_EMAIL
+    assert [c["number"] for c in data["contracts"]] == ["1000000001", "1000000002"]
+    want = db_rows(s, "SELECT i.number FROM invoices i JOIN account_contracts ac ON ac.contract_id = i.contract_id "
+                      "JOIN web_accounts a ON a.id = ac.account_id WHERE a.email_norm = ? ORDER BY i.number",
+                   DEMO_EMAIL)
+    assert sorted(i["number"] for i in data["invoices"]) == [r[0] for r in want]
+    assert {i["contract_number"] for i in data["invoices"]} >= {"1234560A", "1000000001", "1000000002"}
+    assert all(i["src_system"] for i in data["invoices"])
+    assert len(data["readings"]) == db_rows(
+        s, "SELECT count(*) FROM meter_readings r JOIN meters m ON m.id = r.meter_id "
+           "WHERE m.contract_id IN (SELECT id FROM contracts WHERE number IN ('1000000001', '1000000002'))")[0][0]
+    for cat in doc["notice"]:
+        assert cat["key"] in data and cat["retention"] and cat["why"], cat
+    assert set(c["key"] for c in doc["notice"]) == set(data)
+    # Nothing of another subscriber, no hash, no full IBAN.
+    assert "1000000004" not in body
+    assert "$argon2id$" not in body and "$6$" not in body
+    ibans = db_rows(s, "SELECT iban_last4 FROM sepa_mandates sm JOIN contracts c ON c.id = sm.contract_id "
+                       "WHERE c.number = '1000000002'")
+    assert [m["iban_last4"] for m in data["sepa_mandates"]] == [r[0] for r in ibans]
+    assert not re.search(r"FR\d{2}[0-9A-Z]{10,}", body)
+    assert not any("hash" in k for cat in data.values() for row in cat for k in row)
+    # The download is in the account's audit trail, and in the next one.
+    n = db_rows(s, "SELECT count(*) FROM audit_log WHERE action = 'gdpr.export'")[0][0]
+    assert n >= 1
+    _, _, body2 = b.get("/mes-donnees.json")
+    assert any(e["action"] == "gdpr.export" for e in json.loads(body2)["data"]["audit_log"])
