@@ -38,7 +38,6 @@ rb_auth_archive_open(const struct rb_auth_req *r, const char *old_id,
 	char oid[RB_OLD_ID_MAX], target[RB_OLD_ID_MAX + 16];
 	char hash[RB_TOKEN_HASH_LEN + 1];
 	const char *reason;
-	json_t *detail;
 	int ok, limited;
 
 	memset(out, 0, sizeof(*out));
@@ -53,15 +52,10 @@ rb_auth_archive_open(const struct rb_auth_req *r, const char *old_id,
 	    &reason)) < 0)
 		return RB_AUTH_ERROR;
 	snprintf(target, sizeof(target), "old_id:%s", oid);
-	if (!ok) {
-		detail = json_pack("{s:s}", "reason", reason);
-		ok = rb_db_begin(r->ar_db) == 0 && rb_limit_fail(r, &lm) == 0 &&
-		    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, "archive.failed",
-		    oid[0] != '\0' ? target : NULL, detail) == 0 &&
-		    rb_db_commit(r->ar_db) == 0;
-		json_decref(detail);
-		return ok ? RB_AUTH_DENIED : rb_auth_fail(r);
-	}
+	if (!ok)
+		return rb_auth_claim_denied(r, &lm, "archive.failed",
+		    oid[0] != '\0' ? target : NULL,
+		    json_pack("{s:s}", "reason", reason));
 	rb_token_new(out->av_cookie);
 	rb_token_hash(out->av_cookie, hash);
 	if (rb_db_begin(r->ar_db) != 0 ||

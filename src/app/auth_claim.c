@@ -87,9 +87,8 @@ rb_auth_check_proof(const struct rb_auth_req *r, const char *contract_norm,
 	return may ? RB_AUTH_OK : RB_AUTH_NO_BILL;
 }
 
-/* Counts and audits a failed step 1 in one transaction. */
-static enum rb_auth_rc
-claim_denied(const struct rb_auth_req *r, const struct rb_limit *lm,
+enum rb_auth_rc
+rb_auth_claim_denied(const struct rb_auth_req *r, const struct rb_limit *lm,
     const char *action, const char *target, json_t *detail)
 {
 	int ok;
@@ -204,7 +203,7 @@ rb_auth_claim_legacy(const struct rb_auth_req *r, const char *old_id,
 
 	snprintf(target, sizeof(target), "old_id:%s", oid);
 	if (!ok || rc != 0)
-		return claim_denied(r, &lm, "migration.failed",
+		return rb_auth_claim_denied(r, &lm, "migration.failed",
 		    oid[0] != '\0' ? target : NULL,
 		    json_pack("{s:s}", "reason", ok ? "contract" : reason));
 	memset(&row, 0, sizeof(row));
@@ -255,7 +254,7 @@ rb_auth_claim_contract(const struct rb_auth_req *r, const char *contract,
 		json_decref(detail);
 		return rc;
 	case RB_AUTH_DENIED:
-		return claim_denied(r, &lm, "creation.failed",
+		return rb_auth_claim_denied(r, &lm, "creation.failed",
 		    cn[0] != '\0' ? target : NULL,
 		    json_pack("{s:s}", "proof", pname));
 	default:

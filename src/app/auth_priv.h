@@ -137,6 +137,12 @@ int	rb_limit_success(const struct rb_auth_req *r,
 	    const struct rb_limit *lm);
 
 /* --- auth_claim.c: former credentials, shared with the archive --- */
+/* Counts a failed attempt (step 1, archive) in every bucket of lm and
+ * audits action on target with detail (taken), in one transaction.
+ * Returns RB_AUTH_DENIED, or what rb_auth_fail() returns. */
+enum rb_auth_rc rb_auth_claim_denied(const struct rb_auth_req *r,
+	    const struct rb_limit *lm, const char *action, const char *target,
+	    json_t *detail);
 struct rb_legacy_cred;
 /*
  * Checks password against the former credentials of oid (normalised),

@@ -64,6 +64,10 @@ rb_form_page(struct rb_req *req, json_t *fields, const char *alert,
 	    "notice", str_or_null(notice));
 }
 
+const struct rb_field_def rb_field_old_id = { "identifiant",
+    "Ancien identifiant client", "text", "username",
+    "Il figure sur vos factures de 2023, par exemple 1234567A.", NULL };
+
 const char *
 rb_post(struct rb_req *req, const char *name)
 {

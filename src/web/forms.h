@@ -19,6 +19,9 @@ struct rb_field_def {
 	const char	*fd_inputmode;	/* may be NULL */
 };
 
+/* The former customer id of the 2023 migration and of the archive. */
+extern const struct rb_field_def rb_field_old_id;
+
 /* One field's data; value and error may be NULL. New reference. */
 json_t	*rb_field(const struct rb_field_def *d, const char *value,
 	    const char *error);

@@ -168,6 +168,16 @@ def check_page(body):
 DEMO_DB = None
 
 
+def db_rows(s, sql, *args):
+    """The rows of sql (with args bound) in the database of server s."""
+    import sqlite3
+    con = sqlite3.connect(s.db)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
 def fresh_db():
     """A copy of the demo database, for a test that changes data."""
     import shutil

@@ -15,9 +15,8 @@ import json
 import os
 import re
 import secrets
-import sqlite3
 
-from harness import test, check_security_headers, check_page
+from harness import test, check_security_headers, check_page, db_rows
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD
 
 TOKEN_RE = re.compile(r"rbt_[A-Za-z0-9_-]{43}")
@@ -72,14 +71,6 @@ def assert_error(st, hd, data, status, code, parameter=None):
         assert err.get("parameter") == parameter, err
     else:
         assert "parameter" not in err, err
-
-
-def db_rows(s, sql, *args):
-    con = sqlite3.connect(s.db)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
 
 
 def token_of_demo(s):

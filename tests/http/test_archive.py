@@ -2,7 +2,7 @@
 readings of before 2024 with the former customer id and password, for a
 2023 subscriber without a space; the visit sees one contract's archive
 and nothing else, and ends on the server when the visitor leaves."""
-from harness import test, check_page, check_security_headers
+from harness import test, check_page, check_security_headers, db_rows
 from test_auth import Browser, strip_volatile, DEMO_EMAIL, DEMO_PASSWORD
 
 OLD_ID = "1234567A"
@@ -105,15 +105,6 @@ def archive_signin_is_rate_limited_with_the_migration(s):
     b.get("/abonne-2023")
     st, _, _ = b.post("/abonne-2023", {"identifiant": OLD_ID, "mot_de_passe": OLD_PASSWORD})
     assert st == 429, st
-
-
-def db_rows(s, sql, *args):
-    import sqlite3
-    con = sqlite3.connect(s.db)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
 
 
 @test

@@ -8,19 +8,11 @@ import json
 import re
 import sqlite3
 
-from harness import test, check_page, run_cli
+from harness import test, check_page, run_cli, db_rows
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD
 
 NNBSP = "\u202f"
 NBSP = "\u00a0"
-
-
-def db_rows(s, sql, *args):
-    con = sqlite3.connect(s.db)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
 
 
 def euros(cents):

@@ -17,9 +17,6 @@
 			"l'identifiant client et le mot de passe de l'ancien " \
 			"espace client (avant 2024)."
 
-static const struct rb_field_def f_old_id = { "identifiant",
-    "Ancien identifiant client", "text", "username",
-    "Il figure sur vos factures de 2023, par exemple 1234567A.", NULL };
 static const struct rb_field_def f_password = { "mot_de_passe",
     "Ancien mot de passe", "password", "current-password", NULL, NULL };
 
@@ -29,7 +26,7 @@ signin_form(struct rb_req *req, int status, const char *old_id,
 {
 	json_t *fields = json_array();
 
-	json_array_append_new(fields, rb_field(&f_old_id, old_id, NULL));
+	json_array_append_new(fields, rb_field(&rb_field_old_id, old_id, NULL));
 	json_array_append_new(fields, rb_field(&f_password, NULL, NULL));
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_resp_page(req, status, "archive_signin", rb_form_page(req, fields,

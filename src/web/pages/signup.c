@@ -17,9 +17,6 @@
 			"votre première facture ou d'un courrier du service " \
 			"client."
 
-static const struct rb_field_def f_old_id = { "identifiant",
-    "Ancien identifiant client", "text", "username",
-    "Il figure sur vos factures de 2023, par exemple 1234567A.", NULL };
 static const struct rb_field_def f_old_password = { "mot_de_passe",
     "Mot de passe", "password", "current-password", NULL, NULL };
 static const struct rb_field_def f_contract = { "contrat",
@@ -56,7 +53,7 @@ legacy_form(struct rb_req *req, int status, const char *old_id,
 {
 	json_t *fields = json_array();
 
-	json_array_append_new(fields, rb_field(&f_old_id, old_id, NULL));
+	json_array_append_new(fields, rb_field(&rb_field_old_id, old_id, NULL));
 	json_array_append_new(fields, rb_field(&f_old_password, NULL, NULL));
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_resp_page(req, status, "claim_legacy", rb_form_page(req, fields,
