@@ -261,7 +261,7 @@ masthead(struct pdf *p, const json_t *b)
 static void
 amount_box(struct pdf *p, const json_t *b)
 {
-	const double h = 58, half = CONTENT_W / 2;
+	const double h = 72, half = CONTENT_W / 2;	/* three lines of note */
 	char s[200];
 
 	need(p, h + 10);
