@@ -14,13 +14,15 @@
  *                its archived bills (invoices.archived = 1) and its
  *                readings before 2024-01-01 only.
  *
- * The SQL condition, for a contract row c (and an invoice row i):
+ * In SQL (store/scope_sql.h), the query starts from the ids the scope
+ * may see, so that indexes serve it whatever the size of the tables:
  *
- *   (EXISTS (SELECT 1 FROM account_contracts ac
- *            WHERE ac.account_id = $A AND ac.contract_id = c.id)
- *    OR (c.id = $B AND i.archived = 1))
+ *   c.id IN (SELECT ac.contract_id FROM account_contracts ac
+ *            WHERE ac.account_id = $A UNION ALL SELECT $B)
+ *   AND ($B = 0 OR i.archived = 1)
  *
- * with $A = sc_account and $B = sc_archive (0 never matches an id).
+ * with $A = sc_account and $B = sc_archive (0 never matches an id). An
+ * OR between the two cases instead would scan every contract.
  */
 #ifndef RB_APP_SCOPE_H
 #define RB_APP_SCOPE_H

@@ -6,8 +6,6 @@
 #include <string.h>
 
 #include "app/bills.h"
-#include "app/consumption.h"
-#include "app/scope.h"
 #include "app/space.h"
 #include "base/clock.h"
 #include "base/money.h"
@@ -95,37 +93,28 @@ reading(json_t *row)
 	    "kind", reading_kind(str(row, "read_source")));
 }
 
-/* Adds the abnormal-consumption alert of the contract, if recent. */
-static int
-add_abnormal(rb_db *db, int64_t account, const char *number,
-    const char *oldest, json_t *alerts)
+/* Adds the contract's recent abnormal-consumption alert, if any. */
+static void
+add_abnormal(json_t *row, json_t *alerts)
 {
-	struct rb_scope sc = { account, 0 };
-	json_t *a = NULL;
 	char text[512], vol[RB_MONEY_MAX], avg[RB_MONEY_MAX];
 	char end[RB_CLOCK_FR_MAX];
 
-	if (rb_cons_contract_alert(db, &sc, number, &a) != RB_CONS_OK)
-		return -1;
-	if (json_is_object(a) && str(a, "period_end") != NULL &&
-	    strcmp(str(a, "period_end"), oldest) >= 0) {
-		rb_volume_m3_fr(num(a, "litres"), vol, sizeof(vol));
-		rb_volume_m3_fr(num(a, "average_litres"), avg, sizeof(avg));
-		rb_clock_fr_iso(str(a, "period_end"), end, sizeof(end));
-		snprintf(text, sizeof(text), "Consommation anormalement "
-		    "élevée : %s sur la période terminée le %s, plus du double "
-		    "de votre consommation habituelle (%s). Une fuite est "
-		    "possible.", vol, end, avg);
-		json_array_append_new(alerts, json_pack("{s:s, s:s}", "kind",
-		    "abnormal", "text", text));
-	}
-	json_decref(a);
-	return 0;
+	if (str(row, "alert_period_end") == NULL)
+		return;
+	rb_volume_m3_fr(num(row, "alert_litres"), vol, sizeof(vol));
+	rb_volume_m3_fr(num(row, "alert_average_litres"), avg, sizeof(avg));
+	rb_clock_fr_iso(str(row, "alert_period_end"), end, sizeof(end));
+	snprintf(text, sizeof(text), "Consommation anormalement élevée : %s "
+	    "sur la période terminée le %s, plus du double de votre "
+	    "consommation habituelle (%s). Une fuite est possible.", vol, end,
+	    avg);
+	json_array_append_new(alerts, json_pack("{s:s, s:s}", "kind",
+	    "abnormal", "text", text));
 }
 
 static json_t *
-contract_view(rb_db *db, int64_t account, json_t *row, const char *today,
-    const char *oldest, int *err)
+contract_view(json_t *row, const char *today)
 {
 	json_t *alerts = json_array(), *v;
 	char addr[512], text[256], debit[32];
@@ -141,9 +130,7 @@ contract_view(rb_db *db, int64_t account, json_t *row, const char *today,
 		json_array_append_new(alerts, json_pack("{s:s, s:s}", "kind",
 		    "late", "text", text));
 	}
-	if (add_abnormal(db, account, str(row, "number"), oldest,
-	    alerts) != 0)
-		*err = 1;
+	add_abnormal(row, alerts);
 	if (str(row, "mandate_last4") != NULL)
 		snprintf(debit, sizeof(debit), "•••• %s",
 		    str(row, "mandate_last4"));
@@ -174,29 +161,18 @@ rb_space_view(rb_db *db, int64_t account, time_t now, json_t **out)
 	char today[16], oldest[16];
 	json_t *rows, *arr, *row;
 	size_t i;
-	int err = 0;
 
 	*out = NULL;
 	rb_clock_paris(now, &lt);
 	rb_clock_format_date(&lt.lt_date, today, sizeof(today));
 	rb_clock_date_add(&lt.lt_date, -ALERT_SHOWN_DAYS, &oldest_d);
 	rb_clock_format_date(&oldest_d, oldest, sizeof(oldest));
-	if (rb_db_begin_read(db) != 0)
+	if (rb_space_contracts(db, account, today, oldest, &rows) != 0)
 		return -1;
-	if (rb_space_contracts(db, account, today, &rows) != 0) {
-		rb_db_rollback(db);
-		return -1;
-	}
 	arr = json_array();
 	json_array_foreach(rows, i, row)
-		json_array_append_new(arr, contract_view(db, account, row,
-		    today, oldest, &err));
-	rb_db_commit(db);
+		json_array_append_new(arr, contract_view(row, today));
 	json_decref(rows);
-	if (err) {
-		json_decref(arr);
-		return -1;
-	}
 	*out = arr;
 	return 0;
 }

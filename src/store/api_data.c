@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "store/api_data.h"
+#include "store/scope_sql.h"
 
 static const char sql_contracts[] =
 	"SELECT c.number, c.old_number, c.service_address,"
@@ -14,9 +15,7 @@ static const char sql_contracts[] =
 	" FROM contracts c"
 	" LEFT JOIN meters m ON m.id = (SELECT max(m2.id) FROM meters m2"
 	"  WHERE m2.contract_id = c.id AND m2.removed_on IS NULL)"
-	" WHERE EXISTS (SELECT 1 FROM account_contracts ac"
-	"  WHERE ac.account_id = $1 AND ac.contract_id = c.id)"
-	" OR c.id = $2"
+	" WHERE c.id IN " RB_SCOPE_IDS("$1", "$2")
 	" ORDER BY c.number";
 
 /* 1 when the contract is in scope. */

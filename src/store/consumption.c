@@ -9,6 +9,7 @@
 #include "base/mem.h"
 #include "store/consumption.h"
 #include "store/copy.h"
+#include "store/scope_sql.h"
 
 static const char sql_contract[] =
 	"SELECT c.id, c.number, c.old_number,"
@@ -28,9 +29,7 @@ static const char sql_contract_by_id[] =
 
 static const char sql_contracts[] =
 	"SELECT c.number, c.old_number FROM contracts c"
-	" WHERE EXISTS (SELECT 1 FROM account_contracts ac"
-	"   WHERE ac.account_id = $1 AND ac.contract_id = c.id)"
-	"  OR c.id = $2"
+	" WHERE c.id IN " RB_SCOPE_IDS("$1", "$2")
 	" ORDER BY c.number";
 
 #define BILL_COLUMNS \

@@ -15,11 +15,11 @@
 #include "base/mem.h"
 #include "store/copy.h"
 #include "store/invoices.h"
+#include "store/scope_sql.h"
 
 #define SCOPE_INVOICE \
-	" (EXISTS (SELECT 1 FROM account_contracts ac" \
-	"  WHERE ac.account_id = $1 AND ac.contract_id = c.id)" \
-	" OR (c.id = $2 AND i.archived = 1))"
+	" i.contract_id IN " RB_SCOPE_IDS("$1", "$2") \
+	" AND ($2 = 0 OR i.archived = 1)"
 
 #define INVOICE_COLUMNS \
 	"SELECT i.id, i.number, c.number, i.contract_number, i.archived," \
@@ -53,9 +53,7 @@ static const char sql_years[] =
 static const char sql_contracts[] =
 	"SELECT c.number, c.old_number, c.service_address,"
 	" c.service_postcode, c.service_commune FROM contracts c"
-	" WHERE EXISTS (SELECT 1 FROM account_contracts ac"
-	"  WHERE ac.account_id = $1 AND ac.contract_id = c.id)"
-	" OR c.id = $2"
+	" WHERE c.id IN " RB_SCOPE_IDS("$1", "$2")
 	" ORDER BY c.number";
 
 static const char sql_get[] =

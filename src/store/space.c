@@ -2,7 +2,9 @@
  * space.c: SQL of the dashboard (see space.h). One statement reads every
  * contract of the account with its figures through correlated
  * subqueries, each served by an index (invoices_contract_issued,
- * meters_contract, meter_readings_meter_date, sepa_mandates_contract).
+ * meters_contract, meter_readings_meter_date, sepa_mandates_contract,
+ * the unique (contract_id, period_end) of consumption_alerts): one
+ * statement per page, whatever the number of contracts.
  */
 #include <string.h>
 
@@ -26,7 +28,8 @@ static const char sql_space[] =
 	" (SELECT sm.iban_last4 FROM sepa_mandates sm"
 	"   WHERE sm.contract_id = c.id AND sm.status = 'active'"
 	"   ORDER BY sm.signed_on DESC, sm.id DESC LIMIT 1),"
-	" m.serial, m.remote_read, r.read_on, r.index_litres, r.source"
+	" m.serial, m.remote_read, r.read_on, r.index_litres, r.source,"
+	" al.period_end, al.litres, al.average_litres"
 	" FROM account_contracts ac"
 	" JOIN contracts c ON c.id = ac.contract_id"
 	" LEFT JOIN invoices li ON li.id = (SELECT i.id FROM invoices i"
@@ -38,6 +41,9 @@ static const char sql_space[] =
 	" LEFT JOIN meter_readings r ON r.id = (SELECT rr.id"
 	"   FROM meter_readings rr WHERE rr.meter_id = m.id"
 	"   ORDER BY rr.read_on DESC, rr.id DESC LIMIT 1)"
+	" LEFT JOIN consumption_alerts al ON al.id = (SELECT a.id"
+	"   FROM consumption_alerts a WHERE a.contract_id = c.id"
+	"   AND a.period_end >= $3 ORDER BY a.period_end DESC LIMIT 1)"
 	" WHERE ac.account_id = $1"
 	" ORDER BY c.number";
 
@@ -56,6 +62,8 @@ static const struct {
 	{ "last_archived", 'i' }, { "mandate_last4", 's' },
 	{ "meter_serial", 's' }, { "meter_remote", 'i' }, { "read_on", 's' },
 	{ "read_litres", 'i' }, { "read_source", 's' },
+	{ "alert_period_end", 's' }, { "alert_litres", 'i' },
+	{ "alert_average_litres", 'i' },
 };
 
 /* The row of st as an object keyed by space_cols. */
@@ -81,7 +89,7 @@ space_row(rb_stmt *st)
 
 int
 rb_space_contracts(rb_db *db, int64_t account, const char *today,
-    json_t **out)
+    const char *alerts_since, json_t **out)
 {
 	rb_stmt *st;
 	json_t *arr;
@@ -92,6 +100,7 @@ rb_space_contracts(rb_db *db, int64_t account, const char *today,
 		return -1;
 	rb_stmt_bind_int(st, 1, account);
 	rb_stmt_bind_text(st, 2, today, -1);
+	rb_stmt_bind_text(st, 3, alerts_since, -1);
 	arr = json_array();
 	while ((rc = rb_stmt_step(st)) == RB_ROW)
 		json_array_append_new(arr, space_row(st));

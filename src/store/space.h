@@ -23,11 +23,14 @@
  *   last_status, last_archived (the most recently issued bill),
  *   mandate_last4 (active SEPA mandate),
  *   meter_serial, meter_remote (0/1), read_on, read_litres, read_source
- *   (the latest reading of the meter in place).
- * today is "YYYY-MM-DD". The caller owns *out. Returns 0, or -1 with
- * *out NULL.
+ *   (the latest reading of the meter in place),
+ *   alert_period_end, alert_litres, alert_average_litres (the latest
+ *   abnormal-consumption alert whose period ended on or after
+ *   alerts_since).
+ * today and alerts_since are "YYYY-MM-DD". The caller owns *out.
+ * Returns 0, or -1 with *out NULL.
  */
 int	rb_space_contracts(rb_db *db, int64_t account, const char *today,
-	    json_t **out);
+	    const char *alerts_since, json_t **out);
 
 #endif
