@@ -222,6 +222,27 @@ posted_ok(struct rb_req *req)
 	return 1;
 }
 
+/*
+ * posted_ok(), then the positive row id in field name of the form into
+ * *id; answers 400 (and returns 0) when it is missing or malformed.
+ */
+static int
+posted_id(struct rb_req *req, const char *name, long long *id)
+{
+	const char *v;
+	char *end;
+
+	if (!posted_ok(req))
+		return 0;
+	v = rb_post(req, name);
+	*id = strtoll(v, &end, 10);
+	if (v[0] == '\0' || *end != '\0' || *id <= 0) {
+		rb_resp_error(req, 400);
+		return 0;
+	}
+	return 1;
+}
+
 void
 rb_page_account_password(struct rb_req *req)
 {
@@ -339,18 +360,10 @@ rb_page_account_session(struct rb_req *req)
 	const struct rb_session *s;
 	struct rb_auth_req ar;
 	long long id;
-	char *end;
-	const char *v;
 
-	if (!posted_ok(req))
+	if (!posted_id(req, "session", &id))
 		return;
 	s = rb_req_session(req);
-	v = rb_post(req, "session");
-	id = strtoll(v, &end, 10);
-	if (v[0] == '\0' || *end != '\0' || id <= 0) {
-		rb_resp_error(req, 400);
-		return;
-	}
 	rb_req_auth(req, &ar);
 	if (rb_auth_session_end(&ar, s->s_account_id, id) == RB_AUTH_ERROR) {
 		rb_resp_error(req, 500);
@@ -398,18 +411,10 @@ rb_page_account_api_revoke(struct rb_req *req)
 	const struct rb_session *s;
 	struct rb_auth_req ar;
 	long long id;
-	char *end;
-	const char *v;
 
-	if (!posted_ok(req))
+	if (!posted_id(req, "jeton", &id))
 		return;
 	s = rb_req_session(req);
-	v = rb_post(req, "jeton");
-	id = strtoll(v, &end, 10);
-	if (v[0] == '\0' || *end != '\0' || id <= 0) {
-		rb_resp_error(req, 400);
-		return;
-	}
 	rb_req_auth(req, &ar);
 	if (rb_api_token_revoke(&ar, s->s_account_id, id) == RB_API_ERROR) {
 		rb_resp_error(req, 500);
