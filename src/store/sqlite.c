@@ -392,11 +392,25 @@ sqlite_changes(rb_stmt *st)
 	return ((struct sqlite_stmt *)st)->ss_changes;
 }
 
+/*
+ * A statement that stepped through more than this many rows of a full
+ * table scan is logged: every page reads through indexes, so such a scan
+ * is a missing index or a condition the planner cannot use (the HTTP
+ * tests fail on this warning in a server's log).
+ */
+#define FULL_SCAN_WARN	50
+
 static void
 sqlite_reset(rb_stmt *st)
 {
 	struct sqlite_stmt *ss = (struct sqlite_stmt *)st;
+	int scanned;
 
+	scanned = sqlite3_stmt_status(ss->ss_stmt,
+	    SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
+	if (scanned > FULL_SCAN_WARN)
+		log_warnx("full table scan: %d rows stepped (sql: %.160s)",
+		    scanned, sqlite3_sql(ss->ss_stmt));
 	/* The error, if any, was reported by the step that failed. */
 	sqlite3_reset(ss->ss_stmt);
 	sqlite3_clear_bindings(ss->ss_stmt);

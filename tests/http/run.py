@@ -57,6 +57,7 @@ def main():
                 if shared is None:
                     shared = harness.Server(db)
                 srv = shared
+            seen = 0 if t.own else len(srv.stderr())
             try:
                 t(srv)
             except Exception:
@@ -73,6 +74,12 @@ def main():
             if t.own and running and rc != 0:
                 print("# server log:\n" + srv.final_log[-3000:], file=sys.stderr)
                 raise AssertionError("server exited with status %d" % rc)
+            # Pages read through indexes: the SQLite driver logs any
+            # statement that walked a whole table.
+            log = (srv.final_log if t.own else srv.stderr())[seen:]
+            scans = [l for l in log.splitlines() if "full table scan" in l]
+            if scans:
+                raise AssertionError("full table scan in the server: " + scans[0])
             print("ok %d - %s" % (n, name))
         except Exception as e:  # noqa: BLE001 - report every failure
             failed += 1
