@@ -26,10 +26,7 @@ ROBINET=${ROBINET:-$root/build/robinet}
 . "$root/bench/lib.sh"
 
 case $CONTRACTS in '' | *[!0-9]*) die "CONTRACTS must be a number" ;; esac
-if [ ! -x "$ROBINET" ]; then
-	echo "bench: $ROBINET is missing: running make" >&2
-	make -C "$root" >&2 || die "make failed"
-fi
+need_robinet "$ROBINET"
 mkdir -p "$CACHE" || die "cannot create $CACHE"
 db=$CACHE/demo-$CONTRACTS.db
 # A database from an older binary may miss migrations: migrate brings it

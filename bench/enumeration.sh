@@ -85,19 +85,10 @@ if [ -n "$BENCH_URL" ]; then
 	base=${BENCH_URL%/}
 	what="$BENCH_URL (already running)"
 else
-	if [ ! -x "$ROBINET" ]; then
-		echo "bench: $ROBINET is missing: running make" >&2
-		make -C "$root" >&2 || die "make failed"
-		[ -x "$ROBINET" ] || die "make did not build $ROBINET"
-	fi
+	need_robinet "$ROBINET"
 	# A copy: other work may rebuild the tree while the bench runs.
 	cp "$ROBINET" "$tmp/robinet" || die "cannot copy $ROBINET"
-	echo "bench: demo database with $CONTRACTS contracts" >&2
-	timeout 600 "$tmp/robinet" demo --db "sqlite:$tmp/demo.db" --contracts "$CONTRACTS" \
-		>"$tmp/demo.log" 2>&1 || {
-		tail -n 20 "$tmp/demo.log" >&2
-		die "robinet demo failed"
-	}
+	demo_db "$tmp/robinet" "$tmp/demo.db" "$CONTRACTS"
 	DB=$tmp/demo.db
 	port=$(free_port)
 	base="http://127.0.0.1:$port"

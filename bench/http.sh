@@ -81,22 +81,13 @@ if [ -n "$BENCH_URL" ]; then
 	target="${BENCH_URL%/}$PAGE"
 	what="$BENCH_URL (already running)"
 else
-	if [ ! -x "$ROBINET" ]; then
-		echo "bench: $ROBINET is missing: running make" >&2
-		make -C "$root" >&2 || die "make failed"
-		[ -x "$ROBINET" ] || die "make did not build $ROBINET"
-	fi
+	need_robinet "$ROBINET"
 	if [ -n "$DB" ]; then
 		[ -f "$DB" ] || die "no database $DB"
 		db=$DB
 	else
-		echo "bench: demo database with $CONTRACTS contracts" >&2
 		db=$tmp/demo.db
-		timeout 600 "$ROBINET" demo --db "sqlite:$db" --contracts "$CONTRACTS" \
-			>"$tmp/demo.log" 2>&1 || {
-			tail -n 20 "$tmp/demo.log" >&2
-			die "robinet demo failed"
-		}
+		demo_db "$ROBINET" "$db" "$CONTRACTS"
 	fi
 	port=$(free_port)
 	# `timeout` bounds the server's life even if this script is killed

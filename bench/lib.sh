@@ -34,3 +34,22 @@ wait_http() {
 	done
 	return 1
 }
+
+# need_robinet BIN: builds it with `make` (in $root) when it is missing.
+need_robinet() {
+	if [ ! -x "$1" ]; then
+		echo "bench: $1 is missing: running make" >&2
+		make -C "$root" >&2 || die "make failed"
+		[ -x "$1" ] || die "make did not build $1"
+	fi
+}
+
+# demo_db BIN DB CONTRACTS: fills DB with the demo dataset of CONTRACTS
+# contracts (its log in DB.log, shown on failure).
+demo_db() {
+	echo "bench: demo database with $3 contracts" >&2
+	timeout 600 "$1" demo --db "sqlite:$2" --contracts "$3" >"$2.log" 2>&1 || {
+		tail -n 20 "$2.log" >&2
+		die "robinet demo failed"
+	}
+}

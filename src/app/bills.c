@@ -143,17 +143,6 @@ jperiod(const char *from, const char *to)
 	return json_pack("s++++", "du ", a, " au ", b, "");
 }
 
-/* Today in Paris, "YYYY-MM-DD". */
-static void
-today_iso(time_t now, char out[11])
-{
-	struct rb_localtime lt;
-
-	rb_clock_paris(now, &lt);
-	if (rb_clock_format_date(&lt.lt_date, out, 11) != 0)
-		snprintf(out, 11, "%s", "0000-01-01");
-}
-
 const char *
 rb_bills_status_label(const char *status, const char *due_on,
     const char *today, const char **cls)
@@ -346,7 +335,7 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	int years[64], found = 0;
 
 	*out = NULL;
-	today_iso(ctx->bc_now, today);
+	rb_clock_paris_iso(ctx->bc_now, today, sizeof(today));
 	if (rb_db_begin_read(ctx->bc_db) != 0)
 		return RB_BILLS_ERROR;
 	if (rb_invoices_contracts(ctx->bc_db, sc, &cs, &ncs) != 0)
@@ -727,7 +716,7 @@ rb_bills_get(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	int rc;
 
 	*out = NULL;
-	today_iso(ctx->bc_now, today);
+	rb_clock_paris_iso(ctx->bc_now, today, sizeof(today));
 	if ((rc = rb_invoice_get(ctx->bc_db, sc, number, &b)) < 0)
 		return RB_BILLS_ERROR;
 	if (rc > 0)

@@ -29,12 +29,9 @@ rb_home_get(rb_db *db, time_t now, const struct rb_opening_hours *oh,
 {
 	json_t *news = NULL, *events = NULL, *item;
 	char today[16], sentence[RB_CLOCK_SENTENCE_MAX];
-	struct rb_localtime lt;
 	size_t i;
 
-	rb_clock_paris(now, &lt);
-	snprintf(today, sizeof(today), "%04d-%02d-%02d", lt.lt_date.d_year,
-	    lt.lt_date.d_month, lt.lt_date.d_day);
+	rb_clock_paris_iso(now, today, sizeof(today));
 	/* One snapshot for both lists, and one set of locks. */
 	if (rb_db_begin_read(db) != 0)
 		return -1;

@@ -258,6 +258,15 @@ rb_clock_paris(time_t utc, struct rb_localtime *out)
 	out->lt_dst = dst;
 }
 
+void
+rb_clock_paris_iso(time_t utc, char *out, size_t outlen)
+{
+	struct rb_localtime lt;
+
+	rb_clock_paris(utc, &lt);
+	(void)rb_clock_format_date(&lt.lt_date, out, outlen);	/* "" if short */
+}
+
 time_t
 rb_clock_paris_mktime(const struct rb_date *d, int hour, int min, int sec)
 {

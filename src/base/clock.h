@@ -84,6 +84,9 @@ int	rb_clock_is_holiday(const struct rb_date *d);
 int	rb_clock_paris_is_dst(time_t utc);
 /* Converts the UTC instant utc (years 1 to 9999) to Paris local time. */
 void	rb_clock_paris(time_t utc, struct rb_localtime *out);
+/* The date in Paris at instant utc as "YYYY-MM-DD" into out (11 bytes
+ * at least; a shorter buffer gets ""). */
+void	rb_clock_paris_iso(time_t utc, char *out, size_t outlen);
 /*
  * Returns the UTC instant of the Paris wall-clock time d hour:min:sec.
  * When that time occurs twice (the October change) the first, summer-time

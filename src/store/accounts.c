@@ -265,13 +265,6 @@ rb_account_may_see(rb_db *db, int64_t account, const char *number)
 	return n > 0;
 }
 
-/* json_string() of s, or JSON null when s is NULL. */
-static json_t *
-text_or_null(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
 int
 rb_account_contracts(rb_db *db, int64_t account, json_t **out)
 {
@@ -287,11 +280,11 @@ rb_account_contracts(rb_db *db, int64_t account, json_t **out)
 	while ((rc = rb_stmt_step(st)) == RB_ROW)
 		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, "
 		    "s:o}",
-		    "number", text_or_null(rb_stmt_text(st, 0)),
-		    "old_number", text_or_null(rb_stmt_text(st, 1)),
-		    "address", text_or_null(rb_stmt_text(st, 2)),
-		    "postcode", text_or_null(rb_stmt_text(st, 3)),
-		    "commune", text_or_null(rb_stmt_text(st, 4))));
+		    "number", rb_store_json_text(rb_stmt_text(st, 0)),
+		    "old_number", rb_store_json_text(rb_stmt_text(st, 1)),
+		    "address", rb_store_json_text(rb_stmt_text(st, 2)),
+		    "postcode", rb_store_json_text(rb_stmt_text(st, 3)),
+		    "commune", rb_store_json_text(rb_stmt_text(st, 4))));
 	rb_stmt_reset(st);
 	if (rc != RB_DONE) {
 		json_decref(arr);

@@ -7,6 +7,7 @@
 
 #include "store/api_data.h"
 #include "store/scope_sql.h"
+#include "store/copy.h"
 
 static const char sql_contracts[] =
 	"SELECT c.number, c.old_number, c.service_address,"
@@ -36,13 +37,6 @@ static const char sql_invoices[] =
 	" AND ($4 = '' OR substr(i.issued_on, 1, 4) = $4)"
 	" ORDER BY i.issued_on DESC, i.number DESC";
 
-/* json_string() of s, or JSON null when s is NULL. */
-static json_t *
-text_or_null(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
 /* json_string() of s, "" when NULL (NOT NULL columns). */
 static json_t *
 text(const char *s)
@@ -71,7 +65,7 @@ rb_api_data_contracts(rb_db *db, int64_t account, int64_t archive,
 		json_array_append_new(arr, json_pack("{s:o, s:o, "
 		    "s:{s:o, s:o, s:o}, s:b, s:b, s:o}",
 		    "number", text(rb_stmt_text(st, 0)),
-		    "old_number", text_or_null(rb_stmt_text(st, 1)),
+		    "old_number", rb_store_json_text(rb_stmt_text(st, 1)),
 		    "service_address",
 		    "street", text(rb_stmt_text(st, 2)),
 		    "postcode", text(rb_stmt_text(st, 3)),

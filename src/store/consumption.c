@@ -153,13 +153,6 @@ rb_cons_store_contract_by_id(rb_db *db, int64_t id,
 	return contract_fetch(st, out);
 }
 
-/* json_string() of s, or JSON null when s is NULL. */
-static json_t *
-text_or_null(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
 int
 rb_cons_store_contracts(rb_db *db, int64_t account, int64_t archive,
     json_t **out)
@@ -176,8 +169,8 @@ rb_cons_store_contracts(rb_db *db, int64_t account, int64_t archive,
 	arr = json_array();
 	while ((rc = rb_stmt_step(st)) == RB_ROW)
 		json_array_append_new(arr, json_pack("{s:o, s:o}",
-		    "number", text_or_null(rb_stmt_text(st, 0)),
-		    "old_number", text_or_null(rb_stmt_text(st, 1))));
+		    "number", rb_store_json_text(rb_stmt_text(st, 0)),
+		    "old_number", rb_store_json_text(rb_stmt_text(st, 1))));
 	rb_stmt_reset(st);
 	if (rc != RB_DONE) {
 		json_decref(arr);
@@ -440,8 +433,8 @@ recipients_fetch(rb_stmt *st, json_t *arr)
 
 	while ((rc = rb_stmt_step(st)) == RB_ROW)
 		json_array_append_new(arr, json_pack("{s:o, s:o}",
-		    "email", text_or_null(rb_stmt_text(st, 0)),
-		    "first_name", text_or_null(rb_stmt_text(st, 1))));
+		    "email", rb_store_json_text(rb_stmt_text(st, 0)),
+		    "first_name", rb_store_json_text(rb_stmt_text(st, 1))));
 	rb_stmt_reset(st);
 	return rc == RB_DONE ? 0 : -1;
 }

@@ -1,12 +1,15 @@
 /*
  * copy.h: copying a text column into a fixed-size buffer of a row
- * struct, for the domain files of src/store. Private to src/store.
+ * struct, or into a JSON value, for the domain files of src/store.
+ * Private to src/store.
  */
 #ifndef RB_STORE_COPY_H
 #define RB_STORE_COPY_H
 
 #include <stddef.h>
 #include <string.h>
+
+#include <jansson.h>
 
 /*
  * Copies src (NULL copies "") into dst of size bytes (> 0), always
@@ -33,6 +36,13 @@ rb_store_copy(char *dst, size_t size, const char *src)
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 	return 1;
+}
+
+/* A new JSON string of s (a text column), or JSON null when s is NULL. */
+static inline json_t *
+rb_store_json_text(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
 }
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "base/clock.h"
 #include "store/news.h"
+#include "store/copy.h"
 
 static const char sql_news_latest[] =
 	"SELECT slug, title, summary, published_at FROM news"
@@ -17,13 +18,6 @@ static const char sql_events_upcoming[] =
 	" WHERE kind = 'event' AND published_at IS NOT NULL"
 	" AND published_at <= $1 AND event_end >= $2"
 	" ORDER BY event_start, event_end, id LIMIT $3";
-
-/* json_string() of s, or JSON null when s is NULL. */
-static json_t *
-json_text_or_null(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
 
 int
 rb_news_latest(rb_db *db, int limit, json_t **out)
@@ -44,9 +38,9 @@ rb_news_latest(rb_db *db, int limit, json_t **out)
 		rb_clock_paris((time_t)rb_stmt_int(st, 3), &lt);
 		rb_clock_format_date(&lt.lt_date, day, sizeof(day));
 		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:s}",
-		    "slug", json_text_or_null(rb_stmt_text(st, 0)),
-		    "title", json_text_or_null(rb_stmt_text(st, 1)),
-		    "summary", json_text_or_null(rb_stmt_text(st, 2)),
+		    "slug", rb_store_json_text(rb_stmt_text(st, 0)),
+		    "title", rb_store_json_text(rb_stmt_text(st, 1)),
+		    "summary", rb_store_json_text(rb_stmt_text(st, 2)),
 		    "published_on", day));
 	}
 	rb_stmt_reset(st);
@@ -75,12 +69,12 @@ rb_events_upcoming(rb_db *db, const char *today_iso, int limit, json_t **out)
 	while ((rc = rb_stmt_step(st)) == RB_ROW)
 		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, "
 		    "s:o, s:o}",
-		    "slug", json_text_or_null(rb_stmt_text(st, 0)),
-		    "title", json_text_or_null(rb_stmt_text(st, 1)),
-		    "summary", json_text_or_null(rb_stmt_text(st, 2)),
-		    "place", json_text_or_null(rb_stmt_text(st, 3)),
-		    "start", json_text_or_null(rb_stmt_text(st, 4)),
-		    "end", json_text_or_null(rb_stmt_text(st, 5))));
+		    "slug", rb_store_json_text(rb_stmt_text(st, 0)),
+		    "title", rb_store_json_text(rb_stmt_text(st, 1)),
+		    "summary", rb_store_json_text(rb_stmt_text(st, 2)),
+		    "place", rb_store_json_text(rb_stmt_text(st, 3)),
+		    "start", rb_store_json_text(rb_stmt_text(st, 4)),
+		    "end", rb_store_json_text(rb_stmt_text(st, 5))));
 	rb_stmt_reset(st);
 	if (rc != RB_DONE) {
 		json_decref(arr);

@@ -8,6 +8,7 @@
 
 #include "base/mem.h"
 #include "store/outbox.h"
+#include "store/copy.h"
 
 #define ERROR_MAX	1000	/* bytes of last_error kept */
 
@@ -241,13 +242,6 @@ rb_outbox_release(rb_db *db, int64_t id, int64_t now)
 	return run_update(st);
 }
 
-/* json_string() of s, or JSON null when s is NULL. */
-static json_t *
-text_or_null(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
 int
 rb_outbox_list_recent(rb_db *db, int limit, json_t **out)
 {
@@ -264,15 +258,15 @@ rb_outbox_list_recent(rb_db *db, int limit, json_t **out)
 		json_array_append_new(arr, json_pack("{s:I, s:o, s:o, s:o, s:o,"
 		    " s:I, s:o, s:I, s:o, s:b}",
 		    "id", (json_int_t)rb_stmt_int(st, 0),
-		    "to", text_or_null(rb_stmt_text(st, 1)),
-		    "subject", text_or_null(rb_stmt_text(st, 2)),
-		    "text", text_or_null(rb_stmt_text(st, 3)),
-		    "html", text_or_null(rb_stmt_text(st, 4)),
+		    "to", rb_store_json_text(rb_stmt_text(st, 1)),
+		    "subject", rb_store_json_text(rb_stmt_text(st, 2)),
+		    "text", rb_store_json_text(rb_stmt_text(st, 3)),
+		    "html", rb_store_json_text(rb_stmt_text(st, 4)),
 		    "created_at", (json_int_t)rb_stmt_int(st, 5),
 		    "sent_at", rb_stmt_is_null(st, 6) ? json_null() :
 		    json_integer(rb_stmt_int(st, 6)),
 		    "attempts", (json_int_t)rb_stmt_int(st, 7),
-		    "last_error", text_or_null(rb_stmt_text(st, 8)),
+		    "last_error", rb_store_json_text(rb_stmt_text(st, 8)),
 		    "given_up", rb_stmt_is_null(st, 6) &&
 		    rb_stmt_int(st, 9) == RB_OUTBOX_NEVER));
 	rb_stmt_reset(st);

@@ -196,13 +196,6 @@ rb_sessions_delete_account(rb_db *db, int64_t account, int64_t keep,
 	return rc == RB_DONE ? 0 : -1;
 }
 
-/* json_string() of s, or JSON null when s is NULL. */
-static json_t *
-text_or_null(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
 int
 rb_sessions_list(rb_db *db, int64_t account, int64_t current, time_t now,
     int idle, int absolute, json_t **out)
@@ -224,8 +217,8 @@ rb_sessions_list(rb_db *db, int64_t account, int64_t current, time_t now,
 		    "id", (json_int_t)rb_stmt_int(st, 0),
 		    "created_at", (json_int_t)rb_stmt_int(st, 1),
 		    "last_seen_at", (json_int_t)rb_stmt_int(st, 2),
-		    "ip", text_or_null(rb_stmt_text(st, 3)),
-		    "user_agent", text_or_null(rb_stmt_text(st, 4)),
+		    "ip", rb_store_json_text(rb_stmt_text(st, 3)),
+		    "user_agent", rb_store_json_text(rb_stmt_text(st, 4)),
 		    "current", rb_stmt_int(st, 0) == current));
 	rb_stmt_reset(st);
 	if (rc != RB_DONE) {

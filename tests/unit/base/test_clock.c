@@ -496,6 +496,11 @@ test_fr_dates(void **state)
 	assert_string_equal(out, "");
 	assert_int_equal(rb_clock_fr_iso(NULL, out, sizeof(out)), -1);
 	assert_int_equal(rb_clock_fr_iso("2025-6-1", out, sizeof(out)), -1);
+	/* 2024-12-31 23:30 UTC is already 2025 in Paris. */
+	rb_clock_paris_iso(1735687800, out, sizeof(out));
+	assert_string_equal(out, "2025-01-01");
+	rb_clock_paris_iso(1735687800, out, 10);
+	assert_string_equal(out, "");
 	for (m = 1; m <= 12; m++) {
 		assert_int_equal(rb_clock_fr_date_short(DATE(2024, m, 15), out,
 		    sizeof(out)), 0);
