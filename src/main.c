@@ -24,7 +24,7 @@ static const char usage_text[] =
     "  demo             fill a database with demo data\n"
     "  config check     print the effective configuration and check it\n"
     "  mail send        deliver the waiting email once (for cron)\n"
-    "  purge            delete expired sessions, tokens and counters (for cron)\n"
+    "  purge            delete expired sessions, archive visits, tokens and counters (for cron)\n"
     "  import DIR       import a folder of CSV files (docs/import-format.md)\n"
     "  alerts           record abnormal consumption and queue its emails (for cron)\n"
     "  version          print the version\n"

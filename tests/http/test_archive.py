@@ -135,3 +135,19 @@ def an_archive_visit_sees_its_archived_bills_and_nothing_else(s):
         for path in ("/mes-factures/" + n, "/mes-factures/%s.pdf" % n):
             st, _, _ = b.get(path)
             assert st == 404, (path, st)
+
+
+@test(own=True)
+def purge_deletes_expired_archive_visits(s):
+    import time
+    from harness import run_cli
+    b, st, _, _ = open_archive(s)
+    assert st == 303
+    assert db_rows(s, "SELECT count(*) FROM archive_visits")[0][0] == 1
+    rc, out, err = run_cli("purge", "--db", "sqlite:" + s.db)
+    assert rc == 0, err
+    assert db_rows(s, "SELECT count(*) FROM archive_visits")[0][0] == 1
+    time.sleep(2.5)
+    rc, out, err = run_cli("purge", "--db", "sqlite:" + s.db, env={"ROBINET_SESSION_IDLE": "1"})
+    assert rc == 0, err
+    assert db_rows(s, "SELECT count(*) FROM archive_visits")[0][0] == 0
