@@ -11,6 +11,7 @@
 
 #include "base/config.h"
 #include "base/log.h"
+#include "base/mem.h"
 #include "cmd.h"
 
 extern char **environ;
@@ -94,6 +95,7 @@ main(int argc, char **argv)
 	int i, cmd = -1, rc = 2, key;
 	long long n;
 
+	rb_mem_init();
 	rb_config_init(&cfg);
 	/* The config file comes first, whatever its place on the line. */
 	for (i = 1; i < argc; i++)

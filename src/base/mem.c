@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "mem.h"
 
 static void
@@ -59,4 +61,10 @@ char *
 rb_xstrdup(const char *s)
 {
 	return rb_xstrndup(s, strlen(s));
+}
+
+void
+rb_mem_init(void)
+{
+	json_set_alloc_funcs(rb_xmalloc, free);
 }

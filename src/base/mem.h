@@ -15,6 +15,13 @@ void	*rb_xrealloc(void *p, size_t n);
 char	*rb_xstrdup(const char *s);
 char	*rb_xstrndup(const char *s, size_t n);
 
+/*
+ * Routes the allocations of the libraries Robinet links (jansson) through
+ * rb_xmalloc, so that running out of memory is handled here too. Call once
+ * at the start of main(), before any other thread exists.
+ */
+void	 rb_mem_init(void);
+
 #define RB_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 #endif
