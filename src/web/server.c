@@ -27,6 +27,7 @@
 #include <microhttpd.h>
 
 #include "base/log.h"
+#include "base/logrl.h"
 #include "base/mem.h"
 #include "base/path.h"
 #include "base/workq.h"
@@ -57,6 +58,7 @@ struct conn {
 	uint64_t	 cn_since_us;	/* start of the current wait */
 	int		 cn_cut;
 	int		 cn_refs;	/* the connection, and its request */
+	char		 cn_ip[48];	/* the peer's address, text */
 };
 
 struct rb_server {
@@ -70,6 +72,9 @@ struct rb_server {
 	pthread_t		 srv_reaper;
 	pthread_cond_t		 srv_reaper_cv;
 	int			 srv_stopping;
+	pthread_mutex_t		 srv_slow_lock;	/* guards srv_draining and
+						   submissions to srv_slow */
+	atomic_int		 srv_draining;	/* stopping: no new slow job */
 	uint64_t		 srv_request_timeout_us;
 };
 
@@ -140,6 +145,8 @@ conn_of(struct MHD_Connection *c)
 	return ci != NULL ? (struct conn *)ci->socket_context : NULL;
 }
 
+static void	client_ip(struct MHD_Connection *, char *, size_t);
+
 static void
 on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode code)
@@ -153,6 +160,7 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 		ci = MHD_get_connection_info(c,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
 		cn->cn_fd = ci != NULL ? ci->connect_fd : -1;
+		client_ip(c, cn->cn_ip, sizeof(cn->cn_ip));
 		cn->cn_waiting = 1;
 		cn->cn_refs = 1;
 		cn->cn_since_us = now_us();
@@ -244,12 +252,18 @@ reaper(void *arg)
 			if (!cn->cn_waiting || cn->cn_cut || cn->cn_fd < 0 ||
 			    now - cn->cn_since_us < srv->srv_request_timeout_us)
 				continue;
-			log_warnx("cutting a connection that took over %llu s "
-			    "to send its request", (unsigned long long)
+			log_warnx_rl(cn->cn_ip, "cutting a connection that "
+			    "took over %llu s to send its request",
+			    (unsigned long long)
 			    (srv->srv_request_timeout_us / 1000000));
 			shutdown(cn->cn_fd, SHUT_RDWR);
 			cn->cn_cut = 1;
 		}
+		/* Summaries of repeated messages leave within a second of
+		   their interval's end. */
+		pthread_mutex_unlock(&srv->srv_lock);
+		rb_log_rl_flush(0);
+		pthread_mutex_lock(&srv->srv_lock);
 	}
 	pthread_mutex_unlock(&srv->srv_lock);
 	return NULL;
@@ -329,7 +343,7 @@ dispatch(struct rb_server *srv, struct reqctx *rc)
 	    strncasecmp(ctype, "application/x-www-form-urlencoded", 33) == 0 &&
 	    rb_form_parse(req->req_arena, rb_buf_cstr(&rc->rc_body),
 	    rc->rc_body.buf_len, &lim, &req->req_body, &ferr) != 0) {
-		log_info("bad form on %s: %s", req->req_path,
+		log_info_rl(req->req_ip, "bad form on %s: %s", req->req_path,
 		    rb_form_strerror(ferr));
 		rb_resp_error(req, ferr == RB_FORM_TOO_MANY_FIELDS ||
 		    ferr == RB_FORM_VALUE_TOO_LONG ? 413 : 400);
@@ -362,7 +376,20 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	return rc;
 }
 
-/* On the slow-work pool: runs the handler, then wakes the connection. */
+/* The server is stopping: 503, come back soon, on a closed connection. */
+static void
+answer_stopping(struct rb_req *req)
+{
+	rb_resp_error(req, 503);
+	rb_resp_header(req, "Retry-After", "5");
+	rb_resp_header(req, "Connection", "close");
+}
+
+/*
+ * On the slow-work pool: runs the handler, then wakes the connection.
+ * The last thing a job does is MHD_resume_connection(): rb_server_stop()
+ * waits for every job before it stops the daemon.
+ */
 static void
 run_slow(void *arg)
 {
@@ -370,6 +397,14 @@ run_slow(void *arg)
 	uint64_t pad = (uint64_t)rb_routes[rc->rc_req.req_route].rt_min_ms *
 	    1000, spent;
 
+	if (atomic_load(&rc->rc_srv->srv_draining)) {
+		/* Queued when the server began to stop: the handler never
+		   runs, so the answer tells nothing and waits for nothing. */
+		answer_stopping(&rc->rc_req);
+		rc->rc_ready = 1;
+		MHD_resume_connection(rc->rc_req.req_conn);
+		return;
+	}
 	dispatch(rc->rc_srv, rc);
 	/* Answers that could reveal whether an email, contract, invoice
 	   or meter exists take the same time either way: the route's
@@ -478,10 +513,22 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	    rb_routes[req->req_route].rt_slow && rc->rc_allowed &&
 	    req->req_method == RB_POST &&
 	    !rc->rc_too_large && !rc->rc_bad_path && !rc->rc_bad_query) {
+		int queued = 0;
+
 		rc->rc_srv = srv;
-		MHD_suspend_connection(c);
-		rb_workq_submit(srv->srv_slow, run_slow, rc);
-		return MHD_YES;
+		/* A connection is only suspended with a job behind it that
+		   will resume it: once the server drains, none is queued. */
+		pthread_mutex_lock(&srv->srv_slow_lock);
+		if (!atomic_load(&srv->srv_draining)) {
+			MHD_suspend_connection(c);
+			rb_workq_submit(srv->srv_slow, run_slow, rc);
+			queued = 1;
+		}
+		pthread_mutex_unlock(&srv->srv_slow_lock);
+		if (queued)
+			return MHD_YES;
+		answer_stopping(req);
+		return send_response(c, rc);
 	}
 	dispatch(srv, rc);
 	return send_response(c, rc);
@@ -541,17 +588,37 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	atomic_fetch_sub(&srv->srv_inflight, 1);
 }
 
+/*
+ * libmicrohttpd's messages: most are about what a client did (refused
+ * past the connection limits, malformed requests), so they go through
+ * the aggregator, which writes a few lines per interval at most.
+ */
 static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	rb_log_rlv(RB_LOG_WARN, "libmicrohttpd", NULL, fmt, ap);
+}
+
+/*
+ * libmicrohttpd calls this on an internal inconsistency, then expects no
+ * return: say where and why in our log, then abort as it would.
+ */
+static void
+on_mhd_panic(void *cls, const char *file, unsigned int line,
+    const char *reason)
 {
 	char msg[512];
 	size_t n;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	(void)cls;
+	snprintf(msg, sizeof(msg), "%s", reason != NULL ? reason : "-");
 	n = strlen(msg);
 	while (n > 0 && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	rb_log(RB_LOG_WARN, "libmicrohttpd", "%s", msg);
+	rb_log(RB_LOG_ERROR, "libmicrohttpd", "panic at %s:%u: %s",
+	    file != NULL ? file : "-", line, msg);
+	abort();
 }
 
 /* Keeps the connection limit below the file-descriptor limit. */
@@ -607,7 +674,9 @@ rb_server_start(const struct rb_site *site, char *err, size_t errlen)
 	srv->srv_request_timeout_us =
 	    (uint64_t)rb_config_int(cfg, RB_CFG_REQUEST_TIMEOUT) * 1000000;
 	pthread_mutex_init(&srv->srv_lock, NULL);
+	pthread_mutex_init(&srv->srv_slow_lock, NULL);
 	pthread_cond_init(&srv->srv_reaper_cv, NULL);
+	MHD_set_panic_func(on_mhd_panic, NULL);
 	/* Slow work runs at the lowest priority (nice 19): a sign-in storm
 	   takes the CPU the page threads leave, never the other way round
 	   (docs/performance.md, "Sign-in storm"). */
@@ -640,6 +709,7 @@ rb_server_start(const struct rb_site *site, char *err, size_t errlen)
 		    errno ? strerror(errno) : "libmicrohttpd refused");
 		rb_workq_free(srv->srv_slow);
 		pthread_mutex_destroy(&srv->srv_lock);
+		pthread_mutex_destroy(&srv->srv_slow_lock);
 		pthread_cond_destroy(&srv->srv_reaper_cv);
 		free(srv);
 		return NULL;
@@ -656,6 +726,27 @@ rb_server_port(const struct rb_server *srv)
 	return srv->srv_port;
 }
 
+/* Waits up to deadline (monotonic µs) for the requests in flight. */
+static int
+wait_inflight(struct rb_server *srv, uint64_t deadline)
+{
+	int left;
+
+	while ((left = atomic_load(&srv->srv_inflight)) > 0 &&
+	    now_us() < deadline)
+		usleep(10000);
+	return left;
+}
+
+/*
+ * Stops in an order where nothing touches a stopped daemon, and where
+ * libmicrohttpd never finds a suspended connection at its stop (it
+ * panics on one): no new connection; requests in flight get the grace
+ * period; then no new slow job, and every slow job runs to its end,
+ * those not yet started answering 503 at once, so that each suspended
+ * connection has been resumed; their answers get a short while to
+ * leave; only then does the daemon stop.
+ */
 void
 rb_server_stop(struct rb_server *srv, int grace_s)
 {
@@ -666,20 +757,24 @@ rb_server_stop(struct rb_server *srv, int grace_s)
 	lfd = MHD_quiesce_daemon(srv->srv_mhd);
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);
-	while ((left = atomic_load(&srv->srv_inflight)) > 0 &&
-	    now_us() < deadline)
-		usleep(10000);
-	if (left > 0)
+	if ((left = wait_inflight(srv, deadline)) > 0)
 		log_warnx("%d request(s) still in flight after %d s", left,
 		    grace_s);
+	pthread_mutex_lock(&srv->srv_slow_lock);
+	atomic_store(&srv->srv_draining, 1);
+	pthread_mutex_unlock(&srv->srv_slow_lock);
+	rb_workq_free(srv->srv_slow);
+	srv->srv_slow = NULL;
+	wait_inflight(srv, now_us() + 1000000);
 	pthread_mutex_lock(&srv->srv_lock);
 	srv->srv_stopping = 1;
 	pthread_cond_signal(&srv->srv_reaper_cv);
 	pthread_mutex_unlock(&srv->srv_lock);
 	pthread_join(srv->srv_reaper, NULL);
 	MHD_stop_daemon(srv->srv_mhd);
-	rb_workq_free(srv->srv_slow);
 	pthread_mutex_destroy(&srv->srv_lock);
+	pthread_mutex_destroy(&srv->srv_slow_lock);
 	pthread_cond_destroy(&srv->srv_reaper_cv);
 	free(srv);
+	rb_log_rl_flush(1);
 }
