@@ -2,6 +2,7 @@
 requests are suspended, log floods an outsider can cause, a database
 that cannot give a connection."""
 import os
+import re
 import signal
 import socket
 import threading
@@ -78,3 +79,61 @@ def sigterm_while_slow_requests_are_suspended_exits_cleanly(_):
             if status_of(data) == 503:
                 assert b"retry-after:" in data.lower(), data[:400]
         rounds += 1
+
+
+# ------------------------------------------------------------ log floods
+
+def summary_lines(log, needle):
+    return [l for l in log.splitlines() if needle in l and "[repeated " in l]
+
+
+@test(env={"ROBINET_MAX_CONNECTIONS_PER_IP": "4"})
+def a_connection_flood_past_the_per_address_limit_writes_a_few_log_lines(s):
+    """1,000 connections past the per-address limit: libmicrohttpd
+    refuses each one; the log says so once, then once more with the
+    count, instead of one line per refusal."""
+    held = [socket.create_connection(("127.0.0.1", s.port), timeout=5) for _ in range(4)]
+    time.sleep(0.3)
+    before = len(s.stderr().splitlines())
+    refused = 0
+    for _ in range(1000):
+        c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+        c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            if c.recv(100) == b"":
+                refused += 1
+        except OSError:
+            refused += 1
+        c.close()
+    assert refused >= 990, refused
+    deadline = time.time() + 20       # the interval is 10 s
+    while time.time() < deadline and not summary_lines(s.stderr(), "connection limit"):
+        time.sleep(0.5)
+    log = s.stderr()
+    lines = log.splitlines()[before:]
+    limit = [l for l in lines if "connection limit" in l]
+    assert len(limit) == 2, (len(limit), limit[:5])
+    n = int(re.search(r"\[repeated (\d+) more times in the last 10 s", limit[1]).group(1))
+    assert n + 1 >= refused, (n, refused, limit[1])
+    assert len(lines) < 20, (len(lines), lines[:30])
+    for c in held:
+        c.close()
+
+
+@test(own=True)
+def repeated_bad_forms_are_counted_with_their_address(s):
+    """An outsider's malformed forms: the first is logged, the others
+    summed up with the address that sent them."""
+    before = len(s.stderr().splitlines())
+    body = "&".join("f%d=1" % i for i in range(100))    # past max_form_fields
+    for _ in range(150):
+        st, _, _ = s.request("POST", "/deconnexion", body=body,
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert st == 413, st
+    deadline = time.time() + 20
+    while time.time() < deadline and not summary_lines(s.stderr(), "bad form"):
+        time.sleep(0.5)
+    lines = s.stderr().splitlines()[before:]
+    bad = [l for l in lines if "bad form on" in l]
+    assert len(bad) == 2, (len(bad), bad[:4])
+    assert "[repeated 149 more times in the last 10 s; top addresses: 127.0.0.1 (149)]" in bad[1], bad[1]
