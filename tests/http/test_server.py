@@ -137,3 +137,59 @@ def repeated_bad_forms_are_counted_with_their_address(s):
     bad = [l for l in lines if "bad form on" in l]
     assert len(bad) == 2, (len(bad), bad[:4])
     assert "[repeated 149 more times in the last 10 s; top addresses: 127.0.0.1 (149)]" in bad[1], bad[1]
+
+
+# ------------------------------------------------------------ database away
+
+@test(env={"ROBINET_SLOW_WORKERS": "4"})
+def a_database_that_cannot_give_a_connection_answers_503_in_french(s):
+    """The pool opens connections lazily. With the database's folder
+    moved away, a request that needs a new connection cannot get one: it
+    is answered 503 in French with Retry-After (JSON under /api/), never
+    a crash, and the server serves again once the folder is back."""
+    b = Browser(s)
+    b.get("/connexion")
+    cookie = "; ".join("%s=%s" % kv for kv in b.cookies.items())
+    folder = os.path.dirname(s.db)
+    away = folder + ".away"
+    os.rename(folder, away)
+    try:
+        page = api = None
+        for _ in range(10):
+            # Four slow POSTs hold a connection each through their 400 ms
+            # minimum answer time, so the GETs need new ones.
+            out = [None] * 4
+            threads = [threading.Thread(target=post_raw, args=(
+                s.port, "/finaliser", {"demande": "x", "csrf": b.csrf}, cookie, out, i))
+                for i in range(4)]
+            for t in threads:
+                t.start()
+            time.sleep(0.15)
+            page = s.request("GET", "/")
+            bills = s.request("GET", "/mes-factures", headers={"Cookie": "__Host-robinet=" + "A" * 43})
+            api = s.request("GET", "/api/v1/contracts", headers={"Authorization": "Bearer x"})
+            for t in threads:
+                t.join(20)
+            if page[0] == 503 and bills[0] == 503 and api[0] == 503:
+                break
+    finally:
+        os.rename(away, folder)
+    st, h, body = page
+    assert st == 503, (st, body[:300])
+    assert h.get("retry-after") == "10", h
+    harness.check_security_headers(h)
+    text = harness.check_page(body)
+    assert "indisponible" in text, text[:800]
+    st, h, body = bills
+    assert st == 503 and h.get("retry-after") == "10", (st, h)
+    st, h, body = api
+    assert st == 503 and h.get("retry-after") == "10", (st, h)
+    assert h["content-type"].startswith("application/json"), h
+    assert "indisponible" in body.decode(), body
+    for data in out:
+        assert status_of(data) in (503, 400, 403, 303, 200), data[:200]
+    assert "cannot open a pooled connection" in s.stderr()
+    # Back: the same server answers as before.
+    assert s.proc.poll() is None
+    assert s.request("GET", "/")[0] == 200
+    assert s.request("GET", "/healthz")[0] == 200
