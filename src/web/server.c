@@ -50,6 +50,19 @@ static const char *const security_headers[][2] = {
 	{ "Cross-Origin-Opener-Policy", "same-origin" },
 };
 
+/*
+ * Connections open per client address. The per-address limit is ours,
+ * not libmicrohttpd's, so that a refusal is logged with its address.
+ * An entry lives while its address has a connection open.
+ */
+#define IP_BUCKETS	1024
+
+struct ipcount {
+	struct ipcount	*ic_next;
+	unsigned	 ic_open;
+	char		 ic_ip[48];
+};
+
 /* One TCP connection, tracked for the reaper. */
 struct conn {
 	struct conn	*cn_next, *cn_prev;
@@ -76,6 +89,9 @@ struct rb_server {
 						   submissions to srv_slow */
 	atomic_int		 srv_draining;	/* stopping: no new slow job */
 	uint64_t		 srv_request_timeout_us;
+	pthread_mutex_t		 srv_ip_lock;	/* guards srv_ips */
+	struct ipcount		*srv_ips[IP_BUCKETS];
+	unsigned		 srv_per_ip;	/* max_connections_per_ip */
 };
 
 /* Per request state, between the first call and completion. */
@@ -146,6 +162,76 @@ conn_of(struct MHD_Connection *c)
 }
 
 static void	client_ip(struct MHD_Connection *, char *, size_t);
+static void	sockaddr_text(const struct sockaddr *, char *, size_t);
+
+static struct ipcount **
+ip_slot(struct rb_server *srv, const char *ip)
+{
+	struct ipcount **p;
+	unsigned h = 5381;
+	const char *q;
+
+	for (q = ip; *q != '\0'; q++)
+		h = h * 33 + (unsigned char)*q;
+	for (p = &srv->srv_ips[h % IP_BUCKETS]; *p != NULL;
+	    p = &(*p)->ic_next)
+		if (strcmp((*p)->ic_ip, ip) == 0)
+			break;
+	return p;
+}
+
+/* Counts a connection of ip open (delta 1) or closed (-1). */
+static void
+ip_count(struct rb_server *srv, const char *ip, int delta)
+{
+	struct ipcount **p, *ic;
+
+	if (strcmp(ip, "-") == 0)
+		return;
+	pthread_mutex_lock(&srv->srv_ip_lock);
+	p = ip_slot(srv, ip);
+	if (delta > 0) {
+		if ((ic = *p) == NULL) {
+			ic = rb_xcalloc(1, sizeof(*ic));
+			snprintf(ic->ic_ip, sizeof(ic->ic_ip), "%s", ip);
+			*p = ic;
+		}
+		ic->ic_open++;
+	} else if ((ic = *p) != NULL && --ic->ic_open == 0) {
+		*p = ic->ic_next;
+		free(ic);
+	}
+	pthread_mutex_unlock(&srv->srv_ip_lock);
+}
+
+/*
+ * libmicrohttpd's accept policy: refuses a connection from an address
+ * that has max_connections_per_ip open. A connection counts from its
+ * start notification, so a burst may pass the limit by the number of
+ * threads accepting at once.
+ */
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct rb_server *srv = cls;
+	struct ipcount *ic;
+	unsigned open = 0;
+	char ip[48];
+
+	(void)addrlen;
+	sockaddr_text(addr, ip, sizeof(ip));
+	if (strcmp(ip, "-") == 0)
+		return MHD_YES;
+	pthread_mutex_lock(&srv->srv_ip_lock);
+	if ((ic = *ip_slot(srv, ip)) != NULL)
+		open = ic->ic_open;
+	pthread_mutex_unlock(&srv->srv_ip_lock);
+	if (open < srv->srv_per_ip)
+		return MHD_YES;
+	log_warnx_rl(ip, "connection refused: %u already open from %s "
+	    "(max_connections_per_ip)", open, ip);
+	return MHD_NO;
+}
 
 static void
 on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
@@ -161,6 +247,7 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
 		cn->cn_fd = ci != NULL ? ci->connect_fd : -1;
 		client_ip(c, cn->cn_ip, sizeof(cn->cn_ip));
+		ip_count(srv, cn->cn_ip, 1);
 		cn->cn_waiting = 1;
 		cn->cn_refs = 1;
 		cn->cn_since_us = now_us();
@@ -175,6 +262,7 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 	}
 	if ((cn = *socket_context) == NULL)
 		return;
+	ip_count(srv, cn->cn_ip, -1);
 	pthread_mutex_lock(&srv->srv_lock);
 	if (cn->cn_prev != NULL)
 		cn->cn_prev->cn_next = cn->cn_next;
@@ -429,16 +517,12 @@ run_slow(void *arg)
 	MHD_resume_connection(rc->rc_req.req_conn);
 }
 
-/* The peer's address as text ("127.0.0.1", "::1"). */
+/* An address as text ("127.0.0.1", "::1"), or "-". */
 static void
-client_ip(struct MHD_Connection *c, char *out, size_t outlen)
+sockaddr_text(const struct sockaddr *sa, char *out, size_t outlen)
 {
-	const union MHD_ConnectionInfo *ci;
-	const struct sockaddr *sa;
-
 	snprintf(out, outlen, "-");
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || (sa = ci->client_addr) == NULL)
+	if (sa == NULL)
 		return;
 	if (sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)
@@ -446,6 +530,16 @@ client_ip(struct MHD_Connection *c, char *out, size_t outlen)
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
 		    (const void *)sa)->sin6_addr, out, (socklen_t)outlen);
+}
+
+/* The peer's address as text ("127.0.0.1", "::1"), or "-". */
+static void
+client_ip(struct MHD_Connection *c, char *out, size_t outlen)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	sockaddr_text(ci != NULL ? ci->client_addr : NULL, out, outlen);
 }
 
 static enum MHD_Result
@@ -688,6 +782,9 @@ rb_server_start(const struct rb_site *site, char *err, size_t errlen)
 	    (uint64_t)rb_config_int(cfg, RB_CFG_REQUEST_TIMEOUT) * 1000000;
 	pthread_mutex_init(&srv->srv_lock, NULL);
 	pthread_mutex_init(&srv->srv_slow_lock, NULL);
+	pthread_mutex_init(&srv->srv_ip_lock, NULL);
+	srv->srv_per_ip = (unsigned)rb_config_int(cfg,
+	    RB_CFG_MAX_CONNECTIONS_PER_IP);
 	pthread_cond_init(&srv->srv_reaper_cv, NULL);
 	MHD_set_panic_func(on_mhd_panic, NULL);
 	/* Slow work runs at the lowest priority (nice 19): a sign-in storm
@@ -698,15 +795,13 @@ rb_server_start(const struct rb_site *site, char *err, size_t errlen)
 	srv->srv_mhd = MHD_start_daemon(
 	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 	    MHD_ALLOW_SUSPEND_RESUME,
-	    0, NULL, NULL, on_request, srv,
+	    0, on_accept, srv, on_request, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)
 		rb_config_int(cfg, RB_CFG_THREADS),
 	    MHD_OPTION_CONNECTION_LIMIT, fd_safe_limit((unsigned)
 		rb_config_int(cfg, RB_CFG_MAX_CONNECTIONS)),
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)
-		rb_config_int(cfg, RB_CFG_MAX_CONNECTIONS_PER_IP),
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)
 		rb_config_int(cfg, RB_CFG_IDLE_TIMEOUT),
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)
@@ -723,6 +818,7 @@ rb_server_start(const struct rb_site *site, char *err, size_t errlen)
 		rb_workq_free(srv->srv_slow);
 		pthread_mutex_destroy(&srv->srv_lock);
 		pthread_mutex_destroy(&srv->srv_slow_lock);
+		pthread_mutex_destroy(&srv->srv_ip_lock);
 		pthread_cond_destroy(&srv->srv_reaper_cv);
 		free(srv);
 		return NULL;
@@ -764,8 +860,9 @@ void
 rb_server_stop(struct rb_server *srv, int grace_s)
 {
 	uint64_t deadline = now_us() + (uint64_t)grace_s * 1000000;
+	struct ipcount *ic;
 	MHD_socket lfd;
-	int left;
+	int left, i;
 
 	lfd = MHD_quiesce_daemon(srv->srv_mhd);
 	if (lfd != MHD_INVALID_SOCKET)
@@ -785,8 +882,15 @@ rb_server_stop(struct rb_server *srv, int grace_s)
 	pthread_mutex_unlock(&srv->srv_lock);
 	pthread_join(srv->srv_reaper, NULL);
 	MHD_stop_daemon(srv->srv_mhd);
+	for (i = 0; i < IP_BUCKETS; i++)	/* empty unless a close was
+						   never notified */
+		while ((ic = srv->srv_ips[i]) != NULL) {
+			srv->srv_ips[i] = ic->ic_next;
+			free(ic);
+		}
 	pthread_mutex_destroy(&srv->srv_lock);
 	pthread_mutex_destroy(&srv->srv_slow_lock);
+	pthread_mutex_destroy(&srv->srv_ip_lock);
 	pthread_cond_destroy(&srv->srv_reaper_cv);
 	free(srv);
 	rb_log_rl_flush(1);
