@@ -213,12 +213,27 @@ mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static void
+flush_at_exit(void)
+{
+	rb_log_rl_flush(1);
+}
+
+static void
+register_exit_flush(void)
+{
+	atexit(flush_at_exit);
+}
+
 void
 rb_log_rlv(enum rb_log_level level, const char *func, const char *addr,
     const char *fmt, va_list ap)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	rb_buf msg = RB_BUF_INIT;
 
+	/* Commands that end without a flush of their own lose no count. */
+	pthread_once(&once, register_exit_flush);
 	rb_buf_vprintf(&msg, fmt, ap);
 	while (msg.buf_len > 0 && msg.buf_data[msg.buf_len - 1] == '\n')
 		msg.buf_data[--msg.buf_len] = '\0';

@@ -69,7 +69,7 @@ void		 rb_log_rlv(enum rb_log_level level, const char *func,
 /*
  * Writes the summaries of the process-wide aggregator's intervals that
  * are over (all: every one). Long-running processes call it every
- * second or so, and with all set before they exit.
+ * second or so; every pending summary is also written at exit().
  */
 void		 rb_log_rl_flush(int all);
 

@@ -5,13 +5,16 @@
  * interval is written, the others only counted; one summary per template
  * and interval with the count and the top addresses; the number of lines
  * stays bounded whatever the number of messages, templates or addresses;
- * counts are exact under concurrent callers.
+ * counts are exact under concurrent callers; pending summaries are
+ * written at exit.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include <sys/wait.h>
 
 #include <pthread.h>
 #include <stdio.h>
@@ -239,6 +242,27 @@ test_global_entry_point(void **state)
 	assert_non_null(strstr(text, "127.0.0.1 (49)"));
 }
 
+/* A command that exits without flushing still writes its summaries. */
+static void
+test_summaries_written_at_exit(void **state)
+{
+	pid_t pid;
+	int st, i;
+
+	(void)state;
+	take();
+	if ((pid = fork()) == 0) {
+		for (i = 0; i < 5; i++)
+			rb_log_rl(RB_LOG_WARN, "cmd", NULL, "at exit %d", i);
+		exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	take();
+	assert_int_equal(count_lines(text), 2);
+	assert_non_null(strstr(text, "at exit 0 [repeated 4 more times"));
+}
+
 int
 main(void)
 {
@@ -254,6 +278,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_counts_exact,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_global_entry_point,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_summaries_written_at_exit,
 		    setup, teardown),
 	};
 
