@@ -159,35 +159,43 @@ def a_database_that_cannot_give_a_connection_answers_503_in_french(s):
     away = folder + ".away"
     os.rename(folder, away)
     try:
-        page = api = None
-        for _ in range(10):
+        seen = {}
+        for _ in range(5):
             # Four slow POSTs hold a connection each through their 400 ms
-            # minimum answer time, so the GETs need new ones.
+            # minimum answer time (or are refused one): meanwhile, the
+            # GETs need new connections.
             out = [None] * 4
             threads = [threading.Thread(target=post_raw, args=(
                 s.port, "/finaliser", {"demande": "x", "csrf": b.csrf}, cookie, out, i))
                 for i in range(4)]
             for t in threads:
                 t.start()
-            time.sleep(0.15)
-            page = s.request("GET", "/")
-            bills = s.request("GET", "/mes-factures", headers={"Cookie": "__Host-robinet=" + "A" * 43})
-            api = s.request("GET", "/api/v1/contracts", headers={"Authorization": "Bearer x"})
+            while any(t.is_alive() for t in threads) and len(seen) < 3:
+                for name, path, h in (
+                        ("page", "/", {}),
+                        ("bills", "/mes-factures", {"Cookie": "__Host-robinet=" + "A" * 43}),
+                        ("api", "/api/v1/contracts", {"Authorization": "Bearer x"})):
+                    if name not in seen:
+                        r = s.request("GET", path, headers=h)
+                        if r[0] not in (200, 303, 401):     # what a working database gives
+                            seen[name] = r
+                time.sleep(0.02)
             for t in threads:
                 t.join(20)
-            if page[0] == 503 and bills[0] == 503 and api[0] == 503:
+            if len(seen) == 3:
                 break
     finally:
         os.rename(away, folder)
-    st, h, body = page
+    assert len(seen) == 3, seen
+    st, h, body = seen["page"]
     assert st == 503, (st, body[:300])
     assert h.get("retry-after") == "10", h
     harness.check_security_headers(h)
     text = harness.check_page(body)
     assert "indisponible" in text, text[:800]
-    st, h, body = bills
+    st, h, body = seen["bills"]
     assert st == 503 and h.get("retry-after") == "10", (st, h)
-    st, h, body = api
+    st, h, body = seen["api"]
     assert st == 503 and h.get("retry-after") == "10", (st, h)
     assert h["content-type"].startswith("application/json"), h
     assert "indisponible" in body.decode(), body
