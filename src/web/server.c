@@ -162,7 +162,21 @@ conn_of(struct MHD_Connection *c)
 }
 
 static void	client_ip(struct MHD_Connection *, char *, size_t);
-static void	sockaddr_text(const struct sockaddr *, char *, size_t);
+
+/* An address as text ("127.0.0.1", "::1"), or "-". */
+static void
+sockaddr_text(const struct sockaddr *sa, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "-");
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr, out, (socklen_t)outlen);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr, out, (socklen_t)outlen);
+}
 
 static struct ipcount **
 ip_slot(struct rb_server *srv, const char *ip)
@@ -517,12 +531,16 @@ run_slow(void *arg)
 	MHD_resume_connection(rc->rc_req.req_conn);
 }
 
-/* An address as text ("127.0.0.1", "::1"), or "-". */
+/* The peer's address as text ("127.0.0.1", "::1"). */
 static void
-sockaddr_text(const struct sockaddr *sa, char *out, size_t outlen)
+client_ip(struct MHD_Connection *c, char *out, size_t outlen)
 {
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
 	snprintf(out, outlen, "-");
-	if (sa == NULL)
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
 		return;
 	if (sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)
@@ -530,16 +548,6 @@ sockaddr_text(const struct sockaddr *sa, char *out, size_t outlen)
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
 		    (const void *)sa)->sin6_addr, out, (socklen_t)outlen);
-}
-
-/* The peer's address as text ("127.0.0.1", "::1"), or "-". */
-static void
-client_ip(struct MHD_Connection *c, char *out, size_t outlen)
-{
-	const union MHD_ConnectionInfo *ci;
-
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	sockaddr_text(ci != NULL ? ci->client_addr : NULL, out, outlen);
 }
 
 static enum MHD_Result
