@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "base/log.h"
+#include "base/logrl.h"
 #include "app/auth_priv.h"
 #include "store/ratelimit.h"
 
@@ -133,7 +134,7 @@ rb_limit_fail(const struct rb_auth_req *r, const struct rb_limit *lm)
 		if (count != allowed)
 			continue;
 		/* This attempt used the last one allowed: the next waits. */
-		log_warnx("rate limit reached: %s", k == BK_ID ?
+		log_warnx_rl(r->ar_ip, "rate limit reached: %s", k == BK_ID ?
 		    action_names[lm->lm_action] : b);
 		detail = json_pack("{s:i, s:i}", "count", count,
 		    "window_s", LIMIT_WINDOW);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "base/log.h"
+#include "base/logrl.h"
 #include "base/mem.h"
 #include "store/db_driver.h"
 
@@ -63,7 +64,8 @@ rb_db_pool_get(rb_db_pool *pool)
 
 	if (rb_db_open(pool->pl_url, &db, err, sizeof(err)) == 0)
 		return db;
-	log_errx("cannot open a pooled connection: %s", err);
+	/* Every request may end here while the database is away. */
+	log_errx_rl(NULL, "cannot open a pooled connection: %s", err);
 	rb_db_count_error();
 	pthread_mutex_lock(&pool->pl_lock);
 	pool->pl_count--;

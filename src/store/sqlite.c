@@ -33,6 +33,7 @@
 
 #include "base/buf.h"
 #include "base/log.h"
+#include "base/logrl.h"
 #include "base/mem.h"
 #include "store/db_driver.h"
 
@@ -358,7 +359,8 @@ sqlite_step(rb_stmt *st)
 	}
 	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
 		rb_db_sql_head(ss->ss_sql, head, sizeof(head));
-		log_warnx("constraint: %s (sql: %s)",
+		/* Input can cause these at will (a taken email…). */
+		log_warnx_rl(NULL, "constraint: %s (sql: %s)",
 		    sqlite3_errmsg(sd->sd_db), head);
 		return RB_CONSTRAINT;
 	}

@@ -59,6 +59,7 @@ struct rb_req {
 
 	/* Filled lazily by session.c, released when the request ends. */
 	struct rb_db		*req_db;	/* from the pool */
+	int			 req_db_failed;	/* the pool gave none */
 	struct rb_session	*req_session;	/* signed in, or NULL */
 	int			 req_session_looked;
 	struct rb_archive_visit	*req_archive;	/* archive visitor, or NULL */
@@ -80,8 +81,17 @@ struct rb_req {
 const char	*rb_req_header(const struct rb_req *req, const char *name);
 /* A cookie's value, or NULL. */
 const char	*rb_req_cookie(const struct rb_req *req, const char *name);
-/* A database connection for this request, returned when it ends. */
+/*
+ * The request's database connection, taken from the pool at the first
+ * call and returned when the request ends. When the pool cannot give one
+ * (database unreachable), answers 503 (the French error page, or JSON
+ * under /api/) with Retry-After and returns NULL: the caller returns at
+ * once. The server calls it before the handler of every route that uses
+ * the database, so a handler's own calls find the connection there.
+ */
 struct rb_db	*rb_req_db(struct rb_req *req);
+/* Seconds a client is asked to wait when the database is unreachable. */
+#define RB_DB_RETRY_AFTER	"10"
 /* Adds a response header; name and value must outlive the request. */
 void		 rb_resp_header(struct rb_req *req, const char *name,
 		    const char *value);

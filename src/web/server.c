@@ -27,6 +27,7 @@
 #include <microhttpd.h>
 
 #include "base/log.h"
+#include "base/logrl.h"
 #include "base/mem.h"
 #include "base/path.h"
 #include "base/workq.h"
@@ -49,6 +50,19 @@ static const char *const security_headers[][2] = {
 	{ "Cross-Origin-Opener-Policy", "same-origin" },
 };
 
+/*
+ * Connections open per client address. The per-address limit is ours,
+ * not libmicrohttpd's, so that a refusal is logged with its address.
+ * An entry lives while its address has a connection open.
+ */
+#define IP_BUCKETS	1024
+
+struct ipcount {
+	struct ipcount	*ic_next;
+	unsigned	 ic_open;
+	char		 ic_ip[48];
+};
+
 /* One TCP connection, tracked for the reaper. */
 struct conn {
 	struct conn	*cn_next, *cn_prev;
@@ -57,6 +71,7 @@ struct conn {
 	uint64_t	 cn_since_us;	/* start of the current wait */
 	int		 cn_cut;
 	int		 cn_refs;	/* the connection, and its request */
+	char		 cn_ip[48];	/* the peer's address, text */
 };
 
 struct rb_server {
@@ -70,7 +85,13 @@ struct rb_server {
 	pthread_t		 srv_reaper;
 	pthread_cond_t		 srv_reaper_cv;
 	int			 srv_stopping;
+	pthread_mutex_t		 srv_slow_lock;	/* guards srv_draining and
+						   submissions to srv_slow */
+	atomic_int		 srv_draining;	/* stopping: no new slow job */
 	uint64_t		 srv_request_timeout_us;
+	pthread_mutex_t		 srv_ip_lock;	/* guards srv_ips */
+	struct ipcount		*srv_ips[IP_BUCKETS];
+	unsigned		 srv_per_ip;	/* max_connections_per_ip */
 };
 
 /* Per request state, between the first call and completion. */
@@ -140,6 +161,92 @@ conn_of(struct MHD_Connection *c)
 	return ci != NULL ? (struct conn *)ci->socket_context : NULL;
 }
 
+static void	client_ip(struct MHD_Connection *, char *, size_t);
+
+/* An address as text ("127.0.0.1", "::1"), or "-". */
+static void
+sockaddr_text(const struct sockaddr *sa, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "-");
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr, out, (socklen_t)outlen);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr, out, (socklen_t)outlen);
+}
+
+static struct ipcount **
+ip_slot(struct rb_server *srv, const char *ip)
+{
+	struct ipcount **p;
+	unsigned h = 5381;
+	const char *q;
+
+	for (q = ip; *q != '\0'; q++)
+		h = h * 33 + (unsigned char)*q;
+	for (p = &srv->srv_ips[h % IP_BUCKETS]; *p != NULL;
+	    p = &(*p)->ic_next)
+		if (strcmp((*p)->ic_ip, ip) == 0)
+			break;
+	return p;
+}
+
+/* Counts a connection of ip open (delta 1) or closed (-1). */
+static void
+ip_count(struct rb_server *srv, const char *ip, int delta)
+{
+	struct ipcount **p, *ic;
+
+	if (strcmp(ip, "-") == 0)
+		return;
+	pthread_mutex_lock(&srv->srv_ip_lock);
+	p = ip_slot(srv, ip);
+	if (delta > 0) {
+		if ((ic = *p) == NULL) {
+			ic = rb_xcalloc(1, sizeof(*ic));
+			snprintf(ic->ic_ip, sizeof(ic->ic_ip), "%s", ip);
+			*p = ic;
+		}
+		ic->ic_open++;
+	} else if ((ic = *p) != NULL && --ic->ic_open == 0) {
+		*p = ic->ic_next;
+		free(ic);
+	}
+	pthread_mutex_unlock(&srv->srv_ip_lock);
+}
+
+/*
+ * libmicrohttpd's accept policy: refuses a connection from an address
+ * that has max_connections_per_ip open. A connection counts from its
+ * start notification, so a burst may pass the limit by the number of
+ * threads accepting at once.
+ */
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct rb_server *srv = cls;
+	struct ipcount *ic;
+	unsigned open = 0;
+	char ip[48];
+
+	(void)addrlen;
+	sockaddr_text(addr, ip, sizeof(ip));
+	if (strcmp(ip, "-") == 0)
+		return MHD_YES;
+	pthread_mutex_lock(&srv->srv_ip_lock);
+	if ((ic = *ip_slot(srv, ip)) != NULL)
+		open = ic->ic_open;
+	pthread_mutex_unlock(&srv->srv_ip_lock);
+	if (open < srv->srv_per_ip)
+		return MHD_YES;
+	log_warnx_rl(ip, "connection refused: %u already open from %s "
+	    "(max_connections_per_ip)", open, ip);
+	return MHD_NO;
+}
+
 static void
 on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode code)
@@ -153,6 +260,8 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 		ci = MHD_get_connection_info(c,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
 		cn->cn_fd = ci != NULL ? ci->connect_fd : -1;
+		client_ip(c, cn->cn_ip, sizeof(cn->cn_ip));
+		ip_count(srv, cn->cn_ip, 1);
 		cn->cn_waiting = 1;
 		cn->cn_refs = 1;
 		cn->cn_since_us = now_us();
@@ -167,6 +276,7 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 	}
 	if ((cn = *socket_context) == NULL)
 		return;
+	ip_count(srv, cn->cn_ip, -1);
 	pthread_mutex_lock(&srv->srv_lock);
 	if (cn->cn_prev != NULL)
 		cn->cn_prev->cn_next = cn->cn_next;
@@ -244,12 +354,18 @@ reaper(void *arg)
 			if (!cn->cn_waiting || cn->cn_cut || cn->cn_fd < 0 ||
 			    now - cn->cn_since_us < srv->srv_request_timeout_us)
 				continue;
-			log_warnx("cutting a connection that took over %llu s "
-			    "to send its request", (unsigned long long)
+			log_warnx_rl(cn->cn_ip, "cutting a connection that "
+			    "took over %llu s to send its request",
+			    (unsigned long long)
 			    (srv->srv_request_timeout_us / 1000000));
 			shutdown(cn->cn_fd, SHUT_RDWR);
 			cn->cn_cut = 1;
 		}
+		/* Summaries of repeated messages leave within a second of
+		   their interval's end. */
+		pthread_mutex_unlock(&srv->srv_lock);
+		rb_log_rl_flush(0);
+		pthread_mutex_lock(&srv->srv_lock);
 	}
 	pthread_mutex_unlock(&srv->srv_lock);
 	return NULL;
@@ -302,6 +418,14 @@ form_limits(const struct rb_config *cfg, struct rb_form_limits *lim)
 	    RB_CFG_MAX_FIELD_BYTES);
 }
 
+/* Every route reads the database (sessions, pages) but these. */
+static int
+route_uses_db(int route)
+{
+	return route != ROUTE_STATIC && route != ROUTE_HEALTHZ &&
+	    route != ROUTE_METRICS;
+}
+
 static void
 dispatch(struct rb_server *srv, struct reqctx *rc)
 {
@@ -329,7 +453,7 @@ dispatch(struct rb_server *srv, struct reqctx *rc)
 	    strncasecmp(ctype, "application/x-www-form-urlencoded", 33) == 0 &&
 	    rb_form_parse(req->req_arena, rb_buf_cstr(&rc->rc_body),
 	    rc->rc_body.buf_len, &lim, &req->req_body, &ferr) != 0) {
-		log_info("bad form on %s: %s", req->req_path,
+		log_info_rl(req->req_ip, "bad form on %s: %s", req->req_path,
 		    rb_form_strerror(ferr));
 		rb_resp_error(req, ferr == RB_FORM_TOO_MANY_FIELDS ||
 		    ferr == RB_FORM_VALUE_TOO_LONG ? 413 : 400);
@@ -340,6 +464,11 @@ dispatch(struct rb_server *srv, struct reqctx *rc)
 		rb_resp_error(req, 405);
 		return;
 	}
+	/* The connection is taken before the handler runs: when the
+	   database cannot give one, the answer is a 503 and no handler
+	   ever sees a NULL connection. */
+	if (route_uses_db(req->req_route) && rb_req_db(req) == NULL)
+		return;
 	rb_routes[req->req_route].rt_handler(req);
 }
 
@@ -362,7 +491,20 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	return rc;
 }
 
-/* On the slow-work pool: runs the handler, then wakes the connection. */
+/* The server is stopping: 503, come back soon, on a closed connection. */
+static void
+answer_stopping(struct rb_req *req)
+{
+	rb_resp_error(req, 503);
+	rb_resp_header(req, "Retry-After", "5");
+	rb_resp_header(req, "Connection", "close");
+}
+
+/*
+ * On the slow-work pool: runs the handler, then wakes the connection.
+ * The last thing a job does is MHD_resume_connection(): rb_server_stop()
+ * waits for every job before it stops the daemon.
+ */
 static void
 run_slow(void *arg)
 {
@@ -370,6 +512,14 @@ run_slow(void *arg)
 	uint64_t pad = (uint64_t)rb_routes[rc->rc_req.req_route].rt_min_ms *
 	    1000, spent;
 
+	if (atomic_load(&rc->rc_srv->srv_draining)) {
+		/* Queued when the server began to stop: the handler never
+		   runs, so the answer tells nothing and waits for nothing. */
+		answer_stopping(&rc->rc_req);
+		rc->rc_ready = 1;
+		MHD_resume_connection(rc->rc_req.req_conn);
+		return;
+	}
 	dispatch(rc->rc_srv, rc);
 	/* Answers that could reveal whether an email, contract, invoice
 	   or meter exists take the same time either way: the route's
@@ -478,10 +628,22 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	    rb_routes[req->req_route].rt_slow && rc->rc_allowed &&
 	    req->req_method == RB_POST &&
 	    !rc->rc_too_large && !rc->rc_bad_path && !rc->rc_bad_query) {
+		int queued = 0;
+
 		rc->rc_srv = srv;
-		MHD_suspend_connection(c);
-		rb_workq_submit(srv->srv_slow, run_slow, rc);
-		return MHD_YES;
+		/* A connection is only suspended with a job behind it that
+		   will resume it: once the server drains, none is queued. */
+		pthread_mutex_lock(&srv->srv_slow_lock);
+		if (!atomic_load(&srv->srv_draining)) {
+			MHD_suspend_connection(c);
+			rb_workq_submit(srv->srv_slow, run_slow, rc);
+			queued = 1;
+		}
+		pthread_mutex_unlock(&srv->srv_slow_lock);
+		if (queued)
+			return MHD_YES;
+		answer_stopping(req);
+		return send_response(c, rc);
 	}
 	dispatch(srv, rc);
 	return send_response(c, rc);
@@ -541,17 +703,37 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	atomic_fetch_sub(&srv->srv_inflight, 1);
 }
 
+/*
+ * libmicrohttpd's messages: most are about what a client did (refused
+ * past the connection limits, malformed requests), so they go through
+ * the aggregator, which writes a few lines per interval at most.
+ */
 static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	rb_log_rlv(RB_LOG_WARN, "libmicrohttpd", NULL, fmt, ap);
+}
+
+/*
+ * libmicrohttpd calls this on an internal inconsistency, then expects no
+ * return: say where and why in our log, then abort as it would.
+ */
+static void
+on_mhd_panic(void *cls, const char *file, unsigned int line,
+    const char *reason)
 {
 	char msg[512];
 	size_t n;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	(void)cls;
+	snprintf(msg, sizeof(msg), "%s", reason != NULL ? reason : "-");
 	n = strlen(msg);
 	while (n > 0 && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	rb_log(RB_LOG_WARN, "libmicrohttpd", "%s", msg);
+	rb_log(RB_LOG_ERROR, "libmicrohttpd", "panic at %s:%u: %s",
+	    file != NULL ? file : "-", line, msg);
+	abort();
 }
 
 /* Keeps the connection limit below the file-descriptor limit. */
@@ -607,7 +789,12 @@ rb_server_start(const struct rb_site *site, char *err, size_t errlen)
 	srv->srv_request_timeout_us =
 	    (uint64_t)rb_config_int(cfg, RB_CFG_REQUEST_TIMEOUT) * 1000000;
 	pthread_mutex_init(&srv->srv_lock, NULL);
+	pthread_mutex_init(&srv->srv_slow_lock, NULL);
+	pthread_mutex_init(&srv->srv_ip_lock, NULL);
+	srv->srv_per_ip = (unsigned)rb_config_int(cfg,
+	    RB_CFG_MAX_CONNECTIONS_PER_IP);
 	pthread_cond_init(&srv->srv_reaper_cv, NULL);
+	MHD_set_panic_func(on_mhd_panic, NULL);
 	/* Slow work runs at the lowest priority (nice 19): a sign-in storm
 	   takes the CPU the page threads leave, never the other way round
 	   (docs/performance.md, "Sign-in storm"). */
@@ -616,15 +803,13 @@ rb_server_start(const struct rb_site *site, char *err, size_t errlen)
 	srv->srv_mhd = MHD_start_daemon(
 	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 	    MHD_ALLOW_SUSPEND_RESUME,
-	    0, NULL, NULL, on_request, srv,
+	    0, on_accept, srv, on_request, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)
 		rb_config_int(cfg, RB_CFG_THREADS),
 	    MHD_OPTION_CONNECTION_LIMIT, fd_safe_limit((unsigned)
 		rb_config_int(cfg, RB_CFG_MAX_CONNECTIONS)),
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)
-		rb_config_int(cfg, RB_CFG_MAX_CONNECTIONS_PER_IP),
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)
 		rb_config_int(cfg, RB_CFG_IDLE_TIMEOUT),
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)
@@ -640,6 +825,8 @@ rb_server_start(const struct rb_site *site, char *err, size_t errlen)
 		    errno ? strerror(errno) : "libmicrohttpd refused");
 		rb_workq_free(srv->srv_slow);
 		pthread_mutex_destroy(&srv->srv_lock);
+		pthread_mutex_destroy(&srv->srv_slow_lock);
+		pthread_mutex_destroy(&srv->srv_ip_lock);
 		pthread_cond_destroy(&srv->srv_reaper_cv);
 		free(srv);
 		return NULL;
@@ -656,30 +843,63 @@ rb_server_port(const struct rb_server *srv)
 	return srv->srv_port;
 }
 
+/* Waits up to deadline (monotonic µs) for the requests in flight. */
+static int
+wait_inflight(struct rb_server *srv, uint64_t deadline)
+{
+	int left;
+
+	while ((left = atomic_load(&srv->srv_inflight)) > 0 &&
+	    now_us() < deadline)
+		usleep(10000);
+	return left;
+}
+
+/*
+ * Stops in an order where nothing touches a stopped daemon, and where
+ * libmicrohttpd never finds a suspended connection at its stop (it
+ * panics on one): no new connection; requests in flight get the grace
+ * period; then no new slow job, and every slow job runs to its end,
+ * those not yet started answering 503 at once, so that each suspended
+ * connection has been resumed; their answers get a short while to
+ * leave; only then does the daemon stop.
+ */
 void
 rb_server_stop(struct rb_server *srv, int grace_s)
 {
 	uint64_t deadline = now_us() + (uint64_t)grace_s * 1000000;
+	struct ipcount *ic;
 	MHD_socket lfd;
-	int left;
+	int left, i;
 
 	lfd = MHD_quiesce_daemon(srv->srv_mhd);
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);
-	while ((left = atomic_load(&srv->srv_inflight)) > 0 &&
-	    now_us() < deadline)
-		usleep(10000);
-	if (left > 0)
+	if ((left = wait_inflight(srv, deadline)) > 0)
 		log_warnx("%d request(s) still in flight after %d s", left,
 		    grace_s);
+	pthread_mutex_lock(&srv->srv_slow_lock);
+	atomic_store(&srv->srv_draining, 1);
+	pthread_mutex_unlock(&srv->srv_slow_lock);
+	rb_workq_free(srv->srv_slow);
+	srv->srv_slow = NULL;
+	wait_inflight(srv, now_us() + 1000000);
 	pthread_mutex_lock(&srv->srv_lock);
 	srv->srv_stopping = 1;
 	pthread_cond_signal(&srv->srv_reaper_cv);
 	pthread_mutex_unlock(&srv->srv_lock);
 	pthread_join(srv->srv_reaper, NULL);
 	MHD_stop_daemon(srv->srv_mhd);
-	rb_workq_free(srv->srv_slow);
+	for (i = 0; i < IP_BUCKETS; i++)	/* empty unless a close was
+						   never notified */
+		while ((ic = srv->srv_ips[i]) != NULL) {
+			srv->srv_ips[i] = ic->ic_next;
+			free(ic);
+		}
 	pthread_mutex_destroy(&srv->srv_lock);
+	pthread_mutex_destroy(&srv->srv_slow_lock);
+	pthread_mutex_destroy(&srv->srv_ip_lock);
 	pthread_cond_destroy(&srv->srv_reaper_cv);
 	free(srv);
+	rb_log_rl_flush(1);
 }

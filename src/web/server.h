@@ -1,9 +1,9 @@
 /*
- * server.h: the HTTP server (libmicrohttpd), one thread per connection.
+ * server.h: the HTTP server (libmicrohttpd, a pool of epoll threads).
  *
- * Slow work in a handler (password hashing) blocks only its own
- * connection's thread; the number of such jobs running at once is capped
- * where the work is done. Limits come from the configuration.
+ * Slow work in a handler (password hashing) runs on the slow-work pool
+ * while its connection is suspended, never on the threads answering
+ * other requests. Limits come from the configuration.
  */
 #ifndef RB_SERVER_H
 #define RB_SERVER_H
@@ -23,7 +23,9 @@ struct rb_server *rb_server_start(const struct rb_site *site, char *err,
 int		 rb_server_port(const struct rb_server *srv);
 /*
  * Graceful stop: stops accepting, waits up to grace_s seconds for
- * requests in flight, then closes every connection and frees srv.
+ * requests in flight, then lets every slow job end (those not started
+ * answer 503), so that no connection stays suspended, then closes every
+ * connection, writes the pending log summaries and frees srv.
  */
 void		 rb_server_stop(struct rb_server *srv, int grace_s);
 

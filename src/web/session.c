@@ -21,8 +21,15 @@ rb_req_cookie(const struct rb_req *req, const char *name)
 struct rb_db *
 rb_req_db(struct rb_req *req)
 {
-	if (req->req_db == NULL)
-		req->req_db = rb_db_pool_get(req->req_site->site_db);
+	if (req->req_db != NULL || req->req_db_failed)
+		return req->req_db;
+	if ((req->req_db = rb_db_pool_get(req->req_site->site_db)) == NULL) {
+		/* The pool logged why. The French 503 page (JSON under
+		   /api/) asks to come back shortly. */
+		req->req_db_failed = 1;
+		rb_resp_error(req, 503);
+		rb_resp_header(req, "Retry-After", RB_DB_RETRY_AFTER);
+	}
 	return req->req_db;
 }
 
@@ -66,7 +73,7 @@ rb_req_session(struct rb_req *req)
 		return req->req_session;
 	req->req_session_looked = 1;
 	cookie = rb_req_cookie(req, RB_SESSION_COOKIE);
-	if (!token_shaped(cookie))
+	if (!token_shaped(cookie) || rb_req_db(req) == NULL)
 		return NULL;
 	s = rb_arena_alloc(req->req_arena, sizeof(*s));
 	rb_req_auth(req, &ar);
@@ -182,7 +189,7 @@ rb_req_archive(struct rb_req *req)
 		return req->req_archive;
 	req->req_archive_looked = 1;
 	cookie = rb_req_cookie(req, RB_ARCHIVE_COOKIE);
-	if (!token_shaped(cookie))
+	if (!token_shaped(cookie) || rb_req_db(req) == NULL)
 		return NULL;
 	v = rb_arena_alloc(req->req_arena, sizeof(*v));
 	rb_req_auth(req, &ar);

@@ -19,9 +19,11 @@
 #define RB_CSRF_COOKIE		"__Host-robinet-csrf"
 #define RB_ARCHIVE_COOKIE	"__Host-robinet-archives"
 
-/* The use-case request for this HTTP request (db, config, now, ip). */
+/* The use-case request for this HTTP request (db, config, now, ip); its
+ * db is NULL only when rb_req_db() answered 503. */
 void	rb_req_auth(struct rb_req *req, struct rb_auth_req *out);
-/* The signed-in session, or NULL; looked up once per request. */
+/* The signed-in session, or NULL (also without a database connection);
+ * looked up once per request. */
 const struct rb_session *rb_req_session(struct rb_req *req);
 /* The token to put in this page's forms (sets the cookie if needed). */
 const char *rb_req_csrf(struct rb_req *req);

@@ -159,10 +159,8 @@ api_begin(struct rb_req *req, const char *const *known, rb_db **db,
 	time_t now = time(NULL);
 	int64_t token_id;
 
-	if ((*db = rb_req_db(req)) == NULL) {
-		rb_resp_json_error(req, 503, NULL, NULL, NULL);
+	if ((*db = rb_req_db(req)) == NULL)	/* 503 answered */
 		return -1;
-	}
 	snprintf(bucket, sizeof(bucket), "api:ip:%s", req->req_ip);
 	if (limit(req, *db, bucket, now, RB_CFG_API_RL_PER_IP) != 0)
 		return -1;

@@ -65,10 +65,8 @@ rb_page_bills(struct rb_req *req)
 		return;
 	}
 	bills_ctx(req, &ctx);
-	if (ctx.bc_db == NULL) {
-		rb_resp_error(req, 503);
+	if (ctx.bc_db == NULL)		/* 503 answered */
 		return;
-	}
 	if ((rc = rb_bills_list(&ctx, &sc, &f, &data)) != RB_BILLS_OK) {
 		answer_rc(req, rc);
 		return;
@@ -128,10 +126,8 @@ rb_page_bill(struct rb_req *req)
 		return;
 	}
 	bills_ctx(req, &ctx);
-	if (ctx.bc_db == NULL) {
-		rb_resp_error(req, 503);
+	if (ctx.bc_db == NULL)		/* 503 answered */
 		return;
-	}
 	if (pdf) {
 		bill_pdf(req, &ctx, &sc, number);
 		return;

@@ -212,10 +212,8 @@ load(struct rb_req *req, struct cons_query *q, json_t **out)
 		bad_request(req, msg);
 		return -1;
 	}
-	if ((db = rb_req_db(req)) == NULL) {
-		rb_resp_error(req, 503);
+	if ((db = rb_req_db(req)) == NULL)	/* 503 answered */
 		return -1;
-	}
 	rc = rb_cons_view(db, &sc, q->cq_contract[0] != '\0' ?
 	    q->cq_contract : NULL, q->cq_daily, q->cq_from, q->cq_to, out);
 	if (rc != RB_CONS_OK) {

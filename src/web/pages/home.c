@@ -22,9 +22,9 @@ rb_page_home(struct rb_req *req)
 		rb_resp_error(req, 500);
 		return;
 	}
-	db = rb_db_pool_get(req->req_site->site_db);
+	if ((db = rb_req_db(req)) == NULL)
+		return;
 	rc = rb_home_get(db, time(NULL), &oh, &data);
-	rb_db_pool_put(req->req_site->site_db, db);
 	if (rc != 0) {
 		rb_resp_error(req, 500);
 		return;
