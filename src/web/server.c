@@ -694,6 +694,14 @@ rb_server_port(const struct rb_server *srv)
 	return srv->srv_port;
 }
 
+int
+rb_server_add_connection(struct rb_server *srv, int fd,
+    const struct sockaddr *addr, socklen_t addrlen)
+{
+	return MHD_add_connection(srv->srv_mhd, fd, addr, addrlen) ==
+	    MHD_YES ? 0 : -1;
+}
+
 void
 rb_server_stop(struct rb_server *srv, int grace_s)
 {
