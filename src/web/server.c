@@ -1,10 +1,11 @@
 /*
  * server.c: glue between libmicrohttpd and the page handlers.
  *
- * For each request: canonicalise the path, match a route, read the body
- * within limits, call the handler, add the security headers, send the
- * response, then log one access line, count it in the metrics and free
- * the request's arena. A reaper thread cuts connections that take longer
+ * For each request: refuse an ambiguous framing (framing.c: answered at
+ * once, connection closed), canonicalise the path, match a route, read
+ * the body within limits, call the handler, add the security headers,
+ * send the response, then log one access line, count it in the metrics
+ * and free the request's arena. A reaper thread cuts connections that take longer
  * than request_timeout to deliver a request (slow-drip clients), which
  * libmicrohttpd's idle timeout alone cannot catch.
  */
