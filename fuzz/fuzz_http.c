@@ -26,6 +26,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -59,7 +60,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct rb_config	 cfg;
 static struct rb_site	 site;
 static struct rb_server	*srv;
-static int		 port;
+static char		 tmpdir[] = "/tmp/fuzz_http.XXXXXX";
 
 static void
 setting(enum rb_cfg key, const char *value)
@@ -72,28 +73,58 @@ setting(enum rb_cfg key, const char *value)
 	}
 }
 
+/* Removes path and, when it is a folder, everything in it. */
+static void
+remove_tree(const char *path)
+{
+	struct dirent *de;
+	char sub[1024];
+	DIR *d;
+
+	if ((d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+			remove_tree(sub);
+		}
+		closedir(d);
+		rmdir(path);
+	} else
+		unlink(path);
+}
+
+/* The database and the mail and PDF folders go when the fuzzer exits. */
+static void
+remove_tmpdir(void)
+{
+	remove_tree(tmpdir);
+}
+
 /* Starts the server once, as cmd_serve.c does, on a fresh database. */
 static void
 start_server(void)
 {
 	struct rb_pwhash_params pp;
 	struct rb_mail_cfg mc;
-	char err[512], dir[] = "/tmp/fuzz_http.XXXXXX", url[600];
+	char err[512], url[600];
 	int applied;
 	rb_db *db;
 
 	signal(SIGPIPE, SIG_IGN);
-	if (mkdtemp(dir) == NULL) {
+	if (mkdtemp(tmpdir) == NULL) {
 		perror("fuzz_http: mkdtemp");
 		exit(1);
 	}
+	atexit(remove_tmpdir);
 	rb_config_init(&cfg);
-	snprintf(url, sizeof(url), "sqlite:%s/fuzz.db", dir);
+	snprintf(url, sizeof(url), "sqlite:%s/fuzz.db", tmpdir);
 	setting(RB_CFG_DB, url);
 	setting(RB_CFG_LISTEN, "127.0.0.1:0");
-	snprintf(url, sizeof(url), "%s/mail", dir);
+	snprintf(url, sizeof(url), "%s/mail", tmpdir);
 	setting(RB_CFG_MAIL_DIR, url);
-	snprintf(url, sizeof(url), "%s/pdf", dir);
+	snprintf(url, sizeof(url), "%s/pdf", tmpdir);
 	setting(RB_CFG_PDF_CACHE_DIR, url);
 	/* The server's log (one access line an input) only when asked:
 	   FUZZ_HTTP_LOG=1. */
@@ -124,7 +155,6 @@ start_server(void)
 		fprintf(stderr, "fuzz_http: %s\n", err);
 		exit(1);
 	}
-	port = rb_server_port(srv);
 }
 
 static long long
