@@ -11,9 +11,12 @@
  * Here every field that decides framing is checked before a byte of body
  * is read, and anything ambiguous is refused:
  *
- *   - a field name that is not a token (whitespace before the colon, a
- *     line starting with whitespace, an empty name) or a value holding a
- *     control character: 400 (RFC 9112 section 5.1, RFC 9110 5.5);
+ *   - a method or a field name that is not a token (whitespace before
+ *     the colon, a line starting with whitespace, an empty name), a value
+ *     holding a control character, or a name that starts with
+ *     Content-Length, Transfer-Encoding or Host and goes on (the mark a
+ *     folded line leaves, see folded_into()): 400 (RFC 9112 sections
+ *     3, 5.1, 5.2; RFC 9110 5.5);
  *   - more than one Content-Length, even with equal values, or one that
  *     is not a plain decimal number: 400 (RFC 9112 6.3);
  *   - Content-Length together with Transfer-Encoding: 400 (6.1, 6.3);
@@ -62,6 +65,23 @@ name_is(const char *name, size_t namelen, const char *want)
 	    strncasecmp(name, want, namelen) == 0;
 }
 
+/*
+ * libmicrohttpd 0.9.75 appends a folded line (obs-fold: a line starting
+ * with whitespace) to the previous field's name, not to its value:
+ * "Content-Length: 1\r\n 0" reaches us as a field "Content-Length0"
+ * and no Content-Length at all, while a proxy that unfolds it as RFC
+ * 9112 allows reads "Content-Length: 1 0". A folded line makes a field
+ * name that is still a token only when it is run on to it, so a name
+ * that starts with a framing field's name and goes on is refused.
+ */
+static int
+folded_into(const char *name, size_t namelen, const char *field)
+{
+	size_t fl = strlen(field);
+
+	return namelen > fl && strncasecmp(name, field, fl) == 0;
+}
+
 static void
 refuse(struct rb_framing *fr, int status, const char *why)
 {
@@ -72,12 +92,18 @@ refuse(struct rb_framing *fr, int status, const char *why)
 }
 
 void
-rb_framing_start(struct rb_framing *fr, const char *version,
-    const char *target)
+rb_framing_start(struct rb_framing *fr, const char *method,
+    const char *target, const char *version)
 {
 	const unsigned char *p;
 
 	memset(fr, 0, sizeof(*fr));
+	if (method != NULL) {
+		for (p = (const unsigned char *)method; is_tchar(*p); p++)
+			;
+		if (*p != '\0' || p == (const unsigned char *)method)
+			refuse(fr, 400, "method that is not a token");
+	}
 	fr->fr_http11 = version == NULL || strcmp(version, "HTTP/1.0") != 0;
 	for (p = (const unsigned char *)(target != NULL ? target : "");
 	    *p != '\0'; p++)
@@ -138,6 +164,12 @@ rb_framing_field(struct rb_framing *fr, const char *name, size_t namelen,
 			refuse(fr, 400, "control character in a field value");
 			return;
 		}
+	}
+	if (folded_into(name, namelen, "Content-Length") ||
+	    folded_into(name, namelen, "Transfer-Encoding") ||
+	    folded_into(name, namelen, "Host")) {
+		refuse(fr, 400, "framing field name run on by a folded line");
+		return;
 	}
 	if (name_is(name, namelen, "Content-Length")) {
 		if (++fr->fr_nclen > 1)

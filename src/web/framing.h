@@ -24,13 +24,14 @@ struct rb_framing {
 };
 
 /*
- * Starts checking one request: version is the HTTP-version of the
- * request line ("HTTP/1.1") and target its request-target as sent,
- * still percent-encoded. A target holding a byte outside visible ASCII
- * (a space, a control, a non-ASCII byte) is a 400.
+ * Starts checking one request, from the three parts of its request
+ * line: method ("GET"), target (the request-target as sent, still
+ * percent-encoded) and version ("HTTP/1.1"); NULL skips a part's check.
+ * A method that is not a token, or a target holding a byte outside
+ * visible ASCII (a space, a control, a non-ASCII byte) is a 400.
  */
-void		 rb_framing_start(struct rb_framing *fr, const char *version,
-		    const char *target);
+void		 rb_framing_start(struct rb_framing *fr, const char *method,
+		    const char *target, const char *version);
 /*
  * Adds one header field line as parsed: name is what stood before the
  * colon (libmicrohttpd keeps any whitespace there), value the field

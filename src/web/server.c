@@ -420,14 +420,14 @@ framing_field(void *cls, enum MHD_ValueKind kind, const char *key,
 
 /* 0, or the status refusing the request's framing (framing.h). */
 static int
-framing_verdict(struct MHD_Connection *c, const char *version,
-    const struct reqctx *rc)
+framing_verdict(struct MHD_Connection *c, const char *method,
+    const char *version, const struct reqctx *rc)
 {
 	struct rb_framing fr;
 	const char *why;
 	int status;
 
-	rb_framing_start(&fr, version, rc->rc_target);
+	rb_framing_start(&fr, method, rc->rc_target, version);
 	MHD_get_connection_values_n(c, MHD_HEADER_KIND, framing_field, &fr);
 	if ((status = rb_framing_end(&fr, &why)) != 0)
 		log_info("refused (%d): %s", status, why);
@@ -485,7 +485,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		    strlen(rc->rc_query), &limits, &req->req_query,
 		    &ferr) != 0)
 			rc->rc_bad_query = 1;
-		rc->rc_bad_framing = framing_verdict(c, version, rc);
+		rc->rc_bad_framing = framing_verdict(c, method, version,
+		    rc);
 		clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (rc->rc_bad_framing ||

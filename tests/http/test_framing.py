@@ -61,6 +61,14 @@ OURS = [
      b"GET /healthz x HTTP/1.1\r\nHost: t\r\n\r\n", 400),
     ("control_in_field_value",
      b"GET /healthz HTTP/1.1\r\nHost: t\r\nX-A: a\rb\r\n\r\n", 400),
+    ("folded_content_length",
+     b"POST /confidentialite HTTP/1.1\r\nHost: t\r\n" + FORM +
+     b"Content-Length: 1\r\n 0\r\n\r\n0123456789", 400),
+    ("folded_transfer_encoding",
+     b"POST /confidentialite HTTP/1.1\r\nHost: t\r\n" + FORM +
+     b"Transfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n", 400),
+    ("method_not_a_token",
+     b"G\x01T /healthz HTTP/1.1\r\nHost: t\r\n\r\n", 400),
     ("transfer_encoding_gzip",
      b"POST /connexion HTTP/1.1\r\nHost: t\r\n" + FORM +
      b"Transfer-Encoding: gzip\r\n\r\nxxxxx", 501),

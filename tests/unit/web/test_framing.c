@@ -49,7 +49,8 @@ run_cases(const struct framing_case *cases, size_t n)
 	int st;
 
 	for (i = 0; i < n; i++) {
-		rb_framing_start(&fr, cases[i].fc_version, cases[i].fc_target);
+		rb_framing_start(&fr, "GET", cases[i].fc_target,
+		    cases[i].fc_version);
 		feed(&fr, cases[i].fc_head);
 		why = "unset";
 		st = rb_framing_end(&fr, &why);
@@ -205,6 +206,48 @@ test_target(void **state)
 	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* A folded line, as libmicrohttpd 0.9.75 reads it: run on to the name. */
+static void
+test_folded_framing_fields(void **state)
+{
+	static const struct framing_case cases[] = {
+		/* "Content-Length: 1\r\n 0" */
+		{ V11, "/", "Host: x\nContent-Length0: 1\n", 400 },
+		/* "Transfer-Encoding:\r\n chunked" */
+		{ V11, "/", "Host: x\nTransfer-Encodingchunked: \n", 400 },
+		{ V11, "/", "Hostx: y\nHost: x\n", 400 },
+		{ V11, "/", "Host: x\ncontent-lengthX: 3\n", 400 },
+		/* Other names may start alike without being framing. */
+		{ V11, "/", "Host: x\nX-Forwarded-Host: y\n", 0 },
+		{ V11, "/", "Host: x\nContent-Type: text/plain\n", 0 },
+	};
+
+	(void)state;
+	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+static void
+test_method(void **state)
+{
+	static const char *const good[] = { "GET", "POST", "M-SEARCH",
+	    "X!#$%&'*+-.^_`|~9" };
+	static const char *const bad[] = { "", "G T", "G\x01T", "GET\x7f",
+	    "G\xc3\xa9T", "G:T", "G(T" };
+	struct rb_framing fr;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		rb_framing_start(&fr, good[i], "/", V10);
+		assert_int_equal(rb_framing_end(&fr, NULL), 0);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rb_framing_start(&fr, bad[i], "/", V10);
+		if (rb_framing_end(&fr, NULL) != 400)
+			fail_msg("method \"%s\" accepted", bad[i]);
+	}
+}
+
 /* The first problem is the one reported; end() may be called once. */
 static void
 test_first_problem_kept(void **state)
@@ -213,14 +256,14 @@ test_first_problem_kept(void **state)
 	const char *why;
 
 	(void)state;
-	rb_framing_start(&fr, V11, "/");
+	rb_framing_start(&fr, "POST", "/", V11);
 	rb_framing_field(&fr, "Transfer-Encoding", 17, "gzip", 4);
 	rb_framing_field(&fr, "Host", 4, "x", 1);
 	rb_framing_field(&fr, "Host", 4, "y", 1);
 	assert_int_equal(rb_framing_end(&fr, &why), 501);
 	assert_non_null(strstr(why, "transfer coding"));
 	/* NULL and counted (not NUL-terminated) strings are accepted. */
-	rb_framing_start(&fr, NULL, NULL);
+	rb_framing_start(&fr, NULL, NULL, NULL);
 	rb_framing_field(&fr, "Hostile", 4, "xyz", 1);
 	assert_int_equal(rb_framing_end(&fr, NULL), 0);
 }
@@ -235,6 +278,8 @@ main(void)
 		cmocka_unit_test(test_field_names_and_values),
 		cmocka_unit_test(test_host),
 		cmocka_unit_test(test_target),
+		cmocka_unit_test(test_folded_framing_fields),
+		cmocka_unit_test(test_method),
 		cmocka_unit_test(test_first_problem_kept),
 	};
 
