@@ -34,6 +34,8 @@ static const struct error_text error_texts[] = {
 	{ 503, "Service momentanément indisponible", "Le service est "
 	    "momentanément indisponible. Veuillez réessayer dans quelques "
 	    "instants." },
+	{ 501, "Demande non prise en charge", "La demande a été envoyée "
+	    "sous une forme que ce service ne sait pas lire." },
 };
 
 /* Last resort when even the error template fails: no template, no data. */
@@ -135,6 +137,8 @@ static const struct api_error_text {
 	{ 500, "internal_error", "Une erreur interne est survenue. "
 	    "Réessayez dans quelques instants." },
 	{ 503, "unavailable", "Le service est momentanément indisponible." },
+	{ 501, "not_implemented", "Le codage de transfert de la requête "
+	    "n'est pas pris en charge." },
 };
 
 void

@@ -8,6 +8,8 @@
 #ifndef RB_SERVER_H
 #define RB_SERVER_H
 
+#include <sys/socket.h>
+
 #include "http.h"
 
 struct rb_server;
@@ -21,6 +23,14 @@ struct rb_server *rb_server_start(const struct rb_site *site, char *err,
 		    size_t errlen);
 /* The port actually bound (useful with port 0). */
 int		 rb_server_port(const struct rb_server *srv);
+/*
+ * Serves fd, a connected stream socket, exactly as a connection accepted
+ * from addr (fuzz/fuzz_http.c hands it one end of a socketpair). srv
+ * owns fd from then on, and closes it even when it refuses it (the
+ * connection limits): returns 0, or -1 when refused.
+ */
+int		 rb_server_add_connection(struct rb_server *srv, int fd,
+		    const struct sockaddr *addr, socklen_t addrlen);
 /*
  * Graceful stop: stops accepting, waits up to grace_s seconds for
  * requests in flight, then lets every slow job end (those not started
