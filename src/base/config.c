@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "netaddr.h"
 #include "mem.h"
 
 static int	check_db_url(const char *, char *, size_t);
@@ -17,6 +18,7 @@ static int	check_level(const char *, char *, size_t);
 static int	check_hours(const char *, char *, size_t);
 static int	check_hexkey(const char *, char *, size_t);
 static int	check_smtp_url(const char *, char *, size_t);
+static int	check_proxies(const char *, char *, size_t);
 
 const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_DB] = { "db", RB_CFGT_STRING, 1, 4096,
@@ -46,6 +48,10 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_MAX_CONNECTIONS_PER_IP] = { "max_connections_per_ip",
 	    RB_CFGT_INT, 1, 100000, "64", 0, NULL,
 	    "connections open at once from one IP address" },
+	[RB_CFG_TRUSTED_PROXIES] = { "trusted_proxies", RB_CFGT_STRING, 0,
+	    1024, "", 0, check_proxies, "reverse proxies (addresses or "
+	    "ADDRESS/PREFIX, comma-separated) whose X-Forwarded-For names "
+	    "the client; empty: the header is ignored" },
 	[RB_CFG_IDLE_TIMEOUT] = { "idle_timeout", RB_CFGT_INT, 1, 3600,
 	    "15", 0, NULL, "seconds a connection may stay silent" },
 	[RB_CFG_REQUEST_TIMEOUT] = { "request_timeout", RB_CFGT_INT, 1, 3600,
@@ -237,6 +243,12 @@ check_smtp_url(const char *v, char *err, size_t n)
 		return 0;
 	snprintf(err, n, "expected smtp://HOST[:PORT] or smtps://…");
 	return -1;
+}
+
+static int
+check_proxies(const char *v, char *err, size_t n)
+{
+	return rb_netlist_check(v, err, n);
 }
 
 static int
