@@ -54,6 +54,15 @@ struct rb_auth_cfg {
 	 * account in the settings. */
 	int		 ac_rl_mail;		/* 5 */
 	int		 ac_rl_reauth;		/* 10 */
+	/* Failures on one identifier from every address, as a multiple of
+	 * rl_per_account (rl_per_contract), past which each attempt from
+	 * a browser without a device cookie waits, at most rl_delay_max
+	 * seconds; failures allowed per window to one device cookie; how
+	 * long a device cookie lasts unused. */
+	int		 ac_rl_id_factor;	/* 10 */
+	int		 ac_rl_delay_max;	/* 5 */
+	int		 ac_rl_per_device;	/* 10 */
+	int		 ac_device_ttl;		/* 180 days */
 };
 
 /* The defaults above (ac_public_url NULL). */
@@ -69,6 +78,14 @@ struct rb_auth_req {
 							   session, 0 if none:
 							   kept when the password
 							   changes */
+	const char			*ar_device;	/* the browser's device
+							   cookie, may be NULL */
+	char				*ar_device_out;	/* NULL, or RB_TOKEN_LEN
+							   + 1 bytes: after a
+							   sign-in, archive or
+							   claim success, the
+							   device cookie to send
+							   ("" none) */
 };
 
 enum rb_auth_rc {

@@ -17,6 +17,7 @@
 #include "app/demo.h"
 #include "store/claims.h"
 #include "store/db.h"
+#include "store/accounts.h"
 #include "store/identity.h"
 #include "store/migrate.h"
 
@@ -72,16 +73,24 @@ legacy_marked_migrated_once(void **state)
 {
 	struct fixture *f = *state;
 	struct rb_legacy_cred lc;
+	struct rb_account acc;
 
+	assert_int_equal(rb_account_by_email(f->db, "demo@robinet.test", &acc),
+	    0);
 	assert_int_equal(rb_identity_legacy(f->db, "1234567A", &lc), 0);
-	assert_int_equal(rb_identity_legacy_migrated(f->db, lc.lc_id, NOW), 0);
+	assert_int_equal(lc.lc_account_id, 0);
 	assert_int_equal(rb_identity_legacy_migrated(f->db, lc.lc_id,
-	    NOW + 5), 1);
+	    acc.acc_id, NOW), 0);
+	assert_int_equal(rb_identity_legacy_migrated(f->db, lc.lc_id,
+	    acc.acc_id + 1, NOW + 5), 1);
 	assert_int_equal(rb_identity_legacy(f->db, "1234567A", &lc), 0);
 	assert_int_equal(lc.lc_migrated_at, NOW);
+	/* The space they moved to is kept, the first one only. */
+	assert_int_equal(lc.lc_account_id, acc.acc_id);
 	/* The row and its hash stay, for the archive. */
 	assert_memory_equal(lc.lc_hash, "$6$", 3);
-	assert_int_equal(rb_identity_legacy_migrated(f->db, 999999, NOW), 1);
+	assert_int_equal(rb_identity_legacy_migrated(f->db, 999999,
+	    acc.acc_id, NOW), 1);
 }
 
 static void
