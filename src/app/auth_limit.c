@@ -26,7 +26,7 @@
  * are held back by none of the counters above, only by the token's own
  * (dev, allowance rl_per_device): a stolen token that is used for too
  * many failures is locked out itself, never the account. A success
- * forgets the failures of its pair (and of its token), and binds the
+ * forgets the failures of its token, or else of its pair, and binds the
  * browser's token, or a new one, to the identifier when the caller
  * asked for it (ar_device_out).
  *
@@ -323,10 +323,11 @@ rb_limit_success(const struct rb_auth_req *r, const struct rb_limit *lm)
 		r->ar_device_out[0] = '\0';
 	if (lm->lm_pair[0] == '\0')
 		return 0;
-	/* Only this client's failures are forgotten: those of others on
-	   the identifier keep slowing them down. */
-	if (rb_ratelimit_reset(r->ar_db, lm->lm_pair) != 0 ||
-	    (lm->lm_trusted && rb_ratelimit_reset(r->ar_db, lm->lm_dev) != 0))
+	/* Only this client's failures are forgotten (its device's, or
+	   else its address's): those of others on the identifier keep
+	   slowing them down. */
+	if (rb_ratelimit_reset(r->ar_db, lm->lm_trusted ? lm->lm_dev :
+	    lm->lm_pair) != 0)
 		return -1;
 	if (r->ar_device_out != NULL && bind_device(r, lm) != 0)
 		return -1;
