@@ -53,8 +53,6 @@ def attack(s, path, fields, addrs, n):
     statuses = []
     for i in range(n):
         st, h, page = browsers[i % len(browsers)].post(path, fields)
-        if st == 429:
-            retry_after(h, page)
         statuses.append(st)
     return statuses
 
@@ -66,13 +64,14 @@ def owner_signs_in_from_a_new_address_after_100_failures_from_two(s):
     statuses = attack(s, "/connexion", {"email": DEMO_EMAIL, "mot_de_passe": "mauvais-mot-de-passe"},
                       ("198.51.100.1", "198.51.100.2"), 100)
     assert statuses.count(200) == 100, statuses
-    # The attackers' addresses have spent their allowance (rl_per_ip)...
+    # The owner, elsewhere, is in...
+    st, h, page = From(s, "203.0.113.7").signin(DEMO_EMAIL, DEMO_PASSWORD)
+    assert st == 303 and h["Location"] == "/mon-espace", (st, page[:400])
+    # ...while the attackers' addresses have spent their allowance
+    # (rl_per_ip) and are told how long to wait.
     st, h, page = From(s, "198.51.100.1").signin(DEMO_EMAIL, DEMO_PASSWORD)
     assert st == 429, st
     retry_after(h, page)
-    # ...the owner, elsewhere, is in.
-    st, h, page = From(s, "203.0.113.7").signin(DEMO_EMAIL, DEMO_PASSWORD)
-    assert st == 303 and h["Location"] == "/mon-espace", (st, page[:400])
 
 
 @test(env=PROXY)
@@ -101,24 +100,23 @@ def holder_creates_a_space_from_a_new_address_after_100_failures_from_two(s):
     statuses = attack(s, "/creer-mon-espace", {"contrat": "1000000004", "preuve": "facture",
                                                "justificatif": "FA2024-999999"},
                       ("198.51.100.1", "198.51.100.2"), 100)
-    # Ten failures per address on one contract (rl_per_contract), then
-    # those addresses wait.
-    assert statuses.count(200) == 20 and statuses.count(429) == 80, statuses
     b = From(s, "203.0.113.7")
     b.get("/creer-mon-espace")
     st, _, page = b.post("/creer-mon-espace", {"contrat": "1000000004", "preuve": "facture",
                                                "justificatif": "FA2024-000042"})
     assert st == 200 and 'name="demande"' in page, (st, page[:400])
+    # Ten failures per address on one contract (rl_per_contract), then
+    # those addresses wait.
+    assert statuses.count(200) == 20 and statuses.count(429) == 80, statuses
 
 
-# The identifier's ceiling (rl_id_factor x rl_per_account) is passed: the
-# owner waits, and is in.
-@test(env=dict(PROXY, ROBINET_RL_PER_ACCOUNT="2", ROBINET_RL_ID_FACTOR="2",
-               ROBINET_RL_DELAY_MAX="2"))
+# The identifier's ceiling (rl_id_factor, 10, x rl_per_account) is
+# passed: the owner waits, and is in.
+@test(env=dict(PROXY, ROBINET_RL_PER_ACCOUNT="1"))
 def past_the_identifiers_ceiling_attempts_are_delayed_not_refused(s):
     statuses = attack(s, "/connexion", {"email": DEMO_EMAIL, "mot_de_passe": "faux"},
-                      ("198.51.100.%d" % i for i in range(1, 5)), 4)
-    assert statuses == [200] * 4, statuses
+                      ["198.51.100.%d" % i for i in range(1, 11)], 10)
+    assert statuses == [200] * 10, statuses
     b = From(s, "203.0.113.8")
     b.get("/connexion")
     t0 = time.monotonic()
@@ -134,8 +132,7 @@ def past_the_identifiers_ceiling_attempts_are_delayed_not_refused(s):
 
 # ------------------------------------------------------------ device cookie
 
-@test(env=dict(PROXY, ROBINET_RL_PER_ACCOUNT="3", ROBINET_RL_ID_FACTOR="1",
-               ROBINET_RL_DELAY_MAX="4"))
+@test(env=dict(PROXY, ROBINET_RL_PER_ACCOUNT="3"))
 def owner_with_a_device_cookie_signs_in_despite_failures(s):
     owner = From(s, "192.0.2.10")
     st, _, _ = owner.signin(DEMO_EMAIL, DEMO_PASSWORD)
@@ -155,11 +152,9 @@ def owner_with_a_device_cookie_signs_in_despite_failures(s):
     st, h, page = From(s, "192.0.2.10").signin(DEMO_EMAIL, DEMO_PASSWORD)
     assert st == 429, st
     retry_after(h, page)
-    # The owner's browser is in at once, from there.
-    t0 = time.monotonic()
+    # The owner's browser is in, from there.
     st, h, _ = owner.signin(DEMO_EMAIL, DEMO_PASSWORD)
     assert st == 303 and h["Location"] == "/mon-espace", st
-    assert time.monotonic() - t0 < 3.5
     # A cookie made up by someone is nobody's.
     forged = From(s, "192.0.2.10")
     forged.cookies[DEVICE] = "A" * 43
@@ -167,12 +162,12 @@ def owner_with_a_device_cookie_signs_in_despite_failures(s):
     assert st == 429, st
 
 
-@test(env=dict(PROXY, ROBINET_RL_PER_DEVICE="3"))
+@test(env=PROXY)
 def a_stolen_device_cookie_used_for_guessing_is_throttled(s):
     owner = From(s, "192.0.2.10")
     assert owner.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
     stolen = owner.cookies[DEVICE]
-    for i in range(3):
+    for i in range(10):         # rl_per_device
         thief = From(s, "198.51.100.%d" % (20 + i))
         thief.cookies[DEVICE] = stolen
         st, _, page = thief.signin(DEMO_EMAIL, "devine-%d" % i)
