@@ -159,8 +159,9 @@ enum rb_auth_rc rb_auth_signout(const struct rb_auth_req *r,
 
 /*
  * The archive of a 2023 subscriber (/archives): bills and readings of
- * before 2024, reached with the former customer id and password, even
- * before (or after) the move to the new space. A visit sees that one
+ * before 2024, reached with the former customer id and the former
+ * password until the space they moved to is active, then with that
+ * space's current password only (one secret per person). A visit sees that one
  * contract's archive only (scope sc_archive); it lasts as long as a
  * session would (idle and absolute limits).
  */
@@ -176,7 +177,10 @@ struct rb_archive_visit {
 /*
  * Checks old_id and password with the same limits, timing and audit as
  * the migration's step 1 (a wrong id and a wrong password answer
- * alike), upgrades a former hash to argon2id, and opens a visit.
+ * alike): the password is the former one, upgraded to argon2id once
+ * verified, or, once the space the credentials moved to is active,
+ * that space's (the former hash is then wiped). Opens a visit; binds a
+ * device cookie when r->ar_device_out is set.
  * Returns RB_AUTH_OK (out filled, av_cookie to send), RB_AUTH_DENIED,
  * RB_AUTH_LIMITED (*retry_after seconds) or RB_AUTH_ERROR.
  */
