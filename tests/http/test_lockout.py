@@ -182,6 +182,27 @@ def a_stolen_device_cookie_used_for_guessing_is_throttled(s):
     assert st == 303, st
 
 
+@test(env=dict(PROXY, ROBINET_RL_PER_ACCOUNT="2", ROBINET_RL_PER_CONTRACT="2"))
+def device_cookies_spare_the_archive_and_the_creation_too(s):
+    for path, wrong, right, ok in (
+            ("/archives", {"identifiant": OLD_ID, "mot_de_passe": "faux"},
+             {"identifiant": OLD_ID, "mot_de_passe": OLD_PASSWORD}, 303),
+            ("/creer-mon-espace", {"contrat": "1000000004", "preuve": "compteur", "justificatif": "I00AA000000"},
+             {"contrat": "1000000004", "preuve": "compteur", "justificatif": "I21BA012345"}, 200)):
+        owner = From(s, "192.0.2.20")
+        owner.get(path)
+        st, _, _ = owner.post(path, right)
+        assert st == ok and DEVICE in owner.cookies, (path, st, owner.set_cookies)
+        attack(s, path, wrong, ("192.0.2.20",), 2)
+        stranger = From(s, "192.0.2.20")
+        stranger.get(path)
+        st, h, page = stranger.post(path, right)
+        assert st == 429, (path, st)
+        owner.get(path)
+        st, _, _ = owner.post(path, right)
+        assert st == ok, (path, st)
+
+
 # ----------------------------------------------------------- Retry-After
 
 @test(env=dict(PROXY, ROBINET_RL_PER_ACCOUNT="1", ROBINET_RL_PER_CONTRACT="1",
