@@ -33,6 +33,10 @@ const struct rb_auth_cfg rb_auth_cfg_default = {
 	.ac_rl_global = 10000,
 	.ac_rl_mail = 5,
 	.ac_rl_reauth = 10,
+	.ac_rl_id_factor = 10,
+	.ac_rl_delay_max = 5,
+	.ac_rl_per_device = 10,
+	.ac_device_ttl = 180 * 24 * HOUR,
 };
 
 /* Rate counters older than this are of no use (the window is 1 h). */
@@ -111,6 +115,7 @@ rb_auth_purge(const struct rb_auth_req *r)
 	    AUTH_CFG(r, ac_session_idle), AUTH_CFG(r, ac_session_absolute)) !=
 	    0 ||
 	    rb_ratelimit_purge(db, r->ar_now - RATE_KEEP) != 0 ||
+	    rb_device_purge(db, r->ar_now - AUTH_CFG(r, ac_device_ttl)) != 0 ||
 	    rb_db_commit(db) != 0)
 		return rb_auth_fail(r);
 	return RB_AUTH_OK;
@@ -137,4 +142,8 @@ rb_auth_cfg_from_config(const struct rb_config *cfg, struct rb_auth_cfg *a)
 	    RB_CFG_RL_PER_CONTRACT);
 	a->ac_rl_global = (int)rb_config_int(cfg, RB_CFG_RL_GLOBAL);
 	a->ac_rl_mail = (int)rb_config_int(cfg, RB_CFG_RL_PER_MAIL);
+	a->ac_rl_id_factor = (int)rb_config_int(cfg, RB_CFG_RL_ID_FACTOR);
+	a->ac_rl_delay_max = (int)rb_config_int(cfg, RB_CFG_RL_DELAY_MAX);
+	a->ac_rl_per_device = (int)rb_config_int(cfg, RB_CFG_RL_PER_DEVICE);
+	a->ac_device_ttl = (int)rb_config_int(cfg, RB_CFG_DEVICE_TTL);
 }

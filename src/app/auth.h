@@ -54,6 +54,15 @@ struct rb_auth_cfg {
 	 * account in the settings. */
 	int		 ac_rl_mail;		/* 5 */
 	int		 ac_rl_reauth;		/* 10 */
+	/* Failures on one identifier from every address, as a multiple of
+	 * rl_per_account (rl_per_contract), past which each attempt from
+	 * a browser without a device cookie waits, at most rl_delay_max
+	 * seconds; failures allowed per window to one device cookie; how
+	 * long a device cookie lasts unused. */
+	int		 ac_rl_id_factor;	/* 10 */
+	int		 ac_rl_delay_max;	/* 5 */
+	int		 ac_rl_per_device;	/* 10 */
+	int		 ac_device_ttl;		/* 180 days */
 };
 
 /* The defaults above (ac_public_url NULL). */
@@ -69,6 +78,14 @@ struct rb_auth_req {
 							   session, 0 if none:
 							   kept when the password
 							   changes */
+	const char			*ar_device;	/* the browser's device
+							   cookie, may be NULL */
+	char				*ar_device_out;	/* NULL, or RB_TOKEN_LEN
+							   + 1 bytes: after a
+							   sign-in, archive or
+							   claim success, the
+							   device cookie to send
+							   ("" none) */
 };
 
 enum rb_auth_rc {
@@ -142,8 +159,9 @@ enum rb_auth_rc rb_auth_signout(const struct rb_auth_req *r,
 
 /*
  * The archive of a 2023 subscriber (/archives): bills and readings of
- * before 2024, reached with the former customer id and password, even
- * before (or after) the move to the new space. A visit sees that one
+ * before 2024, reached with the former customer id and the former
+ * password until the space they moved to is active, then with that
+ * space's current password only (one secret per person). A visit sees that one
  * contract's archive only (scope sc_archive); it lasts as long as a
  * session would (idle and absolute limits).
  */
@@ -159,7 +177,10 @@ struct rb_archive_visit {
 /*
  * Checks old_id and password with the same limits, timing and audit as
  * the migration's step 1 (a wrong id and a wrong password answer
- * alike), upgrades a former hash to argon2id, and opens a visit.
+ * alike): the password is the former one, upgraded to argon2id once
+ * verified, or, once the space the credentials moved to is active,
+ * that space's (the former hash is then wiped). Opens a visit; binds a
+ * device cookie when r->ar_device_out is set.
  * Returns RB_AUTH_OK (out filled, av_cookie to send), RB_AUTH_DENIED,
  * RB_AUTH_LIMITED (*retry_after seconds) or RB_AUTH_ERROR.
  */

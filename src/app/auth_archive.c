@@ -1,19 +1,64 @@
 /*
  * auth_archive.c: the archive visit (see auth.h): a 2023 subscriber
  * opens the bills and readings of before 2024 with the former customer
- * id and password. The check is the migration's (rb_auth_legacy_check:
+ * id. Until the subscriber has an active space, the former password
+ * opens it, checked as in the migration's step 1 (rb_auth_legacy_check:
  * same limits bucket, same timing for unknown ids, same audit shape),
- * except that credentials already moved to a space still open the
- * archive. A visit is stored like a session: only the hash of its
- * cookie, with idle and absolute limits.
+ * credentials already moved to a pending space included. Once the space
+ * the credentials moved to is active, only that space's current
+ * password opens the archive: one secret per person, so a password
+ * change or reset applies here too, and the former password, whose
+ * hash is then wiped, works nowhere. A visit is stored like a session:
+ * only the hash of its cookie, with idle and absolute limits.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "base/crypto.h"
 #include "app/auth_priv.h"
+#include "store/accounts.h"
 #include "store/archive.h"
 #include "store/identity.h"
+
+/*
+ * Checks password for oid: against the active space the credentials
+ * moved to, else as the migration does. Returns 1 (lc filled), 0 when
+ * refused (*reason for the audit), -1 on error.
+ */
+static int
+archive_check(const struct rb_auth_req *r, const char *oid,
+    const char *password, struct rb_legacy_cred *lc, const char **reason)
+{
+	struct rb_account acc;
+	int rc;
+
+	if (oid[0] == '\0' || (rc = rb_identity_legacy(r->ar_db, oid, lc)) > 0)
+		return rb_auth_legacy_check(r, oid, password, 1, lc, reason);
+	if (rc < 0)
+		return -1;
+	if (lc->lc_account_id == 0 ||
+	    (rc = rb_account_by_id(r->ar_db, lc->lc_account_id, &acc)) > 0 ||
+	    (rc == 0 && acc.acc_status == RB_ACCOUNT_PENDING))
+		return rb_auth_legacy_check(r, oid, password, 1, lc, reason);
+	if (rc < 0)
+		return -1;
+	/* The space is active (or disabled): its password only. */
+	*reason = "password";
+	if (acc.acc_status != RB_ACCOUNT_ACTIVE ||
+	    acc.acc_password_hash[0] == '\0') {
+		rb_pwhash_dummy(password);
+		*reason = "disabled";
+		return 0;
+	}
+	if (rb_pwhash_verify(acc.acc_password_hash, password) != 0)
+		return 0;
+	*reason = NULL;
+	/* The former hash has no use left: wipe it. */
+	if (lc->lc_hash[0] != '\0' && strcmp(lc->lc_hash, "!") != 0 &&
+	    rb_identity_legacy_rehash(r->ar_db, lc->lc_id, "!") != 0)
+		return -1;
+	return 1;
+}
 
 static void
 fill(struct rb_archive_visit *out, const struct rb_archive_row *row)
@@ -48,8 +93,7 @@ rb_auth_archive_open(const struct rb_auth_req *r, const char *old_id,
 	rb_limit_init(&lm, r, RB_LIMIT_LEGACY, oid);
 	if ((limited = rb_limit_check(r, &lm, retry_after)) != 0)
 		return limited > 0 ? RB_AUTH_LIMITED : RB_AUTH_ERROR;
-	if ((ok = rb_auth_legacy_check(r, oid, password, 1, &lc,
-	    &reason)) < 0)
+	if ((ok = archive_check(r, oid, password, &lc, &reason)) < 0)
 		return RB_AUTH_ERROR;
 	snprintf(target, sizeof(target), "old_id:%s", oid);
 	if (!ok)

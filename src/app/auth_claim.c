@@ -154,8 +154,8 @@ rb_auth_legacy_check(const struct rb_auth_req *r, const char *oid,
 		return 0;
 	}
 	/* The former system's hash is verified once, then replaced by an
-	   argon2id hash of the same password (the archive still takes the
-	   old id and password). */
+	   argon2id hash of the same password (the archive takes the old
+	   id and password until the space they moved to is active). */
 	if (strncmp(lc->lc_hash, "$argon2id$", 10) != 0) {
 		char upgraded[RB_PWHASH_MAX];
 

@@ -113,28 +113,51 @@ enum rb_limit_action {
 	RB_LIMIT__MAX
 };
 
-/* The buckets of one attempt: by IP, by identifier, overall. */
+/* The buckets of one attempt (see auth_limit.c), "" when unused. */
 struct rb_limit {
 	enum rb_limit_action	 lm_action;
-	char			 lm_ip[96];
-	char			 lm_id[128];	/* "" when none */
-	char			 lm_all[32];
+	char			 lm_ip[96];	/* "signin:ip:192.0.2.1" */
+	char			 lm_id[300];	/* "signin:id:EMAIL" */
+	char			 lm_pair[400];	/* "signin:pair:EMAIL|IP" */
+	char			 lm_all[32];	/* "signin:all" */
+	char			 lm_dev[96];	/* "signin:dev:TOKEN HASH" */
+	char			 lm_dev_hash[RB_TOKEN_HASH_LEN + 1];
+	char			 lm_login[RB_TOKEN_HASH_LEN + 1];
+						/* SHA-256 of "signin:EMAIL" */
+	int			 lm_trusted;	/* set by rb_limit_check: the
+						   device cookie is bound to
+						   the identifier */
+	int			 lm_delay_ms;	/* set by rb_limit_check: the
+						   delay it waited */
 };
 
-/* Names the buckets of an attempt at action from r's IP about id
- * (normalised; may be "" or NULL). */
+/* Names the buckets of an attempt at action from r's IP (and device
+ * cookie, r->ar_device) about id (normalised; may be "" or NULL). */
 void	rb_limit_init(struct rb_limit *lm, const struct rb_auth_req *r,
 	    enum rb_limit_action action, const char *id);
-/* 0 when one more attempt is allowed; 1 when not, with *retry_after the
- * seconds to wait; -1 on error. Writes nothing. */
-int	rb_limit_check(const struct rb_auth_req *r, const struct rb_limit *lm,
+/*
+ * 0 when one more attempt is allowed, after waiting the delay due to
+ * failures past a ceiling (lm->lm_delay_ms); 1 when not, with
+ * *retry_after the seconds to wait; -1 on error. Sets lm->lm_trusted.
+ * Writes nothing.
+ */
+int	rb_limit_check(const struct rb_auth_req *r, struct rb_limit *lm,
 	    int *retry_after);
-/* Counts a failed attempt in every bucket and audits a bucket that
- * reaches its allowance. Call inside a transaction. 0 or -1. */
+/* Counts a failed attempt in the buckets it belongs to and audits a
+ * bucket that reaches its allowance or ceiling. Call inside a
+ * transaction, after rb_limit_check. 0 or -1. */
 int	rb_limit_fail(const struct rb_auth_req *r, const struct rb_limit *lm);
-/* Forgets the identifier's failures after a success. 0 or -1. */
+/* After a success: forgets this client's failures on the identifier
+ * and, when r->ar_device_out is not NULL, binds a device cookie to it
+ * (the token to send is written there). Inside a transaction. 0 or -1. */
 int	rb_limit_success(const struct rb_auth_req *r,
 	    const struct rb_limit *lm);
+/*
+ * The delay before an attempt on a bucket with count failures past
+ * ceiling: 0 below the ceiling, one second at it, one more second per
+ * tenth of the ceiling beyond, at most max_s seconds. In ms.
+ */
+int	rb_limit_delay_ms(int count, int ceiling, int max_s);
 
 /* --- auth_claim.c: former credentials, shared with the archive --- */
 /* Counts a failed attempt (step 1, archive) in every bucket of lm and

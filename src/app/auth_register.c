@@ -164,7 +164,7 @@ register_account(const struct rb_auth_req *r, const struct profile *pf,
 	    r->ar_now) != 0 ||
 	    (claim->cr_kind == RB_CLAIM_LEGACY &&
 	    rb_identity_legacy_migrated(r->ar_db, claim->cr_legacy_id,
-	    r->ar_now) < 0))
+	    *account, r->ar_now) < 0))
 		return -1;
 	return send_activation(r, *account, pf->pf_email, pf->pf_first,
 	    pf->pf_last);

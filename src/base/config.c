@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "netaddr.h"
 #include "mem.h"
 
 static int	check_db_url(const char *, char *, size_t);
@@ -17,6 +18,7 @@ static int	check_level(const char *, char *, size_t);
 static int	check_hours(const char *, char *, size_t);
 static int	check_hexkey(const char *, char *, size_t);
 static int	check_smtp_url(const char *, char *, size_t);
+static int	check_proxies(const char *, char *, size_t);
 
 const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_DB] = { "db", RB_CFGT_STRING, 1, 4096,
@@ -46,6 +48,10 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_MAX_CONNECTIONS_PER_IP] = { "max_connections_per_ip",
 	    RB_CFGT_INT, 1, 100000, "64", 0, NULL,
 	    "connections open at once from one IP address" },
+	[RB_CFG_TRUSTED_PROXIES] = { "trusted_proxies", RB_CFGT_STRING, 0,
+	    1024, "", 0, check_proxies, "reverse proxies (addresses or "
+	    "ADDRESS/PREFIX, comma-separated) whose X-Forwarded-For names "
+	    "the client; empty: the header is ignored" },
 	[RB_CFG_IDLE_TIMEOUT] = { "idle_timeout", RB_CFGT_INT, 1, 3600,
 	    "15", 0, NULL, "seconds a connection may stay silent" },
 	[RB_CFG_REQUEST_TIMEOUT] = { "request_timeout", RB_CFGT_INT, 1, 3600,
@@ -99,17 +105,33 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_RL_WINDOW] = { "rl_window", RB_CFGT_INT, 1, 86400, "3600", 0,
 	    NULL, "seconds over which failures are counted" },
 	[RB_CFG_RL_PER_IP] = { "rl_per_ip", RB_CFGT_INT, 1, 1000000, "50", 0,
-	    NULL, "failures per hour from one IP before delays" },
+	    NULL, "failures per window from one IP (IPv6: /64) before refusals" },
 	[RB_CFG_RL_PER_ACCOUNT] = { "rl_per_account", RB_CFGT_INT, 1,
 	    1000000, "100", 0, NULL,
-	    "failures per hour on one email or old id before delays" },
+	    "failures per window on one email or old id from one address "
+	    "before refusals" },
 	[RB_CFG_RL_PER_CONTRACT] = { "rl_per_contract", RB_CFGT_INT, 1,
 	    1000000, "10", 0, NULL,
-	    "failed proofs per hour on one contract number before delays" },
+	    "failed proofs per window on one contract number from one "
+	    "address before refusals" },
 	[RB_CFG_RL_GLOBAL] = { "rl_global", RB_CFGT_INT, 1, 100000000,
-	    "10000", 0, NULL, "failures per hour in all before delays" },
+	    "10000", 0, NULL, "failures per window in all (per way in) before "
+	    "attempts without a device cookie are delayed" },
 	[RB_CFG_RL_PER_MAIL] = { "rl_per_mail", RB_CFGT_INT, 1, 1000000, "5",
 	    0, NULL, "reset or activation emails per address per window" },
+	[RB_CFG_RL_ID_FACTOR] = { "rl_id_factor", RB_CFGT_INT, 1, 10000,
+	    "10", 0, NULL, "failures on one email, old id or contract from "
+	    "every address, as a multiple of rl_per_account or "
+	    "rl_per_contract, past which attempts are delayed" },
+	[RB_CFG_RL_DELAY_MAX] = { "rl_delay_max", RB_CFGT_INT, 1, 60, "5", 0,
+	    NULL, "longest delay, in seconds, before an attempt on an "
+	    "identifier past its ceiling or past rl_global" },
+	[RB_CFG_RL_PER_DEVICE] = { "rl_per_device", RB_CFGT_INT, 1, 1000000,
+	    "10", 0, NULL, "failures per window with one device cookie "
+	    "before it is refused" },
+	[RB_CFG_DEVICE_TTL] = { "device_ttl", RB_CFGT_INT, 3600, 63072000,
+	    "15552000", 0, NULL, "seconds a device cookie (a browser where "
+	    "the identifier was proved) lasts unused" },
 	[RB_CFG_SMTP_URL] = { "smtp_url", RB_CFGT_STRING, 0, 1024, "", 1,
 	    check_smtp_url, "smtp://host:port or smtps://user:pass@host" },
 	[RB_CFG_SMTP_STARTTLS] = { "smtp_starttls", RB_CFGT_BOOL, 0, 1,
@@ -237,6 +259,12 @@ check_smtp_url(const char *v, char *err, size_t n)
 		return 0;
 	snprintf(err, n, "expected smtp://HOST[:PORT] or smtps://…");
 	return -1;
+}
+
+static int
+check_proxies(const char *v, char *err, size_t n)
+{
+	return rb_netlist_check(v, err, n);
 }
 
 static int

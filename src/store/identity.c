@@ -8,11 +8,11 @@
 #include "store/identity.h"
 
 static const char sql_legacy[] =
-	"SELECT id, contract_id, migrated_at, hash FROM legacy_credentials"
-	" WHERE old_customer_id = $1";
+	"SELECT id, contract_id, migrated_at, hash, account_id"
+	" FROM legacy_credentials WHERE old_customer_id = $1";
 
 static const char sql_legacy_migrated[] =
-	"UPDATE legacy_credentials SET migrated_at = $2"
+	"UPDATE legacy_credentials SET migrated_at = $2, account_id = $3"
 	" WHERE id = $1 AND migrated_at IS NULL";
 
 #define CONTRACT_COLUMNS \
@@ -66,6 +66,7 @@ rb_identity_legacy(rb_db *db, const char *old_id, struct rb_legacy_cred *out)
 		if (rb_store_copy(out->lc_hash, sizeof(out->lc_hash),
 		    rb_stmt_text(st, 3)) != 0)
 			out->lc_hash[0] = '\0';
+		out->lc_account_id = rb_stmt_int(st, 4);
 	}
 	rb_stmt_reset(st);
 	if (rc == RB_ROW)
@@ -74,7 +75,8 @@ rb_identity_legacy(rb_db *db, const char *old_id, struct rb_legacy_cred *out)
 }
 
 int
-rb_identity_legacy_migrated(rb_db *db, int64_t id, time_t now)
+rb_identity_legacy_migrated(rb_db *db, int64_t id, int64_t account,
+    time_t now)
 {
 	rb_stmt *st;
 	int64_t n = 0;
@@ -84,6 +86,7 @@ rb_identity_legacy_migrated(rb_db *db, int64_t id, time_t now)
 		return -1;
 	rb_stmt_bind_int(st, 1, id);
 	rb_stmt_bind_int(st, 2, (int64_t)now);
+	rb_stmt_bind_int(st, 3, account);
 	if ((rc = rb_stmt_step(st)) == RB_DONE)
 		n = rb_stmt_changes(st);
 	rb_stmt_reset(st);

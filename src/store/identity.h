@@ -24,6 +24,8 @@ struct rb_legacy_cred {
 	int64_t		 lc_contract_id;
 	int64_t		 lc_migrated_at;	/* 0: not moved to the new
 						   space yet */
+	int64_t		 lc_account_id;		/* the space they moved to,
+						   0 when none */
 	char		 lc_hash[256];		/* "" when unusable */
 };
 
@@ -47,10 +49,12 @@ struct rb_holder {
 int	rb_identity_legacy(rb_db *db, const char *old_id,
 	    struct rb_legacy_cred *out);
 
-/* Marks legacy credentials id as moved to the new space at now: they no
- * longer open it (the row stays for the archive). Returns 0, 1 when
- * already marked or unknown, -1 on error. */
-int	rb_identity_legacy_migrated(rb_db *db, int64_t id, time_t now);
+/* Marks legacy credentials id as moved to the new space of account at
+ * now: they no longer open it, and once that account is active the
+ * archive takes its password instead (the row stays for the archive).
+ * Returns 0, 1 when already marked or unknown, -1 on error. */
+int	rb_identity_legacy_migrated(rb_db *db, int64_t id, int64_t account,
+	    time_t now);
 /* Replaces a legacy credential's hash (by an argon2id one). 0 or -1. */
 int	rb_identity_legacy_rehash(rb_db *db, int64_t id, const char *hash);
 

@@ -5,6 +5,7 @@
  * an instant t is t - t mod slot_len, with slot_len = window_s / 12
  * (at least 1 s); a slot counts at `now` while its start is after
  * now - window_s. Old slots of a bucket are deleted as it is hit.
+ * Device bindings are rows of devices (token hash, identifier hash).
  */
 #include "base/log.h"
 #include "store/ratelimit.h"
@@ -31,6 +32,23 @@ static const char sql_reset[] =
 
 static const char sql_purge[] =
 	"DELETE FROM rate_limits WHERE window_start < $1";
+
+static const char sql_device_bound[] =
+	"SELECT 1 FROM devices WHERE token_hash = $1 AND login_hash = $2"
+	" AND last_used_at > $3";
+
+static const char sql_device_known[] =
+	"SELECT 1 FROM devices WHERE token_hash = $1 AND last_used_at > $2"
+	" LIMIT 1";
+
+static const char sql_device_bind[] =
+	"INSERT INTO devices (token_hash, login_hash, created_at, last_used_at)"
+	" VALUES ($1, $2, $3, $3)"
+	" ON CONFLICT (token_hash, login_hash)"
+	" DO UPDATE SET last_used_at = $3";
+
+static const char sql_device_purge[] =
+	"DELETE FROM devices WHERE last_used_at < $1";
 
 static time_t
 slot_start(time_t now, int window_s)
@@ -152,6 +170,71 @@ rb_ratelimit_purge(rb_db *db, time_t before)
 	int rc;
 
 	if ((st = rb_db_prepare(db, sql_purge)) == NULL)
+		return -1;
+	rb_stmt_bind_int(st, 1, (int64_t)before);
+	rc = rb_stmt_step(st);
+	rb_stmt_reset(st);
+	return rc == RB_DONE ? 0 : -1;
+}
+
+/* Runs a lookup of one or two texts and an instant: 1 with a row, 0
+ * without, -1 on error. */
+static int
+device_lookup(rb_db *db, const char *sql, const char *a, const char *b,
+    time_t since)
+{
+	rb_stmt *st;
+	int rc, n = 1;
+
+	if ((st = rb_db_prepare(db, sql)) == NULL)
+		return -1;
+	rb_stmt_bind_text(st, n++, a, -1);
+	if (b != NULL)
+		rb_stmt_bind_text(st, n++, b, -1);
+	rb_stmt_bind_int(st, n, (int64_t)since);
+	rc = rb_stmt_step(st);
+	rb_stmt_reset(st);
+	return rc == RB_ROW ? 1 : rc == RB_DONE ? 0 : -1;
+}
+
+int
+rb_device_bound(rb_db *db, const char *token_hash, const char *login_hash,
+    time_t since)
+{
+	return device_lookup(db, sql_device_bound, token_hash, login_hash,
+	    since);
+}
+
+int
+rb_device_known(rb_db *db, const char *token_hash, time_t since)
+{
+	return device_lookup(db, sql_device_known, token_hash, NULL, since);
+}
+
+int
+rb_device_bind(rb_db *db, const char *token_hash, const char *login_hash,
+    time_t now)
+{
+	rb_stmt *st;
+	int rc;
+
+	if ((st = rb_db_prepare(db, sql_device_bind)) == NULL)
+		return -1;
+	rb_stmt_bind_text(st, 1, token_hash, -1);
+	rb_stmt_bind_text(st, 2, login_hash, -1);
+	rb_stmt_bind_int(st, 3, (int64_t)now);
+	rc = rb_stmt_step(st);
+	rb_stmt_reset(st);
+	return rc == RB_DONE ? 0 : -1;
+}
+
+int
+rb_device_purge(rb_db *db, time_t before)
+{
+	rb_stmt *st;
+	int rc;
+
+	if ((st = rb_db_prepare(db, sql_device_purge)) == NULL)
 		return -1;
 	rb_stmt_bind_int(st, 1, (int64_t)before);
 	rc = rb_stmt_step(st);

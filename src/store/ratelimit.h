@@ -9,6 +9,9 @@
  * instead of all at once. Nothing ever locks for good: every attempt
  * leaves the count window_s seconds after it was made.
  *
+ * The same file keeps the device cookies (see below), which decide
+ * which buckets an attempt counts in (app/auth_limit.c).
+ *
  * Buckets may hold identifiers typed by people (an email, a contract
  * number): they are bound, never spliced, and rb_ratelimit_purge()
  * removes them once out of every window.
@@ -52,5 +55,25 @@ int	rb_ratelimit_reset(rb_db *db, const char *bucket);
 /* Deletes the slots of every bucket that started before `before`
  * (now minus the longest window in use). 0 or -1. */
 int	rb_ratelimit_purge(rb_db *db, time_t before);
+
+/*
+ * Device cookies (table devices): a token (kept as its SHA-256,
+ * token_hash) bound to the identifiers proved in that browser (each
+ * kept as a SHA-256, login_hash).
+ *
+ * rb_device_bound: 1 when token_hash is bound to login_hash and was
+ * used after `since`, 0 when not, -1 on error.
+ * rb_device_known: the same for any identifier.
+ * rb_device_bind: binds (or binds again) token_hash to login_hash,
+ * used at now. 0 or -1.
+ * rb_device_purge: deletes the bindings not used since `before`.
+ * 0 or -1.
+ */
+int	rb_device_bound(rb_db *db, const char *token_hash,
+	    const char *login_hash, time_t since);
+int	rb_device_known(rb_db *db, const char *token_hash, time_t since);
+int	rb_device_bind(rb_db *db, const char *token_hash,
+	    const char *login_hash, time_t now);
+int	rb_device_purge(rb_db *db, time_t before);
 
 #endif

@@ -89,6 +89,8 @@ rb_retry_text(struct rb_req *req, int seconds)
 {
 	int minutes = (seconds + 59) / 60;
 
+	rb_resp_header(req, "Retry-After", rb_arena_printf(req->req_arena,
+	    "%d", seconds > 0 ? seconds : 1));
 	if (minutes <= 1)
 		return "Trop de tentatives. Réessayez dans 1 minute.";
 	return rb_arena_printf(req->req_arena, "Trop de tentatives. "

@@ -34,7 +34,8 @@ json_t	*rb_form_page(struct rb_req *req, json_t *fields, const char *alert,
 	    const char *notice);
 /* The trimmed value of a posted field, "" when absent. */
 const char *rb_post(struct rb_req *req, const char *name);
-/* "Réessayez dans N minutes." for a retry delay in seconds. */
+/* "Réessayez dans N minutes." for a retry delay in seconds; also sends
+ * the Retry-After header of the throttled answer (429) it goes into. */
 const char *rb_retry_text(struct rb_req *req, int seconds);
 
 #endif

@@ -34,6 +34,7 @@
 #include "base/workq.h"
 #include "store/db.h"
 #include "framing.h"
+#include "client_addr.h"
 #include "metrics.h"
 #include "routes.h"
 #include "server.h"
@@ -618,6 +619,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		    MHD_get_connection_info(c,
 		    MHD_CONNECTION_INFO_CONNECTION_FD)->connect_fd);
 		client_ip(c, req->req_ip, sizeof(req->req_ip));
+		rb_client_addr_forwarded(c, rb_config_str(cfg,
+		    RB_CFG_TRUSTED_PROXIES), req->req_ip, sizeof(req->req_ip));
 		atomic_fetch_add(&srv->srv_inflight, 1);
 		/* Our own decoding of the raw path: libmicrohttpd's decoded
 		 * url stops at an encoded NUL. */

@@ -42,6 +42,7 @@ rb_req_auth(struct rb_req *req, struct rb_auth_req *out)
 	out->ar_now = time(NULL);
 	out->ar_ip = req->req_ip;
 	out->ar_user_agent = rb_req_header(req, "User-Agent");
+	out->ar_device = rb_req_cookie(req, RB_DEVICE_COOKIE);
 	if (req->req_session != NULL)
 		out->ar_session = req->req_session->s_id;
 }
@@ -149,6 +150,17 @@ rb_req_session_start(struct rb_req *req, const struct rb_session *s)
 	rb_resp_header(req, "Set-Cookie", rb_arena_printf(req->req_arena,
 	    RB_SESSION_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Lax",
 	    s->s_cookie));
+}
+
+void
+rb_req_device_cookie(struct rb_req *req, const char *token)
+{
+	if (token == NULL || token[0] == '\0')
+		return;
+	rb_resp_header(req, "Set-Cookie", rb_arena_printf(req->req_arena,
+	    RB_DEVICE_COOKIE "=%s; Path=/; Max-Age=%lld; Secure; HttpOnly; "
+	    "SameSite=Lax", token, rb_config_int(req->req_site->site_cfg,
+	    RB_CFG_DEVICE_TTL)));
 }
 
 void

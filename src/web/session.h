@@ -7,6 +7,8 @@
  * session's CSRF secret; otherwise the value of a `__Host-robinet-csrf`
  * cookie set when the form is first shown (double submit). A POST whose
  * field does not match, or whose Origin is foreign, is refused with 403.
+ * A browser where an identifier was proved keeps a device cookie
+ * (`__Host-robinet-appareil`), which spares it other people's failures.
  */
 #ifndef RB_WEB_SESSION_H
 #define RB_WEB_SESSION_H
@@ -18,6 +20,9 @@
 #define RB_SESSION_COOKIE	"__Host-robinet"
 #define RB_CSRF_COOKIE		"__Host-robinet-csrf"
 #define RB_ARCHIVE_COOKIE	"__Host-robinet-archives"
+/* The device cookie (app/auth_limit.c): set after a sign-in, archive
+ * opening or claim succeeds; lasts device_ttl seconds. */
+#define RB_DEVICE_COOKIE	"__Host-robinet-appareil"
 
 /* The use-case request for this HTTP request (db, config, now, ip); its
  * db is NULL only when rb_req_db() answered 503. */
@@ -31,6 +36,8 @@ const char *rb_req_csrf(struct rb_req *req);
 int	rb_req_csrf_check(struct rb_req *req);
 /* Sends the session cookie for a new session (rotation at sign-in). */
 void	rb_req_session_start(struct rb_req *req, const struct rb_session *s);
+/* Sends the device cookie token when not "" (after a success). */
+void	rb_req_device_cookie(struct rb_req *req, const char *token);
 /* Clears the session cookie. */
 void	rb_req_session_clear(struct rb_req *req);
 /* The archive visit of this request (cookie RB_ARCHIVE_COOKIE), or

@@ -25,7 +25,8 @@ def archive_signin_form_and_refusals_tell_nothing(s):
     assert st == 200
     check_security_headers(h)
     check_page(page.encode())
-    for text in ("Ancien identifiant client", "Ancien mot de passe", "Accéder aux archives"):
+    for text in ("Ancien identifiant client", "Mot de passe", "Accéder aux archives",
+                 "L'ancien mot de passe ne fonctionne plus"):
         assert text in page, text
     _, st1, _, wrong_pw = open_archive(s, OLD_ID, "pas-le-bon-mot-de-passe")
     _, st2, _, unknown = open_archive(s, "7654321Z", "pas-le-bon-mot-de-passe")

@@ -1,7 +1,8 @@
 /*
  * pages/archive.c: /archives, the bills and readings of before 2024 for
- * a 2023 subscriber who signs in with the former customer id and
- * password. A signed-in subscriber is sent to the archive list of the
+ * a 2023 subscriber who signs in with the former customer id and the
+ * former password, or, once the new space is active, that space's
+ * password (app/auth_archive.c). A signed-in subscriber is sent to the archive list of the
  * space; an archive visitor sees the landing page with links to the
  * archived bills and consumption (the same pages as the space, limited
  * by the visit's scope) and an invitation to move to the new space.
@@ -9,16 +10,21 @@
 #include <string.h>
 
 #include "app/auth.h"
+#include "base/crypto.h"
 #include "web/forms.h"
 #include "web/routes.h"
 #include "web/session.h"
 
 #define ARCHIVE_FAILED	"Identifiant ou mot de passe incorrect. Utilisez " \
-			"l'identifiant client et le mot de passe de l'ancien " \
-			"espace client (avant 2024)."
+			"l'identifiant client de l'ancien espace client " \
+			"(avant 2024), avec son ancien mot de passe, ou avec " \
+			"le mot de passe de votre nouvel espace client si vous " \
+			"l'avez activé."
 
 static const struct rb_field_def f_password = { "mot_de_passe",
-    "Ancien mot de passe", "password", "current-password", NULL, NULL };
+    "Mot de passe", "password", "current-password",
+    "L'ancien mot de passe, ou celui de votre nouvel espace client si "
+    "vous l'avez activé.", NULL };
 
 static void
 signin_form(struct rb_req *req, int status, const char *old_id,
@@ -50,6 +56,7 @@ rb_page_archive(struct rb_req *req)
 	struct rb_archive_visit opened;
 	struct rb_auth_req ar;
 	const char *old_id, *password;
+	char device[RB_TOKEN_LEN + 1] = "";
 	int retry = 0;
 
 	if (rb_req_session(req) != NULL) {
@@ -70,6 +77,7 @@ rb_page_archive(struct rb_req *req)
 	old_id = rb_post(req, "identifiant");
 	password = rb_form_get(&req->req_body, "mot_de_passe");
 	rb_req_auth(req, &ar);
+	ar.ar_device_out = device;
 	switch (rb_auth_archive_open(&ar, old_id, password ? password : "",
 	    &opened, &retry)) {
 	case RB_AUTH_OK:
@@ -77,6 +85,7 @@ rb_page_archive(struct rb_req *req)
 		rb_auth_archive_close(&ar, rb_req_cookie(req,
 		    RB_ARCHIVE_COOKIE));
 		rb_req_archive_cookie(req, opened.av_cookie);
+		rb_req_device_cookie(req, device);
 		rb_resp_redirect(req, "/archives");
 		return;
 	case RB_AUTH_LIMITED:

@@ -7,6 +7,7 @@
 
 #include "app/auth.h"
 #include "app/space.h"
+#include "base/crypto.h"
 #include "web/forms.h"
 #include "web/routes.h"
 #include "web/session.h"
@@ -37,6 +38,7 @@ rb_page_signin(struct rb_req *req)
 	const char *email, *password;
 	struct rb_auth_req ar;
 	struct rb_session s;
+	char device[RB_TOKEN_LEN + 1] = "";
 	int retry = 0;
 
 	if (req->req_method != RB_POST) {
@@ -54,6 +56,7 @@ rb_page_signin(struct rb_req *req)
 	email = rb_post(req, "email");
 	password = rb_form_get(&req->req_body, "mot_de_passe");
 	rb_req_auth(req, &ar);
+	ar.ar_device_out = device;
 	switch (rb_auth_signin(&ar, email, password ? password : "", &s,
 	    &retry)) {
 	case RB_AUTH_OK:
@@ -62,6 +65,7 @@ rb_page_signin(struct rb_req *req)
 			rb_auth_signout(&ar, rb_req_cookie(req,
 			    RB_SESSION_COOKIE));
 		rb_req_session_start(req, &s);
+		rb_req_device_cookie(req, device);
 		rb_resp_redirect(req, "/mon-espace");
 		return;
 	case RB_AUTH_LIMITED:

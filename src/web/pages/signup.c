@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app/auth.h"
+#include "base/crypto.h"
 #include "web/forms.h"
 #include "web/routes.h"
 #include "web/session.h"
@@ -121,6 +122,7 @@ rb_page_claim_legacy(struct rb_req *req)
 	const char *old_id, *password;
 	struct rb_auth_req ar;
 	struct rb_claim c;
+	char device[RB_TOKEN_LEN + 1] = "";
 	int retry = 0;
 
 	if (req->req_method != RB_POST) {
@@ -134,9 +136,11 @@ rb_page_claim_legacy(struct rb_req *req)
 	old_id = rb_post(req, "identifiant");
 	password = rb_form_get(&req->req_body, "mot_de_passe");
 	rb_req_auth(req, &ar);
+	ar.ar_device_out = device;
 	switch (rb_auth_claim_legacy(&ar, old_id, password ? password : "",
 	    &c, &retry)) {
 	case RB_AUTH_OK:
+		rb_req_device_cookie(req, device);
 		claimed(req, &c);
 		return;
 	case RB_AUTH_LIMITED:
@@ -168,6 +172,7 @@ rb_page_claim_contract(struct rb_req *req)
 	const char *contract, *value;
 	struct rb_auth_req ar;
 	struct rb_claim c;
+	char device[RB_TOKEN_LEN + 1] = "";
 	int retry = 0, proof;
 
 	if (req->req_method != RB_POST) {
@@ -187,9 +192,11 @@ rb_page_claim_contract(struct rb_req *req)
 		return;
 	}
 	rb_req_auth(req, &ar);
+	ar.ar_device_out = device;
 	switch (rb_auth_claim_contract(&ar, contract, proof, value, &c,
 	    &retry)) {
 	case RB_AUTH_OK:
+		rb_req_device_cookie(req, device);
 		claimed(req, &c);
 		return;
 	case RB_AUTH_NO_BILL:

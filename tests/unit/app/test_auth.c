@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "app/auth.h"
+#include "app/auth_priv.h"
 #include "app/demo.h"
 #include "app/password.h"
 #include "base/crypto.h"
@@ -834,19 +835,36 @@ already_active_space_answers_ok_and_tells(void **state)
 /* --- rate limits --- */
 
 static void
-rate_limit_per_contract_trips_and_releases(void **state)
+delay_grows_past_the_ceiling_up_to_the_maximum(void **state)
+{
+	(void)state;
+	assert_int_equal(rb_limit_delay_ms(0, 1000, 5), 0);
+	assert_int_equal(rb_limit_delay_ms(999, 1000, 5), 0);
+	assert_int_equal(rb_limit_delay_ms(1000, 1000, 5), 1000);
+	assert_int_equal(rb_limit_delay_ms(1099, 1000, 5), 1000);
+	assert_int_equal(rb_limit_delay_ms(1100, 1000, 5), 2000);
+	assert_int_equal(rb_limit_delay_ms(1350, 1000, 5), 4000);
+	assert_int_equal(rb_limit_delay_ms(1400, 1000, 5), 5000);
+	assert_int_equal(rb_limit_delay_ms(100000000, 1000, 5), 5000);
+	/* Small ceilings: one more second per failure. */
+	assert_int_equal(rb_limit_delay_ms(3, 4, 10), 0);
+	assert_int_equal(rb_limit_delay_ms(4, 4, 10), 1000);
+	assert_int_equal(rb_limit_delay_ms(6, 4, 10), 3000);
+	assert_int_equal(rb_limit_delay_ms(5, 0, 10), 0);
+	assert_int_equal(rb_limit_delay_ms(5, 1, 0), 0);
+}
+
+static void
+rate_limit_per_contract_and_address_trips_and_releases(void **state)
 {
 	struct fixture *f = *state;
 	struct rb_auth_req r;
 	struct rb_claim c;
 	int i, retry, first;
 
-	/* Ten wrong proofs within the hour, from ten addresses. */
+	/* Ten wrong proofs within the hour, from one address. */
 	for (i = 0; i < 10; i++) {
-		char ip[32];
-
-		snprintf(ip, sizeof(ip), "198.51.100.%d", i + 1);
-		r = req_ip(f, NOW + i * 60, ip);
+		r = req_ip(f, NOW + i * 60, "198.51.100.1");
 		assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
 		    RB_PROOF_METER, "I00AA000000", &c, &retry),
 		    RB_AUTH_DENIED);
@@ -854,29 +872,107 @@ rate_limit_per_contract_trips_and_releases(void **state)
 	}
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log"
 	    " WHERE action = 'ratelimit.trip'"
-	    " AND target = 'proof:id:1000000004'", NULL), 1);
-	/* Then even the right proof waits, with the delay given. */
-	r = req_ip(f, NOW + 10 * 60, "203.0.113.5");
+	    " AND target = 'proof:pair:1000000004|198.51.100.1'", NULL), 1);
+	/* Then even the right proof from there waits, with the delay
+	   given... */
+	r = req_ip(f, NOW + 10 * 60, "198.51.100.1");
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
 	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_LIMITED);
 	assert_true(retry > 0 && retry <= HOUR);
 	first = retry;
-	/* The wait shrinks as time passes... */
-	r = req_ip(f, NOW + 30 * 60, "203.0.113.5");
+	/* ...which shrinks as time passes... */
+	r = req_ip(f, NOW + 30 * 60, "198.51.100.1");
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
 	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_LIMITED);
 	assert_int_equal(retry, first - 20 * 60);
-	/* ...other contracts are not held back... */
-	assert_int_equal(rb_auth_claim_contract(&r, "1000000001",
-	    RB_PROOF_EMAIL, DEMO_EMAIL, &c, &retry), RB_AUTH_OK);
-	/* ...and once the oldest failure has left the window, one more
-	   attempt is let in. */
-	r = req_ip(f, NOW + 10 * 60 + first, "203.0.113.5");
+	/* ...but the holder, at another address, is not held back. */
+	r = req_ip(f, NOW + 30 * 60, "203.0.113.5");
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
 	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_OK);
-	/* A success forgets the contract's failures. */
+	assert_int_equal(retry, 0);
+	/* Once the oldest failure has left the window, one more attempt is
+	   let in from the first address too, and a success forgets that
+	   address's failures. */
+	r = req_ip(f, NOW + 10 * 60 + first, "198.51.100.1");
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
 	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_OK);
+	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
+	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_OK);
+}
+
+/* Seconds since t0. */
+static double
+since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return elapsed(t0, &t1);
+}
+
+static void
+failures_from_everywhere_delay_but_never_refuse(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_auth_req r;
+	struct rb_session s;
+	struct rb_claim c;
+	struct timespec t0;
+	int i, retry;
+
+	/* 100 failures on the demo email from two addresses (the default
+	   allowances): the owner, from a third one, signs in at once. */
+	for (i = 0; i < 100; i++) {
+		r = req_ip(f, NOW + i, i % 2 ? "198.51.100.7" : "198.51.100.8");
+		assert_int_equal(rb_auth_signin(&r, DEMO_EMAIL, "faux", &s,
+		    &retry), RB_AUTH_DENIED);
+	}
+	/* Each address spent its own allowance (rl_per_ip, 50). */
+	r = req_ip(f, NOW + 100, "198.51.100.7");
+	assert_int_equal(rb_auth_signin(&r, DEMO_EMAIL, DEMO_PW, &s, &retry),
+	    RB_AUTH_LIMITED);
+	assert_true(retry > 0 && retry <= HOUR);
+	r = req_ip(f, NOW + 100, "203.0.113.9");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(rb_auth_signin(&r, DEMO_EMAIL, DEMO_PW, &s, &retry),
+	    RB_AUTH_OK);
+	assert_int_equal(retry, 0);
+
+	/* Past the ceiling of the identifier (rl_id_factor times the
+	   allowance), every attempt waits, then goes through. */
+	f->cfg.ac_rl_per_account = 2;
+	f->cfg.ac_rl_id_factor = 2;
+	f->cfg.ac_rl_delay_max = 1;
+	for (i = 0; i < 4; i++) {
+		char ip[32];
+
+		snprintf(ip, sizeof(ip), "192.0.2.%d", 100 + i);
+		r = req_ip(f, NOW + 2 * HOUR, ip);
+		assert_int_equal(rb_auth_claim_legacy(&r, "1234567A", "faux",
+		    &c, &retry), RB_AUTH_DENIED);
+	}
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log"
+	    " WHERE action = 'ratelimit.trip' AND target = 'legacy:id:1234567A'"
+	    " AND detail LIKE '%\"delay\"%'", NULL), 1);
+	r = req_ip(f, NOW + 2 * HOUR, "203.0.113.10");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(rb_auth_claim_legacy(&r, "1234567A",
+	    "ancien-mdp-2023", &c, &retry), RB_AUTH_OK);
+	assert_true(since(&t0) >= 0.95);
+
+	/* Overall: past rl_global, attempts wait too, never refused. */
+	f->cfg.ac_rl_global = 2;
+	for (i = 0; i < 2; i++) {
+		r = req_ip(f, NOW + 4 * HOUR, "198.51.100.200");
+		assert_int_equal(rb_auth_claim_contract(&r, "1000000010",
+		    RB_PROOF_METER, "I00AA000000", &c, &retry),
+		    RB_AUTH_DENIED);
+	}
+	r = req_ip(f, NOW + 4 * HOUR, "198.51.100.201");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
+	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_OK);
+	assert_true(since(&t0) >= 0.95);
 }
 
 static void
@@ -904,41 +1000,161 @@ rate_limit_per_ip_and_per_account(void **state)
 	r = req_ip(f, NOW, "192.0.2.67");
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
 	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_OK);
+	/* Every address of an IPv6 /64 is one address. */
+	for (i = 0; i < 3; i++) {
+		char ip[64];
 
-	/* Sign-in: per account (the email), whatever the address. */
+		snprintf(ip, sizeof(ip), "2001:db8:5:6::%x", 0x100 + i);
+		r = req_ip(f, NOW, ip);
+		assert_int_equal(rb_auth_claim_legacy(&r, "7654321B", "x", &c,
+		    &retry), RB_AUTH_DENIED);
+	}
+	r = req_ip(f, NOW, "2001:db8:5:6:ffff::1");
+	assert_int_equal(rb_auth_claim_legacy(&r, "1234567A",
+	    "ancien-mdp-2023", &c, &retry), RB_AUTH_LIMITED);
+
+	/* Sign-in: per account and address. */
 	f->cfg.ac_rl_per_ip = 0;	/* back to the default */
 	f->cfg.ac_rl_per_account = 3;
 	for (i = 0; i < 3; i++) {
-		char ip[32];
-
-		snprintf(ip, sizeof(ip), "198.51.100.%d", 50 + i);
-		r = req_ip(f, NOW + i, ip);
+		r = req_ip(f, NOW + i, "198.51.100.50");
 		assert_int_equal(rb_auth_signin(&r, DEMO_EMAIL, "faux",
 		    &s, &retry), RB_AUTH_DENIED);
 	}
-	r = req_ip(f, NOW + 10, "198.51.100.99");
+	r = req_ip(f, NOW + 10, "198.51.100.50");
 	assert_int_equal(rb_auth_signin(&r, DEMO_EMAIL, DEMO_PW, &s, &retry),
 	    RB_AUTH_LIMITED);
 	assert_true(retry > 0 && retry <= HOUR);
 	assert_string_equal(s.s_cookie, "");
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log"
 	    " WHERE action = 'ratelimit.trip'"
-	    " AND target = 'signin:id:" DEMO_EMAIL "'", NULL), 1);
-	/* Never for good: an hour later the right password works. */
-	r = req_ip(f, NOW + HOUR, "198.51.100.99");
+	    " AND target = 'signin:pair:" DEMO_EMAIL "|198.51.100.50'", NULL),
+	    1);
+	/* Other addresses are not held back by those failures. */
+	r = req_ip(f, NOW + 10, "198.51.100.99");
 	assert_int_equal(rb_auth_signin(&r, DEMO_EMAIL, DEMO_PW, &s, &retry),
 	    RB_AUTH_OK);
+	/* Never for good: an hour later the right password works. */
+	r = req_ip(f, NOW + HOUR, "198.51.100.50");
+	assert_int_equal(rb_auth_signin(&r, DEMO_EMAIL, DEMO_PW, &s, &retry),
+	    RB_AUTH_OK);
+}
 
-	/* Overall. */
-	f->cfg.ac_rl_global = 2;
-	for (i = 0; i < 2; i++) {
-		r = req_ip(f, NOW + 2 * HOUR, "198.51.100.200");
-		assert_int_equal(rb_auth_claim_legacy(&r, "7654321B", "x", &c,
-		    &retry), RB_AUTH_DENIED);
+/* Signs in from ip with the device cookie dev (may be NULL); the device
+ * cookie to send is written to out (may be NULL). */
+static enum rb_auth_rc
+signin_dev(struct fixture *f, time_t now, const char *ip, const char *dev,
+    const char *pw, char *out, int *retry)
+{
+	struct rb_auth_req r = req_ip(f, now, ip);
+	struct rb_session s;
+
+	r.ar_device = dev;
+	r.ar_device_out = out;
+	return rb_auth_signin(&r, DEMO_EMAIL, pw, &s, retry);
+}
+
+static void
+device_cookie_spares_the_owner_and_locks_itself(void **state)
+{
+	struct fixture *f = *state;
+	char dev[RB_TOKEN_LEN + 1], again[RB_TOKEN_LEN + 1];
+	char forged[RB_TOKEN_LEN + 1], hash[RB_TOKEN_HASH_LEN + 1];
+	struct timespec t0;
+	int i, retry;
+
+	f->cfg.ac_rl_per_account = 2;
+	f->cfg.ac_rl_id_factor = 1;
+	f->cfg.ac_rl_delay_max = 3;
+	f->cfg.ac_rl_per_device = 3;
+	/* A success in this browser gives it a device cookie: only hashes
+	   are kept. */
+	memset(dev, 'x', sizeof(dev));
+	assert_int_equal(signin_dev(f, NOW, "192.0.2.1", NULL, DEMO_PW, dev,
+	    &retry), RB_AUTH_OK);
+	assert_int_equal(strlen(dev), RB_TOKEN_LEN);
+	rb_token_hash(dev, hash);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM devices"
+	    " WHERE token_hash = $1", hash), 1);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM devices"
+	    " WHERE token_hash = $1 OR login_hash LIKE '%robinet%'", dev), 0);
+	/* No device cookie when the caller does not ask for one. */
+	assert_int_equal(signin(f, NOW, DEMO_EMAIL, DEMO_PW), RB_AUTH_OK);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM devices", NULL),
+	    1);
+
+	/* Strangers fail from everywhere: the pair of the owner's own
+	   address is spent, the identifier is past its ceiling. */
+	for (i = 0; i < 6; i++) {
+		char ip[32];
+
+		snprintf(ip, sizeof(ip), "198.51.100.%d", 60 + i % 3);
+		assert_int_equal(signin_dev(f, NOW + 10, ip, NULL, "faux",
+		    NULL, &retry), RB_AUTH_DENIED);
 	}
-	r = req_ip(f, NOW + 2 * HOUR, "198.51.100.201");
-	assert_int_equal(rb_auth_claim_legacy(&r, "1234567A",
-	    "ancien-mdp-2023", &c, &retry), RB_AUTH_LIMITED);
+	assert_int_equal(signin_dev(f, NOW + 10, "198.51.100.60", NULL,
+	    DEMO_PW, NULL, &retry), RB_AUTH_LIMITED);
+	/* The owner's browser, even from that address, is in at once and
+	   keeps its cookie. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(again, 'x', sizeof(again));
+	assert_int_equal(signin_dev(f, NOW + 20, "198.51.100.60", dev,
+	    DEMO_PW, again, &retry), RB_AUTH_OK);
+	assert_true(since(&t0) < 2.5);
+	assert_string_equal(again, dev);
+	/* A browser without it waits (delay), then is in all the same. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(signin_dev(f, NOW + 20, "203.0.113.1", NULL,
+	    DEMO_PW, NULL, &retry), RB_AUTH_OK);
+	assert_true(since(&t0) >= 2.9);
+	/* A forged cookie, or this one for another email, is no one's. */
+	rb_token_new(forged);
+	assert_int_equal(signin_dev(f, NOW + 30, "198.51.100.60", forged,
+	    DEMO_PW, NULL, &retry), RB_AUTH_LIMITED);
+	{
+		struct rb_auth_req r = req_ip(f, NOW + 30, "198.51.100.61");
+		struct rb_session s;
+
+		for (i = 0; i < 2; i++)
+			assert_int_equal(rb_auth_signin(&r, "x@robinet.test",
+			    "faux", &s, &retry), RB_AUTH_DENIED);
+		r.ar_device = dev;
+		assert_int_equal(rb_auth_signin(&r, "x@robinet.test", "faux",
+		    &s, &retry), RB_AUTH_LIMITED);
+	}
+
+	/* A stolen cookie used for guessing locks itself out, with the
+	   wait given, and only itself. */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(signin_dev(f, NOW + 40, "192.0.2.200", dev,
+		    "devine", NULL, &retry), RB_AUTH_DENIED);
+	assert_int_equal(signin_dev(f, NOW + 40, "192.0.2.201", dev, DEMO_PW,
+	    NULL, &retry), RB_AUTH_LIMITED);
+	assert_true(retry > 0 && retry <= HOUR);
+	{
+		char target[128];
+
+		snprintf(target, sizeof(target), "signin:dev:%s", hash);
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log"
+		    " WHERE action = 'ratelimit.trip' AND target = $1",
+		    target), 1);
+	}
+	assert_int_equal(signin_dev(f, NOW + 40, "192.0.2.202", NULL, DEMO_PW,
+	    NULL, &retry), RB_AUTH_OK);
+	/* The window over, the cookie works again. */
+	assert_int_equal(signin_dev(f, NOW + 40 + HOUR, "192.0.2.1", dev,
+	    DEMO_PW, NULL, &retry), RB_AUTH_OK);
+	/* Unused for device_ttl, it is forgotten, and purged. */
+	f->cfg.ac_device_ttl = 2 * HOUR;
+	assert_int_equal(signin_dev(f, NOW + 40 + 4 * HOUR, "198.51.100.60",
+	    dev, "faux", NULL, &retry), RB_AUTH_DENIED);
+	{
+		struct rb_auth_req r = req(f, NOW + 40 + 4 * HOUR);
+
+		assert_int_equal(rb_auth_purge(&r), RB_AUTH_OK);
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM devices",
+		    NULL), 0);
+	}
 }
 
 static void
@@ -958,6 +1174,79 @@ rate_limit_on_mail_requests(void **state)
 	r = req(f, NOW + HOUR);
 	assert_int_equal(rb_auth_reset_request(&r, DEMO_EMAIL, &retry),
 	    RB_AUTH_OK);
+}
+
+/* --- the archive after the move to a space --- */
+
+static enum rb_auth_rc
+archive(struct fixture *f, time_t now, const char *pw)
+{
+	struct rb_auth_req r = req(f, now);
+	struct rb_archive_visit v;
+	int retry;
+
+	return rb_auth_archive_open(&r, "1234567A", pw, &v, &retry);
+}
+
+static void
+archive_takes_the_active_space_password(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_auth_req r = req(f, NOW);
+	struct rb_profile p = { "Vandenbussche", "Gérard",
+	    "legacy@robinet.test" };
+	struct rb_auth_errors e;
+	struct rb_claim c;
+	struct rb_session s;
+	char token[RB_TOKEN_LEN + 1];
+	int retry;
+
+	assert_int_equal(archive(f, NOW, "ancien-mdp-2023"), RB_AUTH_OK);
+	assert_int_equal(rb_auth_claim_legacy(&r, "1234567A",
+	    "ancien-mdp-2023", &c, &retry), RB_AUTH_OK);
+	assert_int_equal(rb_auth_register(&r, c.cl_token, &p, GOOD_PW,
+	    GOOD_PW, &e), RB_AUTH_OK);
+	/* Not active yet: the former password still opens the archive. */
+	assert_int_equal(archive(f, NOW + 10, "ancien-mdp-2023"), RB_AUTH_OK);
+	assert_int_equal(archive(f, NOW + 10, GOOD_PW), RB_AUTH_DENIED);
+	assert_int_equal(outbox_token(f, "legacy@robinet.test",
+	    "/activer?jeton=", token), 0);
+	r = req(f, NOW + 20);
+	assert_int_equal(rb_auth_activate(&r, token), RB_AUTH_OK);
+	/* Active: the space's password only, and the former hash is gone
+	   once it has served its last purpose. */
+	assert_int_equal(archive(f, NOW + 30, "ancien-mdp-2023"),
+	    RB_AUTH_DENIED);
+	assert_int_equal(archive(f, NOW + 30, GOOD_PW), RB_AUTH_OK);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
+	    " legacy_credentials WHERE old_customer_id = '1234567A'"
+	    " AND hash = '!'", NULL), 1);
+	assert_int_equal(archive(f, NOW + 30, "ancien-mdp-2023"),
+	    RB_AUTH_DENIED);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log"
+	    " WHERE action = 'archive.failed' AND target = 'old_id:1234567A'"
+	    " AND ip = '192.0.2.10'", NULL), 3);
+
+	/* A reset applies to the archive too. */
+	r = req(f, NOW + 40);
+	assert_int_equal(rb_auth_reset_request(&r, "legacy@robinet.test",
+	    &retry), RB_AUTH_OK);
+	assert_int_equal(outbox_token(f, "legacy@robinet.test",
+	    "/mot-de-passe/nouveau?jeton=", token), 0);
+	assert_int_equal(rb_auth_reset(&r, token, GOOD_PW " bis",
+	    GOOD_PW " bis", &e), RB_AUTH_OK);
+	assert_int_equal(archive(f, NOW + 50, GOOD_PW), RB_AUTH_DENIED);
+	assert_int_equal(archive(f, NOW + 50, GOOD_PW " bis"), RB_AUTH_OK);
+	/* So does a change in the settings. */
+	signin_ok(f, NOW + 60, "legacy@robinet.test", GOOD_PW " bis", &s);
+	r = req(f, NOW + 60);
+	assert_int_equal(rb_auth_change_password(&r, s.s_account_id,
+	    GOOD_PW " bis", "Le canal de Roubaix 1895", "Le canal de Roubaix 1895",
+	    &e), RB_AUTH_OK);
+	assert_int_equal(archive(f, NOW + 70, GOOD_PW " bis"), RB_AUTH_DENIED);
+	assert_int_equal(archive(f, NOW + 70, "Le canal de Roubaix 1895"),
+	    RB_AUTH_OK);
+	audit_never_holds(f, "Roubaix");
 }
 
 /* --- password reset --- */
@@ -1212,9 +1501,13 @@ main(void)
 		T(creation_with_each_proof),
 		T(creation_denied_and_no_bill),
 		T(already_active_space_answers_ok_and_tells),
-		T(rate_limit_per_contract_trips_and_releases),
+		T(delay_grows_past_the_ceiling_up_to_the_maximum),
+		T(rate_limit_per_contract_and_address_trips_and_releases),
+		T(failures_from_everywhere_delay_but_never_refuse),
 		T(rate_limit_per_ip_and_per_account),
+		T(device_cookie_spares_the_owner_and_locks_itself),
 		T(rate_limit_on_mail_requests),
+		T(archive_takes_the_active_space_password),
 		T(reset_flow_ends_sessions),
 		T(change_password_keeps_this_session_only),
 		T(change_email_waits_for_confirmation),

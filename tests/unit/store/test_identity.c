@@ -15,8 +15,10 @@
 #include <sodium.h>
 
 #include "app/demo.h"
+#include "base/embed.h"
 #include "store/claims.h"
 #include "store/db.h"
+#include "store/accounts.h"
 #include "store/identity.h"
 #include "store/migrate.h"
 
@@ -72,16 +74,97 @@ legacy_marked_migrated_once(void **state)
 {
 	struct fixture *f = *state;
 	struct rb_legacy_cred lc;
+	struct rb_account acc;
 
+	assert_int_equal(rb_account_by_email(f->db, "demo@robinet.test", &acc),
+	    0);
 	assert_int_equal(rb_identity_legacy(f->db, "1234567A", &lc), 0);
-	assert_int_equal(rb_identity_legacy_migrated(f->db, lc.lc_id, NOW), 0);
+	assert_int_equal(lc.lc_account_id, 0);
 	assert_int_equal(rb_identity_legacy_migrated(f->db, lc.lc_id,
-	    NOW + 5), 1);
+	    acc.acc_id, NOW), 0);
+	assert_int_equal(rb_identity_legacy_migrated(f->db, lc.lc_id,
+	    acc.acc_id + 1, NOW + 5), 1);
 	assert_int_equal(rb_identity_legacy(f->db, "1234567A", &lc), 0);
 	assert_int_equal(lc.lc_migrated_at, NOW);
+	/* The space they moved to is kept, the first one only. */
+	assert_int_equal(lc.lc_account_id, acc.acc_id);
 	/* The row and its hash stay, for the archive. */
 	assert_memory_equal(lc.lc_hash, "$6$", 3);
-	assert_int_equal(rb_identity_legacy_migrated(f->db, 999999, NOW), 1);
+	assert_int_equal(rb_identity_legacy_migrated(f->db, 999999,
+	    acc.acc_id, NOW), 1);
+}
+
+extern const struct rb_embedded rb_migrations_embedded[];
+
+/* The first integer of sql. */
+static int64_t
+one_int(rb_db *db, const char *sql)
+{
+	rb_stmt *st = rb_db_prepare(db, sql);
+	int64_t v;
+
+	assert_non_null(st);
+	assert_int_equal(rb_stmt_step(st), RB_ROW);
+	v = rb_stmt_int(st, 0);
+	rb_stmt_reset(st);
+	return v;
+}
+
+/* Migration 0007 finds the space credentials moved to before it: the
+ * account that step 2 linked the contract to at the same instant. */
+static void
+migration_0007_links_credentials_moved_before(void **state)
+{
+	struct rb_embedded upto6[8];
+	struct rb_demo_opts o = { 60, 1, "2026-11-29" };
+	struct rb_legacy_cred lc;
+	char dir[256], url[400], err[256];
+	rb_db *db;
+	int64_t account, other;
+	int n;
+
+	(void)state;
+	for (n = 0; rb_migrations_embedded[n].emb_name != NULL &&
+	    strncmp(rb_migrations_embedded[n].emb_name, "0007", 4) != 0; n++)
+		upto6[n] = rb_migrations_embedded[n];
+	assert_true(n < 8);
+	memset(&upto6[n], 0, sizeof(upto6[n]));
+	test_mkdtemp(dir, sizeof(dir));
+	test_db_url(url, sizeof(url), dir, "m7.db");
+	assert_int_equal(rb_db_open(url, &db, err, sizeof(err)), 0);
+	assert_int_equal(rb_migrate_list(db, upto6, NULL), 0);
+	assert_int_equal(rb_demo_generate(db, &o), 0);
+	account = one_int(db, "SELECT id FROM web_accounts"
+	    " WHERE email_norm = 'demo@robinet.test'");
+	other = one_int(db, "SELECT min(id) FROM web_accounts"
+	    " WHERE email_norm <> 'demo@robinet.test'");
+	/* 1234567A moved at 1795946400, when the demo account got its
+	   contract; another account saw it earlier (not the one). */
+	assert_int_equal(rb_db_exec(db, "UPDATE legacy_credentials"
+	    " SET migrated_at = 1795946400 WHERE old_customer_id = '1234567A'"),
+	    0);
+	{
+		char sql[300];
+
+		snprintf(sql, sizeof(sql), "INSERT INTO account_contracts"
+		    " (account_id, contract_id, added_at) SELECT %lld,"
+		    " contract_id, 1795946400 FROM legacy_credentials"
+		    " WHERE old_customer_id = '1234567A'", (long long)account);
+		assert_int_equal(rb_db_exec(db, sql), 0);
+		snprintf(sql, sizeof(sql), "INSERT INTO account_contracts"
+		    " (account_id, contract_id, added_at) SELECT %lld,"
+		    " contract_id, 1795940000 FROM legacy_credentials"
+		    " WHERE old_customer_id = '1234567A'", (long long)other);
+		assert_int_equal(rb_db_exec(db, sql), 0);
+	}
+	assert_int_equal(rb_migrate(db, NULL), 0);
+	assert_int_equal(rb_identity_legacy(db, "1234567A", &lc), 0);
+	assert_int_equal(lc.lc_account_id, account);
+	/* Credentials that never moved stay without a space. */
+	assert_int_equal(one_int(db, "SELECT count(*) FROM legacy_credentials"
+	    " WHERE migrated_at IS NULL AND account_id IS NOT NULL"), 0);
+	rb_db_close(db);
+	test_rmtree(dir);
 }
 
 static void
@@ -251,6 +334,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(legacy_marked_migrated_once,
 		    setup, teardown),
+		cmocka_unit_test(migration_0007_links_credentials_moved_before),
 		cmocka_unit_test_setup_teardown(contracts_by_number,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(

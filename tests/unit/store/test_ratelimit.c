@@ -1,7 +1,7 @@
 /*
  * test_ratelimit.c: the shared attempt counters (store/ratelimit.h):
  * counting, the sliding window, the wait until one more attempt fits,
- * reset and purge.
+ * reset and purge; device cookie bindings.
  */
 #define _GNU_SOURCE
 #include "store_test.h"
@@ -170,6 +170,36 @@ reset_and_purge(void **state)
 	rb_stmt_reset(st);
 }
 
+static void
+device_bindings(void **state)
+{
+	struct fixture *f = *state;
+	const char *tok = "aaaa", *other = "bbbb", *me = "login-1",
+	    *you = "login-2";
+
+	assert_int_equal(rb_device_bound(f->db, tok, me, T0 - W), 0);
+	assert_int_equal(rb_device_known(f->db, tok, T0 - W), 0);
+	assert_int_equal(rb_device_bind(f->db, tok, me, T0), 0);
+	assert_int_equal(rb_device_bound(f->db, tok, me, T0 - W), 1);
+	assert_int_equal(rb_device_known(f->db, tok, T0 - W), 1);
+	/* Bound to one identifier only, and to one token only. */
+	assert_int_equal(rb_device_bound(f->db, tok, you, T0 - W), 0);
+	assert_int_equal(rb_device_bound(f->db, other, me, T0 - W), 0);
+	assert_int_equal(rb_device_known(f->db, other, T0 - W), 0);
+	/* Binding again refreshes the last use; a second identifier adds a
+	   row. */
+	assert_int_equal(rb_device_bind(f->db, tok, me, T0 + 5 * W), 0);
+	assert_int_equal(rb_device_bind(f->db, tok, you, T0 + 5 * W), 0);
+	assert_int_equal(rb_device_bound(f->db, tok, me, T0 + 4 * W), 1);
+	assert_int_equal(rb_device_bound(f->db, tok, you, T0 + 4 * W), 1);
+	/* Not used since: not bound any more, then purged. */
+	assert_int_equal(rb_device_bound(f->db, tok, me, T0 + 5 * W), 0);
+	assert_int_equal(rb_device_purge(f->db, T0 + 5 * W), 0);
+	assert_int_equal(rb_device_known(f->db, tok, 0), 1);
+	assert_int_equal(rb_device_purge(f->db, T0 + 5 * W + 1), 0);
+	assert_int_equal(rb_device_known(f->db, tok, 0), 0);
+}
+
 int
 main(void)
 {
@@ -180,6 +210,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    retry_after_until_one_more_fits, setup, teardown),
+		cmocka_unit_test_setup_teardown(device_bindings, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(reset_and_purge,
 		    setup, teardown),
 	};
