@@ -11,7 +11,9 @@
  *     created, that address is told (RB_MAIL_SPACE_EXISTS);
  *   - otherwise a pending account is created (or a pending one with this
  *     email is updated), the contract linked, and the activation link
- *     sent to the email given. After a 2023 claim the former credentials
+ *     sent to the email given. A contract is seen by one account at
+ *     most: a pending or disabled account that saw it loses it (audited
+ *     as "replaced"). After a 2023 claim the former credentials
  *     are marked moved: they no longer open the new space.
  * Unless the space exists, when the email given differs from the email
  * on file, the email on file is told as well (RB_MAIL_EMAIL_DIFFERS).
