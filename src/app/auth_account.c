@@ -346,13 +346,6 @@ rb_auth_confirm_email(const struct rb_auth_req *r, const char *token)
 	return rc ? RB_AUTH_OK : rb_auth_fail(r);
 }
 
-/* Proof names for the audit log. */
-static const char *const proof_names[RB_PROOF__MAX] = {
-	[RB_PROOF_EMAIL] = "email",
-	[RB_PROOF_INVOICE] = "invoice",
-	[RB_PROOF_METER] = "meter",
-};
-
 /*
  * A right proof for a contract that an active account, holder, already
  * sees: nothing is linked, the failure counts as a wrong proof would,
@@ -407,8 +400,7 @@ rb_auth_add_contract(const struct rb_auth_req *r, int64_t account,
 		return limited > 0 ? RB_AUTH_LIMITED : RB_AUTH_ERROR;
 	rc = rb_auth_check_proof(r, cn, proof, value, &ref, &holder);
 	snprintf(target, sizeof(target), "contract:%s", cn);
-	detail = json_pack("{s:s}", "proof", (unsigned)proof < RB_PROOF__MAX ?
-	    proof_names[proof] : "none");
+	detail = json_pack("{s:s}", "proof", rb_auth_proof_name(proof));
 	switch (rc) {
 	case RB_AUTH_OK:
 		if (rb_db_begin(r->ar_db) != 0 ||

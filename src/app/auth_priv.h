@@ -164,6 +164,10 @@ int	rb_auth_legacy_check(const struct rb_auth_req *r, const char *oid,
 
 /* --- auth_claim.c: the proofs, shared with adding a contract --- */
 
+/* The name of proof in the audit log ("email", "invoice", "meter"), or
+ * "none" when proof is not one. */
+const char *rb_auth_proof_name(enum rb_proof proof);
+
 /*
  * Checks a contract number and one proof with the same database work
  * whether the contract exists or not. Returns RB_AUTH_OK (contract
