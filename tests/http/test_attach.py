@@ -15,21 +15,28 @@ from harness import test, db_rows
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD, mailbox, mail_text, smtp_env
 
 HELD = "1000000001"            # the demo space's contract
-INTRUDER = 2                   # another active demo account
 REFUSED_SUBJECT = "Demande d'ajout de votre contrat"
 
 
+def intruder_id(s):
+    """Another active account of the demo data, with a contract of its own."""
+    return db_rows(s, "SELECT a.id FROM web_accounts a WHERE a.status = 'active'"
+                      " AND a.email_norm <> ? AND EXISTS (SELECT 1 FROM account_contracts ac"
+                      " WHERE ac.account_id = a.id) ORDER BY a.id LIMIT 1", DEMO_EMAIL)[0][0]
+
+
 def intruder(s):
-    """Signs in as another active account of the demo data, given the
-    demo password in this test's own database; returns (browser, email)."""
+    """Signs in as intruder_id(s), given the demo password in this test's
+    own database; returns (browser, email)."""
     import sqlite3
+    who = intruder_id(s)
     con = sqlite3.connect(s.db)
     try:
         con.execute("UPDATE web_accounts SET password_hash ="
                     " (SELECT password_hash FROM web_accounts WHERE email_norm = ?)"
-                    " WHERE id = ?", (DEMO_EMAIL, INTRUDER))
+                    " WHERE id = ?", (DEMO_EMAIL, who))
         con.commit()
-        email = con.execute("SELECT email FROM web_accounts WHERE id = ?", (INTRUDER,)).fetchone()[0]
+        email = con.execute("SELECT email FROM web_accounts WHERE id = ?", (who,)).fetchone()[0]
     finally:
         con.close()
     b = Browser(s)
@@ -133,11 +140,12 @@ def attach_refused_with(s, kind):
     assert [r[0] for r in rows] == ["contract.add_failed", "contract.add_refused"] * 3, rows
     proof = {"email": "email", "facture": "invoice", "compteur": "meter"}[kind]
     for action, actor_kind, actor_id, detail in rows:
-        assert actor_kind == "subscriber" and actor_id == INTRUDER, (actor_kind, actor_id)
+        assert actor_kind == "subscriber" and actor_id == intruder_id(s), (actor_kind, actor_id)
         d = json.loads(detail)
         assert d["proof"] == proof, d
         if action == "contract.add_refused":
-            assert d["holder"] == 1, d
+            assert d["holder"] == db_rows(s, "SELECT id FROM web_accounts WHERE email_norm = ?",
+                                          DEMO_EMAIL)[0][0], d
     # The holder still sees it, alone.
     h = Browser(s)
     assert h.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
@@ -193,7 +201,7 @@ def the_holder_sees_which_account_sees_each_contract(s):
     # An account without contracts is told so.
     import sqlite3
     con = sqlite3.connect(s.db)
-    con.execute("DELETE FROM account_contracts WHERE account_id = ?", (INTRUDER,))
+    con.execute("DELETE FROM account_contracts WHERE account_id = ?", (intruder_id(s),))
     con.commit()
     con.close()
     sec = seen_section(other.get("/mon-compte")[2])
