@@ -235,7 +235,8 @@ enum rb_auth_rc rb_auth_session_end(const struct rb_auth_req *r,
  * "Ajouter un contrat": same proofs as creation. RB_AUTH_OK when the
  * account sees the contract now. A contract that another active account
  * sees is never added: RB_AUTH_DENIED, as for a wrong proof, and that
- * account is told by email (RB_MAIL_CONTRACT_REFUSED). Every attempt is
+ * account is told by email (RB_MAIL_CONTRACT_REFUSED, at most once per
+ * rate window and contract). Every attempt is
  * audited (contract.add, contract.add_failed, contract.add_refused,
  * contract.add_no_bill).
  */

@@ -9,7 +9,8 @@
  * active account already sees links nothing, even with a right proof:
  * the page gets the answer of a wrong proof (the route's minimum answer
  * time hides the extra work), the failure counts in the rate limits as
- * a wrong proof does, and the holder is told by email.
+ * a wrong proof does, and the holder is told by email (once an hour per
+ * contract at most).
  *
  * Changing the password or the email asks for the current password
  * again (re-authentication, rate-limited per account). A reset or a
@@ -349,8 +350,11 @@ rb_auth_confirm_email(const struct rb_auth_req *r, const char *token)
 /*
  * A right proof for a contract that an active account, holder, already
  * sees: nothing is linked, the failure counts as a wrong proof would,
- * the attempt is audited and the holder told by email. Returns
- * RB_AUTH_DENIED, the answer of a wrong proof, or RB_AUTH_ERROR.
+ * the attempt is audited and the holder told by email, once per rate
+ * window (an hour) and contract so that attempts cannot flood the
+ * holder's mailbox ("notified" in the audit row). Inside the open
+ * transaction. Returns RB_AUTH_DENIED, the answer of a wrong proof, or
+ * RB_AUTH_ERROR.
  */
 static enum rb_auth_rc
 add_refused(const struct rb_auth_req *r, const struct rb_limit *lm,
@@ -359,15 +363,21 @@ add_refused(const struct rb_auth_req *r, const struct rb_limit *lm,
 {
 	struct rb_account acc;
 	json_t *data;
+	int64_t recent;
 	int rc;
 
-	json_object_set_new(detail, "holder", json_integer(holder));
-	if (rb_limit_fail(r, lm) != 0 ||
-	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
-	    "contract.add_refused", target, detail) != 0 ||
+	if (rb_audit_count_since(r->ar_db, "contract.add_refused", target,
+	    r->ar_now - AUTH_CFG(r, ac_rl_window) + 1, &recent) != 0 ||
 	    (rc = rb_account_by_id(r->ar_db, holder, &acc)) < 0)
 		return rb_auth_fail(r);
-	if (rc == 0) {
+	json_object_set_new(detail, "holder", json_integer(holder));
+	json_object_set_new(detail, "notified", json_boolean(rc == 0 &&
+	    recent == 0));
+	if (rb_limit_fail(r, lm) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
+	    "contract.add_refused", target, detail) != 0)
+		return rb_auth_fail(r);
+	if (rc == 0 && recent == 0) {
 		data = json_pack("{s:s}", "contract_number", contract_number);
 		rc = rb_auth_mail_with(r, RB_MAIL_CONTRACT_REFUSED,
 		    acc.acc_email, PATH_ACCOUNT, NULL, acc.acc_first_name,
