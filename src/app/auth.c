@@ -60,6 +60,24 @@ rb_auth_mail(const struct rb_auth_req *r, enum rb_mail_kind kind,
     const char *to, const char *path, const char *token, int ttl_s,
     const char *first_name, const char *last_name, const char *new_email)
 {
+	json_t *extra = json_object();
+	int rc;
+
+	if (ttl_s > 0)
+		json_object_set_new(extra, "ttl_seconds", json_integer(ttl_s));
+	if (new_email != NULL)
+		json_object_set_new(extra, "new_email", json_string(new_email));
+	rc = rb_auth_mail_with(r, kind, to, path, token, first_name,
+	    last_name, extra);
+	json_decref(extra);
+	return rc;
+}
+
+int
+rb_auth_mail_with(const struct rb_auth_req *r, enum rb_mail_kind kind,
+    const char *to, const char *path, const char *token,
+    const char *first_name, const char *last_name, const json_t *extra)
+{
 	rb_buf link = RB_BUF_INIT;
 	json_t *data;
 	int rc;
@@ -80,10 +98,8 @@ rb_auth_mail(const struct rb_auth_req *r, enum rb_mail_kind kind,
 		    json_string(first_name));
 	if (last_name != NULL && last_name[0] != '\0')
 		json_object_set_new(data, "last_name", json_string(last_name));
-	if (ttl_s > 0)
-		json_object_set_new(data, "ttl_seconds", json_integer(ttl_s));
-	if (new_email != NULL)
-		json_object_set_new(data, "new_email", json_string(new_email));
+	if (extra != NULL)
+		json_object_update(data, (json_t *)extra);
 	rc = rb_mail_queue(r->ar_db, kind, to, data, r->ar_now);
 	json_decref(data);
 	rb_buf_free(&link);

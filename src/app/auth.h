@@ -252,13 +252,33 @@ enum rb_auth_rc rb_auth_sessions(const struct rb_auth_req *r,
 		    int64_t account, int64_t current_session, json_t **out);
 enum rb_auth_rc rb_auth_session_end(const struct rb_auth_req *r,
 		    int64_t account, int64_t session_id);
-/* "Ajouter un contrat": same proofs as creation. */
+/*
+ * "Ajouter un contrat": same proofs as creation. RB_AUTH_OK when the
+ * account sees the contract now. A contract that another active account
+ * sees is never added: RB_AUTH_DENIED, as for a wrong proof, and that
+ * account is told by email (RB_MAIL_CONTRACT_REFUSED, at most once per
+ * rate window and contract). Every attempt is
+ * audited (contract.add, contract.add_failed, contract.add_refused,
+ * contract.add_no_bill).
+ */
 enum rb_auth_rc rb_auth_add_contract(const struct rb_auth_req *r,
 		    int64_t account, const char *contract,
 		    enum rb_proof proof, const char *value, int *retry_after);
 /* [{number, old_number, address, postcode, commune}] of the account. */
 enum rb_auth_rc rb_auth_contracts(const struct rb_auth_req *r,
 		    int64_t account, json_t **out);
+/*
+ * "Qui voit mes contrats": sets *out (the caller owns it) to the
+ * contracts of account, each with the accounts that see it:
+ *	[{number, address, postcode, commune, viewers: [{email (masked,
+ *	  rb_auth_mask_email), status, added_at, you (true for account)}]}]
+ */
+enum rb_auth_rc rb_auth_contract_viewers(const struct rb_auth_req *r,
+		    int64_t account, json_t **out);
+/* Writes email masked into out (size bytes): its first character,
+ * "•••" and the domain ("d•••@robinet.test"); "•••" when email has no
+ * local part or no '@'. Truncated to fit. */
+void	rb_auth_mask_email(const char *email, char *out, size_t size);
 
 struct rb_config;
 /* Fills a from the configuration (strings point into cfg). */

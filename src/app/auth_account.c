@@ -2,8 +2,15 @@
  * auth_account.c: password reset ("Mot de passe oublié ?") and the
  * account settings of a signed-in subscriber: change password, change
  * email (confirmed from the new address, the old one told), add a
- * contract with the same proofs as account creation, list contracts
- * (see auth.h).
+ * contract with the same proofs as account creation, list contracts and
+ * the accounts that see each (see auth.h).
+ *
+ * A contract is seen by one space at most. Adding a contract that an
+ * active account already sees links nothing, even with a right proof:
+ * the page gets the answer of a wrong proof (the route's minimum answer
+ * time hides the extra work), the failure counts in the rate limits as
+ * a wrong proof does, and the holder is told by email (once an hour per
+ * contract at most).
  *
  * Changing the password or the email asks for the current password
  * again (re-authentication, rate-limited per account). A reset or a
@@ -23,6 +30,7 @@
 #define PATH_RESET		"/mot-de-passe/nouveau?jeton="
 #define PATH_EMAIL_CONFIRM	"/mon-compte/confirmer-email?jeton="
 #define PATH_SIGNIN		"/connexion"
+#define PATH_ACCOUNT		"/mon-compte"
 
 #define MSG_CURRENT_WRONG	"Le mot de passe actuel est incorrect."
 #define MSG_LIMITED		"Trop de tentatives : réessayez dans une " \
@@ -339,6 +347,48 @@ rb_auth_confirm_email(const struct rb_auth_req *r, const char *token)
 	return rc ? RB_AUTH_OK : rb_auth_fail(r);
 }
 
+/*
+ * A right proof for a contract that an active account, holder, already
+ * sees: nothing is linked, the failure counts as a wrong proof would,
+ * the attempt is audited and the holder told by email, once per rate
+ * window (an hour) and contract so that attempts cannot flood the
+ * holder's mailbox ("notified" in the audit row). Inside the open
+ * transaction. Returns RB_AUTH_DENIED, the answer of a wrong proof, or
+ * RB_AUTH_ERROR.
+ */
+static enum rb_auth_rc
+add_refused(const struct rb_auth_req *r, const struct rb_limit *lm,
+    int64_t account, int64_t holder, const char *contract_number,
+    const char *target, json_t *detail)
+{
+	struct rb_account acc;
+	json_t *data;
+	int64_t recent;
+	int rc;
+
+	if (rb_audit_count_since(r->ar_db, "contract.add_refused", target,
+	    r->ar_now - AUTH_CFG(r, ac_rl_window) + 1, &recent) != 0 ||
+	    (rc = rb_account_by_id(r->ar_db, holder, &acc)) < 0)
+		return rb_auth_fail(r);
+	json_object_set_new(detail, "holder", json_integer(holder));
+	json_object_set_new(detail, "notified", json_boolean(rc == 0 &&
+	    recent == 0));
+	if (rb_limit_fail(r, lm) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
+	    "contract.add_refused", target, detail) != 0)
+		return rb_auth_fail(r);
+	if (rc == 0 && recent == 0) {
+		data = json_pack("{s:s}", "contract_number", contract_number);
+		rc = rb_auth_mail_with(r, RB_MAIL_CONTRACT_REFUSED,
+		    acc.acc_email, PATH_ACCOUNT, NULL, acc.acc_first_name,
+		    acc.acc_last_name, data);
+		json_decref(data);
+		if (rc != 0)
+			return rb_auth_fail(r);
+	}
+	return rb_db_commit(r->ar_db) == 0 ? RB_AUTH_DENIED : rb_auth_fail(r);
+}
+
 enum rb_auth_rc
 rb_auth_add_contract(const struct rb_auth_req *r, int64_t account,
     const char *contract, enum rb_proof proof, const char *value,
@@ -349,7 +399,9 @@ rb_auth_add_contract(const struct rb_auth_req *r, int64_t account,
 	struct rb_limit lm;
 	char cn[RB_CONTRACT_NUM_MAX], target[RB_CONTRACT_NUM_MAX + 16];
 	enum rb_auth_rc rc;
-	int limited, ok;
+	int64_t other;
+	json_t *detail;
+	int limited, ok, linked;
 
 	*retry_after = 0;
 	rb_auth_norm_contract(contract, cn, sizeof(cn));
@@ -358,28 +410,49 @@ rb_auth_add_contract(const struct rb_auth_req *r, int64_t account,
 		return limited > 0 ? RB_AUTH_LIMITED : RB_AUTH_ERROR;
 	rc = rb_auth_check_proof(r, cn, proof, value, &ref, &holder);
 	snprintf(target, sizeof(target), "contract:%s", cn);
+	detail = json_pack("{s:s}", "proof", rb_auth_proof_name(proof));
 	switch (rc) {
 	case RB_AUTH_OK:
-		ok = rb_db_begin(r->ar_db) == 0 &&
-		    rb_account_link_contract(r->ar_db, account, ref.cr_id,
-		    r->ar_now) == 0 && rb_limit_success(r, &lm) == 0 &&
+		if (rb_db_begin(r->ar_db) != 0 ||
+		    (linked = rb_account_link_contract(r->ar_db, account,
+		    ref.cr_id, r->ar_now, &other)) < 0) {
+			rc = rb_auth_fail(r);
+			break;
+		}
+		if (linked > 0) {
+			/* Another space has it: answer as for a wrong
+			   proof, in the same time (the route's minimum). */
+			rc = add_refused(r, &lm, account, other, ref.cr_number,
+			    target, detail);
+			break;
+		}
+		if (other != 0)
+			json_object_set_new(detail, "replaced",
+			    json_integer(other));
+		ok = rb_limit_success(r, &lm) == 0 &&
 		    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
-		    "contract.add", target, NULL) == 0 &&
+		    "contract.add", target, detail) == 0 &&
 		    rb_db_commit(r->ar_db) == 0;
-		return ok ? RB_AUTH_OK : rb_auth_fail(r);
+		rc = ok ? RB_AUTH_OK : rb_auth_fail(r);
+		break;
 	case RB_AUTH_NO_BILL:
-		return rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
-		    "contract.add_no_bill", target, NULL) == 0 ?
+		rc = rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
+		    "contract.add_no_bill", target, detail) == 0 ?
 		    RB_AUTH_NO_BILL : RB_AUTH_ERROR;
+		break;
 	case RB_AUTH_DENIED:
 		ok = rb_db_begin(r->ar_db) == 0 && rb_limit_fail(r, &lm) == 0 &&
 		    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
 		    "contract.add_failed", cn[0] != '\0' ? target : NULL,
-		    NULL) == 0 && rb_db_commit(r->ar_db) == 0;
-		return ok ? RB_AUTH_DENIED : rb_auth_fail(r);
+		    detail) == 0 && rb_db_commit(r->ar_db) == 0;
+		rc = ok ? RB_AUTH_DENIED : rb_auth_fail(r);
+		break;
 	default:
-		return RB_AUTH_ERROR;
+		rc = RB_AUTH_ERROR;
+		break;
 	}
+	json_decref(detail);
+	return rc;
 }
 
 enum rb_auth_rc
@@ -387,4 +460,52 @@ rb_auth_contracts(const struct rb_auth_req *r, int64_t account, json_t **out)
 {
 	return rb_account_contracts(r->ar_db, account, out) == 0 ?
 	    RB_AUTH_OK : RB_AUTH_ERROR;
+}
+
+void
+rb_auth_mask_email(const char *email, char *out, size_t size)
+{
+	const char *at = email != NULL ? strrchr(email, '@') : NULL;
+	size_t first = 1;
+
+	if (size == 0)
+		return;
+	if (at == NULL || at == email) {
+		snprintf(out, size, "%s", "•••");
+		return;
+	}
+	/* The whole first character, even when it takes several bytes. */
+	while (email + first < at &&
+	    ((unsigned char)email[first] & 0xC0) == 0x80)
+		first++;
+	snprintf(out, size, "%.*s•••%s", (int)first, email, at);
+}
+
+enum rb_auth_rc
+rb_auth_contract_viewers(const struct rb_auth_req *r, int64_t account,
+    json_t **out)
+{
+	json_t *contracts, *c, *v, *viewers;
+	char masked[RB_EMAIL_MAX + 8];
+	size_t i, j;
+
+	if (rb_account_contract_viewers(r->ar_db, account, &contracts) != 0) {
+		*out = NULL;
+		return RB_AUTH_ERROR;
+	}
+	json_array_foreach(contracts, i, c) {
+		viewers = json_object_get(c, "viewers");
+		json_array_foreach(viewers, j, v) {
+			rb_auth_mask_email(json_string_value(
+			    json_object_get(v, "email")), masked,
+			    sizeof(masked));
+			json_object_set_new(v, "email", json_string(masked));
+			json_object_set_new(v, "you", json_boolean(
+			    json_integer_value(json_object_get(v,
+			    "account")) == account));
+			json_object_del(v, "account");
+		}
+	}
+	*out = contracts;
+	return RB_AUTH_OK;
 }

@@ -44,6 +44,12 @@ static const char *const proof_names[RB_PROOF__MAX] = {
 	[RB_PROOF_METER] = "meter",
 };
 
+const char *
+rb_auth_proof_name(enum rb_proof proof)
+{
+	return (unsigned)proof < RB_PROOF__MAX ? proof_names[proof] : "none";
+}
+
 enum rb_auth_rc
 rb_auth_check_proof(const struct rb_auth_req *r, const char *contract_norm,
     enum rb_proof proof, const char *value, struct rb_contract_ref *contract,
@@ -243,7 +249,7 @@ rb_auth_claim_contract(const struct rb_auth_req *r, const char *contract,
 
 	rc = rb_auth_check_proof(r, cn, proof, value, &ref, &holder);
 	snprintf(target, sizeof(target), "contract:%s", cn);
-	pname = (unsigned)proof < RB_PROOF__MAX ? proof_names[proof] : "none";
+	pname = rb_auth_proof_name(proof);
 	switch (rc) {
 	case RB_AUTH_OK:
 		break;

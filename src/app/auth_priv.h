@@ -53,6 +53,12 @@ int	rb_auth_mail(const struct rb_auth_req *r, enum rb_mail_kind kind,
 	    const char *to, const char *path, const char *token, int ttl_s,
 	    const char *first_name, const char *last_name,
 	    const char *new_email);
+/* The same, with the keys of extra (not taken; may be NULL) added to the
+ * template data. */
+int	rb_auth_mail_with(const struct rb_auth_req *r, enum rb_mail_kind kind,
+	    const char *to, const char *path, const char *token,
+	    const char *first_name, const char *last_name,
+	    const json_t *extra);
 
 /* Rolls back the open transaction, if any; returns RB_AUTH_ERROR. */
 enum rb_auth_rc rb_auth_fail(const struct rb_auth_req *r);
@@ -180,6 +186,10 @@ int	rb_auth_legacy_check(const struct rb_auth_req *r, const char *oid,
 	    const char **reason);
 
 /* --- auth_claim.c: the proofs, shared with adding a contract --- */
+
+/* The name of proof in the audit log ("email", "invoice", "meter"), or
+ * "none" when proof is not one. */
+const char *rb_auth_proof_name(enum rb_proof proof);
 
 /*
  * Checks a contract number and one proof with the same database work

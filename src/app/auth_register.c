@@ -11,7 +11,9 @@
  *     created, that address is told (RB_MAIL_SPACE_EXISTS);
  *   - otherwise a pending account is created (or a pending one with this
  *     email is updated), the contract linked, and the activation link
- *     sent to the email given. After a 2023 claim the former credentials
+ *     sent to the email given. A contract is seen by one account at
+ *     most: a pending or disabled account that saw it loses it (audited
+ *     as "replaced"). After a 2023 claim the former credentials
  *     are marked moved: they no longer open the new space.
  * Unless the space exists, when the email given differs from the email
  * on file, the email on file is told as well (RB_MAIL_EMAIL_DIFFERS).
@@ -123,17 +125,19 @@ check_profile(const struct rb_profile *p, const char *password,
 /*
  * The account part of step 2, inside the transaction: creates or
  * updates the pending account of pf, or finds an active one. Sets
- * *outcome and *account.
+ * *outcome and *account, and *replaced to the pending or disabled
+ * account that saw the contract until now (0 when none).
  */
 static int
 register_account(const struct rb_auth_req *r, const struct profile *pf,
     const struct rb_claim_row *claim, enum outcome *outcome,
-    int64_t *account)
+    int64_t *account, int64_t *replaced)
 {
 	struct rb_account acc;
 	int rc;
 
 	*account = 0;
+	*replaced = 0;
 	if ((rc = rb_account_by_email(r->ar_db, pf->pf_email_norm, &acc)) < 0)
 		return -1;
 	if (rc == 0 && acc.acc_status != RB_ACCOUNT_PENDING) {
@@ -160,8 +164,12 @@ register_account(const struct rb_auth_req *r, const struct profile *pf,
 		    r->ar_now, account) != 0)
 			return -1;
 	}
+	/* The caller found no active space for the contract in this
+	   transaction: 1 here is a concurrent twin on PostgreSQL, which
+	   fails like any other conflict. A pending or disabled account
+	   holding the contract gives way (accounts.h). */
 	if (rb_account_link_contract(r->ar_db, *account, claim->cr_contract_id,
-	    r->ar_now) != 0 ||
+	    r->ar_now, replaced) != 0 ||
 	    (claim->cr_kind == RB_CLAIM_LEGACY &&
 	    rb_identity_legacy_migrated(r->ar_db, claim->cr_legacy_id,
 	    *account, r->ar_now) < 0))
@@ -181,7 +189,7 @@ rb_auth_register(const struct rb_auth_req *r, const char *claim_token,
 	struct profile pf;
 	enum outcome outcome;
 	char hash[RB_TOKEN_HASH_LEN + 1], on_file[RB_EMAIL_MAX], target[32];
-	int64_t account = 0;
+	int64_t account = 0, replaced = 0;
 	json_t *detail;
 	int rc;
 
@@ -221,7 +229,8 @@ rb_auth_register(const struct rb_auth_req *r, const char *claim_token,
 		    0, holder.ho_first_name, holder.ho_last_name, NULL) != 0)
 			return rb_auth_fail(r);
 	} else {
-		if (register_account(r, &pf, &claim, &outcome, &account) != 0)
+		if (register_account(r, &pf, &claim, &outcome, &account,
+		    &replaced) != 0)
 			return rb_auth_fail(r);
 		/* Someone else may be using the contract: tell its holder. */
 		if (holder.ho_email[0] != '\0' &&
@@ -235,6 +244,8 @@ rb_auth_register(const struct rb_auth_req *r, const char *claim_token,
 	detail = json_pack("{s:s}", "outcome", outcome_names[outcome]);
 	if (account != 0)
 		json_object_set_new(detail, "account", json_integer(account));
+	if (replaced != 0)
+		json_object_set_new(detail, "replaced", json_integer(replaced));
 	rc = rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0,
 	    claim.cr_kind == RB_CLAIM_LEGACY ? "migration.register" :
 	    "creation.register", target, detail);

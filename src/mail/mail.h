@@ -48,6 +48,9 @@ enum rb_mail_kind {
 				   "volume", "average" (m³ text), "period_start",
 				   "period_end" (French dates), "link" (required,
 				   the consumption page) */
+	RB_MAIL_CONTRACT_REFUSED, /* another account asked for a contract of
+				   this space and was refused: "contract_number",
+				   "link" (required, "Mon compte") */
 	RB_MAIL__MAX
 };
 

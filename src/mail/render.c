@@ -45,6 +45,9 @@ static const struct kind_def kind_defs[RB_MAIL__MAX] = {
 	[RB_MAIL_CONSUMPTION_ALERT] = { "consumption_alert",
 	    "Consommation d'eau anormalement élevée sur votre contrat", 1, NULL,
 	    "contract_number" },
+	[RB_MAIL_CONTRACT_REFUSED] = { "contract_refused",
+	    "Demande d'ajout de votre contrat à un autre espace client", 1,
+	    NULL, NULL },
 };
 
 /* Keys every template reads that callers may leave out. */

@@ -36,10 +36,30 @@ static const char sql_set_password[] =
 static const char sql_set_email[] =
 	"UPDATE web_accounts SET email = $2, email_norm = $3 WHERE id = $1";
 
+/* One account per contract: the unique index on contract_id
+   (migration 0008) makes a second link a no-op, never a second row. */
 static const char sql_link[] =
 	"INSERT INTO account_contracts (account_id, contract_id, added_at)"
 	" VALUES ($1, $2, $3)"
-	" ON CONFLICT (account_id, contract_id) DO NOTHING";
+	" ON CONFLICT (contract_id) DO NOTHING";
+
+static const char sql_holder[] =
+	"SELECT ac.account_id, a.status FROM account_contracts ac"
+	" JOIN web_accounts a ON a.id = ac.account_id"
+	" WHERE ac.contract_id = $1";
+
+static const char sql_unlink[] =
+	"DELETE FROM account_contracts WHERE contract_id = $1"
+	" AND account_id = $2";
+
+static const char sql_viewers[] =
+	"SELECT c.number, c.service_address, c.service_postcode,"
+	" c.service_commune, w.id, w.email, w.status, o.added_at"
+	" FROM account_contracts mine"
+	" JOIN contracts c ON c.id = mine.contract_id"
+	" JOIN account_contracts o ON o.contract_id = mine.contract_id"
+	" JOIN web_accounts w ON w.id = o.account_id"
+	" WHERE mine.account_id = $1 ORDER BY c.number, o.added_at, w.id";
 
 static const char sql_may_see[] =
 	"SELECT count(*) FROM account_contracts ac"
@@ -229,21 +249,78 @@ rb_account_set_email(rb_db *db, int64_t id, const char *email,
 	return update_done(st);
 }
 
-int
-rb_account_link_contract(rb_db *db, int64_t account, int64_t contract,
-    time_t now)
+/* The account that sees contract and its status: 0 (filled), 1 when
+   none, -1 on error. */
+static int
+contract_holder(rb_db *db, int64_t contract, int64_t *account,
+    enum rb_account_status *status)
 {
 	rb_stmt *st;
 	int rc;
 
+	*account = 0;
+	*status = RB_ACCOUNT_DISABLED;
+	if ((st = rb_db_prepare(db, sql_holder)) == NULL)
+		return -1;
+	rb_stmt_bind_int(st, 1, contract);
+	if ((rc = rb_stmt_step(st)) == RB_ROW) {
+		*account = rb_stmt_int(st, 0);
+		*status = status_parse(rb_stmt_text(st, 1));
+	}
+	rb_stmt_reset(st);
+	if (rc == RB_ROW)
+		return 0;
+	return rc == RB_DONE ? 1 : -1;
+}
+
+int
+rb_account_link_contract(rb_db *db, int64_t account, int64_t contract,
+    time_t now, int64_t *other)
+{
+	enum rb_account_status status;
+	int64_t holder, n = 0;
+	rb_stmt *st;
+	int rc;
+
+	*other = 0;
+	if ((rc = contract_holder(db, contract, &holder, &status)) < 0)
+		return -1;
+	if (rc == 0 && holder == account)
+		return 0;
+	if (rc == 0 && status == RB_ACCOUNT_ACTIVE) {
+		*other = holder;
+		return 1;
+	}
+	if (rc == 0) {
+		/* A pending or disabled account gives way to the newer
+		   proof: it never was, or no longer is, a space. */
+		if ((st = rb_db_prepare(db, sql_unlink)) == NULL)
+			return -1;
+		rb_stmt_bind_int(st, 1, contract);
+		rb_stmt_bind_int(st, 2, holder);
+		rc = rb_stmt_step(st);
+		rb_stmt_reset(st);
+		if (rc != RB_DONE)
+			return -1;
+		*other = holder;
+	}
 	if ((st = rb_db_prepare(db, sql_link)) == NULL)
 		return -1;
 	rb_stmt_bind_int(st, 1, account);
 	rb_stmt_bind_int(st, 2, contract);
 	rb_stmt_bind_int(st, 3, (int64_t)now);
-	rc = rb_stmt_step(st);
+	if ((rc = rb_stmt_step(st)) == RB_DONE)
+		n = rb_stmt_changes(st);
 	rb_stmt_reset(st);
-	return rc == RB_DONE ? 0 : -1;
+	if (rc != RB_DONE)
+		return -1;
+	if (n > 0)
+		return 0;
+	/* A concurrent transaction linked it first (PostgreSQL). */
+	if ((rc = contract_holder(db, contract, &holder, &status)) != 0)
+		return -1;
+	*other = holder;
+	return holder == account ? 0 : 1;
 }
 
 int
@@ -285,6 +362,50 @@ rb_account_contracts(rb_db *db, int64_t account, json_t **out)
 		    "address", rb_store_json_text(rb_stmt_text(st, 2)),
 		    "postcode", rb_store_json_text(rb_stmt_text(st, 3)),
 		    "commune", rb_store_json_text(rb_stmt_text(st, 4))));
+	rb_stmt_reset(st);
+	if (rc != RB_DONE) {
+		json_decref(arr);
+		return -1;
+	}
+	*out = arr;
+	return 0;
+}
+
+int
+rb_account_contract_viewers(rb_db *db, int64_t account, json_t **out)
+{
+	rb_stmt *st;
+	json_t *arr, *cur = NULL, *viewers = NULL;
+	const char *number, *last = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((st = rb_db_prepare(db, sql_viewers)) == NULL)
+		return -1;
+	rb_stmt_bind_int(st, 1, account);
+	arr = json_array();
+	while ((rc = rb_stmt_step(st)) == RB_ROW) {
+		number = rb_stmt_text(st, 0);
+		if (number == NULL)
+			number = "";
+		if (cur == NULL || strcmp(number, last) != 0) {
+			viewers = json_array();
+			cur = json_pack("{s:s, s:o, s:o, s:o, s:o}",
+			    "number", number,
+			    "address", rb_store_json_text(rb_stmt_text(st, 1)),
+			    "postcode", rb_store_json_text(rb_stmt_text(st, 2)),
+			    "commune", rb_store_json_text(rb_stmt_text(st, 3)),
+			    "viewers", viewers);
+			json_array_append_new(arr, cur);
+			last = json_string_value(json_object_get(cur,
+			    "number"));
+		}
+		json_array_append_new(viewers, json_pack("{s:I, s:o, s:s, "
+		    "s:I}", "account", (json_int_t)rb_stmt_int(st, 4),
+		    "email", rb_store_json_text(rb_stmt_text(st, 5)),
+		    "status", status_names[status_parse(rb_stmt_text(st, 6))],
+		    "added_at", (json_int_t)rb_stmt_int(st, 7)));
+	}
 	rb_stmt_reset(st);
 	if (rc != RB_DONE) {
 		json_decref(arr);

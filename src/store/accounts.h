@@ -70,10 +70,18 @@ int	rb_account_set_password(rb_db *db, int64_t id,
 int	rb_account_set_email(rb_db *db, int64_t id, const char *email,
 	    const char *email_norm);
 
-/* Lets account see contract from now on; nothing when it already does.
- * Returns 0 or -1. */
+/*
+ * Lets account see contract from now on, unless another account that is
+ * active already sees it: a contract is seen by one account at most
+ * (a unique index holds that in the database too). A link held by a
+ * pending or disabled account is removed first (a pending account is no
+ * space yet; a disabled one no longer is). Call inside a transaction.
+ * Returns 0 when account sees the contract (linked now or already),
+ * with *other the account whose link was removed, or 0; 1 when the
+ * active account *other sees it (nothing written); -1 on error.
+ */
 int	rb_account_link_contract(rb_db *db, int64_t account,
-	    int64_t contract, time_t now);
+	    int64_t contract, time_t now, int64_t *other);
 
 /* Returns 1 when account may see the contract numbered `number`, 0 when
  * not, -1 on error. */
@@ -86,5 +94,15 @@ int	rb_account_may_see(rb_db *db, int64_t account, const char *number);
  * with *out NULL.
  */
 int	rb_account_contracts(rb_db *db, int64_t account, json_t **out);
+
+/*
+ * Sets *out to a new array of the contracts account may see, by number,
+ * each with every account linked to it, oldest link first:
+ *	[{"number", "address", "postcode", "commune" (null when none),
+ *	  "viewers": [{"account" (id), "email" (as typed), "status"
+ *	  ("pending", "active" or "disabled"), "added_at" (UTC seconds)}]}]
+ * The caller owns *out. Returns 0, or -1 with *out NULL.
+ */
+int	rb_account_contract_viewers(rb_db *db, int64_t account, json_t **out);
 
 #endif

@@ -35,4 +35,9 @@ int	rb_audit(rb_db *db, time_t now, enum rb_actor actor, int64_t actor_id,
 	    const char *action, const char *target, const char *ip,
 	    const json_t *detail);
 
+/* Sets *n to the number of rows of action about target at or after
+ * since. Returns 0 or -1. */
+int	rb_audit_count_since(rb_db *db, const char *action, const char *target,
+	    time_t since, int64_t *n);
+
 #endif

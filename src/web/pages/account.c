@@ -1,7 +1,8 @@
 /*
  * pages/account.c: "Mon compte": change password (asks the current one),
  * change email (confirmed from the new address), add a contract with
- * the same proofs as account creation, the list of open sessions
+ * the same proofs as account creation ("Qui voit mes contrats" lists the
+ * accounts that see each contract of the space), the list of open sessions
  * with a button to end each, and the personal API tokens (create one,
  * shown once right after; list; revoke each: see app/api.h).
  */
@@ -66,6 +67,34 @@ when(time_t t)
 	return json_pack("s++", d, " à ", h);
 }
 
+/* "Qui voit mes contrats": the contracts of the account with the
+ * accounts that see each, dates in French; NULL on a database error. */
+static json_t *
+viewers_data(const struct rb_auth_req *ar, const struct rb_session *s)
+{
+	json_t *contracts, *c, *v;
+	const char *status;
+	size_t i, j;
+
+	if (rb_auth_contract_viewers(ar, s->s_account_id, &contracts) !=
+	    RB_AUTH_OK)
+		return NULL;
+	json_array_foreach(contracts, i, c) {
+		json_array_foreach(json_object_get(c, "viewers"), j, v) {
+			status = json_string_value(json_object_get(v,
+			    "status"));
+			json_object_set_new(v, "since", when((time_t)
+			    json_integer_value(json_object_get(v,
+			    "added_at"))));
+			json_object_set_new(v, "state", status == NULL ||
+			    strcmp(status, "active") == 0 ? json_null() :
+			    json_string(strcmp(status, "pending") == 0 ?
+			    "espace pas encore activé" : "espace désactivé"));
+		}
+	}
+	return contracts;
+}
+
 /* The API tokens part of the page: {tokens, has_tokens, max}; NULL on
  * a database error. */
 static json_t *
@@ -99,6 +128,7 @@ account_page(struct rb_req *req, int status, const struct account_view *v)
 	const char *none[RB_F__MAX] = { NULL };
 	const char *const *msg;
 	json_t *pw, *em, *ct, *tk, *sessions, *item, *data, *proofs, *api;
+	json_t *viewers;
 	struct rb_auth_req ar;
 	size_t i;
 
@@ -143,8 +173,10 @@ account_page(struct rb_req *req, int status, const struct account_view *v)
 	    v->av_token) : json_null());
 	json_object_set_new(api, "token_form", rb_form_page(req, tk, NULL,
 	    NULL));
-	if (rb_auth_sessions(&ar, s->s_account_id, s->s_id, &sessions) !=
+	if ((viewers = viewers_data(&ar, s)) == NULL ||
+	    rb_auth_sessions(&ar, s->s_account_id, s->s_id, &sessions) !=
 	    RB_AUTH_OK) {
+		json_decref(viewers);
 		json_decref(pw);
 		json_decref(em);
 		json_decref(ct);
@@ -178,6 +210,9 @@ account_page(struct rb_req *req, int status, const struct account_view *v)
 	json_object_set_new(json_object_get(data, "contract_form"),
 	    "proof_field", rb_field(&f_proof, NULL, NULL));
 	json_object_set_new(data, "api", api);
+	json_object_set_new(data, "seen_any", json_boolean(
+	    json_array_size(viewers) > 0));
+	json_object_set_new(data, "seen", viewers);
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_resp_page(req, status, "account", data);
 }
@@ -347,8 +382,13 @@ rb_page_account_contract(struct rb_req *req)
 		rb_resp_error(req, 500);
 		return;
 	default:
+		/* A wrong proof, or a contract of another space: one
+		   answer, true for both. */
 		v.av_alert = "Les informations saisies ne permettent pas "
-		    "d'ajouter ce contrat. Vérifiez-les et réessayez.";
+		    "d'ajouter ce contrat. Vérifiez-les et réessayez. Un "
+		    "contrat ne peut être suivi que depuis un seul espace "
+		    "client : s'il en a déjà un, son titulaire peut vous "
+		    "aider, ou notre service client.";
 		account_page(req, 200, &v);
 		return;
 	}

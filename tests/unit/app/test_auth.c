@@ -22,6 +22,7 @@
 #include "app/password.h"
 #include "base/crypto.h"
 #include "mail/mail.h"
+#include "store/accounts.h"
 #include "store/db.h"
 #include "store/migrate.h"
 
@@ -1459,6 +1460,207 @@ add_contract_with_a_proof(void **state)
 	assert_int_equal(audit_count(f, "contract.add_failed"), 2);
 }
 
+
+/* Copies the first text of sql (one text parameter) into out. */
+static void
+q_text(rb_db *db, const char *sql, const char *param, char *out, size_t size)
+{
+	rb_stmt *st = rb_db_prepare(db, sql);
+
+	assert_non_null(st);
+	rb_stmt_bind_text(st, 1, param, -1);
+	assert_int_equal(rb_stmt_step(st), RB_ROW);
+	snprintf(out, size, "%s", rb_stmt_text(st, 0));
+	rb_stmt_reset(st);
+}
+
+/* Failures counted in every rate-limit bucket so far. */
+static int64_t
+limit_failures(struct fixture *f)
+{
+	return q_int(f->db, "SELECT coalesce(sum(count), 0) FROM rate_limits",
+	    NULL);
+}
+
+/* A second active account, with no contract; returns its id. */
+static int64_t
+other_account(struct fixture *f, const char *email)
+{
+	int64_t id;
+
+	assert_int_equal(rb_account_create_pending(f->db, email, email,
+	    "Autre", "Alex", "x", NOW, &id), 0);
+	assert_int_equal(rb_account_activate(f->db, id, NOW), 0);
+	return id;
+}
+
+/*
+ * Another account proves contract 1000000001 of the demo space with each
+ * proof: never linked, the same answer and the same rate-limit count as
+ * a wrong proof, an audit row, and the demo space told by email.
+ */
+static void
+add_contract_of_another_space_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_auth_req r = req(f, NOW + 10);
+	char invoice[64], meter[64];
+	struct {
+		enum rb_proof	 proof;
+		const char	*right;
+		const char	*wrong;
+	} k[3];
+	int64_t b, before, mails;
+	json_t *list;
+	int i, retry;
+
+	q_text(f->db, "SELECT i.number FROM invoices i JOIN contracts c"
+	    " ON c.id = i.contract_id WHERE c.number = $1 ORDER BY i.number",
+	    "1000000001", invoice, sizeof(invoice));
+	q_text(f->db, "SELECT m.serial FROM meters m JOIN contracts c"
+	    " ON c.id = m.contract_id WHERE c.number = $1", "1000000001",
+	    meter, sizeof(meter));
+	k[0].proof = RB_PROOF_EMAIL;
+	k[0].right = DEMO_EMAIL;
+	k[0].wrong = "autre@robinet.test";
+	k[1].proof = RB_PROOF_INVOICE;
+	k[1].right = invoice;
+	k[1].wrong = "FA2020-999999";
+	k[2].proof = RB_PROOF_METER;
+	k[2].right = meter;
+	k[2].wrong = "Z99ZZ999999";
+	b = other_account(f, "intrus@exemple.test");
+	for (i = 0; i < 3; i++) {
+		before = limit_failures(f);
+		mails = outbox_count(f, DEMO_EMAIL);
+		assert_int_equal(rb_auth_add_contract(&r, b, "1000000001",
+		    k[i].proof, k[i].wrong, &retry), RB_AUTH_DENIED);
+		assert_int_equal(outbox_count(f, DEMO_EMAIL), mails);
+		before = limit_failures(f) - before;
+		assert_true(before > 0);
+		mails = limit_failures(f);
+		assert_int_equal(rb_auth_add_contract(&r, b, "1000000001",
+		    k[i].proof, k[i].right, &retry), RB_AUTH_DENIED);
+		/* Counted as a wrong proof is. */
+		assert_int_equal(limit_failures(f) - mails, before);
+		assert_int_equal(rb_account_may_see(f->db, b, "1000000001"), 0);
+		/* Told at the first attempt; not flooded by the next. */
+		assert_int_equal(outbox_count(f, DEMO_EMAIL), 1);
+	}
+	assert_true(outbox_holds(f, DEMO_EMAIL, "1000000001"));
+	assert_true(outbox_holds(f, DEMO_EMAIL, URL "/mon-compte"));
+	assert_int_equal(outbox_count(f, "intrus@exemple.test"), 0);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM account_contracts"
+	    " WHERE contract_id = 1", NULL), 1);
+	assert_int_equal(audit_count(f, "contract.add_refused"), 3);
+	assert_int_equal(audit_count(f, "contract.add_failed"), 3);
+	assert_int_equal(audit_count(f, "contract.add"), 0);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log"
+	    " WHERE action = 'contract.add_refused'"
+	    " AND target = 'contract:1000000001' AND actor_kind = 'subscriber'"
+	    " AND detail LIKE '%\"holder\":1%'", NULL), 3);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log"
+	    " WHERE action = 'contract.add_refused' AND detail LIKE"
+	    " '%\"proof\":\"meter\"%'", NULL), 1);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log"
+	    " WHERE action = 'contract.add_refused' AND detail LIKE"
+	    " '%\"notified\":true%'", NULL), 1);
+	/* An hour later, a new attempt is told again. */
+	r = req(f, NOW + 10 + HOUR);
+	assert_int_equal(rb_auth_add_contract(&r, b, "1000000001",
+	    RB_PROOF_METER, meter, &retry), RB_AUTH_DENIED);
+	assert_int_equal(outbox_count(f, DEMO_EMAIL), 2);
+
+	/* The holder sees one account, itself, on each contract. */
+	assert_int_equal(rb_auth_contract_viewers(&r, 1, &list), RB_AUTH_OK);
+	assert_int_equal(json_array_size(list), 2);
+	for (i = 0; i < 2; i++) {
+		json_t *v = json_object_get(json_array_get(list, (size_t)i),
+		    "viewers");
+
+		assert_int_equal(json_array_size(v), 1);
+		assert_true(json_is_true(json_object_get(json_array_get(v, 0),
+		    "you")));
+		assert_string_equal(json_string_value(json_object_get(
+		    json_array_get(v, 0), "email")), "d•••@robinet.test");
+		assert_null(json_object_get(json_array_get(v, 0), "account"));
+	}
+	json_decref(list);
+	assert_int_equal(rb_auth_contract_viewers(&r, b, &list), RB_AUTH_OK);
+	assert_int_equal(json_array_size(list), 0);
+	json_decref(list);
+}
+
+/* A pending account (never activated) is no space: a newer right proof
+ * takes the contract, from creation as from "Ajouter un contrat". */
+static void
+pending_account_gives_way(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_auth_req r = req(f, NOW);
+	struct rb_profile p = { "Martin", "Paul", "paul@exemple.test" };
+	struct rb_auth_errors e;
+	struct rb_claim c;
+	int64_t pending, q;
+	int retry;
+
+	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
+	    RB_PROOF_INVOICE, "FA2024-000042", &c, &retry), RB_AUTH_OK);
+	assert_int_equal(rb_auth_register(&r, c.cl_token, &p, GOOD_PW, GOOD_PW,
+	    &e), RB_AUTH_OK);
+	pending = q_int(f->db, "SELECT id FROM web_accounts"
+	    " WHERE email_norm = $1", "paul@exemple.test");
+	/* A second creation for the same contract: one link, the newer. */
+	p.pr_email = "camille@exemple.test";
+	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
+	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_OK);
+	assert_int_equal(rb_auth_register(&r, c.cl_token, &p, GOOD_PW, GOOD_PW,
+	    &e), RB_AUTH_OK);
+	q = q_int(f->db, "SELECT id FROM web_accounts WHERE email_norm = $1",
+	    "camille@exemple.test");
+	assert_int_equal(q_int(f->db, "SELECT account_id FROM"
+	    " account_contracts WHERE contract_id = 4", NULL), q);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log"
+	    " WHERE action = 'creation.register' AND detail LIKE"
+	    " '%\"replaced\"%'", NULL), 1);
+	assert_int_equal(rb_account_may_see(f->db, pending, "1000000004"), 0);
+	/* A signed-in account with the right proof takes it from there. */
+	assert_int_equal(rb_auth_add_contract(&r, 1, "1000000004",
+	    RB_PROOF_METER, "I21BA012345", &retry), RB_AUTH_OK);
+	assert_int_equal(q_int(f->db, "SELECT account_id FROM"
+	    " account_contracts WHERE contract_id = 4", NULL), 1);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log"
+	    " WHERE action = 'contract.add' AND detail LIKE"
+	    " '%\"replaced\"%'", NULL), 1);
+	/* Now active, it keeps it against a later creation. */
+	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
+	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_OK);
+	assert_int_equal(rb_auth_register(&r, c.cl_token, &p, GOOD_PW, GOOD_PW,
+	    &e), RB_AUTH_OK);
+	assert_int_equal(q_int(f->db, "SELECT account_id FROM"
+	    " account_contracts WHERE contract_id = 4", NULL), 1);
+}
+
+static void
+email_masked(void **state)
+{
+	char out[64];
+
+	(void)state;
+	rb_auth_mask_email("demo@robinet.test", out, sizeof(out));
+	assert_string_equal(out, "d•••@robinet.test");
+	rb_auth_mask_email("élodie@exemple.test", out, sizeof(out));
+	assert_string_equal(out, "é•••@exemple.test");
+	rb_auth_mask_email("a@b.test", out, sizeof(out));
+	assert_string_equal(out, "a•••@b.test");
+	rb_auth_mask_email("@b.test", out, sizeof(out));
+	assert_string_equal(out, "•••");
+	rb_auth_mask_email(NULL, out, sizeof(out));
+	assert_string_equal(out, "•••");
+	rb_auth_mask_email("demo@robinet.test", out, 8);
+	assert_int_equal(strlen(out), 7);
+}
+
 static void
 purge_removes_what_expired(void **state)
 {
@@ -1512,6 +1714,9 @@ main(void)
 		T(change_password_keeps_this_session_only),
 		T(change_email_waits_for_confirmation),
 		T(add_contract_with_a_proof),
+		T(add_contract_of_another_space_is_refused),
+		T(pending_account_gives_way),
+		cmocka_unit_test(email_masked),
 		T(purge_removes_what_expired),
 #undef T
 	};

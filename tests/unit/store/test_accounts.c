@@ -146,6 +146,7 @@ contracts_linked_once_and_listed(void **state)
 	struct fixture *f = *state;
 	struct rb_account a;
 	json_t *list;
+	int64_t other;
 
 	assert_int_equal(rb_account_by_email(f->db, "demo@robinet.test", &a),
 	    0);
@@ -153,9 +154,12 @@ contracts_linked_once_and_listed(void **state)
 	assert_int_equal(rb_account_may_see(f->db, a.acc_id, "1000000002"), 1);
 	assert_int_equal(rb_account_may_see(f->db, a.acc_id, "1000000004"), 0);
 
-	assert_int_equal(rb_account_link_contract(f->db, a.acc_id, 4, NOW), 0);
-	assert_int_equal(rb_account_link_contract(f->db, a.acc_id, 4, NOW + 1),
-	    0);
+	assert_int_equal(rb_account_link_contract(f->db, a.acc_id, 4, NOW,
+	    &other), 0);
+	assert_int_equal(other, 0);
+	assert_int_equal(rb_account_link_contract(f->db, a.acc_id, 4, NOW + 1,
+	    &other), 0);
+	assert_int_equal(other, 0);
 	assert_int_equal(rb_account_may_see(f->db, a.acc_id, "1000000004"), 1);
 
 	assert_int_equal(rb_account_contracts(f->db, a.acc_id, &list), 0);
@@ -173,6 +177,126 @@ contracts_linked_once_and_listed(void **state)
 	json_decref(list);
 
 	assert_int_equal(rb_account_contracts(f->db, 999999, &list), 0);
+	assert_int_equal(json_array_size(list), 0);
+	json_decref(list);
+}
+
+
+/* The number of accounts that see contract id. */
+static int64_t
+viewers_of(rb_db *db, int64_t contract)
+{
+	rb_stmt *st = rb_db_prepare(db, "SELECT count(*) FROM"
+	    " account_contracts WHERE contract_id = $1");
+	int64_t n;
+
+	assert_non_null(st);
+	rb_stmt_bind_int(st, 1, contract);
+	assert_int_equal(rb_stmt_step(st), RB_ROW);
+	n = rb_stmt_int(st, 0);
+	rb_stmt_reset(st);
+	return n;
+}
+
+/*
+ * A contract is seen by one account at most: an active account keeps
+ * it; a pending or disabled one gives way to the newer link; the
+ * database refuses a second row whatever the path.
+ */
+static void
+one_account_per_contract(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_account demo;
+	int64_t other, b, c;
+
+	assert_int_equal(rb_account_by_email(f->db, "demo@robinet.test",
+	    &demo), 0);
+	assert_int_equal(rb_account_create_pending(f->db, "b@robinet.test",
+	    "b@robinet.test", "B", NULL, "x", NOW, &b), 0);
+	assert_int_equal(rb_account_create_pending(f->db, "c@robinet.test",
+	    "c@robinet.test", "C", NULL, "x", NOW, &c), 0);
+
+	/* The demo account's contract 1 stays its own. */
+	assert_int_equal(rb_account_link_contract(f->db, b, 1, NOW, &other),
+	    1);
+	assert_int_equal(other, demo.acc_id);
+	assert_int_equal(rb_account_may_see(f->db, b, "1000000001"), 0);
+	assert_int_equal(viewers_of(f->db, 1), 1);
+
+	/* A pending account gives way. */
+	assert_int_equal(rb_account_link_contract(f->db, b, 4, NOW, &other),
+	    0);
+	assert_int_equal(other, 0);
+	assert_int_equal(rb_account_link_contract(f->db, c, 4, NOW + 1,
+	    &other), 0);
+	assert_int_equal(other, b);
+	assert_int_equal(rb_account_may_see(f->db, b, "1000000004"), 0);
+	assert_int_equal(rb_account_may_see(f->db, c, "1000000004"), 1);
+	assert_int_equal(viewers_of(f->db, 4), 1);
+
+	/* Once active, it keeps the contract. */
+	assert_int_equal(rb_account_activate(f->db, c, NOW + 2), 0);
+	assert_int_equal(rb_account_link_contract(f->db, b, 4, NOW + 3,
+	    &other), 1);
+	assert_int_equal(other, c);
+	assert_int_equal(rb_account_link_contract(f->db, demo.acc_id, 4,
+	    NOW + 3, &other), 1);
+	assert_int_equal(other, c);
+	assert_int_equal(rb_account_may_see(f->db, c, "1000000004"), 1);
+
+	/* Disabled by customer service: no longer a space, gives way. */
+	assert_int_equal(rb_db_exec(f->db, "UPDATE web_accounts SET status ="
+	    " 'disabled' WHERE email_norm = 'c@robinet.test'"), 0);
+	assert_int_equal(rb_account_link_contract(f->db, demo.acc_id, 4,
+	    NOW + 4, &other), 0);
+	assert_int_equal(other, c);
+	assert_int_equal(rb_account_may_see(f->db, c, "1000000004"), 0);
+	assert_int_equal(viewers_of(f->db, 4), 1);
+
+	/* The database refuses a second account, even without the check. */
+	assert_int_not_equal(rb_db_exec(f->db, "INSERT INTO account_contracts"
+	    " (account_id, contract_id, added_at) VALUES (1, 6, 1), (2, 6, 1)"),
+	    0);
+	assert_int_equal(viewers_of(f->db, 6), 0);
+}
+
+/* "Qui voit mes contrats": each contract with the accounts that see it. */
+static void
+contract_viewers_listed(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_account demo;
+	json_t *list, *v;
+	int64_t other;
+
+	assert_int_equal(rb_account_by_email(f->db, "demo@robinet.test",
+	    &demo), 0);
+	assert_int_equal(rb_account_link_contract(f->db, demo.acc_id, 4, NOW,
+	    &other), 0);
+	assert_int_equal(rb_account_contract_viewers(f->db, demo.acc_id,
+	    &list), 0);
+	assert_int_equal(json_array_size(list), 3);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(list, 0), "number")), "1000000001");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(list, 2), "number")), "1000000004");
+	assert_non_null(json_string_value(json_object_get(
+	    json_array_get(list, 2), "address")));
+	v = json_object_get(json_array_get(list, 2), "viewers");
+	assert_int_equal(json_array_size(v), 1);
+	v = json_array_get(v, 0);
+	assert_int_equal(json_integer_value(json_object_get(v, "account")),
+	    demo.acc_id);
+	assert_string_equal(json_string_value(json_object_get(v, "email")),
+	    "demo@robinet.test");
+	assert_string_equal(json_string_value(json_object_get(v, "status")),
+	    "active");
+	assert_int_equal(json_integer_value(json_object_get(v, "added_at")),
+	    NOW);
+	json_decref(list);
+
+	assert_int_equal(rb_account_contract_viewers(f->db, 999999, &list), 0);
 	assert_int_equal(json_array_size(list), 0);
 	json_decref(list);
 }
@@ -224,6 +348,10 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    contracts_linked_once_and_listed, setup, teardown),
+		cmocka_unit_test_setup_teardown(one_account_per_contract,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(contract_viewers_listed,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(audit_rows, setup, teardown),
 	};
 

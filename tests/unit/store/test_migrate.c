@@ -408,12 +408,80 @@ schema_v1_tables_and_constraints(void **state)
 	}
 }
 
+
+/*
+ * Version 8: links that let two accounts see one contract (made before
+ * it by "Ajouter un contrat") are cut to one, an active account's and
+ * the oldest first; then the database refuses a second link.
+ */
+static void
+v8_keeps_one_account_per_contract(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_embedded before[16];
+	size_t n = 0, i;
+	int applied;
+
+	for (i = 0; rb_migrations_embedded[i].emb_name != NULL; i++)
+		if (strncmp(rb_migrations_embedded[i].emb_name, "0008", 4) < 0)
+			before[n++] = rb_migrations_embedded[i];
+	assert_true(n > 0 && n < sizeof(before) / sizeof(before[0]));
+	memset(&before[n], 0, sizeof(before[n]));
+	assert_int_equal(rb_migrate_list(f->db, before, &applied), 0);
+	assert_int_equal(run(f->db, "INSERT INTO customers (last_name, "
+	    "address_line1, postcode, commune) VALUES ('Martin', "
+	    "'1 rue Nationale', '59000', 'Lille')"), RB_DONE);
+	for (i = 1; i <= 3; i++) {
+		char sql[400];
+
+		snprintf(sql, sizeof(sql), "INSERT INTO contracts (number, "
+		    "origin, customer_id, service_address, service_postcode,"
+		    " service_commune, start_date) VALUES ('100000000%zu', "
+		    "'new', 1, 'a', '59000', 'Lille', '2024-01-01')", i);
+		assert_int_equal(run(f->db, sql), RB_DONE);
+	}
+	/* 1 holder (active, first), 2 intruder (active, later),
+	   3 pending (oldest), 4 disabled. */
+	assert_int_equal(run(f->db, "INSERT INTO web_accounts (email, "
+	    "email_norm, last_name, status, created_at) VALUES "
+	    "('h@x.test', 'h@x.test', 'H', 'active', 1),"
+	    " ('i@x.test', 'i@x.test', 'I', 'active', 1),"
+	    " ('p@x.test', 'p@x.test', 'P', 'pending', 1),"
+	    " ('d@x.test', 'd@x.test', 'D', 'disabled', 1)"), RB_DONE);
+	assert_int_equal(run(f->db, "INSERT INTO account_contracts "
+	    "(account_id, contract_id, added_at) VALUES"
+	    /* contract 1: the holder, then the intruder */
+	    " (1, 1, 100), (2, 1, 200),"
+	    /* contract 2: a pending account before the active one */
+	    " (3, 2, 50), (2, 2, 300), (4, 2, 10),"
+	    /* contract 3: two non-active accounts at the same instant */
+	    " (4, 3, 70), (3, 3, 70)"), RB_DONE);
+	assert_int_equal(rb_migrate(f->db, &applied), 0);
+	assert_true(applied >= 1);
+	assert_int_equal(run(f->db, "SELECT 1 FROM account_contracts "
+	    "WHERE contract_id = 1 AND account_id = 1"), RB_ROW);
+	assert_int_equal(run(f->db, "SELECT 1 FROM account_contracts "
+	    "WHERE contract_id = 2 AND account_id = 2"), RB_ROW);
+	assert_int_equal(run(f->db, "SELECT 1 FROM account_contracts "
+	    "WHERE contract_id = 3 AND account_id = 3"), RB_ROW);
+	assert_int_equal(run(f->db, "SELECT 1 FROM account_contracts "
+	    "GROUP BY contract_id HAVING count(*) > 1"), RB_DONE);
+	assert_int_equal(run(f->db, "SELECT count(*) FROM account_contracts "
+	    "HAVING count(*) = 3"), RB_ROW);
+	/* The database itself refuses a second account. */
+	assert_int_equal(run(f->db, "INSERT INTO account_contracts "
+	    "(account_id, contract_id, added_at) VALUES (2, 1, 400)"),
+	    RB_CONSTRAINT);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(fresh_database_reaches_latest,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    v8_keeps_one_account_per_contract, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    status_reports_an_outdated_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(
