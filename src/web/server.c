@@ -62,9 +62,15 @@ static const char *const security_headers[][2] = {
 
 struct ipcount {
 	struct ipcount	*ic_next;
-	unsigned	 ic_open;
+	unsigned	 ic_open;	/* connections started */
+	unsigned	 ic_pending;	/* accepted, not yet started */
+	uint64_t	 ic_pending_us;	/* time of the last acceptance */
 	char		 ic_ip[48];
 };
+
+/* An acceptance not followed by its start notification within this
+ * time was dropped by libmicrohttpd (memory, global limit): forget it. */
+#define PENDING_TTL_US	1000000
 
 /* One TCP connection, tracked for the reaper. */
 struct conn {
@@ -200,41 +206,71 @@ ip_slot(struct rb_server *srv, const char *ip)
 }
 
 /* Counts a connection of ip open (delta 1) or closed (-1). */
+/* Entry of ip, created when create is set; called with srv_ip_lock. */
+static struct ipcount *
+ip_entry(struct rb_server *srv, const char *ip, int create)
+{
+	struct ipcount **p = ip_slot(srv, ip), *ic;
+
+	if ((ic = *p) == NULL && create) {
+		ic = rb_xcalloc(1, sizeof(*ic));
+		snprintf(ic->ic_ip, sizeof(ic->ic_ip), "%s", ip);
+		*p = ic;
+	}
+	return ic;
+}
+
+/* Frees ip's entry once nothing counts on it; called with srv_ip_lock. */
+static void
+ip_forget(struct rb_server *srv, const char *ip)
+{
+	struct ipcount **p = ip_slot(srv, ip), *ic = *p;
+
+	if (ic != NULL && ic->ic_open == 0 && ic->ic_pending == 0) {
+		*p = ic->ic_next;
+		free(ic);
+	}
+}
+
+/*
+ * A connection from ip started (delta 1: its acceptance becomes an open
+ * connection) or closed (delta -1).
+ */
 static void
 ip_count(struct rb_server *srv, const char *ip, int delta)
 {
-	struct ipcount **p, *ic;
+	struct ipcount *ic;
 
 	if (strcmp(ip, "-") == 0)
 		return;
 	pthread_mutex_lock(&srv->srv_ip_lock);
-	p = ip_slot(srv, ip);
 	if (delta > 0) {
-		if ((ic = *p) == NULL) {
-			ic = rb_xcalloc(1, sizeof(*ic));
-			snprintf(ic->ic_ip, sizeof(ic->ic_ip), "%s", ip);
-			*p = ic;
-		}
+		ic = ip_entry(srv, ip, 1);
 		ic->ic_open++;
-	} else if ((ic = *p) != NULL && --ic->ic_open == 0) {
-		*p = ic->ic_next;
-		free(ic);
+		if (ic->ic_pending > 0)
+			ic->ic_pending--;
+	} else if ((ic = ip_entry(srv, ip, 0)) != NULL) {
+		if (ic->ic_open > 0)
+			ic->ic_open--;
+		ip_forget(srv, ip);
 	}
 	pthread_mutex_unlock(&srv->srv_ip_lock);
 }
 
 /*
  * libmicrohttpd's accept policy: refuses a connection from an address
- * that has max_connections_per_ip open. A connection counts from its
- * start notification, so a burst may pass the limit by the number of
- * threads accepting at once.
+ * that has max_connections_per_ip open. The check and the count happen
+ * together, under one lock: an accepted connection holds its place
+ * (ic_pending) until its start notification turns it into an open one,
+ * so a burst accepted by several threads at once cannot pass the limit.
  */
 static enum MHD_Result
 on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
 	struct rb_server *srv = cls;
 	struct ipcount *ic;
-	unsigned open = 0;
+	unsigned open;
+	uint64_t now = now_us();
 	char ip[48];
 
 	(void)addrlen;
@@ -242,8 +278,15 @@ on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 	if (strcmp(ip, "-") == 0)
 		return MHD_YES;
 	pthread_mutex_lock(&srv->srv_ip_lock);
-	if ((ic = *ip_slot(srv, ip)) != NULL)
-		open = ic->ic_open;
+	ic = ip_entry(srv, ip, 1);
+	if (ic->ic_pending > 0 && now - ic->ic_pending_us > PENDING_TTL_US)
+		ic->ic_pending = 0;
+	open = ic->ic_open + ic->ic_pending;
+	if (open < srv->srv_per_ip) {
+		ic->ic_pending++;
+		ic->ic_pending_us = now;
+	} else
+		ip_forget(srv, ip);
 	pthread_mutex_unlock(&srv->srv_ip_lock);
 	if (open < srv->srv_per_ip)
 		return MHD_YES;
