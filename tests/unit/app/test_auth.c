@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "app/auth.h"
-#include "app/demo.h"
+#include "demo/demo.h"
 #include "app/password.h"
 #include "base/crypto.h"
 #include "mail/mail.h"

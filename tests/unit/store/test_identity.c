@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "app/demo.h"
+#include "demo/demo.h"
 #include "store/claims.h"
 #include "store/db.h"
 #include "store/identity.h"

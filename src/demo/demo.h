@@ -4,8 +4,8 @@
  * meters, readings, bills, payments and mandates, news and events, and
  * the fixed identities listed in rb_demo_identities.
  */
-#ifndef RB_APP_DEMO_H
-#define RB_APP_DEMO_H
+#ifndef RB_DEMO_DEMO_H
+#define RB_DEMO_DEMO_H
 
 #include <stdint.h>
 

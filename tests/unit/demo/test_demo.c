@@ -1,11 +1,11 @@
 /*
- * test_demo.c: the demo dataset (app/demo.h) on a small database: the
+ * test_demo.c: the demo dataset (demo/demo.h) on a small database: the
  * fixed identities and their links, the password hashes, invoice
  * numbering, bill arithmetic, the archive, tariffs, readings, mandates,
  * the Allennes event, and determinism.
  */
 #define _GNU_SOURCE
-#include "store_test.h"
+#include "../store/store_test.h"
 
 #include <crypt.h>
 #include <setjmp.h>
@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "app/demo.h"
+#include "demo/demo.h"
 #include "store/db.h"
 #include "store/migrate.h"
 #include "store/news.h"
