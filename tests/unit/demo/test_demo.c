@@ -769,6 +769,54 @@ same_options_give_the_same_data(void **state)
 	rb_db_close(db);
 }
 
+/*
+ * The demo loads on a connection tuned by rb_db_bulk_load() (journal in
+ * memory, no sync, a larger cache) and hands it back as rb_db_open()
+ * made it; the tuning is refused, and the demo still runs, when another
+ * connection has the database open.
+ */
+static void
+bulk_load_is_tuned_then_restored(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_demo_opts o = { TEST_CONTRACTS, TEST_SEED, TEST_TODAY };
+	char url[400], err[256];
+	rb_db *db, *other;
+
+	/* The fixture's connection generated the demo: back to WAL. */
+	check_text(f->db, "PRAGMA journal_mode", NULL, "wal");
+	assert_int_equal(q_int(f->db, "PRAGMA synchronous", NULL), 1);
+	assert_int_equal(q_int(f->db, "PRAGMA cache_size", NULL), -32 * 1024);
+
+	test_db_url(url, sizeof(url), f->dir, "bulk.db");
+	assert_int_equal(rb_db_open(url, &db, err, sizeof(err)), 0);
+	assert_int_equal(rb_db_bulk_load(db, 1), 0);
+	check_text(db, "PRAGMA journal_mode", NULL, "memory");
+	assert_int_equal(q_int(db, "PRAGMA synchronous", NULL), 0);
+	assert_int_equal(q_int(db, "PRAGMA cache_size", NULL), -256 * 1024);
+	/* Never inside a transaction. */
+	assert_int_equal(rb_db_begin(db), 0);
+	assert_int_equal(rb_db_bulk_load(db, 0), -1);
+	assert_int_equal(rb_db_rollback(db), 0);
+	assert_int_equal(rb_db_bulk_load(db, 0), 0);
+	check_text(db, "PRAGMA journal_mode", NULL, "wal");
+	assert_int_equal(q_int(db, "PRAGMA synchronous", NULL), 1);
+	assert_int_equal(q_int(db, "PRAGMA cache_size", NULL), -32 * 1024);
+
+	/* Another connection holds the file: refused, demo made anyway. */
+	assert_int_equal(rb_migrate(db, NULL), 0);
+	assert_int_equal(rb_db_open(url, &other, err, sizeof(err)), 0);
+	assert_int_equal(rb_db_ping(other), 0);
+	assert_int_equal(rb_db_bulk_load(db, 1), -1);
+	check_text(db, "PRAGMA journal_mode", NULL, "wal");
+	assert_int_equal(rb_demo_generate(db, &o), 0);
+	check_text(db, "PRAGMA journal_mode", NULL, "wal");
+	assert_int_equal(q_int(other, "SELECT count(*) FROM contracts", NULL),
+	    TEST_CONTRACTS);
+	rb_db_close(other);
+	rb_db_close(db);
+}
+
 static void
 bad_options_and_full_databases_are_refused(void **state)
 {
@@ -819,6 +867,7 @@ main(void)
 		cmocka_unit_test(allennes_event_is_upcoming),
 		cmocka_unit_test(dataset_is_pinned_row_by_row),
 		cmocka_unit_test(same_options_give_the_same_data),
+		cmocka_unit_test(bulk_load_is_tuned_then_restored),
 		cmocka_unit_test(bad_options_and_full_databases_are_refused),
 	};
 
