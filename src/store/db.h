@@ -125,10 +125,14 @@ int	 rb_db_in_transaction(rb_db *db);
  * generator), when on is 1; restores the settings of rb_db_open() when
  * on is 0. On SQLite: a rollback journal in memory instead of the WAL,
  * so each page is written once instead of twice; no sync to disk; a
- * page cache of 256 MiB. Transactions and rollback work as usual, but a
- * crash of the machine, or of the process in a transaction, may leave
- * the database unusable. Call it outside a transaction. Returns 0, or
- * -1 (logged) when the engine refuses, the settings then unspecified.
+ * page cache of 256 MiB; foreign keys and CHECK constraints not
+ * enforced (UNIQUE and NOT NULL still are): the loader must write valid
+ * rows, and its tests check them afterwards. Transactions and rollback
+ * work as usual, but a crash of the machine, or of the process in a
+ * transaction, may leave the database unusable. Call it outside a
+ * transaction. Returns 0, or -1 (logged) when the engine refuses (on
+ * SQLite: another connection has the database open), the settings then
+ * unspecified.
  */
 int	 rb_db_bulk_load(rb_db *db, int on);
 

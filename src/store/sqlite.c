@@ -526,13 +526,15 @@ static int
 sqlite_bulk_load(rb_db *db, int on)
 {
 	struct sqlite_db *sd = (struct sqlite_db *)db;
-	char pragmas[96];
+	char pragmas[200];
 
 	if (set_journal_mode(sd, on ? "memory" : "wal") != 0)
 		return -1;
 	snprintf(pragmas, sizeof(pragmas), "PRAGMA synchronous=%s; "
-	    "PRAGMA cache_size=-%d", on ? "OFF" : "NORMAL",
-	    (on ? SQLITE_BULK_CACHE_MB : sd->sd_cache_mb) * 1024);
+	    "PRAGMA cache_size=-%d; PRAGMA foreign_keys=%s; "
+	    "PRAGMA ignore_check_constraints=%s", on ? "OFF" : "NORMAL",
+	    (on ? SQLITE_BULK_CACHE_MB : sd->sd_cache_mb) * 1024,
+	    on ? "OFF" : "ON", on ? "ON" : "OFF");
 	return sqlite_exec(db, pragmas);
 }
 

@@ -775,6 +775,43 @@ same_options_give_the_same_data(void **state)
  * made it; the tuning is refused, and the demo still runs, when another
  * connection has the database open.
  */
+/*
+ * The bulk load does not enforce foreign keys and CHECK constraints
+ * (rb_db_bulk_load()): every generated row must still satisfy them,
+ * which SQLite's own checks verify afterwards. The checks themselves
+ * are shown to catch a bad row written the same way.
+ */
+static void
+generated_rows_keep_every_constraint(void **state)
+{
+	struct fixture *f = *state;
+	char url[400], err[256];
+	rb_stmt *st;
+	rb_db *db;
+
+	st = rb_db_prepare(f->db, "PRAGMA foreign_key_check");
+	assert_non_null(st);
+	assert_int_equal(rb_stmt_step(st), RB_DONE);
+	rb_stmt_reset(st);
+	check_text(f->db, "PRAGMA integrity_check", NULL, "ok");
+
+	test_db_url(url, sizeof(url), f->dir, "unchecked.db");
+	assert_int_equal(rb_db_open(url, &db, err, sizeof(err)), 0);
+	assert_int_equal(rb_migrate(db, NULL), 0);
+	assert_int_equal(rb_db_bulk_load(db, 1), 0);
+	assert_int_equal(rb_db_exec(db, "INSERT INTO meter_readings (meter_id,"
+	    " read_on, index_litres, source) VALUES (42, '2025-01-01', -1,"
+	    " 'guess')"), 0);
+	assert_int_equal(rb_db_bulk_load(db, 0), 0);
+	st = rb_db_prepare(db, "PRAGMA foreign_key_check");
+	assert_non_null(st);
+	assert_int_equal(rb_stmt_step(st), RB_ROW);
+	rb_stmt_reset(st);
+	check_text(db, "PRAGMA integrity_check", NULL,
+	    "CHECK constraint failed in meter_readings");
+	rb_db_close(db);
+}
+
 static void
 bulk_load_is_tuned_then_restored(void **state)
 {
@@ -794,6 +831,8 @@ bulk_load_is_tuned_then_restored(void **state)
 	check_text(db, "PRAGMA journal_mode", NULL, "memory");
 	assert_int_equal(q_int(db, "PRAGMA synchronous", NULL), 0);
 	assert_int_equal(q_int(db, "PRAGMA cache_size", NULL), -256 * 1024);
+	assert_int_equal(q_int(db, "PRAGMA foreign_keys", NULL), 0);
+	assert_int_equal(q_int(db, "PRAGMA ignore_check_constraints", NULL), 1);
 	/* Never inside a transaction. */
 	assert_int_equal(rb_db_begin(db), 0);
 	assert_int_equal(rb_db_bulk_load(db, 0), -1);
@@ -802,6 +841,8 @@ bulk_load_is_tuned_then_restored(void **state)
 	check_text(db, "PRAGMA journal_mode", NULL, "wal");
 	assert_int_equal(q_int(db, "PRAGMA synchronous", NULL), 1);
 	assert_int_equal(q_int(db, "PRAGMA cache_size", NULL), -32 * 1024);
+	assert_int_equal(q_int(db, "PRAGMA foreign_keys", NULL), 1);
+	assert_int_equal(q_int(db, "PRAGMA ignore_check_constraints", NULL), 0);
 
 	/* Another connection holds the file: refused, demo made anyway. */
 	assert_int_equal(rb_migrate(db, NULL), 0);
@@ -867,6 +908,7 @@ main(void)
 		cmocka_unit_test(allennes_event_is_upcoming),
 		cmocka_unit_test(dataset_is_pinned_row_by_row),
 		cmocka_unit_test(same_options_give_the_same_data),
+		cmocka_unit_test(generated_rows_keep_every_constraint),
 		cmocka_unit_test(bulk_load_is_tuned_then_restored),
 		cmocka_unit_test(bad_options_and_full_databases_are_refused),
 	};
