@@ -152,7 +152,8 @@ iso_or_null(day_t day, char *out)
 #define DEMO_NEW_YEAR	2024	/* the new system starts billing */
 #define DEMO_FIXED	5	/* contracts 1..5 are the fixed identities */
 #define DEMO_SPECIAL_POS 42	/* FA2024-000042 */
-#define DEMO_BATCH	5000	/* contracts per transaction */
+#define DEMO_BATCH	5000	/* contracts per transaction (per
+				   buffer flush in a bulk load) */
 #define DEMO_MAX_RUNS	64
 #define DEMO_MAX_LINES	32
 

@@ -858,6 +858,40 @@ bulk_load_is_tuned_then_restored(void **state)
 	rb_db_close(db);
 }
 
+/*
+ * A bulk load is one transaction: a demo that fails after more than a
+ * batch of contracts (5000) leaves the database as it found it, where
+ * it used to keep the batches already committed. Contract 5200 of
+ * 5300 (seed 7, today 2025-11-15) gets bill FA2025-004934: a bill of
+ * that number, already there, makes the demo fail on it.
+ */
+static void
+failed_bulk_load_leaves_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_demo_opts o = { 5300, TEST_SEED, TEST_TODAY };
+	char url[400], err[256];
+	rb_db *db;
+
+	test_db_url(url, sizeof(url), f->dir, "failed.db");
+	assert_int_equal(rb_db_open(url, &db, err, sizeof(err)), 0);
+	assert_int_equal(rb_migrate(db, NULL), 0);
+	assert_int_equal(rb_db_exec(db, "PRAGMA foreign_keys=OFF; "
+	    "INSERT INTO invoices (number, contract_id, contract_number,"
+	    " period_start, period_end, amount_excl_tax_cents, vat_cents,"
+	    " total_cents, issued_on, due_on, status) VALUES"
+	    " ('FA2025-004934', 999999, '1000999999', '2025-01-01',"
+	    " '2025-05-31', 100, 0, 100, '2025-06-20', '2025-07-11',"
+	    " 'paid'); PRAGMA foreign_keys=ON"), 0);
+	assert_int_equal(rb_demo_generate(db, &o), -1);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM contracts", NULL), 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM tariffs", NULL), 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM invoices", NULL), 1);
+	check_text(db, "PRAGMA journal_mode", NULL, "wal");
+	check_text(db, "PRAGMA integrity_check", NULL, "ok");
+	rb_db_close(db);
+}
+
 static void
 bad_options_and_full_databases_are_refused(void **state)
 {
@@ -910,6 +944,7 @@ main(void)
 		cmocka_unit_test(same_options_give_the_same_data),
 		cmocka_unit_test(generated_rows_keep_every_constraint),
 		cmocka_unit_test(bulk_load_is_tuned_then_restored),
+		cmocka_unit_test(failed_bulk_load_leaves_nothing),
 		cmocka_unit_test(bad_options_and_full_databases_are_refused),
 	};
 
