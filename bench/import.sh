@@ -46,7 +46,7 @@ TODAY=${TODAY:-2026-11-29}
 PER_FILE=${PER_FILE:-0}
 ROBINET=${ROBINET:-$root/build/robinet}
 CC=${CC:-cc}
-# The demo seals IBANs under this public key (src/app/demo.h).
+# The demo seals IBANs under this public key (src/demo/demo.h).
 DEMO_KEY=64656d6f2d726f62696e65742d6962616e2d6b65792d6e6f742d736563726574
 FILES="tariffs.csv customers.csv contracts.csv meters.csv readings.csv invoices.csv invoice_lines.csv sepa_mandates.csv legacy_credentials.csv"
 

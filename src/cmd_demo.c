@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "app/demo.h"
+#include "demo/demo.h"
 #include "store/db.h"
 #include "cmd.h"
 

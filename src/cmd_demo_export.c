@@ -3,7 +3,7 @@
  * dataset (the same rows as `robinet demo` with the same --contracts,
  * --seed and --today) into the database given by --db, or into a
  * temporary one removed afterwards, then writes it into DIR as the CSV
- * files of docs/import-format.md (app/demo_export.c). DIR must be new or
+ * files of docs/import-format.md (demo/demo_export.c). DIR must be new or
  * empty; it is checked before anything is generated.
  */
 #include <errno.h>
@@ -16,8 +16,8 @@
 
 #include <sodium.h>
 
-#include "app/demo.h"
-#include "app/demo_export.h"
+#include "demo/demo.h"
+#include "demo/demo_export.h"
 #include "base/iban.h"
 #include "base/log.h"
 #include "store/db.h"
@@ -104,7 +104,7 @@ cmd_demo_export(struct rb_config *cfg, const struct rb_cmd_opts *o)
 		goto out;
 	}
 	printf("demo data created in %lld ms\n", (long long)ms_since(&t0));
-	/* The demo seals IBANs under its own key (app/demo.h). */
+	/* The demo seals IBANs under its own key (demo/demo.h). */
 	if (rb_iban_key_from_hex(RB_DEMO_IBAN_KEY_HEX, key) != 0)
 		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/demo.h"
+#include "demo/demo.h"
 #include "app/password.h"
 #include "base/crypto.h"
 #include "mail/mail.h"

@@ -219,6 +219,17 @@ rb_db_in_transaction(rb_db *db)
 }
 
 int
+rb_db_bulk_load(rb_db *db, int on)
+{
+	if (db->db_ops->ops_in_transaction(db)) {
+		log_errx("bulk load: a transaction is open");
+		rb_db_count_error();
+		return -1;
+	}
+	return db->db_ops->ops_bulk_load(db, on);
+}
+
+int
 rb_db_ping(rb_db *db)
 {
 	rb_stmt *st;

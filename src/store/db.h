@@ -119,6 +119,23 @@ int	 rb_db_rollback(rb_db *db);
 /* Returns 1 while a transaction is open on db, 0 otherwise. */
 int	 rb_db_in_transaction(rb_db *db);
 
+/*
+ * Tunes db for one writer loading many rows into a database that no
+ * other connection uses and whose content can be made again (the demo
+ * generator), when on is 1; restores the settings of rb_db_open() when
+ * on is 0. On SQLite: a rollback journal in memory instead of the WAL,
+ * so each page is written once instead of twice; no sync to disk; a
+ * page cache of 256 MiB; foreign keys and CHECK constraints not
+ * enforced (UNIQUE and NOT NULL still are): the loader must write valid
+ * rows, and its tests check them afterwards. Transactions and rollback
+ * work as usual, but a crash of the machine, or of the process in a
+ * transaction, may leave the database unusable. Call it outside a
+ * transaction. Returns 0, or -1 (logged) when the engine refuses (on
+ * SQLite: another connection has the database open), the settings then
+ * unspecified.
+ */
+int	 rb_db_bulk_load(rb_db *db, int on);
+
 /* Runs a trivial query: 0 when the database answers, -1 otherwise. */
 int	 rb_db_ping(rb_db *db);
 

@@ -32,6 +32,7 @@ struct rb_db_ops {
 	int		 (*ops_in_transaction)(rb_db *);
 	/* Resets statements still in use; returns how many there were. */
 	int		 (*ops_reset_all)(rb_db *);
+	int		 (*ops_bulk_load)(rb_db *, int);
 };
 
 struct rb_db {

@@ -4,7 +4,8 @@
  * A connection runs in WAL mode with foreign keys enforced, synchronous
  * NORMAL (durable at checkpoints, never corrupt), a busy timeout, a
  * 32 MiB page cache and temporary storage in memory, and keeps a cache
- * of prepared statements keyed by their SQL text. It is
+ * of prepared statements keyed by their SQL text (rb_db_bulk_load()
+ * trades the WAL and the syncs for speed while the demo loads). It is
  * opened without SQLite's own mutexes: a connection is used by one thread
  * at a time (db.h), which the pool guarantees.
  *
@@ -41,6 +42,7 @@
 #define SQLITE_MAX_BUSY_MS	600000
 #define SQLITE_DEFAULT_CACHE_MB	32	/* SQLite's own default is 2 */
 #define SQLITE_MAX_CACHE_MB	65536
+#define SQLITE_BULK_CACHE_MB	256	/* rb_db_bulk_load() */
 #define STMT_BUCKETS_MIN	64
 #define SQL_HEAD_MAX		80
 
@@ -61,6 +63,7 @@ struct sqlite_db {
 	struct sqlite_stmt	**sd_buckets;
 	size_t			 sd_nbuckets;
 	size_t			 sd_nstmts;
+	int			 sd_cache_mb;	/* as opened */
 };
 
 static const struct rb_db_ops sqlite_ops;
@@ -488,6 +491,55 @@ sqlite_reset_all(rb_db *db)
 	return n;
 }
 
+/*
+ * Sets the journal mode to mode ("wal", "memory"), which SQLite refuses
+ * while another connection has the database open. 0, or -1 (logged).
+ */
+static int
+set_journal_mode(struct sqlite_db *sd, const char *mode)
+{
+	char sql[40];
+	sqlite3_stmt *st = NULL;
+	const char *got;
+	int rc = -1;
+
+	/* A PRAGMA takes no bound value; mode is one of two constants. */
+	snprintf(sql, sizeof(sql), "PRAGMA journal_mode=%s", mode);
+	if (sqlite3_prepare_v2(sd->sd_db, sql, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		log_sql_error(sd, __func__, "cannot set the journal mode", sql);
+		goto out;
+	}
+	got = (const char *)sqlite3_column_text(st, 0);
+	if (got == NULL || strcmp(got, mode) != 0) {
+		log_errx("journal mode %s refused (still %s): is another "
+		    "connection open?", mode, got != NULL ? got : "?");
+		rb_db_count_error();
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* See rb_db_bulk_load() in db.h. */
+static int
+sqlite_bulk_load(rb_db *db, int on)
+{
+	struct sqlite_db *sd = (struct sqlite_db *)db;
+	char pragmas[200];
+
+	if (set_journal_mode(sd, on ? "memory" : "wal") != 0)
+		return -1;
+	snprintf(pragmas, sizeof(pragmas), "PRAGMA synchronous=%s; "
+	    "PRAGMA cache_size=-%d; PRAGMA foreign_keys=%s; "
+	    "PRAGMA ignore_check_constraints=%s", on ? "OFF" : "NORMAL",
+	    (on ? SQLITE_BULK_CACHE_MB : sd->sd_cache_mb) * 1024,
+	    on ? "OFF" : "ON", on ? "ON" : "OFF");
+	return sqlite_exec(db, pragmas);
+}
+
 static const struct rb_db_ops sqlite_ops = {
 	.ops_engine = "sqlite",
 	.ops_close = sqlite_close,
@@ -508,6 +560,7 @@ static const struct rb_db_ops sqlite_ops = {
 	.ops_rollback = sqlite_rollback,
 	.ops_in_transaction = sqlite_in_transaction,
 	.ops_reset_all = sqlite_reset_all,
+	.ops_bulk_load = sqlite_bulk_load,
 };
 
 /* Opening. */
@@ -691,6 +744,7 @@ rb_sqlite_open(const char *spec, rb_db **out, char *err, size_t errlen)
 	sd = rb_xcalloc(1, sizeof(*sd));
 	sd->sd_base.db_ops = &sqlite_ops;
 	sd->sd_db = h;
+	sd->sd_cache_mb = params.sp_cache_mb;
 	sd->sd_nbuckets = STMT_BUCKETS_MIN;
 	sd->sd_buckets = rb_xcalloc(sd->sd_nbuckets, sizeof(*sd->sd_buckets));
 	h = NULL;

@@ -13,7 +13,7 @@ import tempfile
 
 from harness import run_cli, test
 
-# The demo seals IBANs under this public key (src/app/demo.h); the import
+# The demo seals IBANs under this public key (src/demo/demo.h); the import
 # needs it as data_key to seal them again.
 DEMO_KEY = "64656d6f2d726f62696e65742d6962616e2d6b65792d6e6f742d736563726574"
 IMPORT_ENV = {"ROBINET_DATA_KEY": DEMO_KEY}

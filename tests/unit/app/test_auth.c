@@ -18,7 +18,7 @@
 
 #include "app/auth.h"
 #include "app/auth_priv.h"
-#include "app/demo.h"
+#include "demo/demo.h"
 #include "app/password.h"
 #include "base/crypto.h"
 #include "mail/mail.h"

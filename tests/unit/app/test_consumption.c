@@ -19,7 +19,7 @@
 #include <sodium.h>
 
 #include "app/consumption.h"
-#include "app/demo.h"
+#include "demo/demo.h"
 #include "mail/mail.h"
 #include "store/consumption.h"
 #include "store/db.h"

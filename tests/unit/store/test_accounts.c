@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "app/demo.h"
+#include "demo/demo.h"
 #include "store/accounts.h"
 #include "store/audit.h"
 #include "store/db.h"

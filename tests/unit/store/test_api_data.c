@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "app/demo.h"
+#include "demo/demo.h"
 #include "store/accounts.h"
 #include "store/api_data.h"
 #include "store/db.h"

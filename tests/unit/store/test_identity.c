@@ -14,8 +14,8 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "app/demo.h"
 #include "base/embed.h"
+#include "demo/demo.h"
 #include "store/claims.h"
 #include "store/db.h"
 #include "store/accounts.h"

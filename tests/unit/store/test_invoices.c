@@ -16,7 +16,7 @@
 #include <sodium.h>
 
 #include "app/bills.h"
-#include "app/demo.h"
+#include "demo/demo.h"
 #include "store/db.h"
 #include "store/invoices.h"
 #include "store/migrate.h"

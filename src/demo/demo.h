@@ -4,8 +4,8 @@
  * meters, readings, bills, payments and mandates, news and events, and
  * the fixed identities listed in rb_demo_identities.
  */
-#ifndef RB_APP_DEMO_H
-#define RB_APP_DEMO_H
+#ifndef RB_DEMO_DEMO_H
+#define RB_DEMO_DEMO_H
 
 #include <stdint.h>
 
@@ -37,9 +37,13 @@ struct rb_demo_opts {
 /*
  * Fills db, which must hold the current schema and no contract yet, with
  * the demo dataset. The content depends only on (contracts, seed, today):
- * the same options give the same rows, ids included. Everything is
- * written in large transactions. Returns 0, or -1 (logged) with the
- * transaction in progress rolled back.
+ * the same options give the same rows, ids included. db must be the only
+ * connection to the database for the fast path: tuned for bulk loading
+ * (rb_db_bulk_load(), settings restored at the end), everything is
+ * written in one transaction. With another connection open, the rows go
+ * out in transactions of 5000 contracts, as fast as the WAL allows.
+ * Returns 0, or -1 (logged) with the transaction in progress rolled
+ * back: in one transaction, the database is left as it was found.
  */
 int	rb_demo_generate(rb_db *db, const struct rb_demo_opts *opts);
 

@@ -4,8 +4,8 @@
  * `robinet demo --export DIR` does once the demo dataset is generated,
  * so that the import can be tested and measured on realistic data.
  */
-#ifndef RB_APP_DEMO_EXPORT_H
-#define RB_APP_DEMO_EXPORT_H
+#ifndef RB_DEMO_DEMO_EXPORT_H
+#define RB_DEMO_DEMO_EXPORT_H
 
 #include <stddef.h>
 #include <stdint.h>

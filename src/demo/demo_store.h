@@ -1,5 +1,5 @@
 /*
- * demo_store.h: the SQL of the demo dataset generator (app/demo.c).
+ * demo_store.h: the SQL of the demo dataset generator (src/demo).
  *
  * The generator describes rows with the structs below and hands them to
  * typed writers; every statement behind them is constant text with bound
@@ -26,8 +26,8 @@
  *		rb_demo_store_rollback(ds);
  *	rb_demo_store_close(ds);
  */
-#ifndef RB_STORE_DEMO_STORE_H
-#define RB_STORE_DEMO_STORE_H
+#ifndef RB_DEMO_DEMO_STORE_H
+#define RB_DEMO_DEMO_STORE_H
 
 #include <stdint.h>
 
@@ -280,5 +280,14 @@ int	rb_demo_store_invoice(rb_demo_store *ds,
 
 /* Writes every buffered row now. Returns 0, or -1 (logged). */
 int	rb_demo_store_flush(rb_demo_store *ds);
+
+/*
+ * Returns the text of a multi-row INSERT: head, then rows (>= 1) rows of
+ * cols (>= 1) numbered placeholders, "($1, $2), ($3, $4)", row after row
+ * in column order, then tail. The caller frees it. Used when a store
+ * opens, so that no batch statement is written out by hand.
+ */
+char	*rb_demo_rows_sql(const char *head, int cols, int rows,
+	    const char *tail);
 
 #endif

@@ -22,7 +22,7 @@
 
 #include "base/csvwrite.h"
 #include "base/log.h"
-#include "app/demo_export.h"
+#include "demo/demo_export.h"
 
 static const char *const file_names[RB_EXPORT__MAX] = {
 	[RB_EXPORT_TARIFFS] = "tariffs.csv",

@@ -1,11 +1,11 @@
 /*
- * test_demo.c: the demo dataset (app/demo.h) on a small database: the
+ * test_demo.c: the demo dataset (demo/demo.h) on a small database: the
  * fixed identities and their links, the password hashes, invoice
  * numbering, bill arithmetic, the archive, tariffs, readings, mandates,
  * the Allennes event, and determinism.
  */
 #define _GNU_SOURCE
-#include "store_test.h"
+#include "../store/store_test.h"
 
 #include <crypt.h>
 #include <setjmp.h>
@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "app/demo.h"
+#include "demo/demo.h"
 #include "store/db.h"
 #include "store/migrate.h"
 #include "store/news.h"
@@ -601,6 +601,149 @@ dataset_digest(rb_db *db, unsigned char *out)
 	crypto_generichash_final(&h, out, 32);
 }
 
+/*
+ * The whole dataset, pinned. Each table the demo fills is read in full,
+ * every column, in id order (account_contracts by its key), and hashed;
+ * the digests below were computed from the generator before it was
+ * reorganised (src/demo/), so a refactoring that changes one value of
+ * one row fails here, naming the table. The only column left out is the
+ * password hash of the generated accounts other than the demo
+ * subscriber's: it is drawn at random on each run (see src/demo/demo.c).
+ * A deliberate change of the data updates these digests in the same
+ * commit, which says why.
+ */
+static const struct pinned_table {
+	const char	*pt_name;
+	int		 pt_ncols;
+	const char	*pt_sql;
+	const char	*pt_digest;	/* BLAKE2b-128, hex */
+} pinned_tables[] = {
+	{ "tariffs", 13,
+	    "SELECT id, heading, code, label, unit, unit_price_c100,"
+	    " vat_rate_bp, valid_from, valid_to, src_system, src_batch,"
+	    " src_file, src_line FROM tariffs ORDER BY id",
+	    "4f6d6b6264774e931e8140271585f841" },
+	{ "news", 10,
+	    "SELECT id, slug, title, summary, body_md, published_at, kind,"
+	    " event_start, event_end, place FROM news ORDER BY id",
+	    "87a10a79b9bc28d246e78711f705084e" },
+	{ "customers", 16,
+	    "SELECT id, title, last_name, first_name, email, phone,"
+	    " address_line1, address_line2, postcode, commune, country,"
+	    " src_system, src_batch, src_file, src_line, ref"
+	    " FROM customers ORDER BY id",
+	    "d8c9da70e741d1021ee4a5a238acaa00" },
+	{ "contracts", 17,
+	    "SELECT id, number, old_number, origin, customer_id,"
+	    " service_address, service_postcode, service_commune, start_date,"
+	    " end_date, can_create_account, direct_debit, paperless,"
+	    " src_system, src_batch, src_file, src_line"
+	    " FROM contracts ORDER BY id",
+	    "3678fa666fc5f36ded01142333efb3d7" },
+	{ "meters", 10,
+	    "SELECT id, serial, contract_id, remote_read, installed_on,"
+	    " removed_on, src_system, src_batch, src_file, src_line"
+	    " FROM meters ORDER BY id",
+	    "7ef7011c11bef7608b0e92bdcf5bfacc" },
+	{ "meter_readings", 9,
+	    "SELECT id, meter_id, read_on, index_litres, source, src_system,"
+	    " src_batch, src_file, src_line FROM meter_readings ORDER BY id",
+	    "3cb87ae902e6477088da5ec3c1b7fb55" },
+	{ "invoices", 24,
+	    "SELECT id, number, contract_id, contract_number, archived,"
+	    " period_start, period_end, old_index_litres, new_index_litres,"
+	    " old_read_on, new_read_on, old_read_kind, new_read_kind,"
+	    " volume_litres, amount_excl_tax_cents, vat_cents, total_cents,"
+	    " issued_on, due_on, status, src_system, src_batch, src_file,"
+	    " src_line FROM invoices ORDER BY id",
+	    "bda660462a26d730cca8b513a063e196" },
+	{ "invoice_lines", 18,
+	    "SELECT id, invoice_id, position, heading, tariff_code, label,"
+	    " period_start, period_end, quantity, quantity_unit,"
+	    " unit_price_c100, amount_excl_tax_cents, vat_rate_bp, vat_cents,"
+	    " src_system, src_batch, src_file, src_line"
+	    " FROM invoice_lines ORDER BY id",
+	    "c8a1941ff3db33331302770aadf583b7" },
+	{ "payments", 12,
+	    "SELECT id, invoice_id, amount_cents, method, provider,"
+	    " provider_ref, status, created_at, src_system, src_batch,"
+	    " src_file, src_line FROM payments ORDER BY id",
+	    "ff7f5ba596563fb9443aee4e3e5c878d" },
+	{ "sepa_mandates", 14,
+	    "SELECT id, contract_id, rum, holder, iban_enc, iban_last4, bic,"
+	    " signed_on, status, revoked_on, src_system, src_batch, src_file,"
+	    " src_line FROM sepa_mandates ORDER BY id",
+	    "24da38b25577348459ab2218020f4563" },
+	{ "web_accounts", 9,
+	    "SELECT id, email, email_norm, last_name, first_name,"
+	    " CASE WHEN email_norm = 'demo@robinet.test' THEN password_hash"
+	    " ELSE substr(password_hash, 1, 30) END,"
+	    " status, created_at, activated_at FROM web_accounts ORDER BY id",
+	    "ff5b599adcc0e6ef95535d379c5d8efe" },
+	{ "account_contracts", 3,
+	    "SELECT account_id, contract_id, added_at FROM account_contracts"
+	    " ORDER BY account_id, contract_id",
+	    "bdaa28143e806d3ca6baccb715b3780e" },
+	{ "legacy_credentials", 9,
+	    "SELECT id, old_customer_id, contract_id, hash, migrated_at,"
+	    " src_system, src_batch, src_file, src_line"
+	    " FROM legacy_credentials ORDER BY id",
+	    "08861cdbb7073106b2884b323f2f5306" },
+};
+
+/* Writes into hex (33 bytes) the digest of every row sql returns. */
+static void
+table_digest(rb_db *db, const char *sql, int ncols, char *hex)
+{
+	crypto_generichash_state h;
+	unsigned char out[16];
+	const char *v;
+	rb_stmt *st;
+	int i, rc;
+
+	crypto_generichash_init(&h, NULL, 0, sizeof(out));
+	st = rb_db_prepare(db, sql);
+	assert_non_null(st);
+	while ((rc = rb_stmt_step(st)) == RB_ROW) {
+		for (i = 0; i < ncols; i++) {
+			v = rb_stmt_is_null(st, i) ? "\\N" :
+			    rb_stmt_text(st, i);
+			crypto_generichash_update(&h,
+			    (const unsigned char *)v, strlen(v));
+			crypto_generichash_update(&h,
+			    (const unsigned char *)"\x1f", 1);
+		}
+		crypto_generichash_update(&h, (const unsigned char *)"\x1e",
+		    1);
+	}
+	assert_int_equal(rc, RB_DONE);
+	rb_stmt_reset(st);
+	crypto_generichash_final(&h, out, sizeof(out));
+	sodium_bin2hex(hex, 33, out, sizeof(out));
+}
+
+static void
+dataset_is_pinned_row_by_row(void **state)
+{
+	struct fixture *f = *state;
+	char hex[33];
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < sizeof(pinned_tables) / sizeof(pinned_tables[0]);
+	    i++) {
+		table_digest(f->db, pinned_tables[i].pt_sql,
+		    pinned_tables[i].pt_ncols, hex);
+		if (strcmp(hex, pinned_tables[i].pt_digest) != 0) {
+			fprintf(stderr, "table %s: digest %s, pinned %s\n",
+			    pinned_tables[i].pt_name, hex,
+			    pinned_tables[i].pt_digest);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
 static void
 same_options_give_the_same_data(void **state)
 {
@@ -623,6 +766,129 @@ same_options_give_the_same_data(void **state)
 	assert_int_equal(make_demo(f->dir, "other.db", &other, &db), 0);
 	dataset_digest(db, c);
 	assert_memory_not_equal(a, c, 32);
+	rb_db_close(db);
+}
+
+/*
+ * The demo loads on a connection tuned by rb_db_bulk_load() (journal in
+ * memory, no sync, a larger cache) and hands it back as rb_db_open()
+ * made it; the tuning is refused, and the demo still runs, when another
+ * connection has the database open.
+ */
+/*
+ * The bulk load does not enforce foreign keys and CHECK constraints
+ * (rb_db_bulk_load()): every generated row must still satisfy them,
+ * which SQLite's own checks verify afterwards. The checks themselves
+ * are shown to catch a bad row written the same way.
+ */
+static void
+generated_rows_keep_every_constraint(void **state)
+{
+	struct fixture *f = *state;
+	char url[400], err[256];
+	rb_stmt *st;
+	rb_db *db;
+
+	st = rb_db_prepare(f->db, "PRAGMA foreign_key_check");
+	assert_non_null(st);
+	assert_int_equal(rb_stmt_step(st), RB_DONE);
+	rb_stmt_reset(st);
+	check_text(f->db, "PRAGMA integrity_check", NULL, "ok");
+
+	test_db_url(url, sizeof(url), f->dir, "unchecked.db");
+	assert_int_equal(rb_db_open(url, &db, err, sizeof(err)), 0);
+	assert_int_equal(rb_migrate(db, NULL), 0);
+	assert_int_equal(rb_db_bulk_load(db, 1), 0);
+	assert_int_equal(rb_db_exec(db, "INSERT INTO meter_readings (meter_id,"
+	    " read_on, index_litres, source) VALUES (42, '2025-01-01', -1,"
+	    " 'guess')"), 0);
+	assert_int_equal(rb_db_bulk_load(db, 0), 0);
+	st = rb_db_prepare(db, "PRAGMA foreign_key_check");
+	assert_non_null(st);
+	assert_int_equal(rb_stmt_step(st), RB_ROW);
+	rb_stmt_reset(st);
+	check_text(db, "PRAGMA integrity_check", NULL,
+	    "CHECK constraint failed in meter_readings");
+	rb_db_close(db);
+}
+
+static void
+bulk_load_is_tuned_then_restored(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_demo_opts o = { TEST_CONTRACTS, TEST_SEED, TEST_TODAY };
+	char url[400], err[256];
+	rb_db *db, *other;
+
+	/* The fixture's connection generated the demo: back to WAL. */
+	check_text(f->db, "PRAGMA journal_mode", NULL, "wal");
+	assert_int_equal(q_int(f->db, "PRAGMA synchronous", NULL), 1);
+	assert_int_equal(q_int(f->db, "PRAGMA cache_size", NULL), -32 * 1024);
+
+	test_db_url(url, sizeof(url), f->dir, "bulk.db");
+	assert_int_equal(rb_db_open(url, &db, err, sizeof(err)), 0);
+	assert_int_equal(rb_db_bulk_load(db, 1), 0);
+	check_text(db, "PRAGMA journal_mode", NULL, "memory");
+	assert_int_equal(q_int(db, "PRAGMA synchronous", NULL), 0);
+	assert_int_equal(q_int(db, "PRAGMA cache_size", NULL), -256 * 1024);
+	assert_int_equal(q_int(db, "PRAGMA foreign_keys", NULL), 0);
+	assert_int_equal(q_int(db, "PRAGMA ignore_check_constraints", NULL), 1);
+	/* Never inside a transaction. */
+	assert_int_equal(rb_db_begin(db), 0);
+	assert_int_equal(rb_db_bulk_load(db, 0), -1);
+	assert_int_equal(rb_db_rollback(db), 0);
+	assert_int_equal(rb_db_bulk_load(db, 0), 0);
+	check_text(db, "PRAGMA journal_mode", NULL, "wal");
+	assert_int_equal(q_int(db, "PRAGMA synchronous", NULL), 1);
+	assert_int_equal(q_int(db, "PRAGMA cache_size", NULL), -32 * 1024);
+	assert_int_equal(q_int(db, "PRAGMA foreign_keys", NULL), 1);
+	assert_int_equal(q_int(db, "PRAGMA ignore_check_constraints", NULL), 0);
+
+	/* Another connection holds the file: refused, demo made anyway. */
+	assert_int_equal(rb_migrate(db, NULL), 0);
+	assert_int_equal(rb_db_open(url, &other, err, sizeof(err)), 0);
+	assert_int_equal(rb_db_ping(other), 0);
+	assert_int_equal(rb_db_bulk_load(db, 1), -1);
+	check_text(db, "PRAGMA journal_mode", NULL, "wal");
+	assert_int_equal(rb_demo_generate(db, &o), 0);
+	check_text(db, "PRAGMA journal_mode", NULL, "wal");
+	assert_int_equal(q_int(other, "SELECT count(*) FROM contracts", NULL),
+	    TEST_CONTRACTS);
+	rb_db_close(other);
+	rb_db_close(db);
+}
+
+/*
+ * A bulk load is one transaction: a demo that fails after more than a
+ * batch of contracts (5000) leaves the database as it found it, where
+ * it used to keep the batches already committed. Contract 5200 of
+ * 5300 (seed 7, today 2025-11-15) gets bill FA2025-004934: a bill of
+ * that number, already there, makes the demo fail on it.
+ */
+static void
+failed_bulk_load_leaves_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_demo_opts o = { 5300, TEST_SEED, TEST_TODAY };
+	char url[400], err[256];
+	rb_db *db;
+
+	test_db_url(url, sizeof(url), f->dir, "failed.db");
+	assert_int_equal(rb_db_open(url, &db, err, sizeof(err)), 0);
+	assert_int_equal(rb_migrate(db, NULL), 0);
+	assert_int_equal(rb_db_exec(db, "PRAGMA foreign_keys=OFF; "
+	    "INSERT INTO invoices (number, contract_id, contract_number,"
+	    " period_start, period_end, amount_excl_tax_cents, vat_cents,"
+	    " total_cents, issued_on, due_on, status) VALUES"
+	    " ('FA2025-004934', 999999, '1000999999', '2025-01-01',"
+	    " '2025-05-31', 100, 0, 100, '2025-06-20', '2025-07-11',"
+	    " 'paid'); PRAGMA foreign_keys=ON"), 0);
+	assert_int_equal(rb_demo_generate(db, &o), -1);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM contracts", NULL), 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM tariffs", NULL), 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM invoices", NULL), 1);
+	check_text(db, "PRAGMA journal_mode", NULL, "wal");
+	check_text(db, "PRAGMA integrity_check", NULL, "ok");
 	rb_db_close(db);
 }
 
@@ -674,7 +940,11 @@ main(void)
 		cmocka_unit_test(mandates_hold_valid_encrypted_ibans),
 		cmocka_unit_test(statuses_and_payments_are_plausible),
 		cmocka_unit_test(allennes_event_is_upcoming),
+		cmocka_unit_test(dataset_is_pinned_row_by_row),
 		cmocka_unit_test(same_options_give_the_same_data),
+		cmocka_unit_test(generated_rows_keep_every_constraint),
+		cmocka_unit_test(bulk_load_is_tuned_then_restored),
+		cmocka_unit_test(failed_bulk_load_leaves_nothing),
 		cmocka_unit_test(bad_options_and_full_databases_are_refused),
 	};
 
