@@ -97,6 +97,7 @@ struct rb_server {
 	pthread_mutex_t		 srv_slow_lock;	/* guards srv_draining and
 						   submissions to srv_slow */
 	atomic_int		 srv_draining;	/* stopping: no new slow job */
+	atomic_int		 srv_closed;	/* stopping: no new connection */
 	uint64_t		 srv_request_timeout_us;
 	pthread_mutex_t		 srv_ip_lock;	/* guards srv_ips */
 	struct ipcount		*srv_ips[IP_BUCKETS];
@@ -274,6 +275,8 @@ on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 	char ip[48];
 
 	(void)addrlen;
+	if (atomic_load(&srv->srv_closed))
+		return MHD_NO;
 	sockaddr_text(addr, ip, sizeof(ip));
 	if (strcmp(ip, "-") == 0)
 		return MHD_YES;
@@ -953,7 +956,8 @@ wait_inflight(struct rb_server *srv, uint64_t deadline)
 /*
  * Stops in an order where nothing touches a stopped daemon, and where
  * libmicrohttpd never finds a suspended connection at its stop (it
- * panics on one): no new connection; requests in flight get the grace
+ * panics on one): no new connection (the accept policy refuses them);
+ * requests in flight get the grace
  * period; then no new slow job, and every slow job runs to its end,
  * those not yet started answering 503 at once, so that each suspended
  * connection has been resumed; their answers get a short while to
@@ -964,12 +968,13 @@ rb_server_stop(struct rb_server *srv, int grace_s)
 {
 	uint64_t deadline = now_us() + (uint64_t)grace_s * 1000000;
 	struct ipcount *ic;
-	MHD_socket lfd;
 	int left, i;
 
-	lfd = MHD_quiesce_daemon(srv->srv_mhd);
-	if (lfd != MHD_INVALID_SOCKET)
-		close(lfd);
+	/* No new connection from here on. Not MHD_quiesce_daemon(): in
+	   0.9.75, with a thread pool on epoll, it races with the workers
+	   removing the listening socket from their epoll sets and panics
+	   ("Failed to remove listen FD from epoll set", daemon.c:5531). */
+	atomic_store(&srv->srv_closed, 1);
 	if ((left = wait_inflight(srv, deadline)) > 0)
 		log_warnx("%d request(s) still in flight after %d s", left,
 		    grace_s);
