@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/config.h"
 #include "base/log.h"
 #include "cmd.h"
@@ -200,9 +201,16 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (rb_config_check(&cfg, err, sizeof(err)) != 0)
+		goto config_error;
 	val = rb_config_str(&cfg, RB_CFG_LOG_LEVEL);
 	rb_log_set_level(val[0] == 'e' ? RB_LOG_ERROR : val[0] == 'w' ?
 	    RB_LOG_WARN : val[0] == 'd' ? RB_LOG_DEBUG : RB_LOG_INFO);
+	/* Demo mode only (checked above), before any thread starts. */
+	(void)rb_clock_pin_today(rb_config_str(&cfg, RB_CFG_TODAY));
+	if (rb_clock_today_is_pinned() && cmd == CMD_SERVE)
+		log_warnx("demo: today is %s in Paris, whatever the clock "
+		    "says (setting today)", rb_config_str(&cfg, RB_CFG_TODAY));
 
 	switch (cmd) {
 	case CMD_SERVE:
