@@ -35,7 +35,7 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	    "folder of CSS, images and fonts served under /static/" },
 	[RB_CFG_DEMO] = { "demo", RB_CFGT_BOOL, 0, 1, "false", 0, NULL,
 	    "demo mode: local stand-ins for outside services" },
-	[RB_CFG_TODAY] = { "today", RB_CFGT_STRING, 0, 10, "", 0, check_today,
+	[RB_CFG_TODAY] = { "today", RB_CFGT_STRING, 0, 64, "", 0, check_today,
 	    "demo mode only: the date the server believes it is in Paris "
 	    "(YYYY-MM-DD; empty: the real date)" },
 	[RB_CFG_AUTO_MIGRATE] = { "auto_migrate", RB_CFGT_BOOL, 0, 1,
