@@ -39,7 +39,7 @@ static const char usage_text[] =
     "  --migrate            serve: apply missing migrations before serving\n"
     "  --contracts N        demo: number of contracts (default 2000)\n"
     "  --seed S             demo: random seed (default 1)\n"
-    "  --today YYYY-MM-DD   demo: reference date (default today)\n"
+    "  --today YYYY-MM-DD   demo: reference date (default: the today setting, else today)\n"
     "  --export DIR         demo: also write the data as import CSV files into DIR\n"
     "  --source NAME        import: billing (default) or former_operator\n"
     "  --report FILE        import: report file (default DIR.import-BATCH.csv)\n"
@@ -211,6 +211,8 @@ main(int argc, char **argv)
 	if (rb_clock_today_is_pinned() && cmd == CMD_SERVE)
 		log_warnx("demo: today is %s in Paris, whatever the clock "
 		    "says (setting today)", rb_config_str(&cfg, RB_CFG_TODAY));
+	if (rb_clock_today_is_pinned() && o.co_today == NULL)
+		o.co_today = rb_config_str(&cfg, RB_CFG_TODAY);	/* demo data */
 
 	switch (cmd) {
 	case CMD_SERVE:

@@ -2,10 +2,12 @@
 """The `today` setting: the date a demo or test server believes it is in
 Paris. Refused by every command outside demo mode; in demo mode it decides
 which bills are late and where the consumption range ends, whatever the
-machine's clock says.
+machine's clock says, and the date `robinet demo` makes its data for.
 """
 import datetime
+import os
 import re
+import shutil
 import sqlite3
 import tempfile
 
@@ -85,3 +87,28 @@ def the_server_shows_bills_late_relative_to_its_today(s):
     assert seen[due_d] == ("À payer", False, due_d.isoformat()), seen
     after = due_d + datetime.timedelta(days=1)
     assert seen[after] == ("En retard", True, after.isoformat()), seen
+
+
+@test
+def demo_data_is_made_for_the_today_setting(s):
+    """`robinet demo` in demo mode with today set makes the data --today would."""
+    def made(today_opt, env):
+        d = tempfile.mkdtemp(prefix="robinet-today-")
+        db = os.path.join(d, "demo.db")
+        rc, out, err = run_cli("demo", "--db", "sqlite:" + db, "--contracts", "3", *today_opt, env=env)
+        assert rc == 0, err
+        con = sqlite3.connect(db)
+        try:
+            return con.execute("SELECT count(*), max(issued_on), max(due_on), max(period_end)"
+                               " FROM invoices").fetchone()
+        finally:
+            con.close()
+            shutil.rmtree(d)
+    other = "2025-03-14"
+    by_setting = made([], {"ROBINET_DEMO": "true", "ROBINET_TODAY": other})
+    assert by_setting == made(["--today", other], {}), by_setting
+    assert by_setting[3] <= other, by_setting
+    assert by_setting != made(["--today", TODAY], {}), by_setting
+    # The option still wins over the setting.
+    assert made(["--today", TODAY], {"ROBINET_DEMO": "true", "ROBINET_TODAY": other}) == \
+        made(["--today", TODAY], {})
