@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/config.h"
 #include "base/log.h"
 #include "base/mem.h"
@@ -40,7 +41,7 @@ static const char usage_text[] =
     "  --migrate            serve: apply missing migrations before serving\n"
     "  --contracts N        demo: number of contracts (default 2000)\n"
     "  --seed S             demo: random seed (default 1)\n"
-    "  --today YYYY-MM-DD   demo: reference date (default today)\n"
+    "  --today YYYY-MM-DD   demo: reference date (default: the today setting, else today)\n"
     "  --export DIR         demo: also write the data as import CSV files into DIR\n"
     "  --source NAME        import: billing (default) or former_operator\n"
     "  --report FILE        import: report file (default DIR.import-BATCH.csv)\n"
@@ -203,9 +204,18 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (rb_config_check(&cfg, err, sizeof(err)) != 0)
+		goto config_error;
 	val = rb_config_str(&cfg, RB_CFG_LOG_LEVEL);
 	rb_log_set_level(val[0] == 'e' ? RB_LOG_ERROR : val[0] == 'w' ?
 	    RB_LOG_WARN : val[0] == 'd' ? RB_LOG_DEBUG : RB_LOG_INFO);
+	/* Demo mode only (checked above), before any thread starts. */
+	(void)rb_clock_pin_today(rb_config_str(&cfg, RB_CFG_TODAY));
+	if (rb_clock_today_is_pinned() && cmd == CMD_SERVE)
+		log_warnx("demo: today is %s in Paris, whatever the clock "
+		    "says (setting today)", rb_config_str(&cfg, RB_CFG_TODAY));
+	if (rb_clock_today_is_pinned() && o.co_today == NULL)
+		o.co_today = rb_config_str(&cfg, RB_CFG_TODAY);	/* demo data */
 
 	switch (cmd) {
 	case CMD_SERVE:

@@ -187,13 +187,13 @@ rb_bills_parse_filter(const char *contract, const char *year,
     const char *status, const char *archive, time_t now,
     struct rb_bills_filter *out, const char **msg)
 {
-	struct rb_localtime lt;
+	struct rb_date today;
 	size_t i, n = 0;
 	int y = 0;
 
 	memset(out, 0, sizeof(*out));
 	*msg = NULL;
-	rb_clock_paris(now, &lt);
+	rb_clock_today(now, &today);
 	if (contract != NULL) {
 		for (; *contract != '\0'; contract++) {
 			if (*contract == ' ')
@@ -217,7 +217,7 @@ rb_bills_parse_filter(const char *contract, const char *year,
 				break;
 		if (i == 4 && year[i] == '\0')
 			y = atoi(year);
-		if (y < RB_BILLS_YEAR_MIN || y > lt.lt_date.d_year) {
+		if (y < RB_BILLS_YEAR_MIN || y > today.d_year) {
 			*msg = "L'année doit être un nombre de quatre chiffres, "
 			    "entre 2000 et l'année en cours.";
 			return RB_BILLS_INVALID;
@@ -335,7 +335,7 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	int years[64], found = 0;
 
 	*out = NULL;
-	rb_clock_paris_iso(ctx->bc_now, today, sizeof(today));
+	rb_clock_today_iso(ctx->bc_now, today, sizeof(today));
 	if (rb_db_begin_read(ctx->bc_db) != 0)
 		return RB_BILLS_ERROR;
 	if (rb_invoices_contracts(ctx->bc_db, sc, &cs, &ncs) != 0)
@@ -716,7 +716,7 @@ rb_bills_get(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	int rc;
 
 	*out = NULL;
-	rb_clock_paris_iso(ctx->bc_now, today, sizeof(today));
+	rb_clock_today_iso(ctx->bc_now, today, sizeof(today));
 	if ((rc = rb_invoice_get(ctx->bc_db, sc, number, &b)) < 0)
 		return RB_BILLS_ERROR;
 	if (rc > 0)

@@ -59,7 +59,7 @@ struct rb_bills_filter {
 /*
  * Parses the values of the list's query fields (NULL or "" when absent):
  * contract "1000000001" (10 digits, spaces ignored), year "2025" (from
- * RB_BILLS_YEAR_MIN to the current year in Paris at now), status
+ * RB_BILLS_YEAR_MIN to the current year, rb_clock_today() at now), status
  * "payee", "a-payer", "prelevement" or "en-retard", archive "1" or "0".
  * Returns RB_BILLS_OK with *out filled, or RB_BILLS_INVALID with *msg a
  * static French sentence naming the problem.

@@ -466,15 +466,14 @@ rb_cons_alerts_run(rb_db *db, const char *public_url, time_t now,
     int *nalerts, int *nmails)
 {
 	int64_t ids[ALERT_BATCH], after = 0;
-	struct rb_localtime lt;
-	struct rb_date w;
+	struct rb_date today, w;
 	char window_start[11];
 	int n, i, before, before_mails;
 
 	*nalerts = 0;
 	*nmails = 0;
-	rb_clock_paris(now, &lt);
-	rb_clock_date_add(&lt.lt_date, -RB_CONS_ALERT_WINDOW_DAYS, &w);
+	rb_clock_today(now, &today);
+	rb_clock_date_add(&today, -RB_CONS_ALERT_WINDOW_DAYS, &w);
 	if (rb_clock_format_date(&w, window_start, sizeof(window_start)) != 0)
 		return -1;
 	for (;;) {

@@ -123,7 +123,8 @@ int	rb_cons_same_period(const struct rb_cons_period *periods, int n,
 
 /*
  * The `robinet alerts` batch: for every contract, finds the abnormal
- * periods that ended within RB_CONS_ALERT_WINDOW_DAYS of now (by the
+ * periods that ended within RB_CONS_ALERT_WINDOW_DAYS of today, that is
+ * rb_clock_today() at now (by the
  * rule above, over all its bills), records each one not yet in
  * consumption_alerts, and queues one French email per new alert to each
  * active web account linked to the contract, or to the customer's email

@@ -31,7 +31,7 @@ rb_home_get(rb_db *db, time_t now, const struct rb_opening_hours *oh,
 	char today[16], sentence[RB_CLOCK_SENTENCE_MAX];
 	size_t i;
 
-	rb_clock_paris_iso(now, today, sizeof(today));
+	rb_clock_today_iso(now, today, sizeof(today));
 	/* One snapshot for both lists, and one set of locks. */
 	if (rb_db_begin_read(db) != 0)
 		return -1;

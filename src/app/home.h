@@ -14,7 +14,8 @@
 
 /*
  * Builds the home page data for instant now (UTC): {news:[…],
- * events:[…], service:{open, sentence}}. Returns 0 and a new object in
+ * events:[…] (from today, rb_clock_today() at now), service:{open,
+ * sentence}}. Returns 0 and a new object in
  * *out (caller decrefs), or -1 when the database fails.
  */
 int	rb_home_get(rb_db *db, time_t now, const struct rb_opening_hours *oh,

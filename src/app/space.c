@@ -156,16 +156,15 @@ contract_view(json_t *row, const char *today)
 int
 rb_space_view(rb_db *db, int64_t account, time_t now, json_t **out)
 {
-	struct rb_localtime lt;
-	struct rb_date oldest_d;
+	struct rb_date today_d, oldest_d;
 	char today[16], oldest[16];
 	json_t *rows, *arr, *row;
 	size_t i;
 
 	*out = NULL;
-	rb_clock_paris(now, &lt);
-	rb_clock_format_date(&lt.lt_date, today, sizeof(today));
-	rb_clock_date_add(&lt.lt_date, -ALERT_SHOWN_DAYS, &oldest_d);
+	rb_clock_today(now, &today_d);
+	rb_clock_format_date(&today_d, today, sizeof(today));
+	rb_clock_date_add(&today_d, -ALERT_SHOWN_DAYS, &oldest_d);
 	rb_clock_format_date(&oldest_d, oldest, sizeof(oldest));
 	if (rb_space_contracts(db, account, today, oldest, &rows) != 0)
 		return -1;

@@ -23,9 +23,9 @@
  *   status, archived}), reading (null or {meter, remote, date, index
  *   ("1 234,567 m³"), kind ("relevé réel"…)}), alerts (array of
  *   {kind: "late"|"abnormal", text}), has_alerts (bool).
- * now decides which bills are late (Paris date). Alerts: bills overdue
- * or past their due date, and the latest abnormal-consumption alert of
- * the contract when its period ended less than a year before now.
+ * Today, rb_clock_today() at now, decides which bills are late. Alerts:
+ * bills overdue or past their due date, and the latest abnormal-consumption
+ * alert of the contract when its period ended less than a year before today.
  * The caller owns *out. Returns 0, or -1 on a database failure (*out
  * NULL).
  */

@@ -267,6 +267,54 @@ rb_clock_paris_iso(time_t utc, char *out, size_t outlen)
 	(void)rb_clock_format_date(&lt.lt_date, out, outlen);	/* "" if short */
 }
 
+/* The pinned date of rb_clock_pin_today(); pinned_set 0 when unpinned. */
+static struct rb_date pinned_today;
+static int pinned_set;
+
+int
+rb_clock_pin_today(const char *iso)
+{
+	struct rb_date d;
+
+	if (iso == NULL || iso[0] == '\0') {
+		pinned_set = 0;
+		return 0;
+	}
+	if (rb_clock_parse_date(iso, &d) != 0)
+		return -1;
+	pinned_today = d;
+	pinned_set = 1;
+	return 0;
+}
+
+int
+rb_clock_today_is_pinned(void)
+{
+	return pinned_set;
+}
+
+void
+rb_clock_today(time_t now, struct rb_date *out)
+{
+	struct rb_localtime lt;
+
+	if (pinned_set) {
+		*out = pinned_today;
+		return;
+	}
+	rb_clock_paris(now, &lt);
+	*out = lt.lt_date;
+}
+
+void
+rb_clock_today_iso(time_t now, char *out, size_t outlen)
+{
+	struct rb_date d;
+
+	rb_clock_today(now, &d);
+	(void)rb_clock_format_date(&d, out, outlen);	/* "" if short */
+}
+
 time_t
 rb_clock_paris_mktime(const struct rb_date *d, int hour, int min, int sec)
 {

@@ -85,8 +85,30 @@ int	rb_clock_paris_is_dst(time_t utc);
 /* Converts the UTC instant utc (years 1 to 9999) to Paris local time. */
 void	rb_clock_paris(time_t utc, struct rb_localtime *out);
 /* The date in Paris at instant utc as "YYYY-MM-DD" into out (11 bytes
- * at least; a shorter buffer gets ""). */
+ * at least; a shorter buffer gets ""). For "today", use rb_clock_today(). */
 void	rb_clock_paris_iso(time_t utc, char *out, size_t outlen);
+/*
+ * Today's date in Paris: the one place that decides what "today" is for
+ * bills (late or not), consumption ranges, alerts and the home page.
+ * Normally the Paris date at the instant now. A demo or test server may
+ * pin it (the `today` setting, accepted in demo mode only): then today is
+ * that date whatever now is, so that data made for that date reads the
+ * same on any day. Instants (sessions, tokens, time stamps) are never
+ * shifted, only this calendar date.
+ *
+ * rb_clock_pin_today() takes "YYYY-MM-DD", or NULL or "" to unpin; it
+ * returns 0, or -1 (pin unchanged) for anything else. Call it before
+ * starting threads: the pin is process-wide and read without locking.
+ */
+int	rb_clock_pin_today(const char *iso);
+/* Returns 1 if today is pinned, 0 if it follows the clock. */
+int	rb_clock_today_is_pinned(void);
+/* Stores today's date in Paris at instant now (or the pinned date). */
+void	rb_clock_today(time_t now, struct rb_date *out);
+/* rb_clock_today() as "YYYY-MM-DD" into out (11 bytes at least; a
+ * shorter buffer gets ""). */
+void	rb_clock_today_iso(time_t now, char *out, size_t outlen);
+
 /*
  * Returns the UTC instant of the Paris wall-clock time d hour:min:sec.
  * When that time occurs twice (the October change) the first, summer-time

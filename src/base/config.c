@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "config.h"
 #include "netaddr.h"
 #include "mem.h"
@@ -19,6 +20,7 @@ static int	check_hours(const char *, char *, size_t);
 static int	check_hexkey(const char *, char *, size_t);
 static int	check_smtp_url(const char *, char *, size_t);
 static int	check_proxies(const char *, char *, size_t);
+static int	check_today(const char *, char *, size_t);
 
 const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_DB] = { "db", RB_CFGT_STRING, 1, 4096,
@@ -35,6 +37,9 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	    "folder of CSS, images and fonts served under /static/" },
 	[RB_CFG_DEMO] = { "demo", RB_CFGT_BOOL, 0, 1, "false", 0, NULL,
 	    "demo mode: local stand-ins for outside services" },
+	[RB_CFG_TODAY] = { "today", RB_CFGT_STRING, 0, 64, "", 0, check_today,
+	    "demo mode only: the date the server believes it is in Paris "
+	    "(YYYY-MM-DD; empty: the real date)" },
 	[RB_CFG_AUTO_MIGRATE] = { "auto_migrate", RB_CFGT_BOOL, 0, 1,
 	    "false", 0, NULL,
 	    "let serve apply missing migrations instead of refusing to start" },
@@ -268,6 +273,17 @@ check_proxies(const char *v, char *err, size_t n)
 }
 
 static int
+check_today(const char *v, char *err, size_t n)
+{
+	struct rb_date d;
+
+	if (v[0] == '\0' || rb_clock_parse_date(v, &d) == 0)
+		return 0;
+	snprintf(err, n, "expected a date YYYY-MM-DD, or nothing");
+	return -1;
+}
+
+static int
 parse_bool(const char *v, long long *out)
 {
 	static const char *const yes[] = { "1", "true", "yes", "on" };
@@ -459,6 +475,19 @@ rb_config_load_env(struct rb_config *cfg, char *const *envp, char *err,
 		}
 		if (rb_config_set(cfg, k, eq + 1, "env", err, errlen) != 0)
 			return -1;
+	}
+	return 0;
+}
+
+int
+rb_config_check(const struct rb_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->cfg_str[RB_CFG_TODAY][0] != '\0' &&
+	    !cfg->cfg_int[RB_CFG_DEMO]) {
+		snprintf(err, errlen, "today: accepted in demo mode only "
+		    "(demo = true, or serve --demo); a real server keeps the "
+		    "real date");
+		return -1;
 	}
 	return 0;
 }

@@ -18,6 +18,7 @@ enum rb_cfg {
 	RB_CFG_PUBLIC_URL,
 	RB_CFG_STATIC_DIR,
 	RB_CFG_DEMO,
+	RB_CFG_TODAY,
 	RB_CFG_AUTO_MIGRATE,
 	RB_CFG_THREADS,
 	RB_CFG_SLOW_WORKERS,
@@ -111,6 +112,13 @@ int		 rb_config_load_file(struct rb_config *cfg, const char *path,
 /* Applies ROBINET_* variables of envp; unknown ROBINET_ names are errors. */
 int		 rb_config_load_env(struct rb_config *cfg, char *const *envp,
 		    char *err, size_t errlen);
+/*
+ * Checks the rules that tie settings together, once all are loaded:
+ * today is accepted in demo mode only. Returns 0, or -1 with
+ * "name: reason" in err.
+ */
+int		 rb_config_check(const struct rb_config *cfg, char *err,
+		    size_t errlen);
 /* Prints every setting, its source, secrets masked. */
 void		 rb_config_print(const struct rb_config *cfg, rb_buf *out);
 

@@ -4,12 +4,20 @@ port, raw and http.client requests, the CLI, and the test registry.
 
 Tests register with @test; @test(env={...}) gives a test a server of its
 own started with those ROBINET_* settings (otherwise tests share one).
+
+The test data is made for one date, TODAY (tests/today), and every server
+believes it is that day in Paris (demo mode and the `today` setting,
+PINNED), whatever the machine's clock says: oracles compute from TODAY,
+never from the clock. A server that must run as in production (no demo
+mode, e.g. mail through SMTP) takes REAL_DATE and runs on the real date;
+its test must then not depend on the date.
 """
 import argparse
 import http.client
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,6 +34,12 @@ class Args:
 
 ARGS = Args()
 TESTS = []
+
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "today"),
+          encoding="ascii") as _f:
+    TODAY = _f.read().strip()
+PINNED = {"ROBINET_DEMO": "true", "ROBINET_TODAY": TODAY}
+REAL_DATE = {"ROBINET_DEMO": None, "ROBINET_TODAY": None}
 
 
 def test(fn=None, env=None, own=False):
@@ -53,9 +67,12 @@ class Server:
         self.db = db
         self.port = free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="robinet-", suffix=".log", delete=False)
+        self.mail_dir = tempfile.mkdtemp(prefix="robinet-mail-")    # demo mode's mail
         e = dict(os.environ)
         e["ROBINET_TEMPLATE_STRICT"] = "true"
         e["ROBINET_PUBLIC_URL"] = "http://127.0.0.1:%d" % self.port
+        e["ROBINET_MAIL_DIR"] = self.mail_dir
+        e.update(PINNED)
         e.update(env or {})
         for k in [k for k, v in e.items() if v is None]:
             del e[k]            # a test that wants a setting left unset
@@ -123,6 +140,7 @@ class Server:
                 raise AssertionError("server did not stop within %ds" % timeout)
         self.final_log = self.stderr()      # sanitizer reports come last
         os.unlink(self.log.name)
+        shutil.rmtree(self.mail_dir, ignore_errors=True)
         return self.proc.returncode
 
 
@@ -132,8 +150,12 @@ def status_of(raw):
 
 
 def run_cli(*args, env=None):
+    """Runs robinet; env adds settings (None removes one); PINNED for a
+    command that reasons with today's date."""
     e = dict(os.environ)
     e.update(env or {})
+    for k in [k for k, v in e.items() if v is None]:
+        del e[k]
     p = subprocess.run([ARGS.bin, *args], capture_output=True, text=True, env=e, timeout=120)
     return p.returncode, p.stdout, p.stderr
 

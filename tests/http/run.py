@@ -2,7 +2,8 @@
 """HTTP tests against the real `robinet` binary.
 
 Each test runs against a `robinet serve` listening on a free loopback
-port, with a temporary SQLite database filled by `robinet demo`. Test
+port, with a temporary SQLite database filled by `robinet demo` for the
+pinned date harness.TODAY (tests/today), which the servers believe. Test
 files are tests/http/test_*.py. Output is TAP ("ok N - name" /
 "not ok N - name"), read by scripts/check.
 
@@ -38,7 +39,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="robinet-http-")
     db = os.path.join(tmp, "demo.db")
     rc, out, err = harness.run_cli("demo", "--db", "sqlite:" + db, "--contracts", "60",
-                                   "--seed", "7")
+                                   "--seed", "7", "--today", harness.TODAY)
     if rc != 0:
         print("Bail out! robinet demo failed: " + err)
         return 2

@@ -14,7 +14,7 @@ import time
 
 from aiosmtpd.controller import Controller
 
-from harness import test, free_port, check_security_headers, check_page
+from harness import test, free_port, check_security_headers, check_page, REAL_DATE
 
 DEMO_EMAIL = "demo@robinet.test"
 DEMO_PASSWORD = "eau-potable-2024"
@@ -143,7 +143,8 @@ def mailbox():
 
 
 def smtp_env(extra=None):
-    e = {"ROBINET_SMTP_URL": "smtp://127.0.0.1:%d" % mailbox().port}
+    # Demo mode would write mail to files: SMTP servers run on the real date.
+    e = dict(REAL_DATE, ROBINET_SMTP_URL="smtp://127.0.0.1:%d" % mailbox().port)
     e.update(extra or {})
     return e
 
@@ -497,7 +498,7 @@ def demo_mode_lists_outgoing_mail(s):
     check_page(page.encode())
 
 
-@test
+@test(env=REAL_DATE)
 def the_demo_mailbox_does_not_exist_outside_demo_mode(s):
     st, _, _ = Browser(s).get("/_dev/courriels")
     assert st == 404, st

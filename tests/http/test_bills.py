@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import tempfile
 
-from harness import test, check_page, check_security_headers
+from harness import test, check_page, check_security_headers, TODAY
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD
 
 FOREIGN = "FA2024-000042"       # contract 1000000004, in nobody's space
@@ -127,8 +127,8 @@ def bills_list_filters_by_year_contract_and_status(s):
     want = [r[0] for r in con.execute(
         "SELECT i.number FROM invoices i JOIN account_contracts ac ON ac.contract_id = i.contract_id"
         " JOIN web_accounts w ON w.id = ac.account_id WHERE w.email = ? AND i.archived = 0"
-        " AND (i.status = 'overdue' OR (i.status = 'to_pay' AND i.due_on < date('now')))",
-        (DEMO_EMAIL,))]
+        " AND (i.status = 'overdue' OR (i.status = 'to_pay' AND i.due_on < ?))",
+        (DEMO_EMAIL, TODAY))]
     con.close()
     assert want and sorted(numbers_in(page)) == sorted(want), (numbers_in(page), want)
     assert "En retard" in page
@@ -214,9 +214,9 @@ def bill_page_tells_estimated_readings_and_status_labels(s):
     b = signed_in(s)
     con = sqlite3.connect(s.db)
     rows = con.execute(
-        "SELECT i.number, i.status, i.due_on < date('now'), i.new_read_kind, i.old_read_kind"
+        "SELECT i.number, i.status, i.due_on < ?, i.new_read_kind, i.old_read_kind"
         " FROM invoices i JOIN account_contracts ac ON ac.contract_id = i.contract_id"
-        " JOIN web_accounts w ON w.id = ac.account_id WHERE w.email = ?", (DEMO_EMAIL,)).fetchall()
+        " JOIN web_accounts w ON w.id = ac.account_id WHERE w.email = ?", (TODAY, DEMO_EMAIL)).fetchall()
     con.close()
     labels = {"paid": "Payée", "direct_debit": "Prélèvement programmé", "overdue": "En retard",
               "cancelled": "Annulée"}

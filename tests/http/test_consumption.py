@@ -13,7 +13,7 @@ import re
 import sqlite3
 import time
 
-from harness import test, check_page, check_security_headers, run_cli
+from harness import test, check_page, check_security_headers, run_cli, PINNED, TODAY
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD, mailbox, smtp_env, mail_text, mail_html
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet",
@@ -38,7 +38,8 @@ def fr_date(iso):
 
 
 def today():
-    return datetime.date.today()
+    """The date the servers believe it is (harness.TODAY), never the clock's."""
+    return datetime.date.fromisoformat(TODAY)
 
 
 def three_years_back(d):
@@ -318,7 +319,7 @@ def consumption_of_an_archive_visit_stops_at_2023(s):
 
 def alerts(s):
     return run_cli("alerts", "--db", "sqlite:" + s.db,
-                   env={"ROBINET_PUBLIC_URL": "http://127.0.0.1:%d" % s.port})
+                   env=dict(PINNED, ROBINET_PUBLIC_URL="http://127.0.0.1:%d" % s.port))
 
 
 @test(env=smtp_env())
@@ -373,7 +374,10 @@ def consumption_abnormal_sends_one_email_and_shows_on_the_page(s):
     con.close()
 
     b = signed_in(s)
-    st, _, page = b.get("/ma-consommation?contrat=1000000001")
+    # This server delivers through SMTP, so it runs on the real date: the
+    # range is given, computed from the data's date.
+    span = "&du=%s&au=%s" % (three_years_back(today()).isoformat(), today().isoformat())
+    st, _, page = b.get("/ma-consommation?contrat=1000000001" + span)
     assert st == 200
     check_page(page.encode())
     assert "Consommation anormalement élevée" in page
@@ -385,5 +389,5 @@ def consumption_abnormal_sends_one_email_and_shows_on_the_page(s):
     st, _, bill_page = b.get("/mes-factures/" + bill)
     assert st == 200 and "anormalement élevée" in bill_page, st
     # The other contract has no alert.
-    st, _, page = b.get("/ma-consommation?contrat=1000000002")
+    st, _, page = b.get("/ma-consommation?contrat=1000000002" + span)
     assert "Consommation anormalement élevée" not in page and "Consommation anormale" not in page

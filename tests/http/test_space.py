@@ -8,7 +8,7 @@ import json
 import re
 import sqlite3
 
-from harness import test, check_page, run_cli, db_rows
+from harness import test, check_page, run_cli, db_rows, PINNED, TODAY
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD
 
 NNBSP = "\u202f"
@@ -77,7 +77,7 @@ def dashboard_shows_each_contract_as_the_database_has_it(s):
         assert reading[0] in sec and m3(reading[1]) in sec, (reading, sec)
         assert 'href="/ma-consommation?contrat=%s"' % number in sec
         late = db_rows(s, "SELECT count(*) FROM invoices WHERE contract_id = ? AND (status = 'overdue' "
-                          "OR (status = 'to_pay' AND due_on < date('now')))", cid)[0][0]
+                          "OR (status = 'to_pay' AND due_on < ?))", cid, TODAY)[0][0]
         assert ("réglée" in sec or "réglées" in sec) == (late > 0), (number, late)
 
 
@@ -108,7 +108,7 @@ def dashboard_warns_of_abnormal_consumption(s):
                 "ORDER BY i.period_end DESC LIMIT 1)")
     con.commit()
     con.close()
-    rc, out, err = run_cli("alerts", "--db", "sqlite:" + s.db)
+    rc, out, err = run_cli("alerts", "--db", "sqlite:" + s.db, env=PINNED)
     assert rc == 0, err
     _, _, page = b.get("/mon-espace")
     sec = section(page, "1000000002")

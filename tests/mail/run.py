@@ -434,6 +434,11 @@ def main():
     BIN = os.path.abspath(a.bin)
     DRIVER = os.path.abspath(a.driver or os.path.join(os.path.dirname(a.bin), "tests", "unit",
                                                       "mail", "mail_driver"))
+    for prog in (BIN, DRIVER):
+        if not os.access(prog, os.X_OK):
+            # The driver is built with the unit tests (meson -Dtests=enabled).
+            print("Bail out! %s is missing: build it with scripts/check --build-only" % prog)
+            return 2
     logging.getLogger("mail.log").setLevel(logging.CRITICAL)
     for s in SCENARIOS:
         try:

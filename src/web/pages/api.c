@@ -252,15 +252,15 @@ static void
 consumption(struct rb_req *req, rb_db *db, const struct rb_scope *sc,
     const char *number)
 {
-	struct rb_localtime now;
 	struct rb_api_range range;
+	struct rb_date today;
 	const char *msg, *param;
 	json_t *list;
 
-	rb_clock_paris(time(NULL), &now);
+	rb_clock_today(time(NULL), &today);
 	msg = rb_api_range_parse(rb_form_get(&req->req_query, "from"),
 	    rb_form_get(&req->req_query, "to"),
-	    rb_form_get(&req->req_query, "step"), &now.lt_date, &range,
+	    rb_form_get(&req->req_query, "step"), &today, &range,
 	    &param);
 	if (msg != NULL) {
 		rb_resp_json_error(req, 400, "invalid_parameter", msg, param);

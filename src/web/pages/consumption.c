@@ -125,8 +125,7 @@ parse_query(struct rb_req *req, const struct rb_scope *sc,
 {
 	const char *contract = rb_form_get(&req->req_query, "contrat");
 	const char *view = rb_form_get(&req->req_query, "vue");
-	struct rb_localtime now;
-	struct rb_date d;
+	struct rb_date today, d;
 	char limit[11];
 	int rc_from, rc_to;
 
@@ -150,13 +149,13 @@ parse_query(struct rb_req *req, const struct rb_scope *sc,
 	    (rc_to = parse_date_param(req, "au", "de fin", q->cq_to, msg)) < 0)
 		return -1;
 	if (rc_to == 1) {
-		rb_clock_paris(time(NULL), &now);
+		rb_clock_today(time(NULL), &today);
 		/* The archive ends with 2023: its default range too. */
 		if (sc->sc_account == 0 && sc->sc_archive != 0) {
 			rb_clock_parse_date(RB_ARCHIVE_END, &d);
-			rb_clock_date_add(&d, -1, &now.lt_date);
+			rb_clock_date_add(&d, -1, &today);
 		}
-		rb_clock_format_date(&now.lt_date, q->cq_to,
+		rb_clock_format_date(&today, q->cq_to,
 		    sizeof(q->cq_to));
 	}
 	/* The earliest start allowed: the end date three years back. */

@@ -2,8 +2,8 @@
  * test_clock.c: unit tests of src/base/clock.c: calendar arithmetic, ISO
  * dates, Easter and French public holidays, the exact instants of the
  * Paris summer-time changes, French renderings, and customer-service
- * opening hours with their sentence. Instants are built with timegm(),
- * which depends on no time zone.
+ * opening hours with their sentence, and the pinned date of "today".
+ * Instants are built with timegm(), which depends on no time zone.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -780,6 +780,57 @@ test_sentence(void **state)
 	assert_string_equal(s, "");
 }
 
+/* rb_clock_today(): Paris date of now, or the pinned date. */
+static void
+test_today_pinned(void **state)
+{
+	/* 2024-12-31 23:30 UTC, already 2025-01-01 in Paris. */
+	const time_t eve = 1735687800;
+	struct rb_date d;
+	char out[16];
+
+	(void)state;
+	assert_int_equal(rb_clock_today_is_pinned(), 0);
+	rb_clock_today(eve, &d);
+	assert_int_equal(d.d_year, 2025);
+	assert_int_equal(d.d_month, 1);
+	assert_int_equal(d.d_day, 1);
+	rb_clock_today_iso(eve, out, sizeof(out));
+	assert_string_equal(out, "2025-01-01");
+
+	assert_int_equal(rb_clock_pin_today("2028-02-29"), 0);
+	assert_int_equal(rb_clock_today_is_pinned(), 1);
+	rb_clock_today(eve, &d);
+	assert_int_equal(d.d_year, 2028);
+	assert_int_equal(d.d_month, 2);
+	assert_int_equal(d.d_day, 29);
+	rb_clock_today_iso(0, out, sizeof(out));
+	assert_string_equal(out, "2028-02-29");
+	rb_clock_today_iso((time_t)4102444800, out, sizeof(out));
+	assert_string_equal(out, "2028-02-29");
+	rb_clock_today_iso(eve, out, 10);
+	assert_string_equal(out, "");
+	/* Anything but a real date is refused and the pin stays. */
+	assert_int_equal(rb_clock_pin_today("2027-02-29"), -1);
+	assert_int_equal(rb_clock_pin_today("2026-11-29 "), -1);
+	assert_int_equal(rb_clock_pin_today("29/11/2026"), -1);
+	assert_int_equal(rb_clock_pin_today("now"), -1);
+	rb_clock_today_iso(eve, out, sizeof(out));
+	assert_string_equal(out, "2028-02-29");
+	/* The other conversions never see the pin. */
+	rb_clock_paris_iso(eve, out, sizeof(out));
+	assert_string_equal(out, "2025-01-01");
+
+	assert_int_equal(rb_clock_pin_today(""), 0);
+	assert_int_equal(rb_clock_today_is_pinned(), 0);
+	rb_clock_today_iso(eve, out, sizeof(out));
+	assert_string_equal(out, "2025-01-01");
+	assert_int_equal(rb_clock_pin_today("2026-11-29"), 0);
+	assert_int_equal(rb_clock_pin_today(NULL), 0);
+	rb_clock_today_iso(eve - 3600, out, sizeof(out));
+	assert_string_equal(out, "2024-12-31");
+}
+
 int
 main(void)
 {
@@ -801,6 +852,7 @@ main(void)
 		cmocka_unit_test(test_service_open),
 		cmocka_unit_test(test_next_open),
 		cmocka_unit_test(test_sentence),
+		cmocka_unit_test(test_today_pinned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /*
  * test_config.c: unit tests of src/base/config.c: defaults, typed
  * validation with bounds, the precedence of file < environment < option,
- * errors that name the setting, and masking of secrets when printed.
+ * errors that name the setting, masking of secrets when printed, and
+ * the today setting, refused outside demo mode.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -104,6 +105,41 @@ test_bools_and_checked_strings(void **state)
 	rb_config_free(&c);
 }
 
+/* today: a real date or nothing, and in demo mode only. */
+static void
+test_today_is_for_demo_mode_only(void **state)
+{
+	struct rb_config c;
+
+	(void)state;
+	rb_config_init(&c);
+	assert_string_equal(rb_config_str(&c, RB_CFG_TODAY), "");
+	assert_int_equal(rb_config_check(&c, err, sizeof(err)), 0);
+	assert_int_equal(rb_config_set(&c, RB_CFG_TODAY, "2026-02-29", "env",
+	    err, sizeof(err)), -1);
+	assert_int_equal(strncmp(err, "today: ", 7), 0);
+	assert_int_equal(rb_config_set(&c, RB_CFG_TODAY, "2026-11-29T10:00",
+	    "env", err, sizeof(err)), -1);
+	assert_int_equal(rb_config_set(&c, RB_CFG_TODAY, "tomorrow", "env",
+	    err, sizeof(err)), -1);
+	assert_int_equal(rb_config_set(&c, RB_CFG_TODAY, "2028-02-29", "env",
+	    err, sizeof(err)), 0);
+	/* Outside demo mode the pair is refused, naming the setting. */
+	assert_int_equal(rb_config_check(&c, err, sizeof(err)), -1);
+	assert_int_equal(strncmp(err, "today: ", 7), 0);
+	assert_non_null(strstr(err, "demo"));
+	assert_int_equal(rb_config_set(&c, RB_CFG_DEMO, "true", "option", err,
+	    sizeof(err)), 0);
+	assert_int_equal(rb_config_check(&c, err, sizeof(err)), 0);
+	/* Emptied again, it is the real date: demo mode or not. */
+	assert_int_equal(rb_config_set(&c, RB_CFG_TODAY, "", "option", err,
+	    sizeof(err)), 0);
+	assert_int_equal(rb_config_set(&c, RB_CFG_DEMO, "false", "option", err,
+	    sizeof(err)), 0);
+	assert_int_equal(rb_config_check(&c, err, sizeof(err)), 0);
+	rb_config_free(&c);
+}
+
 static void
 test_file_env_option_precedence(void **state)
 {
@@ -187,6 +223,7 @@ main(void)
 		cmocka_unit_test(test_ints_respect_bounds),
 		cmocka_unit_test(test_bools_and_checked_strings),
 		cmocka_unit_test(test_file_env_option_precedence),
+		cmocka_unit_test(test_today_is_for_demo_mode_only),
 		cmocka_unit_test(test_print_masks_secrets),
 	};
 

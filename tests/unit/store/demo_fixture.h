@@ -1,7 +1,7 @@
 /*
  * demo_fixture.h: a cmocka fixture holding a migrated database filled
- * with the demo dataset (60 contracts, seed 1, today 2026-11-29) in a
- * private temporary directory. Include after store_test.h, cmocka.h,
+ * with the demo dataset (60 contracts, seed 1, made for RB_TEST_TODAY,
+ * the date of tests/today, 2026-11-29) in a private temporary directory. Include after store_test.h, cmocka.h,
  * sodium.h and the store headers.
  */
 #ifndef RB_DEMO_FIXTURE_H
@@ -17,7 +17,7 @@ static inline int
 demo_fixture_setup(void **state, const char *name)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct rb_demo_opts o = { 60, 1, "2026-11-29" };
+	struct rb_demo_opts o = { 60, 1, RB_TEST_TODAY };
 	char url[400], err[256];
 
 	*state = f;
