@@ -13,6 +13,7 @@ import argparse
 import glob
 import importlib
 import os
+import shutil
 import sys
 import tempfile
 import traceback
@@ -33,10 +34,21 @@ def main():
         # Leaks of third-party caches that live as long as the process.
         os.environ.setdefault("LSAN_OPTIONS", "suppressions=" + os.path.join(
             os.path.dirname(os.path.abspath(__file__)), "..", "lsan.supp"))
+    # Every temporary file of the run (databases, PDF caches, exports,
+    # even those made when the test files are imported) goes below one
+    # folder, removed at the end.
+    tmp = tempfile.mkdtemp(prefix="robinet-http-")
+    tempfile.tempdir = tmp
+    try:
+        return run(a, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(a, tmp):
     here = os.path.dirname(os.path.abspath(__file__))
     for path in sorted(glob.glob(os.path.join(here, "test_*.py"))):
         importlib.import_module(os.path.basename(path)[:-3])
-    tmp = tempfile.mkdtemp(prefix="robinet-http-")
     db = os.path.join(tmp, "demo.db")
     rc, out, err = harness.run_cli("demo", "--db", "sqlite:" + db, "--contracts", "60",
                                    "--seed", "7", "--today", harness.TODAY)
