@@ -888,7 +888,7 @@ rb_server_start(const struct rb_site *site, char *err, size_t errlen)
 	srv->srv_slow = rb_workq_new((int)rb_config_int(cfg,
 	    RB_CFG_SLOW_WORKERS), 19);
 	srv->srv_mhd = MHD_start_daemon(
-	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+	    MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 	    MHD_ALLOW_SUSPEND_RESUME,
 	    0, on_accept, srv, on_request, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
@@ -956,8 +956,7 @@ wait_inflight(struct rb_server *srv, uint64_t deadline)
 /*
  * Stops in an order where nothing touches a stopped daemon, and where
  * libmicrohttpd never finds a suspended connection at its stop (it
- * panics on one): no new connection (the accept policy refuses them);
- * requests in flight get the grace
+ * panics on one): no new connection; requests in flight get the grace
  * period; then no new slow job, and every slow job runs to its end,
  * those not yet started answering 503 at once, so that each suspended
  * connection has been resumed; their answers get a short while to
@@ -968,13 +967,20 @@ rb_server_stop(struct rb_server *srv, int grace_s)
 {
 	uint64_t deadline = now_us() + (uint64_t)grace_s * 1000000;
 	struct ipcount *ic;
+	MHD_socket lfd;
 	int left, i;
 
-	/* No new connection from here on. Not MHD_quiesce_daemon(): in
-	   0.9.75, with a thread pool on epoll, it races with the workers
-	   removing the listening socket from their epoll sets and panics
-	   ("Failed to remove listen FD from epoll set", daemon.c:5531). */
+	/* No new connection from here on: the workers drop the listening
+	   socket (told through their ITC; in poll mode, since with a pool of
+	   epoll threads 0.9.75's quiesce races with the workers and panics:
+	   "Failed to remove listen FD from epoll set", daemon.c:5531), and
+	   the socket is shut down at once so that connections are refused
+	   rather than queued; it is closed once the daemon has stopped, so
+	   its number cannot be reused while a worker may still poll it. */
 	atomic_store(&srv->srv_closed, 1);
+	lfd = MHD_quiesce_daemon(srv->srv_mhd);
+	if (lfd != MHD_INVALID_SOCKET)
+		shutdown(lfd, SHUT_RDWR);
 	if ((left = wait_inflight(srv, deadline)) > 0)
 		log_warnx("%d request(s) still in flight after %d s", left,
 		    grace_s);
@@ -990,6 +996,8 @@ rb_server_stop(struct rb_server *srv, int grace_s)
 	pthread_mutex_unlock(&srv->srv_lock);
 	pthread_join(srv->srv_reaper, NULL);
 	MHD_stop_daemon(srv->srv_mhd);
+	if (lfd != MHD_INVALID_SOCKET)
+		close(lfd);
 	for (i = 0; i < IP_BUCKETS; i++)	/* empty unless a close was
 						   never notified */
 		while ((ic = srv->srv_ips[i]) != NULL) {
