@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "store/db.h"
+#include "store/scope.h"
 #include "session.h"
 
 const char *

@@ -14,8 +14,9 @@
 #define RB_WEB_SESSION_H
 
 #include "app/auth.h"
-#include "app/scope.h"
 #include "http.h"
+
+struct rb_scope;		/* store/scope.h */
 
 #define RB_SESSION_COOKIE	"__Host-robinet"
 #define RB_CSRF_COOKIE		"__Host-robinet-csrf"
