@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "store/api_data.h"
 #include "store/api_tokens.h"
+#include "store/ratelimit.h"
 
 /* last_used_at moves at most this often (seconds). */
 #define TOUCH_GRANULARITY	60
@@ -254,4 +255,18 @@ rb_api_consumption(rb_db *db, const struct rb_scope *sc, const char *number,
 		log_errx("consumption of a contract failed");
 		return RB_API_ERROR;
 	}
+}
+
+enum rb_api_rc
+rb_api_rate_hit(rb_db *db, const char *bucket, time_t now, int window,
+    int allowance, int *retry)
+{
+	if (rb_ratelimit_retry_after(db, bucket, now, window, allowance,
+	    retry) != 0)
+		return RB_API_ERROR;
+	if (*retry > 0)
+		return RB_API_DENIED;
+	if (rb_ratelimit_hit(db, bucket, now, window, NULL) != 0)
+		return RB_API_ERROR;
+	return RB_API_OK;
 }

@@ -8,7 +8,7 @@
  * A token is RB_API_TOKEN_PREFIX followed by a base/crypto.h token
  * (32 random bytes, base64url): it is returned once, at creation, and
  * only its SHA-256 is stored. It is read-only and acts for its account:
- * rb_api_token_check() turns it into the scope (app/scope.h) with
+ * rb_api_token_check() turns it into the scope (store/scope.h) with
  * sc_account the token's account, and every read below is bounded by
  * that scope, so that no number in a URL reaches another subscriber's
  * data. A contract outside the scope and one that does not exist get
@@ -28,10 +28,10 @@
 #include <jansson.h>
 
 #include "app/auth.h"
-#include "app/scope.h"
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "store/db.h"
+#include "store/scope.h"
 
 #define RB_API_TOKEN_PREFIX	"rbt_"
 /* Length of a whole token: prefix + RB_TOKEN_LEN characters. */
@@ -142,5 +142,15 @@ const char	*rb_api_range_parse(const char *from, const char *to,
 enum rb_api_rc rb_api_consumption(rb_db *db, const struct rb_scope *sc,
 		    const char *number, const struct rb_api_range *range,
 		    json_t **out);
+
+/*
+ * The API's rate limit: counts one request at now in bucket ("api:ip:…",
+ * "api:token:…") unless the bucket already holds allowance requests
+ * within the last window seconds. RB_API_OK with *retry 0 when counted;
+ * RB_API_DENIED with *retry the seconds to wait (> 0) when full, the
+ * request not counted; RB_API_ERROR on a database failure.
+ */
+enum rb_api_rc rb_api_rate_hit(rb_db *db, const char *bucket, time_t now,
+		    int window, int allowance, int *retry);
 
 #endif

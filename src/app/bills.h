@@ -4,7 +4,7 @@
  * bill with everything French rules ask a water bill to show, and its
  * PDF, drawn on demand and cached.
  *
- * Everything is read within a scope (app/scope.h): a bill or contract
+ * Everything is read within a scope (store/scope.h): a bill or contract
  * outside it answers RB_BILLS_NOT_FOUND, exactly like one that does not
  * exist. Results are jansson objects ready for templates, with amounts,
  * volumes, prices and dates already written the French way from
@@ -23,8 +23,8 @@
 
 #include <jansson.h>
 
-#include "app/scope.h"
 #include "store/db.h"
+#include "store/scope.h"
 #include "store/invoices.h"
 
 /* Utility named on every bill. */

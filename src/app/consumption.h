@@ -44,8 +44,8 @@
 
 #include <jansson.h>
 
-#include "app/scope.h"
 #include "store/db.h"
+#include "store/scope.h"
 
 enum { RB_CONS_OK = 0, RB_CONS_NOT_FOUND = 1, RB_CONS_ERROR = -1 };
 

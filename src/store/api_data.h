@@ -2,7 +2,7 @@
  * api_data.h: what the JSON API shows of a subscriber's contracts and
  * bills, read from the database already shaped as JSON.
  *
- * Every query is scoped the way app/scope.h describes: it binds both the
+ * Every query is scoped the way store/scope.h describes: it binds both the
  * account (web_accounts.id, or 0) and the archive contract (contracts.id,
  * or 0) and keeps only the rows that the account's links in
  * account_contracts, or the archive visitor's one contract and its

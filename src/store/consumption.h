@@ -3,7 +3,7 @@
  * remote readings a scope may see, and the consumption_alerts table.
  *
  * Functions that read a subscriber's data take the two members of a
- * scope (app/scope.h), account and archive, and bind both in their
+ * scope (store/scope.h), account and archive, and bind both in their
  * query: account is a web_accounts.id (or 0), archive the contracts.id
  * of an archive visitor (or 0), who only sees archived bills and
  * readings before archive_end. Functions marked "batch" read every

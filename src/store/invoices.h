@@ -1,7 +1,7 @@
 /*
  * invoices.h: the bills of a subscriber's space (tables invoices and
  * invoice_lines, with their contract and customer), always read within
- * a scope (app/scope.h).
+ * a scope (store/scope.h).
  *
  * Every query binds both members of the scope and filters with them:
  * a bill or contract outside the scope is never returned, and a number
@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app/scope.h"
 #include "store/db.h"
+#include "store/scope.h"
 
 /* At most this many bills in one list (a space holds a few contracts,
  * two bills a year each). */

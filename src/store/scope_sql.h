@@ -1,5 +1,5 @@
 /*
- * scope_sql.h: the SQL of app/scope.h, for the domain files of
+ * scope_sql.h: the SQL of store/scope.h, for the domain files of
  * src/store (private to src/store).
  *
  * RB_SCOPE_IDS(a, b) is a subquery of the ids of the contracts a scope

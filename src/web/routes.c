@@ -1,95 +1,145 @@
 /*
- * routes.c: the route table and its matcher (see routes.h).
+ * routes.c: the route table, its matcher and its guards (see routes.h).
  */
 #include <string.h>
 
 #include "routes.h"
+#include "session.h"
 
 #define GP	(RB_M_GET | RB_M_POST)
 
 const struct rb_route_def rb_routes[ROUTE__MAX] = {
-	/* name, path, prefix, methods, handler, slow (POST), demo only,
-	   minimum answer time in ms (slow POSTs) */
-	[ROUTE_HOME] = { "home", "/", 0, RB_M_GET, rb_page_home, 0, 0, 0 },
-	[ROUTE_HEALTHZ] = { "healthz", "/healthz", 0, RB_M_GET,
-	    rb_page_healthz, 0, 0, 0 },
-	[ROUTE_METRICS] = { "metrics", "/metrics", 0, RB_M_GET,
-	    rb_page_metrics, 0, 0, 0 },
-	[ROUTE_STATIC] = { "static", "/static/", 1, RB_M_GET,
-	    rb_page_static, 0, 0, 0 },
-	[ROUTE_SIGNIN] = { "signin", "/connexion", 0, GP, rb_page_signin,
-	    1, 0, 0 },
-	[ROUTE_SIGNOUT] = { "signout", "/deconnexion", 0, RB_M_POST,
-	    rb_page_signout, 0, 0, 0 },
-	[ROUTE_SPACE] = { "space", "/mon-espace", 0, RB_M_GET,
-	    rb_page_space, 0, 0, 0 },
-	[ROUTE_SIGNUP] = { "signup", "/creer-mon-espace", 0, GP,
-	    rb_page_claim_contract, 1, 0, 100 },
-	[ROUTE_MIGRATE] = { "migrate", "/abonne-2023", 0, GP,
-	    rb_page_claim_legacy, 1, 0, 100 },
-	[ROUTE_REGISTER] = { "register", "/finaliser", 0, RB_M_POST,
-	    rb_page_register, 1, 0, 400 },
-	[ROUTE_CHECK_MAIL] = { "check_mail", "/verifiez-vos-emails", 0,
-	    RB_M_GET, rb_page_check_mail, 0, 0, 0 },
-	[ROUTE_ACTIVATE] = { "activate", "/activer", 0, GP,
-	    rb_page_activate, 0, 0, 0 },
-	[ROUTE_RESEND] = { "resend", "/renvoyer-activation", 0, GP,
-	    rb_page_resend, 1, 0, 100 },
-	[ROUTE_FORGOT] = { "forgot", "/mot-de-passe-oublie", 0, GP,
-	    rb_page_forgot, 1, 0, 100 },
-	[ROUTE_RESET] = { "reset", "/mot-de-passe/nouveau", 0, GP,
-	    rb_page_reset, 1, 0, 0 },
-	[ROUTE_ACCOUNT] = { "account", "/mon-compte", 0, RB_M_GET,
-	    rb_page_account, 0, 0, 0 },
-	[ROUTE_ACCOUNT_PASSWORD] = { "account_password",
-	    "/mon-compte/mot-de-passe", 0, RB_M_POST,
-	    rb_page_account_password, 1, 0, 0 },
-	[ROUTE_ACCOUNT_EMAIL] = { "account_email", "/mon-compte/email", 0,
-	    RB_M_POST, rb_page_account_email, 1, 0, 0 },
-	[ROUTE_ACCOUNT_CONTRACT] = { "account_contract",
-	    "/mon-compte/contrats", 0, RB_M_POST, rb_page_account_contract,
-	    1, 0, 100 },
-	[ROUTE_ACCOUNT_SESSION] = { "account_session",
-	    "/mon-compte/sessions", 0, RB_M_POST, rb_page_account_session,
-	    0, 0, 0 },
-	[ROUTE_CONFIRM_EMAIL] = { "confirm_email",
-	    "/mon-compte/confirmer-email", 0, GP, rb_page_confirm_email,
-	    0, 0, 0 },
-	[ROUTE_DEV_MAIL] = { "dev_mail", "/_dev/courriels", 0, RB_M_GET,
-	    rb_page_dev_mail, 0, 1, 0 },
-	[ROUTE_ARCHIVE] = { "archive", "/archives", 0, GP, rb_page_archive,
-	    1, 0, 100 },
-	[ROUTE_ARCHIVE_EXIT] = { "archive_exit", "/archives/sortie", 0,
-	    RB_M_POST, rb_page_archive_exit, 0, 0, 0 },
-	[ROUTE_CONTACT] = { "contact", "/contact", 0, RB_M_GET,
-	    rb_page_soon, 0, 0, 0 },
-	[ROUTE_PRIVACY] = { "privacy", "/confidentialite", 0, RB_M_GET,
-	    rb_page_privacy, 0, 0, 0 },
-	[ROUTE_BILLS] = { "bills", "/mes-factures", 0, RB_M_GET,
-	    rb_page_bills, 0, 0, 0 },
-	[ROUTE_BILL] = { "bill", "/mes-factures/", 1, RB_M_GET,
-	    rb_page_bill, 0, 0, 0 },
-	[ROUTE_ACCOUNT_API_TOKEN] = { "account_api_token",
-	    "/mon-compte/jetons", 0, RB_M_POST, rb_page_account_api_token,
-	    0, 0, 0 },
-	[ROUTE_ACCOUNT_API_REVOKE] = { "account_api_revoke",
-	    "/mon-compte/jetons/revoquer", 0, RB_M_POST,
-	    rb_page_account_api_revoke, 0, 0, 0 },
-	[ROUTE_API_OPENAPI] = { "api_openapi", "/api/v1/openapi.json", 0,
-	    RB_M_GET, rb_page_api_openapi, 0, 0, 0 },
-	[ROUTE_API_CONTRACTS] = { "api_contracts", "/api/v1/contracts", 0,
-	    RB_M_GET, rb_page_api_contracts, 0, 0, 0 },
-	[ROUTE_API_CONTRACT] = { "api_contract", "/api/v1/contracts/", 1,
-	    RB_M_GET, rb_page_api_contract, 0, 0, 0 },
-	[ROUTE_CONSUMPTION] = { "consumption", "/ma-consommation", 0,
-	    RB_M_GET, rb_page_consumption, 0, 0, 0 },
-	[ROUTE_CONSUMPTION_CSV] = { "consumption_csv", "/ma-consommation.csv",
-	    0, RB_M_GET, rb_page_consumption_csv, 0, 0, 0 },
-	[ROUTE_GDPR] = { "gdpr", "/mes-donnees", 0, RB_M_GET, rb_page_gdpr,
-	    0, 0, 0 },
-	[ROUTE_GDPR_JSON] = { "gdpr_json", "/mes-donnees.json", 0, RB_M_GET,
-	    rb_page_gdpr_json, 0, 0, 0 },
-	[ROUTE_NOT_FOUND] = { "not_found", NULL, 0, 0, NULL, 0, 0, 0 },
+	[ROUTE_HOME] = { .rt_name = "home", .rt_path = "/",
+	    .rt_methods = RB_M_GET, .rt_handler = rb_page_home,
+	    .rt_guards = RB_NEED_DB },
+	[ROUTE_HEALTHZ] = { .rt_name = "healthz", .rt_path = "/healthz",
+	    .rt_methods = RB_M_GET, .rt_handler = rb_page_healthz },
+	[ROUTE_METRICS] = { .rt_name = "metrics", .rt_path = "/metrics",
+	    .rt_methods = RB_M_GET, .rt_handler = rb_page_metrics },
+	[ROUTE_STATIC] = { .rt_name = "static", .rt_path = "/static/",
+	    .rt_prefix = 1, .rt_methods = RB_M_GET,
+	    .rt_handler = rb_page_static },
+	[ROUTE_SIGNIN] = { .rt_name = "signin", .rt_path = "/connexion",
+	    .rt_methods = GP, .rt_handler = rb_page_signin, .rt_slow = 1,
+	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
+	[ROUTE_SIGNOUT] = { .rt_name = "signout", .rt_path = "/deconnexion",
+	    .rt_methods = RB_M_POST, .rt_handler = rb_page_signout,
+	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
+	[ROUTE_SPACE] = { .rt_name = "space", .rt_path = "/mon-espace",
+	    .rt_methods = RB_M_GET, .rt_handler = rb_page_space,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION },
+	[ROUTE_SIGNUP] = { .rt_name = "signup", .rt_path = "/creer-mon-espace",
+	    .rt_methods = GP, .rt_handler = rb_page_claim_contract,
+	    .rt_slow = 1, .rt_min_ms = 100,
+	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
+	[ROUTE_MIGRATE] = { .rt_name = "migrate", .rt_path = "/abonne-2023",
+	    .rt_methods = GP, .rt_handler = rb_page_claim_legacy, .rt_slow = 1,
+	    .rt_min_ms = 100, .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
+	[ROUTE_REGISTER] = { .rt_name = "register", .rt_path = "/finaliser",
+	    .rt_methods = RB_M_POST, .rt_handler = rb_page_register,
+	    .rt_slow = 1, .rt_min_ms = 400,
+	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
+	[ROUTE_CHECK_MAIL] = { .rt_name = "check_mail",
+	    .rt_path = "/verifiez-vos-emails", .rt_methods = RB_M_GET,
+	    .rt_handler = rb_page_check_mail, .rt_guards = RB_NEED_DB },
+	[ROUTE_ACTIVATE] = { .rt_name = "activate", .rt_path = "/activer",
+	    .rt_methods = GP, .rt_handler = rb_page_activate,
+	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
+	[ROUTE_RESEND] = { .rt_name = "resend",
+	    .rt_path = "/renvoyer-activation", .rt_methods = GP,
+	    .rt_handler = rb_page_resend, .rt_slow = 1, .rt_min_ms = 100,
+	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
+	[ROUTE_FORGOT] = { .rt_name = "forgot",
+	    .rt_path = "/mot-de-passe-oublie", .rt_methods = GP,
+	    .rt_handler = rb_page_forgot, .rt_slow = 1, .rt_min_ms = 100,
+	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
+	[ROUTE_RESET] = { .rt_name = "reset",
+	    .rt_path = "/mot-de-passe/nouveau", .rt_methods = GP,
+	    .rt_handler = rb_page_reset, .rt_slow = 1,
+	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
+	[ROUTE_ACCOUNT] = { .rt_name = "account", .rt_path = "/mon-compte",
+	    .rt_methods = RB_M_GET, .rt_handler = rb_page_account,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION },
+	[ROUTE_ACCOUNT_PASSWORD] = { .rt_name = "account_password",
+	    .rt_path = "/mon-compte/mot-de-passe", .rt_methods = RB_M_POST,
+	    .rt_handler = rb_page_account_password, .rt_slow = 1,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
+	[ROUTE_ACCOUNT_EMAIL] = { .rt_name = "account_email",
+	    .rt_path = "/mon-compte/email", .rt_methods = RB_M_POST,
+	    .rt_handler = rb_page_account_email, .rt_slow = 1,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
+	[ROUTE_ACCOUNT_CONTRACT] = { .rt_name = "account_contract",
+	    .rt_path = "/mon-compte/contrats", .rt_methods = RB_M_POST,
+	    .rt_handler = rb_page_account_contract, .rt_slow = 1,
+	    .rt_min_ms = 100,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
+	[ROUTE_ACCOUNT_SESSION] = { .rt_name = "account_session",
+	    .rt_path = "/mon-compte/sessions", .rt_methods = RB_M_POST,
+	    .rt_handler = rb_page_account_session,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
+	[ROUTE_CONFIRM_EMAIL] = { .rt_name = "confirm_email",
+	    .rt_path = "/mon-compte/confirmer-email", .rt_methods = GP,
+	    .rt_handler = rb_page_confirm_email,
+	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
+	[ROUTE_DEV_MAIL] = { .rt_name = "dev_mail",
+	    .rt_path = "/_dev/courriels", .rt_methods = RB_M_GET,
+	    .rt_handler = rb_page_dev_mail, .rt_demo = 1,
+	    .rt_guards = RB_NEED_DB },
+	[ROUTE_ARCHIVE] = { .rt_name = "archive", .rt_path = "/archives",
+	    .rt_methods = GP, .rt_handler = rb_page_archive, .rt_slow = 1,
+	    .rt_min_ms = 100, .rt_guards = RB_NEED_DB | RB_NEED_CSRF,
+	    .rt_if_signed_in = "/mes-factures?archives=1" },
+	[ROUTE_ARCHIVE_EXIT] = { .rt_name = "archive_exit",
+	    .rt_path = "/archives/sortie", .rt_methods = RB_M_POST,
+	    .rt_handler = rb_page_archive_exit,
+	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
+	[ROUTE_CONTACT] = { .rt_name = "contact", .rt_path = "/contact",
+	    .rt_methods = RB_M_GET, .rt_handler = rb_page_soon,
+	    .rt_guards = RB_NEED_DB },
+	[ROUTE_PRIVACY] = { .rt_name = "privacy",
+	    .rt_path = "/confidentialite", .rt_methods = RB_M_GET,
+	    .rt_handler = rb_page_privacy, .rt_guards = RB_NEED_DB },
+	[ROUTE_BILLS] = { .rt_name = "bills", .rt_path = "/mes-factures",
+	    .rt_methods = RB_M_GET, .rt_handler = rb_page_bills,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SCOPE },
+	[ROUTE_BILL] = { .rt_name = "bill", .rt_path = "/mes-factures/",
+	    .rt_prefix = 1, .rt_methods = RB_M_GET, .rt_handler = rb_page_bill,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SCOPE },
+	[ROUTE_ACCOUNT_API_TOKEN] = { .rt_name = "account_api_token",
+	    .rt_path = "/mon-compte/jetons", .rt_methods = RB_M_POST,
+	    .rt_handler = rb_page_account_api_token,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
+	[ROUTE_ACCOUNT_API_REVOKE] = { .rt_name = "account_api_revoke",
+	    .rt_path = "/mon-compte/jetons/revoquer", .rt_methods = RB_M_POST,
+	    .rt_handler = rb_page_account_api_revoke,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
+	[ROUTE_API_OPENAPI] = { .rt_name = "api_openapi",
+	    .rt_path = "/api/v1/openapi.json", .rt_methods = RB_M_GET,
+	    .rt_handler = rb_page_api_openapi, .rt_guards = RB_NEED_DB },
+	[ROUTE_API_CONTRACTS] = { .rt_name = "api_contracts",
+	    .rt_path = "/api/v1/contracts", .rt_methods = RB_M_GET,
+	    .rt_handler = rb_page_api_contracts,
+	    .rt_guards = RB_NEED_DB | RB_AUTH_BEARER },
+	[ROUTE_API_CONTRACT] = { .rt_name = "api_contract",
+	    .rt_path = "/api/v1/contracts/", .rt_prefix = 1,
+	    .rt_methods = RB_M_GET, .rt_handler = rb_page_api_contract,
+	    .rt_guards = RB_NEED_DB | RB_AUTH_BEARER },
+	[ROUTE_CONSUMPTION] = { .rt_name = "consumption",
+	    .rt_path = "/ma-consommation", .rt_methods = RB_M_GET,
+	    .rt_handler = rb_page_consumption,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SCOPE },
+	[ROUTE_CONSUMPTION_CSV] = { .rt_name = "consumption_csv",
+	    .rt_path = "/ma-consommation.csv", .rt_methods = RB_M_GET,
+	    .rt_handler = rb_page_consumption_csv,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SCOPE },
+	[ROUTE_GDPR] = { .rt_name = "gdpr", .rt_path = "/mes-donnees",
+	    .rt_methods = RB_M_GET, .rt_handler = rb_page_gdpr,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION },
+	[ROUTE_GDPR_JSON] = { .rt_name = "gdpr_json",
+	    .rt_path = "/mes-donnees.json", .rt_methods = RB_M_GET,
+	    .rt_handler = rb_page_gdpr_json,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION },
+	[ROUTE_NOT_FOUND] = { .rt_name = "not_found" },
 };
 
 enum rb_route
@@ -113,6 +163,38 @@ rb_route_match(const char *path, enum rb_method method, int demo,
 	}
 	*allowed = 0;
 	return ROUTE_NOT_FOUND;
+}
+
+int
+rb_route_guard(struct rb_req *req)
+{
+	const struct rb_route_def *r = &rb_routes[req->req_route];
+	unsigned g = r->rt_guards;
+
+	/* The connection is taken before the handler runs: when the
+	   database cannot give one, the answer is a 503 and no handler
+	   ever sees a NULL connection. */
+	if ((g & RB_NEED_DB) && rb_req_db(req) == NULL)
+		return -1;
+	if (r->rt_if_signed_in != NULL && rb_req_session(req) != NULL) {
+		rb_resp_redirect(req, r->rt_if_signed_in);
+		return -1;
+	}
+	if ((g & RB_NEED_SESSION) && rb_req_session(req) == NULL) {
+		rb_resp_redirect(req, "/connexion");
+		return -1;
+	}
+	if ((g & RB_NEED_SCOPE) && rb_req_session(req) == NULL &&
+	    rb_req_archive(req) == NULL) {
+		rb_resp_redirect(req, "/connexion");
+		return -1;
+	}
+	if ((g & RB_NEED_CSRF) && req->req_method == RB_POST &&
+	    rb_req_csrf_check(req) != 0) {
+		rb_resp_error(req, 403);
+		return -1;
+	}
+	return 0;
 }
 
 const char *

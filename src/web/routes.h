@@ -4,6 +4,11 @@
  * a name for metrics. HEAD is accepted wherever GET is. A route marked
  * slow (password hashing…) runs its handler on the slow-work pool, never
  * on a thread that answers other requests.
+ *
+ * Each row also declares what its handler needs (rt_guards, RB_NEED_*):
+ * rb_route_guard() checks it in one place, before any handler runs, so
+ * a handler never checks sessions or CSRF tokens itself
+ * (docs/architecture.md, "Route guards").
  */
 #ifndef RB_ROUTES_H
 #define RB_ROUTES_H
@@ -57,6 +62,25 @@ enum rb_route {
 
 typedef void (*rb_handler)(struct rb_req *);
 
+/*
+ * Guards, checked by rb_route_guard() in this order:
+ *   RB_NEED_DB       a database connection (none: 503)
+ *   rt_if_signed_in  a signed-in visitor is sent there (303)
+ *   RB_NEED_SESSION  a signed-in session (none: 303 to /connexion)
+ *   RB_NEED_SCOPE    a session or an archive visit (none: 303 to
+ *                    /connexion); the handler gets it from rb_req_scope()
+ *   RB_NEED_CSRF     a POST carries the form's token and no foreign
+ *                    Origin (otherwise: 403)
+ *   RB_AUTH_BEARER   not checked here: the handler authenticates a
+ *                    bearer token and looks at no cookie (pages/api.c),
+ *                    so it needs no CSRF check
+ */
+#define RB_NEED_DB	(1u << 0)
+#define RB_NEED_SESSION	(1u << 1)
+#define RB_NEED_SCOPE	(1u << 2)
+#define RB_NEED_CSRF	(1u << 3)
+#define RB_AUTH_BEARER	(1u << 4)
+
 struct rb_route_def {
 	const char	*rt_name;	/* metrics label */
 	const char	*rt_path;
@@ -66,6 +90,8 @@ struct rb_route_def {
 	int		 rt_slow;	/* POSTs run on the slow-work pool */
 	int		 rt_demo;	/* exists only in demo mode */
 	int		 rt_min_ms;	/* slow POSTs answer no sooner */
+	unsigned	 rt_guards;	/* RB_NEED_* */
+	const char	*rt_if_signed_in; /* redirect for signed-in visitors */
 };
 
 extern const struct rb_route_def rb_routes[ROUTE__MAX];
@@ -78,6 +104,12 @@ extern const struct rb_route_def rb_routes[ROUTE__MAX];
  */
 enum rb_route	 rb_route_match(const char *path, enum rb_method method,
 		    int demo, int *allowed);
+/*
+ * Checks the guards of the request's route (rt_guards above). Returns 0
+ * when the handler may run; otherwise the answer (503, 303 or 403) is
+ * made and it returns -1.
+ */
+int		 rb_route_guard(struct rb_req *req);
 /* "GET, HEAD" style list for the Allow header of a 405. */
 const char	*rb_route_allow(enum rb_route route);
 
@@ -124,7 +156,6 @@ void	rb_page_api_contracts(struct rb_req *);
 void	rb_page_api_contract(struct rb_req *);
 
 /* Helpers shared by pages. */
-int	rb_require_session(struct rb_req *);
 void	rb_form_render(struct rb_req *req, int status, const char *title,
 	    const char *intro, const char *action, json_t *hidden,
 	    json_t *fields, const char *button, const char *alert,

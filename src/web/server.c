@@ -470,13 +470,6 @@ form_limits(const struct rb_config *cfg, struct rb_form_limits *lim)
 }
 
 /* Every route reads the database (sessions, pages) but these. */
-static int
-route_uses_db(int route)
-{
-	return route != ROUTE_STATIC && route != ROUTE_HEALTHZ &&
-	    route != ROUTE_METRICS;
-}
-
 static void
 dispatch(struct rb_server *srv, struct reqctx *rc)
 {
@@ -520,10 +513,9 @@ dispatch(struct rb_server *srv, struct reqctx *rc)
 		rb_resp_error(req, 405);
 		return;
 	}
-	/* The connection is taken before the handler runs: when the
-	   database cannot give one, the answer is a 503 and no handler
-	   ever sees a NULL connection. */
-	if (route_uses_db(req->req_route) && rb_req_db(req) == NULL)
+	/* What the route declares it needs (database, session, CSRF…)
+	   is checked here, before its handler runs. */
+	if (rb_route_guard(req) != 0)
 		return;
 	rb_routes[req->req_route].rt_handler(req);
 }

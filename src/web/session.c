@@ -7,8 +7,10 @@
 #include <microhttpd.h>
 
 #include "base/crypto.h"
+#include "base/log.h"
 #include "base/mem.h"
 #include "store/db.h"
+#include "store/scope.h"
 #include "session.h"
 
 const char *
@@ -186,7 +188,9 @@ rb_req_scope(struct rb_req *req, struct rb_scope *scope)
 		scope->sc_archive = v->av_contract_id;
 		return 0;
 	}
-	rb_resp_redirect(req, "/connexion");
+	/* Only on a route without RB_NEED_SCOPE: a programming error. */
+	log_warnx("%s: route has no scope guard", req->req_path);
+	rb_resp_error(req, 500);
 	return -1;
 }
 

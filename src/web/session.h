@@ -14,8 +14,9 @@
 #define RB_WEB_SESSION_H
 
 #include "app/auth.h"
-#include "app/scope.h"
 #include "http.h"
+
+struct rb_scope;		/* store/scope.h */
 
 #define RB_SESSION_COOKIE	"__Host-robinet"
 #define RB_CSRF_COOKIE		"__Host-robinet-csrf"
@@ -46,10 +47,12 @@ const struct rb_archive_visit *rb_req_archive(struct rb_req *req);
 /* Sends the cookie of a new archive visit, or clears it (NULL). */
 void	rb_req_archive_cookie(struct rb_req *req, const char *value);
 /*
- * Whose data this request may see (see app/scope.h): the signed-in
- * account, or an archive visitor. When there is neither, answers a
- * redirect to /connexion and returns -1; otherwise fills *scope and
- * returns 0.
+ * Whose data this request may see (see store/scope.h): the signed-in
+ * account, or an archive visitor; fills *scope and returns 0. Routes
+ * that call it declare RB_NEED_SCOPE (routes.h), whose guard sends a
+ * visitor with neither to /connexion before the handler runs; should
+ * an unguarded route call it without either, it answers 500 and
+ * returns -1.
  */
 int	rb_req_scope(struct rb_req *req, struct rb_scope *scope);
 

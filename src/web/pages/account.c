@@ -217,16 +217,12 @@ account_page(struct rb_req *req, int status, const struct account_view *v)
 	rb_resp_page(req, status, "account", data);
 }
 
-int	rb_require_session(struct rb_req *);
-
 void
 rb_page_account(struct rb_req *req)
 {
 	struct account_view v = { .av_which = W_NONE };
 	const char *done = rb_form_get(&req->req_query, "fait");
 
-	if (rb_require_session(req) != 0)
-		return;
 	if (done != NULL && strcmp(done, "mot-de-passe") == 0)
 		v.av_notice = "Votre mot de passe a été changé. Vos autres "
 		    "sessions ont été fermées.";
@@ -245,21 +241,10 @@ rb_page_account(struct rb_req *req)
 	account_page(req, 200, &v);
 }
 
-static int
-posted_ok(struct rb_req *req)
-{
-	if (rb_require_session(req) != 0)
-		return 0;
-	if (rb_req_csrf_check(req) != 0) {
-		rb_resp_error(req, 403);
-		return 0;
-	}
-	return 1;
-}
-
 /*
- * posted_ok(), then the positive row id in field name of the form into
- * *id; answers 400 (and returns 0) when it is missing or malformed.
+ * The positive row id in field name of the form into *id; answers 400
+ * (and returns 0) when it is missing or malformed. The session and the
+ * CSRF token have been checked by the route's guards (routes.c).
  */
 static int
 posted_id(struct rb_req *req, const char *name, long long *id)
@@ -267,8 +252,6 @@ posted_id(struct rb_req *req, const char *name, long long *id)
 	const char *v;
 	char *end;
 
-	if (!posted_ok(req))
-		return 0;
 	v = rb_post(req, name);
 	*id = strtoll(v, &end, 10);
 	if (v[0] == '\0' || *end != '\0' || *id <= 0) {
@@ -287,8 +270,6 @@ rb_page_account_password(struct rb_req *req)
 	struct rb_auth_req ar;
 	const char *cur, *pw, *pw2;
 
-	if (!posted_ok(req))
-		return;
 	s = rb_req_session(req);
 	cur = rb_form_get(&req->req_body, "actuel");
 	pw = rb_form_get(&req->req_body, "nouveau");
@@ -319,8 +300,6 @@ rb_page_account_email(struct rb_req *req)
 	struct rb_auth_req ar;
 	const char *cur;
 
-	if (!posted_ok(req))
-		return;
 	s = rb_req_session(req);
 	cur = rb_form_get(&req->req_body, "mdp_email");
 	v.av_email = rb_post(req, "nouvel_email");
@@ -354,8 +333,6 @@ rb_page_account_contract(struct rb_req *req)
 	const char *proof;
 	int k, retry = 0;
 
-	if (!posted_ok(req))
-		return;
 	s = rb_req_session(req);
 	v.av_contract = rb_post(req, "contrat");
 	proof = rb_post(req, "preuve");
@@ -422,8 +399,6 @@ rb_page_account_api_token(struct rb_req *req)
 	char token[RB_API_TOKEN_LEN + 1];
 	const char *msg = NULL;
 
-	if (!posted_ok(req))
-		return;
 	s = rb_req_session(req);
 	v.av_token_name = rb_post(req, "nom_jeton");
 	rb_req_auth(req, &ar);
@@ -482,10 +457,6 @@ rb_page_confirm_email(struct rb_req *req)
 		    "/mon-compte/confirmer-email", "csrf", rb_req_csrf(req),
 		    "hidden", "name", "jeton", "value", token ? token : "",
 		    "form_button", "Confirmer", "links"));
-		return;
-	}
-	if (rb_req_csrf_check(req) != 0) {
-		rb_resp_error(req, 403);
 		return;
 	}
 	rb_req_auth(req, &ar);

@@ -17,7 +17,8 @@
  * rb_resp_json_error); the server's own 400/404/405/413 under /api/ are
  * JSON too (render.c).
  *
- * Rate limits use the shared rate_limits table: every request counts in
+ * Rate limits use the shared rate_limits table (rb_api_rate_hit() in
+ * app/api.h): every request counts in
  * the bucket of its IP (api_rl_per_ip per api_rl_window seconds, checked
  * before the token, so guessing tokens is limited too), and every
  * authenticated one in the bucket of its token (api_rl_per_token).
@@ -33,7 +34,6 @@
 #include "base/clock.h"
 #include "base/embed.h"
 #include "base/log.h"
-#include "store/ratelimit.h"
 #include "web/routes.h"
 
 /* docs/openapi.json, compiled in by scripts/embed.py (web/meson.build). */
@@ -73,25 +73,22 @@ limit(struct rb_req *req, rb_db *db, const char *bucket, time_t now,
 	const struct rb_config *cfg = req->req_site->site_cfg;
 	int window = (int)rb_config_int(cfg, RB_CFG_API_RL_WINDOW);
 	int allowance = (int)rb_config_int(cfg, allowance_key);
-	int retry;
+	int retry = 0;
 
-	if (rb_ratelimit_retry_after(db, bucket, now, window, allowance,
-	    &retry) != 0)
-		goto fail;
-	if (retry > 0) {
+	switch (rb_api_rate_hit(db, bucket, now, window, allowance, &retry)) {
+	case RB_API_OK:
+		return 0;
+	case RB_API_DENIED:
 		rb_resp_header(req, "Retry-After", rb_arena_printf(
 		    req->req_arena, "%d", retry));
 		rb_resp_json_error(req, 429, "rate_limited", rb_arena_printf(
 		    req->req_arena, "Trop de requêtes : réessayez dans %d "
 		    "secondes.", retry), NULL);
 		return 1;
+	default:
+		rb_resp_json_error(req, 500, NULL, NULL, NULL);
+		return -1;
 	}
-	if (rb_ratelimit_hit(db, bucket, now, window, NULL) != 0)
-		goto fail;
-	return 0;
-fail:
-	rb_resp_json_error(req, 500, NULL, NULL, NULL);
-	return -1;
 }
 
 /* The token of an "Authorization: Bearer …" header, or NULL. */

@@ -59,19 +59,11 @@ rb_page_archive(struct rb_req *req)
 	char device[RB_TOKEN_LEN + 1] = "";
 	int retry = 0;
 
-	if (rb_req_session(req) != NULL) {
-		rb_resp_redirect(req, "/mes-factures?archives=1");
-		return;
-	}
 	if (req->req_method != RB_POST) {
 		if ((v = rb_req_archive(req)) != NULL)
 			landing(req, v);
 		else
 			signin_form(req, 200, NULL, NULL);
-		return;
-	}
-	if (rb_req_csrf_check(req) != 0) {
-		rb_resp_error(req, 403);
 		return;
 	}
 	old_id = rb_post(req, "identifiant");
@@ -105,10 +97,6 @@ rb_page_archive_exit(struct rb_req *req)
 {
 	struct rb_auth_req ar;
 
-	if (rb_req_csrf_check(req) != 0) {
-		rb_resp_error(req, 403);
-		return;
-	}
 	rb_req_auth(req, &ar);
 	if (rb_auth_archive_close(&ar, rb_req_cookie(req,
 	    RB_ARCHIVE_COOKIE)) != RB_AUTH_OK) {

@@ -3,7 +3,7 @@
  * exist otherwise): the latest outgoing emails with their links, so that
  * a person trying the demo can click "Activer votre espace client".
  */
-#include "mail/mail.h"
+#include "app/devmail.h"
 #include "web/routes.h"
 #include "web/session.h"
 
@@ -12,7 +12,7 @@ rb_page_dev_mail(struct rb_req *req)
 {
 	json_t *mails;
 
-	if (rb_mail_devbox_list(rb_req_db(req), 30, &mails) != 0) {
+	if (rb_devmail_list(rb_req_db(req), 30, &mails) != 0) {
 		rb_resp_error(req, 500);
 		return;
 	}

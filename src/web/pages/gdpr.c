@@ -17,8 +17,6 @@ rb_page_gdpr(struct rb_req *req)
 	const struct rb_session *s;
 	json_t *data;
 
-	if (rb_require_session(req) != 0)
-		return;
 	s = rb_req_session(req);
 	if (rb_gdpr_view(rb_req_db(req), s->s_account_id, &data) != 0) {
 		rb_resp_error(req, 500);
@@ -35,8 +33,6 @@ rb_page_gdpr_json(struct rb_req *req)
 	json_t *data;
 	char *text;
 
-	if (rb_require_session(req) != 0)
-		return;
 	s = rb_req_session(req);
 	if (rb_gdpr_download(rb_req_db(req), s->s_account_id, time(NULL),
 	    req->req_ip, &data) != 0) {

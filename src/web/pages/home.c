@@ -5,7 +5,6 @@
 
 #include "app/home.h"
 #include "base/clock.h"
-#include "store/db.h"
 #include "web/routes.h"
 
 void
@@ -22,8 +21,7 @@ rb_page_home(struct rb_req *req)
 		rb_resp_error(req, 500);
 		return;
 	}
-	if ((db = rb_req_db(req)) == NULL)
-		return;
+	db = rb_req_db(req);		/* RB_NEED_DB: never NULL */
 	rc = rb_home_get(db, time(NULL), &oh, &data);
 	if (rc != 0) {
 		rb_resp_error(req, 500);

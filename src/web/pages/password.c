@@ -62,10 +62,6 @@ rb_page_forgot(struct rb_req *req)
 		forgot_form(req, 200, NULL, NULL, NULL);
 		return;
 	}
-	if (rb_req_csrf_check(req) != 0) {
-		rb_resp_error(req, 403);
-		return;
-	}
 	email = rb_post(req, "email");
 	rb_req_auth(req, &ar);
 	switch (rb_auth_reset_request(&ar, email, &retry)) {
@@ -125,10 +121,6 @@ rb_page_reset(struct rb_req *req)
 			return;
 		}
 		reset_form(req, 200, token, NULL);
-		return;
-	}
-	if (rb_req_csrf_check(req) != 0) {
-		rb_resp_error(req, 403);
 		return;
 	}
 	token = rb_post(req, "jeton");

@@ -49,10 +49,6 @@ rb_page_signin(struct rb_req *req)
 		signin_form(req, 200, NULL, NULL);
 		return;
 	}
-	if (rb_req_csrf_check(req) != 0) {
-		rb_resp_error(req, 403);
-		return;
-	}
 	email = rb_post(req, "email");
 	password = rb_form_get(&req->req_body, "mot_de_passe");
 	rb_req_auth(req, &ar);
@@ -85,24 +81,10 @@ rb_page_signout(struct rb_req *req)
 {
 	struct rb_auth_req ar;
 
-	if (rb_req_csrf_check(req) != 0) {
-		rb_resp_error(req, 403);
-		return;
-	}
 	rb_req_auth(req, &ar);
 	rb_auth_signout(&ar, rb_req_cookie(req, RB_SESSION_COOKIE));
 	rb_req_session_clear(req);
 	rb_resp_redirect(req, "/connexion?deconnecte=1");
-}
-
-/* Pages of the space send visitors who are not signed in to /connexion. */
-int
-rb_require_session(struct rb_req *req)
-{
-	if (rb_req_session(req) != NULL)
-		return 0;
-	rb_resp_redirect(req, "/connexion");
-	return -1;
 }
 
 void
@@ -111,8 +93,6 @@ rb_page_space(struct rb_req *req)
 	const struct rb_session *s;
 	json_t *contracts;
 
-	if (rb_require_session(req) != 0)
-		return;
 	s = rb_req_session(req);
 	if (rb_space_view(rb_req_db(req), s->s_account_id, time(NULL),
 	    &contracts) != 0) {

@@ -129,10 +129,6 @@ rb_page_claim_legacy(struct rb_req *req)
 		legacy_form(req, 200, NULL, NULL);
 		return;
 	}
-	if (rb_req_csrf_check(req) != 0) {
-		rb_resp_error(req, 403);
-		return;
-	}
 	old_id = rb_post(req, "identifiant");
 	password = rb_form_get(&req->req_body, "mot_de_passe");
 	rb_req_auth(req, &ar);
@@ -177,10 +173,6 @@ rb_page_claim_contract(struct rb_req *req)
 
 	if (req->req_method != RB_POST) {
 		contract_form(req, 200, NULL, RB_PROOF_EMAIL, NULL, NULL);
-		return;
-	}
-	if (rb_req_csrf_check(req) != 0) {
-		rb_resp_error(req, 403);
 		return;
 	}
 	contract = rb_post(req, "contrat");
@@ -242,10 +234,6 @@ rb_page_register(struct rb_req *req)
 	struct rb_claim c;
 	const char *claim, *pw, *pw2;
 
-	if (rb_req_csrf_check(req) != 0) {
-		rb_resp_error(req, 403);
-		return;
-	}
 	claim = rb_post(req, "demande");
 	p.pr_last_name = rb_post(req, "nom");
 	p.pr_first_name = rb_post(req, "prenom");
@@ -299,10 +287,6 @@ rb_page_activate(struct rb_req *req)
 		    "form_button", "Activer mon espace", "links"));
 		return;
 	}
-	if (rb_req_csrf_check(req) != 0) {
-		rb_resp_error(req, 403);
-		return;
-	}
 	rb_req_auth(req, &ar);
 	switch (rb_auth_activate(&ar, rb_post(req, "jeton"))) {
 	case RB_AUTH_OK:
@@ -344,10 +328,6 @@ rb_page_resend(struct rb_req *req)
 	int retry = 0, status = 200;
 
 	if (req->req_method == RB_POST) {
-		if (rb_req_csrf_check(req) != 0) {
-			rb_resp_error(req, 403);
-			return;
-		}
 		email = rb_post(req, "email");
 		rb_req_auth(req, &ar);
 		switch (rb_auth_resend(&ar, email, &retry)) {

@@ -1,5 +1,7 @@
 /*
- * scope.h: whose data a use case may show.
+ * scope.h: whose data a use case may show. It lives in storage because
+ * every scoped query binds it (store/invoices.h…); the use cases of
+ * src/app take it and hand it down.
  *
  * Every use case that reads a subscriber's contracts, bills or readings
  * takes a scope, and every store query behind it binds both members and
@@ -24,8 +26,8 @@
  * with $A = sc_account and $B = sc_archive (0 never matches an id). An
  * OR between the two cases instead would scan every contract.
  */
-#ifndef RB_APP_SCOPE_H
-#define RB_APP_SCOPE_H
+#ifndef RB_STORE_SCOPE_H
+#define RB_STORE_SCOPE_H
 
 #include <stdint.h>
 
