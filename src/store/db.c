@@ -275,6 +275,12 @@ rb_db_run(rb_db *db, const char *sql, const struct rb_bind *b, size_t n,
 	return RB_ERR;
 }
 
+void
+rb_row_int(rb_stmt *st, void *arg)
+{
+	*(int64_t *)arg = rb_stmt_int(st, 0);
+}
+
 int
 rb_db_fetch_one(rb_db *db, const char *sql, const struct rb_bind *b,
     size_t n, rb_row_fn *row, void *arg)
@@ -287,7 +293,8 @@ rb_db_fetch_one(rb_db *db, const char *sql, const struct rb_bind *b,
 	rb_stmt_bind_all(st, b, n);
 	if ((rc = rb_stmt_step(st)) == RB_ROW) {
 		found = 1;
-		row(st, arg);
+		if (row != NULL)
+			row(st, arg);
 		while ((rc = rb_stmt_step(st)) == RB_ROW)
 			;
 	}

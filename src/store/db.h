@@ -189,6 +189,8 @@ int	 rb_db_run(rb_db *db, const char *sql, const struct rb_bind *b,
 
 /* Reads the current row of st into arg (a struct of the caller's). */
 typedef void rb_row_fn(rb_stmt *st, void *arg);
+/* An rb_row_fn that stores column 0 into the int64_t arg points to. */
+void	 rb_row_int(rb_stmt *st, void *arg);
 
 /*
  * Runs sql with the values b[0..n-1] and hands its first row, if any, to
@@ -197,7 +199,7 @@ typedef void rb_row_fn(rb_stmt *st, void *arg);
  * and resets it. Returns 0 when a row was read, 1 when there was none,
  * RB_CONSTRAINT when a constraint refused the change, -1 on any other
  * failure. row is called at most once; what it wrote counts only when 0
- * is returned.
+ * is returned. row may be NULL when only whether there is a row matters.
  */
 int	 rb_db_fetch_one(rb_db *db, const char *sql, const struct rb_bind *b,
 	    size_t n, rb_row_fn *row, void *arg);

@@ -720,6 +720,16 @@ fetch_one_reads_the_first_row_or_says_none(void **state)
 	assert_int_equal(r.tr_calls, 1);
 	assert_string_equal(r.tr_v, "c");
 
+	/* One integer; or only whether there is a row. */
+	assert_int_equal(rb_db_fetch_one(f->db,
+	    "SELECT sum(n) FROM t WHERE n > $1", RB_BINDS(rb_int(10)),
+	    rb_row_int, &r.tr_n), 0);
+	assert_int_equal(r.tr_n, 50);
+	assert_int_equal(rb_db_fetch_one(f->db, "SELECT 1 FROM t WHERE v = $1",
+	    RB_BINDS(rb_text("a")), NULL, NULL), 0);
+	assert_int_equal(rb_db_fetch_one(f->db, "SELECT 1 FROM t WHERE v = $1",
+	    RB_BINDS(rb_text("z")), NULL, NULL), 1);
+
 	/* None: 1, and the callback never runs. */
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(rb_db_fetch_one(f->db,
