@@ -305,6 +305,22 @@ rb_db_fetch_one(rb_db *db, const char *sql, const struct rb_bind *b,
 }
 
 int
+rb_db_fetch_all(rb_db *db, const char *sql, const struct rb_bind *b,
+    size_t n, rb_row_fn *row, void *arg)
+{
+	rb_stmt *st;
+	int rc;
+
+	if ((st = rb_db_prepare(db, sql)) == NULL)
+		return -1;
+	rb_stmt_bind_all(st, b, n);
+	while ((rc = rb_stmt_step(st)) == RB_ROW)
+		row(st, arg);
+	rb_stmt_reset(st);
+	return rc == RB_DONE ? 0 : -1;
+}
+
+int
 rb_db_purge(rb_db *db, const char *sql, int64_t before)
 {
 	return rb_db_run(db, sql, RB_BINDS(rb_int(before)), NULL) == RB_DONE ?

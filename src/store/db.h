@@ -205,6 +205,15 @@ int	 rb_db_fetch_one(rb_db *db, const char *sql, const struct rb_bind *b,
 	    size_t n, rb_row_fn *row, void *arg);
 
 /*
+ * Runs sql with the values b[0..n-1] and hands every row it returns to
+ * row(st, arg), in order, then resets it. Returns 0 when the statement
+ * ran to its end, -1 on failure (some rows may have been handed over:
+ * the caller drops what row built).
+ */
+int	 rb_db_fetch_all(rb_db *db, const char *sql, const struct rb_bind *b,
+	    size_t n, rb_row_fn *row, void *arg);
+
+/*
  * Runs a purge, a DELETE whose one parameter $1 is a time in seconds:
  * "DELETE FROM t WHERE expires_at < $1". Returns 0, or -1 (logged).
  */

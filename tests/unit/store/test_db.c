@@ -759,6 +759,36 @@ fetch_one_reads_the_first_row_or_says_none(void **state)
 }
 
 static void
+fetch_all_hands_over_every_row_in_order(void **state)
+{
+	struct fixture *f = *state;
+	struct t_row r;
+
+	assert_int_equal(rb_db_exec(f->db, "INSERT INTO t (v, n) VALUES "
+	    "('a', 10), ('b', 20), ('c', 30)"), 0);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(rb_db_fetch_all(f->db,
+	    "SELECT id, v, n FROM t WHERE n > $1 ORDER BY n DESC",
+	    RB_BINDS(rb_int(10)), fetch_row, &r), 0);
+	assert_int_equal(r.tr_calls, 2);
+	assert_string_equal(r.tr_v, "b");	/* the last one */
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(rb_db_fetch_all(f->db,
+	    "SELECT id, v, n FROM t WHERE n > $1", RB_BINDS(rb_int(99)),
+	    fetch_row, &r), 0);
+	assert_int_equal(r.tr_calls, 0);
+	assert_int_equal(rb_db_fetch_all(f->db, "SELECT id FROM nowhere",
+	    NULL, 0, fetch_row, &r), -1);
+	assert_int_equal(r.tr_calls, 0);
+	/* A failure half-way, after rows were handed over. */
+	assert_int_equal(rb_db_fetch_all(f->db,
+	    "SELECT id, v, abs(n * 0 + CASE WHEN n = 30"
+	    " THEN -9223372036854775807 - 1 ELSE 1 END) FROM t",
+	    NULL, 0, fetch_row, &r), -1);
+	assert_int_equal(r.tr_calls, 2);
+}
+
+static void
 purge_deletes_what_is_older(void **state)
 {
 	struct fixture *f = *state;
@@ -818,6 +848,8 @@ main(void)
 		    run_tells_constraints_from_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    fetch_one_reads_the_first_row_or_says_none, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    fetch_all_hands_over_every_row_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(purge_deletes_what_is_older,
 		    setup, teardown),
 	};
