@@ -48,6 +48,29 @@ rb_store_json_text(const char *s)
 }
 
 /*
+ * The current row of st as a new JSON object: column i under names[i],
+ * an integer when kinds[i] is 'i', text otherwise, and JSON null for SQL
+ * NULL. kinds has one letter per column: its length is the count.
+ */
+static inline json_t *
+rb_store_json_object(rb_stmt *st, const char *const *names, const char *kinds)
+{
+	json_t *o = json_object(), *v;
+	int i;
+
+	for (i = 0; kinds[i] != '\0'; i++) {
+		if (rb_stmt_is_null(st, i))
+			v = json_null();
+		else if (kinds[i] == 'i')
+			v = json_integer(rb_stmt_int(st, i));
+		else
+			v = json_string(rb_stmt_text(st, i));
+		json_object_set_new(o, names[i], v);
+	}
+	return o;
+}
+
+/*
  * Runs sql with the values b[0..n-1] and appends to a new JSON array what
  * row(st, array) makes of each row (row appends to the json_t * it is
  * given). Returns 0 and the array in *out (the caller owns it), or -1
