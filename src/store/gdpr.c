@@ -3,7 +3,6 @@
  * constant statement bound to the account id, with the names and kinds
  * of its columns; a generic loop turns rows into JSON objects.
  */
-#include <string.h>
 
 #include "store/copy.h"
 #include "store/gdpr.h"
