@@ -183,36 +183,41 @@ rb_sessions_delete_account(rb_db *db, int64_t account, int64_t keep,
 	return 0;
 }
 
+/* What session_list_row() needs besides the array: the current id. */
+struct session_list {
+	json_t	*sl_arr;
+	int64_t	 sl_current;
+};
+
+static void
+session_list_row(rb_stmt *st, void *arg)
+{
+	struct session_list *sl = arg;
+
+	json_array_append_new(sl->sl_arr, json_pack("{s:I, s:I, s:I, s:o, "
+	    "s:o, s:b}",
+	    "id", (json_int_t)rb_stmt_int(st, 0),
+	    "created_at", (json_int_t)rb_stmt_int(st, 1),
+	    "last_seen_at", (json_int_t)rb_stmt_int(st, 2),
+	    "ip", rb_store_json_text(rb_stmt_text(st, 3)),
+	    "user_agent", rb_store_json_text(rb_stmt_text(st, 4)),
+	    "current", rb_stmt_int(st, 0) == sl->sl_current));
+}
+
 int
 rb_sessions_list(rb_db *db, int64_t account, int64_t current, time_t now,
     int idle, int absolute, json_t **out)
 {
-	rb_stmt *st;
-	json_t *arr;
-	int rc;
+	struct session_list sl = { json_array(), current };
 
 	*out = NULL;
-	if ((st = rb_db_prepare(db, sql[SQL_LIST])) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, account);
-	rb_stmt_bind_int(st, 2, (int64_t)now - idle);
-	rb_stmt_bind_int(st, 3, (int64_t)now - absolute);
-	arr = json_array();
-	while ((rc = rb_stmt_step(st)) == RB_ROW)
-		json_array_append_new(arr, json_pack("{s:I, s:I, s:I, s:o, "
-		    "s:o, s:b}",
-		    "id", (json_int_t)rb_stmt_int(st, 0),
-		    "created_at", (json_int_t)rb_stmt_int(st, 1),
-		    "last_seen_at", (json_int_t)rb_stmt_int(st, 2),
-		    "ip", rb_store_json_text(rb_stmt_text(st, 3)),
-		    "user_agent", rb_store_json_text(rb_stmt_text(st, 4)),
-		    "current", rb_stmt_int(st, 0) == current));
-	rb_stmt_reset(st);
-	if (rc != RB_DONE) {
-		json_decref(arr);
+	if (rb_db_fetch_all(db, sql[SQL_LIST], RB_BINDS(rb_int(account),
+	    rb_int((int64_t)now - idle), rb_int((int64_t)now - absolute)),
+	    session_list_row, &sl) != 0) {
+		json_decref(sl.sl_arr);
 		return -1;
 	}
-	*out = arr;
+	*out = sl.sl_arr;
 	return 0;
 }
 
