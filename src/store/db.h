@@ -106,9 +106,12 @@ int64_t	 rb_stmt_changes(rb_stmt *st);
 void	 rb_stmt_reset(rb_stmt *st);
 
 /*
- * Helpers for the common shapes of an accessor, so that a store file is a
- * table of constant SQL and a few lines per function. The SQL stays
- * visible at the call site's table; only prepare/bind/step/reset goes.
+ * Helpers for the common shapes of an accessor: run a statement, read its
+ * one row, read all its rows, purge by time. A store file keeps its SQL
+ * in one constant table (an enum of statements ending in SQL__MAX, and
+ * "static const char *const sql[SQL__MAX]" indexed by it), each function
+ * names the statement and its values, and the helpers do the prepare,
+ * bind, step and reset; the SQL text stays where it was, constant.
  *
  * A value for a placeholder is a struct rb_bind, made by rb_int(),
  * rb_text(), rb_text_n(), rb_text_or_null() or rb_null(): the functions
