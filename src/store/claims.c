@@ -27,7 +27,8 @@ static const char *const sql[SQL__MAX] = {
 	" WHERE hash = $1 AND used_at IS NULL AND expires_at > $2",
 	[SQL_USE] =
 	"UPDATE claims SET used_at = $2"
-	" WHERE id = $1 AND used_at IS NULL AND expires_at > $2",
+	" WHERE id = $1 AND used_at IS NULL"
+	" AND expires_at > $2",
 	[SQL_PURGE] =
 	"DELETE FROM claims WHERE expires_at < $1",
 };
