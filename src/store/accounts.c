@@ -11,66 +11,74 @@
 	"SELECT id, status, created_at, activated_at, email, email_norm," \
 	" last_name, first_name, password_hash FROM web_accounts"
 
-static const char sql_by_email[] =
-	ACCOUNT_COLUMNS " WHERE email_norm = $1";
+enum accounts_sql {
+	SQL_BY_EMAIL,
+	SQL_BY_ID,
+	SQL_CREATE,
+	SQL_UPDATE_PENDING,
+	SQL_ACTIVATE,
+	SQL_SET_PASSWORD,
+	SQL_SET_EMAIL,
+	SQL_LINK,
+	SQL_HOLDER,
+	SQL_UNLINK,
+	SQL_VIEWERS,
+	SQL_MAY_SEE,
+	SQL_CONTRACTS,
+	SQL__MAX
+};
 
-static const char sql_by_id[] =
-	ACCOUNT_COLUMNS " WHERE id = $1";
-
-static const char sql_create[] =
+static const char *const sql[SQL__MAX] = {
+	[SQL_BY_EMAIL] =
+	ACCOUNT_COLUMNS " WHERE email_norm = $1",
+	[SQL_BY_ID] =
+	ACCOUNT_COLUMNS " WHERE id = $1",
+	[SQL_CREATE] =
 	"INSERT INTO web_accounts (email, email_norm, last_name, first_name,"
 	" password_hash, status, created_at)"
-	" VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id";
-
-static const char sql_update_pending[] =
+	" VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id",
+	[SQL_UPDATE_PENDING] =
 	"UPDATE web_accounts SET last_name = $2, first_name = $3,"
-	" password_hash = $4 WHERE id = $1 AND status = 'pending'";
-
-static const char sql_activate[] =
+	" password_hash = $4 WHERE id = $1 AND status = 'pending'",
+	[SQL_ACTIVATE] =
 	"UPDATE web_accounts SET status = 'active', activated_at = $2"
-	" WHERE id = $1 AND status = 'pending'";
-
-static const char sql_set_password[] =
-	"UPDATE web_accounts SET password_hash = $2 WHERE id = $1";
-
-static const char sql_set_email[] =
-	"UPDATE web_accounts SET email = $2, email_norm = $3 WHERE id = $1";
-
-/* One account per contract: the unique index on contract_id
-   (migration 0008) makes a second link a no-op, never a second row. */
-static const char sql_link[] =
+	" WHERE id = $1 AND status = 'pending'",
+	[SQL_SET_PASSWORD] =
+	"UPDATE web_accounts SET password_hash = $2 WHERE id = $1",
+	[SQL_SET_EMAIL] =
+	"UPDATE web_accounts SET email = $2, email_norm = $3 WHERE id = $1",
+	/* One account per contract: the unique index on contract_id
+	   (migration 0008) makes a second link a no-op, never a second
+	   row. */
+	[SQL_LINK] =
 	"INSERT INTO account_contracts (account_id, contract_id, added_at)"
 	" VALUES ($1, $2, $3)"
-	" ON CONFLICT (contract_id) DO NOTHING";
-
-static const char sql_holder[] =
+	" ON CONFLICT (contract_id) DO NOTHING",
+	[SQL_HOLDER] =
 	"SELECT ac.account_id, a.status FROM account_contracts ac"
 	" JOIN web_accounts a ON a.id = ac.account_id"
-	" WHERE ac.contract_id = $1";
-
-static const char sql_unlink[] =
+	" WHERE ac.contract_id = $1",
+	[SQL_UNLINK] =
 	"DELETE FROM account_contracts WHERE contract_id = $1"
-	" AND account_id = $2";
-
-static const char sql_viewers[] =
+	" AND account_id = $2",
+	[SQL_VIEWERS] =
 	"SELECT c.number, c.service_address, c.service_postcode,"
 	" c.service_commune, w.id, w.email, w.status, o.added_at"
 	" FROM account_contracts mine"
 	" JOIN contracts c ON c.id = mine.contract_id"
 	" JOIN account_contracts o ON o.contract_id = mine.contract_id"
 	" JOIN web_accounts w ON w.id = o.account_id"
-	" WHERE mine.account_id = $1 ORDER BY c.number, o.added_at, w.id";
-
-static const char sql_may_see[] =
+	" WHERE mine.account_id = $1 ORDER BY c.number, o.added_at, w.id",
+	[SQL_MAY_SEE] =
 	"SELECT count(*) FROM account_contracts ac"
 	" JOIN contracts c ON c.id = ac.contract_id"
-	" WHERE ac.account_id = $1 AND c.number = $2";
-
-static const char sql_contracts[] =
+	" WHERE ac.account_id = $1 AND c.number = $2",
+	[SQL_CONTRACTS] =
 	"SELECT c.number, c.old_number, c.service_address,"
 	" c.service_postcode, c.service_commune"
 	" FROM account_contracts ac JOIN contracts c ON c.id = ac.contract_id"
-	" WHERE ac.account_id = $1 ORDER BY c.number";
+	" WHERE ac.account_id = $1 ORDER BY c.number",
+};
 
 /* The status column's values, by enum rb_account_status. */
 static const char *const status_names[RB_ACCOUNT__MAX] = {
@@ -90,64 +98,52 @@ status_parse(const char *s)
 	return RB_ACCOUNT_DISABLED;	/* unknown: let nobody in */
 }
 
-/* Runs an ACCOUNT_COLUMNS query whose $1 is already bound. */
+/* Reads an ACCOUNT_COLUMNS row into the struct rb_account arg. */
+static void
+account_row(rb_stmt *st, void *arg)
+{
+	struct rb_account *out = arg;
+
+	out->acc_id = rb_stmt_int(st, 0);
+	out->acc_status = status_parse(rb_stmt_text(st, 1));
+	out->acc_created_at = rb_stmt_int(st, 2);
+	out->acc_activated_at = rb_stmt_int(st, 3);
+	rb_store_copy(out->acc_email, sizeof(out->acc_email),
+	    rb_stmt_text(st, 4));
+	rb_store_copy(out->acc_email_norm, sizeof(out->acc_email_norm),
+	    rb_stmt_text(st, 5));
+	rb_store_copy(out->acc_last_name, sizeof(out->acc_last_name),
+	    rb_stmt_text(st, 6));
+	rb_store_copy(out->acc_first_name, sizeof(out->acc_first_name),
+	    rb_stmt_text(st, 7));
+	/* A hash cut short would never verify: keep none instead. */
+	if (rb_store_copy(out->acc_password_hash,
+	    sizeof(out->acc_password_hash), rb_stmt_text(st, 8)) != 0)
+		out->acc_password_hash[0] = '\0';
+}
+
+/* Runs an ACCOUNT_COLUMNS query of one value: 0, 1 when none, -1. */
 static int
-account_fetch(rb_stmt *st, struct rb_account *out)
+account_fetch(rb_db *db, enum accounts_sql q, struct rb_bind key,
+    struct rb_account *out)
 {
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = rb_stmt_step(st)) == RB_ROW) {
-		out->acc_id = rb_stmt_int(st, 0);
-		out->acc_status = status_parse(rb_stmt_text(st, 1));
-		out->acc_created_at = rb_stmt_int(st, 2);
-		out->acc_activated_at = rb_stmt_int(st, 3);
-		rb_store_copy(out->acc_email, sizeof(out->acc_email),
-		    rb_stmt_text(st, 4));
-		rb_store_copy(out->acc_email_norm, sizeof(out->acc_email_norm),
-		    rb_stmt_text(st, 5));
-		rb_store_copy(out->acc_last_name, sizeof(out->acc_last_name),
-		    rb_stmt_text(st, 6));
-		rb_store_copy(out->acc_first_name, sizeof(out->acc_first_name),
-		    rb_stmt_text(st, 7));
-		/* A hash cut short would never verify: keep none instead. */
-		if (rb_store_copy(out->acc_password_hash,
-		    sizeof(out->acc_password_hash), rb_stmt_text(st, 8)) != 0)
-			out->acc_password_hash[0] = '\0';
-	}
-	rb_stmt_reset(st);
-	if (rc == RB_ROW)
-		return 0;
-	return rc == RB_DONE ? 1 : -1;
+	rc = rb_db_fetch_one(db, sql[q], &key, 1, account_row, out);
+	return rc < 0 ? -1 : rc;
 }
 
 int
 rb_account_by_email(rb_db *db, const char *email_norm, struct rb_account *out)
 {
-	rb_stmt *st;
-
-	if ((st = rb_db_prepare(db, sql_by_email)) == NULL)
-		return -1;
-	rb_stmt_bind_text(st, 1, email_norm, -1);
-	return account_fetch(st, out);
+	return account_fetch(db, SQL_BY_EMAIL, rb_text(email_norm), out);
 }
 
 int
 rb_account_by_id(rb_db *db, int64_t id, struct rb_account *out)
 {
-	rb_stmt *st;
-
-	if ((st = rb_db_prepare(db, sql_by_id)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, id);
-	return account_fetch(st, out);
-}
-
-/* Binds s, or NULL when s is NULL or empty. */
-static void
-bind_text_or_null(rb_stmt *st, int idx, const char *s)
-{
-	rb_stmt_bind_text(st, idx, s != NULL && s[0] != '\0' ? s : NULL, -1);
+	return account_fetch(db, SQL_BY_ID, rb_int(id), out);
 }
 
 int
@@ -155,98 +151,80 @@ rb_account_create_pending(rb_db *db, const char *email, const char *email_norm,
     const char *last_name, const char *first_name, const char *password_hash,
     time_t now, int64_t *id)
 {
-	rb_stmt *st;
 	int rc;
 
 	*id = 0;
-	if ((st = rb_db_prepare(db, sql_create)) == NULL)
-		return -1;
-	rb_stmt_bind_text(st, 1, email, -1);
-	rb_stmt_bind_text(st, 2, email_norm, -1);
-	rb_stmt_bind_text(st, 3, last_name, -1);
-	bind_text_or_null(st, 4, first_name);
-	rb_stmt_bind_text(st, 5, password_hash, -1);
-	rb_stmt_bind_int(st, 6, (int64_t)now);
-	if ((rc = rb_stmt_step(st)) == RB_ROW) {
-		*id = rb_stmt_int(st, 0);
-		rc = rb_stmt_step(st);
-	}
-	rb_stmt_reset(st);
+	rc = rb_db_fetch_one(db, sql[SQL_CREATE], RB_BINDS(rb_text(email),
+	    rb_text(email_norm), rb_text(last_name),
+	    rb_text_or_null(first_name), rb_text(password_hash), rb_int(now)),
+	    rb_row_int, id);
 	if (rc == RB_CONSTRAINT) {
 		*id = 0;
 		return 1;
 	}
-	return rc == RB_DONE && *id != 0 ? 0 : -1;
+	return rc == 0 && *id != 0 ? 0 : -1;
 }
 
 /* Runs an UPDATE of account id; 0 when it changed a row, 1 when none. */
 static int
-update_done(rb_stmt *st)
+update_done(rb_db *db, enum accounts_sql q, const struct rb_bind *b,
+    size_t n)
 {
-	int64_t n = 0;
+	int64_t changes;
 	int rc;
 
-	if ((rc = rb_stmt_step(st)) == RB_DONE)
-		n = rb_stmt_changes(st);
-	rb_stmt_reset(st);
+	rc = rb_db_run(db, sql[q], b, n, &changes);
 	if (rc == RB_CONSTRAINT)
 		return 1;
-	if (rc != RB_DONE)
+	if (rc != 0)
 		return -1;
-	return n > 0 ? 0 : 1;
+	return changes > 0 ? 0 : 1;
 }
 
 int
 rb_account_update_pending(rb_db *db, int64_t id, const char *last_name,
     const char *first_name, const char *password_hash)
 {
-	rb_stmt *st;
-
-	if ((st = rb_db_prepare(db, sql_update_pending)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, id);
-	rb_stmt_bind_text(st, 2, last_name, -1);
-	bind_text_or_null(st, 3, first_name);
-	rb_stmt_bind_text(st, 4, password_hash, -1);
-	return update_done(st);
+	return update_done(db, SQL_UPDATE_PENDING, RB_BINDS(rb_int(id),
+	    rb_text(last_name), rb_text_or_null(first_name),
+	    rb_text(password_hash)));
 }
 
 int
 rb_account_activate(rb_db *db, int64_t id, time_t now)
 {
-	rb_stmt *st;
-
-	if ((st = rb_db_prepare(db, sql_activate)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, id);
-	rb_stmt_bind_int(st, 2, (int64_t)now);
-	return update_done(st);
+	return update_done(db, SQL_ACTIVATE, RB_BINDS(rb_int(id),
+	    rb_int(now)));
 }
 
 int
 rb_account_set_password(rb_db *db, int64_t id, const char *password_hash)
 {
-	rb_stmt *st;
-
-	if ((st = rb_db_prepare(db, sql_set_password)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, id);
-	rb_stmt_bind_text(st, 2, password_hash, -1);
-	return update_done(st);
+	return update_done(db, SQL_SET_PASSWORD, RB_BINDS(rb_int(id),
+	    rb_text(password_hash)));
 }
 
 int
 rb_account_set_email(rb_db *db, int64_t id, const char *email,
     const char *email_norm)
 {
-	rb_stmt *st;
+	return update_done(db, SQL_SET_EMAIL, RB_BINDS(rb_int(id),
+	    rb_text(email), rb_text(email_norm)));
+}
 
-	if ((st = rb_db_prepare(db, sql_set_email)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, id);
-	rb_stmt_bind_text(st, 2, email, -1);
-	rb_stmt_bind_text(st, 3, email_norm, -1);
-	return update_done(st);
+/* Where holder_row() copies the account that sees a contract. */
+struct holder_out {
+	int64_t			*ho_account;
+	enum rb_account_status	*ho_status;
+};
+
+static void
+holder_row(rb_stmt *st, void *arg)
+{
+	struct holder_out *o = arg;
+
+	*o->ho_account = rb_stmt_int(st, 0);
+	*o->ho_status = status_parse(rb_stmt_text(st, 1));
 }
 
 /* The account that sees contract and its status: 0 (filled), 1 when
@@ -255,22 +233,14 @@ static int
 contract_holder(rb_db *db, int64_t contract, int64_t *account,
     enum rb_account_status *status)
 {
-	rb_stmt *st;
+	struct holder_out o = { account, status };
 	int rc;
 
 	*account = 0;
 	*status = RB_ACCOUNT_DISABLED;
-	if ((st = rb_db_prepare(db, sql_holder)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, contract);
-	if ((rc = rb_stmt_step(st)) == RB_ROW) {
-		*account = rb_stmt_int(st, 0);
-		*status = status_parse(rb_stmt_text(st, 1));
-	}
-	rb_stmt_reset(st);
-	if (rc == RB_ROW)
-		return 0;
-	return rc == RB_DONE ? 1 : -1;
+	rc = rb_db_fetch_one(db, sql[SQL_HOLDER], RB_BINDS(rb_int(contract)),
+	    holder_row, &o);
+	return rc < 0 ? -1 : rc;
 }
 
 int
@@ -278,8 +248,7 @@ rb_account_link_contract(rb_db *db, int64_t account, int64_t contract,
     time_t now, int64_t *other)
 {
 	enum rb_account_status status;
-	int64_t holder, n = 0;
-	rb_stmt *st;
+	int64_t holder, n;
 	int rc;
 
 	*other = 0;
@@ -294,25 +263,13 @@ rb_account_link_contract(rb_db *db, int64_t account, int64_t contract,
 	if (rc == 0) {
 		/* A pending or disabled account gives way to the newer
 		   proof: it never was, or no longer is, a space. */
-		if ((st = rb_db_prepare(db, sql_unlink)) == NULL)
-			return -1;
-		rb_stmt_bind_int(st, 1, contract);
-		rb_stmt_bind_int(st, 2, holder);
-		rc = rb_stmt_step(st);
-		rb_stmt_reset(st);
-		if (rc != RB_DONE)
+		if (rb_db_run(db, sql[SQL_UNLINK], RB_BINDS(rb_int(contract),
+		    rb_int(holder)), NULL) != 0)
 			return -1;
 		*other = holder;
 	}
-	if ((st = rb_db_prepare(db, sql_link)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, account);
-	rb_stmt_bind_int(st, 2, contract);
-	rb_stmt_bind_int(st, 3, (int64_t)now);
-	if ((rc = rb_stmt_step(st)) == RB_DONE)
-		n = rb_stmt_changes(st);
-	rb_stmt_reset(st);
-	if (rc != RB_DONE)
+	if (rb_db_run(db, sql[SQL_LINK], RB_BINDS(rb_int(account),
+	    rb_int(contract), rb_int(now)), &n) != 0)
 		return -1;
 	if (n > 0)
 		return 0;
@@ -326,44 +283,33 @@ rb_account_link_contract(rb_db *db, int64_t account, int64_t contract,
 int
 rb_account_may_see(rb_db *db, int64_t account, const char *number)
 {
-	rb_stmt *st;
 	int64_t n = 0;
-	int rc;
 
-	if ((st = rb_db_prepare(db, sql_may_see)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, account);
-	rb_stmt_bind_text(st, 2, number, -1);
-	if ((rc = rb_stmt_step(st)) == RB_ROW)
-		n = rb_stmt_int(st, 0);
-	rb_stmt_reset(st);
-	if (rc != RB_ROW)
+	if (rb_db_fetch_one(db, sql[SQL_MAY_SEE], RB_BINDS(rb_int(account),
+	    rb_text(number)), rb_row_int, &n) != 0)
 		return -1;
 	return n > 0;
+}
+
+static void
+contract_row(rb_stmt *st, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:o, s:o, s:o, s:o, s:o}",
+	    "number", rb_store_json_text(rb_stmt_text(st, 0)),
+	    "old_number", rb_store_json_text(rb_stmt_text(st, 1)),
+	    "address", rb_store_json_text(rb_stmt_text(st, 2)),
+	    "postcode", rb_store_json_text(rb_stmt_text(st, 3)),
+	    "commune", rb_store_json_text(rb_stmt_text(st, 4))));
 }
 
 int
 rb_account_contracts(rb_db *db, int64_t account, json_t **out)
 {
-	rb_stmt *st;
-	json_t *arr;
-	int rc;
+	json_t *arr = json_array();
 
 	*out = NULL;
-	if ((st = rb_db_prepare(db, sql_contracts)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, account);
-	arr = json_array();
-	while ((rc = rb_stmt_step(st)) == RB_ROW)
-		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, "
-		    "s:o}",
-		    "number", rb_store_json_text(rb_stmt_text(st, 0)),
-		    "old_number", rb_store_json_text(rb_stmt_text(st, 1)),
-		    "address", rb_store_json_text(rb_stmt_text(st, 2)),
-		    "postcode", rb_store_json_text(rb_stmt_text(st, 3)),
-		    "commune", rb_store_json_text(rb_stmt_text(st, 4))));
-	rb_stmt_reset(st);
-	if (rc != RB_DONE) {
+	if (rb_db_fetch_all(db, sql[SQL_CONTRACTS], RB_BINDS(rb_int(account)),
+	    contract_row, arr) != 0) {
 		json_decref(arr);
 		return -1;
 	}
@@ -371,46 +317,53 @@ rb_account_contracts(rb_db *db, int64_t account, json_t **out)
 	return 0;
 }
 
+/* What viewer_row() builds: the contracts, and the one being filled. */
+struct viewers_out {
+	json_t		*vo_arr;
+	json_t		*vo_cur;
+	json_t		*vo_viewers;
+	const char	*vo_last;
+};
+
+static void
+viewer_row(rb_stmt *st, void *arg)
+{
+	struct viewers_out *o = arg;
+	const char *number;
+
+	number = rb_stmt_text(st, 0);
+	if (number == NULL)
+		number = "";
+	if (o->vo_cur == NULL || strcmp(number, o->vo_last) != 0) {
+		o->vo_viewers = json_array();
+		o->vo_cur = json_pack("{s:s, s:o, s:o, s:o, s:o}",
+		    "number", number,
+		    "address", rb_store_json_text(rb_stmt_text(st, 1)),
+		    "postcode", rb_store_json_text(rb_stmt_text(st, 2)),
+		    "commune", rb_store_json_text(rb_stmt_text(st, 3)),
+		    "viewers", o->vo_viewers);
+		json_array_append_new(o->vo_arr, o->vo_cur);
+		o->vo_last = json_string_value(json_object_get(o->vo_cur,
+		    "number"));
+	}
+	json_array_append_new(o->vo_viewers, json_pack("{s:I, s:o, s:s, s:I}",
+	    "account", (json_int_t)rb_stmt_int(st, 4),
+	    "email", rb_store_json_text(rb_stmt_text(st, 5)),
+	    "status", status_names[status_parse(rb_stmt_text(st, 6))],
+	    "added_at", (json_int_t)rb_stmt_int(st, 7)));
+}
+
 int
 rb_account_contract_viewers(rb_db *db, int64_t account, json_t **out)
 {
-	rb_stmt *st;
-	json_t *arr, *cur = NULL, *viewers = NULL;
-	const char *number, *last = NULL;
-	int rc;
+	struct viewers_out o = { json_array(), NULL, NULL, NULL };
 
 	*out = NULL;
-	if ((st = rb_db_prepare(db, sql_viewers)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, account);
-	arr = json_array();
-	while ((rc = rb_stmt_step(st)) == RB_ROW) {
-		number = rb_stmt_text(st, 0);
-		if (number == NULL)
-			number = "";
-		if (cur == NULL || strcmp(number, last) != 0) {
-			viewers = json_array();
-			cur = json_pack("{s:s, s:o, s:o, s:o, s:o}",
-			    "number", number,
-			    "address", rb_store_json_text(rb_stmt_text(st, 1)),
-			    "postcode", rb_store_json_text(rb_stmt_text(st, 2)),
-			    "commune", rb_store_json_text(rb_stmt_text(st, 3)),
-			    "viewers", viewers);
-			json_array_append_new(arr, cur);
-			last = json_string_value(json_object_get(cur,
-			    "number"));
-		}
-		json_array_append_new(viewers, json_pack("{s:I, s:o, s:s, "
-		    "s:I}", "account", (json_int_t)rb_stmt_int(st, 4),
-		    "email", rb_store_json_text(rb_stmt_text(st, 5)),
-		    "status", status_names[status_parse(rb_stmt_text(st, 6))],
-		    "added_at", (json_int_t)rb_stmt_int(st, 7)));
-	}
-	rb_stmt_reset(st);
-	if (rc != RB_DONE) {
-		json_decref(arr);
+	if (rb_db_fetch_all(db, sql[SQL_VIEWERS], RB_BINDS(rb_int(account)),
+	    viewer_row, &o) != 0) {
+		json_decref(o.vo_arr);
 		return -1;
 	}
-	*out = arr;
+	*out = o.vo_arr;
 	return 0;
 }

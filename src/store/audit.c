@@ -6,14 +6,21 @@
 #include "base/log.h"
 #include "store/audit.h"
 
-static const char sql_audit_add[] =
-	"INSERT INTO audit_log (at, actor_kind, actor_id, action, target, ip,"
-	" detail) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+enum audit_sql {
+	SQL_AUDIT_ADD,
+	SQL_AUDIT_COUNT_SINCE,
+	SQL__MAX
+};
 
-/* Reads the index on (target, at). */
-static const char sql_audit_count_since[] =
+static const char *const sql[SQL__MAX] = {
+	[SQL_AUDIT_ADD] =
+	"INSERT INTO audit_log (at, actor_kind, actor_id, action, target, ip,"
+	" detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+	/* Reads the index on (target, at). */
+	[SQL_AUDIT_COUNT_SINCE] =
 	"SELECT count(*) FROM audit_log WHERE target = $1 AND at >= $2"
-	" AND action = $3";
+	" AND action = $3",
+};
 
 /* The actor_kind column's values, by enum rb_actor. */
 static const char *const actor_names[RB_ACTOR__MAX] = {
@@ -28,7 +35,6 @@ rb_audit(rb_db *db, time_t now, enum rb_actor actor, int64_t actor_id,
     const char *action, const char *target, const char *ip,
     const json_t *detail)
 {
-	rb_stmt *st;
 	char *text = NULL;
 	int rc = -1;
 
@@ -41,22 +47,11 @@ rb_audit(rb_db *db, time_t now, enum rb_actor actor, int64_t actor_id,
 		log_errx("cannot serialise the detail of %s", action);
 		return -1;
 	}
-	if ((st = rb_db_prepare(db, sql_audit_add)) == NULL)
-		goto out;
-	rb_stmt_bind_int(st, 1, (int64_t)now);
-	rb_stmt_bind_text(st, 2, actor_names[actor], -1);
-	if (actor_id != 0)
-		rb_stmt_bind_int(st, 3, actor_id);
-	else
-		rb_stmt_bind_null(st, 3);
-	rb_stmt_bind_text(st, 4, action, -1);
-	rb_stmt_bind_text(st, 5, target, -1);
-	rb_stmt_bind_text(st, 6, ip, -1);
-	rb_stmt_bind_text(st, 7, text, -1);
-	if (rb_stmt_step(st) == RB_DONE)
+	if (rb_db_run(db, sql[SQL_AUDIT_ADD], RB_BINDS(rb_int(now),
+	    rb_text(actor_names[actor]),
+	    actor_id != 0 ? rb_int(actor_id) : rb_null(), rb_text(action),
+	    rb_text(target), rb_text(ip), rb_text(text)), NULL) == 0)
 		rc = 0;
-	rb_stmt_reset(st);
-out:
 	free(text);
 	return rc;
 }
@@ -65,17 +60,12 @@ int
 rb_audit_count_since(rb_db *db, const char *action, const char *target,
     time_t since, int64_t *n)
 {
-	rb_stmt *st;
-	int rc;
-
 	*n = 0;
-	if ((st = rb_db_prepare(db, sql_audit_count_since)) == NULL)
+	if (rb_db_fetch_one(db, sql[SQL_AUDIT_COUNT_SINCE],
+	    RB_BINDS(rb_text(target), rb_int(since), rb_text(action)),
+	    rb_row_int, n) != 0) {
+		*n = 0;
 		return -1;
-	rb_stmt_bind_text(st, 1, target, -1);
-	rb_stmt_bind_int(st, 2, (int64_t)since);
-	rb_stmt_bind_text(st, 3, action, -1);
-	if ((rc = rb_stmt_step(st)) == RB_ROW)
-		*n = rb_stmt_int(st, 0);
-	rb_stmt_reset(st);
-	return rc == RB_ROW ? 0 : -1;
+	}
+	return 0;
 }

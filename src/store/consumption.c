@@ -11,7 +11,32 @@
 #include "store/copy.h"
 #include "store/scope_sql.h"
 
-static const char sql_contract[] =
+#define BILL_COLUMNS \
+	"SELECT i.id, i.number, i.period_start, i.period_end," \
+	" i.volume_litres, i.new_read_kind FROM invoices i"
+
+#define ALERT_COLUMNS \
+	"a.period_start, a.period_end, a.litres, a.average_litres"
+
+enum consumption_sql {
+	SQL_CONTRACT,
+	SQL_CONTRACT_BY_ID,
+	SQL_CONTRACTS,
+	SQL_BILLS,
+	SQL_ALL_BILLS,
+	SQL_READINGS,
+	SQL_INVOICE_ALERT,
+	SQL_CONTRACT_ALERT,
+	SQL_CONTRACT_IDS,
+	SQL_ALERT_ADD,
+	SQL_ALERT_MAILED,
+	SQL_ACCOUNTS_OF,
+	SQL_CUSTOMER_OF,
+	SQL__MAX
+};
+
+static const char *const sql[SQL__MAX] = {
+	[SQL_CONTRACT] =
 	"SELECT c.id, c.number, c.old_number,"
 	" EXISTS (SELECT 1 FROM meters m WHERE m.contract_id = c.id"
 	"   AND m.remote_read = 1 AND m.removed_on IS NULL)"
@@ -19,36 +44,27 @@ static const char sql_contract[] =
 	" WHERE (c.number = $1 OR c.old_number = $1)"
 	" AND (EXISTS (SELECT 1 FROM account_contracts ac"
 	"   WHERE ac.account_id = $2 AND ac.contract_id = c.id)"
-	"  OR c.id = $3)";
-
-static const char sql_contract_by_id[] =
+	"  OR c.id = $3)",
+	[SQL_CONTRACT_BY_ID] =
 	"SELECT c.id, c.number, c.old_number,"
 	" EXISTS (SELECT 1 FROM meters m WHERE m.contract_id = c.id"
 	"   AND m.remote_read = 1 AND m.removed_on IS NULL)"
-	" FROM contracts c WHERE c.id = $1";
-
-static const char sql_contracts[] =
+	" FROM contracts c WHERE c.id = $1",
+	[SQL_CONTRACTS] =
 	"SELECT c.number, c.old_number FROM contracts c"
 	" WHERE c.id IN " RB_SCOPE_IDS("$1", "$2")
-	" ORDER BY c.number";
-
-#define BILL_COLUMNS \
-	"SELECT i.id, i.number, i.period_start, i.period_end," \
-	" i.volume_litres, i.new_read_kind FROM invoices i"
-
-static const char sql_bills[] =
+	" ORDER BY c.number",
+	[SQL_BILLS] =
 	BILL_COLUMNS " JOIN contracts c ON c.id = i.contract_id"
 	" WHERE c.id = $1 AND i.status <> 'cancelled'"
 	" AND (EXISTS (SELECT 1 FROM account_contracts ac"
 	"   WHERE ac.account_id = $2 AND ac.contract_id = c.id)"
 	"  OR (c.id = $3 AND i.archived = 1 AND i.period_end < $4))"
-	" ORDER BY i.period_end, i.id";
-
-static const char sql_all_bills[] =
+	" ORDER BY i.period_end, i.id",
+	[SQL_ALL_BILLS] =
 	BILL_COLUMNS " WHERE i.contract_id = $1 AND i.status <> 'cancelled'"
-	" ORDER BY i.period_end, i.id";
-
-static const char sql_readings[] =
+	" ORDER BY i.period_end, i.id",
+	[SQL_READINGS] =
 	"SELECT r.meter_id, r.read_on, r.index_litres FROM meter_readings r"
 	" JOIN meters m ON m.id = r.meter_id"
 	" JOIN contracts c ON c.id = m.contract_id"
@@ -57,12 +73,8 @@ static const char sql_readings[] =
 	" AND (EXISTS (SELECT 1 FROM account_contracts ac"
 	"   WHERE ac.account_id = $2 AND ac.contract_id = c.id)"
 	"  OR (c.id = $3 AND r.read_on < $4))"
-	" ORDER BY r.meter_id, r.read_on, r.id";
-
-#define ALERT_COLUMNS \
-	"a.period_start, a.period_end, a.litres, a.average_litres"
-
-static const char sql_invoice_alert[] =
+	" ORDER BY r.meter_id, r.read_on, r.id",
+	[SQL_INVOICE_ALERT] =
 	"SELECT i.id, " ALERT_COLUMNS " FROM invoices i"
 	" JOIN contracts c ON c.id = i.contract_id"
 	" LEFT JOIN consumption_alerts a ON a.contract_id = i.contract_id"
@@ -70,152 +82,138 @@ static const char sql_invoice_alert[] =
 	" WHERE i.number = $1"
 	" AND (EXISTS (SELECT 1 FROM account_contracts ac"
 	"   WHERE ac.account_id = $2 AND ac.contract_id = c.id)"
-	"  OR (c.id = $3 AND i.archived = 1))";
-
-static const char sql_contract_alert[] =
+	"  OR (c.id = $3 AND i.archived = 1))",
+	[SQL_CONTRACT_ALERT] =
 	"SELECT " ALERT_COLUMNS " FROM consumption_alerts a"
 	" JOIN contracts c ON c.id = a.contract_id"
 	" WHERE c.id = $1"
 	" AND (EXISTS (SELECT 1 FROM account_contracts ac"
 	"   WHERE ac.account_id = $2 AND ac.contract_id = c.id)"
 	"  OR (c.id = $3 AND a.period_end < $4))"
-	" ORDER BY a.period_end DESC LIMIT 1";
-
-static const char sql_contract_ids[] =
-	"SELECT id FROM contracts WHERE id > $1 ORDER BY id LIMIT $2";
-
-static const char sql_alert_add[] =
+	" ORDER BY a.period_end DESC LIMIT 1",
+	[SQL_CONTRACT_IDS] =
+	"SELECT id FROM contracts WHERE id > $1 ORDER BY id LIMIT $2",
+	[SQL_ALERT_ADD] =
 	"INSERT INTO consumption_alerts (contract_id, period_start,"
 	" period_end, invoice_id, litres, average_litres, detected_at)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7)"
-	" ON CONFLICT (contract_id, period_end) DO NOTHING RETURNING id";
-
-static const char sql_alert_mailed[] =
-	"UPDATE consumption_alerts SET mailed_at = $2 WHERE id = $1";
-
-static const char sql_accounts_of[] =
+	" ON CONFLICT (contract_id, period_end) DO NOTHING RETURNING id",
+	[SQL_ALERT_MAILED] =
+	"UPDATE consumption_alerts SET mailed_at = $2 WHERE id = $1",
+	[SQL_ACCOUNTS_OF] =
 	"SELECT w.email, w.first_name FROM account_contracts ac"
 	" JOIN web_accounts w ON w.id = ac.account_id"
 	" WHERE ac.contract_id = $1 AND w.status = 'active'"
-	" ORDER BY w.id";
-
-static const char sql_customer_of[] =
+	" ORDER BY w.id",
+	[SQL_CUSTOMER_OF] =
 	"SELECT cu.email, cu.first_name FROM contracts c"
 	" JOIN customers cu ON cu.id = c.customer_id"
-	" WHERE c.id = $1 AND cu.email IS NOT NULL AND cu.email <> ''";
+	" WHERE c.id = $1 AND cu.email IS NOT NULL AND cu.email <> ''",
+};
 
-/* Runs a contract query whose values are bound. */
+/* Reads a contract row into the struct rb_cons_contract arg. */
+static void
+contract_row(rb_stmt *st, void *arg)
+{
+	struct rb_cons_contract *out = arg;
+
+	out->cc_id = rb_stmt_int(st, 0);
+	rb_store_copy(out->cc_number, sizeof(out->cc_number),
+	    rb_stmt_text(st, 1));
+	rb_store_copy(out->cc_old_number, sizeof(out->cc_old_number),
+	    rb_stmt_text(st, 2));
+	out->cc_remote = rb_stmt_int(st, 3) != 0;
+}
+
+/* Runs a contract query: 0 (filled), 1 when none, -1 on error. */
 static int
-contract_fetch(rb_stmt *st, struct rb_cons_contract *out)
+contract_fetch(rb_db *db, enum consumption_sql q, const struct rb_bind *b,
+    size_t n, struct rb_cons_contract *out)
 {
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = rb_stmt_step(st)) == RB_ROW) {
-		out->cc_id = rb_stmt_int(st, 0);
-		rb_store_copy(out->cc_number, sizeof(out->cc_number),
-		    rb_stmt_text(st, 1));
-		rb_store_copy(out->cc_old_number, sizeof(out->cc_old_number),
-		    rb_stmt_text(st, 2));
-		out->cc_remote = rb_stmt_int(st, 3) != 0;
-	}
-	rb_stmt_reset(st);
-	if (rc == RB_ROW)
-		return 0;
-	return rc == RB_DONE ? 1 : -1;
+	rc = rb_db_fetch_one(db, sql[q], b, n, contract_row, out);
+	return rc < 0 ? -1 : rc;
 }
 
 int
 rb_cons_store_contract(rb_db *db, int64_t account, int64_t archive,
     const char *number, struct rb_cons_contract *out)
 {
-	rb_stmt *st;
-
-	memset(out, 0, sizeof(*out));
-	if ((st = rb_db_prepare(db, sql_contract)) == NULL)
-		return -1;
-	rb_stmt_bind_text(st, 1, number, -1);
-	rb_stmt_bind_int(st, 2, account);
-	rb_stmt_bind_int(st, 3, archive);
-	return contract_fetch(st, out);
+	return contract_fetch(db, SQL_CONTRACT, RB_BINDS(rb_text(number),
+	    rb_int(account), rb_int(archive)), out);
 }
 
 int
 rb_cons_store_contract_by_id(rb_db *db, int64_t id,
     struct rb_cons_contract *out)
 {
-	rb_stmt *st;
+	return contract_fetch(db, SQL_CONTRACT_BY_ID, RB_BINDS(rb_int(id)),
+	    out);
+}
 
-	memset(out, 0, sizeof(*out));
-	if ((st = rb_db_prepare(db, sql_contract_by_id)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, id);
-	return contract_fetch(st, out);
+static void
+number_row(rb_stmt *st, void *arr)
+{
+	json_array_append_new(arr, json_pack("{s:o, s:o}",
+	    "number", rb_store_json_text(rb_stmt_text(st, 0)),
+	    "old_number", rb_store_json_text(rb_stmt_text(st, 1))));
 }
 
 int
 rb_cons_store_contracts(rb_db *db, int64_t account, int64_t archive,
     json_t **out)
 {
-	rb_stmt *st;
-	json_t *arr;
-	int rc;
-
-	*out = NULL;
-	if ((st = rb_db_prepare(db, sql_contracts)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, account);
-	rb_stmt_bind_int(st, 2, archive);
-	arr = json_array();
-	while ((rc = rb_stmt_step(st)) == RB_ROW)
-		json_array_append_new(arr, json_pack("{s:o, s:o}",
-		    "number", rb_store_json_text(rb_stmt_text(st, 0)),
-		    "old_number", rb_store_json_text(rb_stmt_text(st, 1))));
-	rb_stmt_reset(st);
-	if (rc != RB_DONE) {
-		json_decref(arr);
-		return -1;
-	}
-	*out = arr;
-	return 0;
+	return rb_store_json_rows(db, sql[SQL_CONTRACTS],
+	    RB_BINDS(rb_int(account), rb_int(archive)), number_row, out);
 }
 
-/* Collects the BILL_COLUMNS rows of st, whose values are bound. */
-static int
-bills_fetch(rb_stmt *st, struct rb_cons_bill **out, int *n)
-{
-	struct rb_cons_bill *v = NULL, *b;
-	const char *kind;
-	int rc, cap = 0, len = 0;
+/* The bills bill_row() gathers. */
+struct bills {
+	struct rb_cons_bill	*bi_v;
+	int			 bi_len;
+	int			 bi_cap;
+};
 
-	while ((rc = rb_stmt_step(st)) == RB_ROW) {
-		if (len == cap) {
-			cap = cap == 0 ? 16 : cap * 2;
-			v = rb_xrealloc(v, (size_t)cap * sizeof(*v));
-		}
-		b = &v[len++];
-		memset(b, 0, sizeof(*b));
-		b->cb_invoice_id = rb_stmt_int(st, 0);
-		rb_store_copy(b->cb_number, sizeof(b->cb_number),
-		    rb_stmt_text(st, 1));
-		rb_store_copy(b->cb_start, sizeof(b->cb_start),
-		    rb_stmt_text(st, 2));
-		rb_store_copy(b->cb_end, sizeof(b->cb_end),
-		    rb_stmt_text(st, 3));
-		b->cb_litres = rb_stmt_int(st, 4);
-		kind = rb_stmt_text(st, 5);
-		b->cb_estimated = kind != NULL &&
-		    strcmp(kind, "estimated") == 0;
+static void
+bill_row(rb_stmt *st, void *arg)
+{
+	struct bills *bs = arg;
+	struct rb_cons_bill *b;
+	const char *kind;
+
+	if (bs->bi_len == bs->bi_cap) {
+		bs->bi_cap = bs->bi_cap == 0 ? 16 : bs->bi_cap * 2;
+		bs->bi_v = rb_xrealloc(bs->bi_v,
+		    (size_t)bs->bi_cap * sizeof(*bs->bi_v));
 	}
-	rb_stmt_reset(st);
-	if (rc != RB_DONE) {
-		free(v);
-		*out = NULL;
-		*n = 0;
+	b = &bs->bi_v[bs->bi_len++];
+	memset(b, 0, sizeof(*b));
+	b->cb_invoice_id = rb_stmt_int(st, 0);
+	rb_store_copy(b->cb_number, sizeof(b->cb_number), rb_stmt_text(st, 1));
+	rb_store_copy(b->cb_start, sizeof(b->cb_start), rb_stmt_text(st, 2));
+	rb_store_copy(b->cb_end, sizeof(b->cb_end), rb_stmt_text(st, 3));
+	b->cb_litres = rb_stmt_int(st, 4);
+	kind = rb_stmt_text(st, 5);
+	b->cb_estimated = kind != NULL && strcmp(kind, "estimated") == 0;
+}
+
+/* Collects the BILL_COLUMNS rows of statement q with the values b. */
+static int
+bills_fetch(rb_db *db, enum consumption_sql q, const struct rb_bind *b,
+    size_t n, struct rb_cons_bill **out, int *count)
+{
+	struct bills bs = { NULL, 0, 0 };
+
+	*out = NULL;
+	*count = 0;
+	if (rb_db_fetch_all(db, sql[q], b, n, bill_row, &bs) != 0) {
+		free(bs.bi_v);
 		return -1;
 	}
-	*out = v;
-	*n = len;
+	*out = bs.bi_v;
+	*count = bs.bi_len;
 	return 0;
 }
 
@@ -224,31 +222,53 @@ rb_cons_store_bills(rb_db *db, int64_t account, int64_t archive,
     const char *archive_end, int64_t contract, struct rb_cons_bill **out,
     int *n)
 {
-	rb_stmt *st;
-
-	*out = NULL;
-	*n = 0;
-	if ((st = rb_db_prepare(db, sql_bills)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, contract);
-	rb_stmt_bind_int(st, 2, account);
-	rb_stmt_bind_int(st, 3, archive);
-	rb_stmt_bind_text(st, 4, archive_end, -1);
-	return bills_fetch(st, out, n);
+	return bills_fetch(db, SQL_BILLS, RB_BINDS(rb_int(contract),
+	    rb_int(account), rb_int(archive), rb_text(archive_end)), out, n);
 }
 
 int
 rb_cons_store_all_bills(rb_db *db, int64_t contract,
     struct rb_cons_bill **out, int *n)
 {
-	rb_stmt *st;
+	return bills_fetch(db, SQL_ALL_BILLS, RB_BINDS(rb_int(contract)), out,
+	    n);
+}
 
-	*out = NULL;
-	*n = 0;
-	if ((st = rb_db_prepare(db, sql_all_bills)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, contract);
-	return bills_fetch(st, out, n);
+/* The readings reading_row() gathers. */
+struct readings {
+	struct rb_cons_reading	*re_v;
+	int			 re_len;
+	int			 re_cap;
+};
+
+static void
+reading_row(rb_stmt *st, void *arg)
+{
+	struct readings *rs = arg;
+	struct rb_cons_reading *r, *last;
+	const char *day;
+	int64_t meter;
+
+	meter = rb_stmt_int(st, 0);
+	if ((day = rb_stmt_text(st, 1)) == NULL)
+		return;
+	/* A later reading of the same meter and day replaces it. */
+	last = rs->re_len > 0 ? &rs->re_v[rs->re_len - 1] : NULL;
+	if (last != NULL && last->cr_meter_id == meter &&
+	    strcmp(last->cr_day, day) == 0) {
+		last->cr_index = rb_stmt_int(st, 2);
+		return;
+	}
+	if (rs->re_len == rs->re_cap) {
+		rs->re_cap = rs->re_cap == 0 ? 128 : rs->re_cap * 2;
+		rs->re_v = rb_xrealloc(rs->re_v,
+		    (size_t)rs->re_cap * sizeof(*rs->re_v));
+	}
+	r = &rs->re_v[rs->re_len++];
+	memset(r, 0, sizeof(*r));
+	r->cr_meter_id = meter;
+	rb_store_copy(r->cr_day, sizeof(r->cr_day), day);
+	r->cr_index = rb_stmt_int(st, 2);
 }
 
 int
@@ -256,50 +276,18 @@ rb_cons_store_readings(rb_db *db, int64_t account, int64_t archive,
     const char *archive_end, int64_t contract, const char *from,
     const char *to, struct rb_cons_reading **out, int *n)
 {
-	struct rb_cons_reading *v = NULL, *r;
-	const char *day;
-	int64_t meter;
-	rb_stmt *st;
-	int rc, cap = 0, len = 0;
+	struct readings rs = { NULL, 0, 0 };
 
 	*out = NULL;
 	*n = 0;
-	if ((st = rb_db_prepare(db, sql_readings)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, contract);
-	rb_stmt_bind_int(st, 2, account);
-	rb_stmt_bind_int(st, 3, archive);
-	rb_stmt_bind_text(st, 4, archive_end, -1);
-	rb_stmt_bind_text(st, 5, from, -1);
-	rb_stmt_bind_text(st, 6, to, -1);
-	while ((rc = rb_stmt_step(st)) == RB_ROW) {
-		meter = rb_stmt_int(st, 0);
-		day = rb_stmt_text(st, 1);
-		if (day == NULL)
-			continue;
-		/* A later reading of the same meter and day replaces it. */
-		if (len > 0 && v[len - 1].cr_meter_id == meter &&
-		    strcmp(v[len - 1].cr_day, day) == 0) {
-			v[len - 1].cr_index = rb_stmt_int(st, 2);
-			continue;
-		}
-		if (len == cap) {
-			cap = cap == 0 ? 128 : cap * 2;
-			v = rb_xrealloc(v, (size_t)cap * sizeof(*v));
-		}
-		r = &v[len++];
-		memset(r, 0, sizeof(*r));
-		r->cr_meter_id = meter;
-		rb_store_copy(r->cr_day, sizeof(r->cr_day), day);
-		r->cr_index = rb_stmt_int(st, 2);
-	}
-	rb_stmt_reset(st);
-	if (rc != RB_DONE) {
-		free(v);
+	if (rb_db_fetch_all(db, sql[SQL_READINGS], RB_BINDS(rb_int(contract),
+	    rb_int(account), rb_int(archive), rb_text(archive_end),
+	    rb_text(from), rb_text(to)), reading_row, &rs) != 0) {
+		free(rs.re_v);
 		return -1;
 	}
-	*out = v;
-	*n = len;
+	*out = rs.re_v;
+	*n = rs.re_len;
 	return 0;
 }
 
@@ -315,71 +303,83 @@ alert_copy(rb_stmt *st, int col, struct rb_cons_alert_row *out)
 	out->ca_average = rb_stmt_int(st, col + 3);
 }
 
+/* What invoice_alert_row() reads: the alert, and whether there is one. */
+struct invoice_alert {
+	struct rb_cons_alert_row	*ia_row;
+	int				 ia_ret;
+};
+
+static void
+invoice_alert_row(rb_stmt *st, void *arg)
+{
+	struct invoice_alert *ia = arg;
+
+	if (rb_stmt_is_null(st, 1)) {
+		ia->ia_ret = 1;
+	} else {
+		alert_copy(st, 1, ia->ia_row);
+		ia->ia_ret = 0;
+	}
+}
+
 int
 rb_cons_store_invoice_alert(rb_db *db, int64_t account, int64_t archive,
     const char *number, struct rb_cons_alert_row *out)
 {
-	rb_stmt *st;
-	int rc, ret = 2;
+	struct invoice_alert ia = { out, 2 };
 
 	memset(out, 0, sizeof(*out));
-	if ((st = rb_db_prepare(db, sql_invoice_alert)) == NULL)
+	if (rb_db_fetch_one(db, sql[SQL_INVOICE_ALERT],
+	    RB_BINDS(rb_text(number), rb_int(account), rb_int(archive)),
+	    invoice_alert_row, &ia) < 0)
 		return -1;
-	rb_stmt_bind_text(st, 1, number, -1);
-	rb_stmt_bind_int(st, 2, account);
-	rb_stmt_bind_int(st, 3, archive);
-	if ((rc = rb_stmt_step(st)) == RB_ROW) {
-		if (rb_stmt_is_null(st, 1)) {
-			ret = 1;
-		} else {
-			alert_copy(st, 1, out);
-			ret = 0;
-		}
-	}
-	rb_stmt_reset(st);
-	if (rc != RB_ROW && rc != RB_DONE)
-		return -1;
-	return ret;
+	return ia.ia_ret;
+}
+
+static void
+alert_row(rb_stmt *st, void *arg)
+{
+	alert_copy(st, 0, arg);
 }
 
 int
 rb_cons_store_contract_alert(rb_db *db, int64_t account, int64_t archive,
     const char *archive_end, int64_t contract, struct rb_cons_alert_row *out)
 {
-	rb_stmt *st;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((st = rb_db_prepare(db, sql_contract_alert)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, contract);
-	rb_stmt_bind_int(st, 2, account);
-	rb_stmt_bind_int(st, 3, archive);
-	rb_stmt_bind_text(st, 4, archive_end, -1);
-	if ((rc = rb_stmt_step(st)) == RB_ROW)
-		alert_copy(st, 0, out);
-	rb_stmt_reset(st);
-	if (rc == RB_ROW)
-		return 0;
-	return rc == RB_DONE ? 1 : -1;
+	rc = rb_db_fetch_one(db, sql[SQL_CONTRACT_ALERT],
+	    RB_BINDS(rb_int(contract), rb_int(account), rb_int(archive),
+	    rb_text(archive_end)), alert_row, out);
+	return rc < 0 ? -1 : rc;
+}
+
+/* The ids id_row() gathers, at most ci_max. */
+struct contract_ids {
+	int64_t	*ci_ids;
+	int	*ci_n;
+	int	 ci_max;
+};
+
+static void
+id_row(rb_stmt *st, void *arg)
+{
+	struct contract_ids *ci = arg;
+
+	if (*ci->ci_n < ci->ci_max)
+		ci->ci_ids[(*ci->ci_n)++] = rb_stmt_int(st, 0);
 }
 
 int
 rb_cons_store_contract_ids(rb_db *db, int64_t after, int max, int64_t *ids,
     int *n)
 {
-	rb_stmt *st;
-	int rc;
+	struct contract_ids ci = { ids, n, max };
 
 	*n = 0;
-	if ((st = rb_db_prepare(db, sql_contract_ids)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, after);
-	rb_stmt_bind_int(st, 2, max);
-	while ((rc = rb_stmt_step(st)) == RB_ROW && *n < max)
-		ids[(*n)++] = rb_stmt_int(st, 0);
-	rb_stmt_reset(st);
-	return rc == RB_DONE || rc == RB_ROW ? 0 : -1;
+	return rb_db_fetch_all(db, sql[SQL_CONTRACT_IDS],
+	    RB_BINDS(rb_int(after), rb_int(max)), id_row, &ci);
 }
 
 int
@@ -387,78 +387,44 @@ rb_cons_store_alert_add(rb_db *db, int64_t contract, const char *start,
     const char *end, int64_t invoice, int64_t litres, int64_t average,
     int64_t now, int64_t *id)
 {
-	rb_stmt *st;
-	int rc;
-
 	*id = 0;
-	if ((st = rb_db_prepare(db, sql_alert_add)) == NULL)
+	if (rb_db_fetch_one(db, sql[SQL_ALERT_ADD], RB_BINDS(rb_int(contract),
+	    rb_text(start), rb_text(end), rb_int(invoice), rb_int(litres),
+	    rb_int(average), rb_int(now)), rb_row_int, id) < 0) {
+		*id = 0;
 		return -1;
-	rb_stmt_bind_int(st, 1, contract);
-	rb_stmt_bind_text(st, 2, start, -1);
-	rb_stmt_bind_text(st, 3, end, -1);
-	rb_stmt_bind_int(st, 4, invoice);
-	rb_stmt_bind_int(st, 5, litres);
-	rb_stmt_bind_int(st, 6, average);
-	rb_stmt_bind_int(st, 7, now);
-	if ((rc = rb_stmt_step(st)) == RB_ROW) {
-		*id = rb_stmt_int(st, 0);
-		rc = rb_stmt_step(st);
 	}
-	rb_stmt_reset(st);
-	if (rc != RB_DONE)
-		return -1;
 	return *id != 0 ? 0 : 1;
 }
 
 int
 rb_cons_store_alert_mailed(rb_db *db, int64_t id, int64_t now)
 {
-	rb_stmt *st;
-	int rc;
-
-	if ((st = rb_db_prepare(db, sql_alert_mailed)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, id);
-	rb_stmt_bind_int(st, 2, now);
-	rc = rb_stmt_step(st);
-	rb_stmt_reset(st);
-	return rc == RB_DONE ? 0 : -1;
+	return rb_db_run(db, sql[SQL_ALERT_MAILED], RB_BINDS(rb_int(id),
+	    rb_int(now)), NULL) == 0 ? 0 : -1;
 }
 
-/* Appends the (email, first_name) rows of st, whose $1 is bound. */
-static int
-recipients_fetch(rb_stmt *st, json_t *arr)
+static void
+recipient_row(rb_stmt *st, void *arr)
 {
-	int rc;
-
-	while ((rc = rb_stmt_step(st)) == RB_ROW)
-		json_array_append_new(arr, json_pack("{s:o, s:o}",
-		    "email", rb_store_json_text(rb_stmt_text(st, 0)),
-		    "first_name", rb_store_json_text(rb_stmt_text(st, 1))));
-	rb_stmt_reset(st);
-	return rc == RB_DONE ? 0 : -1;
+	json_array_append_new(arr, json_pack("{s:o, s:o}",
+	    "email", rb_store_json_text(rb_stmt_text(st, 0)),
+	    "first_name", rb_store_json_text(rb_stmt_text(st, 1))));
 }
 
 int
 rb_cons_store_recipients(rb_db *db, int64_t contract, json_t **out)
 {
-	rb_stmt *st;
-	json_t *arr;
+	json_t *arr = json_array();
 
 	*out = NULL;
-	arr = json_array();
-	if ((st = rb_db_prepare(db, sql_accounts_of)) == NULL)
+	if (rb_db_fetch_all(db, sql[SQL_ACCOUNTS_OF],
+	    RB_BINDS(rb_int(contract)), recipient_row, arr) != 0)
 		goto fail;
-	rb_stmt_bind_int(st, 1, contract);
-	if (recipients_fetch(st, arr) != 0)
+	if (json_array_size(arr) == 0 && rb_db_fetch_all(db,
+	    sql[SQL_CUSTOMER_OF], RB_BINDS(rb_int(contract)), recipient_row,
+	    arr) != 0)
 		goto fail;
-	if (json_array_size(arr) == 0) {
-		if ((st = rb_db_prepare(db, sql_customer_of)) == NULL)
-			goto fail;
-		rb_stmt_bind_int(st, 1, contract);
-		if (recipients_fetch(st, arr) != 0)
-			goto fail;
-	}
 	*out = arr;
 	return 0;
 fail:

@@ -242,3 +242,98 @@ rb_db_ping(rb_db *db)
 	rb_stmt_reset(st);
 	return rc;
 }
+
+void
+rb_stmt_bind_all(rb_stmt *st, const struct rb_bind *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		switch (b[i].b_kind) {
+		case RB_BIND_INT:
+			rb_stmt_bind_int(st, (int)i + 1, b[i].b_int);
+			break;
+		case RB_BIND_TEXT:
+			rb_stmt_bind_text(st, (int)i + 1, b[i].b_text,
+			    b[i].b_len);
+			break;
+		default:
+			rb_stmt_bind_null(st, (int)i + 1);
+			break;
+		}
+	}
+}
+
+int
+rb_db_run(rb_db *db, const char *sql, const struct rb_bind *b, size_t n,
+    int64_t *changes)
+{
+	rb_stmt *st;
+	int rc;
+
+	if (changes != NULL)
+		*changes = 0;
+	if ((st = rb_db_prepare(db, sql)) == NULL)
+		return RB_ERR;
+	rb_stmt_bind_all(st, b, n);
+	while ((rc = rb_stmt_step(st)) == RB_ROW)
+		;
+	if (rc == RB_DONE && changes != NULL)
+		*changes = rb_stmt_changes(st);
+	rb_stmt_reset(st);
+	if (rc == RB_DONE || rc == RB_CONSTRAINT)
+		return rc;
+	return RB_ERR;
+}
+
+void
+rb_row_int(rb_stmt *st, void *arg)
+{
+	*(int64_t *)arg = rb_stmt_int(st, 0);
+}
+
+int
+rb_db_fetch_one(rb_db *db, const char *sql, const struct rb_bind *b,
+    size_t n, rb_row_fn *row, void *arg)
+{
+	rb_stmt *st;
+	int rc, found = 0;
+
+	if ((st = rb_db_prepare(db, sql)) == NULL)
+		return RB_ERR;
+	rb_stmt_bind_all(st, b, n);
+	if ((rc = rb_stmt_step(st)) == RB_ROW) {
+		found = 1;
+		if (row != NULL)
+			row(st, arg);
+		while ((rc = rb_stmt_step(st)) == RB_ROW)
+			;
+	}
+	rb_stmt_reset(st);
+	if (rc == RB_DONE)
+		return found ? 0 : 1;
+	return rc == RB_CONSTRAINT ? RB_CONSTRAINT : RB_ERR;
+}
+
+int
+rb_db_fetch_all(rb_db *db, const char *sql, const struct rb_bind *b,
+    size_t n, rb_row_fn *row, void *arg)
+{
+	rb_stmt *st;
+	int rc;
+
+	if ((st = rb_db_prepare(db, sql)) == NULL)
+		return -1;
+	rb_stmt_bind_all(st, b, n);
+	while ((rc = rb_stmt_step(st)) == RB_ROW)
+		row(st, arg);
+	rb_stmt_reset(st);
+	return rc == RB_DONE ? 0 : -1;
+}
+
+int
+rb_db_purge(rb_db *db, const char *sql, int64_t before)
+{
+	return rb_db_run(db, sql, RB_BINDS(rb_int(before)), NULL) == RB_DONE ?
+	    0 : -1;
+}

@@ -106,6 +106,123 @@ int64_t	 rb_stmt_changes(rb_stmt *st);
 void	 rb_stmt_reset(rb_stmt *st);
 
 /*
+ * Helpers for the common shapes of an accessor: run a statement, read its
+ * one row, read all its rows, purge by time. A store file keeps its SQL
+ * in one constant table (an enum of statements ending in SQL__MAX, and
+ * "static const char *const sql[SQL__MAX]" indexed by it), each function
+ * names the statement and its values, and the helpers do the prepare,
+ * bind, step and reset; the SQL text stays where it was, constant.
+ *
+ * A value for a placeholder is a struct rb_bind, made by rb_int(),
+ * rb_text(), rb_text_n(), rb_text_or_null() or rb_null(): the functions
+ * check the C type of each value. RB_BINDS(...) turns a list of them into
+ * the (array, count) pair the helpers take; b[i] is bound to $(i+1).
+ *
+ *	static int
+ *	note_touch(rb_db *db, int64_t id, time_t now)
+ *	{
+ *		return rb_db_run(db, sql[SQL_TOUCH],
+ *		    RB_BINDS(rb_int(id), rb_int(now)), NULL) == 0 ? 0 : -1;
+ *	}
+ */
+enum rb_bind_kind {
+	RB_BIND_NULL,
+	RB_BIND_INT,
+	RB_BIND_TEXT
+};
+
+struct rb_bind {
+	enum rb_bind_kind b_kind;
+	int64_t		 b_int;
+	const char	*b_text;	/* RB_BIND_TEXT; NULL binds NULL */
+	ssize_t		 b_len;		/* < 0: NUL-terminated */
+};
+
+static inline struct rb_bind
+rb_int(int64_t v)
+{
+	return (struct rb_bind){ RB_BIND_INT, v, NULL, -1 };
+}
+
+/* Text s (copied when bound), or SQL NULL when s is NULL. */
+static inline struct rb_bind
+rb_text(const char *s)
+{
+	return (struct rb_bind){ RB_BIND_TEXT, 0, s, -1 };
+}
+
+/* The first len bytes of s, or SQL NULL when s is NULL. */
+static inline struct rb_bind
+rb_text_n(const char *s, size_t len)
+{
+	return (struct rb_bind){ RB_BIND_TEXT, 0, s, (ssize_t)len };
+}
+
+/* Text s, or SQL NULL when s is NULL or empty. */
+static inline struct rb_bind
+rb_text_or_null(const char *s)
+{
+	return rb_text(s != NULL && s[0] != '\0' ? s : NULL);
+}
+
+static inline struct rb_bind
+rb_null(void)
+{
+	return (struct rb_bind){ RB_BIND_NULL, 0, NULL, -1 };
+}
+
+#define RB_BINDS(...)							\
+	(const struct rb_bind[]){ __VA_ARGS__ },			\
+	sizeof((const struct rb_bind[]){ __VA_ARGS__ }) / sizeof(struct rb_bind)
+
+/*
+ * Binds b[0..n-1] to $1..$n of st (a bind error shows at the next step).
+ */
+void	 rb_stmt_bind_all(rb_stmt *st, const struct rb_bind *b, size_t n);
+
+/*
+ * Runs sql with the values b[0..n-1] to its end (rows it returns are
+ * skipped) and resets it. When changes is not NULL it receives the rows
+ * changed (0 on failure). Returns 0 when the statement ran, RB_CONSTRAINT
+ * when a constraint refused the change, -1 (RB_ERR) on any other failure
+ * (logged by the driver).
+ */
+int	 rb_db_run(rb_db *db, const char *sql, const struct rb_bind *b,
+	    size_t n, int64_t *changes);
+
+/* Reads the current row of st into arg (a struct of the caller's). */
+typedef void rb_row_fn(rb_stmt *st, void *arg);
+/* An rb_row_fn that stores column 0 into the int64_t arg points to. */
+void	 rb_row_int(rb_stmt *st, void *arg);
+
+/*
+ * Runs sql with the values b[0..n-1] and hands its first row, if any, to
+ * row(st, arg); then runs the statement to its end (so that an UPDATE or
+ * INSERT ... RETURNING completes on every engine; later rows are ignored)
+ * and resets it. Returns 0 when a row was read, 1 when there was none,
+ * RB_CONSTRAINT when a constraint refused the change, -1 on any other
+ * failure. row is called at most once; what it wrote counts only when 0
+ * is returned. row may be NULL when only whether there is a row matters.
+ */
+int	 rb_db_fetch_one(rb_db *db, const char *sql, const struct rb_bind *b,
+	    size_t n, rb_row_fn *row, void *arg);
+
+/*
+ * Runs sql with the values b[0..n-1] and hands every row it returns to
+ * row(st, arg), in order, then resets it. Returns 0 when the statement
+ * ran to its end, -1 on failure (some rows may have been handed over:
+ * the caller drops what row built).
+ */
+int	 rb_db_fetch_all(rb_db *db, const char *sql, const struct rb_bind *b,
+	    size_t n, rb_row_fn *row, void *arg);
+
+/*
+ * Runs a purge, a DELETE whose one parameter $1 is a time in seconds:
+ * "DELETE FROM t WHERE expires_at < $1". Returns 0, or -1 (logged).
+ */
+int	 rb_db_purge(rb_db *db, const char *sql, int64_t before);
+
+/*
  * Transactions, not nested. rb_db_begin() takes the write lock at once
  * on SQLite (BEGIN IMMEDIATE), so a transaction never fails half-way
  * because another writer got there first. Each returns 0 or -1 (logged).

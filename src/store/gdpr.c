@@ -3,8 +3,8 @@
  * constant statement bound to the account id, with the names and kinds
  * of its columns; a generic loop turns rows into JSON objects.
  */
-#include <string.h>
 
+#include "store/copy.h"
 #include "store/gdpr.h"
 
 #define MAX_COLS	24
@@ -148,40 +148,33 @@ static const struct category categories[] = {
 
 #define NCATEGORIES	(sizeof(categories) / sizeof(categories[0]))
 
+/* Where category_row() appends the rows of a category. */
+struct category_out {
+	const struct category	*co_ca;
+	json_t			*co_arr;
+};
+
+static void
+category_row(rb_stmt *st, void *arg)
+{
+	struct category_out *o = arg;
+
+	json_array_append_new(o->co_arr, rb_store_json_object(st,
+	    o->co_ca->ca_cols, o->co_ca->ca_kinds));
+}
+
 /* Runs one category for account into a new array; NULL on error. */
 static json_t *
 run_category(rb_db *db, const struct category *ca, int64_t account)
 {
-	size_t ncols = strlen(ca->ca_kinds), i;
-	json_t *arr, *row;
-	rb_stmt *st;
-	int rc;
+	struct category_out o = { ca, json_array() };
 
-	if ((st = rb_db_prepare(db, ca->ca_sql)) == NULL)
-		return NULL;
-	rb_stmt_bind_int(st, 1, account);
-	arr = json_array();
-	while ((rc = rb_stmt_step(st)) == RB_ROW) {
-		row = json_object();
-		for (i = 0; i < ncols; i++) {
-			json_t *v;
-
-			if (rb_stmt_is_null(st, (int)i))
-				v = json_null();
-			else if (ca->ca_kinds[i] == 'i')
-				v = json_integer(rb_stmt_int(st, (int)i));
-			else
-				v = json_string(rb_stmt_text(st, (int)i));
-			json_object_set_new(row, ca->ca_cols[i], v);
-		}
-		json_array_append_new(arr, row);
-	}
-	rb_stmt_reset(st);
-	if (rc != RB_DONE) {
-		json_decref(arr);
+	if (rb_db_fetch_all(db, ca->ca_sql, RB_BINDS(rb_int(account)),
+	    category_row, &o) != 0) {
+		json_decref(o.co_arr);
 		return NULL;
 	}
-	return arr;
+	return o.co_arr;
 }
 
 int

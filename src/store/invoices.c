@@ -28,7 +28,17 @@
 	" i.total_cents"
 #define INVOICE_NCOLS	14
 
-static const char sql_list[] =
+enum invoices_sql {
+	SQL_LIST,
+	SQL_YEARS,
+	SQL_CONTRACTS,
+	SQL_GET,
+	SQL_LINES,
+	SQL__MAX
+};
+
+static const char *const sql[SQL__MAX] = {
+	[SQL_LIST] =
 	INVOICE_COLUMNS
 	" FROM invoices i JOIN contracts c ON c.id = i.contract_id"
 	" WHERE" SCOPE_INVOICE
@@ -42,21 +52,18 @@ static const char sql_list[] =
 	"  OR ($7 = 'overdue' AND (i.status = 'overdue'"
 	"   OR (i.status = 'to_pay' AND i.due_on < $8))))"
 	" ORDER BY c.number, i.issued_on DESC, i.number DESC"
-	" LIMIT $9";
-
-static const char sql_years[] =
+	" LIMIT $9",
+	[SQL_YEARS] =
 	"SELECT DISTINCT substr(i.issued_on, 1, 4)"
 	" FROM invoices i JOIN contracts c ON c.id = i.contract_id"
 	" WHERE" SCOPE_INVOICE " AND i.archived = $3"
-	" ORDER BY 1 DESC";
-
-static const char sql_contracts[] =
+	" ORDER BY 1 DESC",
+	[SQL_CONTRACTS] =
 	"SELECT c.number, c.old_number, c.service_address,"
 	" c.service_postcode, c.service_commune FROM contracts c"
 	" WHERE c.id IN " RB_SCOPE_IDS("$1", "$2")
-	" ORDER BY c.number";
-
-static const char sql_get[] =
+	" ORDER BY c.number",
+	[SQL_GET] =
 	INVOICE_COLUMNS ","
 	" i.old_index_litres, i.old_read_on, i.old_read_kind,"
 	" i.new_index_litres, i.new_read_on, i.new_read_kind,"
@@ -66,14 +73,14 @@ static const char sql_get[] =
 	" cu.address_line2, cu.postcode, cu.commune"
 	" FROM invoices i JOIN contracts c ON c.id = i.contract_id"
 	" JOIN customers cu ON cu.id = c.customer_id"
-	" WHERE i.number = $3 AND" SCOPE_INVOICE;
-
-/* The lines of one bill; the invoice id comes from a scoped query. */
-static const char sql_lines[] =
+	" WHERE i.number = $3 AND" SCOPE_INVOICE,
+	/* The lines of one bill; the invoice id comes from a scoped query. */
+	[SQL_LINES] =
 	"SELECT heading, tariff_code, label, period_start, period_end,"
 	" quantity, quantity_unit, unit_price_c100, amount_excl_tax_cents,"
 	" vat_rate_bp, vat_cents"
-	" FROM invoice_lines WHERE invoice_id = $1 ORDER BY position, id";
+	" FROM invoice_lines WHERE invoice_id = $1 ORDER BY position, id",
+};
 
 /* The status filter's bound value, by enum rb_invoice_filter_status. */
 static const char *const filter_names[RB_INVF__MAX] = {
@@ -89,13 +96,6 @@ static const char *const heading_names[RB_HEADING__MAX] = {
 	[RB_HEADING_SEWAGE] = "sewage",
 	[RB_HEADING_PUBLIC_BODIES] = "public_bodies",
 };
-
-static void
-bind_scope(rb_stmt *st, const struct rb_scope *sc)
-{
-	rb_stmt_bind_int(st, 1, sc->sc_account);
-	rb_stmt_bind_int(st, 2, sc->sc_archive);
-}
 
 /* Reads the INVOICE_COLUMNS of the current row. */
 static void
@@ -126,15 +126,32 @@ invoice_read(rb_stmt *st, struct rb_invoice *inv)
 	inv->inv_total_cents = rb_stmt_int(st, 13);
 }
 
+/* The invoices invoice_row() gathers. */
+struct invoices {
+	struct rb_invoice	*iv_v;
+	size_t			 iv_len;
+	size_t			 iv_cap;
+};
+
+static void
+invoice_row(rb_stmt *st, void *arg)
+{
+	struct invoices *iv = arg;
+
+	if (iv->iv_len == iv->iv_cap) {
+		iv->iv_cap = iv->iv_cap == 0 ? 16 : iv->iv_cap * 2;
+		iv->iv_v = rb_xrealloc(iv->iv_v,
+		    iv->iv_cap * sizeof(*iv->iv_v));
+	}
+	invoice_read(st, &iv->iv_v[iv->iv_len++]);
+}
+
 int
 rb_invoices_list(rb_db *db, const struct rb_scope *sc,
     const struct rb_invoice_filter *f, struct rb_invoice **out, size_t *n)
 {
-	struct rb_invoice *rows = NULL;
-	size_t cap = 0, len = 0;
+	struct invoices iv = { NULL, 0, 0 };
 	char from[16], to[16];
-	rb_stmt *st;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
@@ -147,93 +164,96 @@ rb_invoices_list(rb_db *db, const struct rb_scope *sc,
 		snprintf(from, sizeof(from), "0000-01-01");
 		snprintf(to, sizeof(to), "9999-12-31");
 	}
-	if ((st = rb_db_prepare(db, sql_list)) == NULL)
-		return -1;
-	bind_scope(st, sc);
-	rb_stmt_bind_int(st, 3, f->if_archived ? 1 : 0);
-	rb_stmt_bind_text(st, 4, f->if_contract != NULL ? f->if_contract : "",
-	    -1);
-	rb_stmt_bind_text(st, 5, from, -1);
-	rb_stmt_bind_text(st, 6, to, -1);
-	rb_stmt_bind_text(st, 7, filter_names[f->if_status], -1);
-	rb_stmt_bind_text(st, 8, f->if_today != NULL ? f->if_today :
-	    "0000-01-01", -1);
-	rb_stmt_bind_int(st, 9, RB_INVOICES_MAX);
-	while ((rc = rb_stmt_step(st)) == RB_ROW) {
-		if (len == cap) {
-			cap = cap == 0 ? 16 : cap * 2;
-			rows = rb_xrealloc(rows, cap * sizeof(*rows));
-		}
-		invoice_read(st, &rows[len++]);
-	}
-	rb_stmt_reset(st);
-	if (rc != RB_DONE) {
-		free(rows);
+	if (rb_db_fetch_all(db, sql[SQL_LIST], RB_BINDS(
+	    rb_int(sc->sc_account), rb_int(sc->sc_archive),
+	    rb_int(f->if_archived ? 1 : 0),
+	    rb_text(f->if_contract != NULL ? f->if_contract : ""),
+	    rb_text(from), rb_text(to), rb_text(filter_names[f->if_status]),
+	    rb_text(f->if_today != NULL ? f->if_today : "0000-01-01"),
+	    rb_int(RB_INVOICES_MAX)), invoice_row, &iv) != 0) {
+		free(iv.iv_v);
 		return -1;
 	}
-	*out = rows;
-	*n = len;
+	*out = iv.iv_v;
+	*n = iv.iv_len;
 	return 0;
+}
+
+/* The years year_row() gathers, at most ye_max. */
+struct years {
+	int	*ye_v;
+	size_t	 ye_max;
+	size_t	*ye_n;
+};
+
+static void
+year_row(rb_stmt *st, void *arg)
+{
+	struct years *ye = arg;
+	const char *y;
+
+	if (*ye->ye_n < ye->ye_max && (y = rb_stmt_text(st, 0)) != NULL)
+		ye->ye_v[(*ye->ye_n)++] = atoi(y);
 }
 
 int
 rb_invoices_years(rb_db *db, const struct rb_scope *sc, int archived,
     int *years, size_t max, size_t *n)
 {
-	const char *y;
-	rb_stmt *st;
-	int rc;
+	struct years ye = { years, max, n };
 
 	*n = 0;
-	if ((st = rb_db_prepare(db, sql_years)) == NULL)
-		return -1;
-	bind_scope(st, sc);
-	rb_stmt_bind_int(st, 3, archived ? 1 : 0);
-	while ((rc = rb_stmt_step(st)) == RB_ROW)
-		if (*n < max && (y = rb_stmt_text(st, 0)) != NULL)
-			years[(*n)++] = atoi(y);
-	rb_stmt_reset(st);
-	return rc == RB_DONE ? 0 : -1;
+	return rb_db_fetch_all(db, sql[SQL_YEARS], RB_BINDS(
+	    rb_int(sc->sc_account), rb_int(sc->sc_archive),
+	    rb_int(archived ? 1 : 0)), year_row, &ye);
+}
+
+/* The contracts contract_row() gathers. */
+struct contracts {
+	struct rb_invoice_contract	*co_v;
+	size_t				 co_len;
+	size_t				 co_cap;
+};
+
+static void
+contract_row(rb_stmt *st, void *arg)
+{
+	struct contracts *co = arg;
+	struct rb_invoice_contract *r;
+
+	if (co->co_len == co->co_cap) {
+		co->co_cap = co->co_cap == 0 ? 4 : co->co_cap * 2;
+		co->co_v = rb_xrealloc(co->co_v,
+		    co->co_cap * sizeof(*co->co_v));
+	}
+	r = &co->co_v[co->co_len++];
+	rb_store_copy(r->ic_number, sizeof(r->ic_number), rb_stmt_text(st, 0));
+	rb_store_copy(r->ic_old_number, sizeof(r->ic_old_number),
+	    rb_stmt_text(st, 1));
+	rb_store_copy(r->ic_address, sizeof(r->ic_address),
+	    rb_stmt_text(st, 2));
+	rb_store_copy(r->ic_postcode, sizeof(r->ic_postcode),
+	    rb_stmt_text(st, 3));
+	rb_store_copy(r->ic_commune, sizeof(r->ic_commune),
+	    rb_stmt_text(st, 4));
 }
 
 int
 rb_invoices_contracts(rb_db *db, const struct rb_scope *sc,
     struct rb_invoice_contract **out, size_t *n)
 {
-	struct rb_invoice_contract *rows = NULL, *r;
-	size_t cap = 0, len = 0;
-	rb_stmt *st;
-	int rc;
+	struct contracts co = { NULL, 0, 0 };
 
 	*out = NULL;
 	*n = 0;
-	if ((st = rb_db_prepare(db, sql_contracts)) == NULL)
-		return -1;
-	bind_scope(st, sc);
-	while ((rc = rb_stmt_step(st)) == RB_ROW) {
-		if (len == cap) {
-			cap = cap == 0 ? 4 : cap * 2;
-			rows = rb_xrealloc(rows, cap * sizeof(*rows));
-		}
-		r = &rows[len++];
-		rb_store_copy(r->ic_number, sizeof(r->ic_number),
-		    rb_stmt_text(st, 0));
-		rb_store_copy(r->ic_old_number, sizeof(r->ic_old_number),
-		    rb_stmt_text(st, 1));
-		rb_store_copy(r->ic_address, sizeof(r->ic_address),
-		    rb_stmt_text(st, 2));
-		rb_store_copy(r->ic_postcode, sizeof(r->ic_postcode),
-		    rb_stmt_text(st, 3));
-		rb_store_copy(r->ic_commune, sizeof(r->ic_commune),
-		    rb_stmt_text(st, 4));
-	}
-	rb_stmt_reset(st);
-	if (rc != RB_DONE) {
-		free(rows);
+	if (rb_db_fetch_all(db, sql[SQL_CONTRACTS], RB_BINDS(
+	    rb_int(sc->sc_account), rb_int(sc->sc_archive)), contract_row,
+	    &co) != 0) {
+		free(co.co_v);
 		return -1;
 	}
-	*out = rows;
-	*n = len;
+	*out = co.co_v;
+	*n = co.co_len;
 	return 0;
 }
 
@@ -263,98 +283,96 @@ heading_parse(const char *s, enum rb_invoice_heading *out)
 	return -1;
 }
 
-static int
-lines_load(rb_db *db, struct rb_invoice_full *out)
-{
-	struct rb_invoice_line *l;
-	size_t cap = 0;
-	rb_stmt *st;
-	int rc;
+/* Where line_row() appends the lines of an invoice. */
+struct lines {
+	struct rb_invoice_full	*li_inv;
+	size_t			 li_cap;
+};
 
-	if ((st = rb_db_prepare(db, sql_lines)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, out->if_inv.inv_id);
-	while ((rc = rb_stmt_step(st)) == RB_ROW) {
-		if (out->if_nlines == cap) {
-			cap = cap == 0 ? 16 : cap * 2;
-			out->if_lines = rb_xrealloc(out->if_lines,
-			    cap * sizeof(*out->if_lines));
-		}
-		l = &out->if_lines[out->if_nlines];
-		memset(l, 0, sizeof(*l));
-		if (heading_parse(rb_stmt_text(st, 0), &l->il_heading) != 0) {
-			log_warnx("%s: invoice %s: unknown heading", __func__,
-			    out->if_inv.inv_number);
-			continue;
-		}
-		rb_store_copy(l->il_code, sizeof(l->il_code),
-		    rb_stmt_text(st, 1));
-		rb_store_copy(l->il_label, sizeof(l->il_label),
-		    rb_stmt_text(st, 2));
-		rb_store_copy(l->il_period_start, sizeof(l->il_period_start),
-		    rb_stmt_text(st, 3));
-		rb_store_copy(l->il_period_end, sizeof(l->il_period_end),
-		    rb_stmt_text(st, 4));
-		l->il_quantity = rb_stmt_int(st, 5);
-		l->il_per_day = rb_stmt_text(st, 6) != NULL &&
-		    strcmp(rb_stmt_text(st, 6), "day") == 0;
-		l->il_unit_price_c100 = rb_stmt_int(st, 7);
-		l->il_excl_tax_cents = rb_stmt_int(st, 8);
-		l->il_vat_rate_bp = (int)rb_stmt_int(st, 9);
-		l->il_vat_cents = rb_stmt_int(st, 10);
-		out->if_nlines++;
+static void
+line_row(rb_stmt *st, void *arg)
+{
+	struct lines *li = arg;
+	struct rb_invoice_full *out = li->li_inv;
+	struct rb_invoice_line *l;
+
+	if (out->if_nlines == li->li_cap) {
+		li->li_cap = li->li_cap == 0 ? 16 : li->li_cap * 2;
+		out->if_lines = rb_xrealloc(out->if_lines,
+		    li->li_cap * sizeof(*out->if_lines));
 	}
-	rb_stmt_reset(st);
-	return rc == RB_DONE ? 0 : -1;
+	l = &out->if_lines[out->if_nlines];
+	memset(l, 0, sizeof(*l));
+	if (heading_parse(rb_stmt_text(st, 0), &l->il_heading) != 0) {
+		log_warnx("%s: invoice %s: unknown heading", __func__,
+		    out->if_inv.inv_number);
+		return;
+	}
+	rb_store_copy(l->il_code, sizeof(l->il_code), rb_stmt_text(st, 1));
+	rb_store_copy(l->il_label, sizeof(l->il_label), rb_stmt_text(st, 2));
+	rb_store_copy(l->il_period_start, sizeof(l->il_period_start),
+	    rb_stmt_text(st, 3));
+	rb_store_copy(l->il_period_end, sizeof(l->il_period_end),
+	    rb_stmt_text(st, 4));
+	l->il_quantity = rb_stmt_int(st, 5);
+	l->il_per_day = rb_stmt_text(st, 6) != NULL &&
+	    strcmp(rb_stmt_text(st, 6), "day") == 0;
+	l->il_unit_price_c100 = rb_stmt_int(st, 7);
+	l->il_excl_tax_cents = rb_stmt_int(st, 8);
+	l->il_vat_rate_bp = (int)rb_stmt_int(st, 9);
+	l->il_vat_cents = rb_stmt_int(st, 10);
+	out->if_nlines++;
+}
+
+/* Reads the row of SQL_GET into the struct rb_invoice_full arg. */
+static void
+invoice_full_row(rb_stmt *st, void *arg)
+{
+	struct rb_invoice_full *out = arg;
+	const int c = INVOICE_NCOLS;
+
+	invoice_read(st, &out->if_inv);
+	reading_read(st, c, &out->if_old);
+	reading_read(st, c + 3, &out->if_new);
+	out->if_direct_debit = rb_stmt_int(st, c + 6) != 0;
+	rb_store_copy(out->if_old_contract, sizeof(out->if_old_contract),
+	    rb_stmt_text(st, c + 7));
+	rb_store_copy(out->if_service_address,
+	    sizeof(out->if_service_address), rb_stmt_text(st, c + 8));
+	rb_store_copy(out->if_service_postcode,
+	    sizeof(out->if_service_postcode), rb_stmt_text(st, c + 9));
+	rb_store_copy(out->if_service_commune,
+	    sizeof(out->if_service_commune), rb_stmt_text(st, c + 10));
+	rb_store_copy(out->if_title, sizeof(out->if_title),
+	    rb_stmt_text(st, c + 11));
+	rb_store_copy(out->if_last_name, sizeof(out->if_last_name),
+	    rb_stmt_text(st, c + 12));
+	rb_store_copy(out->if_first_name, sizeof(out->if_first_name),
+	    rb_stmt_text(st, c + 13));
+	rb_store_copy(out->if_address1, sizeof(out->if_address1),
+	    rb_stmt_text(st, c + 14));
+	rb_store_copy(out->if_address2, sizeof(out->if_address2),
+	    rb_stmt_text(st, c + 15));
+	rb_store_copy(out->if_postcode, sizeof(out->if_postcode),
+	    rb_stmt_text(st, c + 16));
+	rb_store_copy(out->if_commune, sizeof(out->if_commune),
+	    rb_stmt_text(st, c + 17));
 }
 
 int
 rb_invoice_get(rb_db *db, const struct rb_scope *sc, const char *number,
     struct rb_invoice_full *out)
 {
-	const int c = INVOICE_NCOLS;
-	rb_stmt *st;
+	struct lines li = { out, 0 };
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((st = rb_db_prepare(db, sql_get)) == NULL)
-		return -1;
-	bind_scope(st, sc);
-	rb_stmt_bind_text(st, 3, number, -1);
-	if ((rc = rb_stmt_step(st)) == RB_ROW) {
-		invoice_read(st, &out->if_inv);
-		reading_read(st, c, &out->if_old);
-		reading_read(st, c + 3, &out->if_new);
-		out->if_direct_debit = rb_stmt_int(st, c + 6) != 0;
-		rb_store_copy(out->if_old_contract,
-		    sizeof(out->if_old_contract), rb_stmt_text(st, c + 7));
-		rb_store_copy(out->if_service_address,
-		    sizeof(out->if_service_address), rb_stmt_text(st, c + 8));
-		rb_store_copy(out->if_service_postcode,
-		    sizeof(out->if_service_postcode), rb_stmt_text(st, c + 9));
-		rb_store_copy(out->if_service_commune,
-		    sizeof(out->if_service_commune), rb_stmt_text(st, c + 10));
-		rb_store_copy(out->if_title, sizeof(out->if_title),
-		    rb_stmt_text(st, c + 11));
-		rb_store_copy(out->if_last_name, sizeof(out->if_last_name),
-		    rb_stmt_text(st, c + 12));
-		rb_store_copy(out->if_first_name, sizeof(out->if_first_name),
-		    rb_stmt_text(st, c + 13));
-		rb_store_copy(out->if_address1, sizeof(out->if_address1),
-		    rb_stmt_text(st, c + 14));
-		rb_store_copy(out->if_address2, sizeof(out->if_address2),
-		    rb_stmt_text(st, c + 15));
-		rb_store_copy(out->if_postcode, sizeof(out->if_postcode),
-		    rb_stmt_text(st, c + 16));
-		rb_store_copy(out->if_commune, sizeof(out->if_commune),
-		    rb_stmt_text(st, c + 17));
-	}
-	rb_stmt_reset(st);
-	if (rc == RB_DONE)
-		return 1;
-	if (rc != RB_ROW)
-		return -1;
-	if (lines_load(db, out) != 0) {
+	rc = rb_db_fetch_one(db, sql[SQL_GET], RB_BINDS(rb_int(sc->sc_account),
+	    rb_int(sc->sc_archive), rb_text(number)), invoice_full_row, out);
+	if (rc != 0)
+		return rc < 0 ? -1 : 1;
+	if (rb_db_fetch_all(db, sql[SQL_LINES],
+	    RB_BINDS(rb_int(out->if_inv.inv_id)), line_row, &li) != 0) {
 		rb_invoice_full_free(out);
 		return -1;
 	}

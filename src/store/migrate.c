@@ -177,15 +177,11 @@ fail:
 static int
 is_applied(rb_db *db, int version)
 {
-	rb_stmt *st;
 	int rc;
 
-	if ((st = rb_db_prepare(db, sql_is_applied)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, version);
-	rc = rb_stmt_step(st);
-	rb_stmt_reset(st);
-	return rc == RB_ROW ? 1 : rc == RB_DONE ? 0 : -1;
+	rc = rb_db_fetch_one(db, sql_is_applied, RB_BINDS(rb_int(version)),
+	    NULL, NULL);
+	return rc < 0 ? -1 : !rc;
 }
 
 /* Runs one migration in a transaction. Returns 1 if applied, 0 if it
@@ -193,7 +189,6 @@ is_applied(rb_db *db, int version)
 static int
 apply_one(rb_db *db, const struct migration *m)
 {
-	rb_stmt *st;
 	int rc;
 
 	if (rb_db_begin(db) != 0)
@@ -206,15 +201,8 @@ apply_one(rb_db *db, const struct migration *m)
 		rc = -1;
 		goto out;
 	}
-	if ((st = rb_db_prepare(db, sql_record)) == NULL) {
-		rc = -1;
-		goto out;
-	}
-	rb_stmt_bind_int(st, 1, m->mg_version);
-	rb_stmt_bind_text(st, 2, m->mg_name, -1);
-	rb_stmt_bind_int(st, 3, (int64_t)time(NULL));
-	rc = rb_stmt_step(st) == RB_DONE ? 1 : -1;
-	rb_stmt_reset(st);
+	rc = rb_db_run(db, sql_record, RB_BINDS(rb_int(m->mg_version),
+	    rb_text(m->mg_name), rb_int(time(NULL))), NULL) == 0 ? 1 : -1;
 out:
 	if (rc < 0) {
 		rb_db_rollback(db);

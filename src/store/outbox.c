@@ -12,82 +12,79 @@
 
 #define ERROR_MAX	1000	/* bytes of last_error kept */
 
-static const char sql_enqueue[] =
+enum outbox_sql {
+	SQL_ENQUEUE,
+	SQL_CLAIM,
+	SQL_MARK_SENT,
+	SQL_MARK_FAILED,
+	SQL_FORGET_BODIES,
+	SQL_RELEASE,
+	SQL_LIST_RECENT,
+	SQL_COUNTS,
+	SQL__MAX
+};
+
+static const char *const sql[SQL__MAX] = {
+	[SQL_ENQUEUE] =
 	"INSERT INTO mail_outbox (to_addr, subject, body_text, body_html,"
 	" created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $5)"
-	" RETURNING id";
-
-/*
- * The outer conditions repeat the inner ones: on PostgreSQL a row
- * claimed by a concurrent sender between the subquery and the update is
- * re-checked against them and skipped.
- */
-static const char sql_claim[] =
+	" RETURNING id",
+	/*
+	 * The outer conditions repeat the inner ones: on PostgreSQL a row
+	 * claimed by a concurrent sender between the subquery and the
+	 * update is re-checked against them and skipped.
+	 */
+	[SQL_CLAIM] =
 	"UPDATE mail_outbox SET next_attempt_at = $2"
 	" WHERE id IN (SELECT id FROM mail_outbox"
 	"  WHERE sent_at IS NULL AND next_attempt_at <= $1 AND attempts < $3"
 	"  ORDER BY next_attempt_at, id LIMIT $4)"
 	" AND sent_at IS NULL AND next_attempt_at <= $1 AND attempts < $3"
 	" RETURNING id, to_addr, subject, body_text, body_html, created_at,"
-	" attempts";
-
-static const char sql_mark_sent[] =
-	"UPDATE mail_outbox SET sent_at = $2 WHERE id = $1 AND sent_at IS NULL";
-
-static const char sql_mark_failed[] =
+	" attempts",
+	[SQL_MARK_SENT] =
+	"UPDATE mail_outbox SET sent_at = $2 WHERE id = $1 AND sent_at IS NULL",
+	[SQL_MARK_FAILED] =
 	"UPDATE mail_outbox SET attempts = $2, last_error = $3,"
-	" next_attempt_at = $4 WHERE id = $1 AND sent_at IS NULL";
-
-static const char sql_forget_bodies[] =
+	" next_attempt_at = $4 WHERE id = $1 AND sent_at IS NULL",
+	[SQL_FORGET_BODIES] =
 	"UPDATE mail_outbox SET body_text = '', body_html = NULL"
-	" WHERE id = $1 AND (sent_at IS NOT NULL OR next_attempt_at = $2)";
-
-static const char sql_release[] =
+	" WHERE id = $1 AND (sent_at IS NOT NULL OR next_attempt_at = $2)",
+	[SQL_RELEASE] =
 	"UPDATE mail_outbox SET next_attempt_at = $2"
-	" WHERE id = $1 AND sent_at IS NULL";
-
-static const char sql_list_recent[] =
+	" WHERE id = $1 AND sent_at IS NULL",
+	[SQL_LIST_RECENT] =
 	"SELECT id, to_addr, subject, body_text, body_html, created_at,"
 	" sent_at, attempts, last_error, next_attempt_at FROM mail_outbox"
-	" ORDER BY id DESC LIMIT $1";
-
-static const char sql_counts[] =
+	" ORDER BY id DESC LIMIT $1",
+	[SQL_COUNTS] =
 	"SELECT"
 	" COALESCE(SUM(CASE WHEN next_attempt_at < $1 THEN 1 ELSE 0 END), 0),"
 	" COALESCE(SUM(CASE WHEN next_attempt_at = $1 THEN 1 ELSE 0 END), 0)"
-	" FROM mail_outbox WHERE sent_at IS NULL";
+	" FROM mail_outbox WHERE sent_at IS NULL",
+};
 
-/* Runs st, which changes one row or none; 0 on success, -1 on failure. */
+/* Runs an UPDATE of one row or none; 0 on success, -1 on failure. */
 static int
-run_update(rb_stmt *st)
+run_update(rb_db *db, enum outbox_sql q, const struct rb_bind *b, size_t n)
 {
-	int rc = rb_stmt_step(st);
-
-	rb_stmt_reset(st);
-	return rc == RB_DONE ? 0 : -1;
+	return rb_db_run(db, sql[q], b, n, NULL) == 0 ? 0 : -1;
 }
 
 int
 rb_outbox_enqueue(rb_db *db, const char *to, const char *subject,
     const char *text, const char *html, int64_t now, int64_t *id)
 {
-	rb_stmt *st;
-	int rc;
+	int64_t got = 0;
 
-	if ((st = rb_db_prepare(db, sql_enqueue)) == NULL)
+	/* A NULL html binds SQL NULL. */
+	if (rb_db_fetch_one(db, sql[SQL_ENQUEUE], RB_BINDS(rb_text(to),
+	    rb_text(subject), rb_text(text), rb_text(html), rb_int(now)),
+	    rb_row_int, &got) < 0)
 		return -1;
-	rb_stmt_bind_text(st, 1, to, -1);
-	rb_stmt_bind_text(st, 2, subject, -1);
-	rb_stmt_bind_text(st, 3, text, -1);
-	rb_stmt_bind_text(st, 4, html, -1);	/* NULL binds SQL NULL */
-	rb_stmt_bind_int(st, 5, now);
-	if ((rc = rb_stmt_step(st)) == RB_ROW) {
-		if (id != NULL)
-			*id = rb_stmt_int(st, 0);
-		rc = rb_stmt_step(st);
-	}
-	rb_stmt_reset(st);
-	return rc == RB_DONE ? 0 : -1;
+	if (id != NULL)
+		*id = got;
+	return 0;
 }
 
 static int
@@ -104,49 +101,54 @@ dup_or_null(const char *s)
 	return s != NULL ? rb_xstrdup(s) : NULL;
 }
 
+/* The messages claim_row() gathers. */
+struct claimed {
+	struct rb_outbox_msg	*cl_v;
+	size_t			 cl_len;
+	size_t			 cl_cap;
+};
+
+static void
+claim_row(rb_stmt *st, void *arg)
+{
+	struct claimed *c = arg;
+	struct rb_outbox_msg *m;
+
+	if (c->cl_len == c->cl_cap) {
+		c->cl_cap = c->cl_cap == 0 ? 8 : c->cl_cap * 2;
+		c->cl_v = rb_xrealloc(c->cl_v, c->cl_cap * sizeof(*c->cl_v));
+	}
+	m = &c->cl_v[c->cl_len++];
+	m->om_id = rb_stmt_int(st, 0);
+	m->om_to = rb_xstrdup(rb_stmt_text(st, 1));
+	m->om_subject = rb_xstrdup(rb_stmt_text(st, 2));
+	m->om_text = rb_xstrdup(rb_stmt_text(st, 3));
+	m->om_html = dup_or_null(rb_stmt_text(st, 4));
+	m->om_created_at = rb_stmt_int(st, 5);
+	m->om_attempts = (int)rb_stmt_int(st, 6);
+}
+
 int
 rb_outbox_claim(rb_db *db, int64_t now, int64_t lease_until,
     int max_attempts, int limit, struct rb_outbox_msg **msgs, size_t *n)
 {
-	struct rb_outbox_msg *v = NULL, *m;
-	size_t len = 0, cap = 0;
-	rb_stmt *st;
-	int rc;
+	struct claimed c = { NULL, 0, 0 };
 
 	*msgs = NULL;
 	*n = 0;
 	if (limit <= 0)
 		return 0;
-	if ((st = rb_db_prepare(db, sql_claim)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, now);
-	rb_stmt_bind_int(st, 2, lease_until);
-	rb_stmt_bind_int(st, 3, max_attempts);
-	rb_stmt_bind_int(st, 4, limit);
-	while ((rc = rb_stmt_step(st)) == RB_ROW) {
-		if (len == cap) {
-			cap = cap == 0 ? 8 : cap * 2;
-			v = rb_xrealloc(v, cap * sizeof(*v));
-		}
-		m = &v[len++];
-		m->om_id = rb_stmt_int(st, 0);
-		m->om_to = rb_xstrdup(rb_stmt_text(st, 1));
-		m->om_subject = rb_xstrdup(rb_stmt_text(st, 2));
-		m->om_text = rb_xstrdup(rb_stmt_text(st, 3));
-		m->om_html = dup_or_null(rb_stmt_text(st, 4));
-		m->om_created_at = rb_stmt_int(st, 5);
-		m->om_attempts = (int)rb_stmt_int(st, 6);
-	}
-	rb_stmt_reset(st);
-	if (rc != RB_DONE) {
-		rb_outbox_msgs_free(v, len);
+	if (rb_db_fetch_all(db, sql[SQL_CLAIM], RB_BINDS(rb_int(now),
+	    rb_int(lease_until), rb_int(max_attempts), rb_int(limit)),
+	    claim_row, &c) != 0) {
+		rb_outbox_msgs_free(c.cl_v, c.cl_len);
 		return -1;
 	}
 	/* RETURNING gives no order: deliver in queueing order. */
-	if (len > 1)
-		qsort(v, len, sizeof(*v), cmp_msg);
-	*msgs = v;
-	*n = len;
+	if (c.cl_len > 1)
+		qsort(c.cl_v, c.cl_len, sizeof(*c.cl_v), cmp_msg);
+	*msgs = c.cl_v;
+	*n = c.cl_len;
 	return 0;
 }
 
@@ -169,13 +171,8 @@ rb_outbox_msgs_free(struct rb_outbox_msg *msgs, size_t n)
 int
 rb_outbox_mark_sent(rb_db *db, int64_t id, int64_t now)
 {
-	rb_stmt *st;
-
-	if ((st = rb_db_prepare(db, sql_mark_sent)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, id);
-	rb_stmt_bind_int(st, 2, now);
-	return run_update(st);
+	return run_update(db, SQL_MARK_SENT, RB_BINDS(rb_int(id),
+	    rb_int(now)));
 }
 
 int64_t
@@ -195,7 +192,6 @@ rb_outbox_mark_failed(rb_db *db, const struct rb_outbox_msg *m,
 {
 	int attempts = m->om_attempts + 1, over;
 	char text[ERROR_MAX + 64];
-	rb_stmt *st;
 
 	over = attempts >= max_attempts;
 	if (gave_up != NULL)
@@ -208,91 +204,71 @@ rb_outbox_mark_failed(rb_db *db, const struct rb_outbox_msg *m,
 		    "%.*s", attempts, attempts > 1 ? "s" : "", ERROR_MAX, error);
 	else
 		snprintf(text, sizeof(text), "%.*s", ERROR_MAX, error);
-	if ((st = rb_db_prepare(db, sql_mark_failed)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, m->om_id);
-	rb_stmt_bind_int(st, 2, attempts);
-	rb_stmt_bind_text(st, 3, text, -1);
-	rb_stmt_bind_int(st, 4, over ? RB_OUTBOX_NEVER :
-	    now + rb_outbox_retry_delay(attempts));
-	return run_update(st);
+	return run_update(db, SQL_MARK_FAILED, RB_BINDS(rb_int(m->om_id),
+	    rb_int(attempts), rb_text(text), rb_int(over ? RB_OUTBOX_NEVER :
+	    now + rb_outbox_retry_delay(attempts))));
 }
 
 int
 rb_outbox_forget_bodies(rb_db *db, int64_t id)
 {
-	rb_stmt *st;
-
-	if ((st = rb_db_prepare(db, sql_forget_bodies)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, id);
-	rb_stmt_bind_int(st, 2, RB_OUTBOX_NEVER);
-	return run_update(st);
+	return run_update(db, SQL_FORGET_BODIES, RB_BINDS(rb_int(id),
+	    rb_int(RB_OUTBOX_NEVER)));
 }
 
 int
 rb_outbox_release(rb_db *db, int64_t id, int64_t now)
 {
-	rb_stmt *st;
+	return run_update(db, SQL_RELEASE, RB_BINDS(rb_int(id), rb_int(now)));
+}
 
-	if ((st = rb_db_prepare(db, sql_release)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, id);
-	rb_stmt_bind_int(st, 2, now);
-	return run_update(st);
+static void
+recent_row(rb_stmt *st, void *arr)
+{
+	json_array_append_new(arr, json_pack("{s:I, s:o, s:o, s:o, s:o,"
+	    " s:I, s:o, s:I, s:o, s:b}",
+	    "id", (json_int_t)rb_stmt_int(st, 0),
+	    "to", rb_store_json_text(rb_stmt_text(st, 1)),
+	    "subject", rb_store_json_text(rb_stmt_text(st, 2)),
+	    "text", rb_store_json_text(rb_stmt_text(st, 3)),
+	    "html", rb_store_json_text(rb_stmt_text(st, 4)),
+	    "created_at", (json_int_t)rb_stmt_int(st, 5),
+	    "sent_at", rb_stmt_is_null(st, 6) ? json_null() :
+	    json_integer(rb_stmt_int(st, 6)),
+	    "attempts", (json_int_t)rb_stmt_int(st, 7),
+	    "last_error", rb_store_json_text(rb_stmt_text(st, 8)),
+	    "given_up", rb_stmt_is_null(st, 6) &&
+	    rb_stmt_int(st, 9) == RB_OUTBOX_NEVER));
 }
 
 int
 rb_outbox_list_recent(rb_db *db, int limit, json_t **out)
 {
-	rb_stmt *st;
-	json_t *arr;
-	int rc;
+	return rb_store_json_rows(db, sql[SQL_LIST_RECENT],
+	    RB_BINDS(rb_int(limit < 0 ? 0 : limit)), recent_row, out);
+}
 
-	*out = NULL;
-	if ((st = rb_db_prepare(db, sql_list_recent)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, limit < 0 ? 0 : limit);
-	arr = json_array();
-	while ((rc = rb_stmt_step(st)) == RB_ROW)
-		json_array_append_new(arr, json_pack("{s:I, s:o, s:o, s:o, s:o,"
-		    " s:I, s:o, s:I, s:o, s:b}",
-		    "id", (json_int_t)rb_stmt_int(st, 0),
-		    "to", rb_store_json_text(rb_stmt_text(st, 1)),
-		    "subject", rb_store_json_text(rb_stmt_text(st, 2)),
-		    "text", rb_store_json_text(rb_stmt_text(st, 3)),
-		    "html", rb_store_json_text(rb_stmt_text(st, 4)),
-		    "created_at", (json_int_t)rb_stmt_int(st, 5),
-		    "sent_at", rb_stmt_is_null(st, 6) ? json_null() :
-		    json_integer(rb_stmt_int(st, 6)),
-		    "attempts", (json_int_t)rb_stmt_int(st, 7),
-		    "last_error", rb_store_json_text(rb_stmt_text(st, 8)),
-		    "given_up", rb_stmt_is_null(st, 6) &&
-		    rb_stmt_int(st, 9) == RB_OUTBOX_NEVER));
-	rb_stmt_reset(st);
-	if (rc != RB_DONE) {
-		json_decref(arr);
-		return -1;
-	}
-	*out = arr;
-	return 0;
+/* Where counts_row() copies the two counts. */
+struct counts_out {
+	int64_t	*co_pending;
+	int64_t	*co_given_up;
+};
+
+static void
+counts_row(rb_stmt *st, void *arg)
+{
+	struct counts_out *o = arg;
+
+	*o->co_pending = rb_stmt_int(st, 0);
+	*o->co_given_up = rb_stmt_int(st, 1);
 }
 
 int
 rb_outbox_counts(rb_db *db, int64_t *pending, int64_t *given_up)
 {
-	rb_stmt *st;
-	int rc;
+	struct counts_out o = { pending, given_up };
 
 	*pending = *given_up = 0;
-	if ((st = rb_db_prepare(db, sql_counts)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, RB_OUTBOX_NEVER);
-	if ((rc = rb_stmt_step(st)) == RB_ROW) {
-		*pending = rb_stmt_int(st, 0);
-		*given_up = rb_stmt_int(st, 1);
-		rc = rb_stmt_step(st);
-	}
-	rb_stmt_reset(st);
-	return rc == RB_DONE ? 0 : -1;
+	return rb_db_fetch_one(db, sql[SQL_COUNTS],
+	    RB_BINDS(rb_int(RB_OUTBOX_NEVER)), counts_row, &o) >= 0 ? 0 : -1;
 }

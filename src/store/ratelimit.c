@@ -10,45 +10,52 @@
 #include "base/log.h"
 #include "store/ratelimit.h"
 
-static const char sql_hit[] =
+enum ratelimit_sql {
+	SQL_HIT,
+	SQL_FORGET_OLD,
+	SQL_COUNT,
+	SQL_SLOTS,
+	SQL_RESET,
+	SQL_PURGE,
+	SQL_DEVICE_BOUND,
+	SQL_DEVICE_KNOWN,
+	SQL_DEVICE_BIND,
+	SQL_DEVICE_PURGE,
+	SQL__MAX
+};
+
+static const char *const sql[SQL__MAX] = {
+	[SQL_HIT] =
 	"INSERT INTO rate_limits (bucket, window_start, count)"
 	" VALUES ($1, $2, 1)"
 	" ON CONFLICT (bucket, window_start)"
-	" DO UPDATE SET count = rate_limits.count + 1";
-
-static const char sql_forget_old[] =
-	"DELETE FROM rate_limits WHERE bucket = $1 AND window_start <= $2";
-
-static const char sql_count[] =
+	" DO UPDATE SET count = rate_limits.count + 1",
+	[SQL_FORGET_OLD] =
+	"DELETE FROM rate_limits WHERE bucket = $1 AND window_start <= $2",
+	[SQL_COUNT] =
 	"SELECT coalesce(sum(count), 0) FROM rate_limits"
-	" WHERE bucket = $1 AND window_start > $2";
-
-static const char sql_slots[] =
+	" WHERE bucket = $1 AND window_start > $2",
+	[SQL_SLOTS] =
 	"SELECT window_start, count FROM rate_limits"
-	" WHERE bucket = $1 AND window_start > $2 ORDER BY window_start";
-
-static const char sql_reset[] =
-	"DELETE FROM rate_limits WHERE bucket = $1";
-
-static const char sql_purge[] =
-	"DELETE FROM rate_limits WHERE window_start < $1";
-
-static const char sql_device_bound[] =
+	" WHERE bucket = $1 AND window_start > $2 ORDER BY window_start",
+	[SQL_RESET] =
+	"DELETE FROM rate_limits WHERE bucket = $1",
+	[SQL_PURGE] =
+	"DELETE FROM rate_limits WHERE window_start < $1",
+	[SQL_DEVICE_BOUND] =
 	"SELECT 1 FROM devices WHERE token_hash = $1 AND login_hash = $2"
-	" AND last_used_at > $3";
-
-static const char sql_device_known[] =
+	" AND last_used_at > $3",
+	[SQL_DEVICE_KNOWN] =
 	"SELECT 1 FROM devices WHERE token_hash = $1 AND last_used_at > $2"
-	" LIMIT 1";
-
-static const char sql_device_bind[] =
+	" LIMIT 1",
+	[SQL_DEVICE_BIND] =
 	"INSERT INTO devices (token_hash, login_hash, created_at, last_used_at)"
 	" VALUES ($1, $2, $3, $3)"
 	" ON CONFLICT (token_hash, login_hash)"
-	" DO UPDATE SET last_used_at = $3";
-
-static const char sql_device_purge[] =
-	"DELETE FROM devices WHERE last_used_at < $1";
+	" DO UPDATE SET last_used_at = $3",
+	[SQL_DEVICE_PURGE] =
+	"DELETE FROM devices WHERE last_used_at < $1",
+};
 
 static time_t
 slot_start(time_t now, int window_s)
@@ -62,36 +69,23 @@ slot_start(time_t now, int window_s)
 
 /* Runs a statement of one bucket and one instant that returns no row. */
 static int
-run_bucket(rb_db *db, const char *sql, const char *bucket, int64_t at)
+run_bucket(rb_db *db, enum ratelimit_sql q, const char *bucket, int64_t at)
 {
-	rb_stmt *st;
-	int rc;
-
-	if ((st = rb_db_prepare(db, sql)) == NULL)
-		return -1;
-	rb_stmt_bind_text(st, 1, bucket, -1);
-	rb_stmt_bind_int(st, 2, at);
-	rc = rb_stmt_step(st);
-	rb_stmt_reset(st);
-	return rc == RB_DONE ? 0 : -1;
+	return rb_db_run(db, sql[q], RB_BINDS(rb_text(bucket), rb_int(at)),
+	    NULL) == 0 ? 0 : -1;
 }
 
 int
 rb_ratelimit_count(rb_db *db, const char *bucket, time_t now, int window_s,
     int *count)
 {
-	rb_stmt *st;
+	int64_t n = 0;
 	int rc;
 
-	*count = 0;
-	if ((st = rb_db_prepare(db, sql_count)) == NULL)
-		return -1;
-	rb_stmt_bind_text(st, 1, bucket, -1);
-	rb_stmt_bind_int(st, 2, (int64_t)now - window_s);
-	if ((rc = rb_stmt_step(st)) == RB_ROW)
-		*count = (int)rb_stmt_int(st, 0);
-	rb_stmt_reset(st);
-	return rc == RB_ROW ? 0 : -1;
+	rc = rb_db_fetch_one(db, sql[SQL_COUNT], RB_BINDS(rb_text(bucket),
+	    rb_int((int64_t)now - window_s)), rb_row_int, &n);
+	*count = rc == 0 ? (int)n : 0;
+	return rc == 0 ? 0 : -1;
 }
 
 int
@@ -102,8 +96,8 @@ rb_ratelimit_hit(rb_db *db, const char *bucket, time_t now, int window_s,
 		log_errx("bad window %d for %s", window_s, bucket);
 		return -1;
 	}
-	if (run_bucket(db, sql_hit, bucket, slot_start(now, window_s)) != 0 ||
-	    run_bucket(db, sql_forget_old, bucket,
+	if (run_bucket(db, SQL_HIT, bucket, slot_start(now, window_s)) != 0 ||
+	    run_bucket(db, SQL_FORGET_OLD, bucket,
 	    (int64_t)now - window_s) != 0)
 		return -1;
 	if (count == NULL)
@@ -130,7 +124,7 @@ rb_ratelimit_retry_after(rb_db *db, const char *bucket, time_t now,
 		return 0;
 	/* Attempts that must leave the window for one more to fit. */
 	over = (int64_t)count - allowance + 1;
-	if ((st = rb_db_prepare(db, sql_slots)) == NULL)
+	if ((st = rb_db_prepare(db, sql[SQL_SLOTS])) == NULL)
 		return -1;
 	rb_stmt_bind_text(st, 1, bucket, -1);
 	rb_stmt_bind_int(st, 2, (int64_t)now - window_s);
@@ -152,92 +146,48 @@ rb_ratelimit_retry_after(rb_db *db, const char *bucket, time_t now,
 int
 rb_ratelimit_reset(rb_db *db, const char *bucket)
 {
-	rb_stmt *st;
-	int rc;
-
-	if ((st = rb_db_prepare(db, sql_reset)) == NULL)
-		return -1;
-	rb_stmt_bind_text(st, 1, bucket, -1);
-	rc = rb_stmt_step(st);
-	rb_stmt_reset(st);
-	return rc == RB_DONE ? 0 : -1;
+	return rb_db_run(db, sql[SQL_RESET], RB_BINDS(rb_text(bucket)),
+	    NULL) == 0 ? 0 : -1;
 }
 
 int
 rb_ratelimit_purge(rb_db *db, time_t before)
 {
-	rb_stmt *st;
-	int rc;
-
-	if ((st = rb_db_prepare(db, sql_purge)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, (int64_t)before);
-	rc = rb_stmt_step(st);
-	rb_stmt_reset(st);
-	return rc == RB_DONE ? 0 : -1;
-}
-
-/* Runs a lookup of one or two texts and an instant: 1 with a row, 0
- * without, -1 on error. */
-static int
-device_lookup(rb_db *db, const char *sql, const char *a, const char *b,
-    time_t since)
-{
-	rb_stmt *st;
-	int rc, n = 1;
-
-	if ((st = rb_db_prepare(db, sql)) == NULL)
-		return -1;
-	rb_stmt_bind_text(st, n++, a, -1);
-	if (b != NULL)
-		rb_stmt_bind_text(st, n++, b, -1);
-	rb_stmt_bind_int(st, n, (int64_t)since);
-	rc = rb_stmt_step(st);
-	rb_stmt_reset(st);
-	return rc == RB_ROW ? 1 : rc == RB_DONE ? 0 : -1;
+	return rb_db_purge(db, sql[SQL_PURGE], before);
 }
 
 int
 rb_device_bound(rb_db *db, const char *token_hash, const char *login_hash,
     time_t since)
 {
-	return device_lookup(db, sql_device_bound, token_hash, login_hash,
-	    since);
+	int rc;
+
+	rc = rb_db_fetch_one(db, sql[SQL_DEVICE_BOUND], RB_BINDS(
+	    rb_text(token_hash), rb_text(login_hash), rb_int(since)), NULL,
+	    NULL);
+	return rc < 0 ? -1 : !rc;
 }
 
 int
 rb_device_known(rb_db *db, const char *token_hash, time_t since)
 {
-	return device_lookup(db, sql_device_known, token_hash, NULL, since);
+	int rc;
+
+	rc = rb_db_fetch_one(db, sql[SQL_DEVICE_KNOWN], RB_BINDS(
+	    rb_text(token_hash), rb_int(since)), NULL, NULL);
+	return rc < 0 ? -1 : !rc;
 }
 
 int
 rb_device_bind(rb_db *db, const char *token_hash, const char *login_hash,
     time_t now)
 {
-	rb_stmt *st;
-	int rc;
-
-	if ((st = rb_db_prepare(db, sql_device_bind)) == NULL)
-		return -1;
-	rb_stmt_bind_text(st, 1, token_hash, -1);
-	rb_stmt_bind_text(st, 2, login_hash, -1);
-	rb_stmt_bind_int(st, 3, (int64_t)now);
-	rc = rb_stmt_step(st);
-	rb_stmt_reset(st);
-	return rc == RB_DONE ? 0 : -1;
+	return rb_db_run(db, sql[SQL_DEVICE_BIND], RB_BINDS(rb_text(token_hash),
+	    rb_text(login_hash), rb_int(now)), NULL) == 0 ? 0 : -1;
 }
 
 int
 rb_device_purge(rb_db *db, time_t before)
 {
-	rb_stmt *st;
-	int rc;
-
-	if ((st = rb_db_prepare(db, sql_device_purge)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, (int64_t)before);
-	rc = rb_stmt_step(st);
-	rb_stmt_reset(st);
-	return rc == RB_DONE ? 0 : -1;
+	return rb_db_purge(db, sql[SQL_DEVICE_PURGE], before);
 }

@@ -6,8 +6,8 @@
  * the unique (contract_id, period_end) of consumption_alerts): one
  * statement per page, whatever the number of contracts.
  */
-#include <string.h>
 
+#include "store/copy.h"
 #include "store/space.h"
 
 static const char sql_space[] =
@@ -47,68 +47,32 @@ static const char sql_space[] =
 	" WHERE ac.account_id = $1"
 	" ORDER BY c.number";
 
-/* Column names and kinds of sql_space, in order: 's' text, 'i' integer. */
-static const struct {
-	const char	*name;
-	char		 kind;
-} space_cols[] = {
-	{ "number", 's' }, { "old_number", 's' }, { "address", 's' },
-	{ "postcode", 's' }, { "commune", 's' }, { "direct_debit", 'i' },
-	{ "paperless", 'i' }, { "unpaid_cents", 'i' },
-	{ "unpaid_count", 'i' }, { "next_due_on", 's' },
-	{ "late_count", 'i' }, { "last_number", 's' },
-	{ "last_issued_on", 's' }, { "last_due_on", 's' },
-	{ "last_total_cents", 'i' }, { "last_status", 's' },
-	{ "last_archived", 'i' }, { "mandate_last4", 's' },
-	{ "meter_serial", 's' }, { "meter_remote", 'i' }, { "read_on", 's' },
-	{ "read_litres", 'i' }, { "read_source", 's' },
-	{ "alert_period_end", 's' }, { "alert_litres", 'i' },
-	{ "alert_average_litres", 'i' },
+/* Column names of sql_space, in order, and their kinds: 's' text,
+   'i' integer. */
+static const char *const space_cols[] = {
+	"number", "old_number", "address", "postcode", "commune",
+	"direct_debit", "paperless", "unpaid_cents", "unpaid_count",
+	"next_due_on", "late_count", "last_number", "last_issued_on",
+	"last_due_on", "last_total_cents", "last_status",
+	"last_archived", "mandate_last4", "meter_serial",
+	"meter_remote", "read_on", "read_litres", "read_source",
+	"alert_period_end", "alert_litres", "alert_average_litres",
 };
+static const char space_kinds[] = "sssssiiiisisssisissisissii";
+_Static_assert(sizeof(space_kinds) - 1 ==
+    sizeof(space_cols) / sizeof(space_cols[0]), "a kind per column");
 
-/* The row of st as an object keyed by space_cols. */
-static json_t *
-space_row(rb_stmt *st)
+static void
+space_row(rb_stmt *st, void *arr)
 {
-	json_t *o = json_object();
-	size_t i;
-
-	for (i = 0; i < sizeof(space_cols) / sizeof(space_cols[0]); i++) {
-		json_t *v;
-
-		if (rb_stmt_is_null(st, (int)i))
-			v = json_null();
-		else if (space_cols[i].kind == 'i')
-			v = json_integer(rb_stmt_int(st, (int)i));
-		else
-			v = json_string(rb_stmt_text(st, (int)i));
-		json_object_set_new(o, space_cols[i].name, v);
-	}
-	return o;
+	json_array_append_new(arr, rb_store_json_object(st, space_cols,
+	    space_kinds));
 }
 
 int
 rb_space_contracts(rb_db *db, int64_t account, const char *today,
     const char *alerts_since, json_t **out)
 {
-	rb_stmt *st;
-	json_t *arr;
-	int rc;
-
-	*out = NULL;
-	if ((st = rb_db_prepare(db, sql_space)) == NULL)
-		return -1;
-	rb_stmt_bind_int(st, 1, account);
-	rb_stmt_bind_text(st, 2, today, -1);
-	rb_stmt_bind_text(st, 3, alerts_since, -1);
-	arr = json_array();
-	while ((rc = rb_stmt_step(st)) == RB_ROW)
-		json_array_append_new(arr, space_row(st));
-	rb_stmt_reset(st);
-	if (rc != RB_DONE) {
-		json_decref(arr);
-		return -1;
-	}
-	*out = arr;
-	return 0;
+	return rb_store_json_rows(db, sql_space, RB_BINDS(rb_int(account),
+	    rb_text(today), rb_text(alerts_since)), space_row, out);
 }

@@ -592,6 +592,221 @@ pool_rolls_back_what_is_returned_open(void **state)
 	assert_non_null(strstr(err, "not supported"));
 }
 
+/* What fetch_row() reads: the columns of t and how often it was called. */
+struct t_row {
+	int64_t	 tr_id;
+	char	 tr_v[16];
+	int64_t	 tr_n;
+	int	 tr_calls;
+};
+
+static void
+fetch_row(rb_stmt *st, void *arg)
+{
+	struct t_row *r = arg;
+	const char *v = rb_stmt_text(st, 1);
+
+	r->tr_id = rb_stmt_int(st, 0);
+	snprintf(r->tr_v, sizeof(r->tr_v), "%s", v != NULL ? v : "(null)");
+	r->tr_n = rb_stmt_is_null(st, 2) ? -1 : rb_stmt_int(st, 2);
+	r->tr_calls++;
+}
+
+static void
+run_binds_every_kind_and_counts_changes(void **state)
+{
+	struct fixture *f = *state;
+	struct t_row r;
+	int64_t changes = -1;
+
+	assert_int_equal(rb_db_run(f->db,
+	    "INSERT INTO t (v, n) VALUES ($1, $2)",
+	    RB_BINDS(rb_text("un"), rb_int(1)), &changes), 0);
+	assert_int_equal(changes, 1);
+	assert_int_equal(rb_db_run(f->db,
+	    "INSERT INTO t (v, n) VALUES ($1, $2)",
+	    RB_BINDS(rb_text_n("deux-et-plus", 4), rb_null()), NULL), 0);
+	assert_int_equal(rb_db_run(f->db,
+	    "INSERT INTO t (v, n) VALUES ($1, $2)",
+	    RB_BINDS(rb_text_or_null(""), rb_int(INT64_MAX)), NULL), 0);
+	assert_int_equal(rb_db_run(f->db,
+	    "INSERT INTO t (v, n) VALUES ($1, $2)",
+	    RB_BINDS(rb_text(NULL), rb_int(-7)), NULL), 0);
+	assert_int_equal(query_int(f->db,
+	    "SELECT count(*) FROM t WHERE v = 'deux' AND n IS NULL"), 1);
+	assert_int_equal(query_int(f->db,
+	    "SELECT count(*) FROM t WHERE v IS NULL"), 2);
+	assert_int_equal(query_int(f->db,
+	    "SELECT n FROM t WHERE id = 3"), INT64_MAX);
+
+	/* Changes of an UPDATE; none is 0, not an error. */
+	assert_int_equal(rb_db_run(f->db, "UPDATE t SET n = 0 WHERE n < $1",
+	    RB_BINDS(rb_int(5)), &changes), 0);
+	assert_int_equal(changes, 2);
+	assert_int_equal(rb_db_run(f->db, "UPDATE t SET n = 0 WHERE v = $1",
+	    RB_BINDS(rb_text("absent")), &changes), 0);
+	assert_int_equal(changes, 0);
+
+	/* A statement that returns rows is run to its end. */
+	assert_int_equal(rb_db_run(f->db,
+	    "UPDATE t SET n = 9 WHERE n = 0 RETURNING id", NULL, 0, &changes),
+	    0);
+	assert_int_equal(changes, 2);
+	assert_int_equal(query_int(f->db,
+	    "SELECT count(*) FROM t WHERE n = 9"), 2);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(rb_db_fetch_one(f->db,
+	    "SELECT id, v, n FROM t WHERE id = $1", RB_BINDS(rb_int(2)),
+	    fetch_row, &r), 0);
+	assert_string_equal(r.tr_v, "deux");
+	assert_int_equal(r.tr_n, -1);
+}
+
+static void
+run_tells_constraints_from_errors(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t errors;
+	int64_t changes = -1;
+
+	assert_int_equal(rb_db_exec(f->db,
+	    "CREATE TABLE u (k TEXT NOT NULL UNIQUE)"), 0);
+	assert_int_equal(rb_db_run(f->db, "INSERT INTO u (k) VALUES ($1)",
+	    RB_BINDS(rb_text("a")), &changes), 0);
+	errors = rb_db_errors();
+	assert_int_equal(rb_db_run(f->db, "INSERT INTO u (k) VALUES ($1)",
+	    RB_BINDS(rb_text("a")), &changes), RB_CONSTRAINT);
+	assert_int_equal(changes, 0);
+	assert_int_equal(rb_db_run(f->db, "INSERT INTO u (k) VALUES ($1)",
+	    RB_BINDS(rb_null()), NULL), RB_CONSTRAINT);
+	assert_int_equal(rb_db_errors(), errors);
+
+	/* Bad SQL, a bind out of range: -1, counted. */
+	assert_int_equal(rb_db_run(f->db, "INSERT INTO nowhere VALUES ($1)",
+	    RB_BINDS(rb_int(1)), &changes), -1);
+	assert_int_equal(changes, 0);
+	assert_int_equal(rb_db_run(f->db, "INSERT INTO u (k) VALUES ($1)",
+	    RB_BINDS(rb_text("b"), rb_text("extra")), NULL), -1);
+	assert_true(rb_db_errors() > errors);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM u"), 1);
+
+	/* The statement went back to the cache: the same text runs again. */
+	assert_int_equal(rb_db_run(f->db, "INSERT INTO u (k) VALUES ($1)",
+	    RB_BINDS(rb_text("c")), NULL), 0);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM u"), 2);
+}
+
+static void
+fetch_one_reads_the_first_row_or_says_none(void **state)
+{
+	struct fixture *f = *state;
+	struct t_row r;
+
+	assert_int_equal(rb_db_exec(f->db, "INSERT INTO t (v, n) VALUES "
+	    "('a', 10), ('b', 20), ('c', 30)"), 0);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(rb_db_fetch_one(f->db,
+	    "SELECT id, v, n FROM t WHERE v = $1", RB_BINDS(rb_text("b")),
+	    fetch_row, &r), 0);
+	assert_int_equal(r.tr_calls, 1);
+	assert_string_equal(r.tr_v, "b");
+	assert_int_equal(r.tr_n, 20);
+
+	/* Several rows: the first is read, once. */
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(rb_db_fetch_one(f->db,
+	    "SELECT id, v, n FROM t WHERE n > $1 ORDER BY n DESC",
+	    RB_BINDS(rb_int(0)), fetch_row, &r), 0);
+	assert_int_equal(r.tr_calls, 1);
+	assert_string_equal(r.tr_v, "c");
+
+	/* One integer; or only whether there is a row. */
+	assert_int_equal(rb_db_fetch_one(f->db,
+	    "SELECT sum(n) FROM t WHERE n > $1", RB_BINDS(rb_int(10)),
+	    rb_row_int, &r.tr_n), 0);
+	assert_int_equal(r.tr_n, 50);
+	assert_int_equal(rb_db_fetch_one(f->db, "SELECT 1 FROM t WHERE v = $1",
+	    RB_BINDS(rb_text("a")), NULL, NULL), 0);
+	assert_int_equal(rb_db_fetch_one(f->db, "SELECT 1 FROM t WHERE v = $1",
+	    RB_BINDS(rb_text("z")), NULL, NULL), 1);
+
+	/* None: 1, and the callback never runs. */
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(rb_db_fetch_one(f->db,
+	    "SELECT id, v, n FROM t WHERE v = $1", RB_BINDS(rb_text("z")),
+	    fetch_row, &r), 1);
+	assert_int_equal(r.tr_calls, 0);
+
+	/* An UPDATE ... RETURNING changes every row it matches. */
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(rb_db_fetch_one(f->db,
+	    "UPDATE t SET n = n + 1 WHERE n >= $1 RETURNING id, v, n",
+	    RB_BINDS(rb_int(20)), fetch_row, &r), 0);
+	assert_int_equal(r.tr_calls, 1);
+	assert_int_equal(query_int(f->db, "SELECT sum(n) FROM t"), 62);
+
+	/* Errors: bad SQL, and a constraint on INSERT ... RETURNING. */
+	assert_int_equal(rb_db_fetch_one(f->db, "SELECT nothing FROM nowhere",
+	    NULL, 0, fetch_row, &r), -1);
+	assert_int_equal(rb_db_exec(f->db,
+	    "CREATE TABLE u (k TEXT NOT NULL UNIQUE)"), 0);
+	assert_int_equal(rb_db_fetch_one(f->db,
+	    "INSERT INTO u (k) VALUES ($1) RETURNING rowid, k, 0",
+	    RB_BINDS(rb_text("k")), fetch_row, &r), 0);
+	assert_int_equal(rb_db_fetch_one(f->db,
+	    "INSERT INTO u (k) VALUES ($1) RETURNING rowid, k, 0",
+	    RB_BINDS(rb_text("k")), fetch_row, &r), RB_CONSTRAINT);
+}
+
+static void
+fetch_all_hands_over_every_row_in_order(void **state)
+{
+	struct fixture *f = *state;
+	struct t_row r;
+
+	assert_int_equal(rb_db_exec(f->db, "INSERT INTO t (v, n) VALUES "
+	    "('a', 10), ('b', 20), ('c', 30)"), 0);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(rb_db_fetch_all(f->db,
+	    "SELECT id, v, n FROM t WHERE n > $1 ORDER BY n DESC",
+	    RB_BINDS(rb_int(10)), fetch_row, &r), 0);
+	assert_int_equal(r.tr_calls, 2);
+	assert_string_equal(r.tr_v, "b");	/* the last one */
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(rb_db_fetch_all(f->db,
+	    "SELECT id, v, n FROM t WHERE n > $1", RB_BINDS(rb_int(99)),
+	    fetch_row, &r), 0);
+	assert_int_equal(r.tr_calls, 0);
+	assert_int_equal(rb_db_fetch_all(f->db, "SELECT id FROM nowhere",
+	    NULL, 0, fetch_row, &r), -1);
+	assert_int_equal(r.tr_calls, 0);
+	/* A failure half-way, after rows were handed over. */
+	assert_int_equal(rb_db_fetch_all(f->db,
+	    "SELECT id, v, abs(n * 0 + CASE WHEN n = 30"
+	    " THEN -9223372036854775807 - 1 ELSE 1 END) FROM t",
+	    NULL, 0, fetch_row, &r), -1);
+	assert_int_equal(r.tr_calls, 2);
+}
+
+static void
+purge_deletes_what_is_older(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(rb_db_exec(f->db, "INSERT INTO t (v, n) VALUES "
+	    "('a', 100), ('b', 200), ('c', 300), ('d', NULL)"), 0);
+	assert_int_equal(rb_db_purge(f->db, "DELETE FROM t WHERE n < $1",
+	    200), 0);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM t"), 3);
+	assert_int_equal(rb_db_purge(f->db, "DELETE FROM t WHERE n < $1",
+	    1000), 0);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM t"), 1);
+	assert_int_equal(rb_db_purge(f->db, "DELETE FROM t WHERE n < $1",
+	    1000), 0);
+	assert_int_equal(rb_db_purge(f->db, "DELETE FROM nowhere WHERE n < $1",
+	    1000), -1);
+}
+
 int
 main(void)
 {
@@ -627,6 +842,16 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    pool_rolls_back_what_is_returned_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    run_binds_every_kind_and_counts_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    run_tells_constraints_from_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    fetch_one_reads_the_first_row_or_says_none, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    fetch_all_hands_over_every_row_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(purge_deletes_what_is_older,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
