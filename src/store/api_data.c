@@ -1,6 +1,6 @@
 /*
  * api_data.c: SQL of the JSON API's contracts and bills (see
- * api_data.h). The scope condition of app/scope.h is repeated in each
+ * api_data.h). The scope condition of store/scope.h is repeated in each
  * statement, with $1 the account and $2 the archive contract.
  */
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /*
  * consumption.c: SQL of consumption and of the consumption_alerts table
  * (see consumption.h). Scoped statements bind the account as $A and the
- * archive contract as $B, with the condition of app/scope.h.
+ * archive contract as $B, with the condition of store/scope.h.
  */
 #include <stdlib.h>
 #include <string.h>

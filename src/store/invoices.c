@@ -1,7 +1,7 @@
 /*
  * invoices.c: SQL of the bills of a subscriber's space (see invoices.h).
  *
- * Each statement repeats the scope condition of app/scope.h with $1 the
+ * Each statement repeats the scope condition of store/scope.h with $1 the
  * account and $2 the archive contract, both always bound. Optional
  * filters are bound too, with values that let every row through when
  * the filter is off ('' for a contract number, the widest dates for a
