@@ -1,6 +1,7 @@
 /*
  * store_test.h: helpers shared by the cmocka tests of src/store: a
- * private temporary directory per test, removed with everything in it.
+ * private temporary directory per test, removed with everything in it,
+ * and a migrated SQLite database inside it.
  * Include it first, after defining _GNU_SOURCE (for nftw and mkdtemp).
  */
 #ifndef RB_STORE_TEST_H
@@ -11,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "store/db.h"
+#include "store/migrate.h"
 
 /* Creates a fresh directory under $TMPDIR (or /tmp) into dir. */
 static inline void
@@ -49,6 +53,38 @@ static inline void
 test_db_url(char *url, size_t len, const char *dir, const char *name)
 {
 	snprintf(url, len, "sqlite:%s/%s", dir, name);
+}
+
+/*
+ * Makes a fresh directory into dir (dirlen bytes) and opens in it a
+ * SQLite database called name, migrated to the current schema, into
+ * *db. Returns 0, or -1 (with the reason on stderr). Undo with
+ * test_db_close().
+ */
+static inline int
+test_db_open(char *dir, size_t dirlen, const char *name, rb_db **db)
+{
+	char url[400], err[256];
+
+	test_mkdtemp(dir, dirlen);
+	test_db_url(url, sizeof(url), dir, name);
+	if (rb_db_open(url, db, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", url, err);
+		return -1;
+	}
+	if (rb_migrate(*db, NULL) != 0) {
+		fprintf(stderr, "%s: migration failed\n", url);
+		return -1;
+	}
+	return 0;
+}
+
+/* Closes db (NULL is fine) and removes dir with all it holds. */
+static inline void
+test_db_close(const char *dir, rb_db *db)
+{
+	rb_db_close(db);
+	test_rmtree(dir);
 }
 
 #endif

@@ -56,13 +56,9 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char url[320], err[256];
 	int64_t now = (int64_t)time(NULL);
 
-	test_mkdtemp(f->dir, sizeof(f->dir));
-	test_db_url(url, sizeof(url), f->dir, "n.db");
-	if (rb_db_open(url, &f->db, err, sizeof(err)) != 0 ||
-	    rb_migrate(f->db, NULL) != 0)
+	if (test_db_open(f->dir, sizeof(f->dir), "n.db", &f->db) != 0)
 		return -1;
 	/* 2024-06-30T23:30:00Z is 1 July 01:30 in Paris. */
 	add(f->db, "old", 1719790200, "news", NULL, NULL, NULL);
@@ -89,8 +85,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	rb_db_close(f->db);
-	test_rmtree(f->dir);
+	test_db_close(f->dir, f->db);
 	free(f);
 	return 0;
 }

@@ -33,15 +33,11 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char url[400], err[256];
 
 	*state = f;
 	if (f == NULL)
 		return -1;
-	test_mkdtemp(f->dir, sizeof(f->dir));
-	test_db_url(url, sizeof(url), f->dir, "ses.db");
-	if (rb_db_open(url, &f->db, err, sizeof(err)) != 0 ||
-	    rb_migrate(f->db, NULL) != 0)
+	if (test_db_open(f->dir, sizeof(f->dir), "ses.db", &f->db) != 0)
 		return -1;
 	if (rb_account_create_pending(f->db, "A@x.test", "a@x.test", "Aa",
 	    "Bb", "h", NOW, &f->a1) != 0 ||
@@ -60,8 +56,7 @@ teardown(void **state)
 
 	if (f == NULL)
 		return 0;
-	rb_db_close(f->db);
-	test_rmtree(f->dir);
+	test_db_close(f->dir, f->db);
 	free(f);
 	return 0;
 }
