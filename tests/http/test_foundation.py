@@ -268,18 +268,33 @@ def slow_drip_client_is_cut_off(s):
 def connections_per_ip_are_limited(s):
     time.sleep(2)     # let the server forget the start-up probe's connection
     socks = [socket.create_connection(("127.0.0.1", s.port)) for _ in range(4)]
-    time.sleep(0.3)
-    refused = 0
+    # Nothing is sent until the server has dealt with all four: the one
+    # past the limit is closed at once (end of file), the three others
+    # stay open. Sending first would let a served connection close and
+    # free its place before a slow server reached the fourth.
+    refused = []
+    deadline = time.time() + 10
+    while len(refused) < 1 and time.time() < deadline:
+        live = [x for x in socks if x not in refused]
+        r, _, _ = select.select(live, [], [], 0.2)
+        for sock in r:
+            try:
+                if sock.recv(100) == b"":
+                    refused.append(sock)
+            except OSError:
+                refused.append(sock)
+    time.sleep(0.5)   # no second refusal follows
+    r, _, _ = select.select([x for x in socks if x not in refused], [], [], 0)
+    assert len(refused) == 1 and not r, \
+        "expected the 4th connection to be refused, refused=%d" % len(refused)
     for sock in socks:
-        sock.settimeout(1)
-        try:
-            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-            if sock.recv(100) == b"":
-                refused += 1
-        except OSError:
-            refused += 1
+        if sock in refused:
+            sock.close()
+            continue
+        sock.settimeout(5)
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        assert sock.recv(100).startswith(b"HTTP/1.1 200"), "an open connection was not served"
         sock.close()
-    assert refused == 1, "expected the 4th connection to be refused, refused=%d" % refused
 
 
 @test(own=True)
