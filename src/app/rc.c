@@ -1,6 +1,8 @@
 /*
  * rc.c: names of the result codes of app/rc.h, for logs.
  */
+#include <stddef.h>
+
 #include "app/rc.h"
 
 static const char *const rc_names[RB_RC__MAX] = {

@@ -55,7 +55,7 @@ rb_page_signin(struct rb_req *req)
 	ar.ar_device_out = device;
 	switch (rb_auth_signin(&ar, email, password ? password : "", &s,
 	    &retry)) {
-	case RB_AUTH_OK:
+	case RB_OK:
 		/* Rotation: whatever session this browser had ends. */
 		if (rb_req_cookie(req, RB_SESSION_COOKIE) != NULL)
 			rb_auth_signout(&ar, rb_req_cookie(req,
@@ -64,10 +64,10 @@ rb_page_signin(struct rb_req *req)
 		rb_req_device_cookie(req, device);
 		rb_resp_redirect(req, "/mon-espace");
 		return;
-	case RB_AUTH_LIMITED:
+	case RB_LIMITED:
 		signin_form(req, 429, email, rb_retry_text(req, retry));
 		return;
-	case RB_AUTH_ERROR:
+	case RB_ERROR:
 		rb_resp_error(req, 500);
 		return;
 	default:
