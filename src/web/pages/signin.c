@@ -95,7 +95,7 @@ rb_page_space(struct rb_req *req)
 
 	s = rb_req_session(req);
 	if (rb_space_view(rb_req_db(req), s->s_account_id, time(NULL),
-	    &contracts) != 0) {
+	    &contracts) != RB_OK) {
 		rb_resp_error(req, 500);
 		return;
 	}
