@@ -265,7 +265,7 @@ rb_api_rate_hit(rb_db *db, const char *bucket, time_t now, int window,
 	    retry) != 0)
 		return RB_ERROR;
 	if (*retry > 0)
-		return RB_DENIED;
+		return RB_LIMITED;
 	if (rb_ratelimit_hit(db, bucket, now, window, NULL) != 0)
 		return RB_ERROR;
 	return RB_OK;

@@ -139,7 +139,7 @@ enum rb_rc rb_api_consumption(rb_db *db, const struct rb_scope *sc,
  * The API's rate limit: counts one request at now in bucket ("api:ip:…",
  * "api:token:…") unless the bucket already holds allowance requests
  * within the last window seconds. RB_OK with *retry 0 when counted;
- * RB_DENIED with *retry the seconds to wait (> 0) when full, the
+ * RB_LIMITED with *retry the seconds to wait (> 0) when full, the
  * request not counted; RB_ERROR on a database failure.
  */
 enum rb_rc rb_api_rate_hit(rb_db *db, const char *bucket, time_t now,

@@ -78,7 +78,7 @@ limit(struct rb_req *req, rb_db *db, const char *bucket, time_t now,
 	switch (rb_api_rate_hit(db, bucket, now, window, allowance, &retry)) {
 	case RB_OK:
 		return 0;
-	case RB_DENIED:
+	case RB_LIMITED:
 		rb_resp_header(req, "Retry-After", rb_arena_printf(
 		    req->req_arena, "%d", retry));
 		rb_resp_json_error(req, 429, "rate_limited", rb_arena_printf(

@@ -65,7 +65,7 @@ test_allowance_then_refusal(void **state)
 	for (k = 0; k < 2; k++) {
 		retry = 0;
 		assert_int_equal(rb_api_rate_hit(f->db, "api:ip:192.0.2.1",
-		    T0 + 10, W, 3, &retry), RB_DENIED);
+		    T0 + 10, W, 3, &retry), RB_LIMITED);
 		assert_true(retry > 0 && retry <= W);
 	}
 	/* Another bucket is not affected. */
@@ -85,7 +85,7 @@ test_zero_allowance_refuses(void **state)
 	int retry = 0;
 
 	assert_int_equal(rb_api_rate_hit(f->db, "api:token:1", T0, W, 0,
-	    &retry), RB_DENIED);
+	    &retry), RB_LIMITED);
 	assert_true(retry > 0);
 }
 
