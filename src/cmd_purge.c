@@ -27,7 +27,7 @@ cmd_purge(struct rb_config *cfg, const struct rb_cmd_opts *o)
 	ar.ar_db = db;
 	ar.ar_now = time(NULL);
 	ar.ar_ip = "-";
-	rc = rb_auth_purge(&ar) == RB_AUTH_OK ? 0 : 1;
+	rc = rb_auth_purge(&ar) == RB_OK ? 0 : 1;
 	rb_db_close(db);
 	if (rc == 0)
 		printf("expired sessions, tokens, claims and counters purged\n");

@@ -27,7 +27,7 @@ token_target(char *buf, size_t size, int64_t id)
 	snprintf(buf, size, "api_token:%lld", (long long)id);
 }
 
-enum rb_api_rc
+enum rb_rc
 rb_api_token_create(const struct rb_auth_req *r, int64_t account,
     const char *name, int max, char *token, const char **msg)
 {
@@ -42,7 +42,7 @@ rb_api_token_create(const struct rb_auth_req *r, int64_t account,
 	*msg = rb_auth_check_name(name, 1, MSG_NAME_EMPTY, MSG_NAME_LONG,
 	    clean, sizeof(clean));
 	if (*msg != NULL)
-		return RB_API_INVALID;
+		return RB_INVALID;
 	rb_token_new(raw);
 	snprintf(token, RB_API_TOKEN_LEN + 1, "%s%s", RB_API_TOKEN_PREFIX,
 	    raw);
@@ -57,7 +57,7 @@ rb_api_token_create(const struct rb_auth_req *r, int64_t account,
 		rb_db_rollback(r->ar_db);
 		token[0] = '\0';
 		*msg = MSG_TOO_MANY;
-		return RB_API_TOO_MANY;
+		return RB_TOO_MANY;
 	}
 	token_target(target, sizeof(target), id);
 	detail = json_pack("{s:s}", "name", clean);
@@ -65,15 +65,15 @@ rb_api_token_create(const struct rb_auth_req *r, int64_t account,
 	    target, detail) != 0 || rb_db_commit(r->ar_db) != 0)
 		goto fail;
 	json_decref(detail);
-	return RB_API_OK;
+	return RB_OK;
 fail:
 	json_decref(detail);
 	token[0] = '\0';
 	rb_auth_fail(r);
-	return RB_API_ERROR;
+	return RB_ERROR;
 }
 
-enum rb_api_rc
+enum rb_rc
 rb_api_token_revoke(const struct rb_auth_req *r, int64_t account, int64_t id)
 {
 	char name[256], target[48];
@@ -87,7 +87,7 @@ rb_api_token_revoke(const struct rb_auth_req *r, int64_t account, int64_t id)
 		goto fail;
 	if (rc > 0) {
 		rb_db_rollback(r->ar_db);
-		return RB_API_NOT_FOUND;
+		return RB_NOT_FOUND;
 	}
 	token_target(target, sizeof(target), id);
 	detail = json_pack("{s:s}", "name", name);
@@ -95,21 +95,21 @@ rb_api_token_revoke(const struct rb_auth_req *r, int64_t account, int64_t id)
 	    target, detail) != 0 || rb_db_commit(r->ar_db) != 0)
 		goto fail;
 	json_decref(detail);
-	return RB_API_OK;
+	return RB_OK;
 fail:
 	json_decref(detail);
 	rb_auth_fail(r);
-	return RB_API_ERROR;
+	return RB_ERROR;
 }
 
-enum rb_api_rc
+enum rb_rc
 rb_api_token_list(const struct rb_auth_req *r, int64_t account, json_t **out)
 {
-	return rb_api_tokens_list(r->ar_db, account, out) == 0 ? RB_API_OK :
-	    RB_API_ERROR;
+	return rb_api_tokens_list(r->ar_db, account, out) == 0 ? RB_OK :
+	    RB_ERROR;
 }
 
-enum rb_api_rc
+enum rb_rc
 rb_api_token_check(rb_db *db, time_t now, const char *token,
     struct rb_scope *sc, int64_t *token_id)
 {
@@ -123,21 +123,21 @@ rb_api_token_check(rb_db *db, time_t now, const char *token,
 	if (token == NULL || strlen(token) != RB_API_TOKEN_LEN ||
 	    strncmp(token, RB_API_TOKEN_PREFIX, plen) != 0 ||
 	    !rb_auth_token_shaped(token + plen))
-		return RB_API_DENIED;
+		return RB_DENIED;
 	rb_token_hash(token, hash);
 	if ((rc = rb_api_tokens_find(db, hash, &account, token_id)) != 0)
-		return rc > 0 ? RB_API_DENIED : RB_API_ERROR;
+		return rc > 0 ? RB_DENIED : RB_ERROR;
 	if (rb_api_tokens_touch(db, *token_id, now, TOUCH_GRANULARITY) != 0)
-		return RB_API_ERROR;
+		return RB_ERROR;
 	sc->sc_account = account;
-	return RB_API_OK;
+	return RB_OK;
 }
 
-enum rb_api_rc
+enum rb_rc
 rb_api_contracts(rb_db *db, const struct rb_scope *sc, json_t **out)
 {
 	return rb_api_data_contracts(db, sc->sc_account, sc->sc_archive,
-	    out) == 0 ? RB_API_OK : RB_API_ERROR;
+	    out) == 0 ? RB_OK : RB_ERROR;
 }
 
 /* 1 when s is a contract number as printed since 2024: 10 digits. */
@@ -154,7 +154,7 @@ contract_shaped(const char *s)
 	return 1;
 }
 
-enum rb_api_rc
+enum rb_rc
 rb_api_invoices(rb_db *db, const struct rb_scope *sc, const char *number,
     int year, json_t **out)
 {
@@ -162,10 +162,10 @@ rb_api_invoices(rb_db *db, const struct rb_scope *sc, const char *number,
 
 	*out = NULL;
 	if (!contract_shaped(number))
-		return RB_API_NOT_FOUND;
+		return RB_NOT_FOUND;
 	rc = rb_api_data_invoices(db, sc->sc_account, sc->sc_archive, number,
 	    year, out);
-	return rc == 0 ? RB_API_OK : rc > 0 ? RB_API_NOT_FOUND : RB_API_ERROR;
+	return rc == 0 ? RB_OK : rc > 0 ? RB_NOT_FOUND : RB_ERROR;
 }
 
 /* d moved by years years, 29 February becoming 28 February. */
@@ -231,7 +231,7 @@ rb_api_range_parse(const char *from, const char *to, const char *step,
 	return NULL;
 }
 
-enum rb_api_rc
+enum rb_rc
 rb_api_consumption(rb_db *db, const struct rb_scope *sc, const char *number,
     const struct rb_api_range *range, json_t **out)
 {
@@ -239,7 +239,7 @@ rb_api_consumption(rb_db *db, const struct rb_scope *sc, const char *number,
 
 	*out = NULL;
 	if (!contract_shaped(number))
-		return RB_API_NOT_FOUND;
+		return RB_NOT_FOUND;
 	if (range->rg_step == RB_API_STEP_DAY)
 		rc = rb_cons_daily(db, sc, number, range->rg_from, range->rg_to,
 		    out);
@@ -247,26 +247,26 @@ rb_api_consumption(rb_db *db, const struct rb_scope *sc, const char *number,
 		rc = rb_cons_periods(db, sc, number, range->rg_from,
 		    range->rg_to, out);
 	switch (rc) {
-	case RB_CONS_OK:
-		return RB_API_OK;
-	case RB_CONS_NOT_FOUND:
-		return RB_API_NOT_FOUND;
+	case RB_OK:
+		return RB_OK;
+	case RB_NOT_FOUND:
+		return RB_NOT_FOUND;
 	default:
 		log_errx("consumption of a contract failed");
-		return RB_API_ERROR;
+		return RB_ERROR;
 	}
 }
 
-enum rb_api_rc
+enum rb_rc
 rb_api_rate_hit(rb_db *db, const char *bucket, time_t now, int window,
     int allowance, int *retry)
 {
 	if (rb_ratelimit_retry_after(db, bucket, now, window, allowance,
 	    retry) != 0)
-		return RB_API_ERROR;
+		return RB_ERROR;
 	if (*retry > 0)
-		return RB_API_DENIED;
+		return RB_LIMITED;
 	if (rb_ratelimit_hit(db, bucket, now, window, NULL) != 0)
-		return RB_API_ERROR;
-	return RB_API_OK;
+		return RB_ERROR;
+	return RB_OK;
 }

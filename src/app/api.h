@@ -12,7 +12,7 @@
  * sc_account the token's account, and every read below is bounded by
  * that scope, so that no number in a URL reaches another subscriber's
  * data. A contract outside the scope and one that does not exist get
- * the same answer, RB_API_NOT_FOUND.
+ * the same answer, RB_NOT_FOUND.
  *
  * Consumption queries are checked by rb_api_range_parse() before any
  * database work: dates must exist, from <= to, and the range is bounded
@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "app/auth.h"
+#include "app/rc.h"
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "store/db.h"
@@ -45,68 +46,59 @@
 #define RB_API_PERIOD_DEFAULT_YEARS	3
 #define RB_API_PERIOD_MAX_YEARS		10
 
-enum rb_api_rc {
-	RB_API_OK,
-	RB_API_INVALID,		/* see the message */
-	RB_API_TOO_MANY,	/* the account has its maximum of tokens */
-	RB_API_NOT_FOUND,	/* no such token / contract in scope */
-	RB_API_DENIED,		/* token missing, unknown or revoked */
-	RB_API_ERROR		/* database: a 500 */
-};
-
 /*
  * Creates a token named name (required, at most 60 characters) for the
  * active account, unless it already has max tokens; audits
- * "api_token.create". On RB_API_OK writes the token into token
+ * "api_token.create". On RB_OK writes the token into token
  * (RB_API_TOKEN_LEN + 1 bytes): show it once, it is never stored. On
- * RB_API_INVALID or RB_API_TOO_MANY sets *msg to a static French
- * sentence for the form. RB_API_ERROR on a database failure.
+ * RB_INVALID or RB_TOO_MANY sets *msg to a static French
+ * sentence for the form. RB_ERROR on a database failure.
  */
-enum rb_api_rc rb_api_token_create(const struct rb_auth_req *r,
+enum rb_rc rb_api_token_create(const struct rb_auth_req *r,
 		    int64_t account, const char *name, int max, char *token,
 		    const char **msg);
 
 /*
  * Revokes token id of account at once; audits "api_token.revoke".
- * RB_API_OK, RB_API_NOT_FOUND when account has no such live token, or
- * RB_API_ERROR.
+ * RB_OK, RB_NOT_FOUND when account has no such live token, or
+ * RB_ERROR.
  */
-enum rb_api_rc rb_api_token_revoke(const struct rb_auth_req *r,
+enum rb_rc rb_api_token_revoke(const struct rb_auth_req *r,
 		    int64_t account, int64_t id);
 
 /*
  * The live tokens of account into *out (new JSON array, caller owns):
- * see rb_api_tokens_list() in store/api_tokens.h. RB_API_OK or
- * RB_API_ERROR (*out NULL).
+ * see rb_api_tokens_list() in store/api_tokens.h. RB_OK or
+ * RB_ERROR (*out NULL).
  */
-enum rb_api_rc rb_api_token_list(const struct rb_auth_req *r,
+enum rb_rc rb_api_token_list(const struct rb_auth_req *r,
 		    int64_t account, json_t **out);
 
 /*
- * Authenticates a bearer token (NULL allowed): RB_API_OK fills *sc
+ * Authenticates a bearer token (NULL allowed): RB_OK fills *sc
  * (sc_account the token's account, sc_archive 0) and *token_id, and
- * records the use at now (at most once a minute); RB_API_DENIED when it
+ * records the use at now (at most once a minute); RB_DENIED when it
  * is malformed, unknown, revoked or its account is not active (only
- * well-formed tokens reach the database); RB_API_ERROR.
+ * well-formed tokens reach the database); RB_ERROR.
  */
-enum rb_api_rc rb_api_token_check(rb_db *db, time_t now, const char *token,
+enum rb_rc rb_api_token_check(rb_db *db, time_t now, const char *token,
 		    struct rb_scope *sc, int64_t *token_id);
 
 /*
  * The contracts in scope into *out (new JSON array, caller owns): see
- * rb_api_data_contracts() in store/api_data.h. RB_API_OK or
- * RB_API_ERROR.
+ * rb_api_data_contracts() in store/api_data.h. RB_OK or
+ * RB_ERROR.
  */
-enum rb_api_rc rb_api_contracts(rb_db *db, const struct rb_scope *sc,
+enum rb_rc rb_api_contracts(rb_db *db, const struct rb_scope *sc,
 		    json_t **out);
 
 /*
  * The bills of contract number (10 digits) in scope, issued in year
- * when year > 0, into *out (see rb_api_data_invoices()). RB_API_OK,
- * RB_API_NOT_FOUND (not in scope, unknown or malformed: the same),
- * RB_API_ERROR.
+ * when year > 0, into *out (see rb_api_data_invoices()). RB_OK,
+ * RB_NOT_FOUND (not in scope, unknown or malformed: the same),
+ * RB_ERROR.
  */
-enum rb_api_rc rb_api_invoices(rb_db *db, const struct rb_scope *sc,
+enum rb_rc rb_api_invoices(rb_db *db, const struct rb_scope *sc,
 		    const char *number, int year, json_t **out);
 
 enum rb_api_step {
@@ -137,20 +129,20 @@ const char	*rb_api_range_parse(const char *from, const char *to,
  * rb_api_range_parse()) into *out, a new JSON array the caller owns:
  * per day [{"date", "litres"}] or per billing period [{"start", "end",
  * "days", "litres", "estimated", "previous_litres", "abnormal"}] (see
- * app/consumption.h). RB_API_OK, RB_API_NOT_FOUND, RB_API_ERROR.
+ * app/consumption.h). RB_OK, RB_NOT_FOUND, RB_ERROR.
  */
-enum rb_api_rc rb_api_consumption(rb_db *db, const struct rb_scope *sc,
+enum rb_rc rb_api_consumption(rb_db *db, const struct rb_scope *sc,
 		    const char *number, const struct rb_api_range *range,
 		    json_t **out);
 
 /*
  * The API's rate limit: counts one request at now in bucket ("api:ip:…",
  * "api:token:…") unless the bucket already holds allowance requests
- * within the last window seconds. RB_API_OK with *retry 0 when counted;
- * RB_API_DENIED with *retry the seconds to wait (> 0) when full, the
- * request not counted; RB_API_ERROR on a database failure.
+ * within the last window seconds. RB_OK with *retry 0 when counted;
+ * RB_LIMITED with *retry the seconds to wait (> 0) when full, the
+ * request not counted; RB_ERROR on a database failure.
  */
-enum rb_api_rc rb_api_rate_hit(rb_db *db, const char *bucket, time_t now,
+enum rb_rc rb_api_rate_hit(rb_db *db, const char *bucket, time_t now,
 		    int window, int allowance, int *retry);
 
 #endif

@@ -108,21 +108,21 @@ rb_auth_mail_with(const struct rb_auth_req *r, enum rb_mail_kind kind,
 	return rc == 0 ? 0 : -1;
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_fail(const struct rb_auth_req *r)
 {
 	if (rb_db_in_transaction(r->ar_db))
 		rb_db_rollback(r->ar_db);
-	return RB_AUTH_ERROR;
+	return RB_ERROR;
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_purge(const struct rb_auth_req *r)
 {
 	rb_db *db = r->ar_db;
 
 	if (rb_db_begin(db) != 0)
-		return RB_AUTH_ERROR;
+		return RB_ERROR;
 	if (rb_sessions_purge(db, r->ar_now, AUTH_CFG(r, ac_session_idle),
 	    AUTH_CFG(r, ac_session_absolute)) != 0 ||
 	    rb_tokens_purge(db, r->ar_now) != 0 ||
@@ -134,7 +134,7 @@ rb_auth_purge(const struct rb_auth_req *r)
 	    rb_device_purge(db, r->ar_now - AUTH_CFG(r, ac_device_ttl)) != 0 ||
 	    rb_db_commit(db) != 0)
 		return rb_auth_fail(r);
-	return RB_AUTH_OK;
+	return RB_OK;
 }
 
 void

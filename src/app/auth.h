@@ -13,14 +13,14 @@
  *                         the new address), sessions, add a contract
  *
  * Identity rules (DESIGN.md): no answer tells whether an account,
- * contract, invoice or meter exists; failures return RB_AUTH_DENIED and
+ * contract, invoice or meter exists; failures return RB_DENIED and
  * the web layer shows one generic message; slow paths (unknown email) burn
  * the same hashing time as real ones; every event goes to the audit log;
- * rate limits (per IP, per identifier, overall) answer RB_AUTH_LIMITED
+ * rate limits (per IP, per identifier, overall) answer RB_LIMITED
  * with the delay before retrying, never a permanent lock-out.
  *
  * Every function takes a struct rb_auth_req saying who asks, from where
- * and when, and returns an enum rb_auth_rc.
+ * and when, and returns an enum rb_rc.
  */
 #ifndef RB_APP_AUTH_H
 #define RB_APP_AUTH_H
@@ -31,6 +31,7 @@
 #include <jansson.h>
 
 #include "base/crypto.h"
+#include "app/rc.h"
 #include "store/db.h"
 
 /* Settings; an integer left at 0 takes its default (rb_auth_cfg_default). */
@@ -88,16 +89,6 @@ struct rb_auth_req {
 							   ("" none) */
 };
 
-enum rb_auth_rc {
-	RB_AUTH_OK,
-	RB_AUTH_DENIED,		/* the one generic failure */
-	RB_AUTH_INVALID,	/* see the per-field errors */
-	RB_AUTH_LIMITED,	/* too many attempts: *retry_after seconds */
-	RB_AUTH_NO_BILL,	/* proof right, no bill nor letter yet */
-	RB_AUTH_ERROR,		/* internal (database): a 500 */
-	RB_AUTH__MAX
-};
-
 /* Form fields a use case can complain about. */
 enum rb_field {
 	RB_F_EMAIL,
@@ -147,14 +138,14 @@ enum rb_proof {
 };
 
 /* Sign-in; on OK fills a new session (new id: rotation at sign-in). */
-enum rb_auth_rc rb_auth_signin(const struct rb_auth_req *r,
+enum rb_rc rb_auth_signin(const struct rb_auth_req *r,
 		    const char *email, const char *password,
 		    struct rb_session *out, int *retry_after);
 /* Looks a session cookie up; OK when valid (touches it), else DENIED. */
-enum rb_auth_rc rb_auth_session(const struct rb_auth_req *r,
+enum rb_rc rb_auth_session(const struct rb_auth_req *r,
 		    const char *cookie, struct rb_session *out);
 /* Ends the session on the server. */
-enum rb_auth_rc rb_auth_signout(const struct rb_auth_req *r,
+enum rb_rc rb_auth_signout(const struct rb_auth_req *r,
 		    const char *cookie);
 
 /*
@@ -181,32 +172,32 @@ struct rb_archive_visit {
  * verified, or, once the space the credentials moved to is active,
  * that space's (the former hash is then wiped). Opens a visit; binds a
  * device cookie when r->ar_device_out is set.
- * Returns RB_AUTH_OK (out filled, av_cookie to send), RB_AUTH_DENIED,
- * RB_AUTH_LIMITED (*retry_after seconds) or RB_AUTH_ERROR.
+ * Returns RB_OK (out filled, av_cookie to send), RB_DENIED,
+ * RB_LIMITED (*retry_after seconds) or RB_ERROR.
  */
-enum rb_auth_rc rb_auth_archive_open(const struct rb_auth_req *r,
+enum rb_rc rb_auth_archive_open(const struct rb_auth_req *r,
 		    const char *old_id, const char *password,
 		    struct rb_archive_visit *out, int *retry_after);
-/* The visit of cookie: RB_AUTH_OK (out filled), RB_AUTH_DENIED when
- * none or expired, RB_AUTH_ERROR. */
-enum rb_auth_rc rb_auth_archive_visit(const struct rb_auth_req *r,
+/* The visit of cookie: RB_OK (out filled), RB_DENIED when
+ * none or expired, RB_ERROR. */
+enum rb_rc rb_auth_archive_visit(const struct rb_auth_req *r,
 		    const char *cookie, struct rb_archive_visit *out);
 /* Ends the visit of cookie on the server (NULL or unknown: nothing). */
-enum rb_auth_rc rb_auth_archive_close(const struct rb_auth_req *r,
+enum rb_rc rb_auth_archive_close(const struct rb_auth_req *r,
 		    const char *cookie);
 
 /* 2023 migration, step 1 (old id accepted with spaces, lower case). */
-enum rb_auth_rc rb_auth_claim_legacy(const struct rb_auth_req *r,
+enum rb_rc rb_auth_claim_legacy(const struct rb_auth_req *r,
 		    const char *old_id, const char *password,
 		    struct rb_claim *out, int *retry_after);
 /* Account creation, step 1. NO_BILL when the proof matches but the
  * contract may not get a space yet. */
-enum rb_auth_rc rb_auth_claim_contract(const struct rb_auth_req *r,
+enum rb_rc rb_auth_claim_contract(const struct rb_auth_req *r,
 		    const char *contract, enum rb_proof proof,
 		    const char *value, struct rb_claim *out,
 		    int *retry_after);
 /* Re-reads a claim for showing step 2 again; DENIED when expired. */
-enum rb_auth_rc rb_auth_claim_get(const struct rb_auth_req *r,
+enum rb_rc rb_auth_claim_get(const struct rb_auth_req *r,
 		    const char *claim_token, struct rb_claim *out);
 /*
  * Step 2 of both: creates the pending account (or links the contract)
@@ -214,58 +205,58 @@ enum rb_auth_rc rb_auth_claim_get(const struct rb_auth_req *r,
  * active space, answers OK all the same and tells the email on file;
  * when the email given differs from the one on file, tells that one too.
  */
-enum rb_auth_rc rb_auth_register(const struct rb_auth_req *r,
+enum rb_rc rb_auth_register(const struct rb_auth_req *r,
 		    const char *claim_token, const struct rb_profile *p,
 		    const char *password, const char *password2,
 		    struct rb_auth_errors *errs);
 /* Activation link: once. DENIED when unknown, used or expired. */
-enum rb_auth_rc rb_auth_activate(const struct rb_auth_req *r,
+enum rb_rc rb_auth_activate(const struct rb_auth_req *r,
 		    const char *token);
 /* Resend the activation email of a pending account (same answer for
  * any email). */
-enum rb_auth_rc rb_auth_resend(const struct rb_auth_req *r,
+enum rb_rc rb_auth_resend(const struct rb_auth_req *r,
 		    const char *email, int *retry_after);
 
 /* "Mot de passe oublié ?": same answer whether the email exists. */
-enum rb_auth_rc rb_auth_reset_request(const struct rb_auth_req *r,
+enum rb_rc rb_auth_reset_request(const struct rb_auth_req *r,
 		    const char *email, int *retry_after);
 /* Checks a reset token without using it (to show the form). */
-enum rb_auth_rc rb_auth_reset_check(const struct rb_auth_req *r,
+enum rb_rc rb_auth_reset_check(const struct rb_auth_req *r,
 		    const char *token);
 /* Sets the new password, ends every session; does not sign in. */
-enum rb_auth_rc rb_auth_reset(const struct rb_auth_req *r,
+enum rb_rc rb_auth_reset(const struct rb_auth_req *r,
 		    const char *token, const char *password,
 		    const char *password2, struct rb_auth_errors *errs);
 
 /* Account settings; account is the signed-in one. */
-enum rb_auth_rc rb_auth_change_password(const struct rb_auth_req *r,
+enum rb_rc rb_auth_change_password(const struct rb_auth_req *r,
 		    int64_t account, const char *current,
 		    const char *password, const char *password2,
 		    struct rb_auth_errors *errs);
-enum rb_auth_rc rb_auth_change_email(const struct rb_auth_req *r,
+enum rb_rc rb_auth_change_email(const struct rb_auth_req *r,
 		    int64_t account, const char *current,
 		    const char *new_email, struct rb_auth_errors *errs);
-enum rb_auth_rc rb_auth_confirm_email(const struct rb_auth_req *r,
+enum rb_rc rb_auth_confirm_email(const struct rb_auth_req *r,
 		    const char *token);
 /* [{id, created_at, last_seen_at, ip, user_agent, current}] */
-enum rb_auth_rc rb_auth_sessions(const struct rb_auth_req *r,
+enum rb_rc rb_auth_sessions(const struct rb_auth_req *r,
 		    int64_t account, int64_t current_session, json_t **out);
-enum rb_auth_rc rb_auth_session_end(const struct rb_auth_req *r,
+enum rb_rc rb_auth_session_end(const struct rb_auth_req *r,
 		    int64_t account, int64_t session_id);
 /*
- * "Ajouter un contrat": same proofs as creation. RB_AUTH_OK when the
+ * "Ajouter un contrat": same proofs as creation. RB_OK when the
  * account sees the contract now. A contract that another active account
- * sees is never added: RB_AUTH_DENIED, as for a wrong proof, and that
+ * sees is never added: RB_DENIED, as for a wrong proof, and that
  * account is told by email (RB_MAIL_CONTRACT_REFUSED, at most once per
  * rate window and contract). Every attempt is
  * audited (contract.add, contract.add_failed, contract.add_refused,
  * contract.add_no_bill).
  */
-enum rb_auth_rc rb_auth_add_contract(const struct rb_auth_req *r,
+enum rb_rc rb_auth_add_contract(const struct rb_auth_req *r,
 		    int64_t account, const char *contract,
 		    enum rb_proof proof, const char *value, int *retry_after);
 /* [{number, old_number, address, postcode, commune}] of the account. */
-enum rb_auth_rc rb_auth_contracts(const struct rb_auth_req *r,
+enum rb_rc rb_auth_contracts(const struct rb_auth_req *r,
 		    int64_t account, json_t **out);
 /*
  * "Qui voit mes contrats": sets *out (the caller owns it) to the
@@ -273,7 +264,7 @@ enum rb_auth_rc rb_auth_contracts(const struct rb_auth_req *r,
  *	[{number, address, postcode, commune, viewers: [{email (masked,
  *	  rb_auth_mask_email), status, added_at, you (true for account)}]}]
  */
-enum rb_auth_rc rb_auth_contract_viewers(const struct rb_auth_req *r,
+enum rb_rc rb_auth_contract_viewers(const struct rb_auth_req *r,
 		    int64_t account, json_t **out);
 /* Writes email masked into out (size bytes): its first character,
  * "•••" and the domain ("d•••@robinet.test"); "•••" when email has no
@@ -287,6 +278,6 @@ void	rb_auth_cfg_from_config(const struct rb_config *cfg,
 
 /* Deletes what has expired at r->ar_now (sessions, tokens, claims, rate
  * counters): for a periodic job. */
-enum rb_auth_rc rb_auth_purge(const struct rb_auth_req *r);
+enum rb_rc rb_auth_purge(const struct rb_auth_req *r);
 
 #endif

@@ -42,21 +42,21 @@ account_target(char *buf, size_t size, int64_t account)
 	snprintf(buf, size, "account:%lld", (long long)account);
 }
 
-/* Loads the active account id; RB_AUTH_OK, DENIED or ERROR. */
-static enum rb_auth_rc
+/* Loads the active account id; RB_OK, DENIED or ERROR. */
+static enum rb_rc
 active_account(const struct rb_auth_req *r, int64_t id,
     struct rb_account *acc)
 {
 	int rc;
 
 	if ((rc = rb_account_by_id(r->ar_db, id, acc)) < 0)
-		return RB_AUTH_ERROR;
+		return RB_ERROR;
 	if (rc > 0 || acc->acc_status != RB_ACCOUNT_ACTIVE)
-		return RB_AUTH_DENIED;
-	return RB_AUTH_OK;
+		return RB_DENIED;
+	return RB_OK;
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_reset_request(const struct rb_auth_req *r, const char *email,
     int *retry_after)
 {
@@ -71,9 +71,9 @@ rb_auth_reset_request(const struct rb_auth_req *r, const char *email,
 	rb_auth_norm_email(email, norm, sizeof(norm));
 	rb_limit_init(&lm, r, RB_LIMIT_RESET, norm);
 	if ((limited = rb_limit_check(r, &lm, retry_after)) != 0)
-		return limited > 0 ? RB_AUTH_LIMITED : RB_AUTH_ERROR;
+		return limited > 0 ? RB_LIMITED : RB_ERROR;
 	if ((rc = rb_account_by_email(r->ar_db, norm, &acc)) < 0)
-		return RB_AUTH_ERROR;
+		return RB_ERROR;
 	known = rc == 0 && acc.acc_status == RB_ACCOUNT_ACTIVE;
 	snprintf(target, sizeof(target), "email:%s", norm);
 	detail = json_pack("{s:b}", "account", known);
@@ -95,13 +95,13 @@ rb_auth_reset_request(const struct rb_auth_req *r, const char *email,
 	if (rb_db_commit(r->ar_db) != 0)
 		goto fail;
 	json_decref(detail);
-	return RB_AUTH_OK;
+	return RB_OK;
 fail:
 	json_decref(detail);
 	return rb_auth_fail(r);
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_reset_check(const struct rb_auth_req *r, const char *token)
 {
 	char hash[RB_TOKEN_HASH_LEN + 1];
@@ -109,15 +109,15 @@ rb_auth_reset_check(const struct rb_auth_req *r, const char *token)
 	int rc;
 
 	if (!rb_auth_token_shaped(token))
-		return RB_AUTH_DENIED;
+		return RB_DENIED;
 	rb_token_hash(token, hash);
 	if ((rc = rb_tokens_peek(r->ar_db, RB_TOKEN_RESET, hash, r->ar_now,
 	    &account, NULL, 0)) < 0)
-		return RB_AUTH_ERROR;
-	return rc == 0 ? RB_AUTH_OK : RB_AUTH_DENIED;
+		return RB_ERROR;
+	return rc == 0 ? RB_OK : RB_DENIED;
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_reset(const struct rb_auth_req *r, const char *token,
     const char *password, const char *password2, struct rb_auth_errors *errs)
 {
@@ -125,27 +125,27 @@ rb_auth_reset(const struct rb_auth_req *r, const char *token,
 	struct rb_pw_person who;
 	struct rb_limit signin;
 	char hash[RB_TOKEN_HASH_LEN + 1], pwhash[RB_PWHASH_MAX], target[32];
-	enum rb_auth_rc arc;
+	enum rb_rc arc;
 	int64_t account;
 	int rc, ended;
 
 	memset(errs, 0, sizeof(*errs));
 	if (!rb_auth_token_shaped(token))
-		return RB_AUTH_DENIED;
+		return RB_DENIED;
 	rb_token_hash(token, hash);
 	if ((rc = rb_tokens_peek(r->ar_db, RB_TOKEN_RESET, hash, r->ar_now,
 	    &account, NULL, 0)) != 0)
-		return rc > 0 ? RB_AUTH_DENIED : RB_AUTH_ERROR;
-	if ((arc = active_account(r, account, &acc)) != RB_AUTH_OK)
+		return rc > 0 ? RB_DENIED : RB_ERROR;
+	if ((arc = active_account(r, account, &acc)) != RB_OK)
 		return arc;
 	memset(&who, 0, sizeof(who));
 	who.pp_email = acc.acc_email;
 	who.pp_last_name = acc.acc_last_name;
 	who.pp_first_name = acc.acc_first_name;
 	if (rb_auth_check_new_password(password, password2, &who, errs) > 0)
-		return RB_AUTH_INVALID;
+		return RB_INVALID;
 	if (rb_pwhash(password, pwhash) != 0)
-		return RB_AUTH_ERROR;
+		return RB_ERROR;
 
 	account_target(target, sizeof(target), acc.acc_id);
 	/* The sign-in failures of the address no longer hold it back. */
@@ -156,7 +156,7 @@ rb_auth_reset(const struct rb_auth_req *r, const char *token,
 		return rb_auth_fail(r);
 	if (rc > 0 || account != acc.acc_id) {
 		rb_db_rollback(r->ar_db);
-		return RB_AUTH_DENIED;
+		return RB_DENIED;
 	}
 	if (rb_account_set_password(r->ar_db, acc.acc_id, pwhash) != 0 ||
 	    rb_sessions_delete_account(r->ar_db, acc.acc_id, 0, &ended) != 0 ||
@@ -168,7 +168,7 @@ rb_auth_reset(const struct rb_auth_req *r, const char *token,
 	    NULL) != 0 ||
 	    rb_db_commit(r->ar_db) != 0)
 		return rb_auth_fail(r);
-	return RB_AUTH_OK;
+	return RB_OK;
 }
 
 /*
@@ -211,7 +211,7 @@ reauth(const struct rb_auth_req *r, const struct rb_account *acc,
 	return 1;
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_change_password(const struct rb_auth_req *r, int64_t account,
     const char *current, const char *password, const char *password2,
     struct rb_auth_errors *errs)
@@ -219,11 +219,11 @@ rb_auth_change_password(const struct rb_auth_req *r, int64_t account,
 	struct rb_account acc;
 	struct rb_pw_person who;
 	char pwhash[RB_PWHASH_MAX], target[32];
-	enum rb_auth_rc arc;
+	enum rb_rc arc;
 	int bad, wrong, limited;
 
 	memset(errs, 0, sizeof(*errs));
-	if ((arc = active_account(r, account, &acc)) != RB_AUTH_OK)
+	if ((arc = active_account(r, account, &acc)) != RB_OK)
 		return arc;
 	memset(&who, 0, sizeof(who));
 	who.pp_email = acc.acc_email;
@@ -231,13 +231,13 @@ rb_auth_change_password(const struct rb_auth_req *r, int64_t account,
 	who.pp_first_name = acc.acc_first_name;
 	bad = rb_auth_check_new_password(password, password2, &who, errs);
 	if ((wrong = reauth(r, &acc, current, errs, &limited)) < 0)
-		return RB_AUTH_ERROR;
+		return RB_ERROR;
 	if (limited)
-		return RB_AUTH_LIMITED;
+		return RB_LIMITED;
 	if (bad > 0 || wrong > 0)
-		return RB_AUTH_INVALID;
+		return RB_INVALID;
 	if (rb_pwhash(password, pwhash) != 0)
-		return RB_AUTH_ERROR;
+		return RB_ERROR;
 	account_target(target, sizeof(target), acc.acc_id);
 	if (rb_db_begin(r->ar_db) != 0 ||
 	    rb_account_set_password(r->ar_db, acc.acc_id, pwhash) != 0 ||
@@ -250,21 +250,21 @@ rb_auth_change_password(const struct rb_auth_req *r, int64_t account,
 	    NULL) != 0 ||
 	    rb_db_commit(r->ar_db) != 0)
 		return rb_auth_fail(r);
-	return RB_AUTH_OK;
+	return RB_OK;
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_change_email(const struct rb_auth_req *r, int64_t account,
     const char *current, const char *new_email, struct rb_auth_errors *errs)
 {
 	struct rb_account acc;
 	char norm[RB_EMAIL_MAX], typed[RB_EMAIL_MAX], target[32];
 	char token[RB_TOKEN_LEN + 1], hash[RB_TOKEN_HASH_LEN + 1];
-	enum rb_auth_rc arc;
+	enum rb_rc arc;
 	int bad = 0, wrong, limited;
 
 	memset(errs, 0, sizeof(*errs));
-	if ((arc = active_account(r, account, &acc)) != RB_AUTH_OK)
+	if ((arc = active_account(r, account, &acc)) != RB_OK)
 		return arc;
 	if (rb_auth_norm_email(new_email, norm, sizeof(norm)) != 0 ||
 	    rb_auth_clean_text(new_email, typed, sizeof(typed)) != 0) {
@@ -276,11 +276,11 @@ rb_auth_change_email(const struct rb_auth_req *r, int64_t account,
 		bad = 1;
 	}
 	if ((wrong = reauth(r, &acc, current, errs, &limited)) < 0)
-		return RB_AUTH_ERROR;
+		return RB_ERROR;
 	if (limited)
-		return RB_AUTH_LIMITED;
+		return RB_LIMITED;
 	if (bad || wrong > 0)
-		return RB_AUTH_INVALID;
+		return RB_INVALID;
 	/*
 	 * The change waits for the new address to confirm. If another
 	 * account uses that address, the confirmation will fail: this page
@@ -299,10 +299,10 @@ rb_auth_change_email(const struct rb_auth_req *r, int64_t account,
 	    "email.change_request", target, NULL) != 0 ||
 	    rb_db_commit(r->ar_db) != 0)
 		return rb_auth_fail(r);
-	return RB_AUTH_OK;
+	return RB_OK;
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_confirm_email(const struct rb_auth_req *r, const char *token)
 {
 	struct rb_account acc, other;
@@ -313,7 +313,7 @@ rb_auth_confirm_email(const struct rb_auth_req *r, const char *token)
 	int rc;
 
 	if (!rb_auth_token_shaped(token))
-		return RB_AUTH_DENIED;
+		return RB_DENIED;
 	rb_token_hash(token, hash);
 	if (rb_db_begin(r->ar_db) != 0 ||
 	    (rc = rb_tokens_consume(r->ar_db, RB_TOKEN_EMAIL_CHANGE, hash,
@@ -334,7 +334,7 @@ rb_auth_confirm_email(const struct rb_auth_req *r, const char *token)
 		rc = 1;
 	if (rc > 0) {
 		rb_db_rollback(r->ar_db);
-		return RB_AUTH_DENIED;
+		return RB_DENIED;
 	}
 	account_target(target, sizeof(target), account);
 	detail = json_pack("{s:s, s:s}", "old", acc.acc_email, "new", typed);
@@ -344,7 +344,7 @@ rb_auth_confirm_email(const struct rb_auth_req *r, const char *token)
 	    NULL, 0, acc.acc_first_name, acc.acc_last_name, typed) == 0 &&
 	    rb_db_commit(r->ar_db) == 0;
 	json_decref(detail);
-	return rc ? RB_AUTH_OK : rb_auth_fail(r);
+	return rc ? RB_OK : rb_auth_fail(r);
 }
 
 /*
@@ -353,10 +353,10 @@ rb_auth_confirm_email(const struct rb_auth_req *r, const char *token)
  * the attempt is audited and the holder told by email, once per rate
  * window (an hour) and contract so that attempts cannot flood the
  * holder's mailbox ("notified" in the audit row). Inside the open
- * transaction. Returns RB_AUTH_DENIED, the answer of a wrong proof, or
- * RB_AUTH_ERROR.
+ * transaction. Returns RB_DENIED, the answer of a wrong proof, or
+ * RB_ERROR.
  */
-static enum rb_auth_rc
+static enum rb_rc
 add_refused(const struct rb_auth_req *r, const struct rb_limit *lm,
     int64_t account, int64_t holder, const char *contract_number,
     const char *target, json_t *detail)
@@ -386,10 +386,10 @@ add_refused(const struct rb_auth_req *r, const struct rb_limit *lm,
 		if (rc != 0)
 			return rb_auth_fail(r);
 	}
-	return rb_db_commit(r->ar_db) == 0 ? RB_AUTH_DENIED : rb_auth_fail(r);
+	return rb_db_commit(r->ar_db) == 0 ? RB_DENIED : rb_auth_fail(r);
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_add_contract(const struct rb_auth_req *r, int64_t account,
     const char *contract, enum rb_proof proof, const char *value,
     int *retry_after)
@@ -398,7 +398,7 @@ rb_auth_add_contract(const struct rb_auth_req *r, int64_t account,
 	struct rb_holder holder;
 	struct rb_limit lm;
 	char cn[RB_CONTRACT_NUM_MAX], target[RB_CONTRACT_NUM_MAX + 16];
-	enum rb_auth_rc rc;
+	enum rb_rc rc;
 	int64_t other;
 	json_t *detail;
 	int limited, ok, linked;
@@ -407,12 +407,12 @@ rb_auth_add_contract(const struct rb_auth_req *r, int64_t account,
 	rb_auth_norm_contract(contract, cn, sizeof(cn));
 	rb_limit_init(&lm, r, RB_LIMIT_PROOF, cn);
 	if ((limited = rb_limit_check(r, &lm, retry_after)) != 0)
-		return limited > 0 ? RB_AUTH_LIMITED : RB_AUTH_ERROR;
+		return limited > 0 ? RB_LIMITED : RB_ERROR;
 	rc = rb_auth_check_proof(r, cn, proof, value, &ref, &holder);
 	snprintf(target, sizeof(target), "contract:%s", cn);
 	detail = json_pack("{s:s}", "proof", rb_auth_proof_name(proof));
 	switch (rc) {
-	case RB_AUTH_OK:
+	case RB_OK:
 		if (rb_db_begin(r->ar_db) != 0 ||
 		    (linked = rb_account_link_contract(r->ar_db, account,
 		    ref.cr_id, r->ar_now, &other)) < 0) {
@@ -433,33 +433,33 @@ rb_auth_add_contract(const struct rb_auth_req *r, int64_t account,
 		    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
 		    "contract.add", target, detail) == 0 &&
 		    rb_db_commit(r->ar_db) == 0;
-		rc = ok ? RB_AUTH_OK : rb_auth_fail(r);
+		rc = ok ? RB_OK : rb_auth_fail(r);
 		break;
-	case RB_AUTH_NO_BILL:
+	case RB_NO_BILL:
 		rc = rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
 		    "contract.add_no_bill", target, detail) == 0 ?
-		    RB_AUTH_NO_BILL : RB_AUTH_ERROR;
+		    RB_NO_BILL : RB_ERROR;
 		break;
-	case RB_AUTH_DENIED:
+	case RB_DENIED:
 		ok = rb_db_begin(r->ar_db) == 0 && rb_limit_fail(r, &lm) == 0 &&
 		    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
 		    "contract.add_failed", cn[0] != '\0' ? target : NULL,
 		    detail) == 0 && rb_db_commit(r->ar_db) == 0;
-		rc = ok ? RB_AUTH_DENIED : rb_auth_fail(r);
+		rc = ok ? RB_DENIED : rb_auth_fail(r);
 		break;
 	default:
-		rc = RB_AUTH_ERROR;
+		rc = RB_ERROR;
 		break;
 	}
 	json_decref(detail);
 	return rc;
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_contracts(const struct rb_auth_req *r, int64_t account, json_t **out)
 {
 	return rb_account_contracts(r->ar_db, account, out) == 0 ?
-	    RB_AUTH_OK : RB_AUTH_ERROR;
+	    RB_OK : RB_ERROR;
 }
 
 void
@@ -481,7 +481,7 @@ rb_auth_mask_email(const char *email, char *out, size_t size)
 	snprintf(out, size, "%.*s•••%s", (int)first, email, at);
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_contract_viewers(const struct rb_auth_req *r, int64_t account,
     json_t **out)
 {
@@ -491,7 +491,7 @@ rb_auth_contract_viewers(const struct rb_auth_req *r, int64_t account,
 
 	if (rb_account_contract_viewers(r->ar_db, account, &contracts) != 0) {
 		*out = NULL;
-		return RB_AUTH_ERROR;
+		return RB_ERROR;
 	}
 	json_array_foreach(contracts, i, c) {
 		viewers = json_object_get(c, "viewers");
@@ -507,5 +507,5 @@ rb_auth_contract_viewers(const struct rb_auth_req *r, int64_t account,
 		}
 	}
 	*out = contracts;
-	return RB_AUTH_OK;
+	return RB_OK;
 }

@@ -73,7 +73,7 @@ fill(struct rb_archive_visit *out, const struct rb_archive_row *row)
 	out->av_migrated = row->ar_migrated_at != 0;
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_archive_open(const struct rb_auth_req *r, const char *old_id,
     const char *password, struct rb_archive_visit *out, int *retry_after)
 {
@@ -92,9 +92,9 @@ rb_auth_archive_open(const struct rb_auth_req *r, const char *old_id,
 	rb_auth_norm_old_id(old_id, oid, sizeof(oid));
 	rb_limit_init(&lm, r, RB_LIMIT_LEGACY, oid);
 	if ((limited = rb_limit_check(r, &lm, retry_after)) != 0)
-		return limited > 0 ? RB_AUTH_LIMITED : RB_AUTH_ERROR;
+		return limited > 0 ? RB_LIMITED : RB_ERROR;
 	if ((ok = archive_check(r, oid, password, &lc, &reason)) < 0)
-		return RB_AUTH_ERROR;
+		return RB_ERROR;
 	snprintf(target, sizeof(target), "old_id:%s", oid);
 	if (!ok)
 		return rb_auth_claim_denied(r, &lm, "archive.failed",
@@ -116,10 +116,10 @@ rb_auth_archive_open(const struct rb_auth_req *r, const char *old_id,
 		return rb_auth_fail(r);
 	}
 	fill(out, &row);
-	return RB_AUTH_OK;
+	return RB_OK;
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_archive_visit(const struct rb_auth_req *r, const char *cookie,
     struct rb_archive_visit *out)
 {
@@ -129,26 +129,26 @@ rb_auth_archive_visit(const struct rb_auth_req *r, const char *cookie,
 
 	memset(out, 0, sizeof(*out));
 	if (!rb_auth_token_shaped(cookie))
-		return RB_AUTH_DENIED;
+		return RB_DENIED;
 	rb_token_hash(cookie, hash);
 	rc = rb_archive_visit_find(r->ar_db, hash, r->ar_now,
 	    AUTH_CFG(r, ac_session_idle), AUTH_CFG(r, ac_session_absolute),
 	    &row);
 	if (rc != 0)
-		return rc > 0 ? RB_AUTH_DENIED : RB_AUTH_ERROR;
+		return rc > 0 ? RB_DENIED : RB_ERROR;
 	fill(out, &row);
-	return RB_AUTH_OK;
+	return RB_OK;
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_archive_close(const struct rb_auth_req *r, const char *cookie)
 {
 	char hash[RB_TOKEN_HASH_LEN + 1];
 
 	if (!rb_auth_token_shaped(cookie))
-		return RB_AUTH_OK;
+		return RB_OK;
 	rb_token_hash(cookie, hash);
 	if (rb_archive_visit_delete(r->ar_db, hash) != 0)
-		return RB_AUTH_ERROR;
-	return RB_AUTH_OK;
+		return RB_ERROR;
+	return RB_OK;
 }

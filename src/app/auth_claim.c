@@ -6,7 +6,7 @@
  * A success stores a claim, found again in step 2 by its token.
  *
  * No answer tells whether a contract, an invoice, a meter or a former
- * id exists: every failure is RB_AUTH_DENIED, and the same queries and
+ * id exists: every failure is RB_DENIED, and the same queries and
  * the same hashing run whether the thing looked up exists or not.
  *
  * What step 2 shows pre-filled depends on the proof. The former password
@@ -50,7 +50,7 @@ rb_auth_proof_name(enum rb_proof proof)
 	return (unsigned)proof < RB_PROOF__MAX ? proof_names[proof] : "none";
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_check_proof(const struct rb_auth_req *r, const char *contract_norm,
     enum rb_proof proof, const char *value, struct rb_contract_ref *contract,
     struct rb_holder *holder)
@@ -65,10 +65,10 @@ rb_auth_check_proof(const struct rb_auth_req *r, const char *contract_norm,
 	   is looked up as id 0, which matches nothing. */
 	if ((rc = rb_identity_contract(r->ar_db, contract_norm,
 	    contract)) < 0)
-		return RB_AUTH_ERROR;
+		return RB_ERROR;
 	cid = rc == 0 ? contract->cr_id : 0;
 	if (rb_identity_holder(r->ar_db, cid, holder) != 0)
-		return RB_AUTH_ERROR;
+		return RB_ERROR;
 	switch (proof) {
 	case RB_PROOF_EMAIL:
 		match = rb_auth_norm_email(value, v, sizeof(v)) == 0 &&
@@ -84,16 +84,16 @@ rb_auth_check_proof(const struct rb_auth_req *r, const char *contract_norm,
 		match = rb_identity_meter_matches(r->ar_db, cid, v);
 		break;
 	default:
-		return RB_AUTH_DENIED;
+		return RB_DENIED;
 	}
 	if (match < 0 || (may = rb_identity_may_open(r->ar_db, cid)) < 0)
-		return RB_AUTH_ERROR;
+		return RB_ERROR;
 	if (!match || cid == 0)
-		return RB_AUTH_DENIED;
-	return may ? RB_AUTH_OK : RB_AUTH_NO_BILL;
+		return RB_DENIED;
+	return may ? RB_OK : RB_NO_BILL;
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_claim_denied(const struct rb_auth_req *r, const struct rb_limit *lm,
     const char *action, const char *target, json_t *detail)
 {
@@ -103,11 +103,11 @@ rb_auth_claim_denied(const struct rb_auth_req *r, const struct rb_limit *lm,
 	    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, action, target,
 	    detail) == 0 && rb_db_commit(r->ar_db) == 0;
 	json_decref(detail);
-	return ok ? RB_AUTH_DENIED : rb_auth_fail(r);
+	return ok ? RB_DENIED : rb_auth_fail(r);
 }
 
 /* Stores the claim row and fills out; audits action on target. */
-static enum rb_auth_rc
+static enum rb_rc
 claim_store(const struct rb_auth_req *r, const struct rb_limit *lm,
     const struct rb_claim_row *row, const char *contract_number,
     const char *action, const char *target, struct rb_claim *out)
@@ -133,7 +133,7 @@ claim_store(const struct rb_auth_req *r, const struct rb_limit *lm,
 	snprintf(out->cl_first_name, sizeof(out->cl_first_name), "%s",
 	    row->cr_first_name);
 	snprintf(out->cl_email, sizeof(out->cl_email), "%s", row->cr_email);
-	return RB_AUTH_OK;
+	return RB_OK;
 }
 
 int
@@ -175,7 +175,7 @@ rb_auth_legacy_check(const struct rb_auth_req *r, const char *oid,
 	return 1;
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_claim_legacy(const struct rb_auth_req *r, const char *old_id,
     const char *password, struct rb_claim *out, int *retry_after)
 {
@@ -195,17 +195,17 @@ rb_auth_claim_legacy(const struct rb_auth_req *r, const char *old_id,
 	rb_auth_norm_old_id(old_id, oid, sizeof(oid));
 	rb_limit_init(&lm, r, RB_LIMIT_LEGACY, oid);
 	if ((limited = rb_limit_check(r, &lm, retry_after)) != 0)
-		return limited > 0 ? RB_AUTH_LIMITED : RB_AUTH_ERROR;
+		return limited > 0 ? RB_LIMITED : RB_ERROR;
 
 	/* Credentials already moved no longer open the new space; they
 	   still open the archive (rb_auth_archive_open). */
 	if ((ok = rb_auth_legacy_check(r, oid, password, 0, &lc,
 	    &reason)) < 0)
-		return RB_AUTH_ERROR;
+		return RB_ERROR;
 	if ((rc = rb_identity_contract_by_id(r->ar_db,
 	    ok ? lc.lc_contract_id : 0, &contract)) < 0 ||
 	    rb_identity_holder(r->ar_db, contract.cr_id, &holder) != 0)
-		return RB_AUTH_ERROR;
+		return RB_ERROR;
 
 	snprintf(target, sizeof(target), "old_id:%s", oid);
 	if (!ok || rc != 0)
@@ -225,7 +225,7 @@ rb_auth_claim_legacy(const struct rb_auth_req *r, const char *old_id,
 	    target, out);
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_claim_contract(const struct rb_auth_req *r, const char *contract,
     enum rb_proof proof, const char *value, struct rb_claim *out,
     int *retry_after)
@@ -236,7 +236,7 @@ rb_auth_claim_contract(const struct rb_auth_req *r, const char *contract,
 	struct rb_limit lm;
 	char cn[RB_CONTRACT_NUM_MAX], target[RB_CONTRACT_NUM_MAX + 16];
 	const char *pname;
-	enum rb_auth_rc rc;
+	enum rb_rc rc;
 	json_t *detail;
 	int limited;
 
@@ -245,26 +245,26 @@ rb_auth_claim_contract(const struct rb_auth_req *r, const char *contract,
 	rb_auth_norm_contract(contract, cn, sizeof(cn));
 	rb_limit_init(&lm, r, RB_LIMIT_PROOF, cn);
 	if ((limited = rb_limit_check(r, &lm, retry_after)) != 0)
-		return limited > 0 ? RB_AUTH_LIMITED : RB_AUTH_ERROR;
+		return limited > 0 ? RB_LIMITED : RB_ERROR;
 
 	rc = rb_auth_check_proof(r, cn, proof, value, &ref, &holder);
 	snprintf(target, sizeof(target), "contract:%s", cn);
 	pname = rb_auth_proof_name(proof);
 	switch (rc) {
-	case RB_AUTH_OK:
+	case RB_OK:
 		break;
-	case RB_AUTH_NO_BILL:
+	case RB_NO_BILL:
 		detail = json_pack("{s:s}", "proof", pname);
 		rc = rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, "creation.no_bill",
-		    target, detail) == 0 ? RB_AUTH_NO_BILL : RB_AUTH_ERROR;
+		    target, detail) == 0 ? RB_NO_BILL : RB_ERROR;
 		json_decref(detail);
 		return rc;
-	case RB_AUTH_DENIED:
+	case RB_DENIED:
 		return rb_auth_claim_denied(r, &lm, "creation.failed",
 		    cn[0] != '\0' ? target : NULL,
 		    json_pack("{s:s}", "proof", pname));
 	default:
-		return RB_AUTH_ERROR;
+		return RB_ERROR;
 	}
 	memset(&row, 0, sizeof(row));
 	row.cr_kind = RB_CLAIM_CONTRACT;
@@ -281,7 +281,7 @@ rb_auth_claim_contract(const struct rb_auth_req *r, const char *contract,
 	    out);
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_claim_get(const struct rb_auth_req *r, const char *claim_token,
     struct rb_claim *out)
 {
@@ -292,13 +292,13 @@ rb_auth_claim_get(const struct rb_auth_req *r, const char *claim_token,
 
 	memset(out, 0, sizeof(*out));
 	if (!rb_auth_token_shaped(claim_token))
-		return RB_AUTH_DENIED;
+		return RB_DENIED;
 	rb_token_hash(claim_token, hash);
 	if ((rc = rb_claims_get(r->ar_db, hash, r->ar_now, &row)) != 0)
-		return rc > 0 ? RB_AUTH_DENIED : RB_AUTH_ERROR;
+		return rc > 0 ? RB_DENIED : RB_ERROR;
 	if ((rc = rb_identity_contract_by_id(r->ar_db, row.cr_contract_id,
 	    &ref)) != 0)
-		return rc > 0 ? RB_AUTH_DENIED : RB_AUTH_ERROR;
+		return rc > 0 ? RB_DENIED : RB_ERROR;
 	snprintf(out->cl_token, sizeof(out->cl_token), "%s", claim_token);
 	snprintf(out->cl_contract, sizeof(out->cl_contract), "%s",
 	    ref.cr_number);
@@ -307,5 +307,5 @@ rb_auth_claim_get(const struct rb_auth_req *r, const char *claim_token,
 	snprintf(out->cl_first_name, sizeof(out->cl_first_name), "%s",
 	    row.cr_first_name);
 	snprintf(out->cl_email, sizeof(out->cl_email), "%s", row.cr_email);
-	return RB_AUTH_OK;
+	return RB_OK;
 }

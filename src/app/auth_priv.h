@@ -60,8 +60,8 @@ int	rb_auth_mail_with(const struct rb_auth_req *r, enum rb_mail_kind kind,
 	    const char *first_name, const char *last_name,
 	    const json_t *extra);
 
-/* Rolls back the open transaction, if any; returns RB_AUTH_ERROR. */
-enum rb_auth_rc rb_auth_fail(const struct rb_auth_req *r);
+/* Rolls back the open transaction, if any; returns RB_ERROR. */
+enum rb_rc rb_auth_fail(const struct rb_auth_req *r);
 
 /* --- auth_input.c: normalisation and checks of what people type --- */
 
@@ -168,8 +168,8 @@ int	rb_limit_delay_ms(int count, int ceiling, int max_s);
 /* --- auth_claim.c: former credentials, shared with the archive --- */
 /* Counts a failed attempt (step 1, archive) in every bucket of lm and
  * audits action on target with detail (taken), in one transaction.
- * Returns RB_AUTH_DENIED, or what rb_auth_fail() returns. */
-enum rb_auth_rc rb_auth_claim_denied(const struct rb_auth_req *r,
+ * Returns RB_DENIED, or what rb_auth_fail() returns. */
+enum rb_rc rb_auth_claim_denied(const struct rb_auth_req *r,
 	    const struct rb_limit *lm, const char *action, const char *target,
 	    json_t *detail);
 struct rb_legacy_cred;
@@ -193,12 +193,12 @@ const char *rb_auth_proof_name(enum rb_proof proof);
 
 /*
  * Checks a contract number and one proof with the same database work
- * whether the contract exists or not. Returns RB_AUTH_OK (contract
- * filled), RB_AUTH_NO_BILL (proof right, contract may not get a space
- * yet), RB_AUTH_DENIED (anything else wrong) or RB_AUTH_ERROR. Writes
+ * whether the contract exists or not. Returns RB_OK (contract
+ * filled), RB_NO_BILL (proof right, contract may not get a space
+ * yet), RB_DENIED (anything else wrong) or RB_ERROR. Writes
  * nothing.
  */
-enum rb_auth_rc rb_auth_check_proof(const struct rb_auth_req *r,
+enum rb_rc rb_auth_check_proof(const struct rb_auth_req *r,
 	    const char *contract_norm, enum rb_proof proof, const char *value,
 	    struct rb_contract_ref *contract, struct rb_holder *holder);
 

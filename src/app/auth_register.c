@@ -178,7 +178,7 @@ register_account(const struct rb_auth_req *r, const struct profile *pf,
 	    pf->pf_last);
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_register(const struct rb_auth_req *r, const char *claim_token,
     const struct rb_profile *p, const char *password, const char *password2,
     struct rb_auth_errors *errs)
@@ -196,18 +196,18 @@ rb_auth_register(const struct rb_auth_req *r, const char *claim_token,
 	memset(errs, 0, sizeof(*errs));
 	memset(&pf, 0, sizeof(pf));
 	if (!rb_auth_token_shaped(claim_token))
-		return RB_AUTH_DENIED;
+		return RB_DENIED;
 	rb_token_hash(claim_token, hash);
 	if ((rc = rb_claims_get(r->ar_db, hash, r->ar_now, &claim)) != 0)
-		return rc > 0 ? RB_AUTH_DENIED : RB_AUTH_ERROR;
+		return rc > 0 ? RB_DENIED : RB_ERROR;
 	if ((rc = rb_identity_contract_by_id(r->ar_db, claim.cr_contract_id,
 	    &contract)) != 0)
-		return rc > 0 ? RB_AUTH_DENIED : RB_AUTH_ERROR;
+		return rc > 0 ? RB_DENIED : RB_ERROR;
 	if (check_profile(p, password, password2, &contract, &pf, errs) > 0)
-		return RB_AUTH_INVALID;
+		return RB_INVALID;
 	if (rb_pwhash(password, pf.pf_hash) != 0 ||
 	    rb_identity_holder(r->ar_db, contract.cr_id, &holder) != 0)
-		return RB_AUTH_ERROR;
+		return RB_ERROR;
 
 	if (rb_db_begin(r->ar_db) != 0 ||
 	    (rc = rb_claims_use(r->ar_db, claim.cr_id, r->ar_now)) < 0)
@@ -215,7 +215,7 @@ rb_auth_register(const struct rb_auth_req *r, const char *claim_token,
 	if (rc > 0) {
 		/* Used by a concurrent twin, or expired meanwhile. */
 		rb_db_rollback(r->ar_db);
-		return RB_AUTH_DENIED;
+		return RB_DENIED;
 	}
 	if ((rc = rb_identity_has_active_space(r->ar_db, contract.cr_id)) < 0)
 		return rb_auth_fail(r);
@@ -252,10 +252,10 @@ rb_auth_register(const struct rb_auth_req *r, const char *claim_token,
 	json_decref(detail);
 	if (rc != 0 || rb_db_commit(r->ar_db) != 0)
 		return rb_auth_fail(r);
-	return RB_AUTH_OK;
+	return RB_OK;
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_activate(const struct rb_auth_req *r, const char *token)
 {
 	struct rb_account acc;
@@ -264,7 +264,7 @@ rb_auth_activate(const struct rb_auth_req *r, const char *token)
 	int rc;
 
 	if (!rb_auth_token_shaped(token))
-		return RB_AUTH_DENIED;
+		return RB_DENIED;
 	rb_token_hash(token, hash);
 	if (rb_db_begin(r->ar_db) != 0 ||
 	    (rc = rb_tokens_consume(r->ar_db, RB_TOKEN_ACTIVATION, hash,
@@ -282,17 +282,17 @@ rb_auth_activate(const struct rb_auth_req *r, const char *token)
 			if (rc < 0)
 				return rb_auth_fail(r);
 			rb_db_rollback(r->ar_db);
-			return RB_AUTH_DENIED;
+			return RB_DENIED;
 		}
 	}
 	snprintf(target, sizeof(target), "account:%lld", (long long)account);
 	if (rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account, "account.activate",
 	    target, NULL) != 0 || rb_db_commit(r->ar_db) != 0)
 		return rb_auth_fail(r);
-	return RB_AUTH_OK;
+	return RB_OK;
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_resend(const struct rb_auth_req *r, const char *email,
     int *retry_after)
 {
@@ -305,9 +305,9 @@ rb_auth_resend(const struct rb_auth_req *r, const char *email,
 	rb_auth_norm_email(email, norm, sizeof(norm));
 	rb_limit_init(&lm, r, RB_LIMIT_RESEND, norm);
 	if ((limited = rb_limit_check(r, &lm, retry_after)) != 0)
-		return limited > 0 ? RB_AUTH_LIMITED : RB_AUTH_ERROR;
+		return limited > 0 ? RB_LIMITED : RB_ERROR;
 	if ((rc = rb_account_by_email(r->ar_db, norm, &acc)) < 0)
-		return RB_AUTH_ERROR;
+		return RB_ERROR;
 	/* Every request counts: each may send an email. */
 	if (rb_db_begin(r->ar_db) != 0 || rb_limit_fail(r, &lm) != 0)
 		return rb_auth_fail(r);
@@ -322,5 +322,5 @@ rb_auth_resend(const struct rb_auth_req *r, const char *email,
 	}
 	if (rb_db_commit(r->ar_db) != 0)
 		return rb_auth_fail(r);
-	return RB_AUTH_OK;
+	return RB_OK;
 }

@@ -1,7 +1,7 @@
 /*
  * auth_session.c: sign-in, sessions and sign-out (see auth.h).
  *
- * Sign-in answers RB_AUTH_DENIED whatever was wrong (unknown email,
+ * Sign-in answers RB_DENIED whatever was wrong (unknown email,
  * wrong password, account pending or disabled) after the same argon2id
  * work: an unknown email burns a dummy verification. A success opens a
  * new session (a new random id: rotation), whose cookie value is never
@@ -29,7 +29,7 @@ signin_failure(int found, const struct rb_account *acc, int password_ok)
 }
 
 /* Counts and audits a failed sign-in in one transaction. */
-static enum rb_auth_rc
+static enum rb_rc
 signin_denied(const struct rb_auth_req *r, const struct rb_limit *lm,
     const char *email_norm, int64_t account, const char *reason)
 {
@@ -46,11 +46,11 @@ signin_denied(const struct rb_auth_req *r, const struct rb_limit *lm,
 	    email_norm[0] != '\0' ? target : NULL, detail) == 0 &&
 	    rb_db_commit(r->ar_db) == 0;
 	json_decref(detail);
-	return rc ? RB_AUTH_DENIED : rb_auth_fail(r);
+	return rc ? RB_DENIED : rb_auth_fail(r);
 }
 
 /* Opens a session for acc: new cookie, new CSRF secret. */
-static enum rb_auth_rc
+static enum rb_rc
 open_session(const struct rb_auth_req *r, const struct rb_account *acc,
     const char *rehash, const struct rb_limit *lm, struct rb_session *out)
 {
@@ -81,10 +81,10 @@ open_session(const struct rb_auth_req *r, const struct rb_account *acc,
 	    acc->acc_first_name);
 	snprintf(out->s_last_name, sizeof(out->s_last_name), "%s",
 	    acc->acc_last_name);
-	return RB_AUTH_OK;
+	return RB_OK;
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_signin(const struct rb_auth_req *r, const char *email,
     const char *password, struct rb_session *out, int *retry_after)
 {
@@ -100,11 +100,11 @@ rb_auth_signin(const struct rb_auth_req *r, const char *email,
 	rb_auth_norm_email(email, email_norm, sizeof(email_norm));
 	rb_limit_init(&lm, r, RB_LIMIT_SIGNIN, email_norm);
 	if ((limited = rb_limit_check(r, &lm, retry_after)) != 0)
-		return limited > 0 ? RB_AUTH_LIMITED : RB_AUTH_ERROR;
+		return limited > 0 ? RB_LIMITED : RB_ERROR;
 
 	if (email_norm[0] != '\0' &&
 	    (found = rb_account_by_email(r->ar_db, email_norm, &acc)) < 0)
-		return RB_AUTH_ERROR;
+		return RB_ERROR;
 	if (found == 0 && acc.acc_password_hash[0] != '\0')
 		password_ok = rb_pwhash_verify(acc.acc_password_hash,
 		    password) == 0;
@@ -123,7 +123,7 @@ rb_auth_signin(const struct rb_auth_req *r, const char *email,
 	return open_session(r, &acc, NULL, &lm, out);
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_session(const struct rb_auth_req *r, const char *cookie,
     struct rb_session *out)
 {
@@ -133,13 +133,13 @@ rb_auth_session(const struct rb_auth_req *r, const char *cookie,
 
 	memset(out, 0, sizeof(*out));
 	if (!rb_auth_token_shaped(cookie))
-		return RB_AUTH_DENIED;
+		return RB_DENIED;
 	rb_token_hash(cookie, id_hash);
 	rc = rb_sessions_find(r->ar_db, id_hash, r->ar_now,
 	    AUTH_CFG(r, ac_session_idle), AUTH_CFG(r, ac_session_absolute),
 	    &row);
 	if (rc != 0)
-		return rc > 0 ? RB_AUTH_DENIED : RB_AUTH_ERROR;
+		return rc > 0 ? RB_DENIED : RB_ERROR;
 	out->s_id = row.sr_id;
 	out->s_account_id = row.sr_account_id;
 	snprintf(out->s_csrf, sizeof(out->s_csrf), "%s", row.sr_csrf);
@@ -148,17 +148,17 @@ rb_auth_session(const struct rb_auth_req *r, const char *cookie,
 	    row.sr_first_name);
 	snprintf(out->s_last_name, sizeof(out->s_last_name), "%s",
 	    row.sr_last_name);
-	return RB_AUTH_OK;
+	return RB_OK;
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_signout(const struct rb_auth_req *r, const char *cookie)
 {
 	char id_hash[RB_TOKEN_HASH_LEN + 1], target[32];
 	int64_t account;
 
 	if (!rb_auth_token_shaped(cookie))
-		return RB_AUTH_OK;
+		return RB_OK;
 	rb_token_hash(cookie, id_hash);
 	if (rb_db_begin(r->ar_db) != 0 ||
 	    rb_sessions_delete(r->ar_db, id_hash, &account) != 0)
@@ -172,21 +172,21 @@ rb_auth_signout(const struct rb_auth_req *r, const char *cookie)
 	}
 	if (rb_db_commit(r->ar_db) != 0)
 		return rb_auth_fail(r);
-	return RB_AUTH_OK;
+	return RB_OK;
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_sessions(const struct rb_auth_req *r, int64_t account,
     int64_t current_session, json_t **out)
 {
 	if (rb_sessions_list(r->ar_db, account, current_session, r->ar_now,
 	    AUTH_CFG(r, ac_session_idle), AUTH_CFG(r, ac_session_absolute),
 	    out) != 0)
-		return RB_AUTH_ERROR;
-	return RB_AUTH_OK;
+		return RB_ERROR;
+	return RB_OK;
 }
 
-enum rb_auth_rc
+enum rb_rc
 rb_auth_session_end(const struct rb_auth_req *r, int64_t account,
     int64_t session_id)
 {
@@ -200,10 +200,10 @@ rb_auth_session_end(const struct rb_auth_req *r, int64_t account,
 		return rb_auth_fail(r);
 	if (rc > 0) {
 		rb_db_rollback(r->ar_db);
-		return RB_AUTH_DENIED;
+		return RB_DENIED;
 	}
 	if (rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account, "session.end",
 	    target, NULL) != 0 || rb_db_commit(r->ar_db) != 0)
 		return rb_auth_fail(r);
-	return RB_AUTH_OK;
+	return RB_OK;
 }

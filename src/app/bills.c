@@ -182,7 +182,7 @@ status_json(const struct rb_invoice *inv, const char *today)
 
 /* ------------------------------------------------------------- filters */
 
-enum rb_bills_rc
+enum rb_rc
 rb_bills_parse_filter(const char *contract, const char *year,
     const char *status, const char *archive, time_t now,
     struct rb_bills_filter *out, const char **msg)
@@ -207,7 +207,7 @@ rb_bills_parse_filter(const char *contract, const char *year,
 		if (n != 0 && n != 10) {
 			*msg = "Le numéro de contrat doit comporter 10 chiffres, "
 			    "sans lettre.";
-			return RB_BILLS_INVALID;
+			return RB_INVALID;
 		}
 		out->bf_contract[n == 10 ? 10 : 0] = '\0';
 	}
@@ -220,7 +220,7 @@ rb_bills_parse_filter(const char *contract, const char *year,
 		if (y < RB_BILLS_YEAR_MIN || y > today.d_year) {
 			*msg = "L'année doit être un nombre de quatre chiffres, "
 			    "entre 2000 et l'année en cours.";
-			return RB_BILLS_INVALID;
+			return RB_INVALID;
 		}
 		out->bf_year = y;
 	}
@@ -234,18 +234,18 @@ rb_bills_parse_filter(const char *contract, const char *year,
 			*msg = "Ce statut de facture n'existe pas. Choisissez "
 			    "parmi : payée, à payer, prélèvement programmé, "
 			    "en retard.";
-			return RB_BILLS_INVALID;
+			return RB_INVALID;
 		}
 		out->bf_status = status_filters[i].st_filter;
 	}
 	if (archive != NULL && archive[0] != '\0') {
 		if (strcmp(archive, "1") != 0 && strcmp(archive, "0") != 0) {
 			*msg = "Le paramètre « archives » vaut 1 ou 0.";
-			return RB_BILLS_INVALID;
+			return RB_INVALID;
 		}
 		out->bf_archive = archive[0] == '1';
 	}
-	return RB_BILLS_OK;
+	return RB_OK;
 }
 
 /* ---------------------------------------------------------------- list */
@@ -321,14 +321,14 @@ filter_options(const struct rb_invoice_contract *cs, size_t ncs,
 	    f->bf_status != RB_INVF_ANY);
 }
 
-enum rb_bills_rc
+enum rb_rc
 rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
     const struct rb_bills_filter *f, json_t **out)
 {
 	struct rb_invoice_contract *cs = NULL;
 	struct rb_invoice *rows = NULL;
 	struct rb_invoice_filter qf;
-	enum rb_bills_rc rc = RB_BILLS_ERROR;
+	enum rb_rc rc = RB_ERROR;
 	json_t *list = NULL, *c, *bills;
 	size_t ncs = 0, nrows = 0, nyears = 0, i, k;
 	char today[11];
@@ -337,14 +337,14 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	*out = NULL;
 	rb_clock_today_iso(ctx->bc_now, today, sizeof(today));
 	if (rb_db_begin_read(ctx->bc_db) != 0)
-		return RB_BILLS_ERROR;
+		return RB_ERROR;
 	if (rb_invoices_contracts(ctx->bc_db, sc, &cs, &ncs) != 0)
 		goto out;
 	for (i = 0; i < ncs; i++)
 		if (strcmp(cs[i].ic_number, f->bf_contract) == 0)
 			found = 1;
 	if (f->bf_contract[0] != '\0' && !found) {
-		rc = RB_BILLS_NOT_FOUND;
+		rc = RB_NOT_FOUND;
 		goto out;
 	}
 	memset(&qf, 0, sizeof(qf));
@@ -384,15 +384,15 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	    f), "contracts", list, "count", (json_int_t)nrows, "no_contract",
 	    json_array_size(list) == 0);
 	list = NULL;
-	rc = RB_BILLS_OK;
+	rc = RB_OK;
 out:
 	json_decref(list);
 	free(rows);
 	free(cs);
-	if (rb_db_commit(ctx->bc_db) != 0 && rc == RB_BILLS_OK) {
+	if (rb_db_commit(ctx->bc_db) != 0 && rc == RB_OK) {
 		json_decref(*out);
 		*out = NULL;
-		rc = RB_BILLS_ERROR;
+		rc = RB_ERROR;
 	}
 	return rc;
 }
@@ -683,11 +683,11 @@ alert_set(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	int rc;
 
 	rc = rb_cons_invoice_alert(ctx->bc_db, sc, number, &a);
-	if (rc == RB_CONS_NOT_FOUND) {
+	if (rc == RB_NOT_FOUND) {
 		json_object_set_new(view, "alert", json_null());
 		return 0;
 	}
-	if (rc != RB_CONS_OK)
+	if (rc != RB_OK)
 		return -1;
 	if (json_is_object(a)) {
 		rb_volume_m3_fr(json_integer_value(json_object_get(a,
@@ -707,7 +707,7 @@ alert_set(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	return 0;
 }
 
-enum rb_bills_rc
+enum rb_rc
 rb_bills_get(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
     const char *number, json_t **out)
 {
@@ -718,17 +718,17 @@ rb_bills_get(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	*out = NULL;
 	rb_clock_today_iso(ctx->bc_now, today, sizeof(today));
 	if ((rc = rb_invoice_get(ctx->bc_db, sc, number, &b)) < 0)
-		return RB_BILLS_ERROR;
+		return RB_ERROR;
 	if (rc > 0)
-		return RB_BILLS_NOT_FOUND;
+		return RB_NOT_FOUND;
 	*out = bill_view(ctx, &b, today);
 	rb_invoice_full_free(&b);
 	if (alert_set(ctx, sc, number, *out) != 0) {
 		json_decref(*out);
 		*out = NULL;
-		return RB_BILLS_ERROR;
+		return RB_ERROR;
 	}
-	return RB_BILLS_OK;
+	return RB_OK;
 }
 
 /* ----------------------------------------------------------------- PDF */
@@ -823,12 +823,12 @@ out:
 	return fd;
 }
 
-enum rb_bills_rc
+enum rb_rc
 rb_bills_pdf(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
     const char *number, int *fd, uint64_t *size, int *cached)
 {
 	const char *dir = ctx->bc_pdf_cache_dir;
-	enum rb_bills_rc rc;
+	enum rb_rc rc;
 	char hex[33], path[PATH_BYTES];
 	json_t *view = NULL;
 	struct stat st;
@@ -836,9 +836,9 @@ rb_bills_pdf(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	*fd = -1;
 	*size = 0;
 	*cached = 0;
-	if ((rc = rb_bills_get(ctx, sc, number, &view)) != RB_BILLS_OK)
+	if ((rc = rb_bills_get(ctx, sc, number, &view)) != RB_OK)
 		return rc;
-	rc = RB_BILLS_ERROR;
+	rc = RB_ERROR;
 	/* The number is normalised ([A-Z0-9-]): safe in a file name. */
 	if (rb_bills_norm_number(number, path, sizeof(path)) != 0 ||
 	    view_hash(view, hex) != 0 ||
@@ -858,7 +858,7 @@ rb_bills_pdf(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 		goto out;
 	}
 	*size = (uint64_t)st.st_size;
-	rc = RB_BILLS_OK;
+	rc = RB_OK;
 out:
 	json_decref(view);
 	return rc;

@@ -5,7 +5,7 @@
  * PDF, drawn on demand and cached.
  *
  * Everything is read within a scope (store/scope.h): a bill or contract
- * outside it answers RB_BILLS_NOT_FOUND, exactly like one that does not
+ * outside it answers RB_NOT_FOUND, exactly like one that does not
  * exist. Results are jansson objects ready for templates, with amounts,
  * volumes, prices and dates already written the French way from
  * integers ("1 234,56 €", "79,452 m³", "0,004 19 €", "5 juin 2026");
@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "app/rc.h"
 #include "store/db.h"
 #include "store/scope.h"
 #include "store/invoices.h"
@@ -31,13 +32,6 @@
 #define RB_BILLS_ISSUER		"Eau de la Métropole"
 /* Years a list may be filtered on: RB_BILLS_YEAR_MIN to this year. */
 #define RB_BILLS_YEAR_MIN	2000
-
-enum rb_bills_rc {
-	RB_BILLS_ERROR = -1,	/* database or file failure, logged */
-	RB_BILLS_OK = 0,
-	RB_BILLS_INVALID = 1,	/* bad input: a French message says why */
-	RB_BILLS_NOT_FOUND = 2	/* not in scope, or does not exist */
-};
 
 /* What a use case needs besides the scope. Strings are borrowed. */
 struct rb_bills_ctx {
@@ -61,10 +55,10 @@ struct rb_bills_filter {
  * contract "1000000001" (10 digits, spaces ignored), year "2025" (from
  * RB_BILLS_YEAR_MIN to the current year, rb_clock_today() at now), status
  * "payee", "a-payer", "prelevement" or "en-retard", archive "1" or "0".
- * Returns RB_BILLS_OK with *out filled, or RB_BILLS_INVALID with *msg a
+ * Returns RB_OK with *out filled, or RB_INVALID with *msg a
  * static French sentence naming the problem.
  */
-enum rb_bills_rc rb_bills_parse_filter(const char *contract,
+enum rb_rc rb_bills_parse_filter(const char *contract,
 		    const char *year, const char *status, const char *archive,
 		    time_t now, struct rb_bills_filter *out, const char **msg);
 
@@ -76,10 +70,10 @@ enum rb_bills_rc rb_bills_parse_filter(const char *contract,
  * "archive_link"}; a bill summary is {"number", "url", "pdf_url",
  * "issued", "period", "total", "due", "status": {label, class},
  * "archived", "printed_contract"}. The caller owns *out. Returns
- * RB_BILLS_OK, RB_BILLS_NOT_FOUND when f names a contract outside the
- * scope, or RB_BILLS_ERROR (*out NULL unless OK).
+ * RB_OK, RB_NOT_FOUND when f names a contract outside the
+ * scope, or RB_ERROR (*out NULL unless OK).
  */
-enum rb_bills_rc rb_bills_list(const struct rb_bills_ctx *ctx,
+enum rb_rc rb_bills_list(const struct rb_bills_ctx *ctx,
 		    const struct rb_scope *sc, const struct rb_bills_filter *f,
 		    json_t **out);
 
@@ -94,10 +88,10 @@ int		 rb_bills_norm_number(const char *in, char *out,
 /*
  * One bill, everything its page and PDF show: *out = the "bill view"
  * documented in docs/bill_pdf.h. number must be normalised. The caller
- * owns *out. Returns RB_BILLS_OK, RB_BILLS_NOT_FOUND or RB_BILLS_ERROR
+ * owns *out. Returns RB_OK, RB_NOT_FOUND or RB_ERROR
  * (*out NULL unless OK).
  */
-enum rb_bills_rc rb_bills_get(const struct rb_bills_ctx *ctx,
+enum rb_rc rb_bills_get(const struct rb_bills_ctx *ctx,
 		    const struct rb_scope *sc, const char *number,
 		    json_t **out);
 
@@ -109,7 +103,7 @@ enum rb_bills_rc rb_bills_get(const struct rb_bills_ctx *ctx,
  * caller, *size to its size, and *cached to 1 when the file was already
  * there. Same return codes as rb_bills_get() (*fd -1 unless OK).
  */
-enum rb_bills_rc rb_bills_pdf(const struct rb_bills_ctx *ctx,
+enum rb_rc rb_bills_pdf(const struct rb_bills_ctx *ctx,
 		    const struct rb_scope *sc, const char *number, int *fd,
 		    uint64_t *size, int *cached);
 

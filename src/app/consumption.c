@@ -136,8 +136,8 @@ period_abnormal(const struct rb_cons_period *p, int n, int i,
 	return rb_cons_rule(&p[i], prev, nprev, average);
 }
 
-/* The contract of number in scope: RB_CONS_OK, _NOT_FOUND or _ERROR. */
-static int
+/* The contract of number in scope: RB_OK, _NOT_FOUND or _ERROR. */
+static enum rb_rc
 scoped_contract(rb_db *db, const struct rb_scope *sc, const char *number,
     struct rb_cons_contract *c)
 {
@@ -145,15 +145,15 @@ scoped_contract(rb_db *db, const struct rb_scope *sc, const char *number,
 
 	if (number == NULL || number[0] == '\0' ||
 	    (sc->sc_account == 0 && sc->sc_archive == 0))
-		return RB_CONS_NOT_FOUND;
+		return RB_NOT_FOUND;
 	rc = rb_cons_store_contract(db, sc->sc_account, sc->sc_archive,
 	    number, c);
 	if (rc < 0)
-		return RB_CONS_ERROR;
-	return rc == 0 ? RB_CONS_OK : RB_CONS_NOT_FOUND;
+		return RB_ERROR;
+	return rc == 0 ? RB_OK : RB_NOT_FOUND;
 }
 
-int
+enum rb_rc
 rb_cons_periods(rb_db *db, const struct rb_scope *sc,
     const char *contract_number, const char *from, const char *to,
     json_t **out)
@@ -166,11 +166,11 @@ rb_cons_periods(rb_db *db, const struct rb_scope *sc,
 	int rc, n = 0, i, j;
 
 	*out = NULL;
-	if ((rc = scoped_contract(db, sc, contract_number, &c)) != RB_CONS_OK)
+	if ((rc = scoped_contract(db, sc, contract_number, &c)) != RB_OK)
 		return rc;
 	if (rb_cons_store_bills(db, sc->sc_account, sc->sc_archive,
 	    RB_ARCHIVE_END, c.cc_id, &bills, &n) != 0)
-		return RB_CONS_ERROR;
+		return RB_ERROR;
 	p = periods_of(bills, n);
 	arr = json_array();
 	for (i = 0; i < n; i++) {
@@ -191,10 +191,10 @@ rb_cons_periods(rb_db *db, const struct rb_scope *sc,
 	*out = arr;
 	free(bills);
 	free(p);
-	return RB_CONS_OK;
+	return RB_OK;
 }
 
-int
+enum rb_rc
 rb_cons_daily(rb_db *db, const struct rb_scope *sc,
     const char *contract_number, const char *from, const char *to,
     json_t **out)
@@ -207,24 +207,24 @@ rb_cons_daily(rb_db *db, const struct rb_scope *sc,
 	int rc, n = 0, i, ok = 1;
 
 	*out = NULL;
-	if ((rc = scoped_contract(db, sc, contract_number, &c)) != RB_CONS_OK)
+	if ((rc = scoped_contract(db, sc, contract_number, &c)) != RB_OK)
 		return rc;
 	if (!c.cc_remote) {
 		*out = json_array();
-		return RB_CONS_OK;
+		return RB_OK;
 	}
 	/* The day before from: its reading gives from's consumption. */
 	if (from == NULL || to == NULL || rb_clock_parse_date(from, &d) != 0 ||
 	    iso_days(to, &ok) < 0 || !ok) {
 		*out = json_array();
-		return RB_CONS_OK;
+		return RB_OK;
 	}
 	rb_clock_date_add(&d, -1, &d);
 	if (rb_clock_format_date(&d, before, sizeof(before)) != 0)
-		return RB_CONS_ERROR;
+		return RB_ERROR;
 	if (rb_cons_store_readings(db, sc->sc_account, sc->sc_archive,
 	    RB_ARCHIVE_END, c.cc_id, before, to, &r, &n) != 0)
-		return RB_CONS_ERROR;
+		return RB_ERROR;
 	*out = json_array();
 	for (i = 1; i < n; i++) {
 		ok = 1;
@@ -240,7 +240,7 @@ rb_cons_daily(rb_db *db, const struct rb_scope *sc,
 		    (json_int_t)(r[i].cr_index - r[i - 1].cr_index)));
 	}
 	free(r);
-	return RB_CONS_OK;
+	return RB_OK;
 }
 
 /* The alert object of row. */
@@ -253,7 +253,7 @@ alert_json(const struct rb_cons_alert_row *a)
 	    "period_start", a->ca_start, "period_end", a->ca_end);
 }
 
-int
+enum rb_rc
 rb_cons_invoice_alert(rb_db *db, const struct rb_scope *sc,
     const char *invoice_number, json_t **out)
 {
@@ -263,18 +263,18 @@ rb_cons_invoice_alert(rb_db *db, const struct rb_scope *sc,
 	*out = NULL;
 	if (invoice_number == NULL || invoice_number[0] == '\0' ||
 	    (sc->sc_account == 0 && sc->sc_archive == 0))
-		return RB_CONS_NOT_FOUND;
+		return RB_NOT_FOUND;
 	rc = rb_cons_store_invoice_alert(db, sc->sc_account, sc->sc_archive,
 	    invoice_number, &a);
 	if (rc < 0)
-		return RB_CONS_ERROR;
+		return RB_ERROR;
 	if (rc == 2)
-		return RB_CONS_NOT_FOUND;
+		return RB_NOT_FOUND;
 	*out = rc == 0 ? alert_json(&a) : json_null();
-	return RB_CONS_OK;
+	return RB_OK;
 }
 
-int
+enum rb_rc
 rb_cons_contract_alert(rb_db *db, const struct rb_scope *sc,
     const char *contract_number, json_t **out)
 {
@@ -283,24 +283,24 @@ rb_cons_contract_alert(rb_db *db, const struct rb_scope *sc,
 	int rc;
 
 	*out = NULL;
-	if ((rc = scoped_contract(db, sc, contract_number, &c)) != RB_CONS_OK)
+	if ((rc = scoped_contract(db, sc, contract_number, &c)) != RB_OK)
 		return rc;
 	rc = rb_cons_store_contract_alert(db, sc->sc_account, sc->sc_archive,
 	    RB_ARCHIVE_END, c.cc_id, &a);
 	if (rc < 0)
-		return RB_CONS_ERROR;
+		return RB_ERROR;
 	*out = rc == 0 ? alert_json(&a) : json_null();
-	return RB_CONS_OK;
+	return RB_OK;
 }
 
-int
+enum rb_rc
 rb_cons_view(rb_db *db, const struct rb_scope *sc, const char *number,
     int daily, const char *from, const char *to, json_t **out)
 {
 	struct rb_cons_contract c;
 	json_t *contracts = NULL, *data = NULL, *alert = NULL, *item;
 	size_t i;
-	int rc = RB_CONS_ERROR;
+	enum rb_rc rc = RB_ERROR;
 
 	*out = NULL;
 	if (rb_cons_store_contracts(db, sc->sc_account, sc->sc_archive,
@@ -310,12 +310,12 @@ rb_cons_view(rb_db *db, const struct rb_scope *sc, const char *number,
 		if (json_array_size(contracts) == 0) {
 			*out = json_pack("{s:o, s:n, s:n, s:n}", "contracts",
 			    contracts, "contract", "rows", "alert");
-			return RB_CONS_OK;
+			return RB_OK;
 		}
 		number = json_string_value(json_object_get(json_array_get(
 		    contracts, 0), "number"));
 	}
-	if ((rc = scoped_contract(db, sc, number, &c)) != RB_CONS_OK)
+	if ((rc = scoped_contract(db, sc, number, &c)) != RB_OK)
 		goto out;
 	json_array_foreach(contracts, i, item)
 		json_object_set_new(item, "selected", json_boolean(strcmp(
@@ -323,10 +323,10 @@ rb_cons_view(rb_db *db, const struct rb_scope *sc, const char *number,
 		    c.cc_number) == 0));
 	rc = daily ? rb_cons_daily(db, sc, c.cc_number, from, to, &data) :
 	    rb_cons_periods(db, sc, c.cc_number, from, to, &data);
-	if (rc != RB_CONS_OK)
+	if (rc != RB_OK)
 		goto out;
 	if ((rc = rb_cons_contract_alert(db, sc, c.cc_number, &alert)) !=
-	    RB_CONS_OK)
+	    RB_OK)
 		goto out;
 	*out = json_pack("{s:o, s:{s:s, s:o, s:b}, s:o, s:o}",
 	    "contracts", contracts, "contract", "number", c.cc_number,
@@ -334,7 +334,7 @@ rb_cons_view(rb_db *db, const struct rb_scope *sc, const char *number,
 	    json_string(c.cc_old_number) : json_null(),
 	    "remote", c.cc_remote, "rows", data, "alert", alert);
 	contracts = data = alert = NULL;
-	rc = RB_CONS_OK;
+	rc = RB_OK;
 out:
 	json_decref(contracts);
 	json_decref(data);

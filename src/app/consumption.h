@@ -44,10 +44,9 @@
 
 #include <jansson.h>
 
+#include "app/rc.h"
 #include "store/db.h"
 #include "store/scope.h"
-
-enum { RB_CONS_OK = 0, RB_CONS_NOT_FOUND = 1, RB_CONS_ERROR = -1 };
 
 /* Periods ending this many days before the run, or later, raise alerts. */
 #define RB_CONS_ALERT_WINDOW_DAYS	365
@@ -58,12 +57,12 @@ enum { RB_CONS_OK = 0, RB_CONS_NOT_FOUND = 1, RB_CONS_ERROR = -1 };
  * {"start":"YYYY-MM-DD","end":"YYYY-MM-DD","days":int,"litres":int,
  * "estimated":bool,"previous_litres":int|null (same period one year
  * earlier),"abnormal":bool}; from or to NULL leaves that side open.
- * Caller owns *out. RB_CONS_NOT_FOUND when the contract is not in scope
+ * Caller owns *out. RB_NOT_FOUND when the contract is not in scope
  * (or does not exist: same answer); contract_number may also be the old
  * (pre-2024) number of the contract.
- * RB_CONS_ERROR on a database failure. *out is NULL unless RB_CONS_OK.
+ * RB_ERROR on a database failure. *out is NULL unless RB_OK.
  */
-int	rb_cons_periods(rb_db *db, const struct rb_scope *sc,
+enum rb_rc	rb_cons_periods(rb_db *db, const struct rb_scope *sc,
 	    const char *contract_number, const char *from, const char *to,
 	    json_t **out);
 
@@ -76,24 +75,24 @@ int	rb_cons_periods(rb_db *db, const struct rb_scope *sc,
  * not a valid date. Same ownership and return codes as
  * rb_cons_periods().
  */
-int	rb_cons_daily(rb_db *db, const struct rb_scope *sc,
+enum rb_rc	rb_cons_daily(rb_db *db, const struct rb_scope *sc,
 	    const char *contract_number, const char *from, const char *to,
 	    json_t **out);
 
 /*
  * The abnormal-consumption alert of a bill visible in scope, or JSON
  * null: {"litres":int,"average_litres":int,"period_start":"YYYY-MM-DD",
- * "period_end":"YYYY-MM-DD"}. Caller owns *out. RB_CONS_NOT_FOUND when
- * the bill is not in scope; RB_CONS_ERROR on a database failure.
+ * "period_end":"YYYY-MM-DD"}. Caller owns *out. RB_NOT_FOUND when
+ * the bill is not in scope; RB_ERROR on a database failure.
  */
-int	rb_cons_invoice_alert(rb_db *db, const struct rb_scope *sc,
+enum rb_rc	rb_cons_invoice_alert(rb_db *db, const struct rb_scope *sc,
 	    const char *invoice_number, json_t **out);
 
 /*
  * The most recent alert of a contract in scope (for the dashboard), same
  * shape, or JSON null. Same ownership and return codes.
  */
-int	rb_cons_contract_alert(rb_db *db, const struct rb_scope *sc,
+enum rb_rc	rb_cons_contract_alert(rb_db *db, const struct rb_scope *sc,
 	    const char *contract_number, json_t **out);
 
 /* One billing period, as the rule sees it. */
@@ -148,10 +147,10 @@ int	rb_cons_alerts_run(rb_db *db, const char *public_url, time_t now,
  * rb_cons_daily() for [from, to], "alert": rb_cons_contract_alert()}.
  * number NULL or "" chooses the scope's first contract; when the scope
  * has none, "contract", "rows" and "alert" are null. Caller owns *out.
- * Returns RB_CONS_OK, RB_CONS_NOT_FOUND (number not in scope) or
- * RB_CONS_ERROR; *out is NULL unless RB_CONS_OK.
+ * Returns RB_OK, RB_NOT_FOUND (number not in scope) or
+ * RB_ERROR; *out is NULL unless RB_OK.
  */
-int	rb_cons_view(rb_db *db, const struct rb_scope *sc, const char *number,
+enum rb_rc	rb_cons_view(rb_db *db, const struct rb_scope *sc, const char *number,
 	    int daily, const char *from, const char *to, json_t **out);
 
 #endif

@@ -153,7 +153,7 @@ notice_json(const struct notice *no)
 	    "basis", no->no_basis, "retention", no->no_retention);
 }
 
-int
+enum rb_rc
 rb_gdpr_view(rb_db *db, int64_t account, json_t **out)
 {
 	json_t *data, *cats, *c, *rows;
@@ -163,7 +163,7 @@ rb_gdpr_view(rb_db *db, int64_t account, json_t **out)
 
 	*out = NULL;
 	if ((rc = rb_gdpr_export(db, account, &data)) != 0)
-		return rc;
+		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
 	cats = json_array();
 	for (i = 0; i < NNOTICES; i++) {
 		rows = json_object_get(data, notices[i].no_key);
@@ -177,10 +177,10 @@ rb_gdpr_view(rb_db *db, int64_t account, json_t **out)
 	json_decref(data);
 	*out = json_pack("{s:s, s:o}", "controller", CONTROLLER,
 	    "categories", cats);
-	return 0;
+	return RB_OK;
 }
 
-int
+enum rb_rc
 rb_gdpr_download(rb_db *db, int64_t account, time_t now, const char *ip,
     json_t **out)
 {
@@ -191,12 +191,12 @@ rb_gdpr_download(rb_db *db, int64_t account, time_t now, const char *ip,
 
 	*out = NULL;
 	if ((rc = rb_gdpr_export(db, account, &data)) != 0)
-		return rc;
+		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
 	snprintf(target, sizeof(target), "account:%lld", (long long)account);
 	if (rb_audit(db, now, RB_ACTOR_SUBSCRIBER, account, "gdpr.export",
 	    target, ip, NULL) != 0) {
 		json_decref(data);
-		return -1;
+		return RB_ERROR;
 	}
 	notice = json_array();
 	for (i = 0; i < NNOTICES; i++)
@@ -207,5 +207,5 @@ rb_gdpr_download(rb_db *db, int64_t account, time_t now, const char *ip,
 	    "controller", CONTROLLER,
 	    "notice", notice,
 	    "data", data);
-	return 0;
+	return RB_OK;
 }

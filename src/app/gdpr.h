@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "app/rc.h"
 #include "store/db.h"
 
 /*
@@ -18,9 +19,10 @@
  * basis, retention, origin, count}]}, one per category of
  * rb_gdpr_export() (store/gdpr.h), origin telling whether rows came from
  * the former operator, the billing system or this site. Caller owns
- * *out. Returns 0, 1 when the account does not exist, -1 on error.
+ * *out. Returns RB_OK, RB_NOT_FOUND when the account does not exist,
+ * RB_ERROR on a database failure.
  */
-int	rb_gdpr_view(rb_db *db, int64_t account, json_t **out);
+enum rb_rc	rb_gdpr_view(rb_db *db, int64_t account, json_t **out);
 
 /*
  * Sets *out to the download: {"format", "generated_at" (UTC seconds),
@@ -28,7 +30,7 @@ int	rb_gdpr_view(rb_db *db, int64_t account, json_t **out);
  * counts), "data" (rb_gdpr_export())}, and records the export in the
  * audit log (action "gdpr.export", from ip). Same returns.
  */
-int	rb_gdpr_download(rb_db *db, int64_t account, time_t now,
+enum rb_rc	rb_gdpr_download(rb_db *db, int64_t account, time_t now,
 	    const char *ip, json_t **out);
 
 #endif

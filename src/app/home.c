@@ -23,7 +23,7 @@ add_fr_date(json_t *item, const char *iso_key, const char *fr_key)
 		json_object_set_new(item, fr_key, json_string(fr));
 }
 
-int
+enum rb_rc
 rb_home_get(rb_db *db, time_t now, const struct rb_opening_hours *oh,
     json_t **out)
 {
@@ -34,13 +34,13 @@ rb_home_get(rb_db *db, time_t now, const struct rb_opening_hours *oh,
 	rb_clock_today_iso(now, today, sizeof(today));
 	/* One snapshot for both lists, and one set of locks. */
 	if (rb_db_begin_read(db) != 0)
-		return -1;
+		return RB_ERROR;
 	if (rb_news_latest(db, HOME_NEWS, &news) != 0 ||
 	    rb_events_upcoming(db, today, HOME_EVENTS, &events) != 0) {
 		rb_db_rollback(db);
 		json_decref(news);
 		json_decref(events);
-		return -1;
+		return RB_ERROR;
 	}
 	rb_db_commit(db);
 	json_array_foreach(news, i, item)
@@ -58,5 +58,5 @@ rb_home_get(rb_db *db, time_t now, const struct rb_opening_hours *oh,
 	    "has_events", json_array_size(events) > 0, "events", events,
 	    "service", "open",
 	    rb_clock_service_open(now, oh), "sentence", sentence);
-	return 0;
+	return RB_OK;
 }

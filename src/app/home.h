@@ -9,16 +9,17 @@
 
 #include <jansson.h>
 
+#include "app/rc.h"
 #include "base/clock.h"
 #include "store/db.h"
 
 /*
  * Builds the home page data for instant now (UTC): {news:[…],
  * events:[…] (from today, rb_clock_today() at now), service:{open,
- * sentence}}. Returns 0 and a new object in
- * *out (caller decrefs), or -1 when the database fails.
+ * sentence}}. Returns RB_OK and a new object in
+ * *out (caller decrefs), or RB_ERROR when the database fails.
  */
-int	rb_home_get(rb_db *db, time_t now, const struct rb_opening_hours *oh,
+enum rb_rc	rb_home_get(rb_db *db, time_t now, const struct rb_opening_hours *oh,
 	    json_t **out);
 
 #endif

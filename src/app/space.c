@@ -153,7 +153,7 @@ contract_view(json_t *row, const char *today)
 	return v;
 }
 
-int
+enum rb_rc
 rb_space_view(rb_db *db, int64_t account, time_t now, json_t **out)
 {
 	struct rb_date today_d, oldest_d;
@@ -167,11 +167,11 @@ rb_space_view(rb_db *db, int64_t account, time_t now, json_t **out)
 	rb_clock_date_add(&today_d, -ALERT_SHOWN_DAYS, &oldest_d);
 	rb_clock_format_date(&oldest_d, oldest, sizeof(oldest));
 	if (rb_space_contracts(db, account, today, oldest, &rows) != 0)
-		return -1;
+		return RB_ERROR;
 	arr = json_array();
 	json_array_foreach(rows, i, row)
 		json_array_append_new(arr, contract_view(row, today));
 	json_decref(rows);
 	*out = arr;
-	return 0;
+	return RB_OK;
 }

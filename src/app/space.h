@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "app/rc.h"
 #include "store/db.h"
 
 /*
@@ -26,9 +27,9 @@
  * Today, rb_clock_today() at now, decides which bills are late. Alerts:
  * bills overdue or past their due date, and the latest abnormal-consumption
  * alert of the contract when its period ended less than a year before today.
- * The caller owns *out. Returns 0, or -1 on a database failure (*out
+ * The caller owns *out. Returns RB_OK, or RB_ERROR on a database failure (*out
  * NULL).
  */
-int	rb_space_view(rb_db *db, int64_t account, time_t now, json_t **out);
+enum rb_rc	rb_space_view(rb_db *db, int64_t account, time_t now, json_t **out);
 
 #endif

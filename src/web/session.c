@@ -80,7 +80,7 @@ rb_req_session(struct rb_req *req)
 		return NULL;
 	s = rb_arena_alloc(req->req_arena, sizeof(*s));
 	rb_req_auth(req, &ar);
-	if (rb_auth_session(&ar, cookie, s) == RB_AUTH_OK)
+	if (rb_auth_session(&ar, cookie, s) == RB_OK)
 		req->req_session = s;
 	return req->req_session;
 }
@@ -209,7 +209,7 @@ rb_req_archive(struct rb_req *req)
 		return NULL;
 	v = rb_arena_alloc(req->req_arena, sizeof(*v));
 	rb_req_auth(req, &ar);
-	if (rb_auth_archive_visit(&ar, cookie, v) == RB_AUTH_OK)
+	if (rb_auth_archive_visit(&ar, cookie, v) == RB_OK)
 		req->req_archive = v;
 	return req->req_archive;
 }

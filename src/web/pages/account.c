@@ -77,7 +77,7 @@ viewers_data(const struct rb_auth_req *ar, const struct rb_session *s)
 	size_t i, j;
 
 	if (rb_auth_contract_viewers(ar, s->s_account_id, &contracts) !=
-	    RB_AUTH_OK)
+	    RB_OK)
 		return NULL;
 	json_array_foreach(contracts, i, c) {
 		json_array_foreach(json_object_get(c, "viewers"), j, v) {
@@ -104,7 +104,7 @@ tokens_data(struct rb_req *req, const struct rb_auth_req *ar,
 	json_t *tokens, *item, *used;
 	size_t i;
 
-	if (rb_api_token_list(ar, s->s_account_id, &tokens) != RB_API_OK)
+	if (rb_api_token_list(ar, s->s_account_id, &tokens) != RB_OK)
 		return NULL;
 	json_array_foreach(tokens, i, item) {
 		used = json_object_get(item, "last_used_at");
@@ -175,7 +175,7 @@ account_page(struct rb_req *req, int status, const struct account_view *v)
 	    NULL));
 	if ((viewers = viewers_data(&ar, s)) == NULL ||
 	    rb_auth_sessions(&ar, s->s_account_id, s->s_id, &sessions) !=
-	    RB_AUTH_OK) {
+	    RB_OK) {
 		json_decref(viewers);
 		json_decref(pw);
 		json_decref(em);
@@ -278,10 +278,10 @@ rb_page_account_password(struct rb_req *req)
 	rb_req_auth(req, &ar);
 	switch (rb_auth_change_password(&ar, s->s_account_id, cur ? cur : "",
 	    pw ? pw : "", pw2 ? pw2 : "", &e)) {
-	case RB_AUTH_OK:
+	case RB_OK:
 		rb_resp_redirect(req, "/mon-compte?fait=mot-de-passe");
 		return;
-	case RB_AUTH_ERROR:
+	case RB_ERROR:
 		rb_resp_error(req, 500);
 		return;
 	default:
@@ -307,10 +307,10 @@ rb_page_account_email(struct rb_req *req)
 	rb_req_auth(req, &ar);
 	switch (rb_auth_change_email(&ar, s->s_account_id, cur ? cur : "",
 	    v.av_email, &e)) {
-	case RB_AUTH_OK:
+	case RB_OK:
 		rb_resp_redirect(req, "/mon-compte?fait=email");
 		return;
-	case RB_AUTH_ERROR:
+	case RB_ERROR:
 		rb_resp_error(req, 500);
 		return;
 	default:
@@ -340,22 +340,22 @@ rb_page_account_contract(struct rb_req *req)
 		if (strcmp(proof, names[k]) == 0)
 			break;
 	rb_req_auth(req, &ar);
-	switch (k == RB_PROOF__MAX ? RB_AUTH_DENIED : rb_auth_add_contract(&ar,
+	switch (k == RB_PROOF__MAX ? RB_DENIED : rb_auth_add_contract(&ar,
 	    s->s_account_id, v.av_contract, k, rb_post(req, "justificatif"),
 	    &retry)) {
-	case RB_AUTH_OK:
+	case RB_OK:
 		rb_resp_redirect(req, "/mon-compte?fait=contrat");
 		return;
-	case RB_AUTH_LIMITED:
+	case RB_LIMITED:
 		v.av_alert = rb_retry_text(req, retry);
 		account_page(req, 429, &v);
 		return;
-	case RB_AUTH_NO_BILL:
+	case RB_NO_BILL:
 		v.av_alert = "Vous pourrez ajouter ce contrat dès réception de "
 		    "sa première facture ou d'un courrier du service client.";
 		account_page(req, 200, &v);
 		return;
-	case RB_AUTH_ERROR:
+	case RB_ERROR:
 		rb_resp_error(req, 500);
 		return;
 	default:
@@ -382,7 +382,7 @@ rb_page_account_session(struct rb_req *req)
 		return;
 	s = rb_req_session(req);
 	rb_req_auth(req, &ar);
-	if (rb_auth_session_end(&ar, s->s_account_id, id) == RB_AUTH_ERROR) {
+	if (rb_auth_session_end(&ar, s->s_account_id, id) == RB_ERROR) {
 		rb_resp_error(req, 500);
 		return;
 	}
@@ -405,11 +405,11 @@ rb_page_account_api_token(struct rb_req *req)
 	switch (rb_api_token_create(&ar, s->s_account_id, v.av_token_name,
 	    (int)rb_config_int(req->req_site->site_cfg,
 	    RB_CFG_API_TOKENS_PER_ACCOUNT), token, &msg)) {
-	case RB_API_OK:
+	case RB_OK:
 		v.av_token = token;
 		account_page(req, 200, &v);
 		return;
-	case RB_API_ERROR:
+	case RB_ERROR:
 		rb_resp_error(req, 500);
 		return;
 	default:
@@ -431,7 +431,7 @@ rb_page_account_api_revoke(struct rb_req *req)
 		return;
 	s = rb_req_session(req);
 	rb_req_auth(req, &ar);
-	if (rb_api_token_revoke(&ar, s->s_account_id, id) == RB_API_ERROR) {
+	if (rb_api_token_revoke(&ar, s->s_account_id, id) == RB_ERROR) {
 		rb_resp_error(req, 500);
 		return;
 	}
@@ -461,14 +461,14 @@ rb_page_confirm_email(struct rb_req *req)
 	}
 	rb_req_auth(req, &ar);
 	rc = rb_auth_confirm_email(&ar, rb_post(req, "jeton"));
-	if (rc == RB_AUTH_ERROR) {
+	if (rc == RB_ERROR) {
 		rb_resp_error(req, 500);
 		return;
 	}
 	rb_resp_page(req, 200, "message", json_pack("{s:s, s:[s], s:n, s:n, "
-	    "s:n, s:n, s:[{s:s, s:s}]}", "title", rc == RB_AUTH_OK ?
+	    "s:n, s:n, s:[{s:s, s:s}]}", "title", rc == RB_OK ?
 	    "Adresse e-mail confirmée" : "Lien invalide ou expiré",
-	    "paragraphs", rc == RB_AUTH_OK ? "Votre nouvelle adresse est "
+	    "paragraphs", rc == RB_OK ? "Votre nouvelle adresse est "
 	    "enregistrée : utilisez-la pour vous connecter." : "Ce lien n'est "
 	    "plus valable : il a déjà servi ou il a expiré.", "form_action",
 	    "csrf", "hidden", "form_button", "links", "href", "/connexion",

@@ -76,9 +76,9 @@ limit(struct rb_req *req, rb_db *db, const char *bucket, time_t now,
 	int retry = 0;
 
 	switch (rb_api_rate_hit(db, bucket, now, window, allowance, &retry)) {
-	case RB_API_OK:
+	case RB_OK:
 		return 0;
-	case RB_API_DENIED:
+	case RB_LIMITED:
 		rb_resp_header(req, "Retry-After", rb_arena_printf(
 		    req->req_arena, "%d", retry));
 		rb_resp_json_error(req, 429, "rate_limited", rb_arena_printf(
@@ -163,9 +163,9 @@ api_begin(struct rb_req *req, const char *const *known, rb_db **db,
 		return -1;
 	token = bearer(req);
 	switch (rb_api_token_check(*db, now, token, sc, &token_id)) {
-	case RB_API_OK:
+	case RB_OK:
 		break;
-	case RB_API_DENIED:
+	case RB_DENIED:
 		unauthorized(req, token != NULL);
 		return -1;
 	default:
@@ -203,7 +203,7 @@ rb_page_api_contracts(struct rb_req *req)
 
 	if (api_begin(req, params_none, &db, &sc) != 0)
 		return;
-	if (rb_api_contracts(db, &sc, &list) != RB_API_OK) {
+	if (rb_api_contracts(db, &sc, &list) != RB_OK) {
 		rb_resp_json_error(req, 500, NULL, NULL, NULL);
 		return;
 	}
@@ -231,11 +231,11 @@ invoices(struct rb_req *req, rb_db *db, const struct rb_scope *sc,
 		}
 	}
 	switch (rb_api_invoices(db, sc, number, (int)year, &list)) {
-	case RB_API_OK:
+	case RB_OK:
 		rb_resp_json(req, 200, json_pack("{s:s, s:o}", "contract",
 		    number, "invoices", list));
 		return;
-	case RB_API_NOT_FOUND:
+	case RB_NOT_FOUND:
 		contract_not_found(req);
 		return;
 	default:
@@ -264,13 +264,13 @@ consumption(struct rb_req *req, rb_db *db, const struct rb_scope *sc,
 		return;
 	}
 	switch (rb_api_consumption(db, sc, number, &range, &list)) {
-	case RB_API_OK:
+	case RB_OK:
 		rb_resp_json(req, 200, json_pack("{s:s, s:s, s:s, s:s, s:o}",
 		    "contract", number, "step", range.rg_step ==
 		    RB_API_STEP_DAY ? "day" : "period", "from", range.rg_from,
 		    "to", range.rg_to, "consumption", list));
 		return;
-	case RB_API_NOT_FOUND:
+	case RB_NOT_FOUND:
 		contract_not_found(req);
 		return;
 	default:

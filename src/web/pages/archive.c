@@ -72,7 +72,7 @@ rb_page_archive(struct rb_req *req)
 	ar.ar_device_out = device;
 	switch (rb_auth_archive_open(&ar, old_id, password ? password : "",
 	    &opened, &retry)) {
-	case RB_AUTH_OK:
+	case RB_OK:
 		/* Rotation: whatever visit this browser had ends. */
 		rb_auth_archive_close(&ar, rb_req_cookie(req,
 		    RB_ARCHIVE_COOKIE));
@@ -80,10 +80,10 @@ rb_page_archive(struct rb_req *req)
 		rb_req_device_cookie(req, device);
 		rb_resp_redirect(req, "/archives");
 		return;
-	case RB_AUTH_LIMITED:
+	case RB_LIMITED:
 		signin_form(req, 429, old_id, rb_retry_text(req, retry));
 		return;
-	case RB_AUTH_ERROR:
+	case RB_ERROR:
 		rb_resp_error(req, 500);
 		return;
 	default:
@@ -99,7 +99,7 @@ rb_page_archive_exit(struct rb_req *req)
 
 	rb_req_auth(req, &ar);
 	if (rb_auth_archive_close(&ar, rb_req_cookie(req,
-	    RB_ARCHIVE_COOKIE)) != RB_AUTH_OK) {
+	    RB_ARCHIVE_COOKIE)) != RB_OK) {
 		rb_resp_error(req, 500);
 		return;
 	}

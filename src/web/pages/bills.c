@@ -40,9 +40,9 @@ bad_request(struct rb_req *req, const char *msg)
 }
 
 static void
-answer_rc(struct rb_req *req, enum rb_bills_rc rc)
+answer_rc(struct rb_req *req, enum rb_rc rc)
 {
-	rb_resp_error(req, rc == RB_BILLS_NOT_FOUND ? 404 : 500);
+	rb_resp_error(req, rc == RB_NOT_FOUND ? 404 : 500);
 }
 
 void
@@ -52,7 +52,7 @@ rb_page_bills(struct rb_req *req)
 	struct rb_bills_filter f;
 	struct rb_bills_ctx ctx;
 	struct rb_scope sc;
-	enum rb_bills_rc rc;
+	enum rb_rc rc;
 	const char *msg;
 	json_t *data;
 
@@ -60,14 +60,14 @@ rb_page_bills(struct rb_req *req)
 		return;
 	if (rb_bills_parse_filter(rb_form_get(q, "contrat"),
 	    rb_form_get(q, "annee"), rb_form_get(q, "statut"),
-	    rb_form_get(q, "archives"), time(NULL), &f, &msg) != RB_BILLS_OK) {
+	    rb_form_get(q, "archives"), time(NULL), &f, &msg) != RB_OK) {
 		bad_request(req, msg);
 		return;
 	}
 	bills_ctx(req, &ctx);
 	if (ctx.bc_db == NULL)		/* 503 answered */
 		return;
-	if ((rc = rb_bills_list(&ctx, &sc, &f, &data)) != RB_BILLS_OK) {
+	if ((rc = rb_bills_list(&ctx, &sc, &f, &data)) != RB_OK) {
 		answer_rc(req, rc);
 		return;
 	}
@@ -79,12 +79,12 @@ static void
 bill_pdf(struct rb_req *req, const struct rb_bills_ctx *ctx,
     const struct rb_scope *sc, const char *number)
 {
-	enum rb_bills_rc rc;
+	enum rb_rc rc;
 	uint64_t size;
 	int fd, cached;
 
 	if ((rc = rb_bills_pdf(ctx, sc, number, &fd, &size, &cached)) !=
-	    RB_BILLS_OK) {
+	    RB_OK) {
 		answer_rc(req, rc);
 		return;
 	}
@@ -105,7 +105,7 @@ rb_page_bill(struct rb_req *req)
 	const char *rest = req->req_path + strlen("/mes-factures/");
 	struct rb_bills_ctx ctx;
 	struct rb_scope sc;
-	enum rb_bills_rc rc;
+	enum rb_rc rc;
 	char number[32], *raw;
 	size_t len;
 	int pdf = 0;
@@ -132,7 +132,7 @@ rb_page_bill(struct rb_req *req)
 		bill_pdf(req, &ctx, &sc, number);
 		return;
 	}
-	if ((rc = rb_bills_get(&ctx, &sc, number, &data)) != RB_BILLS_OK) {
+	if ((rc = rb_bills_get(&ctx, &sc, number, &data)) != RB_OK) {
 		answer_rc(req, rc);
 		return;
 	}

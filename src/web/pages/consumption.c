@@ -215,8 +215,8 @@ load(struct rb_req *req, struct cons_query *q, json_t **out)
 		return -1;
 	rc = rb_cons_view(db, &sc, q->cq_contract[0] != '\0' ?
 	    q->cq_contract : NULL, q->cq_daily, q->cq_from, q->cq_to, out);
-	if (rc != RB_CONS_OK) {
-		rb_resp_error(req, rc == RB_CONS_NOT_FOUND ? 404 : 500);
+	if (rc != RB_OK) {
+		rb_resp_error(req, rc == RB_NOT_FOUND ? 404 : 500);
 		return -1;
 	}
 	return 0;

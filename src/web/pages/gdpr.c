@@ -18,7 +18,7 @@ rb_page_gdpr(struct rb_req *req)
 	json_t *data;
 
 	s = rb_req_session(req);
-	if (rb_gdpr_view(rb_req_db(req), s->s_account_id, &data) != 0) {
+	if (rb_gdpr_view(rb_req_db(req), s->s_account_id, &data) != RB_OK) {
 		rb_resp_error(req, 500);
 		return;
 	}
@@ -35,7 +35,7 @@ rb_page_gdpr_json(struct rb_req *req)
 
 	s = rb_req_session(req);
 	if (rb_gdpr_download(rb_req_db(req), s->s_account_id, time(NULL),
-	    req->req_ip, &data) != 0) {
+	    req->req_ip, &data) != RB_OK) {
 		rb_resp_error(req, 500);
 		return;
 	}

@@ -23,7 +23,7 @@ rb_page_home(struct rb_req *req)
 	}
 	db = rb_req_db(req);		/* RB_NEED_DB: never NULL */
 	rc = rb_home_get(db, time(NULL), &oh, &data);
-	if (rc != 0) {
+	if (rc != RB_OK) {
 		rb_resp_error(req, 500);
 		return;
 	}

@@ -65,10 +65,10 @@ rb_page_forgot(struct rb_req *req)
 	email = rb_post(req, "email");
 	rb_req_auth(req, &ar);
 	switch (rb_auth_reset_request(&ar, email, &retry)) {
-	case RB_AUTH_LIMITED:
+	case RB_LIMITED:
 		forgot_form(req, 429, email, rb_retry_text(req, retry), NULL);
 		return;
-	case RB_AUTH_ERROR:
+	case RB_ERROR:
 		rb_resp_error(req, 500);
 		return;
 	default:
@@ -116,7 +116,7 @@ rb_page_reset(struct rb_req *req)
 	if (req->req_method != RB_POST) {
 		token = rb_form_get(&req->req_query, "jeton");
 		if (token == NULL || rb_auth_reset_check(&ar, token) !=
-		    RB_AUTH_OK) {
+		    RB_OK) {
 			bad_link(req);
 			return;
 		}
@@ -128,7 +128,7 @@ rb_page_reset(struct rb_req *req)
 	pw2 = rb_form_get(&req->req_body, "confirmation");
 	memset(&e, 0, sizeof(e));
 	switch (rb_auth_reset(&ar, token, pw ? pw : "", pw2 ? pw2 : "", &e)) {
-	case RB_AUTH_OK:
+	case RB_OK:
 		rb_req_session_clear(req);
 		rb_resp_page(req, 200, "message", json_pack("{s:s, s:[s], s:n, "
 		    "s:n, s:n, s:n, s:[{s:s, s:s}]}", "title",
@@ -138,10 +138,10 @@ rb_page_reset(struct rb_req *req)
 		    "form_action", "csrf", "hidden", "form_button", "links",
 		    "href", "/connexion", "text", "Se connecter"));
 		return;
-	case RB_AUTH_INVALID:
+	case RB_INVALID:
 		reset_form(req, 200, token, &e);
 		return;
-	case RB_AUTH_ERROR:
+	case RB_ERROR:
 		rb_resp_error(req, 500);
 		return;
 	default:

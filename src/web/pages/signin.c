@@ -55,7 +55,7 @@ rb_page_signin(struct rb_req *req)
 	ar.ar_device_out = device;
 	switch (rb_auth_signin(&ar, email, password ? password : "", &s,
 	    &retry)) {
-	case RB_AUTH_OK:
+	case RB_OK:
 		/* Rotation: whatever session this browser had ends. */
 		if (rb_req_cookie(req, RB_SESSION_COOKIE) != NULL)
 			rb_auth_signout(&ar, rb_req_cookie(req,
@@ -64,10 +64,10 @@ rb_page_signin(struct rb_req *req)
 		rb_req_device_cookie(req, device);
 		rb_resp_redirect(req, "/mon-espace");
 		return;
-	case RB_AUTH_LIMITED:
+	case RB_LIMITED:
 		signin_form(req, 429, email, rb_retry_text(req, retry));
 		return;
-	case RB_AUTH_ERROR:
+	case RB_ERROR:
 		rb_resp_error(req, 500);
 		return;
 	default:
@@ -95,7 +95,7 @@ rb_page_space(struct rb_req *req)
 
 	s = rb_req_session(req);
 	if (rb_space_view(rb_req_db(req), s->s_account_id, time(NULL),
-	    &contracts) != 0) {
+	    &contracts) != RB_OK) {
 		rb_resp_error(req, 500);
 		return;
 	}

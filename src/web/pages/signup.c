@@ -135,14 +135,14 @@ rb_page_claim_legacy(struct rb_req *req)
 	ar.ar_device_out = device;
 	switch (rb_auth_claim_legacy(&ar, old_id, password ? password : "",
 	    &c, &retry)) {
-	case RB_AUTH_OK:
+	case RB_OK:
 		rb_req_device_cookie(req, device);
 		claimed(req, &c);
 		return;
-	case RB_AUTH_LIMITED:
+	case RB_LIMITED:
 		legacy_form(req, 429, old_id, rb_retry_text(req, retry));
 		return;
-	case RB_AUTH_ERROR:
+	case RB_ERROR:
 		rb_resp_error(req, 500);
 		return;
 	default:
@@ -187,18 +187,18 @@ rb_page_claim_contract(struct rb_req *req)
 	ar.ar_device_out = device;
 	switch (rb_auth_claim_contract(&ar, contract, proof, value, &c,
 	    &retry)) {
-	case RB_AUTH_OK:
+	case RB_OK:
 		rb_req_device_cookie(req, device);
 		claimed(req, &c);
 		return;
-	case RB_AUTH_NO_BILL:
+	case RB_NO_BILL:
 		contract_form(req, 200, contract, proof, value, NO_BILL);
 		return;
-	case RB_AUTH_LIMITED:
+	case RB_LIMITED:
 		contract_form(req, 429, contract, proof, value,
 		    rb_retry_text(req, retry));
 		return;
-	case RB_AUTH_ERROR:
+	case RB_ERROR:
 		rb_resp_error(req, 500);
 		return;
 	default:
@@ -242,7 +242,7 @@ rb_page_register(struct rb_req *req)
 	pw2 = rb_form_get(&req->req_body, "confirmation");
 	memset(&e, 0, sizeof(e));
 	rb_req_auth(req, &ar);
-	if (rb_auth_claim_get(&ar, claim, &c) != RB_AUTH_OK) {
+	if (rb_auth_claim_get(&ar, claim, &c) != RB_OK) {
 		rb_resp_page(req, 200, "message", json_pack("{s:s, s:[s], "
 		    "s:n, s:n, s:n, s:n, s:[{s:s, s:s}]}", "title",
 		    "Demande expirée", "paragraphs", "Votre demande a expiré. "
@@ -253,13 +253,13 @@ rb_page_register(struct rb_req *req)
 	}
 	switch (rb_auth_register(&ar, claim, &p, pw ? pw : "", pw2 ? pw2 : "",
 	    &e)) {
-	case RB_AUTH_OK:
+	case RB_OK:
 		rb_resp_redirect(req, "/verifiez-vos-emails");
 		return;
-	case RB_AUTH_INVALID:
+	case RB_INVALID:
 		register_form(req, 200, &c, &p, &e);
 		return;
-	case RB_AUTH_ERROR:
+	case RB_ERROR:
 		rb_resp_error(req, 500);
 		return;
 	default:
@@ -289,7 +289,7 @@ rb_page_activate(struct rb_req *req)
 	}
 	rb_req_auth(req, &ar);
 	switch (rb_auth_activate(&ar, rb_post(req, "jeton"))) {
-	case RB_AUTH_OK:
+	case RB_OK:
 		rb_resp_page(req, 200, "message", json_pack("{s:s, s:[s], s:n, "
 		    "s:n, s:n, s:n, s:[{s:s, s:s}]}", "title",
 		    "Votre espace client est activé", "paragraphs",
@@ -298,7 +298,7 @@ rb_page_activate(struct rb_req *req)
 		    "hidden", "form_button", "links", "href", "/connexion",
 		    "text", "Se connecter"));
 		return;
-	case RB_AUTH_ERROR:
+	case RB_ERROR:
 		rb_resp_error(req, 500);
 		return;
 	default:
@@ -331,11 +331,11 @@ rb_page_resend(struct rb_req *req)
 		email = rb_post(req, "email");
 		rb_req_auth(req, &ar);
 		switch (rb_auth_resend(&ar, email, &retry)) {
-		case RB_AUTH_LIMITED:
+		case RB_LIMITED:
 			status = 429;
 			alert = rb_retry_text(req, retry);
 			break;
-		case RB_AUTH_ERROR:
+		case RB_ERROR:
 			rb_resp_error(req, 500);
 			return;
 		default:

@@ -58,23 +58,23 @@ test_allowance_then_refusal(void **state)
 
 	for (k = 0; k < 3; k++) {
 		assert_int_equal(rb_api_rate_hit(f->db, "api:ip:192.0.2.1",
-		    T0 + k, W, 3, &retry), RB_API_OK);
+		    T0 + k, W, 3, &retry), RB_OK);
 		assert_int_equal(retry, 0);
 	}
 	/* Full: refused with the wait, again and again (not counted). */
 	for (k = 0; k < 2; k++) {
 		retry = 0;
 		assert_int_equal(rb_api_rate_hit(f->db, "api:ip:192.0.2.1",
-		    T0 + 10, W, 3, &retry), RB_API_DENIED);
+		    T0 + 10, W, 3, &retry), RB_LIMITED);
 		assert_true(retry > 0 && retry <= W);
 	}
 	/* Another bucket is not affected. */
 	assert_int_equal(rb_api_rate_hit(f->db, "api:ip:192.0.2.2", T0 + 10,
-	    W, 3, &retry), RB_API_OK);
+	    W, 3, &retry), RB_OK);
 	assert_int_equal(retry, 0);
 	/* Once the window has passed, the first bucket counts again. */
 	assert_int_equal(rb_api_rate_hit(f->db, "api:ip:192.0.2.1",
-	    T0 + 2 * W + 10, W, 3, &retry), RB_API_OK);
+	    T0 + 2 * W + 10, W, 3, &retry), RB_OK);
 	assert_int_equal(retry, 0);
 }
 
@@ -85,7 +85,7 @@ test_zero_allowance_refuses(void **state)
 	int retry = 0;
 
 	assert_int_equal(rb_api_rate_hit(f->db, "api:token:1", T0, W, 0,
-	    &retry), RB_API_DENIED);
+	    &retry), RB_LIMITED);
 	assert_true(retry > 0);
 }
 

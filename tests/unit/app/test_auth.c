@@ -235,11 +235,11 @@ signin_ok(struct fixture *f, time_t now, const char *email, const char *pw,
 	struct rb_auth_req r = req(f, now);
 	int retry = -1;
 
-	assert_int_equal(rb_auth_signin(&r, email, pw, s, &retry), RB_AUTH_OK);
+	assert_int_equal(rb_auth_signin(&r, email, pw, s, &retry), RB_OK);
 	assert_int_equal(retry, 0);
 }
 
-static enum rb_auth_rc
+static enum rb_rc
 signin(struct fixture *f, time_t now, const char *email, const char *pw)
 {
 	struct rb_auth_req r = req(f, now);
@@ -284,17 +284,17 @@ signin_right_wrong_unknown(void **state)
 	/* Every failure is the same answer, after the same work. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(signin(f, NOW, DEMO_EMAIL, "mauvais-mot-de-passe"),
-	    RB_AUTH_DENIED);
+	    RB_DENIED);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	assert_int_equal(signin(f, NOW, "personne@robinet.test",
-	    "mauvais-mot-de-passe"), RB_AUTH_DENIED);
+	    "mauvais-mot-de-passe"), RB_DENIED);
 	clock_gettime(CLOCK_MONOTONIC, &t2);
 	/* The unknown email burned a hash too (dummy): no shortcut. */
 	assert_true(elapsed(&t1, &t2) > elapsed(&t0, &t1) / 3);
 	assert_int_equal(signin(f, NOW, "pas une adresse", DEMO_PW),
-	    RB_AUTH_DENIED);
-	assert_int_equal(signin(f, NOW, NULL, NULL), RB_AUTH_DENIED);
-	assert_int_equal(signin(f, NOW, DEMO_EMAIL, ""), RB_AUTH_DENIED);
+	    RB_DENIED);
+	assert_int_equal(signin(f, NOW, NULL, NULL), RB_DENIED);
+	assert_int_equal(signin(f, NOW, DEMO_EMAIL, ""), RB_DENIED);
 
 	assert_int_equal(audit_count(f, "signin.ok"), 2);
 	assert_int_equal(audit_count(f, "signin.failed"), 5);
@@ -322,23 +322,23 @@ signin_refuses_pending_and_disabled(void **state)
 		int retry;
 
 		assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-		    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_OK);
+		    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_OK);
 		assert_int_equal(rb_auth_register(&r, c.cl_token, &p, GOOD_PW,
-		    GOOD_PW, &e), RB_AUTH_OK);
+		    GOOD_PW, &e), RB_OK);
 	}
 	assert_int_equal(signin(f, NOW + 60, "arrivant@robinet.test", GOOD_PW),
-	    RB_AUTH_DENIED);
+	    RB_DENIED);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log"
 	    " WHERE action = 'signin.failed'"
 	    " AND detail LIKE '%\"pending\"%'", NULL), 1);
 	assert_int_equal(rb_db_exec(f->db, "UPDATE web_accounts SET status ="
 	    " 'active' WHERE email_norm = 'arrivant@robinet.test'"), 0);
 	assert_int_equal(signin(f, NOW + 60, "arrivant@robinet.test", GOOD_PW),
-	    RB_AUTH_OK);
+	    RB_OK);
 	assert_int_equal(rb_db_exec(f->db, "UPDATE web_accounts SET status ="
 	    " 'disabled' WHERE email_norm = 'arrivant@robinet.test'"), 0);
 	assert_int_equal(signin(f, NOW + 60, "arrivant@robinet.test", GOOD_PW),
-	    RB_AUTH_DENIED);
+	    RB_DENIED);
 }
 
 static void
@@ -351,7 +351,7 @@ session_idle_and_absolute_expiry(void **state)
 
 	signin_ok(f, NOW, DEMO_EMAIL, DEMO_PW, &s);
 	r = req(f, NOW + 60);
-	assert_int_equal(rb_auth_session(&r, s.s_cookie, &got), RB_AUTH_OK);
+	assert_int_equal(rb_auth_session(&r, s.s_cookie, &got), RB_OK);
 	assert_int_equal(got.s_id, s.s_id);
 	assert_int_equal(got.s_account_id, s.s_account_id);
 	assert_string_equal(got.s_csrf, s.s_csrf);
@@ -360,27 +360,27 @@ session_idle_and_absolute_expiry(void **state)
 	/* Idle: 30 min without use ends it. */
 	r = req(f, NOW + 60 + 30 * 60);
 	assert_int_equal(rb_auth_session(&r, s.s_cookie, &got),
-	    RB_AUTH_DENIED);
+	    RB_DENIED);
 	assert_int_equal(got.s_id, 0);
 	r = req(f, NOW + 61);
 	assert_int_equal(rb_auth_session(&r, s.s_cookie, &got),
-	    RB_AUTH_DENIED);
+	    RB_DENIED);
 
 	/* Absolute: 12 h after sign-in, however busy. */
 	signin_ok(f, NOW, DEMO_EMAIL, DEMO_PW, &s);
 	for (t = NOW + 20 * 60; t < NOW + 12 * HOUR; t += 20 * 60) {
 		r = req(f, t);
 		assert_int_equal(rb_auth_session(&r, s.s_cookie, &got),
-		    RB_AUTH_OK);
+		    RB_OK);
 	}
 	r = req(f, NOW + 12 * HOUR);
 	assert_int_equal(rb_auth_session(&r, s.s_cookie, &got),
-	    RB_AUTH_DENIED);
+	    RB_DENIED);
 
 	/* Not a token at all. */
 	r = req(f, NOW);
-	assert_int_equal(rb_auth_session(&r, NULL, &got), RB_AUTH_DENIED);
-	assert_int_equal(rb_auth_session(&r, "abc", &got), RB_AUTH_DENIED);
+	assert_int_equal(rb_auth_session(&r, NULL, &got), RB_DENIED);
+	assert_int_equal(rb_auth_session(&r, "abc", &got), RB_DENIED);
 }
 
 static void
@@ -392,15 +392,15 @@ signout_ends_the_session(void **state)
 
 	signin_ok(f, NOW, DEMO_EMAIL, DEMO_PW, &s);
 	signin_ok(f, NOW, DEMO_EMAIL, DEMO_PW, &other);
-	assert_int_equal(rb_auth_signout(&r, s.s_cookie), RB_AUTH_OK);
+	assert_int_equal(rb_auth_signout(&r, s.s_cookie), RB_OK);
 	assert_int_equal(rb_auth_session(&r, s.s_cookie, &got),
-	    RB_AUTH_DENIED);
+	    RB_DENIED);
 	assert_int_equal(rb_auth_session(&r, other.s_cookie, &got),
-	    RB_AUTH_OK);
+	    RB_OK);
 	assert_int_equal(audit_count(f, "signout"), 1);
 	/* Again, or without a cookie: nothing to do, still OK. */
-	assert_int_equal(rb_auth_signout(&r, s.s_cookie), RB_AUTH_OK);
-	assert_int_equal(rb_auth_signout(&r, NULL), RB_AUTH_OK);
+	assert_int_equal(rb_auth_signout(&r, s.s_cookie), RB_OK);
+	assert_int_equal(rb_auth_signout(&r, NULL), RB_OK);
 	assert_int_equal(audit_count(f, "signout"), 1);
 }
 
@@ -417,7 +417,7 @@ sessions_listed_and_ended(void **state)
 	signin_ok(f, NOW, DEMO_EMAIL, DEMO_PW, &s1);
 	signin_ok(f, NOW + 50, DEMO_EMAIL, DEMO_PW, &s2);
 	assert_int_equal(rb_auth_sessions(&r, s1.s_account_id, s2.s_id,
-	    &list), RB_AUTH_OK);
+	    &list), RB_OK);
 	assert_int_equal(json_array_size(list), 2);
 	for (i = 0; i < json_array_size(list); i++) {
 		json_t *e = json_array_get(list, i);
@@ -452,15 +452,15 @@ sessions_listed_and_ended(void **state)
 		signin_ok(f, NOW, email, DEMO_PW, &karim);
 	}
 	assert_int_equal(rb_auth_session_end(&r, s1.s_account_id,
-	    karim.s_id), RB_AUTH_DENIED);
+	    karim.s_id), RB_DENIED);
 	assert_int_equal(rb_auth_session(&r, karim.s_cookie, &got),
-	    RB_AUTH_OK);
+	    RB_OK);
 
 	assert_int_equal(rb_auth_session_end(&r, s1.s_account_id, s1.s_id),
-	    RB_AUTH_OK);
+	    RB_OK);
 	assert_int_equal(rb_auth_session(&r, s1.s_cookie, &got),
-	    RB_AUTH_DENIED);
-	assert_int_equal(rb_auth_session(&r, s2.s_cookie, &got), RB_AUTH_OK);
+	    RB_DENIED);
+	assert_int_equal(rb_auth_session(&r, s2.s_cookie, &got), RB_OK);
 	assert_int_equal(audit_count(f, "session.end"), 1);
 }
 
@@ -475,7 +475,7 @@ legacy_claim(void **state)
 	int retry = -1;
 
 	assert_int_equal(rb_auth_claim_legacy(&r, "1234567a",
-	    "ancien-mdp-2023", &c, &retry), RB_AUTH_OK);
+	    "ancien-mdp-2023", &c, &retry), RB_OK);
 	assert_int_equal(retry, 0);
 	assert_int_equal(strlen(c.cl_token), RB_TOKEN_LEN);
 	assert_string_equal(c.cl_contract, "1000000003");
@@ -483,23 +483,23 @@ legacy_claim(void **state)
 	assert_string_equal(c.cl_first_name, "Gérard");
 	assert_string_equal(c.cl_email, "legacy@robinet.test");
 	assert_int_equal(rb_auth_claim_get(&r, c.cl_token, &again),
-	    RB_AUTH_OK);
+	    RB_OK);
 	assert_string_equal(again.cl_token, c.cl_token);
 	assert_string_equal(again.cl_contract, "1000000003");
 	assert_string_equal(again.cl_email, "legacy@robinet.test");
 
 	assert_int_equal(rb_auth_claim_legacy(&r, " 1234 567A ",
-	    "ancien-mdp-2023", &c, &retry), RB_AUTH_OK);
+	    "ancien-mdp-2023", &c, &retry), RB_OK);
 	assert_int_equal(rb_auth_claim_legacy(&r, "1234567A", "ancien-mdp-2024",
-	    &c, &retry), RB_AUTH_DENIED);
+	    &c, &retry), RB_DENIED);
 	assert_string_equal(c.cl_token, "");
 	assert_int_equal(rb_auth_claim_legacy(&r, "7654321B",
-	    "ancien-mdp-2023", &c, &retry), RB_AUTH_DENIED);
+	    "ancien-mdp-2023", &c, &retry), RB_DENIED);
 	assert_int_equal(rb_auth_claim_legacy(&r, "12#4567A",
-	    "ancien-mdp-2023", &c, &retry), RB_AUTH_DENIED);
+	    "ancien-mdp-2023", &c, &retry), RB_DENIED);
 	/* Already moved (the demo subscriber in 2024). */
 	assert_int_equal(rb_auth_claim_legacy(&r, "1234560A", "!", &c,
-	    &retry), RB_AUTH_DENIED);
+	    &retry), RB_DENIED);
 
 	assert_int_equal(audit_count(f, "migration.claim"), 2);
 	assert_int_equal(audit_count(f, "migration.failed"), 4);
@@ -508,9 +508,9 @@ legacy_claim(void **state)
 	/* A claim expires (30 min). */
 	r = req(f, NOW + 30 * 60);
 	assert_int_equal(rb_auth_claim_get(&r, again.cl_token, &c),
-	    RB_AUTH_DENIED);
+	    RB_DENIED);
 	assert_int_equal(rb_auth_claim_get(&r, "pas-un-jeton", &c),
-	    RB_AUTH_DENIED);
+	    RB_DENIED);
 }
 
 static void
@@ -525,46 +525,46 @@ register_checks_fields(void **state)
 	int retry, i;
 
 	assert_int_equal(rb_auth_claim_legacy(&r, "1234567A",
-	    "ancien-mdp-2023", &c, &retry), RB_AUTH_OK);
+	    "ancien-mdp-2023", &c, &retry), RB_OK);
 
 	p.pr_email = "legacy@robinet";
 	assert_int_equal(rb_auth_register(&r, c.cl_token, &p, GOOD_PW, GOOD_PW,
-	    &e), RB_AUTH_INVALID);
+	    &e), RB_INVALID);
 	assert_string_equal(e.ae_msg[RB_F_EMAIL], "Adresse e-mail invalide.");
 	for (i = 0; i < RB_F__MAX; i++)
 		if (i != RB_F_EMAIL)
 			assert_null(e.ae_msg[i]);
 	p.pr_email = "gé rard@robinet.test";
 	assert_int_equal(rb_auth_register(&r, c.cl_token, &p, GOOD_PW, GOOD_PW,
-	    &e), RB_AUTH_INVALID);
+	    &e), RB_INVALID);
 	assert_string_equal(e.ae_msg[RB_F_EMAIL], "Adresse e-mail invalide.");
 	p.pr_email = "legacy@robinet.test";
 
 	assert_int_equal(rb_auth_register(&r, c.cl_token, &p, GOOD_PW,
-	    GOOD_PW "!", &e), RB_AUTH_INVALID);
+	    GOOD_PW "!", &e), RB_INVALID);
 	assert_string_equal(e.ae_msg[RB_F_PASSWORD2],
 	    "Les deux mots de passe ne correspondent pas.");
 	assert_null(e.ae_msg[RB_F_PASSWORD]);
 
 	assert_int_equal(rb_auth_register(&r, c.cl_token, &p, "password1234",
-	    "password1234", &e), RB_AUTH_INVALID);
+	    "password1234", &e), RB_INVALID);
 	assert_non_null(e.ae_msg[RB_F_PASSWORD]);
 	assert_non_null(strstr(e.ae_msg[RB_F_PASSWORD], "courant"));
 	assert_null(e.ae_msg[RB_F_PASSWORD2]);
 
 	assert_int_equal(rb_auth_register(&r, c.cl_token, &p,
 	    "vandenbussche et ses 3 chats", "vandenbussche et ses 3 chats", &e),
-	    RB_AUTH_INVALID);
+	    RB_INVALID);
 	assert_string_equal(e.ae_msg[RB_F_PASSWORD],
 	    "Le mot de passe ne doit pas contenir votre nom.");
 
 	assert_int_equal(rb_auth_register(&r, c.cl_token, &p, "court",
-	    "court", &e), RB_AUTH_INVALID);
+	    "court", &e), RB_INVALID);
 	assert_non_null(strstr(e.ae_msg[RB_F_PASSWORD], "12 caractères"));
 
 	p.pr_last_name = "  ";
 	assert_int_equal(rb_auth_register(&r, c.cl_token, &p, GOOD_PW, GOOD_PW,
-	    &e), RB_AUTH_INVALID);
+	    &e), RB_INVALID);
 	assert_string_equal(e.ae_msg[RB_F_LAST_NAME], "Indiquez votre nom.");
 	p.pr_last_name = "Vandenbussche";
 
@@ -577,11 +577,11 @@ register_checks_fields(void **state)
 		struct rb_claim again;
 
 		assert_int_equal(rb_auth_claim_get(&r, c.cl_token, &again),
-		    RB_AUTH_OK);
+		    RB_OK);
 	}
 	/* An unknown claim is refused before anything else. */
 	assert_int_equal(rb_auth_register(&r, "x", &p, GOOD_PW, GOOD_PW, &e),
-	    RB_AUTH_DENIED);
+	    RB_DENIED);
 }
 
 static void
@@ -597,10 +597,10 @@ legacy_register_and_activate(void **state)
 	int retry;
 
 	assert_int_equal(rb_auth_claim_legacy(&r, "1234567a",
-	    "ancien-mdp-2023", &c, &retry), RB_AUTH_OK);
+	    "ancien-mdp-2023", &c, &retry), RB_OK);
 	/* The old password may serve again: it meets the policy. */
 	assert_int_equal(rb_auth_register(&r, c.cl_token, &p,
-	    "ancien-mdp-2023", "ancien-mdp-2023", &e), RB_AUTH_OK);
+	    "ancien-mdp-2023", "ancien-mdp-2023", &e), RB_OK);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM web_accounts a"
 	    " JOIN account_contracts ac ON ac.account_id = a.id"
 	    " WHERE a.email_norm = 'legacy@robinet.test'"
@@ -620,22 +620,22 @@ legacy_register_and_activate(void **state)
 
 	/* The old id no longer opens the new space; the claim is spent. */
 	assert_int_equal(rb_auth_claim_legacy(&r, "1234567A",
-	    "ancien-mdp-2023", &c, &retry), RB_AUTH_DENIED);
+	    "ancien-mdp-2023", &c, &retry), RB_DENIED);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
 	    " legacy_credentials WHERE old_customer_id = '1234567A'"
 	    " AND migrated_at = 1795946400 AND hash LIKE '$argon2id$%'",
 	    NULL), 1);
 	assert_int_equal(rb_auth_register(&r, c.cl_token, &p,
-	    "ancien-mdp-2023", "ancien-mdp-2023", &e), RB_AUTH_DENIED);
+	    "ancien-mdp-2023", "ancien-mdp-2023", &e), RB_DENIED);
 
 	/* Pending until activated, then in; the link serves once. */
 	assert_int_equal(signin(f, NOW + 60, "legacy@robinet.test",
-	    "ancien-mdp-2023"), RB_AUTH_DENIED);
+	    "ancien-mdp-2023"), RB_DENIED);
 	r = req(f, NOW + 120);
-	assert_int_equal(rb_auth_activate(&r, token), RB_AUTH_OK);
-	assert_int_equal(rb_auth_activate(&r, token), RB_AUTH_DENIED);
+	assert_int_equal(rb_auth_activate(&r, token), RB_OK);
+	assert_int_equal(rb_auth_activate(&r, token), RB_DENIED);
 	assert_int_equal(signin(f, NOW + 180, "legacy@robinet.test",
-	    "ancien-mdp-2023"), RB_AUTH_OK);
+	    "ancien-mdp-2023"), RB_OK);
 
 	assert_int_equal(audit_count(f, "migration.register"), 1);
 	assert_int_equal(audit_count(f, "account.activate"), 1);
@@ -656,9 +656,9 @@ register_with_another_email_tells_the_one_on_file(void **state)
 	int retry;
 
 	assert_int_equal(rb_auth_claim_legacy(&r, "1234567A",
-	    "ancien-mdp-2023", &c, &retry), RB_AUTH_OK);
+	    "ancien-mdp-2023", &c, &retry), RB_OK);
 	assert_int_equal(rb_auth_register(&r, c.cl_token, &p, GOOD_PW, GOOD_PW,
-	    &e), RB_AUTH_OK);
+	    &e), RB_OK);
 	assert_int_equal(outbox_token(f, "gerard.v@exemple.test",
 	    "/activer?jeton=", token), 0);
 	assert_int_equal(outbox_count(f, "legacy@robinet.test"), 1);
@@ -677,42 +677,42 @@ activation_expires_and_newer_voids_older(void **state)
 	int retry;
 
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_EMAIL, "arrivant@robinet.test", &c, &retry), RB_AUTH_OK);
+	    RB_PROOF_EMAIL, "arrivant@robinet.test", &c, &retry), RB_OK);
 	assert_int_equal(rb_auth_register(&r, c.cl_token, &p, GOOD_PW, GOOD_PW,
-	    &e), RB_AUTH_OK);
+	    &e), RB_OK);
 	assert_int_equal(outbox_token(f, "arrivant@robinet.test",
 	    "/activer?jeton=", t1), 0);
 
 	/* "Renvoyer le courriel": a new token voids the first. */
 	r = req(f, NOW + 60);
 	assert_int_equal(rb_auth_resend(&r, "Arrivant@robinet.test", &retry),
-	    RB_AUTH_OK);
+	    RB_OK);
 	assert_int_equal(outbox_token(f, "arrivant@robinet.test",
 	    "/activer?jeton=", t2), 0);
 	assert_string_not_equal(t1, t2);
-	assert_int_equal(rb_auth_activate(&r, t1), RB_AUTH_DENIED);
+	assert_int_equal(rb_auth_activate(&r, t1), RB_DENIED);
 
 	/* 24 hours later the second has expired too. */
 	r = req(f, NOW + 60 + 24 * HOUR);
-	assert_int_equal(rb_auth_activate(&r, t2), RB_AUTH_DENIED);
+	assert_int_equal(rb_auth_activate(&r, t2), RB_DENIED);
 	assert_int_equal(rb_auth_resend(&r, "arrivant@robinet.test", &retry),
-	    RB_AUTH_OK);
+	    RB_OK);
 	assert_int_equal(outbox_token(f, "arrivant@robinet.test",
 	    "/activer?jeton=", t3), 0);
 	r = req(f, NOW + 120 + 24 * HOUR);
-	assert_int_equal(rb_auth_activate(&r, t3), RB_AUTH_OK);
+	assert_int_equal(rb_auth_activate(&r, t3), RB_OK);
 	assert_int_equal(signin(f, NOW + 180 + 24 * HOUR,
-	    "arrivant@robinet.test", GOOD_PW), RB_AUTH_OK);
+	    "arrivant@robinet.test", GOOD_PW), RB_OK);
 
 	/* Resending for an unknown or active address: same answer,
 	   nothing sent. */
 	assert_int_equal(rb_auth_resend(&r, "arrivant@robinet.test", &retry),
-	    RB_AUTH_OK);
+	    RB_OK);
 	assert_int_equal(rb_auth_resend(&r, "inconnu@robinet.test", &retry),
-	    RB_AUTH_OK);
+	    RB_OK);
 	assert_int_equal(outbox_count(f, "arrivant@robinet.test"), 3);
 	assert_int_equal(outbox_count(f, "inconnu@robinet.test"), 0);
-	assert_int_equal(rb_auth_activate(&r, NULL), RB_AUTH_DENIED);
+	assert_int_equal(rb_auth_activate(&r, NULL), RB_DENIED);
 }
 
 /* --- account creation --- */
@@ -726,23 +726,23 @@ creation_with_each_proof(void **state)
 	int retry = -1;
 
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_EMAIL, " ARRIVANT@robinet.test", &c, &retry), RB_AUTH_OK);
+	    RB_PROOF_EMAIL, " ARRIVANT@robinet.test", &c, &retry), RB_OK);
 	assert_int_equal(retry, 0);
 	assert_string_equal(c.cl_contract, "1000000004");
 	assert_string_equal(c.cl_last_name, "Benali");
 	assert_string_equal(c.cl_email, "ARRIVANT@robinet.test");
 
 	assert_int_equal(rb_auth_claim_contract(&r, "1000 000 004",
-	    RB_PROOF_INVOICE, "fa2024 000042", &c, &retry), RB_AUTH_OK);
+	    RB_PROOF_INVOICE, "fa2024 000042", &c, &retry), RB_OK);
 	assert_string_equal(c.cl_contract, "1000000004");
 	assert_string_equal(c.cl_first_name, "Karim");
 	assert_string_equal(c.cl_email, "");
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_INVOICE, "FA2024-000042", &c, &retry), RB_AUTH_OK);
+	    RB_PROOF_INVOICE, "FA2024-000042", &c, &retry), RB_OK);
 
 	/* A meter can be seen by neighbours: nothing pre-filled. */
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_METER, "i21ba012345", &c, &retry), RB_AUTH_OK);
+	    RB_PROOF_METER, "i21ba012345", &c, &retry), RB_OK);
 	assert_string_equal(c.cl_contract, "1000000004");
 	assert_string_equal(c.cl_last_name, "");
 	assert_string_equal(c.cl_email, "");
@@ -759,32 +759,32 @@ creation_denied_and_no_bill(void **state)
 
 	/* 1000000005: no bill yet, no letter either. */
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000005",
-	    RB_PROOF_METER, "I22BA054321", &c, &retry), RB_AUTH_NO_BILL);
+	    RB_PROOF_METER, "I22BA054321", &c, &retry), RB_NO_BILL);
 	assert_string_equal(c.cl_token, "");
 	/* A wrong proof there is DENIED, not NO_BILL. */
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000005",
-	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_DENIED);
+	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_DENIED);
 	/* Once customer service has sent the letter, it may. */
 	assert_int_equal(rb_db_exec(f->db, "UPDATE contracts SET"
 	    " can_create_account = 1 WHERE number = '1000000005'"), 0);
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000005",
-	    RB_PROOF_METER, "I22BA054321", &c, &retry), RB_AUTH_OK);
+	    RB_PROOF_METER, "I22BA054321", &c, &retry), RB_OK);
 
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_METER, "I22BA054321", &c, &retry), RB_AUTH_DENIED);
+	    RB_PROOF_METER, "I22BA054321", &c, &retry), RB_DENIED);
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_EMAIL, "autre@robinet.test", &c, &retry), RB_AUTH_DENIED);
+	    RB_PROOF_EMAIL, "autre@robinet.test", &c, &retry), RB_DENIED);
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_INVOICE, "FA2024-000043", &c, &retry), RB_AUTH_DENIED);
+	    RB_PROOF_INVOICE, "FA2024-000043", &c, &retry), RB_DENIED);
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000099",
-	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_DENIED);
+	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_DENIED);
 	assert_int_equal(rb_auth_claim_contract(&r, "abc", RB_PROOF_EMAIL,
-	    "arrivant@robinet.test", &c, &retry), RB_AUTH_DENIED);
+	    "arrivant@robinet.test", &c, &retry), RB_DENIED);
 	assert_int_equal(rb_auth_claim_contract(&r, NULL, RB_PROOF_EMAIL, NULL,
-	    &c, &retry), RB_AUTH_DENIED);
+	    &c, &retry), RB_DENIED);
 	/* An email on file elsewhere proves nothing here. */
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_EMAIL, DEMO_EMAIL, &c, &retry), RB_AUTH_DENIED);
+	    RB_PROOF_EMAIL, DEMO_EMAIL, &c, &retry), RB_DENIED);
 	assert_int_equal(audit_count(f, "creation.failed"), 8);
 	assert_int_equal(audit_count(f, "creation.no_bill"), 1);
 }
@@ -803,9 +803,9 @@ already_active_space_answers_ok_and_tells(void **state)
 	accounts = q_int(f->db, "SELECT count(*) FROM web_accounts", NULL);
 	/* Step 1 succeeds as for any contract. */
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000001",
-	    RB_PROOF_EMAIL, DEMO_EMAIL, &c, &retry), RB_AUTH_OK);
+	    RB_PROOF_EMAIL, DEMO_EMAIL, &c, &retry), RB_OK);
 	assert_int_equal(rb_auth_register(&r, c.cl_token, &p, GOOD_PW, GOOD_PW,
-	    &e), RB_AUTH_OK);
+	    &e), RB_OK);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM web_accounts",
 	    NULL), accounts);
 	assert_int_equal(outbox_count(f, DEMO_EMAIL), 1);
@@ -818,10 +818,10 @@ already_active_space_answers_ok_and_tells(void **state)
 	/* An active account already uses the email given: same answer,
 	   that address is told, nothing created nor linked. */
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_INVOICE, "FA2024-000042", &c, &retry), RB_AUTH_OK);
+	    RB_PROOF_INVOICE, "FA2024-000042", &c, &retry), RB_OK);
 	p.pr_email = DEMO_EMAIL;
 	assert_int_equal(rb_auth_register(&r, c.cl_token, &p, GOOD_PW, GOOD_PW,
-	    &e), RB_AUTH_OK);
+	    &e), RB_OK);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM web_accounts",
 	    NULL), accounts);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM account_contracts"
@@ -830,7 +830,7 @@ already_active_space_answers_ok_and_tells(void **state)
 	assert_false(outbox_holds(f, DEMO_EMAIL, "/activer"));
 	/* And the holder of 1000000004 learns someone asked. */
 	assert_int_equal(outbox_count(f, "arrivant@robinet.test"), 1);
-	assert_int_equal(signin(f, NOW, DEMO_EMAIL, DEMO_PW), RB_AUTH_OK);
+	assert_int_equal(signin(f, NOW, DEMO_EMAIL, DEMO_PW), RB_OK);
 }
 
 /* --- rate limits --- */
@@ -868,7 +868,7 @@ rate_limit_per_contract_and_address_trips_and_releases(void **state)
 		r = req_ip(f, NOW + i * 60, "198.51.100.1");
 		assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
 		    RB_PROOF_METER, "I00AA000000", &c, &retry),
-		    RB_AUTH_DENIED);
+		    RB_DENIED);
 		assert_int_equal(retry, 0);
 	}
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log"
@@ -878,27 +878,27 @@ rate_limit_per_contract_and_address_trips_and_releases(void **state)
 	   given... */
 	r = req_ip(f, NOW + 10 * 60, "198.51.100.1");
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_LIMITED);
+	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_LIMITED);
 	assert_true(retry > 0 && retry <= HOUR);
 	first = retry;
 	/* ...which shrinks as time passes... */
 	r = req_ip(f, NOW + 30 * 60, "198.51.100.1");
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_LIMITED);
+	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_LIMITED);
 	assert_int_equal(retry, first - 20 * 60);
 	/* ...but the holder, at another address, is not held back. */
 	r = req_ip(f, NOW + 30 * 60, "203.0.113.5");
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_OK);
+	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_OK);
 	assert_int_equal(retry, 0);
 	/* Once the oldest failure has left the window, one more attempt is
 	   let in from the first address too, and a success forgets that
 	   address's failures. */
 	r = req_ip(f, NOW + 10 * 60 + first, "198.51.100.1");
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_OK);
+	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_OK);
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_OK);
+	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_OK);
 }
 
 /* Seconds since t0. */
@@ -926,17 +926,17 @@ failures_from_everywhere_delay_but_never_refuse(void **state)
 	for (i = 0; i < 100; i++) {
 		r = req_ip(f, NOW + i, i % 2 ? "198.51.100.7" : "198.51.100.8");
 		assert_int_equal(rb_auth_signin(&r, DEMO_EMAIL, "faux", &s,
-		    &retry), RB_AUTH_DENIED);
+		    &retry), RB_DENIED);
 	}
 	/* Each address spent its own allowance (rl_per_ip, 50). */
 	r = req_ip(f, NOW + 100, "198.51.100.7");
 	assert_int_equal(rb_auth_signin(&r, DEMO_EMAIL, DEMO_PW, &s, &retry),
-	    RB_AUTH_LIMITED);
+	    RB_LIMITED);
 	assert_true(retry > 0 && retry <= HOUR);
 	r = req_ip(f, NOW + 100, "203.0.113.9");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(rb_auth_signin(&r, DEMO_EMAIL, DEMO_PW, &s, &retry),
-	    RB_AUTH_OK);
+	    RB_OK);
 	assert_int_equal(retry, 0);
 
 	/* Past the ceiling of the identifier (rl_id_factor times the
@@ -950,7 +950,7 @@ failures_from_everywhere_delay_but_never_refuse(void **state)
 		snprintf(ip, sizeof(ip), "192.0.2.%d", 100 + i);
 		r = req_ip(f, NOW + 2 * HOUR, ip);
 		assert_int_equal(rb_auth_claim_legacy(&r, "1234567A", "faux",
-		    &c, &retry), RB_AUTH_DENIED);
+		    &c, &retry), RB_DENIED);
 	}
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log"
 	    " WHERE action = 'ratelimit.trip' AND target = 'legacy:id:1234567A'"
@@ -958,7 +958,7 @@ failures_from_everywhere_delay_but_never_refuse(void **state)
 	r = req_ip(f, NOW + 2 * HOUR, "203.0.113.10");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(rb_auth_claim_legacy(&r, "1234567A",
-	    "ancien-mdp-2023", &c, &retry), RB_AUTH_OK);
+	    "ancien-mdp-2023", &c, &retry), RB_OK);
 	assert_true(since(&t0) >= 0.95);
 
 	/* Overall: past rl_global, attempts wait too, never refused. */
@@ -967,12 +967,12 @@ failures_from_everywhere_delay_but_never_refuse(void **state)
 		r = req_ip(f, NOW + 4 * HOUR, "198.51.100.200");
 		assert_int_equal(rb_auth_claim_contract(&r, "1000000010",
 		    RB_PROOF_METER, "I00AA000000", &c, &retry),
-		    RB_AUTH_DENIED);
+		    RB_DENIED);
 	}
 	r = req_ip(f, NOW + 4 * HOUR, "198.51.100.201");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_OK);
+	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_OK);
 	assert_true(since(&t0) >= 0.95);
 }
 
@@ -993,14 +993,14 @@ rate_limit_per_ip_and_per_account(void **state)
 		snprintf(cn, sizeof(cn), "10000000%02d", 10 + i);
 		assert_int_equal(rb_auth_claim_contract(&r, cn,
 		    RB_PROOF_METER, "I00AA000000", &c, &retry),
-		    RB_AUTH_DENIED);
+		    RB_DENIED);
 	}
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_LIMITED);
+	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_LIMITED);
 	assert_int_equal(retry, HOUR);
 	r = req_ip(f, NOW, "192.0.2.67");
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_OK);
+	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_OK);
 	/* Every address of an IPv6 /64 is one address. */
 	for (i = 0; i < 3; i++) {
 		char ip[64];
@@ -1008,11 +1008,11 @@ rate_limit_per_ip_and_per_account(void **state)
 		snprintf(ip, sizeof(ip), "2001:db8:5:6::%x", 0x100 + i);
 		r = req_ip(f, NOW, ip);
 		assert_int_equal(rb_auth_claim_legacy(&r, "7654321B", "x", &c,
-		    &retry), RB_AUTH_DENIED);
+		    &retry), RB_DENIED);
 	}
 	r = req_ip(f, NOW, "2001:db8:5:6:ffff::1");
 	assert_int_equal(rb_auth_claim_legacy(&r, "1234567A",
-	    "ancien-mdp-2023", &c, &retry), RB_AUTH_LIMITED);
+	    "ancien-mdp-2023", &c, &retry), RB_LIMITED);
 
 	/* Sign-in: per account and address. */
 	f->cfg.ac_rl_per_ip = 0;	/* back to the default */
@@ -1020,11 +1020,11 @@ rate_limit_per_ip_and_per_account(void **state)
 	for (i = 0; i < 3; i++) {
 		r = req_ip(f, NOW + i, "198.51.100.50");
 		assert_int_equal(rb_auth_signin(&r, DEMO_EMAIL, "faux",
-		    &s, &retry), RB_AUTH_DENIED);
+		    &s, &retry), RB_DENIED);
 	}
 	r = req_ip(f, NOW + 10, "198.51.100.50");
 	assert_int_equal(rb_auth_signin(&r, DEMO_EMAIL, DEMO_PW, &s, &retry),
-	    RB_AUTH_LIMITED);
+	    RB_LIMITED);
 	assert_true(retry > 0 && retry <= HOUR);
 	assert_string_equal(s.s_cookie, "");
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log"
@@ -1034,16 +1034,16 @@ rate_limit_per_ip_and_per_account(void **state)
 	/* Other addresses are not held back by those failures. */
 	r = req_ip(f, NOW + 10, "198.51.100.99");
 	assert_int_equal(rb_auth_signin(&r, DEMO_EMAIL, DEMO_PW, &s, &retry),
-	    RB_AUTH_OK);
+	    RB_OK);
 	/* Never for good: an hour later the right password works. */
 	r = req_ip(f, NOW + HOUR, "198.51.100.50");
 	assert_int_equal(rb_auth_signin(&r, DEMO_EMAIL, DEMO_PW, &s, &retry),
-	    RB_AUTH_OK);
+	    RB_OK);
 }
 
 /* Signs in from ip with the device cookie dev (may be NULL); the device
  * cookie to send is written to out (may be NULL). */
-static enum rb_auth_rc
+static enum rb_rc
 signin_dev(struct fixture *f, time_t now, const char *ip, const char *dev,
     const char *pw, char *out, int *retry)
 {
@@ -1072,7 +1072,7 @@ device_cookie_spares_the_owner_and_locks_itself(void **state)
 	   are kept. */
 	memset(dev, 'x', sizeof(dev));
 	assert_int_equal(signin_dev(f, NOW, "192.0.2.1", NULL, DEMO_PW, dev,
-	    &retry), RB_AUTH_OK);
+	    &retry), RB_OK);
 	assert_int_equal(strlen(dev), RB_TOKEN_LEN);
 	rb_token_hash(dev, hash);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM devices"
@@ -1080,7 +1080,7 @@ device_cookie_spares_the_owner_and_locks_itself(void **state)
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM devices"
 	    " WHERE token_hash = $1 OR login_hash LIKE '%robinet%'", dev), 0);
 	/* No device cookie when the caller does not ask for one. */
-	assert_int_equal(signin(f, NOW, DEMO_EMAIL, DEMO_PW), RB_AUTH_OK);
+	assert_int_equal(signin(f, NOW, DEMO_EMAIL, DEMO_PW), RB_OK);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM devices", NULL),
 	    1);
 
@@ -1091,46 +1091,46 @@ device_cookie_spares_the_owner_and_locks_itself(void **state)
 
 		snprintf(ip, sizeof(ip), "198.51.100.%d", 60 + i % 3);
 		assert_int_equal(signin_dev(f, NOW + 10, ip, NULL, "faux",
-		    NULL, &retry), RB_AUTH_DENIED);
+		    NULL, &retry), RB_DENIED);
 	}
 	assert_int_equal(signin_dev(f, NOW + 10, "198.51.100.60", NULL,
-	    DEMO_PW, NULL, &retry), RB_AUTH_LIMITED);
+	    DEMO_PW, NULL, &retry), RB_LIMITED);
 	/* The owner's browser, even from that address, is in at once and
 	   keeps its cookie. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(again, 'x', sizeof(again));
 	assert_int_equal(signin_dev(f, NOW + 20, "198.51.100.60", dev,
-	    DEMO_PW, again, &retry), RB_AUTH_OK);
+	    DEMO_PW, again, &retry), RB_OK);
 	assert_true(since(&t0) < 2.5);
 	assert_string_equal(again, dev);
 	/* A browser without it waits (delay), then is in all the same. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(signin_dev(f, NOW + 20, "203.0.113.1", NULL,
-	    DEMO_PW, NULL, &retry), RB_AUTH_OK);
+	    DEMO_PW, NULL, &retry), RB_OK);
 	assert_true(since(&t0) >= 2.9);
 	/* A forged cookie, or this one for another email, is no one's. */
 	rb_token_new(forged);
 	assert_int_equal(signin_dev(f, NOW + 30, "198.51.100.60", forged,
-	    DEMO_PW, NULL, &retry), RB_AUTH_LIMITED);
+	    DEMO_PW, NULL, &retry), RB_LIMITED);
 	{
 		struct rb_auth_req r = req_ip(f, NOW + 30, "198.51.100.61");
 		struct rb_session s;
 
 		for (i = 0; i < 2; i++)
 			assert_int_equal(rb_auth_signin(&r, "x@robinet.test",
-			    "faux", &s, &retry), RB_AUTH_DENIED);
+			    "faux", &s, &retry), RB_DENIED);
 		r.ar_device = dev;
 		assert_int_equal(rb_auth_signin(&r, "x@robinet.test", "faux",
-		    &s, &retry), RB_AUTH_LIMITED);
+		    &s, &retry), RB_LIMITED);
 	}
 
 	/* A stolen cookie used for guessing locks itself out, with the
 	   wait given, and only itself. */
 	for (i = 0; i < 3; i++)
 		assert_int_equal(signin_dev(f, NOW + 40, "192.0.2.200", dev,
-		    "devine", NULL, &retry), RB_AUTH_DENIED);
+		    "devine", NULL, &retry), RB_DENIED);
 	assert_int_equal(signin_dev(f, NOW + 40, "192.0.2.201", dev, DEMO_PW,
-	    NULL, &retry), RB_AUTH_LIMITED);
+	    NULL, &retry), RB_LIMITED);
 	assert_true(retry > 0 && retry <= HOUR);
 	{
 		char target[128];
@@ -1141,18 +1141,18 @@ device_cookie_spares_the_owner_and_locks_itself(void **state)
 		    target), 1);
 	}
 	assert_int_equal(signin_dev(f, NOW + 40, "192.0.2.202", NULL, DEMO_PW,
-	    NULL, &retry), RB_AUTH_OK);
+	    NULL, &retry), RB_OK);
 	/* The window over, the cookie works again. */
 	assert_int_equal(signin_dev(f, NOW + 40 + HOUR, "192.0.2.1", dev,
-	    DEMO_PW, NULL, &retry), RB_AUTH_OK);
+	    DEMO_PW, NULL, &retry), RB_OK);
 	/* Unused for device_ttl, it is forgotten, and purged. */
 	f->cfg.ac_device_ttl = 2 * HOUR;
 	assert_int_equal(signin_dev(f, NOW + 40 + 4 * HOUR, "198.51.100.60",
-	    dev, "faux", NULL, &retry), RB_AUTH_DENIED);
+	    dev, "faux", NULL, &retry), RB_DENIED);
 	{
 		struct rb_auth_req r = req(f, NOW + 40 + 4 * HOUR);
 
-		assert_int_equal(rb_auth_purge(&r), RB_AUTH_OK);
+		assert_int_equal(rb_auth_purge(&r), RB_OK);
 		assert_int_equal(q_int(f->db, "SELECT count(*) FROM devices",
 		    NULL), 0);
 	}
@@ -1168,18 +1168,18 @@ rate_limit_on_mail_requests(void **state)
 	/* Each reset request may send a mail: every one counts. */
 	for (i = 0; i < 5; i++)
 		assert_int_equal(rb_auth_reset_request(&r, DEMO_EMAIL, &retry),
-		    RB_AUTH_OK);
+		    RB_OK);
 	assert_int_equal(rb_auth_reset_request(&r, DEMO_EMAIL, &retry),
-	    RB_AUTH_LIMITED);
+	    RB_LIMITED);
 	assert_int_equal(outbox_count(f, DEMO_EMAIL), 5);
 	r = req(f, NOW + HOUR);
 	assert_int_equal(rb_auth_reset_request(&r, DEMO_EMAIL, &retry),
-	    RB_AUTH_OK);
+	    RB_OK);
 }
 
 /* --- the archive after the move to a space --- */
 
-static enum rb_auth_rc
+static enum rb_rc
 archive(struct fixture *f, time_t now, const char *pw)
 {
 	struct rb_auth_req r = req(f, now);
@@ -1202,28 +1202,28 @@ archive_takes_the_active_space_password(void **state)
 	char token[RB_TOKEN_LEN + 1];
 	int retry;
 
-	assert_int_equal(archive(f, NOW, "ancien-mdp-2023"), RB_AUTH_OK);
+	assert_int_equal(archive(f, NOW, "ancien-mdp-2023"), RB_OK);
 	assert_int_equal(rb_auth_claim_legacy(&r, "1234567A",
-	    "ancien-mdp-2023", &c, &retry), RB_AUTH_OK);
+	    "ancien-mdp-2023", &c, &retry), RB_OK);
 	assert_int_equal(rb_auth_register(&r, c.cl_token, &p, GOOD_PW,
-	    GOOD_PW, &e), RB_AUTH_OK);
+	    GOOD_PW, &e), RB_OK);
 	/* Not active yet: the former password still opens the archive. */
-	assert_int_equal(archive(f, NOW + 10, "ancien-mdp-2023"), RB_AUTH_OK);
-	assert_int_equal(archive(f, NOW + 10, GOOD_PW), RB_AUTH_DENIED);
+	assert_int_equal(archive(f, NOW + 10, "ancien-mdp-2023"), RB_OK);
+	assert_int_equal(archive(f, NOW + 10, GOOD_PW), RB_DENIED);
 	assert_int_equal(outbox_token(f, "legacy@robinet.test",
 	    "/activer?jeton=", token), 0);
 	r = req(f, NOW + 20);
-	assert_int_equal(rb_auth_activate(&r, token), RB_AUTH_OK);
+	assert_int_equal(rb_auth_activate(&r, token), RB_OK);
 	/* Active: the space's password only, and the former hash is gone
 	   once it has served its last purpose. */
 	assert_int_equal(archive(f, NOW + 30, "ancien-mdp-2023"),
-	    RB_AUTH_DENIED);
-	assert_int_equal(archive(f, NOW + 30, GOOD_PW), RB_AUTH_OK);
+	    RB_DENIED);
+	assert_int_equal(archive(f, NOW + 30, GOOD_PW), RB_OK);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
 	    " legacy_credentials WHERE old_customer_id = '1234567A'"
 	    " AND hash = '!'", NULL), 1);
 	assert_int_equal(archive(f, NOW + 30, "ancien-mdp-2023"),
-	    RB_AUTH_DENIED);
+	    RB_DENIED);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log"
 	    " WHERE action = 'archive.failed' AND target = 'old_id:1234567A'"
 	    " AND ip = '192.0.2.10'", NULL), 3);
@@ -1231,22 +1231,22 @@ archive_takes_the_active_space_password(void **state)
 	/* A reset applies to the archive too. */
 	r = req(f, NOW + 40);
 	assert_int_equal(rb_auth_reset_request(&r, "legacy@robinet.test",
-	    &retry), RB_AUTH_OK);
+	    &retry), RB_OK);
 	assert_int_equal(outbox_token(f, "legacy@robinet.test",
 	    "/mot-de-passe/nouveau?jeton=", token), 0);
 	assert_int_equal(rb_auth_reset(&r, token, GOOD_PW " bis",
-	    GOOD_PW " bis", &e), RB_AUTH_OK);
-	assert_int_equal(archive(f, NOW + 50, GOOD_PW), RB_AUTH_DENIED);
-	assert_int_equal(archive(f, NOW + 50, GOOD_PW " bis"), RB_AUTH_OK);
+	    GOOD_PW " bis", &e), RB_OK);
+	assert_int_equal(archive(f, NOW + 50, GOOD_PW), RB_DENIED);
+	assert_int_equal(archive(f, NOW + 50, GOOD_PW " bis"), RB_OK);
 	/* So does a change in the settings. */
 	signin_ok(f, NOW + 60, "legacy@robinet.test", GOOD_PW " bis", &s);
 	r = req(f, NOW + 60);
 	assert_int_equal(rb_auth_change_password(&r, s.s_account_id,
 	    GOOD_PW " bis", "Le canal de Roubaix 1895", "Le canal de Roubaix 1895",
-	    &e), RB_AUTH_OK);
-	assert_int_equal(archive(f, NOW + 70, GOOD_PW " bis"), RB_AUTH_DENIED);
+	    &e), RB_OK);
+	assert_int_equal(archive(f, NOW + 70, GOOD_PW " bis"), RB_DENIED);
 	assert_int_equal(archive(f, NOW + 70, "Le canal de Roubaix 1895"),
-	    RB_AUTH_OK);
+	    RB_OK);
 	audit_never_holds(f, "Roubaix");
 }
 
@@ -1267,54 +1267,54 @@ reset_flow_ends_sessions(void **state)
 
 	/* Same answer whether the address exists. */
 	assert_int_equal(rb_auth_reset_request(&r, "inconnu@robinet.test",
-	    &retry), RB_AUTH_OK);
+	    &retry), RB_OK);
 	assert_int_equal(outbox_count(f, "inconnu@robinet.test"), 0);
 	assert_int_equal(rb_auth_reset_request(&r, "Demo@robinet.test",
-	    &retry), RB_AUTH_OK);
+	    &retry), RB_OK);
 	assert_int_equal(outbox_token(f, DEMO_EMAIL,
 	    "/mot-de-passe/nouveau?jeton=", token), 0);
 
 	r = req(f, NOW + 300);
-	assert_int_equal(rb_auth_reset_check(&r, token), RB_AUTH_OK);
-	assert_int_equal(rb_auth_reset_check(&r, "x"), RB_AUTH_DENIED);
+	assert_int_equal(rb_auth_reset_check(&r, token), RB_OK);
+	assert_int_equal(rb_auth_reset_check(&r, "x"), RB_DENIED);
 	assert_int_equal(rb_auth_reset(&r, token, "password1234",
-	    "password1234", &e), RB_AUTH_INVALID);
+	    "password1234", &e), RB_INVALID);
 	assert_non_null(e.ae_msg[RB_F_PASSWORD]);
 	assert_int_equal(rb_auth_reset(&r, token, GOOD_PW, "autre", &e),
-	    RB_AUTH_INVALID);
+	    RB_INVALID);
 	assert_non_null(e.ae_msg[RB_F_PASSWORD2]);
 	/* Still usable after a refused form. */
-	assert_int_equal(rb_auth_reset_check(&r, token), RB_AUTH_OK);
+	assert_int_equal(rb_auth_reset_check(&r, token), RB_OK);
 	assert_int_equal(rb_auth_reset(&r, token, GOOD_PW, GOOD_PW, &e),
-	    RB_AUTH_OK);
+	    RB_OK);
 
 	/* Every session ended; not signed in; once only. */
 	assert_int_equal(rb_auth_session(&r, s1.s_cookie, &got),
-	    RB_AUTH_DENIED);
+	    RB_DENIED);
 	assert_int_equal(rb_auth_session(&r, s2.s_cookie, &got),
-	    RB_AUTH_DENIED);
+	    RB_DENIED);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM sessions", NULL),
 	    0);
-	assert_int_equal(rb_auth_reset_check(&r, token), RB_AUTH_DENIED);
+	assert_int_equal(rb_auth_reset_check(&r, token), RB_DENIED);
 	assert_int_equal(rb_auth_reset(&r, token, GOOD_PW, GOOD_PW, &e),
-	    RB_AUTH_DENIED);
+	    RB_DENIED);
 	assert_int_equal(signin(f, NOW + 400, DEMO_EMAIL, DEMO_PW),
-	    RB_AUTH_DENIED);
+	    RB_DENIED);
 	assert_int_equal(signin(f, NOW + 400, DEMO_EMAIL, GOOD_PW),
-	    RB_AUTH_OK);
+	    RB_OK);
 	/* The account is told (reset link, then the change notice). */
 	assert_int_equal(outbox_count(f, DEMO_EMAIL), 2);
 
 	/* A reset link lives one hour. */
 	r = req(f, NOW + 500);
 	assert_int_equal(rb_auth_reset_request(&r, DEMO_EMAIL, &retry),
-	    RB_AUTH_OK);
+	    RB_OK);
 	assert_int_equal(outbox_token(f, DEMO_EMAIL,
 	    "/mot-de-passe/nouveau?jeton=", token), 0);
 	r = req(f, NOW + 500 + HOUR);
-	assert_int_equal(rb_auth_reset_check(&r, token), RB_AUTH_DENIED);
+	assert_int_equal(rb_auth_reset_check(&r, token), RB_DENIED);
 	assert_int_equal(rb_auth_reset(&r, token, GOOD_PW "x", GOOD_PW "x",
-	    &e), RB_AUTH_DENIED);
+	    &e), RB_DENIED);
 	assert_int_equal(audit_count(f, "reset.request"), 3);
 	assert_int_equal(audit_count(f, "reset.done"), 1);
 	audit_never_holds(f, token);
@@ -1336,26 +1336,26 @@ change_password_keeps_this_session_only(void **state)
 	r = req(f, NOW + 10);
 	r.ar_session = s1.s_id;
 	assert_int_equal(rb_auth_change_password(&r, s1.s_account_id,
-	    "faux", GOOD_PW, GOOD_PW, &e), RB_AUTH_INVALID);
+	    "faux", GOOD_PW, GOOD_PW, &e), RB_INVALID);
 	assert_string_equal(e.ae_msg[RB_F_CURRENT_PASSWORD],
 	    "Le mot de passe actuel est incorrect.");
 	assert_null(e.ae_msg[RB_F_PASSWORD]);
 	assert_int_equal(rb_auth_change_password(&r, s1.s_account_id,
-	    DEMO_PW, "court", "court", &e), RB_AUTH_INVALID);
+	    DEMO_PW, "court", "court", &e), RB_INVALID);
 	assert_null(e.ae_msg[RB_F_CURRENT_PASSWORD]);
 	assert_non_null(e.ae_msg[RB_F_PASSWORD]);
-	assert_int_equal(signin(f, NOW + 20, DEMO_EMAIL, DEMO_PW), RB_AUTH_OK);
+	assert_int_equal(signin(f, NOW + 20, DEMO_EMAIL, DEMO_PW), RB_OK);
 
 	assert_int_equal(rb_auth_change_password(&r, s1.s_account_id,
-	    DEMO_PW, GOOD_PW, GOOD_PW, &e), RB_AUTH_OK);
-	assert_int_equal(rb_auth_session(&r, s1.s_cookie, &got), RB_AUTH_OK);
+	    DEMO_PW, GOOD_PW, GOOD_PW, &e), RB_OK);
+	assert_int_equal(rb_auth_session(&r, s1.s_cookie, &got), RB_OK);
 	assert_int_equal(rb_auth_session(&r, s2.s_cookie, &got),
-	    RB_AUTH_DENIED);
+	    RB_DENIED);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM sessions", NULL),
 	    1);
 	assert_int_equal(signin(f, NOW + 30, DEMO_EMAIL, DEMO_PW),
-	    RB_AUTH_DENIED);
-	assert_int_equal(signin(f, NOW + 30, DEMO_EMAIL, GOOD_PW), RB_AUTH_OK);
+	    RB_DENIED);
+	assert_int_equal(signin(f, NOW + 30, DEMO_EMAIL, GOOD_PW), RB_OK);
 	assert_int_equal(outbox_count(f, DEMO_EMAIL), 1);
 	assert_int_equal(audit_count(f, "password.change"), 1);
 	assert_int_equal(audit_count(f, "reauth.failed"), 1);
@@ -1373,32 +1373,32 @@ change_email_waits_for_confirmation(void **state)
 	signin_ok(f, NOW, DEMO_EMAIL, DEMO_PW, &s);
 	r = req(f, NOW + 10);
 	assert_int_equal(rb_auth_change_email(&r, s.s_account_id, "faux",
-	    "martine@exemple.test", &e), RB_AUTH_INVALID);
+	    "martine@exemple.test", &e), RB_INVALID);
 	assert_non_null(e.ae_msg[RB_F_CURRENT_PASSWORD]);
 	assert_int_equal(rb_auth_change_email(&r, s.s_account_id, DEMO_PW,
-	    "martine@", &e), RB_AUTH_INVALID);
+	    "martine@", &e), RB_INVALID);
 	assert_string_equal(e.ae_msg[RB_F_EMAIL], "Adresse e-mail invalide.");
 	assert_int_equal(rb_auth_change_email(&r, s.s_account_id, DEMO_PW,
-	    "DEMO@robinet.test", &e), RB_AUTH_INVALID);
+	    "DEMO@robinet.test", &e), RB_INVALID);
 	assert_non_null(e.ae_msg[RB_F_EMAIL]);
 	assert_int_equal(outbox_count(f, "martine@exemple.test"), 0);
 
 	assert_int_equal(rb_auth_change_email(&r, s.s_account_id, DEMO_PW,
-	    " Martine@Exemple.test ", &e), RB_AUTH_OK);
+	    " Martine@Exemple.test ", &e), RB_OK);
 	assert_int_equal(outbox_token(f, "Martine@Exemple.test",
 	    "/mon-compte/confirmer-email?jeton=", token), 0);
 	/* Nothing changes before the new address confirms. */
-	assert_int_equal(signin(f, NOW + 20, DEMO_EMAIL, DEMO_PW), RB_AUTH_OK);
+	assert_int_equal(signin(f, NOW + 20, DEMO_EMAIL, DEMO_PW), RB_OK);
 	assert_int_equal(signin(f, NOW + 20, "martine@exemple.test", DEMO_PW),
-	    RB_AUTH_DENIED);
+	    RB_DENIED);
 
 	r = req(f, NOW + 60);
-	assert_int_equal(rb_auth_confirm_email(&r, token), RB_AUTH_OK);
-	assert_int_equal(rb_auth_confirm_email(&r, token), RB_AUTH_DENIED);
+	assert_int_equal(rb_auth_confirm_email(&r, token), RB_OK);
+	assert_int_equal(rb_auth_confirm_email(&r, token), RB_DENIED);
 	assert_int_equal(signin(f, NOW + 70, "martine@exemple.test", DEMO_PW),
-	    RB_AUTH_OK);
+	    RB_OK);
 	assert_int_equal(signin(f, NOW + 70, DEMO_EMAIL, DEMO_PW),
-	    RB_AUTH_DENIED);
+	    RB_DENIED);
 	/* The old address is told. */
 	assert_int_equal(outbox_count(f, DEMO_EMAIL), 1);
 	assert_true(outbox_holds(f, DEMO_EMAIL, "Martine@Exemple.test"));
@@ -1408,15 +1408,15 @@ change_email_waits_for_confirmation(void **state)
 	/* An address taken meanwhile by another account: refused. */
 	r = req(f, NOW + 100);
 	assert_int_equal(rb_auth_change_email(&r, s.s_account_id, DEMO_PW,
-	    "autre@exemple.test", &e), RB_AUTH_OK);
+	    "autre@exemple.test", &e), RB_OK);
 	assert_int_equal(outbox_token(f, "autre@exemple.test",
 	    "/mon-compte/confirmer-email?jeton=", token), 0);
 	assert_int_equal(rb_db_exec(f->db, "UPDATE web_accounts SET email ="
 	    " 'autre@exemple.test', email_norm = 'autre@exemple.test'"
 	    " WHERE id = 2"), 0);
-	assert_int_equal(rb_auth_confirm_email(&r, token), RB_AUTH_DENIED);
+	assert_int_equal(rb_auth_confirm_email(&r, token), RB_DENIED);
 	assert_int_equal(signin(f, NOW + 110, "martine@exemple.test", DEMO_PW),
-	    RB_AUTH_OK);
+	    RB_OK);
 }
 
 static void
@@ -1431,25 +1431,25 @@ add_contract_with_a_proof(void **state)
 	signin_ok(f, NOW, DEMO_EMAIL, DEMO_PW, &s);
 	r = req(f, NOW + 10);
 	assert_int_equal(rb_auth_contracts(&r, s.s_account_id, &list),
-	    RB_AUTH_OK);
+	    RB_OK);
 	assert_int_equal(json_array_size(list), 2);
 	json_decref(list);
 
 	assert_int_equal(rb_auth_add_contract(&r, s.s_account_id, "1000000004",
-	    RB_PROOF_INVOICE, "FA2024-000041", &retry), RB_AUTH_DENIED);
+	    RB_PROOF_INVOICE, "FA2024-000041", &retry), RB_DENIED);
 	assert_int_equal(rb_auth_add_contract(&r, s.s_account_id, "1000000099",
-	    RB_PROOF_METER, "I21BA012345", &retry), RB_AUTH_DENIED);
+	    RB_PROOF_METER, "I21BA012345", &retry), RB_DENIED);
 	assert_int_equal(rb_auth_add_contract(&r, s.s_account_id, "1000000005",
-	    RB_PROOF_METER, "I22BA054321", &retry), RB_AUTH_NO_BILL);
+	    RB_PROOF_METER, "I22BA054321", &retry), RB_NO_BILL);
 	assert_int_equal(rb_auth_add_contract(&r, s.s_account_id,
 	    "1000 000 004", RB_PROOF_INVOICE, "FA2024-000042", &retry),
-	    RB_AUTH_OK);
+	    RB_OK);
 	/* Twice is harmless. */
 	assert_int_equal(rb_auth_add_contract(&r, s.s_account_id, "1000000004",
-	    RB_PROOF_METER, "I21BA012345", &retry), RB_AUTH_OK);
+	    RB_PROOF_METER, "I21BA012345", &retry), RB_OK);
 
 	assert_int_equal(rb_auth_contracts(&r, s.s_account_id, &list),
-	    RB_AUTH_OK);
+	    RB_OK);
 	assert_int_equal(json_array_size(list), 3);
 	assert_string_equal(json_string_value(json_object_get(
 	    json_array_get(list, 2), "number")), "1000000004");
@@ -1534,13 +1534,13 @@ add_contract_of_another_space_is_refused(void **state)
 		before = limit_failures(f);
 		mails = outbox_count(f, DEMO_EMAIL);
 		assert_int_equal(rb_auth_add_contract(&r, b, "1000000001",
-		    k[i].proof, k[i].wrong, &retry), RB_AUTH_DENIED);
+		    k[i].proof, k[i].wrong, &retry), RB_DENIED);
 		assert_int_equal(outbox_count(f, DEMO_EMAIL), mails);
 		before = limit_failures(f) - before;
 		assert_true(before > 0);
 		mails = limit_failures(f);
 		assert_int_equal(rb_auth_add_contract(&r, b, "1000000001",
-		    k[i].proof, k[i].right, &retry), RB_AUTH_DENIED);
+		    k[i].proof, k[i].right, &retry), RB_DENIED);
 		/* Counted as a wrong proof is. */
 		assert_int_equal(limit_failures(f) - mails, before);
 		assert_int_equal(rb_account_may_see(f->db, b, "1000000001"), 0);
@@ -1568,11 +1568,11 @@ add_contract_of_another_space_is_refused(void **state)
 	/* An hour later, a new attempt is told again. */
 	r = req(f, NOW + 10 + HOUR);
 	assert_int_equal(rb_auth_add_contract(&r, b, "1000000001",
-	    RB_PROOF_METER, meter, &retry), RB_AUTH_DENIED);
+	    RB_PROOF_METER, meter, &retry), RB_DENIED);
 	assert_int_equal(outbox_count(f, DEMO_EMAIL), 2);
 
 	/* The holder sees one account, itself, on each contract. */
-	assert_int_equal(rb_auth_contract_viewers(&r, 1, &list), RB_AUTH_OK);
+	assert_int_equal(rb_auth_contract_viewers(&r, 1, &list), RB_OK);
 	assert_int_equal(json_array_size(list), 2);
 	for (i = 0; i < 2; i++) {
 		json_t *v = json_object_get(json_array_get(list, (size_t)i),
@@ -1586,7 +1586,7 @@ add_contract_of_another_space_is_refused(void **state)
 		assert_null(json_object_get(json_array_get(v, 0), "account"));
 	}
 	json_decref(list);
-	assert_int_equal(rb_auth_contract_viewers(&r, b, &list), RB_AUTH_OK);
+	assert_int_equal(rb_auth_contract_viewers(&r, b, &list), RB_OK);
 	assert_int_equal(json_array_size(list), 0);
 	json_decref(list);
 }
@@ -1605,17 +1605,17 @@ pending_account_gives_way(void **state)
 	int retry;
 
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_INVOICE, "FA2024-000042", &c, &retry), RB_AUTH_OK);
+	    RB_PROOF_INVOICE, "FA2024-000042", &c, &retry), RB_OK);
 	assert_int_equal(rb_auth_register(&r, c.cl_token, &p, GOOD_PW, GOOD_PW,
-	    &e), RB_AUTH_OK);
+	    &e), RB_OK);
 	pending = q_int(f->db, "SELECT id FROM web_accounts"
 	    " WHERE email_norm = $1", "paul@exemple.test");
 	/* A second creation for the same contract: one link, the newer. */
 	p.pr_email = "camille@exemple.test";
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_OK);
+	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_OK);
 	assert_int_equal(rb_auth_register(&r, c.cl_token, &p, GOOD_PW, GOOD_PW,
-	    &e), RB_AUTH_OK);
+	    &e), RB_OK);
 	q = q_int(f->db, "SELECT id FROM web_accounts WHERE email_norm = $1",
 	    "camille@exemple.test");
 	assert_int_equal(q_int(f->db, "SELECT account_id FROM"
@@ -1626,7 +1626,7 @@ pending_account_gives_way(void **state)
 	assert_int_equal(rb_account_may_see(f->db, pending, "1000000004"), 0);
 	/* A signed-in account with the right proof takes it from there. */
 	assert_int_equal(rb_auth_add_contract(&r, 1, "1000000004",
-	    RB_PROOF_METER, "I21BA012345", &retry), RB_AUTH_OK);
+	    RB_PROOF_METER, "I21BA012345", &retry), RB_OK);
 	assert_int_equal(q_int(f->db, "SELECT account_id FROM"
 	    " account_contracts WHERE contract_id = 4", NULL), 1);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log"
@@ -1634,9 +1634,9 @@ pending_account_gives_way(void **state)
 	    " '%\"replaced\"%'", NULL), 1);
 	/* Now active, it keeps it against a later creation. */
 	assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
-	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_AUTH_OK);
+	    RB_PROOF_METER, "I21BA012345", &c, &retry), RB_OK);
 	assert_int_equal(rb_auth_register(&r, c.cl_token, &p, GOOD_PW, GOOD_PW,
-	    &e), RB_AUTH_OK);
+	    &e), RB_OK);
 	assert_int_equal(q_int(f->db, "SELECT account_id FROM"
 	    " account_contracts WHERE contract_id = 4", NULL), 1);
 }
@@ -1673,13 +1673,13 @@ purge_removes_what_expired(void **state)
 	signin_ok(f, NOW, DEMO_EMAIL, DEMO_PW, &s);
 	r = req(f, NOW);
 	assert_int_equal(rb_auth_claim_legacy(&r, "1234567A", "faux", &c,
-	    &retry), RB_AUTH_DENIED);
+	    &retry), RB_DENIED);
 	assert_int_equal(rb_auth_claim_legacy(&r, "1234567A",
-	    "ancien-mdp-2023", &c, &retry), RB_AUTH_OK);
+	    "ancien-mdp-2023", &c, &retry), RB_OK);
 	assert_int_equal(rb_auth_reset_request(&r, DEMO_EMAIL, &retry),
-	    RB_AUTH_OK);
+	    RB_OK);
 	r = req(f, NOW + 13 * HOUR);
-	assert_int_equal(rb_auth_purge(&r), RB_AUTH_OK);
+	assert_int_equal(rb_auth_purge(&r), RB_OK);
 	assert_int_equal(q_int(f->db, "SELECT (SELECT count(*) FROM sessions)"
 	    " + (SELECT count(*) FROM claims) + (SELECT count(*) FROM tokens)"
 	    " + (SELECT count(*) FROM rate_limits)", NULL), 0);

@@ -127,7 +127,7 @@ periods_of_an_account(void **state)
 	    " AND i.status <> 'cancelled'", "1000000001");
 	assert_true(n >= 8);
 	assert_int_equal(rb_cons_periods(f->db, &sc, "1000000001",
-	    "2000-01-01", "2099-12-31", &a), RB_CONS_OK);
+	    "2000-01-01", "2099-12-31", &a), RB_OK);
 	assert_int_equal(json_array_size(a), n);
 	/* Oldest first, the shape of the interface, a year earlier. */
 	json_array_foreach(a, i, row) {
@@ -153,13 +153,13 @@ periods_of_an_account(void **state)
 	}
 	/* The old number names the same contract. */
 	assert_int_equal(rb_cons_periods(f->db, &sc, "1234560A", "2000-01-01",
-	    "2099-12-31", &b), RB_CONS_OK);
+	    "2099-12-31", &b), RB_OK);
 	assert_true(json_equal(a, b));
 	json_decref(b);
 	/* Both bounds are included. */
 	end = json_string_value(json_object_get(json_array_get(a, 3), "end"));
 	assert_int_equal(rb_cons_periods(f->db, &sc, "1000000001", end, end,
-	    &b), RB_CONS_OK);
+	    &b), RB_OK);
 	assert_int_equal(json_array_size(b), 1);
 	assert_true(json_equal(json_array_get(b, 0), json_array_get(a, 3)));
 	json_decref(b);
@@ -174,18 +174,18 @@ other_contracts_are_not_found(void **state)
 	json_t *a = (json_t *)1;
 
 	assert_int_equal(rb_cons_periods(f->db, &sc, "1000000004",
-	    "2000-01-01", "2099-12-31", &a), RB_CONS_NOT_FOUND);
+	    "2000-01-01", "2099-12-31", &a), RB_NOT_FOUND);
 	assert_null(a);
 	assert_int_equal(rb_cons_periods(f->db, &sc, "9999999999",
-	    "2000-01-01", "2099-12-31", &a), RB_CONS_NOT_FOUND);
+	    "2000-01-01", "2099-12-31", &a), RB_NOT_FOUND);
 	assert_int_equal(rb_cons_daily(f->db, &sc, "1000000004",
-	    "2026-01-01", "2026-12-31", &a), RB_CONS_NOT_FOUND);
+	    "2026-01-01", "2026-12-31", &a), RB_NOT_FOUND);
 	assert_int_equal(rb_cons_contract_alert(f->db, &sc, "1000000004",
-	    &a), RB_CONS_NOT_FOUND);
+	    &a), RB_NOT_FOUND);
 	assert_int_equal(rb_cons_invoice_alert(f->db, &sc, "FA2024-000042",
-	    &a), RB_CONS_NOT_FOUND);
+	    &a), RB_NOT_FOUND);
 	assert_int_equal(rb_cons_periods(f->db, &nobody, "1000000001",
-	    "2000-01-01", "2099-12-31", &a), RB_CONS_NOT_FOUND);
+	    "2000-01-01", "2099-12-31", &a), RB_NOT_FOUND);
 	assert_null(a);
 }
 
@@ -200,7 +200,7 @@ archive_scope_sees_before_2024_only(void **state)
 	sc.sc_archive = q_int(f->db, "SELECT id FROM contracts"
 	    " WHERE number = $1", "1000000001");
 	assert_int_equal(rb_cons_periods(f->db, &sc, "1234560A", "2000-01-01",
-	    "2099-12-31", &a), RB_CONS_OK);
+	    "2099-12-31", &a), RB_OK);
 	assert_int_equal(json_array_size(a), q_int(f->db, "SELECT count(*)"
 	    " FROM invoices WHERE contract_number = $1 AND archived = 1",
 	    "1234560A"));
@@ -211,11 +211,11 @@ archive_scope_sees_before_2024_only(void **state)
 	json_decref(a);
 	/* Daily readings are recent: none before 2024. */
 	assert_int_equal(rb_cons_daily(f->db, &sc, "1000000001", "2023-01-01",
-	    "2026-11-29", &a), RB_CONS_OK);
+	    "2026-11-29", &a), RB_OK);
 	assert_int_equal(json_array_size(a), 0);
 	json_decref(a);
 	assert_int_equal(rb_cons_periods(f->db, &sc, "1000000002",
-	    "2000-01-01", "2099-12-31", &a), RB_CONS_NOT_FOUND);
+	    "2000-01-01", "2099-12-31", &a), RB_NOT_FOUND);
 }
 
 static void
@@ -229,7 +229,7 @@ daily_litres_are_reading_differences(void **state)
 	size_t i;
 
 	assert_int_equal(rb_cons_daily(f->db, &sc, "1000000001", "2026-10-30",
-	    "2026-11-28", &a), RB_CONS_OK);
+	    "2026-11-28", &a), RB_OK);
 	assert_true(json_array_size(a) >= 25 && json_array_size(a) <= 30);
 	json_array_foreach(a, i, row) {
 		const char *day = json_string_value(json_object_get(row,
@@ -255,7 +255,7 @@ daily_litres_are_reading_differences(void **state)
 	json_decref(a);
 	/* A meter read by hand has no daily consumption. */
 	assert_int_equal(rb_cons_daily(f->db, &sc, "1000000002", "2026-10-30",
-	    "2026-11-28", &a), RB_CONS_OK);
+	    "2026-11-28", &a), RB_OK);
 	assert_true(json_is_array(a));
 	assert_int_equal(json_array_size(a), 0);
 	json_decref(a);
@@ -297,7 +297,7 @@ alerts_once_per_abnormal_period(void **state)
 
 	/* Not yet detected: the bill has no alert. */
 	assert_int_equal(rb_cons_invoice_alert(f->db, &sc, bill, &a),
-	    RB_CONS_OK);
+	    RB_OK);
 	assert_true(json_is_null(a));
 	json_decref(a);
 
@@ -337,7 +337,7 @@ alerts_once_per_abnormal_period(void **state)
 
 	/* The bill, the contract and the periods say so. */
 	assert_int_equal(rb_cons_invoice_alert(f->db, &sc, bill, &a),
-	    RB_CONS_OK);
+	    RB_OK);
 	assert_true(json_is_object(a));
 	assert_int_equal(json_integer_value(json_object_get(a, "litres")),
 	    litres);
@@ -347,20 +347,20 @@ alerts_once_per_abnormal_period(void **state)
 	    * 2 < litres);
 	json_decref(a);
 	assert_int_equal(rb_cons_invoice_alert(f->db, &sc, other, &a),
-	    RB_CONS_OK);
+	    RB_OK);
 	assert_true(json_is_null(a));
 	json_decref(a);
 	assert_int_equal(rb_cons_contract_alert(f->db, &sc, "1000000001", &a),
-	    RB_CONS_OK);
+	    RB_OK);
 	assert_string_equal(json_string_value(json_object_get(a,
 	    "period_end")), end);
 	json_decref(a);
 	assert_int_equal(rb_cons_contract_alert(f->db, &sc, "1000000002", &a),
-	    RB_CONS_OK);
+	    RB_OK);
 	assert_true(json_is_null(a));
 	json_decref(a);
 	assert_int_equal(rb_cons_periods(f->db, &sc, "1000000001",
-	    "2000-01-01", "2099-12-31", &a), RB_CONS_OK);
+	    "2000-01-01", "2099-12-31", &a), RB_OK);
 	json_array_foreach(a, i, row)
 		assert_int_equal(json_is_true(json_object_get(row, "abnormal")),
 		    strcmp(json_string_value(json_object_get(row, "end")),

@@ -246,27 +246,27 @@ filters_and_numbers_are_validated(void **state)
 
 	(void)state;
 	assert_int_equal(rb_bills_parse_filter(" 1000000001", "2026", "payee",
-	    "1", now, &f, &msg), RB_BILLS_OK);
+	    "1", now, &f, &msg), RB_OK);
 	assert_string_equal(f.bf_contract, "1000000001");
 	assert_int_equal(f.bf_year, 2026);
 	assert_int_equal(f.bf_status, RB_INVF_PAID);
 	assert_int_equal(f.bf_archive, 1);
 	assert_int_equal(rb_bills_parse_filter(NULL, "", "", NULL, now, &f,
-	    &msg), RB_BILLS_OK);
+	    &msg), RB_OK);
 	assert_int_equal(f.bf_status, RB_INVF_ANY);
 	assert_int_equal(rb_bills_parse_filter(NULL, "2027", NULL, NULL, now,
-	    &f, &msg), RB_BILLS_INVALID);
+	    &f, &msg), RB_INVALID);
 	assert_non_null(strstr(msg, "année"));
 	assert_int_equal(rb_bills_parse_filter(NULL, "1999", NULL, NULL, now,
-	    &f, &msg), RB_BILLS_INVALID);
+	    &f, &msg), RB_INVALID);
 	assert_int_equal(rb_bills_parse_filter(NULL, "20x5", NULL, NULL, now,
-	    &f, &msg), RB_BILLS_INVALID);
+	    &f, &msg), RB_INVALID);
 	assert_int_equal(rb_bills_parse_filter(NULL, NULL, "unpaid", NULL, now,
-	    &f, &msg), RB_BILLS_INVALID);
+	    &f, &msg), RB_INVALID);
 	assert_int_equal(rb_bills_parse_filter("10000000011", NULL, NULL, NULL,
-	    now, &f, &msg), RB_BILLS_INVALID);
+	    now, &f, &msg), RB_INVALID);
 	assert_int_equal(rb_bills_parse_filter(NULL, NULL, NULL, "oui", now,
-	    &f, &msg), RB_BILLS_INVALID);
+	    &f, &msg), RB_INVALID);
 	assert_int_equal(rb_bills_norm_number(" fa2024-000042 ", n, sizeof(n)),
 	    0);
 	assert_string_equal(n, "FA2024-000042");
