@@ -95,18 +95,29 @@ void
 rb_framing_start(struct rb_framing *fr, const char *method,
     const char *target, const char *version)
 {
-	const unsigned char *p;
+	rb_framing_start_n(fr, method, method != NULL ? strlen(method) : 0,
+	    target, target != NULL ? strlen(target) : 0,
+	    version == NULL || strcmp(version, "HTTP/1.0") != 0);
+	if (method != NULL && *method == '\0')
+		refuse(fr, 400, "method that is not a token");
+}
+
+void
+rb_framing_start_n(struct rb_framing *fr, const char *method,
+    size_t methodlen, const char *target, size_t targetlen, int http11)
+{
+	const unsigned char *p, *end;
 
 	memset(fr, 0, sizeof(*fr));
-	if (method != NULL) {
-		for (p = (const unsigned char *)method; is_tchar(*p); p++)
-			;
-		if (*p != '\0' || p == (const unsigned char *)method)
+	p = (const unsigned char *)method;
+	for (end = p + methodlen; p != NULL && p < end; p++)
+		if (!is_tchar(*p)) {
 			refuse(fr, 400, "method that is not a token");
-	}
-	fr->fr_http11 = version == NULL || strcmp(version, "HTTP/1.0") != 0;
-	for (p = (const unsigned char *)(target != NULL ? target : "");
-	    *p != '\0'; p++)
+			break;
+		}
+	fr->fr_http11 = http11;
+	p = (const unsigned char *)target;
+	for (end = p + targetlen; p != NULL && p < end; p++)
 		if (*p <= 0x20 || *p >= 0x7f) {
 			refuse(fr, 400, "request-target with a space, "
 			    "a control or a non-ASCII byte");

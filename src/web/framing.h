@@ -33,6 +33,14 @@ struct rb_framing {
 void		 rb_framing_start(struct rb_framing *fr, const char *method,
 		    const char *target, const char *version);
 /*
+ * The same from counted parts, none NUL-terminated (gate.c reads them in
+ * its buffer): method and target as above (NULL skips a check; an empty
+ * method is for the caller to refuse), http11 set for HTTP/1.1.
+ */
+void		 rb_framing_start_n(struct rb_framing *fr, const char *method,
+		    size_t methodlen, const char *target, size_t targetlen,
+		    int http11);
+/*
  * Adds one header field line as parsed: name is what stood before the
  * colon (libmicrohttpd keeps any whitespace there), value the field
  * value. Lengths are in bytes; neither needs a NUL. The first problem

@@ -36,6 +36,15 @@ static const struct error_text error_texts[] = {
 	    "instants." },
 	{ 501, "Demande non prise en charge", "La demande a été envoyée "
 	    "sous une forme que ce service ne sait pas lire." },
+	/* Refused by the front gate (gate.c) before any page runs. */
+	{ 414, "Adresse trop longue", "L'adresse de la page demandée est "
+	    "trop longue." },
+	{ 431, "Demande trop volumineuse", "Les en-têtes envoyés par votre "
+	    "navigateur sont trop volumineux. Effacez les cookies de ce site "
+	    "puis réessayez." },
+	{ 505, "Version non prise en charge", "Votre navigateur utilise une "
+	    "version du protocole HTTP que ce service ne prend pas en "
+	    "charge." },
 };
 
 /* Last resort when even the error template fails: no template, no data. */
@@ -139,6 +148,11 @@ static const struct api_error_text {
 	{ 503, "unavailable", "Le service est momentanément indisponible." },
 	{ 501, "not_implemented", "Le codage de transfert de la requête "
 	    "n'est pas pris en charge." },
+	{ 414, "uri_too_long", "L'adresse demandée est trop longue." },
+	{ 431, "headers_too_large", "Les en-têtes de la requête sont trop "
+	    "volumineux." },
+	{ 505, "http_version_not_supported", "Seules les versions 1.0 et "
+	    "1.1 du protocole HTTP sont prises en charge." },
 };
 
 void

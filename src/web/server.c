@@ -1,12 +1,16 @@
 /*
- * server.c: glue between libmicrohttpd and the page handlers.
+ * server.c: glue between the front gate, libmicrohttpd and the page
+ * handlers.
  *
- * For each request: refuse an ambiguous framing (framing.c: answered at
- * once, connection closed), canonicalise the path, match a route, read
- * the body within limits, call the handler, add the security headers,
- * send the response, then log one access line, count it in the metrics
- * and free the request's arena. A reaper thread cuts connections that take longer
- * than request_timeout to deliver a request (slow-drip clients), which
+ * The front gate (gate.c) owns the listening socket and passes on only
+ * well-formed requests (reqscan.c, framing.c); it answers the others
+ * with a page built here (gate_refusal()), so that every answer carries
+ * the same security headers. For each request libmicrohttpd hands over:
+ * canonicalise the path, match a route, read the body within limits,
+ * call the handler, add the security headers, send the response, then
+ * log one access line, count it in the metrics and free the request's
+ * arena. A reaper thread cuts connections that take longer than
+ * request_timeout to deliver a request (slow-drip clients), which
  * libmicrohttpd's idle timeout alone cannot catch.
  */
 #include <sys/resource.h>
@@ -33,8 +37,8 @@
 #include "base/path.h"
 #include "base/workq.h"
 #include "store/db.h"
-#include "framing.h"
 #include "client_addr.h"
+#include "gate.h"
 #include "metrics.h"
 #include "routes.h"
 #include "server.h"
@@ -86,6 +90,7 @@ struct conn {
 struct rb_server {
 	const struct rb_site	*srv_site;
 	struct MHD_Daemon	*srv_mhd;
+	struct rb_gate		*srv_gate;	/* owns the listening socket */
 	struct rb_workq		*srv_slow;	/* slow handlers run here */
 	int			 srv_port;
 	atomic_int		 srv_inflight;
@@ -111,12 +116,10 @@ struct reqctx {
 	int		 rc_too_large;
 	int		 rc_bad_path;
 	int		 rc_bad_query;
-	int		 rc_bad_framing;	/* 400 or 501: answer, close */
 	int		 rc_allowed;
 	int		 rc_started;	/* headers seen by on_request */
 	int		 rc_ready;	/* slow handler done, response ready */
 	struct rb_server *rc_srv;
-	const char	*rc_target;	/* request-target as sent */
 	const char	*rc_raw_path;	/* path as sent, still encoded */
 	const char	*rc_query;	/* raw query string, in the arena */
 	struct conn	*rc_conn;
@@ -479,11 +482,6 @@ dispatch(struct rb_server *srv, struct reqctx *rc)
 	enum rb_form_err ferr;
 	const char *ctype;
 
-	if (rc->rc_bad_framing) {
-		rb_resp_header(req, "Connection", "close");
-		rb_resp_error(req, rc->rc_bad_framing);
-		return;
-	}
 	if (rc->rc_bad_path || rc->rc_bad_query) {
 		rb_resp_error(req, 400);
 		return;
@@ -533,7 +531,6 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	const char *q = strchr(uri, '?');
 
 	rc->rc_req.req_arena = rb_arena_new();
-	rc->rc_target = rb_arena_strdup(rc->rc_req.req_arena, uri);
 	rc->rc_raw_path = rb_arena_strndup(rc->rc_req.req_arena, uri, plen);
 	rc->rc_query = rb_arena_strndup(rc->rc_req.req_arena,
 	    q != NULL ? q + 1 : "", q != NULL ? strcspn(q + 1, "#") : 0);
@@ -600,31 +597,6 @@ client_ip(struct MHD_Connection *c, char *out, size_t outlen)
 }
 
 static enum MHD_Result
-framing_field(void *cls, enum MHD_ValueKind kind, const char *key,
-    size_t key_size, const char *value, size_t value_size)
-{
-	rb_framing_field(cls, key, key_size, value, value_size);
-	return MHD_YES;
-}
-
-/* 0, or the status refusing the request's framing (framing.h). */
-static int
-framing_verdict(struct MHD_Connection *c, const char *method,
-    const char *version, const struct reqctx *rc)
-{
-	struct rb_framing fr;
-	const char *why;
-	int status;
-
-	rb_framing_start(&fr, method, rc->rc_target, version);
-	MHD_get_connection_values_n(c, MHD_HEADER_KIND, framing_field, &fr);
-	if ((status = rb_framing_end(&fr, &why)) != 0)
-		log_info_rl(rc->rc_req.req_ip, "refused (%d): %s", status,
-		    why);
-	return status;
-}
-
-static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
     size_t *upload_size, void **con_cls)
@@ -639,6 +611,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	const char *clen;
 	size_t max_body = (size_t)rb_config_int(cfg, RB_CFG_MAX_BODY_BYTES);
 
+	(void)version;		/* the gate passes on 1.0 and 1.1 only */
 	form_limits(cfg, &limits);
 	if (rc == NULL)		/* on_uri always runs first */
 		return MHD_NO;
@@ -677,14 +650,11 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		    strlen(rc->rc_query), &limits, &req->req_query,
 		    &ferr) != 0)
 			rc->rc_bad_query = 1;
-		rc->rc_bad_framing = framing_verdict(c, method, version,
-		    rc);
 		clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (rc->rc_bad_framing ||
-		    (clen != NULL && strtoull(clen, NULL, 10) > max_body)) {
+		if (clen != NULL && strtoull(clen, NULL, 10) > max_body) {
 			/* Answer at once; the body is never read. */
-			rc->rc_too_large = !rc->rc_bad_framing;
+			rc->rc_too_large = 1;
 			dispatch(srv, rc);
 			conn_set_waiting(srv, rc->rc_conn, 0);
 			return send_response(c, rc);
@@ -728,29 +698,15 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	return send_response(c, rc);
 }
 
+/* One access line for req, counted in the metrics. */
 static void
-on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-    enum MHD_RequestTerminationCode toe)
+access_log(const struct rb_req *req, size_t bytes, uint64_t us, int aborted)
 {
-	struct rb_server *srv = cls;
-	struct reqctx *rc = *con_cls;
-	struct rb_req *req;
-	uint64_t us;
 	rb_buf line = RB_BUF_INIT;
 	char num[32], ts[32];
 	struct tm tm;
 	time_t now;
 
-	if (rc == NULL)
-		return;
-	req = &rc->rc_req;
-	*con_cls = NULL;
-	if (!rc->rc_started) {	/* cut before its headers were complete */
-		rb_arena_free(req->req_arena);
-		free(rc);
-		return;
-	}
-	us = now_us() - req->req_start_us;
 	now = time(NULL);
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -761,15 +717,35 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	rb_log_kv(&line, "path", req->req_path);
 	snprintf(num, sizeof(num), "%d", req->resp_status);
 	rb_log_kv(&line, "status", num);
-	snprintf(num, sizeof(num), "%zu", rc->rc_bytes);
+	snprintf(num, sizeof(num), "%zu", bytes);
 	rb_log_kv(&line, "bytes", num);
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)us);
 	rb_log_kv(&line, "us", num);
-	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+	if (aborted)
 		rb_log_kv(&line, "aborted", "1");
 	rb_log_line(&line);
 	rb_buf_free(&line);
+}
 
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct rb_server *srv = cls;
+	struct reqctx *rc = *con_cls;
+	struct rb_req *req;
+
+	if (rc == NULL)
+		return;
+	req = &rc->rc_req;
+	*con_cls = NULL;
+	if (!rc->rc_started) {	/* cut before its headers were complete */
+		rb_arena_free(req->req_arena);
+		free(rc);
+		return;
+	}
+	access_log(req, rc->rc_bytes, now_us() - req->req_start_us,
+	    toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	conn_release(srv, rc->rc_conn);
 	if (req->resp_fd >= 0)
 		close(req->resp_fd);
@@ -780,6 +756,73 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	rb_arena_free(req->req_arena);
 	free(rc);
 	atomic_fetch_sub(&srv->srv_inflight, 1);
+}
+
+/*
+ * The gate's answer refusing a malformed request (gate.h): the error page
+ * of every other answer (rb_resp_error(): French HTML, or JSON under
+ * /api/), the same security headers, "Connection: close". The request is
+ * known only by its target: no session, no database.
+ */
+static void
+gate_refusal(void *arg, int status, const char *why, const char *target,
+    const char *ip, int head, rb_buf *out)
+{
+	struct rb_server *srv = arg;
+	struct rb_req req;
+	char date[64];
+	struct tm tm;
+	time_t now;
+	size_t i;
+
+	(void)why;	/* logged by the gate */
+	memset(&req, 0, sizeof(req));
+	req.req_arena = rb_arena_new();
+	req.req_site = srv->srv_site;
+	req.req_start_us = now_us();
+	req.req_method = head ? RB_HEAD : RB_OTHER;
+	req.req_method_name = "-";
+	req.req_path = target[0] == '/' ? rb_arena_strndup(req.req_arena,
+	    target, strcspn(target, "?#")) : "-";
+	req.req_route = ROUTE_NOT_FOUND;
+	req.req_session_looked = req.req_archive_looked = 1;
+	req.resp_fd = -1;
+	snprintf(req.req_ip, sizeof(req.req_ip), "%s", ip);
+	rb_resp_error(&req, status);
+	rb_resp_header(&req, "Connection", "close");
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	rb_buf_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", req.resp_status,
+	    MHD_get_reason_phrase_for((unsigned)req.resp_status), date);
+	for (i = 0; i < RB_NELEM(security_headers); i++)
+		rb_buf_printf(out, "%s: %s\r\n", security_headers[i][0],
+		    security_headers[i][1]);
+	if (req.resp_type != NULL)
+		rb_buf_printf(out, "Content-Type: %s\r\n", req.resp_type);
+	for (i = 0; i < (size_t)req.resp_nhdr; i++)
+		rb_buf_printf(out, "%s: %s\r\n", req.resp_hdr_name[i],
+		    req.resp_hdr_value[i]);
+	rb_buf_printf(out, "Content-Length: %zu\r\n\r\n",
+	    req.resp_body.buf_len);
+	if (!head)
+		rb_buf_append(out, req.resp_body.buf_data,
+		    req.resp_body.buf_len);
+	access_log(&req, head ? 0 : req.resp_body.buf_len,
+	    now_us() - req.req_start_us, 0);
+	rb_buf_free(&req.resp_body);
+	rb_arena_free(req.req_arena);
+}
+
+/* Hands the server's end of a connection from the gate to the library,
+ * which calls on_accept() first. */
+static int
+gate_add(void *arg, int fd, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct rb_server *srv = arg;
+
+	return MHD_add_connection(srv->srv_mhd, fd, addr, addrlen) ==
+	    MHD_YES ? 0 : -1;
 }
 
 /*
@@ -829,9 +872,10 @@ fd_safe_limit(unsigned want)
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	/* Each connection may hold a socket and a static file; keep 64 spare
-	 * for the database, logs and the listening socket. */
-	cap = rl.rlim_cur > 160 ? (unsigned)((rl.rlim_cur - 64) / 2) : 48;
+	/* Each connection may hold the client's socket, the gate's
+	 * socketpair and a static file; keep 64 spare for the database, logs,
+	 * the listening socket and the gate's epoll. */
+	cap = rl.rlim_cur > 256 ? (unsigned)((rl.rlim_cur - 64) / 4) : 48;
 	if (want > cap) {
 		log_warnx("max_connections %u lowered to %u to stay under "
 		    "the limit of %llu open files", want, cap,
@@ -841,17 +885,40 @@ fd_safe_limit(unsigned want)
 	return want;
 }
 
+/* The listening socket on sa, or -1 with errno set. */
+static int
+listen_on(struct sockaddr_in *sa)
+{
+	socklen_t len = sizeof(*sa);
+	int fd, one = 1, e;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)sa, sizeof(*sa)) != 0 ||
+	    listen(fd, SOMAXCONN) != 0 ||
+	    getsockname(fd, (struct sockaddr *)sa, &len) != 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 struct rb_server *
 rb_server_start(const struct rb_site *site, char *err, size_t errlen)
 {
 	const struct rb_config *cfg = site->site_cfg;
 	const char *listen = rb_config_str(cfg, RB_CFG_LISTEN);
-	const union MHD_DaemonInfo *di;
+	struct rb_gate_hooks hooks;
 	struct sockaddr_in sa;
 	struct rb_server *srv;
 	char host[64];
 	const char *colon = strrchr(listen, ':');
 	size_t hl = (size_t)(colon - listen);
+	int lfd, threads;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
@@ -863,7 +930,13 @@ rb_server_start(const struct rb_site *site, char *err, size_t errlen)
 		snprintf(err, errlen, "listen: bad address %s", host);
 		return NULL;
 	}
+	if ((lfd = listen_on(&sa)) < 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", listen,
+		    strerror(errno));
+		return NULL;
+	}
 	srv = rb_xcalloc(1, sizeof(*srv));
+	srv->srv_port = ntohs(sa.sin_port);
 	srv->srv_site = site;
 	srv->srv_request_timeout_us =
 	    (uint64_t)rb_config_int(cfg, RB_CFG_REQUEST_TIMEOUT) * 1000000;
@@ -879,32 +952,34 @@ rb_server_start(const struct rb_site *site, char *err, size_t errlen)
 	   (docs/performance.md, "Sign-in storm"). */
 	srv->srv_slow = rb_workq_new((int)rb_config_int(cfg,
 	    RB_CFG_SLOW_WORKERS), 19);
+	/* The gate owns the listening socket; the library only gets
+	   connections through MHD_add_connection(), which still asks
+	   on_accept() (daemon.c, new_connection_prepare_). */
+	threads = (int)rb_config_int(cfg, RB_CFG_THREADS);
 	srv->srv_mhd = MHD_start_daemon(
 	    MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-	    MHD_ALLOW_SUSPEND_RESUME,
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET,
 	    0, on_accept, srv, on_request, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)
-		rb_config_int(cfg, RB_CFG_THREADS),
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
 	    MHD_OPTION_CONNECTION_LIMIT, fd_safe_limit((unsigned)
 		rb_config_int(cfg, RB_CFG_MAX_CONNECTIONS)),
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)
 		rb_config_int(cfg, RB_CFG_IDLE_TIMEOUT),
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)
 		rb_config_int(cfg, RB_CFG_MAX_HEADER_BYTES) + 16384,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
-	    /* Host and the request-target are checked in framing.c, where
-	       the answer carries the security headers; the library's own
-	       Host check sends its 400 twice (0.9.75). */
+	    /* Host and the request-target are checked by the gate, whose
+	       answer carries the security headers; the library's own Host
+	       check sends its 400 twice (0.9.75). */
 	    MHD_OPTION_STRICT_FOR_CLIENT, (int)0,
 	    MHD_OPTION_END);
 	if (srv->srv_mhd == NULL) {
-		snprintf(err, errlen, "cannot listen on %s: %s", listen,
+		snprintf(err, errlen, "cannot serve on %s: %s", listen,
 		    errno ? strerror(errno) : "libmicrohttpd refused");
+		close(lfd);
 		rb_workq_free(srv->srv_slow);
 		pthread_mutex_destroy(&srv->srv_lock);
 		pthread_mutex_destroy(&srv->srv_slow_lock);
@@ -913,8 +988,13 @@ rb_server_start(const struct rb_site *site, char *err, size_t errlen)
 		free(srv);
 		return NULL;
 	}
-	di = MHD_get_daemon_info(srv->srv_mhd, MHD_DAEMON_INFO_BIND_PORT);
-	srv->srv_port = di != NULL ? di->port : 0;
+	hooks.gh_arg = srv;
+	hooks.gh_add = gate_add;
+	hooks.gh_refusal = gate_refusal;
+	/* One gate thread for every two page threads: relaying costs less
+	   than answering (docs/performance.md, "Front gate"). */
+	srv->srv_gate = rb_gate_start(lfd, (threads + 1) / 2, (size_t)
+	    rb_config_int(cfg, RB_CFG_MAX_HEADER_BYTES), &hooks);
 	pthread_create(&srv->srv_reaper, NULL, reaper, srv);
 	return srv;
 }
@@ -929,8 +1009,7 @@ int
 rb_server_add_connection(struct rb_server *srv, int fd,
     const struct sockaddr *addr, socklen_t addrlen)
 {
-	return MHD_add_connection(srv->srv_mhd, fd, addr, addrlen) ==
-	    MHD_YES ? 0 : -1;
+	return rb_gate_add(srv->srv_gate, fd, addr, addrlen);
 }
 
 /* Waits up to deadline (monotonic µs) for the requests in flight. */
@@ -959,20 +1038,17 @@ rb_server_stop(struct rb_server *srv, int grace_s)
 {
 	uint64_t deadline = now_us() + (uint64_t)grace_s * 1000000;
 	struct ipcount *ic;
-	MHD_socket lfd;
 	int left, i;
 
-	/* No new connection from here on: the workers drop the listening
-	   socket (told through their ITC; in poll mode, since with a pool of
-	   epoll threads 0.9.75's quiesce races with the workers and panics:
-	   "Failed to remove listen FD from epoll set", daemon.c:5531), and
-	   the socket is shut down at once so that connections are refused
-	   rather than queued; it is closed once the daemon has stopped, so
-	   its number cannot be reused while a worker may still poll it. */
+	/* No new connection from here on: the gate shuts the listening
+	   socket down at once, so that connections are refused rather than
+	   queued, and hands none to the daemon once this returns; the
+	   socket is closed with the gate. (The library never had it: with
+	   a pool of epoll threads 0.9.75's quiesce races with the workers
+	   and panics, "Failed to remove listen FD from epoll set",
+	   daemon.c:5531.) */
 	atomic_store(&srv->srv_closed, 1);
-	lfd = MHD_quiesce_daemon(srv->srv_mhd);
-	if (lfd != MHD_INVALID_SOCKET)
-		shutdown(lfd, SHUT_RDWR);
+	rb_gate_close_listener(srv->srv_gate);
 	if ((left = wait_inflight(srv, deadline)) > 0)
 		log_warnx("%d request(s) still in flight after %d s", left,
 		    grace_s);
@@ -988,8 +1064,9 @@ rb_server_stop(struct rb_server *srv, int grace_s)
 	pthread_mutex_unlock(&srv->srv_lock);
 	pthread_join(srv->srv_reaper, NULL);
 	MHD_stop_daemon(srv->srv_mhd);
-	if (lfd != MHD_INVALID_SOCKET)
-		close(lfd);
+	/* The daemon closed its ends: the gate's threads have nothing left
+	   to hand it. */
+	rb_gate_stop(srv->srv_gate, 1000);
 	for (i = 0; i < IP_BUCKETS; i++)	/* empty unless a close was
 						   never notified */
 		while ((ic = srv->srv_ips[i]) != NULL) {

@@ -1,0 +1,692 @@
+/*
+ * gate.c: the front gate, between the clients and libmicrohttpd.
+ *
+ * libmicrohttpd 0.9.75 answers some malformed requests itself (a bad
+ * request line or version, a field line without a colon, a bad
+ * Content-Length, an oversized head, a malformed chunked body), with
+ * pages that carry none of our headers, one of them with its status line
+ * twice, and it has no hook to change these answers. So it never sees
+ * such bytes: every connection goes through this gate.
+ *
+ * Each gate thread runs an epoll loop (level-triggered) over its share
+ * of the connections; every thread watches the listening socket
+ * (EPOLLEXCLUSIVE wakes one). A connection is the client's socket and
+ * one end of a socketpair whose other end libmicrohttpd serves, told the
+ * client's address. Two bounded buffers sit between them:
+ *
+ *   in:  what the client sent. [off, pass) has been read by reqscan.c
+ *        as well formed and waits to be written to the server; [pass,
+ *        len) waits for the scanner (an incomplete head). The client is
+ *        not read while the buffer is full (back-pressure).
+ *   out: what the server answered, waiting for the client. The server
+ *        is not read while it is full.
+ *
+ * When the scanner refuses a request, nothing more is read from the
+ * client; what passed before it is written, then the server's side is
+ * shut for writing, so libmicrohttpd answers the requests it has and
+ * closes. Once its last byte has gone to the client, the gate's own
+ * answer follows (gh_refusal), and the connection ends with a lingering
+ * close: our side is shut for writing, and what the client still sends
+ * is read and dropped for up to LINGER_MS, so that unread bytes do not
+ * turn the close into a reset that could destroy the answer in flight.
+ * A connection also ends when the server closes its side (after
+ * "Connection: close", a timeout, the reaper of server.c, its stop) or
+ * the client goes away.
+ */
+#define _GNU_SOURCE	/* accept4() */
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/logrl.h"
+#include "base/mem.h"
+#include "gate.h"
+#include "reqscan.h"
+
+#define OUT_CAP		(32 * 1024)
+#define IN_SPARE	(16 * 1024)	/* in holds max_head + this */
+#define LINGER_MS	2000
+#define ACCEPT_BURST	64
+#define EVENTS		64
+
+struct gconn;
+
+/* What an epoll event points at: one side of a connection. */
+struct gend {
+	struct gconn	*ge_conn;
+	int		 ge_client;
+};
+
+struct gconn {
+	struct gconn	*gc_next, *gc_prev;
+	struct gthread	*gc_thr;
+	int		 gc_cfd;	/* the client's socket */
+	int		 gc_sfd;	/* our end towards the server, or -1 */
+	struct gend	 gc_cend, gc_send;
+	uint32_t	 gc_cev, gc_sev;	/* interest registered, 0: none */
+	char		*gc_in;
+	size_t		 gc_in_cap, gc_in_off, gc_in_pass, gc_in_len;
+	char		*gc_out;
+	size_t		 gc_out_off, gc_out_len;
+	rb_buf		 gc_answer;	/* the gate's own answer */
+	size_t		 gc_answer_off;
+	struct rb_reqscan gc_scan;
+	int		 gc_refused;	/* the scanner refused a request */
+	int		 gc_answered;	/* gc_answer is built */
+	int		 gc_cl_eof;	/* the client sent its end */
+	int		 gc_sv_shut;	/* server side shut for writing */
+	int		 gc_lingering;	/* client side shut for writing */
+	int		 gc_dead;
+	uint64_t	 gc_linger_until;
+	char		 gc_ip[48];
+};
+
+struct gthread {
+	struct rb_gate	*gt_gate;
+	pthread_t	 gt_tid;
+	int		 gt_ep;
+	int		 gt_wake;	/* eventfd */
+	int		 gt_listening;
+	struct gconn	*gt_conns;	/* only this thread touches it */
+	pthread_mutex_t	 gt_lock;	/* guards gt_new */
+	struct gconn	*gt_new;	/* from rb_gate_add, to be watched */
+	struct gconn	*gt_dead;	/* closed during this batch */
+};
+
+struct rb_gate {
+	int			 g_lfd;
+	int			 g_nthreads;
+	size_t			 g_max_head;
+	struct rb_gate_hooks	 g_hooks;
+	struct gthread		*g_thr;
+	atomic_int		 g_closing;	/* stop accepting */
+	atomic_int		 g_stop;
+	atomic_uint		 g_next;	/* rb_gate_add: next thread */
+	atomic_int		 g_live;	/* connections not yet freed */
+	pthread_mutex_t		 g_lock;	/* guards g_acks */
+	pthread_cond_t		 g_cv;
+	int			 g_acks;	/* threads that left lfd */
+};
+
+/* Markers for the listening socket and the wake-up eventfd. */
+static char	listener_mark, wake_mark;
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+addr_text(const struct sockaddr *sa, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "-");
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr, out, (socklen_t)outlen);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr, out, (socklen_t)outlen);
+}
+
+/* Registers interest want for fd (0: not watched at all, so that a
+ * hung-up socket we do not want to read does not wake us forever). */
+static void
+watch(struct gthread *t, int fd, struct gend *ge, uint32_t *have,
+    uint32_t want)
+{
+	struct epoll_event ev;
+
+	if (fd < 0 || *have == want)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = want;
+	ev.data.ptr = ge;
+	if (want == 0)
+		epoll_ctl(t->gt_ep, EPOLL_CTL_DEL, fd, &ev);
+	else if (epoll_ctl(t->gt_ep, *have == 0 ? EPOLL_CTL_ADD :
+	    EPOLL_CTL_MOD, fd, &ev) != 0)
+		log_warnx("epoll_ctl: %s", strerror(errno));
+	*have = want;
+}
+
+/* Ends a connection; its memory goes once the batch of events is done. */
+static void
+conn_close(struct gconn *c)
+{
+	struct gthread *t = c->gc_thr;
+
+	if (c->gc_dead)
+		return;
+	c->gc_dead = 1;
+	watch(t, c->gc_cfd, &c->gc_cend, &c->gc_cev, 0);
+	watch(t, c->gc_sfd, &c->gc_send, &c->gc_sev, 0);
+	close(c->gc_cfd);
+	if (c->gc_sfd >= 0)
+		close(c->gc_sfd);
+	if (c->gc_prev != NULL)
+		c->gc_prev->gc_next = c->gc_next;
+	else
+		t->gt_conns = c->gc_next;
+	if (c->gc_next != NULL)
+		c->gc_next->gc_prev = c->gc_prev;
+	c->gc_prev = NULL;
+	c->gc_next = t->gt_dead;
+	t->gt_dead = c;
+}
+
+static void
+conn_free(struct gconn *c)
+{
+	atomic_fetch_sub(&c->gc_thr->gt_gate->g_live, 1);
+	free(c->gc_in);
+	free(c->gc_out);
+	rb_buf_free(&c->gc_answer);
+	free(c);
+}
+
+/* The server's side is gone: what it did not read is dropped. */
+static void
+server_gone(struct gconn *c)
+{
+	watch(c->gc_thr, c->gc_sfd, &c->gc_send, &c->gc_sev, 0);
+	close(c->gc_sfd);
+	c->gc_sfd = -1;
+	c->gc_in_off = c->gc_in_pass = c->gc_in_len = 0;
+}
+
+/* Runs the scanner over what the client sent and was not read yet. */
+static void
+scan(struct gconn *c)
+{
+	struct rb_reqscan *sc = &c->gc_scan;
+	enum rb_scan rc;
+	size_t n;
+
+	while (!c->gc_refused && c->gc_in_pass < c->gc_in_len) {
+		rc = rb_reqscan_step(sc, c->gc_in + c->gc_in_pass,
+		    c->gc_in_len - c->gc_in_pass, &n);
+		if (rc == RB_SCAN_PASS)
+			c->gc_in_pass += n;
+		else if (rc == RB_SCAN_DROP) {
+			memmove(c->gc_in + c->gc_in_pass,
+			    c->gc_in + c->gc_in_pass + n,
+			    c->gc_in_len - c->gc_in_pass - n);
+			c->gc_in_len -= n;
+		} else if (rc == RB_SCAN_BAD) {
+			log_info_rl(c->gc_ip, "refused (%d): %s",
+			    sc->sc_status, sc->sc_why);
+			c->gc_refused = 1;
+			c->gc_in_len = c->gc_in_pass;
+		} else
+			break;
+	}
+}
+
+/* Whether the client is to be read now, making room in in for it. */
+static int
+client_readable(struct gconn *c)
+{
+	if (c->gc_cl_eof)
+		return 0;
+	if (c->gc_lingering)
+		return 1;
+	if (c->gc_refused || c->gc_sfd < 0)
+		return 0;
+	if (c->gc_in_off > 0 && (c->gc_in_off == c->gc_in_len ||
+	    c->gc_in_len == c->gc_in_cap)) {
+		memmove(c->gc_in, c->gc_in + c->gc_in_off,
+		    c->gc_in_len - c->gc_in_off);
+		c->gc_in_pass -= c->gc_in_off;
+		c->gc_in_len -= c->gc_in_off;
+		c->gc_in_off = 0;
+	}
+	return c->gc_in_len < c->gc_in_cap;
+}
+
+/* Sends buf[*off..len) to fd. Returns 1 on progress, 0 when it would
+ * block, -1 on an error. */
+static int
+send_some(int fd, const char *buf, size_t *off, size_t len)
+{
+	ssize_t n;
+
+	if (*off >= len)
+		return 0;
+	n = send(fd, buf + *off, len - *off, MSG_NOSIGNAL);
+	if (n > 0) {
+		*off += (size_t)n;
+		return 1;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return 0;
+	return -1;
+}
+
+/*
+ * Moves every byte it can, in both directions, until nothing moves.
+ * Returns -1 when the connection is over.
+ */
+static int
+conn_pump(struct gconn *c)
+{
+	struct rb_gate *g = c->gc_thr->gt_gate;
+	int progress, r;
+	ssize_t n;
+
+	do {
+		progress = 0;
+		/* client -> in */
+		if (client_readable(c)) {
+			if (c->gc_lingering)
+				n = recv(c->gc_cfd, c->gc_in, c->gc_in_cap, 0);
+			else
+				n = recv(c->gc_cfd, c->gc_in + c->gc_in_len,
+				    c->gc_in_cap - c->gc_in_len, 0);
+			if (n > 0 && !c->gc_lingering) {
+				c->gc_in_len += (size_t)n;
+				scan(c);
+			}
+			if (n == 0) {
+				if (c->gc_lingering)
+					return -1;
+				c->gc_cl_eof = 1;
+			}
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
+				return -1;
+			progress |= n >= 0;
+		}
+		/* in -> server, then its write side shut when nothing more
+		   will pass */
+		if (c->gc_sfd >= 0 && !c->gc_sv_shut) {
+			r = send_some(c->gc_sfd, c->gc_in, &c->gc_in_off,
+			    c->gc_in_pass);
+			if (r < 0)
+				server_gone(c);
+			progress |= r != 0;
+		}
+		if (c->gc_sfd >= 0 && !c->gc_sv_shut &&
+		    c->gc_in_off == c->gc_in_pass &&
+		    (c->gc_refused || c->gc_cl_eof)) {
+			shutdown(c->gc_sfd, SHUT_WR);
+			c->gc_sv_shut = 1;
+		}
+		/* server -> out */
+		if (c->gc_sfd >= 0 && c->gc_out_len < OUT_CAP) {
+			if (c->gc_out_off == c->gc_out_len)
+				c->gc_out_off = c->gc_out_len = 0;
+			n = recv(c->gc_sfd, c->gc_out + c->gc_out_len,
+			    OUT_CAP - c->gc_out_len, 0);
+			if (n > 0)
+				c->gc_out_len += (size_t)n;
+			else if (n == 0 || (errno != EAGAIN &&
+			    errno != EWOULDBLOCK && errno != EINTR))
+				server_gone(c);
+			progress |= n >= 0 || c->gc_sfd < 0;
+		}
+		/* out -> client */
+		if ((r = send_some(c->gc_cfd, c->gc_out, &c->gc_out_off,
+		    c->gc_out_len)) < 0)
+			return -1;
+		progress |= r;
+		if (c->gc_sfd >= 0 || c->gc_out_off < c->gc_out_len)
+			continue;
+		/* The server is done and all it said has gone: the gate's
+		   answer, if it refused a request, then the end. */
+		if (c->gc_refused && !c->gc_answered) {
+			g->g_hooks.gh_refusal(g->g_hooks.gh_arg,
+			    c->gc_scan.sc_status, c->gc_scan.sc_why,
+			    c->gc_scan.sc_target, c->gc_ip,
+			    c->gc_scan.sc_head_method, &c->gc_answer);
+			c->gc_answered = 1;
+		}
+		if ((r = send_some(c->gc_cfd, c->gc_answer.buf_data,
+		    &c->gc_answer_off, c->gc_answer.buf_len)) < 0)
+			return -1;
+		progress |= r;
+		if (c->gc_answer_off < c->gc_answer.buf_len)
+			continue;
+		if (c->gc_cl_eof)
+			return -1;
+		if (!c->gc_lingering) {
+			shutdown(c->gc_cfd, SHUT_WR);
+			c->gc_lingering = 1;
+			c->gc_linger_until = now_ms() + LINGER_MS;
+			progress = 1;
+		}
+	} while (progress);
+	return 0;
+}
+
+/* Watches, on each side, for what the connection waits for. */
+static void
+conn_watch(struct gconn *c)
+{
+	uint32_t cev = 0, sev = 0;
+
+	if (client_readable(c))
+		cev |= EPOLLIN;
+	if (c->gc_out_off < c->gc_out_len ||
+	    c->gc_answer_off < c->gc_answer.buf_len)
+		cev |= EPOLLOUT;
+	if (c->gc_sfd >= 0) {
+		if (c->gc_out_len < OUT_CAP)
+			sev |= EPOLLIN;
+		if (!c->gc_sv_shut && c->gc_in_off < c->gc_in_pass)
+			sev |= EPOLLOUT;
+	}
+	watch(c->gc_thr, c->gc_cfd, &c->gc_cend, &c->gc_cev, cev);
+	watch(c->gc_thr, c->gc_sfd, &c->gc_send, &c->gc_sev, sev);
+}
+
+static void
+conn_run(struct gconn *c)
+{
+	if (c->gc_dead)
+		return;
+	if (conn_pump(c) < 0)
+		conn_close(c);
+	else
+		conn_watch(c);
+}
+
+/* Thread t takes c in its list and starts watching it. */
+static void
+conn_link(struct gthread *t, struct gconn *c)
+{
+	c->gc_prev = NULL;
+	c->gc_next = t->gt_conns;
+	if (t->gt_conns != NULL)
+		t->gt_conns->gc_prev = c;
+	t->gt_conns = c;
+	conn_run(c);
+}
+
+/*
+ * A new connection from addr on fd, relayed by thread t: the server gets
+ * the other end of a socketpair. Called by t itself (own set), or by any
+ * thread: t is then woken to take it. Returns 0, or -1 (fd closed) when
+ * the server refused it.
+ */
+static int
+conn_new(struct gthread *t, int fd, const struct sockaddr *addr,
+    socklen_t addrlen, int own)
+{
+	struct rb_gate *g = t->gt_gate;
+	struct gconn *c;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+	    sv) != 0) {
+		log_warnx_rl(NULL, "socketpair: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (g->g_hooks.gh_add(g->g_hooks.gh_arg, sv[1], addr, addrlen) != 0) {
+		close(sv[0]);
+		close(fd);
+		return -1;
+	}
+	c = rb_xcalloc(1, sizeof(*c));
+	atomic_fetch_add(&g->g_live, 1);
+	c->gc_thr = t;
+	c->gc_cfd = fd;
+	c->gc_sfd = sv[0];
+	c->gc_cend.ge_conn = c->gc_send.ge_conn = c;
+	c->gc_cend.ge_client = 1;
+	c->gc_in_cap = g->g_max_head + IN_SPARE;
+	c->gc_in = rb_xmalloc(c->gc_in_cap);
+	c->gc_out = rb_xmalloc(OUT_CAP);
+	rb_buf_init(&c->gc_answer);
+	rb_reqscan_init(&c->gc_scan, g->g_max_head);
+	addr_text(addr, c->gc_ip, sizeof(c->gc_ip));
+	if (own)
+		conn_link(t, c);
+	else {
+		uint64_t one = 1;
+
+		pthread_mutex_lock(&t->gt_lock);
+		c->gc_next = t->gt_new;
+		t->gt_new = c;
+		pthread_mutex_unlock(&t->gt_lock);
+		if (write(t->gt_wake, &one, sizeof(one)) < 0)
+			log_warnx("eventfd: %s", strerror(errno));
+	}
+	return 0;
+}
+
+static void
+accept_some(struct gthread *t)
+{
+	struct rb_gate *g = t->gt_gate;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int i, fd, one = 1;
+
+	for (i = 0; i < ACCEPT_BURST && !atomic_load(&g->g_closing); i++) {
+		len = sizeof(ss);
+		fd = accept4(g->g_lfd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				log_warnx_rl(NULL, "accept: %s",
+				    strerror(errno));
+				usleep(10000);
+			}
+			return;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		conn_new(t, fd, (struct sockaddr *)&ss, len, 1);
+	}
+}
+
+/* Ends lingering closes that have lasted long enough. */
+static void
+reap_lingering(struct gthread *t)
+{
+	struct gconn *c, *next;
+	uint64_t now = now_ms();
+
+	for (c = t->gt_conns; c != NULL; c = next) {
+		next = c->gc_next;
+		if (c->gc_lingering && now >= c->gc_linger_until)
+			conn_close(c);
+	}
+}
+
+/* The wake-up eventfd: new connections, stop accepting, or stop. */
+static void
+woken(struct gthread *t)
+{
+	struct rb_gate *g = t->gt_gate;
+	struct gconn *c, *next;
+	uint64_t v;
+
+	if (read(t->gt_wake, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_warnx("eventfd: %s", strerror(errno));
+	pthread_mutex_lock(&t->gt_lock);
+	c = t->gt_new;
+	t->gt_new = NULL;
+	pthread_mutex_unlock(&t->gt_lock);
+	for (; c != NULL; c = next) {
+		next = c->gc_next;
+		conn_link(t, c);
+	}
+	if (atomic_load(&g->g_closing) && t->gt_listening) {
+		epoll_ctl(t->gt_ep, EPOLL_CTL_DEL, g->g_lfd, NULL);
+		t->gt_listening = 0;
+		pthread_mutex_lock(&g->g_lock);
+		g->g_acks++;
+		pthread_cond_broadcast(&g->g_cv);
+		pthread_mutex_unlock(&g->g_lock);
+	}
+}
+
+static void *
+gate_thread(void *arg)
+{
+	struct gthread *t = arg;
+	struct rb_gate *g = t->gt_gate;
+	struct epoll_event ev[EVENTS];
+	struct gend *ge;
+	struct gconn *c;
+	uint64_t last_reap = now_ms();
+	int i, n;
+
+	while (!atomic_load(&g->g_stop)) {
+		n = epoll_wait(t->gt_ep, ev, EVENTS, 1000);
+		for (i = 0; i < n; i++) {
+			if (ev[i].data.ptr == &listener_mark)
+				accept_some(t);
+			else if (ev[i].data.ptr == &wake_mark)
+				woken(t);
+			else {
+				ge = ev[i].data.ptr;
+				if ((ev[i].events & EPOLLERR) && ge->ge_client)
+					conn_close(ge->ge_conn);
+				else
+					conn_run(ge->ge_conn);
+			}
+		}
+		while ((c = t->gt_dead) != NULL) {
+			t->gt_dead = c->gc_next;
+			conn_free(c);
+		}
+		if (now_ms() - last_reap >= 1000) {
+			reap_lingering(t);
+			last_reap = now_ms();
+		}
+	}
+	woken(t);	/* takes any connection still queued */
+	while ((c = t->gt_conns) != NULL)
+		conn_close(c);
+	while ((c = t->gt_dead) != NULL) {
+		t->gt_dead = c->gc_next;
+		conn_free(c);
+	}
+	return NULL;
+}
+
+struct rb_gate *
+rb_gate_start(int lfd, int nthreads, size_t max_head,
+    const struct rb_gate_hooks *hooks)
+{
+	struct rb_gate *g = rb_xcalloc(1, sizeof(*g));
+	struct epoll_event ev;
+	struct gthread *t;
+	int i;
+
+	g->g_lfd = lfd;
+	g->g_nthreads = nthreads > 0 ? nthreads : 1;
+	g->g_max_head = max_head;
+	g->g_hooks = *hooks;
+	pthread_mutex_init(&g->g_lock, NULL);
+	pthread_cond_init(&g->g_cv, NULL);
+	g->g_thr = rb_xcalloc((size_t)g->g_nthreads, sizeof(*g->g_thr));
+	for (i = 0; i < g->g_nthreads; i++) {
+		t = &g->g_thr[i];
+		t->gt_gate = g;
+		pthread_mutex_init(&t->gt_lock, NULL);
+		if ((t->gt_ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+		    (t->gt_wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+			log_errx("gate: %s", strerror(errno));
+			abort();
+		}
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.ptr = &wake_mark;
+		epoll_ctl(t->gt_ep, EPOLL_CTL_ADD, t->gt_wake, &ev);
+		if (lfd >= 0) {
+			ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+			ev.data.ptr = &listener_mark;
+			epoll_ctl(t->gt_ep, EPOLL_CTL_ADD, lfd, &ev);
+			t->gt_listening = 1;
+		} else
+			g->g_acks++;
+	}
+	for (i = 0; i < g->g_nthreads; i++)
+		pthread_create(&g->g_thr[i].gt_tid, NULL, gate_thread,
+		    &g->g_thr[i]);
+	return g;
+}
+
+int
+rb_gate_add(struct rb_gate *g, int fd, const struct sockaddr *addr,
+    socklen_t addrlen)
+{
+	unsigned i = atomic_fetch_add(&g->g_next, 1) % (unsigned)g->g_nthreads;
+
+	return conn_new(&g->g_thr[i], fd, addr, addrlen, 0);
+}
+
+static void
+wake_all(struct rb_gate *g)
+{
+	uint64_t one = 1;
+	int i;
+
+	for (i = 0; i < g->g_nthreads; i++)
+		if (write(g->g_thr[i].gt_wake, &one, sizeof(one)) < 0)
+			log_warnx("eventfd: %s", strerror(errno));
+}
+
+void
+rb_gate_close_listener(struct rb_gate *g)
+{
+	atomic_store(&g->g_closing, 1);
+	if (g->g_lfd >= 0)
+		shutdown(g->g_lfd, SHUT_RDWR);
+	wake_all(g);
+	pthread_mutex_lock(&g->g_lock);
+	while (g->g_acks < g->g_nthreads)
+		pthread_cond_wait(&g->g_cv, &g->g_lock);
+	pthread_mutex_unlock(&g->g_lock);
+}
+
+void
+rb_gate_stop(struct rb_gate *g, int wait_ms)
+{
+	int i;
+
+	rb_gate_close_listener(g);
+	/* The last answers relayed get a moment to reach their clients. */
+	for (i = 0; i < wait_ms / 10 && atomic_load(&g->g_live) > 0; i++)
+		usleep(10000);
+	atomic_store(&g->g_stop, 1);
+	wake_all(g);
+	for (i = 0; i < g->g_nthreads; i++) {
+		pthread_join(g->g_thr[i].gt_tid, NULL);
+		close(g->g_thr[i].gt_ep);
+		close(g->g_thr[i].gt_wake);
+		pthread_mutex_destroy(&g->g_thr[i].gt_lock);
+	}
+	if (g->g_lfd >= 0)
+		close(g->g_lfd);
+	pthread_mutex_destroy(&g->g_lock);
+	pthread_cond_destroy(&g->g_cv);
+	free(g->g_thr);
+	free(g);
+}
