@@ -334,9 +334,9 @@ conn_pump(struct gconn *c)
 			c->gc_sv_shut = 1;
 		}
 		/* server -> out */
+		if (c->gc_out_off == c->gc_out_len)
+			c->gc_out_off = c->gc_out_len = 0;
 		if (c->gc_sfd >= 0 && c->gc_out_len < OUT_CAP) {
-			if (c->gc_out_off == c->gc_out_len)
-				c->gc_out_off = c->gc_out_len = 0;
 			n = recv(c->gc_sfd, c->gc_out + c->gc_out_len,
 			    OUT_CAP - c->gc_out_len, 0);
 			if (n > 0)
