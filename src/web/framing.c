@@ -28,10 +28,10 @@
  *     a character that no host name holds: 400 (3.2);
  *   - a request-target with a byte outside visible ASCII: 400 (3.2).
  *
- * The library then checks what it already checks (request line, version,
- * Content-Length digits and size), and the caller answers our verdicts
- * with "Connection: close", so no byte after a refused head is ever read
- * as another request.
+ * reqscan.c checks the rest of the syntax (request line, version, line
+ * ends, sizes, the chunked body), and the gate answers every verdict with
+ * "Connection: close", so no byte after a refused head is ever read as
+ * another request.
  */
 #include <string.h>
 #include <strings.h>

@@ -3,10 +3,11 @@
  * libmicrohttpd 0.9.75 does not enforce: which header fields decide where
  * a request ends, and whether they agree with each other.
  *
- * The server feeds the parsed request line and every header field of a
- * request to one struct rb_framing, before it reads any body, and answers
- * with the status it returns (and closes the connection) when that is
- * not 0. The checks are pure: no I/O, no allocation.
+ * The front gate's parser (reqscan.c) feeds the request line and every
+ * field line of a request to one struct rb_framing as they arrive,
+ * before any byte of the request reaches the server, and refuses the
+ * request with the status it returns when that is not 0. The checks are
+ * pure: no I/O, no allocation.
  */
 #ifndef RB_FRAMING_H
 #define RB_FRAMING_H
@@ -42,8 +43,7 @@ void		 rb_framing_start_n(struct rb_framing *fr, const char *method,
 		    int http11);
 /*
  * Adds one header field line as parsed: name is what stood before the
- * colon (libmicrohttpd keeps any whitespace there), value the field
- * value. Lengths are in bytes; neither needs a NUL. The first problem
+ * colon (any whitespace there included), value the field value. Lengths are in bytes; neither needs a NUL. The first problem
  * found is kept, later ones are ignored.
  */
 void		 rb_framing_field(struct rb_framing *fr, const char *name,

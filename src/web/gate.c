@@ -66,6 +66,16 @@
 
 struct gconn;
 
+/*
+ * Which ways may move without blocking: set by epoll's events, cleared
+ * when a call would block, so that the pump does not try a socket that
+ * has nothing (a wasted system call per side and event otherwise).
+ */
+#define READY_CIN	0x1	/* the client's socket has bytes */
+#define READY_COUT	0x2	/* ... has room */
+#define READY_SIN	0x4	/* the server's end has bytes */
+#define READY_SOUT	0x8	/* ... has room */
+
 /* What an epoll event points at: one side of a connection. */
 struct gend {
 	struct gconn	*ge_conn;
@@ -79,6 +89,7 @@ struct gconn {
 	int		 gc_sfd;	/* our end towards the server, or -1 */
 	struct gend	 gc_cend, gc_send;
 	uint32_t	 gc_cev, gc_sev;	/* interest registered, 0: none */
+	unsigned	 gc_ready;	/* READY_*: may not block */
 	char		*gc_in;
 	size_t		 gc_in_cap, gc_in_off, gc_in_pass, gc_in_len;
 	char		*gc_out;
@@ -264,24 +275,51 @@ client_readable(struct gconn *c)
 	return c->gc_in_len < c->gc_in_cap;
 }
 
-/* Sends buf[*off..len) to fd. Returns 1 on progress, 0 when it would
- * block, -1 on an error. */
 static int
-send_some(int fd, const char *buf, size_t *off, size_t len)
+would_block(void)
+{
+	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
+
+/*
+ * Sends buf[*off..len) to fd when it has room (bit of c->gc_ready).
+ * Returns 1 on progress, 0 when nothing was sent (the bit is cleared if
+ * it would block), -1 on an error.
+ */
+static int
+send_some(struct gconn *c, unsigned bit, int fd, const char *buf,
+    size_t *off, size_t len)
 {
 	ssize_t n;
 
-	if (*off >= len)
+	if (*off >= len || !(c->gc_ready & bit))
 		return 0;
 	n = send(fd, buf + *off, len - *off, MSG_NOSIGNAL);
 	if (n > 0) {
 		*off += (size_t)n;
 		return 1;
 	}
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-	    errno == EINTR))
+	if (n < 0 && would_block()) {
+		c->gc_ready &= ~bit;
 		return 0;
+	}
 	return -1;
+}
+
+/* Reads from fd when it has bytes (bit of c->gc_ready): as recv(), but
+ * -2 when it would block (the bit is then cleared). */
+static ssize_t
+recv_some(struct gconn *c, unsigned bit, int fd, char *buf, size_t len)
+{
+	ssize_t n;
+
+	if (!(c->gc_ready & bit))
+		return -2;
+	if ((n = recv(fd, buf, len, 0)) < 0 && would_block()) {
+		c->gc_ready &= ~bit;
+		return -2;
+	}
+	return n;
 }
 
 /*
@@ -300,10 +338,12 @@ conn_pump(struct gconn *c)
 		/* client -> in */
 		if (client_readable(c)) {
 			if (c->gc_lingering)
-				n = recv(c->gc_cfd, c->gc_in, c->gc_in_cap, 0);
+				n = recv_some(c, READY_CIN, c->gc_cfd,
+				    c->gc_in, c->gc_in_cap);
 			else
-				n = recv(c->gc_cfd, c->gc_in + c->gc_in_len,
-				    c->gc_in_cap - c->gc_in_len, 0);
+				n = recv_some(c, READY_CIN, c->gc_cfd,
+				    c->gc_in + c->gc_in_len,
+				    c->gc_in_cap - c->gc_in_len);
 			if (n > 0 && !c->gc_lingering) {
 				c->gc_in_len += (size_t)n;
 				scan(c);
@@ -313,16 +353,15 @@ conn_pump(struct gconn *c)
 					return -1;
 				c->gc_cl_eof = 1;
 			}
-			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR)
+			if (n == -1)
 				return -1;
 			progress |= n >= 0;
 		}
 		/* in -> server, then its write side shut when nothing more
 		   will pass */
 		if (c->gc_sfd >= 0 && !c->gc_sv_shut) {
-			r = send_some(c->gc_sfd, c->gc_in, &c->gc_in_off,
-			    c->gc_in_pass);
+			r = send_some(c, READY_SOUT, c->gc_sfd, c->gc_in,
+			    &c->gc_in_off, c->gc_in_pass);
 			if (r < 0)
 				server_gone(c);
 			progress |= r != 0;
@@ -337,18 +376,18 @@ conn_pump(struct gconn *c)
 		if (c->gc_out_off == c->gc_out_len)
 			c->gc_out_off = c->gc_out_len = 0;
 		if (c->gc_sfd >= 0 && c->gc_out_len < OUT_CAP) {
-			n = recv(c->gc_sfd, c->gc_out + c->gc_out_len,
-			    OUT_CAP - c->gc_out_len, 0);
+			n = recv_some(c, READY_SIN, c->gc_sfd,
+			    c->gc_out + c->gc_out_len,
+			    OUT_CAP - c->gc_out_len);
 			if (n > 0)
 				c->gc_out_len += (size_t)n;
-			else if (n == 0 || (errno != EAGAIN &&
-			    errno != EWOULDBLOCK && errno != EINTR))
+			else if (n == 0 || n == -1)
 				server_gone(c);
-			progress |= n >= 0 || c->gc_sfd < 0;
+			progress |= n >= -1;
 		}
 		/* out -> client */
-		if ((r = send_some(c->gc_cfd, c->gc_out, &c->gc_out_off,
-		    c->gc_out_len)) < 0)
+		if ((r = send_some(c, READY_COUT, c->gc_cfd, c->gc_out,
+		    &c->gc_out_off, c->gc_out_len)) < 0)
 			return -1;
 		progress |= r;
 		if (c->gc_sfd >= 0 || c->gc_out_off < c->gc_out_len)
@@ -362,8 +401,9 @@ conn_pump(struct gconn *c)
 			    c->gc_scan.sc_head_method, &c->gc_answer);
 			c->gc_answered = 1;
 		}
-		if ((r = send_some(c->gc_cfd, c->gc_answer.buf_data,
-		    &c->gc_answer_off, c->gc_answer.buf_len)) < 0)
+		if ((r = send_some(c, READY_COUT, c->gc_cfd,
+		    c->gc_answer.buf_data, &c->gc_answer_off,
+		    c->gc_answer.buf_len)) < 0)
 			return -1;
 		progress |= r;
 		if (c->gc_answer_off < c->gc_answer.buf_len)
@@ -452,6 +492,7 @@ conn_new(struct gthread *t, int fd, const struct sockaddr *addr,
 	c = rb_xcalloc(1, sizeof(*c));
 	atomic_fetch_add(&g->g_live, 1);
 	c->gc_thr = t;
+	c->gc_ready = READY_CIN | READY_COUT | READY_SIN | READY_SOUT;
 	c->gc_cfd = fd;
 	c->gc_sfd = sv[0];
 	c->gc_cend.ge_conn = c->gc_send.ge_conn = c;
@@ -565,10 +606,22 @@ gate_thread(void *arg)
 				woken(t);
 			else {
 				ge = ev[i].data.ptr;
-				if ((ev[i].events & EPOLLERR) && ge->ge_client)
-					conn_close(ge->ge_conn);
-				else
-					conn_run(ge->ge_conn);
+				c = ge->ge_conn;
+				if (c->gc_dead)
+					continue;
+				if ((ev[i].events & EPOLLERR) && ge->ge_client) {
+					conn_close(c);
+					continue;
+				}
+				if (ev[i].events & (EPOLLIN | EPOLLHUP |
+				    EPOLLERR))
+					c->gc_ready |= ge->ge_client ?
+					    READY_CIN : READY_SIN;
+				if (ev[i].events & (EPOLLOUT | EPOLLHUP |
+				    EPOLLERR))
+					c->gc_ready |= ge->ge_client ?
+					    READY_COUT : READY_SOUT;
+				conn_run(c);
 			}
 		}
 		while ((c = t->gt_dead) != NULL) {

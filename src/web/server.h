@@ -1,5 +1,6 @@
 /*
- * server.h: the HTTP server (libmicrohttpd, a pool of epoll threads).
+ * server.h: the HTTP server (a front gate, gate.h, in front of
+ * libmicrohttpd's pool of poll threads).
  *
  * Slow work in a handler (password hashing) runs on the slow-work pool
  * while its connection is suspended, never on the threads answering
@@ -25,9 +26,9 @@ struct rb_server *rb_server_start(const struct rb_site *site, char *err,
 int		 rb_server_port(const struct rb_server *srv);
 /*
  * Serves fd, a connected stream socket, exactly as a connection accepted
- * from addr (fuzz/fuzz_http.c hands it one end of a socketpair). srv
- * owns fd from then on, and closes it even when it refuses it (the
- * connection limits): returns 0, or -1 when refused.
+ * from addr: through the front gate (fuzz/fuzz_http.c hands it one end
+ * of a socketpair). srv owns fd from then on, and closes it even when it
+ * refuses it (the connection limits): returns 0, or -1 when refused.
  */
 int		 rb_server_add_connection(struct rb_server *srv, int fd,
 		    const struct sockaddr *addr, socklen_t addrlen);
