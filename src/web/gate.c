@@ -296,6 +296,10 @@ send_some(struct gconn *c, unsigned bit, int fd, const char *buf,
 		return 0;
 	n = send(fd, buf + *off, len - *off, MSG_NOSIGNAL);
 	if (n > 0) {
+		/* A short write means the socket is full: wait for epoll
+		   rather than try again at once. */
+		if ((size_t)n < len - *off)
+			c->gc_ready &= ~bit;
 		*off += (size_t)n;
 		return 1;
 	}
@@ -319,6 +323,10 @@ recv_some(struct gconn *c, unsigned bit, int fd, char *buf, size_t len)
 		c->gc_ready &= ~bit;
 		return -2;
 	}
+	/* A short read emptied the socket (a stream socket hands over all
+	   it has): epoll says when more comes. */
+	if (n > 0 && (size_t)n < len)
+		c->gc_ready &= ~bit;
 	return n;
 }
 
