@@ -337,3 +337,48 @@ def framing_api_refusal_is_json(s):
                               b"Transfer-Encoding: gzip\r\n\r\n" + GET)
     assert responses(raw) == [501] and closed, raw[:300]
     assert b'"not_implemented"' in raw, raw[-300:]
+
+
+@test
+def framing_long_pipeline_is_answered_in_full(s):
+    # More pipelined requests than the gate's buffer holds, sent at once:
+    # the gate stops reading while the server is behind, and every one is
+    # answered, in order.
+    n = 2000
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    sock.sendall(GET * n)
+    out = b""
+    while out.count(b"\r\n\r\nok\n") < n:
+        chunk = sock.recv(1 << 20)
+        assert chunk, "closed after %d answers" % out.count(b"ok\n")
+        out += chunk
+    sock.close()
+    assert responses(out) == [200] * n
+
+
+@test
+def framing_half_closed_client_gets_its_answer(s):
+    # A client that sends its request then closes its sending half still
+    # gets the whole answer, then the end of the connection.
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+    sock.sendall(GET + GET)
+    sock.shutdown(socket.SHUT_WR)
+    out = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        out += chunk
+    sock.close()
+    assert responses(out) == [200, 200] and out.endswith(b"ok\n"), out[-200:]
+
+
+@test
+def framing_refused_head_request_has_no_body(s):
+    raw, closed, _ = exchange(s, b"HEAD /healthz HTTP/1.1\r\nHost: t\r\nHost: u\r\n\r\n")
+    assert responses(raw) == [400] and closed, raw[:300]
+    head, body = raw.split(b"\r\n\r\n", 1)
+    assert body == b"", body[:100]
+    h = headers_of(raw)
+    check_security_headers(h)
+    assert int(h["content-length"]) > 0, h
