@@ -262,7 +262,7 @@ client_readable(struct gconn *c)
 		return 0;
 	if (c->gc_lingering)
 		return 1;
-	if (c->gc_refused || c->gc_sfd < 0)
+	if (c->gc_refused || c->gc_sfd < 0 || c->gc_sv_shut)
 		return 0;
 	if (c->gc_in_off > 0 && (c->gc_in_off == c->gc_in_len ||
 	    c->gc_in_len == c->gc_in_cap)) {
@@ -370,8 +370,14 @@ conn_pump(struct gconn *c)
 		if (c->gc_sfd >= 0 && !c->gc_sv_shut) {
 			r = send_some(c, READY_SOUT, c->gc_sfd, c->gc_in,
 			    &c->gc_in_off, c->gc_in_pass);
-			if (r < 0)
-				server_gone(c);
+			if (r < 0) {
+				/* The server closed (after an answer with
+				   "Connection: close"): what it takes no more
+				   is dropped, what it said is still read. */
+				c->gc_sv_shut = 1;
+				c->gc_in_off = c->gc_in_pass = 0;
+				c->gc_in_len = 0;
+			}
 			progress |= r != 0;
 		}
 		if (c->gc_sfd >= 0 && !c->gc_sv_shut &&

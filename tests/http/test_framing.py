@@ -382,3 +382,38 @@ def framing_refused_head_request_has_no_body(s):
     h = headers_of(raw)
     check_security_headers(h)
     assert int(h["content-length"]) > 0, h
+
+
+@test
+def framing_early_answer_to_a_large_upload_arrives(s):
+    # A body over max_body_bytes is answered 413 at once, while the
+    # client is still sending it: the answer reaches the client through
+    # the gate whether the server reads the rest or closes.
+    import threading
+    size = 4 * 1024 * 1024
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    sock.sendall(b"POST /connexion HTTP/1.1\r\nHost: t\r\n" + FORM +
+                 b"Content-Length: %d\r\n\r\n" % size)
+
+    def upload():
+        try:
+            for _ in range(size // 65536):
+                sock.sendall(b"x" * 65536)
+        except OSError:
+            pass
+    t = threading.Thread(target=upload)
+    t.start()
+    out = b""
+    try:
+        while b"\r\n\r\n" not in out or len(out.split(b"\r\n\r\n", 1)[1]) < \
+                int(headers_of(out).get("content-length", "1000000")):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    except ConnectionResetError:
+        pass
+    t.join(10)
+    sock.close()
+    assert responses(out) == [413], out[:300]
+    check_security_headers(headers_of(out))
