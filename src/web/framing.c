@@ -106,19 +106,19 @@ void
 rb_framing_start_n(struct rb_framing *fr, const char *method,
     size_t methodlen, const char *target, size_t targetlen, int http11)
 {
-	const unsigned char *p, *end;
+	const unsigned char *p = (const unsigned char *)method;
+	size_t i;
 
 	memset(fr, 0, sizeof(*fr));
-	p = (const unsigned char *)method;
-	for (end = p + methodlen; p != NULL && p < end; p++)
-		if (!is_tchar(*p)) {
+	for (i = 0; p != NULL && i < methodlen; i++)
+		if (!is_tchar(p[i])) {
 			refuse(fr, 400, "method that is not a token");
 			break;
 		}
 	fr->fr_http11 = http11;
 	p = (const unsigned char *)target;
-	for (end = p + targetlen; p != NULL && p < end; p++)
-		if (*p <= 0x20 || *p >= 0x7f) {
+	for (i = 0; p != NULL && i < targetlen; i++)
+		if (p[i] <= 0x20 || p[i] >= 0x7f) {
 			refuse(fr, 400, "request-target with a space, "
 			    "a control or a non-ASCII byte");
 			break;

@@ -39,6 +39,7 @@ enum {
 	SC_CHUNK_DATA,
 	SC_CHUNK_END,
 	SC_TRAILERS,
+	SC_DONE,	/* after the last request */
 	SC_BAD
 };
 
@@ -189,6 +190,31 @@ field_line(struct rb_reqscan *sc, struct rb_framing *fr, const char *p,
 	return RB_SCAN_MORE;
 }
 
+/* Notes the "close" and "keep-alive" options of a Connection field. */
+static void
+connection_options(struct rb_reqscan *sc, const char *p, size_t len)
+{
+	const char *v = memchr(p, ':', len), *end = p + len, *t;
+	size_t n;
+
+	if (v == NULL || (size_t)(v - p) != 10 ||
+	    strncasecmp(p, "Connection", 10) != 0)
+		return;
+	for (v++; v < end; v = t + 1) {
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		if ((t = memchr(v, ',', (size_t)(end - v))) == NULL)
+			t = end;
+		for (n = (size_t)(t - v); n > 0 && (v[n - 1] == ' ' ||
+		    v[n - 1] == '\t'); n--)
+			;
+		if (n == 5 && strncasecmp(v, "close", 5) == 0)
+			sc->sc_close = 1;
+		else if (n == 10 && strncasecmp(v, "keep-alive", 10) == 0)
+			sc->sc_keep = 1;
+	}
+}
+
 /* Reads a Content-Length that framing.c found to be digits. */
 static enum rb_scan
 content_length(struct rb_reqscan *sc, const char *p, size_t len)
@@ -210,6 +236,13 @@ content_length(struct rb_reqscan *sc, const char *p, size_t len)
 	return RB_SCAN_MORE;
 }
 
+/* The request ends: the next one, or none after the last. */
+static int
+next_request(struct rb_reqscan *sc)
+{
+	return sc->sc_last ? SC_DONE : SC_HEAD;
+}
+
 /* The head ends: framing.c's verdict, then how the body is framed. */
 static enum rb_scan
 head_end(struct rb_reqscan *sc, size_t total, size_t *n)
@@ -221,13 +254,17 @@ head_end(struct rb_reqscan *sc, size_t total, size_t *n)
 		return bad(sc, status, why);
 	sc->sc_pos = 0;
 	sc->sc_lines = 0;
+	sc->sc_last = sc->sc_close ||
+	    (!sc->sc_fr.fr_http11 && !sc->sc_keep);
 	if (sc->sc_fr.fr_te_chunked > 0)
 		sc->sc_state = SC_CHUNK_SIZE;
 	else if (sc->sc_clen > 0) {
 		sc->sc_state = SC_BODY;
 		sc->sc_left = sc->sc_clen;
-	}
+	} else
+		sc->sc_state = next_request(sc);
 	sc->sc_clen = 0;
+	sc->sc_close = sc->sc_keep = 0;
 	return pass(total, n);
 }
 
@@ -264,8 +301,10 @@ head_step(struct rb_reqscan *sc, const char *buf, size_t len, size_t *n)
 		else if (sc->sc_lines > RB_REQSCAN_MAX_FIELDS)
 			return bad(sc, 431, "too many field lines");
 		else if ((rc = field_line(sc, &sc->sc_fr, buf + sc->sc_pos,
-		    llen)) == RB_SCAN_MORE)
+		    llen)) == RB_SCAN_MORE) {
 			rc = content_length(sc, buf + sc->sc_pos, llen);
+			connection_options(sc, buf + sc->sc_pos, llen);
+		}
 		if (rc != RB_SCAN_MORE)
 			return rc;
 		sc->sc_pos += total;
@@ -331,7 +370,7 @@ trailers_step(struct rb_reqscan *sc, const char *buf, size_t len, size_t *n)
 		    bad(sc, 431, "trailer section longer than "
 		    "max_header_bytes");
 	if (llen == 0) {
-		sc->sc_state = SC_HEAD;
+		sc->sc_state = next_request(sc);
 		sc->sc_pos = 0;
 		sc->sc_lines = 0;
 		return pass(total, n);
@@ -366,8 +405,8 @@ rb_reqscan_step(struct rb_reqscan *sc, const char *buf, size_t len,
 		take = sc->sc_left < len ? (size_t)sc->sc_left : len;
 		sc->sc_left -= take;
 		if (sc->sc_left == 0)
-			sc->sc_state = sc->sc_state == SC_BODY ? SC_HEAD :
-			    SC_CHUNK_END;
+			sc->sc_state = sc->sc_state == SC_BODY ?
+			    next_request(sc) : SC_CHUNK_END;
 		return pass(take, n);
 	case SC_CHUNK_SIZE:
 		return chunk_size_step(sc, buf, len, n);
@@ -380,6 +419,9 @@ rb_reqscan_step(struct rb_reqscan *sc, const char *buf, size_t len,
 		return pass(2, n);
 	case SC_TRAILERS:
 		return trailers_step(sc, buf, len, n);
+	case SC_DONE:
+		*n = len;
+		return RB_SCAN_DROP;
 	}
 	return bad(sc, 400, "internal state");
 }

@@ -10,7 +10,10 @@
  * body's framing exactly (Content-Length counted, chunked parsed), so it
  * always knows where the next request starts. A head is passed on only
  * once whole and checked: request line, field lines, then the framing
- * fields through framing.c. Pure: no I/O, no allocation.
+ * fields through framing.c. A request that ends the connection (HTTP/1.1
+ * with "Connection: close", HTTP/1.0 without "keep-alive") is the last:
+ * whatever follows it is dropped, never refused, since the server will
+ * not read it (RFC 9112 9.6). Pure: no I/O, no allocation.
  */
 #ifndef RB_REQSCAN_H
 #define RB_REQSCAN_H
@@ -33,7 +36,9 @@
 enum rb_scan {
 	RB_SCAN_MORE,	/* nothing can be decided before more bytes come */
 	RB_SCAN_PASS,	/* the first *n bytes are well formed: pass them on */
-	RB_SCAN_DROP,	/* the first *n bytes are to be dropped */
+	RB_SCAN_DROP,	/* the first *n bytes are to be dropped: empty lines
+			   before a request, anything after the request that
+			   ends the connection */
 	RB_SCAN_BAD	/* a request is refused: sc_status, sc_why */
 };
 
@@ -45,6 +50,9 @@ struct rb_reqscan {
 	unsigned	 sc_lines;	/* head or trailers: lines checked */
 	struct rb_framing sc_fr;	/* the head's framing fields */
 	uint64_t	 sc_clen;
+	int		 sc_close;	/* the head asks for "close" */
+	int		 sc_keep;	/* the head asks for "keep-alive" */
+	int		 sc_last;	/* this request ends the connection */
 	int		 sc_status;	/* RB_SCAN_BAD: the answer's status */
 	const char	*sc_why;	/* its reason, static English text */
 	int		 sc_head_method;	/* the refused request is a HEAD */

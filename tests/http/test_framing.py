@@ -417,3 +417,16 @@ def framing_early_answer_to_a_large_upload_arrives(s):
     sock.close()
     assert responses(out) == [413], out[:300]
     check_security_headers(headers_of(out))
+
+
+@test
+def framing_bytes_after_a_closing_request_are_never_answered(s):
+    # After a request that ends the connection (HTTP/1.0 without
+    # keep-alive, "Connection: close"), the server answers it and closes;
+    # what follows is never read as a request, so never refused either:
+    # nothing comes after the answer that said the connection ends.
+    for req in (b"GET /healthz HTTP/1.0\r\n\r\n",
+                b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"):
+        raw, closed, took = exchange(s, req + b"not a request\r\n\r\n" + GET)
+        assert responses(raw) == [200] and raw.endswith(b"ok\n"), raw[-300:]
+        assert closed and took < 3, (closed, took)

@@ -276,6 +276,29 @@ test_sizes(void **state)
 }
 
 static void
+test_last_request(void **state)
+{
+	const char *close = "GET / HTTP/1.1\r\nHost: t\r\nConnection: "
+	    "keep-alive, Close\r\n\r\n";
+	const char *ten = "POST / HTTP/1.0\r\nContent-Length: 1\r\n\r\nx";
+	const char *keep = "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+	char s[512];
+
+	(void)state;
+	/* After a request that ends the connection, nothing is refused:
+	   the server never reads what follows. */
+	snprintf(s, sizeof(s), "%sno request\r\n\r\n", close);
+	expect(s, strlen(s), 0, strlen(close), strlen(s) - strlen(close));
+	snprintf(s, sizeof(s), "%s" GET, ten);
+	expect(s, strlen(s), 0, strlen(ten), strlen(GET));
+	/* HTTP/1.0 with keep-alive goes on */
+	snprintf(s, sizeof(s), "%sGET / HTTP/2.0\r\n\r\n", keep);
+	expect(s, strlen(s), 505, strlen(keep), 0);
+	snprintf(s, sizeof(s), "%s" GET, keep);
+	expect(s, strlen(s), 0, strlen(s), 0);
+}
+
+static void
 test_target_kept(void **state)
 {
 	struct rb_reqscan sc;
@@ -301,6 +324,7 @@ main(void)
 		cmocka_unit_test(test_content_length),
 		cmocka_unit_test(test_chunked),
 		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_last_request),
 		cmocka_unit_test(test_target_kept),
 	};
 
