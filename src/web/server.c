@@ -73,8 +73,17 @@ struct ipcount {
 };
 
 /* An acceptance not followed by its start notification within this
- * time was dropped by libmicrohttpd (memory, global limit): forget it. */
-#define PENDING_TTL_US	1000000
+ * time was dropped by libmicrohttpd after MHD_add_connection() returned
+ * (a worker could not take it): forget it. Refusals that
+ * MHD_add_connection() reports give their place back at once
+ * (gate_add), so this only bounds a rare leak: long enough that a busy
+ * worker's start notification is never outrun. */
+#define PENDING_TTL_US	30000000
+
+/* The acceptance on_accept() counted in this thread's current
+ * MHD_add_connection() call: gate_add gives it back if the library then
+ * refuses the connection. */
+static _Thread_local char tl_reserved[48];
 
 /* One TCP connection, tracked for the reaper. */
 struct conn {
@@ -274,7 +283,7 @@ on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 	struct rb_server *srv = cls;
 	struct ipcount *ic;
 	unsigned open;
-	uint64_t now = now_us();
+	uint64_t now;
 	char ip[48];
 
 	(void)addrlen;
@@ -284,6 +293,9 @@ on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 	if (strcmp(ip, "-") == 0)
 		return MHD_YES;
 	pthread_mutex_lock(&srv->srv_ip_lock);
+	/* Read under the lock: gate threads accept at once, and a time
+	   read before another thread's later stamp would wrap below. */
+	now = now_us();
 	ic = ip_entry(srv, ip, 1);
 	if (ic->ic_pending > 0 && now - ic->ic_pending_us > PENDING_TTL_US)
 		ic->ic_pending = 0;
@@ -291,6 +303,7 @@ on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 	if (open < srv->srv_per_ip) {
 		ic->ic_pending++;
 		ic->ic_pending_us = now;
+		snprintf(tl_reserved, sizeof(tl_reserved), "%s", ip);
 	} else
 		ip_forget(srv, ip);
 	pthread_mutex_unlock(&srv->srv_ip_lock);
@@ -820,9 +833,23 @@ static int
 gate_add(void *arg, int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
 	struct rb_server *srv = arg;
+	struct ipcount *ic;
 
-	return MHD_add_connection(srv->srv_mhd, fd, addr, addrlen) ==
-	    MHD_YES ? 0 : -1;
+	tl_reserved[0] = '\0';
+	if (MHD_add_connection(srv->srv_mhd, fd, addr, addrlen) == MHD_YES)
+		return 0;
+	if (tl_reserved[0] != '\0') {
+		/* Accepted by on_accept(), then refused by the library
+		   (memory, global limit): no start notification will come. */
+		pthread_mutex_lock(&srv->srv_ip_lock);
+		if ((ic = ip_entry(srv, tl_reserved, 0)) != NULL) {
+			if (ic->ic_pending > 0)
+				ic->ic_pending--;
+			ip_forget(srv, tl_reserved);
+		}
+		pthread_mutex_unlock(&srv->srv_ip_lock);
+	}
+	return -1;
 }
 
 /*
