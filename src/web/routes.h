@@ -53,6 +53,9 @@ enum rb_route {
 	ROUTE_CONSUMPTION_CSV,
 	ROUTE_GDPR,
 	ROUTE_GDPR_JSON,
+	ROUTE_PAY,
+	ROUTE_PAY_RETURN,
+	ROUTE_PAY_NOTIFY,
 	ROUTE_NOT_FOUND,	/* pseudo-route for metrics: no row matched */
 	ROUTE__MAX
 };
@@ -154,6 +157,11 @@ void	rb_page_account_api_revoke(struct rb_req *);
 void	rb_page_api_openapi(struct rb_req *);
 void	rb_page_api_contracts(struct rb_req *);
 void	rb_page_api_contract(struct rb_req *);
+
+/* Card payment (pages/pay.c). */
+void	rb_page_pay(struct rb_req *);
+void	rb_page_pay_return(struct rb_req *);
+void	rb_page_pay_notify(struct rb_req *);
 
 /* Helpers shared by pages. */
 void	rb_form_render(struct rb_req *req, int status, const char *title,
