@@ -236,13 +236,13 @@ receipt(const struct rb_pay_ctx *ctx, const struct rb_pay_order *o,
 
 	if (o->po_email[0] == '\0')
 		return 0;
-	rb_money_fr_plain(o->po_amount_cents, amount, sizeof(amount));
+	rb_money_fr(o->po_amount_cents, amount, sizeof(amount));
 	rb_clock_today(ctx->pc_now, &d);
 	rb_clock_fr_date(&d, date, sizeof(date));
 	for (i = 0; i < n; i++) {
 		char a[64];
 
-		rb_money_fr_plain(items[i].pi_amount_cents, a, sizeof(a));
+		rb_money_fr(items[i].pi_amount_cents, a, sizeof(a));
 		json_array_append_new(bills, json_pack("{s:s, s:s}", "number",
 		    items[i].pi_number, "amount", a));
 	}
@@ -305,6 +305,35 @@ out:
 	return out;
 }
 
+/*
+ * Logs a refused notification. The aggregator of base/logrl.h keys on
+ * the format, so each reason has a template of its own: one reason
+ * repeated at will does not hide another.
+ */
+static void
+refuse_log(const char *ip, const char *why)
+{
+#define REFUSED(w) \
+	if (strcmp(why, w) == 0) { \
+		rb_log_rl(RB_LOG_WARN, "rb_pay_notify", ip, \
+		    "payment notification refused: " w); \
+		return; \
+	}
+	REFUSED("repeated field")
+	REFUSED("missing or overlong field")
+	REFUSED("wrong signature")
+	REFUSED("another shop or mode")
+	REFUSED("malformed amount")
+	REFUSED("unknown vads_trans_status")
+	REFUSED("unknown order")
+	REFUSED("amount differs from the order's")
+	REFUSED("currency differs from the order's")
+	REFUSED("transaction id of another order")
+#undef REFUSED
+	rb_log_rl(RB_LOG_WARN, "rb_pay_notify", ip,
+	    "payment notification refused: %s", why);
+}
+
 enum rb_rc
 rb_pay_notify(const struct rb_pay_ctx *ctx, const struct rb_form *body,
     struct rb_pay_notice_out *out)
@@ -321,8 +350,7 @@ rb_pay_notify(const struct rb_pay_ctx *ctx, const struct rb_form *body,
 	chk = rb_psp_provider()->pp_notice(ctx->pc_psp, body, &pn, &why);
 	if (chk != RB_PSPC_OK) {
 		out->pn_why = why;
-		rb_log_rl(RB_LOG_WARN, __func__, ctx->pc_ip,
-		    "payment notification refused: %s", why);
+		refuse_log(ctx->pc_ip, why);
 		return chk == RB_PSPC_MALFORMED ? RB_INVALID : RB_DENIED;
 	}
 	if (rb_db_begin(ctx->pc_db) != 0)
@@ -387,8 +415,7 @@ rb_pay_notify(const struct rb_pay_ctx *ctx, const struct rb_form *body,
 refuse:
 	rb_db_rollback(ctx->pc_db);
 	out->pn_why = why;
-	rb_log_rl(RB_LOG_WARN, __func__, ctx->pc_ip,
-	    "payment notification refused: %s", why);
+	refuse_log(ctx->pc_ip, why);
 	return rc;
 fail:
 	rb_db_rollback(ctx->pc_db);

@@ -150,7 +150,8 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	   handler, stands for a session and a CSRF token. */
 	[ROUTE_PAY_NOTIFY] = { .rt_name = "pay_notify",
 	    .rt_path = "/paiement/notification", .rt_methods = RB_M_POST,
-	    .rt_handler = rb_page_pay_notify, .rt_guards = RB_NEED_DB },
+	    .rt_handler = rb_page_pay_notify,
+	    .rt_guards = RB_NEED_DB | RB_AUTH_SIGNED },
 	[ROUTE_NOT_FOUND] = { .rt_name = "not_found" },
 };
 

@@ -77,12 +77,17 @@ typedef void (*rb_handler)(struct rb_req *);
  *   RB_AUTH_BEARER   not checked here: the handler authenticates a
  *                    bearer token and looks at no cookie (pages/api.c),
  *                    so it needs no CSRF check
+ *   RB_AUTH_SIGNED   not checked here: a server-to-server POST whose
+ *                    body the handler authenticates by its signature
+ *                    (the payment provider's notification, pages/pay.c);
+ *                    it looks at no cookie, so it needs no CSRF check
  */
 #define RB_NEED_DB	(1u << 0)
 #define RB_NEED_SESSION	(1u << 1)
 #define RB_NEED_SCOPE	(1u << 2)
 #define RB_NEED_CSRF	(1u << 3)
 #define RB_AUTH_BEARER	(1u << 4)
+#define RB_AUTH_SIGNED	(1u << 5)
 
 struct rb_route_def {
 	const char	*rt_name;	/* metrics label */
