@@ -94,7 +94,7 @@ respond(struct MHD_Connection *c, unsigned status, const char *type,
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Content-Security-Policy",
-	    "default-src 'none'; form-action 'self'; frame-ancestors 'none'");
+	    "default-src 'none'; frame-ancestors 'none'");
 	if (location != NULL)
 		MHD_add_response_header(r, "Location", location);
 	ret = MHD_queue_response(c, status, r);
