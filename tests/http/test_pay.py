@@ -237,6 +237,9 @@ def a_card_payment_pays_the_bill_and_sends_a_receipt(s):
     assert number in text and euros(total).replace("\u00a0", " ") in text.replace("\u00a0", " "), text
     audit = db_rows(s, "SELECT action FROM audit_log WHERE target = ?", ref)
     assert ("payment.order",) in audit and ("payment.succeeded",) in audit, audit
+    # The order is in the subscriber's data export, without any card number.
+    st, _, export = b.get("/mes-donnees.json")
+    assert st == 200 and ref in export and "4970" not in export, export[:500]
     # Nothing left to pay: a new attempt says so.
     st, _, page = start(b, {"facture": number})
     assert st == 409 and "Rien à payer" in page, (st, page)
