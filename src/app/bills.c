@@ -400,7 +400,7 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	if (rb_invoices_list(ctx->bc_db, sc, &qf, &rows, &nrows) != 0 ||
 	    rb_invoices_years(ctx->bc_db, sc, f->bf_archive, years,
 	    sizeof(years) / sizeof(years[0]), &nyears) != 0 ||
-	    rb_payables(ctx->bc_db, sc, "", "", &ps, &nps) != 0)
+	    rb_payables(ctx->bc_db, sc, "", "", ctx->bc_now, &ps, &nps) != 0)
 		goto out;
 	list = json_array();
 	for (i = 0; i < ncs; i++) {
@@ -777,8 +777,8 @@ payments_set(const struct rb_bills_ctx *ctx, const struct rb_invoice *inv,
 	size_t n = 0, i;
 	int pending, due;
 
-	if (rb_pay_of_invoice(ctx->bc_db, inv->inv_id, &rows, &n,
-	    &pending) != 0)
+	if (rb_pay_of_invoice(ctx->bc_db, inv->inv_id, ctx->bc_now, &rows,
+	    &n, &pending) != 0)
 		return -1;
 	list = json_array();
 	for (i = 0; i < n; i++) {

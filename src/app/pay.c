@@ -153,7 +153,7 @@ rb_pay_start(const struct rb_pay_ctx *ctx, const struct rb_scope *sc,
 		return RB_ERROR;
 	if (rb_pay_expire(ctx->pc_db, ctx->pc_now) != 0 ||
 	    rb_payables(ctx->pc_db, sc, number[0] ? number : "",
-	    number[0] ? "" : contract, &ps, &n) != 0)
+	    number[0] ? "" : contract, ctx->pc_now, &ps, &n) != 0)
 		goto fail;
 	if (n == 0) {
 		/* Nothing owed, or not in scope: only what the scope sees

@@ -46,7 +46,9 @@ static const char *const sql[SQL__MAX] = {
 	[SQL_PAYABLE] =
 	"SELECT i.id, i.number, c.id, c.number, i.total_cents, " OWED("i") ","
 	" CASE WHEN EXISTS (SELECT 1 FROM payment_order_items h"
-	"  WHERE h.invoice_id = i.id AND h.holds = 1) THEN 1 ELSE 0 END"
+	"  JOIN payment_orders o ON o.id = h.order_id"
+	"  WHERE h.invoice_id = i.id AND h.holds = 1"
+	"  AND o.expires_at >= $5) THEN 1 ELSE 0 END"
 	" FROM invoices i JOIN contracts c ON c.id = i.contract_id"
 	" WHERE i.contract_id IN " RB_SCOPE_IDS("$1", "$2")
 	" AND ($2 = 0 OR i.archived = 1)"
@@ -105,7 +107,8 @@ static const char *const sql[SQL__MAX] = {
 	[SQL_HELD] =
 	"SELECT 1 FROM payment_order_items it"
 	" JOIN payment_orders o ON o.id = it.order_id"
-	" WHERE it.invoice_id = $1 AND it.holds = 1 AND o.status = 'pending'",
+	" WHERE it.invoice_id = $1 AND it.holds = 1 AND o.status = 'pending'"
+	" AND o.expires_at >= $2",
 };
 
 /* A growing array of rows of size `size`. */
@@ -163,13 +166,14 @@ payable_read(rb_stmt *st, void *arg)
 
 int
 rb_payables(rb_db *db, const struct rb_scope *sc, const char *number,
-    const char *contract, struct rb_payable **out, size_t *n)
+    const char *contract, int64_t now, struct rb_payable **out, size_t *n)
 {
 	struct rows r = { NULL, 0, 0, sizeof(struct rb_payable),
 	    payable_read };
 
 	return fetch_rows(db, sql[SQL_PAYABLE], RB_BINDS(rb_int(sc->sc_account),
-	    rb_int(sc->sc_archive), rb_text(number), rb_text(contract)), &r,
+	    rb_int(sc->sc_archive), rb_text(number), rb_text(contract),
+	    rb_int(now)), &r,
 	    (void **)out, n);
 }
 
@@ -354,8 +358,8 @@ payment_read(rb_stmt *st, void *arg)
 }
 
 int
-rb_pay_of_invoice(rb_db *db, int64_t invoice_id, struct rb_payment_row **out,
-    size_t *n, int *pending)
+rb_pay_of_invoice(rb_db *db, int64_t invoice_id, int64_t now,
+    struct rb_payment_row **out, size_t *n, int *pending)
 {
 	struct rows r = { NULL, 0, 0, sizeof(struct rb_payment_row),
 	    payment_read };
@@ -365,8 +369,8 @@ rb_pay_of_invoice(rb_db *db, int64_t invoice_id, struct rb_payment_row **out,
 	if (fetch_rows(db, sql[SQL_OF_INVOICE], RB_BINDS(rb_int(invoice_id)),
 	    &r, (void **)out, n) != 0)
 		return -1;
-	rc = rb_db_fetch_one(db, sql[SQL_HELD], RB_BINDS(rb_int(invoice_id)),
-	    NULL, NULL);
+	rc = rb_db_fetch_one(db, sql[SQL_HELD], RB_BINDS(rb_int(invoice_id),
+	    rb_int(now)), NULL, NULL);
 	if (rc < 0) {
 		free(*out);
 		*out = NULL;

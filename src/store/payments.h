@@ -24,17 +24,19 @@ struct rb_payable {
 	char	pb_contract[16];
 	int64_t	pb_total_cents;
 	int64_t	pb_owed_cents;		/* total - succeeded payments */
-	int	pb_held;		/* a pending order holds it */
+	int	pb_held;		/* a pending order holds it (one
+					   whose holds have not ended at now) */
 };
 
 /*
  * The payable bills in scope: the one numbered `number` when not "",
  * else those of contract number `contract` when not "", else all, by
  * due date then number, into an array of *n rows the caller frees with
- * free() (NULL when none). Returns 0 or -1.
+ * free() (NULL when none); held is judged at time now. Returns 0 or -1.
  */
 int	rb_payables(rb_db *db, const struct rb_scope *sc, const char *number,
-	    const char *contract, struct rb_payable **out, size_t *n);
+	    const char *contract, int64_t now, struct rb_payable **out,
+	    size_t *n);
 
 /* Email address on file for a contract's customer into out, or "". */
 int	rb_pay_contract_email(rb_db *db, int64_t contract_id, char *out,
@@ -121,9 +123,10 @@ struct rb_payment_row {
 };
 /*
  * The succeeded payments of invoice_id, oldest first (free() *out), and
- * in *pending whether a pending order holds it. Returns 0 or -1.
+ * in *pending whether a pending order holds it at time now. Returns 0
+ * or -1.
  */
-int	rb_pay_of_invoice(rb_db *db, int64_t invoice_id,
+int	rb_pay_of_invoice(rb_db *db, int64_t invoice_id, int64_t now,
 	    struct rb_payment_row **out, size_t *n, int *pending);
 
 #endif

@@ -21,7 +21,7 @@ import tempfile
 import time
 from urllib.parse import urlencode, urlsplit, parse_qsl
 
-from harness import test, ARGS, free_port, db_rows, check_page, check_security_headers, TODAY
+from harness import test, ARGS, free_port, db_rows, check_page, check_security_headers, run_cli
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD, mailbox, smtp_env, mail_text
 from test_archive import open_archive
 
@@ -210,7 +210,9 @@ def a_card_payment_pays_the_bill_and_sends_a_receipt(s):
     check_page(page.encode())
     assert "Continuer vers le paiement sécurisé" in page
     assert "<script" not in page
+    check_security_headers({k.lower(): v for k, v in h.items()})
     csp = h["Content-Security-Policy"]
+    assert h.get_all("Content-Security-Policy") == [csp], "one policy, the wider one"
     assert "form-action 'self' http://127.0.0.1:%d;" % sandbox().port in csp, csp
     fields = hidden_fields(page)
     assert fields["vads_amount"] == str(total) and fields["vads_currency"] == "978"
@@ -446,6 +448,11 @@ def an_order_left_open_frees_its_bill_after_psp_order_ttl(s):
                 " expires_at = expires_at - 301 WHERE reference = ?", (ref,))
     con.commit()
     con.close()
+    # The bill is offered again at once, and the order reads as not done.
+    st, _, page = b.get("/mes-factures/" + number)
+    assert "Payer en ligne" in page and "en attente de confirmation" not in page, page
+    st, _, page = b.get("/paiement/retour?commande=" + ref)
+    assert "Paiement non effectué" in page, page
     st, _, page = start(b, {"facture": number})
     assert st == 200, (st, page)
     assert db_rows(s, "SELECT status FROM payment_orders WHERE reference = ?", ref) == [("abandoned",)]
@@ -582,3 +589,12 @@ def serve_demo_starts_its_own_sandbox(s):
     assert invoice(s, number) == "paid"
     st, _, page = back(b, r.getheader("Location"))
     assert "Paiement reçu" in page
+
+
+@test
+def psp_sandbox_needs_the_shop_settings(s):
+    rc, out, err = run_cli("psp-sandbox", env={"ROBINET_PSP_SHOP_ID": None,
+                                                "ROBINET_PSP_TEST_KEY": None})
+    assert rc == 2 and "psp_shop_id" in err, (rc, err)
+    rc, out, err = run_cli("psp-sandbox", env={"ROBINET_PSP_SHOP_ID": "1234"})
+    assert rc == 2 and "8 digits" in err, (rc, err)
