@@ -35,8 +35,8 @@ FOREIGN = "FA2024-000042"       # contract 1000000004, in nobody's space
 class Sandbox:
     """A `robinet psp-sandbox` on a free loopback port."""
 
-    def __init__(self):
-        self.port = free_port()
+    def __init__(self, port=None):
+        self.port = port or free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="robinet-psp-", suffix=".log", delete=False)
         e = dict(os.environ, ROBINET_PSP_SHOP_ID=SHOP, ROBINET_PSP_TEST_KEY=KEY,
                  ROBINET_PSP_SANDBOX_LISTEN="127.0.0.1:%d" % self.port)
@@ -64,22 +64,28 @@ class Sandbox:
         return r.status, {k.lower(): v for k, v in r.getheaders()}, data
 
     def stop(self):
+        """Stops it; returns its exit status and its log."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=15)
         try:
+            with open(self.log.name, encoding="utf-8", errors="replace") as f:
+                log = f.read()
             os.unlink(self.log.name)
         except FileNotFoundError:
-            pass
+            log = ""
+        return self.proc.returncode, log
 
 
 SANDBOX = None
+SANDBOX_PORT = None     # servers were told this port: a new sandbox keeps it
 
 
 def sandbox():
-    global SANDBOX
+    global SANDBOX, SANDBOX_PORT
     if SANDBOX is None:
-        SANDBOX = Sandbox()
+        SANDBOX = Sandbox(SANDBOX_PORT)
+        SANDBOX_PORT = SANDBOX.port
         atexit.register(SANDBOX.stop)
     return SANDBOX
 
@@ -598,3 +604,17 @@ def psp_sandbox_needs_the_shop_settings(s):
     assert rc == 2 and "psp_shop_id" in err, (rc, err)
     rc, out, err = run_cli("psp-sandbox", env={"ROBINET_PSP_SHOP_ID": "1234"})
     assert rc == 2 and "8 digits" in err, (rc, err)
+
+
+@test
+def psp_sandbox_stops_cleanly(s):
+    """After the payments above (or alone), the sandbox exits 0 on
+    SIGTERM; under the sanitizers, with no report."""
+    global SANDBOX
+    sb = sandbox()
+    st, _, page = sb.request("GET", "/")
+    assert st == 200 and "Aucun paiement réel" in page
+    rc, log = sb.stop()
+    SANDBOX = None          # a later test starts another one
+    assert rc == 0, (rc, log[-3000:])
+    assert "Sanitizer" not in log and "runtime error" not in log, log[-3000:]
