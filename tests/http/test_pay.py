@@ -430,6 +430,7 @@ def two_tabs_cannot_send_the_same_bill_twice(s):
     # The second tab (same session, or "Tout régler") is refused while the first is open.
     st, _, tab2 = start(b, {"facture": number})
     assert st == 409 and "Paiement déjà en cours" in tab2, (st, tab2)
+    assert "d'ici 20 minutes" in tab2.replace("&#39;", "'"), tab2     # psp_order_ttl
     st, _, tab2 = start(b, {"contrat": contract})
     assert st == 409, st
     _, _, token = to_provider(tab1)

@@ -109,11 +109,13 @@ rb_page_pay(struct rb_req *req)
 		    "en ligne.", "/mes-factures", "Voir mes factures");
 		return;
 	case RB_TOO_MANY:
-		message(req, 409, "Paiement déjà en cours", "Un paiement par "
-		    "carte de cette facture est déjà en cours, peut-être dans "
-		    "un autre onglet. Attendez sa confirmation : si vous l'avez "
-		    "abandonné, vous pourrez payer de nouveau d'ici 20 minutes.",
-		    "/mes-factures", "Voir mes factures");
+		message(req, 409, "Paiement déjà en cours", rb_arena_printf(
+		    req->req_arena, "Un paiement par carte de cette facture "
+		    "est déjà en cours, peut-être dans un autre onglet. "
+		    "Attendez sa confirmation : si vous l'avez abandonné, vous "
+		    "pourrez payer de nouveau d'ici %d minutes.",
+		    (ctx.pc_order_ttl + 59) / 60), "/mes-factures",
+		    "Voir mes factures");
 		return;
 	case RB_INVALID:
 		message(req, 503, "Paiement en ligne indisponible", "Le "
