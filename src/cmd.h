@@ -29,6 +29,16 @@ int	cmd_mail_send(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_purge(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_import(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_alerts(struct rb_config *cfg, const struct rb_cmd_opts *o);
+int	cmd_psp_sandbox(struct rb_config *cfg, const struct rb_cmd_opts *o);
+/*
+ * serve --demo (cmd_sandbox.c): gives the psp_* settings left at their
+ * defaults the demo shop's values, starts the stand-in payment page
+ * and points psp_page_url at it. Returns it (stop it with
+ * rb_sandbox_stop()), or NULL with a warning: the demo then has no card
+ * payment.
+ */
+struct rb_sandbox;
+struct rb_sandbox *cmd_demo_sandbox(struct rb_config *cfg);
 
 /* Opens cfg's database, checks its schema is current; -1 (logged) if not. */
 struct rb_db;

@@ -17,6 +17,7 @@
 #include "store/migrate.h"
 #include "web/server.h"
 #include "web/site.h"
+#include "sandbox/sandbox.h"
 #include "cmd.h"
 
 int
@@ -87,6 +88,7 @@ int
 cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 {
 	struct rb_mail_sender *sender;
+	struct rb_sandbox *sandbox = NULL;
 	struct rb_server *srv;
 	struct rb_site site;
 	char err[512];
@@ -118,14 +120,20 @@ cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* The demo's card payments go to a stand-in payment page (its
+	   threads start with the stop signals blocked). */
+	if (rb_config_int(cfg, RB_CFG_DEMO))
+		sandbox = cmd_demo_sandbox(cfg);
 
 	if (rb_site_open(&site, cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "robinet: %s\n", err);
+		rb_sandbox_stop(sandbox);
 		return 1;
 	}
 	if ((srv = rb_server_start(&site, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "robinet: %s\n", err);
 		rb_site_close(&site);
+		rb_sandbox_stop(sandbox);
 		rb_mail_shutdown();
 		return 1;
 	}
@@ -144,6 +152,7 @@ cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 	    "SIGINT");
 	rb_server_stop(srv, (int)rb_config_int(cfg, RB_CFG_SHUTDOWN_GRACE));
 	rb_mail_sender_stop(sender);
+	rb_sandbox_stop(sandbox);
 	rb_site_close(&site);
 	rb_mail_shutdown();
 	log_info("stopped");

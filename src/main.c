@@ -30,6 +30,7 @@ static const char usage_text[] =
     "                   and device cookies (for cron)\n"
     "  import DIR       import a folder of CSV files (docs/import-format.md)\n"
     "  alerts           record abnormal consumption and queue its emails (for cron)\n"
+    "  psp-sandbox      run the stand-in card payment page alone (no real payment)\n"
     "  version          print the version\n"
     "  help             print this help\n"
     "\n"
@@ -58,6 +59,7 @@ enum cmd_id {
 	CMD_PURGE,
 	CMD_IMPORT,
 	CMD_ALERTS,
+	CMD_PSP_SANDBOX,
 	CMD_VERSION,
 	CMD_HELP,
 	CMD__MAX
@@ -65,7 +67,7 @@ enum cmd_id {
 
 static const char *const cmd_names[CMD__MAX] = {
 	"serve", "migrate", "demo", "config", "mail", "purge", "import",
-	"alerts", "version", "help",
+	"alerts", "psp-sandbox", "version", "help",
 };
 
 static void
@@ -241,6 +243,9 @@ main(int argc, char **argv)
 		break;
 	case CMD_ALERTS:
 		rc = cmd_alerts(&cfg, &o);
+		break;
+	case CMD_PSP_SANDBOX:
+		rc = cmd_psp_sandbox(&cfg, &o);
 		break;
 	case CMD_VERSION:
 		printf("robinet %s\n", ROBINET_VERSION);

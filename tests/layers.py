@@ -23,6 +23,7 @@ BELOW = {
     "app": {"base", "docs", "mail", "store"},
     "web": {"base", "tmpl", "app"},
     "demo": {"base", "store"},              # test data, beside the layers
+    "sandbox": {"base", "app"},             # stand-in payment page, beside the layers (app/psp_lyra.h)
 }
 # Exact headers some files may include beyond their folder's rule, and why.
 EXTRA = {

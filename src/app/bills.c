@@ -29,6 +29,7 @@
 #include "base/money.h"
 #include "base/mem.h"
 #include "docs/bill_pdf.h"
+#include "store/payments.h"
 
 #define NBSP		"\xc2\xa0"
 #define EURO		NBSP "€"
@@ -270,7 +271,48 @@ bill_summary(const struct rb_invoice *inv, const char *today)
 	json_object_set_new(o, "archived", json_boolean(inv->inv_archived));
 	json_object_set_new(o, "printed_contract",
 	    json_string(inv->inv_printed));
+	json_object_set_new(o, "payable", json_false());
+	json_object_set_new(o, "owed", json_null());
+	json_object_set_new(o, "pay_pending", json_false());
 	return o;
+}
+
+/* Sets a summary's payment keys from its row of rb_payables(). */
+static void
+summary_pay(json_t *o, const struct rb_payable *p, int card)
+{
+	json_object_set_new(o, "payable", json_boolean(card && !p->pb_held));
+	json_object_set_new(o, "owed", jcents(p->pb_owed_cents));
+	json_object_set_new(o, "pay_pending", json_boolean(p->pb_held));
+}
+
+static const struct rb_payable *
+payable_find(const struct rb_payable *ps, size_t n, const char *number)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(ps[i].pb_number, number) == 0)
+			return &ps[i];
+	return NULL;
+}
+
+/* {"amount"} of what "Tout régler" pays for contract, or null. */
+static json_t *
+pay_all(const struct rb_payable *ps, size_t n, const char *contract,
+    int card)
+{
+	int64_t sum = 0;
+	size_t i, k = 0;
+
+	for (i = 0; card && i < n; i++)
+		if (strcmp(ps[i].pb_contract, contract) == 0 &&
+		    !ps[i].pb_held) {
+			sum += ps[i].pb_owed_cents;
+			k++;
+		}
+	return k > 0 ? json_pack("{s:o}", "amount", jcents(sum)) :
+	    json_null();
 }
 
 static json_t *
@@ -327,10 +369,12 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 {
 	struct rb_invoice_contract *cs = NULL;
 	struct rb_invoice *rows = NULL;
+	struct rb_payable *ps = NULL;
+	const struct rb_payable *p;
 	struct rb_invoice_filter qf;
 	enum rb_rc rc = RB_ERROR;
-	json_t *list = NULL, *c, *bills;
-	size_t ncs = 0, nrows = 0, nyears = 0, i, k;
+	json_t *list = NULL, *c, *bills, *sum;
+	size_t ncs = 0, nrows = 0, nyears = 0, nps = 0, i, k;
 	char today[11];
 	int years[64], found = 0;
 
@@ -355,7 +399,8 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	qf.if_today = today;
 	if (rb_invoices_list(ctx->bc_db, sc, &qf, &rows, &nrows) != 0 ||
 	    rb_invoices_years(ctx->bc_db, sc, f->bf_archive, years,
-	    sizeof(years) / sizeof(years[0]), &nyears) != 0)
+	    sizeof(years) / sizeof(years[0]), &nyears) != 0 ||
+	    rb_payables(ctx->bc_db, sc, "", "", ctx->bc_now, &ps, &nps) != 0)
 		goto out;
 	list = json_array();
 	for (i = 0; i < ncs; i++) {
@@ -367,15 +412,22 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 			continue;
 		bills = json_array();
 		for (k = 0; k < nrows; k++)
-			if (strcmp(rows[k].inv_contract, cs[i].ic_number) == 0)
-				json_array_append_new(bills,
-				    bill_summary(&rows[k], today));
+			if (strcmp(rows[k].inv_contract, cs[i].ic_number) ==
+			    0) {
+				sum = bill_summary(&rows[k], today);
+				if ((p = payable_find(ps, nps,
+				    rows[k].inv_number)) != NULL)
+					summary_pay(sum, p, ctx->bc_card);
+				json_array_append_new(bills, sum);
+			}
 		c = json_pack("{s:s, s:o, s:s++++, s:b}", "number",
 		    cs[i].ic_number, "old_number", cs[i].ic_old_number[0] ?
 		    json_string(cs[i].ic_old_number) : json_null(),
 		    "address", cs[i].ic_address, ", ", cs[i].ic_postcode, " ",
 		    cs[i].ic_commune, "empty", json_array_size(bills) == 0);
 		json_object_set_new(c, "bills", bills);
+		json_object_set_new(c, "pay_all", pay_all(ps, nps,
+		    cs[i].ic_number, ctx->bc_card));
 		json_array_append_new(list, c);
 	}
 	*out = json_pack("{s:b, s:s, s:o, s:o, s:I, s:b}", "archive",
@@ -387,6 +439,7 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	rc = RB_OK;
 out:
 	json_decref(list);
+	free(ps);
 	free(rows);
 	free(cs);
 	if (rb_db_commit(ctx->bc_db) != 0 && rc == RB_OK) {
@@ -707,6 +760,56 @@ alert_set(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	return 0;
 }
 
+/*
+ * Sets view's payment keys (see docs/bill_pdf.h): "payments" received
+ * [{"date", "amount", "method"}], "paid_total", "owed", "partly_paid",
+ * "payable", "pay_pending". Returns 0 or -1.
+ */
+static int
+payments_set(const struct rb_bills_ctx *ctx, const struct rb_invoice *inv,
+    json_t *view)
+{
+	struct rb_payment_row *rows = NULL;
+	struct rb_date d;
+	char date[RB_BILLS_FMT_MAX];
+	int64_t paid = 0, owed;
+	json_t *list;
+	size_t n = 0, i;
+	int pending, due;
+
+	if (rb_pay_of_invoice(ctx->bc_db, inv->inv_id, ctx->bc_now, &rows,
+	    &n, &pending) != 0)
+		return -1;
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		paid += rows[i].pr_amount_cents;
+		rb_clock_today((time_t)rows[i].pr_created_at, &d);
+		rb_clock_fr_date(&d, date, sizeof(date));
+		json_array_append_new(list, json_pack("{s:s, s:o, s:s}",
+		    "date", date, "amount", jcents(rows[i].pr_amount_cents),
+		    "method", strcmp(rows[i].pr_method, "card") == 0 ?
+		    "Carte bancaire" : strcmp(rows[i].pr_method, "sepa_debit") ==
+		    0 ? "Prélèvement" : strcmp(rows[i].pr_method, "transfer") ==
+		    0 ? "Virement" : strcmp(rows[i].pr_method, "cheque") == 0 ?
+		    "Chèque" : "Espèces"));
+	}
+	free(rows);
+	owed = inv->inv_total_cents - paid;
+	due = strcmp(inv->inv_status, "to_pay") == 0 ||
+	    strcmp(inv->inv_status, "overdue") == 0;
+	json_object_set_new(view, "has_payments", json_boolean(n > 0));
+	json_object_set_new(view, "payments", list);
+	json_object_set_new(view, "paid_total", jcents(paid));
+	json_object_set_new(view, "owed", jcents(owed > 0 ? owed : 0));
+	json_object_set_new(view, "partly_paid", json_boolean(due && paid > 0 &&
+	    owed > 0));
+	json_object_set_new(view, "payable", json_boolean(ctx->bc_card && due &&
+	    owed > 0 && !pending));
+	json_object_set_new(view, "pay_pending", json_boolean(due && owed > 0 &&
+	    pending));
+	return 0;
+}
+
 enum rb_rc
 rb_bills_get(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
     const char *number, json_t **out)
@@ -723,7 +826,8 @@ rb_bills_get(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 		return RB_NOT_FOUND;
 	*out = bill_view(ctx, &b, today);
 	rb_invoice_full_free(&b);
-	if (alert_set(ctx, sc, number, *out) != 0) {
+	if (alert_set(ctx, sc, number, *out) != 0 ||
+	    payments_set(ctx, &b.if_inv, *out) != 0) {
 		json_decref(*out);
 		*out = NULL;
 		return RB_ERROR;

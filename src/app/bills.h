@@ -40,6 +40,8 @@ struct rb_bills_ctx {
 	const char	*bc_service_phone;	/* "09 69 32 22 12" */
 	const char	*bc_emergency_phone;
 	const char	*bc_pdf_cache_dir;	/* created when missing */
+	int		 bc_card;		/* card payment configured:
+						   "Payer en ligne" shown */
 };
 
 /* A list's filters, once parsed. */
@@ -69,7 +71,11 @@ enum rb_rc rb_bills_parse_filter(const char *contract,
  * "bills": [bill summaries, newest first], "empty"}], "count",
  * "archive_link"}; a bill summary is {"number", "url", "pdf_url",
  * "issued", "period", "total", "due", "status": {label, class},
- * "archived", "printed_contract"}. The caller owns *out. Returns
+ * "archived", "printed_contract", "payable" (ctx->bc_card and
+ * something owed, no payment in progress), "owed" (French amount or
+ * null), "pay_pending" (a card payment in progress)}, and a contract
+ * has "pay_all" ({"amount"} of its payable bills, or null). The caller
+ * owns *out. Returns
  * RB_OK, RB_NOT_FOUND when f names a contract outside the
  * scope, or RB_ERROR (*out NULL unless OK).
  */

@@ -59,6 +59,11 @@ static const struct notice notices[] = {
 	  "Montant, moyen de paiement, date, état",
 	  "Encaisser et suivre vos règlements",
 	  "Obligation légale (comptabilité)", KEEP_BILLS },
+	{ "payment_orders", "Paiements par carte en ligne",
+	  "Référence, contrat, montant, état, adresse du reçu, dates (jamais "
+	  "le numéro de carte, que seule la banque voit)",
+	  "Rapprocher vos paiements par carte de vos factures",
+	  "Obligation légale (comptabilité)", KEEP_BILLS },
 	{ "sepa_mandates", "Mandats de prélèvement SEPA",
 	  "Référence unique de mandat, titulaire du compte, IBAN (chiffré ; "
 	  "seuls les 4 derniers chiffres figurent ici), BIC, dates",

@@ -21,6 +21,11 @@ static int	check_hexkey(const char *, char *, size_t);
 static int	check_smtp_url(const char *, char *, size_t);
 static int	check_proxies(const char *, char *, size_t);
 static int	check_today(const char *, char *, size_t);
+static int	check_psp_shop(const char *, char *, size_t);
+static int	check_psp_mode(const char *, char *, size_t);
+static int	check_url_or_empty(const char *, char *, size_t);
+static int	check_listen_or_empty(const char *, char *, size_t);
+static int	check_page_url(const char *, char *, size_t);
 
 const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_DB] = { "db", RB_CFGT_STRING, 1, 4096,
@@ -164,6 +169,30 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_EMERGENCY_PHONE] = { "emergency_phone", RB_CFGT_STRING, 4, 32,
 	    "09 69 32 22 13", 0, NULL,
 	    "emergency number (leaks, no water), shown on bills" },
+	/* Card payment through a hosted payment page (app/psp.h). */
+	[RB_CFG_PSP_SHOP_ID] = { "psp_shop_id", RB_CFGT_STRING, 0, 8, "", 0,
+	    check_psp_shop, "card payment: shop id at the payment provider "
+	    "(8 digits; empty: no card payment)" },
+	[RB_CFG_PSP_TEST_KEY] = { "psp_test_key", RB_CFGT_STRING, 0, 256, "",
+	    1, NULL, "card payment: the shop's test key (psp_mode TEST)" },
+	[RB_CFG_PSP_PRODUCTION_KEY] = { "psp_production_key", RB_CFGT_STRING,
+	    0, 256, "", 1, NULL,
+	    "card payment: the shop's production key (psp_mode PRODUCTION)" },
+	[RB_CFG_PSP_MODE] = { "psp_mode", RB_CFGT_STRING, 4, 10, "TEST", 0,
+	    check_psp_mode, "card payment: TEST or PRODUCTION" },
+	[RB_CFG_PSP_PAGE_URL] = { "psp_page_url", RB_CFGT_STRING, 0, 512, "",
+	    0, check_page_url, "card payment: the provider's payment "
+	    "page, e.g. https://secure.payzen.eu/vads-payment/" },
+	[RB_CFG_PSP_PUBLIC_URL] = { "psp_public_url", RB_CFGT_STRING, 0, 512,
+	    "", 0, check_url_or_empty, "card payment: base URL of the portal "
+	    "for the provider's return and notification (empty: public_url)" },
+	[RB_CFG_PSP_ORDER_TTL] = { "psp_order_ttl", RB_CFGT_INT, 300, 86400,
+	    "1200", 0, NULL, "card payment: seconds a payment in progress "
+	    "holds its bills (no second payment of them meanwhile)" },
+	[RB_CFG_PSP_SANDBOX_LISTEN] = { "psp_sandbox_listen", RB_CFGT_STRING,
+	    0, 64, "", 0, check_listen_or_empty, "psp-sandbox and serve "
+	    "--demo: where the stand-in payment page listens (empty: port "
+	    "of listen + 1)" },
 };
 
 static int
@@ -281,6 +310,51 @@ check_today(const char *v, char *err, size_t n)
 		return 0;
 	snprintf(err, n, "expected a date YYYY-MM-DD, or nothing");
 	return -1;
+}
+
+static int
+check_psp_shop(const char *v, char *err, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v[i] != '\0'; i++)
+		if (v[i] < '0' || v[i] > '9')
+			break;
+	if (v[i] == '\0' && (i == 0 || i == 8))
+		return 0;
+	snprintf(err, n, "expected 8 digits, or nothing");
+	return -1;
+}
+
+static int
+check_psp_mode(const char *v, char *err, size_t n)
+{
+	if (strcmp(v, "TEST") == 0 || strcmp(v, "PRODUCTION") == 0)
+		return 0;
+	snprintf(err, n, "expected TEST or PRODUCTION");
+	return -1;
+}
+
+static int
+check_url_or_empty(const char *v, char *err, size_t n)
+{
+	return v[0] == '\0' ? 0 : check_url(v, err, n);
+}
+
+static int
+check_page_url(const char *v, char *err, size_t n)
+{
+	if (v[0] == '\0' || (strncmp(v, "http://", 7) == 0 && v[7] != '\0') ||
+	    (strncmp(v, "https://", 8) == 0 && v[8] != '\0'))
+		return 0;
+	snprintf(err, n, "expected an http(s) URL, or nothing");
+	return -1;
+}
+
+static int
+check_listen_or_empty(const char *v, char *err, size_t n)
+{
+	return v[0] == '\0' ? 0 : check_listen(v, err, n);
 }
 
 static int

@@ -515,3 +515,18 @@ out:
 	}
 	return rc;
 }
+
+void
+rb_hmac_sha256_b64(const char *key, size_t keylen, const char *msg,
+    size_t len, char out[RB_HMAC_B64_LEN])
+{
+	crypto_auth_hmacsha256_state st;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)key, keylen);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)msg, len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_bin2base64(out, RB_HMAC_B64_LEN, mac, sizeof(mac),
+	    sodium_base64_VARIANT_ORIGINAL);
+	sodium_memzero(&st, sizeof(st));
+}

@@ -84,4 +84,15 @@ enum rb_legacy {
  */
 enum rb_legacy rb_legacy_verify(const char *hash, const char *password);
 
+/* Base64 (standard alphabet, padded) of a 32-byte MAC, with its NUL. */
+#define RB_HMAC_B64_LEN		45
+/*
+ * HMAC-SHA-256 of msg[0..len) keyed by key[0..keylen) (any length: a key
+ * longer than the block is hashed first, as RFC 2104 says), written to
+ * out in Base64 with padding, as `openssl dgst -sha256 -hmac KEY
+ * -binary | base64` prints it. Needs no rb_crypto_init().
+ */
+void	rb_hmac_sha256_b64(const char *key, size_t keylen, const char *msg,
+	    size_t len, char out[RB_HMAC_B64_LEN]);
+
 #endif

@@ -404,6 +404,36 @@ totals(struct pdf *p, const json_t *b)
 	cairo_tag_end(p->p_cr, "Table");
 }
 
+/* "Paiements reçus": the payments recorded for the bill, if any. */
+static void
+payments_received(struct pdf *p, const json_t *b)
+{
+	static const double w[3] = { CONTENT_W - 240, 120, 120 };
+	static const char *const head[3] = { "Date", "Moyen de paiement",
+	    "Montant" };
+	const json_t *list = json_object_get(b, "payments"), *v;
+	const char *cells[3];
+	char s[200];
+	size_t i;
+
+	if (json_array_size(list) == 0)
+		return;
+	heading(p, "Paiements reçus");
+	cairo_tag_begin(p->p_cr, "Table", NULL);
+	row(p, 3, w, head, 2, 1, 1, 1);
+	json_array_foreach(list, i, v) {
+		cells[0] = str(v, "date");
+		cells[1] = str(v, "method");
+		cells[2] = str(v, "amount");
+		row(p, 3, w, cells, 2, 0, 0, 0);
+	}
+	cairo_tag_end(p->p_cr, "Table");
+	if (json_is_true(json_object_get(b, "partly_paid"))) {
+		snprintf(s, sizeof(s), "Reste à payer : %s", str(b, "owed"));
+		para(p, "P", s, 9, 1, 1);
+	}
+}
+
 static void
 payment(struct pdf *p, const json_t *b)
 {
@@ -479,6 +509,7 @@ rb_bill_pdf_render(const json_t *bill, rb_buf *out, char *err,
 	consumption(&p, bill);
 	detail(&p, bill);
 	totals(&p, bill);
+	payments_received(&p, bill);
 	payment(&p, bill);
 	cairo_tag_end(p.p_cr, "Document");
 	footer(&p);

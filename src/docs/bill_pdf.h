@@ -25,7 +25,14 @@
  *              unit_price, amount, vat_rate}]}],
  *   vat: [{rate, base, amount}],
  *   payment_methods: [string],
- *   alert: null or {text}
+ *   alert: null or {text},
+ *   payments: [{date, method, amount}] (payments received; the block
+ *   "Paiements reçus" is drawn when not empty), partly_paid (boolean),
+ *   owed (what is left to pay)
+ *
+ * The bill page also reads, from the same view: has_payments,
+ * paid_total, payable and pay_pending (booleans but paid_total; see
+ * app/bills.c, payments_set()).
  *
  * A key missing or of the wrong type is drawn as empty text.
  */
@@ -40,7 +47,7 @@
 
 /* Version of the drawing: bump it whenever the PDF's look changes, so
  * that cached PDFs (app/bills.c) are drawn again. */
-#define RB_BILL_PDF_LAYOUT	"bill-pdf-3"
+#define RB_BILL_PDF_LAYOUT	"bill-pdf-4"
 
 /*
  * Draws the bill view `bill` as a PDF appended to out. The creation date

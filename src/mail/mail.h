@@ -51,6 +51,11 @@ enum rb_mail_kind {
 	RB_MAIL_CONTRACT_REFUSED, /* another account asked for a contract of
 				   this space and was refused: "contract_number",
 				   "link" (required, "Mon compte") */
+	RB_MAIL_PAYMENT_RECEIPT, /* a card payment succeeded (app/pay.c):
+				   "amount" (French text), "reference" (the
+				   order's, also in the subject), "date"
+				   (French date), "bills" [{"number",
+				   "amount"}], "link" (optional, the bills) */
 	RB_MAIL__MAX
 };
 

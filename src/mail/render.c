@@ -48,6 +48,9 @@ static const struct kind_def kind_defs[RB_MAIL__MAX] = {
 	[RB_MAIL_CONTRACT_REFUSED] = { "contract_refused",
 	    "Demande d'ajout de votre contrat à un autre espace client", 1,
 	    NULL, NULL },
+	[RB_MAIL_PAYMENT_RECEIPT] = { "payment_receipt",
+	    "Reçu de votre paiement par carte, référence", 0, "/mes-factures",
+	    "reference" },
 };
 
 /* Keys every template reads that callers may leave out. */

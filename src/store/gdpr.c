@@ -98,6 +98,14 @@ static const struct category categories[] = {
 	  "sissi" PROV_KINDS,
 	  { "invoice_number", "amount_cents", "method", "status",
 	    "created_at", PROV_COLS } },
+	{ "payment_orders",
+	  "SELECT x.reference, c.number, x.amount_cents, x.status, x.email,"
+	  " x.created_at, x.settled_at FROM payment_orders x"
+	  " JOIN contracts c ON c.id = x.contract_id"
+	  " WHERE x.account_id = $1 ORDER BY x.created_at, x.id",
+	  "ssissii",
+	  { "reference", "contract_number", "amount_cents", "status", "email",
+	    "created_at", "settled_at" } },
 	{ "sepa_mandates",
 	  "SELECT c.number, x.rum, x.holder, x.iban_last4, x.bic,"
 	  " x.signed_on, x.status, x.revoked_on" PROV " FROM sepa_mandates x"

@@ -139,6 +139,19 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	    .rt_path = "/mes-donnees.json", .rt_methods = RB_M_GET,
 	    .rt_handler = rb_page_gdpr_json,
 	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION },
+	[ROUTE_PAY] = { .rt_name = "pay", .rt_path = "/paiement",
+	    .rt_methods = RB_M_POST, .rt_handler = rb_page_pay,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SCOPE | RB_NEED_CSRF },
+	[ROUTE_PAY_RETURN] = { .rt_name = "pay_return",
+	    .rt_path = "/paiement/retour", .rt_methods = RB_M_GET,
+	    .rt_handler = rb_page_pay_return,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SCOPE },
+	/* Server to server: the provider's signature, checked by the
+	   handler, stands for a session and a CSRF token. */
+	[ROUTE_PAY_NOTIFY] = { .rt_name = "pay_notify",
+	    .rt_path = "/paiement/notification", .rt_methods = RB_M_POST,
+	    .rt_handler = rb_page_pay_notify,
+	    .rt_guards = RB_NEED_DB | RB_AUTH_SIGNED },
 	[ROUTE_NOT_FOUND] = { .rt_name = "not_found" },
 };
 

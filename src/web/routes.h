@@ -53,6 +53,9 @@ enum rb_route {
 	ROUTE_CONSUMPTION_CSV,
 	ROUTE_GDPR,
 	ROUTE_GDPR_JSON,
+	ROUTE_PAY,
+	ROUTE_PAY_RETURN,
+	ROUTE_PAY_NOTIFY,
 	ROUTE_NOT_FOUND,	/* pseudo-route for metrics: no row matched */
 	ROUTE__MAX
 };
@@ -74,12 +77,17 @@ typedef void (*rb_handler)(struct rb_req *);
  *   RB_AUTH_BEARER   not checked here: the handler authenticates a
  *                    bearer token and looks at no cookie (pages/api.c),
  *                    so it needs no CSRF check
+ *   RB_AUTH_SIGNED   not checked here: a server-to-server POST whose
+ *                    body the handler authenticates by its signature
+ *                    (the payment provider's notification, pages/pay.c);
+ *                    it looks at no cookie, so it needs no CSRF check
  */
 #define RB_NEED_DB	(1u << 0)
 #define RB_NEED_SESSION	(1u << 1)
 #define RB_NEED_SCOPE	(1u << 2)
 #define RB_NEED_CSRF	(1u << 3)
 #define RB_AUTH_BEARER	(1u << 4)
+#define RB_AUTH_SIGNED	(1u << 5)
 
 struct rb_route_def {
 	const char	*rt_name;	/* metrics label */
@@ -154,6 +162,11 @@ void	rb_page_account_api_revoke(struct rb_req *);
 void	rb_page_api_openapi(struct rb_req *);
 void	rb_page_api_contracts(struct rb_req *);
 void	rb_page_api_contract(struct rb_req *);
+
+/* Card payment (pages/pay.c). */
+void	rb_page_pay(struct rb_req *);
+void	rb_page_pay_return(struct rb_req *);
+void	rb_page_pay_notify(struct rb_req *);
 
 /* Helpers shared by pages. */
 void	rb_form_render(struct rb_req *req, int status, const char *title,

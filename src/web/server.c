@@ -438,6 +438,19 @@ reaper(void *arg)
 	return NULL;
 }
 
+/* 1 when the handler set header name itself (it then replaces the
+ * default: the payment form's wider form-action, pages/pay.c). */
+static int
+handler_set(const struct rb_req *req, const char *name)
+{
+	int i;
+
+	for (i = 0; i < req->resp_nhdr; i++)
+		if (strcasecmp(req->resp_hdr_name[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 /* Builds the libmicrohttpd response from what the handler filled in. */
 static int
 send_response(struct MHD_Connection *c, struct reqctx *rc)
@@ -462,8 +475,9 @@ send_response(struct MHD_Connection *c, struct reqctx *rc)
 	if (resp == NULL)
 		return MHD_NO;
 	for (i = 0; i < RB_NELEM(security_headers); i++)
-		MHD_add_response_header(resp, security_headers[i][0],
-		    security_headers[i][1]);
+		if (!handler_set(req, security_headers[i][0]))
+			MHD_add_response_header(resp, security_headers[i][0],
+			    security_headers[i][1]);
 	if (req->resp_type != NULL)
 		MHD_add_response_header(resp, "Content-Type", req->resp_type);
 	for (i = 0; i < (size_t)req->resp_nhdr; i++)

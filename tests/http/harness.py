@@ -72,6 +72,8 @@ class Server:
         e["ROBINET_TEMPLATE_STRICT"] = "true"
         e["ROBINET_PUBLIC_URL"] = "http://127.0.0.1:%d" % self.port
         e["ROBINET_MAIL_DIR"] = self.mail_dir
+        # serve --demo starts the stand-in payment page on a port of its own.
+        e["ROBINET_PSP_SANDBOX_LISTEN"] = "127.0.0.1:%d" % free_port()
         e.update(PINNED)
         e.update(env or {})
         for k in [k for k, v in e.items() if v is None]:

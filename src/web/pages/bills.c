@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "app/bills.h"
+#include "app/psp.h"
 #include "web/routes.h"
 #include "web/session.h"
 
@@ -21,6 +22,7 @@ static void
 bills_ctx(struct rb_req *req, struct rb_bills_ctx *ctx)
 {
 	const struct rb_config *cfg = req->req_site->site_cfg;
+	struct rb_psp_cfg psp;
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->bc_db = rb_req_db(req);
@@ -28,6 +30,8 @@ bills_ctx(struct rb_req *req, struct rb_bills_ctx *ctx)
 	ctx->bc_service_phone = rb_config_str(cfg, RB_CFG_SERVICE_PHONE);
 	ctx->bc_emergency_phone = rb_config_str(cfg, RB_CFG_EMERGENCY_PHONE);
 	ctx->bc_pdf_cache_dir = rb_config_str(cfg, RB_CFG_PDF_CACHE_DIR);
+	rb_psp_cfg_from_config(cfg, &psp);
+	ctx->bc_card = rb_psp_enabled(&psp);
 }
 
 /* The 400 page with a sentence saying what to change. */
@@ -71,6 +75,7 @@ rb_page_bills(struct rb_req *req)
 		answer_rc(req, rc);
 		return;
 	}
+	json_object_set_new(data, "csrf", json_string(rb_req_csrf(req)));
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_resp_page(req, 200, "bills", data);
 }
@@ -136,6 +141,7 @@ rb_page_bill(struct rb_req *req)
 		answer_rc(req, rc);
 		return;
 	}
+	json_object_set_new(data, "csrf", json_string(rb_req_csrf(req)));
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_resp_page(req, 200, "bill", data);
 }

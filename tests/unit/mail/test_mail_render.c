@@ -207,7 +207,10 @@ test_every_kind(void **state)
 		    "\"n@example.org\", \"contract_number\": \"1000000001\", "
 		    "\"volume\": \"94,000\", \"average\": \"40,000\", "
 		    "\"period_start\": \"1er déc. 2025\", \"period_end\": "
-		    "\"2 juin 2026\"}", &r) != 0)
+		    "\"2 juin 2026\", \"reference\": \"CB0123\", "
+		    "\"amount\": \"12,34 €\", \"date\": \"5 juin 2026\", "
+		    "\"bills\": [{\"number\": \"FA1\", \"amount\": "
+		    "\"12,34 €\"}]}", &r) != 0)
 			fail_msg("kind %s does not render",
 			    rb_mail_kind_name(k));
 		assert_true(strlen(r.mr_subject) > 10);

@@ -51,10 +51,12 @@ static const struct {
 };
 
 /*
- * POST routes that may go without the CSRF check, and why: none. A
- * POST that changes nothing still gets the check.
+ * POST routes that may go without the CSRF check, and why: only the
+ * payment provider's notification, sent server to server with no
+ * cookie and authenticated by its signature (RB_AUTH_SIGNED). A POST
+ * that changes nothing still gets the check.
  */
-static const enum rb_route csrf_exempt[] = { ROUTE__MAX };
+static const enum rb_route csrf_exempt[] = { ROUTE_PAY_NOTIFY };
 
 static int
 is_public(int k)
@@ -118,12 +120,29 @@ test_bearer_routes_are_read_only(void **state)
 	assert_true(seen >= 2);
 }
 
+/* A CSRF-exempt route is exactly a signed server-to-server POST. */
+static void
+test_csrf_exempt_routes_are_signed(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(csrf_exempt) / sizeof(csrf_exempt[0]); i++) {
+		if (csrf_exempt[i] == ROUTE__MAX)
+			continue;
+		assert_true(rb_routes[csrf_exempt[i]].rt_guards &
+		    RB_AUTH_SIGNED);
+		assert_int_equal(rb_routes[csrf_exempt[i]].rt_methods,
+		    RB_M_POST);
+	}
+}
+
 /* Outside the public list, a route shows data only to its owner. */
 static void
 test_private_routes_need_an_owner(void **state)
 {
 	const unsigned owner = RB_NEED_SESSION | RB_NEED_SCOPE |
-	    RB_AUTH_BEARER;
+	    RB_AUTH_BEARER | RB_AUTH_SIGNED;
 	int k, bad = 0, private = 0;
 
 	(void)state;
@@ -148,7 +167,7 @@ static void
 test_public_list_is_exact(void **state)
 {
 	const unsigned owner = RB_NEED_SESSION | RB_NEED_SCOPE |
-	    RB_AUTH_BEARER;
+	    RB_AUTH_BEARER | RB_AUTH_SIGNED;
 	size_t i;
 
 	(void)state;
@@ -191,6 +210,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_post_checks_csrf),
 		cmocka_unit_test(test_bearer_routes_are_read_only),
+		cmocka_unit_test(test_csrf_exempt_routes_are_signed),
 		cmocka_unit_test(test_private_routes_need_an_owner),
 		cmocka_unit_test(test_public_list_is_exact),
 		cmocka_unit_test(test_guards_have_a_database),
