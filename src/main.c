@@ -30,6 +30,11 @@ static const char usage_text[] =
     "                   and device cookies (for cron)\n"
     "  import DIR       import a folder of CSV files (docs/import-format.md)\n"
     "  alerts           record abnormal consumption and queue its emails (for cron)\n"
+    "  sepa schedule    schedule a direct debit for each due bill and queue its\n"
+    "                   pre-notification email (for cron, daily)\n"
+    "  sepa export      write the pain.008 file of one day's debits\n"
+    "                   (--collection-date YYYY-MM-DD --out FILE)\n"
+    "  sepa returns FILE  apply the bank's pain.002 status report\n"
     "  version          print the version\n"
     "  help             print this help\n"
     "\n"
@@ -45,6 +50,8 @@ static const char usage_text[] =
     "  --export DIR         demo: also write the data as import CSV files into DIR\n"
     "  --source NAME        import: billing (default) or former_operator\n"
     "  --report FILE        import: report file (default DIR.import-BATCH.csv)\n"
+    "  --collection-date D  sepa export: the collection date of the debits\n"
+    "  --out FILE           sepa export: the file to write\n"
     "\n"
     "Every setting can also be given as ROBINET_<NAME> in the environment;\n"
     "`robinet config check` lists them.\n";
@@ -58,6 +65,7 @@ enum cmd_id {
 	CMD_PURGE,
 	CMD_IMPORT,
 	CMD_ALERTS,
+	CMD_SEPA,
 	CMD_VERSION,
 	CMD_HELP,
 	CMD__MAX
@@ -65,7 +73,7 @@ enum cmd_id {
 
 static const char *const cmd_names[CMD__MAX] = {
 	"serve", "migrate", "demo", "config", "mail", "purge", "import",
-	"alerts", "version", "help",
+	"alerts", "sepa", "version", "help",
 };
 
 static void
@@ -116,6 +124,16 @@ main(int argc, char **argv)
 				o.co_import_dir = opt;	/* import DIR */
 				continue;
 			}
+			if (cmd == CMD_SEPA) {	/* sepa VERB [FILE] */
+				if (o.co_verb == NULL) {
+					o.co_verb = opt;
+					continue;
+				}
+				if (o.co_file == NULL) {
+					o.co_file = opt;
+					continue;
+				}
+			}
 			if (cmd >= 0) {
 				/* "config check" and "mail send" take a verb. */
 				if ((cmd == CMD_CONFIG && strcmp(opt, "check") == 0) ||
@@ -149,7 +167,9 @@ main(int argc, char **argv)
 		    strcmp(opt, "--contracts") != 0 &&
 		    strcmp(opt, "--seed") != 0 && strcmp(opt, "--today") != 0 &&
 		    strcmp(opt, "--source") != 0 && strcmp(opt, "--report") != 0 &&
-		    strcmp(opt, "--export") != 0) {
+		    strcmp(opt, "--export") != 0 &&
+		    strcmp(opt, "--collection-date") != 0 &&
+		    strcmp(opt, "--out") != 0) {
 			usage_error("unknown option '%s'", opt);
 			goto out;
 		}
@@ -185,6 +205,10 @@ main(int argc, char **argv)
 			o.co_report = val;
 		} else if (strcmp(opt, "--export") == 0) {
 			o.co_export = val;
+		} else if (strcmp(opt, "--collection-date") == 0) {
+			o.co_collection_date = val;
+		} else if (strcmp(opt, "--out") == 0) {
+			o.co_out = val;
 		} else {
 			o.co_today = val;
 		}
@@ -241,6 +265,9 @@ main(int argc, char **argv)
 		break;
 	case CMD_ALERTS:
 		rc = cmd_alerts(&cfg, &o);
+		break;
+	case CMD_SEPA:
+		rc = cmd_sepa(&cfg, &o);
 		break;
 	case CMD_VERSION:
 		printf("robinet %s\n", ROBINET_VERSION);

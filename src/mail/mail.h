@@ -51,6 +51,15 @@ enum rb_mail_kind {
 	RB_MAIL_CONTRACT_REFUSED, /* another account asked for a contract of
 				   this space and was refused: "contract_number",
 				   "link" (required, "Mon compte") */
+	/* SEPA direct debit (issue 9) */
+	RB_MAIL_SEPA_PRENOTICE,	/* a debit to come: "contract_number" (also in
+				   the subject), "amount", "date" (French),
+				   "what" (the bill or instalment), "rum",
+				   "ics"; "link" optional */
+	RB_MAIL_SEPA_REJECTED,	/* a debit the bank returned: "contract_number"
+				   (also in the subject), "amount", "what",
+				   "reason" (French words), "code"; "link"
+				   optional (the bills) */
 	RB_MAIL__MAX
 };
 

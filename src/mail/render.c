@@ -48,6 +48,13 @@ static const struct kind_def kind_defs[RB_MAIL__MAX] = {
 	[RB_MAIL_CONTRACT_REFUSED] = { "contract_refused",
 	    "Demande d'ajout de votre contrat à un autre espace client", 1,
 	    NULL, NULL },
+	/* SEPA direct debit (issue 9) */
+	[RB_MAIL_SEPA_PRENOTICE] = { "sepa_prenotice",
+	    "Prochain prélèvement sur votre contrat", 0, "/mes-factures",
+	    "contract_number" },
+	[RB_MAIL_SEPA_REJECTED] = { "sepa_rejected",
+	    "Prélèvement refusé par votre banque sur votre contrat", 0,
+	    "/mes-factures", "contract_number" },
 };
 
 /* Keys every template reads that callers may leave out. */
