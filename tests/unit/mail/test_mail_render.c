@@ -207,7 +207,11 @@ test_every_kind(void **state)
 		    "\"n@example.org\", \"contract_number\": \"1000000001\", "
 		    "\"volume\": \"94,000\", \"average\": \"40,000\", "
 		    "\"period_start\": \"1er déc. 2025\", \"period_end\": "
-		    "\"2 juin 2026\"}", &r) != 0)
+		    "\"2 juin 2026\", \"amount\": \"12,34 €\", "
+		    "\"date\": \"5 janv. 2027\", \"what\": \"la facture F1\", "
+		    "\"rum\": \"RBN-1000000001-01\", \"ics\": "
+		    "\"FR72ZZZ123456\", \"reason\": \"compte clôturé\", "
+		    "\"code\": \"AC04\"}", &r) != 0)
 			fail_msg("kind %s does not render",
 			    rb_mail_kind_name(k));
 		assert_true(strlen(r.mr_subject) > 10);
