@@ -643,6 +643,14 @@ rb_sepa_returns(rb_db *db, const char *data, size_t len,
 	    p.p2_orgnl_msg_id);
 	if (rb_db_begin(db) != 0)
 		goto dberr;
+	rc = rb_sepa_store_return_add(db, p.p2_msg_id, now);
+	if (rc == RB_CONSTRAINT) {
+		snprintf(err, errlen, "report %s was applied already",
+		    p.p2_msg_id);
+		goto refuse;
+	}
+	if (rc != 0)
+		goto dberr;
 	rc = rb_sepa_store_batch_find(db, p.p2_orgnl_msg_id, &batch);
 	if (rc < 0)
 		goto dberr;
@@ -658,14 +666,8 @@ rb_sepa_returns(rb_db *db, const char *data, size_t len,
 				goto dberr;
 			goto refuse;
 		}
-	rc = rb_sepa_store_return_add(db, p.p2_msg_id, now, res->rr_rejected,
-	    res->rr_accepted);
-	if (rc == RB_CONSTRAINT) {
-		snprintf(err, errlen, "report %s was applied already",
-		    p.p2_msg_id);
-		goto refuse;
-	}
-	if (rc != 0 || rb_db_commit(db) != 0)
+	if (rb_sepa_store_return_counts(db, p.p2_msg_id, res->rr_rejected,
+	    res->rr_accepted) != 0 || rb_db_commit(db) != 0)
 		goto dberr;
 	log_info("sepa returns %s (file %s): %lld rejected, %lld accepted",
 	    res->rr_msg_id, res->rr_orgnl_msg_id, (long long)res->rr_rejected,

@@ -103,6 +103,17 @@ rb_iban_mask(const char *iban, char *out)
 	out[4 + sizeof(" •••• •••• ") - 1 + 4] = '\0';
 }
 
+void
+rb_iban_mask_last4(const char *last4, char *out)
+{
+	if (last4 == NULL || strlen(last4) != 4) {
+		memcpy(out, "••••", sizeof("••••"));
+		return;
+	}
+	memcpy(out, "•••• •••• ", sizeof("•••• •••• ") - 1);
+	memcpy(out + sizeof("•••• •••• ") - 1, last4, 5);
+}
+
 int
 rb_iban_key_from_hex(const char *hex, unsigned char key[RB_IBAN_KEYBYTES])
 {

@@ -53,6 +53,13 @@ int	 rb_iban_check(const char *iban);
 void	 rb_iban_mask(const char *iban, char *out);
 
 /*
+ * Writes the masked form of an IBAN known only by its last four
+ * characters into out (RB_IBAN_MASK_MAX bytes): "•••• •••• 0189".
+ * A last4 of another length gives "••••".
+ */
+void	 rb_iban_mask_last4(const char *last4, char *out);
+
+/*
  * Parses the data_key setting (64 hex digits) into key. Returns 0, or -1
  * when hex is empty or malformed.
  */

@@ -60,6 +60,13 @@ enum rb_mail_kind {
 				   (also in the subject), "amount", "what",
 				   "reason" (French words), "code"; "link"
 				   optional (the bills) */
+	RB_MAIL_SEPA_CODE,	/* the one-time code that signs a mandate:
+				   "code", "contract_number", "iban" (masked),
+				   "ttl_seconds" */
+	RB_MAIL_SEPA_SIGNED,	/* a mandate was signed or cancelled online:
+				   "contract_number", "rum", "iban" (masked),
+				   "what" ("signé" or "révoqué"); "link"
+				   optional */
 	RB_MAIL__MAX
 };
 

@@ -55,6 +55,12 @@ static const struct kind_def kind_defs[RB_MAIL__MAX] = {
 	[RB_MAIL_SEPA_REJECTED] = { "sepa_rejected",
 	    "Prélèvement refusé par votre banque sur votre contrat", 0,
 	    "/mes-factures", "contract_number" },
+	[RB_MAIL_SEPA_CODE] = { "sepa_code",
+	    "Votre code de signature du mandat de prélèvement", 0, "/",
+	    NULL },
+	[RB_MAIL_SEPA_SIGNED] = { "sepa_signed",
+	    "Votre mandat de prélèvement SEPA", 0, "/mes-moyens-de-paiement",
+	    NULL },
 };
 
 /* Keys every template reads that callers may leave out. */

@@ -47,9 +47,16 @@ enum sepa_sql {
 	SQL_BILL_REJECTED,
 	SQL_DEBIT_COLLECTED,
 	SQL_RETURN_ADD,
+	SQL_RETURN_COUNTS,
 	SQL_CONTRACT_NUMBER,
 	SQL_PLAN_STOP,
 	SQL_PLAN_CANCEL_DEBITS,
+	SQL_CONTRACTS_OF,
+	SQL_REQUEST_CLEAR,
+	SQL_REQUEST_ADD,
+	SQL_REQUEST_GET,
+	SQL_REQUEST_ATTEMPT,
+	SQL_REQUEST_DELETE,
 	SQL__MAX
 };
 
@@ -162,7 +169,10 @@ static const char *const sql[SQL__MAX] = {
 	" WHERE id = $1 AND status = 'exported'",
 	[SQL_RETURN_ADD] =
 	"INSERT INTO sepa_returns (msg_id, applied_at, n_rejected,"
-	" n_accepted) VALUES ($1, $2, $3, $4)",
+	" n_accepted) VALUES ($1, $2, 0, 0)",
+	[SQL_RETURN_COUNTS] =
+	"UPDATE sepa_returns SET n_rejected = $2, n_accepted = $3"
+	" WHERE msg_id = $1",
 	[SQL_CONTRACT_NUMBER] =
 	"SELECT number FROM contracts WHERE id = $1",
 	[SQL_PLAN_STOP] =
@@ -172,6 +182,27 @@ static const char *const sql[SQL__MAX] = {
 	"UPDATE sepa_debits SET status = 'cancelled', updated_at = $2"
 	" WHERE contract_id = $1 AND plan_id IS NOT NULL"
 	" AND status = 'scheduled'",
+	[SQL_CONTRACTS_OF] =
+	"SELECT c.id, c.number, c.service_address || ', ' ||"
+	" c.service_postcode || ' ' || c.service_commune, c.direct_debit"
+	" FROM account_contracts ac JOIN contracts c ON c.id = ac.contract_id"
+	" WHERE ac.account_id = $1 ORDER BY c.number LIMIT $2",
+	[SQL_REQUEST_CLEAR] =
+	"DELETE FROM sepa_mandate_requests WHERE (account_id = $1"
+	" AND contract_id = $2) OR expires_at < $3",
+	[SQL_REQUEST_ADD] =
+	"INSERT INTO sepa_mandate_requests (token_hash, code_hash,"
+	" account_id, contract_id, holder, iban_enc, iban_last4, created_at,"
+	" expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+	[SQL_REQUEST_GET] =
+	"SELECT id, contract_id, code_hash, holder, iban_enc, attempts,"
+	" expires_at FROM sepa_mandate_requests WHERE token_hash = $1"
+	" AND account_id = $2 AND contract_id = $3",
+	[SQL_REQUEST_ATTEMPT] =
+	"UPDATE sepa_mandate_requests SET attempts = attempts + 1"
+	" WHERE id = $1",
+	[SQL_REQUEST_DELETE] =
+	"DELETE FROM sepa_mandate_requests WHERE id = $1",
 };
 
 static void
@@ -584,11 +615,18 @@ rb_sepa_store_debit_collected(rb_db *db, int64_t id, int64_t now)
 }
 
 int
-rb_sepa_store_return_add(rb_db *db, const char *msg_id, int64_t now,
-    int64_t n_rejected, int64_t n_accepted)
+rb_sepa_store_return_add(rb_db *db, const char *msg_id, int64_t now)
 {
 	return rb_db_run(db, sql[SQL_RETURN_ADD], RB_BINDS(rb_text(msg_id),
-	    rb_int(now), rb_int(n_rejected), rb_int(n_accepted)), NULL);
+	    rb_int(now)), NULL);
+}
+
+int
+rb_sepa_store_return_counts(rb_db *db, const char *msg_id,
+    int64_t n_rejected, int64_t n_accepted)
+{
+	return rb_db_run(db, sql[SQL_RETURN_COUNTS], RB_BINDS(rb_text(msg_id),
+	    rb_int(n_rejected), rb_int(n_accepted)), NULL) == 0 ? 0 : -1;
 }
 
 static void
@@ -619,4 +657,96 @@ rb_sepa_store_plan_stop(rb_db *db, int64_t contract, int64_t now,
 		return -1;
 	return rb_db_run(db, sql[SQL_PLAN_CANCEL_DEBITS],
 	    RB_BINDS(rb_int(contract), rb_int(now)), NULL) == 0 ? 0 : -1;
+}
+
+struct contracts {
+	struct rb_sepa_contract	*cs_v;
+	int			 cs_n;
+	int			 cs_max;
+};
+
+static void
+contract_row(rb_stmt *st, void *arg)
+{
+	struct contracts *c = arg;
+	struct rb_sepa_contract *o;
+
+	if (c->cs_n >= c->cs_max)
+		return;
+	o = &c->cs_v[c->cs_n++];
+	memset(o, 0, sizeof(*o));
+	o->sc_id = rb_stmt_int(st, 0);
+	rb_store_copy(o->sc_number, sizeof(o->sc_number), rb_stmt_text(st, 1));
+	rb_store_copy(o->sc_address, sizeof(o->sc_address),
+	    rb_stmt_text(st, 2));
+	o->sc_direct_debit = rb_stmt_int(st, 3) != 0;
+}
+
+int
+rb_sepa_store_contracts_of(rb_db *db, int64_t account,
+    struct rb_sepa_contract *out, int max, int *n)
+{
+	struct contracts c = { out, 0, max };
+
+	*n = 0;
+	if (rb_db_fetch_all(db, sql[SQL_CONTRACTS_OF],
+	    RB_BINDS(rb_int(account), rb_int(max)), contract_row, &c) != 0)
+		return -1;
+	*n = c.cs_n;
+	return 0;
+}
+
+int
+rb_sepa_store_request_add(rb_db *db, const char *token_hash,
+    const char *code_hash, int64_t account, int64_t contract,
+    const char *holder, const char *iban_enc, const char *last4, int64_t now,
+    int64_t expires_at)
+{
+	if (rb_db_run(db, sql[SQL_REQUEST_CLEAR], RB_BINDS(rb_int(account),
+	    rb_int(contract), rb_int(now)), NULL) != 0)
+		return -1;
+	return rb_db_run(db, sql[SQL_REQUEST_ADD], RB_BINDS(rb_text(token_hash),
+	    rb_text(code_hash), rb_int(account), rb_int(contract),
+	    rb_text(holder), rb_text(iban_enc), rb_text(last4), rb_int(now),
+	    rb_int(expires_at)), NULL) == 0 ? 0 : -1;
+}
+
+static void
+request_row(rb_stmt *st, void *arg)
+{
+	struct rb_sepa_request *r = arg;
+
+	memset(r, 0, sizeof(*r));
+	r->sr_id = rb_stmt_int(st, 0);
+	r->sr_contract_id = rb_stmt_int(st, 1);
+	rb_store_copy(r->sr_code_hash, sizeof(r->sr_code_hash),
+	    rb_stmt_text(st, 2));
+	rb_store_copy(r->sr_holder, sizeof(r->sr_holder), rb_stmt_text(st, 3));
+	rb_store_copy(r->sr_iban_enc, sizeof(r->sr_iban_enc),
+	    rb_stmt_text(st, 4));
+	r->sr_attempts = (int)rb_stmt_int(st, 5);
+	r->sr_expires_at = rb_stmt_int(st, 6);
+}
+
+int
+rb_sepa_store_request_get(rb_db *db, const char *token_hash, int64_t account,
+    int64_t contract, struct rb_sepa_request *out)
+{
+	return rb_db_fetch_one(db, sql[SQL_REQUEST_GET],
+	    RB_BINDS(rb_text(token_hash), rb_int(account), rb_int(contract)),
+	    request_row, out);
+}
+
+int
+rb_sepa_store_request_attempt(rb_db *db, int64_t id)
+{
+	return rb_db_run(db, sql[SQL_REQUEST_ATTEMPT], RB_BINDS(rb_int(id)),
+	    NULL) == 0 ? 0 : -1;
+}
+
+int
+rb_sepa_store_request_delete(rb_db *db, int64_t id)
+{
+	return rb_db_run(db, sql[SQL_REQUEST_DELETE], RB_BINDS(rb_int(id)),
+	    NULL) == 0 ? 0 : -1;
 }

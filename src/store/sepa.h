@@ -177,8 +177,13 @@ int	rb_sepa_store_debit_reject(rb_db *db, int64_t id, const char *code,
 	    const char *reason, int64_t now);
 /* Marks debit id collected (an accepted settlement). */
 int	rb_sepa_store_debit_collected(rb_db *db, int64_t id, int64_t now);
-/* Records an applied report; RB_CONSTRAINT when msg_id was applied. */
-int	rb_sepa_store_return_add(rb_db *db, const char *msg_id, int64_t now,
+/*
+ * Records a report being applied, before its statuses (counts 0);
+ * RB_CONSTRAINT when msg_id was applied before.
+ */
+int	rb_sepa_store_return_add(rb_db *db, const char *msg_id, int64_t now);
+/* Sets the counts of report msg_id once applied. */
+int	rb_sepa_store_return_counts(rb_db *db, const char *msg_id,
 	    int64_t n_rejected, int64_t n_accepted);
 
 /* The number of contract id into out. */
@@ -190,5 +195,42 @@ int	rb_sepa_store_contract_number(rb_db *db, int64_t contract, char *out,
  */
 int	rb_sepa_store_plan_stop(rb_db *db, int64_t contract, int64_t now,
 	    int64_t *changed);
+
+/* A contract of web account `account`, as "Mes moyens de paiement"
+ * lists them. */
+struct rb_sepa_contract {
+	int64_t	 sc_id;
+	char	 sc_number[16];
+	char	 sc_address[200];
+	int	 sc_direct_debit;
+};
+/*
+ * The contracts of account (at most max, by number) into out[0..*n).
+ */
+int	rb_sepa_store_contracts_of(rb_db *db, int64_t account,
+	    struct rb_sepa_contract *out, int max, int *n);
+
+/* A mandate being signed online (sepa_mandate_requests). */
+struct rb_sepa_request {
+	int64_t	 sr_id;
+	int64_t	 sr_contract_id;
+	char	 sr_code_hash[65];
+	char	 sr_holder[141];
+	char	 sr_iban_enc[RB_IBAN_SEALED_MAX];
+	int	 sr_attempts;
+	int64_t	 sr_expires_at;
+};
+/* Deletes the requests of account for contract, then inserts one. */
+int	rb_sepa_store_request_add(rb_db *db, const char *token_hash,
+	    const char *code_hash, int64_t account, int64_t contract,
+	    const char *holder, const char *iban_enc, const char *last4,
+	    int64_t now, int64_t expires_at);
+/* The request of token_hash for account and contract: 0, 1 none, -1. */
+int	rb_sepa_store_request_get(rb_db *db, const char *token_hash,
+	    int64_t account, int64_t contract, struct rb_sepa_request *out);
+/* Counts one wrong code on request id. */
+int	rb_sepa_store_request_attempt(rb_db *db, int64_t id);
+/* Deletes request id. */
+int	rb_sepa_store_request_delete(rb_db *db, int64_t id);
 
 #endif

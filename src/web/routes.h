@@ -53,6 +53,12 @@ enum rb_route {
 	ROUTE_CONSUMPTION_CSV,
 	ROUTE_GDPR,
 	ROUTE_GDPR_JSON,
+	/* SEPA direct debit (issue 9) */
+	ROUTE_PAYMEANS,
+	ROUTE_PAYMEANS_SIGN,
+	ROUTE_PAYMEANS_CODE,
+	ROUTE_PAYMEANS_CANCEL,
+	ROUTE_PAYMEANS_PDF,
 	ROUTE_NOT_FOUND,	/* pseudo-route for metrics: no row matched */
 	ROUTE__MAX
 };
@@ -154,6 +160,13 @@ void	rb_page_account_api_revoke(struct rb_req *);
 void	rb_page_api_openapi(struct rb_req *);
 void	rb_page_api_contracts(struct rb_req *);
 void	rb_page_api_contract(struct rb_req *);
+
+/* "Mes moyens de paiement" (pages/paymeans.c). */
+void	rb_page_paymeans(struct rb_req *);
+void	rb_page_paymeans_sign(struct rb_req *);
+void	rb_page_paymeans_code(struct rb_req *);
+void	rb_page_paymeans_cancel(struct rb_req *);
+void	rb_page_paymeans_pdf(struct rb_req *);
 
 /* Helpers shared by pages. */
 void	rb_form_render(struct rb_req *req, int status, const char *title,

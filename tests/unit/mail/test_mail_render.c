@@ -211,7 +211,8 @@ test_every_kind(void **state)
 		    "\"date\": \"5 janv. 2027\", \"what\": \"la facture F1\", "
 		    "\"rum\": \"RBN-1000000001-01\", \"ics\": "
 		    "\"FR72ZZZ123456\", \"reason\": \"compte clôturé\", "
-		    "\"code\": \"AC04\"}", &r) != 0)
+		    "\"code\": \"AC04\", \"iban\": \"FR76 •••• •••• 0189\"}",
+		    &r) != 0)
 			fail_msg("kind %s does not render",
 			    rb_mail_kind_name(k));
 		assert_true(strlen(r.mr_subject) > 10);
