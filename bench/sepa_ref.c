@@ -101,8 +101,9 @@ fill(sqlite3 *db, long n, const char *date, const unsigned char *key)
 	    " ?3, ?4, ?5, 'PSSTFRPPLIL', '2024-01-01', 'active')");
 	pl = prep(db, "INSERT INTO sepa_plans (contract_id, mandate_id,"
 	    " plan_year, day_of_month, basis_cents, instalment_cents, status,"
-	    " created_at) VALUES (?1, ?2, 2027, 5, 120000, 12000, 'active', 0)"
-	    "");
+	    " created_on, first_on, last_on, created_at) VALUES (?1, ?2, 2027,"
+	    " 5, 120000, 12000, 'active', '2026-12-01', '2027-01-05',"
+	    " '2027-10-05', 0)");
 	de = prep(db, "INSERT INTO sepa_debits (contract_id, mandate_id,"
 	    " plan_id, instalment, amount_cents, collection_date, seq_type,"
 	    " status, end_to_end_id, created_at, updated_at) VALUES (?1, ?2,"

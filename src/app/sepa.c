@@ -223,6 +223,30 @@ collection_date(const char *due_on, time_t now, int days, char *out)
 	return 0;
 }
 
+/*
+ * When bill b is the year-end bill of a monthly plan, settles the plan
+ * and lowers b->db_cents to what is left to pay. Returns 0 (debit
+ * b->db_cents), 1 (nothing left: the bill is marked paid), -1.
+ */
+static int
+settle_plan(rb_db *db, struct rb_sepa_due_bill *b)
+{
+	int64_t plan = 0, paid = 0;
+	int rc;
+
+	rc = rb_sepa_store_plan_to_settle(db, b->db_contract_id,
+	    b->db_issued_on, &plan, &paid);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if (rb_sepa_store_plan_settle(db, plan, b->db_invoice_id,
+	    b->db_cents <= paid) != 0)
+		return -1;
+	if (b->db_cents <= paid)
+		return 1;
+	b->db_cents -= paid;
+	return 0;
+}
+
 int
 rb_sepa_schedule(rb_db *db, const char *ics, const char *public_url,
     int prenotice_days, time_t now, int *nsched, int *nmails)
@@ -252,8 +276,15 @@ rb_sepa_schedule(rb_db *db, const char *ics, const char *public_url,
 			    coll) != 0 || rb_db_begin(db) != 0)
 				goto out;
 			new_e2e(e2e);
-			rc = rb_sepa_store_mandate_active(db, b->db_contract_id,
-			    &m);
+			rc = settle_plan(db, b);
+			if (rc == 1) {		/* the plan paid it all */
+				if (rb_db_commit(db) != 0)
+					goto out;
+				continue;
+			}
+			if (rc == 0)
+				rc = rb_sepa_store_mandate_active(db,
+				    b->db_contract_id, &m);
 			if (rc == 0)
 				rc = rb_sepa_store_debit_add(db,
 				    b->db_contract_id, b->db_mandate_id,
@@ -686,4 +717,117 @@ dberr:
 	rb_pain002_free(&p);
 	snprintf(err, errlen, "database error (see the log)");
 	return RB_ERROR;
+}
+
+enum rb_rc
+rb_sepa_plan_preview(rb_db *db, int64_t contract, int day,
+    int prenotice_days, time_t now, struct rb_sepa_plan_preview *pv)
+{
+	struct rb_date today, d, earliest;
+	char from[11], to[11], e[11];
+	int k;
+
+	memset(pv, 0, sizeof(*pv));
+	if (day != 5 && day != 10 && day != 15)
+		return RB_INVALID;
+	rb_clock_today(now, &today);
+	d = today;
+	d.d_year--;
+	if (d.d_month == 2 && d.d_day == 29)
+		d.d_day = 28;
+	rb_clock_format_date(&d, from, sizeof(from));
+	rb_clock_date_add(&today, -1, &d);
+	rb_clock_format_date(&d, to, sizeof(to));
+	if (rb_sepa_store_bills_sum(db, contract, from, to,
+	    &pv->pv_basis_cents) != 0)
+		return RB_ERROR;
+	if (pv->pv_basis_cents < 1000)
+		return RB_NO_BILL;
+	pv->pv_instalment_cents = pv->pv_basis_cents / 10;
+	pv->pv_last_cents = pv->pv_basis_cents - 9 * pv->pv_instalment_cents;
+	rb_clock_date_add(&today, prenotice_days, &earliest);
+	rb_clock_format_date(&earliest, e, sizeof(e));
+	d.d_year = earliest.d_year;
+	d.d_month = earliest.d_month;
+	d.d_day = day;
+	for (k = 0; k < 10; ) {
+		rb_clock_format_date(&d, pv->pv_dates[k], 11);
+		if (k > 0 || strcmp(pv->pv_dates[k], e) >= 0)
+			k++;
+		if (++d.d_month > 12) {
+			d.d_month = 1;
+			d.d_year++;
+		}
+	}
+	pv->pv_year = atoi(pv->pv_dates[9]);
+	return RB_OK;
+}
+
+enum rb_rc
+rb_sepa_plan_start(rb_db *db, int64_t contract, int day, int prenotice_days,
+    time_t now, struct rb_sepa_plan_preview *pv)
+{
+	struct rb_sepa_mandate m;
+	struct rb_sepa_plan p;
+	char e2e[24], today[11];
+	int64_t plan = 0, id;
+	enum rb_rc r;
+	int k, rc, first;
+
+	if ((r = rb_sepa_plan_preview(db, contract, day, prenotice_days, now,
+	    pv)) != RB_OK)
+		return r;
+	rb_clock_today_iso(now, today, sizeof(today));
+	if (rb_db_begin(db) != 0)
+		return RB_ERROR;
+	if ((rc = rb_sepa_store_mandate_active(db, contract, &m)) != 0) {
+		rb_db_rollback(db);
+		return rc < 0 ? RB_ERROR : RB_NOT_FOUND;
+	}
+	if ((rc = rb_sepa_store_plan_active(db, contract, &p)) != 1) {
+		rb_db_rollback(db);
+		return rc < 0 ? RB_ERROR : RB_TOO_MANY;
+	}
+	rc = rb_sepa_store_plan_add(db, contract, m.sm_id, pv->pv_year, day,
+	    pv->pv_basis_cents, pv->pv_instalment_cents, now, today,
+	    pv->pv_dates[0], pv->pv_dates[9], &plan);
+	if (rc == RB_CONSTRAINT) {
+		rb_db_rollback(db);
+		return RB_TOO_MANY;
+	}
+	if (rc != 0)
+		goto fail;
+	first = !m.sm_imported;
+	for (k = 0; k < 10; k++) {
+		new_e2e(e2e);
+		if (rb_sepa_store_debit_add(db, contract, m.sm_id, 0, plan, k + 1,
+		    k == 9 ? pv->pv_last_cents : pv->pv_instalment_cents,
+		    pv->pv_dates[k], first && k == 0 ? "FRST" : "RCUR", e2e,
+		    now, &id) != 0)
+			goto fail;
+	}
+	if (rb_db_commit(db) != 0)
+		goto fail;
+	return RB_OK;
+fail:
+	rb_db_rollback(db);
+	return RB_ERROR;
+}
+
+enum rb_rc
+rb_sepa_plan_stop(rb_db *db, int64_t contract, time_t now)
+{
+	int64_t changed = 0;
+
+	if (rb_db_begin(db) != 0)
+		return RB_ERROR;
+	if (rb_sepa_store_plan_stop(db, contract, now, &changed) != 0) {
+		rb_db_rollback(db);
+		return RB_ERROR;
+	}
+	if (changed == 0) {
+		rb_db_rollback(db);
+		return RB_NOT_FOUND;
+	}
+	return rb_db_commit(db) == 0 ? RB_OK : RB_ERROR;
 }

@@ -126,4 +126,43 @@ enum rb_rc rb_sepa_returns(rb_db *db, const char *data, size_t len,
 	    const char *public_url, time_t now,
 	    struct rb_sepa_returns_result *res, char *err, size_t errlen);
 
+/*
+ * The monthly plan ("mensualisation"): with an active mandate, the bills
+ * of the last 12 months (issued from a year before today to yesterday)
+ * are paid in 10 monthly debits on day 5, 10 or 15, the first on the
+ * first such day at least prenotice_days ahead; each is a tenth of that
+ * sum (the last one takes the remainder). Bills issued while the plan
+ * runs are not debited on their own; the first bill issued after the
+ * last instalment settles the difference: rb_sepa_schedule() debits its
+ * total minus the instalments (nothing, and the bill is paid, when the
+ * instalments covered it).
+ */
+struct rb_sepa_plan_preview {
+	int64_t	 pv_basis_cents;
+	int64_t	 pv_instalment_cents;
+	int64_t	 pv_last_cents;		/* the 10th */
+	char	 pv_dates[10][11];
+	int	 pv_year;		/* of the last instalment */
+};
+
+/*
+ * Computes the plan contract would get on day (5, 10 or 15) at now.
+ * RB_OK, RB_INVALID (another day), RB_NO_BILL (no bill in the last 12
+ * months, or less than 10 euros), RB_ERROR.
+ */
+enum rb_rc rb_sepa_plan_preview(rb_db *db, int64_t contract, int day,
+	    int prenotice_days, time_t now, struct rb_sepa_plan_preview *pv);
+
+/*
+ * Starts the plan of rb_sepa_plan_preview() and schedules its 10
+ * debits, in one transaction. RB_OK, RB_NOT_FOUND (no active mandate),
+ * RB_TOO_MANY (a plan is active), RB_INVALID, RB_NO_BILL, RB_ERROR.
+ */
+enum rb_rc rb_sepa_plan_start(rb_db *db, int64_t contract, int day,
+	    int prenotice_days, time_t now, struct rb_sepa_plan_preview *pv);
+
+/* Stops the active plan and cancels its instalments not yet sent to the
+ * bank. RB_OK, RB_NOT_FOUND (no active plan), RB_ERROR. */
+enum rb_rc rb_sepa_plan_stop(rb_db *db, int64_t contract, time_t now);
+
 #endif

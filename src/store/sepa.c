@@ -57,6 +57,13 @@ enum sepa_sql {
 	SQL_REQUEST_GET,
 	SQL_REQUEST_ATTEMPT,
 	SQL_REQUEST_DELETE,
+	SQL_PLAN_ACTIVE,
+	SQL_PLAN_ADD,
+	SQL_BILLS_SUM,
+	SQL_PLAN_PAID,
+	SQL_PLAN_TO_SETTLE,
+	SQL_PLAN_SETTLE,
+	SQL_BILL_PAID,
 	SQL__MAX
 };
 
@@ -87,7 +94,7 @@ static const char *const sql[SQL__MAX] = {
 	" WHERE mandate_id = $1 AND status = 'scheduled'",
 	[SQL_DUE_BILLS] =
 	"SELECT i.id, i.contract_id, m.id, i.total_cents, i.due_on,"
-	" i.number, c.number,"
+	" i.number, c.number, i.issued_on,"
 	" CASE WHEN m.src_system IS NULL AND NOT EXISTS (SELECT 1"
 	"  FROM sepa_debits l WHERE l.mandate_id = m.id"
 	"  AND l.status IN " LIVE ") THEN 1 ELSE 0 END"
@@ -100,8 +107,7 @@ static const char *const sql[SQL__MAX] = {
 	"  ('scheduled', 'exported', 'collected', 'rejected'))"
 	" AND NOT EXISTS (SELECT 1 FROM sepa_plans p"
 	"  WHERE p.contract_id = c.id AND p.status = 'active'"
-	"  AND substr(i.issued_on, 1, 4) = CAST(p.plan_year AS TEXT)"
-	"  AND i.issued_on < (CAST(p.plan_year AS TEXT) || '-12-01'))"
+	"  AND i.issued_on >= p.created_on AND i.issued_on <= p.last_on)"
 	" ORDER BY i.id LIMIT $2",
 	[SQL_DEBIT_ADD] =
 	"INSERT INTO sepa_debits (contract_id, mandate_id, invoice_id,"
@@ -203,7 +209,49 @@ static const char *const sql[SQL__MAX] = {
 	" WHERE id = $1",
 	[SQL_REQUEST_DELETE] =
 	"DELETE FROM sepa_mandate_requests WHERE id = $1",
+	[SQL_PLAN_ACTIVE] =
+	"SELECT id, plan_year, day_of_month, basis_cents, instalment_cents"
+	" FROM sepa_plans WHERE contract_id = $1 AND status = 'active'",
+	[SQL_PLAN_ADD] =
+	"INSERT INTO sepa_plans (contract_id, mandate_id, plan_year,"
+	" day_of_month, basis_cents, instalment_cents, status, created_on,"
+	" first_on, last_on, created_at)"
+	" VALUES ($1, $2, $3, $4, $5, $6, 'active', $8, $9, $10, $7)"
+	" RETURNING id",
+	[SQL_PLAN_TO_SETTLE] =
+	"SELECT p.id, coalesce((SELECT sum(d.amount_cents) FROM sepa_debits d"
+	" WHERE d.plan_id = p.id AND d.status IN " LIVE "), 0)"
+	" FROM sepa_plans p WHERE p.contract_id = $1 AND p.status = 'active'"
+	" AND p.last_on < $2 ORDER BY p.id LIMIT 1",
+	[SQL_PLAN_SETTLE] =
+	"UPDATE sepa_plans SET status = 'settled', settled_invoice_id = $2"
+	" WHERE id = $1 AND status = 'active'",
+	[SQL_BILL_PAID] =
+	"UPDATE invoices SET status = 'paid' WHERE id = $1",
+	[SQL_BILLS_SUM] =
+	"SELECT coalesce(sum(total_cents), 0) FROM invoices"
+	" WHERE contract_id = $1 AND archived = 0 AND status <> 'cancelled'"
+	" AND issued_on >= $2 AND issued_on <= $3",
+	[SQL_PLAN_PAID] =
+	"SELECT coalesce(sum(d.amount_cents), 0), count(DISTINCT p.id)"
+	" FROM sepa_plans p LEFT JOIN sepa_debits d ON d.plan_id = p.id"
+	" AND d.status IN " LIVE
+	" WHERE p.contract_id = $1 AND p.plan_year = $2",
 };
+
+struct two_ints {
+	int64_t	*ti_a;
+	int64_t	*ti_b;
+};
+
+static void
+two_ints_row(rb_stmt *st, void *arg)
+{
+	struct two_ints *t = arg;
+
+	*t->ti_a = rb_stmt_int(st, 0);
+	*t->ti_b = rb_stmt_int(st, 1);
+}
 
 static void
 mandate_row(rb_stmt *st, void *arg)
@@ -304,7 +352,9 @@ due_bill_row(rb_stmt *st, void *arg)
 	rb_store_copy(b->db_number, sizeof(b->db_number), rb_stmt_text(st, 5));
 	rb_store_copy(b->db_contract, sizeof(b->db_contract),
 	    rb_stmt_text(st, 6));
-	b->db_first = rb_stmt_int(st, 7) != 0;
+	rb_store_copy(b->db_issued_on, sizeof(b->db_issued_on),
+	    rb_stmt_text(st, 7));
+	b->db_first = rb_stmt_int(st, 8) != 0;
 }
 
 int
@@ -749,4 +799,86 @@ rb_sepa_store_request_delete(rb_db *db, int64_t id)
 {
 	return rb_db_run(db, sql[SQL_REQUEST_DELETE], RB_BINDS(rb_int(id)),
 	    NULL) == 0 ? 0 : -1;
+}
+
+static void
+plan_row(rb_stmt *st, void *arg)
+{
+	struct rb_sepa_plan *p = arg;
+
+	p->sp_id = rb_stmt_int(st, 0);
+	p->sp_year = (int)rb_stmt_int(st, 1);
+	p->sp_day = (int)rb_stmt_int(st, 2);
+	p->sp_basis_cents = rb_stmt_int(st, 3);
+	p->sp_instalment_cents = rb_stmt_int(st, 4);
+}
+
+int
+rb_sepa_store_plan_active(rb_db *db, int64_t contract,
+    struct rb_sepa_plan *out)
+{
+	memset(out, 0, sizeof(*out));
+	return rb_db_fetch_one(db, sql[SQL_PLAN_ACTIVE],
+	    RB_BINDS(rb_int(contract)), plan_row, out);
+}
+
+int
+rb_sepa_store_plan_add(rb_db *db, int64_t contract, int64_t mandate,
+    int year, int day, int64_t basis, int64_t instalment, int64_t now,
+    const char *created_on, const char *first_on, const char *last_on,
+    int64_t *id)
+{
+	int rc;
+
+	rc = rb_db_fetch_one(db, sql[SQL_PLAN_ADD], RB_BINDS(rb_int(contract),
+	    rb_int(mandate), rb_int(year), rb_int(day), rb_int(basis),
+	    rb_int(instalment), rb_int(now), rb_text(created_on),
+	    rb_text(first_on), rb_text(last_on)), rb_row_int, id);
+	return rc == 1 ? -1 : rc;
+}
+
+int
+rb_sepa_store_plan_to_settle(rb_db *db, int64_t contract,
+    const char *issued_on, int64_t *plan, int64_t *paid)
+{
+	struct two_ints t = { plan, paid };
+
+	*plan = *paid = 0;
+	return rb_db_fetch_one(db, sql[SQL_PLAN_TO_SETTLE], RB_BINDS(
+	    rb_int(contract), rb_text(issued_on)), two_ints_row, &t);
+}
+
+int
+rb_sepa_store_plan_settle(rb_db *db, int64_t plan, int64_t invoice,
+    int bill_paid)
+{
+	if (rb_db_run(db, sql[SQL_PLAN_SETTLE], RB_BINDS(rb_int(plan),
+	    rb_int(invoice)), NULL) != 0)
+		return -1;
+	if (bill_paid && rb_db_run(db, sql[SQL_BILL_PAID],
+	    RB_BINDS(rb_int(invoice)), NULL) != 0)
+		return -1;
+	return 0;
+}
+
+int
+rb_sepa_store_bills_sum(rb_db *db, int64_t contract, const char *from,
+    const char *to, int64_t *cents)
+{
+	*cents = 0;
+	return rb_db_fetch_one(db, sql[SQL_BILLS_SUM], RB_BINDS(
+	    rb_int(contract), rb_text(from), rb_text(to)), rb_row_int,
+	    cents) == 0 ? 0 : -1;
+}
+
+
+int
+rb_sepa_store_plan_paid(rb_db *db, int64_t contract, int year,
+    int64_t *cents, int64_t *plans)
+{
+	struct two_ints t = { cents, plans };
+
+	*cents = *plans = 0;
+	return rb_db_fetch_one(db, sql[SQL_PLAN_PAID], RB_BINDS(
+	    rb_int(contract), rb_int(year)), two_ints_row, &t) == 0 ? 0 : -1;
 }

@@ -81,6 +81,7 @@ struct rb_sepa_due_bill {
 	char	 db_due_on[11];
 	char	 db_number[32];
 	char	 db_contract[16];
+	char	 db_issued_on[11];
 	int	 db_first;	/* the mandate has no live debit and was
 				   signed in Robinet: FRST */
 };
@@ -90,7 +91,8 @@ struct rb_sepa_due_bill {
  * with direct debit on and an active mandate, status 'to_pay' or
  * 'direct_debit', current (not archived), with something to pay, no
  * live debit and no rejected one (a rejected bill is paid otherwise),
- * outside an active monthly plan. Fills out[0..*n).
+ * not issued while an active monthly plan pays the bills (from its
+ * created_on to its last_on). Fills out[0..*n).
  */
 int	rb_sepa_store_due_bills(rb_db *db, int64_t after, int max,
 	    struct rb_sepa_due_bill *out, int *n);
@@ -232,5 +234,40 @@ int	rb_sepa_store_request_get(rb_db *db, const char *token_hash,
 int	rb_sepa_store_request_attempt(rb_db *db, int64_t id);
 /* Deletes request id. */
 int	rb_sepa_store_request_delete(rb_db *db, int64_t id);
+
+/* The active plan of a contract. */
+struct rb_sepa_plan {
+	int64_t	 sp_id;
+	int	 sp_year;
+	int	 sp_day;
+	int64_t	 sp_basis_cents;
+	int64_t	 sp_instalment_cents;
+};
+/* The active plan of contract: 0, 1 none, -1. */
+int	rb_sepa_store_plan_active(rb_db *db, int64_t contract,
+	    struct rb_sepa_plan *out);
+/* Inserts an active plan; RB_CONSTRAINT when the contract has one. */
+int	rb_sepa_store_plan_add(rb_db *db, int64_t contract, int64_t mandate,
+	    int year, int day, int64_t basis, int64_t instalment, int64_t now,
+	    const char *created_on, const char *first_on, const char *last_on,
+	    int64_t *id);
+/*
+ * The active plan of contract whose last instalment is before a bill
+ * issued on issued_on (the year-end bill settles it): 0 with its id and
+ * the sum of its live instalments, 1 when none, -1.
+ */
+int	rb_sepa_store_plan_to_settle(rb_db *db, int64_t contract,
+	    const char *issued_on, int64_t *plan, int64_t *paid);
+/* Marks plan settled by invoice; the bill paid too when bill_paid. */
+int	rb_sepa_store_plan_settle(rb_db *db, int64_t plan, int64_t invoice,
+	    int bill_paid);
+/* Sum of the current bills (not cancelled) of contract issued from
+ * `from` to `to` included, into *cents. */
+int	rb_sepa_store_bills_sum(rb_db *db, int64_t contract, const char *from,
+	    const char *to, int64_t *cents);
+/* Sum of the live instalments (scheduled, exported, collected) of the
+ * contract's plans of year, into *cents; *plans the number of plans. */
+int	rb_sepa_store_plan_paid(rb_db *db, int64_t contract, int year,
+	    int64_t *cents, int64_t *plans);
 
 #endif

@@ -20,7 +20,11 @@
 --
 -- sepa_batches: one row per exported file (MsgId); sepa_returns: one row
 -- per pain.002 applied (its own MsgId), so that one is never applied
--- twice. sepa_plans: the monthly plans. invoices gains the reason of the
+-- twice. sepa_plans: the monthly plans: 10 instalments from first_on to
+-- last_on on day_of_month, each basis_cents / 10 (the last one takes the
+-- remainder); the bills issued from created_on to last_on are paid by
+-- the plan, the first bill issued after last_on settles the difference
+-- (settled_invoice_id, status 'settled'); 'stopped' by the subscriber. invoices gains the reason of the
 -- last rejected debit, in French, shown on the bill. Same dialect rules
 -- as 0001_schema.sql (partial indexes work on both engines).
 
@@ -45,7 +49,11 @@ CREATE TABLE sepa_plans (
 	day_of_month INTEGER NOT NULL CHECK (day_of_month IN (5, 10, 15)),
 	basis_cents BIGINT NOT NULL CHECK (basis_cents >= 0),
 	instalment_cents BIGINT NOT NULL CHECK (instalment_cents > 0),
-	status TEXT NOT NULL CHECK (status IN ('active', 'stopped')),
+	status TEXT NOT NULL CHECK (status IN ('active', 'stopped', 'settled')),
+	created_on TEXT NOT NULL CHECK (created_on LIKE '____-__-__'),
+	first_on TEXT NOT NULL CHECK (first_on LIKE '____-__-__'),
+	last_on TEXT NOT NULL CHECK (last_on LIKE '____-__-__'),
+	settled_invoice_id BIGINT REFERENCES invoices (id),
 	created_at BIGINT NOT NULL,
 	stopped_at BIGINT
 );
@@ -75,11 +83,13 @@ CREATE TABLE sepa_debits (
 	    OR (invoice_id IS NULL AND plan_id IS NOT NULL
 	    AND instalment IS NOT NULL))
 );
-CREATE INDEX sepa_debits_due ON sepa_debits (collection_date, status);
+-- (collection_date, status, seq_type): the export reads a day's debits in
+-- the order of its file (by sequence type, then id) without sorting.
+CREATE INDEX sepa_debits_due ON sepa_debits (collection_date, status, seq_type);
 CREATE INDEX sepa_debits_contract ON sepa_debits (contract_id, collection_date);
 CREATE INDEX sepa_debits_batch ON sepa_debits (export_batch);
 CREATE INDEX sepa_debits_invoice ON sepa_debits (invoice_id);
-CREATE INDEX sepa_debits_mandate ON sepa_debits (mandate_id, status);
+CREATE INDEX sepa_debits_mandate ON sepa_debits (mandate_id);
 CREATE UNIQUE INDEX sepa_debits_one_live ON sepa_debits (invoice_id)
 	WHERE status IN ('scheduled', 'exported', 'collected');
 CREATE UNIQUE INDEX sepa_debits_one_instalment ON sepa_debits (plan_id, instalment)

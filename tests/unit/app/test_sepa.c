@@ -532,8 +532,9 @@ export_groups_by_sequence_and_date(void **state)
 		/* Plan instalments: no bill needed, one per number. */
 		exec_sql(f->db, "INSERT INTO sepa_plans (contract_id,"
 		    " mandate_id, plan_year, day_of_month, basis_cents,"
-		    " instalment_cents, status, created_at) SELECT"
-		    " contract_id, id, 2027, 5, 1000, 100, 'stopped', 0"
+		    " instalment_cents, status, created_on, first_on, last_on,"
+		    " created_at) SELECT contract_id, id, 2027, 5, 1000, 100,"
+		    " 'stopped', '2026-01-01', '2026-01-05', '2026-10-05', 0"
 		    " FROM sepa_mandates WHERE rum = $1",
 		    "RBN-" DD_CONTRACT "-01");
 		assert_int_equal(rb_sepa_store_debit_add(f->db, contract,
@@ -899,6 +900,141 @@ returns_malformed_are_refused_whole(void **state)
 	    " WHERE subject LIKE 'Prélèvement refusé%'", NULL), 0);
 }
 
+static void
+monthly_plan(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_sepa_plan_preview pv;
+	char earliest[11], from[11], to[11], txt[64];
+	int64_t contract, basis, paid, total;
+	int k, n, nmails;
+
+	contract = q_int(f->db, "SELECT id FROM contracts WHERE number = $1",
+	    DD_CONTRACT);
+	/* Only on the 5th, 10th or 15th; a mandate is needed. */
+	assert_int_equal(rb_sepa_plan_preview(f->db, contract, 7, 14, NOW,
+	    &pv), RB_INVALID);
+	assert_int_equal(rb_sepa_plan_start(f->db, q_int(f->db, "SELECT id"
+	    " FROM contracts WHERE number = $1", NO_DD_CONTRACT), 10, 14, NOW,
+	    &pv), RB_NOT_FOUND);
+	/* The basis: the bills of the last 12 months, counted here. */
+	day_after(-365, from);
+	day_after(-1, to);
+	{
+		rb_stmt *st = rb_db_prepare(f->db, "SELECT sum(total_cents)"
+		    " FROM invoices WHERE contract_id = $1 AND archived = 0"
+		    " AND status <> 'cancelled' AND issued_on BETWEEN $2"
+		    " AND $3");
+
+		rb_stmt_bind_int(st, 1, contract);
+		rb_stmt_bind_text(st, 2, from, -1);
+		rb_stmt_bind_text(st, 3, to, -1);
+		assert_int_equal(rb_stmt_step(st), RB_ROW);
+		basis = rb_stmt_int(st, 0);
+		rb_stmt_reset(st);
+	}
+	assert_true(basis > 1000);
+	assert_int_equal(rb_sepa_plan_start(f->db, contract, 10, 14, NOW, &pv),
+	    RB_OK);
+	assert_int_equal(pv.pv_basis_cents, basis);
+	assert_int_equal(9 * pv.pv_instalment_cents + pv.pv_last_cents, basis);
+	day_after(14, earliest);
+	assert_true(strcmp(pv.pv_dates[0], earliest) >= 0);
+	for (k = 0; k < 10; k++) {
+		assert_string_equal(pv.pv_dates[k] + 8, "10");
+		if (k > 0) {
+			int m0 = atoi(pv.pv_dates[k - 1] + 5);
+			int m1 = atoi(pv.pv_dates[k] + 5);
+
+			assert_int_equal(m1, m0 == 12 ? 1 : m0 + 1);
+		}
+	}
+	/* The first possible 10th: a month earlier would be too soon. */
+	{
+		struct rb_date d;
+
+		rb_clock_parse_date(pv.pv_dates[0], &d);
+		d.d_month = d.d_month == 1 ? 12 : d.d_month - 1;
+		d.d_year -= d.d_month == 12 ? 1 : 0;
+		rb_clock_format_date(&d, txt, sizeof(txt));
+		assert_true(strcmp(txt, earliest) < 0);
+	}
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_debits"
+	    " WHERE plan_id IS NOT NULL AND status = 'scheduled'", NULL), 10);
+	assert_int_equal(q_int(f->db, "SELECT sum(amount_cents) FROM"
+	    " sepa_debits WHERE plan_id IS NOT NULL", NULL), basis);
+	assert_int_equal(rb_sepa_plan_start(f->db, contract, 5, 14, NOW, &pv),
+	    RB_TOO_MANY);
+
+	/* A bill issued while the plan runs is not debited on its own. */
+	exec_sql(f->db, "UPDATE invoices SET status = 'to_pay', issued_on ="
+	    " $1, due_on = $1 WHERE id = (SELECT max(id) FROM invoices"
+	    " WHERE contract_id = (SELECT id FROM contracts WHERE number ="
+	    " '" DD_CONTRACT "'))", pv.pv_dates[3]);
+	assert_int_equal(rb_sepa_schedule(f->db, ICS, URL, 14, NOW, &n,
+	    &nmails), 0);
+	assert_int_equal(n, 0);
+	/* The year-end bill, after the last instalment, settles the
+	 * difference. */
+	exec_sql(f->db, "UPDATE invoices SET issued_on = '2099-12-20',"
+	    " due_on = '2099-12-31' WHERE id = (SELECT max(id) FROM invoices"
+	    " WHERE contract_id = (SELECT id FROM contracts WHERE number = $1))",
+	    DD_CONTRACT);
+	total = q_int(f->db, "SELECT total_cents FROM invoices WHERE id ="
+	    " (SELECT max(id) FROM invoices WHERE contract_id = (SELECT id"
+	    " FROM contracts WHERE number = $1))", DD_CONTRACT);
+	exec_sql(f->db, "UPDATE invoices SET amount_excl_tax_cents ="
+	    " amount_excl_tax_cents + 5000000, total_cents = total_cents +"
+	    " 5000000 WHERE issued_on = $1", "2099-12-20");
+	total += 5000000;
+	paid = basis;
+	assert_int_equal(rb_sepa_schedule(f->db, ICS, URL, 14, NOW, &n,
+	    &nmails), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(q_int(f->db, "SELECT amount_cents FROM sepa_debits"
+	    " d JOIN invoices i ON i.id = d.invoice_id WHERE i.issued_on = $1",
+	    "2099-12-20"), total - paid);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_plans"
+	    " WHERE status = 'settled' AND settled_invoice_id IS NOT NULL",
+	    NULL), 1);
+}
+
+static void
+monthly_plan_stops(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_sepa_plan_preview pv;
+	int64_t contract;
+
+	contract = q_int(f->db, "SELECT id FROM contracts WHERE number = $1",
+	    DD_CONTRACT);
+	assert_int_equal(rb_sepa_plan_stop(f->db, contract, NOW),
+	    RB_NOT_FOUND);
+	assert_int_equal(rb_sepa_plan_start(f->db, contract, 15, 14, NOW,
+	    &pv), RB_OK);
+	/* One instalment already with the bank stays; the others go. */
+	exec_sql(f->db, "UPDATE sepa_debits SET status = 'exported'"
+	    " WHERE instalment = 1 AND plan_id = (SELECT id FROM sepa_plans"
+	    " WHERE status = $1)", "active");
+	assert_int_equal(rb_sepa_plan_stop(f->db, contract, NOW), RB_OK);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_debits"
+	    " WHERE plan_id IS NOT NULL AND status = 'cancelled'", NULL), 9);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_debits"
+	    " WHERE plan_id IS NOT NULL AND status = 'exported'", NULL), 1);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_plans"
+	    " WHERE status = $1", "stopped"), 1);
+	/* A new plan may start again. */
+	assert_int_equal(rb_sepa_plan_start(f->db, contract, 5, 14, NOW, &pv),
+	    RB_OK);
+	/* Revoking the mandate stops it too. */
+	assert_int_equal(rb_sepa_mandate_cancel(f->db, contract, "2026-11-29",
+	    NOW), RB_OK);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_plans"
+	    " WHERE status = $1", "active"), 0);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_debits"
+	    " WHERE status = $1", "scheduled"), 0);
+}
+
 int
 main(void)
 {
@@ -921,6 +1057,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    returns_malformed_are_refused_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(monthly_plan, setup, teardown),
+		cmocka_unit_test_setup_teardown(monthly_plan_stops, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
