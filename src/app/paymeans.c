@@ -57,6 +57,44 @@ status_label(const struct rb_sepa_debit *d)
 	return "annulé";
 }
 
+/* The plan part of the page: *plan (active) or *offer (may start). */
+static int
+plan_data(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
+    int64_t contract, int has_mandate, json_t **plan, json_t **offer)
+{
+	struct rb_sepa_plan_preview pv;
+	struct rb_sepa_plan p;
+	char inst[RB_MONEY_MAX], basis[RB_MONEY_MAX];
+	int rc;
+
+	*plan = json_null();
+	*offer = json_null();
+	if ((rc = rb_sepa_store_plan_active(r->ar_db, contract, &p)) < 0)
+		return -1;
+	if (rc == 0) {
+		rb_money_fr(p.sp_instalment_cents, inst, sizeof(inst));
+		rb_money_fr(p.sp_basis_cents, basis, sizeof(basis));
+		*plan = json_pack("{s:i, s:s, s:s}", "day", p.sp_day,
+		    "instalment", inst, "basis", basis);
+		return 0;
+	}
+	if (!has_mandate)
+		return 0;
+	switch (rb_sepa_plan_preview(r->ar_db, contract, 5,
+	    c->pc_prenotice_days, r->ar_now, &pv)) {
+	case RB_OK:
+		rb_money_fr(pv.pv_instalment_cents, inst, sizeof(inst));
+		rb_money_fr(pv.pv_basis_cents, basis, sizeof(basis));
+		*offer = json_pack("{s:s, s:s}", "instalment", inst, "basis",
+		    basis);
+		return 0;
+	case RB_NO_BILL:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 enum rb_rc
 rb_pm_view(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
     int64_t account, const char *number, json_t **out)
@@ -68,6 +106,7 @@ rb_pm_view(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 	char amount[RB_MONEY_MAX], what[80], today[11], from[11];
 	struct rb_date t, f;
 	json_t *contracts, *debits, *mandate = json_null(), *row;
+	json_t *plan, *offer;
 	size_t nd = 0, k;
 	enum rb_rc rc;
 	int n, i, has;
@@ -117,12 +156,17 @@ rb_pm_view(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 		json_array_append_new(debits, row);
 	}
 	free(d);
-	*out = json_pack("{s:o, s:{s:s, s:s}, s:b, s:o, s:b, s:o, s:s, s:b}",
+	if (plan_data(r, c, ct->sc_id, has == 0, &plan, &offer) != 0) {
+		json_decref(debits);
+		goto fail;
+	}
+	*out = json_pack("{s:o, s:{s:s, s:s}, s:b, s:o, s:b, s:o, s:s, s:b,"
+	    " s:o, s:o}",
 	    "contracts", contracts, "contract", "number", ct->sc_number,
 	    "address", ct->sc_address, "direct_debit",
 	    ct->sc_direct_debit && has == 0, "mandate", mandate, "has_debits",
 	    nd > 0, "debits", debits, "ics", c->pc_ics,
-	    "can_sign", c->pc_key != NULL);
+	    "can_sign", c->pc_key != NULL, "plan", plan, "plan_offer", offer);
 	return *out != NULL ? RB_OK : RB_ERROR;
 fail:
 	json_decref(contracts);
@@ -378,5 +422,51 @@ rb_pm_mandate_pdf(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 		log_errx("mandate PDF: %s", err);
 		return RB_ERROR;
 	}
+	return RB_OK;
+}
+
+enum rb_rc
+rb_pm_plan_start(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
+    int64_t account, const char *number, int day)
+{
+	struct rb_sepa_contract all[CONTRACTS_MAX], *ct;
+	struct rb_sepa_plan_preview pv;
+	char target[32];
+	enum rb_rc rc;
+	int n;
+
+	if (number == NULL || number[0] == '\0')
+		return RB_NOT_FOUND;
+	if ((rc = find_contract(r, account, number, all, &n, &ct)) != RB_OK)
+		return rc;
+	if ((rc = rb_sepa_plan_start(r->ar_db, ct->sc_id, day,
+	    c->pc_prenotice_days, r->ar_now, &pv)) != RB_OK)
+		return rc;
+	snprintf(target, sizeof(target), "contract:%s", ct->sc_number);
+	if (rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account, "sepa.plan_started",
+	    target, NULL) != 0)
+		return RB_ERROR;
+	return RB_OK;
+}
+
+enum rb_rc
+rb_pm_plan_stop(const struct rb_auth_req *r, int64_t account,
+    const char *number)
+{
+	struct rb_sepa_contract all[CONTRACTS_MAX], *ct;
+	char target[32];
+	enum rb_rc rc;
+	int n;
+
+	if (number == NULL || number[0] == '\0')
+		return RB_NOT_FOUND;
+	if ((rc = find_contract(r, account, number, all, &n, &ct)) != RB_OK)
+		return rc;
+	if ((rc = rb_sepa_plan_stop(r->ar_db, ct->sc_id, r->ar_now)) != RB_OK)
+		return rc;
+	snprintf(target, sizeof(target), "contract:%s", ct->sc_number);
+	if (rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account, "sepa.plan_stopped",
+	    target, NULL) != 0)
+		return RB_ERROR;
 	return RB_OK;
 }

@@ -30,6 +30,7 @@ struct rb_pm_cfg {
 	const unsigned char *pc_key;	/* data key; NULL: cannot sign */
 	const char	*pc_ics;	/* "" when not set */
 	const char	*pc_creditor;
+	int		 pc_prenotice_days;
 };
 
 /* Messages of a form, French, NULL when the field is right. */
@@ -45,8 +46,10 @@ struct rb_pm_errors {
  * The page's data for contract `number` of account (NULL or "": the
  * first): {contracts: [{number, address, current}], contract: {number,
  * address}, direct_debit, mandate: null or {rum, ics, holder, iban,
- * signed_on}, debits: [{date, amount, what, status}], has_debits, ics,
- * can_sign}. RB_NOT_FOUND when the account has no such contract (or no
+ * signed_on}, debits: [{date, amount, what, status, reason}],
+ * has_debits, ics, can_sign, plan: null or {day, instalment, basis,
+ * first, last}, plan_offer: null or {instalment, basis} (an active
+ * mandate and no plan)}. RB_NOT_FOUND when the account has no such contract (or no
  * contract at all), RB_ERROR. The caller owns *out.
  */
 enum rb_rc rb_pm_view(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
@@ -86,5 +89,17 @@ enum rb_rc rb_pm_cancel(const struct rb_auth_req *r, int64_t account,
 enum rb_rc rb_pm_mandate_pdf(const struct rb_auth_req *r,
 	    const struct rb_pm_cfg *c, int64_t account, const char *number,
 	    rb_buf *out);
+
+/*
+ * Starts (day 5, 10 or 15) or stops the monthly plan of the contract
+ * (app/sepa.h), audited. Start: RB_OK, RB_INVALID (day), RB_NO_BILL,
+ * RB_TOO_MANY, RB_NOT_FOUND (no contract or no mandate), RB_ERROR.
+ * Stop: RB_OK, RB_NOT_FOUND, RB_ERROR.
+ */
+enum rb_rc rb_pm_plan_start(const struct rb_auth_req *r,
+	    const struct rb_pm_cfg *c, int64_t account, const char *number,
+	    int day);
+enum rb_rc rb_pm_plan_stop(const struct rb_auth_req *r, int64_t account,
+	    const char *number);
 
 #endif

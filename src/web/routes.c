@@ -161,6 +161,14 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	    .rt_path = "/mes-moyens-de-paiement/mandat.pdf",
 	    .rt_methods = RB_M_GET, .rt_handler = rb_page_paymeans_pdf,
 	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION },
+	[ROUTE_PAYMEANS_PLAN] = { .rt_name = "paymeans_plan",
+	    .rt_path = "/mes-moyens-de-paiement/mensualisation",
+	    .rt_methods = RB_M_POST, .rt_handler = rb_page_paymeans_plan,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
+	[ROUTE_PAYMEANS_PLAN_STOP] = { .rt_name = "paymeans_plan_stop",
+	    .rt_path = "/mes-moyens-de-paiement/mensualisation/arreter",
+	    .rt_methods = RB_M_POST, .rt_handler = rb_page_paymeans_plan_stop,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
 	[ROUTE_NOT_FOUND] = { .rt_name = "not_found" },
 };
 

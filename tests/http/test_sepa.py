@@ -277,3 +277,37 @@ def sepa_export_twice_collects_nothing_twice_and_returns_apply_once(s):
         rc, out, err = run_cli("sepa", "returns", rpt, env=env)
         assert rc == 1 and "refused, nothing applied" in err and words in err, (rc, err)
     assert run_cli("sepa", "returns", os.path.join(d, "missing.xml"), env=env)[0] == 1
+
+
+@test(env=SEPA_ENV)
+def sepa_monthly_plan_is_shown_and_can_stop(s):
+    b = signed_in(s)
+    st, _, page = b.get(PAGE + "?contrat=1000000002")
+    assert st == 200 and "Mensualiser mes paiements" in page, page[:3000]
+    st, h, _ = b.post(PAGE + "/mensualisation", {"contrat": "1000000002", "jour": "10"})
+    assert st == 303 and h["Location"].endswith("fait=mensualise"), st
+    st, _, page = b.get(h["Location"])
+    assert st == 200 and "Arrêter ma mensualisation" in page
+    check_page(page.encode())
+    for k in range(1, 11):
+        assert "Mensualité %d sur 10" % k in page, k
+    rows = db_rows(s, "SELECT d.collection_date, d.amount_cents FROM sepa_debits d"
+                      " JOIN sepa_plans p ON p.id = d.plan_id JOIN contracts c ON c.id = p.contract_id"
+                      " WHERE c.number = '1000000002' AND d.status = 'scheduled' ORDER BY d.instalment")
+    assert len(rows) == 10 and all(r[0].endswith("-10") and r[0] > TODAY for r in rows), rows
+    # Twice: refused; another day: refused; another subscriber's: 404.
+    assert b.post(PAGE + "/mensualisation", {"contrat": "1000000002", "jour": "5"})[0] == 409
+    assert b.post(PAGE + "/mensualisation", {"contrat": FOREIGN, "jour": "5"})[0] == 404
+    assert b.post(PAGE + "/mensualisation/arreter", {"contrat": FOREIGN})[0] == 404
+    st, h, _ = b.post(PAGE + "/mensualisation/arreter", {"contrat": "1000000002"})
+    assert st == 303 and h["Location"].endswith("fait=mensualisation-arretee")
+    assert db_rows(s, "SELECT count(*) FROM sepa_debits WHERE plan_id IS NOT NULL"
+                      " AND status = 'scheduled'")[0][0] == 0
+    st, _, page = b.get(PAGE + "?contrat=1000000002")
+    assert "Mensualiser mes paiements" in page and "arrêtée" not in page
+    assert b.post(PAGE + "/mensualisation", {"contrat": "1000000002", "jour": "7"})[0] == 400
+    assert b.post(PAGE + "/mensualisation/arreter", {"contrat": "1000000002"})[0] == 404
+    # Without a mandate there is nothing to offer.
+    st, _, page = b.get(PAGE + "?contrat=1000000001")
+    assert "Mensualiser" not in page
+    assert b.post(PAGE + "/mensualisation", {"contrat": "1000000001", "jour": "5"})[0] == 404

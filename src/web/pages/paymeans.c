@@ -8,6 +8,9 @@
  *   POST /mes-moyens-de-paiement/code       step 2: the code; signs
  *   POST /mes-moyens-de-paiement/resilier   cancels the mandate
  *   GET  /mes-moyens-de-paiement/mandat.pdf the mandate as a PDF
+ *   POST /mes-moyens-de-paiement/mensualisation          starts the
+ *                                           monthly plan (`jour` 5, 10, 15)
+ *   POST /mes-moyens-de-paiement/mensualisation/arreter  stops it
  * A contract of another account answers 404 like an unknown one. The
  * IBAN typed is never sent back into the page (the form is empty again
  * after an error) and never logged.
@@ -52,6 +55,8 @@ pm_cfg(struct rb_req *req, struct rb_pm_cfg *c, unsigned char *key)
 	c->pc_key = rb_iban_key_from_hex(hex, key) == 0 ? key : NULL;
 	c->pc_ics = rb_config_str(cfg, RB_CFG_SEPA_CREDITOR_ID);
 	c->pc_creditor = rb_config_str(cfg, RB_CFG_SEPA_CREDITOR_NAME);
+	c->pc_prenotice_days = (int)rb_config_int(cfg,
+	    RB_CFG_SEPA_PRENOTICE_DAYS);
 }
 
 /* What the page shows besides the stored data. */
@@ -133,6 +138,12 @@ rb_page_paymeans(struct rb_req *req)
 		v.pv_notice = "Votre mandat de prélèvement est signé. Vous "
 		    "pouvez le télécharger ci-dessous ; chaque prélèvement "
 		    "vous sera annoncé par courriel au moins 14 jours avant.";
+	else if (done != NULL && strcmp(done, "mensualise") == 0)
+		v.pv_notice = "Votre mensualisation est en place : voici vos "
+		    "10 prélèvements ci-dessous.";
+	else if (done != NULL && strcmp(done, "mensualisation-arretee") == 0)
+		v.pv_notice = "Votre mensualisation est arrêtée : les "
+		    "prélèvements mensuels à venir sont annulés.";
 	else if (done != NULL && strcmp(done, "resilie") == 0)
 		v.pv_notice = "Votre mandat de prélèvement est révoqué : plus "
 		    "aucun prélèvement ne sera fait. Vos factures sont à payer "
@@ -299,4 +310,70 @@ rb_page_paymeans_pdf(struct rb_req *req)
 	rb_resp_header(req, "Cache-Control", "private, no-store");
 	req->resp_status = 200;
 	req->resp_type = "application/pdf";
+}
+
+void
+rb_page_paymeans_plan(struct rb_req *req)
+{
+	const struct rb_session *s = rb_req_session(req);
+	unsigned char key[RB_IBAN_KEYBYTES];
+	const char *number = rb_post(req, "contrat");
+	const char *day = rb_post(req, "jour");
+	struct rb_auth_req ar;
+	struct rb_pm_cfg c;
+	struct pm_view v;
+	int d;
+
+	memset(&v, 0, sizeof(v));
+	d = strcmp(day, "5") == 0 ? 5 : strcmp(day, "10") == 0 ? 10 :
+	    strcmp(day, "15") == 0 ? 15 : 0;
+	pm_cfg(req, &c, key);
+	rb_req_auth(req, &ar);
+	switch (rb_pm_plan_start(&ar, &c, s->s_account_id, number, d)) {
+	case RB_OK:
+		back_to(req, number, "mensualise");
+		return;
+	case RB_INVALID:
+		v.pv_alert = "Choisissez le jour de vos prélèvements : le 5, le "
+		    "10 ou le 15 du mois.";
+		pm_page(req, 400, number, &v);
+		return;
+	case RB_NO_BILL:
+		v.pv_alert = "Pas de facture ces 12 derniers mois : la "
+		    "mensualisation se calcule sur vos factures de l'année "
+		    "écoulée.";
+		pm_page(req, 200, number, &v);
+		return;
+	case RB_TOO_MANY:
+		v.pv_alert = "Votre mensualisation est déjà en place.";
+		pm_page(req, 409, number, &v);
+		return;
+	case RB_NOT_FOUND:
+		rb_resp_error(req, 404);
+		return;
+	default:
+		rb_resp_error(req, 500);
+		return;
+	}
+}
+
+void
+rb_page_paymeans_plan_stop(struct rb_req *req)
+{
+	const struct rb_session *s = rb_req_session(req);
+	const char *number = rb_post(req, "contrat");
+	struct rb_auth_req ar;
+
+	rb_req_auth(req, &ar);
+	switch (rb_pm_plan_stop(&ar, s->s_account_id, number)) {
+	case RB_OK:
+		back_to(req, number, "mensualisation-arretee");
+		return;
+	case RB_NOT_FOUND:
+		rb_resp_error(req, 404);
+		return;
+	default:
+		rb_resp_error(req, 500);
+		return;
+	}
 }
