@@ -31,22 +31,18 @@
 #include "app/sepa.h"
 #include "base/clock.h"
 #include "base/iban.h"
-#include "demo/demo.h"
 #include "mail/mail.h"
 #include "store/db.h"
 #include "cmd.h"
 
 #define RETURNS_MAX	(64L * 1024 * 1024)
 
-/* The data key of the settings (the demo key in demo mode), into key. */
+/* The data key of the settings into key (main.c gives demo mode the
+ * demo data's key when data_key is unset). */
 static int
 data_key(const struct rb_config *cfg, unsigned char key[RB_IBAN_KEYBYTES])
 {
-	const char *hex = rb_config_str(cfg, RB_CFG_DATA_KEY);
-
-	if (hex[0] == '\0' && rb_config_int(cfg, RB_CFG_DEMO))
-		hex = RB_DEMO_IBAN_KEY_HEX;
-	return rb_iban_key_from_hex(hex, key);
+	return rb_iban_key_from_hex(rb_config_str(cfg, RB_CFG_DATA_KEY), key);
 }
 
 /* The file being written by an export. */

@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "cmd.h"
+#include "demo/demo.h"
 
 extern char **environ;
 
@@ -229,6 +230,12 @@ main(int argc, char **argv)
 		}
 	}
 	if (rb_config_check(&cfg, err, sizeof(err)) != 0)
+		goto config_error;
+	/* Demo mode: the demo data's IBANs open without setting data_key. */
+	if (rb_config_int(&cfg, RB_CFG_DEMO) &&
+	    rb_config_str(&cfg, RB_CFG_DATA_KEY)[0] == '\0' &&
+	    rb_config_set(&cfg, RB_CFG_DATA_KEY, RB_DEMO_IBAN_KEY_HEX, "demo",
+	    err, sizeof(err)) != 0)
 		goto config_error;
 	val = rb_config_str(&cfg, RB_CFG_LOG_LEVEL);
 	rb_log_set_level(val[0] == 'e' ? RB_LOG_ERROR : val[0] == 'w' ?

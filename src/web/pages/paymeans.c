@@ -21,7 +21,6 @@
 
 #include "app/paymeans.h"
 #include "base/iban.h"
-#include "demo/demo.h"
 #include "web/forms.h"
 #include "web/routes.h"
 #include "web/session.h"
@@ -42,15 +41,14 @@ static const struct rb_field_def f_code = { "code",
     "Code reçu par courriel", "text", "one-time-code",
     "6 chiffres, valable 15 minutes.", "numeric" };
 
-/* The key of IBANs at rest: data_key, or the demo's in demo mode. */
+/* The SEPA settings; the key of IBANs at rest is data_key (in demo mode
+ * main.c makes it the demo data's key when unset). */
 static void
 pm_cfg(struct rb_req *req, struct rb_pm_cfg *c, unsigned char *key)
 {
 	const struct rb_config *cfg = req->req_site->site_cfg;
 	const char *hex = rb_config_str(cfg, RB_CFG_DATA_KEY);
 
-	if (hex[0] == '\0' && rb_config_int(cfg, RB_CFG_DEMO))
-		hex = RB_DEMO_IBAN_KEY_HEX;
 	memset(c, 0, sizeof(*c));
 	c->pc_key = rb_iban_key_from_hex(hex, key) == 0 ? key : NULL;
 	c->pc_ics = rb_config_str(cfg, RB_CFG_SEPA_CREDITOR_ID);
