@@ -256,7 +256,8 @@ rb_pm_sign_start(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 	    rb_sepa_store_request_add(r->ar_db, th, ch, account, ct->sc_id,
 	    holder, enc, iban + strlen(iban) - 4, r->ar_now,
 	    r->ar_now + RB_PM_CODE_TTL) != 0 ||
-	    rb_auth_mail_with(r, RB_MAIL_SEPA_CODE, acc.acc_email, "/",
+	    rb_auth_mail_with(r, RB_MAIL_SEPA_CODE, acc.acc_email,
+	    "/mes-moyens-de-paiement",
 	    NULL, acc.acc_first_name, acc.acc_last_name, extra) != 0 ||
 	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
 	    "sepa.mandate_code_sent", target, NULL) != 0 ||
