@@ -763,6 +763,32 @@ rb_sepa_plan_preview(rb_db *db, int64_t contract, int day,
 	return RB_OK;
 }
 
+/* The schedule of a new plan: the pre-notification of its 10 debits. */
+static int
+plan_mail(rb_db *db, int64_t contract, const char *rum,
+    const struct rb_sepa_plan_preview *pv, time_t now)
+{
+	char number[16], date[RB_CLOCK_FR_MAX], amount[RB_MONEY_MAX];
+	json_t *data, *list;
+	int k, sent;
+
+	if (rb_sepa_store_contract_number(db, contract, number,
+	    sizeof(number)) != 0)
+		return -1;
+	list = json_array();
+	for (k = 0; k < 10; k++) {
+		rb_clock_fr_iso(pv->pv_dates[k], date, sizeof(date));
+		rb_money_fr(k == 9 ? pv->pv_last_cents :
+		    pv->pv_instalment_cents, amount, sizeof(amount));
+		json_array_append_new(list, json_pack("{s:s, s:s}", "date",
+		    date, "amount", amount));
+	}
+	data = json_pack("{s:s, s:o}", "rum", rum, "instalments", list);
+	sent = debit_mail(db, RB_MAIL_SEPA_PLAN, contract, number, data, now);
+	json_decref(data);
+	return sent < 0 ? -1 : 0;
+}
+
 enum rb_rc
 rb_sepa_plan_start(rb_db *db, int64_t contract, int day, int prenotice_days,
     time_t now, struct rb_sepa_plan_preview *pv)
@@ -806,7 +832,8 @@ rb_sepa_plan_start(rb_db *db, int64_t contract, int day, int prenotice_days,
 		    now, &id) != 0)
 			goto fail;
 	}
-	if (rb_db_commit(db) != 0)
+	if (plan_mail(db, contract, m.sm_rum, pv, now) != 0 ||
+	    rb_db_commit(db) != 0)
 		goto fail;
 	return RB_OK;
 fail:

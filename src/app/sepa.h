@@ -154,8 +154,9 @@ enum rb_rc rb_sepa_plan_preview(rb_db *db, int64_t contract, int day,
 	    int prenotice_days, time_t now, struct rb_sepa_plan_preview *pv);
 
 /*
- * Starts the plan of rb_sepa_plan_preview() and schedules its 10
- * debits, in one transaction. RB_OK, RB_NOT_FOUND (no active mandate),
+ * Starts the plan of rb_sepa_plan_preview(), schedules its 10 debits
+ * and emails their schedule (their pre-notification) to the contract's
+ * subscribers, in one transaction. RB_OK, RB_NOT_FOUND (no active mandate),
  * RB_TOO_MANY (a plan is active), RB_INVALID, RB_NO_BILL, RB_ERROR.
  */
 enum rb_rc rb_sepa_plan_start(rb_db *db, int64_t contract, int day,

@@ -63,6 +63,11 @@ enum rb_mail_kind {
 	RB_MAIL_SEPA_CODE,	/* the one-time code that signs a mandate:
 				   "code", "contract_number", "iban" (masked),
 				   "ttl_seconds" */
+	RB_MAIL_SEPA_PLAN,	/* a monthly plan started, its schedule is the
+				   pre-notification of its 10 debits:
+				   "contract_number" (also in the subject),
+				   "rum", "instalments" [{"date", "amount"}];
+				   "link" optional */
 	RB_MAIL_SEPA_SIGNED,	/* a mandate was signed or cancelled online:
 				   "contract_number", "rum", "iban" (masked),
 				   "what" ("signé" or "révoqué"); "link"

@@ -73,6 +73,9 @@ def sepa_page_shows_the_mandate_masked_and_its_pdf(s):
     assert 'name="iban"' in page and 'name="mot_de_passe"' in page
     st, _, _ = b.get(PAGE + "/mandat.pdf?contrat=1000000001")
     assert st == 404, st
+    # The dashboard leads there, per contract.
+    st, _, page = b.get("/mon-espace")
+    assert 'href="/mes-moyens-de-paiement?contrat=1000000002"' in page
     # No contract named: the first one.
     st, _, page = b.get(PAGE)
     assert st == 200 and 'aria-current="page">Contrat 1000000001' in page

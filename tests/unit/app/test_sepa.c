@@ -965,6 +965,13 @@ monthly_plan(void **state)
 	    " sepa_debits WHERE plan_id IS NOT NULL", NULL), basis);
 	assert_int_equal(rb_sepa_plan_start(f->db, contract, 5, 14, NOW, &pv),
 	    RB_TOO_MANY);
+	/* Its schedule went out by email: the pre-notification. */
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM mail_outbox"
+	    " WHERE to_addr = $1 AND subject = 'Votre mensualisation :"
+	    " calendrier des prélèvements du contrat " DD_CONTRACT "'"
+	    " AND body_text LIKE '%RBN-" DD_CONTRACT "-01%'"
+	    " AND (length(body_text) - length(replace(body_text, '- le ',"
+	    " ''))) / 5 = 10", "demo@robinet.test"), 1);
 
 	/* A bill issued while the plan runs is not debited on its own. */
 	exec_sql(f->db, "UPDATE invoices SET status = 'to_pay', issued_on ="

@@ -211,7 +211,9 @@ test_every_kind(void **state)
 		    "\"date\": \"5 janv. 2027\", \"what\": \"la facture F1\", "
 		    "\"rum\": \"RBN-1000000001-01\", \"ics\": "
 		    "\"FR72ZZZ123456\", \"reason\": \"compte clôturé\", "
-		    "\"code\": \"AC04\", \"iban\": \"FR76 •••• •••• 0189\"}",
+		    "\"code\": \"AC04\", \"iban\": \"FR76 •••• •••• 0189\", "
+		    "\"instalments\": [{\"date\": \"5 janv. 2027\", "
+		    "\"amount\": \"12,34 €\"}]}",
 		    &r) != 0)
 			fail_msg("kind %s does not render",
 			    rb_mail_kind_name(k));
