@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "cmd.h"
+#include "demo/demo.h"
 
 extern char **environ;
 
@@ -31,6 +32,11 @@ static const char usage_text[] =
     "  import DIR       import a folder of CSV files (docs/import-format.md)\n"
     "  alerts           record abnormal consumption and queue its emails (for cron)\n"
     "  psp-sandbox      run the stand-in card payment page alone (no real payment)\n"
+    "  sepa schedule    schedule a direct debit for each due bill and queue its\n"
+    "                   pre-notification email (for cron, daily)\n"
+    "  sepa export      write the pain.008 file of one day's debits\n"
+    "                   (--collection-date YYYY-MM-DD --out FILE)\n"
+    "  sepa returns FILE  apply the bank's pain.002 status report\n"
     "  version          print the version\n"
     "  help             print this help\n"
     "\n"
@@ -46,6 +52,8 @@ static const char usage_text[] =
     "  --export DIR         demo: also write the data as import CSV files into DIR\n"
     "  --source NAME        import: billing (default) or former_operator\n"
     "  --report FILE        import: report file (default DIR.import-BATCH.csv)\n"
+    "  --collection-date D  sepa export: the collection date of the debits\n"
+    "  --out FILE           sepa export: the file to write\n"
     "\n"
     "Every setting can also be given as ROBINET_<NAME> in the environment;\n"
     "`robinet config check` lists them.\n";
@@ -60,6 +68,7 @@ enum cmd_id {
 	CMD_IMPORT,
 	CMD_ALERTS,
 	CMD_PSP_SANDBOX,
+	CMD_SEPA,
 	CMD_VERSION,
 	CMD_HELP,
 	CMD__MAX
@@ -67,7 +76,7 @@ enum cmd_id {
 
 static const char *const cmd_names[CMD__MAX] = {
 	"serve", "migrate", "demo", "config", "mail", "purge", "import",
-	"alerts", "psp-sandbox", "version", "help",
+	"alerts", "psp-sandbox", "sepa", "version", "help",
 };
 
 static void
@@ -118,6 +127,16 @@ main(int argc, char **argv)
 				o.co_import_dir = opt;	/* import DIR */
 				continue;
 			}
+			if (cmd == CMD_SEPA) {	/* sepa VERB [FILE] */
+				if (o.co_verb == NULL) {
+					o.co_verb = opt;
+					continue;
+				}
+				if (o.co_file == NULL) {
+					o.co_file = opt;
+					continue;
+				}
+			}
 			if (cmd >= 0) {
 				/* "config check" and "mail send" take a verb. */
 				if ((cmd == CMD_CONFIG && strcmp(opt, "check") == 0) ||
@@ -151,7 +170,9 @@ main(int argc, char **argv)
 		    strcmp(opt, "--contracts") != 0 &&
 		    strcmp(opt, "--seed") != 0 && strcmp(opt, "--today") != 0 &&
 		    strcmp(opt, "--source") != 0 && strcmp(opt, "--report") != 0 &&
-		    strcmp(opt, "--export") != 0) {
+		    strcmp(opt, "--export") != 0 &&
+		    strcmp(opt, "--collection-date") != 0 &&
+		    strcmp(opt, "--out") != 0) {
 			usage_error("unknown option '%s'", opt);
 			goto out;
 		}
@@ -187,6 +208,10 @@ main(int argc, char **argv)
 			o.co_report = val;
 		} else if (strcmp(opt, "--export") == 0) {
 			o.co_export = val;
+		} else if (strcmp(opt, "--collection-date") == 0) {
+			o.co_collection_date = val;
+		} else if (strcmp(opt, "--out") == 0) {
+			o.co_out = val;
 		} else {
 			o.co_today = val;
 		}
@@ -207,6 +232,12 @@ main(int argc, char **argv)
 		}
 	}
 	if (rb_config_check(&cfg, err, sizeof(err)) != 0)
+		goto config_error;
+	/* Demo mode: the demo data's IBANs open without setting data_key. */
+	if (rb_config_int(&cfg, RB_CFG_DEMO) &&
+	    rb_config_str(&cfg, RB_CFG_DATA_KEY)[0] == '\0' &&
+	    rb_config_set(&cfg, RB_CFG_DATA_KEY, RB_DEMO_IBAN_KEY_HEX, "demo",
+	    err, sizeof(err)) != 0)
 		goto config_error;
 	val = rb_config_str(&cfg, RB_CFG_LOG_LEVEL);
 	rb_log_set_level(val[0] == 'e' ? RB_LOG_ERROR : val[0] == 'w' ?
@@ -246,6 +277,9 @@ main(int argc, char **argv)
 		break;
 	case CMD_PSP_SANDBOX:
 		rc = cmd_psp_sandbox(&cfg, &o);
+		break;
+	case CMD_SEPA:
+		rc = cmd_sepa(&cfg, &o);
 		break;
 	case CMD_VERSION:
 		printf("robinet %s\n", ROBINET_VERSION);

@@ -229,6 +229,15 @@ enum rb_rc rb_auth_reset(const struct rb_auth_req *r,
 		    const char *password2, struct rb_auth_errors *errs);
 
 /* Account settings; account is the signed-in one. */
+/*
+ * Re-authenticates the active account `account` with its current
+ * password before a sensitive change (bank details): RB_OK when right;
+ * RB_INVALID with errs->ae_msg[RB_F_CURRENT_PASSWORD] set when wrong
+ * (counted and audited like the other re-authentications), RB_LIMITED,
+ * RB_DENIED (no such active account), RB_ERROR.
+ */
+enum rb_rc rb_auth_reauth(const struct rb_auth_req *r, int64_t account,
+	    const char *current, struct rb_auth_errors *errs);
 enum rb_rc rb_auth_change_password(const struct rb_auth_req *r,
 		    int64_t account, const char *current,
 		    const char *password, const char *password2,

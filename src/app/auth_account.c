@@ -212,6 +212,24 @@ reauth(const struct rb_auth_req *r, const struct rb_account *acc,
 }
 
 enum rb_rc
+rb_auth_reauth(const struct rb_auth_req *r, int64_t account,
+    const char *current, struct rb_auth_errors *errs)
+{
+	struct rb_account acc;
+	enum rb_rc arc;
+	int wrong, limited;
+
+	memset(errs, 0, sizeof(*errs));
+	if ((arc = active_account(r, account, &acc)) != RB_OK)
+		return arc;
+	if ((wrong = reauth(r, &acc, current, errs, &limited)) < 0)
+		return RB_ERROR;
+	if (limited)
+		return RB_LIMITED;
+	return wrong > 0 ? RB_INVALID : RB_OK;
+}
+
+enum rb_rc
 rb_auth_change_password(const struct rb_auth_req *r, int64_t account,
     const char *current, const char *password, const char *password2,
     struct rb_auth_errors *errs)

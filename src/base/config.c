@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "iban.h"
 #include "config.h"
 #include "netaddr.h"
 #include "mem.h"
@@ -26,6 +27,9 @@ static int	check_psp_mode(const char *, char *, size_t);
 static int	check_url_or_empty(const char *, char *, size_t);
 static int	check_listen_or_empty(const char *, char *, size_t);
 static int	check_page_url(const char *, char *, size_t);
+static int	check_ics(const char *, char *, size_t);
+static int	check_creditor_iban(const char *, char *, size_t);
+static int	check_bic(const char *, char *, size_t);
 
 const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_DB] = { "db", RB_CFGT_STRING, 1, 4096,
@@ -193,6 +197,21 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	    0, 64, "", 0, check_listen_or_empty, "psp-sandbox and serve "
 	    "--demo: where the stand-in payment page listens (empty: port "
 	    "of listen + 1)" },
+	/* SEPA direct debit (issue 9): the creditor of the pain.008 files. */
+	[RB_CFG_SEPA_CREDITOR_ID] = { "sepa_creditor_id", RB_CFGT_STRING, 0,
+	    RB_ICS_MAX, "", 0, check_ics,
+	    "SEPA creditor identifier (ICS), e.g. FR72ZZZ123456" },
+	[RB_CFG_SEPA_CREDITOR_NAME] = { "sepa_creditor_name", RB_CFGT_STRING,
+	    1, 70, "Eau de la Metropole", 0, NULL,
+	    "creditor name in SEPA files and mandates" },
+	[RB_CFG_SEPA_CREDITOR_IBAN] = { "sepa_creditor_iban", RB_CFGT_STRING,
+	    0, RB_IBAN_MAX, "", 0, check_creditor_iban,
+	    "IBAN of the account the debits are paid into" },
+	[RB_CFG_SEPA_CREDITOR_BIC] = { "sepa_creditor_bic", RB_CFGT_STRING, 0,
+	    11, "", 0, check_bic, "BIC of the creditor's bank" },
+	[RB_CFG_SEPA_PRENOTICE_DAYS] = { "sepa_prenotice_days", RB_CFGT_INT,
+	    2, 60, "14", 0, NULL,
+	    "days between a debit's pre-notification and its collection" },
 };
 
 static int
@@ -327,11 +346,31 @@ check_psp_shop(const char *v, char *err, size_t n)
 }
 
 static int
+check_ics(const char *v, char *err, size_t n)
+{
+	if (v[0] == '\0' || rb_ics_check(v) == 0)
+		return 0;
+	snprintf(err, n, "expected a SEPA creditor identifier such as "
+	    "FR72ZZZ123456 (upper case, no spaces, valid check digits)");
+	return -1;
+}
+
+static int
 check_psp_mode(const char *v, char *err, size_t n)
 {
 	if (strcmp(v, "TEST") == 0 || strcmp(v, "PRODUCTION") == 0)
 		return 0;
 	snprintf(err, n, "expected TEST or PRODUCTION");
+	return -1;
+}
+
+static int
+check_creditor_iban(const char *v, char *err, size_t n)
+{
+	if (v[0] == '\0' || rb_iban_check(v) == 0)
+		return 0;
+	snprintf(err, n, "expected an IBAN in electronic form (upper case, "
+	    "no spaces, valid check digits)");
 	return -1;
 }
 
@@ -348,6 +387,26 @@ check_page_url(const char *v, char *err, size_t n)
 	    (strncmp(v, "https://", 8) == 0 && v[8] != '\0'))
 		return 0;
 	snprintf(err, n, "expected an http(s) URL, or nothing");
+	return -1;
+}
+
+static int
+check_bic(const char *v, char *err, size_t n)
+{
+	size_t i, len = strlen(v);
+
+	if (len == 0)
+		return 0;
+	if (len != 8 && len != 11)
+		goto bad;
+	for (i = 0; i < len; i++)
+		if (!(isupper((unsigned char)v[i]) ||
+		    (i >= 6 && isdigit((unsigned char)v[i]))))
+			goto bad;
+	return 0;
+bad:
+	snprintf(err, n, "expected a BIC of 8 or 11 characters, e.g. "
+	    "BDFEFRPPXXX");
 	return -1;
 }
 

@@ -103,6 +103,17 @@ rb_iban_mask(const char *iban, char *out)
 	out[4 + sizeof(" •••• •••• ") - 1 + 4] = '\0';
 }
 
+void
+rb_iban_mask_last4(const char *last4, char *out)
+{
+	if (last4 == NULL || strlen(last4) != 4) {
+		memcpy(out, "••••", sizeof("••••"));
+		return;
+	}
+	memcpy(out, "•••• •••• ", sizeof("•••• •••• ") - 1);
+	memcpy(out + sizeof("•••• •••• ") - 1, last4, 5);
+}
+
 int
 rb_iban_key_from_hex(const char *hex, unsigned char key[RB_IBAN_KEYBYTES])
 {
@@ -158,4 +169,45 @@ rb_iban_open(const unsigned char key[RB_IBAN_KEYBYTES], const char *enc,
 	}
 	out[len] = '\0';
 	return 0;
+}
+
+/* mod 97 of s read as digits, letters counting 10..35; -1 on others. */
+static int
+mod97_text(const char *s, size_t len, unsigned *mod)
+{
+	size_t i;
+	char ch;
+
+	for (i = 0; i < len; i++) {
+		ch = s[i];
+		if (is_digit(ch))
+			*mod = (*mod * 10 + (unsigned)(ch - '0')) % 97;
+		else if (is_upper(ch))
+			*mod = (*mod * 100 + (unsigned)(ch - 'A' + 10)) % 97;
+		else
+			return -1;
+	}
+	return 0;
+}
+
+int
+rb_ics_check(const char *ics)
+{
+	size_t len = strlen(ics), i;
+	unsigned mod = 0, check;
+
+	if (len < 8 || len > RB_ICS_MAX || !is_upper(ics[0]) ||
+	    !is_upper(ics[1]) || !is_digit(ics[2]) || !is_digit(ics[3]))
+		return -1;
+	if ((memcmp(ics, "FR", 2) == 0 && len != 13) ||
+	    (memcmp(ics, "DE", 2) == 0 && len != 18))
+		return -1;
+	for (i = 4; i < 7; i++)
+		if (!is_upper(ics[i]) && !is_digit(ics[i]))
+			return -1;
+	if (mod97_text(ics + 7, len - 7, &mod) != 0 ||
+	    mod97_text(ics, 2, &mod) != 0 || mod97_text("00", 2, &mod) != 0)
+		return -1;
+	check = (unsigned)(ics[2] - '0') * 10 + (unsigned)(ics[3] - '0');
+	return check == 98 - mod ? 0 : -1;
 }

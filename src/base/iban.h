@@ -8,6 +8,9 @@
  * electronic form, under the 32-byte data key of the configuration (see
  * sepa_mandates in 0001_schema.sql). People only ever see it masked:
  * "FR76 •••• •••• 0189".
+ *
+ * It also checks SEPA creditor identifiers (ICS, "identifiant créancier
+ * SEPA"), which share the IBAN's ISO 7064 mod-97 check digits.
  */
 #ifndef RB_BASE_IBAN_H
 #define RB_BASE_IBAN_H
@@ -50,6 +53,13 @@ int	 rb_iban_check(const char *iban);
 void	 rb_iban_mask(const char *iban, char *out);
 
 /*
+ * Writes the masked form of an IBAN known only by its last four
+ * characters into out (RB_IBAN_MASK_MAX bytes): "•••• •••• 0189".
+ * A last4 of another length gives "••••".
+ */
+void	 rb_iban_mask_last4(const char *last4, char *out);
+
+/*
  * Parses the data_key setting (64 hex digits) into key. Returns 0, or -1
  * when hex is empty or malformed.
  */
@@ -71,5 +81,21 @@ int	 rb_iban_seal(const unsigned char key[RB_IBAN_KEYBYTES],
  */
 int	 rb_iban_open(const unsigned char key[RB_IBAN_KEYBYTES],
 	    const char *enc, char *out);
+
+/* Characters of the longest creditor identifier (EPC262-08). */
+#define RB_ICS_MAX		35
+
+/*
+ * Checks a SEPA creditor identifier (ICS) in electronic form (upper
+ * case, no spaces): two country letters, two check digits, a three-
+ * character creditor business code (letters or digits, "ZZZ" when
+ * unused; not covered by the check digits), then the national
+ * identifier (letters and digits). The check digits are 98 minus the
+ * mod-97 remainder of the national identifier followed by the country
+ * code and "00", letters counting 10..35 (EPC262-08). A French ICS is 13
+ * characters ("FR72ZZZ123456"), a German one 18; other countries 8 to
+ * RB_ICS_MAX. Returns 0 when valid, -1 otherwise.
+ */
+int	 rb_ics_check(const char *ics);
 
 #endif

@@ -56,6 +56,27 @@ enum rb_mail_kind {
 				   order's, also in the subject), "date"
 				   (French date), "bills" [{"number",
 				   "amount"}], "link" (optional, the bills) */
+	/* SEPA direct debit (issue 9) */
+	RB_MAIL_SEPA_PRENOTICE,	/* a debit to come: "contract_number" (also in
+				   the subject), "amount", "date" (French),
+				   "what" (the bill or instalment), "rum",
+				   "ics"; "link" optional */
+	RB_MAIL_SEPA_REJECTED,	/* a debit the bank returned: "contract_number"
+				   (also in the subject), "amount", "what",
+				   "reason" (French words), "code"; "link"
+				   optional (the bills) */
+	RB_MAIL_SEPA_CODE,	/* the one-time code that signs a mandate:
+				   "code", "contract_number", "iban" (masked),
+				   "ttl_seconds" */
+	RB_MAIL_SEPA_PLAN,	/* a monthly plan started, its schedule is the
+				   pre-notification of its 10 debits:
+				   "contract_number" (also in the subject),
+				   "rum", "instalments" [{"date", "amount"}];
+				   "link" optional */
+	RB_MAIL_SEPA_SIGNED,	/* a mandate was signed or cancelled online:
+				   "contract_number", "rum", "iban" (masked),
+				   "what" ("signé" or "révoqué"); "link"
+				   optional */
 	RB_MAIL__MAX
 };
 

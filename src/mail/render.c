@@ -51,6 +51,22 @@ static const struct kind_def kind_defs[RB_MAIL__MAX] = {
 	[RB_MAIL_PAYMENT_RECEIPT] = { "payment_receipt",
 	    "Reçu de votre paiement par carte, référence", 0, "/mes-factures",
 	    "reference" },
+	/* SEPA direct debit (issue 9) */
+	[RB_MAIL_SEPA_PRENOTICE] = { "sepa_prenotice",
+	    "Prochain prélèvement sur votre contrat", 0, "/mes-factures",
+	    "contract_number" },
+	[RB_MAIL_SEPA_REJECTED] = { "sepa_rejected",
+	    "Prélèvement refusé par votre banque sur votre contrat", 0,
+	    "/mes-factures", "contract_number" },
+	[RB_MAIL_SEPA_CODE] = { "sepa_code",
+	    "Votre code de signature du mandat de prélèvement", 0,
+	    "/mes-moyens-de-paiement", NULL },
+	[RB_MAIL_SEPA_PLAN] = { "sepa_plan",
+	    "Votre mensualisation : calendrier des prélèvements du contrat", 0,
+	    "/mes-moyens-de-paiement", "contract_number" },
+	[RB_MAIL_SEPA_SIGNED] = { "sepa_signed",
+	    "Votre mandat de prélèvement SEPA", 0, "/mes-moyens-de-paiement",
+	    NULL },
 };
 
 /* Keys every template reads that callers may leave out. */

@@ -56,6 +56,14 @@ enum rb_route {
 	ROUTE_PAY,
 	ROUTE_PAY_RETURN,
 	ROUTE_PAY_NOTIFY,
+	/* SEPA direct debit (issue 9) */
+	ROUTE_PAYMEANS,
+	ROUTE_PAYMEANS_SIGN,
+	ROUTE_PAYMEANS_CODE,
+	ROUTE_PAYMEANS_CANCEL,
+	ROUTE_PAYMEANS_PDF,
+	ROUTE_PAYMEANS_PLAN,
+	ROUTE_PAYMEANS_PLAN_STOP,
 	ROUTE_NOT_FOUND,	/* pseudo-route for metrics: no row matched */
 	ROUTE__MAX
 };
@@ -167,6 +175,14 @@ void	rb_page_api_contract(struct rb_req *);
 void	rb_page_pay(struct rb_req *);
 void	rb_page_pay_return(struct rb_req *);
 void	rb_page_pay_notify(struct rb_req *);
+/* "Mes moyens de paiement" (pages/paymeans.c). */
+void	rb_page_paymeans(struct rb_req *);
+void	rb_page_paymeans_sign(struct rb_req *);
+void	rb_page_paymeans_code(struct rb_req *);
+void	rb_page_paymeans_cancel(struct rb_req *);
+void	rb_page_paymeans_pdf(struct rb_req *);
+void	rb_page_paymeans_plan(struct rb_req *);
+void	rb_page_paymeans_plan_stop(struct rb_req *);
 
 /* Helpers shared by pages. */
 void	rb_form_render(struct rb_req *req, int status, const char *title,

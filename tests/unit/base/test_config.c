@@ -102,6 +102,22 @@ test_bools_and_checked_strings(void **state)
 	    "https://eau.example/", "o", err, sizeof(err)), -1);
 	assert_int_equal(rb_config_set(&c, RB_CFG_DATA_KEY, "abc", "o", err,
 	    sizeof(err)), -1);
+	/* SEPA creditor: an ICS, an IBAN and a BIC, each checked. */
+	assert_int_equal(rb_config_set(&c, RB_CFG_SEPA_CREDITOR_ID,
+	    "FR72ZZZ123456", "o", err, sizeof(err)), 0);
+	assert_int_equal(rb_config_set(&c, RB_CFG_SEPA_CREDITOR_ID,
+	    "FR73ZZZ123456", "o", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "creditor identifier"));
+	assert_int_equal(rb_config_set(&c, RB_CFG_SEPA_CREDITOR_IBAN,
+	    "FR7630006000011234567890188", "o", err, sizeof(err)), -1);
+	assert_int_equal(rb_config_set(&c, RB_CFG_SEPA_CREDITOR_IBAN,
+	    "FR7630006000011234567890189", "o", err, sizeof(err)), 0);
+	assert_int_equal(rb_config_set(&c, RB_CFG_SEPA_CREDITOR_BIC,
+	    "BDFEFRPP", "o", err, sizeof(err)), 0);
+	assert_int_equal(rb_config_set(&c, RB_CFG_SEPA_CREDITOR_BIC,
+	    "bdfefrpp", "o", err, sizeof(err)), -1);
+	assert_int_equal(rb_config_set(&c, RB_CFG_SEPA_PRENOTICE_DAYS, "1",
+	    "o", err, sizeof(err)), -1);
 	rb_config_free(&c);
 }
 

@@ -210,7 +210,13 @@ test_every_kind(void **state)
 		    "\"2 juin 2026\", \"reference\": \"CB0123\", "
 		    "\"amount\": \"12,34 €\", \"date\": \"5 juin 2026\", "
 		    "\"bills\": [{\"number\": \"FA1\", \"amount\": "
-		    "\"12,34 €\"}]}", &r) != 0)
+		    "\"12,34 €\"}], \"what\": \"la facture F1\", "
+		    "\"rum\": \"RBN-1000000001-01\", \"ics\": "
+		    "\"FR72ZZZ123456\", \"reason\": \"compte clôturé\", "
+		    "\"code\": \"AC04\", \"iban\": \"FR76 •••• •••• 0189\", "
+		    "\"instalments\": [{\"date\": \"5 janv. 2027\", "
+		    "\"amount\": \"12,34 €\"}]}",
+		    &r) != 0)
 			fail_msg("kind %s does not render",
 			    rb_mail_kind_name(k));
 		assert_true(strlen(r.mr_subject) > 10);

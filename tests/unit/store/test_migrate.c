@@ -82,6 +82,23 @@ run(rb_db *db, const char *sql)
 	return rc;
 }
 
+/* How many distinct versions (NNNN_ prefixes) are compiled in. */
+static int
+count_versions(void)
+{
+	const struct rb_embedded *e, *p;
+	int n = 0, seen;
+
+	for (e = rb_migrations_embedded; e->emb_name != NULL; e++) {
+		seen = 0;
+		for (p = rb_migrations_embedded; p != e; p++)
+			if (strncmp(p->emb_name, e->emb_name, 4) == 0)
+				seen = 1;
+		n += !seen;
+	}
+	return n;
+}
+
 static void
 fresh_database_reaches_latest(void **state)
 {
@@ -93,7 +110,9 @@ fresh_database_reaches_latest(void **state)
 	assert_int_equal(current, 0);
 	assert_true(latest >= 1);
 	assert_int_equal(rb_migrate(f->db, &applied), 0);
-	assert_int_equal(applied, latest);	/* versions 1..latest */
+	/* Every version compiled in; numbers may have gaps while parallel
+	 * branches each hold one of them. */
+	assert_int_equal(applied, count_versions());
 	assert_int_equal(rb_migrate_status(f->db, &current, &latest), 0);
 	assert_int_equal(current, latest);
 

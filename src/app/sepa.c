@@ -1,0 +1,860 @@
+/*
+ * sepa.c: the use cases of SEPA direct debit (see sepa.h): mandates,
+ * scheduling with pre-notification, the pain.008 export and the
+ * pain.002 returns. The bank files themselves are written and read by
+ * src/sepa; the rows by store/sepa.c. IBANs are opened only to be
+ * written into the bank file, and never logged.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "app/sepa.h"
+#include "base/clock.h"
+#include "base/iban.h"
+#include "base/log.h"
+#include "base/money.h"
+#include "mail/mail.h"
+#include "sepa/pain002.h"
+#include "sepa/pain008.h"
+#include "sepa/reasons.h"
+#include "sepa/text.h"
+#include "store/consumption.h"
+#include "store/sepa.h"
+
+#define HOLDER_MAX	70	/* Max70Text */
+#define SCHEDULE_BATCH	200
+
+enum rb_rc
+rb_sepa_mandate_input(const char *iban_in, const char *holder, char *iban,
+    const char **field, const char **msg)
+{
+	char clean[4 * HOLDER_MAX + 1];
+	size_t n;
+
+	*field = NULL;
+	*msg = NULL;
+	if (iban_in == NULL || rb_iban_normalise(iban_in, iban) != 0 ||
+	    iban[0] == '\0' || rb_iban_check(iban) != 0) {
+		iban[0] = '\0';
+		*field = "iban";
+		*msg = "Cet IBAN n'est pas valide : vérifiez-le sur votre "
+		    "relevé d'identité bancaire (27 caractères pour un compte "
+		    "en France, commençant par FR76).";
+		return RB_INVALID;
+	}
+	n = rb_sepa_text(holder, 200, clean, sizeof(clean));
+	if (n < 2 || n > HOLDER_MAX) {
+		*field = "titulaire";
+		*msg = "Indiquez le nom du titulaire du compte tel qu'il figure "
+		    "sur le relevé d'identité bancaire (2 à 70 caractères).";
+		return RB_INVALID;
+	}
+	return RB_OK;
+}
+
+enum rb_rc
+rb_sepa_mandate_sign(rb_db *db, const unsigned char *key, int64_t contract,
+    const char *contract_number, int64_t account, const char *holder,
+    const char *iban, const char *today, struct rb_sepa_mandate *out)
+{
+	char enc[RB_IBAN_SEALED_MAX], rum[40];
+	int64_t count = 0, id = 0;
+	size_t len = strlen(iban);
+	int rc;
+
+	if (len < 8 || rb_iban_seal(key, iban, NULL, enc) != 0)
+		return RB_ERROR;
+	if (rb_db_begin(db) != 0)
+		return RB_ERROR;
+	if (rb_sepa_store_mandate_active(db, contract, out) == 0) {
+		rb_db_rollback(db);
+		return RB_TOO_MANY;
+	}
+	if (rb_sepa_store_mandate_count(db, contract, &count) != 0)
+		goto fail;
+	snprintf(rum, sizeof(rum), "RBN-%s-%02lld", contract_number,
+	    (long long)count + 1);
+	rc = rb_sepa_store_mandate_add(db, contract, rum, holder, enc,
+	    iban + len - 4, NULL, today, account, &id);
+	if (rc == RB_CONSTRAINT) {
+		rb_db_rollback(db);
+		return RB_TOO_MANY;
+	}
+	if (rc != 0 || rb_sepa_store_contract_dd(db, contract, 1) != 0 ||
+	    rb_sepa_store_mandate_active(db, contract, out) != 0)
+		goto fail;
+	if (rb_db_commit(db) != 0)
+		goto fail;
+	return RB_OK;
+fail:
+	rb_db_rollback(db);
+	return RB_ERROR;
+}
+
+enum rb_rc
+rb_sepa_mandate_cancel(rb_db *db, int64_t contract, const char *today,
+    time_t now)
+{
+	struct rb_sepa_mandate m;
+	int64_t changed = 0, n = 0;
+	int rc;
+
+	if (rb_db_begin(db) != 0)
+		return RB_ERROR;
+	rc = rb_sepa_store_mandate_active(db, contract, &m);
+	if (rc == 1) {
+		rb_db_rollback(db);
+		return RB_NOT_FOUND;
+	}
+	if (rc != 0 ||
+	    rb_sepa_store_mandate_revoke(db, m.sm_id, today, &changed) != 0 ||
+	    changed != 1 ||
+	    rb_sepa_store_cancel_mandate_debits(db, m.sm_id, now, &n) != 0 ||
+	    rb_sepa_store_plan_stop(db, contract, now, NULL) != 0 ||
+	    rb_sepa_store_contract_dd(db, contract, 0) != 0 ||
+	    rb_db_commit(db) != 0) {
+		rb_db_rollback(db);
+		return RB_ERROR;
+	}
+	return RB_OK;
+}
+
+/* Writes a new end-to-end id ("RBN" + 20 hex capitals) into out (24). */
+static void
+new_e2e(char *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned char r[10];
+	size_t i;
+
+	randombytes_buf(r, sizeof(r));
+	memcpy(out, "RBN", 3);
+	for (i = 0; i < sizeof(r); i++) {
+		out[3 + 2 * i] = hex[r[i] >> 4];
+		out[4 + 2 * i] = hex[r[i] & 15];
+	}
+	out[23] = '\0';
+}
+
+/* Queues a mail of kind about one debit to the contract's subscribers. */
+static int
+debit_mail(rb_db *db, enum rb_mail_kind kind, int64_t contract,
+    const char *contract_number, json_t *data, time_t now)
+{
+	json_t *to = NULL, *item;
+	const char *first;
+	size_t i;
+	int sent = 0;
+
+	if (rb_cons_store_recipients(db, contract, &to) != 0)
+		return -1;
+	json_object_set_new(data, "contract_number",
+	    json_string(contract_number));
+	json_array_foreach(to, i, item) {
+		first = json_string_value(json_object_get(item, "first_name"));
+		if (first != NULL && first[0] != '\0')
+			json_object_set_new(data, "first_name",
+			    json_string(first));
+		else
+			json_object_del(data, "first_name");
+		/* A refused address (logged) must not block the others. */
+		if (rb_mail_queue(db, kind, json_string_value(
+		    json_object_get(item, "email")), data, now) == 0)
+			sent++;
+	}
+	json_decref(to);
+	return sent;
+}
+
+/* "la facture FA2026-000042" or "l'échéance 3 sur 10 de votre plan". */
+static void
+debit_what(const char *invoice, int instalment, char *out, size_t outlen)
+{
+	if (invoice != NULL && invoice[0] != '\0')
+		snprintf(out, outlen, "la facture %s", invoice);
+	else
+		snprintf(out, outlen, "l'échéance %d sur 10 de votre "
+		    "mensualisation", instalment);
+}
+
+/* Queues the pre-notification of one debit. Returns mails queued, -1. */
+static int
+prenotice(rb_db *db, const char *ics, const char *public_url,
+    int64_t contract, const char *contract_number, const char *rum,
+    const char *invoice, int instalment, int64_t cents,
+    const char *collection, time_t now)
+{
+	char amount[RB_MONEY_MAX], date[RB_CLOCK_FR_MAX], what[80];
+	char link[512];
+	json_t *data;
+	int sent;
+
+	rb_money_fr(cents, amount, sizeof(amount));
+	rb_clock_fr_iso(collection, date, sizeof(date));
+	debit_what(invoice, instalment, what, sizeof(what));
+	snprintf(link, sizeof(link), "%s/mes-moyens-de-paiement?contrat=%s",
+	    public_url, contract_number);
+	data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "amount", amount,
+	    "date", date, "what", what, "rum", rum, "ics",
+	    ics != NULL && ics[0] != '\0' ? ics : "(non renseigné)", "link",
+	    link);
+	sent = debit_mail(db, RB_MAIL_SEPA_PRENOTICE, contract,
+	    contract_number, data, now);
+	json_decref(data);
+	return sent;
+}
+
+/* The later of due_on and today + days, into out (11 bytes). */
+static int
+collection_date(const char *due_on, time_t now, int days, char *out)
+{
+	struct rb_date today, earliest;
+	char e[11];
+
+	rb_clock_today(now, &today);
+	rb_clock_date_add(&today, days, &earliest);
+	if (rb_clock_format_date(&earliest, e, sizeof(e)) != 0)
+		return -1;
+	snprintf(out, 11, "%s", strcmp(due_on, e) >= 0 ? due_on : e);
+	return 0;
+}
+
+/*
+ * When bill b is the year-end bill of a monthly plan, settles the plan
+ * and lowers b->db_cents to what is left to pay. Returns 0 (debit
+ * b->db_cents), 1 (nothing left: the bill is marked paid), -1.
+ */
+static int
+settle_plan(rb_db *db, struct rb_sepa_due_bill *b)
+{
+	int64_t plan = 0, paid = 0;
+	int rc;
+
+	rc = rb_sepa_store_plan_to_settle(db, b->db_contract_id,
+	    b->db_issued_on, &plan, &paid);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if (rb_sepa_store_plan_settle(db, plan, b->db_invoice_id,
+	    b->db_cents <= paid) != 0)
+		return -1;
+	if (b->db_cents <= paid)
+		return 1;
+	b->db_cents -= paid;
+	return 0;
+}
+
+int
+rb_sepa_schedule(rb_db *db, const char *ics, const char *public_url,
+    int prenotice_days, time_t now, int *nsched, int *nmails)
+{
+	struct rb_sepa_due_bill *bills;
+	struct rb_sepa_mandate m;
+	char coll[11], e2e[24];
+	int64_t after = 0, id;
+	int n, i, rc, sent, ret = -1;
+
+	*nsched = 0;
+	*nmails = 0;
+	bills = calloc(SCHEDULE_BATCH, sizeof(*bills));
+	if (bills == NULL)
+		return -1;
+	for (;;) {
+		if (rb_sepa_store_due_bills(db, after, SCHEDULE_BATCH, bills,
+		    &n) != 0)
+			goto out;
+		if (n == 0)
+			break;
+		for (i = 0; i < n; i++) {
+			struct rb_sepa_due_bill *b = &bills[i];
+
+			after = b->db_invoice_id;
+			if (collection_date(b->db_due_on, now, prenotice_days,
+			    coll) != 0 || rb_db_begin(db) != 0)
+				goto out;
+			new_e2e(e2e);
+			rc = settle_plan(db, b);
+			if (rc == 1) {		/* the plan paid it all */
+				if (rb_db_commit(db) != 0)
+					goto out;
+				continue;
+			}
+			if (rc == 0)
+				rc = rb_sepa_store_mandate_active(db,
+				    b->db_contract_id, &m);
+			if (rc == 0)
+				rc = rb_sepa_store_debit_add(db,
+				    b->db_contract_id, b->db_mandate_id,
+				    b->db_invoice_id, 0, 0, b->db_cents, coll,
+				    b->db_first ? "FRST" : "RCUR", e2e, now,
+				    &id);
+			if (rc == RB_CONSTRAINT) {
+				rb_db_rollback(db);	/* raced: skip */
+				continue;
+			}
+			sent = rc == 0 ? prenotice(db, ics, public_url,
+			    b->db_contract_id, b->db_contract, m.sm_rum,
+			    b->db_number, 0, b->db_cents, coll, now) : -1;
+			if (sent < 0 || (sent > 0 &&
+			    rb_sepa_store_debit_notified(db, id, now) != 0) ||
+			    rb_db_commit(db) != 0) {
+				rb_db_rollback(db);
+				log_errx("scheduling stopped at bill %s",
+				    b->db_number);
+				goto out;
+			}
+			(*nsched)++;
+			*nmails += sent;
+		}
+	}
+	ret = 0;
+out:
+	free(bills);
+	return ret;
+}
+
+/* State of an export while rows stream through write_row(). */
+struct export_state {
+	FILE			*es_f;
+	const struct rb_sepa_creditor *es_cr;
+	const struct rb_pain008_hdr *es_hdr;
+	struct rb_sepa_export_result *es_res;
+	int			 es_group;	/* index of the open block */
+	int64_t			 es_n;		/* rows written */
+	char			*es_err;
+	size_t			 es_errlen;
+	char			 es_pmt_id[40];
+	const char		*es_collection;
+};
+
+static int
+write_row(const struct rb_sepa_export_row *r, void *arg)
+{
+	struct export_state *es = arg;
+	struct rb_sepa_export_result *res = es->es_res;
+	struct rb_pain008_pmt p;
+	struct rb_pain008_tx t;
+	char iban[RB_IBAN_MAX + 1], rmt[160];
+	int rc;
+
+	if (es->es_group < 0 ||
+	    strcmp(res->ex_groups[es->es_group].sg_seq, r->er_seq) != 0) {
+		if (es->es_group >= 0 &&
+		    rb_pain008_pmt_end(es->es_f, es->es_err,
+		    es->es_errlen) != 0)
+			return -1;
+		if (++es->es_group >= res->ex_ngroups ||
+		    strcmp(res->ex_groups[es->es_group].sg_seq,
+		    r->er_seq) != 0) {
+			snprintf(es->es_err, es->es_errlen, "the debits "
+			    "changed during the export");
+			return -1;
+		}
+		snprintf(es->es_pmt_id, sizeof(es->es_pmt_id), "%s-%s",
+		    res->ex_msg_id, r->er_seq);
+		p.pp_id = es->es_pmt_id;
+		p.pp_seq_type = r->er_seq;
+		p.pp_collection = es->es_collection;
+		p.pp_n_tx = res->ex_groups[es->es_group].sg_n;
+		p.pp_ctrl_cents = res->ex_groups[es->es_group].sg_cents;
+		if (rb_pain008_pmt_begin(es->es_f, es->es_hdr, &p, es->es_err,
+		    es->es_errlen) != 0)
+			return -1;
+	}
+	if (rb_iban_open(es->es_cr->cr_key, r->er_iban_enc, iban) != 0) {
+		snprintf(es->es_err, es->es_errlen, "mandate %s: its IBAN "
+		    "cannot be opened with the data_key setting", r->er_rum);
+		return -1;
+	}
+	if (r->er_invoice != NULL)
+		snprintf(rmt, sizeof(rmt), "Facture %s contrat %s",
+		    r->er_invoice, r->er_contract);
+	else
+		snprintf(rmt, sizeof(rmt), "Mensualisation echeance %d/10 "
+		    "contrat %s", r->er_instalment, r->er_contract);
+	t.pt_e2e = r->er_e2e;
+	t.pt_cents = r->er_cents;
+	t.pt_rum = r->er_rum;
+	t.pt_signed_on = r->er_signed_on;
+	t.pt_dbtr_name = r->er_holder;
+	t.pt_dbtr_iban = iban;
+	t.pt_dbtr_bic = r->er_bic;
+	t.pt_remittance = rmt;
+	rc = rb_pain008_tx(es->es_f, &t, es->es_err, es->es_errlen);
+	sodium_memzero(iban, sizeof(iban));
+	if (rc != 0)
+		return -1;
+	es->es_n++;
+	return 0;
+}
+
+/* Checks the creditor settings a file needs. */
+static int
+creditor_check(const struct rb_sepa_creditor *cr, char *err, size_t errlen)
+{
+	if (cr->cr_ics == NULL || cr->cr_ics[0] == '\0' ||
+	    rb_ics_check(cr->cr_ics) != 0) {
+		snprintf(err, errlen, "the sepa_creditor_id setting (ICS) is "
+		    "missing or invalid");
+		return -1;
+	}
+	if (cr->cr_iban == NULL || cr->cr_iban[0] == '\0' ||
+	    rb_iban_check(cr->cr_iban) != 0) {
+		snprintf(err, errlen, "the sepa_creditor_iban setting is "
+		    "missing or invalid");
+		return -1;
+	}
+	if (cr->cr_key == NULL) {
+		snprintf(err, errlen, "the data_key setting is missing: the "
+		    "debtors' IBANs cannot be opened");
+		return -1;
+	}
+	return 0;
+}
+
+enum rb_rc
+rb_sepa_export(rb_db *db, const struct rb_sepa_creditor *cr,
+    const char *collection, FILE *f, int (*finish)(void *), void *arg,
+    time_t now, struct rb_sepa_export_result *res, char *err, size_t errlen)
+{
+	struct export_state es;
+	struct rb_pain008_hdr h;
+	struct rb_localtime lt;
+	struct rb_date d;
+	char created[32], compact[9];
+	int64_t nbatch = 0, batch = 0, changed = 0;
+	int g, rc;
+
+	memset(res, 0, sizeof(*res));
+	err[0] = '\0';
+	if (rb_clock_parse_date(collection, &d) != 0) {
+		snprintf(err, errlen, "collection date: expected YYYY-MM-DD");
+		return RB_INVALID;
+	}
+	if (creditor_check(cr, err, errlen) != 0)
+		return RB_INVALID;
+	if (rb_db_begin(db) != 0)
+		goto dberr;
+	if (rb_sepa_store_export_groups(db, collection, res->ex_groups,
+	    &res->ex_ngroups) != 0)
+		goto dberr;
+	for (g = 0; g < res->ex_ngroups; g++) {
+		res->ex_n_tx += res->ex_groups[g].sg_n;
+		res->ex_cents += res->ex_groups[g].sg_cents;
+	}
+	if (res->ex_n_tx == 0) {
+		if (rb_sepa_store_exported_count(db, collection,
+		    &res->ex_already, res->ex_last_msg_id,
+		    sizeof(res->ex_last_msg_id)) != 0)
+			goto dberr;
+		rb_db_rollback(db);
+		return RB_NO_BILL;
+	}
+	if (rb_sepa_store_batch_count(db, collection, &nbatch) != 0)
+		goto dberr;
+	snprintf(compact, sizeof(compact), "%.4s%.2s%.2s", collection,
+	    collection + 5, collection + 8);
+	snprintf(res->ex_msg_id, sizeof(res->ex_msg_id), "RBN-SDD-%s-%02d",
+	    compact, (int)((nbatch + 1) % 1000000));
+	if (rb_sepa_store_batch_add(db, res->ex_msg_id, collection, now,
+	    res->ex_n_tx, res->ex_cents, &batch) != 0)
+		goto dberr;
+	rb_clock_paris(now, &lt);
+	snprintf(created, sizeof(created), "%04d-%02d-%02dT%02d:%02d:%02d",
+	    lt.lt_date.d_year, lt.lt_date.d_month, lt.lt_date.d_day,
+	    lt.lt_hour, lt.lt_min, lt.lt_sec);
+	memset(&h, 0, sizeof(h));
+	h.ph_msg_id = res->ex_msg_id;
+	h.ph_created = created;
+	h.ph_n_tx = res->ex_n_tx;
+	h.ph_ctrl_cents = res->ex_cents;
+	h.ph_cdtr_name = cr->cr_name;
+	h.ph_cdtr_iban = cr->cr_iban;
+	h.ph_cdtr_bic = cr->cr_bic;
+	h.ph_cdtr_ics = cr->cr_ics;
+	if (rb_pain008_begin(f, &h, err, errlen) != 0)
+		goto fail;
+	memset(&es, 0, sizeof(es));
+	es.es_f = f;
+	es.es_cr = cr;
+	es.es_hdr = &h;
+	es.es_res = res;
+	es.es_group = -1;
+	es.es_err = err;
+	es.es_errlen = errlen;
+	es.es_collection = collection;
+	rc = rb_sepa_store_export_rows(db, collection, write_row, &es);
+	if (rc != 0) {
+		if (err[0] == '\0')
+			goto dberr;
+		goto fail;
+	}
+	if (es.es_n != res->ex_n_tx || es.es_group != res->ex_ngroups - 1) {
+		snprintf(err, errlen, "the debits changed during the export");
+		goto fail;
+	}
+	if (rb_pain008_pmt_end(f, err, errlen) != 0 ||
+	    rb_pain008_end(f, err, errlen) != 0)
+		goto fail;
+	if (rb_sepa_store_mark_exported(db, collection, batch, now,
+	    &changed) != 0)
+		goto dberr;
+	if (changed != res->ex_n_tx) {
+		snprintf(err, errlen, "%lld debits written but %lld marked "
+		    "exported", (long long)res->ex_n_tx, (long long)changed);
+		goto fail;
+	}
+	if (fflush(f) != 0 || ferror(f)) {
+		snprintf(err, errlen, "write failed");
+		goto fail;
+	}
+	if (finish != NULL && finish(arg) != 0) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "the file could not be "
+			    "completed");
+		goto fail;
+	}
+	if (rb_db_commit(db) != 0)
+		goto dberr;
+	log_info("sepa export %s: %lld debit(s), %lld cents, collected on %s",
+	    res->ex_msg_id, (long long)res->ex_n_tx, (long long)res->ex_cents,
+	    collection);
+	return RB_OK;
+dberr:
+	snprintf(err, errlen, "database error (see the log)");
+fail:
+	if (rb_db_in_transaction(db))
+		rb_db_rollback(db);
+	return RB_ERROR;
+}
+
+/* Rejects debit d (checked by the caller) and mails the subscribers. */
+static int
+reject_debit(rb_db *db, const struct rb_sepa_debit *d, const char *code,
+    const char *public_url, time_t now, struct rb_sepa_returns_result *res)
+{
+	char amount[RB_MONEY_MAX], what[80], link[512], number[16];
+	const char *reason = rb_sepa_reason_fr(code);
+	json_t *data;
+	int sent;
+
+	if (rb_sepa_store_debit_reject(db, d->sd_id, code, reason, now) != 0 ||
+	    rb_sepa_store_contract_number(db, d->sd_contract_id, number,
+	    sizeof(number)) != 0)
+		return -1;
+	rb_money_fr(d->sd_cents, amount, sizeof(amount));
+	debit_what(d->sd_invoice_number, d->sd_instalment, what, sizeof(what));
+	snprintf(link, sizeof(link), "%s/mes-factures", public_url);
+	data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "amount", amount,
+	    "what", what, "reason", reason, "code", code, "link", link);
+	sent = debit_mail(db, RB_MAIL_SEPA_REJECTED, d->sd_contract_id, number,
+	    data, now);
+	json_decref(data);
+	if (sent < 0)
+		return -1;
+	res->rr_rejected++;
+	res->rr_mails += sent;
+	return 0;
+}
+
+/* Applies one status item; 0, or -1 with err set (refusal) or not. */
+static int
+apply_item(rb_db *db, const struct rb_pain002 *p,
+    const struct rb_pain002_item *it, int64_t batch, const char *public_url,
+    time_t now, struct rb_sepa_returns_result *res, char *err, size_t errlen)
+{
+	struct rb_sepa_debit d;
+	int64_t *ids = NULL;
+	size_t n = 0, k;
+	const char *seq = "";
+	size_t mlen = strlen(p->p2_orgnl_msg_id);
+	int rc;
+
+	if (it->pi_level == RB_P002_TX) {
+		rc = rb_sepa_store_debit_by_e2e(db, it->pi_ref, &d);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			snprintf(err, errlen, "unknown end-to-end id '%s'",
+			    it->pi_ref);
+			return -1;
+		}
+		if (strcmp(d.sd_batch_msg_id, p->p2_orgnl_msg_id) != 0) {
+			snprintf(err, errlen, "end-to-end id '%s' is not in "
+			    "file %s", it->pi_ref, p->p2_orgnl_msg_id);
+			return -1;
+		}
+		ids = malloc(sizeof(*ids));
+		if (ids == NULL)
+			return -1;
+		ids[0] = d.sd_id;
+		n = 1;
+	} else {
+		if (!rb_pain002_is_reject(it))
+			return 0;	/* a file or block accepted: no news */
+		if (it->pi_level == RB_P002_PMTINF) {
+			if (strncmp(it->pi_ref, p->p2_orgnl_msg_id, mlen) != 0 ||
+			    it->pi_ref[mlen] != '-' ||
+			    strlen(it->pi_ref + mlen + 1) != 4) {
+				snprintf(err, errlen, "unknown payment block "
+				    "'%s'", it->pi_ref);
+				return -1;
+			}
+			seq = it->pi_ref + mlen + 1;
+		}
+		if (rb_sepa_store_debits_of_batch(db, batch, seq, &ids,
+		    &n) != 0)
+			return -1;
+		if (n == 0) {
+			snprintf(err, errlen, "payment block '%s' holds no "
+			    "debit", it->pi_ref);
+			return -1;
+		}
+	}
+	for (k = 0; k < n; k++) {
+		if (rb_sepa_store_debit_get(db, ids[k], &d) != 0)
+			goto fail;
+		if (rb_pain002_is_reject(it)) {
+			if (strcmp(d.sd_status, "rejected") == 0) {
+				snprintf(err, errlen, "debit '%s' was already "
+				    "rejected (report applied twice?)",
+				    d.sd_e2e);
+				goto fail;
+			}
+			if (strcmp(d.sd_status, "exported") != 0 &&
+			    strcmp(d.sd_status, "collected") != 0) {
+				snprintf(err, errlen, "debit '%s' is %s, not "
+				    "exported", d.sd_e2e, d.sd_status);
+				goto fail;
+			}
+			if (reject_debit(db, &d, it->pi_reason, public_url, now,
+			    res) != 0)
+				goto fail;
+		} else {
+			if (strcmp(d.sd_status, "rejected") == 0 ||
+			    strcmp(d.sd_status, "cancelled") == 0) {
+				snprintf(err, errlen, "debit '%s' is %s: it "
+				    "cannot be accepted now", d.sd_e2e,
+				    d.sd_status);
+				goto fail;
+			}
+			if (strcmp(it->pi_status, "ACSC") == 0 &&
+			    rb_sepa_store_debit_collected(db, d.sd_id,
+			    now) != 0)
+				goto fail;
+			res->rr_accepted++;
+		}
+	}
+	free(ids);
+	return 0;
+fail:
+	free(ids);
+	return -1;
+}
+
+enum rb_rc
+rb_sepa_returns(rb_db *db, const char *data, size_t len,
+    const char *public_url, time_t now, struct rb_sepa_returns_result *res,
+    char *err, size_t errlen)
+{
+	struct rb_pain002 p;
+	int64_t batch = 0;
+	size_t k;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	err[0] = '\0';
+	if (rb_pain002_parse(data, len, &p, err, errlen) != 0)
+		return RB_INVALID;
+	snprintf(res->rr_msg_id, sizeof(res->rr_msg_id), "%s", p.p2_msg_id);
+	snprintf(res->rr_orgnl_msg_id, sizeof(res->rr_orgnl_msg_id), "%s",
+	    p.p2_orgnl_msg_id);
+	if (rb_db_begin(db) != 0)
+		goto dberr;
+	rc = rb_sepa_store_return_add(db, p.p2_msg_id, now);
+	if (rc == RB_CONSTRAINT) {
+		snprintf(err, errlen, "report %s was applied already",
+		    p.p2_msg_id);
+		goto refuse;
+	}
+	if (rc != 0)
+		goto dberr;
+	rc = rb_sepa_store_batch_find(db, p.p2_orgnl_msg_id, &batch);
+	if (rc < 0)
+		goto dberr;
+	if (rc == 1) {
+		snprintf(err, errlen, "the report answers file %s, which "
+		    "Robinet never exported", p.p2_orgnl_msg_id);
+		goto refuse;
+	}
+	for (k = 0; k < p.p2_n; k++)
+		if (apply_item(db, &p, &p.p2_items[k], batch, public_url, now,
+		    res, err, errlen) != 0) {
+			if (err[0] == '\0')
+				goto dberr;
+			goto refuse;
+		}
+	if (rb_sepa_store_return_counts(db, p.p2_msg_id, res->rr_rejected,
+	    res->rr_accepted) != 0 || rb_db_commit(db) != 0)
+		goto dberr;
+	log_info("sepa returns %s (file %s): %lld rejected, %lld accepted",
+	    res->rr_msg_id, res->rr_orgnl_msg_id, (long long)res->rr_rejected,
+	    (long long)res->rr_accepted);
+	rb_pain002_free(&p);
+	return RB_OK;
+refuse:
+	rb_db_rollback(db);
+	rb_pain002_free(&p);
+	res->rr_rejected = res->rr_accepted = 0;
+	res->rr_mails = 0;
+	return RB_INVALID;
+dberr:
+	if (rb_db_in_transaction(db))
+		rb_db_rollback(db);
+	rb_pain002_free(&p);
+	snprintf(err, errlen, "database error (see the log)");
+	return RB_ERROR;
+}
+
+enum rb_rc
+rb_sepa_plan_preview(rb_db *db, int64_t contract, int day,
+    int prenotice_days, time_t now, struct rb_sepa_plan_preview *pv)
+{
+	struct rb_date today, d, earliest;
+	char from[11], to[11], e[11];
+	int k;
+
+	memset(pv, 0, sizeof(*pv));
+	if (day != 5 && day != 10 && day != 15)
+		return RB_INVALID;
+	rb_clock_today(now, &today);
+	d = today;
+	d.d_year--;
+	if (d.d_month == 2 && d.d_day == 29)
+		d.d_day = 28;
+	rb_clock_format_date(&d, from, sizeof(from));
+	rb_clock_date_add(&today, -1, &d);
+	rb_clock_format_date(&d, to, sizeof(to));
+	if (rb_sepa_store_bills_sum(db, contract, from, to,
+	    &pv->pv_basis_cents) != 0)
+		return RB_ERROR;
+	if (pv->pv_basis_cents < 1000)
+		return RB_NO_BILL;
+	pv->pv_instalment_cents = pv->pv_basis_cents / 10;
+	pv->pv_last_cents = pv->pv_basis_cents - 9 * pv->pv_instalment_cents;
+	rb_clock_date_add(&today, prenotice_days, &earliest);
+	rb_clock_format_date(&earliest, e, sizeof(e));
+	d.d_year = earliest.d_year;
+	d.d_month = earliest.d_month;
+	d.d_day = day;
+	for (k = 0; k < 10; ) {
+		rb_clock_format_date(&d, pv->pv_dates[k], 11);
+		if (k > 0 || strcmp(pv->pv_dates[k], e) >= 0)
+			k++;
+		if (++d.d_month > 12) {
+			d.d_month = 1;
+			d.d_year++;
+		}
+	}
+	pv->pv_year = atoi(pv->pv_dates[9]);
+	return RB_OK;
+}
+
+/* The schedule of a new plan: the pre-notification of its 10 debits. */
+static int
+plan_mail(rb_db *db, int64_t contract, const char *rum,
+    const struct rb_sepa_plan_preview *pv, time_t now)
+{
+	char number[16], date[RB_CLOCK_FR_MAX], amount[RB_MONEY_MAX];
+	json_t *data, *list;
+	int k, sent;
+
+	if (rb_sepa_store_contract_number(db, contract, number,
+	    sizeof(number)) != 0)
+		return -1;
+	list = json_array();
+	for (k = 0; k < 10; k++) {
+		rb_clock_fr_iso(pv->pv_dates[k], date, sizeof(date));
+		rb_money_fr(k == 9 ? pv->pv_last_cents :
+		    pv->pv_instalment_cents, amount, sizeof(amount));
+		json_array_append_new(list, json_pack("{s:s, s:s}", "date",
+		    date, "amount", amount));
+	}
+	data = json_pack("{s:s, s:o}", "rum", rum, "instalments", list);
+	sent = debit_mail(db, RB_MAIL_SEPA_PLAN, contract, number, data, now);
+	json_decref(data);
+	return sent < 0 ? -1 : 0;
+}
+
+enum rb_rc
+rb_sepa_plan_start(rb_db *db, int64_t contract, int day, int prenotice_days,
+    time_t now, struct rb_sepa_plan_preview *pv)
+{
+	struct rb_sepa_mandate m;
+	struct rb_sepa_plan p;
+	char e2e[24], today[11];
+	int64_t plan = 0, id;
+	enum rb_rc r;
+	int k, rc, first;
+
+	if ((r = rb_sepa_plan_preview(db, contract, day, prenotice_days, now,
+	    pv)) != RB_OK)
+		return r;
+	rb_clock_today_iso(now, today, sizeof(today));
+	if (rb_db_begin(db) != 0)
+		return RB_ERROR;
+	if ((rc = rb_sepa_store_mandate_active(db, contract, &m)) != 0) {
+		rb_db_rollback(db);
+		return rc < 0 ? RB_ERROR : RB_NOT_FOUND;
+	}
+	if ((rc = rb_sepa_store_plan_active(db, contract, &p)) != 1) {
+		rb_db_rollback(db);
+		return rc < 0 ? RB_ERROR : RB_TOO_MANY;
+	}
+	rc = rb_sepa_store_plan_add(db, contract, m.sm_id, pv->pv_year, day,
+	    pv->pv_basis_cents, pv->pv_instalment_cents, now, today,
+	    pv->pv_dates[0], pv->pv_dates[9], &plan);
+	if (rc == RB_CONSTRAINT) {
+		rb_db_rollback(db);
+		return RB_TOO_MANY;
+	}
+	if (rc != 0)
+		goto fail;
+	first = !m.sm_imported;
+	for (k = 0; k < 10; k++) {
+		new_e2e(e2e);
+		if (rb_sepa_store_debit_add(db, contract, m.sm_id, 0, plan, k + 1,
+		    k == 9 ? pv->pv_last_cents : pv->pv_instalment_cents,
+		    pv->pv_dates[k], first && k == 0 ? "FRST" : "RCUR", e2e,
+		    now, &id) != 0)
+			goto fail;
+	}
+	if (plan_mail(db, contract, m.sm_rum, pv, now) != 0 ||
+	    rb_db_commit(db) != 0)
+		goto fail;
+	return RB_OK;
+fail:
+	rb_db_rollback(db);
+	return RB_ERROR;
+}
+
+enum rb_rc
+rb_sepa_plan_stop(rb_db *db, int64_t contract, time_t now)
+{
+	int64_t changed = 0;
+
+	if (rb_db_begin(db) != 0)
+		return RB_ERROR;
+	if (rb_sepa_store_plan_stop(db, contract, now, &changed) != 0) {
+		rb_db_rollback(db);
+		return RB_ERROR;
+	}
+	if (changed == 0) {
+		rb_db_rollback(db);
+		return RB_NOT_FOUND;
+	}
+	return rb_db_commit(db) == 0 ? RB_OK : RB_ERROR;
+}

@@ -1,0 +1,293 @@
+/*
+ * cmd_sepa.c: `robinet sepa schedule|export|returns`: the bank side of
+ * SEPA direct debit, for cron and for the finance team (see
+ * docs/operations.md).
+ *
+ *   sepa schedule     a debit for each due bill of a contract with an
+ *                     active mandate, and its pre-notification email
+ *                     (sepa_prenotice_days ahead); run daily.
+ *   sepa export --collection-date D --out FILE
+ *                     the pain.008.001.02 file of the debits collected
+ *                     on D, each exported once. FILE must not exist: it
+ *                     is written beside, synced, then linked into place
+ *                     before the debits are marked exported. Exit 0 (also
+ *                     when no debit falls on D: no file), 3 when the
+ *                     debits of D were all exported already (refused, no
+ *                     file), 1 on failure, 2 on a usage error.
+ *   sepa returns FILE apply a pain.002.001.03 status report, all or
+ *                     nothing. Exit 0, 1 when refused or failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "app/sepa.h"
+#include "base/clock.h"
+#include "base/iban.h"
+#include "mail/mail.h"
+#include "store/db.h"
+#include "cmd.h"
+
+#define RETURNS_MAX	(64L * 1024 * 1024)
+
+/* The data key of the settings into key (main.c gives demo mode the
+ * demo data's key when data_key is unset). */
+static int
+data_key(const struct rb_config *cfg, unsigned char key[RB_IBAN_KEYBYTES])
+{
+	return rb_iban_key_from_hex(rb_config_str(cfg, RB_CFG_DATA_KEY), key);
+}
+
+/* The file being written by an export. */
+struct out_file {
+	FILE		*of_f;
+	const char	*of_path;
+	char		 of_tmp[4096];
+	char		 of_err[256];
+};
+
+/* Syncs and closes the temporary file, then links it as the output. */
+static int
+out_finish(void *arg)
+{
+	struct out_file *o = arg;
+	FILE *f = o->of_f;
+
+	o->of_f = NULL;
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		fclose(f);
+		goto fail;
+	}
+	if (fclose(f) != 0)
+		goto fail;
+	if (link(o->of_tmp, o->of_path) != 0)
+		goto fail;
+	unlink(o->of_tmp);
+	o->of_tmp[0] = '\0';
+	return 0;
+fail:
+	snprintf(o->of_err, sizeof(o->of_err), "%s: %s", o->of_path,
+	    strerror(errno));
+	return -1;
+}
+
+static int
+sepa_export(struct rb_config *cfg, const struct rb_cmd_opts *o, rb_db *db)
+{
+	unsigned char key[RB_IBAN_KEYBYTES];
+	struct rb_sepa_creditor cr;
+	struct rb_sepa_export_result res;
+	struct out_file of;
+	struct rb_date d;
+	char err[512];
+	int fd, g, rc = 1;
+	enum rb_rc r = RB_ERROR;
+
+	memset(&of, 0, sizeof(of));
+	if (o->co_collection_date == NULL || o->co_out == NULL ||
+	    o->co_file != NULL) {
+		fprintf(stderr, "robinet: usage: robinet sepa export "
+		    "--collection-date YYYY-MM-DD --out FILE\n");
+		return 2;
+	}
+	if (rb_clock_parse_date(o->co_collection_date, &d) != 0) {
+		fprintf(stderr, "robinet: sepa export: --collection-date: "
+		    "expected a date YYYY-MM-DD, got '%s'\n",
+		    o->co_collection_date);
+		return 2;
+	}
+	if (access(o->co_out, F_OK) == 0) {
+		fprintf(stderr, "robinet: sepa export: %s exists already; "
+		    "choose a new file name (a file not yet sent to the bank "
+		    "must never be overwritten)\n", o->co_out);
+		return 1;
+	}
+	memset(&cr, 0, sizeof(cr));
+	cr.cr_name = rb_config_str(cfg, RB_CFG_SEPA_CREDITOR_NAME);
+	cr.cr_ics = rb_config_str(cfg, RB_CFG_SEPA_CREDITOR_ID);
+	cr.cr_iban = rb_config_str(cfg, RB_CFG_SEPA_CREDITOR_IBAN);
+	cr.cr_bic = rb_config_str(cfg, RB_CFG_SEPA_CREDITOR_BIC);
+	cr.cr_key = data_key(cfg, key) == 0 ? key : NULL;
+	of.of_path = o->co_out;
+	snprintf(of.of_tmp, sizeof(of.of_tmp), "%s.tmp-XXXXXX", o->co_out);
+	if ((fd = mkstemp(of.of_tmp)) < 0 ||
+	    (of.of_f = fdopen(fd, "w")) == NULL) {
+		fprintf(stderr, "robinet: sepa export: cannot write beside "
+		    "%s: %s\n", o->co_out, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	setvbuf(of.of_f, NULL, _IOFBF, 1 << 20);
+	r = rb_sepa_export(db, &cr, o->co_collection_date, of.of_f,
+	    out_finish, &of, time(NULL), &res, err, sizeof(err));
+	switch (r) {
+	case RB_OK:
+		printf("sepa export: %s: %lld debit(s), %lld.%02lld EUR, "
+		    "collected on %s, written to %s\n", res.ex_msg_id,
+		    (long long)res.ex_n_tx, (long long)(res.ex_cents / 100),
+		    (long long)(res.ex_cents % 100), o->co_collection_date,
+		    o->co_out);
+		for (g = 0; g < res.ex_ngroups; g++)
+			printf("  %s: %lld debit(s), %lld.%02lld EUR\n",
+			    res.ex_groups[g].sg_seq,
+			    (long long)res.ex_groups[g].sg_n,
+			    (long long)(res.ex_groups[g].sg_cents / 100),
+			    (long long)(res.ex_groups[g].sg_cents % 100));
+		rc = 0;
+		break;
+	case RB_NO_BILL:
+		if (res.ex_already > 0) {
+			fprintf(stderr, "robinet: sepa export: refused: the "
+			    "%lld debit(s) collected on %s were already "
+			    "exported (last file %s); nothing is collected "
+			    "twice, no file written\n",
+			    (long long)res.ex_already, o->co_collection_date,
+			    res.ex_last_msg_id);
+			rc = 3;
+		} else {
+			printf("sepa export: no debit to collect on %s; no "
+			    "file written\n", o->co_collection_date);
+			rc = 0;
+		}
+		break;
+	default:
+		fprintf(stderr, "robinet: sepa export: %s%s%s; nothing "
+		    "exported\n", err, of.of_err[0] != '\0' ? ": " : "",
+		    of.of_err);
+		break;
+	}
+out:
+	sodium_memzero(key, sizeof(key));
+	if (of.of_f != NULL)
+		fclose(of.of_f);
+	if (of.of_tmp[0] != '\0')
+		unlink(of.of_tmp);
+	if (rc != 0 && r == RB_ERROR && of.of_tmp[0] == '\0')
+		unlink(o->co_out);	/* linked, then the commit failed */
+	return rc;
+}
+
+static int
+sepa_returns(struct rb_config *cfg, const struct rb_cmd_opts *o, rb_db *db)
+{
+	struct rb_sepa_returns_result res;
+	char err[512], *data = NULL;
+	FILE *f;
+	long len;
+	int rc = 1;
+
+	if (o->co_file == NULL || o->co_collection_date != NULL ||
+	    o->co_out != NULL) {
+		fprintf(stderr, "robinet: usage: robinet sepa returns FILE\n");
+		return 2;
+	}
+	if ((f = fopen(o->co_file, "rb")) == NULL) {
+		fprintf(stderr, "robinet: sepa returns: %s: %s\n", o->co_file,
+		    strerror(errno));
+		return 1;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
+	    len > RETURNS_MAX || fseek(f, 0, SEEK_SET) != 0) {
+		fprintf(stderr, "robinet: sepa returns: %s: unreadable or "
+		    "larger than 64 MiB\n", o->co_file);
+		goto out;
+	}
+	data = malloc((size_t)len + 1);
+	if (data == NULL || fread(data, 1, (size_t)len, f) != (size_t)len) {
+		fprintf(stderr, "robinet: sepa returns: %s: read failed\n",
+		    o->co_file);
+		goto out;
+	}
+	switch (rb_sepa_returns(db, data, (size_t)len,
+	    rb_config_str(cfg, RB_CFG_PUBLIC_URL), time(NULL), &res, err,
+	    sizeof(err))) {
+	case RB_OK:
+		printf("sepa returns: report %s for file %s: %lld debit(s) "
+		    "rejected, %lld accepted, %d email(s) queued\n",
+		    res.rr_msg_id, res.rr_orgnl_msg_id,
+		    (long long)res.rr_rejected, (long long)res.rr_accepted,
+		    res.rr_mails);
+		rc = 0;
+		break;
+	case RB_INVALID:
+		fprintf(stderr, "robinet: sepa returns: %s refused, nothing "
+		    "applied: %s\n", o->co_file, err);
+		break;
+	default:
+		fprintf(stderr, "robinet: sepa returns: %s: %s; nothing "
+		    "applied\n", o->co_file, err);
+		break;
+	}
+out:
+	free(data);
+	fclose(f);
+	return rc;
+}
+
+static int
+sepa_schedule(struct rb_config *cfg, const struct rb_cmd_opts *o, rb_db *db)
+{
+	int n = 0, nmails = 0;
+
+	if (o->co_file != NULL || o->co_collection_date != NULL ||
+	    o->co_out != NULL) {
+		fprintf(stderr, "robinet: usage: robinet sepa schedule\n");
+		return 2;
+	}
+	if (rb_sepa_schedule(db, rb_config_str(cfg, RB_CFG_SEPA_CREDITOR_ID),
+	    rb_config_str(cfg, RB_CFG_PUBLIC_URL),
+	    (int)rb_config_int(cfg, RB_CFG_SEPA_PRENOTICE_DAYS), time(NULL),
+	    &n, &nmails) != 0) {
+		fprintf(stderr, "robinet: sepa schedule failed (see the log "
+		    "above); %d debit(s) scheduled before the failure\n", n);
+		return 1;
+	}
+	printf("sepa schedule: %d debit(s) scheduled, %d pre-notification "
+	    "email(s) queued\n", n, nmails);
+	return 0;
+}
+
+int
+cmd_sepa(struct rb_config *cfg, const struct rb_cmd_opts *o)
+{
+	struct rb_mail_cfg mc;
+	char err[512];
+	rb_db *db = NULL;
+	int rc = 1;
+
+	if (o->co_verb == NULL || (strcmp(o->co_verb, "schedule") != 0 &&
+	    strcmp(o->co_verb, "export") != 0 &&
+	    strcmp(o->co_verb, "returns") != 0)) {
+		fprintf(stderr, "robinet: usage: robinet sepa schedule | "
+		    "sepa export --collection-date YYYY-MM-DD --out FILE | "
+		    "sepa returns FILE\n");
+		return 2;
+	}
+	if (sodium_init() < 0)
+		return 1;
+	rb_mail_cfg_from_config(cfg, &mc);
+	if (rb_mail_init(&mc, err, sizeof(err)) != 0) {
+		fprintf(stderr, "robinet: %s\n", err);
+		return 1;
+	}
+	if (cmd_open_db(cfg, 0, &db) != 0)
+		goto out;
+	if (strcmp(o->co_verb, "schedule") == 0)
+		rc = sepa_schedule(cfg, o, db);
+	else if (strcmp(o->co_verb, "export") == 0)
+		rc = sepa_export(cfg, o, db);
+	else
+		rc = sepa_returns(cfg, o, db);
+out:
+	rb_db_close(db);
+	rb_mail_shutdown();
+	return rc;
+}

@@ -1,0 +1,316 @@
+"""HTTP and command-line tests of SEPA direct debit (issue 9): the page
+"Mes moyens de paiement" (mandate, masked IBAN, next debits, the mandate
+PDF), signing a mandate online with the password and a one-time code
+received through a real SMTP server, cancelling it, another subscriber's
+contract refused like an unknown one, markup in every field, and the
+bank files from the command line (`robinet sepa schedule|export|returns`:
+the pain.008 export is never collected twice, a malformed pain.002 is
+refused whole)."""
+import os
+import re
+import sqlite3
+import subprocess
+import tempfile
+
+from harness import test, check_page, check_security_headers, run_cli, db_rows, fresh_db, TODAY
+from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD, mailbox, mail_text, smtp_env
+
+PAGE = "/mes-moyens-de-paiement"
+ICS = "FR72ZZZ123456"
+DEMO_KEY = "64656d6f2d726f62696e65742d6962616e2d6b65792d6e6f742d736563726574"
+SEPA_ENV = {"ROBINET_SEPA_CREDITOR_ID": ICS, "ROBINET_DATA_KEY": DEMO_KEY}
+FOREIGN = "1000000004"          # in nobody's space
+IBAN = "FR1420041010050500013M02606"
+# A full IBAN (country, check digits, 11 to 30 more) anywhere in a text.
+FULL_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[0-9A-Z]{4}){3,7}(?: ?[0-9A-Z]{1,3})?\b")
+
+
+def signed_in(s):
+    b = Browser(s)
+    st, _, _ = b.signin(DEMO_EMAIL, DEMO_PASSWORD)
+    assert st == 303, st
+    return b
+
+
+def sepa_smtp_env(extra=None):
+    e = smtp_env(SEPA_ENV)
+    e.update(extra or {})
+    return e
+
+
+@test(env=SEPA_ENV)
+def sepa_page_shows_the_mandate_masked_and_its_pdf(s):
+    b = signed_in(s)
+    st, h, page = b.get(PAGE + "?contrat=1000000002")
+    assert st == 200, (st, page[:400])
+    check_page(page.encode())
+    check_security_headers({k.lower(): v for k, v in h.items()})
+    last4 = db_rows(s, "SELECT iban_last4 FROM sepa_mandates m JOIN contracts c"
+                       " ON c.id = m.contract_id WHERE c.number = '1000000002'")[0][0]
+    for text in ("Mes moyens de paiement", "RBN-1000000002-01", ICS, "•••• •••• " + last4,
+                 "est <strong>activé</strong>", "Révoquer mon mandat", "Mes prélèvements"):
+        assert text in page, text
+    assert not FULL_IBAN.search(page), FULL_IBAN.search(page).group(0)
+    # The mandate as a PDF, with its RUM and the masked IBAN only.
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+    c.request("GET", PAGE + "/mandat.pdf?contrat=1000000002",
+              headers={"Cookie": "; ".join("%s=%s" % kv for kv in b.cookies.items())})
+    r = c.getresponse()
+    data = r.read()
+    assert r.status == 200 and r.headers["Content-Type"] == "application/pdf", r.status
+    assert "mandat-sepa-1000000002.pdf" in r.headers["Content-Disposition"]
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(data)
+        f.flush()
+        text = subprocess.run(["pdftotext", f.name, "-"], capture_output=True, text=True).stdout
+    for t in ("Mandat de prélèvement SEPA", "RBN-1000000002-01", ICS, last4):
+        assert t in text, (t, text[:500])
+    assert not FULL_IBAN.search(text)
+    # Without a mandate: the form to sign one.
+    st, _, page = b.get(PAGE + "?contrat=1000000001")
+    assert st == 200 and "n'est <strong>pas activé</strong>" in page
+    assert 'name="iban"' in page and 'name="mot_de_passe"' in page
+    st, _, _ = b.get(PAGE + "/mandat.pdf?contrat=1000000001")
+    assert st == 404, st
+    # The dashboard leads there, per contract.
+    st, _, page = b.get("/mon-espace")
+    assert 'href="/mes-moyens-de-paiement?contrat=1000000002"' in page
+    # No contract named: the first one.
+    st, _, page = b.get(PAGE)
+    assert st == 200 and 'aria-current="page">Contrat 1000000001' in page
+
+
+@test(env=SEPA_ENV)
+def sepa_another_subscribers_contract_is_refused_like_an_unknown_one(s):
+    b = signed_in(s)
+    answers = []
+    for number in (FOREIGN, "9999999999", "<script>", "1000000002' OR '1'='1"):
+        from urllib.parse import quote
+        st, _, page = b.get(PAGE + "?contrat=" + quote(number))
+        answers.append((st, page))
+        assert st == 404, (number, st)
+        assert b.get(PAGE + "/mandat.pdf?contrat=" + quote(number))[0] == 404
+        b.get(PAGE + "?contrat=1000000002")
+        st, _, _ = b.post(PAGE + "/resilier", {"contrat": number})
+        assert st == 404, (number, st)
+        b.get(PAGE + "?contrat=1000000002")
+        st, _, _ = b.post(PAGE + "/mandat", {"contrat": number, "titulaire": "X Y", "iban": IBAN,
+                                              "mot_de_passe": DEMO_PASSWORD})
+        assert st == 404, (number, st)
+    assert answers[0] == answers[1]
+    # The foreign contract's mandate is untouched.
+    assert db_rows(s, "SELECT count(*) FROM sepa_mandates m JOIN contracts c ON c.id = m.contract_id"
+                      " WHERE c.number = ? AND m.status = 'active'", FOREIGN) == \
+        db_rows(s, "SELECT count(*) FROM sepa_mandates m JOIN contracts c ON c.id = m.contract_id"
+                   " WHERE c.number = ?", FOREIGN)
+    # Signed out: to the sign-in page; no CSRF token: refused.
+    anon = Browser(s)
+    st, h, _ = anon.get(PAGE)
+    assert st == 303 and h["Location"] == "/connexion"
+    st, _, _ = b.post(PAGE + "/resilier", {"contrat": "1000000002"}, csrf=False)
+    assert st == 403
+
+
+@test(env=sepa_smtp_env())
+def sepa_signing_online_takes_the_password_and_the_emailed_code(s):
+    box = mailbox()
+    b = signed_in(s)
+    st, _, page = b.get(PAGE + "?contrat=1000000001")
+    assert st == 200
+    # A wrong IBAN, a wrong password: both said, nothing kept, nothing sent.
+    st, _, page = b.post(PAGE + "/mandat", {"contrat": "1000000001", "titulaire": "Marie Dupont",
+                                            "iban": IBAN[:-1] + "7", "mot_de_passe": "faux-mot-de-passe"})
+    assert st == 200
+    assert "Cet IBAN n&#39;est pas valide" in page or "Cet IBAN n'est pas valide" in page, page[:2000]
+    assert "aria-invalid" in page and "Mot de passe" in page
+    assert IBAN[:-1] + "7" not in page
+    assert db_rows(s, "SELECT count(*) FROM sepa_mandate_requests")[0][0] == 0
+    st, _, page = b.post(PAGE + "/mandat", {"contrat": "1000000001", "titulaire": "Marie Dupont",
+                                            "iban": IBAN, "mot_de_passe": "faux-mot-de-passe"})
+    assert st == 200 and 'name="code"' not in page
+    # Right: a code form, and the code by email.
+    spaced = " ".join(IBAN[i:i + 4] for i in range(0, len(IBAN), 4)).lower()
+    st, _, page = b.post(PAGE + "/mandat", {"contrat": "1000000001", "titulaire": "Marie Dupont",
+                                            "iban": spaced, "mot_de_passe": DEMO_PASSWORD})
+    assert st == 200 and 'name="code"' in page, page[:2000]
+    assert "•••• •••• 2606" in page and IBAN not in page
+    msg = box.wait(DEMO_EMAIL, "code de signature")
+    text = mail_text(msg)
+    code = re.search(r"\b(\d{6})\b", text).group(1)
+    assert "1000000001" in text and IBAN not in text and "2606" in text
+    token = re.search(r'name="demande" value="([^"]+)"', page).group(1)
+    # A wrong code, then the right one.
+    wrong = "%06d" % ((int(code) + 1) % 1000000)
+    st, _, page = b.post(PAGE + "/code", {"contrat": "1000000001", "demande": token, "code": wrong})
+    assert st == 200 and "pas le bon" in page
+    st, h, page = b.post(PAGE + "/code", {"contrat": "1000000001", "demande": token,
+                                          "code": code[:3] + " " + code[3:]})
+    assert st == 303 and h["Location"] == PAGE + "?contrat=1000000001&fait=signe", (st, page[:500])
+    st, _, page = b.get(h["Location"])
+    assert "RBN-1000000001-01" in page and "•••• •••• 2606" in page and "Marie Dupont" in page
+    assert "est <strong>activé</strong>" in page
+    rows = db_rows(s, "SELECT m.rum, m.iban_last4, m.iban_enc, m.signed_by, c.direct_debit"
+                      " FROM sepa_mandates m JOIN contracts c ON c.id = m.contract_id"
+                      " WHERE c.number = '1000000001' AND m.status = 'active'")
+    assert len(rows) == 1 and rows[0][0] == "RBN-1000000001-01" and rows[0][1] == "2606"
+    assert IBAN not in rows[0][2] and rows[0][3] is not None and rows[0][4] == 1
+    assert db_rows(s, "SELECT count(*) FROM sepa_mandate_requests")[0][0] == 0
+    assert db_rows(s, "SELECT count(*) FROM audit_log WHERE action = 'sepa.mandate_signed'")[0][0] == 1
+    assert "RBN-1000000001-01" in mail_text(box.wait(DEMO_EMAIL, "mandat de prélèvement SEPA"))
+    # The code is used: it does not sign twice.
+    st, _, page = b.post(PAGE + "/code", {"contrat": "1000000001", "demande": token, "code": code})
+    assert st in (200, 409) and "RBN-1000000001-02" not in page
+    # Cancelling online.
+    st, h, _ = b.post(PAGE + "/resilier", {"contrat": "1000000001"})
+    assert st == 303 and h["Location"].endswith("fait=resilie")
+    st, _, page = b.get(h["Location"])
+    assert "n'est <strong>pas activé</strong>" in page and "révoqué" in page
+    assert db_rows(s, "SELECT status FROM sepa_mandates WHERE rum = 'RBN-1000000001-01'")[0][0] == "revoked"
+    assert "révoqué" in mail_text(box.wait(DEMO_EMAIL, "mandat de prélèvement SEPA"))
+    # The IBAN never reached the log.
+    assert IBAN not in s.stderr() and IBAN[4:] not in s.stderr()
+
+
+@test(env=sepa_smtp_env())
+def sepa_code_is_void_after_five_wrong_tries(s):
+    box = mailbox()
+    b = signed_in(s)
+    b.get(PAGE + "?contrat=1000000001")
+    st, _, page = b.post(PAGE + "/mandat", {"contrat": "1000000001", "titulaire": "Marie Dupont",
+                                            "iban": IBAN, "mot_de_passe": DEMO_PASSWORD})
+    code = re.search(r"\b(\d{6})\b", mail_text(box.wait(DEMO_EMAIL, "code de signature"))).group(1)
+    token = re.search(r'name="demande" value="([^"]+)"', page).group(1)
+    wrong = "%06d" % ((int(code) + 1) % 1000000)
+    for _ in range(5):
+        b.post(PAGE + "/code", {"contrat": "1000000001", "demande": token, "code": wrong})
+    st, _, page = b.post(PAGE + "/code", {"contrat": "1000000001", "demande": token, "code": code})
+    assert st == 200 and "plus valable" in page, page[:1500]
+    assert db_rows(s, "SELECT count(*) FROM sepa_mandates m JOIN contracts c ON c.id = m.contract_id"
+                      " WHERE c.number = '1000000001'")[0][0] == 0
+    # A request token of another form (or made up) signs nothing either.
+    st, _, page = b.post(PAGE + "/code", {"contrat": "1000000001", "demande": "x" * 43, "code": code})
+    assert st == 200 and "plus valable" in page
+
+
+@test(env=SEPA_ENV)
+def sepa_markup_in_every_field_comes_back_escaped(s):
+    b = signed_in(s)
+    b.get(PAGE + "?contrat=1000000001")
+    evil = '<script>alert(1)</script>"\'&'
+    st, _, page = b.post(PAGE + "/mandat", {"contrat": "1000000001", "titulaire": evil,
+                                            "iban": evil, "mot_de_passe": evil})
+    assert st == 200
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    st, _, page = b.post(PAGE + "/code", {"contrat": "1000000001", "demande": evil, "code": evil})
+    assert st == 200 and "<script>alert" not in page
+    # A holder with markup in the database.
+    con = sqlite3.connect(s.db)
+    con.execute("UPDATE sepa_mandates SET holder = ? WHERE rum = 'RBN-1000000002-01'", (evil,))
+    con.commit()
+    con.close()
+    st, _, page = b.get(PAGE + "?contrat=1000000002")
+    assert st == 200 and "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+# ------------------------------------------------------------ bank files
+
+def cli_env(db):
+    return {"ROBINET_DB": "sqlite:" + db, "ROBINET_SEPA_CREDITOR_ID": ICS,
+            "ROBINET_SEPA_CREDITOR_IBAN": IBAN, "ROBINET_DATA_KEY": DEMO_KEY,
+            "ROBINET_DEMO": "true", "ROBINET_TODAY": TODAY}
+
+
+@test
+def sepa_export_twice_collects_nothing_twice_and_returns_apply_once(s):
+    db = fresh_db()
+    env = cli_env(db)
+    con = sqlite3.connect(db)
+    con.execute("UPDATE invoices SET status = 'to_pay', due_on = '2099-01-15' WHERE id IN"
+                " (SELECT i.id FROM invoices i JOIN contracts c ON c.id = i.contract_id"
+                " WHERE c.number IN ('1000000002', '1000000006') AND i.archived = 0"
+                " ORDER BY i.issued_on DESC LIMIT 3)")
+    con.commit()
+    con.close()
+    rc, out, err = run_cli("sepa", "schedule", env=env)
+    assert rc == 0 and "3 debit(s) scheduled" in out, (rc, out, err)
+    d = tempfile.mkdtemp()
+    f1, f2 = os.path.join(d, "a.xml"), os.path.join(d, "b.xml")
+    rc, out, err = run_cli("sepa", "export", "--collection-date", "2099-01-15", "--out", f1, env=env)
+    assert rc == 0 and "3 debit(s)" in out, (rc, out, err)
+    xml = open(f1, encoding="utf-8").read()
+    assert xml.count("<DrctDbtTxInf>") == 3 and "<SeqTp>RCUR</SeqTp>" in xml
+    # Never overwrites a file; the second run is refused, nothing written.
+    rc, out, err = run_cli("sepa", "export", "--collection-date", "2099-01-15", "--out", f1, env=env)
+    assert rc == 1 and "exists already" in err
+    rc, out, err = run_cli("sepa", "export", "--collection-date", "2099-01-15", "--out", f2, env=env)
+    assert rc == 3 and "already exported" in err and not os.path.exists(f2), (rc, err)
+    assert [x for x in os.listdir(d) if x != "a.xml"] == []
+    # Bad dates and usage.
+    assert run_cli("sepa", "export", "--collection-date", "2099-02-30", "--out", f2, env=env)[0] == 2
+    assert run_cli("sepa", "export", "--out", f2, env=env)[0] == 2
+    assert run_cli("sepa", "nope", env=env)[0] == 2
+    # A report rejecting one debit.
+    msg = re.search(r"<MsgId>([^<]+)</MsgId>", xml).group(1)
+    e2e = re.findall(r"<EndToEndId>([^<]+)</EndToEndId>", xml)
+    rpt = os.path.join(d, "r.xml")
+    with open(rpt, "w", encoding="utf-8") as f:
+        f.write('<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03">'
+                "<CstmrPmtStsRpt><GrpHdr><MsgId>RPT-1</MsgId><CreDtTm>2099-01-10T00:00:00</CreDtTm></GrpHdr>"
+                "<OrgnlGrpInfAndSts><OrgnlMsgId>%s</OrgnlMsgId><OrgnlMsgNmId>pain.008.001.02</OrgnlMsgNmId>"
+                "</OrgnlGrpInfAndSts><OrgnlPmtInfAndSts><OrgnlPmtInfId>%s-RCUR</OrgnlPmtInfId>"
+                "<TxInfAndSts><OrgnlEndToEndId>%s</OrgnlEndToEndId><TxSts>RJCT</TxSts>"
+                "<StsRsnInf><Rsn><Cd>AC04</Cd></Rsn></StsRsnInf></TxInfAndSts>"
+                "</OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>" % (msg, msg, e2e[0]))
+    rc, out, err = run_cli("sepa", "returns", rpt, env=env)
+    assert rc == 0 and "1 debit(s) rejected" in out, (rc, out, err)
+    con = sqlite3.connect(db)
+    row = con.execute("SELECT i.status, i.debit_reject_code, i.debit_reject_reason FROM sepa_debits d"
+                      " JOIN invoices i ON i.id = d.invoice_id WHERE d.end_to_end_id = ?",
+                      (e2e[0],)).fetchone()
+    con.close()
+    assert row == ("to_pay", "AC04", "compte clôturé"), row
+    rc, out, err = run_cli("sepa", "returns", rpt, env=env)
+    assert rc == 1 and "applied already" in err, (rc, err)
+    # Malformed files are refused whole.
+    for body, words in (("not xml at all", "not well-formed"),
+                        ('<Document xmlns="urn:x"/>', "namespace"),):
+        with open(rpt, "w", encoding="utf-8") as f:
+            f.write(body)
+        rc, out, err = run_cli("sepa", "returns", rpt, env=env)
+        assert rc == 1 and "refused, nothing applied" in err and words in err, (rc, err)
+    assert run_cli("sepa", "returns", os.path.join(d, "missing.xml"), env=env)[0] == 1
+
+
+@test(env=SEPA_ENV)
+def sepa_monthly_plan_is_shown_and_can_stop(s):
+    b = signed_in(s)
+    st, _, page = b.get(PAGE + "?contrat=1000000002")
+    assert st == 200 and "Mensualiser mes paiements" in page, page[:3000]
+    st, h, _ = b.post(PAGE + "/mensualisation", {"contrat": "1000000002", "jour": "10"})
+    assert st == 303 and h["Location"].endswith("fait=mensualise"), st
+    st, _, page = b.get(h["Location"])
+    assert st == 200 and "Arrêter ma mensualisation" in page
+    check_page(page.encode())
+    for k in range(1, 11):
+        assert "Mensualité %d sur 10" % k in page, k
+    rows = db_rows(s, "SELECT d.collection_date, d.amount_cents FROM sepa_debits d"
+                      " JOIN sepa_plans p ON p.id = d.plan_id JOIN contracts c ON c.id = p.contract_id"
+                      " WHERE c.number = '1000000002' AND d.status = 'scheduled' ORDER BY d.instalment")
+    assert len(rows) == 10 and all(r[0].endswith("-10") and r[0] > TODAY for r in rows), rows
+    # Twice: refused; another day: refused; another subscriber's: 404.
+    assert b.post(PAGE + "/mensualisation", {"contrat": "1000000002", "jour": "5"})[0] == 409
+    assert b.post(PAGE + "/mensualisation", {"contrat": FOREIGN, "jour": "5"})[0] == 404
+    assert b.post(PAGE + "/mensualisation/arreter", {"contrat": FOREIGN})[0] == 404
+    st, h, _ = b.post(PAGE + "/mensualisation/arreter", {"contrat": "1000000002"})
+    assert st == 303 and h["Location"].endswith("fait=mensualisation-arretee")
+    assert db_rows(s, "SELECT count(*) FROM sepa_debits WHERE plan_id IS NOT NULL"
+                      " AND status = 'scheduled'")[0][0] == 0
+    st, _, page = b.get(PAGE + "?contrat=1000000002")
+    assert "Mensualiser mes paiements" in page and "arrêtée" not in page
+    assert b.post(PAGE + "/mensualisation", {"contrat": "1000000002", "jour": "7"})[0] == 400
+    assert b.post(PAGE + "/mensualisation/arreter", {"contrat": "1000000002"})[0] == 404
+    # Without a mandate there is nothing to offer.
+    st, _, page = b.get(PAGE + "?contrat=1000000001")
+    assert "Mensualiser" not in page
+    assert b.post(PAGE + "/mensualisation", {"contrat": "1000000001", "jour": "5"})[0] == 404
