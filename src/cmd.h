@@ -17,6 +17,7 @@ struct rb_cmd_opts {
 	const char	*co_source;	/* import: --source, or NULL */
 	const char	*co_report;	/* import: --report, or NULL */
 	const char	*co_export;	/* demo: --export DIR, or NULL */
+	const char	*co_since;	/* print-list: --since DATE, or NULL */
 };
 
 int	cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o);
@@ -29,6 +30,7 @@ int	cmd_mail_send(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_purge(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_import(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_alerts(struct rb_config *cfg, const struct rb_cmd_opts *o);
+int	cmd_print_list(struct rb_config *cfg, const struct rb_cmd_opts *o);
 
 /* Opens cfg's database, checks its schema is current; -1 (logged) if not. */
 struct rb_db;

@@ -30,6 +30,7 @@ static const char usage_text[] =
     "                   and device cookies (for cron)\n"
     "  import DIR       import a folder of CSV files (docs/import-format.md)\n"
     "  alerts           record abnormal consumption and queue its emails (for cron)\n"
+    "  print-list       bills to print and post, as CSV (--since YYYY-MM-DD)\n"
     "  version          print the version\n"
     "  help             print this help\n"
     "\n"
@@ -45,6 +46,7 @@ static const char usage_text[] =
     "  --export DIR         demo: also write the data as import CSV files into DIR\n"
     "  --source NAME        import: billing (default) or former_operator\n"
     "  --report FILE        import: report file (default DIR.import-BATCH.csv)\n"
+    "  --since YYYY-MM-DD   print-list: first issue date listed\n"
     "\n"
     "Every setting can also be given as ROBINET_<NAME> in the environment;\n"
     "`robinet config check` lists them.\n";
@@ -58,6 +60,7 @@ enum cmd_id {
 	CMD_PURGE,
 	CMD_IMPORT,
 	CMD_ALERTS,
+	CMD_PRINT_LIST,
 	CMD_VERSION,
 	CMD_HELP,
 	CMD__MAX
@@ -65,7 +68,7 @@ enum cmd_id {
 
 static const char *const cmd_names[CMD__MAX] = {
 	"serve", "migrate", "demo", "config", "mail", "purge", "import",
-	"alerts", "version", "help",
+	"alerts", "print-list", "version", "help",
 };
 
 static void
@@ -149,7 +152,8 @@ main(int argc, char **argv)
 		    strcmp(opt, "--contracts") != 0 &&
 		    strcmp(opt, "--seed") != 0 && strcmp(opt, "--today") != 0 &&
 		    strcmp(opt, "--source") != 0 && strcmp(opt, "--report") != 0 &&
-		    strcmp(opt, "--export") != 0) {
+		    strcmp(opt, "--export") != 0 &&
+		    strcmp(opt, "--since") != 0) {
 			usage_error("unknown option '%s'", opt);
 			goto out;
 		}
@@ -185,6 +189,8 @@ main(int argc, char **argv)
 			o.co_report = val;
 		} else if (strcmp(opt, "--export") == 0) {
 			o.co_export = val;
+		} else if (strcmp(opt, "--since") == 0) {
+			o.co_since = val;
 		} else {
 			o.co_today = val;
 		}
@@ -241,6 +247,9 @@ main(int argc, char **argv)
 		break;
 	case CMD_ALERTS:
 		rc = cmd_alerts(&cfg, &o);
+		break;
+	case CMD_PRINT_LIST:
+		rc = cmd_print_list(&cfg, &o);
 		break;
 	case CMD_VERSION:
 		printf("robinet %s\n", ROBINET_VERSION);

@@ -39,12 +39,15 @@
 
 #include <jansson.h>
 
+#include "base/clock.h"
 #include "base/csvread.h"
 #include "base/iban.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "app/import.h"
 #include "app/import_check.h"
+#include "mail/mail.h"
+#include "store/audit.h"
 
 #define MAX_COLS	24
 #define CHUNK_IDS	65536
@@ -331,6 +334,11 @@ struct run {
 	struct rb_imp_counts r_file;
 	struct rb_imp_counts r_total;
 	json_t		*r_detail;	/* per-file counts for the audit */
+	time_t		 r_now;		/* start of the run */
+	char		 r_new_since[11]; /* bills issued on or after this
+					   day are new: announced or printed */
+	int64_t		 r_announced;	/* emails queued for new bills */
+	int64_t		 r_printed;	/* new bills flagged for printing */
 };
 
 static void hook_tariff(struct run *, struct row *);
@@ -556,6 +564,40 @@ hook_customer(struct run *r, struct row *w)
 	}
 }
 
+/*
+ * Paperless billing of an existing contract that the import still owns
+ * (no subscriber or agent has set it): when the file changes it, the
+ * change is audited as the import's. A contract the portal has set
+ * keeps its state (store/import_store.c leaves it). A new contract's
+ * state is the one carried over, not a change. The audit row is in the
+ * file's transaction: a file rolled back leaves none.
+ */
+static void
+paperless_change(struct run *r, struct row *w)
+{
+	const char *number = w->w_cv[CO_NUMBER].iv_text;
+	int on, by_import, want = w->w_cv[CO_PAPERLESS].iv_int != 0, rc;
+	char target[40];
+	json_t *detail;
+
+	rc = rb_import_store_contract_paperless(r->r_db, number, &on,
+	    &by_import);
+	if (rc < 0) {
+		r->r_dbfail = 1;
+		return;
+	}
+	if (rc == 0 || !by_import || on == want)
+		return;
+	snprintf(target, sizeof(target), "contract:%s", number);
+	detail = json_pack("{s:s, s:b, s:s, s:I}", "by", "import", "was", on,
+	    "batch", json_string_value(json_object_get(r->r_detail, "batch")),
+	    "line", (json_int_t)w->w_line);
+	if (rb_audit(r->r_db, r->r_now, RB_ACTOR_SYSTEM, 0, want ?
+	    "paperless.on" : "paperless.off", target, NULL, detail) != 0)
+		r->r_dbfail = 1;
+	json_decref(detail);
+}
+
 static void
 hook_contract(struct run *r, struct row *w)
 {
@@ -586,6 +628,8 @@ hook_contract(struct run *r, struct row *w)
 			    "déjà attribué au contrat %s",
 			    w->w_cv[CO_OLD].iv_text, other);
 	}
+	if (w->w_nrej == 0 && has(w, CO_NUMBER) && has(w, CO_PAPERLESS))
+		paperless_change(r, w);
 }
 
 static void
@@ -770,6 +814,58 @@ count_add(struct rb_imp_counts *to, const struct rb_imp_counts *c)
 	to->ic_rejected += c->ic_rejected;
 }
 
+/*
+ * A bill the import has just inserted. A current bill issued recently
+ * (on or after r_new_since: older ones were dealt with by the process
+ * that came before) goes out one way: announced by email when its
+ * contract has paperless billing and an address to write to (the
+ * active web account's, else the customer's), otherwise flagged for
+ * printing. Both are written in the file's transaction.
+ */
+static void
+bill_new(struct run *r, struct row *w)
+{
+	struct rb_imp_bill_target t;
+	char issued[64], due[64], link[64];
+	const char *number = w->w_cv[IN_NUMBER].iv_text;
+	json_t *data;
+	int rc;
+
+	if (w->w_cv[IN_ARCHIVED].iv_int != 0 ||
+	    strcmp(w->w_cv[IN_ISSUED].iv_text, r->r_new_since) < 0)
+		return;
+	rc = rb_import_store_bill_target(r->r_db,
+	    w->w_vals[r->r_extra[0]].iv_int, &t);
+	if (rc <= 0) {
+		r->r_dbfail = 1;
+		return;
+	}
+	if (!t.bt_paperless || t.bt_email[0] == '\0') {
+		if (rb_import_store_print_flag(r->r_db, number) != 0)
+			r->r_dbfail = 1;
+		else
+			r->r_printed++;
+		return;
+	}
+	rb_clock_fr_iso(w->w_cv[IN_ISSUED].iv_text, issued, sizeof(issued));
+	rb_clock_fr_iso(w->w_cv[IN_DUE].iv_text, due, sizeof(due));
+	snprintf(link, sizeof(link), "/mes-factures/%s", number);
+	data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "number", number,
+	    "contract_number", w->w_cv[IN_CONTRACT].iv_text, "issued", issued,
+	    "due", due, "link", link);
+	if (t.bt_first_name[0] != '\0')
+		json_object_set_new(data, "first_name",
+		    json_string(t.bt_first_name));
+	if (rb_mail_queue(r->r_db, RB_MAIL_BILL_READY, t.bt_email, data,
+	    r->r_now) != 0) {
+		report(r, r->r_spec->fs_name, w->w_line, "", "annonce par "
+		    "e-mail de la facture impossible (réglages de l'e-mail ?)");
+		r->r_dbfail = 1;
+	} else
+		r->r_announced++;
+	json_decref(data);
+}
+
 /* Validates and writes one record. */
 static void
 import_record(struct run *r, const rb_csv *csv,
@@ -817,6 +913,8 @@ import_record(struct run *r, const rb_csv *csv,
 	if ((rc = rb_import_store_insert(r->r_db, fs->fs_table, w.w_vals,
 	    src)) == 1) {
 		r->r_file.ic_inserted++;
+		if (fs->fs_table == RB_IMP_INVOICES)
+			bill_new(r, &w);
 		return;
 	}
 	if (rc == 0 && (rc = rb_import_store_find(r->r_db, fs->fs_table,
@@ -1132,6 +1230,7 @@ rb_import_run(rb_db *db, const struct rb_import_opts *opts,
 	char absdir[PATH_MAX], batch[32];
 	int n;
 	const char *status;
+	struct rb_date today, since;
 	struct run r;
 	struct stat sb;
 	int i, rc = RB_IMPORT_FAILED, failed = 0;
@@ -1170,6 +1269,10 @@ rb_import_run(rb_db *db, const struct rb_import_opts *opts,
 		r.r_has_key = 1;
 	}
 	now = o.io_now != 0 ? o.io_now : time(NULL);
+	r.r_now = now;
+	rb_clock_today(now, &today);
+	rb_clock_date_add(&today, -(int64_t)o.io_notice_days, &since);
+	rb_clock_format_date(&since, r.r_new_since, sizeof(r.r_new_since));
 	if (rb_import_store_batch_start(db, now, absdir, o.io_source,
 	    &res->ir_batch) != 0) {
 		fprintf(stderr, "robinet: import impossible : erreur de la "
@@ -1231,6 +1334,10 @@ finish:
 	    json_integer(r.r_total.ic_unchanged));
 	json_object_set_new(r.r_detail, "rejected",
 	    json_integer(r.r_total.ic_rejected));
+	json_object_set_new(r.r_detail, "bills_announced",
+	    json_integer(r.r_announced));
+	json_object_set_new(r.r_detail, "bills_to_print",
+	    json_integer(r.r_printed));
 	if (r.r_report != NULL) {
 		write_summary(&r, status);
 		if (fclose(r.r_report) != 0) {
@@ -1248,6 +1355,9 @@ finish:
 		    (long long)r.r_total.ic_updated,
 		    (long long)r.r_total.ic_unchanged,
 		    (long long)r.r_total.ic_rejected);
+		fprintf(o.io_out, "nouvelles factures : %lld annoncée(s) par "
+		    "e-mail, %lld à imprimer\n", (long long)r.r_announced,
+		    (long long)r.r_printed);
 		fprintf(o.io_out, "rapport : %s\n", res->ir_report);
 	}
 	if (rb_import_store_batch_finish(db, res->ir_batch, time(NULL), status,

@@ -164,6 +164,11 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_EMERGENCY_PHONE] = { "emergency_phone", RB_CFGT_STRING, 4, 32,
 	    "09 69 32 22 13", 0, NULL,
 	    "emergency number (leaks, no water), shown on bills" },
+	/* issue 9, paperless billing */
+	[RB_CFG_BILL_NOTICE_DAYS] = { "bill_notice_days", RB_CFGT_INT, 0,
+	    3650, "60", 0, NULL, "import: a current bill issued at most this "
+	    "many days ago is new: announced by email (paperless) or "
+	    "flagged for printing" },
 };
 
 static int

@@ -66,6 +66,8 @@ enum rb_cfg {
 	RB_CFG_API_RL_WINDOW,
 	RB_CFG_API_RL_PER_TOKEN,
 	RB_CFG_API_RL_PER_IP,
+	/* issue 9, paperless billing */
+	RB_CFG_BILL_NOTICE_DAYS,
 	RB_CFG__MAX
 };
 

@@ -48,6 +48,15 @@ static const struct kind_def kind_defs[RB_MAIL__MAX] = {
 	[RB_MAIL_CONTRACT_REFUSED] = { "contract_refused",
 	    "Demande d'ajout de votre contrat à un autre espace client", 1,
 	    NULL, NULL },
+	[RB_MAIL_PAPERLESS_ON] = { "paperless_on",
+	    "Facture électronique activée pour votre contrat", 0,
+	    "/mon-espace", "contract_number" },
+	[RB_MAIL_PAPERLESS_OFF] = { "paperless_off",
+	    "Facture électronique désactivée pour votre contrat", 0,
+	    "/mon-espace", "contract_number" },
+	[RB_MAIL_BILL_READY] = { "bill_ready",
+	    "Votre nouvelle facture d'eau est disponible, contrat", 1, NULL,
+	    "contract_number" },
 };
 
 /* Keys every template reads that callers may leave out. */

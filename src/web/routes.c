@@ -139,6 +139,10 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	    .rt_path = "/mes-donnees.json", .rt_methods = RB_M_GET,
 	    .rt_handler = rb_page_gdpr_json,
 	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION },
+	[ROUTE_PAPERLESS] = { .rt_name = "paperless",
+	    .rt_path = "/mon-espace/facture-electronique",
+	    .rt_methods = RB_M_POST, .rt_handler = rb_page_paperless,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
 	[ROUTE_NOT_FOUND] = { .rt_name = "not_found" },
 };
 

@@ -53,6 +53,7 @@ enum rb_route {
 	ROUTE_CONSUMPTION_CSV,
 	ROUTE_GDPR,
 	ROUTE_GDPR_JSON,
+	ROUTE_PAPERLESS,
 	ROUTE_NOT_FOUND,	/* pseudo-route for metrics: no row matched */
 	ROUTE__MAX
 };
@@ -143,6 +144,7 @@ void	rb_page_archive(struct rb_req *);
 void	rb_page_archive_exit(struct rb_req *);
 void	rb_page_gdpr(struct rb_req *);
 void	rb_page_gdpr_json(struct rb_req *);
+void	rb_page_paperless(struct rb_req *);
 
 void	rb_page_bills(struct rb_req *);
 void	rb_page_bill(struct rb_req *);
