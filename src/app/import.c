@@ -216,7 +216,7 @@ static const struct rb_ichk_col invoice_cols[IN__MAX] = {
 	[IN_ISSUED] = { "issued_on", "issued_on", RB_ICHK_DATE, 1, 0, NULL,
 	    NULL, "date d'émission manquante" },
 	[IN_DUE] = { "due_on", "due_on", RB_ICHK_DATE, 1, 0, NULL, NULL,
-	    "date d'échéance manquante" },
+	    "date limite de paiement manquante" },
 	[IN_STATUS] = { "status", "status", RB_ICHK_ENUM, 1, 0,
 	    invoice_statuses, NULL, NULL },
 };
@@ -660,7 +660,7 @@ hook_invoice(struct run *r, struct row *w)
 	const char *printed;
 
 	check_order(r, w, IN_PSTART, IN_PEND, "fin de période");
-	check_order(r, w, IN_ISSUED, IN_DUE, "échéance");
+	check_order(r, w, IN_ISSUED, IN_DUE, "date limite de paiement");
 	if (has(w, IN_OLD_INDEX) && has(w, IN_NEW_INDEX) &&
 	    w->w_cv[IN_NEW_INDEX].iv_int < w->w_cv[IN_OLD_INDEX].iv_int)
 		reject(r, w, col_name(r, IN_NEW_INDEX), "nouvel index %lld "
