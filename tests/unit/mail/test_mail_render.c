@@ -207,7 +207,9 @@ test_every_kind(void **state)
 		    "\"n@example.org\", \"contract_number\": \"1000000001\", "
 		    "\"volume\": \"94,000\", \"average\": \"40,000\", "
 		    "\"period_start\": \"1er déc. 2025\", \"period_end\": "
-		    "\"2 juin 2026\"}", &r) != 0)
+		    "\"2 juin 2026\", \"number\": \"FA2026-000001\", "
+		    "\"issued\": \"2 déc. 2026\", \"due\": \"23 décembre "
+		    "2026\"}", &r) != 0)
 			fail_msg("kind %s does not render",
 			    rb_mail_kind_name(k));
 		assert_true(strlen(r.mr_subject) > 10);

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <cmocka.h>
 
@@ -82,6 +83,22 @@ run(rb_db *db, const char *sql)
 	return rc;
 }
 
+/* The number of distinct versions among the built-in files. */
+static int
+embedded_versions(void)
+{
+	const struct rb_embedded *e;
+	int n = 0, last = -1, v;
+
+	for (e = rb_migrations_embedded; e->emb_name != NULL; e++) {
+		v = atoi(e->emb_name);
+		if (v != last)
+			n++;
+		last = v;
+	}
+	return n;
+}
+
 static void
 fresh_database_reaches_latest(void **state)
 {
@@ -93,7 +110,9 @@ fresh_database_reaches_latest(void **state)
 	assert_int_equal(current, 0);
 	assert_true(latest >= 1);
 	assert_int_equal(rb_migrate(f->db, &applied), 0);
-	assert_int_equal(applied, latest);	/* versions 1..latest */
+	/* Every version once (numbers may skip: parts of one issue
+	   reserve theirs). */
+	assert_int_equal(applied, embedded_versions());
 	assert_int_equal(rb_migrate_status(f->db, &current, &latest), 0);
 	assert_int_equal(current, latest);
 
