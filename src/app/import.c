@@ -339,6 +339,8 @@ struct run {
 					   day are new: announced or printed */
 	int64_t		 r_announced;	/* emails queued for new bills */
 	int64_t		 r_printed;	/* new bills flagged for printing */
+	int64_t		 r_file_announced, r_file_printed; /* this file's,
+					   counted once it is committed */
 };
 
 static void hook_tariff(struct run *, struct row *);
@@ -815,20 +817,52 @@ count_add(struct rb_imp_counts *to, const struct rb_imp_counts *c)
 }
 
 /*
+ * Queues the email announcing new bill w to t's address: its number,
+ * contract, French dates and the link to its page, never its amount.
+ * Returns 0, or -1 (logged) when it could not be queued.
+ */
+static int
+announce(struct run *r, const struct row *w,
+    const struct rb_imp_bill_target *t)
+{
+	const char *number = w->w_cv[IN_NUMBER].iv_text;
+	char issued[64], due[64], link[64];
+	json_t *data;
+	int rc;
+
+	rb_clock_fr_iso(w->w_cv[IN_ISSUED].iv_text, issued, sizeof(issued));
+	rb_clock_fr_iso(w->w_cv[IN_DUE].iv_text, due, sizeof(due));
+	snprintf(link, sizeof(link), "/mes-factures/%s", number);
+	data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "number", number,
+	    "contract_number", w->w_cv[IN_CONTRACT].iv_text, "issued", issued,
+	    "due", due, "link", link);
+	if (t->bt_first_name[0] != '\0')
+		json_object_set_new(data, "first_name",
+		    json_string(t->bt_first_name));
+	rc = rb_mail_queue(r->r_db, RB_MAIL_BILL_READY, t->bt_email, data,
+	    r->r_now);
+	json_decref(data);
+	if (rc != 0)
+		log_warnx("%s line %zu: bill %s not announced by email: "
+		    "flagged for printing", r->r_spec->fs_name, w->w_line,
+		    number);
+	return rc == 0 ? 0 : -1;
+}
+
+/*
  * A bill the import has just inserted. A current bill issued recently
  * (on or after r_new_since: older ones were dealt with by the process
  * that came before) goes out one way: announced by email when its
  * contract has paperless billing and an address to write to (the
  * active web account's, else the customer's), otherwise flagged for
- * printing. Both are written in the file's transaction.
+ * printing. Both are written in the file's transaction, and counted
+ * once the file is committed.
  */
 static void
 bill_new(struct run *r, struct row *w)
 {
 	struct rb_imp_bill_target t;
-	char issued[64], due[64], link[64];
 	const char *number = w->w_cv[IN_NUMBER].iv_text;
-	json_t *data;
 	int rc;
 
 	if (w->w_cv[IN_ARCHIVED].iv_int != 0 ||
@@ -840,30 +874,17 @@ bill_new(struct run *r, struct row *w)
 		r->r_dbfail = 1;
 		return;
 	}
-	if (!t.bt_paperless || t.bt_email[0] == '\0') {
-		if (rb_import_store_print_flag(r->r_db, number) != 0)
-			r->r_dbfail = 1;
-		else
-			r->r_printed++;
+	if (t.bt_paperless && t.bt_email[0] != '\0' &&
+	    announce(r, w, &t) == 0) {
+		r->r_file_announced++;
 		return;
 	}
-	rb_clock_fr_iso(w->w_cv[IN_ISSUED].iv_text, issued, sizeof(issued));
-	rb_clock_fr_iso(w->w_cv[IN_DUE].iv_text, due, sizeof(due));
-	snprintf(link, sizeof(link), "/mes-factures/%s", number);
-	data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "number", number,
-	    "contract_number", w->w_cv[IN_CONTRACT].iv_text, "issued", issued,
-	    "due", due, "link", link);
-	if (t.bt_first_name[0] != '\0')
-		json_object_set_new(data, "first_name",
-		    json_string(t.bt_first_name));
-	if (rb_mail_queue(r->r_db, RB_MAIL_BILL_READY, t.bt_email, data,
-	    r->r_now) != 0) {
-		report(r, r->r_spec->fs_name, w->w_line, "", "annonce par "
-		    "e-mail de la facture impossible (réglages de l'e-mail ?)");
+	/* Paper: no paperless billing, no address, or the email could not
+	   be queued (the bill must reach the subscriber either way). */
+	if (rb_import_store_print_flag(r->r_db, number) != 0)
 		r->r_dbfail = 1;
-	} else
-		r->r_announced++;
-	json_decref(data);
+	else
+		r->r_file_printed++;
 }
 
 /* Validates and writes one record. */
@@ -1016,6 +1037,7 @@ import_file(struct run *r, const char *dir, const struct file_spec *fs,
 	int n;
 
 	memset(&r->r_file, 0, sizeof(r->r_file));
+	r->r_file_announced = r->r_file_printed = 0;
 	r->r_spec = fs;
 	memset(&r->r_customers, 0, sizeof(r->r_customers));
 	r->r_customers.rc_found = r->r_contracts.rc_found =
@@ -1098,6 +1120,8 @@ import_file(struct run *r, const char *dir, const struct file_spec *fs,
 			goto dbfail;
 		}
 		status = "imported";
+		r->r_announced += r->r_file_announced;
+		r->r_printed += r->r_file_printed;
 	}
 	in_tx = 0;
 	rb_csv_close(csv);

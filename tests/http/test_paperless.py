@@ -140,7 +140,7 @@ def paperless_switch_refuses_other_contracts_csrf_and_markup(s):
 # ----------------------------------------------------------------- import
 
 CUSTOMERS = ("ref;title;last_name;first_name;email;phone;address_line1;address_line2;postcode;commune;country\n"
-             "P001;Mme;Martin;Anne;anne.martin@exemple.test;;3 rue <b>Haute</b>;;59000;Lille;FR\n"
+             "P001;Mme;Martin;Anne<script>x</script>;anne.martin@exemple.test;;3 rue <b>Haute</b>;;59000;Lille;FR\n"
              "P002;M.;Durand;Paul;paul.durand@exemple.test;;8 rue Basse;Bât. C;59100;Roubaix;FR\n"
              "P003;M.;Sansmail;Léon;;;1 place du Marché;;59200;Tourcoing;FR\n")
 CONTRACT_HEAD = ("number;old_number;origin;customer_ref;service_address;service_postcode;service_commune;"
@@ -235,12 +235,23 @@ def import_announces_new_bills_of_paperless_contracts_and_flags_the_others_for_p
     assert rc == 0, err
     msg = box.wait("anne.martin@exemple.test", "nouvelle facture")
     assert not list(msg.iter_attachments())
+    body = msg.get_body(preferencelist=("html",)).get_content()
+    assert "Anne&lt;script&gt;" in body and "<script" not in body, body[:600]
     assert "€" not in str(msg["subject"]) and "987" not in str(msg["subject"])
     # Importing the same files again announces nothing and flags nothing more.
     out = do_import(base, db, {"customers.csv": CUSTOMERS, "contracts.csv": contracts(1, 0, 1),
                                "invoices.csv": INVOICE_HEAD + invoice("FA2099-000001", "2000000001", today)})
     assert "0 annoncée(s) par e-mail, 0 à imprimer" in out, out
     assert q(db, "SELECT count(*) FROM mail_outbox") == [(1,)]
+    # A file rolled back announces nothing and flags nothing.
+    d = import_dir(base, {"invoices.csv": INVOICE_HEAD + invoice("FA2099-000021", "2000000001", today) +
+                          invoice("FA2099-000022", "2000000002", today) +
+                          invoice("FA2099-000023", "2099999999", today)})
+    rc, out, err = run_cli("import", d, "--db", "sqlite:" + db, "--report", d + ".r.csv", env=REAL_DATE)
+    assert rc == 1 and "contrat 2099999999 inconnu" in err, (rc, out, err)
+    assert "0 annoncée(s) par e-mail, 0 à imprimer" in out, out
+    assert q(db, "SELECT count(*) FROM mail_outbox") == [(1,)]
+    assert q(db, "SELECT count(*) FROM invoices WHERE number LIKE 'FA2099-00002%'") == [(0,)]
 
 
 @test
