@@ -11,7 +11,12 @@
  *
  * Drawing goes down a column with a cursor (struct pdf's p_y); every
  * text block is a pango layout (plain text, never markup, so data is
- * never interpreted), wrapped in a structure tag.
+ * never interpreted), wrapped in a structure tag. Text is wrapped to
+ * its width and what follows moves down by the height pango measured:
+ * nothing sits at a fixed offset under text that may wrap, and boxes
+ * (the amount box, table rows) are as tall as their content, so words
+ * never overlap whatever the length of names, addresses, dates and
+ * amounts (tests/unit/docs/test_bill_pdf.c checks it with pdftotext).
  */
 #include <stdio.h>
 #include <string.h>
