@@ -37,6 +37,7 @@ static const char usage_text[] =
     "  sepa export      write the pain.008 file of one day's debits\n"
     "                   (--collection-date YYYY-MM-DD --out FILE)\n"
     "  sepa returns FILE  apply the bank's pain.002 status report\n"
+    "  print-list       bills to print and post, as CSV (--since YYYY-MM-DD)\n"
     "  version          print the version\n"
     "  help             print this help\n"
     "\n"
@@ -54,6 +55,7 @@ static const char usage_text[] =
     "  --report FILE        import: report file (default DIR.import-BATCH.csv)\n"
     "  --collection-date D  sepa export: the collection date of the debits\n"
     "  --out FILE           sepa export: the file to write\n"
+    "  --since YYYY-MM-DD   print-list: first issue date listed\n"
     "\n"
     "Every setting can also be given as ROBINET_<NAME> in the environment;\n"
     "`robinet config check` lists them.\n";
@@ -69,6 +71,7 @@ enum cmd_id {
 	CMD_ALERTS,
 	CMD_PSP_SANDBOX,
 	CMD_SEPA,
+	CMD_PRINT_LIST,
 	CMD_VERSION,
 	CMD_HELP,
 	CMD__MAX
@@ -76,7 +79,7 @@ enum cmd_id {
 
 static const char *const cmd_names[CMD__MAX] = {
 	"serve", "migrate", "demo", "config", "mail", "purge", "import",
-	"alerts", "psp-sandbox", "sepa", "version", "help",
+	"alerts", "psp-sandbox", "sepa", "print-list", "version", "help",
 };
 
 static void
@@ -172,7 +175,8 @@ main(int argc, char **argv)
 		    strcmp(opt, "--source") != 0 && strcmp(opt, "--report") != 0 &&
 		    strcmp(opt, "--export") != 0 &&
 		    strcmp(opt, "--collection-date") != 0 &&
-		    strcmp(opt, "--out") != 0) {
+		    strcmp(opt, "--out") != 0 &&
+		    strcmp(opt, "--since") != 0) {
 			usage_error("unknown option '%s'", opt);
 			goto out;
 		}
@@ -212,6 +216,8 @@ main(int argc, char **argv)
 			o.co_collection_date = val;
 		} else if (strcmp(opt, "--out") == 0) {
 			o.co_out = val;
+		} else if (strcmp(opt, "--since") == 0) {
+			o.co_since = val;
 		} else {
 			o.co_today = val;
 		}
@@ -280,6 +286,9 @@ main(int argc, char **argv)
 		break;
 	case CMD_SEPA:
 		rc = cmd_sepa(&cfg, &o);
+		break;
+	case CMD_PRINT_LIST:
+		rc = cmd_print_list(&cfg, &o);
 		break;
 	case CMD_VERSION:
 		printf("robinet %s\n", ROBINET_VERSION);

@@ -593,7 +593,7 @@ static json_t *
 payment_methods(const struct rb_invoice_full *b, const char *phone)
 {
 	return json_pack("[s, s++, s++, s, s]",
-	    "Prélèvement automatique, à l'échéance ou mensualisé : "
+	    "Prélèvement automatique, en une fois ou en mensualités : "
 	    "demandez-le au service client.",
 	    "Carte bancaire, par téléphone au ", phone, ".",
 	    "Virement, en indiquant la référence ", b->if_inv.inv_number, ".",
@@ -627,9 +627,9 @@ payment_note(const struct rb_invoice_full *b, const char *today,
 		    "compte bancaire le ", due, ". Vous n'avez rien à faire.");
 	} else if (strcmp(inv->inv_status, "overdue") == 0 ||
 	    strcmp(inv->inv_due_on, today) < 0) {
-		note = json_pack("s++", "Cette facture n'a pas été réglée à son "
-		    "échéance du ", due, ". Merci de la régler dès que possible "
-		    "ou d'appeler le service client.");
+		note = json_pack("s++", "Cette facture n'a pas été réglée avant "
+		    "sa date limite de paiement, le ", due, ". Merci de la régler "
+		    "dès que possible ou d'appeler le service client.");
 	} else
 		note = json_pack("s++", "À régler au plus tard le ", due, ".");
 	json_object_set_new(view, "amount_label", json_string(label));

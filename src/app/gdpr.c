@@ -48,7 +48,8 @@ static const struct notice notices[] = {
 	  "Facturer le volume consommé, détecter les fuites", CONTRACT,
 	  "3 ans (relevés journaliers : 1 an)" },
 	{ "invoices", "Factures",
-	  "Numéro, période, index, volume, montants, échéance, état",
+	  "Numéro, période, index, volume, montants, date limite de "
+	  "paiement, état",
 	  "Facturer et encaisser", "Obligation légale (comptabilité)",
 	  KEEP_BILLS },
 	{ "invoice_lines", "Lignes de facture",

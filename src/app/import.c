@@ -39,12 +39,15 @@
 
 #include <jansson.h>
 
+#include "base/clock.h"
 #include "base/csvread.h"
 #include "base/iban.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "app/import.h"
 #include "app/import_check.h"
+#include "mail/mail.h"
+#include "store/audit.h"
 
 #define MAX_COLS	24
 #define CHUNK_IDS	65536
@@ -213,7 +216,7 @@ static const struct rb_ichk_col invoice_cols[IN__MAX] = {
 	[IN_ISSUED] = { "issued_on", "issued_on", RB_ICHK_DATE, 1, 0, NULL,
 	    NULL, "date d'émission manquante" },
 	[IN_DUE] = { "due_on", "due_on", RB_ICHK_DATE, 1, 0, NULL, NULL,
-	    "date d'échéance manquante" },
+	    "date limite de paiement manquante" },
 	[IN_STATUS] = { "status", "status", RB_ICHK_ENUM, 1, 0,
 	    invoice_statuses, NULL, NULL },
 };
@@ -331,6 +334,13 @@ struct run {
 	struct rb_imp_counts r_file;
 	struct rb_imp_counts r_total;
 	json_t		*r_detail;	/* per-file counts for the audit */
+	time_t		 r_now;		/* start of the run */
+	char		 r_new_since[11]; /* bills issued on or after this
+					   day are new: announced or printed */
+	int64_t		 r_announced;	/* emails queued for new bills */
+	int64_t		 r_printed;	/* new bills flagged for printing */
+	int64_t		 r_file_announced, r_file_printed; /* this file's,
+					   counted once it is committed */
 };
 
 static void hook_tariff(struct run *, struct row *);
@@ -556,6 +566,40 @@ hook_customer(struct run *r, struct row *w)
 	}
 }
 
+/*
+ * Paperless billing of an existing contract that the import still owns
+ * (no subscriber or agent has set it): when the file changes it, the
+ * change is audited as the import's. A contract the portal has set
+ * keeps its state (store/import_store.c leaves it). A new contract's
+ * state is the one carried over, not a change. The audit row is in the
+ * file's transaction: a file rolled back leaves none.
+ */
+static void
+paperless_change(struct run *r, struct row *w)
+{
+	const char *number = w->w_cv[CO_NUMBER].iv_text;
+	int on, by_import, want = w->w_cv[CO_PAPERLESS].iv_int != 0, rc;
+	char target[40];
+	json_t *detail;
+
+	rc = rb_import_store_contract_paperless(r->r_db, number, &on,
+	    &by_import);
+	if (rc < 0) {
+		r->r_dbfail = 1;
+		return;
+	}
+	if (rc == 0 || !by_import || on == want)
+		return;
+	snprintf(target, sizeof(target), "contract:%s", number);
+	detail = json_pack("{s:s, s:b, s:s, s:I}", "by", "import", "was", on,
+	    "batch", json_string_value(json_object_get(r->r_detail, "batch")),
+	    "line", (json_int_t)w->w_line);
+	if (rb_audit(r->r_db, r->r_now, RB_ACTOR_SYSTEM, 0, want ?
+	    "paperless.on" : "paperless.off", target, NULL, detail) != 0)
+		r->r_dbfail = 1;
+	json_decref(detail);
+}
+
 static void
 hook_contract(struct run *r, struct row *w)
 {
@@ -586,6 +630,8 @@ hook_contract(struct run *r, struct row *w)
 			    "déjà attribué au contrat %s",
 			    w->w_cv[CO_OLD].iv_text, other);
 	}
+	if (w->w_nrej == 0 && has(w, CO_NUMBER) && has(w, CO_PAPERLESS))
+		paperless_change(r, w);
 }
 
 static void
@@ -616,7 +662,7 @@ hook_invoice(struct run *r, struct row *w)
 	const char *printed;
 
 	check_order(r, w, IN_PSTART, IN_PEND, "fin de période");
-	check_order(r, w, IN_ISSUED, IN_DUE, "échéance");
+	check_order(r, w, IN_ISSUED, IN_DUE, "date limite de paiement");
 	if (has(w, IN_OLD_INDEX) && has(w, IN_NEW_INDEX) &&
 	    w->w_cv[IN_NEW_INDEX].iv_int < w->w_cv[IN_OLD_INDEX].iv_int)
 		reject(r, w, col_name(r, IN_NEW_INDEX), "nouvel index %lld "
@@ -770,6 +816,77 @@ count_add(struct rb_imp_counts *to, const struct rb_imp_counts *c)
 	to->ic_rejected += c->ic_rejected;
 }
 
+/*
+ * Queues the email announcing new bill w to t's address: its number,
+ * contract, French dates and the link to its page, never its amount.
+ * Returns 0, or -1 (logged) when it could not be queued.
+ */
+static int
+announce(struct run *r, const struct row *w,
+    const struct rb_imp_bill_target *t)
+{
+	const char *number = w->w_cv[IN_NUMBER].iv_text;
+	char issued[64], due[64], link[64];
+	json_t *data;
+	int rc;
+
+	rb_clock_fr_iso(w->w_cv[IN_ISSUED].iv_text, issued, sizeof(issued));
+	rb_clock_fr_iso(w->w_cv[IN_DUE].iv_text, due, sizeof(due));
+	snprintf(link, sizeof(link), "/mes-factures/%s", number);
+	data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "number", number,
+	    "contract_number", w->w_cv[IN_CONTRACT].iv_text, "issued", issued,
+	    "due", due, "link", link);
+	if (t->bt_first_name[0] != '\0')
+		json_object_set_new(data, "first_name",
+		    json_string(t->bt_first_name));
+	rc = rb_mail_queue(r->r_db, RB_MAIL_BILL_READY, t->bt_email, data,
+	    r->r_now);
+	json_decref(data);
+	if (rc != 0)
+		log_warnx("%s line %zu: bill %s not announced by email: "
+		    "flagged for printing", r->r_spec->fs_name, w->w_line,
+		    number);
+	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * A bill the import has just inserted. A current bill issued recently
+ * (on or after r_new_since: older ones were dealt with by the process
+ * that came before) goes out one way: announced by email when its
+ * contract has paperless billing and an address to write to (the
+ * active web account's, else the customer's), otherwise flagged for
+ * printing. Both are written in the file's transaction, and counted
+ * once the file is committed.
+ */
+static void
+bill_new(struct run *r, struct row *w)
+{
+	struct rb_imp_bill_target t;
+	const char *number = w->w_cv[IN_NUMBER].iv_text;
+	int rc;
+
+	if (w->w_cv[IN_ARCHIVED].iv_int != 0 ||
+	    strcmp(w->w_cv[IN_ISSUED].iv_text, r->r_new_since) < 0)
+		return;
+	rc = rb_import_store_bill_target(r->r_db,
+	    w->w_vals[r->r_extra[0]].iv_int, &t);
+	if (rc <= 0) {
+		r->r_dbfail = 1;
+		return;
+	}
+	if (t.bt_paperless && t.bt_email[0] != '\0' &&
+	    announce(r, w, &t) == 0) {
+		r->r_file_announced++;
+		return;
+	}
+	/* Paper: no paperless billing, no address, or the email could not
+	   be queued (the bill must reach the subscriber either way). */
+	if (rb_import_store_print_flag(r->r_db, number) != 0)
+		r->r_dbfail = 1;
+	else
+		r->r_file_printed++;
+}
+
 /* Validates and writes one record. */
 static void
 import_record(struct run *r, const rb_csv *csv,
@@ -817,6 +934,8 @@ import_record(struct run *r, const rb_csv *csv,
 	if ((rc = rb_import_store_insert(r->r_db, fs->fs_table, w.w_vals,
 	    src)) == 1) {
 		r->r_file.ic_inserted++;
+		if (fs->fs_table == RB_IMP_INVOICES)
+			bill_new(r, &w);
 		return;
 	}
 	if (rc == 0 && (rc = rb_import_store_find(r->r_db, fs->fs_table,
@@ -918,6 +1037,7 @@ import_file(struct run *r, const char *dir, const struct file_spec *fs,
 	int n;
 
 	memset(&r->r_file, 0, sizeof(r->r_file));
+	r->r_file_announced = r->r_file_printed = 0;
 	r->r_spec = fs;
 	memset(&r->r_customers, 0, sizeof(r->r_customers));
 	r->r_customers.rc_found = r->r_contracts.rc_found =
@@ -1000,6 +1120,8 @@ import_file(struct run *r, const char *dir, const struct file_spec *fs,
 			goto dbfail;
 		}
 		status = "imported";
+		r->r_announced += r->r_file_announced;
+		r->r_printed += r->r_file_printed;
 	}
 	in_tx = 0;
 	rb_csv_close(csv);
@@ -1132,6 +1254,7 @@ rb_import_run(rb_db *db, const struct rb_import_opts *opts,
 	char absdir[PATH_MAX], batch[32];
 	int n;
 	const char *status;
+	struct rb_date today, since;
 	struct run r;
 	struct stat sb;
 	int i, rc = RB_IMPORT_FAILED, failed = 0;
@@ -1170,6 +1293,10 @@ rb_import_run(rb_db *db, const struct rb_import_opts *opts,
 		r.r_has_key = 1;
 	}
 	now = o.io_now != 0 ? o.io_now : time(NULL);
+	r.r_now = now;
+	rb_clock_today(now, &today);
+	rb_clock_date_add(&today, -(int64_t)o.io_notice_days, &since);
+	rb_clock_format_date(&since, r.r_new_since, sizeof(r.r_new_since));
 	if (rb_import_store_batch_start(db, now, absdir, o.io_source,
 	    &res->ir_batch) != 0) {
 		fprintf(stderr, "robinet: import impossible : erreur de la "
@@ -1231,6 +1358,10 @@ finish:
 	    json_integer(r.r_total.ic_unchanged));
 	json_object_set_new(r.r_detail, "rejected",
 	    json_integer(r.r_total.ic_rejected));
+	json_object_set_new(r.r_detail, "bills_announced",
+	    json_integer(r.r_announced));
+	json_object_set_new(r.r_detail, "bills_to_print",
+	    json_integer(r.r_printed));
 	if (r.r_report != NULL) {
 		write_summary(&r, status);
 		if (fclose(r.r_report) != 0) {
@@ -1248,6 +1379,9 @@ finish:
 		    (long long)r.r_total.ic_updated,
 		    (long long)r.r_total.ic_unchanged,
 		    (long long)r.r_total.ic_rejected);
+		fprintf(o.io_out, "nouvelles factures : %lld annoncée(s) par "
+		    "e-mail, %lld à imprimer\n", (long long)r.r_announced,
+		    (long long)r.r_printed);
 		fprintf(o.io_out, "rapport : %s\n", res->ir_report);
 	}
 	if (rb_import_store_batch_finish(db, res->ir_batch, time(NULL), status,

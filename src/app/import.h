@@ -32,6 +32,11 @@ struct rb_import_opts {
 	FILE		*io_out;	/* per-file counts (stdout) */
 	FILE		*io_err;	/* rejections (stderr) */
 	time_t		 io_now;	/* start instant; 0: time(NULL) */
+	int		 io_notice_days; /* a current bill issued at most this
+					   many days before today (Paris) is
+					   new: announced by email when its
+					   contract is paperless, else flagged
+					   for printing; older ones neither */
 };
 
 /* Per-file result, for the summary. */

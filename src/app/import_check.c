@@ -136,7 +136,7 @@ rb_ichk_email(const char *s, char *why, size_t whylen)
 	    strchr(s, ' ') != NULL || (p = strchr(at + 1, '.')) == NULL ||
 	    p == at + 1 || p[1] == '\0' || s[strlen(s) - 1] == '.') {
 		rb_ichk_quote(s, q, sizeof(q));
-		snprintf(why, whylen, "adresse électronique invalide « %s »",
+		snprintf(why, whylen, "adresse e-mail invalide « %s »",
 		    q);
 		return -1;
 	}

@@ -341,7 +341,7 @@ rb_pm_sign_confirm(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 		if (rq.sr_attempts + 1 >= RB_PM_CODE_ATTEMPTS)
 			return RB_DENIED;
 		e->pe_code = "Ce code n'est pas le bon : recopiez les 6 chiffres "
-		    "du courriel que nous venons de vous envoyer.";
+		    "de l'e-mail que nous venons de vous envoyer.";
 		return RB_INVALID;
 	}
 	if (rb_iban_open(c->pc_key, rq.sr_iban_enc, iban) != 0)

@@ -170,14 +170,14 @@ debit_mail(rb_db *db, enum rb_mail_kind kind, int64_t contract,
 	return sent;
 }
 
-/* "la facture FA2026-000042" or "l'échéance 3 sur 10 de votre plan". */
+/* "la facture FA2026-000042" or "la mensualité 3 sur 10 de votre plan". */
 static void
 debit_what(const char *invoice, int instalment, char *out, size_t outlen)
 {
 	if (invoice != NULL && invoice[0] != '\0')
 		snprintf(out, outlen, "la facture %s", invoice);
 	else
-		snprintf(out, outlen, "l'échéance %d sur 10 de votre "
+		snprintf(out, outlen, "la mensualité %d sur 10 de votre "
 		    "mensualisation", instalment);
 }
 

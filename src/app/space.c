@@ -124,9 +124,9 @@ contract_view(json_t *row, const char *today)
 	    str(row, "postcode"), str(row, "commune"));
 	if (late > 0) {
 		snprintf(text, sizeof(text), late == 1 ?
-		    "Une facture n'est pas réglée à sa date d'échéance." :
-		    "%lld factures ne sont pas réglées à leur date "
-		    "d'échéance.", (long long)late);
+		    "Une facture n'est pas réglée à sa date limite de "
+		    "paiement." : "%lld factures ne sont pas réglées à leur "
+		    "date limite de paiement.", (long long)late);
 		json_array_append_new(alerts, json_pack("{s:s, s:s}", "kind",
 		    "late", "text", text));
 	}

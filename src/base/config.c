@@ -212,6 +212,11 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_SEPA_PRENOTICE_DAYS] = { "sepa_prenotice_days", RB_CFGT_INT,
 	    2, 60, "14", 0, NULL,
 	    "days between a debit's pre-notification and its collection" },
+	/* issue 9, paperless billing */
+	[RB_CFG_BILL_NOTICE_DAYS] = { "bill_notice_days", RB_CFGT_INT, 0,
+	    3650, "60", 0, NULL, "import: a current bill issued at most this "
+	    "many days ago is new: announced by email (paperless) or "
+	    "flagged for printing" },
 };
 
 static int

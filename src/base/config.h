@@ -81,6 +81,8 @@ enum rb_cfg {
 	RB_CFG_SEPA_CREDITOR_IBAN,
 	RB_CFG_SEPA_CREDITOR_BIC,
 	RB_CFG_SEPA_PRENOTICE_DAYS,
+	/* issue 9, paperless billing */
+	RB_CFG_BILL_NOTICE_DAYS,
 	RB_CFG__MAX
 };
 

@@ -11,7 +11,12 @@
  *
  * Drawing goes down a column with a cursor (struct pdf's p_y); every
  * text block is a pango layout (plain text, never markup, so data is
- * never interpreted), wrapped in a structure tag.
+ * never interpreted), wrapped in a structure tag. Text is wrapped to
+ * its width and what follows moves down by the height pango measured:
+ * nothing sits at a fixed offset under text that may wrap, and boxes
+ * (the amount box, table rows) are as tall as their content, so words
+ * never overlap whatever the length of names, addresses, dates and
+ * amounts (tests/unit/docs/test_bill_pdf.c checks it with pdftotext).
  */
 #include <stdio.h>
 #include <string.h>
@@ -257,12 +262,64 @@ masthead(struct pdf *p, const json_t *b)
 	p->p_y = (y > ry ? y : ry) + 12;
 }
 
-/* The amount and due date in a box. */
+/*
+ * A column filled downwards: every block is laid out in the column's
+ * width, then the cursor moves down by the height pango measured, so a
+ * block that wraps pushes what follows instead of running into it. With
+ * cf_draw 0 nothing is drawn and the column only measures.
+ */
+struct col {
+	double	 cf_x, cf_w;
+	double	 cf_y;		/* top of the next block */
+	int	 cf_draw;
+};
+
+static void
+col_text(struct pdf *p, struct col *c, const char *text, double pt,
+    int bold, double after)
+{
+	c->cf_y += text_at(p, c->cf_x, c->cf_y, c->cf_w, text, pt, bold, LEFT,
+	    c->cf_draw) + after;
+}
+
+#define BOX_PAD		10.0	/* inside the amount box, every side */
+#define BOX_GAP		14.0	/* between its two columns */
+
+/*
+ * The content of the amount box from top, drawn or only measured.
+ * Left: what to pay; right: the date, the status and the note, one
+ * block under the other. A block added to either column (payments
+ * received, say) is one more col_text() call: the box grows with it.
+ * Returns the box's height.
+ */
+static double
+amount_content(struct pdf *p, const json_t *b, double top, int draw)
+{
+	const double half = CONTENT_W / 2;
+	struct col l = { MARGIN + BOX_PAD, half - BOX_PAD - BOX_GAP / 2,
+	    top + BOX_PAD, draw };
+	struct col r = { MARGIN + half + BOX_GAP / 2,
+	    half - BOX_PAD - BOX_GAP / 2, top + BOX_PAD, draw };
+	char s[200];
+
+	color(p->p_cr, BLUE);
+	col_text(p, &l, str(b, "amount_label"), 10, 1, 2);
+	col_text(p, &l, str(b, "total"), 22, 1, 0);
+	color(p->p_cr, INK);
+	snprintf(s, sizeof(s), "Date limite de paiement : %s", str(b, "due"));
+	col_text(p, &r, s, 10, 1, 3);
+	snprintf(s, sizeof(s), "Statut : %s",
+	    str(json_object_get(b, "status"), "label"));
+	col_text(p, &r, s, 9, 0, 3);
+	col_text(p, &r, str(b, "payment_note"), 8, 0, 0);
+	return (l.cf_y > r.cf_y ? l.cf_y : r.cf_y) + BOX_PAD - top;
+}
+
+/* The amount and due date in a box as tall as its content. */
 static void
 amount_box(struct pdf *p, const json_t *b)
 {
-	const double h = 72, half = CONTENT_W / 2;	/* three lines of note */
-	char s[200];
+	double h = amount_content(p, b, p->p_y, 0);
 
 	need(p, h + 10);
 	color(p->p_cr, SHADE);
@@ -272,19 +329,9 @@ amount_box(struct pdf *p, const json_t *b)
 	cairo_set_line_width(p->p_cr, 1.5);
 	cairo_stroke(p->p_cr);
 	cairo_tag_begin(p->p_cr, "P", NULL);
-	text_at(p, MARGIN + 12, p->p_y + 8, half - 12, str(b, "amount_label"),
-	    10, 1, LEFT, 1);
-	text_at(p, MARGIN + 12, p->p_y + 24, half - 12, str(b, "total"), 22, 1,
-	    LEFT, 1);
-	color(p->p_cr, INK);
-	snprintf(s, sizeof(s), "Date limite de paiement : %s", str(b, "due"));
-	text_at(p, MARGIN + half, p->p_y + 8, half - 12, s, 10, 1, LEFT, 1);
-	snprintf(s, sizeof(s), "Statut : %s",
-	    str(json_object_get(b, "status"), "label"));
-	text_at(p, MARGIN + half, p->p_y + 23, half - 12, s, 9, 0, LEFT, 1);
-	text_at(p, MARGIN + half, p->p_y + 35, half - 12, str(b,
-	    "payment_note"), 8, 0, LEFT, 1);
+	amount_content(p, b, p->p_y, 1);
 	cairo_tag_end(p->p_cr, "P");
+	color(p->p_cr, INK);
 	p->p_y += h + 10;
 }
 

@@ -128,7 +128,7 @@ rb_mandate_pdf_render(const json_t *m, rb_buf *out, char *err,
 	    "tard dans les 13 mois en cas de prélèvement non autorisé.", 8,
 	    "P");
 	block(&p, "DejaVu Sans 9.5", "Chaque prélèvement vous est annoncé "
-	    "par courriel au moins 14 jours avant sa date, avec son montant. "
+	    "par e-mail au moins 14 jours avant sa date, avec son montant. "
 	    "Vous pouvez révoquer ce mandat à tout moment depuis « Mes moyens "
 	    "de paiement » de votre espace client. Pour des raisons de "
 	    "sécurité, l'IBAN n'est jamais affiché en entier.", 8, "P");

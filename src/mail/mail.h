@@ -77,6 +77,14 @@ enum rb_mail_kind {
 				   "contract_number", "rum", "iban" (masked),
 				   "what" ("signé" or "révoqué"); "link"
 				   optional */
+	RB_MAIL_PAPERLESS_ON,	/* paperless billing switched on: confirmation;
+				   "contract_number" (also in the subject),
+				   "link" optional (default the space) */
+	RB_MAIL_PAPERLESS_OFF,	/* switched off: same keys */
+	RB_MAIL_BILL_READY,	/* a new bill of a paperless contract: "number",
+				   "contract_number" (in the subject: never the
+				   amount), "issued", "due" (French dates),
+				   "link" (required, the bill's page) */
 	RB_MAIL__MAX
 };
 

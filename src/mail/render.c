@@ -32,10 +32,10 @@ static const struct kind_def kind_defs[RB_MAIL__MAX] = {
 	[RB_MAIL_RESET] = { "reset",
 	    "Choisir un nouveau mot de passe", 1, NULL, NULL },
 	[RB_MAIL_EMAIL_CHANGE] = { "email_change",
-	    "Confirmer votre nouvelle adresse électronique", 1, NULL,
+	    "Confirmer votre nouvelle adresse e-mail", 1, NULL,
 	    NULL },
 	[RB_MAIL_EMAIL_CHANGED] = { "email_changed",
-	    "Votre adresse électronique a été modifiée", 0, "/", NULL },
+	    "Votre adresse e-mail a été modifiée", 0, "/", NULL },
 	[RB_MAIL_SPACE_EXISTS] = { "space_exists",
 	    "Votre espace client existe déjà", 0, "/", NULL },
 	[RB_MAIL_EMAIL_DIFFERS] = { "email_differs",
@@ -67,6 +67,15 @@ static const struct kind_def kind_defs[RB_MAIL__MAX] = {
 	[RB_MAIL_SEPA_SIGNED] = { "sepa_signed",
 	    "Votre mandat de prélèvement SEPA", 0, "/mes-moyens-de-paiement",
 	    NULL },
+	[RB_MAIL_PAPERLESS_ON] = { "paperless_on",
+	    "Facture électronique activée pour votre contrat", 0,
+	    "/mon-espace", "contract_number" },
+	[RB_MAIL_PAPERLESS_OFF] = { "paperless_off",
+	    "Facture électronique désactivée pour votre contrat", 0,
+	    "/mon-espace", "contract_number" },
+	[RB_MAIL_BILL_READY] = { "bill_ready",
+	    "Votre nouvelle facture d'eau est disponible, contrat", 1, NULL,
+	    "contract_number" },
 };
 
 /* Keys every template reads that callers may leave out. */

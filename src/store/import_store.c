@@ -104,7 +104,9 @@ static const struct imp_table tables[RB_IMP__MAX] = {
 	    " customer_id = $4, service_address = $5,"
 	    " service_postcode = $6, service_commune = $7,"
 	    " start_date = $8, end_date = $9, can_create_account = $10,"
-	    " direct_debit = $11, paperless = $12, src_system = $13,"
+	    " direct_debit = $11,"
+	    " paperless = CASE WHEN paperless_by = 'import' THEN $12"
+	    " ELSE paperless END, src_system = $13,"
 	    " src_batch = $14, src_file = $15, src_line = $16"
 	    " WHERE number = $1 AND (old_number IS DISTINCT FROM $2 OR"
 	    " origin IS DISTINCT FROM $3 OR"
@@ -116,7 +118,8 @@ static const struct imp_table tables[RB_IMP__MAX] = {
 	    " end_date IS DISTINCT FROM $9 OR"
 	    " can_create_account IS DISTINCT FROM $10 OR"
 	    " direct_debit IS DISTINCT FROM $11 OR"
-	    " paperless IS DISTINCT FROM $12) RETURNING id",
+	    " (paperless_by = 'import' AND paperless IS DISTINCT FROM $12))"
+	    " RETURNING id",
 	    /* select */
 	    "SELECT id, src_batch, src_file, src_line FROM contracts"
 	    " WHERE number = $1",
@@ -314,6 +317,19 @@ static const char sql_invoice[] =
 	"SELECT id FROM invoices WHERE number = $1";
 static const char sql_mandate_iban[] =
 	"SELECT iban_enc FROM sepa_mandates WHERE rum = $1";
+
+static const char sql_contract_paperless[] =
+	"SELECT paperless, paperless_by FROM contracts WHERE number = $1";
+static const char sql_bill_target[] =
+	"SELECT c.paperless, COALESCE(a.email, cu.email),"
+	" COALESCE(a.first_name, cu.first_name)"
+	" FROM contracts c JOIN customers cu ON cu.id = c.customer_id"
+	" LEFT JOIN account_contracts ac ON ac.contract_id = c.id"
+	" LEFT JOIN web_accounts a ON a.id = ac.account_id"
+	"   AND a.status = 'active'"
+	" WHERE c.id = $1";
+static const char sql_print_flag[] =
+	"UPDATE invoices SET print_requested = 1 WHERE number = $1";
 
 static const char sql_batch_start[] =
 	"INSERT INTO import_batches (started_at, directory, src_system,"
@@ -530,6 +546,67 @@ rb_import_store_mandate_iban(rb_db *db, const char *rum, char *enc,
     size_t enclen)
 {
 	return lookup(db, sql_mandate_iban, rum, NULL, enc, enclen);
+}
+
+struct paperless_out {
+	int	*po_on;
+	int	*po_by_import;
+};
+
+static void
+paperless_row(rb_stmt *st, void *arg)
+{
+	struct paperless_out *o = arg;
+	const char *by = rb_stmt_text(st, 1);
+
+	*o->po_on = rb_stmt_int(st, 0) != 0;
+	*o->po_by_import = by != NULL && strcmp(by, "import") == 0;
+}
+
+int
+rb_import_store_contract_paperless(rb_db *db, const char *number, int *on,
+    int *by_import)
+{
+	struct paperless_out o = { on, by_import };
+	int rc;
+
+	*on = *by_import = 0;
+	rc = rb_db_fetch_one(db, sql_contract_paperless,
+	    RB_BINDS(rb_text(number)), paperless_row, &o);
+	return rc == 0 ? 1 : rc == 1 ? 0 : -1;
+}
+
+static void
+target_row(rb_stmt *st, void *arg)
+{
+	struct rb_imp_bill_target *t = arg;
+	const char *s;
+
+	t->bt_paperless = rb_stmt_int(st, 0) != 0;
+	s = rb_stmt_text(st, 1);
+	snprintf(t->bt_email, sizeof(t->bt_email), "%s", s != NULL ? s : "");
+	s = rb_stmt_text(st, 2);
+	snprintf(t->bt_first_name, sizeof(t->bt_first_name), "%s",
+	    s != NULL ? s : "");
+}
+
+int
+rb_import_store_bill_target(rb_db *db, int64_t contract_id,
+    struct rb_imp_bill_target *t)
+{
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	rc = rb_db_fetch_one(db, sql_bill_target,
+	    RB_BINDS(rb_int(contract_id)), target_row, t);
+	return rc == 0 ? 1 : rc == 1 ? 0 : -1;
+}
+
+int
+rb_import_store_print_flag(rb_db *db, const char *invoice_number)
+{
+	return rb_db_run(db, sql_print_flag,
+	    RB_BINDS(rb_text(invoice_number)), NULL) == 0 ? 0 : -1;
 }
 
 int

@@ -114,6 +114,30 @@ int	 rb_import_store_invoice(rb_db *db, const char *number, int64_t *id);
 int	 rb_import_store_mandate_iban(rb_db *db, const char *rum, char *enc,
 	    size_t enclen);
 
+/*
+ * Paperless billing of contract number: *on its state, *by_import 1
+ * when the import set it last (the portal has not: the import may
+ * change it), 0 when a subscriber or an agent did. Returns 1, 0 when
+ * the contract does not exist, -1 on error (logged).
+ */
+int	 rb_import_store_contract_paperless(rb_db *db, const char *number,
+	    int *on, int *by_import);
+
+/* Where a new bill of a contract goes. */
+struct rb_imp_bill_target {
+	int	 bt_paperless;		/* contracts.paperless */
+	char	 bt_email[320];		/* the active web account's address,
+					   else the customer's; "" if none */
+	char	 bt_first_name[128];
+};
+
+/* Fills *t for contract_id. Returns 1, 0 when not found, -1 (logged). */
+int	 rb_import_store_bill_target(rb_db *db, int64_t contract_id,
+	    struct rb_imp_bill_target *t);
+
+/* Flags bill invoice_number for printing. Returns 0 or -1 (logged). */
+int	 rb_import_store_print_flag(rb_db *db, const char *invoice_number);
+
 /* Counts of one import batch. */
 struct rb_imp_counts {
 	int64_t		 ic_rows;

@@ -182,6 +182,10 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	    .rt_path = "/mes-moyens-de-paiement/mensualisation/arreter",
 	    .rt_methods = RB_M_POST, .rt_handler = rb_page_paymeans_plan_stop,
 	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
+	[ROUTE_PAPERLESS] = { .rt_name = "paperless",
+	    .rt_path = "/mon-espace/facture-electronique",
+	    .rt_methods = RB_M_POST, .rt_handler = rb_page_paperless,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
 	[ROUTE_NOT_FOUND] = { .rt_name = "not_found" },
 };
 

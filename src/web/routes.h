@@ -64,6 +64,7 @@ enum rb_route {
 	ROUTE_PAYMEANS_PDF,
 	ROUTE_PAYMEANS_PLAN,
 	ROUTE_PAYMEANS_PLAN_STOP,
+	ROUTE_PAPERLESS,
 	ROUTE_NOT_FOUND,	/* pseudo-route for metrics: no row matched */
 	ROUTE__MAX
 };
@@ -159,6 +160,7 @@ void	rb_page_archive(struct rb_req *);
 void	rb_page_archive_exit(struct rb_req *);
 void	rb_page_gdpr(struct rb_req *);
 void	rb_page_gdpr_json(struct rb_req *);
+void	rb_page_paperless(struct rb_req *);
 
 void	rb_page_bills(struct rb_req *);
 void	rb_page_bill(struct rb_req *);

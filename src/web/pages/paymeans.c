@@ -38,7 +38,7 @@ static const struct rb_field_def f_password = { "mot_de_passe",
     "Par sécurité, nous vous le redemandons avant tout changement de "
     "coordonnées bancaires.", NULL };
 static const struct rb_field_def f_code = { "code",
-    "Code reçu par courriel", "text", "one-time-code",
+    "Code reçu par e-mail", "text", "one-time-code",
     "6 chiffres, valable 15 minutes.", "numeric" };
 
 /* The SEPA settings; the key of IBANs at rest is data_key (in demo mode
@@ -135,7 +135,7 @@ rb_page_paymeans(struct rb_req *req)
 	if (done != NULL && strcmp(done, "signe") == 0)
 		v.pv_notice = "Votre mandat de prélèvement est signé. Vous "
 		    "pouvez le télécharger ci-dessous ; chaque prélèvement "
-		    "vous sera annoncé par courriel au moins 14 jours avant.";
+		    "vous sera annoncé par e-mail au moins 14 jours avant.";
 	else if (done != NULL && strcmp(done, "mensualise") == 0)
 		v.pv_notice = "Votre mensualisation est en place : voici vos "
 		    "10 prélèvements ci-dessous.";
@@ -184,7 +184,7 @@ rb_page_paymeans_sign(struct rb_req *req)
 		v.pv_token = token;
 		v.pv_masked = masked;
 		v.pv_notice = "Nous venons de vous envoyer un code à 6 chiffres "
-		    "par courriel. Saisissez-le pour signer le mandat.";
+		    "par e-mail. Saisissez-le pour signer le mandat.";
 		pm_page(req, 200, number, &v);
 		return;
 	case RB_INVALID:

@@ -91,6 +91,7 @@ void
 rb_page_space(struct rb_req *req)
 {
 	const struct rb_session *s;
+	const char *done, *notice = NULL;
 	json_t *contracts;
 
 	s = rb_req_session(req);
@@ -99,7 +100,17 @@ rb_page_space(struct rb_req *req)
 		rb_resp_error(req, 500);
 		return;
 	}
+	done = rb_form_get(&req->req_query, "fait");
+	if (done != NULL && strcmp(done, "facture-electronique-activee") == 0)
+		notice = "La facture électronique est activée. Un e-mail de "
+		    "confirmation vous a été envoyé.";
+	else if (done != NULL && strcmp(done,
+	    "facture-electronique-desactivee") == 0)
+		notice = "La facture électronique est désactivée : vos "
+		    "prochaines factures arriveront par la poste. Un e-mail de "
+		    "confirmation vous a été envoyé.";
 	rb_resp_header(req, "Cache-Control", "no-store");
-	rb_resp_page(req, 200, "space", json_pack("{s:s, s:o}",
-	    "first_name", s->s_first_name, "contracts", contracts));
+	rb_resp_page(req, 200, "space", json_pack("{s:s, s:o, s:s?, s:s}",
+	    "first_name", s->s_first_name, "contracts", contracts, "notice",
+	    notice, "csrf", rb_req_csrf(req)));
 }

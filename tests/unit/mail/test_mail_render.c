@@ -215,8 +215,9 @@ test_every_kind(void **state)
 		    "\"FR72ZZZ123456\", \"reason\": \"compte clôturé\", "
 		    "\"code\": \"AC04\", \"iban\": \"FR76 •••• •••• 0189\", "
 		    "\"instalments\": [{\"date\": \"5 janv. 2027\", "
-		    "\"amount\": \"12,34 €\"}]}",
-		    &r) != 0)
+		    "\"amount\": \"12,34 €\"}], \"number\": \"FA2026-000001\", "
+		    "\"issued\": \"2 déc. 2026\", \"due\": \"23 décembre "
+		    "2026\"}", &r) != 0)
 			fail_msg("kind %s does not render",
 			    rb_mail_kind_name(k));
 		assert_true(strlen(r.mr_subject) > 10);

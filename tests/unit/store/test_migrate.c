@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <cmocka.h>
 
@@ -82,19 +83,18 @@ run(rb_db *db, const char *sql)
 	return rc;
 }
 
-/* How many distinct versions (NNNN_ prefixes) are compiled in. */
+/* The number of distinct versions among the built-in files. */
 static int
-count_versions(void)
+embedded_versions(void)
 {
-	const struct rb_embedded *e, *p;
-	int n = 0, seen;
+	const struct rb_embedded *e;
+	int n = 0, last = -1, v;
 
 	for (e = rb_migrations_embedded; e->emb_name != NULL; e++) {
-		seen = 0;
-		for (p = rb_migrations_embedded; p != e; p++)
-			if (strncmp(p->emb_name, e->emb_name, 4) == 0)
-				seen = 1;
-		n += !seen;
+		v = atoi(e->emb_name);
+		if (v != last)
+			n++;
+		last = v;
 	}
 	return n;
 }
@@ -110,9 +110,9 @@ fresh_database_reaches_latest(void **state)
 	assert_int_equal(current, 0);
 	assert_true(latest >= 1);
 	assert_int_equal(rb_migrate(f->db, &applied), 0);
-	/* Every version compiled in; numbers may have gaps while parallel
-	 * branches each hold one of them. */
-	assert_int_equal(applied, count_versions());
+	/* Every version once (numbers may skip: parts of one issue
+	   reserve theirs). */
+	assert_int_equal(applied, embedded_versions());
 	assert_int_equal(rb_migrate_status(f->db, &current, &latest), 0);
 	assert_int_equal(current, latest);
 
