@@ -47,7 +47,7 @@
 
 /* Version of the drawing: bump it whenever the PDF's look changes, so
  * that cached PDFs (app/bills.c) are drawn again. */
-#define RB_BILL_PDF_LAYOUT	"bill-pdf-4"
+#define RB_BILL_PDF_LAYOUT	"bill-pdf-5"
 
 /*
  * Draws the bill view `bill` as a PDF appended to out. The creation date
