@@ -20,6 +20,36 @@
 #include "sandbox/sandbox.h"
 #include "cmd.h"
 
+/* The demo's SEPA creditor: fictitious (no bank has the code 99999),
+ * with valid check digits so that mandates and pain.008 files carry
+ * well-formed values. */
+#define DEMO_CREDITOR_ID	"FR30ZZZDEMO00"
+#define DEMO_CREDITOR_IBAN	"FR7699999000000000000000033"
+#define DEMO_CREDITOR_BIC	"DEMOFRPPXXX"
+
+/* Demo mode: gives each SEPA creditor setting left at its default the
+ * demo value, as cmd_demo_sandbox() does for the demo shop. */
+static void
+demo_creditor(struct rb_config *cfg)
+{
+	static const struct {
+		enum rb_cfg	 dc_key;
+		const char	*dc_value;
+	} demo[] = {
+		{ RB_CFG_SEPA_CREDITOR_ID, DEMO_CREDITOR_ID },
+		{ RB_CFG_SEPA_CREDITOR_IBAN, DEMO_CREDITOR_IBAN },
+		{ RB_CFG_SEPA_CREDITOR_BIC, DEMO_CREDITOR_BIC },
+	};
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(demo) / sizeof(demo[0]); i++)
+		if (strcmp(cfg->cfg_from[demo[i].dc_key], "default") == 0 &&
+		    rb_config_set(cfg, demo[i].dc_key, demo[i].dc_value,
+		    "demo", err, sizeof(err)) != 0)
+			log_warnx("demo: %s", err);
+}
+
 int
 cmd_open_db(const struct rb_config *cfg, int migrate, rb_db **out)
 {
@@ -111,6 +141,8 @@ cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 		    sizeof(err)) != 0)
 			log_warnx("demo: public_url left as it is");
 	}
+	if (rb_config_int(cfg, RB_CFG_DEMO))
+		demo_creditor(cfg);
 	if (serve_init(cfg) != 0)
 		return 1;
 

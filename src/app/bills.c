@@ -273,6 +273,7 @@ bill_summary(const struct rb_invoice *inv, const char *today)
 	    json_string(inv->inv_printed));
 	json_object_set_new(o, "payable", json_false());
 	json_object_set_new(o, "owed", json_null());
+	json_object_set_new(o, "partly_paid", json_false());
 	json_object_set_new(o, "pay_pending", json_false());
 	return o;
 }
@@ -283,6 +284,8 @@ summary_pay(json_t *o, const struct rb_payable *p, int card)
 {
 	json_object_set_new(o, "payable", json_boolean(card && !p->pb_held));
 	json_object_set_new(o, "owed", jcents(p->pb_owed_cents));
+	json_object_set_new(o, "partly_paid", json_boolean(p->pb_owed_cents <
+	    p->pb_total_cents));
 	json_object_set_new(o, "pay_pending", json_boolean(p->pb_held));
 }
 
@@ -589,18 +592,66 @@ vat_json(const struct rb_invoice_full *b)
 	return out;
 }
 
+/*
+ * The ways to pay bill b, as the portal and the utility offer them:
+ * card online when configured (card), direct debit set up in the space
+ * (not for an archived bill: debits are for current contracts), and the
+ * ways that need no portal.
+ */
 static json_t *
-payment_methods(const struct rb_invoice_full *b, const char *phone)
+payment_methods(const struct rb_invoice_full *b, const char *phone,
+    int card)
 {
-	return json_pack("[s, s++, s++, s, s]",
-	    "Prélèvement automatique, en une fois ou en mensualités : "
-	    "demandez-le au service client.",
-	    "Carte bancaire, par téléphone au ", phone, ".",
-	    "Virement, en indiquant la référence ", b->if_inv.inv_number, ".",
-	    "Chèque à l'ordre de la Régie Eau de la Métropole, le numéro de "
-	    "facture écrit au dos.",
-	    "Espèces ou carte chez un buraliste agréé (paiement de "
-	    "proximité), avec cette facture.");
+	json_t *m = json_array();
+
+	json_array_append_new(m, card ? json_pack("s++", "Carte bancaire : "
+	    "en ligne dans votre espace client (bouton « Payer en ligne »), "
+	    "ou par téléphone au ", phone, ".") : json_pack("s++",
+	    "Carte bancaire, par téléphone au ", phone, "."));
+	if (!b->if_inv.inv_archived)
+		json_array_append_new(m, json_string(b->if_direct_debit ?
+		    "Prélèvement automatique : il est activé pour ce contrat ; "
+		    "vous le gérez dans « Mes moyens de paiement » de votre "
+		    "espace client." :
+		    "Prélèvement automatique, en une fois ou en mensualités : "
+		    "mettez-le en place dans « Mes moyens de paiement » de "
+		    "votre espace client."));
+	json_array_append_new(m, json_pack("s++", "Virement, en indiquant la "
+	    "référence ", b->if_inv.inv_number, "."));
+	json_array_append_new(m, json_string("Chèque à l'ordre de la Régie "
+	    "Eau de la Métropole, le numéro de facture écrit au dos."));
+	json_array_append_new(m, json_string("Espèces ou carte chez un "
+	    "buraliste agréé (paiement de proximité), avec cette facture."));
+	return m;
+}
+
+/*
+ * {"text"} saying that the bank rejected the bill's direct debit, why,
+ * and that the bill is to pay again, while it is; null otherwise.
+ */
+static json_t *
+debit_rejected(const struct rb_invoice_full *b, int card)
+{
+	const struct rb_invoice *inv = &b->if_inv;
+	char when[RB_BILLS_FMT_MAX + 8] = "", text[640];
+	struct rb_date d;
+
+	if (b->if_reject_code[0] == '\0' ||
+	    (strcmp(inv->inv_status, "to_pay") != 0 &&
+	    strcmp(inv->inv_status, "overdue") != 0))
+		return json_null();
+	if (b->if_rejected_at > 0) {
+		rb_clock_today((time_t)b->if_rejected_at, &d);
+		memcpy(when, " le ", 5);
+		rb_clock_fr_date(&d, when + 4, sizeof(when) - 4);
+	}
+	snprintf(text, sizeof(text), "Prélèvement rejeté par votre banque%s : "
+	    "%s (%s). Cette facture est de nouveau à payer.%s", when,
+	    b->if_reject_reason[0] != '\0' ? b->if_reject_reason :
+	    "rejet par la banque", b->if_reject_code, card ? " Vous pouvez "
+	    "la payer en ligne par carte bancaire, dans votre espace client." :
+	    "");
+	return json_pack("{s:s}", "text", text);
 }
 
 /* The sentence under the amount, and the amount's label. */
@@ -714,7 +765,9 @@ bill_view(const struct rb_bills_ctx *ctx, const struct rb_invoice_full *b,
 	payment_note(b, today, v);
 	json_object_set_new(v, "direct_debit", json_boolean(b->if_direct_debit));
 	json_object_set_new(v, "payment_methods",
-	    payment_methods(b, ctx->bc_service_phone));
+	    payment_methods(b, ctx->bc_service_phone, ctx->bc_card));
+	json_object_set_new(v, "debit_rejected", debit_rejected(b,
+	    ctx->bc_card));
 	json_object_set_new(v, "service_phone",
 	    json_string(ctx->bc_service_phone));
 	json_object_set_new(v, "emergency_phone",

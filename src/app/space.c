@@ -134,8 +134,8 @@ contract_view(json_t *row, const char *today)
 	if (str(row, "mandate_last4") != NULL)
 		snprintf(debit, sizeof(debit), "•••• %s",
 		    str(row, "mandate_last4"));
-	v = json_pack("{s:s, s:O, s:s, s:b, s:o, s:b, s:b, s:o, s:o, s:o, "
-	    "s:o, s:b, s:o}",
+	v = json_pack("{s:s, s:O, s:s, s:b, s:o, s:b, s:b, s:o, s:o, s:b, "
+	    "s:o, s:o, s:o, s:o, s:b, s:o}",
 	    "number", str(row, "number"),
 	    "old_number", json_object_get(row, "old_number"),
 	    "address", addr,
@@ -146,6 +146,9 @@ contract_view(json_t *row, const char *today)
 	    "unpaid", num(row, "unpaid_count") > 0,
 	    "unpaid_amount", money(num(row, "unpaid_cents")),
 	    "next_due", fr_date(str(row, "next_due_on")),
+	    "debit", num(row, "debit_count") > 0,
+	    "debit_amount", money(num(row, "debit_cents")),
+	    "next_debit", fr_date(str(row, "next_debit_on")),
 	    "last_bill", last_bill(row, today),
 	    "reading", reading(row),
 	    "has_alerts", json_array_size(alerts) > 0,

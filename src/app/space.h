@@ -19,8 +19,12 @@
  * number):
  *   number, old_number, address (one line), direct_debit (bool),
  *   debit_account ("•••• 0189" or null), paperless (bool),
- *   unpaid (bool), unpaid_amount ("123,45 €"), next_due ("3 juin 2025"
- *   or null), last_bill (null or {number, issued, total, status_label,
+ *   unpaid (bool), unpaid_amount ("123,45 €": what is still owed on
+ *   the bills to pay, partial payments deducted, bills under direct
+ *   debit apart), next_due ("3 juin 2025" or null: their earliest date
+ *   limit), debit (bool), debit_amount, next_debit (or null: what the
+ *   bills under direct debit will have debited, and the first date),
+ *   last_bill (null or {number, issued, total, status_label,
  *   status, archived}), reading (null or {meter, remote, date, index
  *   ("1 234,567 m³"), kind ("relevé réel"…)}), alerts (array of
  *   {kind: "late"|"abnormal", text}), has_alerts (bool).

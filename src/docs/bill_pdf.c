@@ -312,6 +312,11 @@ amount_content(struct pdf *p, const json_t *b, double top, int draw)
 	    str(json_object_get(b, "status"), "label"));
 	col_text(p, &r, s, 9, 0, 3);
 	col_text(p, &r, str(b, "payment_note"), 8, 0, 0);
+	if (json_is_object(json_object_get(b, "debit_rejected"))) {
+		r.cf_y += 3;
+		col_text(p, &r, str(json_object_get(b, "debit_rejected"),
+		    "text"), 8, 1, 0);
+	}
 	return (l.cf_y > r.cf_y ? l.cf_y : r.cf_y) + BOX_PAD - top;
 }
 

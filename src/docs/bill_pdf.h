@@ -26,6 +26,8 @@
  *   vat: [{rate, base, amount}],
  *   payment_methods: [string],
  *   alert: null or {text},
+ *   debit_rejected: null or {text} (the bank rejected the bill's direct
+ *   debit: drawn in the amount box, under the payment note),
  *   payments: [{date, method, amount}] (payments received; the block
  *   "Paiements reçus" is drawn when not empty), partly_paid (boolean),
  *   owed (what is left to pay)
@@ -47,7 +49,7 @@
 
 /* Version of the drawing: bump it whenever the PDF's look changes, so
  * that cached PDFs (app/bills.c) are drawn again. */
-#define RB_BILL_PDF_LAYOUT	"bill-pdf-5"
+#define RB_BILL_PDF_LAYOUT	"bill-pdf-6"
 
 /*
  * Draws the bill view `bill` as a PDF appended to out. The creation date

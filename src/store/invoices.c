@@ -70,7 +70,10 @@ static const char *const sql[SQL__MAX] = {
 	" c.direct_debit, c.old_number, c.service_address,"
 	" c.service_postcode, c.service_commune,"
 	" cu.title, cu.last_name, cu.first_name, cu.address_line1,"
-	" cu.address_line2, cu.postcode, cu.commune"
+	" cu.address_line2, cu.postcode, cu.commune,"
+	" i.debit_reject_code, i.debit_reject_reason,"
+	" (SELECT MAX(d.updated_at) FROM sepa_debits d"
+	"   WHERE d.invoice_id = i.id AND d.status = 'rejected')"
 	" FROM invoices i JOIN contracts c ON c.id = i.contract_id"
 	" JOIN customers cu ON cu.id = c.customer_id"
 	" WHERE i.number = $3 AND" SCOPE_INVOICE,
@@ -357,6 +360,11 @@ invoice_full_row(rb_stmt *st, void *arg)
 	    rb_stmt_text(st, c + 16));
 	rb_store_copy(out->if_commune, sizeof(out->if_commune),
 	    rb_stmt_text(st, c + 17));
+	rb_store_copy(out->if_reject_code, sizeof(out->if_reject_code),
+	    rb_stmt_text(st, c + 18));
+	rb_store_copy(out->if_reject_reason, sizeof(out->if_reject_reason),
+	    rb_stmt_text(st, c + 19));
+	out->if_rejected_at = rb_stmt_int(st, c + 20);
 }
 
 int

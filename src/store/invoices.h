@@ -107,6 +107,12 @@ struct rb_invoice_full {
 	char			 if_address2[256];
 	char			 if_postcode[16];
 	char			 if_commune[128];
+	/* The last debit the bank rejected (sepa returns), "" / 0 when
+	   none: its ISO reason code, the reason in French, and when the
+	   rejection was applied (UTC seconds, 0 when unknown). */
+	char			 if_reject_code[8];
+	char			 if_reject_reason[256];
+	int64_t			 if_rejected_at;
 	struct rb_invoice_line	*if_lines;	/* by position; free() */
 	size_t			 if_nlines;
 };

@@ -10,10 +10,7 @@
 #include "store/payments.h"
 #include "store/scope_sql.h"
 
-#define OWED(inv) \
-	"(" inv ".total_cents - COALESCE((SELECT SUM(p.amount_cents)" \
-	" FROM payments p WHERE p.invoice_id = " inv ".id" \
-	" AND p.status = 'succeeded'), 0))"
+#define OWED(inv)	RB_SQL_OWED(inv)
 
 #define ORDER_COLUMNS \
 	"SELECT id, reference, provider, COALESCE(account_id, 0)," \

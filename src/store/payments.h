@@ -16,6 +16,16 @@
 #include "store/db.h"
 #include "store/scope.h"
 
+/*
+ * What is still owed on bill `inv` (an SQL alias of invoices), as an SQL
+ * expression: its total minus its succeeded payments. The one rule for
+ * every owed amount the portal shows (bills, dashboard, payments).
+ */
+#define RB_SQL_OWED(inv) \
+	"(" inv ".total_cents - COALESCE((SELECT SUM(p.amount_cents)" \
+	" FROM payments p WHERE p.invoice_id = " inv ".id" \
+	" AND p.status = 'succeeded'), 0))"
+
 /* A bill that may be paid online: to pay or overdue, something owed. */
 struct rb_payable {
 	int64_t	pb_invoice_id;

@@ -3,33 +3,51 @@
  * contract of the account with its figures through correlated
  * subqueries, each served by an index (invoices_contract_issued,
  * meters_contract, meter_readings_meter_date, sepa_mandates_contract,
- * the unique (contract_id, period_end) of consumption_alerts): one
- * statement per page, whatever the number of contracts.
+ * the unique (contract_id, period_end) of consumption_alerts,
+ * sepa_debits_invoice): one statement per page, whatever the number of
+ * contracts. What is owed follows the one rule of store/payments.h
+ * (total minus succeeded payments); bills under direct debit are
+ * counted apart, with their debit's amount and date once scheduled.
  */
 
 #include "store/copy.h"
+#include "store/payments.h"
 #include "store/space.h"
+
+/* A bill the subscriber still has to pay: due, something owed (the rule
+ * of store/payments.h); one to be debited: its debit is scheduled. */
+#define TO_PAY_BILL \
+	"u.contract_id = c.id AND u.status IN ('to_pay', 'overdue')" \
+	" AND " RB_SQL_OWED("u") " > 0"
+#define DEBIT_BILL \
+	"u.contract_id = c.id AND u.status = 'direct_debit'" \
+	" AND " RB_SQL_OWED("u") " > 0"
+/* Column col of the bill's debit not yet collected, or NULL. */
+#define LIVE_DEBIT(col) \
+	"(SELECT MIN(d." col ") FROM sepa_debits d WHERE d.invoice_id = u.id" \
+	" AND d.status IN ('scheduled', 'exported'))"
 
 static const char sql_space[] =
 	"SELECT c.number, c.old_number, c.service_address,"
 	" c.service_postcode, c.service_commune, c.direct_debit, c.paperless,"
-	" (SELECT COALESCE(SUM(u.total_cents), 0) FROM invoices u"
-	"   WHERE u.contract_id = c.id"
-	"   AND u.status IN ('to_pay', 'overdue', 'direct_debit')),"
-	" (SELECT count(*) FROM invoices u WHERE u.contract_id = c.id"
-	"   AND u.status IN ('to_pay', 'overdue', 'direct_debit')),"
-	" (SELECT MIN(u.due_on) FROM invoices u WHERE u.contract_id = c.id"
-	"   AND u.status IN ('to_pay', 'overdue', 'direct_debit')),"
-	" (SELECT count(*) FROM invoices u WHERE u.contract_id = c.id"
-	"   AND (u.status = 'overdue' OR"
-	"   (u.status = 'to_pay' AND u.due_on < $2))),"
-	" li.number, li.issued_on, li.due_on, li.total_cents, li.status,"
+	" (SELECT COALESCE(SUM(" RB_SQL_OWED("u") "), 0) FROM invoices u"
+	"   WHERE " TO_PAY_BILL "),"
+	" (SELECT count(*) FROM invoices u WHERE " TO_PAY_BILL "),"
+	" (SELECT MIN(u.due_on) FROM invoices u WHERE " TO_PAY_BILL "),"
+	" (SELECT count(*) FROM invoices u WHERE " TO_PAY_BILL
+	"   AND (u.status = 'overdue' OR u.due_on < $2)),"
+" li.number, li.issued_on, li.due_on, li.total_cents, li.status,"
 	" li.archived,"
 	" (SELECT sm.iban_last4 FROM sepa_mandates sm"
 	"   WHERE sm.contract_id = c.id AND sm.status = 'active'"
 	"   ORDER BY sm.signed_on DESC, sm.id DESC LIMIT 1),"
 	" m.serial, m.remote_read, r.read_on, r.index_litres, r.source,"
-	" al.period_end, al.litres, al.average_litres"
+	" al.period_end, al.litres, al.average_litres,"
+	" (SELECT COALESCE(SUM(COALESCE(" LIVE_DEBIT("amount_cents") ", "
+	RB_SQL_OWED("u") ")), 0) FROM invoices u WHERE " DEBIT_BILL "),"
+	" (SELECT count(*) FROM invoices u WHERE " DEBIT_BILL "),"
+	" (SELECT MIN(COALESCE(" LIVE_DEBIT("collection_date") ", u.due_on))"
+	"   FROM invoices u WHERE " DEBIT_BILL ")"
 	" FROM account_contracts ac"
 	" JOIN contracts c ON c.id = ac.contract_id"
 	" LEFT JOIN invoices li ON li.id = (SELECT i.id FROM invoices i"
@@ -57,8 +75,9 @@ static const char *const space_cols[] = {
 	"last_archived", "mandate_last4", "meter_serial",
 	"meter_remote", "read_on", "read_litres", "read_source",
 	"alert_period_end", "alert_litres", "alert_average_litres",
+	"debit_cents", "debit_count", "next_debit_on",
 };
-static const char space_kinds[] = "sssssiiiisisssisissisissii";
+static const char space_kinds[] = "sssssiiiisisssisissisissiiiis";
 _Static_assert(sizeof(space_kinds) - 1 ==
     sizeof(space_cols) / sizeof(space_cols[0]), "a kind per column");
 

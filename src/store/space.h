@@ -16,9 +16,10 @@
  * by contract number, with raw values (null when absent):
  *   number, old_number, address, postcode, commune,
  *   direct_debit, paperless (0/1),
- *   unpaid_cents (sum of bills to pay, overdue or to be debited),
+ *   unpaid_cents (what is still owed on the bills to pay or overdue:
+ *   total minus succeeded payments, RB_SQL_OWED of store/payments.h),
  *   unpaid_count, next_due_on (earliest due date among them),
- *   late_count (bills overdue, or to pay with a due date before today),
+ *   late_count (those overdue, or with a due date before today),
  *   last_number, last_issued_on, last_due_on, last_total_cents,
  *   last_status, last_archived (the most recently issued bill),
  *   mandate_last4 (active SEPA mandate),
@@ -26,7 +27,11 @@
  *   (the latest reading of the meter in place),
  *   alert_period_end, alert_litres, alert_average_litres (the latest
  *   abnormal-consumption alert whose period ended on or after
- *   alerts_since).
+ *   alerts_since),
+ *   debit_cents, debit_count, next_debit_on (the bills under direct
+ *   debit with something owed: the amount of their debit not yet
+ *   collected, else what is owed; the earliest of its collection date,
+ *   else of their due date).
  * today and alerts_since are "YYYY-MM-DD". The caller owns *out.
  * Returns 0, or -1 with *out NULL.
  */

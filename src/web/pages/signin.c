@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "app/auth.h"
+#include "app/psp.h"
 #include "app/space.h"
 #include "base/crypto.h"
 #include "web/forms.h"
@@ -92,6 +93,7 @@ rb_page_space(struct rb_req *req)
 {
 	const struct rb_session *s;
 	const char *done, *notice = NULL;
+	struct rb_psp_cfg psp;
 	json_t *contracts;
 
 	s = rb_req_session(req);
@@ -110,7 +112,8 @@ rb_page_space(struct rb_req *req)
 		    "prochaines factures arriveront par la poste. Un e-mail de "
 		    "confirmation vous a été envoyé.";
 	rb_resp_header(req, "Cache-Control", "no-store");
-	rb_resp_page(req, 200, "space", json_pack("{s:s, s:o, s:s?, s:s}",
+	rb_psp_cfg_from_config(req->req_site->site_cfg, &psp);
+	rb_resp_page(req, 200, "space", json_pack("{s:s, s:o, s:s?, s:s, s:b}",
 	    "first_name", s->s_first_name, "contracts", contracts, "notice",
-	    notice, "csrf", rb_req_csrf(req)));
+	    notice, "csrf", rb_req_csrf(req), "card", rb_psp_enabled(&psp)));
 }
