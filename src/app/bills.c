@@ -633,18 +633,20 @@ static json_t *
 debit_rejected(const struct rb_invoice_full *b, int card)
 {
 	const struct rb_invoice *inv = &b->if_inv;
-	char when[RB_BILLS_FMT_MAX + 8] = "", text[640];
-	struct rb_date d;
+	char when[RB_BILLS_FMT_MAX + 8] = "", iso[11], text[640];
 
 	if (b->if_reject_code[0] == '\0' ||
 	    (strcmp(inv->inv_status, "to_pay") != 0 &&
 	    strcmp(inv->inv_status, "overdue") != 0))
 		return json_null();
-	if (b->if_rejected_at > 0) {
-		rb_clock_today((time_t)b->if_rejected_at, &d);
-		memcpy(when, " le ", 5);
-		rb_clock_fr_date(&d, when + 4, sizeof(when) - 4);
-	}
+	/* The day in Paris of that instant (not rb_clock_today(), which a
+	   demo's pinned date overrides). */
+	rb_clock_paris_iso((time_t)b->if_rejected_at, iso, sizeof(iso));
+	if (b->if_rejected_at > 0 && rb_clock_fr_iso(iso, when + 4,
+	    sizeof(when) - 4) == 0)
+		memcpy(when, " le ", 4);
+	else
+		when[0] = '\0';
 	snprintf(text, sizeof(text), "Prélèvement rejeté par votre banque%s : "
 	    "%s (%s). Cette facture est de nouveau à payer.%s", when,
 	    b->if_reject_reason[0] != '\0' ? b->if_reject_reason :

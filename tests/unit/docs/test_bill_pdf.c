@@ -262,12 +262,46 @@ test_longest_texts_on_many_pages_never_overlap(void **state)
 	json_decref(b);
 }
 
+/* 1 when a word of ws reads text exactly. */
+static int
+has_word(const struct words *ws, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < ws->ws_n; i++)
+		if (strcmp(ws->ws_w[i].w_text, text) == 0)
+			return 1;
+	return 0;
+}
+
+/* A rejected direct debit is said in the amount box, which grows. */
+static void
+test_rejected_debit_is_said_in_the_amount_box(void **state)
+{
+	static struct words ws;
+	json_t *b = long_bill("23 décembre 2026", "En retard", 2);
+
+	(void)state;
+	json_object_set_new(b, "debit_rejected", json_pack("{s:s}", "text",
+	    "Prélèvement rejeté par votre banque le 30 septembre 2026 : "
+	    "compte d'un type qui n'accepte pas ce prélèvement (AC13). "
+	    "Cette facture est de nouveau à payer. Vous pouvez la payer en "
+	    "ligne par carte bancaire, dans votre espace client."));
+	words_of(b, &ws);
+	assert_no_overlap(&ws);
+	assert_true(has_word(&ws, "rejeté"));
+	assert_true(has_word(&ws, "(AC13)."));
+	assert_true(has_word(&ws, "nouveau"));
+	json_decref(b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_due_date_never_covers_the_status),
 		cmocka_unit_test(test_longest_texts_on_many_pages_never_overlap),
+		cmocka_unit_test(test_rejected_debit_is_said_in_the_amount_box),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
