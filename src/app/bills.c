@@ -664,9 +664,13 @@ payment_note(const struct rb_invoice_full *b, const char *today,
 	const struct rb_invoice *inv = &b->if_inv;
 	char due[RB_BILLS_FMT_MAX];
 	const char *label = "Montant à payer";
+	char debit_on[RB_BILLS_FMT_MAX];
 	json_t *note;
 
 	rb_clock_fr_iso(inv->inv_due_on, due, sizeof(due));
+	/* A scheduled debit is collected on its own date. */
+	if (rb_clock_fr_iso(b->if_debit_on, debit_on, sizeof(debit_on)) != 0)
+		memcpy(debit_on, due, sizeof(debit_on));
 	if (strcmp(inv->inv_status, "paid") == 0) {
 		label = "Montant de la facture";
 		note = json_string("Cette facture est payée. Merci.");
@@ -677,7 +681,8 @@ payment_note(const struct rb_invoice_full *b, const char *today,
 	} else if (strcmp(inv->inv_status, "direct_debit") == 0) {
 		label = "Montant prélevé";
 		note = json_pack("s++", "Ce montant sera prélevé sur votre "
-		    "compte bancaire le ", due, ". Vous n'avez rien à faire.");
+		    "compte bancaire le ", debit_on, ". Vous n'avez rien à "
+		    "faire.");
 	} else if (strcmp(inv->inv_status, "overdue") == 0 ||
 	    strcmp(inv->inv_due_on, today) < 0) {
 		note = json_pack("s++", "Cette facture n'a pas été réglée avant "

@@ -73,7 +73,9 @@ static const char *const sql[SQL__MAX] = {
 	" cu.address_line2, cu.postcode, cu.commune,"
 	" i.debit_reject_code, i.debit_reject_reason,"
 	" (SELECT MAX(d.updated_at) FROM sepa_debits d"
-	"   WHERE d.invoice_id = i.id AND d.status = 'rejected')"
+	"   WHERE d.invoice_id = i.id AND d.status = 'rejected'),"
+	" (SELECT MIN(d.collection_date) FROM sepa_debits d"
+	"   WHERE d.invoice_id = i.id AND d.status IN ('scheduled', 'exported'))"
 	" FROM invoices i JOIN contracts c ON c.id = i.contract_id"
 	" JOIN customers cu ON cu.id = c.customer_id"
 	" WHERE i.number = $3 AND" SCOPE_INVOICE,
@@ -365,6 +367,8 @@ invoice_full_row(rb_stmt *st, void *arg)
 	rb_store_copy(out->if_reject_reason, sizeof(out->if_reject_reason),
 	    rb_stmt_text(st, c + 19));
 	out->if_rejected_at = rb_stmt_int(st, c + 20);
+	rb_store_copy(out->if_debit_on, sizeof(out->if_debit_on),
+	    rb_stmt_text(st, c + 21));
 }
 
 int

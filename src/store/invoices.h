@@ -113,6 +113,9 @@ struct rb_invoice_full {
 	char			 if_reject_code[8];
 	char			 if_reject_reason[256];
 	int64_t			 if_rejected_at;
+	char			 if_debit_on[11];	/* collection date of
+							   its debit not yet
+							   collected, or "" */
 	struct rb_invoice_line	*if_lines;	/* by position; free() */
 	size_t			 if_nlines;
 };

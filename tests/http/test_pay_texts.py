@@ -149,6 +149,8 @@ def dashboard_owes_what_is_left_and_says_apart_what_will_be_debited(s):
     text = owed_on_dashboard(page, "1000000002")
     assert text == "Prélèvement prévu le 15 janvier 2099 : %s, vous n'avez rien à faire." % (
         money(12345)), text
+    st, _, page = b.get("/mes-factures/" + debit[1])
+    assert "Ce montant sera prélevé sur votre compte bancaire le 15 janvier 2099." in page
     # Paid in full by two payments: nothing owed any more on that bill.
     execute(s, ("INSERT INTO payments (invoice_id, amount_cents, method, status, created_at)"
                 " VALUES (?, ?, 'transfer', 'succeeded', ?)", (late[0], late[2], now)))
