@@ -605,8 +605,8 @@ payment_methods(const struct rb_invoice_full *b, const char *phone,
 	json_t *m = json_array();
 
 	json_array_append_new(m, card ? json_pack("s++", "Carte bancaire : "
-	    "en ligne dans votre espace client (bouton « Payer en ligne »), "
-	    "ou par téléphone au ", phone, ".") : json_pack("s++",
+	    "en ligne, dans votre espace client, ou par téléphone au ", phone,
+	    ".") : json_pack("s++",
 	    "Carte bancaire, par téléphone au ", phone, "."));
 	if (!b->if_inv.inv_archived)
 		json_array_append_new(m, json_string(b->if_direct_debit ?
