@@ -73,7 +73,8 @@ enum rb_rc rb_bills_parse_filter(const char *contract,
  * "issued", "period", "total", "due", "status": {label, class},
  * "archived", "printed_contract", "payable" (ctx->bc_card and
  * something owed, no payment in progress), "owed" (French amount or
- * null), "pay_pending" (a card payment in progress)}, and a contract
+ * null: total minus succeeded payments), "partly_paid" (owed is below
+ * the total), "pay_pending" (a card payment in progress)}, and a contract
  * has "pay_all" ({"amount"} of its payable bills, or null). The caller
  * owns *out. Returns
  * RB_OK, RB_NOT_FOUND when f names a contract outside the
