@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "store/copy.h"
+#include "store/payments.h"
 #include "store/sepa.h"
 
 #define LIVE	"('scheduled', 'exported', 'collected')"
@@ -93,7 +94,7 @@ static const char *const sql[SQL__MAX] = {
 	"UPDATE sepa_debits SET status = 'cancelled', updated_at = $2"
 	" WHERE mandate_id = $1 AND status = 'scheduled'",
 	[SQL_DUE_BILLS] =
-	"SELECT i.id, i.contract_id, m.id, i.total_cents, i.due_on,"
+	"SELECT i.id, i.contract_id, m.id, " RB_SQL_OWED("i") ", i.due_on,"
 	" i.number, c.number, i.issued_on,"
 	" CASE WHEN m.src_system IS NULL AND NOT EXISTS (SELECT 1"
 	"  FROM sepa_debits l WHERE l.mandate_id = m.id"
@@ -101,7 +102,8 @@ static const char *const sql[SQL__MAX] = {
 	" FROM invoices i JOIN contracts c ON c.id = i.contract_id"
 	" JOIN sepa_mandates m ON m.contract_id = c.id AND m.status = 'active'"
 	" WHERE i.id > $1 AND c.direct_debit = 1 AND i.archived = 0"
-	" AND i.status IN ('to_pay', 'direct_debit') AND i.total_cents > 0"
+	" AND i.status IN ('to_pay', 'direct_debit')"
+	" AND " RB_SQL_OWED("i") " > 0"
 	" AND NOT EXISTS (SELECT 1 FROM sepa_debits d"
 	"  WHERE d.invoice_id = i.id AND d.status IN"
 	"  ('scheduled', 'exported', 'collected', 'rejected'))"

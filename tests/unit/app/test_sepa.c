@@ -126,6 +126,17 @@ day_after(int days, char *out)
 	assert_int_equal(rb_clock_format_date(&e, out, 11), 0);
 }
 
+/* The bills of contract number made "to pay" by a test lose the payments
+ * that covered them (the demo data pays the bills whose debit was
+ * taken): a bill to pay has no payment covering it. */
+static void
+unpay(rb_db *db, const char *number)
+{
+	exec_sql(db, "DELETE FROM payments WHERE invoice_id IN (SELECT i.id"
+	    " FROM invoices i JOIN contracts c ON c.id = i.contract_id"
+	    " WHERE c.number = $1 AND i.status = 'to_pay')", number);
+}
+
 /*
  * Makes the last `n` current bills of contract `number` due on date `due`
  * (status to_pay, never debited), so that scheduling picks them.
@@ -146,6 +157,7 @@ make_due(rb_db *db, const char *number, int n, const char *due)
 	assert_int_equal(rb_stmt_step(st), RB_DONE);
 	assert_int_equal(rb_stmt_changes(st), n);
 	rb_stmt_reset(st);
+	unpay(db, number);
 }
 
 static void
@@ -443,11 +455,51 @@ schedule_prenotifies_once(void **state)
 	    " ON c.id = i.contract_id WHERE c.number = '1000000006'"
 	    " AND i.archived = 0 AND i.status = 'paid'"
 	    " ORDER BY i.issued_on DESC LIMIT 1)", early);
+	unpay(f->db, "1000000006");
 	assert_int_equal(rb_sepa_schedule(f->db, ICS, URL, 14, NOW, &n,
 	    &nmails), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_debits"
 	    " WHERE collection_date = $1", coll), 1);
+}
+
+/* A bill partly paid (by card, say) is debited what is left; one whose
+ * payments cover it is not debited at all. */
+static void
+schedule_debits_what_is_left(void **state)
+{
+	struct fixture *f = *state;
+	char due[11];
+	int n, nmails;
+	int64_t total, owed;
+
+	day_after(40, due);
+	make_due(f->db, DD_CONTRACT, 2, due);
+	/* The newer bill: 10,00 EUR paid; the older: paid in full. */
+	exec_sql(f->db, "INSERT INTO payments (invoice_id, amount_cents,"
+	    " method, status, created_at) SELECT i.id, 1000, 'card',"
+	    " 'succeeded', 1764000000 FROM invoices i JOIN contracts c"
+	    " ON c.id = i.contract_id WHERE c.number = $1 AND i.archived = 0"
+	    " AND i.status = 'to_pay' ORDER BY i.issued_on DESC LIMIT 1",
+	    DD_CONTRACT);
+	exec_sql(f->db, "INSERT INTO payments (invoice_id, amount_cents,"
+	    " method, status, created_at) SELECT i.id, i.total_cents, 'card',"
+	    " 'succeeded', 1764000000 FROM invoices i JOIN contracts c"
+	    " ON c.id = i.contract_id WHERE c.number = $1 AND i.archived = 0"
+	    " AND i.status = 'to_pay' ORDER BY i.issued_on ASC LIMIT 1",
+	    DD_CONTRACT);
+	total = q_int(f->db, "SELECT i.total_cents FROM invoices i"
+	    " JOIN contracts c ON c.id = i.contract_id WHERE c.number = $1"
+	    " AND i.archived = 0 AND i.status = 'to_pay'"
+	    " ORDER BY i.issued_on DESC LIMIT 1", DD_CONTRACT);
+	assert_true(total > 1000);
+	assert_int_equal(rb_sepa_schedule(f->db, ICS, URL, 14, NOW, &n,
+	    &nmails), 0);
+	assert_int_equal(n, 1);
+	owed = q_int(f->db, "SELECT d.amount_cents FROM sepa_debits d"
+	    " JOIN contracts c ON c.id = d.contract_id WHERE c.number = $1"
+	    " AND d.status = 'scheduled'", DD_CONTRACT);
+	assert_int_equal(owed, total - 1000);
 }
 
 static void
@@ -978,6 +1030,7 @@ monthly_plan(void **state)
 	    " $1, due_on = $1 WHERE id = (SELECT max(id) FROM invoices"
 	    " WHERE contract_id = (SELECT id FROM contracts WHERE number ="
 	    " '" DD_CONTRACT "'))", pv.pv_dates[3]);
+	unpay(f->db, DD_CONTRACT);
 	assert_int_equal(rb_sepa_schedule(f->db, ICS, URL, 14, NOW, &n,
 	    &nmails), 0);
 	assert_int_equal(n, 0);
@@ -1051,6 +1104,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(mandate_sign_and_cancel, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(schedule_prenotifies_once,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(schedule_debits_what_is_left,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(export_is_valid_and_once,
 		    setup, teardown),
