@@ -18,7 +18,7 @@
 //                          message, ...)
 // The journeys, in order: paperless billing on and back off; the mandate
 // signing form, its errors and its code step (the code itself comes by
-// e-mail and is not entered); a refused card (4970 1000 0000 0097) on a
+// e-mail and is not entered); the monthly plan on and off; a refused card (4970 1000 0000 0097) on a
 // bill that is owed; then the accepted card (4970 1000 0000 0000) on the
 // same bill. They change the demo data: run them after the crawl, or on
 // a database of their own.
@@ -411,6 +411,30 @@ async function mandate(page, opts, problems) {
 		problems.push('a wrong code does not show the code step again');
 }
 
+// The monthly plan of the first contract with a mandate that offers it:
+// on, then off again.
+async function monthlyPlan(page, opts, problems) {
+	await visit(page, opts, '/mes-moyens-de-paiement', 'plan');
+	const hrefs = await page.locator('nav[aria-label="Mes contrats"] a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+	for (const href of ['/mes-moyens-de-paiement', ...hrefs]) {
+		await visit(page, opts, href, 'plan');
+		const start = page.getByRole('button', { name: 'Mensualiser mes paiements', exact: true });
+		if (await start.count() === 0)
+			continue;
+		await submit(page, start, 'plan on');
+		const stop = page.getByRole('button', { name: 'Arrêter ma mensualisation', exact: true });
+		if (await stop.count() === 0)
+			throw new StepError(`no "Arrêter ma mensualisation" once the plan is on: ${(await mainText(page)).slice(0, 200)}`);
+		if (!/10 prélèvements de/.test(await mainText(page)))
+			problems.push('the plan page does not give the 10 instalments');
+		await submit(page, stop, 'plan off');
+		if (await page.getByRole('button', { name: 'Mensualiser mes paiements', exact: true }).count() === 0)
+			problems.push('stopping the plan does not offer it again');
+		return;
+	}
+	throw new StepError('no contract offers "Mensualiser mes paiements" (a demo contract with a mandate should)');
+}
+
 // The first owed bill of /mes-factures: { number, url } or a StepError.
 async function owedBill(page, opts) {
 	await visit(page, opts, '/mes-factures', 'bills');
@@ -551,6 +575,7 @@ async function main() {
 	});
 	await journey('paperless billing on and off from /mon-espace', (p) => paperless(page, opts, p));
 	await journey('mandate signing form: errors, code step, wrong code', (p) => mandate(page, opts, p));
+	await journey('monthly plan on and off', (p) => monthlyPlan(page, opts, p));
 	await journey('refused card 4970 1000 0000 0097: bill still due, French refusal message', (p) => refusedCard(page, opts, p));
 	await journey('accepted card 4970 1000 0000 0000: paid, payment on the bill, nothing owed', (p) => acceptedCard(page, opts, p));
 	if (sandboxOrigin)
