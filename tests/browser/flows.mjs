@@ -18,7 +18,8 @@
 //                          message, ...)
 // The journeys, in order: paperless billing on and back off; the mandate
 // signing form, its errors and its code step (the code itself comes by
-// e-mail and is not entered); the monthly plan on and off; a refused card (4970 1000 0000 0097) on a
+// e-mail and is not entered); the monthly plan on and off; a payment
+// cancelled on the payment page; a refused card (4970 1000 0000 0097) on a
 // bill that is owed; then the accepted card (4970 1000 0000 0000) on the
 // same bill. They change the demo data: run them after the crawl, or on
 // a database of their own.
@@ -472,6 +473,24 @@ async function payWithCard(page, opts, bill, card, name) {
 	return h1(page);
 }
 
+// "Annuler et retourner au site" on the payment page: nothing paid.
+async function abandoned(page, opts, problems) {
+	const bill = await owedBill(page, opts);
+	await visit(page, opts, bill.url, 'abandoned');
+	const pay = page.getByRole('button', { name: /^Payer en ligne/ });
+	if (await pay.count() === 0)
+		throw new StepError(`bill ${bill.number} offers no "Payer en ligne"`);
+	await submit(page, pay.first(), 'abandoned');
+	await submit(page, page.getByRole('button', { name: 'Continuer vers le paiement sécurisé', exact: true }), 'abandoned sandbox');
+	await submit(page, page.getByRole('button', { name: 'Annuler et retourner au site', exact: true }), 'abandoned return');
+	const title = await h1(page);
+	if (title !== 'Paiement non effectué')
+		problems.push(`return page after cancelling says "${title}", expected "Paiement non effectué"`);
+	await visit(page, opts, bill.url, 'abandoned');
+	if (await page.getByRole('button', { name: /^Payer en ligne/ }).count() === 0)
+		problems.push(`bill ${bill.number} no longer offers "Payer en ligne" after a cancelled payment`);
+}
+
 async function refusedCard(page, opts, problems) {
 	const bill = await owedBill(page, opts);
 	out(`# owed bill: ${bill.number} (${bill.url})`);
@@ -576,6 +595,7 @@ async function main() {
 	await journey('paperless billing on and off from /mon-espace', (p) => paperless(page, opts, p));
 	await journey('mandate signing form: errors, code step, wrong code', (p) => mandate(page, opts, p));
 	await journey('monthly plan on and off', (p) => monthlyPlan(page, opts, p));
+	await journey('cancelled on the payment page: nothing paid, bill still due', (p) => abandoned(page, opts, p));
 	await journey('refused card 4970 1000 0000 0097: bill still due, French refusal message', (p) => refusedCard(page, opts, p));
 	await journey('accepted card 4970 1000 0000 0000: paid, payment on the bill, nothing owed', (p) => acceptedCard(page, opts, p));
 	if (sandboxOrigin)
