@@ -441,7 +441,7 @@ async function owedBill(page, opts) {
 	await visit(page, opts, '/mes-factures', 'bills');
 	const row = page.locator('tr', { has: page.getByRole('button', { name: /^Payer en ligne/ }) }).first();
 	if (await row.count() === 0)
-		throw new StepError('no owed bill with "Payer en ligne" on /mes-factures');
+		throw new StepError('no owed bill with "Payer en ligne" on /mes-factures (card payment off? serve --demo starts the payment sandbox: see its log)');
 	const link = row.locator('th a').first();
 	return { number: oneLine(await link.textContent()), url: await link.getAttribute('href') };
 }
