@@ -6,7 +6,8 @@
 #    crawler must not follow or check (fragment, mailto:, tel:, /static/,
 #    sign-out, another origin, a text file);
 #  - fixtures/login_server.py: a sign-in form, for the signed-in crawl;
-#  - usage and infrastructure errors.
+#  - usage and infrastructure errors, for the crawl and the journeys
+#    (flows.mjs): a missing chromium or node_modules stops them loudly.
 # Prints "ok N - ..." / "not ok N - ..." lines and a last line
 # "N passed, M failed"; exits 1 if a check failed, 2 if it could not run.
 #   tests/browser/selftest.sh
@@ -212,6 +213,28 @@ timeout 120 "$crawl" "http://127.0.0.1:$free_port/" >"$tmp/down.out" 2>/dev/null
 rc=$?
 check "no server at the base URL: exit 2" test "$rc" = 2
 check "no server at the base URL: says it cannot reach it" grep -q '^Bail out! cannot reach' "$tmp/down.out"
+
+# Missing pieces stop the suite loudly, never a silent skip.
+CHROMIUM_PATH=/nonexistent/chromium timeout 60 "$crawl" --no-vnu "$base/" >"$tmp/nochrome.out" 2>/dev/null
+rc=$?
+check "no chromium: the crawl exits 2" test "$rc" = 2
+check "no chromium: the crawl says so" grep -q '^Bail out! no browser at /nonexistent/chromium' "$tmp/nochrome.out"
+CHROMIUM_PATH=/nonexistent/chromium timeout 60 "$crawl" --flows --no-vnu --login-email "$email" \
+	--login-password "$password" "$base/" >"$tmp/nochrome.out" 2>/dev/null
+rc=$?
+check "no chromium: the journeys exit 2" test "$rc" = 2
+check "no chromium: the journeys say so" grep -q '^Bail out! no browser at /nonexistent/chromium' "$tmp/nochrome.out"
+timeout 60 "$crawl" --flows "$base/" >/dev/null 2>&1
+check "journeys without --login-email and --login-password: exit 2" test $? = 2
+timeout 60 "$crawl" --flows --login-email "$email" --login-password "$password" http://192.0.2.1/ >/dev/null 2>&1
+check "journeys on a server that is not loopback are refused: exit 2" test $? = 2
+# run.sh alone, without node_modules beside it.
+mkdir "$tmp/bare"
+cp "$here/run.sh" "$here/crawl.mjs" "$here/flows.mjs" "$tmp/bare/"
+sh "$tmp/bare/run.sh" "$base/" >/dev/null 2>"$tmp/bare.err"
+rc=$?
+check "no node_modules: exit 2" test "$rc" = 2
+check "no node_modules: says so" grep -q '^Bail out! tests/browser/node_modules is missing' "$tmp/bare.err"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

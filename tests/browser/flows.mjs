@@ -1,0 +1,613 @@
+#!/usr/bin/env node
+// Journeys through a running Robinet demo server (`serve --demo`, with its
+// stand-in payment page) in Debian's Chromium with JavaScript OFF, as the
+// demo subscriber: the pages that only a form reaches, which the link crawl
+// (crawl.mjs) cannot see, and the card payment end to end.
+//
+// usage: node flows.mjs [--timeout S] [--no-vnu] --login-email E
+//                       --login-password W BASE_URL
+//
+// Two kinds of test lines, in the TAP-like output of crawl.mjs:
+//   page, axe, vnu LABEL   the same three checks as the crawl, on every page
+//                          the journeys pass through (portal and sandbox);
+//                          a page is checked from the bytes the JS-off
+//                          browser got: axe runs in a second, JS-on
+//                          context that is served those bytes, vnu on
+//                          them at the end
+//   flow NAME              what the journey must find (bill paid, refusal
+//                          message, ...)
+// The journeys, in order: paperless billing on and back off; the mandate
+// signing form, its errors and its code step (the code itself comes by
+// e-mail and is not entered); the monthly plan on and off; a payment
+// cancelled on the payment page; a refused card (4970 1000 0000 0097) on a
+// bill that is owed; then the accepted card (4970 1000 0000 0000) on the
+// same bill. They change the demo data: run them after the crawl, or on
+// a database of their own.
+// Exit status: 0 all passed, 1 a check failed, 2 setup error (browser,
+// Java or server missing, sign-in refused, global timeout).
+
+import { chromium } from 'playwright-core';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const AXE_PATH = join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
+const VNU_JAR = join(HERE, 'node_modules', 'vnu-jar', 'build', 'dist', 'vnu.jar');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+	'--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+	'--no-first-run', '--disable-background-networking',
+	'--disable-component-update', '--disable-sync',
+];
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'RGAAv4'];
+const NAV_TIMEOUT_MS = 20000;
+const STEP_TIMEOUT_MS = 5000;
+// A form refused for its input: the page again, with its errors.
+const FORM_ERROR = [200, 400, 422];
+const CARD_OK = '4970 1000 0000 0000';
+const CARD_REFUSED = '4970 1000 0000 0097';
+
+const USAGE = `usage: node flows.mjs [--timeout S] [--no-vnu] --login-email E --login-password W BASE_URL`;
+
+// ---------------------------------------------------------------- output
+
+let testNo = 0;
+let passed = 0;
+let failed = 0;
+
+function out(line) {
+	process.stdout.write(line + '\n');
+}
+
+function oneLine(s) {
+	return String(s).replace(/\s+/g, ' ').trim();
+}
+
+function errText(e) {
+	const msg = String((e && e.message) || e).replace(/\x1b\[[0-9;]*m/g, '');
+	return oneLine(msg.split('\n')[0]).slice(0, 300);
+}
+
+function report(checker, label, problems) {
+	testNo++;
+	if (problems.length === 0) {
+		passed++;
+		out(`ok ${testNo} - ${checker} ${label}`);
+		return;
+	}
+	failed++;
+	const more = problems.length > 1 ? ` (+${problems.length - 1} more)` : '';
+	out(`not ok ${testNo} - ${checker} ${label}: ${oneLine(problems[0])}${more}`);
+	for (const p of problems.slice(1))
+		out(`#   ${oneLine(p)}`);
+}
+
+class InfraError extends Error {}
+
+// A journey step that did not find what it needed: the journey stops,
+// its test fails, the next journey runs.
+class StepError extends Error {}
+
+const cleanups = [];
+
+async function cleanup() {
+	while (cleanups.length > 0) {
+		try {
+			await cleanups.pop()();
+		} catch {
+			// leaving anyway
+		}
+	}
+}
+
+let bailing = false;
+
+async function bail(message) {
+	if (bailing)
+		return new Promise(() => {});
+	bailing = true;
+	out(`Bail out! ${oneLine(message)}`);
+	process.stderr.write(`flows: ${message}\n`);
+	await Promise.race([cleanup(), new Promise((r) => setTimeout(r, 5000))]);
+	process.exit(2);
+}
+
+function usage(message) {
+	process.stderr.write(`flows: ${message}\n${USAGE}\n`);
+	process.exit(2);
+}
+
+function parseOptions() {
+	let parsed;
+	try {
+		parsed = parseArgs({
+			allowPositionals: true,
+			options: {
+				timeout: { type: 'string', default: '300' },
+				'no-vnu': { type: 'boolean', default: false },
+				'login-email': { type: 'string' },
+				'login-password': { type: 'string' },
+			},
+		});
+	} catch (e) {
+		usage(e.message);
+	}
+	const v = parsed.values;
+	if (parsed.positionals.length !== 1)
+		usage('exactly one BASE_URL is needed');
+	if (v['login-email'] === undefined || v['login-password'] === undefined)
+		usage('--login-email and --login-password are needed');
+	let base;
+	try {
+		base = new URL(parsed.positionals[0]);
+	} catch {
+		usage(`not a URL: ${parsed.positionals[0]}`);
+	}
+	const h = base.hostname.replace(/^\[|\]$/g, '');
+	if (!(h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h)))
+		usage(`${base.hostname} is not a loopback address: the journeys change the data`);
+	const timeout = Number(v.timeout);
+	if (!Number.isFinite(timeout) || timeout <= 0)
+		usage('--timeout must be a positive number of seconds');
+	return {
+		base: new URL(base.origin),
+		timeoutMs: timeout * 1000,
+		vnu: !v['no-vnu'],
+		email: v['login-email'],
+		password: v['login-password'],
+	};
+}
+
+// ------------------------------------------------------------ page checks
+
+const state = {
+	pages: [], // { label, body } for vnu
+	checker: null, // the JS-on page that runs axe
+};
+
+// The label of a URL: its path, and the query without long values (the
+// return from the payment page carries every signed vads_ field).
+function labelOf(u) {
+	const url = new URL(u);
+	const q = [...url.searchParams.keys()].filter((k) => !k.startsWith('vads_') && k !== 'signature');
+	const kept = q.map((k) => `${k}=${url.searchParams.get(k)}`).join('&');
+	const port = url.port ? `:${url.port}` : '';
+	return `${url.hostname}${port}${url.pathname}${kept ? '?' + kept : ''}`;
+}
+
+// Checks the page the JS-off browser shows after a navigation whose last
+// answer is resp: page (status, lang, one h1), axe, and vnu later.
+// expectStatus: a status or a list of the statuses allowed.
+async function checkPage(page, resp, name, expectStatus = 200) {
+	const label = `${name} ${labelOf(page.url())}`;
+	const problems = [];
+	if (!resp) {
+		report('page', label, ['no answer']);
+		return;
+	}
+	const want = [expectStatus].flat();
+	if (!want.includes(resp.status()))
+		problems.push(`status ${resp.status()}, expected ${want.join(' or ')}`);
+	const type = resp.headers()['content-type'] || '';
+	if (!/^\s*text\/html\s*(;|$)/i.test(type)) {
+		report('page', label, [`content type ${type || 'none'}, expected text/html`]);
+		return;
+	}
+	const body = await resp.body();
+	const facts = await page.evaluate(() => ({
+		lang: document.documentElement.getAttribute('lang'),
+		h1: document.querySelectorAll('h1').length,
+	}));
+	if (facts.lang !== 'fr')
+		problems.push(`<html lang="${facts.lang}">, expected lang="fr"`);
+	if (facts.h1 !== 1)
+		problems.push(`${facts.h1} <h1> elements, expected exactly one`);
+	report('page', label, problems);
+	report('axe', label, await runAxe(page.url(), body, type));
+	state.pages.push({ label, body });
+}
+
+// Serves body at url to the JS-on checker page and runs axe there.
+async function runAxe(url, body, type) {
+	const p = state.checker;
+	const target = url.split('#')[0];
+	const handler = (route) => route.fulfill({ status: 200, contentType: type, body });
+	await p.route((u) => u.href === target, handler);
+	try {
+		await p.goto(target, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+		const violations = await p.evaluate(async (tags) => {
+			const r = await window.axe.run(document, {
+				runOnly: { type: 'tag', values: tags },
+				resultTypes: ['violations'],
+			});
+			return r.violations.map((v) => ({
+				id: v.id,
+				impact: v.impact,
+				nodes: v.nodes.map((n) => n.target.join(' ')),
+			}));
+		}, AXE_TAGS);
+		const problems = [];
+		for (const v of violations)
+			for (const n of v.nodes)
+				problems.push(`${v.id} (${v.impact || 'unknown'}) ${n}`);
+		return problems;
+	} catch (e) {
+		return [`axe could not run: ${errText(e)}`];
+	} finally {
+		await p.unroute((u) => u.href === target, handler).catch(() => {});
+	}
+}
+
+function execFileP(started, cmd, args, options) {
+	return new Promise((resolve) => {
+		const c = execFile(cmd, args, options, (error, stdout, stderr) => resolve({ error, stdout, stderr }));
+		if (started)
+			started(c);
+	});
+}
+
+async function runVnu(pages) {
+	if (pages.length === 0)
+		return;
+	const dir = mkdtempSync(join(tmpdir(), 'robinet-vnu-'));
+	cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+	const byFile = new Map();
+	const files = pages.map((p, i) => {
+		const name = `page-${String(i + 1).padStart(4, '0')}.html`;
+		writeFileSync(join(dir, name), p.body);
+		byFile.set(name, { label: p.label, problems: [] });
+		return join(dir, name);
+	});
+	let child = null;
+	cleanups.push(() => child && child.kill('SIGKILL'));
+	const r = await execFileP((c) => { child = c; }, 'java',
+		['-Xss2m', '-jar', VNU_JAR, '--format', 'json', '--stdout', '--errors-only', ...files],
+		{ timeout: 180000, maxBuffer: 64 * 1024 * 1024 });
+	let result;
+	try {
+		result = JSON.parse(r.stdout);
+	} catch {
+		throw new InfraError(`the Nu Html Checker gave no JSON report: ${oneLine(r.stderr || r.error?.message || '').slice(0, 300)}`);
+	}
+	for (const m of result.messages || []) {
+		const entry = byFile.get(basename(String(m.url || '').replace(/^file:/, '')));
+		if (m.type === 'non-document-error' || !entry)
+			throw new InfraError(`the Nu Html Checker could not check a page: ${oneLine(m.message)}`);
+		if (m.type === 'error')
+			entry.problems.push(`${m.firstLine ?? m.lastLine ?? '?'}: ${m.message}`);
+	}
+	for (const e of byFile.values())
+		report('vnu', e.label, e.problems);
+}
+
+// ------------------------------------------------------------- journeys
+
+// Goes to a path of the portal (or a full URL) and checks the page.
+async function visit(page, opts, path, name, expectStatus = 200) {
+	let resp;
+	try {
+		resp = await page.goto(new URL(path, opts.base).href, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+	} catch (e) {
+		throw new StepError(`cannot open ${path}: ${errText(e)}`);
+	}
+	await checkPage(page, resp, name, expectStatus);
+	return resp;
+}
+
+// Clicks a submit button (a locator) and checks the page it leads to.
+async function submit(page, button, name, expectStatus = 200) {
+	let resp;
+	try {
+		[resp] = await Promise.all([
+			page.waitForNavigation({ waitUntil: 'load', timeout: NAV_TIMEOUT_MS }),
+			button.click({ timeout: STEP_TIMEOUT_MS }),
+		]);
+	} catch (e) {
+		throw new StepError(`${name}: ${errText(e)}`);
+	}
+	await checkPage(page, resp, name, expectStatus);
+	return resp;
+}
+
+async function fill(page, label, value) {
+	try {
+		await page.getByLabel(label, { exact: true }).fill(value, { timeout: STEP_TIMEOUT_MS });
+	} catch (e) {
+		throw new StepError(`no field "${label}" on ${labelOf(page.url())}: ${errText(e)}`);
+	}
+}
+
+async function h1(page) {
+	return oneLine(await page.locator('h1').first().textContent({ timeout: STEP_TIMEOUT_MS }) ?? '');
+}
+
+async function mainText(page) {
+	return oneLine(await page.locator('main').first().textContent({ timeout: STEP_TIMEOUT_MS }) ?? '');
+}
+
+// Runs one journey as one "flow" test: its checks push problems; a step
+// that fails stops it.
+async function journey(name, fn) {
+	const problems = [];
+	try {
+		await fn(problems);
+	} catch (e) {
+		if (e instanceof InfraError)
+			throw e;
+		problems.push(e instanceof StepError ? e.message : `unexpected: ${errText(e)}`);
+	}
+	report('flow', name, problems);
+}
+
+async function signIn(page, opts) {
+	await page.goto(new URL('/connexion', opts.base).href, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS })
+		.catch((e) => { throw new InfraError(`cannot reach ${opts.base.href}: ${errText(e)}`); });
+	try {
+		await page.getByLabel('Adresse e-mail', { exact: true }).fill(opts.email, { timeout: STEP_TIMEOUT_MS });
+		await page.getByLabel('Mot de passe', { exact: true }).fill(opts.password, { timeout: STEP_TIMEOUT_MS });
+		await Promise.all([
+			page.waitForNavigation({ waitUntil: 'load', timeout: NAV_TIMEOUT_MS }),
+			page.getByRole('button', { name: 'Se connecter', exact: true }).click({ timeout: STEP_TIMEOUT_MS }),
+		]);
+	} catch (e) {
+		throw new InfraError(`sign-in failed: ${errText(e)}`);
+	}
+	if (new URL(page.url()).pathname === '/connexion')
+		throw new InfraError('sign-in failed: still on /connexion');
+	out(`# signed in as ${opts.email} (JavaScript off), now on ${labelOf(page.url())}`);
+}
+
+// The paperless switch of the first contract on /mon-espace, and back.
+async function paperless(page, opts, problems) {
+	await visit(page, opts, '/mon-espace', 'paperless');
+	const button = page.getByRole('button', { name: /^(Activer la facture électronique|Revenir à la facture papier)/ }).first();
+	const before = oneLine(await button.textContent({ timeout: STEP_TIMEOUT_MS }).catch(() => {
+		throw new StepError('no paperless button on /mon-espace');
+	}));
+	const on = before.startsWith('Activer');
+	await submit(page, button, on ? 'paperless on' : 'paperless off');
+	const after = page.getByRole('button', { name: on ? /^Revenir à la facture papier/ : /^Activer la facture électronique/ });
+	if (await after.count() === 0)
+		problems.push(`after "${before}" the page offers no way back (${labelOf(page.url())})`);
+	else
+		await submit(page, after.first(), on ? 'paperless off' : 'paperless on');
+	const again = page.getByRole('button', { name: on ? /^Activer la facture électronique/ : /^Revenir à la facture papier/ });
+	if (await again.count() === 0)
+		problems.push('switching back did not restore the first state');
+}
+
+// The mandate signing form: its pages, its errors and its code step.
+async function mandate(page, opts, problems) {
+	await visit(page, opts, '/mes-moyens-de-paiement', 'mandate');
+	const other = page.locator('nav[aria-label="Mes contrats"] a').first();
+	if (await other.count() > 0) {
+		const href = await other.getAttribute('href');
+		await visit(page, opts, href, 'mandate');
+		await visit(page, opts, '/mes-moyens-de-paiement', 'mandate');
+	}
+	const send = page.getByRole('button', { name: 'Recevoir mon code de signature', exact: true });
+	if (await send.count() === 0)
+		throw new StepError('no mandate signing form on /mes-moyens-de-paiement (a mandate signed already?)');
+	// Empty form: the errors.
+	await submit(page, send, 'mandate errors', FORM_ERROR);
+	if (await page.locator('#iban[aria-invalid="true"], [aria-invalid="true"]').count() === 0 &&
+	    !/IBAN/.test(await mainText(page)))
+		problems.push('an empty mandate form is not refused with a message');
+	await fill(page, 'Titulaire du compte', 'Camille Martin');
+	await fill(page, 'IBAN', 'FR76 3000 6000 0112 3456 7890 189');
+	await fill(page, 'Mot de passe de votre espace client', opts.password);
+	await submit(page, page.getByRole('button', { name: 'Recevoir mon code de signature', exact: true }), 'mandate code');
+	const sign = page.getByRole('button', { name: 'Signer le mandat', exact: true });
+	if (await sign.count() === 0)
+		throw new StepError(`no code step after the mandate form: ${(await mainText(page)).slice(0, 200)}`);
+	// A wrong code: refused with a message, the code step again.
+	const code = page.locator('form[action="/mes-moyens-de-paiement/code"] input:not([type=hidden])').first();
+	await code.fill('000000', { timeout: STEP_TIMEOUT_MS }).catch((e) => { throw new StepError(`no code field: ${errText(e)}`); });
+	await submit(page, sign, 'mandate wrong code', FORM_ERROR);
+	if (await page.getByRole('button', { name: 'Signer le mandat', exact: true }).count() === 0)
+		problems.push('a wrong code does not show the code step again');
+}
+
+// The monthly plan of the first contract with a mandate that offers it:
+// on, then off again.
+async function monthlyPlan(page, opts, problems) {
+	await visit(page, opts, '/mes-moyens-de-paiement', 'plan');
+	const hrefs = await page.locator('nav[aria-label="Mes contrats"] a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+	for (const href of ['/mes-moyens-de-paiement', ...hrefs]) {
+		await visit(page, opts, href, 'plan');
+		const start = page.getByRole('button', { name: 'Mensualiser mes paiements', exact: true });
+		if (await start.count() === 0)
+			continue;
+		await submit(page, start, 'plan on');
+		const stop = page.getByRole('button', { name: 'Arrêter ma mensualisation', exact: true });
+		if (await stop.count() === 0)
+			throw new StepError(`no "Arrêter ma mensualisation" once the plan is on: ${(await mainText(page)).slice(0, 200)}`);
+		if (!/10 prélèvements de/.test(await mainText(page)))
+			problems.push('the plan page does not give the 10 instalments');
+		await submit(page, stop, 'plan off');
+		if (await page.getByRole('button', { name: 'Mensualiser mes paiements', exact: true }).count() === 0)
+			problems.push('stopping the plan does not offer it again');
+		return;
+	}
+	throw new StepError('no contract offers "Mensualiser mes paiements" (a demo contract with a mandate should)');
+}
+
+// The first owed bill of /mes-factures: { number, url } or a StepError.
+async function owedBill(page, opts) {
+	await visit(page, opts, '/mes-factures', 'bills');
+	const row = page.locator('tr', { has: page.getByRole('button', { name: /^Payer en ligne/ }) }).first();
+	if (await row.count() === 0)
+		throw new StepError('no owed bill with "Payer en ligne" on /mes-factures (card payment off? serve --demo starts the payment sandbox: see its log)');
+	const link = row.locator('th a').first();
+	return { number: oneLine(await link.textContent()), url: await link.getAttribute('href') };
+}
+
+// Opens the bill, pays it online with card; returns the return page's h1.
+async function payWithCard(page, opts, bill, card, name) {
+	await visit(page, opts, bill.url, name);
+	const pay = page.getByRole('button', { name: /^Payer en ligne/ });
+	if (await pay.count() === 0)
+		throw new StepError(`bill ${bill.number} offers no "Payer en ligne"`);
+	await submit(page, pay.first(), name);
+	if (new URL(page.url()).pathname !== '/paiement')
+		throw new StepError(`"Payer en ligne" led to ${labelOf(page.url())}, not /paiement`);
+	await submit(page, page.getByRole('button', { name: 'Continuer vers le paiement sécurisé', exact: true }), `${name} sandbox`);
+	if (new URL(page.url()).origin === opts.base.origin)
+		throw new StepError(`"Continuer vers le paiement sécurisé" stayed on the portal: ${labelOf(page.url())} "${await h1(page)}"`);
+	if (!/^Paiement de /.test(await h1(page)))
+		throw new StepError(`the payment page says "${await h1(page)}": ${(await mainText(page)).slice(0, 200)}`);
+	// A number the sandbox does not know: the card page again, with an alert.
+	await fill(page, 'Numéro de carte (essai)', '4970 1000 0000 0001');
+	await submit(page, page.getByRole('button', { name: /^Payer \d/ }), `${name} sandbox unknown card`);
+	if (await page.getByRole('alert').count() === 0)
+		throw new StepError('an unknown card number gives no alert on the payment page');
+	await fill(page, 'Numéro de carte (essai)', card);
+	await submit(page, page.getByRole('button', { name: /^Payer \d/ }), `${name} return`);
+	const back = new URL(page.url());
+	if (back.origin !== opts.base.origin || back.pathname !== '/paiement/retour')
+		throw new StepError(`after the card, the browser is on ${labelOf(page.url())}, not the portal's /paiement/retour`);
+	return h1(page);
+}
+
+// "Annuler et retourner au site" on the payment page: nothing paid.
+async function abandoned(page, opts, problems) {
+	const bill = await owedBill(page, opts);
+	await visit(page, opts, bill.url, 'abandoned');
+	const pay = page.getByRole('button', { name: /^Payer en ligne/ });
+	if (await pay.count() === 0)
+		throw new StepError(`bill ${bill.number} offers no "Payer en ligne"`);
+	await submit(page, pay.first(), 'abandoned');
+	await submit(page, page.getByRole('button', { name: 'Continuer vers le paiement sécurisé', exact: true }), 'abandoned sandbox');
+	await submit(page, page.getByRole('button', { name: 'Annuler et retourner au site', exact: true }), 'abandoned return');
+	const title = await h1(page);
+	if (title !== 'Paiement non effectué')
+		problems.push(`return page after cancelling says "${title}", expected "Paiement non effectué"`);
+	await visit(page, opts, bill.url, 'abandoned');
+	if (await page.getByRole('button', { name: /^Payer en ligne/ }).count() === 0)
+		problems.push(`bill ${bill.number} no longer offers "Payer en ligne" after a cancelled payment`);
+}
+
+async function refusedCard(page, opts, problems) {
+	const bill = await owedBill(page, opts);
+	out(`# owed bill: ${bill.number} (${bill.url})`);
+	await visit(page, opts, bill.url, 'refused');
+	const owedBefore = oneLine(await page.getByRole('button', { name: /^Payer en ligne/ }).first().textContent());
+	const title = await payWithCard(page, opts, bill, CARD_REFUSED, 'refused');
+	if (title !== 'Paiement refusé')
+		problems.push(`return page after the refused card says "${title}", expected "Paiement refusé"`);
+	const alert = oneLine(await page.getByRole('alert').first().textContent({ timeout: STEP_TIMEOUT_MS }).catch(() => ''));
+	if (!alert.startsWith('Votre banque a refusé le paiement'))
+		problems.push(`no French refusal message in an alert (got "${alert}")`);
+	await visit(page, opts, bill.url, 'refused');
+	const pay = page.getByRole('button', { name: /^Payer en ligne/ });
+	if (await pay.count() === 0)
+		problems.push(`bill ${bill.number} no longer offers "Payer en ligne" after a refused card`);
+	else if (oneLine(await pay.first().textContent()) !== owedBefore)
+		problems.push(`bill ${bill.number} owes "${oneLine(await pay.first().textContent())}" after a refusal, "${owedBefore}" before`);
+	if (/Paiements reçus/.test(await mainText(page)) && await page.locator('#t-paiements').count() > 0 &&
+	    await page.locator('section[aria-labelledby="t-paiements"] tbody tr').count() > 0)
+		problems.push(`bill ${bill.number} lists a payment received after a refused card`);
+	return bill;
+}
+
+async function acceptedCard(page, opts, problems) {
+	const bill = await owedBill(page, opts);
+	await visit(page, opts, bill.url, 'paid');
+	const owed = oneLine(await page.getByRole('button', { name: /^Payer en ligne/ }).first().textContent())
+		.replace(/^Payer en ligne\s*:\s*/, '');
+	let title = await payWithCard(page, opts, bill, CARD_OK, 'paid');
+	// The notification goes server to server: the return may come first.
+	for (let i = 0; i < 10 && title === 'Paiement en attente de confirmation'; i++) {
+		await new Promise((r) => setTimeout(r, 500));
+		await page.reload({ waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+		title = await h1(page);
+	}
+	if (title !== 'Paiement reçu')
+		problems.push(`return page after the accepted card says "${title}", expected "Paiement reçu"`);
+	const text = await mainText(page);
+	if (!text.includes(owed))
+		problems.push(`return page does not show the amount paid ${owed}`);
+	const ret = new URL(page.url());
+	if (ret.searchParams.has('commande'))
+		await visit(page, opts, `/paiement/retour?commande=${ret.searchParams.get('commande')}`, 'paid return again');
+	await visit(page, opts, bill.url, 'paid');
+	if (await page.getByRole('button', { name: /^Payer en ligne/ }).count() > 0)
+		problems.push(`bill ${bill.number} still offers "Payer en ligne" once paid`);
+	const rows = page.locator('section[aria-labelledby="t-paiements"] tbody tr');
+	const rowTexts = (await rows.allTextContents()).map(oneLine);
+	if (!rowTexts.some((t) => t.includes(owed) && /carte/i.test(t)))
+		problems.push(`bill ${bill.number} lists no card payment of ${owed} (payments: ${JSON.stringify(rowTexts)})`);
+	await visit(page, opts, '/mes-factures', 'paid');
+	const stillOwed = page.locator('tr', { has: page.locator('th a', { hasText: bill.number }) })
+		.getByRole('button', { name: /^Payer en ligne/ });
+	if (await stillOwed.count() > 0)
+		problems.push(`/mes-factures still offers to pay ${bill.number}`);
+}
+
+// The sandbox's own pages that a GET reaches.
+async function sandboxPages(page, sandboxOrigin) {
+	await visit(page, { base: new URL(sandboxOrigin) }, '/', 'sandbox');
+	await visit(page, { base: new URL(sandboxOrigin) }, '/introuvable', 'sandbox', 404);
+}
+
+// ------------------------------------------------------------------ main
+
+async function main() {
+	const opts = parseOptions();
+	const timer = setTimeout(() => bail(`global timeout of ${opts.timeoutMs / 1000} s exceeded`), opts.timeoutMs);
+	if (!existsSync(AXE_PATH) || !existsSync(VNU_JAR))
+		throw new InfraError(`node_modules incomplete in ${HERE}: run "npm ci" there (scripts/bootstrap --test does)`);
+	if (!existsSync(CHROMIUM))
+		throw new InfraError(`no browser at ${CHROMIUM}: apt-get install chromium (scripts/bootstrap --test does)`);
+	if (opts.vnu && (await execFileP(null, 'java', ['-version'], { timeout: 30000 })).error)
+		throw new InfraError('java not found: apt-get install default-jre-headless (scripts/bootstrap --test does)');
+
+	let browser;
+	try {
+		browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60000 });
+	} catch (e) {
+		throw new InfraError(`cannot start ${CHROMIUM}: ${errText(e)}`);
+	}
+	cleanups.push(() => browser.close());
+	// The journeys: JavaScript off, as the users who never need it.
+	const ctx = await browser.newContext({ javaScriptEnabled: false, locale: 'fr-FR', viewport: { width: 1280, height: 800 } });
+	const page = await ctx.newPage();
+	// The checker: JavaScript on, for axe only, served the journeys' bytes.
+	const checkCtx = await browser.newContext({ bypassCSP: true, locale: 'fr-FR', viewport: { width: 1280, height: 800 } });
+	await checkCtx.addInitScript({ content: readFileSync(AXE_PATH, 'utf8') });
+	state.checker = await checkCtx.newPage();
+	// Only loopback servers (the portal and its sandbox) may be reached.
+	for (const c of [ctx, checkCtx])
+		await c.route((u) => !['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname) &&
+			!u.protocol.startsWith('data') && !u.protocol.startsWith('blob'), (r) => r.abort());
+
+	await signIn(page, opts);
+	let sandboxOrigin = null;
+	page.on('request', (r) => {
+		const u = new URL(r.url());
+		if (u.origin !== opts.base.origin && u.pathname.startsWith('/vads-payment/'))
+			sandboxOrigin = u.origin;
+	});
+	await journey('paperless billing on and off from /mon-espace', (p) => paperless(page, opts, p));
+	await journey('mandate signing form: errors, code step, wrong code', (p) => mandate(page, opts, p));
+	await journey('monthly plan on and off', (p) => monthlyPlan(page, opts, p));
+	await journey('cancelled on the payment page: nothing paid, bill still due', (p) => abandoned(page, opts, p));
+	await journey('refused card 4970 1000 0000 0097: bill still due, French refusal message', (p) => refusedCard(page, opts, p));
+	await journey('accepted card 4970 1000 0000 0000: paid, payment on the bill, nothing owed', (p) => acceptedCard(page, opts, p));
+	if (sandboxOrigin)
+		await journey('sandbox pages reached by GET', () => sandboxPages(page, sandboxOrigin));
+	await browser.close();
+	if (opts.vnu)
+		await runVnu(state.pages);
+	clearTimeout(timer);
+	await cleanup();
+	out(`1..${testNo}`);
+	out(`${passed} passed, ${failed} failed`);
+	process.exit(failed > 0 ? 1 : 0);
+}
+
+main().catch((e) => bail(e instanceof InfraError ? e.message : (e && e.stack) || String(e)));
