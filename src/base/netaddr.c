@@ -2,7 +2,10 @@
  * netaddr.c: trusted networks and forwarded client addresses (see
  * netaddr.h). Pure functions over text: inet_pton/inet_ntop only.
  */
+#include <sys/socket.h>
+
 #include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <ctype.h>
 #include <stdint.h>
@@ -266,4 +269,18 @@ rb_netaddr_bucket(const char *addr, char *out, size_t outlen)
 	memset(a.a_bytes + 8, 0, 8);
 	addr_text(&a, text, sizeof(text));
 	snprintf(out, outlen, "%s/64", text);
+}
+
+void
+rb_sockaddr_text(const struct sockaddr *sa, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "-");
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr, out, (socklen_t)outlen);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr, out, (socklen_t)outlen);
 }

@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+struct sockaddr;
+
 /* Longest text of an address, NUL included (INET6_ADDRSTRLEN). */
 #define RB_NETADDR_MAX	46
 
@@ -54,5 +56,12 @@ void	rb_forwarded_client(const char *trusted, const char *peer,
  * out (outlen >= RB_NETADDR_MAX + 4).
  */
 void	rb_netaddr_bucket(const char *addr, char *out, size_t outlen);
+
+/*
+ * Writes the address of sa (IPv4 or IPv6) as text into out, or "-" when
+ * sa is NULL or of another family (a Unix socket, say).
+ */
+void	rb_sockaddr_text(const struct sockaddr *sa, char *out,
+	    size_t outlen);
 
 #endif

@@ -38,7 +38,6 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -55,6 +54,7 @@
 #include "base/log.h"
 #include "base/logrl.h"
 #include "base/mem.h"
+#include "base/netaddr.h"
 #include "gate.h"
 #include "reqscan.h"
 
@@ -144,20 +144,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-addr_text(const struct sockaddr *sa, char *out, size_t outlen)
-{
-	snprintf(out, outlen, "-");
-	if (sa == NULL)
-		return;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)
-		    (const void *)sa)->sin_addr, out, (socklen_t)outlen);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
-		    (const void *)sa)->sin6_addr, out, (socklen_t)outlen);
 }
 
 /* Registers interest want for fd (0: not watched at all, so that a
@@ -516,7 +502,7 @@ conn_new(struct gthread *t, int fd, const struct sockaddr *addr,
 	c->gc_out = rb_xmalloc(OUT_CAP);
 	rb_buf_init(&c->gc_answer);
 	rb_reqscan_init(&c->gc_scan, g->g_max_head);
-	addr_text(addr, c->gc_ip, sizeof(c->gc_ip));
+	rb_sockaddr_text(addr, c->gc_ip, sizeof(c->gc_ip));
 	if (own)
 		conn_link(t, c);
 	else {

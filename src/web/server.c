@@ -34,6 +34,7 @@
 #include "base/log.h"
 #include "base/logrl.h"
 #include "base/mem.h"
+#include "base/netaddr.h"
 #include "base/path.h"
 #include "base/workq.h"
 #include "store/db.h"
@@ -187,21 +188,6 @@ conn_of(struct MHD_Connection *c)
 
 static void	client_ip(struct MHD_Connection *, char *, size_t);
 
-/* An address as text ("127.0.0.1", "::1"), or "-". */
-static void
-sockaddr_text(const struct sockaddr *sa, char *out, size_t outlen)
-{
-	snprintf(out, outlen, "-");
-	if (sa == NULL)
-		return;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)
-		    (const void *)sa)->sin_addr, out, (socklen_t)outlen);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
-		    (const void *)sa)->sin6_addr, out, (socklen_t)outlen);
-}
-
 static struct ipcount **
 ip_slot(struct rb_server *srv, const char *ip)
 {
@@ -289,7 +275,7 @@ on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 	(void)addrlen;
 	if (atomic_load(&srv->srv_closed))
 		return MHD_NO;
-	sockaddr_text(addr, ip, sizeof(ip));
+	rb_sockaddr_text(addr, ip, sizeof(ip));
 	if (strcmp(ip, "-") == 0)
 		return MHD_YES;
 	pthread_mutex_lock(&srv->srv_ip_lock);
@@ -609,18 +595,9 @@ static void
 client_ip(struct MHD_Connection *c, char *out, size_t outlen)
 {
 	const union MHD_ConnectionInfo *ci;
-	const struct sockaddr *sa;
 
-	snprintf(out, outlen, "-");
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || (sa = ci->client_addr) == NULL)
-		return;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)
-		    (const void *)sa)->sin_addr, out, (socklen_t)outlen);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
-		    (const void *)sa)->sin6_addr, out, (socklen_t)outlen);
+	rb_sockaddr_text(ci != NULL ? ci->client_addr : NULL, out, outlen);
 }
 
 static enum MHD_Result

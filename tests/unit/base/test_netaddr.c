@@ -3,7 +3,8 @@
  * networks (checked and matched, IPv4, IPv6, mapped addresses,
  * prefixes), the client address read from X-Forwarded-For only behind
  * a trusted peer (right-most untrusted hop; spoofed hops ignored), and
- * the part of an address rate limits count by.
+ * the part of an address rate limits count by, and socket addresses as
+ * text.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,12 @@
 #include <cmocka.h>
 
 #include <string.h>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "base/netaddr.h"
 
@@ -187,6 +194,37 @@ test_bucket(void **state)
 	assert_string_equal(out, "-");
 }
 
+static void
+test_sockaddr_text(void **state)
+{
+	struct sockaddr_in a4;
+	struct sockaddr_in6 a6;
+	struct sockaddr_un au;
+	char out[RB_NETADDR_MAX], small[4];
+
+	(void)state;
+	memset(&a4, 0, sizeof(a4));
+	a4.sin_family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, "192.0.2.7", &a4.sin_addr), 1);
+	rb_sockaddr_text((struct sockaddr *)&a4, out, sizeof(out));
+	assert_string_equal(out, "192.0.2.7");
+	memset(&a6, 0, sizeof(a6));
+	a6.sin6_family = AF_INET6;
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::1", &a6.sin6_addr),
+	    1);
+	rb_sockaddr_text((struct sockaddr *)&a6, out, sizeof(out));
+	assert_string_equal(out, "2001:db8::1");
+	memset(&au, 0, sizeof(au));
+	au.sun_family = AF_UNIX;
+	rb_sockaddr_text((struct sockaddr *)&au, out, sizeof(out));
+	assert_string_equal(out, "-");
+	rb_sockaddr_text(NULL, out, sizeof(out));
+	assert_string_equal(out, "-");
+	/* Too small for the address: never overflows. */
+	rb_sockaddr_text((struct sockaddr *)&a4, small, sizeof(small));
+	assert_true(strlen(small) < sizeof(small));
+}
+
 int
 main(void)
 {
@@ -197,6 +235,7 @@ main(void)
 		cmocka_unit_test(test_trusted_peer_right_most_untrusted_hop),
 		cmocka_unit_test(test_small_output),
 		cmocka_unit_test(test_bucket),
+		cmocka_unit_test(test_sockaddr_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
