@@ -60,48 +60,6 @@ teardown(void **state)
 	return demo_fixture_teardown(state);
 }
 
-/* The first integer of sql with one optional text parameter. */
-static int64_t
-q_int(rb_db *db, const char *sql, const char *param)
-{
-	rb_stmt *st = rb_db_prepare(db, sql);
-	int64_t v;
-
-	assert_non_null(st);
-	if (param != NULL)
-		rb_stmt_bind_text(st, 1, param, -1);
-	assert_int_equal(rb_stmt_step(st), RB_ROW);
-	v = rb_stmt_int(st, 0);
-	rb_stmt_reset(st);
-	return v;
-}
-
-/* The first text of sql with one optional text parameter, into out. */
-static void
-q_text(rb_db *db, const char *sql, const char *param, char *out,
-    size_t outlen)
-{
-	rb_stmt *st = rb_db_prepare(db, sql);
-
-	assert_non_null(st);
-	if (param != NULL)
-		rb_stmt_bind_text(st, 1, param, -1);
-	assert_int_equal(rb_stmt_step(st), RB_ROW);
-	snprintf(out, outlen, "%s", rb_stmt_text(st, 0));
-	rb_stmt_reset(st);
-}
-
-static void
-exec_sql(rb_db *db, const char *sql, const char *param)
-{
-	rb_stmt *st = rb_db_prepare(db, sql);
-
-	assert_non_null(st);
-	rb_stmt_bind_text(st, 1, param, -1);
-	assert_int_equal(rb_stmt_step(st), RB_DONE);
-	rb_stmt_reset(st);
-}
-
 static struct rb_scope
 demo_scope(rb_db *db)
 {

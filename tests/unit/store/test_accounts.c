@@ -35,22 +35,6 @@ teardown(void **state)
 	return demo_fixture_teardown(state);
 }
 
-/* The first integer of sql with one text parameter (or none). */
-static int64_t
-q_int(rb_db *db, const char *sql, const char *param)
-{
-	rb_stmt *st = rb_db_prepare(db, sql);
-	int64_t v;
-
-	assert_non_null(st);
-	if (param != NULL)
-		rb_stmt_bind_text(st, 1, param, -1);
-	assert_int_equal(rb_stmt_step(st), RB_ROW);
-	v = rb_stmt_int(st, 0);
-	rb_stmt_reset(st);
-	return v;
-}
-
 static void
 find_by_email_and_id(void **state)
 {

@@ -37,21 +37,6 @@ teardown(void **state)
 	return demo_fixture_teardown(state);
 }
 
-static int64_t
-q_int(rb_db *db, const char *sql, const char *arg)
-{
-	rb_stmt *st = rb_db_prepare(db, sql);
-	int64_t v;
-
-	assert_non_null(st);
-	if (arg != NULL)
-		rb_stmt_bind_text(st, 1, arg, -1);
-	assert_int_equal(rb_stmt_step(st), RB_ROW);
-	v = rb_stmt_int(st, 0);
-	rb_stmt_reset(st);
-	return v;
-}
-
 /* The demo account's newest bill, made due with nothing paid. */
 static void
 due_bill(rb_db *db, char number[32], int64_t *id, int64_t *total)
