@@ -217,6 +217,13 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	    3650, "60", 0, NULL, "import: a current bill issued at most this "
 	    "many days ago is new: announced by email (paperless) or "
 	    "flagged for printing" },
+	/* The back office (issue 10, agents) */
+	[RB_CFG_AGENT_SESSION_IDLE] = { "agent_session_idle", RB_CFGT_INT, 1,
+	    86400, "900", 0, NULL, "seconds of inactivity that end an agent's "
+	    "session" },
+	[RB_CFG_AGENT_SESSION_ABSOLUTE] = { "agent_session_absolute",
+	    RB_CFGT_INT, 1, 604800, "28800", 0, NULL, "seconds after which an "
+	    "agent's session ends" },
 };
 
 static int
