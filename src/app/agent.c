@@ -89,7 +89,8 @@ rb_agent_create(const struct rb_auth_req *r,
     const char *password, struct rb_agent_enrolment *en, int64_t *id,
     const char **why)
 {
-	char email_norm[RB_EMAIL_MAX], name_buf[128], hash[RB_PWHASH_MAX];
+	char email_norm[RB_EMAIL_MAX], local[128], name_buf[128];
+	char hash[RB_PWHASH_MAX];
 	char sealed[RB_TOTP_SEALED_MAX], target[32];
 	unsigned char secret[RB_TOTP_SECRET_LEN];
 	struct rb_pw_person who = { 0 };
@@ -111,11 +112,11 @@ rb_agent_create(const struct rb_auth_req *r,
 	if (name == NULL || name[0] == '\0') {
 		at = strchr(email_norm, '@');
 		n = (size_t)(at - email_norm);
-		if (n >= sizeof(name_buf))
-			n = sizeof(name_buf) - 1;
-		memcpy(name_buf, email_norm, n);
-		name_buf[n] = '\0';
-		name = name_buf;
+		if (n >= sizeof(local))
+			n = sizeof(local) - 1;
+		memcpy(local, email_norm, n);
+		local[n] = '\0';
+		name = local;
 	}
 	if ((*why = rb_auth_check_name(name, 1, "Indiquez un nom.",
 	    "Le nom est trop long.", name_buf, sizeof(name_buf))) != NULL)
