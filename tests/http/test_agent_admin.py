@@ -14,7 +14,7 @@ import tempfile
 import time
 
 from harness import (test, check_page, agent_add, agent_signin, agent_browser, totp_code,
-                     AGENT_PASSWORD)
+                     AGENT_PASSWORD, run_cli)
 from test_auth import Browser
 from test_guards import route_table, FORM, target
 
@@ -277,3 +277,39 @@ def every_backoffice_post_refuses_forged_forms_from_a_signed_in_agent(s):
             st, _, _ = admin.request("POST", target(r), fields, headers)
             assert st == 403, (r["path"], label, st)
     assert admin.get("/agent")[0] == 200
+
+
+DEMO_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@test
+def demo_agents_sign_in_with_the_documented_credentials(s):
+    for email, role, admin_ok in (("admin.demo@robinet.test", "admin", 200),
+                                  ("superviseur.demo@robinet.test", "supervisor", 403),
+                                  ("agent.demo@robinet.test", "agent", 403)):
+        b = Browser(s)
+        st, h, page = agent_signin(b, email, "back-office-demo-2024", DEMO_SECRET)
+        assert st == 303, (email, st, page[:300])
+        st, _, page = b.get("/agent")
+        assert 'data-agent-role="%s"' % role in page
+        assert b.get("/agent/agents")[0] == admin_ok
+
+
+@test
+def demo_agents_exist_in_demo_mode_only(s):
+    """On an empty database: none served without demo mode, three with."""
+    from harness import Server, REAL_DATE
+    d = tempfile.mkdtemp(prefix="robinet-agents-")
+    db = os.path.join(d, "empty.db")
+    rc, out, err = run_cli("migrate", "--db", "sqlite:" + db)
+    assert rc == 0, err
+    for env, want in ((REAL_DATE, 0), (None, 3), (None, 3)):
+        srv = Server(db, env=env)
+        try:
+            assert srv.request("GET", "/agent/connexion")[0] == 200
+        finally:
+            srv.stop()
+        con = sqlite3.connect(db)
+        n = con.execute("SELECT count(*) FROM agents WHERE email LIKE '%.demo@robinet.test'").fetchone()[0]
+        con.close()
+        assert n == want, (env, n, want)
