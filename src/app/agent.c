@@ -1,6 +1,7 @@
 /*
- * agent.c: agents' accounts, sign-in with a second factor, and agent
- * sessions (see agent.h).
+ * agent.c: agents' accounts, sign-in with a second factor, agent
+ * sessions, the admins' actions on agents, enrolment, and the demo's
+ * agents (see agent.h).
  *
  * Sign-in does the same work whatever is wrong: a password
  * verification (a dummy one for an unknown email) and then, only when

@@ -110,7 +110,7 @@ rb_page_agent_agent_new(struct rb_req *req)
 	    &id, &why);
 	memset(key, 0, sizeof(key));
 	if (rc == RB_INVALID) {
-		list_page(req, 422, email, name, role_text, why, NULL);
+		list_page(req, 200, email, name, role_text, why, NULL);
 		return;
 	}
 	if (rc != RB_OK || rb_agent_get(&ar, id, &a) != RB_OK) {
@@ -188,7 +188,7 @@ rb_page_agent_agent_action(struct rb_req *req)
 	}
 	rc = rb_agent_set_disabled(&ar, admin->ag_id, id, k == 0);
 	if (rc == RB_INVALID) {
-		list_page(req, 422, NULL, NULL, NULL, "Vous ne pouvez pas vous "
+		list_page(req, 200, NULL, NULL, NULL, "Vous ne pouvez pas vous "
 		    "désactiver vous-même.", NULL);
 		return;
 	}
@@ -300,7 +300,7 @@ rb_page_agent_enrol(struct rb_req *req)
 		rb_resp_redirect(req, "/agent?fait=enrole");
 		break;
 	case RB_INVALID:
-		enrol_form(req, 422, token, &a, &en, &errs, code_error, NULL);
+		enrol_form(req, 200, token, &a, &en, &errs, code_error, NULL);
 		break;
 	case RB_LIMITED:
 		enrol_form(req, 429, token, &a, &en, NULL, NULL,
