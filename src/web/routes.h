@@ -65,6 +65,9 @@ enum rb_route {
 	ROUTE_PAYMEANS_PLAN,
 	ROUTE_PAYMEANS_PLAN_STOP,
 	ROUTE_PAPERLESS,
+	/* customer service (issue 10) */
+	ROUTE_REQUESTS,
+	ROUTE_REQUEST,
 	ROUTE_NOT_FOUND,	/* pseudo-route for metrics: no row matched */
 	ROUTE__MAX
 };
@@ -109,6 +112,10 @@ struct rb_route_def {
 	int		 rt_min_ms;	/* slow POSTs answer no sooner */
 	unsigned	 rt_guards;	/* RB_NEED_* */
 	const char	*rt_if_signed_in; /* redirect for signed-in visitors */
+	int		 rt_upload;	/* takes multipart/form-data POSTs with
+					   files: a body of up to
+					   max_body_bytes plus the attachment
+					   limits (server.c) */
 };
 
 extern const struct rb_route_def rb_routes[ROUTE__MAX];
@@ -161,6 +168,10 @@ void	rb_page_archive_exit(struct rb_req *);
 void	rb_page_gdpr(struct rb_req *);
 void	rb_page_gdpr_json(struct rb_req *);
 void	rb_page_paperless(struct rb_req *);
+/* Customer service (pages/contact.c). */
+void	rb_page_contact(struct rb_req *);
+void	rb_page_requests(struct rb_req *);
+void	rb_page_request(struct rb_req *);
 
 void	rb_page_bills(struct rb_req *);
 void	rb_page_bill(struct rb_req *);
