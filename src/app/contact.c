@@ -498,10 +498,11 @@ message_obj(const char *author_kind, const char *body, json_int_t at,
 	rb_clock_paris((time_t)at, &lt);
 	rb_clock_fr_date(&lt.lt_date, d, sizeof(d));
 	snprintf(hm, sizeof(hm), "%d h %02d", lt.lt_hour, lt.lt_min);
-	return json_pack("{s:s, s:b, s:s, s:s, s:s, s:O}", "author", agent ?
-	    "Service client" : "Vous", "agent", agent, "body", body, "date",
-	    d, "time", hm, "attachments", atts != NULL ? atts :
-	    json_array());
+	return json_pack("{s:s, s:b, s:s, s:s, s:s, s:o, s:b}", "author",
+	    agent ? "Service client" : "Vous", "agent", agent, "body", body,
+	    "date", d, "time", hm, "attachments", atts != NULL ?
+	    json_incref(atts) : json_array(), "has_attachments",
+	    json_array_size(atts) > 0);
 }
 
 enum rb_rc

@@ -146,7 +146,7 @@ int	rb_contact_list(rb_db *db, int64_t account, json_t **out);
  * object {reference, subject_label, status, status_label, closed,
  * name, email, contract_number, created, messages: [{author
  * ("Vous", "Service client"), agent (bool), body, date, attachments:
- * [{token, kind, size}]}]} when visible to account (account < 0: an
+ * [{token, kind, size}], has_attachments}]} when visible to account (account < 0: an
  * agent). Returns RB_OK, RB_NOT_FOUND (alike for another's and none),
  * RB_ERROR.
  */

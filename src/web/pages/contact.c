@@ -184,6 +184,7 @@ contact_form(struct rb_req *req, int status, const struct rb_contact_cfg *cc,
 	    "plural", json_array_size(errors) > 1,
 	    "err", err,
 	    "alert", str_or_null(e != NULL ? e->ce_alert : NULL));
+	json_object_set_new(d, "notice", json_null());
 	if (s != NULL && req->req_method != RB_POST) {
 		json_object_set_new(d, "name", json_string(rb_arena_printf(
 		    req->req_arena, "%s%s%s", s->s_first_name,
