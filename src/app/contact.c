@@ -646,3 +646,154 @@ rb_contact_attachment(rb_db *db, const char *reference, int64_t account,
 		memset(a, 0, sizeof(*a));
 	return k;
 }
+
+/* ------------------------------------------------------------ agents */
+
+enum rb_rc
+rb_contact_queue_list(rb_db *db, const char *subject, const char *status,
+    int64_t agent, int limit, json_t **out)
+{
+	json_t *arr, *r;
+	size_t i;
+
+	*out = NULL;
+	if (subject == NULL)
+		subject = "";
+	if (status == NULL)
+		status = "";
+	if ((subject[0] != '\0' && rb_contact_subject_of(subject) < 0) ||
+	    (status[0] != '\0' && rb_contact_status_label(status)[0] == '\0'))
+		return RB_INVALID;
+	arr = json_array();
+	if (rb_contact_queue(db, subject, status, limit, arr) != 0) {
+		json_decref(arr);
+		return RB_ERROR;
+	}
+	json_array_foreach(arr, i, r) {
+		const char *subj = json_string_value(json_object_get(r,
+		    "subject"));
+		json_t *who = json_object_get(r, "assigned_agent");
+
+		json_object_set_new(r, "subject_label",
+		    json_string(rb_contact_subject_label(subj)));
+		json_object_set_new(r, "status_label", json_string(
+		    rb_contact_status_label(json_string_value(
+		    json_object_get(r, "status")))));
+		json_object_set_new(r, "mine", json_boolean(json_is_integer(who)
+		    && json_integer_value(who) == agent));
+		json_object_set_new(r, "debit", json_boolean(
+		    strcmp(subj, "debit") == 0));
+		fr_date_of(r, "created_at", "created");
+		json_object_del(r, "id");
+	}
+	*out = arr;
+	return RB_OK;
+}
+
+/* The request's id and status, for an agent. */
+static enum rb_rc
+agent_get(rb_db *db, const char *reference, json_t **r)
+{
+	int k;
+
+	*r = NULL;
+	if (reference == NULL || strlen(reference) > 20)
+		return RB_NOT_FOUND;
+	k = rb_contact_get(db, reference, -1, r);
+	return k == 0 ? RB_OK : k == 1 ? RB_NOT_FOUND : RB_ERROR;
+}
+
+static enum rb_rc
+agent_simple(rb_db *db, const char *reference, int64_t agent,
+    const char *ip, time_t now, int close)
+{
+	char target[40];
+	json_t *r;
+	int64_t id;
+	enum rb_rc rc;
+
+	if ((rc = agent_get(db, reference, &r)) != RB_OK)
+		return rc;
+	id = json_integer_value(json_object_get(r, "id"));
+	json_decref(r);
+	snprintf(target, sizeof(target), "request:%s", reference);
+	if (rb_db_begin(db) != 0)
+		return RB_ERROR;
+	if ((close ? rb_contact_set_status(db, id, "closed", now) :
+	    rb_contact_assign(db, id, agent, now)) != 0 ||
+	    rb_audit(db, now, RB_ACTOR_AGENT, agent, close ? "contact.close" :
+	    "contact.assign", target, ip, NULL) != 0) {
+		rb_db_rollback(db);
+		return RB_ERROR;
+	}
+	return rb_db_commit(db) == 0 ? RB_OK : RB_ERROR;
+}
+
+enum rb_rc
+rb_contact_assign_to(rb_db *db, const char *reference, int64_t agent,
+    const char *ip, time_t now)
+{
+	return agent_simple(db, reference, agent, ip, now, 0);
+}
+
+enum rb_rc
+rb_contact_close(rb_db *db, const char *reference, int64_t agent,
+    const char *ip, time_t now)
+{
+	return agent_simple(db, reference, agent, ip, now, 1);
+}
+
+enum rb_rc
+rb_contact_answer(rb_db *db, const struct rb_contact_cfg *cc,
+    const char *reference, int64_t agent, const char *text, const char *ip,
+    time_t now, struct rb_contact_errors *errs)
+{
+	char target[40];
+	json_t *r = NULL, *data = NULL;
+	char *body = NULL;
+	enum rb_rc rc;
+	int64_t id, mid;
+	int signed_in;
+
+	memset(errs, 0, sizeof(*errs));
+	if ((rc = agent_get(db, reference, &r)) != RB_OK)
+		return rc;
+	rc = RB_INVALID;
+	if (strcmp(json_string_value(json_object_get(r, "status")),
+	    "closed") == 0) {
+		errs->ce_alert = "Cette demande est close : elle ne prend plus "
+		    "de réponse.";
+		goto out;
+	}
+	if ((errs->ce_msg[RB_CF_MESSAGE] = check_message(text != NULL ? text :
+	    "", cc->cc_max_chars, &body)) != NULL)
+		goto out;
+	id = json_integer_value(json_object_get(r, "id"));
+	signed_in = json_is_integer(json_object_get(r, "account_id"));
+	snprintf(target, sizeof(target), "request:%s", reference);
+	data = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "first_name",
+	    json_string_value(json_object_get(r, "name")), "reference",
+	    reference, "subject_label", rb_contact_subject_label(
+	    json_string_value(json_object_get(r, "subject"))), "answer", body,
+	    "signed_in", signed_in, "link", signed_in ? "/mes-demandes" :
+	    "/contact");
+	rc = RB_ERROR;
+	if (rb_db_begin(db) != 0)
+		goto out;
+	if (rb_contact_add_message(db, id, "agent", agent, body, now,
+	    &mid) != 0 || (!json_is_integer(json_object_get(r,
+	    "assigned_agent")) && rb_contact_assign(db, id, agent, now) !=
+	    0) || rb_contact_set_status(db, id, "answered", now) != 0 ||
+	    rb_audit(db, now, RB_ACTOR_AGENT, agent, "contact.answer", target,
+	    ip, NULL) != 0 || rb_mail_queue(db, RB_MAIL_CONTACT_REPLY,
+	    json_string_value(json_object_get(r, "email")), data, now) != 0) {
+		rb_db_rollback(db);
+		goto out;
+	}
+	rc = rb_db_commit(db) == 0 ? RB_OK : RB_ERROR;
+out:
+	free(body);
+	json_decref(r);
+	json_decref(data);
+	return rc;
+}

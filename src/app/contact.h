@@ -173,4 +173,40 @@ enum rb_rc rb_contact_follow_up(rb_db *db, const struct rb_contact_cfg *cc,
 int	rb_contact_attachment(rb_db *db, const char *reference,
 	    int64_t account, const char *token, struct rb_attachment *a);
 
+/* ------------------------------------------------------------ agents */
+
+/*
+ * The queue: sets *out to a new array of the requests whose subject
+ * code is subject and status is status (NULL or "" for any; an unknown
+ * code is RB_INVALID), oldest first, at most limit, each {reference,
+ * name, email, contract_number, customer_id (or null), subject,
+ * subject_label, status, status_label, created, assigned_agent (or
+ * null), mine (assigned to agent), debit (subject is direct debit)}.
+ */
+enum rb_rc rb_contact_queue_list(rb_db *db, const char *subject,
+	    const char *status, int64_t agent, int limit, json_t **out);
+
+/* Agent agent takes request reference: it becomes in_progress when new.
+ * Audited (contact.assign). RB_OK, RB_NOT_FOUND, RB_ERROR. */
+enum rb_rc rb_contact_assign_to(rb_db *db, const char *reference,
+	    int64_t agent, const char *ip, time_t now);
+
+/*
+ * Agent agent answers request reference with text (checked like a
+ * message: RB_INVALID with errs->ce_msg[RB_CF_MESSAGE]): the answer is
+ * added to its messages (shown in "Mes demandes"), the request becomes
+ * answered (and assigned to agent if it was nobody's), the answer is
+ * emailed to the requester (contact_reply) and the action audited
+ * (contact.answer), in one transaction. A closed request takes no
+ * answer (RB_INVALID, ce_alert).
+ */
+enum rb_rc rb_contact_answer(rb_db *db, const struct rb_contact_cfg *cc,
+	    const char *reference, int64_t agent, const char *text,
+	    const char *ip, time_t now, struct rb_contact_errors *errs);
+
+/* Agent agent closes request reference. Audited (contact.close).
+ * RB_OK, RB_NOT_FOUND, RB_ERROR. */
+enum rb_rc rb_contact_close(rb_db *db, const char *reference, int64_t agent,
+	    const char *ip, time_t now);
+
 #endif

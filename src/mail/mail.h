@@ -90,6 +90,10 @@ enum rb_mail_kind {
 				   "reference" (also in the subject),
 				   "subject_label", "signed_in" (bool: the
 				   link is "Mes demandes"); "link" optional */
+	RB_MAIL_CONTACT_REPLY,	/* customer service answered a request:
+				   "reference" (also in the subject),
+				   "subject_label", "answer" (the agent's text),
+				   "signed_in" (bool); "link" optional */
 	RB_MAIL__MAX
 };
 

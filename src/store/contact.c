@@ -27,7 +27,9 @@ enum {
 
 #define FULL	"SELECT r.id, r.reference, r.account_id, r.name, r.email,"	\
 	" r.contract_number, r.postcode, r.subject, r.message, r.status,"	\
-	" r.created_at, r.updated_at, r.assigned_agent"			\
+	" r.created_at, r.updated_at, r.assigned_agent,"		\
+	" (SELECT c.customer_id FROM contracts c"			\
+	" WHERE c.number = r.contract_number)"				\
 	" FROM contact_requests r"
 
 static const char *const sql[SQL__MAX] = {
@@ -63,7 +65,8 @@ static const char *const sql[SQL__MAX] = {
 	[SQL_QUEUE] =
 	    "SELECT r.id, r.reference, r.name, r.email, r.contract_number,"
 	    " r.subject, r.status, r.created_at, r.updated_at,"
-	    " r.assigned_agent FROM contact_requests r"
+	    " r.assigned_agent, c.customer_id FROM contact_requests r"
+	    " LEFT JOIN contracts c ON c.number = r.contract_number"
 	    " WHERE ($1 = '' OR r.subject = $1) AND ($2 = '' OR"
 	    " r.status = $2) ORDER BY r.created_at, r.id LIMIT $3",
 	[SQL_CONTRACTS] =
@@ -76,12 +79,13 @@ static const char *const list_cols[] = { "id", "reference", "subject",
     "status", "created_at", "updated_at", NULL };
 static const char *const full_cols[] = { "id", "reference", "account_id",
     "name", "email", "contract_number", "postcode", "subject", "message",
-    "status", "created_at", "updated_at", "assigned_agent", NULL };
+    "status", "created_at", "updated_at", "assigned_agent", "customer_id",
+    NULL };
 static const char *const msg_cols[] = { "id", "author_kind", "author_id",
     "body", "created_at", NULL };
 static const char *const queue_cols[] = { "id", "reference", "name",
     "email", "contract_number", "subject", "status", "created_at",
-    "updated_at", "assigned_agent", NULL };
+    "updated_at", "assigned_agent", "customer_id", NULL };
 
 /* Integer columns: every name ending in "id", "_at" or "agent". */
 static int
