@@ -797,3 +797,41 @@ out:
 	json_decref(data);
 	return rc;
 }
+
+enum rb_rc
+rb_contact_agent_view(rb_db *db, const char *reference, int64_t agent,
+    const char *ip, time_t now, json_t **out)
+{
+	char target[40];
+	enum rb_rc rc;
+
+	rc = rb_contact_view(db, reference, -1, out);
+	if (rc != RB_OK)
+		return rc;
+	snprintf(target, sizeof(target), "request:%s", reference);
+	if (rb_audit(db, now, RB_ACTOR_AGENT, agent, "contact.view", target,
+	    ip, NULL) != 0) {
+		json_decref(*out);
+		*out = NULL;
+		return RB_ERROR;
+	}
+	return RB_OK;
+}
+
+int
+rb_contact_agent_attachment(rb_db *db, const char *reference, int64_t agent,
+    const char *token, const char *ip, time_t now, struct rb_attachment *a)
+{
+	char target[40];
+	json_t *detail;
+	int k;
+
+	if ((k = rb_contact_attachment(db, reference, -1, token, a)) != 0)
+		return k;
+	snprintf(target, sizeof(target), "request:%s", reference);
+	detail = json_pack("{s:s}", "attachment", a->at_token);
+	k = rb_audit(db, now, RB_ACTOR_AGENT, agent, "contact.attachment",
+	    target, ip, detail);
+	json_decref(detail);
+	return k == 0 ? 0 : -1;
+}

@@ -186,6 +186,21 @@ int	rb_contact_attachment(rb_db *db, const char *reference,
 enum rb_rc rb_contact_queue_list(rb_db *db, const char *subject,
 	    const char *status, int64_t agent, int limit, json_t **out);
 
+/*
+ * rb_contact_view() for agent agent, audited as contact.view (every
+ * page an agent opens about a customer is in the audit log).
+ */
+enum rb_rc rb_contact_agent_view(rb_db *db, const char *reference,
+	    int64_t agent, const char *ip, time_t now, json_t **out);
+
+/*
+ * rb_contact_attachment() for agent agent, audited as
+ * contact.attachment with the token. 0, 1 (not found), -1.
+ */
+int	rb_contact_agent_attachment(rb_db *db, const char *reference,
+	    int64_t agent, const char *token, const char *ip, time_t now,
+	    struct rb_attachment *a);
+
 /* Agent agent takes request reference: it becomes in_progress when new.
  * Audited (contact.assign). RB_OK, RB_NOT_FOUND, RB_ERROR. */
 enum rb_rc rb_contact_assign_to(rb_db *db, const char *reference,

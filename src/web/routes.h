@@ -68,6 +68,8 @@ enum rb_route {
 	/* customer service (issue 10) */
 	ROUTE_REQUESTS,
 	ROUTE_REQUEST,
+	ROUTE_AGENT_QUEUE,
+	ROUTE_AGENT_REQUEST,
 	/* The back office (issue 10, agents; docs/backoffice.md) */
 	ROUTE_AGENT_HOME,
 	ROUTE_AGENT_SIGNIN,
@@ -183,6 +185,8 @@ void	rb_page_paperless(struct rb_req *);
 void	rb_page_contact(struct rb_req *);
 void	rb_page_requests(struct rb_req *);
 void	rb_page_request(struct rb_req *);
+void	rb_page_agent_queue(struct rb_req *);
+void	rb_page_agent_request(struct rb_req *);
 
 void	rb_page_bills(struct rb_req *);
 void	rb_page_bill(struct rb_req *);

@@ -499,3 +499,104 @@ def contact_markup_and_quotes_in_every_field_show_as_text_in_pages_and_emails(s)
     st, _, page = a.get("/mes-demandes/" + ref)
     assert st == 200 and "<script>alert" not in page
     assert "&lt;script&gt;alert(&quot;x&#39;y&quot;)&lt;/script&gt; &quot;q&quot; &#39;q&#39;" in page, page
+
+
+# ------------------------------------------------------------ back office
+
+DEMO_KEY = "64656d6f2d726f62696e65742d6962616e2d6b65792d6e6f742d736563726574"
+
+
+def audit_actions(s, ref):
+    return [r[0] for r in db_rows(s, "SELECT action || ':' || actor_kind FROM audit_log "
+                                     "WHERE target = ? ORDER BY id", "request:" + ref)]
+
+
+@test(env=smtp_env(dict(FAST, ROBINET_DATA_KEY=DEMO_KEY)))
+def contact_agents_filter_take_answer_and_close_requests_each_audited_and_emailed(s):
+    from harness import agent_browser
+    box = mailbox()
+    sub = signed_in(s)
+    contract = demo_contracts(s)[0]
+    customer = db_rows(s, "SELECT customer_id FROM contracts WHERE number = ?", contract)[0][0]
+    page = open_form(sub)
+    f = {"jeton": form_token(page), "nom": XSS[:60], "contrat": contract, "objet": "debit",
+         "message": "Prélèvement " + XSS, "site_web": ""}
+    ref = sent_reference(*sub.post_mp("/contact", f, [("c.pdf", "application/pdf", png())])[:2])
+    box.wait(DEMO_EMAIL, ref)
+    anon = CBrowser(s)
+    email = "anon.%s@exemple.test" % uuid.uuid4().hex[:6]
+    ref2 = sent_reference(*send_anon(anon, email=email, objet="braille")[:2])
+    box.wait(email, ref2)
+
+    b, agent_email, _ = agent_browser(s)
+    agent_id = db_rows(s, "SELECT id FROM agents WHERE email = ?", agent_email)[0][0]
+    st, _, page = b.get("/agent/demandes")
+    assert st == 200 and ref in page and ref2 in page
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    assert 'href="/agent/clients/%d">Rétablir le prélèvement' % customer in page
+    st, _, page = b.get("/agent/demandes?objet=braille&etat=new")
+    assert st == 200 and ref2 in page and ref not in page
+    st, _, page = b.get("/agent/demandes?objet=debit&etat=closed")
+    assert ref not in page and "Aucune demande" in page
+    st, _, page = b.get("/agent/demandes?objet=%3Cscript%3E")
+    assert st == 400 and "Ce filtre n&#39;existe pas" in page and "<script>" not in page
+
+    st, _, page = b.get("/agent/demandes/" + ref)
+    assert st == 200 and "Prendre cette demande" in page and "<script>alert" not in page
+    assert 'href="/agent/clients/%d"' % customer in page
+    m = re.search(r'href="(/agent/demandes/%s/pieces/[A-Za-z0-9_-]+)"' % ref, page)
+    st, hh, data = CBrowser.get_bytes(b, m.group(1))
+    assert st == 200 and data == png() and hh["content-type"] == "image/png"
+    assert hh["content-disposition"].startswith("attachment;") and hh["x-content-type-options"] == "nosniff"
+
+    # Take it.
+    st, h, _ = b.post("/agent/demandes/%s/prendre" % ref, {})
+    assert st == 303 and h["Location"].endswith("?fait=prise"), st
+    assert db_rows(s, "SELECT status, assigned_agent FROM contact_requests WHERE reference = ?",
+                   ref)[0] == ("in_progress", agent_id)
+    st, _, page = b.get("/agent/demandes?etat=in_progress")
+    assert ref in page and "À vous" in page
+    # Answer: refused empty, then emailed and shown in Mes demandes, as text.
+    st, _, page = b.post("/agent/demandes/%s/repondre" % ref, {"reponse": "  "})
+    assert st == 400 and "Écrivez votre message." in page
+    answer = "Votre prélèvement est rétabli. " + XSS + " \"ok\""
+    st, h, _ = b.post("/agent/demandes/%s/repondre" % ref, {"reponse": answer})
+    assert st == 303, st
+    msg = box.wait(DEMO_EMAIL, "Réponse du service client")
+    assert ref in str(msg["subject"])
+    assert answer in mail_text(msg)
+    assert "<script>" not in mail_html(msg) and "&lt;script&gt;" in mail_html(msg)
+    assert "/mes-demandes" in mail_text(msg)
+    st, _, page = sub.get("/mes-demandes/" + ref)
+    assert "Service client" in page and "Votre prélèvement est rétabli." in page and "Répondue" in page
+    assert "<script>alert" not in page
+    # Answer the signed-out one: emailed to the typed address, link to /contact.
+    assert b.post("/agent/demandes/%s/repondre" % ref2, {"reponse": "Voici."})[0] == 303
+    msg = box.wait(email, ref2)
+    assert "Voici." in mail_text(msg) and "/contact" in mail_text(msg)
+    # Close.
+    assert b.post("/agent/demandes/%s/clore" % ref, {})[0] == 303
+    assert db_rows(s, "SELECT status FROM contact_requests WHERE reference = ?", ref)[0][0] == "closed"
+    st, _, page = b.get("/agent/demandes/" + ref)
+    assert "Cette demande est close." in page and "Envoyer la réponse" not in page
+    st, _, page = b.post("/agent/demandes/%s/repondre" % ref, {"reponse": "Encore"})
+    assert st == 400 and "Cette demande est close" in page
+    # Every view and action audited with the agent's id.
+    acts = audit_actions(s, ref)
+    for want in ("contact.create:subscriber", "contact.view:agent", "contact.attachment:agent",
+                 "contact.assign:agent", "contact.answer:agent", "contact.close:agent"):
+        assert want in acts, (want, acts)
+    assert db_rows(s, "SELECT count(DISTINCT actor_id) FROM audit_log WHERE target = ? AND actor_kind = 'agent'",
+                   "request:" + ref)[0][0] == 1
+    # Unknown references, bad actions, CSRF.
+    assert b.get("/agent/demandes/D-2026-999999")[0] == 404
+    assert b.post("/agent/demandes/D-2026-999999/clore", {})[0] == 404
+    assert b.post("/agent/demandes/%s/supprimer" % ref2, {})[0] == 404
+    assert b.post("/agent/demandes/%s/clore" % ref2, {}, csrf=False)[0] == 403
+    # A subscriber never reaches the queue, an agent never reaches Mes demandes.
+    st, h, _ = sub.get("/agent/demandes")
+    assert st == 303 and h["Location"] == "/agent/connexion"
+    st, h, _ = sub.get("/agent/demandes/" + ref)
+    assert st == 303
+    st, h, _ = b.get("/mes-demandes")
+    assert st == 303 and h["Location"] == "/connexion"

@@ -6,6 +6,12 @@
  *   /mes-demandes                 GET the signed-in account's requests
  *   /mes-demandes/REF             GET one request, POST a follow-up
  *   /mes-demandes/REF/pieces/TOK  GET an attachment, as a download
+ *   /agent/demandes               GET the agents' queue (?objet=, ?etat=)
+ *   /agent/demandes/REF           GET a request, its messages and actions
+ *   /agent/demandes/REF/prendre   POST assign it to oneself
+ *   /agent/demandes/REF/repondre  POST answer it (emailed, "Mes demandes")
+ *   /agent/demandes/REF/clore     POST close it
+ *   /agent/demandes/REF/pieces/TOK GET an attachment
  *
  * The use cases are app/contact.h; what is refused is re-shown in the
  * form, in French, with what was typed kept (files must be chosen
@@ -17,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/agent.h"
 #include "app/contact.h"
 #include "base/clock.h"
 #include "base/crypto.h"
@@ -299,18 +306,19 @@ rb_page_requests(struct rb_req *req)
 	    list, "none", json_array_size(list) == 0));
 }
 
-/* Serves an attachment as a download of its sniffed type. */
+/* Serves an attachment as a download of its sniffed type: the
+ * requester's (account > 0) or, for an agent (agent > 0), any. */
 static void
 serve_attachment(struct rb_req *req, const struct rb_contact_cfg *cc,
-    const char *ref, const char *token)
+    const char *ref, const char *token, int64_t account, int64_t agent)
 {
-	const struct rb_session *s = rb_req_session(req);
 	struct rb_attachment a;
 	uint64_t size;
 	int fd, k;
 
-	k = rb_contact_attachment(rb_req_db(req), ref, s->s_account_id, token,
-	    &a);
+	k = agent > 0 ? rb_contact_agent_attachment(rb_req_db(req), ref, agent,
+	    token, req->req_ip, time(NULL), &a) :
+	    rb_contact_attachment(rb_req_db(req), ref, account, token, &a);
 	if (k != 0) {
 		rb_resp_error(req, k == 1 ? 404 : 500);
 		return;
@@ -395,7 +403,8 @@ rb_page_request(struct rb_req *req)
 			rb_resp_error(req, 404);
 			return;
 		}
-		serve_attachment(req, &cc, ref, p + strlen(PIECES));
+		serve_attachment(req, &cc, ref, p + strlen(PIECES),
+		    s->s_account_id, 0);
 		return;
 	}
 	if (req->req_method != RB_POST) {
@@ -423,4 +432,170 @@ rb_page_request(struct rb_req *req)
 		rb_resp_error(req, 500);
 		return;
 	}
+}
+
+/* ------------------------------------------------------------ agents */
+
+#define AGENT_PREFIX	"/agent/demandes/"
+
+static json_t *
+choice_list(const char *chosen, int subjects)
+{
+	static const char *const statuses[] = { "new", "in_progress",
+	    "answered", "closed" };
+	json_t *arr = json_array();
+	const char *code, *label;
+	int k, n = subjects ? RB_SUBJ__MAX : 4;
+
+	for (k = 0; k < n; k++) {
+		code = subjects ? rb_contact_subjects[k].cs_code : statuses[k];
+		label = subjects ? rb_contact_subjects[k].cs_label :
+		    rb_contact_status_label(code);
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:b}", "code",
+		    code, "label", label, "selected", chosen != NULL &&
+		    strcmp(chosen, code) == 0));
+	}
+	return arr;
+}
+
+void
+rb_page_agent_queue(struct rb_req *req)
+{
+	const struct rb_agent *a = rb_req_agent(req);
+	const char *subject = rb_form_get(&req->req_query, "objet");
+	const char *status = rb_form_get(&req->req_query, "etat");
+	json_t *list = NULL;
+	enum rb_rc rc;
+	int bad = 0;
+
+	rc = rb_contact_queue_list(rb_req_db(req), subject, status, a->ag_id,
+	    500, &list);
+	if (rc == RB_INVALID) {
+		bad = 1;
+		subject = status = NULL;
+		rc = rb_contact_queue_list(rb_req_db(req), NULL, NULL,
+		    a->ag_id, 500, &list);
+	}
+	if (rc != RB_OK) {
+		rb_resp_error(req, 500);
+		return;
+	}
+	rb_resp_header(req, "Cache-Control", "no-store");
+	rb_resp_page(req, bad ? 400 : 200, "agent_requests", json_pack(
+	    "{s:o, s:b, s:o, s:o, s:o}", "requests", list, "none",
+	    json_array_size(list) == 0, "subjects", choice_list(subject, 1),
+	    "statuses", choice_list(status, 0), "alert", bad ?
+	    json_string("Ce filtre n'existe pas : toutes les demandes sont "
+	    "affichées.") : json_null()));
+}
+
+static void
+agent_request_page(struct rb_req *req, int status, const char *ref,
+    const struct rb_contact_errors *e, const char *notice)
+{
+	const struct rb_agent *a = rb_req_agent(req);
+	struct rb_contact_cfg cc;
+	json_t *v, *who;
+	enum rb_rc rc;
+
+	contact_cfg(req, &cc);
+	rc = rb_contact_agent_view(rb_req_db(req), ref, a->ag_id, req->req_ip,
+	    time(NULL), &v);
+	if (rc != RB_OK) {
+		rb_resp_error(req, rc == RB_NOT_FOUND ? 404 : 500);
+		return;
+	}
+	who = json_object_get(v, "assigned_agent");
+	json_object_set_new(v, "mine", json_boolean(json_is_integer(who) &&
+	    json_integer_value(who) == a->ag_id));
+	json_object_set_new(v, "debit", json_boolean(strcmp(json_string_value(
+	    json_object_get(v, "subject")), "debit") == 0));
+	json_object_set_new(v, "csrf", json_string(rb_req_csrf(req)));
+	json_object_set_new(v, "alert", str_or_null(e != NULL ? e->ce_alert :
+	    NULL));
+	json_object_set_new(v, "error", str_or_null(e != NULL ?
+	    e->ce_msg[RB_CF_MESSAGE] : NULL));
+	json_object_set_new(v, "draft", str_or_null(e != NULL ?
+	    rb_post(req, "reponse") : NULL));
+	json_object_set_new(v, "notice", str_or_null(notice));
+	json_object_set_new(v, "limits", limits_data(&cc));
+	rb_resp_header(req, "Cache-Control", "no-store");
+	rb_resp_page(req, status, "agent_request", v);
+}
+
+static const char *const done_texts[][2] = {
+	{ "prise", "La demande vous est attribuée." },
+	{ "repondue", "Votre réponse est envoyée au demandeur." },
+	{ "close", "La demande est close." },
+};
+
+void
+rb_page_agent_request(struct rb_req *req)
+{
+	const struct rb_agent *a = rb_req_agent(req);
+	const char *rest = req->req_path + strlen(AGENT_PREFIX), *p, *done;
+	const char *notice = NULL, *action;
+	struct rb_contact_cfg cc;
+	struct rb_contact_errors e;
+	char ref[24];
+	enum rb_rc rc;
+	size_t n, i;
+
+	contact_cfg(req, &cc);
+	n = strcspn(rest, "/");
+	if (n >= sizeof(ref)) {
+		rb_resp_error(req, 404);
+		return;
+	}
+	memcpy(ref, rest, n);
+	ref[n] = '\0';
+	p = rest + n;
+	if (!reference_shaped(ref)) {
+		rb_resp_error(req, 404);
+		return;
+	}
+	if (req->req_method != RB_POST) {
+		if (strncmp(p, PIECES, strlen(PIECES)) == 0) {
+			serve_attachment(req, &cc, ref, p + strlen(PIECES), 0,
+			    a->ag_id);
+			return;
+		}
+		if (*p != '\0') {
+			rb_resp_error(req, 404);
+			return;
+		}
+		done = rb_form_get(&req->req_query, "fait");
+		for (i = 0; done != NULL && i < sizeof(done_texts) /
+		    sizeof(done_texts[0]); i++)
+			if (strcmp(done, done_texts[i][0]) == 0)
+				notice = done_texts[i][1];
+		agent_request_page(req, 200, ref, NULL, notice);
+		return;
+	}
+	if (strcmp(p, "/prendre") == 0) {
+		rc = rb_contact_assign_to(rb_req_db(req), ref, a->ag_id,
+		    req->req_ip, time(NULL));
+		action = "prise";
+	} else if (strcmp(p, "/clore") == 0) {
+		rc = rb_contact_close(rb_req_db(req), ref, a->ag_id,
+		    req->req_ip, time(NULL));
+		action = "close";
+	} else if (strcmp(p, "/repondre") == 0) {
+		rc = rb_contact_answer(rb_req_db(req), &cc, ref, a->ag_id,
+		    rb_post(req, "reponse"), req->req_ip, time(NULL), &e);
+		action = "repondue";
+		if (rc == RB_INVALID) {
+			agent_request_page(req, 400, ref, &e, NULL);
+			return;
+		}
+	} else {
+		rb_resp_error(req, 404);
+		return;
+	}
+	if (rc != RB_OK) {
+		rb_resp_error(req, rc == RB_NOT_FOUND ? 404 : 500);
+		return;
+	}
+	rb_resp_redirect(req, rb_arena_printf(req->req_arena,
+	    AGENT_PREFIX "%s?fait=%s", ref, action));
 }
