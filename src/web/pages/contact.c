@@ -333,7 +333,8 @@ serve_attachment(struct rb_req *req, const struct rb_contact_cfg *cc,
 	    a.at_type))));
 	rb_resp_header(req, "X-Content-Type-Options", "nosniff");
 	rb_resp_header(req, "Cache-Control", "private, no-store");
-	rb_resp_header(req, "Content-Security-Policy", "sandbox");
+	rb_resp_header(req, "Content-Security-Policy",
+	    "default-src 'none'; frame-ancestors 'none'; sandbox");
 }
 
 static void
