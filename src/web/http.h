@@ -17,6 +17,7 @@
 #include "base/buf.h"
 #include "base/config.h"
 #include "base/form.h"
+#include "base/multipart.h"
 
 struct rb_tmpl_set;
 struct rb_db_pool;
@@ -53,6 +54,8 @@ struct rb_req {
 	const char		*req_path;	/* canonical, decoded */
 	struct rb_form		 req_query;
 	struct rb_form		 req_body;	/* url-encoded POST bodies */
+	struct rb_uploads	 req_files;	/* files of a multipart POST
+						   (routes with rt_upload) */
 	int			 req_route;	/* index in the route table */
 	void			*req_conn;	/* struct MHD_Connection */
 	uint64_t		 req_start_us;

@@ -65,6 +65,11 @@ enum rb_route {
 	ROUTE_PAYMEANS_PLAN,
 	ROUTE_PAYMEANS_PLAN_STOP,
 	ROUTE_PAPERLESS,
+	/* customer service (issue 10) */
+	ROUTE_REQUESTS,
+	ROUTE_REQUEST,
+	ROUTE_AGENT_QUEUE,
+	ROUTE_AGENT_REQUEST,
 	/* The back office (issue 10, agents; docs/backoffice.md) */
 	ROUTE_AGENT_HOME,
 	ROUTE_AGENT_SIGNIN,
@@ -122,6 +127,10 @@ struct rb_route_def {
 	int		 rt_min_ms;	/* slow POSTs answer no sooner */
 	unsigned	 rt_guards;	/* RB_NEED_* */
 	const char	*rt_if_signed_in; /* redirect for signed-in visitors */
+	int		 rt_upload;	/* takes multipart/form-data POSTs with
+					   files: a body of up to
+					   max_body_bytes plus the attachment
+					   limits (server.c) */
 	int		 rt_role;	/* RB_NEED_AGENT: least enum
 					   rb_agent_role (app/agent.h); 0 any */
 };
@@ -176,6 +185,12 @@ void	rb_page_archive_exit(struct rb_req *);
 void	rb_page_gdpr(struct rb_req *);
 void	rb_page_gdpr_json(struct rb_req *);
 void	rb_page_paperless(struct rb_req *);
+/* Customer service (pages/contact.c). */
+void	rb_page_contact(struct rb_req *);
+void	rb_page_requests(struct rb_req *);
+void	rb_page_request(struct rb_req *);
+void	rb_page_agent_queue(struct rb_req *);
+void	rb_page_agent_request(struct rb_req *);
 
 void	rb_page_bills(struct rb_req *);
 void	rb_page_bill(struct rb_req *);

@@ -68,10 +68,12 @@ class Server:
         self.port = free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="robinet-", suffix=".log", delete=False)
         self.mail_dir = tempfile.mkdtemp(prefix="robinet-mail-")    # demo mode's mail
+        self.attach_dir = tempfile.mkdtemp(prefix="robinet-attach-")  # attached files
         e = dict(os.environ)
         e["ROBINET_TEMPLATE_STRICT"] = "true"
         e["ROBINET_PUBLIC_URL"] = "http://127.0.0.1:%d" % self.port
         e["ROBINET_MAIL_DIR"] = self.mail_dir
+        e["ROBINET_ATTACHMENTS_DIR"] = self.attach_dir
         # serve --demo starts the stand-in payment page on a port of its own.
         e["ROBINET_PSP_SANDBOX_LISTEN"] = "127.0.0.1:%d" % free_port()
         e.update(PINNED)
@@ -143,6 +145,7 @@ class Server:
         self.final_log = self.stderr()      # sanitizer reports come last
         os.unlink(self.log.name)
         shutil.rmtree(self.mail_dir, ignore_errors=True)
+        shutil.rmtree(self.attach_dir, ignore_errors=True)
         return self.proc.returncode
 
 

@@ -83,10 +83,18 @@ def every_post_route_refuses_forged_forms_with_403(s):
     anon = Browser(s)
     anon.get("/connexion")              # a token of its own in its cookie
     assert anon.csrf
+    agent = None
     for r in posts:
         # A signed-in visitor of a guest-only route is sent away first.
         b = anon if r["if_signed_in"] else signed
         token = anon.csrf if b is anon else good
+        if "RB_NEED_AGENT" in r["guards"]:
+            # Back-office routes: an agent's session, the agent's token.
+            if agent is None:
+                from harness import agent_browser
+                agent = agent_browser(s)[0]
+                agent.get("/agent")
+            b, token = agent, agent.csrf
         path = target(r)
         for label, fields, headers in (
                 ("no token", dict(FORM), None),
