@@ -217,6 +217,11 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	    3650, "60", 0, NULL, "import: a current bill issued at most this "
 	    "many days ago is new: announced by email (paperless) or "
 	    "flagged for printing" },
+	/* issue 10, self-service: "Transmettre mon index" */
+	[RB_CFG_INDEX_JUMP_FACTOR] = { "index_jump_factor", RB_CFGT_INT, 1,
+	    100, "3", 0, NULL, "a subscriber's meter index more than this "
+	    "many times the usual daily use times the days since the last "
+	    "reading above it asks for a confirmation" },
 };
 
 static int

