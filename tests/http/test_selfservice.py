@@ -179,3 +179,86 @@ def index_of_a_remote_meter_another_subscribers_meter_and_csrf(s):
     # Signed out: the sign-in page.
     st, h, _ = Browser(s).get("/mon-index")
     assert st == 303 and h["Location"] == "/connexion"
+
+
+def holder(s, number="1000000001"):
+    return db_rows(s, "SELECT cu.id, cu.address_line1, cu.address_line2, cu.postcode, cu.commune, cu.country, "
+                      "cu.phone, cu.mobile FROM customers cu JOIN contracts c ON c.customer_id = cu.id "
+                      "WHERE c.number = ?", number)[0]
+
+
+COORDS = {"contrat": "1000000001", "ligne1": "3 place du Théâtre", "ligne2": "", "code_postal": "59800",
+          "commune": "Lille", "mobile": "06 12 34 56 78", "fixe": "+33 (0)3 20 12 34 56"}
+
+
+@test(own=True)
+def coordinates_refuse_bad_postal_codes_and_phones_in_french(s):
+    b = signed_in(s)
+    before = holder(s)
+    st, _, page = b.get("/mes-coordonnees")
+    assert st == 200
+    check_page(page.encode())
+    assert html.escape(before[1]) in page and "Aucune modification" in text(page)
+    cases = [("code_postal", "5900", "Le code postal compte 5 chiffres"),
+             ("code_postal", "59 0001", "Le code postal compte 5 chiffres"),
+             ("code_postal", "", "Indiquez le code postal"),
+             ("mobile", "06 12 34 56", "Le numéro de mobile doit compter 10 chiffres"),
+             ("mobile", "03 20 12 34 56", "Ce numéro est un fixe"),
+             ("fixe", "07 12 34 56 78", "Ce numéro est un mobile"),
+             ("fixe", "08 00 12 34 56", "Le numéro de téléphone fixe doit compter 10 chiffres"),
+             ("fixe", "+44 20 7946 0000", "Le numéro de téléphone fixe doit compter 10 chiffres"),
+             ("ligne1", "", "Indiquez le numéro et la rue"),
+             ("ligne1", "x" * 39, "38 caractères au plus"),
+             ("commune", "Lille\u0007", "caractères non autorisés")]
+    for field, value, message in cases:
+        st, _, page = b.post("/mes-coordonnees", dict(COORDS, **{field: value}))
+        assert st == 400, (field, value, st)
+        assert message in text(page), (field, value, text(page)[:2000])
+        assert 'aria-invalid="true"' in page
+    assert holder(s) == before
+    assert db_rows(s, "SELECT count(*) FROM customer_contact_history")[0][0] == 0
+    # Another subscriber's contract, an unknown one: the same 404.
+    other = db_rows(s, "SELECT number FROM contracts WHERE id NOT IN (SELECT contract_id FROM account_contracts) "
+                       "ORDER BY number LIMIT 1")[0][0]
+    st1, _, p1 = b.post("/mes-coordonnees", dict(COORDS, contrat=other))
+    st2, _, p2 = b.post("/mes-coordonnees", dict(COORDS, contrat="9999999999"))
+    assert st1 == st2 == 404 and strip_volatile(p1) == strip_volatile(p2)
+    assert b.get("/mes-coordonnees?contrat=" + other)[0] == 404
+    assert b.post("/mes-coordonnees", COORDS, csrf=False)[0] == 403
+
+
+@test(own=True)
+def coordinates_change_is_stored_normalised_kept_in_history_and_audited(s):
+    b = signed_in(s)
+    cid, line1, line2, pc, city, country, phone, mobile = holder(s)
+    b.get("/mes-coordonnees")
+    st, h, _ = b.post("/mes-coordonnees", dict(COORDS, ligne2="Bât. <b>B</b> & \"C\"", code_postal="59 800"))
+    assert st == 303 and h["Location"] == "/mes-coordonnees?contrat=1000000001&fait=1", (st, h["Location"])
+    now = holder(s)
+    assert now[1:] == ("3 place du Théâtre", "Bât. <b>B</b> & \"C\"", "59800", "Lille", "FR",
+                       "+33320123456", "+33612345678"), now
+    hist = db_rows(s, "SELECT actor_kind, field, old_value, new_value FROM customer_contact_history "
+                      "WHERE customer_id = ? ORDER BY id", cid)
+    old_addr = "%s%s, %s %s" % (line1, ", " + line2 if line2 else "", pc, city)
+    new_addr = "3 place du Théâtre, Bât. <b>B</b> & \"C\", 59800 Lille"
+    want = [("subscriber", "address", old_addr, new_addr), ("subscriber", "mobile", mobile, "+33612345678")]
+    if phone != "+33320123456":
+        want.append(("subscriber", "landline", phone, "+33320123456"))
+    assert hist == want, hist
+    (actor, target, detail), = db_rows(s, "SELECT actor_kind, target, detail FROM audit_log "
+                                          "WHERE action = 'contact.changed'")
+    assert actor == "subscriber" and target == "contract:1000000001"
+    assert json.loads(detail) == {"by": "subscriber", "fields": [w[1] for w in want]}
+    assert "Théâtre" not in detail
+    # The page shows the history, markup as text.
+    st, _, page = b.get(h["Location"])
+    assert st == 200 and "Vos coordonnées sont enregistrées" in page
+    check_page(page.encode())
+    assert "<b>B</b>" not in page and "Bât. &lt;b&gt;B&lt;/b&gt; &amp; &quot;C&quot;" in page
+    assert "Historique des modifications" in page and "06 12 34 56 78" in page and "Adresse de facturation" in page
+    assert html.escape(old_addr, quote=True).replace("&#x27;", "&#39;") in page
+    # Contract 1000000002 has the same holder: the page says so; nothing changes without a change.
+    assert "ils valent pour tous ses contrats : 1000000001, 1000000002" in text(page)
+    st, h, _ = b.post("/mes-coordonnees", dict(COORDS, ligne2="Bât. <b>B</b> & \"C\""))
+    assert st == 303 and "fait" not in h["Location"]
+    assert db_rows(s, "SELECT count(*) FROM customer_contact_history")[0][0] == len(want)

@@ -26,6 +26,7 @@
 
 #include "app/coords.h"
 #include "app/readings.h"
+#include "base/buf.h"
 #include "base/clock.h"
 #include "base/config.h"
 #include "base/money.h"
@@ -331,8 +332,9 @@ coords_page(struct rb_req *req, int status, const char *number,
     const char *notice)
 {
 	const struct rb_session *s = rb_req_session(req);
-	json_t *data, *fields, *addr, *h, *fp;
+	json_t *data, *fields, *addr, *h, *fp, *f;
 	const char *cur[RB_CO__MAX], *v;
+	rb_buf same = RB_BUF_INIT;
 	char fr[32];
 	size_t i;
 	int k;
@@ -367,9 +369,11 @@ coords_page(struct rb_req *req, int status, const char *number,
 	fields = json_array();
 	for (k = 0; k < RB_CO__MAX; k++) {
 		v = typed != NULL ? typed->ci[k] : cur[k];
-		json_array_append_new(fields, rb_field(&co_fields[k],
-		    v != NULL && v[0] != '\0' ? v : NULL,
-		    errs != NULL ? errs->ce[k] : NULL));
+		f = rb_field(&co_fields[k], v != NULL && v[0] != '\0' ? v :
+		    NULL, errs != NULL ? errs->ce[k] : NULL);
+		if (k == RB_CO_LINE2 || k >= RB_CO_MOBILE)
+			json_object_set_new(f, "required", json_false());
+		json_array_append_new(fields, f);
 	}
 	fp = rb_form_page(req, json_incref(fields), NULL, notice);
 	json_object_update(data, fp);
@@ -409,6 +413,12 @@ coords_page(struct rb_req *req, int status, const char *number,
 	    json_object_get(data, "contracts")) > 1));
 	json_object_set_new(data, "shared", json_boolean(json_array_size(
 	    json_object_get(data, "same_holder")) > 1));
+	json_array_foreach(json_object_get(data, "same_holder"), i, h)
+		rb_buf_printf(&same, "%s%s", i > 0 ? ", " : "",
+		    json_string_value(h));
+	json_object_set_new(data, "same_holder_text", json_string(
+	    rb_buf_cstr(&same)));
+	rb_buf_free(&same);
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_resp_page(req, status, "coords", data);
 }
