@@ -76,6 +76,10 @@ static const struct kind_def kind_defs[RB_MAIL__MAX] = {
 	[RB_MAIL_BILL_READY] = { "bill_ready",
 	    "Votre nouvelle facture d'eau est disponible, contrat", 1, NULL,
 	    "contract_number" },
+	/* issue 10, self-service */
+	[RB_MAIL_LEAK_ALERT] = { "leak_alert",
+	    "Fuite d'eau possible sur votre contrat", 1, NULL,
+	    "contract_number" },
 };
 
 /* Keys every template reads that callers may leave out. */

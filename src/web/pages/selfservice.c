@@ -478,9 +478,3 @@ rb_page_coords(struct rb_req *req)
 		return;
 	}
 }
-
-void
-rb_page_leak_settings(struct rb_req *req)
-{
-	rb_resp_error(req, 404);
-}
