@@ -262,3 +262,121 @@ def coordinates_change_is_stored_normalised_kept_in_history_and_audited(s):
     st, h, _ = b.post("/mes-coordonnees", dict(COORDS, ligne2="Bât. <b>B</b> & \"C\""))
     assert st == 303 and "fait" not in h["Location"]
     assert db_rows(s, "SELECT count(*) FROM customer_contact_history")[0][0] == len(want)
+
+
+# ---------------------------------------------------------------- leak alert
+
+def run_alerts(s):
+    rc, out, err = run_cli("alerts", "--db", "sqlite:" + s.db,
+                           env=dict(PINNED, ROBINET_PUBLIC_URL="http://127.0.0.1:%d" % s.port))
+    assert rc == 0, (rc, out, err)
+    m = re.search(r"^leaks: (\d+) new possible leak\(s\) on remote-read meters, (\d+) email\(s\) queued$", out, re.M)
+    assert m, out
+    return int(m.group(1)), int(m.group(2))
+
+
+def daily_litres(s, number):
+    """The daily litres of the contract's remote-read meter over its last consecutive days: [(day, litres)]."""
+    rows = db_rows(s, "SELECT r.read_on, r.index_litres FROM meter_readings r JOIN meters m ON m.id = r.meter_id "
+                      "JOIN contracts c ON c.id = m.contract_id WHERE c.number = ? AND m.remote_read = 1 "
+                      "AND r.source = 'remote' ORDER BY r.read_on DESC LIMIT 40", number)
+    out = []
+    for (d1, i1), (d0, i0) in zip(rows, rows[1:]):
+        if (datetime.date.fromisoformat(d1) - datetime.date.fromisoformat(d0)).days != 1:
+            break
+        out.append((d1, i1 - i0))
+    return out[::-1]
+
+
+def leak_oracle(s, number, factor):
+    """The rule of app/leaks.h, computed here: (leak?, usual, first day, last day, total)."""
+    days = daily_litres(s, number)
+    look, base = days[-3:], [l for _, l in days[:-3]][-28:]
+    b, total = len(base), sum(base)
+    total = max(total, 30 * b)
+    leak = all(l * b > factor * total for _, l in look)
+    return leak, total // b, look[0][0], look[-1][0], sum(l for _, l in look)
+
+
+@test(own=True)
+def demo_leak_is_found_by_robinet_alerts_and_shown_in_the_space(s):
+    leak, usual, first, last, total = leak_oracle(s, "1000000001", 2)
+    assert leak and last == TODAY, (leak, last)
+    assert run_alerts(s) == (1, 1)
+    rows = db_rows(s, "SELECT c.number, a.first_day, a.last_day, a.litres, a.usual_litres, a.factor, "
+                      "a.mailed_at IS NOT NULL FROM leak_alerts a JOIN contracts c ON c.id = a.contract_id")
+    assert rows == [("1000000001", first, last, total, usual, 2, 1)], (rows, usual)
+    (to, subject, body), = db_rows(s, "SELECT to_addr, subject, body_text FROM mail_outbox "
+                                      "WHERE subject LIKE 'Fuite%'")
+    assert to == DEMO_EMAIL and subject == "Fuite d'eau possible sur votre contrat 1000000001"
+    flat = " ".join(body.split())
+    assert fr_date(first) in flat and fr_date(last) in flat and "environ %d litres par jour" % usual in flat, flat
+    assert "/ma-consommation?contrat=1000000001&vue=jours" in flat
+    # The same leak is not written about again the next run.
+    assert run_alerts(s) == (0, 0)
+    b = signed_in(s)
+    _, _, page = b.get("/mon-espace")
+    sec = re.search(r'<section class="contract" aria-labelledby="contrat-1000000001">(.*?)</section>', page, re.S)
+    assert 'class="alert-leak"' in sec.group(1) and "Fuite d'eau possible" in text(sec.group(1))
+    assert "alert-leak" not in re.search(r'aria-labelledby="contrat-1000000002">(.*?)</section>', page, re.S).group(1)
+    st, _, page = b.get("/ma-consommation?contrat=1000000001&vue=jours")
+    assert st == 200
+    check_page(page.encode())
+    t = text(page)
+    assert "Fuite d'eau possible" in t and "Du %s au %s" % (fr_date(first), fr_date(last)) in t
+    assert "%d litres en tout" % total in t
+
+
+@test(own=True)
+def leak_alert_setting_changes_what_robinet_alerts_finds(s):
+    b = signed_in(s)
+    st, _, page = b.get("/ma-consommation?contrat=1000000001&vue=jours")
+    assert 'action="/ma-consommation/alerte"' in page and "(réglage par défaut)" in page
+    # Not offered for a contract without a remote-read meter.
+    _, _, page2 = b.get("/ma-consommation?contrat=1000000002")
+    assert 'action="/ma-consommation/alerte"' not in page2
+    # Off: nothing found.
+    st, h, _ = b.post("/ma-consommation/alerte", {"contrat": "1000000001", "etat": "non", "seuil": "2"})
+    assert st == 303 and h["Location"] == "/ma-consommation?contrat=1000000001&vue=jours&fait=alerte"
+    assert db_rows(s, "SELECT enabled, factor FROM leak_alert_settings") == [(0, 2)]
+    assert run_alerts(s) == (0, 0)
+    # On at a threshold the leak does not reach: nothing found either.
+    high = next(f for f in range(10, 1, -1) if not leak_oracle(s, "1000000001", f)[0])
+    low = next(f for f in range(2, 11) if leak_oracle(s, "1000000001", f)[0])
+    assert low < high, (low, high)
+    b.get("/ma-consommation?contrat=1000000001&vue=jours")
+    assert b.post("/ma-consommation/alerte", {"contrat": "1000000001", "etat": "oui", "seuil": str(high)})[0] == 303
+    assert run_alerts(s) == (0, 0)
+    _, _, page = b.get("/ma-consommation?contrat=1000000001&vue=jours&fait=alerte")
+    assert "Le réglage de l" in page and '<option value="%d" selected>' % high in page
+    # At one it does reach: found, with that factor.
+    assert b.post("/ma-consommation/alerte", {"contrat": "1000000001", "etat": "oui", "seuil": str(low)})[0] == 303
+    assert run_alerts(s) == (1, 1)
+    assert db_rows(s, "SELECT factor FROM leak_alerts") == [(low,)]
+    audits = db_rows(s, "SELECT actor_kind, target, detail FROM audit_log WHERE action = 'leak_alert.setting' "
+                        "ORDER BY id")
+    assert [json.loads(d) for _, _, d in audits] == [{"enabled": False, "factor": 2},
+                                                    {"enabled": True, "factor": high},
+                                                    {"enabled": True, "factor": low}]
+    assert all(a == "subscriber" and t == "contract:1000000001" for a, t, _ in audits)
+
+
+@test(own=True)
+def leak_alert_setting_refuses_bad_values_other_contracts_and_forged_forms(s):
+    b = signed_in(s)
+    b.get("/ma-consommation?contrat=1000000001&vue=jours")
+    for seuil in ("1", "11", "", "2.5", "deux"):
+        st, _, page = b.post("/ma-consommation/alerte", {"contrat": "1000000001", "etat": "oui", "seuil": seuil})
+        assert st == 400 and "de 2 à 10 fois" in text(page), (seuil, st)
+    st, _, page = b.post("/ma-consommation/alerte", {"contrat": "1000000001", "etat": "peut-etre", "seuil": "3"})
+    assert st == 400 and "activer ou de désactiver" in text(page)
+    other = db_rows(s, "SELECT c.number FROM contracts c JOIN meters m ON m.contract_id = c.id "
+                       "WHERE m.remote_read = 1 AND c.number NOT IN ('1000000001', '1000000002') "
+                       "ORDER BY c.number LIMIT 1")[0][0]
+    answers = [b.post("/ma-consommation/alerte", {"contrat": n, "etat": "non", "seuil": "3"})
+               for n in (other, "9999999999", "1000000002")]
+    assert [a[0] for a in answers] == [404, 404, 404]
+    assert len({strip_volatile(a[2]) for a in answers}) == 1
+    assert b.post("/ma-consommation/alerte", {"contrat": "1000000001", "etat": "non", "seuil": "3"},
+                  csrf=False)[0] == 403
+    assert db_rows(s, "SELECT count(*) FROM leak_alert_settings")[0][0] == 0
