@@ -97,7 +97,8 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	    "08:30-18:30", 0, check_hours,
 	    "customer service hours, Monday to Friday, Paris time" },
 	[RB_CFG_DATA_KEY] = { "data_key", RB_CFGT_STRING, 0, 64, "", 1,
-	    check_hexkey, "64 hex digits: key for bank details at rest" },
+	    check_hexkey, "64 hex digits: key for bank details and agents' "
+	    "TOTP secrets at rest" },
 	[RB_CFG_SESSION_IDLE] = { "session_idle", RB_CFGT_INT, 1, 86400,
 	    "1800", 0, NULL, "seconds of inactivity that end a session" },
 	[RB_CFG_SESSION_ABSOLUTE] = { "session_absolute", RB_CFGT_INT, 1,
@@ -217,6 +218,36 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	    3650, "60", 0, NULL, "import: a current bill issued at most this "
 	    "many days ago is new: announced by email (paperless) or "
 	    "flagged for printing" },
+	/* issue 10, contact form and attachments */
+	[RB_CFG_ATTACHMENTS_DIR] = { "attachments_dir", RB_CFGT_STRING, 1,
+	    1024, "var/attachments", 0, NULL, "folder of the files sent "
+	    "with requests (outside the static folder; shared by every app "
+	    "server)" },
+	[RB_CFG_ATTACHMENT_MAX_BYTES] = { "attachment_max_bytes",
+	    RB_CFGT_INT, 1024, 20971520, "5242880", 0, NULL,
+	    "size of one attached file" },
+	[RB_CFG_ATTACHMENT_MAX_COUNT] = { "attachment_max_count",
+	    RB_CFGT_INT, 0, 10, "3", 0, NULL,
+	    "files attached to one message" },
+	[RB_CFG_CONTACT_MIN_FILL] = { "contact_min_fill", RB_CFGT_INT, 0,
+	    600, "3", 0, NULL, "seconds a person needs at least to fill "
+	    "the contact form (faster: refused as automatic)" },
+	[RB_CFG_CONTACT_MAX_CHARS] = { "contact_max_chars", RB_CFGT_INT, 100,
+	    20000, "4000", 0, NULL, "characters of one message to customer "
+	    "service" },
+	[RB_CFG_RL_CONTACT_PER_IP] = { "rl_contact_per_ip", RB_CFGT_INT, 1,
+	    100000, "10", 0, NULL, "requests and messages to customer "
+	    "service per rl_window from one IP (IPv6: /64)" },
+	[RB_CFG_RL_CONTACT_PER_EMAIL] = { "rl_contact_per_email",
+	    RB_CFGT_INT, 1, 100000, "5", 0, NULL, "requests to customer "
+	    "service per rl_window for one email address" },
+	/* The back office (issue 10, agents) */
+	[RB_CFG_AGENT_SESSION_IDLE] = { "agent_session_idle", RB_CFGT_INT, 1,
+	    86400, "900", 0, NULL, "seconds of inactivity that end an agent's "
+	    "session" },
+	[RB_CFG_AGENT_SESSION_ABSOLUTE] = { "agent_session_absolute",
+	    RB_CFGT_INT, 1, 604800, "28800", 0, NULL, "seconds after which an "
+	    "agent's session ends" },
 	/* issue 10, self-service: "Transmettre mon index" */
 	[RB_CFG_INDEX_JUMP_FACTOR] = { "index_jump_factor", RB_CFGT_INT, 1,
 	    100, "3", 0, NULL, "a subscriber's meter index more than this "

@@ -83,6 +83,17 @@ enum rb_cfg {
 	RB_CFG_SEPA_PRENOTICE_DAYS,
 	/* issue 9, paperless billing */
 	RB_CFG_BILL_NOTICE_DAYS,
+	/* issue 10, contact form and attachments */
+	RB_CFG_ATTACHMENTS_DIR,
+	RB_CFG_ATTACHMENT_MAX_BYTES,
+	RB_CFG_ATTACHMENT_MAX_COUNT,
+	RB_CFG_CONTACT_MIN_FILL,
+	RB_CFG_CONTACT_MAX_CHARS,
+	RB_CFG_RL_CONTACT_PER_IP,
+	RB_CFG_RL_CONTACT_PER_EMAIL,
+	/* The back office (issue 10, agents) */
+	RB_CFG_AGENT_SESSION_IDLE,
+	RB_CFG_AGENT_SESSION_ABSOLUTE,
 	/* issue 10, self-service: "Transmettre mon index" */
 	RB_CFG_INDEX_JUMP_FACTOR,
 	RB_CFG__MAX

@@ -85,6 +85,15 @@ enum rb_mail_kind {
 				   "contract_number" (in the subject: never the
 				   amount), "issued", "due" (French dates),
 				   "link" (required, the bill's page) */
+	/* issue 10, customer service */
+	RB_MAIL_CONTACT_ACK,	/* a request to customer service was received:
+				   "reference" (also in the subject),
+				   "subject_label", "signed_in" (bool: the
+				   link is "Mes demandes"); "link" optional */
+	RB_MAIL_CONTACT_REPLY,	/* customer service answered a request:
+				   "reference" (also in the subject),
+				   "subject_label", "answer" (the agent's text),
+				   "signed_in" (bool); "link" optional */
 	/* issue 10, self-service */
 	RB_MAIL_LEAK_ALERT,	/* a remote-read meter shows a possible leak:
 				   "contract_number" (also in the subject),

@@ -76,6 +76,13 @@ static const struct kind_def kind_defs[RB_MAIL__MAX] = {
 	[RB_MAIL_BILL_READY] = { "bill_ready",
 	    "Votre nouvelle facture d'eau est disponible, contrat", 1, NULL,
 	    "contract_number" },
+	/* issue 10, customer service */
+	[RB_MAIL_CONTACT_ACK] = { "contact_ack",
+	    "Nous avons bien reçu votre demande, référence", 0, "/contact",
+	    "reference" },
+	[RB_MAIL_CONTACT_REPLY] = { "contact_reply",
+	    "Réponse du service client à votre demande", 0, "/contact",
+	    "reference" },
 	/* issue 10, self-service */
 	[RB_MAIL_LEAK_ALERT] = { "leak_alert",
 	    "Fuite d'eau possible sur votre contrat", 1, NULL,

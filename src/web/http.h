@@ -17,6 +17,7 @@
 #include "base/buf.h"
 #include "base/config.h"
 #include "base/form.h"
+#include "base/multipart.h"
 
 struct rb_tmpl_set;
 struct rb_db_pool;
@@ -24,6 +25,7 @@ struct rb_db;
 struct rb_session;
 struct rb_archive_visit;
 struct rb_auth_cfg;
+struct rb_agent;
 
 enum rb_method {
 	RB_GET,
@@ -52,6 +54,8 @@ struct rb_req {
 	const char		*req_path;	/* canonical, decoded */
 	struct rb_form		 req_query;
 	struct rb_form		 req_body;	/* url-encoded POST bodies */
+	struct rb_uploads	 req_files;	/* files of a multipart POST
+						   (routes with rt_upload) */
 	int			 req_route;	/* index in the route table */
 	void			*req_conn;	/* struct MHD_Connection */
 	uint64_t		 req_start_us;
@@ -65,6 +69,9 @@ struct rb_req {
 	struct rb_archive_visit	*req_archive;	/* archive visitor, or NULL */
 	int			 req_archive_looked;
 	const char		*req_csrf;	/* token for this page's forms */
+	struct rb_agent		*req_agent;	/* back office: signed-in agent,
+						   or NULL */
+	int			 req_agent_looked;
 
 	/* The response, filled by the handler. */
 	int			 resp_status;

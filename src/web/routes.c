@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "app/agent.h"
 #include "routes.h"
 #include "session.h"
 
@@ -94,8 +95,8 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	    .rt_handler = rb_page_archive_exit,
 	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
 	[ROUTE_CONTACT] = { .rt_name = "contact", .rt_path = "/contact",
-	    .rt_methods = RB_M_GET, .rt_handler = rb_page_soon,
-	    .rt_guards = RB_NEED_DB },
+	    .rt_methods = GP, .rt_handler = rb_page_contact, .rt_upload = 1,
+	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
 	[ROUTE_PRIVACY] = { .rt_name = "privacy",
 	    .rt_path = "/confidentialite", .rt_methods = RB_M_GET,
 	    .rt_handler = rb_page_privacy, .rt_guards = RB_NEED_DB },
@@ -186,6 +187,34 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	    .rt_path = "/mon-espace/facture-electronique",
 	    .rt_methods = RB_M_POST, .rt_handler = rb_page_paperless,
 	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
+	/* customer service (issue 10) */
+	[ROUTE_REQUESTS] = { .rt_name = "requests", .rt_path = "/mes-demandes",
+	    .rt_methods = RB_M_GET, .rt_handler = rb_page_requests,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION },
+	[ROUTE_REQUEST] = { .rt_name = "request", .rt_path = "/mes-demandes/",
+	    .rt_prefix = 1, .rt_methods = GP, .rt_handler = rb_page_request,
+	    .rt_upload = 1,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
+	[ROUTE_AGENT_QUEUE] = { .rt_name = "agent_queue",
+	    .rt_path = "/agent/demandes", .rt_methods = RB_M_GET,
+	    .rt_handler = rb_page_agent_queue,
+	    .rt_guards = RB_NEED_DB | RB_NEED_AGENT },
+	[ROUTE_AGENT_REQUEST] = { .rt_name = "agent_request",
+	    .rt_path = "/agent/demandes/", .rt_prefix = 1, .rt_methods = GP,
+	    .rt_handler = rb_page_agent_request,
+	    .rt_guards = RB_NEED_DB | RB_NEED_AGENT | RB_NEED_CSRF },
+	/* The back office (issue 10, agents; docs/backoffice.md) */
+	[ROUTE_AGENT_HOME] = { .rt_name = "agent_home", .rt_path = "/agent",
+	    .rt_methods = RB_M_GET, .rt_handler = rb_page_agent_home,
+	    .rt_guards = RB_NEED_DB | RB_NEED_AGENT },
+	[ROUTE_AGENT_SIGNIN] = { .rt_name = "agent_signin",
+	    .rt_path = "/agent/connexion", .rt_methods = GP,
+	    .rt_handler = rb_page_agent_signin, .rt_slow = 1, .rt_min_ms = 100,
+	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
+	[ROUTE_AGENT_SIGNOUT] = { .rt_name = "agent_signout",
+	    .rt_path = "/agent/deconnexion", .rt_methods = RB_M_POST,
+	    .rt_handler = rb_page_agent_signout,
+	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
 	/* issue 10, self-service */
 	[ROUTE_METER_INDEX] = { .rt_name = "meter_index",
 	    .rt_path = "/mon-index", .rt_methods = GP,
@@ -229,6 +258,7 @@ int
 rb_route_guard(struct rb_req *req)
 {
 	const struct rb_route_def *r = &rb_routes[req->req_route];
+	const struct rb_agent *a;
 	unsigned g = r->rt_guards;
 
 	/* The connection is taken before the handler runs: when the
@@ -248,6 +278,16 @@ rb_route_guard(struct rb_req *req)
 	    rb_req_archive(req) == NULL) {
 		rb_resp_redirect(req, "/connexion");
 		return -1;
+	}
+	if (g & RB_NEED_AGENT) {
+		if ((a = rb_req_agent(req)) == NULL) {
+			rb_resp_redirect(req, "/agent/connexion");
+			return -1;
+		}
+		if ((int)a->ag_role < r->rt_role) {
+			rb_resp_error(req, 403);
+			return -1;
+		}
 	}
 	if ((g & RB_NEED_CSRF) && req->req_method == RB_POST &&
 	    rb_req_csrf_check(req) != 0) {

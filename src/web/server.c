@@ -485,6 +485,28 @@ form_limits(const struct rb_config *cfg, struct rb_form_limits *lim)
 	    RB_CFG_MAX_FIELD_BYTES);
 }
 
+/* Files a multipart form may carry: the attachment limit and a spare
+ * one, so that one too many gets a message rather than a 400. */
+static size_t
+upload_max_files(const struct rb_config *cfg)
+{
+	return (size_t)rb_config_int(cfg, RB_CFG_ATTACHMENT_MAX_COUNT) + 1;
+}
+
+/* The body a route accepts: max_body_bytes, and for routes that take
+ * files room for them (each up to twice the attachment size, so that
+ * an oversized one gets a message in the form rather than a 413). */
+static size_t
+route_max_body(const struct rb_config *cfg, int route)
+{
+	size_t max = (size_t)rb_config_int(cfg, RB_CFG_MAX_BODY_BYTES);
+
+	if (route != ROUTE_NOT_FOUND && rb_routes[route].rt_upload)
+		max += upload_max_files(cfg) * 2 *
+		    (size_t)rb_config_int(cfg, RB_CFG_ATTACHMENT_MAX_BYTES);
+	return max;
+}
+
 /* Every route reads the database (sessions, pages) but these. */
 static void
 dispatch(struct rb_server *srv, struct reqctx *rc)
@@ -509,7 +531,21 @@ dispatch(struct rb_server *srv, struct reqctx *rc)
 	}
 	form_limits(cfg, &lim);
 	ctype = rb_req_header(req, "Content-Type");
-	if (req->req_method == RB_POST && ctype != NULL &&
+	if (req->req_method == RB_POST && rb_multipart_is(ctype) &&
+	    rb_routes[req->req_route].rt_upload && rc->rc_allowed) {
+		enum rb_multipart_err merr;
+
+		if (rb_multipart_parse(req->req_arena, ctype,
+		    rb_buf_cstr(&rc->rc_body), rc->rc_body.buf_len, &lim,
+		    upload_max_files(cfg), &req->req_body, &req->req_files,
+		    &merr) != 0) {
+			log_info_rl(req->req_ip, "bad multipart form on %s: %s",
+			    req->req_path, rb_multipart_strerror(merr));
+			rb_resp_error(req, merr == RB_MP_TOO_MANY_FIELDS ||
+			    merr == RB_MP_VALUE_TOO_LONG ? 413 : 400);
+			return;
+		}
+	} else if (req->req_method == RB_POST && ctype != NULL &&
 	    strncasecmp(ctype, "application/x-www-form-urlencoded", 33) == 0 &&
 	    rb_form_parse(req->req_arena, rb_buf_cstr(&rc->rc_body),
 	    rc->rc_body.buf_len, &lim, &req->req_body, &ferr) != 0) {
@@ -654,6 +690,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		    strlen(rc->rc_query), &limits, &req->req_query,
 		    &ferr) != 0)
 			rc->rc_bad_query = 1;
+		max_body = route_max_body(cfg, req->req_route);
 		clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (clen != NULL && strtoull(clen, NULL, 10) > max_body) {
@@ -666,6 +703,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
+		max_body = route_max_body(cfg, req->req_route);
 		if (rc->rc_too_large ||
 		    rc->rc_body.buf_len + *upload_size > max_body)
 			rc->rc_too_large = 1;

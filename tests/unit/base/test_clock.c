@@ -831,6 +831,97 @@ test_today_pinned(void **state)
 	assert_string_equal(out, "2024-12-31");
 }
 
+/* The phone line of /contact (issue 10) over 2026-2028: every public
+ * holiday that falls on a weekday closes it all day, the sentence names
+ * the next working day, and the opening follows Paris time across each
+ * change of clocks. */
+static time_t
+at_paris(int y, int m, int d, int h, int mi)
+{
+	struct rb_date dt = { y, m, d };
+
+	return rb_clock_paris_mktime(&dt, h, mi, 0);
+}
+
+static void
+test_service_phone_line_2026_2028(void **state)
+{
+	static const struct { int y, m, d; } holidays[] = {
+		{ 2026, 1, 1 }, { 2026, 4, 6 }, { 2026, 5, 1 }, { 2026, 5, 8 },
+		{ 2026, 5, 14 }, { 2026, 5, 25 }, { 2026, 7, 14 },
+		{ 2026, 11, 11 }, { 2026, 12, 25 },
+		{ 2027, 1, 1 }, { 2027, 3, 29 }, { 2027, 5, 6 }, { 2027, 5, 17 },
+		{ 2027, 7, 14 }, { 2027, 11, 1 }, { 2027, 11, 11 },
+		{ 2028, 4, 17 }, { 2028, 5, 1 }, { 2028, 5, 8 },
+		{ 2028, 5, 25 }, { 2028, 6, 5 }, { 2028, 7, 14 },
+		{ 2028, 8, 15 }, { 2028, 11, 1 }, { 2028, 12, 25 },
+	};
+	/* Sundays the clocks change, then the Monday opening instants. */
+	static const struct { int y, m, d, utc_h; } changes[] = {
+		{ 2026, 3, 30, 6 }, { 2026, 10, 26, 7 }, { 2027, 3, 30, 6 },
+		{ 2027, 11, 2, 7 }, { 2028, 3, 27, 6 }, { 2028, 10, 30, 7 },
+	};
+	const struct rb_opening_hours oh = RB_OPENING_HOURS_DEFAULT;
+	char s[RB_CLOCK_SENTENCE_MAX];
+	struct rb_date dt;
+	size_t i;
+	int h;
+
+	(void)state;
+	for (i = 0; i < sizeof(holidays) / sizeof(holidays[0]); i++) {
+		dt = (struct rb_date){ holidays[i].y, holidays[i].m,
+		    holidays[i].d };
+		assert_true(rb_clock_is_holiday(&dt));
+		assert_true(rb_clock_weekday(&dt) <= 5);
+		for (h = 0; h < 24; h++)
+			assert_false(rb_clock_service_open(at_paris(dt.d_year,
+			    dt.d_month, dt.d_day, h, 45), &oh));
+	}
+	/* Ascension 2026 (Thursday): open again on Friday. */
+	rb_clock_service_sentence(at_paris(2026, 5, 14, 10, 0), &oh, s,
+	    sizeof(s));
+	assert_string_equal(s, "Le service client est fermé. Il ouvre demain "
+	    "à 8 h 30.");
+	/* Christmas 2026 (Friday): Monday. */
+	rb_clock_service_sentence(at_paris(2026, 12, 25, 10, 0), &oh, s,
+	    sizeof(s));
+	assert_string_equal(s, "Le service client est fermé. Il ouvre lundi "
+	    "à 8 h 30.");
+	/* Friday evening before Easter Monday 2027: Tuesday. */
+	rb_clock_service_sentence(at_paris(2027, 3, 26, 18, 30), &oh, s,
+	    sizeof(s));
+	assert_string_equal(s, "Le service client est fermé. Il ouvre mardi "
+	    "à 8 h 30.");
+	/* Friday evening before Whit Monday 2028: Tuesday. */
+	rb_clock_service_sentence(at_paris(2028, 6, 2, 19, 0), &oh, s,
+	    sizeof(s));
+	assert_string_equal(s, "Le service client est fermé. Il ouvre mardi "
+	    "à 8 h 30.");
+	/* An ordinary Wednesday. */
+	rb_clock_service_sentence(at_paris(2027, 6, 9, 18, 29), &oh, s,
+	    sizeof(s));
+	assert_string_equal(s, "Le service client est ouvert jusqu'à "
+	    "18 h 30.");
+	assert_false(rb_clock_service_open(at_paris(2027, 6, 12, 10, 0), &oh));
+	assert_false(rb_clock_service_open(at_paris(2027, 6, 13, 10, 0), &oh));
+	/* Across each change of clocks, the next working day (Monday, or
+	   Tuesday after Easter Monday 2027, the very day after the March
+	   change, and after All Saints' Day 2027) opens at 8:30 Paris time:
+	   06:30 UTC in summer time, 07:30 UTC in winter time. */
+	for (i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
+		time_t open = utc(changes[i].y, changes[i].m, changes[i].d,
+		    changes[i].utc_h, 30, 0);
+
+		dt = (struct rb_date){ changes[i].y, changes[i].m,
+		    changes[i].d };
+		assert_false(rb_clock_is_holiday(&dt));
+		assert_false(rb_clock_service_open(open - 1, &oh));
+		assert_true(rb_clock_service_open(open, &oh));
+		assert_int_equal(rb_clock_service_next_open(open - 3600 * 20,
+		    &oh), open);
+	}
+}
+
 int
 main(void)
 {
@@ -850,6 +941,7 @@ main(void)
 		cmocka_unit_test(test_fr_time),
 		cmocka_unit_test(test_parse_hours),
 		cmocka_unit_test(test_service_open),
+		cmocka_unit_test(test_service_phone_line_2026_2028),
 		cmocka_unit_test(test_next_open),
 		cmocka_unit_test(test_sentence),
 		cmocka_unit_test(test_today_pinned),
