@@ -67,6 +67,9 @@ rb_reading_submit(rb_db *db, const struct rb_reading_req *rq,
 	struct rb_date td;
 	char today[11], target[48];
 	int64_t litres, account, id;
+	enum rb_filetype type = RB_FILETYPE_UNKNOWN;
+	enum rb_attach_check why;
+	struct rb_attachment att;
 	json_t *detail;
 	enum rb_rc rc = RB_ERROR;
 	int r;
@@ -76,6 +79,8 @@ rb_reading_submit(rb_db *db, const struct rb_reading_req *rq,
 	    rq->rq_m3 < 0 || rq->rq_m3 > RB_READING_MAX_M3 ||
 	    rq->rq_factor < 1 ||
 	    (rq->rq_meter_change && rq->rq_by != RB_READING_BY_AGENT))
+		return RB_INVALID;
+	if (rq->rq_photo != NULL && rq->rq_attach == NULL)
 		return RB_INVALID;
 	account = rq->rq_by == RB_READING_BY_SUBSCRIBER ? rq->rq_actor : 0;
 	if (rq->rq_by == RB_READING_BY_SUBSCRIBER && account <= 0)
@@ -143,15 +148,39 @@ rb_reading_submit(rb_db *db, const struct rb_reading_req *rq,
 			goto out;
 		}
 	}
+	if (rq->rq_photo != NULL) {
+		why = rb_attach_check(rq->rq_attach, rq->rq_photo,
+		    rq->rq_photo_len, &type);
+		if (why == RB_ATTACH_OK && type != RB_FILETYPE_JPEG &&
+		    type != RB_FILETYPE_PNG)
+			why = RB_ATTACH_BAD_TYPE;
+		if (why != RB_ATTACH_OK) {
+			if (why == RB_ATTACH_BAD_TYPE)
+				snprintf(out->rs_photo_msg,
+				    sizeof(out->rs_photo_msg), "La photo du "
+				    "compteur doit être une image JPEG ou PNG.");
+			else
+				rb_attach_message(rq->rq_attach, why, 1,
+				    out->rs_photo_msg,
+				    sizeof(out->rs_photo_msg));
+			out->rs_verdict = RB_READING_BAD_PHOTO;
+			rc = RB_OK;
+			goto out;
+		}
+	}
 	if (rb_rd_store_add(db, m.rm_id, today, litres,
 	    rq->rq_by == RB_READING_BY_AGENT ? "agent" : "portal", &id) != 0)
 		goto out;
+	if (rq->rq_photo != NULL && rb_attach_store(db, rq->rq_attach,
+	    "reading", id, 0, account, type, rq->rq_photo, rq->rq_photo_len,
+	    rq->rq_now, &att) != 0)
+		goto out;
 	snprintf(target, sizeof(target), "meter:%s", m.rm_serial);
-	detail = json_pack("{s:s, s:I, s:s, s:b, s:b}", "contract",
+	detail = json_pack("{s:s, s:I, s:s, s:b, s:b, s:b}", "contract",
 	    m.rm_contract, "index_litres", (json_int_t)litres, "by",
 	    by_name[rq->rq_by], "jump_confirmed", out->rs_limit > 0 &&
 	    litres - last.rr_litres > out->rs_limit, "meter_change",
-	    rq->rq_meter_change != 0);
+	    rq->rq_meter_change != 0, "photo", rq->rq_photo != NULL);
 	r = rb_audit(db, rq->rq_now, rq->rq_by == RB_READING_BY_AGENT ?
 	    RB_ACTOR_AGENT : RB_ACTOR_SUBSCRIBER, rq->rq_actor,
 	    "reading.submitted", target, rq->rq_ip, detail);

@@ -23,10 +23,15 @@
  *     to today (at least 1), an increase of more than factor x U x n
  *     litres is RB_READING_JUMP unless rq_confirmed (the subscriber
  *     ticked the confirmation box of the second submit);
- *   - otherwise it is recorded: RB_READING_RECORDED, with the audit
- *     entry 'reading.submitted' (target "meter:<serial>", detail
- *     {"contract", "index_litres", "by", "jump_confirmed",
- *     "meter_change"}) in the same transaction.
+ *   - an optional photo of the meter must be a JPEG or PNG image,
+ *     recognised by its bytes, within the attachment size limit
+ *     (app/attachments.h): else RB_READING_BAD_PHOTO, with the French
+ *     reason in rs_photo_msg;
+ *   - otherwise it is recorded: RB_READING_RECORDED, with the photo
+ *     (attachments row of purpose 'reading', ref_id the reading's id)
+ *     and the audit entry 'reading.submitted' (target "meter:<serial>",
+ *     detail {"contract", "index_litres", "by", "jump_confirmed",
+ *     "meter_change", "photo"}) in the same transaction.
  * U is (L - L0) / (D - D0) for the earliest measured reading (L0, D0)
  * at most 365 days before D and at least RB_READING_USUAL_MIN_DAYS
  * before it; RB_READING_USUAL_FLOOR litres when there is none or when
@@ -41,6 +46,7 @@
 
 #include <jansson.h>
 
+#include "app/attachments.h"
 #include "app/rc.h"
 #include "store/db.h"
 
@@ -64,6 +70,9 @@ struct rb_reading_req {
 	int		 rq_factor;	/* the jump factor (index_jump_factor) */
 	const char	*rq_ip;		/* may be NULL */
 	time_t		 rq_now;
+	const void	*rq_photo;	/* the meter's photo, or NULL */
+	size_t		 rq_photo_len;
+	const struct rb_attach_cfg *rq_attach; /* needed with a photo */
 };
 
 enum rb_reading_verdict {
@@ -73,6 +82,7 @@ enum rb_reading_verdict {
 	RB_READING_LOWER,
 	RB_READING_SAME,
 	RB_READING_JUMP,
+	RB_READING_BAD_PHOTO,
 	RB_READING__MAX
 };
 
@@ -87,6 +97,7 @@ struct rb_reading_result {
 	int64_t		 rs_days;	/* n */
 	int64_t		 rs_limit;	/* largest increase without asking */
 	int64_t		 rs_id;		/* the new reading's row id */
+	char		 rs_photo_msg[RB_ATTACH_MSG_MAX];
 };
 
 /*

@@ -218,7 +218,7 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	/* issue 10, self-service */
 	[ROUTE_METER_INDEX] = { .rt_name = "meter_index",
 	    .rt_path = "/mon-index", .rt_methods = GP,
-	    .rt_handler = rb_page_meter_index,
+	    .rt_handler = rb_page_meter_index, .rt_upload = 1,
 	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
 	[ROUTE_COORDS] = { .rt_name = "coords",
 	    .rt_path = "/mes-coordonnees", .rt_methods = GP,

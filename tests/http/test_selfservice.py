@@ -380,3 +380,68 @@ def leak_alert_setting_refuses_bad_values_other_contracts_and_forged_forms(s):
     assert b.post("/ma-consommation/alerte", {"contrat": "1000000001", "etat": "non", "seuil": "3"},
                   csrf=False)[0] == 403
     assert db_rows(s, "SELECT count(*) FROM leak_alert_settings")[0][0] == 0
+
+
+# ---------------------------------------------------------------- meter photo
+
+def post_multipart(b, path, fields, files=()):
+    """POSTs fields and files [(field, filename, content type, bytes)] as multipart/form-data."""
+    import http.client
+    import uuid
+    f = dict(fields)
+    f.setdefault("csrf", b.csrf or "")
+    bd = "----robinet" + uuid.uuid4().hex
+    body = b""
+    for k, v in f.items():
+        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n" % (bd, k)).encode() + v.encode() + b"\r\n"
+    for field, name, ctype, data in files:
+        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+                 "Content-Type: %s\r\n\r\n" % (bd, field, name, ctype)).encode() + data + b"\r\n"
+    body += ("--%s--\r\n" % bd).encode()
+    c = http.client.HTTPConnection("127.0.0.1", b.srv.port, timeout=60)
+    c.request("POST", path, body=body, headers={"Content-Type": "multipart/form-data; boundary=" + bd,
+                                                 "Cookie": "; ".join("%s=%s" % kv for kv in b.cookies.items())})
+    r = c.getresponse()
+    data = r.read().decode("utf-8", "replace")
+    c.close()
+    m = re.search(r'name="csrf" value="([^"]*)"', data)
+    if m:
+        b.csrf = m.group(1)
+    return r.status, r.headers, data
+
+
+@test(own=True)
+def index_with_a_photo_keeps_the_photo_and_refuses_other_files(s):
+    from test_contact import png, pdf
+    b = signed_in(s)
+    mid, serial, day, litres = manual_meter(s)
+    st, _, page = b.get("/mon-index")
+    assert 'enctype="multipart/form-data"' in page and 'name="photo"' in page
+    value = str(litres // 1000 + 1)
+    # A PDF, or HTML named .jpg, is not a photo of the meter.
+    for name, ctype, data in (("releve.pdf", "application/pdf", pdf()),
+                              ("compteur.jpg", "image/jpeg", b"<html><script>alert(1)</script></html>")):
+        st, _, page = post_multipart(b, "/mon-index", {"compteur": str(mid), "index": value},
+                                     [("photo", name, ctype, data)])
+        assert st == 400 and "La photo du compteur doit être une image JPEG ou PNG." in text(page), (name, st)
+    two = [("photo", "a.png", "image/png", png()), ("photo", "b.png", "image/png", png())]
+    st, _, page = post_multipart(b, "/mon-index", {"compteur": str(mid), "index": value}, two)
+    assert st == 400 and "une seule photo" in text(page)
+    assert readings_today(s, mid) == [] and db_rows(s, "SELECT count(*) FROM attachments")[0][0] == 0
+    # Multipart without a token: 403.
+    b2 = signed_in(s)
+    b2.csrf = "x" * 43
+    st, _, _ = post_multipart(b2, "/mon-index", {"compteur": str(mid), "index": value},
+                              [("photo", "c.png", "image/png", png())])
+    assert st == 403
+    # A PNG: recorded with the reading.
+    photo = png()
+    st, h, _ = post_multipart(b, "/mon-index", {"compteur": str(mid), "index": value},
+                              [("photo", "compteur.png", "image/png", photo)])
+    assert st == 303, st
+    rid = db_rows(s, "SELECT id FROM meter_readings WHERE meter_id = ? AND read_on = ? AND source = 'customer'",
+                  mid, TODAY)[0][0]
+    (purpose, ctype, size, acc), = db_rows(s, "SELECT a.purpose, a.content_type, a.size, w.email FROM attachments a "
+                                              "JOIN web_accounts w ON w.id = a.account_id WHERE a.ref_id = ?", rid)
+    assert (purpose, ctype, size, acc) == ("reading", "image/png", len(photo), DEMO_EMAIL)
+    assert json.loads(db_rows(s, "SELECT detail FROM audit_log WHERE action = 'reading.submitted'")[0][0])["photo"]

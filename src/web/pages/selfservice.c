@@ -3,8 +3,10 @@
  *
  * GET/POST /mon-index, "Transmettre mon index": the meters of the
  * account's contracts with their last reading, and the form that sends
- * an index (fields compteur: the meter's id; index: whole m³, digits and
- * spaces only; confirmation=oui on the second submit of a jump). The
+ * an index (multipart or url-encoded; fields compteur: the meter's id;
+ * index: whole m³, digits and spaces only; confirmation=oui on the
+ * second submit of a jump; photo: an optional JPEG or PNG of the meter,
+ * one file). The
  * rules are app/readings.h; each refusal is a French sentence (400), a
  * jump re-shows the form with a confirmation box (200), a recorded
  * index redirects to /mon-index?fait=index-enregistre. A meter of
@@ -81,6 +83,7 @@ static void
 index_page(struct rb_req *req, const struct index_view *v)
 {
 	const struct rb_session *s = rb_req_session(req);
+	struct rb_attach_cfg ac;
 	json_t *meters, *m, *last, *choices, *data;
 	size_t i;
 	int64_t id;
@@ -122,6 +125,9 @@ index_page(struct rb_req *req, const struct index_view *v)
 	    v->iv_notice, "index", v->iv_index != NULL ? v->iv_index : "",
 	    "confirm", v->iv_confirm, "index_error", v->iv_field_error);
 	json_object_set_new(data, "csrf", json_string(rb_req_csrf(req)));
+	rb_attach_cfg_from_config(req->req_site->site_cfg, &ac);
+	json_object_set_new(data, "max_photo_mb", json_integer((json_int_t)(
+	    ac.ac_max_bytes / (1024 * 1024))));
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_resp_page(req, v->iv_status, "meter_index", data);
 }
@@ -150,7 +156,9 @@ index_post(struct rb_req *req)
 	const struct rb_session *s = rb_req_session(req);
 	struct rb_reading_req rq;
 	struct rb_reading_result rs;
+	struct rb_attach_cfg ac;
 	struct index_view v;
+	size_t i;
 	const char *meter = rb_post(req, "compteur");
 	const char *index = rb_post(req, "index");
 	char *end;
@@ -198,6 +206,20 @@ index_post(struct rb_req *req)
 	    RB_CFG_INDEX_JUMP_FACTOR);
 	rq.rq_ip = req->req_ip;
 	rq.rq_now = time(NULL);
+	rb_attach_cfg_from_config(req->req_site->site_cfg, &ac);
+	rq.rq_attach = &ac;
+	for (i = 0; i < req->req_files.nups; i++) {
+		if (strcmp(req->req_files.ups[i].up_field, "photo") != 0)
+			continue;
+		if (rq.rq_photo != NULL) {
+			v.iv_field_error = "Joignez une seule photo du "
+			    "compteur.";
+			index_page(req, &v);
+			return;
+		}
+		rq.rq_photo = req->req_files.ups[i].up_data;
+		rq.rq_photo_len = req->req_files.ups[i].up_len;
+	}
 	switch (rb_reading_submit(rb_req_db(req), &rq, &rs)) {
 	case RB_OK:
 		break;
@@ -216,6 +238,10 @@ index_post(struct rb_req *req)
 	case RB_READING_RECORDED:
 		rb_resp_redirect(req, "/mon-index?fait=index-enregistre");
 		return;
+	case RB_READING_BAD_PHOTO:
+		v.iv_alert = rb_arena_printf(req->req_arena, "%s",
+		    rs.rs_photo_msg);
+		break;
 	case RB_READING_REMOTE:
 		v.iv_alert = "Ce compteur est relevé à distance chaque jour : "
 		    "vous n'avez pas d'index à nous transmettre.";
@@ -253,10 +279,12 @@ index_post(struct rb_req *req)
 		    "habituelle (environ %lld litres par jour). Vérifiez "
 		    "votre saisie. Si elle est juste, cochez la case de "
 		    "confirmation et envoyez de nouveau : une consommation "
-		    "aussi forte peut signaler une fuite.", (long long)m3,
+		    "aussi forte peut signaler une fuite.%s", (long long)m3,
 		    m3_text(req, m3 * 1000 - rs.rs_last_litres),
 		    m3_text(req, rs.rs_last_litres),
-		    date_text(req, rs.rs_last_day), (long long)rs.rs_usual);
+		    date_text(req, rs.rs_last_day), (long long)rs.rs_usual,
+		    rq.rq_photo != NULL ? " Choisissez de nouveau la photo "
+		    "du compteur : elle n'a pas été gardée." : "");
 		break;
 	default:
 		rb_resp_error(req, 500);
