@@ -118,13 +118,13 @@ rb_contact_token_age(const struct rb_contact_cfg *cc, const char *token,
  * Checks a message: not empty, at most max characters, UTF-8 without
  * control characters but tab and line ends. Writes it trimmed and in
  * NFC into a new string *out (free it). NULL when fine, else a French
- * sentence (and *out NULL).
+ * sentence, static or written in errs->ce_msgbuf (and *out NULL).
  */
 static const char *
-check_message(const char *s, int max, char **out)
+check_message(const char *s, int max, char **out,
+    struct rb_contact_errors *errs)
 {
 	size_t n = strlen(s), i, size = n * 3 + 16;
-	static char too_long[96];
 
 	*out = NULL;
 	if (u8_check((const uint8_t *)s, n) != NULL)
@@ -148,9 +148,9 @@ check_message(const char *s, int max, char **out)
 	if (u8_mbsnlen((const uint8_t *)*out, strlen(*out)) > (size_t)max) {
 		free(*out);
 		*out = NULL;
-		snprintf(too_long, sizeof(too_long), "Votre message dépasse "
-		    "%d caractères : raccourcissez-le.", max);
-		return too_long;
+		snprintf(errs->ce_msgbuf, sizeof(errs->ce_msgbuf), "Votre "
+		    "message dépasse %d caractères : raccourcissez-le.", max);
+		return errs->ce_msgbuf;
 	}
 	return NULL;
 }
@@ -346,7 +346,7 @@ rb_contact_create(rb_db *db, const struct rb_contact_cfg *cc,
 		bad++;
 	}
 	if ((errs->ce_msg[RB_CF_MESSAGE] = check_message(in->ci_message != NULL ?
-	    in->ci_message : "", cc->cc_max_chars, &message)) != NULL)
+	    in->ci_message : "", cc->cc_max_chars, &message, errs)) != NULL)
 		bad++;
 	if (in->ci_files != NULL && in->ci_files->nups > 16)
 		errs->ce_msg[RB_CF_FILES] = "Trop de fichiers.", bad++;
@@ -591,7 +591,7 @@ rb_contact_follow_up(rb_db *db, const struct rb_contact_cfg *cc,
 		goto out;
 	}
 	if ((errs->ce_msg[RB_CF_MESSAGE] = check_message(message != NULL ?
-	    message : "", cc->cc_max_chars, &body)) != NULL)
+	    message : "", cc->cc_max_chars, &body, errs)) != NULL)
 		bad++;
 	if (files != NULL && files->nups > 16)
 		errs->ce_msg[RB_CF_FILES] = "Trop de fichiers.", bad++;
@@ -766,7 +766,7 @@ rb_contact_answer(rb_db *db, const struct rb_contact_cfg *cc,
 		goto out;
 	}
 	if ((errs->ce_msg[RB_CF_MESSAGE] = check_message(text != NULL ? text :
-	    "", cc->cc_max_chars, &body)) != NULL)
+	    "", cc->cc_max_chars, &body, errs)) != NULL)
 		goto out;
 	id = json_integer_value(json_object_get(r, "id"));
 	signed_in = json_is_integer(json_object_get(r, "account_id"));

@@ -84,7 +84,8 @@ enum rb_contact_field {
 
 struct rb_contact_errors {
 	const char	*ce_msg[RB_CF__MAX];	/* static or in ce_buf */
-	char		 ce_buf[RB_ATTACH_MSG_MAX];
+	char		 ce_buf[RB_ATTACH_MSG_MAX];	/* files */
+	char		 ce_msgbuf[96];			/* message */
 	const char	*ce_alert;	/* whole-form refusal, or NULL */
 	int		 ce_retry_after; /* RB_LIMITED: seconds */
 };

@@ -91,6 +91,13 @@ static const struct notice notices[] = {
 	{ "contact_requests", "Demandes au service client",
 	  "Objet, message, coordonnées, état",
 	  "Répondre à vos demandes", CONTRACT, "3 ans" },
+	{ "contact_messages", "Messages de vos demandes",
+	  "Vos messages et les réponses du service client, avec leur date",
+	  "Répondre à vos demandes", CONTRACT, "3 ans" },
+	{ "attachments", "Pièces jointes de vos demandes",
+	  "Type et taille des fichiers envoyés (les fichiers eux-mêmes sont "
+	  "dans « Mes demandes »)",
+	  "Répondre à vos demandes", CONTRACT, "3 ans" },
 	{ "audit_log", "Journal de sécurité",
 	  "Connexions, changements de mot de passe ou d'e-mail, "
 	  "téléchargements de vos données : date, action, adresse IP",

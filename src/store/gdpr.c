@@ -141,11 +141,28 @@ static const struct category categories[] = {
 	  { "name", "prefix", "created_at", "last_used_at", "revoked_at" } },
 	{ "contact_requests",
 	  "SELECT created_at, name, email, contract_number, subject, message,"
-	  " status FROM contact_requests WHERE account_id = $1"
+	  " status, reference FROM contact_requests WHERE account_id = $1"
 	  " ORDER BY created_at",
-	  "issssss",
+	  "isssssss",
 	  { "created_at", "name", "email", "contract_number", "subject",
-	    "message", "status" } },
+	    "message", "status", "reference" } },
+	/* issue 10: what follows the first message, and attached files
+	   (their kind and size; the files themselves are in "Mes
+	   demandes"). */
+	{ "contact_messages",
+	  "SELECT r.reference, m.created_at, m.author_kind, m.body"
+	  " FROM contact_messages m JOIN contact_requests r"
+	  " ON r.id = m.request_id WHERE r.account_id = $1"
+	  " ORDER BY m.created_at, m.id",
+	  "siss",
+	  { "reference", "created_at", "author", "body" } },
+	{ "attachments",
+	  "SELECT r.reference, a.created_at, a.content_type, a.size"
+	  " FROM attachments a JOIN contact_requests r ON r.id = a.ref_id"
+	  " WHERE a.purpose = 'contact' AND r.account_id = $1"
+	  " ORDER BY a.created_at, a.id",
+	  "sisi",
+	  { "reference", "created_at", "content_type", "size" } },
 	{ "audit_log",
 	  "SELECT at, action, target, ip FROM audit_log"
 	  " WHERE (actor_kind = 'subscriber' AND actor_id = $1)"

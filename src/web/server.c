@@ -494,15 +494,16 @@ upload_max_files(const struct rb_config *cfg)
 }
 
 /* The body a route accepts: max_body_bytes, and for routes that take
- * files room for them (each up to twice the attachment size, so that
- * an oversized one gets a message in the form rather than a 413). */
+ * files room for one more than the attachment count at the attachment
+ * size, so that a file somewhat too large gets a message in the form
+ * rather than a 413. The body is held in memory while it arrives. */
 static size_t
 route_max_body(const struct rb_config *cfg, int route)
 {
 	size_t max = (size_t)rb_config_int(cfg, RB_CFG_MAX_BODY_BYTES);
 
 	if (route != ROUTE_NOT_FOUND && rb_routes[route].rt_upload)
-		max += upload_max_files(cfg) * 2 *
+		max += upload_max_files(cfg) *
 		    (size_t)rb_config_int(cfg, RB_CFG_ATTACHMENT_MAX_BYTES);
 	return max;
 }
@@ -534,6 +535,14 @@ dispatch(struct rb_server *srv, struct reqctx *rc)
 	if (req->req_method == RB_POST && rb_multipart_is(ctype) &&
 	    rb_routes[req->req_route].rt_upload && rc->rc_allowed) {
 		enum rb_multipart_err merr;
+		size_t msg = 4 * (size_t)rb_config_int(cfg,
+		    RB_CFG_CONTACT_MAX_CHARS);
+
+		/* Upload routes carry messages: a field holds the longest
+		   one in any script (4 bytes a character), so that a long
+		   one is told in the form, not refused with a 413. */
+		if (lim.fl_max_value_len < msg)
+			lim.fl_max_value_len = msg;
 
 		if (rb_multipart_parse(req->req_arena, ctype,
 		    rb_buf_cstr(&rc->rc_body), rc->rc_body.buf_len, &lim,

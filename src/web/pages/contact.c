@@ -39,35 +39,31 @@
  * that every app server shares it), else random for this process (a
  * form served before a restart then asks to be sent again).
  */
-static unsigned char form_key[64];
-static size_t form_keylen;
-static pthread_once_t form_key_once = PTHREAD_ONCE_INIT;
-static const struct rb_config *form_key_cfg;
+static char random_key[RB_TOKEN_LEN + 1];
+static pthread_once_t random_key_once = PTHREAD_ONCE_INIT;
 
 static void
-form_key_init(void)
+random_key_init(void)
 {
-	const char *dk = rb_config_str(form_key_cfg, RB_CFG_DATA_KEY);
-	char tok[RB_TOKEN_LEN + 1];
-
-	if (dk != NULL && dk[0] != '\0')
-		rb_hmac_sha256_b64(dk, strlen(dk), "robinet contact form", 20,
-		    (char *)form_key);
-	else {
-		rb_token_new(tok);
-		memcpy(form_key, tok, RB_TOKEN_LEN);
-	}
-	form_keylen = strlen((const char *)form_key);
+	rb_token_new(random_key);
 }
 
 static void
 contact_cfg(struct rb_req *req, struct rb_contact_cfg *cc)
 {
 	const struct rb_config *cfg = req->req_site->site_cfg;
+	const char *dk = rb_config_str(cfg, RB_CFG_DATA_KEY);
+	char *key;
 
 	memset(cc, 0, sizeof(*cc));
-	form_key_cfg = cfg;
-	pthread_once(&form_key_once, form_key_init);
+	if (dk != NULL && dk[0] != '\0') {
+		key = rb_arena_alloc(req->req_arena, RB_HMAC_B64_LEN);
+		rb_hmac_sha256_b64(dk, strlen(dk), "robinet contact form", 20,
+		    key);
+	} else {
+		pthread_once(&random_key_once, random_key_init);
+		key = random_key;
+	}
 	rb_attach_cfg_from_config(cfg, &cc->cc_attach);
 	cc->cc_max_chars = (int)rb_config_int(cfg, RB_CFG_CONTACT_MAX_CHARS);
 	cc->cc_min_fill = (int)rb_config_int(cfg, RB_CFG_CONTACT_MIN_FILL);
@@ -75,8 +71,8 @@ contact_cfg(struct rb_req *req, struct rb_contact_cfg *cc)
 	cc->cc_rl_per_ip = (int)rb_config_int(cfg, RB_CFG_RL_CONTACT_PER_IP);
 	cc->cc_rl_per_email = (int)rb_config_int(cfg,
 	    RB_CFG_RL_CONTACT_PER_EMAIL);
-	cc->cc_key = form_key;
-	cc->cc_keylen = form_keylen;
+	cc->cc_key = (const unsigned char *)key;
+	cc->cc_keylen = strlen(key);
 }
 
 /* The phone line: number, and whether it is open now. */

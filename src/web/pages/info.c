@@ -15,9 +15,6 @@ static const struct soon_text soon_texts[] = {
 	{ ROUTE_ARCHIVE, "Archives (avant 2024)",
 	    "Vos factures et votre consommation antérieures au 31/12/2023 "
 	    "seront bientôt consultables ici." },
-	{ ROUTE_CONTACT, "Nous contacter",
-	    "Le formulaire de contact sera bientôt disponible. En attendant, "
-	    "appelez le service client." },
 };
 
 void

@@ -217,12 +217,12 @@ test_every_kind(void **state)
 		    "\"instalments\": [{\"date\": \"5 janv. 2027\", "
 		    "\"amount\": \"12,34 €\"}], \"number\": \"FA2026-000001\", "
 		    "\"issued\": \"2 déc. 2026\", \"due\": \"23 décembre "
-		    "2026\", \"serial\": \"I21BA012345\", \"first_day\": "
-		    "\"27 novembre 2026\", \"last_day\": \"29 novembre "
-		    "2026\", \"days\": \"3\", \"litres\": \"1900\", "
-		    "\"usual\": \"450\", \"factor\": \"2\", "
-		    "\"subject_label\": \"Autre\", \"answer\": \"Oui.\", "
-		    "\"signed_in\": true}", &r) != 0)
+		    "2026\", \"subject_label\": \"Autre\", \"signed_in\": "
+		    "true, \"answer\": \"Voici.\", \"serial\": "
+		    "\"I21BA012345\", \"first_day\": \"27 novembre 2026\", "
+		    "\"last_day\": \"29 novembre 2026\", \"days\": \"3\", "
+		    "\"litres\": \"1900\", \"usual\": \"450\", "
+		    "\"factor\": \"2\"}", &r) != 0)
 			fail_msg("kind %s does not render",
 			    rb_mail_kind_name(k));
 		assert_true(strlen(r.mr_subject) > 10);
@@ -353,6 +353,41 @@ test_validity_text(void **state)
 	}
 }
 
+/* Customer service (issue 10): signed out, the link is the contact page;
+ * what people typed is escaped in HTML and kept as typed in text; the
+ * acknowledgement never repeats anything but the name. */
+static void
+test_contact_kinds(void **state)
+{
+	struct rb_mail_rendered r;
+	int k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(render(k == 0 ? RB_MAIL_CONTACT_ACK :
+		    RB_MAIL_CONTACT_REPLY, "{\"first_name\": \"<b>Léa</b>\", "
+		    "\"reference\": \"D-2026-000042\", \"subject_label\": "
+		    "\"Autre\", \"signed_in\": false, \"answer\": "
+		    "\"<script>x('y')</script>\\nLigne 2\"}", &r), 0);
+		assert_non_null(strstr(r.mr_subject, "D-2026-000042"));
+		assert_null(strstr(r.mr_html, "<b>L"));
+		assert_null(strstr(r.mr_html, "<script"));
+		assert_non_null(strstr(r.mr_html, "&lt;b&gt;Léa&lt;/b&gt;"));
+		assert_non_null(strstr(r.mr_text, "Bonjour <b>Léa</b>,"));
+		assert_null(strstr(r.mr_text, "Mes demandes"));
+		assert_null(strstr(r.mr_text, "\n\n\n"));
+		if (k == 1) {
+			assert_non_null(strstr(r.mr_text, PUBLIC_URL
+			    "/contact"));
+			assert_non_null(strstr(r.mr_text,
+			    "<script>x('y')</script>\nLigne 2"));
+			assert_non_null(strstr(r.mr_html, "&lt;script&gt;"));
+		} else
+			assert_null(strstr(r.mr_text, "script"));
+		rb_mail_rendered_free(&r);
+	}
+}
+
 int
 main(void)
 {
@@ -362,6 +397,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_activation, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_every_kind, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_contact_kinds, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escaping, setup,
