@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app/bills.h"
+#include "app/leaks.h"
 #include "app/space.h"
 #include "base/clock.h"
 #include "base/money.h"
@@ -156,6 +157,39 @@ contract_view(json_t *row, const char *today)
 	return v;
 }
 
+/* Adds the contract's recent possible leak (app/leaks.h), if any, to
+ * the alerts of view v. Returns 0, or -1 on a database failure. */
+static int
+add_leak(rb_db *db, int64_t account, time_t now, json_t *v)
+{
+	char text[512], first[RB_CLOCK_FR_MAX], last[RB_CLOCK_FR_MAX];
+	json_t *leak;
+
+	switch (rb_leak_recent(db, account, str(v, "number"), now, &leak)) {
+	case RB_OK:
+		break;
+	case RB_NOT_FOUND:
+		return 0;
+	default:
+		return -1;
+	}
+	if (json_is_object(leak)) {
+		rb_clock_fr_iso(str(leak, "first_day"), first, sizeof(first));
+		rb_clock_fr_iso(str(leak, "last_day"), last, sizeof(last));
+		snprintf(text, sizeof(text), "Fuite d'eau possible : du %s au "
+		    "%s, votre compteur %s a enregistré chaque jour plus de "
+		    "%lld fois votre consommation habituelle (environ %lld "
+		    "litres par jour). Vérifiez votre installation.", first,
+		    last, str(leak, "serial"), (long long)num(leak, "factor"),
+		    (long long)num(leak, "usual"));
+		json_array_append_new(json_object_get(v, "alerts"), json_pack(
+		    "{s:s, s:s}", "kind", "leak", "text", text));
+		json_object_set_new(v, "has_alerts", json_true());
+	}
+	json_decref(leak);
+	return 0;
+}
+
 enum rb_rc
 rb_space_view(rb_db *db, int64_t account, time_t now, json_t **out)
 {
@@ -172,8 +206,14 @@ rb_space_view(rb_db *db, int64_t account, time_t now, json_t **out)
 	if (rb_space_contracts(db, account, today, oldest, &rows) != 0)
 		return RB_ERROR;
 	arr = json_array();
-	json_array_foreach(rows, i, row)
+	json_array_foreach(rows, i, row) {
 		json_array_append_new(arr, contract_view(row, today));
+		if (add_leak(db, account, now, json_array_get(arr, i)) != 0) {
+			json_decref(rows);
+			json_decref(arr);
+			return RB_ERROR;
+		}
+	}
 	json_decref(rows);
 	*out = arr;
 	return RB_OK;

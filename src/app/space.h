@@ -27,10 +27,12 @@
  *   last_bill (null or {number, issued, total, status_label,
  *   status, archived}), reading (null or {meter, remote, date, index
  *   ("1 234,567 m³"), kind ("relevé réel"…)}), alerts (array of
- *   {kind: "late"|"abnormal", text}), has_alerts (bool).
+ *   {kind: "late"|"abnormal"|"leak", text}), has_alerts (bool).
  * Today, rb_clock_today() at now, decides which bills are late. Alerts:
  * bills overdue or past their due date, and the latest abnormal-consumption
- * alert of the contract when its period ended less than a year before today.
+ * alert of the contract when its period ended less than a year before today,
+ * and the possible leak of its remote-read meter that app/leaks.h found
+ * in the last RB_LEAK_SHOWN_DAYS days.
  * The caller owns *out. Returns RB_OK, or RB_ERROR on a database failure (*out
  * NULL).
  */

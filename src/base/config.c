@@ -248,6 +248,11 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_AGENT_SESSION_ABSOLUTE] = { "agent_session_absolute",
 	    RB_CFGT_INT, 1, 604800, "28800", 0, NULL, "seconds after which an "
 	    "agent's session ends" },
+	/* issue 10, self-service: "Transmettre mon index" */
+	[RB_CFG_INDEX_JUMP_FACTOR] = { "index_jump_factor", RB_CFGT_INT, 1,
+	    100, "3", 0, NULL, "a subscriber's meter index more than this "
+	    "many times the usual daily use times the days since the last "
+	    "reading above it asks for a confirmation" },
 };
 
 static int

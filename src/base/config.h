@@ -94,6 +94,8 @@ enum rb_cfg {
 	/* The back office (issue 10, agents) */
 	RB_CFG_AGENT_SESSION_IDLE,
 	RB_CFG_AGENT_SESSION_ABSOLUTE,
+	/* issue 10, self-service: "Transmettre mon index" */
+	RB_CFG_INDEX_JUMP_FACTOR,
 	RB_CFG__MAX
 };
 

@@ -155,6 +155,13 @@ iso_or_null(day_t day, char *out)
 #define DEMO_BATCH	5000	/* contracts per transaction (per
 				   buffer flush in a bulk load) */
 #define DEMO_MAX_RUNS	64
+/* The leak of the demo (app/leaks.h): contract 1, remote-read, loses
+   this many litres a day more than it uses on the last days before
+   today (the daily litres of the days today - DEMO_LEAK_DAYS + 1 to
+   today show it). */
+#define DEMO_LEAK_CONTRACT 1
+#define DEMO_LEAK_DAYS	4
+#define DEMO_LEAK_LITRES 1500
 #define DEMO_MAX_LINES	32
 
 enum origin { OR_2023, OR_FORMER, OR_NEW };

@@ -3,7 +3,8 @@
  * readings the demo keeps of it (see internal.h): the index of every day
  * is drawn first (household size, season, noise), then read where a bill
  * needs it, monthly since 2024 and daily over the last 90 days on
- * remote-read meters.
+ * remote-read meters. Contract 1 (the demo subscriber's remote-read
+ * meter) leaks over the last DEMO_LEAK_DAYS days.
  */
 #include <stdlib.h>
 
@@ -55,6 +56,12 @@ demo_consumption_make(struct demo *d, const struct contract *c)
 			    season_permille[dt.d_month - 1] *
 			    (600 + (int64_t)rng_below(&r, 801)) /
 			    (365 * 1000 * 1000);
+		/* The demo subscriber's leak: water running day and night
+		   over the last days, for the leak alert to find. */
+		if (c->ct_k == DEMO_LEAK_CONTRACT &&
+		    day >= d->dm_today - DEMO_LEAK_DAYS &&
+		    (c->ct_shape.sh_end == 0 || day < c->ct_shape.sh_end))
+			litres += DEMO_LEAK_LITRES;
 		d->dm_cum[i] = d->dm_cum[i - 1] + litres;
 		if (++dt.d_day > rb_clock_days_in_month(dt.d_year,
 		    dt.d_month)) {

@@ -94,6 +94,14 @@ enum rb_mail_kind {
 				   "reference" (also in the subject),
 				   "subject_label", "answer" (the agent's text),
 				   "signed_in" (bool); "link" optional */
+	/* issue 10, self-service */
+	RB_MAIL_LEAK_ALERT,	/* a remote-read meter shows a possible leak:
+				   "contract_number" (also in the subject),
+				   "serial", "first_day", "last_day" (French
+				   dates), "days", "litres" (a day, the least
+				   of those days), "usual" (litres a day),
+				   "factor", "link" (required, the daily
+				   consumption page) */
 	RB_MAIL__MAX
 };
 

@@ -83,6 +83,10 @@ static const struct kind_def kind_defs[RB_MAIL__MAX] = {
 	[RB_MAIL_CONTACT_REPLY] = { "contact_reply",
 	    "Réponse du service client à votre demande", 0, "/contact",
 	    "reference" },
+	/* issue 10, self-service */
+	[RB_MAIL_LEAK_ALERT] = { "leak_alert",
+	    "Fuite d'eau possible sur votre contrat", 1, NULL,
+	    "contract_number" },
 };
 
 /* Keys every template reads that callers may leave out. */

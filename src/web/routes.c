@@ -233,6 +233,19 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	    .rt_path = "/agent/enrolement", .rt_methods = GP,
 	    .rt_handler = rb_page_agent_enrol, .rt_slow = 1,
 	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
+	/* issue 10, self-service */
+	[ROUTE_METER_INDEX] = { .rt_name = "meter_index",
+	    .rt_path = "/mon-index", .rt_methods = GP,
+	    .rt_handler = rb_page_meter_index, .rt_upload = 1,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
+	[ROUTE_COORDS] = { .rt_name = "coords",
+	    .rt_path = "/mes-coordonnees", .rt_methods = GP,
+	    .rt_handler = rb_page_coords,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
+	[ROUTE_LEAK_SETTINGS] = { .rt_name = "leak_settings",
+	    .rt_path = "/ma-consommation/alerte", .rt_methods = RB_M_POST,
+	    .rt_handler = rb_page_leak_settings,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
 	[ROUTE_NOT_FOUND] = { .rt_name = "not_found" },
 };
 

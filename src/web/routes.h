@@ -78,6 +78,10 @@ enum rb_route {
 	ROUTE_AGENT_AGENT_NEW,
 	ROUTE_AGENT_AGENT_ACTION,
 	ROUTE_AGENT_ENROL,
+	/* issue 10, self-service */
+	ROUTE_METER_INDEX,
+	ROUTE_COORDS,
+	ROUTE_LEAK_SETTINGS,
 	ROUTE_NOT_FOUND,	/* pseudo-route for metrics: no row matched */
 	ROUTE__MAX
 };
@@ -225,6 +229,10 @@ void	rb_page_agent_agents(struct rb_req *);
 void	rb_page_agent_agent_new(struct rb_req *);
 void	rb_page_agent_agent_action(struct rb_req *);
 void	rb_page_agent_enrol(struct rb_req *);
+/* Self-service (pages/selfservice.c, issue 10). */
+void	rb_page_meter_index(struct rb_req *);
+void	rb_page_coords(struct rb_req *);
+void	rb_page_leak_settings(struct rb_req *);
 
 /* Helpers shared by pages. */
 void	rb_form_render(struct rb_req *req, int status, const char *title,

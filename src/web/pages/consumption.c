@@ -13,16 +13,23 @@
  * the end of 2023 for a visitor of the archive). A bad
  * parameter answers 400 with a French sentence saying what to change; a
  * contract outside the scope answers the same 404 as an unknown one.
+ *
+ * For a signed-in subscriber whose contract has a remote-read meter the
+ * page also shows the latest possible leak and the form of the leak
+ * alert's setting (app/leaks.h), posted to /ma-consommation/alerte.
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "app/consumption.h"
+#include "app/leaks.h"
 #include "base/clock.h"
 #include "base/money.h"
 #include "web/chart.h"
+#include "web/forms.h"
 #include "web/routes.h"
 #include "web/session.h"
 
@@ -345,6 +352,58 @@ decorate_alert(json_t *alert)
 	    json_object_get(alert, "period_end"))));
 }
 
+/*
+ * The leak alert of a remote-read meter (app/leaks.h) for a signed-in
+ * subscriber: "leak" (the latest possible leak, worded, or null) and
+ * "leak_setting" (the form's data, or null when the alert does not
+ * apply: no remote-read meter, or an archive visit). Returns 0, or -1
+ * on a database failure.
+ */
+static int
+add_leak(struct rb_req *req, json_t *data, const char *number)
+{
+	const struct rb_session *s = rb_req_session(req);
+	json_t *leak = NULL, *set = NULL, *choices, *o;
+	enum rb_rc rc;
+	int f, factor;
+
+	json_object_set_new(data, "leak", json_null());
+	json_object_set_new(data, "leak_setting", json_null());
+	if (s == NULL)
+		return 0;
+	rc = rb_leak_recent(rb_req_db(req), s->s_account_id, number,
+	    time(NULL), &leak);
+	if (rc == RB_ERROR)
+		return -1;
+	if (json_is_object(leak)) {
+		json_object_set_new(leak, "first_fr", fr_date_json(
+		    json_string_value(json_object_get(leak, "first_day"))));
+		json_object_set_new(leak, "last_fr", fr_date_json(
+		    json_string_value(json_object_get(leak, "last_day"))));
+		json_object_set(data, "leak", leak);
+	}
+	json_decref(leak);
+	rc = rb_leak_setting_get(rb_req_db(req), s->s_account_id, number,
+	    &set);
+	if (rc == RB_ERROR)
+		return -1;
+	if (rc != RB_OK)
+		return 0;
+	factor = (int)json_integer_value(json_object_get(set, "factor"));
+	choices = json_array();
+	for (f = RB_LEAK_FACTOR_MIN; f <= RB_LEAK_FACTOR_MAX; f++) {
+		o = json_pack("{s:i, s:b, s:b}", "value", f, "selected",
+		    f == factor, "default", f == RB_LEAK_FACTOR_DEFAULT);
+		json_array_append_new(choices, o);
+	}
+	json_object_set_new(set, "choices", choices);
+	json_object_set_new(set, "csrf", json_string(rb_req_csrf(req)));
+	json_object_set_new(set, "contract", json_string(number));
+	json_object_set_new(set, "days", json_integer(RB_LEAK_DAYS));
+	json_object_set_new(data, "leak_setting", set);
+	return 0;
+}
+
 /* The page's query string for q (values already validated). */
 static const char *
 query_string(struct rb_req *req, const struct cons_query *q,
@@ -362,7 +421,7 @@ rb_page_consumption(struct rb_req *req)
 	struct rb_chart chart;
 	struct rb_chart_bar *bars;
 	rb_buf svg = RB_BUF_INIT;
-	const char *number, *old;
+	const char *number, *old, *notice;
 	json_t *data, *rows, *contract;
 	size_t n;
 
@@ -389,6 +448,15 @@ rb_page_consumption(struct rb_req *req)
 	    rows, 0), "end")), RB_ARCHIVE_END) < 0));
 	decorate_alert(json_object_get(data, "alert"));
 	number = json_string_value(json_object_get(contract, "number"));
+	if (add_leak(req, data, number) != 0) {
+		json_decref(data);
+		rb_resp_error(req, 500);
+		return;
+	}
+	notice = rb_form_get(&req->req_query, "fait");
+	json_object_set_new(data, "notice", notice != NULL &&
+	    strcmp(notice, "alerte") == 0 ? json_string("Le réglage de "
+	    "l'alerte de consommation est enregistré.") : json_null());
 	old = json_string_value(json_object_get(contract, "old_number"));
 	bars = rb_arena_alloc(req->req_arena, (n > 0 ? n : 1) *
 	    sizeof(*bars));
@@ -518,4 +586,54 @@ rb_page_consumption_csv(struct rb_req *req)
 	    q.cq_from, q.cq_to));
 	rb_buf_free(&b);
 	json_decref(data);
+}
+
+/*
+ * POST /ma-consommation/alerte: the leak alert's setting of a contract
+ * with a remote-read meter (app/leaks.h). Fields: contrat (10 digits),
+ * etat ("oui" or "non"), seuil (2 to 10). Redirects to the contract's
+ * daily view with a notice; a contract of another account (or without
+ * a remote-read meter, or none) is the same 404; bad fields a 400 that
+ * says which.
+ */
+void
+rb_page_leak_settings(struct rb_req *req)
+{
+	const struct rb_session *s = rb_req_session(req);
+	const char *number = rb_post(req, "contrat");
+	const char *state = rb_post(req, "etat");
+	const char *seuil = rb_post(req, "seuil");
+	int factor;
+
+	if (strlen(number) != 10 || strspn(number, "0123456789") != 10) {
+		bad_request(req, msg_contract);
+		return;
+	}
+	if (strcmp(state, "oui") != 0 && strcmp(state, "non") != 0) {
+		bad_request(req, "Choisissez d'activer ou de désactiver "
+		    "l'alerte.");
+		return;
+	}
+	if (strlen(seuil) < 1 || strlen(seuil) > 2 ||
+	    strspn(seuil, "0123456789") != strlen(seuil) ||
+	    (factor = atoi(seuil)) < RB_LEAK_FACTOR_MIN ||
+	    factor > RB_LEAK_FACTOR_MAX) {
+		bad_request(req, "Le seuil de l'alerte va de 2 à 10 fois votre "
+		    "consommation habituelle.");
+		return;
+	}
+	switch (rb_leak_setting_set(rb_req_db(req), s->s_account_id, number,
+	    strcmp(state, "oui") == 0, factor, req->req_ip, time(NULL))) {
+	case RB_OK:
+		rb_resp_redirect(req, rb_arena_printf(req->req_arena,
+		    "/ma-consommation?contrat=%s&vue=jours&fait=alerte",
+		    number));
+		return;
+	case RB_NOT_FOUND:
+		rb_resp_error(req, 404);
+		return;
+	default:
+		rb_resp_error(req, 500);
+		return;
+	}
 }

@@ -218,7 +218,11 @@ test_every_kind(void **state)
 		    "\"amount\": \"12,34 €\"}], \"number\": \"FA2026-000001\", "
 		    "\"issued\": \"2 déc. 2026\", \"due\": \"23 décembre "
 		    "2026\", \"subject_label\": \"Autre\", \"signed_in\": "
-		    "true, \"answer\": \"Voici.\"}", &r) != 0)
+		    "true, \"answer\": \"Voici.\", \"serial\": "
+		    "\"I21BA012345\", \"first_day\": \"27 novembre 2026\", "
+		    "\"last_day\": \"29 novembre 2026\", \"days\": \"3\", "
+		    "\"litres\": \"1900\", \"usual\": \"450\", "
+		    "\"factor\": \"2\"}", &r) != 0)
 			fail_msg("kind %s does not render",
 			    rb_mail_kind_name(k));
 		assert_true(strlen(r.mr_subject) > 10);

@@ -1,0 +1,228 @@
+/*
+ * readings.c: a meter reading sent by a subscriber or recorded by an
+ * agent, checked and recorded (the rules are in readings.h; the SQL in
+ * store/readings.c).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "store/audit.h"
+#include "store/readings.h"
+#include "app/readings.h"
+
+/* Days from a to b (ISO dates); 0 when either is invalid. */
+static int64_t
+days_between(const char *a, const char *b)
+{
+	struct rb_date x, y;
+
+	if (rb_clock_parse_date(a, &x) != 0 || rb_clock_parse_date(b, &y) != 0)
+		return 0;
+	return rb_clock_days_from_civil(&y) - rb_clock_days_from_civil(&x);
+}
+
+/* Usual daily litres of meter up to its reading last (see readings.h). */
+static int
+usual_daily(rb_db *db, int64_t meter, const struct rb_rd_reading *last,
+    int64_t *usual)
+{
+	struct rb_date d, from, before;
+	struct rb_rd_reading first;
+	char s_from[11], s_before[11];
+	int64_t days;
+	int rc;
+
+	*usual = RB_READING_USUAL_FLOOR;
+	if (rb_clock_parse_date(last->rr_day, &d) != 0)
+		return 0;
+	rb_clock_date_add(&d, -365, &from);
+	rb_clock_date_add(&d, -(RB_READING_USUAL_MIN_DAYS - 1), &before);
+	rb_clock_format_date(&from, s_from, sizeof(s_from));
+	rb_clock_format_date(&before, s_before, sizeof(s_before));
+	rc = rb_rd_store_first_between(db, meter, s_from, s_before, &first);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		return 0;
+	days = days_between(first.rr_day, last->rr_day);
+	if (days > 0 && last->rr_litres > first.rr_litres &&
+	    (last->rr_litres - first.rr_litres) / days > *usual)
+		*usual = (last->rr_litres - first.rr_litres) / days;
+	return 0;
+}
+
+static const char *const by_name[RB_READING_BY__MAX] = {
+	[RB_READING_BY_SUBSCRIBER] = "subscriber",
+	[RB_READING_BY_AGENT] = "agent",
+};
+
+enum rb_rc
+rb_reading_submit(rb_db *db, const struct rb_reading_req *rq,
+    struct rb_reading_result *out)
+{
+	struct rb_rd_meter m;
+	struct rb_rd_reading last, today_rd;
+	struct rb_date td;
+	char today[11], target[48];
+	int64_t litres, account, id;
+	enum rb_filetype type = RB_FILETYPE_UNKNOWN;
+	enum rb_attach_check why;
+	struct rb_attachment att;
+	json_t *detail;
+	enum rb_rc rc = RB_ERROR;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (rq->rq_by < 0 || rq->rq_by >= RB_READING_BY__MAX ||
+	    rq->rq_m3 < 0 || rq->rq_m3 > RB_READING_MAX_M3 ||
+	    rq->rq_factor < 1 ||
+	    (rq->rq_meter_change && rq->rq_by != RB_READING_BY_AGENT))
+		return RB_INVALID;
+	if (rq->rq_photo != NULL && rq->rq_attach == NULL)
+		return RB_INVALID;
+	account = rq->rq_by == RB_READING_BY_SUBSCRIBER ? rq->rq_actor : 0;
+	if (rq->rq_by == RB_READING_BY_SUBSCRIBER && account <= 0)
+		return RB_NOT_FOUND;
+	litres = rq->rq_m3 * 1000;
+	rb_clock_today(rq->rq_now, &td);
+	if (rb_clock_format_date(&td, today, sizeof(today)) != 0)
+		return RB_ERROR;
+	/* Checks and insertion see the same rows. */
+	if (rb_db_begin(db) != 0)
+		return RB_ERROR;
+	if ((r = rb_rd_store_meter(db, account, rq->rq_meter, &m)) != 0) {
+		rc = r == 1 ? RB_NOT_FOUND : RB_ERROR;
+		goto out;
+	}
+	snprintf(out->rs_serial, sizeof(out->rs_serial), "%s", m.rm_serial);
+	snprintf(out->rs_contract, sizeof(out->rs_contract), "%s",
+	    m.rm_contract);
+	if ((r = rb_rd_store_last(db, m.rm_id, &last)) < 0)
+		goto out;
+	if (r == 0) {
+		out->rs_has_last = 1;
+		snprintf(out->rs_last_day, sizeof(out->rs_last_day), "%s",
+		    last.rr_day);
+		out->rs_last_litres = last.rr_litres;
+	}
+	if (m.rm_remote && rq->rq_by == RB_READING_BY_SUBSCRIBER) {
+		out->rs_verdict = RB_READING_REMOTE;
+		rc = RB_OK;
+		goto out;
+	}
+	if ((r = rb_rd_store_on_day(db, m.rm_id, today, &today_rd)) < 0)
+		goto out;
+	if (r == 0) {
+		out->rs_verdict = RB_READING_TODAY;
+		out->rs_has_last = 1;
+		snprintf(out->rs_last_day, sizeof(out->rs_last_day), "%s",
+		    today_rd.rr_day);
+		out->rs_last_litres = today_rd.rr_litres;
+		rc = RB_OK;
+		goto out;
+	}
+	if (out->rs_has_last && !rq->rq_meter_change) {
+		if (rq->rq_m3 < last.rr_litres / 1000) {
+			out->rs_verdict = RB_READING_LOWER;
+			rc = RB_OK;
+			goto out;
+		}
+		if (rq->rq_m3 == last.rr_litres / 1000) {
+			out->rs_verdict = RB_READING_SAME;
+			rc = RB_OK;
+			goto out;
+		}
+		if (usual_daily(db, m.rm_id, &last, &out->rs_usual) != 0)
+			goto out;
+		out->rs_days = days_between(last.rr_day, today);
+		if (out->rs_days < 1)
+			out->rs_days = 1;
+		out->rs_limit = (int64_t)rq->rq_factor * out->rs_usual *
+		    out->rs_days;
+		if (litres - last.rr_litres > out->rs_limit &&
+		    !rq->rq_confirmed) {
+			out->rs_verdict = RB_READING_JUMP;
+			rc = RB_OK;
+			goto out;
+		}
+	}
+	if (rq->rq_photo != NULL) {
+		why = rb_attach_check(rq->rq_attach, rq->rq_photo,
+		    rq->rq_photo_len, &type);
+		if (why == RB_ATTACH_OK && type != RB_FILETYPE_JPEG &&
+		    type != RB_FILETYPE_PNG)
+			why = RB_ATTACH_BAD_TYPE;
+		if (why != RB_ATTACH_OK) {
+			if (why == RB_ATTACH_BAD_TYPE)
+				snprintf(out->rs_photo_msg,
+				    sizeof(out->rs_photo_msg), "La photo du "
+				    "compteur doit être une image JPEG ou PNG.");
+			else
+				rb_attach_message(rq->rq_attach, why, 1,
+				    out->rs_photo_msg,
+				    sizeof(out->rs_photo_msg));
+			out->rs_verdict = RB_READING_BAD_PHOTO;
+			rc = RB_OK;
+			goto out;
+		}
+	}
+	if (rb_rd_store_add(db, m.rm_id, today, litres,
+	    rq->rq_by == RB_READING_BY_AGENT ? "agent" : "portal", &id) != 0)
+		goto out;
+	if (rq->rq_photo != NULL && rb_attach_store(db, rq->rq_attach,
+	    "reading", id, 0, account, type, rq->rq_photo, rq->rq_photo_len,
+	    rq->rq_now, &att) != 0)
+		goto out;
+	snprintf(target, sizeof(target), "meter:%s", m.rm_serial);
+	detail = json_pack("{s:s, s:I, s:s, s:b, s:b, s:b}", "contract",
+	    m.rm_contract, "index_litres", (json_int_t)litres, "by",
+	    by_name[rq->rq_by], "jump_confirmed", out->rs_limit > 0 &&
+	    litres - last.rr_litres > out->rs_limit, "meter_change",
+	    rq->rq_meter_change != 0, "photo", rq->rq_photo != NULL);
+	r = rb_audit(db, rq->rq_now, rq->rq_by == RB_READING_BY_AGENT ?
+	    RB_ACTOR_AGENT : RB_ACTOR_SUBSCRIBER, rq->rq_actor,
+	    "reading.submitted", target, rq->rq_ip, detail);
+	json_decref(detail);
+	if (r != 0)
+		goto out;
+	if (rb_db_commit(db) != 0)
+		goto out;
+	out->rs_verdict = RB_READING_RECORDED;
+	out->rs_id = id;
+	return RB_OK;
+out:
+	rb_db_rollback(db);
+	if (rc == RB_ERROR)
+		log_warnx("%s: meter %lld: reading not recorded", __func__,
+		    (long long)rq->rq_meter);
+	return rc;
+}
+
+enum rb_rc
+rb_reading_meters(rb_db *db, int64_t account, json_t **out)
+{
+	struct rb_rd_reading last;
+	json_t *meters, *m;
+	size_t i;
+	int r;
+
+	*out = NULL;
+	if (rb_rd_store_meters(db, account, &meters) != 0)
+		return RB_ERROR;
+	json_array_foreach(meters, i, m) {
+		r = rb_rd_store_last(db, json_integer_value(json_object_get(m,
+		    "id")), &last);
+		if (r < 0) {
+			json_decref(meters);
+			return RB_ERROR;
+		}
+		json_object_set_new(m, "last", r == 0 ? json_pack(
+		    "{s:s, s:I, s:s}", "day", last.rr_day, "litres",
+		    (json_int_t)last.rr_litres, "source", last.rr_source) :
+		    json_null());
+	}
+	*out = meters;
+	return RB_OK;
+}
