@@ -61,8 +61,8 @@ static const char *const demo_sql[Q__MAX] = {
 	    " valid_from, valid_to FROM tariffs ORDER BY code, valid_from",
 	[Q_NEWS_ADD] =
 	    "INSERT INTO news (slug, title, summary, body_md, published_at,"
-	    " kind, event_start, event_end, place)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+	    " kind, event_start, event_end, place, created_at, updated_at)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $5, $5)",
 	[Q_CUSTOMER_ADD] =
 	    "INSERT INTO customers (title, last_name, first_name, email, phone,"
 	    " address_line1, postcode, commune, src_system, src_batch,"

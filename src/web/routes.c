@@ -186,6 +186,17 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	    .rt_path = "/mon-espace/facture-electronique",
 	    .rt_methods = RB_M_POST, .rt_handler = rb_page_paperless,
 	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
+	/* News and events (issue 10) */
+	[ROUTE_NEWS] = { .rt_name = "news", .rt_path = "/actualites",
+	    .rt_methods = RB_M_GET, .rt_handler = rb_page_news,
+	    .rt_guards = RB_NEED_DB },
+	[ROUTE_NEWS_ATOM] = { .rt_name = "news_atom",
+	    .rt_path = "/actualites.atom", .rt_methods = RB_M_GET,
+	    .rt_handler = rb_page_news_atom, .rt_guards = RB_NEED_DB },
+	[ROUTE_NEWS_ITEM] = { .rt_name = "news_item",
+	    .rt_path = "/actualites/", .rt_prefix = 1,
+	    .rt_methods = RB_M_GET, .rt_handler = rb_page_news_item,
+	    .rt_guards = RB_NEED_DB },
 	[ROUTE_NOT_FOUND] = { .rt_name = "not_found" },
 };
 

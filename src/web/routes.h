@@ -65,6 +65,10 @@ enum rb_route {
 	ROUTE_PAYMEANS_PLAN,
 	ROUTE_PAYMEANS_PLAN_STOP,
 	ROUTE_PAPERLESS,
+	/* News and events (issue 10) */
+	ROUTE_NEWS,
+	ROUTE_NEWS_ATOM,
+	ROUTE_NEWS_ITEM,
 	ROUTE_NOT_FOUND,	/* pseudo-route for metrics: no row matched */
 	ROUTE__MAX
 };
@@ -185,6 +189,11 @@ void	rb_page_paymeans_cancel(struct rb_req *);
 void	rb_page_paymeans_pdf(struct rb_req *);
 void	rb_page_paymeans_plan(struct rb_req *);
 void	rb_page_paymeans_plan_stop(struct rb_req *);
+
+/* News and events (pages/news.c). */
+void	rb_page_news(struct rb_req *);
+void	rb_page_news_item(struct rb_req *);
+void	rb_page_news_atom(struct rb_req *);
 
 /* Helpers shared by pages. */
 void	rb_form_render(struct rb_req *req, int status, const char *title,

@@ -102,7 +102,7 @@ latest_news_newest_first_published_only(void **state)
 	struct fixture *f = *state;
 	json_t *out = NULL;
 
-	assert_int_equal(rb_news_latest(f->db, 10, &out), 0);
+	assert_int_equal(rb_news_latest(f->db, time(NULL), 0, 10, &out), 0);
 	assert_int_equal(json_array_size(out), 3);
 	assert_string_equal(item_str(out, 0, "slug"), "recent");
 	assert_string_equal(item_str(out, 1, "slug"), "middle");
@@ -112,7 +112,7 @@ latest_news_newest_first_published_only(void **state)
 	assert_string_equal(item_str(out, 2, "published_on"), "2024-07-01");
 	json_decref(out);
 
-	assert_int_equal(rb_news_latest(f->db, 2, &out), 0);
+	assert_int_equal(rb_news_latest(f->db, time(NULL), 0, 2, &out), 0);
 	assert_int_equal(json_array_size(out), 2);
 	assert_string_equal(item_str(out, 1, "slug"), "middle");
 	json_decref(out);
@@ -124,7 +124,7 @@ upcoming_events_soonest_first(void **state)
 	struct fixture *f = *state;
 	json_t *out = NULL;
 
-	assert_int_equal(rb_events_upcoming(f->db, "2024-12-05", 10, &out), 0);
+	assert_int_equal(rb_events_upcoming(f->db, time(NULL), "2024-12-05", 10, &out), 0);
 	assert_int_equal(json_array_size(out), 3);
 	assert_string_equal(item_str(out, 0, "slug"), "ends-today");
 	assert_string_equal(item_str(out, 1, "slug"), "allennes");
@@ -136,12 +136,12 @@ upcoming_events_soonest_first(void **state)
 	    "place")));
 	json_decref(out);
 
-	assert_int_equal(rb_events_upcoming(f->db, "2024-12-06", 1, &out), 0);
+	assert_int_equal(rb_events_upcoming(f->db, time(NULL), "2024-12-06", 1, &out), 0);
 	assert_int_equal(json_array_size(out), 1);
 	assert_string_equal(item_str(out, 0, "slug"), "allennes");
 	json_decref(out);
 
-	assert_int_equal(rb_events_upcoming(f->db, "2025-01-01", 5, &out), 0);
+	assert_int_equal(rb_events_upcoming(f->db, time(NULL), "2025-01-01", 5, &out), 0);
 	assert_int_equal(json_array_size(out), 0);
 	json_decref(out);
 }
@@ -153,10 +153,10 @@ database_failure_is_reported(void **state)
 	json_t *out = (json_t *)1;
 
 	assert_int_equal(rb_db_exec(f->db, "DROP TABLE news"), 0);
-	assert_int_equal(rb_news_latest(f->db, 3, &out), -1);
+	assert_int_equal(rb_news_latest(f->db, time(NULL), 0, 3, &out), -1);
 	assert_null(out);
 	out = (json_t *)1;
-	assert_int_equal(rb_events_upcoming(f->db, "2024-12-05", 3, &out), -1);
+	assert_int_equal(rb_events_upcoming(f->db, time(NULL), "2024-12-05", 3, &out), -1);
 	assert_null(out);
 }
 
