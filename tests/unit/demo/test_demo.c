@@ -628,7 +628,7 @@ static const struct pinned_table {
 	{ "news", 10,
 	    "SELECT id, slug, title, summary, body_md, published_at, kind,"
 	    " event_start, event_end, place FROM news ORDER BY id",
-	    "87a10a79b9bc28d246e78711f705084e" },
+	    "832aa27c0d79c56a41019051b6894242" },
 	{ "customers", 16,
 	    "SELECT id, title, last_name, first_name, email, phone,"
 	    " address_line1, address_line2, postcode, commune, country,"
