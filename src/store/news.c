@@ -22,6 +22,7 @@ enum news_sql {
 	SQL_LAST_CHANGE,
 	SQL_ALL,
 	SQL_BY_ID,
+	SQL_SLUG_EXISTS,
 	SQL_INSERT,
 	SQL_UPDATE,
 	SQL_UNPUBLISH,
@@ -57,6 +58,8 @@ static const char *const sql[SQL__MAX] = {
 	" ORDER BY updated_at DESC, id DESC",
 	[SQL_BY_ID] =
 	"SELECT " FULL_COLUMNS " FROM news WHERE id = $1",
+	[SQL_SLUG_EXISTS] =
+	"SELECT 1 FROM news WHERE slug = $1",
 	[SQL_INSERT] =
 	"INSERT INTO news (slug, title, summary, body_md, kind, place,"
 	" event_start, event_end, event_start_time, event_end_time,"
@@ -207,6 +210,15 @@ int
 rb_news_by_id(rb_db *db, int64_t id, json_t **out)
 {
 	return fetch_full(db, sql[SQL_BY_ID], RB_BINDS(rb_int(id)), out);
+}
+
+int
+rb_news_slug_exists(rb_db *db, const char *slug)
+{
+	int rc = rb_db_fetch_one(db, sql[SQL_SLUG_EXISTS],
+	    RB_BINDS(rb_text(slug)), NULL, NULL);
+
+	return rc == 0 ? 1 : rc == 1 ? 0 : -1;
 }
 
 static struct rb_bind

@@ -98,6 +98,9 @@ struct rb_news_input {
  */
 int	rb_news_all(rb_db *db, json_t **out);
 
+/* Returns 1 if an item has slug slug, 0 if none, -1 on failure. */
+int	rb_news_slug_exists(rb_db *db, const char *slug);
+
 /* Sets *out to the full item of id id, visible or not. Returns 0; 1 when
  * there is none; -1 on failure (*out NULL but on 0). */
 int	rb_news_by_id(rb_db *db, int64_t id, json_t **out);

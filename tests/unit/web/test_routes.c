@@ -51,6 +51,9 @@ static const struct {
 	{ ROUTE_API_OPENAPI, "the API's description" },
 	{ ROUTE_AGENT_SIGNIN, "the agents' sign-in form" },
 	{ ROUTE_AGENT_SIGNOUT, "ends the agent session of the cookie, if any" },
+	{ ROUTE_NEWS, "published news and events" },
+	{ ROUTE_NEWS_ATOM, "the Atom feed of published news and events" },
+	{ ROUTE_NEWS_ITEM, "one published news item or event" },
 	{ ROUTE_NOT_FOUND, "no handler: the 404 pseudo-route" },
 };
 
