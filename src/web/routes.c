@@ -210,6 +210,15 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	    .rt_path = "/actualites/", .rt_prefix = 1,
 	    .rt_methods = RB_M_GET, .rt_handler = rb_page_news_item,
 	    .rt_guards = RB_NEED_DB },
+	[ROUTE_AGENT_NEWS] = { .rt_name = "agent_news",
+	    .rt_path = "/agent/actualites", .rt_methods = RB_M_GET,
+	    .rt_handler = rb_page_agent_news,
+	    .rt_guards = RB_NEED_DB | RB_NEED_AGENT, .rt_role = RB_ROLE_ADMIN },
+	[ROUTE_AGENT_NEWS_EDIT] = { .rt_name = "agent_news_edit",
+	    .rt_path = "/agent/actualites/", .rt_prefix = 1, .rt_methods = GP,
+	    .rt_handler = rb_page_agent_news_edit,
+	    .rt_guards = RB_NEED_DB | RB_NEED_AGENT | RB_NEED_CSRF,
+	    .rt_role = RB_ROLE_ADMIN },
 	[ROUTE_NOT_FOUND] = { .rt_name = "not_found" },
 };
 

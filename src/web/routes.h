@@ -73,6 +73,8 @@ enum rb_route {
 	ROUTE_NEWS,
 	ROUTE_NEWS_ATOM,
 	ROUTE_NEWS_ITEM,
+	ROUTE_AGENT_NEWS,
+	ROUTE_AGENT_NEWS_EDIT,
 	ROUTE_NOT_FOUND,	/* pseudo-route for metrics: no row matched */
 	ROUTE__MAX
 };
@@ -209,6 +211,9 @@ void	rb_page_agent_signout(struct rb_req *);
 void	rb_page_news(struct rb_req *);
 void	rb_page_news_item(struct rb_req *);
 void	rb_page_news_atom(struct rb_req *);
+/* News and events in the back office (pages/agent_news.c). */
+void	rb_page_agent_news(struct rb_req *);
+void	rb_page_agent_news_edit(struct rb_req *);
 
 /* Helpers shared by pages. */
 void	rb_form_render(struct rb_req *req, int status, const char *title,
