@@ -210,6 +210,12 @@ def news_form_errors_are_french_and_store_nothing(s):
         assert 'aria-invalid="true"' in page
         assert "error-summary" in page
     assert news_count(s) == before
+    # a value the date input cannot hold comes back as typed, in a text
+    # input (a date input with "demain" is not valid HTML)
+    st, _, page = b.post("/agent/actualites/nouvelle", form(
+        publication="demain", titre="", nature="evenement", debut="10/12/2026"))
+    assert '<input id="publication" name="publication" type="text" value="demain"' in page
+    assert '<input id="debut" name="debut" type="text" value="10/12/2026"' in page
     # a wrong value is given back, escaped
     st, _, page = b.post("/agent/actualites/nouvelle", form(titre="", lieu="<b>x</b>",
                                                             nature="evenement"))

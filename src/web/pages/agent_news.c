@@ -57,6 +57,39 @@ static const struct news_field_view {
 	    "Facultatif : la page et le fil ne la montrent plus après." },
 };
 
+/* 1 if s is digits where shape has '9' and the same byte elsewhere. */
+static int
+has_shape(const char *s, const char *shape)
+{
+	for (; *shape != '\0'; s++, shape++)
+		if (*shape == '9' ? !(*s >= '0' && *s <= '9') : *s != *shape)
+			return 0;
+	return *s == '\0';
+}
+
+/*
+ * The input type of a field holding val: a date or time input only
+ * accepts a value in the browser's own format, so a value in error or
+ * typed otherwise (JJ/MM/AAAA) goes back in a text input, as typed.
+ */
+static const char *
+input_type(const char *type, const char *val, const char *msg)
+{
+	if (type == NULL)
+		return "text";
+	if (val[0] == '\0' || (strcmp(type, "date") != 0 &&
+	    strcmp(type, "time") != 0 && strcmp(type, "datetime-local") != 0))
+		return type;
+	if (msg != NULL)
+		return "text";
+	if (strcmp(type, "date") == 0)
+		return has_shape(val, "9999-99-99") ? type : "text";
+	if (strcmp(type, "time") == 0)
+		return has_shape(val, "99:99") ? type : "text";
+	return has_shape(val, "9999-99-99T99:99") ||
+	    has_shape(val, "9999-99-99T99:99:99") ? type : "text";
+}
+
 /* The form's data: {f: {name: field}, errors, has_errors, plural,
  * nature_error, is_news, is_event, alert, notice}. values[k] may be
  * NULL (""). */
@@ -94,7 +127,7 @@ form_data(struct rb_req *req, const char *const *values,
 		f = json_pack("{s:s, s:s, s:s, s:b, s:i, s:s, s:b}",
 		    "id", name, "label", v->fv_label, "value", val,
 		    "textarea", v->fv_type == NULL, "rows", v->fv_rows,
-		    "type", v->fv_type != NULL ? v->fv_type : "text",
+		    "type", input_type(v->fv_type, val, msg),
 		    "required", v->fv_required);
 		json_object_set_new(f, "hint", v->fv_hint != NULL ?
 		    json_string(v->fv_hint) : json_null());
