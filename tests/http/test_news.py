@@ -12,6 +12,7 @@ pinned to; the oracle of each status is computed here from TODAY in
 Paris time, never from the clock."""
 import datetime
 import html
+import os
 import re
 import sqlite3
 import subprocess
@@ -280,16 +281,38 @@ def atom_feed_is_valid_and_holds_visible_items_only(s):
     assert "visible-news" not in [e.find(ATOM + "id").text.rsplit("/", 1)[1]
                                   for e in root.findall(ATOM + "entry")]
     assert root.find(ATOM + "updated").text >= before
-    # xmllint agrees it is well-formed, and so does the RELAX NG check
+    # xmllint: well-formed and valid against RFC 4287's structure
     check_xmllint(body)
+    # ... and the grammar is no rubber stamp: each of these breaks it
+    first_id = re.search(rb"<entry>\n<id>[^<]*</id>\n", body).group(0)
+    for broken in (body.replace(first_id, b"<entry>\n", 1),
+                   re.sub(rb"<updated>[^<]*</updated>", b"<updated>2026-11-29 08:00</updated>",
+                          body, count=1),
+                   body.replace(b"<title type=\"text\">", b"<title type=\"rtf\">", 1),
+                   re.sub(rb"<id>[^<]*</id>\n", b"", body, count=1),   # the feed's id
+                   body.replace(b"<entry>", b"<entry><link rel=\"alternate\"/>", 1)):
+        assert broken != body
+        rc, _ = xmllint(broken)
+        assert rc != 0, broken[:300]
 
 
-def check_xmllint(body):
+ATOM_RNG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "atom.rng")
+
+
+def xmllint(body):
+    """xmllint's exit status and messages for body checked against
+    atom.rng, the RELAX NG grammar of RFC 4287's feed documents."""
     with tempfile.NamedTemporaryFile(suffix=".xml") as f:
         f.write(body)
         f.flush()
-        p = subprocess.run(["xmllint", "--noout", f.name], capture_output=True, text=True)
-        assert p.returncode == 0, p.stderr
+        p = subprocess.run(["xmllint", "--noout", "--relaxng", ATOM_RNG, f.name],
+                           capture_output=True, text=True)
+        return p.returncode, p.stderr
+
+
+def check_xmllint(body):
+    rc, err = xmllint(body)
+    assert rc == 0, err
 
 
 def assert_no_active_markup(text, where):
