@@ -15,7 +15,7 @@
 ALTER TABLE news ADD COLUMN unpublished_at BIGINT;
 ALTER TABLE news ADD COLUMN created_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE news ADD COLUMN updated_at BIGINT NOT NULL DEFAULT 0;
-ALTER TABLE news ADD COLUMN author_agent_id BIGINT;
+ALTER TABLE news ADD COLUMN author_agent_id BIGINT REFERENCES agents (id);
 ALTER TABLE news ADD COLUMN event_start_time TEXT
 	CHECK (event_start_time LIKE '__:__');
 ALTER TABLE news ADD COLUMN event_end_time TEXT
