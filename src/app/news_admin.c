@@ -512,8 +512,10 @@ add_state(json_t *item, time_t now)
 	    json_null());
 	json_object_set_new(item, "unpublish_fr", end >= 0 ?
 	    fr_instant(end) : json_null());
-	json_object_set_new(item, "updated_fr",
-	    fr_instant(int_or(item, "updated_at", 0)));
+	/* 0: written before edits were dated (the demo, version 15). */
+	json_object_set_new(item, "updated_fr", int_or(item, "updated_at",
+	    0) > 0 ? fr_instant(int_or(item, "updated_at", 0)) :
+	    json_null());
 	json_object_set_new(item, "kind_fr", json_string(strcmp(
 	    json_string_value(json_object_get(item, "kind")), "event") == 0 ?
 	    "Événement" : "Actualité"));

@@ -115,8 +115,9 @@ enum rb_rc	rb_news_admin_unpublish(const struct rb_auth_req *r,
 /*
  * The list of every item at instant now, the most recently changed
  * first: [{id, slug, title, kind_fr, state ("draft", "scheduled",
- * "online", "ended"), state_fr, can_unpublish, visible, updated_fr,
- * publish_fr (null for a draft)}]. RB_OK with *out (the caller
+ * "online", "ended"), state_fr, can_unpublish, visible, updated_fr
+ * (null when never edited), publish_fr (null for a draft),
+ * unpublish_fr}]. RB_OK with *out (the caller
  * decrefs), or RB_ERROR.
  */
 enum rb_rc	rb_news_admin_list(rb_db *db, time_t now, json_t **out);

@@ -61,9 +61,8 @@ static const char *const demo_sql[Q__MAX] = {
 	    " valid_from, valid_to FROM tariffs ORDER BY code, valid_from",
 	[Q_NEWS_ADD] =
 	    "INSERT INTO news (slug, title, summary, body_md, published_at,"
-	    " kind, event_start, event_end, place, event_start_time,"
-	    " event_end_time, created_at, updated_at)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $5, $5)",
+	    " kind, event_start, event_end, place)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
 	[Q_CUSTOMER_ADD] =
 	    "INSERT INTO customers (title, last_name, first_name, email, phone,"
 	    " address_line1, postcode, commune, src_system, src_batch,"
@@ -620,8 +619,6 @@ rb_demo_store_news(rb_demo_store *ds, const struct rb_demo_news *n)
 	rb_stmt_bind_text(st, 7, n->nw_event_start, -1);
 	rb_stmt_bind_text(st, 8, n->nw_event_end, -1);
 	rb_stmt_bind_text(st, 9, n->nw_place, -1);
-	rb_stmt_bind_text(st, 10, n->nw_start_time, -1);
-	rb_stmt_bind_text(st, 11, n->nw_end_time, -1);
 	return finish(st, NULL);
 }
 

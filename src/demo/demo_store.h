@@ -67,8 +67,6 @@ struct rb_demo_news {
 	const char	*nw_event_start;	/* NULL for news */
 	const char	*nw_event_end;
 	const char	*nw_place;	/* NULL: none */
-	const char	*nw_start_time;	/* 'HH:MM' in Paris, NULL: none */
-	const char	*nw_end_time;
 };
 
 struct rb_demo_customer {
