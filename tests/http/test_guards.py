@@ -83,10 +83,20 @@ def every_post_route_refuses_forged_forms_with_403(s):
     anon = Browser(s)
     anon.get("/connexion")              # a token of its own in its cookie
     assert anon.csrf
+    agent = None
     for r in posts:
-        # A signed-in visitor of a guest-only route is sent away first.
-        b = anon if r["if_signed_in"] else signed
-        token = anon.csrf if b is anon else good
+        if "RB_NEED_AGENT" in r["guards"]:
+            # A back-office route: an admin's session (its role passes
+            # any rt_role), so that only the forged form can be refused.
+            if agent is None:
+                from harness import agent_browser
+                agent, _, _ = agent_browser(s, "admin")
+                agent.get("/agent")
+            b, token = agent, agent.csrf
+        else:
+            # A signed-in visitor of a guest-only route is sent away first.
+            b = anon if r["if_signed_in"] else signed
+            token = anon.csrf if b is anon else good
         path = target(r)
         for label, fields, headers in (
                 ("no token", dict(FORM), None),
