@@ -15,8 +15,9 @@
 
 /*
  * Builds the home page data for instant now (UTC): {news:[…],
- * events:[…] (from today, rb_clock_today() at now), service:{open,
- * sentence}}. Returns RB_OK and a new object in
+ * events:[…] (ongoing and upcoming, against rb_clock_today() at now),
+ * service:{open, sentence}}; items visible at now, decorated by
+ * rb_news_decorate() (app/news.h). Returns RB_OK and a new object in
  * *out (caller decrefs), or RB_ERROR when the database fails.
  */
 enum rb_rc	rb_home_get(rb_db *db, time_t now, const struct rb_opening_hours *oh,

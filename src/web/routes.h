@@ -82,6 +82,12 @@ enum rb_route {
 	ROUTE_METER_INDEX,
 	ROUTE_COORDS,
 	ROUTE_LEAK_SETTINGS,
+	/* News and events (issue 10) */
+	ROUTE_NEWS,
+	ROUTE_NEWS_ATOM,
+	ROUTE_NEWS_ITEM,
+	ROUTE_AGENT_NEWS,
+	ROUTE_AGENT_NEWS_EDIT,
 	ROUTE_NOT_FOUND,	/* pseudo-route for metrics: no row matched */
 	ROUTE__MAX
 };
@@ -233,6 +239,13 @@ void	rb_page_agent_enrol(struct rb_req *);
 void	rb_page_meter_index(struct rb_req *);
 void	rb_page_coords(struct rb_req *);
 void	rb_page_leak_settings(struct rb_req *);
+/* News and events (pages/news.c). */
+void	rb_page_news(struct rb_req *);
+void	rb_page_news_item(struct rb_req *);
+void	rb_page_news_atom(struct rb_req *);
+/* News and events in the back office (pages/agent_news.c). */
+void	rb_page_agent_news(struct rb_req *);
+void	rb_page_agent_news_edit(struct rb_req *);
 
 /* Helpers shared by pages. */
 void	rb_form_render(struct rb_req *req, int status, const char *title,

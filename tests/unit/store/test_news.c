@@ -1,7 +1,9 @@
 /*
- * test_news.c: the home page queries of store/news.h: only published
- * items, newest news first, upcoming events soonest first, limits, and
- * the Paris date of publication.
+ * test_news.c: store/news.h: only items inside their publication window
+ * (published, not yet unpublished) are read by the public queries,
+ * newest news first with an offset, upcoming events soonest first,
+ * limits, the Paris date of publication, the feed and its last change,
+ * and the admins' insert, update and unpublish.
  */
 #define _GNU_SOURCE
 #include "store_test.h"
@@ -102,7 +104,7 @@ latest_news_newest_first_published_only(void **state)
 	struct fixture *f = *state;
 	json_t *out = NULL;
 
-	assert_int_equal(rb_news_latest(f->db, 10, &out), 0);
+	assert_int_equal(rb_news_latest(f->db, time(NULL), 0, 10, &out), 0);
 	assert_int_equal(json_array_size(out), 3);
 	assert_string_equal(item_str(out, 0, "slug"), "recent");
 	assert_string_equal(item_str(out, 1, "slug"), "middle");
@@ -112,7 +114,7 @@ latest_news_newest_first_published_only(void **state)
 	assert_string_equal(item_str(out, 2, "published_on"), "2024-07-01");
 	json_decref(out);
 
-	assert_int_equal(rb_news_latest(f->db, 2, &out), 0);
+	assert_int_equal(rb_news_latest(f->db, time(NULL), 0, 2, &out), 0);
 	assert_int_equal(json_array_size(out), 2);
 	assert_string_equal(item_str(out, 1, "slug"), "middle");
 	json_decref(out);
@@ -124,7 +126,7 @@ upcoming_events_soonest_first(void **state)
 	struct fixture *f = *state;
 	json_t *out = NULL;
 
-	assert_int_equal(rb_events_upcoming(f->db, "2024-12-05", 10, &out), 0);
+	assert_int_equal(rb_events_upcoming(f->db, time(NULL), "2024-12-05", 10, &out), 0);
 	assert_int_equal(json_array_size(out), 3);
 	assert_string_equal(item_str(out, 0, "slug"), "ends-today");
 	assert_string_equal(item_str(out, 1, "slug"), "allennes");
@@ -136,13 +138,147 @@ upcoming_events_soonest_first(void **state)
 	    "place")));
 	json_decref(out);
 
-	assert_int_equal(rb_events_upcoming(f->db, "2024-12-06", 1, &out), 0);
+	assert_int_equal(rb_events_upcoming(f->db, time(NULL), "2024-12-06", 1, &out), 0);
 	assert_int_equal(json_array_size(out), 1);
 	assert_string_equal(item_str(out, 0, "slug"), "allennes");
 	json_decref(out);
 
-	assert_int_equal(rb_events_upcoming(f->db, "2025-01-01", 5, &out), 0);
+	assert_int_equal(rb_events_upcoming(f->db, time(NULL), "2025-01-01", 5, &out), 0);
 	assert_int_equal(json_array_size(out), 0);
+	json_decref(out);
+}
+
+
+static void
+publication_window_bounds_every_public_read(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = (int64_t)time(NULL);
+	json_t *out = NULL;
+
+	assert_int_equal(rb_db_exec(f->db, "UPDATE news SET unpublished_at ="
+	    " published_at + 60 WHERE slug IN ('middle', 'later')"), 0);
+	assert_int_equal(rb_news_latest(f->db, now, 0, 10, &out), 0);
+	assert_int_equal(json_array_size(out), 2);
+	assert_string_equal(item_str(out, 0, "slug"), "recent");
+	assert_string_equal(item_str(out, 1, "slug"), "old");
+	json_decref(out);
+	/* Seen from before its end, it was there. */
+	assert_int_equal(rb_news_latest(f->db, now - 10 * 86400 + 30, 0, 10,
+	    &out), 0);
+	assert_string_equal(item_str(out, 0, "slug"), "middle");
+	json_decref(out);
+
+	assert_int_equal(rb_events_upcoming(f->db, now, "2024-12-05", 10,
+	    &out), 0);
+	assert_int_equal(json_array_size(out), 2);
+	json_decref(out);
+
+	assert_int_equal(rb_news_visible_by_slug(f->db, now, "middle", &out),
+	    1);
+	assert_null(out);
+	assert_int_equal(rb_news_visible_by_slug(f->db, now, "draft", &out),
+	    1);
+	assert_int_equal(rb_news_visible_by_slug(f->db, now, "scheduled",
+	    &out), 1);
+	assert_int_equal(rb_news_visible_by_slug(f->db, now + 2 * 86400,
+	    "scheduled", &out), 0);
+	json_decref(out);
+	assert_int_equal(rb_news_visible_by_slug(f->db, now, "recent", &out),
+	    0);
+	assert_string_equal(json_string_value(json_object_get(out,
+	    "body_md")), "Texte.");
+	assert_true(json_is_null(json_object_get(out, "unpublished_at")));
+	json_decref(out);
+
+	/* The feed: both kinds, newest publication first, window applied. */
+	assert_int_equal(rb_news_feed(f->db, now, 50, &out), 0);
+	assert_int_equal(json_array_size(out), 5);
+	assert_string_equal(item_str(out, 4, "slug"), "old");
+	json_decref(out);
+}
+
+static void
+last_change_follows_publications_and_ends(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = (int64_t)time(NULL), last = -1;
+
+	assert_int_equal(rb_news_last_change(f->db, now, &last), 0);
+	assert_int_equal(last, now - 86400);	/* "recent" and the events */
+	assert_int_equal(rb_db_exec(f->db, "UPDATE news SET unpublished_at ="
+	    " published_at + 3600 WHERE slug = 'recent'"), 0);
+	assert_int_equal(rb_news_last_change(f->db, now, &last), 0);
+	assert_int_equal(last, now - 86400 + 3600);
+	/* A draft's end means nothing. */
+	assert_int_equal(rb_db_exec(f->db, "UPDATE news SET unpublished_at ="
+	    " 1 WHERE slug = 'draft'"), 0);
+	assert_int_equal(rb_news_last_change(f->db, now, &last), 0);
+	assert_int_equal(last, now - 86400 + 3600);
+	assert_int_equal(rb_news_last_change(f->db, 1, &last), 0);
+	assert_int_equal(last, 0);
+}
+
+static void
+admin_writes(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = (int64_t)time(NULL), id = 0;
+	struct rb_news_input in = {
+		.ni_slug = "reunion", .ni_title = "Réunion publique",
+		.ni_summary = "Résumé", .ni_body_md = "*Texte*",
+		.ni_kind = "event", .ni_place = "Lille",
+		.ni_start = "2024-12-10", .ni_end = "2024-12-10",
+		.ni_start_time = "18:00", .ni_end_time = NULL,
+		.ni_published_at = now - 5, .ni_unpublished_at = -1,
+		.ni_author_agent_id = 0,
+	};
+	json_t *out = NULL;
+
+	assert_int_equal(rb_news_insert(f->db, &in, now - 100, &id), 0);
+	assert_true(id > 0);
+	assert_int_equal(rb_news_by_id(f->db, id, &out), 0);
+	assert_string_equal(json_string_value(json_object_get(out,
+	    "start_time")), "18:00");
+	assert_true(json_is_null(json_object_get(out, "end_time")));
+	assert_int_equal(json_integer_value(json_object_get(out,
+	    "created_at")), now - 100);
+	json_decref(out);
+	/* The slug is unique. */
+	assert_int_equal(rb_news_insert(f->db, &in, now, &id), RB_CONSTRAINT);
+	/* An event needs its dates (the table's CHECK). */
+	in.ni_slug = "sans-dates";
+	in.ni_start = NULL;
+	assert_int_equal(rb_news_insert(f->db, &in, now, &id), RB_CONSTRAINT);
+
+	in.ni_slug = "ignored";
+	in.ni_start = "2024-12-11";
+	in.ni_end = "2024-12-12";
+	in.ni_title = "Réunion déplacée";
+	assert_int_equal(rb_news_update(f->db, id, &in, now), 0);
+	assert_int_equal(rb_news_by_id(f->db, id, &out), 0);
+	assert_string_equal(json_string_value(json_object_get(out, "slug")),
+	    "reunion");
+	assert_string_equal(json_string_value(json_object_get(out, "title")),
+	    "Réunion déplacée");
+	assert_int_equal(json_integer_value(json_object_get(out,
+	    "updated_at")), now);
+	json_decref(out);
+	assert_int_equal(rb_news_update(f->db, 999999, &in, now), 1);
+	assert_int_equal(rb_news_by_id(f->db, 999999, &out), 1);
+
+	assert_int_equal(rb_news_visible_by_slug(f->db, now, "reunion", &out),
+	    0);
+	json_decref(out);
+	assert_int_equal(rb_news_unpublish(f->db, id, now), 0);
+	assert_int_equal(rb_news_visible_by_slug(f->db, now, "reunion", &out),
+	    1);
+	/* Once is enough; an unknown item is 1 too. */
+	assert_int_equal(rb_news_unpublish(f->db, id, now + 10), 1);
+	assert_int_equal(rb_news_unpublish(f->db, 999999, now), 1);
+
+	assert_int_equal(rb_news_all(f->db, &out), 0);
+	assert_int_equal(json_array_size(out), 11);
 	json_decref(out);
 }
 
@@ -153,10 +289,10 @@ database_failure_is_reported(void **state)
 	json_t *out = (json_t *)1;
 
 	assert_int_equal(rb_db_exec(f->db, "DROP TABLE news"), 0);
-	assert_int_equal(rb_news_latest(f->db, 3, &out), -1);
+	assert_int_equal(rb_news_latest(f->db, time(NULL), 0, 3, &out), -1);
 	assert_null(out);
 	out = (json_t *)1;
-	assert_int_equal(rb_events_upcoming(f->db, "2024-12-05", 3, &out), -1);
+	assert_int_equal(rb_events_upcoming(f->db, time(NULL), "2024-12-05", 3, &out), -1);
 	assert_null(out);
 }
 
@@ -168,6 +304,11 @@ main(void)
 		    latest_news_newest_first_published_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(upcoming_events_soonest_first,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    publication_window_bounds_every_public_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    last_change_follows_publications_and_ends, setup, teardown),
+		cmocka_unit_test_setup_teardown(admin_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(database_failure_is_reported,
 		    setup, teardown),
 	};
