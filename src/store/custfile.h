@@ -1,0 +1,63 @@
+/*
+ * custfile.h: SQL of the customer file an agent opens in the back
+ * office: everything about one customer (store/customers) and the
+ * contracts it holds, as plain JSON rows, newest first where lists are
+ * long. The subscriber's own view of the same rows is store/gdpr.h;
+ * this one is keyed by the customer, since a customer may have no web
+ * account at all.
+ */
+#ifndef RB_STORE_CUSTFILE_H
+#define RB_STORE_CUSTFILE_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "store/db.h"
+
+/* Rows of the long lists kept, newest first. */
+#define RB_CUSTFILE_BILLS	24
+#define RB_CUSTFILE_PAYMENTS	24
+#define RB_CUSTFILE_EVENTS	20
+#define RB_CUSTFILE_SIGNINS	5
+
+/*
+ * Sets *out to a new object of arrays (rows as objects of their
+ * columns, instants in UTC seconds, money in cents, volumes in litres,
+ * null when absent):
+ *   customer (one row: id, ref, title, last_name, first_name, email,
+ *     phone, address_line1, address_line2, postcode, commune, country,
+ *     src_system),
+ *   contracts (id, number, old_number, origin, service_address,
+ *     service_postcode, service_commune, start_date, end_date,
+ *     can_create_account, direct_debit, paperless, paperless_by,
+ *     has_bill),
+ *   meters (contract_number, serial, remote_read, installed_on,
+ *     removed_on, last_read_on, last_index_litres, last_source),
+ *   bills (the RB_CUSTFILE_BILLS last: contract_number, id, number,
+ *     archived, period_start, period_end, issued_on, due_on,
+ *     total_cents, status, paid_cents),
+ *   payments (the RB_CUSTFILE_PAYMENTS last: invoice_number,
+ *     amount_cents, method, status, created_at),
+ *   mandates (contract_number, rum, holder, iban_last4, bic, signed_on,
+ *     status, revoked_on; never the IBAN),
+ *   accounts (web accounts that see one of the contracts: id, email,
+ *     last_name, first_name, status, created_at, activated_at),
+ *   requests (contact requests of those accounts or quoting one of the
+ *     contract numbers: id, created_at, name, email, contract_number,
+ *     subject, status).
+ * Reads in one read transaction unless one is open. The caller owns
+ * *out. Returns 0, 1 when there is no such customer, -1 (*out NULL).
+ */
+int	rb_custfile_get(rb_db *db, int64_t customer, json_t **out);
+
+/*
+ * Sets *out to a new array of the audit rows about web account id
+ * (target "account:<id>"), newest first, at most max: {at, actor_kind,
+ * action, ip}; only actions beginning with prefix when prefix is not
+ * NULL ("signin." for the sign-ins). Returns 0, or -1 (*out NULL).
+ */
+int	rb_custfile_account_events(rb_db *db, int64_t account,
+	    const char *prefix, int max, json_t **out);
+
+#endif
