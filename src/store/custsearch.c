@@ -5,9 +5,9 @@
  * contracts, with their holder, in name order, LIMIT) and their count.
  * The condition starts from the one index of its kind and reaches the
  * contracts by id, so that no search reads more than the rows it finds,
- * whatever the size of the tables: a kind that reads two indexes (email,
- * postal code) unions the contract ids of both in a subquery rather
- * than OR-ing columns of two tables, which would scan the join.
+ * whatever the size of the tables: the email, which reads two indexes,
+ * unions the contract ids of both in a subquery rather than OR-ing
+ * columns of two tables, which would scan the join.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +24,13 @@
 	" c.service_postcode, c.service_commune, c.end_date"
 #define FROM \
 	" FROM contracts c JOIN customers cu ON cu.id = c.customer_id WHERE "
-#define COUNT	"SELECT count(*)"
+/* Counts read the contracts alone (every contract has its customer),
+ * from the index of their kind, without reading a row of either table;
+ * the name's starts from the customers it finds. */
+#define COUNT_C	"SELECT count(*) FROM contracts c WHERE "
+#define COUNT_CU \
+	"SELECT count(*) FROM customers cu" \
+	" JOIN contracts c ON c.customer_id = cu.id WHERE "
 #define ORDER	" ORDER BY cu.name_key, cu.id, c.id"
 
 /*
@@ -50,10 +56,11 @@
 	"c.id IN (SELECT contract_id FROM invoices WHERE number = $1)"
 #define W_IBAN4 \
 	"c.id IN (SELECT contract_id FROM sepa_mandates WHERE iban_last4 = $1)"
-#define W_POSTCODE \
-	"c.id IN (SELECT c2.id FROM contracts c2 WHERE c2.service_postcode = $1" \
-	" UNION SELECT c3.id FROM customers cu3" \
-	" JOIN contracts c3 ON c3.customer_id = cu3.id WHERE cu3.postcode = $1)"
+/* The service address's: where the water is delivered. A large town
+ * has tens of thousands of contracts under one postal code, so its hits
+ * come in contract order, the order of the index, rather than sorted by
+ * name (a sort of every match would take most of a second). */
+#define W_POSTCODE	"c.service_postcode = $1"
 
 struct kind_sql {
 	const char	*ks_hits;	/* LIMIT is the last placeholder */
@@ -61,18 +68,21 @@ struct kind_sql {
 	int		 ks_range;	/* takes the name range's $2 */
 };
 
-#define KIND(w, limit, range) \
-	{ HIT_COLS FROM w ORDER " LIMIT " limit, COUNT FROM w, range }
+#define KIND(w) \
+	{ HIT_COLS FROM w ORDER " LIMIT $2", COUNT_C w, 0 }
+#define KIND_BY_ID(w) \
+	{ HIT_COLS FROM w " ORDER BY c.id LIMIT $2", COUNT_C w, 0 }
 
 static const struct kind_sql kinds[RB_CS__MAX] = {
-	[RB_CS_NAME] = KIND(W_NAME, "$3", 1),
-	[RB_CS_EMAIL] = KIND(W_EMAIL, "$2", 0),
-	[RB_CS_CONTRACT] = KIND(W_CONTRACT, "$2", 0),
-	[RB_CS_OLD_CONTRACT] = KIND(W_OLD, "$2", 0),
-	[RB_CS_METER] = KIND(W_METER, "$2", 0),
-	[RB_CS_INVOICE] = KIND(W_INVOICE, "$2", 0),
-	[RB_CS_IBAN4] = KIND(W_IBAN4, "$2", 0),
-	[RB_CS_POSTCODE] = KIND(W_POSTCODE, "$2", 0),
+	[RB_CS_NAME] = { HIT_COLS FROM W_NAME ORDER " LIMIT $3",
+	    COUNT_CU W_NAME, 1 },
+	[RB_CS_EMAIL] = KIND(W_EMAIL),
+	[RB_CS_CONTRACT] = KIND(W_CONTRACT),
+	[RB_CS_OLD_CONTRACT] = KIND(W_OLD),
+	[RB_CS_METER] = KIND(W_METER),
+	[RB_CS_INVOICE] = KIND(W_INVOICE),
+	[RB_CS_IBAN4] = KIND(W_IBAN4),
+	[RB_CS_POSTCODE] = KIND_BY_ID(W_POSTCODE),
 };
 
 enum custsearch_sql {

@@ -25,14 +25,14 @@ enum rb_custsearch_kind {
 	RB_CS_METER,		/* meters.serial */
 	RB_CS_INVOICE,		/* invoices.number */
 	RB_CS_IBAN4,		/* sepa_mandates.iban_last4 */
-	RB_CS_POSTCODE,		/* holder's or service address's */
+	RB_CS_POSTCODE,		/* the service address's */
 	RB_CS__MAX
 };
 
 /*
  * Runs the search of kind for value: appends to hits (a JSON array) up
  * to max hits not already in it (same contract_id), ordered by name key
- * then contract number, each {"contract_id", "number", "old_number",
+ * then contract (by contract only for a postal code), each {"contract_id", "number", "old_number",
  * "customer_id", "title", "last_name", "first_name", "postcode",
  * "commune", "service_address", "service_postcode", "service_commune",
  * "end_date"} (null for SQL NULL), and sets *count to how many contracts

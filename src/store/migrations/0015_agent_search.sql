@@ -12,9 +12,8 @@
 -- last code point).
 --
 -- The other kinds of search each read one index: the email on file
--- (lower case, as typed by the billing system), the holder's and the
--- service address's postal codes, and the last four characters of the
--- IBAN of a mandate. Contract numbers (new and old), meter serials,
+-- (lower case, as typed by the billing system), the service address's
+-- postal code, and the last four characters of the IBAN of a mandate. Contract numbers (new and old), meter serials,
 -- invoice numbers and web account emails have their UNIQUE indexes
 -- already. Same dialect rules as 0001_schema.sql (an index on an
 -- expression works on both engines).
@@ -22,6 +21,5 @@
 ALTER TABLE customers ADD COLUMN name_key TEXT;
 CREATE INDEX customers_name_key ON customers (name_key);
 CREATE INDEX customers_email_lower ON customers (lower(email));
-CREATE INDEX customers_postcode ON customers (postcode);
 CREATE INDEX contracts_service_postcode ON contracts (service_postcode);
 CREATE INDEX sepa_mandates_last4 ON sepa_mandates (iban_last4);

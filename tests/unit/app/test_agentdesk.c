@@ -267,8 +267,7 @@ test_iban_and_postcode(void **state)
 	out = search(f, "59100", NULL);
 	assert_string_equal(first_kind(out), "code postal");
 	assert_int_equal(count_of(out), q_int(f->db, "SELECT count(*) FROM"
-	    " contracts c JOIN customers cu ON cu.id = c.customer_id WHERE"
-	    " c.service_postcode = $1 OR cu.postcode = $1", "59100"));
+	    " contracts WHERE service_postcode = $1", "59100"));
 	assert_true(count_of(out) > 0);
 	json_decref(out);
 }
