@@ -22,6 +22,10 @@ struct rb_cmd_opts {
 	const char	*co_collection_date; /* sepa export */
 	const char	*co_out;	/* sepa export --out FILE */
 	const char	*co_since;	/* print-list: --since DATE, or NULL */
+	/* agent add (cmd_agent.c) */
+	const char	*co_email;	/* --email E */
+	const char	*co_role;	/* --role R */
+	const char	*co_name;	/* --name N */
 };
 
 int	cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o);
@@ -46,6 +50,7 @@ struct rb_sandbox;
 struct rb_sandbox *cmd_demo_sandbox(struct rb_config *cfg);
 int	cmd_sepa(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_print_list(struct rb_config *cfg, const struct rb_cmd_opts *o);
+int	cmd_agent(struct rb_config *cfg, const struct rb_cmd_opts *o);
 
 /* Opens cfg's database, checks its schema is current; -1 (logged) if not. */
 struct rb_db;

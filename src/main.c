@@ -38,6 +38,8 @@ static const char usage_text[] =
     "                   (--collection-date YYYY-MM-DD --out FILE)\n"
     "  sepa returns FILE  apply the bank's pain.002 status report\n"
     "  print-list       bills to print and post, as CSV (--since YYYY-MM-DD)\n"
+    "  agent add        create a back-office agent (--email E --role\n"
+    "                   agent|supervisor|admin [--name N]; password on stdin)\n"
     "  version          print the version\n"
     "  help             print this help\n"
     "\n"
@@ -56,6 +58,9 @@ static const char usage_text[] =
     "  --collection-date D  sepa export: the collection date of the debits\n"
     "  --out FILE           sepa export: the file to write\n"
     "  --since YYYY-MM-DD   print-list: first issue date listed\n"
+    "  --email E            agent add: the agent's email address\n"
+    "  --role R             agent add: agent, supervisor or admin\n"
+    "  --name N             agent add: the name shown in the back office\n"
     "\n"
     "Every setting can also be given as ROBINET_<NAME> in the environment;\n"
     "`robinet config check` lists them.\n";
@@ -72,6 +77,7 @@ enum cmd_id {
 	CMD_PSP_SANDBOX,
 	CMD_SEPA,
 	CMD_PRINT_LIST,
+	CMD_AGENT,
 	CMD_VERSION,
 	CMD_HELP,
 	CMD__MAX
@@ -79,7 +85,8 @@ enum cmd_id {
 
 static const char *const cmd_names[CMD__MAX] = {
 	"serve", "migrate", "demo", "config", "mail", "purge", "import",
-	"alerts", "psp-sandbox", "sepa", "print-list", "version", "help",
+	"alerts", "psp-sandbox", "sepa", "print-list", "agent", "version",
+	"help",
 };
 
 static void
@@ -130,6 +137,10 @@ main(int argc, char **argv)
 				o.co_import_dir = opt;	/* import DIR */
 				continue;
 			}
+			if (cmd == CMD_AGENT && o.co_verb == NULL) {
+				o.co_verb = opt;	/* agent add */
+				continue;
+			}
 			if (cmd == CMD_SEPA) {	/* sepa VERB [FILE] */
 				if (o.co_verb == NULL) {
 					o.co_verb = opt;
@@ -176,7 +187,9 @@ main(int argc, char **argv)
 		    strcmp(opt, "--export") != 0 &&
 		    strcmp(opt, "--collection-date") != 0 &&
 		    strcmp(opt, "--out") != 0 &&
-		    strcmp(opt, "--since") != 0) {
+		    strcmp(opt, "--since") != 0 &&
+		    strcmp(opt, "--email") != 0 && strcmp(opt, "--role") != 0 &&
+		    strcmp(opt, "--name") != 0) {
 			usage_error("unknown option '%s'", opt);
 			goto out;
 		}
@@ -218,6 +231,12 @@ main(int argc, char **argv)
 			o.co_out = val;
 		} else if (strcmp(opt, "--since") == 0) {
 			o.co_since = val;
+		} else if (strcmp(opt, "--email") == 0) {
+			o.co_email = val;
+		} else if (strcmp(opt, "--role") == 0) {
+			o.co_role = val;
+		} else if (strcmp(opt, "--name") == 0) {
+			o.co_name = val;
 		} else {
 			o.co_today = val;
 		}
@@ -289,6 +308,9 @@ main(int argc, char **argv)
 		break;
 	case CMD_PRINT_LIST:
 		rc = cmd_print_list(&cfg, &o);
+		break;
+	case CMD_AGENT:
+		rc = cmd_agent(&cfg, &o);
 		break;
 	case CMD_VERSION:
 		printf("robinet %s\n", ROBINET_VERSION);

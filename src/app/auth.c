@@ -10,6 +10,7 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "app/auth_priv.h"
+#include "store/agents.h"
 #include "store/archive.h"
 #include "store/claims.h"
 #include "store/ratelimit.h"
@@ -37,6 +38,8 @@ const struct rb_auth_cfg rb_auth_cfg_default = {
 	.ac_rl_delay_max = 5,
 	.ac_rl_per_device = 10,
 	.ac_device_ttl = 180 * 24 * HOUR,
+	.ac_agent_idle = 15 * 60,
+	.ac_agent_absolute = 8 * HOUR,
 };
 
 /* Rate counters older than this are of no use (the window is 1 h). */
@@ -132,6 +135,8 @@ rb_auth_purge(const struct rb_auth_req *r)
 	    0 ||
 	    rb_ratelimit_purge(db, r->ar_now - RATE_KEEP) != 0 ||
 	    rb_device_purge(db, r->ar_now - AUTH_CFG(r, ac_device_ttl)) != 0 ||
+	    rb_agent_sessions_purge(db, r->ar_now, AUTH_CFG(r, ac_agent_idle),
+	    AUTH_CFG(r, ac_agent_absolute)) != 0 ||
 	    rb_db_commit(db) != 0)
 		return rb_auth_fail(r);
 	return RB_OK;
@@ -162,4 +167,7 @@ rb_auth_cfg_from_config(const struct rb_config *cfg, struct rb_auth_cfg *a)
 	a->ac_rl_delay_max = (int)rb_config_int(cfg, RB_CFG_RL_DELAY_MAX);
 	a->ac_rl_per_device = (int)rb_config_int(cfg, RB_CFG_RL_PER_DEVICE);
 	a->ac_device_ttl = (int)rb_config_int(cfg, RB_CFG_DEVICE_TTL);
+	a->ac_agent_idle = (int)rb_config_int(cfg, RB_CFG_AGENT_SESSION_IDLE);
+	a->ac_agent_absolute = (int)rb_config_int(cfg,
+	    RB_CFG_AGENT_SESSION_ABSOLUTE);
 }

@@ -64,6 +64,9 @@ struct rb_auth_cfg {
 	int		 ac_rl_delay_max;	/* 5 */
 	int		 ac_rl_per_device;	/* 10 */
 	int		 ac_device_ttl;		/* 180 days */
+	/* Agents' sessions (app/agent.h): shorter than subscribers'. */
+	int		 ac_agent_idle;		/* 15 min */
+	int		 ac_agent_absolute;	/* 8 h */
 };
 
 /* The defaults above (ac_public_url NULL). */

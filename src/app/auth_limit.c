@@ -60,6 +60,7 @@ static const char *const action_names[RB_LIMIT__MAX] = {
 	[RB_LIMIT_RESET] = "reset",
 	[RB_LIMIT_RESEND] = "resend",
 	[RB_LIMIT_REAUTH] = "reauth",
+	[RB_LIMIT_AGENT] = "agent",
 };
 
 /* 1 for the ways in that prove an identifier (the scheme above). */
@@ -67,7 +68,7 @@ static int
 proves(enum rb_limit_action action)
 {
 	return action == RB_LIMIT_SIGNIN || action == RB_LIMIT_LEGACY ||
-	    action == RB_LIMIT_PROOF;
+	    action == RB_LIMIT_PROOF || action == RB_LIMIT_AGENT;
 }
 
 /* The allowance of one identifier (per address for the ways in). */

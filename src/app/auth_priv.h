@@ -116,6 +116,7 @@ enum rb_limit_action {
 	RB_LIMIT_RESET,
 	RB_LIMIT_RESEND,
 	RB_LIMIT_REAUTH,	/* current password in account settings */
+	RB_LIMIT_AGENT,		/* agents' sign-in (app/agent.c) */
 	RB_LIMIT__MAX
 };
 

@@ -97,7 +97,8 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	    "08:30-18:30", 0, check_hours,
 	    "customer service hours, Monday to Friday, Paris time" },
 	[RB_CFG_DATA_KEY] = { "data_key", RB_CFGT_STRING, 0, 64, "", 1,
-	    check_hexkey, "64 hex digits: key for bank details at rest" },
+	    check_hexkey, "64 hex digits: key for bank details and agents' "
+	    "TOTP secrets at rest" },
 	[RB_CFG_SESSION_IDLE] = { "session_idle", RB_CFGT_INT, 1, 86400,
 	    "1800", 0, NULL, "seconds of inactivity that end a session" },
 	[RB_CFG_SESSION_ABSOLUTE] = { "session_absolute", RB_CFGT_INT, 1,
@@ -217,6 +218,13 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	    3650, "60", 0, NULL, "import: a current bill issued at most this "
 	    "many days ago is new: announced by email (paperless) or "
 	    "flagged for printing" },
+	/* The back office (issue 10, agents) */
+	[RB_CFG_AGENT_SESSION_IDLE] = { "agent_session_idle", RB_CFGT_INT, 1,
+	    86400, "900", 0, NULL, "seconds of inactivity that end an agent's "
+	    "session" },
+	[RB_CFG_AGENT_SESSION_ABSOLUTE] = { "agent_session_absolute",
+	    RB_CFGT_INT, 1, 604800, "28800", 0, NULL, "seconds after which an "
+	    "agent's session ends" },
 };
 
 static int

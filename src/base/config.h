@@ -83,6 +83,9 @@ enum rb_cfg {
 	RB_CFG_SEPA_PRENOTICE_DAYS,
 	/* issue 9, paperless billing */
 	RB_CFG_BILL_NOTICE_DAYS,
+	/* The back office (issue 10, agents) */
+	RB_CFG_AGENT_SESSION_IDLE,
+	RB_CFG_AGENT_SESSION_ABSOLUTE,
 	RB_CFG__MAX
 };
 

@@ -24,6 +24,7 @@ struct rb_db;
 struct rb_session;
 struct rb_archive_visit;
 struct rb_auth_cfg;
+struct rb_agent;
 
 enum rb_method {
 	RB_GET,
@@ -65,6 +66,9 @@ struct rb_req {
 	struct rb_archive_visit	*req_archive;	/* archive visitor, or NULL */
 	int			 req_archive_looked;
 	const char		*req_csrf;	/* token for this page's forms */
+	struct rb_agent		*req_agent;	/* back office: signed-in agent,
+						   or NULL */
+	int			 req_agent_looked;
 
 	/* The response, filled by the handler. */
 	int			 resp_status;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/agent.h"
 #include "base/log.h"
 #include "tmpl/mustache.h"
 #include "http.h"
@@ -109,10 +110,28 @@ archive_data(struct rb_req *req)
 	    v->av_number, "csrf", rb_req_csrf(req));
 }
 
+/* The signed-in agent, for the back-office layout; null elsewhere or
+ * when none. supervisor is true for supervisors and admins. */
+static json_t *
+agent_data(struct rb_req *req)
+{
+	const struct rb_agent *a = rb_req_agent(req);
+
+	if (a == NULL)
+		return json_null();
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:b}",
+	    "id", (json_int_t)a->ag_id, "email", a->ag_email, "name",
+	    a->ag_name, "role", rb_agent_role_name(a->ag_role), "role_label",
+	    rb_agent_role_label(a->ag_role), "csrf", a->ag_csrf, "supervisor",
+	    a->ag_role >= RB_ROLE_SUPERVISOR, "admin",
+	    a->ag_role >= RB_ROLE_ADMIN);
+}
+
 static int
 render(struct rb_req *req, const char *name, json_t *data, char *err,
     size_t errlen)
 {
+	json_object_set_new(data, "agent", agent_data(req));
 	json_object_set_new(data, "site", site_data(req));
 	json_object_set_new(data, "user", user_data(req));
 	json_object_set_new(data, "archive", archive_data(req));
@@ -227,7 +246,8 @@ rb_resp_error(struct rb_req *req, int status)
 	rb_resp_header(req, "Cache-Control", "no-store");
 	data = json_pack("{s:i, s:s, s:s}", "status", status,
 	    "title", et->et_title, "message", et->et_message);
-	if (render(req, "error", data, err, sizeof(err)) != 0) {
+	if (render(req, rb_req_in_backoffice(req) ? "agent_error" : "error",
+	    data, err, sizeof(err)) != 0) {
 		log_errx("error page: %s", err);
 		req->resp_status = 500;
 		rb_buf_reset(&req->resp_body);

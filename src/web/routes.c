@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "app/agent.h"
 #include "routes.h"
 #include "session.h"
 
@@ -186,6 +187,18 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	    .rt_path = "/mon-espace/facture-electronique",
 	    .rt_methods = RB_M_POST, .rt_handler = rb_page_paperless,
 	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
+	/* The back office (issue 10, agents; docs/backoffice.md) */
+	[ROUTE_AGENT_HOME] = { .rt_name = "agent_home", .rt_path = "/agent",
+	    .rt_methods = RB_M_GET, .rt_handler = rb_page_agent_home,
+	    .rt_guards = RB_NEED_DB | RB_NEED_AGENT },
+	[ROUTE_AGENT_SIGNIN] = { .rt_name = "agent_signin",
+	    .rt_path = "/agent/connexion", .rt_methods = GP,
+	    .rt_handler = rb_page_agent_signin, .rt_slow = 1, .rt_min_ms = 100,
+	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
+	[ROUTE_AGENT_SIGNOUT] = { .rt_name = "agent_signout",
+	    .rt_path = "/agent/deconnexion", .rt_methods = RB_M_POST,
+	    .rt_handler = rb_page_agent_signout,
+	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
 	[ROUTE_NOT_FOUND] = { .rt_name = "not_found" },
 };
 
@@ -216,6 +229,7 @@ int
 rb_route_guard(struct rb_req *req)
 {
 	const struct rb_route_def *r = &rb_routes[req->req_route];
+	const struct rb_agent *a;
 	unsigned g = r->rt_guards;
 
 	/* The connection is taken before the handler runs: when the
@@ -235,6 +249,16 @@ rb_route_guard(struct rb_req *req)
 	    rb_req_archive(req) == NULL) {
 		rb_resp_redirect(req, "/connexion");
 		return -1;
+	}
+	if (g & RB_NEED_AGENT) {
+		if ((a = rb_req_agent(req)) == NULL) {
+			rb_resp_redirect(req, "/agent/connexion");
+			return -1;
+		}
+		if ((int)a->ag_role < r->rt_role) {
+			rb_resp_error(req, 403);
+			return -1;
+		}
 	}
 	if ((g & RB_NEED_CSRF) && req->req_method == RB_POST &&
 	    rb_req_csrf_check(req) != 0) {

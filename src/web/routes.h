@@ -65,6 +65,10 @@ enum rb_route {
 	ROUTE_PAYMEANS_PLAN,
 	ROUTE_PAYMEANS_PLAN_STOP,
 	ROUTE_PAPERLESS,
+	/* The back office (issue 10, agents; docs/backoffice.md) */
+	ROUTE_AGENT_HOME,
+	ROUTE_AGENT_SIGNIN,
+	ROUTE_AGENT_SIGNOUT,
 	ROUTE_NOT_FOUND,	/* pseudo-route for metrics: no row matched */
 	ROUTE__MAX
 };
@@ -81,8 +85,12 @@ typedef void (*rb_handler)(struct rb_req *);
  *   RB_NEED_SESSION  a signed-in session (none: 303 to /connexion)
  *   RB_NEED_SCOPE    a session or an archive visit (none: 303 to
  *                    /connexion); the handler gets it from rb_req_scope()
+ *   RB_NEED_AGENT    a signed-in agent (back office, rt_path under
+ *                    /agent; none: 303 to /agent/connexion), whose role
+ *                    is at least rt_role (otherwise: 403)
  *   RB_NEED_CSRF     a POST carries the form's token and no foreign
- *                    Origin (otherwise: 403)
+ *                    Origin (otherwise: 403); in the back office the
+ *                    token is the agent session's
  *   RB_AUTH_BEARER   not checked here: the handler authenticates a
  *                    bearer token and looks at no cookie (pages/api.c),
  *                    so it needs no CSRF check
@@ -97,6 +105,7 @@ typedef void (*rb_handler)(struct rb_req *);
 #define RB_NEED_CSRF	(1u << 3)
 #define RB_AUTH_BEARER	(1u << 4)
 #define RB_AUTH_SIGNED	(1u << 5)
+#define RB_NEED_AGENT	(1u << 6)
 
 struct rb_route_def {
 	const char	*rt_name;	/* metrics label */
@@ -109,6 +118,8 @@ struct rb_route_def {
 	int		 rt_min_ms;	/* slow POSTs answer no sooner */
 	unsigned	 rt_guards;	/* RB_NEED_* */
 	const char	*rt_if_signed_in; /* redirect for signed-in visitors */
+	int		 rt_role;	/* RB_NEED_AGENT: least enum
+					   rb_agent_role (app/agent.h); 0 any */
 };
 
 extern const struct rb_route_def rb_routes[ROUTE__MAX];
@@ -185,6 +196,11 @@ void	rb_page_paymeans_cancel(struct rb_req *);
 void	rb_page_paymeans_pdf(struct rb_req *);
 void	rb_page_paymeans_plan(struct rb_req *);
 void	rb_page_paymeans_plan_stop(struct rb_req *);
+
+/* The back office (pages/agent.c; docs/backoffice.md). */
+void	rb_page_agent_home(struct rb_req *);
+void	rb_page_agent_signin(struct rb_req *);
+void	rb_page_agent_signout(struct rb_req *);
 
 /* Helpers shared by pages. */
 void	rb_form_render(struct rb_req *req, int status, const char *title,

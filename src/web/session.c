@@ -6,7 +6,9 @@
 
 #include <microhttpd.h>
 
+#include "app/agent.h"
 #include "base/crypto.h"
+#include "base/iban.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "store/db.h"
@@ -75,6 +77,9 @@ rb_req_session(struct rb_req *req)
 	if (req->req_session_looked)
 		return req->req_session;
 	req->req_session_looked = 1;
+	/* The back office sees agents only. */
+	if (rb_req_in_backoffice(req))
+		return NULL;
 	cookie = rb_req_cookie(req, RB_SESSION_COOKIE);
 	if (!token_shaped(cookie) || rb_req_db(req) == NULL)
 		return NULL;
@@ -88,12 +93,17 @@ rb_req_session(struct rb_req *req)
 const char *
 rb_req_csrf(struct rb_req *req)
 {
+	const struct rb_agent *a;
 	const struct rb_session *s;
 	const char *c;
 	char *tok;
 
 	if (req->req_csrf != NULL)
 		return req->req_csrf;
+	if ((a = rb_req_agent(req)) != NULL) {
+		req->req_csrf = rb_arena_strdup(req->req_arena, a->ag_csrf);
+		return req->req_csrf;
+	}
 	if ((s = rb_req_session(req)) != NULL) {
 		req->req_csrf = rb_arena_strdup(req->req_arena, s->s_csrf);
 		return req->req_csrf;
@@ -136,11 +146,13 @@ rb_req_csrf_check(struct rb_req *req)
 {
 	const char *sent = rb_form_get(&req->req_body, "csrf");
 	const struct rb_session *s = rb_req_session(req);
+	const struct rb_agent *a = rb_req_agent(req);
 	const char *want;
 
 	if (!origin_ok(req) || sent == NULL)
 		return -1;
-	want = s != NULL ? s->s_csrf : rb_req_cookie(req, RB_CSRF_COOKIE);
+	want = a != NULL ? a->ag_csrf : s != NULL ? s->s_csrf :
+	    rb_req_cookie(req, RB_CSRF_COOKIE);
 	if (!token_shaped(want) || !rb_ct_streq(sent, want))
 		return -1;
 	return 0;
@@ -224,4 +236,63 @@ rb_req_archive_cookie(struct rb_req *req, const char *value)
 		rb_resp_header(req, "Set-Cookie", rb_arena_printf(
 		    req->req_arena, RB_ARCHIVE_COOKIE "=%s; Path=/; Secure; "
 		    "HttpOnly; SameSite=Lax", value));
+}
+
+int
+rb_req_in_backoffice(const struct rb_req *req)
+{
+	size_t n = strlen(RB_BACKOFFICE_PATH);
+
+	return req->req_path != NULL &&
+	    strncmp(req->req_path, RB_BACKOFFICE_PATH, n) == 0 &&
+	    (req->req_path[n] == '\0' || req->req_path[n] == '/');
+}
+
+const struct rb_agent *
+rb_req_agent(struct rb_req *req)
+{
+	const char *cookie;
+	struct rb_auth_req ar;
+	struct rb_agent *a;
+
+	if (req->req_agent_looked)
+		return req->req_agent;
+	req->req_agent_looked = 1;
+	if (!rb_req_in_backoffice(req))
+		return NULL;
+	cookie = rb_req_cookie(req, RB_AGENT_COOKIE);
+	if (!token_shaped(cookie) || rb_req_db(req) == NULL)
+		return NULL;
+	a = rb_arena_alloc(req->req_arena, sizeof(*a));
+	rb_req_auth(req, &ar);
+	if (rb_agent_session(&ar, cookie, a) == RB_OK)
+		req->req_agent = a;
+	return req->req_agent;
+}
+
+void
+rb_req_agent_start(struct rb_req *req, const struct rb_agent *a)
+{
+	rb_resp_header(req, "Set-Cookie", rb_arena_printf(req->req_arena,
+	    RB_AGENT_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict",
+	    a->ag_cookie));
+}
+
+void
+rb_req_agent_clear(struct rb_req *req)
+{
+	rb_resp_header(req, "Set-Cookie", RB_AGENT_COOKIE "=; Path=/; "
+	    "Secure; HttpOnly; SameSite=Strict; Max-Age=0");
+}
+
+int
+rb_req_data_key(struct rb_req *req, unsigned char key[32])
+{
+	if (rb_iban_key_from_hex(rb_config_str(req->req_site->site_cfg,
+	    RB_CFG_DATA_KEY), key) != 0) {
+		log_errx("the data_key setting is missing or malformed: agents' "
+		    "TOTP secrets cannot be read");
+		return -1;
+	}
+	return 0;
 }

@@ -25,6 +25,31 @@ struct rb_scope;		/* store/scope.h */
  * opening or claim succeeds; lasts device_ttl seconds. */
 #define RB_DEVICE_COOKIE	"__Host-robinet-appareil"
 
+/*
+ * The back office (docs/backoffice.md): every path that is "/agent" or
+ * starts with "/agent/". There, the agent cookie (RB_AGENT_COOKIE) is
+ * the only session: rb_req_session() answers NULL whatever the
+ * subscriber cookie says, and forms carry the agent session's CSRF
+ * secret (the double-submit cookie before sign-in). Elsewhere the agent
+ * cookie is ignored: rb_req_agent() answers NULL.
+ */
+#define RB_AGENT_COOKIE		"__Host-robinet-agent"
+#define RB_BACKOFFICE_PATH	"/agent"
+
+/* 1 when the request's path is in the back office. */
+int	rb_req_in_backoffice(const struct rb_req *req);
+/* The signed-in agent of a back-office request, or NULL (outside the
+ * back office, without a valid agent session, or without a database
+ * connection); looked up once per request. */
+const struct rb_agent *rb_req_agent(struct rb_req *req);
+/* Sends the agent cookie of a new agent session (ag_cookie). */
+void	rb_req_agent_start(struct rb_req *req, const struct rb_agent *a);
+/* Clears the agent cookie. */
+void	rb_req_agent_clear(struct rb_req *req);
+/* The data_key setting as a key (TOTP secrets, IBANs): 0, or -1 when it
+ * is unset or malformed (logged). */
+int	rb_req_data_key(struct rb_req *req, unsigned char key[32]);
+
 /* The use-case request for this HTTP request (db, config, now, ip); its
  * db is NULL only when rb_req_db() answered 503. */
 void	rb_req_auth(struct rb_req *req, struct rb_auth_req *out);

@@ -209,3 +209,84 @@ def fresh_db():
     path = os.path.join(d, "demo.db")
     shutil.copy(DEMO_DB, path)
     return path
+
+
+# ---------------------------------------------------------------- agents
+# Back-office helpers (docs/backoffice.md), for every test of /agent:
+#   agent_add(srv, role)            creates an agent with the CLI, returns
+#                                   (email, password, secret)
+#   totp_code(secret, t)            the RFC 6238 code, computed here
+#   agent_signin(b, email, pw, secret)  signs a test_auth.Browser in
+#   agent_browser(srv, role)        a new agent, signed in: (browser, email)
+# Codes are computed in Python (hmac, hashlib), independently of the C.
+
+AGENT_PASSWORD = "Robinet-agent-2024!"
+_AGENT_SEQ = [0]
+_AGENT_STEPS = {}       # (db, email) -> last step used: a code works once
+
+
+def totp_code(secret_b32, t=None, step=None, digits=6):
+    """The TOTP code (SHA-1, 30 s) of secret at time t, or of step."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+    s = secret_b32.replace(" ", "").upper()
+    key = base64.b32decode(s + "=" * (-len(s) % 8))
+    if step is None:
+        step = int((time.time() if t is None else t) // 30)
+    mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    off = mac[-1] & 0x0F
+    v = (struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF) % (10 ** digits)
+    return "%0*d" % (digits, v)
+
+
+def agent_add(srv, role="agent", email=None, name=None, password=AGENT_PASSWORD):
+    """Creates an agent in srv's database with `robinet agent add`;
+    returns (email, password, secret in Base32)."""
+    if email is None:
+        _AGENT_SEQ[0] += 1
+        email = "agent%d-%d@robinet.test" % (os.getpid(), _AGENT_SEQ[0])
+    args = ["agent", "add", "--db", "sqlite:" + srv.db, "--email", email, "--role", role]
+    if name is not None:
+        args += ["--name", name]
+    e = dict(os.environ)
+    e.update(PINNED)
+    p = subprocess.run([ARGS.bin, *args], input=password + "\n", capture_output=True,
+                       text=True, env=e, timeout=120)
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    m = re.search(r"Clé secrète : ([A-Z2-7]+)", p.stdout)
+    assert m, p.stdout
+    return email.lower(), password, m.group(1)
+
+
+def agent_next_code(srv, email, secret):
+    """A code not used yet for this agent: the current step's, or the
+    next one's (accepted too) when the current one was used."""
+    key = (srv.db, email)
+    while True:
+        now = int(time.time() // 30)
+        for step in (now, now + 1):
+            if step > _AGENT_STEPS.get(key, 0):
+                _AGENT_STEPS[key] = step
+                return totp_code(secret, step=step)
+        time.sleep(1)
+
+
+def agent_signin(b, email, password, secret, code=None):
+    """Signs browser b (test_auth.Browser) in at /agent/connexion;
+    returns the answer of the POST (303 to /agent when it worked)."""
+    b.get("/agent/connexion")
+    if code is None:
+        code = agent_next_code(b.srv, email, secret)
+    return b.post("/agent/connexion", {"email": email, "mot_de_passe": password, "code": code})
+
+
+def agent_browser(srv, role="agent", name=None):
+    """A new agent of role, signed in: (browser, email, secret)."""
+    from test_auth import Browser
+    email, pw, secret = agent_add(srv, role, name=name)
+    b = Browser(srv)
+    st, h, page = agent_signin(b, email, pw, secret)
+    assert st == 303 and h["Location"] == "/agent", (st, page[:400])
+    return b, email, secret

@@ -5,7 +5,9 @@
  * session, a scope (session or archive visit) or a bearer token, and
  * every guard that looks at the session has a database connection to do
  * it. A new route is refused until it declares its guards or is added,
- * with its reason, to the public list below.
+ * with its reason, to the public list below. Back-office routes (under
+ * /agent) need an agent and nothing of a subscriber's; no other route
+ * needs an agent.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -47,6 +49,8 @@ static const struct {
 	{ ROUTE_CONTACT, "static page" },
 	{ ROUTE_PRIVACY, "static page" },
 	{ ROUTE_API_OPENAPI, "the API's description" },
+	{ ROUTE_AGENT_SIGNIN, "the agents' sign-in form" },
+	{ ROUTE_AGENT_SIGNOUT, "ends the agent session of the cookie, if any" },
 	{ ROUTE_NOT_FOUND, "no handler: the 404 pseudo-route" },
 };
 
@@ -142,7 +146,7 @@ static void
 test_private_routes_need_an_owner(void **state)
 {
 	const unsigned owner = RB_NEED_SESSION | RB_NEED_SCOPE |
-	    RB_AUTH_BEARER | RB_AUTH_SIGNED;
+	    RB_AUTH_BEARER | RB_AUTH_SIGNED | RB_NEED_AGENT;
 	int k, bad = 0, private = 0;
 
 	(void)state;
@@ -167,7 +171,7 @@ static void
 test_public_list_is_exact(void **state)
 {
 	const unsigned owner = RB_NEED_SESSION | RB_NEED_SCOPE |
-	    RB_AUTH_BEARER | RB_AUTH_SIGNED;
+	    RB_AUTH_BEARER | RB_AUTH_SIGNED | RB_NEED_AGENT;
 	size_t i;
 
 	(void)state;
@@ -185,7 +189,7 @@ static void
 test_guards_have_a_database(void **state)
 {
 	const unsigned needs_db = RB_NEED_SESSION | RB_NEED_SCOPE |
-	    RB_NEED_CSRF | RB_AUTH_BEARER;
+	    RB_NEED_CSRF | RB_AUTH_BEARER | RB_NEED_AGENT;
 	int k;
 
 	(void)state;
@@ -204,6 +208,51 @@ test_guards_have_a_database(void **state)
 	}
 }
 
+/* 1 when path is in the back office ("/agent" or under "/agent/"). */
+static int
+backoffice_path(const char *path)
+{
+	return path != NULL && strncmp(path, "/agent", 6) == 0 &&
+	    (path[6] == '\0' || path[6] == '/');
+}
+
+/* Back-office routes need an agent (or are public: sign-in, sign-out)
+ * and never a subscriber's session or scope; other routes never need an
+ * agent; a minimum role goes with the agent guard only. */
+static void
+test_backoffice_routes_need_an_agent(void **state)
+{
+	const unsigned subscriber = RB_NEED_SESSION | RB_NEED_SCOPE |
+	    RB_AUTH_BEARER;
+	int k, seen = 0, bad = 0;
+
+	(void)state;
+	for (k = 0; k < ROUTE__MAX; k++) {
+		const struct rb_route_def *r = &rb_routes[k];
+
+		if (r->rt_role != 0 && !(r->rt_guards & RB_NEED_AGENT))
+			bad++;
+		if (!backoffice_path(r->rt_path)) {
+			if (r->rt_guards & RB_NEED_AGENT) {
+				fprintf(stderr, "route %s (%s) outside /agent "
+				    "needs an agent\n", r->rt_name, r->rt_path);
+				bad++;
+			}
+			continue;
+		}
+		seen++;
+		if ((r->rt_guards & subscriber) || r->rt_if_signed_in != NULL ||
+		    (!(r->rt_guards & RB_NEED_AGENT) && !is_public(k))) {
+			fprintf(stderr, "back-office route %s (%s) is not "
+			    "guarded by an agent session\n", r->rt_name,
+			    r->rt_path);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+	assert_true(seen >= 3);
+}
+
 int
 main(void)
 {
@@ -214,6 +263,7 @@ main(void)
 		cmocka_unit_test(test_private_routes_need_an_owner),
 		cmocka_unit_test(test_public_list_is_exact),
 		cmocka_unit_test(test_guards_have_a_database),
+		cmocka_unit_test(test_backoffice_routes_need_an_agent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,594 @@
+/*
+ * agent.c: agents' accounts, sign-in with a second factor, and agent
+ * sessions (see agent.h).
+ *
+ * Sign-in does the same work whatever is wrong: a password
+ * verification (a dummy one for an unknown email) and then, only when
+ * the password is right and the agent active, the TOTP check; every
+ * refusal is RB_DENIED, counted in the "agent" rate-limit buckets and
+ * audited with its reason (for the audit log only). A success records
+ * the step of the code in the same transaction as the new session, with
+ * an UPDATE that only passes for a later step: two sign-ins with one
+ * code cannot both succeed.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "app/agent.h"
+#include "app/auth_priv.h"
+#include "base/log.h"
+#include "store/agents.h"
+
+static const char *const role_names[RB_ROLE__MAX] = {
+	[RB_ROLE_NONE] = "",
+	[RB_ROLE_AGENT] = "agent",
+	[RB_ROLE_SUPERVISOR] = "supervisor",
+	[RB_ROLE_ADMIN] = "admin",
+};
+
+static const char *const role_labels[RB_ROLE__MAX] = {
+	[RB_ROLE_NONE] = "",
+	[RB_ROLE_AGENT] = "Agent",
+	[RB_ROLE_SUPERVISOR] = "Superviseur",
+	[RB_ROLE_ADMIN] = "Administrateur",
+};
+
+enum rb_agent_role
+rb_agent_role_parse(const char *s)
+{
+	int i;
+
+	if (s == NULL || s[0] == '\0')
+		return RB_ROLE_NONE;
+	for (i = RB_ROLE_AGENT; i < RB_ROLE__MAX; i++)
+		if (strcmp(s, role_names[i]) == 0)
+			return (enum rb_agent_role)i;
+	return RB_ROLE_NONE;
+}
+
+const char *
+rb_agent_role_name(enum rb_agent_role role)
+{
+	return role > RB_ROLE_NONE && role < RB_ROLE__MAX ? role_names[role] :
+	    "";
+}
+
+const char *
+rb_agent_role_label(enum rb_agent_role role)
+{
+	return role > RB_ROLE_NONE && role < RB_ROLE__MAX ? role_labels[role] :
+	    "";
+}
+
+int
+rb_agent_audit(const struct rb_auth_req *r, int64_t agent,
+    const char *action, const char *target, const json_t *detail)
+{
+	return rb_auth_audit(r, RB_ACTOR_AGENT, agent, action, target, detail);
+}
+
+static const char *check_identity(const char *email, const char *name,
+	    enum rb_agent_role role, char email_norm[RB_EMAIL_MAX],
+	    char name_out[128]);
+
+/* Fills en with secret in Base32 and its otpauth:// URI for email. */
+static int
+enrolment(const unsigned char secret[RB_TOTP_SECRET_LEN], const char *email,
+    struct rb_agent_enrolment *en)
+{
+	if (rb_base32_encode(secret, RB_TOTP_SECRET_LEN, en->en_secret_b32,
+	    sizeof(en->en_secret_b32)) != 0 ||
+	    rb_totp_uri(RB_AGENT_TOTP_ISSUER, email, en->en_secret_b32,
+	    en->en_uri, sizeof(en->en_uri)) != 0)
+		return -1;
+	return 0;
+}
+
+enum rb_rc
+rb_agent_create(const struct rb_auth_req *r,
+    const unsigned char key[RB_TOTP_KEYBYTES], int64_t creator,
+    const char *email, const char *name, enum rb_agent_role role,
+    const char *password, struct rb_agent_enrolment *en, int64_t *id,
+    const char **why)
+{
+	char email_norm[RB_EMAIL_MAX], name_buf[128], hash[RB_PWHASH_MAX];
+	char sealed[RB_TOTP_SEALED_MAX], target[32];
+	unsigned char secret[RB_TOTP_SECRET_LEN];
+	struct rb_pw_person who = { 0 };
+	int rc;
+
+	*id = 0;
+	memset(en, 0, sizeof(*en));
+	if ((*why = check_identity(email, name, role, email_norm,
+	    name_buf)) != NULL)
+		return RB_INVALID;
+	who.pp_email = email_norm;
+	who.pp_last_name = name_buf;
+	if ((*why = rb_password_check(password != NULL ? password : "",
+	    &who)) != NULL)
+		return RB_INVALID;
+	if (rb_pwhash(password, hash) != 0)
+		return RB_ERROR;
+	rb_totp_secret_new(secret);
+	rb_totp_seal(key, secret, sealed);
+	rc = enrolment(secret, email_norm, en);
+	sodium_memzero(secret, sizeof(secret));
+	if (rc != 0)
+		return RB_ERROR;
+	if (rb_db_begin(r->ar_db) != 0)
+		return RB_ERROR;
+	rc = rb_agents_add(r->ar_db, email_norm, name_buf,
+	    rb_agent_role_name(role), hash, sealed, NULL, 0, r->ar_now, id);
+	if (rc == RB_CONSTRAINT) {
+		rb_db_rollback(r->ar_db);
+		memset(en, 0, sizeof(*en));
+		*why = "Un agent a déjà cette adresse e-mail.";
+		return RB_INVALID;
+	}
+	snprintf(target, sizeof(target), "agent:%lld", (long long)*id);
+	if (rc != 0 || rb_auth_audit(r, creator != 0 ? RB_ACTOR_AGENT :
+	    RB_ACTOR_SYSTEM, creator, "agent.create", target, NULL) != 0 ||
+	    rb_db_commit(r->ar_db) != 0) {
+		memset(en, 0, sizeof(*en));
+		*id = 0;
+		return rb_auth_fail(r);
+	}
+	return RB_OK;
+}
+
+/* Counts and audits a refused sign-in in one transaction. */
+static enum rb_rc
+signin_denied(const struct rb_auth_req *r, const struct rb_limit *lm,
+    const char *email_norm, int64_t agent, const char *reason)
+{
+	char target[RB_EMAIL_MAX + 8];
+	json_t *detail;
+	int rc;
+
+	snprintf(target, sizeof(target), "email:%s", email_norm);
+	detail = json_pack("{s:s}", "reason", reason);
+	rc = rb_db_begin(r->ar_db) == 0 && rb_limit_fail(r, lm) == 0 &&
+	    rb_auth_audit(r, agent != 0 ? RB_ACTOR_AGENT : RB_ACTOR_ANONYMOUS,
+	    agent, "agent.signin.failed", email_norm[0] != '\0' ? target :
+	    NULL, detail) == 0 && rb_db_commit(r->ar_db) == 0;
+	json_decref(detail);
+	return rc ? RB_DENIED : rb_auth_fail(r);
+}
+
+/* The TOTP check of a known, active agent whose password was right:
+ * 0 (*step set), "code" or "replay" through *reason, -1 on error. */
+static int
+check_code(const struct rb_agent_row *a,
+    const unsigned char key[RB_TOTP_KEYBYTES], const char *code, time_t now,
+    int64_t *step, const char **reason)
+{
+	unsigned char secret[RB_TOTP_SECRET_LEN];
+	int rc;
+
+	if (rb_totp_open(key, a->ar_totp_secret, secret) != 0) {
+		log_errx("agent %lld: TOTP secret cannot be opened with the "
+		    "data_key setting", (long long)a->ar_id);
+		return -1;
+	}
+	rc = rb_totp_check(secret, sizeof(secret), code, now,
+	    a->ar_totp_last_step, step);
+	sodium_memzero(secret, sizeof(secret));
+	*reason = rc == 0 ? NULL : rc == 2 ? "replay" : "code";
+	return 0;
+}
+
+/* Fills out with agent a (no session). */
+static void
+agent_fill(const struct rb_agent_row *a, struct rb_agent *out)
+{
+	out->ag_id = a->ar_id;
+	snprintf(out->ag_email, sizeof(out->ag_email), "%s", a->ar_email);
+	snprintf(out->ag_name, sizeof(out->ag_name), "%s", a->ar_name);
+	out->ag_role = rb_agent_role_parse(a->ar_role);
+}
+
+/*
+ * Inside the caller's open transaction: opens a session of agent a (new
+ * cookie, new CSRF secret), forgets lm's failures, audits action, and
+ * commits. RB_OK (out filled) or what rb_auth_fail() returns.
+ */
+static enum rb_rc
+open_session(const struct rb_auth_req *r, const struct rb_agent_row *a,
+    const struct rb_limit *lm, const char *action, struct rb_agent *out)
+{
+	char id_hash[RB_TOKEN_HASH_LEN + 1], target[32];
+	int64_t sid;
+
+	memset(out, 0, sizeof(*out));
+	rb_token_new(out->ag_cookie);
+	rb_token_new(out->ag_csrf);
+	rb_token_hash(out->ag_cookie, id_hash);
+	snprintf(target, sizeof(target), "agent:%lld", (long long)a->ar_id);
+	if (rb_agent_sessions_create(r->ar_db, id_hash, a->ar_id, out->ag_csrf,
+	    r->ar_now, r->ar_ip, r->ar_user_agent, &sid) != 0 ||
+	    rb_limit_success(r, lm) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_AGENT, a->ar_id, action, target,
+	    NULL) != 0 || rb_db_commit(r->ar_db) != 0) {
+		memset(out, 0, sizeof(*out));
+		return rb_auth_fail(r);
+	}
+	agent_fill(a, out);
+	out->ag_session_id = sid;
+	return RB_OK;
+}
+
+enum rb_rc
+rb_agent_signin(const struct rb_auth_req *r,
+    const unsigned char key[RB_TOTP_KEYBYTES], const char *email,
+    const char *password, const char *code, struct rb_agent *out,
+    int *retry_after)
+{
+	struct rb_agent_row a;
+	struct rb_limit lm;
+	char email_norm[RB_EMAIL_MAX], rehash[RB_PWHASH_MAX];
+	const char *reason = NULL;
+	int64_t step = 0;
+	int found = 1, password_ok = 0, limited, rc;
+
+	memset(out, 0, sizeof(*out));
+	*retry_after = 0;
+	if (password == NULL)
+		password = "";
+	rb_auth_norm_email(email, email_norm, sizeof(email_norm));
+	rb_limit_init(&lm, r, RB_LIMIT_AGENT, email_norm);
+	if ((limited = rb_limit_check(r, &lm, retry_after)) != 0)
+		return limited > 0 ? RB_LIMITED : RB_ERROR;
+
+	if (email_norm[0] != '\0' &&
+	    (found = rb_agents_by_email(r->ar_db, email_norm, &a)) < 0)
+		return RB_ERROR;
+	if (found == 0 && a.ar_password_hash[0] != '\0')
+		password_ok = rb_pwhash_verify(a.ar_password_hash,
+		    password) == 0;
+	else
+		rb_pwhash_dummy(password);
+	if (found != 0)
+		reason = "unknown";
+	else if (!password_ok)
+		reason = "password";
+	else if (a.ar_disabled_at != 0)
+		reason = "disabled";
+	else if (a.ar_totp_secret[0] == '\0')
+		reason = "no_secret";
+	else if (check_code(&a, key, code, r->ar_now, &step, &reason) != 0)
+		return RB_ERROR;
+	if (reason != NULL)
+		return signin_denied(r, &lm, email_norm, found == 0 ? a.ar_id :
+		    0, reason);
+
+	if (rb_db_begin(r->ar_db) != 0)
+		return RB_ERROR;
+	if ((rc = rb_agents_use_step(r->ar_db, a.ar_id, step)) != 0) {
+		/* Another sign-in used this code first. */
+		rb_db_rollback(r->ar_db);
+		return rc < 0 ? RB_ERROR : signin_denied(r, &lm, email_norm,
+		    a.ar_id, "replay");
+	}
+	if (rb_pwhash_needs_rehash(a.ar_password_hash) == 1 &&
+	    rb_pwhash(password, rehash) == 0 &&
+	    rb_agents_set_password(r->ar_db, a.ar_id, rehash) != 0)
+		return rb_auth_fail(r);
+	return open_session(r, &a, &lm, "agent.signin.ok", out);
+}
+
+enum rb_rc
+rb_agent_session(const struct rb_auth_req *r, const char *cookie,
+    struct rb_agent *out)
+{
+	struct rb_agent_session_row row;
+	char id_hash[RB_TOKEN_HASH_LEN + 1];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!rb_auth_token_shaped(cookie))
+		return RB_DENIED;
+	rb_token_hash(cookie, id_hash);
+	rc = rb_agent_sessions_find(r->ar_db, id_hash, r->ar_now,
+	    AUTH_CFG(r, ac_agent_idle), AUTH_CFG(r, ac_agent_absolute), &row);
+	if (rc != 0)
+		return rc > 0 ? RB_DENIED : RB_ERROR;
+	out->ag_id = row.as_agent_id;
+	out->ag_session_id = row.as_id;
+	out->ag_role = rb_agent_role_parse(row.as_role);
+	snprintf(out->ag_csrf, sizeof(out->ag_csrf), "%s", row.as_csrf);
+	snprintf(out->ag_email, sizeof(out->ag_email), "%s", row.as_email);
+	snprintf(out->ag_name, sizeof(out->ag_name), "%s", row.as_name);
+	return out->ag_role != RB_ROLE_NONE ? RB_OK : RB_DENIED;
+}
+
+enum rb_rc
+rb_agent_signout(const struct rb_auth_req *r, const char *cookie)
+{
+	char id_hash[RB_TOKEN_HASH_LEN + 1], target[32];
+	int64_t agent;
+
+	if (!rb_auth_token_shaped(cookie))
+		return RB_OK;
+	rb_token_hash(cookie, id_hash);
+	if (rb_db_begin(r->ar_db) != 0 ||
+	    rb_agent_sessions_delete(r->ar_db, id_hash, &agent) != 0)
+		return rb_auth_fail(r);
+	if (agent != 0) {
+		snprintf(target, sizeof(target), "agent:%lld",
+		    (long long)agent);
+		if (rb_auth_audit(r, RB_ACTOR_AGENT, agent, "agent.signout",
+		    target, NULL) != 0)
+			return rb_auth_fail(r);
+	}
+	if (rb_db_commit(r->ar_db) != 0)
+		return rb_auth_fail(r);
+	return RB_OK;
+}
+
+/* Checks email, name and role as rb_agent_create() does; writes the
+ * normalised email and the clean name. NULL, or the French reason. */
+static const char *
+check_identity(const char *email, const char *name, enum rb_agent_role role,
+    char email_norm[RB_EMAIL_MAX], char name_out[128])
+{
+	char local[128];
+	const char *at;
+	size_t n;
+
+	if (rb_auth_norm_email(email, email_norm, RB_EMAIL_MAX) != 0)
+		return "Adresse e-mail invalide.";
+	if (role == RB_ROLE_NONE || role >= RB_ROLE__MAX)
+		return "Rôle inconnu : agent, supervisor ou admin.";
+	if (name == NULL || name[0] == '\0') {
+		at = strchr(email_norm, '@');
+		n = (size_t)(at - email_norm);
+		if (n >= sizeof(local))
+			n = sizeof(local) - 1;
+		memcpy(local, email_norm, n);
+		local[n] = '\0';
+		name = local;
+	}
+	return rb_auth_check_name(name, 1, "Indiquez un nom.",
+	    "Le nom est trop long.", name_out, 128);
+}
+
+enum rb_rc
+rb_agent_invite(const struct rb_auth_req *r,
+    const unsigned char key[RB_TOTP_KEYBYTES], int64_t admin,
+    const char *email, const char *name, enum rb_agent_role role,
+    char *token, int64_t *id, const char **why)
+{
+	char email_norm[RB_EMAIL_MAX], name_buf[128], sealed[RB_TOTP_SEALED_MAX];
+	char token_hash[RB_TOKEN_HASH_LEN + 1], target[32];
+	unsigned char secret[RB_TOTP_SECRET_LEN];
+	json_t *detail;
+	int rc;
+
+	*id = 0;
+	token[0] = '\0';
+	if ((*why = check_identity(email, name, role, email_norm,
+	    name_buf)) != NULL)
+		return RB_INVALID;
+	rb_totp_secret_new(secret);
+	rb_totp_seal(key, secret, sealed);
+	sodium_memzero(secret, sizeof(secret));
+	rb_token_new(token);
+	rb_token_hash(token, token_hash);
+	if (rb_db_begin(r->ar_db) != 0)
+		return RB_ERROR;
+	rc = rb_agents_add(r->ar_db, email_norm, name_buf,
+	    rb_agent_role_name(role), NULL, sealed, token_hash,
+	    (int64_t)r->ar_now + RB_AGENT_ENROL_TTL, r->ar_now, id);
+	if (rc == RB_CONSTRAINT) {
+		rb_db_rollback(r->ar_db);
+		token[0] = '\0';
+		*why = "Un agent a déjà cette adresse e-mail.";
+		return RB_INVALID;
+	}
+	snprintf(target, sizeof(target), "agent:%lld", (long long)*id);
+	detail = json_pack("{s:s}", "role", rb_agent_role_name(role));
+	rc = rc == 0 && rb_auth_audit(r, RB_ACTOR_AGENT, admin,
+	    "agent.create", target, detail) == 0 &&
+	    rb_db_commit(r->ar_db) == 0;
+	json_decref(detail);
+	if (!rc) {
+		token[0] = '\0';
+		*id = 0;
+		return rb_auth_fail(r);
+	}
+	return RB_OK;
+}
+
+enum rb_rc
+rb_agent_reset_totp(const struct rb_auth_req *r,
+    const unsigned char key[RB_TOTP_KEYBYTES], int64_t admin, int64_t id,
+    char *token)
+{
+	char sealed[RB_TOTP_SEALED_MAX], token_hash[RB_TOKEN_HASH_LEN + 1];
+	char target[32];
+	unsigned char secret[RB_TOTP_SECRET_LEN];
+	int rc;
+
+	token[0] = '\0';
+	rb_totp_secret_new(secret);
+	rb_totp_seal(key, secret, sealed);
+	sodium_memzero(secret, sizeof(secret));
+	rb_token_new(token);
+	rb_token_hash(token, token_hash);
+	snprintf(target, sizeof(target), "agent:%lld", (long long)id);
+	if (rb_db_begin(r->ar_db) != 0 ||
+	    (rc = rb_agents_set_enrol(r->ar_db, id, sealed, token_hash,
+	    (int64_t)r->ar_now + RB_AGENT_ENROL_TTL)) < 0) {
+		token[0] = '\0';
+		return rb_auth_fail(r);
+	}
+	if (rc > 0) {
+		rb_db_rollback(r->ar_db);
+		token[0] = '\0';
+		return RB_NOT_FOUND;
+	}
+	if (rb_agent_sessions_delete_agent(r->ar_db, id) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_AGENT, admin, "agent.totp_reset",
+	    target, NULL) != 0 || rb_db_commit(r->ar_db) != 0) {
+		token[0] = '\0';
+		return rb_auth_fail(r);
+	}
+	return RB_OK;
+}
+
+enum rb_rc
+rb_agent_set_disabled(const struct rb_auth_req *r, int64_t admin,
+    int64_t id, int disable)
+{
+	char target[32];
+	int rc;
+
+	if (disable && id == admin)
+		return RB_INVALID;
+	snprintf(target, sizeof(target), "agent:%lld", (long long)id);
+	if (rb_db_begin(r->ar_db) != 0 ||
+	    (rc = rb_agents_set_disabled(r->ar_db, id, disable ?
+	    r->ar_now : 0)) < 0)
+		return rb_auth_fail(r);
+	if (rc > 0) {
+		rb_db_rollback(r->ar_db);
+		return RB_NOT_FOUND;
+	}
+	if (rb_auth_audit(r, RB_ACTOR_AGENT, admin, disable ?
+	    "agent.disable" : "agent.enable", target, NULL) != 0 ||
+	    rb_db_commit(r->ar_db) != 0)
+		return rb_auth_fail(r);
+	return RB_OK;
+}
+
+enum rb_rc
+rb_agent_list(const struct rb_auth_req *r, json_t **out)
+{
+	size_t i;
+	json_t *row;
+
+	if (rb_agents_list(r->ar_db, out) != 0)
+		return RB_ERROR;
+	json_array_foreach(*out, i, row)
+		json_object_set_new(row, "role_label", json_string(
+		    rb_agent_role_label(rb_agent_role_parse(json_string_value(
+		    json_object_get(row, "role"))))));
+	return RB_OK;
+}
+
+enum rb_rc
+rb_agent_get(const struct rb_auth_req *r, int64_t id, struct rb_agent *out)
+{
+	struct rb_agent_row a;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = rb_agents_by_id(r->ar_db, id, &a)) != 0)
+		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
+	agent_fill(&a, out);
+	return RB_OK;
+}
+
+/* The agent of a live enrolment token: 0, 1 when none, -1 on error. */
+static int
+enrol_agent(const struct rb_auth_req *r, const char *token,
+    struct rb_agent_row *a)
+{
+	char token_hash[RB_TOKEN_HASH_LEN + 1];
+	int rc;
+
+	if (!rb_auth_token_shaped(token))
+		return 1;
+	rb_token_hash(token, token_hash);
+	if ((rc = rb_agents_by_enrol(r->ar_db, token_hash, a)) != 0)
+		return rc;
+	if (a->ar_enrol_expires_at <= (int64_t)r->ar_now ||
+	    a->ar_disabled_at != 0 || a->ar_totp_secret[0] == '\0')
+		return 1;
+	return 0;
+}
+
+enum rb_rc
+rb_agent_enrol_check(const struct rb_auth_req *r,
+    const unsigned char key[RB_TOTP_KEYBYTES], const char *token,
+    struct rb_agent *out, struct rb_agent_enrolment *en)
+{
+	unsigned char secret[RB_TOTP_SECRET_LEN];
+	struct rb_agent_row a;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(en, 0, sizeof(*en));
+	if ((rc = enrol_agent(r, token, &a)) != 0)
+		return rc > 0 ? RB_DENIED : RB_ERROR;
+	if (rb_totp_open(key, a.ar_totp_secret, secret) != 0) {
+		log_errx("agent %lld: TOTP secret cannot be opened with the "
+		    "data_key setting", (long long)a.ar_id);
+		return RB_ERROR;
+	}
+	rc = enrolment(secret, a.ar_email, en);
+	sodium_memzero(secret, sizeof(secret));
+	if (rc != 0)
+		return RB_ERROR;
+	agent_fill(&a, out);
+	return RB_OK;
+}
+
+enum rb_rc
+rb_agent_enrol(const struct rb_auth_req *r,
+    const unsigned char key[RB_TOTP_KEYBYTES], const char *token,
+    const char *password, const char *password2, const char *code,
+    struct rb_agent *out, struct rb_auth_errors *errs,
+    const char **code_error, int *retry_after)
+{
+	struct rb_pw_person who = { 0 };
+	struct rb_agent_row a;
+	struct rb_limit lm;
+	char hash[RB_PWHASH_MAX];
+	const char *reason = NULL;
+	int64_t step = 0;
+	int rc, limited, bad;
+
+	memset(out, 0, sizeof(*out));
+	memset(errs, 0, sizeof(*errs));
+	*code_error = NULL;
+	*retry_after = 0;
+	if ((rc = enrol_agent(r, token, &a)) != 0)
+		return rc > 0 ? RB_DENIED : RB_ERROR;
+	rb_limit_init(&lm, r, RB_LIMIT_AGENT, a.ar_email);
+	if ((limited = rb_limit_check(r, &lm, retry_after)) != 0)
+		return limited > 0 ? RB_LIMITED : RB_ERROR;
+	who.pp_email = a.ar_email;
+	who.pp_last_name = a.ar_name;
+	bad = rb_auth_check_new_password(password, password2, &who, errs);
+	if (check_code(&a, key, code, r->ar_now, &step, &reason) != 0)
+		return RB_ERROR;
+	if (reason != NULL) {
+		*code_error = "Code incorrect : saisissez le code à 6 chiffres "
+		    "affiché maintenant par votre application.";
+		if (rb_db_begin(r->ar_db) != 0 || rb_limit_fail(r, &lm) != 0 ||
+		    rb_auth_audit(r, RB_ACTOR_AGENT, a.ar_id,
+		    "agent.enrol.failed", NULL, NULL) != 0 ||
+		    rb_db_commit(r->ar_db) != 0)
+			return rb_auth_fail(r);
+	}
+	if (bad > 0 || reason != NULL)
+		return RB_INVALID;
+	if (rb_pwhash(password, hash) != 0)
+		return RB_ERROR;
+	if (rb_db_begin(r->ar_db) != 0)
+		return RB_ERROR;
+	if ((rc = rb_agents_use_step(r->ar_db, a.ar_id, step)) != 0) {
+		rb_db_rollback(r->ar_db);
+		if (rc < 0)
+			return RB_ERROR;
+		*code_error = "Ce code a déjà servi : attendez le suivant.";
+		return RB_INVALID;
+	}
+	if (rb_agents_set_password(r->ar_db, a.ar_id, hash) != 0 ||
+	    rb_agents_clear_enrol(r->ar_db, a.ar_id) != 0)
+		return rb_auth_fail(r);
+	return open_session(r, &a, &lm, "agent.enrol", out);
+}
