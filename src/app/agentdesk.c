@@ -5,6 +5,8 @@
  * read by store/custfile.c and its view audited.
  */
 #include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +14,7 @@
 
 #include "app/agentdesk.h"
 #include "app/auth_priv.h"
+#include "base/clock.h"
 #include "base/iban.h"
 #include "base/log.h"
 #include "base/mem.h"
@@ -19,6 +22,7 @@
 #include "store/audit.h"
 #include "store/custfile.h"
 #include "store/custsearch.h"
+#include "store/supervision.h"
 
 /* Characters of a query at most. */
 #define QUERY_MAX	100
@@ -360,5 +364,104 @@ rb_agent_customer(rb_db *db, int64_t id, int64_t agent_id,
 	json_decref(detail);
 	mask_mandates(file);
 	*out = file;
+	return RB_OK;
+}
+
+/* The Paris midnight that starts ISO day iso (+ days), into *t: 0, or
+ * -1 when iso is not a date. */
+static int
+paris_day(const char *iso, int days, int64_t *t)
+{
+	struct rb_date d, e;
+
+	if (rb_clock_parse_date(iso, &d) != 0)
+		return -1;
+	rb_clock_date_add(&d, days, &e);
+	*t = (int64_t)rb_clock_paris_mktime(&e, 0, 0, 0);
+	return 0;
+}
+
+enum rb_rc
+rb_agent_audit_log(rb_db *db, const char *actor, const char *target,
+    const char *from, const char *to, json_t **out, const char **msg)
+{
+	struct rb_audit_filter f;
+	char kind[16];
+	const char *colon;
+	json_t *rows;
+	size_t n;
+	char *end;
+	long long id;
+
+	*out = NULL;
+	*msg = NULL;
+	memset(&f, 0, sizeof(f));
+	f.af_actor_kind = "";
+	f.af_target = target != NULL ? target : "";
+	f.af_to = INT64_MAX;
+	if (actor != NULL && actor[0] != '\0') {
+		colon = strchr(actor, ':');
+		n = colon != NULL ? (size_t)(colon - actor) : strlen(actor);
+		if (n >= sizeof(kind))
+			n = sizeof(kind) - 1;
+		memcpy(kind, actor, n);
+		kind[n] = '\0';
+		if (strcmp(kind, "agent") != 0 && strcmp(kind, "subscriber")
+		    != 0 && strcmp(kind, "system") != 0 &&
+		    strcmp(kind, "anonymous") != 0) {
+			*msg = "Auteur inconnu : écrivez agent:12, "
+			    "subscriber:5, agent, subscriber, system ou "
+			    "anonymous.";
+			return RB_INVALID;
+		}
+		if (colon != NULL) {
+			id = strtoll(colon + 1, &end, 10);
+			if (end == colon + 1 || *end != '\0' || id <= 0) {
+				*msg = "Le numéro de l'auteur doit être un "
+				    "nombre (agent:12).";
+				return RB_INVALID;
+			}
+			f.af_actor_id = id;
+		}
+		f.af_actor_kind = kind;
+	}
+	if ((from != NULL && from[0] != '\0' &&
+	    paris_day(from, 0, &f.af_from) != 0) ||
+	    (to != NULL && to[0] != '\0' && paris_day(to, 1, &f.af_to) != 0)) {
+		*msg = "Les dates s'écrivent AAAA-MM-JJ.";
+		return RB_INVALID;
+	}
+	if (rb_supervision_audit(db, &f, RB_AGENT_AUDIT_MAX + 1, &rows) != 0)
+		return RB_ERROR;
+	n = json_array_size(rows);
+	if (n > RB_AGENT_AUDIT_MAX)
+		json_array_remove(rows, RB_AGENT_AUDIT_MAX);
+	*out = json_pack("{s:o, s:I, s:b}", "rows", rows, "shown",
+	    (json_int_t)json_array_size(rows), "capped",
+	    n > RB_AGENT_AUDIT_MAX);
+	return RB_OK;
+}
+
+enum rb_rc
+rb_agent_reports(rb_db *db, time_t now, json_t **out)
+{
+	struct rb_date today, jan1;
+	json_t *req = NULL, *p30 = NULL, *pyear = NULL;
+
+	*out = NULL;
+	rb_clock_today(now, &today);
+	jan1 = today;
+	jan1.d_month = 1;
+	jan1.d_day = 1;
+	if (rb_supervision_requests(db, now, &req) != 0 ||
+	    rb_supervision_payments(db, now - 30 * 86400, &p30) != 0 ||
+	    rb_supervision_payments(db, rb_clock_paris_mktime(&jan1, 0, 0, 0),
+	    &pyear) != 0) {
+		json_decref(req);
+		json_decref(p30);
+		return RB_ERROR;
+	}
+	*out = json_pack("{s:o, s:o, s:o, s:i}", "requests", req,
+	    "payments_30", p30, "payments_year", pyear, "year", today.d_year);
 	return RB_OK;
 }

@@ -61,4 +61,28 @@ enum rb_rc	rb_agent_customer(rb_db *db, int64_t id, int64_t agent_id,
 		    const char *reason, const char *ip, time_t now,
 		    json_t **out);
 
+/* Rows of the audit log shown at most. */
+#define RB_AGENT_AUDIT_MAX	200
+
+/*
+ * The supervisors' audit log: the rows of actor ("agent:12",
+ * "subscriber:5", "agent", "system"… or ""), target (exact, e.g.
+ * "customer:12", or ""), from the day from to the day to included (ISO
+ * dates, Paris days; "" for no bound), newest first, at most
+ * RB_AGENT_AUDIT_MAX. Sets *out to {"rows": [...], "shown", "capped"}
+ * (store/supervision.h's rows). Returns RB_OK, RB_INVALID with *msg a
+ * French sentence when a filter is malformed, or RB_ERROR.
+ */
+enum rb_rc	rb_agent_audit_log(rb_db *db, const char *actor,
+		    const char *target, const char *from, const char *to,
+		    json_t **out, const char **msg);
+
+/*
+ * The supervisors' reports at now: {"requests": [by subject and age],
+ * "payments_30": [by method, the last 30 days], "payments_year": [by
+ * method, since 1 January in Paris]} (store/supervision.h). Returns
+ * RB_OK or RB_ERROR.
+ */
+enum rb_rc	rb_agent_reports(rb_db *db, time_t now, json_t **out);
+
 #endif

@@ -69,6 +69,11 @@ enum rb_route {
 	ROUTE_AGENT_HOME,
 	ROUTE_AGENT_SIGNIN,
 	ROUTE_AGENT_SIGNOUT,
+	/* The back office on a customer (pages/agentdesk.c) */
+	ROUTE_AGENT_CLIENTS,
+	ROUTE_AGENT_CLIENT,
+	ROUTE_AGENT_AUDIT,
+	ROUTE_AGENT_REPORTS,
 	ROUTE_NOT_FOUND,	/* pseudo-route for metrics: no row matched */
 	ROUTE__MAX
 };
@@ -201,6 +206,11 @@ void	rb_page_paymeans_plan_stop(struct rb_req *);
 void	rb_page_agent_home(struct rb_req *);
 void	rb_page_agent_signin(struct rb_req *);
 void	rb_page_agent_signout(struct rb_req *);
+/* The back office on a customer (pages/agentdesk.c). */
+void	rb_page_agent_clients(struct rb_req *);
+void	rb_page_agent_client(struct rb_req *);
+void	rb_page_agent_audit(struct rb_req *);
+void	rb_page_agent_reports(struct rb_req *);
 
 /* Helpers shared by pages. */
 void	rb_form_render(struct rb_req *req, int status, const char *title,

@@ -7,7 +7,9 @@ import re
 import sqlite3
 import time
 
-from harness import test, check_page, db_rows, TODAY
+from urllib.parse import quote
+
+from harness import test, check_page, db_rows, agent_browser, TODAY
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD
 
 
@@ -79,3 +81,181 @@ def mes_donnees_says_when_nobody_consulted(s):
     st, _, page = b.get("/mes-donnees")
     assert st == 200
     assert "Personne n'a consulté votre dossier" in html.unescape(page)
+
+
+def hits(page):
+    """(customer id, contract number) of each row of the results."""
+    return re.findall(r'<a href="/agent/clients/(\d+)[^"]*">.*?</a></th><td>(\d{10})</td>', page)
+
+
+@test
+def agent_search_finds_each_kind_without_javascript(s):
+    b, _, _ = agent_browser(s)
+    views = db_rows(s, "SELECT count(*) FROM audit_log WHERE action = 'customer.view'")[0][0]
+    cases = [
+        ("beghin", None), ("BÉGHIN", None), ("demo@robinet.test", "1000000001"),
+        ("1000 0000 03", "1000000003"), ("1234567a", "1000000003"),
+        ("I21BA012345", "1000000004"), ("gerard vandenbussche", "1000000003"),
+    ]
+    want_beghin = {r[0] for r in db_rows(s, "SELECT c.number FROM contracts c JOIN customers cu "
+                                            "ON cu.id = c.customer_id WHERE cu.last_name = 'Béghin'")}
+    assert want_beghin
+    for q, number in cases:
+        st, h, page = b.get("/agent/clients?q=" + quote(q))
+        assert st == 200, (q, st)
+        assert h["Cache-Control"] == "no-store"
+        check_page(page.encode())
+        got = {n for _, n in hits(page)}
+        if number is None:
+            assert got == want_beghin, (q, got)
+        else:
+            assert number in got, (q, got)
+    # IBAN last 4 and postal code, against the database.
+    last4, number = db_rows(s, "SELECT m.iban_last4, c.number FROM sepa_mandates m JOIN contracts c "
+                               "ON c.id = m.contract_id ORDER BY m.id LIMIT 1")[0]
+    st, _, page = b.get("/agent/clients?q=" + last4)
+    assert st == 200 and number in {n for _, n in hits(page)}
+    n = db_rows(s, "SELECT count(*) FROM contracts WHERE service_postcode = '59100'")[0][0]
+    st, _, page = b.get("/agent/clients?q=59100")
+    assert st == 200 and "code postal : %d contrat(s)" % n in page, page
+    # The search lists contracts: it opens no file, so it audits no view.
+    assert db_rows(s, "SELECT count(*) FROM audit_log WHERE action = 'customer.view'")[0][0] == views
+    # Bad input: a French sentence, 400.
+    st, _, page = b.get("/agent/clients?q=" + quote("é"))
+    assert st == 400 and "au moins 2 lettres" in page
+    st, _, page = b.get("/agent/clients?q=123&type=contrat")
+    assert st == 400 and "10 chiffres" in page
+
+
+@test
+def agent_search_and_file_need_an_agent(s):
+    from test_auth import Browser
+    cid = customer_of(s, "1000000001")
+    for path in ("/agent/clients?q=beghin", "/agent/clients/%d" % cid):
+        st, h, _ = Browser(s).get(path)
+        assert st == 303 and h["Location"] == "/agent/connexion", (path, st)
+        # A subscriber's session is no agent's.
+        st, h, _ = demo(s).get(path)
+        assert st == 303 and h["Location"] == "/agent/connexion", (path, st)
+
+
+@test(own=True)
+def agent_file_is_audited_and_shown_to_the_subscriber(s):
+    b, email, _ = agent_browser(s, name="Camille Roux")
+    agent_id = db_rows(s, "SELECT id FROM agents WHERE email = ?", email)[0][0]
+    cid = customer_of(s, "1000000001")
+    st, _, page = b.get("/agent/clients?q=1000000001&motif=" + quote("appel n° 7"))
+    assert st == 200
+    link = re.search(r'<a href="(/agent/clients/%d[^"]*)"' % cid, page).group(1)
+    assert link == "/agent/clients/%d?motif=appel%%20n%%C2%%B0%%207" % cid, link
+    st, h, page = b.get(link)
+    assert st == 200 and h["Cache-Control"] == "no-store"
+    check_page(page.encode())
+    for text in ("Lefebvre", "1000000001", "1000000002", "Compteur", "Mandats de prélèvement",
+                 "demo@robinet.test", "Dernières factures"):
+        assert text in html.unescape(page), text
+    # The IBAN masked, never whole.
+    last4 = db_rows(s, "SELECT iban_last4 FROM sepa_mandates m JOIN contracts c ON c.id = m.contract_id "
+                       "WHERE c.number = '1000000002' AND m.status = 'active'")[0][0]
+    assert "•••• •••• %s" % last4 in html.unescape(page)
+    assert not re.search(r"FR\d{2}\s?\d{4}", page)
+    rows = db_rows(s, "SELECT actor_kind, actor_id, target, detail FROM audit_log "
+                      "WHERE action = 'customer.view'")
+    assert rows == [("agent", agent_id, "customer:%d" % cid, '{"why":"appel n° 7"}')], rows
+    # Unknown or malformed ids: 404, nothing audited.
+    for path in ("/agent/clients/999999999", "/agent/clients/0", "/agent/clients/abc",
+                 "/agent/clients/%d/x" % cid, "/agent/clients/0%d" % cid):
+        st, _, _ = b.get(path)
+        assert st == 404, (path, st)
+    assert len(db_rows(s, "SELECT id FROM audit_log WHERE action = 'customer.view'")) == 1
+    # The subscriber sees the view, without the agent's name.
+    st, _, page = demo(s).get("/mes-donnees")
+    sec = page[page.index('id="consultations"'):page.index("Données reprises")]
+    assert "appel n° 7" in html.unescape(sec) and "Camille" not in page and email not in page
+
+
+@test(own=True)
+def agent_pages_show_markup_in_names_as_text(s):
+    con = sqlite3.connect(s.db)
+    con.execute("UPDATE customers SET last_name = ?, first_name = ?, address_line1 = ?, name_key = ? "
+                "WHERE id = (SELECT customer_id FROM contracts WHERE number = '1000000003')",
+                ('<script>alert("n")</script>', "O'Hara \"Jo\"", "<b>1 rue</b>",
+                 "script alert n script o hara jo"))
+    con.commit()
+    con.close()
+    cid = customer_of(s, "1000000003")
+    b, _, _ = agent_browser(s)
+    st, _, page = b.get("/agent/clients?q=" + quote("<script>"))
+    assert st == 200, st
+    assert "/agent/clients/%d" % cid in page
+    for p in (page, b.get("/agent/clients/%d" % cid)[2]):
+        check_page(p.encode())
+        assert "<script>" not in p and "<b>" not in p
+        assert "&lt;script&gt;alert(&quot;n&quot;)&lt;/script&gt;" in p
+        assert "O&#39;Hara &quot;Jo&quot;" in p
+
+
+@test(own=True)
+def supervisor_pages_are_closed_to_agents(s):
+    b, _, _ = agent_browser(s, role="agent")
+    for path in ("/agent/journal", "/agent/rapports"):
+        st, _, page = b.get(path)
+        assert st == 403, (path, st)
+    st, _, page = b.get("/agent")
+    assert 'href="/agent/journal"' not in page and 'href="/agent/clients"' in page
+    sup, _, _ = agent_browser(s, role="supervisor")
+    st, _, page = sup.get("/agent")
+    assert 'href="/agent/journal"' in page and 'href="/agent/rapports"' in page
+    for path in ("/agent/journal", "/agent/rapports"):
+        st, _, page = sup.get(path)
+        assert st == 200, (path, st)
+        check_page(page.encode())
+
+
+@test(own=True)
+def supervisor_audit_log_filters(s):
+    sup, email, _ = agent_browser(s, role="supervisor", name="Sam Durand")
+    sup_id = db_rows(s, "SELECT id FROM agents WHERE email = ?", email)[0][0]
+    cid = customer_of(s, "1000000001")
+    other = customer_of(s, "1000000003")
+    st, _, _ = sup.get("/agent/clients/%d" % cid)
+    assert st == 200
+    add_view(s, other, 1795853700, 98765421, "<i>ancien</i>")
+    st, _, page = sup.get("/agent/journal?cible=customer:%d" % cid)
+    assert st == 200
+    body = html.unescape(page)
+    assert "customer.view" in body and "customer:%d" % cid in body
+    assert "agent:%d (Sam Durand)" % sup_id in body
+    assert "customer:%d" % other not in body
+    st, _, page = sup.get("/agent/journal?auteur=agent:98765421")
+    assert st == 200 and "customer:%d" % other in page and "customer:%d<" % cid not in page
+    assert "<i>" not in page and "&lt;i&gt;" in page
+    # Dates: 2026-11-28 (Paris) holds the old view, not today's.
+    st, _, page = sup.get("/agent/journal?du=2026-11-28&au=2026-11-28")
+    assert st == 200 and "customer:%d" % other in page
+    for bad in ("auteur=robot", "auteur=agent:x", "du=28/11/2026"):
+        st, _, page = sup.get("/agent/journal?" + bad)
+        assert st == 400, (bad, st)
+
+
+@test(own=True)
+def supervisor_reports_count_requests_and_payments(s):
+    now = int(time.time())
+    con = sqlite3.connect(s.db)
+    for subject, age in (("Question sur ma facture", 3600), ("Question sur ma facture", 5 * 86400),
+                         ("Fuite ou consommation anormale", 10 * 86400)):
+        con.execute("INSERT INTO contact_requests (name, email, subject, message, created_at, status) "
+                    "VALUES ('x', 'x@robinet.test', ?, 'm', ?, 'new')", (subject, now - age))
+    con.commit()
+    con.close()
+    sup, _, _ = agent_browser(s, role="supervisor")
+    st, _, page = sup.get("/agent/rapports")
+    assert st == 200
+    m = re.search(r'<th scope="row">Question sur ma facture</th>((?:<td class="num">\d+</td>){5})', page)
+    assert m and re.findall(r"\d+", m.group(1)) == ["2", "1", "1", "0", "0"], page
+    m = re.search(r'<th scope="row">Fuite ou consommation anormale</th>((?:<td class="num">\d+</td>){5})', page)
+    assert m and re.findall(r"\d+", m.group(1)) == ["1", "0", "0", "1", "0"]
+    n = db_rows(s, "SELECT count(*) FROM payments WHERE status = 'succeeded' AND method = 'card' "
+                   "AND created_at >= ?", now - 30 * 86400)[0][0]
+    if n:
+        assert re.search(r'<th scope="row">carte</th><td class="num">%d</td>' % n, page), n

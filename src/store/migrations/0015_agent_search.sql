@@ -23,3 +23,6 @@ CREATE INDEX customers_name_key ON customers (name_key);
 CREATE INDEX customers_email_lower ON customers (lower(email));
 CREATE INDEX contracts_service_postcode ON contracts (service_postcode);
 CREATE INDEX sepa_mandates_last4 ON sepa_mandates (iban_last4);
+
+-- The supervisors' report of payments by channel reads the recent ones.
+CREATE INDEX payments_created ON payments (created_at);
