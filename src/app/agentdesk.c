@@ -10,16 +10,23 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <unistr.h>
 
 #include "app/agentdesk.h"
 #include "app/auth_priv.h"
+#include "app/paperless.h"
+#include "app/sepa.h"
 #include "base/clock.h"
 #include "base/iban.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/namekey.h"
+#include "store/accounts.h"
 #include "store/audit.h"
+#include "mail/mail.h"
+#include "store/consumption.h"
+#include "store/ratelimit.h"
 #include "store/custfile.h"
 #include "store/custsearch.h"
 #include "store/supervision.h"
@@ -464,4 +471,243 @@ rb_agent_reports(rb_db *db, time_t now, json_t **out)
 	*out = json_pack("{s:o, s:o, s:o, s:i}", "requests", req,
 	    "payments_30", p30, "payments_year", pyear, "year", today.d_year);
 	return RB_OK;
+}
+
+/* Audits an action of agent about target with detail (may be NULL). */
+static int
+agent_audit(const struct rb_auth_req *r, int64_t agent, const char *action,
+    const char *target, const json_t *detail)
+{
+	return rb_audit(r->ar_db, r->ar_now, RB_ACTOR_AGENT, agent, action,
+	    target, r->ar_ip, detail);
+}
+
+static enum rb_rc
+find_contract(const struct rb_auth_req *r, int64_t customer,
+    const char *number, int64_t *contract, int64_t *account)
+{
+	int rc;
+
+	if (number == NULL || number[0] == '\0')
+		return RB_NOT_FOUND;
+	rc = rb_custfile_contract(r->ar_db, customer, number, contract,
+	    account);
+	return rc < 0 ? RB_ERROR : rc > 0 ? RB_NOT_FOUND : RB_OK;
+}
+
+enum rb_rc
+rb_agent_mandate(const struct rb_auth_req *r, const unsigned char *key,
+    int64_t agent, int64_t customer, const char *number, const char *holder,
+    const char *iban_in, const char **notice, const char **msg)
+{
+	struct rb_sepa_mandate m;
+	char iban[RB_IBAN_MAX + 1], today[11], target[32], mask[RB_IBAN_MASK_MAX];
+	const char *field;
+	int64_t contract, account;
+	json_t *to = NULL, *t, *extra, *detail;
+	enum rb_rc rc;
+	size_t i;
+
+	*notice = *msg = NULL;
+	if ((rc = find_contract(r, customer, number, &contract, &account)) !=
+	    RB_OK)
+		return rc;
+	if ((rc = rb_sepa_mandate_input(iban_in, holder, iban, &field, msg)) !=
+	    RB_OK)
+		return rc;
+	rb_clock_today_iso(r->ar_now, today, sizeof(today));
+	rc = rb_sepa_mandate_sign(r->ar_db, key, contract, number, 0, holder,
+	    iban, today, &m);
+	sodium_memzero(iban, sizeof(iban));
+	if (rc == RB_TOO_MANY) {
+		*msg = "Ce contrat a déjà un mandat de prélèvement actif.";
+		return RB_INVALID;
+	}
+	if (rc != RB_OK)
+		return rc;
+	snprintf(target, sizeof(target), "contract:%s", number);
+	rb_iban_mask_last4(m.sm_iban_last4, mask);
+	detail = json_pack("{s:s, s:s}", "by", "agent", "rum", m.sm_rum);
+	extra = json_pack("{s:s, s:s, s:s, s:s}", "contract_number", number,
+	    "rum", m.sm_rum, "iban", mask, "what", "signé");
+	rc = RB_ERROR;
+	if (rb_cons_store_recipients(r->ar_db, contract, &to) != 0 ||
+	    rb_db_begin(r->ar_db) != 0)
+		goto out;
+	if (agent_audit(r, agent, "sepa.mandate_signed", target, detail) != 0)
+		goto fail;
+	json_array_foreach(to, i, t)
+		if (rb_auth_mail_with(r, RB_MAIL_SEPA_SIGNED,
+		    json_string_value(json_object_get(t, "email")),
+		    "/mes-moyens-de-paiement", NULL,
+		    json_string_value(json_object_get(t, "first_name")), NULL,
+		    extra) != 0)
+			goto fail;
+	if (rb_db_commit(r->ar_db) != 0)
+		goto fail;
+	*notice = json_array_size(to) > 0 ? "Le prélèvement est remis en "
+	    "place ; l'abonné reçoit par e-mail la référence du mandat et "
+	    "le lien vers son mandat en PDF." : "Le prélèvement est remis en "
+	    "place. L'abonné n'a pas d'adresse e-mail : remettez-lui le "
+	    "mandat par courrier.";
+	rc = RB_OK;
+	goto out;
+fail:
+	rb_db_rollback(r->ar_db);
+out:
+	json_decref(to);
+	json_decref(extra);
+	json_decref(detail);
+	return rc;
+}
+
+enum rb_rc
+rb_agent_paperless(const struct rb_auth_req *r, int64_t agent,
+    int64_t customer, const char *number, int on, const char **notice,
+    const char **msg)
+{
+	int64_t contract, account;
+	enum rb_rc rc;
+	int changed = 0;
+
+	*notice = *msg = NULL;
+	if ((rc = find_contract(r, customer, number, &contract, &account)) !=
+	    RB_OK)
+		return rc;
+	if (account == 0) {
+		*msg = "Ce contrat n'a pas d'espace client : la facture "
+		    "électronique est envoyée à l'adresse de l'espace, il "
+		    "faut d'abord en ouvrir un.";
+		return RB_INVALID;
+	}
+	rc = rb_paperless_switch(r->ar_db, account, number, on,
+	    RB_PAPERLESS_BY_AGENT, agent, r->ar_ip, r->ar_now, &changed);
+	if (rc != RB_OK)
+		return rc;
+	*notice = !changed ? (on ? "La facture électronique était déjà en "
+	    "place : rien n'a changé." : "La facture électronique était "
+	    "déjà arrêtée : rien n'a changé.") : on ? "La facture "
+	    "électronique est en place ; l'abonné en reçoit la "
+	    "confirmation par e-mail." : "La facture électronique est "
+	    "arrêtée ; l'abonné en reçoit la confirmation par e-mail.";
+	return RB_OK;
+}
+
+enum rb_rc
+rb_agent_letter(const struct rb_auth_req *r, int64_t agent, int64_t customer,
+    const char *number, const char **notice, const char **msg)
+{
+	int64_t contract, account;
+	char target[32];
+	enum rb_rc rc;
+	int changed;
+
+	*notice = *msg = NULL;
+	if ((rc = find_contract(r, customer, number, &contract, &account)) !=
+	    RB_OK)
+		return rc;
+	snprintf(target, sizeof(target), "contract:%s", number);
+	if (rb_db_begin(r->ar_db) != 0)
+		return RB_ERROR;
+	if ((changed = rb_custfile_letter_sent(r->ar_db, contract)) < 0 ||
+	    (changed == 0 && agent_audit(r, agent, "contract.letter_sent",
+	    target, NULL) != 0) || rb_db_commit(r->ar_db) != 0) {
+		rb_db_rollback(r->ar_db);
+		return RB_ERROR;
+	}
+	if (changed > 0) {
+		*msg = "L'envoi du courrier était déjà enregistré.";
+		return RB_INVALID;
+	}
+	*notice = "L'envoi du courrier est enregistré : le titulaire peut "
+	    "maintenant créer son espace avec le numéro de contrat.";
+	return RB_OK;
+}
+
+/* The account of customer, into acc. */
+static enum rb_rc
+find_account(const struct rb_auth_req *r, int64_t customer, int64_t account,
+    struct rb_account *acc)
+{
+	int rc;
+
+	if (account <= 0)
+		return RB_NOT_FOUND;
+	if ((rc = rb_custfile_has_account(r->ar_db, customer, account)) < 0)
+		return RB_ERROR;
+	if (rc == 0)
+		return RB_NOT_FOUND;
+	rc = rb_account_by_id(r->ar_db, account, acc);
+	return rc < 0 ? RB_ERROR : rc > 0 ? RB_NOT_FOUND : RB_OK;
+}
+
+enum rb_rc
+rb_agent_resend(const struct rb_auth_req *r, int64_t agent, int64_t customer,
+    int64_t account, const char **notice, const char **msg)
+{
+	struct rb_account acc;
+	char target[40];
+	enum rb_rc rc;
+	int retry = 0;
+
+	*notice = *msg = NULL;
+	if ((rc = find_account(r, customer, account, &acc)) != RB_OK)
+		return rc;
+	if (acc.acc_status != RB_ACCOUNT_PENDING) {
+		*msg = "Ce compte est déjà activé : il n'y a pas d'e-mail "
+		    "d'activation à renvoyer.";
+		return RB_INVALID;
+	}
+	rc = rb_auth_resend(r, acc.acc_email, &retry);
+	if (rc == RB_LIMITED) {
+		*msg = "Trop d'e-mails d'activation envoyés à cette adresse "
+		    "récemment : réessayez dans une heure.";
+		return RB_INVALID;
+	}
+	if (rc != RB_OK)
+		return rc;
+	snprintf(target, sizeof(target), "account:%lld", (long long)account);
+	if (agent_audit(r, agent, "account.resend", target, NULL) != 0)
+		return RB_ERROR;
+	*notice = "L'e-mail d'activation est renvoyé à l'adresse du compte.";
+	return RB_OK;
+}
+
+enum rb_rc
+rb_agent_unblock(const struct rb_auth_req *r, int64_t agent, int64_t customer,
+    int64_t account, const char **notice, const char **msg)
+{
+	static const char *const actions[] = { "signin", "reset", "resend",
+	    "reauth" };
+	struct rb_account acc;
+	char bucket[RB_EMAIL_MAX + 32], target[40];
+	enum rb_rc rc;
+	size_t i;
+
+	*notice = *msg = NULL;
+	if ((rc = find_account(r, customer, account, &acc)) != RB_OK)
+		return rc;
+	snprintf(target, sizeof(target), "account:%lld", (long long)account);
+	if (rb_db_begin(r->ar_db) != 0)
+		return RB_ERROR;
+	for (i = 0; i < RB_NELEM(actions); i++) {
+		snprintf(bucket, sizeof(bucket), "%s:id:%s", actions[i],
+		    acc.acc_email_norm);
+		if (rb_ratelimit_reset(r->ar_db, bucket) != 0)
+			goto fail;
+		/* The identifier from each address (app/auth_limit.c). */
+		snprintf(bucket, sizeof(bucket), "%s:pair:%s|", actions[i],
+		    acc.acc_email_norm);
+		if (rb_ratelimit_reset_prefix(r->ar_db, bucket) != 0)
+			goto fail;
+	}
+	if (agent_audit(r, agent, "ratelimit.lift", target, NULL) != 0 ||
+	    rb_db_commit(r->ar_db) != 0)
+		goto fail;
+	*notice = "Le blocage des connexions de ce compte est levé : "
+	    "l'abonné peut se connecter de nouveau.";
+	return RB_OK;
+fail:
+	rb_db_rollback(r->ar_db);
+	return RB_ERROR;
 }

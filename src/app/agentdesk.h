@@ -61,6 +61,72 @@ enum rb_rc	rb_agent_customer(rb_db *db, int64_t id, int64_t agent_id,
 		    const char *reason, const char *ip, time_t now,
 		    json_t **out);
 
+/*
+ * Actions of an agent (agent) for customer `customer`, each audited
+ * with actor 'agent' and the agent's id, from r->ar_ip at r->ar_now.
+ * Each returns RB_OK with *notice a French sentence for the page,
+ * RB_NOT_FOUND when the contract or account is not the customer's,
+ * RB_INVALID with *msg a French sentence (nothing changed), or
+ * RB_ERROR. Strings out are static.
+ */
+struct rb_auth_req;
+
+/*
+ * Re-establishes direct debit on contract `number`: the same use case
+ * as the online mandate (app/sepa.h rb_sepa_mandate_input() and
+ * rb_sepa_mandate_sign(), signed by customer service: no web account),
+ * audited 'sepa.mandate_signed' (detail {"by": "agent"}), and the
+ * mandate's notice (RB_MAIL_SEPA_SIGNED: RUM, masked IBAN, the link to
+ * "Mes moyens de paiement" where its PDF is) mailed to the contract's
+ * recipients (its web account, else the email on file). RB_INVALID
+ * for a bad IBAN or holder, or a contract that already has an active
+ * mandate.
+ */
+enum rb_rc	rb_agent_mandate(const struct rb_auth_req *r,
+		    const unsigned char *key, int64_t agent, int64_t customer,
+		    const char *number, const char *holder, const char *iban,
+		    const char **notice, const char **msg);
+
+/*
+ * Turns paperless billing of contract `number` on or off for its
+ * subscriber: app/paperless.h's rb_paperless_switch() as the agent
+ * (audited, confirmation mailed to the web account). RB_INVALID when
+ * the contract has no web account (paperless bills go to it).
+ */
+enum rb_rc	rb_agent_paperless(const struct rb_auth_req *r, int64_t agent,
+		    int64_t customer, const char *number, int on,
+		    const char **notice, const char **msg);
+
+/*
+ * Records that the letter which lets contract `number` open a space was
+ * posted (contracts.can_create_account, what app/auth_claim.c accepts
+ * as "a bill or a letter"), audited 'contract.letter_sent'. No email:
+ * the letter is the message.
+ */
+enum rb_rc	rb_agent_letter(const struct rb_auth_req *r, int64_t agent,
+		    int64_t customer, const char *number, const char **notice,
+		    const char **msg);
+
+/*
+ * Sends again the activation email of pending web account `account`
+ * (app/auth.h rb_auth_resend()), audited 'account.resend' by the agent.
+ * RB_INVALID when the account is not pending.
+ */
+enum rb_rc	rb_agent_resend(const struct rb_auth_req *r, int64_t agent,
+		    int64_t customer, int64_t account, const char **notice,
+		    const char **msg);
+
+/*
+ * Lifts the sign-in block of web account `account`: empties the
+ * rate-limit buckets of its email (sign-in, password reset, activation
+ * resend, re-authentication; the identifier alone and from each
+ * address), audited 'ratelimit.lift'. Blocks of an IP address for
+ * every identifier stay (they protect everyone).
+ */
+enum rb_rc	rb_agent_unblock(const struct rb_auth_req *r, int64_t agent,
+		    int64_t customer, int64_t account, const char **notice,
+		    const char **msg);
+
 /* Rows of the audit log shown at most. */
 #define RB_AGENT_AUDIT_MAX	200
 

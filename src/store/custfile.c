@@ -186,3 +186,66 @@ rb_custfile_account_events(rb_db *db, int64_t account, const char *prefix,
 	    rb_text(prefix != NULL ? prefix : ""), rb_int(max)), event_row,
 	    out);
 }
+
+static const char sql_contract[] =
+	"SELECT c.id, coalesce((SELECT ac.account_id FROM account_contracts ac"
+	" WHERE ac.contract_id = c.id), 0) FROM contracts c"
+	" WHERE c.number = $1 AND c.customer_id = $2";
+static const char sql_has_account[] =
+	"SELECT 1 FROM account_contracts ac JOIN contracts c"
+	" ON c.id = ac.contract_id WHERE ac.account_id = $1"
+	" AND c.customer_id = $2";
+static const char sql_letter[] =
+	"UPDATE contracts SET can_create_account = 1 WHERE id = $1"
+	" AND can_create_account = 0";
+
+struct contract_ids {
+	int64_t	ci_contract;
+	int64_t	ci_account;
+};
+
+static void
+contract_row(rb_stmt *st, void *arg)
+{
+	struct contract_ids *c = arg;
+
+	c->ci_contract = rb_stmt_int(st, 0);
+	c->ci_account = rb_stmt_int(st, 1);
+}
+
+int
+rb_custfile_contract(rb_db *db, int64_t customer, const char *number,
+    int64_t *contract, int64_t *account)
+{
+	struct contract_ids c = { 0, 0 };
+	int rc;
+
+	*contract = *account = 0;
+	rc = rb_db_fetch_one(db, sql_contract, RB_BINDS(rb_text(number),
+	    rb_int(customer)), contract_row, &c);
+	if (rc == 0) {
+		*contract = c.ci_contract;
+		*account = c.ci_account;
+	}
+	return rc < 0 ? -1 : rc;
+}
+
+int
+rb_custfile_has_account(rb_db *db, int64_t customer, int64_t account)
+{
+	int rc = rb_db_fetch_one(db, sql_has_account, RB_BINDS(rb_int(account),
+	    rb_int(customer)), NULL, NULL);
+
+	return rc < 0 ? -1 : rc == 0;
+}
+
+int
+rb_custfile_letter_sent(rb_db *db, int64_t contract)
+{
+	int64_t changed = 0;
+
+	if (rb_db_run(db, sql_letter, RB_BINDS(rb_int(contract)), &changed) !=
+	    0)
+		return -1;
+	return changed > 0 ? 0 : 1;
+}

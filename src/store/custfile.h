@@ -60,4 +60,23 @@ int	rb_custfile_get(rb_db *db, int64_t customer, json_t **out);
 int	rb_custfile_account_events(rb_db *db, int64_t account,
 	    const char *prefix, int max, json_t **out);
 
+/*
+ * The contract `number` of customer: its id into *contract and the id
+ * of the web account that sees it into *account (0: none). Returns 0,
+ * 1 when customer holds no such contract, -1.
+ */
+int	rb_custfile_contract(rb_db *db, int64_t customer, const char *number,
+	    int64_t *contract, int64_t *account);
+
+/* 1 when web account `account` sees a contract of customer, 0 when not,
+ * -1 on error. */
+int	rb_custfile_has_account(rb_db *db, int64_t customer, int64_t account);
+
+/*
+ * Records that customer service posted the letter that lets contract
+ * id open a space (contracts.can_create_account). Returns 0 when it
+ * changed, 1 when it was already recorded, -1.
+ */
+int	rb_custfile_letter_sent(rb_db *db, int64_t contract);
+
 #endif

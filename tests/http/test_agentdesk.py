@@ -10,7 +10,8 @@ import time
 from urllib.parse import quote
 
 from harness import test, check_page, db_rows, agent_browser, TODAY
-from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD
+from test_auth import (Browser, DEMO_EMAIL, DEMO_PASSWORD, NO_BILL, claim_contract, mailbox,
+                       mail_text, smtp_env)
 
 
 def demo(s):
@@ -259,3 +260,157 @@ def supervisor_reports_count_requests_and_payments(s):
                    "AND created_at >= ?", now - 30 * 86400)[0][0]
     if n:
         assert re.search(r'<th scope="row">carte</th><td class="num">%d</td>' % n, page), n
+
+
+# ---------------------------------------------------------------- actions
+# Each action is a POST with the agent's CSRF token and a confirmation
+# box; it is audited as the agent's, and mailed where it changes
+# something for the subscriber. The SMTP servers run on the real date;
+# the data key is the demo's, which `robinet agent add` used.
+DEMO_KEY = "64656d6f2d726f62696e65742d6962616e2d6b65792d6e6f742d736563726574"
+ACT_ENV = {"ROBINET_DATA_KEY": DEMO_KEY}
+IBAN = "FR76 3000 6000 0112 3456 7890 189"
+
+
+def agent_rows(s, action, target):
+    return db_rows(s, "SELECT actor_kind, actor_id, ip, detail FROM audit_log WHERE action = ? "
+                      "AND target = ? ORDER BY id", action, target)
+
+
+def open_file(s, role="agent"):
+    b, email, _ = agent_browser(s, role=role)
+    agent_id = db_rows(s, "SELECT id FROM agents WHERE email = ?", email)[0][0]
+    return b, agent_id
+
+
+@test(env=smtp_env(ACT_ENV))
+def agent_reestablishes_direct_debit_mails_the_mandate_and_audits(s):
+    box = mailbox()
+    cid = customer_of(s, "1000000001")
+    b, agent_id = open_file(s)
+    st, _, page = b.get("/agent/clients/%d" % cid)
+    assert st == 200 and "Remettre en place le prélèvement du contrat 1000000001" in page
+    form = {"contrat": "1000000001", "titulaire": "Martine Lefebvre", "iban": IBAN}
+    # Not confirmed, or a wrong IBAN: nothing happens.
+    st, _, page = b.post("/agent/clients/%d/prelevement" % cid, form)
+    assert st == 400 and "Cochez la case" in page
+    st, _, page = b.post("/agent/clients/%d/prelevement" % cid, dict(form, iban="FR76 3000 6000 0112 3456 7890 188",
+                                                                  confirmer="1"))
+    assert st == 400 and "IBAN" in html.unescape(page), page
+    assert db_rows(s, "SELECT direct_debit FROM contracts WHERE number = '1000000001'")[0][0] == 0
+    # Without the agent's CSRF token: refused by the guard.
+    st, _, _ = b.post("/agent/clients/%d/prelevement" % cid, dict(form, confirmer="1", csrf="x" * 43))
+    assert st == 403
+    st, _, page = b.post("/agent/clients/%d/prelevement" % cid, dict(form, confirmer="1"))
+    assert st == 200, page
+    assert "Le prélèvement est remis en place" in html.unescape(page)
+    dd, rum, last4, signed_by = db_rows(
+        s, "SELECT c.direct_debit, m.rum, m.iban_last4, m.signed_by FROM contracts c JOIN sepa_mandates m "
+           "ON m.contract_id = c.id WHERE c.number = '1000000001' AND m.status = 'active'")[0]
+    assert dd == 1 and last4 == "0189" and signed_by is None and rum.startswith("RBN-1000000001-")
+    rows = agent_rows(s, "sepa.mandate_signed", "contract:1000000001")
+    assert len(rows) == 1 and rows[0][:2] == ("agent", agent_id), rows
+    assert json.loads(rows[0][3]) == {"by": "agent", "rum": rum}
+    msg = box.wait(DEMO_EMAIL, "mandat de prélèvement")
+    text = mail_text(msg)
+    assert rum in text and "0189" in text and "/mes-moyens-de-paiement" in text, text
+    assert "3456 7890" not in text
+    # Twice: the contract has its mandate.
+    st, _, page = b.post("/agent/clients/%d/prelevement" % cid, dict(form, confirmer="1"))
+    assert st == 400 and "déjà un mandat" in html.unescape(page)
+    # A contract of another customer: 404, nothing signed.
+    st, _, _ = b.post("/agent/clients/%d/prelevement" % cid, dict(form, contrat="1000000004", confirmer="1"))
+    assert st == 404
+    assert db_rows(s, "SELECT count(*) FROM sepa_mandates m JOIN contracts c ON c.id = m.contract_id "
+                      "WHERE c.number = '1000000004'")[0][0] == 0
+
+
+@test(env=smtp_env(ACT_ENV))
+def agent_switches_paperless_for_the_subscriber(s):
+    box = mailbox()
+    cid = customer_of(s, "1000000001")
+    b, agent_id = open_file(s)
+    b.get("/agent/clients/%d" % cid)
+    st, _, page = b.post("/agent/clients/%d/facture-electronique" % cid,
+                         {"contrat": "1000000001", "etat": "0", "confirmer": "1"})
+    assert st == 200 and "est arrêtée" in html.unescape(page), page
+    assert db_rows(s, "SELECT paperless, paperless_by FROM contracts WHERE number = '1000000001'") == [(0, "agent")]
+    rows = agent_rows(s, "paperless.off", "contract:1000000001")
+    assert len(rows) == 1 and rows[0][:2] == ("agent", agent_id)
+    box.wait(DEMO_EMAIL, "Facture électronique désactivée")
+    # A contract without a web account: said, nothing changed.
+    other = customer_of(s, "1000000004")
+    st, _, page = b.post("/agent/clients/%d/facture-electronique" % other,
+                         {"contrat": "1000000004", "etat": "1", "confirmer": "1"})
+    assert st == 400 and "pas d&#39;espace client" in page
+    assert db_rows(s, "SELECT paperless FROM contracts WHERE number = '1000000004'") == [(0,)]
+
+
+@test(own=True)
+def agent_records_the_first_letter_and_the_space_can_be_created(s):
+    cid = customer_of(s, "1000000005")
+    b, agent_id = open_file(s)
+    _, _, page = claim_contract(s, "1000000005", "compteur", "I22BA054321")
+    assert NO_BILL in page
+    b.get("/agent/clients/%d" % cid)
+    st, _, page = b.post("/agent/clients/%d/courrier" % cid, {"contrat": "1000000005", "confirmer": "1"})
+    assert st == 200 and "envoi du courrier est enregistré" in html.unescape(page)
+    assert db_rows(s, "SELECT can_create_account FROM contracts WHERE number = '1000000005'") == [(1,)]
+    rows = agent_rows(s, "contract.letter_sent", "contract:1000000005")
+    assert len(rows) == 1 and rows[0][:2] == ("agent", agent_id)
+    _, _, page = claim_contract(s, "1000000005", "compteur", "I22BA054321")
+    assert NO_BILL not in page and 'name="demande"' in page
+    st, _, page = b.post("/agent/clients/%d/courrier" % cid, {"contrat": "1000000005", "confirmer": "1"})
+    assert st == 400 and "déjà enregistré" in html.unescape(page)
+    assert len(agent_rows(s, "contract.letter_sent", "contract:1000000005")) == 1
+
+
+@test(env=smtp_env(ACT_ENV))
+def agent_resends_the_activation_email(s):
+    box = mailbox()
+    b0, st, page = claim_contract(s, "1000000004", "compteur", "I21BA012345")
+    claim = re.search(r'name="demande" value="([^"]+)"', page).group(1)
+    st, _, _ = b0.post("/finaliser", {"demande": claim, "nom": "Roux", "prenom": "Léa",
+                                      "email": "lea.roux.agentdesk@robinet.test",
+                                      "mot_de_passe": "le-pont-de-la-deule", "confirmation": "le-pont-de-la-deule"})
+    assert st == 303
+    box.wait("lea.roux.agentdesk@robinet.test", "Activer")
+    account = db_rows(s, "SELECT id FROM web_accounts WHERE email_norm = 'lea.roux.agentdesk@robinet.test'")[0][0]
+    cid = customer_of(s, "1000000004")
+    b, agent_id = open_file(s)
+    st, _, page = b.get("/agent/clients/%d" % cid)
+    assert "Renvoyer l'e-mail d'activation" in html.unescape(page)
+    st, _, page = b.post("/agent/clients/%d/activation" % cid, {"compte": str(account), "confirmer": "1"})
+    assert st == 200 and "renvoyé" in html.unescape(page), page
+    box.wait("lea.roux.agentdesk@robinet.test", "Activer")
+    rows = agent_rows(s, "account.resend", "account:%d" % account)
+    assert ("agent", agent_id) in [r[:2] for r in rows], rows
+    # An account of another customer: 404.
+    st, _, _ = b.post("/agent/clients/%d/activation" % customer_of(s, "1000000001"),
+                      {"compte": str(account), "confirmer": "1"})
+    assert st == 404
+
+
+@test(own=True)
+def agent_lifts_a_signin_block(s):
+    now = int(time.time())
+    con = sqlite3.connect(s.db)
+    for w in range(now - 3000, now + 60, 60):
+        for bucket in ("signin:id:" + DEMO_EMAIL, "signin:pair:%s|127.0.0.1" % DEMO_EMAIL):
+            con.execute("INSERT INTO rate_limits (bucket, window_start, count) VALUES (?, ?, 1000)",
+                        (bucket, w))
+    con.commit()
+    con.close()
+    st, _, page = Browser(s).signin(DEMO_EMAIL, DEMO_PASSWORD)
+    assert st == 429, st
+    account = db_rows(s, "SELECT id FROM web_accounts WHERE email_norm = ?", DEMO_EMAIL)[0][0]
+    cid = customer_of(s, "1000000001")
+    b, agent_id = open_file(s)
+    b.get("/agent/clients/%d" % cid)
+    st, _, page = b.post("/agent/clients/%d/debloquer" % cid, {"compte": str(account), "confirmer": "1"})
+    assert st == 200 and "blocage des connexions de ce compte est levé" in html.unescape(page)
+    assert db_rows(s, "SELECT count(*) FROM rate_limits WHERE bucket LIKE ?", "signin:%" + DEMO_EMAIL + "%") == [(0,)]
+    rows = agent_rows(s, "ratelimit.lift", "account:%d" % account)
+    assert len(rows) == 1 and rows[0][:2] == ("agent", agent_id)
+    st, _, _ = Browser(s).signin(DEMO_EMAIL, DEMO_PASSWORD)
+    assert st == 303

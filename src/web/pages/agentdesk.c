@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "app/agent.h"
 #include "app/agentdesk.h"
 #include "base/clock.h"
@@ -374,6 +376,104 @@ show_file(struct rb_req *req, int64_t id, const char *notice,
 	rb_resp_page(req, status, "agent_client", file);
 }
 
+/* The actions, by the last segment of their path. */
+enum action { ACT_MANDATE, ACT_PAPERLESS, ACT_LETTER, ACT_RESEND,
+	ACT_UNBLOCK, ACT__MAX };
+
+static const char *const action_paths[ACT__MAX] = {
+	[ACT_MANDATE] = "/prelevement",
+	[ACT_PAPERLESS] = "/facture-electronique",
+	[ACT_LETTER] = "/courrier",
+	[ACT_RESEND] = "/activation",
+	[ACT_UNBLOCK] = "/debloquer",
+};
+
+/* The account id of the form, or 0. */
+static int64_t
+form_account(struct rb_req *req)
+{
+	const char *v = rb_post(req, "compte"), *tail = NULL;
+	int64_t id;
+
+	if (v == NULL || (id = parse_id(v, &tail)) <= 0 || *tail != '\0')
+		return 0;
+	return id;
+}
+
+/* POST /agent/clients/ID/ACTION: one action, confirmed by its box. */
+static void
+act(struct rb_req *req, int64_t id, const char *tail)
+{
+	const struct rb_agent *a = rb_req_agent(req);
+	const char *notice = NULL, *msg = NULL, *etat;
+	const char *number = rb_post(req, "contrat");
+	unsigned char key[32];
+	struct rb_auth_req ar;
+	enum rb_rc rc;
+	int k;
+
+	for (k = 0; k < ACT__MAX; k++)
+		if (strcmp(tail, action_paths[k]) == 0)
+			break;
+	if (k == ACT__MAX) {
+		rb_resp_error(req, 404);
+		return;
+	}
+	if (strcmp(rb_post(req, "confirmer") ?: "", "1") != 0) {
+		show_file(req, id, NULL, "Cochez la case de confirmation "
+		    "pour que l'action soit faite.", 400);
+		return;
+	}
+	rb_req_auth(req, &ar);
+	switch ((enum action)k) {
+	case ACT_MANDATE:
+		if (rb_req_data_key(req, key) != 0) {
+			rb_resp_error(req, 500);
+			return;
+		}
+		rc = rb_agent_mandate(&ar, key, a->ag_id, id, number,
+		    rb_post(req, "titulaire"), rb_post(req, "iban"), &notice,
+		    &msg);
+		sodium_memzero(key, sizeof(key));
+		break;
+	case ACT_PAPERLESS:
+		etat = rb_post(req, "etat");
+		if (etat == NULL || (strcmp(etat, "0") != 0 &&
+		    strcmp(etat, "1") != 0)) {
+			rb_resp_error(req, 400);
+			return;
+		}
+		rc = rb_agent_paperless(&ar, a->ag_id, id, number,
+		    etat[0] == '1', &notice, &msg);
+		break;
+	case ACT_LETTER:
+		rc = rb_agent_letter(&ar, a->ag_id, id, number, &notice, &msg);
+		break;
+	case ACT_RESEND:
+		rc = rb_agent_resend(&ar, a->ag_id, id, form_account(req),
+		    &notice, &msg);
+		break;
+	default:
+		rc = rb_agent_unblock(&ar, a->ag_id, id, form_account(req),
+		    &notice, &msg);
+		break;
+	}
+	switch (rc) {
+	case RB_OK:
+		show_file(req, id, notice, NULL, 200);
+		return;
+	case RB_INVALID:
+		show_file(req, id, NULL, msg, 400);
+		return;
+	case RB_NOT_FOUND:
+		rb_resp_error(req, 404);
+		return;
+	default:
+		rb_resp_error(req, 500);
+		return;
+	}
+}
+
 void
 rb_page_agent_client(struct rb_req *req)
 {
@@ -392,7 +492,7 @@ rb_page_agent_client(struct rb_req *req)
 		show_file(req, id, NULL, NULL, 200);
 		return;
 	}
-	rb_resp_error(req, 404);
+	act(req, id, tail);
 }
 
 /* Supervisors: the audit log (/agent/journal?auteur=&cible=&du=&au=). */
