@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 #include <unistr.h>
@@ -709,5 +710,78 @@ rb_agent_unblock(const struct rb_auth_req *r, int64_t agent, int64_t customer,
 	return RB_OK;
 fail:
 	rb_db_rollback(r->ar_db);
+	return RB_ERROR;
+}
+
+static json_t *
+identity_json(const struct rb_custfile_identity *id)
+{
+	return json_pack("{s:s, s:s, s:s}", "last_name", id->ci_last_name,
+	    "first_name", id->ci_first_name, "email", id->ci_email);
+}
+
+enum rb_rc
+rb_agent_contact(const struct rb_auth_req *r, int64_t agent, int64_t customer,
+    const char *last_name, const char *first_name, const char *email,
+    const char **notice, const char **msg)
+{
+	struct rb_custfile_identity old, new;
+	char norm[RB_EMAIL_MAX], target[40];
+	json_t *detail = NULL;
+	const char *to[2];
+	int rc, i;
+
+	*notice = *msg = NULL;
+	if ((rc = rb_custfile_identity_get(r->ar_db, customer, &old)) != 0)
+		return rc < 0 ? RB_ERROR : RB_NOT_FOUND;
+	memset(&new, 0, sizeof(new));
+	if ((*msg = rb_auth_check_name(last_name, 1, "Le nom est obligatoire.",
+	    "Le nom est trop long (100 caractères au plus).",
+	    new.ci_last_name, sizeof(new.ci_last_name))) != NULL ||
+	    (*msg = rb_auth_check_name(first_name, 0, NULL,
+	    "Le prénom est trop long (100 caractères au plus).",
+	    new.ci_first_name, sizeof(new.ci_first_name))) != NULL)
+		return RB_INVALID;
+	if (email != NULL && email[strspn(email, " \t")] != '\0') {
+		if (rb_auth_norm_email(email, norm, sizeof(norm)) != 0 ||
+		    rb_auth_clean_text(email, new.ci_email,
+		    sizeof(new.ci_email)) != 0) {
+			*msg = "Cette adresse e-mail n'est pas complète "
+			    "(exemple : nom@exemple.fr).";
+			return RB_INVALID;
+		}
+	}
+	if (strcmp(old.ci_last_name, new.ci_last_name) == 0 &&
+	    strcmp(old.ci_first_name, new.ci_first_name) == 0 &&
+	    strcmp(old.ci_email, new.ci_email) == 0) {
+		*msg = "Rien n'a changé : les coordonnées sont déjà celles-ci.";
+		return RB_INVALID;
+	}
+	snprintf(target, sizeof(target), "customer:%lld", (long long)customer);
+	detail = json_pack("{s:o, s:o}", "old", identity_json(&old), "new",
+	    identity_json(&new));
+	to[0] = old.ci_email;
+	to[1] = strcasecmp(old.ci_email, new.ci_email) != 0 ?
+	    new.ci_email : "";
+	if (rb_db_begin(r->ar_db) != 0)
+		goto fail;
+	if (rb_custfile_identity_set(r->ar_db, customer, &new) != 0 ||
+	    agent_audit(r, agent, "customer.correct", target, detail) != 0)
+		goto fail;
+	for (i = 0; i < 2; i++)
+		if (to[i][0] != '\0' && rb_auth_mail_with(r,
+		    RB_MAIL_DETAILS_CORRECTED, to[i], "/mon-espace", NULL,
+		    new.ci_first_name, new.ci_last_name, NULL) != 0)
+			goto fail;
+	if (rb_db_commit(r->ar_db) != 0)
+		goto fail;
+	json_decref(detail);
+	*notice = "Les coordonnées sont corrigées ; l'abonné en est averti "
+	    "par e-mail quand il en a une.";
+	return RB_OK;
+fail:
+	if (rb_db_in_transaction(r->ar_db))
+		rb_db_rollback(r->ar_db);
+	json_decref(detail);
 	return RB_ERROR;
 }

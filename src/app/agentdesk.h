@@ -127,6 +127,22 @@ enum rb_rc	rb_agent_unblock(const struct rb_auth_req *r, int64_t agent,
 		    int64_t customer, int64_t account, const char **notice,
 		    const char **msg);
 
+/*
+ * Corrects the holder's last name, first name and email on file (the
+ * customer record; the postal address and phone numbers are "Mes
+ * coordonnées", another module). Names are checked as at sign-up
+ * (trimmed, NFC, no control character, 100 characters at most; the
+ * last name required), the email by its shape (may be empty). Audited
+ * 'customer.correct' with the old and new values (detail {"old",
+ * "new"}); the notice RB_MAIL_DETAILS_CORRECTED goes to the old email
+ * on file and to the new one. RB_INVALID with *msg when a value is
+ * refused or nothing changes.
+ */
+enum rb_rc	rb_agent_contact(const struct rb_auth_req *r, int64_t agent,
+		    int64_t customer, const char *last_name,
+		    const char *first_name, const char *email,
+		    const char **notice, const char **msg);
+
 /* Rows of the audit log shown at most. */
 #define RB_AGENT_AUDIT_MAX	200
 

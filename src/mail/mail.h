@@ -85,6 +85,10 @@ enum rb_mail_kind {
 				   "contract_number" (in the subject: never the
 				   amount), "issued", "due" (French dates),
 				   "link" (required, the bill's page) */
+	/* The back office (app/agentdesk.c) */
+	RB_MAIL_DETAILS_CORRECTED, /* customer service corrected the name or
+				   email on file: notice, no value repeated;
+				   "link" optional (default the space) */
 	RB_MAIL__MAX
 };
 

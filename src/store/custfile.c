@@ -5,8 +5,10 @@
  * store/gdpr.c does for the subscriber's own export.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "base/mem.h"
+#include "base/namekey.h"
 #include "store/copy.h"
 #include "store/custfile.h"
 
@@ -246,6 +248,52 @@ rb_custfile_letter_sent(rb_db *db, int64_t contract)
 
 	if (rb_db_run(db, sql_letter, RB_BINDS(rb_int(contract)), &changed) !=
 	    0)
+		return -1;
+	return changed > 0 ? 0 : 1;
+}
+
+static const char sql_identity_get[] =
+	"SELECT last_name, first_name, email FROM customers WHERE id = $1";
+static const char sql_identity_set[] =
+	"UPDATE customers SET last_name = $2, first_name = $3, email = $4,"
+	" name_key = $5 WHERE id = $1";
+
+static void
+identity_row(rb_stmt *st, void *arg)
+{
+	struct rb_custfile_identity *o = arg;
+
+	rb_store_copy(o->ci_last_name, sizeof(o->ci_last_name),
+	    rb_stmt_text(st, 0));
+	rb_store_copy(o->ci_first_name, sizeof(o->ci_first_name),
+	    rb_stmt_text(st, 1));
+	rb_store_copy(o->ci_email, sizeof(o->ci_email), rb_stmt_text(st, 2));
+}
+
+int
+rb_custfile_identity_get(rb_db *db, int64_t customer,
+    struct rb_custfile_identity *out)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = rb_db_fetch_one(db, sql_identity_get, RB_BINDS(rb_int(customer)),
+	    identity_row, out);
+	return rc < 0 ? -1 : rc;
+}
+
+int
+rb_custfile_identity_set(rb_db *db, int64_t customer,
+    const struct rb_custfile_identity *in)
+{
+	char key[RB_NAMEKEY_MAX];
+	int64_t changed = 0;
+
+	rb_namekey_customer(in->ci_last_name, in->ci_first_name, key,
+	    sizeof(key));
+	if (rb_db_run(db, sql_identity_set, RB_BINDS(rb_int(customer),
+	    rb_text(in->ci_last_name), rb_text_or_null(in->ci_first_name),
+	    rb_text_or_null(in->ci_email), rb_text(key)), &changed) != 0)
 		return -1;
 	return changed > 0 ? 0 : 1;
 }

@@ -79,4 +79,23 @@ int	rb_custfile_has_account(rb_db *db, int64_t customer, int64_t account);
  */
 int	rb_custfile_letter_sent(rb_db *db, int64_t contract);
 
+/* The names and email on file of a customer ("" when NULL). */
+struct rb_custfile_identity {
+	char	ci_last_name[256];
+	char	ci_first_name[256];
+	char	ci_email[256];
+};
+
+/* Reads them: 0, 1 when there is no such customer, -1. */
+int	rb_custfile_identity_get(rb_db *db, int64_t customer,
+	    struct rb_custfile_identity *out);
+
+/*
+ * Writes the last name, first name and email of customer (first and
+ * email "" store NULL) with the name's search key (base/namekey.h).
+ * Returns 0, 1 when there is no such customer, -1.
+ */
+int	rb_custfile_identity_set(rb_db *db, int64_t customer,
+	    const struct rb_custfile_identity *in);
+
 #endif

@@ -414,3 +414,33 @@ def agent_lifts_a_signin_block(s):
     assert len(rows) == 1 and rows[0][:2] == ("agent", agent_id)
     st, _, _ = Browser(s).signin(DEMO_EMAIL, DEMO_PASSWORD)
     assert st == 303
+
+
+@test(env=smtp_env(ACT_ENV))
+def agent_corrects_name_and_email_mails_both_addresses_and_audits(s):
+    box = mailbox()
+    cid = customer_of(s, "1000000003")
+    b, agent_id = open_file(s)
+    b.get("/agent/clients/%d" % cid)
+    form = {"nom": "Vandenbussche-Lefort", "prenom": "Gérard", "email": "gerard.v@robinet.test"}
+    st, _, page = b.post("/agent/clients/%d/coordonnees" % cid, dict(form, email="gerard@", confirmer="1"))
+    assert st == 400 and "pas complète" in html.unescape(page)
+    st, _, page = b.post("/agent/clients/%d/coordonnees" % cid, dict(form, nom="  ", confirmer="1"))
+    assert st == 400 and "nom est obligatoire" in page
+    st, _, page = b.post("/agent/clients/%d/coordonnees" % cid, dict(form, confirmer="1"))
+    assert st == 200 and "coordonnées sont corrigées" in html.unescape(page), page
+    assert db_rows(s, "SELECT last_name, first_name, email, name_key FROM customers WHERE id = ?", cid) == [
+        ("Vandenbussche-Lefort", "Gérard", "gerard.v@robinet.test", "vandenbussche lefort gerard")]
+    rows = agent_rows(s, "customer.correct", "customer:%d" % cid)
+    assert len(rows) == 1 and rows[0][:2] == ("agent", agent_id)
+    d = json.loads(rows[0][3])
+    assert d["old"]["email"] == "legacy@robinet.test" and d["new"]["last_name"] == "Vandenbussche-Lefort"
+    for to in ("legacy@robinet.test", "gerard.v@robinet.test"):
+        msg = box.wait(to, "coordonnées ont été corrigées")
+        assert "gerard.v" not in mail_text(msg)
+    # The search finds the new name.
+    st, _, page = b.get("/agent/clients?q=" + quote("vandenbussche lefort"))
+    assert "1000000003" in page
+    # The same values again: nothing to do.
+    st, _, page = b.post("/agent/clients/%d/coordonnees" % cid, dict(form, confirmer="1"))
+    assert st == 400 and "Rien n&#39;a changé" in page

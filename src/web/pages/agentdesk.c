@@ -378,7 +378,7 @@ show_file(struct rb_req *req, int64_t id, const char *notice,
 
 /* The actions, by the last segment of their path. */
 enum action { ACT_MANDATE, ACT_PAPERLESS, ACT_LETTER, ACT_RESEND,
-	ACT_UNBLOCK, ACT__MAX };
+	ACT_UNBLOCK, ACT_CONTACT, ACT__MAX };
 
 static const char *const action_paths[ACT__MAX] = {
 	[ACT_MANDATE] = "/prelevement",
@@ -386,6 +386,7 @@ static const char *const action_paths[ACT__MAX] = {
 	[ACT_LETTER] = "/courrier",
 	[ACT_RESEND] = "/activation",
 	[ACT_UNBLOCK] = "/debloquer",
+	[ACT_CONTACT] = "/coordonnees",
 };
 
 /* The account id of the form, or 0. */
@@ -453,9 +454,14 @@ act(struct rb_req *req, int64_t id, const char *tail)
 		rc = rb_agent_resend(&ar, a->ag_id, id, form_account(req),
 		    &notice, &msg);
 		break;
-	default:
+	case ACT_UNBLOCK:
 		rc = rb_agent_unblock(&ar, a->ag_id, id, form_account(req),
 		    &notice, &msg);
+		break;
+	default:
+		rc = rb_agent_contact(&ar, a->ag_id, id, rb_post(req, "nom"),
+		    rb_post(req, "prenom"), rb_post(req, "email"), &notice,
+		    &msg);
 		break;
 	}
 	switch (rc) {
