@@ -26,7 +26,6 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/mem.h"
-#include "base/namekey.h"
 #include "demo/demo_store.h"
 
 /* Rows written one at a time. */
@@ -67,9 +66,9 @@ static const char *const demo_sql[Q__MAX] = {
 	[Q_CUSTOMER_ADD] =
 	    "INSERT INTO customers (title, last_name, first_name, email, phone,"
 	    " address_line1, postcode, commune, src_system, src_batch,"
-	    " src_file, src_line, ref, name_key)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-	    " $14) RETURNING id",
+	    " src_file, src_line, ref)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+	    " RETURNING id",
 	[Q_CONTRACT_ADD] =
 	    "INSERT INTO contracts (number, old_number, origin, customer_id,"
 	    " service_address, service_postcode, service_commune, start_date,"
@@ -627,7 +626,6 @@ int
 rb_demo_store_customer(rb_demo_store *ds, const struct rb_demo_customer *cu,
     int64_t *id)
 {
-	char key[RB_NAMEKEY_MAX];
 	rb_stmt *st;
 
 	if ((st = prepare(ds, Q_CUSTOMER_ADD)) == NULL)
@@ -642,9 +640,6 @@ rb_demo_store_customer(rb_demo_store *ds, const struct rb_demo_customer *cu,
 	rb_stmt_bind_text(st, 8, cu->cu_commune, -1);
 	bind_source(st, 9, &cu->cu_source);
 	rb_stmt_bind_text(st, 13, cu->cu_ref, -1);
-	rb_namekey_customer(cu->cu_last_name, cu->cu_first_name, key,
-	    sizeof(key));
-	rb_stmt_bind_text(st, 14, key, -1);
 	return finish(st, id);
 }
 

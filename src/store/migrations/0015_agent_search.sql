@@ -5,9 +5,10 @@
 -- "last_name first_name" by base/namekey.h (lower case, no accents, no
 -- punctuation: "Béghin Gérard" is "beghin gerard"). The folding needs
 -- Unicode tables neither engine has in SQL, so the application writes
--- it: the demo generator and the import with each customer they write,
--- and `robinet migrate` (rb_custsearch_fill_keys) for the rows that have
--- none, such as those of a database made before this version. A name
+-- it: the import with each customer it writes, and
+-- rb_custsearch_fill_keys() for the rows that have none: `robinet demo`
+-- once its rows are written, and `robinet migrate` (and `serve
+-- --migrate`) for a database made before this version. A name
 -- search is a range over this index ("dupont" <= key < "dupont" + the
 -- last code point).
 --

@@ -29,10 +29,19 @@
 
 #define NOW	((time_t)1795953600)	/* 2026-11-29 12:00 UTC */
 
+/* The demo, then its name keys, as `robinet demo` writes them. */
 static int
 setup(void **state)
 {
-	return demo_fixture_setup(state, "agentdesk.db");
+	struct fixture *f;
+	int64_t filled = 0;
+
+	if (demo_fixture_setup(state, "agentdesk.db") != 0)
+		return -1;
+	f = *state;
+	if (rb_custsearch_fill_keys(f->db, &filled) != 0 || filled < 50)
+		return -1;
+	return 0;
 }
 
 static int
