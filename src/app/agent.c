@@ -592,3 +592,53 @@ rb_agent_enrol(const struct rb_auth_req *r,
 		return rb_auth_fail(r);
 	return open_session(r, &a, &lm, "agent.enrol", out);
 }
+
+enum rb_rc
+rb_agent_demo_ensure(const struct rb_auth_req *r,
+    const unsigned char key[RB_TOTP_KEYBYTES], int *created)
+{
+	static const struct {
+		const char		*dm_email;
+		const char		*dm_name;
+		enum rb_agent_role	 dm_role;
+	} demo[] = {
+		{ "admin.demo@robinet.test", "Alice Administratrice",
+		    RB_ROLE_ADMIN },
+		{ "superviseur.demo@robinet.test", "Samuel Superviseur",
+		    RB_ROLE_SUPERVISOR },
+		{ "agent.demo@robinet.test", "Agathe Agente", RB_ROLE_AGENT },
+	};
+	unsigned char secret[RB_TOTP_SECRET_LEN];
+	char hash[RB_PWHASH_MAX] = "", sealed[RB_TOTP_SEALED_MAX];
+	struct rb_agent_row a;
+	size_t i, n;
+	int64_t id;
+	int rc;
+
+	*created = 0;
+	if (rb_base32_decode(RB_AGENT_DEMO_SECRET, secret, sizeof(secret),
+	    &n) != 0 || n != sizeof(secret))
+		return RB_ERROR;
+	for (i = 0; i < sizeof(demo) / sizeof(demo[0]); i++) {
+		if ((rc = rb_agents_by_email(r->ar_db, demo[i].dm_email,
+		    &a)) <= 0) {
+			if (rc < 0)
+				return RB_ERROR;
+			continue;
+		}
+		if (hash[0] == '\0' && rb_pwhash(RB_AGENT_DEMO_PASSWORD,
+		    hash) != 0)
+			return RB_ERROR;
+		rb_totp_seal(key, secret, sealed);
+		rc = rb_agents_add(r->ar_db, demo[i].dm_email, demo[i].dm_name,
+		    rb_agent_role_name(demo[i].dm_role), hash, sealed, NULL, 0,
+		    r->ar_now, &id);
+		if (rc == RB_CONSTRAINT)
+			continue;	/* another server was quicker */
+		if (rc != 0)
+			return RB_ERROR;
+		(*created)++;
+	}
+	sodium_memzero(secret, sizeof(secret));
+	return RB_OK;
+}

@@ -173,6 +173,20 @@ enum rb_rc rb_agent_enrol(const struct rb_auth_req *r,
 		    const char **code_error, int *retry_after);
 
 /*
+ * Demo mode only (`robinet serve --demo`): the demo's back-office
+ * agents, created when missing, with one documented password and one
+ * fixed TOTP secret (README, "Demo identities"):
+ *	admin.demo@robinet.test		admin
+ *	superviseur.demo@robinet.test	supervisor
+ *	agent.demo@robinet.test		agent
+ * Sets *created to the number created. RB_OK or RB_ERROR.
+ */
+#define RB_AGENT_DEMO_PASSWORD	"back-office-demo-2024"
+#define RB_AGENT_DEMO_SECRET	"JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+enum rb_rc rb_agent_demo_ensure(const struct rb_auth_req *r,
+		    const unsigned char key[RB_TOTP_KEYBYTES], int *created);
+
+/*
  * Writes an audit row of an action by agent (actor_kind 'agent'):
  * action a dotted name ("customer.view"), target ("contract:…"), detail
  * (not taken; may be NULL), at r->ar_now from r->ar_ip. Runs in the

@@ -69,6 +69,10 @@ enum rb_route {
 	ROUTE_AGENT_HOME,
 	ROUTE_AGENT_SIGNIN,
 	ROUTE_AGENT_SIGNOUT,
+	ROUTE_AGENT_AGENTS,
+	ROUTE_AGENT_AGENT_NEW,
+	ROUTE_AGENT_AGENT_ACTION,
+	ROUTE_AGENT_ENROL,
 	/* The back office on a customer (pages/agentdesk.c) */
 	ROUTE_AGENT_CLIENTS,
 	ROUTE_AGENT_CLIENT,
@@ -206,6 +210,11 @@ void	rb_page_paymeans_plan_stop(struct rb_req *);
 void	rb_page_agent_home(struct rb_req *);
 void	rb_page_agent_signin(struct rb_req *);
 void	rb_page_agent_signout(struct rb_req *);
+/* Agents' admin page and enrolment (pages/agent_admin.c). */
+void	rb_page_agent_agents(struct rb_req *);
+void	rb_page_agent_agent_new(struct rb_req *);
+void	rb_page_agent_agent_action(struct rb_req *);
+void	rb_page_agent_enrol(struct rb_req *);
 /* The back office on a customer (pages/agentdesk.c). */
 void	rb_page_agent_clients(struct rb_req *);
 void	rb_page_agent_client(struct rb_req *);
