@@ -56,5 +56,8 @@ int	cmd_agent(struct rb_config *cfg, const struct rb_cmd_opts *o);
 struct rb_db;
 int	cmd_open_db(const struct rb_config *cfg, int migrate,
 	    struct rb_db **out);
+/* Writes the customers' missing search keys (store/custsearch.h), after
+ * migrating: 0, or -1 (said on stderr). */
+int	cmd_fill_search_keys(struct rb_db *db);
 
 #endif

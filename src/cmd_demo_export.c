@@ -103,6 +103,9 @@ cmd_demo_export(struct rb_config *cfg, const struct rb_cmd_opts *o)
 		    "above)\n");
 		goto out;
 	}
+	/* As `robinet demo` (cmd_demo.c): the customers' search keys. */
+	if (cmd_fill_search_keys(db) != 0)
+		goto out;
 	printf("demo data created in %lld ms\n", (long long)ms_since(&t0));
 	/* The demo seals IBANs under its own key (demo/demo.h). */
 	if (rb_iban_key_from_hex(RB_DEMO_IBAN_KEY_HEX, key) != 0)

@@ -25,6 +25,9 @@ cmd_migrate(struct rb_config *cfg, const struct rb_cmd_opts *o)
 		    "above); the failing migration was rolled back\n");
 		goto out;
 	}
+	/* The name keys of the customer search (0015_agent_search.sql). */
+	if (cmd_fill_search_keys(db) != 0)
+		goto out;
 	if (rb_migrate_status(db, &current, &latest) != 0)
 		goto out;
 	printf("%d migration(s) applied; schema at version %d\n", applied,

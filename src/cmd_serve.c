@@ -15,6 +15,7 @@
 #include "mail/mail.h"
 #include "base/log.h"
 #include "store/db.h"
+#include "store/custsearch.h"
 #include "store/migrate.h"
 #include "web/server.h"
 #include "web/site.h"
@@ -54,6 +55,22 @@ demo_creditor(struct rb_config *cfg)
 }
 
 int
+cmd_fill_search_keys(rb_db *db)
+{
+	int64_t filled;
+
+	if (rb_custsearch_fill_keys(db, &filled) != 0) {
+		fprintf(stderr, "robinet: cannot write the customers' search "
+		    "keys (see the log above)\n");
+		return -1;
+	}
+	if (filled > 0)
+		log_info("wrote the search keys of %lld customer(s)",
+		    (long long)filled);
+	return 0;
+}
+
+int
 cmd_open_db(const struct rb_config *cfg, int migrate, rb_db **out)
 {
 	char err[512];
@@ -73,6 +90,8 @@ cmd_open_db(const struct rb_config *cfg, int migrate, rb_db **out)
 		}
 		if (applied > 0)
 			log_info("applied %d migration(s)", applied);
+		if (cmd_fill_search_keys(db) != 0)
+			goto fail;
 	}
 	if (rb_migrate_status(db, &current, &latest) != 0)
 		goto fail;

@@ -11,6 +11,11 @@
 #include "store/gdpr.h"
 
 #define CONTROLLER	"Eau de la Métropole, service public de l'eau"
+/* Who reads a customer file in the back office, as the subscriber is
+ * told (see file_views()). */
+#define RECIPIENT	"Service client d'Eau de la Métropole"
+/* Views of the file listed on the page, newest first. */
+#define VIEWS_SHOWN	20
 
 struct notice {
 	const char	*no_key;	/* category of rb_gdpr_export() */
@@ -98,6 +103,12 @@ static const struct notice notices[] = {
 	  "Type et taille des fichiers envoyés (les fichiers eux-mêmes sont "
 	  "dans « Mes demandes »)",
 	  "Répondre à vos demandes", CONTRACT, "3 ans" },
+	{ "file_views", "Consultations de votre dossier",
+	  "Date et motif de chaque consultation de votre dossier par un "
+	  "conseiller du service client",
+	  "Vous dire qui a eu accès à vos données et prouver que chaque "
+	  "accès avait un motif", "Obligation légale (RGPD, art. 5 et 32)",
+	  "1 an" },
 	{ "audit_log", "Journal de sécurité",
 	  "Connexions, changements de mot de passe ou d'e-mail, "
 	  "téléchargements de vos données : date, action, adresse IP",
@@ -158,6 +169,37 @@ origin(json_t *rows, char *out, size_t outlen)
 		out[0] = (char)(out[0] - 'a' + 'A');
 }
 
+/*
+ * Rewrites the rows of the "file_views" category of data as the
+ * subscriber reads them: {"at", "by", "why"}, "by" the recipient (the
+ * customer service, never the agent's name: the right of access names
+ * the recipients of the data, and the CJEU's Pankki judgment of 22 June
+ * 2023, C-579/21, gives the dates and purposes of the consultations,
+ * not the identity of the employees who made them), "why" the reason
+ * the agent gave, or null.
+ */
+static void
+file_views(json_t *data)
+{
+	json_t *rows = json_object_get(data, "file_views"), *row, *detail;
+	const char *text, *why;
+	size_t i;
+
+	json_array_foreach(rows, i, row) {
+		why = NULL;
+		detail = NULL;
+		text = json_string_value(json_object_get(row, "detail"));
+		if (text != NULL)
+			detail = json_loads(text, 0, NULL);
+		why = json_string_value(json_object_get(detail, "why"));
+		json_object_set_new(row, "by", json_string(RECIPIENT));
+		json_object_set_new(row, "why", why != NULL ?
+		    json_string(why) : json_null());
+		json_object_del(row, "detail");
+		json_decref(detail);
+	}
+}
+
 static json_t *
 notice_json(const struct notice *no)
 {
@@ -169,7 +211,7 @@ notice_json(const struct notice *no)
 enum rb_rc
 rb_gdpr_view(rb_db *db, int64_t account, json_t **out)
 {
-	json_t *data, *cats, *c, *rows;
+	json_t *data, *cats, *c, *rows, *views;
 	char from[512];
 	size_t i;
 	int rc;
@@ -187,9 +229,18 @@ rb_gdpr_view(rb_db *db, int64_t account, json_t **out)
 		json_object_set_new(c, "origin", json_string(from));
 		json_array_append_new(cats, c);
 	}
+	file_views(data);
+	rows = json_object_get(data, "file_views");
+	views = json_array();
+	json_array_foreach(rows, i, c) {
+		if (i >= VIEWS_SHOWN)
+			break;
+		json_array_append(views, c);
+	}
+	*out = json_pack("{s:s, s:o, s:o, s:I}", "controller", CONTROLLER,
+	    "categories", cats, "views", views,
+	    "views_total", (json_int_t)json_array_size(rows));
 	json_decref(data);
-	*out = json_pack("{s:s, s:o}", "controller", CONTROLLER,
-	    "categories", cats);
 	return RB_OK;
 }
 
@@ -205,6 +256,7 @@ rb_gdpr_download(rb_db *db, int64_t account, time_t now, const char *ip,
 	*out = NULL;
 	if ((rc = rb_gdpr_export(db, account, &data)) != 0)
 		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
+	file_views(data);
 	snprintf(target, sizeof(target), "account:%lld", (long long)account);
 	if (rb_audit(db, now, RB_ACTOR_SUBSCRIBER, account, "gdpr.export",
 	    target, ip, NULL) != 0) {

@@ -16,9 +16,14 @@
 
 /*
  * Sets *out to the page's data: {"controller", "categories": [{key, label, what, why,
- * basis, retention, origin, count}]}, one per category of
- * rb_gdpr_export() (store/gdpr.h), origin telling whether rows came from
- * the former operator, the billing system or this site. Caller owns
+ * basis, retention, origin, count}], "views": [{at, by, why}],
+ * "views_total"}, one category per category of rb_gdpr_export()
+ * (store/gdpr.h), origin telling whether rows came from the former
+ * operator, the billing system or this site; views the 20 latest
+ * consultations of the subscriber's customer file by the customer
+ * service ("Qui a consulté mon dossier"), by the recipient's name and
+ * never the agent's (see file_views() in gdpr.c), why the reason given
+ * or null; views_total how many there are in all. Caller owns
  * *out. Returns RB_OK, RB_NOT_FOUND when the account does not exist,
  * RB_ERROR on a database failure.
  */
@@ -27,7 +32,8 @@ enum rb_rc	rb_gdpr_view(rb_db *db, int64_t account, json_t **out);
 /*
  * Sets *out to the download: {"format", "generated_at" (UTC seconds),
  * "controller", "notice" (the categories as on the page, without
- * counts), "data" (rb_gdpr_export())}, and records the export in the
+ * counts), "data" (rb_gdpr_export(), its file_views as on the page)},
+ * and records the export in the
  * audit log (action "gdpr.export", from ip). Same returns.
  */
 enum rb_rc	rb_gdpr_download(rb_db *db, int64_t account, time_t now,

@@ -44,6 +44,7 @@
 #include "base/iban.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/namekey.h"
 #include "app/import.h"
 #include "app/import_check.h"
 #include "mail/mail.h"
@@ -316,6 +317,7 @@ struct row {
 	struct rb_imp_val w_vals[RB_IMP_MAX_PARAMS];	/* per parameter */
 	char		 w_enc[RB_IBAN_SEALED_MAX];
 	char		 w_last4[8];
+	char		 w_namekey[RB_NAMEKEY_MAX];
 };
 
 struct run {
@@ -357,7 +359,7 @@ static const struct file_spec specs[RB_IMP__MAX] = {
 	[RB_IMP_TARIFFS] = { "tariffs.csv", RB_IMP_TARIFFS, tariff_cols,
 	    TA__MAX, { NULL }, hook_tariff },
 	[RB_IMP_CUSTOMERS] = { "customers.csv", RB_IMP_CUSTOMERS,
-	    customer_cols, CU__MAX, { NULL }, hook_customer },
+	    customer_cols, CU__MAX, { "name_key" }, hook_customer },
 	[RB_IMP_CONTRACTS] = { "contracts.csv", RB_IMP_CONTRACTS,
 	    contract_cols, CO__MAX, { "customer_id" }, hook_contract },
 	[RB_IMP_METERS] = { "meters.csv", RB_IMP_METERS, meter_cols, ME__MAX,
@@ -555,6 +557,12 @@ static void
 hook_customer(struct run *r, struct row *w)
 {
 	char q[64];
+
+	/* The search key of the name (0015_agent_search.sql). */
+	rb_namekey_customer(has(w, CU_LAST) ? w->w_cv[CU_LAST].iv_text : NULL,
+	    has(w, CU_FIRST) ? w->w_cv[CU_FIRST].iv_text : NULL, w->w_namekey,
+	    sizeof(w->w_namekey));
+	set_extra(r, w, 0, RB_IMPV_TEXT, 0, w->w_namekey);
 
 	if (has(w, CU_POSTCODE) && has(w, CU_COUNTRY) &&
 	    strcmp(w->w_cv[CU_COUNTRY].iv_text, "FR") == 0 &&

@@ -520,3 +520,16 @@ rb_clock_service_sentence(time_t now_utc, const struct rb_opening_hours *oh,
 	return format_done(snprintf(out, outlen, "%s Il ouvre %s à %s.",
 	    closed, when, hhmm), out, outlen);
 }
+
+int
+rb_clock_fr_instant(time_t utc, char *out, size_t outlen)
+{
+	struct rb_localtime lt;
+	char d[RB_CLOCK_FR_MAX];
+
+	rb_clock_paris(utc, &lt);
+	if (rb_clock_fr_date_short(&lt.lt_date, d, sizeof(d)) != 0)
+		return format_done(-1, out, outlen);
+	return format_done(snprintf(out, outlen, "%s à %d h %02d", d,
+	    lt.lt_hour, lt.lt_min), out, outlen);
+}

@@ -141,6 +141,11 @@ const char *rb_clock_fr_weekday(int wday);
  * convention as above (minutes out of 0-1440 fail).
  */
 int	rb_clock_fr_time(int minutes, char *out, size_t outlen);
+/*
+ * Writes instant utc in Paris time as "3 déc. 2024 à 14 h 05" (always
+ * the minutes, midnight "0 h 00"). Same return convention.
+ */
+int	rb_clock_fr_instant(time_t utc, char *out, size_t outlen);
 
 /*
  * Customer-service hours in Paris time. Open on the days whose bit is set

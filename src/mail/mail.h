@@ -102,6 +102,10 @@ enum rb_mail_kind {
 				   of those days), "usual" (litres a day),
 				   "factor", "link" (required, the daily
 				   consumption page) */
+	/* The back office (app/agentdesk.c) */
+	RB_MAIL_DETAILS_CORRECTED, /* customer service corrected the name or
+				   email on file: notice, no value repeated;
+				   "link" optional (default the space) */
 	RB_MAIL__MAX
 };
 

@@ -87,6 +87,10 @@ static const struct kind_def kind_defs[RB_MAIL__MAX] = {
 	[RB_MAIL_LEAK_ALERT] = { "leak_alert",
 	    "Fuite d'eau possible sur votre contrat", 1, NULL,
 	    "contract_number" },
+	/* The back office (app/agentdesk.c) */
+	[RB_MAIL_DETAILS_CORRECTED] = { "details_corrected",
+	    "Vos coordonnées ont été corrigées par le service client", 0,
+	    "/mon-espace", NULL },
 };
 
 /* Keys every template reads that callers may leave out. */

@@ -163,6 +163,14 @@ static const struct category categories[] = {
 	  " ORDER BY a.created_at, a.id",
 	  "sisi",
 	  { "reference", "created_at", "content_type", "size" } },
+	/* Agents' views of the customer file of the account's contracts
+	 * (app/agentdesk.c): when and why, never which agent. */
+	{ "file_views",
+	  "SELECT at, detail FROM audit_log WHERE action = 'customer.view'"
+	  " AND target IN (SELECT 'customer:' || c.customer_id FROM contracts c"
+	  " WHERE c.id IN (" MINE ")) ORDER BY at DESC, id DESC",
+	  "is",
+	  { "at", "detail" } },
 	{ "audit_log",
 	  "SELECT at, action, target, ip FROM audit_log"
 	  " WHERE (actor_kind = 'subscriber' AND actor_id = $1)"

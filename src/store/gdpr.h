@@ -20,7 +20,9 @@
  *   account (one row), customers, contracts, meters, readings, invoices,
  *   invoice_lines, payments, sepa_mandates (IBAN last four digits only),
  *   legacy_credentials (never the hash), consumption_alerts, sessions,
- *   api_tokens (never the hash), contact_requests, audit_log.
+ *   api_tokens (never the hash), contact_requests, file_views (the
+ *   agents' views of the holder's customer file, newest first: at and
+ *   detail, the JSON text the view recorded; never the agent), audit_log.
  * Imported rows carry their provenance (src_system, src_batch,
  * src_file, src_line). Reads in one read transaction. The caller owns
  * *out. Returns 0, 1 when the account does not exist, -1 on error

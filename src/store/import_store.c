@@ -62,16 +62,17 @@ static const struct imp_table tables[RB_IMP__MAX] = {
 	    /* insert */
 	    "INSERT INTO customers (ref, title, last_name, first_name,"
 	    " email, phone, address_line1, address_line2, postcode,"
-	    " commune, country, src_system, src_batch, src_file, src_line)"
+	    " commune, country, name_key, src_system, src_batch, src_file,"
+	    " src_line)"
 	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-	    " $13, $14, $15)"
+	    " $13, $14, $15, $16)"
 	    " ON CONFLICT (ref) DO NOTHING",
 	    /* update when different */
 	    "UPDATE customers SET title = $2, last_name = $3,"
 	    " first_name = $4, email = $5, phone = $6, address_line1 = $7,"
 	    " address_line2 = $8, postcode = $9, commune = $10,"
-	    " country = $11, src_system = $12, src_batch = $13,"
-	    " src_file = $14, src_line = $15"
+	    " country = $11, name_key = $12, src_system = $13,"
+	    " src_batch = $14, src_file = $15, src_line = $16"
 	    " WHERE ref = $1 AND (title IS DISTINCT FROM $2 OR"
 	    " last_name IS DISTINCT FROM $3 OR"
 	    " first_name IS DISTINCT FROM $4 OR"
@@ -84,10 +85,10 @@ static const struct imp_table tables[RB_IMP__MAX] = {
 	    /* select */
 	    "SELECT id, src_batch, src_file, src_line FROM customers"
 	    " WHERE ref = $1",
-	    1, 15,
+	    1, 16,
 	    { "ref", "title", "last_name", "first_name", "email", "phone",
 	     "address_line1", "address_line2", "postcode", "commune",
-	     "country" } },
+	     "country", "name_key" } },
 	[RB_IMP_CONTRACTS] = {
 	    "contracts",
 	    /* insert */

@@ -7,6 +7,8 @@
  * now - window_s. Old slots of a bucket are deleted as it is hit.
  * Device bindings are rows of devices (token hash, identifier hash).
  */
+#include <stdio.h>
+
 #include "base/log.h"
 #include "store/ratelimit.h"
 
@@ -16,6 +18,7 @@ enum ratelimit_sql {
 	SQL_COUNT,
 	SQL_SLOTS,
 	SQL_RESET,
+	SQL_RESET_PREFIX,
 	SQL_PURGE,
 	SQL_DEVICE_BOUND,
 	SQL_DEVICE_KNOWN,
@@ -40,6 +43,9 @@ static const char *const sql[SQL__MAX] = {
 	" WHERE bucket = $1 AND window_start > $2 ORDER BY window_start",
 	[SQL_RESET] =
 	"DELETE FROM rate_limits WHERE bucket = $1",
+	/* A range of the primary key: $2 is $1 followed by DEL (0x7f). */
+	[SQL_RESET_PREFIX] =
+	"DELETE FROM rate_limits WHERE bucket >= $1 AND bucket < $2",
 	[SQL_PURGE] =
 	"DELETE FROM rate_limits WHERE window_start < $1",
 	[SQL_DEVICE_BOUND] =
@@ -148,6 +154,18 @@ rb_ratelimit_reset(rb_db *db, const char *bucket)
 {
 	return rb_db_run(db, sql[SQL_RESET], RB_BINDS(rb_text(bucket)),
 	    NULL) == 0 ? 0 : -1;
+}
+
+int
+rb_ratelimit_reset_prefix(rb_db *db, const char *prefix)
+{
+	char upper[512];
+
+	if (snprintf(upper, sizeof(upper), "%s\x7f", prefix) >=
+	    (int)sizeof(upper))
+		return -1;
+	return rb_db_run(db, sql[SQL_RESET_PREFIX], RB_BINDS(rb_text(prefix),
+	    rb_text(upper)), NULL) == 0 ? 0 : -1;
 }
 
 int

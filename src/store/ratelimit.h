@@ -51,6 +51,9 @@ int	rb_ratelimit_retry_after(rb_db *db, const char *bucket, time_t now,
 
 /* Forgets every attempt of bucket (after a success). 0 or -1. */
 int	rb_ratelimit_reset(rb_db *db, const char *bucket);
+/* Forgets every attempt of the buckets whose name begins with prefix
+ * (ASCII), e.g. every address of one identifier. 0 or -1. */
+int	rb_ratelimit_reset_prefix(rb_db *db, const char *prefix);
 
 /* Deletes the slots of every bucket that started before `before`
  * (now minus the longest window in use). 0 or -1. */

@@ -88,6 +88,11 @@ enum rb_route {
 	ROUTE_NEWS_ITEM,
 	ROUTE_AGENT_NEWS,
 	ROUTE_AGENT_NEWS_EDIT,
+	/* The back office on a customer (pages/agentdesk.c) */
+	ROUTE_AGENT_CLIENTS,
+	ROUTE_AGENT_CLIENT,
+	ROUTE_AGENT_AUDIT,
+	ROUTE_AGENT_REPORTS,
 	ROUTE_NOT_FOUND,	/* pseudo-route for metrics: no row matched */
 	ROUTE__MAX
 };
@@ -246,6 +251,11 @@ void	rb_page_news_atom(struct rb_req *);
 /* News and events in the back office (pages/agent_news.c). */
 void	rb_page_agent_news(struct rb_req *);
 void	rb_page_agent_news_edit(struct rb_req *);
+/* The back office on a customer (pages/agentdesk.c). */
+void	rb_page_agent_clients(struct rb_req *);
+void	rb_page_agent_client(struct rb_req *);
+void	rb_page_agent_audit(struct rb_req *);
+void	rb_page_agent_reports(struct rb_req *);
 
 /* Helpers shared by pages. */
 void	rb_form_render(struct rb_req *req, int status, const char *title,

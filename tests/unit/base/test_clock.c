@@ -554,6 +554,23 @@ test_fr_time(void **state)
 	assert_string_equal(out, "");
 }
 
+/* Instants in Paris time: winter (UTC+1), summer (UTC+2), midnight. */
+static void
+test_fr_instant(void **state)
+{
+	char out[64];
+
+	(void)state;
+	/* 2026-11-29 12:00 UTC is 13:00 in Paris. */
+	assert_int_equal(rb_clock_fr_instant(1795953600, out, sizeof(out)), 0);
+	assert_string_equal(out, "29 nov. 2026 à 13 h 00");
+	/* 2026-07-01 22:05 UTC is 00:05 on 2 July in Paris. */
+	assert_int_equal(rb_clock_fr_instant(1782943500, out, sizeof(out)), 0);
+	assert_string_equal(out, "2 juil. 2026 à 0 h 05");
+	assert_int_equal(rb_clock_fr_instant(1795953600, out, 10), -1);
+	assert_string_equal(out, "");
+}
+
 static void
 test_parse_hours(void **state)
 {
@@ -939,6 +956,7 @@ main(void)
 		cmocka_unit_test(test_tz_independent),
 		cmocka_unit_test(test_fr_dates),
 		cmocka_unit_test(test_fr_time),
+		cmocka_unit_test(test_fr_instant),
 		cmocka_unit_test(test_parse_hours),
 		cmocka_unit_test(test_service_open),
 		cmocka_unit_test(test_service_phone_line_2026_2028),

@@ -1,0 +1,787 @@
+/*
+ * agentdesk.c: the agents' customer search and customer file (see
+ * agentdesk.h). The search tells the kind of what was typed from its
+ * shape and hands normalised values to store/custsearch.c; the file is
+ * read by store/custfile.c and its view audited.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+#include <unistr.h>
+
+#include "app/agentdesk.h"
+#include "app/auth_priv.h"
+#include "app/paperless.h"
+#include "app/sepa.h"
+#include "base/clock.h"
+#include "base/iban.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/namekey.h"
+#include "store/accounts.h"
+#include "store/audit.h"
+#include "mail/mail.h"
+#include "store/consumption.h"
+#include "store/ratelimit.h"
+#include "store/custfile.h"
+#include "store/custsearch.h"
+#include "store/supervision.h"
+
+/* Characters of a query at most. */
+#define QUERY_MAX	100
+
+/* The kinds, as the form names them and as the page says them. */
+static const struct {
+	const char	*kd_param;
+	const char	*kd_label;
+} kind_names[RB_CS__MAX] = {
+	[RB_CS_NAME] = { "nom", "nom" },
+	[RB_CS_EMAIL] = { "email", "adresse e-mail" },
+	[RB_CS_CONTRACT] = { "contrat", "numéro de contrat" },
+	[RB_CS_OLD_CONTRACT] = { "ancien", "ancien numéro de contrat" },
+	[RB_CS_METER] = { "compteur", "numéro de compteur" },
+	[RB_CS_INVOICE] = { "facture", "numéro de facture" },
+	[RB_CS_IBAN4] = { "iban", "4 derniers caractères de l'IBAN" },
+	[RB_CS_POSTCODE] = { "cp", "code postal" },
+};
+
+/* What to search: up to RB_CS__MAX (kind, value) pairs. */
+struct plan {
+	enum rb_custsearch_kind	 pl_kind[RB_CS__MAX + 1];
+	char			 pl_value[RB_CS__MAX + 1][256];
+	int			 pl_n;
+};
+
+static void
+plan_add(struct plan *p, enum rb_custsearch_kind kind, const char *value)
+{
+	int i;
+
+	if (p->pl_n >= (int)RB_NELEM(p->pl_kind))
+		return;
+	for (i = 0; i < p->pl_n; i++)
+		if (p->pl_kind[i] == kind &&
+		    strcmp(p->pl_value[i], value) == 0)
+			return;
+	p->pl_kind[p->pl_n] = kind;
+	snprintf(p->pl_value[p->pl_n], sizeof(p->pl_value[0]), "%s", value);
+	p->pl_n++;
+}
+
+/*
+ * Writes into out (size bytes) s upper-cased without spaces, dots and
+ * dashes. Returns its length, or -1 when s holds anything but ASCII
+ * letters, digits and those, or does not fit.
+ */
+static int
+squeeze(const char *s, char *out, size_t size)
+{
+	size_t n = 0;
+	unsigned char c;
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (c == ' ' || c == '.' || c == '-' || c == '\t')
+			continue;
+		if (!isalnum(c) || n + 1 >= size)
+			return -1;
+		out[n++] = (char)toupper(c);
+	}
+	out[n] = '\0';
+	return (int)n;
+}
+
+/* 1 when s matches pat: 'D' a digit, 'L' a letter, else itself. */
+static int
+shaped(const char *s, const char *pat)
+{
+	for (; *pat != '\0'; s++, pat++) {
+		if (*s == '\0')
+			return 0;
+		if (*pat == 'D' ? !isdigit((unsigned char)*s) :
+		    *pat == 'L' ? !isalpha((unsigned char)*s) : *s != *pat)
+			return 0;
+	}
+	return *s == '\0';
+}
+
+static int
+all_digits(const char *s)
+{
+	return s[0] != '\0' && strspn(s, "0123456789") == strlen(s);
+}
+
+/*
+ * Adds the name searches of q: the key of q, and when it has two words
+ * or more the key with its last word first ("jean dupont" is also
+ * "dupont jean"). Returns 0, or -1 when the key has under 2 characters.
+ */
+static int
+plan_name(struct plan *p, const char *q)
+{
+	char key[RB_NAMEKEY_MAX], swapped[RB_NAMEKEY_MAX];
+	const char *last;
+
+	rb_namekey_fold(q, key, sizeof(key));
+	if (u8_mbsnlen((const uint8_t *)key, strlen(key)) < 2)
+		return -1;
+	plan_add(p, RB_CS_NAME, key);
+	if ((last = strrchr(key, ' ')) != NULL) {
+		snprintf(swapped, sizeof(swapped), "%s %.*s", last + 1,
+		    (int)(last - key), key);
+		plan_add(p, RB_CS_NAME, swapped);
+	}
+	return 0;
+}
+
+/*
+ * Fills p for q with kind forced (k < RB_CS__MAX) or told from the
+ * shape (k == RB_CS__MAX). Returns NULL, or the French reason why q
+ * cannot be searched.
+ */
+static const char *
+plan_of(struct plan *p, const char *q, enum rb_custsearch_kind k)
+{
+	char sq[64], email[256];
+	int n, letters = 0;
+	const char *s;
+
+	for (s = q; *s != '\0'; s++)
+		if (isalpha((unsigned char)*s) || (unsigned char)*s >= 0x80)
+			letters = 1;
+	n = squeeze(q, sq, sizeof(sq));
+	if (k == RB_CS__MAX) {
+		if (strchr(q, '@') != NULL)
+			k = RB_CS_EMAIL;
+		else if (n == 10 && all_digits(sq))
+			k = RB_CS_CONTRACT;
+		else if (n == 5 && all_digits(sq))
+			k = RB_CS_POSTCODE;
+		else if (n == 4 && all_digits(sq))
+			k = RB_CS_IBAN4;
+		else if (n >= 15 && n <= 34 && isalpha((unsigned char)sq[0]) &&
+		    isalpha((unsigned char)sq[1]) &&
+		    isdigit((unsigned char)sq[2]) &&
+		    isdigit((unsigned char)sq[3])) {
+			/* An IBAN typed whole: its last four. */
+			plan_add(p, RB_CS_IBAN4, sq + n - 4);
+			return NULL;
+		} else if (n == 8 && shaped(sq, "DDDDDDDL"))
+			k = RB_CS_OLD_CONTRACT;
+		else if (n == 12 && shaped(sq, "FADDDDDDDDDD"))
+			k = RB_CS_INVOICE;
+		else if (n == 10 && shaped(sq, "LDDDDDDDDD"))
+			k = RB_CS_INVOICE;
+		else if (n == 11 && shaped(sq, "LDDLLDDDDDD"))
+			k = RB_CS_METER;
+		else if (letters && (n < 0 || strpbrk(sq, "0123456789") ==
+		    NULL))
+			k = RB_CS_NAME;
+		else {
+			/* Not one shape: every number it may be, and the
+			 * name when it has letters. */
+			if (n <= 0)
+				return "Cette recherche ne ressemble ni à un "
+				    "nom ni à un numéro.";
+			plan_of(p, q, RB_CS_OLD_CONTRACT);
+			plan_of(p, q, RB_CS_METER);
+			plan_of(p, q, RB_CS_INVOICE);
+			if (letters)
+				plan_name(p, q);
+			return NULL;
+		}
+	}
+	switch (k) {
+	case RB_CS_NAME:
+		if (plan_name(p, q) != 0)
+			return "Tapez au moins 2 lettres du nom.";
+		return NULL;
+	case RB_CS_EMAIL:
+		if (rb_auth_norm_email(q, email, sizeof(email)) != 0)
+			return "Cette adresse e-mail n'est pas complète "
+			    "(exemple : nom@exemple.fr).";
+		plan_add(p, RB_CS_EMAIL, email);
+		return NULL;
+	case RB_CS_CONTRACT:
+		if (n != 10 || !all_digits(sq))
+			return "Un numéro de contrat a 10 chiffres.";
+		break;
+	case RB_CS_POSTCODE:
+		if (n != 5 || !all_digits(sq))
+			return "Un code postal a 5 chiffres.";
+		break;
+	case RB_CS_IBAN4:
+		if (n != 4)
+			return "Tapez les 4 derniers caractères de l'IBAN.";
+		break;
+	case RB_CS_INVOICE:
+		if (rb_auth_norm_invoice(q, email, sizeof(email)) != 0)
+			return "Ce numéro de facture n'est pas valable.";
+		plan_add(p, k, email);
+		return NULL;
+	case RB_CS_OLD_CONTRACT:
+	case RB_CS_METER:
+		if (n < 4 || n > 20)
+			return "Ce numéro n'est pas valable.";
+		break;
+	default:
+		return "Type de recherche inconnu.";
+	}
+	plan_add(p, k, sq);
+	return NULL;
+}
+
+enum rb_rc
+rb_agent_search(rb_db *db, const char *q, const char *kind, json_t **out,
+    const char **msg)
+{
+	enum rb_custsearch_kind k = RB_CS__MAX;
+	struct plan p;
+	json_t *hits, *kinds;
+	int64_t count, total = 0;
+	size_t len;
+	int i, max;
+
+	*out = NULL;
+	*msg = NULL;
+	if (q == NULL)
+		q = "";
+	while (*q == ' ' || *q == '\t')
+		q++;
+	len = strlen(q);
+	if (len == 0) {
+		*msg = "Tapez un nom, une adresse e-mail, un numéro de "
+		    "contrat, de compteur ou de facture, les 4 derniers "
+		    "chiffres d'un IBAN ou un code postal.";
+		return RB_INVALID;
+	}
+	if (u8_check((const uint8_t *)q, len) != NULL ||
+	    u8_mbsnlen((const uint8_t *)q, len) > QUERY_MAX) {
+		*msg = "La recherche est trop longue (100 caractères au plus).";
+		return RB_INVALID;
+	}
+	if (kind != NULL && kind[0] != '\0') {
+		for (k = 0; k < RB_CS__MAX; k++)
+			if (strcmp(kind, kind_names[k].kd_param) == 0)
+				break;
+		if (k == RB_CS__MAX) {
+			*msg = "Type de recherche inconnu.";
+			return RB_INVALID;
+		}
+	}
+	memset(&p, 0, sizeof(p));
+	if ((*msg = plan_of(&p, q, k)) != NULL)
+		return RB_INVALID;
+	hits = json_array();
+	kinds = json_array();
+	for (i = 0; i < p.pl_n; i++) {
+		max = RB_AGENT_SEARCH_MAX - (int)json_array_size(hits);
+		if (rb_custsearch_run(db, p.pl_kind[i], p.pl_value[i], max,
+		    hits, &count) != 0) {
+			json_decref(hits);
+			json_decref(kinds);
+			return RB_ERROR;
+		}
+		total += count;
+		if (i == 0 || p.pl_kind[i] != p.pl_kind[i - 1])
+			json_array_append_new(kinds, json_string(
+			    kind_names[p.pl_kind[i]].kd_label));
+	}
+	*out = json_pack("{s:s, s:o, s:I, s:I, s:b, s:o}", "q", q,
+	    "kinds", kinds, "count", (json_int_t)total,
+	    "shown", (json_int_t)json_array_size(hits),
+	    "capped", total > (int64_t)json_array_size(hits),
+	    "hits", hits);
+	return RB_OK;
+}
+
+/* Adds to each mandate of file its masked IBAN ("iban_masked"). */
+static void
+mask_mandates(json_t *file)
+{
+	char masked[RB_IBAN_MASK_MAX];
+	json_t *m;
+	size_t i;
+
+	json_array_foreach(json_object_get(file, "mandates"), i, m) {
+		rb_iban_mask_last4(json_string_value(json_object_get(m,
+		    "iban_last4")), masked);
+		json_object_set_new(m, "iban_masked", json_string(masked));
+	}
+}
+
+/* Adds to each account of file its last sign-ins ("signins") and its
+ * recent security events ("events"). Returns 0, or -1. */
+static int
+account_events(rb_db *db, json_t *file)
+{
+	json_t *a, *signins, *events;
+	size_t i;
+	int64_t id;
+
+	json_array_foreach(json_object_get(file, "accounts"), i, a) {
+		id = json_integer_value(json_object_get(a, "id"));
+		if (rb_custfile_account_events(db, id, "signin.ok",
+		    RB_CUSTFILE_SIGNINS, &signins) != 0)
+			return -1;
+		json_object_set_new(a, "signins", signins);
+		if (rb_custfile_account_events(db, id, NULL,
+		    RB_CUSTFILE_EVENTS, &events) != 0)
+			return -1;
+		json_object_set_new(a, "events", events);
+	}
+	return 0;
+}
+
+enum rb_rc
+rb_agent_customer(rb_db *db, int64_t id, int64_t agent_id,
+    const char *reason, const char *ip, time_t now, json_t **out)
+{
+	json_t *file = NULL, *detail = NULL;
+	char target[40];
+	int rc;
+
+	*out = NULL;
+	if (id <= 0)
+		return RB_NOT_FOUND;
+	/* The view and its audit row in one transaction: a file that
+	 * cannot be audited is not shown. */
+	if (rb_db_begin(db) != 0)
+		return RB_ERROR;
+	rc = rb_custfile_get(db, id, &file);
+	if (rc != 0) {
+		rb_db_rollback(db);
+		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
+	}
+	snprintf(target, sizeof(target), "customer:%lld", (long long)id);
+	if (reason != NULL && reason[0] != '\0')
+		detail = json_pack("{s:s}", "why", reason);
+	if (account_events(db, file) != 0 ||
+	    rb_audit(db, now, RB_ACTOR_AGENT, agent_id, "customer.view",
+	    target, ip, detail) != 0 || rb_db_commit(db) != 0) {
+		rb_db_rollback(db);
+		json_decref(detail);
+		json_decref(file);
+		return RB_ERROR;
+	}
+	json_decref(detail);
+	mask_mandates(file);
+	*out = file;
+	return RB_OK;
+}
+
+/* The Paris midnight that starts ISO day iso (+ days), into *t: 0, or
+ * -1 when iso is not a date. */
+static int
+paris_day(const char *iso, int days, int64_t *t)
+{
+	struct rb_date d, e;
+
+	if (rb_clock_parse_date(iso, &d) != 0)
+		return -1;
+	rb_clock_date_add(&d, days, &e);
+	*t = (int64_t)rb_clock_paris_mktime(&e, 0, 0, 0);
+	return 0;
+}
+
+enum rb_rc
+rb_agent_audit_log(rb_db *db, const char *actor, const char *target,
+    const char *from, const char *to, json_t **out, const char **msg)
+{
+	struct rb_audit_filter f;
+	char kind[16];
+	const char *colon;
+	json_t *rows;
+	size_t n;
+	char *end;
+	long long id;
+
+	*out = NULL;
+	*msg = NULL;
+	memset(&f, 0, sizeof(f));
+	f.af_actor_kind = "";
+	f.af_target = target != NULL ? target : "";
+	f.af_to = INT64_MAX;
+	if (actor != NULL && actor[0] != '\0') {
+		colon = strchr(actor, ':');
+		n = colon != NULL ? (size_t)(colon - actor) : strlen(actor);
+		if (n >= sizeof(kind))
+			n = sizeof(kind) - 1;
+		memcpy(kind, actor, n);
+		kind[n] = '\0';
+		if (strcmp(kind, "agent") != 0 && strcmp(kind, "subscriber")
+		    != 0 && strcmp(kind, "system") != 0 &&
+		    strcmp(kind, "anonymous") != 0) {
+			*msg = "Auteur inconnu : écrivez agent:12, "
+			    "subscriber:5, agent, subscriber, system ou "
+			    "anonymous.";
+			return RB_INVALID;
+		}
+		if (colon != NULL) {
+			id = strtoll(colon + 1, &end, 10);
+			if (end == colon + 1 || *end != '\0' || id <= 0) {
+				*msg = "Le numéro de l'auteur doit être un "
+				    "nombre (agent:12).";
+				return RB_INVALID;
+			}
+			f.af_actor_id = id;
+		}
+		f.af_actor_kind = kind;
+	}
+	if ((from != NULL && from[0] != '\0' &&
+	    paris_day(from, 0, &f.af_from) != 0) ||
+	    (to != NULL && to[0] != '\0' && paris_day(to, 1, &f.af_to) != 0)) {
+		*msg = "Les dates s'écrivent AAAA-MM-JJ.";
+		return RB_INVALID;
+	}
+	if (rb_supervision_audit(db, &f, RB_AGENT_AUDIT_MAX + 1, &rows) != 0)
+		return RB_ERROR;
+	n = json_array_size(rows);
+	if (n > RB_AGENT_AUDIT_MAX)
+		json_array_remove(rows, RB_AGENT_AUDIT_MAX);
+	*out = json_pack("{s:o, s:I, s:b}", "rows", rows, "shown",
+	    (json_int_t)json_array_size(rows), "capped",
+	    n > RB_AGENT_AUDIT_MAX);
+	return RB_OK;
+}
+
+enum rb_rc
+rb_agent_reports(rb_db *db, time_t now, json_t **out)
+{
+	struct rb_date today, jan1;
+	json_t *req = NULL, *p30 = NULL, *pyear = NULL;
+
+	*out = NULL;
+	rb_clock_today(now, &today);
+	jan1 = today;
+	jan1.d_month = 1;
+	jan1.d_day = 1;
+	if (rb_supervision_requests(db, now, &req) != 0 ||
+	    rb_supervision_payments(db, now - 30 * 86400, &p30) != 0 ||
+	    rb_supervision_payments(db, rb_clock_paris_mktime(&jan1, 0, 0, 0),
+	    &pyear) != 0) {
+		json_decref(req);
+		json_decref(p30);
+		return RB_ERROR;
+	}
+	*out = json_pack("{s:o, s:o, s:o, s:i}", "requests", req,
+	    "payments_30", p30, "payments_year", pyear, "year", today.d_year);
+	return RB_OK;
+}
+
+/* Audits an action of agent about target with detail (may be NULL). */
+static int
+agent_audit(const struct rb_auth_req *r, int64_t agent, const char *action,
+    const char *target, const json_t *detail)
+{
+	return rb_audit(r->ar_db, r->ar_now, RB_ACTOR_AGENT, agent, action,
+	    target, r->ar_ip, detail);
+}
+
+static enum rb_rc
+find_contract(const struct rb_auth_req *r, int64_t customer,
+    const char *number, int64_t *contract, int64_t *account)
+{
+	int rc;
+
+	if (number == NULL || number[0] == '\0')
+		return RB_NOT_FOUND;
+	rc = rb_custfile_contract(r->ar_db, customer, number, contract,
+	    account);
+	return rc < 0 ? RB_ERROR : rc > 0 ? RB_NOT_FOUND : RB_OK;
+}
+
+enum rb_rc
+rb_agent_mandate(const struct rb_auth_req *r, const unsigned char *key,
+    int64_t agent, int64_t customer, const char *number, const char *holder,
+    const char *iban_in, const char **notice, const char **msg)
+{
+	struct rb_sepa_mandate m;
+	char iban[RB_IBAN_MAX + 1], today[11], target[32], mask[RB_IBAN_MASK_MAX];
+	const char *field;
+	int64_t contract, account;
+	json_t *to = NULL, *t, *extra, *detail;
+	enum rb_rc rc;
+	size_t i;
+
+	*notice = *msg = NULL;
+	if ((rc = find_contract(r, customer, number, &contract, &account)) !=
+	    RB_OK)
+		return rc;
+	if ((rc = rb_sepa_mandate_input(iban_in, holder, iban, &field, msg)) !=
+	    RB_OK)
+		return rc;
+	rb_clock_today_iso(r->ar_now, today, sizeof(today));
+	rc = rb_sepa_mandate_sign(r->ar_db, key, contract, number, 0, holder,
+	    iban, today, &m);
+	sodium_memzero(iban, sizeof(iban));
+	if (rc == RB_TOO_MANY) {
+		*msg = "Ce contrat a déjà un mandat de prélèvement actif.";
+		return RB_INVALID;
+	}
+	if (rc != RB_OK)
+		return rc;
+	snprintf(target, sizeof(target), "contract:%s", number);
+	rb_iban_mask_last4(m.sm_iban_last4, mask);
+	detail = json_pack("{s:s, s:s}", "by", "agent", "rum", m.sm_rum);
+	extra = json_pack("{s:s, s:s, s:s, s:s}", "contract_number", number,
+	    "rum", m.sm_rum, "iban", mask, "what", "signé");
+	rc = RB_ERROR;
+	if (rb_cons_store_recipients(r->ar_db, contract, &to) != 0 ||
+	    rb_db_begin(r->ar_db) != 0)
+		goto out;
+	if (agent_audit(r, agent, "sepa.mandate_signed", target, detail) != 0)
+		goto fail;
+	json_array_foreach(to, i, t)
+		if (rb_auth_mail_with(r, RB_MAIL_SEPA_SIGNED,
+		    json_string_value(json_object_get(t, "email")),
+		    "/mes-moyens-de-paiement", NULL,
+		    json_string_value(json_object_get(t, "first_name")), NULL,
+		    extra) != 0)
+			goto fail;
+	if (rb_db_commit(r->ar_db) != 0)
+		goto fail;
+	*notice = json_array_size(to) > 0 ? "Le prélèvement est remis en "
+	    "place ; l'abonné reçoit par e-mail la référence du mandat et "
+	    "le lien vers son mandat en PDF." : "Le prélèvement est remis en "
+	    "place. L'abonné n'a pas d'adresse e-mail : remettez-lui le "
+	    "mandat par courrier.";
+	rc = RB_OK;
+	goto out;
+fail:
+	rb_db_rollback(r->ar_db);
+out:
+	json_decref(to);
+	json_decref(extra);
+	json_decref(detail);
+	return rc;
+}
+
+enum rb_rc
+rb_agent_paperless(const struct rb_auth_req *r, int64_t agent,
+    int64_t customer, const char *number, int on, const char **notice,
+    const char **msg)
+{
+	int64_t contract, account;
+	enum rb_rc rc;
+	int changed = 0;
+
+	*notice = *msg = NULL;
+	if ((rc = find_contract(r, customer, number, &contract, &account)) !=
+	    RB_OK)
+		return rc;
+	if (account == 0) {
+		*msg = "Ce contrat n'a pas d'espace client : la facture "
+		    "électronique est envoyée à l'adresse de l'espace, il "
+		    "faut d'abord en ouvrir un.";
+		return RB_INVALID;
+	}
+	rc = rb_paperless_switch(r->ar_db, account, number, on,
+	    RB_PAPERLESS_BY_AGENT, agent, r->ar_ip, r->ar_now, &changed);
+	if (rc != RB_OK)
+		return rc;
+	*notice = !changed ? (on ? "La facture électronique était déjà en "
+	    "place : rien n'a changé." : "La facture électronique était "
+	    "déjà arrêtée : rien n'a changé.") : on ? "La facture "
+	    "électronique est en place ; l'abonné en reçoit la "
+	    "confirmation par e-mail." : "La facture électronique est "
+	    "arrêtée ; l'abonné en reçoit la confirmation par e-mail.";
+	return RB_OK;
+}
+
+enum rb_rc
+rb_agent_letter(const struct rb_auth_req *r, int64_t agent, int64_t customer,
+    const char *number, const char **notice, const char **msg)
+{
+	int64_t contract, account;
+	char target[32];
+	enum rb_rc rc;
+	int changed;
+
+	*notice = *msg = NULL;
+	if ((rc = find_contract(r, customer, number, &contract, &account)) !=
+	    RB_OK)
+		return rc;
+	snprintf(target, sizeof(target), "contract:%s", number);
+	if (rb_db_begin(r->ar_db) != 0)
+		return RB_ERROR;
+	if ((changed = rb_custfile_letter_sent(r->ar_db, contract)) < 0 ||
+	    (changed == 0 && agent_audit(r, agent, "contract.letter_sent",
+	    target, NULL) != 0) || rb_db_commit(r->ar_db) != 0) {
+		rb_db_rollback(r->ar_db);
+		return RB_ERROR;
+	}
+	if (changed > 0) {
+		*msg = "L'envoi du courrier était déjà enregistré.";
+		return RB_INVALID;
+	}
+	*notice = "L'envoi du courrier est enregistré : le titulaire peut "
+	    "maintenant créer son espace avec le numéro de contrat.";
+	return RB_OK;
+}
+
+/* The account of customer, into acc. */
+static enum rb_rc
+find_account(const struct rb_auth_req *r, int64_t customer, int64_t account,
+    struct rb_account *acc)
+{
+	int rc;
+
+	if (account <= 0)
+		return RB_NOT_FOUND;
+	if ((rc = rb_custfile_has_account(r->ar_db, customer, account)) < 0)
+		return RB_ERROR;
+	if (rc == 0)
+		return RB_NOT_FOUND;
+	rc = rb_account_by_id(r->ar_db, account, acc);
+	return rc < 0 ? RB_ERROR : rc > 0 ? RB_NOT_FOUND : RB_OK;
+}
+
+enum rb_rc
+rb_agent_resend(const struct rb_auth_req *r, int64_t agent, int64_t customer,
+    int64_t account, const char **notice, const char **msg)
+{
+	struct rb_account acc;
+	char target[40];
+	enum rb_rc rc;
+	int retry = 0;
+
+	*notice = *msg = NULL;
+	if ((rc = find_account(r, customer, account, &acc)) != RB_OK)
+		return rc;
+	if (acc.acc_status != RB_ACCOUNT_PENDING) {
+		*msg = "Ce compte est déjà activé : il n'y a pas d'e-mail "
+		    "d'activation à renvoyer.";
+		return RB_INVALID;
+	}
+	rc = rb_auth_resend(r, acc.acc_email, &retry);
+	if (rc == RB_LIMITED) {
+		*msg = "Trop d'e-mails d'activation envoyés à cette adresse "
+		    "récemment : réessayez dans une heure.";
+		return RB_INVALID;
+	}
+	if (rc != RB_OK)
+		return rc;
+	snprintf(target, sizeof(target), "account:%lld", (long long)account);
+	if (agent_audit(r, agent, "account.resend", target, NULL) != 0)
+		return RB_ERROR;
+	*notice = "L'e-mail d'activation est renvoyé à l'adresse du compte.";
+	return RB_OK;
+}
+
+enum rb_rc
+rb_agent_unblock(const struct rb_auth_req *r, int64_t agent, int64_t customer,
+    int64_t account, const char **notice, const char **msg)
+{
+	static const char *const actions[] = { "signin", "reset", "resend",
+	    "reauth" };
+	struct rb_account acc;
+	char bucket[RB_EMAIL_MAX + 32], target[40];
+	enum rb_rc rc;
+	size_t i;
+
+	*notice = *msg = NULL;
+	if ((rc = find_account(r, customer, account, &acc)) != RB_OK)
+		return rc;
+	snprintf(target, sizeof(target), "account:%lld", (long long)account);
+	if (rb_db_begin(r->ar_db) != 0)
+		return RB_ERROR;
+	for (i = 0; i < RB_NELEM(actions); i++) {
+		snprintf(bucket, sizeof(bucket), "%s:id:%s", actions[i],
+		    acc.acc_email_norm);
+		if (rb_ratelimit_reset(r->ar_db, bucket) != 0)
+			goto fail;
+		/* The identifier from each address (app/auth_limit.c). */
+		snprintf(bucket, sizeof(bucket), "%s:pair:%s|", actions[i],
+		    acc.acc_email_norm);
+		if (rb_ratelimit_reset_prefix(r->ar_db, bucket) != 0)
+			goto fail;
+	}
+	if (agent_audit(r, agent, "ratelimit.lift", target, NULL) != 0 ||
+	    rb_db_commit(r->ar_db) != 0)
+		goto fail;
+	*notice = "Le blocage des connexions de ce compte est levé : "
+	    "l'abonné peut se connecter de nouveau.";
+	return RB_OK;
+fail:
+	rb_db_rollback(r->ar_db);
+	return RB_ERROR;
+}
+
+static json_t *
+identity_json(const struct rb_custfile_identity *id)
+{
+	return json_pack("{s:s, s:s, s:s}", "last_name", id->ci_last_name,
+	    "first_name", id->ci_first_name, "email", id->ci_email);
+}
+
+enum rb_rc
+rb_agent_contact(const struct rb_auth_req *r, int64_t agent, int64_t customer,
+    const char *last_name, const char *first_name, const char *email,
+    const char **notice, const char **msg)
+{
+	struct rb_custfile_identity old, new;
+	char norm[RB_EMAIL_MAX], target[40];
+	json_t *detail = NULL;
+	const char *to[2];
+	int rc, i;
+
+	*notice = *msg = NULL;
+	if ((rc = rb_custfile_identity_get(r->ar_db, customer, &old)) != 0)
+		return rc < 0 ? RB_ERROR : RB_NOT_FOUND;
+	memset(&new, 0, sizeof(new));
+	if ((*msg = rb_auth_check_name(last_name, 1, "Le nom est obligatoire.",
+	    "Le nom est trop long (100 caractères au plus).",
+	    new.ci_last_name, sizeof(new.ci_last_name))) != NULL ||
+	    (*msg = rb_auth_check_name(first_name, 0, NULL,
+	    "Le prénom est trop long (100 caractères au plus).",
+	    new.ci_first_name, sizeof(new.ci_first_name))) != NULL)
+		return RB_INVALID;
+	if (email != NULL && email[strspn(email, " \t")] != '\0') {
+		if (rb_auth_norm_email(email, norm, sizeof(norm)) != 0 ||
+		    rb_auth_clean_text(email, new.ci_email,
+		    sizeof(new.ci_email)) != 0) {
+			*msg = "Cette adresse e-mail n'est pas complète "
+			    "(exemple : nom@exemple.fr).";
+			return RB_INVALID;
+		}
+	}
+	if (strcmp(old.ci_last_name, new.ci_last_name) == 0 &&
+	    strcmp(old.ci_first_name, new.ci_first_name) == 0 &&
+	    strcmp(old.ci_email, new.ci_email) == 0) {
+		*msg = "Rien n'a changé : les coordonnées sont déjà celles-ci.";
+		return RB_INVALID;
+	}
+	snprintf(target, sizeof(target), "customer:%lld", (long long)customer);
+	detail = json_pack("{s:o, s:o}", "old", identity_json(&old), "new",
+	    identity_json(&new));
+	to[0] = old.ci_email;
+	to[1] = strcasecmp(old.ci_email, new.ci_email) != 0 ?
+	    new.ci_email : "";
+	if (rb_db_begin(r->ar_db) != 0)
+		goto fail;
+	if (rb_custfile_identity_set(r->ar_db, customer, &new) != 0 ||
+	    agent_audit(r, agent, "customer.correct", target, detail) != 0)
+		goto fail;
+	for (i = 0; i < 2; i++)
+		if (to[i][0] != '\0' && rb_auth_mail_with(r,
+		    RB_MAIL_DETAILS_CORRECTED, to[i], "/mon-espace", NULL,
+		    new.ci_first_name, new.ci_last_name, NULL) != 0)
+			goto fail;
+	if (rb_db_commit(r->ar_db) != 0)
+		goto fail;
+	json_decref(detail);
+	*notice = "Les coordonnées sont corrigées ; l'abonné en est averti "
+	    "par e-mail quand il en a une.";
+	return RB_OK;
+fail:
+	if (rb_db_in_transaction(r->ar_db))
+		rb_db_rollback(r->ar_db);
+	json_decref(detail);
+	return RB_ERROR;
+}
