@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "demo/demo.h"
 #include "app/password.h"
@@ -18,6 +19,8 @@
 #include "web/server.h"
 #include "web/site.h"
 #include "sandbox/sandbox.h"
+#include "app/agent.h"
+#include "base/iban.h"
 #include "cmd.h"
 
 /* The demo's SEPA creditor: fictitious (no bank has the code 99999),
@@ -114,6 +117,36 @@ fail:
 	return -1;
 }
 
+/* serve --demo: the demo's back-office agents (app/agent.h), created
+ * when missing. A failure is logged; the demo serves without them. */
+static void
+demo_agents(const struct rb_config *cfg)
+{
+	unsigned char key[RB_IBAN_KEYBYTES];
+	struct rb_auth_cfg ac;
+	struct rb_auth_req ar;
+	rb_db *db;
+	int n = 0;
+
+	if (rb_iban_key_from_hex(rb_config_str(cfg, RB_CFG_DATA_KEY),
+	    key) != 0 || cmd_open_db(cfg, 0, &db) != 0) {
+		log_warnx("demo: no back-office agents");
+		return;
+	}
+	memset(&ar, 0, sizeof(ar));
+	rb_auth_cfg_from_config(cfg, &ac);
+	ar.ar_cfg = &ac;
+	ar.ar_db = db;
+	ar.ar_now = time(NULL);
+	ar.ar_ip = "-";
+	if (rb_agent_demo_ensure(&ar, key, &n) != RB_OK)
+		log_warnx("demo: back-office agents not created");
+	else if (n > 0)
+		log_info("demo: %d back-office agent(s) created", n);
+	rb_db_close(db);
+	memset(key, 0, sizeof(key));
+}
+
 int
 cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 {
@@ -145,6 +178,8 @@ cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 		demo_creditor(cfg);
 	if (serve_init(cfg) != 0)
 		return 1;
+	if (rb_config_int(cfg, RB_CFG_DEMO))
+		demo_agents(cfg);
 
 	/* Block the stop signals in every thread; this one waits for them. */
 	sigemptyset(&set);
@@ -172,6 +207,13 @@ cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 	sender = rb_mail_sender_start(site.site_db);
 	if (rb_config_int(cfg, RB_CFG_DEMO))
 		printf("%s\n", rb_demo_identities);
+	if (rb_config_int(cfg, RB_CFG_DEMO))
+		printf("Back-office de démonstration (/agent/connexion) : "
+		    "admin.demo@robinet.test,\n  superviseur.demo@robinet.test "
+		    "ou agent.demo@robinet.test, mot de passe %s ;\n  clé TOTP "
+		    "%s (à saisir dans une application\n  d'authentification, "
+		    "ou : oathtool --totp -b %s).\n\n", RB_AGENT_DEMO_PASSWORD,
+		    RB_AGENT_DEMO_SECRET, RB_AGENT_DEMO_SECRET);
 	printf("robinet %s: listening on http://%.*s:%d/\n", ROBINET_VERSION,
 	    (int)(strrchr(rb_config_str(cfg, RB_CFG_LISTEN), ':') -
 	    rb_config_str(cfg, RB_CFG_LISTEN)), rb_config_str(cfg,

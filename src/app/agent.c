@@ -1,6 +1,7 @@
 /*
- * agent.c: agents' accounts, sign-in with a second factor, and agent
- * sessions (see agent.h).
+ * agent.c: agents' accounts, sign-in with a second factor, agent
+ * sessions, the admins' actions on agents, enrolment, and the demo's
+ * agents (see agent.h).
  *
  * Sign-in does the same work whatever is wrong: a password
  * verification (a dummy one for an unknown email) and then, only when
@@ -69,6 +70,10 @@ rb_agent_audit(const struct rb_auth_req *r, int64_t agent,
 	return rb_auth_audit(r, RB_ACTOR_AGENT, agent, action, target, detail);
 }
 
+static const char *check_identity(const char *email, const char *name,
+	    enum rb_agent_role role, char email_norm[RB_EMAIL_MAX],
+	    char name_out[128]);
+
 /* Fills en with secret in Base32 and its otpauth:// URI for email. */
 static int
 enrolment(const unsigned char secret[RB_TOTP_SECRET_LEN], const char *email,
@@ -89,37 +94,16 @@ rb_agent_create(const struct rb_auth_req *r,
     const char *password, struct rb_agent_enrolment *en, int64_t *id,
     const char **why)
 {
-	char email_norm[RB_EMAIL_MAX], local[128], name_buf[128];
-	char hash[RB_PWHASH_MAX];
+	char email_norm[RB_EMAIL_MAX], name_buf[128], hash[RB_PWHASH_MAX];
 	char sealed[RB_TOTP_SEALED_MAX], target[32];
 	unsigned char secret[RB_TOTP_SECRET_LEN];
 	struct rb_pw_person who = { 0 };
-	const char *at;
-	size_t n;
 	int rc;
 
 	*id = 0;
-	*why = NULL;
 	memset(en, 0, sizeof(*en));
-	if (rb_auth_norm_email(email, email_norm, sizeof(email_norm)) != 0) {
-		*why = "Adresse e-mail invalide.";
-		return RB_INVALID;
-	}
-	if (role == RB_ROLE_NONE || role >= RB_ROLE__MAX) {
-		*why = "Rôle inconnu : agent, supervisor ou admin.";
-		return RB_INVALID;
-	}
-	if (name == NULL || name[0] == '\0') {
-		at = strchr(email_norm, '@');
-		n = (size_t)(at - email_norm);
-		if (n >= sizeof(local))
-			n = sizeof(local) - 1;
-		memcpy(local, email_norm, n);
-		local[n] = '\0';
-		name = local;
-	}
-	if ((*why = rb_auth_check_name(name, 1, "Indiquez un nom.",
-	    "Le nom est trop long.", name_buf, sizeof(name_buf))) != NULL)
+	if ((*why = check_identity(email, name, role, email_norm,
+	    name_buf)) != NULL)
 		return RB_INVALID;
 	who.pp_email = email_norm;
 	who.pp_last_name = name_buf;
@@ -196,6 +180,46 @@ check_code(const struct rb_agent_row *a,
 	return 0;
 }
 
+/* Fills out with agent a (no session). */
+static void
+agent_fill(const struct rb_agent_row *a, struct rb_agent *out)
+{
+	out->ag_id = a->ar_id;
+	snprintf(out->ag_email, sizeof(out->ag_email), "%s", a->ar_email);
+	snprintf(out->ag_name, sizeof(out->ag_name), "%s", a->ar_name);
+	out->ag_role = rb_agent_role_parse(a->ar_role);
+}
+
+/*
+ * Inside the caller's open transaction: opens a session of agent a (new
+ * cookie, new CSRF secret), forgets lm's failures, audits action, and
+ * commits. RB_OK (out filled) or what rb_auth_fail() returns.
+ */
+static enum rb_rc
+open_session(const struct rb_auth_req *r, const struct rb_agent_row *a,
+    const struct rb_limit *lm, const char *action, struct rb_agent *out)
+{
+	char id_hash[RB_TOKEN_HASH_LEN + 1], target[32];
+	int64_t sid;
+
+	memset(out, 0, sizeof(*out));
+	rb_token_new(out->ag_cookie);
+	rb_token_new(out->ag_csrf);
+	rb_token_hash(out->ag_cookie, id_hash);
+	snprintf(target, sizeof(target), "agent:%lld", (long long)a->ar_id);
+	if (rb_agent_sessions_create(r->ar_db, id_hash, a->ar_id, out->ag_csrf,
+	    r->ar_now, r->ar_ip, r->ar_user_agent, &sid) != 0 ||
+	    rb_limit_success(r, lm) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_AGENT, a->ar_id, action, target,
+	    NULL) != 0 || rb_db_commit(r->ar_db) != 0) {
+		memset(out, 0, sizeof(*out));
+		return rb_auth_fail(r);
+	}
+	agent_fill(a, out);
+	out->ag_session_id = sid;
+	return RB_OK;
+}
+
 enum rb_rc
 rb_agent_signin(const struct rb_auth_req *r,
     const unsigned char key[RB_TOTP_KEYBYTES], const char *email,
@@ -204,10 +228,9 @@ rb_agent_signin(const struct rb_auth_req *r,
 {
 	struct rb_agent_row a;
 	struct rb_limit lm;
-	char email_norm[RB_EMAIL_MAX], rehash[RB_PWHASH_MAX], id_hash[
-	    RB_TOKEN_HASH_LEN + 1], target[32];
+	char email_norm[RB_EMAIL_MAX], rehash[RB_PWHASH_MAX];
 	const char *reason = NULL;
-	int64_t step = 0, sid;
+	int64_t step = 0;
 	int found = 1, password_ok = 0, limited, rc;
 
 	memset(out, 0, sizeof(*out));
@@ -241,36 +264,19 @@ rb_agent_signin(const struct rb_auth_req *r,
 		return signin_denied(r, &lm, email_norm, found == 0 ? a.ar_id :
 		    0, reason);
 
-	rb_token_new(out->ag_cookie);
-	rb_token_new(out->ag_csrf);
-	rb_token_hash(out->ag_cookie, id_hash);
-	snprintf(target, sizeof(target), "agent:%lld", (long long)a.ar_id);
 	if (rb_db_begin(r->ar_db) != 0)
 		return RB_ERROR;
 	if ((rc = rb_agents_use_step(r->ar_db, a.ar_id, step)) != 0) {
 		/* Another sign-in used this code first. */
 		rb_db_rollback(r->ar_db);
-		memset(out, 0, sizeof(*out));
 		return rc < 0 ? RB_ERROR : signin_denied(r, &lm, email_norm,
 		    a.ar_id, "replay");
 	}
-	if (rb_agent_sessions_create(r->ar_db, id_hash, a.ar_id, out->ag_csrf,
-	    r->ar_now, r->ar_ip, r->ar_user_agent, &sid) != 0 ||
-	    (rb_pwhash_needs_rehash(a.ar_password_hash) == 1 &&
+	if (rb_pwhash_needs_rehash(a.ar_password_hash) == 1 &&
 	    rb_pwhash(password, rehash) == 0 &&
-	    rb_agents_set_password(r->ar_db, a.ar_id, rehash) != 0) ||
-	    rb_limit_success(r, &lm) != 0 ||
-	    rb_auth_audit(r, RB_ACTOR_AGENT, a.ar_id, "agent.signin.ok",
-	    target, NULL) != 0 || rb_db_commit(r->ar_db) != 0) {
-		memset(out, 0, sizeof(*out));
+	    rb_agents_set_password(r->ar_db, a.ar_id, rehash) != 0)
 		return rb_auth_fail(r);
-	}
-	out->ag_id = a.ar_id;
-	out->ag_session_id = sid;
-	snprintf(out->ag_email, sizeof(out->ag_email), "%s", a.ar_email);
-	snprintf(out->ag_name, sizeof(out->ag_name), "%s", a.ar_name);
-	out->ag_role = rb_agent_role_parse(a.ar_role);
-	return RB_OK;
+	return open_session(r, &a, &lm, "agent.signin.ok", out);
 }
 
 enum rb_rc
@@ -319,5 +325,321 @@ rb_agent_signout(const struct rb_auth_req *r, const char *cookie)
 	}
 	if (rb_db_commit(r->ar_db) != 0)
 		return rb_auth_fail(r);
+	return RB_OK;
+}
+
+/* Checks email, name and role as rb_agent_create() does; writes the
+ * normalised email and the clean name. NULL, or the French reason. */
+static const char *
+check_identity(const char *email, const char *name, enum rb_agent_role role,
+    char email_norm[RB_EMAIL_MAX], char name_out[128])
+{
+	char local[128];
+	const char *at;
+	size_t n;
+
+	if (rb_auth_norm_email(email, email_norm, RB_EMAIL_MAX) != 0)
+		return "Adresse e-mail invalide.";
+	if (role == RB_ROLE_NONE || role >= RB_ROLE__MAX)
+		return "Rôle inconnu : agent, supervisor ou admin.";
+	if (name == NULL || name[0] == '\0') {
+		at = strchr(email_norm, '@');
+		n = (size_t)(at - email_norm);
+		if (n >= sizeof(local))
+			n = sizeof(local) - 1;
+		memcpy(local, email_norm, n);
+		local[n] = '\0';
+		name = local;
+	}
+	return rb_auth_check_name(name, 1, "Indiquez un nom.",
+	    "Le nom est trop long.", name_out, 128);
+}
+
+enum rb_rc
+rb_agent_invite(const struct rb_auth_req *r,
+    const unsigned char key[RB_TOTP_KEYBYTES], int64_t admin,
+    const char *email, const char *name, enum rb_agent_role role,
+    char *token, int64_t *id, const char **why)
+{
+	char email_norm[RB_EMAIL_MAX], name_buf[128], sealed[RB_TOTP_SEALED_MAX];
+	char token_hash[RB_TOKEN_HASH_LEN + 1], target[32];
+	unsigned char secret[RB_TOTP_SECRET_LEN];
+	json_t *detail;
+	int rc;
+
+	*id = 0;
+	token[0] = '\0';
+	if ((*why = check_identity(email, name, role, email_norm,
+	    name_buf)) != NULL)
+		return RB_INVALID;
+	rb_totp_secret_new(secret);
+	rb_totp_seal(key, secret, sealed);
+	sodium_memzero(secret, sizeof(secret));
+	rb_token_new(token);
+	rb_token_hash(token, token_hash);
+	if (rb_db_begin(r->ar_db) != 0)
+		return RB_ERROR;
+	rc = rb_agents_add(r->ar_db, email_norm, name_buf,
+	    rb_agent_role_name(role), NULL, sealed, token_hash,
+	    (int64_t)r->ar_now + RB_AGENT_ENROL_TTL, r->ar_now, id);
+	if (rc == RB_CONSTRAINT) {
+		rb_db_rollback(r->ar_db);
+		token[0] = '\0';
+		*why = "Un agent a déjà cette adresse e-mail.";
+		return RB_INVALID;
+	}
+	snprintf(target, sizeof(target), "agent:%lld", (long long)*id);
+	detail = json_pack("{s:s}", "role", rb_agent_role_name(role));
+	rc = rc == 0 && rb_auth_audit(r, RB_ACTOR_AGENT, admin,
+	    "agent.create", target, detail) == 0 &&
+	    rb_db_commit(r->ar_db) == 0;
+	json_decref(detail);
+	if (!rc) {
+		token[0] = '\0';
+		*id = 0;
+		return rb_auth_fail(r);
+	}
+	return RB_OK;
+}
+
+enum rb_rc
+rb_agent_reset_totp(const struct rb_auth_req *r,
+    const unsigned char key[RB_TOTP_KEYBYTES], int64_t admin, int64_t id,
+    char *token)
+{
+	char sealed[RB_TOTP_SEALED_MAX], token_hash[RB_TOKEN_HASH_LEN + 1];
+	char target[32];
+	unsigned char secret[RB_TOTP_SECRET_LEN];
+	int rc;
+
+	token[0] = '\0';
+	rb_totp_secret_new(secret);
+	rb_totp_seal(key, secret, sealed);
+	sodium_memzero(secret, sizeof(secret));
+	rb_token_new(token);
+	rb_token_hash(token, token_hash);
+	snprintf(target, sizeof(target), "agent:%lld", (long long)id);
+	if (rb_db_begin(r->ar_db) != 0 ||
+	    (rc = rb_agents_set_enrol(r->ar_db, id, sealed, token_hash,
+	    (int64_t)r->ar_now + RB_AGENT_ENROL_TTL)) < 0) {
+		token[0] = '\0';
+		return rb_auth_fail(r);
+	}
+	if (rc > 0) {
+		rb_db_rollback(r->ar_db);
+		token[0] = '\0';
+		return RB_NOT_FOUND;
+	}
+	if (rb_agent_sessions_delete_agent(r->ar_db, id) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_AGENT, admin, "agent.totp_reset",
+	    target, NULL) != 0 || rb_db_commit(r->ar_db) != 0) {
+		token[0] = '\0';
+		return rb_auth_fail(r);
+	}
+	return RB_OK;
+}
+
+enum rb_rc
+rb_agent_set_disabled(const struct rb_auth_req *r, int64_t admin,
+    int64_t id, int disable)
+{
+	char target[32];
+	int rc;
+
+	if (disable && id == admin)
+		return RB_INVALID;
+	snprintf(target, sizeof(target), "agent:%lld", (long long)id);
+	if (rb_db_begin(r->ar_db) != 0 ||
+	    (rc = rb_agents_set_disabled(r->ar_db, id, disable ?
+	    r->ar_now : 0)) < 0)
+		return rb_auth_fail(r);
+	if (rc > 0) {
+		rb_db_rollback(r->ar_db);
+		return RB_NOT_FOUND;
+	}
+	if (rb_auth_audit(r, RB_ACTOR_AGENT, admin, disable ?
+	    "agent.disable" : "agent.enable", target, NULL) != 0 ||
+	    rb_db_commit(r->ar_db) != 0)
+		return rb_auth_fail(r);
+	return RB_OK;
+}
+
+enum rb_rc
+rb_agent_list(const struct rb_auth_req *r, json_t **out)
+{
+	size_t i;
+	json_t *row;
+
+	if (rb_agents_list(r->ar_db, out) != 0)
+		return RB_ERROR;
+	json_array_foreach(*out, i, row)
+		json_object_set_new(row, "role_label", json_string(
+		    rb_agent_role_label(rb_agent_role_parse(json_string_value(
+		    json_object_get(row, "role"))))));
+	return RB_OK;
+}
+
+enum rb_rc
+rb_agent_get(const struct rb_auth_req *r, int64_t id, struct rb_agent *out)
+{
+	struct rb_agent_row a;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = rb_agents_by_id(r->ar_db, id, &a)) != 0)
+		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
+	agent_fill(&a, out);
+	return RB_OK;
+}
+
+/* The agent of a live enrolment token: 0, 1 when none, -1 on error. */
+static int
+enrol_agent(const struct rb_auth_req *r, const char *token,
+    struct rb_agent_row *a)
+{
+	char token_hash[RB_TOKEN_HASH_LEN + 1];
+	int rc;
+
+	if (!rb_auth_token_shaped(token))
+		return 1;
+	rb_token_hash(token, token_hash);
+	if ((rc = rb_agents_by_enrol(r->ar_db, token_hash, a)) != 0)
+		return rc;
+	if (a->ar_enrol_expires_at <= (int64_t)r->ar_now ||
+	    a->ar_disabled_at != 0 || a->ar_totp_secret[0] == '\0')
+		return 1;
+	return 0;
+}
+
+enum rb_rc
+rb_agent_enrol_check(const struct rb_auth_req *r,
+    const unsigned char key[RB_TOTP_KEYBYTES], const char *token,
+    struct rb_agent *out, struct rb_agent_enrolment *en)
+{
+	unsigned char secret[RB_TOTP_SECRET_LEN];
+	struct rb_agent_row a;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(en, 0, sizeof(*en));
+	if ((rc = enrol_agent(r, token, &a)) != 0)
+		return rc > 0 ? RB_DENIED : RB_ERROR;
+	if (rb_totp_open(key, a.ar_totp_secret, secret) != 0) {
+		log_errx("agent %lld: TOTP secret cannot be opened with the "
+		    "data_key setting", (long long)a.ar_id);
+		return RB_ERROR;
+	}
+	rc = enrolment(secret, a.ar_email, en);
+	sodium_memzero(secret, sizeof(secret));
+	if (rc != 0)
+		return RB_ERROR;
+	agent_fill(&a, out);
+	return RB_OK;
+}
+
+enum rb_rc
+rb_agent_enrol(const struct rb_auth_req *r,
+    const unsigned char key[RB_TOTP_KEYBYTES], const char *token,
+    const char *password, const char *password2, const char *code,
+    struct rb_agent *out, struct rb_auth_errors *errs,
+    const char **code_error, int *retry_after)
+{
+	struct rb_pw_person who = { 0 };
+	struct rb_agent_row a;
+	struct rb_limit lm;
+	char hash[RB_PWHASH_MAX];
+	const char *reason = NULL;
+	int64_t step = 0;
+	int rc, limited, bad;
+
+	memset(out, 0, sizeof(*out));
+	memset(errs, 0, sizeof(*errs));
+	*code_error = NULL;
+	*retry_after = 0;
+	if ((rc = enrol_agent(r, token, &a)) != 0)
+		return rc > 0 ? RB_DENIED : RB_ERROR;
+	rb_limit_init(&lm, r, RB_LIMIT_AGENT, a.ar_email);
+	if ((limited = rb_limit_check(r, &lm, retry_after)) != 0)
+		return limited > 0 ? RB_LIMITED : RB_ERROR;
+	who.pp_email = a.ar_email;
+	who.pp_last_name = a.ar_name;
+	bad = rb_auth_check_new_password(password, password2, &who, errs);
+	if (check_code(&a, key, code, r->ar_now, &step, &reason) != 0)
+		return RB_ERROR;
+	if (reason != NULL) {
+		*code_error = "Code incorrect : saisissez le code à 6 chiffres "
+		    "affiché maintenant par votre application.";
+		if (rb_db_begin(r->ar_db) != 0 || rb_limit_fail(r, &lm) != 0 ||
+		    rb_auth_audit(r, RB_ACTOR_AGENT, a.ar_id,
+		    "agent.enrol.failed", NULL, NULL) != 0 ||
+		    rb_db_commit(r->ar_db) != 0)
+			return rb_auth_fail(r);
+	}
+	if (bad > 0 || reason != NULL)
+		return RB_INVALID;
+	if (rb_pwhash(password, hash) != 0)
+		return RB_ERROR;
+	if (rb_db_begin(r->ar_db) != 0)
+		return RB_ERROR;
+	if ((rc = rb_agents_use_step(r->ar_db, a.ar_id, step)) != 0) {
+		rb_db_rollback(r->ar_db);
+		if (rc < 0)
+			return RB_ERROR;
+		*code_error = "Ce code a déjà servi : attendez le suivant.";
+		return RB_INVALID;
+	}
+	if (rb_agents_set_password(r->ar_db, a.ar_id, hash) != 0 ||
+	    rb_agents_clear_enrol(r->ar_db, a.ar_id) != 0)
+		return rb_auth_fail(r);
+	return open_session(r, &a, &lm, "agent.enrol", out);
+}
+
+enum rb_rc
+rb_agent_demo_ensure(const struct rb_auth_req *r,
+    const unsigned char key[RB_TOTP_KEYBYTES], int *created)
+{
+	static const struct {
+		const char		*dm_email;
+		const char		*dm_name;
+		enum rb_agent_role	 dm_role;
+	} demo[] = {
+		{ "admin.demo@robinet.test", "Alice Administratrice",
+		    RB_ROLE_ADMIN },
+		{ "superviseur.demo@robinet.test", "Samuel Superviseur",
+		    RB_ROLE_SUPERVISOR },
+		{ "agent.demo@robinet.test", "Agathe Agente", RB_ROLE_AGENT },
+	};
+	unsigned char secret[RB_TOTP_SECRET_LEN];
+	char hash[RB_PWHASH_MAX] = "", sealed[RB_TOTP_SEALED_MAX];
+	struct rb_agent_row a;
+	size_t i, n;
+	int64_t id;
+	int rc;
+
+	*created = 0;
+	if (rb_base32_decode(RB_AGENT_DEMO_SECRET, secret, sizeof(secret),
+	    &n) != 0 || n != sizeof(secret))
+		return RB_ERROR;
+	for (i = 0; i < sizeof(demo) / sizeof(demo[0]); i++) {
+		if ((rc = rb_agents_by_email(r->ar_db, demo[i].dm_email,
+		    &a)) <= 0) {
+			if (rc < 0)
+				return RB_ERROR;
+			continue;
+		}
+		if (hash[0] == '\0' && rb_pwhash(RB_AGENT_DEMO_PASSWORD,
+		    hash) != 0)
+			return RB_ERROR;
+		rb_totp_seal(key, secret, sealed);
+		rc = rb_agents_add(r->ar_db, demo[i].dm_email, demo[i].dm_name,
+		    rb_agent_role_name(demo[i].dm_role), hash, sealed, NULL, 0,
+		    r->ar_now, &id);
+		if (rc == RB_CONSTRAINT)
+			continue;	/* another server was quicker */
+		if (rc != 0)
+			return RB_ERROR;
+		(*created)++;
+	}
+	sodium_memzero(secret, sizeof(secret));
 	return RB_OK;
 }

@@ -104,6 +104,88 @@ enum rb_rc rb_agent_session(const struct rb_auth_req *r, const char *cookie,
  * audited "agent.signout". */
 enum rb_rc rb_agent_signout(const struct rb_auth_req *r, const char *cookie);
 
+/* --- the agents' admin page and enrolment (pages /agent/agents and
+ * /agent/enrolement) --- */
+
+/* How long an enrolment link lasts: 72 hours. */
+#define RB_AGENT_ENROL_TTL	(72 * 3600)
+
+/*
+ * An admin (agent id `admin`) creates an agent without a password: a
+ * new sealed TOTP secret and a single-use enrolment token, written to
+ * token (RB_TOKEN_LEN + 1) for the link /agent/enrolement?jeton=TOKEN
+ * that the admin hands over; the agent chooses a password and adds the
+ * secret to an app there. Audited "agent.create". Returns RB_OK (*id
+ * set), RB_INVALID (*why: bad email or name, email taken), RB_ERROR.
+ */
+enum rb_rc rb_agent_invite(const struct rb_auth_req *r,
+		    const unsigned char key[RB_TOTP_KEYBYTES], int64_t admin,
+		    const char *email, const char *name,
+		    enum rb_agent_role role, char *token, int64_t *id,
+		    const char **why);
+/*
+ * Starts the enrolment of agent id again (lost phone): a new secret,
+ * enrolled 0, a new enrolment token into token, and every session of
+ * that agent ends; the old codes no longer work. Audited
+ * "agent.totp_reset". RB_OK, RB_NOT_FOUND, RB_ERROR.
+ */
+enum rb_rc rb_agent_reset_totp(const struct rb_auth_req *r,
+		    const unsigned char key[RB_TOTP_KEYBYTES], int64_t admin,
+		    int64_t id, char *token);
+/*
+ * Disables (disable 1) or re-enables (0) agent id; disabling ends its
+ * sessions. An admin cannot disable themself (RB_INVALID). Audited
+ * "agent.disable" / "agent.enable". RB_OK, RB_NOT_FOUND, RB_INVALID,
+ * RB_ERROR.
+ */
+enum rb_rc rb_agent_set_disabled(const struct rb_auth_req *r,
+		    int64_t admin, int64_t id, int disable);
+/* Sets *out (owned by the caller) to every agent:
+ * [{id, email, name, role, role_label, enrolled, disabled, created_at}] */
+enum rb_rc rb_agent_list(const struct rb_auth_req *r, json_t **out);
+/* The agent of id into *out (no session fields). RB_OK, RB_NOT_FOUND,
+ * RB_ERROR. */
+enum rb_rc rb_agent_get(const struct rb_auth_req *r, int64_t id,
+		    struct rb_agent *out);
+
+/*
+ * The enrolment page of token: RB_OK with *out (the agent, no session)
+ * and *en (its secret and URI, to show), RB_DENIED when the token is
+ * unknown, used or expired (or the agent disabled), RB_ERROR.
+ */
+enum rb_rc rb_agent_enrol_check(const struct rb_auth_req *r,
+		    const unsigned char key[RB_TOTP_KEYBYTES],
+		    const char *token, struct rb_agent *out,
+		    struct rb_agent_enrolment *en);
+/*
+ * Completes the enrolment of token: password and its confirmation
+ * (password policy), and a code of the new secret. On RB_OK the token is
+ * used up, the agent enrolled, and *out is a new session (ag_cookie to
+ * send). RB_INVALID with errs->ae_msg[RB_F_PASSWORD] /
+ * [RB_F_PASSWORD2] set, or *code_error a French sentence for a wrong
+ * code; RB_DENIED (token), RB_LIMITED (*retry_after), RB_ERROR.
+ */
+enum rb_rc rb_agent_enrol(const struct rb_auth_req *r,
+		    const unsigned char key[RB_TOTP_KEYBYTES],
+		    const char *token, const char *password,
+		    const char *password2, const char *code,
+		    struct rb_agent *out, struct rb_auth_errors *errs,
+		    const char **code_error, int *retry_after);
+
+/*
+ * Demo mode only (`robinet serve --demo`): the demo's back-office
+ * agents, created when missing, with one documented password and one
+ * fixed TOTP secret (README, "Demo identities"):
+ *	admin.demo@robinet.test		admin
+ *	superviseur.demo@robinet.test	supervisor
+ *	agent.demo@robinet.test		agent
+ * Sets *created to the number created. RB_OK or RB_ERROR.
+ */
+#define RB_AGENT_DEMO_PASSWORD	"back-office-demo-2024"
+#define RB_AGENT_DEMO_SECRET	"JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+enum rb_rc rb_agent_demo_ensure(const struct rb_auth_req *r,
+		    const unsigned char key[RB_TOTP_KEYBYTES], int *created);
+
 /*
  * Writes an audit row of an action by agent (actor_kind 'agent'):
  * action a dotted name ("customer.view"), target ("contract:…"), detail

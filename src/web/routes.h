@@ -69,6 +69,10 @@ enum rb_route {
 	ROUTE_AGENT_HOME,
 	ROUTE_AGENT_SIGNIN,
 	ROUTE_AGENT_SIGNOUT,
+	ROUTE_AGENT_AGENTS,
+	ROUTE_AGENT_AGENT_NEW,
+	ROUTE_AGENT_AGENT_ACTION,
+	ROUTE_AGENT_ENROL,
 	/* News and events (issue 10) */
 	ROUTE_NEWS,
 	ROUTE_NEWS_ATOM,
@@ -207,6 +211,11 @@ void	rb_page_paymeans_plan_stop(struct rb_req *);
 void	rb_page_agent_home(struct rb_req *);
 void	rb_page_agent_signin(struct rb_req *);
 void	rb_page_agent_signout(struct rb_req *);
+/* Agents' admin page and enrolment (pages/agent_admin.c). */
+void	rb_page_agent_agents(struct rb_req *);
+void	rb_page_agent_agent_new(struct rb_req *);
+void	rb_page_agent_agent_action(struct rb_req *);
+void	rb_page_agent_enrol(struct rb_req *);
 /* News and events (pages/news.c). */
 void	rb_page_news(struct rb_req *);
 void	rb_page_news_item(struct rb_req *);

@@ -25,6 +25,11 @@
 //   --login-email E       the fields labelled "Adresse e-mail" and
 //   --login-password W    "Mot de passe" and pressing "Se connecter", then
 //   --start S             crawl again, signed in, from S (default "/")
+//   --agent-email E     then sign in to the back office at /agent/connexion
+//   --agent-password W    (fields "Adresse e-mail", "Mot de passe" and
+//   --agent-totp-secret S "Code à 6 chiffres", the code computed here from
+//                         the Base32 TOTP secret S, RFC 6238) and crawl it
+//                         from /agent; its sign-in page is checked first
 // Only loopback servers are crawled unless ROBINET_CRAWL_ALLOW_REMOTE=1.
 // The browser is Debian's Chromium (/usr/bin/chromium, or $CHROMIUM_PATH).
 
@@ -35,6 +40,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createHmac } from 'node:crypto';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const AXE_PATH = join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
@@ -53,7 +59,8 @@ const VNU_TIMEOUT_MS = 180000;
 const SIGN_OUT_RE = /d[ée]connexion|d[ée]connecter|logout|log-out|sign-?out/i;
 
 const USAGE = `usage: node crawl.mjs [--max-pages N] [--timeout S] [--no-vnu]
-       [--login-path P --login-email E --login-password W [--start S]] BASE_URL`;
+       [--login-path P --login-email E --login-password W [--start S]]
+       [--agent-email E --agent-password W --agent-totp-secret S] BASE_URL`;
 
 // ---------------------------------------------------------------- output
 
@@ -137,6 +144,9 @@ function parseOptions() {
 				'login-email': { type: 'string' },
 				'login-password': { type: 'string' },
 				start: { type: 'string' },
+				'agent-email': { type: 'string' },
+				'agent-password': { type: 'string' },
+				'agent-totp-secret': { type: 'string' },
 				help: { type: 'boolean', short: 'h', default: false },
 			},
 		});
@@ -175,7 +185,18 @@ function parseOptions() {
 	for (const p of [v['login-path'], v.start])
 		if (p !== undefined && !p.startsWith('/'))
 			usage(`not an absolute path: ${p}`);
+	const agent = [v['agent-email'], v['agent-password'], v['agent-totp-secret']];
+	const nAgent = agent.filter((x) => x !== undefined).length;
+	if (nAgent !== 0 && nAgent !== 3)
+		usage('--agent-email, --agent-password and --agent-totp-secret go together');
+	if (nAgent === 3 && !/^[A-Z2-7 ]+=*$/i.test(v['agent-totp-secret']))
+		usage('--agent-totp-secret must be Base32');
 	return {
+		agent: nAgent === 3 ? {
+			email: v['agent-email'],
+			password: v['agent-password'],
+			secret: v['agent-totp-secret'],
+		} : null,
 		base: new URL(base.origin),
 		maxPages,
 		timeoutMs: timeout * 1000,
@@ -419,6 +440,57 @@ async function signIn(page, opts) {
 	out(`# signed in as ${email}, now on ${pathOf(landed)}`);
 }
 
+// The RFC 6238 code (HMAC-SHA-1, 6 digits, 30 s) of a Base32 secret at
+// step: written here, independently of the server's C code.
+function totpCode(secretB32, step) {
+	const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+	let bits = 0, acc = 0;
+	const bytes = [];
+	for (const ch of secretB32.toUpperCase().replace(/[ =]/g, '')) {
+		acc = (acc << 5) | alphabet.indexOf(ch);
+		bits += 5;
+		if (bits >= 8) {
+			bytes.push((acc >> (bits - 8)) & 0xff);
+			bits -= 8;
+		}
+	}
+	const msg = Buffer.alloc(8);
+	msg.writeBigUInt64BE(BigInt(step));
+	const mac = createHmac('sha1', Buffer.from(bytes)).update(msg).digest();
+	const off = mac[mac.length - 1] & 0x0f;
+	const v = (mac.readUInt32BE(off) & 0x7fffffff) % 1000000;
+	return String(v).padStart(6, '0');
+}
+
+// Signs in to the back office. A code works once per agent: the code of
+// the next step (accepted too) is tried when the current one is refused.
+async function agentSignIn(page, opts) {
+	const { email, password, secret } = opts.agent;
+	const url = new URL('/agent/connexion', opts.base);
+	const now = Math.floor(Date.now() / 30000);
+	for (const step of [now, now + 1]) {
+		await page.goto(url.href, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+		try {
+			await page.getByLabel('Adresse e-mail', { exact: true }).fill(email, { timeout: 5000 });
+			await page.getByLabel('Mot de passe', { exact: true }).fill(password, { timeout: 5000 });
+			await page.getByLabel('Code à 6 chiffres', { exact: true }).fill(totpCode(secret, step),
+				{ timeout: 5000 });
+			await Promise.all([
+				page.waitForNavigation({ waitUntil: 'load', timeout: NAV_TIMEOUT_MS }),
+				page.getByRole('button', { name: 'Se connecter', exact: true }).click({ timeout: 5000 }),
+			]);
+		} catch (e) {
+			throw new InfraError(`agent sign-in failed: ${errText(e)}`);
+		}
+		const landed = new URL(page.url());
+		if (landed.pathname !== url.pathname) {
+			out(`# signed in to the back office as ${email}, now on ${pathOf(landed)}`);
+			return;
+		}
+	}
+	throw new InfraError(`agent sign-in failed: still on /agent/connexion after "Se connecter"`);
+}
+
 // ------------------------------------------------------------------ vnu
 
 // Runs a program to its end; started(child), when given, gets its handle.
@@ -522,6 +594,11 @@ async function main() {
 	if (opts.login) {
 		await signIn(page, opts);
 		await crawl(ctx, page, opts, [opts.login.start], ' [signed-in]');
+	}
+	if (opts.agent) {
+		await crawl(ctx, page, opts, ['/agent/connexion'], ' [back office]');
+		await agentSignIn(page, opts);
+		await crawl(ctx, page, opts, ['/agent'], ' [agent]');
 	}
 	out(`# ${state.pages.length} page(s) checked, ${state.fetches} request(s)`);
 	await ctx.close();

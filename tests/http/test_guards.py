@@ -102,7 +102,7 @@ def every_post_route_refuses_forged_forms_with_403(s):
                 ("no token", dict(FORM), None),
                 ("wrong token", dict(FORM, csrf="x" * 43), None),
                 ("foreign origin", dict(FORM, csrf=token), {"Origin": "http://evil.example"})):
-            st, _, _ = b.request("POST", path, fields, headers)
+            st, h, _ = b.request("POST", path, fields, headers)
             assert st == 403, (path, label, st)
         assert "RB_NEED_CSRF" in r["guards"], r
     # None of those forms did anything: still signed in, same password.

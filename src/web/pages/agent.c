@@ -104,8 +104,12 @@ rb_page_agent_signout(struct rb_req *req)
 void
 rb_page_agent_home(struct rb_req *req)
 {
+	const char *done = rb_form_get(&req->req_query, "fait");
+
 	rb_resp_header(req, "Cache-Control", "no-store");
-	rb_resp_page(req, 200, "agent_home", json_pack("{s:I, s:n}",
+	rb_resp_page(req, 200, "agent_home", json_pack("{s:I, s:s?}",
 	    "idle_minutes", (json_int_t)(rb_config_int(req->req_site->site_cfg,
-	    RB_CFG_AGENT_SESSION_IDLE) + 59) / 60, "notice"));
+	    RB_CFG_AGENT_SESSION_IDLE) + 59) / 60, "notice", done != NULL &&
+	    strcmp(done, "enrole") == 0 ? "Votre compte est enrôlé : vous êtes "
+	    "connecté au back-office." : NULL));
 }

@@ -51,6 +51,7 @@ static const struct {
 	{ ROUTE_API_OPENAPI, "the API's description" },
 	{ ROUTE_AGENT_SIGNIN, "the agents' sign-in form" },
 	{ ROUTE_AGENT_SIGNOUT, "ends the agent session of the cookie, if any" },
+	{ ROUTE_AGENT_ENROL, "the single-use enrolment token is the proof" },
 	{ ROUTE_NEWS, "published news and events" },
 	{ ROUTE_NEWS_ATOM, "the Atom feed of published news and events" },
 	{ ROUTE_NEWS_ITEM, "one published news item or event" },
