@@ -172,11 +172,12 @@ def item_pages_and_their_404s(s):
 @test(own=True)
 def scheduled_item_appears_when_its_time_comes(s):
     now = int(time.time())
-    add(s, "soon-news", published=now + 2)
-    add(s, "ending-news", published=now - 60, unpublished=now + 2)
+    add(s, "soon-news", published=now + 4)
+    add(s, "ending-news", published=now - 60, unpublished=now + 4)
     st, _, body = s.request("GET", "/actualites")
+    assert time.time() < now + 4, "the first request came too late to mean anything"
     assert b"soon-news" not in body and b"ending-news" in body
-    time.sleep(3)
+    time.sleep(max(0.0, now + 4.5 - time.time()))
     st, _, body = s.request("GET", "/actualites")
     assert b"soon-news" in body and b"ending-news" not in body
     assert s.request("GET", "/actualites/soon-news")[0] == 200

@@ -285,7 +285,7 @@ post_form(struct rb_req *req, int64_t id, json_t *item)
 		    "/agent/actualites?ok=cree");
 		return;
 	case RB_INVALID:
-		form_page(req, 400, id, item, f.nf_value, &err, 0);
+		form_page(req, 200, id, item, f.nf_value, &err, 0);
 		return;
 	case RB_NOT_FOUND:
 		json_decref(item);
