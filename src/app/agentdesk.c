@@ -338,12 +338,50 @@ account_events(rb_db *db, json_t *file)
 	return 0;
 }
 
+/*
+ * Writes into out (size bytes) the reason an agent gave, trimmed and cut
+ * to RB_AGENT_REASON_MAX characters, without control characters (made
+ * spaces). Returns its length in bytes; 0 when reason is NULL, empty or
+ * not UTF-8.
+ */
+static size_t
+reason_cut(const char *reason, char *out, size_t size)
+{
+	const uint8_t *p;
+	size_t n = 0, chars = 0;
+	ucs4_t c;
+	int len;
+
+	out[0] = '\0';
+	if (reason == NULL || u8_check((const uint8_t *)reason,
+	    strlen(reason)) != NULL)
+		return 0;
+	while (*reason == ' ' || *reason == '\t')
+		reason++;
+	for (p = (const uint8_t *)reason; *p != '\0' &&
+	    chars < RB_AGENT_REASON_MAX; p += len, chars++) {
+		len = u8_mbtouc(&c, p, strlen((const char *)p));
+		if (n + (size_t)len + 1 > size)
+			break;
+		if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+			out[n++] = ' ';
+		else {
+			memcpy(out + n, p, (size_t)len);
+			n += (size_t)len;
+		}
+	}
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+	return n;
+}
+
 enum rb_rc
 rb_agent_customer(rb_db *db, int64_t id, int64_t agent_id,
     const char *reason, const char *ip, time_t now, json_t **out)
 {
 	json_t *file = NULL, *detail = NULL;
-	char target[40];
+	char target[40], why[RB_AGENT_REASON_MAX * 4 + 1];
 	int rc;
 
 	*out = NULL;
@@ -359,8 +397,8 @@ rb_agent_customer(rb_db *db, int64_t id, int64_t agent_id,
 		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
 	}
 	snprintf(target, sizeof(target), "customer:%lld", (long long)id);
-	if (reason != NULL && reason[0] != '\0')
-		detail = json_pack("{s:s}", "why", reason);
+	if (reason_cut(reason, why, sizeof(why)) > 0)
+		detail = json_pack("{s:s}", "why", why);
 	if (account_events(db, file) != 0 ||
 	    rb_audit(db, now, RB_ACTOR_AGENT, agent_id, "customer.view",
 	    target, ip, detail) != 0 || rb_db_commit(db) != 0) {

@@ -18,6 +18,8 @@
 
 /* Hits shown at most for one search. */
 #define RB_AGENT_SEARCH_MAX	50
+/* Characters of the reason of a view kept in the audit log. */
+#define RB_AGENT_REASON_MAX	200
 
 /*
  * Searches customers for q, typed by an agent in the one search box.
@@ -53,7 +55,9 @@ enum rb_rc	rb_agent_search(rb_db *db, const char *q, const char *kind,
  * events; contact requests), and writes the view to the audit log in
  * the same transaction: actor 'agent' agent_id, action
  * 'customer.view', target "customer:<id>", detail {"why": reason}
- * when a reason is given (may be NULL or ""). The caller owns *out.
+ * when a reason is given (may be NULL or ""; trimmed, control
+ * characters made spaces, cut to RB_AGENT_REASON_MAX characters,
+ * ignored when not UTF-8). The caller owns *out.
  * Returns RB_OK, RB_NOT_FOUND (no such customer: nothing audited), or
  * RB_ERROR (logged; nothing is shown when the view cannot be audited).
  */

@@ -39,7 +39,8 @@ static const struct part parts[] = {
 	  "SELECT c.id, c.number, c.old_number, c.origin, c.service_address,"
 	  " c.service_postcode, c.service_commune, c.start_date, c.end_date,"
 	  " c.can_create_account, c.direct_debit, c.paperless, c.paperless_by,"
-	  " EXISTS (SELECT 1 FROM invoices i WHERE i.contract_id = c.id)"
+	  " CASE WHEN EXISTS (SELECT 1 FROM invoices i"
+	  " WHERE i.contract_id = c.id) THEN 1 ELSE 0 END"
 	  " FROM contracts c WHERE c.customer_id = $1 ORDER BY c.number",
 	  "issssssssiiisi",
 	  { "id", "number", "old_number", "origin", "service_address",

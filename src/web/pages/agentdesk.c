@@ -26,8 +26,8 @@
 
 #define CLIENTS		"/agent/clients"
 #define CLIENTS_SLASH	"/agent/clients/"
-/* Characters of a reason kept with a view (the rest is cut). */
-#define REASON_MAX	200
+/* Characters of a reason carried in the links of the hits. */
+#define REASON_MAX	RB_AGENT_REASON_MAX
 
 /* The kinds the search form offers ("" tells from the shape). */
 static const struct {
@@ -355,13 +355,11 @@ show_file(struct rb_req *req, int64_t id, const char *notice,
 {
 	const struct rb_agent *a = rb_req_agent(req);
 	const char *reason = rb_form_get(&req->req_query, "motif");
-	char why[REASON_MAX * 4 + 1];
 	json_t *file;
 	enum rb_rc rc;
 
-	snprintf(why, sizeof(why), "%s", reason != NULL ? reason : "");
-	rc = rb_agent_customer(rb_req_db(req), id, a->ag_id, why, req->req_ip,
-	    time(NULL), &file);
+	rc = rb_agent_customer(rb_req_db(req), id, a->ag_id, reason,
+	    req->req_ip, time(NULL), &file);
 	if (rc != RB_OK) {
 		rb_resp_error(req, rc == RB_NOT_FOUND ? 404 : 500);
 		return;

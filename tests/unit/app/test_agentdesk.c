@@ -376,6 +376,35 @@ test_customer_file_audited(void **state)
 	    " 'customer.view' ORDER BY id DESC LIMIT 1", s, s, sizeof(s));
 	assert_string_equal(s, "agent 7 192.0.2.9 {\"why\":\"appel entrant\"}");
 
+	/* A reason is kept trimmed, on one line, cut at 200 characters;
+	 * one that is not UTF-8 is dropped, the view still audited. */
+	{
+		char reason[700], want[700], got[1024];
+		int k;
+
+		strcpy(reason, "  ligne 1\nligne 2 ");
+		for (k = 0; k < 300; k++)
+			strcat(reason, "é");
+		assert_int_equal(rb_agent_customer(f->db, id, 7, reason, NULL,
+		    NOW, &out), RB_OK);
+		json_decref(out);
+		q_text(f->db, "SELECT detail FROM audit_log WHERE action ="
+		    " 'customer.view' ORDER BY id DESC LIMIT 1", NULL, got,
+		    sizeof(got));
+		strcpy(want, "{\"why\":\"ligne 1 ligne 2 ");
+		for (k = 0; k < 200 - 16; k++)
+			strcat(want, "é");
+		strcat(want, "\"}");
+		assert_string_equal(got, want);
+		assert_int_equal(rb_agent_customer(f->db, id, 7, "a\xff", NULL,
+		    NOW, &out), RB_OK);
+		json_decref(out);
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log"
+		    " WHERE action = 'customer.view' AND detail IS NULL AND"
+		    " id = (SELECT max(id) FROM audit_log)", NULL), 1);
+		views += 2;
+	}
+
 	/* No such customer: nothing shown, nothing audited. */
 	assert_int_equal(rb_agent_customer(f->db, 999999999, 7, NULL, NULL,
 	    NOW, &out), RB_NOT_FOUND);
