@@ -11,6 +11,7 @@
 #include <liboath/oath.h>
 #include <sodium.h>
 
+#include "base/mem.h"
 #include "base/totp.h"
 
 static pthread_once_t oath_once = PTHREAD_ONCE_INIT;
@@ -127,7 +128,8 @@ rb_base32_encode(const unsigned char *in, size_t len, char *out, size_t size)
 	if (oath_ready() != 0 || oath_base32_encode((const char *)in, len,
 	    &b32, &n) != OATH_OK)
 		return -1;
-	/* liboath pads with '='; authenticator apps want none. */
+	/* liboath pads with '='; authenticator apps want none. (What
+	   liboath allocates is freed with free().) */
 	while (n > 0 && b32[n - 1] == '=')
 		n--;
 	if (n + 1 > size) {
@@ -151,8 +153,7 @@ rb_base32_decode(const char *in, unsigned char *out, size_t size,
 	int rc = -1;
 
 	*len = 0;
-	if ((clean = malloc(strlen(in) + 1)) == NULL)
-		return -1;
+	clean = rb_xmalloc(strlen(in) + 1);
 	/* Spaces, dashes and padding are for people; upper case is what
 	   the alphabet is compared in. */
 	for (i = 0; in[i] != '\0'; i++) {
