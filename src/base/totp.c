@@ -1,40 +1,57 @@
 /*
- * totp.c: HOTP, TOTP, Base32 and sealed secrets (see totp.h), written
- * from RFC 4226, RFC 6238 and RFC 4648.
+ * totp.c: HOTP, TOTP, Base32 and sealed secrets (see totp.h): codes
+ * and Base32 by liboath (OATH Toolkit), sealing by libsodium; here the
+ * project's rules on top (typed codes, replay, no padding, wiping).
  */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <liboath/oath.h>
 #include <sodium.h>
 
-#include "base/sha1.h"
+#include "base/mem.h"
 #include "base/totp.h"
 
-static const uint32_t digits_pow[10] = { 1, 10, 100, 1000, 10000, 100000,
-    1000000, 10000000, 100000000, 1000000000 };
+static pthread_once_t oath_once = PTHREAD_ONCE_INIT;
+static int oath_ok;
+
+static void
+oath_start(void)
+{
+	oath_ok = oath_init() == OATH_OK;
+}
+
+/* liboath is initialised once per process (oath_init); 0 when it is
+ * ready. */
+static int
+oath_ready(void)
+{
+	pthread_once(&oath_once, oath_start);
+	return oath_ok ? 0 : -1;
+}
 
 uint32_t
 rb_hotp(const unsigned char *key, size_t keylen, uint64_t counter,
     int digits)
 {
-	unsigned char msg[8], mac[RB_SHA1_LEN];
-	uint32_t bin;
-	int i, off;
+	char otp[16];
+	uint32_t v = 0;
+	int i;
 
 	if (digits < 6)
 		digits = 6;
-	if (digits > 9)
-		digits = 9;
-	for (i = 0; i < 8; i++)
-		msg[i] = (unsigned char)(counter >> (56 - 8 * i));
-	rb_hmac_sha1(key, keylen, msg, sizeof(msg), mac);
-	/* Dynamic truncation, RFC 4226 section 5.3. */
-	off = mac[RB_SHA1_LEN - 1] & 0x0f;
-	bin = (uint32_t)(mac[off] & 0x7f) << 24 |
-	    (uint32_t)mac[off + 1] << 16 | (uint32_t)mac[off + 2] << 8 |
-	    (uint32_t)mac[off + 3];
-	sodium_memzero(mac, sizeof(mac));
-	return bin % digits_pow[digits];
+	if (digits > 8)
+		digits = 8;
+	if (oath_ready() != 0 || oath_hotp_generate((const char *)key,
+	    keylen, counter, (unsigned)digits, false,
+	    OATH_HOTP_DYNAMIC_TRUNCATION, otp) != OATH_OK)
+		return UINT32_MAX;
+	for (i = 0; i < digits; i++)
+		v = v * 10 + (uint32_t)(otp[i] - '0');
+	sodium_memzero(otp, sizeof(otp));
+	return v;
 }
 
 int64_t
@@ -43,12 +60,12 @@ rb_totp_step(time_t t)
 	return t < 0 ? 0 : (int64_t)t / RB_TOTP_PERIOD;
 }
 
-/* The code typed as a number: RB_TOTP_DIGITS digits, spaces allowed
- * between them. -1 when it is not that. */
-static int64_t
-parse_code(const char *s)
+/* The code typed by a person into out (RB_TOTP_DIGITS digits and a NUL):
+ * that many digits, spaces allowed between them. -1 when it is not
+ * that. */
+static int
+parse_code(const char *s, char out[RB_TOTP_DIGITS + 1])
 {
-	int64_t v = 0;
 	int n = 0;
 
 	if (s == NULL)
@@ -56,115 +73,122 @@ parse_code(const char *s)
 	for (; *s != '\0'; s++) {
 		if (*s == ' ')
 			continue;
-		if (*s < '0' || *s > '9' || ++n > RB_TOTP_DIGITS)
+		if (*s < '0' || *s > '9' || n >= RB_TOTP_DIGITS)
 			return -1;
-		v = v * 10 + (*s - '0');
+		out[n++] = *s;
 	}
-	return n == RB_TOTP_DIGITS ? v : -1;
+	out[n] = '\0';
+	return n == RB_TOTP_DIGITS ? 0 : -1;
+}
+
+/* liboath's comparison callback: the typed code (handle) against a
+ * candidate, in constant time. 0 when they are equal. */
+static int
+code_cmp(void *handle, const char *candidate)
+{
+	if (strlen(candidate) != RB_TOTP_DIGITS)
+		return 1;
+	return sodium_memcmp(handle, candidate, RB_TOTP_DIGITS) == 0 ? 0 : 1;
 }
 
 int
 rb_totp_check(const unsigned char *key, size_t keylen, const char *code,
     time_t now, int64_t last_step, int64_t *step)
 {
-	int64_t typed = parse_code(code), cur = rb_totp_step(now), s;
-	int64_t found = -1;
-	uint32_t want;
-	unsigned char a[4], b[4];
-	int i;
+	char typed[RB_TOTP_DIGITS + 1];
+	uint64_t counter = 0;
+	int pos = 0, rc;
 
 	*step = 0;
-	/* Every candidate is computed and compared, whether the code is
-	   well formed or an earlier one matched: the time taken says
-	   nothing. */
-	for (s = cur - RB_TOTP_WINDOW; s <= cur + RB_TOTP_WINDOW; s++) {
-		want = rb_hotp(key, keylen, (uint64_t)(s < 0 ? 0 : s),
-		    RB_TOTP_DIGITS);
-		for (i = 0; i < 4; i++) {
-			a[i] = (unsigned char)(want >> (8 * i));
-			b[i] = (unsigned char)((uint64_t)(typed < 0 ? 0xffffffffu :
-			    typed) >> (8 * i));
-		}
-		if (sodium_memcmp(a, b, 4) == 0 && typed >= 0 && found < 0)
-			found = s;
-	}
-	if (found < 0)
+	if (parse_code(code, typed) != 0 || oath_ready() != 0)
 		return 1;
-	if (found <= last_step)
+	/* The current step, then one step before and after (window 1);
+	   counter is the step that matched. */
+	rc = oath_totp_validate4_callback((const char *)key, keylen, now,
+	    RB_TOTP_PERIOD, OATH_TOTP_DEFAULT_START_TIME, RB_TOTP_DIGITS,
+	    RB_TOTP_WINDOW, &pos, &counter, 0, code_cmp, typed);
+	sodium_memzero(typed, sizeof(typed));
+	if (rc < 0)
+		return 1;
+	if ((int64_t)counter <= last_step)
 		return 2;
-	*step = found;
+	*step = (int64_t)counter;
 	return 0;
 }
-
-static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 int
 rb_base32_encode(const unsigned char *in, size_t len, char *out, size_t size)
 {
-	uint32_t acc = 0;
-	size_t i, n = 0;
-	int bits = 0;
+	char *b32 = NULL;
+	size_t n = 0;
 
 	if (size == 0)
 		return -1;
-	for (i = 0; i < len; i++) {
-		acc = (acc << 8) | in[i];
-		bits += 8;
-		while (bits >= 5) {
-			if (n + 1 >= size)
-				goto full;
-			out[n++] = b32[(acc >> (bits - 5)) & 31];
-			bits -= 5;
-		}
-	}
-	if (bits > 0) {
-		if (n + 1 >= size)
-			goto full;
-		out[n++] = b32[(acc << (5 - bits)) & 31];
-	}
-	out[n] = '\0';
-	return 0;
-full:
 	out[0] = '\0';
-	return -1;
+	if (oath_ready() != 0 || oath_base32_encode((const char *)in, len,
+	    &b32, &n) != OATH_OK)
+		return -1;
+	/* liboath pads with '='; authenticator apps want none. (What
+	   liboath allocates is freed with free().) */
+	while (n > 0 && b32[n - 1] == '=')
+		n--;
+	if (n + 1 > size) {
+		sodium_memzero(b32, n);
+		free(b32);
+		return -1;
+	}
+	memcpy(out, b32, n);
+	out[n] = '\0';
+	sodium_memzero(b32, n);
+	free(b32);
+	return 0;
 }
 
 int
 rb_base32_decode(const char *in, unsigned char *out, size_t size,
     size_t *len)
 {
-	uint32_t acc = 0;
-	const char *p;
-	size_t n = 0;
-	int bits = 0, v;
-	char ch;
+	char *clean, *bin = NULL, *again = NULL;
+	size_t i, n = 0, binlen = 0, againlen = 0;
+	int rc = -1;
 
 	*len = 0;
-	for (; *in != '\0'; in++) {
-		ch = *in;
-		if (ch == ' ' || ch == '-' || ch == '=')
+	clean = rb_xmalloc(strlen(in) + 1);
+	/* Spaces, dashes and padding are for people; upper case is what
+	   the alphabet is compared in. */
+	for (i = 0; in[i] != '\0'; i++) {
+		if (in[i] == ' ' || in[i] == '-' || in[i] == '=')
 			continue;
-		if (ch >= 'a' && ch <= 'z')
-			ch = (char)(ch - 'a' + 'A');
-		if ((p = strchr(b32, ch)) == NULL || ch == '\0')
-			return -1;
-		v = (int)(p - b32);
-		acc = (acc << 5) | (uint32_t)v;
-		bits += 5;
-		if (bits >= 8) {
-			if (n >= size)
-				return -1;
-			out[n++] = (unsigned char)(acc >> (bits - 8));
-			bits -= 8;
-		}
-		acc &= (1u << bits) - 1;
+		clean[n++] = (in[i] >= 'a' && in[i] <= 'z') ?
+		    (char)(in[i] - 'a' + 'A') : in[i];
 	}
-	/* Leftover bits are padding: they must be zero, and fewer than
-	   one character's worth. */
-	if (bits >= 5 || acc != 0)
-		return -1;
-	*len = n;
-	return 0;
+	clean[n] = '\0';
+	if (oath_ready() != 0 ||
+	    oath_base32_decode(clean, n, &bin, &binlen) != OATH_OK)
+		goto out;
+	/* liboath accepts stray trailing bits ("MZ" for "f"): only the
+	   text that encoding gives back is taken. */
+	if (oath_base32_encode(bin, binlen, &again, &againlen) != OATH_OK)
+		goto out;
+	while (againlen > 0 && again[againlen - 1] == '=')
+		againlen--;
+	if (againlen != n || memcmp(again, clean, n) != 0 || binlen > size)
+		goto out;
+	memcpy(out, bin, binlen);
+	*len = binlen;
+	rc = 0;
+out:
+	sodium_memzero(clean, n);
+	free(clean);
+	if (bin != NULL) {
+		sodium_memzero(bin, binlen);
+		free(bin);
+	}
+	if (again != NULL) {
+		sodium_memzero(again, againlen);
+		free(again);
+	}
+	return rc;
 }
 
 void

@@ -1,8 +1,9 @@
 /*
- * totp.h: one-time codes of the agents' second factor.
+ * totp.h: one-time codes of the agents' second factor, over liboath
+ * (OATH Toolkit: HMAC-SHA-1, HOTP, TOTP, Base32).
  *
  *   HOTP (RFC 4226): the code of a counter under a key, HMAC-SHA-1 with
- *	dynamic truncation, 6 to 9 decimal digits.
+ *	dynamic truncation, 6 to 8 decimal digits.
  *   TOTP (RFC 6238): HOTP of the number of 30-second steps since the
  *	Unix epoch; a code is accepted for the current step and one step
  *	either side (clock drift), and only for a step later than the last
@@ -29,7 +30,8 @@
 #define RB_TOTP_SEALED_MAX	128
 #define RB_TOTP_KEYBYTES	32	/* crypto_secretbox_KEYBYTES */
 
-/* The HOTP value of counter under key, `digits` digits (6 to 9). */
+/* The HOTP value of counter under key, `digits` digits (6 to 8; others
+ * are brought into that range). UINT32_MAX if liboath fails. */
 uint32_t rb_hotp(const unsigned char *key, size_t keylen, uint64_t counter,
 	    int digits);
 /* The TOTP step of instant t: floor(t / RB_TOTP_PERIOD); 0 before 1970. */
@@ -42,8 +44,9 @@ int64_t	rb_totp_step(time_t t);
  * last_step (the last one accepted for this key, 0 if none). Returns 0
  * and sets *step to the matched step; 1 when the code is wrong or
  * malformed; 2 when it is right for a step not after last_step (a
- * replay). Every candidate is compared, in constant time, whatever
- * matched.
+ * replay). liboath computes the candidates (current step first, then
+ * one step either side); each is compared with the code in constant
+ * time.
  */
 int	rb_totp_check(const unsigned char *key, size_t keylen,
 	    const char *code, time_t now, int64_t last_step, int64_t *step);

@@ -235,8 +235,7 @@ enrol_form(struct rb_req *req, int status, const char *token,
 	rb_buf_init(&svg);
 	/* The one raw insertion of this page: an SVG drawn here from the
 	   URI, whose label rb_qr_svg escapes. */
-	if (rb_qr_encode(en->en_uri, strlen(en->en_uri), RB_QR_BYTE, -1,
-	    &qr) == 0)
+	if (rb_qr_encode(en->en_uri, &qr) == 0)
 		rb_qr_svg(&qr, "Code QR à scanner avec votre application "
 		    "d'authentification", &svg);
 	json_object_set_new(data, "qr_svg", json_string(rb_buf_cstr(&svg)));
