@@ -95,8 +95,8 @@ enum custsearch_sql {
 static const char *const sql[SQL__MAX] = {
 	/* Reads the index on name_key (NULL is one of its values). */
 	[SQL_KEYLESS] =
-	"SELECT id, last_name, first_name FROM customers"
-	" WHERE name_key IS NULL ORDER BY id LIMIT 1000",
+	("SELECT id, last_name, first_name FROM customers"
+	" WHERE name_key IS NULL ORDER BY id LIMIT 1000"),
 	[SQL_KEY_SET] =
 	"UPDATE customers SET name_key = $2 WHERE id = $1",
 	[SQL_CUSTOMER_NAMES] =

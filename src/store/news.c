@@ -74,8 +74,8 @@ static const char *const sql[SQL__MAX] = {
 	" unpublished_at = $12, author_agent_id = $13, updated_at = $14"
 	" WHERE id = $1",
 	[SQL_UNPUBLISH] =
-	"UPDATE news SET unpublished_at = $2, updated_at = $2"
-	" WHERE id = $1 AND (unpublished_at IS NULL OR unpublished_at > $2)",
+	("UPDATE news SET unpublished_at = $2, updated_at = $2"
+	" WHERE id = $1 AND (unpublished_at IS NULL OR unpublished_at > $2)"),
 };
 
 static const char *const full_names[] = {
