@@ -28,6 +28,8 @@ struct notice {
 
 #define CONTRACT	"Exécution du contrat d'abonnement"
 #define KEEP_CONTRACT	"Durée du contrat, puis 5 ans (prescription civile)"
+/* What `robinet purge` applies (app/contact.h, rb_contact_purge()). */
+#define KEEP_REQUESTS	"3 ans après la clôture de la demande"
 #define KEEP_BILLS	"10 ans après la clôture de l'exercice (code de " \
 			"commerce, art. L123-22)"
 
@@ -95,14 +97,37 @@ static const struct notice notices[] = {
 	  "Jusqu'à leur révocation, puis 1 an" },
 	{ "contact_requests", "Demandes au service client",
 	  "Objet, message, coordonnées, état",
-	  "Répondre à vos demandes", CONTRACT, "3 ans" },
+	  "Répondre à vos demandes", CONTRACT, KEEP_REQUESTS },
 	{ "contact_messages", "Messages de vos demandes",
 	  "Vos messages et les réponses du service client, avec leur date",
-	  "Répondre à vos demandes", CONTRACT, "3 ans" },
+	  "Répondre à vos demandes", CONTRACT, KEEP_REQUESTS },
 	{ "attachments", "Pièces jointes de vos demandes",
 	  "Type et taille des fichiers envoyés (les fichiers eux-mêmes sont "
 	  "dans « Mes demandes »)",
-	  "Répondre à vos demandes", CONTRACT, "3 ans" },
+	  "Répondre à vos demandes", CONTRACT, KEEP_REQUESTS },
+	{ "contact_history", "Historique de vos coordonnées",
+	  "Chaque changement d'adresse de facturation ou de numéro de "
+	  "téléphone : date, ancienne et nouvelle valeur, fait par vous ou "
+	  "par le service client",
+	  "Savoir où les factures ont été envoyées et prouver chaque "
+	  "changement", CONTRACT, KEEP_CONTRACT },
+	{ "leak_alert_settings", "Réglages de l'alerte fuite",
+	  "Par contrat : alerte activée ou non, seuil, date du réglage",
+	  "Vous prévenir d'une fuite selon vos choix", CONTRACT,
+	  "Jusqu'à la fermeture du compte" },
+	{ "leak_alerts", "Fuites détectées",
+	  "Compteur, jours, volume, consommation habituelle, seuil, date "
+	  "d'envoi de l'alerte",
+	  "Vous prévenir d'une fuite possible",
+	  "Obligation légale (code général des collectivités territoriales, "
+	  "art. L2224-12-4)", KEEP_CONTRACT },
+	{ "submitted_readings", "Index que vous avez transmis",
+	  "Compteur, date, index, transmis sur ce site (portal) ou au "
+	  "service client (agent), photo jointe ou non",
+	  "Facturer votre consommation réelle", CONTRACT, "3 ans" },
+	{ "reading_photos", "Photos de vos compteurs",
+	  "Date, type et taille des photos jointes à vos index",
+	  "Vérifier l'index transmis", CONTRACT, "3 ans" },
 	{ "file_views", "Consultations de votre dossier",
 	  "Date et motif de chaque consultation de votre dossier par un "
 	  "conseiller du service client",
@@ -148,6 +173,10 @@ origin(json_t *rows, char *out, size_t outlen)
 
 	json_array_foreach(rows, i, row) {
 		src = json_string_value(json_object_get(row, "src_system"));
+		/* Readings sent on this site or to customer service. */
+		if (src != NULL && (strcmp(src, "portal") == 0 ||
+		    strcmp(src, "agent") == 0))
+			src = NULL;
 		for (k = 0; k < NSOURCES - 1; k++)
 			if (src != NULL && strcmp(src, sources[k].so_system) == 0)
 				break;

@@ -29,7 +29,9 @@ enum {
 	" r.contract_number, r.postcode, r.subject, r.message, r.status,"	\
 	" r.created_at, r.updated_at, r.assigned_agent,"		\
 	" (SELECT c.customer_id FROM contracts c"			\
-	" WHERE c.number = r.contract_number)"				\
+	" WHERE c.number = r.contract_number),"			\
+	" (SELECT g.display_name FROM agents g"				\
+	" WHERE g.id = r.assigned_agent)"				\
 	" FROM contact_requests r"
 
 static const char *const sql[SQL__MAX] = {
@@ -65,7 +67,9 @@ static const char *const sql[SQL__MAX] = {
 	[SQL_QUEUE] =
 	    "SELECT r.id, r.reference, r.name, r.email, r.contract_number,"
 	    " r.subject, r.status, r.created_at, r.updated_at,"
-	    " r.assigned_agent, c.customer_id FROM contact_requests r"
+	    " r.assigned_agent, c.customer_id, g.display_name"
+	    " FROM contact_requests r"
+	    " LEFT JOIN agents g ON g.id = r.assigned_agent"
 	    " LEFT JOIN contracts c ON c.number = r.contract_number"
 	    " WHERE ($1 = '' OR r.subject = $1) AND ($2 = '' OR"
 	    " r.status = $2) ORDER BY r.created_at, r.id LIMIT $3",
@@ -80,12 +84,12 @@ static const char *const list_cols[] = { "id", "reference", "subject",
 static const char *const full_cols[] = { "id", "reference", "account_id",
     "name", "email", "contract_number", "postcode", "subject", "message",
     "status", "created_at", "updated_at", "assigned_agent", "customer_id",
-    NULL };
+    "assigned_name", NULL };
 static const char *const msg_cols[] = { "id", "author_kind", "author_id",
     "body", "created_at", NULL };
 static const char *const queue_cols[] = { "id", "reference", "name",
     "email", "contract_number", "subject", "status", "created_at",
-    "updated_at", "assigned_agent", "customer_id", NULL };
+    "updated_at", "assigned_agent", "customer_id", "assigned_name", NULL };
 
 /* Integer columns: every name ending in "id", "_at" or "agent". */
 static int
