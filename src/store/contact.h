@@ -83,4 +83,14 @@ int	rb_contact_assign(rb_db *db, int64_t id, int64_t agent, time_t now);
 int	rb_contact_queue(rb_db *db, const char *subject, const char *status,
 	    int limit, json_t *arr);
 
+/*
+ * Deletes the requests closed before `before` (UTC seconds), their
+ * messages and their rows of attachments, appending to the array tokens
+ * the file names of those attachments (the caller removes the files
+ * once the transaction it holds is committed). Sets *nrequests.
+ * Returns 0 or -1 (logged).
+ */
+int	rb_contact_purge_closed(rb_db *db, int64_t before, json_t *tokens,
+	    int64_t *nrequests);
+
 #endif
