@@ -168,7 +168,8 @@ static const struct category categories[] = {
 	 * never which account or agent), the leak-alert settings and the
 	 * leaks found, the readings sent through the site or to customer
 	 * service and whether a photo came with them, and the photos the
-	 * account sent (kind and size). */
+	 * account sent (kind, size, and the file's token, which app/gdpr.c
+	 * turns into its download path: only this account may open it). */
 	{ "contact_history",
 	  "SELECT cu.ref, x.changed_at, x.field, x.old_value, x.new_value,"
 	  " x.actor_kind FROM customer_contact_history x"
@@ -207,14 +208,14 @@ static const struct category categories[] = {
 	  { "contract_number", "meter_serial", "read_on", "index_litres",
 	    "sent_by", "photo" } },
 	{ "reading_photos",
-	  "SELECT m.serial, x.read_on, a.created_at, a.content_type, a.size"
-	  " FROM attachments a JOIN meter_readings x ON x.id = a.ref_id"
+	  "SELECT m.serial, x.read_on, a.created_at, a.content_type, a.size,"
+	  " a.token FROM attachments a JOIN meter_readings x ON x.id = a.ref_id"
 	  " JOIN meters m ON m.id = x.meter_id"
 	  " WHERE a.purpose = 'reading' AND a.account_id = $1"
 	  " ORDER BY a.created_at, a.id",
-	  "ssisi",
+	  "ssisis",
 	  { "meter_serial", "read_on", "created_at", "content_type",
-	    "size" } },
+	    "size", "token" } },
 	/* Agents' views of the customer file of the account's contracts
 	 * (app/agentdesk.c): when and why, never which agent. */
 	{ "file_views",

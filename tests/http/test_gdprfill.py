@@ -56,17 +56,17 @@ def gdpr_lists_issue10_data_with_notices_and_no_agent_data(s):
     sent = [r for r in data["submitted_readings"] if r["read_on"] == TODAY]
     assert [(r["meter_serial"], r["index_litres"], r["sent_by"], r["photo"]) for r in sent] == \
         [(serial, (litres // 1000 + 1) * 1000, "portal", 1)], sent
-    assert [(p["meter_serial"], p["read_on"], p["content_type"], p["size"]) for p in data["reading_photos"]] == \
-        [(serial, TODAY, "image/png", len(photo))]
-    # Every category has its notice; no agent id, no agent address, no file token.
+    token = db_rows(s, "SELECT token FROM attachments WHERE purpose = 'reading'")[0][0]
+    assert [(p["meter_serial"], p["read_on"], p["content_type"], p["size"], p["download"])
+            for p in data["reading_photos"]] == \
+        [(serial, TODAY, "image/png", len(photo), "/mes-donnees/photos/" + token)]
+    # Every category has its notice; no agent id, no agent address.
     keys = {c["key"] for c in doc["notice"]}
     assert keys == set(data)
     for k in ("contact_history", "leak_alert_settings", "leak_alerts", "submitted_readings", "reading_photos"):
         n = next(c for c in doc["notice"] if c["key"] == k)
         assert n["why"] and n["basis"] and n["retention"], n
     assert AGENT_IP not in body and "424242" not in body
-    token = db_rows(s, "SELECT token FROM attachments WHERE purpose = 'reading'")[0][0]
-    assert token not in body
     resend = [e for e in data["audit_log"] if e["action"] == "account.resend"]
     assert resend and resend[0]["ip"] is None, resend
     # The page shows them with their counts and the retention of requests.
@@ -101,3 +101,55 @@ def queue_request_page_and_customer_file_name_the_assigned_agent_escaped(s):
         check_page(page.encode())
         assert "Agent n°" not in page and "<b>Martin</b>" not in page, path
         assert esc in page.replace("&#34;", "&quot;"), (path, page[page.find("D-2026-900001") - 200:][:600])
+
+
+def get_raw(b, path):
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", b.srv.port, timeout=60)
+    h = {"Cookie": "; ".join("%s=%s" % kv for kv in b.cookies.items())}
+    c.request("GET", path, headers=h)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+
+
+@test(own=True)
+def meter_photo_downloads_only_for_the_account_that_sent_it(s):
+    from test_contact import png
+    from test_attach import intruder
+    from test_auth import Browser
+    b = signed_in(s)
+    mid, serial, day, litres = manual_meter(s)
+    b.get("/mon-index")
+    photo = png()
+    st, _, _ = post_multipart(b, "/mon-index", {"compteur": str(mid), "index": str(litres // 1000 + 1)},
+                              [("photo", "compteur.png", "image/png", photo)])
+    assert st == 303, st
+    token = db_rows(s, "SELECT token FROM attachments WHERE purpose = 'reading'")[0][0]
+    path = "/mes-donnees/photos/" + token
+    st, _, page = b.get("/mes-donnees")
+    assert st == 200 and ('href="%s"' % path) in page, page[-3000:]
+    check_page(page.encode())
+    st, h, data = get_raw(b, path)
+    assert st == 200 and data == photo, st
+    assert h["content-type"] == "image/png" and h["content-disposition"].startswith("attachment;")
+    assert h["x-content-type-options"] == "nosniff" and h["cache-control"] == "private, no-store"
+    assert "sandbox" in h["content-security-policy"]
+    # Another account, nobody signed in, unknown or malformed tokens, a request's file: never.
+    other, _ = intruder(s)
+    assert get_raw(other, path)[0] == 404
+    assert path not in other.get("/mes-donnees")[2] and token not in other.get("/mes-donnees.json")[2]
+    st, h, _ = get_raw(Browser(s), path)
+    assert st == 303 and h["location"] == "/connexion", st
+    for bad in ("A" * 43, "", "..%2Fpurge.db", token + "x", "../" + token):
+        assert get_raw(b, "/mes-donnees/photos/" + bad)[0] == 404, bad
+    con = sqlite3.connect(s.db)
+    con.execute("UPDATE attachments SET purpose = 'contact' WHERE token = ?", (token,))
+    con.commit()
+    assert get_raw(b, path)[0] == 404
+    # A photo an agent recorded (no account) is not the subscriber's to download.
+    con.execute("UPDATE attachments SET purpose = 'reading', account_id = NULL WHERE token = ?", (token,))
+    con.commit()
+    con.close()
+    assert get_raw(b, path)[0] == 404
