@@ -1,13 +1,17 @@
 /*
  * cmd_purge.c: `robinet purge`: deletes what has expired (sessions,
- * single-use tokens, pending claims, rate-limit counters). For cron,
+ * single-use tokens, pending claims, rate-limit counters, customer-service
+ * requests closed 3 years ago with their files) and sweeps
+ * attachments_dir (files without a row, rows without a file). For cron,
  * e.g. hourly; serving does not depend on it.
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "app/attachments.h"
 #include "app/auth.h"
+#include "app/contact.h"
 #include "store/db.h"
 #include "cmd.h"
 
@@ -16,6 +20,9 @@ cmd_purge(struct rb_config *cfg, const struct rb_cmd_opts *o)
 {
 	struct rb_auth_cfg ac;
 	struct rb_auth_req ar;
+	struct rb_attach_cfg atc;
+	struct rb_attach_sweep sw;
+	int64_t nreq = 0, nfiles = 0;
 	rb_db *db;
 	int rc;
 
@@ -28,9 +35,21 @@ cmd_purge(struct rb_config *cfg, const struct rb_cmd_opts *o)
 	ar.ar_now = time(NULL);
 	ar.ar_ip = "-";
 	rc = rb_auth_purge(&ar) == RB_OK ? 0 : 1;
+	rb_attach_cfg_from_config(cfg, &atc);
+	memset(&sw, 0, sizeof(sw));
+	if (rc == 0 && (rb_contact_purge(db, &atc, ar.ar_now, &nreq,
+	    &nfiles) != RB_OK || rb_attach_sweep(db, &atc, ar.ar_now,
+	    &sw) != 0))
+		rc = 1;
 	rb_db_close(db);
-	if (rc == 0)
+	if (rc == 0) {
 		printf("expired sessions, tokens, claims and counters purged\n");
+		printf("requests: %lld closed over %d years ago deleted with "
+		    "%lld file(s); attachments: %lld orphan file(s) removed, "
+		    "%lld row(s) without their file (logged)\n",
+		    (long long)nreq, RB_CONTACT_KEEP_YEARS, (long long)nfiles,
+		    (long long)sw.as_orphans, (long long)sw.as_missing);
+	}
 	else
 		fprintf(stderr, "robinet: purge failed (see the log above)\n");
 	return rc;

@@ -4,6 +4,7 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -198,4 +199,116 @@ rb_attach_kind_text(const char *mime)
 	default:
 		return "Fichier";
 	}
+}
+
+/* Rows whose file is missing: logged one by one, counted. */
+struct sweep_rows {
+	const struct rb_attach_cfg	*sr_ac;
+	int				 sr_dirfd;
+	int64_t				 sr_missing;
+};
+
+static void
+check_row(const struct rb_attachment *a, void *arg)
+{
+	struct sweep_rows *sr = arg;
+	struct stat sb;
+
+	if (fstatat(sr->sr_dirfd, a->at_token, &sb, AT_SYMLINK_NOFOLLOW) == 0
+	    && S_ISREG(sb.st_mode))
+		return;
+	sr->sr_missing++;
+	log_warnx("attachment %lld (%s %lld, token %s): file missing in %s",
+	    (long long)a->at_id, a->at_purpose, (long long)a->at_ref_id,
+	    a->at_token, sr->sr_ac->ac_dir);
+}
+
+/* A token-shaped name: base64url characters only, not empty. */
+static int
+token_name(const char *name)
+{
+	const char *p;
+
+	for (p = name; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return 0;
+	return p != name && p - name < 48;
+}
+
+int
+rb_attach_sweep(rb_db *db, const struct rb_attach_cfg *ac, time_t now,
+    struct rb_attach_sweep *out)
+{
+	struct sweep_rows sr = { ac, -1, 0 };
+	struct rb_attachment a;
+	struct dirent *de;
+	struct stat sb;
+	const char *name;
+	DIR *d;
+	int fd, rc = 0, r;
+
+	memset(out, 0, sizeof(*out));
+	if ((fd = open(ac->ac_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 0;	/* nothing was ever attached */
+		log_warnx("%s: %s", ac->ac_dir, strerror(errno));
+		return -1;
+	}
+	if ((d = fdopendir(fd)) == NULL) {
+		log_warnx("%s: %s", ac->ac_dir, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		name = de->d_name;
+		/* Files being written are ".tmp-TOKEN"; one left by a crash
+		 * is as much an orphan as a file without a row. */
+		if (strncmp(name, ".tmp-", 5) == 0 && token_name(name + 5))
+			;
+		else if (!token_name(name))
+			continue;
+		if (fstatat(fd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(sb.st_mode) ||
+		    sb.st_mtime > now - RB_ATTACH_ORPHAN_AGE)
+			continue;
+		if (name[0] != '.') {
+			r = rb_attachment_get(db, name, &a);
+			if (r < 0) {
+				rc = -1;
+				break;
+			}
+			if (r == 0)
+				continue;	/* has its row */
+		}
+		if (unlinkat(fd, name, 0) != 0) {
+			log_warnx("%s/%s: %s", ac->ac_dir, name,
+			    strerror(errno));
+			rc = -1;
+			continue;
+		}
+		out->as_orphans++;
+	}
+	sr.sr_dirfd = fd;
+	if (rc == 0 && rb_attachment_all(db, check_row, &sr) != 0)
+		rc = -1;
+	out->as_missing = sr.sr_missing;
+	closedir(d);
+	return rc;
+}
+
+int
+rb_attach_remove(const struct rb_attach_cfg *ac, const char *token)
+{
+	char path[4096];
+
+	if (!token_name(token) || (size_t)snprintf(path, sizeof(path),
+	    "%s/%s", ac->ac_dir, token) >= sizeof(path))
+		return -1;
+	if (unlink(path) != 0 && errno != ENOENT) {
+		log_warnx("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
 }

@@ -88,4 +88,22 @@ int	rb_attach_open(const struct rb_attach_cfg *ac,
 /* "Photo (JPEG)", "Photo (PNG)", "Document PDF" for a MIME type. */
 const char *rb_attach_kind_text(const char *mime);
 
+/*
+ * The retention sweep of `robinet purge`: removes the files of ac_dir
+ * that have no row (a request rolled back after its file was written)
+ * or are a temporary file left by a crash, once they are older than
+ * RB_ATTACH_ORPHAN_AGE seconds at instant now (younger ones may belong
+ * to a transaction still open); then logs each row whose file is
+ * missing. Counts both in *out. Returns 0, or -1 (logged).
+ */
+#define RB_ATTACH_ORPHAN_AGE	3600
+struct rb_attach_sweep {
+	int64_t	as_orphans;		/* files removed */
+	int64_t	as_missing;		/* rows without their file */
+};
+int	rb_attach_sweep(rb_db *db, const struct rb_attach_cfg *ac, time_t now,
+	    struct rb_attach_sweep *out);
+/* Removes the file of token (gone already is fine). 0 or -1 (logged). */
+int	rb_attach_remove(const struct rb_attach_cfg *ac, const char *token);
+
 #endif

@@ -835,3 +835,36 @@ rb_contact_agent_attachment(rb_db *db, const char *reference, int64_t agent,
 	json_decref(detail);
 	return k == 0 ? 0 : -1;
 }
+
+enum rb_rc
+rb_contact_purge(rb_db *db, const struct rb_attach_cfg *ac, time_t now,
+    int64_t *nrequests, int64_t *nfiles)
+{
+	json_t *tokens = json_array(), *t;
+	struct tm tm;
+	time_t before;
+	size_t i;
+
+	*nrequests = *nfiles = 0;
+	/* The same instant RB_CONTACT_KEEP_YEARS calendar years earlier
+	 * (29 February becomes 1 March). */
+	gmtime_r(&now, &tm);
+	tm.tm_year -= RB_CONTACT_KEEP_YEARS;
+	before = timegm(&tm);
+	if (rb_db_begin(db) != 0 ||
+	    rb_contact_purge_closed(db, before, tokens, nrequests) != 0 ||
+	    rb_db_commit(db) != 0) {
+		if (rb_db_in_transaction(db))
+			rb_db_rollback(db);
+		json_decref(tokens);
+		*nrequests = 0;
+		return RB_ERROR;
+	}
+	/* Files after the commit: a failure leaves an orphan file, which
+	 * the next sweep removes, never a row without its file. */
+	json_array_foreach(tokens, i, t)
+		if (rb_attach_remove(ac, json_string_value(t)) == 0)
+			(*nfiles)++;
+	json_decref(tokens);
+	return RB_OK;
+}

@@ -225,4 +225,14 @@ enum rb_rc rb_contact_answer(rb_db *db, const struct rb_contact_cfg *cc,
 enum rb_rc rb_contact_close(rb_db *db, const char *reference, int64_t agent,
 	    const char *ip, time_t now);
 
+/*
+ * Retention (`robinet purge`): deletes the requests closed more than
+ * RB_CONTACT_KEEP_YEARS years before now (what /mes-donnees announces,
+ * app/gdpr.c), with their messages, their attachments' rows and files.
+ * Requests not closed are kept. Sets the counts; RB_OK or RB_ERROR.
+ */
+#define RB_CONTACT_KEEP_YEARS	3
+enum rb_rc rb_contact_purge(rb_db *db, const struct rb_attach_cfg *ac,
+	    time_t now, int64_t *nrequests, int64_t *nfiles);
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/attachments.h"
 #include "app/gdpr.h"
 #include "store/audit.h"
 #include "store/gdpr.h"
@@ -28,6 +29,8 @@ struct notice {
 
 #define CONTRACT	"Exécution du contrat d'abonnement"
 #define KEEP_CONTRACT	"Durée du contrat, puis 5 ans (prescription civile)"
+/* What `robinet purge` applies (app/contact.h, rb_contact_purge()). */
+#define KEEP_REQUESTS	"3 ans après la clôture de la demande"
 #define KEEP_BILLS	"10 ans après la clôture de l'exercice (code de " \
 			"commerce, art. L123-22)"
 
@@ -95,14 +98,38 @@ static const struct notice notices[] = {
 	  "Jusqu'à leur révocation, puis 1 an" },
 	{ "contact_requests", "Demandes au service client",
 	  "Objet, message, coordonnées, état",
-	  "Répondre à vos demandes", CONTRACT, "3 ans" },
+	  "Répondre à vos demandes", CONTRACT, KEEP_REQUESTS },
 	{ "contact_messages", "Messages de vos demandes",
 	  "Vos messages et les réponses du service client, avec leur date",
-	  "Répondre à vos demandes", CONTRACT, "3 ans" },
+	  "Répondre à vos demandes", CONTRACT, KEEP_REQUESTS },
 	{ "attachments", "Pièces jointes de vos demandes",
 	  "Type et taille des fichiers envoyés (les fichiers eux-mêmes sont "
 	  "dans « Mes demandes »)",
-	  "Répondre à vos demandes", CONTRACT, "3 ans" },
+	  "Répondre à vos demandes", CONTRACT, KEEP_REQUESTS },
+	{ "contact_history", "Historique de vos coordonnées",
+	  "Chaque changement d'adresse de facturation ou de numéro de "
+	  "téléphone : date, ancienne et nouvelle valeur, fait par vous ou "
+	  "par le service client",
+	  "Savoir où les factures ont été envoyées et prouver chaque "
+	  "changement", CONTRACT, KEEP_CONTRACT },
+	{ "leak_alert_settings", "Réglages de l'alerte fuite",
+	  "Par contrat : alerte activée ou non, seuil, date du réglage",
+	  "Vous prévenir d'une fuite selon vos choix", CONTRACT,
+	  "Jusqu'à la fermeture du compte" },
+	{ "leak_alerts", "Fuites détectées",
+	  "Compteur, jours, volume, consommation habituelle, seuil, date "
+	  "d'envoi de l'alerte",
+	  "Vous prévenir d'une fuite possible",
+	  "Obligation légale (code général des collectivités territoriales, "
+	  "art. L2224-12-4)", KEEP_CONTRACT },
+	{ "submitted_readings", "Index que vous avez transmis",
+	  "Compteur, date, index, transmis sur ce site (portal) ou au "
+	  "service client (agent), photo jointe ou non",
+	  "Facturer votre consommation réelle", CONTRACT, "3 ans" },
+	{ "reading_photos", "Photos de vos compteurs",
+	  "Date, type et taille des photos jointes à vos index ; chaque photo "
+	  "se télécharge depuis cette page",
+	  "Vérifier l'index transmis", CONTRACT, "3 ans" },
 	{ "file_views", "Consultations de votre dossier",
 	  "Date et motif de chaque consultation de votre dossier par un "
 	  "conseiller du service client",
@@ -148,6 +175,10 @@ origin(json_t *rows, char *out, size_t outlen)
 
 	json_array_foreach(rows, i, row) {
 		src = json_string_value(json_object_get(row, "src_system"));
+		/* Readings sent on this site or to customer service. */
+		if (src != NULL && (strcmp(src, "portal") == 0 ||
+		    strcmp(src, "agent") == 0))
+			src = NULL;
 		for (k = 0; k < NSOURCES - 1; k++)
 			if (src != NULL && strcmp(src, sources[k].so_system) == 0)
 				break;
@@ -200,6 +231,42 @@ file_views(json_t *data)
 	}
 }
 
+/*
+ * Rewrites the rows of "reading_photos": the file's token becomes the
+ * path that serves it to this account (rb_gdpr_photo()).
+ */
+static void
+photo_paths(json_t *data)
+{
+	json_t *rows = json_object_get(data, "reading_photos"), *row;
+	const char *tok;
+	char path[128];
+	size_t i;
+
+	json_array_foreach(rows, i, row) {
+		tok = json_string_value(json_object_get(row, "token"));
+		snprintf(path, sizeof(path), "%s%s", RB_GDPR_PHOTO_PREFIX,
+		    tok != NULL ? tok : "");
+		json_object_set_new(row, "download", json_string(path));
+		json_object_del(row, "token");
+	}
+}
+
+int
+rb_gdpr_photo(rb_db *db, int64_t account, const char *token,
+    struct rb_attachment *a)
+{
+	int k;
+
+	k = rb_attach_find(db, token, a);
+	if (k == 0 && (strcmp(a->at_purpose, "reading") != 0 ||
+	    a->at_account_id <= 0 || a->at_account_id != account))
+		k = 1;
+	if (k != 0)
+		memset(a, 0, sizeof(*a));
+	return k;
+}
+
 static json_t *
 notice_json(const struct notice *no)
 {
@@ -211,7 +278,7 @@ notice_json(const struct notice *no)
 enum rb_rc
 rb_gdpr_view(rb_db *db, int64_t account, json_t **out)
 {
-	json_t *data, *cats, *c, *rows, *views;
+	json_t *data, *cats, *c, *rows, *views, *photos;
 	char from[512];
 	size_t i;
 	int rc;
@@ -230,6 +297,8 @@ rb_gdpr_view(rb_db *db, int64_t account, json_t **out)
 		json_array_append_new(cats, c);
 	}
 	file_views(data);
+	photo_paths(data);
+	photos = json_incref(json_object_get(data, "reading_photos"));
 	rows = json_object_get(data, "file_views");
 	views = json_array();
 	json_array_foreach(rows, i, c) {
@@ -237,9 +306,10 @@ rb_gdpr_view(rb_db *db, int64_t account, json_t **out)
 			break;
 		json_array_append(views, c);
 	}
-	*out = json_pack("{s:s, s:o, s:o, s:I}", "controller", CONTROLLER,
+	*out = json_pack("{s:s, s:o, s:o, s:I, s:o}", "controller", CONTROLLER,
 	    "categories", cats, "views", views,
-	    "views_total", (json_int_t)json_array_size(rows));
+	    "views_total", (json_int_t)json_array_size(rows),
+	    "photos", photos);
 	json_decref(data);
 	return RB_OK;
 }
@@ -257,6 +327,7 @@ rb_gdpr_download(rb_db *db, int64_t account, time_t now, const char *ip,
 	if ((rc = rb_gdpr_export(db, account, &data)) != 0)
 		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
 	file_views(data);
+	photo_paths(data);
 	snprintf(target, sizeof(target), "account:%lld", (long long)account);
 	if (rb_audit(db, now, RB_ACTOR_SUBSCRIBER, account, "gdpr.export",
 	    target, ip, NULL) != 0) {

@@ -12,12 +12,14 @@
 #include <jansson.h>
 
 #include "app/rc.h"
+#include "store/attachments.h"
 #include "store/db.h"
 
 /*
  * Sets *out to the page's data: {"controller", "categories": [{key, label, what, why,
  * basis, retention, origin, count}], "views": [{at, by, why}],
- * "views_total"}, one category per category of rb_gdpr_export()
+ * "views_total", "photos": the rows of reading_photos with their
+ * "download" path (see rb_gdpr_photo())}, one category per category of rb_gdpr_export()
  * (store/gdpr.h), origin telling whether rows came from the former
  * operator, the billing system or this site; views the 20 latest
  * consultations of the subscriber's customer file by the customer
@@ -38,5 +40,17 @@ enum rb_rc	rb_gdpr_view(rb_db *db, int64_t account, json_t **out);
  */
 enum rb_rc	rb_gdpr_download(rb_db *db, int64_t account, time_t now,
 	    const char *ip, json_t **out);
+
+/*
+ * The meter photos a subscriber sent are theirs to download: the page
+ * and the download give each one's path, RB_GDPR_PHOTO_PREFIX and its
+ * token. rb_gdpr_photo() finds token when it is a meter photo (purpose
+ * 'reading') sent by account itself: 0 with *a filled, 1 otherwise (an
+ * unknown token, a request's file, another account's photo: alike),
+ * -1 on failure. The caller opens it with rb_attach_open().
+ */
+#define RB_GDPR_PHOTO_PREFIX	"/mes-donnees/photos/"
+int	rb_gdpr_photo(rb_db *db, int64_t account, const char *token,
+	    struct rb_attachment *a);
 
 #endif

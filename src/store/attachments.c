@@ -10,6 +10,7 @@ enum {
 	SQL_INSERT,
 	SQL_GET,
 	SQL_LIST,
+	SQL_ALL,
 	SQL__MAX
 };
 
@@ -24,6 +25,7 @@ static const char *const sql[SQL__MAX] = {
 	[SQL_GET] = "SELECT " COLS " FROM attachments WHERE token = $1",
 	[SQL_LIST] = "SELECT " COLS " FROM attachments"
 	    " WHERE purpose = $1 AND ref_id = $2 ORDER BY id",
+	[SQL_ALL] = "SELECT " COLS " FROM attachments ORDER BY id",
 };
 
 static void
@@ -96,4 +98,14 @@ rb_attachment_list(rb_db *db, const char *purpose, int64_t ref_id,
 
 	return rb_db_fetch_all(db, sql[SQL_LIST], RB_BINDS(rb_text(purpose),
 	    rb_int(ref_id)), list_row, &lc) == 0 ? 0 : -1;
+}
+
+int
+rb_attachment_all(rb_db *db,
+    void (*fn)(const struct rb_attachment *, void *), void *arg)
+{
+	struct list_ctx lc = { fn, arg };
+
+	return rb_db_fetch_all(db, sql[SQL_ALL], NULL, 0, list_row, &lc) == 0 ?
+	    0 : -1;
 }

@@ -32,4 +32,8 @@ int	rb_attachment_get(rb_db *db, const char *token,
 int	rb_attachment_list(rb_db *db, const char *purpose, int64_t ref_id,
 	    void (*fn)(const struct rb_attachment *, void *), void *arg);
 
+/* Hands every row of the table, in id order, to fn. 0 or -1. */
+int	rb_attachment_all(rb_db *db,
+	    void (*fn)(const struct rb_attachment *, void *), void *arg);
+
 #endif

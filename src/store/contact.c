@@ -17,6 +17,10 @@ enum {
 	SQL_ASSIGN,
 	SQL_QUEUE,
 	SQL_CONTRACTS,
+	SQL_EXPIRED_FILES,
+	SQL_DEL_FILES,
+	SQL_DEL_MESSAGES,
+	SQL_DEL_REQUESTS,
 	SQL__MAX
 };
 
@@ -29,7 +33,9 @@ enum {
 	" r.contract_number, r.postcode, r.subject, r.message, r.status,"	\
 	" r.created_at, r.updated_at, r.assigned_agent,"		\
 	" (SELECT c.customer_id FROM contracts c"			\
-	" WHERE c.number = r.contract_number)"				\
+	" WHERE c.number = r.contract_number),"			\
+	" (SELECT g.display_name FROM agents g"				\
+	" WHERE g.id = r.assigned_agent)"				\
 	" FROM contact_requests r"
 
 static const char *const sql[SQL__MAX] = {
@@ -65,7 +71,9 @@ static const char *const sql[SQL__MAX] = {
 	[SQL_QUEUE] =
 	    "SELECT r.id, r.reference, r.name, r.email, r.contract_number,"
 	    " r.subject, r.status, r.created_at, r.updated_at,"
-	    " r.assigned_agent, c.customer_id FROM contact_requests r"
+	    " r.assigned_agent, c.customer_id, g.display_name"
+	    " FROM contact_requests r"
+	    " LEFT JOIN agents g ON g.id = r.assigned_agent"
 	    " LEFT JOIN contracts c ON c.number = r.contract_number"
 	    " WHERE ($1 = '' OR r.subject = $1) AND ($2 = '' OR"
 	    " r.status = $2) ORDER BY r.created_at, r.id LIMIT $3",
@@ -73,6 +81,21 @@ static const char *const sql[SQL__MAX] = {
 	    "SELECT c.number FROM account_contracts ac"
 	    " JOIN contracts c ON c.id = ac.contract_id"
 	    " WHERE ac.account_id = $1 ORDER BY c.number",
+	/* Closed before $1 (updated_at is when it was closed: a closed
+	 * request takes no message and no action). */
+#define EXPIRED	"SELECT id FROM contact_requests"			\
+	" WHERE status = 'closed' AND updated_at < $1"
+	[SQL_EXPIRED_FILES] =
+	    "SELECT token FROM attachments WHERE purpose = 'contact'"
+	    " AND ref_id IN (" EXPIRED ") ORDER BY id",
+	[SQL_DEL_FILES] =
+	    "DELETE FROM attachments WHERE purpose = 'contact'"
+	    " AND ref_id IN (" EXPIRED ")",
+	[SQL_DEL_MESSAGES] =
+	    "DELETE FROM contact_messages WHERE request_id IN (" EXPIRED ")",
+	[SQL_DEL_REQUESTS] =
+	    "DELETE FROM contact_requests WHERE status = 'closed'"
+	    " AND updated_at < $1",
 };
 
 static const char *const list_cols[] = { "id", "reference", "subject",
@@ -80,12 +103,12 @@ static const char *const list_cols[] = { "id", "reference", "subject",
 static const char *const full_cols[] = { "id", "reference", "account_id",
     "name", "email", "contract_number", "postcode", "subject", "message",
     "status", "created_at", "updated_at", "assigned_agent", "customer_id",
-    NULL };
+    "assigned_name", NULL };
 static const char *const msg_cols[] = { "id", "author_kind", "author_id",
     "body", "created_at", NULL };
 static const char *const queue_cols[] = { "id", "reference", "name",
     "email", "contract_number", "subject", "status", "created_at",
-    "updated_at", "assigned_agent", "customer_id", NULL };
+    "updated_at", "assigned_agent", "customer_id", "assigned_name", NULL };
 
 /* Integer columns: every name ending in "id", "_at" or "agent". */
 static int
@@ -251,4 +274,35 @@ rb_contact_account_contracts(rb_db *db, int64_t account, json_t *arr)
 {
 	return rb_db_fetch_all(db, sql[SQL_CONTRACTS],
 	    RB_BINDS(rb_int(account)), number_row, arr) == 0 ? 0 : -1;
+}
+
+static void
+token_row(rb_stmt *st, void *arg)
+{
+	const char *t = rb_stmt_text(st, 0);
+
+	json_array_append_new(arg, json_string(t != NULL ? t : ""));
+}
+
+int
+rb_contact_purge_closed(rb_db *db, int64_t before, json_t *tokens,
+    int64_t *nrequests)
+{
+	rb_stmt *st;
+	int rc;
+
+	*nrequests = 0;
+	if (rb_db_fetch_all(db, sql[SQL_EXPIRED_FILES],
+	    RB_BINDS(rb_int(before)), token_row, tokens) != 0 ||
+	    rb_db_purge(db, sql[SQL_DEL_FILES], before) < 0 ||
+	    rb_db_purge(db, sql[SQL_DEL_MESSAGES], before) < 0)
+		return -1;
+	if ((st = rb_db_prepare(db, sql[SQL_DEL_REQUESTS])) == NULL)
+		return -1;
+	rb_stmt_bind_int(st, 1, before);
+	rc = rb_stmt_step(st);
+	if (rc >= 0)
+		*nrequests = rb_stmt_changes(st);
+	rb_stmt_reset(st);
+	return rc < 0 ? -1 : 0;
 }

@@ -45,7 +45,8 @@ int	rb_contact_list_visible(rb_db *db, int64_t account, json_t *arr);
  * Reads request reference into *out (new object: id, reference,
  * account_id, name, email, contract_number, postcode, subject, message,
  * status, created_at, updated_at, assigned_agent, customer_id: the
- * customer of contract_number, or null) when it is visible to
+ * customer of contract_number, or null; assigned_name: the assigned
+ * agent's display name, or null) when it is visible to
  * account; account < 0 means an agent, who sees every request.
  * Returns 0, 1 when not found or not visible (alike), -1 on failure.
  */
@@ -76,9 +77,20 @@ int	rb_contact_assign(rb_db *db, int64_t id, int64_t agent, time_t now);
  * The agents' queue: appends to arr the requests whose subject code is
  * subject and status is status (each "" for any), oldest first, at
  * most limit: {id, reference, name, email, contract_number, subject,
- * status, created_at, updated_at, assigned_agent, customer_id}. 0 or -1.
+ * status, created_at, updated_at, assigned_agent, customer_id,
+ * assigned_name}. 0 or -1.
  */
 int	rb_contact_queue(rb_db *db, const char *subject, const char *status,
 	    int limit, json_t *arr);
+
+/*
+ * Deletes the requests closed before `before` (UTC seconds), their
+ * messages and their rows of attachments, appending to the array tokens
+ * the file names of those attachments (the caller removes the files
+ * once the transaction it holds is committed). Sets *nrequests.
+ * Returns 0 or -1 (logged).
+ */
+int	rb_contact_purge_closed(rb_db *db, int64_t before, json_t *tokens,
+	    int64_t *nrequests);
 
 #endif

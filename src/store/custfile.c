@@ -101,15 +101,16 @@ static const struct part parts[] = {
 	    "activated_at" } },
 	{ "requests",
 	  "SELECT r.id, r.created_at, r.name, r.email, r.contract_number,"
-	  " r.subject, r.status FROM contact_requests r"
+	  " r.subject, r.status, (SELECT g.display_name FROM agents g"
+	  " WHERE g.id = r.assigned_agent) FROM contact_requests r"
 	  " WHERE r.account_id IN (SELECT ac.account_id FROM account_contracts"
 	  " ac WHERE ac.contract_id IN (" HELD "))"
 	  " OR r.contract_number IN (SELECT number FROM contracts"
 	  " WHERE customer_id = $1)"
 	  " ORDER BY r.created_at DESC, r.id DESC",
-	  "iisssss",
+	  "iissssss",
 	  { "id", "created_at", "name", "email", "contract_number", "subject",
-	    "status" } },
+	    "status", "assigned_name" } },
 };
 
 struct part_out {

@@ -163,6 +163,59 @@ static const struct category categories[] = {
 	  " ORDER BY a.created_at, a.id",
 	  "sisi",
 	  { "reference", "created_at", "content_type", "size" } },
+	/* issue 10, self-service: each change of the billing address or
+	 * of a phone number (by the subscriber or by customer service,
+	 * never which account or agent), the leak-alert settings and the
+	 * leaks found, the readings sent through the site or to customer
+	 * service and whether a photo came with them, and the photos the
+	 * account sent (kind, size, and the file's token, which app/gdpr.c
+	 * turns into its download path: only this account may open it). */
+	{ "contact_history",
+	  "SELECT cu.ref, x.changed_at, x.field, x.old_value, x.new_value,"
+	  " x.actor_kind FROM customer_contact_history x"
+	  " JOIN customers cu ON cu.id = x.customer_id WHERE x.customer_id IN"
+	  " (SELECT customer_id FROM contracts WHERE id IN (" MINE "))"
+	  " ORDER BY x.changed_at, x.id",
+	  "sissss",
+	  { "customer_ref", "changed_at", "field", "old_value", "new_value",
+	    "changed_by" } },
+	{ "leak_alert_settings",
+	  "SELECT c.number, x.enabled, x.factor, x.updated_at"
+	  " FROM leak_alert_settings x JOIN contracts c ON c.id = x.contract_id"
+	  " WHERE x.account_id = $1 AND x.contract_id IN (" MINE ")"
+	  " ORDER BY c.number",
+	  "siii",
+	  { "contract_number", "enabled", "factor", "updated_at" } },
+	{ "leak_alerts",
+	  "SELECT c.number, m.serial, x.first_day, x.last_day, x.litres,"
+	  " x.usual_litres, x.factor, x.detected_at, x.mailed_at"
+	  " FROM leak_alerts x JOIN contracts c ON c.id = x.contract_id"
+	  " JOIN meters m ON m.id = x.meter_id"
+	  " WHERE x.contract_id IN (" MINE ") ORDER BY x.last_day, x.id",
+	  "sssiiiiii",
+	  { "contract_number", "meter_serial", "first_day", "last_day",
+	    "litres", "usual_litres", "factor", "detected_at",
+	    "mailed_at" } },
+	{ "submitted_readings",
+	  "SELECT c.number, m.serial, x.read_on, x.index_litres, x.src_system,"
+	  " CASE WHEN EXISTS (SELECT 1 FROM attachments a"
+	  " WHERE a.purpose = 'reading' AND a.ref_id = x.id) THEN 1 ELSE 0 END"
+	  " FROM meter_readings x JOIN meters m ON m.id = x.meter_id"
+	  " JOIN contracts c ON c.id = m.contract_id"
+	  " WHERE x.source = 'customer' AND m.contract_id IN (" MINE ")"
+	  " ORDER BY x.read_on, x.id",
+	  "sssisi",
+	  { "contract_number", "meter_serial", "read_on", "index_litres",
+	    "sent_by", "photo" } },
+	{ "reading_photos",
+	  "SELECT m.serial, x.read_on, a.created_at, a.content_type, a.size,"
+	  " a.token FROM attachments a JOIN meter_readings x ON x.id = a.ref_id"
+	  " JOIN meters m ON m.id = x.meter_id"
+	  " WHERE a.purpose = 'reading' AND a.account_id = $1"
+	  " ORDER BY a.created_at, a.id",
+	  "ssisis",
+	  { "meter_serial", "read_on", "created_at", "content_type",
+	    "size", "token" } },
 	/* Agents' views of the customer file of the account's contracts
 	 * (app/agentdesk.c): when and why, never which agent. */
 	{ "file_views",
@@ -172,7 +225,11 @@ static const struct category categories[] = {
 	  "is",
 	  { "at", "detail" } },
 	{ "audit_log",
-	  "SELECT at, action, target, ip FROM audit_log"
+	  /* An agent's action on the account (e.g. a new activation
+	   * email) shows, never the agent's address. */
+	  "SELECT at, action, target,"
+	  " CASE WHEN actor_kind = 'agent' THEN NULL ELSE ip END"
+	  " FROM audit_log"
 	  " WHERE (actor_kind = 'subscriber' AND actor_id = $1)"
 	  " OR target = 'account:' || $1 ORDER BY at, id",
 	  "isss",

@@ -53,6 +53,7 @@ enum rb_route {
 	ROUTE_CONSUMPTION_CSV,
 	ROUTE_GDPR,
 	ROUTE_GDPR_JSON,
+	ROUTE_GDPR_PHOTO,
 	ROUTE_PAY,
 	ROUTE_PAY_RETURN,
 	ROUTE_PAY_NOTIFY,
@@ -199,6 +200,7 @@ void	rb_page_archive(struct rb_req *);
 void	rb_page_archive_exit(struct rb_req *);
 void	rb_page_gdpr(struct rb_req *);
 void	rb_page_gdpr_json(struct rb_req *);
+void	rb_page_gdpr_photo(struct rb_req *);
 void	rb_page_paperless(struct rb_req *);
 /* Customer service (pages/contact.c). */
 void	rb_page_contact(struct rb_req *);
