@@ -375,10 +375,33 @@ attr_char(unsigned char c)
 	    (c >= '0' && c <= '9') || strchr("!#$&+-.^_`|~", c) != NULL;
 }
 
+/* 1 if "; param=\"value\"" can be written: printable ASCII that fits
+ * on a folded line of its own (quotes and backslashes are refused by
+ * rb_mail_attach_ok()). */
+static int
+quotable(const char *param, const char *value)
+{
+	return is_plain_ascii(value) && strchr(value, '"') == NULL &&
+	    strchr(value, '\\') == NULL &&
+	    1 + strlen(param) + 2 + strlen(value) + 1 <= LINE_MAX_COLS;
+}
+
+/* Appends "; param=\"value\"", folded first when the line is too full. */
+static void
+put_quoted_param(rb_buf *out, const char *param, const char *value)
+{
+	if (current_col(out) + 2 + strlen(param) + 2 + strlen(value) + 1 >
+	    LINE_MAX_COLS)
+		rb_buf_puts(out, ";\r\n");
+	else
+		rb_buf_putc(out, ';');
+	rb_buf_printf(out, " %s=\"%s\"", param, value);
+}
+
 /*
- * Appends "; name=value" for a file name: a quoted string when it is
- * printable ASCII that fits on the line, else RFC 2231 percent-encoded
- * UTF-8 cut into numbered sections (name*0*=UTF-8''…; name*1*=…), one
+ * Appends "; param=value" for a file name: a quoted string when it is
+ * printable ASCII that fits on a line, else RFC 2231 percent-encoded
+ * UTF-8 cut into numbered sections (param*0*=UTF-8''…; param*1*=…), one
  * per folded line, never inside a %XX.
  */
 static void
@@ -388,10 +411,8 @@ put_name_param(rb_buf *out, const char *param, const char *value)
 	unsigned char c;
 	int section = 0;
 
-	if (is_plain_ascii(value) && strchr(value, '\\') == NULL &&
-	    current_col(out) + 2 + strlen(param) + 3 + len + 1 <=
-	    LINE_MAX_COLS) {
-		rb_buf_printf(out, "; %s=\"%s\"", param, value);
+	if (quotable(param, value)) {
+		put_quoted_param(out, param, value);
 		return;
 	}
 	for (i = 0; i < len || section == 0; section++) {
@@ -417,9 +438,8 @@ static void
 put_file(rb_buf *out, const struct rb_mail_attach *f)
 {
 	rb_buf_printf(out, "Content-Type: %s", f->ma_type);
-	if (is_plain_ascii(f->ma_name) && current_col(out) + 9 +
-	    strlen(f->ma_name) <= LINE_MAX_COLS) {
-		rb_buf_printf(out, "; name=\"%s\"", f->ma_name);
+	if (quotable("name", f->ma_name)) {
+		put_quoted_param(out, "name", f->ma_name);
 	} else {
 		/* RFC 2047 words for readers that ignore RFC 2231. */
 		rb_buf_puts(out, ";\r\n name=\"");
