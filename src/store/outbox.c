@@ -69,11 +69,11 @@ static const char *const sql[SQL__MAX] = {
 	" COALESCE(SUM(CASE WHEN next_attempt_at = $1 THEN 1 ELSE 0 END), 0)"
 	" FROM mail_outbox WHERE sent_at IS NULL",
 	[SQL_ATTACH] =
-	"INSERT INTO mail_attachments (outbox_id, position, file_name,"
+	"INSERT INTO mail_attachments (outbox_id, part_no, file_name,"
 	" content_type, size, data) VALUES ($1, $2, $3, $4, $5, $6)",
 	[SQL_FILES] =
 	"SELECT file_name, content_type, size, data FROM mail_attachments"
-	" WHERE outbox_id = $1 ORDER BY position",
+	" WHERE outbox_id = $1 ORDER BY part_no",
 	[SQL_FORGET_FILES] =
 	"DELETE FROM mail_attachments WHERE outbox_id = $1 AND outbox_id IN"
 	" (SELECT id FROM mail_outbox WHERE id = $1"

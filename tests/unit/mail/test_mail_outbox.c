@@ -300,7 +300,7 @@ test_files_round_trip(void **state)
 	}
 	/* A stored file that no longer decodes: flagged, not sent. */
 	assert_int_equal(col_int(f->db, a, "UPDATE mail_attachments SET"
-	    " data = '*' WHERE outbox_id = $1 AND position = 1"
+	    " data = '*' WHERE outbox_id = $1 AND part_no = 1"
 	    " RETURNING 1"), 1);
 	n = claim(f->db, T0 + 10000, 10, &m);
 	assert_int_equal(n, 2);
