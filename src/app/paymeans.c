@@ -14,7 +14,6 @@
 #include "base/iban.h"
 #include "base/log.h"
 #include "base/money.h"
-#include "docs/mandate_pdf.h"
 #include "mail/mail.h"
 #include "sepa/reasons.h"
 #include "store/accounts.h"
