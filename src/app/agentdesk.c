@@ -536,10 +536,13 @@ find_contract(const struct rb_auth_req *r, int64_t customer,
 
 enum rb_rc
 rb_agent_mandate(const struct rb_auth_req *r, const unsigned char *key,
-    int64_t agent, int64_t customer, const char *number, const char *holder,
-    const char *iban_in, const char **notice, const char **msg)
+    const char *ics, const char *creditor, int64_t agent, int64_t customer,
+    const char *number, const char *holder, const char *iban_in,
+    const char **notice, const char **msg)
 {
 	struct rb_sepa_mandate m;
+	rb_buf doc = RB_BUF_INIT;
+	int drawn;
 	char iban[RB_IBAN_MAX + 1], today[11], target[32], mask[RB_IBAN_MASK_MAX];
 	const char *field;
 	int64_t contract, account;
@@ -569,6 +572,8 @@ rb_agent_mandate(const struct rb_auth_req *r, const unsigned char *key,
 	detail = json_pack("{s:s, s:s}", "by", "agent", "rum", m.sm_rum);
 	extra = json_pack("{s:s, s:s, s:s, s:s}", "contract_number", number,
 	    "rum", m.sm_rum, "iban", mask, "what", "signé");
+	/* Drawn before the transaction, which it would hold up. */
+	drawn = rb_sepa_mandate_pdf(&m, number, ics, creditor, &doc) == 0;
 	rc = RB_ERROR;
 	if (rb_cons_store_recipients(r->ar_db, contract, &to) != 0 ||
 	    rb_db_begin(r->ar_db) != 0)
@@ -576,17 +581,16 @@ rb_agent_mandate(const struct rb_auth_req *r, const unsigned char *key,
 	if (agent_audit(r, agent, "sepa.mandate_signed", target, detail) != 0)
 		goto fail;
 	json_array_foreach(to, i, t)
-		if (rb_auth_mail_with(r, RB_MAIL_SEPA_SIGNED,
+		if (rb_sepa_mandate_notice(r,
 		    json_string_value(json_object_get(t, "email")),
-		    "/mes-moyens-de-paiement", NULL,
 		    json_string_value(json_object_get(t, "first_name")), NULL,
-		    extra) != 0)
+		    extra, &m, drawn ? &doc : NULL) != 0)
 			goto fail;
 	if (rb_db_commit(r->ar_db) != 0)
 		goto fail;
 	*notice = json_array_size(to) > 0 ? "Le prélèvement est remis en "
 	    "place ; l'abonné reçoit par e-mail la référence du mandat et "
-	    "le lien vers son mandat en PDF." : "Le prélèvement est remis en "
+	    "son mandat en PDF." : "Le prélèvement est remis en "
 	    "place. L'abonné n'a pas d'adresse e-mail : remettez-lui le "
 	    "mandat par courrier.";
 	rc = RB_OK;
@@ -597,6 +601,7 @@ out:
 	json_decref(to);
 	json_decref(extra);
 	json_decref(detail);
+	rb_buf_free(&doc);
 	return rc;
 }
 

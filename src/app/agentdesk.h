@@ -81,13 +81,16 @@ struct rb_auth_req;
  * rb_sepa_mandate_sign(), signed by customer service: no web account),
  * audited 'sepa.mandate_signed' (detail {"by": "agent"}), and the
  * mandate's notice (RB_MAIL_SEPA_SIGNED: RUM, masked IBAN, the link to
- * "Mes moyens de paiement" where its PDF is) mailed to the contract's
- * recipients (its web account, else the email on file). RB_INVALID
+ * "Mes moyens de paiement", and the mandate PDF attached, drawn with
+ * the creditor's ics and name: app/sepa.h rb_sepa_mandate_notice())
+ * mailed to the contract's recipients (its web account, else the email
+ * on file). RB_INVALID
  * for a bad IBAN or holder, or a contract that already has an active
  * mandate.
  */
 enum rb_rc	rb_agent_mandate(const struct rb_auth_req *r,
-		    const unsigned char *key, int64_t agent, int64_t customer,
+		    const unsigned char *key, const char *ics,
+		    const char *creditor, int64_t agent, int64_t customer,
 		    const char *number, const char *holder, const char *iban,
 		    const char **notice, const char **msg);
 

@@ -76,25 +76,25 @@ rb_auth_mail(const struct rb_auth_req *r, enum rb_mail_kind kind,
 	return rc;
 }
 
-int
-rb_auth_mail_with(const struct rb_auth_req *r, enum rb_mail_kind kind,
-    const char *to, const char *path, const char *token,
+/* The template data of a mail: link, names, then extra's keys. */
+static json_t *
+mail_data(const struct rb_auth_req *r, const char *path, const char *token,
     const char *first_name, const char *last_name, const json_t *extra)
 {
 	rb_buf link = RB_BUF_INIT;
 	json_t *data;
-	int rc;
 
 	if (r->ar_cfg == NULL || r->ar_cfg->ac_public_url == NULL ||
 	    r->ar_cfg->ac_public_url[0] == '\0') {
 		log_errx("no public URL configured: cannot build mail links");
-		return -1;
+		return NULL;
 	}
 	rb_buf_puts(&link, r->ar_cfg->ac_public_url);
 	rb_buf_puts(&link, path);
 	if (token != NULL)
 		rb_buf_puts(&link, token);
 	data = json_pack("{s:s}", "link", rb_buf_cstr(&link));
+	rb_buf_free(&link);
 	/* Left out when unknown: the mail then says "Bonjour,". */
 	if (first_name != NULL && first_name[0] != '\0')
 		json_object_set_new(data, "first_name",
@@ -103,12 +103,44 @@ rb_auth_mail_with(const struct rb_auth_req *r, enum rb_mail_kind kind,
 		json_object_set_new(data, "last_name", json_string(last_name));
 	if (extra != NULL)
 		json_object_update(data, (json_t *)extra);
+	return data;
+}
+
+int
+rb_auth_mail_with(const struct rb_auth_req *r, enum rb_mail_kind kind,
+    const char *to, const char *path, const char *token,
+    const char *first_name, const char *last_name, const json_t *extra)
+{
+	json_t *data;
+	int rc;
+
+	if ((data = mail_data(r, path, token, first_name, last_name,
+	    extra)) == NULL)
+		return -1;
 	rc = rb_mail_queue(r->ar_db, kind, to, data, r->ar_now);
 	json_decref(data);
-	rb_buf_free(&link);
 	if (rc != 0)
 		log_errx("cannot queue mail kind %d", (int)kind);
 	return rc == 0 ? 0 : -1;
+}
+
+int
+rb_auth_mail_files(const struct rb_auth_req *r, enum rb_mail_kind kind,
+    const char *to, const char *path, const char *first_name,
+    const char *last_name, const json_t *extra,
+    const struct rb_mail_attach *files, size_t n)
+{
+	char err[300];
+	json_t *data;
+	int rc;
+
+	if ((data = mail_data(r, path, NULL, first_name, last_name,
+	    extra)) == NULL)
+		return -1;
+	rc = rb_mail_queue_files(r->ar_db, kind, to, data, files, n,
+	    r->ar_now, err, sizeof(err));
+	json_decref(data);
+	return rc == 0 || rc == RB_MAIL_FILES_REFUSED ? rc : -1;
 }
 
 enum rb_rc

@@ -59,6 +59,15 @@ int	rb_auth_mail_with(const struct rb_auth_req *r, enum rb_mail_kind kind,
 	    const char *to, const char *path, const char *token,
 	    const char *first_name, const char *last_name,
 	    const json_t *extra);
+/*
+ * rb_auth_mail_with() without a token, with n files attached. Returns 0,
+ * RB_MAIL_FILES_REFUSED (the files are refused, see
+ * rb_mail_queue_files(): logged, nothing queued) or -1.
+ */
+int	rb_auth_mail_files(const struct rb_auth_req *r, enum rb_mail_kind kind,
+	    const char *to, const char *path, const char *first_name,
+	    const char *last_name, const json_t *extra,
+	    const struct rb_mail_attach *files, size_t n);
 
 /* Rolls back the open transaction, if any; returns RB_ERROR. */
 enum rb_rc rb_auth_fail(const struct rb_auth_req *r);

@@ -14,7 +14,6 @@
 #include "base/iban.h"
 #include "base/log.h"
 #include "base/money.h"
-#include "docs/mandate_pdf.h"
 #include "mail/mail.h"
 #include "sepa/reasons.h"
 #include "store/accounts.h"
@@ -274,10 +273,13 @@ rb_pm_sign_start(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 	return RB_OK;
 }
 
-/* Emails the account that a mandate was signed or revoked. */
+/*
+ * Emails the account that a mandate was signed (doc: its PDF, or NULL
+ * when it could not be drawn) or revoked (what "révoqué", doc NULL).
+ */
 static int
 notice(const struct rb_auth_req *r, int64_t account, const char *number,
-    const char *rum, const char *last4, const char *what)
+    const struct rb_sepa_mandate *m, const char *what, const rb_buf *doc)
 {
 	struct rb_account acc;
 	char mask[RB_IBAN_MASK_MAX];
@@ -286,12 +288,16 @@ notice(const struct rb_auth_req *r, int64_t account, const char *number,
 
 	if (rb_account_by_id(r->ar_db, account, &acc) != 0)
 		return -1;
-	rb_iban_mask_last4(last4, mask);
+	rb_iban_mask_last4(m->sm_iban_last4, mask);
 	extra = json_pack("{s:s, s:s, s:s, s:s}", "contract_number", number,
-	    "rum", rum, "iban", mask, "what", what);
-	rc = rb_auth_mail_with(r, RB_MAIL_SEPA_SIGNED, acc.acc_email,
-	    "/mes-moyens-de-paiement", NULL, acc.acc_first_name,
-	    acc.acc_last_name, extra);
+	    "rum", m->sm_rum, "iban", mask, "what", what);
+	if (strcmp(what, "signé") == 0)
+		rc = rb_sepa_mandate_notice(r, acc.acc_email,
+		    acc.acc_first_name, acc.acc_last_name, extra, m, doc);
+	else
+		rc = rb_auth_mail_with(r, RB_MAIL_SEPA_SIGNED, acc.acc_email,
+		    "/mes-moyens-de-paiement", NULL, acc.acc_first_name,
+		    acc.acc_last_name, extra);
 	json_decref(extra);
 	return rc;
 }
@@ -304,6 +310,8 @@ rb_pm_sign_confirm(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 	struct rb_sepa_contract all[CONTRACTS_MAX], *ct;
 	struct rb_sepa_request rq;
 	struct rb_sepa_mandate m;
+	rb_buf doc = RB_BUF_INIT;
+	int drawn;
 	char th[RB_TOKEN_HASH_LEN + 1], ch[RB_TOKEN_HASH_LEN + 1];
 	char iban[RB_IBAN_MAX + 1], today[11], target[32], digits[8];
 	enum rb_rc rc;
@@ -352,15 +360,21 @@ rb_pm_sign_confirm(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 	sodium_memzero(iban, sizeof(iban));
 	if (rc != RB_OK && rc != RB_TOO_MANY)
 		return rc;
+	/* Drawn before the transaction, which it would hold up. */
+	drawn = rc == RB_OK && rb_sepa_mandate_pdf(&m, ct->sc_number,
+	    c->pc_ics, c->pc_creditor, &doc) == 0;
 	snprintf(target, sizeof(target), "contract:%s", ct->sc_number);
 	if (rb_db_begin(r->ar_db) != 0 ||
 	    rb_sepa_store_request_delete(r->ar_db, rq.sr_id) != 0 ||
 	    (rc == RB_OK && (rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
 	    "sepa.mandate_signed", target, NULL) != 0 ||
-	    notice(r, account, ct->sc_number, m.sm_rum, m.sm_iban_last4,
-	    "signé") != 0)) ||
-	    rb_db_commit(r->ar_db) != 0)
+	    notice(r, account, ct->sc_number, &m, "signé",
+	    drawn ? &doc : NULL) != 0)) ||
+	    rb_db_commit(r->ar_db) != 0) {
+		rb_buf_free(&doc);
 		return rb_auth_fail(r);
+	}
+	rb_buf_free(&doc);
 	return rc;
 }
 
@@ -387,8 +401,7 @@ rb_pm_cancel(const struct rb_auth_req *r, int64_t account, const char *number)
 	if (rb_db_begin(r->ar_db) != 0 ||
 	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
 	    "sepa.mandate_revoked", target, NULL) != 0 ||
-	    notice(r, account, ct->sc_number, m.sm_rum, m.sm_iban_last4,
-	    "révoqué") != 0 ||
+	    notice(r, account, ct->sc_number, &m, "révoqué", NULL) != 0 ||
 	    rb_db_commit(r->ar_db) != 0)
 		return rb_auth_fail(r);
 	return RB_OK;
@@ -400,30 +413,15 @@ rb_pm_mandate_pdf(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 {
 	struct rb_sepa_contract all[CONTRACTS_MAX], *ct;
 	struct rb_sepa_mandate m;
-	char mask[RB_IBAN_MASK_MAX], date[RB_CLOCK_FR_MAX], err[200];
 	enum rb_rc rc;
-	json_t *data;
 	int n;
 
 	if ((rc = find_contract(r, account, number, all, &n, &ct)) != RB_OK)
 		return rc;
 	if ((n = rb_sepa_store_mandate_active(r->ar_db, ct->sc_id, &m)) != 0)
 		return n < 0 ? RB_ERROR : RB_NOT_FOUND;
-	rb_iban_mask_last4(m.sm_iban_last4, mask);
-	rb_clock_fr_iso(m.sm_signed_on, date, sizeof(date));
-	data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-	    "rum", m.sm_rum, "ics", c->pc_ics[0] != '\0' ? c->pc_ics :
-	    "non renseigné", "creditor_name", c->pc_creditor, "holder",
-	    m.sm_holder, "iban_masked", mask, "signed_on", date, "signed_iso",
-	    m.sm_signed_on, "contract_number", ct->sc_number, "status",
-	    "Actif");
-	n = rb_mandate_pdf_render(data, out, err, sizeof(err));
-	json_decref(data);
-	if (n != 0) {
-		log_errx("mandate PDF: %s", err);
-		return RB_ERROR;
-	}
-	return RB_OK;
+	return rb_sepa_mandate_pdf(&m, ct->sc_number, c->pc_ics,
+	    c->pc_creditor, out) == 0 ? RB_OK : RB_ERROR;
 }
 
 enum rb_rc

@@ -12,11 +12,13 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "app/auth_priv.h"
 #include "app/sepa.h"
 #include "base/clock.h"
 #include "base/iban.h"
 #include "base/log.h"
 #include "base/money.h"
+#include "docs/mandate_pdf.h"
 #include "mail/mail.h"
 #include "sepa/pain002.h"
 #include "sepa/pain008.h"
@@ -93,6 +95,85 @@ rb_sepa_mandate_sign(rb_db *db, const unsigned char *key, int64_t contract,
 fail:
 	rb_db_rollback(db);
 	return RB_ERROR;
+}
+
+void
+rb_sepa_mandate_pdf_name(const char *rum, char *out, size_t outlen)
+{
+	size_t i, n;
+	char c;
+
+	n = (size_t)snprintf(out, outlen, "mandat-SEPA-%.40s.pdf", rum);
+	if (n >= outlen)
+		n = outlen - 1;
+	/* Clean what came from the RUM, "mandat-SEPA-" and ".pdf" aside. */
+	for (i = 12; i + 4 < n; i++) {
+		c = out[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			out[i] = '-';
+	}
+}
+
+int
+rb_sepa_mandate_pdf(const struct rb_sepa_mandate *m,
+    const char *contract_number, const char *ics, const char *creditor,
+    rb_buf *out)
+{
+	char mask[RB_IBAN_MASK_MAX], date[RB_CLOCK_FR_MAX], err[200];
+	json_t *data;
+	int rc;
+
+	rb_iban_mask_last4(m->sm_iban_last4, mask);
+	rb_clock_fr_iso(m->sm_signed_on, date, sizeof(date));
+	data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "rum", m->sm_rum, "ics", ics != NULL && ics[0] != '\0' ? ics :
+	    "non renseigné", "creditor_name", creditor != NULL ? creditor : "",
+	    "holder", m->sm_holder, "iban_masked", mask, "signed_on", date,
+	    "signed_iso", m->sm_signed_on, "contract_number", contract_number,
+	    "status", "Actif");
+	if (data == NULL) {
+		log_errx("mandate PDF: bad text");
+		return -1;
+	}
+	rc = rb_mandate_pdf_render(data, out, err, sizeof(err));
+	json_decref(data);
+	if (rc != 0)
+		log_errx("mandate PDF: %s", err);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+rb_sepa_mandate_notice(const struct rb_auth_req *r, const char *to,
+    const char *first_name, const char *last_name, const json_t *extra,
+    const struct rb_sepa_mandate *m, const rb_buf *doc)
+{
+	char name[RB_SEPA_PDF_NAME_MAX];
+	struct rb_mail_attach pdf;
+	json_t *data = json_deep_copy(extra);
+	int rc;
+
+	if (doc != NULL) {
+		json_object_set_new(data, "pdf_attached", json_true());
+		rb_sepa_mandate_pdf_name(m->sm_rum, name, sizeof(name));
+		pdf.ma_name = name;
+		pdf.ma_type = "application/pdf";
+		pdf.ma_data = doc->buf_data;
+		pdf.ma_len = doc->buf_len;
+		rc = rb_auth_mail_files(r, RB_MAIL_SEPA_SIGNED, to,
+		    "/mes-moyens-de-paiement", first_name, last_name, data,
+		    &pdf, 1);
+		if (rc != RB_MAIL_FILES_REFUSED)
+			goto out;
+		log_warnx("mandate %lld: notice sent without its PDF",
+		    (long long)m->sm_id);
+		json_object_set_new(data, "pdf_attached", json_false());
+	}
+	rc = rb_auth_mail_with(r, RB_MAIL_SEPA_SIGNED, to,
+	    "/mes-moyens-de-paiement", NULL, first_name, last_name, data);
+out:
+	json_decref(data);
+	return rc;
 }
 
 enum rb_rc

@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "app/rc.h"
+#include "base/buf.h"
 #include "base/iban.h"
 #include "store/db.h"
 #include "store/sepa.h"
@@ -53,6 +56,41 @@ enum rb_rc rb_sepa_mandate_sign(rb_db *db, const unsigned char *key,
 	    int64_t contract, const char *contract_number, int64_t account,
 	    const char *holder, const char *iban, const char *today,
 	    struct rb_sepa_mandate *out);
+
+/* Size of rb_sepa_mandate_pdf_name()'s buffer. */
+#define RB_SEPA_PDF_NAME_MAX	64
+
+/*
+ * The file name of mandate rum's PDF: "mandat-SEPA-<RUM>.pdf", every
+ * character of the RUM other than a letter, digit, '-' or '_' written
+ * '-' (a RUM from the billing system could hold anything).
+ */
+void	rb_sepa_mandate_pdf_name(const char *rum, char *out, size_t outlen);
+
+/*
+ * Draws mandate m of contract_number as a PDF (docs/mandate_pdf.h)
+ * appended to out: RUM, creditor (name and ics; "" or NULL ics shows
+ * "non renseigné"), holder as plain text, IBAN masked, signature date,
+ * status "Actif". The one drawing of both the download and the mail.
+ * Returns 0, or -1 (logged).
+ */
+int	rb_sepa_mandate_pdf(const struct rb_sepa_mandate *m,
+	    const char *contract_number, const char *ics,
+	    const char *creditor, rb_buf *out);
+
+/*
+ * Queues mandate m's notice (RB_MAIL_SEPA_SIGNED, extra as its data)
+ * to `to` with doc, m's PDF, attached as "mandat-SEPA-<RUM>.pdf"; when
+ * doc is NULL (the drawing failed) or the mail module refuses the file
+ * (over mail_attach_max_bytes: logged with the reason), the notice goes
+ * without it: its link still leads to the PDF. Returns 0, or -1 when
+ * the notice cannot be queued. Internal to app/ (through a struct
+ * rb_auth_req).
+ */
+struct rb_auth_req;
+int	rb_sepa_mandate_notice(const struct rb_auth_req *r, const char *to,
+	    const char *first_name, const char *last_name, const json_t *extra,
+	    const struct rb_sepa_mandate *m, const rb_buf *doc);
 
 /*
  * Cancels the active mandate of contract on date today: revokes it,

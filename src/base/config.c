@@ -253,6 +253,11 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	    100, "3", 0, NULL, "a subscriber's meter index more than this "
 	    "many times the usual daily use times the days since the last "
 	    "reading above it asks for a confirmation" },
+	/* issue 10, files attached to outgoing mail */
+	[RB_CFG_MAIL_ATTACH_MAX_BYTES] = { "mail_attach_max_bytes",
+	    RB_CFGT_INT, 1024, 20971520, "5242880", 0, NULL, "bytes of files "
+	    "one email may carry, all attachments together (before base64); "
+	    "a message over it is refused when queued" },
 };
 
 static int

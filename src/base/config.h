@@ -96,6 +96,8 @@ enum rb_cfg {
 	RB_CFG_AGENT_SESSION_ABSOLUTE,
 	/* issue 10, self-service: "Transmettre mon index" */
 	RB_CFG_INDEX_JUMP_FACTOR,
+	/* issue 10, files attached to outgoing mail */
+	RB_CFG_MAIL_ATTACH_MAX_BYTES,
 	RB_CFG__MAX
 };
 

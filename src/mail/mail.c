@@ -21,6 +21,7 @@
 #define DEFAULT_TIMEOUT		30
 #define DEFAULT_MAX_ATTEMPTS	10
 #define DEFAULT_POLL		5
+#define DEFAULT_ATTACH_MAX	5242880
 
 static struct rb_mail_state state;
 static int initialised;
@@ -58,6 +59,7 @@ rb_mail_cfg_from_config(const struct rb_config *cfg, struct rb_mail_cfg *mc)
 	mc->mc_service_phone = rb_config_str(cfg, RB_CFG_SERVICE_PHONE);
 	mc->mc_smtp_timeout = optional_int(cfg, "smtp_timeout");
 	mc->mc_max_attempts = optional_int(cfg, "mail_max_attempts");
+	mc->mc_attach_max = rb_config_int(cfg, RB_CFG_MAIL_ATTACH_MAX_BYTES);
 }
 
 /* "http(s)://host…" without a trailing '/', whitespace or controls. */
@@ -133,6 +135,8 @@ rb_mail_init(const struct rb_mail_cfg *cfg, char *err, size_t errlen)
 	    cfg->mc_max_attempts : DEFAULT_MAX_ATTEMPTS;
 	state.st_poll_interval = cfg->mc_poll_interval > 0 ?
 	    cfg->mc_poll_interval : DEFAULT_POLL;
+	state.st_attach_max = cfg->mc_attach_max > 0 ? cfg->mc_attach_max :
+	    DEFAULT_ATTACH_MAX;
 	initialised = 1;
 	return 0;
 fail:

@@ -4,7 +4,8 @@
  * over SMTP with libcurl, with retries and back-off, or, in demo mode,
  * writes them to a folder that /_dev/courriels lists.
  *
- * Messages are French, multipart (text + HTML), built from templates
+ * Messages are French, multipart (text + HTML, and attached files when
+ * queued with rb_mail_queue_files()), built from templates
  * compiled into the binary, and every link is absolute, built from the
  * configured public URL, never from a request's Host header.
  *
@@ -76,7 +77,8 @@ enum rb_mail_kind {
 	RB_MAIL_SEPA_SIGNED,	/* a mandate was signed or cancelled online:
 				   "contract_number", "rum", "iban" (masked),
 				   "what" ("signé" or "révoqué"); "link"
-				   optional */
+				   optional; "pdf_attached" (bool, optional:
+				   the mandate PDF is attached) */
 	RB_MAIL_PAPERLESS_ON,	/* paperless billing switched on: confirmation;
 				   "contract_number" (also in the subject),
 				   "link" optional (default the space) */
@@ -123,12 +125,14 @@ struct rb_mail_cfg {
 	const char	*mc_service_phone; /* shown in footers, or NULL */
 	int		 mc_max_attempts; /* failures before giving up; 0: 10 */
 	int		 mc_poll_interval; /* sender thread, seconds; 0: 5 */
+	long long	 mc_attach_max;	/* bytes of files a message may carry;
+					   0: 5 MiB */
 };
 
 /*
  * Fills mc from cfg (public_url, mail_from, smtp_url, smtp_starttls,
- * demo, mail_dir, service_phone, and smtp_timeout and mail_max_attempts
- * when the configuration has them); other fields get their defaults.
+ * demo, mail_dir, service_phone, mail_attach_max_bytes, and smtp_timeout
+ * and mail_max_attempts when the configuration has them); other fields get their defaults.
  * The strings point into cfg, which must outlive mc's use.
  */
 void	rb_mail_cfg_from_config(const struct rb_config *cfg,
@@ -156,6 +160,30 @@ void	rb_mail_shutdown(void);
  */
 int	rb_mail_queue(rb_db *db, enum rb_mail_kind kind, const char *to,
 	    const json_t *data, time_t now);
+
+/* A file to attach to a queued message; the caller owns every pointer. */
+struct rb_mail_attach {
+	const char	*ma_name;	/* UTF-8, e.g. "mandat-SEPA-….pdf";
+					   no '/', '\\', '"' or controls */
+	const char	*ma_type;	/* "application/pdf" */
+	const void	*ma_data;
+	size_t		 ma_len;
+};
+
+/*
+ * rb_mail_queue() with n files attached (at most 4), stored with the row
+ * in the same transaction so that every retry and every sender sends the
+ * same bytes. Returns 0; RB_MAIL_FILES_REFUSED, nothing written, with
+ * the reason in err (also logged) when there are too many files, a name
+ * or type is refused, or the files together are larger than the
+ * mail_attach_max_bytes setting ("attachments total N bytes, over the
+ * limit of M (mail_attach_max_bytes)"); or -1 with a reason in err for
+ * the failures of rb_mail_queue().
+ */
+#define RB_MAIL_FILES_REFUSED	(-2)
+int	rb_mail_queue_files(rb_db *db, enum rb_mail_kind kind, const char *to,
+	    const json_t *data, const struct rb_mail_attach *files, size_t n,
+	    time_t now, char *err, size_t errlen);
 
 /* Outcome of one rb_mail_send_due() call. */
 struct rb_mail_stats {

@@ -1,6 +1,7 @@
 /*
  * message.c: RFC 5322 / MIME message building: header encoding and
- * folding, quoted-printable bodies, dates, message ids (see message.h).
+ * folding, quoted-printable bodies, base64 attached files with RFC 2231
+ * names, dates, message ids (see message.h).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -258,6 +259,7 @@ static int
 check_msg(const struct rb_mail_msg *m, char *err, size_t errlen)
 {
 	const char *s;
+	size_t i;
 
 	if (!rb_mail_addr_ok(m->mm_from_addr) || !rb_mail_addr_ok(m->mm_to)) {
 		snprintf(err, errlen, "address refused");
@@ -284,6 +286,14 @@ check_msg(const struct rb_mail_msg *m, char *err, size_t errlen)
 		snprintf(err, errlen, "malformed message id");
 		return -1;
 	}
+	if (m->mm_nfiles > RB_MAIL_FILES_MAX) {
+		snprintf(err, errlen, "%zu files attached, at most %d",
+		    m->mm_nfiles, RB_MAIL_FILES_MAX);
+		return -1;
+	}
+	for (i = 0; i < m->mm_nfiles; i++)
+		if (!rb_mail_attach_ok(&m->mm_files[i], err, errlen))
+			return -1;
 	if (!utf8_ok(m->mm_subject) || !utf8_ok(m->mm_text) ||
 	    (m->mm_html != NULL && !utf8_ok(m->mm_html)) ||
 	    (m->mm_from_name != NULL && !utf8_ok(m->mm_from_name))) {
@@ -291,6 +301,169 @@ check_msg(const struct rb_mail_msg *m, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+int
+rb_mail_attach_ok(const struct rb_mail_attach *f, char *err, size_t errlen)
+{
+	const char *s;
+	size_t len;
+	int slash = 0;
+
+	if (f->ma_name == NULL || (len = strlen(f->ma_name)) == 0 ||
+	    len > RB_MAIL_FILE_NAME_MAX || !utf8_ok(f->ma_name)) {
+		snprintf(err, errlen, "attached file name empty, longer than "
+		    "%d bytes or not UTF-8", RB_MAIL_FILE_NAME_MAX);
+		return 0;
+	}
+	for (s = f->ma_name; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '/' ||
+		    *s == '\\' || *s == '"') {
+			snprintf(err, errlen, "attached file name holds a "
+			    "control character, '/', '\\' or '\"'");
+			return 0;
+		}
+	if (f->ma_type == NULL || f->ma_type[0] == '\0' ||
+	    strlen(f->ma_type) > 100)
+		goto bad_type;
+	for (s = f->ma_type; *s != '\0'; s++) {
+		if (*s == '/' && !slash && s != f->ma_type && s[1] != '\0')
+			slash = 1;
+		else if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		    strchr("+-.", *s) != NULL) || *s == '\0')
+			goto bad_type;
+	}
+	if (!slash)
+		goto bad_type;
+	if (f->ma_data == NULL && f->ma_len > 0) {
+		snprintf(err, errlen, "attached file without data");
+		return 0;
+	}
+	return 1;
+bad_type:
+	snprintf(err, errlen, "attached file: bad content type");
+	return 0;
+}
+
+void
+rb_mail_base64(rb_buf *out, const void *data, size_t len)
+{
+	/* 57 bytes make one line of 76 base64 characters. */
+	char line[sodium_base64_ENCODED_LEN(57,
+	    sodium_base64_VARIANT_ORIGINAL)];
+	const unsigned char *p = data;
+	size_t n;
+
+	if (sodium_init() < 0)
+		abort();
+	while (len > 0) {
+		n = len < 57 ? len : 57;
+		sodium_bin2base64(line, sizeof(line), p, n,
+		    sodium_base64_VARIANT_ORIGINAL);
+		rb_buf_puts(out, line);
+		rb_buf_append(out, "\r\n", 2);
+		p += n;
+		len -= n;
+	}
+}
+
+/* 1 if c may stand as is in an RFC 2231 extended value (attr-char). */
+static int
+attr_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || strchr("!#$&+-.^_`|~", c) != NULL;
+}
+
+/* 1 if "; param=\"value\"" can be written: printable ASCII that fits
+ * on a folded line of its own (quotes and backslashes are refused by
+ * rb_mail_attach_ok()). */
+static int
+quotable(const char *param, const char *value)
+{
+	return is_plain_ascii(value) && strchr(value, '"') == NULL &&
+	    strchr(value, '\\') == NULL &&
+	    1 + strlen(param) + 2 + strlen(value) + 1 <= LINE_MAX_COLS;
+}
+
+/* Appends "; param=\"value\"", folded first when the line is too full. */
+static void
+put_quoted_param(rb_buf *out, const char *param, const char *value)
+{
+	if (current_col(out) + 2 + strlen(param) + 2 + strlen(value) + 1 >
+	    LINE_MAX_COLS)
+		rb_buf_puts(out, ";\r\n");
+	else
+		rb_buf_putc(out, ';');
+	rb_buf_printf(out, " %s=\"%s\"", param, value);
+}
+
+/*
+ * Appends "; param=value" for a file name: a quoted string when it is
+ * printable ASCII that fits on a line, else RFC 2231 percent-encoded
+ * UTF-8 cut into numbered sections (param*0*=UTF-8''…; param*1*=…), one
+ * per folded line, never inside a %XX.
+ */
+static void
+put_name_param(rb_buf *out, const char *param, const char *value)
+{
+	size_t len = strlen(value), i, col;
+	unsigned char c;
+	int section = 0;
+
+	if (quotable(param, value)) {
+		put_quoted_param(out, param, value);
+		return;
+	}
+	for (i = 0; i < len || section == 0; section++) {
+		rb_buf_printf(out, ";\r\n %s*%d*=%s", param, section,
+		    section == 0 ? "UTF-8''" : "");
+		col = current_col(out);
+		for (; i < len && col + 3 <= LINE_MAX_COLS - 1; i++) {
+			c = (unsigned char)value[i];
+			if (attr_char(c)) {
+				rb_buf_putc(out, (char)c);
+				col++;
+			} else {
+				rb_buf_printf(out, "%%%c%c", hexdigits[c >> 4],
+				    hexdigits[c & 15]);
+				col += 3;
+			}
+		}
+	}
+}
+
+/* One attached file: its headers, then its bytes in base64. */
+static void
+put_file(rb_buf *out, const struct rb_mail_attach *f)
+{
+	rb_buf_printf(out, "Content-Type: %s", f->ma_type);
+	if (quotable("name", f->ma_name)) {
+		put_quoted_param(out, "name", f->ma_name);
+	} else {
+		/* RFC 2047 words for readers that ignore RFC 2231. */
+		rb_buf_puts(out, ";\r\n name=\"");
+		put_encoded_words(out, f->ma_name, strlen(f->ma_name));
+		rb_buf_putc(out, '"');
+	}
+	rb_buf_puts(out, "\r\nContent-Transfer-Encoding: base64\r\n"
+	    "Content-Disposition: attachment");
+	put_name_param(out, "filename", f->ma_name);
+	rb_buf_append(out, "\r\n\r\n", 4);
+	rb_mail_base64(out, f->ma_data, f->ma_len);
+}
+
+/* A new random boundary "=_rb_<tag><32 hex>" ("=_" never occurs in
+ * quoted-printable or base64 text). */
+static void
+new_boundary(char *out, char tag)
+{
+	unsigned char rnd[ID_BYTES];
+
+	randombytes_buf(rnd, sizeof(rnd));
+	memcpy(out, "=_rb_", 5);
+	out[5] = tag;
+	hex(rnd, sizeof(rnd), out + 6);
 }
 
 static void
@@ -306,9 +479,9 @@ rb_mail_build(const struct rb_mail_msg *m, rb_buf *out, char *err,
     size_t errlen)
 {
 	char date[RB_MAIL_DATE_MAX], msgid[RB_MAIL_MSGID_MAX];
-	char boundary[2 * ID_BYTES + 16];
-	unsigned char rnd[ID_BYTES];
+	char alt[2 * ID_BYTES + 16], mixed[2 * ID_BYTES + 16] = "";
 	rb_buf b = RB_BUF_INIT;
+	size_t i;
 
 	if (check_msg(m, err, errlen) != 0)
 		return -1;
@@ -329,22 +502,31 @@ rb_mail_build(const struct rb_mail_msg *m, rb_buf *out, char *err,
 	rb_buf_puts(&b, "MIME-Version: 1.0\r\n"
 	    "Auto-Submitted: auto-generated\r\n"
 	    "Content-Language: fr\r\n");
+	if (m->mm_nfiles > 0) {
+		new_boundary(mixed, 'm');
+		rb_buf_printf(&b, "Content-Type: multipart/mixed;\r\n"
+		    " boundary=\"%s\"\r\n\r\n--%s\r\n", mixed, mixed);
+	}
 	if (m->mm_html == NULL) {
 		put_part(&b, "text/plain", m->mm_text);
-		goto done;
+	} else {
+		new_boundary(alt, 'a');
+		rb_buf_printf(&b, "Content-Type: multipart/alternative;\r\n"
+		    " boundary=\"%s\"\r\n\r\n", alt);
+		rb_buf_printf(&b, "--%s\r\n", alt);
+		put_part(&b, "text/plain", m->mm_text);
+		rb_buf_printf(&b, "\r\n--%s\r\n", alt);
+		put_part(&b, "text/html", m->mm_html);
+		rb_buf_printf(&b, "\r\n--%s--", alt);
 	}
-	/* "=_" cannot occur in quoted-printable text: a safe boundary. */
-	randombytes_buf(rnd, sizeof(rnd));
-	memcpy(boundary, "=_rb_", 5);
-	hex(rnd, sizeof(rnd), boundary + 5);
-	rb_buf_printf(&b, "Content-Type: multipart/alternative;\r\n"
-	    " boundary=\"%s\"\r\n\r\n", boundary);
-	rb_buf_printf(&b, "--%s\r\n", boundary);
-	put_part(&b, "text/plain", m->mm_text);
-	rb_buf_printf(&b, "\r\n--%s\r\n", boundary);
-	put_part(&b, "text/html", m->mm_html);
-	rb_buf_printf(&b, "\r\n--%s--", boundary);
-done:
+	for (i = 0; i < m->mm_nfiles; i++) {
+		rb_buf_printf(&b, "\r\n--%s\r\n", mixed);
+		put_file(&b, &m->mm_files[i]);
+		/* The base64 ends with CRLF, which the delimiter takes. */
+		b.buf_len -= 2;
+	}
+	if (m->mm_nfiles > 0)
+		rb_buf_printf(&b, "\r\n--%s--", mixed);
 	rb_buf_append(&b, "\r\n", 2);
 	rb_buf_append(out, b.buf_data, b.buf_len);
 	rb_buf_free(&b);

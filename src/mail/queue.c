@@ -1,44 +1,97 @@
 /*
- * queue.c: rb_mail_queue(): renders a message and writes it to the
- * outbox, then wakes the sender (see mail.h).
+ * queue.c: rb_mail_queue() and rb_mail_queue_files(): render a message,
+ * check its attached files against the limits, write it (and them) to
+ * the outbox, then wake the sender (see mail.h).
  */
+#include <stdio.h>
+
 #include "base/log.h"
 #include "mail/address.h"
 #include "mail/mail.h"
+#include "mail/message.h"
 #include "mail/render.h"
 #include "mail/state.h"
 #include "store/outbox.h"
+
+/* Checks the files against the count, shape and size limits. */
+static int
+files_ok(const struct rb_mail_state *st, const struct rb_mail_attach *files,
+    size_t n, char *err, size_t errlen)
+{
+	unsigned long long total = 0;
+	size_t i;
+
+	if (n > RB_MAIL_FILES_MAX) {
+		snprintf(err, errlen, "%zu files attached, at most %d", n,
+		    RB_MAIL_FILES_MAX);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (!rb_mail_attach_ok(&files[i], err, errlen))
+			return -1;
+		total += files[i].ma_len;
+	}
+	if (total > (unsigned long long)st->st_attach_max) {
+		snprintf(err, errlen, "attachments total %llu bytes, over the "
+		    "limit of %lld (mail_attach_max_bytes)", total,
+		    st->st_attach_max);
+		return -1;
+	}
+	return 0;
+}
+
+int
+rb_mail_queue_files(rb_db *db, enum rb_mail_kind kind, const char *to,
+    const json_t *data, const struct rb_mail_attach *files, size_t n,
+    time_t now, char *err, size_t errlen)
+{
+	const struct rb_mail_state *st;
+	struct rb_mail_rendered r;
+	int64_t id;
+	size_t i;
+	int rc;
+
+	if ((st = rb_mail_state()) == NULL) {
+		snprintf(err, errlen, "mail module not initialised");
+		return -1;
+	}
+	if (to == NULL || !rb_mail_addr_ok(to)) {
+		snprintf(err, errlen, "recipient address refused");
+		goto refused;
+	}
+	if (files_ok(st, files, n, err, errlen) != 0) {
+		log_errx("%s mail not queued: %s", rb_mail_kind_name(kind),
+		    err);
+		return RB_MAIL_FILES_REFUSED;
+	}
+	if (rb_mail_render(st, kind, data, &r, err, errlen) != 0)
+		goto refused;
+	rc = rb_outbox_enqueue(db, to, r.mr_subject, r.mr_text, r.mr_html,
+	    (int64_t)now, &id);
+	rb_mail_rendered_free(&r);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = rb_outbox_attach(db, id, (int)i, files[i].ma_name,
+		    files[i].ma_type, files[i].ma_data, files[i].ma_len);
+	if (rc != 0) {
+		snprintf(err, errlen, "database error");
+		return -1;
+	}
+	/* Addresses are personal data: the log names the row, not them. */
+	log_info("queued %s mail %lld (%zu file%s)", rb_mail_kind_name(kind),
+	    (long long)id, n, n == 1 ? "" : "s");
+	rb_mail_sender_wake();
+	return 0;
+refused:
+	log_errx("%s mail not queued: %s", rb_mail_kind_name(kind), err);
+	return -1;
+}
 
 int
 rb_mail_queue(rb_db *db, enum rb_mail_kind kind, const char *to,
     const json_t *data, time_t now)
 {
-	const struct rb_mail_state *st;
-	struct rb_mail_rendered r;
 	char err[300];
-	int64_t id;
-	int rc;
 
-	if ((st = rb_mail_state()) == NULL)
-		return -1;
-	if (to == NULL || !rb_mail_addr_ok(to)) {
-		log_errx("%s mail not queued: recipient address refused",
-		    rb_mail_kind_name(kind));
-		return -1;
-	}
-	if (rb_mail_render(st, kind, data, &r, err, sizeof(err)) != 0) {
-		log_errx("%s mail not queued: %s", rb_mail_kind_name(kind),
-		    err);
-		return -1;
-	}
-	rc = rb_outbox_enqueue(db, to, r.mr_subject, r.mr_text, r.mr_html,
-	    (int64_t)now, &id);
-	rb_mail_rendered_free(&r);
-	if (rc != 0)
-		return -1;
-	/* Addresses are personal data: the log names the row, not them. */
-	log_info("queued %s mail %lld", rb_mail_kind_name(kind),
-	    (long long)id);
-	rb_mail_sender_wake();
-	return 0;
+	return rb_mail_queue_files(db, kind, to, data, NULL, 0, now, err,
+	    sizeof(err));
 }

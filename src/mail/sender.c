@@ -52,7 +52,9 @@ deliver(const struct rb_mail_state *st, const struct rb_outbox_msg *m,
     const atomic_int *cancel, char *err, size_t errlen)
 {
 	char msgid[RB_MAIL_MSGID_MAX], seed[96 + RB_MAIL_ADDR_MAX];
+	struct rb_mail_attach files[RB_MAIL_FILES_MAX];
 	struct rb_mail_msg mm;
+	size_t i;
 	rb_buf msg = RB_BUF_INIT;
 	enum deliver_rc rc = DELIVER_FAILED;
 	int n;
@@ -71,6 +73,19 @@ deliver(const struct rb_mail_state *st, const struct rb_outbox_msg *m,
 	mm.mm_html = m->om_html;
 	mm.mm_date = (time_t)m->om_created_at;
 	mm.mm_message_id = msgid;
+	if (m->om_bad_files || m->om_nfiles > RB_MAIL_FILES_MAX) {
+		snprintf(err, errlen, "attached files unreadable or too many");
+		rc = DELIVER_BROKEN;
+		goto out;
+	}
+	for (i = 0; i < m->om_nfiles; i++) {
+		files[i].ma_name = m->om_files[i].of_name;
+		files[i].ma_type = m->om_files[i].of_type;
+		files[i].ma_data = m->om_files[i].of_data;
+		files[i].ma_len = m->om_files[i].of_len;
+	}
+	mm.mm_files = files;
+	mm.mm_nfiles = m->om_nfiles;
 	if (rb_mail_build(&mm, &msg, err, errlen) != 0) {
 		rc = DELIVER_BROKEN;
 		goto out;

@@ -20,6 +20,7 @@ struct rb_mail_state {
 	char		*st_service_phone; /* NULL when none */
 	int		 st_max_attempts;
 	int		 st_poll_interval; /* seconds */
+	long long	 st_attach_max;	/* bytes of files per message */
 	rb_tmpl_set	*st_tmpl;	/* the mail templates, parsed */
 };
 

@@ -1,11 +1,14 @@
 /*
- * outbox.c: SQL of the mail outbox: queue, claim, mark sent or failed
- * with exponential back-off, list (see outbox.h).
+ * outbox.c: SQL of the mail outbox: queue with attached files, claim,
+ * mark sent or failed with exponential back-off, list (see outbox.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
+#include "base/log.h"
 #include "base/mem.h"
 #include "store/outbox.h"
 #include "store/copy.h"
@@ -21,6 +24,9 @@ enum outbox_sql {
 	SQL_RELEASE,
 	SQL_LIST_RECENT,
 	SQL_COUNTS,
+	SQL_ATTACH,
+	SQL_FILES,
+	SQL_FORGET_FILES,
 	SQL__MAX
 };
 
@@ -62,6 +68,16 @@ static const char *const sql[SQL__MAX] = {
 	" COALESCE(SUM(CASE WHEN next_attempt_at < $1 THEN 1 ELSE 0 END), 0),"
 	" COALESCE(SUM(CASE WHEN next_attempt_at = $1 THEN 1 ELSE 0 END), 0)"
 	" FROM mail_outbox WHERE sent_at IS NULL",
+	[SQL_ATTACH] =
+	"INSERT INTO mail_attachments (outbox_id, part_no, file_name,"
+	" content_type, size, data) VALUES ($1, $2, $3, $4, $5, $6)",
+	[SQL_FILES] =
+	"SELECT file_name, content_type, size, data FROM mail_attachments"
+	" WHERE outbox_id = $1 ORDER BY part_no",
+	[SQL_FORGET_FILES] =
+	"DELETE FROM mail_attachments WHERE outbox_id = $1 AND outbox_id IN"
+	" (SELECT id FROM mail_outbox WHERE id = $1"
+	"  AND (sent_at IS NOT NULL OR next_attempt_at = $2))",
 };
 
 /* Runs an UPDATE of one row or none; 0 on success, -1 on failure. */
@@ -84,6 +100,82 @@ rb_outbox_enqueue(rb_db *db, const char *to, const char *subject,
 		return -1;
 	if (id != NULL)
 		*id = got;
+	return 0;
+}
+
+int
+rb_outbox_attach(rb_db *db, int64_t id, int position, const char *name,
+    const char *type, const void *data, size_t len)
+{
+	size_t cap = sodium_base64_ENCODED_LEN(len,
+	    sodium_base64_VARIANT_ORIGINAL);
+	char *b64;
+	int rc;
+
+	if (sodium_init() < 0)
+		abort();
+	b64 = rb_xmalloc(cap);
+	sodium_bin2base64(b64, cap, data, len, sodium_base64_VARIANT_ORIGINAL);
+	rc = rb_db_run(db, sql[SQL_ATTACH], RB_BINDS(rb_int(id),
+	    rb_int(position), rb_text(name), rb_text(type),
+	    rb_int((int64_t)len), rb_text(b64)), NULL) == 0 ? 0 : -1;
+	free(b64);
+	return rc;
+}
+
+/* The files file_row() gathers for one message. */
+struct files_acc {
+	struct rb_outbox_msg	*fa_msg;
+	size_t			 fa_cap;
+	int			 fa_bad;	/* a row did not decode */
+};
+
+static void
+file_row(rb_stmt *st, void *arg)
+{
+	struct files_acc *a = arg;
+	struct rb_outbox_msg *m = a->fa_msg;
+	struct rb_outbox_file *f;
+	const char *b64 = rb_stmt_text(st, 3);
+	int64_t size = rb_stmt_int(st, 2);
+	size_t got = 0;
+
+	if (m->om_nfiles == a->fa_cap) {
+		a->fa_cap = a->fa_cap == 0 ? 4 : a->fa_cap * 2;
+		m->om_files = rb_xrealloc(m->om_files,
+		    a->fa_cap * sizeof(*m->om_files));
+	}
+	f = &m->om_files[m->om_nfiles++];
+	f->of_name = rb_xstrdup(rb_stmt_text(st, 0));
+	f->of_type = rb_xstrdup(rb_stmt_text(st, 1));
+	f->of_data = NULL;
+	f->of_len = 0;
+	if (b64 == NULL || size < 0 || (uint64_t)size > SIZE_MAX / 2) {
+		a->fa_bad = 1;
+		return;
+	}
+	f->of_data = rb_xmalloc(size > 0 ? (size_t)size : 1);
+	if (sodium_base642bin(f->of_data, (size_t)size, b64, strlen(b64),
+	    NULL, &got, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    got != (size_t)size)
+		a->fa_bad = 1;
+	f->of_len = got;
+}
+
+/* Loads the files of m (om_bad_files set when one does not decode);
+ * 0, or -1 when the database fails. */
+static int
+load_files(rb_db *db, struct rb_outbox_msg *m)
+{
+	struct files_acc a = { m, 0, 0 };
+
+	if (rb_db_fetch_all(db, sql[SQL_FILES], RB_BINDS(rb_int(m->om_id)),
+	    file_row, &a) != 0)
+		return -1;
+	if (a.fa_bad)
+		log_errx("mail %lld: an attached file does not decode",
+		    (long long)m->om_id);
+	m->om_bad_files = a.fa_bad;
 	return 0;
 }
 
@@ -126,6 +218,9 @@ claim_row(rb_stmt *st, void *arg)
 	m->om_html = dup_or_null(rb_stmt_text(st, 4));
 	m->om_created_at = rb_stmt_int(st, 5);
 	m->om_attempts = (int)rb_stmt_int(st, 6);
+	m->om_files = NULL;
+	m->om_nfiles = 0;
+	m->om_bad_files = 0;
 }
 
 int
@@ -133,6 +228,7 @@ rb_outbox_claim(rb_db *db, int64_t now, int64_t lease_until,
     int max_attempts, int limit, struct rb_outbox_msg **msgs, size_t *n)
 {
 	struct claimed c = { NULL, 0, 0 };
+	size_t i;
 
 	*msgs = NULL;
 	*n = 0;
@@ -147,6 +243,11 @@ rb_outbox_claim(rb_db *db, int64_t now, int64_t lease_until,
 	/* RETURNING gives no order: deliver in queueing order. */
 	if (c.cl_len > 1)
 		qsort(c.cl_v, c.cl_len, sizeof(*c.cl_v), cmp_msg);
+	for (i = 0; i < c.cl_len; i++)
+		if (load_files(db, &c.cl_v[i]) != 0) {
+			rb_outbox_msgs_free(c.cl_v, c.cl_len);
+			return -1;
+		}
 	*msgs = c.cl_v;
 	*n = c.cl_len;
 	return 0;
@@ -155,11 +256,17 @@ rb_outbox_claim(rb_db *db, int64_t now, int64_t lease_until,
 void
 rb_outbox_msgs_free(struct rb_outbox_msg *msgs, size_t n)
 {
-	size_t i;
+	size_t i, j;
 
 	if (msgs == NULL)
 		return;
 	for (i = 0; i < n; i++) {
+		for (j = 0; j < msgs[i].om_nfiles; j++) {
+			free(msgs[i].om_files[j].of_name);
+			free(msgs[i].om_files[j].of_type);
+			free(msgs[i].om_files[j].of_data);
+		}
+		free(msgs[i].om_files);
 		free(msgs[i].om_to);
 		free(msgs[i].om_subject);
 		free(msgs[i].om_text);
@@ -212,6 +319,9 @@ rb_outbox_mark_failed(rb_db *db, const struct rb_outbox_msg *m,
 int
 rb_outbox_forget_bodies(rb_db *db, int64_t id)
 {
+	if (run_update(db, SQL_FORGET_FILES, RB_BINDS(rb_int(id),
+	    rb_int(RB_OUTBOX_NEVER))) != 0)
+		return -1;
 	return run_update(db, SQL_FORGET_BODIES, RB_BINDS(rb_int(id),
 	    rb_int(RB_OUTBOX_NEVER)));
 }

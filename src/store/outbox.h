@@ -22,8 +22,13 @@
  *	release		a claimed row handed back untried (shutdown): due
  *			again at once, attempts unchanged.
  *	forget bodies	once sent or given up, the bodies (which hold
- *			single-use links) are emptied; the row stays as the
- *			record of the delivery.
+ *			single-use links) are emptied and the attached files
+ *			deleted; the row stays as the record of the delivery.
+ *
+ * Attached files live in mail_attachments (migration 0017), base64 in a
+ * TEXT column, written in the same transaction as their row; a claimed
+ * message comes with them decoded, so every retry and every sender
+ * sends the same bytes.
  */
 #ifndef RB_STORE_OUTBOX_H
 #define RB_STORE_OUTBOX_H
@@ -45,6 +50,14 @@
 /* Prefix of last_error once a message has been given up. */
 #define RB_OUTBOX_GAVE_UP	"gave up after "
 
+/* A file of a claimed message; owned by the message. */
+struct rb_outbox_file {
+	char		*of_name;
+	char		*of_type;
+	unsigned char	*of_data;	/* of_len bytes (NULL when 0) */
+	size_t		 of_len;
+};
+
 /* A claimed message; every string is owned by the message. */
 struct rb_outbox_msg {
 	int64_t	 om_id;
@@ -54,6 +67,10 @@ struct rb_outbox_msg {
 	char	*om_html;	/* NULL when the message has no HTML part */
 	int64_t	 om_created_at;
 	int	 om_attempts;	/* failures so far */
+	struct rb_outbox_file *om_files; /* in order; NULL when none */
+	size_t	 om_nfiles;
+	int	 om_bad_files;	/* a stored file did not decode: the
+				   message can never be sent as queued */
 };
 
 /*
@@ -63,6 +80,14 @@ struct rb_outbox_msg {
  */
 int	rb_outbox_enqueue(rb_db *db, const char *to, const char *subject,
 	    const char *text, const char *html, int64_t now, int64_t *id);
+
+/*
+ * Attaches a file to queued message id (call it in the transaction that
+ * queued it) at position (0, 1 … in order): name and type as given,
+ * data[0..len) stored in base64. Returns 0, or -1 (logged).
+ */
+int	rb_outbox_attach(rb_db *db, int64_t id, int position,
+	    const char *name, const char *type, const void *data, size_t len);
 
 /*
  * Claims at most limit due messages (see above) for the caller until
@@ -95,8 +120,8 @@ int	rb_outbox_mark_failed(rb_db *db, const struct rb_outbox_msg *m,
 
 /*
  * Empties the bodies of message id once it is sent or given up (they
- * hold single-use links that should not outlive their delivery); the
- * row stays as the record of the delivery. Does nothing to a message
+ * hold single-use links that should not outlive their delivery) and
+ * deletes its attached files; the row stays as the record of the delivery. Does nothing to a message
  * still waiting. 0, or -1 (logged).
  */
 int	rb_outbox_forget_bodies(rb_db *db, int64_t id);

@@ -430,7 +430,11 @@ act(struct rb_req *req, int64_t id, const char *tail)
 			rb_resp_error(req, 500);
 			return;
 		}
-		rc = rb_agent_mandate(&ar, key, a->ag_id, id, number,
+		rc = rb_agent_mandate(&ar, key,
+		    rb_config_str(req->req_site->site_cfg,
+		    RB_CFG_SEPA_CREDITOR_ID),
+		    rb_config_str(req->req_site->site_cfg,
+		    RB_CFG_SEPA_CREDITOR_NAME), a->ag_id, id, number,
 		    rb_post(req, "titulaire"), rb_post(req, "iban"), &notice,
 		    &msg);
 		sodium_memzero(key, sizeof(key));

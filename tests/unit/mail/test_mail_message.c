@@ -3,7 +3,9 @@
  * checks (mail/address.h): quoted-printable bodies with French accents,
  * RFC 2047 subjects and sender names, line lengths, the headers a
  * message must carry, multipart/alternative structure, refusal of
- * anything that could inject a header.
+ * anything that could inject a header; attached files (multipart/mixed
+ * parsed back: boundaries, headers, RFC 2231 names, base64 to the exact
+ * bytes) and refusal of bad file names and types.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -462,6 +464,356 @@ test_from_parse(void **state)
 	}
 }
 
+/* ---------------------------------------------------------- attachments */
+
+/* Header value of name within the header block [p, hend) of one part,
+ * unfolded, into out; the number of times it occurs. */
+static int
+part_header(const char *p, const char *hend, const char *name, rb_buf *out)
+{
+	char *block = strndup(p, (size_t)(hend - p) + 4);
+	int n;
+
+	assert_non_null(block);
+	n = t_header(block, name, out);
+	free(block);
+	return n;
+}
+
+/* Parameter param of a header value v ("; param=\"x\"" only), into out. */
+static int
+quoted_param(const char *v, const char *param, char *out, size_t outlen)
+{
+	char key[64];
+	const char *p, *e;
+
+	snprintf(key, sizeof(key), " %s=\"", param);
+	if ((p = strstr(v, key)) == NULL)
+		return 0;
+	p += strlen(key);
+	e = strchr(p, '"');
+	assert_non_null(e);
+	snprintf(out, outlen, "%.*s", (int)(e - p), p);
+	return 1;
+}
+
+/*
+ * The file name of a Content-Disposition value: the quoted filename, or
+ * the RFC 2231 sections filename*0*=UTF-8''…; filename*1*=… joined and
+ * percent-decoded.
+ */
+static void
+disposition_name(const char *v, rb_buf *out)
+{
+	char key[32], val[512];
+	const char *p, *e;
+	int sec;
+	size_t i;
+
+	rb_buf_reset(out);
+	if (quoted_param(v, "filename", val, sizeof(val))) {
+		rb_buf_puts(out, val);
+		return;
+	}
+	for (sec = 0;; sec++) {
+		snprintf(key, sizeof(key), "filename*%d*=", sec);
+		if ((p = strstr(v, key)) == NULL)
+			break;
+		p += strlen(key);
+		if (sec == 0) {
+			assert_int_equal(strncmp(p, "UTF-8''", 7), 0);
+			p += 7;
+		}
+		for (e = p; *e != '\0' && *e != ';' && *e != ' '; e++)
+			;
+		for (i = 0; p + i < e; i++) {
+			if (p[i] == '%') {
+				assert_true(t_hexval(p[i + 1]) >= 0 &&
+				    t_hexval(p[i + 2]) >= 0);
+				rb_buf_putc(out, (char)(t_hexval(p[i + 1]) * 16 +
+				    t_hexval(p[i + 2])));
+				i += 2;
+			} else {
+				/* attr-char only */
+				assert_non_null(strchr("abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				    "!#$&+-.^_`|~", p[i]));
+				rb_buf_putc(out, p[i]);
+			}
+		}
+	}
+	assert_true(sec > 0);
+}
+
+/* Decodes a base64 body: every line 76 characters but the last. */
+static void
+b64_body(const char *p, const char *end, rb_buf *out)
+{
+	rb_buf joined = RB_BUF_INIT;
+	const char *eol;
+	unsigned char *bin;
+	size_t binlen = 0;
+
+	while (p < end) {
+		eol = strstr(p, "\r\n");
+		assert_true(eol != NULL && eol <= end);
+		if (eol + 2 < end)
+			assert_int_equal(eol - p, 76);
+		else
+			assert_true(eol - p <= 76 && eol - p > 0);
+		rb_buf_append(&joined, p, (size_t)(eol - p));
+		p = eol + 2;
+	}
+	bin = malloc(joined.buf_len + 1);
+	assert_int_equal(sodium_base642bin(bin, joined.buf_len + 1,
+	    joined.buf_len ? joined.buf_data : "", joined.buf_len, NULL,
+	    &binlen, NULL, sodium_base64_VARIANT_ORIGINAL), 0);
+	rb_buf_append(out, bin, binlen);
+	free(bin);
+	rb_buf_free(&joined);
+}
+
+/* The parts between the delimiters of boundary in body (after the top
+ * headers): start and end pointers of each, *n of them; checks the
+ * closing delimiter ends the message. */
+static void
+split_parts(const char *body, const char *boundary, const char **starts,
+    const char **ends, size_t max, size_t *n)
+{
+	char delim[160], closing[160];
+	const char *p, *q;
+
+	snprintf(delim, sizeof(delim), "--%s\r\n", boundary);
+	snprintf(closing, sizeof(closing), "\r\n--%s--\r\n", boundary);
+	/* No preamble: the first delimiter opens the body. */
+	assert_int_equal(strncmp(body, delim, strlen(delim)), 0);
+	p = body + strlen(delim);
+	*n = 0;
+	snprintf(delim, sizeof(delim), "\r\n--%s", boundary);
+	for (;;) {
+		q = strstr(p, delim);
+		assert_non_null(q);
+		assert_true(*n < max);
+		starts[*n] = p;
+		ends[(*n)++] = q;
+		if (strncmp(q, closing, strlen(closing)) == 0) {
+			assert_string_equal(q, closing);
+			return;
+		}
+		p = q + strlen(delim) + 2;
+	}
+}
+
+static void
+test_build_attachments(void **state)
+{
+	static const char long_name[] = "Relevé d'identité bancaire — "
+	    "échéancier de la mensualisation 2026 de l'abonné Hélène "
+	    "Dupont-Lefèvre, contrat 1000000001 (copie).pdf";
+	unsigned char big[5000], one[1] = { 0x00 };
+	struct rb_mail_attach files[3] = {
+		{ "mandat-SEPA-RBN-1000000001-01.pdf", "application/pdf",
+		    big, sizeof(big) },
+		{ "relevé été.png", "image/png", one, 1 },
+		{ long_name, "application/pdf", "", 0 },
+	};
+	const char *starts[8], *ends[8], *alt_starts[8], *alt_ends[8];
+	struct rb_mail_msg m;
+	rb_buf out = RB_BUF_INIT, v = RB_BUF_INIT, dec = RB_BUF_INIT;
+	char err[128], mixed[128], alt[128], val[512];
+	const char *s, *body, *hend;
+	size_t n, na, i;
+	char *sub;
+
+	(void)state;
+	randombytes_buf(big, sizeof(big));
+	default_msg(&m);
+	m.mm_files = files;
+	m.mm_nfiles = 3;
+	assert_int_equal(rb_mail_build(&m, &out, err, sizeof(err)), 0);
+	s = rb_buf_cstr(&out);
+	t_check_lines(s, out.buf_len, 78);
+	assert_int_equal(t_header(s, "Content-Type", &v), 1);
+	assert_int_equal(strncmp(rb_buf_cstr(&v), " multipart/mixed;", 17), 0);
+	assert_true(quoted_param(rb_buf_cstr(&v), "boundary", mixed,
+	    sizeof(mixed)));
+	assert_int_equal(t_header(s, "MIME-Version", &v), 1);
+	body = strstr(s, "\r\n\r\n") + 4;
+	split_parts(body, mixed, starts, ends, 8, &n);
+	assert_int_equal(n, 4);
+
+	/* Part 0: the alternative, text then HTML, under its own boundary. */
+	hend = strstr(starts[0], "\r\n\r\n");
+	assert_int_equal(part_header(starts[0], hend, "Content-Type", &v), 1);
+	assert_int_equal(strncmp(rb_buf_cstr(&v), " multipart/alternative;",
+	    23), 0);
+	assert_true(quoted_param(rb_buf_cstr(&v), "boundary", alt,
+	    sizeof(alt)));
+	assert_string_not_equal(alt, mixed);
+	assert_null(strstr(alt, mixed));
+	assert_null(strstr(mixed, alt));
+	sub = strndup(hend + 4, (size_t)(ends[0] - hend - 4) + 2);
+	split_parts(sub, alt, alt_starts, alt_ends, 8, &na);
+	assert_int_equal(na, 2);
+	t_part(sub, alt, "text/plain", &dec);
+	assert_string_equal(rb_buf_cstr(&dec), text_body);
+	rb_buf_reset(&dec);
+	t_part(sub, alt, "text/html", &dec);
+	assert_string_equal(rb_buf_cstr(&dec), html_body);
+	free(sub);
+
+	/* Parts 1-3: the files, in order, with their exact bytes. */
+	for (i = 0; i < 3; i++) {
+		hend = strstr(starts[i + 1], "\r\n\r\n");
+		assert_non_null(hend);
+		assert_int_equal(part_header(starts[i + 1], hend,
+		    "Content-Transfer-Encoding", &v), 1);
+		assert_string_equal(rb_buf_cstr(&v), " base64");
+		assert_int_equal(part_header(starts[i + 1], hend,
+		    "Content-Type", &v), 1);
+		assert_int_equal(strncmp(rb_buf_cstr(&v) + 1, files[i].ma_type,
+		    strlen(files[i].ma_type)), 0);
+		/* name=: quoted ASCII, or RFC 2047 words. */
+		assert_true(quoted_param(rb_buf_cstr(&v), "name", val,
+		    sizeof(val)));
+		rb_buf_reset(&dec);
+		t_decode_words(val, &dec);
+		assert_string_equal(rb_buf_cstr(&dec), files[i].ma_name);
+		assert_int_equal(part_header(starts[i + 1], hend,
+		    "Content-Disposition", &v), 1);
+		assert_int_equal(strncmp(rb_buf_cstr(&v), " attachment;", 12),
+		    0);
+		disposition_name(rb_buf_cstr(&v), &dec);
+		assert_string_equal(rb_buf_cstr(&dec), files[i].ma_name);
+		rb_buf_reset(&dec);
+		if (files[i].ma_len > 0)
+			b64_body(hend + 4, ends[i + 1] + 2, &dec);
+		else
+			assert_ptr_equal(hend + 2, ends[i + 1]);
+		assert_int_equal(dec.buf_len, files[i].ma_len);
+		assert_memory_equal(dec.buf_data ? dec.buf_data : "",
+		    files[i].ma_data, files[i].ma_len);
+	}
+	/* ASCII names stay readable; others are encoded. */
+	assert_non_null(strstr(s, "filename=\"mandat-SEPA-RBN-1000000001-01."
+	    "pdf\""));
+	assert_non_null(strstr(s, "filename*0*=UTF-8''relev%C3%A9%20%C3%A9t"
+	    "%C3%A9.png"));
+	assert_null(strstr(s, "été"));
+
+	rb_buf_free(&out);
+	rb_buf_free(&v);
+	rb_buf_free(&dec);
+}
+
+static void
+test_build_refuses_bad_files(void **state)
+{
+	static const char *const bad_names[] = { "", "a/b.pdf", "a\\b.pdf",
+	    "a\"b.pdf", "a\r\nBcc: x@y.z", "a\tb", "\xc3(.pdf", NULL };
+	static const char *const bad_types[] = { "", "pdf", "application/",
+	    "/pdf", "application/pdf\r\nBcc: x@y.z", "Application/PDF",
+	    "application/pdf; x=y", "a/b/c", NULL };
+	struct rb_mail_attach f[RB_MAIL_FILES_MAX + 1];
+	char longname[RB_MAIL_FILE_NAME_MAX + 2], err[128];
+	struct rb_mail_msg m;
+	rb_buf out = RB_BUF_INIT;
+	size_t i;
+
+	(void)state;
+	default_msg(&m);
+	m.mm_files = f;
+	m.mm_nfiles = 1;
+	for (i = 0; bad_names[i] != NULL; i++) {
+		f[0] = (struct rb_mail_attach){ bad_names[i], "application/pdf",
+		    "x", 1 };
+		err[0] = '\0';
+		assert_int_equal(rb_mail_build(&m, &out, err, sizeof(err)), -1);
+		assert_int_equal(out.buf_len, 0);
+		assert_non_null(strstr(err, "file name"));
+	}
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	f[0] = (struct rb_mail_attach){ longname, "application/pdf", "x", 1 };
+	assert_int_equal(rb_mail_build(&m, &out, err, sizeof(err)), -1);
+	for (i = 0; bad_types[i] != NULL; i++) {
+		f[0] = (struct rb_mail_attach){ "a.pdf", bad_types[i], "x", 1 };
+		err[0] = '\0';
+		assert_int_equal(rb_mail_build(&m, &out, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "content type"));
+	}
+	for (i = 0; i < RB_MAIL_FILES_MAX + 1; i++)
+		f[i] = (struct rb_mail_attach){ "a.pdf", "application/pdf",
+		    "x", 1 };
+	m.mm_nfiles = RB_MAIL_FILES_MAX + 1;
+	assert_int_equal(rb_mail_build(&m, &out, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "at most"));
+	m.mm_nfiles = RB_MAIL_FILES_MAX;
+	assert_int_equal(rb_mail_build(&m, &out, err, sizeof(err)), 0);
+	rb_buf_free(&out);
+}
+
+/* A text-only message with a file: the text part sits in the mixed. */
+static void
+test_build_text_only_with_file(void **state)
+{
+	struct rb_mail_attach f = { "a.txt", "text/plain", "é\n", 3 };
+	const char *starts[4], *ends[4];
+	struct rb_mail_msg m;
+	rb_buf out = RB_BUF_INIT, v = RB_BUF_INIT, dec = RB_BUF_INIT;
+	char err[128], mixed[128];
+	const char *body;
+	size_t n;
+
+	(void)state;
+	default_msg(&m);
+	m.mm_html = NULL;
+	m.mm_files = &f;
+	m.mm_nfiles = 1;
+	assert_int_equal(rb_mail_build(&m, &out, err, sizeof(err)), 0);
+	assert_int_equal(t_header(rb_buf_cstr(&out), "Content-Type", &v), 1);
+	assert_true(quoted_param(rb_buf_cstr(&v), "boundary", mixed,
+	    sizeof(mixed)));
+	body = strstr(rb_buf_cstr(&out), "\r\n\r\n") + 4;
+	split_parts(body, mixed, starts, ends, 4, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(strncmp(starts[0], "Content-Type: text/plain; "
+	    "charset=UTF-8\r\n", 41), 0);
+	b64_body(strstr(starts[1], "\r\n\r\n") + 4, ends[1] + 2, &dec);
+	assert_int_equal(dec.buf_len, 3);
+	assert_memory_equal(dec.buf_data, "é\n", 3);
+	rb_buf_free(&out);
+	rb_buf_free(&v);
+	rb_buf_free(&dec);
+}
+
+/* rb_mail_base64(): 76-column lines, exact bytes, for every length. */
+static void
+test_base64_lines(void **state)
+{
+	unsigned char data[400];
+	rb_buf enc = RB_BUF_INIT, dec = RB_BUF_INIT;
+	size_t len;
+
+	(void)state;
+	randombytes_buf(data, sizeof(data));
+	for (len = 0; len <= sizeof(data); len += 1) {
+		rb_buf_reset(&enc);
+		rb_buf_reset(&dec);
+		rb_mail_base64(&enc, data, len);
+		if (len == 0) {
+			assert_int_equal(enc.buf_len, 0);
+			continue;
+		}
+		t_check_lines(rb_buf_cstr(&enc), enc.buf_len, 76);
+		b64_body(enc.buf_data, enc.buf_data + enc.buf_len, &dec);
+		assert_int_equal(dec.buf_len, len);
+		assert_memory_equal(dec.buf_data, data, len);
+	}
+	rb_buf_free(&enc);
+	rb_buf_free(&dec);
+}
+
 int
 main(void)
 {
@@ -477,6 +829,10 @@ main(void)
 		cmocka_unit_test(test_build_multipart),
 		cmocka_unit_test(test_build_text_only_and_long_names),
 		cmocka_unit_test(test_build_refuses),
+		cmocka_unit_test(test_build_attachments),
+		cmocka_unit_test(test_build_refuses_bad_files),
+		cmocka_unit_test(test_build_text_only_with_file),
+		cmocka_unit_test(test_base64_lines),
 		cmocka_unit_test(test_addr_ok),
 		cmocka_unit_test(test_from_parse),
 	};

@@ -3,7 +3,9 @@
  * due messages are claimed, a claim is a lease no one else gets, sent
  * messages are done, failures back off 1 min, 2, 4 … capped at 6 h and
  * are given up after the last attempt, released messages are due at
- * once, and the recent list reads back what was queued.
+ * once, and the recent list reads back what was queued; attached files
+ * come back with every claim byte for byte, in order, and leave with the
+ * bodies.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -245,6 +247,81 @@ test_backoff_and_give_up(void **state)
 }
 
 static void
+test_files_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char big[70000];
+	struct rb_outbox_msg *m;
+	int64_t a, b;
+	size_t n, k;
+	int round;
+
+	randombytes_buf(big, sizeof(big));
+	big[0] = 0;		/* a NUL byte, not a C string */
+	a = enqueue(f->db, "a@example.org", T0);
+	assert_int_equal(rb_outbox_attach(f->db, a, 1, "relevé été.png",
+	    "image/png", "\x89PNG\r\n\x1a\n", 8), 0);
+	assert_int_equal(rb_outbox_attach(f->db, a, 0,
+	    "mandat-SEPA-RBN-1-01.pdf", "application/pdf", big, sizeof(big)),
+	    0);
+	assert_int_equal(rb_outbox_attach(f->db, a, 2, "vide.txt",
+	    "text/plain", "", 0), 0);
+	b = enqueue(f->db, "b@example.org", T0);
+	/* Stored as base64 text, portable to both engines. */
+	assert_int_equal(col_int(f->db, a, "SELECT count(*) FROM"
+	    " mail_attachments WHERE outbox_id = $1 AND data LIKE 'A%'"), 1);
+	/* Claimed twice (a retry): the same bytes both times. */
+	for (round = 0; round < 2; round++) {
+		n = claim(f->db, T0 + round * 1000, 10, &m);
+		assert_int_equal(n, 2);
+		assert_int_equal(m[0].om_id, a);
+		assert_int_equal(m[0].om_nfiles, 3);
+		assert_int_equal(m[0].om_bad_files, 0);
+		assert_string_equal(m[0].om_files[0].of_name,
+		    "mandat-SEPA-RBN-1-01.pdf");
+		assert_string_equal(m[0].om_files[0].of_type,
+		    "application/pdf");
+		assert_int_equal(m[0].om_files[0].of_len, sizeof(big));
+		assert_memory_equal(m[0].om_files[0].of_data, big,
+		    sizeof(big));
+		assert_string_equal(m[0].om_files[1].of_name,
+		    "relevé été.png");
+		assert_int_equal(m[0].om_files[1].of_len, 8);
+		assert_memory_equal(m[0].om_files[1].of_data,
+		    "\x89PNG\r\n\x1a\n", 8);
+		assert_int_equal(m[0].om_files[2].of_len, 0);
+		assert_int_equal(m[1].om_id, b);
+		assert_int_equal(m[1].om_nfiles, 0);
+		assert_null(m[1].om_files);
+		for (k = 0; k < n; k++)
+			assert_int_equal(rb_outbox_mark_failed(f->db, &m[k],
+			    "x", T0 + round * 1000, 10, NULL), 0);
+		rb_outbox_msgs_free(m, n);
+	}
+	/* A stored file that no longer decodes: flagged, not sent. */
+	assert_int_equal(col_int(f->db, a, "UPDATE mail_attachments SET"
+	    " data = '*' WHERE outbox_id = $1 AND part_no = 1"
+	    " RETURNING 1"), 1);
+	n = claim(f->db, T0 + 10000, 10, &m);
+	assert_int_equal(n, 2);
+	assert_int_equal(m[0].om_bad_files, 1);
+	rb_outbox_msgs_free(m, n);
+	/* Sent: the files leave with the bodies; a waiting one keeps them. */
+	assert_int_equal(rb_outbox_mark_sent(f->db, a, T0), 0);
+	assert_int_equal(rb_outbox_forget_bodies(f->db, a), 0);
+	assert_int_equal(col_int(f->db, a, "SELECT count(*) FROM"
+	    " mail_attachments WHERE outbox_id = $1"), 0);
+	/* Rolled back with the transaction that queued them. */
+	assert_int_equal(rb_db_begin(f->db), 0);
+	b = enqueue(f->db, "c@example.org", T0);
+	assert_int_equal(rb_outbox_attach(f->db, b, 0, "a.pdf",
+	    "application/pdf", "%PDF", 4), 0);
+	assert_int_equal(rb_db_rollback(f->db), 0);
+	assert_int_equal(col_int(f->db, b, "SELECT count(*) FROM"
+	    " mail_attachments WHERE outbox_id = $1"), 0);
+}
+
+static void
 test_forget_bodies(void **state)
 {
 	struct fixture *f = *state;
@@ -377,6 +454,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_backoff_and_give_up,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_files_round_trip, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_forget_bodies, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_failure_text, setup,

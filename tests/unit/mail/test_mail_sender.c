@@ -269,6 +269,76 @@ test_queue_refusals(void **state)
 	json_decref(foreign);
 }
 
+/* Queued with files: over the cap refused with the sizes, nothing
+ * written; within it, delivered with the files' bytes. */
+static void
+test_queue_files(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_mail_stats st = { 0, 0, 0 };
+	struct rb_mail_cfg c;
+	json_t *data = json_pack("{s:s}", "link", "/activer?jeton=abc");
+	unsigned char pdf[3000];
+	struct rb_mail_attach files[2] = {
+		{ "mandat-SEPA-RBN-1-01.pdf", "application/pdf", pdf, 2000 },
+		{ "b.pdf", "application/pdf", pdf + 2000, 1000 },
+	};
+	rb_buf file = RB_BUF_INIT;
+	char err[300], path[512], *b64;
+	size_t cap;
+
+	memcpy(pdf, "%PDF-1.5\n", 9);
+	randombytes_buf(pdf + 9, sizeof(pdf) - 9);
+	memset(&c, 0, sizeof(c));
+	c.mc_public_url = PUBLIC_URL;
+	c.mc_from = "ne-pas-repondre@eau.example";
+	c.mc_demo = 1;
+	c.mc_mail_dir = f->mail_dir;
+	c.mc_attach_max = 2999;
+	assert_int_equal(rb_mail_init(&c, err, sizeof(err)), 0);
+	err[0] = '\0';
+	assert_int_equal(rb_mail_queue_files(f->db, RB_MAIL_ACTIVATION,
+	    "a@example.org", data, files, 2, 1, err, sizeof(err)),
+	    RB_MAIL_FILES_REFUSED);
+	assert_string_equal(err, "attachments total 3000 bytes, over the "
+	    "limit of 2999 (mail_attach_max_bytes)");
+	/* A bad name: refused, named. */
+	files[1].ma_name = "../b.pdf";
+	assert_int_equal(rb_mail_queue_files(f->db, RB_MAIL_ACTIVATION,
+	    "a@example.org", data, files, 2, 1, err, sizeof(err)),
+	    RB_MAIL_FILES_REFUSED);
+	assert_non_null(strstr(err, "file name"));
+	assert_int_equal(count_rows(f->db, "SELECT count(*) FROM mail_outbox"),
+	    0);
+	assert_int_equal(count_rows(f->db, "SELECT count(*) FROM"
+	    " mail_attachments"), 0);
+	/* At the cap: queued, and the message carries the bytes. */
+	c.mc_attach_max = 3000;
+	assert_int_equal(rb_mail_init(&c, err, sizeof(err)), 0);
+	files[1].ma_name = "b.pdf";
+	assert_int_equal(rb_mail_queue_files(f->db, RB_MAIL_ACTIVATION,
+	    "a@example.org", data, files, 2, 1, err, sizeof(err)), 0);
+	assert_int_equal(count_rows(f->db, "SELECT count(*) FROM"
+	    " mail_attachments"), 2);
+	assert_int_equal(rb_mail_send_due(f->db, 1, 10, &st), 0);
+	assert_int_equal(st.ms_sent, 1);
+	snprintf(path, sizeof(path), "%s/1.eml", f->mail_dir);
+	assert_int_equal(slurp(path, &file), 0);
+	t_check_lines(rb_buf_cstr(&file), file.buf_len, 78);
+	assert_non_null(strstr(rb_buf_cstr(&file), "Content-Type: "
+	    "multipart/mixed;"));
+	assert_non_null(strstr(rb_buf_cstr(&file), "filename=\"mandat-SEPA-"
+	    "RBN-1-01.pdf\""));
+	/* The first base64 line is the first 57 bytes of the file. */
+	cap = sodium_base64_ENCODED_LEN(57, sodium_base64_VARIANT_ORIGINAL);
+	b64 = malloc(cap);
+	sodium_bin2base64(b64, cap, pdf, 57, sodium_base64_VARIANT_ORIGINAL);
+	assert_non_null(strstr(rb_buf_cstr(&file), b64));
+	free(b64);
+	rb_buf_free(&file);
+	json_decref(data);
+}
+
 static void
 test_devbox_list(void **state)
 {
@@ -515,6 +585,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_queue_and_deliver_demo,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_refusals, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_queue_files, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_devbox_list, setup,
 		    teardown),
