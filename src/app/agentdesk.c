@@ -570,8 +570,9 @@ rb_agent_mandate(const struct rb_auth_req *r, const unsigned char *key,
 	snprintf(target, sizeof(target), "contract:%s", number);
 	rb_iban_mask_last4(m.sm_iban_last4, mask);
 	detail = json_pack("{s:s, s:s}", "by", "agent", "rum", m.sm_rum);
-	extra = json_pack("{s:s, s:s, s:s, s:s}", "contract_number", number,
-	    "rum", m.sm_rum, "iban", mask, "what", "signé");
+	extra = json_pack("{s:s, s:s, s:s, s:s, s:b}", "contract_number",
+	    number, "rum", m.sm_rum, "iban", mask, "what", "signé",
+	    "by_agent", 1);
 	/* Drawn before the transaction, which it would hold up. */
 	drawn = rb_sepa_mandate_pdf(&m, number, ics, creditor, &doc) == 0;
 	rc = RB_ERROR;

@@ -78,7 +78,9 @@ enum rb_mail_kind {
 				   "contract_number", "rum", "iban" (masked),
 				   "what" ("signé" or "révoqué"); "link"
 				   optional; "pdf_attached" (bool, optional:
-				   the mandate PDF is attached) */
+				   the mandate PDF is attached); "by_agent"
+				   (bool, optional: customer service signed it
+				   at the subscriber's request) */
 	RB_MAIL_PAPERLESS_ON,	/* paperless billing switched on: confirmation;
 				   "contract_number" (also in the subject),
 				   "link" optional (default the space) */

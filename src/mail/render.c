@@ -95,7 +95,7 @@ static const struct kind_def kind_defs[RB_MAIL__MAX] = {
 
 /* Keys every template reads that callers may leave out. */
 static const char *const optional_keys[] = { "first_name", "new_email",
-    "pdf_attached" };
+    "pdf_attached", "by_agent" };
 
 const char *
 rb_mail_kind_name(enum rb_mail_kind kind)

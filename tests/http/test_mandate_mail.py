@@ -89,6 +89,7 @@ def mandate_signed_online_mails_its_pdf(s):
                      "WHERE c.number = '1000000001' AND m.status = 'active'")[0][0]
     msg = box.wait(DEMO_EMAIL, "mandat de prélèvement SEPA")
     check_notice(msg, rum, "2606", IBAN, EVIL)
+    assert "depuis votre espace client" in mail_text(msg)
     # Once marked sent, the file leaves the database with the bodies.
     deadline = time.time() + 10
     while db_rows(s, "SELECT count(*) FROM mail_attachments")[0][0] != 0:
@@ -128,3 +129,7 @@ def agent_reestablished_mandate_mails_its_pdf(s):
                      "WHERE c.number = '1000000001' AND m.status = 'active'")[0][0]
     msg = box.wait(DEMO_EMAIL, "mandat de prélèvement")
     check_notice(msg, rum, "0189", iban, holder)
+    # Said as it happened: customer service signed it, not the space.
+    text = mail_text(msg)
+    assert "par notre service client, à votre demande" in text, text
+    assert "depuis votre espace client" not in text, text
