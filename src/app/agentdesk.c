@@ -828,12 +828,13 @@ fail:
 	return RB_ERROR;
 }
 
-/* Queues kind to every recipient of contract (its web accounts, else the
- * email on file) with extra, skipping the addresses of seen (an array
- * of addresses, grown; may be NULL). Returns the count queued, or -1. */
+/* Queues kind (link: the public URL and path) to every recipient of
+ * contract (its web accounts, else the email on file) with extra,
+ * skipping the addresses of seen (an array of addresses, grown; may be
+ * NULL). Returns the count queued, or -1. */
 static int
 mail_contract(const struct rb_auth_req *r, enum rb_mail_kind kind,
-    int64_t contract, const json_t *extra, json_t *seen)
+    const char *path, int64_t contract, const json_t *extra, json_t *seen)
 {
 	json_t *to = NULL, *t, *x;
 	const char *email;
@@ -856,7 +857,7 @@ mail_contract(const struct rb_auth_req *r, enum rb_mail_kind kind,
 				continue;
 			json_array_append_new(seen, json_string(email));
 		}
-		if (rb_auth_mail_with(r, kind, email, NULL, NULL,
+		if (rb_auth_mail_with(r, kind, email, path, NULL,
 		    json_string_value(json_object_get(t, "first_name")), NULL,
 		    extra) != 0) {
 			json_decref(to);
@@ -952,8 +953,8 @@ rb_agent_reading(const struct rb_auth_req *r, int64_t agent, int64_t customer,
 	n = -1;
 	if (find_contract(r, customer, rs.rs_contract, &contract, &account) ==
 	    RB_OK)
-		n = mail_contract(r, RB_MAIL_READING_RECORDED, contract, extra,
-		    NULL);
+		n = mail_contract(r, RB_MAIL_READING_RECORDED, "/mon-index",
+		    contract, extra, NULL);
 	json_decref(extra);
 	if (n < 0) {
 		log_warnx("%s: meter %lld: reading recorded, notice not queued",
@@ -1048,7 +1049,7 @@ rb_agent_address(const struct rb_auth_req *r, int64_t agent, int64_t customer,
 	seen = json_array();
 	json_array_foreach(json_object_get(file, "contracts"), j, c) {
 		n = mail_contract(r, RB_MAIL_ADDRESS_CORRECTED,
-		    json_integer_value(json_object_get(c, "id")), extra, seen);
+		    "/mes-coordonnees", json_integer_value(json_object_get(c, "id")), extra, seen);
 		if (n < 0)
 			fail = 1;
 		else
