@@ -4,7 +4,9 @@
  * the customer file (/agent/clients/ID), every opening of which is
  * audited (app/agentdesk.h), with the actions an agent takes for the
  * customer (POST /agent/clients/ID/ACTION, each confirmed, audited and
- * mailed to the subscriber where it changes something for them).
+ * mailed to the subscriber where it changes something for them), and
+ * the photos sent with readings (GET /agent/clients/ID/photos/TOKEN,
+ * agents only, each download audited).
  * Everything people or imports wrote (names, addresses, reasons) goes
  * out through the templates' escaping.
  */
