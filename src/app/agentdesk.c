@@ -15,13 +15,17 @@
 #include <unistr.h>
 
 #include "app/agentdesk.h"
+#include "app/attachments.h"
 #include "app/auth_priv.h"
+#include "app/coords.h"
+#include "app/readings.h"
 #include "app/paperless.h"
 #include "app/sepa.h"
 #include "base/clock.h"
 #include "base/iban.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/money.h"
 #include "base/namekey.h"
 #include "store/accounts.h"
 #include "store/audit.h"
@@ -828,4 +832,272 @@ fail:
 		rb_db_rollback(r->ar_db);
 	json_decref(detail);
 	return RB_ERROR;
+}
+
+/* Queues kind (link: the public URL and path) to every recipient of
+ * contract (its web accounts, else the email on file) with extra,
+ * skipping the addresses of seen (an array of addresses, grown; may be
+ * NULL). Returns the count queued, or -1. */
+static int
+mail_contract(const struct rb_auth_req *r, enum rb_mail_kind kind,
+    const char *path, int64_t contract, const json_t *extra, json_t *seen)
+{
+	json_t *to = NULL, *t, *x;
+	const char *email;
+	size_t i, j;
+	int n = 0, dup;
+
+	if (rb_cons_store_recipients(r->ar_db, contract, &to) != 0)
+		return -1;
+	json_array_foreach(to, i, t) {
+		email = json_string_value(json_object_get(t, "email"));
+		if (email == NULL || email[0] == '\0')
+			continue;
+		dup = 0;
+		if (seen != NULL) {
+			json_array_foreach(seen, j, x)
+				if (strcasecmp(json_string_value(x), email) ==
+				    0)
+					dup = 1;
+			if (dup)
+				continue;
+			json_array_append_new(seen, json_string(email));
+		}
+		if (rb_auth_mail_with(r, kind, email, path, NULL,
+		    json_string_value(json_object_get(t, "first_name")), NULL,
+		    extra) != 0) {
+			json_decref(to);
+			return -1;
+		}
+		n++;
+	}
+	json_decref(to);
+	return n;
+}
+
+enum rb_rc
+rb_agent_reading(const struct rb_auth_req *r, int64_t agent, int64_t customer,
+    int64_t meter, int64_t m3, int jump_confirmed, int meter_change,
+    int factor, int *ask, char *msg, size_t msglen, const char **notice)
+{
+	struct rb_reading_req rq;
+	struct rb_reading_result rs;
+	char last[64], day[RB_CLOCK_FR_MAX], idx[64], used[64];
+	int64_t contract, account;
+	json_t *extra;
+	enum rb_rc rc;
+	int k, n;
+
+	*notice = NULL;
+	*ask = 0;
+	msg[0] = '\0';
+	if (meter <= 0)
+		return RB_NOT_FOUND;
+	if ((k = rb_custfile_has_meter(r->ar_db, customer, meter)) <= 0)
+		return k < 0 ? RB_ERROR : RB_NOT_FOUND;
+	memset(&rq, 0, sizeof(rq));
+	rq.rq_by = RB_READING_BY_AGENT;
+	rq.rq_actor = agent;
+	rq.rq_meter = meter;
+	rq.rq_m3 = m3;
+	rq.rq_confirmed = jump_confirmed != 0;
+	rq.rq_meter_change = meter_change != 0;
+	rq.rq_factor = factor;
+	rq.rq_ip = r->ar_ip;
+	rq.rq_now = r->ar_now;
+	if ((rc = rb_reading_submit(r->ar_db, &rq, &rs)) != RB_OK) {
+		if (rc == RB_INVALID)
+			snprintf(msg, msglen, "Cet index n'est pas valable.");
+		return rc;
+	}
+	rb_volume_m3_fr(rs.rs_last_litres, last, sizeof(last));
+	if (rb_clock_fr_iso(rs.rs_last_day, day, sizeof(day)) != 0)
+		day[0] = '\0';
+	switch (rs.rs_verdict) {
+	case RB_READING_RECORDED:
+		break;
+	case RB_READING_TODAY:
+		snprintf(msg, msglen, "Un index a déjà été enregistré "
+		    "aujourd'hui pour le compteur %s (%s) : un seul relevé par "
+		    "jour.", rs.rs_serial, last);
+		return RB_INVALID;
+	case RB_READING_LOWER:
+		snprintf(msg, msglen, "L'index saisi (%lld m³) est inférieur "
+		    "au dernier index du compteur %s : %s le %s. Si le compteur "
+		    "a été remplacé, cochez « Changement de compteur ».",
+		    (long long)m3, rs.rs_serial, last, day);
+		return RB_INVALID;
+	case RB_READING_SAME:
+		snprintf(msg, msglen, "L'index saisi (%lld m³) est celui du "
+		    "dernier relevé du compteur %s (%s le %s) : rien de nouveau "
+		    "à enregistrer.", (long long)m3, rs.rs_serial, last, day);
+		return RB_INVALID;
+	case RB_READING_JUMP:
+		rb_volume_m3_fr(m3 * 1000 - rs.rs_last_litres, used,
+		    sizeof(used));
+		snprintf(msg, msglen, "L'index saisi (%lld m³) représente %s "
+		    "consommés depuis le dernier relevé (%s le %s), bien plus "
+		    "que la consommation habituelle (environ %lld litres par "
+		    "jour). Vérifiez-le avec l'abonné ; s'il est juste, cochez "
+		    "« L'index est juste » et enregistrez de nouveau.",
+		    (long long)m3, used, last, day, (long long)rs.rs_usual);
+		*ask = 1;
+		return RB_OK;
+	default:
+		snprintf(msg, msglen, "Cet index n'est pas valable.");
+		return RB_INVALID;
+	}
+	/* Recorded: the notice to the subscriber, after the reading's own
+	 * transaction (its audit row is written there). */
+	rb_volume_m3_fr(m3 * 1000, idx, sizeof(idx));
+	rb_clock_today_iso(r->ar_now, last, sizeof(last));
+	if (rb_clock_fr_iso(last, day, sizeof(day)) != 0)
+		day[0] = '\0';
+	extra = json_pack("{s:s, s:s, s:s, s:s, s:b}", "contract_number",
+	    rs.rs_contract, "serial", rs.rs_serial, "index", idx, "date", day,
+	    "meter_change", meter_change != 0);
+	n = -1;
+	if (find_contract(r, customer, rs.rs_contract, &contract, &account) ==
+	    RB_OK)
+		n = mail_contract(r, RB_MAIL_READING_RECORDED, "/mon-index",
+		    contract, extra, NULL);
+	json_decref(extra);
+	if (n < 0) {
+		log_warnx("%s: meter %lld: reading recorded, notice not queued",
+		    __func__, (long long)meter);
+		*notice = "L'index est enregistré, mais l'avis à l'abonné n'a "
+		    "pas pu être préparé.";
+	} else
+		*notice = n > 0 ? "L'index est enregistré ; l'abonné en reçoit "
+		    "l'avis par e-mail." : "L'index est enregistré. L'abonné "
+		    "n'a pas d'adresse e-mail : aucun avis n'est envoyé.";
+	return RB_OK;
+}
+
+/* Appends {label, value} to changes. */
+static void
+change_add(json_t *changes, const char *label, const char *value)
+{
+	json_array_append_new(changes, json_pack("{s:s, s:s}", "label", label,
+	    "value", value));
+}
+
+/* "se terminant par 78" for a phone in E.164, "supprimé" for "". */
+static void
+phone_hint(const char *e164, char *out, size_t size)
+{
+	size_t n = strlen(e164);
+
+	if (n == 0)
+		snprintf(out, size, "supprimé");
+	else
+		snprintf(out, size, "numéro se terminant par %s",
+		    e164 + (n >= 2 ? n - 2 : 0));
+}
+
+enum rb_rc
+rb_agent_address(const struct rb_auth_req *r, int64_t agent, int64_t customer,
+    const struct rb_co_input *in, struct rb_co_errors *errs,
+    const char **notice, const char **msg)
+{
+	struct rb_custfile_identity who;
+	char number[16], addr[512], hint[64];
+	const char *v;
+	json_t *file = NULL, *changes, *extra, *seen, *c;
+	enum rb_rc rc;
+	size_t i, j;
+	int changed = 0, n, sent = 0, fail = 0;
+
+	*notice = *msg = NULL;
+	memset(errs, 0, sizeof(*errs));
+	if ((n = rb_custfile_first_contract(r->ar_db, customer, number)) != 0) {
+		if (n < 0)
+			return RB_ERROR;
+		if ((n = rb_custfile_identity_get(r->ar_db, customer,
+		    &who)) != 0)
+			return n < 0 ? RB_ERROR : RB_NOT_FOUND;
+		*msg = "Ce client n'a aucun contrat : son adresse de "
+		    "facturation ne peut pas être corrigée ici.";
+		return RB_INVALID;
+	}
+	rc = rb_co_update(r->ar_db, RB_CO_BY_AGENT, agent, number, in,
+	    r->ar_ip, r->ar_now, errs, &changed);
+	if (rc != RB_OK)
+		return rc;
+	if (changed == 0) {
+		*msg = "Rien n'a changé : l'adresse et les téléphones sont "
+		    "déjà ceux-ci.";
+		return RB_INVALID;
+	}
+	/* What changed, from the history rows just written. */
+	if (rb_custfile_get(r->ar_db, customer, &file) != 0)
+		return RB_ERROR;
+	changes = json_array();
+	json_array_foreach(json_object_get(file, "contact_history"), i, c) {
+		if (json_integer_value(json_object_get(c, "at")) !=
+		    (json_int_t)r->ar_now || strcmp(json_string_value(
+		    json_object_get(c, "actor_kind")) ?: "", "agent") != 0 ||
+		    json_integer_value(json_object_get(c, "actor_id")) != agent)
+			continue;
+		v = json_string_value(json_object_get(c, "field")) ?: "";
+		if (strcmp(v, "address") == 0) {
+			snprintf(addr, sizeof(addr), "%s", json_string_value(
+			    json_object_get(c, "new")) ?: "");
+			change_add(changes, "Adresse de facturation", addr);
+		} else {
+			phone_hint(json_string_value(json_object_get(c,
+			    "new")) ?: "", hint, sizeof(hint));
+			change_add(changes, strcmp(v, "mobile") == 0 ?
+			    "Téléphone mobile" : "Autre téléphone", hint);
+		}
+	}
+	extra = json_pack("{s:o}", "changes", changes);
+	seen = json_array();
+	json_array_foreach(json_object_get(file, "contracts"), j, c) {
+		n = mail_contract(r, RB_MAIL_ADDRESS_CORRECTED,
+		    "/mes-coordonnees", json_integer_value(json_object_get(c, "id")), extra, seen);
+		if (n < 0)
+			fail = 1;
+		else
+			sent += n;
+	}
+	json_decref(seen);
+	json_decref(extra);
+	json_decref(file);
+	if (fail)
+		log_warnx("%s: customer %lld: changed, notice not queued",
+		    __func__, (long long)customer);
+	*notice = fail ? "L'adresse et les téléphones sont corrigés, mais "
+	    "l'avis à l'abonné n'a pas pu être préparé." : sent > 0 ?
+	    "L'adresse et les téléphones sont corrigés ; l'abonné en est "
+	    "averti par e-mail." : "L'adresse et les téléphones sont "
+	    "corrigés. L'abonné n'a pas d'adresse e-mail : aucun avis n'est "
+	    "envoyé.";
+	return RB_OK;
+}
+
+int
+rb_agent_photo(rb_db *db, int64_t agent, int64_t customer, const char *token,
+    const char *ip, time_t now, struct rb_attachment *a)
+{
+	char serial[24], target[40];
+	json_t *detail;
+	int k;
+
+	memset(a, 0, sizeof(*a));
+	if (token == NULL || customer <= 0)
+		return 1;
+	if ((k = rb_attach_find(db, token, a)) != 0 ||
+	    strcmp(a->at_purpose, "reading") != 0 ||
+	    (k = rb_custfile_photo_meter(db, customer, token, serial)) != 0) {
+		memset(a, 0, sizeof(*a));
+		return k < 0 ? -1 : 1;
+	}
+	snprintf(target, sizeof(target), "customer:%lld", (long long)customer);
+	detail = json_pack("{s:s, s:s}", "attachment", a->at_token, "meter",
+	    serial);
+	k = rb_audit(db, now, RB_ACTOR_AGENT, agent, "reading.photo", target,
+	    ip, detail);
+	json_decref(detail);
+	return k == 0 ? 0 : -1;
 }

@@ -150,6 +150,57 @@ enum rb_rc	rb_agent_contact(const struct rb_auth_req *r, int64_t agent,
 		    const char *first_name, const char *email,
 		    const char **notice, const char **msg);
 
+/*
+ * Records the index m3 (whole m³) of meter `meter` (meters.id, on a
+ * contract of customer, else RB_NOT_FOUND) for the subscriber: the same
+ * rules as "Transmettre mon index" (app/readings.h rb_reading_submit()
+ * with RB_READING_BY_AGENT: source 'customer', src_system 'agent',
+ * audited 'reading.submitted' with the agent as actor). A lower index
+ * is taken only with meter_change (the meter was replaced); a jump
+ * above factor x the usual use only with jump_confirmed. Once
+ * recorded, the notice RB_MAIL_READING_RECORDED goes to the contract's
+ * recipients (its web accounts, else the email on file): the next bill
+ * is computed from it.
+ * Returns RB_OK with *notice set (recorded), RB_OK with *notice NULL
+ * and *ask 1 when the jump must be confirmed (msg says why), RB_INVALID
+ * with msg a French sentence (lower, same, a reading already today),
+ * RB_NOT_FOUND or RB_ERROR. msg is written into (msglen bytes).
+ */
+enum rb_rc	rb_agent_reading(const struct rb_auth_req *r, int64_t agent,
+		    int64_t customer, int64_t meter, int64_t m3,
+		    int jump_confirmed, int meter_change, int factor, int *ask,
+		    char *msg, size_t msglen, const char **notice);
+
+/*
+ * Corrects the billing address and phone numbers of customer (held by
+ * the customer: every contract is billed there) through app/coords.h
+ * rb_co_update() with RB_CO_BY_AGENT (one history row per changed field
+ * with the agent, audit 'contact.changed' with the agent as actor), then
+ * mails RB_MAIL_ADDRESS_CORRECTED (what changed; the new address in
+ * full, a phone by its last two digits) to the recipients of each of
+ * the customer's contracts, each address once. Returns RB_OK with
+ * *notice; RB_INVALID with errs filled (a field refused) or *msg (the
+ * customer holds no contract, or nothing changed); RB_NOT_FOUND;
+ * RB_ERROR.
+ */
+struct rb_co_input;
+struct rb_co_errors;
+enum rb_rc	rb_agent_address(const struct rb_auth_req *r, int64_t agent,
+		    int64_t customer, const struct rb_co_input *in,
+		    struct rb_co_errors *errs, const char **notice,
+		    const char **msg);
+
+/*
+ * The photo `token` sent with a reading of a meter of customer, for an
+ * agent: fills *a and audits 'reading.photo' (target "customer:<id>",
+ * detail {"attachment", "meter"}) by agent from ip at now. Returns 0,
+ * 1 when there is no such photo of this customer (nothing audited), -1.
+ */
+struct rb_attachment;
+int		rb_agent_photo(rb_db *db, int64_t agent, int64_t customer,
+		    const char *token, const char *ip, time_t now,
+		    struct rb_attachment *a);
+
 /* Rows of the audit log shown at most. */
 #define RB_AGENT_AUDIT_MAX	200
 

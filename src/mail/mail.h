@@ -110,6 +110,16 @@ enum rb_mail_kind {
 	RB_MAIL_DETAILS_CORRECTED, /* customer service corrected the name or
 				   email on file: notice, no value repeated;
 				   "link" optional (default the space) */
+	/* The back office, round 2 (app/agentdesk.c) */
+	RB_MAIL_READING_RECORDED, /* customer service recorded a meter
+				   reading: "contract_number", "serial",
+				   "index" (French m³), "date" (French),
+				   "meter_change" (bool); "link" optional */
+	RB_MAIL_ADDRESS_CORRECTED, /* customer service corrected the billing
+				   address or phones: "changes" [{"label",
+				   "value"}] (the new address in full, a
+				   phone by its last two digits); "link"
+				   optional */
 	RB_MAIL__MAX
 };
 

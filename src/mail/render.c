@@ -91,6 +91,13 @@ static const struct kind_def kind_defs[RB_MAIL__MAX] = {
 	[RB_MAIL_DETAILS_CORRECTED] = { "details_corrected",
 	    "Vos coordonnées ont été corrigées par le service client", 0,
 	    "/mon-espace", NULL },
+	/* The back office, round 2 (app/agentdesk.c) */
+	[RB_MAIL_READING_RECORDED] = { "reading_recorded",
+	    "Index de compteur enregistré par le service client, contrat", 0,
+	    "/mon-index", "contract_number" },
+	[RB_MAIL_ADDRESS_CORRECTED] = { "address_corrected",
+	    "Votre adresse de facturation ou vos téléphones ont été corrigés",
+	    0, "/mes-coordonnees", NULL },
 };
 
 /* Keys every template reads that callers may leave out. */

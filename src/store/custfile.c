@@ -30,11 +30,11 @@ static const struct part parts[] = {
 	{ "customer",
 	  "SELECT id, ref, title, last_name, first_name, email, phone,"
 	  " address_line1, address_line2, postcode, commune, country,"
-	  " src_system FROM customers WHERE id = $1",
-	  "isssssssssss" "s",
+	  " src_system, mobile FROM customers WHERE id = $1",
+	  "isssssssssss" "ss",
 	  { "id", "ref", "title", "last_name", "first_name", "email", "phone",
 	    "address_line1", "address_line2", "postcode", "commune", "country",
-	    "src_system" } },
+	    "src_system", "mobile" } },
 	{ "contracts",
 	  "SELECT c.id, c.number, c.old_number, c.origin, c.service_address,"
 	  " c.service_postcode, c.service_commune, c.start_date, c.end_date,"
@@ -50,16 +50,40 @@ static const struct part parts[] = {
 	/* The last reading by the unique (meter_id, read_on) index. */
 	{ "meters",
 	  "SELECT c.number, m.serial, m.remote_read, m.installed_on,"
-	  " m.removed_on, r.read_on, r.index_litres, r.source"
+	  " m.removed_on, r.read_on, r.index_litres, r.source, m.id"
 	  " FROM meters m JOIN contracts c ON c.id = m.contract_id"
 	  " LEFT JOIN meter_readings r ON r.id = (SELECT r2.id"
 	  " FROM meter_readings r2 WHERE r2.meter_id = m.id"
 	  " ORDER BY r2.read_on DESC LIMIT 1)"
 	  " WHERE m.contract_id IN (" HELD ") ORDER BY c.number, m.installed_on",
-	  "ssisssis",
+	  "ssisssisi",
 	  { "contract_number", "serial", "remote_read", "installed_on",
 	    "removed_on", "last_read_on", "last_index_litres",
-	    "last_source" } },
+	    "last_source", "id" } },
+	/* Photos sent with readings (attachments of purpose 'reading'),
+	 * newest first: by meter, then its readings, then the index
+	 * attachments_ref. */
+	{ "photos",
+	  "SELECT c.number, m.serial, r.id, r.read_on, r.index_litres,"
+	  " r.source, a.token, a.content_type, a.size, a.created_at"
+	  " FROM meters m JOIN contracts c ON c.id = m.contract_id"
+	  " JOIN meter_readings r ON r.meter_id = m.id"
+	  " JOIN attachments a ON a.purpose = 'reading' AND a.ref_id = r.id"
+	  " WHERE m.contract_id IN (" HELD ")"
+	  " ORDER BY r.read_on DESC, a.id DESC"
+	  " LIMIT " XSTR(RB_CUSTFILE_PHOTOS),
+	  "ssisisssii",
+	  { "contract_number", "serial", "reading_id", "read_on",
+	    "index_litres", "source", "token", "content_type", "size",
+	    "created_at" } },
+	/* Changes of the billing address and phone numbers. */
+	{ "contact_history",
+	  "SELECT changed_at, actor_kind, actor_id, field, old_value,"
+	  " new_value FROM customer_contact_history WHERE customer_id = $1"
+	  " ORDER BY changed_at DESC, id DESC"
+	  " LIMIT " XSTR(RB_CUSTFILE_HISTORY),
+	  "isisss",
+	  { "at", "actor_kind", "actor_id", "field", "old", "new" } },
 	{ "bills",
 	  "SELECT i.contract_number, i.id, i.number, i.archived,"
 	  " i.period_start, i.period_end, i.issued_on, i.due_on,"
@@ -298,4 +322,68 @@ rb_custfile_identity_set(rb_db *db, int64_t customer,
 	    rb_text_or_null(in->ci_email), rb_text(key)), &changed) != 0)
 		return -1;
 	return changed > 0 ? 0 : 1;
+}
+
+static const char sql_meter[] =
+	"SELECT 1 FROM meters m JOIN contracts c ON c.id = m.contract_id"
+	" WHERE m.id = $1 AND c.customer_id = $2";
+
+int
+rb_custfile_has_meter(rb_db *db, int64_t customer, int64_t meter)
+{
+	int rc = rb_db_fetch_one(db, sql_meter, RB_BINDS(rb_int(meter),
+	    rb_int(customer)), NULL, NULL);
+
+	return rc < 0 ? -1 : rc == 0;
+}
+
+static const char sql_first_contract[] =
+	"SELECT number FROM contracts WHERE customer_id = $1"
+	" ORDER BY number LIMIT 1";
+
+static void
+number_row(rb_stmt *st, void *arg)
+{
+	char *out = arg;
+
+	rb_store_copy(out, 16, rb_stmt_text(st, 0));
+}
+
+int
+rb_custfile_first_contract(rb_db *db, int64_t customer, char out[16])
+{
+	int rc;
+
+	out[0] = '\0';
+	rc = rb_db_fetch_one(db, sql_first_contract,
+	    RB_BINDS(rb_int(customer)), number_row, out);
+	return rc < 0 ? -1 : rc;
+}
+
+static const char sql_photo[] =
+	"SELECT m.serial FROM attachments a"
+	" JOIN meter_readings r ON r.id = a.ref_id"
+	" JOIN meters m ON m.id = r.meter_id"
+	" JOIN contracts c ON c.id = m.contract_id"
+	" WHERE a.token = $1 AND a.purpose = 'reading'"
+	" AND c.customer_id = $2";
+
+static void
+serial_row(rb_stmt *st, void *arg)
+{
+	char *out = arg;
+
+	rb_store_copy(out, 24, rb_stmt_text(st, 0));
+}
+
+int
+rb_custfile_photo_meter(rb_db *db, int64_t customer, const char *token,
+    char serial[24])
+{
+	int rc;
+
+	serial[0] = '\0';
+	rc = rb_db_fetch_one(db, sql_photo, RB_BINDS(rb_text(token),
+	    rb_int(customer)), serial_row, serial);
+	return rc < 0 ? -1 : rc;
 }

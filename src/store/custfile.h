@@ -20,6 +20,8 @@
 #define RB_CUSTFILE_PAYMENTS	24
 #define RB_CUSTFILE_EVENTS	20
 #define RB_CUSTFILE_SIGNINS	5
+#define RB_CUSTFILE_PHOTOS	50
+#define RB_CUSTFILE_HISTORY	20
 
 /*
  * Sets *out to a new object of arrays (rows as objects of their
@@ -27,13 +29,19 @@
  * null when absent):
  *   customer (one row: id, ref, title, last_name, first_name, email,
  *     phone, address_line1, address_line2, postcode, commune, country,
- *     src_system),
+ *     src_system, mobile),
  *   contracts (id, number, old_number, origin, service_address,
  *     service_postcode, service_commune, start_date, end_date,
  *     can_create_account, direct_debit, paperless, paperless_by,
  *     has_bill),
  *   meters (contract_number, serial, remote_read, installed_on,
- *     removed_on, last_read_on, last_index_litres, last_source),
+ *     removed_on, last_read_on, last_index_litres, last_source, id),
+ *   photos (the RB_CUSTFILE_PHOTOS last photos sent with a reading of
+ *     one of the meters: contract_number, serial, reading_id, read_on,
+ *     index_litres, source, token, content_type, size, created_at),
+ *   contact_history (the RB_CUSTFILE_HISTORY last changes of the
+ *     billing address or a phone number: at, actor_kind, actor_id,
+ *     field, old, new),
  *   bills (the RB_CUSTFILE_BILLS last: contract_number, id, number,
  *     archived, period_start, period_end, issued_on, due_on,
  *     total_cents, status, paid_cents),
@@ -97,5 +105,20 @@ int	rb_custfile_identity_get(rb_db *db, int64_t customer,
  */
 int	rb_custfile_identity_set(rb_db *db, int64_t customer,
 	    const struct rb_custfile_identity *in);
+
+/* 1 when meter id is on a contract of customer, 0 when not, -1. */
+int	rb_custfile_has_meter(rb_db *db, int64_t customer, int64_t meter);
+
+/* The first contract number of customer into out: 0, 1 when it holds
+ * none, -1. */
+int	rb_custfile_first_contract(rb_db *db, int64_t customer, char out[16]);
+
+/*
+ * The serial of the meter whose reading the photo `token` (an
+ * attachment of purpose 'reading') belongs to, when that meter is on a
+ * contract of customer: 0 (serial set), 1 when not so or unknown, -1.
+ */
+int	rb_custfile_photo_meter(rb_db *db, int64_t customer, const char *token,
+	    char serial[24]);
 
 #endif

@@ -25,11 +25,17 @@
 //   --login-email E       the fields labelled "Adresse e-mail" and
 //   --login-password W    "Mot de passe" and pressing "Se connecter", then
 //   --start S             crawl again, signed in, from S (default "/")
+//                       Signed in, it first sends one request to customer
+//                       service through /contact (subject "Autre"), so
+//                       that a request page exists in "Mes demandes" and
+//                       in the back office's queue (the demo holds none)
 //   --agent-email E     then sign in to the back office at /agent/connexion
 //   --agent-password W    (fields "Adresse e-mail", "Mot de passe" and
 //   --agent-totp-secret S "Code à 6 chiffres", the code computed here from
 //                         the Base32 TOTP secret S, RFC 6238) and crawl it
-//                         from /agent; its sign-in page is checked first
+//                         from /agent, and from the search for the
+//                         --login-email when given (its customer file);
+//                         its sign-in page is checked first
 // Only loopback servers are crawled unless ROBINET_CRAWL_ALLOW_REMOTE=1.
 // The browser is Debian's Chromium (/usr/bin/chromium, or $CHROMIUM_PATH).
 
@@ -440,6 +446,35 @@ async function signIn(page, opts) {
 	out(`# signed in as ${email}, now on ${pathOf(landed)}`);
 }
 
+// Sends one request to customer service as the signed-in subscriber, in
+// the browser, after the human fill time the form wants (contact_min_fill,
+// 3 s by default). A refusal is a failed test, not an infrastructure error.
+const CONTACT_FILL_MS = 4000;
+
+async function sendRequest(page, opts) {
+	const url = new URL('/contact', opts.base);
+	const problems = [];
+	try {
+		await page.goto(url.href, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+		await page.getByLabel('Objet de votre demande', { exact: true }).selectOption('other', { timeout: 5000 });
+		await page.getByLabel('Votre message', { exact: true }).fill(
+			'Demande envoyée par le parcours d\'accessibilité.', { timeout: 5000 });
+		await page.waitForTimeout(CONTACT_FILL_MS);
+		await Promise.all([
+			page.waitForNavigation({ waitUntil: 'load', timeout: NAV_TIMEOUT_MS }),
+			page.getByRole('button', { name: 'Envoyer ma demande', exact: true }).click({ timeout: 5000 }),
+		]);
+		const landed = new URL(page.url());
+		if (!landed.searchParams.get('envoyee'))
+			problems.push(`the request was not sent: still on ${pathOf(landed)}`);
+		else
+			out(`# request ${landed.searchParams.get('envoyee')} sent through /contact`);
+	} catch (e) {
+		problems.push(`the contact form failed: ${errText(e)}`);
+	}
+	report('page', 'POST /contact [signed-in]', problems);
+}
+
 // The RFC 6238 code (HMAC-SHA-1, 6 digits, 30 s) of a Base32 secret at
 // step: written here, independently of the server's C code.
 function totpCode(secretB32, step) {
@@ -593,12 +628,18 @@ async function main() {
 	await crawl(ctx, page, opts, ['/'], '');
 	if (opts.login) {
 		await signIn(page, opts);
+		await sendRequest(page, opts);
 		await crawl(ctx, page, opts, [opts.login.start], ' [signed-in]');
 	}
 	if (opts.agent) {
 		await crawl(ctx, page, opts, ['/agent/connexion'], ' [back office]');
 		await agentSignIn(page, opts);
-		await crawl(ctx, page, opts, ['/agent'], ' [agent]');
+		// The customer file of the signed-in subscriber, through the
+		// search (its hits link to the file).
+		const starts = ['/agent'];
+		if (opts.login)
+			starts.push(`/agent/clients?q=${encodeURIComponent(opts.login.email)}`);
+		await crawl(ctx, page, opts, starts, ' [agent]');
 	}
 	out(`# ${state.pages.length} page(s) checked, ${state.fetches} request(s)`);
 	await ctx.close();

@@ -4,7 +4,9 @@
  * the customer file (/agent/clients/ID), every opening of which is
  * audited (app/agentdesk.h), with the actions an agent takes for the
  * customer (POST /agent/clients/ID/ACTION, each confirmed, audited and
- * mailed to the subscriber where it changes something for them).
+ * mailed to the subscriber where it changes something for them), and
+ * the photos sent with readings (GET /agent/clients/ID/photos/TOKEN,
+ * agents only, each download audited).
  * Everything people or imports wrote (names, addresses, reasons) goes
  * out through the templates' escaping.
  */
@@ -17,12 +19,16 @@
 
 #include "app/agent.h"
 #include "app/agentdesk.h"
+#include "app/attachments.h"
+#include "app/coords.h"
 #include "base/clock.h"
+#include "base/config.h"
 #include "base/mem.h"
 #include "base/money.h"
 #include "web/forms.h"
 #include "web/routes.h"
 #include "web/session.h"
+#include "web/site.h"
 
 #define CLIENTS		"/agent/clients"
 #define CLIENTS_SLASH	"/agent/clients/"
@@ -275,8 +281,34 @@ file_for_page(json_t *file)
 					json_array_append(list, x);
 			json_object_set_new(c, per_contract[k], list);
 		}
+		json_object_set_new(c, "has_meters", json_boolean(
+		    json_array_size(json_object_get(c, "meters")) > 0));
+	}
+	json_array_foreach(json_object_get(file, "photos"), i, x) {
+		char m3[64];
+
+		set_date(x, "read_on");
+		set_word(x, "source");
+		rb_volume_m3_fr(json_integer_value(json_object_get(x,
+		    "index_litres")), m3, sizeof(m3));
+		json_object_set_new(x, "index_fr", json_string(m3));
+		json_object_set_new(x, "kind_fr", json_string(
+		    rb_attach_kind_text(json_string_value(json_object_get(x,
+		    "content_type")))));
+		json_object_set_new(x, "kb", json_integer((json_int_t)
+		    ((json_integer_value(json_object_get(x, "size")) + 1023) /
+		    1024)));
 	}
 	json_array_foreach(json_object_get(file, "meters"), i, x) {
+		list = json_array();
+		json_array_foreach(json_object_get(file, "photos"), j, e)
+			if (strcmp(json_string_value(json_object_get(e,
+			    "serial")) ?: "", json_string_value(json_object_get(
+			    x, "serial")) ?: "") == 0)
+				json_array_append(list, e);
+		json_object_set_new(x, "has_photos", json_boolean(
+		    json_array_size(list) > 0));
+		json_object_set_new(x, "photos", list);
 		set_bools(x, meter_flags, RB_NELEM(meter_flags));
 		set_date(x, "installed_on");
 		set_date(x, "last_read_on");
@@ -325,7 +357,40 @@ file_for_page(json_t *file)
 		set_instant(x, "created_at");
 		set_word(x, "status");
 	}
+	json_array_foreach(json_object_get(file, "contact_history"), i, x) {
+		char fr[32];
+		const char *v;
+
+		set_instant(x, "at");
+		set_word(x, "actor_kind");
+		v = json_string_value(json_object_get(x, "field")) ?: "";
+		json_object_set_new(x, "field_fr", json_string(
+		    strcmp(v, "address") == 0 ? "Adresse de facturation" :
+		    strcmp(v, "mobile") == 0 ? "Téléphone mobile" :
+		    "Autre téléphone"));
+		for (k = 0; k < 2; k++) {
+			v = json_string_value(json_object_get(x, k ? "new" :
+			    "old"));
+			if (v != NULL && v[0] == '+') {
+				rb_co_phone_fr(v, fr, sizeof(fr));
+				json_object_set_new(x, k ? "new" : "old",
+				    json_string(fr));
+			}
+		}
+	}
+	json_object_set_new(file, "has_history", json_boolean(json_array_size(
+	    json_object_get(file, "contact_history")) > 0));
 	x = json_array_get(json_object_get(file, "customer"), 0);
+	if (x != NULL) {
+		char fr[32];
+
+		rb_co_phone_fr(json_string_value(json_object_get(x,
+		    "mobile")) ?: "", fr, sizeof(fr));
+		json_object_set_new(x, "mobile_fr", json_string(fr));
+		rb_co_phone_fr(json_string_value(json_object_get(x,
+		    "phone")) ?: "", fr, sizeof(fr));
+		json_object_set_new(x, "phone_fr", json_string(fr));
+	}
 	json_object_set(file, "holder", x);
 	json_object_set(file, "holder_id", json_object_get(x, "id"));
 }
@@ -349,9 +414,75 @@ parse_id(const char *rest, const char **tail)
 
 /* Shows the file of customer id, auditing the view; notice and alert
  * (may be NULL) report an action just taken. */
+/* The address form's fields (names as on "Mes coordonnées"). */
+static const struct rb_field_def addr_fields[RB_CO__MAX] = {
+	[RB_CO_LINE1] = { "ligne1", "Numéro et rue", "text", "off",
+	    "38 caractères au plus.", NULL },
+	[RB_CO_LINE2] = { "ligne2", "Complément d'adresse (facultatif)",
+	    "text", "off", NULL, NULL },
+	[RB_CO_POSTCODE] = { "code_postal", "Code postal", "text", "off",
+	    "5 chiffres.", "numeric" },
+	[RB_CO_CITY] = { "commune", "Commune", "text", "off", NULL, NULL },
+	[RB_CO_MOBILE] = { "mobile", "Téléphone mobile (facultatif)", "tel",
+	    "off", "06 ou 07.", "tel" },
+	[RB_CO_LANDLINE] = { "fixe", "Autre téléphone (facultatif)", "tel",
+	    "off", "01 à 05 ou 09.", "tel" },
+};
+
+/* What an action hands back to the file's page besides a message. */
+struct file_extra {
+	const struct rb_co_input	*fx_typed;	/* address typed */
+	const struct rb_co_errors	*fx_errs;
+	json_t				*fx_ask;	/* reading to confirm */
+};
+
+/* The address form's fields: typed values and errors, or the holder's. */
+static json_t *
+address_fields(json_t *file, const struct file_extra *fx)
+{
+	json_t *h = json_object_get(file, "holder"), *arr, *f;
+	const char *cur[RB_CO__MAX], *v;
+	int k;
+
+	cur[RB_CO_LINE1] = json_string_value(json_object_get(h,
+	    "address_line1"));
+	cur[RB_CO_LINE2] = json_string_value(json_object_get(h,
+	    "address_line2"));
+	cur[RB_CO_POSTCODE] = json_string_value(json_object_get(h,
+	    "postcode"));
+	cur[RB_CO_CITY] = json_string_value(json_object_get(h, "commune"));
+	cur[RB_CO_MOBILE] = json_string_value(json_object_get(h, "mobile_fr"));
+	cur[RB_CO_LANDLINE] = json_string_value(json_object_get(h,
+	    "phone_fr"));
+	arr = json_array();
+	for (k = 0; k < RB_CO__MAX; k++) {
+		v = fx != NULL && fx->fx_typed != NULL ? fx->fx_typed->ci[k] :
+		    cur[k];
+		f = rb_field(&addr_fields[k], v != NULL && v[0] != '\0' ? v :
+		    NULL, fx != NULL && fx->fx_errs != NULL ?
+		    fx->fx_errs->ce[k] : NULL);
+		json_object_set_new(f, "required", json_boolean(
+		    k == RB_CO_LINE1 || k == RB_CO_POSTCODE ||
+		    k == RB_CO_CITY));
+		json_array_append_new(arr, f);
+	}
+	return arr;
+}
+
+static void
+show_file_x(struct rb_req *req, int64_t id, const char *notice,
+    const char *alert, int status, const struct file_extra *fx);
+
 static void
 show_file(struct rb_req *req, int64_t id, const char *notice,
     const char *alert, int status)
+{
+	show_file_x(req, id, notice, alert, status, NULL);
+}
+
+static void
+show_file_x(struct rb_req *req, int64_t id, const char *notice,
+    const char *alert, int status, const struct file_extra *fx)
 {
 	const struct rb_agent *a = rb_req_agent(req);
 	const char *reason = rb_form_get(&req->req_query, "motif");
@@ -365,6 +496,9 @@ show_file(struct rb_req *req, int64_t id, const char *notice,
 		return;
 	}
 	file_for_page(file);
+	json_object_set_new(file, "address_fields", address_fields(file, fx));
+	json_object_set_new(file, "reading_ask", fx != NULL &&
+	    fx->fx_ask != NULL ? json_incref(fx->fx_ask) : json_null());
 	json_object_set_new(file, "csrf", json_string(rb_req_csrf(req)));
 	json_object_set_new(file, "notice", notice != NULL ?
 	    json_string(notice) : json_null());
@@ -376,7 +510,7 @@ show_file(struct rb_req *req, int64_t id, const char *notice,
 
 /* The actions, by the last segment of their path. */
 enum action { ACT_MANDATE, ACT_PAPERLESS, ACT_LETTER, ACT_RESEND,
-	ACT_UNBLOCK, ACT_CONTACT, ACT__MAX };
+	ACT_UNBLOCK, ACT_CONTACT, ACT_READING, ACT_ADDRESS, ACT__MAX };
 
 static const char *const action_paths[ACT__MAX] = {
 	[ACT_MANDATE] = "/prelevement",
@@ -385,7 +519,158 @@ static const char *const action_paths[ACT__MAX] = {
 	[ACT_RESEND] = "/activation",
 	[ACT_UNBLOCK] = "/debloquer",
 	[ACT_CONTACT] = "/coordonnees",
+	[ACT_READING] = "/releve",
+	[ACT_ADDRESS] = "/adresse",
 };
+
+/* Whole m³ typed with optional spaces; -1 when not so (8 digits at
+ * most, as on "Transmettre mon index"). */
+static int64_t
+parse_m3(const char *s)
+{
+	int64_t v = 0;
+	int digits = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == ' ')
+			continue;
+		if (*s < '0' || *s > '9' || digits >= 8)
+			return -1;
+		v = v * 10 + (*s - '0');
+		digits++;
+	}
+	return digits > 0 ? v : -1;
+}
+
+/* POST /agent/clients/ID/releve (compteur, index, changement=1,
+ * saut=oui once a jump is confirmed). */
+static void
+act_reading(struct rb_req *req, const struct rb_auth_req *ar,
+    const struct rb_agent *a, int64_t id)
+{
+	const char *meter = rb_post(req, "compteur"), *tail = NULL;
+	const char *index = rb_post(req, "index"), *notice = NULL;
+	int change = strcmp(rb_post(req, "changement"), "1") == 0;
+	char msg[768];
+	struct file_extra fx;
+	int64_t mid = parse_id(meter, &tail), m3;
+	enum rb_rc rc;
+	int ask = 0;
+
+	if (mid <= 0 || *tail != '\0') {
+		show_file(req, id, NULL, "Choisissez le compteur.", 400);
+		return;
+	}
+	if (strpbrk(index, ",.") != NULL) {
+		show_file(req, id, NULL, "L'index se donne en mètres cubes "
+		    "entiers : les chiffres noirs, sans virgule.", 400);
+		return;
+	}
+	if ((m3 = parse_m3(index)) < 0) {
+		show_file(req, id, NULL, "L'index ne compte que des chiffres "
+		    "(8 au plus), par exemple 1234.", 400);
+		return;
+	}
+	rc = rb_agent_reading(ar, a->ag_id, id, mid, m3,
+	    strcmp(rb_post(req, "saut"), "oui") == 0, change,
+	    (int)rb_config_int(req->req_site->site_cfg,
+	    RB_CFG_INDEX_JUMP_FACTOR), &ask, msg, sizeof(msg), &notice);
+	switch (rc) {
+	case RB_OK:
+		if (!ask) {
+			show_file(req, id, notice, NULL, 200);
+			return;
+		}
+		memset(&fx, 0, sizeof(fx));
+		fx.fx_ask = json_pack("{s:I, s:I, s:b}", "meter",
+		    (json_int_t)mid, "index", (json_int_t)m3, "change", change);
+		show_file_x(req, id, NULL, msg, 200, &fx);
+		json_decref(fx.fx_ask);
+		return;
+	case RB_INVALID:
+		show_file(req, id, NULL, msg, 400);
+		return;
+	case RB_NOT_FOUND:
+		rb_resp_error(req, 404);
+		return;
+	default:
+		rb_resp_error(req, 500);
+		return;
+	}
+}
+
+/* POST /agent/clients/ID/adresse (ligne1, ligne2, code_postal, commune,
+ * mobile, fixe). */
+static void
+act_address(struct rb_req *req, const struct rb_auth_req *ar,
+    const struct rb_agent *a, int64_t id)
+{
+	struct rb_co_input in;
+	struct rb_co_errors errs;
+	struct file_extra fx;
+	const char *notice = NULL, *msg = NULL;
+	enum rb_rc rc;
+	int k;
+
+	for (k = 0; k < RB_CO__MAX; k++)
+		in.ci[k] = rb_post(req, addr_fields[k].fd_id);
+	rc = rb_agent_address(ar, a->ag_id, id, &in, &errs, &notice, &msg);
+	switch (rc) {
+	case RB_OK:
+		show_file(req, id, notice, NULL, 200);
+		return;
+	case RB_INVALID:
+		memset(&fx, 0, sizeof(fx));
+		fx.fx_typed = &in;
+		fx.fx_errs = &errs;
+		show_file_x(req, id, NULL, msg != NULL ? msg : "L'adresse ou "
+		    "un téléphone n'est pas valable : voyez le formulaire "
+		    "« Corriger l'adresse et les téléphones ».", 400, &fx);
+		return;
+	case RB_NOT_FOUND:
+		rb_resp_error(req, 404);
+		return;
+	default:
+		rb_resp_error(req, 500);
+		return;
+	}
+}
+
+/* GET /agent/clients/ID/photos/TOKEN: a reading's photo, as a download
+ * of its sniffed type; each download is audited. */
+static void
+serve_photo(struct rb_req *req, int64_t id, const char *token)
+{
+	const struct rb_agent *a = rb_req_agent(req);
+	struct rb_attach_cfg ac;
+	struct rb_attachment att;
+	uint64_t size;
+	int fd, k;
+
+	k = rb_agent_photo(rb_req_db(req), a->ag_id, id, token, req->req_ip,
+	    time(NULL), &att);
+	if (k != 0) {
+		rb_resp_error(req, k == 1 ? 404 : 500);
+		return;
+	}
+	rb_attach_cfg_from_config(req->req_site->site_cfg, &ac);
+	if (rb_attach_open(&ac, &att, &fd, &size) != 0) {
+		rb_resp_error(req, 404);
+		return;
+	}
+	req->resp_status = 200;
+	req->resp_type = rb_arena_strdup(req->req_arena, att.at_type);
+	req->resp_fd = fd;
+	req->resp_fd_size = size;
+	rb_resp_header(req, "Content-Disposition", rb_arena_printf(
+	    req->req_arena, "attachment; filename=\"releve-%lld-%lld.%s\"",
+	    (long long)att.at_ref_id, (long long)att.at_id, rb_filetype_ext(
+	    rb_filetype_from_mime(att.at_type))));
+	rb_resp_header(req, "X-Content-Type-Options", "nosniff");
+	rb_resp_header(req, "Cache-Control", "private, no-store");
+	rb_resp_header(req, "Content-Security-Policy",
+	    "default-src 'none'; frame-ancestors 'none'; sandbox");
+}
 
 /* The account id of the form, or 0. */
 static int64_t
@@ -460,6 +745,12 @@ act(struct rb_req *req, int64_t id, const char *tail)
 		rc = rb_agent_unblock(&ar, a->ag_id, id, form_account(req),
 		    &notice, &msg);
 		break;
+	case ACT_READING:
+		act_reading(req, &ar, a, id);
+		return;
+	case ACT_ADDRESS:
+		act_address(req, &ar, a, id);
+		return;
 	default:
 		rc = rb_agent_contact(&ar, a->ag_id, id, rb_post(req, "nom"),
 		    rb_post(req, "prenom"), rb_post(req, "email"), &notice,
@@ -493,6 +784,11 @@ rb_page_agent_client(struct rb_req *req)
 		return;
 	}
 	if (req->req_method != RB_POST) {
+		if (strncmp(tail, "/photos/", 8) == 0 && tail[8] != '\0' &&
+		    strchr(tail + 8, '/') == NULL) {
+			serve_photo(req, id, tail + 8);
+			return;
+		}
 		if (*tail != '\0') {
 			rb_resp_error(req, 404);
 			return;

@@ -222,7 +222,9 @@ test_every_kind(void **state)
 		    "\"I21BA012345\", \"first_day\": \"27 novembre 2026\", "
 		    "\"last_day\": \"29 novembre 2026\", \"days\": \"3\", "
 		    "\"litres\": \"1900\", \"usual\": \"450\", "
-		    "\"factor\": \"2\"}", &r) != 0)
+		    "\"factor\": \"2\", \"index\": \"1 234 m³\", "
+		    "\"meter_change\": true, \"changes\": [{\"label\": "
+		    "\"Adresse\", \"value\": \"1 rue A\"}]}", &r) != 0)
 			fail_msg("kind %s does not render",
 			    rb_mail_kind_name(k));
 		assert_true(strlen(r.mr_subject) > 10);
