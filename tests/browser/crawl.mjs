@@ -272,12 +272,15 @@ const state = {
 	axeTags: null, // tags axe knows, decided on the first page
 };
 
-async function crawl(ctx, page, opts, startPaths, suffix) {
+// Visits startPaths and the links found, breadth first; with within, only
+// the paths under that prefix (the back office, whose pages also link to
+// the public site, checked already).
+async function crawl(ctx, page, opts, startPaths, suffix, within) {
 	const queue = [];
 	const seen = new Set();
 	const enqueue = (u) => {
 		const key = pathOf(u);
-		if (seen.has(key))
+		if (seen.has(key) || (within && !u.pathname.startsWith(within)))
 			return;
 		seen.add(key);
 		queue.push(u);
@@ -632,14 +635,14 @@ async function main() {
 		await crawl(ctx, page, opts, [opts.login.start], ' [signed-in]');
 	}
 	if (opts.agent) {
-		await crawl(ctx, page, opts, ['/agent/connexion'], ' [back office]');
+		await crawl(ctx, page, opts, ['/agent/connexion'], ' [back office]', '/agent');
 		await agentSignIn(page, opts);
 		// The customer file of the signed-in subscriber, through the
 		// search (its hits link to the file).
 		const starts = ['/agent'];
 		if (opts.login)
 			starts.push(`/agent/clients?q=${encodeURIComponent(opts.login.email)}`);
-		await crawl(ctx, page, opts, starts, ' [agent]');
+		await crawl(ctx, page, opts, starts, ' [agent]', '/agent');
 	}
 	out(`# ${state.pages.length} page(s) checked, ${state.fetches} request(s)`);
 	await ctx.close();
