@@ -46,8 +46,8 @@ int	rb_auth_audit(const struct rb_auth_req *r, enum rb_actor actor,
  * Queues mail kind to `to` with {"link": public URL + path (+ token),
  * "first_name", "last_name"} (names left out when empty), plus
  * "ttl_seconds" when ttl_s > 0 and "new_email" when new_email is not
- * NULL. token may be NULL. Inside the caller's transaction. Returns 0
- * or -1.
+ * NULL. path is required (the link is always built); token may be NULL.
+ * Inside the caller's transaction. Returns 0 or -1.
  */
 int	rb_auth_mail(const struct rb_auth_req *r, enum rb_mail_kind kind,
 	    const char *to, const char *path, const char *token, int ttl_s,
