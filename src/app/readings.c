@@ -58,6 +58,23 @@ static const char *const by_name[RB_READING_BY__MAX] = {
 	[RB_READING_BY_AGENT] = "agent",
 };
 
+int64_t
+rb_reading_parse_m3(const char *s)
+{
+	int64_t v = 0;
+	int digits = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == ' ')
+			continue;
+		if (*s < '0' || *s > '9' || digits >= 8)
+			return -1;
+		v = v * 10 + (*s - '0');
+		digits++;
+	}
+	return digits > 0 ? v : -1;
+}
+
 enum rb_rc
 rb_reading_submit(rb_db *db, const struct rb_reading_req *rq,
     struct rb_reading_result *out)

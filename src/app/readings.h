@@ -114,6 +114,13 @@ enum rb_rc	rb_reading_submit(rb_db *db, const struct rb_reading_req *rq,
 		    struct rb_reading_result *out);
 
 /*
+ * An index as typed on a form: whole m³, digits with optional spaces
+ * (8 digits at most, as on the meter's black wheels). Returns the value,
+ * or -1 for anything else (decimals, signs, letters, empty).
+ */
+int64_t		rb_reading_parse_m3(const char *s);
+
+/*
  * The meters of account for the form: a new array of {"id", "serial",
  * "contract", "remote" (bool), "last": {"day", "litres", "source"} or
  * null}. Caller owns *out. RB_OK or RB_ERROR (*out NULL).

@@ -21,6 +21,7 @@
 #include "app/agentdesk.h"
 #include "app/attachments.h"
 #include "app/coords.h"
+#include "app/readings.h"
 #include "base/clock.h"
 #include "base/config.h"
 #include "base/mem.h"
@@ -523,25 +524,6 @@ static const char *const action_paths[ACT__MAX] = {
 	[ACT_ADDRESS] = "/adresse",
 };
 
-/* Whole m³ typed with optional spaces; -1 when not so (8 digits at
- * most, as on "Transmettre mon index"). */
-static int64_t
-parse_m3(const char *s)
-{
-	int64_t v = 0;
-	int digits = 0;
-
-	for (; *s != '\0'; s++) {
-		if (*s == ' ')
-			continue;
-		if (*s < '0' || *s > '9' || digits >= 8)
-			return -1;
-		v = v * 10 + (*s - '0');
-		digits++;
-	}
-	return digits > 0 ? v : -1;
-}
-
 /* POST /agent/clients/ID/releve (compteur, index, changement=1,
  * saut=oui once a jump is confirmed). */
 static void
@@ -566,7 +548,7 @@ act_reading(struct rb_req *req, const struct rb_auth_req *ar,
 		    "entiers : les chiffres noirs, sans virgule.", 400);
 		return;
 	}
-	if ((m3 = parse_m3(index)) < 0) {
+	if ((m3 = rb_reading_parse_m3(index)) < 0) {
 		show_file(req, id, NULL, "L'index ne compte que des chiffres "
 		    "(8 au plus), par exemple 1234.", 400);
 		return;

@@ -132,24 +132,6 @@ index_page(struct rb_req *req, const struct index_view *v)
 	rb_resp_page(req, v->iv_status, "meter_index", data);
 }
 
-/* Whole m³ typed with optional spaces; -1 when not so. */
-static int64_t
-parse_m3(const char *s)
-{
-	int64_t v = 0;
-	int digits = 0;
-
-	for (; *s != '\0'; s++) {
-		if (*s == ' ')
-			continue;
-		if (*s < '0' || *s > '9' || digits >= 8)
-			return -1;
-		v = v * 10 + (*s - '0');
-		digits++;
-	}
-	return digits > 0 ? v : -1;
-}
-
 static void
 index_post(struct rb_req *req)
 {
@@ -190,7 +172,7 @@ index_post(struct rb_req *req)
 		index_page(req, &v);
 		return;
 	}
-	if ((m3 = parse_m3(index)) < 0) {
+	if ((m3 = rb_reading_parse_m3(index)) < 0) {
 		v.iv_field_error = "L'index ne compte que des chiffres (8 au "
 		    "plus), par exemple 1234.";
 		index_page(req, &v);

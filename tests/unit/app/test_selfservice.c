@@ -196,12 +196,32 @@ test_agent_records_a_meter_change(void **state)
 	assert_int_equal(rb_reading_submit(f->db, &rq, &rs), RB_NOT_FOUND);
 }
 
+/* The index as typed, on both forms (subscriber and agent). */
+static void
+test_index_as_typed(void **state)
+{
+	(void)state;
+	assert_int_equal(rb_reading_parse_m3("1234"), 1234);
+	assert_int_equal(rb_reading_parse_m3(" 12 345 "), 12345);
+	assert_int_equal(rb_reading_parse_m3("0"), 0);
+	assert_int_equal(rb_reading_parse_m3("99999999"), 99999999);
+	assert_int_equal(rb_reading_parse_m3("123456789"), -1);	/* 9 digits */
+	assert_int_equal(rb_reading_parse_m3("12,5"), -1);
+	assert_int_equal(rb_reading_parse_m3("12.5"), -1);
+	assert_int_equal(rb_reading_parse_m3("-3"), -1);
+	assert_int_equal(rb_reading_parse_m3("+3"), -1);
+	assert_int_equal(rb_reading_parse_m3(""), -1);
+	assert_int_equal(rb_reading_parse_m3("   "), -1);
+	assert_int_equal(rb_reading_parse_m3("<b>1</b>"), -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_phone_numbers),
 		cmocka_unit_test(test_leak_rule_edges),
+		cmocka_unit_test(test_index_as_typed),
 		cmocka_unit_test_setup_teardown(test_agent_records_a_meter_change,
 		    setup, teardown),
 	};
