@@ -272,23 +272,30 @@ reading_row(rb_stmt *st, void *arg)
 }
 
 int
-rb_cons_store_readings(rb_db *db, int64_t account, int64_t archive,
-    const char *archive_end, int64_t contract, const char *from,
-    const char *to, struct rb_cons_reading **out, int *n)
+rb_cons_store_fetch_readings(rb_db *db, const char *query,
+    const struct rb_bind *b, size_t nb, struct rb_cons_reading **out, int *n)
 {
 	struct readings rs = { NULL, 0, 0 };
 
 	*out = NULL;
 	*n = 0;
-	if (rb_db_fetch_all(db, sql[SQL_READINGS], RB_BINDS(rb_int(contract),
-	    rb_int(account), rb_int(archive), rb_text(archive_end),
-	    rb_text(from), rb_text(to)), reading_row, &rs) != 0) {
+	if (rb_db_fetch_all(db, query, b, nb, reading_row, &rs) != 0) {
 		free(rs.re_v);
 		return -1;
 	}
 	*out = rs.re_v;
 	*n = rs.re_len;
 	return 0;
+}
+
+int
+rb_cons_store_readings(rb_db *db, int64_t account, int64_t archive,
+    const char *archive_end, int64_t contract, const char *from,
+    const char *to, struct rb_cons_reading **out, int *n)
+{
+	return rb_cons_store_fetch_readings(db, sql[SQL_READINGS],
+	    RB_BINDS(rb_int(contract), rb_int(account), rb_int(archive),
+	    rb_text(archive_end), rb_text(from), rb_text(to)), out, n);
 }
 
 /* Copies the ALERT_COLUMNS starting at column col of st into out. */

@@ -90,6 +90,18 @@ int	rb_cons_store_readings(rb_db *db, int64_t account, int64_t archive,
 	    const char *to, struct rb_cons_reading **out, int *n);
 
 /*
+ * Runs query (binds b, nb of them; columns meter id, day "YYYY-MM-DD",
+ * index in litres, ordered by meter then day) and gathers one reading
+ * per meter and day, a later row of the same meter and day replacing
+ * the earlier one, into a new array *out of *n (caller frees). The
+ * readings of rb_cons_store_readings() and of the leak rule
+ * (store/leaks.h). Returns 0 or -1 (*out NULL).
+ */
+int	rb_cons_store_fetch_readings(rb_db *db, const char *query,
+	    const struct rb_bind *b, size_t nb, struct rb_cons_reading **out,
+	    int *n);
+
+/*
  * The alert recorded for the period of bill number, if the scope may see
  * the bill (the archive scope: archived bills only). Returns 0 and fills
  * *out, 1 when the bill is in scope but has no alert, 2 when the bill is

@@ -111,57 +111,12 @@ rb_leak_store_setting_of(rb_db *db, int64_t contract, int *enabled,
 	return rc == 0 || rc == 1 ? rc : -1;
 }
 
-struct readings {
-	struct rb_cons_reading	*re_v;
-	int			 re_len;
-	int			 re_cap;
-};
-
-static void
-reading_row(rb_stmt *st, void *arg)
-{
-	struct readings *rs = arg;
-	struct rb_cons_reading *r, *last;
-	const char *day;
-	int64_t meter;
-
-	meter = rb_stmt_int(st, 0);
-	if ((day = rb_stmt_text(st, 1)) == NULL)
-		return;
-	last = rs->re_len > 0 ? &rs->re_v[rs->re_len - 1] : NULL;
-	if (last != NULL && last->cr_meter_id == meter &&
-	    strcmp(last->cr_day, day) == 0) {
-		last->cr_index = rb_stmt_int(st, 2);
-		return;
-	}
-	if (rs->re_len == rs->re_cap) {
-		rs->re_cap = rs->re_cap == 0 ? 64 : rs->re_cap * 2;
-		rs->re_v = rb_xrealloc(rs->re_v,
-		    (size_t)rs->re_cap * sizeof(*rs->re_v));
-	}
-	r = &rs->re_v[rs->re_len++];
-	memset(r, 0, sizeof(*r));
-	r->cr_meter_id = meter;
-	rb_store_copy(r->cr_day, sizeof(r->cr_day), day);
-	r->cr_index = rb_stmt_int(st, 2);
-}
-
 int
 rb_leak_store_readings(rb_db *db, int64_t contract, const char *from,
     const char *to, struct rb_cons_reading **out, int *n)
 {
-	struct readings rs = { NULL, 0, 0 };
-
-	*out = NULL;
-	*n = 0;
-	if (rb_db_fetch_all(db, sql[SQL_READINGS], RB_BINDS(rb_int(contract),
-	    rb_text(from), rb_text(to)), reading_row, &rs) != 0) {
-		free(rs.re_v);
-		return -1;
-	}
-	*out = rs.re_v;
-	*n = rs.re_len;
-	return 0;
+	return rb_cons_store_fetch_readings(db, sql[SQL_READINGS],
+	    RB_BINDS(rb_int(contract), rb_text(from), rb_text(to)), out, n);
 }
 
 struct text_out {
