@@ -7,8 +7,6 @@
 #include "store/copy.h"
 #include "store/sessions.h"
 
-#define IP_MAX		64
-#define USER_AGENT_MAX	256
 
 enum agents_sql {
 	SQL_ADD,
@@ -81,16 +79,6 @@ static const char *const sql[SQL__MAX] = {
 	"DELETE FROM agent_sessions WHERE last_seen_at <= $1"
 	" OR created_at <= $2",
 };
-
-/* s cut to size - 1 bytes at a character boundary in buf, or NULL. */
-static const char *
-cut(char *buf, size_t size, const char *s)
-{
-	if (s == NULL)
-		return NULL;
-	rb_store_copy(buf, size, s);
-	return buf;
-}
 
 int
 rb_agents_add(rb_db *db, const char *email, const char *name,
@@ -252,18 +240,8 @@ rb_agent_sessions_create(rb_db *db, const char *id_hash, int64_t agent,
     const char *csrf, time_t now, const char *ip, const char *user_agent,
     int64_t *id)
 {
-	char ipbuf[IP_MAX], uabuf[USER_AGENT_MAX];
-
-	*id = 0;
-	if (rb_db_fetch_one(db, sql[SQL_S_ADD], RB_BINDS(rb_text(id_hash),
-	    rb_int(agent), rb_text(csrf), rb_int(now),
-	    rb_text(cut(ipbuf, sizeof(ipbuf), ip)),
-	    rb_text(cut(uabuf, sizeof(uabuf), user_agent))), rb_row_int,
-	    id) != 0 || *id == 0) {
-		*id = 0;
-		return -1;
-	}
-	return 0;
+	return rb_session_insert(db, sql[SQL_S_ADD], id_hash, agent, csrf,
+	    now, ip, user_agent, id);
 }
 
 /* What session_row() reads besides the struct: whether it is valid. */
@@ -291,8 +269,8 @@ session_row(rb_stmt *st, void *arg)
 	rb_store_copy(out->as_name, sizeof(out->as_name), rb_stmt_text(st, 6));
 	rb_store_copy(out->as_role, sizeof(out->as_role), rb_stmt_text(st, 7));
 	o->so_valid = rb_stmt_is_null(st, 8) &&
-	    out->as_last_seen_at > (int64_t)o->so_now - o->so_idle &&
-	    out->as_created_at > (int64_t)o->so_now - o->so_absolute;
+	    rb_session_live(out->as_created_at, out->as_last_seen_at,
+	    o->so_now, o->so_idle, o->so_absolute);
 }
 
 int
@@ -311,13 +289,8 @@ rb_agent_sessions_find(rb_db *db, const char *id_hash, time_t now, int idle,
 		memset(out, 0, sizeof(*out));
 		return rb_agent_sessions_delete(db, id_hash, NULL) == 0 ? 1 : -1;
 	}
-	if ((int64_t)now - out->as_last_seen_at < RB_SESSION_TOUCH_S)
-		return 0;
-	if (rb_db_run(db, sql[SQL_S_TOUCH], RB_BINDS(rb_int(out->as_id),
-	    rb_int(now)), NULL) != 0)
-		return -1;
-	out->as_last_seen_at = now;
-	return 0;
+	return rb_session_touch(db, sql[SQL_S_TOUCH], out->as_id,
+	    &out->as_last_seen_at, now);
 }
 
 int

@@ -60,15 +60,15 @@ cut(char *buf, size_t size, const char *s)
 }
 
 int
-rb_sessions_create(rb_db *db, const char *id_hash, int64_t account,
-    const char *csrf, time_t now, const char *ip, const char *user_agent,
-    int64_t *id)
+rb_session_insert(rb_db *db, const char *query, const char *id_hash,
+    int64_t owner, const char *csrf, time_t now, const char *ip,
+    const char *user_agent, int64_t *id)
 {
 	char ipbuf[IP_MAX], uabuf[USER_AGENT_MAX];
 
 	*id = 0;
-	if (rb_db_fetch_one(db, sql[SQL_ADD], RB_BINDS(rb_text(id_hash),
-	    rb_int(account), rb_text(csrf), rb_int(now),
+	if (rb_db_fetch_one(db, query, RB_BINDS(rb_text(id_hash),
+	    rb_int(owner), rb_text(csrf), rb_int(now),
 	    rb_text(cut(ipbuf, sizeof(ipbuf), ip)),
 	    rb_text(cut(uabuf, sizeof(uabuf), user_agent))), rb_row_int,
 	    id) != 0 || *id == 0) {
@@ -76,6 +76,36 @@ rb_sessions_create(rb_db *db, const char *id_hash, int64_t account,
 		return -1;
 	}
 	return 0;
+}
+
+int
+rb_session_live(int64_t created_at, int64_t last_seen_at, time_t now,
+    int idle, int absolute)
+{
+	return last_seen_at > (int64_t)now - idle &&
+	    created_at > (int64_t)now - absolute;
+}
+
+int
+rb_session_touch(rb_db *db, const char *query, int64_t id,
+    int64_t *last_seen_at, time_t now)
+{
+	if ((int64_t)now - *last_seen_at < RB_SESSION_TOUCH_S)
+		return 0;
+	if (rb_db_run(db, query, RB_BINDS(rb_int(id), rb_int(now)),
+	    NULL) != 0)
+		return -1;
+	*last_seen_at = now;
+	return 0;
+}
+
+int
+rb_sessions_create(rb_db *db, const char *id_hash, int64_t account,
+    const char *csrf, time_t now, const char *ip, const char *user_agent,
+    int64_t *id)
+{
+	return rb_session_insert(db, sql[SQL_ADD], id_hash, account, csrf,
+	    now, ip, user_agent, id);
 }
 
 /* What session_row() reads besides the struct: whether it is valid. */
@@ -108,8 +138,8 @@ session_row(rb_stmt *st, void *arg)
 	    rb_stmt_text(st, 7));
 	status = rb_stmt_text(st, 8);
 	o->so_valid = status != NULL && strcmp(status, "active") == 0 &&
-	    out->sr_last_seen_at > (int64_t)o->so_now - o->so_idle &&
-	    out->sr_created_at > (int64_t)o->so_now - o->so_absolute;
+	    rb_session_live(out->sr_created_at, out->sr_last_seen_at,
+	    o->so_now, o->so_idle, o->so_absolute);
 }
 
 int
@@ -130,13 +160,8 @@ rb_sessions_find(rb_db *db, const char *id_hash, time_t now, int idle,
 		memset(out, 0, sizeof(*out));
 		return rb_sessions_delete(db, id_hash, NULL) == 0 ? 1 : -1;
 	}
-	if ((int64_t)now - out->sr_last_seen_at < RB_SESSION_TOUCH_S)
-		return 0;
-	if (rb_db_run(db, sql[SQL_TOUCH], RB_BINDS(rb_int(out->sr_id),
-	    rb_int(now)), NULL) != 0)
-		return -1;
-	out->sr_last_seen_at = now;
-	return 0;
+	return rb_session_touch(db, sql[SQL_TOUCH], out->sr_id,
+	    &out->sr_last_seen_at, now);
 }
 
 int

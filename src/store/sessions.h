@@ -20,6 +20,31 @@
 /* last_seen_at is written at most once per this many seconds. */
 #define RB_SESSION_TOUCH_S	30
 
+/*
+ * The pieces subscribers' sessions (this file) and agents' sessions
+ * (store/agents.h) share; each kind has its own table and statements.
+ *
+ * rb_session_insert() runs query, an INSERT … RETURNING id whose
+ * parameters are ($1 id_hash, $2 owner, $3 csrf, $4 now, $5 ip, $6 user
+ * agent; ip and user agent cut to 63 and 255 bytes at a character
+ * boundary), and sets *id. Returns 0, or -1 (*id 0).
+ *
+ * rb_session_live() says whether a session created at created_at and
+ * last seen at last_seen_at is still valid at now (strictly within idle
+ * seconds of the last request and absolute seconds of its creation).
+ *
+ * rb_session_touch() runs query (UPDATE … SET last_seen_at = $2 WHERE
+ * id = $1) when *last_seen_at is RB_SESSION_TOUCH_S or more before now,
+ * and then sets *last_seen_at to now. Returns 0 or -1.
+ */
+int	rb_session_insert(rb_db *db, const char *query, const char *id_hash,
+	    int64_t owner, const char *csrf, time_t now, const char *ip,
+	    const char *user_agent, int64_t *id);
+int	rb_session_live(int64_t created_at, int64_t last_seen_at, time_t now,
+	    int idle, int absolute);
+int	rb_session_touch(rb_db *db, const char *query, int64_t id,
+	    int64_t *last_seen_at, time_t now);
+
 /* What rb_sessions_find() returns: the session and its account. */
 struct rb_session_row {
 	int64_t		 sr_id;
