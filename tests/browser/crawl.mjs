@@ -25,7 +25,7 @@
 //   --login-email E       the fields labelled "Adresse e-mail" and
 //   --login-password W    "Mot de passe" and pressing "Se connecter", then
 //   --start S             crawl again, signed in, from S (default "/")
-//                       Signed in, it first sends one request to customer
+//   --contact-request   signed in, first send one request to customer
 //                       service through /contact (subject "Autre"), so
 //                       that a request page exists in "Mes demandes" and
 //                       in the back office's queue (the demo holds none)
@@ -65,7 +65,7 @@ const VNU_TIMEOUT_MS = 180000;
 const SIGN_OUT_RE = /d[ée]connexion|d[ée]connecter|logout|log-out|sign-?out/i;
 
 const USAGE = `usage: node crawl.mjs [--max-pages N] [--timeout S] [--no-vnu]
-       [--login-path P --login-email E --login-password W [--start S]]
+       [--login-path P --login-email E --login-password W [--start S] [--contact-request]]
        [--agent-email E --agent-password W --agent-totp-secret S] BASE_URL`;
 
 // ---------------------------------------------------------------- output
@@ -150,6 +150,7 @@ function parseOptions() {
 				'login-email': { type: 'string' },
 				'login-password': { type: 'string' },
 				start: { type: 'string' },
+				'contact-request': { type: 'boolean', default: false },
 				'agent-email': { type: 'string' },
 				'agent-password': { type: 'string' },
 				'agent-totp-secret': { type: 'string' },
@@ -188,6 +189,8 @@ function parseOptions() {
 		usage('--login-path, --login-email and --login-password go together');
 	if (v.start !== undefined && nLogin === 0)
 		usage('--start needs the --login-* options');
+	if (v['contact-request'] && nLogin === 0)
+		usage('--contact-request needs the --login-* options');
 	for (const p of [v['login-path'], v.start])
 		if (p !== undefined && !p.startsWith('/'))
 			usage(`not an absolute path: ${p}`);
@@ -212,6 +215,7 @@ function parseOptions() {
 			email: v['login-email'],
 			password: v['login-password'],
 			start: v.start ?? '/',
+			contact: v['contact-request'],
 		} : null,
 	};
 }
@@ -631,7 +635,8 @@ async function main() {
 	await crawl(ctx, page, opts, ['/'], '');
 	if (opts.login) {
 		await signIn(page, opts);
-		await sendRequest(page, opts);
+		if (opts.login.contact)
+			await sendRequest(page, opts);
 		await crawl(ctx, page, opts, [opts.login.start], ' [signed-in]');
 	}
 	if (opts.agent) {
