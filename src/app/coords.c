@@ -136,6 +136,29 @@ bad:
 }
 
 void
+rb_co_history_fr(json_t *row)
+{
+	const char *v;
+	char fr[32];
+	int k;
+
+	v = json_string_value(json_object_get(row, "field"));
+	v = v == NULL ? "" : v;
+	json_object_set_new(row, "field_fr", json_string(
+	    strcmp(v, "address") == 0 ? "Adresse de facturation" :
+	    strcmp(v, "mobile") == 0 ? "Téléphone mobile" :
+	    "Autre téléphone"));
+	for (k = 0; k < 2; k++) {
+		v = json_string_value(json_object_get(row, k ? "new" : "old"));
+		if (v != NULL && v[0] == '+') {
+			rb_co_phone_fr(v, fr, sizeof(fr));
+			json_object_set_new(row, k ? "new" : "old",
+			    json_string(fr));
+		}
+	}
+}
+
+void
 rb_co_phone_fr(const char *e164, char *out, size_t size)
 {
 	if (e164 != NULL && strlen(e164) == 12 &&

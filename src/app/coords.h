@@ -99,4 +99,10 @@ enum rb_rc	rb_co_update(rb_db *db, enum rb_co_by by, int64_t actor,
  * text is copied as is. */
 void		rb_co_phone_fr(const char *e164, char *out, size_t size);
 
+/* Adds to a row of the contact-details history ("field", "old", "new")
+ * its French label as "field_fr", and writes its phone values in the
+ * French way (rb_co_phone_fr()): the subscriber's page and the
+ * customer file show the history alike. */
+void		rb_co_history_fr(json_t *row);
+
 #endif

@@ -359,25 +359,9 @@ file_for_page(json_t *file)
 		set_word(x, "status");
 	}
 	json_array_foreach(json_object_get(file, "contact_history"), i, x) {
-		char fr[32];
-		const char *v;
-
 		set_instant(x, "at");
 		set_word(x, "actor_kind");
-		v = json_string_value(json_object_get(x, "field")) ?: "";
-		json_object_set_new(x, "field_fr", json_string(
-		    strcmp(v, "address") == 0 ? "Adresse de facturation" :
-		    strcmp(v, "mobile") == 0 ? "Téléphone mobile" :
-		    "Autre téléphone"));
-		for (k = 0; k < 2; k++) {
-			v = json_string_value(json_object_get(x, k ? "new" :
-			    "old"));
-			if (v != NULL && v[0] == '+') {
-				rb_co_phone_fr(v, fr, sizeof(fr));
-				json_object_set_new(x, k ? "new" : "old",
-				    json_string(fr));
-			}
-		}
+		rb_co_history_fr(x);
 	}
 	json_object_set_new(file, "has_history", json_boolean(json_array_size(
 	    json_object_get(file, "contact_history")) > 0));

@@ -313,16 +313,6 @@ static const struct rb_field_def co_fields[RB_CO__MAX] = {
 	    "tel", "tel", "Par exemple 03 20 12 34 56.", "tel" },
 };
 
-static const char *
-field_fr(const char *field)
-{
-	if (strcmp(field, "address") == 0)
-		return "Adresse de facturation";
-	if (strcmp(field, "mobile") == 0)
-		return "Téléphone mobile";
-	return "Autre téléphone";
-}
-
 /* "3 déc. 2024 à 14 h 05" in Paris time. */
 static const char *
 when_text(struct rb_req *req, time_t t)
@@ -345,7 +335,6 @@ coords_page(struct rb_req *req, int status, const char *number,
 	json_t *data, *fields, *addr, *h, *fp, *f;
 	const char *cur[RB_CO__MAX], *v;
 	rb_buf same = RB_BUF_INIT;
-	char fr[32];
 	size_t i;
 	int k;
 
@@ -401,21 +390,11 @@ coords_page(struct rb_req *req, int status, const char *number,
 	json_array_foreach(json_object_get(data, "history"), i, h) {
 		json_object_set_new(h, "when", json_string(when_text(req,
 		    (time_t)json_integer_value(json_object_get(h, "at")))));
-		json_object_set_new(h, "field_fr", json_string(field_fr(
-		    json_string_value(json_object_get(h, "field")))));
+		rb_co_history_fr(h);
 		v = json_string_value(json_object_get(h, "actor_kind"));
 		json_object_set_new(h, "by_fr", json_string(v != NULL &&
 		    strcmp(v, "agent") == 0 ? "un conseiller du service client" :
 		    "vous"));
-		for (k = 0; k < 2; k++) {
-			v = json_string_value(json_object_get(h, k ? "new" :
-			    "old"));
-			if (v != NULL && v[0] == '+') {
-				rb_co_phone_fr(v, fr, sizeof(fr));
-				json_object_set_new(h, k ? "new" : "old",
-				    json_string(fr));
-			}
-		}
 	}
 	json_object_set_new(data, "has_history", json_boolean(json_array_size(
 	    json_object_get(data, "history")) > 0));
