@@ -258,6 +258,13 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	    RB_CFGT_INT, 1024, 20971520, "5242880", 0, NULL, "bytes of files "
 	    "one email may carry, all attachments together (before base64); "
 	    "a message over it is refused when queued" },
+	/* issue 11, braille documents (docs/braille.h) */
+	[RB_CFG_BRAILLE_CELLS] = { "braille_cells", RB_CFGT_INT, 12, 60,
+	    "32", 0, NULL, "braille documents: cells per line (embosser "
+	    "files and Unicode braille)" },
+	[RB_CFG_BRAILLE_LINES] = { "braille_lines", RB_CFGT_INT, 4, 60,
+	    "27", 0, NULL, "braille documents: lines per page, the page "
+	    "number's line included" },
 };
 
 static int

@@ -98,6 +98,9 @@ enum rb_cfg {
 	RB_CFG_INDEX_JUMP_FACTOR,
 	/* issue 10, files attached to outgoing mail */
 	RB_CFG_MAIL_ATTACH_MAX_BYTES,
+	/* issue 11, braille documents (docs/braille.h) */
+	RB_CFG_BRAILLE_CELLS,
+	RB_CFG_BRAILLE_LINES,
 	RB_CFG__MAX
 };
 
