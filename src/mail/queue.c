@@ -3,7 +3,9 @@
  * check its attached files against the limits, write it (and them) to
  * the outbox, then wake the sender (see mail.h).
  */
+#define _GNU_SOURCE		/* memmem */
 #include <stdio.h>
+#include <string.h>
 
 #include "base/log.h"
 #include "mail/address.h"
@@ -11,7 +13,46 @@
 #include "mail/message.h"
 #include "mail/render.h"
 #include "mail/state.h"
+#include "store/braille.h"
 #include "store/outbox.h"
+
+/*
+ * Braille (issue 11): a letter to a subscriber who chose braille is also
+ * kept as text (store/braille.h) for its braille version. Messages that
+ * carry a secret are never kept; in the others, a link carrying a
+ * single-use token ("jeton=") is replaced by a sentence.
+ */
+static int
+braille_kept_kind(enum rb_mail_kind kind)
+{
+	return kind != RB_MAIL_RESET && kind != RB_MAIL_EMAIL_CHANGE &&
+	    kind != RB_MAIL_SEPA_CODE;
+}
+
+static int
+braille_keep(rb_db *db, enum rb_mail_kind kind, const char *to,
+    const struct rb_mail_rendered *r, time_t now)
+{
+	rb_buf body = RB_BUF_INIT;
+	const char *p = r->mr_text, *w;
+	int rc;
+
+	while (*p != '\0') {
+		w = p + strcspn(p, " \n");
+		if (strncmp(p, "http", 4) == 0 && memmem(p, (size_t)(w - p),
+		    "jeton=", 6) != NULL)
+			rb_buf_puts(&body, "(lien envoyé par e-mail)");
+		else
+			rb_buf_append(&body, p, (size_t)(w - p));
+		if (*w != '\0')
+			rb_buf_putc(&body, *w++);
+		p = w;
+	}
+	rc = rb_braille_letter_keep(db, to, rb_mail_kind_name(kind),
+	    r->mr_subject, rb_buf_cstr(&body), (int64_t)now, NULL);
+	rb_buf_free(&body);
+	return rc;
+}
 
 /* Checks the files against the count, shape and size limits. */
 static int
@@ -68,6 +109,8 @@ rb_mail_queue_files(rb_db *db, enum rb_mail_kind kind, const char *to,
 		goto refused;
 	rc = rb_outbox_enqueue(db, to, r.mr_subject, r.mr_text, r.mr_html,
 	    (int64_t)now, &id);
+	if (rc == 0 && braille_kept_kind(kind))
+		rc = braille_keep(db, kind, to, &r, now);
 	rb_mail_rendered_free(&r);
 	for (i = 0; rc == 0 && i < n; i++)
 		rc = rb_outbox_attach(db, id, (int)i, files[i].ma_name,

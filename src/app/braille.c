@@ -1,0 +1,369 @@
+/*
+ * braille.c: braille documents as use cases (see braille.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/braille.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "docs/braille_bill.h"
+#include "store/audit.h"
+#include "store/braille.h"
+
+static const char *const pref_text[RB_BRAILLE__MAX] = {
+	[RB_BRAILLE_NONE] = "none",
+	[RB_BRAILLE_GRADE1] = "grade1",
+	[RB_BRAILLE_GRADE2] = "grade2",
+};
+
+static const char *const choice_value[RB_BRAILLE__MAX] = {
+	[RB_BRAILLE_NONE] = "aucun",
+	[RB_BRAILLE_GRADE1] = "integral",
+	[RB_BRAILLE_GRADE2] = "abrege",
+};
+
+static const char *const choice_label[RB_BRAILLE__MAX] = {
+	[RB_BRAILLE_NONE] = "Pas de document en braille",
+	[RB_BRAILLE_GRADE1] = "Braille intégral (sans abréviations)",
+	[RB_BRAILLE_GRADE2] = "Braille abrégé",
+};
+
+static const char *const by_names[RB_BRAILLE_BY__MAX] = {
+	[RB_BRAILLE_BY_SUBSCRIBER] = "subscriber",
+	[RB_BRAILLE_BY_AGENT] = "agent",
+};
+
+int
+rb_braille_parse_choice(const char *value)
+{
+	int g;
+
+	if (value == NULL)
+		return -1;
+	for (g = 0; g < RB_BRAILLE__MAX; g++)
+		if (strcmp(value, choice_value[g]) == 0)
+			return g;
+	return -1;
+}
+
+const char *
+rb_braille_choice_value(enum rb_braille_grade grade)
+{
+	return (unsigned)grade < RB_BRAILLE__MAX ? choice_value[grade] : "";
+}
+
+const char *
+rb_braille_choice_label(enum rb_braille_grade grade)
+{
+	return (unsigned)grade < RB_BRAILLE__MAX ? choice_label[grade] : "";
+}
+
+static enum rb_braille_grade
+grade_of_pref(const char *pref)
+{
+	int g;
+
+	for (g = 0; g < RB_BRAILLE__MAX; g++)
+		if (strcmp(pref, pref_text[g]) == 0)
+			return (enum rb_braille_grade)g;
+	return RB_BRAILLE_NONE;
+}
+
+enum rb_rc
+rb_braille_pref(rb_db *db, int64_t account, enum rb_braille_grade *grade)
+{
+	char pref[RB_BRAILLE_PREF_MAX];
+	int rc;
+
+	*grade = RB_BRAILLE_NONE;
+	if (account <= 0)
+		return RB_OK;
+	if ((rc = rb_braille_pref_get(db, account, pref)) != 0)
+		return rc == 1 ? RB_NOT_FOUND : RB_ERROR;
+	*grade = grade_of_pref(pref);
+	return RB_OK;
+}
+
+enum rb_rc
+rb_braille_choices(rb_db *db, int64_t account, json_t **out)
+{
+	enum rb_braille_grade now;
+	enum rb_rc rc;
+	int g;
+
+	*out = NULL;
+	if ((rc = rb_braille_pref(db, account, &now)) != RB_OK)
+		return rc;
+	*out = json_array();
+	for (g = 0; g < RB_BRAILLE__MAX; g++)
+		json_array_append_new(*out, json_pack("{s:s, s:s, s:b}",
+		    "value", choice_value[g], "label", choice_label[g],
+		    "checked", g == (int)now));
+	return RB_OK;
+}
+
+enum rb_rc
+rb_braille_set(rb_db *db, int64_t account, enum rb_braille_grade grade,
+    enum rb_braille_by by, int64_t agent_id, const char *ip, time_t now,
+    int *changed)
+{
+	enum rb_braille_grade was;
+	char target[40], who[40];
+	json_t *detail = NULL;
+	enum rb_rc rc = RB_ERROR;
+	int k, did = 0;
+
+	if (changed != NULL)
+		*changed = 0;
+	if ((unsigned)grade >= RB_BRAILLE__MAX ||
+	    (unsigned)by >= RB_BRAILLE_BY__MAX)
+		return RB_INVALID;
+	if (rb_db_begin(db) != 0)
+		return RB_ERROR;
+	if ((rc = rb_braille_pref(db, account, &was)) != RB_OK)
+		goto out;
+	rc = RB_ERROR;
+	if (was != grade) {
+		if (by == RB_BRAILLE_BY_AGENT)
+			snprintf(who, sizeof(who), "agent:%lld",
+			    (long long)agent_id);
+		else
+			snprintf(who, sizeof(who), "subscriber");
+		if ((k = rb_braille_pref_set(db, account, pref_text[grade],
+		    who, (int64_t)now)) != 0) {
+			rc = k == 1 ? RB_NOT_FOUND : RB_ERROR;
+			goto out;
+		}
+		snprintf(target, sizeof(target), "account:%lld",
+		    (long long)account);
+		detail = json_pack("{s:s, s:s, s:s}", "by", by_names[by], "was",
+		    pref_text[was], "now", pref_text[grade]);
+		if (rb_audit(db, now, by == RB_BRAILLE_BY_AGENT ?
+		    RB_ACTOR_AGENT : RB_ACTOR_SUBSCRIBER,
+		    by == RB_BRAILLE_BY_AGENT ? agent_id : account,
+		    "braille.set", target, ip, detail) != 0)
+			goto out;
+		did = 1;
+	}
+	rc = RB_OK;
+out:
+	json_decref(detail);
+	if (rc == RB_OK && did) {
+		if (rb_db_commit(db) != 0)
+			return RB_ERROR;
+		if (changed != NULL)
+			*changed = 1;
+	} else
+		rb_db_rollback(db);
+	return rc;
+}
+
+/* The grade of a download: the account's, grade 1 when none. */
+static enum rb_rc
+download_grade(rb_db *db, int64_t account, enum rb_braille_grade *g)
+{
+	enum rb_rc rc = rb_braille_pref(db, account, g);
+
+	if (rc == RB_OK && *g == RB_BRAILLE_NONE)
+		*g = RB_BRAILLE_GRADE1;
+	return rc;
+}
+
+static enum rb_rc
+render(struct rb_braille_doc *d, const struct rb_braille_out *o, rb_buf *out,
+    int *pages)
+{
+	char err[200];
+
+	if (rb_braille_render(d, o->bo_fmt, o->bo_cells, o->bo_lines, out,
+	    pages, err, sizeof(err)) != 0) {
+		log_errx("braille: %s", err);
+		return RB_ERROR;
+	}
+	return RB_OK;
+}
+
+enum rb_rc
+rb_braille_bill_file(const struct rb_bills_ctx *ctx,
+    const struct rb_scope *sc, const char *number,
+    const struct rb_braille_out *o, rb_buf *out, int *pages)
+{
+	struct rb_braille_doc d;
+	enum rb_braille_grade g;
+	json_t *view = NULL;
+	enum rb_rc rc;
+
+	if ((rc = rb_bills_get(ctx, sc, number, &view)) != RB_OK)
+		return rc;
+	if ((rc = download_grade(ctx->bc_db, sc->sc_account, &g)) != RB_OK) {
+		json_decref(view);
+		return rc == RB_NOT_FOUND ? RB_ERROR : rc;
+	}
+	rb_braille_doc_init(&d, g);
+	rb_braille_bill(&d, view);
+	rc = render(&d, o, out, pages);
+	rb_braille_doc_free(&d);
+	json_decref(view);
+	return rc;
+}
+
+struct letters_ctx {
+	json_t	*lc_list;
+};
+
+static void
+letter_row(const struct rb_braille_letter_row *r, void *arg)
+{
+	struct letters_ctx *lc = arg;
+	char date[RB_CLOCK_FR_MAX] = "", u[80], e[80];
+
+	rb_clock_fr_instant((time_t)r->bl_created_at, date, sizeof(date));
+	snprintf(u, sizeof(u), "/mes-courriers-braille/%lld-braille.txt",
+	    (long long)r->bl_id);
+	snprintf(e, sizeof(e), "/mes-courriers-braille/%lld-embosseuse.txt",
+	    (long long)r->bl_id);
+	json_array_append_new(lc->lc_list, json_pack("{s:I, s:s, s:s, s:s, "
+	    "s:s}", "id", (json_int_t)r->bl_id, "title", r->bl_title, "date",
+	    date, "unicode_url", u, "embosser_url", e));
+}
+
+enum rb_rc
+rb_braille_letters(rb_db *db, int64_t account, json_t **out)
+{
+	struct letters_ctx lc = { json_array() };
+
+	*out = NULL;
+	if (rb_braille_letters_list(db, account, letter_row, &lc) != 0) {
+		json_decref(lc.lc_list);
+		return RB_ERROR;
+	}
+	*out = lc.lc_list;
+	return RB_OK;
+}
+
+enum rb_rc
+rb_braille_letter_file(rb_db *db, int64_t account, int64_t id,
+    const struct rb_braille_out *o, rb_buf *out, int *pages)
+{
+	struct rb_braille_letter_row row;
+	struct rb_braille_doc d;
+	enum rb_braille_grade g;
+	enum rb_rc rc;
+	int k;
+
+	if (account <= 0)
+		return RB_NOT_FOUND;
+	if ((k = rb_braille_letter_get(db, account, id, &row)) != 0)
+		return k == 1 ? RB_NOT_FOUND : RB_ERROR;
+	if ((rc = download_grade(db, account, &g)) != RB_OK) {
+		free(row.bl_body);
+		return RB_ERROR;
+	}
+	rb_braille_doc_init(&d, g);
+	rb_braille_letter(&d, row.bl_title, row.bl_body);
+	rc = render(&d, o, out, pages);
+	rb_braille_doc_free(&d);
+	free(row.bl_body);
+	return rc;
+}
+
+/* ------------------------------------------------------------- batch */
+
+/* What the store listed, gathered before any document is built. */
+static void
+batch_gather(const struct rb_braille_addressee *a, void *arg)
+{
+	json_t *list = arg;
+	char name[400], addr[600];
+
+	snprintf(name, sizeof(name), "%s%s%s%s%s", a->ba_title,
+	    a->ba_title[0] ? " " : "", a->ba_first_name,
+	    a->ba_first_name[0] ? " " : "", a->ba_last_name);
+	snprintf(addr, sizeof(addr), "%s%s%s%s%s%s%s%s%s", a->ba_address1,
+	    a->ba_address2[0] ? ", " : "", a->ba_address2,
+	    a->ba_postcode[0] ? ", " : "", a->ba_postcode,
+	    a->ba_commune[0] ? " " : "", a->ba_commune,
+	    a->ba_country[0] && strcmp(a->ba_country, "FR") != 0 ? ", " : "",
+	    strcmp(a->ba_country, "FR") != 0 ? a->ba_country : "");
+	json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, "
+	    "s:s}", "account", (json_int_t)a->ba_account, "pref", a->ba_pref,
+	    "name", name, "address", addr, "invoice", a->ba_invoice, "letter",
+	    (json_int_t)a->ba_letter, "title", a->ba_letter_title));
+}
+
+enum rb_rc
+rb_braille_batch(const struct rb_bills_ctx *ctx, const char *since_iso,
+    const struct rb_braille_out *o,
+    int (*fn)(const struct rb_braille_batch_item *, void *), void *arg,
+    int *count)
+{
+	struct rb_braille_out emb = *o;
+	json_t *list = json_array(), *it;
+	struct rb_date day;
+	enum rb_rc rc = RB_ERROR;
+	size_t i;
+
+	*count = 0;
+	emb.bo_fmt = RB_BRAILLE_EMBOSSER;
+	if (rb_clock_parse_date(since_iso, &day) != 0) {
+		json_decref(list);
+		return RB_INVALID;
+	}
+	if (rb_braille_batch_bills(ctx->bc_db, since_iso, batch_gather,
+	    list) != 0 || rb_braille_batch_letters(ctx->bc_db,
+	    (int64_t)rb_clock_paris_mktime(&day, 0, 0, 0), batch_gather,
+	    list) != 0)
+		goto out;
+	json_array_foreach(list, i, it) {
+		int64_t account = json_integer_value(json_object_get(it,
+		    "account"));
+		int64_t letter = json_integer_value(json_object_get(it,
+		    "letter"));
+		const char *inv = json_string_value(json_object_get(it,
+		    "invoice"));
+		struct rb_braille_batch_item bi;
+		struct rb_scope sc = { account, 0 };
+		rb_buf data = RB_BUF_INIT;
+		char file[96], doc[300];
+		enum rb_rc k;
+		int pages = 0;
+
+		if (letter > 0) {
+			k = rb_braille_letter_file(ctx->bc_db, account, letter,
+			    &emb, &data, &pages);
+			snprintf(file, sizeof(file), "%010lld-courrier-%lld.txt",
+			    (long long)account, (long long)letter);
+			snprintf(doc, sizeof(doc), "Courrier : %s",
+			    json_string_value(json_object_get(it, "title")));
+		} else {
+			k = rb_braille_bill_file(ctx, &sc, inv, &emb, &data,
+			    &pages);
+			snprintf(file, sizeof(file), "%010lld-facture-%s.txt",
+			    (long long)account, inv);
+			snprintf(doc, sizeof(doc), "Facture %s", inv);
+		}
+		if (k != RB_OK) {
+			rb_buf_free(&data);
+			goto out;
+		}
+		bi.bi_file = file;
+		bi.bi_name = json_string_value(json_object_get(it, "name"));
+		bi.bi_address = json_string_value(json_object_get(it,
+		    "address"));
+		bi.bi_document = doc;
+		bi.bi_grade = json_string_value(json_object_get(it, "pref"));
+		bi.bi_pages = pages;
+		bi.bi_data = &data;
+		k = fn(&bi, arg) == 0 ? RB_OK : RB_ERROR;
+		rb_buf_free(&data);
+		if (k != RB_OK)
+			goto out;
+		(*count)++;
+	}
+	rc = RB_OK;
+out:
+	json_decref(list);
+	return rc;
+}
