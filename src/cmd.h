@@ -17,7 +17,8 @@ struct rb_cmd_opts {
 	const char	*co_source;	/* import: --source, or NULL */
 	const char	*co_report;	/* import: --report, or NULL */
 	const char	*co_export;	/* demo: --export DIR, or NULL */
-	const char	*co_verb;	/* sepa: schedule, export, returns */
+	const char	*co_verb;	/* sepa: schedule, export, returns;
+					   agent: add; braille: batch */
 	const char	*co_file;	/* sepa returns FILE */
 	const char	*co_collection_date; /* sepa export */
 	const char	*co_out;	/* sepa export --out FILE */
@@ -51,6 +52,8 @@ struct rb_sandbox *cmd_demo_sandbox(struct rb_config *cfg);
 int	cmd_sepa(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_print_list(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_agent(struct rb_config *cfg, const struct rb_cmd_opts *o);
+/* braille batch (cmd_braille.c) */
+int	cmd_braille(struct rb_config *cfg, const struct rb_cmd_opts *o);
 
 /* Opens cfg's database, checks its schema is current; -1 (logged) if not. */
 struct rb_db;

@@ -40,6 +40,8 @@ static const char usage_text[] =
     "  print-list       bills to print and post, as CSV (--since YYYY-MM-DD)\n"
     "  agent add        create a back-office agent (--email E --role\n"
     "                   agent|supervisor|admin [--name N]; password on stdin)\n"
+    "  braille batch    embosser files of the documents since a date for the\n"
+    "                   subscribers who chose braille (--since YYYY-MM-DD --out DIR)\n"
     "  version          print the version\n"
     "  help             print this help\n"
     "\n"
@@ -56,8 +58,9 @@ static const char usage_text[] =
     "  --source NAME        import: billing (default) or former_operator\n"
     "  --report FILE        import: report file (default DIR.import-BATCH.csv)\n"
     "  --collection-date D  sepa export: the collection date of the debits\n"
-    "  --out FILE           sepa export: the file to write\n"
-    "  --since YYYY-MM-DD   print-list: first issue date listed\n"
+    "  --out FILE           sepa export: the file to write; braille batch: the folder\n"
+    "  --since YYYY-MM-DD   print-list: first issue date listed; braille batch:\n"
+    "                       first day of the documents\n"
     "  --email E            agent add: the agent's email address\n"
     "  --role R             agent add: agent, supervisor or admin\n"
     "  --name N             agent add: the name shown in the back office\n"
@@ -78,6 +81,7 @@ enum cmd_id {
 	CMD_SEPA,
 	CMD_PRINT_LIST,
 	CMD_AGENT,
+	CMD_BRAILLE,
 	CMD_VERSION,
 	CMD_HELP,
 	CMD__MAX
@@ -85,8 +89,8 @@ enum cmd_id {
 
 static const char *const cmd_names[CMD__MAX] = {
 	"serve", "migrate", "demo", "config", "mail", "purge", "import",
-	"alerts", "psp-sandbox", "sepa", "print-list", "agent", "version",
-	"help",
+	"alerts", "psp-sandbox", "sepa", "print-list", "agent", "braille",
+	"version", "help",
 };
 
 static void
@@ -137,8 +141,9 @@ main(int argc, char **argv)
 				o.co_import_dir = opt;	/* import DIR */
 				continue;
 			}
-			if (cmd == CMD_AGENT && o.co_verb == NULL) {
-				o.co_verb = opt;	/* agent add */
+			if ((cmd == CMD_AGENT || cmd == CMD_BRAILLE) &&
+			    o.co_verb == NULL) {
+				o.co_verb = opt;	/* agent add, braille batch */
 				continue;
 			}
 			if (cmd == CMD_SEPA) {	/* sepa VERB [FILE] */
@@ -311,6 +316,9 @@ main(int argc, char **argv)
 		break;
 	case CMD_AGENT:
 		rc = cmd_agent(&cfg, &o);
+		break;
+	case CMD_BRAILLE:
+		rc = cmd_braille(&cfg, &o);
 		break;
 	case CMD_VERSION:
 		printf("robinet %s\n", ROBINET_VERSION);

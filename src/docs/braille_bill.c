@@ -16,11 +16,18 @@ str(const json_t *o, const char *key)
 	return s != NULL ? s : "";
 }
 
-/* "label : value" when value is not empty. */
+/* "label : value" ("Contrat n° 1000000001" after "n°") when value is
+ * not empty. */
 static void
 item(struct rb_braille_doc *d, const char *label, const char *value)
 {
-	if (value[0] != '\0')
+	size_t n = strlen(label);
+
+	if (value[0] == '\0')
+		return;
+	if (n >= 3 && strcmp(label + n - 3, "n\xc2\xb0") == 0)
+		rb_braille_doc_paraf(d, "%s %s", label, value);
+	else
 		rb_braille_doc_paraf(d, "%s : %s", label, value);
 }
 

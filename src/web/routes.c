@@ -289,6 +289,22 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	    .rt_handler = rb_page_agent_reports,
 	    .rt_guards = RB_NEED_DB | RB_NEED_AGENT,
 	    .rt_role = RB_ROLE_SUPERVISOR },
+	/* Braille documents (issue 11, pages/braille.c) */
+	[ROUTE_BRAILLE_INFO] = { .rt_name = "braille_info",
+	    .rt_path = "/braille", .rt_methods = RB_M_GET,
+	    .rt_handler = rb_page_braille_info, .rt_guards = RB_NEED_DB },
+	[ROUTE_BRAILLE_LETTERS] = { .rt_name = "braille_letters",
+	    .rt_path = "/mes-courriers-braille", .rt_methods = RB_M_GET,
+	    .rt_handler = rb_page_braille_letters,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION },
+	[ROUTE_BRAILLE_LETTER] = { .rt_name = "braille_letter",
+	    .rt_path = "/mes-courriers-braille/", .rt_prefix = 1,
+	    .rt_methods = RB_M_GET, .rt_handler = rb_page_braille_letters,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION },
+	[ROUTE_ACCOUNT_BRAILLE] = { .rt_name = "account_braille",
+	    .rt_path = "/mon-compte/braille", .rt_methods = RB_M_POST,
+	    .rt_handler = rb_page_account_braille,
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
 	[ROUTE_NOT_FOUND] = { .rt_name = "not_found" },
 };
 

@@ -94,6 +94,11 @@ enum rb_route {
 	ROUTE_AGENT_CLIENT,
 	ROUTE_AGENT_AUDIT,
 	ROUTE_AGENT_REPORTS,
+	/* Braille documents (issue 11, pages/braille.c) */
+	ROUTE_BRAILLE_INFO,
+	ROUTE_BRAILLE_LETTERS,
+	ROUTE_BRAILLE_LETTER,
+	ROUTE_ACCOUNT_BRAILLE,
 	ROUTE_NOT_FOUND,	/* pseudo-route for metrics: no row matched */
 	ROUTE__MAX
 };
@@ -265,5 +270,23 @@ void	rb_form_render(struct rb_req *req, int status, const char *title,
 	    json_t *fields, const char *button, const char *alert,
 	    const char *notice);
 void	rb_page_privacy(struct rb_req *);
+
+/* Braille documents (issue 11, pages/braille.c). */
+void	rb_page_braille_info(struct rb_req *);
+void	rb_page_braille_letters(struct rb_req *);
+void	rb_page_account_braille(struct rb_req *);
+struct rb_bills_ctx;
+struct rb_scope;
+enum rb_braille_format;
+/* Strips "-braille.txt" or "-embosseuse.txt" off raw: 1 and *fmt set, or
+ * 0 when raw ends with neither. */
+int	rb_braille_suffix(char *raw, enum rb_braille_format *fmt);
+/* The braille file of bill number (normalised) within sc. */
+void	rb_page_bill_braille(struct rb_req *req,
+	    const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
+	    const char *number, enum rb_braille_format fmt);
+/* Adds "braille" {choices, csrf, notice} to Mon compte's data; -1 on
+ * error. */
+int	rb_braille_account_data(struct rb_req *req, json_t *data);
 
 #endif

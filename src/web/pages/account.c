@@ -213,6 +213,11 @@ account_page(struct rb_req *req, int status, const struct account_view *v)
 	json_object_set_new(data, "seen_any", json_boolean(
 	    json_array_size(viewers) > 0));
 	json_object_set_new(data, "seen", viewers);
+	if (rb_braille_account_data(req, data) != 0) {	/* pages/braille.c */
+		json_decref(data);
+		rb_resp_error(req, 500);
+		return;
+	}
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_resp_page(req, status, "account", data);
 }

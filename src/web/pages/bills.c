@@ -2,7 +2,9 @@
  * pages/bills.c: "Mes factures": the list of bills per contract with its
  * filters and the archive list (GET /mes-factures, query contrat, annee,
  * statut, archives=1), one bill (GET /mes-factures/<numéro>) and its PDF
- * (GET /mes-factures/<numéro>.pdf, an attachment served from the cache).
+ * (GET /mes-factures/<numéro>.pdf, an attachment served from the cache)
+ * and its braille versions (<numéro>-braille.txt, <numéro>-embosseuse.txt,
+ * pages/braille.c).
  *
  * Everything is read within the request's scope: a bill or contract of
  * someone else answers 404, like one that does not exist. A malformed
@@ -12,6 +14,7 @@
 #include <time.h>
 
 #include "app/bills.h"
+#include "docs/braille.h"
 #include "app/psp.h"
 #include "web/routes.h"
 #include "web/session.h"
@@ -113,14 +116,16 @@ rb_page_bill(struct rb_req *req)
 	enum rb_rc rc;
 	char number[32], *raw;
 	size_t len;
-	int pdf = 0;
+	int pdf = 0, braille;
+	enum rb_braille_format bfmt = RB_BRAILLE_UNICODE;
 	json_t *data;
 
 	if (rb_req_scope(req, &sc) != 0)
 		return;
 	raw = rb_arena_strdup(req->req_arena, rest);
+	braille = rb_braille_suffix(raw, &bfmt);	/* pages/braille.c */
 	len = strlen(raw);
-	if (len > strlen(PDF_SUFFIX) &&
+	if (!braille && len > strlen(PDF_SUFFIX) &&
 	    strcmp(raw + len - strlen(PDF_SUFFIX), PDF_SUFFIX) == 0) {
 		raw[len - strlen(PDF_SUFFIX)] = '\0';
 		pdf = 1;
@@ -135,6 +140,10 @@ rb_page_bill(struct rb_req *req)
 		return;
 	if (pdf) {
 		bill_pdf(req, &ctx, &sc, number);
+		return;
+	}
+	if (braille) {
+		rb_page_bill_braille(req, &ctx, &sc, number, bfmt);
 		return;
 	}
 	if ((rc = rb_bills_get(&ctx, &sc, number, &data)) != RB_OK) {

@@ -55,6 +55,7 @@ static const struct {
 	{ ROUTE_NEWS, "published news and events" },
 	{ ROUTE_NEWS_ATOM, "the Atom feed of published news and events" },
 	{ ROUTE_NEWS_ITEM, "one published news item or event" },
+	{ ROUTE_BRAILLE_INFO, "static page: the braille service" },
 	{ ROUTE_NOT_FOUND, "no handler: the 404 pseudo-route" },
 };
 
