@@ -27,6 +27,7 @@
 #include "base/mem.h"
 #include "base/money.h"
 #include "base/namekey.h"
+#include "app/braille.h"
 #include "store/accounts.h"
 #include "store/audit.h"
 #include "mail/mail.h"
@@ -338,6 +339,10 @@ account_events(rb_db *db, json_t *file)
 		    RB_CUSTFILE_EVENTS, &events) != 0)
 			return -1;
 		json_object_set_new(a, "events", events);
+		/* issue 11: the braille choice, as a form (app/braille.h) */
+		if (rb_braille_choices(db, id, &events) != RB_OK)
+			return -1;
+		json_object_set_new(a, "braille", events);
 	}
 	return 0;
 }
@@ -719,6 +724,32 @@ rb_agent_resend(const struct rb_auth_req *r, int64_t agent, int64_t customer,
 	if (agent_audit(r, agent, "account.resend", target, NULL) != 0)
 		return RB_ERROR;
 	*notice = "L'e-mail d'activation est renvoyé à l'adresse du compte.";
+	return RB_OK;
+}
+
+enum rb_rc
+rb_agent_braille(const struct rb_auth_req *r, int64_t agent, int64_t customer,
+    int64_t account, const char *choice, const char **notice,
+    const char **msg)
+{
+	struct rb_account acc;
+	enum rb_rc rc;
+	int g;
+
+	*notice = *msg = NULL;
+	if ((g = rb_braille_parse_choice(choice)) < 0) {
+		*msg = "Choisissez « Pas de document en braille », « Braille "
+		    "intégral » ou « Braille abrégé ».";
+		return RB_INVALID;
+	}
+	if ((rc = find_account(r, customer, account, &acc)) != RB_OK)
+		return rc;
+	if ((rc = rb_braille_set(r->ar_db, account, (enum rb_braille_grade)g,
+	    RB_BRAILLE_BY_AGENT, agent, r->ar_ip, r->ar_now, NULL)) != RB_OK)
+		return rc;
+	*notice = g == RB_BRAILLE_NONE ? "Les documents en braille sont "
+	    "arrêtés pour ce compte." : "Le choix de braille du compte est "
+	    "enregistré.";
 	return RB_OK;
 }
 

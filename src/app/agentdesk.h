@@ -115,6 +115,16 @@ enum rb_rc	rb_agent_letter(const struct rb_auth_req *r, int64_t agent,
 		    const char **msg);
 
 /*
+ * Sets the braille of web account `account` of the customer (choice:
+ * "aucun", "integral", "abrege"; app/braille.h rb_braille_set(), audited
+ * 'braille.set' by the agent), after a "Demande de document en braille"
+ * or a call. RB_INVALID (msg) for another choice.
+ */
+enum rb_rc	rb_agent_braille(const struct rb_auth_req *r, int64_t agent,
+		    int64_t customer, int64_t account, const char *choice,
+		    const char **notice, const char **msg);
+
+/*
  * Sends again the activation email of pending web account `account`
  * (app/auth.h rb_auth_resend()), audited 'account.resend' by the agent.
  * RB_INVALID when the account is not pending.

@@ -421,3 +421,39 @@ def braille_batch_writes_embosser_files_and_the_workshop_index(s):
         assert rc == 2 and word in se, (args, rc, se)
     rc, _, se = run_cli("braille", "--db", "sqlite:" + s.db, "--since", since, "--out", out)
     assert rc == 2 and "braille batch" in se
+
+
+@test(own=True)
+def braille_set_by_an_agent_from_the_customer_file_is_audited(s):
+    from test_agentdesk import customer_of, open_file
+    cid = customer_of(s, "1000000001")
+    acc = db_rows(s, "SELECT id FROM web_accounts WHERE email = ?", DEMO_EMAIL)[0][0]
+    b, agent_id = open_file(s)
+    st, _, page = b.get("/agent/clients/%d" % cid)
+    assert st == 200
+    assert 'action="/agent/clients/%d/braille"' % cid in page
+    path = "/agent/clients/%d/braille" % cid
+    # Without the confirmation box, with a bad choice: nothing changes.
+    assert b.post(path, {"compte": str(acc), "braille": "abrege"})[0] == 400
+    st, _, page = b.post(path, {"compte": str(acc), "braille": "<b>x</b>", "confirmer": "1"})
+    assert st == 400 and "<b>x</b>" not in page
+    # Another customer's account: 404.
+    other = db_rows(s, "SELECT a.id FROM web_accounts a WHERE a.id NOT IN (SELECT ac.account_id FROM "
+                       "account_contracts ac JOIN contracts c ON c.id = ac.contract_id WHERE c.customer_id = ?) "
+                       "LIMIT 1", cid)
+    if other:
+        assert b.post(path, {"compte": str(other[0][0]), "braille": "abrege", "confirmer": "1"})[0] == 404
+    assert db_rows(s, "SELECT braille FROM web_accounts WHERE id = ?", acc) == [("none",)]
+    st, _, page = b.post(path, {"compte": str(acc), "braille": "abrege", "confirmer": "1"})
+    assert st == 200 and "Le choix de braille du compte est enregistré." in page
+    assert db_rows(s, "SELECT braille, braille_by FROM web_accounts WHERE id = ?", acc) == \
+        [("grade2", "agent:%d" % agent_id)]
+    rows = db_rows(s, "SELECT actor_kind, actor_id FROM audit_log WHERE action = 'braille.set' AND target = ?",
+                   "account:%d" % acc)
+    assert rows == [("agent", agent_id)], rows
+    # A subscriber cannot reach the agent's action.
+    sb = signed_in(s)
+    sb.get("/mon-compte")
+    st, _, _ = sb.post(path, {"compte": str(acc), "braille": "aucun", "confirmer": "1"})
+    assert st in (303, 403), st
+    assert db_rows(s, "SELECT braille FROM web_accounts WHERE id = ?", acc) == [("grade2",)]

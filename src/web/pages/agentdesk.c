@@ -495,7 +495,8 @@ show_file_x(struct rb_req *req, int64_t id, const char *notice,
 
 /* The actions, by the last segment of their path. */
 enum action { ACT_MANDATE, ACT_PAPERLESS, ACT_LETTER, ACT_RESEND,
-	ACT_UNBLOCK, ACT_CONTACT, ACT_READING, ACT_ADDRESS, ACT__MAX };
+	ACT_UNBLOCK, ACT_CONTACT, ACT_READING, ACT_ADDRESS, ACT_BRAILLE,
+	ACT__MAX };
 
 static const char *const action_paths[ACT__MAX] = {
 	[ACT_MANDATE] = "/prelevement",
@@ -506,6 +507,7 @@ static const char *const action_paths[ACT__MAX] = {
 	[ACT_CONTACT] = "/coordonnees",
 	[ACT_READING] = "/releve",
 	[ACT_ADDRESS] = "/adresse",
+	[ACT_BRAILLE] = "/braille",
 };
 
 /* POST /agent/clients/ID/releve (compteur, index, changement=1,
@@ -717,6 +719,10 @@ act(struct rb_req *req, int64_t id, const char *tail)
 	case ACT_ADDRESS:
 		act_address(req, &ar, a, id);
 		return;
+	case ACT_BRAILLE:
+		rc = rb_agent_braille(&ar, a->ag_id, id, form_account(req),
+		    rb_post(req, "braille"), &notice, &msg);
+		break;
 	default:
 		rc = rb_agent_contact(&ar, a->ag_id, id, rb_post(req, "nom"),
 		    rb_post(req, "prenom"), rb_post(req, "email"), &notice,
