@@ -258,6 +258,11 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	    RB_CFGT_INT, 1024, 20971520, "5242880", 0, NULL, "bytes of files "
 	    "one email may carry, all attachments together (before base64); "
 	    "a message over it is refused when queued" },
+	/* issue 11, text browsers (web/cookies.h) */
+	[RB_CFG_DEMO_PLAIN_COOKIES] = { "demo_plain_cookies", RB_CFGT_BOOL,
+	    0, 1, "true", 0, NULL, "demo mode on a loopback http:// "
+	    "public_url only: cookies without Secure and __Host- so text "
+	    "browsers keep them (false: as in production)" },
 };
 
 static int

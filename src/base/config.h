@@ -98,6 +98,8 @@ enum rb_cfg {
 	RB_CFG_INDEX_JUMP_FACTOR,
 	/* issue 10, files attached to outgoing mail */
 	RB_CFG_MAIL_ATTACH_MAX_BYTES,
+	/* issue 11, text browsers: demo cookies on loopback http */
+	RB_CFG_DEMO_PLAIN_COOKIES,
 	RB_CFG__MAX
 };
 
