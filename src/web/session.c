@@ -177,9 +177,9 @@ rb_req_csrf_check(struct rb_req *req)
 		return RB_CSRF_BAD_TOKEN;
 	want = a != NULL ? a->ag_csrf : s != NULL ? s->s_csrf :
 	    rb_req_cookie_of(req, RB_COOKIE_CSRF);
-	/* A form shown to this browser, sent back without any cookie of
-	   ours: the browser refused them (or an expired session's cookie
-	   would still be here). */
+	/* A well-formed token (a form we showed) sent back without any
+	   cookie of ours: the browser refuses them. A browser that keeps
+	   cookies still sends its session's, even an expired one. */
 	if (want == NULL && rb_req_cookie_of(req, RB_COOKIE_SESSION) == NULL &&
 	    rb_req_cookie_of(req, RB_COOKIE_AGENT) == NULL &&
 	    token_shaped(sent))
