@@ -49,6 +49,10 @@ int	cmd_psp_sandbox(struct rb_config *cfg, const struct rb_cmd_opts *o);
  */
 struct rb_sandbox;
 struct rb_sandbox *cmd_demo_sandbox(struct rb_config *cfg);
+/* serve --demo (cmd_serve.c): a public_url left at its default becomes
+ * http://LISTEN, so the demo's links lead back to it. Also used by
+ * `config check`, which must judge the cookie mode serve will use. */
+void	cmd_demo_public_url(struct rb_config *cfg);
 int	cmd_sepa(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_print_list(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_agent(struct rb_config *cfg, const struct rb_cmd_opts *o);

@@ -166,6 +166,22 @@ demo_agents(const struct rb_config *cfg)
 	memset(key, 0, sizeof(key));
 }
 
+void
+cmd_demo_public_url(struct rb_config *cfg)
+{
+	char url[96], err[256];
+
+	/* In the demo, links in emails lead back to this very server. */
+	if (rb_config_int(cfg, RB_CFG_DEMO) &&
+	    strcmp(cfg->cfg_from[RB_CFG_PUBLIC_URL], "default") == 0) {
+		snprintf(url, sizeof(url), "http://%s",
+		    rb_config_str(cfg, RB_CFG_LISTEN));
+		if (rb_config_set(cfg, RB_CFG_PUBLIC_URL, url, "demo", err,
+		    sizeof(err)) != 0)
+			log_warnx("demo: public_url left as it is");
+	}
+}
+
 int
 cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 {
@@ -182,17 +198,7 @@ cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 	    &db) != 0)
 		return 1;
 	rb_db_close(db);
-	/* In the demo, links in emails lead back to this very server. */
-	if (rb_config_int(cfg, RB_CFG_DEMO) &&
-	    strcmp(cfg->cfg_from[RB_CFG_PUBLIC_URL], "default") == 0) {
-		char url[96];
-
-		snprintf(url, sizeof(url), "http://%s",
-		    rb_config_str(cfg, RB_CFG_LISTEN));
-		if (rb_config_set(cfg, RB_CFG_PUBLIC_URL, url, "demo", err,
-		    sizeof(err)) != 0)
-			log_warnx("demo: public_url left as it is");
-	}
+	cmd_demo_public_url(cfg);
 	if (rb_config_int(cfg, RB_CFG_DEMO))
 		demo_creditor(cfg);
 	if (serve_init(cfg) != 0)

@@ -265,6 +265,11 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_BRAILLE_LINES] = { "braille_lines", RB_CFGT_INT, 4, 60,
 	    "27", 0, NULL, "braille documents: lines per page, the page "
 	    "number's line included" },
+	/* issue 11, text browsers (web/cookies.h) */
+	[RB_CFG_DEMO_PLAIN_COOKIES] = { "demo_plain_cookies", RB_CFGT_BOOL,
+	    0, 1, "true", 0, NULL, "demo mode on a loopback http:// "
+	    "public_url only: cookies without Secure and __Host- so text "
+	    "browsers keep them (false: as in production)" },
 };
 
 static int

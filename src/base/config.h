@@ -101,6 +101,8 @@ enum rb_cfg {
 	/* issue 11, braille documents (docs/braille.h) */
 	RB_CFG_BRAILLE_CELLS,
 	RB_CFG_BRAILLE_LINES,
+	/* issue 11, text browsers: demo cookies on loopback http */
+	RB_CFG_DEMO_PLAIN_COOKIES,
 	RB_CFG__MAX
 };
 

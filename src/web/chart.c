@@ -36,6 +36,13 @@ rb_chart_axis(int64_t max, int64_t unit, int64_t *step, int64_t *top)
 	*top = max <= 0 ? s : (max + s - 1) / s * s;
 }
 
+/*
+ * Every <text> starts on a line of its own: a text browser, which draws
+ * no SVG, prints the labels as inline text, and the line break keeps
+ * them apart ("100 m³ juin 2024", not "100m³juin 2024").
+ */
+#define TEXT	"\n<text"
+
 /* Appends n with a no-break space between groups of three digits. */
 static void
 put_number(rb_buf *out, int64_t n)
@@ -92,14 +99,14 @@ put_legend(rb_buf *out, const struct rb_chart *c, int any_alert)
 	int x = PLOT_X;
 
 	rb_buf_printf(out, "<g class=\"chart-legend\"><rect class=\"bar\" "
-	    "x=\"%d\" y=\"8\" width=\"14\" height=\"14\"/><text x=\"%d\" "
+	    "x=\"%d\" y=\"8\" width=\"14\" height=\"14\"/>" TEXT " x=\"%d\" "
 	    "y=\"20\">", x, x + 20);
 	put_text(out, c->ch_series);
 	rb_buf_puts(out, "</text>");
 	x += 240;
 	if (c->ch_previous != NULL) {
 		rb_buf_printf(out, "<rect class=\"bar-prev\" x=\"%d\" y=\"8\" "
-		    "width=\"14\" height=\"14\"/><text x=\"%d\" y=\"20\">", x,
+		    "width=\"14\" height=\"14\"/>" TEXT " x=\"%d\" y=\"20\">", x,
 		    x + 20);
 		put_text(out, c->ch_previous);
 		rb_buf_puts(out, "</text>");
@@ -107,7 +114,7 @@ put_legend(rb_buf *out, const struct rb_chart *c, int any_alert)
 	}
 	if (any_alert)
 		rb_buf_printf(out, "<rect class=\"bar bar-alert\" x=\"%d\" "
-		    "y=\"8\" width=\"14\" height=\"14\"/><text x=\"%d\" "
+		    "y=\"8\" width=\"14\" height=\"14\"/>" TEXT " x=\"%d\" "
 		    "y=\"20\">Anormale</text>", x, x + 20);
 	rb_buf_puts(out, "</g>");
 }
@@ -136,21 +143,11 @@ rb_chart_svg(rb_buf *out, const struct rb_chart *c)
 	if (every <= 0)
 		every = n > MAX_LABELS ? (n + MAX_LABELS - 1) / MAX_LABELS : 1;
 
-	rb_buf_puts(out, "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/"
-	    "svg\" role=\"img\" viewBox=\"0 0 ");
-	rb_buf_printf(out, "%d %d\" aria-labelledby=\"", VIEW_W, VIEW_H);
-	put_text(out, c->ch_id);
-	rb_buf_puts(out, "-titre ");
-	put_text(out, c->ch_id);
-	rb_buf_puts(out, "-desc\"><title id=\"");
-	put_text(out, c->ch_id);
-	rb_buf_puts(out, "-titre\">");
-	put_text(out, c->ch_title);
-	rb_buf_puts(out, "</title><desc id=\"");
-	put_text(out, c->ch_id);
-	rb_buf_puts(out, "-desc\">");
-	put_text(out, c->ch_desc);
-	rb_buf_puts(out, "</desc>");
+	/* Decorative for assistive technology: the table that follows
+	   carries the figures. */
+	rb_buf_printf(out, "<svg class=\"chart\" xmlns=\"http://www.w3.org/"
+	    "2000/svg\" aria-hidden=\"true\" focusable=\"false\" "
+	    "viewBox=\"0 0 %d %d\">", VIEW_W, VIEW_H);
 
 	put_legend(out, c, any_alert);
 
@@ -159,13 +156,13 @@ rb_chart_svg(rb_buf *out, const struct rb_chart *c)
 	for (v = 0; v <= top; v += step) {
 		y = PLOT_Y + PLOT_H - v * PLOT_H / top;
 		rb_buf_printf(out, "<line x1=\"%d\" y1=\"%lld\" x2=\"%d\" "
-		    "y2=\"%lld\"/><text class=\"tick\" x=\"%d\" y=\"%lld\">",
+		    "y2=\"%lld\"/>" TEXT " class=\"tick\" x=\"%d\" y=\"%lld\">",
 		    PLOT_X, (long long)y, PLOT_X + PLOT_W, (long long)y,
 		    PLOT_X - 8, (long long)(y + 4));
 		put_number(out, v / unit);
 		rb_buf_puts(out, "</text>");
 	}
-	rb_buf_printf(out, "<text class=\"unit\" x=\"%d\" y=\"%d\">%s</text>",
+	rb_buf_printf(out, TEXT " class=\"unit\" x=\"%d\" y=\"%d\">%s</text>",
 	    PLOT_X - 8, PLOT_Y - 10, c->ch_m3 ? "m³" : "litres");
 	rb_buf_puts(out, "</g>");
 
@@ -197,7 +194,7 @@ rb_chart_svg(rb_buf *out, const struct rb_chart *c)
 	/* Group labels and the base line. */
 	rb_buf_puts(out, "<g class=\"chart-labels\">");
 	for (i = 0; i < n; i += every) {
-		rb_buf_printf(out, "<text x=\"%lld\" y=\"%d\">",
+		rb_buf_printf(out, TEXT " x=\"%lld\" y=\"%d\">",
 		    (long long)(PLOT_X + (int64_t)i * gw + gw / 2), LABEL_Y);
 		put_text(out, c->ch_bars[i].cb_label);
 		rb_buf_puts(out, "</text>");

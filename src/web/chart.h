@@ -2,10 +2,12 @@
  * chart.h: bar charts drawn by the server as inline SVG, for pages that
  * must work without JavaScript and under a CSP that forbids inline
  * styles: every coordinate is an integer computed in integer arithmetic,
- * every colour comes from a class of site.css (.chart …), and the chart
- * carries its own text alternative (role="img", <title>, <desc>, and a
- * <title> per bar with its exact figures). The page shows the same
- * figures in a table beside it.
+ * every colour comes from a class of site.css (.chart …). The chart is
+ * decorative for assistive technology (aria-hidden, focusable=false, no
+ * title or description): the page must show the same figures in a
+ * table, which is the accessible source. Each bar's <title> with its
+ * figures is a tooltip for the mouse only; text browsers, which draw
+ * no SVG, show the labels as one line of words.
  */
 #ifndef RB_WEB_CHART_H
 #define RB_WEB_CHART_H
@@ -18,16 +20,13 @@
 struct rb_chart_bar {
 	const char	*cb_label;	/* under the bar ("juin 2024") */
 	const char	*cb_title;	/* the figures, in words, for the
-					   bar's <title> */
+					   bar's <title> (a tooltip) */
 	int64_t		 cb_value;	/* litres, >= 0 */
 	int64_t		 cb_previous;	/* litres, or -1 when none */
 	int		 cb_alert;	/* drawn as abnormal */
 };
 
 struct rb_chart {
-	const char	*ch_id;		/* id prefix, unique in the page */
-	const char	*ch_title;	/* short name of the chart */
-	const char	*ch_desc;	/* text alternative */
 	int		 ch_m3;		/* axis in m³ (else in litres) */
 	const char	*ch_series;	/* legend of the values */
 	const char	*ch_previous;	/* legend of the previous values, or
@@ -41,8 +40,9 @@ struct rb_chart {
 #define RB_CHART_MAX_BARS	400
 
 /*
- * Appends the SVG of c to out (text is escaped). A chart with no bar
- * is drawn with its axes only. Never fails (allocation aborts).
+ * Appends the SVG of c to out (text is escaped), hidden from assistive
+ * technology: the caller shows the figures in a table. A chart with no
+ * bar is drawn with its axes only. Never fails (allocation aborts).
  */
 void	rb_chart_svg(rb_buf *out, const struct rb_chart *c);
 

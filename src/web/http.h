@@ -18,6 +18,7 @@
 #include "base/config.h"
 #include "base/form.h"
 #include "base/multipart.h"
+#include "cookies.h"
 
 struct rb_tmpl_set;
 struct rb_db_pool;
@@ -42,6 +43,7 @@ struct rb_site {
 	struct rb_db_pool	*site_db;
 	unsigned		 site_tmpl_flags;	/* RB_TMPL_STRICT in tests */
 	const struct rb_auth_cfg *site_auth;
+	enum rb_cookie_mode	 site_cookies;	/* decided at start-up */
 };
 
 #define RB_MAX_RESP_HEADERS	12
@@ -111,6 +113,15 @@ void		 rb_resp_page(struct rb_req *req, int status, const char *name,
 		    json_t *data);
 /* Answers the French error page for status (404, 405, 413, 500…). */
 void		 rb_resp_error(struct rb_req *req, int status);
+/*
+ * Answers an error of status with a French title and message (static
+ * strings; both NULL: the status's own, as rb_resp_error()) for people,
+ * and code for programs: JSON {"error": {"code", "message"}} under
+ * /api/ or when the request's Accept names application/json and not
+ * text/html; else the error page.
+ */
+void		 rb_resp_error_text(struct rb_req *req, int status,
+		    const char *code, const char *title, const char *message);
 /* Plain text answer (for machines: /healthz, /metrics). */
 void		 rb_resp_text(struct rb_req *req, int status, const char *type,
 		    const char *text);

@@ -221,12 +221,33 @@ rb_resp_json_error(struct rb_req *req, int status, const char *code,
 	rb_resp_json(req, status, json_pack("{s:o}", "error", err));
 }
 
+/* The error page of status with title and message. */
+static void
+error_page(struct rb_req *req, int status, const char *title,
+    const char *message)
+{
+	char err[256];
+	json_t *data;
+
+	req->resp_status = status;
+	req->resp_type = "text/html; charset=utf-8";
+	rb_resp_header(req, "Cache-Control", "no-store");
+	data = json_pack("{s:i, s:s, s:s}", "status", status,
+	    "title", title, "message", message);
+	if (render(req, rb_req_in_backoffice(req) ? "agent_error" : "error",
+	    data, err, sizeof(err)) != 0) {
+		log_errx("error page: %s", err);
+		req->resp_status = 500;
+		rb_buf_reset(&req->resp_body);
+		rb_buf_puts(&req->resp_body, fallback_500);
+	}
+	json_decref(data);
+}
+
 void
 rb_resp_error(struct rb_req *req, int status)
 {
 	const struct error_text *et = NULL;
-	char err[256];
-	json_t *data;
 	size_t i;
 
 	if (req->req_path != NULL &&
@@ -241,19 +262,32 @@ rb_resp_error(struct rb_req *req, int status)
 		status = 500;
 		et = &error_texts[5];
 	}
-	req->resp_status = status;
-	req->resp_type = "text/html; charset=utf-8";
-	rb_resp_header(req, "Cache-Control", "no-store");
-	data = json_pack("{s:i, s:s, s:s}", "status", status,
-	    "title", et->et_title, "message", et->et_message);
-	if (render(req, rb_req_in_backoffice(req) ? "agent_error" : "error",
-	    data, err, sizeof(err)) != 0) {
-		log_errx("error page: %s", err);
-		req->resp_status = 500;
-		rb_buf_reset(&req->resp_body);
-		rb_buf_puts(&req->resp_body, fallback_500);
-	}
-	json_decref(data);
+	error_page(req, status, et->et_title, et->et_message);
+}
+
+/* 1 when the client asked for JSON rather than a page. */
+static int
+wants_json(const struct rb_req *req)
+{
+	const char *accept = rb_req_header(req, "Accept");
+
+	if (req->req_path != NULL &&
+	    strncmp(req->req_path, API_PREFIX, strlen(API_PREFIX)) == 0)
+		return 1;
+	return accept != NULL && strstr(accept, "application/json") != NULL &&
+	    strstr(accept, "text/html") == NULL;
+}
+
+void
+rb_resp_error_text(struct rb_req *req, int status, const char *code,
+    const char *title, const char *message)
+{
+	if (wants_json(req))
+		rb_resp_json_error(req, status, code, message, NULL);
+	else if (title == NULL || message == NULL)
+		rb_resp_error(req, status);
+	else
+		error_page(req, status, title, message);
 }
 
 void

@@ -336,6 +336,7 @@ rb_route_guard(struct rb_req *req)
 {
 	const struct rb_route_def *r = &rb_routes[req->req_route];
 	const struct rb_agent *a;
+	enum rb_csrf_verdict v;
 	unsigned g = r->rt_guards;
 
 	/* The connection is taken before the handler runs: when the
@@ -367,8 +368,8 @@ rb_route_guard(struct rb_req *req)
 		}
 	}
 	if ((g & RB_NEED_CSRF) && req->req_method == RB_POST &&
-	    rb_req_csrf_check(req) != 0) {
-		rb_resp_error(req, 403);
+	    (v = rb_req_csrf_check(req)) != RB_CSRF_OK) {
+		rb_resp_csrf_refused(req, v);
 		return -1;
 	}
 	return 0;

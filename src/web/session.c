@@ -22,6 +22,30 @@ rb_req_cookie(const struct rb_req *req, const char *name)
 	    name);
 }
 
+const char *
+rb_req_cookie_of(const struct rb_req *req, enum rb_cookie c)
+{
+	return rb_req_cookie(req, rb_cookie_name(req->req_site->site_cookies,
+	    c));
+}
+
+/*
+ * Sends cookie c with value (""= cleared, Max-Age=0), then attrs
+ * ("HttpOnly; SameSite=Lax" and the like); the name and Secure follow
+ * the cookie mode. Every cookie the server sets goes through here.
+ */
+static void
+set_cookie(struct rb_req *req, enum rb_cookie c, const char *value,
+    const char *attrs)
+{
+	enum rb_cookie_mode m = req->req_site->site_cookies;
+
+	rb_resp_header(req, "Set-Cookie", rb_arena_printf(req->req_arena,
+	    "%s=%s; Path=/; %s%s%s", rb_cookie_name(m, c), value,
+	    rb_cookie_secure_attr(m), attrs, value[0] == '\0' ?
+	    "; Max-Age=0" : ""));
+}
+
 struct rb_db *
 rb_req_db(struct rb_req *req)
 {
@@ -46,7 +70,7 @@ rb_req_auth(struct rb_req *req, struct rb_auth_req *out)
 	out->ar_now = time(NULL);
 	out->ar_ip = req->req_ip;
 	out->ar_user_agent = rb_req_header(req, "User-Agent");
-	out->ar_device = rb_req_cookie(req, RB_DEVICE_COOKIE);
+	out->ar_device = rb_req_cookie_of(req, RB_COOKIE_DEVICE);
 	if (req->req_session != NULL)
 		out->ar_session = req->req_session->s_id;
 }
@@ -80,7 +104,7 @@ rb_req_session(struct rb_req *req)
 	/* The back office sees agents only. */
 	if (rb_req_in_backoffice(req))
 		return NULL;
-	cookie = rb_req_cookie(req, RB_SESSION_COOKIE);
+	cookie = rb_req_cookie_of(req, RB_COOKIE_SESSION);
 	if (!token_shaped(cookie) || rb_req_db(req) == NULL)
 		return NULL;
 	s = rb_arena_alloc(req->req_arena, sizeof(*s));
@@ -108,7 +132,7 @@ rb_req_csrf(struct rb_req *req)
 		req->req_csrf = rb_arena_strdup(req->req_arena, s->s_csrf);
 		return req->req_csrf;
 	}
-	c = rb_req_cookie(req, RB_CSRF_COOKIE);
+	c = rb_req_cookie_of(req, RB_COOKIE_CSRF);
 	if (token_shaped(c)) {
 		req->req_csrf = rb_arena_strdup(req->req_arena, c);
 		return req->req_csrf;
@@ -116,9 +140,7 @@ rb_req_csrf(struct rb_req *req)
 	tok = rb_arena_alloc(req->req_arena, RB_TOKEN_LEN + 1);
 	rb_token_new(tok);
 	req->req_csrf = tok;
-	rb_resp_header(req, "Set-Cookie", rb_arena_printf(req->req_arena,
-	    RB_CSRF_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Lax",
-	    tok));
+	set_cookie(req, RB_COOKIE_CSRF, tok, "HttpOnly; SameSite=Lax");
 	return tok;
 }
 
@@ -141,7 +163,7 @@ origin_ok(struct rb_req *req)
 	return o != NULL && host != NULL && strcmp(o + 3, host) == 0;
 }
 
-int
+enum rb_csrf_verdict
 rb_req_csrf_check(struct rb_req *req)
 {
 	const char *sent = rb_form_get(&req->req_body, "csrf");
@@ -149,21 +171,57 @@ rb_req_csrf_check(struct rb_req *req)
 	const struct rb_agent *a = rb_req_agent(req);
 	const char *want;
 
-	if (!origin_ok(req) || sent == NULL)
-		return -1;
+	if (!origin_ok(req))
+		return RB_CSRF_FOREIGN_ORIGIN;
+	if (sent == NULL)
+		return RB_CSRF_BAD_TOKEN;
 	want = a != NULL ? a->ag_csrf : s != NULL ? s->s_csrf :
-	    rb_req_cookie(req, RB_CSRF_COOKIE);
+	    rb_req_cookie_of(req, RB_COOKIE_CSRF);
+	/* A well-formed token (a form we showed) sent back without any
+	   cookie of ours: the browser refuses them. A browser that keeps
+	   cookies still sends its session's, even an expired one. */
+	if (want == NULL && rb_req_cookie_of(req, RB_COOKIE_SESSION) == NULL &&
+	    rb_req_cookie_of(req, RB_COOKIE_AGENT) == NULL &&
+	    token_shaped(sent))
+		return RB_CSRF_NO_COOKIE;
 	if (!token_shaped(want) || !rb_ct_streq(sent, want))
-		return -1;
-	return 0;
+		return RB_CSRF_BAD_TOKEN;
+	return RB_CSRF_OK;
+}
+
+/* For people whose browser refuses our cookies (a text browser's
+   default, a privacy setting). */
+#define COOKIES_TITLE	"Autorisez les cookies de ce site"
+#define COOKIES_MESSAGE	"Votre navigateur n'a pas renvoyé les cookies " \
+	"de ce site : sans eux, nous ne pouvons pas accepter ce formulaire. " \
+	"Autorisez les cookies pour ce site dans les réglages de votre " \
+	"navigateur (dans w3m ou lynx : acceptez les cookies), puis revenez " \
+	"à la page du formulaire, rechargez-la et envoyez-le de nouveau. " \
+	"Ces cookies servent seulement à vous connecter et à protéger vos " \
+	"formulaires ; ils ne servent ni à la publicité ni au suivi."
+
+void
+rb_resp_csrf_refused(struct rb_req *req, enum rb_csrf_verdict v)
+{
+	switch (v) {
+	case RB_CSRF_NO_COOKIE:
+		rb_resp_error_text(req, 403, "cookies_required",
+		    COOKIES_TITLE, COOKIES_MESSAGE);
+		return;
+	case RB_CSRF_FOREIGN_ORIGIN:
+		rb_resp_error_text(req, 403, "foreign_origin", NULL, NULL);
+		return;
+	default:
+		rb_resp_error_text(req, 403, "csrf_token_invalid", NULL, NULL);
+		return;
+	}
 }
 
 void
 rb_req_session_start(struct rb_req *req, const struct rb_session *s)
 {
-	rb_resp_header(req, "Set-Cookie", rb_arena_printf(req->req_arena,
-	    RB_SESSION_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Lax",
-	    s->s_cookie));
+	set_cookie(req, RB_COOKIE_SESSION, s->s_cookie,
+	    "HttpOnly; SameSite=Lax");
 }
 
 void
@@ -171,17 +229,15 @@ rb_req_device_cookie(struct rb_req *req, const char *token)
 {
 	if (token == NULL || token[0] == '\0')
 		return;
-	rb_resp_header(req, "Set-Cookie", rb_arena_printf(req->req_arena,
-	    RB_DEVICE_COOKIE "=%s; Path=/; Max-Age=%lld; Secure; HttpOnly; "
-	    "SameSite=Lax", token, rb_config_int(req->req_site->site_cfg,
-	    RB_CFG_DEVICE_TTL)));
+	set_cookie(req, RB_COOKIE_DEVICE, token, rb_arena_printf(
+	    req->req_arena, "HttpOnly; SameSite=Lax; Max-Age=%lld",
+	    rb_config_int(req->req_site->site_cfg, RB_CFG_DEVICE_TTL)));
 }
 
 void
 rb_req_session_clear(struct rb_req *req)
 {
-	rb_resp_header(req, "Set-Cookie", RB_SESSION_COOKIE "=; Path=/; "
-	    "Secure; HttpOnly; SameSite=Lax; Max-Age=0");
+	set_cookie(req, RB_COOKIE_SESSION, "", "HttpOnly; SameSite=Lax");
 }
 
 int
@@ -216,7 +272,7 @@ rb_req_archive(struct rb_req *req)
 	if (req->req_archive_looked)
 		return req->req_archive;
 	req->req_archive_looked = 1;
-	cookie = rb_req_cookie(req, RB_ARCHIVE_COOKIE);
+	cookie = rb_req_cookie_of(req, RB_COOKIE_ARCHIVE);
 	if (!token_shaped(cookie) || rb_req_db(req) == NULL)
 		return NULL;
 	v = rb_arena_alloc(req->req_arena, sizeof(*v));
@@ -230,12 +286,11 @@ void
 rb_req_archive_cookie(struct rb_req *req, const char *value)
 {
 	if (value == NULL)
-		rb_resp_header(req, "Set-Cookie", RB_ARCHIVE_COOKIE "=; Path=/; "
-		    "Secure; HttpOnly; SameSite=Lax; Max-Age=0");
+		set_cookie(req, RB_COOKIE_ARCHIVE, "",
+		    "HttpOnly; SameSite=Lax");
 	else
-		rb_resp_header(req, "Set-Cookie", rb_arena_printf(
-		    req->req_arena, RB_ARCHIVE_COOKIE "=%s; Path=/; Secure; "
-		    "HttpOnly; SameSite=Lax", value));
+		set_cookie(req, RB_COOKIE_ARCHIVE, value,
+		    "HttpOnly; SameSite=Lax");
 }
 
 int
@@ -260,7 +315,7 @@ rb_req_agent(struct rb_req *req)
 	req->req_agent_looked = 1;
 	if (!rb_req_in_backoffice(req))
 		return NULL;
-	cookie = rb_req_cookie(req, RB_AGENT_COOKIE);
+	cookie = rb_req_cookie_of(req, RB_COOKIE_AGENT);
 	if (!token_shaped(cookie) || rb_req_db(req) == NULL)
 		return NULL;
 	a = rb_arena_alloc(req->req_arena, sizeof(*a));
@@ -273,16 +328,14 @@ rb_req_agent(struct rb_req *req)
 void
 rb_req_agent_start(struct rb_req *req, const struct rb_agent *a)
 {
-	rb_resp_header(req, "Set-Cookie", rb_arena_printf(req->req_arena,
-	    RB_AGENT_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict",
-	    a->ag_cookie));
+	set_cookie(req, RB_COOKIE_AGENT, a->ag_cookie,
+	    "HttpOnly; SameSite=Strict");
 }
 
 void
 rb_req_agent_clear(struct rb_req *req)
 {
-	rb_resp_header(req, "Set-Cookie", RB_AGENT_COOKIE "=; Path=/; "
-	    "Secure; HttpOnly; SameSite=Strict; Max-Age=0");
+	set_cookie(req, RB_COOKIE_AGENT, "", "HttpOnly; SameSite=Strict");
 }
 
 int

@@ -9,6 +9,8 @@
  * field does not match, or whose Origin is foreign, is refused with 403.
  * A browser where an identifier was proved keeps a device cookie
  * (`__Host-robinet-appareil`), which spares it other people's failures.
+ * Names and Secure follow the cookie mode (cookies.h): on the demo's
+ * loopback http, `robinet`, `robinet-csrf`... without Secure.
  */
 #ifndef RB_WEB_SESSION_H
 #define RB_WEB_SESSION_H
@@ -18,22 +20,23 @@
 
 struct rb_scope;		/* store/scope.h */
 
-#define RB_SESSION_COOKIE	"__Host-robinet"
-#define RB_CSRF_COOKIE		"__Host-robinet-csrf"
-#define RB_ARCHIVE_COOKIE	"__Host-robinet-archives"
-/* The device cookie (app/auth_limit.c): set after a sign-in, archive
- * opening or claim succeeds; lasts device_ttl seconds. */
-#define RB_DEVICE_COOKIE	"__Host-robinet-appareil"
+/* The cookies (cookies.h): RB_COOKIE_SESSION, RB_COOKIE_CSRF,
+ * RB_COOKIE_ARCHIVE; the device cookie RB_COOKIE_DEVICE
+ * (app/auth_limit.c) is set after a sign-in, archive opening or claim
+ * succeeds and lasts device_ttl seconds. */
+
+/* The value of cookie c as this request sent it (the name of the
+ * server's cookie mode), or NULL. */
+const char *rb_req_cookie_of(const struct rb_req *req, enum rb_cookie c);
 
 /*
  * The back office (docs/backoffice.md): every path that is "/agent" or
- * starts with "/agent/". There, the agent cookie (RB_AGENT_COOKIE) is
+ * starts with "/agent/". There, the agent cookie (RB_COOKIE_AGENT) is
  * the only session: rb_req_session() answers NULL whatever the
  * subscriber cookie says, and forms carry the agent session's CSRF
  * secret (the double-submit cookie before sign-in). Elsewhere the agent
  * cookie is ignored: rb_req_agent() answers NULL.
  */
-#define RB_AGENT_COOKIE		"__Host-robinet-agent"
 #define RB_BACKOFFICE_PATH	"/agent"
 
 /* 1 when the request's path is in the back office. */
@@ -58,15 +61,32 @@ void	rb_req_auth(struct rb_req *req, struct rb_auth_req *out);
 const struct rb_session *rb_req_session(struct rb_req *req);
 /* The token to put in this page's forms (sets the cookie if needed). */
 const char *rb_req_csrf(struct rb_req *req);
-/* 0 when the POST carries the right token and no foreign Origin. */
-int	rb_req_csrf_check(struct rb_req *req);
+/* What rb_req_csrf_check() found. */
+enum rb_csrf_verdict {
+	RB_CSRF_OK = 0,
+	RB_CSRF_FOREIGN_ORIGIN,	/* Origin names another site */
+	RB_CSRF_NO_COOKIE,	/* a token, but none of our cookies came
+				   back: the browser refuses them */
+	RB_CSRF_BAD_TOKEN,	/* no token, or not the expected one */
+};
+/* RB_CSRF_OK (0) when the POST carries the right token and no foreign
+ * Origin; otherwise why not. */
+enum rb_csrf_verdict rb_req_csrf_check(struct rb_req *req);
+/*
+ * Answers the 403 of a refused form (v != RB_CSRF_OK): for
+ * RB_CSRF_NO_COOKIE a French page saying that cookies must be allowed
+ * for this site and what to do; otherwise the usual 403 page. Programs
+ * (rb_resp_error_text) get the codes "cookies_required",
+ * "foreign_origin" and "csrf_token_invalid".
+ */
+void	rb_resp_csrf_refused(struct rb_req *req, enum rb_csrf_verdict v);
 /* Sends the session cookie for a new session (rotation at sign-in). */
 void	rb_req_session_start(struct rb_req *req, const struct rb_session *s);
 /* Sends the device cookie token when not "" (after a success). */
 void	rb_req_device_cookie(struct rb_req *req, const char *token);
 /* Clears the session cookie. */
 void	rb_req_session_clear(struct rb_req *req);
-/* The archive visit of this request (cookie RB_ARCHIVE_COOKIE), or
+/* The archive visit of this request (cookie RB_COOKIE_ARCHIVE), or
  * NULL; looked up once per request. */
 const struct rb_archive_visit *rb_req_archive(struct rb_req *req);
 /* Sends the cookie of a new archive visit, or clears it (NULL). */

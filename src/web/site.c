@@ -7,6 +7,7 @@
 
 #include "app/auth.h"
 #include "base/embed.h"
+#include "base/log.h"
 #include "base/mem.h"
 #include "store/db.h"
 #include "tmpl/mustache.h"
@@ -45,11 +46,15 @@ rb_site_open(struct rb_site *site, const struct rb_config *cfg, char *err,
     size_t errlen)
 {
 	struct rb_auth_cfg *auth_cfg;
+	char why[256];
 
 	memset(site, 0, sizeof(*site));
 	site->site_cfg = cfg;
 	site->site_auth = auth_cfg = rb_xcalloc(1, sizeof(*auth_cfg));
 	rb_auth_cfg_from_config(cfg, auth_cfg);
+	site->site_cookies = rb_cookie_mode_decide(cfg, why, sizeof(why));
+	log_info("cookies: %s: %s", rb_cookie_mode_text(site->site_cookies),
+	    why);
 	site->site_tmpl = rb_tmpl_set_new();
 	if (rb_config_int(cfg, RB_CFG_TEMPLATE_STRICT))
 		site->site_tmpl_flags = RB_TMPL_STRICT;

@@ -76,6 +76,9 @@ class Server:
         e["ROBINET_ATTACHMENTS_DIR"] = self.attach_dir
         # serve --demo starts the stand-in payment page on a port of its own.
         e["ROBINET_PSP_SANDBOX_LISTEN"] = "127.0.0.1:%d" % free_port()
+        # Production cookies (__Host-, Secure) even on this loopback demo;
+        # tests of the demo's plain cookies pass {"ROBINET_DEMO_PLAIN_COOKIES": None}.
+        e["ROBINET_DEMO_PLAIN_COOKIES"] = "false"
         e.update(PINNED)
         e.update(env or {})
         for k in [k for k, v in e.items() if v is None]:

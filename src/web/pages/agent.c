@@ -73,7 +73,7 @@ rb_page_agent_signin(struct rb_req *req)
 	switch (rc) {
 	case RB_OK:
 		/* Rotation: whatever agent session this browser had ends. */
-		if ((old = rb_req_cookie(req, RB_AGENT_COOKIE)) != NULL)
+		if ((old = rb_req_cookie_of(req, RB_COOKIE_AGENT)) != NULL)
 			rb_agent_signout(&ar, old);
 		rb_req_agent_start(req, &a);
 		rb_resp_redirect(req, "/agent");
@@ -96,7 +96,7 @@ rb_page_agent_signout(struct rb_req *req)
 	struct rb_auth_req ar;
 
 	rb_req_auth(req, &ar);
-	rb_agent_signout(&ar, rb_req_cookie(req, RB_AGENT_COOKIE));
+	rb_agent_signout(&ar, rb_req_cookie_of(req, RB_COOKIE_AGENT));
 	rb_req_agent_clear(req);
 	rb_resp_redirect(req, "/agent/connexion?deconnecte=1");
 }

@@ -74,8 +74,8 @@ rb_page_archive(struct rb_req *req)
 	    &opened, &retry)) {
 	case RB_OK:
 		/* Rotation: whatever visit this browser had ends. */
-		rb_auth_archive_close(&ar, rb_req_cookie(req,
-		    RB_ARCHIVE_COOKIE));
+		rb_auth_archive_close(&ar, rb_req_cookie_of(req,
+		    RB_COOKIE_ARCHIVE));
 		rb_req_archive_cookie(req, opened.av_cookie);
 		rb_req_device_cookie(req, device);
 		rb_resp_redirect(req, "/archives");
@@ -98,8 +98,8 @@ rb_page_archive_exit(struct rb_req *req)
 	struct rb_auth_req ar;
 
 	rb_req_auth(req, &ar);
-	if (rb_auth_archive_close(&ar, rb_req_cookie(req,
-	    RB_ARCHIVE_COOKIE)) != RB_OK) {
+	if (rb_auth_archive_close(&ar, rb_req_cookie_of(req,
+	    RB_COOKIE_ARCHIVE)) != RB_OK) {
 		rb_resp_error(req, 500);
 		return;
 	}

@@ -462,34 +462,14 @@ rb_page_consumption(struct rb_req *req)
 	    sizeof(*bars));
 	memset(bars, 0, (n > 0 ? n : 1) * sizeof(*bars));
 	memset(&chart, 0, sizeof(chart));
-	chart.ch_id = "graphique";
 	chart.ch_bars = bars;
 	chart.ch_n = n > RB_CHART_MAX_BARS ? RB_CHART_MAX_BARS : (int)n;
 	if (q.cq_daily) {
 		decorate_days(req, rows, bars);
-		chart.ch_title = rb_arena_printf(req->req_arena,
-		    "Consommation par jour, contrat %s", number);
-		chart.ch_desc = rb_arena_printf(req->req_arena,
-		    "Diagramme en barres : litres consommés chaque jour du %s "
-		    "au %s, %zu jours relevés à distance. Les mêmes chiffres "
-		    "figurent dans le tableau qui suit le graphique.",
-		    json_string_value(json_object_get(data, "from_fr")),
-		    json_string_value(json_object_get(data, "to_fr")), n);
 		chart.ch_series = "Litres par jour";
 	} else {
 		decorate_periods(req, rows, old, bars);
 		chart.ch_m3 = 1;
-		chart.ch_title = rb_arena_printf(req->req_arena,
-		    "Consommation par période de facturation, contrat %s",
-		    number);
-		chart.ch_desc = rb_arena_printf(req->req_arena,
-		    "Diagramme en barres : mètres cubes consommés pendant "
-		    "chacune des %zu périodes de facturation terminées du %s "
-		    "au %s, chacune à côté de la même période un an plus tôt. "
-		    "Les mêmes chiffres figurent dans le tableau qui suit le "
-		    "graphique.", n,
-		    json_string_value(json_object_get(data, "from_fr")),
-		    json_string_value(json_object_get(data, "to_fr")));
 		chart.ch_series = "Période facturée";
 		chart.ch_previous = "Même période un an plus tôt";
 	}

@@ -58,9 +58,9 @@ rb_page_signin(struct rb_req *req)
 	    &retry)) {
 	case RB_OK:
 		/* Rotation: whatever session this browser had ends. */
-		if (rb_req_cookie(req, RB_SESSION_COOKIE) != NULL)
-			rb_auth_signout(&ar, rb_req_cookie(req,
-			    RB_SESSION_COOKIE));
+		if (rb_req_cookie_of(req, RB_COOKIE_SESSION) != NULL)
+			rb_auth_signout(&ar, rb_req_cookie_of(req,
+			    RB_COOKIE_SESSION));
 		rb_req_session_start(req, &s);
 		rb_req_device_cookie(req, device);
 		rb_resp_redirect(req, "/mon-espace");
@@ -83,7 +83,7 @@ rb_page_signout(struct rb_req *req)
 	struct rb_auth_req ar;
 
 	rb_req_auth(req, &ar);
-	rb_auth_signout(&ar, rb_req_cookie(req, RB_SESSION_COOKIE));
+	rb_auth_signout(&ar, rb_req_cookie_of(req, RB_COOKIE_SESSION));
 	rb_req_session_clear(req);
 	rb_resp_redirect(req, "/connexion?deconnecte=1");
 }
