@@ -82,6 +82,8 @@ struct rb_req {
 	const char		*resp_hdr_name[RB_MAX_RESP_HEADERS];
 	const char		*resp_hdr_value[RB_MAX_RESP_HEADERS];
 	int			 resp_nhdr;
+	int			 resp_failed;	/* a form was refused: the
+						   title says "Erreur : " */
 };
 
 /* A request header's value, or NULL. */
@@ -111,6 +113,13 @@ void		 rb_resp_page(struct rb_req *req, int status, const char *name,
 		    json_t *data);
 /* Answers the French error page for status (404, 405, 413, 500…). */
 void		 rb_resp_error(struct rb_req *req, int status);
+/*
+ * Answers the 400 page titled with what went wrong (title, e.g.
+ * "Numéro de contrat non valide") and a sentence saying what to change
+ * (message); both static or arena text. Under /api/, the JSON error.
+ */
+void		 rb_resp_bad_request(struct rb_req *req, const char *title,
+		    const char *message);
 /* Plain text answer (for machines: /healthz, /metrics). */
 void		 rb_resp_text(struct rb_req *req, int status, const char *type,
 		    const char *text);

@@ -20,8 +20,9 @@ struct error_text {
 };
 
 static const struct error_text error_texts[] = {
-	{ 400, "Demande invalide", "La demande envoyée n'est pas valide. "
-	    "Vérifiez l'adresse de la page ou les informations saisies." },
+	{ 400, "Adresse de la page non valide", "L'adresse de la page "
+	    "n'est pas valide. Vérifiez-la, ou revenez à l'accueil pour "
+	    "retrouver la page par le menu." },
 	{ 403, "Accès refusé", "Vous n'avez pas accès à cette page." },
 	{ 404, "Page introuvable", "La page demandée n'existe pas ou a été "
 	    "déplacée." },
@@ -127,6 +128,49 @@ agent_data(struct rb_req *req)
 	    a->ag_role >= RB_ROLE_ADMIN);
 }
 
+/* The pages of the menus (layout.mustache, agent_layout.mustache): the
+ * item whose page is being shown carries aria-current="page". */
+static const struct menu_item {
+	const char	*mi_path;
+	const char	*mi_key;
+} menu_items[] = {
+	{ "/", "home" },
+	{ "/mon-espace", "space" },
+	{ "/mes-factures", "bills" },
+	{ "/ma-consommation", "consumption" },
+	{ "/mes-demandes", "requests" },
+	{ "/mon-index", "meter_index" },
+	{ "/mes-coordonnees", "coords" },
+	{ "/mon-compte", "account" },
+	{ "/archives", "archive" },
+	{ "/connexion", "signin" },
+	{ "/creer-mon-espace", "signup" },
+	{ "/contact", "contact" },
+	{ "/agent", "agent_home" },
+	{ "/agent/demandes", "agent_requests" },
+	{ "/agent/clients", "agent_clients" },
+	{ "/agent/journal", "agent_audit" },
+	{ "/agent/rapports", "agent_reports" },
+	{ "/agent/agents", "agent_agents" },
+	{ "/agent/actualites", "agent_news" },
+	{ "/agent/connexion", "agent_signin" },
+};
+
+/* {key: true} for the menu item of the page shown, false for the
+ * others. */
+static json_t *
+menu_data(const struct rb_req *req)
+{
+	json_t *current = json_object();
+	size_t i;
+
+	for (i = 0; i < sizeof(menu_items) / sizeof(menu_items[0]); i++)
+		json_object_set_new(current, menu_items[i].mi_key,
+		    json_boolean(req->req_path != NULL &&
+		    strcmp(req->req_path, menu_items[i].mi_path) == 0));
+	return current;
+}
+
 static int
 render(struct rb_req *req, const char *name, json_t *data, char *err,
     size_t errlen)
@@ -136,6 +180,9 @@ render(struct rb_req *req, const char *name, json_t *data, char *err,
 	json_object_set_new(data, "user", user_data(req));
 	json_object_set_new(data, "archive", archive_data(req));
 	json_object_set_new(data, "path", json_string(req->req_path));
+	json_object_set_new(data, "menu", menu_data(req));
+	json_object_set_new(data, "form_failed",
+	    json_boolean(req->resp_failed));
 	rb_buf_reset(&req->resp_body);
 	return rb_tmpl_render(req->req_site->site_tmpl, name, data,
 	    req->req_site->site_tmpl_flags, &req->resp_body, err, errlen);
@@ -221,16 +268,44 @@ rb_resp_json_error(struct rb_req *req, int status, const char *code,
 	rb_resp_json(req, status, json_pack("{s:o}", "error", err));
 }
 
+/* The error page of status with title and message. */
+static void
+error_page(struct rb_req *req, int status, const char *title,
+    const char *message)
+{
+	char err[256];
+	json_t *data;
+
+	req->resp_status = status;
+	req->resp_type = "text/html; charset=utf-8";
+	req->resp_failed = 0;
+	rb_resp_header(req, "Cache-Control", "no-store");
+	data = json_pack("{s:i, s:s, s:s}", "status", status,
+	    "title", title, "message", message);
+	if (render(req, rb_req_in_backoffice(req) ? "agent_error" : "error",
+	    data, err, sizeof(err)) != 0) {
+		log_errx("error page: %s", err);
+		req->resp_status = 500;
+		rb_buf_reset(&req->resp_body);
+		rb_buf_puts(&req->resp_body, fallback_500);
+	}
+	json_decref(data);
+}
+
+static int
+under_api(const struct rb_req *req)
+{
+	return req->req_path != NULL &&
+	    strncmp(req->req_path, API_PREFIX, strlen(API_PREFIX)) == 0;
+}
+
 void
 rb_resp_error(struct rb_req *req, int status)
 {
 	const struct error_text *et = NULL;
-	char err[256];
-	json_t *data;
 	size_t i;
 
-	if (req->req_path != NULL &&
-	    strncmp(req->req_path, API_PREFIX, strlen(API_PREFIX)) == 0) {
+	if (under_api(req)) {
 		rb_resp_json_error(req, status, NULL, NULL, NULL);
 		return;
 	}
@@ -241,19 +316,18 @@ rb_resp_error(struct rb_req *req, int status)
 		status = 500;
 		et = &error_texts[5];
 	}
-	req->resp_status = status;
-	req->resp_type = "text/html; charset=utf-8";
-	rb_resp_header(req, "Cache-Control", "no-store");
-	data = json_pack("{s:i, s:s, s:s}", "status", status,
-	    "title", et->et_title, "message", et->et_message);
-	if (render(req, rb_req_in_backoffice(req) ? "agent_error" : "error",
-	    data, err, sizeof(err)) != 0) {
-		log_errx("error page: %s", err);
-		req->resp_status = 500;
-		rb_buf_reset(&req->resp_body);
-		rb_buf_puts(&req->resp_body, fallback_500);
+	error_page(req, status, et->et_title, et->et_message);
+}
+
+void
+rb_resp_bad_request(struct rb_req *req, const char *title,
+    const char *message)
+{
+	if (under_api(req)) {
+		rb_resp_json_error(req, 400, NULL, message, NULL);
+		return;
 	}
-	json_decref(data);
+	error_page(req, 400, title, message);
 }
 
 void

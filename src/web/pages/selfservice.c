@@ -440,10 +440,8 @@ rb_page_coords(struct rb_req *req)
 	}
 	number = rb_post(req, "contrat");
 	if (strlen(number) != 10 || strspn(number, "0123456789") != 10) {
-		rb_resp_header(req, "Cache-Control", "no-store");
-		rb_resp_page(req, 400, "error", json_pack("{s:i, s:s, s:s}",
-		    "status", 400, "title", "Demande invalide", "message",
-		    "Le numéro de contrat doit compter 10 chiffres."));
+		rb_resp_bad_request(req, "Numéro de contrat non valide",
+		    "Le numéro de contrat doit compter 10 chiffres.");
 		return;
 	}
 	for (k = 0; k < RB_CO__MAX; k++)
