@@ -171,16 +171,36 @@ menu_data(const struct rb_req *req)
 	return current;
 }
 
+/* The keys the layouts own: a page's data must not use them (a page's
+ * "archive" flag once hid the archive list's filter). */
+static const char *const layout_keys[] = { "agent", "site", "user",
+    "archive", "path", "menu", "form_failed" };
+
 static int
 render(struct rb_req *req, const char *name, json_t *data, char *err,
     size_t errlen)
 {
+	size_t i;
+
+	if (req->req_site->site_tmpl_flags & RB_TMPL_STRICT)
+		for (i = 0; i < sizeof(layout_keys) / sizeof(layout_keys[0]);
+		    i++)
+			if (json_object_get(data, layout_keys[i]) != NULL) {
+				snprintf(err, errlen, "page data uses the "
+				    "layout's key \"%s\"", layout_keys[i]);
+				return -1;
+			}
 	json_object_set_new(data, "agent", agent_data(req));
 	json_object_set_new(data, "site", site_data(req));
 	json_object_set_new(data, "user", user_data(req));
 	json_object_set_new(data, "archive", archive_data(req));
 	json_object_set_new(data, "path", json_string(req->req_path));
 	json_object_set_new(data, "menu", menu_data(req));
+	/* A refused form: marked by rb_form_page(), or a page's own
+	   summary (has_errors) or alert message. */
+	if (json_is_true(json_object_get(data, "has_errors")) ||
+	    json_is_string(json_object_get(data, "alert")))
+		req->resp_failed = 1;
 	json_object_set_new(data, "form_failed",
 	    json_boolean(req->resp_failed));
 	rb_buf_reset(&req->resp_body);

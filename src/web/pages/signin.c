@@ -14,8 +14,8 @@
 #include "web/session.h"
 
 #define SIGNIN_FAILED	"Adresse e-mail ou mot de passe incorrect."
-#define SIGNIN_PENDING	"Votre espace client n'est pas encore activé. " \
-			"Pour l'activer, utilisez le lien de l'e-mail " \
+#define SIGNIN_PENDING	"Votre espace client attend d'être activé. Pour " \
+			"l'activer, utilisez le lien de l'e-mail " \
 			"d'activation que nous vous avons envoyé."
 
 static const struct rb_field_def f_email = { "email", "Adresse e-mail",
