@@ -76,6 +76,9 @@ static const char msg_order[] = "La date de début doit être antérieure "
     "ou égale à la date de fin.";
 static const char msg_range[] = "La période demandée ne peut pas dépasser "
     "trois ans : rapprochez la date de début de la date de fin.";
+static const char msg_daily_range[] = "La consommation par jour se "
+    "télécharge sur 366 jours au plus : rapprochez la date de début de la "
+    "date de fin.";
 static const char msg_daily_cut[] = "La consommation par jour s'affiche "
     "sur 366 jours au plus : voici les 366 jours qui précèdent la date de "
     "fin choisie. Pour voir une autre période, changez la date de "
@@ -269,6 +272,12 @@ load(struct rb_req *req, struct cons_query *q, int page, json_t **out)
 			return -1;
 		}
 		ignore |= fault;
+	}
+	/* A download says nothing of a cut range: it refuses it. */
+	if (!page && q->cq_notice != NULL) {
+		rb_resp_bad_request(req, "Choix du téléchargement non valide",
+		    msg_daily_range);
+		return -1;
 	}
 	q->cq_fault = first_fault;
 	q->cq_error = first_msg;
