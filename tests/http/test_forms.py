@@ -219,6 +219,24 @@ def the_agent_menu_marks_the_current_page(s):
 
 
 @test
+def page_titles_begin_with_the_page_heading(s):
+    anon = Browser(s)
+    for path in ("/connexion", "/archives", "/creer-mon-espace", "/abonne-2023",
+                 "/mot-de-passe-oublie", "/renvoyer-activation", "/contact", "/finaliser"):
+        page = anon.get(path)[2]
+        assert title_of(page).startswith(h1_of(page) + " – "), (path, title_of(page), h1_of(page))
+    b = signed_in(s)
+    for path in ("/mes-factures", "/mes-factures?archives=1", "/ma-consommation", "/mes-demandes",
+                 "/mon-index", "/mes-coordonnees", "/mon-compte"):
+        page = b.get(path)[2]
+        assert title_of(page).startswith(h1_of(page) + " – "), (path, title_of(page), h1_of(page))
+    a, _, _ = agent_browser(s)
+    for path in ("/agent/demandes", "/agent/clients"):
+        page = a.get(path)[2]
+        assert title_of(page).startswith(h1_of(page) + " – "), (path, title_of(page), h1_of(page))
+
+
+@test
 def step_two_is_titled_like_its_heading(s):
     b = Browser(s)
     b.get("/creer-mon-espace")
