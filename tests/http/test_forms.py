@@ -117,6 +117,13 @@ def step_one_errors_are_tied_to_their_fields(s):
     assert_invalid(page, "identifiant")
     assert_invalid(page, "mot_de_passe", error_of="identifiant")
     b = Browser(s)
+    b.get("/archives")
+    st, _, page = b.post("/archives", {"identifiant": "7654321Z", "mot_de_passe": "pas-le-bon"})
+    assert st == 200
+    assert_failed(page, ["identifiant"])
+    assert_invalid(page, "identifiant")
+    assert_invalid(page, "mot_de_passe", error_of="identifiant")
+    b = Browser(s)
     b.get("/creer-mon-espace")
     st, _, page = b.post("/creer-mon-espace", {"contrat": "1000000004", "preuve": "facture",
                                                "justificatif": "FA2099-999999"})
