@@ -170,6 +170,13 @@ def every_kind_of_refused_form_titles_erreur_and_focuses_its_summary(s):
     st, _, page = b.post("/mon-compte/mot-de-passe", {"actuel": "", "mot_de_passe": "", "confirmation": ""})
     assert_failed(page)
 
+    b = signed_in(s)
+    page = b.get("/mon-index")[2]
+    st, _, page = b.post("/mon-index", {"compteur": re.search(r'<option value="(\d+)"', page).group(1),
+                                        "index": "douze"})
+    assert_failed(page, ["index"])
+    assert_invalid(page, "index")
+
     b, _, _ = agent_browser(s)
     b.request("POST", "/agent/deconnexion", {"csrf": b.csrf})
     b.get("/agent/connexion")

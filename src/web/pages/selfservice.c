@@ -124,6 +124,13 @@ index_page(struct rb_req *req, const struct index_view *v)
 	    json_array_size(choices) > 0, "alert", v->iv_alert, "notice",
 	    v->iv_notice, "index", v->iv_index != NULL ? v->iv_index : "",
 	    "confirm", v->iv_confirm, "index_error", v->iv_field_error);
+	/* The error summary of errors.mustache: the index's error. */
+	json_object_set_new(data, "has_errors", json_boolean(
+	    v->iv_field_error != NULL));
+	json_object_set_new(data, "plural", json_false());
+	json_object_set_new(data, "errors", v->iv_field_error != NULL ?
+	    json_pack("[{s:s, s:s}]", "id", "index", "message",
+	    v->iv_field_error) : json_array());
 	json_object_set_new(data, "csrf", json_string(rb_req_csrf(req)));
 	rb_attach_cfg_from_config(req->req_site->site_cfg, &ac);
 	json_object_set_new(data, "max_photo_mb", json_integer((json_int_t)(
