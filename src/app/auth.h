@@ -140,7 +140,8 @@ enum rb_proof {
 	RB_PROOF__MAX
 };
 
-/* Sign-in; on OK fills a new session (new id: rotation at sign-in). */
+/* Sign-in; on OK fills a new session (new id: rotation at sign-in).
+ * RB_PENDING: right password, but the space waits for activation. */
 enum rb_rc rb_auth_signin(const struct rb_auth_req *r,
 		    const char *email, const char *password,
 		    struct rb_session *out, int *retry_after);
@@ -189,7 +190,9 @@ enum rb_rc rb_auth_archive_visit(const struct rb_auth_req *r,
 enum rb_rc rb_auth_archive_close(const struct rb_auth_req *r,
 		    const char *cookie);
 
-/* 2023 migration, step 1 (old id accepted with spaces, lower case). */
+/* 2023 migration, step 1 (old id accepted with spaces, lower case).
+ * RB_PENDING: right former credentials, already moved to a space that
+ * waits for activation (step 2 done, link not used). */
 enum rb_rc rb_auth_claim_legacy(const struct rb_auth_req *r,
 		    const char *old_id, const char *password,
 		    struct rb_claim *out, int *retry_after);
@@ -220,7 +223,9 @@ enum rb_rc rb_auth_activate(const struct rb_auth_req *r,
 enum rb_rc rb_auth_resend(const struct rb_auth_req *r,
 		    const char *email, int *retry_after);
 
-/* "Mot de passe oublié ?": same answer whether the email exists. */
+/* "Mot de passe oublié ?": same answer whether the email exists. A
+ * space that waits for activation gets a new activation link instead
+ * of a reset link. */
 enum rb_rc rb_auth_reset_request(const struct rb_auth_req *r,
 		    const char *email, int *retry_after);
 /* Checks a reset token without using it (to show the form). */

@@ -61,11 +61,11 @@ rb_auth_reset_request(const struct rb_auth_req *r, const char *email,
     int *retry_after)
 {
 	struct rb_account acc;
-	struct rb_limit lm;
+	struct rb_limit lm, rl;
 	char norm[RB_EMAIL_MAX], token[RB_TOKEN_LEN + 1];
 	char hash[RB_TOKEN_HASH_LEN + 1], target[RB_EMAIL_MAX + 8];
 	json_t *detail;
-	int rc, limited, known;
+	int rc, limited, known, pending, wait;
 
 	*retry_after = 0;
 	rb_auth_norm_email(email, norm, sizeof(norm));
@@ -75,8 +75,17 @@ rb_auth_reset_request(const struct rb_auth_req *r, const char *email,
 	if ((rc = rb_account_by_email(r->ar_db, norm, &acc)) < 0)
 		return RB_ERROR;
 	known = rc == 0 && acc.acc_status == RB_ACCOUNT_ACTIVE;
+	pending = rc == 0 && acc.acc_status == RB_ACCOUNT_PENDING;
+	/* The activation link sent instead counts with "Je n'ai pas reçu
+	   l'e-mail" (rb_auth_resend): past its limit, nothing is sent. */
+	if (pending) {
+		rb_limit_init(&rl, r, RB_LIMIT_RESEND, norm);
+		if ((limited = rb_limit_check(r, &rl, &wait)) < 0)
+			return RB_ERROR;
+		pending = limited == 0;
+	}
 	snprintf(target, sizeof(target), "email:%s", norm);
-	detail = json_pack("{s:b}", "account", known);
+	detail = json_pack("{s:b, s:b}", "account", known, "pending", pending);
 	/* Every request counts: each may send an email. */
 	if (rb_db_begin(r->ar_db) != 0 || rb_limit_fail(r, &lm) != 0 ||
 	    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, "reset.request",
@@ -92,6 +101,13 @@ rb_auth_reset_request(const struct rb_auth_req *r, const char *email,
 		    acc.acc_last_name, NULL) != 0)
 			goto fail;
 	}
+	/* A space that waits for activation has no password to reset
+	   yet: its address gets a new activation link instead (the page
+	   says the same in every case). */
+	if (pending && (rb_limit_fail(r, &rl) != 0 ||
+	    rb_auth_send_activation(r, acc.acc_id, acc.acc_email,
+	    acc.acc_first_name, acc.acc_last_name) != 0))
+		goto fail;
 	if (rb_db_commit(r->ar_db) != 0)
 		goto fail;
 	json_decref(detail);

@@ -24,6 +24,7 @@
 #include "base/crypto.h"
 #include "base/log.h"
 #include "app/auth_priv.h"
+#include "store/accounts.h"
 #include "store/claims.h"
 #include "store/identity.h"
 
@@ -198,10 +199,26 @@ rb_auth_claim_legacy(const struct rb_auth_req *r, const char *old_id,
 		return limited > 0 ? RB_LIMITED : RB_ERROR;
 
 	/* Credentials already moved no longer open the new space; they
-	   still open the archive (rb_auth_archive_open). */
-	if ((ok = rb_auth_legacy_check(r, oid, password, 0, &lc,
+	   still open the archive (rb_auth_archive_open). Moved to a space
+	   that waits for activation, the right password learns so (one
+	   verification in every case: timing tells nothing). */
+	if ((ok = rb_auth_legacy_check(r, oid, password, 1, &lc,
 	    &reason)) < 0)
 		return RB_ERROR;
+	if (ok && lc.lc_migrated_at != 0) {
+		struct rb_account acc;
+		int pending;
+
+		if ((rc = lc.lc_account_id == 0 ? 1 :
+		    rb_account_by_id(r->ar_db, lc.lc_account_id, &acc)) < 0)
+			return RB_ERROR;
+		pending = rc == 0 && acc.acc_status == RB_ACCOUNT_PENDING;
+		snprintf(target, sizeof(target), "old_id:%s", oid);
+		rc = rb_auth_claim_denied(r, &lm, "migration.failed", target,
+		    json_pack("{s:s}", "reason", pending ? "pending" :
+		    "migrated"));
+		return rc == RB_DENIED && pending ? RB_PENDING : rc;
+	}
 	if ((rc = rb_identity_contract_by_id(r->ar_db,
 	    ok ? lc.lc_contract_id : 0, &contract)) < 0 ||
 	    rb_identity_holder(r->ar_db, contract.cr_id, &holder) != 0)

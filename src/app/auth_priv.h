@@ -182,6 +182,12 @@ int	rb_limit_delay_ms(int count, int ceiling, int max_s);
 enum rb_rc rb_auth_claim_denied(const struct rb_auth_req *r,
 	    const struct rb_limit *lm, const char *action, const char *target,
 	    json_t *detail);
+/* --- auth_register.c --- */
+/* Makes a new activation token for account (voiding the earlier ones)
+ * and queues its email to to. Inside a transaction. 0 or -1. */
+int	rb_auth_send_activation(const struct rb_auth_req *r, int64_t account,
+	    const char *to, const char *first, const char *last);
+
 struct rb_legacy_cred;
 /*
  * Checks password against the former credentials of oid (normalised),

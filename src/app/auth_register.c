@@ -58,10 +58,8 @@ struct profile {
 	char	pf_hash[RB_PWHASH_MAX];
 };
 
-/* Makes a new activation token for account (voiding the earlier ones)
- * and queues its email. Inside a transaction. 0 or -1. */
-static int
-send_activation(const struct rb_auth_req *r, int64_t account, const char *to,
+int
+rb_auth_send_activation(const struct rb_auth_req *r, int64_t account, const char *to,
     const char *first, const char *last)
 {
 	char token[RB_TOKEN_LEN + 1], hash[RB_TOKEN_HASH_LEN + 1];
@@ -174,7 +172,7 @@ register_account(const struct rb_auth_req *r, const struct profile *pf,
 	    rb_identity_legacy_migrated(r->ar_db, claim->cr_legacy_id,
 	    *account, r->ar_now) < 0))
 		return -1;
-	return send_activation(r, *account, pf->pf_email, pf->pf_first,
+	return rb_auth_send_activation(r, *account, pf->pf_email, pf->pf_first,
 	    pf->pf_last);
 }
 
@@ -314,7 +312,7 @@ rb_auth_resend(const struct rb_auth_req *r, const char *email,
 	if (rc == 0 && acc.acc_status == RB_ACCOUNT_PENDING) {
 		snprintf(target, sizeof(target), "account:%lld",
 		    (long long)acc.acc_id);
-		if (send_activation(r, acc.acc_id, acc.acc_email,
+		if (rb_auth_send_activation(r, acc.acc_id, acc.acc_email,
 		    acc.acc_first_name, acc.acc_last_name) != 0 ||
 		    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, "account.resend",
 		    target, NULL) != 0)

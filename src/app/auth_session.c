@@ -2,8 +2,10 @@
  * auth_session.c: sign-in, sessions and sign-out (see auth.h).
  *
  * Sign-in answers RB_DENIED whatever was wrong (unknown email,
- * wrong password, account pending or disabled) after the same argon2id
- * work: an unknown email burns a dummy verification. A success opens a
+ * wrong password, account disabled) after the same argon2id work: an
+ * unknown email burns a dummy verification. The right password of a
+ * space that waits for activation answers RB_PENDING (counted as a
+ * failure all the same): only the password's holder learns it. A success opens a
  * new session (a new random id: rotation), whose cookie value is never
  * stored, only its SHA-256. Sessions end after ac_session_idle without
  * use or ac_session_absolute after sign-in.
@@ -110,10 +112,18 @@ rb_auth_signin(const struct rb_auth_req *r, const char *email,
 		    password) == 0;
 	else
 		rb_pwhash_dummy(password);
-	if (!password_ok || acc.acc_status != RB_ACCOUNT_ACTIVE)
-		return signin_denied(r, &lm, email_norm,
+	if (!password_ok || acc.acc_status != RB_ACCOUNT_ACTIVE) {
+		enum rb_rc rc = signin_denied(r, &lm, email_norm,
 		    found == 0 ? acc.acc_id : 0,
 		    signin_failure(found, &acc, password_ok));
+
+		/* Only the holder of the password learns that the space
+		   waits for activation. */
+		if (rc == RB_DENIED && password_ok &&
+		    acc.acc_status == RB_ACCOUNT_PENDING)
+			return RB_PENDING;
+		return rc;
+	}
 
 	/* Hashes made with older parameters are upgraded now that the
 	   password is at hand. */

@@ -433,7 +433,7 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 		    cs[i].ic_number, ctx->bc_card));
 		json_array_append_new(list, c);
 	}
-	*out = json_pack("{s:b, s:s, s:o, s:o, s:I, s:b}", "archive",
+	*out = json_pack("{s:b, s:s, s:o, s:o, s:I, s:b}", "archive_list",
 	    f->bf_archive, "title", f->bf_archive ? "Archives (avant 2024)" :
 	    "Mes factures", "filters", filter_options(cs, ncs, years, nyears,
 	    f), "contracts", list, "count", (json_int_t)nrows, "no_contract",

@@ -65,7 +65,7 @@ enum rb_rc rb_bills_parse_filter(const char *contract,
 		    time_t now, struct rb_bills_filter *out, const char **msg);
 
 /*
- * The list page: *out = {"archive", "title", "filters": {"contracts",
+ * The list page: *out = {"archive_list", "title", "filters": {"contracts",
  * "years", "statuses" (select options {value, label, selected}),
  * "active"}, "contracts": [{"number", "old_number" (or null), "address",
  * "bills": [bill summaries, newest first], "empty"}], "count",

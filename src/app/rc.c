@@ -13,6 +13,7 @@ static const char *const rc_names[RB_RC__MAX] = {
 	[RB_NO_BILL] = "NO_BILL",
 	[RB_NOT_FOUND] = "NOT_FOUND",
 	[RB_TOO_MANY] = "TOO_MANY",
+	[RB_PENDING] = "PENDING",
 	[RB_ERROR] = "ERROR",
 };
 

@@ -21,6 +21,9 @@ enum rb_rc {
 	RB_NOT_FOUND,	/* not in scope or does not exist (the same
 			   answer for both): 404 */
 	RB_TOO_MANY,	/* a per-account maximum is reached: 409 */
+	RB_PENDING,	/* right credentials of a space that waits for
+			   activation: the page says so and offers a new
+			   activation link, 200 */
 	RB_ERROR,	/* internal (database, file), logged: 500 */
 	RB_RC__MAX
 };

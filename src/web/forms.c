@@ -37,9 +37,23 @@ rb_field(const struct rb_field_def *d, const char *value, const char *error)
 	json_object_set_new(f, "hint", str_or_null(d->fd_hint));
 	json_object_set_new(f, "inputmode", str_or_null(d->fd_inputmode));
 	json_object_set_new(f, "error", str_or_null(error));
+	json_object_set_new(f, "invalid", json_boolean(error != NULL &&
+	    error[0] != '\0'));
 	json_object_set_new(f, "described", str_or_null(described));
 	json_object_set_new(f, "required", json_true());
 	return f;
+}
+
+void
+rb_field_invalid_by(json_t *field, const char *other_id)
+{
+	const char *d = json_string_value(json_object_get(field, "described"));
+	char described[160];
+
+	snprintf(described, sizeof(described), "%s%s%s-erreur",
+	    d != NULL ? d : "", d != NULL ? " " : "", other_id);
+	json_object_set_new(field, "invalid", json_true());
+	json_object_set_new(field, "described", json_string(described));
 }
 
 json_t *
@@ -54,6 +68,8 @@ rb_form_page(struct rb_req *req, json_t *fields, const char *alert,
 			json_array_append_new(errors, json_pack("{s:O, s:O}",
 			    "id", json_object_get(f, "id"),
 			    "message", json_object_get(f, "error")));
+	if (json_array_size(errors) > 0 || (alert != NULL && alert[0] != '\0'))
+		req->resp_failed = 1;
 	return json_pack("{s:s, s:o, s:b, s:b, s:o, s:o, s:o}",
 	    "csrf", rb_req_csrf(req),
 	    "fields", fields,
@@ -62,6 +78,20 @@ rb_form_page(struct rb_req *req, json_t *fields, const char *alert,
 	    "errors", errors,
 	    "alert", str_or_null(alert),
 	    "notice", str_or_null(notice));
+}
+
+void
+rb_form_add_error(struct rb_req *req, json_t *page, const char *id,
+    const char *message)
+{
+	json_t *errors = json_object_get(page, "errors");
+
+	json_array_append_new(errors, json_pack("{s:s, s:s}", "id", id,
+	    "message", message));
+	json_object_set_new(page, "has_errors", json_true());
+	json_object_set_new(page, "plural", json_boolean(
+	    json_array_size(errors) > 1));
+	req->resp_failed = 1;
 }
 
 const struct rb_field_def rb_field_old_id = { "identifiant",

@@ -84,6 +84,8 @@ struct rb_req {
 	const char		*resp_hdr_name[RB_MAX_RESP_HEADERS];
 	const char		*resp_hdr_value[RB_MAX_RESP_HEADERS];
 	int			 resp_nhdr;
+	int			 resp_failed;	/* a form was refused: the
+						   title says "Erreur : " */
 };
 
 /* A request header's value, or NULL. */
@@ -122,6 +124,14 @@ void		 rb_resp_error(struct rb_req *req, int status);
  */
 void		 rb_resp_error_text(struct rb_req *req, int status,
 		    const char *code, const char *title, const char *message);
+/*
+ * Answers the 400 page titled with what went wrong (title, e.g.
+ * "Numéro de contrat non valide") and a sentence saying what to change
+ * (message); both static or arena text. For programs, the JSON error
+ * (as rb_resp_error_text()).
+ */
+void		 rb_resp_bad_request(struct rb_req *req, const char *title,
+		    const char *message);
 /* Plain text answer (for machines: /healthz, /metrics). */
 void		 rb_resp_text(struct rb_req *req, int status, const char *type,
 		    const char *text);

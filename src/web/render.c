@@ -20,8 +20,9 @@ struct error_text {
 };
 
 static const struct error_text error_texts[] = {
-	{ 400, "Demande invalide", "La demande envoyée n'est pas valide. "
-	    "Vérifiez l'adresse de la page ou les informations saisies." },
+	{ 400, "Adresse de la page non valide", "L'adresse de la page "
+	    "n'est pas valide. Vérifiez-la, ou revenez à l'accueil pour "
+	    "retrouver la page par le menu." },
 	{ 403, "Accès refusé", "Vous n'avez pas accès à cette page." },
 	{ 404, "Page introuvable", "La page demandée n'existe pas ou a été "
 	    "déplacée." },
@@ -127,15 +128,81 @@ agent_data(struct rb_req *req)
 	    a->ag_role >= RB_ROLE_ADMIN);
 }
 
+/* The pages of the menus (layout.mustache, agent_layout.mustache): the
+ * item whose page is being shown carries aria-current="page". */
+static const struct menu_item {
+	const char	*mi_path;
+	const char	*mi_key;
+} menu_items[] = {
+	{ "/", "home" },
+	{ "/mon-espace", "space" },
+	{ "/mes-factures", "bills" },
+	{ "/ma-consommation", "consumption" },
+	{ "/mes-demandes", "requests" },
+	{ "/mon-index", "meter_index" },
+	{ "/mes-coordonnees", "coords" },
+	{ "/mon-compte", "account" },
+	{ "/archives", "archive" },
+	{ "/connexion", "signin" },
+	{ "/creer-mon-espace", "signup" },
+	{ "/contact", "contact" },
+	{ "/agent", "agent_home" },
+	{ "/agent/demandes", "agent_requests" },
+	{ "/agent/clients", "agent_clients" },
+	{ "/agent/journal", "agent_audit" },
+	{ "/agent/rapports", "agent_reports" },
+	{ "/agent/agents", "agent_agents" },
+	{ "/agent/actualites", "agent_news" },
+	{ "/agent/connexion", "agent_signin" },
+};
+
+/* {key: true} for the menu item of the page shown, false for the
+ * others. */
+static json_t *
+menu_data(const struct rb_req *req)
+{
+	json_t *current = json_object();
+	size_t i;
+
+	for (i = 0; i < sizeof(menu_items) / sizeof(menu_items[0]); i++)
+		json_object_set_new(current, menu_items[i].mi_key,
+		    json_boolean(req->req_path != NULL &&
+		    strcmp(req->req_path, menu_items[i].mi_path) == 0));
+	return current;
+}
+
+/* The keys the layouts own: a page's data must not use them (a page's
+ * "archive" flag once hid the archive list's filter). */
+static const char *const layout_keys[] = { "agent", "site", "user",
+    "archive", "path", "menu", "form_failed" };
+
 static int
 render(struct rb_req *req, const char *name, json_t *data, char *err,
     size_t errlen)
 {
+	size_t i;
+
+	if (req->req_site->site_tmpl_flags & RB_TMPL_STRICT)
+		for (i = 0; i < sizeof(layout_keys) / sizeof(layout_keys[0]);
+		    i++)
+			if (json_object_get(data, layout_keys[i]) != NULL) {
+				snprintf(err, errlen, "page data uses the "
+				    "layout's key \"%s\"", layout_keys[i]);
+				return -1;
+			}
 	json_object_set_new(data, "agent", agent_data(req));
 	json_object_set_new(data, "site", site_data(req));
 	json_object_set_new(data, "user", user_data(req));
 	json_object_set_new(data, "archive", archive_data(req));
 	json_object_set_new(data, "path", json_string(req->req_path));
+	json_object_set_new(data, "menu", menu_data(req));
+	/* A refused form: marked by rb_form_page(), or a page's own
+	   summary (has_errors) or alert message. */
+	if (json_is_true(json_object_get(data, "has_errors")) ||
+	    json_is_string(json_object_get(data, "alert")))
+		req->resp_failed = 1;
+	json_object_set_new(data, "form_failed",
+	    json_boolean(req->resp_failed));
 	rb_buf_reset(&req->resp_body);
 	return rb_tmpl_render(req->req_site->site_tmpl, name, data,
 	    req->req_site->site_tmpl_flags, &req->resp_body, err, errlen);
@@ -231,6 +298,7 @@ error_page(struct rb_req *req, int status, const char *title,
 
 	req->resp_status = status;
 	req->resp_type = "text/html; charset=utf-8";
+	req->resp_failed = 0;
 	rb_resp_header(req, "Cache-Control", "no-store");
 	data = json_pack("{s:i, s:s, s:s}", "status", status,
 	    "title", title, "message", message);
@@ -244,14 +312,20 @@ error_page(struct rb_req *req, int status, const char *title,
 	json_decref(data);
 }
 
+static int
+under_api(const struct rb_req *req)
+{
+	return req->req_path != NULL &&
+	    strncmp(req->req_path, API_PREFIX, strlen(API_PREFIX)) == 0;
+}
+
 void
 rb_resp_error(struct rb_req *req, int status)
 {
 	const struct error_text *et = NULL;
 	size_t i;
 
-	if (req->req_path != NULL &&
-	    strncmp(req->req_path, API_PREFIX, strlen(API_PREFIX)) == 0) {
+	if (under_api(req)) {
 		rb_resp_json_error(req, status, NULL, NULL, NULL);
 		return;
 	}
@@ -271,8 +345,7 @@ wants_json(const struct rb_req *req)
 {
 	const char *accept = rb_req_header(req, "Accept");
 
-	if (req->req_path != NULL &&
-	    strncmp(req->req_path, API_PREFIX, strlen(API_PREFIX)) == 0)
+	if (under_api(req))
 		return 1;
 	return accept != NULL && strstr(accept, "application/json") != NULL &&
 	    strstr(accept, "text/html") == NULL;
@@ -288,6 +361,13 @@ rb_resp_error_text(struct rb_req *req, int status, const char *code,
 		rb_resp_error(req, status);
 	else
 		error_page(req, status, title, message);
+}
+
+void
+rb_resp_bad_request(struct rb_req *req, const char *title,
+    const char *message)
+{
+	rb_resp_error_text(req, 400, NULL, title, message);
 }
 
 void

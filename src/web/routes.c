@@ -37,7 +37,7 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	    .rt_methods = GP, .rt_handler = rb_page_claim_legacy, .rt_slow = 1,
 	    .rt_min_ms = 100, .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
 	[ROUTE_REGISTER] = { .rt_name = "register", .rt_path = "/finaliser",
-	    .rt_methods = RB_M_POST, .rt_handler = rb_page_register,
+	    .rt_methods = GP, .rt_handler = rb_page_register,
 	    .rt_slow = 1, .rt_min_ms = 400,
 	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
 	[ROUTE_CHECK_MAIL] = { .rt_name = "check_mail",

@@ -273,8 +273,9 @@ def a_2023_subscriber_migrates_and_activates_from_the_email(s):
     link = link_in(msg, "/activer?jeton=")
     assert link.startswith("http://127.0.0.1:%d/" % s.port), link
     path = link.split(str(s.port), 1)[1]
-    # Not active yet: sign-in fails.
-    assert GENERIC_SIGNIN in Browser(s).signin("legacy@robinet.test", "ancien-mdp-2023")[2]
+    # Not active yet: sign-in fails, and says why to the password's holder.
+    page = Browser(s).signin("legacy@robinet.test", "ancien-mdp-2023")[2]
+    assert GENERIC_SIGNIN not in page and "attend d&#39;être activé" in page, page[:600]
     st, _, page = b.get(path)
     assert st == 200 and "Activer mon espace" in page
     token = re.search(r'name="jeton" value="([^"]+)"', page).group(1)
@@ -598,7 +599,8 @@ def an_expired_activation_link_is_refused(s):
     token = re.search(r'name="jeton" value="([^"]+)"', b.get(path)[2]).group(1)
     time.sleep(3)
     assert "Lien invalide ou expiré" in b.post("/activer", {"jeton": token})[2]
-    assert GENERIC_SIGNIN in Browser(s).signin("arrivant@robinet.test", "la-citadelle-de-lille")[2]
+    page = Browser(s).signin("arrivant@robinet.test", "la-citadelle-de-lille")[2]
+    assert "attend d&#39;être activé" in page and "/renvoyer-activation" in page, page[:600]
 
 
 @test(env={"ROBINET_RL_PER_MAIL": "2"})

@@ -94,7 +94,7 @@ def too_many_form_fields_is_413_and_bad_query_is_400(s):
     assert st == 413, st
     st, _, page = s.request("GET", "/?q=%zz")
     assert st == 400, st
-    assert "Demande invalide" in check_page(page)
+    assert "Adresse de la page non valide" in check_page(page)
     st, _, page = s.request("GET", "/?q=%00")
     assert st == 400, st
 

@@ -125,7 +125,7 @@ def paperless_switch_refuses_other_contracts_csrf_and_markup(s):
         st, _, page = b.post(SWITCH, fields)
         assert st == 400, (fields, st)
         assert "<script>alert" not in page and "<b>oui" not in page
-        assert "Demande invalide" in page
+        assert "Numéro de contrat non valide" in page or "Choix de la facture électronique manquant" in page
     # GET is not the switch; signed out is sent to sign in.
     assert b.get(SWITCH)[0] == 405
     anon = Browser(s)

@@ -260,7 +260,9 @@ posted_id(struct rb_req *req, const char *name, long long *id)
 	v = rb_post(req, name);
 	*id = strtoll(v, &end, 10);
 	if (v[0] == '\0' || *end != '\0' || *id <= 0) {
-		rb_resp_error(req, 400);
+		rb_resp_bad_request(req, "Élément choisi non reconnu",
+		    "Nous n'avons pas reconnu l'élément choisi. Revenez à "
+		    "« Mon compte » et choisissez-le de nouveau.");
 		return 0;
 	}
 	return 1;

@@ -154,7 +154,9 @@ rb_page_agent_agent_action(struct rb_req *req)
 	id = strtoll(idtext, &end, 10);
 	if (k == sizeof(actions) / sizeof(actions[0]) || idtext[0] == '\0' ||
 	    *end != '\0' || errno != 0 || id <= 0) {
-		rb_resp_error(req, 400);
+		rb_resp_bad_request(req, "Action sur l'agent non reconnue",
+		    "L'action demandée ou l'agent visé n'est pas reconnu. "
+		    "Revenez à la liste des agents et recommencez.");
 		return;
 	}
 	rb_req_auth(req, &ar);

@@ -696,7 +696,9 @@ act(struct rb_req *req, int64_t id, const char *tail)
 		etat = rb_post(req, "etat");
 		if (etat == NULL || (strcmp(etat, "0") != 0 &&
 		    strcmp(etat, "1") != 0)) {
-			rb_resp_error(req, 400);
+			rb_resp_bad_request(req, "Choix de la facture "
+			    "électronique manquant", "Choisissez d'activer ou de "
+			    "désactiver la facture électronique.");
 			return;
 		}
 		rc = rb_agent_paperless(&ar, a->ag_id, id, number,

@@ -26,14 +26,20 @@ static const struct rb_field_def f_password = { "mot_de_passe",
     "L'ancien mot de passe, ou celui de votre nouvel espace client si "
     "vous l'avez activé.", NULL };
 
+/* The archive's sign-in; error goes under the old id and marks the
+ * password too (which was wrong is never said). */
 static void
 signin_form(struct rb_req *req, int status, const char *old_id,
-    const char *alert)
+    const char *alert, const char *error)
 {
-	json_t *fields = json_array();
+	json_t *fields = json_array(), *pw;
 
-	json_array_append_new(fields, rb_field(&rb_field_old_id, old_id, NULL));
-	json_array_append_new(fields, rb_field(&f_password, NULL, NULL));
+	json_array_append_new(fields, rb_field(&rb_field_old_id, old_id,
+	    error));
+	pw = rb_field(&f_password, NULL, NULL);
+	if (error != NULL)
+		rb_field_invalid_by(pw, rb_field_old_id.fd_id);
+	json_array_append_new(fields, pw);
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_resp_page(req, status, "archive_signin", rb_form_page(req, fields,
 	    alert, NULL));
@@ -63,7 +69,7 @@ rb_page_archive(struct rb_req *req)
 		if ((v = rb_req_archive(req)) != NULL)
 			landing(req, v);
 		else
-			signin_form(req, 200, NULL, NULL);
+			signin_form(req, 200, NULL, NULL, NULL);
 		return;
 	}
 	old_id = rb_post(req, "identifiant");
@@ -81,13 +87,13 @@ rb_page_archive(struct rb_req *req)
 		rb_resp_redirect(req, "/archives");
 		return;
 	case RB_LIMITED:
-		signin_form(req, 429, old_id, rb_retry_text(req, retry));
+		signin_form(req, 429, old_id, rb_retry_text(req, retry), NULL);
 		return;
 	case RB_ERROR:
 		rb_resp_error(req, 500);
 		return;
 	default:
-		signin_form(req, 200, old_id, ARCHIVE_FAILED);
+		signin_form(req, 200, old_id, NULL, ARCHIVE_FAILED);
 		return;
 	}
 }

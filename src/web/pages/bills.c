@@ -37,15 +37,6 @@ bills_ctx(struct rb_req *req, struct rb_bills_ctx *ctx)
 	ctx->bc_card = rb_psp_enabled(&psp);
 }
 
-/* The 400 page with a sentence saying what to change. */
-static void
-bad_request(struct rb_req *req, const char *msg)
-{
-	rb_resp_header(req, "Cache-Control", "no-store");
-	rb_resp_page(req, 400, "error", json_pack("{s:i, s:s, s:s}", "status",
-	    400, "title", "Demande invalide", "message", msg));
-}
-
 static void
 answer_rc(struct rb_req *req, enum rb_rc rc)
 {
@@ -68,7 +59,8 @@ rb_page_bills(struct rb_req *req)
 	if (rb_bills_parse_filter(rb_form_get(q, "contrat"),
 	    rb_form_get(q, "annee"), rb_form_get(q, "statut"),
 	    rb_form_get(q, "archives"), time(NULL), &f, &msg) != RB_OK) {
-		bad_request(req, msg);
+		rb_resp_bad_request(req, "Filtre des factures non valide",
+		    msg);
 		return;
 	}
 	bills_ctx(req, &ctx);

@@ -10,8 +10,12 @@
  * archive; default: the scope's first contract), vue=periodes|jours
  * (default periodes), du and au (ISO dates, included; default: the last
  * three years, or the last 90 days for vue=jours, up to today, or up to
- * the end of 2023 for a visitor of the archive). A bad
- * parameter answers 400 with a French sentence saying what to change; a
+ * the end of 2023 for a visitor of the archive). On the page, a bad
+ * parameter shows the form again with the visitor's input, an error
+ * summary and the error under its field (200, like every refused
+ * form), and no figures; a daily range longer than 366 days is cut to
+ * the 366 days before its end date, with a notice saying so. The
+ * download answers 400 with a French sentence saying what to change. A
  * contract outside the scope answers the same 404 as an unknown one.
  *
  * For a signed-in subscriber whose contract has a remote-read meter the
@@ -37,12 +41,32 @@
 #define DAILY_DAYS	90	/* default range of the daily view */
 #define DAILY_MAX_DAYS	366	/* longest range of the daily view */
 
-struct cons_query {
-	char	cq_contract[16];	/* "" for the first of the scope */
-	int	cq_daily;
-	char	cq_from[11];
-	char	cq_to[11];
+/* The parameters of the query, as bits of what parse_query ignores
+ * once found wrong. */
+enum cons_param {
+	CP_CONTRACT = 1,
+	CP_VIEW = 2,
+	CP_FROM = 4,
+	CP_TO = 8,
+	CP_DATES = CP_FROM | CP_TO	/* the range itself is wrong */
 };
+
+struct cons_query {
+	char		 cq_contract[16];	/* "" for the first of the
+						   scope */
+	int		 cq_daily;
+	char		 cq_from[11];
+	char		 cq_to[11];
+	const char	*cq_notice;	/* the daily range was cut */
+	int		 cq_fault;	/* enum cons_param at fault, 0 */
+	const char	*cq_error;	/* its French message */
+};
+
+static const struct rb_field_def f_from = { "du", "Du", "date", "off",
+    "Date de début, au format AAAA-MM-JJ, par exemple 2024-01-31.",
+    NULL };
+static const struct rb_field_def f_to = { "au", "Au", "date", "off",
+    "Date de fin, au format AAAA-MM-JJ, par exemple 2024-12-31.", NULL };
 
 static const char msg_contract[] = "Le numéro de contrat doit comporter "
     "10 chiffres (ou, pour les archives, 7 chiffres suivis d'une lettre).";
@@ -52,17 +76,13 @@ static const char msg_order[] = "La date de début doit être antérieure "
     "ou égale à la date de fin.";
 static const char msg_range[] = "La période demandée ne peut pas dépasser "
     "trois ans : rapprochez la date de début de la date de fin.";
-static const char msg_daily_range[] = "La consommation par jour s'affiche "
-    "sur 366 jours au plus : rapprochez la date de début de la date de "
-    "fin.";
-
-/* The 400 page with a sentence saying what to change. */
-static void
-bad_request(struct rb_req *req, const char *msg)
-{
-	rb_resp_page(req, 400, "error", json_pack("{s:i, s:s, s:s}", "status",
-	    400, "title", "Demande invalide", "message", msg));
-}
+static const char msg_daily_range[] = "La consommation par jour se "
+    "télécharge sur 366 jours au plus : rapprochez la date de début de la "
+    "date de fin.";
+static const char msg_daily_cut[] = "La consommation par jour s'affiche "
+    "sur 366 jours au plus : voici les 366 jours qui précèdent la date de "
+    "fin choisie. Pour voir une autre période, changez la date de "
+    "début.";
 
 /*
  * Normalises a typed contract number (spaces dropped, letters upper
@@ -97,12 +117,12 @@ parse_contract(const char *s, char *out, size_t outlen)
  */
 static int
 parse_date_param(struct rb_req *req, const char *name, const char *what,
-    char *out, const char **msg)
+    char *out, const char **msg, int ignore)
 {
 	const char *v = rb_form_get(&req->req_query, name);
 	struct rb_date d;
 
-	if (v == NULL || v[0] == '\0')
+	if (ignore || v == NULL || v[0] == '\0')
 		return 1;
 	if (rb_clock_parse_date(v, &d) != 0) {
 		*msg = rb_arena_printf(req->req_arena, "La date %s « %.40s » "
@@ -125,10 +145,14 @@ iso_days(const char *iso)
 	return rb_clock_days_from_civil(&d);
 }
 
-/* Parses the query into q; 0, or -1 with the French message in *msg. */
+/*
+ * Parses the query into q, taking the parameters of ignore (enum
+ * cons_param bits) as absent; 0, or -1 with the French message in *msg
+ * and the parameters at fault in *fault.
+ */
 static int
 parse_query(struct rb_req *req, const struct rb_scope *sc,
-    struct cons_query *q, const char **msg)
+    struct cons_query *q, int ignore, const char **msg, int *fault)
 {
 	const char *contract = rb_form_get(&req->req_query, "contrat");
 	const char *view = rb_form_get(&req->req_query, "vue");
@@ -137,24 +161,33 @@ parse_query(struct rb_req *req, const struct rb_scope *sc,
 	int rc_from, rc_to;
 
 	memset(q, 0, sizeof(*q));
-	if (contract != NULL && contract[0] != '\0' &&
-	    parse_contract(contract, q->cq_contract,
+	if (!(ignore & CP_CONTRACT) && contract != NULL &&
+	    contract[0] != '\0' && parse_contract(contract, q->cq_contract,
 	    sizeof(q->cq_contract)) != 0) {
 		*msg = msg_contract;
+		*fault = CP_CONTRACT;
 		return -1;
 	}
-	if (view == NULL || view[0] == '\0' || strcmp(view, "periodes") == 0)
+	if ((ignore & CP_VIEW) || view == NULL || view[0] == '\0' ||
+	    strcmp(view, "periodes") == 0)
 		q->cq_daily = 0;
 	else if (strcmp(view, "jours") == 0)
 		q->cq_daily = 1;
 	else {
 		*msg = msg_view;
+		*fault = CP_VIEW;
 		return -1;
 	}
 	if ((rc_from = parse_date_param(req, "du", "de début", q->cq_from,
-	    msg)) < 0 ||
-	    (rc_to = parse_date_param(req, "au", "de fin", q->cq_to, msg)) < 0)
+	    msg, ignore & CP_FROM)) < 0) {
+		*fault = CP_FROM;
 		return -1;
+	}
+	if ((rc_to = parse_date_param(req, "au", "de fin", q->cq_to, msg,
+	    ignore & CP_TO)) < 0) {
+		*fault = CP_TO;
+		return -1;
+	}
 	if (rc_to == 1) {
 		rb_clock_today(time(NULL), &today);
 		/* The archive ends with 2023: its default range too. */
@@ -185,39 +218,69 @@ parse_query(struct rb_req *req, const struct rb_scope *sc,
 	}
 	if (strcmp(q->cq_from, q->cq_to) > 0) {
 		*msg = msg_order;
+		*fault = CP_DATES;
 		return -1;
 	}
 	if (strcmp(q->cq_from, limit) < 0) {
 		*msg = msg_range;
+		*fault = CP_DATES;
 		return -1;
 	}
+	/* Switching to "par jour" with the dates of the periods still in
+	   the form: the last 366 days of the range, said in a notice. */
 	if (q->cq_daily && iso_days(q->cq_to) - iso_days(q->cq_from) >=
 	    DAILY_MAX_DAYS) {
-		*msg = msg_daily_range;
-		return -1;
+		rb_clock_parse_date(q->cq_to, &d);
+		rb_clock_date_add(&d, -(DAILY_MAX_DAYS - 1), &d);
+		rb_clock_format_date(&d, q->cq_from, sizeof(q->cq_from));
+		q->cq_notice = msg_daily_cut;
 	}
 	return 0;
 }
 
 /*
  * Runs the use case for q: 0 and the data in *out, or -1 once the error
- * answer (redirect, 400, 404, 500) is written.
+ * answer (redirect, 400, 404, 500) is written. On the page (page
+ * true), a wrong parameter is kept in q->cq_fault and q->cq_error, and
+ * the view is of the query without it (so the form can be shown
+ * again); for the download it answers 400.
  */
 static int
-load(struct rb_req *req, struct cons_query *q, json_t **out)
+load(struct rb_req *req, struct cons_query *q, int page, json_t **out)
 {
 	struct rb_scope sc;
-	const char *msg = NULL;
+	const char *msg = NULL, *first_msg = NULL;
 	struct rb_db *db;
-	int rc;
+	int rc, fault = 0, first_fault = 0, ignore = 0, tries;
 
 	*out = NULL;
 	if (rb_req_scope(req, &sc) != 0)
 		return -1;
-	if (parse_query(req, &sc, q, &msg) != 0) {
-		bad_request(req, msg);
+	for (tries = 0; parse_query(req, &sc, q, ignore, &msg, &fault) != 0;
+	    tries++) {
+		if (!page) {
+			rb_resp_bad_request(req, "Choix du téléchargement non "
+			    "valide", msg);
+			return -1;
+		}
+		if (tries == 0) {
+			first_fault = fault;
+			first_msg = msg;
+		}
+		if (tries == 4) {	/* not reached: each pass ignores more */
+			rb_resp_error(req, 500);
+			return -1;
+		}
+		ignore |= fault;
+	}
+	/* A download says nothing of a cut range: it refuses it. */
+	if (!page && q->cq_notice != NULL) {
+		rb_resp_bad_request(req, "Choix du téléchargement non valide",
+		    msg_daily_range);
 		return -1;
 	}
+	q->cq_fault = first_fault;
+	q->cq_error = first_msg;
 	if ((db = rb_req_db(req)) == NULL)	/* 503 answered */
 		return -1;
 	rc = rb_cons_view(db, &sc, q->cq_contract[0] != '\0' ?
@@ -414,6 +477,45 @@ query_string(struct rb_req *req, const struct cons_query *q,
 	    q->cq_daily ? "jours" : "periodes", q->cq_from, q->cq_to);
 }
 
+/*
+ * The form of the page's dates with its errors (errors.mustache,
+ * field.mustache) as data's "query_form"; "query_error" is true when the
+ * query was refused (the figures are then not shown).
+ */
+static void
+query_form(struct rb_req *req, const struct cons_query *q, json_t *data)
+{
+	const char *from = q->cq_from, *to = q->cq_to, *v;
+	const char *from_err = NULL, *to_err = NULL;
+	json_t *fields = json_array(), *f, *form;
+	size_t i;
+
+	/* A refused date is shown as typed, to be corrected. */
+	if (q->cq_fault & CP_DATES) {
+		v = rb_form_get(&req->req_query, "du");
+		from = v != NULL ? v : "";
+		v = rb_form_get(&req->req_query, "au");
+		to = v != NULL ? v : "";
+	}
+	if (q->cq_fault == CP_TO)
+		to_err = q->cq_error;
+	else if (q->cq_fault & CP_FROM)
+		from_err = q->cq_error;
+	json_array_append_new(fields, rb_field(&f_from, from, from_err));
+	json_array_append_new(fields, rb_field(&f_to, to, to_err));
+	if (q->cq_fault == CP_DATES)
+		rb_field_invalid_by(json_array_get(fields, 1), f_from.fd_id);
+	json_array_foreach(fields, i, f)
+		json_object_set_new(f, "required", json_false());
+	form = rb_form_page(req, fields, NULL, q->cq_notice);
+	if (q->cq_fault == CP_CONTRACT || q->cq_fault == CP_VIEW)
+		rb_form_add_error(req, form, q->cq_fault == CP_CONTRACT ?
+		    "contrat" : "vue", q->cq_error);
+	json_object_set_new(data, "query_form", form);
+	json_object_set_new(data, "query_error", json_boolean(q->cq_fault !=
+	    0));
+}
+
 void
 rb_page_consumption(struct rb_req *req)
 {
@@ -425,8 +527,9 @@ rb_page_consumption(struct rb_req *req)
 	json_t *data, *rows, *contract;
 	size_t n;
 
-	if (load(req, &q, &data) != 0)
+	if (load(req, &q, 1, &data) != 0)
 		return;
+	query_form(req, &q, data);
 	contract = json_object_get(data, "contract");
 	rows = json_object_get(data, "rows");
 	n = json_array_size(rows);
@@ -528,7 +631,7 @@ rb_page_consumption_csv(struct rb_req *req)
 	char m3[32];
 	size_t i;
 
-	if (load(req, &q, &data) != 0)
+	if (load(req, &q, 0, &data) != 0)
 		return;
 	if (!json_is_object(json_object_get(data, "contract"))) {
 		json_decref(data);
@@ -586,19 +689,21 @@ rb_page_leak_settings(struct rb_req *req)
 	int factor;
 
 	if (strlen(number) != 10 || strspn(number, "0123456789") != 10) {
-		bad_request(req, msg_contract);
+		rb_resp_bad_request(req, "Numéro de contrat non valide",
+		    msg_contract);
 		return;
 	}
 	if (strcmp(state, "oui") != 0 && strcmp(state, "non") != 0) {
-		bad_request(req, "Choisissez d'activer ou de désactiver "
-		    "l'alerte.");
+		rb_resp_bad_request(req, "Choix de l'alerte manquant",
+		    "Choisissez d'activer ou de désactiver l'alerte.");
 		return;
 	}
 	if (strlen(seuil) < 1 || strlen(seuil) > 2 ||
 	    strspn(seuil, "0123456789") != strlen(seuil) ||
 	    (factor = atoi(seuil)) < RB_LEAK_FACTOR_MIN ||
 	    factor > RB_LEAK_FACTOR_MAX) {
-		bad_request(req, "Le seuil de l'alerte va de 2 à 10 fois votre "
+		rb_resp_bad_request(req, "Seuil de l'alerte non valide",
+		    "Le seuil de l'alerte va de 2 à 10 fois votre "
 		    "consommation habituelle.");
 		return;
 	}

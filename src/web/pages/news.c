@@ -31,10 +31,7 @@ rb_page_news(struct rb_req *req)
 
 	if (rb_news_parse_page(rb_form_get(&req->req_query, "page"), &page,
 	    &msg) != RB_OK) {
-		rb_resp_header(req, "Cache-Control", "no-store");
-		rb_resp_page(req, 400, "error", json_pack("{s:i, s:s, s:s}",
-		    "status", 400, "title", "Demande invalide", "message",
-		    msg));
+		rb_resp_bad_request(req, "Numéro de page non valide", msg);
 		return;
 	}
 	rc = rb_news_list(rb_req_db(req), time(NULL), page, &data);

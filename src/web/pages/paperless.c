@@ -16,14 +16,6 @@
 #include "web/routes.h"
 #include "web/session.h"
 
-static void
-bad_request(struct rb_req *req, const char *msg)
-{
-	rb_resp_header(req, "Cache-Control", "no-store");
-	rb_resp_page(req, 400, "error", json_pack("{s:i, s:s, s:s}", "status",
-	    400, "title", "Demande invalide", "message", msg));
-}
-
 void
 rb_page_paperless(struct rb_req *req)
 {
@@ -32,13 +24,15 @@ rb_page_paperless(struct rb_req *req)
 	int on, changed;
 
 	if (strlen(number) != 10 || strspn(number, "0123456789") != 10) {
-		bad_request(req, "Le numéro de contrat doit compter 10 "
+		rb_resp_bad_request(req, "Numéro de contrat non valide",
+		    "Le numéro de contrat doit compter 10 "
 		    "chiffres.");
 		return;
 	}
 	state = rb_post(req, "etat");
 	if (strcmp(state, "oui") != 0 && strcmp(state, "non") != 0) {
-		bad_request(req, "Choisissez d'activer ou de désactiver la "
+		rb_resp_bad_request(req, "Choix de la facture électronique "
+		    "manquant", "Choisissez d'activer ou de désactiver la "
 		    "facture électronique.");
 		return;
 	}

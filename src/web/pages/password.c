@@ -19,11 +19,12 @@ static const struct rb_field_def f_pw2 = { "confirmation",
     "Confirmation du mot de passe", "password", "new-password", NULL,
     NULL };
 
-/* A generic form page (form.mustache); takes fields. */
-void
-rb_form_render(struct rb_req *req, int status, const char *title,
-    const char *intro, const char *action, json_t *hidden, json_t *fields,
-    const char *button, const char *alert, const char *notice)
+/* The data of a generic form page (form.mustache); takes fields and
+ * links (may be NULL). */
+static json_t *
+form_data(struct rb_req *req, const char *title, const char *intro,
+    const char *action, json_t *hidden, json_t *fields, const char *button,
+    const char *alert, const char *notice, json_t *links)
 {
 	json_t *data = rb_form_page(req, fields, alert, notice);
 
@@ -33,7 +34,19 @@ rb_form_render(struct rb_req *req, int status, const char *title,
 	json_object_set_new(data, "action", json_string(action));
 	json_object_set_new(data, "hidden", hidden ? hidden : json_null());
 	json_object_set_new(data, "button", json_string(button));
-	json_object_set_new(data, "links", json_null());
+	json_object_set_new(data, "links", links ? links : json_null());
+	return data;
+}
+
+/* A generic form page (form.mustache); takes fields. */
+void
+rb_form_render(struct rb_req *req, int status, const char *title,
+    const char *intro, const char *action, json_t *hidden, json_t *fields,
+    const char *button, const char *alert, const char *notice)
+{
+	json_t *data = form_data(req, title, intro, action, hidden, fields,
+	    button, alert, notice, NULL);
+
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_resp_page(req, status, "form", data);
 }
@@ -45,10 +58,13 @@ forgot_form(struct rb_req *req, int status, const char *email,
 	json_t *fields = json_array();
 
 	json_array_append_new(fields, rb_field(&f_email, email, NULL));
-	rb_form_render(req, status, "Mot de passe oublié",
+	rb_resp_header(req, "Cache-Control", "no-store");
+	rb_resp_page(req, status, "form", form_data(req, "Mot de passe oublié",
 	    "Indiquez votre adresse e-mail : vous recevrez un lien pour "
 	    "choisir un nouveau mot de passe.", "/mot-de-passe-oublie", NULL,
-	    fields, "Recevoir le lien", alert, notice);
+	    fields, "Recevoir le lien", alert, notice, json_pack("[{s:s, s:s}]",
+	    "href", "/renvoyer-activation", "text", "Votre espace n'est pas "
+	    "encore activé ? Je n'ai pas reçu l'e-mail")));
 }
 
 void
@@ -74,7 +90,9 @@ rb_page_forgot(struct rb_req *req)
 	default:
 		forgot_form(req, 200, NULL, NULL, "Si un espace client existe "
 		    "pour cette adresse, un e-mail vient de lui être envoyé. Le "
-		    "lien est valable une heure.");
+		    "lien est valable une heure. Si cet espace attend encore "
+		    "d'être activé, l'e-mail contient un nouveau lien "
+		    "d'activation.");
 		return;
 	}
 }

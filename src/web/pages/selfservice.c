@@ -124,6 +124,13 @@ index_page(struct rb_req *req, const struct index_view *v)
 	    json_array_size(choices) > 0, "alert", v->iv_alert, "notice",
 	    v->iv_notice, "index", v->iv_index != NULL ? v->iv_index : "",
 	    "confirm", v->iv_confirm, "index_error", v->iv_field_error);
+	/* The error summary of errors.mustache: the index's error. */
+	json_object_set_new(data, "has_errors", json_boolean(
+	    v->iv_field_error != NULL));
+	json_object_set_new(data, "plural", json_false());
+	json_object_set_new(data, "errors", v->iv_field_error != NULL ?
+	    json_pack("[{s:s, s:s}]", "id", "index", "message",
+	    v->iv_field_error) : json_array());
 	json_object_set_new(data, "csrf", json_string(rb_req_csrf(req)));
 	rb_attach_cfg_from_config(req->req_site->site_cfg, &ac);
 	json_object_set_new(data, "max_photo_mb", json_integer((json_int_t)(
@@ -440,10 +447,8 @@ rb_page_coords(struct rb_req *req)
 	}
 	number = rb_post(req, "contrat");
 	if (strlen(number) != 10 || strspn(number, "0123456789") != 10) {
-		rb_resp_header(req, "Cache-Control", "no-store");
-		rb_resp_page(req, 400, "error", json_pack("{s:i, s:s, s:s}",
-		    "status", 400, "title", "Demande invalide", "message",
-		    "Le numéro de contrat doit compter 10 chiffres."));
+		rb_resp_bad_request(req, "Numéro de contrat non valide",
+		    "Le numéro de contrat doit compter 10 chiffres.");
 		return;
 	}
 	for (k = 0; k < RB_CO__MAX; k++)

@@ -14,23 +14,36 @@
 #include "web/session.h"
 
 #define SIGNIN_FAILED	"Adresse e-mail ou mot de passe incorrect."
+#define SIGNIN_PENDING	"Votre espace client attend d'être activé. Pour " \
+			"l'activer, utilisez le lien de l'e-mail " \
+			"d'activation que nous vous avons envoyé."
 
 static const struct rb_field_def f_email = { "email", "Adresse e-mail",
     "email", "username", NULL, NULL };
 static const struct rb_field_def f_password = { "mot_de_passe",
     "Mot de passe", "password", "current-password", NULL, NULL };
 
+/*
+ * The sign-in form; error goes under the e-mail field and marks the
+ * password field too (which of the two was wrong is never said), or
+ * pw_error under the password field alone.
+ */
 static void
 signin_form(struct rb_req *req, int status, const char *email,
-    const char *alert)
+    const char *alert, const char *error, const char *pw_error)
 {
-	json_t *fields = json_array();
+	json_t *fields = json_array(), *pw, *data;
 
-	json_array_append_new(fields, rb_field(&f_email, email, NULL));
-	json_array_append_new(fields, rb_field(&f_password, NULL, NULL));
+	json_array_append_new(fields, rb_field(&f_email, email, error));
+	pw = rb_field(&f_password, NULL, pw_error);
+	if (error != NULL && pw_error == NULL)
+		rb_field_invalid_by(pw, f_email.fd_id);
+	json_array_append_new(fields, pw);
 	rb_resp_header(req, "Cache-Control", "no-store");
-	rb_resp_page(req, status, "signin", rb_form_page(req, fields, alert,
-	    NULL));
+	data = rb_form_page(req, fields, alert, NULL);
+	json_object_set_new(data, "pending", json_boolean(alert != NULL &&
+	    strcmp(alert, SIGNIN_PENDING) == 0));
+	rb_resp_page(req, status, "signin", data);
 }
 
 void
@@ -47,11 +60,18 @@ rb_page_signin(struct rb_req *req)
 			rb_resp_redirect(req, "/mon-espace");
 			return;
 		}
-		signin_form(req, 200, NULL, NULL);
+		signin_form(req, 200, NULL, NULL, NULL, NULL);
 		return;
 	}
 	email = rb_post(req, "email");
 	password = rb_form_get(&req->req_body, "mot_de_passe");
+	if (email[0] == '\0' || password == NULL || password[0] == '\0') {
+		signin_form(req, 200, email, NULL, email[0] == '\0' ?
+		    "Saisissez votre adresse e-mail." : NULL,
+		    password == NULL || password[0] == '\0' ?
+		    "Saisissez votre mot de passe." : NULL);
+		return;
+	}
 	rb_req_auth(req, &ar);
 	ar.ar_device_out = device;
 	switch (rb_auth_signin(&ar, email, password ? password : "", &s,
@@ -66,13 +86,17 @@ rb_page_signin(struct rb_req *req)
 		rb_resp_redirect(req, "/mon-espace");
 		return;
 	case RB_LIMITED:
-		signin_form(req, 429, email, rb_retry_text(req, retry));
+		signin_form(req, 429, email, rb_retry_text(req, retry), NULL,
+		    NULL);
+		return;
+	case RB_PENDING:
+		signin_form(req, 200, email, SIGNIN_PENDING, NULL, NULL);
 		return;
 	case RB_ERROR:
 		rb_resp_error(req, 500);
 		return;
 	default:
-		signin_form(req, 200, email, SIGNIN_FAILED);
+		signin_form(req, 200, email, NULL, SIGNIN_FAILED, NULL);
 		return;
 	}
 }

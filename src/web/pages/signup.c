@@ -48,35 +48,70 @@ static const struct {
 	[RB_PROOF_METER] = { "compteur", "Numéro de compteur" },
 };
 
+#define LEGACY_PENDING	"Vous avez déjà créé votre nouvel espace client " \
+			"avec cet identifiant : il attend d'être activé. " \
+			"Utilisez le lien de l'e-mail d'activation que nous " \
+			"vous avons envoyé. Votre ancien identifiant ne sert " \
+			"plus qu'à consulter vos archives."
+
+/*
+ * Step 1 of the 2023 migration; error goes under the old id and marks
+ * the password too (which was wrong is never said); pw_error goes
+ * under the password alone.
+ */
 static void
 legacy_form(struct rb_req *req, int status, const char *old_id,
-    const char *alert)
+    const char *alert, const char *error, const char *pw_error)
 {
-	json_t *fields = json_array();
+	json_t *fields = json_array(), *pw, *data;
 
-	json_array_append_new(fields, rb_field(&rb_field_old_id, old_id, NULL));
-	json_array_append_new(fields, rb_field(&f_old_password, NULL, NULL));
+	json_array_append_new(fields, rb_field(&rb_field_old_id, old_id,
+	    error));
+	pw = rb_field(&f_old_password, NULL, pw_error);
+	if (error != NULL && pw_error == NULL)
+		rb_field_invalid_by(pw, rb_field_old_id.fd_id);
+	json_array_append_new(fields, pw);
+	data = rb_form_page(req, fields, alert, NULL);
+	json_object_set_new(data, "pending", json_boolean(alert != NULL &&
+	    strcmp(alert, LEGACY_PENDING) == 0));
 	rb_resp_header(req, "Cache-Control", "no-store");
-	rb_resp_page(req, status, "claim_legacy", rb_form_page(req, fields,
-	    alert, NULL));
+	rb_resp_page(req, status, "claim_legacy", data);
 }
+
+/* The errors of step 1 of the creation, by field; NULL when none. */
+struct contract_errors {
+	const char	*ce_contract;	/* also marks the proof */
+	const char	*ce_choice;	/* the proof's kind (radio group) */
+	const char	*ce_value;	/* the proof alone */
+};
 
 static void
 contract_form(struct rb_req *req, int status, const char *contract,
-    int proof, const char *value, const char *alert)
+    int proof, const char *value, const char *alert,
+    const struct contract_errors *ce)
 {
-	json_t *fields = json_array(), *list = json_array(), *data;
+	static const struct contract_errors none;
+	json_t *fields = json_array(), *list = json_array(), *data, *pf;
 	int k;
 
-	json_array_append_new(fields, rb_field(&f_contract, contract, NULL));
+	if (ce == NULL)
+		ce = &none;
+	json_array_append_new(fields, rb_field(&f_contract, contract,
+	    ce->ce_contract));
 	for (k = 0; k < RB_PROOF__MAX; k++)
 		json_array_append_new(list, json_pack("{s:s, s:s, s:b}",
 		    "value", proofs[k].pv_value, "label", proofs[k].pv_label,
 		    "checked", k == proof));
+	pf = rb_field(&f_proof, value, ce->ce_value);
+	if (ce->ce_contract != NULL && ce->ce_value == NULL)
+		rb_field_invalid_by(pf, f_contract.fd_id);
 	data = rb_form_page(req, fields, alert, NULL);
+	if (ce->ce_choice != NULL)
+		rb_form_add_error(req, data, "preuve-email", ce->ce_choice);
+	if (ce->ce_value != NULL)
+		rb_form_add_error(req, data, f_proof.fd_id, ce->ce_value);
 	json_object_set_new(data, "proofs", list);
-	json_object_set_new(data, "proof_field", rb_field(&f_proof, value,
-	    NULL));
+	json_object_set_new(data, "proof_field", pf);
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_resp_page(req, status, "claim_contract", data);
 }
@@ -126,11 +161,18 @@ rb_page_claim_legacy(struct rb_req *req)
 	int retry = 0;
 
 	if (req->req_method != RB_POST) {
-		legacy_form(req, 200, NULL, NULL);
+		legacy_form(req, 200, NULL, NULL, NULL, NULL);
 		return;
 	}
 	old_id = rb_post(req, "identifiant");
 	password = rb_form_get(&req->req_body, "mot_de_passe");
+	if (old_id[0] == '\0' || password == NULL || password[0] == '\0') {
+		legacy_form(req, 200, old_id, NULL, old_id[0] == '\0' ?
+		    "Saisissez votre ancien identifiant client." : NULL,
+		    password == NULL || password[0] == '\0' ?
+		    "Saisissez votre ancien mot de passe." : NULL);
+		return;
+	}
 	rb_req_auth(req, &ar);
 	ar.ar_device_out = device;
 	switch (rb_auth_claim_legacy(&ar, old_id, password ? password : "",
@@ -140,13 +182,17 @@ rb_page_claim_legacy(struct rb_req *req)
 		claimed(req, &c);
 		return;
 	case RB_LIMITED:
-		legacy_form(req, 429, old_id, rb_retry_text(req, retry));
+		legacy_form(req, 429, old_id, rb_retry_text(req, retry), NULL,
+		    NULL);
+		return;
+	case RB_PENDING:
+		legacy_form(req, 200, old_id, LEGACY_PENDING, NULL, NULL);
 		return;
 	case RB_ERROR:
 		rb_resp_error(req, 500);
 		return;
 	default:
-		legacy_form(req, 200, old_id, DENIED_CLAIM);
+		legacy_form(req, 200, old_id, NULL, DENIED_CLAIM, NULL);
 		return;
 	}
 }
@@ -172,15 +218,26 @@ rb_page_claim_contract(struct rb_req *req)
 	int retry = 0, proof;
 
 	if (req->req_method != RB_POST) {
-		contract_form(req, 200, NULL, RB_PROOF_EMAIL, NULL, NULL);
+		contract_form(req, 200, NULL, RB_PROOF_EMAIL, NULL, NULL, NULL);
 		return;
 	}
 	contract = rb_post(req, "contrat");
 	value = rb_post(req, "justificatif");
-	if ((proof = proof_of(rb_post(req, "preuve"))) < 0) {
-		contract_form(req, 200, contract, RB_PROOF_EMAIL, value,
-		    "Choisissez comment vous identifier : adresse e-mail, "
-		    "numéro de facture ou numéro de compteur.");
+	proof = proof_of(rb_post(req, "preuve"));
+	if (proof < 0 || contract[0] == '\0' || value[0] == '\0') {
+		struct contract_errors ce = {
+			contract[0] == '\0' ?
+			    "Saisissez votre numéro de contrat." : NULL,
+			proof < 0 ? "Choisissez comment vous identifier : "
+			    "adresse e-mail, numéro de facture ou numéro de "
+			    "compteur." : NULL,
+			value[0] == '\0' ? "Saisissez l'adresse e-mail, le "
+			    "numéro de facture ou le numéro de compteur." :
+			    NULL,
+		};
+
+		contract_form(req, 200, contract, proof < 0 ? RB_PROOF_EMAIL :
+		    proof, value, NULL, &ce);
 		return;
 	}
 	rb_req_auth(req, &ar);
@@ -192,18 +249,21 @@ rb_page_claim_contract(struct rb_req *req)
 		claimed(req, &c);
 		return;
 	case RB_NO_BILL:
-		contract_form(req, 200, contract, proof, value, NO_BILL);
+		contract_form(req, 200, contract, proof, value, NO_BILL, NULL);
 		return;
 	case RB_LIMITED:
 		contract_form(req, 429, contract, proof, value,
-		    rb_retry_text(req, retry));
+		    rb_retry_text(req, retry), NULL);
 		return;
 	case RB_ERROR:
 		rb_resp_error(req, 500);
 		return;
-	default:
-		contract_form(req, 200, contract, proof, value, DENIED_CLAIM);
+	default: {
+		struct contract_errors ce = { DENIED_CLAIM, NULL, NULL };
+
+		contract_form(req, 200, contract, proof, value, NULL, &ce);
 		return;
+	}
 	}
 }
 
@@ -234,6 +294,23 @@ rb_page_register(struct rb_req *req)
 	struct rb_claim c;
 	const char *claim, *pw, *pw2;
 
+	if (req->req_method != RB_POST) {
+		/* A reload or a bookmark: the claim travels in the form
+		   only, so the journey starts again at step 1. */
+		rb_resp_header(req, "Cache-Control", "no-store");
+		rb_resp_page(req, 200, "message", json_pack("{s:s, s:[s], "
+		    "s:n, s:n, s:n, s:n, s:[{s:s, s:s}, {s:s, s:s}]}", "title",
+		    "Reprendre la création de votre espace", "paragraphs",
+		    "Pour votre sécurité, les informations de l'étape 2 ne "
+		    "sont pas gardées quand la page est rechargée. Reprenez à "
+		    "l'étape 1 : cela ne prend qu'un instant.", "form_action",
+		    "csrf", "hidden", "form_button", "links", "href",
+		    "/creer-mon-espace", "text", "Créer mon espace avec mon "
+		    "numéro de contrat", "href", "/abonne-2023", "text",
+		    "J'étais abonné en 2023 : reprendre avec mon ancien "
+		    "identifiant"));
+		return;
+	}
 	claim = rb_post(req, "demande");
 	p.pr_last_name = rb_post(req, "nom");
 	p.pr_first_name = rb_post(req, "prenom");
@@ -303,13 +380,15 @@ rb_page_activate(struct rb_req *req)
 		return;
 	default:
 		rb_resp_page(req, 200, "message", json_pack("{s:s, s:[s], s:n, "
-		    "s:n, s:n, s:n, s:[{s:s, s:s}]}", "title",
+		    "s:n, s:n, s:n, s:[{s:s, s:s}, {s:s, s:s}]}", "title",
 		    "Lien invalide ou expiré", "paragraphs",
 		    "Ce lien d'activation n'est plus valable : il a déjà servi "
-		    "ou il a expiré. Connectez-vous, ou recommencez la création "
-		    "de votre espace pour recevoir un nouveau lien.",
+		    "ou il a expiré. Connectez-vous, ou demandez un nouveau "
+		    "lien d'activation.",
 		    "form_action", "csrf", "hidden", "form_button", "links",
-		    "href", "/connexion", "text", "Se connecter"));
+		    "href", "/connexion", "text", "Se connecter", "href",
+		    "/renvoyer-activation", "text",
+		    "Je n'ai pas reçu l'e-mail : recevoir un nouveau lien"));
 		return;
 	}
 }

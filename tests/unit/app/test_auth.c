@@ -326,8 +326,13 @@ signin_refuses_pending_and_disabled(void **state)
 		assert_int_equal(rb_auth_register(&r, c.cl_token, &p, GOOD_PW,
 		    GOOD_PW, &e), RB_OK);
 	}
+	/* The right password learns that the space waits for activation
+	   (still a failure for the audit and the limits); a wrong one
+	   learns nothing. */
 	assert_int_equal(signin(f, NOW + 60, "arrivant@robinet.test", GOOD_PW),
-	    RB_DENIED);
+	    RB_PENDING);
+	assert_int_equal(signin(f, NOW + 60, "arrivant@robinet.test",
+	    "pas-le-bon-mot-de-passe"), RB_DENIED);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log"
 	    " WHERE action = 'signin.failed'"
 	    " AND detail LIKE '%\"pending\"%'", NULL), 1);
@@ -618,9 +623,13 @@ legacy_register_and_activate(void **state)
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM mail_outbox",
 	    NULL), 1);
 
-	/* The old id no longer opens the new space; the claim is spent. */
+	/* The old id no longer opens the new space, and says that it
+	   waits for activation (to the old password only); the claim is
+	   spent. */
 	assert_int_equal(rb_auth_claim_legacy(&r, "1234567A",
-	    "ancien-mdp-2023", &c, &retry), RB_DENIED);
+	    "ancien-mdp-2023", &c, &retry), RB_PENDING);
+	assert_int_equal(rb_auth_claim_legacy(&r, "1234567A",
+	    "pas-le-bon-mot-de-passe", &c, &retry), RB_DENIED);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
 	    " legacy_credentials WHERE old_customer_id = '1234567A'"
 	    " AND migrated_at = 1795946400 AND hash LIKE '$argon2id$%'",
@@ -630,7 +639,7 @@ legacy_register_and_activate(void **state)
 
 	/* Pending until activated, then in; the link serves once. */
 	assert_int_equal(signin(f, NOW + 60, "legacy@robinet.test",
-	    "ancien-mdp-2023"), RB_DENIED);
+	    "ancien-mdp-2023"), RB_PENDING);
 	r = req(f, NOW + 120);
 	assert_int_equal(rb_auth_activate(&r, token), RB_OK);
 	assert_int_equal(rb_auth_activate(&r, token), RB_DENIED);
