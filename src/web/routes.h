@@ -94,6 +94,10 @@ enum rb_route {
 	ROUTE_AGENT_CLIENT,
 	ROUTE_AGENT_AUDIT,
 	ROUTE_AGENT_REPORTS,
+	/* issue 11: the pages the law asks for (pages/info.c) */
+	ROUTE_ACCESSIBILITY,
+	ROUTE_ACCESSIBILITY_PLAN,
+	ROUTE_LEGAL,
 	ROUTE_NOT_FOUND,	/* pseudo-route for metrics: no row matched */
 	ROUTE__MAX
 };
@@ -265,5 +269,10 @@ void	rb_form_render(struct rb_req *req, int status, const char *title,
 	    json_t *fields, const char *button, const char *alert,
 	    const char *notice);
 void	rb_page_privacy(struct rb_req *);
+/* The accessibility statement, its multi-year plan and the legal notice
+ * (pages/info.c). */
+void	rb_page_accessibility(struct rb_req *);
+void	rb_page_accessibility_plan(struct rb_req *);
+void	rb_page_legal(struct rb_req *);
 
 #endif
