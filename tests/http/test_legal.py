@@ -184,10 +184,13 @@ def base_name(cookie):
 
 
 def listed_cookies(page):
-    table = re.search(r'<table class="cookies">(.*?)</table>', page, re.S)
-    assert table, "no cookie table on /confidentialite"
-    rows = re.findall(r'<tr><th scope="row"><code>([^<]+)</code></th><td>([^<]+)</td><td>([^<]+)</td></tr>',
-                      table.group(1))
+    """The cookies /confidentialite lists, each with its purpose and
+    lifetime (a heading and a description list per cookie: readable at
+    320 pixels and in a text browser)."""
+    box = re.search(r'<div class="cookies">(.*?)</div>', page, re.S)
+    assert box, "no list of cookies on /confidentialite"
+    rows = re.findall(r'<h3><code>([^<]+)</code></h3>\s*<dl>\s*<dt>À quoi il sert</dt><dd>([^<]+)</dd>\s*'
+                      r'<dt>Durée</dt><dd>([^<]+)</dd>\s*</dl>', box.group(1))
     for name, purpose, lifetime in rows:
         assert purpose.strip() and lifetime.strip(), name
     return {name for name, _, _ in rows}
@@ -294,3 +297,32 @@ def legal_subscribers_pages_speak_plain_french(s):
     # The hint agrees with « l'information » it stands for.
     page = text_of(Browser(s).get("/creer-mon-espace")[2])
     assert "Celui que vous avez choisi" not in page and "L'information que vous avez choisie ci-dessus." in page
+
+
+def _smtp_env():
+    from test_auth import smtp_env
+    return smtp_env()
+
+
+@test(env=_smtp_env())
+def legal_the_notice_to_the_address_on_file_says_what_happened_and_what_to_do(s):
+    from test_auth import claim_contract, mailbox, mail_text, mail_html
+    box = mailbox()
+    b, st, page = claim_contract(s, "1000000004", "facture", "FA2024-000042")
+    claim = re.search(r'name="demande" value="([^"]+)"', page).group(1)
+    st, _, _ = b.post("/finaliser", {"demande": claim, "nom": "Durand", "prenom": "Léa",
+                                     "email": "lea.durand@exemple.test", "mot_de_passe": "la-source-du-jardin-7",
+                                     "confirmation": "la-source-du-jardin-7"})
+    assert st == 303, st
+    msg = box.wait("arrivant@robinet.test", "Demande d'espace client")
+    for part in (mail_text(msg), text_of(mail_html(msg))):
+        flat = re.sub(r"\s+", " ", part)
+        for words in ("Quelqu'un vient de demander à créer l'espace client de votre contrat",
+                      "une autre adresse e-mail que celle-ci",
+                      "c'est celle que nous connaissons pour votre contrat",
+                      "Si c'est vous", "vous n'avez rien à faire",
+                      "Si ce n'est pas vous : appelez sans attendre notre service client"):
+            assert words in flat, (words, flat)
+        # The address given is never echoed to the holder.
+        assert "lea.durand" not in flat
+    assert "bouton" not in mail_text(msg).lower()
