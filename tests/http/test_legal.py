@@ -274,6 +274,9 @@ def legal_archived_bills_name_the_former_operator_as_their_issuer(s):
     assert "par Eau de la Métropole" in text and "Fictive Eaux" not in text
     pdf, _, _ = pdftext(get_bytes(b, "/mes-factures/%s.pdf" % number)[2])
     assert "Fictive Eaux" not in pdf and "Eau de la Métropole" in pdf
+    # The pages that speak of the former operator name it too.
+    assert "par l'ancien exploitant, Fictive Eaux SA," in text_of(b.get("/confidentialite")[2])
+    assert "exploité par Fictive Eaux SA" in text_of(b.get("/mentions-legales")[2])
 
 
 @test
