@@ -16,10 +16,10 @@
 /* last_used_at moves at most this often (seconds). */
 #define TOUCH_GRANULARITY	60
 
-#define MSG_NAME_EMPTY	"Donnez un nom à ce jeton, par exemple « Domotique »."
+#define MSG_NAME_EMPTY	"Donnez un nom à ce code d'accès, par exemple « Domotique »."
 #define MSG_NAME_LONG	"Le nom ne peut dépasser 60 caractères."
-#define MSG_TOO_MANY	"Vous avez atteint le nombre maximal de jetons. " \
-			"Révoquez-en un avant d'en créer un autre."
+#define MSG_TOO_MANY	"Vous avez atteint le nombre maximal de codes d'accès. " \
+			"Supprimez-en un avant d'en créer un autre."
 
 static void
 token_target(char *buf, size_t size, int64_t id)

@@ -711,15 +711,29 @@ customer_json(const struct rb_invoice_full *b)
 	return json_pack("{s:s, s:o}", "name", name, "lines", lines);
 }
 
+/* The issuer of a bill: the service for bills since 2024, the former
+ * operator (ctx's bc_former_*) for archived bills, which it issued. */
 static json_t *
-issuer_json(void)
+issuer_json(const struct rb_bills_ctx *ctx, int archived)
 {
 	json_t *lines = json_array();
 	size_t i;
 
+	if (archived && ctx->bc_former_name != NULL &&
+	    ctx->bc_former_name[0] != '\0') {
+		if (ctx->bc_former_address != NULL &&
+		    ctx->bc_former_address[0] != '\0')
+			json_array_append_new(lines,
+			    json_string(ctx->bc_former_address));
+		json_array_append_new(lines, json_string("Exploitant du "
+		    "service de l'eau jusqu'au 31 décembre 2023 inclus"));
+		return json_pack("{s:s, s:o, s:b}", "name",
+		    ctx->bc_former_name, "lines", lines, "former", 1);
+	}
 	for (i = 0; i < sizeof(issuer_lines) / sizeof(issuer_lines[0]); i++)
 		json_array_append_new(lines, json_string(issuer_lines[i]));
-	return json_pack("{s:s, s:o}", "name", RB_BILLS_ISSUER, "lines", lines);
+	return json_pack("{s:s, s:o, s:b}", "name", RB_BILLS_ISSUER, "lines",
+	    lines, "former", 0);
 }
 
 /* Builds the bill view of b (see docs/bill_pdf.h). */
@@ -740,7 +754,8 @@ bill_view(const struct rb_bills_ctx *ctx, const struct rb_invoice_full *b,
 	    json_null());
 	json_object_set_new(v, "pdf_filename", json_pack("s++", "facture-",
 	    inv->inv_number, ".pdf"));
-	json_object_set_new(v, "issuer", issuer_json());
+	json_object_set_new(v, "issuer", issuer_json(ctx,
+	    inv->inv_archived));
 	json_object_set_new(v, "customer", customer_json(b));
 	json_object_set_new(v, "service_address", json_pack("s++++",
 	    b->if_service_address, ", ", b->if_service_postcode, " ",

@@ -42,6 +42,9 @@ struct rb_bills_ctx {
 	const char	*bc_pdf_cache_dir;	/* created when missing */
 	int		 bc_card;		/* card payment configured:
 						   "Payer en ligne" shown */
+	const char	*bc_former_name;	/* issuer of archived bills
+						   (former_operator_name) */
+	const char	*bc_former_address;	/* its address line, or "" */
 };
 
 /* A list's filters, once parsed. */

@@ -30,6 +30,7 @@ static int	check_page_url(const char *, char *, size_t);
 static int	check_ics(const char *, char *, size_t);
 static int	check_creditor_iban(const char *, char *, size_t);
 static int	check_bic(const char *, char *, size_t);
+static int	check_siren(const char *, char *, size_t);
 
 const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_DB] = { "db", RB_CFGT_STRING, 1, 4096,
@@ -270,6 +271,36 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	    0, 1, "true", 0, NULL, "demo mode on a loopback http:// "
 	    "public_url only: cookies without Secure and __Host- so text "
 	    "browsers keep them (false: as in production)" },
+	/* issue 11, legal notice (/mentions-legales) and the former operator:
+	 * placeholders a real utility replaces with its own. */
+	[RB_CFG_LEGAL_PUBLISHER_NAME] = { "legal_publisher_name",
+	    RB_CFGT_STRING, 1, 200, "Régie publique de l'eau de la Métropole "
+	    "(exemple)", 0, NULL, "legal notice: the publisher, the public "
+	    "water service running the portal" },
+	[RB_CFG_LEGAL_PUBLISHER_ADDRESS] = { "legal_publisher_address",
+	    RB_CFGT_STRING, 1, 300, "1 place de la Source, CS 30001, 59000 "
+	    "Lille (adresse d'exemple)", 0, NULL,
+	    "legal notice: the publisher's postal address" },
+	[RB_CFG_LEGAL_PUBLISHER_SIREN] = { "legal_publisher_siren",
+	    RB_CFGT_STRING, 0, 11, "", 0, check_siren, "legal notice: the "
+	    "publisher's SIREN number (9 digits; empty: not shown)" },
+	[RB_CFG_LEGAL_DIRECTOR] = { "legal_director", RB_CFGT_STRING, 1, 200,
+	    "la directrice ou le directeur général de la régie (exemple)", 0,
+	    NULL, "legal notice: the director of publication" },
+	[RB_CFG_LEGAL_HOST_NAME] = { "legal_host_name", RB_CFGT_STRING, 0,
+	    200, "", 0, NULL, "legal notice: the host of the portal (empty: "
+	    "the publisher, on its own servers)" },
+	[RB_CFG_LEGAL_HOST_ADDRESS] = { "legal_host_address", RB_CFGT_STRING,
+	    0, 300, "", 0, NULL, "legal notice: the host's postal address" },
+	[RB_CFG_LEGAL_HOST_PHONE] = { "legal_host_phone", RB_CFGT_STRING, 0,
+	    32, "", 0, NULL, "legal notice: the host's phone number" },
+	[RB_CFG_FORMER_OPERATOR_NAME] = { "former_operator_name",
+	    RB_CFGT_STRING, 1, 200, "Ancien exploitant du service de l'eau "
+	    "(exemple)", 0, NULL, "the operator of the service until "
+	    "31 December 2023: the issuer of archived bills" },
+	[RB_CFG_FORMER_OPERATOR_ADDRESS] = { "former_operator_address",
+	    RB_CFGT_STRING, 0, 300, "", 0, NULL, "the former operator's "
+	    "address, one line, on archived bills (empty: none)" },
 };
 
 static int
@@ -410,6 +441,32 @@ check_ics(const char *v, char *err, size_t n)
 		return 0;
 	snprintf(err, n, "expected a SEPA creditor identifier such as "
 	    "FR72ZZZ123456 (upper case, no spaces, valid check digits)");
+	return -1;
+}
+
+/* 9 digits (spaces allowed) with a valid Luhn key, or empty. */
+static int
+check_siren(const char *v, char *err, size_t n)
+{
+	int digits = 0, sum = 0, d;
+	const char *p;
+
+	if (v[0] == '\0')
+		return 0;
+	for (p = v + strlen(v); p-- > v;) {
+		if (*p == ' ')
+			continue;
+		if (*p < '0' || *p > '9')
+			goto bad;
+		d = *p - '0';
+		if (digits++ % 2 == 1 && (d *= 2) > 9)
+			d -= 9;
+		sum += d;
+	}
+	if (digits == 9 && sum % 10 == 0)
+		return 0;
+bad:
+	snprintf(err, n, "expected a SIREN number: 9 digits with a valid key");
 	return -1;
 }
 

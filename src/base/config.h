@@ -103,6 +103,16 @@ enum rb_cfg {
 	RB_CFG_BRAILLE_LINES,
 	/* issue 11, text browsers: demo cookies on loopback http */
 	RB_CFG_DEMO_PLAIN_COOKIES,
+	/* issue 11, legal notice (/mentions-legales) and the former operator */
+	RB_CFG_LEGAL_PUBLISHER_NAME,
+	RB_CFG_LEGAL_PUBLISHER_ADDRESS,
+	RB_CFG_LEGAL_PUBLISHER_SIREN,
+	RB_CFG_LEGAL_DIRECTOR,
+	RB_CFG_LEGAL_HOST_NAME,
+	RB_CFG_LEGAL_HOST_ADDRESS,
+	RB_CFG_LEGAL_HOST_PHONE,
+	RB_CFG_FORMER_OPERATOR_NAME,
+	RB_CFG_FORMER_OPERATOR_ADDRESS,
 	RB_CFG__MAX
 };
 

@@ -305,6 +305,17 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	    .rt_path = "/mon-compte/braille", .rt_methods = RB_M_POST,
 	    .rt_handler = rb_page_account_braille,
 	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
+	/* issue 11: the pages the law asks for (pages/info.c) */
+	[ROUTE_ACCESSIBILITY] = { .rt_name = "accessibility",
+	    .rt_path = "/accessibilite", .rt_methods = RB_M_GET,
+	    .rt_handler = rb_page_accessibility, .rt_guards = RB_NEED_DB },
+	[ROUTE_ACCESSIBILITY_PLAN] = { .rt_name = "accessibility_plan",
+	    .rt_path = "/accessibilite/schema-pluriannuel",
+	    .rt_methods = RB_M_GET, .rt_handler = rb_page_accessibility_plan,
+	    .rt_guards = RB_NEED_DB },
+	[ROUTE_LEGAL] = { .rt_name = "legal", .rt_path = "/mentions-legales",
+	    .rt_methods = RB_M_GET, .rt_handler = rb_page_legal,
+	    .rt_guards = RB_NEED_DB },
 	[ROUTE_NOT_FOUND] = { .rt_name = "not_found" },
 };
 

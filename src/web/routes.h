@@ -99,6 +99,10 @@ enum rb_route {
 	ROUTE_BRAILLE_LETTERS,
 	ROUTE_BRAILLE_LETTER,
 	ROUTE_ACCOUNT_BRAILLE,
+	/* issue 11: the pages the law asks for (pages/info.c) */
+	ROUTE_ACCESSIBILITY,
+	ROUTE_ACCESSIBILITY_PLAN,
+	ROUTE_LEGAL,
 	ROUTE_NOT_FOUND,	/* pseudo-route for metrics: no row matched */
 	ROUTE__MAX
 };
@@ -270,6 +274,11 @@ void	rb_form_render(struct rb_req *req, int status, const char *title,
 	    json_t *fields, const char *button, const char *alert,
 	    const char *notice);
 void	rb_page_privacy(struct rb_req *);
+/* The accessibility statement, its multi-year plan and the legal notice
+ * (pages/info.c). */
+void	rb_page_accessibility(struct rb_req *);
+void	rb_page_accessibility_plan(struct rb_req *);
+void	rb_page_legal(struct rb_req *);
 
 /* Braille documents (issue 11, pages/braille.c). */
 void	rb_page_braille_info(struct rb_req *);

@@ -10,6 +10,7 @@ consumption equals the differences of the meter readings in the
 database."""
 import datetime
 import hashlib
+import html
 import http.client
 import json
 import os
@@ -87,7 +88,7 @@ def api_token_is_created_in_my_account_shown_once_stored_hashed_and_revoked(s):
     st, _, page = b.get("/mon-compte")
     assert st == 200
     check_page(page.encode())
-    assert "Jetons d'accès à l'API" in page and "Vous n'avez aucun jeton." in page
+    assert "Codes d'accès pour vos programmes" in page and "Vous n'avez aucun code d'accès." in page
     token, page = create_token(b, "Domotique")
     check_page(page.encode())
     assert "ne sera plus jamais affiché" in page
@@ -107,7 +108,7 @@ def api_token_is_created_in_my_account_shown_once_stored_hashed_and_revoked(s):
     st, hd, _, data = api(s, "/api/v1/contracts", token)
     assert st == 200, data
     st, _, page = b.get("/mon-compte")
-    assert "jamais" not in page.split("Jetons d'accès")[1]
+    assert "jamais" not in page.split("Codes d'accès pour vos programmes")[1]
     # Revocation: immediate.
     tid = db_rows(s, "SELECT id FROM api_tokens")[0][0]
     st, h, _ = b.post("/mon-compte/jetons/revoquer", {"jeton": str(tid)})
@@ -117,7 +118,7 @@ def api_token_is_created_in_my_account_shown_once_stored_hashed_and_revoked(s):
     assert 'error="invalid_token"' in hd["www-authenticate"], hd
     assert db_rows(s, "SELECT count(*) FROM audit_log WHERE action = 'api_token.revoke'") == [(1,)]
     st, _, page = b.get("/mon-compte?fait=jeton-revoque")
-    assert "Vous n'avez aucun jeton." in page and "Le jeton a été révoqué" in page
+    assert "Vous n'avez aucun code d'accès." in page and "Le code d'accès a été supprimé" in html.unescape(page)
     # Revoking again, or a made-up id, changes nothing and reveals nothing.
     st, h, _ = b.post("/mon-compte/jetons/revoquer", {"jeton": str(tid + 1000)})
     assert st == 303
@@ -132,7 +133,7 @@ def api_token_forms_need_csrf_a_session_and_a_name(s):
     st, _, _ = b.post("/mon-compte/jetons/revoquer", {"jeton": "1", "csrf": "x" * 43})
     assert st == 403, st
     st, _, page = b.post("/mon-compte/jetons", {"nom_jeton": "  "})
-    assert st == 200 and "Donnez un nom à ce jeton" in page and not TOKEN_RE.search(page)
+    assert st == 200 and "Donnez un nom à ce code d'accès" in html.unescape(page) and not TOKEN_RE.search(page)
     st, _, page = b.post("/mon-compte/jetons", {"nom_jeton": "é" * 61})
     assert st == 200 and "60 caractères" in page and not TOKEN_RE.search(page)
     check_page(page.encode())
@@ -149,7 +150,7 @@ def api_tokens_per_account_are_limited(s):
     create_token(b, "Un")
     create_token(b, "Deux")
     st, _, page = b.post("/mon-compte/jetons", {"nom_jeton": "Trois"})
-    assert st == 200 and "nombre maximal de jetons" in page and not TOKEN_RE.search(page)
+    assert st == 200 and "nombre maximal de codes d'accès" in html.unescape(page) and not TOKEN_RE.search(page)
     assert db_rows(s, "SELECT count(*) FROM api_tokens") == [(2,)]
 
 

@@ -37,7 +37,7 @@ static const struct rb_field_def f_proof = { "justificatif",
     "Adresse e-mail, numéro de facture ou numéro de compteur", "text",
     "off", NULL, NULL };
 static const struct rb_field_def f_token_name = { "nom_jeton",
-    "Nom du jeton", "text", "off",
+    "Nom du code d'accès", "text", "off",
     "Pour le reconnaître, par exemple « Domotique ».", NULL };
 
 enum which { W_NONE, W_PASSWORD, W_EMAIL, W_CONTRACT, W_TOKEN };
@@ -241,7 +241,7 @@ rb_page_account(struct rb_req *req)
 	else if (done != NULL && strcmp(done, "session") == 0)
 		v.av_notice = "La session a été fermée.";
 	else if (done != NULL && strcmp(done, "jeton-revoque") == 0)
-		v.av_notice = "Le jeton a été révoqué : il ne donne plus accès "
+		v.av_notice = "Le code d'accès a été supprimé : il ne donne plus accès "
 		    "à vos données.";
 	account_page(req, 200, &v);
 }

@@ -33,6 +33,9 @@ bills_ctx(struct rb_req *req, struct rb_bills_ctx *ctx)
 	ctx->bc_service_phone = rb_config_str(cfg, RB_CFG_SERVICE_PHONE);
 	ctx->bc_emergency_phone = rb_config_str(cfg, RB_CFG_EMERGENCY_PHONE);
 	ctx->bc_pdf_cache_dir = rb_config_str(cfg, RB_CFG_PDF_CACHE_DIR);
+	ctx->bc_former_name = rb_config_str(cfg, RB_CFG_FORMER_OPERATOR_NAME);
+	ctx->bc_former_address = rb_config_str(cfg,
+	    RB_CFG_FORMER_OPERATOR_ADDRESS);
 	rb_psp_cfg_from_config(cfg, &psp);
 	ctx->bc_card = rb_psp_enabled(&psp);
 }

@@ -25,7 +25,7 @@ static const struct rb_field_def f_contract = { "contrat",
     "10 chiffres, en haut à droite de votre facture.", "numeric" };
 static const struct rb_field_def f_proof = { "justificatif",
     "Adresse e-mail, numéro de facture ou numéro de compteur", "text",
-    "off", "Celui que vous avez choisi ci-dessus.", NULL };
+    "off", "L'information que vous avez choisie ci-dessus.", NULL };
 static const struct rb_field_def f_last = { "nom", "Nom", "text",
     "family-name", NULL, NULL };
 static const struct rb_field_def f_first = { "prenom", "Prénom", "text",

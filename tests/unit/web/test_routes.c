@@ -56,6 +56,9 @@ static const struct {
 	{ ROUTE_NEWS_ATOM, "the Atom feed of published news and events" },
 	{ ROUTE_NEWS_ITEM, "one published news item or event" },
 	{ ROUTE_BRAILLE_INFO, "static page: the braille service" },
+	{ ROUTE_ACCESSIBILITY, "the accessibility statement the law asks for" },
+	{ ROUTE_ACCESSIBILITY_PLAN, "the multi-year accessibility plan" },
+	{ ROUTE_LEGAL, "the legal notice" },
 	{ ROUTE_NOT_FOUND, "no handler: the 404 pseudo-route" },
 };
 
