@@ -439,11 +439,11 @@ async function monthlyPlan(page, opts, problems) {
 // The first owed bill of /mes-factures: { number, url } or a StepError.
 async function owedBill(page, opts) {
 	await visit(page, opts, '/mes-factures', 'bills');
-	const row = page.locator('tr', { has: page.getByRole('button', { name: /^Payer en ligne/ }) }).first();
+	const row = page.locator('.bill-list > li', { has: page.getByRole('button', { name: /^Payer en ligne/ }) }).first();
 	if (await row.count() === 0)
 		throw new StepError('no owed bill with "Payer en ligne" on /mes-factures (card payment off? serve --demo starts the payment sandbox: see its log)');
-	const link = row.locator('th a').first();
-	return { number: oneLine(await link.textContent()), url: await link.getAttribute('href') };
+	const link = row.locator('.bill-head a').first();
+	return { number: oneLine(await link.textContent()).replace(/^Facture /, ''), url: await link.getAttribute('href') };
 }
 
 // Opens the bill, pays it online with card; returns the return page's h1.
@@ -542,7 +542,7 @@ async function acceptedCard(page, opts, problems) {
 	if (!rowTexts.some((t) => t.includes(owed) && /carte/i.test(t)))
 		problems.push(`bill ${bill.number} lists no card payment of ${owed} (payments: ${JSON.stringify(rowTexts)})`);
 	await visit(page, opts, '/mes-factures', 'paid');
-	const stillOwed = page.locator('tr', { has: page.locator('th a', { hasText: bill.number }) })
+	const stillOwed = page.locator('.bill-list > li', { has: page.locator('.bill-head a', { hasText: bill.number }) })
 		.getByRole('button', { name: /^Payer en ligne/ });
 	if (await stillOwed.count() > 0)
 		problems.push(`/mes-factures still offers to pay ${bill.number}`);
