@@ -8,7 +8,10 @@
 // are never followed, links whose target is not text/html are fetched once
 // but not checked) and checks each HTML page three ways:
 //   page  the answer was 200, <html lang="fr">, exactly one <h1>
-//   axe   axe-core, rules tagged wcag2a, wcag2aa, wcag21a, wcag21aa, RGAAv4
+//   axe   axe-core, rules tagged wcag2a, wcag2aa, wcag21a, wcag21aa,
+//         wcag22aa, RGAAv4, at 1280 px wide and again at 320 px ("@320px")
+//   width no sideways scrolling at 320 px and 640 px (400 % and 200 % zoom
+//         on a 1280 px screen): "width /path @320px" (see reflow.mjs)
 //   vnu   the Nu Html Checker on the bytes as served (errors only), run once
 //         for all pages in a single JVM at the end
 // Output is TAP-like: "ok N - CHECKER /path" or
@@ -47,6 +50,7 @@ import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createHmac } from 'node:crypto';
+import { NARROW_WIDTHS, DESKTOP, widthProblems } from './reflow.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const AXE_PATH = join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
@@ -58,7 +62,7 @@ const CHROMIUM_ARGS = [
 	'--no-first-run', '--disable-background-networking',
 	'--disable-component-update', '--disable-sync',
 ];
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'RGAAv4'];
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'RGAAv4'];
 const NAV_TIMEOUT_MS = 20000;
 const VNU_TIMEOUT_MS = 180000;
 // Paths or link texts that sign the user out: never followed.
@@ -370,6 +374,7 @@ async function crawl(ctx, page, opts, startPaths, suffix, within) {
 		report('page', label, problems);
 
 		report('axe', label, await runAxe(page));
+		await narrowChecks(page, label);
 
 		for (const link of facts.links) {
 			if (SIGN_OUT_RE.test(link.text))
@@ -413,6 +418,20 @@ async function runAxe(page) {
 			problems.push(`${v.id} (${n.impact || v.impact || 'unknown'}) ${sel}`);
 		}
 	return problems;
+}
+
+// The same page, laid out again at each narrow width (no new request):
+// the width check at each, axe again at the first; back to 1280 px.
+async function narrowChecks(page, label) {
+	try {
+		for (const w of NARROW_WIDTHS) {
+			report('width', `${label} @${w}px`, await widthProblems(page, w));
+			if (w === NARROW_WIDTHS[0])
+				report('axe', `${label} @${w}px`, await runAxe(page));
+		}
+	} finally {
+		await page.setViewportSize(DESKTOP);
+	}
 }
 
 let axeText = null;
@@ -611,7 +630,7 @@ async function main() {
 			args: CHROMIUM_ARGS,
 			bypassCSP: true, // axe is a script of ours; the CSP forbids that
 			locale: 'fr-FR',
-			viewport: { width: 1280, height: 800 },
+			viewport: DESKTOP,
 			timeout: 60000,
 		});
 	} catch (e) {

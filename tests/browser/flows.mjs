@@ -33,6 +33,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { NARROW_WIDTHS, DESKTOP, widthProblems } from './reflow.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const AXE_PATH = join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
@@ -43,13 +44,30 @@ const CHROMIUM_ARGS = [
 	'--no-first-run', '--disable-background-networking',
 	'--disable-component-update', '--disable-sync',
 ];
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'RGAAv4'];
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'RGAAv4'];
 const NAV_TIMEOUT_MS = 20000;
 const STEP_TIMEOUT_MS = 5000;
 // A form refused for its input: the page again, with its errors.
 const FORM_ERROR = [200, 400, 422];
 const CARD_OK = '4970 1000 0000 0000';
 const CARD_REFUSED = '4970 1000 0000 0097';
+// The demo's identities (README "Demo identities", src/demo/identities.c).
+const NEW_PASSWORD = 'Nouveau-mot-de-passe-2026';
+const DEMO = {
+	legacy: {
+		id: '1234567A', password: 'ancien-mdp-2023', email: 'legacy@robinet.test', contract: '1000000003',
+		identity: { Nom: 'Vandenbussche', 'Prénom': 'Gérard' },
+	},
+	creation: {
+		contract: '1000000004',
+		identity: { Nom: 'Benali', 'Prénom': 'Karim' },
+		proofs: [
+			['Adresse e-mail', 'arrivant@robinet.test', 'arrivant@robinet.test'],
+			['Numéro de facture', 'FA2024-000042', 'arrivant.facture@robinet.test'],
+			['Numéro de compteur', 'I21BA012345', 'arrivant.compteur@robinet.test'],
+		],
+	},
+};
 
 const USAGE = `usage: node flows.mjs [--timeout S] [--no-vnu] --login-email E --login-password W BASE_URL`;
 
@@ -159,6 +177,7 @@ function parseOptions() {
 		vnu: !v['no-vnu'],
 		email: v['login-email'],
 		password: v['login-password'],
+		...DEMO,
 	};
 }
 
@@ -207,11 +226,21 @@ async function checkPage(page, resp, name, expectStatus = 200) {
 	if (facts.h1 !== 1)
 		problems.push(`${facts.h1} <h1> elements, expected exactly one`);
 	report('page', label, problems);
-	report('axe', label, await runAxe(page.url(), body, type));
+	// The JS-off page itself, laid out again at each narrow width.
+	try {
+		for (const w of NARROW_WIDTHS)
+			report('width', `${label} @${w}px`, await widthProblems(page, w));
+	} finally {
+		await page.setViewportSize(DESKTOP);
+	}
+	const axe = await runAxe(page.url(), body, type);
+	report('axe', label, axe[0]);
+	report('axe', `${label} @${NARROW_WIDTHS[0]}px`, axe[1]);
 	state.pages.push({ label, body });
 }
 
-// Serves body at url to the JS-on checker page and runs axe there.
+// Serves body at url to the JS-on checker page and runs axe there, at
+// 1280 px and at 320 px: [problems at 1280, problems at 320].
 async function runAxe(url, body, type) {
 	const p = state.checker;
 	const target = url.split('#')[0];
@@ -219,6 +248,9 @@ async function runAxe(url, body, type) {
 	await p.route((u) => u.href === target, handler);
 	try {
 		await p.goto(target, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+		const results = [];
+		for (const width of [DESKTOP.width, NARROW_WIDTHS[0]]) {
+		await p.setViewportSize({ width, height: DESKTOP.height });
 		const violations = await p.evaluate(async (tags) => {
 			const r = await window.axe.run(document, {
 				runOnly: { type: 'tag', values: tags },
@@ -234,10 +266,13 @@ async function runAxe(url, body, type) {
 		for (const v of violations)
 			for (const n of v.nodes)
 				problems.push(`${v.id} (${v.impact || 'unknown'}) ${n}`);
-		return problems;
+		results.push(problems);
+		}
+		return results;
 	} catch (e) {
-		return [`axe could not run: ${errText(e)}`];
+		return [[`axe could not run: ${errText(e)}`], [`axe could not run: ${errText(e)}`]];
 	} finally {
+		await p.setViewportSize(DESKTOP).catch(() => {});
 		await p.unroute((u) => u.href === target, handler).catch(() => {});
 	}
 }
@@ -298,13 +333,34 @@ async function visit(page, opts, path, name, expectStatus = 200) {
 	return resp;
 }
 
-// Clicks a submit button (a locator) and checks the page it leads to.
+// Keyboard only: the focus moves with Tab from where it is until target
+// (a locator) has it; a control that Tab never reaches fails the step.
+const MAX_TABS = 250;
+
+async function tabTo(page, target, what) {
+	let handle;
+	try {
+		handle = await target.first().elementHandle({ timeout: STEP_TIMEOUT_MS });
+	} catch (e) {
+		throw new StepError(`no ${what} on ${labelOf(page.url())}: ${errText(e)}`);
+	}
+	for (let i = 0; i < MAX_TABS; i++) {
+		if (await handle.evaluate((el) => el === document.activeElement))
+			return handle;
+		await page.keyboard.press('Tab');
+	}
+	throw new StepError(`${what} is not reachable with Tab on ${labelOf(page.url())}`);
+}
+
+// Presses Enter on a submit button (a locator) and checks the page it
+// leads to.
 async function submit(page, button, name, expectStatus = 200) {
 	let resp;
+	await tabTo(page, button, `button for "${name}"`);
 	try {
 		[resp] = await Promise.all([
 			page.waitForNavigation({ waitUntil: 'load', timeout: NAV_TIMEOUT_MS }),
-			button.click({ timeout: STEP_TIMEOUT_MS }),
+			page.keyboard.press('Enter'),
 		]);
 	} catch (e) {
 		throw new StepError(`${name}: ${errText(e)}`);
@@ -313,12 +369,47 @@ async function submit(page, button, name, expectStatus = 200) {
 	return resp;
 }
 
+// Follows a link (a locator) with Tab and Enter, and checks the page.
+async function follow(page, link, name, expectStatus = 200) {
+	return submit(page, link, name, expectStatus);
+}
+
+// Types value into a field reached with Tab (what was there is replaced).
+async function typeInto(page, field, what, value) {
+	await tabTo(page, field, what);
+	await page.keyboard.press('Control+A');
+	await page.keyboard.press('Delete');
+	await page.keyboard.type(value);
+}
+
 async function fill(page, label, value) {
-	try {
-		await page.getByLabel(label, { exact: true }).fill(value, { timeout: STEP_TIMEOUT_MS });
-	} catch (e) {
-		throw new StepError(`no field "${label}" on ${labelOf(page.url())}: ${errText(e)}`);
+	await typeInto(page, page.getByLabel(label, { exact: true }), `field "${label}"`, value);
+}
+
+// Checks the radio button labelled label: Tab into its group, then the
+// arrow keys, as a keyboard user does.
+async function choose(page, label) {
+	const radio = page.getByLabel(label, { exact: true });
+	const name = await radio.getAttribute('name', { timeout: STEP_TIMEOUT_MS }).catch(() => null);
+	if (name === null)
+		throw new StepError(`no radio button "${label}" on ${labelOf(page.url())}`);
+	let inGroup = false;
+	for (let i = 0; i < MAX_TABS && !inGroup; i++) {
+		inGroup = await page.evaluate((n) => {
+			const el = document.activeElement;
+			return !!el && el.type === 'radio' && el.name === n;
+		}, name);
+		if (!inGroup)
+			await page.keyboard.press('Tab');
 	}
+	if (!inGroup)
+		throw new StepError(`the radio buttons "${name}" are not reachable with Tab`);
+	for (let i = 0; i < 10; i++) {
+		if (await radio.isChecked())
+			return;
+		await page.keyboard.press('ArrowDown');
+	}
+	throw new StepError(`radio button "${label}" cannot be checked with the arrow keys`);
 }
 
 async function h1(page) {
@@ -406,7 +497,7 @@ async function mandate(page, opts, problems) {
 		throw new StepError(`no code step after the mandate form: ${(await mainText(page)).slice(0, 200)}`);
 	// A wrong code: refused with a message, the code step again.
 	const code = page.locator('form[action="/mes-moyens-de-paiement/code"] input:not([type=hidden])').first();
-	await code.fill('000000', { timeout: STEP_TIMEOUT_MS }).catch((e) => { throw new StepError(`no code field: ${errText(e)}`); });
+	await typeInto(page, code, 'code field', '000000');
 	await submit(page, sign, 'mandate wrong code', FORM_ERROR);
 	if (await page.getByRole('button', { name: 'Signer le mandat', exact: true }).count() === 0)
 		problems.push('a wrong code does not show the code step again');
@@ -439,11 +530,11 @@ async function monthlyPlan(page, opts, problems) {
 // The first owed bill of /mes-factures: { number, url } or a StepError.
 async function owedBill(page, opts) {
 	await visit(page, opts, '/mes-factures', 'bills');
-	const row = page.locator('tr', { has: page.getByRole('button', { name: /^Payer en ligne/ }) }).first();
+	const row = page.locator('.bill-list > li', { has: page.getByRole('button', { name: /^Payer en ligne/ }) }).first();
 	if (await row.count() === 0)
 		throw new StepError('no owed bill with "Payer en ligne" on /mes-factures (card payment off? serve --demo starts the payment sandbox: see its log)');
-	const link = row.locator('th a').first();
-	return { number: oneLine(await link.textContent()), url: await link.getAttribute('href') };
+	const link = row.locator('.bill-head a').first();
+	return { number: oneLine(await link.textContent()).replace(/^Facture /, ''), url: await link.getAttribute('href') };
 }
 
 // Opens the bill, pays it online with card; returns the return page's h1.
@@ -542,10 +633,194 @@ async function acceptedCard(page, opts, problems) {
 	if (!rowTexts.some((t) => t.includes(owed) && /carte/i.test(t)))
 		problems.push(`bill ${bill.number} lists no card payment of ${owed} (payments: ${JSON.stringify(rowTexts)})`);
 	await visit(page, opts, '/mes-factures', 'paid');
-	const stillOwed = page.locator('tr', { has: page.locator('th a', { hasText: bill.number }) })
+	const stillOwed = page.locator('.bill-list > li', { has: page.locator('.bill-head a', { hasText: bill.number }) })
 		.getByRole('button', { name: /^Payer en ligne/ });
 	if (await stillOwed.count() > 0)
 		problems.push(`/mes-factures still offers to pay ${bill.number}`);
+}
+
+// ------------------------------------------- reading: bills, PDF, archive
+
+// From /mes-factures, keyboard only: the newest bill's page, its PDF,
+// (its braille version: see BRAILLE below), the consumption page in both
+// views, the archive list and an archived bill with its PDF.
+async function readBills(page, opts, problems) {
+	await visit(page, opts, '/mes-factures', 'bills');
+	const first = page.locator('.bill-list > li .bill-head a').first();
+	if (await first.count() === 0)
+		throw new StepError('no bill on /mes-factures');
+	const number = oneLine(await first.textContent()).replace(/^Facture /, '');
+	await follow(page, first, 'bill');
+	if (!(await h1(page)).includes(number))
+		problems.push(`the bill page's heading "${await h1(page)}" does not name ${number}`);
+	await downloadPdf(page, page.getByRole('link', { name: /^Télécharger la facture/ }), `bill ${number}`, problems);
+	// BRAILLE (branch h-braille): the braille downloads of this bill go
+	// here once its page offers them, e.g.
+	//   await download(page, page.getByRole('link', { name: /braille/i }),
+	//       ...) and check the text is U+2800 braille (Unicode file) or
+	//       CP1252 lines of at most 32 cells (embosser file).
+	await visit(page, opts, '/mes-factures?archives=1', 'archive');
+	const old = page.locator('.bill-list > li .bill-head a').first();
+	if (await old.count() === 0)
+		throw new StepError('no bill in the archive list /mes-factures?archives=1');
+	const oldNumber = oneLine(await old.textContent()).replace(/^Facture /, '');
+	await follow(page, old, 'archived bill');
+	await downloadPdf(page, page.getByRole('link', { name: /^Télécharger la facture/ }), `archived bill ${oldNumber}`, problems);
+}
+
+// Enter on a link whose answer is a PDF: the browser downloads it.
+async function downloadPdf(page, link, what, problems) {
+	await tabTo(page, link, `PDF link of ${what}`);
+	let dl;
+	try {
+		[dl] = await Promise.all([
+			page.waitForEvent('download', { timeout: NAV_TIMEOUT_MS }),
+			page.keyboard.press('Enter'),
+		]);
+	} catch (e) {
+		throw new StepError(`the PDF of ${what} was not downloaded: ${errText(e)}`);
+	}
+	const file = await dl.path();
+	const head = file ? readFileSync(file).subarray(0, 5).toString('latin1') : '';
+	if (head !== '%PDF-')
+		problems.push(`the download of ${what} is not a PDF (starts with ${JSON.stringify(head)})`);
+	else
+		out(`# ${what}: ${dl.suggestedFilename()} downloaded`);
+}
+
+async function readConsumption(page, opts, problems) {
+	await visit(page, opts, '/ma-consommation', 'consumption');
+	if (await page.locator('main table').count() === 0)
+		problems.push('/ma-consommation shows no table');
+	const views = await page.locator('#vue option').evaluateAll((os) => os.map((o) => o.value));
+	for (const v of views) {
+		// The select by keyboard: focus it, then the arrow keys.
+		await tabTo(page, page.locator('#vue'), 'the "Affichage" list');
+		await page.keyboard.press('Home');
+		const idx = views.indexOf(v);
+		for (let i = 0; i < idx; i++)
+			await page.keyboard.press('ArrowDown');
+		if (await page.locator('#vue').inputValue() !== v) {
+			problems.push(`the "Affichage" list cannot be set to ${v} with the arrow keys`);
+			continue;
+		}
+		// The form's dates are for the view it shows: the new view gets
+		// its own defaults from the page with only vue= (see issue 11).
+		await visit(page, opts, `/ma-consommation?vue=${encodeURIComponent(v)}`, `consumption ${v}`);
+	}
+}
+
+// The contact form: a request to customer service, then it in "Mes demandes".
+const CONTACT_FILL_MS = 4000;
+
+async function contactRequest(page, opts, problems) {
+	await visit(page, opts, '/contact', 'contact');
+	const subject = page.getByLabel('Objet de votre demande', { exact: true });
+	await tabTo(page, subject, 'the "Objet de votre demande" list');
+	const values = await subject.locator('option').evaluateAll((os) => os.map((o) => o.value));
+	await page.keyboard.press('End');
+	if (await subject.inputValue() !== values[values.length - 1])
+		problems.push('the subject list does not answer the End key');
+	await fill(page, 'Votre message', 'Demande envoyée au clavier par le parcours de test.');
+	await page.waitForTimeout(CONTACT_FILL_MS);
+	await submit(page, page.getByRole('button', { name: 'Envoyer ma demande', exact: true }), 'contact sent');
+	const sent = new URL(page.url()).searchParams.get('envoyee');
+	if (!sent) {
+		problems.push(`the request was not sent: ${(await mainText(page)).slice(0, 200)}`);
+		return;
+	}
+	await visit(page, opts, '/mes-demandes', 'requests');
+	if (!(await mainText(page)).includes(sent))
+		problems.push(`request ${sent} is not listed in /mes-demandes`);
+}
+
+// --------------------------------------- new spaces: 2023 id, creation
+
+// A page of its own (fresh cookies) for a journey of a visitor.
+async function visitorPage(browser) {
+	const ctx = await browser.newContext({ javaScriptEnabled: false, locale: 'fr-FR', viewport: DESKTOP });
+	await ctx.route((u) => !['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname) &&
+		!u.protocol.startsWith('data') && !u.protocol.startsWith('blob'), (r) => r.abort());
+	cleanups.push(() => ctx.close());
+	return ctx.newPage();
+}
+
+// Step 2 of both ways in: the identity as filed (checked), the e-mail,
+// a new password, then "Valider": the "check your mailbox" page.
+async function identityStep(page, email, password, name, problems, want) {
+	if (!/^Vérifiez vos informations/.test(await h1(page)))
+		throw new StepError(`${name}: step 2 not reached, the page says "${await h1(page)}": ${(await mainText(page)).slice(0, 200)}`);
+	for (const [label, value] of Object.entries(want)) {
+		const got = await page.getByLabel(label, { exact: true }).inputValue().catch(() => null);
+		if (got !== value)
+			problems.push(`${name}: "${label}" holds ${JSON.stringify(got)}, expected ${JSON.stringify(value)} (the identity on file)`);
+	}
+	await fill(page, 'Adresse e-mail', email);
+	await fill(page, 'Nouveau mot de passe', password);
+	await fill(page, 'Confirmation du mot de passe', password);
+	await submit(page, page.getByRole('button', { name: 'Valider', exact: true }), `${name} submitted`);
+	if (/^Vérifiez vos informations/.test(await h1(page)))
+		throw new StepError(`${name}: step 2 refused: ${(await mainText(page)).slice(0, 300)}`);
+}
+
+// The activation e-mail sent to email, from the demo's mailbox
+// (/_dev/courriels, newest first): its link, followed by keyboard; then
+// a sign-in with the new password lands in a space holding contract.
+async function activateAndSignIn(page, opts, email, password, contract, name, problems) {
+	await visit(page, opts, '/_dev/courriels', `${name} mailbox`);
+	const mail = page.locator('article.mail', { hasText: `À ${email}` })
+		.filter({ has: page.getByRole('heading', { name: /Activer votre espace client/ }) }).first();
+	if (await mail.count() === 0)
+		throw new StepError(`${name}: no "Activer votre espace client" e-mail to ${email} in /_dev/courriels`);
+	const link = mail.getByRole('link').filter({ hasText: /\/activer/ }).first();
+	if (await link.count() === 0)
+		throw new StepError(`${name}: the activation e-mail holds no /activer link`);
+	await follow(page, link, `${name} activation`);
+	// An activation page may ask for a confirmation (a button): press it.
+	const confirm = page.locator('main form button[type=submit]');
+	if (new URL(page.url()).pathname.startsWith('/activer') && await confirm.count() === 1)
+		await submit(page, confirm, `${name} activation confirmed`);
+	const said = await mainText(page);
+	if (!/activ/i.test(said))
+		problems.push(`${name}: after the activation link the page says "${said.slice(0, 200)}"`);
+	await visit(page, opts, '/connexion', `${name} sign-in`);
+	await fill(page, 'Adresse e-mail', email);
+	await fill(page, 'Mot de passe', password);
+	await submit(page, page.getByRole('button', { name: 'Se connecter', exact: true }), `${name} signed in`);
+	if (new URL(page.url()).pathname === '/connexion')
+		throw new StepError(`${name}: the new password is refused at /connexion: ${(await mainText(page)).slice(0, 200)}`);
+	await visit(page, opts, '/mon-espace', `${name} space`);
+	if (!(await mainText(page)).includes(contract))
+		problems.push(`${name}: /mon-espace does not show contract ${contract}`);
+}
+
+// The 2023 subscriber 1234567A: old id and old password, identity as
+// filed, a new password, activation from the e-mail.
+async function migrate(browser, opts, problems) {
+	const page = await visitorPage(browser);
+	await visit(page, opts, '/abonne-2023', 'migration');
+	await fill(page, 'Ancien identifiant client', opts.legacy.id);
+	await fill(page, 'Mot de passe', opts.legacy.password);
+	await submit(page, page.getByRole('button', { name: 'Continuer', exact: true }), 'migration step 2');
+	await identityStep(page, opts.legacy.email, NEW_PASSWORD, 'migration', problems, opts.legacy.identity);
+	await activateAndSignIn(page, opts, opts.legacy.email, NEW_PASSWORD, opts.legacy.contract, 'migration', problems);
+	await page.context().close();
+}
+
+// Creation of a space for contract 1000000004 with one proof, up to the
+// activation e-mail; activate: also follow it and sign in.
+async function create(browser, opts, proof, value, email, activate, problems) {
+	const page = await visitorPage(browser);
+	const name = `creation by ${proof}`;
+	await visit(page, opts, '/creer-mon-espace', name);
+	await fill(page, 'Numéro de contrat', opts.creation.contract);
+	await choose(page, proof);
+	await fill(page, 'Adresse e-mail, numéro de facture ou numéro de compteur', value);
+	await submit(page, page.getByRole('button', { name: 'Continuer', exact: true }), `${name} step 2`);
+	await identityStep(page, email, NEW_PASSWORD, name, problems, opts.creation.identity);
+	if (activate)
+		await activateAndSignIn(page, opts, email, NEW_PASSWORD, opts.creation.contract, name, problems);
+	await page.context().close();
 }
 
 // The sandbox's own pages that a GET reaches.
@@ -600,6 +875,14 @@ async function main() {
 	await journey('accepted card 4970 1000 0000 0000: paid, payment on the bill, nothing owed', (p) => acceptedCard(page, opts, p));
 	if (sandboxOrigin)
 		await journey('sandbox pages reached by GET', () => sandboxPages(page, sandboxOrigin));
+	await journey('bills: newest bill, its PDF, archive list, an archived bill and its PDF', (p) => readBills(page, opts, p));
+	await journey('consumption in each view', (p) => readConsumption(page, opts, p));
+	await journey('contact form: a request sent, listed in "Mes demandes"', (p) => contactRequest(page, opts, p));
+	await journey(`2023 subscriber ${DEMO.legacy.id}: old id, identity, new password, activation, sign-in`,
+		(p) => migrate(browser, opts, p));
+	for (const [proof, value, email] of DEMO.creation.proofs)
+		await journey(`creation for ${DEMO.creation.contract} by ${proof.toLowerCase()}: identity, password, activation, sign-in`,
+			(p) => create(browser, opts, proof, value, email, true, p));
 	await browser.close();
 	if (opts.vnu)
 		await runVnu(state.pages);

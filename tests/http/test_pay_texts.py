@@ -160,7 +160,7 @@ def dashboard_owes_what_is_left_and_says_apart_what_will_be_debited(s):
     assert to_pay(s, "1000000001") == (money(owed[due[0]]), fr_date(due[3]))
     # The bills list shows what is left on the partly paid bill.
     st, _, page = b.get("/mes-factures?contrat=1000000001")
-    row = page_text(section(page, 'href="/mes-factures/%s"' % due[1], "</tr>"))
+    row = page_text(section(page, 'href="/mes-factures/%s"' % due[1], "</li>"))
     assert "Reste à payer : %s" % money(owed[due[0]]) in row, row
     # And so do its page and its PDF.
     st, _, page = b.get("/mes-factures/" + due[1])
