@@ -29,15 +29,26 @@ function measure() {
 		const text = (el.textContent || '').replace(/\s+/g, ' ').trim();
 		return text ? `${s} "${text.slice(0, 40)}"` : s;
 	};
+	// Content wider than its own box, shown outside it (a <pre> line).
+	const spills = (el) => el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0 &&
+		getComputedStyle(el).overflowX === 'visible' &&
+		el.getBoundingClientRect().left + el.scrollWidth > vw + 0.5;
+	const out = (el) => el.getBoundingClientRect().right > vw + 0.5;
 	const culprits = [];
 	for (const el of document.body.querySelectorAll('*')) {
 		const r = el.getBoundingClientRect();
-		if (r.width === 0 || r.right <= vw + 0.5)
+		if (r.width === 0)
 			continue;
 		const p = el.parentElement;
-		if (p && p !== document.body && p.getBoundingClientRect().right > vw + 0.5)
-			continue;
-		culprits.push(`${name(el)} ends at ${Math.round(r.right)} px`);
+		if (out(el)) {
+			// The outermost box that sticks out.
+			if (p && p !== document.body && out(p))
+				continue;
+			culprits.push(`${name(el)} ends at ${Math.round(r.right)} px`);
+		} else if (spills(el) && ![...el.children].some((c) => out(c) || spills(c))) {
+			// The innermost box whose content spills out.
+			culprits.push(`${name(el)} ends at ${Math.round(r.left + el.scrollWidth)} px`);
+		}
 		if (culprits.length === 4)
 			break;
 	}

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Tests the accessibility crawler (crawl.mjs) itself on fixture sites:
 #  - fixtures/site/, served by `python3 -m http.server`: a valid, accessible
-#    French home page, and a second page with an image without alt, a
-#    duplicated id and no lang; the home page also links to things the
+#    French home page, a second page with an image without alt, a
+#    duplicated id and no lang, and a third one, valid, whose preformatted
+#    line scrolls the page sideways at 320 and 640 px (the width check); the home page also links to things the
 #    crawler must not follow or check (fragment, mailto:, tel:, /static/,
 #    sign-out, another origin, a text file);
 #  - fixtures/login_server.py: a sign-in form, for the signed-in crawl;
@@ -121,28 +122,48 @@ problems "$tmp/site.out" >"$tmp/site.problems"
 grep '"GET ' "$tmp/site.log.err" | sed 's/.*"GET \([^ ]*\) .*/\1/' >"$tmp/site.requests"
 
 check "static site: crawler exits 1 (a check failed)" test "$rc" = 1
-check "static site: good page passes, bad page fails page, axe and vnu, nothing else checked" \
+check "static site: good page passes, bad page fails page, axe and vnu, wide page fails width, nothing else checked" \
 	same "$tmp/site.verdicts" "ok page /
 ok axe /
+ok width / @320px
+ok axe / @320px
+ok width / @640px
 ok vnu /
 not ok page /deuxieme.html
 not ok axe /deuxieme.html
-not ok vnu /deuxieme.html"
+ok width /deuxieme.html @320px
+not ok axe /deuxieme.html @320px
+ok width /deuxieme.html @640px
+not ok vnu /deuxieme.html
+ok page /large.html
+ok axe /large.html
+not ok width /large.html @320px
+ok axe /large.html @320px
+not ok width /large.html @640px
+ok vnu /large.html"
 grep '^page ' "$tmp/site.problems" >"$tmp/p.page"
 check "static site: page check reports exactly the missing lang" \
 	same "$tmp/p.page" 'page /deuxieme.html: <html> has no lang attribute, expected lang="fr"'
 grep '^axe ' "$tmp/site.problems" >"$tmp/p.axe"
-check "static site: axe reports exactly html-has-lang and image-alt" \
+check "static site: axe reports exactly html-has-lang and image-alt, at 1280 and at 320 px" \
 	same "$tmp/p.axe" "axe /deuxieme.html: html-has-lang (serious) html
-axe /deuxieme.html: image-alt (critical) img"
+axe /deuxieme.html: image-alt (critical) img
+axe /deuxieme.html @320px: html-has-lang (serious) html
+axe /deuxieme.html @320px: image-alt (critical) img"
 grep '^vnu ' "$tmp/site.problems" | sed 's/: line [0-9]*: /: /' |
 	sed 's/^\(vnu [^:]*: \)\(Duplicate ID\).*/\1\2/; s/^\(vnu [^:]*: An “img” element must have an “alt” attribute\).*/\1/' \
 	>"$tmp/p.vnu"
 check "static site: vnu reports exactly the duplicate id and the img without alt" \
 	same "$tmp/p.vnu" "vnu /deuxieme.html: Duplicate ID
 vnu /deuxieme.html: An “img” element must have an “alt” attribute"
-check "static site: last line is exactly \"3 passed, 3 failed\"" \
-	test "$(tail -n 1 "$tmp/site.out")" = "3 passed, 3 failed"
+grep '^width ' "$tmp/site.problems" | sed 's/ [0-9]* px wide in a/ N px wide in a/; s/ ends at [0-9]* px$/ ends at N px/' >"$tmp/p.width"
+check "static site: the width check names the page's width and the <pre> that sticks out" \
+	same "$tmp/p.width" "width /large.html @320px: the page is N px wide in a 320 px viewport (scrolls sideways)
+width /large.html @320px: sticks out: pre \"Compteur I21BA012345 index 1 234 m³ rele\" ends at N px
+width /large.html @640px: the page is N px wide in a 640 px viewport (scrolls sideways)
+width /large.html @640px: sticks out: pre \"Compteur I21BA012345 index 1 234 m³ rele\" ends at N px"
+check "static site: last line is exactly \"12 passed, 6 failed\"" \
+	test "$(tail -n 1 "$tmp/site.out")" = "12 passed, 6 failed"
 check "static site: the text file is fetched once and not checked" \
 	test "$(grep -c '^/tarifs.txt$' "$tmp/site.requests")" = 1
 check "static site: /static/, sign-out links and fragments are never requested" \
@@ -170,18 +191,33 @@ check "signed-in crawl: crawler exits 0" test "$rc" = 0
 check "signed-in crawl: public pages, then the private ones once signed in" \
 	same "$tmp/login.verdicts" "ok page /
 ok axe /
+ok width / @320px
+ok axe / @320px
+ok width / @640px
 ok vnu /
 ok page /connexion
 ok axe /connexion
+ok width /connexion @320px
+ok axe /connexion @320px
+ok width /connexion @640px
 ok vnu /connexion
 ok page /mon-espace [signed-in]
 ok axe /mon-espace [signed-in]
+ok width /mon-espace [signed-in] @320px
+ok axe /mon-espace [signed-in] @320px
+ok width /mon-espace [signed-in] @640px
 ok vnu /mon-espace [signed-in]
 ok page / [signed-in]
 ok axe / [signed-in]
+ok width / [signed-in] @320px
+ok axe / [signed-in] @320px
+ok width / [signed-in] @640px
 ok vnu / [signed-in]
 ok page /mes-factures [signed-in]
 ok axe /mes-factures [signed-in]
+ok width /mes-factures [signed-in] @320px
+ok axe /mes-factures [signed-in] @320px
+ok width /mes-factures [signed-in] @640px
 ok vnu /mes-factures [signed-in]"
 check "signed-in crawl: the form was posted once" \
 	test "$(grep -c '^POST /connexion$' "$tmp/login.log.err")" = 1
@@ -230,7 +266,7 @@ timeout 60 "$crawl" --flows --login-email "$email" --login-password "$password" 
 check "journeys on a server that is not loopback are refused: exit 2" test $? = 2
 # run.sh alone, without node_modules beside it.
 mkdir "$tmp/bare"
-cp "$here/run.sh" "$here/crawl.mjs" "$here/flows.mjs" "$tmp/bare/"
+cp "$here/run.sh" "$here/crawl.mjs" "$here/flows.mjs" "$here/reflow.mjs" "$tmp/bare/"
 sh "$tmp/bare/run.sh" "$base/" >/dev/null 2>"$tmp/bare.err"
 rc=$?
 check "no node_modules: exit 2" test "$rc" = 2
