@@ -7,7 +7,10 @@ menus mark the current page with aria-current; titles name the page
 (step 2, every 400 page); /ma-consommation keeps bad dates on the form;
 the archive list's filter keeps archives=1; GET /finaliser is no 405; a
 space that waits for activation says so wherever it is refused, without
-telling strangers anything, within the resend limits."""
+telling strangers anything, within the resend limits.
+
+Every test has a server of its own: they fail sign-ins and write
+devices, which other tests count on the shared database."""
 import datetime
 import html
 import re
@@ -84,7 +87,7 @@ def signed_in(s):
 
 # ------------------------------------------------ failed submits, summary
 
-@test
+@test(own=True)
 def a_failed_signin_says_erreur_focuses_the_summary_and_ties_both_fields(s):
     b = Browser(s)
     st, _, page = b.get("/connexion")
@@ -107,7 +110,7 @@ def a_failed_signin_says_erreur_focuses_the_summary_and_ties_both_fields(s):
     assert "Saisissez votre adresse e-mail." in page and "Saisissez votre mot de passe." in page
 
 
-@test
+@test(own=True)
 def step_one_errors_are_tied_to_their_fields(s):
     b = Browser(s)
     b.get("/abonne-2023")
@@ -137,7 +140,7 @@ def step_one_errors_are_tied_to_their_fields(s):
     assert_invalid(page, "justificatif")
 
 
-@test
+@test(own=True)
 def every_kind_of_refused_form_titles_erreur_and_focuses_its_summary(s):
     # Step 2 (creation by contract), the contact form, password change,
     # the meter index, and the agents' sign-in.
@@ -185,7 +188,7 @@ def every_kind_of_refused_form_titles_erreur_and_focuses_its_summary(s):
     assert 'autofocus' in page
 
 
-@test
+@test(own=True)
 def autofocus_lands_on_an_element_that_can_take_the_focus(s):
     # HTML: autofocus applies to a focusable element; tabindex="-1" makes
     # a div focusable. The alert of a rate-limited or pending answer
@@ -208,7 +211,7 @@ def current_items(page):
     return re.findall(r'<a href="([^"]+)" aria-current="page">', nav)
 
 
-@test
+@test(own=True)
 def the_menu_marks_the_current_page(s):
     b = signed_in(s)
     for path in SUBSCRIBER_MENU:
@@ -223,7 +226,7 @@ def the_menu_marks_the_current_page(s):
         assert current_items(anon.get(path)[2]) == [path], path
 
 
-@test
+@test(own=True)
 def the_agent_menu_marks_the_current_page(s):
     b, _, _ = agent_browser(s)
     for path in ("/agent", "/agent/demandes", "/agent/clients"):
@@ -232,7 +235,7 @@ def the_agent_menu_marks_the_current_page(s):
         assert current_items(page) == [path], (path, current_items(page))
 
 
-@test
+@test(own=True)
 def page_titles_begin_with_the_page_heading(s):
     anon = Browser(s)
     for path in ("/connexion", "/archives", "/creer-mon-espace", "/abonne-2023",
@@ -250,7 +253,7 @@ def page_titles_begin_with_the_page_heading(s):
         assert title_of(page).startswith(h1_of(page) + " – "), (path, title_of(page), h1_of(page))
 
 
-@test
+@test(own=True)
 def step_two_is_titled_like_its_heading(s):
     b = Browser(s)
     b.get("/creer-mon-espace")
@@ -261,7 +264,7 @@ def step_two_is_titled_like_its_heading(s):
     assert title_of(page).startswith(h1_of(page) + " – "), (title_of(page), h1_of(page))
 
 
-@test
+@test(own=True)
 def each_400_page_says_what_went_wrong_in_its_title(s):
     b = signed_in(s)
     titles = {}
@@ -285,7 +288,7 @@ def iso(d):
     return d.isoformat()
 
 
-@test
+@test(own=True)
 def consumption_dates_say_their_format(s):
     b = signed_in(s)
     page = b.get("/ma-consommation")[2]
@@ -295,7 +298,7 @@ def consumption_dates_say_their_format(s):
     assert "autofocus" not in page and not title_of(page).startswith("Erreur")
 
 
-@test
+@test(own=True)
 def daily_view_with_the_three_year_dates_cuts_the_range_and_says_so(s):
     b = signed_in(s)
     today = datetime.date.fromisoformat(TODAY)
@@ -308,7 +311,7 @@ def daily_view_with_the_three_year_dates_cuts_the_range_and_says_so(s):
     assert "<table" in page and not title_of(page).startswith("Erreur")
 
 
-@test
+@test(own=True)
 def bad_consumption_dates_stay_on_the_form_with_the_input_kept(s):
     b = signed_in(s)
     st, _, page = b.get("/ma-consommation?contrat=1000000001&vue=periodes&du=31%2F02%2F2024&au=" + TODAY)
@@ -342,7 +345,7 @@ def bad_consumption_dates_stay_on_the_form_with_the_input_kept(s):
 
 # --------------------------------------------------------- archive list
 
-@test
+@test(own=True)
 def the_archive_filter_keeps_archives_1(s):
     b = signed_in(s)
     st, _, page = b.get("/mes-factures?archives=1")
@@ -362,7 +365,7 @@ def the_archive_filter_keeps_archives_1(s):
 
 # ------------------------------------------------------------- step 2
 
-@test
+@test(own=True)
 def get_finaliser_shows_how_to_resume_not_405(s):
     b = Browser(s)
     st, _, page = b.get("/finaliser")
