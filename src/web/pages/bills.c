@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "app/bills.h"
-#include "docs/braille.h"
+#include "app/braille.h"
 #include "app/psp.h"
 #include "web/routes.h"
 #include "web/session.h"
