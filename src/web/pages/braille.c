@@ -167,11 +167,9 @@ rb_page_account_braille(struct rb_req *req)
 	int g = rb_braille_parse_choice(rb_post(req, "braille"));
 
 	if (g < 0) {
-		rb_resp_header(req, "Cache-Control", "no-store");
-		rb_resp_page(req, 400, "error", json_pack("{s:i, s:s, s:s}",
-		    "status", 400, "title", "Choix du braille incomplet",
-		    "message", "Choisissez « Pas de document en braille », "
-		    "« Braille intégral » ou « Braille abrégé »."));
+		rb_resp_bad_request(req, "Choix du braille incomplet",
+		    "Choisissez « Pas de document en braille », "
+		    "« Braille intégral » ou « Braille abrégé ».");
 		return;
 	}
 	switch (rb_braille_set(rb_req_db(req), s->s_account_id,
