@@ -1,9 +1,9 @@
 /*
  * cmd_purge.c: `robinet purge`: deletes what has expired (sessions,
  * single-use tokens, pending claims, rate-limit counters, customer-service
- * requests closed 3 years ago with their files) and sweeps
- * attachments_dir (files without a row, rows without a file). For cron,
- * e.g. hourly; serving does not depend on it.
+ * requests closed 3 years ago with their files, letters kept in braille
+ * 3 years ago) and sweeps attachments_dir (files without a row, rows
+ * without a file). For cron, e.g. hourly; serving does not depend on it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 
 #include "app/attachments.h"
 #include "app/auth.h"
+#include "app/braille.h"
 #include "app/contact.h"
 #include "store/db.h"
 #include "cmd.h"
@@ -22,7 +23,7 @@ cmd_purge(struct rb_config *cfg, const struct rb_cmd_opts *o)
 	struct rb_auth_req ar;
 	struct rb_attach_cfg atc;
 	struct rb_attach_sweep sw;
-	int64_t nreq = 0, nfiles = 0;
+	int64_t nreq = 0, nfiles = 0, nletters = 0;
 	rb_db *db;
 	int rc;
 
@@ -39,7 +40,7 @@ cmd_purge(struct rb_config *cfg, const struct rb_cmd_opts *o)
 	memset(&sw, 0, sizeof(sw));
 	if (rc == 0 && (rb_contact_purge(db, &atc, ar.ar_now, &nreq,
 	    &nfiles) != RB_OK || rb_attach_sweep(db, &atc, ar.ar_now,
-	    &sw) != 0))
+	    &sw) != 0 || rb_braille_purge(db, ar.ar_now, &nletters) != RB_OK))
 		rc = 1;
 	rb_db_close(db);
 	if (rc == 0) {
@@ -49,6 +50,8 @@ cmd_purge(struct rb_config *cfg, const struct rb_cmd_opts *o)
 		    "%lld row(s) without their file (logged)\n",
 		    (long long)nreq, RB_CONTACT_KEEP_YEARS, (long long)nfiles,
 		    (long long)sw.as_orphans, (long long)sw.as_missing);
+		printf("braille letters: %lld kept over %d years ago "
+		    "deleted\n", (long long)nletters, RB_BRAILLE_KEEP_YEARS);
 	}
 	else
 		fprintf(stderr, "robinet: purge failed (see the log above)\n");

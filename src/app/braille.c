@@ -269,6 +269,19 @@ rb_braille_letter_file(rb_db *db, int64_t account, int64_t id,
 	return rc;
 }
 
+enum rb_rc
+rb_braille_purge(rb_db *db, time_t now, int64_t *deleted)
+{
+	struct tm tm;
+
+	/* The same instant RB_BRAILLE_KEEP_YEARS calendar years earlier
+	 * (29 February becomes 1 March), as rb_contact_purge(). */
+	gmtime_r(&now, &tm);
+	tm.tm_year -= RB_BRAILLE_KEEP_YEARS;
+	return rb_braille_letters_purge(db, (int64_t)timegm(&tm), deleted)
+	    == 0 ? RB_OK : RB_ERROR;
+}
+
 /* ------------------------------------------------------------- batch */
 
 /* What the store listed, gathered before any document is built. */

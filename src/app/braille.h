@@ -4,7 +4,7 @@
  * "Mon compte" or by customer service, audited; the braille version of a
  * bill (current or archived, within a scope) and of the letters kept
  * for a subscriber, in Unicode braille or as an embosser file; and the
- * batch of the embossing workshop.
+ * batch of the embossing workshop; the retention of the letters kept.
  *
  * A subscriber who chose nothing still gets the braille version of a
  * bill on demand, in grade 1 (the default); an archive visitor too.
@@ -98,6 +98,15 @@ enum rb_rc	rb_braille_letters(rb_db *db, int64_t account, json_t **out);
  */
 enum rb_rc	rb_braille_letter_file(rb_db *db, int64_t account, int64_t id,
 		    const struct rb_braille_out *o, rb_buf *out, int *pages);
+
+/*
+ * Retention (`robinet purge`): deletes the letters kept more than
+ * RB_BRAILLE_KEEP_YEARS calendar years before now (what /mes-donnees
+ * announces, app/gdpr.c), every account's, whatever the account's
+ * choice is now. Sets *deleted; RB_OK or RB_ERROR.
+ */
+#define RB_BRAILLE_KEEP_YEARS	3
+enum rb_rc	rb_braille_purge(rb_db *db, time_t now, int64_t *deleted);
 
 /* One line of the workshop's index, handed to the batch's callback. */
 struct rb_braille_batch_item {

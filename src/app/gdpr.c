@@ -31,6 +31,13 @@ struct notice {
 #define KEEP_CONTRACT	"Durée du contrat, puis 5 ans (prescription civile)"
 /* What `robinet purge` applies (app/contact.h, rb_contact_purge()). */
 #define KEEP_REQUESTS	"3 ans après la clôture de la demande"
+/* What `robinet purge` applies (app/braille.h, rb_braille_purge()). */
+#define KEEP_BRAILLE	"3 ans après l'envoi du courrier"
+/* A braille choice tells of a visual impairment, health data (GDPR
+ * art. 9): kept because the subscriber asked for it. */
+#define BRAILLE_BASIS	"Votre accord (RGPD, art. 9 : ce choix peut révéler " \
+			"un handicap visuel) ; vous pouvez changer ce choix à " \
+			"tout moment dans « Mon compte »"
 #define KEEP_BILLS	"10 ans après la clôture de l'exercice (code de " \
 			"commerce, art. L123-22)"
 
@@ -131,6 +138,17 @@ static const struct notice notices[] = {
 	  "Date, type et taille des photos jointes à vos index ; chaque photo "
 	  "se télécharge depuis cette page",
 	  "Vérifier l'index transmis", CONTRACT, "3 ans" },
+	{ "braille_choice", "Votre choix de documents en braille",
+	  "Braille choisi (intégral, abrégé ou aucun), réglé par vous ou par "
+	  "le service client, et sa date",
+	  "Vous donner vos factures et courriers en braille",
+	  BRAILLE_BASIS, "Jusqu'à la fermeture du compte (un nouveau choix "
+	  "remplace l'ancien)" },
+	{ "braille_letters", "Courriers gardés pour le braille",
+	  "Objet et texte des courriers envoyés par e-mail, gardés pour leur "
+	  "version en braille (jamais ceux qui contiennent un code secret)",
+	  "Vous permettre de les lire en braille et vous les envoyer "
+	  "imprimés en braille", BRAILLE_BASIS, KEEP_BRAILLE },
 	{ "file_views", "Consultations de votre dossier",
 	  "Date et motif de chaque consultation de votre dossier par un "
 	  "conseiller du service client",

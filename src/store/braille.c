@@ -15,6 +15,7 @@ enum {
 	SQL_LETTER_GET,
 	SQL_BATCH_BILLS,
 	SQL_BATCH_LETTERS,
+	SQL_LETTER_PURGE,
 	SQL__MAX
 };
 
@@ -64,6 +65,9 @@ static const char *const sql[SQL__MAX] = {
 	    FIRST_CUSTOMER
 	    " WHERE a.braille <> 'none' AND l.created_at >= $1"
 	    " ORDER BY a.id, l.id",
+	/* Retention (index braille_letters_created). */
+	[SQL_LETTER_PURGE] =
+	    "DELETE FROM braille_letters WHERE created_at < $1",
 };
 
 static void
@@ -244,4 +248,11 @@ rb_braille_batch_letters(rb_db *db, int64_t since_ts,
 
 	return rb_db_fetch_all(db, sql[SQL_BATCH_LETTERS],
 	    RB_BINDS(rb_int(since_ts)), batch_row, &bc) == 0 ? 0 : -1;
+}
+
+int
+rb_braille_letters_purge(rb_db *db, int64_t before, int64_t *deleted)
+{
+	return rb_db_run(db, sql[SQL_LETTER_PURGE], RB_BINDS(rb_int(before)),
+	    deleted) == 0 ? 0 : -1;
 }

@@ -60,6 +60,12 @@ int	rb_braille_letters_list(rb_db *db, int64_t account,
 int	rb_braille_letter_get(rb_db *db, int64_t account, int64_t id,
 	    struct rb_braille_letter_row *row);
 
+/*
+ * Deletes the letters kept before `before` (UTC seconds), every
+ * account's; sets *deleted (0 on failure). Returns 0 or -1.
+ */
+int	rb_braille_letters_purge(rb_db *db, int64_t before, int64_t *deleted);
+
 /* Who receives an embossed document, and where. */
 struct rb_braille_addressee {
 	int64_t		 ba_account;

@@ -216,6 +216,20 @@ static const struct category categories[] = {
 	  "ssisis",
 	  { "meter_serial", "read_on", "created_at", "content_type",
 	    "size", "token" } },
+	/* issue 11, braille: the choice (one row once it was set, never
+	 * which agent set it: "agent:<id>" reads "agent") and the letters
+	 * kept for the account (store/braille.h). */
+	{ "braille_choice",
+	  "SELECT braille, CASE WHEN braille_by LIKE 'agent:%' THEN 'agent'"
+	  " ELSE braille_by END, braille_at FROM web_accounts WHERE id = $1"
+	  " AND (braille <> 'none' OR braille_by IS NOT NULL)",
+	  "ssi",
+	  { "braille", "set_by", "set_at" } },
+	{ "braille_letters",
+	  "SELECT id, kind, title, body, created_at FROM braille_letters"
+	  " WHERE account_id = $1 ORDER BY created_at, id",
+	  "isssi",
+	  { "id", "kind", "title", "body", "created_at" } },
 	/* Agents' views of the customer file of the account's contracts
 	 * (app/agentdesk.c): when and why, never which agent. */
 	{ "file_views",

@@ -18,11 +18,17 @@
  * volumes in litres, null when absent), rows referring to each other
  * by natural keys (contract, meter and invoice numbers):
  *   account (one row), customers, contracts, meters, readings, invoices,
- *   invoice_lines, payments, sepa_mandates (IBAN last four digits only),
- *   legacy_credentials (never the hash), consumption_alerts, sessions,
- *   api_tokens (never the hash), contact_requests, file_views (the
- *   agents' views of the holder's customer file, newest first: at and
- *   detail, the JSON text the view recorded; never the agent), audit_log.
+ *   invoice_lines, payments, payment_orders, sepa_mandates (IBAN last
+ *   four digits only), legacy_credentials (never the hash),
+ *   consumption_alerts, sessions, api_tokens (never the hash),
+ *   contact_requests, contact_messages, attachments, contact_history,
+ *   leak_alert_settings, leak_alerts, submitted_readings,
+ *   reading_photos, braille_choice (one row once a braille choice was
+ *   set: braille, set_by "subscriber" or "agent", never which agent,
+ *   set_at), braille_letters (the letters kept in braille, with their
+ *   text), file_views (the agents' views of the holder's customer file,
+ *   newest first: at and detail, the JSON text the view recorded; never
+ *   the agent), audit_log.
  * Imported rows carry their provenance (src_system, src_batch,
  * src_file, src_line). Reads in one read transaction. The caller owns
  * *out. Returns 0, 1 when the account does not exist, -1 on error

@@ -3,8 +3,9 @@
  * use an index (EXPLAIN QUERY PLAN on SQLite): the customer file's
  * requests by account or contract number, the queue by subject and
  * status, attachments by (purpose, ref_id), closed requests by the
- * instant they were closed (`robinet purge`). A plan line "SCAN" of one
- * of those tables (a full read) fails.
+ * instant they were closed (`robinet purge`); braille letters by account
+ * (the GDPR export) and by the instant they were kept (`robinet purge`).
+ * A plan line "SCAN" of one of those tables (a full read) fails.
  */
 #define _GNU_SOURCE
 #include "store_test.h"
@@ -86,11 +87,30 @@ test_request_reads_use_indexes(void **state)
 	test_db_close(dir, db);
 }
 
+static void
+test_braille_letter_reads_use_indexes(void **state)
+{
+	char dir[256];
+	rb_db *db;
+
+	(void)state;
+	assert_int_equal(test_db_open(dir, sizeof(dir), "idx.db", &db), 0);
+	/* The GDPR export (store/gdpr.c) and "Mes courriers en braille". */
+	uses_index(db, "SELECT l.id FROM braille_letters l"
+	    " WHERE l.account_id = $1 ORDER BY l.created_at, l.id", "l",
+	    RB_BINDS(rb_int(1)));
+	/* Letters past their retention (store/braille.c, `robinet purge`). */
+	uses_index(db, "DELETE FROM braille_letters WHERE created_at < $1",
+	    "braille_letters", RB_BINDS(rb_int(1)));
+	test_db_close(dir, db);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request_reads_use_indexes),
+		cmocka_unit_test(test_braille_letter_reads_use_indexes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
