@@ -11,16 +11,15 @@ open "Mes factures", find the last bill's amount and due date in the
 Unicode braille text, which w3m shows as it is) and find there the
 bill's total and the due date's label in grade 2 braille, as the
 fixtures tests/unit/fixtures give them (test_braille.amount_cells,
-kat), check the consumption page's
-chart does not run its labels together, send a signed-in form (the
-alert setting, CSRF of the session), sign out (a form too), and find
-the space closed. With production cookies on the same plain-HTTP
+kat), check the consumption page's chart does not run its labels
+together, send a signed-in form (the alert setting, CSRF of the
+session), sign out (a form too), and find the space closed. With production cookies on the same plain-HTTP
 server, w3m cannot keep them: the sign-in form answers the French 403
 asking to allow cookies.
 
 To add a step, call w.follow("link text") and check the text it
-returns; w.back() returns to the page before. w3m missing fails the test: scripts/bootstrap --test installs
-it (package w3m)."""
+returns; w.back() returns to the page before. w3m missing fails the
+test: scripts/bootstrap --test installs it (package w3m)."""
 import datetime
 import fcntl
 import os
