@@ -51,6 +51,7 @@ import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { NARROW_WIDTHS, DESKTOP, widthProblems } from './reflow.mjs';
+import { brailleProblems } from './braille_check.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const AXE_PATH = join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
@@ -716,62 +717,17 @@ async function downloadPdf(page, link, what, problems) {
 		out(`# ${what}: ${name} downloaded`);
 }
 
-// The server's default braille page (docs/braille.md, settings
-// braille_cells and braille_lines).
-const BRAILLE_CELLS = 32;
-const BRAILLE_LINES = 27;
-// Bytes CP1252 leaves undefined.
-const CP1252_HOLES = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
-
 // The two "Version braille" links of the bill page shown, with Tab and
-// Enter: the Unicode braille text (every character but line ends, form
-// feeds and blanks in U+2800..U+28FF, lines of at most BRAILLE_CELLS
-// cells) and the embosser file (CP1252 bytes, CR LF line ends, form feeds
-// between pages, lines of at most BRAILLE_CELLS cells, pages of at most
-// BRAILLE_LINES lines), laid out line for line like the Unicode text.
+// Enter: both files downloaded and checked (braille_check.mjs).
 async function brailleDownloads(page, what, problems) {
-	const before = problems.length;
 	const uni = await download(page, page.getByRole('link', { name: /^texte braille/ }),
 		`the Unicode braille of ${what}`);
-	const text = uni.data.toString('utf8');
-	const bad = [...text].filter((c) => !'\n\f '.includes(c) && (c < '\u2800' || c > '\u28ff'));
-	if (bad.length > 0)
-		problems.push(`the Unicode braille of ${what} holds ${bad.length} characters that are not braille, e.g. ${JSON.stringify(bad.slice(0, 5).join(''))}`);
-	if (!/[\u2801-\u28ff]/.test(text))
-		problems.push(`the Unicode braille of ${what} has no braille cell`);
-	const uniLines = text.split(/\n/);
-	const longU = uniLines.filter((l) => [...l.replace(/^\f/, '')].length > BRAILLE_CELLS);
-	if (longU.length > 0)
-		problems.push(`the Unicode braille of ${what} has ${longU.length} lines over ${BRAILLE_CELLS} cells`);
-
 	const emb = await download(page, page.getByRole('link', { name: /^fichier pour embosseuse/ }),
 		`the embosser file of ${what}`);
-	const data = emb.data;
-	const holes = [...data].filter((b) => CP1252_HOLES.has(b) || (b < 0x20 && ![0x0a, 0x0c, 0x0d].includes(b)));
-	if (holes.length > 0)
-		problems.push(`the embosser file of ${what} has ${holes.length} bytes that are not CP1252 text`);
-	const raw = data.toString('latin1');
-	if (/\r(?!\n)|(?<!\r)\n/.test(raw))
-		problems.push(`the embosser file of ${what} has line ends other than CR LF`);
-	if (!raw.endsWith('\r\n'))
-		problems.push(`the embosser file of ${what} does not end with CR LF`);
-	const pages = raw.replace(/\r\n$/, '').split('\f');
-	if (pages.length < 2)
-		problems.push(`the embosser file of ${what} has no form feed (one page only)`);
-	pages.forEach((p, i) => {
-		const rows = p.replace(/\r\n$/, '').split('\r\n');
-		if (rows.length > BRAILLE_LINES)
-			problems.push(`page ${i + 1} of the embosser file of ${what} has ${rows.length} lines, over ${BRAILLE_LINES}`);
-		const longE = rows.filter((r) => r.length > BRAILLE_CELLS);
-		if (longE.length > 0)
-			problems.push(`page ${i + 1} of the embosser file of ${what} has ${longE.length} lines over ${BRAILLE_CELLS} cells`);
-	});
-	// The same layout: a blank where the other has a blank, line for line.
-	const shape = (lines) => lines.map((l) => l.replace(/[^\f\u2800 ]/g, 'x').replace(/\u2800/g, ' ')).join('\n');
-	if (shape(raw.split('\r\n')) !== shape(uniLines))
-		problems.push(`the embosser file and the Unicode braille of ${what} are not laid out alike`);
-	if (problems.length === before)
-		out(`# ${what}: ${uni.name} (${uniLines.length - 1} lines) and ${emb.name} (${pages.length} pages) downloaded`);
+	const r = brailleProblems(uni.data, emb.data, what);
+	problems.push(...r.problems);
+	if (r.problems.length === 0)
+		out(`# ${what}: ${uni.name} (${r.lines} lines) and ${emb.name} (${r.pages} pages) downloaded`);
 }
 
 async function readConsumption(page, opts, problems) {
