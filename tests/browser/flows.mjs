@@ -28,8 +28,8 @@
 // e-mail and is not entered); the monthly plan on and off; a payment
 // cancelled on the payment page; a refused card (4970 1000 0000 0097) on a
 // bill that is owed; then the accepted card (4970 1000 0000 0000) on the
-// same bill; then the newest bill, its PDF, the archive and an archived
-// bill's PDF; consumption in each view; a request through the contact
+// same bill; then the newest bill, its PDF and braille versions, the
+// archive and an archived bill's PDF and braille versions; consumption in each view; a request through the contact
 // form; the 2023 subscriber 1234567A moving to the new space (old id and
 // password, identity, new password, the activation link from the demo
 // mailbox /_dev/courriels, sign-in); the creation of a space for contract
@@ -51,6 +51,7 @@ import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { NARROW_WIDTHS, DESKTOP, widthProblems } from './reflow.mjs';
+import { brailleProblems } from './braille_check.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const AXE_PATH = join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
@@ -665,8 +666,9 @@ async function acceptedCard(page, opts, problems) {
 // ------------------------------------------- reading: bills, PDF, archive
 
 // From /mes-factures, keyboard only: the newest bill's page, its PDF,
-// (its braille version: see BRAILLE below), the consumption page in both
-// views, the archive list and an archived bill with its PDF.
+// its two braille versions (brailleDownloads), the consumption page in
+// both views, the archive list and an archived bill with its PDF and its
+// braille versions.
 async function readBills(page, opts, problems) {
 	await visit(page, opts, '/mes-factures', 'bills');
 	const first = page.locator('.bill-list > li .bill-head a').first();
@@ -677,11 +679,7 @@ async function readBills(page, opts, problems) {
 	if (!(await h1(page)).includes(number))
 		problems.push(`the bill page's heading "${await h1(page)}" does not name ${number}`);
 	await downloadPdf(page, page.getByRole('link', { name: /^Télécharger la facture/ }), `bill ${number}`, problems);
-	// BRAILLE (branch h-braille): the braille downloads of this bill go
-	// here once its page offers them, e.g.
-	//   await download(page, page.getByRole('link', { name: /braille/i }),
-	//       ...) and check the text is U+2800 braille (Unicode file) or
-	//       CP1252 lines of at most 32 cells (embosser file).
+	await brailleDownloads(page, `bill ${number}`, problems);
 	await visit(page, opts, '/mes-factures?archives=1', 'archive');
 	const old = page.locator('.bill-list > li .bill-head a').first();
 	if (await old.count() === 0)
@@ -689,11 +687,13 @@ async function readBills(page, opts, problems) {
 	const oldNumber = oneLine(await old.textContent()).replace(/^Facture /, '');
 	await follow(page, old, 'archived bill');
 	await downloadPdf(page, page.getByRole('link', { name: /^Télécharger la facture/ }), `archived bill ${oldNumber}`, problems);
+	await brailleDownloads(page, `archived bill ${oldNumber}`, problems);
 }
 
-// Enter on a link whose answer is a PDF: the browser downloads it.
-async function downloadPdf(page, link, what, problems) {
-	await tabTo(page, link, `PDF link of ${what}`);
+// Enter on a link (reached with Tab) whose answer is a file: the browser
+// downloads it; returns its bytes.
+async function download(page, link, what) {
+	await tabTo(page, link, `link to ${what}`);
 	let dl;
 	try {
 		[dl] = await Promise.all([
@@ -701,14 +701,33 @@ async function downloadPdf(page, link, what, problems) {
 			page.keyboard.press('Enter'),
 		]);
 	} catch (e) {
-		throw new StepError(`the PDF of ${what} was not downloaded: ${errText(e)}`);
+		throw new StepError(`${what} was not downloaded: ${errText(e)}`);
 	}
 	const file = await dl.path();
-	const head = file ? readFileSync(file).subarray(0, 5).toString('latin1') : '';
+	return { data: file ? readFileSync(file) : Buffer.alloc(0), name: dl.suggestedFilename() };
+}
+
+// Enter on a link whose answer is a PDF: the browser downloads it.
+async function downloadPdf(page, link, what, problems) {
+	const { data, name } = await download(page, link, `the PDF of ${what}`);
+	const head = data.subarray(0, 5).toString('latin1');
 	if (head !== '%PDF-')
 		problems.push(`the download of ${what} is not a PDF (starts with ${JSON.stringify(head)})`);
 	else
-		out(`# ${what}: ${dl.suggestedFilename()} downloaded`);
+		out(`# ${what}: ${name} downloaded`);
+}
+
+// The two "Version braille" links of the bill page shown, with Tab and
+// Enter: both files downloaded and checked (braille_check.mjs).
+async function brailleDownloads(page, what, problems) {
+	const uni = await download(page, page.getByRole('link', { name: /^texte braille/ }),
+		`the Unicode braille of ${what}`);
+	const emb = await download(page, page.getByRole('link', { name: /^fichier pour embosseuse/ }),
+		`the embosser file of ${what}`);
+	const r = brailleProblems(uni.data, emb.data, what);
+	problems.push(...r.problems);
+	if (r.problems.length === 0)
+		out(`# ${what}: ${uni.name} (${r.lines} lines) and ${emb.name} (${r.pages} pages) downloaded`);
 }
 
 async function readConsumption(page, opts, problems) {
@@ -933,7 +952,7 @@ async function main() {
 	await journey('accepted card 4970 1000 0000 0000: paid, payment on the bill, nothing owed', (p) => acceptedCard(page, opts, p));
 	if (sandboxOrigin)
 		await journey('sandbox pages reached by GET', () => sandboxPages(page, sandboxOrigin));
-	await journey('bills: newest bill, its PDF, archive list, an archived bill and its PDF', (p) => readBills(page, opts, p));
+	await journey('bills: newest bill, its PDF and braille, archive list, an archived bill, its PDF and braille', (p) => readBills(page, opts, p));
 	await journey('consumption in each view', (p) => readConsumption(page, opts, p));
 	await journey('contact form: a request sent, listed in "Mes demandes"', (p) => contactRequest(page, opts, p));
 	await journey(`2023 subscriber ${DEMO.legacy.id}: old id, identity, new password, activation, sign-in`,

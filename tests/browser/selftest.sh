@@ -7,6 +7,8 @@
 #    crawler must not follow or check (fragment, mailto:, tel:, /static/,
 #    sign-out, another origin, a text file);
 #  - fixtures/login_server.py: a sign-in form, for the signed-in crawl;
+#  - the checks of the braille downloads (braille_check.mjs) on made-up
+#    files, good and faulty;
 #  - usage and infrastructure errors, for the crawl and the journeys
 #    (flows.mjs): a missing chromium or node_modules stops them loudly.
 # Prints "ok N - ..." / "not ok N - ..." lines and a last line
@@ -266,11 +268,49 @@ timeout 60 "$crawl" --flows --login-email "$email" --login-password "$password" 
 check "journeys on a server that is not loopback are refused: exit 2" test $? = 2
 # run.sh alone, without node_modules beside it.
 mkdir "$tmp/bare"
-cp "$here/run.sh" "$here/crawl.mjs" "$here/flows.mjs" "$here/reflow.mjs" "$tmp/bare/"
+cp "$here/run.sh" "$here/crawl.mjs" "$here/flows.mjs" "$here/reflow.mjs" "$here/braille_check.mjs" "$tmp/bare/"
 sh "$tmp/bare/run.sh" "$base/" >/dev/null 2>"$tmp/bare.err"
 rc=$?
 check "no node_modules: exit 2" test "$rc" = 2
 check "no node_modules: says so" grep -q '^Bail out! tests/browser/node_modules is missing' "$tmp/bare.err"
+
+# The checks of the braille downloads (braille_check.mjs) on made-up
+# files: a good pair passes, and each fault is found with its message.
+node --input-type=module - "$here/braille_check.mjs" >"$tmp/braille.out" 2>&1 <<'EOF'
+const { brailleProblems } = await import(process.argv[2]);
+// Two pages of 27 lines; cells of dots 1, 1-2, 1-2-3 and blanks.
+const page = () => Array.from({ length: 27 }, (_, i) => (i === 26 ? '\u2801\u2800\u2807' : '\u2801\u2800\u2803'));
+const good2 = [page(), page()];
+const uni = (pages) => pages.map((p) => p.join('\n') + '\n').join('\f');
+const emb = (pages) => pages.map((p) => p.map((l) => l.replace(/\u2801/g, 'a').replace(/\u2803/g, 'b')
+	.replace(/\u2807/g, 'l').replace(/\u2800/g, ' ')).join('\r\n') + '\r\n').join('\f');
+const B = (s, enc = 'utf8') => Buffer.from(s, enc);
+const good = uni(good2), goodE = emb(good2);
+const long = [good2[0].map((l, i) => (i === 3 ? l + '\u2801'.repeat(31) : l)), good2[1]];
+const tall = [[...good2[0], '\u2801'], good2[1]];
+const cases = [
+	['a good pair', B(good), B(goodE, 'latin1'), null],
+	['a letter in the Unicode text', B(good.replace('\u2803', 'b')), B(goodE, 'latin1'), 'not braille'],
+	['blank cells only', B(good.replace(/[\u2801-\u28ff]/g, '\u2800')), B(goodE.replace(/[abl]/g, ' '), 'latin1'), 'has no braille cell'],
+	['a Unicode line of 34 cells', B(uni(long)), B(goodE, 'latin1'), 'Unicode braille of the bill has 1 lines over 32'],
+	['an embosser line of 34 cells', B(uni(long)), B(emb(long), 'latin1'), 'embosser file of the bill has 1 lines over 32'],
+	['LF line ends in the embosser file', B(good), B(goodE.replace(/\r\n/g, '\n'), 'latin1'), 'line ends other than CR LF'],
+	['no form feed in the embosser file', B(good), B(goodE.replace('\f', ''), 'latin1'), 'no form feed'],
+	['an embosser page of 28 lines', B(uni(tall)), B(emb(tall), 'latin1'), 'has 28 lines, over 27'],
+	['a byte CP1252 leaves undefined', B(good), B(goodE.replace('a', '\x81'), 'latin1'), 'not CP1252 text'],
+	['a control byte', B(good), B(goodE.replace('a', '\x01'), 'latin1'), 'not CP1252 text'],
+	['the two files laid out differently', B(good), B(goodE.replace('a b', 'ab '), 'latin1'), 'not laid out alike'],
+];
+for (const [name, u, e, want] of cases) {
+	const { problems } = brailleProblems(u, e, 'the bill');
+	const ok = want === null ? problems.length === 0 : problems.some((p) => p.includes(want));
+	console.log(`${ok ? 'PASS' : 'FAIL'} ${name}${ok ? '' : ': ' + JSON.stringify(problems)}`);
+}
+EOF
+check "braille check: every case ran" test "$(grep -c '^PASS\|^FAIL' "$tmp/braille.out")" = 11
+while read -r status desc; do
+	check "braille check: $desc" test "$status" = PASS
+done <"$tmp/braille.out"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

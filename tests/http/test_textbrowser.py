@@ -5,18 +5,21 @@ web/cookies.h). One w3m process keeps its own cookies from page to page:
 nothing here copies a cookie for it.
 
 The flow: sign in through the real form (CSRF double-submit cookie),
+choose « Braille abrégé » in "Mon compte" (a radio button and a form),
 open "Mes factures", find the last bill's amount and due date in the
-80-column page, follow the bill's link, check the consumption page's
-chart does not run its labels together, send a signed-in form (the
-alert setting, CSRF of the session), sign out (a form too), and find
-the space closed. With production cookies on the same plain-HTTP
+80-column page, follow the bill's link, then its braille version (the
+Unicode braille text, which w3m shows as it is) and find there the
+bill's total and the due date's label in grade 2 braille, as the
+fixtures tests/unit/fixtures give them (test_braille.amount_cells,
+kat), check the consumption page's chart does not run its labels
+together, send a signed-in form (the alert setting, CSRF of the
+session), sign out (a form too), and find the space closed. With production cookies on the same plain-HTTP
 server, w3m cannot keep them: the sign-in form answers the French 403
 asking to allow cookies.
 
-To add a step (e.g. the bill's "Version braille" link), call
-w.follow("Version braille") after the bill's page and check the text it
-returns. w3m missing fails the test: scripts/bootstrap --test installs
-it (package w3m)."""
+To add a step, call w.follow("link text") and check the text it
+returns; w.back() returns to the page before. w3m missing fails the
+test: scripts/bootstrap --test installs it (package w3m)."""
 import datetime
 import fcntl
 import os
@@ -32,6 +35,7 @@ import time
 
 from harness import test, db_rows
 from test_auth import DEMO_EMAIL, DEMO_PASSWORD
+from test_braille import G2, amount_cells, kat
 
 PLAIN = {"ROBINET_DEMO_PLAIN_COOKIES": None}      # the demo's default: plain cookies
 COLS, ROWS = 80, 50
@@ -138,6 +142,11 @@ class W3m:
         self.keys(b"\r")
         return self.save()
 
+    def back(self):
+        """Returns to the previous page of w3m's history."""
+        self.keys(b"B", 0.4)
+        return self.save()
+
     def goto(self, path):
         """Opens path of the same server, as typed in the address line."""
         self.keys(b"U")
@@ -210,7 +219,7 @@ def words_in_order(block, phrase):
 
 
 @test(env=PLAIN)
-def w3m_signs_in_reads_the_last_bill_and_signs_out(s):
+def w3m_signs_in_chooses_braille_reads_the_last_bill_and_its_braille(s):
     number, cents, due = last_bill(s)
     amount, due_fr = euros(cents), fr_date(due)
     w, page = sign_in(s)
@@ -218,6 +227,18 @@ def w3m_signs_in_reads_the_last_bill_and_signs_out(s):
         # Signed in through the form: the space, not a 403.
         assert "Accès refusé" not in page and "Autorisez les cookies" not in page, page
         assert "Bonjour" in page and "Se déconnecter" in page, page
+
+        # Braille abrégé chosen in "Mon compte": its radio button (w3m
+        # shows "( )" before the label), then the form's button.
+        page = w.follow("Mon compte")
+        assert "Mes documents en braille" in page, page
+        w.find("Braille abrégé")
+        w.keys(b"\x1b\t")         # the field before the label: its radio button
+        w.keys(b"\r")
+        assert re.search(r"[(]\*[)] Braille abrégé", w.save()), w.page
+        page = w.follow("Enregistrer mon choix de braille")
+        assert "Votre choix de braille est enregistré." in page, page
+        assert re.search(r"[(]\*[)] Braille abrégé", page), page
 
         page = w.follow("Mes factures")
         assert "Mes factures" in page and "Filtrer les factures" in page, page
@@ -230,7 +251,19 @@ def w3m_signs_in_reads_the_last_bill_and_signs_out(s):
         assert "Facture n° %s" % number in page, page
         assert amount in page, (amount, page)
         assert "Date limite de paiement : %s" % due_fr in " ".join(page.split()), page
-        # (braille helper: page = w.follow("Version braille") here)
+
+        # Its braille version: the Unicode text, in the grade chosen
+        # above. A link that is missing fails w.find.
+        page = w.follow("texte braille")
+        cells = [c for c in page if "\u2800" <= c <= "\u28ff"]
+        assert len(cells) > 100, "no braille text after the link:\n%s" % page
+        assert "Facture n°" not in page, page
+        assert amount_cells(amount, G2) in page, (amount, amount_cells(amount, G2), page)
+        # Amounts are alike in both grades; this label is contracted
+        # in grade 2 only: the choice made above is the one used.
+        assert kat()[(G2, "Date limite de paiement")] in page, page
+        page = w.back()
+        assert "Facture n° %s" % number in page, page
 
         # The chart's labels are words apart, not run together.
         page = w.follow("Ma consommation")
