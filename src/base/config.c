@@ -35,7 +35,7 @@ static int	check_siren(const char *, char *, size_t);
 const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_DB] = { "db", RB_CFGT_STRING, 1, 4096,
 	    "sqlite:var/robinet.db", 0, check_db_url,
-	    "database URL: sqlite:PATH" },
+	    "database URL: sqlite:PATH or postgresql://..." },
 	[RB_CFG_LISTEN] = { "listen", RB_CFGT_STRING, 3, 64,
 	    "127.0.0.1:8080", 0, check_listen,
 	    "address and port to listen on (IPv4 ADDR:PORT)" },
@@ -308,12 +308,11 @@ check_db_url(const char *v, char *err, size_t n)
 {
 	if (strncmp(v, "sqlite:", 7) == 0 && v[7] != '\0')
 		return 0;
+	/* libpq reads the rest (an empty rest means its defaults). */
 	if (strncmp(v, "postgresql://", 13) == 0 ||
 	    strncmp(v, "postgres://", 11) == 0)
-		snprintf(err, n, "PostgreSQL is not supported yet "
-		    "(use sqlite:PATH)");
-	else
-		snprintf(err, n, "expected sqlite:PATH");
+		return 0;
+	snprintf(err, n, "expected sqlite:PATH or postgresql://...");
 	return -1;
 }
 

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+
+#include <sodium.h>
 
 #include "base/log.h"
 #include "store/db_driver.h"
@@ -95,13 +98,10 @@ rb_db_open(const char *url, rb_db **out, char *err, size_t errlen)
 		return rb_sqlite_open(url + strlen(scheme) + 1, out, err,
 		    errlen);
 	if (strcasecmp(scheme, "postgresql") == 0 ||
-	    strcasecmp(scheme, "postgres") == 0) {
-		snprintf(err, errlen, "postgresql URLs are not supported yet "
-		    "(use sqlite:PATH)");
-		return -1;
-	}
+	    strcasecmp(scheme, "postgres") == 0)
+		return rb_pg_open(url, out, err, errlen);
 	snprintf(err, errlen, "unknown database URL scheme \"%s\" "
-	    "(use sqlite:PATH)", scheme);
+	    "(use sqlite:PATH or postgresql://...)", scheme);
 	return -1;
 }
 
@@ -203,13 +203,119 @@ rb_db_begin_read(rb_db *db)
 int
 rb_db_commit(rb_db *db)
 {
+	db->db_savepoints = 0;
 	return db->db_ops->ops_commit(db);
 }
 
 int
 rb_db_rollback(rb_db *db)
 {
+	db->db_savepoints = 0;
 	return db->db_ops->ops_rollback(db);
+}
+
+/* Sleeps a random 1..(2^try) ms, at most 256 ms, between retries. */
+static void
+retry_pause(int try)
+{
+	struct timespec ts;
+	uint32_t ms;
+
+	ms = 1 + randombytes_uniform(1u << (try < 8 ? try : 8));
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)ms * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+int
+rb_db_transact(rb_db *db, rb_txn_fn *fn, void *arg)
+{
+	int try, rc;
+
+	for (try = 0; try < RB_DB_TRIES; try++) {
+		if (try > 0)
+			retry_pause(try);
+		if (rb_db_begin(db) != 0)
+			return -1;
+		if ((rc = fn(db, arg)) == 0) {
+			if ((rc = rb_db_commit(db)) == 0)
+				return 0;
+			/* A failed commit may leave the transaction open. */
+			rb_db_rollback(db);
+			if (rc != RB_RETRY)
+				return -1;
+			continue;
+		}
+		rb_db_rollback(db);
+		if (rc != RB_RETRY)
+			return rc;
+	}
+	log_warnx("transaction refused %d times in a row: giving up",
+	    RB_DB_TRIES);
+	return RB_RETRY;
+}
+
+#define SAVEPOINT_NAME_MAX	24
+
+static void
+savepoint_name(char *name, size_t len, int level)
+{
+	snprintf(name, len, "rb_sp%d", level);
+}
+
+int
+rb_db_savepoint(rb_db *db)
+{
+	char name[SAVEPOINT_NAME_MAX];
+
+	if (!db->db_ops->ops_in_transaction(db)) {
+		log_errx("savepoint: no transaction is open");
+		rb_db_count_error();
+		return -1;
+	}
+	savepoint_name(name, sizeof(name), db->db_savepoints + 1);
+	if (db->db_ops->ops_savepoint(db, name) != 0)
+		return -1;
+	db->db_savepoints++;
+	return 0;
+}
+
+/* Ends the latest savepoint: release, or roll back to it when undo. */
+static int
+savepoint_end(rb_db *db, int undo, const char *func)
+{
+	char name[SAVEPOINT_NAME_MAX];
+	int rc;
+
+	if (db->db_savepoints < 1 || !db->db_ops->ops_in_transaction(db)) {
+		rb_log(RB_LOG_ERROR, func, "no savepoint is open");
+		rb_db_count_error();
+		return -1;
+	}
+	savepoint_name(name, sizeof(name), db->db_savepoints);
+	rc = undo ? db->db_ops->ops_rollback_to(db, name) :
+	    db->db_ops->ops_release(db, name);
+	if (rc == 0)
+		db->db_savepoints--;
+	return rc == 0 ? 0 : -1;
+}
+
+int
+rb_db_release(rb_db *db)
+{
+	return savepoint_end(db, 0, __func__);
+}
+
+int
+rb_db_rollback_to(rb_db *db)
+{
+	return savepoint_end(db, 1, __func__);
+}
+
+size_t
+rb_db_cached(rb_db *db)
+{
+	return db->db_ops->ops_cached(db);
 }
 
 int
@@ -281,7 +387,7 @@ rb_db_run(rb_db *db, const char *sql, const struct rb_bind *b, size_t n,
 	if (rc == RB_DONE && changes != NULL)
 		*changes = rb_stmt_changes(st);
 	rb_stmt_reset(st);
-	if (rc == RB_DONE || rc == RB_CONSTRAINT)
+	if (rc == RB_DONE || rc == RB_CONSTRAINT || rc == RB_RETRY)
 		return rc;
 	return RB_ERR;
 }
@@ -312,7 +418,7 @@ rb_db_fetch_one(rb_db *db, const char *sql, const struct rb_bind *b,
 	rb_stmt_reset(st);
 	if (rc == RB_DONE)
 		return found ? 0 : 1;
-	return rc == RB_CONSTRAINT ? RB_CONSTRAINT : RB_ERR;
+	return rc == RB_CONSTRAINT || rc == RB_RETRY ? rc : RB_ERR;
 }
 
 int

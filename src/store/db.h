@@ -8,7 +8,7 @@
  * spliced into the text. Prefer "INSERT ... RETURNING id" to any
  * last-insert-id call: it runs unchanged on both engines.
  *
- * Dialect differences live in the drivers (sqlite.c, later pg.c), which
+ * Dialect differences live in the drivers (sqlite.c, pg.c), which
  * translate the common text when they prepare it: see sqlite.c for the
  * SQLite mapping ($N placeholders, identity columns).
  *
@@ -39,9 +39,17 @@ enum rb_step {
 	RB_DONE = 0,		/* the statement has run to completion */
 	RB_ROW = 1,		/* a result row is available */
 	RB_ERR = -1,		/* failure, logged and counted */
-	RB_CONSTRAINT = -2	/* a UNIQUE, CHECK, NOT NULL or foreign key
+	RB_CONSTRAINT = -2,	/* a UNIQUE, CHECK, NOT NULL or foreign key
 				   constraint refused the change: logged as
 				   a warning, not counted as an error */
+	RB_RETRY = -3		/* the engine gave up on the transaction
+				   to keep it serializable (PostgreSQL
+				   40001, deadlock 40P01; SQLite: a read
+				   snapshot that went stale before its
+				   first write): roll back and run the
+				   whole transaction again, which
+				   rb_db_transact() does; logged as a
+				   warning, not counted as an error */
 };
 
 /*
@@ -54,14 +62,18 @@ enum rb_step {
  *	sqlite:PATH?cache_mb=N		page cache of up to N MiB per
  *					connection (default 32)
  * (parameters combine with '&'; PATH cannot contain '?').
- * PostgreSQL URLs are recognised and refused for now. Returns 0 and the
+ *	postgresql://[USER[:PASSWORD]@][HOST][:PORT][/DBNAME][?PARAM=V&...]
+ *					(or postgres://) libpq's URL syntax
+ *					and parameters (host=/run/... for a
+ *					socket, sslmode=..., connect_timeout=)
+ * Returns 0 and the
  * connection in *out (close it with rb_db_close), or -1 with a one-line
  * English explanation in err (errlen bytes, NUL-terminated) and *out NULL.
  */
 int	 rb_db_open(const char *url, rb_db **out, char *err, size_t errlen);
 /* Closes db and finalises its statements; NULL is ignored. */
 void	 rb_db_close(rb_db *db);
-/* The engine of db: "sqlite" (later "postgresql"). */
+/* The engine of db: "sqlite" or "postgresql". */
 const char *rb_db_engine(const rb_db *db);
 
 /*
@@ -184,8 +196,8 @@ void	 rb_stmt_bind_all(rb_stmt *st, const struct rb_bind *b, size_t n);
  * Runs sql with the values b[0..n-1] to its end (rows it returns are
  * skipped) and resets it. When changes is not NULL it receives the rows
  * changed (0 on failure). Returns 0 when the statement ran, RB_CONSTRAINT
- * when a constraint refused the change, -1 (RB_ERR) on any other failure
- * (logged by the driver).
+ * when a constraint refused the change, RB_RETRY (see enum rb_step), -1
+ * (RB_ERR) on any other failure (logged by the driver).
  */
 int	 rb_db_run(rb_db *db, const char *sql, const struct rb_bind *b,
 	    size_t n, int64_t *changes);
@@ -200,8 +212,8 @@ void	 rb_row_int(rb_stmt *st, void *arg);
  * row(st, arg); then runs the statement to its end (so that an UPDATE or
  * INSERT ... RETURNING completes on every engine; later rows are ignored)
  * and resets it. Returns 0 when a row was read, 1 when there was none,
- * RB_CONSTRAINT when a constraint refused the change, -1 on any other
- * failure. row is called at most once; what it wrote counts only when 0
+ * RB_CONSTRAINT when a constraint refused the change, RB_RETRY (see enum
+ * rb_step), -1 on any other failure. row is called at most once; what it wrote counts only when 0
  * is returned. row may be NULL when only whether there is a row matters.
  */
 int	 rb_db_fetch_one(rb_db *db, const char *sql, const struct rb_bind *b,
@@ -225,7 +237,11 @@ int	 rb_db_purge(rb_db *db, const char *sql, int64_t before);
 /*
  * Transactions, not nested. rb_db_begin() takes the write lock at once
  * on SQLite (BEGIN IMMEDIATE), so a transaction never fails half-way
- * because another writer got there first. Each returns 0 or -1 (logged).
+ * because another writer got there first; on PostgreSQL it opens a
+ * SERIALIZABLE transaction, which any statement or the commit may end
+ * with RB_RETRY: code that reads, decides, then writes (check-then-
+ * write) runs through rb_db_transact(), which retries. Each returns 0,
+ * RB_RETRY (rb_db_commit() only) or -1 (logged).
  */
 /* Opens a read-only transaction: the queries that follow see one
  * snapshot and share its locks. End it with rb_db_commit(). */
@@ -235,6 +251,56 @@ int	 rb_db_commit(rb_db *db);
 int	 rb_db_rollback(rb_db *db);
 /* Returns 1 while a transaction is open on db, 0 otherwise. */
 int	 rb_db_in_transaction(rb_db *db);
+
+/*
+ * Runs fn(db, arg) in a transaction opened by rb_db_begin(): commits
+ * when fn returns 0, rolls back otherwise. When fn or the commit returns
+ * RB_RETRY, rolls back, waits a few random milliseconds (longer each
+ * time) and runs fn again, up to RB_DB_TRIES times in all; fn must
+ * therefore keep no state across calls but what it recomputes. Returns
+ * 0 once committed, RB_RETRY when every try was refused, -1 when the
+ * transaction cannot be opened or committed, or fn's other non-zero
+ * result (rolled back). Call it outside a transaction.
+ */
+#define RB_DB_TRIES	8
+typedef int rb_txn_fn(rb_db *db, void *arg);
+int	 rb_db_transact(rb_db *db, rb_txn_fn *fn, void *arg);
+
+/*
+ * Savepoints, inside a transaction only, nested as a stack: the engine
+ * may abandon a whole transaction after one failed statement
+ * (PostgreSQL does: every later statement fails until the rollback), so
+ * work that carries on after a refused change (an import skipping a bad
+ * row) runs each risky part between rb_db_savepoint() and either
+ * rb_db_release() (keep its changes) or rb_db_rollback_to() (undo them,
+ * the transaction usable again). Each pops or pushes one level and
+ * returns 0, or -1 (logged) outside a transaction or with no savepoint
+ * to end. rb_db_commit() and rb_db_rollback() end all open savepoints.
+ */
+int	 rb_db_savepoint(rb_db *db);
+int	 rb_db_release(rb_db *db);
+int	 rb_db_rollback_to(rb_db *db);
+
+/*
+ * Text comparisons and orderings are bytewise on every engine (the order
+ * of Unicode code points, 'B' < 'a' < 'é'): SQLite compares so by
+ * default, and PostgreSQL databases are created with LC_COLLATE "C"
+ * (rb_db_open() warns otherwise). A query whose order must not depend
+ * on the database's settings says so with ORDER BY x COLLATE "C", which
+ * both engines accept. LIKE differs (case-blind for ASCII on SQLite,
+ * case-sensitive on PostgreSQL): compare lower(x) LIKE lower($1).
+ *
+ * Work that one server of several must do once (the mail outbox,
+ * alerts, exports, batches) is claimed inside rb_db_begin() with
+ *	SELECT id FROM t WHERE ... LIMIT n FOR UPDATE SKIP LOCKED
+ * then marked as taken before the commit: PostgreSQL skips the rows
+ * another server holds; SQLite drops the "FOR UPDATE [SKIP LOCKED]"
+ * phrase, its write lock taken at BEGIN already lets one claimer in.
+ */
+
+/* Prepared statements db keeps (used or idle), for tests and metrics:
+   each connection prepares a text once and reuses it. */
+size_t	 rb_db_cached(rb_db *db);
 
 /*
  * Tunes db for one writer loading many rows into a database that no

@@ -33,10 +33,18 @@ struct rb_db_ops {
 	/* Resets statements still in use; returns how many there were. */
 	int		 (*ops_reset_all)(rb_db *);
 	int		 (*ops_bulk_load)(rb_db *, int);
+	/* Savepoint statements for savepoint name (db.c counts levels):
+	   make it, release it, roll back to it (and release it). */
+	int		 (*ops_savepoint)(rb_db *, const char *);
+	int		 (*ops_release)(rb_db *, const char *);
+	int		 (*ops_rollback_to)(rb_db *, const char *);
+	/* Prepared statements kept by the connection. */
+	size_t		 (*ops_cached)(rb_db *);
 };
 
 struct rb_db {
 	const struct rb_db_ops	*db_ops;
+	int			 db_savepoints;	/* open levels (db.c) */
 };
 
 struct rb_stmt {
@@ -48,6 +56,12 @@ struct rb_stmt {
  * Same contract as rb_db_open().
  */
 int	rb_sqlite_open(const char *spec, rb_db **out, char *err, size_t errlen);
+
+/*
+ * Opens a PostgreSQL connection from a whole postgresql:// or
+ * postgres:// URL (libpq's syntax). Same contract as rb_db_open().
+ */
+int	rb_pg_open(const char *url, rb_db **out, char *err, size_t errlen);
 
 /* Counts one database error (see rb_db_errors()). */
 void	rb_db_count_error(void);

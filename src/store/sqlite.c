@@ -19,6 +19,13 @@
  *     column, any case and spacing) becomes "INTEGER", so that
  *     "... PRIMARY KEY" makes the column SQLite's rowid alias, which
  *     assigns ids the same way.
+ *   - "FOR UPDATE SKIP LOCKED" and "FOR UPDATE" (row locks that claim
+ *     work, see db.h) are dropped: a transaction of rb_db_begin() holds
+ *     SQLite's one write lock already, so no other claimer runs.
+ * A collation named "C" (bytewise, as BINARY) lets a query write
+ * ORDER BY x COLLATE "C" for both engines. A read transaction whose
+ * snapshot went stale before its first write (SQLITE_BUSY_SNAPSHOT)
+ * returns RB_RETRY.
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -73,6 +80,12 @@ static const struct rb_db_ops sqlite_ops;
 static const char *const identity_phrase[] = {
 	"BIGINT", "GENERATED", "BY", "DEFAULT", "AS", "IDENTITY", NULL
 };
+/* Longest first: the first that matches is dropped. */
+static const char *const *const lock_phrases[] = {
+	(const char *const[]){ "FOR", "UPDATE", "SKIP", "LOCKED", NULL },
+	(const char *const[]){ "FOR", "UPDATE", NULL },
+	NULL
+};
 
 static int
 is_word_char(char c)
@@ -81,28 +94,41 @@ is_word_char(char c)
 }
 
 /*
- * Returns the end of identity_phrase if it starts at p (p at a word
- * boundary), else NULL.
+ * Returns the end of phrase (words separated by any white space, any
+ * case) if it starts at p (p at a word boundary), else NULL.
  */
 static const char *
-match_identity(const char *p)
+match_phrase(const char *p, const char *const *phrase)
 {
 	size_t i, n;
 
-	for (i = 0; identity_phrase[i] != NULL; i++) {
+	for (i = 0; phrase[i] != NULL; i++) {
 		if (i > 0) {
 			if (!isspace((unsigned char)*p))
 				return NULL;
 			while (isspace((unsigned char)*p))
 				p++;
 		}
-		n = strlen(identity_phrase[i]);
-		if (strncasecmp(p, identity_phrase[i], n) != 0 ||
+		n = strlen(phrase[i]);
+		if (strncasecmp(p, phrase[i], n) != 0 ||
 		    is_word_char(p[n]))
 			return NULL;
 		p += n;
 	}
 	return p;
+}
+
+/* Returns the end of a row-lock phrase starting at p, else NULL. */
+static const char *
+match_lock(const char *p)
+{
+	const char *end;
+	size_t i;
+
+	for (i = 0; lock_phrases[i] != NULL; i++)
+		if ((end = match_phrase(p, lock_phrases[i])) != NULL)
+			return end;
+	return NULL;
 }
 
 /* Copies sql into out, translated to SQLite's dialect (see top). */
@@ -135,8 +161,12 @@ translate(const char *sql, rb_buf *out)
 				rb_buf_putc(out, *p);
 		} else if ((*p == 'B' || *p == 'b') &&
 		    (p == sql || !is_word_char(p[-1])) &&
-		    (end = match_identity(p)) != NULL) {
+		    (end = match_phrase(p, identity_phrase)) != NULL) {
 			rb_buf_puts(out, "INTEGER");
+			p = end;
+		} else if ((*p == 'F' || *p == 'f') &&
+		    (p == sql || !is_word_char(p[-1])) &&
+		    (end = match_lock(p)) != NULL) {
 			p = end;
 		} else {
 			rb_buf_putc(out, *p++);
@@ -367,6 +397,12 @@ sqlite_step(rb_stmt *st)
 		    sqlite3_errmsg(sd->sd_db), head);
 		return RB_CONSTRAINT;
 	}
+	if (rc == SQLITE_BUSY_SNAPSHOT) {
+		rb_db_sql_head(ss->ss_sql, head, sizeof(head));
+		log_warnx_rl(NULL, "retry: %s (sql: %s)",
+		    sqlite3_errmsg(sd->sd_db), head);
+		return RB_RETRY;
+	}
 	log_sql_error(sd, __func__, "step failed", ss->ss_sql);
 	return RB_ERR;
 }
@@ -462,7 +498,10 @@ sqlite_commit(rb_db *db)
 		rb_db_count_error();
 		return -1;
 	}
-	return sqlite_exec(db, "COMMIT");
+	if (sqlite_exec(db, "COMMIT") == 0)
+		return 0;
+	return sqlite3_extended_errcode(((struct sqlite_db *)db)->sd_db) ==
+	    SQLITE_BUSY_SNAPSHOT ? RB_RETRY : -1;
 }
 
 static int
@@ -540,6 +579,43 @@ sqlite_bulk_load(rb_db *db, int on)
 	return sqlite_exec(db, pragmas);
 }
 
+/* Runs "VERB name" for a savepoint name made by db.c (no quoting
+   needed: "rb_sp" and digits). */
+static int
+savepoint_exec(rb_db *db, const char *verb, const char *name)
+{
+	char sql[80];
+
+	snprintf(sql, sizeof(sql), "%s %s", verb, name);
+	return sqlite_exec(db, sql);
+}
+
+static int
+sqlite_savepoint(rb_db *db, const char *name)
+{
+	return savepoint_exec(db, "SAVEPOINT", name);
+}
+
+static int
+sqlite_release(rb_db *db, const char *name)
+{
+	return savepoint_exec(db, "RELEASE SAVEPOINT", name);
+}
+
+static int
+sqlite_rollback_to(rb_db *db, const char *name)
+{
+	if (savepoint_exec(db, "ROLLBACK TO SAVEPOINT", name) != 0)
+		return -1;
+	return savepoint_exec(db, "RELEASE SAVEPOINT", name);
+}
+
+static size_t
+sqlite_cached(rb_db *db)
+{
+	return ((struct sqlite_db *)db)->sd_nstmts;
+}
+
 static const struct rb_db_ops sqlite_ops = {
 	.ops_engine = "sqlite",
 	.ops_close = sqlite_close,
@@ -561,6 +637,10 @@ static const struct rb_db_ops sqlite_ops = {
 	.ops_in_transaction = sqlite_in_transaction,
 	.ops_reset_all = sqlite_reset_all,
 	.ops_bulk_load = sqlite_bulk_load,
+	.ops_savepoint = sqlite_savepoint,
+	.ops_release = sqlite_release,
+	.ops_rollback_to = sqlite_rollback_to,
+	.ops_cached = sqlite_cached,
 };
 
 /* Opening. */
@@ -651,6 +731,19 @@ out:
 	free(dir);
 	return rc;
 }
+/* The collation "C": bytewise, the order of code points in UTF-8
+   (SQLite's BINARY, PostgreSQL's "C"). */
+static int
+collate_c(void *arg, int alen, const void *a, int blen, const void *b)
+{
+	int n = alen < blen ? alen : blen, rc;
+
+	(void)arg;
+	if (n > 0 && (rc = memcmp(a, b, (size_t)n)) != 0)
+		return rc;
+	return (alen > blen) - (alen < blen);
+}
+
 static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
 
 /*
@@ -738,6 +831,13 @@ rb_sqlite_open(const char *spec, rb_db **out, char *err, size_t errlen)
 	if (sqlite3_exec(h, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "sqlite: cannot configure \"%s\": %s",
 		    path, sqlite3_errmsg(h));
+		goto out;
+	}
+
+	if (sqlite3_create_collation_v2(h, "C", SQLITE_UTF8, NULL,
+	    collate_c, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "sqlite: cannot add collation C: %s",
+		    sqlite3_errmsg(h));
 		goto out;
 	}
 

@@ -83,12 +83,14 @@ open_creates_sqlite_file(void **state)
 }
 
 static void
-open_refuses_postgresql(void **state)
+open_reports_unreachable_postgresql(void **state)
 {
+	/* Nothing listens on port 1 of the loopback. */
 	const char *urls[] = {
-		"postgresql://robinet:s3cret@db.example/robinet",
-		"postgres://robinet:s3cret@db.example/robinet",
-		"PostgreSQL://h/db",
+		"postgresql://robinet:s3cret@127.0.0.1:1/robinet"
+		    "?connect_timeout=5",
+		"postgres://robinet:s3cret@127.0.0.1:1/robinet",
+		"PostgreSQL://robinet:s3cret@127.0.0.1:1/db",
 	};
 	char err[256];
 	rb_db *db = (rb_db *)1;
@@ -99,10 +101,13 @@ open_refuses_postgresql(void **state)
 		assert_int_equal(rb_db_open(urls[i], &db, err, sizeof(err)),
 		    -1);
 		assert_null(db);
-		assert_string_equal(err, "postgresql URLs are not supported "
-		    "yet (use sqlite:PATH)");
+		assert_non_null(strstr(err, "postgresql: cannot connect"));
+		assert_non_null(strstr(err, "127.0.0.1"));
 		assert_null(strstr(err, "s3cret"));
 	}
+	assert_int_equal(rb_db_open("postgresql://h/db?no_such_param=1", &db,
+	    err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no_such_param"));
 }
 
 static void
@@ -116,7 +121,7 @@ open_refuses_bad_urls(void **state)
 	assert_int_equal(rb_db_open("mysql://u:pw@h/db", &db, err,
 	    sizeof(err)), -1);
 	assert_string_equal(err, "unknown database URL scheme \"mysql\" "
-	    "(use sqlite:PATH)");
+	    "(use sqlite:PATH or postgresql://...)");
 	assert_int_equal(rb_db_open("robinet.db", &db, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "no scheme"));
 	assert_int_equal(rb_db_open("", &db, err, sizeof(err)), -1);
@@ -588,8 +593,9 @@ pool_rolls_back_what_is_returned_open(void **state)
 	rb_db_pool_put(pool, db);
 	rb_db_pool_free(pool);
 
-	assert_null(rb_db_pool_new("postgres://h/db", 2, err, sizeof(err)));
-	assert_non_null(strstr(err, "not supported"));
+	assert_null(rb_db_pool_new("postgres://127.0.0.1:1/db", 2, err,
+	    sizeof(err)));
+	assert_non_null(strstr(err, "cannot connect"));
 }
 
 /* What fetch_row() reads: the columns of t and how often it was called. */
@@ -813,7 +819,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(open_creates_sqlite_file,
 		    setup, teardown),
-		cmocka_unit_test(open_refuses_postgresql),
+		cmocka_unit_test(open_reports_unreachable_postgresql),
 		cmocka_unit_test_setup_teardown(open_refuses_bad_urls,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -1,0 +1,669 @@
+/*
+ * pg.c: the PostgreSQL driver behind db.h, on libpq.
+ *
+ * Robinet's common SQL is PostgreSQL's own ($N placeholders, identity
+ * columns, RETURNING, ON CONFLICT, FOR UPDATE SKIP LOCKED), so texts are
+ * sent unchanged. Each connection keeps its statements prepared on the
+ * server under names "rbN", keyed by their text like the SQLite driver's
+ * cache: a text is prepared once per connection. Values travel as text
+ * and the server types them from their context; where the context does
+ * not tell (a bare "$1 IS NULL", "$1 + 1" meant as a BIGINT), the SQL
+ * says CAST($1 AS BIGINT), which SQLite accepts too. Every result is
+ * read whole (PQexecPrepared), then handed out row by row.
+ *
+ * Results: SQLSTATE class 23 (integrity constraint) gives RB_CONSTRAINT,
+ * 40001 (serialization failure) and 40P01 (deadlock) give RB_RETRY.
+ * rb_db_begin() opens a SERIALIZABLE transaction (the SQLite driver's
+ * write lock at BEGIN serialises writers; here the server lets them run
+ * and refuses the one that would break that order, hence RB_RETRY and
+ * rb_db_transact()); rb_db_begin_read() a REPEATABLE READ one (one
+ * snapshot). Booleans read as integers are 1 ('t') and 0 ('f').
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "base/buf.h"
+#include "base/log.h"
+#include "base/logrl.h"
+#include "base/mem.h"
+#include "store/db_driver.h"
+
+#define STMT_BUCKETS_MIN	64
+#define SQL_HEAD_MAX		80
+#define PG_MAX_PARAMS		1000
+
+struct pg_stmt {
+	struct rb_stmt		 ps_base;	/* first: rb_stmt * casts here */
+	char			*ps_sql;	/* the cache key */
+	uint32_t		 ps_hash;
+	char			 ps_name[24];	/* server-side name */
+	int			 ps_nparams;
+	char			**ps_values;	/* [ps_nparams], NULL: SQL NULL */
+	int			 ps_busy;	/* handed out, not reset yet */
+	int			 ps_bind_err;
+	PGresult		*ps_res;	/* once run */
+	int			 ps_row;	/* current row of ps_res */
+	int64_t			 ps_changes;
+	struct pg_stmt		*ps_next;	/* same bucket */
+};
+
+struct pg_db {
+	struct rb_db		 pd_base;	/* first: rb_db * casts here */
+	PGconn			*pd_conn;
+	struct pg_stmt		**pd_buckets;
+	size_t			 pd_nbuckets;
+	size_t			 pd_nstmts;
+	unsigned		 pd_next_name;
+};
+
+static const struct rb_db_ops pg_ops;
+
+/* FNV-1a, as in sqlite.c (see there). */
+static uint32_t
+hash_sql(const char *s)
+{
+	size_t n = strlen(s), i;
+	uint32_t h = 2166136261u ^ (uint32_t)n;
+
+	for (i = 0; i < n; i++) {
+		if (i == 48 && n > 96)
+			i = n - 48;
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static void
+cache_grow(struct pg_db *pd)
+{
+	struct pg_stmt **nb, *ps, *next;
+	size_t i, n = pd->pd_nbuckets * 2;
+
+	nb = rb_xcalloc(n, sizeof(*nb));
+	for (i = 0; i < pd->pd_nbuckets; i++)
+		for (ps = pd->pd_buckets[i]; ps != NULL; ps = next) {
+			next = ps->ps_next;
+			ps->ps_next = nb[ps->ps_hash & (n - 1)];
+			nb[ps->ps_hash & (n - 1)] = ps;
+		}
+	free(pd->pd_buckets);
+	pd->pd_buckets = nb;
+	pd->pd_nbuckets = n;
+}
+
+/* The first line of msg, without its end of line, into out. */
+static void
+first_line(const char *msg, char *out, size_t outlen)
+{
+	size_t n = strcspn(msg, "\n");
+
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, msg, n);
+	out[n] = '\0';
+}
+
+/* Logs a failed result (or the connection's error when res is NULL) on
+   behalf of func and counts it. */
+static void
+log_pg_error(struct pg_db *pd, const PGresult *res, const char *func,
+    const char *what, const char *sql)
+{
+	char head[SQL_HEAD_MAX], msg[300];
+	const char *state = res != NULL ?
+	    PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	first_line(res != NULL ? PQresultErrorMessage(res) :
+	    PQerrorMessage(pd->pd_conn), msg, sizeof(msg));
+	rb_db_sql_head(sql, head, sizeof(head));
+	rb_log(RB_LOG_ERROR, func, "%s: %s [%s] (sql: %s)", what, msg,
+	    state != NULL ? state : "-", head);
+	rb_db_count_error();
+}
+
+/*
+ * The enum rb_step value for a failed result: RB_CONSTRAINT, RB_RETRY
+ * (both logged as warnings) or RB_ERR (logged and counted).
+ */
+static int
+failed_result(struct pg_db *pd, const PGresult *res, const char *func,
+    const char *sql)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	char head[SQL_HEAD_MAX], msg[300];
+
+	if (state != NULL && (strncmp(state, "23", 2) == 0 ||
+	    strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)) {
+		first_line(PQresultErrorMessage(res), msg, sizeof(msg));
+		rb_db_sql_head(sql, head, sizeof(head));
+		log_warnx_rl(NULL, "%s: %s [%s] (sql: %s)",
+		    state[0] == '2' ? "constraint" : "retry", msg, state, head);
+		return state[0] == '2' ? RB_CONSTRAINT : RB_RETRY;
+	}
+	log_pg_error(pd, res, func, "failed", sql);
+	return RB_ERR;
+}
+
+/* Runs sql without parameters: 0, RB_CONSTRAINT, RB_RETRY or RB_ERR. */
+static int
+run_simple(struct pg_db *pd, const char *sql, const char *func)
+{
+	PGresult *res = PQexec(pd->pd_conn, sql);
+	int rc = 0;
+
+	if (res == NULL) {
+		log_pg_error(pd, NULL, func, "exec failed", sql);
+		return RB_ERR;
+	}
+	switch (PQresultStatus(res)) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+	case PGRES_EMPTY_QUERY:
+		break;
+	default:
+		rc = failed_result(pd, res, func, sql);
+		break;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* Operations. */
+
+static void
+free_values(struct pg_stmt *ps)
+{
+	int i;
+
+	for (i = 0; i < ps->ps_nparams; i++) {
+		free(ps->ps_values[i]);
+		ps->ps_values[i] = NULL;
+	}
+}
+
+static void
+pg_close(rb_db *db)
+{
+	struct pg_db *pd = (struct pg_db *)db;
+	struct pg_stmt *ps, *next;
+	size_t i;
+
+	for (i = 0; i < pd->pd_nbuckets; i++)
+		for (ps = pd->pd_buckets[i]; ps != NULL; ps = next) {
+			next = ps->ps_next;
+			PQclear(ps->ps_res);
+			free_values(ps);
+			free(ps->ps_values);
+			free(ps->ps_sql);
+			free(ps);
+		}
+	free(pd->pd_buckets);
+	PQfinish(pd->pd_conn);
+	free(pd);
+}
+
+static int
+pg_exec(rb_db *db, const char *sql)
+{
+	return run_simple((struct pg_db *)db, sql, __func__) == 0 ? 0 : -1;
+}
+
+static rb_stmt *
+pg_prepare(rb_db *db, const char *sql)
+{
+	struct pg_db *pd = (struct pg_db *)db;
+	struct pg_stmt *ps;
+	PGresult *res;
+	char name[24];
+	uint32_t h = hash_sql(sql);
+	size_t b = h & (pd->pd_nbuckets - 1);
+	int n;
+
+	for (ps = pd->pd_buckets[b]; ps != NULL; ps = ps->ps_next)
+		if (!ps->ps_busy && ps->ps_hash == h &&
+		    strcmp(ps->ps_sql, sql) == 0) {
+			ps->ps_busy = 1;
+			return &ps->ps_base;
+		}
+
+	snprintf(name, sizeof(name), "rb%u", ++pd->pd_next_name);
+	res = PQprepare(pd->pd_conn, name, sql, 0, NULL);
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		log_pg_error(pd, res, __func__, "prepare failed", sql);
+		PQclear(res);
+		return NULL;
+	}
+	PQclear(res);
+	res = PQdescribePrepared(pd->pd_conn, name);
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		log_pg_error(pd, res, __func__, "describe failed", sql);
+		PQclear(res);
+		return NULL;
+	}
+	n = PQnparams(res);
+	PQclear(res);
+	if (n > PG_MAX_PARAMS) {
+		log_errx("prepare failed: %d parameters (sql: \"%.40s\")", n,
+		    sql);
+		rb_db_count_error();
+		return NULL;
+	}
+
+	ps = rb_xcalloc(1, sizeof(*ps));
+	ps->ps_base.st_db = db;
+	ps->ps_sql = rb_xstrdup(sql);
+	ps->ps_hash = h;
+	memcpy(ps->ps_name, name, sizeof(name));
+	ps->ps_nparams = n;
+	ps->ps_values = rb_xcalloc((size_t)n + 1, sizeof(*ps->ps_values));
+	ps->ps_busy = 1;
+	if (pd->pd_nstmts + 1 > pd->pd_nbuckets * 2)
+		cache_grow(pd);
+	b = h & (pd->pd_nbuckets - 1);
+	ps->ps_next = pd->pd_buckets[b];
+	pd->pd_buckets[b] = ps;
+	pd->pd_nstmts++;
+	return &ps->ps_base;
+}
+
+/* Stores v (owned) as the value of $idx, or notes a bind error. */
+static void
+set_value(struct pg_stmt *ps, const char *func, int idx, char *v,
+    const char *why)
+{
+	char head[SQL_HEAD_MAX];
+
+	if (why == NULL && (idx < 1 || idx > ps->ps_nparams))
+		why = "no such parameter";
+	if (why != NULL) {
+		free(v);
+		ps->ps_bind_err = 1;
+		rb_db_sql_head(ps->ps_sql, head, sizeof(head));
+		rb_log(RB_LOG_ERROR, func, "cannot bind $%d: %s (sql: %s)",
+		    idx, why, head);
+		return;
+	}
+	free(ps->ps_values[idx - 1]);
+	ps->ps_values[idx - 1] = v;
+}
+
+static void
+pg_bind_int(rb_stmt *st, int idx, int64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	set_value((struct pg_stmt *)st, __func__, idx, rb_xstrdup(buf), NULL);
+}
+
+static void
+pg_bind_text(rb_stmt *st, int idx, const char *s, ssize_t len)
+{
+	size_t n = len < 0 ? strlen(s) : (size_t)len;
+
+	/* Text values travel NUL-terminated: PostgreSQL refuses NUL. */
+	set_value((struct pg_stmt *)st, __func__, idx, rb_xstrndup(s, n),
+	    memchr(s, '\0', n) != NULL ? "text holds a NUL byte" : NULL);
+}
+
+static void
+pg_bind_null(rb_stmt *st, int idx)
+{
+	set_value((struct pg_stmt *)st, __func__, idx, NULL, NULL);
+}
+
+static int
+pg_step(rb_stmt *st)
+{
+	struct pg_stmt *ps = (struct pg_stmt *)st;
+	struct pg_db *pd = (struct pg_db *)st->st_db;
+	char head[SQL_HEAD_MAX];
+	int rc;
+
+	if (ps->ps_bind_err) {
+		rb_db_sql_head(ps->ps_sql, head, sizeof(head));
+		log_errx("not run: a value could not be bound (sql: %s)",
+		    head);
+		rb_db_count_error();
+		return RB_ERR;
+	}
+	if (ps->ps_res == NULL) {
+		ps->ps_res = PQexecPrepared(pd->pd_conn, ps->ps_name,
+		    ps->ps_nparams, (const char *const *)ps->ps_values, NULL,
+		    NULL, 0);
+		ps->ps_row = -1;
+		if (ps->ps_res == NULL) {
+			log_pg_error(pd, NULL, __func__, "step failed",
+			    ps->ps_sql);
+			return RB_ERR;
+		}
+		switch (PQresultStatus(ps->ps_res)) {
+		case PGRES_COMMAND_OK:
+		case PGRES_TUPLES_OK:
+			break;
+		default:
+			rc = failed_result(pd, ps->ps_res, __func__,
+			    ps->ps_sql);
+			PQclear(ps->ps_res);
+			/* Stepping again would run it again, as SQLite. */
+			ps->ps_res = NULL;
+			return rc;
+		}
+	}
+	if (ps->ps_row + 1 < PQntuples(ps->ps_res)) {
+		ps->ps_row++;
+		return RB_ROW;
+	}
+	ps->ps_row = PQntuples(ps->ps_res);
+	ps->ps_changes = strtoll(PQcmdTuples(ps->ps_res), NULL, 10);
+	return RB_DONE;
+}
+
+/* The current row's value at col, or NULL (SQL NULL, no such cell). */
+static const char *
+cell(struct pg_stmt *ps, int col)
+{
+	if (ps->ps_res == NULL || ps->ps_row < 0 ||
+	    ps->ps_row >= PQntuples(ps->ps_res) || col < 0 ||
+	    col >= PQnfields(ps->ps_res) ||
+	    PQgetisnull(ps->ps_res, ps->ps_row, col))
+		return NULL;
+	return PQgetvalue(ps->ps_res, ps->ps_row, col);
+}
+
+static int64_t
+pg_int(rb_stmt *st, int col)
+{
+	const char *v = cell((struct pg_stmt *)st, col);
+
+	if (v == NULL)
+		return 0;
+	if (strcmp(v, "t") == 0)
+		return 1;
+	if (strcmp(v, "f") == 0)
+		return 0;
+	return strtoll(v, NULL, 10);
+}
+
+static const char *
+pg_text(rb_stmt *st, int col)
+{
+	return cell((struct pg_stmt *)st, col);
+}
+
+static int
+pg_is_null(rb_stmt *st, int col)
+{
+	return cell((struct pg_stmt *)st, col) == NULL;
+}
+
+static int64_t
+pg_changes(rb_stmt *st)
+{
+	return ((struct pg_stmt *)st)->ps_changes;
+}
+
+static void
+pg_reset(rb_stmt *st)
+{
+	struct pg_stmt *ps = (struct pg_stmt *)st;
+
+	PQclear(ps->ps_res);
+	ps->ps_res = NULL;
+	free_values(ps);
+	ps->ps_bind_err = 0;
+	ps->ps_changes = 0;
+	ps->ps_busy = 0;
+}
+
+static int
+pg_in_transaction(rb_db *db)
+{
+	switch (PQtransactionStatus(((struct pg_db *)db)->pd_conn)) {
+	case PQTRANS_ACTIVE:
+	case PQTRANS_INTRANS:
+	case PQTRANS_INERROR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+begin_with(rb_db *db, const char *sql, const char *func)
+{
+	if (pg_in_transaction(db)) {
+		rb_log(RB_LOG_ERROR, func, "a transaction is already open");
+		rb_db_count_error();
+		return -1;
+	}
+	return run_simple((struct pg_db *)db, sql, func) == 0 ? 0 : -1;
+}
+
+static int
+pg_begin(rb_db *db)
+{
+	return begin_with(db, "BEGIN ISOLATION LEVEL SERIALIZABLE", __func__);
+}
+
+static int
+pg_begin_read(rb_db *db)
+{
+	return begin_with(db, "BEGIN ISOLATION LEVEL REPEATABLE READ",
+	    __func__);
+}
+
+static int
+pg_commit(rb_db *db)
+{
+	struct pg_db *pd = (struct pg_db *)db;
+	PGresult *res;
+	int rc = 0;
+
+	if (!pg_in_transaction(db)) {
+		log_errx("no transaction to commit");
+		rb_db_count_error();
+		return -1;
+	}
+	if (PQtransactionStatus(pd->pd_conn) == PQTRANS_INERROR) {
+		/* COMMIT would answer "ROLLBACK" and succeed. */
+		log_errx("commit refused: a statement of the transaction "
+		    "failed; rolled back");
+		rb_db_count_error();
+		run_simple(pd, "ROLLBACK", __func__);
+		return -1;
+	}
+	if ((res = PQexec(pd->pd_conn, "COMMIT")) == NULL) {
+		log_pg_error(pd, NULL, __func__, "commit failed", "COMMIT");
+		return -1;
+	}
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = failed_result(pd, res, __func__, "COMMIT");
+	else if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+		log_errx("commit answered %s", PQcmdStatus(res));
+		rb_db_count_error();
+		rc = -1;
+	}
+	PQclear(res);
+	return rc == RB_RETRY ? RB_RETRY : rc == 0 ? 0 : -1;
+}
+
+static int
+pg_rollback(rb_db *db)
+{
+	if (!pg_in_transaction(db))
+		return 0;
+	return pg_exec(db, "ROLLBACK");
+}
+
+static int
+pg_reset_all(rb_db *db)
+{
+	struct pg_db *pd = (struct pg_db *)db;
+	struct pg_stmt *ps;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < pd->pd_nbuckets; i++)
+		for (ps = pd->pd_buckets[i]; ps != NULL; ps = ps->ps_next)
+			if (ps->ps_busy) {
+				pg_reset(&ps->ps_base);
+				n++;
+			}
+	return n;
+}
+
+/* See rb_db_bulk_load() in db.h: here only commits stop waiting for
+   the disk; constraints stay enforced. */
+static int
+pg_bulk_load(rb_db *db, int on)
+{
+	return pg_exec(db, on ? "SET synchronous_commit = off" :
+	    "RESET synchronous_commit");
+}
+
+/* Runs "VERB name" for a savepoint name made by db.c ("rb_spN"). */
+static int
+savepoint_exec(rb_db *db, const char *verb, const char *name)
+{
+	char sql[80];
+
+	snprintf(sql, sizeof(sql), "%s %s", verb, name);
+	return pg_exec(db, sql);
+}
+
+static int
+pg_savepoint(rb_db *db, const char *name)
+{
+	return savepoint_exec(db, "SAVEPOINT", name);
+}
+
+static int
+pg_release(rb_db *db, const char *name)
+{
+	return savepoint_exec(db, "RELEASE SAVEPOINT", name);
+}
+
+static int
+pg_rollback_to(rb_db *db, const char *name)
+{
+	if (savepoint_exec(db, "ROLLBACK TO SAVEPOINT", name) != 0)
+		return -1;
+	return savepoint_exec(db, "RELEASE SAVEPOINT", name);
+}
+
+static size_t
+pg_cached(rb_db *db)
+{
+	return ((struct pg_db *)db)->pd_nstmts;
+}
+
+static const struct rb_db_ops pg_ops = {
+	.ops_engine = "postgresql",
+	.ops_close = pg_close,
+	.ops_exec = pg_exec,
+	.ops_prepare = pg_prepare,
+	.ops_bind_int = pg_bind_int,
+	.ops_bind_text = pg_bind_text,
+	.ops_bind_null = pg_bind_null,
+	.ops_step = pg_step,
+	.ops_int = pg_int,
+	.ops_text = pg_text,
+	.ops_is_null = pg_is_null,
+	.ops_changes = pg_changes,
+	.ops_reset = pg_reset,
+	.ops_begin = pg_begin,
+	.ops_begin_read = pg_begin_read,
+	.ops_commit = pg_commit,
+	.ops_rollback = pg_rollback,
+	.ops_in_transaction = pg_in_transaction,
+	.ops_reset_all = pg_reset_all,
+	.ops_bulk_load = pg_bulk_load,
+	.ops_savepoint = pg_savepoint,
+	.ops_release = pg_release,
+	.ops_rollback_to = pg_rollback_to,
+	.ops_cached = pg_cached,
+};
+
+/* Opening. */
+
+/* Server notices ("relation already exists, skipping") are not news. */
+static void
+ignore_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+/* Warns when the database does not order text bytewise (see db.h). */
+static void
+check_collation(PGconn *conn)
+{
+	PGresult *res = PQexec(conn, "SELECT datcollate FROM pg_database "
+	    "WHERE datname = current_database()");
+	const char *c;
+
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    PQntuples(res) == 1) {
+		c = PQgetvalue(res, 0, 0);
+		if (strcmp(c, "C") != 0 && strcmp(c, "POSIX") != 0 &&
+		    strncmp(c, "C.", 2) != 0)
+			log_warnx("postgresql: the database orders text by "
+			    "\"%s\", not bytewise: create it with "
+			    "LC_COLLATE 'C' (see docs/operations.md)", c);
+	}
+	PQclear(res);
+}
+
+int
+rb_pg_open(const char *url, rb_db **out, char *err, size_t errlen)
+{
+	/* Later values win: the URL may name its application, never its
+	   encoding. */
+	const char *const keys[] = { "application_name", "dbname",
+	    "client_encoding", NULL };
+	const char *values[4] = { "robinet", NULL, "UTF8", NULL };
+	struct pg_db *pd;
+	PGconn *conn;
+	char *copy, msg[300];
+	size_t i;
+	int rc = -1;
+
+	*out = NULL;
+	/* libpq wants its scheme in lower case. */
+	copy = rb_xstrdup(url);
+	for (i = 0; copy[i] != ':' && copy[i] != '\0'; i++)
+		copy[i] = (char)tolower((unsigned char)copy[i]);
+	values[1] = copy;
+	conn = PQconnectdbParams(keys, values, 1);
+	if (conn == NULL) {
+		snprintf(err, errlen, "postgresql: out of memory");
+		goto out;
+	}
+	if (PQstatus(conn) != CONNECTION_OK) {
+		/* libpq's messages name the host, never the password. */
+		first_line(PQerrorMessage(conn), msg, sizeof(msg));
+		snprintf(err, errlen, "postgresql: cannot connect: %s", msg);
+		goto out;
+	}
+	PQsetNoticeProcessor(conn, ignore_notice, NULL);
+	check_collation(conn);
+
+	pd = rb_xcalloc(1, sizeof(*pd));
+	pd->pd_base.db_ops = &pg_ops;
+	pd->pd_conn = conn;
+	pd->pd_nbuckets = STMT_BUCKETS_MIN;
+	pd->pd_buckets = rb_xcalloc(pd->pd_nbuckets, sizeof(*pd->pd_buckets));
+	conn = NULL;
+	*out = &pd->pd_base;
+	rc = 0;
+out:
+	PQfinish(conn);
+	free(copy);
+	return rc;
+}

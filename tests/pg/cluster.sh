@@ -1,0 +1,91 @@
+#!/bin/sh
+# cluster.sh: a throw-away PostgreSQL cluster for the tests, from Debian's
+# packages: initdb in a new temporary folder, owned by an unprivileged
+# user (the caller, or "nobody" when run as root), listening on a free
+# port of 127.0.0.1 only, fsync off; database "robinet", user "robinet",
+# no password (trust, loopback only), LC_COLLATE C.
+#
+#   tests/pg/cluster.sh COMMAND [ARG...]
+#       runs COMMAND with ROBINET_TEST_DB and ROBINET_DB set to the
+#       cluster's URL, then stops the cluster and removes its folder;
+#       exits with COMMAND's status.
+#   tests/pg/cluster.sh
+#       prints the URL, then waits; Ctrl-C (or SIGTERM) stops the
+#       cluster and removes its folder.
+#
+# Nothing is left running or on disk, whatever way it ends. Installs the
+# package postgresql with apt-get when it is missing (as root).
+set -eu
+
+die() { echo "cluster.sh: $*" >&2; exit 1; }
+
+bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
+	[ "$(id -u)" = 0 ] || die "PostgreSQL is not installed (apt-get install postgresql, as root)"
+	echo "cluster.sh: installing postgresql" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2 ||
+		die "cannot install postgresql"
+	bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+fi
+
+# initdb and the server refuse to run as root.
+if [ "$(id -u)" = 0 ]; then
+	as() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
+	owner=nobody:nogroup
+else
+	as() { "$@"; }
+	owner=
+fi
+
+free_port() {
+	/usr/bin/python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/robinet-pg-XXXXXX")
+chmod 700 "$dir"
+[ -z "$owner" ] || chown "$owner" "$dir"
+started=0
+
+cleanup() {
+	rc=$?
+	trap - EXIT INT TERM
+	if [ "$started" = 1 ]; then
+		as "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop \
+			>/dev/null 2>&1 || true
+	fi
+	rm -rf "$dir"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+as "$bindir/initdb" -D "$dir/data" -U robinet --auth=trust \
+	--encoding=UTF8 --locale=C --no-instructions >"$dir/initdb.log" 2>&1 ||
+	{ cat "$dir/initdb.log" >&2; die "initdb failed"; }
+
+# Another process may take the port between the check and the start:
+# try a few.
+for try in 1 2 3 4 5; do
+	port=$(free_port)
+	if as "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+		-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+		start >/dev/null 2>&1; then
+		started=1
+		break
+	fi
+done
+[ "$started" = 1 ] || { tail -n 20 "$dir/server.log" >&2; die "the server did not start"; }
+
+as "$bindir/psql" -X -q -h 127.0.0.1 -p "$port" -U robinet -d postgres \
+	-c "CREATE DATABASE robinet TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'" >&2 ||
+	die "cannot create the database"
+
+url="postgresql://robinet@127.0.0.1:$port/robinet"
+if [ $# -eq 0 ]; then
+	echo "$url"
+	# Wait for a signal; the trap stops the cluster.
+	while :; do sleep 3600; done
+fi
+ROBINET_TEST_DB=$url ROBINET_DB=$url "$@"
