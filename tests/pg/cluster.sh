@@ -6,8 +6,9 @@
 # no password (trust, loopback only), LC_COLLATE C.
 #
 #   tests/pg/cluster.sh COMMAND [ARG...]
-#       runs COMMAND with ROBINET_TEST_DB and ROBINET_DB set to the
-#       cluster's URL, then stops the cluster and removes its folder;
+#       runs COMMAND with RB_TEST_DB set to the cluster's URL (not
+#       ROBINET_*, which robinet reads as settings), then stops the
+#       cluster and removes its folder;
 #       exits with COMMAND's status.
 #   tests/pg/cluster.sh
 #       prints the URL, then waits; Ctrl-C (or SIGTERM) stops the
@@ -88,4 +89,4 @@ if [ $# -eq 0 ]; then
 	# Wait for a signal; the trap stops the cluster.
 	while :; do sleep 3600; done
 fi
-ROBINET_TEST_DB=$url ROBINET_DB=$url "$@"
+RB_TEST_DB=$url "$@"

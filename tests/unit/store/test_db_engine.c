@@ -3,7 +3,7 @@
  * retry results, savepoints, rb_db_transact(), bytewise text ordering,
  * row-lock phrases, the per-connection statement cache and binding.
  *
- * The database is a fresh SQLite file, or the one ROBINET_TEST_DB names
+ * The database is a fresh SQLite file, or the one RB_TEST_DB names
  * (a postgresql:// URL, for instance printed by tests/pg/cluster.sh):
  * the tests then create and drop their own tables "et" and "et_child"
  * in it. No test asks which engine runs it.
@@ -34,7 +34,7 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *env = getenv("ROBINET_TEST_DB");
+	const char *env = getenv("RB_TEST_DB");
 	char err[256];
 
 	if (env != NULL && env[0] != '\0')
