@@ -66,7 +66,8 @@ static const char *const sql[SQL__MAX] = {
 	[SQL_ASSIGN] =
 	    "UPDATE contact_requests SET assigned_agent = $2,"
 	    " updated_at = $3, status = CASE WHEN status = 'new'"
-	    " AND $2 IS NOT NULL THEN 'in_progress' ELSE status END"
+	    " AND CAST($2 AS BIGINT) IS NOT NULL THEN 'in_progress'"
+	    " ELSE status END"
 	    " WHERE id = $1",
 	[SQL_QUEUE] =
 	    "SELECT r.id, r.reference, r.name, r.email, r.contract_number,"

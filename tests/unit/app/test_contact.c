@@ -157,7 +157,8 @@ test_request_and_agent_actions(void **state)
 	make_request(f, "debit", contract, ref);
 	make_request(f, "bill", "", ref2);
 	q_text(f->db, "SELECT email_norm || ' ' || subject || ' ' || status ||"
-	    " ' ' || coalesce(account_id, 'none') FROM contact_requests WHERE"
+	    " ' ' || coalesce(CAST(account_id AS TEXT), 'none') FROM"
+	    " contact_requests WHERE"
 	    " reference = $1", ref, s, sizeof(s));
 	assert_string_equal(s, "jeanne.martin@exemple.test debit new none");
 	q_text(f->db, "SELECT content_type FROM attachments a JOIN"
@@ -216,13 +217,15 @@ test_request_and_agent_actions(void **state)
 	    " ORDER BY id DESC LIMIT 1", NULL, s, sizeof(s));
 	assert_non_null(strstr(s, "Jeanne.Martin@Exemple.test"));
 	assert_non_null(strstr(s, ref));
-	q_text(f->db, "SELECT group_concat(action || ':' || actor_kind || ':' ||"
-	    " coalesce(actor_id, '-'), ',') FROM audit_log WHERE target ="
-	    " 'request:' || $1",
-	    ref, s, sizeof(s));
-	assert_non_null(strstr(s, "contact.create:anonymous"));
-	assert_non_null(strstr(s, "contact.assign:agent:7"));
-	assert_non_null(strstr(s, "contact.answer:agent:7"));
+	assert_true(q_int(f->db, "SELECT count(*) FROM audit_log WHERE"
+	    " target = 'request:' || $1 AND action = 'contact.create' AND"
+	    " actor_kind = 'anonymous'", ref) >= 1);
+	assert_true(q_int(f->db, "SELECT count(*) FROM audit_log WHERE"
+	    " target = 'request:' || $1 AND action = 'contact.assign' AND"
+	    " actor_kind = 'agent' AND actor_id = 7", ref) >= 1);
+	assert_true(q_int(f->db, "SELECT count(*) FROM audit_log WHERE"
+	    " target = 'request:' || $1 AND action = 'contact.answer' AND"
+	    " actor_kind = 'agent' AND actor_id = 7", ref) >= 1);
 	assert_int_equal(rb_contact_view(f->db, ref, -1, &v), RB_OK);
 	msgs = json_object_get(v, "messages");
 	assert_int_equal(json_array_size(msgs), 2);

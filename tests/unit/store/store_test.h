@@ -58,18 +58,31 @@ test_db_url(char *url, size_t len, const char *dir, const char *name)
 /*
  * Makes a fresh directory into dir (dirlen bytes) and opens in it a
  * SQLite database called name, migrated to the current schema, into
- * *db. Returns 0, or -1 (with the reason on stderr). Undo with
- * test_db_close().
+ * *db. When RB_TEST_DB names a database (tests/pg/cluster.sh), that one
+ * is emptied (every table of schema public dropped) and migrated instead:
+ * run such tests one at a time. Returns 0, or -1 (with the reason on
+ * stderr). Undo with test_db_close().
  */
 static inline int
 test_db_open(char *dir, size_t dirlen, const char *name, rb_db **db)
 {
-	char url[400], err[256];
+	const char *env = getenv("RB_TEST_DB");
+	char url[4096], err[256];
 
 	test_mkdtemp(dir, dirlen);
-	test_db_url(url, sizeof(url), dir, name);
+	if (env != NULL && env[0] != '\0')
+		snprintf(url, sizeof(url), "%s", env);
+	else
+		test_db_url(url, sizeof(url), dir, name);
 	if (rb_db_open(url, db, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s: %s\n", url, err);
+		fprintf(stderr, "%s: %s\n", env != NULL ? "RB_TEST_DB" : url,
+		    err);
+		return -1;
+	}
+	/* A server database is emptied instead of made anew. */
+	if (env != NULL && env[0] != '\0' && rb_db_exec(*db,
+	    "DROP SCHEMA public CASCADE; CREATE SCHEMA public") != 0) {
+		fprintf(stderr, "RB_TEST_DB: cannot empty the database\n");
 		return -1;
 	}
 	if (rb_migrate(*db, NULL) != 0) {
