@@ -81,18 +81,13 @@ setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct rb_demo_opts o = { 60, 1, "2026-11-29" };
-	char url[400], err[256];
 
 	*state = f;
 	if (f == NULL)
 		return -1;
-	test_mkdtemp(f->dir, sizeof(f->dir));
-	test_db_url(url, sizeof(url), f->dir, "auth.db");
-	if (rb_db_open(url, &f->db, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	if (rb_migrate(f->db, NULL) != 0 || rb_demo_generate(f->db, &o) != 0)
+	/* Migrated; RB_TEST_DB's database when set (store_test.h). */
+	if (test_db_open(f->dir, sizeof(f->dir), "auth.db", &f->db) != 0 ||
+	    rb_demo_generate(f->db, &o) != 0)
 		return -1;
 	f->cfg = rb_auth_cfg_default;
 	f->cfg.ac_public_url = URL;

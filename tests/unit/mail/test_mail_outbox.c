@@ -1,5 +1,6 @@
 /*
- * test_mail_outbox.c: the outbox SQL (store/outbox.h) on SQLite: only
+ * test_mail_outbox.c: the outbox SQL (store/outbox.h) on SQLite (or the
+ * database RB_TEST_DB names, see store_test.h): only
  * due messages are claimed, a claim is a lease no one else gets, sent
  * messages are done, failures back off 1 min, 2, 4 … capped at 6 h and
  * are given up after the last attempt, released messages are due at
@@ -8,6 +9,8 @@
  * bodies.
  */
 #define _GNU_SOURCE
+#include "../store/store_test.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,15 +37,10 @@ static int
 setup(void **state)
 {
 	struct fixture *f = rb_xcalloc(1, sizeof(*f));
-	char url[320], err[256];
 
-	t_mkdtemp(f->dir, sizeof(f->dir));
-	snprintf(url, sizeof(url), "sqlite:%s/outbox.db", f->dir);
-	if (rb_db_open(url, &f->db, err, sizeof(err)) != 0 ||
-	    rb_migrate(f->db, NULL) != 0) {
-		fprintf(stderr, "setup: %s\n", err);
+	/* Migrated; RB_TEST_DB's database when set (store_test.h). */
+	if (test_db_open(f->dir, sizeof(f->dir), "outbox.db", &f->db) != 0)
 		return -1;
-	}
 	*state = f;
 	return 0;
 }
