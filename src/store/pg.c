@@ -108,6 +108,16 @@ first_line(const char *msg, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
+/* The primary message of a failed result (without libpq's "ERROR:  "
+   prefix), or the first line of its whole message, into out. */
+static void
+result_message(const PGresult *res, char *out, size_t outlen)
+{
+	const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	first_line(m != NULL ? m : PQresultErrorMessage(res), out, outlen);
+}
+
 /* Logs a failed result (or the connection's error when res is NULL) on
    behalf of func and counts it. */
 static void
@@ -118,8 +128,10 @@ log_pg_error(struct pg_db *pd, const PGresult *res, const char *func,
 	const char *state = res != NULL ?
 	    PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
-	first_line(res != NULL ? PQresultErrorMessage(res) :
-	    PQerrorMessage(pd->pd_conn), msg, sizeof(msg));
+	if (res != NULL)
+		result_message(res, msg, sizeof(msg));
+	else
+		first_line(PQerrorMessage(pd->pd_conn), msg, sizeof(msg));
 	rb_db_sql_head(sql, head, sizeof(head));
 	rb_log(RB_LOG_ERROR, func, "%s: %s [%s] (sql: %s)", what, msg,
 	    state != NULL ? state : "-", head);
@@ -139,7 +151,7 @@ failed_result(struct pg_db *pd, const PGresult *res, const char *func,
 
 	if (state != NULL && (strncmp(state, "23", 2) == 0 ||
 	    strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)) {
-		first_line(PQresultErrorMessage(res), msg, sizeof(msg));
+		result_message(res, msg, sizeof(msg));
 		rb_db_sql_head(sql, head, sizeof(head));
 		log_warnx_rl(NULL, "%s: %s [%s] (sql: %s)",
 		    state[0] == '2' ? "constraint" : "retry", msg, state, head);
