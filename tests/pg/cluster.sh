@@ -30,11 +30,13 @@ if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
 fi
 
 # initdb and the server refuse to run as root.
+# $as is a command prefix, not a function: "$as postgres &" must leave
+# the server's own pid in $! (setpriv execs it).
 if [ "$(id -u)" = 0 ]; then
-	as() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
+	as="setpriv --reuid=nobody --regid=nogroup --clear-groups --"
 	owner=nobody:nogroup
 else
-	as() { "$@"; }
+	as=
 	owner=
 fi
 
@@ -46,14 +48,21 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 dir=$(mktemp -d "${TMPDIR:-/tmp}/robinet-pg-XXXXXX")
 chmod 700 "$dir"
 [ -z "$owner" ] || chown "$owner" "$dir"
-started=0
+# The server runs as a child of this shell (not daemonised by pg_ctl), so
+# that the shell stops it, waits for it, and no process outlives it.
+pgpid=
+sleeper=
 
 cleanup() {
 	rc=$?
 	trap - EXIT INT TERM
-	if [ "$started" = 1 ]; then
-		as "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop \
-			>/dev/null 2>&1 || true
+	[ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null || true
+	if [ -n "$pgpid" ]; then
+		kill -INT "$pgpid" 2>/dev/null || true	# fast shutdown
+		( sleep 30; kill -KILL "$pgpid" 2>/dev/null ) &
+		watchdog=$!
+		wait "$pgpid" 2>/dev/null || true
+		kill "$watchdog" 2>/dev/null || true
 	fi
 	rm -rf "$dir"
 	exit "$rc"
@@ -62,7 +71,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-as "$bindir/initdb" -D "$dir/data" -U robinet --auth=trust \
+$as "$bindir/initdb" -D "$dir/data" -U robinet --auth=trust \
 	--encoding=UTF8 --locale=C --no-instructions >"$dir/initdb.log" 2>&1 ||
 	{ cat "$dir/initdb.log" >&2; die "initdb failed"; }
 
@@ -70,23 +79,37 @@ as "$bindir/initdb" -D "$dir/data" -U robinet --auth=trust \
 # try a few.
 for try in 1 2 3 4 5; do
 	port=$(free_port)
-	if as "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-		-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-		start >/dev/null 2>&1; then
-		started=1
-		break
-	fi
+	$as "$bindir/postgres" -D "$dir/data" -p "$port" \
+		-c listen_addresses=127.0.0.1 -c unix_socket_directories="$dir" \
+		-c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+		-c max_connections=200 >"$dir/server.log" 2>&1 &
+	pgpid=$!
+	i=0
+	while kill -0 "$pgpid" 2>/dev/null && [ $i -lt 600 ]; do
+		"$bindir/pg_isready" -q -h 127.0.0.1 -p "$port" && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	"$bindir/pg_isready" -q -h 127.0.0.1 -p "$port" && break
+	kill -INT "$pgpid" 2>/dev/null || true
+	wait "$pgpid" 2>/dev/null || true
+	pgpid=
 done
-[ "$started" = 1 ] || { tail -n 20 "$dir/server.log" >&2; die "the server did not start"; }
+[ -n "$pgpid" ] || { tail -n 20 "$dir/server.log" >&2; die "the server did not start"; }
 
-as "$bindir/psql" -X -q -h 127.0.0.1 -p "$port" -U robinet -d postgres \
+$as "$bindir/psql" -X -q -h 127.0.0.1 -p "$port" -U robinet -d postgres \
 	-c "CREATE DATABASE robinet TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'" >&2 ||
 	die "cannot create the database"
 
 url="postgresql://robinet@127.0.0.1:$port/robinet"
 if [ $# -eq 0 ]; then
 	echo "$url"
-	# Wait for a signal; the trap stops the cluster.
-	while :; do sleep 3600; done
+	# Wait for a signal (wait, unlike sleep, is interrupted by it); the
+	# trap stops the cluster.
+	while :; do
+		sleep 3600 &
+		sleeper=$!
+		wait "$sleeper" || true
+	done
 fi
 RB_TEST_DB=$url "$@"
