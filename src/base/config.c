@@ -301,6 +301,19 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_FORMER_OPERATOR_ADDRESS] = { "former_operator_address",
 	    RB_CFGT_STRING, 0, 300, "", 0, NULL, "the former operator's "
 	    "address, one line, on archived bills (empty: none)" },
+	/* issue 12, production (docs/deploy.md) */
+	[RB_CFG_BACKUP_STEP_PAGES] = { "backup_step_pages", RB_CFGT_INT, 1,
+	    1048576, "256", 0, NULL, "robinet backup: database pages copied "
+	    "per step" },
+	[RB_CFG_BACKUP_PAUSE_MS] = { "backup_pause_ms", RB_CFGT_INT, 0,
+	    10000, "5", 0, NULL, "robinet backup: milliseconds left to the "
+	    "server between two steps" },
+	[RB_CFG_RUN_AS_USER] = { "run_as_user", RB_CFGT_STRING, 0, 32, "", 0,
+	    NULL, "serve started as root: the account it switches to once "
+	    "its socket and database are open (empty: none, with a warning)" },
+	[RB_CFG_SECCOMP] = { "seccomp", RB_CFGT_BOOL, 0, 1, "true", 0, NULL,
+	    "serve: allow only the system calls it needs (Linux; turn off "
+	    "to debug)" },
 };
 
 static int

@@ -33,6 +33,9 @@ struct rb_db_ops {
 	/* Resets statements still in use; returns how many there were. */
 	int		 (*ops_reset_all)(rb_db *);
 	int		 (*ops_bulk_load)(rb_db *, int);
+	/* rb_db_backup(); NULL: the engine has no copy to a file. */
+	int		 (*ops_backup)(rb_db *, const char *,
+			    const struct rb_db_backup_opts *, char *, size_t);
 };
 
 struct rb_db {
