@@ -1,7 +1,8 @@
 /*
  * cmd_serve.c: `robinet serve`. Checks the database schema, loads the
  * templates, starts the HTTP server, leaves root for run_as_user when
- * started as root, and waits for SIGTERM or SIGINT,
+ * started as root, restricts its system calls (seccomp), and waits for
+ * SIGTERM or SIGINT,
  * then stops gracefully: no new connections, requests in flight
  * finished (up to shutdown_grace seconds), database closed, exit 0.
  */
@@ -25,6 +26,7 @@
 #include "app/agent.h"
 #include "base/iban.h"
 #include "base/privdrop.h"
+#include "base/syscalls.h"
 #include "cmd.h"
 
 /* The demo's SEPA creditor: fictitious (no bank has the code 99999),
@@ -229,6 +231,30 @@ serve_drop_root(const struct rb_config *cfg)
 	return 0;
 }
 
+/*
+ * Once every thread runs: the seccomp allow-list (base/syscalls.h)
+ * unless the setting seccomp is off. 0, or -1 (said on stderr).
+ */
+static int
+serve_restrict(const struct rb_config *cfg)
+{
+	const char *mode = rb_config_str(cfg, RB_CFG_SECCOMP);
+	char err[256];
+
+	if (strcmp(mode, "off") == 0) {
+		log_warnx("seccomp is off: every system call is allowed");
+		return 0;
+	}
+	if (rb_syscalls_restrict(strcmp(mode, "log") == 0 ? RB_SYSCALLS_LOG :
+	    RB_SYSCALLS_KILL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "robinet: %s (setting seccomp = off serves "
+		    "without it)\n", err);
+		return -1;
+	}
+	log_info("seccomp: system calls restricted (%s)", mode);
+	return 0;
+}
+
 int
 cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 {
@@ -284,6 +310,14 @@ cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 		return 1;
 	}
 	sender = rb_mail_sender_start(site.site_db);
+	if (serve_restrict(cfg) != 0) {
+		rb_server_stop(srv, 0);
+		rb_mail_sender_stop(sender);
+		rb_sandbox_stop(sandbox);
+		rb_site_close(&site);
+		rb_mail_shutdown();
+		return 1;
+	}
 	if (rb_config_int(cfg, RB_CFG_DEMO))
 		printf("%s\n", rb_demo_identities);
 	if (rb_config_int(cfg, RB_CFG_DEMO))

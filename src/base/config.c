@@ -31,6 +31,7 @@ static int	check_ics(const char *, char *, size_t);
 static int	check_creditor_iban(const char *, char *, size_t);
 static int	check_bic(const char *, char *, size_t);
 static int	check_siren(const char *, char *, size_t);
+static int	check_seccomp(const char *, char *, size_t);
 
 const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_DB] = { "db", RB_CFGT_STRING, 1, 4096,
@@ -311,9 +312,10 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_RUN_AS_USER] = { "run_as_user", RB_CFGT_STRING, 0, 32, "", 0,
 	    NULL, "serve started as root: the account it switches to once "
 	    "its socket and database are open (empty: none, with a warning)" },
-	[RB_CFG_SECCOMP] = { "seccomp", RB_CFGT_BOOL, 0, 1, "true", 0, NULL,
-	    "serve: allow only the system calls it needs (Linux; turn off "
-	    "to debug)" },
+	[RB_CFG_SECCOMP] = { "seccomp", RB_CFGT_STRING, 3, 4, "kill", 0,
+	    check_seccomp, "serve: system calls outside its allow-list "
+	    "kill the process (kill), are logged by the kernel (log), or "
+	    "run (off: to debug)" },
 };
 
 static int
@@ -363,6 +365,16 @@ check_url(const char *v, char *err, size_t n)
 		if (v[strlen(v) - 1] != '/')
 			return 0;
 	snprintf(err, n, "expected an http(s) URL without trailing slash");
+	return -1;
+}
+
+static int
+check_seccomp(const char *v, char *err, size_t n)
+{
+	if (strcmp(v, "kill") == 0 || strcmp(v, "log") == 0 ||
+	    strcmp(v, "off") == 0)
+		return 0;
+	snprintf(err, n, "expected kill, log or off");
 	return -1;
 }
 
