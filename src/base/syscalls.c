@@ -29,6 +29,7 @@ static const char *const allowed[] = {
 	"getrandom", "prlimit64", "getrlimit", "sysinfo", "uname",
 	"getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid",
 	"getgroups", "membarrier", "prctl",
+	"setpriority",	/* slow workers lower their own priority */
 	/* files (SQLite, templates, fonts, mail and attachment folders) */
 	"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv",
 	"pwritev", "lseek", "close", "openat", "open", "creat", "fstat",
@@ -36,14 +37,14 @@ static const char *const allowed[] = {
 	"access", "faccessat", "faccessat2", "readlink", "readlinkat",
 	"getcwd", "getdents64", "fcntl", "flock", "fsync", "fdatasync",
 	"ftruncate", "fallocate", "fadvise64", "unlink", "unlinkat",
-	"rename", "renameat", "renameat2", "mkdir", "mkdirat", "rmdir",
+	"rename", "renameat", "renameat2", "link", "linkat", "mkdir", "mkdirat", "rmdir",
 	"fchmod", "fchown", "umask", "utimensat", "dup", "dup2", "dup3",
 	"pipe", "pipe2", "eventfd2", "ioctl",
 	/* network (HTTP, the gate's socketpairs, SMTP, DNS) */
 	"socket", "socketpair", "bind", "listen", "accept", "accept4",
 	"connect", "getsockname", "getpeername", "setsockopt",
 	"getsockopt", "sendto", "recvfrom", "sendmsg", "recvmsg",
-	"sendmmsg", "recvmmsg", "shutdown", "poll", "ppoll", "select",
+	"sendmmsg", "recvmmsg", "sendfile", "shutdown", "poll", "ppoll", "select",
 	"pselect6", "epoll_create", "epoll_create1", "epoll_ctl",
 	"epoll_wait", "epoll_pwait", "epoll_pwait2",
 #if defined(__SANITIZE_ADDRESS__)

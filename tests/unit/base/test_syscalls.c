@@ -124,7 +124,7 @@ static void
 forbidden_logged(void)
 {
 	restrict_or_die(RB_SYSCALLS_LOG);
-	if (syscall(SYS_getpriority, 0, 0) == -1 && errno == ENOSYS)
+	if (syscall(SYS_getsid, 0) == -1 && errno == ENOSYS)
 		_exit(11);
 }
 
