@@ -50,7 +50,7 @@ static const char *const allowed[] = {
 #if defined(__SANITIZE_ADDRESS__)
 	/* AddressSanitizer's leak check at exit stops the threads with
 	   ptrace from a helper: allowed in sanitizer builds only. */
-	"ptrace", "wait4", "waitid", "process_vm_readv",
+	"ptrace", "wait4", "waitid", "process_vm_readv", "getdents",
 #endif
 	NULL
 };
