@@ -16,6 +16,8 @@ USER = "nobody"
 
 
 def owned_by(user, *paths):
+    if os.geteuid() != 0:
+        return          # only root gives files away
     pw = pwd.getpwnam(user)
     for p in paths:
         os.chown(p, pw.pw_uid, pw.pw_gid)
