@@ -27,6 +27,7 @@ struct rb_cmd_opts {
 	const char	*co_email;	/* --email E */
 	const char	*co_role;	/* --role R */
 	const char	*co_name;	/* --name N */
+	int		 co_force;	/* backup: --force */
 };
 
 int	cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o);
@@ -58,6 +59,9 @@ int	cmd_print_list(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_agent(struct rb_config *cfg, const struct rb_cmd_opts *o);
 /* braille batch (cmd_braille.c) */
 int	cmd_braille(struct rb_config *cfg, const struct rb_cmd_opts *o);
+
+/* backup --out FILE [--force] (cmd_backup.c) */
+int	cmd_backup(struct rb_config *cfg, const struct rb_cmd_opts *o);
 
 /* Opens cfg's database, checks its schema is current; -1 (logged) if not. */
 struct rb_db;

@@ -1,10 +1,13 @@
 /*
  * cmd_serve.c: `robinet serve`. Checks the database schema, loads the
- * templates, starts the HTTP server and waits for SIGTERM or SIGINT,
+ * templates, starts the HTTP server, leaves root for run_as_user when
+ * started as root, restricts its system calls (seccomp), and waits for
+ * SIGTERM or SIGINT,
  * then stops gracefully: no new connections, requests in flight
  * finished (up to shutdown_grace seconds), database closed, exit 0.
  */
 #include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -22,6 +25,8 @@
 #include "sandbox/sandbox.h"
 #include "app/agent.h"
 #include "base/iban.h"
+#include "base/privdrop.h"
+#include "base/syscalls.h"
 #include "cmd.h"
 
 /* The demo's SEPA creditor: fictitious (no bank has the code 99999),
@@ -182,6 +187,74 @@ cmd_demo_public_url(struct rb_config *cfg)
 	}
 }
 
+/*
+ * Started as root: becomes run_as_user (base/privdrop.h) once the
+ * socket and the database are open, then checks that this account can
+ * write the database (connections the pool opens later are its own).
+ * Without run_as_user, root is warned about, not refused (docs/deploy.md
+ * says why). 0, or -1 (said on stderr): serve must stop.
+ */
+static int
+serve_drop_root(const struct rb_config *cfg)
+{
+	const char *user = rb_config_str(cfg, RB_CFG_RUN_AS_USER);
+	char err[512];
+	rb_db *db;
+	int rc;
+
+	if (user[0] == '\0') {
+		if (geteuid() == 0)
+			log_warnx("serving as root: set run_as_user to a "
+			    "dedicated account (docs/deploy.md)");
+		return 0;
+	}
+	if (rb_privdrop(user, err, sizeof(err)) != 0) {
+		fprintf(stderr, "robinet: %s\n", err);
+		return -1;
+	}
+	if (rb_db_open(rb_config_str(cfg, RB_CFG_DB), &db, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "robinet: as %s, cannot open the database: "
+		    "%s\n", user, err);
+		return -1;
+	}
+	rc = rb_migrate_check_writable(db);
+	rb_db_close(db);
+	if (rc != 0) {
+		fprintf(stderr, "robinet: as %s, cannot write the database "
+		    "(see the log above): give that account its file and "
+		    "directory\n", user);
+		return -1;
+	}
+	log_info("running as %s (uid %lu, gid %lu)", user,
+	    (unsigned long)getuid(), (unsigned long)getgid());
+	return 0;
+}
+
+/*
+ * Once every thread runs: the seccomp allow-list (base/syscalls.h)
+ * unless the setting seccomp is off. 0, or -1 (said on stderr).
+ */
+static int
+serve_restrict(const struct rb_config *cfg)
+{
+	const char *mode = rb_config_str(cfg, RB_CFG_SECCOMP);
+	char err[256];
+
+	if (strcmp(mode, "off") == 0) {
+		log_warnx("seccomp is off: every system call is allowed");
+		return 0;
+	}
+	if (rb_syscalls_restrict(strcmp(mode, "log") == 0 ? RB_SYSCALLS_LOG :
+	    RB_SYSCALLS_KILL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "robinet: %s (setting seccomp = off serves "
+		    "without it)\n", err);
+		return -1;
+	}
+	log_info("seccomp: system calls restricted (%s)", mode);
+	return 0;
+}
+
 int
 cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 {
@@ -229,7 +302,22 @@ cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 		rb_mail_shutdown();
 		return 1;
 	}
+	if (serve_drop_root(cfg) != 0) {
+		rb_server_stop(srv, 0);
+		rb_sandbox_stop(sandbox);
+		rb_site_close(&site);
+		rb_mail_shutdown();
+		return 1;
+	}
 	sender = rb_mail_sender_start(site.site_db);
+	if (serve_restrict(cfg) != 0) {
+		rb_server_stop(srv, 0);
+		rb_mail_sender_stop(sender);
+		rb_sandbox_stop(sandbox);
+		rb_site_close(&site);
+		rb_mail_shutdown();
+		return 1;
+	}
 	if (rb_config_int(cfg, RB_CFG_DEMO))
 		printf("%s\n", rb_demo_identities);
 	if (rb_config_int(cfg, RB_CFG_DEMO))

@@ -42,6 +42,8 @@ static const char usage_text[] =
     "                   agent|supervisor|admin [--name N]; password on stdin)\n"
     "  braille batch    embosser files of the documents since a date for the\n"
     "                   subscribers who chose braille (--since YYYY-MM-DD --out DIR)\n"
+    "  backup           copy the SQLite database while it serves, to --out FILE\n"
+    "                   (PostgreSQL: pg_dump or pg_basebackup, docs/deploy.md)\n"
     "  version          print the version\n"
     "  help             print this help\n"
     "\n"
@@ -59,7 +61,9 @@ static const char usage_text[] =
     "  --source NAME        import: billing (default) or former_operator\n"
     "  --report FILE        import: report file (default DIR.import-BATCH.csv)\n"
     "  --collection-date D  sepa export: the collection date of the debits\n"
-    "  --out FILE           sepa export: the file to write; braille batch: the folder\n"
+    "  --out FILE           sepa export, backup: the file to write; braille batch:\n"
+    "                       the folder\n"
+    "  --force              backup: replace an existing --out FILE\n"
     "  --since YYYY-MM-DD   print-list: first issue date listed; braille batch:\n"
     "                       first day of the documents\n"
     "  --email E            agent add: the agent's email address\n"
@@ -83,6 +87,7 @@ enum cmd_id {
 	CMD_PRINT_LIST,
 	CMD_AGENT,
 	CMD_BRAILLE,
+	CMD_BACKUP,
 	CMD_VERSION,
 	CMD_HELP,
 	CMD__MAX
@@ -91,7 +96,7 @@ enum cmd_id {
 static const char *const cmd_names[CMD__MAX] = {
 	"serve", "migrate", "demo", "config", "mail", "purge", "import",
 	"alerts", "psp-sandbox", "sepa", "print-list", "agent", "braille",
-	"version", "help",
+	"backup", "version", "help",
 };
 
 static void
@@ -176,6 +181,10 @@ main(int argc, char **argv)
 		}
 		if (strcmp(opt, "--help") == 0) {
 			cmd = CMD_HELP;
+			continue;
+		}
+		if (strcmp(opt, "--force") == 0) {
+			o.co_force = 1;
 			continue;
 		}
 		if (strcmp(opt, "--demo") == 0 ||
@@ -320,6 +329,9 @@ main(int argc, char **argv)
 		break;
 	case CMD_BRAILLE:
 		rc = cmd_braille(&cfg, &o);
+		break;
+	case CMD_BACKUP:
+		rc = cmd_backup(&cfg, &o);
 		break;
 	case CMD_VERSION:
 		printf("robinet %s\n", ROBINET_VERSION);

@@ -31,6 +31,7 @@ static int	check_ics(const char *, char *, size_t);
 static int	check_creditor_iban(const char *, char *, size_t);
 static int	check_bic(const char *, char *, size_t);
 static int	check_siren(const char *, char *, size_t);
+static int	check_seccomp(const char *, char *, size_t);
 
 const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_DB] = { "db", RB_CFGT_STRING, 1, 4096,
@@ -301,6 +302,20 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_FORMER_OPERATOR_ADDRESS] = { "former_operator_address",
 	    RB_CFGT_STRING, 0, 300, "", 0, NULL, "the former operator's "
 	    "address, one line, on archived bills (empty: none)" },
+	/* issue 12, production (docs/deploy.md) */
+	[RB_CFG_BACKUP_STEP_PAGES] = { "backup_step_pages", RB_CFGT_INT, 1,
+	    1048576, "256", 0, NULL, "robinet backup: database pages copied "
+	    "per step" },
+	[RB_CFG_BACKUP_PAUSE_MS] = { "backup_pause_ms", RB_CFGT_INT, 0,
+	    10000, "5", 0, NULL, "robinet backup: milliseconds left to the "
+	    "server between two steps" },
+	[RB_CFG_RUN_AS_USER] = { "run_as_user", RB_CFGT_STRING, 0, 32, "", 0,
+	    NULL, "serve started as root: the account it switches to once "
+	    "its socket and database are open (empty: none, with a warning)" },
+	[RB_CFG_SECCOMP] = { "seccomp", RB_CFGT_STRING, 3, 4, "kill", 0,
+	    check_seccomp, "serve: system calls outside its allow-list "
+	    "kill the process (kill), are logged by the kernel (log), or "
+	    "run (off: to debug)" },
 };
 
 static int
@@ -349,6 +364,16 @@ check_url(const char *v, char *err, size_t n)
 		if (v[strlen(v) - 1] != '/')
 			return 0;
 	snprintf(err, n, "expected an http(s) URL without trailing slash");
+	return -1;
+}
+
+static int
+check_seccomp(const char *v, char *err, size_t n)
+{
+	if (strcmp(v, "kill") == 0 || strcmp(v, "log") == 0 ||
+	    strcmp(v, "off") == 0)
+		return 0;
+	snprintf(err, n, "expected kill, log or off");
 	return -1;
 }
 

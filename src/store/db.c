@@ -335,6 +335,43 @@ rb_db_bulk_load(rb_db *db, int on)
 	return db->db_ops->ops_bulk_load(db, on);
 }
 
+const char *
+rb_db_backup_advice(const char *url)
+{
+	char scheme[32];
+
+	if (url != NULL && url_scheme(url, scheme, sizeof(scheme)) == 0 &&
+	    (strcasecmp(scheme, "postgresql") == 0 ||
+	    strcasecmp(scheme, "postgres") == 0))
+		return "a PostgreSQL database is backed up with PostgreSQL's "
+		    "own tools: pg_dump for a logical copy, pg_basebackup "
+		    "(with WAL archiving) for point-in-time recovery; see "
+		    "docs/deploy.md";
+	return NULL;
+}
+
+int
+rb_db_backup(rb_db *db, const char *path,
+    const struct rb_db_backup_opts *o, char *err, size_t errlen)
+{
+	if (db->db_ops->ops_backup == NULL) {
+		snprintf(err, errlen, "the %s engine has no built-in backup: "
+		    "use its own tools (docs/deploy.md)",
+		    db->db_ops->ops_engine);
+		return RB_BACKUP_UNSUPPORTED;
+	}
+	if (db->db_ops->ops_in_transaction(db)) {
+		snprintf(err, errlen, "backup: a transaction is open");
+		return -1;
+	}
+	if (o->bo_pages < 1 || o->bo_pause_ms < 0) {
+		snprintf(err, errlen, "backup: bad step (%d pages, %d ms)",
+		    o->bo_pages, o->bo_pause_ms);
+		return -1;
+	}
+	return db->db_ops->ops_backup(db, path, o, err, errlen);
+}
+
 int
 rb_db_ping(rb_db *db)
 {

@@ -319,6 +319,39 @@ size_t	 rb_db_cached(rb_db *db);
  */
 int	 rb_db_bulk_load(rb_db *db, int on);
 
+/*
+ * Online backup: copies the whole database db, as one consistent
+ * snapshot, into a new database file at path, while other connections
+ * (the server) keep reading and writing. The copy goes bo_pages pages
+ * at a time (>= 1), pausing bo_pause_ms milliseconds between steps so
+ * that the server's own I/O goes first; bo_progress, when not NULL, is
+ * called after each step with the pages copied and the total. path must
+ * not exist or be an empty file (the caller's temporary name); on
+ * failure what was written there is left for the caller to remove.
+ * Returns 0; RB_BACKUP_UNSUPPORTED when db's engine has no such copy
+ * (see rb_db_backup_advice()); RB_BACKUP_REFUSED, before copying, when
+ * bo_final names the database file itself; -1 on failure. All but 0
+ * fill err with a one-line English reason. Call it outside a
+ * transaction.
+ */
+#define RB_BACKUP_UNSUPPORTED	(-3)
+#define RB_BACKUP_REFUSED	(-4)	/* bo_final is the database itself */
+struct rb_db_backup_opts {
+	const char *bo_final;	/* the name the copy will take, or NULL */
+	int	  bo_pages;
+	int	  bo_pause_ms;
+	void	(*bo_progress)(int64_t done, int64_t total, void *arg);
+	void	 *bo_arg;
+};
+int	 rb_db_backup(rb_db *db, const char *path,
+	    const struct rb_db_backup_opts *o, char *err, size_t errlen);
+/*
+ * NULL when `robinet backup` (rb_db_backup()) can copy the database of
+ * url, else one English line saying which tools back that engine up.
+ * Reads only the URL's scheme; nothing is opened.
+ */
+const char *rb_db_backup_advice(const char *url);
+
 /* Runs a trivial query: 0 when the database answers, -1 otherwise. */
 int	 rb_db_ping(rb_db *db);
 

@@ -40,6 +40,9 @@ struct rb_db_ops {
 	int		 (*ops_rollback_to)(rb_db *, const char *);
 	/* Prepared statements kept by the connection. */
 	size_t		 (*ops_cached)(rb_db *);
+	/* rb_db_backup(); NULL: the engine has no copy to a file. */
+	int		 (*ops_backup)(rb_db *, const char *,
+			    const struct rb_db_backup_opts *, char *, size_t);
 };
 
 struct rb_db {

@@ -299,3 +299,10 @@ rb_migrate_status(rb_db *db, int *current, int *latest)
 	return rb_migrate_list_status(db, rb_migrations_embedded, current,
 	    latest);
 }
+
+int
+rb_migrate_check_writable(rb_db *db)
+{
+	return rb_db_run(db, "DELETE FROM schema_migrations WHERE version < 0",
+	    NULL, 0, NULL) == RB_DONE ? 0 : -1;
+}

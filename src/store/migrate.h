@@ -33,6 +33,13 @@ int	rb_migrate(rb_db *db, int *applied);
 int	rb_migrate_status(rb_db *db, int *current, int *latest);
 
 /*
+ * Checks that db may be written: runs a change that matches no row in
+ * schema_migrations (a read-only file, directory or account fails it,
+ * where a mere BEGIN would not). Returns 0, or -1 (logged).
+ */
+int	rb_migrate_check_writable(rb_db *db);
+
+/*
  * The same two over an explicit table of migrations, ended by a NULL
  * name, instead of the built-in one: for tests.
  */

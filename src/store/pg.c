@@ -600,6 +600,7 @@ static const struct rb_db_ops pg_ops = {
 	.ops_release = pg_release,
 	.ops_rollback_to = pg_rollback_to,
 	.ops_cached = pg_cached,
+	.ops_backup = NULL,	/* pg_dump, see rb_db_backup_advice() */
 };
 
 /* Opening. */

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -616,6 +617,119 @@ sqlite_cached(rb_db *db)
 	return ((struct sqlite_db *)db)->sd_nstmts;
 }
 
+/*
+ * See rb_db_backup() in db.h. The source connection holds one read
+ * transaction for the whole copy: in WAL mode writers carry on beside
+ * it, and the backup API, which restarts whenever another connection
+ * changes the source between two steps, sees one unchanging snapshot
+ * (without it, a busy server would make a paced copy start over
+ * forever). The copy is then switched to a rollback journal, so that
+ * it is one self-contained file, and checked with quick_check.
+ */
+static int
+sqlite_backup(rb_db *db, const char *path, const struct rb_db_backup_opts *o,
+    char *err, size_t errlen)
+{
+	struct sqlite_db *sd = (struct sqlite_db *)db;
+	struct timespec pause;
+	sqlite3_backup *bk = NULL;
+	sqlite3_stmt *st = NULL;
+	sqlite3 *dst = NULL;
+	static const char *const own[] = { "", "-wal", "-shm", "-journal" };
+	struct stat a, b;
+	char name[PATH_MAX + 16];
+	size_t i;
+	const char *res, *self;
+	int rc = -1, step, in_read = 0;
+
+	/* Replacing the database, its WAL or its index would wreck it. */
+	self = sqlite3_db_filename(sd->sd_db, "main");
+	for (i = 0; o->bo_final != NULL && self != NULL &&
+	    i < sizeof(own) / sizeof(own[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", self, own[i]);
+		if (stat(name, &a) == 0 && stat(o->bo_final, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			snprintf(err, errlen, "\"%s\" is the database%s "
+			    "itself", o->bo_final, i == 0 ? "" : "'s journal");
+			return RB_BACKUP_REFUSED;
+		}
+	}
+	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot create \"%s\": %s", path,
+		    dst != NULL ? sqlite3_errmsg(dst) : "out of memory");
+		goto out;
+	}
+	sqlite3_extended_result_codes(dst, 1);
+	if (sqlite3_exec(sd->sd_db, "BEGIN; SELECT count(*) FROM "
+	    "sqlite_schema", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot read the database: %s",
+		    sqlite3_errmsg(sd->sd_db));
+		goto out;
+	}
+	in_read = 1;
+	if ((bk = sqlite3_backup_init(dst, "main", sd->sd_db, "main")) ==
+	    NULL) {
+		snprintf(err, errlen, "cannot start the backup: %s",
+		    sqlite3_errmsg(dst));
+		goto out;
+	}
+	pause.tv_sec = o->bo_pause_ms / 1000;
+	pause.tv_nsec = (long)(o->bo_pause_ms % 1000) * 1000000L;
+	for (;;) {
+		step = sqlite3_backup_step(bk, o->bo_pages);
+		if (o->bo_progress != NULL)
+			o->bo_progress(sqlite3_backup_pagecount(bk) -
+			    sqlite3_backup_remaining(bk),
+			    sqlite3_backup_pagecount(bk), o->bo_arg);
+		if (step == SQLITE_DONE)
+			break;
+		if (step != SQLITE_OK && step != SQLITE_BUSY &&
+		    step != SQLITE_LOCKED) {
+			snprintf(err, errlen, "copy failed: %s",
+			    sqlite3_errstr(step));
+			goto out;
+		}
+		if (o->bo_pause_ms > 0)
+			nanosleep(&pause, NULL);
+	}
+	step = sqlite3_backup_finish(bk);
+	bk = NULL;
+	if (step != SQLITE_OK) {
+		snprintf(err, errlen, "copy failed: %s", sqlite3_errstr(step));
+		goto out;
+	}
+	(void)sqlite3_exec(sd->sd_db, "COMMIT", NULL, NULL, NULL);
+	in_read = 0;
+	if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(dst, "PRAGMA quick_check", -1, &st, NULL) !=
+	    SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		snprintf(err, errlen, "cannot check the copy: %s",
+		    sqlite3_errmsg(dst));
+		goto out;
+	}
+	res = (const char *)sqlite3_column_text(st, 0);
+	if (res == NULL || strcmp(res, "ok") != 0) {
+		snprintf(err, errlen, "the copy fails its check: %.200s",
+		    res != NULL ? res : "?");
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	if (bk != NULL)
+		sqlite3_backup_finish(bk);
+	if (in_read)
+		(void)sqlite3_exec(sd->sd_db, "ROLLBACK", NULL, NULL, NULL);
+	if (dst != NULL && sqlite3_close(dst) != SQLITE_OK && rc == 0) {
+		snprintf(err, errlen, "cannot close \"%s\": %s", path,
+		    sqlite3_errmsg(dst));
+		rc = -1;
+	}
+	return rc;
+}
+
 static const struct rb_db_ops sqlite_ops = {
 	.ops_engine = "sqlite",
 	.ops_close = sqlite_close,
@@ -641,6 +755,7 @@ static const struct rb_db_ops sqlite_ops = {
 	.ops_release = sqlite_release,
 	.ops_rollback_to = sqlite_rollback_to,
 	.ops_cached = sqlite_cached,
+	.ops_backup = sqlite_backup,
 };
 
 /* Opening. */

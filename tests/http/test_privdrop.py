@@ -1,0 +1,109 @@
+"""serve started as root leaves root for run_as_user (docs/deploy.md):
+the ids of every thread, what still works, and clear refusals. These
+tests need root (the test machine runs them as root); as another user
+they check the refusal only."""
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+
+import harness
+from harness import ARGS, PINNED, Server, free_port, test
+from test_auth import DEMO_EMAIL, DEMO_PASSWORD, Browser
+
+USER = "nobody"
+
+
+def owned_by(user, *paths):
+    if os.geteuid() != 0:
+        return          # only root gives files away
+    pw = pwd.getpwnam(user)
+    for p in paths:
+        os.chown(p, pw.pw_uid, pw.pw_gid)
+
+
+def user_dirs(user):
+    """A database copy, a mail and an attachments folder, all the user's,
+    in a folder of /tmp the user can reach (the run's folder is root's)."""
+    top = tempfile.mkdtemp(prefix="robinet-privdrop-", dir="/tmp")
+    os.chmod(top, 0o711)
+    d, mail, attach = (os.path.join(top, n) for n in ("db", "mail", "attach"))
+    for x in (d, mail, attach):
+        os.mkdir(x, 0o700)
+    db = os.path.join(d, "demo.db")
+    shutil.copy(harness.DEMO_DB, db)
+    owned_by(user, d, db, mail, attach)
+    return db, {"ROBINET_RUN_AS_USER": user, "ROBINET_MAIL_DIR": mail, "ROBINET_ATTACHMENTS_DIR": attach}
+
+
+def ids(path):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("Uid", "Gid", "Groups"):
+                out[k] = v.split()
+    return out
+
+
+@test(own=True)
+def serve_started_as_root_runs_as_run_as_user(s):
+    if os.geteuid() != 0:
+        return
+    pw = pwd.getpwnam(USER)
+    db, env = user_dirs(USER)
+    srv = Server(db, env=env)
+    try:
+        tasks = os.listdir("/proc/%d/task" % srv.proc.pid)
+        assert len(tasks) > 1, tasks
+        for t in tasks:       # every thread, not only the main one
+            got = ids("/proc/%d/task/%s/status" % (srv.proc.pid, t))
+            assert got["Uid"] == [str(pw.pw_uid)] * 4, (t, got)
+            assert got["Gid"] == [str(pw.pw_gid)] * 4, (t, got)
+            assert got["Groups"] in ([], [str(pw.pw_gid)]), (t, got)
+        assert "running as %s" % USER in srv.stderr()
+        # Still serves, and still writes (sign-in, session, audit) as that user.
+        b = Browser(srv)
+        assert b.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+        st, _, page = b.get("/mes-factures")
+        assert st == 200, st
+        assert os.stat(db + "-wal").st_uid == pw.pw_uid
+    finally:
+        assert srv.stop() == 0, srv.final_log
+        shutil.rmtree(os.path.dirname(os.path.dirname(db)))
+
+
+def serve_fails(db, env):
+    e = dict(os.environ)
+    e.update(PINNED)
+    e.update(env)
+    return subprocess.run([ARGS.bin, "serve", "--db", "sqlite:" + db, "--listen", "127.0.0.1:%d" % free_port()],
+                          capture_output=True, text=True, env=e, timeout=60)
+
+
+@test
+def serve_refuses_an_account_it_cannot_become_or_use(s):
+    db, env = user_dirs(USER)
+    p = serve_fails(db, dict(env, ROBINET_RUN_AS_USER="personne-inconnue"))
+    assert p.returncode == 1 and 'no account named "personne-inconnue"' in p.stderr, p.stderr
+    p = serve_fails(db, dict(env, ROBINET_RUN_AS_USER="root"))
+    assert p.returncode == 1 and "is root (uid 0)" in p.stderr, p.stderr
+    if os.geteuid() != 0:
+        p = serve_fails(db, env)
+        assert p.returncode == 1 and "needs robinet started as root" in p.stderr, p.stderr
+        return
+    # The account cannot write the database: said before serving anyone.
+    owned_by("root", os.path.dirname(db), db)
+    os.chmod(os.path.dirname(db), 0o755)
+    os.chmod(db, 0o644)
+    p = serve_fails(db, env)
+    assert p.returncode == 1 and "as %s, cannot write the database" % USER in p.stderr, p.stderr
+    shutil.rmtree(os.path.dirname(os.path.dirname(db)))
+
+
+@test
+def serving_as_root_without_run_as_user_is_warned_about(s):
+    if os.geteuid() != 0:
+        return
+    assert "serving as root: set run_as_user" in s.stderr(), s.stderr()[:2000]
