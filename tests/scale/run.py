@@ -24,7 +24,10 @@ Nothing is left running, whatever way it ends (atexit, SIGTERM, SIGINT).
 A check that fails for a known reason another branch is fixing says
 "# TODO reason" (TAP: an expected failure, not counted as one).
 
-usage: tests/scale/run.py [--bin build/robinet]
+usage: tests/scale/run.py [--bin build/robinet] [--split]
+  --split  negative control: server B gets a database and a data_key of
+           its own, as if each server kept its state to itself; the
+           checks of shared state must then fail (not part of the suite).
 Output is TAP; exit status 1 on any failure.
 """
 import argparse
@@ -57,9 +60,9 @@ from aiosmtpd.controller import Controller  # noqa: E402
 
 NGINX = "/usr/sbin/nginx"
 RL_PER_ACCOUNT = 4          # sign-in failures on one email before refusals
-BURST = 60                  # messages queued at once for the two senders
+BURST = 300                   # messages queued at once for the two senders
 ACKS = 10                   # contact acknowledgements queued through the app
-SINK_DELAY = 0.15           # seconds the SMTP sink takes per message
+SINK_DELAY = 0.02           # seconds the SMTP sink takes per message
 KILL_WORKERS = 6            # concurrent clients of the kill -9 check
 KILL_BEFORE = 3.0           # seconds of traffic before the kill
 KILL_AFTER = 3.0            # ... and after it
@@ -144,7 +147,7 @@ class Sink:
 class Serve:
     """`robinet serve` on the test database, on a free loopback port."""
 
-    def __init__(self, name, env):
+    def __init__(self, name, env, db):
         self.name = name
         self.port = harness.free_port()
         self.addr = "127.0.0.1:%d" % self.port
@@ -155,7 +158,7 @@ class Serve:
         e["ROBINET_PDF_CACHE_DIR"] = os.path.join(TMP, "pdf-" + name)
         e["ROBINET_MAIL_DIR"] = os.path.join(TMP, "mail-" + name)
         with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen([ARGS.bin, "serve", "--db", os.environ["RB_TEST_DB"],
+            self.proc = subprocess.Popen([ARGS.bin, "serve", "--db", db,
                                           "--listen", self.addr], env=e, cwd=ROOT,
                                          stdout=subprocess.DEVNULL, stderr=log)
         CHILDREN.append(self.proc)
@@ -299,18 +302,24 @@ def check_session(front, a, b):
     ok(good and crossed and signin_srv == a.addr,
        "a subscriber signs in through one server (form from the other) and continues on both",
        "\n".join(map(str, br.trail)))
-    # A form of the space (CSRF from the session in the database) posted
-    # to the server that did not show it: sign-out.
-    st, _, _ = br.get("/mon-espace")
+    # A form of the space (CSRF token of the session, in the database)
+    # shown by a, posted to b: sign-out. The old cookie, sent again, then
+    # opens the space on neither server.
+    session = {k: v for k, v in br.cookies.items() if k.endswith("robinet")}
+    next_goes_to(front, a)
+    br.get("/mon-espace")
     shown = br.trail[-1][3]
     st, h, _ = br.post("/deconnexion", {})
     out_srv = br.trail[-1][3]
     dead = []
     for _ in range(2):
+        br.cookies.update(session)
         st2, h2, _ = br.get("/mon-espace")
         dead.append((st2, h2.get("Location"), br.trail[-1][3]))
-    ok(st == 303 and shown != out_srv and all(d[0] == 303 and d[1] == "/connexion" for d in dead)
-       and {d[2] for d in dead} == {a.addr, b.addr},
+    br.cookies = {k: v for k, v in br.cookies.items() if k not in session}
+    ok(st == 303 and shown == a.addr and out_srv == b.addr and session and
+       all(d[0] == 303 and d[1] == "/connexion" for d in dead) and
+       {d[2] for d in dead} == {a.addr, b.addr},
        "sign-out posted to the other server ends the session on both",
        "\n".join(map(str, br.trail[-4:])))
     return br
@@ -349,15 +358,22 @@ def check_rate_limit(front, a, b, known):
     dev = [k for k in known.cookies if k.endswith("robinet-appareil")]
     passed = []
     for srv in (b, a):
+        # On srv, a browser without the cookie is refused...
+        fresh = FBrowser(front, trail)
+        fresh.cookies = dict(first.cookies)
+        fresh.csrf = first.csrf
+        next_goes_to(front, srv)
+        st0, _, _ = fresh.post("/connexion", {"email": DEMO_EMAIL, "mot_de_passe": DEMO_PASSWORD})
+        # ... and the one with it signs in.
         known.get("/connexion")
         next_goes_to(front, srv)
         st, h, _ = known.post("/connexion", {"email": DEMO_EMAIL, "mot_de_passe": DEMO_PASSWORD})
-        passed.append((st, h.get("Location"), known.trail[-1][3]))
+        passed.append((st0, trail[-1][3], st, h.get("Location"), known.trail[-1][3]))
         known.post("/deconnexion", {})
-    ok(dev and all(p[0] == 303 and p[1] == "/mon-espace" for p in passed) and
-       {p[2] for p in passed} == {a.addr, b.addr},
+    ok(dev and all(p[0] == 429 and p[2] == 303 and p[3] == "/mon-espace" and p[1] == p[4]
+                   for p in passed) and {p[4] for p in passed} == {a.addr, b.addr},
        "the browser with a device cookie from one server signs in on both despite the limit",
-       "device cookie %s\n%s" % (dev, passed))
+       "device cookie %s\n(without it, server, with it, to, server) %s" % (dev, passed))
 
 
 def check_mail_once(front, sink, a, b):
@@ -477,6 +493,7 @@ def main():
     global ARGS, TMP
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "robinet"))
+    ap.add_argument("--split", action="store_true")
     ARGS = ap.parse_args()
     ARGS.bin = os.path.abspath(ARGS.bin)
     harness.ARGS.bin = ARGS.bin
@@ -486,7 +503,8 @@ def main():
         # stopped and removed when this ends.
         os.environ["RB_SCALE_OWN_CLUSTER"] = "1"
         os.execv(os.path.join(ROOT, "tests", "pg", "cluster.sh"),
-                 ["cluster.sh", sys.executable, os.path.abspath(__file__), "--bin", ARGS.bin])
+                 ["cluster.sh", sys.executable, os.path.abspath(__file__), "--bin", ARGS.bin]
+                 + (["--split"] if ARGS.split else []))
     if not db.startswith("postgresql://"):
         print("Bail out! RB_TEST_DB must be a postgresql:// URL, not %s" % db)
         return 2
@@ -499,11 +517,17 @@ def main():
     atexit.register(cleanup)
     TMP = tempfile.mkdtemp(prefix="robinet-scale-")
     tempfile.tempdir = TMP
-    rc, out, err = harness.run_cli("demo", "--db", db, "--contracts", "60", "--seed", "7",
-                                   "--today", harness.TODAY)
-    if rc != 0:
-        print("Bail out! robinet demo failed: " + err[-2000:])
-        return 2
+    db_b = db
+    if ARGS.split:
+        psql("CREATE DATABASE robinet_b TEMPLATE template0 ENCODING 'UTF8'"
+             " LC_COLLATE 'C' LC_CTYPE 'C'")
+        db_b = db.rsplit("/", 1)[0] + "/robinet_b"
+    for d in sorted({db, db_b}):
+        rc, out, err = harness.run_cli("demo", "--db", d, "--contracts", "60", "--seed", "7",
+                                       "--today", harness.TODAY)
+        if rc != 0:
+            print("Bail out! robinet demo failed: " + err[-2000:])
+            return 2
     sink = Sink()
     try:
         front_port = harness.free_port()
@@ -522,8 +546,10 @@ def main():
             "ROBINET_RL_CONTACT_PER_IP": "100000",
             "ROBINET_LOG_LEVEL": "warn",
         }
-        a = Serve("A", env)
-        b = Serve("B", env)
+        a = Serve("A", env, db)
+        if ARGS.split:
+            env = dict(env, ROBINET_DATA_KEY=secrets.token_hex(32))
+        b = Serve("B", env, db_b)
         front = Front([a, b], front_port)
         known = check_session(front, a, b)
         check_rate_limit(front, a, b, known)
