@@ -8,10 +8,12 @@ servers on free loopback ports (mail senders on, each with its own
 mail_from so that the SMTP sink can tell who sent what), a real SMTP sink
 (aiosmtpd) and nginx (its own configuration, pid, logs and temporary
 folders, one process, on a free loopback port; every answer carries
-X-Upstream: the server that made it). Then checks, one TAP line each:
+X-Upstream: the server that made it). Then checks, as TAP lines:
 
   1. a subscriber signs in through one server and continues on the other
-     (session and CSRF cookie from the database);
+     (the session and its CSRF token are in the database; the sign-in
+     form comes from the other server), and signing out through the
+     other ends the session on both;
   2. a sign-in rate limit tripped on one server holds on the other, and
      a device cookie given by one server is honoured by the other; a
      file sent with a request through one is downloaded through both;
@@ -32,6 +34,7 @@ usage: tests/scale/run.py [--bin build/robinet] [--split]
 Output is TAP; exit status 1 on any failure.
 """
 import argparse
+import asyncio
 import atexit
 import collections
 import email
@@ -55,7 +58,7 @@ ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "http"))
 
 import harness  # noqa: E402
-from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD, GENERIC_SIGNIN  # noqa: E402
+from test_auth import DEMO_EMAIL, DEMO_PASSWORD, GENERIC_SIGNIN  # noqa: E402
 from test_contact import CBrowser, anon_fields, form_token, png  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 
@@ -129,7 +132,6 @@ class Sink:
         self.controller.start()
 
     async def handle_DATA(self, server, session, envelope):
-        import asyncio
         await asyncio.sleep(SINK_DELAY)
         msg = email.message_from_bytes(envelope.original_content or envelope.content,
                                        policy=email.policy.default)
