@@ -10,9 +10,11 @@
  *   3. for every known file present, in import order, in one
  *      transaction: reads the header, then every record: validates each
  *      column, applies the hook, writes the row (store/import_store.c
- *      tells inserted, updated or unchanged); any rejection rolls the
- *      whole file back at its end, but every row is still checked so
- *      that one run reports every problem;
+ *      tells inserted, updated or unchanged) inside a savepoint, so
+ *      that a row the database refuses is undone alone and the
+ *      transaction goes on (PostgreSQL would abandon it); any rejection
+ *      rolls the whole file back at its end, but every row is still
+ *      checked so that one run reports every problem;
  *   4. writes the summary to the report and stdout, finishes the batch
  *      and adds the audit entry.
  *
@@ -895,6 +897,9 @@ bill_new(struct run *r, struct row *w)
 		r->r_file_printed++;
 }
 
+static int row_write(struct run *, struct row *,
+    const struct rb_csv_record *, const struct rb_imp_source *);
+
 /* Validates and writes one record. */
 static void
 import_record(struct run *r, const rb_csv *csv,
@@ -902,9 +907,7 @@ import_record(struct run *r, const rb_csv *csv,
     const struct rb_imp_source *src)
 {
 	const struct file_spec *fs = r->r_spec;
-	int64_t id, prior = 0;
 	struct row w;
-	uint32_t *slot;
 	char why[512];
 	int i, rc;
 
@@ -933,23 +936,57 @@ import_record(struct run *r, const rb_csv *csv,
 			reject(r, &w, fs->fs_cols[i].ck_name, "%s", why);
 		}
 	}
-	fs->fs_hook(r, &w);
-	if (w.w_nrej > 0 || r->r_dbfail)
+	/* The row's reads and writes run inside a savepoint: a change the
+	   database refuses is undone alone and the file's transaction stays
+	   usable for the rows after it (PostgreSQL abandons a transaction
+	   after any failed statement). */
+	if (rb_db_savepoint(r->r_db) != 0) {
+		r->r_dbfail = 1;
 		goto rejected;
+	}
+	rc = row_write(r, &w, rec, src);
+	if (rc == RB_CONSTRAINT || r->r_dbfail ?
+	    rb_db_rollback_to(r->r_db) != 0 : rb_db_release(r->r_db) != 0)
+		r->r_dbfail = 1;
+	if (rc != 0)
+		goto rejected;
+	return;
+rejected:
+	r->r_file.ic_rejected++;
+}
+
+/*
+ * Applies the file's hook to row w, whose columns are valid or
+ * rejected, then writes it. Returns 0 when written, RB_CONSTRAINT when
+ * the database refused it, -1 when rejected otherwise (or on a database
+ * failure: r_dbfail set).
+ */
+static int
+row_write(struct run *r, struct row *w, const struct rb_csv_record *rec,
+    const struct rb_imp_source *src)
+{
+	const struct file_spec *fs = r->r_spec;
+	int64_t id, prior = 0;
+	uint32_t *slot;
+	int i, rc;
+
+	fs->fs_hook(r, w);
+	if (w->w_nrej > 0 || r->r_dbfail)
+		return -1;
 	for (i = 0; i < fs->fs_ncols; i++)
 		if (r->r_colparam[i] >= 0)
-			w.w_vals[r->r_colparam[i]] = w.w_cv[i];
-	if ((rc = rb_import_store_insert(r->r_db, fs->fs_table, w.w_vals,
+			w->w_vals[r->r_colparam[i]] = w->w_cv[i];
+	if ((rc = rb_import_store_insert(r->r_db, fs->fs_table, w->w_vals,
 	    src)) == 1) {
 		r->r_file.ic_inserted++;
 		if (fs->fs_table == RB_IMP_INVOICES)
-			bill_new(r, &w);
-		return;
+			bill_new(r, w);
+		return 0;
 	}
 	if (rc == 0 && (rc = rb_import_store_find(r->r_db, fs->fs_table,
-	    w.w_vals, src, &id, &prior)) == 0) {
+	    w->w_vals, src, &id, &prior)) == 0) {
 		log_errx("%s line %zu: key neither new nor found", fs->fs_name,
-		    w.w_line);
+		    w->w_line);
 		rc = -1;
 	}
 	if (rc == 1) {
@@ -958,11 +995,11 @@ import_record(struct run *r, const rb_csv *csv,
 		if (prior == 0 && slot != NULL)
 			prior = *slot;
 		if (prior != 0) {
-			reject(r, &w, "", "ligne en double (déjà vue ligne "
+			reject(r, w, "", "ligne en double (déjà vue ligne "
 			    "%lld)", (long long)prior);
-			goto rejected;
+			return -1;
 		}
-		rc = rb_import_store_update(r->r_db, fs->fs_table, w.w_vals,
+		rc = rb_import_store_update(r->r_db, fs->fs_table, w->w_vals,
 		    src);
 		if (rc == 1)
 			r->r_file.ic_updated++;
@@ -974,17 +1011,15 @@ import_record(struct run *r, const rb_csv *csv,
 		}
 	}
 	if (rc == RB_CONSTRAINT) {
-		reject(r, &w, "", "ligne refusée par la base de données "
+		reject(r, w, "", "ligne refusée par la base de données "
 		    "(contrainte d'unicité ou de cohérence)");
-		goto rejected;
+		return RB_CONSTRAINT;
 	}
 	if (rc < 0) {
 		r->r_dbfail = 1;
-		goto rejected;
+		return -1;
 	}
-	return;
-rejected:
-	r->r_file.ic_rejected++;
+	return 0;
 }
 
 static void
