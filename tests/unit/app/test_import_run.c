@@ -196,11 +196,15 @@ test_constraint_mid_file_keeps_rows_before_and_after(void **state)
 }
 
 /*
- * Refusals all along a long file: 200 mandates, each the active one of
- * its own contract but every 25th, which gives the contract of the row
- * before it a second active one (refused by the database only). Each
- * refusal is reported on its line and the run goes on to the end.
+ * Refusals all along a long file: 1100 mandates, each the active one of
+ * its own contract but every 250th, which gives the contract of the row
+ * before it a second active one (refused by the database only), then
+ * two repeats of rows written before and after the first refusal. Each
+ * refusal is reported on its line, the run goes on to the end, and the
+ * repeats are found (the rows written before a refusal, in savepoint
+ * batches, are all still there).
  */
+#define NMANDATES	1100
 static void
 test_many_refusals_in_one_file(void **state)
 {
@@ -208,7 +212,7 @@ test_many_refusals_in_one_file(void **state)
 	struct rb_import_result res;
 	char in[300], report[300], line[200];
 	char *text, *got, *p;
-	size_t cap = 1 << 16, len = 0;
+	size_t cap = 1 << 20, len = 0;
 	int i, n = 0;
 
 	snprintf(in, sizeof(in), "%s/in", f->dir);
@@ -219,32 +223,42 @@ test_many_refusals_in_one_file(void **state)
 	assert_non_null(text);
 	len = (size_t)snprintf(text, cap, "number;origin;customer_ref;"
 	    "service_address;service_postcode;service_commune;start_date\n");
-	for (i = 0; i < 200; i++) {
+	for (i = 0; i < NMANDATES; i++)
 		len += (size_t)snprintf(text + len, cap - len,
 		    "%010d;new;C0000001;%d rue Haute;59000;Lille;2024-01-01\n",
 		    1000000000 + i, i);
-	}
 	write_file(in, "contracts.csv", text);
 	len = (size_t)snprintf(text, cap,
 	    "rum;contract_number;holder;iban;signed_on;status\n");
-	for (i = 0; i < 200; i++)
+	for (i = 0; i < NMANDATES; i++)
 		len += (size_t)snprintf(text + len, cap - len,
-		    "RUM-%03d;%010d;LEFEBVRE;" IBAN ";2024-03-15;active\n",
-		    i, 1000000000 + (i % 25 == 24 ? i - 1 : i));
+		    "RUM-%04d;%010d;LEFEBVRE;" IBAN ";2024-03-15;active\n",
+		    i, 1000000000 + (i % 250 == 249 ? i - 1 : i));
+	/* Lines 2 and 600 again. */
+	len += (size_t)snprintf(text + len, cap - len,
+	    "RUM-0000;1000000000;LEFEBVRE;" IBAN ";2024-03-15;active\n"
+	    "RUM-0598;1000000598;LEFEBVRE;" IBAN ";2024-03-15;active\n");
 	write_file(in, "sepa_mandates.csv", text);
 	free(text);
 	assert_int_equal(run(f, in, report, &res), RB_IMPORT_REJECTED);
 	got = rejections(report);
-	for (p = got; (p = strstr(p, "\nsepa_mandates.csv;")) != NULL; p++) {
+	for (p = got; (p = strstr(p, "\nsepa_mandates.csv;")) != NULL &&
+	    n < 4; p++) {
 		snprintf(line, sizeof(line), "\nsepa_mandates.csv;%d;;ligne "
-		    "refusée par la base de données", 2 + 24 + 25 * n);
+		    "refusée par la base de données", 2 + 249 + 250 * n);
 		assert_memory_equal(p, line, strlen(line));
 		n++;
 	}
+	assert_int_equal(n, 4);
+	assert_non_null(p);
+	snprintf(line, sizeof(line), "\nsepa_mandates.csv;%d;;ligne en "
+	    "double (déjà vue ligne 2)\nsepa_mandates.csv;%d;;ligne en double "
+	    "(déjà vue ligne 600)\n", NMANDATES + 2, NMANDATES + 3);
+	assert_string_equal(p, line);
 	free(got);
-	assert_int_equal(n, 8);
-	assert_int_equal(res.ir_total.ic_rejected, 8);
-	assert_int_equal(count(f->db, "SELECT count(*) FROM contracts"), 200);
+	assert_int_equal(res.ir_total.ic_rejected, 6);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM contracts"),
+	    NMANDATES);
 	assert_int_equal(count(f->db, "SELECT count(*) FROM sepa_mandates"),
 	    0);
 }
