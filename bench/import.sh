@@ -35,6 +35,14 @@
 #                        on a folder holding only that file)
 #   ROBINET [build/robinet]  the binary (copied for the run)
 #   CC [cc]              compiles bench/sqlite_insert.c
+#
+# PostgreSQL (--pg): the same files into a throw-away cluster
+# (tests/pg/cluster.sh), each round on a fresh database:
+#   copy       a bare COPY of every file (psql \copy, CSV, header) into
+#              plain tables of text columns, no key, no index, no check:
+#              the fastest the server takes these rows;
+#   import     `robinet import DIR --db postgresql://...`.
+# It prints the same table, ratio import/copy, target >= 0.5.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,6 +54,7 @@ TODAY=${TODAY:-2026-11-29}
 PER_FILE=${PER_FILE:-0}
 ROBINET=${ROBINET:-$root/build/robinet}
 CC=${CC:-cc}
+PG=${PG:-0}
 # The demo seals IBANs under this public key (src/demo/demo.h).
 DEMO_KEY=64656d6f2d726f62696e65742d6962616e2d6b65792d6e6f742d736563726574
 FILES="tariffs.csv customers.csv contracts.csv meters.csv readings.csv invoices.csv invoice_lines.csv sepa_mandates.csv legacy_credentials.csv"
@@ -57,6 +66,7 @@ while [ $# -gt 0 ]; do
 	--contracts) [ $# -ge 2 ] || die "--contracts needs a value"; CONTRACTS=$2; shift 2 ;;
 	--cache) [ $# -ge 2 ] || die "--cache needs a value"; CACHE=$2; shift 2 ;;
 	--rounds) [ $# -ge 2 ] || die "--rounds needs a value"; ROUNDS=$2; shift 2 ;;
+	--pg) PG=1; shift ;;
 	*) die "unknown option $1 (see the head of $0)" ;;
 	esac
 done
@@ -173,6 +183,79 @@ import_per_file() {
 	rm -f "$tmp/per.db" "$tmp/per.db-wal" "$tmp/per.db-shm"
 }
 
+# ---- PostgreSQL (--pg): run again inside tests/pg/cluster.sh
+
+psql_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)/psql
+if [ "$PG" = 1 ] && [ -z "${RB_BENCH_PG_DB:-}" ]; then
+	[ -x "$psql_bin" ] || die "psql is missing (apt-get install postgresql)"
+	rm -rf "$tmp"
+	trap - EXIT
+	exec "$root/tests/pg/cluster.sh" \
+		sh -c 'RB_BENCH_PG_DB=$RB_TEST_DB exec "$0" "$@"' "$0" --pg \
+		--contracts "$CONTRACTS" --cache "$CACHE" --rounds "$ROUNDS"
+fi
+
+# fresh_pg: every table of the cluster's database dropped, migrated.
+fresh_pg() {
+	"$psql_bin" -X -q -d "$RB_BENCH_PG_DB" -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null 2>&1 ||
+		die "cannot empty the PostgreSQL database"
+	"$robinet" migrate --db "$RB_BENCH_PG_DB" >"$tmp/migrate.log" 2>&1 ||
+		{ cat "$tmp/migrate.log" >&2; die "robinet migrate failed on PostgreSQL"; }
+}
+
+# The bare COPY: one text table per file, columns named by its header.
+copy_pg() {
+	fresh_pg
+	: >"$tmp/copy.sql"
+	for f in $FILES; do
+		t=bare_${f%.csv}
+		cols=$(head -n 1 "$data/$f" | tr -d '\r' | sed 's/;/ text, /g; s/$/ text/')
+		echo "CREATE TABLE $t ($cols);" >>"$tmp/copy.sql"
+	done
+	"$psql_bin" -X -q -v ON_ERROR_STOP=1 -d "$RB_BENCH_PG_DB" -f "$tmp/copy.sql" >/dev/null ||
+		die "cannot create the COPY tables"
+	: >"$tmp/copy.sql"
+	for f in $FILES; do
+		printf '%s\n' "\\copy bare_${f%.csv} FROM '$data/$f' WITH (FORMAT csv, HEADER true, DELIMITER ';')" >>"$tmp/copy.sql"
+	done
+	t0=$(now_ms)
+	"$psql_bin" -X -q -v ON_ERROR_STOP=1 -d "$RB_BENCH_PG_DB" -f "$tmp/copy.sql" >"$tmp/copy.out" 2>&1 ||
+		{ cat "$tmp/copy.out" >&2; die "the bare COPY failed"; }
+	t1=$(now_ms)
+	rows=0
+	for f in $FILES; do
+		n=$("$psql_bin" -X -q -t -A -d "$RB_BENCH_PG_DB" -c "SELECT count(*) FROM bare_${f%.csv}")
+		rows=$((rows + n))
+	done
+	echo "reference $rows $((t1 - t0))" >>"$tmp/results"
+	echo "bench:   COPY      $rows rows in $((t1 - t0)) ms" >&2
+}
+
+import_pg() {
+	fresh_pg
+	t0=$(now_ms)
+	rc=0
+	ROBINET_DATA_KEY=$DEMO_KEY "$robinet" import "$data" --db "$RB_BENCH_PG_DB" \
+		--report "$tmp/report.csv" >"$tmp/imp.out" 2>"$tmp/imp.err" || rc=$?
+	t1=$(now_ms)
+	[ "$rc" -eq 0 ] || { head -n 20 "$tmp/imp.err" >&2; die "robinet import exited $rc on PostgreSQL"; }
+	total=$(grep '^# total;' "$tmp/report.csv") || die "no total line in the import report"
+	rows=$(echo "$total" | cut -d';' -f3)
+	[ "$(echo "$total" | cut -d';' -f2)" = ok ] && [ "$rows" = "$(echo "$total" | cut -d';' -f4)" ] ||
+		die "the import did not insert every row: $total"
+	echo "import $rows $((t1 - t0))" >>"$tmp/results"
+	echo "bench:   import    $rows rows in $((t1 - t0)) ms" >&2
+}
+
+if [ "$PG" = 1 ]; then
+	reference() { copy_pg; }
+	import() { import_pg; }
+	PER_FILE=0
+	engine="PostgreSQL $("$psql_bin" --version | awk '{ print $3 }'), reference: bare COPY into text tables"
+else
+	engine="SQLite, reference: bench/sqlite_insert.c"
+fi
+
 echo "bench: $("$robinet" version 2>/dev/null | head -n 1 || echo robinet), files in $data ($bytes bytes)" >&2
 : >"$tmp/results"
 : >"$tmp/ref-files"
@@ -198,6 +281,7 @@ rm -f "$tmp"/*.db "$tmp"/*.db-wal "$tmp"/*.db-shm
 
 echo "machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //')"
 echo "load average: $load_before before, $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') after (other work on the machine skews the figures)"
+echo "engine: $engine"
 echo "data: demo --contracts $CONTRACTS --seed $SEED --today $TODAY, $(echo "$bytes" | awk '{ printf "%.0f MB", $1 / 1e6 }') of CSV; $ROUNDS round(s), reference and import in turn"
 awk '
 	function sort(a, n,    i, j, t) {

@@ -10,9 +10,11 @@
  *   3. for every known file present, in import order, in one
  *      transaction: reads the header, then every record: validates each
  *      column, applies the hook, writes the row (store/import_store.c
- *      tells inserted, updated or unchanged); any rejection rolls the
- *      whole file back at its end, but every row is still checked so
- *      that one run reports every problem;
+ *      tells inserted, updated or unchanged) inside a savepoint, so
+ *      that a row the database refuses is undone alone and the
+ *      transaction goes on (PostgreSQL would abandon it); any rejection
+ *      rolls the whole file back at its end, but every row is still
+ *      checked so that one run reports every problem;
  *   4. writes the summary to the report and stdout, finishes the batch
  *      and adds the audit entry.
  *
@@ -318,6 +320,7 @@ struct row {
 	char		 w_enc[RB_IBAN_SEALED_MAX];
 	char		 w_last4[8];
 	char		 w_namekey[RB_NAMEKEY_MAX];
+	int		 w_written;	/* 1 inserted, 2 updated */
 };
 
 struct run {
@@ -343,6 +346,24 @@ struct run {
 	int64_t		 r_printed;	/* new bills flagged for printing */
 	int64_t		 r_file_announced, r_file_printed; /* this file's,
 					   counted once it is committed */
+	/* Savepoints (see import_record()): the rows written since the
+	   batch's savepoint, to write again after a refused one. */
+	int		 r_sp_open;	/* a batch savepoint is open */
+	int		 r_sp_rows;	/* rows since it was made */
+	int		 r_sp_per_row;	/* after a refusal: one per row */
+	struct written	**r_sp_done;
+	size_t		 r_sp_ndone, r_sp_cap;
+};
+
+/* Rows per batch savepoint. */
+#define SP_BATCH	512
+
+/* A row written since the batch savepoint: its values and provenance
+   line, its text values copied after the struct. */
+struct written {
+	int		 wr_updated;	/* 0: inserted */
+	int64_t		 wr_line;
+	struct rb_imp_val wr_vals[RB_IMP_MAX_PARAMS];
 };
 
 static void hook_tariff(struct run *, struct row *);
@@ -895,6 +916,13 @@ bill_new(struct run *r, struct row *w)
 		r->r_file_printed++;
 }
 
+static int row_write(struct run *, struct row *,
+    const struct rb_csv_record *, const struct rb_imp_source *);
+static int row_guarded(struct run *, struct row *,
+    const struct rb_csv_record *, const struct rb_imp_source *);
+static int sp_release(struct run *);
+static void sp_forget(struct run *);
+
 /* Validates and writes one record. */
 static void
 import_record(struct run *r, const rb_csv *csv,
@@ -902,9 +930,7 @@ import_record(struct run *r, const rb_csv *csv,
     const struct rb_imp_source *src)
 {
 	const struct file_spec *fs = r->r_spec;
-	int64_t id, prior = 0;
 	struct row w;
-	uint32_t *slot;
 	char why[512];
 	int i, rc;
 
@@ -933,23 +959,178 @@ import_record(struct run *r, const rb_csv *csv,
 			reject(r, &w, fs->fs_cols[i].ck_name, "%s", why);
 		}
 	}
-	fs->fs_hook(r, &w);
-	if (w.w_nrej > 0 || r->r_dbfail)
+	rc = row_guarded(r, &w, rec, src);
+	if (rc != 0)
 		goto rejected;
+	return;
+rejected:
+	r->r_file.ic_rejected++;
+}
+
+static void
+sp_forget(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->r_sp_ndone; i++)
+		free(r->r_sp_done[i]);
+	r->r_sp_ndone = 0;
+}
+
+/* Keeps a copy of the values of a row just written. */
+static void
+sp_keep(struct run *r, const struct row *w, int updated, int64_t line)
+{
+	struct written *wr;
+	size_t len = 0, n;
+	char *p;
+	int i, np;
+
+	(void)rb_import_store_param(r->r_spec->fs_table, "", &np);
+	for (i = 0; i < np; i++)
+		if (w->w_vals[i].iv_kind == RB_IMPV_TEXT)
+			len += strlen(w->w_vals[i].iv_text) + 1;
+	wr = rb_xmalloc(sizeof(*wr) + len);
+	wr->wr_updated = updated;
+	wr->wr_line = line;
+	p = (char *)(wr + 1);
+	for (i = 0; i < np; i++) {
+		wr->wr_vals[i] = w->w_vals[i];
+		if (w->w_vals[i].iv_kind != RB_IMPV_TEXT)
+			continue;
+		n = strlen(w->w_vals[i].iv_text) + 1;
+		memcpy(p, w->w_vals[i].iv_text, n);
+		wr->wr_vals[i].iv_text = p;
+		p += n;
+	}
+	if (r->r_sp_ndone == r->r_sp_cap) {
+		r->r_sp_cap = r->r_sp_cap ? r->r_sp_cap * 2 : SP_BATCH;
+		r->r_sp_done = rb_xrealloc(r->r_sp_done, r->r_sp_cap *
+		    sizeof(*r->r_sp_done));
+	}
+	r->r_sp_done[r->r_sp_ndone++] = wr;
+}
+
+/* Ends the batch savepoint, if open, keeping its changes. */
+static int
+sp_release(struct run *r)
+{
+	sp_forget(r);
+	r->r_sp_rows = 0;
+	if (!r->r_sp_open)
+		return 0;
+	r->r_sp_open = 0;
+	return rb_db_release(r->r_db);
+}
+
+/*
+ * Writes again the rows kept since the batch savepoint, after rolling
+ * back to it: the rows before a refused one stay in the transaction, so
+ * that later rows are checked against them (duplicates). The file is
+ * rolled back at its end anyway: only the rows themselves matter, not
+ * what went with them (audit, bill flags).
+ */
+static int
+sp_replay(struct run *r, const struct rb_imp_source *src)
+{
+	struct rb_imp_source s = *src;
+	struct written *wr;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < r->r_sp_ndone; i++) {
+		wr = r->r_sp_done[i];
+		s.is_line = wr->wr_line;
+		rc = wr->wr_updated ? rb_import_store_update(r->r_db,
+		    r->r_spec->fs_table, wr->wr_vals, &s) :
+		    rb_import_store_insert(r->r_db, r->r_spec->fs_table,
+		    wr->wr_vals, &s);
+		if (rc != 1) {
+			log_errx("%s line %lld: written again as %d",
+			    r->r_spec->fs_name, (long long)wr->wr_line, rc);
+			return -1;
+		}
+	}
+	sp_forget(r);
+	return 0;
+}
+
+/*
+ * Runs row_write() so that a row the database refuses is undone alone
+ * and the file's transaction stays usable for the rows after it
+ * (PostgreSQL abandons a transaction after any failed statement). One
+ * savepoint per row costs as much as the row on both engines, so rows
+ * go SP_BATCH at a time under one savepoint, their values kept; a
+ * refusal rolls the batch back, writes the kept rows again, and the
+ * rest of the file (rolled back at its end anyway) goes one savepoint
+ * per row. Returns what row_write() returns.
+ */
+static int
+row_guarded(struct run *r, struct row *w, const struct rb_csv_record *rec,
+    const struct rb_imp_source *src)
+{
+	int rc, per_row = r->r_sp_per_row;
+
+	if (!r->r_sp_open) {
+		if (rb_db_savepoint(r->r_db) != 0) {
+			r->r_dbfail = 1;
+			return -1;
+		}
+		r->r_sp_open = 1;
+	}
+	rc = row_write(r, w, rec, src);
+	if (rc == RB_CONSTRAINT || r->r_dbfail) {
+		r->r_sp_open = 0;
+		if (rb_db_rollback_to(r->r_db) != 0 || r->r_dbfail ||
+		    (!per_row && sp_replay(r, src) != 0)) {
+			r->r_dbfail = 1;
+			return -1;
+		}
+		r->r_sp_per_row = 1;
+		r->r_sp_rows = 0;
+		return rc;
+	}
+	if (per_row || ++r->r_sp_rows >= SP_BATCH) {
+		if (sp_release(r) != 0)
+			r->r_dbfail = 1;
+	} else if (w->w_written != 0)
+		sp_keep(r, w, w->w_written == 2, src->is_line);
+	return rc;
+}
+
+/*
+ * Applies the file's hook to row w, whose columns are valid or
+ * rejected, then writes it. Returns 0 when written, RB_CONSTRAINT when
+ * the database refused it, -1 when rejected otherwise (or on a database
+ * failure: r_dbfail set).
+ */
+static int
+row_write(struct run *r, struct row *w, const struct rb_csv_record *rec,
+    const struct rb_imp_source *src)
+{
+	const struct file_spec *fs = r->r_spec;
+	int64_t id, prior = 0;
+	uint32_t *slot;
+	int i, rc;
+
+	fs->fs_hook(r, w);
+	if (w->w_nrej > 0 || r->r_dbfail)
+		return -1;
 	for (i = 0; i < fs->fs_ncols; i++)
 		if (r->r_colparam[i] >= 0)
-			w.w_vals[r->r_colparam[i]] = w.w_cv[i];
-	if ((rc = rb_import_store_insert(r->r_db, fs->fs_table, w.w_vals,
+			w->w_vals[r->r_colparam[i]] = w->w_cv[i];
+	if ((rc = rb_import_store_insert(r->r_db, fs->fs_table, w->w_vals,
 	    src)) == 1) {
 		r->r_file.ic_inserted++;
+		w->w_written = 1;
 		if (fs->fs_table == RB_IMP_INVOICES)
-			bill_new(r, &w);
-		return;
+			bill_new(r, w);
+		return 0;
 	}
 	if (rc == 0 && (rc = rb_import_store_find(r->r_db, fs->fs_table,
-	    w.w_vals, src, &id, &prior)) == 0) {
+	    w->w_vals, src, &id, &prior)) == 0) {
 		log_errx("%s line %zu: key neither new nor found", fs->fs_name,
-		    w.w_line);
+		    w->w_line);
 		rc = -1;
 	}
 	if (rc == 1) {
@@ -958,15 +1139,16 @@ import_record(struct run *r, const rb_csv *csv,
 		if (prior == 0 && slot != NULL)
 			prior = *slot;
 		if (prior != 0) {
-			reject(r, &w, "", "ligne en double (déjà vue ligne "
+			reject(r, w, "", "ligne en double (déjà vue ligne "
 			    "%lld)", (long long)prior);
-			goto rejected;
+			return -1;
 		}
-		rc = rb_import_store_update(r->r_db, fs->fs_table, w.w_vals,
+		rc = rb_import_store_update(r->r_db, fs->fs_table, w->w_vals,
 		    src);
-		if (rc == 1)
+		if (rc == 1) {
 			r->r_file.ic_updated++;
-		else if (rc == 0) {
+			w->w_written = 2;
+		} else if (rc == 0) {
 			r->r_file.ic_unchanged++;
 			if (slot != NULL)
 				*slot = rec->cr_line > UINT32_MAX ?
@@ -974,17 +1156,15 @@ import_record(struct run *r, const rb_csv *csv,
 		}
 	}
 	if (rc == RB_CONSTRAINT) {
-		reject(r, &w, "", "ligne refusée par la base de données "
+		reject(r, w, "", "ligne refusée par la base de données "
 		    "(contrainte d'unicité ou de cohérence)");
-		goto rejected;
+		return RB_CONSTRAINT;
 	}
 	if (rc < 0) {
 		r->r_dbfail = 1;
-		goto rejected;
+		return -1;
 	}
-	return;
-rejected:
-	r->r_file.ic_rejected++;
+	return 0;
 }
 
 static void
@@ -1105,10 +1285,13 @@ import_file(struct run *r, const char *dir, const struct file_spec *fs,
 	if (rb_db_begin(r->r_db) != 0)
 		goto dbfail;
 	in_tx = 1;
+	r->r_sp_open = r->r_sp_rows = r->r_sp_per_row = 0;
 	while ((n = rb_csv_next(csv, &rec)) > 0 && !r->r_dbfail) {
 		src.is_line = (int64_t)rec.cr_line;
 		import_record(r, csv, &rec, map, nheader, &src);
 	}
+	if (!r->r_dbfail && sp_release(r) != 0)
+		r->r_dbfail = 1;
 	if (r->r_dbfail)
 		goto dbfail;
 	if (n < 0) {
@@ -1137,6 +1320,8 @@ import_file(struct run *r, const char *dir, const struct file_spec *fs,
 	file_done(r, fs->fs_name, status);
 	return 0;
 dbfail:
+	sp_forget(r);
+	r->r_sp_open = 0;
 	if (in_tx && rb_db_in_transaction(r->r_db))
 		rb_db_rollback(r->r_db);
 	report(r, fs->fs_name, 0, "", "erreur de la base de données : "
@@ -1404,5 +1589,7 @@ out:
 	json_decref(r.r_detail);
 	sodium_memzero(r.r_key, sizeof(r.r_key));
 	seen_clear(&r);
+	sp_forget(&r);
+	free(r.r_sp_done);
 	return rc;
 }
