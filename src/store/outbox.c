@@ -1,6 +1,19 @@
 /*
  * outbox.c: SQL of the mail outbox: queue with attached files, claim,
  * mark sent or failed with exponential back-off, list (see outbox.h).
+ *
+ * Run-once with several servers: a message is claimed by a lease, one
+ * conditional UPDATE ... RETURNING that moves next_attempt_at of due rows
+ * to the sender's lease deadline, so that no other sender finds them due
+ * until the lease ends. It runs on its own, outside rb_db_begin(): on
+ * PostgreSQL at READ COMMITTED, where FOR UPDATE SKIP LOCKED in its
+ * subquery makes concurrent senders take disjoint rows without ever
+ * failing with a serialization error (a SERIALIZABLE transaction could,
+ * and would need rb_db_transact()); on SQLite a single statement holds
+ * the one write lock from start to end. A sender that dies leaves its
+ * rows to whoever claims once the lease is over; the lease must
+ * therefore outlast the sending of the batch (see mail/sender.c).
+ * tests/unit/mail/test_outbox_claim.c claims from two connections at once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,15 +49,20 @@ static const char *const sql[SQL__MAX] = {
 	" created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $5)"
 	" RETURNING id",
 	/*
-	 * The outer conditions repeat the inner ones: on PostgreSQL a row
-	 * claimed by a concurrent sender between the subquery and the
-	 * update is re-checked against them and skipped.
+	 * One statement, run outside any transaction (see the top of the
+	 * file): on PostgreSQL the subquery locks the rows it picks and
+	 * skips those another sender holds, so two senders take different
+	 * messages instead of queueing behind each other; the outer
+	 * conditions repeat the inner ones, so that a row another sender
+	 * claimed and committed since this statement began is re-checked
+	 * against them and skipped. SQLite drops FOR UPDATE SKIP LOCKED:
+	 * its one writer at a time runs the whole statement alone.
 	 */
 	[SQL_CLAIM] =
 	"UPDATE mail_outbox SET next_attempt_at = $2"
 	" WHERE id IN (SELECT id FROM mail_outbox"
 	"  WHERE sent_at IS NULL AND next_attempt_at <= $1 AND attempts < $3"
-	"  ORDER BY next_attempt_at, id LIMIT $4)"
+	"  ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)"
 	" AND sent_at IS NULL AND next_attempt_at <= $1 AND attempts < $3"
 	" RETURNING id, to_addr, subject, body_text, body_html, created_at,"
 	" attempts",
