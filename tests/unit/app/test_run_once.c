@@ -23,11 +23,14 @@
 
 #include "app/api.h"
 #include "app/auth.h"
+#include "app/password.h"
 #include "app/readings.h"
+#include "base/crypto.h"
 #include "demo/demo.h"
 #include "store/db.h"
 #include "store/migrate.h"
 #include "store/outbox.h"
+#include "mail/mail.h"
 
 #include "../store/demo_fixture.h"
 
@@ -36,6 +39,49 @@
 #define ROUNDS		8
 #define MAILS		120
 #define TOKENS_MAX	3
+#define URL		"https://eau.test"
+#define GOOD_PW		"Rivière claire sous le pont 7"
+
+static char mail_dir[256];
+static struct rb_auth_cfg auth_cfg;
+
+/* What registration needs: password hashing, the mail module. */
+static int
+group_setup(void **state)
+{
+	struct rb_pwhash_params pp = { 2, (size_t)19 * 1024 * 1024, 2 };
+	struct rb_mail_cfg mc;
+	char err[300];
+
+	(void)state;
+	test_mkdtemp(mail_dir, sizeof(mail_dir));
+	if (rb_crypto_init(&pp, err, sizeof(err)) != 0 ||
+	    rb_password_load_list(NULL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	memset(&mc, 0, sizeof(mc));
+	mc.mc_public_url = URL;
+	mc.mc_from = "Robinet <ne-pas-repondre@eau.test>";
+	mc.mc_demo = 1;
+	mc.mc_mail_dir = mail_dir;
+	if (rb_mail_init(&mc, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	auth_cfg = rb_auth_cfg_default;
+	auth_cfg.ac_public_url = URL;
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	rb_mail_shutdown();
+	test_rmtree(mail_dir);
+	return 0;
+}
 
 /* A second connection to the fixture's database, as another server. */
 static rb_db *
@@ -185,6 +231,87 @@ test_outbox_claimed_once(void **state)
 	}
 }
 
+/* Account creation. */
+
+struct register_in {
+	const char	*rg_token;
+	const char	*rg_email;
+};
+
+static void
+register_side(struct side *s)
+{
+	const struct register_in *in = s->sd_in;
+	struct rb_profile p = { "Benali", "Karim", in->rg_email };
+	struct rb_auth_errors e;
+	struct rb_auth_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.ar_db = s->sd_db;
+	r.ar_cfg = &auth_cfg;
+	r.ar_now = NOW;
+	r.ar_ip = "192.0.2.20";
+	s->sd_rc = rb_auth_register(&r, in->rg_token, &p, GOOD_PW, GOOD_PW,
+	    &e);
+}
+
+static void
+test_one_account_per_contract(void **state)
+{
+	struct fixture *f = *state;
+	struct register_in ina, inb;
+	struct rb_auth_req r;
+	struct rb_claim ca, cb;
+	struct side a, b;
+	char email[64], ip[32];
+	int round, retry;
+
+	for (round = 0; round < ROUNDS; round++) {
+		/* The same person sends the form twice, reaching two
+		   servers, each with a claim of its own. */
+		memset(&r, 0, sizeof(r));
+		r.ar_db = f->db;
+		r.ar_cfg = &auth_cfg;
+		r.ar_now = NOW;
+		snprintf(ip, sizeof(ip), "192.0.2.%d", 100 + round);
+		r.ar_ip = ip;
+		assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
+		    RB_PROOF_METER, "I21BA012345", &ca, &retry), RB_OK);
+		assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
+		    RB_PROOF_METER, "I21BA012345", &cb, &retry), RB_OK);
+		snprintf(email, sizeof(email), "karim%d@robinet.test", round);
+		ina.rg_token = ca.cl_token;
+		inb.rg_token = cb.cl_token;
+		ina.rg_email = inb.rg_email = email;
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.sd_db = open_twin(f);
+		b.sd_db = open_twin(f);
+		a.sd_run = b.sd_run = register_side;
+		a.sd_in = &ina;
+		b.sd_in = &inb;
+		race(&a, &b);
+		rb_db_close(a.sd_db);
+		rb_db_close(b.sd_db);
+		/* Both answered as a sequential run would, no error. */
+		if (a.sd_rc != RB_OK || b.sd_rc != RB_OK)
+			fail_msg("round %d: results %d and %d", round,
+			    a.sd_rc, b.sd_rc);
+		/* One account for the email, the contract's one space. */
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
+		    " web_accounts WHERE email_norm = $1", email), 1);
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
+		    " account_contracts ac JOIN web_accounts a ON"
+		    " a.id = ac.account_id JOIN contracts c ON"
+		    " c.id = ac.contract_id WHERE c.number = '1000000004'"
+		    " AND a.email_norm = $1", email), 1);
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
+		    " account_contracts ac JOIN contracts c ON"
+		    " c.id = ac.contract_id WHERE c.number = '1000000004'",
+		    NULL), 1);
+	}
+}
+
 /* API tokens. */
 
 struct token_in {
@@ -331,11 +458,14 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_outbox_claimed_once,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_account_per_contract,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_limit_held,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_reading_a_day,
 		    setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, group_setup,
+	    group_teardown);
 }
