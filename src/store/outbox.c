@@ -50,22 +50,27 @@ static const char *const sql[SQL__MAX] = {
 	" RETURNING id",
 	/*
 	 * One statement, run outside any transaction (see the top of the
-	 * file): on PostgreSQL the subquery locks the rows it picks and
-	 * skips those another sender holds, so two senders take different
+	 * file): on PostgreSQL the CTE locks the rows it picks and skips
+	 * those another sender holds, so two senders take different
 	 * messages instead of queueing behind each other; the outer
 	 * conditions repeat the inner ones, so that a row another sender
 	 * claimed and committed since this statement began is re-checked
-	 * against them and skipped. SQLite drops FOR UPDATE SKIP LOCKED:
-	 * its one writer at a time runs the whole statement alone.
+	 * against them and skipped. MATERIALIZED runs the pick once: as a
+	 * subquery "id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)"
+	 * PostgreSQL may run it again for each row, skipping the rows just
+	 * updated, and claim more than n. SQLite drops FOR UPDATE SKIP
+	 * LOCKED: its one writer at a time runs the whole statement alone.
 	 */
 	[SQL_CLAIM] =
-	"UPDATE mail_outbox SET next_attempt_at = $2"
-	" WHERE id IN (SELECT id FROM mail_outbox"
+	"WITH picked AS MATERIALIZED (SELECT id FROM mail_outbox"
 	"  WHERE sent_at IS NULL AND next_attempt_at <= $1 AND attempts < $3"
 	"  ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)"
-	" AND sent_at IS NULL AND next_attempt_at <= $1 AND attempts < $3"
-	" RETURNING id, to_addr, subject, body_text, body_html, created_at,"
-	" attempts",
+	" UPDATE mail_outbox SET next_attempt_at = $2 FROM picked"
+	" WHERE mail_outbox.id = picked.id AND mail_outbox.sent_at IS NULL"
+	" AND mail_outbox.next_attempt_at <= $1 AND mail_outbox.attempts < $3"
+	" RETURNING mail_outbox.id, mail_outbox.to_addr, mail_outbox.subject,"
+	" mail_outbox.body_text, mail_outbox.body_html, mail_outbox.created_at,"
+	" mail_outbox.attempts",
 	[SQL_MARK_SENT] =
 	"UPDATE mail_outbox SET sent_at = $2 WHERE id = $1 AND sent_at IS NULL",
 	[SQL_MARK_FAILED] =
