@@ -27,16 +27,55 @@ token_target(char *buf, size_t size, int64_t id)
 	snprintf(buf, size, "api_token:%lld", (long long)id);
 }
 
+/* One try of rb_api_token_create() inside its transaction. */
+struct token_add {
+	const struct rb_auth_req *ta_r;
+	int64_t		 ta_account;
+	const char	*ta_name, *ta_hash, *ta_prefix;
+	int		 ta_max;
+	int		 ta_full;	/* the account has ta_max already */
+};
+
+/*
+ * Counts then inserts inside rb_db_transact(): two creations at once
+ * for one account with one place left both count one place on
+ * PostgreSQL, which refuses one of them (RB_RETRY); its next try counts
+ * again and finds none. Returns 0 (commit, ta_full says whether a token
+ * was added) or -1.
+ */
+static int
+token_add_try(rb_db *db, void *arg)
+{
+	struct token_add *ta = arg;
+	char target[48];
+	json_t *detail;
+	int64_t id;
+	int rc;
+
+	ta->ta_full = 0;
+	if ((rc = rb_api_tokens_create(db, ta->ta_account, ta->ta_name,
+	    ta->ta_hash, ta->ta_prefix, ta->ta_r->ar_now, ta->ta_max,
+	    &id)) < 0)
+		return -1;
+	if (rc > 0) {
+		ta->ta_full = 1;
+		return 0;
+	}
+	token_target(target, sizeof(target), id);
+	detail = json_pack("{s:s}", "name", ta->ta_name);
+	rc = rb_auth_audit(ta->ta_r, RB_ACTOR_SUBSCRIBER, ta->ta_account,
+	    "api_token.create", target, detail);
+	json_decref(detail);
+	return rc != 0 ? -1 : 0;
+}
+
 enum rb_rc
 rb_api_token_create(const struct rb_auth_req *r, int64_t account,
     const char *name, int max, char *token, const char **msg)
 {
 	char clean[128], raw[RB_TOKEN_LEN + 1];
 	char hash[RB_TOKEN_HASH_LEN + 1], prefix[RB_API_TOKEN_SHOWN + 1];
-	char target[48];
-	json_t *detail = NULL;
-	int64_t id;
-	int rc;
+	struct token_add ta;
 
 	token[0] = '\0';
 	*msg = rb_auth_check_name(name, 1, MSG_NAME_EMPTY, MSG_NAME_LONG,
@@ -48,29 +87,22 @@ rb_api_token_create(const struct rb_auth_req *r, int64_t account,
 	    raw);
 	rb_token_hash(token, hash);
 	snprintf(prefix, sizeof(prefix), "%s", token);
-	if (rb_db_begin(r->ar_db) != 0)
-		goto fail;
-	if ((rc = rb_api_tokens_create(r->ar_db, account, clean, hash, prefix,
-	    r->ar_now, max > 0 ? max : 1, &id)) < 0)
-		goto fail;
-	if (rc > 0) {
-		rb_db_rollback(r->ar_db);
+	ta.ta_r = r;
+	ta.ta_account = account;
+	ta.ta_name = clean;
+	ta.ta_hash = hash;
+	ta.ta_prefix = prefix;
+	ta.ta_max = max > 0 ? max : 1;
+	if (rb_db_transact(r->ar_db, token_add_try, &ta) != 0) {
+		token[0] = '\0';
+		return RB_ERROR;
+	}
+	if (ta.ta_full) {
 		token[0] = '\0';
 		*msg = MSG_TOO_MANY;
 		return RB_TOO_MANY;
 	}
-	token_target(target, sizeof(target), id);
-	detail = json_pack("{s:s}", "name", clean);
-	if (rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account, "api_token.create",
-	    target, detail) != 0 || rb_db_commit(r->ar_db) != 0)
-		goto fail;
-	json_decref(detail);
 	return RB_OK;
-fail:
-	json_decref(detail);
-	token[0] = '\0';
-	rb_auth_fail(r);
-	return RB_ERROR;
 }
 
 enum rb_rc

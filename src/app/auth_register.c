@@ -156,16 +156,17 @@ register_account(const struct rb_auth_req *r, const struct profile *pf,
 		*outcome = OUT_CREATED;
 		/* 1 (email taken) cannot happen on SQLite, where the
 		   transaction holds the write lock since the lookup; on
-		   PostgreSQL a concurrent twin fails here. */
+		   PostgreSQL a concurrent twin fails here and its
+		   transaction is run again. */
 		if (rb_account_create_pending(r->ar_db, pf->pf_email,
 		    pf->pf_email_norm, pf->pf_last, pf->pf_first, pf->pf_hash,
 		    r->ar_now, account) != 0)
 			return -1;
 	}
 	/* The caller found no active space for the contract in this
-	   transaction: 1 here is a concurrent twin on PostgreSQL, which
-	   fails like any other conflict. A pending or disabled account
-	   holding the contract gives way (accounts.h). */
+	   transaction: 1 here is a concurrent twin on PostgreSQL, whose
+	   transaction rb_db_transact() runs again. A pending or disabled
+	   account holding the contract gives way (accounts.h). */
 	if (rb_account_link_contract(r->ar_db, *account, claim->cr_contract_id,
 	    r->ar_now, replaced) != 0 ||
 	    (claim->cr_kind == RB_CLAIM_LEGACY &&
@@ -174,6 +175,81 @@ register_account(const struct rb_auth_req *r, const struct profile *pf,
 		return -1;
 	return rb_auth_send_activation(r, *account, pf->pf_email, pf->pf_first,
 	    pf->pf_last);
+}
+
+/* One try of rb_auth_register() inside its transaction. */
+struct reg {
+	const struct rb_auth_req	*rg_r;
+	const struct rb_claim_row	*rg_claim;
+	const struct rb_contract_ref	*rg_contract;
+	const struct rb_holder		*rg_holder;
+	const struct profile		*rg_pf;
+	const char			*rg_on_file;
+	int				 rg_denied;	/* claim used */
+};
+
+/*
+ * Uses the claim and creates (or finds) the account inside
+ * rb_db_transact(): the check for an active space of the contract and
+ * the link see the same rows; on PostgreSQL a concurrent registration
+ * for the same contract or email makes the engine refuse one of the two
+ * (RB_RETRY, or a unique index), and its next try sees the other's
+ * account as a sequential one would. Returns 0 (commit; rg_denied when
+ * the claim was used meanwhile, nothing written) or -1.
+ */
+static int
+register_try(rb_db *db, void *arg)
+{
+	struct reg *g = arg;
+	const struct rb_auth_req *r = g->rg_r;
+	const struct rb_holder *holder = g->rg_holder;
+	enum outcome outcome;
+	char target[32];
+	int64_t account = 0, replaced = 0;
+	json_t *detail;
+	int rc;
+
+	g->rg_denied = 0;
+	if ((rc = rb_claims_use(db, g->rg_claim->cr_id, r->ar_now)) < 0)
+		return -1;
+	if (rc > 0) {
+		/* Used by a concurrent twin, or expired meanwhile. */
+		g->rg_denied = 1;
+		return 0;
+	}
+	if ((rc = rb_identity_has_active_space(db,
+	    g->rg_contract->cr_id)) < 0)
+		return -1;
+	if (rc > 0) {
+		outcome = OUT_SPACE_EXISTS;
+		if (holder->ho_email[0] != '\0' && rb_auth_mail(r,
+		    RB_MAIL_SPACE_EXISTS, holder->ho_email, PATH_SIGNIN, NULL,
+		    0, holder->ho_first_name, holder->ho_last_name, NULL) != 0)
+			return -1;
+	} else {
+		if (register_account(r, g->rg_pf, g->rg_claim, &outcome,
+		    &account, &replaced) != 0)
+			return -1;
+		/* Someone else may be using the contract: tell its holder. */
+		if (holder->ho_email[0] != '\0' &&
+		    strcmp(g->rg_on_file, g->rg_pf->pf_email_norm) != 0 &&
+		    rb_auth_mail(r, RB_MAIL_EMAIL_DIFFERS, holder->ho_email,
+		    PATH_SIGNIN, NULL, 0, holder->ho_first_name,
+		    holder->ho_last_name, NULL) != 0)
+			return -1;
+	}
+	snprintf(target, sizeof(target), "contract:%s",
+	    g->rg_contract->cr_number);
+	detail = json_pack("{s:s}", "outcome", outcome_names[outcome]);
+	if (account != 0)
+		json_object_set_new(detail, "account", json_integer(account));
+	if (replaced != 0)
+		json_object_set_new(detail, "replaced", json_integer(replaced));
+	rc = rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0,
+	    g->rg_claim->cr_kind == RB_CLAIM_LEGACY ? "migration.register" :
+	    "creation.register", target, detail);
+	json_decref(detail);
+	return rc != 0 ? -1 : 0;
 }
 
 enum rb_rc
@@ -185,10 +261,8 @@ rb_auth_register(const struct rb_auth_req *r, const char *claim_token,
 	struct rb_contract_ref contract;
 	struct rb_holder holder;
 	struct profile pf;
-	enum outcome outcome;
-	char hash[RB_TOKEN_HASH_LEN + 1], on_file[RB_EMAIL_MAX], target[32];
-	int64_t account = 0, replaced = 0;
-	json_t *detail;
+	struct reg g;
+	char hash[RB_TOKEN_HASH_LEN + 1], on_file[RB_EMAIL_MAX];
 	int rc;
 
 	memset(errs, 0, sizeof(*errs));
@@ -206,51 +280,19 @@ rb_auth_register(const struct rb_auth_req *r, const char *claim_token,
 	if (rb_pwhash(password, pf.pf_hash) != 0 ||
 	    rb_identity_holder(r->ar_db, contract.cr_id, &holder) != 0)
 		return RB_ERROR;
-
-	if (rb_db_begin(r->ar_db) != 0 ||
-	    (rc = rb_claims_use(r->ar_db, claim.cr_id, r->ar_now)) < 0)
-		return rb_auth_fail(r);
-	if (rc > 0) {
-		/* Used by a concurrent twin, or expired meanwhile. */
-		rb_db_rollback(r->ar_db);
-		return RB_DENIED;
-	}
-	if ((rc = rb_identity_has_active_space(r->ar_db, contract.cr_id)) < 0)
-		return rb_auth_fail(r);
 	/* Notices go to the email on file only when it is an address. */
 	if (rb_auth_norm_email(holder.ho_email, on_file, sizeof(on_file)) != 0)
 		holder.ho_email[0] = '\0';
-	if (rc > 0) {
-		outcome = OUT_SPACE_EXISTS;
-		if (holder.ho_email[0] != '\0' && rb_auth_mail(r,
-		    RB_MAIL_SPACE_EXISTS, holder.ho_email, PATH_SIGNIN, NULL,
-		    0, holder.ho_first_name, holder.ho_last_name, NULL) != 0)
-			return rb_auth_fail(r);
-	} else {
-		if (register_account(r, &pf, &claim, &outcome, &account,
-		    &replaced) != 0)
-			return rb_auth_fail(r);
-		/* Someone else may be using the contract: tell its holder. */
-		if (holder.ho_email[0] != '\0' &&
-		    strcmp(on_file, pf.pf_email_norm) != 0 &&
-		    rb_auth_mail(r, RB_MAIL_EMAIL_DIFFERS, holder.ho_email,
-		    PATH_SIGNIN, NULL, 0, holder.ho_first_name,
-		    holder.ho_last_name, NULL) != 0)
-			return rb_auth_fail(r);
-	}
-	snprintf(target, sizeof(target), "contract:%s", contract.cr_number);
-	detail = json_pack("{s:s}", "outcome", outcome_names[outcome]);
-	if (account != 0)
-		json_object_set_new(detail, "account", json_integer(account));
-	if (replaced != 0)
-		json_object_set_new(detail, "replaced", json_integer(replaced));
-	rc = rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0,
-	    claim.cr_kind == RB_CLAIM_LEGACY ? "migration.register" :
-	    "creation.register", target, detail);
-	json_decref(detail);
-	if (rc != 0 || rb_db_commit(r->ar_db) != 0)
-		return rb_auth_fail(r);
-	return RB_OK;
+
+	g.rg_r = r;
+	g.rg_claim = &claim;
+	g.rg_contract = &contract;
+	g.rg_holder = &holder;
+	g.rg_pf = &pf;
+	g.rg_on_file = on_file;
+	if (rb_db_transact(r->ar_db, register_try, &g) != 0)
+		return RB_ERROR;
+	return g.rg_denied ? RB_DENIED : RB_OK;
 }
 
 enum rb_rc

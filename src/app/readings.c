@@ -75,49 +75,55 @@ rb_reading_parse_m3(const char *s)
 	return digits > 0 ? v : -1;
 }
 
-enum rb_rc
-rb_reading_submit(rb_db *db, const struct rb_reading_req *rq,
-    struct rb_reading_result *out)
+/* One try of rb_reading_submit() inside its transaction. */
+struct submit {
+	const struct rb_reading_req	*sb_rq;
+	struct rb_reading_result	*sb_out;
+	const char			*sb_today;
+	int64_t				 sb_litres;
+	int64_t				 sb_account;
+	enum rb_rc			 sb_rc;	/* when the try returns 0 */
+};
+
+/*
+ * Checks and records the reading of s inside the transaction of
+ * rb_db_transact(): the checks and the insertion see the same rows, and
+ * a concurrent submission for the same meter and day makes PostgreSQL
+ * refuse one of the two (RB_RETRY), whose next try then finds the
+ * reading of the day. Returns 0 with s->sb_rc and s->sb_out filled
+ * (commit), or -1 (roll back).
+ */
+static int
+submit_try(rb_db *db, void *arg)
 {
+	struct submit *s = arg;
+	const struct rb_reading_req *rq = s->sb_rq;
+	struct rb_reading_result *out = s->sb_out;
+	const char *today = s->sb_today;
+	int64_t litres = s->sb_litres, account = s->sb_account, id;
 	struct rb_rd_meter m;
 	struct rb_rd_reading last, today_rd;
-	struct rb_date td;
-	char today[11], target[48];
-	int64_t litres, account, id;
+	char target[48];
 	enum rb_filetype type = RB_FILETYPE_UNKNOWN;
 	enum rb_attach_check why;
 	struct rb_attachment att;
 	json_t *detail;
-	enum rb_rc rc = RB_ERROR;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (rq->rq_by < 0 || rq->rq_by >= RB_READING_BY__MAX ||
-	    rq->rq_m3 < 0 || rq->rq_m3 > RB_READING_MAX_M3 ||
-	    rq->rq_factor < 1 ||
-	    (rq->rq_meter_change && rq->rq_by != RB_READING_BY_AGENT))
-		return RB_INVALID;
-	if (rq->rq_photo != NULL && rq->rq_attach == NULL)
-		return RB_INVALID;
-	account = rq->rq_by == RB_READING_BY_SUBSCRIBER ? rq->rq_actor : 0;
-	if (rq->rq_by == RB_READING_BY_SUBSCRIBER && account <= 0)
-		return RB_NOT_FOUND;
-	litres = rq->rq_m3 * 1000;
-	rb_clock_today(rq->rq_now, &td);
-	if (rb_clock_format_date(&td, today, sizeof(today)) != 0)
-		return RB_ERROR;
-	/* Checks and insertion see the same rows. */
-	if (rb_db_begin(db) != 0)
-		return RB_ERROR;
+	memset(&last, 0, sizeof(last));
+	s->sb_rc = RB_OK;
 	if ((r = rb_rd_store_meter(db, account, rq->rq_meter, &m)) != 0) {
-		rc = r == 1 ? RB_NOT_FOUND : RB_ERROR;
-		goto out;
+		if (r != 1)
+			return -1;
+		s->sb_rc = RB_NOT_FOUND;
+		return 0;
 	}
 	snprintf(out->rs_serial, sizeof(out->rs_serial), "%s", m.rm_serial);
 	snprintf(out->rs_contract, sizeof(out->rs_contract), "%s",
 	    m.rm_contract);
 	if ((r = rb_rd_store_last(db, m.rm_id, &last)) < 0)
-		goto out;
+		return -1;
 	if (r == 0) {
 		out->rs_has_last = 1;
 		snprintf(out->rs_last_day, sizeof(out->rs_last_day), "%s",
@@ -126,33 +132,29 @@ rb_reading_submit(rb_db *db, const struct rb_reading_req *rq,
 	}
 	if (m.rm_remote && rq->rq_by == RB_READING_BY_SUBSCRIBER) {
 		out->rs_verdict = RB_READING_REMOTE;
-		rc = RB_OK;
-		goto out;
+		return 0;
 	}
 	if ((r = rb_rd_store_on_day(db, m.rm_id, today, &today_rd)) < 0)
-		goto out;
+		return -1;
 	if (r == 0) {
 		out->rs_verdict = RB_READING_TODAY;
 		out->rs_has_last = 1;
 		snprintf(out->rs_last_day, sizeof(out->rs_last_day), "%s",
 		    today_rd.rr_day);
 		out->rs_last_litres = today_rd.rr_litres;
-		rc = RB_OK;
-		goto out;
+		return 0;
 	}
 	if (out->rs_has_last && !rq->rq_meter_change) {
 		if (rq->rq_m3 < last.rr_litres / 1000) {
 			out->rs_verdict = RB_READING_LOWER;
-			rc = RB_OK;
-			goto out;
+			return 0;
 		}
 		if (rq->rq_m3 == last.rr_litres / 1000) {
 			out->rs_verdict = RB_READING_SAME;
-			rc = RB_OK;
-			goto out;
+			return 0;
 		}
 		if (usual_daily(db, m.rm_id, &last, &out->rs_usual) != 0)
-			goto out;
+			return -1;
 		out->rs_days = days_between(last.rr_day, today);
 		if (out->rs_days < 1)
 			out->rs_days = 1;
@@ -161,8 +163,7 @@ rb_reading_submit(rb_db *db, const struct rb_reading_req *rq,
 		if (litres - last.rr_litres > out->rs_limit &&
 		    !rq->rq_confirmed) {
 			out->rs_verdict = RB_READING_JUMP;
-			rc = RB_OK;
-			goto out;
+			return 0;
 		}
 	}
 	if (rq->rq_photo != NULL) {
@@ -181,17 +182,16 @@ rb_reading_submit(rb_db *db, const struct rb_reading_req *rq,
 				    out->rs_photo_msg,
 				    sizeof(out->rs_photo_msg));
 			out->rs_verdict = RB_READING_BAD_PHOTO;
-			rc = RB_OK;
-			goto out;
+			return 0;
 		}
 	}
 	if (rb_rd_store_add(db, m.rm_id, today, litres,
 	    rq->rq_by == RB_READING_BY_AGENT ? "agent" : "portal", &id) != 0)
-		goto out;
+		return -1;
 	if (rq->rq_photo != NULL && rb_attach_store(db, rq->rq_attach,
 	    "reading", id, 0, account, type, rq->rq_photo, rq->rq_photo_len,
 	    rq->rq_now, &att) != 0)
-		goto out;
+		return -1;
 	snprintf(target, sizeof(target), "meter:%s", m.rm_serial);
 	detail = json_pack("{s:s, s:I, s:s, s:b, s:b, s:b}", "contract",
 	    m.rm_contract, "index_litres", (json_int_t)litres, "by",
@@ -203,18 +203,48 @@ rb_reading_submit(rb_db *db, const struct rb_reading_req *rq,
 	    "reading.submitted", target, rq->rq_ip, detail);
 	json_decref(detail);
 	if (r != 0)
-		goto out;
-	if (rb_db_commit(db) != 0)
-		goto out;
+		return -1;
 	out->rs_verdict = RB_READING_RECORDED;
 	out->rs_id = id;
-	return RB_OK;
-out:
-	rb_db_rollback(db);
-	if (rc == RB_ERROR)
+	return 0;
+}
+
+enum rb_rc
+rb_reading_submit(rb_db *db, const struct rb_reading_req *rq,
+    struct rb_reading_result *out)
+{
+	struct submit s;
+	struct rb_date td;
+	char today[11];
+	int64_t litres, account;
+
+	memset(out, 0, sizeof(*out));
+	if (rq->rq_by < 0 || rq->rq_by >= RB_READING_BY__MAX ||
+	    rq->rq_m3 < 0 || rq->rq_m3 > RB_READING_MAX_M3 ||
+	    rq->rq_factor < 1 ||
+	    (rq->rq_meter_change && rq->rq_by != RB_READING_BY_AGENT))
+		return RB_INVALID;
+	if (rq->rq_photo != NULL && rq->rq_attach == NULL)
+		return RB_INVALID;
+	account = rq->rq_by == RB_READING_BY_SUBSCRIBER ? rq->rq_actor : 0;
+	if (rq->rq_by == RB_READING_BY_SUBSCRIBER && account <= 0)
+		return RB_NOT_FOUND;
+	litres = rq->rq_m3 * 1000;
+	rb_clock_today(rq->rq_now, &td);
+	if (rb_clock_format_date(&td, today, sizeof(today)) != 0)
+		return RB_ERROR;
+	s.sb_rq = rq;
+	s.sb_out = out;
+	s.sb_today = today;
+	s.sb_litres = litres;
+	s.sb_account = account;
+	if (rb_db_transact(db, submit_try, &s) != 0) {
+		memset(out, 0, sizeof(*out));
 		log_warnx("%s: meter %lld: reading not recorded", __func__,
 		    (long long)rq->rq_meter);
-	return rc;
+		return RB_ERROR;
+	}
+	return s.sb_rc;
 }
 
 enum rb_rc

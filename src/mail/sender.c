@@ -173,6 +173,7 @@ send_due(rb_db *db, time_t now, int max, struct rb_mail_stats *stats,
 	const struct rb_mail_state *st;
 	struct rb_mail_stats local = { 0, 0, 0 };
 	struct rb_outbox_msg *msgs;
+	struct timespec start, ts;
 	int64_t lease;
 	size_t n, i;
 	int total = 0, rc = 0, limit;
@@ -185,11 +186,19 @@ send_due(rb_db *db, time_t now, int max, struct rb_mail_stats *stats,
 		log_errx("smtp_url is not set: mail stays in the outbox");
 		return -1;
 	}
-	/* Long enough for a whole batch of slow deliveries. */
-	lease = (int64_t)now + 60 + (int64_t)BATCH * (st->st_timeout + 10);
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (total < max && rc == 0) {
 		if (cancel != NULL && atomic_load(cancel) != 0)
 			break;
+		/*
+		 * Long enough for a whole batch of slow deliveries, from
+		 * the moment this batch is claimed: a lease reckoned from
+		 * the start of a long run would end while its last batches
+		 * are being sent, and another server would send them too.
+		 */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		lease = (int64_t)now + (int64_t)(ts.tv_sec - start.tv_sec) +
+		    60 + (int64_t)BATCH * (st->st_timeout + 10);
 		limit = max - total < BATCH ? max - total : BATCH;
 		if (rb_outbox_claim(db, (int64_t)now, lease,
 		    st->st_max_attempts, limit, &msgs, &n) != 0)

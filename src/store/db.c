@@ -154,7 +154,11 @@ rb_stmt_bind_null(rb_stmt *st, int idx)
 int
 rb_stmt_step(rb_stmt *st)
 {
-	return st->st_db->db_ops->ops_step(st);
+	int rc = st->st_db->db_ops->ops_step(st);
+
+	if (rc == RB_RETRY)
+		st->st_db->db_refused = 1;
+	return rc;
 }
 
 int64_t
@@ -191,6 +195,7 @@ rb_stmt_reset(rb_stmt *st)
 int
 rb_db_begin(rb_db *db)
 {
+	db->db_refused = 0;
 	return db->db_ops->ops_begin(db);
 }
 
@@ -227,6 +232,13 @@ retry_pause(int try)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * The engine's refusal is what counts: store functions that fold every
+ * failure into -1 still get their transaction run again once one of its
+ * statements (or the commit) gave RB_RETRY, since the engine has
+ * abandoned that transaction anyway (PostgreSQL fails every later
+ * statement and the commit).
+ */
 int
 rb_db_transact(rb_db *db, rb_txn_fn *fn, void *arg)
 {
@@ -242,12 +254,12 @@ rb_db_transact(rb_db *db, rb_txn_fn *fn, void *arg)
 				return 0;
 			/* A failed commit may leave the transaction open. */
 			rb_db_rollback(db);
-			if (rc != RB_RETRY)
+			if (rc != RB_RETRY && !db->db_refused)
 				return -1;
 			continue;
 		}
 		rb_db_rollback(db);
-		if (rc != RB_RETRY)
+		if (rc != RB_RETRY && !db->db_refused)
 			return rc;
 	}
 	log_warnx("transaction refused %d times in a row: giving up",

@@ -255,8 +255,10 @@ int	 rb_db_in_transaction(rb_db *db);
 /*
  * Runs fn(db, arg) in a transaction opened by rb_db_begin(): commits
  * when fn returns 0, rolls back otherwise. When fn or the commit returns
- * RB_RETRY, rolls back, waits a few random milliseconds (longer each
- * time) and runs fn again, up to RB_DB_TRIES times in all; fn must
+ * RB_RETRY, or when any statement of the transaction gave RB_RETRY
+ * whatever fn made of it (store functions fold failures into -1), rolls
+ * back, waits a few random milliseconds (longer each time) and runs fn
+ * again, up to RB_DB_TRIES times in all; fn must
  * therefore keep no state across calls but what it recomputes. Returns
  * 0 once committed, RB_RETRY when every try was refused, -1 when the
  * transaction cannot be opened or committed, or fn's other non-zero

@@ -48,6 +48,9 @@ struct rb_db_ops {
 struct rb_db {
 	const struct rb_db_ops	*db_ops;
 	int			 db_savepoints;	/* open levels (db.c) */
+	int			 db_refused;	/* a statement of the open
+						   transaction gave RB_RETRY
+						   (db.c, for rb_db_transact) */
 };
 
 struct rb_stmt {

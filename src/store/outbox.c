@@ -1,6 +1,19 @@
 /*
  * outbox.c: SQL of the mail outbox: queue with attached files, claim,
  * mark sent or failed with exponential back-off, list (see outbox.h).
+ *
+ * Run-once with several servers: a message is claimed by a lease, one
+ * conditional UPDATE ... RETURNING that moves next_attempt_at of due rows
+ * to the sender's lease deadline, so that no other sender finds them due
+ * until the lease ends. It runs on its own, outside rb_db_begin(): on
+ * PostgreSQL at READ COMMITTED, where FOR UPDATE SKIP LOCKED in its
+ * subquery makes concurrent senders take disjoint rows without ever
+ * failing with a serialization error (a SERIALIZABLE transaction could,
+ * and would need rb_db_transact()); on SQLite a single statement holds
+ * the one write lock from start to end. A sender that dies leaves its
+ * rows to whoever claims once the lease is over; the lease must
+ * therefore outlast the sending of the batch (see mail/sender.c).
+ * tests/unit/mail/test_outbox_claim.c claims from two connections at once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,18 +49,28 @@ static const char *const sql[SQL__MAX] = {
 	" created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $5)"
 	" RETURNING id",
 	/*
-	 * The outer conditions repeat the inner ones: on PostgreSQL a row
-	 * claimed by a concurrent sender between the subquery and the
-	 * update is re-checked against them and skipped.
+	 * One statement, run outside any transaction (see the top of the
+	 * file): on PostgreSQL the CTE locks the rows it picks and skips
+	 * those another sender holds, so two senders take different
+	 * messages instead of queueing behind each other; the outer
+	 * conditions repeat the inner ones, so that a row another sender
+	 * claimed and committed since this statement began is re-checked
+	 * against them and skipped. MATERIALIZED runs the pick once: as a
+	 * subquery "id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)"
+	 * PostgreSQL may run it again for each row, skipping the rows just
+	 * updated, and claim more than n. SQLite drops FOR UPDATE SKIP
+	 * LOCKED: its one writer at a time runs the whole statement alone.
 	 */
 	[SQL_CLAIM] =
-	"UPDATE mail_outbox SET next_attempt_at = $2"
-	" WHERE id IN (SELECT id FROM mail_outbox"
+	"WITH picked AS MATERIALIZED (SELECT id FROM mail_outbox"
 	"  WHERE sent_at IS NULL AND next_attempt_at <= $1 AND attempts < $3"
-	"  ORDER BY next_attempt_at, id LIMIT $4)"
-	" AND sent_at IS NULL AND next_attempt_at <= $1 AND attempts < $3"
-	" RETURNING id, to_addr, subject, body_text, body_html, created_at,"
-	" attempts",
+	"  ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)"
+	" UPDATE mail_outbox SET next_attempt_at = $2 FROM picked"
+	" WHERE mail_outbox.id = picked.id AND mail_outbox.sent_at IS NULL"
+	" AND mail_outbox.next_attempt_at <= $1 AND mail_outbox.attempts < $3"
+	" RETURNING mail_outbox.id, mail_outbox.to_addr, mail_outbox.subject,"
+	" mail_outbox.body_text, mail_outbox.body_html, mail_outbox.created_at,"
+	" mail_outbox.attempts",
 	[SQL_MARK_SENT] =
 	"UPDATE mail_outbox SET sent_at = $2 WHERE id = $1 AND sent_at IS NULL",
 	[SQL_MARK_FAILED] =

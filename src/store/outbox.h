@@ -91,7 +91,9 @@ int	rb_outbox_attach(rb_db *db, int64_t id, int position,
 
 /*
  * Claims at most limit due messages (see above) for the caller until
- * lease_until, oldest due first. On success returns 0 with a new array of
+ * lease_until, oldest due first. Call it outside a transaction: two
+ * callers at once, on any connections, never get the same message. On
+ * success returns 0 with a new array of
  * *n messages in *msgs (NULL when *n is 0), which the caller frees with
  * rb_outbox_msgs_free(). Returns -1 with *msgs NULL and *n 0 when the
  * database fails (logged).

@@ -1,0 +1,471 @@
+/*
+ * test_run_once.c: work that must happen once, done by two connections
+ * at once, as two app servers on one database do: two senders claiming
+ * the mail outbox never take the same message; two API token creations
+ * with one place left give one token; two meter readings of the same
+ * day for one meter give one reading. Each race is run several rounds,
+ * the two sides released together by a barrier. On PostgreSQL
+ * (RB_TEST_DB, tests/pg/cluster.sh) the engine lets both sides run and
+ * refuses one (RB_RETRY), which rb_db_transact() must run again; on
+ * SQLite the write lock at BEGIN lets one side in at a time.
+ */
+#define _GNU_SOURCE
+#include "../store/store_test.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "app/api.h"
+#include "app/auth.h"
+#include "app/password.h"
+#include "app/readings.h"
+#include "base/crypto.h"
+#include "demo/demo.h"
+#include "store/db.h"
+#include "store/migrate.h"
+#include "store/outbox.h"
+#include "mail/mail.h"
+
+#include "../store/demo_fixture.h"
+
+#define NOW		((time_t)1795953600)	/* 2026-11-29 12:00 UTC */
+#define DB_NAME		"runonce.db"
+#define ROUNDS		8
+#define MAILS		120
+#define TOKENS_MAX	3
+#define URL		"https://eau.test"
+#define GOOD_PW		"Rivière claire sous le pont 7"
+
+static char mail_dir[256];
+static struct rb_auth_cfg auth_cfg;
+
+/* What registration needs: password hashing, the mail module. */
+static int
+group_setup(void **state)
+{
+	struct rb_pwhash_params pp = { 2, (size_t)19 * 1024 * 1024, 2 };
+	struct rb_mail_cfg mc;
+	char err[300];
+
+	(void)state;
+	test_mkdtemp(mail_dir, sizeof(mail_dir));
+	if (rb_crypto_init(&pp, err, sizeof(err)) != 0 ||
+	    rb_password_load_list(NULL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	memset(&mc, 0, sizeof(mc));
+	mc.mc_public_url = URL;
+	mc.mc_from = "Robinet <ne-pas-repondre@eau.test>";
+	mc.mc_demo = 1;
+	mc.mc_mail_dir = mail_dir;
+	if (rb_mail_init(&mc, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	auth_cfg = rb_auth_cfg_default;
+	auth_cfg.ac_public_url = URL;
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	rb_mail_shutdown();
+	test_rmtree(mail_dir);
+	return 0;
+}
+
+/* A second connection to the fixture's database, as another server. */
+static rb_db *
+open_twin(const struct fixture *f)
+{
+	const char *env = getenv("RB_TEST_DB");
+	char url[4096], err[256];
+	rb_db *db = NULL;
+
+	if (env != NULL && env[0] != '\0')
+		snprintf(url, sizeof(url), "%s", env);
+	else
+		test_db_url(url, sizeof(url), f->dir, DB_NAME);
+	if (rb_db_open(url, &db, err, sizeof(err)) != 0)
+		fail_msg("%s: %s", url, err);
+	return db;
+}
+
+/* One side of a race: its connection, what it runs, what it got. */
+struct side {
+	rb_db			*sd_db;
+	pthread_barrier_t	*sd_go;
+	void			(*sd_run)(struct side *);
+	const void		*sd_in;
+	int			 sd_rc;
+	int			 sd_verdict;
+	int64_t			*sd_ids;	/* outbox: ids claimed */
+	size_t			 sd_n;
+};
+
+static void *
+side_main(void *arg)
+{
+	struct side *s = arg;
+
+	pthread_barrier_wait(s->sd_go);
+	s->sd_run(s);
+	return NULL;
+}
+
+/* Runs a and b at once, each in its own thread. */
+static void
+race(struct side *a, struct side *b)
+{
+	pthread_barrier_t go;
+	pthread_t ta, tb;
+
+	pthread_barrier_init(&go, NULL, 2);
+	a->sd_go = b->sd_go = &go;
+	assert_int_equal(pthread_create(&ta, NULL, side_main, a), 0);
+	assert_int_equal(pthread_create(&tb, NULL, side_main, b), 0);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	pthread_barrier_destroy(&go);
+}
+
+static int
+setup(void **state)
+{
+	return demo_fixture_setup(state, DB_NAME);
+}
+
+static int
+teardown(void **state)
+{
+	return demo_fixture_teardown(state);
+}
+
+/* The outbox. */
+
+static void
+claim_all(struct side *s)
+{
+	struct rb_outbox_msg *m;
+	size_t n, i, cap = MAILS;
+
+	s->sd_ids = calloc(cap, sizeof(*s->sd_ids));
+	for (;;) {
+		/* Small batches, so that the two senders interleave. */
+		if (rb_outbox_claim(s->sd_db, NOW, NOW + 3600, 5, 3, &m,
+		    &n) != 0) {
+			s->sd_rc = -1;
+			return;
+		}
+		if (n == 0)
+			break;
+		for (i = 0; i < n; i++) {
+			if (s->sd_n == cap) {
+				cap *= 2;
+				s->sd_ids = realloc(s->sd_ids,
+				    cap * sizeof(*s->sd_ids));
+			}
+			s->sd_ids[s->sd_n++] = m[i].om_id;
+		}
+		rb_outbox_msgs_free(m, n);
+	}
+}
+
+static void
+test_outbox_claimed_once(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char *seen;
+	struct side a, b;
+	int64_t id, first = 0, last = 0, due;
+	size_t i;
+	int k, round;
+
+	for (round = 0; round < ROUNDS; round++) {
+		/* Nothing else due: only this round's messages. */
+		exec_sql(f->db, "UPDATE mail_outbox SET sent_at = 1"
+		    " WHERE sent_at IS NULL", NULL);
+		for (k = 0; k < MAILS; k++) {
+			assert_int_equal(rb_outbox_enqueue(f->db,
+			    "abonne@example.org", "Objet", "Texte", NULL,
+			    NOW - 60, &id), 0);
+			if (k == 0)
+				first = id;
+			last = id;
+		}
+		due = q_int(f->db, "SELECT count(*) FROM mail_outbox"
+		    " WHERE sent_at IS NULL", NULL);
+		assert_int_equal(due, MAILS);
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.sd_db = open_twin(f);
+		b.sd_db = open_twin(f);
+		a.sd_run = b.sd_run = claim_all;
+		race(&a, &b);
+		assert_int_equal(a.sd_rc, 0);
+		assert_int_equal(b.sd_rc, 0);
+		/* Every message taken, each by one sender only. */
+		seen = calloc((size_t)(last - first + 1), 1);
+		for (i = 0; i < a.sd_n + b.sd_n; i++) {
+			id = i < a.sd_n ? a.sd_ids[i] : b.sd_ids[i - a.sd_n];
+			assert_in_range(id, first, last);
+			if (seen[id - first]++)
+				fail_msg("round %d: message %lld claimed twice",
+				    round, (long long)id);
+		}
+		assert_int_equal(a.sd_n + b.sd_n, MAILS);
+		free(seen);
+		free(a.sd_ids);
+		free(b.sd_ids);
+		rb_db_close(a.sd_db);
+		rb_db_close(b.sd_db);
+	}
+}
+
+/* Account creation. */
+
+struct register_in {
+	const char	*rg_token;
+	const char	*rg_email;
+};
+
+static void
+register_side(struct side *s)
+{
+	const struct register_in *in = s->sd_in;
+	struct rb_profile p = { "Benali", "Karim", in->rg_email };
+	struct rb_auth_errors e;
+	struct rb_auth_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.ar_db = s->sd_db;
+	r.ar_cfg = &auth_cfg;
+	r.ar_now = NOW;
+	r.ar_ip = "192.0.2.20";
+	s->sd_rc = rb_auth_register(&r, in->rg_token, &p, GOOD_PW, GOOD_PW,
+	    &e);
+}
+
+static void
+test_one_account_per_contract(void **state)
+{
+	struct fixture *f = *state;
+	struct register_in ina, inb;
+	struct rb_auth_req r;
+	struct rb_claim ca, cb;
+	struct side a, b;
+	char email[64], ip[32];
+	int round, retry;
+
+	for (round = 0; round < ROUNDS; round++) {
+		/* The same person sends the form twice, reaching two
+		   servers, each with a claim of its own. */
+		memset(&r, 0, sizeof(r));
+		r.ar_db = f->db;
+		r.ar_cfg = &auth_cfg;
+		r.ar_now = NOW;
+		snprintf(ip, sizeof(ip), "192.0.2.%d", 100 + round);
+		r.ar_ip = ip;
+		assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
+		    RB_PROOF_METER, "I21BA012345", &ca, &retry), RB_OK);
+		assert_int_equal(rb_auth_claim_contract(&r, "1000000004",
+		    RB_PROOF_METER, "I21BA012345", &cb, &retry), RB_OK);
+		snprintf(email, sizeof(email), "karim%d@robinet.test", round);
+		ina.rg_token = ca.cl_token;
+		inb.rg_token = cb.cl_token;
+		ina.rg_email = inb.rg_email = email;
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.sd_db = open_twin(f);
+		b.sd_db = open_twin(f);
+		a.sd_run = b.sd_run = register_side;
+		a.sd_in = &ina;
+		b.sd_in = &inb;
+		race(&a, &b);
+		rb_db_close(a.sd_db);
+		rb_db_close(b.sd_db);
+		/* Both answered as a sequential run would, no error. */
+		if (a.sd_rc != RB_OK || b.sd_rc != RB_OK)
+			fail_msg("round %d: results %d and %d", round,
+			    a.sd_rc, b.sd_rc);
+		/* One account for the email, the contract's one space. */
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
+		    " web_accounts WHERE email_norm = $1", email), 1);
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
+		    " account_contracts ac JOIN web_accounts a ON"
+		    " a.id = ac.account_id JOIN contracts c ON"
+		    " c.id = ac.contract_id WHERE c.number = '1000000004'"
+		    " AND a.email_norm = $1", email), 1);
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
+		    " account_contracts ac JOIN contracts c ON"
+		    " c.id = ac.contract_id WHERE c.number = '1000000004'",
+		    NULL), 1);
+	}
+}
+
+/* API tokens. */
+
+struct token_in {
+	int64_t	ti_account;
+};
+
+static void
+token_create(struct side *s)
+{
+	const struct token_in *in = s->sd_in;
+	struct rb_auth_req r;
+	char token[RB_API_TOKEN_LEN + 1];
+	const char *msg = NULL;
+
+	memset(&r, 0, sizeof(r));
+	r.ar_db = s->sd_db;
+	r.ar_now = NOW;
+	r.ar_ip = "192.0.2.1";
+	s->sd_rc = rb_api_token_create(&r, in->ti_account, "Domotique",
+	    TOKENS_MAX, token, &msg);
+}
+
+static void
+test_token_limit_held(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_auth_req r;
+	struct token_in in;
+	struct side a, b;
+	char token[RB_API_TOKEN_LEN + 1], acc[24];
+	const char *msg;
+	int k, round;
+
+	q_text(f->db, "SELECT min(id) FROM web_accounts WHERE status ="
+	    " 'active'", NULL, acc, sizeof(acc));
+	in.ti_account = strtoll(acc, NULL, 10);
+	assert_true(in.ti_account > 0);
+	memset(&r, 0, sizeof(r));
+	r.ar_db = f->db;
+	r.ar_now = NOW;
+	r.ar_ip = "192.0.2.1";
+	for (round = 0; round < ROUNDS; round++) {
+		exec_sql(f->db, "UPDATE api_tokens SET revoked_at = 1"
+		    " WHERE account_id = CAST($1 AS BIGINT)"
+		    " AND revoked_at IS NULL", acc);
+		/* One place left. */
+		for (k = 0; k < TOKENS_MAX - 1; k++)
+			assert_int_equal(rb_api_token_create(&r,
+			    in.ti_account, "Avant", TOKENS_MAX, token, &msg),
+			    RB_OK);
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.sd_db = open_twin(f);
+		b.sd_db = open_twin(f);
+		a.sd_run = b.sd_run = token_create;
+		a.sd_in = b.sd_in = &in;
+		race(&a, &b);
+		rb_db_close(a.sd_db);
+		rb_db_close(b.sd_db);
+		/* One made, the other told the limit, neither an error. */
+		if (!((a.sd_rc == RB_OK && b.sd_rc == RB_TOO_MANY) ||
+		    (a.sd_rc == RB_TOO_MANY && b.sd_rc == RB_OK)))
+			fail_msg("round %d: results %d and %d", round,
+			    a.sd_rc, b.sd_rc);
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
+		    " api_tokens WHERE account_id = CAST($1 AS BIGINT)"
+		    " AND revoked_at IS NULL", acc), TOKENS_MAX);
+	}
+}
+
+/* Meter readings. */
+
+struct reading_in {
+	int64_t	ri_meter;
+	int64_t	ri_m3;
+};
+
+static void
+reading_submit(struct side *s)
+{
+	const struct reading_in *in = s->sd_in;
+	struct rb_reading_req rq;
+	struct rb_reading_result rs;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.rq_by = RB_READING_BY_AGENT;
+	rq.rq_actor = 9;
+	rq.rq_meter = in->ri_meter;
+	rq.rq_m3 = in->ri_m3;
+	rq.rq_confirmed = 1;
+	rq.rq_factor = 3;
+	rq.rq_now = NOW;
+	s->sd_rc = rb_reading_submit(s->sd_db, &rq, &rs);
+	s->sd_verdict = rs.rs_verdict;
+}
+
+static void
+test_one_reading_a_day(void **state)
+{
+	struct fixture *f = *state;
+	struct reading_in in;
+	struct side a, b;
+	char meter[24];
+	int round;
+
+	q_text(f->db, "SELECT m.id FROM meters m JOIN contracts c ON"
+	    " c.id = m.contract_id WHERE c.number = '1000000002'", NULL,
+	    meter, sizeof(meter));
+	in.ri_meter = strtoll(meter, NULL, 10);
+	for (round = 0; round < ROUNDS; round++) {
+		exec_sql(f->db, "DELETE FROM meter_readings WHERE meter_id ="
+		    " CAST($1 AS BIGINT) AND read_on >= '2026-11-29'", meter);
+		in.ri_m3 = q_int(f->db, "SELECT max(index_litres) FROM"
+		    " meter_readings WHERE meter_id = CAST($1 AS BIGINT)",
+		    meter) / 1000 + 1 + round;
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.sd_db = open_twin(f);
+		b.sd_db = open_twin(f);
+		a.sd_run = b.sd_run = reading_submit;
+		a.sd_in = b.sd_in = &in;
+		race(&a, &b);
+		rb_db_close(a.sd_db);
+		rb_db_close(b.sd_db);
+		/* One recorded, the other told of today's, no error. */
+		if (a.sd_rc != RB_OK || b.sd_rc != RB_OK)
+			fail_msg("round %d: results %d and %d", round,
+			    a.sd_rc, b.sd_rc);
+		if (!((a.sd_verdict == RB_READING_RECORDED &&
+		    b.sd_verdict == RB_READING_TODAY) ||
+		    (a.sd_verdict == RB_READING_TODAY &&
+		    b.sd_verdict == RB_READING_RECORDED)))
+			fail_msg("round %d: verdicts %d and %d", round,
+			    a.sd_verdict, b.sd_verdict);
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
+		    " meter_readings WHERE meter_id = CAST($1 AS BIGINT)"
+		    " AND read_on = '2026-11-29'", meter), 1);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_outbox_claimed_once,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_account_per_contract,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_limit_held,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_reading_a_day,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup,
+	    group_teardown);
+}
