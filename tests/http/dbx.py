@@ -44,7 +44,7 @@ if PG:
 _SEQ = itertools.count(1)
 _MADE = []
 # One text token: a quoted string or identifier (kept as is), a "?" or
-# "$N" parameter, a "%" (doubled for psycopg2), or anything else.
+# "$N" parameter, or anything else; psycopg2 wants every "%" doubled.
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|\$(\d+)|%|[^'\"?$%]+|.", re.S)
 
 
@@ -69,8 +69,8 @@ def _translate(sql, params, pg):
         elif m.group(1) is not None:
             order.append(int(m.group(1)) - 1)
             out.append("%s" if pg else "?")
-        elif tok == "%":
-            out.append("%%" if pg else "%")
+        elif pg and "%" in tok:
+            out.append(tok.replace("%", "%%"))     # in a string too
         else:
             out.append(tok)
     if not order:
@@ -92,9 +92,13 @@ class Cursor:
             head = cur.query.decode("utf-8", "replace").lstrip().upper() if cur.query else ""
             if head.startswith("INSERT") and cur.description is None:
                 c = con.cursor()
-                c.execute("SELECT lastval()")
-                self.lastrowid = c.fetchone()[0]
-                c.close()
+                try:
+                    c.execute("SELECT lastval()")
+                    self.lastrowid = c.fetchone()[0]
+                except psycopg2.errors.ObjectNotInPrerequisiteState:
+                    pass        # a table without an identity column
+                finally:
+                    c.close()
         else:
             self.lastrowid = cur.lastrowid
 
