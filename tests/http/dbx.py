@@ -8,7 +8,8 @@ postgresql:// URL when RB_TEST_DB names a cluster (tests/pg/cluster.sh).
     url(db)             the --db value of robinet for db
     connect(db)         a connection with sqlite3's small API: execute(sql,
                         params) -> cursor (fetchone, fetchall, iteration,
-                        lastrowid), commit, rollback, close, "with";
+                        lastrowid), executemany, commit, rollback, close,
+                        "with";
                         parameters are written "?" or "$1" and translated
                         here, for either engine; on PostgreSQL each
                         statement commits at once (autocommit), commit()
@@ -137,6 +138,10 @@ class Connection:
         # made a file of its own).
         text, args = _translate(sql, params, False)
         return Cursor(self._con, self._con.execute(text, args or ()))
+
+    def executemany(self, sql, seq):
+        for params in seq:
+            self.execute(sql, params)
 
     def commit(self):
         self._con.commit()
