@@ -20,6 +20,8 @@ postgresql:// URL when RB_TEST_DB names a cluster (tests/pg/cluster.sh).
     columns(db, table)  the names of table's columns, in order
     drop(db)            removes a database new_db made (sqlite: nothing)
     drop_all()          removes every database new_db made and not dropped
+    allow_connections(db, yes)  on PostgreSQL, lets new connections to db
+                        in or refuses them (those open stay)
 
 On PostgreSQL the oracles need psycopg2 (python3-psycopg2): without it
 the run stops with a message, it never falls back to SQLite.
@@ -208,6 +210,10 @@ def drop(db):
     if PG and db in _MADE:
         _MADE.remove(db)
         _admin('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % _name(db))
+
+
+def allow_connections(db, yes):
+    _admin('ALTER DATABASE "%s" WITH ALLOW_CONNECTIONS %s' % (_name(db), "true" if yes else "false"))
 
 
 def drop_all():
