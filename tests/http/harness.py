@@ -3,7 +3,14 @@
 port, raw and http.client requests, the CLI, and the test registry.
 
 Tests register with @test; @test(env={...}) gives a test a server of its
-own started with those ROBINET_* settings (otherwise tests share one).
+own started with those ROBINET_* settings (otherwise tests share one);
+@test(sqlite_only="why") marks a test that cannot run on PostgreSQL (it
+reads the SQLite file itself): on PostgreSQL it is reported as skipped.
+
+The engine: SQLite files by default; when RB_TEST_DB names a PostgreSQL
+cluster (tests/pg/cluster.sh), every server gets a database of its own
+on it (dbx.py: databases are named by a path or a postgresql:// URL, and
+oracles read them with dbx.connect, never with sqlite3 directly).
 
 The test data is made for one date, TODAY (tests/today), and every server
 believes it is that day in Paris (demo mode and the `today` setting,
@@ -27,6 +34,9 @@ import threading
 import time
 import traceback
 
+import dbx
+
+
 class Args:
     bin = None
     sanitized = False
@@ -42,11 +52,13 @@ PINNED = {"ROBINET_DEMO": "true", "ROBINET_TODAY": TODAY}
 REAL_DATE = {"ROBINET_DEMO": None, "ROBINET_TODAY": None}
 
 
-def test(fn=None, env=None, own=False):
-    """Registers a test; env (ROBINET_* settings) or own=True gives it its own server."""
+def test(fn=None, env=None, own=False, sqlite_only=None):
+    """Registers a test; env (ROBINET_* settings) or own=True gives it its
+    own server; sqlite_only (the reason) skips it on PostgreSQL."""
     def reg(f):
         f.env = env
         f.own = own or env is not None
+        f.sqlite_only = sqlite_only
         TESTS.append(f)
         return f
     return reg(fn) if fn is not None else reg
@@ -84,7 +96,7 @@ class Server:
         for k in [k for k, v in e.items() if v is None]:
             del e[k]            # a test that wants a setting left unset
         self.proc = subprocess.Popen(
-            [ARGS.bin, "serve", "--db", "sqlite:" + db,
+            [ARGS.bin, "serve", "--db", dbx.url(db),
              "--listen", "127.0.0.1:%d" % self.port, *extra],
             stdout=subprocess.PIPE, stderr=self.log, env=e)
         deadline = time.time() + 15
@@ -200,8 +212,7 @@ DEMO_DB = None
 
 def db_rows(s, sql, *args):
     """The rows of sql (with args bound) in the database of server s."""
-    import sqlite3
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     try:
         return con.execute(sql, args).fetchall()
     finally:
@@ -210,11 +221,7 @@ def db_rows(s, sql, *args):
 
 def fresh_db():
     """A copy of the demo database, for a test that changes data."""
-    import shutil
-    d = tempfile.mkdtemp(prefix="robinet-db-")
-    path = os.path.join(d, "demo.db")
-    shutil.copy(DEMO_DB, path)
-    return path
+    return dbx.new_db(DEMO_DB)
 
 
 # ---------------------------------------------------------------- agents
@@ -253,7 +260,7 @@ def agent_add(srv, role="agent", email=None, name=None, password=AGENT_PASSWORD)
     if email is None:
         _AGENT_SEQ[0] += 1
         email = "agent%d-%d@robinet.test" % (os.getpid(), _AGENT_SEQ[0])
-    args = ["agent", "add", "--db", "sqlite:" + srv.db, "--email", email, "--role", role]
+    args = ["agent", "add", "--db", dbx.url(srv.db), "--email", email, "--role", role]
     if name is not None:
         args += ["--name", name]
     e = dict(os.environ)

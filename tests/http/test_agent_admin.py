@@ -8,7 +8,7 @@ as text; every back-office POST refuses forged forms from a signed-in
 agent."""
 import os
 import re
-import sqlite3
+import dbx
 import subprocess
 import tempfile
 import time
@@ -22,7 +22,7 @@ NEW_PASSWORD = "Guichet-bleu-2024-eau!"
 
 
 def audit(s, action):
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     try:
         return con.execute("SELECT actor_kind, actor_id, target, detail FROM audit_log "
                            "WHERE action = ? ORDER BY id", (action,)).fetchall()
@@ -31,7 +31,7 @@ def audit(s, action):
 
 
 def one(s, sql, *args):
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     try:
         return con.execute(sql, args).fetchone()
     finally:
@@ -300,8 +300,8 @@ def demo_agents_exist_in_demo_mode_only(s):
     """On an empty database: none served without demo mode, three with."""
     from harness import Server, REAL_DATE
     d = tempfile.mkdtemp(prefix="robinet-agents-")
-    db = os.path.join(d, "empty.db")
-    rc, out, err = run_cli("migrate", "--db", "sqlite:" + db)
+    db = dbx.new_db(path=os.path.join(d, "empty.db"))
+    rc, out, err = run_cli("migrate", "--db", dbx.url(db))
     assert rc == 0, err
     for env, want in ((REAL_DATE, 0), (None, 3), (None, 3)):
         srv = Server(db, env=env)
@@ -309,7 +309,7 @@ def demo_agents_exist_in_demo_mode_only(s):
             assert srv.request("GET", "/agent/connexion")[0] == 200
         finally:
             srv.stop()
-        con = sqlite3.connect(db)
+        con = dbx.connect(db)
         n = con.execute("SELECT count(*) FROM agents WHERE email LIKE '%.demo@robinet.test'").fetchone()[0]
         con.close()
         assert n == want, (env, n, want)

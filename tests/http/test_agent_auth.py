@@ -5,7 +5,7 @@ replayed code refused, rate limits and audit rows, agent sessions kept
 apart from subscribers' (each cookie is ignored on the other side),
 their expiry, CSRF, and names shown as text."""
 import re
-import sqlite3
+import dbx
 import time
 
 from harness import (test, check_page, check_security_headers, run_cli, PINNED, REAL_DATE,
@@ -18,7 +18,7 @@ COOKIE = "__Host-robinet-agent"
 
 
 def audit(s, action):
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     try:
         return con.execute("SELECT actor_kind, actor_id, target, detail FROM audit_log "
                            "WHERE action = ? ORDER BY id", (action,)).fetchall()
@@ -27,7 +27,7 @@ def audit(s, action):
 
 
 def agent_id(s, email):
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     try:
         return con.execute("SELECT id FROM agents WHERE email = ?", (email,)).fetchone()[0]
     finally:
@@ -138,7 +138,7 @@ def replayed_code_is_refused(s):
 def disabled_agent_is_refused_and_its_sessions_end(s):
     b, email, secret = agent_browser(s, "agent")
     assert b.get("/agent")[0] == 200
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("UPDATE agents SET disabled_at = 1 WHERE email = ?", (email,))
     con.commit()
     con.close()
@@ -267,7 +267,7 @@ def agent_signin_failures_are_rate_limited(s):
 @test
 def totp_secret_is_stored_sealed(s):
     email, _, secret = agent_add(s, "agent")
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     stored, = con.execute("SELECT totp_secret FROM agents WHERE email = ?", (email,)).fetchone()
     con.close()
     assert stored and secret not in stored and secret.lower() not in stored
@@ -286,7 +286,7 @@ def agent_add_refuses_bad_input_clearly(s):
         e.update(env)
         for k in [k for k, v in e.items() if v is None]:
             del e[k]
-        args = [ARGS.bin, "agent", "add", "--db", "sqlite:" + s.db, "--email", email, "--role", role]
+        args = [ARGS.bin, "agent", "add", "--db", dbx.url(s.db), "--email", email, "--role", role]
         if name is not None:
             args += ["--name", name]
         p = subprocess.run(args, input=password + "\n", capture_output=True, text=True, env=e, timeout=60)
@@ -306,12 +306,12 @@ def agent_add_refuses_bad_input_clearly(s):
     # Without data_key (not in demo mode) the secret could not be sealed.
     rc, out, err = add("w@robinet.test", "agent", AGENT_PASSWORD, env=dict(REAL_DATE, ROBINET_DATA_KEY=None))
     assert rc == 1 and "data_key" in err, (rc, err)
-    rc, out, err = run_cli("agent", "add", "--db", "sqlite:" + s.db, "--email", "v@robinet.test")
+    rc, out, err = run_cli("agent", "add", "--db", dbx.url(s.db), "--email", "v@robinet.test")
     assert rc == 2 and "usage" in err
-    rc, out, err = run_cli("agent", "remove", "--db", "sqlite:" + s.db, "--email", "v@robinet.test",
+    rc, out, err = run_cli("agent", "remove", "--db", dbx.url(s.db), "--email", "v@robinet.test",
                            "--role", "agent")
     assert rc == 2
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     n = con.execute("SELECT count(*) FROM agents WHERE email IN ('x@robinet.test', 'y@robinet.test', "
                     "'z@robinet.test', 'w@robinet.test', 'v@robinet.test')").fetchone()[0]
     con.close()
@@ -328,7 +328,7 @@ def agent_add_prints_enrolment_once(s):
     from harness import ARGS
     e = dict(os.environ)
     e.update(PINNED)
-    p = subprocess.run([ARGS.bin, "agent", "add", "--db", "sqlite:" + s.db, "--email", "uri@robinet.test",
+    p = subprocess.run([ARGS.bin, "agent", "add", "--db", dbx.url(s.db), "--email", "uri@robinet.test",
                         "--role", "agent"], input=AGENT_PASSWORD + "\n", capture_output=True, text=True,
                        env=e, timeout=60)
     assert p.returncode == 0, p.stderr
@@ -338,7 +338,7 @@ def agent_add_prints_enrolment_once(s):
     for part in ("algorithm=SHA1", "digits=6", "period=30", "uri%40robinet.test"):
         assert part in uri, (part, uri)
     # The default name is the email's local part.
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     name, role, enrolled = con.execute("SELECT display_name, role, enrolled FROM agents "
                                        "WHERE email = 'uri@robinet.test'").fetchone()
     con.close()
@@ -346,6 +346,6 @@ def agent_add_prints_enrolment_once(s):
     # The first accepted code enrols the agent.
     st, _, _ = agent_signin(Browser(s), "uri@robinet.test", AGENT_PASSWORD, sec)
     assert st == 303
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     assert con.execute("SELECT enrolled FROM agents WHERE email = 'uri@robinet.test'").fetchone()[0] == 1
     con.close()

@@ -4,7 +4,7 @@ customer search, the customer file and its actions, the view audit and
 import html
 import json
 import re
-import sqlite3
+import dbx
 import time
 
 from urllib.parse import quote
@@ -26,7 +26,7 @@ def customer_of(s, number):
 
 
 def add_view(s, customer, at, agent, why):
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("INSERT INTO audit_log (at, actor_kind, actor_id, action, target, ip, detail) "
                 "VALUES (?, 'agent', ?, 'customer.view', ?, '192.0.2.50', ?)",
                 (at, agent, "customer:%d" % customer,
@@ -177,7 +177,7 @@ def agent_file_is_audited_and_shown_to_the_subscriber(s):
 
 @test(own=True)
 def agent_pages_show_markup_in_names_as_text(s):
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("UPDATE customers SET last_name = ?, first_name = ?, address_line1 = ?, name_key = ? "
                 "WHERE id = (SELECT customer_id FROM contracts WHERE number = '1000000003')",
                 ('<script>alert("n")</script>', "O'Hara \"Jo\"", "<b>1 rue</b>",
@@ -242,7 +242,7 @@ def supervisor_audit_log_filters(s):
 @test(own=True)
 def supervisor_reports_count_requests_and_payments(s):
     now = int(time.time())
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     for subject, age in (("Question sur ma facture", 3600), ("Question sur ma facture", 5 * 86400),
                          ("Fuite ou consommation anormale", 10 * 86400)):
         con.execute("INSERT INTO contact_requests (name, email, subject, message, created_at, status) "
@@ -394,7 +394,7 @@ def agent_resends_the_activation_email(s):
 @test(own=True)
 def agent_lifts_a_signin_block(s):
     now = int(time.time())
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     for w in range(now - 3000, now + 60, 60):
         for bucket in ("signin:id:" + DEMO_EMAIL, "signin:pair:%s|127.0.0.1" % DEMO_EMAIL):
             con.execute("INSERT INTO rate_limits (bucket, window_start, count) VALUES (?, ?, 1000)",

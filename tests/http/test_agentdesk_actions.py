@@ -10,7 +10,7 @@ import html
 import http.client
 import json
 import re
-import sqlite3
+import dbx
 from zoneinfo import ZoneInfo
 
 from harness import test, check_page, db_rows, agent_browser, TODAY
@@ -29,7 +29,7 @@ def manual_meter(s, number, today):
     (id, serial, last day, last litres)."""
     mid, serial = db_rows(s, "SELECT m.id, m.serial FROM meters m JOIN contracts c ON c.id = m.contract_id "
                              "WHERE c.number = ? AND m.removed_on IS NULL AND m.remote_read = 0", number)[0]
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("DELETE FROM meter_readings WHERE meter_id = ? AND read_on >= ?", (mid, min(today, TODAY)))
     con.commit()
     con.close()
@@ -122,7 +122,7 @@ def agent_records_a_reading_with_the_subscribers_rules_and_mails_a_notice(s):
     assert st == 400 and "déjà été enregistré aujourd'hui" in text(page)
     # The meter was replaced (another day: today's reading goes): a lower
     # index needs the agent's "changement de compteur".
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("DELETE FROM meter_readings WHERE meter_id = ? AND read_on = ?", (mid, today))
     con.commit()
     con.close()
@@ -270,7 +270,7 @@ def reading_photos_are_listed_for_agents_downloaded_as_attachments_and_audited(s
         assert st == 303 and h["Location"] == "/agent/connexion" and photo not in body, st
     # Through another customer's file, with a forged or unknown token, or a
     # contact file pointing at the same reading id: 404, nothing audited.
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("INSERT INTO attachments (token, purpose, ref_id, content_type, size, created_at) "
                 "VALUES ('contacttokencontacttokencontacttoken0000000', 'contact', ?, 'image/png', 10, 0)", (rid,))
     con.commit()

@@ -2,6 +2,7 @@
 readings of before 2024 with the former customer id and password, for a
 2023 subscriber without a space; the visit sees one contract's archive
 and nothing else, and ends on the server when the visitor leaves."""
+import dbx
 from harness import test, check_page, check_security_headers, db_rows
 from test_auth import Browser, strip_volatile, DEMO_EMAIL, DEMO_PASSWORD
 
@@ -145,10 +146,10 @@ def purge_deletes_expired_archive_visits(s):
     b, st, _, _ = open_archive(s)
     assert st == 303
     assert db_rows(s, "SELECT count(*) FROM archive_visits")[0][0] == 1
-    rc, out, err = run_cli("purge", "--db", "sqlite:" + s.db)
+    rc, out, err = run_cli("purge", "--db", dbx.url(s.db))
     assert rc == 0, err
     assert db_rows(s, "SELECT count(*) FROM archive_visits")[0][0] == 1
     time.sleep(2.5)
-    rc, out, err = run_cli("purge", "--db", "sqlite:" + s.db, env={"ROBINET_SESSION_IDLE": "1"})
+    rc, out, err = run_cli("purge", "--db", dbx.url(s.db), env={"ROBINET_SESSION_IDLE": "1"})
     assert rc == 0, err
     assert db_rows(s, "SELECT count(*) FROM archive_visits")[0][0] == 0

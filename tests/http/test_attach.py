@@ -11,6 +11,7 @@ import re
 import statistics
 import time
 
+import dbx
 from harness import test, db_rows
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD, mailbox, mail_text, smtp_env
 
@@ -28,9 +29,8 @@ def intruder_id(s):
 def intruder(s):
     """Signs in as intruder_id(s), given the demo password in this test's
     own database; returns (browser, email)."""
-    import sqlite3
     who = intruder_id(s)
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     try:
         con.execute("UPDATE web_accounts SET password_hash ="
                     " (SELECT password_hash FROM web_accounts WHERE email_norm = ?)"
@@ -203,8 +203,7 @@ def the_holder_sees_which_account_sees_each_contract(s):
     sec = seen_section(other.get("/mon-compte")[2])
     assert HELD not in sec and "1000000004" not in sec and "(vous)" in sec
     # An account without contracts is told so.
-    import sqlite3
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("DELETE FROM account_contracts WHERE account_id = ?", (intruder_id(s),))
     con.commit()
     con.close()
@@ -214,9 +213,8 @@ def the_holder_sees_which_account_sees_each_contract(s):
 
 @test(own=True)
 def the_who_sees_section_escapes_markup_in_every_field(s):
-    import sqlite3
     evil = '<script>alert(1)</script>"\'&'
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("UPDATE contracts SET service_address = ?, service_postcode = ?, service_commune = ?"
                 " WHERE number = ?", ("1 rue " + evil, "59" + evil, "Lille" + evil, HELD))
     # The email as typed is shown masked: its first character and domain.

@@ -14,6 +14,7 @@ import time
 
 from aiosmtpd.controller import Controller
 
+import dbx
 from harness import test, free_port, check_security_headers, check_page, REAL_DATE
 
 DEMO_EMAIL = "demo@robinet.test"
@@ -245,8 +246,7 @@ def a_2023_subscriber_migrates_and_activates_from_the_email(s):
     b = Browser(s)
     st, _, page = b.get("/abonne-2023")
     assert st == 200 and "Ancien identifiant client" in page
-    import sqlite3
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     q = "SELECT hash FROM legacy_credentials WHERE old_customer_id = '1234567A'"
     assert con.execute(q).fetchone()[0].startswith("$6$")
     st, _, page = b.post("/abonne-2023", {"identifiant": " 1234567a ", "mot_de_passe": "ancien-mdp-2023"})
@@ -536,15 +536,14 @@ def a_lost_activation_email_can_be_sent_again_and_voids_the_first(s):
 
 @test(env={"ROBINET_SESSION_IDLE": "1"})
 def purge_deletes_expired_sessions(s):
-    import sqlite3
     from harness import run_cli
     b = Browser(s)
     assert b.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     before = con.execute("SELECT count(*) FROM sessions").fetchone()[0]
     assert before >= 1
     time.sleep(2.5)
-    rc, out, err = run_cli("purge", "--db", "sqlite:" + s.db, env={"ROBINET_SESSION_IDLE": "1"})
+    rc, out, err = run_cli("purge", "--db", dbx.url(s.db), env={"ROBINET_SESSION_IDLE": "1"})
     assert rc == 0 and "purged" in out, (rc, out, err)
     after = con.execute("SELECT count(*) FROM sessions").fetchone()[0]
     con.close()

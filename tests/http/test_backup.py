@@ -3,17 +3,17 @@ consistent while the server writes, restorable by copying the file."""
 import hashlib
 import os
 import shutil
-import sqlite3
 import tempfile
 import threading
 import time
 
+import dbx
 from harness import Server, fresh_db, run_cli, test
 from test_auth import DEMO_EMAIL, DEMO_PASSWORD, Browser
 
 
 def tables(path):
-    con = sqlite3.connect(path)
+    con = dbx.connect(path)
     try:
         return [r[0] for r in con.execute(
             "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
@@ -22,7 +22,7 @@ def tables(path):
 
 
 def counts(path):
-    con = sqlite3.connect(path)
+    con = dbx.connect(path)
     try:
         return {t: con.execute('SELECT count(*) FROM "%s"' % t).fetchone()[0] for t in tables(path)}
     finally:
@@ -31,7 +31,7 @@ def counts(path):
 
 def bills_checksum(path):
     """SHA-256 of every column of every bill, in id order."""
-    con = sqlite3.connect(path)
+    con = dbx.connect(path)
     try:
         h = hashlib.sha256()
         n = 0
@@ -44,7 +44,7 @@ def bills_checksum(path):
 
 
 def check_db(path):
-    con = sqlite3.connect(path)
+    con = dbx.connect(path)
     try:
         assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert con.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -52,7 +52,7 @@ def check_db(path):
         con.close()
 
 
-@test(own=True)
+@test(own=True, sqlite_only="robinet backup copies SQLite files; PostgreSQL has its own tools")
 def a_backup_taken_while_requests_write_restores_and_serves(s):
     db = fresh_db()
     srv = Server(db)
@@ -84,7 +84,7 @@ def a_backup_taken_while_requests_write_restores_and_serves(s):
         # One page per step with a pause: the copy lasts seconds, and the
         # writer carries on all along.
         t0 = time.time()
-        rc, o, e = run_cli("backup", "--db", "sqlite:" + db, "--out", out,
+        rc, o, e = run_cli("backup", "--db", dbx.url(db), "--out", out,
                            env={"ROBINET_BACKUP_STEP_PAGES": "1", "ROBINET_BACKUP_PAUSE_MS": "2"})
         took = time.time() - t0
         during = done[0] - at_start
@@ -123,16 +123,16 @@ def a_backup_taken_while_requests_write_restores_and_serves(s):
         srv.stop()
 
 
-@test
+@test(sqlite_only="robinet backup copies SQLite files; PostgreSQL has its own tools")
 def backup_refuses_to_overwrite_without_force_and_keeps_the_file(s):
     d = tempfile.mkdtemp(prefix="robinet-backup-")
     out = os.path.join(d, "copy.db")
     with open(out, "w") as f:
         f.write("precious")
-    rc, o, e = run_cli("backup", "--db", "sqlite:" + s.db, "--out", out)
+    rc, o, e = run_cli("backup", "--db", dbx.url(s.db), "--out", out)
     assert rc == 2 and "--force" in e and "exists" in e, (rc, e)
     assert open(out).read() == "precious"
-    rc, o, e = run_cli("backup", "--db", "sqlite:" + s.db, "--out", out, "--force")
+    rc, o, e = run_cli("backup", "--db", dbx.url(s.db), "--out", out, "--force")
     assert rc == 0, (rc, e)
     check_db(out)
     assert counts(out) == counts(s.db) or set(counts(out)) == set(counts(s.db))
@@ -140,27 +140,27 @@ def backup_refuses_to_overwrite_without_force_and_keeps_the_file(s):
     assert (os.stat(out).st_mode & 0o077) == 0, oct(os.stat(out).st_mode)  # personal data
 
 
-@test
+@test(sqlite_only="robinet backup copies SQLite files; PostgreSQL has its own tools")
 def backup_refuses_bad_targets_precisely(s):
     d = tempfile.mkdtemp(prefix="robinet-backup-")
-    rc, o, e = run_cli("backup", "--db", "sqlite:" + s.db)
+    rc, o, e = run_cli("backup", "--db", dbx.url(s.db))
     assert rc == 2 and "--out FILE is required" in e, (rc, e)
-    rc, o, e = run_cli("backup", "--db", "sqlite:" + s.db, "--out", d, "--force")
+    rc, o, e = run_cli("backup", "--db", dbx.url(s.db), "--out", d, "--force")
     assert rc == 2 and "is a directory" in e, (rc, e)
     # The database itself, or its WAL, even with --force: never replaced.
     for victim in (s.db, s.db + "-wal"):
         assert os.path.exists(victim), victim
         size = os.path.getsize(victim)
-        rc, o, e = run_cli("backup", "--db", "sqlite:" + s.db, "--out", victim, "--force")
+        rc, o, e = run_cli("backup", "--db", dbx.url(s.db), "--out", victim, "--force")
         assert rc == 2 and "itself" in e, (victim, rc, e)
         assert os.path.getsize(victim) == size
-    rc, o, e = run_cli("backup", "--db", "sqlite:" + s.db, "--out", os.path.join(d, "no", "copy.db"))
+    rc, o, e = run_cli("backup", "--db", dbx.url(s.db), "--out", os.path.join(d, "no", "copy.db"))
     assert rc == 1 and "No such file or directory" in e, (rc, e)
     assert os.listdir(d) == []
     assert s.request("GET", "/healthz")[0] == 200
 
 
-@test
+@test(sqlite_only="robinet backup copies SQLite files; PostgreSQL has its own tools")
 def a_failed_backup_leaves_no_file(s):
     # A source that is not a database: the copy fails, nothing is left.
     d = tempfile.mkdtemp(prefix="robinet-backup-")
@@ -168,6 +168,6 @@ def a_failed_backup_leaves_no_file(s):
     with open(bad, "wb") as f:
         f.write(b"not a database" * 1000)
     out = os.path.join(d, "copy.db")
-    rc, o, e = run_cli("backup", "--db", "sqlite:" + bad, "--out", out)
+    rc, o, e = run_cli("backup", "--db", dbx.url(bad), "--out", out)
     assert rc == 1 and e.startswith("robinet: backup"), (rc, e)
     assert sorted(os.listdir(d)) == ["bad.db"], os.listdir(d)

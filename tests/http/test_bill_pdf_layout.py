@@ -9,6 +9,7 @@ import re
 import subprocess
 import tempfile
 
+import dbx
 import harness
 from harness import test, run_cli
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD
@@ -44,8 +45,8 @@ def overlaps(pdf):
 @test
 def demo_bill_pdfs_never_set_a_word_over_another(s):
     d = tempfile.mkdtemp(prefix="robinet-pdf-layout-")
-    db = os.path.join(d, "demo.db")
-    rc, _, err = run_cli("demo", "--db", "sqlite:" + db, "--contracts", "60", "--today", DAY)
+    db = dbx.new_db(path=os.path.join(d, "demo.db"))
+    rc, _, err = run_cli("demo", "--db", dbx.url(db), "--contracts", "60", "--today", DAY)
     assert rc == 0, err
     srv = harness.Server(db, env={"ROBINET_TODAY": DAY, "ROBINET_PDF_CACHE_DIR": os.path.join(d, "pdf")})
     try:

@@ -5,10 +5,10 @@ and answers that never show another subscriber's bill (404 like an
 unknown number) or crash on bad parameters (400 with a French message)."""
 import os
 import re
-import sqlite3
 import subprocess
 import tempfile
 
+import dbx
 from harness import test, check_page, check_security_headers, TODAY
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD
 
@@ -40,7 +40,7 @@ def numbers_in(html_text):
 
 
 def db_numbers(db, contract, archived, extra="", params=()):
-    con = sqlite3.connect(db)
+    con = dbx.connect(db)
     rows = con.execute(
         "SELECT i.number FROM invoices i JOIN contracts c ON c.id = i.contract_id"
         " WHERE c.number = ? AND i.archived = ? %s ORDER BY i.issued_on DESC, i.number DESC" % extra,
@@ -126,7 +126,7 @@ def bills_list_filters_by_year_contract_and_status(s):
     # Overdue: status overdue, or still to pay after the due date.
     st, _, page = b.get("/mes-factures?statut=en-retard")
     assert st == 200
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     want = [r[0] for r in con.execute(
         "SELECT i.number FROM invoices i JOIN account_contracts ac ON ac.contract_id = i.contract_id"
         " JOIN web_accounts w ON w.id = ac.account_id WHERE w.email = ? AND i.archived = 0"
@@ -215,7 +215,7 @@ def bill_page_shows_what_a_water_bill_must_show(s):
 @test
 def bill_page_tells_estimated_readings_and_status_labels(s):
     b = signed_in(s)
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     rows = con.execute(
         "SELECT i.number, i.status, i.due_on < ?, i.new_read_kind, i.old_read_kind"
         " FROM invoices i JOIN account_contracts ac ON ac.contract_id = i.contract_id"
@@ -263,7 +263,7 @@ def bills_of_others_and_unknown_numbers_are_404(s):
     # Someone else's bill answers exactly like a bill that does not exist.
     assert answers[0] == answers[1] and answers[2] == answers[3]
     # The bill exists (the test is not vacuous).
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     assert con.execute("SELECT count(*) FROM invoices WHERE number = ?", (FOREIGN,)).fetchone()[0] == 1
     con.close()
 
@@ -311,7 +311,7 @@ def bill_pdf_is_cached_and_redrawn_when_the_bill_changes(s):
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns), "file redrawn"
     assert not [f for f in os.listdir(cache) if f.startswith(".")], "temporary file left"
     # The bill is paid: its data changed, so the PDF is drawn again.
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("UPDATE invoices SET status = 'paid' WHERE number = 'FA2026-000001'")
     con.commit()
     con.close()
@@ -344,7 +344,7 @@ def archived_bill_pdf_shows_the_old_contract_number(s):
 
 @test(env=pdf_env())
 def abnormal_consumption_alert_shows_on_the_bill_and_its_pdf(s):
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     inv, contract, start, end, litres = con.execute(
         "SELECT id, contract_id, period_start, period_end, volume_litres FROM invoices"
         " WHERE number = 'FA2026-000001'").fetchone()

@@ -16,9 +16,9 @@ digits, comma, number sign and euro sign, and the composition is first
 checked against every amount of the fixture."""
 import os
 import re
-import sqlite3
 import tempfile
 
+import dbx
 from harness import test, check_page, run_cli, db_rows
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD
 from test_archive import open_archive
@@ -295,7 +295,7 @@ def braille_choice_in_mon_compte_needs_csrf_and_is_audited(s):
 
 @test(own=True)
 def braille_markup_in_the_name_comes_out_as_braille(s):
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("UPDATE customers SET last_name = '<script>alert(1)</script>' WHERE id = ("
                 "SELECT c.customer_id FROM contracts c WHERE c.number = '1000000001')")
     con.commit()
@@ -341,7 +341,7 @@ def braille_letters_are_kept_for_braille_subscribers_only(s):
     assert st == 200 and h["content-type"] == "application/octet-stream"
     assert embosser_to_unicode(data).replace(" ", "\u2800") == text
     # Another account's letter, an unknown id, junk: the same 404.
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     other = con.execute("SELECT id FROM web_accounts WHERE email <> ? LIMIT 1", (DEMO_EMAIL,)).fetchone()
     assert other
     cur = con.execute("INSERT INTO braille_letters (account_id, kind, title, body, created_at)"
@@ -382,7 +382,7 @@ def braille_batch_writes_embosser_files_and_the_workshop_index(s):
     out = tempfile.mkdtemp(prefix="robinet-braille-")
     since = "2025-01-01"
     env = {"ROBINET_BRAILLE_CELLS": "40", "ROBINET_BRAILLE_LINES": "25"}
-    rc, so, se = run_cli("braille", "batch", "--db", "sqlite:" + s.db, "--since", since, "--out", out, env=env)
+    rc, so, se = run_cli("braille", "batch", "--db", dbx.url(s.db), "--since", since, "--out", out, env=env)
     assert rc == 0, (rc, se)
     bills = [r[0] for r in db_rows(s, "SELECT i.number FROM invoices i JOIN account_contracts ac"
                                       " ON ac.contract_id = i.contract_id JOIN web_accounts a ON a.id = ac.account_id"
@@ -407,7 +407,7 @@ def braille_batch_writes_embosser_files_and_the_workshop_index(s):
     assert any(d.startswith("Courrier") for d in docs)
     # Idempotent: the same files, byte for byte.
     before = {n: open(os.path.join(out, n), "rb").read() for n in files}
-    rc, _, se = run_cli("braille", "batch", "--db", "sqlite:" + s.db, "--since", since, "--out", out, env=env)
+    rc, _, se = run_cli("braille", "batch", "--db", dbx.url(s.db), "--since", since, "--out", out, env=env)
     assert rc == 0, se
     assert {n: open(os.path.join(out, n), "rb").read() for n in sorted(os.listdir(out))} == before
     # Bad date, bad folder: exit 2 and a sentence that says what is wrong.
@@ -417,9 +417,9 @@ def braille_batch_writes_embosser_files_and_the_workshop_index(s):
                        (("--since", since, "--out", os.path.join(out, "absent")), "n'existe pas"),
                        (("--since", since, "--out", os.path.join(out, "index.csv")), "pas un dossier"),
                        (("--since", since), "--out")):
-        rc, _, se = run_cli("braille", "batch", "--db", "sqlite:" + s.db, *args)
+        rc, _, se = run_cli("braille", "batch", "--db", dbx.url(s.db), *args)
         assert rc == 2 and word in se, (args, rc, se)
-    rc, _, se = run_cli("braille", "--db", "sqlite:" + s.db, "--since", since, "--out", out)
+    rc, _, se = run_cli("braille", "--db", dbx.url(s.db), "--since", since, "--out", out)
     assert rc == 2 and "braille batch" in se
 
 

@@ -6,8 +6,8 @@ footer link to /braille on every page."""
 import html
 import json
 import re
-import sqlite3
 
+import dbx
 from harness import test, check_page, run_cli, db_rows
 from test_auth import DEMO_EMAIL
 from test_braille import signed_in
@@ -21,7 +21,7 @@ def demo_account(s):
 
 def other_account(s):
     """Another account, given braille and a letter of its own."""
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     other = con.execute("SELECT id FROM web_accounts WHERE email <> ? ORDER BY id LIMIT 1",
                         (DEMO_EMAIL,)).fetchone()[0]
     con.execute("UPDATE web_accounts SET braille = 'grade1', braille_by = 'subscriber', braille_at = 7"
@@ -111,7 +111,7 @@ def braille_choice_set_by_an_agent_shows_agent_not_which(s):
 def purge_deletes_braille_letters_kept_over_three_years_ago(s):
     acc = demo_account(s)
     other = other_account(s)              # its letter is from 1970 too
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("UPDATE web_accounts SET braille = 'grade1' WHERE id = ?", (acc,))
     for title, at in (("Lettre-1970", 1), ("Lettre-2100", 4102444800)):
         con.execute("INSERT INTO braille_letters (account_id, kind, title, body, created_at)"
@@ -119,14 +119,14 @@ def purge_deletes_braille_letters_kept_over_three_years_ago(s):
     con.commit()
     con.close()
     before = db_rows(s, "SELECT COUNT(*) FROM braille_letters")[0][0]
-    rc, out, err = run_cli("purge", "--db", "sqlite:" + s.db)
+    rc, out, err = run_cli("purge", "--db", dbx.url(s.db))
     assert rc == 0, (rc, out, err)
     assert "braille letters: 2 kept over 3 years ago deleted" in out, out
     assert db_rows(s, "SELECT COUNT(*) FROM braille_letters")[0][0] == before - 2
     assert db_rows(s, "SELECT title FROM braille_letters WHERE account_id IN (?, ?) ORDER BY title",
                    acc, other) == [("Lettre-2100",)]
     # Again: nothing more.
-    rc, out, err = run_cli("purge", "--db", "sqlite:" + s.db)
+    rc, out, err = run_cli("purge", "--db", dbx.url(s.db))
     assert rc == 0 and "braille letters: 0 kept over 3 years ago deleted" in out, (rc, out, err)
 
 

@@ -11,9 +11,9 @@ second run sends nothing."""
 import datetime
 import html
 import re
-import sqlite3
 import time
 
+import dbx
 from harness import test, check_page, check_security_headers, run_cli, PINNED, TODAY
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD, mailbox, smtp_env, mail_text, mail_html
 
@@ -51,7 +51,7 @@ def three_years_back(d):
 
 
 def periods_in_db(db, number, frm, to):
-    con = sqlite3.connect(db)
+    con = dbx.connect(db)
     rows = con.execute(
         "SELECT i.period_start, i.period_end, i.volume_litres FROM invoices i"
         " JOIN contracts c ON c.id = i.contract_id WHERE c.number = ?"
@@ -171,7 +171,7 @@ def consumption_daily_view_of_the_remote_read_meter(s):
     assert 80 <= len(rows) <= 90, len(rows)
     svg, bars = chart_of(page)
     assert len(bars) == len(rows)
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     idx = dict(con.execute(
         "SELECT r.read_on, max(r.index_litres) FROM meter_readings r JOIN meters m ON m.id = r.meter_id"
         " JOIN contracts c ON c.id = m.contract_id WHERE c.number = '1000000001' AND r.source = 'remote'"
@@ -304,7 +304,7 @@ def consumption_of_an_archive_visit_stops_at_2023(s):
     st, _, page = b.get("/ma-consommation")
     assert st == 200, st
     check_page(page.encode())
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     want = con.execute(
         "SELECT i.period_start, i.period_end FROM invoices i JOIN contracts c ON c.id = i.contract_id"
         " WHERE c.number = '1000000003' AND i.archived = 1 AND i.period_end BETWEEN '2020-12-31' AND '2023-12-31'"
@@ -326,22 +326,23 @@ def consumption_of_an_archive_visit_stops_at_2023(s):
 # ---------------------------------------------------------------- alerts
 
 def alerts(s):
-    return run_cli("alerts", "--db", "sqlite:" + s.db,
+    return run_cli("alerts", "--db", dbx.url(s.db),
                    env=dict(PINNED, ROBINET_PUBLIC_URL="http://127.0.0.1:%d" % s.port))
 
 
 @test(env=smtp_env())
 def consumption_abnormal_sends_one_email_and_shows_on_the_page(s):
     box = mailbox()
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     bill, start, end, litres = con.execute(
         "SELECT i.number, i.period_start, i.period_end, i.volume_litres FROM invoices i"
         " JOIN contracts c ON c.id = i.contract_id WHERE c.number = '1000000001'"
         " ORDER BY i.period_end DESC LIMIT 1").fetchone()
-    same = con.execute(
-        "SELECT i.volume_litres, julianday(i.period_end) - julianday(i.period_start) + 1"
-        " FROM invoices i JOIN contracts c ON c.id = i.contract_id WHERE c.number = '1000000001'"
-        " AND i.period_end < ? ORDER BY i.period_end DESC LIMIT 6", (end,)).fetchall()
+    same = [(l, (datetime.date.fromisoformat(e) - datetime.date.fromisoformat(b)).days + 1)
+            for l, b, e in con.execute(
+                "SELECT i.volume_litres, i.period_start, i.period_end"
+                " FROM invoices i JOIN contracts c ON c.id = i.contract_id WHERE c.number = '1000000001'"
+                " AND i.period_end < ? ORDER BY i.period_end DESC LIMIT 6", (end,)).fetchall()]
     # The same periods of the three previous years are every other bill.
     prev = [same[1], same[3], same[5]]
     days = (datetime.date.fromisoformat(end) - datetime.date.fromisoformat(start)).days + 1
@@ -358,7 +359,7 @@ def consumption_abnormal_sends_one_email_and_shows_on_the_page(s):
     con.commit()
     rc, out, err = alerts(s)
     assert rc == 0 and "1 new" in out and "1 email" in out, (rc, out, err)
-    rc, out, err = run_cli("mail", "send", "--db", "sqlite:" + s.db, env=smtp_env())
+    rc, out, err = run_cli("mail", "send", "--db", dbx.url(s.db), env=smtp_env())
     msg = box.wait(DEMO_EMAIL, SUBJECT)
     assert str(msg["subject"]) == SUBJECT
     text = mail_text(msg)
@@ -373,7 +374,7 @@ def consumption_abnormal_sends_one_email_and_shows_on_the_page(s):
     assert not [m for r, m in box.messages if DEMO_EMAIL in r and "anormalement" in str(m["subject"])]
     rc, out, err = alerts(s)
     assert rc == 0 and "0 new" in out and "0 email" in out, (rc, out, err)
-    run_cli("mail", "send", "--db", "sqlite:" + s.db, env=smtp_env())
+    run_cli("mail", "send", "--db", dbx.url(s.db), env=smtp_env())
     time.sleep(1.5)
     assert not [m for r, m in box.messages if DEMO_EMAIL in r and "anormalement" in str(m["subject"])]
     assert con.execute("SELECT count(*) FROM consumption_alerts a JOIN invoices i ON i.id = a.invoice_id"

@@ -14,6 +14,7 @@ import time
 import uuid
 import zlib
 
+import dbx
 from harness import test, db_rows, REAL_DATE
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD, mailbox, smtp_env, mail_text, mail_html
 
@@ -142,12 +143,11 @@ def sent_reference(st, h):
 
 def other_account(s):
     """An active account other than the demo one, given the demo password."""
-    import sqlite3
     row = db_rows(s, "SELECT a.id, a.email FROM web_accounts a WHERE a.status = 'active' AND a.email <> ? "
                      "AND EXISTS (SELECT 1 FROM account_contracts ac WHERE ac.account_id = a.id) "
                      "ORDER BY a.id LIMIT 1", DEMO_EMAIL)[0]
     h = db_rows(s, "SELECT password_hash FROM web_accounts WHERE email = ?", DEMO_EMAIL)[0][0]
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("UPDATE web_accounts SET password_hash = ? WHERE id = ?", (h, row[0]))
     con.commit()
     con.close()
@@ -391,8 +391,7 @@ def contact_a_signed_in_request_has_the_contract_preselected_and_is_followed_in_
         ["application/pdf", "image/png"]
     assert any(r["reference"] == ref for r in data["contact_requests"])
     rid = db_rows(s, "SELECT id FROM contact_requests WHERE reference = ?", ref)[0][0]
-    import sqlite3
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("INSERT INTO contact_messages (request_id, author_kind, author_id, body, created_at) "
                 "VALUES (?, 'agent', NULL, 'Réponse de l''agent', ?)", (rid, int(time.time())))
     con.execute("UPDATE contact_requests SET status = 'answered' WHERE id = ?", (rid,))
@@ -409,7 +408,7 @@ def contact_a_signed_in_request_has_the_contract_preselected_and_is_followed_in_
     st, _, page = b.post_mp("/mes-demandes/" + ref, {"message": "Encore"})
     assert st == 400 and "Cette demande est close" in page
     # Refusals on a follow-up: empty, HTML named .png.
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("UPDATE contact_requests SET status = 'in_progress' WHERE id = ?", (rid,))
     con.commit()
     con.close()
@@ -479,8 +478,7 @@ def contact_signed_out_requests_show_only_for_the_account_that_verified_that_add
     assert mine not in page
     assert c.get("/mes-demandes/" + mine)[0] == 404
     # An account whose address is not verified (pending) sees nothing of it.
-    import sqlite3
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("UPDATE web_accounts SET status = 'pending' WHERE email = ?", (DEMO_EMAIL,))
     con.commit()
     con.close()

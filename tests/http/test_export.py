@@ -8,9 +8,9 @@ import ctypes
 import ctypes.util
 import filecmp
 import os
-import sqlite3
 import tempfile
 
+import dbx
 from harness import run_cli, test
 
 # The demo seals IBANs under this public key (src/demo/demo.h); the import
@@ -57,9 +57,9 @@ def open_iban(lib, enc):
 def table_rows(db, table, lib):
     """Every row of table: all columns but the id and the provenance, references
     as natural keys, IBANs in clear; sorted, so that order does not count."""
-    con = sqlite3.connect(db)
+    con = dbx.connect(db)
     try:
-        cols = [r[1] for r in con.execute("PRAGMA table_info(%s)" % table)]
+        cols = dbx.columns(db, table)
         keep = [c for c in cols if c != "id" and not c.startswith("src_")]
         exprs = [REFS.get(c, "t." + c) for c in keep]
         rows = con.execute("SELECT %s FROM %s t" % (", ".join(exprs), table)).fetchall()
@@ -72,17 +72,17 @@ def table_rows(db, table, lib):
 
 
 def dump(db, skip=()):
-    con = sqlite3.connect(db)
+    """Every row of every table but those of skip, in order."""
+    con = dbx.connect(db)
     try:
-        lines = [l for l in con.iterdump()]
+        return {t: con.execute('SELECT * FROM "%s" ORDER BY 1' % t).fetchall()
+                for t in dbx.tables(db) if t not in skip}
     finally:
         con.close()
-    return [l for l in lines
-            if not any(l.startswith('INSERT INTO "%s"' % t) for t in skip)]
 
 
 def count(db, sql):
-    con = sqlite3.connect(db)
+    con = dbx.connect(db)
     try:
         return con.execute(sql).fetchone()[0]
     finally:
@@ -105,16 +105,16 @@ def summary(report):
 
 
 def run_import(db, folder, report):
-    return run_cli("import", folder, "--db", "sqlite:" + db, "--report", report,
+    return run_cli("import", folder, "--db", dbx.url(db), "--report", report,
                    env=IMPORT_ENV)
 
 
 @test
 def demo_export_round_trips_through_the_import(s):
     tmp = tempfile.mkdtemp(prefix="robinet-export-")
-    demo_db = os.path.join(tmp, "demo.db")
+    demo_db = dbx.new_db(path=os.path.join(tmp, "demo.db"))
     folder = os.path.join(tmp, "csv")
-    rc, out, err = run_cli("demo", "--db", "sqlite:" + demo_db, "--contracts", "60",
+    rc, out, err = run_cli("demo", "--db", dbx.url(demo_db), "--contracts", "60",
                            "--seed", "7", "--today", TODAY, "--export", folder)
     assert rc == 0, err
     assert sorted(os.listdir(folder)) == sorted(FILES), os.listdir(folder)
@@ -126,8 +126,8 @@ def demo_export_round_trips_through_the_import(s):
     assert "readings.csv" in out and "exported" in out, out
 
     # Into an empty database.
-    db = os.path.join(tmp, "imported.db")
-    rc, out, err = run_cli("migrate", "--db", "sqlite:" + db)
+    db = dbx.new_db(path=os.path.join(tmp, "imported.db"))
+    rc, out, err = run_cli("migrate", "--db", dbx.url(db))
     assert rc == 0, err
     rc, out, err = run_import(db, folder, os.path.join(tmp, "first.csv"))
     assert rc == 0, "import exit %d: %s" % (rc, err[-2000:])
@@ -192,13 +192,13 @@ def demo_export_refuses_a_non_empty_folder(s):
     with open(os.path.join(folder, "notes.txt"), "w") as f:
         f.write("keep me\n")
     db = os.path.join(tmp, "demo.db")
-    rc, out, err = run_cli("demo", "--db", "sqlite:" + db, "--contracts", "60",
+    rc, out, err = run_cli("demo", "--db", dbx.url(db), "--contracts", "60",
                            "--export", folder)
     assert rc != 0, "exported into a non-empty folder"
     assert "not empty" in err and folder in err, err
     assert os.listdir(folder) == ["notes.txt"], os.listdir(folder)
     assert not os.path.exists(db), "the demo ran before the folder was checked"
     # A file in the way is refused too.
-    rc, out, err = run_cli("demo", "--db", "sqlite:" + db, "--export",
+    rc, out, err = run_cli("demo", "--db", dbx.url(db), "--export",
                            os.path.join(folder, "notes.txt"))
     assert rc != 0 and "not a folder" in err, err

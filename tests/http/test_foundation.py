@@ -10,6 +10,7 @@ import threading
 import time
 import os
 
+import dbx
 from harness import (ARGS, Server, test, status_of, run_cli, free_port,
                      check_security_headers, check_page)
 
@@ -199,8 +200,7 @@ def concurrent_requests_are_all_served(s):
 
 @test(own=True)
 def database_failure_gives_a_500_that_leaks_nothing(s):
-    import sqlite3
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("ALTER TABLE news RENAME TO news_gone")
     con.commit()
     try:
@@ -388,13 +388,13 @@ def unreachable_postgresql_is_reported_clearly(s):
 @test
 def serve_refuses_an_outdated_schema(s):
     d = tempfile.mkdtemp()
-    db = os.path.join(d, "empty.db")
-    p = subprocess.run([ARGS.bin, "serve", "--db", "sqlite:" + db, "--listen", "127.0.0.1:%d" % free_port()],
+    db = dbx.new_db(path=os.path.join(d, "empty.db"))
+    p = subprocess.run([ARGS.bin, "serve", "--db", dbx.url(db), "--listen", "127.0.0.1:%d" % free_port()],
                        capture_output=True, text=True, timeout=30)
     assert p.returncode != 0 and "robinet migrate" in p.stderr, p.stderr
-    rc, out, err = run_cli("migrate", "--db", "sqlite:" + db)
+    rc, out, err = run_cli("migrate", "--db", dbx.url(db))
     assert rc == 0 and "applied" in out, (rc, out, err)
-    rc, out, err = run_cli("migrate", "--db", "sqlite:" + db)
+    rc, out, err = run_cli("migrate", "--db", dbx.url(db))
     assert rc == 0 and out.startswith("0 migration"), out
 
 

@@ -4,8 +4,8 @@ each with its notice; nothing of the back-office agents (no agent id, no agent a
 
 import html
 import json
-import sqlite3
 
+import dbx
 from harness import test, check_page, db_rows, TODAY
 from test_auth import DEMO_EMAIL
 from test_selfservice import signed_in, manual_meter, post_multipart, COORDS
@@ -33,7 +33,7 @@ def gdpr_lists_issue10_data_with_notices_and_no_agent_data(s):
     assert st == 303, st
     # Customer service changed the address too, and acted on the account from its own address.
     cid = db_rows(s, "SELECT customer_id FROM contracts WHERE number = '1000000001'")[0][0]
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("INSERT INTO customer_contact_history (customer_id, changed_at, actor_kind, actor_id, field,"
                 " old_value, new_value) VALUES (?, 1, 'agent', 424242, 'landline', NULL, '+33320000000')", (cid,))
     con.execute("INSERT INTO audit_log (at, actor_kind, actor_id, action, target, ip) VALUES"
@@ -87,7 +87,7 @@ def queue_request_page_and_customer_file_name_the_assigned_agent_escaped(s):
     a_email, _, _ = agent_add(s, name=name)
     a_id = db_rows(s, "SELECT id FROM agents WHERE email = ?", a_email)[0][0]
     cid = db_rows(s, "SELECT customer_id FROM contracts WHERE number = '1000000001'")[0][0]
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("INSERT INTO contact_requests (name, email, contract_number, subject, message, created_at,"
                 " status, reference, assigned_agent, updated_at) VALUES ('X', 'x@exemple.test', '1000000001',"
                 " 'bill', 'Bonjour', 1795953600, 'in_progress', 'D-2026-900001', ?, 1795953600)", (a_id,))
@@ -144,7 +144,7 @@ def meter_photo_downloads_only_for_the_account_that_sent_it(s):
     assert st == 303 and h["location"] == "/connexion", st
     for bad in ("A" * 43, "", "..%2Fpurge.db", token + "x", "../" + token):
         assert get_raw(b, "/mes-donnees/photos/" + bad)[0] == 404, bad
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("UPDATE attachments SET purpose = 'contact' WHERE token = ?", (token,))
     con.commit()
     assert get_raw(b, path)[0] == 404

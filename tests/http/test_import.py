@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 import time
 
+import dbx
 from harness import ARGS, test, run_cli
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -23,8 +24,8 @@ BOOKKEEPING = ("import_batches", "audit_log", "schema_migrations")
 
 def new_db():
     d = tempfile.mkdtemp(prefix="robinet-import-")
-    db = os.path.join(d, "robinet.db")
-    rc, out, err = run_cli("migrate", "--db", "sqlite:" + db)
+    db = dbx.new_db(path=os.path.join(d, "robinet.db"))
+    rc, out, err = run_cli("migrate", "--db", dbx.url(db))
     assert rc == 0, err
     return d, db
 
@@ -39,15 +40,14 @@ def folder(base, files):
 
 
 def run_import(db, d, report, *extra, env=ENV):
-    return run_cli("import", d, "--db", "sqlite:" + db, "--report", report, *extra, env=env)
+    return run_cli("import", d, "--db", dbx.url(db), "--report", report, *extra, env=env)
 
 
 def dump(db, skip=BOOKKEEPING):
     """Every row of every table but the bookkeeping ones, ids included."""
-    con = sqlite3.connect(db)
+    con = dbx.connect(db)
     out = {}
-    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                               "AND name NOT LIKE 'sqlite_%' ORDER BY name"):
+    for name in dbx.tables(db):
         if name in skip:
             continue
         out[name] = con.execute("SELECT * FROM \"%s\" ORDER BY 1" % name).fetchall()
@@ -56,7 +56,7 @@ def dump(db, skip=BOOKKEEPING):
 
 
 def query(db, sql, *args):
-    con = sqlite3.connect(db)
+    con = dbx.connect(db)
     try:
         return con.execute(sql, args).fetchall()
     finally:
@@ -356,11 +356,11 @@ def import_bad_utf8_and_bad_quotes_are_reported_precisely(s):
 @test
 def import_usage_errors_exit_2(s):
     base, db = new_db()
-    rc, out, err = run_cli("import", "--db", "sqlite:" + db)
+    rc, out, err = run_cli("import", "--db", dbx.url(db))
     assert rc == 2 and "dossier manquant" in err, (rc, err)
-    rc, out, err = run_cli("import", os.path.join(base, "nope"), "--db", "sqlite:" + db)
+    rc, out, err = run_cli("import", os.path.join(base, "nope"), "--db", dbx.url(db))
     assert rc == 2 and "illisible" in err, (rc, err)
-    rc, out, err = run_cli("import", EXAMPLE, "--db", "sqlite:" + db, "--source", "other")
+    rc, out, err = run_cli("import", EXAMPLE, "--db", dbx.url(db), "--source", "other")
     assert rc == 2 and "source inconnue" in err, (rc, err)
     rc, out, err = run_import(db, EXAMPLE, os.path.join(base, "no", "dir", "r.csv"))
     assert rc == 2 and "rapport" in err, (rc, err)
@@ -375,7 +375,7 @@ def import_usage_errors_exit_2(s):
 def import_default_report_is_next_to_the_folder(s):
     base, db = new_db()
     d = copy_example(base)
-    rc, out, err = run_cli("import", d, "--db", "sqlite:" + db, env=ENV)
+    rc, out, err = run_cli("import", d, "--db", dbx.url(db), env=ENV)
     assert rc == 0, err
     assert os.path.exists(d + ".import-1.csv"), os.listdir(base)
     assert not any(n.endswith(".import-1.csv") for n in os.listdir(d))
@@ -427,7 +427,7 @@ def writer_busy(db):
         con.close()
 
 
-@test
+@test(sqlite_only="probes the SQLite file's write lock and copies the file")
 def import_kill_9_half_way_leaves_the_database_as_before(s):
     base, db = new_db()
     rc, out, err = run_import(db, EXAMPLE, os.path.join(base, "r0.csv"))
@@ -450,7 +450,7 @@ def import_kill_9_half_way_leaves_the_database_as_before(s):
     batches = query(db, "SELECT count(*) FROM import_batches")[0][0]
     e = dict(os.environ)
     e.update(ENV)
-    p = subprocess.Popen([ARGS.bin, "import", big, "--db", "sqlite:" + db, "--report",
+    p = subprocess.Popen([ARGS.bin, "import", big, "--db", dbx.url(db), "--report",
                           os.path.join(base, "rk.csv")], env=e,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(max(0.3, full / 2))

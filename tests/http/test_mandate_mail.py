@@ -8,11 +8,11 @@ subscriber's name is text in the mail. Over the mail_attach_max_bytes
 setting the notice goes without the file and the log says why."""
 import html
 import re
-import sqlite3
 import subprocess
 import tempfile
 import time
 
+import dbx
 from harness import test, db_rows, agent_browser
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD, mailbox, mail_text, mail_html, smtp_env
 
@@ -41,7 +41,7 @@ def only_attachment(msg):
 
 
 def set_first_name(s, email, name):
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("UPDATE web_accounts SET first_name = ? WHERE email_norm = ?", (name, email.lower()))
     con.commit()
     con.close()

@@ -14,12 +14,12 @@ import datetime
 import html
 import os
 import re
-import sqlite3
 import subprocess
 import tempfile
 import time
 import xml.etree.ElementTree as ET
 
+import dbx
 from harness import test, check_page, check_security_headers, TODAY
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -43,7 +43,7 @@ def add(s, slug, kind="news", published=None, unpublished=None, start=None, end=
     """Inserts an item straight into the server's database; published and
     unpublished are UTC instants (None: NULL)."""
     now = int(time.time())
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     try:
         con.execute(
             "INSERT INTO news (slug, title, summary, body_md, kind, published_at,"
@@ -118,7 +118,7 @@ def news_list_applies_windows_and_event_status(s):
         assert "/actualites/%s\"" % slug not in page, slug + " shown"
     # newest first
     assert news.index("visible-news") < news.index("window-open-news")
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     rows = con.execute("SELECT slug, event_start, event_end FROM news WHERE kind = 'event'"
                        " AND slug LIKE '%-event'").fetchall()
     con.close()
@@ -187,7 +187,7 @@ def scheduled_item_appears_when_its_time_comes(s):
 @test(own=True)
 def news_list_is_paginated(s):
     now = int(time.time())
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     total = con.execute("SELECT count(*) FROM news WHERE kind = 'news' AND published_at <= ?"
                         " AND (unpublished_at IS NULL OR unpublished_at > ?)",
                         (now, now)).fetchone()[0]
@@ -273,7 +273,7 @@ def atom_feed_is_valid_and_holds_visible_items_only(s):
     assert "<em>important</em>" in e.find(ATOM + "content").text
     # an item unpublished now leaves the feed and moves its <updated>
     before = root.find(ATOM + "updated").text
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("UPDATE news SET unpublished_at = ? WHERE slug = 'visible-news'",
                 (int(time.time()) - 1,))
     con.commit()

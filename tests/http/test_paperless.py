@@ -12,11 +12,11 @@ import io
 import json
 import os
 import re
-import sqlite3
 import tempfile
 import time
 import zoneinfo
 
+import dbx
 from harness import test, run_cli, db_rows, REAL_DATE
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD, mailbox, smtp_env, mail_text
 
@@ -176,14 +176,14 @@ def import_dir(base, files):
 
 def new_db():
     base = tempfile.mkdtemp(prefix="robinet-paper-")
-    db = os.path.join(base, "robinet.db")
-    rc, _, err = run_cli("migrate", "--db", "sqlite:" + db)
+    db = dbx.new_db(path=os.path.join(base, "robinet.db"))
+    rc, _, err = run_cli("migrate", "--db", dbx.url(db))
     assert rc == 0, err
     return base, db
 
 
 def q(db, sql, *args):
-    con = sqlite3.connect(db)
+    con = dbx.connect(db)
     try:
         return con.execute(sql, args).fetchall()
     finally:
@@ -192,7 +192,7 @@ def q(db, sql, *args):
 
 def do_import(base, db, files, env=None):
     d = import_dir(base, files)
-    rc, out, err = run_cli("import", d, "--db", "sqlite:" + db, "--report", d + ".report.csv",
+    rc, out, err = run_cli("import", d, "--db", dbx.url(db), "--report", d + ".report.csv",
                            env=dict(REAL_DATE, **(env or {})))
     assert rc == 0, (rc, out, err)
     return out
@@ -230,7 +230,7 @@ def import_announces_new_bills_of_paperless_contracts_and_flags_the_others_for_p
     assert "FA2099-000001" in text and "/mes-factures/FA2099-000001" in text, text
     # Delivered through a real SMTP server: no attachment, no amount in the subject.
     box = mailbox()
-    rc, _, err = run_cli("mail", "send", "--db", "sqlite:" + db,
+    rc, _, err = run_cli("mail", "send", "--db", dbx.url(db),
                          env=dict(REAL_DATE, ROBINET_SMTP_URL="smtp://127.0.0.1:%d" % box.port))
     assert rc == 0, err
     msg = box.wait("anne.martin@exemple.test", "nouvelle facture")
@@ -247,7 +247,7 @@ def import_announces_new_bills_of_paperless_contracts_and_flags_the_others_for_p
     d = import_dir(base, {"invoices.csv": INVOICE_HEAD + invoice("FA2099-000021", "2000000001", today) +
                           invoice("FA2099-000022", "2000000002", today) +
                           invoice("FA2099-000023", "2099999999", today)})
-    rc, out, err = run_cli("import", d, "--db", "sqlite:" + db, "--report", d + ".r.csv", env=REAL_DATE)
+    rc, out, err = run_cli("import", d, "--db", dbx.url(db), "--report", d + ".r.csv", env=REAL_DATE)
     assert rc == 1 and "contrat 2099999999 inconnu" in err, (rc, out, err)
     assert "0 annoncée(s) par e-mail, 0 à imprimer" in out, out
     assert q(db, "SELECT count(*) FROM mail_outbox") == [(1,)]
@@ -264,18 +264,18 @@ def print_list_gives_the_bills_to_post_with_their_address(s):
         "invoices.csv": INVOICE_HEAD + invoice("FA2099-000011", "2000000001", today) +
         invoice("FA2099-000012", "2000000002", today - datetime.timedelta(days=10)),
     })
-    rc, out, err = run_cli("print-list", "--since", today.isoformat(), "--db", "sqlite:" + db)
+    rc, out, err = run_cli("print-list", "--since", today.isoformat(), "--db", dbx.url(db))
     assert rc == 0, err
     rows = list(csv.reader(io.StringIO(out), delimiter=";"))
     assert rows[0][:4] == ["invoice_number", "contract_number", "issued_on", "due_on"], rows[0]
     assert [r[0] for r in rows[1:]] == ["FA2099-000011"], rows
     assert rows[1][7] == "3 rue <b>Haute</b>" and rows[1][9:12] == ["59000", "Lille", "FR"], rows[1]
     since = (today - datetime.timedelta(days=30)).isoformat()
-    rc, out, _ = run_cli("print-list", "--since", since, "--db", "sqlite:" + db)
+    rc, out, _ = run_cli("print-list", "--since", since, "--db", dbx.url(db))
     rows = list(csv.reader(io.StringIO(out), delimiter=";"))
     assert [r[0] for r in rows[1:]] == ["FA2099-000012", "FA2099-000011"], rows
-    for bad in (("print-list", "--db", "sqlite:" + db), ("print-list", "--since", "2026-02-30", "--db", "sqlite:" + db),
-                ("print-list", "--since", "hier", "--db", "sqlite:" + db)):
+    for bad in (("print-list", "--db", dbx.url(db)), ("print-list", "--since", "2026-02-30", "--db", dbx.url(db)),
+                ("print-list", "--since", "hier", "--db", dbx.url(db))):
         rc, out, err = run_cli(*bad)
         assert rc == 2 and "--since" in err and out == "", (bad, rc, out, err)
 

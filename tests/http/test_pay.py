@@ -21,6 +21,7 @@ import tempfile
 import time
 from urllib.parse import urlencode, urlsplit, parse_qsl
 
+import dbx
 from harness import test, ARGS, free_port, db_rows, check_page, check_security_headers, run_cli
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD, mailbox, smtp_env, mail_text
 from test_archive import open_archive
@@ -132,8 +133,7 @@ def demo_bills(s, n=1, archived=0):
 
 
 def set_due(ids, s):
-    import sqlite3
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.executemany("UPDATE invoices SET status = 'to_pay' WHERE id = ?", [(i,) for i in ids])
     con.executemany("DELETE FROM payments WHERE invoice_id = ?", [(i,) for i in ids])
     con.commit()
@@ -402,8 +402,7 @@ def pay_everything_of_a_contract_at_once(s):
 @test(env=pay_env())
 def a_partly_paid_bill_asks_for_what_is_left(s):
     (number, total, _), = demo_bills(s)
-    import sqlite3
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("INSERT INTO payments (invoice_id, amount_cents, method, status, created_at)"
                 " SELECT id, 1000, 'cheque', 'succeeded', 1700000000 FROM invoices WHERE number = ?",
                 (number,))
@@ -449,8 +448,7 @@ def an_order_left_open_frees_its_bill_after_psp_order_ttl(s):
     b = signed_in(s)
     st, _, page = start(b, {"facture": number})
     ref = hidden_fields(page)["vads_order_id"]
-    import sqlite3
-    con = sqlite3.connect(s.db)     # as if made 301 seconds ago
+    con = dbx.connect(s.db)     # as if made 301 seconds ago
     con.execute("UPDATE payment_orders SET created_at = created_at - 301,"
                 " expires_at = expires_at - 301 WHERE reference = ?", (ref,))
     con.commit()
@@ -494,7 +492,6 @@ def another_accounts_bill_or_contract_cannot_be_paid(s):
 
 @test(env=pay_env())
 def an_archived_bill_is_paid_in_an_archive_visit(s):
-    import sqlite3
     row = db_rows(s, "SELECT i.id, i.number, i.total_cents FROM invoices i"
                   " JOIN contracts c ON c.id = i.contract_id"
                   " JOIN legacy_credentials l ON l.contract_id = c.id"
@@ -503,7 +500,7 @@ def an_archived_bill_is_paid_in_an_archive_visit(s):
     assert row, "no archived bill for the archive visit"
     inv_id, number, total = row[0]
     set_due([inv_id], s)
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("UPDATE customers SET email = 'archive@robinet.test' WHERE id ="
                 " (SELECT c.customer_id FROM contracts c JOIN invoices i ON i.contract_id = c.id"
                 " WHERE i.id = ?)", (inv_id,))

@@ -9,12 +9,12 @@ import html
 import http.client
 import os
 import re
-import sqlite3
 import subprocess
 import tempfile
 import time
 from zoneinfo import ZoneInfo
 
+import dbx
 from harness import test, run_cli, db_rows, TODAY
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD
 from test_consumption import fr_date
@@ -74,7 +74,7 @@ def section(page, start, end):
 
 
 def execute(s, *statements):
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     for sql, args in statements:
         con.execute(sql, args)
     con.commit()
@@ -197,7 +197,7 @@ def how_to_pay_offers_card_online_and_direct_debit_in_the_space(s):
 
 
 def cli_env(s):
-    return {"ROBINET_DB": "sqlite:" + s.db, "ROBINET_SEPA_CREDITOR_ID": ICS,
+    return {"ROBINET_DB": dbx.url(s.db), "ROBINET_SEPA_CREDITOR_ID": ICS,
             "ROBINET_SEPA_CREDITOR_IBAN": IBAN, "ROBINET_DATA_KEY": DEMO_KEY,
             "ROBINET_DEMO": "true", "ROBINET_TODAY": TODAY}
 

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import tempfile
 
+import dbx
 import harness
 from harness import ARGS, PINNED, Server, free_port, test
 from test_auth import DEMO_EMAIL, DEMO_PASSWORD, Browser
@@ -47,7 +48,7 @@ def ids(path):
     return out
 
 
-@test(own=True)
+@test(own=True, sqlite_only="the run-as user must own the SQLite file and its WAL")
 def serve_started_as_root_runs_as_run_as_user(s):
     if os.geteuid() != 0:
         return
@@ -78,11 +79,11 @@ def serve_fails(db, env):
     e = dict(os.environ)
     e.update(PINNED)
     e.update(env)
-    return subprocess.run([ARGS.bin, "serve", "--db", "sqlite:" + db, "--listen", "127.0.0.1:%d" % free_port()],
+    return subprocess.run([ARGS.bin, "serve", "--db", dbx.url(db), "--listen", "127.0.0.1:%d" % free_port()],
                           capture_output=True, text=True, env=e, timeout=60)
 
 
-@test
+@test(sqlite_only="the run-as user must own the SQLite file and its WAL")
 def serve_refuses_an_account_it_cannot_become_or_use(s):
     db, env = user_dirs(USER)
     p = serve_fails(db, dict(env, ROBINET_RUN_AS_USER="personne-inconnue"))

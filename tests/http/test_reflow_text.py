@@ -8,10 +8,10 @@ installed by scripts/bootstrap --test."""
 import html
 import re
 import shutil
-import sqlite3
 import subprocess
 import unicodedata
 
+import dbx
 from harness import test
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD
 
@@ -41,7 +41,7 @@ def signed_in(s):
 
 
 def bills(s, archived):
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     rows = con.execute(
         "SELECT i.number, i.total_cents, i.due_on FROM invoices i JOIN account_contracts ac ON ac.contract_id = i.contract_id"
         " JOIN web_accounts a ON a.id = ac.account_id WHERE a.email_norm = ? AND i.archived = ?",

@@ -10,8 +10,8 @@ import datetime
 import html
 import json
 import re
-import sqlite3
 
+import dbx
 from harness import test, check_page, run_cli, db_rows, PINNED, TODAY
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD, strip_volatile
 
@@ -50,7 +50,7 @@ def manual_meter(s):
     with no reading today (one that falls today is removed: the test sends today's)."""
     mid, serial = db_rows(s, "SELECT m.id, m.serial FROM meters m JOIN contracts c ON c.id = m.contract_id "
                              "WHERE c.number = '1000000002' AND m.removed_on IS NULL AND m.remote_read = 0")[0]
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("DELETE FROM meter_readings WHERE meter_id = ? AND read_on >= ?", (mid, TODAY))
     con.commit()
     con.close()
@@ -267,7 +267,7 @@ def coordinates_change_is_stored_normalised_kept_in_history_and_audited(s):
 # ---------------------------------------------------------------- leak alert
 
 def run_alerts(s):
-    rc, out, err = run_cli("alerts", "--db", "sqlite:" + s.db,
+    rc, out, err = run_cli("alerts", "--db", dbx.url(s.db),
                            env=dict(PINNED, ROBINET_PUBLIC_URL="http://127.0.0.1:%d" % s.port))
     assert rc == 0, (rc, out, err)
     m = re.search(r"^leaks: (\d+) new possible leak\(s\) on remote-read meters, (\d+) email\(s\) queued$", out, re.M)

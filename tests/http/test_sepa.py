@@ -8,10 +8,10 @@ the pain.008 export is never collected twice, a malformed pain.002 is
 refused whole)."""
 import os
 import re
-import sqlite3
 import subprocess
 import tempfile
 
+import dbx
 from harness import test, check_page, check_security_headers, run_cli, db_rows, fresh_db, TODAY
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD, mailbox, mail_text, smtp_env
 
@@ -205,7 +205,7 @@ def sepa_markup_in_every_field_comes_back_escaped(s):
     st, _, page = b.post(PAGE + "/code", {"contrat": "1000000001", "demande": evil, "code": evil})
     assert st == 200 and "<script>alert" not in page
     # A holder with markup in the database.
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("UPDATE sepa_mandates SET holder = ? WHERE rum = 'RBN-1000000002-01'", (evil,))
     con.commit()
     con.close()
@@ -216,7 +216,7 @@ def sepa_markup_in_every_field_comes_back_escaped(s):
 # ------------------------------------------------------------ bank files
 
 def cli_env(db):
-    return {"ROBINET_DB": "sqlite:" + db, "ROBINET_SEPA_CREDITOR_ID": ICS,
+    return {"ROBINET_DB": dbx.url(db), "ROBINET_SEPA_CREDITOR_ID": ICS,
             "ROBINET_SEPA_CREDITOR_IBAN": IBAN, "ROBINET_DATA_KEY": DEMO_KEY,
             "ROBINET_DEMO": "true", "ROBINET_TODAY": TODAY}
 
@@ -225,7 +225,7 @@ def cli_env(db):
 def sepa_export_twice_collects_nothing_twice_and_returns_apply_once(s):
     db = fresh_db()
     env = cli_env(db)
-    con = sqlite3.connect(db)
+    con = dbx.connect(db)
     con.execute("UPDATE invoices SET status = 'to_pay', due_on = '2099-01-15' WHERE id IN"
                 " (SELECT i.id FROM invoices i JOIN contracts c ON c.id = i.contract_id"
                 " WHERE c.number IN ('1000000002', '1000000006') AND i.archived = 0"
@@ -267,7 +267,7 @@ def sepa_export_twice_collects_nothing_twice_and_returns_apply_once(s):
                 "</OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>" % (msg, msg, e2e[0]))
     rc, out, err = run_cli("sepa", "returns", rpt, env=env)
     assert rc == 0 and "1 debit(s) rejected" in out, (rc, out, err)
-    con = sqlite3.connect(db)
+    con = dbx.connect(db)
     row = con.execute("SELECT i.status, i.debit_reject_code, i.debit_reject_reason FROM sepa_debits d"
                       " JOIN invoices i ON i.id = d.invoice_id WHERE d.end_to_end_id = ?",
                       (e2e[0],)).fetchone()

@@ -9,6 +9,7 @@ import threading
 import time
 from urllib.parse import urlencode
 
+import dbx
 import harness
 from harness import test, status_of
 from test_auth import Browser, DEMO_EMAIL
@@ -151,13 +152,17 @@ def a_database_that_cannot_give_a_connection_answers_503_in_french(s):
     """The pool opens connections lazily. With the database's folder
     moved away, a request that needs a new connection cannot get one: it
     is answered 503 in French with Retry-After (JSON under /api/), never
-    a crash, and the server serves again once the folder is back."""
+    a crash, and the server serves again once the folder is back (on
+    PostgreSQL: the database refuses new connections for a while)."""
     b = Browser(s)
     b.get("/connexion")
     cookie = "; ".join("%s=%s" % kv for kv in b.cookies.items())
-    folder = os.path.dirname(s.db)
-    away = folder + ".away"
-    os.rename(folder, away)
+    if dbx.PG:      # the database refuses new connections
+        dbx.allow_connections(s.db, False)
+    else:
+        folder = os.path.dirname(s.db)
+        away = folder + ".away"
+        os.rename(folder, away)
     try:
         seen = {}
         for _ in range(5):
@@ -185,7 +190,10 @@ def a_database_that_cannot_give_a_connection_answers_503_in_french(s):
             if len(seen) == 3:
                 break
     finally:
-        os.rename(away, folder)
+        if dbx.PG:
+            dbx.allow_connections(s.db, True)
+        else:
+            os.rename(away, folder)
     assert len(seen) == 3, seen
     st, h, body = seen["page"]
     assert st == 503, (st, body[:300])

@@ -6,8 +6,8 @@ and its JSON download."""
 import html
 import json
 import re
-import sqlite3
 
+import dbx
 from harness import test, check_page, run_cli, db_rows, PINNED, TODAY
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD
 
@@ -102,13 +102,13 @@ def dashboard_warns_of_abnormal_consumption(s):
     assert "anormalement" not in page
     # Triple the last bill of contract 1000000002: more than twice the
     # same periods of the years before.
-    con = sqlite3.connect(s.db)
+    con = dbx.connect(s.db)
     con.execute("UPDATE invoices SET volume_litres = volume_litres * 3 WHERE id = (SELECT i.id FROM invoices i "
                 "JOIN contracts c ON c.id = i.contract_id WHERE c.number = '1000000002' "
                 "ORDER BY i.period_end DESC LIMIT 1)")
     con.commit()
     con.close()
-    rc, out, err = run_cli("alerts", "--db", "sqlite:" + s.db, env=PINNED)
+    rc, out, err = run_cli("alerts", "--db", dbx.url(s.db), env=PINNED)
     assert rc == 0, err
     _, _, page = b.get("/mon-espace")
     sec = section(page, "1000000002")

@@ -8,9 +8,9 @@ import datetime
 import os
 import re
 import shutil
-import sqlite3
 import tempfile
 
+import dbx
 from harness import Server, test, run_cli, check_page, TODAY
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD
 
@@ -19,8 +19,8 @@ OUTSIDE_DEMO = {"ROBINET_DEMO": None, "ROBINET_TODAY": TODAY}
 
 @test
 def today_is_refused_outside_demo_mode(s):
-    for cmd in (["config", "check"], ["serve", "--db", "sqlite:" + s.db, "--listen", "127.0.0.1:1"],
-                ["alerts", "--db", "sqlite:" + s.db]):
+    for cmd in (["config", "check"], ["serve", "--db", dbx.url(s.db), "--listen", "127.0.0.1:1"],
+                ["alerts", "--db", dbx.url(s.db)]):
         rc, out, err = run_cli(*cmd, env=OUTSIDE_DEMO)
         assert rc == 2, (cmd, rc, out, err)
         assert "invalid configuration: today: accepted in demo mode only" in err, (cmd, err)
@@ -44,7 +44,7 @@ def today_is_refused_outside_demo_mode(s):
 
 def late_candidate(db):
     """The latest bill of the demo account, made still to pay: (number, due date)."""
-    con = sqlite3.connect(db)
+    con = dbx.connect(db)
     number, due = con.execute(
         "SELECT i.number, i.due_on FROM invoices i JOIN account_contracts ac ON ac.contract_id = i.contract_id"
         " JOIN web_accounts w ON w.id = ac.account_id WHERE w.email = ? AND i.archived = 0"
@@ -94,16 +94,17 @@ def demo_data_is_made_for_the_today_setting(s):
     """`robinet demo` in demo mode with today set makes the data --today would."""
     def made(today_opt, env):
         d = tempfile.mkdtemp(prefix="robinet-today-")
-        db = os.path.join(d, "demo.db")
-        rc, out, err = run_cli("demo", "--db", "sqlite:" + db, "--contracts", "3", *today_opt, env=env)
+        db = dbx.new_db(path=os.path.join(d, "demo.db"))
+        rc, out, err = run_cli("demo", "--db", dbx.url(db), "--contracts", "3", *today_opt, env=env)
         assert rc == 0, err
-        con = sqlite3.connect(db)
+        con = dbx.connect(db)
         try:
             return con.execute("SELECT count(*), max(issued_on), max(due_on), max(period_end)"
                                " FROM invoices").fetchone()
         finally:
             con.close()
             shutil.rmtree(d)
+            dbx.drop(db)
     other = "2025-03-14"
     by_setting = made([], {"ROBINET_DEMO": "true", "ROBINET_TODAY": other})
     assert by_setting == made(["--today", other], {}), by_setting
