@@ -266,20 +266,77 @@ store_files(rb_db *db, const struct rb_contact_cfg *cc, int64_t request_id,
 	return 0;
 }
 
+/* What create_txn() writes: the request, its files, the audit line and
+   the acknowledgement, all or nothing. */
+struct create_txn {
+	const struct rb_contact_cfg	*t_cc;
+	const struct rb_contact_input	*t_in;
+	const struct rb_contact_new	*t_new;
+	const enum rb_filetype		*t_types;
+	char				*t_ref;
+	size_t				 t_reflen;
+};
+
+/* rb_db_transact() body of rb_contact_create(): keeps nothing between
+   tries but what it recomputes. */
+static int
+create_txn(rb_db *db, void *arg)
+{
+	struct create_txn *t = arg;
+	const struct rb_contact_input *in = t->t_in;
+	struct rb_localtime lt;
+	json_t *detail = NULL, *data = NULL;
+	char target[40];
+	int64_t id = 0;
+	int rc = -1;
+
+	if (rb_contact_insert(db, t->t_new, &id) != 0)
+		goto out;
+	rb_clock_paris(in->ci_now, &lt);
+	snprintf(t->t_ref, t->t_reflen, "D-%04d-%06lld", lt.lt_date.d_year,
+	    (long long)id);
+	if (rb_contact_set_reference(db, id, t->t_ref) != 0 ||
+	    store_files(db, t->t_cc, id, 0, in->ci_account, in->ci_files,
+	    t->t_types, in->ci_now) != 0)
+		goto out;
+	snprintf(target, sizeof(target), "request:%s", t->t_ref);
+	detail = json_pack("{s:s, s:i}", "subject", in->ci_subject, "files",
+	    in->ci_files != NULL ? (int)in->ci_files->nups : 0);
+	if (rb_audit(db, in->ci_now, in->ci_account > 0 ?
+	    RB_ACTOR_SUBSCRIBER : RB_ACTOR_ANONYMOUS, in->ci_account,
+	    "contact.create", target, in->ci_ip, detail) != 0)
+		goto out;
+	/* The acknowledgement names the subject and the reference, never
+	   the message: typed by anyone for any address, it would make the
+	   form a relay for other people's text. */
+	data = json_pack("{s:s, s:s, s:s, s:b}", "first_name",
+	    t->t_new->cn_name, "reference", t->t_ref, "subject_label",
+	    rb_contact_subject_label(in->ci_subject), "signed_in",
+	    in->ci_account > 0);
+	json_object_set_new(data, "link", json_string(in->ci_account > 0 ?
+	    "/mes-demandes" : "/contact"));
+	if (rb_mail_queue(db, RB_MAIL_CONTACT_ACK, t->t_new->cn_email, data,
+	    in->ci_now) != 0)
+		goto out;
+	rc = 0;
+out:
+	json_decref(detail);
+	json_decref(data);
+	return rc;
+}
+
 enum rb_rc
 rb_contact_create(rb_db *db, const struct rb_contact_cfg *cc,
     const struct rb_contact_input *in, struct rb_contact_errors *errs,
     char *ref, size_t reflen)
 {
 	char name[256], email[RB_EMAIL_MAX + 1], norm[RB_EMAIL_MAX + 1];
-	char contract[16], ipb[128], mailb[300], target[40];
+	char contract[16], ipb[128], mailb[300];
 	enum rb_filetype types[16];
 	struct rb_contact_new n;
-	struct rb_localtime lt;
+	struct create_txn t;
 	char *message = NULL;
-	json_t *detail = NULL, *data = NULL;
 	enum rb_rc rc = RB_INVALID;
-	int64_t id = 0;
 	long age;
 	int bad = 0;
 
@@ -358,9 +415,6 @@ rb_contact_create(rb_db *db, const struct rb_contact_cfg *cc,
 	if ((rc = limits_check(db, cc, ipb, mailb, in->ci_now, errs)) !=
 	    RB_OK)
 		goto out;
-	rc = RB_ERROR;
-	if (rb_db_begin(db) != 0)
-		goto out;
 	memset(&n, 0, sizeof(n));
 	n.cn_account = in->ci_account;
 	n.cn_name = name;
@@ -371,47 +425,25 @@ rb_contact_create(rb_db *db, const struct rb_contact_cfg *cc,
 	n.cn_subject = in->ci_subject;
 	n.cn_message = message;
 	n.cn_now = in->ci_now;
-	if (rb_contact_insert(db, &n, &id) != 0)
-		goto fail;
-	rb_clock_paris(in->ci_now, &lt);
-	snprintf(ref, reflen, "D-%04d-%06lld", lt.lt_date.d_year,
-	    (long long)id);
-	if (rb_contact_set_reference(db, id, ref) != 0 ||
-	    store_files(db, cc, id, 0, in->ci_account, in->ci_files, types,
-	    in->ci_now) != 0)
-		goto fail;
-	snprintf(target, sizeof(target), "request:%s", ref);
-	detail = json_pack("{s:s, s:i}", "subject", in->ci_subject, "files",
-	    in->ci_files != NULL ? (int)in->ci_files->nups : 0);
-	if (rb_audit(db, in->ci_now, in->ci_account > 0 ?
-	    RB_ACTOR_SUBSCRIBER : RB_ACTOR_ANONYMOUS, in->ci_account,
-	    "contact.create", target, in->ci_ip, detail) != 0)
-		goto fail;
-	/* The acknowledgement names the subject and the reference, never
-	   the message: typed by anyone for any address, it would make the
-	   form a relay for other people's text. */
-	data = json_pack("{s:s, s:s, s:s, s:b}", "first_name", name,
-	    "reference", ref, "subject_label",
-	    rb_contact_subject_label(in->ci_subject), "signed_in",
-	    in->ci_account > 0);
-	json_object_set_new(data, "link", json_string(in->ci_account > 0 ?
-	    "/mes-demandes" : "/contact"));
-	if (rb_mail_queue(db, RB_MAIL_CONTACT_ACK, email, data,
-	    in->ci_now) != 0)
-		goto fail;
-	if (rb_db_commit(db) != 0)
+	t.t_cc = cc;
+	t.t_in = in;
+	t.t_new = &n;
+	t.t_types = types;
+	t.t_ref = ref;
+	t.t_reflen = reflen;
+	/* Retried when the engine refuses the transaction (two requests
+	   at once on PostgreSQL: serialization failure). */
+	if (rb_db_transact(db, create_txn, &t) != 0) {
+		rc = RB_ERROR;
+		if (reflen > 0)
+			ref[0] = '\0';
 		goto out;
+	}
 	(void)rb_ratelimit_hit(db, ipb, in->ci_now, cc->cc_rl_window, NULL);
 	(void)rb_ratelimit_hit(db, mailb, in->ci_now, cc->cc_rl_window, NULL);
 	rc = RB_OK;
-	goto out;
-fail:
-	rb_db_rollback(db);
-	ref[0] = '\0';
 out:
 	free(message);
-	json_decref(detail);
-	json_decref(data);
 	return rc;
 }
 

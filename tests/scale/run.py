@@ -516,9 +516,7 @@ def check_kill(front, a, b):
             and "rate limit reached" not in line]
     ok(statuses.get("500", 0) == 0,
        "no contact request fails with a server error under concurrency",
-       "%d answered 500; server log:\n%s" % (statuses.get("500", 0), "\n".join(errs[:8])),
-       todo=None if statuses.get("500", 0) == 0 else
-       "concurrent writes on PostgreSQL (serialization failures) not retried yet (h-pgconc)")
+       "%d answered 500; server log:\n%s" % (statuses.get("500", 0), "\n".join(errs[:8])))
     ok(before_a > 0 and after > 0,
        "the killed server had answered requests, the other went on answering",
        "done by the killed server before the kill %d, done after it %d" % (before_a, after))
