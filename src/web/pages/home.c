@@ -53,16 +53,17 @@ rb_page_home(struct rb_req *req)
 		return;
 	}
 	anon = anonymous(req);
-	rb_resp_header(req, "Cache-Control", "no-cache");
 	if (anon) {
 		rb_buf_reset(&req->resp_body);
 		if (rb_home_cache_page(hc, &key, now, &req->resp_body)) {
+			rb_resp_header(req, "Cache-Control", "no-cache");
 			rb_resp_header(req, "X-Robinet-Cache", "hit");
 			req->resp_status = 200;
 			req->resp_type = "text/html; charset=utf-8";
 			return;
 		}
 	} else if ((data = rb_home_cache_data(hc, &key, now)) != NULL) {
+		rb_resp_header(req, "Cache-Control", "no-cache");
 		rb_resp_header(req, "X-Robinet-Cache", "hit");
 		rb_resp_page(req, 200, "home", data);
 		return;
@@ -74,6 +75,7 @@ rb_page_home(struct rb_req *req)
 	/* The stamp of the snapshot the items were read in. */
 	key.hk_stamp = ver.hv_stamp;
 	kept = json_deep_copy(data);
+	rb_resp_header(req, "Cache-Control", "no-cache");
 	rb_resp_header(req, "X-Robinet-Cache", "miss");
 	rb_resp_page(req, 200, "home", data);
 	if (req->resp_status == 200 && kept != NULL)
