@@ -12,9 +12,16 @@
 #define HOME_EVENTS	3
 
 enum rb_rc
-rb_home_get(rb_db *db, time_t now, const struct rb_opening_hours *oh,
-    json_t **out)
+rb_home_stamp(rb_db *db, int64_t *stamp)
 {
+	return rb_news_stamp(db, stamp) == 0 ? RB_OK : RB_ERROR;
+}
+
+enum rb_rc
+rb_home_get(rb_db *db, time_t now, const struct rb_opening_hours *oh,
+    json_t **out, struct rb_home_version *ver)
+{
+	struct rb_home_version v = { 0, 0 };
 	json_t *news = NULL, *events = NULL, *item;
 	char today[16], sentence[RB_CLOCK_SENTENCE_MAX];
 	size_t i;
@@ -24,13 +31,17 @@ rb_home_get(rb_db *db, time_t now, const struct rb_opening_hours *oh,
 	if (rb_db_begin_read(db) != 0)
 		return RB_ERROR;
 	if (rb_news_latest(db, now, 0, HOME_NEWS, &news) != 0 ||
-	    rb_events_upcoming(db, now, today, HOME_EVENTS, &events) != 0) {
+	    rb_events_upcoming(db, now, today, HOME_EVENTS, &events) != 0 ||
+	    (ver != NULL && (rb_news_stamp(db, &v.hv_stamp) != 0 ||
+	    rb_news_next_change(db, now, &v.hv_until) != 0))) {
 		rb_db_rollback(db);
 		json_decref(news);
 		json_decref(events);
 		return RB_ERROR;
 	}
 	rb_db_commit(db);
+	if (ver != NULL)
+		*ver = v;
 	json_array_foreach(news, i, item)
 		rb_news_decorate(item, today);
 	json_array_foreach(events, i, item)

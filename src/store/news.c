@@ -20,6 +20,8 @@ enum news_sql {
 	SQL_VISIBLE_BY_SLUG,
 	SQL_FEED,
 	SQL_LAST_CHANGE,
+	SQL_STAMP,
+	SQL_NEXT_CHANGE,
 	SQL_ALL,
 	SQL_BY_ID,
 	SQL_SLUG_EXISTS,
@@ -52,6 +54,13 @@ static const char *const sql[SQL__MAX] = {
 	" AND published_at < unpublished_at"
 	" UNION ALL SELECT updated_at FROM news"
 	" WHERE updated_at <= $1 AND" VISIBLE ") AS changes",
+	[SQL_STAMP] =
+	"SELECT stamp FROM content_stamps WHERE name = 'news'",
+	[SQL_NEXT_CHANGE] =
+	"SELECT COALESCE(MIN(t), 0) FROM ("
+	" SELECT MIN(published_at) AS t FROM news WHERE published_at > $1"
+	" UNION ALL SELECT MIN(unpublished_at) FROM news"
+	" WHERE unpublished_at > $1) AS changes",
 	[SQL_ALL] =
 	"SELECT id, slug, title, kind, published_at, unpublished_at,"
 	" updated_at, event_start, event_end FROM news"
@@ -175,6 +184,22 @@ rb_news_feed(rb_db *db, int64_t now, int limit, json_t **out)
 	return rb_store_json_rows(db, sql[SQL_FEED],
 	    RB_BINDS(rb_int(now), rb_int(limit < 0 ? 0 : limit)),
 	    full_row_append, out);
+}
+
+int
+rb_news_stamp(rb_db *db, int64_t *out)
+{
+	*out = 0;
+	return rb_db_fetch_one(db, sql[SQL_STAMP], NULL, 0, rb_row_int, out) ==
+	    0 ? 0 : -1;
+}
+
+int
+rb_news_next_change(rb_db *db, int64_t now, int64_t *out)
+{
+	*out = 0;
+	return rb_db_fetch_one(db, sql[SQL_NEXT_CHANGE],
+	    RB_BINDS(rb_int(now)), rb_row_int, out) == 0 ? 0 : -1;
 }
 
 int

@@ -63,6 +63,20 @@ int	rb_news_visible_by_slug(rb_db *db, int64_t now, const char *slug,
 int	rb_news_feed(rb_db *db, int64_t now, int limit, json_t **out);
 
 /*
+ * Sets *out to the version stamp of the news table (content_stamps,
+ * migration 0023): it grows with every change to the table, made by any
+ * process. Returns 0, or -1 with *out 0 when the database fails.
+ */
+int	rb_news_stamp(rb_db *db, int64_t *out);
+
+/*
+ * Sets *out to the first instant after now at which an item's
+ * publication window opens or closes (what is visible changes with no
+ * change to the table), or 0 when none is to come. Returns 0, or -1.
+ */
+int	rb_news_next_change(rb_db *db, int64_t now, int64_t *out);
+
+/*
  * Stores in *out the last instant at or before now when what the public
  * sees changed: a publication, an unpublication, or an edit of an item
  * published by then; 0 when nothing was ever published. Returns 0, or -1

@@ -44,6 +44,7 @@ struct rb_site {
 	unsigned		 site_tmpl_flags;	/* RB_TMPL_STRICT in tests */
 	const struct rb_auth_cfg *site_auth;
 	enum rb_cookie_mode	 site_cookies;	/* decided at start-up */
+	struct rb_home_cache	*site_home;	/* homecache.h */
 };
 
 #define RB_MAX_RESP_HEADERS	12

@@ -11,6 +11,7 @@
 #include "base/mem.h"
 #include "store/db.h"
 #include "tmpl/mustache.h"
+#include "homecache.h"
 #include "site.h"
 
 extern const struct rb_embedded rb_web_templates[];
@@ -55,6 +56,7 @@ rb_site_open(struct rb_site *site, const struct rb_config *cfg, char *err,
 	site->site_cookies = rb_cookie_mode_decide(cfg, why, sizeof(why));
 	log_info("cookies: %s: %s", rb_cookie_mode_text(site->site_cookies),
 	    why);
+	site->site_home = rb_home_cache_new();
 	site->site_tmpl = rb_tmpl_set_new();
 	if (rb_config_int(cfg, RB_CFG_TEMPLATE_STRICT))
 		site->site_tmpl_flags = RB_TMPL_STRICT;
@@ -78,6 +80,8 @@ rb_site_close(struct rb_site *site)
 	if (site->site_tmpl != NULL)
 		rb_tmpl_set_free(site->site_tmpl);
 	free((void *)site->site_auth);
+	rb_home_cache_free(site->site_home);
+	site->site_home = NULL;
 	site->site_auth = NULL;
 	site->site_db = NULL;
 	site->site_tmpl = NULL;

@@ -3,7 +3,8 @@
  * (published, not yet unpublished) are read by the public queries,
  * newest news first with an offset, upcoming events soonest first,
  * limits, the Paris date of publication, the feed and its last change,
- * and the admins' insert, update and unpublish.
+ * the admins' insert, update and unpublish, and the news stamp and next
+ * window change the kept home page depends on.
  */
 #define _GNU_SOURCE
 #include "store_test.h"
@@ -291,6 +292,51 @@ admin_writes(void **state)
 	json_decref(out);
 }
 
+/* The stamp grows with every write to the table (triggers of migration
+ * 0023, on either engine), and the next window change is the nearest
+ * future publication or unpublication. */
+static void
+stamp_and_next_change(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = (int64_t)time(NULL), id = 0, s0 = 0, s1 = 0, next = 0;
+	struct rb_news_input in = {
+		.ni_slug = "coupure", .ni_title = "Coupure",
+		.ni_summary = "Résumé", .ni_body_md = "Texte",
+		.ni_kind = "news", .ni_published_at = now + 500,
+		.ni_unpublished_at = -1,
+	};
+
+	assert_int_equal(rb_news_stamp(f->db, &s0), 0);
+	assert_true(s0 > 0);
+	/* setup's item "scheduled" opens at now + 86400 (a second may
+	   have passed since). */
+	assert_int_equal(rb_news_next_change(f->db, now, &next), 0);
+	assert_true(next > now + 86000 && next <= now + 86400);
+	assert_int_equal(rb_news_insert(f->db, &in, now, &id), 0);
+	assert_int_equal(rb_news_stamp(f->db, &s1), 0);
+	assert_true(s1 > s0);
+	assert_int_equal(rb_news_next_change(f->db, now, &next), 0);
+	assert_int_equal(next, now + 500);
+	in.ni_published_at = now - 5;
+	in.ni_unpublished_at = now + 200;
+	assert_int_equal(rb_news_update(f->db, id, &in, now), 0);
+	assert_int_equal(rb_news_stamp(f->db, &s0), 0);
+	assert_true(s0 > s1);
+	assert_int_equal(rb_news_next_change(f->db, now, &next), 0);
+	assert_int_equal(next, now + 200);
+	assert_int_equal(rb_news_unpublish(f->db, id, now), 0);
+	assert_int_equal(rb_news_stamp(f->db, &s1), 0);
+	assert_true(s1 > s0);
+	assert_int_equal(rb_db_run(f->db, "DELETE FROM news WHERE slug = $1",
+	    RB_BINDS(rb_text("scheduled")), NULL), 0);
+	assert_int_equal(rb_news_stamp(f->db, &s0), 0);
+	assert_true(s0 > s1);
+	/* Nothing left to open or close. */
+	assert_int_equal(rb_news_next_change(f->db, now, &next), 0);
+	assert_int_equal(next, 0);
+}
+
 static void
 database_failure_is_reported(void **state)
 {
@@ -318,6 +364,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    last_change_follows_publications_and_ends, setup, teardown),
 		cmocka_unit_test_setup_teardown(admin_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(stamp_and_next_change, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(database_failure_is_reported,
 		    setup, teardown),
 	};

@@ -1,0 +1,66 @@
+/*
+ * homecache.h: the home page kept in memory between requests.
+ *
+ * News and events change rarely and the home page is the most visited
+ * one: a server keeps the page data it last read (for every visitor) and
+ * the page it rendered from it for a visitor with no session and no
+ * archive visit (the same bytes for all of them), with the key they
+ * were made for. A request serves them only when its own key is the
+ * same: the news stamp read from the database by this request (so a
+ * change made through any server, or by hand, is seen at once), the
+ * day, the customer service's sentence, and an instant before the
+ * first publication window to open or close. One cache per site,
+ * shared by the request threads under a mutex.
+ */
+#ifndef RB_WEB_HOMECACHE_H
+#define RB_WEB_HOMECACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+
+struct rb_home_cache;
+
+/* What the kept page and data were made for. */
+struct rb_home_key {
+	int64_t	hk_stamp;		/* the news stamp */
+	char	hk_today[16];		/* YYYY-MM-DD, rb_clock_today_iso() */
+	int	hk_open;		/* the service is open */
+	char	hk_sentence[RB_CLOCK_SENTENCE_MAX];
+};
+
+/* A new, empty cache (rb_home_cache_free() frees it). */
+struct rb_home_cache *rb_home_cache_new(void);
+/* Frees hc and what it keeps; NULL is ignored. */
+void	rb_home_cache_free(struct rb_home_cache *hc);
+
+/*
+ * When hc keeps a rendered page for key, still valid at now, appends it
+ * to out and returns 1; returns 0 otherwise (out untouched).
+ */
+int	rb_home_cache_page(struct rb_home_cache *hc,
+	    const struct rb_home_key *key, time_t now, rb_buf *out);
+
+/*
+ * When hc keeps page data for key, still valid at now, returns a deep
+ * copy of it (the caller owns it); NULL otherwise.
+ */
+json_t	*rb_home_cache_data(struct rb_home_cache *hc,
+	    const struct rb_home_key *key, time_t now);
+
+/*
+ * Keeps data (copied) for key until until (0: no limit but the key),
+ * replacing what hc kept; and page (len bytes, copied) as its rendered
+ * page when page is not NULL. A put for an older stamp than the one
+ * kept is ignored.
+ */
+void	rb_home_cache_put(struct rb_home_cache *hc,
+	    const struct rb_home_key *key, int64_t until, const json_t *data,
+	    const char *page, size_t len);
+
+#endif

@@ -1,0 +1,122 @@
+"""HTTP tests of the home page kept in memory (web/homecache.h): the
+kept page is served again (X-Robinet-Cache: hit) only while nothing it
+shows has changed. A news edit made by another process on the database
+or by an admin through another server, an item whose publication window
+opens or closes with no write at all, and a signed-in visitor (whose
+layout differs) each get a fresh page at once."""
+import sqlite3
+import time
+
+from harness import test, check_page, agent_browser, Server
+from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD
+from test_agent_news import form, paris_local
+
+
+def home(s, headers=None):
+    st, h, body = s.request("GET", "/", headers=headers)
+    assert st == 200, st
+    check_page(body)
+    return h.get("x-robinet-cache"), body.decode()
+
+
+def sql(s, statement, *args):
+    """Runs statement on the server's database from this process (as
+    another server or an operator would)."""
+    con = sqlite3.connect(s.db, timeout=10)
+    try:
+        con.execute(statement, args)
+        con.commit()
+    finally:
+        con.close()
+
+
+def add_news(s, slug, title, published, unpublished=None):
+    now = int(time.time())
+    sql(s, "INSERT INTO news (slug, title, summary, body_md, kind, published_at,"
+        " unpublished_at, created_at, updated_at) VALUES (?, ?, 'Résumé.', 'Texte.',"
+        " 'news', ?, ?, ?, ?)", slug, title, published, unpublished, now, now)
+
+
+@test(own=True)
+def home_is_kept_and_a_change_by_another_process_is_seen_at_once(s):
+    home(s)
+    state, first = home(s)
+    assert state == "hit", state
+    assert home(s) == ("hit", first)
+    # a new item, written by another process
+    add_news(s, "cache-nouvelle", "Titre gardé une fois", int(time.time()) - 60)
+    state, page = home(s)
+    assert state == "miss" and "Titre gardé une fois" in page, state
+    assert home(s)[0] == "hit"
+    # its title changed
+    sql(s, "UPDATE news SET title = 'Titre changé ensuite' WHERE slug = 'cache-nouvelle'")
+    state, page = home(s)
+    assert "Titre changé ensuite" in page and "Titre gardé une fois" not in page, state
+    # and removed
+    sql(s, "DELETE FROM news WHERE slug = 'cache-nouvelle'")
+    state, page = home(s)
+    assert "Titre changé ensuite" not in page, state
+    assert page == first
+
+
+@test(own=True)
+def a_publication_window_opening_or_closing_renews_the_page(s):
+    now = int(time.time())
+    add_news(s, "bientot", "Publiée dans deux secondes", now + 2)
+    add_news(s, "bientot-finie", "Dépubliée dans deux secondes", now - 60, now + 2)
+    state, page = home(s)
+    assert "Publiée dans deux secondes" not in page
+    assert "Dépubliée dans deux secondes" in page
+    assert home(s)[0] == "hit"
+    while time.time() < now + 2.2:
+        time.sleep(0.2)
+    # nothing was written: the window alone changed what is shown
+    state, page = home(s)
+    assert state == "miss", state
+    assert "Publiée dans deux secondes" in page
+    assert "Dépubliée dans deux secondes" not in page
+
+
+@test(own=True)
+def signed_in_visitors_get_their_own_layout_from_the_kept_data(s):
+    state, anon = home(s)
+    assert home(s)[0] == "hit"
+    b = Browser(s)
+    st, _, _ = b.signin(DEMO_EMAIL, DEMO_PASSWORD)
+    assert st == 303, st
+    st, h, page = b.get("/")
+    assert st == 200
+    assert h["X-Robinet-Cache"] == "hit"
+    assert "Se déconnecter" in page and 'href="/mon-espace"' in page
+    assert "Se déconnecter" not in anon
+    # the anonymous page kept is not the signed-in one, and back
+    state, again = home(s)
+    assert state == "hit" and again == anon and "Se déconnecter" not in again
+    # a change seen by the signed-in visitor too
+    add_news(s, "pour-abonnes", "Vue par les abonnés", int(time.time()) - 60)
+    st, h, page = b.get("/")
+    assert h["X-Robinet-Cache"] == "miss" and "Vue par les abonnés" in page
+    assert "Se déconnecter" in page
+    # which did not put the signed-in layout in the anonymous page
+    state, page = home(s)
+    assert "Vue par les abonnés" in page and "Se déconnecter" not in page
+
+
+@test(own=True)
+def an_admin_on_another_server_changes_the_home_of_this_one(s):
+    other = Server(s.db)
+    try:
+        home(s)
+        assert home(s)[0] == "hit"
+        b, _, _ = agent_browser(other, "admin")
+        st, _, _ = b.get("/agent/actualites/nouvelle")     # its form's CSRF token
+        assert st == 200, st
+        st, h, _ = b.post("/agent/actualites/nouvelle", form(
+            titre="Publiée sur l'autre serveur",
+            publication=paris_local(int(time.time()) - 3600)))
+        assert st == 303, st
+        state, page = home(s)
+        assert state == "miss", state
+        assert "Publiée sur l&#39;autre serveur" in page
+    finally:
+        other.stop()
