@@ -39,7 +39,7 @@ enum rb_rc	rb_home_get(rb_db *db, time_t now, const struct rb_opening_hours *oh,
 /*
  * Sets *stamp to the version stamp of the news and events: it changes
  * in the transaction of any change to them, made by any server or
- * process on the database (migration 0023). One indexed read. Returns
+ * process on the database (migration 0020). One indexed read. Returns
  * RB_OK, or RB_ERROR when the database fails.
  */
 enum rb_rc	rb_home_stamp(rb_db *db, int64_t *stamp);

@@ -64,7 +64,7 @@ int	rb_news_feed(rb_db *db, int64_t now, int limit, json_t **out);
 
 /*
  * Sets *out to the version stamp of the news table (content_stamps,
- * migration 0023): it grows with every change to the table, made by any
+ * migration 0020): it grows with every change to the table, made by any
  * process. Returns 0, or -1 with *out 0 when the database fails.
  */
 int	rb_news_stamp(rb_db *db, int64_t *out);

@@ -1,5 +1,5 @@
--- 0023_news_stamp.pg.sql: schema version 23 (PostgreSQL; SQLite:
--- 0023_news_stamp.sqlite.sql, which says what the stamp is for): a
+-- 0020_news_stamp.pg.sql: schema version 20 (PostgreSQL; SQLite:
+-- 0020_news_stamp.sqlite.sql, which says what the stamp is for): a
 -- version stamp of the news and events, grown by one in the same
 -- transaction as any change to the news table. The trigger function is
 -- the dialect that forces a file per engine.

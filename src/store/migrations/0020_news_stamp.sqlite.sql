@@ -1,5 +1,5 @@
--- 0023_news_stamp.sqlite.sql: schema version 23 (SQLite; PostgreSQL:
--- 0023_news_stamp.pg.sql): a version stamp of the news and events.
+-- 0020_news_stamp.sqlite.sql: schema version 20 (SQLite; PostgreSQL:
+-- 0020_news_stamp.pg.sql): a version stamp of the news and events.
 --
 -- content_stamps holds one counter per kind of content that servers
 -- keep rendered in memory; 'news' grows by one in the same transaction
