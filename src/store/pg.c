@@ -669,16 +669,18 @@ pg_cached(rb_db *db)
 	return ((struct pg_db *)db)->pd_nstmts;
 }
 
-/* Reads what the server sent meanwhile without waiting (the socket is
-   non-blocking): a backend that was ended (pg_terminate_backend, a
+/* Reads what the server sent meanwhile without waiting (libpq's socket
+   is non-blocking): a backend that was ended (pg_terminate_backend, a
    restart) has sent its FATAL message and closed the link. */
 static int
 pg_alive(rb_db *db)
 {
 	PGconn *conn = ((struct pg_db *)db)->pd_conn;
 
+	/* Twice: a read that finds data (the FATAL message, taken as a
+	   notice) stops there; the next one finds the end of the link. */
 	return PQstatus(conn) == CONNECTION_OK && PQconsumeInput(conn) == 1 &&
-	    PQstatus(conn) == CONNECTION_OK;
+	    PQconsumeInput(conn) == 1 && PQstatus(conn) == CONNECTION_OK;
 }
 
 static const struct rb_db_ops pg_ops = {
