@@ -132,6 +132,19 @@ def seccomp_kill_serves_pages_on_postgresql(url):
         assert st == 200 and "Facture" in page, st
     finally:
         assert s.stop() == 0, s.final_log[-2000:]
+    # The same through the server's Unix socket (SO_PEERCRED, AF_UNIX).
+    sockdir = psql(url, "SHOW unix_socket_directories").split(",")[0].strip()
+    port = urlsplit(url).port
+    u = "postgresql://robinet@%s:%d/robinet" % (sockdir.replace("/", "%2F"), port)
+    s = Serve(u)
+    try:
+        b = Browser(s)
+        assert b.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+        assert b.get("/mes-factures")[0] == 200
+        assert psql(with_db(url, "postgres"), "SELECT count(*) FROM pg_stat_activity WHERE "
+                    "application_name = 'robinet' AND client_port = -1") != "0"
+    finally:
+        assert s.stop() == 0, s.final_log[-2000:]
 
 
 @test
