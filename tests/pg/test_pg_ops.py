@@ -98,6 +98,8 @@ class Serve:
         self.final_log = self.stderr()
         os.unlink(self.log.name)
         subprocess.run(["rm", "-rf", self.tmp])
+        if "Sanitizer" in self.final_log or "runtime error:" in self.final_log:
+            return -1           # a sanitizer build's report
         return self.proc.returncode
 
 
