@@ -1,8 +1,8 @@
 /*
  * cmd_serve.c: `robinet serve`. Checks the database schema, loads the
- * templates, starts the HTTP server, leaves root for run_as_user when
- * started as root, restricts its system calls (seccomp), and waits for
- * SIGTERM or SIGINT,
+ * templates, binds the HTTP server's socket, leaves root for run_as_user
+ * when started as root, restricts its system calls (seccomp), only then
+ * accepts connections, and waits for SIGTERM or SIGINT,
  * then stops gracefully: no new connections, requests in flight
  * finished (up to shutdown_grace seconds), database closed, exit 0.
  */
@@ -295,7 +295,12 @@ cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 		rb_sandbox_stop(sandbox);
 		return 1;
 	}
-	if ((srv = rb_server_start(&site, err, sizeof(err))) == NULL) {
+	/* Bind, then drop, then accept: the socket and the files are
+	   opened as root, root is left, the filter is on, and only then is
+	   the first connection accepted (clients wait in the listen queue
+	   meanwhile), so no request is ever answered as root or
+	   unfiltered. */
+	if ((srv = rb_server_open(&site, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "robinet: %s\n", err);
 		rb_site_close(&site);
 		rb_sandbox_stop(sandbox);
@@ -318,6 +323,7 @@ cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 		rb_mail_shutdown();
 		return 1;
 	}
+	rb_server_accept(srv);
 	if (rb_config_int(cfg, RB_CFG_DEMO))
 		printf("%s\n", rb_demo_identities);
 	if (rb_config_int(cfg, RB_CFG_DEMO))

@@ -3,7 +3,7 @@
  * serve` (see syscalls.h). The list was found by running the HTTP and
  * mail suites against a server under strace -f, and covers what the
  * server does once started: HTTP (sockets, epoll, threads), SQLite
- * (files, locks, the WAL's shared memory), libcurl (SMTP, DNS, TLS),
+ * (files, locks, the WAL's shared memory), libpq, libcurl (SMTP, DNS, TLS),
  * cairo/pango (fonts), the mail and attachment folders, and the stop.
  * Not in it: starting programs (execve), ptrace, mount, module and
  * key-ring calls, changing ids or the root, raw sockets' friends, bpf,
@@ -40,7 +40,9 @@ static const char *const allowed[] = {
 	"rename", "renameat", "renameat2", "link", "linkat", "mkdir", "mkdirat", "rmdir",
 	"fchmod", "fchown", "umask", "utimensat", "dup", "dup2", "dup3",
 	"pipe", "pipe2", "eventfd2", "ioctl",
-	/* network (HTTP, the gate's socketpairs, SMTP, DNS) */
+	/* network (HTTP, the gate's socketpairs, SMTP, DNS, and PostgreSQL
+	   through libpq: TCP or Unix socket, SO_PEERCRED, poll, connecting
+	   again after a restart or a failover; tests/pg/test_pg_ops.py) */
 	"socket", "socketpair", "bind", "listen", "accept", "accept4",
 	"connect", "getsockname", "getpeername", "setsockopt",
 	"getsockopt", "sendto", "recvfrom", "sendmsg", "recvmsg",

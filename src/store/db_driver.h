@@ -43,6 +43,10 @@ struct rb_db_ops {
 	/* rb_db_backup(); NULL: the engine has no copy to a file. */
 	int		 (*ops_backup)(rb_db *, const char *,
 			    const struct rb_db_backup_opts *, char *, size_t);
+	/* 0 when the link to the server is known to be lost (the pool
+	   then closes the connection instead of handing it out); NULL:
+	   always 1 (a file). Cheap: never waits for the server. */
+	int		 (*ops_alive)(rb_db *);
 };
 
 struct rb_db {

@@ -219,6 +219,74 @@ pg_close(rb_db *db)
 	free(pd);
 }
 
+static int	pg_alive(rb_db *);
+static int	pg_in_transaction(rb_db *);
+
+/*
+ * The link to the server is lost (a restart, pg_terminate_backend, a
+ * failover): when no statement but keep (may be NULL) is handed out,
+ * forgets the prepared statements (the server forgot them) and
+ * connects again with the same parameters; keep is prepared again under
+ * its name. Called outside transactions only. 0 when connected again.
+ */
+static int
+reconnect(struct pg_db *pd, struct pg_stmt *keep)
+{
+	struct pg_stmt *ps, *next;
+	PGresult *res;
+	size_t i;
+	int ok;
+
+	for (i = 0; i < pd->pd_nbuckets; i++)
+		for (ps = pd->pd_buckets[i]; ps != NULL; ps = ps->ps_next)
+			if (ps->ps_busy && ps != keep)
+				return -1;
+	for (i = 0; i < pd->pd_nbuckets; i++) {
+		for (ps = pd->pd_buckets[i]; ps != NULL; ps = next) {
+			next = ps->ps_next;
+			if (ps == keep)
+				continue;
+			PQclear(ps->ps_res);
+			free_values(ps);
+			free(ps->ps_values);
+			free(ps->ps_sql);
+			free(ps);
+		}
+		pd->pd_buckets[i] = NULL;
+	}
+	pd->pd_nstmts = 0;
+	if (keep != NULL) {
+		keep->ps_next = NULL;
+		pd->pd_buckets[keep->ps_hash & (pd->pd_nbuckets - 1)] = keep;
+		pd->pd_nstmts = 1;
+	}
+	PQreset(pd->pd_conn);
+	if (PQstatus(pd->pd_conn) != CONNECTION_OK)
+		return -1;
+	if (keep != NULL) {
+		res = PQprepare(pd->pd_conn, keep->ps_name, keep->ps_sql, 0,
+		    NULL);
+		ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
+		if (!ok)
+			return -1;
+	}
+	log_warnx_rl(NULL, "postgresql: connection lost, connected again");
+	return 0;
+}
+
+/* Before a transaction or a statement outside one: a link found lost
+   is made again (the request then goes on as if nothing happened). */
+static void
+keep_link(struct pg_db *pd)
+{
+	if (PQtransactionStatus(pd->pd_conn) != PQTRANS_ACTIVE &&
+	    PQtransactionStatus(pd->pd_conn) != PQTRANS_INTRANS &&
+	    PQtransactionStatus(pd->pd_conn) != PQTRANS_INERROR &&
+	    !pg_alive(&pd->pd_base))
+		reconnect(pd, NULL);
+}
+
 static int
 pg_exec(rb_db *db, const char *sql)
 {
@@ -234,8 +302,9 @@ pg_prepare(rb_db *db, const char *sql)
 	char name[24];
 	uint32_t h = hash_sql(sql);
 	size_t b = h & (pd->pd_nbuckets - 1);
-	int n;
+	int n, intx;
 
+	keep_link(pd);
 	for (ps = pd->pd_buckets[b]; ps != NULL; ps = ps->ps_next)
 		if (!ps->ps_busy && ps->ps_hash == h &&
 		    strcmp(ps->ps_sql, sql) == 0) {
@@ -244,7 +313,15 @@ pg_prepare(rb_db *db, const char *sql)
 		}
 
 	snprintf(name, sizeof(name), "rb%u", ++pd->pd_next_name);
+	intx = pg_in_transaction(db);
 	res = PQprepare(pd->pd_conn, name, sql, 0, NULL);
+	if (PQstatus(pd->pd_conn) == CONNECTION_BAD && !intx &&
+	    reconnect(pd, NULL) == 0) {
+		/* Lost at that very moment, outside a transaction: once
+		   more on a new link. */
+		PQclear(res);
+		res = PQprepare(pd->pd_conn, name, sql, 0, NULL);
+	}
 	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
 		log_pg_error(pd, res, __func__, "prepare failed", sql);
 		PQclear(res);
@@ -335,7 +412,7 @@ pg_step(rb_stmt *st)
 	struct pg_stmt *ps = (struct pg_stmt *)st;
 	struct pg_db *pd = (struct pg_db *)st->st_db;
 	char head[SQL_HEAD_MAX];
-	int rc;
+	int rc, in_transaction_before;
 
 	if (ps->ps_bind_err) {
 		rb_db_sql_head(ps->ps_sql, head, sizeof(head));
@@ -345,9 +422,19 @@ pg_step(rb_stmt *st)
 		return RB_ERR;
 	}
 	if (ps->ps_res == NULL) {
+		in_transaction_before = pg_in_transaction(st->st_db);
 		ps->ps_res = PQexecPrepared(pd->pd_conn, ps->ps_name,
 		    ps->ps_nparams, (const char *const *)ps->ps_values, NULL,
 		    NULL, 0);
+		if (PQstatus(pd->pd_conn) == CONNECTION_BAD &&
+		    !in_transaction_before && reconnect(pd, ps) == 0) {
+			/* Lost at that very moment, outside a transaction:
+			   once more on a new link. */
+			PQclear(ps->ps_res);
+			ps->ps_res = PQexecPrepared(pd->pd_conn, ps->ps_name,
+			    ps->ps_nparams, (const char *const *)ps->ps_values,
+			    NULL, NULL, 0);
+		}
 		ps->ps_row = -1;
 		if (ps->ps_res == NULL) {
 			log_pg_error(pd, NULL, __func__, "step failed",
@@ -454,7 +541,14 @@ begin_with(rb_db *db, const char *sql, const char *func)
 		rb_db_count_error();
 		return -1;
 	}
-	return run_simple((struct pg_db *)db, sql, func) == 0 ? 0 : -1;
+	keep_link((struct pg_db *)db);
+	if (run_simple((struct pg_db *)db, sql, func) == 0)
+		return 0;
+	/* Lost at that very moment: once more on a new link. */
+	if (PQstatus(((struct pg_db *)db)->pd_conn) == CONNECTION_BAD &&
+	    reconnect((struct pg_db *)db, NULL) == 0)
+		return run_simple((struct pg_db *)db, sql, func) == 0 ? 0 : -1;
+	return -1;
 }
 
 static int
@@ -575,6 +669,20 @@ pg_cached(rb_db *db)
 	return ((struct pg_db *)db)->pd_nstmts;
 }
 
+/* Reads what the server sent meanwhile without waiting (libpq's socket
+   is non-blocking): a backend that was ended (pg_terminate_backend, a
+   restart) has sent its FATAL message and closed the link. */
+static int
+pg_alive(rb_db *db)
+{
+	PGconn *conn = ((struct pg_db *)db)->pd_conn;
+
+	/* Twice: a read that finds data (the FATAL message, taken as a
+	   notice) stops there; the next one finds the end of the link. */
+	return PQstatus(conn) == CONNECTION_OK && PQconsumeInput(conn) == 1 &&
+	    PQconsumeInput(conn) == 1 && PQstatus(conn) == CONNECTION_OK;
+}
+
 static const struct rb_db_ops pg_ops = {
 	.ops_engine = "postgresql",
 	.ops_close = pg_close,
@@ -601,6 +709,7 @@ static const struct rb_db_ops pg_ops = {
 	.ops_rollback_to = pg_rollback_to,
 	.ops_cached = pg_cached,
 	.ops_backup = NULL,	/* pg_dump, see rb_db_backup_advice() */
+	.ops_alive = pg_alive,
 };
 
 /* Opening. */

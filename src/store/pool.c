@@ -45,6 +45,13 @@ rb_db_pool_new(const char *url, int max, char *err, size_t errlen)
 	return pool;
 }
 
+/* 1 unless the driver knows the connection's link to be lost. */
+static int
+alive(rb_db *db)
+{
+	return db->db_ops->ops_alive == NULL || db->db_ops->ops_alive(db);
+}
+
 rb_db *
 rb_db_pool_get(rb_db_pool *pool)
 {
@@ -57,10 +64,17 @@ rb_db_pool_get(rb_db_pool *pool)
 	if (pool->pl_nidle > 0) {
 		db = pool->pl_idle[--pool->pl_nidle];
 		pthread_mutex_unlock(&pool->pl_lock);
-		return db;
+		if (alive(db))
+			return db;
+		/* The server ended it while idle (a restart,
+		   pg_terminate_backend): a new one takes its place. */
+		log_warnx_rl(NULL, "pooled connection lost: reconnecting");
+		rb_db_close(db);
+		db = NULL;
+	} else {
+		pool->pl_count++;
+		pthread_mutex_unlock(&pool->pl_lock);
 	}
-	pool->pl_count++;
-	pthread_mutex_unlock(&pool->pl_lock);
 
 	if (rb_db_open(pool->pl_url, &db, err, sizeof(err)) == 0)
 		return db;
@@ -83,10 +97,11 @@ rb_db_pool_put(rb_db_pool *pool, rb_db *db)
 		return;
 	if ((n = db->db_ops->ops_reset_all(db)) > 0)
 		log_warnx("%d statement(s) returned to the pool unreset", n);
-	if (rb_db_in_transaction(db)) {
-		log_warnx("connection returned to the pool inside a "
-		    "transaction: rolled back");
-		if (rb_db_rollback(db) != 0) {
+	if (!alive(db) || rb_db_in_transaction(db)) {
+		if (alive(db))
+			log_warnx("connection returned to the pool inside a "
+			    "transaction: rolled back");
+		if (!alive(db) || rb_db_rollback(db) != 0) {
 			/* Never hand out a connection in an unknown state. */
 			rb_db_close(db);
 			pthread_mutex_lock(&pool->pl_lock);

@@ -100,7 +100,9 @@ struct conn {
 struct rb_server {
 	const struct rb_site	*srv_site;
 	struct MHD_Daemon	*srv_mhd;
-	struct rb_gate		*srv_gate;	/* owns the listening socket */
+	struct rb_gate		*srv_gate;	/* owns the listening socket
+						   once accepting (NULL before) */
+	int			 srv_lfd;	/* the listening socket */
 	struct rb_workq		*srv_slow;	/* slow handlers run here */
 	int			 srv_port;
 	atomic_int		 srv_inflight;
@@ -980,11 +982,10 @@ listen_on(struct sockaddr_in *sa)
 }
 
 struct rb_server *
-rb_server_start(const struct rb_site *site, char *err, size_t errlen)
+rb_server_open(const struct rb_site *site, char *err, size_t errlen)
 {
 	const struct rb_config *cfg = site->site_cfg;
 	const char *listen = rb_config_str(cfg, RB_CFG_LISTEN);
-	struct rb_gate_hooks hooks;
 	struct sockaddr_in sa;
 	struct rb_server *srv;
 	char host[64];
@@ -1060,14 +1061,39 @@ rb_server_start(const struct rb_site *site, char *err, size_t errlen)
 		free(srv);
 		return NULL;
 	}
+	srv->srv_lfd = lfd;
+	return srv;
+}
+
+void
+rb_server_accept(struct rb_server *srv)
+{
+	const struct rb_config *cfg = srv->srv_site->site_cfg;
+	struct rb_gate_hooks hooks;
+	int threads = (int)rb_config_int(cfg, RB_CFG_THREADS);
+
+	if (srv->srv_gate != NULL)
+		return;
 	hooks.gh_arg = srv;
 	hooks.gh_add = gate_add;
 	hooks.gh_refusal = gate_refusal;
+	pthread_create(&srv->srv_reaper, NULL, reaper, srv);
+	/* Said before the first connection can be answered. */
+	log_info("accepting connections on port %d as uid %lu",
+	    srv->srv_port, (unsigned long)geteuid());
 	/* One gate thread for every two page threads: relaying costs less
 	   than answering (docs/performance.md, "Front gate"). */
-	srv->srv_gate = rb_gate_start(lfd, (threads + 1) / 2, (size_t)
-	    rb_config_int(cfg, RB_CFG_MAX_HEADER_BYTES), &hooks);
-	pthread_create(&srv->srv_reaper, NULL, reaper, srv);
+	srv->srv_gate = rb_gate_start(srv->srv_lfd, (threads + 1) / 2,
+	    (size_t)rb_config_int(cfg, RB_CFG_MAX_HEADER_BYTES), &hooks);
+}
+
+struct rb_server *
+rb_server_start(const struct rb_site *site, char *err, size_t errlen)
+{
+	struct rb_server *srv;
+
+	if ((srv = rb_server_open(site, err, errlen)) != NULL)
+		rb_server_accept(srv);
 	return srv;
 }
 
@@ -1120,6 +1146,12 @@ rb_server_stop(struct rb_server *srv, int grace_s)
 	   and panics, "Failed to remove listen FD from epoll set",
 	   daemon.c:5531.) */
 	atomic_store(&srv->srv_closed, 1);
+	if (srv->srv_gate == NULL) {	/* opened, never accepted */
+		close(srv->srv_lfd);
+		rb_workq_free(srv->srv_slow);
+		MHD_stop_daemon(srv->srv_mhd);
+		goto freed;
+	}
 	rb_gate_close_listener(srv->srv_gate);
 	if ((left = wait_inflight(srv, deadline)) > 0)
 		log_warnx("%d request(s) still in flight after %d s", left,
@@ -1139,6 +1171,7 @@ rb_server_stop(struct rb_server *srv, int grace_s)
 	/* The daemon closed its ends: the gate's threads have nothing left
 	   to hand it. */
 	rb_gate_stop(srv->srv_gate, 1000);
+freed:
 	for (i = 0; i < IP_BUCKETS; i++)	/* empty unless a close was
 						   never notified */
 		while ((ic = srv->srv_ips[i]) != NULL) {

@@ -16,10 +16,19 @@
 struct rb_server;
 
 /*
- * Starts serving site on the configured address. Returns NULL with a
- * message in err when the address cannot be bound. The site must outlive
- * the server.
+ * Binds the configured address and readies the server's threads, but
+ * accepts no connection yet (clients wait in the listen queue): a
+ * process started as root opens here, leaves root, then calls
+ * rb_server_accept(), so that no request is ever answered as root.
+ * Returns NULL with a message in err when the address cannot be bound.
+ * The site must outlive the server; rb_server_stop() frees it, accepted
+ * or not.
  */
+struct rb_server *rb_server_open(const struct rb_site *site, char *err,
+		    size_t errlen);
+/* Starts accepting and answering connections (once; logs the uid). */
+void		 rb_server_accept(struct rb_server *srv);
+/* rb_server_open() then rb_server_accept(). */
 struct rb_server *rb_server_start(const struct rb_site *site, char *err,
 		    size_t errlen);
 /* The port actually bound (useful with port 0). */

@@ -3,6 +3,10 @@ the ids of every thread, what still works, and clear refusals. These
 tests need root (the test machine runs them as root); as another user
 they check the refusal only."""
 import os
+import signal
+import socket
+import threading
+import time
 import pwd
 import shutil
 import subprocess
@@ -108,3 +112,73 @@ def serving_as_root_without_run_as_user_is_warned_about(s):
     if os.geteuid() != 0:
         return
     assert "serving as root: set run_as_user" in s.stderr(), s.stderr()[:2000]
+
+
+def first_answers(port, pid, deadline, n=16):
+    """From before the server listens: n clients each connect as soon as
+    the port takes connections and send a request at once (it waits in
+    the listen queue until the server accepts). Returns, for each answer,
+    its status line and the server's uids read from /proc right after."""
+    out = []
+    lock = threading.Lock()
+
+    def client():
+        while time.time() < deadline:
+            try:
+                c = socket.create_connection(("127.0.0.1", port), timeout=10)
+            except OSError:
+                time.sleep(0.001)
+                continue
+            try:
+                c.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                first = c.recv(64)
+                try:
+                    uid = ids("/proc/%d/status" % pid)["Uid"]
+                except OSError:
+                    uid = None
+                with lock:
+                    out.append((first.split(b"\r\n")[0], uid))
+            finally:
+                c.close()
+            return
+    ts = [threading.Thread(target=client) for _ in range(n)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return out
+
+
+@test
+def no_request_is_ever_answered_as_root(s):
+    """Bind, then drop, then accept: requests sent while serve starts
+    wait in the listen queue and are answered only once it runs as
+    run_as_user; the log shows the drop before the first access line."""
+    if os.geteuid() != 0:
+        return
+    pw = pwd.getpwnam(USER)
+    for _ in range(3):      # the old order was caught at once; three runs to be sure
+        db, env = user_dirs(USER)
+        port = free_port()
+        e = dict(os.environ)
+        e.update(PINNED)
+        e.update(env)
+        e["ROBINET_PSP_SANDBOX_LISTEN"] = "127.0.0.1:%d" % free_port()
+        log = tempfile.NamedTemporaryFile(prefix="robinet-", suffix=".log", delete=False)
+        p = subprocess.Popen([ARGS.bin, "serve", "--db", "sqlite:" + db, "--listen", "127.0.0.1:%d" % port],
+                             stdout=subprocess.DEVNULL, stderr=log, env=e)
+        try:
+            got = first_answers(port, p.pid, time.time() + 20)
+        finally:
+            p.send_signal(signal.SIGTERM)
+            assert p.wait(timeout=20) == 0
+            text = open(log.name, encoding="utf-8", errors="replace").read()
+            os.unlink(log.name)
+            shutil.rmtree(os.path.dirname(os.path.dirname(db)))
+        assert len(got) == 16 and all(g[0].startswith(b"HTTP/1.1 200") for g in got), (got, text[-2000:])
+        for status, uid in got:
+            assert uid == [str(pw.pw_uid)] * 4, (status, uid)
+        drop = text.find("running as %s" % USER)
+        accept = text.find("accepting connections on port %d as uid %d" % (port, pw.pw_uid))
+        first = text.find("type=access")
+        assert 0 <= drop < accept < first, (drop, accept, first, text[-3000:])

@@ -1,0 +1,352 @@
+#!/usr/bin/python3
+"""Operations on PostgreSQL (docs/deploy.md), against the throw-away
+cluster of tests/pg/cluster.sh (RB_TEST_DB):
+
+  - serve with seccomp = kill serves pages, and keeps serving when the
+    server ends its connections (pg_terminate_backend): it connects
+    again, never dies;
+  - pg_dump taken while requests write restores into a new database
+    with the same row counts (within the writes) and the same bills;
+  - tests/pg/standby.sh: streaming standby, failover, the app carries on.
+
+    tests/pg/cluster.sh /usr/bin/python3 tests/pg/test_pg_ops.py --bin build/robinet
+
+Prints TAP. The HTTP helpers come from tests/http (harness, Browser)."""
+import argparse
+import glob
+import http.client
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from urllib.parse import urlsplit, urlunsplit
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "http"))
+import harness  # noqa: E402
+from harness import PINNED, free_port  # noqa: E402
+from test_auth import DEMO_EMAIL, DEMO_PASSWORD, Browser  # noqa: E402
+
+BINDIR = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: [int(x) for x in p.split("/")[4].split(".")])[-1]
+URL = os.environ.get("RB_TEST_DB", "")
+TESTS = []
+
+
+def test(f):
+    TESTS.append(f)
+    return f
+
+
+def psql(url, sql):
+    p = subprocess.run([BINDIR + "/psql", "-X", "-Atq", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, (sql, p.stderr)
+    return p.stdout.strip()
+
+
+def with_db(url, name):
+    u = urlsplit(url)
+    return urlunsplit((u.scheme, u.netloc, "/" + name, u.query, u.fragment))
+
+
+class Serve:
+    """robinet serve on url (seccomp = kill unless env says otherwise)."""
+
+    def __init__(self, url, env=None):
+        self.port = free_port()
+        self.log = tempfile.NamedTemporaryFile(prefix="robinet-pg-", suffix=".log", delete=False)
+        self.tmp = tempfile.mkdtemp(prefix="robinet-pgops-")
+        e = dict(os.environ)
+        e.update(PINNED)
+        e.update({"ROBINET_SECCOMP": "kill", "ROBINET_MAIL_DIR": self.tmp, "ROBINET_ATTACHMENTS_DIR": self.tmp,
+                  "ROBINET_PSP_SANDBOX_LISTEN": "127.0.0.1:%d" % free_port(),
+                  "ROBINET_PUBLIC_URL": "http://127.0.0.1:%d" % self.port})
+        e.update(env or {})
+        self.proc = subprocess.Popen([harness.ARGS.bin, "serve", "--db", url, "--listen", "127.0.0.1:%d" % self.port],
+                                     stdout=subprocess.DEVNULL, stderr=self.log, env=e)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            assert self.proc.poll() is None, self.stderr()[-2000:]
+            try:
+                if self.get("/healthz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError("server did not start: " + self.stderr()[-2000:])
+
+    def get(self, path):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        c.request("GET", path)
+        r = c.getresponse()
+        body = r.read().decode("utf-8", "replace")
+        c.close()
+        return r.status, body
+
+    def stderr(self):
+        with open(self.log.name, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=30)
+        self.final_log = self.stderr()
+        os.unlink(self.log.name)
+        subprocess.run(["rm", "-rf", self.tmp])
+        if "Sanitizer" in self.final_log or "runtime error:" in self.final_log:
+            return -1           # a sanitizer build's report
+        return self.proc.returncode
+
+
+def seccomp_modes(pid):
+    out = []
+    for t in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/status" % (pid, t)) as f:
+            out += [int(x.split()[1]) for x in f if x.startswith("Seccomp:")]
+    return out
+
+
+def robinet_backends(url):
+    return int(psql(with_db(url, "postgres"), "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'robinet'"))
+
+
+def terminate_robinet(url):
+    return psql(with_db(url, "postgres"), "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE application_name = 'robinet') t")
+
+
+@test
+def seccomp_kill_serves_pages_on_postgresql(url):
+    s = Serve(url)
+    try:
+        modes = seccomp_modes(s.proc.pid)
+        assert len(modes) > 1 and set(modes) == {2}, modes
+        assert "seccomp: system calls restricted (kill)" in s.stderr()
+        assert s.get("/")[0] == 200
+        b = Browser(s)
+        assert b.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+        st, _, page = b.get("/mes-factures")
+        assert st == 200 and "Facture" in page, st
+    finally:
+        assert s.stop() == 0, s.final_log[-2000:]
+    # The same through the server's Unix socket (SO_PEERCRED, AF_UNIX).
+    sockdir = psql(url, "SHOW unix_socket_directories").split(",")[0].strip()
+    port = urlsplit(url).port
+    u = "postgresql://robinet@%s:%d/robinet" % (sockdir.replace("/", "%2F"), port)
+    s = Serve(u)
+    try:
+        b = Browser(s)
+        assert b.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+        assert b.get("/mes-factures")[0] == 200
+        assert psql(with_db(url, "postgres"), "SELECT count(*) FROM pg_stat_activity WHERE "
+                    "application_name = 'robinet' AND client_port = -1") != "0"
+    finally:
+        assert s.stop() == 0, s.final_log[-2000:]
+
+
+@test
+def terminated_backends_are_replaced_without_dying(url):
+    s = Serve(url)
+    try:
+        b = Browser(s)
+        assert b.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+        for _ in range(4):
+            assert robinet_backends(url) >= 1
+            terminate_robinet(url)
+            # At once, before the ended backends are even gone: the
+            # pool and the driver connect again; the subscriber's
+            # session (in the database) is still there.
+            st, _, page = b.get("/mes-factures")
+            assert st == 200 and "Facture" in page, (st, s.stderr()[-2000:])
+            assert s.get("/")[0] == 200
+        # Under load: the connections are ended while requests run.
+        stop = threading.Event()
+        seen = []
+
+        def load():
+            while not stop.is_set():
+                try:
+                    seen.append(s.get("/")[:1] + (None,))
+                except OSError as e:
+                    seen.append((None, repr(e)))
+        ts = [threading.Thread(target=load) for _ in range(4)]
+        for t in ts:
+            t.start()
+        for _ in range(10):
+            terminate_robinet(url)
+            time.sleep(0.05)
+        stop.set()
+        for t in ts:
+            t.join()
+        assert s.proc.poll() is None, "the server died: " + s.stderr()[-2000:]
+        statuses = {x[0] for x in seen}
+        # 500 only for a request whose transaction was cut in the middle;
+        # never a dropped connection, and serving again right after.
+        assert statuses <= {200, 500, 503}, (statuses, seen[:5])
+        assert s.get("/")[0] == 200
+        assert "connection lost, connected again" in s.stderr()
+        n500 = sum(1 for x in seen if x[0] == 500)
+        print("# %d requests under termination: %d answered 500, %d 503" %
+              (len(seen), n500, sum(1 for x in seen if x[0] == 503)))
+    finally:
+        assert s.stop() == 0, s.final_log[-2000:]
+
+
+@test
+def database_down_answers_a_french_503_then_serves_again(url):
+    # The application role loses the right to connect: every new link is
+    # refused, as when the server is away. Pages say so in French (503),
+    # the process lives on; given back, it serves again.
+    s = Serve(url)
+    try:
+        assert s.get("/")[0] == 200
+        psql(with_db(url, "postgres"), "ALTER DATABASE robinet ALLOW_CONNECTIONS false")
+        try:
+            terminate_robinet(url)
+            st, body = s.get("/mes-factures")
+            deadline = time.time() + 5
+            while st != 503 and time.time() < deadline:
+                st, body = s.get("/mes-factures")
+            assert st == 503 and "momentanément indisponible" in body, (st, body[:300])
+            assert s.proc.poll() is None
+        finally:
+            psql(with_db(url, "postgres"), "ALTER DATABASE robinet ALLOW_CONNECTIONS true")
+        st, body = s.get("/")
+        assert st == 200, (st, s.stderr()[-1500:])
+    finally:
+        assert s.stop() == 0, s.final_log[-2000:]
+
+
+def table_counts(url):
+    tables = psql(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
+                       "AND table_type = 'BASE TABLE' ORDER BY 1").split()
+    return {t: int(psql(url, 'SELECT count(*) FROM "%s"' % t)) for t in tables}
+
+
+def bills_checksum(url):
+    """count and md5 of every column of every bill, in id order."""
+    return psql(url, "SELECT count(*) || ' ' || coalesce(md5(string_agg(i::text, E'\\n' ORDER BY i.id)), '') "
+                     "FROM invoices i")
+
+
+@test
+def pg_dump_while_requests_write_restores_with_the_same_bills(url):
+    s = Serve(url)
+    stop = threading.Event()
+    done = [0]
+    errors = []
+
+    def writer():
+        while not stop.is_set():
+            try:
+                b = Browser(s)
+                st = b.signin(DEMO_EMAIL, DEMO_PASSWORD)[0]
+                if st != 303:
+                    errors.append(st)
+                b.post("/deconnexion", {})
+                done[0] += 1
+            except Exception as e:      # noqa: BLE001 (reported below)
+                errors.append(repr(e))
+    tmp = tempfile.mkdtemp(prefix="robinet-pgdump-")
+    os.chmod(tmp, 0o755)
+    dump = os.path.join(tmp, "robinet.dump")
+    restored = "robinet_restored_%d" % os.getpid()
+    try:
+        before = table_counts(url)
+        bills = bills_checksum(url)
+        t = threading.Thread(target=writer)
+        t.start()
+        while done[0] < 2 and not errors:
+            time.sleep(0.05)
+        at = done[0]
+        p = subprocess.run([BINDIR + "/pg_dump", "--format=custom", "--file", dump, url],
+                           capture_output=True, text=True, timeout=300)
+        while done[0] < at + 2 and not errors:     # writes went on around it
+            time.sleep(0.05)
+        stop.set()
+        t.join()
+        assert p.returncode == 0, p.stderr
+        assert not errors, errors[:3]
+        after = table_counts(url)
+        assert after["sessions"] > before["sessions"] or after["audit_log"] > before["audit_log"]
+        psql(with_db(url, "postgres"), "CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8' "
+                                       "LC_COLLATE 'C' LC_CTYPE 'C'" % restored)
+        r = subprocess.run([BINDIR + "/pg_restore", "--no-owner", "--exit-on-error", "-d",
+                            with_db(url, restored), dump], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        rurl = with_db(url, restored)
+        got = table_counts(rurl)
+        assert set(got) == set(before), set(got) ^ set(before)
+        for name, n in got.items():
+            lo, hi = min(before[name], after[name]), max(before[name], after[name])
+            assert lo <= n <= hi, (name, before[name], n, after[name])
+        assert bills_checksum(rurl) == bills == bills_checksum(url)
+        assert int(bills.split()[0]) > 0
+        # It serves: a subscriber signs in and reads the bills.
+        r2 = Serve(rurl)
+        try:
+            b = Browser(r2)
+            assert b.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+            st, _, page = b.get("/mes-factures")
+            assert st == 200 and "Facture" in page, st
+        finally:
+            assert r2.stop() == 0, r2.final_log[-2000:]
+    finally:
+        stop.set()
+        s.stop()
+        subprocess.run(["rm", "-rf", tmp])
+        psql(with_db(url, "postgres"), "DROP DATABASE IF EXISTS %s" % restored)
+
+
+@test
+def standby_failover_carries_on(url):
+    """tests/pg/standby.sh (its own two clusters): each of its TAP
+    lines must be "ok"."""
+    p = subprocess.run([os.path.join(HERE, "standby.sh"), harness.ARGS.bin],
+                       capture_output=True, text=True, timeout=600)
+    for line in p.stdout.splitlines():
+        print("#   " + line)
+    oks = [x for x in p.stdout.splitlines() if x.startswith("ok ")]
+    bad = [x for x in p.stdout.splitlines() if x.startswith("not ok")]
+    assert p.returncode == 0 and oks and not bad, (p.returncode, bad, p.stderr[-2000:])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("-k", default="")
+    a = ap.parse_args()
+    harness.ARGS.bin = os.path.abspath(a.bin)
+    if not URL:
+        print("Bail out! RB_TEST_DB is not set: run under tests/pg/cluster.sh")
+        return 2
+    tempfile.tempdir = tempfile.mkdtemp(prefix="robinet-pgops-run-")
+    os.chmod(tempfile.tempdir, 0o755)
+    rc, out, err = harness.run_cli("demo", "--db", URL, "--contracts", "20", "--seed", "7",
+                                   "--today", harness.TODAY)
+    if rc != 0:
+        print("Bail out! robinet demo failed: " + err)
+        return 2
+    sel = [t for t in TESTS if a.k in t.__name__]
+    print("1..%d" % len(sel))
+    failed = 0
+    for i, t in enumerate(sel, 1):
+        try:
+            t(URL)
+            print("ok %d - %s" % (i, t.__name__))
+        except Exception as e:      # noqa: BLE001
+            failed += 1
+            print("not ok %d - %s: %s" % (i, t.__name__, str(e)[:600]))
+            traceback.print_exc(file=sys.stdout)
+        sys.stdout.flush()
+    subprocess.run(["rm", "-rf", tempfile.tempdir])
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
