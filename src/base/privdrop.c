@@ -94,8 +94,8 @@ int
 rb_privdrop(const char *user, char *err, size_t errlen)
 {
 	struct passwd pw, *res = NULL;
-	uid_t ru, eu, su;
-	gid_t rg, eg, sg, groups[2];
+	uid_t ru = (uid_t)-1, eu = (uid_t)-1, su = (uid_t)-1;
+	gid_t rg = (gid_t)-1, eg = (gid_t)-1, sg = (gid_t)-1, groups[2];
 	char buf[4096];
 	int n, e;
 
