@@ -4,9 +4,9 @@ shows has changed. A news edit made by another process on the database
 or by an admin through another server, an item whose publication window
 opens or closes with no write at all, and a signed-in visitor (whose
 layout differs) each get a fresh page at once."""
-import sqlite3
 import time
 
+import dbx
 from harness import test, check_page, agent_browser, Server
 from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD
 from test_agent_news import form, paris_local
@@ -22,7 +22,7 @@ def home(s, headers=None):
 def sql(s, statement, *args):
     """Runs statement on the server's database from this process (as
     another server or an operator would)."""
-    con = sqlite3.connect(s.db, timeout=10)
+    con = dbx.connect(s.db, timeout=10)
     try:
         con.execute(statement, args)
         con.commit()
