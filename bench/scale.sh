@@ -223,7 +223,7 @@ rps() {
 	grep '^RESULT ' "$tmp/wrk.out" | awk '{
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		err = v["errors_connect"] + v["errors_read"] + v["errors_write"] + v["errors_status"] + v["errors_timeout"]
-		printf "%s %d\n", v["rps"], err }'
+		printf "%s %d %d\n", v["rps"], err, v["errors_status"] }'
 }
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
@@ -245,9 +245,10 @@ printf '%-12s %10s %8s\n' setup req/s ratio
 base=$(cut -d' ' -f1 "$tmp/sqlite-1" | median)
 for s in $SETUPS; do
 	v=$(cut -d' ' -f1 "$tmp/$s" | median)
-	errs=$(awk '{ s += $2 } END { print s + 0 }' "$tmp/$s")
-	awk -v s="$s" -v v="$v" -v b="$base" -v e="$errs" 'BEGIN {
-		printf "%-12s %10.0f %8.2f%s\n", s, v, (b > 0 ? v / b : 0), (e > 0 ? " (" e " failed requests)" : "") }'
+	errs=$(awk '{ s += $2; n += $3 } END { print s + 0, n + 0 }' "$tmp/$s")
+	awk -v s="$s" -v v="$v" -v b="$base" -v e="${errs% *}" -v n="${errs#* }" 'BEGIN {
+		printf "%-12s %10.0f %8.2f%s\n", s, v, (b > 0 ? v / b : 0),
+			(e > 0 ? " (" e " failed requests, " n " of them status >= 400)" : "") }'
 done
 echo "load average: $load_before before, $load_after after; $(nproc) cores; robinet on CPU(s) $SERVER_CPUS," \
 	"wrk -t1 -c$CONNS -d$DURATION on CPU $WRK_CPU, PostgreSQL and nginx (1 worker) unpinned; $ROUNDS round(s), medians"
