@@ -60,20 +60,9 @@ case $(seconds "$DURATION")$(seconds "$WARMUP") in
 esac
 case $PAGE in /*) ;; *) die "PAGE must start with /" ;; esac
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/robinet-bench.XXXXXX")
 robinet_pid=""
 nginx_pid=""
-cleanup() {
-	for p in $robinet_pid $nginx_pid; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in $robinet_pid $nginx_pid; do
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+bench_tmpdir robinet-bench robinet_pid nginx_pid
 
 # ---- the server under test
 

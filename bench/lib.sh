@@ -53,3 +53,30 @@ demo_db() {
 		die "robinet demo failed"
 	}
 }
+
+# bench_tmpdir NAME [VAR...]: makes $tmp, a new folder
+# ${TMPDIR:-/tmp}/NAME.XXXXXX, and the traps that, however the script
+# ends, stop the processes whose ids the variables VAR hold then (empty
+# ones are skipped), wait for them and remove $tmp. INT, TERM and HUP
+# end the script (status 130).
+bench_tmpdir() {
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") || die "cannot make a temporary folder"
+	shift
+	bench_pid_vars="$*"
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT TERM HUP
+}
+
+bench_cleanup() {
+	bench_pids=
+	for v in $bench_pid_vars; do
+		eval "bench_pids=\"\$bench_pids \${$v:-}\""
+	done
+	for p in $bench_pids; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in $bench_pids; do
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}

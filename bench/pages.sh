@@ -50,20 +50,9 @@ done
 case $CONNS$ROUNDS$SERVER_CPU$WRK_CPU in *[!0-9]*) die "CONNS, ROUNDS and the CPUs must be numbers" ;; esac
 need_robinet "$ROBINET"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/robinet-pages.XXXXXX")
 robinet_pid=""
 nginx_pid=""
-cleanup() {
-	for p in $robinet_pid $nginx_pid; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in $robinet_pid $nginx_pid; do
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+bench_tmpdir robinet-pages robinet_pid nginx_pid
 
 "$ROBINET" migrate --db "sqlite:$DB" >/dev/null 2>&1 || die "robinet migrate failed on $DB"
 port=$(free_port)

@@ -43,10 +43,11 @@ int	cmd_alerts(struct rb_config *cfg, const struct rb_cmd_opts *o);
 int	cmd_psp_sandbox(struct rb_config *cfg, const struct rb_cmd_opts *o);
 /*
  * serve --demo (cmd_sandbox.c): gives the psp_* settings left at their
- * defaults the demo shop's values, starts the stand-in payment page
- * and points psp_page_url at it. Returns it (stop it with
- * rb_sandbox_stop()), or NULL with a warning: the demo then has no card
- * payment.
+ * defaults the demo shop's values, binds the stand-in payment page's
+ * address and points psp_page_url at it. Returns it bound, not yet
+ * answering: serve starts it with rb_sandbox_accept() once root is left
+ * (stop it with rb_sandbox_stop()); or NULL with a warning: the demo
+ * then has no card payment.
  */
 struct rb_sandbox;
 struct rb_sandbox *cmd_demo_sandbox(struct rb_config *cfg);

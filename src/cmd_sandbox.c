@@ -118,7 +118,7 @@ cmd_demo_sandbox(struct rb_config *cfg)
 		log_warnx("demo: no psp key: no card payment");
 		return NULL;
 	}
-	if ((sb = rb_sandbox_start(&sc, err, sizeof(err))) == NULL) {
+	if ((sb = rb_sandbox_bind(&sc, err, sizeof(err))) == NULL) {
 		log_warnx("demo: %s: no card payment", err);
 		return NULL;
 	}

@@ -285,8 +285,10 @@ cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	/* The demo's card payments go to a stand-in payment page (its
-	   threads start with the stop signals blocked). */
+	/* The demo's card payments go to a stand-in payment page: its
+	   address is bound here (as root, before the site reads
+	   psp_page_url), its threads start after the drop, with the stop
+	   signals blocked. */
 	if (rb_config_int(cfg, RB_CFG_DEMO))
 		sandbox = cmd_demo_sandbox(cfg);
 
@@ -313,6 +315,12 @@ cmd_serve(struct rb_config *cfg, const struct rb_cmd_opts *o)
 		rb_site_close(&site);
 		rb_mail_shutdown();
 		return 1;
+	}
+	if (sandbox != NULL && rb_sandbox_accept(sandbox, err,
+	    sizeof(err)) != 0) {
+		log_warnx("demo: %s: no card payment", err);
+		rb_sandbox_stop(sandbox);
+		sandbox = NULL;
 	}
 	sender = rb_mail_sender_start(site.site_db);
 	if (serve_restrict(cfg) != 0) {

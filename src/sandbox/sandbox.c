@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -51,6 +52,7 @@ struct used {
 
 struct rb_sandbox {
 	struct MHD_Daemon	*sb_mhd;
+	int			 sb_fd;		/* bound, not yet accepting */
 	char			*sb_shop_id;
 	char			*sb_key;
 	char			*sb_mode;
@@ -520,13 +522,14 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 /* -------------------------------------------------------- lifecycle */
 
 struct rb_sandbox *
-rb_sandbox_start(const struct rb_sandbox_cfg *cfg, char *err, size_t errlen)
+rb_sandbox_bind(const struct rb_sandbox_cfg *cfg, char *err, size_t errlen)
 {
 	struct rb_sandbox *sb;
 	struct sockaddr_in sa;
-	const union MHD_DaemonInfo *info;
+	socklen_t salen = sizeof(sa);
 	const char *colon = strrchr(cfg->sc_listen, ':');
 	char host[64];
+	int fd, one = 1;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
@@ -545,32 +548,69 @@ rb_sandbox_start(const struct rb_sandbox_cfg *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	sa.sin_port = htons((uint16_t)atoi(colon + 1));
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(fd, 64) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &salen) != 0) {
+		snprintf(err, errlen, "psp-sandbox: cannot listen on %s: %s",
+		    cfg->sc_listen, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || sodium_init() < 0) {
 		snprintf(err, errlen, "psp-sandbox: libcurl or libsodium "
 		    "cannot start");
+		close(fd);
 		return NULL;
 	}
 	sb = rb_xcalloc(1, sizeof(*sb));
+	sb->sb_fd = fd;
+	sb->sb_port = ntohs(sa.sin_port);
 	sb->sb_shop_id = rb_xstrdup(cfg->sc_shop_id);
 	sb->sb_key = rb_xstrdup(cfg->sc_key);
 	sb->sb_mode = rb_xstrdup(cfg->sc_mode);
 	pthread_mutex_init(&sb->sb_lock, NULL);
+	return sb;
+}
+
+int
+rb_sandbox_accept(struct rb_sandbox *sb, char *err, size_t errlen)
+{
+	/* libmicrohttpd takes the socket (it closes it when it stops, or
+	   when it cannot start). */
+	int fd = sb->sb_fd;
+
+	sb->sb_fd = -1;
 	sb->sb_mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 	    on_request, sb,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, sb,
 	    MHD_OPTION_END);
 	if (sb->sb_mhd == NULL) {
-		snprintf(err, errlen, "psp-sandbox: cannot listen on %s: %s",
-		    cfg->sc_listen, errno ? strerror(errno) : "refused");
+		snprintf(err, errlen, "psp-sandbox: cannot accept on port "
+		    "%d: %s", sb->sb_port, errno ? strerror(errno) :
+		    "refused");
+		return -1;
+	}
+	return 0;
+}
+
+struct rb_sandbox *
+rb_sandbox_start(const struct rb_sandbox_cfg *cfg, char *err, size_t errlen)
+{
+	struct rb_sandbox *sb;
+
+	if ((sb = rb_sandbox_bind(cfg, err, errlen)) == NULL)
+		return NULL;
+	if (rb_sandbox_accept(sb, err, errlen) != 0) {
 		rb_sandbox_stop(sb);
 		return NULL;
 	}
-	info = MHD_get_daemon_info(sb->sb_mhd, MHD_DAEMON_INFO_BIND_PORT);
-	sb->sb_port = info != NULL ? info->port : ntohs(sa.sin_port);
 	return sb;
 }
 
@@ -590,6 +630,8 @@ rb_sandbox_stop(struct rb_sandbox *sb)
 		return;
 	if (sb->sb_mhd != NULL)
 		MHD_stop_daemon(sb->sb_mhd);
+	else if (sb->sb_fd >= 0)
+		close(sb->sb_fd);	/* bound, never accepted */
 	while ((s = sb->sb_sessions) != NULL) {
 		sb->sb_sessions = s->s_next;
 		json_decref(s->s_fields);

@@ -42,9 +42,18 @@ struct rb_sandbox;
 /*
  * Starts the sandbox on its own threads; the strings of cfg are copied.
  * Returns NULL with a one-line reason in err (address taken…).
+ * rb_sandbox_bind() then rb_sandbox_accept() is the same in two steps:
+ * bind takes the address (its port is known; clients wait in the listen
+ * queue), accept starts the threads that answer; serve drops root in
+ * between, so that the sandbox never answers as root.
  */
 struct rb_sandbox *rb_sandbox_start(const struct rb_sandbox_cfg *cfg,
 		    char *err, size_t errlen);
+struct rb_sandbox *rb_sandbox_bind(const struct rb_sandbox_cfg *cfg,
+		    char *err, size_t errlen);
+/* 0, or -1 with the reason in err (sb is then still to be stopped). */
+int		 rb_sandbox_accept(struct rb_sandbox *sb, char *err,
+		    size_t errlen);
 /* The port it listens on. */
 int		 rb_sandbox_port(const struct rb_sandbox *sb);
 /* Stops it and frees everything; NULL is ignored. */

@@ -114,7 +114,7 @@ def serving_as_root_without_run_as_user_is_warned_about(s):
     assert "serving as root: set run_as_user" in s.stderr(), s.stderr()[:2000]
 
 
-def first_answers(port, pid, deadline, n=16):
+def first_answers(port, pid, deadline, n=16, path="/healthz"):
     """From before the server listens: n clients each connect as soon as
     the port takes connections and send a request at once (it waits in
     the listen queue until the server accepts). Returns, for each answer,
@@ -130,7 +130,7 @@ def first_answers(port, pid, deadline, n=16):
                 time.sleep(0.001)
                 continue
             try:
-                c.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                c.sendall(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" % path.encode())
                 first = c.recv(64)
                 try:
                     uid = ids("/proc/%d/status" % pid)["Uid"]
@@ -182,3 +182,36 @@ def no_request_is_ever_answered_as_root(s):
         accept = text.find("accepting connections on port %d as uid %d" % (port, pw.pw_uid))
         first = text.find("type=access")
         assert 0 <= drop < accept < first, (drop, accept, first, text[-3000:])
+
+
+@test(sqlite_only="serves a SQLite copy the run-as user owns (the order of drop and accept does not depend on the engine)")
+def the_demo_payment_sandbox_never_answers_as_root(s):
+    """The demo's stand-in payment page (src/sandbox) is bound before the
+    drop (psp_page_url needs its port) but answers only after it:
+    requests sent to it from the moment it listens are answered while
+    serve runs as run_as_user, never as root."""
+    if os.geteuid() != 0:
+        return
+    pw = pwd.getpwnam(USER)
+    for _ in range(3):
+        db, env = user_dirs(USER)
+        port, sb_port = free_port(), free_port()
+        e = dict(os.environ)
+        e.update(PINNED)
+        e.update(env)
+        e["ROBINET_PSP_SANDBOX_LISTEN"] = "127.0.0.1:%d" % sb_port
+        log = tempfile.NamedTemporaryFile(prefix="robinet-", suffix=".log", delete=False)
+        p = subprocess.Popen([ARGS.bin, "serve", "--db", "sqlite:" + db, "--listen", "127.0.0.1:%d" % port],
+                             stdout=subprocess.DEVNULL, stderr=log, env=e)
+        try:
+            got = first_answers(sb_port, p.pid, time.time() + 20, path="/")
+        finally:
+            p.send_signal(signal.SIGTERM)
+            assert p.wait(timeout=20) == 0
+            text = open(log.name, encoding="utf-8", errors="replace").read()
+            os.unlink(log.name)
+            shutil.rmtree(os.path.dirname(os.path.dirname(db)))
+        assert "stand-in payment page" in text, text[-2000:]
+        assert len(got) == 16 and all(g[0].startswith(b"HTTP/1.1 200") for g in got), (got, text[-2000:])
+        for status, uid in got:
+            assert uid == [str(pw.pw_uid)] * 4, (status, uid)

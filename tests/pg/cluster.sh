@@ -59,10 +59,15 @@ cleanup() {
 	[ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null || true
 	if [ -n "$pgpid" ]; then
 		kill -INT "$pgpid" 2>/dev/null || true	# fast shutdown
-		( sleep 30; kill -KILL "$pgpid" 2>/dev/null ) &
+		# The watchdog kills its own sleep when it is stopped (killing
+		# the subshell alone would leave the sleep running 30 s).
+		( trap 'kill "$s" 2>/dev/null; exit 0' TERM
+		  sleep 30 & s=$!
+		  wait "$s" && kill -KILL "$pgpid" 2>/dev/null ) &
 		watchdog=$!
 		wait "$pgpid" 2>/dev/null || true
 		kill "$watchdog" 2>/dev/null || true
+		wait "$watchdog" 2>/dev/null || true
 	fi
 	rm -rf "$dir"
 	exit "$rc"

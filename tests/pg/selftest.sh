@@ -2,7 +2,8 @@
 # selftest.sh: checks tests/pg/cluster.sh: the command sees a working
 # database in RB_TEST_DB, its exit status comes back, and once the script
 # ends (command finished, or SIGTERM in the waiting mode) the server no
-# longer answers and its temporary folder is gone. Prints TAP.
+# longer answers and its temporary folder is gone, and no process of its
+# (the stop watchdog's sleep included) outlives it. Prints TAP.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
@@ -19,7 +20,7 @@ dirs_of() {
 			sed -n 4p "$d/data/postmaster.pid" | grep -qx "$1" && echo "$d"
 	done
 }
-echo "1..6"
+echo "1..7"
 
 # A command: status passed back, database usable while it runs.
 TMPDIR=${TMPDIR:-/tmp} "$here/cluster.sh" sh -c '
@@ -56,4 +57,14 @@ if [ -n "$port" ] && ! "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port" && [ -z "
 else
 	notok "nothing left after SIGTERM (port ${port:-?})"
 fi
+
+# No process outlives the script: run in a session of its own, whose id
+# is the script's pid, nothing of that session is left once it is done
+# (the 30 s watchdog of the stop used to leave its sleep running).
+setsid "$here/cluster.sh" true >/dev/null 2>&1 &
+sid=$!
+wait "$sid"
+left=$(pgrep -a -s "$sid")
+[ -z "$left" ] && ok "no process left in the script's session" ||
+	notok "no process left in the script's session: $(echo $left)"
 exit $failed
