@@ -14,7 +14,9 @@
  *      that a row the database refuses is undone alone and the
  *      transaction goes on (PostgreSQL would abandon it); any rejection
  *      rolls the whole file back at its end, but every row is still
- *      checked so that one run reports every problem;
+ *      checked so that one run reports every problem; a file whose
+ *      table is empty may instead go by one bulk copy (see
+ *      fast_start()), falling back to this path on any problem;
  *   4. writes the summary to the report and stdout, finishes the batch
  *      and adds the audit entry.
  *

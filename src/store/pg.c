@@ -18,6 +18,7 @@
  * and refuses the one that would break that order, hence RB_RETRY and
  * rb_db_transact()); rb_db_begin_read() a REPEATABLE READ one (one
  * snapshot). Booleans read as integers are 1 ('t') and 0 ('f').
+ * rb_db_copy_*() is COPY FROM STDIN in text format (pg_copy_begin()).
  */
 #include <ctype.h>
 #include <stdio.h>
