@@ -14,7 +14,9 @@
  *      that a row the database refuses is undone alone and the
  *      transaction goes on (PostgreSQL would abandon it); any rejection
  *      rolls the whole file back at its end, but every row is still
- *      checked so that one run reports every problem;
+ *      checked so that one run reports every problem; a file whose
+ *      table is empty may instead go by one bulk copy (see
+ *      fast_start()), falling back to this path on any problem;
  *   4. writes the summary to the report and stdout, finishes the batch
  *      and adds the audit entry.
  *
@@ -296,6 +298,114 @@ struct ref_cache {
 	char		 rc_extra[24];
 };
 
+/*
+ * A map from a text key to an id and an optional text, for the bulk
+ * path: the references of a file loaded in one query, the keys already
+ * seen in the file, the old numbers given so far. Open addressing,
+ * linear probing, grown at half full.
+ */
+struct km_ent {
+	char		*ke_key;	/* NULL: free slot */
+	int64_t		 ke_id;
+	char		*ke_extra;	/* may be NULL */
+};
+
+struct keymap {
+	struct km_ent	*km_ent;
+	size_t		 km_cap;	/* a power of 2, or 0 */
+	size_t		 km_n;
+};
+
+static uint64_t
+km_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static struct km_ent *
+km_slot(const struct keymap *m, const char *key)
+{
+	size_t i = (size_t)km_hash(key) & (m->km_cap - 1);
+
+	while (m->km_ent[i].ke_key != NULL &&
+	    strcmp(m->km_ent[i].ke_key, key) != 0)
+		i = (i + 1) & (m->km_cap - 1);
+	return &m->km_ent[i];
+}
+
+static const struct km_ent *
+km_get(const struct keymap *m, const char *key)
+{
+	const struct km_ent *e;
+
+	if (m->km_cap == 0)
+		return NULL;
+	e = km_slot(m, key);
+	return e->ke_key != NULL ? e : NULL;
+}
+
+/* Sets key to (id, extra), replacing what it held. */
+static void
+km_put(struct keymap *m, const char *key, int64_t id, const char *extra)
+{
+	struct km_ent *e, *old;
+	size_t i, cap;
+
+	if (m->km_n * 2 >= m->km_cap) {
+		old = m->km_ent;
+		cap = m->km_cap;
+		m->km_cap = cap ? cap * 2 : 1024;
+		m->km_ent = rb_xcalloc(m->km_cap, sizeof(*m->km_ent));
+		for (i = 0; i < cap; i++)
+			if (old[i].ke_key != NULL)
+				*km_slot(m, old[i].ke_key) = old[i];
+		free(old);
+	}
+	e = km_slot(m, key);
+	if (e->ke_key == NULL) {
+		e->ke_key = rb_xstrdup(key);
+		m->km_n++;
+	} else
+		free(e->ke_extra);
+	e->ke_id = id;
+	e->ke_extra = extra != NULL ? rb_xstrdup(extra) : NULL;
+}
+
+static void
+km_free(struct keymap *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->km_cap; i++) {
+		free(m->km_ent[i].ke_key);
+		free(m->km_ent[i].ke_extra);
+	}
+	free(m->km_ent);
+	memset(m, 0, sizeof(*m));
+}
+
+static void
+km_load(const char *key, int64_t id, const char *extra, void *arg)
+{
+	km_put(arg, key, id, extra);
+}
+
+/* A new bill to announce or print, once the file is written. */
+struct new_bill {
+	char		 nb_number[40];
+	char		 nb_contract[16];
+	char		 nb_issued[11];
+	char		 nb_due[11];
+	int64_t		 nb_contract_id;
+	size_t		 nb_line;
+};
+
 struct run;
 struct row;
 
@@ -353,6 +463,17 @@ struct run {
 	int		 r_sp_per_row;	/* after a refusal: one per row */
 	struct written	**r_sp_done;
 	size_t		 r_sp_ndone, r_sp_cap;
+	/* The bulk path (see import_file()). */
+	int		 r_fast;	/* this file goes by bulk copy */
+	int		 r_fast_abort;	/* a rejection or failure: the file
+					   goes again row by row */
+	struct keymap	 r_refs;	/* the references of the file */
+	struct keymap	 r_keys;	/* keys written, by line */
+	struct keymap	 r_olds;	/* old number -> contract number */
+	struct new_bill	*r_bills;
+	size_t		 r_nbills, r_capbills;
+	int64_t		 r_copied;	/* rows written by bulk copy */
+	int64_t		 r_file_copied;	/* this file's */
 };
 
 /* Rows per batch savepoint. */
@@ -437,6 +558,12 @@ static void
 report(struct run *r, const char *file, size_t line, const char *column,
     const char *reason)
 {
+	/* On the bulk path, any problem sends the file row by row, which
+	   reports it (see import_file()). */
+	if (r->r_fast) {
+		r->r_fast_abort = 1;
+		return;
+	}
 	put_rejection(r->r_report, file, line, column, reason);
 	if (r->r_opts->io_err != NULL)
 		put_rejection(r->r_opts->io_err, file, line, column, reason);
@@ -510,6 +637,16 @@ cached(struct run *r, struct ref_cache *c, const char *key,
 
 	if (c->rc_found >= 0 && strcmp(c->rc_key, key) == 0)
 		return c->rc_found;
+	if (r->r_fast) {
+		const struct km_ent *e = km_get(&r->r_refs, key);
+
+		c->rc_found = e != NULL;
+		c->rc_id = e != NULL ? e->ke_id : 0;
+		snprintf(c->rc_extra, sizeof(c->rc_extra), "%s", e != NULL &&
+		    e->ke_extra != NULL ? e->ke_extra : "");
+		snprintf(c->rc_key, sizeof(c->rc_key), "%s", key);
+		return c->rc_found;
+	}
 	rc = fn(r->r_db, key, &c->rc_id, c->rc_extra, sizeof(c->rc_extra));
 	if (rc < 0) {
 		r->r_dbfail = 1;
@@ -611,6 +748,8 @@ paperless_change(struct run *r, struct row *w)
 	char target[40];
 	json_t *detail;
 
+	if (r->r_fast)
+		return;		/* contracts is empty: a new contract */
 	rc = rb_import_store_contract_paperless(r->r_db, number, &on,
 	    &by_import);
 	if (rc < 0) {
@@ -649,8 +788,18 @@ hook_contract(struct run *r, struct row *w)
 	}
 	/* The old number is unique: not another contract's. */
 	if (has(w, CO_OLD) && has(w, CO_NUMBER)) {
-		rc = rb_import_store_contract_by_old(r->r_db,
-		    w->w_cv[CO_OLD].iv_text, other, sizeof(other));
+		const struct km_ent *e;
+
+		if (r->r_fast) {
+			/* contracts was empty: the rows of this file. */
+			e = km_get(&r->r_olds, w->w_cv[CO_OLD].iv_text);
+			rc = e != NULL;
+			if (e != NULL)
+				snprintf(other, sizeof(other), "%s",
+				    e->ke_extra);
+		} else
+			rc = rb_import_store_contract_by_old(r->r_db,
+			    w->w_cv[CO_OLD].iv_text, other, sizeof(other));
 		if (rc < 0)
 			r->r_dbfail = 1;
 		else if (rc == 1 && strcmp(other,
@@ -775,8 +924,9 @@ hook_mandate(struct run *r, struct row *w)
 		return;
 	(void)rb_iban_normalise(w->w_cv[MA_IBAN].iv_text, iban);
 	/* Keep the stored ciphertext when it holds the same IBAN. */
-	rc = rb_import_store_mandate_iban(r->r_db, w->w_cv[MA_RUM].iv_text,
-	    w->w_enc, sizeof(w->w_enc));
+	/* On the bulk path sepa_mandates is empty: no IBAN to keep. */
+	rc = r->r_fast ? 0 : rb_import_store_mandate_iban(r->r_db,
+	    w->w_cv[MA_RUM].iv_text, w->w_enc, sizeof(w->w_enc));
 	if (rc < 0) {
 		r->r_dbfail = 1;
 		return;
@@ -851,19 +1001,19 @@ count_add(struct rb_imp_counts *to, const struct rb_imp_counts *c)
  * Returns 0, or -1 (logged) when it could not be queued.
  */
 static int
-announce(struct run *r, const struct row *w,
+announce(struct run *r, const struct new_bill *b,
     const struct rb_imp_bill_target *t)
 {
-	const char *number = w->w_cv[IN_NUMBER].iv_text;
+	const char *number = b->nb_number;
 	char issued[64], due[64], link[64];
 	json_t *data;
 	int rc;
 
-	rb_clock_fr_iso(w->w_cv[IN_ISSUED].iv_text, issued, sizeof(issued));
-	rb_clock_fr_iso(w->w_cv[IN_DUE].iv_text, due, sizeof(due));
+	rb_clock_fr_iso(b->nb_issued, issued, sizeof(issued));
+	rb_clock_fr_iso(b->nb_due, due, sizeof(due));
 	snprintf(link, sizeof(link), "/mes-factures/%s", number);
 	data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "number", number,
-	    "contract_number", w->w_cv[IN_CONTRACT].iv_text, "issued", issued,
+	    "contract_number", b->nb_contract, "issued", issued,
 	    "due", due, "link", link);
 	if (t->bt_first_name[0] != '\0')
 		json_object_set_new(data, "first_name",
@@ -873,7 +1023,7 @@ announce(struct run *r, const struct row *w,
 	json_decref(data);
 	if (rc != 0)
 		log_warnx("%s line %zu: bill %s not announced by email: "
-		    "flagged for printing", r->r_spec->fs_name, w->w_line,
+		    "flagged for printing", r->r_spec->fs_name, b->nb_line,
 		    number);
 	return rc == 0 ? 0 : -1;
 }
@@ -888,23 +1038,19 @@ announce(struct run *r, const struct row *w,
  * once the file is committed.
  */
 static void
-bill_new(struct run *r, struct row *w)
+bill_send(struct run *r, const struct new_bill *b)
 {
 	struct rb_imp_bill_target t;
-	const char *number = w->w_cv[IN_NUMBER].iv_text;
+	const char *number = b->nb_number;
 	int rc;
 
-	if (w->w_cv[IN_ARCHIVED].iv_int != 0 ||
-	    strcmp(w->w_cv[IN_ISSUED].iv_text, r->r_new_since) < 0)
-		return;
-	rc = rb_import_store_bill_target(r->r_db,
-	    w->w_vals[r->r_extra[0]].iv_int, &t);
+	rc = rb_import_store_bill_target(r->r_db, b->nb_contract_id, &t);
 	if (rc <= 0) {
 		r->r_dbfail = 1;
 		return;
 	}
 	if (t.bt_paperless && t.bt_email[0] != '\0' &&
-	    announce(r, w, &t) == 0) {
+	    announce(r, b, &t) == 0) {
 		r->r_file_announced++;
 		return;
 	}
@@ -914,6 +1060,38 @@ bill_new(struct run *r, struct row *w)
 		r->r_dbfail = 1;
 	else
 		r->r_file_printed++;
+}
+
+/* Bill w has just been inserted: sent at once, or on the bulk path
+   once the file is written. */
+static void
+bill_new(struct run *r, struct row *w)
+{
+	struct new_bill b;
+
+	if (w->w_cv[IN_ARCHIVED].iv_int != 0 ||
+	    strcmp(w->w_cv[IN_ISSUED].iv_text, r->r_new_since) < 0)
+		return;
+	memset(&b, 0, sizeof(b));
+	snprintf(b.nb_number, sizeof(b.nb_number), "%s",
+	    w->w_cv[IN_NUMBER].iv_text);
+	snprintf(b.nb_contract, sizeof(b.nb_contract), "%s",
+	    w->w_cv[IN_CONTRACT].iv_text);
+	snprintf(b.nb_issued, sizeof(b.nb_issued), "%s",
+	    w->w_cv[IN_ISSUED].iv_text);
+	snprintf(b.nb_due, sizeof(b.nb_due), "%s", w->w_cv[IN_DUE].iv_text);
+	b.nb_contract_id = w->w_vals[r->r_extra[0]].iv_int;
+	b.nb_line = w->w_line;
+	if (!r->r_fast) {
+		bill_send(r, &b);
+		return;
+	}
+	if (r->r_nbills == r->r_capbills) {
+		r->r_capbills = r->r_capbills ? r->r_capbills * 2 : 64;
+		r->r_bills = rb_xrealloc(r->r_bills, r->r_capbills *
+		    sizeof(*r->r_bills));
+	}
+	r->r_bills[r->r_nbills++] = b;
 }
 
 static int row_write(struct run *, struct row *,
@@ -959,7 +1137,8 @@ import_record(struct run *r, const rb_csv *csv,
 			reject(r, &w, fs->fs_cols[i].ck_name, "%s", why);
 		}
 	}
-	rc = row_guarded(r, &w, rec, src);
+	rc = r->r_fast ? row_write(r, &w, rec, src) :
+	    row_guarded(r, &w, rec, src);
 	if (rc != 0)
 		goto rejected;
 	return;
@@ -1099,6 +1278,51 @@ row_guarded(struct run *r, struct row *w, const struct rb_csv_record *rec,
 }
 
 /*
+ * The bulk path's write of row w, valid, into its table, empty before
+ * this file: a key seen earlier in the file stops the bulk path (the
+ * row-by-row path reports it); else the row joins the copy. Returns 0,
+ * or -1 (r_fast_abort set).
+ */
+static int
+row_copy(struct run *r, struct row *w, const struct rb_imp_source *src)
+{
+	const struct file_spec *fs = r->r_spec;
+	char key[256];
+	size_t off = 0;
+	int i, nkey = rb_import_store_nkey(fs->fs_table);
+	const struct rb_imp_val *v;
+
+	for (i = 0; i < nkey && off < sizeof(key); i++) {
+		v = &w->w_vals[i];
+		if (v->iv_kind == RB_IMPV_INT)
+			off += (size_t)snprintf(key + off, sizeof(key) - off,
+			    "%s%lld", i ? "\x1f" : "", (long long)v->iv_int);
+		else
+			off += (size_t)snprintf(key + off, sizeof(key) - off,
+			    "%s%s", i ? "\x1f" : "", v->iv_kind ==
+			    RB_IMPV_TEXT ? v->iv_text : "");
+	}
+	if (off >= sizeof(key) || km_get(&r->r_keys, key) != NULL) {
+		r->r_fast_abort = 1;
+		return -1;
+	}
+	km_put(&r->r_keys, key, (int64_t)w->w_line, NULL);
+	if (fs->fs_table == RB_IMP_CONTRACTS && has(w, CO_OLD))
+		km_put(&r->r_olds, w->w_cv[CO_OLD].iv_text, 0,
+		    w->w_cv[CO_NUMBER].iv_text);
+	if (rb_import_store_copy_row(r->r_db, fs->fs_table, w->w_vals,
+	    src) != 0) {
+		r->r_fast_abort = 1;
+		return -1;
+	}
+	r->r_file.ic_inserted++;
+	w->w_written = 1;
+	if (fs->fs_table == RB_IMP_INVOICES)
+		bill_new(r, w);
+	return 0;
+}
+
+/*
  * Applies the file's hook to row w, whose columns are valid or
  * rejected, then writes it. Returns 0 when written, RB_CONSTRAINT when
  * the database refused it, -1 when rejected otherwise (or on a database
@@ -1119,6 +1343,8 @@ row_write(struct run *r, struct row *w, const struct rb_csv_record *rec,
 	for (i = 0; i < fs->fs_ncols; i++)
 		if (r->r_colparam[i] >= 0)
 			w->w_vals[r->r_colparam[i]] = w->w_cv[i];
+	if (r->r_fast)
+		return row_copy(r, w, src);
 	if ((rc = rb_import_store_insert(r->r_db, fs->fs_table, w->w_vals,
 	    src)) == 1) {
 		r->r_file.ic_inserted++;
@@ -1204,13 +1430,109 @@ file_done(struct run *r, const char *name, const char *status)
 }
 
 /*
+ * The bulk path. A file whose table is still empty (a first import: the
+ * former operator's whole history, a new billing system) is written by
+ * one bulk copy (db.h) instead of one statement per row, when the
+ * engine gains by it (PostgreSQL: one round trip per batch of rows,
+ * not per row) or io_bulk asks for it. The rows are checked as on the
+ * row-by-row path, by the same code, but what the hooks would ask the
+ * database comes from memory: the referenced table is loaded in one
+ * query into a map (r_refs), the keys and old numbers written so far by
+ * the file are kept (r_keys, r_olds), and the table being empty answers
+ * the rest (no row to update, no IBAN to keep, no paperless change to
+ * audit). New bills are announced or flagged once the copy has ended.
+ *
+ * A file with any problem (a rejected row, a repeated key, a row the
+ * database refuses, which fails the whole copy) is rolled back and
+ * imported again row by row, which reports every problem as ever: the
+ * bulk path writes nothing to the report. So a clean file gives the
+ * same rows either way, and a faulty one the same reasons.
+ */
+static void
+fast_clear(struct run *r)
+{
+	r->r_fast = r->r_fast_abort = 0;
+	km_free(&r->r_refs);
+	km_free(&r->r_keys);
+	km_free(&r->r_olds);
+	free(r->r_bills);
+	r->r_bills = NULL;
+	r->r_nbills = r->r_capbills = 0;
+}
+
+/* Inside the file's transaction: takes the bulk path if it may.
+   Returns 0 (either way) or -1 on a database error. */
+static int
+fast_start(struct run *r)
+{
+	static const int refs[RB_IMP__MAX] = {
+		[RB_IMP_TARIFFS] = -1,
+		[RB_IMP_CUSTOMERS] = -1,
+		[RB_IMP_CONTRACTS] = RB_IMP_REF_CUSTOMER,
+		[RB_IMP_METERS] = RB_IMP_REF_CONTRACT,
+		[RB_IMP_READINGS] = RB_IMP_REF_METER,
+		[RB_IMP_INVOICES] = RB_IMP_REF_CONTRACT,
+		[RB_IMP_LINES] = RB_IMP_REF_INVOICE,
+		[RB_IMP_MANDATES] = RB_IMP_REF_CONTRACT,
+		[RB_IMP_LEGACY] = RB_IMP_REF_CONTRACT,
+	};
+	enum rb_imp_table t = r->r_spec->fs_table;
+	int rc;
+
+	fast_clear(r);
+	if (r->r_opts->io_bulk < 0 || (r->r_opts->io_bulk == 0 &&
+	    !rb_db_copy_pays(r->r_db)))
+		return 0;
+	if ((rc = rb_import_store_is_empty(r->r_db, t)) != 1)
+		return rc < 0 ? -1 : 0;
+	if (refs[t] >= 0 && rb_import_store_refs(r->r_db,
+	    (enum rb_imp_ref)refs[t], km_load, &r->r_refs) != 0) {
+		fast_clear(r);
+		return -1;
+	}
+	if (rb_import_store_copy_begin(r->r_db, t) != 0) {
+		fast_clear(r);
+		return -1;
+	}
+	r->r_fast = 1;
+	return 0;
+}
+
+/*
+ * Ends the bulk copy of the file (bad: the CSV reader failed) and sends
+ * its new bills. Returns 0 when the file is written, 1 when it must go
+ * again row by row (r_fast cleared either way).
+ */
+static int
+fast_end(struct run *r, int bad)
+{
+	int64_t rows = 0;
+	size_t i;
+	int rc;
+
+	rc = rb_db_copy_end(r->r_db, &rows);
+	r->r_fast = 0;
+	if (rc != 0 || bad || r->r_fast_abort || r->r_dbfail ||
+	    rows != r->r_file.ic_inserted) {
+		r->r_dbfail = 0;
+		fast_clear(r);
+		return 1;
+	}
+	r->r_file_copied = rows;
+	for (i = 0; i < r->r_nbills && !r->r_dbfail; i++)
+		bill_send(r, &r->r_bills[i]);
+	fast_clear(r);
+	return 0;
+}
+
+/*
  * Imports one known file in its own transaction. Returns 0 (imported,
  * absent or rolled back: see the report) or -1 on a database or I/O
  * failure that stops the run.
  */
 static int
 import_file(struct run *r, const char *dir, const struct file_spec *fs,
-    const char *batch)
+    const char *batch, int slow)
 {
 	int map[MAX_COLS], i, in_tx = 0;
 	struct rb_csv_column hc[MAX_COLS];
@@ -1225,7 +1547,7 @@ import_file(struct run *r, const char *dir, const struct file_spec *fs,
 	int n;
 
 	memset(&r->r_file, 0, sizeof(r->r_file));
-	r->r_file_announced = r->r_file_printed = 0;
+	r->r_file_announced = r->r_file_printed = r->r_file_copied = 0;
 	r->r_spec = fs;
 	memset(&r->r_customers, 0, sizeof(r->r_customers));
 	r->r_customers.rc_found = r->r_contracts.rc_found =
@@ -1286,9 +1608,18 @@ import_file(struct run *r, const char *dir, const struct file_spec *fs,
 		goto dbfail;
 	in_tx = 1;
 	r->r_sp_open = r->r_sp_rows = r->r_sp_per_row = 0;
-	while ((n = rb_csv_next(csv, &rec)) > 0 && !r->r_dbfail) {
+	if (!slow && fast_start(r) != 0)
+		goto dbfail;
+	while ((n = rb_csv_next(csv, &rec)) > 0 && !r->r_dbfail &&
+	    !r->r_fast_abort) {
 		src.is_line = (int64_t)rec.cr_line;
 		import_record(r, csv, &rec, map, nheader, &src);
+	}
+	if (r->r_fast && fast_end(r, n < 0) != 0) {
+		/* Again, row by row: it reports every problem. */
+		rb_db_rollback(r->r_db);
+		rb_csv_close(csv);
+		return import_file(r, dir, fs, batch, 1);
 	}
 	if (!r->r_dbfail && sp_release(r) != 0)
 		r->r_dbfail = 1;
@@ -1311,6 +1642,7 @@ import_file(struct run *r, const char *dir, const struct file_spec *fs,
 			goto dbfail;
 		}
 		status = "imported";
+		r->r_copied += r->r_file_copied;
 		r->r_announced += r->r_file_announced;
 		r->r_printed += r->r_file_printed;
 	}
@@ -1320,6 +1652,7 @@ import_file(struct run *r, const char *dir, const struct file_spec *fs,
 	file_done(r, fs->fs_name, status);
 	return 0;
 dbfail:
+	fast_clear(r);
 	sp_forget(r);
 	r->r_sp_open = 0;
 	if (in_tx && rb_db_in_transaction(r->r_db))
@@ -1535,7 +1868,7 @@ rb_import_run(rb_db *db, const struct rb_import_opts *opts,
 		goto finish;
 	}
 	for (i = 0; i < RB_IMP__MAX && !failed; i++)
-		if (import_file(&r, absdir, &specs[i], batch) != 0)
+		if (import_file(&r, absdir, &specs[i], batch, 0) != 0)
 			failed = 1;
 finish:
 	status = failed ? "failed" : r.r_total.ic_rejected > 0 ? "rejected" :
@@ -1581,6 +1914,7 @@ finish:
 	    &r.r_total, res->ir_report, r.r_detail) != 0)
 		failed = 1;
 	res->ir_total = r.r_total;
+	res->ir_copied = r.r_copied;
 	rc = failed ? RB_IMPORT_FAILED : r.r_total.ic_rejected > 0 ?
 	    RB_IMPORT_REJECTED : RB_IMPORT_OK;
 out:
@@ -1591,5 +1925,6 @@ out:
 	seen_clear(&r);
 	sp_forget(&r);
 	free(r.r_sp_done);
+	fast_clear(&r);
 	return rc;
 }

@@ -37,6 +37,11 @@ struct rb_import_opts {
 					   new: announced by email when its
 					   contract is paperless, else flagged
 					   for printing; older ones neither */
+	int		 io_bulk;	/* a file whose table is empty goes
+					   by bulk copy (see import.c):
+					   0 where the engine gains by it
+					   (rb_db_copy_pays()), 1 always,
+					   -1 never */
 };
 
 /* Per-file result, for the summary. */
@@ -52,6 +57,7 @@ struct rb_import_result {
 	int64_t		 ir_batch;	/* 0 if none was created */
 	char		 ir_report[4096];	/* report path used */
 	struct rb_imp_counts ir_total;
+	int64_t		 ir_copied;	/* rows written by bulk copy */
 };
 
 /*

@@ -4,6 +4,7 @@
  * operation table, and keeps the process-wide error count.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <sodium.h>
 
 #include "base/log.h"
+#include "base/mem.h"
 #include "store/db_driver.h"
 
 static atomic_uint_fast64_t db_error_count;
@@ -108,8 +110,10 @@ rb_db_open(const char *url, rb_db **out, char *err, size_t errlen)
 void
 rb_db_close(rb_db *db)
 {
-	if (db != NULL)
-		db->db_ops->ops_close(db);
+	if (db == NULL)
+		return;
+	free(db->db_copy_sql);
+	db->db_ops->ops_close(db);
 }
 
 const char *
@@ -491,4 +495,168 @@ rb_db_purge(rb_db *db, const char *sql, int64_t before)
 {
 	return rb_db_run(db, sql, RB_BINDS(rb_int(before)), NULL) == RB_DONE ?
 	    0 : -1;
+}
+
+/* Bulk copy (see db.h). */
+
+#define COPY_MAX_COLS	64
+
+/* A plain identifier: [a-z_][a-z0-9_]*, at most 63 bytes. */
+static int
+copy_name_ok(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || s[0] == '\0' || (s[0] >= '0' && s[0] <= '9'))
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_') || i >= 63)
+			return 0;
+	return 1;
+}
+
+int
+rb_db_copy_begin(rb_db *db, const char *table, const char *const *cols,
+    int ncols)
+{
+	char sql[COPY_MAX_COLS * 72 + 256];
+	size_t off;
+	int i;
+
+	if (db->db_copy_cols != 0) {
+		log_errx("copy: a copy is already in progress");
+		rb_db_count_error();
+		return -1;
+	}
+	if (ncols < 1 || ncols > COPY_MAX_COLS || !copy_name_ok(table)) {
+		log_errx("copy: bad table name or column count");
+		rb_db_count_error();
+		return -1;
+	}
+	for (i = 0; i < ncols; i++)
+		if (!copy_name_ok(cols[i])) {
+			log_errx("copy: bad column name");
+			rb_db_count_error();
+			return -1;
+		}
+	db->db_copy_rc = 0;
+	db->db_copy_rows = 0;
+	if (db->db_ops->ops_copy_begin != NULL) {
+		if (db->db_ops->ops_copy_begin(db, table, cols, ncols) != 0)
+			return -1;
+		db->db_copy_cols = ncols;
+		return 0;
+	}
+	/* Common SQL, names checked above: INSERT INTO t (a, b) VALUES
+	   ($1, $2). */
+	off = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s (", table);
+	for (i = 0; i < ncols; i++)
+		off += (size_t)snprintf(sql + off, sizeof(sql) - off, "%s%s",
+		    i ? ", " : "", cols[i]);
+	off += (size_t)snprintf(sql + off, sizeof(sql) - off, ") VALUES (");
+	for (i = 0; i < ncols; i++)
+		off += (size_t)snprintf(sql + off, sizeof(sql) - off, "%s$%d",
+		    i ? ", " : "", i + 1);
+	snprintf(sql + off, sizeof(sql) - off, ")");
+	/* All or nothing, like a COPY statement. */
+	if (db->db_ops->ops_in_transaction(db)) {
+		if (rb_db_savepoint(db) != 0)
+			return -1;
+		db->db_copy_own = 2;
+	} else {
+		if (rb_db_begin(db) != 0)
+			return -1;
+		db->db_copy_own = 1;
+	}
+	free(db->db_copy_sql);
+	db->db_copy_sql = rb_xstrdup(sql);
+	db->db_copy_cols = ncols;
+	return 0;
+}
+
+int
+rb_db_copy_row(rb_db *db, const char *const *fields)
+{
+	rb_stmt *st;
+	int i, rc;
+
+	if (db->db_copy_cols == 0) {
+		log_errx("copy: no copy in progress");
+		rb_db_count_error();
+		return -1;
+	}
+	if (db->db_copy_rc != 0)
+		return -1;
+	if (db->db_ops->ops_copy_row != NULL) {
+		if (db->db_ops->ops_copy_row(db, fields,
+		    db->db_copy_cols) != 0) {
+			db->db_copy_rc = RB_ERR;
+			return -1;
+		}
+		return 0;
+	}
+	/* The connection's cache hands the same statement back. */
+	if ((st = rb_db_prepare(db, db->db_copy_sql)) == NULL) {
+		db->db_copy_rc = RB_ERR;
+		return -1;
+	}
+	for (i = 0; i < db->db_copy_cols; i++)
+		rb_stmt_bind_text(st, i + 1, fields[i], -1);
+	rc = rb_stmt_step(st);
+	rb_stmt_reset(st);
+	if (rc != RB_DONE) {
+		db->db_copy_rc = rc == RB_ROW ? RB_ERR : rc;
+		return -1;
+	}
+	db->db_copy_rows++;
+	return 0;
+}
+
+int
+rb_db_copy_end(rb_db *db, int64_t *rows)
+{
+	int64_t n = 0;
+	int rc;
+
+	if (rows != NULL)
+		*rows = 0;
+	if (db->db_copy_cols == 0) {
+		log_errx("copy: no copy in progress");
+		rb_db_count_error();
+		return -1;
+	}
+	db->db_copy_cols = 0;
+	if (db->db_ops->ops_copy_end != NULL) {
+		rc = db->db_ops->ops_copy_end(db, &n);
+		if (rc == 0 && db->db_copy_rc != 0)
+			rc = -1;
+	} else {
+		free(db->db_copy_sql);
+		db->db_copy_sql = NULL;
+		rc = db->db_copy_rc;
+		if (db->db_copy_own == 2 && rc == 0)
+			rc = rb_db_release(db);
+		else if (db->db_copy_own == 2)
+			(void)rb_db_rollback_to(db);
+		else if (rc == 0)
+			rc = rb_db_commit(db);
+		else
+			(void)rb_db_rollback(db);
+		db->db_copy_own = 0;
+		n = db->db_copy_rows;
+	}
+	if (rc == RB_RETRY)
+		db->db_refused = 1;
+	if (rc != 0)
+		return rc == RB_CONSTRAINT || rc == RB_RETRY ? rc : -1;
+	if (rows != NULL)
+		*rows = n;
+	return 0;
+}
+
+int
+rb_db_copy_pays(const rb_db *db)
+{
+	return db->db_ops->ops_copy_begin != NULL;
 }

@@ -322,6 +322,41 @@ size_t	 rb_db_cached(rb_db *db);
 int	 rb_db_bulk_load(rb_db *db, int on);
 
 /*
+ * Bulk copy of many rows into one table, the fastest way the engine
+ * takes them: PostgreSQL's COPY FROM STDIN (rows streamed in batches,
+ * one round trip per batch, not per row); on SQLite a prepared INSERT
+ * run once per row (in process, no round trip to save). table and the
+ * ncols (1..64) names in cols are plain identifiers ([a-z_][a-z0-9_]*,
+ * checked: -1 otherwise). Between rb_db_copy_begin() and
+ * rb_db_copy_end() the connection runs nothing else.
+ *
+ * rb_db_copy_row() adds one row: fields[0..ncols-1] are texts of any
+ * bytes but NUL (tabs, backslashes, newlines, quotes travel as they
+ * are); a NULL pointer is SQL NULL, "" the empty text. The engine
+ * converts each text to its column's type. A row the engine refuses
+ * (a constraint, a text that is no number for an integer column) may
+ * show only at rb_db_copy_end(), and then refuses the whole copy.
+ *
+ * rb_db_copy_begin() returns 0 or -1 (logged). rb_db_copy_row()
+ * returns 0, or -1 when the copy has already failed (the error is
+ * given by rb_db_copy_end()). rb_db_copy_end() must follow every
+ * successful rb_db_copy_begin(); it returns 0 with the rows copied in
+ * *rows (when not NULL), RB_CONSTRAINT, RB_RETRY (see enum rb_step) or
+ * -1 (logged); on failure no row of the copy is in the table, and an
+ * open transaction must be rolled back (or rolled back to a savepoint)
+ * on PostgreSQL.
+ *
+ * rb_db_copy_pays() is 1 when a copy costs much less than one
+ * statement per row (PostgreSQL), 0 when both cost the same (SQLite):
+ * code that has a row-by-row path and a set-based one asks it.
+ */
+int	 rb_db_copy_begin(rb_db *db, const char *table,
+	    const char *const *cols, int ncols);
+int	 rb_db_copy_row(rb_db *db, const char *const *fields);
+int	 rb_db_copy_end(rb_db *db, int64_t *rows);
+int	 rb_db_copy_pays(const rb_db *db);
+
+/*
  * Online backup: copies the whole database db, as one consistent
  * snapshot, into a new database file at path, while other connections
  * (the server) keep reading and writing. The copy goes bo_pages pages

@@ -43,6 +43,12 @@ struct rb_db_ops {
 	/* rb_db_backup(); NULL: the engine has no copy to a file. */
 	int		 (*ops_backup)(rb_db *, const char *,
 			    const struct rb_db_backup_opts *, char *, size_t);
+	/* rb_db_copy_*(); NULL: db.c runs a prepared INSERT per row.
+	   begin gets "COPY table (cols)"-ready names, checked by db.c. */
+	int		 (*ops_copy_begin)(rb_db *, const char *, const char *const *,
+			    int);
+	int		 (*ops_copy_row)(rb_db *, const char *const *, int);
+	int		 (*ops_copy_end)(rb_db *, int64_t *);
 	/* 0 when the link to the server is known to be lost (the pool
 	   then closes the connection instead of handing it out); NULL:
 	   always 1 (a file). Cheap: never waits for the server. */
@@ -55,6 +61,14 @@ struct rb_db {
 	int			 db_refused;	/* a statement of the open
 						   transaction gave RB_RETRY
 						   (db.c, for rb_db_transact) */
+	/* A copy in progress (db.c): its columns, and for engines
+	   without ops_copy_*, the INSERT run per row and its result. */
+	int			 db_copy_cols;	/* 0: none */
+	char			*db_copy_sql;
+	int			 db_copy_own;	/* 1: began a transaction,
+						   2: a savepoint */
+	int			 db_copy_rc;
+	int64_t			 db_copy_rows;
 };
 
 struct rb_stmt {

@@ -341,6 +341,31 @@ static const char sql_batch_finish[] =
 	" rows_unchanged = $7, rows_rejected = $8, report = $9"
 	" WHERE id = $1";
 
+static const char *const sql_empty[RB_IMP__MAX] = {
+	[RB_IMP_TARIFFS] = "SELECT 1 FROM tariffs LIMIT 1",
+	[RB_IMP_CUSTOMERS] = "SELECT 1 FROM customers LIMIT 1",
+	[RB_IMP_CONTRACTS] = "SELECT 1 FROM contracts LIMIT 1",
+	[RB_IMP_METERS] = "SELECT 1 FROM meters LIMIT 1",
+	[RB_IMP_READINGS] = "SELECT 1 FROM meter_readings LIMIT 1",
+	[RB_IMP_INVOICES] = "SELECT 1 FROM invoices LIMIT 1",
+	[RB_IMP_LINES] = "SELECT 1 FROM invoice_lines LIMIT 1",
+	[RB_IMP_MANDATES] = "SELECT 1 FROM sepa_mandates LIMIT 1",
+	[RB_IMP_LEGACY] = "SELECT 1 FROM legacy_credentials LIMIT 1",
+};
+
+static const char *const sql_refs[] = {
+	[RB_IMP_REF_CUSTOMER] = "SELECT ref, id, NULL FROM customers",
+	[RB_IMP_REF_CONTRACT] = "SELECT number, id, old_number FROM contracts",
+	[RB_IMP_REF_METER] = "SELECT serial, id, NULL FROM meters",
+	[RB_IMP_REF_INVOICE] = "SELECT number, id, NULL FROM invoices",
+};
+
+int
+rb_import_store_nkey(enum rb_imp_table t)
+{
+	return tables[t].it_nkey;
+}
+
 const char *
 rb_import_store_table(enum rb_imp_table t)
 {
@@ -672,4 +697,85 @@ out:
 	else
 		rb_db_rollback(db);
 	return rc;
+}
+
+int
+rb_import_store_is_empty(rb_db *db, enum rb_imp_table t)
+{
+	int rc = rb_db_fetch_one(db, sql_empty[t], NULL, 0, NULL, NULL);
+
+	return rc == 1 ? 1 : rc == 0 ? 0 : -1;
+}
+
+int
+rb_import_store_copy_begin(rb_db *db, enum rb_imp_table t)
+{
+	const struct imp_table *it = &tables[t];
+	const char *cols[RB_IMP_MAX_PARAMS + 4];
+	int i, n = it->it_nall - 4;
+
+	for (i = 0; i < n; i++)
+		cols[i] = it->it_cols[i];
+	cols[n] = "src_system";
+	cols[n + 1] = "src_batch";
+	cols[n + 2] = "src_file";
+	cols[n + 3] = "src_line";
+	return rb_db_copy_begin(db, it->it_name, cols, it->it_nall);
+}
+
+int
+rb_import_store_copy_row(rb_db *db, enum rb_imp_table t,
+    const struct rb_imp_val *vals, const struct rb_imp_source *src)
+{
+	const struct imp_table *it = &tables[t];
+	char num[RB_IMP_MAX_PARAMS + 1][24];
+	const char *f[RB_IMP_MAX_PARAMS + 4];
+	int i, n = it->it_nall - 4;
+
+	for (i = 0; i < n; i++) {
+		switch (vals[i].iv_kind) {
+		case RB_IMPV_INT:
+			snprintf(num[i], sizeof(num[i]), "%lld",
+			    (long long)vals[i].iv_int);
+			f[i] = num[i];
+			break;
+		case RB_IMPV_TEXT:
+			f[i] = vals[i].iv_text;
+			break;
+		default:
+			f[i] = NULL;
+			break;
+		}
+	}
+	snprintf(num[n], sizeof(num[n]), "%lld", (long long)src->is_line);
+	f[n] = src->is_system;
+	f[n + 1] = src->is_batch;
+	f[n + 2] = src->is_file;
+	f[n + 3] = num[n];
+	return rb_db_copy_row(db, f);
+}
+
+struct refs_arg {
+	void	(*ra_fn)(const char *, int64_t, const char *, void *);
+	void	 *ra_arg;
+};
+
+static void
+refs_row(rb_stmt *st, void *arg)
+{
+	struct refs_arg *ra = arg;
+	const char *key = rb_stmt_text(st, 0);
+
+	if (key != NULL)
+		ra->ra_fn(key, rb_stmt_int(st, 1), rb_stmt_text(st, 2),
+		    ra->ra_arg);
+}
+
+int
+rb_import_store_refs(rb_db *db, enum rb_imp_ref kind,
+    void (*fn)(const char *, int64_t, const char *, void *), void *arg)
+{
+	struct refs_arg ra = { fn, arg };
+
+	return rb_db_fetch_all(db, sql_refs[kind], NULL, 0, refs_row, &ra);
 }

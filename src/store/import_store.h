@@ -58,6 +58,9 @@ struct rb_imp_source {
 /* Largest number of parameters of a table (provenance excluded). */
 #define RB_IMP_MAX_PARAMS	24
 
+/* The number of natural-key parameters of table t (the first ones). */
+int	 rb_import_store_nkey(enum rb_imp_table t);
+
 /* The SQL name of table t ("meter_readings"). */
 const char *rb_import_store_table(enum rb_imp_table t);
 
@@ -95,6 +98,36 @@ int	 rb_import_store_find(rb_db *db, enum rb_imp_table t,
 	    int64_t *id, int64_t *same_file_line);
 int	 rb_import_store_update(rb_db *db, enum rb_imp_table t,
 	    const struct rb_imp_val *vals, const struct rb_imp_source *src);
+
+/*
+ * The bulk path, for a table still empty (see app/import.c):
+ * rb_import_store_is_empty() returns 1 when table t has no row, 0 when
+ * it has some, -1 on error (logged). rb_import_store_copy_begin() opens
+ * a bulk copy (db.h) of rows of t, in the write's parameter order then
+ * the provenance; rb_import_store_copy_row() adds one (its result is
+ * rb_db_copy_row()'s); the caller ends it with rb_db_copy_end().
+ */
+int	 rb_import_store_is_empty(rb_db *db, enum rb_imp_table t);
+int	 rb_import_store_copy_begin(rb_db *db, enum rb_imp_table t);
+int	 rb_import_store_copy_row(rb_db *db, enum rb_imp_table t,
+	    const struct rb_imp_val *vals, const struct rb_imp_source *src);
+
+/* The tables whose natural keys other files refer to. */
+enum rb_imp_ref {
+	RB_IMP_REF_CUSTOMER,	/* ref -> id */
+	RB_IMP_REF_CONTRACT,	/* number -> id, old_number */
+	RB_IMP_REF_METER,	/* serial -> id */
+	RB_IMP_REF_INVOICE	/* number -> id */
+};
+
+/*
+ * Hands every row of reference table kind to fn(key, id, extra, arg)
+ * (extra: the contract's old number, else NULL), in one query. Returns
+ * 0, or -1 on error (logged).
+ */
+int	 rb_import_store_refs(rb_db *db, enum rb_imp_ref kind,
+	    void (*fn)(const char *, int64_t, const char *, void *),
+	    void *arg);
 
 /*
  * Natural-key lookups: each returns 1 and the id (and what else it

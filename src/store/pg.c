@@ -18,6 +18,7 @@
  * and refuses the one that would break that order, hence RB_RETRY and
  * rb_db_transact()); rb_db_begin_read() a REPEATABLE READ one (one
  * snapshot). Booleans read as integers are 1 ('t') and 0 ('f').
+ * rb_db_copy_*() is COPY FROM STDIN in text format (pg_copy_begin()).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -58,6 +59,8 @@ struct pg_db {
 	size_t			 pd_nbuckets;
 	size_t			 pd_nstmts;
 	unsigned		 pd_next_name;
+	rb_buf			 pd_copy;	/* rows not sent yet */
+	int			 pd_copy_failed; /* PQputCopyData refused */
 };
 
 static const struct rb_db_ops pg_ops;
@@ -215,6 +218,7 @@ pg_close(rb_db *db)
 			free(ps);
 		}
 	free(pd->pd_buckets);
+	rb_buf_free(&pd->pd_copy);
 	PQfinish(pd->pd_conn);
 	free(pd);
 }
@@ -683,6 +687,126 @@ pg_alive(rb_db *db)
 	    PQconsumeInput(conn) == 1 && PQstatus(conn) == CONNECTION_OK;
 }
 
+/*
+ * COPY FROM STDIN in text format: fields separated by tabs, rows ended
+ * by a newline, \N for NULL, and a backslash escaping itself, tab,
+ * newline and carriage return inside a field. Rows gather in pd_copy
+ * and go to the server COPY_FLUSH bytes at a time; the server's
+ * verdict comes with PQputCopyEnd().
+ */
+#define COPY_FLUSH	(256 * 1024)
+
+static int
+pg_copy_begin(rb_db *db, const char *table, const char *const *cols,
+    int ncols)
+{
+	struct pg_db *pd = (struct pg_db *)db;
+	PGresult *res;
+	rb_buf sql;
+	int i, rc = 0;
+
+	keep_link(pd);
+	rb_buf_init(&sql);
+	rb_buf_printf(&sql, "COPY %s (", table);
+	for (i = 0; i < ncols; i++)
+		rb_buf_printf(&sql, "%s%s", i ? ", " : "", cols[i]);
+	rb_buf_puts(&sql, ") FROM STDIN");
+	res = PQexec(pd->pd_conn, rb_buf_cstr(&sql));
+	if (res == NULL || PQresultStatus(res) != PGRES_COPY_IN) {
+		if (res == NULL)
+			log_pg_error(pd, NULL, __func__, "copy failed",
+			    rb_buf_cstr(&sql));
+		else
+			(void)failed_result(pd, res, __func__,
+			    rb_buf_cstr(&sql));
+		rc = -1;
+	}
+	PQclear(res);
+	rb_buf_free(&sql);
+	rb_buf_reset(&pd->pd_copy);
+	pd->pd_copy_failed = 0;
+	return rc;
+}
+
+static int
+copy_flush(struct pg_db *pd)
+{
+	if (pd->pd_copy.buf_len == 0)
+		return 0;
+	if (PQputCopyData(pd->pd_conn, pd->pd_copy.buf_data,
+	    (int)pd->pd_copy.buf_len) != 1) {
+		log_pg_error(pd, NULL, __func__, "copy data refused",
+		    "COPY");
+		pd->pd_copy_failed = 1;
+		return -1;
+	}
+	rb_buf_reset(&pd->pd_copy);
+	return 0;
+}
+
+static int
+pg_copy_row(rb_db *db, const char *const *fields, int n)
+{
+	struct pg_db *pd = (struct pg_db *)db;
+	rb_buf *b = &pd->pd_copy;
+	const char *p, *run;
+	int i;
+
+	if (pd->pd_copy_failed)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			rb_buf_putc(b, '\t');
+		if (fields[i] == NULL) {
+			rb_buf_append(b, "\\N", 2);
+			continue;
+		}
+		for (run = p = fields[i]; *p != '\0'; p++) {
+			const char *esc;
+
+			switch (*p) {
+			case '\\': esc = "\\\\"; break;
+			case '\t': esc = "\\t"; break;
+			case '\n': esc = "\\n"; break;
+			case '\r': esc = "\\r"; break;
+			default: continue;
+			}
+			rb_buf_append(b, run, (size_t)(p - run));
+			rb_buf_append(b, esc, 2);
+			run = p + 1;
+		}
+		rb_buf_append(b, run, (size_t)(p - run));
+	}
+	rb_buf_putc(b, '\n');
+	return b->buf_len >= COPY_FLUSH ? copy_flush(pd) : 0;
+}
+
+static int
+pg_copy_end(rb_db *db, int64_t *rows)
+{
+	struct pg_db *pd = (struct pg_db *)db;
+	PGresult *res;
+	int rc = 0, failed;
+
+	failed = pd->pd_copy_failed || copy_flush(pd) != 0;
+	rb_buf_reset(&pd->pd_copy);
+	if (PQputCopyEnd(pd->pd_conn, failed ? "row refused by the client" :
+	    NULL) != 1) {
+		log_pg_error(pd, NULL, __func__, "copy end refused", "COPY");
+		failed = 1;
+	}
+	while ((res = PQgetResult(pd->pd_conn)) != NULL) {
+		if (PQresultStatus(res) == PGRES_COMMAND_OK)
+			*rows = strtoll(PQcmdTuples(res), NULL, 10);
+		else if (rc == 0 && !failed)
+			rc = failed_result(pd, res, __func__, "COPY");
+		PQclear(res);
+	}
+	if (failed && rc == 0)
+		rc = RB_ERR;
+	return rc;
+}
+
 static const struct rb_db_ops pg_ops = {
 	.ops_engine = "postgresql",
 	.ops_close = pg_close,
@@ -710,6 +834,9 @@ static const struct rb_db_ops pg_ops = {
 	.ops_cached = pg_cached,
 	.ops_backup = NULL,	/* pg_dump, see rb_db_backup_advice() */
 	.ops_alive = pg_alive,
+	.ops_copy_begin = pg_copy_begin,
+	.ops_copy_row = pg_copy_row,
+	.ops_copy_end = pg_copy_end,
 };
 
 /* Opening. */

@@ -30,11 +30,15 @@ struct fixture {
 	rb_db	*db;
 };
 
+/* io_bulk of the next runs (0: the engine's choice). */
+static int bulk_mode;
+
 static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
+	bulk_mode = 0;
 	if (f == NULL || test_db_open(f->dir, sizeof(f->dir), "import.db",
 	    &f->db) != 0)
 		return -1;
@@ -109,6 +113,7 @@ run(struct fixture *f, const char *in, const char *report,
 	o.io_data_key = KEY;
 	o.io_now = NOW;
 	o.io_notice_days = 30;
+	o.io_bulk = bulk_mode;
 	return rb_import_run(f->db, &o, res);
 }
 
@@ -338,9 +343,8 @@ dump_row(rb_stmt *st, void *arg)
 }
 
 static void
-test_example_folder_gives_the_same_database(void **state)
+example_folder(struct fixture *f, int64_t *copied)
 {
-	struct fixture *f = *state;
 	struct rb_import_result res;
 	char in[4096], report[300], path[300], want_path[4096];
 	const char *src = getenv("ROBINET_SRCDIR");
@@ -352,8 +356,11 @@ test_example_folder_gives_the_same_database(void **state)
 	snprintf(in, sizeof(in), "%s/docs/examples/import", src);
 	snprintf(report, sizeof(report), "%s/report.csv", f->dir);
 	assert_int_equal(run(f, in, report, &res), RB_IMPORT_OK);
-	/* Again: nothing changes. */
+	*copied = res.ir_copied;
+	assert_int_equal(res.ir_total.ic_inserted, res.ir_total.ic_rows);
+	/* Again: nothing changes (the tables are not empty: row by row). */
 	assert_int_equal(run(f, in, report, &res), RB_IMPORT_OK);
+	assert_int_equal(res.ir_copied, 0);
 	assert_int_equal(res.ir_total.ic_inserted, 0);
 	assert_int_equal(res.ir_total.ic_updated, 0);
 	assert_int_equal(res.ir_total.ic_unchanged, res.ir_total.ic_rows);
@@ -376,6 +383,233 @@ test_example_folder_gives_the_same_database(void **state)
 	free(want);
 }
 
+static int
+is_pg(rb_db *db)
+{
+	return strcmp(rb_db_engine(db), "postgresql") == 0;
+}
+
+/* The engine's choice: bulk copy on PostgreSQL, row by row on SQLite;
+   the same database either way. */
+static void
+test_example_folder_gives_the_same_database(void **state)
+{
+	struct fixture *f = *state;
+	int64_t copied = -1;
+
+	example_folder(f, &copied);
+	if (is_pg(f->db))
+		assert_true(copied > 50);
+	else
+		assert_int_equal(copied, 0);
+}
+
+/* Every file by bulk copy, on any engine: the same database. */
+static void
+test_example_folder_by_bulk_copy(void **state)
+{
+	struct fixture *f = *state;
+	int64_t copied = -1;
+
+	bulk_mode = 1;
+	example_folder(f, &copied);
+	/* Every row of the folder (it has no rejected row). */
+	assert_true(copied > 50);
+}
+
+/* Row by row, on any engine: the same database. */
+static void
+test_example_folder_row_by_row(void **state)
+{
+	struct fixture *f = *state;
+	int64_t copied = -1;
+
+	bulk_mode = -1;
+	example_folder(f, &copied);
+	assert_int_equal(copied, 0);
+}
+
+/*
+ * The same reasons whichever path is asked for: a contracts file mixing
+ * every kind of rejection its checks have (field count, a value of
+ * every column type wrong, dates in the wrong order, an unknown
+ * customer, an old number given twice, a repeated key), texts with
+ * quotes, semicolons and UTF-8; customers.csv, clean, goes by copy.
+ */
+#define MIXED_CONTRACTS \
+	"number;old_number;origin;customer_ref;service_address;" \
+	"service_postcode;service_commune;start_date;end_date;paperless\n" \
+	"1000000001;1234567A;new;C0000001;\"12 rue \"\"Nationale\"\"; bis\";" \
+	"59000;Lille;2024-01-01;;1\n" \
+	"1000000002;;new;C0000001;5 rue du Moulin;59650;Lille;2024-01-01\n" \
+	"100000003;;neuf;C0000009;Rue;5900;Lille;2024-02-30;2023-01-01;2\n" \
+	"1000000004;1234567A;new;C0000001;Place Émile Zola;59000;Lille;" \
+	"2024-01-01;2023-12-31;0\n" \
+	"1000000001;;new;C0000001;12 rue Nationale;59000;Lille;2024-01-01;;\n" \
+	"1000000005;;new;C0000001;Rue\tTab;59000;Lille;2024-01-01;;0\n"
+#define MIXED_REASONS \
+	"file;line;column;reason\n" \
+	"contracts.csv;3;;\"8 champs au lieu de 10 (séparateur « ; »)\"\n" \
+	"contracts.csv;4;number;numéro de contrat invalide « 100000003 » " \
+	"(10 chiffres attendus)\n" \
+	"contracts.csv;4;origin;valeur « neuf » inconnue (attendu : " \
+	"subscriber_2023, former_operator, new)\n" \
+	"contracts.csv;4;service_postcode;code postal invalide « 5900 » " \
+	"(5 chiffres)\n" \
+	"contracts.csv;4;start_date;date impossible 2024-02-30\n" \
+	"contracts.csv;4;paperless;0 ou 1 attendu, pas « 2 »\n" \
+	"contracts.csv;4;customer_ref;client C0000009 inconnu\n" \
+	"contracts.csv;5;end_date;date de fin 2023-12-31 antérieure à " \
+	"start_date 2024-01-01\n" \
+	"contracts.csv;5;old_number;ancien numéro 1234567A déjà attribué " \
+	"au contrat 1000000001\n" \
+	"contracts.csv;6;;ligne en double (déjà vue ligne 2)\n" \
+	"contracts.csv;7;service_address;caractère de contrôle interdit " \
+	"(0x09)\n"
+
+static void
+mixed_rejections(struct fixture *f, int mode)
+{
+	struct rb_import_result res;
+	char in[300], report[300], *got;
+
+	bulk_mode = mode;
+	snprintf(in, sizeof(in), "%s/in", f->dir);
+	snprintf(report, sizeof(report), "%s/report.csv", f->dir);
+	assert_int_equal(mkdir(in, 0700), 0);
+	write_file(in, "customers.csv", CUSTOMERS);
+	write_file(in, "contracts.csv", MIXED_CONTRACTS);
+	assert_int_equal(run(f, in, report, &res), RB_IMPORT_REJECTED);
+	got = rejections(report);
+	assert_string_equal(got, MIXED_REASONS);
+	free(got);
+	assert_int_equal(res.ir_total.ic_rows, 7);
+	assert_int_equal(res.ir_total.ic_inserted, 1);
+	assert_int_equal(res.ir_total.ic_rejected, 5);
+	/* customers.csv only, by copy when asked. */
+	assert_int_equal(res.ir_copied, mode == 1 || (mode == 0 &&
+	    is_pg(f->db)) ? 1 : 0);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM contracts"), 0);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM customers"), 1);
+}
+
+static void
+test_mixed_rejections_bulk(void **state)
+{
+	mixed_rejections(*state, 1);
+}
+
+static void
+test_mixed_rejections_row_by_row(void **state)
+{
+	mixed_rejections(*state, -1);
+}
+
+static void
+test_mixed_rejections_engine_choice(void **state)
+{
+	mixed_rejections(*state, 0);
+}
+
+/*
+ * A large file goes by copy, whole; the same file with one malformed
+ * row in its middle (a field too many) and one bad value near its end
+ * is rolled back, both reported, every row counted: the copy did not
+ * end the file at the first problem.
+ */
+#define NBIG	20000
+static void
+test_large_file_by_copy_and_malformed_row(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_import_result res;
+	char in[300], report[300], *text, *got, want[512];
+	size_t cap = 4 << 20, len;
+	int i;
+
+	bulk_mode = 1;
+	snprintf(in, sizeof(in), "%s/in", f->dir);
+	snprintf(report, sizeof(report), "%s/report.csv", f->dir);
+	assert_int_equal(mkdir(in, 0700), 0);
+	text = malloc(cap);
+	assert_non_null(text);
+	len = (size_t)snprintf(text, cap, "ref;last_name;first_name;"
+	    "address_line1;postcode;commune\n");
+	for (i = 0; i < NBIG; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+		    "C%07d;\"O'Brien; \"\"le Grand\"\"\";Zoë\\%d;%d rue"
+		    " \\N;59000;Lille\n", i, i, i);
+	write_file(in, "customers.csv", text);
+	assert_int_equal(run(f, in, report, &res), RB_IMPORT_OK);
+	assert_int_equal(res.ir_copied, NBIG);
+	assert_int_equal(res.ir_total.ic_inserted, NBIG);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM customers"
+	    " WHERE last_name = 'O''Brien; \"le Grand\"'"), NBIG);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM customers"
+	    " WHERE first_name = 'Zoë\\19999'"
+	    " AND address_line1 = '19999 rue \\N'"), 1);
+
+	/* Into an empty table again, with two faults. */
+	assert_int_equal(rb_db_exec(f->db, "DELETE FROM customers"), 0);
+	len = (size_t)snprintf(text, cap, "ref;last_name;first_name;"
+	    "address_line1;postcode;commune\n");
+	for (i = 0; i < NBIG; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+		    i == NBIG / 2 ? "C%07d;Martin;Léa;%d rue;59000;Lille;x\n" :
+		    i == NBIG - 3 ? "C%07d;;Léa;%d rue;59000;Lille\n" :
+		    "C%07d;Martin;Léa;%d rue;59000;Lille\n", i, i);
+	write_file(in, "customers.csv", text);
+	free(text);
+	assert_int_equal(run(f, in, report, &res), RB_IMPORT_REJECTED);
+	assert_int_equal(res.ir_copied, 0);
+	assert_int_equal(res.ir_total.ic_rows, NBIG);
+	assert_int_equal(res.ir_total.ic_rejected, 2);
+	got = rejections(report);
+	snprintf(want, sizeof(want), "file;line;column;reason\n"
+	    "customers.csv;%d;;\"7 champs au lieu de 6 (séparateur « ; »)\"\n"
+	    "customers.csv;%d;last_name;nom manquant\n", NBIG / 2 + 2,
+	    NBIG - 3 + 2);
+	assert_string_equal(got, want);
+	free(got);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM customers"), 0);
+}
+
+/*
+ * Rows every check of the import lets through but the database refuses
+ * (one active mandate per contract): the copy fails whole, the file goes
+ * again row by row and reports the refused row on its line, as the
+ * row-by-row path does.
+ */
+static void
+test_bulk_copy_refused_by_database(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_import_result res;
+	char in[300], report[300], *got;
+
+	bulk_mode = 1;
+	snprintf(in, sizeof(in), "%s/in", f->dir);
+	snprintf(report, sizeof(report), "%s/report.csv", f->dir);
+	assert_int_equal(mkdir(in, 0700), 0);
+	write_file(in, "customers.csv", CUSTOMERS);
+	write_file(in, "contracts.csv", CONTRACTS);
+	write_file(in, "sepa_mandates.csv",
+	    "rum;contract_number;holder;iban;signed_on;status\n"
+	    "RUM-A;1000000001;LEFEBVRE;" IBAN ";2024-03-15;active\n"
+	    "RUM-B;1000000001;LEFEBVRE;" IBAN ";2024-03-16;active\n"
+	    "RUM-C;1000000002;LEFEBVRE;" IBAN ";2024-03-17;active\n");
+	assert_int_equal(run(f, in, report, &res), RB_IMPORT_REJECTED);
+	got = rejections(report);
+	assert_string_equal(got, "file;line;column;reason\n"
+	    "sepa_mandates.csv;3;;ligne refusée par la base de données "
+	    "(contrainte d'unicité ou de cohérence)\n");
+	free(got);
+	assert_int_equal(res.ir_copied, 3);	/* customers and contracts */
+	assert_int_equal(res.ir_total.ic_rejected, 1);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM sepa_mandates"),
+	    0);
+}
+
 int
 main(void)
 {
@@ -388,6 +622,20 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_example_folder_gives_the_same_database, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_example_folder_by_bulk_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_example_folder_row_by_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mixed_rejections_bulk,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_mixed_rejections_row_by_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_mixed_rejections_engine_choice, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_large_file_by_copy_and_malformed_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_bulk_copy_refused_by_database, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
