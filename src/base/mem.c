@@ -189,6 +189,17 @@ rb_mem_init(void)
 }
 
 void
+rb_json_free(void *p)
+{
+	json_free_t f = free;
+
+	/* Whatever jansson uses now: free() until rb_mem_init() has run
+	   (unit tests that do not call it). */
+	json_get_alloc_funcs(NULL, &f);
+	f(p);
+}
+
+void
 rb_mem_thread_end(void)
 {
 	jm_drain(&jm_cache);

@@ -25,6 +25,13 @@ char	*rb_xstrndup(const char *s, size_t n);
 void	 rb_mem_init(void);
 
 /*
+ * Frees what jansson allocated and handed over to its caller (the text of
+ * json_dumps()): not free(), since jansson's blocks come from mem.c's
+ * cache. NULL does nothing.
+ */
+void	 rb_json_free(void *p);
+
+/*
  * Gives the calling thread's cached jansson blocks back to the C
  * library (done by itself when a thread ends; main() may call it before
  * exiting so that leak checkers see nothing held).
