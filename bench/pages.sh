@@ -19,6 +19,7 @@
 #
 # Environment (defaults in brackets):
 #   DB [var/bench/demo-400000.db]   SIGNIN [demo@robinet.test:eau-potable-2024]
+#      (DB may be a postgresql:// URL of a database `robinet demo --db URL` filled)
 #   PAGES [/ /mon-espace /mes-factures /ma-consommation /mon-compte
 #          /mes-demandes /mon-index /mes-coordonnees /mes-moyens-de-paiement
 #          /confidentialite]
@@ -46,7 +47,10 @@ for tool in wrk curl taskset "$PYTHON"; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (scripts/bootstrap --test installs it)"
 done
 [ -x "$NGINX" ] || die "nginx is missing (scripts/bootstrap --test installs nginx-light)"
-[ -f "$DB" ] || die "no database $DB (bench/dashboard.sh makes one)"
+case $DB in
+postgresql://*) dburl=$DB ;; # a PostgreSQL database filled by `robinet demo --db URL`
+*) [ -f "$DB" ] || die "no database $DB (bench/dashboard.sh makes one)"; dburl=sqlite:$DB ;;
+esac
 case $CONNS$ROUNDS$SERVER_CPU$WRK_CPU in *[!0-9]*) die "CONNS, ROUNDS and the CPUs must be numbers" ;; esac
 need_robinet "$ROBINET"
 
@@ -54,9 +58,9 @@ robinet_pid=""
 nginx_pid=""
 bench_tmpdir robinet-pages robinet_pid nginx_pid
 
-"$ROBINET" migrate --db "sqlite:$DB" >/dev/null 2>&1 || die "robinet migrate failed on $DB"
+"$ROBINET" migrate --db "$dburl" >/dev/null 2>&1 || die "robinet migrate failed on $DB"
 port=$(free_port)
-taskset -c "$SERVER_CPU" "$ROBINET" serve --db "sqlite:$DB" --listen "127.0.0.1:$port" \
+taskset -c "$SERVER_CPU" "$ROBINET" serve --db "$dburl" --listen "127.0.0.1:$port" \
 	>"$tmp/robinet.log" 2>&1 &
 robinet_pid=$!
 base=http://127.0.0.1:$port

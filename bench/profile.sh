@@ -17,7 +17,8 @@
 # (callgrind_annotate OUT/callgrind.out.PID.K shows where they went).
 #
 # Environment (defaults in brackets):
-#   DB [var/bench/demo-400000.db]  the SQLite database (bench/dashboard.sh
+#   DB [var/bench/demo-400000.db]  the SQLite database, or a postgresql://
+#                        URL of a database `robinet demo --db URL` filled (bench/dashboard.sh
 #                        makes it; any demo database will do)
 #   PAGES [/ /mon-espace /mes-factures /ma-consommation /mon-compte
 #          /mes-demandes /mon-index /mes-coordonnees /mes-moyens-de-paiement
@@ -43,7 +44,10 @@ for tool in valgrind callgrind_control callgrind_annotate curl "$PYTHON"; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (apt-get install valgrind)"
 done
 case $N$WARM in *[!0-9]*) die "N and WARM must be numbers" ;; esac
-[ -f "$DB" ] || die "no database $DB (bench/dashboard.sh makes one)"
+case $DB in
+postgresql://*) dburl=$DB ;; # a PostgreSQL database filled by `robinet demo --db URL`
+*) [ -f "$DB" ] || die "no database $DB (bench/dashboard.sh makes one)"; dburl=sqlite:$DB ;;
+esac
 need_robinet "$ROBINET"
 OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/robinet-profile.XXXXXX")}
 mkdir -p "$OUT"
@@ -62,7 +66,7 @@ port=$(free_port)
 # seccomp off: valgrind makes system calls of its own.
 ROBINET_SECCOMP=off valgrind --tool=callgrind --instr-atstart=no \
 	--callgrind-out-file="$OUT/callgrind.out.%p" \
-	"$ROBINET" serve --db "sqlite:$DB" --listen "127.0.0.1:$port" \
+	"$ROBINET" serve --db "$dburl" --listen "127.0.0.1:$port" \
 	>"$OUT/server.log" 2>&1 &
 pid=$!
 base=http://127.0.0.1:$port

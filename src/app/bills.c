@@ -949,7 +949,7 @@ view_hash(const json_t *view, char hex[33])
 	crypto_generichash_update(&h, (const unsigned char *)text,
 	    strlen(text));
 	crypto_generichash_final(&h, d, sizeof(d));
-	free(text);
+	rb_json_free(text);
 	sodium_bin2hex(hex, 33, d, sizeof(d));
 	return 0;
 }

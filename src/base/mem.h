@@ -17,10 +17,26 @@ char	*rb_xstrndup(const char *s, size_t n);
 
 /*
  * Routes the allocations of the libraries Robinet links (jansson) through
- * rb_xmalloc, so that running out of memory is handled here too. Call once
- * at the start of main(), before any other thread exists.
+ * rb_xmalloc, so that running out of memory is handled here too, and
+ * through a per-thread cache of small blocks (mem.c) that makes building
+ * and freeing a page's JSON cheap. Call once at the start of main(),
+ * before any other thread exists.
  */
 void	 rb_mem_init(void);
+
+/*
+ * Frees what jansson allocated and handed over to its caller (the text of
+ * json_dumps()): not free(), since jansson's blocks come from mem.c's
+ * cache. NULL does nothing.
+ */
+void	 rb_json_free(void *p);
+
+/*
+ * Gives the calling thread's cached jansson blocks back to the C
+ * library (done by itself when a thread ends; main() may call it before
+ * exiting so that leak checkers see nothing held).
+ */
+void	 rb_mem_thread_end(void);
 
 #define RB_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 

@@ -3,6 +3,7 @@
  */
 #include <stdlib.h>
 
+#include "base/mem.h"
 #include "base/log.h"
 #include "store/audit.h"
 
@@ -52,7 +53,7 @@ rb_audit(rb_db *db, time_t now, enum rb_actor actor, int64_t actor_id,
 	    actor_id != 0 ? rb_int(actor_id) : rb_null(), rb_text(action),
 	    rb_text(target), rb_text(ip), rb_text(text)), NULL) == 0)
 		rc = 0;
-	free(text);
+	rb_json_free(text);
 	return rc;
 }
 

@@ -1,7 +1,8 @@
 /*
  * space.c: SQL of the dashboard (see space.h). One statement reads every
- * contract of the account with its figures through correlated
- * subqueries, each served by an index (invoices_contract_issued,
+ * contract of the account with its figures: those of the open bills
+ * aggregated per contract, the rest through correlated subqueries, each
+ * served by an index (invoices_open, invoices_contract_issued,
  * meters_contract, meter_readings_meter_date, sepa_mandates_contract,
  * the unique (contract_id, period_end) of consumption_alerts,
  * sepa_debits_invoice): one statement per page, whatever the number of
@@ -14,42 +15,61 @@
 #include "store/payments.h"
 #include "store/space.h"
 
-/* A bill the subscriber still has to pay: due, something owed (the rule
- * of store/payments.h); one to be debited: its debit is scheduled. */
-#define TO_PAY_BILL \
-	"u.contract_id = c.id AND u.status IN ('to_pay', 'overdue')" \
-	" AND " RB_SQL_OWED("u") " > 0"
-#define DEBIT_BILL \
-	"u.contract_id = c.id AND u.status = 'direct_debit'" \
-	" AND " RB_SQL_OWED("u") " > 0"
 /* Column col of the bill's debit not yet collected, or NULL. */
 #define LIVE_DEBIT(col) \
 	"(SELECT MIN(d." col ") FROM sepa_debits d WHERE d.invoice_id = u.id" \
 	" AND d.status IN ('scheduled', 'exported'))"
 
+/*
+ * The open bills of the account's contracts (to pay, overdue, under
+ * direct debit) are read once, in a materialized CTE, with what is owed
+ * on each (the rule of store/payments.h, evaluated once per bill) and
+ * their live debit; the per-contract figures are aggregates over them.
+ * (Six correlated subqueries, one per figure, each walked every bill of
+ * the contract and computed what is owed again: half of the page's
+ * instructions, docs/performance.md.) The partial index invoices_open
+ * (migration 0022) serves the CTE: the condition on status is written
+ * exactly as in the index, so that both engines see that it applies.
+ */
 static const char sql_space[] =
-	"SELECT c.number, c.old_number, c.service_address,"
+	"WITH open_bills AS MATERIALIZED (SELECT u.contract_id, u.status,"
+	"   u.due_on, " RB_SQL_OWED("u") " AS owed,"
+	"   CASE WHEN u.status = 'direct_debit' THEN " LIVE_DEBIT("amount_cents")
+	"   END AS live_cents,"
+	"   CASE WHEN u.status = 'direct_debit' THEN "
+	LIVE_DEBIT("collection_date") " END AS live_on"
+	"  FROM account_contracts oa"
+	"  JOIN invoices u ON u.contract_id = oa.contract_id"
+	"  WHERE oa.account_id = $1"
+	"  AND u.status IN ('to_pay', 'overdue', 'direct_debit')),"
+	" sums AS (SELECT contract_id,"
+	"   SUM(CASE WHEN status <> 'direct_debit' THEN owed END) AS unpaid_cents,"
+	"   count(CASE WHEN status <> 'direct_debit' THEN 1 END) AS unpaid_count,"
+	"   MIN(CASE WHEN status <> 'direct_debit' THEN due_on END) AS next_due_on,"
+	"   count(CASE WHEN status = 'overdue'"
+	"     OR (status = 'to_pay' AND due_on < $2) THEN 1 END) AS late_count,"
+	"   SUM(CASE WHEN status = 'direct_debit'"
+	"     THEN COALESCE(live_cents, owed) END) AS debit_cents,"
+	"   count(CASE WHEN status = 'direct_debit' THEN 1 END) AS debit_count,"
+	"   MIN(CASE WHEN status = 'direct_debit'"
+	"     THEN COALESCE(live_on, due_on) END) AS next_debit_on"
+	"  FROM open_bills WHERE owed > 0 GROUP BY contract_id)"
+	" SELECT c.number, c.old_number, c.service_address,"
 	" c.service_postcode, c.service_commune, c.direct_debit, c.paperless,"
-	" (SELECT COALESCE(SUM(" RB_SQL_OWED("u") "), 0) FROM invoices u"
-	"   WHERE " TO_PAY_BILL "),"
-	" (SELECT count(*) FROM invoices u WHERE " TO_PAY_BILL "),"
-	" (SELECT MIN(u.due_on) FROM invoices u WHERE " TO_PAY_BILL "),"
-	" (SELECT count(*) FROM invoices u WHERE " TO_PAY_BILL
-	"   AND (u.status = 'overdue' OR u.due_on < $2)),"
-" li.number, li.issued_on, li.due_on, li.total_cents, li.status,"
+	" COALESCE(s.unpaid_cents, 0), COALESCE(s.unpaid_count, 0),"
+	" s.next_due_on, COALESCE(s.late_count, 0),"
+	" li.number, li.issued_on, li.due_on, li.total_cents, li.status,"
 	" li.archived,"
 	" (SELECT sm.iban_last4 FROM sepa_mandates sm"
 	"   WHERE sm.contract_id = c.id AND sm.status = 'active'"
 	"   ORDER BY sm.signed_on DESC, sm.id DESC LIMIT 1),"
 	" m.serial, m.remote_read, r.read_on, r.index_litres, r.source,"
 	" al.period_end, al.litres, al.average_litres,"
-	" (SELECT COALESCE(SUM(COALESCE(" LIVE_DEBIT("amount_cents") ", "
-	RB_SQL_OWED("u") ")), 0) FROM invoices u WHERE " DEBIT_BILL "),"
-	" (SELECT count(*) FROM invoices u WHERE " DEBIT_BILL "),"
-	" (SELECT MIN(COALESCE(" LIVE_DEBIT("collection_date") ", u.due_on))"
-	"   FROM invoices u WHERE " DEBIT_BILL ")"
+	" COALESCE(s.debit_cents, 0), COALESCE(s.debit_count, 0),"
+	" s.next_debit_on"
 	" FROM account_contracts ac"
 	" JOIN contracts c ON c.id = ac.contract_id"
+	" LEFT JOIN sums s ON s.contract_id = c.id"
 	" LEFT JOIN invoices li ON li.id = (SELECT i.id FROM invoices i"
 	"   WHERE i.contract_id = c.id AND i.status <> 'cancelled'"
 	"   ORDER BY i.issued_on DESC, i.id DESC LIMIT 1)"

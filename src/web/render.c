@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "app/agent.h"
 #include "base/log.h"
 #include "tmpl/mustache.h"
@@ -258,7 +259,7 @@ rb_resp_json(struct rb_req *req, int status, json_t *data)
 		    "survenue.\"}}");
 	} else {
 		rb_buf_puts(&req->resp_body, text);
-		free(text);
+		rb_json_free(text);
 	}
 	rb_buf_puts(&req->resp_body, "\n");
 	req->resp_status = status;

@@ -174,3 +174,142 @@ def gdpr_download_holds_everything_and_no_secret(s):
     assert n >= 1
     _, _, body2 = b.get("/mes-donnees.json")
     assert any(e["action"] == "gdpr.export" for e in json.loads(body2)["data"]["audit_log"])
+
+
+def dashboard_oracle(s, number):
+    """What the dashboard must say of contract number, computed here from
+    the rows themselves (not from the page's SQL): the bills to pay or
+    overdue with something owed (total minus succeeded payments), and the
+    bills under direct debit with something owed (their live debit's
+    amount and date, else what is owed and the due date)."""
+    cid = db_rows(s, "SELECT id FROM contracts WHERE number = ?", number)[0][0]
+    bills = db_rows(s, "SELECT id, status, due_on, total_cents FROM invoices WHERE contract_id = ?", cid)
+    paid, live = {}, {}
+    for inv, amount, status in db_rows(s, "SELECT p.invoice_id, p.amount_cents, p.status FROM payments p "
+                                          "JOIN invoices i ON i.id = p.invoice_id WHERE i.contract_id = ?", cid):
+        if status == "succeeded":
+            paid[inv] = paid.get(inv, 0) + amount
+    for inv, amount, on, status in db_rows(s, "SELECT invoice_id, amount_cents, collection_date, status "
+                                              "FROM sepa_debits WHERE contract_id = ?", cid):
+        if status in ("scheduled", "exported") and inv is not None:
+            live[inv] = (amount, on)
+    o = {"unpaid": 0, "count": 0, "next": None, "late": 0, "debit": 0, "dcount": 0, "dnext": None}
+    for inv, status, due, total in bills:
+        owed = total - paid.get(inv, 0)
+        if owed <= 0:
+            continue
+        if status in ("to_pay", "overdue"):
+            o["unpaid"] += owed
+            o["count"] += 1
+            o["next"] = min(o["next"] or due, due)
+            o["late"] += status == "overdue" or due < TODAY
+        elif status == "direct_debit":
+            amount, on = live.get(inv, (owed, due))
+            o["debit"] += amount
+            o["dcount"] += 1
+            o["dnext"] = min(o["dnext"] or on, on)
+    return o
+
+
+def fr_day(iso):
+    months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+              "octobre", "novembre", "décembre"]
+    y, m, d = (int(x) for x in iso.split("-"))
+    return "%s %s %d" % ("1er" if d == 1 else str(d), months[m - 1], y)
+
+
+def check_figures(page, number, o):
+    sec = html.unescape(section(page, number))
+    dd = re.search(r"<dt>Montant à régler</dt>\s*<dd>(.*?)</dd>", sec, re.S).group(1)
+    if o["count"]:
+        assert dd.startswith("%s, à régler au plus tard le %s" % (euros(o["unpaid"]), fr_day(o["next"]))), (dd, o)
+    else:
+        assert not dd.startswith(euros(0)) and "à régler au plus tard" not in dd, (dd, o)
+    if o["dcount"]:
+        assert "Prélèvement prévu le %s : %s, vous n'avez rien à faire." % (
+            fr_day(o["dnext"]), euros(o["debit"])) in dd, (dd, o)
+    else:
+        assert "Prélèvement prévu" not in dd, (dd, o)
+    if not o["count"] and not o["dcount"]:
+        assert dd == "Aucun montant dû", dd
+    if o["late"] == 0:
+        assert "date limite de paiement" not in sec
+    elif o["late"] == 1:
+        assert "Une facture n'est pas réglée à sa date limite de paiement." in sec
+    else:
+        assert "%d factures ne sont pas réglées à leur date limite de paiement." % o["late"] in sec, (o, sec)
+
+
+@test(own=True)
+def dashboard_figures_match_the_rows_on_many_bills(s):
+    """Many bills on both demo contracts, current and archived, every
+    status, partly and fully paid, failed and pending payments, live and
+    finished debits: each figure of the dashboard is the oracle's."""
+    import datetime
+    b = demo(s)
+    _, _, page = b.get("/mon-espace")
+    for number in ("1000000001", "1000000002"):
+        check_figures(page, number, dashboard_oracle(s, number))
+    con = dbx.connect(s.db)
+    day = datetime.date.fromisoformat(TODAY)
+    c1 = con.execute("SELECT id, number, old_number FROM contracts WHERE number = '1000000001'").fetchone()
+    c2 = con.execute("SELECT id, number FROM contracts WHERE number = '1000000002'").fetchone()
+    mandate = con.execute("SELECT id FROM sepa_mandates WHERE contract_id = ? AND status = 'active'",
+                          (c2[0],)).fetchone()[0]
+    statuses = ["to_pay", "overdue", "paid", "cancelled", "to_pay", "direct_debit", "to_pay", "overdue"]
+
+    def bill(cid, printed, k, status, archived):
+        due = (day + datetime.timedelta(days=(k * 7) % 61 - 30)).isoformat()
+        issued = "20%02d-%02d-01" % (19 + k % 4, 1 + k % 12)
+        total = 1000 + 137 * k
+        con.execute("INSERT INTO invoices (number, contract_id, contract_number, archived, period_start, "
+                    "period_end, amount_excl_tax_cents, vat_cents, total_cents, issued_on, due_on, status) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    ("FT%04d-%d" % (k, cid), cid, printed, archived, issued, issued, total - 100, 100, total,
+                     issued, due, status))
+        return con.execute("SELECT id, total_cents FROM invoices WHERE number = ?",
+                           ("FT%04d-%d" % (k, cid),)).fetchone()
+
+    def pay(inv, amount, status, k):
+        con.execute("INSERT INTO payments (invoice_id, amount_cents, method, status, created_at) "
+                    "VALUES (?, ?, 'transfer', ?, ?)", (inv, amount, status, 1700000000 + k))
+
+    def debit(cid, inv, amount, on, status, k):
+        con.execute("INSERT INTO sepa_debits (contract_id, mandate_id, invoice_id, amount_cents, "
+                    "collection_date, seq_type, status, end_to_end_id, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, 'RCUR', ?, ?, 1700000000, 1700000000)",
+                    (cid, mandate, inv, amount, on, status, "E2E-FT-%d" % k))
+
+    for k in range(40):
+        status = statuses[k % len(statuses)]
+        archived = 1 if k % 3 == 0 else 0
+        printed = c1[2] if archived and c1[2] else c1[1]
+        inv, total = bill(c1[0], printed, k, status, archived)
+        if k % 4 == 1:
+            pay(inv, total // 3, "succeeded", k)      # partly paid
+        if k % 5 == 2:
+            pay(inv, total, "failed", k)              # counts for nothing
+        if k % 7 == 3:
+            pay(inv, total, "succeeded", k)           # paid in full: nothing owed
+        if k % 9 == 4:
+            pay(inv, total, "pending", k)
+    for k in range(40, 52):
+        inv, total = bill(c2[0], c2[1], k, "direct_debit" if k % 4 else "to_pay", 0)
+        on = (day + datetime.timedelta(days=k - 30)).isoformat()
+        if k % 3 == 0:
+            debit(c2[0], inv, total - 50, on, "scheduled", k)
+        elif k % 3 == 1:
+            debit(c2[0], inv, total, on, "collected" if k % 2 else "rejected", k)
+        if k % 5 == 0:
+            pay(inv, total, "succeeded", k)
+        if k == 44:
+            debit(c2[0], inv, total + 7, on, "exported", 1000 + k)
+    con.commit()
+    con.close()
+    _, _, page = b.get("/mon-espace")
+    for number in ("1000000001", "1000000002"):
+        o = dashboard_oracle(s, number)
+        check_figures(page, number, o)
+    o1, o2 = dashboard_oracle(s, "1000000001"), dashboard_oracle(s, "1000000002")
+    # The data does exercise every figure.
+    assert o1["count"] > 5 and o1["late"] > 1 and o2["dcount"] > 3, (o1, o2)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/mem.h"
 #include "app/attachments.h"
 #include "app/gdpr.h"
 #include "base/arena.h"
@@ -74,7 +75,7 @@ rb_page_gdpr_json(struct rb_req *req)
 		return;
 	}
 	rb_resp_text(req, 200, "application/json; charset=utf-8", text);
-	free(text);
+	rb_json_free(text);
 	rb_resp_header(req, "Content-Disposition",
 	    "attachment; filename=\"mes-donnees-eau-de-la-metropole.json\"");
 }
