@@ -78,6 +78,8 @@ rb_xstrdup(const char *s)
  * that class. A block may be freed by another thread than the one that
  * allocated it (the home page cache): it goes to the freeing thread's
  * list. A thread's lists are given back to the C library when it ends.
+ * Under AddressSanitizer nothing is kept (RB_MEM_KEEPS_BLOCKS), so that
+ * its quarantine still catches a use after free.
  */
 #define JM_GRAIN	16
 #define JM_MAX		256
@@ -166,7 +168,8 @@ jm_free(void *p)
 		return;
 	h = (struct jm_head *)p - 1;
 	k = h->jh_class;
-	if (k == JM_BIG || jm_cache.jc_count[k] >= JM_KEEP || !jm_registered) {
+	if (!RB_MEM_KEEPS_BLOCKS || k == JM_BIG ||
+	    jm_cache.jc_count[k] >= JM_KEEP || !jm_registered) {
 		free(h);
 		return;
 	}

@@ -38,6 +38,22 @@ void	 rb_json_free(void *p);
  */
 void	 rb_mem_thread_end(void);
 
+/*
+ * 1 when mem.c keeps freed jansson blocks for reuse; 0 in builds with
+ * AddressSanitizer, whose quarantine must see every free to catch a use
+ * after free.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define RB_MEM_KEEPS_BLOCKS	0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RB_MEM_KEEPS_BLOCKS	0
+#endif
+#endif
+#ifndef RB_MEM_KEEPS_BLOCKS
+#define RB_MEM_KEEPS_BLOCKS	1
+#endif
+
 #define RB_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 #endif

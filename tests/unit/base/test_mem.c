@@ -103,7 +103,9 @@ test_json_blocks_are_reused_per_thread(void **state)
 		for (int j = 0; j < 300; j++)
 			found += again[i] == before[j];
 	}
-	assert_int_equal(found, 300);
+	/* Under AddressSanitizer nothing is kept: its quarantine holds the
+	 * freed blocks, so none comes back. */
+	assert_int_equal(found, RB_MEM_KEEPS_BLOCKS ? 300 : 0);
 	for (int i = 0; i < 300; i++)
 		f(again[i]);
 	rb_mem_thread_end();
