@@ -453,6 +453,7 @@ def main():
             print("Bail out! %s is missing: build it with scripts/check --build-only" % prog)
             return 2
     logging.getLogger("mail.log").setLevel(logging.CRITICAL)
+    print("# databases: %s" % ("PostgreSQL, " + dbx.CLUSTER if dbx.PG else "SQLite files"))
     try:
         run_scenarios()
     finally:
