@@ -6,31 +6,41 @@
 # `robinet serve --demo` on a free loopback port, prints the base URL as
 # the first line of stdout once /healthz answers, then waits. On TERM,
 # INT or HUP it stops the server and removes the folder.
+# With RB_TEST_DB set (tests/pg/cluster.sh), the demo database is a new
+# one on that PostgreSQL cluster (tests/pg/db.sh), dropped at the end.
 #   tests/browser/fresh_demo.sh ROBINET_BINARY TODAY
 # Exit status: 0 once stopped, 2 when the server could not start.
 set -u
 bin=$1
 today=$2
+here=$(cd "$(dirname "$0")" && pwd)
 dir=$(mktemp -d "${TMPDIR:-/tmp}/robinet-fresh.XXXXXX")
 pid=""
+pgdb=""
 cleanup() {
 	if [ -n "$pid" ]; then
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	fi
+	[ -z "$pgdb" ] || "$here/../pg/db.sh" drop "$pgdb"
 	rm -rf "$dir"
 }
 trap cleanup EXIT
 trap 'exit 0' TERM INT HUP
 
-if ! "$bin" demo --db "sqlite:$dir/demo.db" --contracts 20 --today "$today" >/dev/null 2>"$dir/demo.err"; then
+db="sqlite:$dir/demo.db"
+if [ -n "${RB_TEST_DB:-}" ]; then
+	pgdb=$("$here/../pg/db.sh" new) || exit 2
+	db=$pgdb
+fi
+if ! "$bin" demo --db "$db" --contracts 20 --today "$today" >/dev/null 2>"$dir/demo.err"; then
 	cat "$dir/demo.err" >&2
 	exit 2
 fi
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 ROBINET_TEMPLATE_STRICT=true ROBINET_TODAY=$today ROBINET_MAIL_DIR=$dir/mail \
 	ROBINET_PSP_SANDBOX_LISTEN=127.0.0.1:0 \
-	"$bin" serve --demo --db "sqlite:$dir/demo.db" --listen "127.0.0.1:$port" \
+	"$bin" serve --demo --db "$db" --listen "127.0.0.1:$port" \
 	>"$dir/serve.out" 2>"$dir/serve.err" &
 pid=$!
 i=0

@@ -9,6 +9,9 @@ sender thread of `robinet serve`, and checks what the server received:
 multipart/alternative, French UTF-8 text, headers, the absolute link.
 Also checks failures: server down, STARTTLS refused, SMTP not
 configured, and demo mode (var/mail/<id>.eml, the /_dev/courriels data).
+Each scenario has a database of its own: a SQLite file, or, when
+RB_TEST_DB names a PostgreSQL cluster (tests/pg/cluster.sh), a new
+database on it, read through tests/http/dbx.py and dropped at the end.
 
 usage: run.py [--bin build/robinet] [--driver build/tests/unit/mail/mail_driver]
 Prints TAP lines ("ok N - ..." / "not ok N - ..."); exit status 1 on failure.
@@ -23,7 +26,6 @@ import os
 import re
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -32,6 +34,9 @@ import time
 import traceback
 
 from aiosmtpd.controller import Controller
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "http"))
+import dbx  # noqa: E402
 
 PUBLIC_URL = "https://eau.example.test"
 SENDER_ADDR = "ne-pas-repondre@eau.example"
@@ -125,12 +130,13 @@ def clean_env(**settings):
 
 
 class Db:
-    """A fresh migrated SQLite database in its own folder."""
+    """A fresh migrated database (SQLite in its own folder, or a new
+    database of the PostgreSQL cluster) and a folder for its files."""
 
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="robinet-mail-")
-        self.path = os.path.join(self.dir, "mail.db")
-        self.url = "sqlite:" + self.path
+        self.path = dbx.new_db(path=None if dbx.PG else os.path.join(self.dir, "mail.db"))
+        self.url = dbx.url(self.path)
         r = run([BIN, "migrate", "--db", self.url])
         if r.returncode != 0:
             raise AssertionError("migrate failed: %s" % r.stderr)
@@ -146,8 +152,11 @@ class Db:
         return run([BIN, "mail", "send", "--db", self.url], **settings)
 
     def query(self, sql, *args):
-        with sqlite3.connect(self.path) as c:
+        c = dbx.connect(self.path)
+        try:
             return c.execute(sql, args).fetchall()
+        finally:
+            c.close()
 
     def row(self, id_):
         r = self.query("SELECT attempts, last_error, next_attempt_at, sent_at FROM mail_outbox"
@@ -155,8 +164,12 @@ class Db:
         return dict(zip(("attempts", "last_error", "next_attempt_at", "sent_at"), r))
 
     def make_due(self, id_):
-        with sqlite3.connect(self.path) as c:
+        c = dbx.connect(self.path)
+        try:
             c.execute("UPDATE mail_outbox SET next_attempt_at = 0 WHERE id = ?", (id_,))
+            c.commit()
+        finally:
+            c.close()
 
 
 def parse(raw):
@@ -440,6 +453,16 @@ def main():
             print("Bail out! %s is missing: build it with scripts/check --build-only" % prog)
             return 2
     logging.getLogger("mail.log").setLevel(logging.CRITICAL)
+    print("# databases: %s" % ("PostgreSQL, " + dbx.CLUSTER if dbx.PG else "SQLite files"))
+    try:
+        run_scenarios()
+    finally:
+        dbx.drop_all()
+    print("1..%d" % COUNT)
+    return 1 if FAILED else 0
+
+
+def run_scenarios():
     for s in SCENARIOS:
         try:
             s()
@@ -447,8 +470,6 @@ def main():
             ok(False, "%s ran to the end" % s.__name__, traceback.format_exc())
     ok(not SANITIZER_REPORTS, "no sanitizer report from any command",
        "\n".join(SANITIZER_REPORTS))
-    print("1..%d" % COUNT)
-    return 1 if FAILED else 0
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@
  * ligatures and word order in names; the name keys written by the demo,
  * by rb_custsearch_key_update() and by rb_custsearch_fill_keys(); the
  * cap of 50 hits with the full count; bad queries refused in French;
- * the customer file with the IBAN masked and its view audited.
+ * the customer file with the IBAN masked and its view audited, and its
+ * requests: those of the customer's accounts and those quoting one of
+ * its contract numbers, each once, newest first.
  */
 #define _GNU_SOURCE
 #include "../store/store_test.h"
@@ -413,6 +415,66 @@ test_customer_file_audited(void **state)
 	    " action = 'customer.view'", NULL), views + 1);
 }
 
+/* Adds a request (account 0: none; number NULL: none) at instant at;
+ * returns its id. */
+static int64_t
+add_request(rb_db *db, int64_t account, const char *number, int64_t at)
+{
+	int64_t id = 0;
+
+	assert_int_equal(rb_db_fetch_one(db, "INSERT INTO contact_requests"
+	    " (account_id, name, email, contract_number, subject, message,"
+	    " created_at) VALUES ($1, 'Test', 't@example.test', $2, 'bill',"
+	    " 'm', $3) RETURNING id", RB_BINDS(account > 0 ? rb_int(account) :
+	    rb_null(), rb_text_or_null(number), rb_int(at)), rb_row_int, &id),
+	    0);
+	return id;
+}
+
+static void
+test_customer_file_requests(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id, acct, by_acct, by_number, by_both, other, want[3];
+	json_t *out = NULL, *r;
+	size_t i, n = 0, before;
+
+	id = q_int(f->db, "SELECT customer_id FROM contracts WHERE number ="
+	    " '1000000001'", NULL);
+	acct = q_int(f->db, "SELECT ac.account_id FROM account_contracts ac"
+	    " JOIN contracts c ON c.id = ac.contract_id WHERE c.number ="
+	    " '1000000001'", NULL);
+	assert_int_equal(rb_agent_customer(f->db, id, 7, NULL, NULL, NOW,
+	    &out), RB_OK);
+	before = json_array_size(json_object_get(out, "requests"));
+	json_decref(out);
+	/* Instants after any demo request: these come first. */
+	by_acct = add_request(f->db, acct, NULL, NOW + 10);
+	by_both = add_request(f->db, acct, "1000000001", NOW + 20);
+	by_number = add_request(f->db, 0, "1000000001", NOW + 30);
+	other = add_request(f->db, 0, "9999999999", NOW + 40);
+	want[0] = by_number;
+	want[1] = by_both;
+	want[2] = by_acct;
+	assert_int_equal(rb_agent_customer(f->db, id, 7, NULL, NULL, NOW,
+	    &out), RB_OK);
+	assert_int_equal(json_array_size(json_object_get(out, "requests")),
+	    before + 3);
+	json_array_foreach(json_object_get(out, "requests"), i, r) {
+		int64_t rid = json_integer_value(json_object_get(r, "id"));
+
+		assert_true(rid != other);
+		if (i < 3)
+			assert_int_equal(rid, want[i]);
+		if (rid == by_both)
+			n++;
+	}
+	assert_int_equal(n, 1);
+	json_decref(out);
+	exec_sql(f->db, "DELETE FROM contact_requests WHERE created_at >"
+	    " 1795953600", NULL);
+}
+
 /* Last: it moves every contract to one postal code. */
 static void
 test_cap(void **state)
@@ -447,6 +509,7 @@ main(void)
 		cmocka_unit_test(test_forced_kinds_and_mixed),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_customer_file_audited),
+		cmocka_unit_test(test_customer_file_requests),
 		cmocka_unit_test(test_cap),
 	};
 
