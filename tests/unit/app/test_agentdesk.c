@@ -21,6 +21,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "base/mem.h"
 #include "app/agentdesk.h"
 #include "demo/demo.h"
 #include "store/custsearch.h"
@@ -368,7 +369,7 @@ test_customer_file_audited(void **state)
 	dump = json_dumps(out, 0);
 	assert_null(strstr(dump, "iban_enc"));
 	assert_null(strstr(dump, "password"));
-	free(dump);
+	rb_json_free(dump);
 	json_decref(out);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log WHERE"
 	    " action = 'customer.view'", NULL), views + 1);
