@@ -55,6 +55,9 @@ struct rb_db {
 	int			 db_refused;	/* a statement of the open
 						   transaction gave RB_RETRY
 						   (db.c, for rb_db_transact) */
+	int			 db_lost;	/* a failure was the link's
+						   loss (db.c; cleared by the
+						   pool when handed out) */
 };
 
 struct rb_stmt {
