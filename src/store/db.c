@@ -129,6 +129,12 @@ note_failure(rb_db *db, int rc)
 }
 
 int
+rb_db_refused(rb_db *db)
+{
+	return db->db_refused;
+}
+
+int
 rb_db_link_lost(rb_db *db)
 {
 	return db->db_lost;
@@ -222,6 +228,7 @@ rb_db_begin(rb_db *db)
 int
 rb_db_begin_read(rb_db *db)
 {
+	db->db_refused = 0;
 	return note_failure(db, db->db_ops->ops_begin_read(db));
 }
 

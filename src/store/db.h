@@ -252,6 +252,10 @@ int	 rb_db_commit(rb_db *db);
 int	 rb_db_rollback(rb_db *db);
 /* Returns 1 while a transaction is open on db, 0 otherwise. */
 int	 rb_db_in_transaction(rb_db *db);
+/* Returns 1 when a statement of the transaction open on db (or of the
+ * last one) gave RB_RETRY: what fails after it in that transaction is
+ * its consequence, to be run again, not a fault to report. */
+int	 rb_db_refused(rb_db *db);
 
 /*
  * Runs fn(db, arg) in a transaction opened by rb_db_begin(): commits
