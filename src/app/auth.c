@@ -52,7 +52,13 @@ rb_auth_audit(const struct rb_auth_req *r, enum rb_actor actor,
 {
 	if (rb_audit(r->ar_db, r->ar_now, actor, actor_id, action, target,
 	    r->ar_ip, detail) != 0) {
-		log_errx("cannot audit %s", action);
+		/* A refused transaction is run again (rb_db_transact()):
+		   only its last try's outcome is worth an error. */
+		if (rb_db_refused(r->ar_db))
+			log_debug("audit of %s not written: the transaction "
+			    "was refused, to be run again", action);
+		else
+			log_errx("cannot audit %s", action);
 		return -1;
 	}
 	return 0;

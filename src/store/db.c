@@ -122,16 +122,42 @@ rb_db_engine(const rb_db *db)
 	return db->db_ops->ops_engine;
 }
 
+/* After a failure: notes whether the link to the server was lost. */
+static int
+note_failure(rb_db *db, int rc)
+{
+	if (rc == RB_ERR && db->db_ops->ops_alive != NULL &&
+	    !db->db_ops->ops_alive(db))
+		db->db_lost = 1;
+	return rc;
+}
+
+int
+rb_db_refused(rb_db *db)
+{
+	return db->db_refused;
+}
+
+int
+rb_db_link_lost(rb_db *db)
+{
+	return db->db_lost;
+}
+
 int
 rb_db_exec(rb_db *db, const char *sql)
 {
-	return db->db_ops->ops_exec(db, sql);
+	return note_failure(db, db->db_ops->ops_exec(db, sql));
 }
 
 rb_stmt *
 rb_db_prepare(rb_db *db, const char *sql)
 {
-	return db->db_ops->ops_prepare(db, sql);
+	rb_stmt *st = db->db_ops->ops_prepare(db, sql);
+
+	if (st == NULL)
+		note_failure(db, RB_ERR);
+	return st;
 }
 
 void
@@ -162,7 +188,7 @@ rb_stmt_step(rb_stmt *st)
 
 	if (rc == RB_RETRY)
 		st->st_db->db_refused = 1;
-	return rc;
+	return note_failure(st->st_db, rc);
 }
 
 int64_t
@@ -200,20 +226,21 @@ int
 rb_db_begin(rb_db *db)
 {
 	db->db_refused = 0;
-	return db->db_ops->ops_begin(db);
+	return note_failure(db, db->db_ops->ops_begin(db));
 }
 
 int
 rb_db_begin_read(rb_db *db)
 {
-	return db->db_ops->ops_begin_read(db);
+	db->db_refused = 0;
+	return note_failure(db, db->db_ops->ops_begin_read(db));
 }
 
 int
 rb_db_commit(rb_db *db)
 {
 	db->db_savepoints = 0;
-	return db->db_ops->ops_commit(db);
+	return note_failure(db, db->db_ops->ops_commit(db));
 }
 
 int
@@ -487,7 +514,7 @@ rb_db_fetch_all(rb_db *db, const char *sql, const struct rb_bind *b,
 	while ((rc = rb_stmt_step(st)) == RB_ROW)
 		row(st, arg);
 	rb_stmt_reset(st);
-	return rc == RB_DONE ? 0 : -1;
+	return rc == RB_DONE ? 0 : rc == RB_RETRY ? RB_RETRY : -1;
 }
 
 int

@@ -222,8 +222,9 @@ int	 rb_db_fetch_one(rb_db *db, const char *sql, const struct rb_bind *b,
 /*
  * Runs sql with the values b[0..n-1] and hands every row it returns to
  * row(st, arg), in order, then resets it. Returns 0 when the statement
- * ran to its end, -1 on failure (some rows may have been handed over:
- * the caller drops what row built).
+ * ran to its end, RB_RETRY (see enum rb_step), -1 on any other failure
+ * (in both, some rows may have been handed over: the caller drops what
+ * row built).
  */
 int	 rb_db_fetch_all(rb_db *db, const char *sql, const struct rb_bind *b,
 	    size_t n, rb_row_fn *row, void *arg);
@@ -251,6 +252,10 @@ int	 rb_db_commit(rb_db *db);
 int	 rb_db_rollback(rb_db *db);
 /* Returns 1 while a transaction is open on db, 0 otherwise. */
 int	 rb_db_in_transaction(rb_db *db);
+/* Returns 1 when a statement of the transaction open on db (or of the
+ * last one) gave RB_RETRY: what fails after it in that transaction is
+ * its consequence, to be run again, not a fault to report. */
+int	 rb_db_refused(rb_db *db);
 
 /*
  * Runs fn(db, arg) in a transaction opened by rb_db_begin(): commits
@@ -388,6 +393,15 @@ int	 rb_db_backup(rb_db *db, const char *path,
  * Reads only the URL's scheme; nothing is opened.
  */
 const char *rb_db_backup_advice(const char *url);
+
+/*
+ * 1 when a statement, transaction or commit on db failed because the
+ * link to the database server was lost (PostgreSQL: the server ended
+ * the connection, went away), since db was opened or handed out by its
+ * pool; 0 otherwise (always on SQLite). The web server answers such a
+ * request's 500 with a 503 "come back shortly".
+ */
+int	 rb_db_link_lost(rb_db *db);
 
 /* Runs a trivial query: 0 when the database answers, -1 otherwise. */
 int	 rb_db_ping(rb_db *db);

@@ -69,6 +69,9 @@ struct rb_db {
 						   2: a savepoint */
 	int			 db_copy_rc;
 	int64_t			 db_copy_rows;
+	int			 db_lost;	/* a failure was the link's
+						   loss (db.c; cleared by the
+						   pool when handed out) */
 };
 
 struct rb_stmt {

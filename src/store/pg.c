@@ -122,7 +122,8 @@ result_message(const PGresult *res, char *out, size_t outlen)
 }
 
 /* Logs a failed result (or the connection's error when res is NULL) on
-   behalf of func and counts it. */
+   behalf of func and counts it; a statement refused only because its
+   transaction failed before (25P02) is logged at debug level, uncounted. */
 static void
 log_pg_error(struct pg_db *pd, const PGresult *res, const char *func,
     const char *what, const char *sql)
@@ -136,6 +137,14 @@ log_pg_error(struct pg_db *pd, const PGresult *res, const char *func,
 	else
 		first_line(PQerrorMessage(pd->pd_conn), msg, sizeof(msg));
 	rb_db_sql_head(sql, head, sizeof(head));
+	if (state != NULL && strcmp(state, "25P02") == 0) {
+		/* In a transaction that failed before (logged then): this
+		   statement only follows it, as after a refusal that
+		   rb_db_transact() runs again. Not a fault of its own. */
+		rb_log(RB_LOG_DEBUG, func, "%s: %s [%s] (sql: %s)", what, msg,
+		    state, head);
+		return;
+	}
 	rb_log(RB_LOG_ERROR, func, "%s: %s [%s] (sql: %s)", what, msg,
 	    state != NULL ? state : "-", head);
 	rb_db_count_error();

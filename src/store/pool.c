@@ -64,8 +64,10 @@ rb_db_pool_get(rb_db_pool *pool)
 	if (pool->pl_nidle > 0) {
 		db = pool->pl_idle[--pool->pl_nidle];
 		pthread_mutex_unlock(&pool->pl_lock);
-		if (alive(db))
+		if (alive(db)) {
+			db->db_lost = 0;
 			return db;
+		}
 		/* The server ended it while idle (a restart,
 		   pg_terminate_backend): a new one takes its place. */
 		log_warnx_rl(NULL, "pooled connection lost: reconnecting");

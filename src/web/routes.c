@@ -355,22 +355,37 @@ rb_route_guard(struct rb_req *req)
 	   ever sees a NULL connection. */
 	if ((g & RB_NEED_DB) && rb_req_db(req) == NULL)
 		return -1;
+	/* A session lookup that failed in the database (rb_req_db_down())
+	   answers 503, never a redirect that looks like a sign-out. */
 	if (r->rt_if_signed_in != NULL && rb_req_session(req) != NULL) {
 		rb_resp_redirect(req, r->rt_if_signed_in);
 		return -1;
 	}
 	if ((g & RB_NEED_SESSION) && rb_req_session(req) == NULL) {
-		rb_resp_redirect(req, "/connexion");
+		if (rb_req_db_down(req))
+			rb_req_db_unavailable(req);
+		else
+			rb_resp_redirect(req, "/connexion");
 		return -1;
 	}
 	if ((g & RB_NEED_SCOPE) && rb_req_session(req) == NULL &&
 	    rb_req_archive(req) == NULL) {
-		rb_resp_redirect(req, "/connexion");
+		if (rb_req_db_down(req))
+			rb_req_db_unavailable(req);
+		else
+			rb_resp_redirect(req, "/connexion");
+		return -1;
+	}
+	if (rb_req_db_down(req)) {
+		rb_req_db_unavailable(req);
 		return -1;
 	}
 	if (g & RB_NEED_AGENT) {
 		if ((a = rb_req_agent(req)) == NULL) {
-			rb_resp_redirect(req, "/agent/connexion");
+			if (rb_req_db_down(req))
+				rb_req_db_unavailable(req);
+			else
+				rb_resp_redirect(req, "/agent/connexion");
 			return -1;
 		}
 		if ((int)a->ag_role < r->rt_role) {
@@ -380,7 +395,10 @@ rb_route_guard(struct rb_req *req)
 	}
 	if ((g & RB_NEED_CSRF) && req->req_method == RB_POST &&
 	    (v = rb_req_csrf_check(req)) != RB_CSRF_OK) {
-		rb_resp_csrf_refused(req, v);
+		if (rb_req_db_down(req))
+			rb_req_db_unavailable(req);
+		else
+			rb_resp_csrf_refused(req, v);
 		return -1;
 	}
 	return 0;

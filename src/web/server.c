@@ -43,6 +43,7 @@
 #include "metrics.h"
 #include "routes.h"
 #include "server.h"
+#include "session.h"
 
 #define CSP	"default-src 'none'; style-src 'self'; img-src 'self' data:; " \
 		"font-src 'self'; form-action 'self'; base-uri 'none'; " \
@@ -576,6 +577,16 @@ dispatch(struct rb_server *srv, struct reqctx *rc)
 	if (rb_route_guard(req) != 0)
 		return;
 	rb_routes[req->req_route].rt_handler(req);
+	/* The database failed under the handler: a session lookup (the
+	   page may have gone on as if signed out), or a 500 because the
+	   link was lost. Either is "come back shortly", not a fault. */
+	if (rb_req_db_down(req) || (req->resp_status == 500 &&
+	    req->req_db != NULL && rb_db_link_lost(req->req_db))) {
+		if (!rb_req_db_down(req))
+			log_warnx_rl(req->req_ip, "database link lost during "
+			    "%s: 503", req->req_path);
+		rb_req_db_unavailable(req);
+	}
 }
 
 /*

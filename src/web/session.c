@@ -2,6 +2,7 @@
  * session.c: sessions and CSRF for the web layer (see session.h).
  */
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <microhttpd.h>
@@ -10,6 +11,7 @@
 #include "base/crypto.h"
 #include "base/iban.h"
 #include "base/log.h"
+#include "base/logrl.h"
 #include "base/mem.h"
 #include "store/db.h"
 #include "store/scope.h"
@@ -55,10 +57,46 @@ rb_req_db(struct rb_req *req)
 		/* The pool logged why. The French 503 page (JSON under
 		   /api/) asks to come back shortly. */
 		req->req_db_failed = 1;
-		rb_resp_error(req, 503);
-		rb_resp_header(req, "Retry-After", RB_DB_RETRY_AFTER);
+		rb_req_db_unavailable(req);
 	}
 	return req->req_db;
+}
+
+void
+rb_req_db_unavailable(struct rb_req *req)
+{
+	int i, n = 0;
+
+	/* What a handler said before the failure (a redirect, a cookie
+	   set or cleared) does not hold: only the 503 goes out. */
+	for (i = 0; i < req->resp_nhdr; i++) {
+		if (strcasecmp(req->resp_hdr_name[i], "Location") == 0 ||
+		    strcasecmp(req->resp_hdr_name[i], "Set-Cookie") == 0 ||
+		    strcasecmp(req->resp_hdr_name[i], "Retry-After") == 0)
+			continue;
+		req->resp_hdr_name[n] = req->resp_hdr_name[i];
+		req->resp_hdr_value[n] = req->resp_hdr_value[i];
+		n++;
+	}
+	req->resp_nhdr = n;
+	rb_resp_error(req, 503);
+	rb_resp_header(req, "Retry-After", RB_DB_RETRY_AFTER);
+}
+
+int
+rb_req_db_down(const struct rb_req *req)
+{
+	return req->req_db_down;
+}
+
+/* A session lookup that failed in the database: not a sign-out (the
+   cookie stays), a 503 until the database answers again. */
+static void
+lookup_failed(struct rb_req *req)
+{
+	log_warnx_rl(req->req_ip, "session lookup failed in the database "
+	    "on %s: 503", req->req_path);
+	req->req_db_down = 1;
 }
 
 void
@@ -109,8 +147,16 @@ rb_req_session(struct rb_req *req)
 		return NULL;
 	s = rb_arena_alloc(req->req_arena, sizeof(*s));
 	rb_req_auth(req, &ar);
-	if (rb_auth_session(&ar, cookie, s) == RB_OK)
+	switch (rb_auth_session(&ar, cookie, s)) {
+	case RB_OK:
 		req->req_session = s;
+		break;
+	case RB_ERROR:
+		lookup_failed(req);
+		break;
+	default:
+		break;
+	}
 	return req->req_session;
 }
 
@@ -320,8 +366,16 @@ rb_req_agent(struct rb_req *req)
 		return NULL;
 	a = rb_arena_alloc(req->req_arena, sizeof(*a));
 	rb_req_auth(req, &ar);
-	if (rb_agent_session(&ar, cookie, a) == RB_OK)
+	switch (rb_agent_session(&ar, cookie, a)) {
+	case RB_OK:
 		req->req_agent = a;
+		break;
+	case RB_ERROR:
+		lookup_failed(req);
+		break;
+	default:
+		break;
+	}
 	return req->req_agent;
 }
 

@@ -57,8 +57,16 @@ int	rb_req_data_key(struct rb_req *req, unsigned char key[32]);
  * db is NULL only when rb_req_db() answered 503. */
 void	rb_req_auth(struct rb_req *req, struct rb_auth_req *out);
 /* The signed-in session, or NULL (also without a database connection);
- * looked up once per request. */
+ * looked up once per request. When the database fails during the
+ * lookup (as rb_req_agent()'s), rb_req_db_down() is then 1: the route
+ * guard or the server answers 503 with Retry-After (the cookie kept,
+ * never a redirect to sign-in). */
 const struct rb_session *rb_req_session(struct rb_req *req);
+/* Answers 503 "come back shortly" (French page, JSON under /api/) with
+ * Retry-After: the database could not serve this request. */
+void	rb_req_db_unavailable(struct rb_req *req);
+/* 1 when a session lookup of this request failed in the database. */
+int	rb_req_db_down(const struct rb_req *req);
 /* The token to put in this page's forms (sets the cookie if needed). */
 const char *rb_req_csrf(struct rb_req *req);
 /* What rb_req_csrf_check() found. */

@@ -222,6 +222,108 @@ def database_down_answers_a_french_503_then_serves_again(url):
         assert s.stop() == 0, s.final_log[-2000:]
 
 
+class Locker:
+    """Holds an ACCESS EXCLUSIVE lock on table from another session of
+    the database, so that robinet's next query on it waits there."""
+
+    def __init__(self, url, table):
+        self.url = url
+        self.p = subprocess.Popen([BINDIR + "/psql", "-X", "-q", url], stdin=subprocess.PIPE,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+                                  env=dict(os.environ, PGAPPNAME="rb-locker"))
+        self.p.stdin.write("BEGIN; LOCK TABLE %s IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60);\n" % table)
+        self.p.stdin.flush()
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if psql(url, "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                    "WHERE c.relname = '%s' AND l.mode = 'AccessExclusiveLock' AND l.granted" % table) != "0":
+                return
+            time.sleep(0.05)
+        raise AssertionError("no lock on " + table)
+
+    def release(self):
+        # Its backend would sleep on, lock held, after psql's end.
+        psql(with_db(self.url, "postgres"), "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM "
+             "pg_stat_activity WHERE application_name = 'rb-locker') t")
+        self.p.kill()
+        self.p.wait()
+
+
+def cut_mid_request(url, s, table, ask):
+    """Runs ask() (one request) while table is locked; once robinet waits
+    on the lock, its links are ended and new ones refused: the request
+    fails in the middle. Returns what ask() returned."""
+    lk = Locker(url, table)
+    out = []
+    t = threading.Thread(target=lambda: out.append(ask()))
+    try:
+        t.start()
+        deadline = time.time() + 10
+        while psql(with_db(url, "postgres"), "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                   "'robinet' AND wait_event_type = 'Lock'") == "0":
+            assert time.time() < deadline, "robinet never waited on the lock of " + table
+            time.sleep(0.05)
+        psql(with_db(url, "postgres"), "ALTER DATABASE robinet ALLOW_CONNECTIONS false")
+        terminate_robinet(url)
+        t.join(60)
+    finally:
+        lk.release()
+        psql(with_db(url, "postgres"), "ALTER DATABASE robinet ALLOW_CONNECTIONS true")
+    assert out, "the request never ended"
+    return out[0]
+
+
+def assert_french_503(st, headers, body):
+    assert st == 503, (st, headers.get("Location"), body[:300])
+    assert headers.get("Retry-After", "").isdigit(), dict(headers)
+    assert "momentanément indisponible" in body, body[:300]
+    assert headers.get("Location") is None
+
+
+@test
+def link_lost_mid_request_answers_a_french_503_with_retry_after(url):
+    # The link dies while a page's query runs (after the connection was
+    # taken from the pool): "come back shortly", not an internal error.
+    s = Serve(url)
+    try:
+        st, body = s.get("/actualites")
+        assert st == 200, st
+
+        def ask():
+            c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+            c.request("GET", "/actualites")
+            r = c.getresponse()
+            out = (r.status, r.headers, r.read().decode("utf-8", "replace"))
+            c.close()
+            return out
+        r = cut_mid_request(url, s, "news", ask)
+        assert_french_503(*r)
+        assert "database link lost during /actualites" in s.stderr()
+        assert s.get("/actualites")[0] == 200
+    finally:
+        assert s.stop() == 0, s.final_log[-2000:]
+
+
+@test
+def session_lookup_failing_in_the_database_answers_503_and_keeps_the_session(url):
+    # Before: a database error during the session lookup sent the
+    # subscriber to the sign-in page, as if signed out.
+    s = Serve(url)
+    try:
+        b = Browser(s)
+        assert b.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+        assert b.get("/mes-factures")[0] == 200
+        cookies = dict(b.cookies)
+        st, headers, body = cut_mid_request(url, s, "sessions", lambda: b.get("/mes-factures"))
+        assert_french_503(st, headers, body)
+        assert not headers.get_all("Set-Cookie"), headers.get_all("Set-Cookie")
+        assert b.cookies == cookies
+        st, _, page = b.get("/mes-factures")
+        assert st == 200 and "Facture" in page, (st, s.stderr()[-1500:])
+    finally:
+        assert s.stop() == 0, s.final_log[-2000:]
+
+
 def table_counts(url):
     tables = psql(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
                        "AND table_type = 'BASE TABLE' ORDER BY 1").split()

@@ -17,15 +17,20 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <sodium.h>
 
 #include "app/api.h"
 #include "app/auth.h"
+#include "app/auth_priv.h"
 #include "app/password.h"
 #include "app/readings.h"
 #include "base/crypto.h"
+#include "base/log.h"
 #include "demo/demo.h"
 #include "store/db.h"
 #include "store/migrate.h"
@@ -452,6 +457,53 @@ test_one_reading_a_day(void **state)
 	}
 }
 
+/*
+ * An audit written after the engine refused the transaction (a stale
+ * snapshot: SQLite refuses the write, PostgreSQL the update then every
+ * later statement) is the try rb_db_transact() runs again: logged at
+ * debug level, never as an error.
+ */
+static void
+test_audit_of_a_refused_try_is_no_error(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_auth_req r;
+	char path[] = "/tmp/rb-runonce-log-XXXXXX", text[8192];
+	rb_db *twin = open_twin(f);
+	ssize_t n;
+	int fd;
+
+	assert_int_equal(rb_db_exec(f->db, "CREATE TABLE ro_probe (id BIGINT"
+	    " PRIMARY KEY, n BIGINT)"), 0);
+	assert_int_equal(rb_db_exec(f->db, "INSERT INTO ro_probe VALUES (1,"
+	    " 0)"), 0);
+	memset(&r, 0, sizeof(r));
+	r.ar_db = f->db;
+	r.ar_now = NOW;
+	r.ar_ip = "192.0.2.1";
+	assert_int_equal(rb_db_begin_read(f->db), 0);
+	assert_int_equal(q_int(f->db, "SELECT n FROM ro_probe WHERE id ="
+	    " CAST($1 AS BIGINT)", "1"), 0);
+	assert_int_equal(rb_db_run(twin, "UPDATE ro_probe SET n = 1", NULL, 0,
+	    NULL), 0);
+	assert_int_equal(rb_db_run(f->db, "UPDATE ro_probe SET n = 2", NULL, 0,
+	    NULL), RB_RETRY);
+	assert_true((fd = mkstemp(path)) >= 0);
+	rb_log_set_fd(fd);
+	assert_int_equal(rb_auth_audit(&r, RB_ACTOR_SYSTEM, 0, "probe.race",
+	    "probe:1", NULL), -1);
+	rb_log_set_fd(2);
+	assert_int_equal(rb_db_rollback(f->db), 0);
+	n = pread(fd, text, sizeof(text) - 1, 0);
+	close(fd);
+	unlink(path);
+	assert_true(n >= 0);
+	text[n] = '\0';
+	if (strstr(text, "level=error") != NULL)
+		fail_msg("an error logged for a refused try: %s", text);
+	rb_db_close(twin);
+}
+
 int
 main(void)
 {
@@ -464,6 +516,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_reading_a_day,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_audit_of_a_refused_try_is_no_error, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup,

@@ -188,6 +188,30 @@ a_stale_snapshot_gives_rb_retry(void **state)
 	rb_db_close(other);
 }
 
+/* The same refusal through rb_db_fetch_all() (an UPDATE ... RETURNING
+ * read row by row): RB_RETRY, not folded into -1, so its caller can run
+ * the transaction again. */
+static void
+fetch_all_passes_rb_retry_on(void **state)
+{
+	struct fixture *f = *state;
+	char err[256];
+	int64_t id = 0;
+	rb_db *other;
+
+	assert_int_equal(rb_db_open(f->url, &other, err, sizeof(err)), 0);
+	assert_int_equal(insert_v(f->db, "row"), 0);
+	assert_int_equal(rb_db_begin_read(f->db), 0);
+	assert_int_equal(count_v(f->db, "row"), 1);
+	assert_int_equal(rb_db_run(other, "UPDATE et SET n = 1 WHERE v = $1",
+	    RB_BINDS(rb_text("row")), NULL), 0);
+	assert_int_equal(rb_db_fetch_all(f->db,
+	    "UPDATE et SET n = 2 WHERE v = $1 RETURNING id",
+	    RB_BINDS(rb_text("row")), rb_row_int, &id), RB_RETRY);
+	assert_int_equal(rb_db_rollback(f->db), 0);
+	rb_db_close(other);
+}
+
 struct flaky {
 	int	 calls;
 	int	 refusals;	/* RB_RETRY for the first calls */
@@ -457,6 +481,8 @@ main(void)
 		    collate_c_orders_text_bytewise, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    row_lock_phrases_run_on_every_engine, setup, teardown),
+		cmocka_unit_test_setup_teardown(fetch_all_passes_rb_retry_on,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    statements_are_prepared_once_per_connection, setup,
 		    teardown),
