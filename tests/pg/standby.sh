@@ -17,23 +17,8 @@
 #
 # Prints TAP. Nothing is left running or on disk, whatever way it ends.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-PY=/usr/bin/python3
-bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-[ -x "$bindir/initdb" ] || { echo "Bail out! PostgreSQL is not installed"; exit 1; }
-if [ "$(id -u)" = 0 ]; then
-	as="setpriv --reuid=nobody --regid=nogroup --clear-groups --"
-	owner=nobody:nogroup
-else
-	as=
-	owner=
-fi
-dir=$(mktemp -d "${TMPDIR:-/tmp}/robinet-standby-XXXXXX")
-chmod 755 "$dir"
-mkdir "$dir/pg" && chmod 700 "$dir/pg"
-[ -z "$owner" ] || chown "$owner" "$dir/pg"
+. "$(dirname "$0")/failover_lib.sh"
+fl_init standby "$1"
 ppid_= spid= rpid=
 cleanup() {
 	trap - EXIT INT TERM
@@ -47,57 +32,18 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
-check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
-free_port() { $PY -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-q() { "$bindir/psql" -X -Atq -h 127.0.0.1 -p "$1" -U robinet -d "$2" -c "$3" 2>>"$dir/psql.err"; }
-# start DATADIR PORT: a postgres child of this shell; prints its pid.
+# start DATADIR PORT: a postgres child of this shell (its pid in $!).
 start() {
 	$as "$bindir/postgres" -D "$1" -p "$2" -c listen_addresses=127.0.0.1 \
 		-c unix_socket_directories="$dir/pg" -c fsync=off \
 		-c wal_level=replica -c max_wal_senders=4 -c hot_standby=on \
 		>>"$1.log" 2>&1 &
-	echo $!
 }
-ready() {
-	i=0
-	while [ $i -lt 300 ]; do
-		"$bindir/pg_isready" -q -h 127.0.0.1 -p "$1" && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
-# http PATH: status code of a GET on robinet.
-http() { $PY -c 'import http.client, sys
-c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=30)
-c.request("GET", sys.argv[2]); r = c.getresponse(); b = r.read().decode()
-print(r.status, "fr" if "momentanément indisponible" in b else "-")' "$rport" "$1" 2>/dev/null; }
-# signin: a subscriber signs in (writes a session) and reads the bills.
-signin() { $PY -c 'import sys
-sys.path.insert(0, sys.argv[2])
-from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD
-class S: port = int(sys.argv[1])
-b = Browser(S())
-st = b.signin(DEMO_EMAIL, DEMO_PASSWORD)[0]
-st2, _, page = b.get("/mes-factures")
-print("ok" if st == 303 and st2 == 200 and "Facture" in page else "failed %s %s" % (st, st2))' "$rport" "$top/tests/http" 2>>"$dir/py.err"; }
-wait_for() {	# wait_for SECONDS CMD: until CMD succeeds
-	i=0
-	while [ $i -lt $(($1 * 10)) ]; do
-		eval "$2" && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
-
 echo "1..9"
 pport=$(free_port) sport=$(free_port) rport=$(free_port)
 $as "$bindir/initdb" -D "$dir/pg/primary" -U robinet --auth=trust --encoding=UTF8 \
 	--locale=C --no-instructions >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log"; echo "Bail out! initdb"; exit 1; }
-ppid_=$(start "$dir/pg/primary" "$pport")
+start "$dir/pg/primary" "$pport"; ppid_=$!
 ready "$pport" || { echo "Bail out! the primary did not start"; exit 1; }
 q "$pport" postgres "CREATE DATABASE robinet TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
 purl="postgresql://robinet@127.0.0.1:$pport/robinet"
@@ -108,7 +54,7 @@ purl="postgresql://robinet@127.0.0.1:$pport/robinet"
 $as "$bindir/pg_basebackup" -h 127.0.0.1 -p "$pport" -U robinet -D "$dir/pg/standby" \
 	-R -X stream -c fast >"$dir/basebackup.log" 2>&1
 check "pg_basebackup -R makes a standby" '[ -f "$dir/pg/standby/standby.signal" ]'
-spid=$(start "$dir/pg/standby" "$sport")
+start "$dir/pg/standby" "$sport"; spid=$!
 ready "$sport" || { tail "$dir/pg/standby.log"; echo "Bail out! the standby did not start"; exit 1; }
 check "the standby streams from the primary" \
 	'wait_for 30 "[ \"\$(q $pport postgres \"SELECT count(*) FROM pg_stat_replication WHERE state = '"'streaming'"'\")\" = 1 ] && [ \"\$(q $sport robinet \"SELECT pg_is_in_recovery()\")\" = t ]"'
