@@ -17,7 +17,10 @@
 # fr" when the page is the French "momentanément indisponible" one,
 # "STATUS -" otherwise; robinet on $rport), signin (a subscriber signs
 # in and reads the bills on $rport: "ok" or "failed ..."), wait_for
-# SECONDS CMD (until CMD succeeds, at most SECONDS).
+# SECONDS CMD (until CMD succeeds, at most SECONDS), serve_both PORT1
+# PORT2 (robinet on $rport, seccomp = kill, through the multi-host URL
+# of both clusters with target_session_attrs=read-write; its pid in
+# $rpid, its log in $dir/robinet.log; waits for /healthz).
 
 fl_init() {
 	here=$(cd "$(dirname "$0")" && pwd)
@@ -73,4 +76,15 @@ wait_for() {
 		[ "$(date +%s)" -lt "$end" ] || return 1
 		sleep 0.2
 	done
+}
+serve_both() {
+	ROBINET_DEMO=true ROBINET_TODAY=$(cat "$top/tests/today") ROBINET_SECCOMP=kill \
+	ROBINET_MAIL_DIR="$dir" ROBINET_ATTACHMENTS_DIR="$dir" \
+	ROBINET_PUBLIC_URL="http://127.0.0.1:$rport" \
+	ROBINET_PSP_SANDBOX_LISTEN="127.0.0.1:$(free_port)" \
+		"$bin" serve --listen "127.0.0.1:$rport" \
+		--db "postgresql://robinet@127.0.0.1:$1,127.0.0.1:$2/robinet?target_session_attrs=read-write" \
+		>/dev/null 2>"$dir/robinet.log" &
+	rpid=$!
+	wait_for 30 '[ "$(http /healthz)" = "200 -" ]'
 }

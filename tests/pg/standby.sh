@@ -60,13 +60,7 @@ check "the standby streams from the primary" \
 	'wait_for 30 "[ \"\$(q $pport postgres \"SELECT count(*) FROM pg_stat_replication WHERE state = '"'streaming'"'\")\" = 1 ] && [ \"\$(q $sport robinet \"SELECT pg_is_in_recovery()\")\" = t ]"'
 
 # 2. robinet on both hosts, writing only where it may.
-ROBINET_DEMO=true ROBINET_TODAY=$(cat "$top/tests/today") ROBINET_SECCOMP=kill \
-ROBINET_MAIL_DIR="$dir" ROBINET_ATTACHMENTS_DIR="$dir" ROBINET_PUBLIC_URL="http://127.0.0.1:$rport" \
-ROBINET_PSP_SANDBOX_LISTEN="127.0.0.1:$(free_port)" \
-	"$bin" serve --db "postgresql://robinet@127.0.0.1:$pport,127.0.0.1:$sport/robinet?target_session_attrs=read-write" \
-	--listen "127.0.0.1:$rport" >/dev/null 2>"$dir/robinet.log" &
-rpid=$!
-wait_for 30 '[ "$(http /healthz)" = "200 -" ]'
+serve_both "$pport" "$sport"
 check "robinet serves from the primary (multi-host URL)" '[ "$(signin)" = ok ]'
 sessions=$(q "$pport" robinet "SELECT count(*) FROM sessions")
 check "a sign-in written on the primary reaches the standby" \

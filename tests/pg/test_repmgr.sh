@@ -103,13 +103,7 @@ check "repmgr cluster show: node1 primary, node2 standby, both running" \
 	'wait_for 30 "[ \"\$(role 1)\" = \"primary/running\" ] && [ \"\$(role 2)\" = \"standby/running\" ]"'
 
 # 2. robinet on both hosts, writing only where it may.
-ROBINET_DEMO=true ROBINET_TODAY=$(cat "$top/tests/today") ROBINET_SECCOMP=kill \
-ROBINET_MAIL_DIR="$dir" ROBINET_ATTACHMENTS_DIR="$dir" ROBINET_PUBLIC_URL="http://127.0.0.1:$rport" \
-ROBINET_PSP_SANDBOX_LISTEN="127.0.0.1:$(free_port)" \
-	"$bin" serve --db "postgresql://robinet@127.0.0.1:$pport,127.0.0.1:$sport/robinet?target_session_attrs=read-write" \
-	--listen "127.0.0.1:$rport" >/dev/null 2>"$dir/robinet.log" &
-rpid=$!
-wait_for 30 '[ "$(http /healthz)" = "200 -" ]'
+serve_both "$pport" "$sport"
 check "robinet serves and writes on node1 (multi-host URL)" '[ "$(signin)" = ok ]'
 sessions=$(q "$pport" robinet "SELECT count(*) FROM sessions")
 
