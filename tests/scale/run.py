@@ -24,8 +24,6 @@ X-Upstream: the server that made it). Then checks, as TAP lines:
      database, and the other server goes on answering.
 
 Nothing is left running, whatever way it ends (atexit, SIGTERM, SIGINT).
-A check that fails for a known reason another branch is fixing says
-"# TODO reason" (TAP: an expected failure, not counted as one).
 
 usage: tests/scale/run.py [--bin build/robinet] [--split]
   --split  negative control: server B gets a database and a data_key of
@@ -78,17 +76,15 @@ CHILDREN = []               # Popen objects to stop at exit
 TMP = None
 
 
-def ok(cond, desc, detail="", todo=None):
-    """Prints one TAP line; a todo line that fails does not count."""
+def ok(cond, desc, detail=""):
+    """Prints one TAP line; a failed check counts."""
     global COUNT, FAILED
     COUNT += 1
-    mark = " # TODO %s" % todo if todo else ""
     if cond:
-        print("ok %d - %s%s" % (COUNT, desc, mark))
+        print("ok %d - %s" % (COUNT, desc))
     else:
-        if not todo:
-            FAILED += 1
-        print("not ok %d - %s%s" % (COUNT, desc, mark))
+        FAILED += 1
+        print("not ok %d - %s" % (COUNT, desc))
     for line in str(detail).splitlines()[:30]:
         print("#   " + line)
     sys.stdout.flush()
@@ -445,9 +441,7 @@ def check_mail_once(front, sink, a, b):
        "distinct delivered %d, unsent rows %s" % (len(ids), left))
     ok(not twins and len(got) == len(ids),
        "each message is sent once while both servers run senders",
-       "twins (Message-ID: copies) %s" % twins,
-       todo=None if not twins else
-       "outbox claim not exclusive on PostgreSQL yet (SKIP LOCKED claim, h-pgconc)")
+       "twins (Message-ID: copies) %s" % twins)
     ok(len(by) == 2, "both servers' senders delivered part of it", dict(by))
 
 
