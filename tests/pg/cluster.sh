@@ -56,12 +56,17 @@ sleeper=
 cleanup() {
 	rc=$?
 	trap - EXIT INT TERM
-	[ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null || true
+	# Each child killed is also waited for: a process nobody waits for
+	# stays a zombie in the session when PID 1 does not reap (containers).
+	if [ -n "$sleeper" ]; then
+		kill "$sleeper" 2>/dev/null || true
+		wait "$sleeper" 2>/dev/null || true
+	fi
 	if [ -n "$pgpid" ]; then
 		kill -INT "$pgpid" 2>/dev/null || true	# fast shutdown
 		# The watchdog kills its own sleep when it is stopped (killing
 		# the subshell alone would leave the sleep running 30 s).
-		( trap 'kill "$s" 2>/dev/null; exit 0' TERM
+		( trap 'kill "$s" 2>/dev/null; wait "$s"; exit 0' TERM
 		  sleep 30 & s=$!
 		  wait "$s" && kill -KILL "$pgpid" 2>/dev/null ) &
 		watchdog=$!
