@@ -310,7 +310,7 @@ def _rows(db, sql):
 
 @test
 def sepa_schedule_by_two_servers_at_once_debits_each_bill_once(s):
-    for rnd in range(3):
+    for rnd in range(5):
         db = fresh_db()
         env = cli_env(db)
         con = dbx.connect(db)
