@@ -383,9 +383,67 @@ alert_mail(rb_db *db, const char *public_url,
 	return sent;
 }
 
+/* The alerts of one contract to record, run by rb_db_transact(). */
+struct alerts_one {
+	const char		*ao_public_url;
+	time_t			 ao_now;
+	const struct rb_cons_contract *ao_c;
+	const struct rb_cons_bill *ao_bills;
+	const struct rb_cons_period *ao_p;
+	const int		*ao_abnormal;
+	const int64_t		*ao_averages;
+	int			 ao_n;
+	int			 ao_alerts;	/* out: new alerts */
+	int			 ao_mails;	/* out: emails queued */
+};
+
 /*
- * Detects and records the new alerts of contract id, in one transaction,
- * and queues their emails. Returns 0, or -1 (rolled back).
+ * Records the abnormal periods not recorded yet (by an earlier run, or
+ * by another server running at the same time) and queues their emails.
+ * The counts start again on each try.
+ */
+static int
+alerts_record(rb_db *db, void *arg)
+{
+	struct alerts_one *ao = arg;
+	int64_t alert_id;
+	int i, sent;
+
+	ao->ao_alerts = 0;
+	ao->ao_mails = 0;
+	for (i = 0; i < ao->ao_n; i++) {
+		if (!ao->ao_abnormal[i])
+			continue;
+		switch (rb_cons_store_alert_add(db, ao->ao_c->cc_id,
+		    ao->ao_p[i].cp_start, ao->ao_p[i].cp_end,
+		    ao->ao_bills[i].cb_invoice_id, ao->ao_p[i].cp_litres,
+		    ao->ao_averages[i], (int64_t)ao->ao_now, &alert_id)) {
+		case 0:
+			break;
+		case 1:
+			continue;	/* recorded already */
+		default:
+			return -1;
+		}
+		ao->ao_alerts++;
+		if ((sent = alert_mail(db, ao->ao_public_url, ao->ao_c,
+		    &ao->ao_p[i], ao->ao_averages[i], ao->ao_now)) < 0)
+			return -1;
+		if (sent > 0 && rb_cons_store_alert_mailed(db, alert_id,
+		    (int64_t)ao->ao_now) != 0)
+			return -1;
+		if (sent == 0)
+			log_warnx("contract %s: abnormal consumption recorded, "
+			    "nobody to write to", ao->ao_c->cc_number);
+		ao->ao_mails += sent;
+	}
+	return 0;
+}
+
+/*
+ * Detects and records the new alerts of contract id, in one transaction
+ * (run again when the engine refuses it), and queues their emails.
+ * Returns 0, or -1 (rolled back).
  */
 static int
 alerts_contract(rb_db *db, const char *public_url, time_t now,
@@ -394,8 +452,9 @@ alerts_contract(rb_db *db, const char *public_url, time_t now,
 	struct rb_cons_contract c;
 	struct rb_cons_bill *bills = NULL;
 	struct rb_cons_period *p = NULL;
-	int64_t average, alert_id;
-	int *abnormal = NULL, n = 0, i, found = 0, rc = -1, sent, in_tx = 0;
+	struct alerts_one ao;
+	int64_t average;
+	int *abnormal = NULL, n = 0, i, found = 0, rc = -1;
 	int64_t *averages = NULL;
 
 	if ((rc = rb_cons_store_contract_by_id(db, id, &c)) != 0)
@@ -419,41 +478,21 @@ alerts_contract(rb_db *db, const char *public_url, time_t now,
 		rc = 0;
 		goto out;
 	}
-	if (rb_db_begin(db) != 0)
+	memset(&ao, 0, sizeof(ao));
+	ao.ao_public_url = public_url;
+	ao.ao_now = now;
+	ao.ao_c = &c;
+	ao.ao_bills = bills;
+	ao.ao_p = p;
+	ao.ao_abnormal = abnormal;
+	ao.ao_averages = averages;
+	ao.ao_n = n;
+	if (rb_db_transact(db, alerts_record, &ao) != 0)
 		goto out;
-	in_tx = 1;
-	for (i = 0; i < n; i++) {
-		if (!abnormal[i])
-			continue;
-		switch (rb_cons_store_alert_add(db, id, p[i].cp_start,
-		    p[i].cp_end, bills[i].cb_invoice_id, p[i].cp_litres,
-		    averages[i], (int64_t)now, &alert_id)) {
-		case 0:
-			break;
-		case 1:
-			continue;	/* recorded by an earlier run */
-		default:
-			goto out;
-		}
-		(*nalerts)++;
-		if ((sent = alert_mail(db, public_url, &c, &p[i], averages[i],
-		    now)) < 0)
-			goto out;
-		if (sent > 0 && rb_cons_store_alert_mailed(db, alert_id,
-		    (int64_t)now) != 0)
-			goto out;
-		if (sent == 0)
-			log_warnx("contract %s: abnormal consumption recorded, "
-			    "nobody to write to", c.cc_number);
-		*nmails += sent;
-	}
-	if (rb_db_commit(db) != 0)
-		goto out;
-	in_tx = 0;
+	*nalerts += ao.ao_alerts;
+	*nmails += ao.ao_mails;
 	rc = 0;
 out:
-	if (in_tx)
-		rb_db_rollback(db);
 	free(bills);
 	free(p);
 	free(abnormal);

@@ -130,7 +130,10 @@ int	rb_cons_same_period(const struct rb_cons_period *periods, int n,
  * on file when no account is linked (none when there is neither: the
  * alert is recorded with mailed_at NULL, and a warning logged). Each
  * contract is handled in one transaction: its alerts and their emails
- * are committed together. Running it again finds nothing new.
+ * are committed together. Running it again finds nothing new, and so
+ * does a run on another server at the same time: the transaction runs
+ * again when the engine refuses it (rb_db_transact()) and skips what the
+ * other run recorded, so no alert is mailed twice.
  * public_url is the absolute base for links ("https://…", no trailing /).
  * Stores the number of new alerts in *nalerts and of emails queued in
  * *nmails. Returns 0, or -1 on a database failure (logged; alerts of

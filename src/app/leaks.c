@@ -263,6 +263,56 @@ leak_mail(rb_db *db, const char *public_url,
 	return sent;
 }
 
+/* The leak of one contract to record, run by rb_db_transact(). */
+struct leak_one {
+	const char		*lo_public_url;
+	time_t			 lo_now;
+	const struct rb_cons_contract *lo_c;
+	const struct leak_found	*lo_f;
+	int			 lo_factor;
+	int			 lo_alerts;	/* out: 1 recorded */
+	int			 lo_mails;	/* out: emails queued */
+};
+
+/*
+ * Records the leak unless it was written about already (by an earlier
+ * run, or by another server running at the same time: both read inside
+ * the transaction), and queues its email. The counts start again on
+ * each try.
+ */
+static int
+leak_record(rb_db *db, void *arg)
+{
+	struct leak_one *lo = arg;
+	const struct leak_found *f = lo->lo_f;
+	char latest[11];
+	int64_t alert_id;
+	int rc, sent;
+
+	lo->lo_alerts = 0;
+	lo->lo_mails = 0;
+	if ((rc = rb_leak_store_latest_day(db, lo->lo_c->cc_id, latest)) < 0)
+		return -1;
+	if (rc == 0 && iso_day(latest) >= iso_day(f->lf_first) -
+	    RB_LEAK_QUIET_DAYS)
+		return 0;	/* the same leak, written about already */
+	rc = rb_leak_store_add(db, lo->lo_c->cc_id, f->lf_meter, f->lf_first,
+	    f->lf_last, f->lf_total, f->lf_usual, lo->lo_factor,
+	    (int64_t)lo->lo_now, &alert_id);
+	if (rc == 1)
+		return 0;
+	if (rc != 0 || (sent = leak_mail(db, lo->lo_public_url, lo->lo_c, f,
+	    lo->lo_factor, lo->lo_now)) < 0 || (sent > 0 &&
+	    rb_leak_store_mailed(db, alert_id, (int64_t)lo->lo_now) != 0))
+		return -1;
+	if (sent == 0)
+		log_warnx("contract %s: possible leak recorded, nobody to "
+		    "write to", lo->lo_c->cc_number);
+	lo->lo_alerts = 1;
+	lo->lo_mails = sent;
+	return 0;
+}
+
 /* One contract: 0 (done, counters updated) or -1 (rolled back). */
 static int
 leak_contract(rb_db *db, const char *public_url, time_t now, int64_t id,
@@ -270,9 +320,8 @@ leak_contract(rb_db *db, const char *public_url, time_t now, int64_t id,
 {
 	struct rb_cons_contract c;
 	struct leak_found f;
-	char latest[11];
-	int64_t alert_id;
-	int enabled = 1, factor = RB_LEAK_FACTOR_DEFAULT, rc, sent;
+	struct leak_one lo;
+	int enabled = 1, factor = RB_LEAK_FACTOR_DEFAULT, rc;
 
 	if ((rc = rb_cons_store_contract_by_id(db, id, &c)) != 0)
 		return rc > 0 ? 0 : -1;
@@ -285,30 +334,16 @@ leak_contract(rb_db *db, const char *public_url, time_t now, int64_t id,
 	memset(&f, 0, sizeof(f));
 	if ((rc = leak_of(db, id, factor, now, &f)) <= 0)
 		return rc;
-	if ((rc = rb_leak_store_latest_day(db, id, latest)) < 0)
+	memset(&lo, 0, sizeof(lo));
+	lo.lo_public_url = public_url;
+	lo.lo_now = now;
+	lo.lo_c = &c;
+	lo.lo_f = &f;
+	lo.lo_factor = factor;
+	if (rb_db_transact(db, leak_record, &lo) != 0)
 		return -1;
-	if (rc == 0 && iso_day(latest) >= iso_day(f.lf_first) -
-	    RB_LEAK_QUIET_DAYS)
-		return 0;	/* the same leak, written about already */
-	if (rb_db_begin(db) != 0)
-		return -1;
-	rc = rb_leak_store_add(db, id, f.lf_meter, f.lf_first, f.lf_last,
-	    f.lf_total, f.lf_usual, factor, (int64_t)now, &alert_id);
-	if (rc == 1) {
-		rb_db_rollback(db);
-		return 0;
-	}
-	if (rc != 0 || (sent = leak_mail(db, public_url, &c, &f, factor,
-	    now)) < 0 || (sent > 0 && rb_leak_store_mailed(db, alert_id,
-	    (int64_t)now) != 0) || rb_db_commit(db) != 0) {
-		rb_db_rollback(db);
-		return -1;
-	}
-	if (sent == 0)
-		log_warnx("contract %s: possible leak recorded, nobody to "
-		    "write to", c.cc_number);
-	(*nalerts)++;
-	*nmails += sent;
+	*nalerts += lo.lo_alerts;
+	*nmails += lo.lo_mails;
 	return 0;
 }
 

@@ -94,7 +94,10 @@ enum rb_rc	rb_leak_recent(rb_db *db, int64_t account, const char *number,
  * The `robinet alerts` part for leaks (see above), on today at now;
  * public_url as for rb_cons_alerts_run(). Stores the number of new
  * leak alerts in *nalerts and of emails queued in *nmails. Each
- * contract in one transaction. Returns 0, or -1 on a database failure
+ * contract in one transaction (rb_db_transact(), which also reads
+ * whether the leak was written about already: a run on another server
+ * at the same time records and mails it once). Returns 0, or -1 on a
+ * database failure
  * (logged; contracts already handled stay recorded).
  */
 int	rb_leak_alerts_run(rb_db *db, const char *public_url, time_t now,

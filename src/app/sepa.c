@@ -328,15 +328,79 @@ settle_plan(rb_db *db, struct rb_sepa_due_bill *b)
 	return 0;
 }
 
+/* One bill to schedule, run by rb_db_transact(). */
+struct schedule_one {
+	const char	*so_ics;
+	const char	*so_public_url;
+	int		 so_prenotice_days;
+	time_t		 so_now;
+	int64_t		 so_invoice;	/* the bill listed as due */
+	int		 so_done;	/* out: 1 debited, 2 settled by its
+					   plan, 0 skipped (done by another
+					   server meanwhile) */
+	int		 so_mails;	/* out: emails queued */
+};
+
+/*
+ * Reads the bill again inside the transaction (another server may have
+ * scheduled it, or settled its plan, since it was listed), then settles
+ * its plan or debits it and queues its pre-notification. Everything is
+ * recomputed on each try: a retry starts from the database, not from
+ * what an earlier try changed.
+ */
+static int
+schedule_one(rb_db *db, void *arg)
+{
+	struct schedule_one *so = arg;
+	struct rb_sepa_due_bill b;
+	struct rb_sepa_mandate m;
+	char coll[11], e2e[24];
+	int64_t id;
+	int rc, sent;
+
+	so->so_done = 0;
+	so->so_mails = 0;
+	rc = rb_sepa_store_due_bill(db, so->so_invoice, &b);
+	if (rc == 1)
+		return 0;		/* done meanwhile: skip */
+	if (rc != 0)
+		return rc == RB_RETRY ? RB_RETRY : -1;
+	if (collection_date(b.db_due_on, so->so_now, so->so_prenotice_days,
+	    coll) != 0)
+		return -1;
+	new_e2e(e2e);
+	rc = settle_plan(db, &b);
+	if (rc == 1) {			/* the plan paid it all */
+		so->so_done = 2;
+		return 0;
+	}
+	if (rc == 0)
+		rc = rb_sepa_store_mandate_active(db, b.db_contract_id, &m);
+	if (rc == 0)
+		rc = rb_sepa_store_debit_add(db, b.db_contract_id,
+		    b.db_mandate_id, b.db_invoice_id, 0, 0, b.db_cents, coll,
+		    b.db_first ? "FRST" : "RCUR", e2e, so->so_now, &id);
+	if (rc != 0)
+		return rc == RB_CONSTRAINT || rc == RB_RETRY ? rc : -1;
+	sent = prenotice(db, so->so_ics, so->so_public_url, b.db_contract_id,
+	    b.db_contract, m.sm_rum, b.db_number, 0, b.db_cents, coll,
+	    so->so_now);
+	if (sent < 0 || (sent > 0 &&
+	    rb_sepa_store_debit_notified(db, id, so->so_now) != 0))
+		return -1;
+	so->so_done = 1;
+	so->so_mails = sent;
+	return 0;
+}
+
 int
 rb_sepa_schedule(rb_db *db, const char *ics, const char *public_url,
     int prenotice_days, time_t now, int *nsched, int *nmails)
 {
 	struct rb_sepa_due_bill *bills;
-	struct rb_sepa_mandate m;
-	char coll[11], e2e[24];
-	int64_t after = 0, id;
-	int n, i, rc, sent, ret = -1;
+	struct schedule_one so;
+	int64_t after = 0;
+	int n, i, rc, skipped = 0, ret = -1;
 
 	*nsched = 0;
 	*nmails = 0;
@@ -350,49 +414,36 @@ rb_sepa_schedule(rb_db *db, const char *ics, const char *public_url,
 		if (n == 0)
 			break;
 		for (i = 0; i < n; i++) {
-			struct rb_sepa_due_bill *b = &bills[i];
-
-			after = b->db_invoice_id;
-			if (collection_date(b->db_due_on, now, prenotice_days,
-			    coll) != 0 || rb_db_begin(db) != 0)
-				goto out;
-			new_e2e(e2e);
-			rc = settle_plan(db, b);
-			if (rc == 1) {		/* the plan paid it all */
-				if (rb_db_commit(db) != 0)
-					goto out;
-				continue;
-			}
-			if (rc == 0)
-				rc = rb_sepa_store_mandate_active(db,
-				    b->db_contract_id, &m);
-			if (rc == 0)
-				rc = rb_sepa_store_debit_add(db,
-				    b->db_contract_id, b->db_mandate_id,
-				    b->db_invoice_id, 0, 0, b->db_cents, coll,
-				    b->db_first ? "FRST" : "RCUR", e2e, now,
-				    &id);
+			after = bills[i].db_invoice_id;
+			memset(&so, 0, sizeof(so));
+			so.so_ics = ics;
+			so.so_public_url = public_url;
+			so.so_prenotice_days = prenotice_days;
+			so.so_now = now;
+			so.so_invoice = bills[i].db_invoice_id;
+			rc = rb_db_transact(db, schedule_one, &so);
 			if (rc == RB_CONSTRAINT) {
-				rb_db_rollback(db);	/* raced: skip */
+				skipped++;	/* raced: skip */
 				continue;
 			}
-			sent = rc == 0 ? prenotice(db, ics, public_url,
-			    b->db_contract_id, b->db_contract, m.sm_rum,
-			    b->db_number, 0, b->db_cents, coll, now) : -1;
-			if (sent < 0 || (sent > 0 &&
-			    rb_sepa_store_debit_notified(db, id, now) != 0) ||
-			    rb_db_commit(db) != 0) {
-				rb_db_rollback(db);
+			if (rc != 0) {
 				log_errx("scheduling stopped at bill %s",
-				    b->db_number);
+				    bills[i].db_number);
 				goto out;
 			}
-			(*nsched)++;
-			*nmails += sent;
+			if (so.so_done == 0)
+				skipped++;
+			else if (so.so_done == 1) {
+				(*nsched)++;
+				*nmails += so.so_mails;
+			}
 		}
 	}
 	ret = 0;
 out:
+	if (skipped > 0)
+		log_info("%d due bill(s) skipped: scheduled or settled by "
+		    "another server meanwhile", skipped);
 	free(bills);
 	return ret;
 }

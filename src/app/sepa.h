@@ -108,6 +108,10 @@ enum rb_rc rb_sepa_mandate_cancel(rb_db *db, int64_t contract,
  * the bill becomes 'direct_debit' and its pre-notification email
  * (amount, date, RUM, ICS) is queued to the contract's subscribers, all
  * in one transaction per bill. *nsched and *nmails count what was done.
+ * Several servers may run it at once: each bill is read again in its
+ * transaction (run again when the engine refuses it), and one that
+ * another server scheduled or settled meanwhile is skipped (counted in
+ * an info line of the log), never debited or notified twice.
  * Returns 0, or -1 (logged; what was committed stays).
  */
 int	 rb_sepa_schedule(rb_db *db, const char *ics, const char *public_url,

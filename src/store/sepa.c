@@ -14,6 +14,28 @@
 
 #define LIVE	"('scheduled', 'exported', 'collected')"
 
+/* A bill to schedule (struct rb_sepa_due_bill), and what makes it due:
+ * SQL_DUE_BILLS lists them, SQL_DUE_BILL reads one again. */
+#define DUE_BILL \
+	"SELECT i.id, i.contract_id, m.id, " RB_SQL_OWED("i") ", i.due_on," \
+	" i.number, c.number, i.issued_on," \
+	" CASE WHEN m.src_system IS NULL AND NOT EXISTS (SELECT 1" \
+	"  FROM sepa_debits l WHERE l.mandate_id = m.id" \
+	"  AND l.status IN " LIVE ") THEN 1 ELSE 0 END" \
+	" FROM invoices i JOIN contracts c ON c.id = i.contract_id" \
+	" JOIN sepa_mandates m ON m.contract_id = c.id" \
+	" AND m.status = 'active'"
+#define DUE_BILL_WHERE \
+	"c.direct_debit = 1 AND i.archived = 0" \
+	" AND i.status IN ('to_pay', 'direct_debit')" \
+	" AND " RB_SQL_OWED("i") " > 0" \
+	" AND NOT EXISTS (SELECT 1 FROM sepa_debits d" \
+	"  WHERE d.invoice_id = i.id AND d.status IN" \
+	"  ('scheduled', 'exported', 'collected', 'rejected'))" \
+	" AND NOT EXISTS (SELECT 1 FROM sepa_plans p" \
+	"  WHERE p.contract_id = c.id AND p.status = 'active'" \
+	"  AND i.issued_on >= p.created_on AND i.issued_on <= p.last_on)"
+
 #define DEBIT_COLUMNS \
 	"SELECT d.id, d.contract_id, d.invoice_id, d.plan_id," \
 	" d.instalment, d.amount_cents, d.collection_date, d.seq_type," \
@@ -30,6 +52,7 @@ enum sepa_sql {
 	SQL_CANCEL_BILLS,
 	SQL_CANCEL_DEBITS,
 	SQL_DUE_BILLS,
+	SQL_DUE_BILL,
 	SQL_DEBIT_ADD,
 	SQL_BILL_DD,
 	SQL_DEBIT_NOTIFIED,
@@ -94,23 +117,10 @@ static const char *const sql[SQL__MAX] = {
 	"UPDATE sepa_debits SET status = 'cancelled', updated_at = $2"
 	" WHERE mandate_id = $1 AND status = 'scheduled'",
 	[SQL_DUE_BILLS] =
-	"SELECT i.id, i.contract_id, m.id, " RB_SQL_OWED("i") ", i.due_on,"
-	" i.number, c.number, i.issued_on,"
-	" CASE WHEN m.src_system IS NULL AND NOT EXISTS (SELECT 1"
-	"  FROM sepa_debits l WHERE l.mandate_id = m.id"
-	"  AND l.status IN " LIVE ") THEN 1 ELSE 0 END"
-	" FROM invoices i JOIN contracts c ON c.id = i.contract_id"
-	" JOIN sepa_mandates m ON m.contract_id = c.id AND m.status = 'active'"
-	" WHERE i.id > $1 AND c.direct_debit = 1 AND i.archived = 0"
-	" AND i.status IN ('to_pay', 'direct_debit')"
-	" AND " RB_SQL_OWED("i") " > 0"
-	" AND NOT EXISTS (SELECT 1 FROM sepa_debits d"
-	"  WHERE d.invoice_id = i.id AND d.status IN"
-	"  ('scheduled', 'exported', 'collected', 'rejected'))"
-	" AND NOT EXISTS (SELECT 1 FROM sepa_plans p"
-	"  WHERE p.contract_id = c.id AND p.status = 'active'"
-	"  AND i.issued_on >= p.created_on AND i.issued_on <= p.last_on)"
+	DUE_BILL " WHERE i.id > $1 AND " DUE_BILL_WHERE
 	" ORDER BY i.id LIMIT $2",
+	[SQL_DUE_BILL] =
+	DUE_BILL " WHERE i.id = $1 AND " DUE_BILL_WHERE,
 	[SQL_DEBIT_ADD] =
 	"INSERT INTO sepa_debits (contract_id, mandate_id, invoice_id,"
 	" plan_id, instalment, amount_cents, collection_date, seq_type,"
@@ -371,6 +381,19 @@ rb_sepa_store_due_bills(rb_db *db, int64_t after, int max,
 		return -1;
 	*n = d.dbs_n;
 	return 0;
+}
+
+int
+rb_sepa_store_due_bill(rb_db *db, int64_t invoice, struct rb_sepa_due_bill *b)
+{
+	struct due_bills d = { b, 0 };
+	int rc;
+
+	rc = rb_db_fetch_one(db, sql[SQL_DUE_BILL], RB_BINDS(rb_int(invoice)),
+	    due_bill_row, &d);
+	if (rc != 0)
+		memset(b, 0, sizeof(*b));
+	return rc;
 }
 
 int

@@ -96,6 +96,14 @@ struct rb_sepa_due_bill {
  */
 int	rb_sepa_store_due_bills(rb_db *db, int64_t after, int max,
 	    struct rb_sepa_due_bill *out, int *n);
+/*
+ * Bill invoice read again, when it is still due by the rules of
+ * rb_sepa_store_due_bills() (inside the scheduling transaction, so that
+ * what another server scheduled or settled meanwhile is seen): 0 and
+ * *b, 1 when it is no longer due (*b zeroed), RB_RETRY, -1.
+ */
+int	rb_sepa_store_due_bill(rb_db *db, int64_t invoice,
+	    struct rb_sepa_due_bill *b);
 
 /*
  * Inserts a scheduled debit (invoice or plan instalment: the other is

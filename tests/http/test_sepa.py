@@ -285,6 +285,64 @@ def sepa_export_twice_collects_nothing_twice_and_returns_apply_once(s):
     assert run_cli("sepa", "returns", os.path.join(d, "missing.xml"), env=env)[0] == 1
 
 
+def _cli_at_once(env, *args):
+    """Runs two robinet processes with args at once, as the cron jobs of
+    two servers: [(rc, out, err), (rc, out, err)]."""
+    import harness
+    e = dict(os.environ)
+    e.update(env)
+    ps = [subprocess.Popen([harness.ARGS.bin, *args], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, env=e) for _ in range(2)]
+    res = []
+    for p in ps:
+        out, err = p.communicate(timeout=120)
+        res.append((p.returncode, out, err))
+    return res
+
+
+def _rows(db, sql):
+    con = dbx.connect(db)
+    try:
+        return [tuple(r) for r in con.execute(sql).fetchall()]
+    finally:
+        con.close()
+
+
+@test
+def sepa_schedule_by_two_servers_at_once_debits_each_bill_once(s):
+    for rnd in range(5):
+        db = fresh_db()
+        env = cli_env(db)
+        con = dbx.connect(db)
+        con.execute("UPDATE invoices SET status = 'to_pay', due_on = '2099-01-15' WHERE id IN"
+                    " (SELECT i.id FROM invoices i JOIN contracts c ON c.id = i.contract_id"
+                    " WHERE c.number IN ('1000000002', '1000000006') AND i.archived = 0"
+                    " ORDER BY i.issued_on DESC LIMIT 6)")
+        con.execute("DELETE FROM payments WHERE invoice_id IN (SELECT id FROM invoices"
+                    " WHERE status = 'to_pay' AND due_on = '2099-01-15')")
+        con.commit()
+        con.close()
+        done, skipped = [], 0
+        for rc, out, err in _cli_at_once(env, "sepa", "schedule"):
+            assert rc == 0, (rnd, rc, out, err)
+            done.append(int(re.search(r"(\d+) debit\(s\) scheduled", out).group(1)))
+            m = re.search(r"(\d+) due bill\(s\) skipped", err)
+            skipped += int(m.group(1)) if m else 0
+        # Both succeed, each bill scheduled by one; when both took some,
+        # both listed a bill the other scheduled, which is skipped (and
+        # logged as such).
+        assert sum(done) == 6, (rnd, done)
+        assert skipped > 0 or 0 in done, (rnd, done)
+        rows = _rows(db, "SELECT d.invoice_id, count(*) FROM sepa_debits d JOIN invoices i"
+                     " ON i.id = d.invoice_id WHERE i.due_on = '2099-01-15'"
+                     " AND d.status = 'scheduled' GROUP BY d.invoice_id")
+        assert len(rows) == 6 and all(r[1] == 1 for r in rows), (rnd, rows)
+        # One pre-notification per debit and recipient, none twice.
+        mails = _rows(db, "SELECT to_addr, body_text FROM mail_outbox"
+                      " WHERE subject LIKE 'Prochain prélèvement%'")
+        assert len(mails) >= 6 and len(set(mails)) == len(mails), (rnd, len(mails))
+
+
 @test(env=SEPA_ENV)
 def sepa_monthly_plan_is_shown_and_can_stop(s):
     b = signed_in(s)
