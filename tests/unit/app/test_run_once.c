@@ -46,6 +46,8 @@
 #define TOKENS_MAX	3
 #define URL		"https://eau.test"
 #define GOOD_PW		"Rivière claire sous le pont 7"
+#define PW_A		"Le canal du midi coule vers Sète 42"
+#define PW_B		"Une source fraîche au fond du bois 9"
 
 static char mail_dir[256];
 static struct rb_auth_cfg auth_cfg;
@@ -457,6 +459,69 @@ test_one_reading_a_day(void **state)
 	}
 }
 
+/* Account settings: two password changes of one account at once. */
+
+struct pw_in {
+	int64_t	pi_account;
+};
+
+static void
+password_change(struct side *s)
+{
+	const struct pw_in *in = s->sd_in;
+	struct rb_auth_req r;
+	struct rb_auth_errors errs;
+
+	memset(&r, 0, sizeof(r));
+	r.ar_db = s->sd_db;
+	r.ar_now = NOW;
+	r.ar_ip = "192.0.2.1";
+	r.ar_cfg = &auth_cfg;
+	s->sd_rc = rb_auth_change_password(&r, in->pi_account, GOOD_PW,
+	    s->sd_verdict ? PW_B : PW_A, s->sd_verdict ? PW_B : PW_A, &errs);
+}
+
+static void
+test_two_password_changes(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_in in;
+	struct side a, b;
+	char acc[24], hash[RB_PWHASH_MAX], now[RB_PWHASH_MAX];
+	int round;
+
+	q_text(f->db, "SELECT min(id) FROM web_accounts WHERE status ="
+	    " 'active'", NULL, acc, sizeof(acc));
+	in.pi_account = strtoll(acc, NULL, 10);
+	assert_true(in.pi_account > 0);
+	assert_int_equal(rb_pwhash(GOOD_PW, hash), 0);
+	for (round = 0; round < ROUNDS; round++) {
+		assert_int_equal(rb_db_run(f->db, "UPDATE web_accounts SET"
+		    " password_hash = $2 WHERE id = $1",
+		    RB_BINDS(rb_int(in.pi_account), rb_text(hash)), NULL), 0);
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.sd_db = open_twin(f);
+		b.sd_db = open_twin(f);
+		a.sd_run = b.sd_run = password_change;
+		a.sd_in = b.sd_in = &in;
+		b.sd_verdict = 1;	/* b types PW_B */
+		race(&a, &b);
+		rb_db_close(a.sd_db);
+		rb_db_close(b.sd_db);
+		/* Both changes went through, one after the other. */
+		if (a.sd_rc != RB_OK || b.sd_rc != RB_OK)
+			fail_msg("round %d: results %d and %d", round,
+			    a.sd_rc, b.sd_rc);
+		q_text(f->db, "SELECT password_hash FROM web_accounts WHERE"
+		    " id = CAST($1 AS BIGINT)", acc, now, sizeof(now));
+		assert_true(rb_pwhash_verify(now, PW_A) == 0 ||
+		    rb_pwhash_verify(now, PW_B) == 0);
+	}
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log WHERE"
+	    " action = 'password.change'", NULL), 2 * ROUNDS);
+}
+
 /*
  * An audit written after the engine refused the transaction (a stale
  * snapshot: SQLite refuses the write, PostgreSQL the update then every
@@ -515,6 +580,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_token_limit_held,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_reading_a_day,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_password_changes,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_audit_of_a_refused_try_is_no_error, setup, teardown),
