@@ -24,6 +24,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "app/agentdesk.h"
 #include "app/api.h"
 #include "app/auth.h"
 #include "app/auth_priv.h"
@@ -523,6 +524,70 @@ test_two_password_changes(void **state)
 }
 
 /*
+ * The agents' desk: two agents correct one customer's details to the
+ * same values at once: one change, the other told nothing changed.
+ */
+
+struct contact_in {
+	int64_t		 ci_customer;
+	const char	*ci_last;
+};
+
+static void
+contact_correct(struct side *s)
+{
+	const struct contact_in *in = s->sd_in;
+	struct rb_auth_req r;
+	const char *notice, *msg;
+
+	memset(&r, 0, sizeof(r));
+	r.ar_db = s->sd_db;
+	r.ar_now = NOW;
+	r.ar_ip = "192.0.2.1";
+	r.ar_cfg = &auth_cfg;
+	s->sd_rc = rb_agent_contact(&r, 7, in->ci_customer, in->ci_last,
+	    "Odile", "odile.fabre@exemple.fr", &notice, &msg);
+}
+
+static void
+test_two_agents_correct_one_customer(void **state)
+{
+	struct fixture *f = *state;
+	struct contact_in in;
+	struct side a, b;
+	char cust[24], last[32], now[128];
+	int round;
+
+	q_text(f->db, "SELECT min(customer_id) FROM contracts", NULL, cust,
+	    sizeof(cust));
+	in.ci_customer = strtoll(cust, NULL, 10);
+	assert_true(in.ci_customer > 0);
+	for (round = 0; round < ROUNDS; round++) {
+		snprintf(last, sizeof(last), "Fabre-%d", round);
+		in.ci_last = last;
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.sd_db = open_twin(f);
+		b.sd_db = open_twin(f);
+		a.sd_run = b.sd_run = contact_correct;
+		a.sd_in = b.sd_in = &in;
+		race(&a, &b);
+		rb_db_close(a.sd_db);
+		rb_db_close(b.sd_db);
+		/* One correction, the other told it is already so. */
+		if (!((a.sd_rc == RB_OK && b.sd_rc == RB_INVALID) ||
+		    (a.sd_rc == RB_INVALID && b.sd_rc == RB_OK)))
+			fail_msg("round %d: results %d and %d", round,
+			    a.sd_rc, b.sd_rc);
+		q_text(f->db, "SELECT last_name FROM customers WHERE id ="
+		    " CAST($1 AS BIGINT)", cust, now, sizeof(now));
+		assert_string_equal(now, last);
+	}
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log WHERE"
+	    " action = 'customer.correct'", NULL), ROUNDS);
+}
+
+/*
  * An audit written after the engine refused the transaction (a stale
  * snapshot: SQLite refuses the write, PostgreSQL the update then every
  * later statement) is the try rb_db_transact() runs again: logged at
@@ -583,6 +648,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_password_changes,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_two_agents_correct_one_customer, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_audit_of_a_refused_try_is_no_error, setup, teardown),
 	};
