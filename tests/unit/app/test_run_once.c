@@ -3,7 +3,10 @@
  * at once, as two app servers on one database do: two senders claiming
  * the mail outbox never take the same message; two API token creations
  * with one place left give one token; two meter readings of the same
- * day for one meter give one reading. Each race is run several rounds,
+ * day for one meter give one reading; two password changes of one
+ * account both go through; two agents correcting one customer's details
+ * to the same values make one change; two clicks on one activation link
+ * activate once, neither an error. Each race is run several rounds,
  * the two sides released together by a barrier. On PostgreSQL
  * (RB_TEST_DB, tests/pg/cluster.sh) the engine lets both sides run and
  * refuses one (RB_RETRY), which rb_db_transact() must run again; on
@@ -36,6 +39,7 @@
 #include "store/db.h"
 #include "store/migrate.h"
 #include "store/outbox.h"
+#include "store/tokens.h"
 #include "mail/mail.h"
 
 #include "../store/demo_fixture.h"
@@ -587,6 +591,68 @@ test_two_agents_correct_one_customer(void **state)
 	    " action = 'customer.correct'", NULL), ROUNDS);
 }
 
+/* Activation: two clicks on one activation link at once. */
+
+struct act_in {
+	char	ai_token[RB_TOKEN_LEN + 1];
+};
+
+static void
+activate_side(struct side *s)
+{
+	const struct act_in *in = s->sd_in;
+	struct rb_auth_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.ar_db = s->sd_db;
+	r.ar_now = NOW;
+	r.ar_ip = "192.0.2.1";
+	r.ar_cfg = &auth_cfg;
+	s->sd_rc = rb_auth_activate(&r, in->ai_token);
+}
+
+static void
+test_two_activation_clicks(void **state)
+{
+	struct fixture *f = *state;
+	struct act_in in;
+	struct side a, b;
+	char acc[24], hash[RB_TOKEN_HASH_LEN + 1];
+	int64_t id;
+	int round;
+
+	q_text(f->db, "SELECT min(id) FROM web_accounts WHERE status ="
+	    " 'active'", NULL, acc, sizeof(acc));
+	id = strtoll(acc, NULL, 10);
+	for (round = 0; round < ROUNDS; round++) {
+		exec_sql(f->db, "UPDATE web_accounts SET status = 'pending'"
+		    " WHERE id = CAST($1 AS BIGINT)", acc);
+		rb_token_new(in.ai_token);
+		rb_token_hash(in.ai_token, hash);
+		assert_int_equal(rb_tokens_create(f->db, RB_TOKEN_ACTIVATION,
+		    hash, id, NULL, NOW - 60, 3600), 0);
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.sd_db = open_twin(f);
+		b.sd_db = open_twin(f);
+		a.sd_run = b.sd_run = activate_side;
+		a.sd_in = b.sd_in = &in;
+		race(&a, &b);
+		rb_db_close(a.sd_db);
+		rb_db_close(b.sd_db);
+		/* One activates; the other finds the link used (or the
+		   space active): never an error. */
+		if ((a.sd_rc != RB_OK && a.sd_rc != RB_DENIED) ||
+		    (b.sd_rc != RB_OK && b.sd_rc != RB_DENIED) ||
+		    (a.sd_rc != RB_OK && b.sd_rc != RB_OK))
+			fail_msg("round %d: results %d and %d", round,
+			    a.sd_rc, b.sd_rc);
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
+		    " web_accounts WHERE id = CAST($1 AS BIGINT) AND status ="
+		    " 'active'", acc), 1);
+	}
+}
+
 /*
  * An audit written after the engine refused the transaction (a stale
  * snapshot: SQLite refuses the write, PostgreSQL the update then every
@@ -650,6 +716,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_two_agents_correct_one_customer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_activation_clicks,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_audit_of_a_refused_try_is_no_error, setup, teardown),
 	};
