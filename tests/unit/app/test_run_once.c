@@ -6,7 +6,8 @@
  * day for one meter give one reading; two password changes of one
  * account both go through; two agents correcting one customer's details
  * to the same values make one change; two clicks on one activation link
- * activate once, neither an error. Each race is run several rounds,
+ * activate once; one card payment notified twice at once is recorded
+ * once, neither an error. Each race is run several rounds,
  * the two sides released together by a barrier. On PostgreSQL
  * (RB_TEST_DB, tests/pg/cluster.sh) the engine lets both sides run and
  * refuses one (RB_RETRY), which rb_db_transact() must run again; on
@@ -29,6 +30,11 @@
 
 #include "app/agentdesk.h"
 #include "app/api.h"
+#include "app/pay.h"
+#include "app/psp_lyra.h"
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/form.h"
 #include "app/auth.h"
 #include "app/auth_priv.h"
 #include "app/password.h"
@@ -39,6 +45,7 @@
 #include "store/db.h"
 #include "store/migrate.h"
 #include "store/outbox.h"
+#include "store/payments.h"
 #include "store/tokens.h"
 #include "mail/mail.h"
 
@@ -653,6 +660,127 @@ test_two_activation_clicks(void **state)
 	}
 }
 
+/* Card payment: the PSP notifies one payment twice at once. */
+
+#define PSP_KEY		"1122334455667788"
+#define PSP_SHOP	"12345678"
+
+static const struct rb_psp_cfg psp_cfg = {
+	PSP_SHOP, PSP_KEY, "TEST", "https://paiement.test", URL
+};
+
+struct notify_in {
+	const char	*ni_body;	/* signed */
+};
+
+static void
+notify_side(struct side *s)
+{
+	const struct notify_in *in = s->sd_in;
+	rb_arena *ar = rb_arena_new();
+	struct rb_pay_notice_out out;
+	struct rb_pay_ctx ctx;
+	struct rb_form f;
+
+	assert_int_equal(rb_form_parse(ar, in->ni_body, strlen(in->ni_body),
+	    NULL, &f, NULL), 0);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.pc_db = s->sd_db;
+	ctx.pc_now = NOW;
+	ctx.pc_psp = &psp_cfg;
+	ctx.pc_order_ttl = 3600;
+	ctx.pc_ip = "192.0.2.9";
+	s->sd_rc = rb_pay_notify(&ctx, &f, &out);
+	rb_arena_free(ar);
+}
+
+/* The notice of order ref for cents, signed with PSP_KEY, into ar. */
+static const char *
+signed_notice(rb_arena *ar, const char *ref, int64_t cents,
+    const char *uuid)
+{
+	struct rb_form f;
+	json_t *fields;
+	char sig[RB_HMAC_B64_LEN];
+	const char *body;
+	rb_buf enc = RB_BUF_INIT;
+	size_t i;
+
+	body = rb_arena_printf(ar, "vads_order_id=%s&vads_amount=%lld"
+	    "&vads_currency=978&vads_site_id=" PSP_SHOP "&vads_ctx_mode=TEST"
+	    "&vads_trans_uuid=%s&vads_trans_status=AUTHORISED", ref,
+	    (long long)cents, uuid);
+	assert_int_equal(rb_form_parse(ar, body, strlen(body), NULL, &f,
+	    NULL), 0);
+	assert_non_null(fields = rb_lyra_fields(&f));
+	assert_int_equal(rb_lyra_sign(fields, PSP_KEY, sig), 0);
+	json_decref(fields);
+	for (i = 0; sig[i] != '\0'; i++)
+		rb_buf_printf(&enc, "%%%02X", (unsigned char)sig[i]);
+	body = rb_arena_printf(ar, "%s&signature=%s", body, enc.buf_data);
+	rb_buf_free(&enc);
+	return body;
+}
+
+static void
+test_one_payment_notified_twice(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_pay_order o;
+	struct notify_in in;
+	struct side a, b;
+	char inv[24], uuid[40], off[8];
+	int64_t invoice;
+	int round;
+
+	for (round = 0; round < ROUNDS; round++) {
+		rb_arena *ar = rb_arena_new();
+
+		snprintf(off, sizeof(off), "%d", round);
+		q_text(f->db, "SELECT id FROM invoices ORDER BY id LIMIT 1"
+		    " OFFSET CAST($1 AS BIGINT)", off, inv, sizeof(inv));
+		invoice = strtoll(inv, NULL, 10);
+		memset(&o, 0, sizeof(o));
+		snprintf(o.po_ref, sizeof(o.po_ref), "CB-RACE%02d", round);
+		snprintf(o.po_provider, sizeof(o.po_provider), "lyra");
+		o.po_contract_id = q_int(f->db, "SELECT contract_id FROM"
+		    " invoices WHERE id = CAST($1 AS BIGINT)", inv);
+		o.po_archive_contract_id = o.po_contract_id;
+		o.po_amount_cents = 1000 + round;
+		snprintf(o.po_currency, sizeof(o.po_currency), "978");
+		o.po_created_at = NOW - 60;
+		o.po_expires_at = NOW + 3600;
+		assert_int_equal(rb_pay_order_insert(f->db, &o), 0);
+		assert_int_equal(rb_pay_item_insert(f->db, o.po_id, invoice,
+		    o.po_amount_cents), 0);
+		snprintf(uuid, sizeof(uuid), "0123456789abcdef0123456789abcd%02d",
+		    round);
+		in.ni_body = signed_notice(ar, o.po_ref, o.po_amount_cents,
+		    uuid);
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.sd_db = open_twin(f);
+		b.sd_db = open_twin(f);
+		a.sd_run = b.sd_run = notify_side;
+		a.sd_in = b.sd_in = &in;
+		race(&a, &b);
+		rb_db_close(a.sd_db);
+		rb_db_close(b.sd_db);
+		rb_arena_free(ar);
+		/* One records the payment, the other sees a replay. */
+		if (a.sd_rc != RB_OK || b.sd_rc != RB_OK)
+			fail_msg("round %d: results %d and %d", round,
+			    a.sd_rc, b.sd_rc);
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM payments"
+		    " WHERE provider_ref = $1", uuid), 1);
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
+		    " payment_orders WHERE reference = $1 AND status ="
+		    " 'succeeded'", o.po_ref), 1);
+	}
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log WHERE"
+	    " action = 'payment.succeeded'", NULL), ROUNDS);
+}
+
 /*
  * An audit written after the engine refused the transaction (a stale
  * snapshot: SQLite refuses the write, PostgreSQL the update then every
@@ -718,6 +846,8 @@ main(void)
 		    test_two_agents_correct_one_customer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_activation_clicks,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_one_payment_notified_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_audit_of_a_refused_try_is_no_error, setup, teardown),
 	};
