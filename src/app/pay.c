@@ -273,13 +273,14 @@ receipt(const struct rb_pay_ctx *ctx, const struct rb_pay_order *o,
     const struct rb_pay_item *items, size_t n)
 {
 	char amount[64], date[64];
-	json_t *data, *bills = json_array();
+	json_t *data, *bills;
 	struct rb_date d;
 	size_t i;
 	int rc;
 
 	if (o->po_email[0] == '\0')
 		return 0;
+	bills = json_array();
 	rb_money_fr(o->po_amount_cents, amount, sizeof(amount));
 	rb_clock_today(ctx->pc_now, &d);
 	rb_clock_fr_date(&d, date, sizeof(date));
