@@ -87,6 +87,118 @@ enrolment(const unsigned char secret[RB_TOTP_SECRET_LEN], const char *email,
 	return 0;
 }
 
+/* One try of the transactions of this file (rb_db_transact()). */
+struct agent_new;
+
+struct agent_txn {
+	const struct rb_auth_req	*at_r;
+	const struct rb_agent_row	*at_a;
+	const struct rb_limit		*at_lm;
+	const char			*at_action, *at_target;
+	const json_t			*at_detail;
+	int64_t				 at_actor, at_id, at_step;
+	const char			*at_hash;	/* new password */
+	int				 at_enrol;	/* clears enrolment */
+	const char			*at_id_hash, *at_csrf;
+	int64_t				 at_sid;	/* out */
+	const struct agent_new		*at_new;
+};
+
+/*
+ * Adds an agent (at_a: the row to add, its email, name, role, password
+ * hash or enrolment) and audits "agent.create" by at_actor (system when
+ * 0) with at_detail; its id into at_id. 0, 1 when an agent has the
+ * address (rolled back) or -1.
+ */
+struct agent_new {
+	const char	*an_email, *an_name, *an_role, *an_hash, *an_sealed;
+	const char	*an_token_hash;
+	int64_t		 an_expires;
+};
+
+static int
+agent_add_try(rb_db *db, void *arg)
+{
+	struct agent_txn *t = arg;
+	const struct agent_new *n = t->at_new;
+	char target[32];
+	int rc;
+
+	rc = rb_agents_add(db, n->an_email, n->an_name, n->an_role,
+	    n->an_hash, n->an_sealed, n->an_token_hash, n->an_expires,
+	    t->at_r->ar_now, &t->at_id);
+	if (rc == RB_CONSTRAINT && !rb_db_refused(db))
+		return 1;
+	if (rc != 0)
+		return -1;
+	snprintf(target, sizeof(target), "agent:%lld", (long long)t->at_id);
+	return rb_auth_audit(t->at_r, t->at_actor != 0 ? RB_ACTOR_AGENT :
+	    RB_ACTOR_SYSTEM, t->at_actor, "agent.create", target,
+	    t->at_detail) != 0 ? -1 : 0;
+}
+
+/* Ends the session whose cookie hash is at_id_hash; 0 or -1. */
+static int
+agent_signout_try(rb_db *db, void *arg)
+{
+	const struct agent_txn *t = arg;
+	char target[32];
+	int64_t agent;
+
+	if (rb_agent_sessions_delete(db, t->at_id_hash, &agent) != 0)
+		return -1;
+	if (agent == 0)
+		return 0;
+	snprintf(target, sizeof(target), "agent:%lld", (long long)agent);
+	return rb_auth_audit(t->at_r, RB_ACTOR_AGENT, agent, "agent.signout",
+	    target, NULL) != 0 ? -1 : 0;
+}
+
+/* New TOTP secret (at_hash: sealed) and enrolment (at_id_hash) for
+ * agent at_id, its sessions ended; 0, 1 when no such agent, or -1. */
+static int
+reset_totp_try(rb_db *db, void *arg)
+{
+	const struct agent_txn *t = arg;
+	int rc;
+
+	if ((rc = rb_agents_set_enrol(db, t->at_id, t->at_hash,
+	    t->at_id_hash, (int64_t)t->at_r->ar_now + RB_AGENT_ENROL_TTL)) !=
+	    0)
+		return rc < 0 ? -1 : 1;
+	return rb_agent_sessions_delete_agent(db, t->at_id) != 0 ||
+	    rb_auth_audit(t->at_r, RB_ACTOR_AGENT, t->at_actor,
+	    "agent.totp_reset", t->at_target, NULL) != 0 ? -1 : 0;
+}
+
+/* Disables agent at_id (at_step: the time, 0 enables); 0, 1 when no
+ * such agent, or -1. */
+static int
+set_disabled_try(rb_db *db, void *arg)
+{
+	const struct agent_txn *t = arg;
+	int rc;
+
+	if ((rc = rb_agents_set_disabled(db, t->at_id, t->at_step)) != 0)
+		return rc < 0 ? -1 : 1;
+	return rb_auth_audit(t->at_r, RB_ACTOR_AGENT, t->at_actor,
+	    t->at_action, t->at_target, NULL) != 0 ? -1 : 0;
+}
+
+/* Counts a failure of at_lm and audits at_action by agent at_actor (or
+ * anonymous when 0) about at_target; 0 or -1. */
+static int
+denied_try(rb_db *db, void *arg)
+{
+	const struct agent_txn *t = arg;
+
+	(void)db;
+	return rb_limit_fail(t->at_r, t->at_lm) != 0 ||
+	    rb_auth_audit(t->at_r, t->at_actor != 0 ? RB_ACTOR_AGENT :
+	    RB_ACTOR_ANONYMOUS, t->at_actor, t->at_action, t->at_target,
+	    t->at_detail) != 0 ? -1 : 0;
+}
+
 enum rb_rc
 rb_agent_create(const struct rb_auth_req *r,
     const unsigned char key[RB_TOTP_KEYBYTES], int64_t creator,
@@ -95,9 +207,11 @@ rb_agent_create(const struct rb_auth_req *r,
     const char **why)
 {
 	char email_norm[RB_EMAIL_MAX], name_buf[128], hash[RB_PWHASH_MAX];
-	char sealed[RB_TOTP_SEALED_MAX], target[32];
+	char sealed[RB_TOTP_SEALED_MAX];
 	unsigned char secret[RB_TOTP_SECRET_LEN];
 	struct rb_pw_person who = { 0 };
+	struct agent_new n;
+	struct agent_txn t;
 	int rc;
 
 	*id = 0;
@@ -118,24 +232,25 @@ rb_agent_create(const struct rb_auth_req *r,
 	sodium_memzero(secret, sizeof(secret));
 	if (rc != 0)
 		return RB_ERROR;
-	if (rb_db_begin(r->ar_db) != 0)
+	memset(&n, 0, sizeof(n));
+	n.an_email = email_norm;
+	n.an_name = name_buf;
+	n.an_role = rb_agent_role_name(role);
+	n.an_hash = hash;
+	n.an_sealed = sealed;
+	memset(&t, 0, sizeof(t));
+	t.at_r = r;
+	t.at_actor = creator;
+	t.at_new = &n;
+	if ((rc = rb_db_transact(r->ar_db, agent_add_try, &t)) != 0) {
+		memset(en, 0, sizeof(*en));
+		if (rc > 0) {
+			*why = "Un agent a déjà cette adresse e-mail.";
+			return RB_INVALID;
+		}
 		return RB_ERROR;
-	rc = rb_agents_add(r->ar_db, email_norm, name_buf,
-	    rb_agent_role_name(role), hash, sealed, NULL, 0, r->ar_now, id);
-	if (rc == RB_CONSTRAINT) {
-		rb_db_rollback(r->ar_db);
-		memset(en, 0, sizeof(*en));
-		*why = "Un agent a déjà cette adresse e-mail.";
-		return RB_INVALID;
 	}
-	snprintf(target, sizeof(target), "agent:%lld", (long long)*id);
-	if (rc != 0 || rb_auth_audit(r, creator != 0 ? RB_ACTOR_AGENT :
-	    RB_ACTOR_SYSTEM, creator, "agent.create", target, NULL) != 0 ||
-	    rb_db_commit(r->ar_db) != 0) {
-		memset(en, 0, sizeof(*en));
-		*id = 0;
-		return rb_auth_fail(r);
-	}
+	*id = t.at_id;
 	return RB_OK;
 }
 
@@ -144,18 +259,23 @@ static enum rb_rc
 signin_denied(const struct rb_auth_req *r, const struct rb_limit *lm,
     const char *email_norm, int64_t agent, const char *reason)
 {
+	struct agent_txn t;
 	char target[RB_EMAIL_MAX + 8];
 	json_t *detail;
 	int rc;
 
 	snprintf(target, sizeof(target), "email:%s", email_norm);
 	detail = json_pack("{s:s}", "reason", reason);
-	rc = rb_db_begin(r->ar_db) == 0 && rb_limit_fail(r, lm) == 0 &&
-	    rb_auth_audit(r, agent != 0 ? RB_ACTOR_AGENT : RB_ACTOR_ANONYMOUS,
-	    agent, "agent.signin.failed", email_norm[0] != '\0' ? target :
-	    NULL, detail) == 0 && rb_db_commit(r->ar_db) == 0;
+	memset(&t, 0, sizeof(t));
+	t.at_r = r;
+	t.at_lm = lm;
+	t.at_actor = agent;
+	t.at_action = "agent.signin.failed";
+	t.at_target = email_norm[0] != '\0' ? target : NULL;
+	t.at_detail = detail;
+	rc = rb_db_transact(r->ar_db, denied_try, &t);
 	json_decref(detail);
-	return rc ? RB_DENIED : rb_auth_fail(r);
+	return rc == 0 ? RB_DENIED : RB_ERROR;
 }
 
 /* The TOTP check of a known, active agent whose password was right:
@@ -191,32 +311,70 @@ agent_fill(const struct rb_agent_row *a, struct rb_agent *out)
 }
 
 /*
- * Inside the caller's open transaction: opens a session of agent a (new
- * cookie, new CSRF secret), forgets lm's failures, audits action, and
- * commits. RB_OK (out filled) or what rb_auth_fail() returns.
+ * Uses the TOTP step at_step of agent at_a (1 when another sign-in
+ * used it first: rolled back), sets the password at_hash when not NULL
+ * (and ends the enrolment when at_enrol), opens a session (cookie hash
+ * at_id_hash, CSRF secret at_csrf; its id into at_sid), forgets at_lm's
+ * failures and audits at_action. 0, 1 or -1.
+ */
+static int
+open_session_try(rb_db *db, void *arg)
+{
+	struct agent_txn *t = arg;
+	const struct rb_auth_req *r = t->at_r;
+	const struct rb_agent_row *a = t->at_a;
+	char target[32];
+	int rc;
+
+	if ((rc = rb_agents_use_step(db, a->ar_id, t->at_step)) != 0)
+		return rc < 0 ? -1 : 1;
+	if (t->at_hash != NULL &&
+	    rb_agents_set_password(db, a->ar_id, t->at_hash) != 0)
+		return -1;
+	if (t->at_enrol && rb_agents_clear_enrol(db, a->ar_id) != 0)
+		return -1;
+	snprintf(target, sizeof(target), "agent:%lld", (long long)a->ar_id);
+	return rb_agent_sessions_create(db, t->at_id_hash, a->ar_id,
+	    t->at_csrf, r->ar_now, r->ar_ip, r->ar_user_agent,
+	    &t->at_sid) != 0 ||
+	    rb_limit_success(r, t->at_lm) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_AGENT, a->ar_id, t->at_action, target,
+	    NULL) != 0 ? -1 : 0;
+}
+
+/*
+ * Runs open_session_try() for agent a: RB_OK (out filled), RB_DENIED
+ * when the code was used meanwhile, or RB_ERROR.
  */
 static enum rb_rc
 open_session(const struct rb_auth_req *r, const struct rb_agent_row *a,
-    const struct rb_limit *lm, const char *action, struct rb_agent *out)
+    const struct rb_limit *lm, int64_t step, const char *hash, int enrol,
+    const char *action, struct rb_agent *out)
 {
-	char id_hash[RB_TOKEN_HASH_LEN + 1], target[32];
-	int64_t sid;
+	struct agent_txn t;
+	char id_hash[RB_TOKEN_HASH_LEN + 1];
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	rb_token_new(out->ag_cookie);
 	rb_token_new(out->ag_csrf);
 	rb_token_hash(out->ag_cookie, id_hash);
-	snprintf(target, sizeof(target), "agent:%lld", (long long)a->ar_id);
-	if (rb_agent_sessions_create(r->ar_db, id_hash, a->ar_id, out->ag_csrf,
-	    r->ar_now, r->ar_ip, r->ar_user_agent, &sid) != 0 ||
-	    rb_limit_success(r, lm) != 0 ||
-	    rb_auth_audit(r, RB_ACTOR_AGENT, a->ar_id, action, target,
-	    NULL) != 0 || rb_db_commit(r->ar_db) != 0) {
+	memset(&t, 0, sizeof(t));
+	t.at_r = r;
+	t.at_a = a;
+	t.at_lm = lm;
+	t.at_step = step;
+	t.at_hash = hash;
+	t.at_enrol = enrol;
+	t.at_action = action;
+	t.at_id_hash = id_hash;
+	t.at_csrf = out->ag_csrf;
+	if ((rc = rb_db_transact(r->ar_db, open_session_try, &t)) != 0) {
 		memset(out, 0, sizeof(*out));
-		return rb_auth_fail(r);
+		return rc > 0 ? RB_DENIED : RB_ERROR;
 	}
 	agent_fill(a, out);
-	out->ag_session_id = sid;
+	out->ag_session_id = t.at_sid;
 	return RB_OK;
 }
 
@@ -264,19 +422,13 @@ rb_agent_signin(const struct rb_auth_req *r,
 		return signin_denied(r, &lm, email_norm, found == 0 ? a.ar_id :
 		    0, reason);
 
-	if (rb_db_begin(r->ar_db) != 0)
-		return RB_ERROR;
-	if ((rc = rb_agents_use_step(r->ar_db, a.ar_id, step)) != 0) {
-		/* Another sign-in used this code first. */
-		rb_db_rollback(r->ar_db);
-		return rc < 0 ? RB_ERROR : signin_denied(r, &lm, email_norm,
-		    a.ar_id, "replay");
-	}
-	if (rb_pwhash_needs_rehash(a.ar_password_hash) == 1 &&
-	    rb_pwhash(password, rehash) == 0 &&
-	    rb_agents_set_password(r->ar_db, a.ar_id, rehash) != 0)
-		return rb_auth_fail(r);
-	return open_session(r, &a, &lm, "agent.signin.ok", out);
+	rc = rb_pwhash_needs_rehash(a.ar_password_hash) == 1 &&
+	    rb_pwhash(password, rehash) == 0;
+	rc = open_session(r, &a, &lm, step, rc ? rehash : NULL, 0,
+	    "agent.signin.ok", out);
+	/* Another sign-in used this code first. */
+	return rc == RB_DENIED ? signin_denied(r, &lm, email_norm, a.ar_id,
+	    "replay") : (enum rb_rc)rc;
 }
 
 enum rb_rc
@@ -307,25 +459,17 @@ rb_agent_session(const struct rb_auth_req *r, const char *cookie,
 enum rb_rc
 rb_agent_signout(const struct rb_auth_req *r, const char *cookie)
 {
-	char id_hash[RB_TOKEN_HASH_LEN + 1], target[32];
-	int64_t agent;
+	struct agent_txn t;
+	char id_hash[RB_TOKEN_HASH_LEN + 1];
 
 	if (!rb_auth_token_shaped(cookie))
 		return RB_OK;
 	rb_token_hash(cookie, id_hash);
-	if (rb_db_begin(r->ar_db) != 0 ||
-	    rb_agent_sessions_delete(r->ar_db, id_hash, &agent) != 0)
-		return rb_auth_fail(r);
-	if (agent != 0) {
-		snprintf(target, sizeof(target), "agent:%lld",
-		    (long long)agent);
-		if (rb_auth_audit(r, RB_ACTOR_AGENT, agent, "agent.signout",
-		    target, NULL) != 0)
-			return rb_auth_fail(r);
-	}
-	if (rb_db_commit(r->ar_db) != 0)
-		return rb_auth_fail(r);
-	return RB_OK;
+	memset(&t, 0, sizeof(t));
+	t.at_r = r;
+	t.at_id_hash = id_hash;
+	return rb_db_transact(r->ar_db, agent_signout_try, &t) == 0 ? RB_OK :
+	    RB_ERROR;
 }
 
 /* Checks email, name and role as rb_agent_create() does; writes the
@@ -362,8 +506,10 @@ rb_agent_invite(const struct rb_auth_req *r,
     char *token, int64_t *id, const char **why)
 {
 	char email_norm[RB_EMAIL_MAX], name_buf[128], sealed[RB_TOTP_SEALED_MAX];
-	char token_hash[RB_TOKEN_HASH_LEN + 1], target[32];
+	char token_hash[RB_TOKEN_HASH_LEN + 1];
 	unsigned char secret[RB_TOTP_SECRET_LEN];
+	struct agent_new n;
+	struct agent_txn t;
 	json_t *detail;
 	int rc;
 
@@ -377,28 +523,30 @@ rb_agent_invite(const struct rb_auth_req *r,
 	sodium_memzero(secret, sizeof(secret));
 	rb_token_new(token);
 	rb_token_hash(token, token_hash);
-	if (rb_db_begin(r->ar_db) != 0)
-		return RB_ERROR;
-	rc = rb_agents_add(r->ar_db, email_norm, name_buf,
-	    rb_agent_role_name(role), NULL, sealed, token_hash,
-	    (int64_t)r->ar_now + RB_AGENT_ENROL_TTL, r->ar_now, id);
-	if (rc == RB_CONSTRAINT) {
-		rb_db_rollback(r->ar_db);
-		token[0] = '\0';
-		*why = "Un agent a déjà cette adresse e-mail.";
-		return RB_INVALID;
-	}
-	snprintf(target, sizeof(target), "agent:%lld", (long long)*id);
+	memset(&n, 0, sizeof(n));
+	n.an_email = email_norm;
+	n.an_name = name_buf;
+	n.an_role = rb_agent_role_name(role);
+	n.an_sealed = sealed;
+	n.an_token_hash = token_hash;
+	n.an_expires = (int64_t)r->ar_now + RB_AGENT_ENROL_TTL;
 	detail = json_pack("{s:s}", "role", rb_agent_role_name(role));
-	rc = rc == 0 && rb_auth_audit(r, RB_ACTOR_AGENT, admin,
-	    "agent.create", target, detail) == 0 &&
-	    rb_db_commit(r->ar_db) == 0;
+	memset(&t, 0, sizeof(t));
+	t.at_r = r;
+	t.at_actor = admin;
+	t.at_new = &n;
+	t.at_detail = detail;
+	rc = rb_db_transact(r->ar_db, agent_add_try, &t);
 	json_decref(detail);
-	if (!rc) {
+	if (rc != 0) {
 		token[0] = '\0';
-		*id = 0;
-		return rb_auth_fail(r);
+		if (rc > 0) {
+			*why = "Un agent a déjà cette adresse e-mail.";
+			return RB_INVALID;
+		}
+		return RB_ERROR;
 	}
+	*id = t.at_id;
 	return RB_OK;
 }
 
@@ -410,6 +558,7 @@ rb_agent_reset_totp(const struct rb_auth_req *r,
 	char sealed[RB_TOTP_SEALED_MAX], token_hash[RB_TOKEN_HASH_LEN + 1];
 	char target[32];
 	unsigned char secret[RB_TOTP_SECRET_LEN];
+	struct agent_txn t;
 	int rc;
 
 	token[0] = '\0';
@@ -419,22 +568,16 @@ rb_agent_reset_totp(const struct rb_auth_req *r,
 	rb_token_new(token);
 	rb_token_hash(token, token_hash);
 	snprintf(target, sizeof(target), "agent:%lld", (long long)id);
-	if (rb_db_begin(r->ar_db) != 0 ||
-	    (rc = rb_agents_set_enrol(r->ar_db, id, sealed, token_hash,
-	    (int64_t)r->ar_now + RB_AGENT_ENROL_TTL)) < 0) {
+	memset(&t, 0, sizeof(t));
+	t.at_r = r;
+	t.at_actor = admin;
+	t.at_id = id;
+	t.at_hash = sealed;
+	t.at_id_hash = token_hash;
+	t.at_target = target;
+	if ((rc = rb_db_transact(r->ar_db, reset_totp_try, &t)) != 0) {
 		token[0] = '\0';
-		return rb_auth_fail(r);
-	}
-	if (rc > 0) {
-		rb_db_rollback(r->ar_db);
-		token[0] = '\0';
-		return RB_NOT_FOUND;
-	}
-	if (rb_agent_sessions_delete_agent(r->ar_db, id) != 0 ||
-	    rb_auth_audit(r, RB_ACTOR_AGENT, admin, "agent.totp_reset",
-	    target, NULL) != 0 || rb_db_commit(r->ar_db) != 0) {
-		token[0] = '\0';
-		return rb_auth_fail(r);
+		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
 	}
 	return RB_OK;
 }
@@ -443,24 +586,22 @@ enum rb_rc
 rb_agent_set_disabled(const struct rb_auth_req *r, int64_t admin,
     int64_t id, int disable)
 {
+	struct agent_txn t;
 	char target[32];
 	int rc;
 
 	if (disable && id == admin)
 		return RB_INVALID;
 	snprintf(target, sizeof(target), "agent:%lld", (long long)id);
-	if (rb_db_begin(r->ar_db) != 0 ||
-	    (rc = rb_agents_set_disabled(r->ar_db, id, disable ?
-	    r->ar_now : 0)) < 0)
-		return rb_auth_fail(r);
-	if (rc > 0) {
-		rb_db_rollback(r->ar_db);
-		return RB_NOT_FOUND;
-	}
-	if (rb_auth_audit(r, RB_ACTOR_AGENT, admin, disable ?
-	    "agent.disable" : "agent.enable", target, NULL) != 0 ||
-	    rb_db_commit(r->ar_db) != 0)
-		return rb_auth_fail(r);
+	memset(&t, 0, sizeof(t));
+	t.at_r = r;
+	t.at_actor = admin;
+	t.at_id = id;
+	t.at_step = disable ? (int64_t)r->ar_now : 0;
+	t.at_action = disable ? "agent.disable" : "agent.enable";
+	t.at_target = target;
+	if ((rc = rb_db_transact(r->ar_db, set_disabled_try, &t)) != 0)
+		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
 	return RB_OK;
 }
 
@@ -547,6 +688,7 @@ rb_agent_enrol(const struct rb_auth_req *r,
 	struct rb_pw_person who = { 0 };
 	struct rb_agent_row a;
 	struct rb_limit lm;
+	struct agent_txn t;
 	char hash[RB_PWHASH_MAX];
 	const char *reason = NULL;
 	int64_t step = 0;
@@ -569,29 +711,24 @@ rb_agent_enrol(const struct rb_auth_req *r,
 	if (reason != NULL) {
 		*code_error = "Code incorrect : saisissez le code à 6 chiffres "
 		    "affiché maintenant par votre application.";
-		if (rb_db_begin(r->ar_db) != 0 || rb_limit_fail(r, &lm) != 0 ||
-		    rb_auth_audit(r, RB_ACTOR_AGENT, a.ar_id,
-		    "agent.enrol.failed", NULL, NULL) != 0 ||
-		    rb_db_commit(r->ar_db) != 0)
-			return rb_auth_fail(r);
+		memset(&t, 0, sizeof(t));
+		t.at_r = r;
+		t.at_lm = &lm;
+		t.at_actor = a.ar_id;
+		t.at_action = "agent.enrol.failed";
+		if (rb_db_transact(r->ar_db, denied_try, &t) != 0)
+			return RB_ERROR;
 	}
 	if (bad > 0 || reason != NULL)
 		return RB_INVALID;
 	if (rb_pwhash(password, hash) != 0)
 		return RB_ERROR;
-	if (rb_db_begin(r->ar_db) != 0)
-		return RB_ERROR;
-	if ((rc = rb_agents_use_step(r->ar_db, a.ar_id, step)) != 0) {
-		rb_db_rollback(r->ar_db);
-		if (rc < 0)
-			return RB_ERROR;
+	if ((rc = open_session(r, &a, &lm, step, hash, 1, "agent.enrol",
+	    out)) == RB_DENIED) {
 		*code_error = "Ce code a déjà servi : attendez le suivant.";
 		return RB_INVALID;
 	}
-	if (rb_agents_set_password(r->ar_db, a.ar_id, hash) != 0 ||
-	    rb_agents_clear_enrol(r->ar_db, a.ar_id) != 0)
-		return rb_auth_fail(r);
-	return open_session(r, &a, &lm, "agent.enrol", out);
+	return rc;
 }
 
 enum rb_rc

@@ -385,10 +385,38 @@ reason_cut(const char *reason, char *out, size_t size)
 	return n;
 }
 
+/* One try of rb_agent_customer() inside its transaction. */
+struct cust_view {
+	int64_t		 cv_id, cv_agent;
+	const char	*cv_ip, *cv_target;
+	const json_t	*cv_detail;
+	time_t		 cv_now;
+	json_t		*cv_file;	/* out */
+};
+
+/* Reads the file and audits the view: 0, 1 when no such customer
+ * (rolled back) or -1. */
+static int
+cust_view_try(rb_db *db, void *arg)
+{
+	struct cust_view *v = arg;
+	int rc;
+
+	json_decref(v->cv_file);
+	v->cv_file = NULL;
+	if ((rc = rb_custfile_get(db, v->cv_id, &v->cv_file)) != 0)
+		return rc > 0 ? 1 : -1;
+	return account_events(db, v->cv_file) != 0 ||
+	    rb_audit(db, v->cv_now, RB_ACTOR_AGENT, v->cv_agent,
+	    "customer.view", v->cv_target, v->cv_ip, v->cv_detail) != 0 ?
+	    -1 : 0;
+}
+
 enum rb_rc
 rb_agent_customer(rb_db *db, int64_t id, int64_t agent_id,
     const char *reason, const char *ip, time_t now, json_t **out)
 {
+	struct cust_view v;
 	json_t *file = NULL, *detail = NULL;
 	char target[40], why[RB_AGENT_REASON_MAX * 4 + 1];
 	int rc;
@@ -398,25 +426,23 @@ rb_agent_customer(rb_db *db, int64_t id, int64_t agent_id,
 		return RB_NOT_FOUND;
 	/* The view and its audit row in one transaction: a file that
 	 * cannot be audited is not shown. */
-	if (rb_db_begin(db) != 0)
-		return RB_ERROR;
-	rc = rb_custfile_get(db, id, &file);
-	if (rc != 0) {
-		rb_db_rollback(db);
-		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
-	}
 	snprintf(target, sizeof(target), "customer:%lld", (long long)id);
 	if (reason_cut(reason, why, sizeof(why)) > 0)
 		detail = json_pack("{s:s}", "why", why);
-	if (account_events(db, file) != 0 ||
-	    rb_audit(db, now, RB_ACTOR_AGENT, agent_id, "customer.view",
-	    target, ip, detail) != 0 || rb_db_commit(db) != 0) {
-		rb_db_rollback(db);
-		json_decref(detail);
-		json_decref(file);
-		return RB_ERROR;
-	}
+	memset(&v, 0, sizeof(v));
+	v.cv_id = id;
+	v.cv_agent = agent_id;
+	v.cv_ip = ip;
+	v.cv_target = target;
+	v.cv_detail = detail;
+	v.cv_now = now;
+	rc = rb_db_transact(db, cust_view_try, &v);
 	json_decref(detail);
+	file = v.cv_file;
+	if (rc != 0) {
+		json_decref(file);
+		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
+	}
 	mask_mandates(file);
 	*out = file;
 	return RB_OK;
@@ -543,6 +569,80 @@ find_contract(const struct rb_auth_req *r, int64_t customer,
 	return rc < 0 ? RB_ERROR : rc > 0 ? RB_NOT_FOUND : RB_OK;
 }
 
+/* One try of the agents' changes below (rb_db_transact()). */
+struct desk_txn {
+	const struct rb_auth_req		*dt_r;
+	int64_t					 dt_agent, dt_id;
+	const char				*dt_target;
+	const json_t				*dt_detail, *dt_extra;
+	const json_t				*dt_to;
+	const struct rb_sepa_mandate		*dt_m;
+	const rb_buf				*dt_doc;
+	const struct rb_account			*dt_acc;
+	const struct rb_custfile_identity	*dt_new;
+	int					 dt_changed;	/* out */
+};
+
+/* Audits the mandate an agent signed and tells each recipient; 0 or
+ * -1. */
+static int
+mandate_told_try(rb_db *db, void *arg)
+{
+	const struct desk_txn *t = arg;
+	const json_t *u;
+	size_t i;
+
+	(void)db;
+	if (agent_audit(t->dt_r, t->dt_agent, "sepa.mandate_signed",
+	    t->dt_target, t->dt_detail) != 0)
+		return -1;
+	json_array_foreach(t->dt_to, i, u)
+		if (rb_sepa_mandate_notice(t->dt_r,
+		    json_string_value(json_object_get(u, "email")),
+		    json_string_value(json_object_get(u, "first_name")), NULL,
+		    t->dt_extra, t->dt_m, t->dt_doc) != 0)
+			return -1;
+	return 0;
+}
+
+/* Records the letter (dt_id: the contract) unless it already was
+ * (dt_changed 1); 0 or -1. */
+static int
+letter_try(rb_db *db, void *arg)
+{
+	struct desk_txn *t = arg;
+
+	if ((t->dt_changed = rb_custfile_letter_sent(db, t->dt_id)) < 0)
+		return -1;
+	return t->dt_changed == 0 && agent_audit(t->dt_r, t->dt_agent,
+	    "contract.letter_sent", t->dt_target, NULL) != 0 ? -1 : 0;
+}
+
+/* Lifts the sign-in limits of dt_acc; 0 or -1. */
+static int
+unblock_try(rb_db *db, void *arg)
+{
+	static const char *const actions[] = { "signin", "reset", "resend",
+	    "reauth" };
+	const struct desk_txn *t = arg;
+	char bucket[RB_EMAIL_MAX + 32];
+	size_t i;
+
+	for (i = 0; i < RB_NELEM(actions); i++) {
+		snprintf(bucket, sizeof(bucket), "%s:id:%s", actions[i],
+		    t->dt_acc->acc_email_norm);
+		if (rb_ratelimit_reset(db, bucket) != 0)
+			return -1;
+		/* The identifier from each address (app/auth_limit.c). */
+		snprintf(bucket, sizeof(bucket), "%s:pair:%s|", actions[i],
+		    t->dt_acc->acc_email_norm);
+		if (rb_ratelimit_reset_prefix(db, bucket) != 0)
+			return -1;
+	}
+	return agent_audit(t->dt_r, t->dt_agent, "ratelimit.lift",
+	    t->dt_target, NULL) != 0 ? -1 : 0;
+}
+
 enum rb_rc
 rb_agent_mandate(const struct rb_auth_req *r, const unsigned char *key,
     const char *ics, const char *creditor, int64_t agent, int64_t customer,
@@ -550,14 +650,14 @@ rb_agent_mandate(const struct rb_auth_req *r, const unsigned char *key,
     const char **notice, const char **msg)
 {
 	struct rb_sepa_mandate m;
+	struct desk_txn dt;
 	rb_buf doc = RB_BUF_INIT;
 	int drawn;
 	char iban[RB_IBAN_MAX + 1], today[11], target[32], mask[RB_IBAN_MASK_MAX];
 	const char *field;
 	int64_t contract, account;
-	json_t *to = NULL, *t, *extra, *detail;
+	json_t *to = NULL, *extra, *detail;
 	enum rb_rc rc;
-	size_t i;
 
 	*notice = *msg = NULL;
 	if ((rc = find_contract(r, customer, number, &contract, &account)) !=
@@ -585,28 +685,25 @@ rb_agent_mandate(const struct rb_auth_req *r, const unsigned char *key,
 	/* Drawn before the transaction, which it would hold up. */
 	drawn = rb_sepa_mandate_pdf(&m, number, ics, creditor, &doc) == 0;
 	rc = RB_ERROR;
-	if (rb_cons_store_recipients(r->ar_db, contract, &to) != 0 ||
-	    rb_db_begin(r->ar_db) != 0)
+	if (rb_cons_store_recipients(r->ar_db, contract, &to) != 0)
 		goto out;
-	if (agent_audit(r, agent, "sepa.mandate_signed", target, detail) != 0)
-		goto fail;
-	json_array_foreach(to, i, t)
-		if (rb_sepa_mandate_notice(r,
-		    json_string_value(json_object_get(t, "email")),
-		    json_string_value(json_object_get(t, "first_name")), NULL,
-		    extra, &m, drawn ? &doc : NULL) != 0)
-			goto fail;
-	if (rb_db_commit(r->ar_db) != 0)
-		goto fail;
+	memset(&dt, 0, sizeof(dt));
+	dt.dt_r = r;
+	dt.dt_agent = agent;
+	dt.dt_target = target;
+	dt.dt_detail = detail;
+	dt.dt_extra = extra;
+	dt.dt_to = to;
+	dt.dt_m = &m;
+	dt.dt_doc = drawn ? &doc : NULL;
+	if (rb_db_transact(r->ar_db, mandate_told_try, &dt) != 0)
+		goto out;
 	*notice = json_array_size(to) > 0 ? "Le prélèvement est remis en "
 	    "place ; l'abonné reçoit par e-mail la référence du mandat et "
 	    "son mandat en PDF." : "Le prélèvement est remis en "
 	    "place. L'abonné n'a pas d'adresse e-mail : remettez-lui le "
 	    "mandat par courrier.";
 	rc = RB_OK;
-	goto out;
-fail:
-	rb_db_rollback(r->ar_db);
 out:
 	json_decref(to);
 	json_decref(extra);
@@ -651,25 +748,24 @@ enum rb_rc
 rb_agent_letter(const struct rb_auth_req *r, int64_t agent, int64_t customer,
     const char *number, const char **notice, const char **msg)
 {
+	struct desk_txn dt;
 	int64_t contract, account;
 	char target[32];
 	enum rb_rc rc;
-	int changed;
 
 	*notice = *msg = NULL;
 	if ((rc = find_contract(r, customer, number, &contract, &account)) !=
 	    RB_OK)
 		return rc;
 	snprintf(target, sizeof(target), "contract:%s", number);
-	if (rb_db_begin(r->ar_db) != 0)
+	memset(&dt, 0, sizeof(dt));
+	dt.dt_r = r;
+	dt.dt_agent = agent;
+	dt.dt_id = contract;
+	dt.dt_target = target;
+	if (rb_db_transact(r->ar_db, letter_try, &dt) != 0)
 		return RB_ERROR;
-	if ((changed = rb_custfile_letter_sent(r->ar_db, contract)) < 0 ||
-	    (changed == 0 && agent_audit(r, agent, "contract.letter_sent",
-	    target, NULL) != 0) || rb_db_commit(r->ar_db) != 0) {
-		rb_db_rollback(r->ar_db);
-		return RB_ERROR;
-	}
-	if (changed > 0) {
+	if (dt.dt_changed > 0) {
 		*msg = "L'envoi du courrier était déjà enregistré.";
 		return RB_INVALID;
 	}
@@ -757,39 +853,25 @@ enum rb_rc
 rb_agent_unblock(const struct rb_auth_req *r, int64_t agent, int64_t customer,
     int64_t account, const char **notice, const char **msg)
 {
-	static const char *const actions[] = { "signin", "reset", "resend",
-	    "reauth" };
 	struct rb_account acc;
-	char bucket[RB_EMAIL_MAX + 32], target[40];
+	struct desk_txn dt;
+	char target[40];
 	enum rb_rc rc;
-	size_t i;
 
 	*notice = *msg = NULL;
 	if ((rc = find_account(r, customer, account, &acc)) != RB_OK)
 		return rc;
 	snprintf(target, sizeof(target), "account:%lld", (long long)account);
-	if (rb_db_begin(r->ar_db) != 0)
+	memset(&dt, 0, sizeof(dt));
+	dt.dt_r = r;
+	dt.dt_agent = agent;
+	dt.dt_target = target;
+	dt.dt_acc = &acc;
+	if (rb_db_transact(r->ar_db, unblock_try, &dt) != 0)
 		return RB_ERROR;
-	for (i = 0; i < RB_NELEM(actions); i++) {
-		snprintf(bucket, sizeof(bucket), "%s:id:%s", actions[i],
-		    acc.acc_email_norm);
-		if (rb_ratelimit_reset(r->ar_db, bucket) != 0)
-			goto fail;
-		/* The identifier from each address (app/auth_limit.c). */
-		snprintf(bucket, sizeof(bucket), "%s:pair:%s|", actions[i],
-		    acc.acc_email_norm);
-		if (rb_ratelimit_reset_prefix(r->ar_db, bucket) != 0)
-			goto fail;
-	}
-	if (agent_audit(r, agent, "ratelimit.lift", target, NULL) != 0 ||
-	    rb_db_commit(r->ar_db) != 0)
-		goto fail;
 	*notice = "Le blocage des connexions de ce compte est levé : "
 	    "l'abonné peut se connecter de nouveau.";
 	return RB_OK;
-fail:
-	rb_db_rollback(r->ar_db);
-	return RB_ERROR;
 }
 
 static json_t *
@@ -799,16 +881,59 @@ identity_json(const struct rb_custfile_identity *id)
 	    "first_name", id->ci_first_name, "email", id->ci_email);
 }
 
+/*
+ * One try of rb_agent_contact() inside rb_db_transact(): reads the
+ * identity on file again, so that of two agents correcting one customer
+ * at once the second sees the first's change (dt_changed 0 when the
+ * file already says dt_new). Returns 0, 1 when no such customer
+ * (rolled back) or -1.
+ */
+static int
+contact_try(rb_db *db, void *arg)
+{
+	struct desk_txn *t = arg;
+	const struct rb_custfile_identity *new = t->dt_new;
+	struct rb_custfile_identity old;
+	char target[40];
+	json_t *detail;
+	const char *to[2];
+	int rc, i;
+
+	t->dt_changed = 0;
+	if ((rc = rb_custfile_identity_get(db, t->dt_id, &old)) != 0)
+		return rc < 0 ? -1 : 1;
+	if (strcmp(old.ci_last_name, new->ci_last_name) == 0 &&
+	    strcmp(old.ci_first_name, new->ci_first_name) == 0 &&
+	    strcmp(old.ci_email, new->ci_email) == 0)
+		return 0;
+	t->dt_changed = 1;
+	snprintf(target, sizeof(target), "customer:%lld", (long long)t->dt_id);
+	detail = json_pack("{s:o, s:o}", "old", identity_json(&old), "new",
+	    identity_json(new));
+	to[0] = old.ci_email;
+	to[1] = strcasecmp(old.ci_email, new->ci_email) != 0 ?
+	    new->ci_email : "";
+	rc = rb_custfile_identity_set(db, t->dt_id, new) != 0 ||
+	    agent_audit(t->dt_r, t->dt_agent, "customer.correct", target,
+	    detail) != 0 ? -1 : 0;
+	json_decref(detail);
+	for (i = 0; rc == 0 && i < 2; i++)
+		if (to[i][0] != '\0' && rb_auth_mail_with(t->dt_r,
+		    RB_MAIL_DETAILS_CORRECTED, to[i], "/mon-espace", NULL,
+		    new->ci_first_name, new->ci_last_name, NULL) != 0)
+			rc = -1;
+	return rc;
+}
+
 enum rb_rc
 rb_agent_contact(const struct rb_auth_req *r, int64_t agent, int64_t customer,
     const char *last_name, const char *first_name, const char *email,
     const char **notice, const char **msg)
 {
 	struct rb_custfile_identity old, new;
-	char norm[RB_EMAIL_MAX], target[40];
-	json_t *detail = NULL;
-	const char *to[2];
-	int rc, i;
+	struct desk_txn dt;
+	char norm[RB_EMAIL_MAX];
+	int rc;
 
 	*notice = *msg = NULL;
 	if ((rc = rb_custfile_identity_get(r->ar_db, customer, &old)) != 0)
@@ -830,39 +955,20 @@ rb_agent_contact(const struct rb_auth_req *r, int64_t agent, int64_t customer,
 			return RB_INVALID;
 		}
 	}
-	if (strcmp(old.ci_last_name, new.ci_last_name) == 0 &&
-	    strcmp(old.ci_first_name, new.ci_first_name) == 0 &&
-	    strcmp(old.ci_email, new.ci_email) == 0) {
+	memset(&dt, 0, sizeof(dt));
+	dt.dt_r = r;
+	dt.dt_agent = agent;
+	dt.dt_id = customer;
+	dt.dt_new = &new;
+	if ((rc = rb_db_transact(r->ar_db, contact_try, &dt)) != 0)
+		return rc < 0 ? RB_ERROR : RB_NOT_FOUND;
+	if (!dt.dt_changed) {
 		*msg = "Rien n'a changé : les coordonnées sont déjà celles-ci.";
 		return RB_INVALID;
 	}
-	snprintf(target, sizeof(target), "customer:%lld", (long long)customer);
-	detail = json_pack("{s:o, s:o}", "old", identity_json(&old), "new",
-	    identity_json(&new));
-	to[0] = old.ci_email;
-	to[1] = strcasecmp(old.ci_email, new.ci_email) != 0 ?
-	    new.ci_email : "";
-	if (rb_db_begin(r->ar_db) != 0)
-		goto fail;
-	if (rb_custfile_identity_set(r->ar_db, customer, &new) != 0 ||
-	    agent_audit(r, agent, "customer.correct", target, detail) != 0)
-		goto fail;
-	for (i = 0; i < 2; i++)
-		if (to[i][0] != '\0' && rb_auth_mail_with(r,
-		    RB_MAIL_DETAILS_CORRECTED, to[i], "/mon-espace", NULL,
-		    new.ci_first_name, new.ci_last_name, NULL) != 0)
-			goto fail;
-	if (rb_db_commit(r->ar_db) != 0)
-		goto fail;
-	json_decref(detail);
 	*notice = "Les coordonnées sont corrigées ; l'abonné en est averti "
 	    "par e-mail quand il en a une.";
 	return RB_OK;
-fail:
-	if (rb_db_in_transaction(r->ar_db))
-		rb_db_rollback(r->ar_db);
-	json_decref(detail);
-	return RB_ERROR;
 }
 
 /* Queues kind (link: the public URL and path) to every recipient of

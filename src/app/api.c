@@ -105,33 +105,44 @@ rb_api_token_create(const struct rb_auth_req *r, int64_t account,
 	return RB_OK;
 }
 
+/* One try of rb_api_token_revoke(): 0, 1 when the account has no such
+ * token (rolled back) or -1. */
+struct token_rev {
+	const struct rb_auth_req	*tr_r;
+	int64_t				 tr_account, tr_id;
+};
+
+static int
+token_revoke_try(rb_db *db, void *arg)
+{
+	const struct token_rev *t = arg;
+	char name[256], target[48];
+	json_t *detail;
+	int rc;
+
+	if ((rc = rb_api_tokens_revoke(db, t->tr_account, t->tr_id,
+	    t->tr_r->ar_now, name, sizeof(name))) != 0)
+		return rc < 0 ? -1 : 1;
+	token_target(target, sizeof(target), t->tr_id);
+	detail = json_pack("{s:s}", "name", name);
+	rc = rb_auth_audit(t->tr_r, RB_ACTOR_SUBSCRIBER, t->tr_account,
+	    "api_token.revoke", target, detail);
+	json_decref(detail);
+	return rc != 0 ? -1 : 0;
+}
+
 enum rb_rc
 rb_api_token_revoke(const struct rb_auth_req *r, int64_t account, int64_t id)
 {
-	char name[256], target[48];
-	json_t *detail = NULL;
+	struct token_rev t;
 	int rc;
 
-	if (rb_db_begin(r->ar_db) != 0)
-		goto fail;
-	if ((rc = rb_api_tokens_revoke(r->ar_db, account, id, r->ar_now, name,
-	    sizeof(name))) < 0)
-		goto fail;
-	if (rc > 0) {
-		rb_db_rollback(r->ar_db);
-		return RB_NOT_FOUND;
-	}
-	token_target(target, sizeof(target), id);
-	detail = json_pack("{s:s}", "name", name);
-	if (rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account, "api_token.revoke",
-	    target, detail) != 0 || rb_db_commit(r->ar_db) != 0)
-		goto fail;
-	json_decref(detail);
+	t.tr_r = r;
+	t.tr_account = account;
+	t.tr_id = id;
+	if ((rc = rb_db_transact(r->ar_db, token_revoke_try, &t)) != 0)
+		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
 	return RB_OK;
-fail:
-	json_decref(detail);
-	rb_auth_fail(r);
-	return RB_ERROR;
 }
 
 enum rb_rc

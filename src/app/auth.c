@@ -157,14 +157,14 @@ rb_auth_fail(const struct rb_auth_req *r)
 	return RB_ERROR;
 }
 
-enum rb_rc
-rb_auth_purge(const struct rb_auth_req *r)
+/* One try of rb_auth_purge(): two servers purging at once delete the
+ * same rows, and PostgreSQL refuses one. 0 or -1. */
+static int
+purge_try(rb_db *db, void *arg)
 {
-	rb_db *db = r->ar_db;
+	const struct rb_auth_req *r = arg;
 
-	if (rb_db_begin(db) != 0)
-		return RB_ERROR;
-	if (rb_sessions_purge(db, r->ar_now, AUTH_CFG(r, ac_session_idle),
+	return rb_sessions_purge(db, r->ar_now, AUTH_CFG(r, ac_session_idle),
 	    AUTH_CFG(r, ac_session_absolute)) != 0 ||
 	    rb_tokens_purge(db, r->ar_now) != 0 ||
 	    rb_claims_purge(db, r->ar_now) != 0 ||
@@ -174,10 +174,14 @@ rb_auth_purge(const struct rb_auth_req *r)
 	    rb_ratelimit_purge(db, r->ar_now - RATE_KEEP) != 0 ||
 	    rb_device_purge(db, r->ar_now - AUTH_CFG(r, ac_device_ttl)) != 0 ||
 	    rb_agent_sessions_purge(db, r->ar_now, AUTH_CFG(r, ac_agent_idle),
-	    AUTH_CFG(r, ac_agent_absolute)) != 0 ||
-	    rb_db_commit(db) != 0)
-		return rb_auth_fail(r);
-	return RB_OK;
+	    AUTH_CFG(r, ac_agent_absolute)) != 0 ? -1 : 0;
+}
+
+enum rb_rc
+rb_auth_purge(const struct rb_auth_req *r)
+{
+	return rb_db_transact(r->ar_db, purge_try, (void *)r) == 0 ? RB_OK :
+	    RB_ERROR;
 }
 
 void

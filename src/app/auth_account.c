@@ -56,14 +56,58 @@ active_account(const struct rb_auth_req *r, int64_t id,
 	return RB_OK;
 }
 
+/* One try of rb_auth_reset_request() inside its transaction. */
+struct reset_req {
+	const struct rb_auth_req	*rr_r;
+	const struct rb_account		*rr_acc;
+	const struct rb_limit		*rr_lm, *rr_rl;
+	const char			*rr_norm, *rr_target;
+	const json_t			*rr_detail;
+	int				 rr_known, rr_pending;
+};
+
+/* Counts the request, audits it and queues the mail (a new token each
+ * try). Returns 0 or -1. */
+static int
+reset_request_try(rb_db *db, void *arg)
+{
+	const struct reset_req *q = arg;
+	const struct rb_auth_req *r = q->rr_r;
+	const struct rb_account *acc = q->rr_acc;
+	char token[RB_TOKEN_LEN + 1], hash[RB_TOKEN_HASH_LEN + 1];
+
+	if (rb_limit_fail(r, q->rr_lm) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, "reset.request",
+	    q->rr_norm[0] != '\0' ? q->rr_target : NULL, q->rr_detail) != 0)
+		return -1;
+	if (q->rr_known) {
+		rb_token_new(token);
+		rb_token_hash(token, hash);
+		if (rb_tokens_create(db, RB_TOKEN_RESET, hash,
+		    acc->acc_id, NULL, r->ar_now, AUTH_CFG(r, ac_reset_ttl)) !=
+		    0 || rb_auth_mail(r, RB_MAIL_RESET, acc->acc_email,
+		    PATH_RESET, token, AUTH_CFG(r, ac_reset_ttl),
+		    acc->acc_first_name, acc->acc_last_name, NULL) != 0)
+			return -1;
+	}
+	/* A space that waits for activation has no password to reset
+	   yet: its address gets a new activation link instead (the page
+	   says the same in every case). */
+	if (q->rr_pending && (rb_limit_fail(r, q->rr_rl) != 0 ||
+	    rb_auth_send_activation(r, acc->acc_id, acc->acc_email,
+	    acc->acc_first_name, acc->acc_last_name) != 0))
+		return -1;
+	return 0;
+}
+
 enum rb_rc
 rb_auth_reset_request(const struct rb_auth_req *r, const char *email,
     int *retry_after)
 {
 	struct rb_account acc;
 	struct rb_limit lm, rl;
-	char norm[RB_EMAIL_MAX], token[RB_TOKEN_LEN + 1];
-	char hash[RB_TOKEN_HASH_LEN + 1], target[RB_EMAIL_MAX + 8];
+	struct reset_req q;
+	char norm[RB_EMAIL_MAX], target[RB_EMAIL_MAX + 8];
 	json_t *detail;
 	int rc, limited, known, pending, wait;
 
@@ -87,34 +131,18 @@ rb_auth_reset_request(const struct rb_auth_req *r, const char *email,
 	snprintf(target, sizeof(target), "email:%s", norm);
 	detail = json_pack("{s:b, s:b}", "account", known, "pending", pending);
 	/* Every request counts: each may send an email. */
-	if (rb_db_begin(r->ar_db) != 0 || rb_limit_fail(r, &lm) != 0 ||
-	    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, "reset.request",
-	    norm[0] != '\0' ? target : NULL, detail) != 0)
-		goto fail;
-	if (known) {
-		rb_token_new(token);
-		rb_token_hash(token, hash);
-		if (rb_tokens_create(r->ar_db, RB_TOKEN_RESET, hash,
-		    acc.acc_id, NULL, r->ar_now, AUTH_CFG(r, ac_reset_ttl)) != 0 ||
-		    rb_auth_mail(r, RB_MAIL_RESET, acc.acc_email, PATH_RESET,
-		    token, AUTH_CFG(r, ac_reset_ttl), acc.acc_first_name,
-		    acc.acc_last_name, NULL) != 0)
-			goto fail;
-	}
-	/* A space that waits for activation has no password to reset
-	   yet: its address gets a new activation link instead (the page
-	   says the same in every case). */
-	if (pending && (rb_limit_fail(r, &rl) != 0 ||
-	    rb_auth_send_activation(r, acc.acc_id, acc.acc_email,
-	    acc.acc_first_name, acc.acc_last_name) != 0))
-		goto fail;
-	if (rb_db_commit(r->ar_db) != 0)
-		goto fail;
+	q.rr_r = r;
+	q.rr_acc = &acc;
+	q.rr_lm = &lm;
+	q.rr_rl = &rl;
+	q.rr_norm = norm;
+	q.rr_target = target;
+	q.rr_detail = detail;
+	q.rr_known = known;
+	q.rr_pending = pending;
+	rc = rb_db_transact(r->ar_db, reset_request_try, &q);
 	json_decref(detail);
-	return RB_OK;
-fail:
-	json_decref(detail);
-	return rb_auth_fail(r);
+	return rc == 0 ? RB_OK : RB_ERROR;
 }
 
 enum rb_rc
@@ -133,6 +161,42 @@ rb_auth_reset_check(const struct rb_auth_req *r, const char *token)
 	return rc == 0 ? RB_OK : RB_DENIED;
 }
 
+/* One try of rb_auth_reset() inside its transaction. */
+struct reset_do {
+	const struct rb_auth_req	*rd_r;
+	const struct rb_account		*rd_acc;
+	const struct rb_limit		*rd_signin;
+	const char			*rd_hash, *rd_pwhash, *rd_target;
+};
+
+/* Uses the token and sets the password; 0, 1 when the token is gone or
+ * not the account's (rolled back) or -1. */
+static int
+reset_try(rb_db *db, void *arg)
+{
+	const struct reset_do *d = arg;
+	const struct rb_auth_req *r = d->rd_r;
+	const struct rb_account *acc = d->rd_acc;
+	int64_t account;
+	int rc, ended;
+
+	if ((rc = rb_tokens_consume(db, RB_TOKEN_RESET, d->rd_hash,
+	    r->ar_now, &account, NULL, 0)) < 0)
+		return -1;
+	if (rc > 0 || account != acc->acc_id)
+		return 1;
+	if (rb_account_set_password(db, acc->acc_id, d->rd_pwhash) != 0 ||
+	    rb_sessions_delete_account(db, acc->acc_id, 0, &ended) != 0 ||
+	    rb_limit_success(r, d->rd_signin) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, "reset.done",
+	    d->rd_target, NULL) != 0 ||
+	    rb_auth_mail(r, RB_MAIL_PASSWORD_CHANGED, acc->acc_email,
+	    PATH_SIGNIN, NULL, 0, acc->acc_first_name, acc->acc_last_name,
+	    NULL) != 0)
+		return -1;
+	return 0;
+}
+
 enum rb_rc
 rb_auth_reset(const struct rb_auth_req *r, const char *token,
     const char *password, const char *password2, struct rb_auth_errors *errs)
@@ -140,10 +204,11 @@ rb_auth_reset(const struct rb_auth_req *r, const char *token,
 	struct rb_account acc;
 	struct rb_pw_person who;
 	struct rb_limit signin;
+	struct reset_do d;
 	char hash[RB_TOKEN_HASH_LEN + 1], pwhash[RB_PWHASH_MAX], target[32];
 	enum rb_rc arc;
 	int64_t account;
-	int rc, ended;
+	int rc;
 
 	memset(errs, 0, sizeof(*errs));
 	if (!rb_auth_token_shaped(token))
@@ -166,25 +231,34 @@ rb_auth_reset(const struct rb_auth_req *r, const char *token,
 	account_target(target, sizeof(target), acc.acc_id);
 	/* The sign-in failures of the address no longer hold it back. */
 	rb_limit_init(&signin, r, RB_LIMIT_SIGNIN, acc.acc_email_norm);
-	if (rb_db_begin(r->ar_db) != 0 ||
-	    (rc = rb_tokens_consume(r->ar_db, RB_TOKEN_RESET, hash, r->ar_now,
-	    &account, NULL, 0)) < 0)
-		return rb_auth_fail(r);
-	if (rc > 0 || account != acc.acc_id) {
-		rb_db_rollback(r->ar_db);
+	d.rd_r = r;
+	d.rd_acc = &acc;
+	d.rd_signin = &signin;
+	d.rd_hash = hash;
+	d.rd_pwhash = pwhash;
+	d.rd_target = target;
+	if ((rc = rb_db_transact(r->ar_db, reset_try, &d)) > 0)
 		return RB_DENIED;
-	}
-	if (rb_account_set_password(r->ar_db, acc.acc_id, pwhash) != 0 ||
-	    rb_sessions_delete_account(r->ar_db, acc.acc_id, 0, &ended) != 0 ||
-	    rb_limit_success(r, &signin) != 0 ||
-	    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, "reset.done", target,
-	    NULL) != 0 ||
-	    rb_auth_mail(r, RB_MAIL_PASSWORD_CHANGED, acc.acc_email,
-	    PATH_SIGNIN, NULL, 0, acc.acc_first_name, acc.acc_last_name,
-	    NULL) != 0 ||
-	    rb_db_commit(r->ar_db) != 0)
-		return rb_auth_fail(r);
-	return RB_OK;
+	return rc == 0 ? RB_OK : RB_ERROR;
+}
+
+/* One try of the failure count of reauth(). */
+struct reauth_fail {
+	const struct rb_auth_req	*rf_r;
+	const struct rb_limit		*rf_lm;
+	int64_t				 rf_account;
+	const char			*rf_target;
+};
+
+static int
+reauth_fail_try(rb_db *db, void *arg)
+{
+	const struct reauth_fail *f = arg;
+
+	(void)db;
+	return rb_limit_fail(f->rf_r, f->rf_lm) != 0 ||
+	    rb_auth_audit(f->rf_r, RB_ACTOR_SUBSCRIBER, f->rf_account,
+	    "reauth.failed", f->rf_target, NULL) != 0 ? -1 : 0;
 }
 
 /*
@@ -198,6 +272,7 @@ reauth(const struct rb_auth_req *r, const struct rb_account *acc,
     const char *current, struct rb_auth_errors *errs, int *limited)
 {
 	struct rb_limit lm;
+	struct reauth_fail f;
 	char id[32], target[32];
 	int retry, rc;
 
@@ -217,14 +292,11 @@ reauth(const struct rb_auth_req *r, const struct rb_account *acc,
 		return rb_limit_success(r, &lm) == 0 ? 0 : -1;
 	errs->ae_msg[RB_F_CURRENT_PASSWORD] = MSG_CURRENT_WRONG;
 	account_target(target, sizeof(target), acc->acc_id);
-	if (rb_db_begin(r->ar_db) != 0 || rb_limit_fail(r, &lm) != 0 ||
-	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, acc->acc_id,
-	    "reauth.failed", target, NULL) != 0 ||
-	    rb_db_commit(r->ar_db) != 0) {
-		rb_auth_fail(r);
-		return -1;
-	}
-	return 1;
+	f.rf_r = r;
+	f.rf_lm = &lm;
+	f.rf_account = acc->acc_id;
+	f.rf_target = target;
+	return rb_db_transact(r->ar_db, reauth_fail_try, &f) == 0 ? 1 : -1;
 }
 
 enum rb_rc
@@ -245,6 +317,55 @@ rb_auth_reauth(const struct rb_auth_req *r, int64_t account,
 	return wrong > 0 ? RB_INVALID : RB_OK;
 }
 
+/* One try of rb_auth_change_password() or rb_auth_change_email(). */
+struct acct_change {
+	const struct rb_auth_req	*ch_r;
+	const struct rb_account		*ch_acc;
+	const char			*ch_pwhash;	/* password */
+	const char			*ch_typed;	/* email */
+	const char			*ch_token, *ch_hash;
+	const char			*ch_target;
+};
+
+/* Sets the password, ends the other sessions, tells the address. Two
+ * changes at once both update the account: PostgreSQL refuses one, run
+ * again. Returns 0 or -1. */
+static int
+change_password_try(rb_db *db, void *arg)
+{
+	const struct acct_change *c = arg;
+	const struct rb_auth_req *r = c->ch_r;
+	const struct rb_account *acc = c->ch_acc;
+
+	return rb_account_set_password(db, acc->acc_id, c->ch_pwhash) != 0 ||
+	    rb_sessions_delete_account(db, acc->acc_id, r->ar_session,
+	    NULL) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, acc->acc_id,
+	    "password.change", c->ch_target, NULL) != 0 ||
+	    rb_auth_mail(r, RB_MAIL_PASSWORD_CHANGED, acc->acc_email,
+	    PATH_SIGNIN, NULL, 0, acc->acc_first_name, acc->acc_last_name,
+	    NULL) != 0 ? -1 : 0;
+}
+
+/* Stores the change token and queues the mail to the new address;
+ * 0 or -1. */
+static int
+change_email_try(rb_db *db, void *arg)
+{
+	const struct acct_change *c = arg;
+	const struct rb_auth_req *r = c->ch_r;
+	const struct rb_account *acc = c->ch_acc;
+
+	return rb_tokens_create(db, RB_TOKEN_EMAIL_CHANGE, c->ch_hash,
+	    acc->acc_id, c->ch_typed, r->ar_now,
+	    AUTH_CFG(r, ac_email_change_ttl)) != 0 ||
+	    rb_auth_mail(r, RB_MAIL_EMAIL_CHANGE, c->ch_typed,
+	    PATH_EMAIL_CONFIRM, c->ch_token, AUTH_CFG(r, ac_email_change_ttl),
+	    acc->acc_first_name, acc->acc_last_name, c->ch_typed) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, acc->acc_id,
+	    "email.change_request", c->ch_target, NULL) != 0 ? -1 : 0;
+}
+
 enum rb_rc
 rb_auth_change_password(const struct rb_auth_req *r, int64_t account,
     const char *current, const char *password, const char *password2,
@@ -252,6 +373,7 @@ rb_auth_change_password(const struct rb_auth_req *r, int64_t account,
 {
 	struct rb_account acc;
 	struct rb_pw_person who;
+	struct acct_change c;
 	char pwhash[RB_PWHASH_MAX], target[32];
 	enum rb_rc arc;
 	int bad, wrong, limited;
@@ -273,18 +395,13 @@ rb_auth_change_password(const struct rb_auth_req *r, int64_t account,
 	if (rb_pwhash(password, pwhash) != 0)
 		return RB_ERROR;
 	account_target(target, sizeof(target), acc.acc_id);
-	if (rb_db_begin(r->ar_db) != 0 ||
-	    rb_account_set_password(r->ar_db, acc.acc_id, pwhash) != 0 ||
-	    rb_sessions_delete_account(r->ar_db, acc.acc_id, r->ar_session,
-	    NULL) != 0 ||
-	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, acc.acc_id,
-	    "password.change", target, NULL) != 0 ||
-	    rb_auth_mail(r, RB_MAIL_PASSWORD_CHANGED, acc.acc_email,
-	    PATH_SIGNIN, NULL, 0, acc.acc_first_name, acc.acc_last_name,
-	    NULL) != 0 ||
-	    rb_db_commit(r->ar_db) != 0)
-		return rb_auth_fail(r);
-	return RB_OK;
+	memset(&c, 0, sizeof(c));
+	c.ch_r = r;
+	c.ch_acc = &acc;
+	c.ch_pwhash = pwhash;
+	c.ch_target = target;
+	return rb_db_transact(r->ar_db, change_password_try, &c) == 0 ?
+	    RB_OK : RB_ERROR;
 }
 
 enum rb_rc
@@ -294,6 +411,7 @@ rb_auth_change_email(const struct rb_auth_req *r, int64_t account,
 	struct rb_account acc;
 	char norm[RB_EMAIL_MAX], typed[RB_EMAIL_MAX], target[32];
 	char token[RB_TOKEN_LEN + 1], hash[RB_TOKEN_HASH_LEN + 1];
+	struct acct_change c;
 	enum rb_rc arc;
 	int bad = 0, wrong, limited;
 
@@ -323,62 +441,82 @@ rb_auth_change_email(const struct rb_auth_req *r, int64_t account,
 	rb_token_new(token);
 	rb_token_hash(token, hash);
 	account_target(target, sizeof(target), acc.acc_id);
-	if (rb_db_begin(r->ar_db) != 0 ||
-	    rb_tokens_create(r->ar_db, RB_TOKEN_EMAIL_CHANGE, hash, acc.acc_id,
-	    typed, r->ar_now, AUTH_CFG(r, ac_email_change_ttl)) != 0 ||
-	    rb_auth_mail(r, RB_MAIL_EMAIL_CHANGE, typed, PATH_EMAIL_CONFIRM,
-	    token, AUTH_CFG(r, ac_email_change_ttl), acc.acc_first_name,
-	    acc.acc_last_name, typed) != 0 ||
-	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, acc.acc_id,
-	    "email.change_request", target, NULL) != 0 ||
-	    rb_db_commit(r->ar_db) != 0)
-		return rb_auth_fail(r);
-	return RB_OK;
+	memset(&c, 0, sizeof(c));
+	c.ch_r = r;
+	c.ch_acc = &acc;
+	c.ch_typed = typed;
+	c.ch_token = token;
+	c.ch_hash = hash;
+	c.ch_target = target;
+	return rb_db_transact(r->ar_db, change_email_try, &c) == 0 ?
+	    RB_OK : RB_ERROR;
 }
 
-enum rb_rc
-rb_auth_confirm_email(const struct rb_auth_req *r, const char *token)
+/*
+ * One try of rb_auth_confirm_email() inside rb_db_transact(): uses the
+ * token, checks that no other account took the address meanwhile, then
+ * sets it. Returns 0, 1 when refused (rolled back) or -1.
+ */
+struct confirm_email {
+	const struct rb_auth_req	*ce_r;
+	const char			*ce_hash;
+};
+
+static int
+confirm_email_try(rb_db *db, void *arg)
 {
+	const struct confirm_email *ce = arg;
+	const struct rb_auth_req *r = ce->ce_r;
+	const char *hash = ce->ce_hash;
 	struct rb_account acc, other;
-	char hash[RB_TOKEN_HASH_LEN + 1], typed[RB_EMAIL_MAX];
-	char norm[RB_EMAIL_MAX], target[32];
+	char typed[RB_EMAIL_MAX], norm[RB_EMAIL_MAX], target[32];
 	int64_t account;
 	json_t *detail;
 	int rc;
 
-	if (!rb_auth_token_shaped(token))
-		return RB_DENIED;
-	rb_token_hash(token, hash);
-	if (rb_db_begin(r->ar_db) != 0 ||
-	    (rc = rb_tokens_consume(r->ar_db, RB_TOKEN_EMAIL_CHANGE, hash,
+	if ((rc = rb_tokens_consume(db, RB_TOKEN_EMAIL_CHANGE, hash,
 	    r->ar_now, &account, typed, sizeof(typed))) < 0)
-		return rb_auth_fail(r);
-	if (rc == 0 && (rc = rb_account_by_id(r->ar_db, account, &acc)) < 0)
-		return rb_auth_fail(r);
+		return -1;
+	if (rc == 0 && (rc = rb_account_by_id(db, account, &acc)) < 0)
+		return -1;
 	if (rc == 0 && acc.acc_status == RB_ACCOUNT_ACTIVE &&
 	    rb_auth_norm_email(typed, norm, sizeof(norm)) == 0) {
 		/* Taken meanwhile by another account? */
-		if ((rc = rb_account_by_email(r->ar_db, norm, &other)) < 0)
-			return rb_auth_fail(r);
-		rc = rc == 0 ? 1 : rb_account_set_email(r->ar_db, account,
+		if ((rc = rb_account_by_email(db, norm, &other)) < 0)
+			return -1;
+		rc = rc == 0 ? 1 : rb_account_set_email(db, account,
 		    typed, norm);
 		if (rc < 0)
-			return rb_auth_fail(r);
+			return -1;
 	} else
 		rc = 1;
-	if (rc > 0) {
-		rb_db_rollback(r->ar_db);
-		return RB_DENIED;
-	}
+	if (rc > 0)
+		return 1;
 	account_target(target, sizeof(target), account);
 	detail = json_pack("{s:s, s:s}", "old", acc.acc_email, "new", typed);
 	rc = rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account, "email.change",
 	    target, detail) == 0 &&
 	    rb_auth_mail(r, RB_MAIL_EMAIL_CHANGED, acc.acc_email, PATH_SIGNIN,
-	    NULL, 0, acc.acc_first_name, acc.acc_last_name, typed) == 0 &&
-	    rb_db_commit(r->ar_db) == 0;
+	    NULL, 0, acc.acc_first_name, acc.acc_last_name, typed) == 0;
 	json_decref(detail);
-	return rc ? RB_OK : rb_auth_fail(r);
+	return rc ? 0 : -1;
+}
+
+enum rb_rc
+rb_auth_confirm_email(const struct rb_auth_req *r, const char *token)
+{
+	struct confirm_email ce;
+	char hash[RB_TOKEN_HASH_LEN + 1];
+	int rc;
+
+	if (!rb_auth_token_shaped(token))
+		return RB_DENIED;
+	rb_token_hash(token, hash);
+	ce.ce_r = r;
+	ce.ce_hash = hash;
+	if ((rc = rb_db_transact(r->ar_db, confirm_email_try, &ce)) > 0)
+		return RB_DENIED;
+	return rc == 0 ? RB_OK : RB_ERROR;
 }
 
 /*
@@ -387,10 +525,9 @@ rb_auth_confirm_email(const struct rb_auth_req *r, const char *token)
  * the attempt is audited and the holder told by email, once per rate
  * window (an hour) and contract so that attempts cannot flood the
  * holder's mailbox ("notified" in the audit row). Inside the open
- * transaction. Returns RB_DENIED, the answer of a wrong proof, or
- * RB_ERROR.
+ * transaction. Returns 0 or -1.
  */
-static enum rb_rc
+static int
 add_refused(const struct rb_auth_req *r, const struct rb_limit *lm,
     int64_t account, int64_t holder, const char *contract_number,
     const char *target, json_t *detail)
@@ -403,14 +540,14 @@ add_refused(const struct rb_auth_req *r, const struct rb_limit *lm,
 	if (rb_audit_count_since(r->ar_db, "contract.add_refused", target,
 	    r->ar_now - AUTH_CFG(r, ac_rl_window) + 1, &recent) != 0 ||
 	    (rc = rb_account_by_id(r->ar_db, holder, &acc)) < 0)
-		return rb_auth_fail(r);
+		return -1;
 	json_object_set_new(detail, "holder", json_integer(holder));
 	json_object_set_new(detail, "notified", json_boolean(rc == 0 &&
 	    recent == 0));
 	if (rb_limit_fail(r, lm) != 0 ||
 	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
 	    "contract.add_refused", target, detail) != 0)
-		return rb_auth_fail(r);
+		return -1;
 	if (rc == 0 && recent == 0) {
 		data = json_pack("{s:s}", "contract_number", contract_number);
 		rc = rb_auth_mail_with(r, RB_MAIL_CONTRACT_REFUSED,
@@ -418,9 +555,57 @@ add_refused(const struct rb_auth_req *r, const struct rb_limit *lm,
 		    acc.acc_last_name, data);
 		json_decref(data);
 		if (rc != 0)
-			return rb_auth_fail(r);
+			return -1;
 	}
-	return rb_db_commit(r->ar_db) == 0 ? RB_DENIED : rb_auth_fail(r);
+	return 0;
+}
+
+/* One try of rb_auth_add_contract() inside its transaction. */
+struct add_contract {
+	const struct rb_auth_req	*ad_r;
+	const struct rb_limit		*ad_lm;
+	const struct rb_contract_ref	*ad_ref;
+	int64_t				 ad_account;
+	const char			*ad_cn, *ad_target;
+	json_t				*ad_detail;
+	int				 ad_refused;	/* seen by another */
+};
+
+/* Links the contract (right proof) or counts the wrong proof (no ref):
+ * 0 or -1. The detail is rebuilt on each try. */
+static int
+add_contract_try(rb_db *db, void *arg)
+{
+	struct add_contract *a = arg;
+	const struct rb_auth_req *r = a->ad_r;
+	int64_t other;
+	int linked;
+
+	a->ad_refused = 0;
+	json_object_del(a->ad_detail, "holder");
+	json_object_del(a->ad_detail, "notified");
+	json_object_del(a->ad_detail, "replaced");
+	if (a->ad_ref == NULL)
+		return rb_limit_fail(r, a->ad_lm) == 0 &&
+		    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, a->ad_account,
+		    "contract.add_failed", a->ad_cn[0] != '\0' ? a->ad_target :
+		    NULL, a->ad_detail) == 0 ? 0 : -1;
+	if ((linked = rb_account_link_contract(db, a->ad_account,
+	    a->ad_ref->cr_id, r->ar_now, &other)) < 0)
+		return -1;
+	if (linked > 0) {
+		/* Another space has it: answer as for a wrong proof, in the
+		   same time (the route's minimum). */
+		a->ad_refused = 1;
+		return add_refused(r, a->ad_lm, a->ad_account, other,
+		    a->ad_ref->cr_number, a->ad_target, a->ad_detail);
+	}
+	if (other != 0)
+		json_object_set_new(a->ad_detail, "replaced",
+		    json_integer(other));
+	return rb_limit_success(r, a->ad_lm) == 0 &&
+	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, a->ad_account,
+	    "contract.add", a->ad_target, a->ad_detail) == 0 ? 0 : -1;
 }
 
 enum rb_rc
@@ -432,10 +617,10 @@ rb_auth_add_contract(const struct rb_auth_req *r, int64_t account,
 	struct rb_holder holder;
 	struct rb_limit lm;
 	char cn[RB_CONTRACT_NUM_MAX], target[RB_CONTRACT_NUM_MAX + 16];
+	struct add_contract a;
 	enum rb_rc rc;
-	int64_t other;
 	json_t *detail;
-	int limited, ok, linked;
+	int limited;
 
 	*retry_after = 0;
 	rb_auth_norm_contract(contract, cn, sizeof(cn));
@@ -447,39 +632,24 @@ rb_auth_add_contract(const struct rb_auth_req *r, int64_t account,
 	detail = json_pack("{s:s}", "proof", rb_auth_proof_name(proof));
 	switch (rc) {
 	case RB_OK:
-		if (rb_db_begin(r->ar_db) != 0 ||
-		    (linked = rb_account_link_contract(r->ar_db, account,
-		    ref.cr_id, r->ar_now, &other)) < 0) {
-			rc = rb_auth_fail(r);
-			break;
-		}
-		if (linked > 0) {
-			/* Another space has it: answer as for a wrong
-			   proof, in the same time (the route's minimum). */
-			rc = add_refused(r, &lm, account, other, ref.cr_number,
-			    target, detail);
-			break;
-		}
-		if (other != 0)
-			json_object_set_new(detail, "replaced",
-			    json_integer(other));
-		ok = rb_limit_success(r, &lm) == 0 &&
-		    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
-		    "contract.add", target, detail) == 0 &&
-		    rb_db_commit(r->ar_db) == 0;
-		rc = ok ? RB_OK : rb_auth_fail(r);
+	case RB_DENIED:
+		memset(&a, 0, sizeof(a));
+		a.ad_r = r;
+		a.ad_lm = &lm;
+		a.ad_ref = rc == RB_OK ? &ref : NULL;
+		a.ad_account = account;
+		a.ad_cn = cn;
+		a.ad_target = target;
+		a.ad_detail = detail;
+		if (rb_db_transact(r->ar_db, add_contract_try, &a) != 0)
+			rc = RB_ERROR;
+		else if (a.ad_refused)
+			rc = RB_DENIED;
 		break;
 	case RB_NO_BILL:
 		rc = rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
 		    "contract.add_no_bill", target, detail) == 0 ?
 		    RB_NO_BILL : RB_ERROR;
-		break;
-	case RB_DENIED:
-		ok = rb_db_begin(r->ar_db) == 0 && rb_limit_fail(r, &lm) == 0 &&
-		    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
-		    "contract.add_failed", cn[0] != '\0' ? target : NULL,
-		    detail) == 0 && rb_db_commit(r->ar_db) == 0;
-		rc = ok ? RB_DENIED : rb_auth_fail(r);
 		break;
 	default:
 		rc = RB_ERROR;

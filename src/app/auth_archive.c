@@ -73,12 +73,40 @@ fill(struct rb_archive_visit *out, const struct rb_archive_row *row)
 	out->av_migrated = row->ar_migrated_at != 0;
 }
 
+/* One try of rb_auth_archive_open() inside its transaction. */
+struct visit_open {
+	const struct rb_auth_req	*vt_r;
+	const struct rb_limit		*vt_lm;
+	const struct rb_legacy_cred	*vt_lc;
+	const char			*vt_hash, *vt_target;
+	struct rb_archive_row		 vt_row;	/* out */
+};
+
+/* Opens the visit, forgets the failures, audits, reads it back; 0 or
+ * -1. */
+static int
+visit_open_try(rb_db *db, void *arg)
+{
+	struct visit_open *t = arg;
+	const struct rb_auth_req *r = t->vt_r;
+
+	return rb_archive_visit_create(db, t->vt_hash,
+	    t->vt_lc->lc_contract_id, t->vt_lc->lc_id, r->ar_now,
+	    r->ar_ip) != 0 ||
+	    rb_limit_success(r, t->vt_lm) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, "archive.open",
+	    t->vt_target, NULL) != 0 ||
+	    rb_archive_visit_find(db, t->vt_hash, r->ar_now,
+	    AUTH_CFG(r, ac_session_idle), AUTH_CFG(r, ac_session_absolute),
+	    &t->vt_row) != 0 ? -1 : 0;
+}
+
 enum rb_rc
 rb_auth_archive_open(const struct rb_auth_req *r, const char *old_id,
     const char *password, struct rb_archive_visit *out, int *retry_after)
 {
 	struct rb_legacy_cred lc;
-	struct rb_archive_row row;
+	struct visit_open t;
 	struct rb_limit lm;
 	char oid[RB_OLD_ID_MAX], target[RB_OLD_ID_MAX + 16];
 	char hash[RB_TOKEN_HASH_LEN + 1];
@@ -102,20 +130,16 @@ rb_auth_archive_open(const struct rb_auth_req *r, const char *old_id,
 		    json_pack("{s:s}", "reason", reason));
 	rb_token_new(out->av_cookie);
 	rb_token_hash(out->av_cookie, hash);
-	if (rb_db_begin(r->ar_db) != 0 ||
-	    rb_archive_visit_create(r->ar_db, hash, lc.lc_contract_id,
-	    lc.lc_id, r->ar_now, r->ar_ip) != 0 ||
-	    rb_limit_success(r, &lm) != 0 ||
-	    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, "archive.open", target,
-	    NULL) != 0 ||
-	    rb_archive_visit_find(r->ar_db, hash, r->ar_now,
-	    AUTH_CFG(r, ac_session_idle), AUTH_CFG(r, ac_session_absolute),
-	    &row) != 0 ||
-	    rb_db_commit(r->ar_db) != 0) {
+	t.vt_r = r;
+	t.vt_lm = &lm;
+	t.vt_lc = &lc;
+	t.vt_hash = hash;
+	t.vt_target = target;
+	if (rb_db_transact(r->ar_db, visit_open_try, &t) != 0) {
 		memset(out, 0, sizeof(*out));
-		return rb_auth_fail(r);
+		return RB_ERROR;
 	}
-	fill(out, &row);
+	fill(out, &t.vt_row);
 	return RB_OK;
 }
 

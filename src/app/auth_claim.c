@@ -94,17 +94,49 @@ rb_auth_check_proof(const struct rb_auth_req *r, const char *contract_norm,
 	return may ? RB_OK : RB_NO_BILL;
 }
 
+/* One try of the transactions of this file (rb_db_transact()). */
+struct claim_txn {
+	const struct rb_auth_req	*ct_r;
+	const struct rb_limit		*ct_lm;
+	const struct rb_claim_row	*ct_row;	/* NULL: denied */
+	const char			*ct_action, *ct_target, *ct_hash;
+	const json_t			*ct_detail;
+};
+
+/* Counts a failure and audits it, or stores the claim; 0 or -1. */
+static int
+claim_try(rb_db *db, void *arg)
+{
+	const struct claim_txn *t = arg;
+	const struct rb_auth_req *r = t->ct_r;
+
+	if (t->ct_row == NULL)
+		return rb_limit_fail(r, t->ct_lm) == 0 &&
+		    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, t->ct_action,
+		    t->ct_target, t->ct_detail) == 0 ? 0 : -1;
+	return rb_claims_create(db, t->ct_hash, t->ct_row, r->ar_ip,
+	    r->ar_now, AUTH_CFG(r, ac_claim_ttl)) != 0 ||
+	    rb_limit_success(r, t->ct_lm) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, t->ct_action,
+	    t->ct_target, NULL) != 0 ? -1 : 0;
+}
+
 enum rb_rc
 rb_auth_claim_denied(const struct rb_auth_req *r, const struct rb_limit *lm,
     const char *action, const char *target, json_t *detail)
 {
-	int ok;
+	struct claim_txn t;
+	int rc;
 
-	ok = rb_db_begin(r->ar_db) == 0 && rb_limit_fail(r, lm) == 0 &&
-	    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, action, target,
-	    detail) == 0 && rb_db_commit(r->ar_db) == 0;
+	memset(&t, 0, sizeof(t));
+	t.ct_r = r;
+	t.ct_lm = lm;
+	t.ct_action = action;
+	t.ct_target = target;
+	t.ct_detail = detail;
+	rc = rb_db_transact(r->ar_db, claim_try, &t);
 	json_decref(detail);
-	return ok ? RB_DENIED : rb_auth_fail(r);
+	return rc == 0 ? RB_DENIED : RB_ERROR;
 }
 
 /* Stores the claim row and fills out; audits action on target. */
@@ -113,19 +145,21 @@ claim_store(const struct rb_auth_req *r, const struct rb_limit *lm,
     const struct rb_claim_row *row, const char *contract_number,
     const char *action, const char *target, struct rb_claim *out)
 {
+	struct claim_txn t;
 	char hash[RB_TOKEN_HASH_LEN + 1];
 
 	rb_token_new(out->cl_token);
 	rb_token_hash(out->cl_token, hash);
-	if (rb_db_begin(r->ar_db) != 0 ||
-	    rb_claims_create(r->ar_db, hash, row, r->ar_ip, r->ar_now,
-	    AUTH_CFG(r, ac_claim_ttl)) != 0 ||
-	    rb_limit_success(r, lm) != 0 ||
-	    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, action, target,
-	    NULL) != 0 ||
-	    rb_db_commit(r->ar_db) != 0) {
+	memset(&t, 0, sizeof(t));
+	t.ct_r = r;
+	t.ct_lm = lm;
+	t.ct_row = row;
+	t.ct_action = action;
+	t.ct_target = target;
+	t.ct_hash = hash;
+	if (rb_db_transact(r->ar_db, claim_try, &t) != 0) {
 		memset(out, 0, sizeof(*out));
-		return rb_auth_fail(r);
+		return RB_ERROR;
 	}
 	snprintf(out->cl_contract, sizeof(out->cl_contract), "%s",
 	    contract_number);

@@ -295,41 +295,87 @@ rb_auth_register(const struct rb_auth_req *r, const char *claim_token,
 	return g.rg_denied ? RB_DENIED : RB_OK;
 }
 
+/* One try of rb_auth_activate() or rb_auth_resend(). */
+struct act_txn {
+	const struct rb_auth_req	*xt_r;
+	const char			*xt_hash;	/* activate */
+	const struct rb_limit		*xt_lm;		/* resend */
+	const struct rb_account		*xt_acc;	/* resend, or NULL */
+};
+
+/*
+ * Uses the activation token and activates its account: 0, 1 when the
+ * token is unknown or its account disabled (rolled back), or -1. Two
+ * clicks at once: PostgreSQL refuses one, whose next try finds the
+ * token used and the account active, which is fine.
+ */
+static int
+activate_try(rb_db *db, void *arg)
+{
+	const struct act_txn *t = arg;
+	const struct rb_auth_req *r = t->xt_r;
+	struct rb_account acc;
+	char target[32];
+	int64_t account;
+	int rc;
+
+	if ((rc = rb_tokens_consume(db, RB_TOKEN_ACTIVATION, t->xt_hash,
+	    r->ar_now, &account, NULL, 0)) < 0)
+		return -1;
+	if (rc == 0 && (rc = rb_account_activate(db, account,
+	    r->ar_now)) < 0)
+		return -1;
+	if (rc > 0) {
+		/* No such token, or the account is not pending: already
+		   active is fine, disabled is not. */
+		if (account == 0 ||
+		    (rc = rb_account_by_id(db, account, &acc)) != 0 ||
+		    acc.acc_status != RB_ACCOUNT_ACTIVE)
+			return rc < 0 ? -1 : 1;
+	}
+	snprintf(target, sizeof(target), "account:%lld", (long long)account);
+	return rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
+	    "account.activate", target, NULL) != 0 ? -1 : 0;
+}
+
+/* Counts the request; sends a new link to a pending account. 0 or
+ * -1. */
+static int
+resend_try(rb_db *db, void *arg)
+{
+	const struct act_txn *t = arg;
+	const struct rb_account *acc = t->xt_acc;
+	char target[32];
+
+	(void)db;
+	if (rb_limit_fail(t->xt_r, t->xt_lm) != 0)
+		return -1;
+	if (acc == NULL)
+		return 0;
+	snprintf(target, sizeof(target), "account:%lld",
+	    (long long)acc->acc_id);
+	return rb_auth_send_activation(t->xt_r, acc->acc_id, acc->acc_email,
+	    acc->acc_first_name, acc->acc_last_name) != 0 ||
+	    rb_auth_audit(t->xt_r, RB_ACTOR_ANONYMOUS, 0, "account.resend",
+	    target, NULL) != 0 ? -1 : 0;
+}
+
 enum rb_rc
 rb_auth_activate(const struct rb_auth_req *r, const char *token)
 {
-	struct rb_account acc;
-	char hash[RB_TOKEN_HASH_LEN + 1], target[32];
-	int64_t account;
+	struct act_txn t;
+	char hash[RB_TOKEN_HASH_LEN + 1];
 	int rc;
 
 	if (!rb_auth_token_shaped(token))
 		return RB_DENIED;
 	rb_token_hash(token, hash);
-	if (rb_db_begin(r->ar_db) != 0 ||
-	    (rc = rb_tokens_consume(r->ar_db, RB_TOKEN_ACTIVATION, hash,
-	    r->ar_now, &account, NULL, 0)) < 0)
-		return rb_auth_fail(r);
-	if (rc == 0 && (rc = rb_account_activate(r->ar_db, account,
-	    r->ar_now)) < 0)
-		return rb_auth_fail(r);
-	if (rc > 0) {
-		/* No such token, or the account is not pending: already
-		   active is fine, disabled is not. */
-		if (account == 0 ||
-		    (rc = rb_account_by_id(r->ar_db, account, &acc)) != 0 ||
-		    acc.acc_status != RB_ACCOUNT_ACTIVE) {
-			if (rc < 0)
-				return rb_auth_fail(r);
-			rb_db_rollback(r->ar_db);
-			return RB_DENIED;
-		}
-	}
-	snprintf(target, sizeof(target), "account:%lld", (long long)account);
-	if (rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account, "account.activate",
-	    target, NULL) != 0 || rb_db_commit(r->ar_db) != 0)
-		return rb_auth_fail(r);
-	return RB_OK;
+	memset(&t, 0, sizeof(t));
+	t.xt_r = r;
+	t.xt_hash = hash;
+	if ((rc = rb_db_transact(r->ar_db, activate_try, &t)) > 0)
+		return RB_DENIED;
+	return rc == 0 ? RB_OK : RB_ERROR;
 }
 
 enum rb_rc
@@ -338,7 +384,8 @@ rb_auth_resend(const struct rb_auth_req *r, const char *email,
 {
 	struct rb_account acc;
 	struct rb_limit lm;
-	char norm[RB_EMAIL_MAX], target[RB_EMAIL_MAX + 8];
+	struct act_txn t;
+	char norm[RB_EMAIL_MAX];
 	int rc, limited;
 
 	*retry_after = 0;
@@ -349,18 +396,11 @@ rb_auth_resend(const struct rb_auth_req *r, const char *email,
 	if ((rc = rb_account_by_email(r->ar_db, norm, &acc)) < 0)
 		return RB_ERROR;
 	/* Every request counts: each may send an email. */
-	if (rb_db_begin(r->ar_db) != 0 || rb_limit_fail(r, &lm) != 0)
-		return rb_auth_fail(r);
-	if (rc == 0 && acc.acc_status == RB_ACCOUNT_PENDING) {
-		snprintf(target, sizeof(target), "account:%lld",
-		    (long long)acc.acc_id);
-		if (rb_auth_send_activation(r, acc.acc_id, acc.acc_email,
-		    acc.acc_first_name, acc.acc_last_name) != 0 ||
-		    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, "account.resend",
-		    target, NULL) != 0)
-			return rb_auth_fail(r);
-	}
-	if (rb_db_commit(r->ar_db) != 0)
-		return rb_auth_fail(r);
-	return RB_OK;
+	memset(&t, 0, sizeof(t));
+	t.xt_r = r;
+	t.xt_lm = &lm;
+	t.xt_acc = rc == 0 && acc.acc_status == RB_ACCOUNT_PENDING ? &acc :
+	    NULL;
+	return rb_db_transact(r->ar_db, resend_try, &t) == 0 ? RB_OK :
+	    RB_ERROR;
 }

@@ -30,11 +30,35 @@ signin_failure(int found, const struct rb_account *acc, int password_ok)
 	return acc->acc_status == RB_ACCOUNT_PENDING ? "pending" : "disabled";
 }
 
+/* One try of the transactions of this file (rb_db_transact()). */
+struct sess_txn {
+	const struct rb_auth_req	*st_r;
+	const struct rb_limit		*st_lm;
+	const struct rb_account		*st_acc;
+	const char			*st_text, *st_text2;
+	const char			*st_rehash;
+	const json_t			*st_detail;
+	int64_t				 st_id;		/* in and out */
+	int64_t				 st_acc_id;
+};
+
+static int
+signin_denied_try(rb_db *db, void *arg)
+{
+	const struct sess_txn *t = arg;
+
+	(void)db;
+	return rb_limit_fail(t->st_r, t->st_lm) == 0 &&
+	    rb_auth_audit(t->st_r, RB_ACTOR_ANONYMOUS, 0, "signin.failed",
+	    t->st_text, t->st_detail) == 0 ? 0 : -1;
+}
+
 /* Counts and audits a failed sign-in in one transaction. */
 static enum rb_rc
 signin_denied(const struct rb_auth_req *r, const struct rb_limit *lm,
     const char *email_norm, int64_t account, const char *reason)
 {
+	struct sess_txn t;
 	char target[RB_EMAIL_MAX + 8];
 	json_t *detail;
 	int rc;
@@ -43,12 +67,35 @@ signin_denied(const struct rb_auth_req *r, const struct rb_limit *lm,
 	detail = json_pack("{s:s}", "reason", reason);
 	if (account != 0)
 		json_object_set_new(detail, "account", json_integer(account));
-	rc = rb_db_begin(r->ar_db) == 0 && rb_limit_fail(r, lm) == 0 &&
-	    rb_auth_audit(r, RB_ACTOR_ANONYMOUS, 0, "signin.failed",
-	    email_norm[0] != '\0' ? target : NULL, detail) == 0 &&
-	    rb_db_commit(r->ar_db) == 0;
+	memset(&t, 0, sizeof(t));
+	t.st_r = r;
+	t.st_lm = lm;
+	t.st_text = email_norm[0] != '\0' ? target : NULL;
+	t.st_detail = detail;
+	rc = rb_db_transact(r->ar_db, signin_denied_try, &t);
 	json_decref(detail);
-	return rc ? RB_DENIED : rb_auth_fail(r);
+	return rc == 0 ? RB_DENIED : RB_ERROR;
+}
+
+/* st_text: the hash of the new cookie, st_text2: the csrf secret,
+ * st_detail unused; st_id receives the session's row id. */
+static int
+open_session_try(rb_db *db, void *arg)
+{
+	struct sess_txn *t = arg;
+	const struct rb_auth_req *r = t->st_r;
+	char target[32];
+
+	snprintf(target, sizeof(target), "account:%lld",
+	    (long long)t->st_acc->acc_id);
+	return rb_sessions_create(db, t->st_text, t->st_acc->acc_id,
+	    t->st_text2, r->ar_now, r->ar_ip, r->ar_user_agent,
+	    &t->st_id) != 0 ||
+	    (t->st_rehash != NULL && rb_account_set_password(db,
+	    t->st_acc->acc_id, t->st_rehash) != 0) ||
+	    rb_limit_success(r, t->st_lm) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, t->st_acc->acc_id,
+	    "signin.ok", target, NULL) != 0 ? -1 : 0;
 }
 
 /* Opens a session for acc: new cookie, new CSRF secret. */
@@ -56,27 +103,24 @@ static enum rb_rc
 open_session(const struct rb_auth_req *r, const struct rb_account *acc,
     const char *rehash, const struct rb_limit *lm, struct rb_session *out)
 {
-	char id_hash[RB_TOKEN_HASH_LEN + 1], target[32];
-	int64_t id;
+	struct sess_txn t;
+	char id_hash[RB_TOKEN_HASH_LEN + 1];
 
 	rb_token_new(out->s_cookie);
 	rb_token_new(out->s_csrf);
 	rb_token_hash(out->s_cookie, id_hash);
-	snprintf(target, sizeof(target), "account:%lld",
-	    (long long)acc->acc_id);
-	if (rb_db_begin(r->ar_db) != 0 ||
-	    rb_sessions_create(r->ar_db, id_hash, acc->acc_id, out->s_csrf,
-	    r->ar_now, r->ar_ip, r->ar_user_agent, &id) != 0 ||
-	    (rehash != NULL &&
-	    rb_account_set_password(r->ar_db, acc->acc_id, rehash) != 0) ||
-	    rb_limit_success(r, lm) != 0 ||
-	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, acc->acc_id, "signin.ok",
-	    target, NULL) != 0 ||
-	    rb_db_commit(r->ar_db) != 0) {
+	memset(&t, 0, sizeof(t));
+	t.st_r = r;
+	t.st_lm = lm;
+	t.st_acc = acc;
+	t.st_text = id_hash;
+	t.st_text2 = out->s_csrf;
+	t.st_rehash = rehash;
+	if (rb_db_transact(r->ar_db, open_session_try, &t) != 0) {
 		memset(out, 0, sizeof(*out));
-		return rb_auth_fail(r);
+		return RB_ERROR;
 	}
-	out->s_id = id;
+	out->s_id = t.st_id;
 	out->s_account_id = acc->acc_id;
 	snprintf(out->s_email, sizeof(out->s_email), "%s", acc->acc_email);
 	snprintf(out->s_first_name, sizeof(out->s_first_name), "%s",
@@ -161,28 +205,51 @@ rb_auth_session(const struct rb_auth_req *r, const char *cookie,
 	return RB_OK;
 }
 
+/* st_text: the hash of the cookie. */
+static int
+signout_try(rb_db *db, void *arg)
+{
+	const struct sess_txn *t = arg;
+	char target[32];
+	int64_t account;
+
+	if (rb_sessions_delete(db, t->st_text, &account) != 0)
+		return -1;
+	if (account == 0)
+		return 0;
+	snprintf(target, sizeof(target), "account:%lld", (long long)account);
+	return rb_auth_audit(t->st_r, RB_ACTOR_SUBSCRIBER, account, "signout",
+	    target, NULL) != 0 ? -1 : 0;
+}
+
+/* st_id: the session (in), st_text: its audit target; 0, 1 when the
+ * account has no such session (rolled back) or -1. */
+static int
+session_end_try(rb_db *db, void *arg)
+{
+	const struct sess_txn *t = arg;
+	int rc;
+
+	if ((rc = rb_sessions_delete_id(db, t->st_acc_id, t->st_id)) != 0)
+		return rc < 0 ? -1 : 1;
+	return rb_auth_audit(t->st_r, RB_ACTOR_SUBSCRIBER, t->st_acc_id,
+	    "session.end", t->st_text, NULL) != 0 ? -1 : 0;
+}
+
 enum rb_rc
 rb_auth_signout(const struct rb_auth_req *r, const char *cookie)
 {
-	char id_hash[RB_TOKEN_HASH_LEN + 1], target[32];
-	int64_t account;
+	struct sess_txn t;
+	char id_hash[RB_TOKEN_HASH_LEN + 1];
 
 	if (!rb_auth_token_shaped(cookie))
 		return RB_OK;
 	rb_token_hash(cookie, id_hash);
-	if (rb_db_begin(r->ar_db) != 0 ||
-	    rb_sessions_delete(r->ar_db, id_hash, &account) != 0)
-		return rb_auth_fail(r);
-	if (account != 0) {
-		snprintf(target, sizeof(target), "account:%lld",
-		    (long long)account);
-		if (rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account, "signout",
-		    target, NULL) != 0)
-			return rb_auth_fail(r);
-	}
-	if (rb_db_commit(r->ar_db) != 0)
-		return rb_auth_fail(r);
-	return RB_OK;
+	memset(&t, 0, sizeof(t));
+	t.st_r = r;
+	t.st_text = id_hash;
+	return rb_db_transact(r->ar_db, signout_try, &t) == 0 ? RB_OK :
+	    RB_ERROR;
 }
 
 enum rb_rc
@@ -200,20 +267,18 @@ enum rb_rc
 rb_auth_session_end(const struct rb_auth_req *r, int64_t account,
     int64_t session_id)
 {
+	struct sess_txn t;
 	char target[32];
 	int rc;
 
 	snprintf(target, sizeof(target), "session:%lld",
 	    (long long)session_id);
-	if (rb_db_begin(r->ar_db) != 0 ||
-	    (rc = rb_sessions_delete_id(r->ar_db, account, session_id)) < 0)
-		return rb_auth_fail(r);
-	if (rc > 0) {
-		rb_db_rollback(r->ar_db);
+	memset(&t, 0, sizeof(t));
+	t.st_r = r;
+	t.st_acc_id = account;
+	t.st_id = session_id;
+	t.st_text = target;
+	if ((rc = rb_db_transact(r->ar_db, session_end_try, &t)) > 0)
 		return RB_DENIED;
-	}
-	if (rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account, "session.end",
-	    target, NULL) != 0 || rb_db_commit(r->ar_db) != 0)
-		return rb_auth_fail(r);
-	return RB_OK;
+	return rc == 0 ? RB_OK : RB_ERROR;
 }

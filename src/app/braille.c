@@ -104,60 +104,84 @@ rb_braille_choices(rb_db *db, int64_t account, json_t **out)
 	return RB_OK;
 }
 
+/* One try of rb_braille_set() inside its transaction. */
+struct braille_set {
+	int64_t			 bs_account, bs_agent;
+	enum rb_braille_grade	 bs_grade;
+	enum rb_braille_by	 bs_by;
+	const char		*bs_ip;
+	time_t			 bs_now;
+	int			 bs_did;	/* out: changed */
+	enum rb_rc		 bs_rc;		/* out when 1 */
+};
+
+/* Reads the choice and changes it when it differs: 0, 1 (bs_rc; rolled
+ * back) or -1. */
+static int
+braille_set_try(rb_db *db, void *arg)
+{
+	struct braille_set *t = arg;
+	enum rb_braille_grade was, grade = t->bs_grade;
+	enum rb_braille_by by = t->bs_by;
+	char target[40], who[40];
+	json_t *detail;
+	int k;
+
+	t->bs_did = 0;
+	if ((t->bs_rc = rb_braille_pref(db, t->bs_account, &was)) != RB_OK)
+		return t->bs_rc == RB_ERROR ? -1 : 1;
+	if (was == grade)
+		return 0;
+	if (by == RB_BRAILLE_BY_AGENT)
+		snprintf(who, sizeof(who), "agent:%lld",
+		    (long long)t->bs_agent);
+	else
+		snprintf(who, sizeof(who), "subscriber");
+	if ((k = rb_braille_pref_set(db, t->bs_account, pref_text[grade],
+	    who, (int64_t)t->bs_now)) != 0) {
+		t->bs_rc = k == 1 ? RB_NOT_FOUND : RB_ERROR;
+		return k == 1 ? 1 : -1;
+	}
+	snprintf(target, sizeof(target), "account:%lld",
+	    (long long)t->bs_account);
+	detail = json_pack("{s:s, s:s, s:s}", "by", by_names[by], "was",
+	    pref_text[was], "now", pref_text[grade]);
+	k = rb_audit(db, t->bs_now, by == RB_BRAILLE_BY_AGENT ?
+	    RB_ACTOR_AGENT : RB_ACTOR_SUBSCRIBER, by == RB_BRAILLE_BY_AGENT ?
+	    t->bs_agent : t->bs_account, "braille.set", target, t->bs_ip,
+	    detail);
+	json_decref(detail);
+	if (k != 0)
+		return -1;
+	t->bs_did = 1;
+	return 0;
+}
+
 enum rb_rc
 rb_braille_set(rb_db *db, int64_t account, enum rb_braille_grade grade,
     enum rb_braille_by by, int64_t agent_id, const char *ip, time_t now,
     int *changed)
 {
-	enum rb_braille_grade was;
-	char target[40], who[40];
-	json_t *detail = NULL;
-	enum rb_rc rc = RB_ERROR;
-	int k, did = 0;
+	struct braille_set t;
+	int rc;
 
 	if (changed != NULL)
 		*changed = 0;
 	if ((unsigned)grade >= RB_BRAILLE__MAX ||
 	    (unsigned)by >= RB_BRAILLE_BY__MAX)
 		return RB_INVALID;
-	if (rb_db_begin(db) != 0)
-		return RB_ERROR;
-	if ((rc = rb_braille_pref(db, account, &was)) != RB_OK)
-		goto out;
-	rc = RB_ERROR;
-	if (was != grade) {
-		if (by == RB_BRAILLE_BY_AGENT)
-			snprintf(who, sizeof(who), "agent:%lld",
-			    (long long)agent_id);
-		else
-			snprintf(who, sizeof(who), "subscriber");
-		if ((k = rb_braille_pref_set(db, account, pref_text[grade],
-		    who, (int64_t)now)) != 0) {
-			rc = k == 1 ? RB_NOT_FOUND : RB_ERROR;
-			goto out;
-		}
-		snprintf(target, sizeof(target), "account:%lld",
-		    (long long)account);
-		detail = json_pack("{s:s, s:s, s:s}", "by", by_names[by], "was",
-		    pref_text[was], "now", pref_text[grade]);
-		if (rb_audit(db, now, by == RB_BRAILLE_BY_AGENT ?
-		    RB_ACTOR_AGENT : RB_ACTOR_SUBSCRIBER,
-		    by == RB_BRAILLE_BY_AGENT ? agent_id : account,
-		    "braille.set", target, ip, detail) != 0)
-			goto out;
-		did = 1;
-	}
-	rc = RB_OK;
-out:
-	json_decref(detail);
-	if (rc == RB_OK && did) {
-		if (rb_db_commit(db) != 0)
-			return RB_ERROR;
-		if (changed != NULL)
-			*changed = 1;
-	} else
-		rb_db_rollback(db);
-	return rc;
+	memset(&t, 0, sizeof(t));
+	t.bs_account = account;
+	t.bs_agent = agent_id;
+	t.bs_grade = grade;
+	t.bs_by = by;
+	t.bs_ip = ip;
+	t.bs_now = now;
+	if ((rc = rb_db_transact(db, braille_set_try, &t)) != 0)
+		return rc > 0 ? t.bs_rc : RB_ERROR;
+	if (changed != NULL)
+		*changed = t.bs_did;
+	return RB_OK;
 }
 
 /* The grade of a download: the account's, grade 1 when none. */

@@ -594,19 +594,146 @@ rb_contact_view(rb_db *db, const char *reference, int64_t account,
 	return RB_OK;
 }
 
+#define MSG_CLOSED	"Cette demande est close : pour une nouvelle " \
+			"question, écrivez-nous depuis la page « Nous " \
+			"contacter »."
+#define MSG_ANSWER_CLOSED "Cette demande est close : elle ne prend plus " \
+			"de réponse."
+
+/* One try of the changes of a request below (rb_db_transact()). */
+struct req_txn {
+	const struct rb_contact_cfg	*rt_cc;
+	const char			*rt_reference, *rt_body, *rt_ip;
+	int64_t				 rt_account, rt_agent;
+	const struct rb_uploads		*rt_files;
+	const enum rb_filetype		*rt_types;
+	int				 rt_close;
+	time_t				 rt_now;
+};
+
+/*
+ * Reads the request again (rt_account: the requester, -1 for an agent)
+ * into *r, id and status: 0, 1 when gone, 2 when closed meanwhile, or
+ * -1.
+ */
+static int
+req_reread(rb_db *db, const struct req_txn *t, json_t **r, int64_t *id,
+    const char **status)
+{
+	int k;
+
+	*r = NULL;
+	if ((k = rb_contact_get(db, t->rt_reference, t->rt_account, r)) != 0)
+		return k == 1 ? 1 : -1;
+	*id = json_integer_value(json_object_get(*r, "id"));
+	*status = json_string_value(json_object_get(*r, "status"));
+	return strcmp(*status, "closed") == 0 ? 2 : 0;
+}
+
+/* The requester's message, its files, the status and the audit: 0, 1
+ * when the request is gone, 2 when closed meanwhile, or -1. */
+static int
+follow_up_try(rb_db *db, void *arg)
+{
+	const struct req_txn *t = arg;
+	char target[40];
+	const char *status;
+	json_t *r;
+	int64_t id, mid;
+	int k;
+
+	if ((k = req_reread(db, t, &r, &id, &status)) != 0) {
+		json_decref(r);
+		return k;
+	}
+	snprintf(target, sizeof(target), "request:%s", t->rt_reference);
+	k = rb_contact_add_message(db, id, "requester", t->rt_account,
+	    t->rt_body, t->rt_now, &mid) != 0 || store_files(db, t->rt_cc, id,
+	    mid, t->rt_account, t->rt_files, t->rt_types, t->rt_now) != 0 ||
+	    rb_contact_set_status(db, id, strcmp(status, "answered") == 0 ?
+	    "in_progress" : status, t->rt_now) != 0 || rb_audit(db, t->rt_now,
+	    RB_ACTOR_SUBSCRIBER, t->rt_account, "contact.message", target,
+	    t->rt_ip, NULL) != 0 ? -1 : 0;
+	json_decref(r);
+	return k;
+}
+
+/* An agent takes (or closes, rt_close) the request: 0, 1 when gone, or
+ * -1. */
+static int
+agent_simple_try(rb_db *db, void *arg)
+{
+	const struct req_txn *t = arg;
+	char target[40];
+	const char *status;
+	json_t *r;
+	int64_t id;
+	int k;
+
+	if ((k = req_reread(db, t, &r, &id, &status)) < 0 || k == 1) {
+		json_decref(r);
+		return k;
+	}
+	json_decref(r);
+	snprintf(target, sizeof(target), "request:%s", t->rt_reference);
+	return (t->rt_close ? rb_contact_set_status(db, id, "closed",
+	    t->rt_now) : rb_contact_assign(db, id, t->rt_agent,
+	    t->rt_now)) != 0 || rb_audit(db, t->rt_now, RB_ACTOR_AGENT,
+	    t->rt_agent, t->rt_close ? "contact.close" : "contact.assign",
+	    target, t->rt_ip, NULL) != 0 ? -1 : 0;
+}
+
+/* An agent's answer: the message, the request taken when nobody had it,
+ * answered, audited and mailed. 0, 1 when gone, 2 when closed
+ * meanwhile, or -1. */
+static int
+answer_try(rb_db *db, void *arg)
+{
+	const struct req_txn *t = arg;
+	char target[40];
+	const char *status;
+	json_t *r, *data = NULL;
+	int64_t id, mid;
+	int k, signed_in;
+
+	if ((k = req_reread(db, t, &r, &id, &status)) != 0) {
+		json_decref(r);
+		return k;
+	}
+	signed_in = json_is_integer(json_object_get(r, "account_id"));
+	snprintf(target, sizeof(target), "request:%s", t->rt_reference);
+	data = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "first_name",
+	    json_string_value(json_object_get(r, "name")), "reference",
+	    t->rt_reference, "subject_label", rb_contact_subject_label(
+	    json_string_value(json_object_get(r, "subject"))), "answer",
+	    t->rt_body, "signed_in", signed_in, "link", signed_in ?
+	    "/mes-demandes" : "/contact");
+	k = rb_contact_add_message(db, id, "agent", t->rt_agent, t->rt_body,
+	    t->rt_now, &mid) != 0 || (!json_is_integer(json_object_get(r,
+	    "assigned_agent")) && rb_contact_assign(db, id, t->rt_agent,
+	    t->rt_now) != 0) || rb_contact_set_status(db, id, "answered",
+	    t->rt_now) != 0 || rb_audit(db, t->rt_now, RB_ACTOR_AGENT,
+	    t->rt_agent, "contact.answer", target, t->rt_ip, NULL) != 0 ||
+	    rb_mail_queue(db, RB_MAIL_CONTACT_REPLY, json_string_value(
+	    json_object_get(r, "email")), data, t->rt_now) != 0 ? -1 : 0;
+	json_decref(data);
+	json_decref(r);
+	return k;
+}
+
 enum rb_rc
 rb_contact_follow_up(rb_db *db, const struct rb_contact_cfg *cc,
     const char *reference, int64_t account, const char *message,
     const struct rb_uploads *files, const char *ip, time_t now,
     struct rb_contact_errors *errs)
 {
-	char ipb[128], target[40];
+	struct req_txn t;
+	char ipb[128];
 	enum rb_filetype types[16];
 	char *body = NULL;
 	json_t *r = NULL;
 	const char *status;
 	enum rb_rc rc = RB_INVALID;
-	int64_t id, mid;
 	int k, bad = 0;
 
 	memset(errs, 0, sizeof(errs[0]));
@@ -614,12 +741,9 @@ rb_contact_follow_up(rb_db *db, const struct rb_contact_cfg *cc,
 		return RB_NOT_FOUND;
 	if ((k = rb_contact_get(db, reference, account, &r)) != 0)
 		return k == 1 ? RB_NOT_FOUND : RB_ERROR;
-	id = json_integer_value(json_object_get(r, "id"));
 	status = json_string_value(json_object_get(r, "status"));
 	if (strcmp(status, "closed") == 0) {
-		errs->ce_alert = "Cette demande est close : pour une nouvelle "
-		    "question, écrivez-nous depuis la page « Nous "
-		    "contacter ».";
+		errs->ce_alert = MSG_CLOSED;
 		goto out;
 	}
 	if ((errs->ce_msg[RB_CF_MESSAGE] = check_message(message != NULL ?
@@ -634,21 +758,23 @@ rb_contact_follow_up(rb_db *db, const struct rb_contact_cfg *cc,
 	buckets(ip, NULL, ipb, sizeof(ipb), NULL, 0);
 	if ((rc = limits_check(db, cc, ipb, NULL, now, errs)) != RB_OK)
 		goto out;
-	rc = RB_ERROR;
-	if (rb_db_begin(db) != 0)
-		goto out;
-	snprintf(target, sizeof(target), "request:%s", reference);
-	if (rb_contact_add_message(db, id, "requester", account, body, now,
-	    &mid) != 0 || store_files(db, cc, id, mid, account, files, types,
-	    now) != 0 || rb_contact_set_status(db, id,
-	    strcmp(status, "answered") == 0 ? "in_progress" : status,
-	    now) != 0 || rb_audit(db, now, RB_ACTOR_SUBSCRIBER, account,
-	    "contact.message", target, ip, NULL) != 0) {
-		rb_db_rollback(db);
+	memset(&t, 0, sizeof(t));
+	t.rt_cc = cc;
+	t.rt_reference = reference;
+	t.rt_body = body;
+	t.rt_ip = ip;
+	t.rt_account = account;
+	t.rt_files = files;
+	t.rt_types = types;
+	t.rt_now = now;
+	if ((k = rb_db_transact(db, follow_up_try, &t)) != 0) {
+		rc = k == 1 ? RB_NOT_FOUND : RB_ERROR;
+		if (k == 2) {
+			rc = RB_INVALID;
+			errs->ce_alert = MSG_CLOSED;
+		}
 		goto out;
 	}
-	if (rb_db_commit(db) != 0)
-		goto out;
 	(void)rb_ratelimit_hit(db, ipb, now, cc->cc_rl_window, NULL);
 	rc = RB_OK;
 out:
@@ -739,26 +865,24 @@ static enum rb_rc
 agent_simple(rb_db *db, const char *reference, int64_t agent,
     const char *ip, time_t now, int close)
 {
-	char target[40];
+	struct req_txn t;
 	json_t *r;
-	int64_t id;
 	enum rb_rc rc;
+	int k;
 
 	if ((rc = agent_get(db, reference, &r)) != RB_OK)
 		return rc;
-	id = json_integer_value(json_object_get(r, "id"));
 	json_decref(r);
-	snprintf(target, sizeof(target), "request:%s", reference);
-	if (rb_db_begin(db) != 0)
-		return RB_ERROR;
-	if ((close ? rb_contact_set_status(db, id, "closed", now) :
-	    rb_contact_assign(db, id, agent, now)) != 0 ||
-	    rb_audit(db, now, RB_ACTOR_AGENT, agent, close ? "contact.close" :
-	    "contact.assign", target, ip, NULL) != 0) {
-		rb_db_rollback(db);
-		return RB_ERROR;
-	}
-	return rb_db_commit(db) == 0 ? RB_OK : RB_ERROR;
+	memset(&t, 0, sizeof(t));
+	t.rt_reference = reference;
+	t.rt_account = -1;
+	t.rt_agent = agent;
+	t.rt_ip = ip;
+	t.rt_close = close;
+	t.rt_now = now;
+	if ((k = rb_db_transact(db, agent_simple_try, &t)) != 0)
+		return k == 1 ? RB_NOT_FOUND : RB_ERROR;
+	return RB_OK;
 }
 
 enum rb_rc
@@ -780,12 +904,11 @@ rb_contact_answer(rb_db *db, const struct rb_contact_cfg *cc,
     const char *reference, int64_t agent, const char *text, const char *ip,
     time_t now, struct rb_contact_errors *errs)
 {
-	char target[40];
-	json_t *r = NULL, *data = NULL;
+	struct req_txn t;
+	json_t *r = NULL;
 	char *body = NULL;
 	enum rb_rc rc;
-	int64_t id, mid;
-	int signed_in;
+	int k;
 
 	memset(errs, 0, sizeof(*errs));
 	if ((rc = agent_get(db, reference, &r)) != RB_OK)
@@ -793,40 +916,28 @@ rb_contact_answer(rb_db *db, const struct rb_contact_cfg *cc,
 	rc = RB_INVALID;
 	if (strcmp(json_string_value(json_object_get(r, "status")),
 	    "closed") == 0) {
-		errs->ce_alert = "Cette demande est close : elle ne prend plus "
-		    "de réponse.";
+		errs->ce_alert = MSG_ANSWER_CLOSED;
 		goto out;
 	}
 	if ((errs->ce_msg[RB_CF_MESSAGE] = check_message(text != NULL ? text :
 	    "", cc->cc_max_chars, &body, errs)) != NULL)
 		goto out;
-	id = json_integer_value(json_object_get(r, "id"));
-	signed_in = json_is_integer(json_object_get(r, "account_id"));
-	snprintf(target, sizeof(target), "request:%s", reference);
-	data = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "first_name",
-	    json_string_value(json_object_get(r, "name")), "reference",
-	    reference, "subject_label", rb_contact_subject_label(
-	    json_string_value(json_object_get(r, "subject"))), "answer", body,
-	    "signed_in", signed_in, "link", signed_in ? "/mes-demandes" :
-	    "/contact");
-	rc = RB_ERROR;
-	if (rb_db_begin(db) != 0)
-		goto out;
-	if (rb_contact_add_message(db, id, "agent", agent, body, now,
-	    &mid) != 0 || (!json_is_integer(json_object_get(r,
-	    "assigned_agent")) && rb_contact_assign(db, id, agent, now) !=
-	    0) || rb_contact_set_status(db, id, "answered", now) != 0 ||
-	    rb_audit(db, now, RB_ACTOR_AGENT, agent, "contact.answer", target,
-	    ip, NULL) != 0 || rb_mail_queue(db, RB_MAIL_CONTACT_REPLY,
-	    json_string_value(json_object_get(r, "email")), data, now) != 0) {
-		rb_db_rollback(db);
-		goto out;
+	memset(&t, 0, sizeof(t));
+	t.rt_reference = reference;
+	t.rt_account = -1;
+	t.rt_agent = agent;
+	t.rt_body = body;
+	t.rt_ip = ip;
+	t.rt_now = now;
+	k = rb_db_transact(db, answer_try, &t);
+	rc = k == 0 ? RB_OK : k == 1 ? RB_NOT_FOUND : RB_ERROR;
+	if (k == 2) {
+		rc = RB_INVALID;
+		errs->ce_alert = MSG_ANSWER_CLOSED;
 	}
-	rc = rb_db_commit(db) == 0 ? RB_OK : RB_ERROR;
 out:
 	free(body);
 	json_decref(r);
-	json_decref(data);
 	return rc;
 }
 
@@ -868,11 +979,31 @@ rb_contact_agent_attachment(rb_db *db, const char *reference, int64_t agent,
 	return k == 0 ? 0 : -1;
 }
 
+/* One try of rb_contact_purge(): two servers purging at once delete
+ * the same rows, and PostgreSQL refuses one. */
+struct purge_txn {
+	time_t		 pt_before;
+	json_t		*pt_tokens;	/* out: the files to remove */
+	int64_t		*pt_n;
+};
+
+static int
+purge_try(rb_db *db, void *arg)
+{
+	const struct purge_txn *p = arg;
+
+	json_array_clear(p->pt_tokens);
+	*p->pt_n = 0;
+	return rb_contact_purge_closed(db, p->pt_before, p->pt_tokens,
+	    p->pt_n) != 0 ? -1 : 0;
+}
+
 enum rb_rc
 rb_contact_purge(rb_db *db, const struct rb_attach_cfg *ac, time_t now,
     int64_t *nrequests, int64_t *nfiles)
 {
 	json_t *tokens = json_array(), *t;
+	struct purge_txn p;
 	struct tm tm;
 	time_t before;
 	size_t i;
@@ -883,11 +1014,10 @@ rb_contact_purge(rb_db *db, const struct rb_attach_cfg *ac, time_t now,
 	gmtime_r(&now, &tm);
 	tm.tm_year -= RB_CONTACT_KEEP_YEARS;
 	before = timegm(&tm);
-	if (rb_db_begin(db) != 0 ||
-	    rb_contact_purge_closed(db, before, tokens, nrequests) != 0 ||
-	    rb_db_commit(db) != 0) {
-		if (rb_db_in_transaction(db))
-			rb_db_rollback(db);
+	p.pt_before = before;
+	p.pt_tokens = tokens;
+	p.pt_n = nrequests;
+	if (rb_db_transact(db, purge_try, &p) != 0) {
 		json_decref(tokens);
 		*nrequests = 0;
 		return RB_ERROR;

@@ -238,15 +238,91 @@ static const char *const by_kind[RB_CO_BY__MAX] = {
 	[RB_CO_BY_AGENT] = "agent",
 };
 
+/* One try of rb_co_update() inside its transaction. */
+struct co_txn {
+	enum rb_co_by			 ct_by;
+	int64_t				 ct_actor;
+	const char			*ct_number, *ct_ip;
+	const struct rb_co_holder	*ct_new;
+	time_t				 ct_now;
+	int				 ct_changed;	/* out: fields */
+};
+
+/*
+ * Reads the details on file again and writes those that differ from
+ * ct_new, each with its history row, and the audit: two changes at once
+ * each compare with what the other left. Returns 0, 1 when the contract
+ * went out of reach (rolled back) or -1.
+ */
+static int
+co_update_try(rb_db *db, void *arg)
+{
+	struct co_txn *t = arg;
+	const struct rb_co_holder *n = t->ct_new;
+	struct rb_co_holder h;
+	char old_addr[512], new_addr[512], target[48];
+	const char *v;
+	json_t *fields, *detail;
+	size_t i;
+	int rc;
+
+	t->ct_changed = 0;
+	if ((rc = rb_co_store_holder(db, t->ct_by == RB_CO_BY_SUBSCRIBER ?
+	    t->ct_actor : 0, t->ct_number, &h)) != 0)
+		return rc == 1 ? 1 : -1;
+	address_text(&h, old_addr, sizeof(old_addr));
+	address_text(n, new_addr, sizeof(new_addr));
+	fields = json_array();
+	if (strcmp(old_addr, new_addr) != 0 ||
+	    strcmp(h.ch_country, n->ch_country) != 0)
+		json_array_append_new(fields, json_string("address"));
+	if (strcmp(h.ch_mobile, n->ch_mobile) != 0)
+		json_array_append_new(fields, json_string("mobile"));
+	if (strcmp(h.ch_landline, n->ch_landline) != 0)
+		json_array_append_new(fields, json_string("landline"));
+	if (json_array_size(fields) == 0) {
+		json_decref(fields);
+		return 0;
+	}
+	if (rb_co_store_update(db, n) != 0)
+		goto fail;
+	for (i = 0; i < json_array_size(fields); i++) {
+		v = json_string_value(json_array_get(fields, i));
+		if (rb_co_store_history_add(db, h.ch_customer,
+		    (int64_t)t->ct_now, by_kind[t->ct_by], t->ct_actor, v,
+		    strcmp(v, "address") == 0 ? old_addr :
+		    strcmp(v, "mobile") == 0 ? h.ch_mobile : h.ch_landline,
+		    strcmp(v, "address") == 0 ? new_addr :
+		    strcmp(v, "mobile") == 0 ? n->ch_mobile :
+		    n->ch_landline) != 0)
+			goto fail;
+	}
+	snprintf(target, sizeof(target), "contract:%s", h.ch_contract);
+	detail = json_pack("{s:s, s:O}", "by", by_kind[t->ct_by], "fields",
+	    fields);
+	rc = rb_audit(db, t->ct_now, t->ct_by == RB_CO_BY_AGENT ?
+	    RB_ACTOR_AGENT : RB_ACTOR_SUBSCRIBER, t->ct_actor,
+	    "contact.changed", target, t->ct_ip, detail);
+	json_decref(detail);
+	if (rc != 0)
+		goto fail;
+	t->ct_changed = (int)json_array_size(fields);
+	json_decref(fields);
+	return 0;
+fail:
+	json_decref(fields);
+	return -1;
+}
+
 enum rb_rc
 rb_co_update(rb_db *db, enum rb_co_by by, int64_t actor, const char *number,
     const struct rb_co_input *in, const char *ip, time_t now,
     struct rb_co_errors *errs, int *changed)
 {
 	struct rb_co_holder h, n;
-	char pc[16], old_addr[512], new_addr[512], target[48];
+	struct co_txn t;
+	char pc[16];
 	const char *v;
-	json_t *fields = NULL, *detail;
 	size_t i, k;
 	int rc, bad = 0;
 
@@ -292,49 +368,19 @@ rb_co_update(rb_db *db, enum rb_co_by by, int64_t actor, const char *number,
 			bad = 1;
 	if (bad)
 		return RB_INVALID;
-	address_text(&h, old_addr, sizeof(old_addr));
-	address_text(&n, new_addr, sizeof(new_addr));
-	fields = json_array();
-	if (strcmp(old_addr, new_addr) != 0 ||
-	    strcmp(h.ch_country, n.ch_country) != 0)
-		json_array_append_new(fields, json_string("address"));
-	if (strcmp(h.ch_mobile, n.ch_mobile) != 0)
-		json_array_append_new(fields, json_string("mobile"));
-	if (strcmp(h.ch_landline, n.ch_landline) != 0)
-		json_array_append_new(fields, json_string("landline"));
-	if (json_array_size(fields) == 0) {
-		json_decref(fields);
-		return RB_OK;
+	t.ct_by = by;
+	t.ct_actor = actor;
+	t.ct_number = number;
+	t.ct_ip = ip;
+	t.ct_new = &n;
+	t.ct_now = now;
+	if ((rc = rb_db_transact(db, co_update_try, &t)) > 0)
+		return RB_NOT_FOUND;
+	if (rc != 0) {
+		log_warnx("%s: contract %s: contact details not changed",
+		    __func__, number);
+		return RB_ERROR;
 	}
-	if (rb_db_begin(db) != 0)
-		goto fail;
-	if (rb_co_store_update(db, &n) != 0)
-		goto rollback;
-	for (i = 0; i < json_array_size(fields); i++) {
-		v = json_string_value(json_array_get(fields, i));
-		if (rb_co_store_history_add(db, h.ch_customer, (int64_t)now,
-		    by_kind[by], actor, v, strcmp(v, "address") == 0 ?
-		    old_addr : strcmp(v, "mobile") == 0 ? h.ch_mobile :
-		    h.ch_landline, strcmp(v, "address") == 0 ? new_addr :
-		    strcmp(v, "mobile") == 0 ? n.ch_mobile :
-		    n.ch_landline) != 0)
-			goto rollback;
-	}
-	snprintf(target, sizeof(target), "contract:%s", h.ch_contract);
-	detail = json_pack("{s:s, s:O}", "by", by_kind[by], "fields", fields);
-	rc = rb_audit(db, now, by == RB_CO_BY_AGENT ? RB_ACTOR_AGENT :
-	    RB_ACTOR_SUBSCRIBER, actor, "contact.changed", target, ip, detail);
-	json_decref(detail);
-	if (rc != 0 || rb_db_commit(db) != 0)
-		goto rollback;
-	*changed = (int)json_array_size(fields);
-	json_decref(fields);
+	*changed = t.ct_changed;
 	return RB_OK;
-rollback:
-	rb_db_rollback(db);
-fail:
-	json_decref(fields);
-	log_warnx("%s: contract %s: contact details not changed", __func__,
-	    number);
-	return RB_ERROR;
 }

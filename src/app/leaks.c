@@ -101,11 +101,33 @@ rb_leak_setting_get(rb_db *db, int64_t account, const char *number,
 	return RB_OK;
 }
 
+/* One try of rb_leak_setting_set() inside its transaction. */
+struct leak_set {
+	int64_t		 ls_account, ls_contract;
+	int		 ls_enabled, ls_factor;
+	const char	*ls_ip, *ls_target;
+	const json_t	*ls_detail;
+	time_t		 ls_now;
+};
+
+static int
+leak_set_try(rb_db *db, void *arg)
+{
+	const struct leak_set *t = arg;
+
+	return rb_leak_store_setting_set(db, t->ls_account, t->ls_contract,
+	    t->ls_enabled, t->ls_factor, (int64_t)t->ls_now) != 0 ||
+	    rb_audit(db, t->ls_now, RB_ACTOR_SUBSCRIBER, t->ls_account,
+	    "leak_alert.setting", t->ls_target, t->ls_ip, t->ls_detail) != 0 ?
+	    -1 : 0;
+}
+
 enum rb_rc
 rb_leak_setting_set(rb_db *db, int64_t account, const char *number,
     int enabled, int factor, const char *ip, time_t now)
 {
 	struct rb_cons_contract c;
+	struct leak_set t;
 	char target[48];
 	json_t *detail;
 	enum rb_rc r;
@@ -117,20 +139,20 @@ rb_leak_setting_set(rb_db *db, int64_t account, const char *number,
 		return r;
 	if (!c.cc_remote)
 		return RB_NOT_FOUND;
-	if (rb_db_begin(db) != 0)
-		return RB_ERROR;
 	snprintf(target, sizeof(target), "contract:%s", c.cc_number);
 	detail = json_pack("{s:b, s:i}", "enabled", enabled != 0, "factor",
 	    factor);
-	rc = rb_leak_store_setting_set(db, account, c.cc_id, enabled, factor,
-	    (int64_t)now) != 0 || rb_audit(db, now, RB_ACTOR_SUBSCRIBER,
-	    account, "leak_alert.setting", target, ip, detail) != 0;
+	t.ls_account = account;
+	t.ls_contract = c.cc_id;
+	t.ls_enabled = enabled;
+	t.ls_factor = factor;
+	t.ls_ip = ip;
+	t.ls_target = target;
+	t.ls_detail = detail;
+	t.ls_now = now;
+	rc = rb_db_transact(db, leak_set_try, &t);
 	json_decref(detail);
-	if (rc != 0 || rb_db_commit(db) != 0) {
-		rb_db_rollback(db);
-		return RB_ERROR;
-	}
-	return RB_OK;
+	return rc == 0 ? RB_OK : RB_ERROR;
 }
 
 enum rb_rc

@@ -341,44 +341,115 @@ audit_detail(const struct rb_news_input *in, const char *slug)
 	    in->ni_title, "kind", in->ni_kind);
 }
 
+/* One try of the news changes below (rb_db_transact()). */
+struct news_txn {
+	const struct rb_auth_req	*nt_r;
+	int64_t				 nt_agent, nt_id;	/* id: in/out */
+	struct rb_news_input		*nt_in;
+	const char			*nt_base;
+	char				*nt_slug;
+	size_t				 nt_slug_size;
+};
+
+/* Finds a free slug from nt_base, inserts the news and audits it; 0 or
+ * -1. */
+static int
+news_create_try(rb_db *db, void *arg)
+{
+	struct news_txn *t = arg;
+	char target[32];
+	json_t *detail;
+	int i, rc = -1;
+
+	for (i = 1; i <= SLUG_TRIES; i++) {
+		if (i == 1)
+			snprintf(t->nt_slug, t->nt_slug_size, "%s", t->nt_base);
+		else
+			snprintf(t->nt_slug, t->nt_slug_size, "%s-%d",
+			    t->nt_base, i);
+		rc = rb_news_slug_exists(db, t->nt_slug);
+		if (rc != 1)
+			break;
+	}
+	if (rc != 0 || rb_news_insert(db, t->nt_in, t->nt_r->ar_now,
+	    &t->nt_id) != 0)
+		return -1;
+	snprintf(target, sizeof(target), "news:%lld", (long long)t->nt_id);
+	detail = audit_detail(t->nt_in, t->nt_slug);
+	rc = rb_agent_audit(t->nt_r, t->nt_agent, "news.create", target,
+	    detail);
+	json_decref(detail);
+	return rc != 0 ? -1 : 0;
+}
+
+/* Updates news nt_id and audits it: 0, 1 when no such news (rolled
+ * back) or -1. */
+static int
+news_update_try(rb_db *db, void *arg)
+{
+	struct news_txn *t = arg;
+	json_t *old = NULL, *detail;
+	char target[32];
+	int rc;
+
+	if ((rc = rb_news_by_id(db, t->nt_id, &old)) == 1)
+		return 1;
+	if (rc != 0 || rb_news_update(db, t->nt_id, t->nt_in,
+	    t->nt_r->ar_now) != 0) {
+		json_decref(old);
+		return -1;
+	}
+	snprintf(target, sizeof(target), "news:%lld", (long long)t->nt_id);
+	detail = audit_detail(t->nt_in, json_string_value(json_object_get(old,
+	    "slug")));
+	rc = rb_agent_audit(t->nt_r, t->nt_agent, "news.update", target,
+	    detail);
+	json_decref(detail);
+	json_decref(old);
+	return rc != 0 ? -1 : 0;
+}
+
+/* Unpublishes news nt_id and audits it: 0, 1 when no such news, or
+ * -1. */
+static int
+news_unpublish_try(rb_db *db, void *arg)
+{
+	struct news_txn *t = arg;
+	char target[32];
+	int rc;
+
+	if ((rc = rb_news_unpublish(db, t->nt_id, t->nt_r->ar_now)) == 1)
+		return 1;
+	snprintf(target, sizeof(target), "news:%lld", (long long)t->nt_id);
+	return rc != 0 || rb_agent_audit(t->nt_r, t->nt_agent,
+	    "news.unpublish", target, NULL) != 0 ? -1 : 0;
+}
+
 enum rb_rc
 rb_news_admin_create(const struct rb_auth_req *r, int64_t agent,
     const struct rb_news_form *f, int64_t *id, struct rb_news_errors *err)
 {
 	struct rb_news_checked buf;
 	struct rb_news_input in;
-	char base[SLUG_BASE_MAX + 1], slug[SLUG_BASE_MAX + 8], target[32];
-	json_t *detail;
-	int i, rc = -1;
+	struct news_txn t;
+	char base[SLUG_BASE_MAX + 1], slug[SLUG_BASE_MAX + 8];
 
 	if (rb_news_admin_check(f, &in, &buf, err) != RB_OK)
 		return RB_INVALID;
 	rb_news_slug_from_title(in.ni_title, base, sizeof(base));
 	in.ni_author_agent_id = agent;
 	in.ni_slug = slug;
-	if (rb_db_begin(r->ar_db) != 0)
+	memset(&t, 0, sizeof(t));
+	t.nt_r = r;
+	t.nt_agent = agent;
+	t.nt_in = &in;
+	t.nt_base = base;
+	t.nt_slug = slug;
+	t.nt_slug_size = sizeof(slug);
+	if (rb_db_transact(r->ar_db, news_create_try, &t) != 0)
 		return RB_ERROR;
-	for (i = 1; i <= SLUG_TRIES; i++) {
-		if (i == 1)
-			snprintf(slug, sizeof(slug), "%s", base);
-		else
-			snprintf(slug, sizeof(slug), "%s-%d", base, i);
-		rc = rb_news_slug_exists(r->ar_db, slug);
-		if (rc != 1)
-			break;
-	}
-	if (rc != 0 || rb_news_insert(r->ar_db, &in, r->ar_now, id) != 0)
-		goto fail;
-	snprintf(target, sizeof(target), "news:%lld", (long long)*id);
-	detail = audit_detail(&in, slug);
-	rc = rb_agent_audit(r, agent, "news.create", target, detail);
-	json_decref(detail);
-	if (rc != 0 || rb_db_commit(r->ar_db) != 0)
-		goto fail;
+	*id = t.nt_id;
 	return RB_OK;
-fail:
-	rb_db_rollback(r->ar_db);
-	return RB_ERROR;
 }
 
 enum rb_rc
@@ -387,57 +458,35 @@ rb_news_admin_update(const struct rb_auth_req *r, int64_t agent, int64_t id,
 {
 	struct rb_news_checked buf;
 	struct rb_news_input in;
-	json_t *old = NULL, *detail;
-	char target[32];
+	struct news_txn t;
 	int rc;
 
 	if (rb_news_admin_check(f, &in, &buf, err) != RB_OK)
 		return RB_INVALID;
 	in.ni_author_agent_id = agent;
-	if (rb_db_begin(r->ar_db) != 0)
-		return RB_ERROR;
-	rc = rb_news_by_id(r->ar_db, id, &old);
-	if (rc == 1) {
-		rb_db_rollback(r->ar_db);
-		return RB_NOT_FOUND;
-	}
-	if (rc != 0 || rb_news_update(r->ar_db, id, &in, r->ar_now) != 0)
-		goto fail;
-	snprintf(target, sizeof(target), "news:%lld", (long long)id);
-	detail = audit_detail(&in, json_string_value(json_object_get(old,
-	    "slug")));
-	rc = rb_agent_audit(r, agent, "news.update", target, detail);
-	json_decref(detail);
-	if (rc != 0 || rb_db_commit(r->ar_db) != 0)
-		goto fail;
-	json_decref(old);
+	memset(&t, 0, sizeof(t));
+	t.nt_r = r;
+	t.nt_agent = agent;
+	t.nt_id = id;
+	t.nt_in = &in;
+	if ((rc = rb_db_transact(r->ar_db, news_update_try, &t)) != 0)
+		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
 	return RB_OK;
-fail:
-	json_decref(old);
-	rb_db_rollback(r->ar_db);
-	return RB_ERROR;
 }
 
 enum rb_rc
 rb_news_admin_unpublish(const struct rb_auth_req *r, int64_t agent,
     int64_t id)
 {
-	char target[32];
+	struct news_txn t;
 	int rc;
 
-	if (rb_db_begin(r->ar_db) != 0)
-		return RB_ERROR;
-	rc = rb_news_unpublish(r->ar_db, id, r->ar_now);
-	if (rc == 1) {
-		rb_db_rollback(r->ar_db);
-		return RB_NOT_FOUND;
-	}
-	snprintf(target, sizeof(target), "news:%lld", (long long)id);
-	if (rc != 0 || rb_agent_audit(r, agent, "news.unpublish", target,
-	    NULL) != 0 || rb_db_commit(r->ar_db) != 0) {
-		rb_db_rollback(r->ar_db);
-		return RB_ERROR;
-	}
+	memset(&t, 0, sizeof(t));
+	t.nt_r = r;
+	t.nt_agent = agent;
+	t.nt_id = id;
+	if ((rc = rb_db_transact(r->ar_db, news_unpublish_try, &t)) != 0)
+		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
 	return RB_OK;
 }
 

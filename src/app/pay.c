@@ -125,18 +125,89 @@ in_scope(rb_db *db, const struct rb_scope *sc, const char *number,
 	return rc;
 }
 
+/* One try of rb_pay_start() inside its transaction. */
+struct pay_start {
+	const struct rb_pay_ctx	*ps_ctx;
+	const struct rb_scope	*ps_sc;
+	const char		*ps_number, *ps_contract, *ps_email_in;
+	const char		*ps_email;	/* out: typed or on file */
+	char			 ps_file_email[256];
+	struct rb_payable	*ps_ps;		/* out: the bills ordered */
+	size_t			 ps_n;
+	struct rb_pay_order	 ps_o;
+	enum rb_rc		 ps_rc;
+};
+
+/*
+ * Expires old orders, lists what is owed and orders the bills no order
+ * holds. Returns 0 (commit) with ps_rc RB_OK, 1 with another ps_rc
+ * (rolled back) or -1.
+ */
+static int
+pay_start_try(rb_db *db, void *arg)
+{
+	struct pay_start *t = arg;
+	const struct rb_pay_ctx *ctx = t->ps_ctx;
+	const struct rb_scope *sc = t->ps_sc;
+	const char *number = t->ps_number, *contract = t->ps_contract;
+	struct rb_payable *ps;
+	size_t n, i, k;
+
+	free(t->ps_ps);
+	t->ps_ps = NULL;
+	t->ps_n = 0;
+	t->ps_email = t->ps_email_in;
+	if (rb_pay_expire(db, ctx->pc_now) != 0 ||
+	    rb_payables(db, sc, number[0] ? number : "",
+	    number[0] ? "" : contract, ctx->pc_now, &t->ps_ps, &t->ps_n) != 0)
+		return -1;
+	ps = t->ps_ps;
+	n = t->ps_n;
+	if (n == 0) {
+		/* Nothing owed, or not in scope: only what the scope sees
+		   may be told apart from what does not exist. */
+		t->ps_rc = in_scope(db, sc, number, contract);
+		return t->ps_rc == RB_ERROR ? -1 : 1;
+	}
+	/* An archive visitor has no space: the address on file. */
+	if (t->ps_email[0] == '\0' && sc->sc_archive != 0) {
+		if (rb_pay_contract_email(db, ps[0].pb_contract_id,
+		    t->ps_file_email, sizeof(t->ps_file_email)) != 0)
+			return -1;
+		t->ps_email = t->ps_file_email;
+	}
+	/* Bills held by an order in progress stay out of a new one. */
+	for (i = k = 0; i < n; i++)
+		if (!ps[i].pb_held)
+			ps[k++] = ps[i];
+	t->ps_n = k;
+	if (k == 0) {
+		t->ps_rc = RB_TOO_MANY;
+		return 1;
+	}
+	if ((t->ps_rc = order_make(ctx, sc, ps, k, t->ps_email, &t->ps_o)) !=
+	    RB_OK)
+		return t->ps_rc == RB_ERROR ? -1 : 1;
+	if (rb_audit(db, ctx->pc_now, sc->sc_account ?
+	    RB_ACTOR_SUBSCRIBER : RB_ACTOR_ANONYMOUS, sc->sc_account,
+	    "payment.order", t->ps_o.po_ref, ctx->pc_ip, NULL) != 0)
+		return -1;
+	return 0;
+}
+
 enum rb_rc
 rb_pay_start(const struct rb_pay_ctx *ctx, const struct rb_scope *sc,
     const char *number, const char *contract, const char *email,
     json_t **out)
 {
-	struct rb_payable *ps = NULL;
+	struct pay_start t;
+	struct rb_payable *ps;
 	struct rb_pay_order o;
 	struct rb_psp_order po;
 	enum rb_rc rc = RB_ERROR;
 	json_t *fields, *bills;
-	char file_email[256];
-	size_t n = 0, i, k;
+	size_t i, k;
+	int r;
 
 	*out = NULL;
 	if (email == NULL)
@@ -149,45 +220,21 @@ rb_pay_start(const struct rb_pay_ctx *ctx, const struct rb_scope *sc,
 		contract = "";
 	if (number[0] == '\0' && contract[0] == '\0')
 		return RB_NOT_FOUND;
-	if (rb_db_begin(ctx->pc_db) != 0)
-		return RB_ERROR;
-	if (rb_pay_expire(ctx->pc_db, ctx->pc_now) != 0 ||
-	    rb_payables(ctx->pc_db, sc, number[0] ? number : "",
-	    number[0] ? "" : contract, ctx->pc_now, &ps, &n) != 0)
-		goto fail;
-	if (n == 0) {
-		/* Nothing owed, or not in scope: only what the scope sees
-		   may be told apart from what does not exist. */
-		rc = in_scope(ctx->pc_db, sc, number, contract);
-		goto fail;
-	}
-	/* An archive visitor has no space: the address on file. */
-	if (email[0] == '\0' && sc->sc_archive != 0) {
-		if (rb_pay_contract_email(ctx->pc_db, ps[0].pb_contract_id,
-		    file_email, sizeof(file_email)) != 0)
-			goto fail;
-		email = file_email;
-	}
-	/* Bills held by an order in progress stay out of a new one. */
-	for (i = k = 0; i < n; i++)
-		if (!ps[i].pb_held)
-			ps[k++] = ps[i];
-	if (k == 0) {
-		rc = RB_TOO_MANY;
-		goto fail;
-	}
-	if ((rc = order_make(ctx, sc, ps, k, email, &o)) != RB_OK)
-		goto fail;
-	if (rb_audit(ctx->pc_db, ctx->pc_now, sc->sc_account ?
-	    RB_ACTOR_SUBSCRIBER : RB_ACTOR_ANONYMOUS, sc->sc_account,
-	    "payment.order", o.po_ref, ctx->pc_ip, NULL) != 0) {
-		rc = RB_ERROR;
-		goto fail;
-	}
-	if (rb_db_commit(ctx->pc_db) != 0) {
-		rc = RB_ERROR;
+	memset(&t, 0, sizeof(t));
+	t.ps_ctx = ctx;
+	t.ps_sc = sc;
+	t.ps_number = number;
+	t.ps_contract = contract;
+	t.ps_email_in = email;
+	r = rb_db_transact(ctx->pc_db, pay_start_try, &t);
+	ps = t.ps_ps;
+	if (r != 0) {
+		rc = r > 0 ? t.ps_rc : RB_ERROR;
 		goto out;
 	}
+	k = t.ps_n;
+	o = t.ps_o;
+	email = t.ps_email;
 	po.po_id = o.po_id;
 	po.po_ref = o.po_ref;
 	po.po_amount_cents = o.po_amount_cents;
@@ -206,9 +253,6 @@ rb_pay_start(const struct rb_pay_ctx *ctx, const struct rb_scope *sc,
 	    "amount", jmoney(o.po_amount_cents), "bills", bills, "several",
 	    k > 1);
 	rc = RB_OK;
-	goto out;
-fail:
-	rb_db_rollback(ctx->pc_db);
 out:
 	free(ps);
 	return rc;
@@ -229,13 +273,14 @@ receipt(const struct rb_pay_ctx *ctx, const struct rb_pay_order *o,
     const struct rb_pay_item *items, size_t n)
 {
 	char amount[64], date[64];
-	json_t *data, *bills = json_array();
+	json_t *data, *bills;
 	struct rb_date d;
 	size_t i;
 	int rc;
 
 	if (o->po_email[0] == '\0')
 		return 0;
+	bills = json_array();
 	rb_money_fr(o->po_amount_cents, amount, sizeof(amount));
 	rb_clock_today(ctx->pc_now, &d);
 	rb_clock_fr_date(&d, date, sizeof(date));
@@ -334,17 +379,99 @@ refuse_log(const char *ip, const char *why)
 	    "payment notification refused: %s", why);
 }
 
+/* One try of rb_pay_notify() inside its transaction. */
+struct pay_notify {
+	const struct rb_pay_ctx		*pt_ctx;
+	const struct rb_psp_notice	*pt_pn;
+	struct rb_pay_order		 pt_o;
+	const char			*pt_why;
+	int				 pt_conflict;
+	enum rb_rc			 pt_rc;
+};
+
+/*
+ * Applies the notice to its order: 0 (commit), 1 when refused (pt_rc,
+ * pt_why; rolled back) or -1. Two notices of one payment at once (the
+ * PSP retries) both settle the order: PostgreSQL refuses one, whose
+ * next try finds it settled ("replay").
+ */
+static int
+pay_notify_try(rb_db *db, void *arg)
+{
+	struct pay_notify *t = arg;
+	const struct rb_pay_ctx *ctx = t->pt_ctx;
+	const struct rb_psp_notice *pn = t->pt_pn;
+	struct rb_pay_order *o = &t->pt_o;
+	char action[40];
+	int changed, r;
+
+	t->pt_why = NULL;
+	t->pt_conflict = 0;
+	t->pt_rc = RB_ERROR;
+	if ((r = rb_pay_order_by_ref(db, pn->pn_ref, o)) < 0)
+		return -1;
+	if (r > 0) {
+		t->pt_why = "unknown order";
+		t->pt_rc = RB_NOT_FOUND;
+		return 1;
+	}
+	if (pn->pn_amount_cents != o->po_amount_cents ||
+	    strcmp(pn->pn_currency, o->po_currency) != 0) {
+		t->pt_why = pn->pn_amount_cents != o->po_amount_cents ?
+		    "amount differs from the order's" :
+		    "currency differs from the order's";
+		t->pt_conflict = 1;
+		t->pt_rc = RB_INVALID;
+		return 1;
+	}
+	switch (pn->pn_status) {
+	case RB_PSP_SUCCEEDED:
+		t->pt_rc = apply_success(ctx, o, pn, &t->pt_why);
+		if (t->pt_rc == RB_INVALID) {
+			t->pt_conflict = 1;
+			return 1;
+		}
+		if (t->pt_rc != RB_OK)
+			return -1;
+		break;
+	case RB_PSP_REFUSED:
+	case RB_PSP_ABANDONED:
+		r = rb_pay_order_settle(db, o->po_id,
+		    status_names[pn->pn_status], pn->pn_provider_ref,
+		    ctx->pc_now, &changed);
+		if (r == RB_CONSTRAINT) {
+			t->pt_why = "transaction id of another order";
+			t->pt_conflict = 1;
+			t->pt_rc = RB_INVALID;
+			return 1;
+		}
+		if (r != 0)
+			return -1;
+		snprintf(action, sizeof(action), "payment.%s",
+		    status_names[pn->pn_status]);
+		if (changed && rb_audit(db, ctx->pc_now,
+		    RB_ACTOR_SYSTEM, 0, action, o->po_ref, ctx->pc_ip,
+		    NULL) != 0)
+			return -1;
+		t->pt_why = changed ? status_names[pn->pn_status] : "replay";
+		break;
+	default:
+		t->pt_why = "pending";
+		break;
+	}
+	t->pt_rc = RB_OK;
+	return 0;
+}
+
 enum rb_rc
 rb_pay_notify(const struct rb_pay_ctx *ctx, const struct rb_form *body,
     struct rb_pay_notice_out *out)
 {
 	struct rb_psp_notice pn;
-	struct rb_pay_order o;
+	struct pay_notify t;
 	enum rb_psp_check chk;
-	enum rb_rc rc = RB_ERROR;
 	const char *why = NULL;
-	char action[40];
-	int changed, r;
+	int r;
 
 	memset(out, 0, sizeof(*out));
 	chk = rb_psp_provider()->pp_notice(ctx->pc_psp, body, &pn, &why);
@@ -353,73 +480,20 @@ rb_pay_notify(const struct rb_pay_ctx *ctx, const struct rb_form *body,
 		refuse_log(ctx->pc_ip, why);
 		return chk == RB_PSPC_MALFORMED ? RB_INVALID : RB_DENIED;
 	}
-	if (rb_db_begin(ctx->pc_db) != 0)
+	memset(&t, 0, sizeof(t));
+	t.pt_ctx = ctx;
+	t.pt_pn = &pn;
+	if ((r = rb_db_transact(ctx->pc_db, pay_notify_try, &t)) < 0)
 		return RB_ERROR;
-	if ((r = rb_pay_order_by_ref(ctx->pc_db, pn.pn_ref, &o)) < 0)
-		goto fail;
+	out->pn_why = t.pt_why;
 	if (r > 0) {
-		why = "unknown order";
-		rc = RB_NOT_FOUND;
-		goto refuse;
+		out->pn_conflict = t.pt_conflict;
+		refuse_log(ctx->pc_ip, t.pt_why);
+		return t.pt_rc;
 	}
-	if (pn.pn_amount_cents != o.po_amount_cents ||
-	    strcmp(pn.pn_currency, o.po_currency) != 0) {
-		why = pn.pn_amount_cents != o.po_amount_cents ?
-		    "amount differs from the order's" :
-		    "currency differs from the order's";
-		out->pn_conflict = 1;
-		rc = RB_INVALID;
-		goto refuse;
-	}
-	switch (pn.pn_status) {
-	case RB_PSP_SUCCEEDED:
-		rc = apply_success(ctx, &o, &pn, &why);
-		if (rc == RB_INVALID) {
-			out->pn_conflict = 1;
-			goto refuse;
-		}
-		if (rc != RB_OK)
-			goto fail;
-		break;
-	case RB_PSP_REFUSED:
-	case RB_PSP_ABANDONED:
-		r = rb_pay_order_settle(ctx->pc_db, o.po_id,
-		    status_names[pn.pn_status], pn.pn_provider_ref,
-		    ctx->pc_now, &changed);
-		if (r == RB_CONSTRAINT) {
-			why = "transaction id of another order";
-			out->pn_conflict = 1;
-			rc = RB_INVALID;
-			goto refuse;
-		}
-		if (r != 0)
-			goto fail;
-		snprintf(action, sizeof(action), "payment.%s",
-		    status_names[pn.pn_status]);
-		if (changed && rb_audit(ctx->pc_db, ctx->pc_now,
-		    RB_ACTOR_SYSTEM, 0, action, o.po_ref, ctx->pc_ip,
-		    NULL) != 0)
-			goto fail;
-		why = changed ? status_names[pn.pn_status] : "replay";
-		break;
-	default:
-		why = "pending";
-		break;
-	}
-	if (rb_db_commit(ctx->pc_db) != 0)
-		return RB_ERROR;
-	out->pn_why = why;
-	log_info("payment %s: notification %s (%s)", o.po_ref,
-	    pn.pn_raw_status, why);
+	log_info("payment %s: notification %s (%s)", t.pt_o.po_ref,
+	    pn.pn_raw_status, t.pt_why);
 	return RB_OK;
-refuse:
-	rb_db_rollback(ctx->pc_db);
-	out->pn_why = why;
-	refuse_log(ctx->pc_ip, why);
-	return rc;
-fail:
-	rb_db_rollback(ctx->pc_db);
-	return RB_ERROR;
 }
 
 /* --------------------------------------------------------------- view */

@@ -184,6 +184,71 @@ code_hash(const char *token, const char *code, char *out)
 	sodium_memzero(both, sizeof(both));
 }
 
+/* One try of the transactions of this file (rb_db_transact()). */
+struct pm_txn {
+	const struct rb_auth_req	*pt_r;
+	const struct rb_account		*pt_acc;
+	int64_t				 pt_account, pt_contract, pt_request;
+	const char			*pt_number, *pt_target;
+	const char			*pt_th, *pt_ch, *pt_holder, *pt_enc;
+	const char			*pt_last4;
+	const json_t			*pt_extra;
+	const struct rb_sepa_mandate	*pt_m;
+	const rb_buf			*pt_doc;
+	int				 pt_signed;
+};
+
+/* Stores the signing request and queues the code's mail; 0 or -1. */
+static int
+request_add_try(rb_db *db, void *arg)
+{
+	const struct pm_txn *t = arg;
+	const struct rb_auth_req *r = t->pt_r;
+
+	return rb_sepa_store_request_add(db, t->pt_th, t->pt_ch,
+	    t->pt_account, t->pt_contract, t->pt_holder, t->pt_enc,
+	    t->pt_last4, r->ar_now, r->ar_now + RB_PM_CODE_TTL) != 0 ||
+	    rb_auth_mail_with(r, RB_MAIL_SEPA_CODE, t->pt_acc->acc_email,
+	    "/mes-moyens-de-paiement", NULL, t->pt_acc->acc_first_name,
+	    t->pt_acc->acc_last_name, t->pt_extra) != 0 ||
+	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, t->pt_account,
+	    "sepa.mandate_code_sent", t->pt_target, NULL) != 0 ? -1 : 0;
+}
+
+/* Counts a wrong code; 0 or -1. */
+static int
+code_wrong_try(rb_db *db, void *arg)
+{
+	const struct pm_txn *t = arg;
+
+	return rb_sepa_store_request_attempt(db, t->pt_request) != 0 ||
+	    rb_auth_audit(t->pt_r, RB_ACTOR_SUBSCRIBER, t->pt_account,
+	    "sepa.mandate_code_wrong", t->pt_target, NULL) != 0 ? -1 : 0;
+}
+
+static int notice(const struct rb_auth_req *, int64_t, const char *,
+    const struct rb_sepa_mandate *, const char *, const rb_buf *);
+
+/* Ends the signing request; audits and tells a new mandate (pt_signed)
+ * or a revocation (no request); 0 or -1. */
+static int
+mandate_told_try(rb_db *db, void *arg)
+{
+	const struct pm_txn *t = arg;
+
+	if (t->pt_request != 0 &&
+	    rb_sepa_store_request_delete(db, t->pt_request) != 0)
+		return -1;
+	if (t->pt_request != 0 && !t->pt_signed)
+		return 0;
+	return rb_auth_audit(t->pt_r, RB_ACTOR_SUBSCRIBER, t->pt_account,
+	    t->pt_request != 0 ? "sepa.mandate_signed" :
+	    "sepa.mandate_revoked", t->pt_target, NULL) != 0 ||
+	    notice(t->pt_r, t->pt_account, t->pt_number, t->pt_m,
+	    t->pt_request != 0 ? "signé" : "révoqué", t->pt_doc) != 0 ?
+	    -1 : 0;
+}
+
 enum rb_rc
 rb_pm_sign_start(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
     int64_t account, const char *number, const char *holder,
@@ -194,6 +259,7 @@ rb_pm_sign_start(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 	struct rb_sepa_mandate m;
 	struct rb_auth_errors ae;
 	struct rb_account acc;
+	struct pm_txn t;
 	char iban[RB_IBAN_MAX + 1], enc[RB_IBAN_SEALED_MAX], code[8];
 	char th[RB_TOKEN_HASH_LEN + 1], ch[RB_TOKEN_HASH_LEN + 1];
 	char target[32];
@@ -251,21 +317,24 @@ rb_pm_sign_start(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 	extra = json_pack("{s:s, s:s, s:s, s:i}", "code", code,
 	    "contract_number", ct->sc_number, "iban", iban_masked,
 	    "ttl_seconds", RB_PM_CODE_TTL);
-	if (rb_db_begin(r->ar_db) != 0 ||
-	    rb_sepa_store_request_add(r->ar_db, th, ch, account, ct->sc_id,
-	    holder, enc, iban + strlen(iban) - 4, r->ar_now,
-	    r->ar_now + RB_PM_CODE_TTL) != 0 ||
-	    rb_auth_mail_with(r, RB_MAIL_SEPA_CODE, acc.acc_email,
-	    "/mes-moyens-de-paiement",
-	    NULL, acc.acc_first_name, acc.acc_last_name, extra) != 0 ||
-	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
-	    "sepa.mandate_code_sent", target, NULL) != 0 ||
-	    rb_db_commit(r->ar_db) != 0) {
+	memset(&t, 0, sizeof(t));
+	t.pt_r = r;
+	t.pt_acc = &acc;
+	t.pt_account = account;
+	t.pt_contract = ct->sc_id;
+	t.pt_target = target;
+	t.pt_th = th;
+	t.pt_ch = ch;
+	t.pt_holder = holder;
+	t.pt_enc = enc;
+	t.pt_last4 = iban + strlen(iban) - 4;
+	t.pt_extra = extra;
+	if (rb_db_transact(r->ar_db, request_add_try, &t) != 0) {
 		json_decref(extra);
 		sodium_memzero(iban, sizeof(iban));
 		sodium_memzero(code, sizeof(code));
 		token[0] = '\0';
-		return rb_auth_fail(r);
+		return RB_ERROR;
 	}
 	json_decref(extra);
 	sodium_memzero(iban, sizeof(iban));
@@ -310,6 +379,7 @@ rb_pm_sign_confirm(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 	struct rb_sepa_contract all[CONTRACTS_MAX], *ct;
 	struct rb_sepa_request rq;
 	struct rb_sepa_mandate m;
+	struct pm_txn t;
 	rb_buf doc = RB_BUF_INIT;
 	int drawn;
 	char th[RB_TOKEN_HASH_LEN + 1], ch[RB_TOKEN_HASH_LEN + 1];
@@ -340,12 +410,13 @@ rb_pm_sign_confirm(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 	code_hash(token, digits, ch);
 	if (n != 6 || !rb_ct_streq(ch, rq.sr_code_hash)) {
 		snprintf(target, sizeof(target), "contract:%s", ct->sc_number);
-		if (rb_db_begin(r->ar_db) != 0 ||
-		    rb_sepa_store_request_attempt(r->ar_db, rq.sr_id) != 0 ||
-		    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
-		    "sepa.mandate_code_wrong", target, NULL) != 0 ||
-		    rb_db_commit(r->ar_db) != 0)
-			return rb_auth_fail(r);
+		memset(&t, 0, sizeof(t));
+		t.pt_r = r;
+		t.pt_account = account;
+		t.pt_request = rq.sr_id;
+		t.pt_target = target;
+		if (rb_db_transact(r->ar_db, code_wrong_try, &t) != 0)
+			return RB_ERROR;
 		if (rq.sr_attempts + 1 >= RB_PM_CODE_ATTEMPTS)
 			return RB_DENIED;
 		e->pe_code = "Ce code n'est pas le bon : recopiez les 6 chiffres "
@@ -364,15 +435,18 @@ rb_pm_sign_confirm(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 	drawn = rc == RB_OK && rb_sepa_mandate_pdf(&m, ct->sc_number,
 	    c->pc_ics, c->pc_creditor, &doc) == 0;
 	snprintf(target, sizeof(target), "contract:%s", ct->sc_number);
-	if (rb_db_begin(r->ar_db) != 0 ||
-	    rb_sepa_store_request_delete(r->ar_db, rq.sr_id) != 0 ||
-	    (rc == RB_OK && (rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
-	    "sepa.mandate_signed", target, NULL) != 0 ||
-	    notice(r, account, ct->sc_number, &m, "signé",
-	    drawn ? &doc : NULL) != 0)) ||
-	    rb_db_commit(r->ar_db) != 0) {
+	memset(&t, 0, sizeof(t));
+	t.pt_r = r;
+	t.pt_account = account;
+	t.pt_request = rq.sr_id;
+	t.pt_number = ct->sc_number;
+	t.pt_target = target;
+	t.pt_m = &m;
+	t.pt_doc = drawn ? &doc : NULL;
+	t.pt_signed = rc == RB_OK;
+	if (rb_db_transact(r->ar_db, mandate_told_try, &t) != 0) {
 		rb_buf_free(&doc);
-		return rb_auth_fail(r);
+		return RB_ERROR;
 	}
 	rb_buf_free(&doc);
 	return rc;
@@ -383,6 +457,7 @@ rb_pm_cancel(const struct rb_auth_req *r, int64_t account, const char *number)
 {
 	struct rb_sepa_contract all[CONTRACTS_MAX], *ct;
 	struct rb_sepa_mandate m;
+	struct pm_txn t;
 	char today[11], target[32];
 	enum rb_rc rc;
 	int n;
@@ -398,13 +473,14 @@ rb_pm_cancel(const struct rb_auth_req *r, int64_t account, const char *number)
 	    r->ar_now)) != RB_OK)
 		return rc;
 	snprintf(target, sizeof(target), "contract:%s", ct->sc_number);
-	if (rb_db_begin(r->ar_db) != 0 ||
-	    rb_auth_audit(r, RB_ACTOR_SUBSCRIBER, account,
-	    "sepa.mandate_revoked", target, NULL) != 0 ||
-	    notice(r, account, ct->sc_number, &m, "révoqué", NULL) != 0 ||
-	    rb_db_commit(r->ar_db) != 0)
-		return rb_auth_fail(r);
-	return RB_OK;
+	memset(&t, 0, sizeof(t));
+	t.pt_r = r;
+	t.pt_account = account;
+	t.pt_number = ct->sc_number;
+	t.pt_target = target;
+	t.pt_m = &m;
+	return rb_db_transact(r->ar_db, mandate_told_try, &t) == 0 ? RB_OK :
+	    RB_ERROR;
 }
 
 enum rb_rc

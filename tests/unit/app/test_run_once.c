@@ -3,7 +3,11 @@
  * at once, as two app servers on one database do: two senders claiming
  * the mail outbox never take the same message; two API token creations
  * with one place left give one token; two meter readings of the same
- * day for one meter give one reading. Each race is run several rounds,
+ * day for one meter give one reading; two password changes of one
+ * account both go through; two agents correcting one customer's details
+ * to the same values make one change; two clicks on one activation link
+ * activate once; one card payment notified twice at once is recorded
+ * once, neither an error. Each race is run several rounds,
  * the two sides released together by a barrier. On PostgreSQL
  * (RB_TEST_DB, tests/pg/cluster.sh) the engine lets both sides run and
  * refuses one (RB_RETRY), which rb_db_transact() must run again; on
@@ -24,7 +28,13 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "app/agentdesk.h"
 #include "app/api.h"
+#include "app/pay.h"
+#include "app/psp_lyra.h"
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/form.h"
 #include "app/auth.h"
 #include "app/auth_priv.h"
 #include "app/password.h"
@@ -35,6 +45,8 @@
 #include "store/db.h"
 #include "store/migrate.h"
 #include "store/outbox.h"
+#include "store/payments.h"
+#include "store/tokens.h"
 #include "mail/mail.h"
 
 #include "../store/demo_fixture.h"
@@ -46,6 +58,8 @@
 #define TOKENS_MAX	3
 #define URL		"https://eau.test"
 #define GOOD_PW		"Rivière claire sous le pont 7"
+#define PW_A		"Le canal du midi coule vers Sète 42"
+#define PW_B		"Une source fraîche au fond du bois 9"
 
 static char mail_dir[256];
 static struct rb_auth_cfg auth_cfg;
@@ -457,6 +471,316 @@ test_one_reading_a_day(void **state)
 	}
 }
 
+/* Account settings: two password changes of one account at once. */
+
+struct pw_in {
+	int64_t	pi_account;
+};
+
+static void
+password_change(struct side *s)
+{
+	const struct pw_in *in = s->sd_in;
+	struct rb_auth_req r;
+	struct rb_auth_errors errs;
+
+	memset(&r, 0, sizeof(r));
+	r.ar_db = s->sd_db;
+	r.ar_now = NOW;
+	r.ar_ip = "192.0.2.1";
+	r.ar_cfg = &auth_cfg;
+	s->sd_rc = rb_auth_change_password(&r, in->pi_account, GOOD_PW,
+	    s->sd_verdict ? PW_B : PW_A, s->sd_verdict ? PW_B : PW_A, &errs);
+}
+
+static void
+test_two_password_changes(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_in in;
+	struct side a, b;
+	char acc[24], hash[RB_PWHASH_MAX], now[RB_PWHASH_MAX];
+	int round;
+
+	q_text(f->db, "SELECT min(id) FROM web_accounts WHERE status ="
+	    " 'active'", NULL, acc, sizeof(acc));
+	in.pi_account = strtoll(acc, NULL, 10);
+	assert_true(in.pi_account > 0);
+	assert_int_equal(rb_pwhash(GOOD_PW, hash), 0);
+	for (round = 0; round < ROUNDS; round++) {
+		assert_int_equal(rb_db_run(f->db, "UPDATE web_accounts SET"
+		    " password_hash = $2 WHERE id = $1",
+		    RB_BINDS(rb_int(in.pi_account), rb_text(hash)), NULL), 0);
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.sd_db = open_twin(f);
+		b.sd_db = open_twin(f);
+		a.sd_run = b.sd_run = password_change;
+		a.sd_in = b.sd_in = &in;
+		b.sd_verdict = 1;	/* b types PW_B */
+		race(&a, &b);
+		rb_db_close(a.sd_db);
+		rb_db_close(b.sd_db);
+		/* Both changes went through, one after the other. */
+		if (a.sd_rc != RB_OK || b.sd_rc != RB_OK)
+			fail_msg("round %d: results %d and %d", round,
+			    a.sd_rc, b.sd_rc);
+		q_text(f->db, "SELECT password_hash FROM web_accounts WHERE"
+		    " id = CAST($1 AS BIGINT)", acc, now, sizeof(now));
+		assert_true(rb_pwhash_verify(now, PW_A) == 0 ||
+		    rb_pwhash_verify(now, PW_B) == 0);
+	}
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log WHERE"
+	    " action = 'password.change'", NULL), 2 * ROUNDS);
+}
+
+/*
+ * The agents' desk: two agents correct one customer's details to the
+ * same values at once: one change, the other told nothing changed.
+ */
+
+struct contact_in {
+	int64_t		 ci_customer;
+	const char	*ci_last;
+};
+
+static void
+contact_correct(struct side *s)
+{
+	const struct contact_in *in = s->sd_in;
+	struct rb_auth_req r;
+	const char *notice, *msg;
+
+	memset(&r, 0, sizeof(r));
+	r.ar_db = s->sd_db;
+	r.ar_now = NOW;
+	r.ar_ip = "192.0.2.1";
+	r.ar_cfg = &auth_cfg;
+	s->sd_rc = rb_agent_contact(&r, 7, in->ci_customer, in->ci_last,
+	    "Odile", "odile.fabre@exemple.fr", &notice, &msg);
+}
+
+static void
+test_two_agents_correct_one_customer(void **state)
+{
+	struct fixture *f = *state;
+	struct contact_in in;
+	struct side a, b;
+	char cust[24], last[32], now[128];
+	int round;
+
+	q_text(f->db, "SELECT min(customer_id) FROM contracts", NULL, cust,
+	    sizeof(cust));
+	in.ci_customer = strtoll(cust, NULL, 10);
+	assert_true(in.ci_customer > 0);
+	for (round = 0; round < ROUNDS; round++) {
+		snprintf(last, sizeof(last), "Fabre-%d", round);
+		in.ci_last = last;
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.sd_db = open_twin(f);
+		b.sd_db = open_twin(f);
+		a.sd_run = b.sd_run = contact_correct;
+		a.sd_in = b.sd_in = &in;
+		race(&a, &b);
+		rb_db_close(a.sd_db);
+		rb_db_close(b.sd_db);
+		/* One correction, the other told it is already so. */
+		if (!((a.sd_rc == RB_OK && b.sd_rc == RB_INVALID) ||
+		    (a.sd_rc == RB_INVALID && b.sd_rc == RB_OK)))
+			fail_msg("round %d: results %d and %d", round,
+			    a.sd_rc, b.sd_rc);
+		q_text(f->db, "SELECT last_name FROM customers WHERE id ="
+		    " CAST($1 AS BIGINT)", cust, now, sizeof(now));
+		assert_string_equal(now, last);
+	}
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log WHERE"
+	    " action = 'customer.correct'", NULL), ROUNDS);
+}
+
+/* Activation: two clicks on one activation link at once. */
+
+struct act_in {
+	char	ai_token[RB_TOKEN_LEN + 1];
+};
+
+static void
+activate_side(struct side *s)
+{
+	const struct act_in *in = s->sd_in;
+	struct rb_auth_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.ar_db = s->sd_db;
+	r.ar_now = NOW;
+	r.ar_ip = "192.0.2.1";
+	r.ar_cfg = &auth_cfg;
+	s->sd_rc = rb_auth_activate(&r, in->ai_token);
+}
+
+static void
+test_two_activation_clicks(void **state)
+{
+	struct fixture *f = *state;
+	struct act_in in;
+	struct side a, b;
+	char acc[24], hash[RB_TOKEN_HASH_LEN + 1];
+	int64_t id;
+	int round;
+
+	q_text(f->db, "SELECT min(id) FROM web_accounts WHERE status ="
+	    " 'active'", NULL, acc, sizeof(acc));
+	id = strtoll(acc, NULL, 10);
+	for (round = 0; round < ROUNDS; round++) {
+		exec_sql(f->db, "UPDATE web_accounts SET status = 'pending'"
+		    " WHERE id = CAST($1 AS BIGINT)", acc);
+		rb_token_new(in.ai_token);
+		rb_token_hash(in.ai_token, hash);
+		assert_int_equal(rb_tokens_create(f->db, RB_TOKEN_ACTIVATION,
+		    hash, id, NULL, NOW - 60, 3600), 0);
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.sd_db = open_twin(f);
+		b.sd_db = open_twin(f);
+		a.sd_run = b.sd_run = activate_side;
+		a.sd_in = b.sd_in = &in;
+		race(&a, &b);
+		rb_db_close(a.sd_db);
+		rb_db_close(b.sd_db);
+		/* One activates; the other finds the link used (or the
+		   space active): never an error. */
+		if ((a.sd_rc != RB_OK && a.sd_rc != RB_DENIED) ||
+		    (b.sd_rc != RB_OK && b.sd_rc != RB_DENIED) ||
+		    (a.sd_rc != RB_OK && b.sd_rc != RB_OK))
+			fail_msg("round %d: results %d and %d", round,
+			    a.sd_rc, b.sd_rc);
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
+		    " web_accounts WHERE id = CAST($1 AS BIGINT) AND status ="
+		    " 'active'", acc), 1);
+	}
+}
+
+/* Card payment: the PSP notifies one payment twice at once. */
+
+#define PSP_KEY		"1122334455667788"
+#define PSP_SHOP	"12345678"
+
+static const struct rb_psp_cfg psp_cfg = {
+	PSP_SHOP, PSP_KEY, "TEST", "https://paiement.test", URL
+};
+
+struct notify_in {
+	const char	*ni_body;	/* signed */
+};
+
+static void
+notify_side(struct side *s)
+{
+	const struct notify_in *in = s->sd_in;
+	rb_arena *ar = rb_arena_new();
+	struct rb_pay_notice_out out;
+	struct rb_pay_ctx ctx;
+	struct rb_form f;
+
+	assert_int_equal(rb_form_parse(ar, in->ni_body, strlen(in->ni_body),
+	    NULL, &f, NULL), 0);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.pc_db = s->sd_db;
+	ctx.pc_now = NOW;
+	ctx.pc_psp = &psp_cfg;
+	ctx.pc_order_ttl = 3600;
+	ctx.pc_ip = "192.0.2.9";
+	s->sd_rc = rb_pay_notify(&ctx, &f, &out);
+	rb_arena_free(ar);
+}
+
+/* The notice of order ref for cents, signed with PSP_KEY, into ar. */
+static const char *
+signed_notice(rb_arena *ar, const char *ref, int64_t cents,
+    const char *uuid)
+{
+	struct rb_form f;
+	json_t *fields;
+	char sig[RB_HMAC_B64_LEN];
+	const char *body;
+	rb_buf enc = RB_BUF_INIT;
+	size_t i;
+
+	body = rb_arena_printf(ar, "vads_order_id=%s&vads_amount=%lld"
+	    "&vads_currency=978&vads_site_id=" PSP_SHOP "&vads_ctx_mode=TEST"
+	    "&vads_trans_uuid=%s&vads_trans_status=AUTHORISED", ref,
+	    (long long)cents, uuid);
+	assert_int_equal(rb_form_parse(ar, body, strlen(body), NULL, &f,
+	    NULL), 0);
+	assert_non_null(fields = rb_lyra_fields(&f));
+	assert_int_equal(rb_lyra_sign(fields, PSP_KEY, sig), 0);
+	json_decref(fields);
+	for (i = 0; sig[i] != '\0'; i++)
+		rb_buf_printf(&enc, "%%%02X", (unsigned char)sig[i]);
+	body = rb_arena_printf(ar, "%s&signature=%s", body, enc.buf_data);
+	rb_buf_free(&enc);
+	return body;
+}
+
+static void
+test_one_payment_notified_twice(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_pay_order o;
+	struct notify_in in;
+	struct side a, b;
+	char inv[24], uuid[40], off[8];
+	int64_t invoice;
+	int round;
+
+	for (round = 0; round < ROUNDS; round++) {
+		rb_arena *ar = rb_arena_new();
+
+		snprintf(off, sizeof(off), "%d", round);
+		q_text(f->db, "SELECT id FROM invoices ORDER BY id LIMIT 1"
+		    " OFFSET CAST($1 AS BIGINT)", off, inv, sizeof(inv));
+		invoice = strtoll(inv, NULL, 10);
+		memset(&o, 0, sizeof(o));
+		snprintf(o.po_ref, sizeof(o.po_ref), "CB-RACE%02d", round);
+		snprintf(o.po_provider, sizeof(o.po_provider), "lyra");
+		o.po_contract_id = q_int(f->db, "SELECT contract_id FROM"
+		    " invoices WHERE id = CAST($1 AS BIGINT)", inv);
+		o.po_archive_contract_id = o.po_contract_id;
+		o.po_amount_cents = 1000 + round;
+		snprintf(o.po_currency, sizeof(o.po_currency), "978");
+		o.po_created_at = NOW - 60;
+		o.po_expires_at = NOW + 3600;
+		assert_int_equal(rb_pay_order_insert(f->db, &o), 0);
+		assert_int_equal(rb_pay_item_insert(f->db, o.po_id, invoice,
+		    o.po_amount_cents), 0);
+		snprintf(uuid, sizeof(uuid), "0123456789abcdef0123456789abcd%02d",
+		    round);
+		in.ni_body = signed_notice(ar, o.po_ref, o.po_amount_cents,
+		    uuid);
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.sd_db = open_twin(f);
+		b.sd_db = open_twin(f);
+		a.sd_run = b.sd_run = notify_side;
+		a.sd_in = b.sd_in = &in;
+		race(&a, &b);
+		rb_db_close(a.sd_db);
+		rb_db_close(b.sd_db);
+		rb_arena_free(ar);
+		/* One records the payment, the other sees a replay. */
+		if (a.sd_rc != RB_OK || b.sd_rc != RB_OK)
+			fail_msg("round %d: results %d and %d", round,
+			    a.sd_rc, b.sd_rc);
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM payments"
+		    " WHERE provider_ref = $1", uuid), 1);
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
+		    " payment_orders WHERE reference = $1 AND status ="
+		    " 'succeeded'", o.po_ref), 1);
+	}
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM audit_log WHERE"
+	    " action = 'payment.succeeded'", NULL), ROUNDS);
+}
+
 /*
  * An audit written after the engine refused the transaction (a stale
  * snapshot: SQLite refuses the write, PostgreSQL the update then every
@@ -516,6 +840,14 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_reading_a_day,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_password_changes,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_two_agents_correct_one_customer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_activation_clicks,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_one_payment_notified_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_audit_of_a_refused_try_is_no_error, setup, teardown),
 	};
