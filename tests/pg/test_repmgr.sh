@@ -13,7 +13,10 @@
 #   3. node1 stops; `repmgr standby promote` on node2: robinet serves
 #      and writes again on the same URL, without a restart;
 #   4. `repmgr node rejoin` turns node1 into a standby of node2: it
-#      streams the sign-in written on node2, and `cluster show` says so.
+#      streams the sign-in written on node2, and `cluster show` says so;
+#   5. repmgrd runs on both nodes (failover = automatic); node2 stops:
+#      repmgrd promotes node1 by itself, and robinet writes again on the
+#      same URL, without a restart.
 #
 #   tests/pg/test_repmgr.sh path/to/robinet
 #
@@ -23,10 +26,13 @@ set -u
 fl_init repmgr "$1"
 command -v repmgr >/dev/null 2>&1 ||
 	{ echo "Bail out! repmgr is not installed (scripts/bootstrap --test installs postgresql-15-repmgr)"; exit 1; }
-p1= p2= rpid=
+p1= p2= rpid= d1= d2=
 cleanup() {
 	trap - EXIT INT TERM
 	[ -z "$rpid" ] || { kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null; }
+	for p in $d1 $d2; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
 	for p in $p1 $p2; do
 		kill -INT "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
@@ -53,7 +59,7 @@ show() { $as repmgr -f "$dir/node1.conf" cluster show 2>>"$dir/repmgr.log"; }
 role() { show | awk -F'|' -v n="node$1" '{ for (i = 2; i <= 4; i++) gsub(/[ *]/, "", $i) }
 	$2 == n { print $3 "/" $4 }'; }
 
-echo "1..11"
+echo "1..15"
 pport=$(free_port) sport=$(free_port) rport=$(free_port)
 $as "$bindir/initdb" -D "$dir/pg/node1" -U robinet --auth=trust --encoding=UTF8 \
 	--locale=C --no-instructions >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log"; echo "Bail out! initdb"; exit 1; }
@@ -81,6 +87,12 @@ conninfo = 'host=127.0.0.1 port=$port user=robinet dbname=repmgr connect_timeout
 data_directory = '$dir/pg/node$i'
 pg_bindir = '$bindir'
 log_level = 'INFO'
+failover = 'automatic'
+promote_command = 'repmgr standby promote -f $dir/node$i.conf'
+follow_command = 'repmgr standby follow -f $dir/node$i.conf --upstream-node-id=%n'
+monitor_interval_secs = 1
+reconnect_attempts = 3
+reconnect_interval = 1
 EOF
 	chmod 644 "$dir/node$i.conf"
 done
@@ -125,7 +137,23 @@ after=$(q "$sport" robinet "SELECT count(*) FROM sessions")
 check "node1 streams from node2 (the new sign-ins reach it; cluster show: node2 primary, node1 standby)" \
 	'wait_for 30 "[ \"\$(q $pport robinet \"SELECT count(*) FROM sessions\")\" = \"$after\" ]" &&
 	 wait_for 30 "[ \"\$(role 2)\" = \"primary/running\" ] && [ \"\$(role 1)\" = \"standby/running\" ]"'
+
+# 5. repmgrd on both nodes fails over by itself. node1 was started again
+# by `node rejoin` (pg_ctl), node2 is a child of this shell.
+$as repmgrd -f "$dir/node1.conf" --daemonize=false --no-pid-file >"$dir/repmgrd1.log" 2>&1 & d1=$!
+$as repmgrd -f "$dir/node2.conf" --daemonize=false --no-pid-file >"$dir/repmgrd2.log" 2>&1 & d2=$!
+check "repmgrd runs on both nodes (repmgr service status)" \
+	'wait_for 30 "[ \"\$($as repmgr -f $dir/node1.conf service status 2>/dev/null | grep -c \"running.*running\")\" = 2 ]"'
+sessions=$(q "$sport" robinet "SELECT count(*) FROM sessions")
+kill -INT "$p2"; wait "$p2" 2>/dev/null; p2=
+check "repmgrd promotes node1 by itself once node2 is lost" \
+	'wait_for 90 "[ \"\$(q $pport robinet \"SELECT pg_is_in_recovery()\")\" = f ]"'
+check "robinet serves and writes again, on node1 (same URL, no restart)" \
+	'wait_for 30 "[ \"\$(http /)\" = \"200 -\" ]" && [ "$(signin)" = ok ] &&
+	 [ "$(q $pport robinet "SELECT count(*) FROM sessions")" -gt "$sessions" ] && kill -0 "$rpid"'
+check "repmgr cluster show: node1 primary" '[ "$(role 1)" = "primary/running" ]'
 if [ "$failed" != 0 ]; then
+	echo "# repmgrd logs:"; tail -n 15 "$dir/repmgrd1.log" "$dir/repmgrd2.log" | sed 's/^/#   /'
 	echo "# repmgr log:"; tail -n 30 "$dir/repmgr.log" | sed 's/^/#   /'
 	echo "# robinet log:"; tail -n 10 "$dir/robinet.log" | sed 's/^/#   /'
 	cat "$dir/py.err" "$dir/psql.err" 2>/dev/null | tail -n 10 | sed 's/^/#   /'
