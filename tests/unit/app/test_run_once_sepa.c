@@ -531,6 +531,107 @@ test_returns_applied_once(void **state)
 	}
 }
 
+/*
+ * An export whose commit fails after its file was put in place: the file
+ * is taken back out (so_undo), never left listing debits that stay
+ * scheduled (the next export would list them again). On PostgreSQL the
+ * engine refuses the commit (the try gave 40001): the whole try runs
+ * again, the file written afresh from its start and put in place once
+ * more, committed. On SQLite the commit fails outright (a foreign key
+ * checked at commit): nothing exported, no file in place.
+ */
+struct out_probe {
+	rb_db	*op_db;
+	FILE	*op_f;
+	int	 op_finished;	/* so_finish() calls */
+	int	 op_in_place;	/* 1 between so_finish() and so_undo() */
+	int	 op_undone;	/* so_undo() calls */
+};
+
+static int
+probe_finish(void *arg)
+{
+	struct out_probe *p = arg;
+
+	p->op_in_place = 1;
+	if (p->op_finished++ > 0)
+		return 0;
+	/* The first try's commit is going to fail. */
+	if (strcmp(rb_db_engine(p->op_db), "postgresql") == 0)
+		assert_int_equal(rb_db_run(p->op_db, "DO $$ BEGIN RAISE"
+		    " EXCEPTION 'probe' USING ERRCODE = '40001'; END $$", NULL,
+		    0, NULL), RB_RETRY);
+	else {
+		assert_int_equal(rb_db_exec(p->op_db,
+		    "PRAGMA defer_foreign_keys = ON"), 0);
+		assert_int_equal(rb_db_run(p->op_db, "UPDATE sepa_debits SET"
+		    " mandate_id = 987654321 WHERE id = (SELECT min(id) FROM"
+		    " sepa_debits)", NULL, 0, NULL), 0);
+	}
+	return 0;
+}
+
+static void
+probe_undo(void *arg)
+{
+	struct out_probe *p = arg;
+
+	assert_int_equal(p->op_in_place, 1);
+	p->op_in_place = 0;
+	p->op_undone++;
+}
+
+static void
+test_export_file_undone_when_its_commit_fails(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_sepa_export_result res;
+	struct rb_sepa_creditor cr;
+	struct out_probe p;
+	struct rb_sepa_out out = { NULL, probe_finish, probe_undo, &p };
+	char due[11], err[256];
+	int64_t n;
+	int pg = strcmp(rb_db_engine(f->db), "postgresql") == 0;
+	enum rb_rc rc;
+
+	n = debits_of_round(f, 0, due);
+	memset(&p, 0, sizeof(p));
+	p.op_db = f->db;
+	out.so_f = tmpfile();
+	assert_non_null(out.so_f);
+	/* Something before: each try starts the file from nothing. */
+	fputs("<stale try/>", out.so_f);
+	memset(&cr, 0, sizeof(cr));
+	cr.cr_name = "Eau de la Métropole";
+	cr.cr_ics = ICS;
+	cr.cr_iban = CDTR_IBAN;
+	cr.cr_key = key;
+	rc = rb_sepa_export(f->db, &cr, due, &out, NOW, &res, err,
+	    sizeof(err));
+	assert_int_equal(p.op_undone, 1);
+	assert_int_equal(occurrences(out.so_f, "stale"), 0);
+	if (pg) {
+		assert_int_equal(rc, RB_OK);
+		assert_int_equal(p.op_finished, 2);
+		assert_int_equal(p.op_in_place, 1);
+		assert_int_equal(occurrences(out.so_f, "<EndToEndId>"), n);
+		assert_int_equal(occurrences(out.so_f, "<?xml"), 1);
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_debits"
+		    " WHERE collection_date = $1 AND status = 'exported'", due),
+		    n);
+	} else {
+		assert_int_equal(rc, RB_ERROR);
+		assert_int_equal(p.op_finished, 1);
+		assert_int_equal(p.op_in_place, 0);
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_debits"
+		    " WHERE collection_date = $1 AND status = 'scheduled'", due),
+		    n);
+		assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
+		    " sepa_batches WHERE collection_date = $1", due), 0);
+	}
+	fclose(out.so_f);
+}
+
 int
 main(void)
 {
@@ -543,6 +644,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_returns_applied_once,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_export_file_undone_when_its_commit_fails, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
