@@ -74,9 +74,10 @@ struct sign_try {
 
 /*
  * Reads the contract's active mandate and count inside the transaction:
- * two signatures at once (two servers, an agent and the subscriber) see
- * each other's on PostgreSQL, which refuses one (RB_RETRY): its next try
- * finds the active mandate. Returns 0, RB_TOO_MANY (rolled back), -1.
+ * of two signatures at once (two servers, an agent and the subscriber),
+ * PostgreSQL refuses one, either at once (the unique RUM or "one active
+ * mandate" index: RB_CONSTRAINT) or as RB_RETRY, whose next try finds
+ * the active mandate. Returns 0, RB_TOO_MANY (rolled back), -1.
  */
 static int
 sign_try(rb_db *db, void *arg)

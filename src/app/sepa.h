@@ -52,7 +52,7 @@ enum rb_rc rb_sepa_mandate_input(const char *iban_in, const char *holder,
  * transaction (run again when the engine refuses it: of two signatures
  * at once, one signs, the other finds its mandate). Returns RB_OK
  * (*out filled), RB_TOO_MANY when the contract already has an active
- * mandate (*out is that one), RB_ERROR.
+ * mandate, RB_ERROR.
  */
 enum rb_rc rb_sepa_mandate_sign(rb_db *db, const unsigned char *key,
 	    int64_t contract, const char *contract_number, int64_t account,
@@ -143,9 +143,11 @@ struct rb_sepa_out {
 					   commit: flush, sync and put the
 					   file in place (not closing so_f);
 					   non-zero rolls everything back */
-	void	(*so_undo)(void *arg);	/* NULL, or the commit that followed
-					   so_finish() failed: take the file
-					   back out of place */
+	void	(*so_undo)(void *arg);	/* NULL, or a try that called
+					   so_finish() did not commit (the
+					   commit or so_finish() failed):
+					   take the file back out of place
+					   if it is there */
 	void	*so_arg;
 };
 
