@@ -10,7 +10,9 @@
  *                     the pain.008.001.02 file of the debits collected
  *                     on D, each exported once. FILE must not exist: it
  *                     is written beside, synced, then linked into place
- *                     before the debits are marked exported. Exit 0 (also
+ *                     before the debits are marked exported (unlinked
+ *                     if that commit fails; a try the database refused
+ *                     is written again). Exit 0 (also
  *                     when no debit falls on D: no file), 3 when the
  *                     debits of D were all exported already (refused, no
  *                     file), 1 on failure, 2 on a usage error.
@@ -45,37 +47,41 @@ data_key(const struct rb_config *cfg, unsigned char key[RB_IBAN_KEYBYTES])
 	return rb_iban_key_from_hex(rb_config_str(cfg, RB_CFG_DATA_KEY), key);
 }
 
-/* The file being written by an export. */
+/* The file being written by an export: FILE.tmp-XXXXXX, linked as FILE
+ * once complete. */
 struct out_file {
 	FILE		*of_f;
 	const char	*of_path;
 	char		 of_tmp[4096];
 	char		 of_err[256];
+	int		 of_linked;
 };
 
-/* Syncs and closes the temporary file, then links it as the output. */
+/* Syncs the temporary file, then links it as the output (so_finish). */
 static int
 out_finish(void *arg)
 {
 	struct out_file *o = arg;
-	FILE *f = o->of_f;
 
-	o->of_f = NULL;
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		fclose(f);
-		goto fail;
+	if (fflush(o->of_f) != 0 || fsync(fileno(o->of_f)) != 0 ||
+	    link(o->of_tmp, o->of_path) != 0) {
+		snprintf(o->of_err, sizeof(o->of_err), "%s: %s", o->of_path,
+		    strerror(errno));
+		return -1;
 	}
-	if (fclose(f) != 0)
-		goto fail;
-	if (link(o->of_tmp, o->of_path) != 0)
-		goto fail;
-	unlink(o->of_tmp);
-	o->of_tmp[0] = '\0';
+	o->of_linked = 1;
 	return 0;
-fail:
-	snprintf(o->of_err, sizeof(o->of_err), "%s: %s", o->of_path,
-	    strerror(errno));
-	return -1;
+}
+
+/* The commit after out_finish() failed: the output is no file (so_undo). */
+static void
+out_undo(void *arg)
+{
+	struct out_file *o = arg;
+
+	if (o->of_linked)
+		unlink(o->of_path);
+	o->of_linked = 0;
 }
 
 static int
@@ -84,6 +90,7 @@ sepa_export(struct rb_config *cfg, const struct rb_cmd_opts *o, rb_db *db)
 	unsigned char key[RB_IBAN_KEYBYTES];
 	struct rb_sepa_creditor cr;
 	struct rb_sepa_export_result res;
+	struct rb_sepa_out out;
 	struct out_file of;
 	struct rb_date d;
 	char err[512];
@@ -126,8 +133,12 @@ sepa_export(struct rb_config *cfg, const struct rb_cmd_opts *o, rb_db *db)
 		goto out;
 	}
 	setvbuf(of.of_f, NULL, _IOFBF, 1 << 20);
-	r = rb_sepa_export(db, &cr, o->co_collection_date, of.of_f,
-	    out_finish, &of, time(NULL), &res, err, sizeof(err));
+	out.so_f = of.of_f;
+	out.so_finish = out_finish;
+	out.so_undo = out_undo;
+	out.so_arg = &of;
+	r = rb_sepa_export(db, &cr, o->co_collection_date, &out, time(NULL),
+	    &res, err, sizeof(err));
 	switch (r) {
 	case RB_OK:
 		printf("sepa export: %s: %lld debit(s), %lld.%02lld EUR, "
@@ -167,11 +178,11 @@ sepa_export(struct rb_config *cfg, const struct rb_cmd_opts *o, rb_db *db)
 out:
 	sodium_memzero(key, sizeof(key));
 	if (of.of_f != NULL)
-		fclose(of.of_f);
+		fclose(of.of_f);	/* flushed and synced by out_finish() */
 	if (of.of_tmp[0] != '\0')
-		unlink(of.of_tmp);
-	if (rc != 0 && r == RB_ERROR && of.of_tmp[0] == '\0')
-		unlink(o->co_out);	/* linked, then the commit failed */
+		unlink(of.of_tmp);	/* FILE is its other name */
+	if (r != RB_OK)
+		out_undo(&of);
 	return rc;
 }
 

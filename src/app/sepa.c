@@ -5,9 +5,11 @@
  * src/sepa; the rows by store/sepa.c. IBANs are opened only to be
  * written into the bank file, and never logged.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -58,43 +60,75 @@ rb_sepa_mandate_input(const char *iban_in, const char *holder, char *iban,
 	return RB_OK;
 }
 
+/* One try of rb_sepa_mandate_sign() (rb_db_transact()). */
+struct sign_try {
+	int64_t			 sg_contract;
+	const char		*sg_number;
+	int64_t			 sg_account;
+	const char		*sg_holder;
+	const char		*sg_enc;
+	const char		*sg_last4;
+	const char		*sg_today;
+	struct rb_sepa_mandate	*sg_out;
+};
+
+/*
+ * Reads the contract's active mandate and count inside the transaction:
+ * of two signatures at once (two servers, an agent and the subscriber),
+ * PostgreSQL refuses one, either at once (the unique RUM or "one active
+ * mandate" index: RB_CONSTRAINT) or as RB_RETRY, whose next try finds
+ * the active mandate. Returns 0, RB_TOO_MANY (rolled back), -1.
+ */
+static int
+sign_try(rb_db *db, void *arg)
+{
+	const struct sign_try *t = arg;
+	int64_t count = 0, id = 0;
+	char rum[40];
+	int rc;
+
+	rc = rb_sepa_store_mandate_active(db, t->sg_contract, t->sg_out);
+	if (rc == 0)
+		return RB_TOO_MANY;
+	if (rc != 1 ||
+	    rb_sepa_store_mandate_count(db, t->sg_contract, &count) != 0)
+		return -1;
+	snprintf(rum, sizeof(rum), "RBN-%s-%02lld", t->sg_number,
+	    (long long)count + 1);
+	rc = rb_sepa_store_mandate_add(db, t->sg_contract, rum, t->sg_holder,
+	    t->sg_enc, t->sg_last4, NULL, t->sg_today, t->sg_account, &id);
+	if (rc == RB_CONSTRAINT)
+		return RB_TOO_MANY;
+	if (rc != 0 || rb_sepa_store_contract_dd(db, t->sg_contract, 1) != 0 ||
+	    rb_sepa_store_mandate_active(db, t->sg_contract, t->sg_out) != 0)
+		return -1;
+	return 0;
+}
+
 enum rb_rc
 rb_sepa_mandate_sign(rb_db *db, const unsigned char *key, int64_t contract,
     const char *contract_number, int64_t account, const char *holder,
     const char *iban, const char *today, struct rb_sepa_mandate *out)
 {
-	char enc[RB_IBAN_SEALED_MAX], rum[40];
-	int64_t count = 0, id = 0;
+	char enc[RB_IBAN_SEALED_MAX];
+	struct sign_try t;
 	size_t len = strlen(iban);
 	int rc;
 
 	if (len < 8 || rb_iban_seal(key, iban, NULL, enc) != 0)
 		return RB_ERROR;
-	if (rb_db_begin(db) != 0)
-		return RB_ERROR;
-	if (rb_sepa_store_mandate_active(db, contract, out) == 0) {
-		rb_db_rollback(db);
+	t.sg_contract = contract;
+	t.sg_number = contract_number;
+	t.sg_account = account;
+	t.sg_holder = holder;
+	t.sg_enc = enc;
+	t.sg_last4 = iban + len - 4;
+	t.sg_today = today;
+	t.sg_out = out;
+	rc = rb_db_transact(db, sign_try, &t);
+	if (rc == RB_TOO_MANY)
 		return RB_TOO_MANY;
-	}
-	if (rb_sepa_store_mandate_count(db, contract, &count) != 0)
-		goto fail;
-	snprintf(rum, sizeof(rum), "RBN-%s-%02lld", contract_number,
-	    (long long)count + 1);
-	rc = rb_sepa_store_mandate_add(db, contract, rum, holder, enc,
-	    iban + len - 4, NULL, today, account, &id);
-	if (rc == RB_CONSTRAINT) {
-		rb_db_rollback(db);
-		return RB_TOO_MANY;
-	}
-	if (rc != 0 || rb_sepa_store_contract_dd(db, contract, 1) != 0 ||
-	    rb_sepa_store_mandate_active(db, contract, out) != 0)
-		goto fail;
-	if (rb_db_commit(db) != 0)
-		goto fail;
-	return RB_OK;
-fail:
-	rb_db_rollback(db);
-	return RB_ERROR;
+	return rc == 0 ? RB_OK : RB_ERROR;
 }
 
 void
@@ -176,32 +210,51 @@ out:
 	return rc;
 }
 
-enum rb_rc
-rb_sepa_mandate_cancel(rb_db *db, int64_t contract, const char *today,
-    time_t now)
+/* One try of rb_sepa_mandate_cancel() (rb_db_transact()). */
+struct cancel_try {
+	int64_t		 ct_contract;
+	const char	*ct_today;
+	time_t		 ct_now;
+};
+
+/*
+ * Reads the active mandate inside the transaction: of two cancellations
+ * at once, PostgreSQL refuses one (RB_RETRY), whose next try finds no
+ * active mandate. Returns 0, RB_NOT_FOUND (rolled back), -1.
+ */
+static int
+cancel_try(rb_db *db, void *arg)
 {
+	const struct cancel_try *t = arg;
 	struct rb_sepa_mandate m;
 	int64_t changed = 0, n = 0;
 	int rc;
 
-	if (rb_db_begin(db) != 0)
-		return RB_ERROR;
-	rc = rb_sepa_store_mandate_active(db, contract, &m);
-	if (rc == 1) {
-		rb_db_rollback(db);
+	rc = rb_sepa_store_mandate_active(db, t->ct_contract, &m);
+	if (rc == 1)
 		return RB_NOT_FOUND;
-	}
 	if (rc != 0 ||
-	    rb_sepa_store_mandate_revoke(db, m.sm_id, today, &changed) != 0 ||
-	    changed != 1 ||
-	    rb_sepa_store_cancel_mandate_debits(db, m.sm_id, now, &n) != 0 ||
-	    rb_sepa_store_plan_stop(db, contract, now, NULL) != 0 ||
-	    rb_sepa_store_contract_dd(db, contract, 0) != 0 ||
-	    rb_db_commit(db) != 0) {
-		rb_db_rollback(db);
-		return RB_ERROR;
-	}
-	return RB_OK;
+	    rb_sepa_store_mandate_revoke(db, m.sm_id, t->ct_today,
+	    &changed) != 0 || changed != 1 ||
+	    rb_sepa_store_cancel_mandate_debits(db, m.sm_id, t->ct_now,
+	    &n) != 0 ||
+	    rb_sepa_store_plan_stop(db, t->ct_contract, t->ct_now, NULL) != 0 ||
+	    rb_sepa_store_contract_dd(db, t->ct_contract, 0) != 0)
+		return -1;
+	return 0;
+}
+
+enum rb_rc
+rb_sepa_mandate_cancel(rb_db *db, int64_t contract, const char *today,
+    time_t now)
+{
+	struct cancel_try t = { contract, today, now };
+	int rc;
+
+	rc = rb_db_transact(db, cancel_try, &t);
+	if (rc == RB_NOT_FOUND)
+		return RB_NOT_FOUND;
+	return rc == 0 ? RB_OK : RB_ERROR;
 }
 
 /* Writes a new end-to-end id ("RBN" + 20 hex capitals) into out (24). */
@@ -547,54 +600,85 @@ creditor_check(const struct rb_sepa_creditor *cr, char *err, size_t errlen)
 	return 0;
 }
 
-enum rb_rc
-rb_sepa_export(rb_db *db, const struct rb_sepa_creditor *cr,
-    const char *collection, FILE *f, int (*finish)(void *), void *arg,
-    time_t now, struct rb_sepa_export_result *res, char *err, size_t errlen)
+/* One try of rb_sepa_export() (rb_db_transact()). */
+struct export_try {
+	const struct rb_sepa_creditor	*xt_cr;
+	const char			*xt_collection;
+	const struct rb_sepa_out	*xt_out;
+	time_t				 xt_now;
+	struct rb_sepa_export_result	*xt_res;
+	char				*xt_err;
+	size_t				 xt_errlen;
+	int				 xt_finished;	/* so_finish() ran:
+							   the file is in
+							   place */
+};
+
+/* Takes the file of a try that did not commit back out of place. */
+static void
+export_undo(struct export_try *t)
 {
+	if (t->xt_finished && t->xt_out->so_undo != NULL)
+		t->xt_out->so_undo(t->xt_out->so_arg);
+	t->xt_finished = 0;
+}
+
+/*
+ * Lists the debits of the date inside the transaction, writes the whole
+ * file from its start, puts it in place and marks the debits exported:
+ * of two exports of one date at once, PostgreSQL refuses one (RB_RETRY),
+ * whose next try (the file rewritten) finds them exported. A try whose
+ * commit failed after so_finish() is undone first. Returns 0,
+ * RB_NO_BILL (rolled back), -1 (xt_err says why, or "" for the
+ * database).
+ */
+static int
+export_try(rb_db *db, void *arg)
+{
+	struct export_try *t = arg;
+	const struct rb_sepa_creditor *cr = t->xt_cr;
+	const char *collection = t->xt_collection;
+	struct rb_sepa_export_result *res = t->xt_res;
+	FILE *f = t->xt_out->so_f;
+	char *err = t->xt_err;
+	size_t errlen = t->xt_errlen;
 	struct export_state es;
 	struct rb_pain008_hdr h;
 	struct rb_localtime lt;
-	struct rb_date d;
 	char created[32], compact[9];
 	int64_t nbatch = 0, batch = 0, changed = 0;
-	int g, rc;
+	int g;
 
+	export_undo(t);
 	memset(res, 0, sizeof(*res));
 	err[0] = '\0';
-	if (rb_clock_parse_date(collection, &d) != 0) {
-		snprintf(err, errlen, "collection date: expected YYYY-MM-DD");
-		return RB_INVALID;
+	if (fflush(f) != 0 || ftruncate(fileno(f), 0) != 0 ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		snprintf(err, errlen, "the file cannot be written from its "
+		    "start: %s", strerror(errno));
+		return -1;
 	}
-	if (creditor_check(cr, err, errlen) != 0)
-		return RB_INVALID;
-	if (rb_db_begin(db) != 0)
-		goto dberr;
 	if (rb_sepa_store_export_groups(db, collection, res->ex_groups,
 	    &res->ex_ngroups) != 0)
-		goto dberr;
+		return -1;
 	for (g = 0; g < res->ex_ngroups; g++) {
 		res->ex_n_tx += res->ex_groups[g].sg_n;
 		res->ex_cents += res->ex_groups[g].sg_cents;
 	}
-	if (res->ex_n_tx == 0) {
-		if (rb_sepa_store_exported_count(db, collection,
+	if (res->ex_n_tx == 0)
+		return rb_sepa_store_exported_count(db, collection,
 		    &res->ex_already, res->ex_last_msg_id,
-		    sizeof(res->ex_last_msg_id)) != 0)
-			goto dberr;
-		rb_db_rollback(db);
-		return RB_NO_BILL;
-	}
+		    sizeof(res->ex_last_msg_id)) != 0 ? -1 : RB_NO_BILL;
 	if (rb_sepa_store_batch_count(db, collection, &nbatch) != 0)
-		goto dberr;
+		return -1;
 	snprintf(compact, sizeof(compact), "%.4s%.2s%.2s", collection,
 	    collection + 5, collection + 8);
 	snprintf(res->ex_msg_id, sizeof(res->ex_msg_id), "RBN-SDD-%s-%02d",
 	    compact, (int)((nbatch + 1) % 1000000));
-	if (rb_sepa_store_batch_add(db, res->ex_msg_id, collection, now,
+	if (rb_sepa_store_batch_add(db, res->ex_msg_id, collection, t->xt_now,
 	    res->ex_n_tx, res->ex_cents, &batch) != 0)
-		goto dberr;
-	rb_clock_paris(now, &lt);
+		return -1;
+	rb_clock_paris(t->xt_now, &lt);
 	snprintf(created, sizeof(created), "%04d-%02d-%02dT%02d:%02d:%02d",
 	    lt.lt_date.d_year, lt.lt_date.d_month, lt.lt_date.d_day,
 	    lt.lt_hour, lt.lt_min, lt.lt_sec);
@@ -608,7 +692,7 @@ rb_sepa_export(rb_db *db, const struct rb_sepa_creditor *cr,
 	h.ph_cdtr_bic = cr->cr_bic;
 	h.ph_cdtr_ics = cr->cr_ics;
 	if (rb_pain008_begin(f, &h, err, errlen) != 0)
-		goto fail;
+		return -1;
 	memset(&es, 0, sizeof(es));
 	es.es_f = f;
 	es.es_cr = cr;
@@ -618,48 +702,77 @@ rb_sepa_export(rb_db *db, const struct rb_sepa_creditor *cr,
 	es.es_err = err;
 	es.es_errlen = errlen;
 	es.es_collection = collection;
-	rc = rb_sepa_store_export_rows(db, collection, write_row, &es);
-	if (rc != 0) {
-		if (err[0] == '\0')
-			goto dberr;
-		goto fail;
-	}
+	if (rb_sepa_store_export_rows(db, collection, write_row, &es) != 0)
+		return -1;
 	if (es.es_n != res->ex_n_tx || es.es_group != res->ex_ngroups - 1) {
 		snprintf(err, errlen, "the debits changed during the export");
-		goto fail;
+		return -1;
 	}
 	if (rb_pain008_pmt_end(f, err, errlen) != 0 ||
 	    rb_pain008_end(f, err, errlen) != 0)
-		goto fail;
-	if (rb_sepa_store_mark_exported(db, collection, batch, now,
+		return -1;
+	if (rb_sepa_store_mark_exported(db, collection, batch, t->xt_now,
 	    &changed) != 0)
-		goto dberr;
+		return -1;
 	if (changed != res->ex_n_tx) {
 		snprintf(err, errlen, "%lld debits written but %lld marked "
 		    "exported", (long long)res->ex_n_tx, (long long)changed);
-		goto fail;
+		return -1;
 	}
 	if (fflush(f) != 0 || ferror(f)) {
 		snprintf(err, errlen, "write failed");
-		goto fail;
+		return -1;
 	}
-	if (finish != NULL && finish(arg) != 0) {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "the file could not be "
-			    "completed");
-		goto fail;
+	if (t->xt_out->so_finish != NULL) {
+		t->xt_finished = 1;
+		if (t->xt_out->so_finish(t->xt_out->so_arg) != 0) {
+			if (err[0] == '\0')
+				snprintf(err, errlen, "the file could not be "
+				    "completed");
+			return -1;
+		}
 	}
-	if (rb_db_commit(db) != 0)
-		goto dberr;
-	log_info("sepa export %s: %lld debit(s), %lld cents, collected on %s",
-	    res->ex_msg_id, (long long)res->ex_n_tx, (long long)res->ex_cents,
-	    collection);
-	return RB_OK;
-dberr:
-	snprintf(err, errlen, "database error (see the log)");
-fail:
-	if (rb_db_in_transaction(db))
-		rb_db_rollback(db);
+	return 0;
+}
+
+enum rb_rc
+rb_sepa_export(rb_db *db, const struct rb_sepa_creditor *cr,
+    const char *collection, const struct rb_sepa_out *out, time_t now,
+    struct rb_sepa_export_result *res, char *err, size_t errlen)
+{
+	struct export_try t;
+	struct rb_date d;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	err[0] = '\0';
+	if (rb_clock_parse_date(collection, &d) != 0) {
+		snprintf(err, errlen, "collection date: expected YYYY-MM-DD");
+		return RB_INVALID;
+	}
+	if (creditor_check(cr, err, errlen) != 0)
+		return RB_INVALID;
+	memset(&t, 0, sizeof(t));
+	t.xt_cr = cr;
+	t.xt_collection = collection;
+	t.xt_out = out;
+	t.xt_now = now;
+	t.xt_res = res;
+	t.xt_err = err;
+	t.xt_errlen = errlen;
+	rc = rb_db_transact(db, export_try, &t);
+	if (rc == 0) {
+		log_info("sepa export %s: %lld debit(s), %lld cents, collected "
+		    "on %s", res->ex_msg_id, (long long)res->ex_n_tx,
+		    (long long)res->ex_cents, collection);
+		return RB_OK;
+	}
+	/* The last try's file is in place but its commit failed. */
+	export_undo(&t);
+	if (rc == RB_NO_BILL)
+		return RB_NO_BILL;
+	if (err[0] == '\0' || rc == RB_RETRY)
+		snprintf(err, errlen, "database error (see the log)");
 	return RB_ERROR;
 }
 
@@ -787,14 +900,68 @@ fail:
 	return -1;
 }
 
+/* One try of rb_sepa_returns() (rb_db_transact()). */
+struct returns_try {
+	const struct rb_pain002		*rt_p;
+	const char			*rt_public_url;
+	time_t				 rt_now;
+	struct rb_sepa_returns_result	*rt_res;
+	char				*rt_err;
+	size_t				 rt_errlen;
+};
+
+/*
+ * Records the report, then applies each status to the debits as they
+ * are inside the transaction: of two servers applying one report (or
+ * two reports rejecting one debit) at once, PostgreSQL refuses one
+ * (RB_RETRY), whose next try finds the report applied (or the debit
+ * rejected) and refuses it. Returns 0, RB_INVALID (refused, rt_err
+ * says why; rolled back), -1.
+ */
+static int
+returns_try(rb_db *db, void *arg)
+{
+	const struct returns_try *t = arg;
+	const struct rb_pain002 *p = t->rt_p;
+	struct rb_sepa_returns_result *res = t->rt_res;
+	int64_t batch = 0;
+	size_t k;
+	int rc;
+
+	res->rr_rejected = res->rr_accepted = 0;
+	res->rr_mails = 0;
+	t->rt_err[0] = '\0';
+	rc = rb_sepa_store_return_add(db, p->p2_msg_id, t->rt_now);
+	if (rc == RB_CONSTRAINT) {
+		snprintf(t->rt_err, t->rt_errlen, "report %s was applied "
+		    "already", p->p2_msg_id);
+		return RB_INVALID;
+	}
+	if (rc != 0)
+		return -1;
+	rc = rb_sepa_store_batch_find(db, p->p2_orgnl_msg_id, &batch);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		snprintf(t->rt_err, t->rt_errlen, "the report answers file "
+		    "%s, which Robinet never exported", p->p2_orgnl_msg_id);
+		return RB_INVALID;
+	}
+	for (k = 0; k < p->p2_n; k++)
+		if (apply_item(db, p, &p->p2_items[k], batch, t->rt_public_url,
+		    t->rt_now, res, t->rt_err, t->rt_errlen) != 0)
+			return t->rt_err[0] != '\0' ? RB_INVALID : -1;
+	return rb_sepa_store_return_counts(db, p->p2_msg_id, res->rr_rejected,
+	    res->rr_accepted) != 0 ? -1 : 0;
+}
+
 enum rb_rc
 rb_sepa_returns(rb_db *db, const char *data, size_t len,
     const char *public_url, time_t now, struct rb_sepa_returns_result *res,
     char *err, size_t errlen)
 {
+	struct returns_try t;
 	struct rb_pain002 p;
-	int64_t batch = 0;
-	size_t k;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -804,49 +971,24 @@ rb_sepa_returns(rb_db *db, const char *data, size_t len,
 	snprintf(res->rr_msg_id, sizeof(res->rr_msg_id), "%s", p.p2_msg_id);
 	snprintf(res->rr_orgnl_msg_id, sizeof(res->rr_orgnl_msg_id), "%s",
 	    p.p2_orgnl_msg_id);
-	if (rb_db_begin(db) != 0)
-		goto dberr;
-	rc = rb_sepa_store_return_add(db, p.p2_msg_id, now);
-	if (rc == RB_CONSTRAINT) {
-		snprintf(err, errlen, "report %s was applied already",
-		    p.p2_msg_id);
-		goto refuse;
-	}
-	if (rc != 0)
-		goto dberr;
-	rc = rb_sepa_store_batch_find(db, p.p2_orgnl_msg_id, &batch);
-	if (rc < 0)
-		goto dberr;
-	if (rc == 1) {
-		snprintf(err, errlen, "the report answers file %s, which "
-		    "Robinet never exported", p.p2_orgnl_msg_id);
-		goto refuse;
-	}
-	for (k = 0; k < p.p2_n; k++)
-		if (apply_item(db, &p, &p.p2_items[k], batch, public_url, now,
-		    res, err, errlen) != 0) {
-			if (err[0] == '\0')
-				goto dberr;
-			goto refuse;
-		}
-	if (rb_sepa_store_return_counts(db, p.p2_msg_id, res->rr_rejected,
-	    res->rr_accepted) != 0 || rb_db_commit(db) != 0)
-		goto dberr;
-	log_info("sepa returns %s (file %s): %lld rejected, %lld accepted",
-	    res->rr_msg_id, res->rr_orgnl_msg_id, (long long)res->rr_rejected,
-	    (long long)res->rr_accepted);
+	t.rt_p = &p;
+	t.rt_public_url = public_url;
+	t.rt_now = now;
+	t.rt_res = res;
+	t.rt_err = err;
+	t.rt_errlen = errlen;
+	rc = rb_db_transact(db, returns_try, &t);
 	rb_pain002_free(&p);
-	return RB_OK;
-refuse:
-	rb_db_rollback(db);
-	rb_pain002_free(&p);
+	if (rc == 0) {
+		log_info("sepa returns %s (file %s): %lld rejected, %lld "
+		    "accepted", res->rr_msg_id, res->rr_orgnl_msg_id,
+		    (long long)res->rr_rejected, (long long)res->rr_accepted);
+		return RB_OK;
+	}
 	res->rr_rejected = res->rr_accepted = 0;
 	res->rr_mails = 0;
-	return RB_INVALID;
-dberr:
-	if (rb_db_in_transaction(db))
-		rb_db_rollback(db);
-	rb_pain002_free(&p);
+	if (rc == RB_INVALID)
+		return RB_INVALID;
 	snprintf(err, errlen, "database error (see the log)");
 	return RB_ERROR;
 }
@@ -921,72 +1063,105 @@ plan_mail(rb_db *db, int64_t contract, const char *rum,
 	return sent < 0 ? -1 : 0;
 }
 
+/* One try of rb_sepa_plan_start() (rb_db_transact()). */
+struct plan_try {
+	int64_t				 pt_contract;
+	int				 pt_day;
+	time_t				 pt_now;
+	const char			*pt_today;
+	const struct rb_sepa_plan_preview *pt_pv;
+};
+
+/*
+ * Reads the mandate and the active plan inside the transaction: of two
+ * plans started at once, PostgreSQL refuses one (RB_RETRY), whose next
+ * try finds the other's plan. Returns 0, RB_NOT_FOUND (no active
+ * mandate), RB_TOO_MANY (a plan is active), both rolled back, or -1.
+ */
+static int
+plan_start_try(rb_db *db, void *arg)
+{
+	const struct plan_try *t = arg;
+	const struct rb_sepa_plan_preview *pv = t->pt_pv;
+	struct rb_sepa_mandate m;
+	struct rb_sepa_plan p;
+	char e2e[24];
+	int64_t plan = 0, id;
+	int k, rc, first;
+
+	if ((rc = rb_sepa_store_mandate_active(db, t->pt_contract, &m)) != 0)
+		return rc == 1 ? RB_NOT_FOUND : -1;
+	if ((rc = rb_sepa_store_plan_active(db, t->pt_contract, &p)) != 1)
+		return rc == 0 ? RB_TOO_MANY : -1;
+	rc = rb_sepa_store_plan_add(db, t->pt_contract, m.sm_id, pv->pv_year,
+	    t->pt_day, pv->pv_basis_cents, pv->pv_instalment_cents, t->pt_now,
+	    t->pt_today, pv->pv_dates[0], pv->pv_dates[9], &plan);
+	if (rc == RB_CONSTRAINT)
+		return RB_TOO_MANY;
+	if (rc != 0)
+		return -1;
+	first = !m.sm_imported;
+	for (k = 0; k < 10; k++) {
+		new_e2e(e2e);
+		if (rb_sepa_store_debit_add(db, t->pt_contract, m.sm_id, 0, plan,
+		    k + 1, k == 9 ? pv->pv_last_cents : pv->pv_instalment_cents,
+		    pv->pv_dates[k], first && k == 0 ? "FRST" : "RCUR", e2e,
+		    t->pt_now, &id) != 0)
+			return -1;
+	}
+	return plan_mail(db, t->pt_contract, m.sm_rum, pv, t->pt_now) != 0 ?
+	    -1 : 0;
+}
+
 enum rb_rc
 rb_sepa_plan_start(rb_db *db, int64_t contract, int day, int prenotice_days,
     time_t now, struct rb_sepa_plan_preview *pv)
 {
-	struct rb_sepa_mandate m;
-	struct rb_sepa_plan p;
-	char e2e[24], today[11];
-	int64_t plan = 0, id;
+	struct plan_try t;
+	char today[11];
 	enum rb_rc r;
-	int k, rc, first;
+	int rc;
 
 	if ((r = rb_sepa_plan_preview(db, contract, day, prenotice_days, now,
 	    pv)) != RB_OK)
 		return r;
 	rb_clock_today_iso(now, today, sizeof(today));
-	if (rb_db_begin(db) != 0)
-		return RB_ERROR;
-	if ((rc = rb_sepa_store_mandate_active(db, contract, &m)) != 0) {
-		rb_db_rollback(db);
-		return rc < 0 ? RB_ERROR : RB_NOT_FOUND;
-	}
-	if ((rc = rb_sepa_store_plan_active(db, contract, &p)) != 1) {
-		rb_db_rollback(db);
-		return rc < 0 ? RB_ERROR : RB_TOO_MANY;
-	}
-	rc = rb_sepa_store_plan_add(db, contract, m.sm_id, pv->pv_year, day,
-	    pv->pv_basis_cents, pv->pv_instalment_cents, now, today,
-	    pv->pv_dates[0], pv->pv_dates[9], &plan);
-	if (rc == RB_CONSTRAINT) {
-		rb_db_rollback(db);
-		return RB_TOO_MANY;
-	}
-	if (rc != 0)
-		goto fail;
-	first = !m.sm_imported;
-	for (k = 0; k < 10; k++) {
-		new_e2e(e2e);
-		if (rb_sepa_store_debit_add(db, contract, m.sm_id, 0, plan, k + 1,
-		    k == 9 ? pv->pv_last_cents : pv->pv_instalment_cents,
-		    pv->pv_dates[k], first && k == 0 ? "FRST" : "RCUR", e2e,
-		    now, &id) != 0)
-			goto fail;
-	}
-	if (plan_mail(db, contract, m.sm_rum, pv, now) != 0 ||
-	    rb_db_commit(db) != 0)
-		goto fail;
-	return RB_OK;
-fail:
-	rb_db_rollback(db);
-	return RB_ERROR;
+	t.pt_contract = contract;
+	t.pt_day = day;
+	t.pt_now = now;
+	t.pt_today = today;
+	t.pt_pv = pv;
+	rc = rb_db_transact(db, plan_start_try, &t);
+	if (rc == RB_NOT_FOUND || rc == RB_TOO_MANY)
+		return (enum rb_rc)rc;
+	return rc == 0 ? RB_OK : RB_ERROR;
+}
+
+/* One try of rb_sepa_plan_stop(): 0, RB_NOT_FOUND (no active plan, rolled
+ * back; also the second of two stops at once, once run again), -1. */
+static int
+plan_stop_try(rb_db *db, void *arg)
+{
+	const struct plan_try *t = arg;
+	int64_t changed = 0;
+
+	if (rb_sepa_store_plan_stop(db, t->pt_contract, t->pt_now,
+	    &changed) != 0)
+		return -1;
+	return changed == 0 ? RB_NOT_FOUND : 0;
 }
 
 enum rb_rc
 rb_sepa_plan_stop(rb_db *db, int64_t contract, time_t now)
 {
-	int64_t changed = 0;
+	struct plan_try t;
+	int rc;
 
-	if (rb_db_begin(db) != 0)
-		return RB_ERROR;
-	if (rb_sepa_store_plan_stop(db, contract, now, &changed) != 0) {
-		rb_db_rollback(db);
-		return RB_ERROR;
-	}
-	if (changed == 0) {
-		rb_db_rollback(db);
+	memset(&t, 0, sizeof(t));
+	t.pt_contract = contract;
+	t.pt_now = now;
+	rc = rb_db_transact(db, plan_stop_try, &t);
+	if (rc == RB_NOT_FOUND)
 		return RB_NOT_FOUND;
-	}
-	return rb_db_commit(db) == 0 ? RB_OK : RB_ERROR;
+	return rc == 0 ? RB_OK : RB_ERROR;
 }

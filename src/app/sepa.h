@@ -49,8 +49,10 @@ enum rb_rc rb_sepa_mandate_input(const char *iban_in, const char *holder,
  * web account `account` (0: customer service), with an IBAN and holder
  * checked by rb_sepa_mandate_input(): seals the IBAN under key, makes
  * the RUM, inserts the mandate and turns direct debit on, in one
- * transaction. Returns RB_OK (*out filled), RB_TOO_MANY when the
- * contract already has an active mandate, RB_ERROR.
+ * transaction (run again when the engine refuses it: of two signatures
+ * at once, one signs, the other finds its mandate). Returns RB_OK
+ * (*out filled), RB_TOO_MANY when the contract already has an active
+ * mandate, RB_ERROR.
  */
 enum rb_rc rb_sepa_mandate_sign(rb_db *db, const unsigned char *key,
 	    int64_t contract, const char *contract_number, int64_t account,
@@ -95,8 +97,10 @@ int	rb_sepa_mandate_notice(const struct rb_auth_req *r, const char *to,
 /*
  * Cancels the active mandate of contract on date today: revokes it,
  * cancels its scheduled debits (their bills go back to 'to_pay'), stops
- * a monthly plan and turns direct debit off, in one transaction.
- * Returns RB_OK, RB_NOT_FOUND when there is no active mandate, RB_ERROR.
+ * a monthly plan and turns direct debit off, in one transaction (read
+ * and run again when the engine refuses it: of two cancellations at
+ * once, one revokes, the other finds no active mandate). Returns RB_OK,
+ * RB_NOT_FOUND when there is no active mandate, RB_ERROR.
  */
 enum rb_rc rb_sepa_mandate_cancel(rb_db *db, int64_t contract,
 	    const char *today, time_t now);
@@ -129,20 +133,41 @@ struct rb_sepa_export_result {
 };
 
 /*
- * Writes to f a pain.008.001.02 file of every scheduled debit collected
- * on date collection ("YYYY-MM-DD"), one payment block per sequence
- * type, and marks them exported in a new batch, in one transaction:
- * before committing it calls finish(arg) (flush, sync and rename the
- * file); a non-zero answer rolls everything back. Returns RB_OK,
- * RB_NO_BILL when nothing is left to collect that day (nothing written;
- * *res says how many debits earlier files took), RB_INVALID when the
- * creditor settings are incomplete or a value cannot go in the file
- * (err says which), RB_ERROR (err says why; rolled back).
+ * Where rb_sepa_export() writes its file. The export's transaction may
+ * be run again (rb_db_transact(): the engine refused it), so each try
+ * writes the whole file again from its start.
+ */
+struct rb_sepa_out {
+	FILE	*so_f;		/* a regular file, emptied at each try */
+	int	(*so_finish)(void *arg);	/* NULL, or before the
+					   commit: flush, sync and put the
+					   file in place (not closing so_f);
+					   non-zero rolls everything back */
+	void	(*so_undo)(void *arg);	/* NULL, or a try that called
+					   so_finish() did not commit (the
+					   commit or so_finish() failed):
+					   take the file back out of place
+					   if it is there */
+	void	*so_arg;
+};
+
+/*
+ * Writes to out->so_f a pain.008.001.02 file of every scheduled debit
+ * collected on date collection ("YYYY-MM-DD"), one payment block per
+ * sequence type, and marks them exported in a new batch, in one
+ * transaction, calling so_finish() before the commit. Several servers
+ * may run it at once: the debits are listed inside the transaction
+ * (run again, file and all, when the engine refuses it), so each debit
+ * goes into one file only; the export that comes second finds nothing
+ * left (RB_NO_BILL). Returns RB_OK, RB_NO_BILL when nothing is left to
+ * collect that day (nothing written; *res says how many debits earlier
+ * files took), RB_INVALID when the creditor settings are incomplete or
+ * a value cannot go in the file (err says which), RB_ERROR (err says
+ * why; rolled back, the file taken out of place by so_undo()).
  */
 enum rb_rc rb_sepa_export(rb_db *db, const struct rb_sepa_creditor *cr,
-	    const char *collection, FILE *f, int (*finish)(void *),
-	    void *arg, time_t now, struct rb_sepa_export_result *res,
-	    char *err, size_t errlen);
+	    const char *collection, const struct rb_sepa_out *out, time_t now,
+	    struct rb_sepa_export_result *res, char *err, size_t errlen);
 
 /* What rb_sepa_returns() applied. */
 struct rb_sepa_returns_result {
@@ -161,8 +186,11 @@ struct rb_sepa_returns_result {
  * transaction: a report that is not well-formed, answers an unknown
  * file, names an unknown end-to-end id or one of another file, rejects
  * a debit not exported or already rejected, or was applied before is
- * refused whole with an English message in err. Returns RB_OK,
- * RB_INVALID (refused), RB_ERROR.
+ * refused whole with an English message in err. Several servers may
+ * apply reports at once: each report and debit is read inside the
+ * transaction (run again when the engine refuses it), so a report, or
+ * a rejection, is applied once; the second is refused as above.
+ * Returns RB_OK, RB_INVALID (refused), RB_ERROR.
  */
 enum rb_rc rb_sepa_returns(rb_db *db, const char *data, size_t len,
 	    const char *public_url, time_t now,
@@ -198,14 +226,17 @@ enum rb_rc rb_sepa_plan_preview(rb_db *db, int64_t contract, int day,
 /*
  * Starts the plan of rb_sepa_plan_preview(), schedules its 10 debits
  * and emails their schedule (their pre-notification) to the contract's
- * subscribers, in one transaction. RB_OK, RB_NOT_FOUND (no active mandate),
- * RB_TOO_MANY (a plan is active), RB_INVALID, RB_NO_BILL, RB_ERROR.
+ * subscribers, in one transaction (run again when the engine refuses
+ * it: of two plans started at once, one starts, the other finds it).
+ * RB_OK, RB_NOT_FOUND (no active mandate), RB_TOO_MANY (a plan is
+ * active), RB_INVALID, RB_NO_BILL, RB_ERROR.
  */
 enum rb_rc rb_sepa_plan_start(rb_db *db, int64_t contract, int day,
 	    int prenotice_days, time_t now, struct rb_sepa_plan_preview *pv);
 
 /* Stops the active plan and cancels its instalments not yet sent to the
- * bank. RB_OK, RB_NOT_FOUND (no active plan), RB_ERROR. */
+ * bank, in one transaction (of two stops at once, the second finds no
+ * plan). RB_OK, RB_NOT_FOUND (no active plan), RB_ERROR. */
 enum rb_rc rb_sepa_plan_stop(rb_db *db, int64_t contract, time_t now);
 
 #endif

@@ -67,8 +67,9 @@ struct rb_req {
 	/* Filled lazily by session.c, released when the request ends. */
 	struct rb_db		*req_db;	/* from the pool */
 	int			 req_db_failed;	/* the pool gave none */
-	int			 req_db_down;	/* a session lookup failed
-						   in the database: 503 */
+	int			 req_db_down;	/* a session or archive
+						   visit lookup failed in
+						   the database: 503 */
 	struct rb_session	*req_session;	/* signed in, or NULL */
 	int			 req_session_looked;
 	struct rb_archive_visit	*req_archive;	/* archive visitor, or NULL */

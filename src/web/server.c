@@ -577,14 +577,17 @@ dispatch(struct rb_server *srv, struct reqctx *rc)
 	if (rb_route_guard(req) != 0)
 		return;
 	rb_routes[req->req_route].rt_handler(req);
-	/* The database failed under the handler: a session lookup (the
-	   page may have gone on as if signed out), or a 500 because the
-	   link was lost. Either is "come back shortly", not a fault. */
-	if (rb_req_db_down(req) || (req->resp_status == 500 &&
-	    req->req_db != NULL && rb_db_link_lost(req->req_db))) {
+	/* The database failed under the handler: a session or archive
+	   visit lookup (the page may have gone on as if signed out), or
+	   the link was lost. Whatever the handler answered then (a 500,
+	   a redirect with its message, a 404 because a read failed) rests
+	   on a failure: the answer is "come back shortly", not a fault. */
+	if (rb_req_db_down(req) ||
+	    (req->req_db != NULL && rb_db_link_lost(req->req_db))) {
 		if (!rb_req_db_down(req))
 			log_warnx_rl(req->req_ip, "database link lost during "
-			    "%s: 503", req->req_path);
+			    "%s: %d answered as 503", req->req_path,
+			    req->resp_status);
 		rb_req_db_unavailable(req);
 	}
 }

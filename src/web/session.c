@@ -89,13 +89,14 @@ rb_req_db_down(const struct rb_req *req)
 	return req->req_db_down;
 }
 
-/* A session lookup that failed in the database: not a sign-out (the
-   cookie stays), a 503 until the database answers again. */
+/* A session (or archive visit) lookup that failed in the database: not
+   a sign-out (the cookie stays), a 503 until the database answers
+   again. what names the lookup in the log. */
 static void
-lookup_failed(struct rb_req *req)
+lookup_failed(struct rb_req *req, const char *what)
 {
-	log_warnx_rl(req->req_ip, "session lookup failed in the database "
-	    "on %s: 503", req->req_path);
+	log_warnx_rl(req->req_ip, "%s lookup failed in the database on %s: "
+	    "503", what, req->req_path);
 	req->req_db_down = 1;
 }
 
@@ -152,7 +153,7 @@ rb_req_session(struct rb_req *req)
 		req->req_session = s;
 		break;
 	case RB_ERROR:
-		lookup_failed(req);
+		lookup_failed(req, "session");
 		break;
 	default:
 		break;
@@ -323,8 +324,17 @@ rb_req_archive(struct rb_req *req)
 		return NULL;
 	v = rb_arena_alloc(req->req_arena, sizeof(*v));
 	rb_req_auth(req, &ar);
-	if (rb_auth_archive_visit(&ar, cookie, v) == RB_OK)
+	switch (rb_auth_archive_visit(&ar, cookie, v)) {
+	case RB_OK:
 		req->req_archive = v;
+		break;
+	case RB_ERROR:
+		/* Not "no visit": the visitor would be sent to sign in. */
+		lookup_failed(req, "archive visit");
+		break;
+	default:
+		break;
+	}
 	return req->req_archive;
 }
 
@@ -371,7 +381,7 @@ rb_req_agent(struct rb_req *req)
 		req->req_agent = a;
 		break;
 	case RB_ERROR:
-		lookup_failed(req);
+		lookup_failed(req, "agent session");
 		break;
 	default:
 		break;

@@ -65,7 +65,8 @@ const struct rb_session *rb_req_session(struct rb_req *req);
 /* Answers 503 "come back shortly" (French page, JSON under /api/) with
  * Retry-After: the database could not serve this request. */
 void	rb_req_db_unavailable(struct rb_req *req);
-/* 1 when a session lookup of this request failed in the database. */
+/* 1 when a session or archive visit lookup of this request failed in
+ * the database. */
 int	rb_req_db_down(const struct rb_req *req);
 /* The token to put in this page's forms (sets the cookie if needed). */
 const char *rb_req_csrf(struct rb_req *req);
@@ -95,7 +96,8 @@ void	rb_req_device_cookie(struct rb_req *req, const char *token);
 /* Clears the session cookie. */
 void	rb_req_session_clear(struct rb_req *req);
 /* The archive visit of this request (cookie RB_COOKIE_ARCHIVE), or
- * NULL; looked up once per request. */
+ * NULL; looked up once per request. A lookup that fails in the
+ * database makes rb_req_db_down() 1, as rb_req_session()'s does. */
 const struct rb_archive_visit *rb_req_archive(struct rb_req *req);
 /* Sends the cookie of a new archive visit, or clears it (NULL). */
 void	rb_req_archive_cookie(struct rb_req *req, const char *value);

@@ -324,6 +324,65 @@ def session_lookup_failing_in_the_database_answers_503_and_keeps_the_session(url
         assert s.stop() == 0, s.final_log[-2000:]
 
 
+@test
+def signout_cut_mid_request_answers_503_and_keeps_the_session(url):
+    # Before: only a 500 became the 503. The sign-out's write failed (link
+    # lost under it) yet the page cleared the cookie and said "déconnecté"
+    # (303): the subscriber believed the session ended while it lived on.
+    s = Serve(url)
+    try:
+        b = Browser(s)
+        assert b.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+        assert b.get("/mon-espace")[0] == 200
+        cookies = dict(b.cookies)
+        st, headers, body = cut_mid_request(url, s, "audit_log", lambda: b.post("/deconnexion", {}))
+        assert_french_503(st, headers, body)
+        assert not headers.get_all("Set-Cookie"), headers.get_all("Set-Cookie")
+        assert b.cookies == cookies
+        assert "database link lost during /deconnexion: 303 answered as 503" in s.stderr(), s.stderr()[-1500:]
+        # Still signed in, as the database says; signing out again works.
+        st, _, page = b.get("/mon-espace")
+        assert st == 200, (st, s.stderr()[-1500:])
+        st, h, _ = b.post("/deconnexion", {})
+        assert st == 303 and "deconnecte" in h["Location"], (st, h["Location"])
+        st, h, _ = b.get("/mon-espace")
+        assert st == 303 and h["Location"] == "/connexion", (st, h["Location"])
+    finally:
+        assert s.stop() == 0, s.final_log[-2000:]
+
+
+@test
+def archive_visit_lookup_failing_in_the_database_answers_503_and_keeps_the_visit(url):
+    # Before: a database error in the archive visit's lookup counted as no
+    # visit: the visitor got the archive sign-in form, or was sent to
+    # /connexion, as if the visit had ended. The link stays up here (the
+    # table is renamed away: the lookup's statement fails, 42P01), so
+    # only the lookup tells the failure.
+    s = Serve(url)
+    try:
+        b = Browser(s)
+        assert b.get("/archives")[0] == 200
+        st, h, _ = b.post("/archives", {"identifiant": "1234567A", "mot_de_passe": "ancien-mdp-2023"})
+        assert st == 303 and h["Location"] == "/archives", (st, h.get("Location"))
+        st, _, page = b.get("/archives")
+        assert st == 200 and "Archives du contrat" in page, st
+        cookies = dict(b.cookies)
+        psql(url, "ALTER TABLE archive_visits RENAME TO archive_visits_away")
+        try:
+            for path in ("/archives", "/mes-factures?archives=1"):
+                st, headers, body = b.get(path)
+                assert_french_503(st, headers, body)
+                assert not headers.get_all("Set-Cookie"), (path, headers.get_all("Set-Cookie"))
+                assert b.cookies == cookies, path
+        finally:
+            psql(url, "ALTER TABLE archive_visits_away RENAME TO archive_visits")
+        assert "archive visit lookup failed in the database on /archives: 503" in s.stderr(), s.stderr()[-1500:]
+        st, _, page = b.get("/archives")
+        assert st == 200 and "Archives du contrat" in page, (st, s.stderr()[-1500:])
+    finally:
+        assert s.stop() == 0, s.final_log[-2000:]
+
+
 def table_counts(url):
     tables = psql(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
                        "AND table_type = 'BASE TABLE' ORDER BY 1").split()

@@ -16,7 +16,6 @@
 #define _GNU_SOURCE
 #include "../store/store_test.h"
 
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -50,6 +49,7 @@
 #include "mail/mail.h"
 
 #include "../store/demo_fixture.h"
+#include "race_test.h"
 
 #define NOW		((time_t)1795953600)	/* 2026-11-29 12:00 UTC */
 #define DB_NAME		"runonce.db"
@@ -102,27 +102,9 @@ group_teardown(void **state)
 	return 0;
 }
 
-/* A second connection to the fixture's database, as another server. */
-static rb_db *
-open_twin(const struct fixture *f)
-{
-	const char *env = getenv("RB_TEST_DB");
-	char url[4096], err[256];
-	rb_db *db = NULL;
-
-	if (env != NULL && env[0] != '\0')
-		snprintf(url, sizeof(url), "%s", env);
-	else
-		test_db_url(url, sizeof(url), f->dir, DB_NAME);
-	if (rb_db_open(url, &db, err, sizeof(err)) != 0)
-		fail_msg("%s: %s", url, err);
-	return db;
-}
-
 /* One side of a race: its connection, what it runs, what it got. */
 struct side {
 	rb_db			*sd_db;
-	pthread_barrier_t	*sd_go;
 	void			(*sd_run)(struct side *);
 	const void		*sd_in;
 	int			 sd_rc;
@@ -131,30 +113,19 @@ struct side {
 	size_t			 sd_n;
 };
 
-static void *
-side_main(void *arg)
+static void
+side_run(void *arg)
 {
 	struct side *s = arg;
 
-	pthread_barrier_wait(s->sd_go);
 	s->sd_run(s);
-	return NULL;
 }
 
 /* Runs a and b at once, each in its own thread. */
 static void
 race(struct side *a, struct side *b)
 {
-	pthread_barrier_t go;
-	pthread_t ta, tb;
-
-	pthread_barrier_init(&go, NULL, 2);
-	a->sd_go = b->sd_go = &go;
-	assert_int_equal(pthread_create(&ta, NULL, side_main, a), 0);
-	assert_int_equal(pthread_create(&tb, NULL, side_main, b), 0);
-	pthread_join(ta, NULL);
-	pthread_join(tb, NULL);
-	pthread_barrier_destroy(&go);
+	race_run(side_run, a, b);
 }
 
 static int
@@ -226,8 +197,8 @@ test_outbox_claimed_once(void **state)
 		assert_int_equal(due, MAILS);
 		memset(&a, 0, sizeof(a));
 		memset(&b, 0, sizeof(b));
-		a.sd_db = open_twin(f);
-		b.sd_db = open_twin(f);
+		a.sd_db = race_twin(f, DB_NAME);
+		b.sd_db = race_twin(f, DB_NAME);
 		a.sd_run = b.sd_run = claim_all;
 		race(&a, &b);
 		assert_int_equal(a.sd_rc, 0);
@@ -304,8 +275,8 @@ test_one_account_per_contract(void **state)
 		ina.rg_email = inb.rg_email = email;
 		memset(&a, 0, sizeof(a));
 		memset(&b, 0, sizeof(b));
-		a.sd_db = open_twin(f);
-		b.sd_db = open_twin(f);
+		a.sd_db = race_twin(f, DB_NAME);
+		b.sd_db = race_twin(f, DB_NAME);
 		a.sd_run = b.sd_run = register_side;
 		a.sd_in = &ina;
 		b.sd_in = &inb;
@@ -383,8 +354,8 @@ test_token_limit_held(void **state)
 			    RB_OK);
 		memset(&a, 0, sizeof(a));
 		memset(&b, 0, sizeof(b));
-		a.sd_db = open_twin(f);
-		b.sd_db = open_twin(f);
+		a.sd_db = race_twin(f, DB_NAME);
+		b.sd_db = race_twin(f, DB_NAME);
 		a.sd_run = b.sd_run = token_create;
 		a.sd_in = b.sd_in = &in;
 		race(&a, &b);
@@ -448,8 +419,8 @@ test_one_reading_a_day(void **state)
 		    meter) / 1000 + 1 + round;
 		memset(&a, 0, sizeof(a));
 		memset(&b, 0, sizeof(b));
-		a.sd_db = open_twin(f);
-		b.sd_db = open_twin(f);
+		a.sd_db = race_twin(f, DB_NAME);
+		b.sd_db = race_twin(f, DB_NAME);
 		a.sd_run = b.sd_run = reading_submit;
 		a.sd_in = b.sd_in = &in;
 		race(&a, &b);
@@ -513,8 +484,8 @@ test_two_password_changes(void **state)
 		    RB_BINDS(rb_int(in.pi_account), rb_text(hash)), NULL), 0);
 		memset(&a, 0, sizeof(a));
 		memset(&b, 0, sizeof(b));
-		a.sd_db = open_twin(f);
-		b.sd_db = open_twin(f);
+		a.sd_db = race_twin(f, DB_NAME);
+		b.sd_db = race_twin(f, DB_NAME);
 		a.sd_run = b.sd_run = password_change;
 		a.sd_in = b.sd_in = &in;
 		b.sd_verdict = 1;	/* b types PW_B */
@@ -578,8 +549,8 @@ test_two_agents_correct_one_customer(void **state)
 		in.ci_last = last;
 		memset(&a, 0, sizeof(a));
 		memset(&b, 0, sizeof(b));
-		a.sd_db = open_twin(f);
-		b.sd_db = open_twin(f);
+		a.sd_db = race_twin(f, DB_NAME);
+		b.sd_db = race_twin(f, DB_NAME);
 		a.sd_run = b.sd_run = contact_correct;
 		a.sd_in = b.sd_in = &in;
 		race(&a, &b);
@@ -640,8 +611,8 @@ test_two_activation_clicks(void **state)
 		    hash, id, NULL, NOW - 60, 3600), 0);
 		memset(&a, 0, sizeof(a));
 		memset(&b, 0, sizeof(b));
-		a.sd_db = open_twin(f);
-		b.sd_db = open_twin(f);
+		a.sd_db = race_twin(f, DB_NAME);
+		b.sd_db = race_twin(f, DB_NAME);
 		a.sd_run = b.sd_run = activate_side;
 		a.sd_in = b.sd_in = &in;
 		race(&a, &b);
@@ -759,8 +730,8 @@ test_one_payment_notified_twice(void **state)
 		    uuid);
 		memset(&a, 0, sizeof(a));
 		memset(&b, 0, sizeof(b));
-		a.sd_db = open_twin(f);
-		b.sd_db = open_twin(f);
+		a.sd_db = race_twin(f, DB_NAME);
+		b.sd_db = race_twin(f, DB_NAME);
 		a.sd_run = b.sd_run = notify_side;
 		a.sd_in = b.sd_in = &in;
 		race(&a, &b);
@@ -793,7 +764,7 @@ test_audit_of_a_refused_try_is_no_error(void **state)
 	struct fixture *f = *state;
 	struct rb_auth_req r;
 	char path[] = "/tmp/rb-runonce-log-XXXXXX", text[8192];
-	rb_db *twin = open_twin(f);
+	rb_db *twin = race_twin(f, DB_NAME);
 	ssize_t n;
 	int fd;
 

@@ -13,7 +13,6 @@
 #define _GNU_SOURCE
 #include "../store/store_test.h"
 
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,6 +34,7 @@
 #include "store/sepa.h"
 
 #include "../store/demo_fixture.h"
+#include "race_test.h"
 
 #define NOW		((time_t)1795953600)	/* 2026-11-29 12:00 UTC */
 #define DB_NAME		"runoncebatch.db"
@@ -89,27 +89,9 @@ teardown(void **state)
 	return demo_fixture_teardown(state);
 }
 
-/* A second connection to the fixture's database, as another server. */
-static rb_db *
-open_twin(const struct fixture *f)
-{
-	const char *env = getenv("RB_TEST_DB");
-	char url[4096], err[256];
-	rb_db *db = NULL;
-
-	if (env != NULL && env[0] != '\0')
-		snprintf(url, sizeof(url), "%s", env);
-	else
-		test_db_url(url, sizeof(url), f->dir, DB_NAME);
-	if (rb_db_open(url, &db, err, sizeof(err)) != 0)
-		fail_msg("%s: %s", url, err);
-	return db;
-}
-
 /* One side of a race: its connection, what it runs, what it got. */
 struct side {
 	rb_db			*sd_db;
-	pthread_barrier_t	*sd_go;
 	void			(*sd_run)(struct side *);
 	int			 sd_rc;
 	int			 sd_done;	/* bills scheduled, alerts */
@@ -118,14 +100,12 @@ struct side {
 	int			 sd_leak_mails;
 };
 
-static void *
-side_main(void *arg)
+static void
+side_run(void *arg)
 {
 	struct side *s = arg;
 
-	pthread_barrier_wait(s->sd_go);
 	s->sd_run(s);
-	return NULL;
 }
 
 /* Runs a and b at once, each in its own thread and connection. */
@@ -133,21 +113,12 @@ static void
 race(const struct fixture *f, struct side *a, struct side *b,
     void (*run)(struct side *))
 {
-	pthread_barrier_t go;
-	pthread_t ta, tb;
-
 	memset(a, 0, sizeof(*a));
 	memset(b, 0, sizeof(*b));
-	a->sd_db = open_twin(f);
-	b->sd_db = open_twin(f);
+	a->sd_db = race_twin(f, DB_NAME);
+	b->sd_db = race_twin(f, DB_NAME);
 	a->sd_run = b->sd_run = run;
-	pthread_barrier_init(&go, NULL, 2);
-	a->sd_go = b->sd_go = &go;
-	assert_int_equal(pthread_create(&ta, NULL, side_main, a), 0);
-	assert_int_equal(pthread_create(&tb, NULL, side_main, b), 0);
-	pthread_join(ta, NULL);
-	pthread_join(tb, NULL);
-	pthread_barrier_destroy(&go);
+	race_run(side_run, a, b);
 	rb_db_close(a->sd_db);
 	rb_db_close(b->sd_db);
 }

@@ -143,8 +143,8 @@ export_to(struct fixture *f, const char *date, const char *name,
 	snprintf(path, pathlen, "%s/%s", f->dir, name);
 	out = fopen(path, "w");
 	assert_non_null(out);
-	rc = rb_sepa_export(f->db, &cr, date, out, NULL, NULL, NOW, res, err,
-	    sizeof(err));
+	rc = rb_sepa_export(f->db, &cr, date, &(struct rb_sepa_out){ out, NULL,
+	    NULL, NULL }, NOW, res, err, sizeof(err));
 	if (rc != RB_OK && rc != RB_NO_BILL)
 		fprintf(stderr, "export: %s\n", err);
 	fclose(out);
@@ -597,8 +597,8 @@ export_refusals_roll_back(void **state)
 	struct fixture *f = *state;
 	struct rb_sepa_export_result res;
 	struct rb_sepa_creditor cr;
+	struct rb_sepa_out out;
 	char due[11], err[256];
-	FILE *out;
 	int n, nmails;
 
 	day_after(21, due);
@@ -606,24 +606,27 @@ export_refusals_roll_back(void **state)
 	assert_int_equal(rb_sepa_schedule(f->db, ICS, URL, 14, NOW, &n,
 	    &nmails), 0);
 	assert_int_equal(n, 1);
-	out = tmpfile();
-	assert_non_null(out);
+	out.so_f = tmpfile();
+	assert_non_null(out.so_f);
+	out.so_finish = NULL;
+	out.so_undo = NULL;
+	out.so_arg = NULL;
 	/* Incomplete settings. */
 	creditor(&cr);
 	cr.cr_ics = "";
-	assert_int_equal(rb_sepa_export(f->db, &cr, due, out, NULL, NULL, NOW,
+	assert_int_equal(rb_sepa_export(f->db, &cr, due, &out, NOW,
 	    &res, err, sizeof(err)), RB_INVALID);
 	assert_non_null(strstr(err, "sepa_creditor_id"));
 	creditor(&cr);
 	cr.cr_iban = "FR1420041010050500013M02607";
-	assert_int_equal(rb_sepa_export(f->db, &cr, due, out, NULL, NULL, NOW,
+	assert_int_equal(rb_sepa_export(f->db, &cr, due, &out, NOW,
 	    &res, err, sizeof(err)), RB_INVALID);
 	creditor(&cr);
 	cr.cr_key = NULL;
-	assert_int_equal(rb_sepa_export(f->db, &cr, due, out, NULL, NULL, NOW,
+	assert_int_equal(rb_sepa_export(f->db, &cr, due, &out, NOW,
 	    &res, err, sizeof(err)), RB_INVALID);
-	assert_int_equal(rb_sepa_export(f->db, &cr, "2026-02-30", out, NULL,
-	    NULL, NOW, &res, err, sizeof(err)), RB_INVALID);
+	assert_int_equal(rb_sepa_export(f->db, &cr, "2026-02-30", &out, NOW,
+	    &res, err, sizeof(err)), RB_INVALID);
 	/* A wrong key: the IBAN cannot be opened. */
 	{
 		unsigned char other[RB_IBAN_KEYBYTES];
@@ -631,15 +634,16 @@ export_refusals_roll_back(void **state)
 		memset(other, 3, sizeof(other));
 		creditor(&cr);
 		cr.cr_key = other;
-		assert_int_equal(rb_sepa_export(f->db, &cr, due, out, NULL,
-		    NULL, NOW, &res, err, sizeof(err)), RB_ERROR);
+		assert_int_equal(rb_sepa_export(f->db, &cr, due, &out, NOW,
+		    &res, err, sizeof(err)), RB_ERROR);
 		assert_non_null(strstr(err, "data_key"));
 	}
 	/* The file cannot be completed: nothing is marked. */
 	creditor(&cr);
-	assert_int_equal(rb_sepa_export(f->db, &cr, due, out, finish_fails,
-	    NULL, NOW, &res, err, sizeof(err)), RB_ERROR);
-	fclose(out);
+	out.so_finish = finish_fails;
+	assert_int_equal(rb_sepa_export(f->db, &cr, due, &out, NOW, &res, err,
+	    sizeof(err)), RB_ERROR);
+	fclose(out.so_f);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_debits"
 	    " WHERE collection_date = $1 AND status = 'scheduled'", due), 1);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_batches"
