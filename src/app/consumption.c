@@ -114,6 +114,11 @@ rb_cons_rule(const struct rb_cons_period *p,
 	return p->cp_litres * sum_days > 2 * sum_litres * p->cp_days;
 }
 
+_Static_assert(sizeof(((struct rb_cons_period *)0)->cp_start) ==
+    sizeof(((struct rb_cons_bill *)0)->cb_start) &&
+    sizeof(((struct rb_cons_period *)0)->cp_end) ==
+    sizeof(((struct rb_cons_bill *)0)->cb_end), "period and bill dates");
+
 /* The periods of bills[0..n), with their lengths; their end days (or
  * -1) in ends[0..n). */
 static struct rb_cons_period *
@@ -125,10 +130,9 @@ periods_of(const struct rb_cons_bill *bills, int n, int64_t *ends)
 
 	p = rb_xcalloc(n > 0 ? (size_t)n : 1, sizeof(*p));
 	for (i = 0; i < n; i++) {
-		snprintf(p[i].cp_start, sizeof(p[i].cp_start), "%s",
-		    bills[i].cb_start);
-		snprintf(p[i].cp_end, sizeof(p[i].cp_end), "%s",
-		    bills[i].cb_end);
+		/* Same sizes, NUL-terminated by the store. */
+		memcpy(p[i].cp_start, bills[i].cb_start, sizeof(p[i].cp_start));
+		memcpy(p[i].cp_end, bills[i].cb_end, sizeof(p[i].cp_end));
 		ok = 1;
 		s = iso_days(bills[i].cb_start, &ok);
 		e = iso_days(bills[i].cb_end, &ok);
