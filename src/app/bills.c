@@ -278,15 +278,104 @@ bill_summary(const struct rb_invoice *inv, const char *today)
 	return o;
 }
 
-/* Sets a summary's payment keys from its row of rb_payables(). */
-static void
-summary_pay(json_t *o, const struct rb_payable *p, int card)
+/* A string of text this file formatted (valid UTF-8 by construction). */
+static json_t *
+jown(const char *s)
 {
-	json_object_set_new(o, "payable", json_boolean(card && !p->pb_held));
-	json_object_set_new(o, "owed", jcents(p->pb_owed_cents));
-	json_object_set_new(o, "partly_paid", json_boolean(p->pb_owed_cents <
-	    p->pb_total_cents));
-	json_object_set_new(o, "pay_pending", json_boolean(p->pb_held));
+	return json_stringn_nocheck(s, strlen(s));
+}
+
+/* The French date of iso as a string, or null. */
+static json_t *
+jdate_own(const char *iso)
+{
+	char s[RB_BILLS_FMT_MAX];
+
+	if (rb_clock_fr_iso(iso, s, sizeof(s)) != 0)
+		return json_null();
+	return jown(s);
+}
+
+/* The {label, class} objects of the statuses, made once per list and
+ * shared by its bills (rendering only reads them). */
+struct status_cache {
+	const char	*sc_label[8];
+	json_t		*sc_obj[8];
+};
+
+static json_t *
+status_shared(struct status_cache *c, const struct rb_invoice *inv,
+    const char *today)
+{
+	const char *cls, *label;
+	json_t *o;
+	size_t i;
+
+	label = rb_bills_status_label(inv->inv_status, inv->inv_due_on, today,
+	    &cls);
+	for (i = 0; i < 8 && c->sc_label[i] != NULL; i++)
+		if (c->sc_label[i] == label)
+			return json_incref(c->sc_obj[i]);
+	o = json_object();
+	json_object_set_new_nocheck(o, "label", jown(label));
+	json_object_set_new_nocheck(o, "class", jown(cls));
+	if (i < 8) {
+		c->sc_label[i] = label;
+		c->sc_obj[i] = json_incref(o);
+	}
+	return o;
+}
+
+static void
+status_cache_free(struct status_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < 8 && c->sc_label[i] != NULL; i++)
+		json_decref(c->sc_obj[i]);
+}
+
+/*
+ * A bill of the list: the keys bills.mustache reads and no other (the
+ * bill view, bill_summary(), has more), built key by key from text
+ * formatted here; p is its row of rb_payables(), or NULL.
+ */
+static json_t *
+list_summary(const struct rb_invoice *inv, const struct rb_payable *p,
+    int card, struct status_cache *sc, const char *today)
+{
+	char a[RB_BILLS_FMT_MAX], b[RB_BILLS_FMT_MAX];
+	char period[2 * RB_BILLS_FMT_MAX + 8];
+	json_t *o = json_object();
+
+	json_object_set_new_nocheck(o, "number", json_string(inv->inv_number));
+	json_object_set_new_nocheck(o, "issued", jdate_own(inv->inv_issued_on));
+	if (rb_clock_fr_iso(inv->inv_period_start, a, sizeof(a)) == 0 &&
+	    rb_clock_fr_iso(inv->inv_period_end, b, sizeof(b)) == 0) {
+		snprintf(period, sizeof(period), "du %s au %s", a, b);
+		json_object_set_new_nocheck(o, "period", jown(period));
+	} else
+		json_object_set_new_nocheck(o, "period", json_null());
+	rb_money_fr(inv->inv_total_cents, a, sizeof(a));
+	json_object_set_new_nocheck(o, "total", jown(a));
+	json_object_set_new_nocheck(o, "due", jdate_own(inv->inv_due_on));
+	json_object_set_new_nocheck(o, "status", status_shared(sc, inv, today));
+	json_object_set_new_nocheck(o, "archived",
+	    json_boolean(inv->inv_archived));
+	json_object_set_new_nocheck(o, "printed_contract",
+	    json_string(inv->inv_printed));
+	if (p != NULL) {
+		rb_money_fr(p->pb_owed_cents, a, sizeof(a));
+		json_object_set_new_nocheck(o, "owed", jown(a));
+	} else
+		json_object_set_new_nocheck(o, "owed", json_null());
+	json_object_set_new_nocheck(o, "payable",
+	    json_boolean(p != NULL && card && !p->pb_held));
+	json_object_set_new_nocheck(o, "partly_paid", json_boolean(p != NULL &&
+	    p->pb_owed_cents < p->pb_total_cents));
+	json_object_set_new_nocheck(o, "pay_pending",
+	    json_boolean(p != NULL && p->pb_held));
+	return o;
 }
 
 static const struct rb_payable *
@@ -366,6 +455,37 @@ filter_options(const struct rb_invoice_contract *cs, size_t ncs,
 	    f->bf_status != RB_INVF_ANY);
 }
 
+static int
+year_text_desc(const void *a, const void *b)
+{
+	return strcmp((const char *)b, (const char *)a);
+}
+
+/*
+ * The years of rb_invoices_years() taken from rows[0..n), all the bills
+ * it would read (an unfiltered list, not cut at RB_INVOICES_MAX): the
+ * distinct first four characters of the issue dates, in descending
+ * byte order as the query sorts them, read as numbers; at most max into
+ * years. Saves a statement on the page's most common view.
+ */
+static size_t
+years_of_rows(const struct rb_invoice *rows, size_t n, int *years,
+    size_t max)
+{
+	char (*y)[5];
+	size_t i, k = 0;
+
+	y = rb_xcalloc(n > 0 ? n : 1, sizeof(*y));
+	for (i = 0; i < n; i++)
+		memcpy(y[i], rows[i].inv_issued_on, 4);	/* of 11 bytes */
+	qsort(y, n, sizeof(*y), year_text_desc);
+	for (i = 0; i < n && k < max; i++)
+		if (y[i][0] != '\0' && (i == 0 || strcmp(y[i], y[i - 1]) != 0))
+			years[k++] = atoi(y[i]);
+	free(y);
+	return k;
+}
+
 enum rb_rc
 rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
     const struct rb_bills_filter *f, json_t **out)
@@ -376,12 +496,14 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	const struct rb_payable *p;
 	struct rb_invoice_filter qf;
 	enum rb_rc rc = RB_ERROR;
-	json_t *list = NULL, *c, *bills, *sum;
+	struct status_cache stc;
+	json_t *list = NULL, *c, *bills;
 	size_t ncs = 0, nrows = 0, nyears = 0, nps = 0, i, k;
 	char today[11];
 	int years[64], found = 0;
 
 	*out = NULL;
+	memset(&stc, 0, sizeof(stc));
 	rb_clock_today_iso(ctx->bc_now, today, sizeof(today));
 	if (rb_db_begin_read(ctx->bc_db) != 0)
 		return RB_ERROR;
@@ -400,10 +522,16 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	qf.if_status = f->bf_status;
 	qf.if_archived = f->bf_archive;
 	qf.if_today = today;
-	if (rb_invoices_list(ctx->bc_db, sc, &qf, &rows, &nrows) != 0 ||
-	    rb_invoices_years(ctx->bc_db, sc, f->bf_archive, years,
-	    sizeof(years) / sizeof(years[0]), &nyears) != 0 ||
-	    rb_payables(ctx->bc_db, sc, "", "", ctx->bc_now, &ps, &nps) != 0)
+	if (rb_invoices_list(ctx->bc_db, sc, &qf, &rows, &nrows) != 0)
+		goto out;
+	if (qf.if_contract == NULL && qf.if_year == 0 &&
+	    qf.if_status == RB_INVF_ANY && nrows < RB_INVOICES_MAX)
+		nyears = years_of_rows(rows, nrows, years,
+		    sizeof(years) / sizeof(years[0]));
+	else if (rb_invoices_years(ctx->bc_db, sc, f->bf_archive, years,
+	    sizeof(years) / sizeof(years[0]), &nyears) != 0)
+		goto out;
+	if (rb_payables(ctx->bc_db, sc, "", "", ctx->bc_now, &ps, &nps) != 0)
 		goto out;
 	list = json_array();
 	for (i = 0; i < ncs; i++) {
@@ -417,11 +545,9 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 		for (k = 0; k < nrows; k++)
 			if (strcmp(rows[k].inv_contract, cs[i].ic_number) ==
 			    0) {
-				sum = bill_summary(&rows[k], today);
-				if ((p = payable_find(ps, nps,
-				    rows[k].inv_number)) != NULL)
-					summary_pay(sum, p, ctx->bc_card);
-				json_array_append_new(bills, sum);
+				p = payable_find(ps, nps, rows[k].inv_number);
+				json_array_append_new(bills, list_summary(
+				    &rows[k], p, ctx->bc_card, &stc, today));
 			}
 		c = json_pack("{s:s, s:o, s:s++++, s:b}", "number",
 		    cs[i].ic_number, "old_number", cs[i].ic_old_number[0] ?
@@ -442,6 +568,7 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	rc = RB_OK;
 out:
 	json_decref(list);
+	status_cache_free(&stc);
 	free(ps);
 	free(rows);
 	free(cs);

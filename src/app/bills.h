@@ -72,8 +72,10 @@ enum rb_rc rb_bills_parse_filter(const char *contract,
  * "years", "statuses" (select options {value, label, selected}),
  * "active"}, "contracts": [{"number", "old_number" (or null), "address",
  * "bills": [bill summaries, newest first], "empty"}], "count",
- * "archive_link"}; a bill summary is {"number", "url", "pdf_url",
- * "issued", "period", "total", "due", "status": {label, class},
+ * "no_contract"}; a bill summary is {"number" (its page is
+ * /mes-factures/<number>, its PDF the same with ".pdf"), "issued",
+ * "period", "total", "due", "status": {label, class} (shared between
+ * the bills of one status: read only),
  * "archived", "printed_contract", "payable" (ctx->bc_card and
  * something owed, no payment in progress), "owed" (French amount or
  * null: total minus succeeded payments), "partly_paid" (owed is below

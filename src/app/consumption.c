@@ -48,29 +48,49 @@ years_back(const char *iso, int years, struct rb_date *out)
 	return 0;
 }
 
-int
-rb_cons_same_period(const struct rb_cons_period *periods, int n,
-    const char *end, int years)
+/*
+ * rb_cons_same_period() over the periods' end days, ends[k] the days
+ * since 1970 of periods[k].cp_end, or -1 when it is not a date (computed
+ * once by the caller: the page asks for every period and 1 to 3 years).
+ */
+static int
+same_period_days(const int64_t *ends, int n, const char *end, int years)
 {
 	struct rb_date target;
-	int64_t t, e, diff, best_diff = SAME_RUN_DAYS + 1;
-	int i, ok = 1, best = -1;
+	int64_t t, diff, best_diff = SAME_RUN_DAYS + 1;
+	int i, best = -1;
 
 	if (years_back(end, years, &target) != 0)
 		return -1;
 	t = rb_clock_days_from_civil(&target);
 	for (i = 0; i < n; i++) {
-		e = iso_days(periods[i].cp_end, &ok);
-		if (!ok) {
-			ok = 1;
+		if (ends[i] < 0)
 			continue;
-		}
-		diff = e > t ? e - t : t - e;
+		diff = ends[i] > t ? ends[i] - t : t - ends[i];
 		if (diff < best_diff) {
 			best_diff = diff;
 			best = i;
 		}
 	}
+	return best;
+}
+
+int
+rb_cons_same_period(const struct rb_cons_period *periods, int n,
+    const char *end, int years)
+{
+	int64_t *ends;
+	int i, ok, best;
+
+	ends = rb_xcalloc(n > 0 ? (size_t)n : 1, sizeof(*ends));
+	for (i = 0; i < n; i++) {
+		ok = 1;
+		ends[i] = iso_days(periods[i].cp_end, &ok);
+		if (!ok)
+			ends[i] = -1;
+	}
+	best = same_period_days(ends, n, end, years);
+	free(ends);
 	return best;
 }
 
@@ -94,9 +114,15 @@ rb_cons_rule(const struct rb_cons_period *p,
 	return p->cp_litres * sum_days > 2 * sum_litres * p->cp_days;
 }
 
-/* The periods of bills[0..n), with their lengths. */
+_Static_assert(sizeof(((struct rb_cons_period *)0)->cp_start) ==
+    sizeof(((struct rb_cons_bill *)0)->cb_start) &&
+    sizeof(((struct rb_cons_period *)0)->cp_end) ==
+    sizeof(((struct rb_cons_bill *)0)->cb_end), "period and bill dates");
+
+/* The periods of bills[0..n), with their lengths; their end days (or
+ * -1) in ends[0..n). */
 static struct rb_cons_period *
-periods_of(const struct rb_cons_bill *bills, int n)
+periods_of(const struct rb_cons_bill *bills, int n, int64_t *ends)
 {
 	struct rb_cons_period *p;
 	int64_t s, e;
@@ -104,15 +130,18 @@ periods_of(const struct rb_cons_bill *bills, int n)
 
 	p = rb_xcalloc(n > 0 ? (size_t)n : 1, sizeof(*p));
 	for (i = 0; i < n; i++) {
-		snprintf(p[i].cp_start, sizeof(p[i].cp_start), "%s",
-		    bills[i].cb_start);
-		snprintf(p[i].cp_end, sizeof(p[i].cp_end), "%s",
-		    bills[i].cb_end);
+		/* Same sizes, NUL-terminated by the store. */
+		memcpy(p[i].cp_start, bills[i].cb_start, sizeof(p[i].cp_start));
+		memcpy(p[i].cp_end, bills[i].cb_end, sizeof(p[i].cp_end));
 		ok = 1;
 		s = iso_days(bills[i].cb_start, &ok);
 		e = iso_days(bills[i].cb_end, &ok);
 		p[i].cp_days = ok && e >= s ? e - s + 1 : 0;
 		p[i].cp_litres = bills[i].cb_litres;
+		ok = 1;
+		ends[i] = iso_days(bills[i].cb_end, &ok);
+		if (!ok)
+			ends[i] = -1;
 	}
 	return p;
 }
@@ -122,14 +151,14 @@ periods_of(const struct rb_cons_bill *bills, int n)
  * average in *average.
  */
 static int
-period_abnormal(const struct rb_cons_period *p, int n, int i,
-    int64_t *average)
+period_abnormal(const struct rb_cons_period *p, const int64_t *ends, int n,
+    int i, int64_t *average)
 {
 	struct rb_cons_period prev[3];
 	int k, j, nprev = 0;
 
 	for (k = 1; k <= 3; k++) {
-		j = rb_cons_same_period(p, n, p[i].cp_end, k);
+		j = same_period_days(ends, n, p[i].cp_end, k);
 		if (j >= 0 && j != i)
 			prev[nprev++] = p[j];
 	}
@@ -153,63 +182,83 @@ scoped_contract(rb_db *db, const struct rb_scope *sc, const char *number,
 	return rc == 0 ? RB_OK : RB_NOT_FOUND;
 }
 
-enum rb_rc
-rb_cons_periods(rb_db *db, const struct rb_scope *sc,
-    const char *contract_number, const char *from, const char *to,
+/* rb_cons_periods() of the contract c, already found in scope. */
+static enum rb_rc
+periods_of_contract(rb_db *db, const struct rb_scope *sc,
+    const struct rb_cons_contract *c, const char *from, const char *to,
     json_t **out)
 {
-	struct rb_cons_contract c;
 	struct rb_cons_bill *bills = NULL;
 	struct rb_cons_period *p = NULL;
-	int64_t average;
-	json_t *arr = NULL;
-	int rc, n = 0, i, j;
+	int64_t average, *ends;
+	json_t *arr = NULL, *o;
+	int n = 0, i, j;
 
 	*out = NULL;
-	if ((rc = scoped_contract(db, sc, contract_number, &c)) != RB_OK)
-		return rc;
 	if (rb_cons_store_bills(db, sc->sc_account, sc->sc_archive,
-	    RB_ARCHIVE_END, c.cc_id, &bills, &n) != 0)
+	    RB_ARCHIVE_END, c->cc_id, &bills, &n) != 0)
 		return RB_ERROR;
-	p = periods_of(bills, n);
+	ends = rb_xcalloc(n > 0 ? (size_t)n : 1, sizeof(*ends));
+	p = periods_of(bills, n, ends);
 	arr = json_array();
 	for (i = 0; i < n; i++) {
 		if ((from != NULL && strcmp(p[i].cp_end, from) < 0) ||
 		    (to != NULL && strcmp(p[i].cp_end, to) > 0))
 			continue;
-		j = rb_cons_same_period(p, n, p[i].cp_end, 1);
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I, "
-		    "s:b, s:o, s:b}",
-		    "start", p[i].cp_start, "end", p[i].cp_end,
-		    "days", (json_int_t)p[i].cp_days,
-		    "litres", (json_int_t)p[i].cp_litres,
-		    "estimated", bills[i].cb_estimated,
-		    "previous_litres", j >= 0 && j != i ?
-		    json_integer(p[j].cp_litres) : json_null(),
-		    "abnormal", period_abnormal(p, n, i, &average)));
+		j = same_period_days(ends, n, p[i].cp_end, 1);
+		/* Built key by key: json_pack() parses its format per row. */
+		o = json_object();
+		json_object_set_new_nocheck(o, "start",
+		    json_string(p[i].cp_start));
+		json_object_set_new_nocheck(o, "end", json_string(p[i].cp_end));
+		json_object_set_new_nocheck(o, "days",
+		    json_integer(p[i].cp_days));
+		json_object_set_new_nocheck(o, "litres",
+		    json_integer(p[i].cp_litres));
+		json_object_set_new_nocheck(o, "estimated",
+		    json_boolean(bills[i].cb_estimated));
+		json_object_set_new_nocheck(o, "previous_litres", j >= 0 &&
+		    j != i ? json_integer(p[j].cp_litres) : json_null());
+		json_object_set_new_nocheck(o, "abnormal",
+		    json_boolean(period_abnormal(p, ends, n, i, &average)));
+		json_array_append_new(arr, o);
 	}
 	*out = arr;
+	free(ends);
 	free(bills);
 	free(p);
 	return RB_OK;
 }
 
 enum rb_rc
-rb_cons_daily(rb_db *db, const struct rb_scope *sc,
+rb_cons_periods(rb_db *db, const struct rb_scope *sc,
     const char *contract_number, const char *from, const char *to,
     json_t **out)
 {
 	struct rb_cons_contract c;
-	struct rb_cons_reading *r = NULL;
-	struct rb_date d;
-	char before[11];
-	int64_t prev_day, day;
-	int rc, n = 0, i, ok = 1;
+	int rc;
 
 	*out = NULL;
 	if ((rc = scoped_contract(db, sc, contract_number, &c)) != RB_OK)
 		return rc;
-	if (!c.cc_remote) {
+	return periods_of_contract(db, sc, &c, from, to, out);
+}
+
+/* rb_cons_daily() of the contract c, already found in scope. */
+static enum rb_rc
+days_of_contract(rb_db *db, const struct rb_scope *sc,
+    const struct rb_cons_contract *c, const char *from, const char *to,
+    json_t **out)
+{
+	struct rb_cons_reading *r = NULL;
+	struct rb_date d;
+	char before[11];
+	int64_t prev_day, day;
+	json_t *o;
+	int n = 0, i, ok = 1;
+
+	*out = NULL;
+	if (!c->cc_remote) {
 		*out = json_array();
 		return RB_OK;
 	}
@@ -223,7 +272,7 @@ rb_cons_daily(rb_db *db, const struct rb_scope *sc,
 	if (rb_clock_format_date(&d, before, sizeof(before)) != 0)
 		return RB_ERROR;
 	if (rb_cons_store_readings(db, sc->sc_account, sc->sc_archive,
-	    RB_ARCHIVE_END, c.cc_id, before, to, &r, &n) != 0)
+	    RB_ARCHIVE_END, c->cc_id, before, to, &r, &n) != 0)
 		return RB_ERROR;
 	*out = json_array();
 	for (i = 1; i < n; i++) {
@@ -235,12 +284,29 @@ rb_cons_daily(rb_db *db, const struct rb_scope *sc,
 		    day != prev_day + 1 || r[i].cr_index < r[i - 1].cr_index ||
 		    strcmp(r[i].cr_day, from) < 0)
 			continue;
-		json_array_append_new(*out, json_pack("{s:s, s:I}",
-		    "date", r[i].cr_day, "litres",
-		    (json_int_t)(r[i].cr_index - r[i - 1].cr_index)));
+		o = json_object();
+		json_object_set_new_nocheck(o, "date",
+		    json_string(r[i].cr_day));
+		json_object_set_new_nocheck(o, "litres",
+		    json_integer(r[i].cr_index - r[i - 1].cr_index));
+		json_array_append_new(*out, o);
 	}
 	free(r);
 	return RB_OK;
+}
+
+enum rb_rc
+rb_cons_daily(rb_db *db, const struct rb_scope *sc,
+    const char *contract_number, const char *from, const char *to,
+    json_t **out)
+{
+	struct rb_cons_contract c;
+	int rc;
+
+	*out = NULL;
+	if ((rc = scoped_contract(db, sc, contract_number, &c)) != RB_OK)
+		return rc;
+	return days_of_contract(db, sc, &c, from, to, out);
 }
 
 /* The alert object of row. */
@@ -303,6 +369,10 @@ rb_cons_view(rb_db *db, const struct rb_scope *sc, const char *number,
 	enum rb_rc rc = RB_ERROR;
 
 	*out = NULL;
+	/* One snapshot, and one read transaction rather than one per
+	   statement. */
+	if (rb_db_begin_read(db) != 0)
+		return RB_ERROR;
 	if (rb_cons_store_contracts(db, sc->sc_account, sc->sc_archive,
 	    &contracts) != 0)
 		goto out;
@@ -310,7 +380,9 @@ rb_cons_view(rb_db *db, const struct rb_scope *sc, const char *number,
 		if (json_array_size(contracts) == 0) {
 			*out = json_pack("{s:o, s:n, s:n, s:n}", "contracts",
 			    contracts, "contract", "rows", "alert");
-			return RB_OK;
+			contracts = NULL;
+			rc = RB_OK;
+			goto out;
 		}
 		number = json_string_value(json_object_get(json_array_get(
 		    contracts, 0), "number"));
@@ -321,8 +393,8 @@ rb_cons_view(rb_db *db, const struct rb_scope *sc, const char *number,
 		json_object_set_new(item, "selected", json_boolean(strcmp(
 		    json_string_value(json_object_get(item, "number")),
 		    c.cc_number) == 0));
-	rc = daily ? rb_cons_daily(db, sc, c.cc_number, from, to, &data) :
-	    rb_cons_periods(db, sc, c.cc_number, from, to, &data);
+	rc = daily ? days_of_contract(db, sc, &c, from, to, &data) :
+	    periods_of_contract(db, sc, &c, from, to, &data);
 	if (rc != RB_OK)
 		goto out;
 	if ((rc = rb_cons_contract_alert(db, sc, c.cc_number, &alert)) !=
@@ -339,6 +411,11 @@ out:
 	json_decref(contracts);
 	json_decref(data);
 	json_decref(alert);
+	if (rb_db_commit(db) != 0 && rc == RB_OK) {
+		json_decref(*out);
+		*out = NULL;
+		rc = RB_ERROR;
+	}
 	return rc;
 }
 
@@ -455,20 +532,21 @@ alerts_contract(rb_db *db, const char *public_url, time_t now,
 	struct alerts_one ao;
 	int64_t average;
 	int *abnormal = NULL, n = 0, i, found = 0, rc = -1;
-	int64_t *averages = NULL;
+	int64_t *averages = NULL, *ends = NULL;
 
 	if ((rc = rb_cons_store_contract_by_id(db, id, &c)) != 0)
 		return rc > 0 ? 0 : -1;
 	rc = -1;
 	if (rb_cons_store_all_bills(db, id, &bills, &n) != 0)
 		goto out;
-	p = periods_of(bills, n);
+	ends = rb_xcalloc(n > 0 ? (size_t)n : 1, sizeof(*ends));
+	p = periods_of(bills, n, ends);
 	abnormal = rb_xcalloc(n > 0 ? (size_t)n : 1, sizeof(*abnormal));
 	averages = rb_xcalloc(n > 0 ? (size_t)n : 1, sizeof(*averages));
 	for (i = 0; i < n; i++) {
 		if (strcmp(p[i].cp_end, window_start) < 0)
 			continue;
-		if (period_abnormal(p, n, i, &average)) {
+		if (period_abnormal(p, ends, n, i, &average)) {
 			abnormal[i] = 1;
 			averages[i] = average;
 			found++;
@@ -497,6 +575,7 @@ out:
 	free(p);
 	free(abnormal);
 	free(averages);
+	free(ends);
 	return rc;
 }
 

@@ -149,7 +149,8 @@ int	rb_cons_alerts_run(rb_db *db, const char *public_url, time_t now,
  * null), "remote" (bool)}, "rows": rb_cons_periods() or, when daily,
  * rb_cons_daily() for [from, to], "alert": rb_cons_contract_alert()}.
  * number NULL or "" chooses the scope's first contract; when the scope
- * has none, "contract", "rows" and "alert" are null. Caller owns *out.
+ * has none, "contract", "rows" and "alert" are null. All is read in one
+ * read transaction (one snapshot). Caller owns *out.
  * Returns RB_OK, RB_NOT_FOUND (number not in scope) or
  * RB_ERROR; *out is NULL unless RB_OK.
  */

@@ -96,26 +96,50 @@ rb_buf_printf(rb_buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* What each byte becomes in HTML, NULL when it stays as is. */
+static const char *
+html_entity(char c)
+{
+	switch (c) {
+	case '&': return "&amp;";
+	case '<': return "&lt;";
+	case '>': return "&gt;";
+	case '"': return "&quot;";
+	case '\'': return "&#39;";
+	default: return NULL;
+	}
+}
+
 void
 rb_buf_html(rb_buf *b, const char *s, size_t n)
 {
-	size_t i, start = 0;
 	const char *rep;
+	size_t i, extra = 0, k;
+	char *p;
 
-	for (i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
+	/* One pass to size the output, one reservation, then the bytes
+	   written in place (pages escape hundreds of values). */
+	for (i = 0; i < n; i++)
+		if ((rep = html_entity(s[i])) != NULL)
+			extra += strlen(rep) - 1;
+	rb_buf_reserve(b, n + extra);
+	p = b->buf_data + b->buf_len;
+	if (extra == 0) {
+		if (n > 0)
+			memcpy(p, s, n);
+	} else {
+		for (i = 0; i < n; i++) {
+			if ((rep = html_entity(s[i])) == NULL) {
+				*p++ = s[i];
+				continue;
+			}
+			k = strlen(rep);
+			memcpy(p, rep, k);
+			p += k;
 		}
-		rb_buf_append(b, s + start, i - start);
-		rb_buf_puts(b, rep);
-		start = i + 1;
 	}
-	rb_buf_append(b, s + start, n - start);
+	b->buf_len += n + extra;
+	b->buf_data[b->buf_len] = '\0';
 }
 
 const char *

@@ -347,14 +347,45 @@ rb_clock_fr_date_long(const struct rb_date *d, char *out, size_t outlen)
 	    out, outlen);
 }
 
+/* Appends the decimal digits of v (0 to 9999) at p; returns the end. */
+static char *
+put_small(char *p, int v)
+{
+	if (v >= 1000)
+		*p++ = (char)('0' + v / 1000);
+	if (v >= 100)
+		*p++ = (char)('0' + v / 100 % 10);
+	if (v >= 10)
+		*p++ = (char)('0' + v / 10 % 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
 int
 rb_clock_fr_date(const struct rb_date *d, char *out, size_t outlen)
 {
+	char tmp[RB_CLOCK_FR_MAX], *p = tmp;
+	size_t k;
+
+	/* Pages write dozens of dates: no snprintf ("%d%s %s %d"). */
 	if (!rb_clock_date_is_valid(d))
 		return format_done(-1, out, outlen);
-	return format_done(snprintf(out, outlen, "%d%s %s %d", d->d_day,
-	    d->d_day == 1 ? "er" : "", fr_months[d->d_month], d->d_year),
-	    out, outlen);
+	p = put_small(p, d->d_day);
+	if (d->d_day == 1) {
+		*p++ = 'e';
+		*p++ = 'r';
+	}
+	*p++ = ' ';
+	k = strlen(fr_months[d->d_month]);
+	memcpy(p, fr_months[d->d_month], k);
+	p += k;
+	*p++ = ' ';
+	p = put_small(p, d->d_year);
+	*p = '\0';
+	if (format_done((int)(p - tmp), out, outlen) != 0)
+		return -1;
+	memcpy(out, tmp, (size_t)(p - tmp) + 1);
+	return 0;
 }
 
 int

@@ -3,7 +3,6 @@
  * arithmetic is on integers; INT64_MIN is handled through its unsigned
  * magnitude.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "money.h"
@@ -11,27 +10,54 @@
 #define NNBSP	"\xe2\x80\xaf"	/* U+202F, thousands separator */
 #define NBSP	"\xc2\xa0"	/* U+00A0, before the unit */
 
-/* Writes the grouped digits of v into out; returns the length or -1. */
-static int
-group(uint64_t v, char *out, size_t outlen)
+/*
+ * Writes the decimal digits of v at the end of buf[0..size) and returns
+ * where they start (no snprintf: pages format many figures).
+ */
+static char *
+digits_of(uint64_t v, char *buf, size_t size)
 {
-	char digits[24], tmp[64];
-	size_t n, i, o = 0;
+	char *p = buf + size;
 
-	n = (size_t)snprintf(digits, sizeof(digits), "%llu",
-	    (unsigned long long)v);
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	return p;
+}
+
+/* Appends the digits of v to out at *o (grouped by three with NNBSP when
+ * grouped, else padded with zeros to width). */
+static void
+put_digits(uint64_t v, int grouped, int width, char *out, size_t *o)
+{
+	char buf[24], *d = digits_of(v, buf, sizeof(buf));
+	size_t n = (size_t)(buf + sizeof(buf) - d), i;
+
+	for (; width > 0 && (size_t)width > n; width--)
+		out[(*o)++] = '0';
 	for (i = 0; i < n; i++) {
-		if (i > 0 && (n - i) % 3 == 0) {
-			memcpy(tmp + o, NNBSP, 3);
-			o += 3;
+		if (grouped && i > 0 && (n - i) % 3 == 0) {
+			memcpy(out + *o, NNBSP, 3);
+			*o += 3;
 		}
-		tmp[o++] = digits[i];
+		out[(*o)++] = d[i];
 	}
-	tmp[o] = '\0';
-	if (o + 1 > outlen)
+}
+
+/* Copies tmp[0..n) and its NUL into out; returns n, or -1 (and "") when
+ * it does not fit. */
+static int
+finish(const char *tmp, size_t n, char *out, size_t outlen)
+{
+	if (n + 1 > outlen) {
+		if (outlen > 0)
+			out[0] = '\0';
 		return -1;
-	memcpy(out, tmp, o + 1);
-	return (int)o;
+	}
+	memcpy(out, tmp, n);
+	out[n] = '\0';
+	return (int)n;
 }
 
 /* Writes sign, units (grouped when asked), ',' and `decimals` digits,
@@ -41,23 +67,16 @@ fixed(int64_t v, unsigned scale, int decimals, int grouped,
     const char *suffix, char *out, size_t outlen)
 {
 	uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	char units[48];
-	int n;
+	size_t o = 0, k = strlen(suffix);
+	char tmp[96];
 
-	if (outlen > 0)
-		out[0] = '\0';
-	if (grouped ? group(mag / scale, units, sizeof(units)) < 0 :
-	    snprintf(units, sizeof(units), "%llu",
-	    (unsigned long long)(mag / scale)) < 0)
-		return -1;
-	n = snprintf(out, outlen, "%s%s,%0*llu%s", v < 0 ? "-" : "", units,
-	    decimals, (unsigned long long)(mag % scale), suffix);
-	if (n < 0 || (size_t)n >= outlen) {
-		if (outlen > 0)
-			out[0] = '\0';
-		return -1;
-	}
-	return n;
+	if (v < 0)
+		tmp[o++] = '-';
+	put_digits(mag / scale, grouped, 0, tmp, &o);
+	tmp[o++] = ',';
+	put_digits(mag % scale, 0, decimals, tmp, &o);
+	memcpy(tmp + o, suffix, k);
+	return finish(tmp, o + k, out, outlen);
 }
 
 int
@@ -88,16 +107,11 @@ int
 rb_int_fr(int64_t v, char *out, size_t outlen)
 {
 	uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	char g[48];
-	int n;
+	size_t o = 0;
+	char tmp[64];
 
-	if (group(mag, g, sizeof(g)) < 0)
-		return -1;
-	n = snprintf(out, outlen, "%s%s", v < 0 ? "-" : "", g);
-	if (n < 0 || (size_t)n >= outlen) {
-		if (outlen > 0)
-			out[0] = '\0';
-		return -1;
-	}
-	return n;
+	if (v < 0)
+		tmp[o++] = '-';
+	put_digits(mag, 1, 0, tmp, &o);
+	return finish(tmp, o, out, outlen);
 }

@@ -73,6 +73,31 @@ put_text(rb_buf *out, const char *s)
 		rb_buf_html(out, s, strlen(s));
 }
 
+/* Appends the decimal form of v, as "%lld" writes it, with no printf
+ * (a chart has dozens of numbers). */
+static void
+put_int(rb_buf *out, int64_t v)
+{
+	uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	char buf[24], *p = buf + sizeof(buf);
+
+	do {
+		*--p = (char)('0' + m % 10);
+		m /= 10;
+	} while (m > 0);
+	if (v < 0)
+		*--p = '-';
+	rb_buf_append(out, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+/* Appends the text s, then the number v. */
+static void
+put_attr(rb_buf *out, const char *s, int64_t v)
+{
+	rb_buf_puts(out, s);
+	put_int(out, v);
+}
+
 /* Height in view units of value litres on an axis up to top litres. */
 static int64_t
 bar_height(int64_t value, int64_t top)
@@ -88,9 +113,13 @@ bar_height(int64_t value, int64_t top)
 static void
 put_rect(rb_buf *out, const char *cls, int64_t x, int64_t w, int64_t h)
 {
-	rb_buf_printf(out, "<rect class=\"%s\" x=\"%lld\" y=\"%lld\" "
-	    "width=\"%lld\" height=\"%lld\"/>", cls, (long long)x,
-	    (long long)(PLOT_Y + PLOT_H - h), (long long)w, (long long)h);
+	rb_buf_puts(out, "<rect class=\"");
+	rb_buf_puts(out, cls);
+	put_attr(out, "\" x=\"", x);
+	put_attr(out, "\" y=\"", PLOT_Y + PLOT_H - h);
+	put_attr(out, "\" width=\"", w);
+	put_attr(out, "\" height=\"", h);
+	rb_buf_puts(out, "\"/>");
 }
 
 static void
@@ -155,10 +184,13 @@ rb_chart_svg(rb_buf *out, const struct rb_chart *c)
 	rb_buf_puts(out, "<g class=\"chart-grid\">");
 	for (v = 0; v <= top; v += step) {
 		y = PLOT_Y + PLOT_H - v * PLOT_H / top;
-		rb_buf_printf(out, "<line x1=\"%d\" y1=\"%lld\" x2=\"%d\" "
-		    "y2=\"%lld\"/>" TEXT " class=\"tick\" x=\"%d\" y=\"%lld\">",
-		    PLOT_X, (long long)y, PLOT_X + PLOT_W, (long long)y,
-		    PLOT_X - 8, (long long)(y + 4));
+		put_attr(out, "<line x1=\"", PLOT_X);
+		put_attr(out, "\" y1=\"", y);
+		put_attr(out, "\" x2=\"", PLOT_X + PLOT_W);
+		put_attr(out, "\" y2=\"", y);
+		put_attr(out, "\"/>" TEXT " class=\"tick\" x=\"", PLOT_X - 8);
+		put_attr(out, "\" y=\"", y + 4);
+		rb_buf_puts(out, "\">");
 		put_number(out, v / unit);
 		rb_buf_puts(out, "</text>");
 	}
@@ -194,8 +226,9 @@ rb_chart_svg(rb_buf *out, const struct rb_chart *c)
 	/* Group labels and the base line. */
 	rb_buf_puts(out, "<g class=\"chart-labels\">");
 	for (i = 0; i < n; i += every) {
-		rb_buf_printf(out, TEXT " x=\"%lld\" y=\"%d\">",
-		    (long long)(PLOT_X + (int64_t)i * gw + gw / 2), LABEL_Y);
+		put_attr(out, TEXT " x=\"", PLOT_X + (int64_t)i * gw + gw / 2);
+		put_attr(out, "\" y=\"", LABEL_Y);
+		rb_buf_puts(out, "\">");
 		put_text(out, c->ch_bars[i].cb_label);
 		rb_buf_puts(out, "</text>");
 	}

@@ -325,6 +325,26 @@ change_json(int64_t cur, int64_t prev)
 	return json_string(s);
 }
 
+/* The pieces of the NULL-terminated parts, end to end, in arena a (a
+ * chart has a title per bar: no printf). */
+static const char *
+arena_cat(rb_arena *a, const char *const *parts)
+{
+	size_t n = 1, i, k;
+	char *s, *p;
+
+	for (i = 0; parts[i] != NULL; i++)
+		n += strlen(parts[i]);
+	p = s = rb_arena_alloc(a, n);
+	for (i = 0; parts[i] != NULL; i++) {
+		k = strlen(parts[i]);
+		memcpy(p, parts[i], k);
+		p += k;
+	}
+	*p = '\0';
+	return s;
+}
+
 /* Adds the French texts of each period row; fills the chart bars. */
 static void
 decorate_periods(struct rb_req *req, json_t *rows, const char *old_number,
@@ -357,14 +377,14 @@ decorate_periods(struct rb_req *req, json_t *rows, const char *old_number,
 		sp = strchr(json_string_value(e), ' ');
 		bars[i].cb_label = rb_arena_strdup(req->req_arena,
 		    sp != NULL ? sp + 1 : json_string_value(e));
-		bars[i].cb_title = rb_arena_printf(req->req_arena,
-		    "Du %s au %s : %s m³ ; même période un an plus tôt : %s%s%s",
-		    json_string_value(s), json_string_value(e),
-		    json_string_value(json_object_get(row, "m3")),
-		    prev >= 0 ? json_string_value(json_object_get(row,
-		    "previous_m3")) : "aucune donnée", prev >= 0 ? " m³" : "",
+		bars[i].cb_title = arena_cat(req->req_arena, (const char *[]){
+		    "Du ", json_string_value(s), " au ", json_string_value(e),
+		    " : ", json_string_value(json_object_get(row, "m3")),
+		    " m³ ; même période un an plus tôt : ", prev >= 0 ?
+		    json_string_value(json_object_get(row, "previous_m3")) :
+		    "aucune donnée", prev >= 0 ? " m³" : "",
 		    json_is_true(json_object_get(row, "abnormal")) ?
-		    " ; consommation anormale" : "");
+		    " ; consommation anormale" : "", NULL });
 		bars[i].cb_value = litres;
 		bars[i].cb_previous = prev;
 		bars[i].cb_alert = json_is_true(json_object_get(row,

@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -528,6 +529,56 @@ test_fr_dates(void **state)
 	assert_string_equal(rb_clock_fr_weekday(8), "");
 }
 
+/*
+ * rb_clock_fr_date() and rb_clock_fr_iso() against an oracle, the way
+ * clock.c wrote them before it stopped using snprintf ("%d%s %s %d"):
+ * every day of years with 1 to 4 digits, and buffers one byte short.
+ */
+static void
+test_fr_date_oracle(void **state)
+{
+	static const char *const months[13] = { "", "janvier", "février",
+	    "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+	    "octobre", "novembre", "décembre" };
+	static const int years[] = { 1, 9, 10, 99, 100, 999, 1000, 1970,
+	    2000, 2024, 2026, 9999 };
+	char got[RB_CLOCK_FR_MAX], want[RB_CLOCK_FR_MAX], iso[16];
+	struct rb_date d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(years) / sizeof(years[0]); i++) {
+		d.d_year = years[i];
+		for (d.d_month = 1; d.d_month <= 12; d.d_month++)
+			for (d.d_day = 1; d.d_day <= rb_clock_days_in_month(
+			    d.d_year, d.d_month); d.d_day++) {
+				snprintf(want, sizeof(want), "%d%s %s %d",
+				    d.d_day, d.d_day == 1 ? "er" : "",
+				    months[d.d_month], d.d_year);
+				assert_int_equal(rb_clock_fr_date(&d, got,
+				    sizeof(got)), 0);
+				assert_string_equal(got, want);
+				snprintf(iso, sizeof(iso), "%04d-%02d-%02d",
+				    d.d_year, d.d_month, d.d_day);
+				assert_int_equal(rb_clock_fr_iso(iso, got,
+				    sizeof(got)), 0);
+				assert_string_equal(got, want);
+				assert_int_equal(rb_clock_fr_date(&d, got,
+				    strlen(want)), -1);
+				assert_string_equal(got, "");
+				assert_int_equal(rb_clock_fr_date(&d, got,
+				    strlen(want) + 1), 0);
+				assert_string_equal(got, want);
+			}
+	}
+	d.d_year = 2024;
+	d.d_month = 2;
+	d.d_day = 30;
+	memset(got, 'x', sizeof(got));
+	assert_int_equal(rb_clock_fr_date(&d, got, sizeof(got)), -1);
+	assert_string_equal(got, "");
+}
+
 static void
 test_fr_time(void **state)
 {
@@ -955,6 +1006,7 @@ main(void)
 		cmocka_unit_test(test_paris_roundtrip),
 		cmocka_unit_test(test_tz_independent),
 		cmocka_unit_test(test_fr_dates),
+		cmocka_unit_test(test_fr_date_oracle),
 		cmocka_unit_test(test_fr_time),
 		cmocka_unit_test(test_fr_instant),
 		cmocka_unit_test(test_parse_hours),
