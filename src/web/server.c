@@ -914,8 +914,9 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	(void)cls;
 	/* The library's connections are the gate's Unix socketpairs, not
 	   TCP: 0.9.75 takes the EOPNOTSUPP of its TCP_NODELAY and TCP_CORK
-	   calls for a fault, and says so at each answer. The gate sets
-	   TCP_NODELAY on the client's socket itself. */
+	   calls for a fault (sockopt.c turns it into the ENOPROTOOPT it
+	   understands; these stay dropped should a call still fail). The
+	   gate sets TCP_NODELAY on the client's socket itself. */
 	if (strncmp(fmt, "Setting %s option to %s state failed: ", 38) == 0 ||
 	    strncmp(fmt, "Failed to push the data from buffers", 36) == 0)
 		return;
