@@ -691,7 +691,14 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		assert(rc->rc_conn == NULL || rc->rc_conn->cn_fd ==
 		    MHD_get_connection_info(c,
 		    MHD_CONNECTION_INFO_CONNECTION_FD)->connect_fd);
-		client_ip(c, req->req_ip, sizeof(req->req_ip));
+		/* The address, as text, of the connection's start. */
+		_Static_assert(sizeof(req->req_ip) ==
+		    sizeof(rc->rc_conn->cn_ip), "address text sizes");
+		if (rc->rc_conn != NULL)
+			memcpy(req->req_ip, rc->rc_conn->cn_ip,
+			    sizeof(req->req_ip));
+		else
+			client_ip(c, req->req_ip, sizeof(req->req_ip));
 		rb_client_addr_forwarded(c, rb_config_str(cfg,
 		    RB_CFG_TRUSTED_PROXIES), req->req_ip, sizeof(req->req_ip));
 		atomic_fetch_add(&srv->srv_inflight, 1);
@@ -762,32 +769,66 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	return send_response(c, rc);
 }
 
-/* One access line for req, counted in the metrics. */
+/* The access line's time, "YYYY-MM-DDTHH:MM:SSZ": formatted once a
+ * second by each thread, not at every request. */
+static const char *
+log_stamp(void)
+{
+	static _Thread_local time_t tl_sec = (time_t)-1;
+	static _Thread_local char tl_ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (now != tl_sec) {
+		gmtime_r(&now, &tm);
+		strftime(tl_ts, sizeof(tl_ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		tl_sec = now;
+	}
+	return tl_ts;
+}
+
+/* Appends " key=v" (v in decimal) to b. */
+static void
+log_uint(rb_buf *b, const char *key, unsigned long long v)
+{
+	char d[24];
+	size_t n = sizeof(d);
+
+	do {
+		d[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	rb_buf_putc(b, ' ');
+	rb_buf_puts(b, key);
+	rb_buf_putc(b, '=');
+	rb_buf_append(b, d + n, sizeof(d) - n);
+}
+
+/*
+ * One access line for req, counted in the metrics. The fields that may
+ * hold anything (method, path) go through rb_log_kv(); the others are
+ * known to need no quoting and are appended as they are: one buffer,
+ * one write.
+ */
 static void
 access_log(const struct rb_req *req, size_t bytes, uint64_t us, int aborted)
 {
 	rb_buf line = RB_BUF_INIT;
-	char num[32], ts[32];
-	struct tm tm;
-	time_t now;
 
-	now = time(NULL);
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	rb_metrics_observe(req->req_route, req->resp_status, us);
-	rb_log_kv(&line, "ts", ts);
-	rb_log_kv(&line, "type", "access");
+	rb_buf_reserve(&line, 128 + strlen(req->req_path));
+	rb_buf_puts(&line, "ts=");
+	rb_buf_puts(&line, log_stamp());
+	rb_buf_puts(&line, " type=access");
 	rb_log_kv(&line, "method", req->req_method_name);
 	rb_log_kv(&line, "path", req->req_path);
-	snprintf(num, sizeof(num), "%d", req->resp_status);
-	rb_log_kv(&line, "status", num);
-	snprintf(num, sizeof(num), "%zu", bytes);
-	rb_log_kv(&line, "bytes", num);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)us);
-	rb_log_kv(&line, "us", num);
+	log_uint(&line, "status", (unsigned long long)(req->resp_status > 0 ?
+	    req->resp_status : 0));
+	log_uint(&line, "bytes", (unsigned long long)bytes);
+	log_uint(&line, "us", (unsigned long long)us);
 	if (aborted)
-		rb_log_kv(&line, "aborted", "1");
-	rb_log_line(&line);
+		rb_buf_puts(&line, " aborted=1");
+	rb_log_line_own(&line);
 	rb_buf_free(&line);
 }
 

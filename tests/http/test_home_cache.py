@@ -4,6 +4,7 @@ shows has changed. A news edit made by another process on the database
 or by an admin through another server, an item whose publication window
 opens or closes with no write at all, and a signed-in visitor (whose
 layout differs) each get a fresh page at once."""
+import re
 import time
 
 import dbx
@@ -120,3 +121,36 @@ def an_admin_on_another_server_changes_the_home_of_this_one(s):
         assert "Publiée sur l&#39;autre serveur" in page
     finally:
         other.stop()
+
+
+def service_sentence(s, path):
+    st, _, body = s.request("GET", path)
+    assert st == 200, (path, st)
+    m = re.search(r"Le service client est [^<]*", body.decode())
+    assert m, path
+    return m.group(0)
+
+
+@test(own=True)
+def the_home_page_tells_the_service_hours_as_the_contact_page_does(s):
+    """The home page's service sentence (computed once a second per
+    request thread, with the default days and holidays around the hours
+    of the setting) is the contact page's, on the kept page as on a
+    fresh one, anonymous or signed in."""
+    for _ in range(5):
+        before = service_sentence(s, "/contact")
+        pages = [service_sentence(s, "/") for _ in range(3)]
+        b = Browser(s)
+        st, _, _ = b.signin(DEMO_EMAIL, DEMO_PASSWORD)
+        assert st == 303, st
+        st, _, body = b.get("/")
+        assert st == 200, st
+        m = re.search(r"Le service client est [^<]*", body)
+        assert m, "no service sentence signed in"
+        pages.append(m.group(0))
+        after = service_sentence(s, "/contact")
+        if before == after:    # no opening or closing between the two
+            break
+    assert before == after, (before, after)
+    assert "Il ouvre" in before or "ouvert jusqu" in before, before
+    assert pages == [before] * 4, (before, pages)

@@ -24,6 +24,49 @@ anonymous(struct rb_req *req)
 	return rb_req_session(req) == NULL && rb_req_archive(req) == NULL;
 }
 
+/*
+ * The parts of the key that depend on the time alone (the day, whether
+ * the service is open, its sentence), with the opening hours: computed
+ * once a second by each request thread rather than at every request
+ * (docs/performance.md, "The fixed cost of a request"). Returns 0, -1
+ * when the hours do not parse.
+ */
+static int
+clock_key(const char *hours, time_t now, struct rb_opening_hours *oh,
+    struct rb_home_key *key)
+{
+	static _Thread_local struct {
+		time_t			 ck_sec;
+		const char		*ck_hours;	/* the setting's text */
+		struct rb_opening_hours	 ck_oh;
+		char			 ck_today[sizeof(key->hk_today)];
+		int			 ck_open;
+		char			 ck_sentence[sizeof(key->hk_sentence)];
+	} ck;
+
+	if (ck.ck_hours != hours || ck.ck_sec != now) {
+		const struct rb_opening_hours dflt = RB_OPENING_HOURS_DEFAULT;
+
+		/* The setting gives the hours; the days and the holidays
+		   are the default's (as on the contact page). */
+		ck.ck_hours = NULL;
+		ck.ck_oh = dflt;
+		if (rb_clock_parse_hours(hours, &ck.ck_oh) != 0)
+			return -1;
+		rb_clock_today_iso(now, ck.ck_today, sizeof(ck.ck_today));
+		ck.ck_open = rb_clock_service_open(now, &ck.ck_oh);
+		rb_clock_service_sentence(now, &ck.ck_oh, ck.ck_sentence,
+		    sizeof(ck.ck_sentence));
+		ck.ck_sec = now;
+		ck.ck_hours = hours;
+	}
+	*oh = ck.ck_oh;
+	memcpy(key->hk_today, ck.ck_today, sizeof(key->hk_today));
+	key->hk_open = ck.ck_open;
+	memcpy(key->hk_sentence, ck.ck_sentence, sizeof(key->hk_sentence));
+	return 0;
+}
+
 void
 rb_page_home(struct rb_req *req)
 {
@@ -37,17 +80,13 @@ rb_page_home(struct rb_req *req)
 	rb_db *db;
 	int anon;
 
-	if (rb_clock_parse_hours(rb_config_str(cfg, RB_CFG_SERVICE_HOURS),
-	    &oh) != 0) {
+	memset(&key, 0, sizeof(key));
+	if (clock_key(rb_config_str(cfg, RB_CFG_SERVICE_HOURS), now, &oh,
+	    &key) != 0) {
 		rb_resp_error(req, 500);
 		return;
 	}
 	db = rb_req_db(req);		/* RB_NEED_DB: never NULL */
-	memset(&key, 0, sizeof(key));
-	rb_clock_today_iso(now, key.hk_today, sizeof(key.hk_today));
-	key.hk_open = rb_clock_service_open(now, &oh);
-	rb_clock_service_sentence(now, &oh, key.hk_sentence,
-	    sizeof(key.hk_sentence));
 	if (rb_home_stamp(db, &key.hk_stamp) != RB_OK) {
 		rb_resp_error(req, 500);
 		return;
