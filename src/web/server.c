@@ -440,16 +440,109 @@ handler_set(const struct rb_req *req, const char *name)
 	return 0;
 }
 
+/* Adds to resp the security headers (those the handler did not set
+ * itself), the Content-Type and the handler's headers. */
+static void
+add_headers(struct MHD_Response *resp, const struct rb_req *req)
+{
+	size_t i;
+
+	for (i = 0; i < RB_NELEM(security_headers); i++)
+		if (!handler_set(req, security_headers[i][0]))
+			MHD_add_response_header(resp, security_headers[i][0],
+			    security_headers[i][1]);
+	if (req->resp_type != NULL)
+		MHD_add_response_header(resp, "Content-Type", req->resp_type);
+	for (i = 0; i < (size_t)req->resp_nhdr; i++)
+		MHD_add_response_header(resp, req->resp_hdr_name[i],
+		    req->resp_hdr_value[i]);
+}
+
+struct rb_kept {
+	atomic_int		 k_refs;
+	struct MHD_Response	*k_resp;	/* one reference of the
+						   library's is ours */
+	size_t			 k_len;
+};
+
+struct rb_kept *
+rb_kept_new(const struct rb_req *req)
+{
+	struct rb_kept *k;
+	char *body;
+
+	if (req->resp_status != 200 || req->resp_fd >= 0)
+		return NULL;
+	body = rb_xmalloc(req->resp_body.buf_len + 1);
+	memcpy(body, req->resp_body.buf_len > 0 ? req->resp_body.buf_data :
+	    "", req->resp_body.buf_len);
+	k = rb_xcalloc(1, sizeof(*k));
+	/* The library frees the body with its last reference, after the
+	   last answer that sends it. */
+	k->k_resp = MHD_create_response_from_buffer_with_free_callback(
+	    req->resp_body.buf_len, body, free);
+	if (k->k_resp == NULL) {
+		free(body);
+		free(k);
+		return NULL;
+	}
+	add_headers(k->k_resp, req);
+	k->k_len = req->resp_body.buf_len;
+	atomic_init(&k->k_refs, 1);
+	return k;
+}
+
+struct rb_kept *
+rb_kept_hold(struct rb_kept *k)
+{
+	atomic_fetch_add(&k->k_refs, 1);
+	return k;
+}
+
+void
+rb_kept_drop(struct rb_kept *k)
+{
+	if (k == NULL || atomic_fetch_sub(&k->k_refs, 1) != 1)
+		return;
+	MHD_destroy_response(k->k_resp);
+	free(k);
+}
+
+void
+rb_resp_kept(struct rb_req *req, struct rb_kept *k)
+{
+	rb_kept_drop(req->resp_kept);
+	req->resp_kept = k;
+	req->resp_status = 200;
+	req->resp_type = NULL;
+	rb_buf_reset(&req->resp_body);
+}
+
 /* Builds the libmicrohttpd response from what the handler filled in. */
 static int
 send_response(struct MHD_Connection *c, struct reqctx *rc)
 {
 	struct rb_req *req = &rc->rc_req;
 	struct MHD_Response *resp;
+	struct rb_kept *k;
 	enum MHD_Result ret;
-	size_t len, i;
+	size_t len;
 	char *body;
 
+	if ((k = req->resp_kept) != NULL) {
+		req->resp_kept = NULL;
+		if (req->resp_status == 200 && req->resp_nhdr == 0 &&
+		    req->resp_fd < 0 && req->resp_type == NULL) {
+			/* Queued, the library holds its own reference on
+			   the response until this answer is sent. */
+			rc->rc_bytes = req->req_method == RB_HEAD ? 0 :
+			    k->k_len;
+			ret = MHD_queue_response(c, 200, k->k_resp);
+			rb_kept_drop(k);
+			return ret;
+		}
+		rb_kept_drop(k);
+	}
 	if (req->resp_fd >= 0) {
 		resp = MHD_create_response_from_fd64(req->resp_fd_size,
 		    req->resp_fd);
@@ -463,15 +556,7 @@ send_response(struct MHD_Connection *c, struct reqctx *rc)
 	}
 	if (resp == NULL)
 		return MHD_NO;
-	for (i = 0; i < RB_NELEM(security_headers); i++)
-		if (!handler_set(req, security_headers[i][0]))
-			MHD_add_response_header(resp, security_headers[i][0],
-			    security_headers[i][1]);
-	if (req->resp_type != NULL)
-		MHD_add_response_header(resp, "Content-Type", req->resp_type);
-	for (i = 0; i < (size_t)req->resp_nhdr; i++)
-		MHD_add_response_header(resp, req->resp_hdr_name[i],
-		    req->resp_hdr_value[i]);
+	add_headers(resp, req);
 	if (req->req_method == RB_HEAD)
 		rc->rc_bytes = 0;
 	ret = MHD_queue_response(c, (unsigned)req->resp_status, resp);
@@ -852,6 +937,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	access_log(req, rc->rc_bytes, now_us() - req->req_start_us,
 	    toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	conn_release(srv, rc->rc_conn);
+	rb_kept_drop(req->resp_kept);	/* never sent */
 	if (req->resp_fd >= 0)
 		close(req->resp_fd);
 	if (req->req_db != NULL)

@@ -75,10 +75,11 @@ rb_page_home(struct rb_req *req)
 	struct rb_opening_hours oh;
 	struct rb_home_version ver;
 	struct rb_home_key key;
+	struct rb_kept *kept_answer;
 	json_t *data, *kept;
 	time_t now = time(NULL);
 	rb_db *db;
-	int anon;
+	int anon, plain;
 
 	memset(&key, 0, sizeof(key));
 	if (clock_key(rb_config_str(cfg, RB_CFG_SERVICE_HOURS), now, &oh,
@@ -92,6 +93,14 @@ rb_page_home(struct rb_req *req)
 		return;
 	}
 	anon = anonymous(req);
+	/* The kept answer serves a request that added no header of its own
+	   before the page (the answer's headers are built once). */
+	plain = req->resp_nhdr == 0;
+	if (anon && plain &&
+	    (kept_answer = rb_home_cache_kept(hc, &key, now)) != NULL) {
+		rb_resp_kept(req, kept_answer);
+		return;
+	}
 	if (anon) {
 		rb_buf_reset(&req->resp_body);
 		if (rb_home_cache_page(hc, &key, now, &req->resp_body)) {
@@ -99,6 +108,10 @@ rb_page_home(struct rb_req *req)
 			rb_resp_header(req, "X-Robinet-Cache", "hit");
 			req->resp_status = 200;
 			req->resp_type = "text/html; charset=utf-8";
+			/* The next ones get this very answer. */
+			if (plain)
+				rb_home_cache_keep(hc, &key, now,
+				    rb_kept_new(req));
 			return;
 		}
 	} else if ((data = rb_home_cache_data(hc, &key, now)) != NULL) {
