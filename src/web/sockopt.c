@@ -7,7 +7,7 @@
  * socket Linux refuses them with EOPNOTSUPP, which 0.9.75 takes for a
  * passing fault: it formats a message (our logger drops it) and tries
  * again at the next response, two failing system calls per request
- * (docs/performance.md, "The fixed cost of a request"). ENOPROTOOPT is
+ * (docs/performance.md, "2026-12-06: the fixed cost of a request"). ENOPROTOOPT is
  * the answer it understands: it then marks the connection as not TCP/IP
  * and never asks again. So this definition, which the dynamic linker
  * finds before the C library's (the executable comes first), makes the

@@ -3,8 +3,9 @@
  * (web/homecache.h): every request reads the news stamp (one indexed
  * row), and a visitor with no session and no archive visit gets the
  * kept bytes when the stamp, the day and the service's sentence are
- * those they were made for; a signed-in visitor gets the kept data
- * rendered in his own layout. The X-Robinet-Cache header says which
+ * those they were made for (from the third request on, as one answer
+ * built once: rb_kept, web/http.h); a signed-in visitor gets the kept
+ * data rendered in his own layout. The X-Robinet-Cache header says which
  * (hit, miss).
  */
 #include <string.h>
@@ -28,7 +29,7 @@ anonymous(struct rb_req *req)
  * The parts of the key that depend on the time alone (the day, whether
  * the service is open, its sentence), with the opening hours: computed
  * once a second by each request thread rather than at every request
- * (docs/performance.md, "The fixed cost of a request"). Returns 0, -1
+ * (docs/performance.md, "2026-12-06: the fixed cost of a request"). Returns 0, -1
  * when the hours do not parse.
  */
 static int
