@@ -66,24 +66,39 @@ rb_log_kv(rb_buf *b, const char *key, const char *value)
 	rb_buf_putc(b, '"');
 }
 
-void
-rb_log_line(const rb_buf *b)
+/* Writes the len bytes of a line that ends in its newline. */
+static void
+write_line(const char *data, size_t len)
 {
-	rb_buf line = RB_BUF_INIT;
 	ssize_t n;
 	size_t off = 0;
 
-	rb_buf_append(&line, b->buf_data, b->buf_len);
-	rb_buf_putc(&line, '\n');
-	while (off < line.buf_len) {
-		n = write(log_fd, line.buf_data + off, line.buf_len - off);
+	while (off < len) {
+		n = write(log_fd, data + off, len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		off += (size_t)n;
 	}
+}
+
+void
+rb_log_line(const rb_buf *b)
+{
+	rb_buf line = RB_BUF_INIT;
+
+	rb_buf_append(&line, b->buf_data, b->buf_len);
+	rb_buf_putc(&line, '\n');
+	write_line(line.buf_data, line.buf_len);
 	rb_buf_free(&line);
+}
+
+void
+rb_log_line_own(rb_buf *b)
+{
+	rb_buf_putc(b, '\n');
+	write_line(b->buf_data, b->buf_len);
 }
 
 void

@@ -29,6 +29,9 @@ void	rb_log(enum rb_log_level level, const char *func, const char *fmt, ...)
 void	rb_log_kv(rb_buf *b, const char *key, const char *value);
 /* Writes one complete line (a trailing newline is added) atomically. */
 void	rb_log_line(const rb_buf *b);
+/* As rb_log_line(), adding the newline to b itself (no copy): for lines
+ * written at every request. */
+void	rb_log_line_own(rb_buf *b);
 
 #define log_errx(...)	rb_log(RB_LOG_ERROR, __func__, __VA_ARGS__)
 #define log_warnx(...)	rb_log(RB_LOG_WARN, __func__, __VA_ARGS__)

@@ -17,6 +17,7 @@ struct rb_home_cache {
 	json_t		*hc_data;
 	char		*hc_page;	/* NULL: not rendered yet */
 	size_t		 hc_page_len;
+	struct rb_kept	*hc_kept;	/* the answer of hc_page, or NULL */
 };
 
 struct rb_home_cache *
@@ -35,6 +36,7 @@ rb_home_cache_free(struct rb_home_cache *hc)
 		return;
 	json_decref(hc->hc_data);
 	free(hc->hc_page);
+	rb_kept_drop(hc->hc_kept);
 	pthread_mutex_destroy(&hc->hc_lock);
 	free(hc);
 }
@@ -70,6 +72,35 @@ rb_home_cache_page(struct rb_home_cache *hc, const struct rb_home_key *key,
 	return hit;
 }
 
+struct rb_kept *
+rb_home_cache_kept(struct rb_home_cache *hc, const struct rb_home_key *key,
+    time_t now)
+{
+	struct rb_kept *k = NULL;
+
+	pthread_mutex_lock(&hc->hc_lock);
+	if (fresh(hc, key, now) && hc->hc_kept != NULL)
+		k = rb_kept_hold(hc->hc_kept);
+	pthread_mutex_unlock(&hc->hc_lock);
+	return k;
+}
+
+void
+rb_home_cache_keep(struct rb_home_cache *hc, const struct rb_home_key *key,
+    time_t now, struct rb_kept *k)
+{
+	if (k == NULL)
+		return;
+	pthread_mutex_lock(&hc->hc_lock);
+	if (fresh(hc, key, now) && hc->hc_page != NULL &&
+	    hc->hc_kept == NULL) {
+		hc->hc_kept = k;
+		k = NULL;
+	}
+	pthread_mutex_unlock(&hc->hc_lock);
+	rb_kept_drop(k);
+}
+
 json_t *
 rb_home_cache_data(struct rb_home_cache *hc, const struct rb_home_key *key,
     time_t now)
@@ -89,6 +120,7 @@ rb_home_cache_put(struct rb_home_cache *hc, const struct rb_home_key *key,
 {
 	json_t *copy = json_deep_copy(data), *old_data = NULL;
 	char *page_copy = NULL, *old_page = NULL;
+	struct rb_kept *old_kept = NULL;
 
 	if (page != NULL) {
 		page_copy = rb_xmalloc(len + 1);
@@ -110,6 +142,10 @@ rb_home_cache_put(struct rb_home_cache *hc, const struct rb_home_key *key,
 			page_copy = old_page;
 			len = hc->hc_page_len;
 			old_page = NULL;
+		} else {
+			/* A new page: the answer made of the old one goes. */
+			old_kept = hc->hc_kept;
+			hc->hc_kept = NULL;
 		}
 		hc->hc_key = *key;
 		hc->hc_until = until;
@@ -121,4 +157,5 @@ rb_home_cache_put(struct rb_home_cache *hc, const struct rb_home_key *key,
 	pthread_mutex_unlock(&hc->hc_lock);
 	json_decref(old_data);
 	free(old_page);
+	rb_kept_drop(old_kept);
 }

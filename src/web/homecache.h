@@ -23,6 +23,7 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "http.h"
 
 struct rb_home_cache;
 
@@ -45,6 +46,22 @@ void	rb_home_cache_free(struct rb_home_cache *hc);
  */
 int	rb_home_cache_page(struct rb_home_cache *hc,
 	    const struct rb_home_key *key, time_t now, rb_buf *out);
+
+/*
+ * When hc keeps the whole answer made of its rendered page for key
+ * (rb_home_cache_keep()), still valid at now, returns a reference on it
+ * (the caller drops it, or hands it to rb_resp_kept()); NULL otherwise.
+ */
+struct rb_kept *rb_home_cache_kept(struct rb_home_cache *hc,
+	    const struct rb_home_key *key, time_t now);
+
+/*
+ * Keeps k, the whole answer made of the page kept for key, taking over
+ * the caller's reference; dropped at once when hc keeps no page for key
+ * at now any more, or already keeps an answer. k NULL is ignored.
+ */
+void	rb_home_cache_keep(struct rb_home_cache *hc,
+	    const struct rb_home_key *key, time_t now, struct rb_kept *k);
 
 /*
  * When hc keeps page data for key, still valid at now, returns a deep

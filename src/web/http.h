@@ -90,6 +90,7 @@ struct rb_req {
 	int			 resp_nhdr;
 	int			 resp_failed;	/* a form was refused: the
 						   title says "Erreur : " */
+	struct rb_kept		*resp_kept;	/* rb_resp_kept(), or NULL */
 };
 
 /* A request header's value, or NULL. */
@@ -117,6 +118,31 @@ void		 rb_resp_header(struct rb_req *req, const char *name,
  */
 void		 rb_resp_page(struct rb_req *req, int status, const char *name,
 		    json_t *data);
+/*
+ * A whole answer kept between requests (the anonymous home page): made
+ * once from what a handler filled in, it is sent again as it is, its
+ * headers built once, with no copy of its body. Reference counted:
+ * every holder drops its reference; the last drop frees it once no
+ * answer in flight still sends it.
+ */
+struct rb_kept;
+/*
+ * A kept answer made of req's status 200, Content-Type, headers and body
+ * (the server's security headers added), with one reference, the
+ * caller's; NULL when req holds anything else (a file, another status).
+ */
+struct rb_kept	*rb_kept_new(const struct rb_req *req);
+/* One more reference on k (returned). */
+struct rb_kept	*rb_kept_hold(struct rb_kept *k);
+/* Drops one reference on k; NULL is ignored. */
+void		 rb_kept_drop(struct rb_kept *k);
+/*
+ * Answers req with k, taking over the caller's reference. The server
+ * sends k when the answer is still a 200 with no header added after this
+ * call; otherwise (e.g. a 503 set afterwards) it drops k and sends what
+ * req then holds.
+ */
+void		 rb_resp_kept(struct rb_req *req, struct rb_kept *k);
 /* Answers the French error page for status (404, 405, 413, 500…). */
 void		 rb_resp_error(struct rb_req *req, int status);
 /*

@@ -440,16 +440,109 @@ handler_set(const struct rb_req *req, const char *name)
 	return 0;
 }
 
+/* Adds to resp the security headers (those the handler did not set
+ * itself), the Content-Type and the handler's headers. */
+static void
+add_headers(struct MHD_Response *resp, const struct rb_req *req)
+{
+	size_t i;
+
+	for (i = 0; i < RB_NELEM(security_headers); i++)
+		if (!handler_set(req, security_headers[i][0]))
+			MHD_add_response_header(resp, security_headers[i][0],
+			    security_headers[i][1]);
+	if (req->resp_type != NULL)
+		MHD_add_response_header(resp, "Content-Type", req->resp_type);
+	for (i = 0; i < (size_t)req->resp_nhdr; i++)
+		MHD_add_response_header(resp, req->resp_hdr_name[i],
+		    req->resp_hdr_value[i]);
+}
+
+struct rb_kept {
+	atomic_int		 k_refs;
+	struct MHD_Response	*k_resp;	/* one reference of the
+						   library's is ours */
+	size_t			 k_len;
+};
+
+struct rb_kept *
+rb_kept_new(const struct rb_req *req)
+{
+	struct rb_kept *k;
+	char *body;
+
+	if (req->resp_status != 200 || req->resp_fd >= 0)
+		return NULL;
+	body = rb_xmalloc(req->resp_body.buf_len + 1);
+	memcpy(body, req->resp_body.buf_len > 0 ? req->resp_body.buf_data :
+	    "", req->resp_body.buf_len);
+	k = rb_xcalloc(1, sizeof(*k));
+	/* The library frees the body with its last reference, after the
+	   last answer that sends it. */
+	k->k_resp = MHD_create_response_from_buffer_with_free_callback(
+	    req->resp_body.buf_len, body, free);
+	if (k->k_resp == NULL) {
+		free(body);
+		free(k);
+		return NULL;
+	}
+	add_headers(k->k_resp, req);
+	k->k_len = req->resp_body.buf_len;
+	atomic_init(&k->k_refs, 1);
+	return k;
+}
+
+struct rb_kept *
+rb_kept_hold(struct rb_kept *k)
+{
+	atomic_fetch_add(&k->k_refs, 1);
+	return k;
+}
+
+void
+rb_kept_drop(struct rb_kept *k)
+{
+	if (k == NULL || atomic_fetch_sub(&k->k_refs, 1) != 1)
+		return;
+	MHD_destroy_response(k->k_resp);
+	free(k);
+}
+
+void
+rb_resp_kept(struct rb_req *req, struct rb_kept *k)
+{
+	rb_kept_drop(req->resp_kept);
+	req->resp_kept = k;
+	req->resp_status = 200;
+	req->resp_type = NULL;
+	rb_buf_reset(&req->resp_body);
+}
+
 /* Builds the libmicrohttpd response from what the handler filled in. */
 static int
 send_response(struct MHD_Connection *c, struct reqctx *rc)
 {
 	struct rb_req *req = &rc->rc_req;
 	struct MHD_Response *resp;
+	struct rb_kept *k;
 	enum MHD_Result ret;
-	size_t len, i;
+	size_t len;
 	char *body;
 
+	if ((k = req->resp_kept) != NULL) {
+		req->resp_kept = NULL;
+		if (req->resp_status == 200 && req->resp_nhdr == 0 &&
+		    req->resp_fd < 0 && req->resp_type == NULL) {
+			/* Queued, the library holds its own reference on
+			   the response until this answer is sent. */
+			rc->rc_bytes = req->req_method == RB_HEAD ? 0 :
+			    k->k_len;
+			ret = MHD_queue_response(c, 200, k->k_resp);
+			rb_kept_drop(k);
+			return ret;
+		}
+		rb_kept_drop(k);
+	}
 	if (req->resp_fd >= 0) {
 		resp = MHD_create_response_from_fd64(req->resp_fd_size,
 		    req->resp_fd);
@@ -463,15 +556,7 @@ send_response(struct MHD_Connection *c, struct reqctx *rc)
 	}
 	if (resp == NULL)
 		return MHD_NO;
-	for (i = 0; i < RB_NELEM(security_headers); i++)
-		if (!handler_set(req, security_headers[i][0]))
-			MHD_add_response_header(resp, security_headers[i][0],
-			    security_headers[i][1]);
-	if (req->resp_type != NULL)
-		MHD_add_response_header(resp, "Content-Type", req->resp_type);
-	for (i = 0; i < (size_t)req->resp_nhdr; i++)
-		MHD_add_response_header(resp, req->resp_hdr_name[i],
-		    req->resp_hdr_value[i]);
+	add_headers(resp, req);
 	if (req->req_method == RB_HEAD)
 		rc->rc_bytes = 0;
 	ret = MHD_queue_response(c, (unsigned)req->resp_status, resp);
@@ -694,7 +779,14 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		assert(rc->rc_conn == NULL || rc->rc_conn->cn_fd ==
 		    MHD_get_connection_info(c,
 		    MHD_CONNECTION_INFO_CONNECTION_FD)->connect_fd);
-		client_ip(c, req->req_ip, sizeof(req->req_ip));
+		/* The address, as text, of the connection's start. */
+		_Static_assert(sizeof(req->req_ip) ==
+		    sizeof(rc->rc_conn->cn_ip), "address text sizes");
+		if (rc->rc_conn != NULL)
+			memcpy(req->req_ip, rc->rc_conn->cn_ip,
+			    sizeof(req->req_ip));
+		else
+			client_ip(c, req->req_ip, sizeof(req->req_ip));
 		rb_client_addr_forwarded(c, rb_config_str(cfg,
 		    RB_CFG_TRUSTED_PROXIES), req->req_ip, sizeof(req->req_ip));
 		atomic_fetch_add(&srv->srv_inflight, 1);
@@ -765,32 +857,66 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	return send_response(c, rc);
 }
 
-/* One access line for req, counted in the metrics. */
+/* The access line's time, "YYYY-MM-DDTHH:MM:SSZ": formatted once a
+ * second by each thread, not at every request. */
+static const char *
+log_stamp(void)
+{
+	static _Thread_local time_t tl_sec = (time_t)-1;
+	static _Thread_local char tl_ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (now != tl_sec) {
+		gmtime_r(&now, &tm);
+		strftime(tl_ts, sizeof(tl_ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		tl_sec = now;
+	}
+	return tl_ts;
+}
+
+/* Appends " key=v" (v in decimal) to b. */
+static void
+log_uint(rb_buf *b, const char *key, unsigned long long v)
+{
+	char d[24];
+	size_t n = sizeof(d);
+
+	do {
+		d[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	rb_buf_putc(b, ' ');
+	rb_buf_puts(b, key);
+	rb_buf_putc(b, '=');
+	rb_buf_append(b, d + n, sizeof(d) - n);
+}
+
+/*
+ * One access line for req, counted in the metrics. The fields that may
+ * hold anything (method, path) go through rb_log_kv(); the others are
+ * known to need no quoting and are appended as they are: one buffer,
+ * one write.
+ */
 static void
 access_log(const struct rb_req *req, size_t bytes, uint64_t us, int aborted)
 {
 	rb_buf line = RB_BUF_INIT;
-	char num[32], ts[32];
-	struct tm tm;
-	time_t now;
 
-	now = time(NULL);
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	rb_metrics_observe(req->req_route, req->resp_status, us);
-	rb_log_kv(&line, "ts", ts);
-	rb_log_kv(&line, "type", "access");
+	rb_buf_reserve(&line, 128 + strlen(req->req_path));
+	rb_buf_puts(&line, "ts=");
+	rb_buf_puts(&line, log_stamp());
+	rb_buf_puts(&line, " type=access");
 	rb_log_kv(&line, "method", req->req_method_name);
 	rb_log_kv(&line, "path", req->req_path);
-	snprintf(num, sizeof(num), "%d", req->resp_status);
-	rb_log_kv(&line, "status", num);
-	snprintf(num, sizeof(num), "%zu", bytes);
-	rb_log_kv(&line, "bytes", num);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)us);
-	rb_log_kv(&line, "us", num);
+	log_uint(&line, "status", (unsigned long long)(req->resp_status > 0 ?
+	    req->resp_status : 0));
+	log_uint(&line, "bytes", (unsigned long long)bytes);
+	log_uint(&line, "us", (unsigned long long)us);
 	if (aborted)
-		rb_log_kv(&line, "aborted", "1");
-	rb_log_line(&line);
+		rb_buf_puts(&line, " aborted=1");
+	rb_log_line_own(&line);
 	rb_buf_free(&line);
 }
 
@@ -814,6 +940,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	access_log(req, rc->rc_bytes, now_us() - req->req_start_us,
 	    toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	conn_release(srv, rc->rc_conn);
+	rb_kept_drop(req->resp_kept);	/* never sent */
 	if (req->resp_fd >= 0)
 		close(req->resp_fd);
 	if (req->req_db != NULL)
@@ -917,8 +1044,9 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	(void)cls;
 	/* The library's connections are the gate's Unix socketpairs, not
 	   TCP: 0.9.75 takes the EOPNOTSUPP of its TCP_NODELAY and TCP_CORK
-	   calls for a fault, and says so at each answer. The gate sets
-	   TCP_NODELAY on the client's socket itself. */
+	   calls for a fault (sockopt.c turns it into the ENOPROTOOPT it
+	   understands; these stay dropped should a call still fail). The
+	   gate sets TCP_NODELAY on the client's socket itself. */
 	if (strncmp(fmt, "Setting %s option to %s state failed: ", 38) == 0 ||
 	    strncmp(fmt, "Failed to push the data from buffers", 36) == 0)
 		return;

@@ -1,5 +1,7 @@
 """HTTP tests of the foundation: pages, headers, limits, static files,
 health, metrics, logs, graceful stop and the command line."""
+import calendar
+import http.client
 import re
 import select
 import signal
@@ -398,3 +400,33 @@ def serve_refuses_an_outdated_schema(s):
     assert rc == 0 and out.startswith("0 migration"), out
 
 
+
+
+@test
+def access_log_time_is_each_request_s_own_second(s):
+    """The access line's time is formatted once a second by each thread:
+    requests on one keep-alive connection (one thread), a second or more
+    apart, each carry the second they were answered in."""
+    c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
+    spans = []
+    for i in range(3):
+        before = int(time.time())
+        c.request("GET", "/horodatage-%d" % i)
+        r = c.getresponse()
+        r.read()
+        assert r.status == 404, r.status
+        spans.append((before, int(time.time())))
+        time.sleep(1.1)
+    c.close()
+    time.sleep(0.2)
+    log = s.stderr()
+    seen = []
+    for i, (before, after) in enumerate(spans):
+        lines = [l for l in log.splitlines()
+                 if "type=access" in l and "path=/horodatage-%d " % i in l]
+        assert len(lines) == 1, lines
+        ts = re.search(r"^ts=(\S+) ", lines[0]).group(1)
+        t = calendar.timegm(time.strptime(ts, "%Y-%m-%dT%H:%M:%SZ"))
+        assert before <= t <= after, (ts, before, after)
+        seen.append(t)
+    assert len(set(seen)) == 3, seen

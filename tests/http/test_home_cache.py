@@ -4,6 +4,11 @@ shows has changed. A news edit made by another process on the database
 or by an admin through another server, an item whose publication window
 opens or closes with no write at all, and a signed-in visitor (whose
 layout differs) each get a fresh page at once."""
+import calendar
+import email.utils
+import http.client
+import re
+import threading
 import time
 
 import dbx
@@ -120,3 +125,119 @@ def an_admin_on_another_server_changes_the_home_of_this_one(s):
         assert "Publiée sur l&#39;autre serveur" in page
     finally:
         other.stop()
+
+
+def service_sentence(s, path):
+    st, _, body = s.request("GET", path)
+    assert st == 200, (path, st)
+    m = re.search(r"Le service client est [^<]*", body.decode())
+    assert m, path
+    return m.group(0)
+
+
+@test(own=True)
+def the_home_page_tells_the_service_hours_as_the_contact_page_does(s):
+    """The home page's service sentence (computed once a second per
+    request thread, with the default days and holidays around the hours
+    of the setting) is the contact page's, on the kept page as on a
+    fresh one, anonymous or signed in."""
+    for _ in range(5):
+        before = service_sentence(s, "/contact")
+        pages = [service_sentence(s, "/") for _ in range(3)]
+        b = Browser(s)
+        st, _, _ = b.signin(DEMO_EMAIL, DEMO_PASSWORD)
+        assert st == 303, st
+        st, _, body = b.get("/")
+        assert st == 200, st
+        m = re.search(r"Le service client est [^<]*", body)
+        assert m, "no service sentence signed in"
+        pages.append(m.group(0))
+        after = service_sentence(s, "/contact")
+        if before == after:    # no opening or closing between the two
+            break
+    assert before == after, (before, after)
+    assert "Il ouvre" in before or "ouvert jusqu" in before, before
+    assert pages == [before] * 4, (before, pages)
+
+
+def raw_get(conn, method="GET"):
+    conn.request(method, "/")
+    r = conn.getresponse()
+    body = r.read()
+    assert r.status == 200, r.status
+    return [(k, v) for k, v in r.getheaders()], body
+
+
+@test(own=True)
+def the_kept_answer_is_the_page_s_own_with_each_request_s_date(s):
+    """From the third anonymous request on, the home page is one answer
+    built once (web/server.c, rb_kept): the same headers and bytes as the
+    page kept before it, HEAD without its body, and the Date of each
+    request's own second."""
+    c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
+    answers = [raw_get(c) for _ in range(4)]
+    assert dict(answers[0][0])["X-Robinet-Cache"] == "miss"
+    undated = [([h for h in hs if h[0] != "Date"], b) for hs, b in answers[1:]]
+    assert undated[0] == undated[1] == undated[2], undated
+    assert dict(undated[0][0])["X-Robinet-Cache"] == "hit"
+    assert dict(undated[0][0])["Content-Length"] == str(len(answers[0][1]))
+    assert answers[1][1] == answers[0][1]
+    check_page(answers[3][1])
+    heads, body = raw_get(c, "HEAD")
+    assert body == b"" and [h for h in heads if h[0] != "Date"] == undated[0][0], heads
+    dates = []
+    for _ in range(2):
+        time.sleep(1.1)
+        before = int(time.time())
+        hs, _ = raw_get(c)
+        after = int(time.time())
+        t = calendar.timegm(email.utils.parsedate(dict(hs)["Date"]))
+        assert before <= t <= after, (dict(hs)["Date"], before, after)
+        dates.append(t)
+    assert dates[0] < dates[1], dates
+    c.close()
+
+
+@test(own=True)
+def the_kept_answer_is_replaced_while_others_read_it(s):
+    """Readers on keep-alive connections while another process adds news
+    items: every answer is a whole page (its Content-Length, the layout
+    closed), and once the writes stop the page shows the last one and is
+    kept again."""
+    stop = threading.Event()
+    errors, counts = [], []
+
+    def reader():
+        c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=20)
+        n = 0
+        try:
+            while not stop.is_set():
+                hs, body = raw_get(c)
+                assert dict(hs)["Content-Length"] == str(len(body))
+                check_page(body)
+                n += 1
+        except Exception as e:      # reported below
+            errors.append(repr(e))
+        finally:
+            c.close()
+            counts.append(n)
+    threads = [threading.Thread(target=reader) for _ in range(6)]
+    for t in threads:
+        t.start()
+    base = int(time.time()) - 60
+    try:
+        for i in range(6):
+            time.sleep(0.3)
+            add_news(s, "pendant-%d" % i, "Écrite pendant la lecture %d" % i, base + i)
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert errors == [], errors[:3]
+    assert min(counts) > 0, counts
+    home(s)
+    state, page = home(s)
+    assert state == "hit", state
+    # the newest one (the page shows the latest items only)
+    assert "Écrite pendant la lecture 5" in page

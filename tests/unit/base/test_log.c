@@ -276,6 +276,24 @@ test_line(void **state)
 	assert_string_equal(drain(), "\n");
 }
 
+/* rb_log_line_own(): the same line, its newline added to b itself. */
+static void
+test_line_own(void **state)
+{
+	rb_buf b = RB_BUF_INIT;
+
+	(void)state;
+	rb_log_kv(&b, "event", "login");
+	rb_log_kv(&b, "path", "/a b");
+	rb_log_line_own(&b);
+	assert_string_equal(drain(), "event=login path=\"/a b\"\n");
+	assert_string_equal(rb_buf_cstr(&b), "event=login path=\"/a b\"\n");
+	rb_buf_free(&b);
+	rb_log_line_own(&b);
+	assert_string_equal(drain(), "\n");
+	rb_buf_free(&b);
+}
+
 static void
 test_levels(void **state)
 {
@@ -323,6 +341,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_kv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_line_own, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_levels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_message, setup,
 		    teardown),
