@@ -720,6 +720,8 @@ rb_import_store_copy_begin(rb_db *db, enum rb_imp_table t)
 	cols[n + 1] = "src_batch";
 	cols[n + 2] = "src_file";
 	cols[n + 3] = "src_line";
+	if (rb_db_fill_begin(db, it->it_name) != 0)
+		return -1;
 	return rb_db_copy_begin(db, it->it_name, cols, it->it_nall);
 }
 
