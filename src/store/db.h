@@ -373,8 +373,8 @@ int	 rb_db_copy_pays(const rb_db *db);
  * key, CHECK and NOT NULL, a unique index another table's foreign key
  * uses). rb_db_fill_end(db) builds them again, the same names and
  * definitions, which checks every unique key and foreign key once over
- * the whole table, then refreshes the planner's statistics (ANALYZE).
- * Each returns 0, RB_CONSTRAINT (rb_db_fill_end(): the rows break a
+ * the whole table (no ANALYZE: the server's autovacuum gathers the
+ * planner's statistics of a table so filled soon after). Each returns 0, RB_CONSTRAINT (rb_db_fill_end(): the rows break a
  * unique key or a foreign key), RB_RETRY or -1 (logged). After any
  * failure, or instead of rb_db_fill_end(), roll the transaction back:
  * that brings back what was dropped (PostgreSQL's schema changes are
