@@ -374,13 +374,15 @@ int	 rb_db_copy_pays(const rb_db *db);
  * uses). rb_db_fill_end(db) builds them again, the same names and
  * definitions, which checks every unique key and foreign key once over
  * the whole table (no ANALYZE: the server's autovacuum gathers the
- * planner's statistics of a table so filled soon after). Each returns 0, RB_CONSTRAINT (rb_db_fill_end(): the rows break a
- * unique key or a foreign key), RB_RETRY or -1 (logged). After any
- * failure, or instead of rb_db_fill_end(), roll the transaction back:
- * that brings back what was dropped (PostgreSQL's schema changes are
- * transactional); a commit of a fill not ended is refused (rolled
- * back, -1). The table and those its foreign keys reference stay
- * locked against other writers until the transaction ends. On SQLite
+ * planner's statistics of a table so filled soon after). Each returns
+ * 0, RB_CONSTRAINT (rb_db_fill_end(): the rows break a unique key or a
+ * foreign key), RB_RETRY or -1 (logged). After any failure, or instead
+ * of rb_db_fill_end(), roll the transaction back: that brings back what
+ * was dropped (PostgreSQL's schema changes are transactional); a commit
+ * of a fill not ended is refused (rolled back, -1). Until the
+ * transaction ends, the table and the tables its foreign keys reference
+ * are locked against every other connection, readers included
+ * (PostgreSQL takes ACCESS EXCLUSIVE to drop a foreign key). On SQLite
  * both do nothing and return 0 (the per-row cost is in process).
  */
 int	 rb_db_fill_begin(rb_db *db, const char *table);
