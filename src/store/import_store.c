@@ -360,12 +360,6 @@ static const char *const sql_refs[] = {
 	[RB_IMP_REF_INVOICE] = "SELECT number, id, NULL FROM invoices",
 };
 
-int
-rb_import_store_nkey(enum rb_imp_table t)
-{
-	return tables[t].it_nkey;
-}
-
 const char *
 rb_import_store_table(enum rb_imp_table t)
 {

@@ -58,9 +58,6 @@ struct rb_imp_source {
 /* Largest number of parameters of a table (provenance excluded). */
 #define RB_IMP_MAX_PARAMS	24
 
-/* The number of natural-key parameters of table t (the first ones). */
-int	 rb_import_store_nkey(enum rb_imp_table t);
-
 /* The SQL name of table t ("meter_readings"). */
 const char *rb_import_store_table(enum rb_imp_table t);
 
