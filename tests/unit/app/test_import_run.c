@@ -741,6 +741,47 @@ test_bulk_copy_refused_by_a_key_built_after_it(void **state)
 	    " name = 'Tourcoing'", NULL, 0, NULL), RB_CONSTRAINT);
 }
 
+/*
+ * A key given twice in an otherwise clean file on the bulk path: no map
+ * of the file's keys looks for it, the unique index on the key refuses
+ * it (on PostgreSQL when built again after the copy), and the row-by-row
+ * path reports the repeat on its line, as ever. Large enough for several
+ * copy buffers.
+ */
+static void
+test_bulk_copy_repeated_key_found_by_the_index(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_import_result res;
+	char in[300], report[300], *text, *got, want[256];
+	size_t cap = 1 << 20, len;
+	int i;
+
+	bulk_mode = 1;
+	snprintf(in, sizeof(in), "%s/in", f->dir);
+	snprintf(report, sizeof(report), "%s/report.csv", f->dir);
+	assert_int_equal(mkdir(in, 0700), 0);
+	text = malloc(cap);
+	assert_non_null(text);
+	len = (size_t)snprintf(text, cap, "ref;last_name;address_line1;"
+	    "postcode;commune\n");
+	for (i = 0; i < 5000; i++)
+		len += (size_t)snprintf(text + len, cap - len, "C%07d;Martin;"
+		    "%d rue;59000;Lille\n", i == 4321 ? 17 : i, i);
+	write_file(in, "customers.csv", text);
+	free(text);
+	assert_int_equal(run(f, in, report, &res), RB_IMPORT_REJECTED);
+	got = rejections(report);
+	snprintf(want, sizeof(want), "file;line;column;reason\n"
+	    "customers.csv;%d;;ligne en double (déjà vue ligne %d)\n",
+	    4321 + 2, 17 + 2);
+	assert_string_equal(got, want);
+	free(got);
+	assert_int_equal(res.ir_copied, 0);
+	assert_int_equal(res.ir_total.ic_rejected, 1);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM customers"), 0);
+}
+
 int
 main(void)
 {
@@ -771,6 +812,9 @@ main(void)
 		    test_bulk_copy_builds_the_same_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_bulk_copy_refused_by_a_key_built_after_it, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_bulk_copy_repeated_key_found_by_the_index, setup,
 		    teardown),
 	};
 
