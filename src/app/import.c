@@ -300,20 +300,31 @@ struct ref_cache {
 
 /*
  * A map from a text key to an id and an optional text, for the bulk
- * path: the references of a file loaded in one query, the keys already
- * seen in the file, the old numbers given so far. Open addressing,
- * linear probing, grown at half full.
+ * path: the references of a file loaded in one query (2.4 million
+ * invoice numbers for 400,000 contracts), the old numbers given so far.
+ * Open addressing, linear probing, grown at three quarters full; an
+ * entry is 16 bytes, its key and text stored one after the other
+ * ("key\0" then "\1text\0", or "\0" when it has none) in large
+ * blocks that are never freed one by one: about 60 bytes a key in all.
  */
 struct km_ent {
-	char		*ke_key;	/* NULL: free slot */
+	const char	*ke_key;	/* NULL: free slot */
 	int64_t		 ke_id;
-	char		*ke_extra;	/* may be NULL */
+};
+
+#define KM_BLOCK	(1024 * 1024)
+
+struct km_block {
+	struct km_block	*kb_next;
+	size_t		 kb_used, kb_size;
+	char		 kb_data[];
 };
 
 struct keymap {
 	struct km_ent	*km_ent;
 	size_t		 km_cap;	/* a power of 2, or 0 */
 	size_t		 km_n;
+	struct km_block	*km_blocks;	/* the newest first */
 };
 
 static uint64_t
@@ -350,6 +361,41 @@ km_get(const struct keymap *m, const char *key)
 	return e->ke_key != NULL ? e : NULL;
 }
 
+/* The text kept with entry e, or NULL. */
+static const char *
+km_extra(const struct km_ent *e)
+{
+	const char *p = e->ke_key + strlen(e->ke_key) + 1;
+
+	return *p == '\1' ? p + 1 : NULL;
+}
+
+/* Stores key and extra (may be NULL) in m's blocks. */
+static const char *
+km_store(struct keymap *m, const char *key, const char *extra)
+{
+	size_t kl = strlen(key) + 1, xl = extra != NULL ? strlen(extra) + 1 :
+	    0, need = kl + 1 + xl, size;
+	struct km_block *b = m->km_blocks;
+	char *p;
+
+	if (b == NULL || b->kb_size - b->kb_used < need) {
+		size = need > KM_BLOCK ? need : KM_BLOCK;
+		b = rb_xmalloc(sizeof(*b) + size);
+		b->kb_next = m->km_blocks;
+		b->kb_used = 0;
+		b->kb_size = size;
+		m->km_blocks = b;
+	}
+	p = b->kb_data + b->kb_used;
+	b->kb_used += need;
+	memcpy(p, key, kl);
+	p[kl] = extra != NULL ? '\1' : '\0';
+	if (extra != NULL)
+		memcpy(p + kl + 1, extra, xl);
+	return p;
+}
+
 /* Sets key to (id, extra), replacing what it held. */
 static void
 km_put(struct keymap *m, const char *key, int64_t id, const char *extra)
@@ -357,7 +403,7 @@ km_put(struct keymap *m, const char *key, int64_t id, const char *extra)
 	struct km_ent *e, *old;
 	size_t i, cap;
 
-	if (m->km_n * 2 >= m->km_cap) {
+	if ((m->km_n + 1) * 4 > m->km_cap * 3) {
 		old = m->km_ent;
 		cap = m->km_cap;
 		m->km_cap = cap ? cap * 2 : 1024;
@@ -368,23 +414,20 @@ km_put(struct keymap *m, const char *key, int64_t id, const char *extra)
 		free(old);
 	}
 	e = km_slot(m, key);
-	if (e->ke_key == NULL) {
-		e->ke_key = rb_xstrdup(key);
+	if (e->ke_key == NULL)
 		m->km_n++;
-	} else
-		free(e->ke_extra);
+	e->ke_key = km_store(m, key, extra);
 	e->ke_id = id;
-	e->ke_extra = extra != NULL ? rb_xstrdup(extra) : NULL;
 }
 
 static void
 km_free(struct keymap *m)
 {
-	size_t i;
+	struct km_block *b, *next;
 
-	for (i = 0; i < m->km_cap; i++) {
-		free(m->km_ent[i].ke_key);
-		free(m->km_ent[i].ke_extra);
+	for (b = m->km_blocks; b != NULL; b = next) {
+		next = b->kb_next;
+		free(b);
 	}
 	free(m->km_ent);
 	memset(m, 0, sizeof(*m));
@@ -468,7 +511,6 @@ struct run {
 	int		 r_fast_abort;	/* a rejection or failure: the file
 					   goes again row by row */
 	struct keymap	 r_refs;	/* the references of the file */
-	struct keymap	 r_keys;	/* keys written, by line */
 	struct keymap	 r_olds;	/* old number -> contract number */
 	struct new_bill	*r_bills;
 	size_t		 r_nbills, r_capbills;
@@ -643,7 +685,7 @@ cached(struct run *r, struct ref_cache *c, const char *key,
 		c->rc_found = e != NULL;
 		c->rc_id = e != NULL ? e->ke_id : 0;
 		snprintf(c->rc_extra, sizeof(c->rc_extra), "%s", e != NULL &&
-		    e->ke_extra != NULL ? e->ke_extra : "");
+		    km_extra(e) != NULL ? km_extra(e) : "");
 		snprintf(c->rc_key, sizeof(c->rc_key), "%s", key);
 		return c->rc_found;
 	}
@@ -796,7 +838,7 @@ hook_contract(struct run *r, struct row *w)
 			rc = e != NULL;
 			if (e != NULL)
 				snprintf(other, sizeof(other), "%s",
-				    e->ke_extra);
+				    km_extra(e) != NULL ? km_extra(e) : "");
 		} else
 			rc = rb_import_store_contract_by_old(r->r_db,
 			    w->w_cv[CO_OLD].iv_text, other, sizeof(other));
@@ -1279,34 +1321,19 @@ row_guarded(struct run *r, struct row *w, const struct rb_csv_record *rec,
 
 /*
  * The bulk path's write of row w, valid, into its table, empty before
- * this file: a key seen earlier in the file stops the bulk path (the
- * row-by-row path reports it); else the row joins the copy. Returns 0,
- * or -1 (r_fast_abort set).
+ * this file: the row joins the copy. A key given twice in the file is
+ * not looked for here (a map of every key would take gigabytes for the
+ * invoice lines of 400,000 contracts): the natural key of every
+ * imported table has a unique index, which refuses the second row (at
+ * the row on SQLite, when the index is built again after the copy on
+ * PostgreSQL), and the row-by-row path then reports it. Returns 0, or
+ * -1 (r_fast_abort set).
  */
 static int
 row_copy(struct run *r, struct row *w, const struct rb_imp_source *src)
 {
 	const struct file_spec *fs = r->r_spec;
-	char key[256];
-	size_t off = 0;
-	int i, nkey = rb_import_store_nkey(fs->fs_table);
-	const struct rb_imp_val *v;
 
-	for (i = 0; i < nkey && off < sizeof(key); i++) {
-		v = &w->w_vals[i];
-		if (v->iv_kind == RB_IMPV_INT)
-			off += (size_t)snprintf(key + off, sizeof(key) - off,
-			    "%s%lld", i ? "\x1f" : "", (long long)v->iv_int);
-		else
-			off += (size_t)snprintf(key + off, sizeof(key) - off,
-			    "%s%s", i ? "\x1f" : "", v->iv_kind ==
-			    RB_IMPV_TEXT ? v->iv_text : "");
-	}
-	if (off >= sizeof(key) || km_get(&r->r_keys, key) != NULL) {
-		r->r_fast_abort = 1;
-		return -1;
-	}
-	km_put(&r->r_keys, key, (int64_t)w->w_line, NULL);
 	if (fs->fs_table == RB_IMP_CONTRACTS && has(w, CO_OLD))
 		km_put(&r->r_olds, w->w_cv[CO_OLD].iv_text, 0,
 		    w->w_cv[CO_NUMBER].iv_text);
@@ -1437,13 +1464,18 @@ file_done(struct run *r, const char *name, const char *status)
  * not per row) or io_bulk asks for it. The rows are checked as on the
  * row-by-row path, by the same code, but what the hooks would ask the
  * database comes from memory: the referenced table is loaded in one
- * query into a map (r_refs), the keys and old numbers written so far by
- * the file are kept (r_keys, r_olds), and the table being empty answers
- * the rest (no row to update, no IBAN to keep, no paperless change to
- * audit). New bills are announced or flagged once the copy has ended.
+ * query into a map (r_refs), the old numbers written so far by the file
+ * are kept (r_olds), the table's unique indexes find a key given twice
+ * (see row_copy()), and the table being empty answers the rest (no row to update, no IBAN to keep, no paperless change to
+ * audit). The table's indexes and foreign keys are set aside for the
+ * copy and built again once it has ended (rb_db_fill_begin() and
+ * rb_db_fill_end(): PostgreSQL checks them once over the table instead
+ * of once per row). New bills are announced or flagged after that.
  *
  * A file with any problem (a rejected row, a repeated key, a row the
- * database refuses, which fails the whole copy) is rolled back and
+ * database refuses, which fails the whole copy or the building of an
+ * index or foreign key afterwards) is rolled back, which brings back
+ * what was set aside, and
  * imported again row by row, which reports every problem as ever: the
  * bulk path writes nothing to the report. So a clean file gives the
  * same rows either way, and a faulty one the same reasons.
@@ -1453,7 +1485,6 @@ fast_clear(struct run *r)
 {
 	r->r_fast = r->r_fast_abort = 0;
 	km_free(&r->r_refs);
-	km_free(&r->r_keys);
 	km_free(&r->r_olds);
 	free(r->r_bills);
 	r->r_bills = NULL;
@@ -1512,6 +1543,11 @@ fast_end(struct run *r, int bad)
 
 	rc = rb_db_copy_end(r->r_db, &rows);
 	r->r_fast = 0;
+	/* The indexes and foreign keys set aside, built again: a row
+	   that breaks one shows here (the rollback brings them back). */
+	if (rc == 0 && !bad && !r->r_fast_abort && !r->r_dbfail &&
+	    rows == r->r_file.ic_inserted)
+		rc = rb_db_fill_end(r->r_db);
 	if (rc != 0 || bad || r->r_fast_abort || r->r_dbfail ||
 	    rows != r->r_file.ic_inserted) {
 		r->r_dbfail = 0;

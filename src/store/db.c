@@ -683,6 +683,44 @@ rb_db_copy_end(rb_db *db, int64_t *rows)
 }
 
 int
+rb_db_fill_begin(rb_db *db, const char *table)
+{
+	int rc;
+
+	if (!copy_name_ok(table) || !db->db_ops->ops_in_transaction(db) ||
+	    db->db_copy_cols != 0) {
+		log_errx("fill: bad table name, no transaction or a copy in "
+		    "progress");
+		rb_db_count_error();
+		return -1;
+	}
+	if (db->db_ops->ops_fill_begin == NULL)
+		return 0;
+	rc = db->db_ops->ops_fill_begin(db, table);
+	if (rc == RB_RETRY)
+		db->db_refused = 1;
+	return rc == 0 || rc == RB_RETRY ? rc : -1;
+}
+
+int
+rb_db_fill_end(rb_db *db)
+{
+	int rc;
+
+	if (db->db_ops->ops_fill_end == NULL)
+		return 0;
+	if (db->db_copy_cols != 0) {
+		log_errx("fill: a copy is in progress");
+		rb_db_count_error();
+		return -1;
+	}
+	rc = db->db_ops->ops_fill_end(db);
+	if (rc == RB_RETRY)
+		db->db_refused = 1;
+	return rc == 0 || rc == RB_CONSTRAINT || rc == RB_RETRY ? rc : -1;
+}
+
+int
 rb_db_copy_pays(const rb_db *db)
 {
 	return db->db_ops->ops_copy_begin != NULL;

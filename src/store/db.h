@@ -362,6 +362,33 @@ int	 rb_db_copy_end(rb_db *db, int64_t *rows);
 int	 rb_db_copy_pays(const rb_db *db);
 
 /*
+ * Filling an empty table with a bulk copy, on an engine whose indexes
+ * and foreign keys cost more row by row than built once at the end
+ * (PostgreSQL). Inside a transaction, rb_db_fill_begin(db, table)
+ * (table a plain identifier as above, its rows about to come by
+ * rb_db_copy_*()) sets aside what the engine would otherwise check and
+ * maintain for every row: on PostgreSQL every index but the primary
+ * key's, the unique constraints and the table's foreign keys, their
+ * definitions read from the catalog, then dropped (kept: the primary
+ * key, CHECK and NOT NULL, a unique index another table's foreign key
+ * uses). rb_db_fill_end(db) builds them again, the same names and
+ * definitions, which checks every unique key and foreign key once over
+ * the whole table (no ANALYZE: the server's autovacuum gathers the
+ * planner's statistics of a table so filled soon after). Each returns
+ * 0, RB_CONSTRAINT (rb_db_fill_end(): the rows break a unique key or a
+ * foreign key), RB_RETRY or -1 (logged). After any failure, or instead
+ * of rb_db_fill_end(), roll the transaction back: that brings back what
+ * was dropped (PostgreSQL's schema changes are transactional); a commit
+ * of a fill not ended is refused (rolled back, -1). Until the
+ * transaction ends, the table and the tables its foreign keys reference
+ * are locked against every other connection, readers included
+ * (PostgreSQL takes ACCESS EXCLUSIVE to drop a foreign key). On SQLite
+ * both do nothing and return 0 (the per-row cost is in process).
+ */
+int	 rb_db_fill_begin(rb_db *db, const char *table);
+int	 rb_db_fill_end(rb_db *db);
+
+/*
  * Online backup: copies the whole database db, as one consistent
  * snapshot, into a new database file at path, while other connections
  * (the server) keep reading and writing. The copy goes bo_pages pages

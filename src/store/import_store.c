@@ -360,12 +360,6 @@ static const char *const sql_refs[] = {
 	[RB_IMP_REF_INVOICE] = "SELECT number, id, NULL FROM invoices",
 };
 
-int
-rb_import_store_nkey(enum rb_imp_table t)
-{
-	return tables[t].it_nkey;
-}
-
 const char *
 rb_import_store_table(enum rb_imp_table t)
 {
@@ -720,6 +714,8 @@ rb_import_store_copy_begin(rb_db *db, enum rb_imp_table t)
 	cols[n + 1] = "src_batch";
 	cols[n + 2] = "src_file";
 	cols[n + 3] = "src_line";
+	if (rb_db_fill_begin(db, it->it_name) != 0)
+		return -1;
 	return rb_db_copy_begin(db, it->it_name, cols, it->it_nall);
 }
 

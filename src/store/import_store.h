@@ -58,9 +58,6 @@ struct rb_imp_source {
 /* Largest number of parameters of a table (provenance excluded). */
 #define RB_IMP_MAX_PARAMS	24
 
-/* The number of natural-key parameters of table t (the first ones). */
-int	 rb_import_store_nkey(enum rb_imp_table t);
-
 /* The SQL name of table t ("meter_readings"). */
 const char *rb_import_store_table(enum rb_imp_table t);
 
@@ -104,8 +101,10 @@ int	 rb_import_store_update(rb_db *db, enum rb_imp_table t,
  * rb_import_store_is_empty() returns 1 when table t has no row, 0 when
  * it has some, -1 on error (logged). rb_import_store_copy_begin() opens
  * a bulk copy (db.h) of rows of t, in the write's parameter order then
- * the provenance; rb_import_store_copy_row() adds one (its result is
- * rb_db_copy_row()'s); the caller ends it with rb_db_copy_end().
+ * the provenance, after rb_db_fill_begin() on t (its indexes and
+ * foreign keys set aside on PostgreSQL); rb_import_store_copy_row() adds
+ * one (its result is rb_db_copy_row()'s); the caller ends it with
+ * rb_db_copy_end(), then rb_db_fill_end() or a rollback.
  */
 int	 rb_import_store_is_empty(rb_db *db, enum rb_imp_table t);
 int	 rb_import_store_copy_begin(rb_db *db, enum rb_imp_table t);

@@ -7,7 +7,9 @@
  * (later duplicates of them are still found), the run goes on and ends
  * "rejected", not "failed". The example folder gives the content of
  * import_run.dump (ids, batches and sealed IBANs left out: they differ
- * between engines and runs).
+ * between engines and runs). A bulk copy on PostgreSQL builds the
+ * table's indexes and foreign keys anew after the copy: the schema is
+ * the same afterwards, whether the file went in or was refused.
  */
 #define _GNU_SOURCE
 #include "../store/store_test.h"
@@ -576,18 +578,20 @@ test_large_file_by_copy_and_malformed_row(void **state)
 
 /*
  * Rows every check of the import lets through but the database refuses
- * (one active mandate per contract): the copy fails whole, the file goes
- * again row by row and reports the refused row on its line, as the
- * row-by-row path does.
+ * (one active mandate per contract): the copy fails whole (on
+ * PostgreSQL, the building of that unique index after it), the file
+ * goes again row by row and reports the refused row on its line, as the
+ * row-by-row path does; the schema is as before.
  */
 static void
 test_bulk_copy_refused_by_database(void **state)
 {
 	struct fixture *f = *state;
 	struct rb_import_result res;
-	char in[300], report[300], *got;
+	char in[300], report[300], *got, *before, *after;
 
 	bulk_mode = 1;
+	before = test_db_schema(f->db);
 	snprintf(in, sizeof(in), "%s/in", f->dir);
 	snprintf(report, sizeof(report), "%s/report.csv", f->dir);
 	assert_int_equal(mkdir(in, 0700), 0);
@@ -608,6 +612,174 @@ test_bulk_copy_refused_by_database(void **state)
 	assert_int_equal(res.ir_total.ic_rejected, 1);
 	assert_int_equal(count(f->db, "SELECT count(*) FROM sepa_mandates"),
 	    0);
+	/* The unique index it broke was dropped for the copy: back. */
+	after = test_db_schema(f->db);
+	assert_string_equal(after, before);
+	free(before);
+	free(after);
+}
+
+static void
+row_strdup(rb_stmt *st, void *arg)
+{
+	const char *t = rb_stmt_text(st, 0);
+
+	*(char **)arg = strdup(t != NULL ? t : "");
+}
+
+/* The oids of the indexes of the imported tables but their primary
+   keys' (PostgreSQL), as "oid,oid,...". Free it. */
+static char *
+index_oids(rb_db *db)
+{
+	char *oids = NULL;
+
+	assert_int_equal(rb_db_fetch_one(db, "SELECT coalesce(string_agg("
+	    "indexrelid::text, ','), '') FROM pg_index WHERE NOT indisprimary"
+	    " AND indrelid::regclass::text IN ('tariffs', 'customers',"
+	    " 'contracts', 'meters', 'meter_readings', 'invoices',"
+	    " 'invoice_lines', 'sepa_mandates', 'legacy_credentials')", NULL,
+	    0, row_strdup, &oids), 0);
+	assert_non_null(oids);
+	return oids;
+}
+
+/*
+ * Every file of the example folder by bulk copy into its empty table:
+ * afterwards every index, constraint and trigger of the schema is there
+ * with the same name and definition; on PostgreSQL each index of those
+ * tables (but the primary keys) is a new one, built after the copy
+ * instead of kept up row by row.
+ */
+static void
+test_bulk_copy_builds_the_same_schema(void **state)
+{
+	struct fixture *f = *state;
+	char *before = test_db_schema(f->db), *after, *oids = NULL;
+	int64_t copied = -1, left = -1;
+
+	if (is_pg(f->db)) {
+		oids = index_oids(f->db);
+		assert_non_null(strchr(oids, ','));
+	}
+	bulk_mode = 1;
+	example_folder(f, &copied);
+	assert_true(copied > 50);
+	after = test_db_schema(f->db);
+	assert_string_equal(after, before);
+	if (oids != NULL) {
+		assert_int_equal(rb_db_fetch_one(f->db, "SELECT count(*) FROM"
+		    " pg_index WHERE indexrelid::text = ANY (string_to_array($1,"
+		    " ','))", RB_BINDS(rb_text(oids)), rb_row_int, &left), 0);
+		assert_int_equal(left, 0);
+	}
+	free(before);
+	free(after);
+	free(oids);
+}
+
+/*
+ * A foreign key the import knows nothing of (added here: a customer's
+ * commune must be a known one): the bulk copy goes in, the key built
+ * again after it refuses the file, which goes again row by row and
+ * reports the line that breaks it, as when the key was checked row by
+ * row; nothing stays in the table and the schema, that key included,
+ * is as before. Then a clean file goes in by copy with the key back.
+ * PostgreSQL only: SQLite cannot add a key to a table, and fills
+ * nothing (test_bulk_copy_refused_by_database covers it there).
+ */
+static void
+test_bulk_copy_refused_by_a_key_built_after_it(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_import_result res;
+	char in[300], report[300], *got, *before, *after;
+
+	if (!is_pg(f->db))
+		return;
+	bulk_mode = 1;
+	snprintf(in, sizeof(in), "%s/in", f->dir);
+	snprintf(report, sizeof(report), "%s/report.csv", f->dir);
+	assert_int_equal(mkdir(in, 0700), 0);
+	assert_int_equal(rb_db_exec(f->db, "CREATE TABLE test_communes"
+	    " (name TEXT PRIMARY KEY); INSERT INTO test_communes"
+	    " VALUES ('Lille'), ('Roubaix');"
+	    " ALTER TABLE customers ADD CONSTRAINT customers_commune_fk"
+	    " FOREIGN KEY (commune) REFERENCES test_communes (name)"), 0);
+	before = test_db_schema(f->db);
+	assert_non_null(strstr(before, "customers_commune_fk FOREIGN "
+	    "KEY (commune) REFERENCES test_communes(name)"));
+	write_file(in, "customers.csv",
+	    "ref;last_name;address_line1;postcode;commune\n"
+	    "C0000001;Lefebvre;12 rue Nationale;59000;Lille\n"
+	    "C0000002;Martin;3 rue Neuve;59100;Roubaix\n"
+	    "C0000003;Durand;1 place Verte;59200;Tourcoing\n"
+	    "C0000004;Petit;8 rue Haute;59000;Lille\n");
+	assert_int_equal(run(f, in, report, &res), RB_IMPORT_REJECTED);
+	got = rejections(report);
+	assert_string_equal(got, "file;line;column;reason\n"
+	    "customers.csv;4;;ligne refusée par la base de données "
+	    "(contrainte d'unicité ou de cohérence)\n");
+	free(got);
+	assert_int_equal(res.ir_copied, 0);
+	assert_int_equal(res.ir_total.ic_rows, 4);
+	assert_int_equal(res.ir_total.ic_rejected, 1);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM customers"), 0);
+	after = test_db_schema(f->db);
+	assert_string_equal(after, before);
+	free(after);
+
+	assert_int_equal(rb_db_exec(f->db, "INSERT INTO test_communes"
+	    " VALUES ('Tourcoing')"), 0);
+	assert_int_equal(run(f, in, report, &res), RB_IMPORT_OK);
+	assert_int_equal(res.ir_copied, 4);
+	after = test_db_schema(f->db);
+	assert_string_equal(after, before);
+	free(before);
+	free(after);
+	assert_int_equal(rb_db_run(f->db, "DELETE FROM test_communes WHERE"
+	    " name = 'Tourcoing'", NULL, 0, NULL), RB_CONSTRAINT);
+}
+
+/*
+ * A key given twice in an otherwise clean file on the bulk path: no map
+ * of the file's keys looks for it, the unique index on the key refuses
+ * it (on PostgreSQL when built again after the copy), and the row-by-row
+ * path reports the repeat on its line, as ever. Large enough for several
+ * copy buffers.
+ */
+static void
+test_bulk_copy_repeated_key_found_by_the_index(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_import_result res;
+	char in[300], report[300], *text, *got, want[256];
+	size_t cap = 1 << 20, len;
+	int i;
+
+	bulk_mode = 1;
+	snprintf(in, sizeof(in), "%s/in", f->dir);
+	snprintf(report, sizeof(report), "%s/report.csv", f->dir);
+	assert_int_equal(mkdir(in, 0700), 0);
+	text = malloc(cap);
+	assert_non_null(text);
+	len = (size_t)snprintf(text, cap, "ref;last_name;address_line1;"
+	    "postcode;commune\n");
+	for (i = 0; i < 5000; i++)
+		len += (size_t)snprintf(text + len, cap - len, "C%07d;Martin;"
+		    "%d rue;59000;Lille\n", i == 4321 ? 17 : i, i);
+	write_file(in, "customers.csv", text);
+	free(text);
+	assert_int_equal(run(f, in, report, &res), RB_IMPORT_REJECTED);
+	got = rejections(report);
+	snprintf(want, sizeof(want), "file;line;column;reason\n"
+	    "customers.csv;%d;;ligne en double (déjà vue ligne %d)\n",
+	    4321 + 2, 17 + 2);
+	assert_string_equal(got, want);
+	free(got);
+	assert_int_equal(res.ir_copied, 0);
+	assert_int_equal(res.ir_total.ic_rejected, 1);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM customers"), 0);
 }
 
 int
@@ -636,6 +808,14 @@ main(void)
 		    test_large_file_by_copy_and_malformed_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_bulk_copy_refused_by_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_bulk_copy_builds_the_same_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_bulk_copy_refused_by_a_key_built_after_it, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_bulk_copy_repeated_key_found_by_the_index, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -92,6 +92,52 @@ test_db_open(char *dir, size_t dirlen, const char *name, rb_db **db)
 	return 0;
 }
 
+static inline void
+test_schema_row(rb_stmt *st, void *arg)
+{
+	char **acc = arg, *next;
+	const char *line = rb_stmt_text(st, 0);
+
+	if (asprintf(&next, "%s%s\n", *acc, line != NULL ? line : "") < 0)
+		abort();
+	free(*acc);
+	*acc = next;
+}
+
+/*
+ * The schema of db as text, one line per index, constraint, table or
+ * trigger with its full definition, sorted: on PostgreSQL every index
+ * (pg_get_indexdef) and constraint (pg_get_constraintdef) of schema
+ * public, on SQLite every entry of sqlite_master. Two calls give the
+ * same text when nothing was dropped, added or changed. Free it.
+ */
+static inline char *
+test_db_schema(rb_db *db)
+{
+	static const char pg[] =
+	    "SELECT x FROM (SELECT 'index ' || c.relname || ' ' ||"
+	    " pg_get_indexdef(i.indexrelid) AS x FROM pg_index i"
+	    " JOIN pg_class c ON c.oid = i.indexrelid"
+	    " WHERE c.relnamespace = 'public'::regnamespace"
+	    " UNION ALL SELECT 'constraint ' || conrelid::regclass || ' ' ||"
+	    " conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint"
+	    " WHERE connamespace = 'public'::regnamespace"
+	    " UNION ALL SELECT 'trigger ' || tgname || ' ' ||"
+	    " pg_get_triggerdef(oid) FROM pg_trigger"
+	    " WHERE NOT tgisinternal) s"
+	    " ORDER BY x COLLATE \"C\"";
+	static const char lite[] =
+	    "SELECT type || ' ' || name || ' ' || coalesce(sql, '')"
+	    " FROM sqlite_master ORDER BY type, name";
+	char *acc = strdup("");
+
+	if (acc == NULL || rb_db_fetch_all(db, strcmp(rb_db_engine(db),
+	    "postgresql") == 0 ? pg : lite, NULL, 0, test_schema_row,
+	    &acc) != 0)
+		abort();
+	return acc;
+}
+
 /* Closes db (NULL is fine) and removes dir with all it holds. */
 static inline void
 test_db_close(const char *dir, rb_db *db)

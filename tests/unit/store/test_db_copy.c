@@ -4,7 +4,11 @@
  * tests/pg/cluster.sh): every byte but NUL travels unchanged, NULL and
  * "" stay apart, names are checked, a refused copy leaves no row and
  * maps to RB_CONSTRAINT, and the transaction goes on after a rollback
- * to a savepoint.
+ * to a savepoint. A fill (rb_db_fill_begin/end) sets a table's indexes
+ * and foreign keys aside on PostgreSQL and builds them again with the
+ * same definitions; a row that breaks one is refused at the end, and a
+ * rollback (or a commit of a fill not ended) leaves the schema as it
+ * was.
  */
 #define _GNU_SOURCE
 #include "store_test.h"
@@ -198,6 +202,203 @@ test_many_rows_and_not_null(void **state)
 	assert_int_equal(count_rows(f->db), 50000);
 }
 
+/* Fills: a parent, and a child with every kind of index and key. */
+static const char fill_schema[] =
+	"CREATE TABLE fill_p (id BIGINT PRIMARY KEY, name TEXT NOT NULL"
+	" UNIQUE);"
+	"CREATE TABLE fill_c (id BIGINT PRIMARY KEY,"
+	" p BIGINT NOT NULL REFERENCES fill_p (id),"
+	" code TEXT NOT NULL, day TEXT CHECK (day LIKE '____-__-__'),"
+	" email TEXT, UNIQUE (p, day));"
+	"CREATE UNIQUE INDEX fill_c_code ON fill_c (code);"
+	"CREATE INDEX fill_c_email ON fill_c (lower(email));"
+	"CREATE INDEX fill_c_day ON fill_c (day) WHERE email IS NULL;"
+	"CREATE TABLE fill_g (id BIGINT PRIMARY KEY,"
+	" c BIGINT REFERENCES fill_c (id));"
+	"INSERT INTO fill_p (id, name) VALUES (1, 'un'), (2, 'deux');";
+static const char *const fill_cols[] = { "id", "p", "code", "day",
+	"email" };
+
+static int
+is_pg(rb_db *db)
+{
+	return strcmp(rb_db_engine(db), "postgresql") == 0;
+}
+
+static int64_t
+count_of(rb_db *db, const char *sql)
+{
+	int64_t n = -1;
+
+	assert_int_equal(rb_db_fetch_one(db, sql, NULL, 0, rb_row_int, &n),
+	    0);
+	return n;
+}
+
+/* Copies n rows into fill_c, row bad (0-based, or -1) broken by kind:
+   'f' a parent that does not exist, 'u' the code of row 0 again. */
+static int
+fill_rows(rb_db *db, int n, int bad, char kind)
+{
+	char id[24], p[24], code[32], day[16];
+	const char *row[5];
+	int64_t rows = -1;
+	int i, rc;
+
+	assert_int_equal(rb_db_copy_begin(db, "fill_c", fill_cols, 5), 0);
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "%d", i + 1);
+		snprintf(p, sizeof(p), "%d", i == bad && kind == 'f' ? 99 :
+		    1 + i % 2);
+		snprintf(code, sizeof(code), "C%06d", i == bad && kind == 'u' ?
+		    0 : i);
+		snprintf(day, sizeof(day), "%04d-%02d-%02d", 2000 + i / 336,
+		    1 + i / 28 % 12, 1 + i % 28);
+		row[0] = id;
+		row[1] = p;
+		row[2] = code;
+		row[3] = i % 5 == 0 ? NULL : day;
+		row[4] = i % 3 == 0 ? NULL : "Zoe@Example.org";
+		(void)rb_db_copy_row(db, row);
+	}
+	rc = rb_db_copy_end(db, &rows);
+	if (rc == 0)
+		assert_int_equal(rows, n);
+	return rc;
+}
+
+/*
+ * A fill into an empty table: while it is open, PostgreSQL has only
+ * the primary key and the CHECK left on fill_c; at its end every index,
+ * unique constraint and foreign key is back with the same name and
+ * definition (built anew), the rows are in, and the keys hold again.
+ * SQLite: nothing set aside, the same rows.
+ */
+static void
+test_fill_builds_the_same_schema(void **state)
+{
+	struct fx *f = *state;
+	char *before, *during, *after;
+
+	assert_int_equal(rb_db_exec(f->db, fill_schema), 0);
+	before = test_db_schema(f->db);
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_fill_begin(f->db, "fill_c"), 0);
+	during = test_db_schema(f->db);
+	if (is_pg(f->db)) {
+		assert_int_equal(count_of(f->db, "SELECT count(*) FROM"
+		    " pg_index WHERE indrelid = 'fill_c'::regclass"), 1);
+		assert_int_equal(count_of(f->db, "SELECT count(*) FROM"
+		    " pg_constraint WHERE conrelid = 'fill_c'::regclass"
+		    " AND contype <> 'c'"), 1);	/* the primary key */
+		/* fill_g's key to fill_c stays, and so does its target. */
+		assert_int_equal(count_of(f->db, "SELECT count(*) FROM"
+		    " pg_constraint WHERE conrelid = 'fill_g'::regclass"
+		    " AND contype = 'f'"), 1);
+		assert_string_not_equal(during, before);
+	} else
+		assert_string_equal(during, before);
+	assert_int_equal(fill_rows(f->db, 3000, -1, 0), 0);
+	assert_int_equal(rb_db_fill_end(f->db), 0);
+	assert_int_equal(rb_db_commit(f->db), 0);
+	after = test_db_schema(f->db);
+	assert_string_equal(after, before);
+	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fill_c"),
+	    3000);
+	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fill_c"
+	    " WHERE lower(email) = 'zoe@example.org' AND p = 2"), 1000);
+	/* The keys hold again. */
+	assert_int_equal(rb_db_run(f->db, "INSERT INTO fill_c (id, p, code)"
+	    " VALUES (5000, 1, 'C000007')", NULL, 0, NULL), RB_CONSTRAINT);
+	assert_int_equal(rb_db_run(f->db, "INSERT INTO fill_c (id, p, code)"
+	    " VALUES (5000, 7, 'new')", NULL, 0, NULL), RB_CONSTRAINT);
+	free(before);
+	free(during);
+	free(after);
+}
+
+/*
+ * A row that breaks a foreign key or a unique index, in the middle of
+ * the copy: refused (at the copy's end on SQLite, at the fill's end on
+ * PostgreSQL, where the keys are only checked then); the rollback
+ * leaves no row and the schema as it was; the next fill works.
+ */
+static void
+test_fill_refused_keeps_the_schema(void **state)
+{
+	struct fx *f = *state;
+	static const char kinds[] = { 'f', 'u' };
+	char *before, *after;
+	size_t k;
+	int rc;
+
+	assert_int_equal(rb_db_exec(f->db, fill_schema), 0);
+	before = test_db_schema(f->db);
+	for (k = 0; k < sizeof(kinds); k++) {
+		assert_int_equal(rb_db_begin(f->db), 0);
+		assert_int_equal(rb_db_fill_begin(f->db, "fill_c"), 0);
+		rc = fill_rows(f->db, 2000, 1000, kinds[k]);
+		if (rc == 0) {
+			assert_true(is_pg(f->db));
+			rc = rb_db_fill_end(f->db);
+		}
+		assert_int_equal(rc, RB_CONSTRAINT);
+		assert_int_equal(rb_db_rollback(f->db), 0);
+		after = test_db_schema(f->db);
+		assert_string_equal(after, before);
+		free(after);
+		assert_int_equal(count_of(f->db, "SELECT count(*) FROM"
+		    " fill_c"), 0);
+	}
+	/* A fill abandoned half-way, by a rollback. */
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_fill_begin(f->db, "fill_c"), 0);
+	assert_int_equal(rb_db_rollback(f->db), 0);
+	after = test_db_schema(f->db);
+	assert_string_equal(after, before);
+	free(after);
+	/* Then a clean one. */
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_fill_begin(f->db, "fill_c"), 0);
+	assert_int_equal(fill_rows(f->db, 10, -1, 0), 0);
+	assert_int_equal(rb_db_fill_end(f->db), 0);
+	assert_int_equal(rb_db_commit(f->db), 0);
+	after = test_db_schema(f->db);
+	assert_string_equal(after, before);
+	free(after);
+	free(before);
+}
+
+/*
+ * A commit of a fill not ended would leave the table without its keys:
+ * refused on PostgreSQL (rolled back); on SQLite nothing was set aside.
+ * Outside a transaction, or with a name that is no plain identifier,
+ * a fill does not begin.
+ */
+static void
+test_fill_not_ended_or_misused(void **state)
+{
+	struct fx *f = *state;
+	char *before, *after;
+
+	assert_int_equal(rb_db_exec(f->db, fill_schema), 0);
+	before = test_db_schema(f->db);
+	assert_int_equal(rb_db_fill_begin(f->db, "fill_c"), -1);
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_fill_begin(f->db, "fill_c; DROP TABLE fill_p"),
+	    -1);
+	assert_int_equal(rb_db_fill_begin(f->db, "fill_c"), 0);
+	assert_int_equal(fill_rows(f->db, 10, -1, 0), 0);
+	assert_int_equal(rb_db_commit(f->db), is_pg(f->db) ? -1 : 0);
+	assert_false(rb_db_in_transaction(f->db));
+	after = test_db_schema(f->db);
+	assert_string_equal(after, before);
+	free(after);
+	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fill_c"),
+	    is_pg(f->db) ? 0 : 10);
+	free(before);
+}
+
 /* Whether a copy pays: PostgreSQL yes, SQLite (in process) no. */
 static void
 test_pays(void **state)
@@ -221,6 +422,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_many_rows_and_not_null,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pays, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fill_builds_the_same_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fill_refused_keeps_the_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fill_not_ended_or_misused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
