@@ -22,6 +22,7 @@ struct rb_cmd_opts {
 	const char	*co_file;	/* sepa returns FILE */
 	const char	*co_collection_date; /* sepa export */
 	const char	*co_out;	/* sepa export --out FILE */
+	const char	*co_again;	/* sepa export --again MSGID */
 	const char	*co_since;	/* print-list: --since DATE, or NULL */
 	/* agent add (cmd_agent.c) */
 	const char	*co_email;	/* --email E */

@@ -8,14 +8,22 @@
  *                     (sepa_prenotice_days ahead); run daily.
  *   sepa export --collection-date D --out FILE
  *                     the pain.008.001.02 file of the debits collected
- *                     on D, each exported once. FILE must not exist: it
- *                     is written beside, synced, then linked into place
- *                     before the debits are marked exported (unlinked
- *                     if that commit fails; a try the database refused
- *                     is written again). Exit 0 (also
- *                     when no debit falls on D: no file), 3 when the
- *                     debits of D were all exported already (refused, no
- *                     file), 1 on failure, 2 on a usage error.
+ *                     on D, each exported once. The database is the
+ *                     record: the batch (debits marked exported) is
+ *                     committed first, with the file written beside FILE
+ *                     in the same transaction (rewritten when the
+ *                     database refused a try); only then is it synced
+ *                     and linked as FILE, which must not exist. Exit 0
+ *                     (also when no debit falls on D: no file), 3 when
+ *                     the debits of D were all exported already
+ *                     (refused, no file), 1 on failure, 2 on a usage
+ *                     error.
+ *   sepa export --again MSGID --out FILE
+ *                     the file of batch MSGID written again from the
+ *                     database, byte for byte (a crash between the
+ *                     commit and the file left none); changes nothing.
+ *                     FILE must not exist. Exit 0, 4 when no batch has
+ *                     that id, 1 on failure, 2 on a usage error.
  *   sepa returns FILE apply a pain.002.001.03 status report, all or
  *                     nothing. Exit 0, 1 when refused or failed.
  */
@@ -54,10 +62,10 @@ struct out_file {
 	const char	*of_path;
 	char		 of_tmp[4096];
 	char		 of_err[256];
-	int		 of_linked;
 };
 
-/* Syncs the temporary file, then links it as the output (so_finish). */
+/* Syncs the temporary file, then links it as the output (so_finish,
+ * after the commit). */
 static int
 out_finish(void *arg)
 {
@@ -69,19 +77,108 @@ out_finish(void *arg)
 		    strerror(errno));
 		return -1;
 	}
-	o->of_linked = 1;
 	return 0;
 }
 
-/* The commit after out_finish() failed: the output is no file (so_undo). */
-static void
-out_undo(void *arg)
+/* Refuses an existing FILE (1), else opens FILE.tmp-XXXXXX into *of. */
+static int
+out_open(struct out_file *of, const char *path)
 {
-	struct out_file *o = arg;
+	int fd;
 
-	if (o->of_linked)
-		unlink(o->of_path);
-	o->of_linked = 0;
+	if (access(path, F_OK) == 0) {
+		fprintf(stderr, "robinet: sepa export: %s exists already; "
+		    "choose a new file name (a file not yet sent to the bank "
+		    "must never be overwritten)\n", path);
+		return -1;
+	}
+	of->of_path = path;
+	snprintf(of->of_tmp, sizeof(of->of_tmp), "%s.tmp-XXXXXX", path);
+	if ((fd = mkstemp(of->of_tmp)) < 0 ||
+	    (of->of_f = fdopen(fd, "w")) == NULL) {
+		fprintf(stderr, "robinet: sepa export: cannot write beside "
+		    "%s: %s\n", path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(of->of_tmp);
+		}
+		of->of_tmp[0] = '\0';
+		return -1;
+	}
+	setvbuf(of->of_f, NULL, _IOFBF, 1 << 20);
+	return 0;
+}
+
+/* Closes the temporary file and takes its name away (FILE, once linked,
+ * is its other name). */
+static void
+out_close(struct out_file *of)
+{
+	if (of->of_f != NULL)
+		fclose(of->of_f);	/* flushed and synced by out_finish() */
+	if (of->of_tmp[0] != '\0')
+		unlink(of->of_tmp);
+}
+
+/* The summary of a file written: what (e.g. "written to FILE") closes
+ * its first line. */
+static void
+print_written(const struct rb_sepa_export_result *res, const char *what)
+{
+	int g;
+
+	printf("sepa export: %s: %lld debit(s), %lld.%02lld EUR, %s\n",
+	    res->ex_msg_id, (long long)res->ex_n_tx,
+	    (long long)(res->ex_cents / 100),
+	    (long long)(res->ex_cents % 100), what);
+	for (g = 0; g < res->ex_ngroups; g++)
+		printf("  %s: %lld debit(s), %lld.%02lld EUR\n",
+		    res->ex_groups[g].sg_seq,
+		    (long long)res->ex_groups[g].sg_n,
+		    (long long)(res->ex_groups[g].sg_cents / 100),
+		    (long long)(res->ex_groups[g].sg_cents % 100));
+}
+
+/* sepa export --again MSGID --out FILE */
+static int
+sepa_export_again(struct rb_config *cfg, const struct rb_cmd_opts *o,
+    rb_db *db)
+{
+	unsigned char key[RB_IBAN_KEYBYTES];
+	struct rb_sepa_export_result res;
+	struct out_file of;
+	char err[512];
+	enum rb_rc r;
+	int rc = 1;
+
+	memset(&of, 0, sizeof(of));
+	if (out_open(&of, o->co_out) != 0)
+		return 1;
+	r = rb_sepa_export_again(db, data_key(cfg, key) == 0 ? key : NULL,
+	    o->co_again, of.of_f, &res, err, sizeof(err));
+	sodium_memzero(key, sizeof(key));
+	if (r == RB_OK && out_finish(&of) != 0) {
+		snprintf(err, sizeof(err), "%s", of.of_err);
+		r = RB_ERROR;
+	}
+	switch (r) {
+	case RB_OK:
+		snprintf(err, sizeof(err), "written again to %s", o->co_out);
+		print_written(&res, err);
+		rc = 0;
+		break;
+	case RB_NOT_FOUND:
+		fprintf(stderr, "robinet: sepa export --again: %s; no file "
+		    "written\n", err);
+		rc = 4;
+		break;
+	default:
+		fprintf(stderr, "robinet: sepa export --again: %s; no file "
+		    "written\n", err);
+		break;
+	}
+	out_close(&of);
+	return rc;
 }
 
 static int
@@ -94,64 +191,44 @@ sepa_export(struct rb_config *cfg, const struct rb_cmd_opts *o, rb_db *db)
 	struct out_file of;
 	struct rb_date d;
 	char err[512];
-	int fd, g, rc = 1;
-	enum rb_rc r = RB_ERROR;
+	int rc = 1;
+	enum rb_rc r;
 
 	memset(&of, 0, sizeof(of));
-	if (o->co_collection_date == NULL || o->co_out == NULL ||
-	    o->co_file != NULL) {
+	if (o->co_out == NULL || o->co_file != NULL ||
+	    (o->co_collection_date == NULL) == (o->co_again == NULL)) {
 		fprintf(stderr, "robinet: usage: robinet sepa export "
-		    "--collection-date YYYY-MM-DD --out FILE\n");
+		    "--collection-date YYYY-MM-DD --out FILE | sepa export "
+		    "--again MSGID --out FILE\n");
 		return 2;
 	}
+	if (o->co_again != NULL)
+		return sepa_export_again(cfg, o, db);
 	if (rb_clock_parse_date(o->co_collection_date, &d) != 0) {
 		fprintf(stderr, "robinet: sepa export: --collection-date: "
 		    "expected a date YYYY-MM-DD, got '%s'\n",
 		    o->co_collection_date);
 		return 2;
 	}
-	if (access(o->co_out, F_OK) == 0) {
-		fprintf(stderr, "robinet: sepa export: %s exists already; "
-		    "choose a new file name (a file not yet sent to the bank "
-		    "must never be overwritten)\n", o->co_out);
+	if (out_open(&of, o->co_out) != 0)
 		return 1;
-	}
 	memset(&cr, 0, sizeof(cr));
 	cr.cr_name = rb_config_str(cfg, RB_CFG_SEPA_CREDITOR_NAME);
 	cr.cr_ics = rb_config_str(cfg, RB_CFG_SEPA_CREDITOR_ID);
 	cr.cr_iban = rb_config_str(cfg, RB_CFG_SEPA_CREDITOR_IBAN);
 	cr.cr_bic = rb_config_str(cfg, RB_CFG_SEPA_CREDITOR_BIC);
 	cr.cr_key = data_key(cfg, key) == 0 ? key : NULL;
-	of.of_path = o->co_out;
-	snprintf(of.of_tmp, sizeof(of.of_tmp), "%s.tmp-XXXXXX", o->co_out);
-	if ((fd = mkstemp(of.of_tmp)) < 0 ||
-	    (of.of_f = fdopen(fd, "w")) == NULL) {
-		fprintf(stderr, "robinet: sepa export: cannot write beside "
-		    "%s: %s\n", o->co_out, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		goto out;
-	}
-	setvbuf(of.of_f, NULL, _IOFBF, 1 << 20);
 	out.so_f = of.of_f;
 	out.so_finish = out_finish;
-	out.so_undo = out_undo;
 	out.so_arg = &of;
 	r = rb_sepa_export(db, &cr, o->co_collection_date, &out, time(NULL),
 	    &res, err, sizeof(err));
+	sodium_memzero(key, sizeof(key));
 	switch (r) {
 	case RB_OK:
-		printf("sepa export: %s: %lld debit(s), %lld.%02lld EUR, "
-		    "collected on %s, written to %s\n", res.ex_msg_id,
-		    (long long)res.ex_n_tx, (long long)(res.ex_cents / 100),
-		    (long long)(res.ex_cents % 100), o->co_collection_date,
-		    o->co_out);
-		for (g = 0; g < res.ex_ngroups; g++)
-			printf("  %s: %lld debit(s), %lld.%02lld EUR\n",
-			    res.ex_groups[g].sg_seq,
-			    (long long)res.ex_groups[g].sg_n,
-			    (long long)(res.ex_groups[g].sg_cents / 100),
-			    (long long)(res.ex_groups[g].sg_cents % 100));
+		snprintf(err, sizeof(err), "collected on %s, written to %s",
+		    o->co_collection_date, o->co_out);
+		print_written(&res, err);
 		rc = 0;
 		break;
 	case RB_NO_BILL:
@@ -159,9 +236,11 @@ sepa_export(struct rb_config *cfg, const struct rb_cmd_opts *o, rb_db *db)
 			fprintf(stderr, "robinet: sepa export: refused: the "
 			    "%lld debit(s) collected on %s were already "
 			    "exported (last file %s); nothing is collected "
-			    "twice, no file written\n",
+			    "twice, no file written. If that file was lost, "
+			    "write it again with: robinet sepa export --again "
+			    "%s --out FILE\n",
 			    (long long)res.ex_already, o->co_collection_date,
-			    res.ex_last_msg_id);
+			    res.ex_last_msg_id, res.ex_last_msg_id);
 			rc = 3;
 		} else {
 			printf("sepa export: no debit to collect on %s; no "
@@ -170,19 +249,16 @@ sepa_export(struct rb_config *cfg, const struct rb_cmd_opts *o, rb_db *db)
 		}
 		break;
 	default:
-		fprintf(stderr, "robinet: sepa export: %s%s%s; nothing "
-		    "exported\n", err, of.of_err[0] != '\0' ? ": " : "",
-		    of.of_err);
+		if (res.ex_committed)
+			fprintf(stderr, "robinet: sepa export: %s: %s; write "
+			    "it with: robinet sepa export --again %s --out "
+			    "FILE\n", err, of.of_err, res.ex_msg_id);
+		else
+			fprintf(stderr, "robinet: sepa export: %s; nothing "
+			    "exported\n", err);
 		break;
 	}
-out:
-	sodium_memzero(key, sizeof(key));
-	if (of.of_f != NULL)
-		fclose(of.of_f);	/* flushed and synced by out_finish() */
-	if (of.of_tmp[0] != '\0')
-		unlink(of.of_tmp);	/* FILE is its other name */
-	if (r != RB_OK)
-		out_undo(&of);
+	out_close(&of);
 	return rc;
 }
 
@@ -196,7 +272,7 @@ sepa_returns(struct rb_config *cfg, const struct rb_cmd_opts *o, rb_db *db)
 	int rc = 1;
 
 	if (o->co_file == NULL || o->co_collection_date != NULL ||
-	    o->co_out != NULL) {
+	    o->co_out != NULL || o->co_again != NULL) {
 		fprintf(stderr, "robinet: usage: robinet sepa returns FILE\n");
 		return 2;
 	}
@@ -249,7 +325,7 @@ sepa_schedule(struct rb_config *cfg, const struct rb_cmd_opts *o, rb_db *db)
 	int n = 0, nmails = 0;
 
 	if (o->co_file != NULL || o->co_collection_date != NULL ||
-	    o->co_out != NULL) {
+	    o->co_out != NULL || o->co_again != NULL) {
 		fprintf(stderr, "robinet: usage: robinet sepa schedule\n");
 		return 2;
 	}
@@ -279,6 +355,7 @@ cmd_sepa(struct rb_config *cfg, const struct rb_cmd_opts *o)
 	    strcmp(o->co_verb, "returns") != 0)) {
 		fprintf(stderr, "robinet: usage: robinet sepa schedule | "
 		    "sepa export --collection-date YYYY-MM-DD --out FILE | "
+		    "sepa export --again MSGID --out FILE | "
 		    "sepa returns FILE\n");
 		return 2;
 	}

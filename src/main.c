@@ -35,7 +35,8 @@ static const char usage_text[] =
     "  sepa schedule    schedule a direct debit for each due bill and queue its\n"
     "                   pre-notification email (for cron, daily)\n"
     "  sepa export      write the pain.008 file of one day's debits\n"
-    "                   (--collection-date YYYY-MM-DD --out FILE)\n"
+    "                   (--collection-date YYYY-MM-DD --out FILE), or an exported\n"
+    "                   file again from the database (--again MSGID --out FILE)\n"
     "  sepa returns FILE  apply the bank's pain.002 status report\n"
     "  print-list       bills to print and post, as CSV (--since YYYY-MM-DD)\n"
     "  agent add        create a back-office agent (--email E --role\n"
@@ -61,6 +62,7 @@ static const char usage_text[] =
     "  --source NAME        import: billing (default) or former_operator\n"
     "  --report FILE        import: report file (default DIR.import-BATCH.csv)\n"
     "  --collection-date D  sepa export: the collection date of the debits\n"
+    "  --again MSGID        sepa export: write the file of batch MSGID again\n"
     "  --out FILE           sepa export, backup: the file to write; braille batch:\n"
     "                       the folder\n"
     "  --force              backup: replace an existing --out FILE\n"
@@ -202,6 +204,7 @@ main(int argc, char **argv)
 		    strcmp(opt, "--export") != 0 &&
 		    strcmp(opt, "--collection-date") != 0 &&
 		    strcmp(opt, "--out") != 0 &&
+		    strcmp(opt, "--again") != 0 &&
 		    strcmp(opt, "--since") != 0 &&
 		    strcmp(opt, "--email") != 0 && strcmp(opt, "--role") != 0 &&
 		    strcmp(opt, "--name") != 0) {
@@ -244,6 +247,8 @@ main(int argc, char **argv)
 			o.co_collection_date = val;
 		} else if (strcmp(opt, "--out") == 0) {
 			o.co_out = val;
+		} else if (strcmp(opt, "--again") == 0) {
+			o.co_again = val;
 		} else if (strcmp(opt, "--since") == 0) {
 			o.co_since = val;
 		} else if (strcmp(opt, "--email") == 0) {

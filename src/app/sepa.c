@@ -501,10 +501,10 @@ out:
 	return ret;
 }
 
-/* State of an export while rows stream through write_row(). */
+/* State of a batch's file while rows stream through write_row(). */
 struct export_state {
 	FILE			*es_f;
-	const struct rb_sepa_creditor *es_cr;
+	const unsigned char	*es_key;
 	const struct rb_pain008_hdr *es_hdr;
 	struct rb_sepa_export_result *es_res;
 	int			 es_group;	/* index of the open block */
@@ -549,7 +549,7 @@ write_row(const struct rb_sepa_export_row *r, void *arg)
 		    es->es_errlen) != 0)
 			return -1;
 	}
-	if (rb_iban_open(es->es_cr->cr_key, r->er_iban_enc, iban) != 0) {
+	if (rb_iban_open(es->es_key, r->er_iban_enc, iban) != 0) {
 		snprintf(es->es_err, es->es_errlen, "mandate %s: its IBAN "
 		    "cannot be opened with the data_key setting", r->er_rum);
 		return -1;
@@ -600,35 +600,118 @@ creditor_check(const struct rb_sepa_creditor *cr, char *err, size_t errlen)
 	return 0;
 }
 
+/* Empties f: each try (and each file written again) starts from nothing. */
+static int
+file_restart(FILE *f, char *err, size_t errlen)
+{
+	if (fflush(f) != 0 || ftruncate(fileno(f), 0) != 0 ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		snprintf(err, errlen, "the file cannot be written from its "
+		    "start: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Writes the pain.008 file of batch b to f from its start, from the
+ * database only: its row (msg id, creation time, creditor) and its
+ * debits, by sequence type then id. The same batch always gives the
+ * same bytes: this writes the file of an export and writes it again
+ * (rb_sepa_export_again()). Fills *res. Returns 0, -1 (err says why,
+ * or "" for the database).
+ */
+static int
+write_batch(rb_db *db, const struct rb_sepa_batch *b,
+    const unsigned char *key, FILE *f, struct rb_sepa_export_result *res,
+    char *err, size_t errlen)
+{
+	struct export_state es;
+	struct rb_pain008_hdr h;
+	struct rb_localtime lt;
+	char created[32];
+	int64_t n = 0, cents = 0;
+	int g;
+
+	memset(res, 0, sizeof(*res));
+	err[0] = '\0';
+	if (file_restart(f, err, errlen) != 0)
+		return -1;
+	snprintf(res->ex_msg_id, sizeof(res->ex_msg_id), "%s", b->sb_msg_id);
+	if (rb_sepa_store_batch_groups(db, b->sb_id, res->ex_groups,
+	    &res->ex_ngroups) != 0)
+		return -1;
+	for (g = 0; g < res->ex_ngroups; g++) {
+		n += res->ex_groups[g].sg_n;
+		cents += res->ex_groups[g].sg_cents;
+	}
+	if (n != b->sb_n_tx || cents != b->sb_cents || n == 0) {
+		snprintf(err, errlen, "batch %s: its debits (%lld, %lld cents)"
+		    " do not match its row (%lld, %lld cents)", b->sb_msg_id,
+		    (long long)n, (long long)cents, (long long)b->sb_n_tx,
+		    (long long)b->sb_cents);
+		return -1;
+	}
+	res->ex_n_tx = n;
+	res->ex_cents = cents;
+	rb_clock_paris((time_t)b->sb_created_at, &lt);
+	snprintf(created, sizeof(created), "%04d-%02d-%02dT%02d:%02d:%02d",
+	    lt.lt_date.d_year, lt.lt_date.d_month, lt.lt_date.d_day,
+	    lt.lt_hour, lt.lt_min, lt.lt_sec);
+	memset(&h, 0, sizeof(h));
+	h.ph_msg_id = b->sb_msg_id;
+	h.ph_created = created;
+	h.ph_n_tx = n;
+	h.ph_ctrl_cents = cents;
+	h.ph_cdtr_name = b->sb_cdtr_name;
+	h.ph_cdtr_iban = b->sb_cdtr_iban;
+	h.ph_cdtr_bic = b->sb_cdtr_bic;
+	h.ph_cdtr_ics = b->sb_cdtr_ics;
+	if (rb_pain008_begin(f, &h, err, errlen) != 0)
+		return -1;
+	memset(&es, 0, sizeof(es));
+	es.es_f = f;
+	es.es_key = key;
+	es.es_hdr = &h;
+	es.es_res = res;
+	es.es_group = -1;
+	es.es_err = err;
+	es.es_errlen = errlen;
+	es.es_collection = b->sb_collection;
+	if (rb_sepa_store_batch_rows(db, b->sb_id, write_row, &es) != 0)
+		return -1;
+	if (es.es_n != n || es.es_group != res->ex_ngroups - 1) {
+		snprintf(err, errlen, "the debits changed during the export");
+		return -1;
+	}
+	if (rb_pain008_pmt_end(f, err, errlen) != 0 ||
+	    rb_pain008_end(f, err, errlen) != 0)
+		return -1;
+	if (fflush(f) != 0 || ferror(f)) {
+		snprintf(err, errlen, "write failed");
+		return -1;
+	}
+	return 0;
+}
+
 /* One try of rb_sepa_export() (rb_db_transact()). */
 struct export_try {
 	const struct rb_sepa_creditor	*xt_cr;
 	const char			*xt_collection;
-	const struct rb_sepa_out	*xt_out;
+	FILE				*xt_f;
 	time_t				 xt_now;
 	struct rb_sepa_export_result	*xt_res;
 	char				*xt_err;
 	size_t				 xt_errlen;
-	int				 xt_finished;	/* so_finish() ran:
-							   the file is in
-							   place */
 };
 
-/* Takes the file of a try that did not commit back out of place. */
-static void
-export_undo(struct export_try *t)
-{
-	if (t->xt_finished && t->xt_out->so_undo != NULL)
-		t->xt_out->so_undo(t->xt_out->so_arg);
-	t->xt_finished = 0;
-}
-
 /*
- * Lists the debits of the date inside the transaction, writes the whole
- * file from its start, puts it in place and marks the debits exported:
+ * Counts the debits of the date inside the transaction, records a new
+ * batch (with the creditor settings its file uses), marks them exported
+ * in it, then writes the batch's file from the database (write_batch()),
+ * which checks that every value can go in the file before the commit:
  * of two exports of one date at once, PostgreSQL refuses one (RB_RETRY),
- * whose next try (the file rewritten) finds them exported. A try whose
- * commit failed after so_finish() is undone first. Returns 0,
+ * whose next try (the file rewritten) finds them exported. Returns 0,
  * RB_NO_BILL (rolled back), -1 (xt_err says why, or "" for the
  * database).
  */
@@ -639,33 +722,23 @@ export_try(rb_db *db, void *arg)
 	const struct rb_sepa_creditor *cr = t->xt_cr;
 	const char *collection = t->xt_collection;
 	struct rb_sepa_export_result *res = t->xt_res;
-	FILE *f = t->xt_out->so_f;
-	char *err = t->xt_err;
-	size_t errlen = t->xt_errlen;
-	struct export_state es;
-	struct rb_pain008_hdr h;
-	struct rb_localtime lt;
-	char created[32], compact[9];
-	int64_t nbatch = 0, batch = 0, changed = 0;
+	struct rb_sepa_batch b;
+	char compact[9];
+	int64_t nbatch = 0, batch = 0, changed = 0, n = 0, cents = 0;
 	int g;
 
-	export_undo(t);
 	memset(res, 0, sizeof(*res));
-	err[0] = '\0';
-	if (fflush(f) != 0 || ftruncate(fileno(f), 0) != 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		snprintf(err, errlen, "the file cannot be written from its "
-		    "start: %s", strerror(errno));
+	t->xt_err[0] = '\0';
+	if (file_restart(t->xt_f, t->xt_err, t->xt_errlen) != 0)
 		return -1;
-	}
 	if (rb_sepa_store_export_groups(db, collection, res->ex_groups,
 	    &res->ex_ngroups) != 0)
 		return -1;
 	for (g = 0; g < res->ex_ngroups; g++) {
-		res->ex_n_tx += res->ex_groups[g].sg_n;
-		res->ex_cents += res->ex_groups[g].sg_cents;
+		n += res->ex_groups[g].sg_n;
+		cents += res->ex_groups[g].sg_cents;
 	}
-	if (res->ex_n_tx == 0)
+	if (n == 0)
 		return rb_sepa_store_exported_count(db, collection,
 		    &res->ex_already, res->ex_last_msg_id,
 		    sizeof(res->ex_last_msg_id)) != 0 ? -1 : RB_NO_BILL;
@@ -676,63 +749,21 @@ export_try(rb_db *db, void *arg)
 	snprintf(res->ex_msg_id, sizeof(res->ex_msg_id), "RBN-SDD-%s-%02d",
 	    compact, (int)((nbatch + 1) % 1000000));
 	if (rb_sepa_store_batch_add(db, res->ex_msg_id, collection, t->xt_now,
-	    res->ex_n_tx, res->ex_cents, &batch) != 0)
-		return -1;
-	rb_clock_paris(t->xt_now, &lt);
-	snprintf(created, sizeof(created), "%04d-%02d-%02dT%02d:%02d:%02d",
-	    lt.lt_date.d_year, lt.lt_date.d_month, lt.lt_date.d_day,
-	    lt.lt_hour, lt.lt_min, lt.lt_sec);
-	memset(&h, 0, sizeof(h));
-	h.ph_msg_id = res->ex_msg_id;
-	h.ph_created = created;
-	h.ph_n_tx = res->ex_n_tx;
-	h.ph_ctrl_cents = res->ex_cents;
-	h.ph_cdtr_name = cr->cr_name;
-	h.ph_cdtr_iban = cr->cr_iban;
-	h.ph_cdtr_bic = cr->cr_bic;
-	h.ph_cdtr_ics = cr->cr_ics;
-	if (rb_pain008_begin(f, &h, err, errlen) != 0)
-		return -1;
-	memset(&es, 0, sizeof(es));
-	es.es_f = f;
-	es.es_cr = cr;
-	es.es_hdr = &h;
-	es.es_res = res;
-	es.es_group = -1;
-	es.es_err = err;
-	es.es_errlen = errlen;
-	es.es_collection = collection;
-	if (rb_sepa_store_export_rows(db, collection, write_row, &es) != 0)
-		return -1;
-	if (es.es_n != res->ex_n_tx || es.es_group != res->ex_ngroups - 1) {
-		snprintf(err, errlen, "the debits changed during the export");
-		return -1;
-	}
-	if (rb_pain008_pmt_end(f, err, errlen) != 0 ||
-	    rb_pain008_end(f, err, errlen) != 0)
+	    n, cents, cr->cr_name, cr->cr_iban, cr->cr_bic, cr->cr_ics,
+	    &batch) != 0)
 		return -1;
 	if (rb_sepa_store_mark_exported(db, collection, batch, t->xt_now,
 	    &changed) != 0)
 		return -1;
-	if (changed != res->ex_n_tx) {
-		snprintf(err, errlen, "%lld debits written but %lld marked "
-		    "exported", (long long)res->ex_n_tx, (long long)changed);
+	if (changed != n) {
+		snprintf(t->xt_err, t->xt_errlen, "%lld debits counted but "
+		    "%lld marked exported", (long long)n, (long long)changed);
 		return -1;
 	}
-	if (fflush(f) != 0 || ferror(f)) {
-		snprintf(err, errlen, "write failed");
+	if (rb_sepa_store_batch_get(db, res->ex_msg_id, &b) != 0)
 		return -1;
-	}
-	if (t->xt_out->so_finish != NULL) {
-		t->xt_finished = 1;
-		if (t->xt_out->so_finish(t->xt_out->so_arg) != 0) {
-			if (err[0] == '\0')
-				snprintf(err, errlen, "the file could not be "
-				    "completed");
-			return -1;
-		}
-	}
-	return 0;
+	return write_batch(db, &b, cr->cr_key, t->xt_f, res, t->xt_err,
+	    t->xt_errlen);
 }
 
 enum rb_rc
@@ -755,25 +786,78 @@ rb_sepa_export(rb_db *db, const struct rb_sepa_creditor *cr,
 	memset(&t, 0, sizeof(t));
 	t.xt_cr = cr;
 	t.xt_collection = collection;
-	t.xt_out = out;
+	t.xt_f = out->so_f;
 	t.xt_now = now;
 	t.xt_res = res;
 	t.xt_err = err;
 	t.xt_errlen = errlen;
 	rc = rb_db_transact(db, export_try, &t);
-	if (rc == 0) {
-		log_info("sepa export %s: %lld debit(s), %lld cents, collected "
-		    "on %s", res->ex_msg_id, (long long)res->ex_n_tx,
-		    (long long)res->ex_cents, collection);
-		return RB_OK;
-	}
-	/* The last try's file is in place but its commit failed. */
-	export_undo(&t);
 	if (rc == RB_NO_BILL)
 		return RB_NO_BILL;
-	if (err[0] == '\0' || rc == RB_RETRY)
+	if (rc != 0) {
+		if (err[0] == '\0' || rc == RB_RETRY)
+			snprintf(err, errlen, "database error (see the log)");
+		res->ex_msg_id[0] = '\0';
+		return RB_ERROR;
+	}
+	res->ex_committed = 1;
+	log_info("sepa export %s: %lld debit(s), %lld cents, collected "
+	    "on %s", res->ex_msg_id, (long long)res->ex_n_tx,
+	    (long long)res->ex_cents, collection);
+	if (out->so_finish != NULL && out->so_finish(out->so_arg) != 0) {
+		snprintf(err, errlen, "the debits are exported in batch %s "
+		    "(committed) but its file could not be put in place",
+		    res->ex_msg_id);
+		log_errx("sepa export %s: %s", res->ex_msg_id, err);
+		return RB_ERROR;
+	}
+	return RB_OK;
+}
+
+enum rb_rc
+rb_sepa_export_again(rb_db *db, const unsigned char *key, const char *msg_id,
+    FILE *f, struct rb_sepa_export_result *res, char *err, size_t errlen)
+{
+	struct rb_sepa_batch b;
+	enum rb_rc r = RB_ERROR;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	err[0] = '\0';
+	if (key == NULL) {
+		snprintf(err, errlen, "the data_key setting is missing: the "
+		    "debtors' IBANs cannot be opened");
+		return RB_INVALID;
+	}
+	if (rb_db_begin_read(db) != 0) {
 		snprintf(err, errlen, "database error (see the log)");
-	return RB_ERROR;
+		return RB_ERROR;
+	}
+	rc = rb_sepa_store_batch_get(db, msg_id, &b);
+	if (rc == 1) {
+		snprintf(err, errlen, "no exported file has the message id "
+		    "%s", msg_id);
+		r = RB_NOT_FOUND;
+	} else if (rc != 0) {
+		snprintf(err, errlen, "database error (see the log)");
+	} else if (!b.sb_has_cdtr) {
+		snprintf(err, errlen, "batch %s was exported before Robinet "
+		    "recorded its creditor settings (schema version 23): its "
+		    "file cannot be written again", msg_id);
+		r = RB_INVALID;
+	} else if (write_batch(db, &b, key, f, res, err, errlen) == 0) {
+		r = RB_OK;
+	} else if (err[0] == '\0')
+		snprintf(err, errlen, "database error (see the log)");
+	if (rb_db_commit(db) != 0 && r == RB_OK) {
+		snprintf(err, errlen, "database error (see the log)");
+		r = RB_ERROR;
+	}
+	if (r == RB_OK)
+		log_info("sepa export %s written again: %lld debit(s), %lld "
+		    "cents", b.sb_msg_id, (long long)res->ex_n_tx,
+		    (long long)res->ex_cents);
+	return r;
 }
 
 /* Rejects debit d (checked by the caller) and mails the subscribers. */

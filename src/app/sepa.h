@@ -130,6 +130,8 @@ struct rb_sepa_export_result {
 	struct rb_sepa_group ex_groups[4];
 	int64_t	 ex_already;	/* debits of the date exported before */
 	char	 ex_last_msg_id[36];	/* the last of those files */
+	int	 ex_committed;	/* batch ex_msg_id is committed (also when
+				   so_finish() then failed) */
 };
 
 /*
@@ -139,35 +141,50 @@ struct rb_sepa_export_result {
  */
 struct rb_sepa_out {
 	FILE	*so_f;		/* a regular file, emptied at each try */
-	int	(*so_finish)(void *arg);	/* NULL, or before the
+	int	(*so_finish)(void *arg);	/* NULL, or after the
 					   commit: flush, sync and put the
 					   file in place (not closing so_f);
-					   non-zero rolls everything back */
-	void	(*so_undo)(void *arg);	/* NULL, or a try that called
-					   so_finish() did not commit (the
-					   commit or so_finish() failed):
-					   take the file back out of place
-					   if it is there */
+					   non-zero: the batch stays
+					   committed, its file not in place
+					   (rb_sepa_export_again()) */
 	void	*so_arg;
 };
 
 /*
- * Writes to out->so_f a pain.008.001.02 file of every scheduled debit
- * collected on date collection ("YYYY-MM-DD"), one payment block per
- * sequence type, and marks them exported in a new batch, in one
- * transaction, calling so_finish() before the commit. Several servers
- * may run it at once: the debits are listed inside the transaction
- * (run again, file and all, when the engine refuses it), so each debit
- * goes into one file only; the export that comes second finds nothing
- * left (RB_NO_BILL). Returns RB_OK, RB_NO_BILL when nothing is left to
- * collect that day (nothing written; *res says how many debits earlier
- * files took), RB_INVALID when the creditor settings are incomplete or
- * a value cannot go in the file (err says which), RB_ERROR (err says
- * why; rolled back, the file taken out of place by so_undo()).
+ * Exports every scheduled debit collected on date collection
+ * ("YYYY-MM-DD"): the database is the record, the file is derived from
+ * it. In one transaction, records a new batch (msg id, creation time,
+ * the creditor settings of cr), marks the debits exported in it and
+ * writes the batch's pain.008.001.02 file to out->so_f (one payment
+ * block per sequence type; any value that cannot go in the file rolls
+ * everything back); after the commit only, calls so_finish() to put the
+ * file in place. A crash between the two leaves a committed batch and
+ * no file: rb_sepa_export_again() writes it. Several servers may run it
+ * at once: the debits are read inside the transaction (run again, file
+ * and all, when the engine refuses it), so each debit goes into one
+ * batch only; the export that comes second finds nothing left
+ * (RB_NO_BILL) and never calls so_finish(). Returns RB_OK, RB_NO_BILL
+ * when nothing is left to collect that day (*res says how many debits
+ * earlier files took, and the last one), RB_INVALID when the creditor
+ * settings are incomplete (err says which), RB_ERROR (err says why:
+ * rolled back, or, with res->ex_committed, committed but so_finish()
+ * failed).
  */
 enum rb_rc rb_sepa_export(rb_db *db, const struct rb_sepa_creditor *cr,
 	    const char *collection, const struct rb_sepa_out *out, time_t now,
 	    struct rb_sepa_export_result *res, char *err, size_t errlen);
+
+/*
+ * Writes to f, from its start, the file of the batch of message id
+ * msg_id again, from the database alone (its row keeps the creditor
+ * settings it used; key opens the debtors' IBANs): byte for byte the
+ * file rb_sepa_export() wrote. Changes nothing in the database. Returns
+ * RB_OK, RB_NOT_FOUND (no such batch), RB_INVALID (no key, or a batch
+ * exported before schema version 23), RB_ERROR; err says why.
+ */
+enum rb_rc rb_sepa_export_again(rb_db *db, const unsigned char *key,
+	    const char *msg_id, FILE *f, struct rb_sepa_export_result *res,
+	    char *err, size_t errlen);
 
 /* What rb_sepa_returns() applied. */
 struct rb_sepa_returns_result {

@@ -59,8 +59,10 @@ enum sepa_sql {
 	SQL_DEBITS_OF,
 	SQL_EXPORT_GROUPS,
 	SQL_EXPORTED_COUNT,
-	SQL_EXPORT_ROWS,
+	SQL_BATCH_GROUPS,
+	SQL_BATCH_ROWS,
 	SQL_BATCH_ADD,
+	SQL_BATCH_GET,
 	SQL_BATCH_COUNT,
 	SQL_MARK_EXPORTED,
 	SQL_BATCH_FIND,
@@ -146,18 +148,25 @@ static const char *const sql[SQL__MAX] = {
 	"SELECT count(*), max(b.msg_id) FROM sepa_debits d"
 	" JOIN sepa_batches b ON b.id = d.export_batch"
 	" WHERE d.collection_date = $1",
-	[SQL_EXPORT_ROWS] =
+	[SQL_BATCH_GROUPS] =
+	"SELECT seq_type, count(*), sum(amount_cents) FROM sepa_debits"
+	" WHERE export_batch = $1 GROUP BY seq_type ORDER BY seq_type",
+	[SQL_BATCH_ROWS] =
 	"SELECT d.seq_type, d.amount_cents, d.end_to_end_id, m.rum,"
 	" m.signed_on, m.holder, m.iban_enc, m.bic, i.number, c.number,"
 	" d.instalment"
 	" FROM sepa_debits d JOIN sepa_mandates m ON m.id = d.mandate_id"
 	" JOIN contracts c ON c.id = d.contract_id"
 	" LEFT JOIN invoices i ON i.id = d.invoice_id"
-	" WHERE d.collection_date = $1 AND d.status = 'scheduled'"
-	" AND m.status = 'active' ORDER BY d.seq_type, d.id",
+	" WHERE d.export_batch = $1 ORDER BY d.seq_type, d.id",
 	[SQL_BATCH_ADD] =
 	"INSERT INTO sepa_batches (msg_id, collection_date, created_at, n_tx,"
-	" ctrl_sum_cents) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+	" ctrl_sum_cents, cdtr_name, cdtr_iban, cdtr_bic, cdtr_ics)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+	[SQL_BATCH_GET] =
+	"SELECT id, msg_id, collection_date, created_at, n_tx,"
+	" ctrl_sum_cents, cdtr_name, cdtr_iban, cdtr_bic, cdtr_ics"
+	" FROM sepa_batches WHERE msg_id = $1",
 	[SQL_BATCH_COUNT] =
 	"SELECT count(*) FROM sepa_batches WHERE collection_date = $1",
 	[SQL_MARK_EXPORTED] =
@@ -524,6 +533,20 @@ rb_sepa_store_export_groups(rb_db *db, const char *collection,
 	return 0;
 }
 
+int
+rb_sepa_store_batch_groups(rb_db *db, int64_t batch,
+    struct rb_sepa_group out[4], int *n)
+{
+	struct groups g = { out, 0 };
+
+	*n = 0;
+	if (rb_db_fetch_all(db, sql[SQL_BATCH_GROUPS],
+	    RB_BINDS(rb_int(batch)), group_row, &g) != 0)
+		return -1;
+	*n = g.gs_n;
+	return 0;
+}
+
 struct count_msg {
 	int64_t	*cm_n;
 	char	*cm_msg;
@@ -552,16 +575,16 @@ rb_sepa_store_exported_count(rb_db *db, const char *collection, int64_t *n,
 }
 
 int
-rb_sepa_store_export_rows(rb_db *db, const char *collection,
+rb_sepa_store_batch_rows(rb_db *db, int64_t batch,
     rb_sepa_export_fn *fn, void *arg)
 {
 	struct rb_sepa_export_row r;
 	rb_stmt *st;
 	int rc, stop = 0;
 
-	if ((st = rb_db_prepare(db, sql[SQL_EXPORT_ROWS])) == NULL)
+	if ((st = rb_db_prepare(db, sql[SQL_BATCH_ROWS])) == NULL)
 		return -1;
-	rb_stmt_bind_text(st, 1, collection, -1);
+	rb_stmt_bind_int(st, 1, batch);
 	while ((rc = rb_stmt_step(st)) == RB_ROW) {
 		r.er_seq = rb_stmt_text(st, 0);
 		r.er_cents = rb_stmt_int(st, 1);
@@ -586,14 +609,50 @@ rb_sepa_store_export_rows(rb_db *db, const char *collection,
 int
 rb_sepa_store_batch_add(rb_db *db, const char *msg_id,
     const char *collection, int64_t now, int64_t n_tx, int64_t cents,
-    int64_t *id)
+    const char *cdtr_name, const char *cdtr_iban, const char *cdtr_bic,
+    const char *cdtr_ics, int64_t *id)
 {
 	int rc;
 
 	rc = rb_db_fetch_one(db, sql[SQL_BATCH_ADD], RB_BINDS(rb_text(msg_id),
-	    rb_text(collection), rb_int(now), rb_int(n_tx), rb_int(cents)),
-	    rb_row_int, id);
+	    rb_text(collection), rb_int(now), rb_int(n_tx), rb_int(cents),
+	    rb_text(cdtr_name != NULL ? cdtr_name : ""),
+	    rb_text(cdtr_iban != NULL ? cdtr_iban : ""),
+	    rb_text(cdtr_bic != NULL ? cdtr_bic : ""),
+	    rb_text(cdtr_ics != NULL ? cdtr_ics : "")), rb_row_int, id);
 	return rc == 1 ? -1 : rc;
+}
+
+static void
+batch_row(rb_stmt *st, void *arg)
+{
+	struct rb_sepa_batch *b = arg;
+
+	b->sb_id = rb_stmt_int(st, 0);
+	rb_store_copy(b->sb_msg_id, sizeof(b->sb_msg_id), rb_stmt_text(st, 1));
+	rb_store_copy(b->sb_collection, sizeof(b->sb_collection),
+	    rb_stmt_text(st, 2));
+	b->sb_created_at = rb_stmt_int(st, 3);
+	b->sb_n_tx = rb_stmt_int(st, 4);
+	b->sb_cents = rb_stmt_int(st, 5);
+	b->sb_has_cdtr = rb_stmt_text(st, 9) != NULL;
+	rb_store_copy(b->sb_cdtr_name, sizeof(b->sb_cdtr_name),
+	    rb_stmt_text(st, 6));
+	rb_store_copy(b->sb_cdtr_iban, sizeof(b->sb_cdtr_iban),
+	    rb_stmt_text(st, 7));
+	rb_store_copy(b->sb_cdtr_bic, sizeof(b->sb_cdtr_bic),
+	    rb_stmt_text(st, 8));
+	rb_store_copy(b->sb_cdtr_ics, sizeof(b->sb_cdtr_ics),
+	    rb_stmt_text(st, 9));
+}
+
+int
+rb_sepa_store_batch_get(rb_db *db, const char *msg_id,
+    struct rb_sepa_batch *b)
+{
+	memset(b, 0, sizeof(*b));
+	return rb_db_fetch_one(db, sql[SQL_BATCH_GET],
+	    RB_BINDS(rb_text(msg_id)), batch_row, b);
 }
 
 int

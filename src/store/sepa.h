@@ -130,11 +130,14 @@ struct rb_sepa_group {
 /* Fills out[0..*n) (at most 4 groups) in the order the rows come. */
 int	rb_sepa_store_export_groups(rb_db *db, const char *collection,
 	    struct rb_sepa_group out[4], int *n);
+/* The same, per sequence type, for the debits of batch (its file). */
+int	rb_sepa_store_batch_groups(rb_db *db, int64_t batch,
+	    struct rb_sepa_group out[4], int *n);
 /* How many debits of date collection were already exported. */
 int	rb_sepa_store_exported_count(rb_db *db, const char *collection,
 	    int64_t *n, char *last_msg_id, size_t msglen);
 
-/* A row of the export, as rb_sepa_store_export_rows() hands it over. */
+/* A row of a batch's file, as rb_sepa_store_batch_rows() hands it over. */
 struct rb_sepa_export_row {
 	const char	*er_seq;
 	int64_t		 er_cents;
@@ -151,20 +154,40 @@ struct rb_sepa_export_row {
 typedef int rb_sepa_export_fn(const struct rb_sepa_export_row *r,
 	    void *arg);
 /*
- * Hands every scheduled debit of date collection (active mandate), by
- * sequence type then id, to fn; stops when fn returns non-zero (that
- * value is returned). The strings live until fn returns.
+ * Hands every debit of batch (whatever its status now), by sequence type
+ * then id, to fn; stops when fn returns non-zero (that value is
+ * returned). The strings live until fn returns.
  */
-int	rb_sepa_store_export_rows(rb_db *db, const char *collection,
+int	rb_sepa_store_batch_rows(rb_db *db, int64_t batch,
 	    rb_sepa_export_fn *fn, void *arg);
-/* Inserts a batch row; *id its id. RB_CONSTRAINT when msg_id is taken. */
+/* Inserts a batch row with the creditor settings its file uses (NULL
+ * stored as ""); *id its id. RB_CONSTRAINT when msg_id is taken. */
 int	rb_sepa_store_batch_add(rb_db *db, const char *msg_id,
 	    const char *collection, int64_t now, int64_t n_tx, int64_t cents,
-	    int64_t *id);
+	    const char *cdtr_name, const char *cdtr_iban, const char *cdtr_bic,
+	    const char *cdtr_ics, int64_t *id);
+/* A batch (an exported file) as its row records it. */
+struct rb_sepa_batch {
+	int64_t	 sb_id;
+	char	 sb_msg_id[36];
+	char	 sb_collection[11];
+	int64_t	 sb_created_at;
+	int64_t	 sb_n_tx;
+	int64_t	 sb_cents;
+	int	 sb_has_cdtr;	/* 0: exported before migration 0023 */
+	char	 sb_cdtr_name[512];
+	char	 sb_cdtr_iban[64];
+	char	 sb_cdtr_bic[16];
+	char	 sb_cdtr_ics[64];
+};
+/* Batch msg_id into *b: 0, 1 when unknown, -1. */
+int	rb_sepa_store_batch_get(rb_db *db, const char *msg_id,
+	    struct rb_sepa_batch *b);
 /* How many batches of date collection exist, into *n. */
 int	rb_sepa_store_batch_count(rb_db *db, const char *collection,
 	    int64_t *n);
-/* Marks what rb_sepa_store_export_rows() read exported in batch. */
+/* Marks the scheduled debits of date collection (active mandate), those
+ * rb_sepa_store_export_groups() counted, exported in batch. */
 int	rb_sepa_store_mark_exported(rb_db *db, const char *collection,
 	    int64_t batch, int64_t now, int64_t *changed);
 

@@ -105,6 +105,8 @@ struct side {
 	struct rb_sepa_export_result sd_export;
 	struct rb_sepa_returns_result sd_returns;
 	FILE			*sd_file;	/* export: what it wrote */
+	int			 sd_finished;	/* export: so_finish() calls
+						   (the file put in place) */
 	const char		*sd_report;	/* returns: its pain.002 */
 	char			 sd_err[256];
 };
@@ -309,11 +311,22 @@ make_due(rb_db *db, const char *number, int n, const char *due)
 	    " WHERE c.number = $1 AND i.status = 'to_pay')", number);
 }
 
+/* so_finish() of a side: counts the files it would put in place. */
+static int
+side_finish(void *arg)
+{
+	struct side *s = arg;
+
+	s->sd_finished++;
+	return 0;
+}
+
 static void
 export_side(struct side *s)
 {
 	struct rb_sepa_creditor cr;
-	struct rb_sepa_out out = { s->sd_file, NULL, NULL, NULL };
+	struct rb_sepa_out out = { .so_f = s->sd_file,
+	    .so_finish = side_finish, .so_arg = s };
 
 	memset(&cr, 0, sizeof(cr));
 	cr.cr_name = "Eau de la Métropole";
@@ -426,6 +439,9 @@ test_export_once(void **state)
 		 * file empty. */
 		assert_int_equal(occurrences(won->sd_file, "<EndToEndId>"), n);
 		assert_int_equal(occurrences(lost->sd_file, "<"), 0);
+		/* Only the winner puts a file in place. */
+		assert_int_equal(won->sd_finished, 1);
+		assert_int_equal(lost->sd_finished, 0);
 		fclose(a.sd_file);
 		fclose(b.sd_file);
 		assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
@@ -503,20 +519,23 @@ test_returns_applied_once(void **state)
 }
 
 /*
- * An export whose commit fails after its file was put in place: the file
- * is taken back out (so_undo), never left listing debits that stay
- * scheduled (the next export would list them again). On PostgreSQL the
- * engine refuses the commit (the try gave 40001): the whole try runs
- * again, the file written afresh from its start and put in place once
- * more, committed. On SQLite the commit fails outright (a foreign key
- * checked at commit): nothing exported, no file in place.
+ * The database is the record, the file is derived from it: when an
+ * export puts its file in place (so_finish()), its batch is committed
+ * already: another connection (another server, or the next export after
+ * a crash) sees the batch and every debit of the file exported. A crash
+ * between the two leaves a committed batch and no file (`sepa export
+ * --again` writes it), never a file listing debits still scheduled that
+ * the next export would list again (a double debit). On SQLite and
+ * PostgreSQL.
  */
 struct out_probe {
-	rb_db	*op_db;
-	FILE	*op_f;
-	int	 op_finished;	/* so_finish() calls */
-	int	 op_in_place;	/* 1 between so_finish() and so_undo() */
-	int	 op_undone;	/* so_undo() calls */
+	rb_db		*op_other;	/* a second connection */
+	const char	*op_due;
+	int		 op_finished;	/* so_finish() calls */
+	int64_t		 op_batches;	/* seen by op_other then */
+	int64_t		 op_exported;
+	int64_t		 op_e2e;	/* in the file then */
+	FILE		*op_f;
 };
 
 static int
@@ -524,83 +543,51 @@ probe_finish(void *arg)
 {
 	struct out_probe *p = arg;
 
-	p->op_in_place = 1;
-	if (p->op_finished++ > 0)
-		return 0;
-	/* The first try's commit is going to fail. */
-	if (strcmp(rb_db_engine(p->op_db), "postgresql") == 0)
-		assert_int_equal(rb_db_run(p->op_db, "DO $$ BEGIN RAISE"
-		    " EXCEPTION 'probe' USING ERRCODE = '40001'; END $$", NULL,
-		    0, NULL), RB_RETRY);
-	else {
-		assert_int_equal(rb_db_exec(p->op_db,
-		    "PRAGMA defer_foreign_keys = ON"), 0);
-		assert_int_equal(rb_db_run(p->op_db, "UPDATE sepa_debits SET"
-		    " mandate_id = 987654321 WHERE id = (SELECT min(id) FROM"
-		    " sepa_debits)", NULL, 0, NULL), 0);
-	}
+	p->op_finished++;
+	p->op_e2e = occurrences(p->op_f, "<EndToEndId>");
+	p->op_batches = q_int(p->op_other, "SELECT count(*) FROM"
+	    " sepa_batches WHERE collection_date = $1", p->op_due);
+	p->op_exported = q_int(p->op_other, "SELECT count(*) FROM sepa_debits"
+	    " WHERE collection_date = $1 AND status = 'exported'", p->op_due);
 	return 0;
 }
 
 static void
-probe_undo(void *arg)
-{
-	struct out_probe *p = arg;
-
-	assert_int_equal(p->op_in_place, 1);
-	p->op_in_place = 0;
-	p->op_undone++;
-}
-
-static void
-test_export_file_undone_when_its_commit_fails(void **state)
+test_export_file_in_place_after_its_commit(void **state)
 {
 	struct fixture *f = *state;
 	struct rb_sepa_export_result res;
 	struct rb_sepa_creditor cr;
 	struct out_probe p;
-	struct rb_sepa_out out = { NULL, probe_finish, probe_undo, &p };
+	struct rb_sepa_out out = { .so_finish = probe_finish, .so_arg = &p };
 	char due[11], err[256];
 	int64_t n;
-	int pg = strcmp(rb_db_engine(f->db), "postgresql") == 0;
-	enum rb_rc rc;
 
 	n = debits_of_round(f, 0, due);
 	memset(&p, 0, sizeof(p));
-	p.op_db = f->db;
-	out.so_f = tmpfile();
+	p.op_other = race_twin(f, DB_NAME);
+	p.op_due = due;
+	p.op_f = out.so_f = tmpfile();
 	assert_non_null(out.so_f);
-	/* Something before: each try starts the file from nothing. */
-	fputs("<stale try/>", out.so_f);
 	memset(&cr, 0, sizeof(cr));
 	cr.cr_name = "Eau de la Métropole";
 	cr.cr_ics = ICS;
 	cr.cr_iban = CDTR_IBAN;
 	cr.cr_key = key;
-	rc = rb_sepa_export(f->db, &cr, due, &out, NOW, &res, err,
-	    sizeof(err));
-	assert_int_equal(p.op_undone, 1);
-	assert_int_equal(occurrences(out.so_f, "stale"), 0);
-	if (pg) {
-		assert_int_equal(rc, RB_OK);
-		assert_int_equal(p.op_finished, 2);
-		assert_int_equal(p.op_in_place, 1);
-		assert_int_equal(occurrences(out.so_f, "<EndToEndId>"), n);
-		assert_int_equal(occurrences(out.so_f, "<?xml"), 1);
-		assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_debits"
-		    " WHERE collection_date = $1 AND status = 'exported'", due),
-		    n);
-	} else {
-		assert_int_equal(rc, RB_ERROR);
-		assert_int_equal(p.op_finished, 1);
-		assert_int_equal(p.op_in_place, 0);
-		assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_debits"
-		    " WHERE collection_date = $1 AND status = 'scheduled'", due),
-		    n);
-		assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
-		    " sepa_batches WHERE collection_date = $1", due), 0);
-	}
+	assert_int_equal(rb_sepa_export(f->db, &cr, due, &out, NOW, &res, err,
+	    sizeof(err)), RB_OK);
+	assert_int_equal(p.op_finished, 1);
+	assert_int_equal(p.op_e2e, n);
+	assert_int_equal(p.op_batches, 1);
+	assert_int_equal(p.op_exported, n);
+	/* Nothing left for the next export, which puts no file. */
+	p.op_finished = 0;
+	assert_int_equal(rb_sepa_export(f->db, &cr, due, &out, NOW, &res, err,
+	    sizeof(err)), RB_NO_BILL);
+	assert_int_equal(res.ex_already, n);
+	assert_int_equal(p.op_finished, 0);
 	fclose(out.so_f);
+	rb_db_close(p.op_other);
 }
 
 int
@@ -616,7 +603,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_returns_applied_once,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_export_file_undone_when_its_commit_fails, setup,
+		    test_export_file_in_place_after_its_commit, setup,
 		    teardown),
 	};
 

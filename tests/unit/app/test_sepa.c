@@ -5,7 +5,7 @@
  * export (valid against ../shared/fixtures/iso20022/pain.008.001.02.xsd
  * with libxml2, control sums, one block per sequence type and date,
  * every debit exported once, markup and accents in names, a failure
- * rolls back), and pain.002 returns (accepted, rejected with the reason
+ * rolls back, the file written again byte for byte from its batch), and pain.002 returns (accepted, rejected with the reason
  * on the bill and an email, malformed or inconsistent reports refused
  * whole, never applied twice).
  */
@@ -144,7 +144,7 @@ export_to(struct fixture *f, const char *date, const char *name,
 	out = fopen(path, "w");
 	assert_non_null(out);
 	rc = rb_sepa_export(f->db, &cr, date, &(struct rb_sepa_out){ out, NULL,
-	    NULL, NULL }, NOW, res, err, sizeof(err));
+	    NULL }, NOW, res, err, sizeof(err));
 	if (rc != RB_OK && rc != RB_NO_BILL)
 		fprintf(stderr, "export: %s\n", err);
 	fclose(out);
@@ -609,7 +609,6 @@ export_refusals_roll_back(void **state)
 	out.so_f = tmpfile();
 	assert_non_null(out.so_f);
 	out.so_finish = NULL;
-	out.so_undo = NULL;
 	out.so_arg = NULL;
 	/* Incomplete settings. */
 	creditor(&cr);
@@ -638,16 +637,176 @@ export_refusals_roll_back(void **state)
 		    &res, err, sizeof(err)), RB_ERROR);
 		assert_non_null(strstr(err, "data_key"));
 	}
-	/* The file cannot be completed: nothing is marked. */
+	/* Refused or failed: nothing is marked. */
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_debits"
+	    " WHERE collection_date = $1 AND status = 'scheduled'", due), 1);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_batches"
+	    " WHERE collection_date = $1", due), 0);
+	/* The file cannot be put in place after the commit: the batch is
+	 * the record, it stays committed, and err names it. */
 	creditor(&cr);
 	out.so_finish = finish_fails;
 	assert_int_equal(rb_sepa_export(f->db, &cr, due, &out, NOW, &res, err,
 	    sizeof(err)), RB_ERROR);
 	fclose(out.so_f);
+	assert_int_equal(res.ex_committed, 1);
+	assert_non_null(strstr(err, res.ex_msg_id));
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_debits"
-	    " WHERE collection_date = $1 AND status = 'scheduled'", due), 1);
+	    " WHERE collection_date = $1 AND status = 'exported'", due), 1);
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_batches"
-	    " WHERE collection_date = $1", due), 0);
+	    " WHERE msg_id = $1", res.ex_msg_id), 1);
+}
+
+/* The whole content of path into a new string, its length into *len. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Every row an export or --again could touch, as text, into a new
+ * string (compared before and after). */
+static char *
+dump(rb_db *db)
+{
+	static const char *const q[] = {
+		"SELECT CAST(id AS TEXT) || '|' || msg_id || '|' ||"
+		" collection_date || '|' || CAST(created_at AS TEXT) || '|' ||"
+		" CAST(n_tx AS TEXT) || '|' || CAST(ctrl_sum_cents AS TEXT) ||"
+		" '|' || COALESCE(cdtr_name, '-') || '|' ||"
+		" COALESCE(cdtr_iban, '-') || '|' || COALESCE(cdtr_bic, '-') ||"
+		" '|' || COALESCE(cdtr_ics, '-') FROM sepa_batches ORDER BY id",
+		"SELECT CAST(id AS TEXT) || '|' || status || '|' ||"
+		" COALESCE(CAST(export_batch AS TEXT), '-') || '|' ||"
+		" CAST(updated_at AS TEXT) || '|' || COALESCE(reject_code, '-')"
+		" || '|' || collection_date || '|' || end_to_end_id"
+		" FROM sepa_debits ORDER BY id",
+		"SELECT CAST(id AS TEXT) || '|' || status FROM invoices"
+		" ORDER BY id",
+		"SELECT CAST(id AS TEXT) || '|' || status FROM sepa_mandates"
+		" ORDER BY id",
+		"SELECT CAST(count(*) AS TEXT) FROM mail_outbox",
+		"SELECT CAST(count(*) AS TEXT) FROM sepa_returns",
+	};
+	rb_buf b;
+	rb_stmt *st;
+	size_t i;
+
+	rb_buf_init(&b);
+	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		st = rb_db_prepare(db, q[i]);
+		assert_non_null(st);
+		while (rb_stmt_step(st) == RB_ROW) {
+			rb_buf_puts(&b, rb_stmt_text(st, 0));
+			rb_buf_puts(&b, "\n");
+		}
+		rb_stmt_reset(st);
+		rb_buf_puts(&b, "--\n");
+	}
+	return rb_buf_steal(&b, NULL);
+}
+
+/*
+ * `sepa export --again`: the file of a committed batch written again from
+ * the database alone, byte for byte the first one, changing no row, also
+ * after its debits were rejected and the mandate revoked (the file lists
+ * what was sent); an unknown message id, a missing key, a batch exported
+ * before schema version 23 are refused with a clear message.
+ */
+static void
+export_again_is_the_same_file(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_sepa_export_result res, res2;
+	char due[11], path[512], path2[512], err[256], *a, *b, *d1, *d2;
+	size_t alen, blen;
+	unsigned char other[RB_IBAN_KEYBYTES];
+	FILE *out;
+	int n, nmails;
+
+	day_after(22, due);
+	make_due(f->db, DD_CONTRACT, 2, due);
+	make_due(f->db, "1000000006", 1, due);
+	assert_int_equal(rb_sepa_schedule(f->db, ICS, URL, 14, NOW, &n,
+	    &nmails), 0);
+	assert_int_equal(export_to(f, due, "first.xml", path, sizeof(path),
+	    &res), RB_OK);
+	assert_true(res.ex_n_tx >= 2);
+	a = slurp(path, &alen);
+	d1 = dump(f->db);
+	snprintf(path2, sizeof(path2), "%s/again.xml", f->dir);
+	out = fopen(path2, "w");
+	assert_non_null(out);
+	fputs("<stale/>", out);		/* written from its start */
+	assert_int_equal(rb_sepa_export_again(f->db, key, res.ex_msg_id, out,
+	    &res2, err, sizeof(err)), RB_OK);
+	fclose(out);
+	b = slurp(path2, &blen);
+	assert_int_equal(blen, alen);
+	assert_memory_equal(a, b, alen);
+	free(b);
+	assert_string_equal(res2.ex_msg_id, res.ex_msg_id);
+	assert_int_equal(res2.ex_n_tx, res.ex_n_tx);
+	assert_int_equal(res2.ex_cents, res.ex_cents);
+	d2 = dump(f->db);
+	assert_string_equal(d1, d2);
+	free(d1);
+	free(d2);
+	/* What happened to its debits since does not change the file. */
+	exec_sql(f->db, "UPDATE sepa_debits SET status = 'rejected',"
+	    " reject_code = 'AC04' WHERE id = (SELECT min(d.id) FROM"
+	    " sepa_debits d JOIN sepa_batches b ON b.id = d.export_batch"
+	    " WHERE b.msg_id = $1)", res.ex_msg_id);
+	exec_sql(f->db, "UPDATE sepa_mandates SET status = 'revoked',"
+	    " revoked_on = '2026-12-01' WHERE id IN (SELECT d.mandate_id FROM"
+	    " sepa_debits d JOIN sepa_batches b ON b.id = d.export_batch"
+	    " WHERE b.msg_id = $1)", res.ex_msg_id);
+	out = fopen(path2, "w");
+	assert_non_null(out);
+	assert_int_equal(rb_sepa_export_again(f->db, key, res.ex_msg_id, out,
+	    &res2, err, sizeof(err)), RB_OK);
+	fclose(out);
+	b = slurp(path2, &blen);
+	assert_int_equal(blen, alen);
+	assert_memory_equal(a, b, alen);
+	free(b);
+	/* Refusals. */
+	out = fopen(path2, "w");
+	assert_non_null(out);
+	assert_int_equal(rb_sepa_export_again(f->db, key, "RBN-SDD-20991231-01",
+	    out, &res2, err, sizeof(err)), RB_NOT_FOUND);
+	assert_non_null(strstr(err, "RBN-SDD-20991231-01"));
+	assert_int_equal(rb_sepa_export_again(f->db, key, "x' OR '1'='1",
+	    out, &res2, err, sizeof(err)), RB_NOT_FOUND);
+	assert_int_equal(rb_sepa_export_again(f->db, NULL, res.ex_msg_id,
+	    out, &res2, err, sizeof(err)), RB_INVALID);
+	assert_non_null(strstr(err, "data_key"));
+	memset(other, 3, sizeof(other));
+	assert_int_equal(rb_sepa_export_again(f->db, other, res.ex_msg_id,
+	    out, &res2, err, sizeof(err)), RB_ERROR);
+	assert_non_null(strstr(err, "data_key"));
+	exec_sql(f->db, "UPDATE sepa_batches SET cdtr_name = NULL,"
+	    " cdtr_iban = NULL, cdtr_bic = NULL, cdtr_ics = NULL"
+	    " WHERE msg_id = $1", res.ex_msg_id);
+	assert_int_equal(rb_sepa_export_again(f->db, key, res.ex_msg_id,
+	    out, &res2, err, sizeof(err)), RB_INVALID);
+	assert_non_null(strstr(err, "schema version 23"));
+	fclose(out);
+	free(a);
 }
 
 static void
@@ -1073,6 +1232,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    export_groups_by_sequence_and_date, setup, teardown),
+		cmocka_unit_test_setup_teardown(export_again_is_the_same_file,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(export_refusals_roll_back,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(returns_reject_and_accept,
