@@ -285,6 +285,68 @@ def sepa_export_twice_collects_nothing_twice_and_returns_apply_once(s):
     assert run_cli("sepa", "returns", os.path.join(d, "missing.xml"), env=env)[0] == 1
 
 
+def _dump(db):
+    """Every row a SEPA export can touch, for before/after comparisons."""
+    con = dbx.connect(db)
+    try:
+        return [[tuple(r) for r in con.execute("SELECT * FROM %s ORDER BY id" % t).fetchall()]
+                for t in ("sepa_batches", "sepa_debits", "invoices", "sepa_mandates",
+                          "mail_outbox", "sepa_returns", "payments")]
+    finally:
+        con.close()
+
+
+@test
+def sepa_export_again_writes_the_lost_file_from_the_database(s):
+    """The database is the record: a file lost after the commit (a crash
+    between the commit and the file, or a deleted file) is written again
+    from its batch, byte for byte, changing nothing; the refused second
+    export says how."""
+    db = fresh_db()
+    env = cli_env(db)
+    con = dbx.connect(db)
+    con.execute("UPDATE invoices SET status = 'to_pay', due_on = '2099-03-16' WHERE id IN"
+                " (SELECT i.id FROM invoices i JOIN contracts c ON c.id = i.contract_id"
+                " WHERE c.number IN ('1000000002', '1000000006') AND i.archived = 0"
+                " ORDER BY i.issued_on DESC LIMIT 3)")
+    con.execute("DELETE FROM payments WHERE invoice_id IN (SELECT id FROM invoices"
+                " WHERE status = 'to_pay' AND due_on = '2099-03-16')")
+    con.commit()
+    con.close()
+    assert run_cli("sepa", "schedule", env=env)[0] == 0
+    d = tempfile.mkdtemp()
+    f1, f2, f3 = (os.path.join(d, n) for n in ("a.xml", "b.xml", "c.xml"))
+    rc, out, err = run_cli("sepa", "export", "--collection-date", "2099-03-16", "--out", f1, env=env)
+    assert rc == 0 and "3 debit(s)" in out, (rc, out, err)
+    first = open(f1, "rb").read()
+    msg = re.search(rb"<MsgId>([^<]+)</MsgId>", first).group(1).decode()
+    os.unlink(f1)                       # lost: the batch stays committed
+    before = _dump(db)
+    # The next export is refused and names the batch and how to get its file.
+    rc, out, err = run_cli("sepa", "export", "--collection-date", "2099-03-16", "--out", f2, env=env)
+    assert rc == 3 and "already exported" in err and not os.path.exists(f2), (rc, err)
+    assert "robinet sepa export --again %s --out FILE" % msg in err, err
+    # Written again, byte for byte, whatever the creditor settings say now.
+    env2 = dict(env, ROBINET_SEPA_CREDITOR_IBAN="DE89370400440532013000",
+                ROBINET_SEPA_CREDITOR_NAME="Autre nom")
+    rc, out, err = run_cli("sepa", "export", "--again", msg, "--out", f3, env=env2)
+    assert rc == 0 and msg in out and "3 debit(s)" in out and "written again" in out, (rc, out, err)
+    assert open(f3, "rb").read() == first
+    assert _dump(db) == before
+    # Never overwrites a file; an unknown batch is refused; usage.
+    rc, out, err = run_cli("sepa", "export", "--again", msg, "--out", f3, env=env)
+    assert rc == 1 and "exists already" in err and open(f3, "rb").read() == first, (rc, err)
+    for bad in ("RBN-SDD-20990316-99", "x' OR '1'='1", ""):
+        rc, out, err = run_cli("sepa", "export", "--again", bad, "--out", f2, env=env)
+        assert rc == 4 and "no exported file has the message id" in err, (bad, rc, err)
+        assert not os.path.exists(f2)
+    assert run_cli("sepa", "export", "--again", msg, env=env)[0] == 2
+    assert run_cli("sepa", "export", "--again", msg, "--collection-date", "2099-03-16",
+                   "--out", f2, env=env)[0] == 2
+    assert sorted(os.listdir(d)) == ["c.xml"], os.listdir(d)
+    assert _dump(db) == before
+
+
 def _cli_at_once(env, *args):
     """Runs two robinet processes with args at once, as the cron jobs of
     two servers: [(rc, out, err), (rc, out, err)]."""
