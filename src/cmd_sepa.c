@@ -80,7 +80,8 @@ out_finish(void *arg)
 	return 0;
 }
 
-/* Refuses an existing FILE (1), else opens FILE.tmp-XXXXXX into *of. */
+/* Refuses an existing FILE (-1, said on stderr), else opens
+ * FILE.tmp-XXXXXX into *of. */
 static int
 out_open(struct out_file *of, const char *path)
 {
