@@ -6,7 +6,9 @@
  * once, the other told there is none; two monthly plans started at once
  * make one plan of 10 instalments and one schedule email, and two stops
  * stop it once; two exports of one collection date put each debit in
- * one file, the other finding nothing left (its file empty); one
+ * one file, the other finding nothing left (its file empty, none put in
+ * place), and a file is put in place only once its batch is committed
+ * (another connection sees it); one
  * pain.002 report applied twice at once, or two reports rejecting one
  * debit, reject it once and mail the subscribers once. No side ever gets an error. Each race runs
  * several rounds, the two sides released together by a barrier, on
