@@ -151,7 +151,9 @@ check "repmgrd promotes node1 by itself once node2 is lost" \
 check "robinet serves and writes again, on node1 (same URL, no restart)" \
 	'wait_for 30 "[ \"\$(http /)\" = \"200 -\" ]" && [ "$(signin)" = ok ] &&
 	 [ "$(q $pport robinet "SELECT count(*) FROM sessions")" -gt "$sessions" ] && kill -0 "$rpid"'
-check "repmgr cluster show: node1 primary" '[ "$(role 1)" = "primary/running" ]'
+# The server is a primary before `standby promote` has written so in
+# repmgr's own tables (it polls each promote_check_interval): wait.
+check "repmgr cluster show: node1 primary" 'wait_for 30 "[ \"\$(role 1)\" = primary/running ]"'
 if [ "$failed" != 0 ]; then
 	echo "# repmgrd logs:"; tail -n 15 "$dir/repmgrd1.log" "$dir/repmgrd2.log" | sed 's/^/#   /'
 	echo "# repmgr log:"; tail -n 30 "$dir/repmgr.log" | sed 's/^/#   /'
