@@ -463,16 +463,18 @@ def import_kill_9_half_way_leaves_the_database_as_before(s):
     p = subprocess.Popen([ARGS.bin, "import", big, "--db", dbx.url(db), "--report",
                           os.path.join(base, "rk.csv")], env=e,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(max(0.3, full / 2))
-    # Kill it while it holds the write lock, that is inside the file's
-    # transaction (commit comes only at the end of the file): a probe
-    # that cannot take the lock at once proves it.
-    while True:
-        assert p.poll() is None, "import finished before the kill (%.2f s)" % full
-        if writer_busy(db):
-            p.send_signal(signal.SIGKILL)
-            break
+    # Kill it inside the file's transaction (commit comes only at the end
+    # of the file): a writer seen busy (the write lock on SQLite, a
+    # transaction id on PostgreSQL) proves it is inside; then let it write
+    # for a quarter of a full run's time before the kill. Polled from the
+    # start, not after a fixed sleep: on a loaded machine the timed run
+    # and this one may differ by more than half.
+    while not writer_busy(db):
+        assert p.poll() is None, "import finished before it was seen writing (%.2f s)" % full
         time.sleep(0.005)
+    time.sleep(min(full / 4, 1.0))
+    assert p.poll() is None, "import finished before the kill (%.2f s)" % full
+    p.send_signal(signal.SIGKILL)
     p.wait()
     assert dump(db) == before, "a killed import changed the data"
     # The batch stays visible as never finished.
