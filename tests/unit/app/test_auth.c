@@ -25,6 +25,7 @@
 #include "store/accounts.h"
 #include "store/db.h"
 #include "store/migrate.h"
+#include "mail_start.h"
 
 #define NOW		((time_t)1795946400)	/* 2026-11-29 10:00 UTC */
 #define URL		"https://eau.test"
@@ -45,7 +46,6 @@ static int
 group_setup(void **state)
 {
 	struct rb_pwhash_params pp = { 2, (size_t)19 * 1024 * 1024, 2 };
-	struct rb_mail_cfg mc;
 	char err[300];
 
 	(void)state;
@@ -55,15 +55,8 @@ group_setup(void **state)
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	memset(&mc, 0, sizeof(mc));
-	mc.mc_public_url = URL;
-	mc.mc_from = "Robinet <ne-pas-repondre@eau.test>";
-	mc.mc_demo = 1;
-	mc.mc_mail_dir = mail_dir;
-	if (rb_mail_init(&mc, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
+	if (test_mail_start(mail_dir, URL) != 0)
 		return -1;
-	}
 	return 0;
 }
 

@@ -27,6 +27,7 @@
 #include "store/migrate.h"
 
 #include "../store/demo_fixture.h"
+#include "mail_start.h"
 
 /* The day before day (YYYY-MM-DD) into out (11 bytes), in plain C: the
    SQL of the tests runs on every engine. */
@@ -51,23 +52,15 @@ day_before(const char *day, char *out)
 static int
 setup(void **state)
 {
-	struct rb_mail_cfg mc;
 	struct fixture *f;
-	char err[256], dir[300];
+	char dir[300];
 
 	if (demo_fixture_setup(state, "cons.db") != 0)
 		return -1;
 	f = *state;
 	snprintf(dir, sizeof(dir), "%s/mail", f->dir);
-	memset(&mc, 0, sizeof(mc));
-	mc.mc_public_url = URL;
-	mc.mc_from = "Robinet <ne-pas-repondre@eau.test>";
-	mc.mc_demo = 1;
-	mc.mc_mail_dir = dir;
-	if (rb_mail_init(&mc, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
+	if (test_mail_start(dir, URL) != 0)
 		return -1;
-	}
 	return 0;
 }
 

@@ -25,6 +25,7 @@
 #include "store/migrate.h"
 
 #include "../store/demo_fixture.h"
+#include "mail_start.h"
 
 #define NOW	((time_t)1795953600)	/* 2026-11-29 12:00 UTC */
 
@@ -41,24 +42,16 @@ static const unsigned char png1[] = {
 static int
 setup(void **state)
 {
-	struct rb_mail_cfg mc;
 	struct fixture *f;
-	char err[256], dir[300];
+	char dir[300];
 
 	if (demo_fixture_setup(state, "contact.db") != 0)
 		return -1;
 	f = *state;
 	snprintf(dir, sizeof(dir), "%s/mail", f->dir);
 	snprintf(attach_dir, sizeof(attach_dir), "%s/pieces", f->dir);
-	memset(&mc, 0, sizeof(mc));
-	mc.mc_public_url = "https://eau.example";
-	mc.mc_from = "Robinet <ne-pas-repondre@eau.test>";
-	mc.mc_demo = 1;
-	mc.mc_mail_dir = dir;
-	if (rb_mail_init(&mc, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
+	if (test_mail_start(dir, "https://eau.example") != 0)
 		return -1;
-	}
 	return 0;
 }
 

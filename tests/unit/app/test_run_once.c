@@ -50,6 +50,7 @@
 
 #include "../store/demo_fixture.h"
 #include "race_test.h"
+#include "mail_start.h"
 
 #define NOW		((time_t)1795953600)	/* 2026-11-29 12:00 UTC */
 #define DB_NAME		"runonce.db"
@@ -69,7 +70,6 @@ static int
 group_setup(void **state)
 {
 	struct rb_pwhash_params pp = { 2, (size_t)19 * 1024 * 1024, 2 };
-	struct rb_mail_cfg mc;
 	char err[300];
 
 	(void)state;
@@ -79,15 +79,8 @@ group_setup(void **state)
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	memset(&mc, 0, sizeof(mc));
-	mc.mc_public_url = URL;
-	mc.mc_from = "Robinet <ne-pas-repondre@eau.test>";
-	mc.mc_demo = 1;
-	mc.mc_mail_dir = mail_dir;
-	if (rb_mail_init(&mc, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
+	if (test_mail_start(mail_dir, URL) != 0)
 		return -1;
-	}
 	auth_cfg = rb_auth_cfg_default;
 	auth_cfg.ac_public_url = URL;
 	return 0;

@@ -40,6 +40,7 @@
 
 #include "../store/demo_fixture.h"
 #include "race_test.h"
+#include "mail_start.h"
 
 #define NOW		((time_t)1795953600)	/* 2026-11-29 12:00 UTC */
 #define TODAY		"2026-11-29"
@@ -60,20 +61,10 @@ static unsigned char key[RB_IBAN_KEYBYTES];
 static int
 group_setup(void **state)
 {
-	struct rb_mail_cfg mc;
-	char err[300];
-
 	(void)state;
 	test_mkdtemp(mail_dir, sizeof(mail_dir));
-	memset(&mc, 0, sizeof(mc));
-	mc.mc_public_url = URL;
-	mc.mc_from = "Robinet <ne-pas-repondre@eau.test>";
-	mc.mc_demo = 1;
-	mc.mc_mail_dir = mail_dir;
-	if (rb_mail_init(&mc, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
+	if (test_mail_start(mail_dir, URL) != 0)
 		return -1;
-	}
 	return rb_iban_key_from_hex(RB_DEMO_IBAN_KEY_HEX, key);
 }
 

@@ -35,6 +35,7 @@
 #include "store/sepa.h"
 
 #include "../store/demo_fixture.h"
+#include "mail_start.h"
 
 #define NOW	((time_t)1795953600)	/* 2026-11-29 12:00 UTC */
 #define URL	"https://eau.example"
@@ -46,23 +47,15 @@ static unsigned char key[RB_IBAN_KEYBYTES];
 static int
 setup(void **state)
 {
-	struct rb_mail_cfg mc;
 	struct fixture *f;
-	char err[256], dir[300];
+	char dir[300];
 
 	if (demo_fixture_setup(state, "sepa.db") != 0)
 		return -1;
 	f = *state;
 	snprintf(dir, sizeof(dir), "%s/mail", f->dir);
-	memset(&mc, 0, sizeof(mc));
-	mc.mc_public_url = URL;
-	mc.mc_from = "Robinet <ne-pas-repondre@eau.test>";
-	mc.mc_demo = 1;
-	mc.mc_mail_dir = dir;
-	if (rb_mail_init(&mc, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
+	if (test_mail_start(dir, URL) != 0)
 		return -1;
-	}
 	return rb_iban_key_from_hex(RB_DEMO_IBAN_KEY_HEX, key);
 }
 
