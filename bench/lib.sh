@@ -80,3 +80,24 @@ bench_cleanup() {
 	done
 	rm -rf "$tmp"
 }
+
+# keepalive_get PORT PATH COUNT [COOKIE]: COUNT GETs of PATH on one
+# keep-alive connection to robinet on loopback PORT, with the Cookie
+# header COOKIE if given; prints the last body's size in bytes, fails
+# unless every answer is 200.
+keepalive_get() {
+	"${PYTHON:-python3}" - "$1" "$2" "$3" "${4:-}" <<'PY'
+import http.client, sys
+port, path, count, cookie = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+headers = {"Cookie": cookie} if cookie else {}
+body = b""
+for _ in range(count):
+    c.request("GET", path, headers=headers)
+    r = c.getresponse()
+    body = r.read()
+    if r.status != 200:
+        sys.exit("%s answered %d" % (path, r.status))
+print(len(body))
+PY
+}

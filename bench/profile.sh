@@ -84,23 +84,9 @@ if [ -n "$SIGNIN" ]; then
 		"${SIGNIN#*:}") || die "cannot sign in as ${SIGNIN%%:*}"
 fi
 
-# get PATH COUNT: COUNT GETs of PATH on one keep-alive connection; fails
-# unless each answers 200.
-get() {
-	"$PYTHON" - "$port" "$1" "$2" "$cookie" <<'EOF'
-import http.client, sys
-port, path, count, cookie = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
-c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-headers = {"Cookie": cookie} if cookie else {}
-for _ in range(count):
-    c.request("GET", path, headers=headers)
-    r = c.getresponse()
-    body = r.read()
-    if r.status != 200:
-        sys.exit("%s answered %d" % (path, r.status))
-print(len(body))
-EOF
-}
+# get PATH COUNT: COUNT GETs of PATH on one keep-alive connection (the
+# session cookie, if any); prints the body's size, fails unless 200.
+get() { keepalive_get "$port" "$1" "$2" "$cookie"; }
 
 printf '%-28s %8s %14s\n' page bytes instr/request
 k=0

@@ -59,22 +59,9 @@ if [ -n "$SIGNIN" ]; then
 		"${SIGNIN#*:}") || die "cannot sign in as ${SIGNIN%%:*}"
 fi
 
-# get PATH COUNT: COUNT GETs of PATH on one keep-alive connection, each
-# answered 200.
-get() {
-	"$PYTHON" - "$port" "$1" "$2" "$cookie" <<'EOF'
-import http.client, sys
-port, path, count, cookie = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
-c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-headers = {"Cookie": cookie} if cookie else {}
-for _ in range(count):
-    c.request("GET", path, headers=headers)
-    r = c.getresponse()
-    r.read()
-    if r.status != 200:
-        sys.exit("%s answered %d" % (path, r.status))
-EOF
-}
+# get PATH COUNT: COUNT GETs of PATH on one keep-alive connection (the
+# session cookie, if any), each answered 200.
+get() { keepalive_get "$port" "$1" "$2" "$cookie" >/dev/null; }
 
 for page in $PAGES; do
 	get "$page" "$WARM" || die "$page cannot be measured"
