@@ -121,6 +121,35 @@ race(struct side *a, struct side *b)
 	race_run(side_run, a, b);
 }
 
+/* Runs fn on a and b at once, each on a new connection of its own (as
+ * two servers), a with input ina and b with inb; closes both
+ * connections. The sides' other fields are the caller's. */
+static void
+race_twins(const struct fixture *f, struct side *a, struct side *b,
+    void (*fn)(struct side *), const void *ina, const void *inb)
+{
+	a->sd_db = race_twin(f, DB_NAME);
+	b->sd_db = race_twin(f, DB_NAME);
+	a->sd_run = b->sd_run = fn;
+	a->sd_in = ina;
+	b->sd_in = inb;
+	race(a, b);
+	rb_db_close(a->sd_db);
+	rb_db_close(b->sd_db);
+}
+
+/* Fails round unless one side got one and the other other (either way
+ * round; one == other: both got it). */
+static void
+one_and_other(int round, const struct side *a, const struct side *b,
+    int one, int other)
+{
+	if (!((a->sd_rc == one && b->sd_rc == other) ||
+	    (a->sd_rc == other && b->sd_rc == one)))
+		fail_msg("round %d: results %d and %d", round, a->sd_rc,
+		    b->sd_rc);
+}
+
 static int
 setup(void **state)
 {
@@ -268,18 +297,9 @@ test_one_account_per_contract(void **state)
 		ina.rg_email = inb.rg_email = email;
 		memset(&a, 0, sizeof(a));
 		memset(&b, 0, sizeof(b));
-		a.sd_db = race_twin(f, DB_NAME);
-		b.sd_db = race_twin(f, DB_NAME);
-		a.sd_run = b.sd_run = register_side;
-		a.sd_in = &ina;
-		b.sd_in = &inb;
-		race(&a, &b);
-		rb_db_close(a.sd_db);
-		rb_db_close(b.sd_db);
+		race_twins(f, &a, &b, register_side, &ina, &inb);
 		/* Both answered as a sequential run would, no error. */
-		if (a.sd_rc != RB_OK || b.sd_rc != RB_OK)
-			fail_msg("round %d: results %d and %d", round,
-			    a.sd_rc, b.sd_rc);
+		one_and_other(round, &a, &b, RB_OK, RB_OK);
 		/* One account for the email, the contract's one space. */
 		assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
 		    " web_accounts WHERE email_norm = $1", email), 1);
@@ -347,18 +367,9 @@ test_token_limit_held(void **state)
 			    RB_OK);
 		memset(&a, 0, sizeof(a));
 		memset(&b, 0, sizeof(b));
-		a.sd_db = race_twin(f, DB_NAME);
-		b.sd_db = race_twin(f, DB_NAME);
-		a.sd_run = b.sd_run = token_create;
-		a.sd_in = b.sd_in = &in;
-		race(&a, &b);
-		rb_db_close(a.sd_db);
-		rb_db_close(b.sd_db);
+		race_twins(f, &a, &b, token_create, &in, &in);
 		/* One made, the other told the limit, neither an error. */
-		if (!((a.sd_rc == RB_OK && b.sd_rc == RB_TOO_MANY) ||
-		    (a.sd_rc == RB_TOO_MANY && b.sd_rc == RB_OK)))
-			fail_msg("round %d: results %d and %d", round,
-			    a.sd_rc, b.sd_rc);
+		one_and_other(round, &a, &b, RB_OK, RB_TOO_MANY);
 		assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
 		    " api_tokens WHERE account_id = CAST($1 AS BIGINT)"
 		    " AND revoked_at IS NULL", acc), TOKENS_MAX);
@@ -412,17 +423,9 @@ test_one_reading_a_day(void **state)
 		    meter) / 1000 + 1 + round;
 		memset(&a, 0, sizeof(a));
 		memset(&b, 0, sizeof(b));
-		a.sd_db = race_twin(f, DB_NAME);
-		b.sd_db = race_twin(f, DB_NAME);
-		a.sd_run = b.sd_run = reading_submit;
-		a.sd_in = b.sd_in = &in;
-		race(&a, &b);
-		rb_db_close(a.sd_db);
-		rb_db_close(b.sd_db);
+		race_twins(f, &a, &b, reading_submit, &in, &in);
 		/* One recorded, the other told of today's, no error. */
-		if (a.sd_rc != RB_OK || b.sd_rc != RB_OK)
-			fail_msg("round %d: results %d and %d", round,
-			    a.sd_rc, b.sd_rc);
+		one_and_other(round, &a, &b, RB_OK, RB_OK);
 		if (!((a.sd_verdict == RB_READING_RECORDED &&
 		    b.sd_verdict == RB_READING_TODAY) ||
 		    (a.sd_verdict == RB_READING_TODAY &&
@@ -477,18 +480,10 @@ test_two_password_changes(void **state)
 		    RB_BINDS(rb_int(in.pi_account), rb_text(hash)), NULL), 0);
 		memset(&a, 0, sizeof(a));
 		memset(&b, 0, sizeof(b));
-		a.sd_db = race_twin(f, DB_NAME);
-		b.sd_db = race_twin(f, DB_NAME);
-		a.sd_run = b.sd_run = password_change;
-		a.sd_in = b.sd_in = &in;
 		b.sd_verdict = 1;	/* b types PW_B */
-		race(&a, &b);
-		rb_db_close(a.sd_db);
-		rb_db_close(b.sd_db);
+		race_twins(f, &a, &b, password_change, &in, &in);
 		/* Both changes went through, one after the other. */
-		if (a.sd_rc != RB_OK || b.sd_rc != RB_OK)
-			fail_msg("round %d: results %d and %d", round,
-			    a.sd_rc, b.sd_rc);
+		one_and_other(round, &a, &b, RB_OK, RB_OK);
 		q_text(f->db, "SELECT password_hash FROM web_accounts WHERE"
 		    " id = CAST($1 AS BIGINT)", acc, now, sizeof(now));
 		assert_true(rb_pwhash_verify(now, PW_A) == 0 ||
@@ -542,18 +537,9 @@ test_two_agents_correct_one_customer(void **state)
 		in.ci_last = last;
 		memset(&a, 0, sizeof(a));
 		memset(&b, 0, sizeof(b));
-		a.sd_db = race_twin(f, DB_NAME);
-		b.sd_db = race_twin(f, DB_NAME);
-		a.sd_run = b.sd_run = contact_correct;
-		a.sd_in = b.sd_in = &in;
-		race(&a, &b);
-		rb_db_close(a.sd_db);
-		rb_db_close(b.sd_db);
+		race_twins(f, &a, &b, contact_correct, &in, &in);
 		/* One correction, the other told it is already so. */
-		if (!((a.sd_rc == RB_OK && b.sd_rc == RB_INVALID) ||
-		    (a.sd_rc == RB_INVALID && b.sd_rc == RB_OK)))
-			fail_msg("round %d: results %d and %d", round,
-			    a.sd_rc, b.sd_rc);
+		one_and_other(round, &a, &b, RB_OK, RB_INVALID);
 		q_text(f->db, "SELECT last_name FROM customers WHERE id ="
 		    " CAST($1 AS BIGINT)", cust, now, sizeof(now));
 		assert_string_equal(now, last);
@@ -604,13 +590,7 @@ test_two_activation_clicks(void **state)
 		    hash, id, NULL, NOW - 60, 3600), 0);
 		memset(&a, 0, sizeof(a));
 		memset(&b, 0, sizeof(b));
-		a.sd_db = race_twin(f, DB_NAME);
-		b.sd_db = race_twin(f, DB_NAME);
-		a.sd_run = b.sd_run = activate_side;
-		a.sd_in = b.sd_in = &in;
-		race(&a, &b);
-		rb_db_close(a.sd_db);
-		rb_db_close(b.sd_db);
+		race_twins(f, &a, &b, activate_side, &in, &in);
 		/* One activates; the other finds the link used (or the
 		   space active): never an error. */
 		if ((a.sd_rc != RB_OK && a.sd_rc != RB_DENIED) ||
@@ -723,18 +703,10 @@ test_one_payment_notified_twice(void **state)
 		    uuid);
 		memset(&a, 0, sizeof(a));
 		memset(&b, 0, sizeof(b));
-		a.sd_db = race_twin(f, DB_NAME);
-		b.sd_db = race_twin(f, DB_NAME);
-		a.sd_run = b.sd_run = notify_side;
-		a.sd_in = b.sd_in = &in;
-		race(&a, &b);
-		rb_db_close(a.sd_db);
-		rb_db_close(b.sd_db);
+		race_twins(f, &a, &b, notify_side, &in, &in);
 		rb_arena_free(ar);
 		/* One records the payment, the other sees a replay. */
-		if (a.sd_rc != RB_OK || b.sd_rc != RB_OK)
-			fail_msg("round %d: results %d and %d", round,
-			    a.sd_rc, b.sd_rc);
+		one_and_other(round, &a, &b, RB_OK, RB_OK);
 		assert_int_equal(q_int(f->db, "SELECT count(*) FROM payments"
 		    " WHERE provider_ref = $1", uuid), 1);
 		assert_int_equal(q_int(f->db, "SELECT count(*) FROM"
