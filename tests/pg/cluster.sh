@@ -68,7 +68,7 @@ cleanup() {
 		# the subshell alone would leave the sleep running 30 s).
 		( trap 'kill "$s" 2>/dev/null; wait "$s"; exit 0' TERM
 		  sleep 30 & s=$!
-		  wait "$s" && kill -KILL "$pgpid" 2>/dev/null ) &
+		  wait "$s" && kill -KILL "$pgpid" ) 2>/dev/null &
 		watchdog=$!
 		wait "$pgpid" 2>/dev/null || true
 		kill "$watchdog" 2>/dev/null || true
