@@ -360,12 +360,6 @@ static const char *const sql_refs[] = {
 	[RB_IMP_REF_INVOICE] = "SELECT number, id, NULL FROM invoices",
 };
 
-const char *
-rb_import_store_table(enum rb_imp_table t)
-{
-	return tables[t].it_name;
-}
-
 int
 rb_import_store_param(enum rb_imp_table t, const char *column, int *nparams)
 {

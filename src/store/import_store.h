@@ -58,9 +58,6 @@ struct rb_imp_source {
 /* Largest number of parameters of a table (provenance excluded). */
 #define RB_IMP_MAX_PARAMS	24
 
-/* The SQL name of table t ("meter_readings"). */
-const char *rb_import_store_table(enum rb_imp_table t);
-
 /*
  * The 0-based parameter index of column (an SQL column name) in table
  * t's write, or -1 when t has no such parameter. *nparams, when not

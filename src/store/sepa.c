@@ -86,7 +86,6 @@ enum sepa_sql {
 	SQL_PLAN_ACTIVE,
 	SQL_PLAN_ADD,
 	SQL_BILLS_SUM,
-	SQL_PLAN_PAID,
 	SQL_PLAN_TO_SETTLE,
 	SQL_PLAN_SETTLE,
 	SQL_BILL_PAID,
@@ -253,11 +252,6 @@ static const char *const sql[SQL__MAX] = {
 	"SELECT coalesce(sum(total_cents), 0) FROM invoices"
 	" WHERE contract_id = $1 AND archived = 0 AND status <> 'cancelled'"
 	" AND issued_on >= $2 AND issued_on <= $3",
-	[SQL_PLAN_PAID] =
-	"SELECT coalesce(sum(d.amount_cents), 0), count(DISTINCT p.id)"
-	" FROM sepa_plans p LEFT JOIN sepa_debits d ON d.plan_id = p.id"
-	" AND d.status IN " LIVE
-	" WHERE p.contract_id = $1 AND p.plan_year = $2",
 };
 
 struct two_ints {
@@ -955,14 +949,3 @@ rb_sepa_store_bills_sum(rb_db *db, int64_t contract, const char *from,
 	    cents) == 0 ? 0 : -1;
 }
 
-
-int
-rb_sepa_store_plan_paid(rb_db *db, int64_t contract, int year,
-    int64_t *cents, int64_t *plans)
-{
-	struct two_ints t = { cents, plans };
-
-	*cents = *plans = 0;
-	return rb_db_fetch_one(db, sql[SQL_PLAN_PAID], RB_BINDS(
-	    rb_int(contract), rb_int(year)), two_ints_row, &t) == 0 ? 0 : -1;
-}

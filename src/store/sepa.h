@@ -296,9 +296,5 @@ int	rb_sepa_store_plan_settle(rb_db *db, int64_t plan, int64_t invoice,
  * `from` to `to` included, into *cents. */
 int	rb_sepa_store_bills_sum(rb_db *db, int64_t contract, const char *from,
 	    const char *to, int64_t *cents);
-/* Sum of the live instalments (scheduled, exported, collected) of the
- * contract's plans of year, into *cents; *plans the number of plans. */
-int	rb_sepa_store_plan_paid(rb_db *db, int64_t contract, int year,
-	    int64_t *cents, int64_t *plans);
 
 #endif
