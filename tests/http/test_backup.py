@@ -76,23 +76,35 @@ def a_backup_taken_while_requests_write_restores_and_serves(s):
     try:
         before = counts(db)
         bills_before = bills_checksum(db)
+        con = dbx.connect(db)
+        try:
+            pages = con.execute("PRAGMA page_count").fetchone()[0]
+        finally:
+            con.close()
         t = threading.Thread(target=writer)
+        t0 = time.time()
         t.start()
         while done[0] < 2 and not errors:
             time.sleep(0.05)
         at_start = done[0]
-        # One page per step with a pause: the copy lasts seconds, and the
-        # writer carries on all along.
+        # One page per step with a pause: the copy lasts as long as six of
+        # the writer's sign-in and sign-out cycles, timed just now (a fixed
+        # pause saw a single cycle on a loaded machine), and the writer
+        # carries on all along.
+        cycle = (time.time() - t0) / max(at_start, 1)
+        pause_ms = max(2, int(6 * cycle * 1000 / pages) + 1)
         t0 = time.time()
         rc, o, e = run_cli("backup", "--db", dbx.url(db), "--out", out,
-                           env={"ROBINET_BACKUP_STEP_PAGES": "1", "ROBINET_BACKUP_PAUSE_MS": "2"})
+                           env={"ROBINET_BACKUP_STEP_PAGES": "1",
+                                "ROBINET_BACKUP_PAUSE_MS": str(pause_ms)})
         took = time.time() - t0
         during = done[0] - at_start
         stop.set()
         t.join()
         assert rc == 0 and "written" in o, (rc, o, e)
         assert not errors, errors[:3]
-        assert during >= 2, "only %d sign-ins during a %.1f s backup" % (during, took)
+        assert during >= 2, "only %d sign-ins during a %.1f s backup (%d pages, %d ms pause, %.2f s a cycle)" % (
+            during, took, pages, pause_ms, cycle)
         after = counts(db)
         assert after["sessions"] > before["sessions"] or after["audit_log"] > before["audit_log"], \
             "the writer changed nothing"
