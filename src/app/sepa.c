@@ -31,6 +31,9 @@
 
 #define HOLDER_MAX	70	/* Max70Text */
 #define SCHEDULE_BATCH	200
+/* A batch's msg id, so that its payment blocks' ids (msg id, '-' and
+ * the sequence type) stay within Max35Text. */
+#define RB_SEPA_MSG_ID_MAX	30
 
 enum rb_rc
 rb_sepa_mandate_input(const char *iban_in, const char *holder, char *iban,
@@ -746,8 +749,16 @@ export_try(rb_db *db, void *arg)
 		return -1;
 	snprintf(compact, sizeof(compact), "%.4s%.2s%.2s", collection,
 	    collection + 5, collection + 8);
-	snprintf(res->ex_msg_id, sizeof(res->ex_msg_id), "RBN-SDD-%s-%02d",
-	    compact, (int)((nbatch + 1) % 1000000));
+	/* The date's batches count from 01, in the order they are made:
+	 * 99, 100, … 1000 (never wrapped round: a msg id is unique). The
+	 * payment blocks' ids append "-SEQT" and must fit Max35Text too. */
+	if (snprintf(res->ex_msg_id, sizeof(res->ex_msg_id),
+	    "RBN-SDD-%s-%02lld", compact, (long long)(nbatch + 1)) >
+	    RB_SEPA_MSG_ID_MAX) {
+		snprintf(t->xt_err, t->xt_errlen, "too many batches on %s",
+		    collection);
+		return -1;
+	}
 	if (rb_sepa_store_batch_add(db, res->ex_msg_id, collection, t->xt_now,
 	    n, cents, cr->cr_name, cr->cr_iban, cr->cr_bic, cr->cr_ics,
 	    &batch) != 0)
