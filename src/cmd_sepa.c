@@ -140,6 +140,25 @@ head_field(const char *head, const char *open, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
+/* Whether the file target begins with the msg id and creation time
+ * msg and created (the file a temporary one was to become). */
+static int
+same_file(const char *target, const char *msg, const char *created)
+{
+	char head[1024], m[40], c[32];
+	size_t n;
+	FILE *f;
+
+	if ((f = fopen(target, "rb")) == NULL)
+		return 0;
+	n = fread(head, 1, sizeof(head) - 1, f);
+	fclose(f);
+	head[n] = '\0';
+	head_field(head, "<MsgId>", m, sizeof(m));
+	head_field(head, "<CreDtTm>", c, sizeof(c));
+	return strcmp(m, msg) == 0 && strcmp(c, created) == 0;
+}
+
 /*
  * Says on stderr, in French, what the export that left the temporary
  * file tmp (removed) for target left to do; head is the start of the
@@ -147,8 +166,8 @@ head_field(const char *head, const char *open, char *out, size_t outlen)
  * (NULL for an export).
  */
 static void
-say_stale(rb_db *db, const char *tmp, const char *target, int target_exists,
-    const char *head, const char *again)
+say_stale(rb_db *db, const char *tmp, const char *target, const char *head,
+    const char *again)
 {
 	struct rb_sepa_batch_info bi;
 	char msg[40], created[32];
@@ -158,9 +177,9 @@ say_stale(rb_db *db, const char *tmp, const char *target, int target_exists,
 	head_field(head, "<CreDtTm>", created, sizeof(created));
 	fprintf(stderr, "robinet: sepa export : %s supprimé : fichier "
 	    "temporaire laissé par une exportation interrompue", tmp);
-	if (target_exists) {
-		fprintf(stderr, " après avoir mis %s en place ; rien à "
-		    "faire.\n", target);
+	if (msg[0] != '\0' && same_file(target, msg, created)) {
+		fprintf(stderr, " après avoir mis son fichier %s en place ; "
+		    "rien à faire.\n", target);
 		return;
 	}
 	r = msg[0] != '\0' ? rb_sepa_batch_lookup(db, msg, &bi) :
@@ -178,6 +197,10 @@ say_stale(rb_db *db, const char *tmp, const char *target, int target_exists,
 		    bi.bi_collection, target);
 		if (again != NULL && strcmp(again, msg) == 0)
 			fprintf(stderr, "Cette commande l'écrit à nouveau.\n");
+		else if (access(target, F_OK) == 0)
+			fprintf(stderr, "Écrivez-le avec : robinet sepa export "
+			    "--again %s --out FICHIER (un nom nouveau : %s "
+			    "existe et n'est pas ce fichier)\n", msg, target);
 		else
 			fprintf(stderr, "Écrivez-le avec : robinet sepa export "
 			    "--again %s --out %s\n", msg, target);
@@ -265,8 +288,7 @@ sweep_stale(rb_db *db, const char *path, const char *again)
 			continue;
 		}
 		close(fd);
-		say_stale(db, tmp, target, fstatat(dirfd(d), target + strlen(
-		    dir) + 1, &now, AT_SYMLINK_NOFOLLOW) == 0, head, again);
+		say_stale(db, tmp, target, head, again);
 	}
 	closedir(d);
 }

@@ -468,6 +468,16 @@ def sepa_export_cleans_what_a_killed_export_left(s):
         assert rc == 0 and open(f1, "rb").read() == body, (rc, out, err)
         assert "Cette commande l'écrit à nouveau" in err, err
         assert [n for n in os.listdir(d) if n.startswith("a.xml.tmp-")] == ["a.xml.tmp-short"]
+    # Left beside another file of that name: removed, --again to a new name.
+    other = os.path.join(d, "o.xml")
+    with open(other, "w", encoding="utf-8") as f:
+        f.write("another file\n")
+    with open(other + ".tmp-Oo1Pp2", "wb") as f:
+        f.write(body)
+    rc, out, err = run_cli("sepa", "export", "--collection-date", "2099-05-14", "--out",
+                           os.path.join(d, "y.xml"), env=env)
+    assert rc == 0 and not os.path.exists(other + ".tmp-Oo1Pp2"), (rc, out, err)
+    assert ("--again %s --out FICHIER (un nom nouveau : %s existe" % (msg, other)) in err, err
     # A file left beside a file in place: removed, nothing to do.
     with open(f1 + ".tmp-Pp0Oo9", "wb") as f:
         f.write(body)
