@@ -4,8 +4,10 @@ PDF), signing a mandate online with the password and a one-time code
 received through a real SMTP server, cancelling it, another subscriber's
 contract refused like an unknown one, markup in every field, and the
 bank files from the command line (`robinet sepa schedule|export|returns`:
-the pain.008 export is never collected twice, a malformed pain.002 is
-refused whole)."""
+the pain.008 export is never collected twice, what a killed export left
+is cleaned up by the next one with the right advice in French, a batch
+before schema 23 is refused by --again with a French explanation, a
+malformed pain.002 is refused whole)."""
 import os
 import re
 import subprocess

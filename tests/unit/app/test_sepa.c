@@ -5,7 +5,9 @@
  * export (valid against ../shared/fixtures/iso20022/pain.008.001.02.xsd
  * with libxml2, control sums, one block per sequence type and date,
  * every debit exported once, markup and accents in names, a failure
- * rolls back, the file written again byte for byte from its batch), and pain.002 returns (accepted, rejected with the reason
+ * rolls back, the file written again byte for byte from its batch, a
+ * date's msg ids numbered past 99 and 999 and the refusal naming the
+ * last one made), and pain.002 returns (accepted, rejected with the reason
  * on the bill and an email, malformed or inconsistent reports refused
  * whole, never applied twice).
  */
