@@ -365,11 +365,11 @@ def _due_bills(db, date, n=3):
 def _killed_at_link(env, *args):
     """Runs robinet with args, killed (SIGKILL) when it calls link(): an
     export dies after its commit and sync, before its file is in place.
-    strace injects the signal; without strace, None."""
+    strace injects the signal (scripts/bootstrap --test installs it; a
+    missing strace fails the test)."""
     import harness
     import shutil
-    if shutil.which("strace") is None:
-        return None
+    assert shutil.which("strace"), "strace is missing (scripts/bootstrap --test installs it)"
     e = dict(os.environ)
     e.update(env)
     p = subprocess.run(["strace", "-f", "-o", "/dev/null", "-e", "trace=link,linkat",
@@ -403,16 +403,10 @@ def sepa_export_cleans_what_a_killed_export_left(s):
     d = tempfile.mkdtemp()
     f1, f2, f3 = (os.path.join(d, n) for n in ("a.xml", "b.xml", "c.xml"))
     killed = _killed_at_link(env, "sepa", "export", "--collection-date", "2099-05-11", "--out", f1)
-    if killed is not None:
-        assert killed == -9 or killed == 137, killed
-        left = [n for n in os.listdir(d)]
-        assert len(left) == 1 and left[0].startswith("a.xml.tmp-"), left
-        stale = os.path.join(d, left[0])
-    else:   # the same state by hand: the file complete under its temporary name
-        rc, out, err = run_cli("sepa", "export", "--collection-date", "2099-05-11", "--out", f1, env=env)
-        assert rc == 0, (rc, out, err)
-        stale = f1 + ".tmp-Ab12Cd"
-        os.rename(f1, stale)
+    assert killed == -9 or killed == 137, killed
+    left = [n for n in os.listdir(d)]
+    assert len(left) == 1 and left[0].startswith("a.xml.tmp-"), left
+    stale = os.path.join(d, left[0])
     body = open(stale, "rb").read()
     msg = re.search(rb"<MsgId>([^<]+)</MsgId>", body).group(1).decode()
     assert body.count(b"<DrctDbtTxInf>") == 2 and body.endswith(b"</Document>\n")
@@ -463,13 +457,13 @@ def sepa_export_cleans_what_a_killed_export_left(s):
     # Killed again, this time in --again: the next --again cleans up.
     os.unlink(f1)
     killed = _killed_at_link(env, "sepa", "export", "--again", msg, "--out", f1)
-    if killed is not None:
-        left = [n for n in os.listdir(d) if n.startswith("a.xml.tmp-") and n != "a.xml.tmp-short"]
-        assert len(left) == 1, left
-        rc, out, err = run_cli("sepa", "export", "--again", msg, "--out", f1, env=env)
-        assert rc == 0 and open(f1, "rb").read() == body, (rc, out, err)
-        assert "Cette commande l'écrit à nouveau" in err, err
-        assert [n for n in os.listdir(d) if n.startswith("a.xml.tmp-")] == ["a.xml.tmp-short"]
+    assert killed == -9 or killed == 137, killed
+    left = [n for n in os.listdir(d) if n.startswith("a.xml.tmp-") and n != "a.xml.tmp-short"]
+    assert len(left) == 1, left
+    rc, out, err = run_cli("sepa", "export", "--again", msg, "--out", f1, env=env)
+    assert rc == 0 and open(f1, "rb").read() == body, (rc, out, err)
+    assert "Cette commande l'écrit à nouveau" in err, err
+    assert [n for n in os.listdir(d) if n.startswith("a.xml.tmp-")] == ["a.xml.tmp-short"]
     # Left beside another file of that name: removed, --again to a new name.
     other = os.path.join(d, "o.xml")
     with open(other, "w", encoding="utf-8") as f:
