@@ -8,13 +8,16 @@
 # mandate and one scheduled debit each, collected on one date (1 in 10
 # FRST, the rest RCUR; IBANs sealed under the demo key), made by
 # bench/sepa_ref.c (compiled here with cc against libsqlite3 and
-# libsodium). Each round, on a copy of that database:
-#   reference  `sepa_ref ref`: the aggregate query, the row query, each
-#              IBAN opened, the XML written with fprintf, nothing else;
+# libsodium). Each round, each on its own copy of that database:
+#   reference  `sepa_ref ref`: the export's database work since migration
+#              0023, statement for statement (the date's aggregate, the
+#              batch row with the creditor fields, the debits marked
+#              exported, the batch's aggregate and rows by export_batch),
+#              each IBAN opened, the XML written with fprintf, commit,
+#              then the file synced and linked; nothing else;
 #   export     `robinet sepa export --collection-date D --out FILE`
-#              (settings, checks, SEPA character set, XML escaping, the
-#              batch row and the debits marked exported in the same
-#              transaction, the file synced and linked into place).
+#              (the same, plus settings, checks, SEPA character set and
+#              XML escaping).
 # It prints rows, seconds and rows/s of each (median over the rounds),
 # the ratio export/reference, and checks that both files hold N
 # transactions and that the export's second run is refused (exit 3).
@@ -71,10 +74,11 @@ ref_times=""
 exp_times=""
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
+	cp "$work/base.db" "$work/ref.db"
 	cp "$work/base.db" "$work/run.db"
 	rm -f "$work/ref.xml" "$work/export.xml"
 	t0=$(now_s)
-	n=$("$work/sepa_ref" ref "$work/run.db" "$DATE" "$work/ref.xml" "$DEMO_KEY")
+	n=$("$work/sepa_ref" ref "$work/ref.db" "$DATE" "$work/ref.xml" "$DEMO_KEY")
 	t1=$(now_s)
 	[ "$n" = "$DEBITS" ] || die "reference wrote $n transactions, not $DEBITS"
 	ROBINET_DB="sqlite:$work/run.db" "$ROBINET" sepa export \

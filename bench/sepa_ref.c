@@ -8,15 +8,24 @@
  *	scheduled debits (monthly-plan instalments, 1 in 10 FRST, the
  *	rest RCUR) collected on DATE, in one transaction;
  *   sepa_ref ref DB DATE OUT KEYHEX
- *	the bare loop: one aggregate query, one query over the same rows
- *	robinet's export reads, each IBAN opened, the same pain.008 XML
- *	written with fprintf, no checks, no escaping, nothing marked.
- *	Prints the number of transactions written.
+ *	the bare loop doing the database work robinet's export does
+ *	since migration 0023, in the same order: in one BEGIN IMMEDIATE
+ *	transaction, the aggregate query of the date, the count of its
+ *	batches, the batch row inserted with the creditor fields, the
+ *	debits marked exported in it (the same UPDATE), the batch row
+ *	read back, the aggregate and row queries of the batch (by
+ *	export_batch), each IBAN opened and the same pain.008 XML
+ *	written with fprintf into OUT.tmp; then COMMIT, and only then
+ *	the file synced and linked as OUT. No checks, no escaping, no
+ *	character-set conversion. Prints the number of transactions
+ *	written.
  */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 #include <sqlite3.h>
@@ -153,52 +162,128 @@ amount(FILE *f, sqlite3_int64 c)
 	fprintf(f, "%lld.%02lld", (long long)(c / 100), (long long)(c % 100));
 }
 
+static void
+exec_or_die(sqlite3 *db, const char *sql)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		die(sql, db);
+}
+
+/* The creditor of bench/sepa.sh's settings. */
+#define CDTR_NAME	"Eau de la Metropole"
+#define CDTR_IBAN	"FR1420041010050500013M02606"
+#define CDTR_BIC	"PSSTFRPPXXX"
+#define CDTR_ICS	"FR72ZZZ123456"
+
 static long
 ref(sqlite3 *db, const char *date, const char *out, const unsigned char *key)
 {
-	sqlite3_stmt *g, *r;
+	sqlite3_stmt *g, *r, *st;
 	unsigned char box[256];
-	char iban[40], seq[8] = "";
-	sqlite3_int64 n = 0, sum = 0, gn[4], gs[4];
-	char gseq[4][8];
+	char iban[40], seq[8] = "", msg[40], tmp[4096], cname[128],
+	    ciban[64], cbic[16], cics[64];
+	sqlite3_int64 n = 0, sum = 0, gn[4], gs[4], nbatch, batch, now;
 	int ng = 0, k = -1;
 	size_t blen;
 	long written = 0;
-	FILE *f = fopen(out, "w");
+	FILE *f;
 
-	if (f == NULL)
-		die(out, NULL);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", out);
+	if ((f = fopen(tmp, "w")) == NULL)
+		die(tmp, NULL);
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	now = (sqlite3_int64)time(NULL);
+	exec_or_die(db, "BEGIN IMMEDIATE");
 	g = prep(db, "SELECT d.seq_type, count(*), sum(d.amount_cents)"
 	    " FROM sepa_debits d JOIN sepa_mandates m ON m.id = d.mandate_id"
 	    " WHERE d.collection_date = ?1 AND d.status = 'scheduled'"
 	    " AND m.status = 'active' GROUP BY d.seq_type ORDER BY d.seq_type");
 	sqlite3_bind_text(g, 1, date, -1, SQLITE_STATIC);
 	while (sqlite3_step(g) == SQLITE_ROW && ng < 4) {
-		snprintf(gseq[ng], 8, "%s", sqlite3_column_text(g, 0));
+		n += sqlite3_column_int64(g, 1);
+		sum += sqlite3_column_int64(g, 2);
+		ng++;
+	}
+	sqlite3_finalize(g);
+	st = prep(db, "SELECT count(*) FROM sepa_batches"
+	    " WHERE collection_date = ?1");
+	sqlite3_bind_text(st, 1, date, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		die("batch count", db);
+	nbatch = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	snprintf(msg, sizeof(msg), "RBN-SDD-%.4s%.2s%.2s-%02lld", date,
+	    date + 5, date + 8, (long long)nbatch + 1);
+	st = prep(db, "INSERT INTO sepa_batches (msg_id, collection_date,"
+	    " created_at, n_tx, ctrl_sum_cents, cdtr_name, cdtr_iban,"
+	    " cdtr_bic, cdtr_ics) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+	    " RETURNING id");
+	sqlite3_bind_text(st, 1, msg, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, date, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, n);
+	sqlite3_bind_int64(st, 5, sum);
+	sqlite3_bind_text(st, 6, CDTR_NAME, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, CDTR_IBAN, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, CDTR_BIC, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, CDTR_ICS, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		die("batch add", db);
+	batch = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = prep(db, "UPDATE sepa_debits SET status = 'exported',"
+	    " export_batch = ?2, updated_at = ?3 WHERE collection_date = ?1"
+	    " AND status = 'scheduled' AND EXISTS (SELECT 1 FROM sepa_mandates"
+	    " m WHERE m.id = sepa_debits.mandate_id AND m.status = 'active')");
+	sqlite3_bind_text(st, 1, date, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, batch);
+	sqlite3_bind_int64(st, 3, now);
+	step_done(db, st);
+	if (sqlite3_changes(db) != n)
+		die("mark exported", db);
+	sqlite3_finalize(st);
+	/* The file is written from the batch row and its debits. */
+	st = prep(db, "SELECT id, msg_id, collection_date, created_at, n_tx,"
+	    " ctrl_sum_cents, cdtr_name, cdtr_iban, cdtr_bic, cdtr_ics"
+	    " FROM sepa_batches WHERE msg_id = ?1");
+	sqlite3_bind_text(st, 1, msg, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		die("batch get", db);
+	snprintf(cname, sizeof(cname), "%s", sqlite3_column_text(st, 6));
+	snprintf(ciban, sizeof(ciban), "%s", sqlite3_column_text(st, 7));
+	snprintf(cbic, sizeof(cbic), "%s", sqlite3_column_text(st, 8));
+	snprintf(cics, sizeof(cics), "%s", sqlite3_column_text(st, 9));
+	sqlite3_finalize(st);
+	g = prep(db, "SELECT seq_type, count(*), sum(amount_cents) FROM"
+	    " sepa_debits WHERE export_batch = ?1 GROUP BY seq_type"
+	    " ORDER BY seq_type");
+	sqlite3_bind_int64(g, 1, batch);
+	ng = 0;
+	n = sum = 0;
+	while (sqlite3_step(g) == SQLITE_ROW && ng < 4) {
 		gn[ng] = sqlite3_column_int64(g, 1);
 		gs[ng] = sqlite3_column_int64(g, 2);
 		n += gn[ng];
 		sum += gs[ng];
 		ng++;
 	}
+	sqlite3_finalize(g);
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document "
 	    "xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.008.001.02\">\n"
-	    "<CstmrDrctDbtInitn>\n<GrpHdr>\n<MsgId>REF</MsgId>\n"
+	    "<CstmrDrctDbtInitn>\n<GrpHdr>\n<MsgId>%s</MsgId>\n"
 	    "<CreDtTm>2026-01-01T00:00:00</CreDtTm>\n<NbOfTxs>%lld</NbOfTxs>\n"
-	    "<CtrlSum>", (long long)n);
+	    "<CtrlSum>", msg, (long long)n);
 	amount(f, sum);
-	fprintf(f, "</CtrlSum>\n<InitgPty><Nm>Eau de la Metropole</Nm>"
-	    "</InitgPty>\n</GrpHdr>\n");
+	fprintf(f, "</CtrlSum>\n<InitgPty><Nm>%s</Nm></InitgPty>\n"
+	    "</GrpHdr>\n", cname);
 	r = prep(db, "SELECT d.seq_type, d.amount_cents, d.end_to_end_id,"
 	    " m.rum, m.signed_on, m.holder, m.iban_enc, m.bic, i.number,"
 	    " c.number, d.instalment"
 	    " FROM sepa_debits d JOIN sepa_mandates m ON m.id = d.mandate_id"
 	    " JOIN contracts c ON c.id = d.contract_id"
 	    " LEFT JOIN invoices i ON i.id = d.invoice_id"
-	    " WHERE d.collection_date = ?1 AND d.status = 'scheduled'"
-	    " AND m.status = 'active' ORDER BY d.seq_type, d.id");
-	sqlite3_bind_text(r, 1, date, -1, SQLITE_STATIC);
+	    " WHERE d.export_batch = ?1 ORDER BY d.seq_type, d.id");
+	sqlite3_bind_int64(r, 1, batch);
 	while (sqlite3_step(r) == SQLITE_ROW) {
 		const char *s = (const char *)sqlite3_column_text(r, 0);
 
@@ -207,21 +292,21 @@ ref(sqlite3 *db, const char *date, const char *out, const unsigned char *key)
 				fputs("</PmtInf>\n", f);
 			k++;
 			snprintf(seq, sizeof(seq), "%s", s);
-			fprintf(f, "<PmtInf>\n<PmtInfId>REF-%s</PmtInfId>\n"
+			fprintf(f, "<PmtInf>\n<PmtInfId>%s-%s</PmtInfId>\n"
 			    "<PmtMtd>DD</PmtMtd>\n<NbOfTxs>%lld</NbOfTxs>\n"
-			    "<CtrlSum>", s, (long long)gn[k]);
+			    "<CtrlSum>", msg, s, (long long)gn[k]);
 			amount(f, gs[k]);
 			fprintf(f, "</CtrlSum>\n<PmtTpInf><SvcLvl><Cd>SEPA</Cd>"
 			    "</SvcLvl><LclInstrm><Cd>CORE</Cd></LclInstrm>"
 			    "<SeqTp>%s</SeqTp></PmtTpInf>\n<ReqdColltnDt>%s"
-			    "</ReqdColltnDt>\n<Cdtr><Nm>Eau de la Metropole"
-			    "</Nm></Cdtr>\n<CdtrAcct><Id><IBAN>"
-			    "FR1420041010050500013M02606</IBAN></Id></CdtrAcct>"
-			    "\n<CdtrAgt><FinInstnId><BIC>PSSTFRPPXXX</BIC>"
-			    "</FinInstnId></CdtrAgt>\n<ChrgBr>SLEV</ChrgBr>\n"
-			    "<CdtrSchmeId><Id><PrvtId><Othr><Id>FR72ZZZ123456"
-			    "</Id><SchmeNm><Prtry>SEPA</Prtry></SchmeNm></Othr>"
-			    "</PrvtId></Id></CdtrSchmeId>\n", s, date);
+			    "</ReqdColltnDt>\n<Cdtr><Nm>%s</Nm></Cdtr>\n"
+			    "<CdtrAcct><Id><IBAN>%s</IBAN></Id></CdtrAcct>\n"
+			    "<CdtrAgt><FinInstnId><BIC>%s</BIC></FinInstnId>"
+			    "</CdtrAgt>\n<ChrgBr>SLEV</ChrgBr>\n<CdtrSchmeId><Id>"
+			    "<PrvtId><Othr><Id>%s</Id><SchmeNm><Prtry>SEPA"
+			    "</Prtry></SchmeNm></Othr></PrvtId></Id>"
+			    "</CdtrSchmeId>\n", s, date, cname, ciban, cbic,
+			    cics);
 		}
 		blen = 0;
 		if (sodium_base642bin(box, sizeof(box),
@@ -252,11 +337,16 @@ ref(sqlite3 *db, const char *date, const char *out, const unsigned char *key)
 		    sqlite3_column_int(r, 10), sqlite3_column_text(r, 9));
 		written++;
 	}
+	sqlite3_finalize(r);
 	if (k >= 0)
 		fputs("</PmtInf>\n", f);
 	fputs("</CstmrDrctDbtInitn>\n</Document>\n", f);
-	if (fclose(f) != 0)
-		die("close", NULL);
+	if (fflush(f) != 0)
+		die("write", NULL);
+	exec_or_die(db, "COMMIT");
+	if (fsync(fileno(f)) != 0 || link(tmp, out) != 0 || unlink(tmp) != 0 ||
+	    fclose(f) != 0)
+		die(out, NULL);
 	return written;
 }
 

@@ -17,7 +17,10 @@
  *                     (also when no debit falls on D: no file), 3 when
  *                     the debits of D were all exported already
  *                     (refused, no file), 1 on failure, 2 on a usage
- *                     error.
+ *                     error. First, the FILE.tmp-XXXXXX files of ours
+ *                     that killed runs left in FILE's folder are
+ *                     removed, stderr saying what each run left to do
+ *                     (sweep_stale()); --again does the same.
  *   sepa export --again MSGID --out FILE
  *                     the file of batch MSGID written again from the
  *                     database, byte for byte (a crash between the
@@ -27,11 +30,14 @@
  *   sepa returns FILE apply a pain.002.001.03 status report, all or
  *                     nothing. Exit 0, 1 when refused or failed.
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +48,7 @@
 #include "base/clock.h"
 #include "base/iban.h"
 #include "mail/mail.h"
+#include "sepa/pain008.h"
 #include "store/db.h"
 #include "cmd.h"
 
@@ -56,13 +63,25 @@ data_key(const struct rb_config *cfg, unsigned char key[RB_IBAN_KEYBYTES])
 }
 
 /* The file being written by an export: FILE.tmp-XXXXXX, linked as FILE
- * once complete. */
+ * once complete. Its writer holds an flock() on it from its creation to
+ * its removal, so that sweep_stale() can tell it from one left by a
+ * killed run. */
 struct out_file {
 	FILE		*of_f;
 	const char	*of_path;
 	char		 of_tmp[4096];
 	char		 of_err[256];
 };
+
+#define TMP_MARK	".tmp-"
+#define TMP_RAND	6	/* mkstemp()'s XXXXXX */
+
+/* How every file of ours begins, up to its msg id (src/sepa/pain008.c
+ * writes it; msg ids are "RBN-SDD-…", src/app/sepa.c). */
+#define FILE_HEAD	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" \
+	"<Document xmlns=\"" RB_PAIN008_NS "\">\n<CstmrDrctDbtInitn>\n" \
+	"<GrpHdr>\n<MsgId>"
+#define MSG_PREFIX	"RBN-SDD-"
 
 /* Syncs the temporary file, then links it as the output (so_finish,
  * after the commit). */
@@ -80,12 +99,211 @@ out_finish(void *arg)
 	return 0;
 }
 
-/* Refuses an existing FILE (-1, said on stderr), else opens
- * FILE.tmp-XXXXXX into *of. */
+/*
+ * The length of NAME when name is "NAME.tmp-XXXXXX" (X a letter or a
+ * digit, as mkstemp() makes them), else 0.
+ */
+static size_t
+tmp_base_len(const char *name)
+{
+	size_t len = strlen(name), k, tail = sizeof(TMP_MARK) - 1 + TMP_RAND;
+
+	if (len <= tail || memcmp(name + len - tail, TMP_MARK,
+	    sizeof(TMP_MARK) - 1) != 0)
+		return 0;
+	for (k = len - TMP_RAND; k < len; k++)
+		if (!isalnum((unsigned char)name[k]))
+			return 0;
+	return len - tail;
+}
+
+/* Copies into out (outlen > 1) the text of head between open and the
+ * next '<'; "" when absent or not made of capitals, digits, '-', ':'. */
+static void
+head_field(const char *head, const char *open, char *out, size_t outlen)
+{
+	const char *p = strstr(head, open);
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	for (p += strlen(open); *p != '<'; p++, n++) {
+		if (*p == '\0' || n + 1 >= outlen ||
+		    !(isupper((unsigned char)*p) || isdigit((unsigned char)*p) ||
+		    *p == '-' || *p == ':')) {
+			out[0] = '\0';
+			return;
+		}
+		out[n] = *p;
+	}
+	out[n] = '\0';
+}
+
+/* Whether the file target begins with the msg id and creation time
+ * msg and created (the file a temporary one was to become). */
+static int
+same_file(const char *target, const char *msg, const char *created)
+{
+	char head[1024], m[40], c[32];
+	size_t n;
+	FILE *f;
+
+	if ((f = fopen(target, "rb")) == NULL)
+		return 0;
+	n = fread(head, 1, sizeof(head) - 1, f);
+	fclose(f);
+	head[n] = '\0';
+	head_field(head, "<MsgId>", m, sizeof(m));
+	head_field(head, "<CreDtTm>", c, sizeof(c));
+	return strcmp(m, msg) == 0 && strcmp(c, created) == 0;
+}
+
+/*
+ * Says on stderr, in French, what the export that left the temporary
+ * file tmp (removed) for target left to do; head is the start of the
+ * file ("" when it was empty), again the msg id this run writes again
+ * (NULL for an export).
+ */
+static void
+say_stale(rb_db *db, const char *tmp, const char *target, const char *head,
+    const char *again)
+{
+	struct rb_sepa_batch_info bi;
+	char msg[40], created[32];
+	enum rb_rc r;
+
+	head_field(head, "<MsgId>", msg, sizeof(msg));
+	head_field(head, "<CreDtTm>", created, sizeof(created));
+	fprintf(stderr, "robinet: sepa export : %s supprimé : fichier "
+	    "temporaire laissé par une exportation interrompue", tmp);
+	if (msg[0] != '\0' && same_file(target, msg, created)) {
+		fprintf(stderr, " après avoir mis son fichier %s en place ; "
+		    "rien à faire.\n", target);
+		return;
+	}
+	r = msg[0] != '\0' ? rb_sepa_batch_lookup(db, msg, &bi) :
+	    RB_NOT_FOUND;
+	if (r == RB_ERROR) {
+		fprintf(stderr, " (lot %s ; la base de données n'a pas pu dire "
+		    "s'il a été validé). Si ce lot existe, écrivez son fichier "
+		    "avec : robinet sepa export --again %s --out %s\n", msg,
+		    msg, target);
+	} else if (r == RB_OK && strcmp(bi.bi_created, created) == 0) {
+		fprintf(stderr, " après la validation du lot %s (%lld "
+		    "prélèvement(s) du %s), avant que son fichier %s soit mis "
+		    "en place : ce fichier n'existe pas et n'a pas été remis à "
+		    "la banque. ", msg, (long long)bi.bi_n_tx,
+		    bi.bi_collection, target);
+		if (again != NULL && strcmp(again, msg) == 0)
+			fprintf(stderr, "Cette commande l'écrit à nouveau.\n");
+		else if (access(target, F_OK) == 0)
+			fprintf(stderr, "Écrivez-le avec : robinet sepa export "
+			    "--again %s --out FICHIER (un nom nouveau : %s "
+			    "existe et n'est pas ce fichier)\n", msg, target);
+		else
+			fprintf(stderr, "Écrivez-le avec : robinet sepa export "
+			    "--again %s --out %s\n", msg, target);
+	} else {
+		fprintf(stderr, " avant toute validation : elle n'a rien "
+		    "exporté, ses prélèvements partiront avec la prochaine "
+		    "exportation de leur date ; rien à faire.\n");
+	}
+}
+
+/*
+ * Removes the temporary files that killed exports left beside path's
+ * directory, and says (say_stale()) what each run left to do. A file
+ * NAME.tmp-XXXXXX there is ours, and removed, only when it is a regular
+ * file of this user that no running export holds (each holds its own
+ * under flock() until it is gone) and it begins as every file of ours
+ * does (FILE_HEAD, then a msg id "RBN-SDD-…"), or is empty and NAME is
+ * path's own name (the name this run writes beside). Anything else is
+ * left alone, whatever its name.
+ */
+static void
+sweep_stale(rb_db *db, const char *path, const char *again)
+{
+	char dir[4096], head[1024], tmp[4096], target[4096];
+	const char *base, *slash = strrchr(path, '/');
+	struct dirent *e;
+	struct stat st, now;
+	size_t blen;
+	ssize_t n;
+	DIR *d;
+	int fd, ours;
+
+	if (slash == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+		base = path;
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+		    (int)(slash - path), path);
+		base = slash + 1;
+	}
+	if ((d = opendir(dir)) == NULL)
+		return;		/* out_open() then says why */
+	while ((e = readdir(d)) != NULL) {
+		if ((blen = tmp_base_len(e->d_name)) == 0)
+			continue;
+		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    st.st_uid != geteuid() ||
+		    flock(fd, LOCK_EX | LOCK_NB) != 0) {
+			close(fd);	/* not ours, or being written */
+			continue;
+		}
+		n = pread(fd, head, sizeof(head) - 1, 0);
+		head[n > 0 ? n : 0] = '\0';
+		if (n == 0 && st.st_size == 0)
+			ours = strlen(base) == blen &&
+			    strncmp(e->d_name, base, blen) == 0;
+		else
+			ours = n > 0 && strncmp(head, FILE_HEAD MSG_PREFIX,
+			    sizeof(FILE_HEAD MSG_PREFIX) - 1) == 0;
+		/* Still that file under that name (held: no export
+		 * removes or writes it now). */
+		if (!ours || fstatat(dirfd(d), e->d_name, &now,
+		    AT_SYMLINK_NOFOLLOW) != 0 || now.st_dev != st.st_dev ||
+		    now.st_ino != st.st_ino) {
+			close(fd);
+			continue;
+		}
+		if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s", dir,
+		    e->d_name) >= sizeof(tmp) ||
+		    (size_t)snprintf(target, sizeof(target), "%s/%.*s", dir,
+		    (int)blen, e->d_name) >= sizeof(target)) {
+			close(fd);
+			continue;
+		}
+		if (unlinkat(dirfd(d), e->d_name, 0) != 0) {
+			fprintf(stderr, "robinet: sepa export : %s, fichier "
+			    "temporaire laissé par une exportation "
+			    "interrompue, ne peut pas être supprimé : %s ; "
+			    "supprimez-le.\n", tmp, strerror(errno));
+			close(fd);
+			continue;
+		}
+		close(fd);
+		say_stale(db, tmp, target, head, again);
+	}
+	closedir(d);
+}
+
+/*
+ * Refuses an existing FILE (-1, said on stderr), else opens
+ * FILE.tmp-XXXXXX into *of, held under flock() (a sweep_stale() that
+ * removed it between its creation and the lock is seen: another name
+ * is drawn).
+ */
 static int
 out_open(struct out_file *of, const char *path)
 {
-	int fd;
+	struct stat a, b;
+	int fd = -1, tries;
 
 	if (access(path, F_OK) == 0) {
 		fprintf(stderr, "robinet: sepa export: %s exists already; "
@@ -94,14 +312,25 @@ out_open(struct out_file *of, const char *path)
 		return -1;
 	}
 	of->of_path = path;
-	snprintf(of->of_tmp, sizeof(of->of_tmp), "%s.tmp-XXXXXX", path);
-	if ((fd = mkstemp(of->of_tmp)) < 0 ||
-	    (of->of_f = fdopen(fd, "w")) == NULL) {
+	for (tries = 0; tries < 5; tries++) {
+		snprintf(of->of_tmp, sizeof(of->of_tmp), "%s" TMP_MARK
+		    "XXXXXX", path);
+		if ((fd = mkstemp(of->of_tmp)) < 0)
+			break;
+		if (flock(fd, LOCK_EX) == 0 && fstat(fd, &a) == 0 &&
+		    stat(of->of_tmp, &b) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)
+			break;
+		close(fd);	/* removed by another run's sweep */
+		fd = -1;
+		errno = EAGAIN;
+	}
+	if (fd < 0 || (of->of_f = fdopen(fd, "w")) == NULL) {
 		fprintf(stderr, "robinet: sepa export: cannot write beside "
 		    "%s: %s\n", path, strerror(errno));
 		if (fd >= 0) {
-			close(fd);
 			unlink(of->of_tmp);
+			close(fd);
 		}
 		of->of_tmp[0] = '\0';
 		return -1;
@@ -110,15 +339,15 @@ out_open(struct out_file *of, const char *path)
 	return 0;
 }
 
-/* Closes the temporary file and takes its name away (FILE, once linked,
- * is its other name). */
+/* Takes the temporary file's name away (FILE, once linked, is its other
+ * name), then closes it, which ends the lock. */
 static void
 out_close(struct out_file *of)
 {
-	if (of->of_f != NULL)
-		fclose(of->of_f);	/* flushed and synced by out_finish() */
 	if (of->of_tmp[0] != '\0')
 		unlink(of->of_tmp);
+	if (of->of_f != NULL)
+		fclose(of->of_f);	/* flushed and synced by out_finish() */
 }
 
 /* The summary of a file written: what (e.g. "written to FILE") closes
@@ -153,6 +382,7 @@ sepa_export_again(struct rb_config *cfg, const struct rb_cmd_opts *o,
 	int rc = 1;
 
 	memset(&of, 0, sizeof(of));
+	sweep_stale(db, o->co_out, o->co_again);
 	if (out_open(&of, o->co_out) != 0)
 		return 1;
 	r = rb_sepa_export_again(db, data_key(cfg, key) == 0 ? key : NULL,
@@ -174,8 +404,22 @@ sepa_export_again(struct rb_config *cfg, const struct rb_cmd_opts *o,
 		rc = 4;
 		break;
 	default:
-		fprintf(stderr, "robinet: sepa export --again: %s; no file "
-		    "written\n", err);
+		if (res.ex_no_creditor)
+			fprintf(stderr, "robinet: sepa export --again : le lot "
+			    "%s a été exporté avant la version 23 du schéma, "
+			    "qui ne gardait pas le créancier (nom, IBAN, BIC, "
+			    "ICS) écrit dans son fichier : ce fichier ne peut "
+			    "pas être réécrit à l'identique, aucun fichier "
+			    "n'est écrit. Ses prélèvements restent marqués "
+			    "exportés et ne seront jamais exportés à nouveau. "
+			    "Reprenez la copie du fichier d'origine (sauvegarde,"
+			    " canal de remise à la banque) ; si elle est perdue,"
+			    " demandez à la banque si ce lot lui a été remis "
+			    "avant d'encaisser ces prélèvements autrement.\n",
+			    o->co_again);
+		else
+			fprintf(stderr, "robinet: sepa export --again: %s; no "
+			    "file written\n", err);
 		break;
 	}
 	out_close(&of);
@@ -211,6 +455,7 @@ sepa_export(struct rb_config *cfg, const struct rb_cmd_opts *o, rb_db *db)
 		    o->co_collection_date);
 		return 2;
 	}
+	sweep_stale(db, o->co_out, NULL);
 	if (out_open(&of, o->co_out) != 0)
 		return 1;
 	memset(&cr, 0, sizeof(cr));

@@ -31,6 +31,9 @@
 
 #define HOLDER_MAX	70	/* Max70Text */
 #define SCHEDULE_BATCH	200
+/* A batch's msg id, so that its payment blocks' ids (msg id, '-' and
+ * the sequence type) stay within Max35Text. */
+#define RB_SEPA_MSG_ID_MAX	30
 
 enum rb_rc
 rb_sepa_mandate_input(const char *iban_in, const char *holder, char *iban,
@@ -613,6 +616,18 @@ file_restart(FILE *f, char *err, size_t errlen)
 	return 0;
 }
 
+/* A batch's creation time as its file's CreDtTm (Paris time). */
+static void
+created_text(int64_t at, char *out, size_t outlen)
+{
+	struct rb_localtime lt;
+
+	rb_clock_paris((time_t)at, &lt);
+	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d",
+	    lt.lt_date.d_year, lt.lt_date.d_month, lt.lt_date.d_day,
+	    lt.lt_hour, lt.lt_min, lt.lt_sec);
+}
+
 /*
  * Writes the pain.008 file of batch b to f from its start, from the
  * database only: its row (msg id, creation time, creditor) and its
@@ -628,7 +643,6 @@ write_batch(rb_db *db, const struct rb_sepa_batch *b,
 {
 	struct export_state es;
 	struct rb_pain008_hdr h;
-	struct rb_localtime lt;
 	char created[32];
 	int64_t n = 0, cents = 0;
 	int g;
@@ -654,10 +668,7 @@ write_batch(rb_db *db, const struct rb_sepa_batch *b,
 	}
 	res->ex_n_tx = n;
 	res->ex_cents = cents;
-	rb_clock_paris((time_t)b->sb_created_at, &lt);
-	snprintf(created, sizeof(created), "%04d-%02d-%02dT%02d:%02d:%02d",
-	    lt.lt_date.d_year, lt.lt_date.d_month, lt.lt_date.d_day,
-	    lt.lt_hour, lt.lt_min, lt.lt_sec);
+	created_text(b->sb_created_at, created, sizeof(created));
 	memset(&h, 0, sizeof(h));
 	h.ph_msg_id = b->sb_msg_id;
 	h.ph_created = created;
@@ -746,8 +757,16 @@ export_try(rb_db *db, void *arg)
 		return -1;
 	snprintf(compact, sizeof(compact), "%.4s%.2s%.2s", collection,
 	    collection + 5, collection + 8);
-	snprintf(res->ex_msg_id, sizeof(res->ex_msg_id), "RBN-SDD-%s-%02d",
-	    compact, (int)((nbatch + 1) % 1000000));
+	/* The date's batches count from 01, in the order they are made:
+	 * 99, 100, … 1000 (never wrapped round: a msg id is unique). The
+	 * payment blocks' ids append "-SEQT" and must fit Max35Text too. */
+	if (snprintf(res->ex_msg_id, sizeof(res->ex_msg_id),
+	    "RBN-SDD-%s-%02lld", compact, (long long)(nbatch + 1)) >
+	    RB_SEPA_MSG_ID_MAX) {
+		snprintf(t->xt_err, t->xt_errlen, "too many batches on %s",
+		    collection);
+		return -1;
+	}
 	if (rb_sepa_store_batch_add(db, res->ex_msg_id, collection, t->xt_now,
 	    n, cents, cr->cr_name, cr->cr_iban, cr->cr_bic, cr->cr_ics,
 	    &batch) != 0)
@@ -844,6 +863,7 @@ rb_sepa_export_again(rb_db *db, const unsigned char *key, const char *msg_id,
 		snprintf(err, errlen, "batch %s was exported before Robinet "
 		    "recorded its creditor settings (schema version 23): its "
 		    "file cannot be written again", msg_id);
+		res->ex_no_creditor = 1;
 		r = RB_INVALID;
 	} else if (write_batch(db, &b, key, f, res, err, errlen) == 0) {
 		r = RB_OK;
@@ -858,6 +878,25 @@ rb_sepa_export_again(rb_db *db, const unsigned char *key, const char *msg_id,
 		    "cents", b.sb_msg_id, (long long)res->ex_n_tx,
 		    (long long)res->ex_cents);
 	return r;
+}
+
+enum rb_rc
+rb_sepa_batch_lookup(rb_db *db, const char *msg_id,
+    struct rb_sepa_batch_info *bi)
+{
+	struct rb_sepa_batch b;
+	int rc;
+
+	memset(bi, 0, sizeof(*bi));
+	rc = rb_sepa_store_batch_get(db, msg_id, &b);
+	if (rc != 0)
+		return rc == 1 ? RB_NOT_FOUND : RB_ERROR;
+	snprintf(bi->bi_collection, sizeof(bi->bi_collection), "%s",
+	    b.sb_collection);
+	created_text(b.sb_created_at, bi->bi_created,
+	    sizeof(bi->bi_created));
+	bi->bi_n_tx = b.sb_n_tx;
+	return RB_OK;
 }
 
 /* Rejects debit d (checked by the caller) and mails the subscribers. */

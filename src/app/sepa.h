@@ -132,6 +132,8 @@ struct rb_sepa_export_result {
 	char	 ex_last_msg_id[36];	/* the last of those files */
 	int	 ex_committed;	/* batch ex_msg_id is committed (also when
 				   so_finish() then failed) */
+	int	 ex_no_creditor;	/* rb_sepa_export_again(): the batch
+				   was exported before schema version 23 */
 };
 
 /*
@@ -180,11 +182,27 @@ enum rb_rc rb_sepa_export(rb_db *db, const struct rb_sepa_creditor *cr,
  * settings it used; key opens the debtors' IBANs): byte for byte the
  * file rb_sepa_export() wrote. Changes nothing in the database. Returns
  * RB_OK, RB_NOT_FOUND (no such batch), RB_INVALID (no key, or a batch
- * exported before schema version 23), RB_ERROR; err says why.
+ * exported before schema version 23: res->ex_no_creditor set),
+ * RB_ERROR; err says why.
  */
 enum rb_rc rb_sepa_export_again(rb_db *db, const unsigned char *key,
 	    const char *msg_id, FILE *f, struct rb_sepa_export_result *res,
 	    char *err, size_t errlen);
+
+/* A batch as rb_sepa_batch_lookup() finds it. */
+struct rb_sepa_batch_info {
+	char	 bi_collection[11];	/* YYYY-MM-DD */
+	char	 bi_created[32];	/* its file's CreDtTm */
+	int64_t	 bi_n_tx;
+};
+
+/*
+ * Looks batch msg_id up (to tell what a file left by an interrupted
+ * export belongs to). Returns RB_OK (*bi filled), RB_NOT_FOUND (no
+ * such batch: its export was rolled back, or never was), RB_ERROR.
+ */
+enum rb_rc rb_sepa_batch_lookup(rb_db *db, const char *msg_id,
+	    struct rb_sepa_batch_info *bi);
 
 /* What rb_sepa_returns() applied. */
 struct rb_sepa_returns_result {

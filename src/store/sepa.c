@@ -143,10 +143,13 @@ static const char *const sql[SQL__MAX] = {
 	" FROM sepa_debits d JOIN sepa_mandates m ON m.id = d.mandate_id"
 	" WHERE d.collection_date = $1 AND d.status = 'scheduled'"
 	" AND m.status = 'active' GROUP BY d.seq_type ORDER BY d.seq_type",
+	/* The last batch by its id, the order batches are made in (never
+	 * by msg_id: as text, "…-100" sorts before "…-99"). */
 	[SQL_EXPORTED_COUNT] =
-	"SELECT count(*), max(b.msg_id) FROM sepa_debits d"
-	" JOIN sepa_batches b ON b.id = d.export_batch"
-	" WHERE d.collection_date = $1",
+	"SELECT (SELECT count(*) FROM sepa_debits d"
+	" WHERE d.collection_date = $1 AND d.export_batch IS NOT NULL),"
+	" (SELECT b.msg_id FROM sepa_batches b WHERE b.collection_date = $1"
+	" ORDER BY b.id DESC LIMIT 1)",
 	[SQL_BATCH_GROUPS] =
 	"SELECT seq_type, count(*), sum(amount_cents) FROM sepa_debits"
 	" WHERE export_batch = $1 GROUP BY seq_type ORDER BY seq_type",

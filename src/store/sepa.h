@@ -133,7 +133,9 @@ int	rb_sepa_store_export_groups(rb_db *db, const char *collection,
 /* The same, per sequence type, for the debits of batch (its file). */
 int	rb_sepa_store_batch_groups(rb_db *db, int64_t batch,
 	    struct rb_sepa_group out[4], int *n);
-/* How many debits of date collection were already exported. */
+/* How many debits of date collection were already exported, into *n,
+ * and the msg id of the date's last batch (the one made last, by id)
+ * into last_msg_id ("" when none). 0, or -1. */
 int	rb_sepa_store_exported_count(rb_db *db, const char *collection,
 	    int64_t *n, char *last_msg_id, size_t msglen);
 

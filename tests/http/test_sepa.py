@@ -4,8 +4,10 @@ PDF), signing a mandate online with the password and a one-time code
 received through a real SMTP server, cancelling it, another subscriber's
 contract refused like an unknown one, markup in every field, and the
 bank files from the command line (`robinet sepa schedule|export|returns`:
-the pain.008 export is never collected twice, a malformed pain.002 is
-refused whole)."""
+the pain.008 export is never collected twice, what a killed export left
+is cleaned up by the next one with the right advice in French, a batch
+before schema 23 is refused by --again with a French explanation, a
+malformed pain.002 is refused whole)."""
 import os
 import re
 import subprocess
@@ -345,6 +347,164 @@ def sepa_export_again_writes_the_lost_file_from_the_database(s):
                    "--out", f2, env=env)[0] == 2
     assert sorted(os.listdir(d)) == ["c.xml"], os.listdir(d)
     assert _dump(db) == before
+
+
+def _due_bills(db, date, n=3):
+    """Makes n bills of the two direct-debit contracts due on date."""
+    con = dbx.connect(db)
+    con.execute("UPDATE invoices SET status = 'to_pay', due_on = ? WHERE id IN"
+                " (SELECT i.id FROM invoices i JOIN contracts c ON c.id = i.contract_id"
+                " WHERE c.number IN ('1000000002', '1000000006') AND i.archived = 0"
+                " ORDER BY i.issued_on DESC LIMIT %d)" % n, (date,))
+    con.execute("DELETE FROM payments WHERE invoice_id IN (SELECT id FROM invoices"
+                " WHERE status = 'to_pay' AND due_on = ?)", (date,))
+    con.commit()
+    con.close()
+
+
+def _killed_at_link(env, *args):
+    """Runs robinet with args, killed (SIGKILL) when it calls link(): an
+    export dies after its commit and sync, before its file is in place.
+    strace injects the signal (scripts/bootstrap --test installs it; a
+    missing strace fails the test)."""
+    import harness
+    import shutil
+    assert shutil.which("strace"), "strace is missing (scripts/bootstrap --test installs it)"
+    e = dict(os.environ)
+    e.update(env)
+    p = subprocess.run(["strace", "-f", "-o", "/dev/null", "-e", "trace=link,linkat",
+                        "-e", "inject=link,linkat:signal=KILL", harness.ARGS.bin, *args],
+                       capture_output=True, text=True, env=e, timeout=120)
+    return p.returncode
+
+
+HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns='
+        '"urn:iso:std:iso:20022:tech:xsd:pain.008.001.02">\n<CstmrDrctDbtInitn>\n<GrpHdr>\n')
+
+
+@test
+def sepa_export_cleans_what_a_killed_export_left(s):
+    """An export killed between its commit and its file leaves
+    FILE.tmp-XXXXXX and no FILE: the next export (any date, same folder)
+    or --again removes it and says in French which --again command writes
+    the lost file; one killed before its commit is removed with "nothing
+    exported"; a file of another program, another user's name pattern, a
+    symlink, or one a running export holds (flock) is never touched."""
+    import fcntl
+    db = fresh_db()
+    env = cli_env(db)
+    _due_bills(db, "2099-05-11")
+    con = dbx.connect(db)
+    con.execute("UPDATE invoices SET due_on = '2099-05-12' WHERE id ="
+                " (SELECT max(id) FROM invoices WHERE due_on = '2099-05-11')")
+    con.commit()
+    con.close()
+    assert run_cli("sepa", "schedule", env=env)[0] == 0
+    d = tempfile.mkdtemp()
+    f1, f2, f3 = (os.path.join(d, n) for n in ("a.xml", "b.xml", "c.xml"))
+    killed = _killed_at_link(env, "sepa", "export", "--collection-date", "2099-05-11", "--out", f1)
+    assert killed == -9 or killed == 137, killed
+    left = [n for n in os.listdir(d)]
+    assert len(left) == 1 and left[0].startswith("a.xml.tmp-"), left
+    stale = os.path.join(d, left[0])
+    body = open(stale, "rb").read()
+    msg = re.search(rb"<MsgId>([^<]+)</MsgId>", body).group(1).decode()
+    assert body.count(b"<DrctDbtTxInf>") == 2 and body.endswith(b"</Document>\n")
+    # Beside it: what must be left alone.
+    foreign = {
+        "notes.txt.tmp-Zz9Yy8": "not ours\n",                  # another program's
+        "x.xml.tmp-Qq1Ww2": HEAD + "<MsgId>OTHER-1</MsgId>\n",  # not our msg id
+        "e.xml.tmp-Ee3Rr4": "",                                   # empty, another name
+        "a.xml.tmp-short": HEAD + "<MsgId>RBN-SDD-1</MsgId>",     # not mkstemp's name
+    }
+    for n, text in foreign.items():
+        with open(os.path.join(d, n), "w", encoding="utf-8") as f:
+            f.write(text)
+    os.symlink(stale, os.path.join(d, "l.xml.tmp-Ss5Tt6"))
+    held = os.path.join(d, "h.xml.tmp-Hh7Jj8")          # a running export's
+    with open(held, "w", encoding="utf-8") as f:
+        f.write(HEAD + "<MsgId>RBN-SDD-20990511-07</MsgId>\n")
+    hold = open(held, "rb")
+    fcntl.flock(hold, fcntl.LOCK_EX)
+    # One killed before its commit: our header, a batch that does not exist.
+    rolled = os.path.join(d, "r.xml.tmp-Rr1Bb2")
+    with open(rolled, "w", encoding="utf-8") as f:
+        f.write(HEAD + "<MsgId>RBN-SDD-20990511-42</MsgId>\n<CreDtTm>2099-01-01T00:00:00</CreDtTm>\n")
+    # An empty one beside the file this run writes (killed before its first write).
+    empty = f2 + ".tmp-Mm3Nn4"
+    open(empty, "w").close()
+    # The next day's export removes what is ours and says what to do.
+    rc, out, err = run_cli("sepa", "export", "--collection-date", "2099-05-12", "--out", f2, env=env)
+    assert rc == 0 and "1 debit(s)" in out, (rc, out, err)
+    assert not os.path.exists(stale) and not os.path.exists(rolled) and not os.path.exists(empty)
+    assert ("%s supprimé" % stale) in err and "après la validation du lot %s" % msg in err, err
+    assert "robinet sepa export --again %s --out %s" % (msg, f1) in err, err
+    assert ("%s supprimé" % rolled) in err and "elle n'a rien exporté" in err, err
+    assert ("%s supprimé" % empty) in err, err
+    for n, text in foreign.items():
+        assert open(os.path.join(d, n), encoding="utf-8").read() == text, n
+        assert n not in err
+    assert os.path.islink(os.path.join(d, "l.xml.tmp-Ss5Tt6")) and os.path.exists(held)
+    fcntl.flock(hold, fcntl.LOCK_UN)
+    hold.close()
+    # The database is the record: the batch is committed.
+    rc, out, err = run_cli("sepa", "export", "--collection-date", "2099-05-11", "--out", f3, env=env)
+    assert rc == 3 and not os.path.exists(f3) and msg in err, (rc, out, err)
+    # The command it gave writes the lost file, byte for byte.
+    rc, out, err = run_cli("sepa", "export", "--again", msg, "--out", f1, env=env)
+    assert rc == 0 and "written again" in out, (rc, out, err)
+    assert open(f1, "rb").read() == body
+    # Killed again, this time in --again: the next --again cleans up.
+    os.unlink(f1)
+    killed = _killed_at_link(env, "sepa", "export", "--again", msg, "--out", f1)
+    assert killed == -9 or killed == 137, killed
+    left = [n for n in os.listdir(d) if n.startswith("a.xml.tmp-") and n != "a.xml.tmp-short"]
+    assert len(left) == 1, left
+    rc, out, err = run_cli("sepa", "export", "--again", msg, "--out", f1, env=env)
+    assert rc == 0 and open(f1, "rb").read() == body, (rc, out, err)
+    assert "Cette commande l'écrit à nouveau" in err, err
+    assert [n for n in os.listdir(d) if n.startswith("a.xml.tmp-")] == ["a.xml.tmp-short"]
+    # Left beside another file of that name: removed, --again to a new name.
+    other = os.path.join(d, "o.xml")
+    with open(other, "w", encoding="utf-8") as f:
+        f.write("another file\n")
+    with open(other + ".tmp-Oo1Pp2", "wb") as f:
+        f.write(body)
+    rc, out, err = run_cli("sepa", "export", "--collection-date", "2099-05-14", "--out",
+                           os.path.join(d, "y.xml"), env=env)
+    assert rc == 0 and not os.path.exists(other + ".tmp-Oo1Pp2"), (rc, out, err)
+    assert ("--again %s --out FICHIER (un nom nouveau : %s existe" % (msg, other)) in err, err
+    # A file left beside a file in place: removed, nothing to do.
+    with open(f1 + ".tmp-Pp0Oo9", "wb") as f:
+        f.write(body)
+    rc, out, err = run_cli("sepa", "export", "--collection-date", "2099-05-13", "--out",
+                           os.path.join(d, "z.xml"), env=env)
+    assert rc == 0 and "rien à faire" in err and not os.path.exists(f1 + ".tmp-Pp0Oo9"), (rc, out, err)
+
+
+@test
+def sepa_export_again_says_why_a_batch_before_version_23_cannot_be_written(s):
+    """A batch exported before schema version 23 kept no creditor: --again
+    writes nothing and says so, and what to do, in French."""
+    db = fresh_db()
+    env = cli_env(db)
+    _due_bills(db, "2099-06-15", 1)
+    assert run_cli("sepa", "schedule", env=env)[0] == 0
+    d = tempfile.mkdtemp()
+    f1, f2 = os.path.join(d, "a.xml"), os.path.join(d, "b.xml")
+    rc, out, err = run_cli("sepa", "export", "--collection-date", "2099-06-15", "--out", f1, env=env)
+    assert rc == 0, (rc, out, err)
+    msg = re.search(r"<MsgId>([^<]+)</MsgId>", open(f1, encoding="utf-8").read()).group(1)
+    con = dbx.connect(db)
+    con.execute("UPDATE sepa_batches SET cdtr_name = NULL, cdtr_iban = NULL, cdtr_bic = NULL,"
+                " cdtr_ics = NULL WHERE msg_id = ?", (msg,))
+    con.commit()
+    con.close()
+    rc, out, err = run_cli("sepa", "export", "--again", msg, "--out", f2, env=env)
+    assert rc == 1 and not os.path.exists(f2), (rc, out, err)
+    assert ("le lot %s a été exporté avant la version 23 du schéma" % msg) in err, err
+    assert "aucun fichier n'est écrit" in err and "demandez à la banque" in err, err
+    assert sorted(os.listdir(d)) == ["a.xml"], os.listdir(d)
 
 
 def _cli_at_once(env, *args):

@@ -5,7 +5,9 @@
  * export (valid against ../shared/fixtures/iso20022/pain.008.001.02.xsd
  * with libxml2, control sums, one block per sequence type and date,
  * every debit exported once, markup and accents in names, a failure
- * rolls back, the file written again byte for byte from its batch), and pain.002 returns (accepted, rejected with the reason
+ * rolls back, the file written again byte for byte from its batch, a
+ * date's msg ids numbered past 99 and 999 and the refusal naming the
+ * last one made), and pain.002 returns (accepted, rejected with the reason
  * on the bill and an email, malformed or inconsistent reports refused
  * whole, never applied twice).
  */
@@ -575,6 +577,80 @@ export_groups_by_sequence_and_date(void **state)
 	assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_debits"
 	    " WHERE end_to_end_id = $1 AND status = 'scheduled'",
 	    "RBNTESTOTHERDAY"), 1);
+}
+
+/* k batches of date exported before (msg ids 01 to k, made in that
+ * order, no debit left to them). */
+static void
+old_batches(rb_db *db, const char *date, int k)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "WITH RECURSIVE s(n) AS (SELECT 1"
+	    " UNION ALL SELECT n + 1 FROM s WHERE n < %d)"
+	    " INSERT INTO sepa_batches (msg_id, collection_date, created_at,"
+	    " n_tx, ctrl_sum_cents) SELECT 'RBN-SDD-%.4s%.2s%.2s-' ||"
+	    " CASE WHEN n < 10 THEN '0' ELSE '' END || CAST(n AS TEXT), $1,"
+	    " 0, 1, 100 FROM s ORDER BY n", k, date, date + 5, date + 8);
+	exec_sql(db, sql, date);
+}
+
+/* One monthly-plan instalment of DD_CONTRACT collected on date. */
+static void
+one_debit(rb_db *db, const char *date, int i)
+{
+	char e2e[24];
+	int64_t id;
+
+	snprintf(e2e, sizeof(e2e), "RBNTESTSEQ%s%04d", date + 8, i);
+	exec_sql(db, "INSERT INTO sepa_plans (contract_id, mandate_id,"
+	    " plan_year, day_of_month, basis_cents, instalment_cents, status,"
+	    " created_on, first_on, last_on, created_at) SELECT contract_id,"
+	    " id, 2027, 5, 1000, 100, 'stopped', '2026-01-01', '2026-01-05',"
+	    " '2026-10-05', 0 FROM sepa_mandates WHERE rum = $1",
+	    "RBN-" DD_CONTRACT "-01");
+	assert_int_equal(rb_sepa_store_debit_add(db, q_int(db, "SELECT id FROM"
+	    " contracts WHERE number = $1", DD_CONTRACT), q_int(db, "SELECT"
+	    " m.id FROM sepa_mandates m JOIN contracts c ON c.id ="
+	    " m.contract_id WHERE c.number = $1", DD_CONTRACT), 0,
+	    q_int(db, "SELECT max(id) FROM sepa_plans", NULL), 1, 1000 + i,
+	    date, "RCUR", e2e, NOW, &id), 0);
+}
+
+/*
+ * A date's batches are numbered in the order they are made, past 99 and
+ * past 999 (…-99, …-100; …-999, …-1000), and the refused export names
+ * the last one made, not the greatest msg id as text ("…-99" >
+ * "…-100"), on both engines.
+ */
+static void
+export_numbers_batches_past_99_and_999(void **state)
+{
+	static const int before[] = { 97, 997 };
+	struct fixture *f = *state;
+	struct rb_sepa_export_result res;
+	char date[11], path[512], want[40], name[32];
+	size_t k;
+	int j;
+
+	for (k = 0; k < sizeof(before) / sizeof(before[0]); k++) {
+		day_after(30 + (int)k, date);
+		old_batches(f->db, date, before[k]);
+		for (j = 1; j <= 3; j++) {
+			one_debit(f->db, date, j);
+			snprintf(name, sizeof(name), "seq-%zu-%d.xml", k, j);
+			assert_int_equal(export_to(f, date, name, path,
+			    sizeof(path), &res), RB_OK);
+			snprintf(want, sizeof(want), "RBN-SDD-%.4s%.2s%.2s-%02d",
+			    date, date + 5, date + 8, before[k] + j);
+			assert_string_equal(res.ex_msg_id, want);
+			xmlFreeDoc(validate(path));
+		}
+		assert_int_equal(export_to(f, date, "seq-again.xml", path,
+		    sizeof(path), &res), RB_NO_BILL);
+		assert_int_equal(res.ex_already, 3);
+		assert_string_equal(res.ex_last_msg_id, want);
+	}
 }
 
 static int
@@ -1227,6 +1303,8 @@ main(void)
 		    export_groups_by_sequence_and_date, setup, teardown),
 		cmocka_unit_test_setup_teardown(export_again_is_the_same_file,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    export_numbers_batches_past_99_and_999, setup, teardown),
 		cmocka_unit_test_setup_teardown(export_refusals_roll_back,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(returns_reject_and_accept,
