@@ -32,6 +32,7 @@ EXTRA = {
     "web/session.c": {"store/db.h",     # the request's connection
                       "store/scope.h"}, # fills the request's scope
     "web/site.c": {"store/db.h"},       # opens and closes the pool
+    "web/routes.c": {"store/db.h"},     # the read transaction of rt_read pages
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 

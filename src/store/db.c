@@ -229,16 +229,44 @@ rb_db_begin(rb_db *db)
 	return note_failure(db, db->db_ops->ops_begin(db));
 }
 
+/*
+ * A read inside a transaction already open (a page's read transaction,
+ * rb_route_serve() in web/routes.c; a use case's, or a write
+ * transaction's) joins it: nothing is sent to the engine, and the
+ * commit or rollback that ends the read only counts it off, leaving the
+ * transaction to whoever opened it.
+ */
 int
 rb_db_begin_read(rb_db *db)
 {
+	if (db->db_ops->ops_in_transaction(db)) {
+		db->db_joined++;
+		return 0;
+	}
+	db->db_joined = 0;
 	db->db_refused = 0;
 	return note_failure(db, db->db_ops->ops_begin_read(db));
+}
+
+/* 1 when the end of a transaction is that of a joined read (counted
+   off); 0 when it ends the transaction itself. A count left over from
+   a transaction the engine ended on its own is dropped. */
+static int
+joined_end(rb_db *db)
+{
+	if (db->db_joined > 0 && !db->db_ops->ops_in_transaction(db))
+		db->db_joined = 0;
+	if (db->db_joined == 0)
+		return 0;
+	db->db_joined--;
+	return 1;
 }
 
 int
 rb_db_commit(rb_db *db)
 {
+	if (joined_end(db))
+		return 0;
 	db->db_savepoints = 0;
 	return note_failure(db, db->db_ops->ops_commit(db));
 }
@@ -246,6 +274,8 @@ rb_db_commit(rb_db *db)
 int
 rb_db_rollback(rb_db *db)
 {
+	if (joined_end(db))
+		return 0;
 	db->db_savepoints = 0;
 	return db->db_ops->ops_rollback(db);
 }

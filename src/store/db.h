@@ -236,16 +236,27 @@ int	 rb_db_fetch_all(rb_db *db, const char *sql, const struct rb_bind *b,
 int	 rb_db_purge(rb_db *db, const char *sql, int64_t before);
 
 /*
- * Transactions, not nested. rb_db_begin() takes the write lock at once
+ * Transactions, not nested (but for reads, see below). rb_db_begin()
+ * takes the write lock at once
  * on SQLite (BEGIN IMMEDIATE), so a transaction never fails half-way
  * because another writer got there first; on PostgreSQL it opens a
  * SERIALIZABLE transaction, which any statement or the commit may end
  * with RB_RETRY: code that reads, decides, then writes (check-then-
- * write) runs through rb_db_transact(), which retries. Each returns 0,
+ * write) runs through rb_db_transact(), which retries. rb_db_begin()
+ * inside an open transaction fails. Each returns 0,
  * RB_RETRY (rb_db_commit() only) or -1 (logged).
  */
-/* Opens a read-only transaction: the queries that follow see one
- * snapshot and share its locks. End it with rb_db_commit(). */
+/*
+ * Opens a read-only transaction: the queries that follow see one
+ * snapshot and share its locks (SQLite: deferred BEGIN; PostgreSQL:
+ * REPEATABLE READ). End it with rb_db_commit(), or rb_db_rollback()
+ * after a failure. Called while a transaction is open on db (a page's
+ * read transaction, web/routes.c, or any other), it joins that one
+ * instead: nothing is sent to the engine, the reads see the open
+ * transaction's snapshot, and the rb_db_commit() or rb_db_rollback()
+ * that ends the joined read is counted off without ending the open
+ * transaction (joins nest to any depth; each ends once).
+ */
 int	 rb_db_begin_read(rb_db *db);
 int	 rb_db_begin(rb_db *db);
 int	 rb_db_commit(rb_db *db);

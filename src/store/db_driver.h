@@ -77,6 +77,11 @@ struct rb_db {
 	int			 db_lost;	/* a failure was the link's
 						   loss (db.c; cleared by the
 						   pool when handed out) */
+	int			 db_joined;	/* rb_db_begin_read() calls
+						   that joined the open
+						   transaction and are not
+						   ended yet (db.c; cleared by
+						   the pool) */
 };
 
 struct rb_stmt {

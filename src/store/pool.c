@@ -66,6 +66,7 @@ rb_db_pool_get(rb_db_pool *pool)
 		pthread_mutex_unlock(&pool->pl_lock);
 		if (alive(db)) {
 			db->db_lost = 0;
+			db->db_joined = 0;
 			return db;
 		}
 		/* The server ended it while idle (a restart,
@@ -99,6 +100,8 @@ rb_db_pool_put(rb_db_pool *pool, rb_db *db)
 		return;
 	if ((n = db->db_ops->ops_reset_all(db)) > 0)
 		log_warnx("%d statement(s) returned to the pool unreset", n);
+	/* The rollback below ends the whole transaction, joined or not. */
+	db->db_joined = 0;
 	if (!alive(db) || rb_db_in_transaction(db)) {
 		if (alive(db))
 			log_warnx("connection returned to the pool inside a "

@@ -4,7 +4,8 @@
  * A connection runs in WAL mode with foreign keys enforced, synchronous
  * NORMAL (durable at checkpoints, never corrupt), a busy timeout, a
  * 32 MiB page cache and temporary storage in memory, and keeps a cache
- * of prepared statements keyed by their SQL text (rb_db_bulk_load()
+ * of prepared statements keyed by their SQL text, besides the BEGIN,
+ * COMMIT and ROLLBACK statements it prepares once (rb_db_bulk_load()
  * trades the WAL and the syncs for speed while the demo loads). It is
  * opened without SQLite's own mutexes: a connection is used by one thread
  * at a time (db.h), which the pool guarantees.
@@ -65,9 +66,27 @@ struct sqlite_stmt {
 	struct sqlite_stmt	*ss_next;	/* same bucket */
 };
 
+/* The statements that open and end transactions, prepared once per
+   connection (txn_run()) rather than parsed again at every use. */
+enum sqlite_txn {
+	TXN_BEGIN_READ,
+	TXN_BEGIN_WRITE,
+	TXN_COMMIT,
+	TXN_ROLLBACK,
+	TXN__MAX
+};
+
+static const char *const txn_sql[TXN__MAX] = {
+	[TXN_BEGIN_READ] = "BEGIN",
+	[TXN_BEGIN_WRITE] = "BEGIN IMMEDIATE",
+	[TXN_COMMIT] = "COMMIT",
+	[TXN_ROLLBACK] = "ROLLBACK",
+};
+
 struct sqlite_db {
 	struct rb_db		 sd_base;	/* first: rb_db * casts here */
 	sqlite3			*sd_db;
+	sqlite3_stmt		*sd_txn[TXN__MAX]; /* NULL: not prepared yet */
 	struct sqlite_stmt	**sd_buckets;
 	size_t			 sd_nbuckets;
 	size_t			 sd_nstmts;
@@ -245,6 +264,8 @@ sqlite_close(rb_db *db)
 			free(ss);
 		}
 	free(sd->sd_buckets);
+	for (i = 0; i < TXN__MAX; i++)
+		sqlite3_finalize(sd->sd_txn[i]);
 	if (sqlite3_close(sd->sd_db) != SQLITE_OK)
 		log_warnx("close: %s", sqlite3_errmsg(sd->sd_db));
 	free(sd);
@@ -467,15 +488,47 @@ sqlite_in_transaction(rb_db *db)
 	return !sqlite3_get_autocommit(((struct sqlite_db *)db)->sd_db);
 }
 
+/*
+ * Runs transaction statement t, prepared at its first use on this
+ * connection and kept until it closes. Returns 0, or -1 (logged on
+ * behalf of func) with SQLite's extended error code in *code.
+ */
+static int
+txn_run(rb_db *db, enum sqlite_txn t, const char *func, int *code)
+{
+	struct sqlite_db *sd = (struct sqlite_db *)db;
+	int rc;
+
+	*code = SQLITE_OK;
+	if (sd->sd_txn[t] == NULL && sqlite3_prepare_v3(sd->sd_db,
+	    txn_sql[t], -1, SQLITE_PREPARE_PERSISTENT, &sd->sd_txn[t],
+	    NULL) != SQLITE_OK) {
+		*code = sqlite3_extended_errcode(sd->sd_db);
+		log_sql_error(sd, func, "prepare failed", txn_sql[t]);
+		sqlite3_finalize(sd->sd_txn[t]);
+		sd->sd_txn[t] = NULL;
+		return -1;
+	}
+	rc = sqlite3_step(sd->sd_txn[t]);
+	if (rc != SQLITE_DONE) {
+		*code = sqlite3_extended_errcode(sd->sd_db);
+		log_sql_error(sd, func, "exec failed", txn_sql[t]);
+	}
+	sqlite3_reset(sd->sd_txn[t]);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int
 sqlite_begin(rb_db *db)
 {
+	int code;
+
 	if (sqlite_in_transaction(db)) {
 		log_errx("a transaction is already open");
 		rb_db_count_error();
 		return -1;
 	}
-	return sqlite_exec(db, "BEGIN IMMEDIATE");
+	return txn_run(db, TXN_BEGIN_WRITE, __func__, &code);
 }
 
 /* A deferred transaction: SQLite takes a read snapshot at the first
@@ -483,35 +536,40 @@ sqlite_begin(rb_db *db)
 static int
 sqlite_begin_read(rb_db *db)
 {
+	int code;
+
 	if (sqlite_in_transaction(db)) {
 		log_errx("a transaction is already open");
 		rb_db_count_error();
 		return -1;
 	}
-	return sqlite_exec(db, "BEGIN");
+	return txn_run(db, TXN_BEGIN_READ, __func__, &code);
 }
 
 static int
 sqlite_commit(rb_db *db)
 {
+	int code;
+
 	if (!sqlite_in_transaction(db)) {
 		log_errx("no transaction to commit");
 		rb_db_count_error();
 		return -1;
 	}
-	if (sqlite_exec(db, "COMMIT") == 0)
+	if (txn_run(db, TXN_COMMIT, __func__, &code) == 0)
 		return 0;
-	return sqlite3_extended_errcode(((struct sqlite_db *)db)->sd_db) ==
-	    SQLITE_BUSY_SNAPSHOT ? RB_RETRY : -1;
+	return code == SQLITE_BUSY_SNAPSHOT ? RB_RETRY : -1;
 }
 
 static int
 sqlite_rollback(rb_db *db)
 {
+	int code;
+
 	/* SQLite may already have rolled back after some errors. */
 	if (!sqlite_in_transaction(db))
 		return 0;
-	return sqlite_exec(db, "ROLLBACK");
+	return txn_run(db, TXN_ROLLBACK, __func__, &code);
 }
 
 static int

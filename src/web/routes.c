@@ -1,11 +1,16 @@
 /*
- * routes.c: the route table, its matcher and its guards (see routes.h).
+ * routes.c: the route table, its matcher, its guards and the serving of
+ * a matched route: guards, then the handler, inside one read
+ * transaction for pages marked rt_read (see routes.h).
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "app/agent.h"
+#include "base/logrl.h"
 #include "routes.h"
 #include "session.h"
+#include "store/db.h"
 
 #define GP	(RB_M_GET | RB_M_POST)
 
@@ -28,7 +33,8 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
 	[ROUTE_SPACE] = { .rt_name = "space", .rt_path = "/mon-espace",
 	    .rt_methods = RB_M_GET, .rt_handler = rb_page_space,
-	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION },
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION,
+	    .rt_read = 1 },
 	[ROUTE_SIGNUP] = { .rt_name = "signup", .rt_path = "/creer-mon-espace",
 	    .rt_methods = GP, .rt_handler = rb_page_claim_contract,
 	    .rt_slow = 1, .rt_min_ms = 100,
@@ -60,7 +66,8 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	    .rt_guards = RB_NEED_DB | RB_NEED_CSRF },
 	[ROUTE_ACCOUNT] = { .rt_name = "account", .rt_path = "/mon-compte",
 	    .rt_methods = RB_M_GET, .rt_handler = rb_page_account,
-	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION },
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION,
+	    .rt_read = 1 },
 	[ROUTE_ACCOUNT_PASSWORD] = { .rt_name = "account_password",
 	    .rt_path = "/mon-compte/mot-de-passe", .rt_methods = RB_M_POST,
 	    .rt_handler = rb_page_account_password, .rt_slow = 1,
@@ -102,10 +109,12 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	    .rt_handler = rb_page_privacy, .rt_guards = RB_NEED_DB },
 	[ROUTE_BILLS] = { .rt_name = "bills", .rt_path = "/mes-factures",
 	    .rt_methods = RB_M_GET, .rt_handler = rb_page_bills,
-	    .rt_guards = RB_NEED_DB | RB_NEED_SCOPE },
+	    .rt_guards = RB_NEED_DB | RB_NEED_SCOPE,
+	    .rt_read = 1 },
 	[ROUTE_BILL] = { .rt_name = "bill", .rt_path = "/mes-factures/",
 	    .rt_prefix = 1, .rt_methods = RB_M_GET, .rt_handler = rb_page_bill,
-	    .rt_guards = RB_NEED_DB | RB_NEED_SCOPE },
+	    .rt_guards = RB_NEED_DB | RB_NEED_SCOPE,
+	    .rt_read = 1 },
 	[ROUTE_ACCOUNT_API_TOKEN] = { .rt_name = "account_api_token",
 	    .rt_path = "/mon-compte/jetons", .rt_methods = RB_M_POST,
 	    .rt_handler = rb_page_account_api_token,
@@ -128,14 +137,17 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	[ROUTE_CONSUMPTION] = { .rt_name = "consumption",
 	    .rt_path = "/ma-consommation", .rt_methods = RB_M_GET,
 	    .rt_handler = rb_page_consumption,
-	    .rt_guards = RB_NEED_DB | RB_NEED_SCOPE },
+	    .rt_guards = RB_NEED_DB | RB_NEED_SCOPE,
+	    .rt_read = 1 },
 	[ROUTE_CONSUMPTION_CSV] = { .rt_name = "consumption_csv",
 	    .rt_path = "/ma-consommation.csv", .rt_methods = RB_M_GET,
 	    .rt_handler = rb_page_consumption_csv,
-	    .rt_guards = RB_NEED_DB | RB_NEED_SCOPE },
+	    .rt_guards = RB_NEED_DB | RB_NEED_SCOPE,
+	    .rt_read = 1 },
 	[ROUTE_GDPR] = { .rt_name = "gdpr", .rt_path = "/mes-donnees",
 	    .rt_methods = RB_M_GET, .rt_handler = rb_page_gdpr,
-	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION },
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION,
+	    .rt_read = 1 },
 	[ROUTE_GDPR_JSON] = { .rt_name = "gdpr_json",
 	    .rt_path = "/mes-donnees.json", .rt_methods = RB_M_GET,
 	    .rt_handler = rb_page_gdpr_json,
@@ -143,14 +155,16 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	[ROUTE_GDPR_PHOTO] = { .rt_name = "gdpr_photo",
 	    .rt_path = "/mes-donnees/photos/", .rt_prefix = 1,
 	    .rt_methods = RB_M_GET, .rt_handler = rb_page_gdpr_photo,
-	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION },
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION,
+	    .rt_read = 1 },
 	[ROUTE_PAY] = { .rt_name = "pay", .rt_path = "/paiement",
 	    .rt_methods = RB_M_POST, .rt_handler = rb_page_pay,
 	    .rt_guards = RB_NEED_DB | RB_NEED_SCOPE | RB_NEED_CSRF },
 	[ROUTE_PAY_RETURN] = { .rt_name = "pay_return",
 	    .rt_path = "/paiement/retour", .rt_methods = RB_M_GET,
 	    .rt_handler = rb_page_pay_return,
-	    .rt_guards = RB_NEED_DB | RB_NEED_SCOPE },
+	    .rt_guards = RB_NEED_DB | RB_NEED_SCOPE,
+	    .rt_read = 1 },
 	/* Server to server: the provider's signature, checked by the
 	   handler, stands for a session and a CSRF token. */
 	[ROUTE_PAY_NOTIFY] = { .rt_name = "pay_notify",
@@ -161,7 +175,8 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	[ROUTE_PAYMEANS] = { .rt_name = "paymeans",
 	    .rt_path = "/mes-moyens-de-paiement", .rt_methods = RB_M_GET,
 	    .rt_handler = rb_page_paymeans,
-	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION },
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION,
+	    .rt_read = 1 },
 	[ROUTE_PAYMEANS_SIGN] = { .rt_name = "paymeans_sign",
 	    .rt_path = "/mes-moyens-de-paiement/mandat",
 	    .rt_methods = RB_M_POST, .rt_handler = rb_page_paymeans_sign,
@@ -178,7 +193,8 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	[ROUTE_PAYMEANS_PDF] = { .rt_name = "paymeans_pdf",
 	    .rt_path = "/mes-moyens-de-paiement/mandat.pdf",
 	    .rt_methods = RB_M_GET, .rt_handler = rb_page_paymeans_pdf,
-	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION },
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION,
+	    .rt_read = 1 },
 	[ROUTE_PAYMEANS_PLAN] = { .rt_name = "paymeans_plan",
 	    .rt_path = "/mes-moyens-de-paiement/mensualisation",
 	    .rt_methods = RB_M_POST, .rt_handler = rb_page_paymeans_plan,
@@ -194,11 +210,13 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	/* customer service (issue 10) */
 	[ROUTE_REQUESTS] = { .rt_name = "requests", .rt_path = "/mes-demandes",
 	    .rt_methods = RB_M_GET, .rt_handler = rb_page_requests,
-	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION },
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION,
+	    .rt_read = 1 },
 	[ROUTE_REQUEST] = { .rt_name = "request", .rt_path = "/mes-demandes/",
 	    .rt_prefix = 1, .rt_methods = GP, .rt_handler = rb_page_request,
 	    .rt_upload = 1,
-	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF,
+	    .rt_read = 1 },
 	[ROUTE_AGENT_QUEUE] = { .rt_name = "agent_queue",
 	    .rt_path = "/agent/demandes", .rt_methods = RB_M_GET,
 	    .rt_handler = rb_page_agent_queue,
@@ -241,11 +259,13 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	[ROUTE_METER_INDEX] = { .rt_name = "meter_index",
 	    .rt_path = "/mon-index", .rt_methods = GP,
 	    .rt_handler = rb_page_meter_index, .rt_upload = 1,
-	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF,
+	    .rt_read = 1 },
 	[ROUTE_COORDS] = { .rt_name = "coords",
 	    .rt_path = "/mes-coordonnees", .rt_methods = GP,
 	    .rt_handler = rb_page_coords,
-	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF },
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION | RB_NEED_CSRF,
+	    .rt_read = 1 },
 	[ROUTE_LEAK_SETTINGS] = { .rt_name = "leak_settings",
 	    .rt_path = "/ma-consommation/alerte", .rt_methods = RB_M_POST,
 	    .rt_handler = rb_page_leak_settings,
@@ -296,11 +316,13 @@ const struct rb_route_def rb_routes[ROUTE__MAX] = {
 	[ROUTE_BRAILLE_LETTERS] = { .rt_name = "braille_letters",
 	    .rt_path = "/mes-courriers-braille", .rt_methods = RB_M_GET,
 	    .rt_handler = rb_page_braille_letters,
-	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION },
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION,
+	    .rt_read = 1 },
 	[ROUTE_BRAILLE_LETTER] = { .rt_name = "braille_letter",
 	    .rt_path = "/mes-courriers-braille/", .rt_prefix = 1,
 	    .rt_methods = RB_M_GET, .rt_handler = rb_page_braille_letters,
-	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION },
+	    .rt_guards = RB_NEED_DB | RB_NEED_SESSION,
+	    .rt_read = 1 },
 	[ROUTE_ACCOUNT_BRAILLE] = { .rt_name = "account_braille",
 	    .rt_path = "/mon-compte/braille", .rt_methods = RB_M_POST,
 	    .rt_handler = rb_page_account_braille,
@@ -342,10 +364,10 @@ rb_route_match(const char *path, enum rb_method method, int demo,
 	return ROUTE_NOT_FOUND;
 }
 
-int
-rb_route_guard(struct rb_req *req)
+/* The guards of row r (see rb_route_guard()). */
+static int
+route_guard(struct rb_req *req, const struct rb_route_def *r)
 {
-	const struct rb_route_def *r = &rb_routes[req->req_route];
 	const struct rb_agent *a;
 	enum rb_csrf_verdict v;
 	unsigned g = r->rt_guards;
@@ -402,6 +424,69 @@ rb_route_guard(struct rb_req *req)
 		return -1;
 	}
 	return 0;
+}
+
+int
+rb_route_guard(struct rb_req *req)
+{
+	return route_guard(req, &rb_routes[req->req_route]);
+}
+
+/* Drops what the handler answered (a file to send) before an error. */
+static void
+answer_500(struct rb_req *req)
+{
+	if (req->resp_fd >= 0) {
+		close(req->resp_fd);
+		req->resp_fd = -1;
+	}
+	rb_resp_error(req, 500);
+}
+
+int
+rb_route_serve_row(struct rb_req *req, const struct rb_route_def *r)
+{
+	struct rb_db *db;
+
+	if (route_guard(req, r) != 0)
+		return -1;
+	if (!r->rt_read || !(r->rt_guards & RB_NEED_DB) ||
+	    (req->req_method != RB_GET && req->req_method != RB_HEAD)) {
+		r->rt_handler(req);
+		return 0;
+	}
+	/* The guard took the connection (RB_NEED_DB). */
+	if ((db = rb_req_db(req)) == NULL)
+		return 0;
+	if (rb_db_begin_read(db) != 0) {
+		log_warnx_rl(req->req_ip, "%s: cannot open the page's read "
+		    "transaction", req->req_path);
+		answer_500(req);
+		return 0;
+	}
+	r->rt_handler(req);
+	/* Something under the handler ended the transaction (a use case
+	   that rolls back whatever is open after a failure): nothing is
+	   left to end. */
+	if (!rb_db_in_transaction(db))
+		return 0;
+	if (req->resp_status >= 500) {
+		rb_db_rollback(db);
+		return 0;
+	}
+	if (rb_db_commit(db) != 0) {
+		rb_db_rollback(db);
+		log_warnx_rl(req->req_ip, "%s: the page's read transaction "
+		    "did not commit", req->req_path);
+		answer_500(req);
+	}
+	return 0;
+}
+
+int
+rb_route_serve(struct rb_req *req)
+{
+	return rb_route_serve_row(req, &rb_routes[req->req_route]);
 }
 
 const char *

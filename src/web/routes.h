@@ -8,7 +8,9 @@
  * Each row also declares what its handler needs (rt_guards, RB_NEED_*):
  * rb_route_guard() checks it in one place, before any handler runs, so
  * a handler never checks sessions or CSRF tokens itself
- * (docs/architecture.md, "Route guards").
+ * (docs/architecture.md, "Route guards"). A row marked rt_read is a
+ * page whose GET only reads: rb_route_serve() runs its handler inside
+ * one read transaction.
  */
 #ifndef RB_ROUTES_H
 #define RB_ROUTES_H
@@ -158,6 +160,12 @@ struct rb_route_def {
 					   limits (server.c) */
 	int		 rt_role;	/* RB_NEED_AGENT: least enum
 					   rb_agent_role (app/agent.h); 0 any */
+	int		 rt_read;	/* with RB_NEED_DB: its GET (and
+					   HEAD) handler writes nothing
+					   (nor does anything it calls), and
+					   runs in one read transaction
+					   (rb_route_serve()); POSTs never
+					   do */
 };
 
 extern const struct rb_route_def rb_routes[ROUTE__MAX];
@@ -176,6 +184,24 @@ enum rb_route	 rb_route_match(const char *path, enum rb_method method,
  * made and it returns -1.
  */
 int		 rb_route_guard(struct rb_req *req);
+/*
+ * Answers a request whose route matched and whose method is allowed:
+ * checks the guards (rb_route_guard()), then runs the handler. For a
+ * GET or HEAD of a row marked rt_read, the handler runs inside one read
+ * transaction (rb_db_begin_read()) opened after the guards (the session
+ * lookup, which may write, stays outside): every query of the page sees
+ * one snapshot and the engine's locks are taken once, not per
+ * statement; a read transaction the handler opens itself joins it. The
+ * transaction is committed after the handler, or rolled back when the
+ * handler answered 500 or more; a failure to open or commit it answers
+ * 500 (503 when the link to the database was lost, see server.c).
+ * Returns 0 once the handler ran, -1 when a guard answered instead.
+ */
+int		 rb_route_serve(struct rb_req *req);
+/* rb_route_serve() with row r instead of the table's row of
+ * req->req_route (tests give rows of their own). */
+int		 rb_route_serve_row(struct rb_req *req,
+		    const struct rb_route_def *r);
 /* "GET, HEAD" style list for the Allow header of a 405. */
 const char	*rb_route_allow(enum rb_route route);
 

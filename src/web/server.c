@@ -658,10 +658,10 @@ dispatch(struct rb_server *srv, struct reqctx *rc)
 		return;
 	}
 	/* What the route declares it needs (database, session, CSRF…)
-	   is checked here, before its handler runs. */
-	if (rb_route_guard(req) != 0)
+	   is checked before its handler runs; a page that only reads
+	   runs in one read transaction (routes.h). */
+	if (rb_route_serve(req) != 0)
 		return;
-	rb_routes[req->req_route].rt_handler(req);
 	/* The database failed under the handler: a session or archive
 	   visit lookup (the page may have gone on as if signed out), or
 	   the link was lost. Whatever the handler answered then (a 500,

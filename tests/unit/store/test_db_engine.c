@@ -1,7 +1,8 @@
 /*
  * test_db_engine.c: what db.h promises on every engine — constraint and
  * retry results, savepoints, rb_db_transact(), bytewise text ordering,
- * row-lock phrases, the per-connection statement cache and binding.
+ * row-lock phrases, the per-connection statement cache and binding, a
+ * read transaction that joins one already open.
  *
  * The database is a fresh SQLite file, or the one RB_TEST_DB names
  * (a postgresql:// URL, for instance printed by tests/pg/cluster.sh):
@@ -423,6 +424,50 @@ statements_are_prepared_once_per_connection(void **state)
 	assert_null(rb_db_prepare(f->db, "SELEC nothing"));
 }
 
+/* A read transaction begun while one is open joins it: no second
+   BEGIN, and its end (commit or rollback) leaves the open one to its
+   owner, read or write. */
+static void
+read_transaction_joins_an_open_one(void **state)
+{
+	struct fixture *f = *state;
+
+	/* In a read transaction (a page's, web/routes.c). */
+	assert_int_equal(rb_db_begin_read(f->db), 0);
+	assert_int_equal(rb_db_begin_read(f->db), 0);
+	assert_int_equal(rb_db_begin_read(f->db), 0);
+	assert_int_equal(count_v(f->db, "a"), 0);
+	assert_int_equal(rb_db_commit(f->db), 0);
+	assert_true(rb_db_in_transaction(f->db));
+	assert_int_equal(rb_db_rollback(f->db), 0);
+	assert_true(rb_db_in_transaction(f->db));
+	assert_int_equal(rb_db_commit(f->db), 0);
+	assert_false(rb_db_in_transaction(f->db));
+
+	/* In a write transaction: the joined read sees its rows, and the
+	   outer rollback undoes them after the read's commit. */
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(insert_v(f->db, "a"), 0);
+	assert_int_equal(rb_db_begin_read(f->db), 0);
+	assert_int_equal(count_v(f->db, "a"), 1);
+	assert_int_equal(rb_db_commit(f->db), 0);
+	assert_true(rb_db_in_transaction(f->db));
+	assert_int_equal(rb_db_rollback(f->db), 0);
+	assert_false(rb_db_in_transaction(f->db));
+	assert_int_equal(count_v(f->db, "a"), 0);
+
+	/* A write transaction is still refused inside another; after the
+	   joins end, the next read transaction is a real one again. */
+	assert_int_equal(rb_db_begin_read(f->db), 0);
+	assert_int_equal(rb_db_begin(f->db), -1);
+	assert_int_equal(rb_db_commit(f->db), 0);
+	assert_false(rb_db_in_transaction(f->db));
+	assert_int_equal(rb_db_begin_read(f->db), 0);
+	assert_true(rb_db_in_transaction(f->db));
+	assert_int_equal(rb_db_commit(f->db), 0);
+	assert_false(rb_db_in_transaction(f->db));
+}
+
 static void
 values_bind_by_number_and_read_back(void **state)
 {
@@ -462,6 +507,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    constraints_give_rb_constraint_without_counting, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    read_transaction_joins_an_open_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    savepoints_undo_one_part_and_keep_the_transaction, setup,
 		    teardown),

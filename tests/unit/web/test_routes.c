@@ -261,6 +261,40 @@ test_backoffice_routes_need_an_agent(void **state)
 	assert_true(seen >= 3);
 }
 
+/*
+ * A page marked rt_read (one read transaction, rb_route_serve()) uses
+ * the database and answers GET; never a back-office page (agents'
+ * views of a customer are audited: a write) nor an API route (its
+ * handler counts rate limits and records the token's use). The
+ * subscriber's main pages are marked (issue 12).
+ */
+static void
+test_read_routes_are_pages_that_read(void **state)
+{
+	static const enum rb_route must[] = { ROUTE_SPACE, ROUTE_BILLS,
+	    ROUTE_CONSUMPTION, ROUTE_REQUESTS };
+	const struct rb_route_def *r;
+	size_t i;
+	int k;
+
+	(void)state;
+	for (k = 0; k < ROUTE__MAX; k++) {
+		r = &rb_routes[k];
+		if (!r->rt_read)
+			continue;
+		if (!(r->rt_guards & RB_NEED_DB) ||
+		    !(r->rt_methods & RB_M_GET) ||
+		    (r->rt_guards & (RB_NEED_AGENT | RB_AUTH_BEARER)))
+			fail_msg("route %s (%s) is marked rt_read without "
+			    "being a GET page of the space", r->rt_name,
+			    r->rt_path);
+	}
+	for (i = 0; i < sizeof(must) / sizeof(must[0]); i++)
+		if (!rb_routes[must[i]].rt_read)
+			fail_msg("route %s is not marked rt_read",
+			    rb_routes[must[i]].rt_name);
+}
+
 int
 main(void)
 {
@@ -272,6 +306,7 @@ main(void)
 		cmocka_unit_test(test_public_list_is_exact),
 		cmocka_unit_test(test_guards_have_a_database),
 		cmocka_unit_test(test_backoffice_routes_need_an_agent),
+		cmocka_unit_test(test_read_routes_are_pages_that_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
