@@ -791,7 +791,7 @@ pg_copy_row(rb_db *db, const char *const *fields, int n)
 {
 	struct pg_db *pd = (struct pg_db *)db;
 	rb_buf *b = &pd->pd_copy;
-	const char *p, *run;
+	const char *p;
 	int i;
 
 	if (pd->pd_copy_failed)
@@ -803,21 +803,23 @@ pg_copy_row(rb_db *db, const char *const *fields, int n)
 			rb_buf_append(b, "\\N", 2);
 			continue;
 		}
-		for (run = p = fields[i]; *p != '\0'; p++) {
+		for (p = fields[i]; *p != '\0'; p++) {
 			const char *esc;
+			size_t k = strcspn(p, "\\\t\n\r");
 
-			switch (*p) {
+			rb_buf_append(b, p, k);
+			switch (p[k]) {
 			case '\\': esc = "\\\\"; break;
 			case '\t': esc = "\\t"; break;
 			case '\n': esc = "\\n"; break;
 			case '\r': esc = "\\r"; break;
-			default: continue;
+			default: esc = NULL; break;
 			}
-			rb_buf_append(b, run, (size_t)(p - run));
+			if (esc == NULL)
+				break;
 			rb_buf_append(b, esc, 2);
-			run = p + 1;
+			p += k;
 		}
-		rb_buf_append(b, run, (size_t)(p - run));
 	}
 	rb_buf_putc(b, '\n');
 	return b->buf_len >= COPY_FLUSH ? copy_flush(pd) : 0;
