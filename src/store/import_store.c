@@ -713,6 +713,28 @@ rb_import_store_copy_begin(rb_db *db, enum rb_imp_table t)
 	return rb_db_copy_begin(db, it->it_name, cols, it->it_nall);
 }
 
+/* v in decimal into buf (24 bytes); returns buf. snprintf("%lld") for
+   every number of every row was a fifth of the bulk import's own
+   work. */
+static const char *
+decimal(int64_t v, char *buf)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	size_t n;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	n = (size_t)(tmp + sizeof(tmp) - p);
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 int
 rb_import_store_copy_row(rb_db *db, enum rb_imp_table t,
     const struct rb_imp_val *vals, const struct rb_imp_source *src)
@@ -725,9 +747,7 @@ rb_import_store_copy_row(rb_db *db, enum rb_imp_table t,
 	for (i = 0; i < n; i++) {
 		switch (vals[i].iv_kind) {
 		case RB_IMPV_INT:
-			snprintf(num[i], sizeof(num[i]), "%lld",
-			    (long long)vals[i].iv_int);
-			f[i] = num[i];
+			f[i] = decimal(vals[i].iv_int, num[i]);
 			break;
 		case RB_IMPV_TEXT:
 			f[i] = vals[i].iv_text;
@@ -737,11 +757,10 @@ rb_import_store_copy_row(rb_db *db, enum rb_imp_table t,
 			break;
 		}
 	}
-	snprintf(num[n], sizeof(num[n]), "%lld", (long long)src->is_line);
 	f[n] = src->is_system;
 	f[n + 1] = src->is_batch;
 	f[n + 2] = src->is_file;
-	f[n + 3] = num[n];
+	f[n + 3] = decimal(src->is_line, num[n]);
 	return rb_db_copy_row(db, f);
 }
 

@@ -369,6 +369,77 @@ test_fill_refused_keeps_the_schema(void **state)
 	free(before);
 }
 
+/* Copies n rows into fill_g (c NULL), with the id of row dup (0-based,
+   or -1) that of row 0 again. */
+static int
+fill_leaf(rb_db *db, int n, int dup)
+{
+	static const char *const gcols[] = { "id", "c" };
+	const char *row[2];
+	char id[24];
+	int64_t rows = -1;
+	int i, rc;
+
+	assert_int_equal(rb_db_copy_begin(db, "fill_g", gcols, 2), 0);
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "%d", i == dup ? 1 : i + 1);
+		row[0] = id;
+		row[1] = NULL;
+		(void)rb_db_copy_row(db, row);
+	}
+	rc = rb_db_copy_end(db, &rows);
+	if (rc == 0)
+		assert_int_equal(rows, n);
+	return rc;
+}
+
+/*
+ * A primary key that no foreign key relies on (fill_g's) is set aside
+ * too on PostgreSQL, and built again at the fill's end: a repeated id
+ * is refused then (at the copy's end on SQLite), the rollback leaves
+ * the schema as it was, and a clean fill gives it back, holding.
+ */
+static void
+test_fill_unreferenced_primary_key(void **state)
+{
+	struct fx *f = *state;
+	char *before, *after;
+	int rc;
+
+	assert_int_equal(rb_db_exec(f->db, fill_schema), 0);
+	before = test_db_schema(f->db);
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_fill_begin(f->db, "fill_g"), 0);
+	if (is_pg(f->db)) {
+		assert_int_equal(count_of(f->db, "SELECT count(*) FROM"
+		    " pg_index WHERE indrelid = 'fill_g'::regclass"), 0);
+		assert_int_equal(count_of(f->db, "SELECT count(*) FROM"
+		    " pg_constraint WHERE conrelid = 'fill_g'::regclass"), 0);
+	}
+	rc = fill_leaf(f->db, 1000, 500);
+	if (rc == 0) {
+		assert_true(is_pg(f->db));
+		rc = rb_db_fill_end(f->db);
+	}
+	assert_int_equal(rc, RB_CONSTRAINT);
+	assert_int_equal(rb_db_rollback(f->db), 0);
+	after = test_db_schema(f->db);
+	assert_string_equal(after, before);
+	free(after);
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_fill_begin(f->db, "fill_g"), 0);
+	assert_int_equal(fill_leaf(f->db, 1000, -1), 0);
+	assert_int_equal(rb_db_fill_end(f->db), 0);
+	assert_int_equal(rb_db_commit(f->db), 0);
+	after = test_db_schema(f->db);
+	assert_string_equal(after, before);
+	free(after);
+	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fill_g"), 1000);
+	assert_int_equal(rb_db_run(f->db, "INSERT INTO fill_g (id) VALUES"
+	    " (7)", NULL, 0, NULL), RB_CONSTRAINT);
+	free(before);
+}
+
 /*
  * A commit of a fill not ended would leave the table without its keys:
  * refused on PostgreSQL (rolled back); on SQLite nothing was set aside.
@@ -421,6 +492,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_many_rows_and_not_null,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fill_unreferenced_primary_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pays, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_fill_builds_the_same_schema, setup, teardown),
