@@ -340,23 +340,34 @@ rb_cons_invoice_alert(rb_db *db, const struct rb_scope *sc,
 	return RB_OK;
 }
 
+/* rb_cons_contract_alert() of the contract c, already found in scope. */
+static enum rb_rc
+alert_of_contract(rb_db *db, const struct rb_scope *sc,
+    const struct rb_cons_contract *c, json_t **out)
+{
+	struct rb_cons_alert_row a;
+	int rc;
+
+	*out = NULL;
+	rc = rb_cons_store_contract_alert(db, sc->sc_account, sc->sc_archive,
+	    RB_ARCHIVE_END, c->cc_id, &a);
+	if (rc < 0)
+		return RB_ERROR;
+	*out = rc == 0 ? alert_json(&a) : json_null();
+	return RB_OK;
+}
+
 enum rb_rc
 rb_cons_contract_alert(rb_db *db, const struct rb_scope *sc,
     const char *contract_number, json_t **out)
 {
 	struct rb_cons_contract c;
-	struct rb_cons_alert_row a;
 	int rc;
 
 	*out = NULL;
 	if ((rc = scoped_contract(db, sc, contract_number, &c)) != RB_OK)
 		return rc;
-	rc = rb_cons_store_contract_alert(db, sc->sc_account, sc->sc_archive,
-	    RB_ARCHIVE_END, c.cc_id, &a);
-	if (rc < 0)
-		return RB_ERROR;
-	*out = rc == 0 ? alert_json(&a) : json_null();
-	return RB_OK;
+	return alert_of_contract(db, sc, &c, out);
 }
 
 enum rb_rc
@@ -397,8 +408,7 @@ rb_cons_view(rb_db *db, const struct rb_scope *sc, const char *number,
 	    periods_of_contract(db, sc, &c, from, to, &data);
 	if (rc != RB_OK)
 		goto out;
-	if ((rc = rb_cons_contract_alert(db, sc, c.cc_number, &alert)) !=
-	    RB_OK)
+	if ((rc = alert_of_contract(db, sc, &c, &alert)) != RB_OK)
 		goto out;
 	*out = json_pack("{s:o, s:{s:s, s:o, s:b}, s:o, s:o}",
 	    "contracts", contracts, "contract", "number", c.cc_number,

@@ -40,26 +40,21 @@ static const char *const sql[SQL__MAX] = {
 	"SELECT c.id, c.number, c.old_number,"
 	" EXISTS (SELECT 1 FROM meters m WHERE m.contract_id = c.id"
 	"   AND m.remote_read = 1 AND m.removed_on IS NULL)"
-	" FROM contracts c"
-	" WHERE (c.number = $1 OR c.old_number = $1)"
-	" AND (EXISTS (SELECT 1 FROM account_contracts ac"
-	"   WHERE ac.account_id = $2 AND ac.contract_id = c.id)"
-	"  OR c.id = $3)",
+	" FROM" RB_SCOPE_FROM("$2", "$3")
+	" WHERE" RB_SCOPE_MATCH " AND (c.number = $1 OR c.old_number = $1)",
 	[SQL_CONTRACT_BY_ID] =
 	"SELECT c.id, c.number, c.old_number,"
 	" EXISTS (SELECT 1 FROM meters m WHERE m.contract_id = c.id"
 	"   AND m.remote_read = 1 AND m.removed_on IS NULL)"
 	" FROM contracts c WHERE c.id = $1",
 	[SQL_CONTRACTS] =
-	"SELECT c.number, c.old_number FROM contracts c"
-	" WHERE c.id IN " RB_SCOPE_IDS("$1", "$2")
+	"SELECT c.number, c.old_number"
+	" FROM" RB_SCOPE_FROM("$1", "$2") " WHERE" RB_SCOPE_MATCH
 	" ORDER BY c.number",
 	[SQL_BILLS] =
-	BILL_COLUMNS " JOIN contracts c ON c.id = i.contract_id"
-	" WHERE c.id = $1 AND i.status <> 'cancelled'"
-	" AND (EXISTS (SELECT 1 FROM account_contracts ac"
-	"   WHERE ac.account_id = $2 AND ac.contract_id = c.id)"
-	"  OR (c.id = $3 AND i.archived = 1 AND i.period_end < $4))"
+	BILL_COLUMNS " WHERE i.contract_id = $1 AND i.status <> 'cancelled'"
+	" AND (" RB_SCOPE_ACCOUNT_HAS("$2", "$1")
+	"  OR (i.contract_id = $3 AND i.archived = 1 AND i.period_end < $4))"
 	" ORDER BY i.period_end, i.id",
 	[SQL_ALL_BILLS] =
 	BILL_COLUMNS " WHERE i.contract_id = $1 AND i.status <> 'cancelled'"
@@ -67,12 +62,10 @@ static const char *const sql[SQL__MAX] = {
 	[SQL_READINGS] =
 	"SELECT r.meter_id, r.read_on, r.index_litres FROM meter_readings r"
 	" JOIN meters m ON m.id = r.meter_id"
-	" JOIN contracts c ON c.id = m.contract_id"
-	" WHERE c.id = $1 AND m.remote_read = 1 AND r.source = 'remote'"
-	" AND r.read_on >= $5 AND r.read_on <= $6"
-	" AND (EXISTS (SELECT 1 FROM account_contracts ac"
-	"   WHERE ac.account_id = $2 AND ac.contract_id = c.id)"
-	"  OR (c.id = $3 AND r.read_on < $4))"
+	" WHERE m.contract_id = $1 AND m.remote_read = 1"
+	" AND r.source = 'remote' AND r.read_on >= $5 AND r.read_on <= $6"
+	" AND (" RB_SCOPE_ACCOUNT_HAS("$2", "$1")
+	"  OR (m.contract_id = $3 AND r.read_on < $4))"
 	" ORDER BY r.meter_id, r.read_on, r.id",
 	[SQL_INVOICE_ALERT] =
 	"SELECT i.id, " ALERT_COLUMNS " FROM invoices i"
@@ -85,11 +78,9 @@ static const char *const sql[SQL__MAX] = {
 	"  OR (c.id = $3 AND i.archived = 1))",
 	[SQL_CONTRACT_ALERT] =
 	"SELECT " ALERT_COLUMNS " FROM consumption_alerts a"
-	" JOIN contracts c ON c.id = a.contract_id"
-	" WHERE c.id = $1"
-	" AND (EXISTS (SELECT 1 FROM account_contracts ac"
-	"   WHERE ac.account_id = $2 AND ac.contract_id = c.id)"
-	"  OR (c.id = $3 AND a.period_end < $4))"
+	" WHERE a.contract_id = $1"
+	" AND (" RB_SCOPE_ACCOUNT_HAS("$2", "$1")
+	"  OR (a.contract_id = $3 AND a.period_end < $4))"
 	" ORDER BY a.period_end DESC LIMIT 1",
 	[SQL_CONTRACT_IDS] =
 	"SELECT id FROM contracts WHERE id > $1 ORDER BY id LIMIT $2",

@@ -40,8 +40,9 @@ enum invoices_sql {
 static const char *const sql[SQL__MAX] = {
 	[SQL_LIST] =
 	INVOICE_COLUMNS
-	" FROM invoices i JOIN contracts c ON c.id = i.contract_id"
-	" WHERE" SCOPE_INVOICE
+	" FROM" RB_SCOPE_FROM("$1", "$2")
+	" JOIN invoices i ON i.contract_id = c.id"
+	" WHERE" RB_SCOPE_MATCH " AND ($2 = 0 OR i.archived = 1)"
 	" AND i.archived = $3"
 	" AND ($4 = '' OR c.number = $4)"
 	" AND i.issued_on >= $5 AND i.issued_on <= $6"
@@ -55,13 +56,15 @@ static const char *const sql[SQL__MAX] = {
 	" LIMIT $9",
 	[SQL_YEARS] =
 	"SELECT DISTINCT substr(i.issued_on, 1, 4)"
-	" FROM invoices i JOIN contracts c ON c.id = i.contract_id"
-	" WHERE" SCOPE_INVOICE " AND i.archived = $3"
+	" FROM" RB_SCOPE_FROM("$1", "$2")
+	" JOIN invoices i ON i.contract_id = c.id"
+	" WHERE" RB_SCOPE_MATCH " AND ($2 = 0 OR i.archived = 1)"
+	" AND i.archived = $3"
 	" ORDER BY 1 DESC",
 	[SQL_CONTRACTS] =
 	"SELECT c.number, c.old_number, c.service_address,"
-	" c.service_postcode, c.service_commune FROM contracts c"
-	" WHERE c.id IN " RB_SCOPE_IDS("$1", "$2")
+	" c.service_postcode, c.service_commune"
+	" FROM" RB_SCOPE_FROM("$1", "$2") " WHERE" RB_SCOPE_MATCH
 	" ORDER BY c.number",
 	[SQL_GET] =
 	INVOICE_COLUMNS ","

@@ -46,9 +46,9 @@ static const char *const sql[SQL__MAX] = {
 	"  JOIN payment_orders o ON o.id = h.order_id"
 	"  WHERE h.invoice_id = i.id AND h.holds = 1"
 	"  AND o.expires_at >= $5) THEN 1 ELSE 0 END"
-	" FROM invoices i JOIN contracts c ON c.id = i.contract_id"
-	" WHERE i.contract_id IN " RB_SCOPE_IDS("$1", "$2")
-	" AND ($2 = 0 OR i.archived = 1)"
+	" FROM" RB_SCOPE_FROM("$1", "$2")
+	" JOIN invoices i ON i.contract_id = c.id"
+	" WHERE" RB_SCOPE_MATCH " AND ($2 = 0 OR i.archived = 1)"
 	" AND i.status IN ('to_pay', 'overdue')"
 	" AND ($3 = '' OR i.number = $3) AND ($4 = '' OR c.number = $4)"
 	" AND " OWED("i") " > 0"

@@ -16,15 +16,19 @@
  *                its archived bills (invoices.archived = 1) and its
  *                readings before 2024-01-01 only.
  *
- * In SQL (store/scope_sql.h), the query starts from the ids the scope
- * may see, so that indexes serve it whatever the size of the tables:
+ * In SQL (store/scope_sql.h), a list starts from the ids the scope may
+ * see, joined to contracts, so that indexes serve it whatever the size
+ * of the tables:
  *
- *   c.id IN (SELECT ac.contract_id FROM account_contracts ac
- *            WHERE ac.account_id = $A UNION ALL SELECT $B)
+ *   FROM (SELECT ac.contract_id AS id FROM account_contracts ac
+ *         WHERE ac.account_id = $A UNION ALL SELECT $B) scope_ids
+ *   CROSS JOIN contracts c … WHERE c.id = scope_ids.id
  *   AND ($B = 0 OR i.archived = 1)
  *
- * with $A = sc_account and $B = sc_archive (0 never matches an id). An
- * OR between the two cases instead would scan every contract.
+ * with $A = sc_account and $B = sc_archive (0 never matches an id); a
+ * statement about one contract whose id it binds checks that the
+ * account holds it, or that it is the archive's one. An OR between the
+ * two cases over a column instead would scan every contract.
  */
 #ifndef RB_STORE_SCOPE_H
 #define RB_STORE_SCOPE_H

@@ -3,6 +3,7 @@
  * templates inside the site layout, French error pages, plain text and
  * redirects (see http.h).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,16 +75,41 @@ phone_uri(const char *phone, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
+/*
+ * The layout's site block ({phone, phone_uri, demo}), made from the
+ * settings and kept for the next page: made again only when the
+ * settings it was made of differ (another site of the process, as in
+ * the tests). Shared by the request threads under site_lock; each page
+ * holds a reference (jansson counts them atomically) and only reads it.
+ */
+static pthread_mutex_t	 site_lock = PTHREAD_MUTEX_INITIALIZER;
+static json_t		*site_kept;
+static char		*site_kept_phone;
+static int		 site_kept_demo;
+
 static json_t *
 site_data(const struct rb_req *req)
 {
 	const struct rb_config *cfg = req->req_site->site_cfg;
 	const char *phone = rb_config_str(cfg, RB_CFG_SERVICE_PHONE);
+	int demo = (int)rb_config_int(cfg, RB_CFG_DEMO);
 	char tel[40];
+	json_t *site;
 
-	phone_uri(phone, tel, sizeof(tel));
-	return json_pack("{s:s, s:s, s:b}", "phone", phone, "phone_uri", tel,
-	    "demo", (int)rb_config_int(cfg, RB_CFG_DEMO));
+	pthread_mutex_lock(&site_lock);
+	if (site_kept == NULL || site_kept_demo != demo ||
+	    strcmp(site_kept_phone, phone) != 0) {
+		phone_uri(phone, tel, sizeof(tel));
+		json_decref(site_kept);
+		free(site_kept_phone);
+		site_kept = json_pack("{s:s, s:s, s:b}", "phone", phone,
+		    "phone_uri", tel, "demo", demo);
+		site_kept_phone = rb_xstrdup(phone);
+		site_kept_demo = demo;
+	}
+	site = json_incref(site_kept);
+	pthread_mutex_unlock(&site_lock);
+	return site;
 }
 
 /* The signed-in visitor, for the layout's menu; null when anonymous. */
@@ -157,19 +183,38 @@ static const struct menu_item {
 	{ "/agent/connexion", "agent_signin" },
 };
 
-/* {key: true} for the menu item of the page shown, false for the
- * others. */
+#define NMENU	(sizeof(menu_items) / sizeof(menu_items[0]))
+
+/* menus[i]: {key: true} for menu item i, false for the others;
+ * menus[NMENU]: every key false. Made once, never changed: the request
+ * threads share them (read only, jansson's counts are atomic). */
+static json_t		*menus[NMENU + 1];
+static pthread_once_t	 menus_once = PTHREAD_ONCE_INIT;
+
+static void
+menus_make(void)
+{
+	size_t k, i;
+
+	for (k = 0; k <= NMENU; k++) {
+		menus[k] = json_object();
+		for (i = 0; i < NMENU; i++)
+			json_object_set_new(menus[k], menu_items[i].mi_key,
+			    json_boolean(i == k));
+	}
+}
+
+/* The menu of the page shown (a new reference): its item true. */
 static json_t *
 menu_data(const struct rb_req *req)
 {
-	json_t *current = json_object();
 	size_t i;
 
-	for (i = 0; i < sizeof(menu_items) / sizeof(menu_items[0]); i++)
-		json_object_set_new(current, menu_items[i].mi_key,
-		    json_boolean(req->req_path != NULL &&
-		    strcmp(req->req_path, menu_items[i].mi_path) == 0));
-	return current;
+	pthread_once(&menus_once, menus_make);
+	for (i = 0; req->req_path != NULL && i < NMENU; i++)
+		if (strcmp(req->req_path, menu_items[i].mi_path) == 0)
+			break;
+	return json_incref(menus[req->req_path != NULL ? i : NMENU]);
 }
 
 /* The keys the layouts own: a page's data must not use them (a page's

@@ -158,6 +158,114 @@ other_contracts_are_not_found(void **state)
 	assert_null(a);
 }
 
+/* The contract id of number. */
+static int64_t
+contract_of(rb_db *db, const char *number)
+{
+	return q_int(db, "SELECT id FROM contracts WHERE number = $1", number);
+}
+
+/*
+ * The store's statements about one contract bind its id, found in scope
+ * by an earlier statement; they check the scope again, so that the id
+ * of another subscriber's contract, guessed or typed, gives nothing:
+ * no bill, no reading, no alert, for an account, an archive visitor
+ * (whose contract's archive stops before 2024) and nobody.
+ */
+static void
+store_refuses_contract_ids_out_of_scope(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_scope sc = demo_scope(f->db);
+	struct rb_cons_bill *b = NULL;
+	struct rb_cons_reading *r = NULL;
+	struct rb_cons_alert_row a;
+	int64_t own, other, remote, inv, id;
+	int n = -1;
+
+	own = contract_of(f->db, "1000000001");
+	other = contract_of(f->db, "1000000003");
+	/* A remote-read meter of a contract that is not demo's. */
+	remote = q_int(f->db, "SELECT min(m.contract_id) FROM meters m"
+	    " WHERE m.remote_read = 1 AND NOT EXISTS (SELECT 1"
+	    "  FROM account_contracts ac JOIN web_accounts w"
+	    "  ON w.id = ac.account_id WHERE ac.contract_id = m.contract_id"
+	    "  AND w.email_norm = $1)", "demo@robinet.test");
+	assert_true(remote > 0 && remote != own);
+	assert_true(q_int(f->db, "SELECT count(*) FROM meter_readings r"
+	    " JOIN meters m ON m.id = r.meter_id JOIN contracts c"
+	    " ON c.id = m.contract_id WHERE r.source = 'remote'"
+	    " AND c.number = (SELECT number FROM contracts WHERE id = (SELECT"
+	    "  min(m2.contract_id) FROM meters m2 WHERE m2.remote_read = 1"
+	    "  AND m2.contract_id <> (SELECT id FROM contracts"
+	    "  WHERE number = $1)))", "1000000001") > 0);
+	assert_true(q_int(f->db, "SELECT count(*) FROM invoices i"
+	    " JOIN contracts c ON c.id = i.contract_id WHERE c.number = $1"
+	    " AND i.archived = 1", "1000000003") > 0);
+
+	/* The account: its own contract, and not the others'. */
+	assert_int_equal(rb_cons_store_bills(f->db, sc.sc_account, 0,
+	    RB_ARCHIVE_END, own, &b, &n), 0);
+	assert_true(n >= 8);
+	free(b);
+	assert_int_equal(rb_cons_store_bills(f->db, sc.sc_account, 0,
+	    RB_ARCHIVE_END, other, &b, &n), 0);
+	assert_int_equal(n, 0);
+	free(b);
+	assert_int_equal(rb_cons_store_readings(f->db, sc.sc_account, 0,
+	    RB_ARCHIVE_END, own, "2000-01-01", "2099-12-31", &r, &n), 0);
+	assert_true(n > 0);
+	free(r);
+	assert_int_equal(rb_cons_store_readings(f->db, sc.sc_account, 0,
+	    RB_ARCHIVE_END, remote, "2000-01-01", "2099-12-31", &r, &n), 0);
+	assert_int_equal(n, 0);
+	free(r);
+
+	/* An alert of the other contract, in 2023: seen by its archive
+	   visitor only. */
+	inv = q_int(f->db, "SELECT min(i.id) FROM invoices i JOIN contracts c"
+	    " ON c.id = i.contract_id WHERE c.number = $1", "1000000003");
+	assert_int_equal(rb_cons_store_alert_add(f->db, other, "2023-01-01",
+	    "2023-06-30", inv, 90000, 30000, NOW, &id), 0);
+	assert_int_equal(rb_cons_store_contract_alert(f->db, sc.sc_account, 0,
+	    RB_ARCHIVE_END, other, &a), 1);
+	assert_int_equal(rb_cons_store_contract_alert(f->db, 0, other,
+	    RB_ARCHIVE_END, other, &a), 0);
+	assert_string_equal(a.ca_end, "2023-06-30");
+	assert_int_equal(rb_cons_store_contract_alert(f->db, 0, own,
+	    RB_ARCHIVE_END, other, &a), 1);
+	assert_int_equal(rb_cons_store_contract_alert(f->db, 0, 0,
+	    RB_ARCHIVE_END, other, &a), 1);
+
+	/* An archive visitor: the archived bills of its contract, before
+	   2024; nothing of another contract. */
+	assert_int_equal(rb_cons_store_bills(f->db, 0, other, RB_ARCHIVE_END,
+	    other, &b, &n), 0);
+	assert_int_equal(n, q_int(f->db, "SELECT count(*) FROM invoices i"
+	    " JOIN contracts c ON c.id = i.contract_id WHERE c.number = $1"
+	    " AND i.archived = 1 AND i.status <> 'cancelled'"
+	    " AND i.period_end < '2024-01-01'", "1000000003"));
+	free(b);
+	assert_int_equal(rb_cons_store_bills(f->db, 0, other, RB_ARCHIVE_END,
+	    own, &b, &n), 0);
+	assert_int_equal(n, 0);
+	free(b);
+	assert_int_equal(rb_cons_store_readings(f->db, 0, own, RB_ARCHIVE_END,
+	    remote, "2000-01-01", "2099-12-31", &r, &n), 0);
+	assert_int_equal(n, 0);
+	free(r);
+
+	/* Nobody: nothing, not even of an existing contract. */
+	assert_int_equal(rb_cons_store_bills(f->db, 0, 0, RB_ARCHIVE_END, own,
+	    &b, &n), 0);
+	assert_int_equal(n, 0);
+	free(b);
+	assert_int_equal(rb_cons_store_readings(f->db, 0, 0, RB_ARCHIVE_END,
+	    own, "2000-01-01", "2099-12-31", &r, &n), 0);
+	assert_int_equal(n, 0);
+	free(r);
+}
+
 static void
 archive_scope_sees_before_2024_only(void **state)
 {
@@ -347,6 +455,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(other_contracts_are_not_found,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    store_refuses_contract_ids_out_of_scope, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    archive_scope_sees_before_2024_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -20,6 +20,7 @@
 #include "store/db.h"
 #include "store/invoices.h"
 #include "store/migrate.h"
+#include "store/payments.h"
 
 #include "demo_fixture.h"
 
@@ -216,6 +217,110 @@ list_is_per_contract_newest_first_and_filtered(void **state)
 	assert_true(years[0] <= 2023 && years[n - 1] >= 2020);
 }
 
+/* The contract numbers of the rows of scope sc's full list (archived or
+ * not) as "n1 n2 …", each once, in the list's order, into out. */
+static void
+list_contracts(rb_db *db, const struct rb_scope *sc, int archived,
+    const char *contract, char *out, size_t outlen, size_t *count)
+{
+	struct rb_invoice_filter flt = { contract, 0, RB_INVF_ANY, archived,
+	    "2026-11-29" };
+	struct rb_invoice *rows;
+	size_t n, i, len = 0;
+
+	out[0] = '\0';
+	assert_int_equal(rb_invoices_list(db, sc, &flt, &rows, &n), 0);
+	for (i = 0; i < n; i++)
+		if (i == 0 || strcmp(rows[i].inv_contract,
+		    rows[i - 1].inv_contract) != 0)
+			len += (size_t)snprintf(out + len, outlen - len, "%s%s",
+			    len > 0 ? " " : "", rows[i].inv_contract);
+	*count = n;
+	free(rows);
+}
+
+/*
+ * The lists (bills, their years, the contracts, the bills to pay) hold
+ * the scope's contracts only: an account its own, an archive visitor
+ * the archived bills of its one contract, nobody nothing; a filter
+ * naming another subscriber's contract gives nothing.
+ */
+static void
+lists_hold_only_the_scope_contracts(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_scope demo = { demo_account(f->db), 0 };
+	struct rb_scope nobody = { 0, 0 };
+	struct rb_scope archive = { 0, contract_id(f->db, "1000000003") };
+	struct rb_invoice_contract *cs;
+	struct rb_payable *ps;
+	char seen[128];
+	size_t n, i;
+	int years[16];
+
+	assert_int_equal(rb_invoices_contracts(f->db, &demo, &cs, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(cs[0].ic_number, "1000000001");
+	assert_string_equal(cs[1].ic_number, "1000000002");
+	free(cs);
+	list_contracts(f->db, &demo, 0, NULL, seen, sizeof(seen), &n);
+	assert_string_equal(seen, "1000000001 1000000002");
+	list_contracts(f->db, &demo, 0, "1000000004", seen, sizeof(seen), &n);
+	assert_int_equal(n, 0);
+	list_contracts(f->db, &demo, 1, "1000000003", seen, sizeof(seen), &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(rb_payables(f->db, &demo, "", "1000000004",
+	    1795953600, &ps, &n), 0);
+	assert_int_equal(n, 0);
+	free(ps);
+	assert_int_equal(rb_payables(f->db, &demo, "", "", 1795953600, &ps,
+	    &n), 0);
+	for (i = 0; i < n; i++)
+		assert_true(strcmp(ps[i].pb_contract, "1000000001") == 0 ||
+		    strcmp(ps[i].pb_contract, "1000000002") == 0);
+	free(ps);
+
+	/* The archive visitor of 1000000003: its archived bills only. */
+	assert_int_equal(rb_invoices_contracts(f->db, &archive, &cs, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(cs[0].ic_number, "1000000003");
+	free(cs);
+	list_contracts(f->db, &archive, 1, NULL, seen, sizeof(seen), &n);
+	assert_string_equal(seen, "1000000003");
+	assert_int_equal((int64_t)n, q_count(f->db, "SELECT count(*) FROM"
+	    " invoices i JOIN contracts c ON c.id = i.contract_id"
+	    " WHERE c.number = '1000000003' AND i.archived = 1"));
+	list_contracts(f->db, &archive, 0, NULL, seen, sizeof(seen), &n);
+	assert_int_equal(n, 0);
+	list_contracts(f->db, &archive, 1, "1000000001", seen, sizeof(seen),
+	    &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(rb_invoices_years(f->db, &archive, 0, years, 16, &n),
+	    0);
+	assert_int_equal(n, 0);
+	assert_int_equal(rb_payables(f->db, &archive, "", "", 1795953600, &ps,
+	    &n), 0);
+	for (i = 0; i < n; i++)
+		assert_string_equal(ps[i].pb_contract, "1000000003");
+	free(ps);
+
+	/* Nobody. */
+	assert_int_equal(rb_invoices_contracts(f->db, &nobody, &cs, &n), 0);
+	assert_int_equal(n, 0);
+	free(cs);
+	list_contracts(f->db, &nobody, 0, NULL, seen, sizeof(seen), &n);
+	assert_int_equal(n, 0);
+	list_contracts(f->db, &nobody, 1, NULL, seen, sizeof(seen), &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(rb_invoices_years(f->db, &nobody, 1, years, 16, &n),
+	    0);
+	assert_int_equal(n, 0);
+	assert_int_equal(rb_payables(f->db, &nobody, "", "", 1795953600, &ps,
+	    &n), 0);
+	assert_int_equal(n, 0);
+	free(ps);
+}
+
 static void
 french_formatting_uses_integers(void **state)
 {
@@ -282,6 +387,7 @@ main(void)
 		cmocka_unit_test(bill_in_scope_has_lines_per_heading),
 		cmocka_unit_test(other_scopes_do_not_see_the_bill),
 		cmocka_unit_test(list_is_per_contract_newest_first_and_filtered),
+		cmocka_unit_test(lists_hold_only_the_scope_contracts),
 		cmocka_unit_test(french_formatting_uses_integers),
 		cmocka_unit_test(filters_and_numbers_are_validated),
 	};
