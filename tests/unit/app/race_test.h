@@ -16,13 +16,10 @@
 static rb_db *
 race_twin(const struct fixture *f, const char *name)
 {
-	const char *env = getenv("RB_TEST_DB");
 	char url[4096], err[256];
 	rb_db *db = NULL;
 
-	if (env != NULL && env[0] != '\0')
-		snprintf(url, sizeof(url), "%s", env);
-	else
+	if (!test_db_server_url(url, sizeof(url)))
 		test_db_url(url, sizeof(url), f->dir, name);
 	if (rb_db_open(url, &db, err, sizeof(err)) != 0)
 		fail_msg("%s: %s", url, err);

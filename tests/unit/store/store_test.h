@@ -55,6 +55,19 @@ test_db_url(char *url, size_t len, const char *dir, const char *name)
 	snprintf(url, len, "sqlite:%s/%s", dir, name);
 }
 
+/* Writes into url the database RB_TEST_DB names (tests/pg/cluster.sh)
+ * and returns 1; returns 0 when it names none. */
+static inline int
+test_db_server_url(char *url, size_t len)
+{
+	const char *env = getenv("RB_TEST_DB");
+
+	if (env == NULL || env[0] == '\0')
+		return 0;
+	snprintf(url, len, "%s", env);
+	return 1;
+}
+
 /*
  * Makes a fresh directory into dir (dirlen bytes) and opens in it a
  * SQLite database called name, migrated to the current schema, into
@@ -66,21 +79,19 @@ test_db_url(char *url, size_t len, const char *dir, const char *name)
 static inline int
 test_db_open(char *dir, size_t dirlen, const char *name, rb_db **db)
 {
-	const char *env = getenv("RB_TEST_DB");
 	char url[4096], err[256];
+	int server;
 
 	test_mkdtemp(dir, dirlen);
-	if (env != NULL && env[0] != '\0')
-		snprintf(url, sizeof(url), "%s", env);
-	else
+	server = test_db_server_url(url, sizeof(url));
+	if (!server)
 		test_db_url(url, sizeof(url), dir, name);
 	if (rb_db_open(url, db, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s: %s\n", env != NULL ? "RB_TEST_DB" : url,
-		    err);
+		fprintf(stderr, "%s: %s\n", server ? "RB_TEST_DB" : url, err);
 		return -1;
 	}
 	/* A server database is emptied instead of made anew. */
-	if (env != NULL && env[0] != '\0' && rb_db_exec(*db,
+	if (server && rb_db_exec(*db,
 	    "DROP SCHEMA public CASCADE; CREATE SCHEMA public") != 0) {
 		fprintf(stderr, "RB_TEST_DB: cannot empty the database\n");
 		return -1;

@@ -61,12 +61,9 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *env = getenv("RB_TEST_DB");
 	char err[256];
 
-	if (env != NULL && env[0] != '\0')
-		snprintf(f->url, sizeof(f->url), "%s", env);
-	else {
+	if (!test_db_server_url(f->url, sizeof(f->url))) {
 		test_mkdtemp(f->dir, sizeof(f->dir));
 		test_db_url(f->url, sizeof(f->url), f->dir, "t.db");
 	}
