@@ -157,22 +157,18 @@ contract_view(json_t *row, const char *today)
 	return v;
 }
 
-/* Adds the contract's recent possible leak (app/leaks.h), if any, to
- * the alerts of view v. Returns 0, or -1 on a database failure. */
+/* Adds the recent possible leak (app/leaks.h), if any, of the contract
+ * of row (its id, found already) to the alerts of view v. Returns 0, or
+ * -1 on a database failure. */
 static int
-add_leak(rb_db *db, int64_t account, time_t now, json_t *v)
+add_leak(rb_db *db, int64_t account, time_t now, json_t *row, json_t *v)
 {
 	char text[512], first[RB_CLOCK_FR_MAX], last[RB_CLOCK_FR_MAX];
 	json_t *leak;
 
-	switch (rb_leak_recent(db, account, str(v, "number"), now, &leak)) {
-	case RB_OK:
-		break;
-	case RB_NOT_FOUND:
-		return 0;
-	default:
+	if (rb_leak_recent_of(db, account, num(row, "id"), now, &leak) !=
+	    RB_OK)
 		return -1;
-	}
 	if (json_is_object(leak)) {
 		rb_clock_fr_iso(str(leak, "first_day"), first, sizeof(first));
 		rb_clock_fr_iso(str(leak, "last_day"), last, sizeof(last));
@@ -208,7 +204,8 @@ rb_space_view(rb_db *db, int64_t account, time_t now, json_t **out)
 	arr = json_array();
 	json_array_foreach(rows, i, row) {
 		json_array_append_new(arr, contract_view(row, today));
-		if (add_leak(db, account, now, json_array_get(arr, i)) != 0) {
+		if (add_leak(db, account, now, row, json_array_get(arr,
+		    i)) != 0) {
 			json_decref(rows);
 			json_decref(arr);
 			return RB_ERROR;

@@ -14,7 +14,7 @@
 /*
  * Sets *out to a new array, one object per contract linked to account,
  * by contract number, with raw values (null when absent):
- *   number, old_number, address, postcode, commune,
+ *   id (contracts.id), number, old_number, address, postcode, commune,
  *   direct_debit, paperless (0/1),
  *   unpaid_cents (what is still owed on the bills to pay or overdue:
  *   total minus succeeded payments, RB_SQL_OWED of store/payments.h),
@@ -32,8 +32,9 @@
  *   debit with something owed: the amount of their debit not yet
  *   collected, else what is owed; the earliest of its collection date,
  *   else of their due date).
- * today and alerts_since are "YYYY-MM-DD". The caller owns *out.
- * Returns 0, or -1 with *out NULL.
+ * today and alerts_since are "YYYY-MM-DD". The figures of the open bills
+ * are added up in C from one row per bill (no temporary table in the
+ * engine). The caller owns *out. Returns 0, or -1 with *out NULL.
  */
 int	rb_space_contracts(rb_db *db, int64_t account, const char *today,
 	    const char *alerts_since, json_t **out);
