@@ -1,6 +1,8 @@
 /*
  * space.c: the dashboard use case (see space.h). The store gives raw
- * values for every contract in one statement; this file words them.
+ * values for every contract (store/space.h: two statements, the sums of
+ * the open bills added up there); this file words them, and adds each
+ * contract's leak box from the contract's id, found already.
  */
 #include <stdio.h>
 #include <string.h>
