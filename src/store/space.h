@@ -34,7 +34,9 @@
  *   else of their due date).
  * today and alerts_since are "YYYY-MM-DD". The figures of the open bills
  * are added up in C from one row per bill (no temporary table in the
- * engine). The caller owns *out. Returns 0, or -1 with *out NULL.
+ * engine); inside a read transaction (the page's: routes.c, rt_read)
+ * both statements read one state. The caller owns *out. Returns 0, or
+ * -1 with *out NULL.
  */
 int	rb_space_contracts(rb_db *db, int64_t account, const char *today,
 	    const char *alerts_since, json_t **out);
