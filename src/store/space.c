@@ -59,20 +59,6 @@ static const char sql_contracts[] =
 	"   AND a.period_end >= $2 ORDER BY a.period_end DESC LIMIT 1)"
 	" WHERE ac.account_id = $1";
 
-/* Column names of sql_contracts, in order, and their kinds: 's' text,
-   'i' integer. */
-static const char *const contract_cols[] = {
-	"id", "number", "old_number", "address", "postcode", "commune",
-	"direct_debit", "paperless", "last_number", "last_issued_on",
-	"last_due_on", "last_total_cents", "last_status", "last_archived",
-	"mandate_last4", "meter_serial", "meter_remote", "read_on",
-	"read_litres", "read_source", "alert_period_end", "alert_litres",
-	"alert_average_litres",
-};
-static const char contract_kinds[] = "isssssiisssisissisissii";
-_Static_assert(sizeof(contract_kinds) - 1 ==
-    sizeof(contract_cols) / sizeof(contract_cols[0]), "a kind per column");
-
 /* Column col of the bill's debit not yet collected (at most one: the
    unique index sepa_debits_one_live), or NULL. */
 #define LIVE_DEBIT(col) \
@@ -99,33 +85,28 @@ static const char sql_open_bills[] =
 	" WHERE oa.account_id = $1"
 	" AND u.status IN ('to_pay', 'overdue', 'direct_debit')";
 
-/* The figures of one contract's open bills (see space.h). */
-struct space_sums {
-	int64_t	ss_contract;
-	int64_t	ss_unpaid_cents;
-	int64_t	ss_unpaid_count;
-	int64_t	ss_late_count;
-	int64_t	ss_debit_cents;
-	int64_t	ss_debit_count;
-	char	ss_next_due[11];	/* "" when none */
-	char	ss_next_debit[11];
-};
-
-/* What the rows of sql_open_bills are added to: sums sorted by
-   contract id, and the day. */
+/* What the rows of sql_open_bills are added to: the contracts sorted by
+   id, and the day. */
 struct space_acc {
-	struct space_sums	*sa_v;
-	size_t			 sa_len;
-	const char		*sa_today;
+	struct rb_space_contract	*sa_v;
+	size_t				 sa_len;
+	const char			*sa_today;
 };
 
 static int
-sums_cmp(const void *a, const void *b)
+id_cmp(const void *a, const void *b)
 {
-	const struct space_sums *x = a, *y = b;
+	const struct rb_space_contract *x = a, *y = b;
 
-	return x->ss_contract < y->ss_contract ? -1 :
-	    x->ss_contract > y->ss_contract;
+	return x->sp_id < y->sp_id ? -1 : x->sp_id > y->sp_id;
+}
+
+static int
+number_cmp(const void *a, const void *b)
+{
+	const struct rb_space_contract *x = a, *y = b;
+
+	return strcmp(x->sp_number, y->sp_number);
 }
 
 /* Keeps in day (11 bytes) the earlier of day and iso; "" is none. A NULL
@@ -143,111 +124,134 @@ static void
 open_bill_row(rb_stmt *st, void *arg)
 {
 	struct space_acc *acc = arg;
-	struct space_sums key, *s;
+	struct rb_space_contract key, *s;
 	const char *status = rb_stmt_text(st, 1), *due = rb_stmt_text(st, 2);
 	int64_t owed = rb_stmt_int(st, 3);
 
-	key.ss_contract = rb_stmt_int(st, 0);
-	s = bsearch(&key, acc->sa_v, acc->sa_len, sizeof(*s), sums_cmp);
+	key.sp_id = rb_stmt_int(st, 0);
+	s = bsearch(&key, acc->sa_v, acc->sa_len, sizeof(*s), id_cmp);
 	if (s == NULL || owed <= 0 || status == NULL)
 		return;
 	if (strcmp(status, "direct_debit") != 0) {
-		s->ss_unpaid_cents += owed;
-		s->ss_unpaid_count++;
-		earliest(s->ss_next_due, due);
+		s->sp_unpaid_cents += owed;
+		s->sp_unpaid_count++;
+		earliest(s->sp_next_due_on, due);
 		if (strcmp(status, "overdue") == 0 || (strcmp(status,
 		    "to_pay") == 0 && due != NULL &&
 		    strcmp(due, acc->sa_today) < 0))
-			s->ss_late_count++;
+			s->sp_late_count++;
 		return;
 	}
-	s->ss_debit_cents += rb_stmt_is_null(st, 4) ? owed :
+	s->sp_debit_cents += rb_stmt_is_null(st, 4) ? owed :
 	    rb_stmt_int(st, 4);
-	s->ss_debit_count++;
-	earliest(s->ss_next_debit, rb_stmt_is_null(st, 5) ? due :
+	s->sp_debit_count++;
+	earliest(s->sp_next_debit_on, rb_stmt_is_null(st, 5) ? due :
 	    rb_stmt_text(st, 5));
 }
 
+/* A new copy of text column col, or NULL for SQL NULL. */
+static char *
+text_or_null(rb_stmt *st, int col)
+{
+	const char *t = rb_stmt_text(st, col);
+
+	return t != NULL ? rb_xstrdup(t) : NULL;
+}
+
+/* The contracts read so far. */
+struct space_rows {
+	struct rb_space_contract	*sr_v;
+	size_t				 sr_len;
+	size_t				 sr_cap;
+};
+
 static void
-contract_row(rb_stmt *st, void *arr)
+contract_row(rb_stmt *st, void *arg)
 {
-	json_array_append_new(arr, rb_store_json_object(st, contract_cols,
-	    contract_kinds));
-}
+	struct space_rows *rows = arg;
+	struct rb_space_contract *c;
 
-static json_t *
-day_or_null(const char *day)
-{
-	return day[0] != '\0' ? json_string(day) : json_null();
-}
-
-static int
-number_cmp(const void *a, const void *b)
-{
-	const char *x = json_string_value(json_object_get(*(json_t *const *)a,
-	    "number"));
-	const char *y = json_string_value(json_object_get(*(json_t *const *)b,
-	    "number"));
-
-	return strcmp(x != NULL ? x : "", y != NULL ? y : "");
+	if (rows->sr_len == rows->sr_cap) {
+		rows->sr_cap = rows->sr_cap == 0 ? 4 : rows->sr_cap * 2;
+		rows->sr_v = rb_xrealloc(rows->sr_v, rows->sr_cap *
+		    sizeof(*rows->sr_v));
+	}
+	c = &rows->sr_v[rows->sr_len++];
+	memset(c, 0, sizeof(*c));
+	c->sp_id = rb_stmt_int(st, 0);
+	c->sp_number = rb_xstrdup(rb_stmt_text(st, 1) != NULL ?
+	    rb_stmt_text(st, 1) : "");
+	c->sp_old_number = text_or_null(st, 2);
+	c->sp_address = text_or_null(st, 3);
+	c->sp_postcode = text_or_null(st, 4);
+	c->sp_commune = text_or_null(st, 5);
+	c->sp_direct_debit = rb_stmt_int(st, 6) != 0;
+	c->sp_paperless = rb_stmt_int(st, 7) != 0;
+	c->sp_last_number = text_or_null(st, 8);
+	c->sp_last_issued_on = text_or_null(st, 9);
+	c->sp_last_due_on = text_or_null(st, 10);
+	c->sp_last_total_cents = rb_stmt_int(st, 11);
+	c->sp_last_status = text_or_null(st, 12);
+	c->sp_last_archived = rb_stmt_int(st, 13) != 0;
+	c->sp_mandate_last4 = text_or_null(st, 14);
+	c->sp_meter_serial = text_or_null(st, 15);
+	c->sp_meter_remote = rb_stmt_int(st, 16) != 0;
+	c->sp_read_on = text_or_null(st, 17);
+	c->sp_read_litres = rb_stmt_int(st, 18);
+	c->sp_read_source = text_or_null(st, 19);
+	c->sp_alert_period_end = text_or_null(st, 20);
+	c->sp_alert_litres = rb_stmt_int(st, 21);
+	c->sp_alert_average_litres = rb_stmt_int(st, 22);
 }
 
 int
 rb_space_contracts(rb_db *db, int64_t account, const char *today,
-    const char *alerts_since, json_t **out)
+    const char *alerts_since, struct rb_space_contract **out, size_t *n)
 {
+	struct space_rows rows = { NULL, 0, 0 };
 	struct space_acc acc;
-	json_t *rows, *sorted = NULL, **byno = NULL, *row;
-	size_t i, n;
-	int rc = -1;
 
 	*out = NULL;
-	if (rb_store_json_rows(db, sql_contracts, RB_BINDS(rb_int(account),
+	*n = 0;
+	if (rb_db_fetch_all(db, sql_contracts, RB_BINDS(rb_int(account),
 	    rb_text(alerts_since)), contract_row, &rows) != 0)
-		return -1;
-	n = json_array_size(rows);
-	acc.sa_v = rb_xcalloc(n > 0 ? n : 1, sizeof(*acc.sa_v));
-	acc.sa_len = n;
+		goto fail;
+	qsort(rows.sr_v, rows.sr_len, sizeof(*rows.sr_v), id_cmp);
+	acc.sa_v = rows.sr_v;
+	acc.sa_len = rows.sr_len;
 	acc.sa_today = today;
-	json_array_foreach(rows, i, row)
-		acc.sa_v[i].ss_contract = json_integer_value(json_object_get(
-		    row, "id"));
-	qsort(acc.sa_v, n, sizeof(*acc.sa_v), sums_cmp);
-	if (n > 0 && rb_db_fetch_all(db, sql_open_bills,
+	if (rows.sr_len > 0 && rb_db_fetch_all(db, sql_open_bills,
 	    RB_BINDS(rb_int(account)), open_bill_row, &acc) != 0)
-		goto out;
-	byno = rb_xcalloc(n > 0 ? n : 1, sizeof(*byno));
-	json_array_foreach(rows, i, row) {
-		struct space_sums key, *s;
+		goto fail;
+	qsort(rows.sr_v, rows.sr_len, sizeof(*rows.sr_v), number_cmp);
+	*out = rows.sr_v;
+	*n = rows.sr_len;
+	return 0;
+fail:
+	rb_space_contracts_free(rows.sr_v, rows.sr_len);
+	return -1;
+}
 
-		key.ss_contract = json_integer_value(json_object_get(row,
-		    "id"));
-		s = bsearch(&key, acc.sa_v, n, sizeof(*s), sums_cmp);
-		json_object_set_new(row, "unpaid_cents",
-		    json_integer(s->ss_unpaid_cents));
-		json_object_set_new(row, "unpaid_count",
-		    json_integer(s->ss_unpaid_count));
-		json_object_set_new(row, "next_due_on",
-		    day_or_null(s->ss_next_due));
-		json_object_set_new(row, "late_count",
-		    json_integer(s->ss_late_count));
-		json_object_set_new(row, "debit_cents",
-		    json_integer(s->ss_debit_cents));
-		json_object_set_new(row, "debit_count",
-		    json_integer(s->ss_debit_count));
-		json_object_set_new(row, "next_debit_on",
-		    day_or_null(s->ss_next_debit));
-		byno[i] = row;
+void
+rb_space_contracts_free(struct rb_space_contract *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].sp_number);
+		free(v[i].sp_old_number);
+		free(v[i].sp_address);
+		free(v[i].sp_postcode);
+		free(v[i].sp_commune);
+		free(v[i].sp_last_number);
+		free(v[i].sp_last_issued_on);
+		free(v[i].sp_last_due_on);
+		free(v[i].sp_last_status);
+		free(v[i].sp_mandate_last4);
+		free(v[i].sp_meter_serial);
+		free(v[i].sp_read_on);
+		free(v[i].sp_read_source);
+		free(v[i].sp_alert_period_end);
 	}
-	qsort(byno, n, sizeof(*byno), number_cmp);
-	sorted = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append(sorted, byno[i]);
-	*out = sorted;
-	rc = 0;
-out:
-	free(byno);
-	free(acc.sa_v);
-	json_decref(rows);
-	return rc;
+	free(v);
 }

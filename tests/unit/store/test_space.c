@@ -89,34 +89,30 @@ debit(rb_db *db, int64_t contract, int64_t invoice, int64_t cents,
 	    rb_text(on), rb_text(status), rb_text(ref)), NULL), 0);
 }
 
-/* The row of contract number in rows. */
-static json_t *
-row_of(json_t *rows, const char *number)
+/* The dashboard's contracts of account, into rows (n of them). */
+struct rows {
+	struct rb_space_contract	*v;
+	size_t				 n;
+};
+
+static void
+rows_read(rb_db *db, int64_t account, struct rows *r)
 {
-	json_t *row;
+	assert_int_equal(rb_space_contracts(db, account, TODAY, "2025-11-29",
+	    &r->v, &r->n), 0);
+}
+
+/* The row of contract number in r. */
+static struct rb_space_contract *
+row_of(struct rows *r, const char *number)
+{
 	size_t i;
 
-	json_array_foreach(rows, i, row)
-		if (strcmp(json_string_value(json_object_get(row, "number")),
-		    number) == 0)
-			return row;
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->v[i].sp_number, number) == 0)
+			return &r->v[i];
 	fail_msg("no row for contract %s", number);
 	return NULL;
-}
-
-static json_int_t
-num(json_t *row, const char *key)
-{
-	json_t *v = json_object_get(row, key);
-
-	assert_true(json_is_integer(v));
-	return json_integer_value(v);
-}
-
-static const char *
-text(json_t *row, const char *key)
-{
-	return json_string_value(json_object_get(row, key));
 }
 
 static void
@@ -126,7 +122,8 @@ test_sums_of_open_bills(void **state)
 	rb_db *db = f->db;
 	int64_t acc = demo_account(db), c1 = contract_id(db, "1000000001");
 	int64_t inv;
-	json_t *rows, *r;
+	struct rows rows;
+	struct rb_space_contract *r;
 
 	/* Contract 1000000001 starts with no open bill. */
 	assert_int_equal(rb_db_run(db, "UPDATE invoices SET status = 'paid'"
@@ -164,33 +161,31 @@ test_sums_of_open_bills(void **state)
 	inv = bill(db, c1, "T-DD-PAID", 800, "2026-11-01", "direct_debit");
 	pay(db, inv, 800, "succeeded");
 
-	assert_int_equal(rb_space_contracts(db, acc, TODAY, "2025-11-29",
-	    &rows), 0);
-	r = row_of(rows, "1000000001");
-	assert_int_equal(num(r, "id"), c1);
-	assert_int_equal(num(r, "unpaid_cents"), 335 + 777 + 5 + 10);
-	assert_int_equal(num(r, "unpaid_count"), 4);
-	assert_string_equal(text(r, "next_due_on"), "2026-11-28");
-	assert_int_equal(num(r, "late_count"), 2);
-	assert_int_equal(num(r, "debit_cents"), 4000 + 999 + 500 + 201);
-	assert_int_equal(num(r, "debit_count"), 4);
-	assert_string_equal(text(r, "next_debit_on"), "2026-12-01");
-	json_decref(rows);
+	rows_read(db, acc, &rows);
+	r = row_of(&rows, "1000000001");
+	assert_int_equal(r->sp_id, c1);
+	assert_int_equal(r->sp_unpaid_cents, 335 + 777 + 5 + 10);
+	assert_int_equal(r->sp_unpaid_count, 4);
+	assert_string_equal(r->sp_next_due_on, "2026-11-28");
+	assert_int_equal(r->sp_late_count, 2);
+	assert_int_equal(r->sp_debit_cents, 4000 + 999 + 500 + 201);
+	assert_int_equal(r->sp_debit_count, 4);
+	assert_string_equal(r->sp_next_debit_on, "2026-12-01");
+	rb_space_contracts_free(rows.v, rows.n);
 
 	/* Nothing open: zeros and nulls. */
 	assert_int_equal(rb_db_run(db, "UPDATE invoices SET status = 'paid'"
 	    " WHERE contract_id = $1", RB_BINDS(rb_int(c1)), NULL), 0);
-	assert_int_equal(rb_space_contracts(db, acc, TODAY, "2025-11-29",
-	    &rows), 0);
-	r = row_of(rows, "1000000001");
-	assert_int_equal(num(r, "unpaid_cents"), 0);
-	assert_int_equal(num(r, "unpaid_count"), 0);
-	assert_int_equal(num(r, "late_count"), 0);
-	assert_int_equal(num(r, "debit_cents"), 0);
-	assert_int_equal(num(r, "debit_count"), 0);
-	assert_true(json_is_null(json_object_get(r, "next_due_on")));
-	assert_true(json_is_null(json_object_get(r, "next_debit_on")));
-	json_decref(rows);
+	rows_read(db, acc, &rows);
+	r = row_of(&rows, "1000000001");
+	assert_int_equal(r->sp_unpaid_cents, 0);
+	assert_int_equal(r->sp_unpaid_count, 0);
+	assert_int_equal(r->sp_late_count, 0);
+	assert_int_equal(r->sp_debit_cents, 0);
+	assert_int_equal(r->sp_debit_count, 0);
+	assert_string_equal(r->sp_next_due_on, "");
+	assert_string_equal(r->sp_next_debit_on, "");
+	rb_space_contracts_free(rows.v, rows.n);
 }
 
 static void
@@ -201,7 +196,8 @@ test_each_contract_its_own_in_number_order(void **state)
 	int64_t acc = demo_account(db), c1 = contract_id(db, "1000000001");
 	int64_t c2 = contract_id(db, "1000000002");
 	int64_t c9 = contract_id(db, "1000000009"), other;
-	json_t *rows, *r;
+	struct rows rows;
+	struct rb_space_contract *r;
 	size_t i;
 
 	assert_int_equal(rb_db_run(db, "UPDATE invoices SET status = 'paid'"
@@ -223,37 +219,32 @@ test_each_contract_its_own_in_number_order(void **state)
 	    " (account_id, contract_id, added_at) VALUES ($1, $2, 1)",
 	    RB_BINDS(rb_int(other), rb_int(c9)), NULL), 0);
 	bill(db, c9, "O-9", 5000, "2026-01-01", "overdue");
-	assert_int_equal(rb_space_contracts(db, acc, TODAY, "2025-11-29",
-	    &rows), 0);
-	assert_int_equal(json_array_size(rows), 2);
-	assert_string_equal(text(json_array_get(rows, 0), "number"),
-	    "1000000001");
-	assert_string_equal(text(json_array_get(rows, 1), "number"),
-	    "1000000002");
-	r = row_of(rows, "1000000001");
-	assert_int_equal(num(r, "unpaid_cents"), 100);
-	assert_int_equal(num(r, "debit_count"), 0);
-	r = row_of(rows, "1000000002");
-	assert_int_equal(num(r, "id"), c2);
-	assert_int_equal(num(r, "unpaid_cents"), 20);
-	assert_int_equal(num(r, "debit_cents"), 3);
-	assert_string_equal(text(r, "next_debit_on"), "2026-12-03");
-	json_decref(rows);
+	rows_read(db, acc, &rows);
+	assert_int_equal(rows.n, 2);
+	assert_string_equal(rows.v[0].sp_number, "1000000001");
+	assert_string_equal(rows.v[1].sp_number, "1000000002");
+	r = row_of(&rows, "1000000001");
+	assert_int_equal(r->sp_unpaid_cents, 100);
+	assert_int_equal(r->sp_debit_count, 0);
+	r = row_of(&rows, "1000000002");
+	assert_int_equal(r->sp_id, c2);
+	assert_int_equal(r->sp_unpaid_cents, 20);
+	assert_int_equal(r->sp_debit_cents, 3);
+	assert_string_equal(r->sp_next_debit_on, "2026-12-03");
+	rb_space_contracts_free(rows.v, rows.n);
 	/* The other account sees its contract with its bill, not ours. */
-	assert_int_equal(rb_space_contracts(db, other, TODAY, "2025-11-29",
-	    &rows), 0);
-	json_array_foreach(rows, i, r) {
-		assert_string_not_equal(text(r, "number"), "1000000001");
-		assert_string_not_equal(text(r, "number"), "1000000002");
+	rows_read(db, other, &rows);
+	for (i = 0; i < rows.n; i++) {
+		assert_string_not_equal(rows.v[i].sp_number, "1000000001");
+		assert_string_not_equal(rows.v[i].sp_number, "1000000002");
 	}
-	assert_int_equal(num(row_of(rows, "1000000009"), "unpaid_cents"),
-	    5000);
-	json_decref(rows);
+	assert_int_equal(row_of(&rows, "1000000009")->sp_unpaid_cents, 5000);
+	rb_space_contracts_free(rows.v, rows.n);
 	/* An account with no contract: no row. */
-	assert_int_equal(rb_space_contracts(db, 999999, TODAY, "2025-11-29",
-	    &rows), 0);
-	assert_int_equal(json_array_size(rows), 0);
-	json_decref(rows);
+	rows_read(db, 999999, &rows);
+	assert_int_equal(rows.n, 0);
+	assert_null(rows.v);
+	rb_space_contracts_free(rows.v, rows.n);
 }
 
 static void
@@ -262,7 +253,7 @@ test_meter_in_place_is_the_latest_installed(void **state)
 	struct fixture *f = *state;
 	rb_db *db = f->db;
 	int64_t acc = demo_account(db), c2 = contract_id(db, "1000000002");
-	json_t *rows;
+	struct rows rows;
 	char installed[16];
 
 	q_text(db, "SELECT MAX(installed_on) FROM meters WHERE contract_id ="
@@ -272,11 +263,10 @@ test_meter_in_place_is_the_latest_installed(void **state)
 	assert_int_equal(rb_db_run(db, "INSERT INTO meters (serial,"
 	    " contract_id, installed_on) VALUES ('T-SAME-DAY', $1, $2)",
 	    RB_BINDS(rb_int(c2), rb_text(installed)), NULL), 0);
-	assert_int_equal(rb_space_contracts(db, acc, TODAY, "2025-11-29",
-	    &rows), 0);
-	assert_string_equal(text(row_of(rows, "1000000002"), "meter_serial"),
+	rows_read(db, acc, &rows);
+	assert_string_equal(row_of(&rows, "1000000002")->sp_meter_serial,
 	    "T-SAME-DAY");
-	json_decref(rows);
+	rb_space_contracts_free(rows.v, rows.n);
 	/* Installed later, and one removed after: the later installed in
 	   place. */
 	assert_int_equal(rb_db_run(db, "INSERT INTO meters (serial,"
@@ -285,13 +275,11 @@ test_meter_in_place_is_the_latest_installed(void **state)
 	assert_int_equal(rb_db_run(db, "INSERT INTO meters (serial,"
 	    " contract_id, installed_on, removed_on) VALUES ('T-REMOVED', $1,"
 	    " '2099-06-01', '2099-07-01')", RB_BINDS(rb_int(c2)), NULL), 0);
-	assert_int_equal(rb_space_contracts(db, acc, TODAY, "2025-11-29",
-	    &rows), 0);
-	assert_string_equal(text(row_of(rows, "1000000002"), "meter_serial"),
+	rows_read(db, acc, &rows);
+	assert_string_equal(row_of(&rows, "1000000002")->sp_meter_serial,
 	    "T-LATER");
-	assert_true(json_is_null(json_object_get(row_of(rows, "1000000002"),
-	    "read_on")));
-	json_decref(rows);
+	assert_null(row_of(&rows, "1000000002")->sp_read_on);
+	rb_space_contracts_free(rows.v, rows.n);
 }
 
 int
