@@ -160,17 +160,26 @@ rb_leak_recent(rb_db *db, int64_t account, const char *number, time_t now,
     json_t **out)
 {
 	struct rb_cons_contract c;
-	struct rb_leak_row lr;
-	char since[11];
 	enum rb_rc r;
-	int rc;
 
 	*out = NULL;
 	if ((r = remote_contract(db, account, number, &c)) != RB_OK)
 		return r;
+	return rb_leak_recent_of(db, account, c.cc_id, now, out);
+}
+
+enum rb_rc
+rb_leak_recent_of(rb_db *db, int64_t account, int64_t contract, time_t now,
+    json_t **out)
+{
+	struct rb_leak_row lr;
+	char since[11];
+	int rc;
+
+	*out = NULL;
 	if (day_from_today(now, -RB_LEAK_SHOWN_DAYS, since) != 0)
 		return RB_ERROR;
-	if ((rc = rb_leak_store_recent(db, account, c.cc_id, since, &lr)) < 0)
+	if ((rc = rb_leak_store_recent(db, account, contract, since, &lr)) < 0)
 		return RB_ERROR;
 	*out = rc != 0 ? json_null() : json_pack("{s:s, s:s, s:s, s:I, s:I, "
 	    "s:i}", "serial", lr.lr_serial, "first_day", lr.lr_first,

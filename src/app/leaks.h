@@ -91,6 +91,15 @@ enum rb_rc	rb_leak_recent(rb_db *db, int64_t account, const char *number,
 		    time_t now, json_t **out);
 
 /*
+ * The same for the contract whose id the caller found already among the
+ * account's (the dashboard's rows, store/space.h): no second look-up of
+ * the contract. The store still checks that account holds it (JSON null
+ * when not). RB_OK or RB_ERROR.
+ */
+enum rb_rc	rb_leak_recent_of(rb_db *db, int64_t account,
+		    int64_t contract, time_t now, json_t **out);
+
+/*
  * The `robinet alerts` part for leaks (see above), on today at now;
  * public_url as for rb_cons_alerts_run(). Stores the number of new
  * leak alerts in *nalerts and of emails queued in *nmails. Each

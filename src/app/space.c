@@ -1,6 +1,8 @@
 /*
  * space.c: the dashboard use case (see space.h). The store gives raw
- * values for every contract in one statement; this file words them.
+ * values for every contract (store/space.h: two statements, the sums of
+ * the open bills added up there); this file words them, and adds each
+ * contract's leak box from the contract's id, found already.
  */
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +28,13 @@ static json_int_t
 num(json_t *o, const char *key)
 {
 	return json_integer_value(json_object_get(o, key));
+}
+
+/* A new JSON string of s, or JSON null when s is NULL. */
+static json_t *
+text_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
 }
 
 /* French date of an ISO text as a new JSON string, or null. */
@@ -63,49 +72,49 @@ reading_kind(const char *source)
 }
 
 static json_t *
-last_bill(json_t *row, const char *today)
+last_bill(const struct rb_space_contract *c, const char *today)
 {
-	if (str(row, "last_number") == NULL)
+	if (c->sp_last_number == NULL)
 		return json_null();
 	return json_pack("{s:s, s:o, s:o, s:o, s:s, s:s, s:b}",
-	    "number", str(row, "last_number"),
-	    "issued", fr_date(str(row, "last_issued_on")),
-	    "due", fr_date(str(row, "last_due_on")),
-	    "total", money(num(row, "last_total_cents")),
-	    "status", str(row, "last_status"),
-	    "status_label", rb_bills_status_label(str(row, "last_status"),
-	    str(row, "last_due_on"), today, NULL),
-	    "archived", num(row, "last_archived") != 0);
+	    "number", c->sp_last_number,
+	    "issued", fr_date(c->sp_last_issued_on),
+	    "due", fr_date(c->sp_last_due_on),
+	    "total", money(c->sp_last_total_cents),
+	    "status", c->sp_last_status,
+	    "status_label", rb_bills_status_label(c->sp_last_status,
+	    c->sp_last_due_on, today, NULL),
+	    "archived", c->sp_last_archived != 0);
 }
 
 static json_t *
-reading(json_t *row)
+reading(const struct rb_space_contract *c)
 {
 	char idx[RB_MONEY_MAX];
 
-	if (str(row, "meter_serial") == NULL || str(row, "read_on") == NULL)
+	if (c->sp_meter_serial == NULL || c->sp_read_on == NULL)
 		return json_null();
-	rb_volume_m3_fr(num(row, "read_litres"), idx, sizeof(idx));
+	rb_volume_m3_fr(c->sp_read_litres, idx, sizeof(idx));
 	return json_pack("{s:s, s:b, s:o, s:s, s:s}",
-	    "meter", str(row, "meter_serial"),
-	    "remote", num(row, "meter_remote") != 0,
-	    "date", fr_date(str(row, "read_on")),
+	    "meter", c->sp_meter_serial,
+	    "remote", c->sp_meter_remote != 0,
+	    "date", fr_date(c->sp_read_on),
 	    "index", idx,
-	    "kind", reading_kind(str(row, "read_source")));
+	    "kind", reading_kind(c->sp_read_source));
 }
 
 /* Adds the contract's recent abnormal-consumption alert, if any. */
 static void
-add_abnormal(json_t *row, json_t *alerts)
+add_abnormal(const struct rb_space_contract *c, json_t *alerts)
 {
 	char text[512], vol[RB_MONEY_MAX], avg[RB_MONEY_MAX];
 	char end[RB_CLOCK_FR_MAX];
 
-	if (str(row, "alert_period_end") == NULL)
+	if (c->sp_alert_period_end == NULL)
 		return;
-	rb_volume_m3_fr(num(row, "alert_litres"), vol, sizeof(vol));
-	rb_volume_m3_fr(num(row, "alert_average_litres"), avg, sizeof(avg));
-	rb_clock_fr_iso(str(row, "alert_period_end"), end, sizeof(end));
+	rb_volume_m3_fr(c->sp_alert_litres, vol, sizeof(vol));
+	rb_volume_m3_fr(c->sp_alert_average_litres, avg, sizeof(avg));
+	rb_clock_fr_iso(c->sp_alert_period_end, end, sizeof(end));
 	snprintf(text, sizeof(text), "Consommation anormalement élevée : %s "
 	    "sur la période terminée le %s, plus du double de votre "
 	    "consommation habituelle (%s). Une fuite est possible.", vol, end,
@@ -115,14 +124,14 @@ add_abnormal(json_t *row, json_t *alerts)
 }
 
 static json_t *
-contract_view(json_t *row, const char *today)
+contract_view(const struct rb_space_contract *c, const char *today)
 {
 	json_t *alerts = json_array(), *v;
 	char addr[512], text[256], debit[32];
-	json_int_t late = num(row, "late_count");
+	json_int_t late = c->sp_late_count;
 
-	snprintf(addr, sizeof(addr), "%s, %s %s", str(row, "address"),
-	    str(row, "postcode"), str(row, "commune"));
+	snprintf(addr, sizeof(addr), "%s, %s %s", c->sp_address,
+	    c->sp_postcode, c->sp_commune);
 	if (late > 0) {
 		snprintf(text, sizeof(text), late == 1 ?
 		    "Une facture n'est pas réglée à sa date limite de "
@@ -131,48 +140,45 @@ contract_view(json_t *row, const char *today)
 		json_array_append_new(alerts, json_pack("{s:s, s:s}", "kind",
 		    "late", "text", text));
 	}
-	add_abnormal(row, alerts);
-	if (str(row, "mandate_last4") != NULL)
-		snprintf(debit, sizeof(debit), "•••• %s",
-		    str(row, "mandate_last4"));
-	v = json_pack("{s:s, s:O, s:s, s:b, s:o, s:b, s:b, s:o, s:o, s:b, "
+	add_abnormal(c, alerts);
+	if (c->sp_mandate_last4 != NULL)
+		snprintf(debit, sizeof(debit), "•••• %s", c->sp_mandate_last4);
+	v = json_pack("{s:s, s:o, s:s, s:b, s:o, s:b, s:b, s:o, s:o, s:b, "
 	    "s:o, s:o, s:o, s:o, s:b, s:o}",
-	    "number", str(row, "number"),
-	    "old_number", json_object_get(row, "old_number"),
+	    "number", c->sp_number,
+	    "old_number", text_or_null(c->sp_old_number),
 	    "address", addr,
-	    "direct_debit", num(row, "direct_debit") != 0,
-	    "debit_account", str(row, "mandate_last4") != NULL ?
+	    "direct_debit", c->sp_direct_debit != 0,
+	    "debit_account", c->sp_mandate_last4 != NULL ?
 	    json_string(debit) : json_null(),
-	    "paperless", num(row, "paperless") != 0,
-	    "unpaid", num(row, "unpaid_count") > 0,
-	    "unpaid_amount", money(num(row, "unpaid_cents")),
-	    "next_due", fr_date(str(row, "next_due_on")),
-	    "debit", num(row, "debit_count") > 0,
-	    "debit_amount", money(num(row, "debit_cents")),
-	    "next_debit", fr_date(str(row, "next_debit_on")),
-	    "last_bill", last_bill(row, today),
-	    "reading", reading(row),
+	    "paperless", c->sp_paperless != 0,
+	    "unpaid", c->sp_unpaid_count > 0,
+	    "unpaid_amount", money(c->sp_unpaid_cents),
+	    "next_due", fr_date(c->sp_next_due_on[0] != '\0' ?
+	    c->sp_next_due_on : NULL),
+	    "debit", c->sp_debit_count > 0,
+	    "debit_amount", money(c->sp_debit_cents),
+	    "next_debit", fr_date(c->sp_next_debit_on[0] != '\0' ?
+	    c->sp_next_debit_on : NULL),
+	    "last_bill", last_bill(c, today),
+	    "reading", reading(c),
 	    "has_alerts", json_array_size(alerts) > 0,
 	    "alerts", alerts);
 	return v;
 }
 
-/* Adds the contract's recent possible leak (app/leaks.h), if any, to
- * the alerts of view v. Returns 0, or -1 on a database failure. */
+/* Adds the recent possible leak (app/leaks.h), if any, of contract
+ * (its id, found already) to the alerts of view v. Returns 0, or -1 on
+ * a database failure. */
 static int
-add_leak(rb_db *db, int64_t account, time_t now, json_t *v)
+add_leak(rb_db *db, int64_t account, time_t now, int64_t contract,
+    json_t *v)
 {
 	char text[512], first[RB_CLOCK_FR_MAX], last[RB_CLOCK_FR_MAX];
 	json_t *leak;
 
-	switch (rb_leak_recent(db, account, str(v, "number"), now, &leak)) {
-	case RB_OK:
-		break;
-	case RB_NOT_FOUND:
-		return 0;
-	default:
+	if (rb_leak_recent_of(db, account, contract, now, &leak) != RB_OK)
 		return -1;
-	}
 	if (json_is_object(leak)) {
 		rb_clock_fr_iso(str(leak, "first_day"), first, sizeof(first));
 		rb_clock_fr_iso(str(leak, "last_day"), last, sizeof(last));
@@ -195,26 +201,28 @@ rb_space_view(rb_db *db, int64_t account, time_t now, json_t **out)
 {
 	struct rb_date today_d, oldest_d;
 	char today[16], oldest[16];
-	json_t *rows, *arr, *row;
-	size_t i;
+	struct rb_space_contract *rows;
+	json_t *arr, *v;
+	size_t i, n;
 
 	*out = NULL;
 	rb_clock_today(now, &today_d);
 	rb_clock_format_date(&today_d, today, sizeof(today));
 	rb_clock_date_add(&today_d, -ALERT_SHOWN_DAYS, &oldest_d);
 	rb_clock_format_date(&oldest_d, oldest, sizeof(oldest));
-	if (rb_space_contracts(db, account, today, oldest, &rows) != 0)
+	if (rb_space_contracts(db, account, today, oldest, &rows, &n) != 0)
 		return RB_ERROR;
 	arr = json_array();
-	json_array_foreach(rows, i, row) {
-		json_array_append_new(arr, contract_view(row, today));
-		if (add_leak(db, account, now, json_array_get(arr, i)) != 0) {
-			json_decref(rows);
+	for (i = 0; i < n; i++) {
+		v = contract_view(&rows[i], today);
+		json_array_append_new(arr, v);
+		if (add_leak(db, account, now, rows[i].sp_id, v) != 0) {
+			rb_space_contracts_free(rows, n);
 			json_decref(arr);
 			return RB_ERROR;
 		}
 	}
-	json_decref(rows);
+	rb_space_contracts_free(rows, n);
 	*out = arr;
 	return RB_OK;
 }

@@ -1,117 +1,257 @@
 /*
- * space.c: SQL of the dashboard (see space.h). One statement reads every
- * contract of the account with its figures: those of the open bills
- * aggregated per contract, the rest through correlated subqueries, each
- * served by an index (invoices_open, invoices_contract_issued,
- * meters_contract, meter_readings_meter_date, sepa_mandates_contract,
- * the unique (contract_id, period_end) of consumption_alerts,
- * sepa_debits_invoice): one statement per page, whatever the number of
- * contracts. What is owed follows the one rule of store/payments.h
- * (total minus succeeded payments); bills under direct debit are
- * counted apart, with their debit's amount and date once scheduled.
+ * space.c: SQL of the dashboard (see space.h), in two plain statements
+ * that SQLite runs without any temporary table: the account's contracts
+ * with what is shown of each (the latest bill, the active mandate, the
+ * meter in place and its latest reading, the latest abnormal-consumption
+ * alert: correlated subqueries, each served by an index), then the
+ * account's open bills, one row each with what is owed on it and its
+ * debit not yet collected. The per-contract figures are added up here,
+ * in C. (The statement before, a materialized CTE of the open bills and
+ * a grouped one of their sums, made SQLite build about seven temporary
+ * tables a page: half of the page's instructions, docs/performance.md.)
+ * What is owed follows the one rule of store/payments.h (total minus
+ * succeeded payments); bills under direct debit are counted apart, with
+ * their debit's amount and date once scheduled.
  */
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/mem.h"
 #include "store/copy.h"
 #include "store/payments.h"
 #include "store/space.h"
 
-/* Column col of the bill's debit not yet collected, or NULL. */
-#define LIVE_DEBIT(col) \
-	"(SELECT MIN(d." col ") FROM sepa_debits d WHERE d.invoice_id = u.id" \
-	" AND d.status IN ('scheduled', 'exported'))"
-
 /*
- * The open bills of the account's contracts (to pay, overdue, under
- * direct debit) are read once, in a materialized CTE, with what is owed
- * on each (the rule of store/payments.h, evaluated once per bill) and
- * their live debit; the per-contract figures are aggregates over them.
- * (Six correlated subqueries, one per figure, each walked every bill of
- * the contract and computed what is owed again: half of the page's
- * instructions, docs/performance.md.) The partial index invoices_open
- * (migration 0022) serves the CTE: the condition on status is written
- * exactly as in the index, so that both engines see that it applies.
+ * The account's contracts. Rows come in the order of the primary key
+ * of account_contracts (account, contract id), read from it without a
+ * sort; rb_space_contracts() puts them in contract-number order. The
+ * meter in place is the latest installed (the highest id among those
+ * installed that day), found with two MAX over the index meters_contract
+ * rather than ORDER BY installed_on DESC, id DESC LIMIT 1, which SQLite
+ * served with a temporary b-tree (installed_on is NOT NULL).
  */
-static const char sql_space[] =
-	"WITH open_bills AS MATERIALIZED (SELECT u.contract_id, u.status,"
-	"   u.due_on, " RB_SQL_OWED("u") " AS owed,"
-	"   CASE WHEN u.status = 'direct_debit' THEN " LIVE_DEBIT("amount_cents")
-	"   END AS live_cents,"
-	"   CASE WHEN u.status = 'direct_debit' THEN "
-	LIVE_DEBIT("collection_date") " END AS live_on"
-	"  FROM account_contracts oa"
-	"  JOIN invoices u ON u.contract_id = oa.contract_id"
-	"  WHERE oa.account_id = $1"
-	"  AND u.status IN ('to_pay', 'overdue', 'direct_debit')),"
-	" sums AS (SELECT contract_id,"
-	"   SUM(CASE WHEN status <> 'direct_debit' THEN owed END) AS unpaid_cents,"
-	"   count(CASE WHEN status <> 'direct_debit' THEN 1 END) AS unpaid_count,"
-	"   MIN(CASE WHEN status <> 'direct_debit' THEN due_on END) AS next_due_on,"
-	"   count(CASE WHEN status = 'overdue'"
-	"     OR (status = 'to_pay' AND due_on < $2) THEN 1 END) AS late_count,"
-	"   SUM(CASE WHEN status = 'direct_debit'"
-	"     THEN COALESCE(live_cents, owed) END) AS debit_cents,"
-	"   count(CASE WHEN status = 'direct_debit' THEN 1 END) AS debit_count,"
-	"   MIN(CASE WHEN status = 'direct_debit'"
-	"     THEN COALESCE(live_on, due_on) END) AS next_debit_on"
-	"  FROM open_bills WHERE owed > 0 GROUP BY contract_id)"
-	" SELECT c.number, c.old_number, c.service_address,"
+static const char sql_contracts[] =
+	"SELECT c.id, c.number, c.old_number, c.service_address,"
 	" c.service_postcode, c.service_commune, c.direct_debit, c.paperless,"
-	" COALESCE(s.unpaid_cents, 0), COALESCE(s.unpaid_count, 0),"
-	" s.next_due_on, COALESCE(s.late_count, 0),"
 	" li.number, li.issued_on, li.due_on, li.total_cents, li.status,"
 	" li.archived,"
 	" (SELECT sm.iban_last4 FROM sepa_mandates sm"
 	"   WHERE sm.contract_id = c.id AND sm.status = 'active'"
 	"   ORDER BY sm.signed_on DESC, sm.id DESC LIMIT 1),"
 	" m.serial, m.remote_read, r.read_on, r.index_litres, r.source,"
-	" al.period_end, al.litres, al.average_litres,"
-	" COALESCE(s.debit_cents, 0), COALESCE(s.debit_count, 0),"
-	" s.next_debit_on"
+	" al.period_end, al.litres, al.average_litres"
 	" FROM account_contracts ac"
 	" JOIN contracts c ON c.id = ac.contract_id"
-	" LEFT JOIN sums s ON s.contract_id = c.id"
 	" LEFT JOIN invoices li ON li.id = (SELECT i.id FROM invoices i"
 	"   WHERE i.contract_id = c.id AND i.status <> 'cancelled'"
 	"   ORDER BY i.issued_on DESC, i.id DESC LIMIT 1)"
-	" LEFT JOIN meters m ON m.id = (SELECT mm.id FROM meters mm"
+	" LEFT JOIN meters m ON m.id = (SELECT MAX(mm.id) FROM meters mm"
 	"   WHERE mm.contract_id = c.id AND mm.removed_on IS NULL"
-	"   ORDER BY mm.installed_on DESC, mm.id DESC LIMIT 1)"
+	"   AND mm.installed_on = (SELECT MAX(mi.installed_on)"
+	"     FROM meters mi WHERE mi.contract_id = c.id"
+	"     AND mi.removed_on IS NULL))"
 	" LEFT JOIN meter_readings r ON r.id = (SELECT rr.id"
 	"   FROM meter_readings rr WHERE rr.meter_id = m.id"
 	"   ORDER BY rr.read_on DESC, rr.id DESC LIMIT 1)"
 	" LEFT JOIN consumption_alerts al ON al.id = (SELECT a.id"
 	"   FROM consumption_alerts a WHERE a.contract_id = c.id"
-	"   AND a.period_end >= $3 ORDER BY a.period_end DESC LIMIT 1)"
-	" WHERE ac.account_id = $1"
-	" ORDER BY c.number";
+	"   AND a.period_end >= $2 ORDER BY a.period_end DESC LIMIT 1)"
+	" WHERE ac.account_id = $1";
 
-/* Column names of sql_space, in order, and their kinds: 's' text,
-   'i' integer. */
-static const char *const space_cols[] = {
-	"number", "old_number", "address", "postcode", "commune",
-	"direct_debit", "paperless", "unpaid_cents", "unpaid_count",
-	"next_due_on", "late_count", "last_number", "last_issued_on",
-	"last_due_on", "last_total_cents", "last_status",
-	"last_archived", "mandate_last4", "meter_serial",
-	"meter_remote", "read_on", "read_litres", "read_source",
-	"alert_period_end", "alert_litres", "alert_average_litres",
-	"debit_cents", "debit_count", "next_debit_on",
+/* Column col of the bill's debit not yet collected (at most one: the
+   unique index sepa_debits_one_live), or NULL. */
+#define LIVE_DEBIT(col) \
+	"(SELECT MIN(d." col ") FROM sepa_debits d WHERE d.invoice_id = u.id" \
+	" AND d.status IN ('scheduled', 'exported'))"
+
+/*
+ * The account's open bills (to pay, overdue, under direct debit), one
+ * row each: contract id, status, due date, what is owed (the rule of
+ * store/payments.h), and for a bill under direct debit the amount and
+ * collection date of its debit not yet collected. The partial index
+ * invoices_open (migration 0022) serves it: the condition on status is
+ * written exactly as in the index, so that both engines see that it
+ * applies.
+ */
+static const char sql_open_bills[] =
+	"SELECT u.contract_id, u.status, u.due_on, " RB_SQL_OWED("u") ","
+	" CASE WHEN u.status = 'direct_debit' THEN "
+	LIVE_DEBIT("amount_cents") " END,"
+	" CASE WHEN u.status = 'direct_debit' THEN "
+	LIVE_DEBIT("collection_date") " END"
+	" FROM account_contracts oa"
+	" JOIN invoices u ON u.contract_id = oa.contract_id"
+	" WHERE oa.account_id = $1"
+	" AND u.status IN ('to_pay', 'overdue', 'direct_debit')";
+
+/* What the rows of sql_open_bills are added to: the contracts sorted by
+   id, and the day. */
+struct space_acc {
+	struct rb_space_contract	*sa_v;
+	size_t				 sa_len;
+	const char			*sa_today;
 };
-static const char space_kinds[] = "sssssiiiisisssisissisissiiiis";
-_Static_assert(sizeof(space_kinds) - 1 ==
-    sizeof(space_cols) / sizeof(space_cols[0]), "a kind per column");
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	const struct rb_space_contract *x = a, *y = b;
+
+	return x->sp_id < y->sp_id ? -1 : x->sp_id > y->sp_id;
+}
+
+static int
+number_cmp(const void *a, const void *b)
+{
+	const struct rb_space_contract *x = a, *y = b;
+
+	return strcmp(x->sp_number, y->sp_number);
+}
+
+/* Keeps in day (11 bytes) the earlier of day and iso; "" is none. A NULL
+   iso changes nothing (as MIN ignores NULL). */
+static void
+earliest(char *day, const char *iso)
+{
+	if (iso == NULL || iso[0] == '\0')
+		return;
+	if (day[0] == '\0' || strcmp(iso, day) < 0)
+		rb_store_copy(day, 11, iso);
+}
 
 static void
-space_row(rb_stmt *st, void *arr)
+open_bill_row(rb_stmt *st, void *arg)
 {
-	json_array_append_new(arr, rb_store_json_object(st, space_cols,
-	    space_kinds));
+	struct space_acc *acc = arg;
+	struct rb_space_contract key, *s;
+	const char *status = rb_stmt_text(st, 1), *due = rb_stmt_text(st, 2);
+	int64_t owed = rb_stmt_int(st, 3);
+
+	key.sp_id = rb_stmt_int(st, 0);
+	s = bsearch(&key, acc->sa_v, acc->sa_len, sizeof(*s), id_cmp);
+	if (s == NULL || owed <= 0 || status == NULL)
+		return;
+	if (strcmp(status, "direct_debit") != 0) {
+		s->sp_unpaid_cents += owed;
+		s->sp_unpaid_count++;
+		earliest(s->sp_next_due_on, due);
+		if (strcmp(status, "overdue") == 0 || (strcmp(status,
+		    "to_pay") == 0 && due != NULL &&
+		    strcmp(due, acc->sa_today) < 0))
+			s->sp_late_count++;
+		return;
+	}
+	s->sp_debit_cents += rb_stmt_is_null(st, 4) ? owed :
+	    rb_stmt_int(st, 4);
+	s->sp_debit_count++;
+	earliest(s->sp_next_debit_on, rb_stmt_is_null(st, 5) ? due :
+	    rb_stmt_text(st, 5));
+}
+
+/* A new copy of text column col, or NULL for SQL NULL. */
+static char *
+text_or_null(rb_stmt *st, int col)
+{
+	const char *t = rb_stmt_text(st, col);
+
+	return t != NULL ? rb_xstrdup(t) : NULL;
+}
+
+/* The contracts read so far. */
+struct space_rows {
+	struct rb_space_contract	*sr_v;
+	size_t				 sr_len;
+	size_t				 sr_cap;
+};
+
+static void
+contract_row(rb_stmt *st, void *arg)
+{
+	struct space_rows *rows = arg;
+	struct rb_space_contract *c;
+
+	if (rows->sr_len == rows->sr_cap) {
+		rows->sr_cap = rows->sr_cap == 0 ? 4 : rows->sr_cap * 2;
+		rows->sr_v = rb_xrealloc(rows->sr_v, rows->sr_cap *
+		    sizeof(*rows->sr_v));
+	}
+	c = &rows->sr_v[rows->sr_len++];
+	memset(c, 0, sizeof(*c));
+	c->sp_id = rb_stmt_int(st, 0);
+	c->sp_number = rb_xstrdup(rb_stmt_text(st, 1) != NULL ?
+	    rb_stmt_text(st, 1) : "");
+	c->sp_old_number = text_or_null(st, 2);
+	c->sp_address = text_or_null(st, 3);
+	c->sp_postcode = text_or_null(st, 4);
+	c->sp_commune = text_or_null(st, 5);
+	c->sp_direct_debit = rb_stmt_int(st, 6) != 0;
+	c->sp_paperless = rb_stmt_int(st, 7) != 0;
+	c->sp_last_number = text_or_null(st, 8);
+	c->sp_last_issued_on = text_or_null(st, 9);
+	c->sp_last_due_on = text_or_null(st, 10);
+	c->sp_last_total_cents = rb_stmt_int(st, 11);
+	c->sp_last_status = text_or_null(st, 12);
+	c->sp_last_archived = rb_stmt_int(st, 13) != 0;
+	c->sp_mandate_last4 = text_or_null(st, 14);
+	c->sp_meter_serial = text_or_null(st, 15);
+	c->sp_meter_remote = rb_stmt_int(st, 16) != 0;
+	c->sp_read_on = text_or_null(st, 17);
+	c->sp_read_litres = rb_stmt_int(st, 18);
+	c->sp_read_source = text_or_null(st, 19);
+	c->sp_alert_period_end = text_or_null(st, 20);
+	c->sp_alert_litres = rb_stmt_int(st, 21);
+	c->sp_alert_average_litres = rb_stmt_int(st, 22);
 }
 
 int
 rb_space_contracts(rb_db *db, int64_t account, const char *today,
-    const char *alerts_since, json_t **out)
+    const char *alerts_since, struct rb_space_contract **out, size_t *n)
 {
-	return rb_store_json_rows(db, sql_space, RB_BINDS(rb_int(account),
-	    rb_text(today), rb_text(alerts_since)), space_row, out);
+	struct space_rows rows = { NULL, 0, 0 };
+	struct space_acc acc;
+
+	*out = NULL;
+	*n = 0;
+	if (rb_db_fetch_all(db, sql_contracts, RB_BINDS(rb_int(account),
+	    rb_text(alerts_since)), contract_row, &rows) != 0)
+		goto fail;
+	qsort(rows.sr_v, rows.sr_len, sizeof(*rows.sr_v), id_cmp);
+	acc.sa_v = rows.sr_v;
+	acc.sa_len = rows.sr_len;
+	acc.sa_today = today;
+	if (rows.sr_len > 0 && rb_db_fetch_all(db, sql_open_bills,
+	    RB_BINDS(rb_int(account)), open_bill_row, &acc) != 0)
+		goto fail;
+	qsort(rows.sr_v, rows.sr_len, sizeof(*rows.sr_v), number_cmp);
+	*out = rows.sr_v;
+	*n = rows.sr_len;
+	return 0;
+fail:
+	rb_space_contracts_free(rows.sr_v, rows.sr_len);
+	return -1;
+}
+
+void
+rb_space_contracts_free(struct rb_space_contract *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].sp_number);
+		free(v[i].sp_old_number);
+		free(v[i].sp_address);
+		free(v[i].sp_postcode);
+		free(v[i].sp_commune);
+		free(v[i].sp_last_number);
+		free(v[i].sp_last_issued_on);
+		free(v[i].sp_last_due_on);
+		free(v[i].sp_last_status);
+		free(v[i].sp_mandate_last4);
+		free(v[i].sp_meter_serial);
+		free(v[i].sp_read_on);
+		free(v[i].sp_read_source);
+		free(v[i].sp_alert_period_end);
+	}
+	free(v);
 }

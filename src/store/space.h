@@ -5,37 +5,78 @@
 #ifndef RB_STORE_SPACE_H
 #define RB_STORE_SPACE_H
 
+#include <stddef.h>
 #include <stdint.h>
-
-#include <jansson.h>
 
 #include "store/db.h"
 
 /*
- * Sets *out to a new array, one object per contract linked to account,
- * by contract number, with raw values (null when absent):
- *   number, old_number, address, postcode, commune,
- *   direct_debit, paperless (0/1),
- *   unpaid_cents (what is still owed on the bills to pay or overdue:
- *   total minus succeeded payments, RB_SQL_OWED of store/payments.h),
- *   unpaid_count, next_due_on (earliest due date among them),
- *   late_count (those overdue, or with a due date before today),
- *   last_number, last_issued_on, last_due_on, last_total_cents,
- *   last_status, last_archived (the most recently issued bill),
- *   mandate_last4 (active SEPA mandate),
- *   meter_serial, meter_remote (0/1), read_on, read_litres, read_source
- *   (the latest reading of the meter in place),
- *   alert_period_end, alert_litres, alert_average_litres (the latest
- *   abnormal-consumption alert whose period ended on or after
- *   alerts_since),
- *   debit_cents, debit_count, next_debit_on (the bills under direct
- *   debit with something owed: the amount of their debit not yet
- *   collected, else what is owed; the earliest of its collection date,
- *   else of their due date).
- * today and alerts_since are "YYYY-MM-DD". The caller owns *out.
- * Returns 0, or -1 with *out NULL.
+ * One contract linked to an account, as the dashboard shows it. Text
+ * members are new strings, NULL when absent (sp_number never is);
+ * integers are 0 when absent.
+ */
+struct rb_space_contract {
+	int64_t	 sp_id;			/* contracts.id */
+	char	*sp_number;
+	char	*sp_old_number;
+	char	*sp_address;
+	char	*sp_postcode;
+	char	*sp_commune;
+	int	 sp_direct_debit;	/* 0/1 */
+	int	 sp_paperless;		/* 0/1 */
+	/* The most recently issued bill (not cancelled). */
+	char	*sp_last_number;
+	char	*sp_last_issued_on;
+	char	*sp_last_due_on;
+	int64_t	 sp_last_total_cents;
+	char	*sp_last_status;
+	int	 sp_last_archived;	/* 0/1 */
+	char	*sp_mandate_last4;	/* the active SEPA mandate's */
+	/* The meter in place (the latest installed) and its latest reading. */
+	char	*sp_meter_serial;
+	int	 sp_meter_remote;	/* 0/1 */
+	char	*sp_read_on;
+	int64_t	 sp_read_litres;
+	char	*sp_read_source;
+	/* The latest abnormal-consumption alert whose period ended on or
+	   after alerts_since. */
+	char	*sp_alert_period_end;
+	int64_t	 sp_alert_litres;
+	int64_t	 sp_alert_average_litres;
+	/*
+	 * The bills to pay or overdue with something owed (total minus
+	 * succeeded payments, RB_SQL_OWED of store/payments.h): what is
+	 * owed on them, how many, the earliest due date ("" when none),
+	 * how many are overdue or due before today.
+	 */
+	int64_t	 sp_unpaid_cents;
+	int64_t	 sp_unpaid_count;
+	char	 sp_next_due_on[11];
+	int64_t	 sp_late_count;
+	/*
+	 * The bills under direct debit with something owed: the amount of
+	 * their debit not yet collected, else what is owed; how many; the
+	 * earliest of its collection date, else of their due date ("" when
+	 * none).
+	 */
+	int64_t	 sp_debit_cents;
+	int64_t	 sp_debit_count;
+	char	 sp_next_debit_on[11];
+};
+
+/*
+ * Sets *out to a new array of the *n contracts linked to account, by
+ * contract number. today and alerts_since are "YYYY-MM-DD". The figures
+ * of the open bills are added up in C from one row per bill (no
+ * temporary table in the engine); inside a read transaction (the
+ * page's: routes.c, rt_read) both statements read one state. Free with
+ * rb_space_contracts_free(). Returns 0, or -1 with *out NULL and *n 0.
  */
 int	rb_space_contracts(rb_db *db, int64_t account, const char *today,
-	    const char *alerts_since, json_t **out);
+	    const char *alerts_since, struct rb_space_contract **out,
+	    size_t *n);
+
+/* Frees what rb_space_contracts() gave (v may be NULL). */
+void	rb_space_contracts_free(struct rb_space_contract *v, size_t n);
 
 #endif
