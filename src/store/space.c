@@ -216,14 +216,16 @@ rb_space_contracts(rb_db *db, int64_t account, const char *today,
 	if (rb_db_fetch_all(db, sql_contracts, RB_BINDS(rb_int(account),
 	    rb_text(alerts_since)), contract_row, &rows) != 0)
 		goto fail;
-	qsort(rows.sr_v, rows.sr_len, sizeof(*rows.sr_v), id_cmp);
+	if (rows.sr_len > 1)	/* qsort wants a pointer even for none */
+		qsort(rows.sr_v, rows.sr_len, sizeof(*rows.sr_v), id_cmp);
 	acc.sa_v = rows.sr_v;
 	acc.sa_len = rows.sr_len;
 	acc.sa_today = today;
 	if (rows.sr_len > 0 && rb_db_fetch_all(db, sql_open_bills,
 	    RB_BINDS(rb_int(account)), open_bill_row, &acc) != 0)
 		goto fail;
-	qsort(rows.sr_v, rows.sr_len, sizeof(*rows.sr_v), number_cmp);
+	if (rows.sr_len > 1)
+		qsort(rows.sr_v, rows.sr_len, sizeof(*rows.sr_v), number_cmp);
 	*out = rows.sr_v;
 	*n = rows.sr_len;
 	return 0;
