@@ -64,6 +64,34 @@ rb_buf_puts(rb_buf *b, const char *s)
 	rb_buf_append(b, s, strlen(s));
 }
 
+size_t
+rb_int_text(long long v, char *out)
+{
+	char tmp[RB_INT_TEXT], *p = tmp + sizeof(tmp);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v;
+	size_t n;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	n = (size_t)(tmp + sizeof(tmp) - p);
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return n;
+}
+
+void
+rb_buf_put_int(rb_buf *b, long long v)
+{
+	char d[RB_INT_TEXT];
+
+	rb_buf_append(b, d, rb_int_text(v, d));
+}
+
 void
 rb_buf_putc(rb_buf *b, char c)
 {

@@ -29,6 +29,15 @@ void	 rb_buf_putc(rb_buf *b, char c);
 void	 rb_buf_printf(rb_buf *b, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 rb_buf_vprintf(rb_buf *b, const char *fmt, va_list ap);
+/*
+ * Writes v in decimal, as "%lld" does, into out (RB_INT_TEXT bytes at
+ * least), NUL-terminated, and returns its length: no printf, for the
+ * many numbers of pages, logs, CSV and COPY rows.
+ */
+#define RB_INT_TEXT	21
+size_t	 rb_int_text(long long v, char *out);
+/* Appends v in decimal (rb_int_text). */
+void	 rb_buf_put_int(rb_buf *b, long long v);
 /* Appends s[0..n) escaping & < > " ' for HTML text and attributes. */
 void	 rb_buf_html(rb_buf *b, const char *s, size_t n);
 /* Returns the contents as a C string ("" when empty); owned by b. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/csvwrite.h"
 #include "base/mem.h"
 
@@ -153,17 +154,11 @@ rb_csvw_text(rb_csvw *w, const char *s)
 void
 rb_csvw_int(rb_csvw *w, int64_t v)
 {
-	char digits[24], *p = digits + sizeof(digits);
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	char d[RB_INT_TEXT];
+	size_t n = rb_int_text(v, d);
 
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		*--p = '-';
 	csvw_sep(w);
-	csvw_put(w, p, (size_t)(digits + sizeof(digits) - p));
+	csvw_put(w, d, n);
 }
 
 void

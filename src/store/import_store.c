@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "store/audit.h"
@@ -713,41 +714,20 @@ rb_import_store_copy_begin(rb_db *db, enum rb_imp_table t)
 	return rb_db_copy_begin(db, it->it_name, cols, it->it_nall);
 }
 
-/* v in decimal into buf (24 bytes); returns buf. snprintf("%lld") for
-   every number of every row was a fifth of the bulk import's own
-   work. */
-static const char *
-decimal(int64_t v, char *buf)
-{
-	char tmp[24], *p = tmp + sizeof(tmp);
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-	size_t n;
-
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		*--p = '-';
-	n = (size_t)(tmp + sizeof(tmp) - p);
-	memcpy(buf, p, n);
-	buf[n] = '\0';
-	return buf;
-}
-
 int
 rb_import_store_copy_row(rb_db *db, enum rb_imp_table t,
     const struct rb_imp_val *vals, const struct rb_imp_source *src)
 {
 	const struct imp_table *it = &tables[t];
-	char num[RB_IMP_MAX_PARAMS + 1][24];
+	char num[RB_IMP_MAX_PARAMS + 1][RB_INT_TEXT];
 	const char *f[RB_IMP_MAX_PARAMS + 4];
 	int i, n = it->it_nall - 4;
 
 	for (i = 0; i < n; i++) {
 		switch (vals[i].iv_kind) {
 		case RB_IMPV_INT:
-			f[i] = decimal(vals[i].iv_int, num[i]);
+			rb_int_text(vals[i].iv_int, num[i]);
+			f[i] = num[i];
 			break;
 		case RB_IMPV_TEXT:
 			f[i] = vals[i].iv_text;
@@ -760,7 +740,8 @@ rb_import_store_copy_row(rb_db *db, enum rb_imp_table t,
 	f[n] = src->is_system;
 	f[n + 1] = src->is_batch;
 	f[n + 2] = src->is_file;
-	f[n + 3] = decimal(src->is_line, num[n]);
+	rb_int_text(src->is_line, num[n]);
+	f[n + 3] = num[n];
 	return rb_db_copy_row(db, f);
 }
 

@@ -73,29 +73,12 @@ put_text(rb_buf *out, const char *s)
 		rb_buf_html(out, s, strlen(s));
 }
 
-/* Appends the decimal form of v, as "%lld" writes it, with no printf
- * (a chart has dozens of numbers). */
-static void
-put_int(rb_buf *out, int64_t v)
-{
-	uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	char buf[24], *p = buf + sizeof(buf);
-
-	do {
-		*--p = (char)('0' + m % 10);
-		m /= 10;
-	} while (m > 0);
-	if (v < 0)
-		*--p = '-';
-	rb_buf_append(out, p, (size_t)(buf + sizeof(buf) - p));
-}
-
 /* Appends the text s, then the number v. */
 static void
 put_attr(rb_buf *out, const char *s, int64_t v)
 {
 	rb_buf_puts(out, s);
-	put_int(out, v);
+	rb_buf_put_int(out, v);
 }
 
 /* Height in view units of value litres on an axis up to top litres. */

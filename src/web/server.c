@@ -877,19 +877,12 @@ log_stamp(void)
 
 /* Appends " key=v" (v in decimal) to b. */
 static void
-log_uint(rb_buf *b, const char *key, unsigned long long v)
+log_int(rb_buf *b, const char *key, long long v)
 {
-	char d[24];
-	size_t n = sizeof(d);
-
-	do {
-		d[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
 	rb_buf_putc(b, ' ');
 	rb_buf_puts(b, key);
 	rb_buf_putc(b, '=');
-	rb_buf_append(b, d + n, sizeof(d) - n);
+	rb_buf_put_int(b, v);
 }
 
 /*
@@ -910,10 +903,9 @@ access_log(const struct rb_req *req, size_t bytes, uint64_t us, int aborted)
 	rb_buf_puts(&line, " type=access");
 	rb_log_kv(&line, "method", req->req_method_name);
 	rb_log_kv(&line, "path", req->req_path);
-	log_uint(&line, "status", (unsigned long long)(req->resp_status > 0 ?
-	    req->resp_status : 0));
-	log_uint(&line, "bytes", (unsigned long long)bytes);
-	log_uint(&line, "us", (unsigned long long)us);
+	log_int(&line, "status", req->resp_status > 0 ? req->resp_status : 0);
+	log_int(&line, "bytes", (long long)bytes);
+	log_int(&line, "us", (long long)us);
 	if (aborted)
 		rb_buf_puts(&line, " aborted=1");
 	rb_log_line_own(&line);

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,6 +180,29 @@ test_html(void **state)
 	rb_buf_free(&b);
 }
 
+/* rb_int_text and rb_buf_put_int write what "%lld" writes. */
+static void
+test_int_text(void **state)
+{
+	static const long long v[] = { 0, 7, -7, 10, 99, 100, -1000,
+	    1234567890123LL, INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+	char got[RB_INT_TEXT], want[32];
+	rb_buf b = RB_BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(want, sizeof(want), "%lld", v[i]);
+		assert_int_equal(rb_int_text(v[i], got), strlen(want));
+		assert_string_equal(got, want);
+		rb_buf_reset(&b);
+		rb_buf_puts(&b, "n=");
+		rb_buf_put_int(&b, v[i]);
+		assert_string_equal(b.buf_data + 2, want);
+	}
+	rb_buf_free(&b);
+}
+
 static void
 test_reset(void **state)
 {
@@ -239,6 +263,7 @@ main(void)
 		cmocka_unit_test(test_reserve),
 		cmocka_unit_test(test_printf),
 		cmocka_unit_test(test_html),
+		cmocka_unit_test(test_int_text),
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_steal),
 	};
