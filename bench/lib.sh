@@ -16,9 +16,9 @@ seconds() {
 	esac
 }
 
-# A TCP port that is free on loopback right now.
+# A TCP port that is free on loopback right now, outside the ephemeral range.
 free_port() {
-	"${PYTHON:-python3}" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	"${PYTHON:-python3}" "$(dirname "${BASH_SOURCE[0]}")/../tests/freeport.py"
 }
 
 # wait_http URL PID: until URL answers (at most 30 s) or PID dies.

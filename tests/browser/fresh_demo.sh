@@ -37,7 +37,7 @@ if ! "$bin" demo --db "$db" --contracts 20 --today "$today" >/dev/null 2>"$dir/d
 	cat "$dir/demo.err" >&2
 	exit 2
 fi
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(python3 "$here/../freeport.py")
 ROBINET_TEMPLATE_STRICT=true ROBINET_TODAY=$today ROBINET_MAIL_DIR=$dir/mail \
 	ROBINET_PSP_SANDBOX_LISTEN=127.0.0.1:0 \
 	"$bin" serve --demo --db "$db" --listen "127.0.0.1:$port" \

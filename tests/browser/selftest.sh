@@ -246,7 +246,7 @@ check "a base URL that is not loopback is refused: exit 2" test $? = 2
 timeout 60 "$crawl" --max-pages zero "$base/" >/dev/null 2>&1
 check "a bad option value: exit 2" test $? = 2
 # A port that was just free: nothing listens there.
-free_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port=$(python3 "$here/../freeport.py")
 timeout 120 "$crawl" "http://127.0.0.1:$free_port/" >"$tmp/down.out" 2>/dev/null
 rc=$?
 check "no server at the base URL: exit 2" test "$rc" = 2

@@ -36,6 +36,9 @@ import traceback
 
 import dbx
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import freeport  # noqa: E402
+
 
 class Args:
     bin = None
@@ -65,11 +68,7 @@ def test(fn=None, env=None, own=False, sqlite_only=None):
 
 
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    return freeport.free_port()
 
 
 class Server:
@@ -77,10 +76,22 @@ class Server:
 
     def __init__(self, db, env=None, extra=()):
         self.db = db
-        self.port = free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="robinet-", suffix=".log", delete=False)
         self.mail_dir = tempfile.mkdtemp(prefix="robinet-mail-")    # demo mode's mail
         self.attach_dir = tempfile.mkdtemp(prefix="robinet-attach-")  # attached files
+        # A port found free may be taken before the server binds it (by
+        # another test's server): then it starts again on other ports.
+        for attempt in range(3):
+            if self._start(env, extra, last=attempt == 2):
+                break
+
+    def _start(self, env, extra, last):
+        """Starts the server; False if it could not listen on its ports
+        (another process took one since free_port() found it free), unless
+        this is the last attempt."""
+        self.port = free_port()
+        self.log.seek(0)
+        self.log.truncate()
         e = dict(os.environ)
         e["ROBINET_TEMPLATE_STRICT"] = "true"
         e["ROBINET_PUBLIC_URL"] = "http://127.0.0.1:%d" % self.port
@@ -96,13 +107,18 @@ class Server:
         for k in [k for k, v in e.items() if v is None]:
             del e[k]            # a test that wants a setting left unset
         self.proc = subprocess.Popen(
-            [ARGS.bin, "serve", "--db", dbx.url(db),
+            [ARGS.bin, "serve", "--db", dbx.url(self.db),
              "--listen", "127.0.0.1:%d" % self.port, *extra],
             stdout=subprocess.PIPE, stderr=self.log, env=e)
         deadline = time.time() + 15
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError("server exited with %s: %s" % (self.proc.returncode, self.stderr()))
+                log = self.stderr()
+                if not last and self.proc.returncode == 1 and "cannot listen on" in log and \
+                        "Address already in use" in log:
+                    self.proc.stdout.close()
+                    return False
+                raise AssertionError("server exited with %s: %s" % (self.proc.returncode, log))
             # Ready means answering HTTP, not only accepting connections.
             try:
                 c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
@@ -111,7 +127,7 @@ class Server:
                 c.close()
                 if ok:
                     time.sleep(0.1)     # let the server close the probe's connection
-                    return
+                    return True
             except (OSError, http.client.HTTPException):
                 pass
             time.sleep(0.05)

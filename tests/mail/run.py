@@ -37,6 +37,7 @@ from aiosmtpd.controller import Controller
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "http"))
 import dbx  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 PUBLIC_URL = "https://eau.example.test"
 SENDER_ADDR = "ne-pas-repondre@eau.example"
@@ -63,12 +64,7 @@ def ok(cond, desc, detail=""):
     return cond
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from freeport import free_port  # noqa: E402  (tests/: outside the ephemeral ports)
 
 
 class Mailbox:

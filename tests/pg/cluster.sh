@@ -41,8 +41,7 @@ else
 fi
 
 free_port() {
-	/usr/bin/python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	/usr/bin/python3 "$(dirname "$0")/../freeport.py"
 }
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/robinet-pg-XXXXXX")

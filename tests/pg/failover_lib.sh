@@ -46,8 +46,7 @@ fl_init() {
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
 check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
-free_port() { $PY -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+free_port() { $PY "$(dirname "$0")/../freeport.py"; }
 q() { "$bindir/psql" -X -Atq -h 127.0.0.1 -p "$1" -U robinet -d "$2" -c "$3" 2>>"$dir/psql.err"; }
 ready() {
 	i=0
