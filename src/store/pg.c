@@ -66,6 +66,10 @@ struct pg_db {
 	char			**pd_fill;
 	size_t			 pd_nfill;
 	char			*pd_fill_table;	/* NULL: no fill open */
+	/* A BEGIN asked for and not sent yet: it goes with the first
+	   statement of the transaction, in one round trip (see
+	   exec_first()); NULL: none. */
+	const char		*pd_begin;
 };
 
 static const struct rb_db_ops pg_ops;
@@ -309,8 +313,9 @@ reconnect(struct pg_db *pd, struct pg_stmt *keep)
 	return 0;
 }
 
-/* Before a transaction or a statement outside one: a link found lost
-   is made again (the request then goes on as if nothing happened). */
+/* Before a COPY outside a transaction (which cannot be run again on a
+   new link): a link found lost is made again. Statements and
+   transactions find out by running (pg_step(), send_begin()). */
 static void
 keep_link(struct pg_db *pd)
 {
@@ -321,9 +326,13 @@ keep_link(struct pg_db *pd)
 		reconnect(pd, NULL);
 }
 
+static int	send_begin(struct pg_db *, const char *);
+
 static int
 pg_exec(rb_db *db, const char *sql)
 {
+	if (send_begin((struct pg_db *)db, __func__) != 0)
+		return -1;
 	return run_simple((struct pg_db *)db, sql, __func__) == 0 ? 0 : -1;
 }
 
@@ -338,7 +347,10 @@ pg_prepare(rb_db *db, const char *sql)
 	size_t b = h & (pd->pd_nbuckets - 1);
 	int n, intx;
 
-	keep_link(pd);
+	/* No check of the link here: a statement run outside a
+	   transaction, or the first of one (its BEGIN still pending),
+	   connects again and runs once more when the link is found lost
+	   (pg_step()); inside a transaction nothing can be done. */
 	for (ps = pd->pd_buckets[b]; ps != NULL; ps = ps->ps_next)
 		if (!ps->ps_busy && ps->ps_hash == h &&
 		    strcmp(ps->ps_sql, sql) == 0) {
@@ -346,6 +358,10 @@ pg_prepare(rb_db *db, const char *sql)
 			return &ps->ps_base;
 		}
 
+	/* A statement prepared for the first time on this link: a
+	   failure must fail the transaction it was asked for in. */
+	if (send_begin(pd, __func__) != 0)
+		return NULL;
 	snprintf(name, sizeof(name), "rb%u", ++pd->pd_next_name);
 	intx = pg_in_transaction(db);
 	res = PQprepare(pd->pd_conn, name, sql, 0, NULL);
@@ -440,12 +456,69 @@ pg_bind_null(rb_stmt *st, int idx)
 	set_value((struct pg_stmt *)st, __func__, idx, NULL, NULL);
 }
 
+/*
+ * Runs ps as the first statement of a transaction whose BEGIN is
+ * pending: the BEGIN, the statement and a sync go in one pipeline, one
+ * round trip where there were two. The statement's result; the BEGIN's
+ * when it failed (the statement was then not run); NULL when the link
+ * failed.
+ */
+static PGresult *
+exec_first(struct pg_db *pd, struct pg_stmt *ps)
+{
+	PGconn *c = pd->pd_conn;
+	PGresult *res, *got[2] = { NULL, NULL };
+	int ended = 0;
+
+	if (PQenterPipelineMode(c) != 1)
+		return NULL;
+	if (PQsendQueryParams(c, pd->pd_begin, 0, NULL, NULL, NULL, NULL,
+	    0) != 1 || PQsendQueryPrepared(c, ps->ps_name, ps->ps_nparams,
+	    (const char *const *)ps->ps_values, NULL, NULL, 0) != 1 ||
+	    PQpipelineSync(c) != 1) {
+		/* The link failed (what was queued goes with it). */
+		PQexitPipelineMode(c);
+		return NULL;
+	}
+	/* Each query's results end with a NULL; the sync's result ends
+	   the pipeline. */
+	while (ended <= 2) {
+		if ((res = PQgetResult(c)) == NULL) {
+			if (PQstatus(c) == CONNECTION_BAD)
+				break;
+			ended++;
+			continue;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		if (ended < 2 && got[ended] == NULL)
+			got[ended] = res;
+		else
+			PQclear(res);
+	}
+	if (PQexitPipelineMode(c) != 1 || PQstatus(c) == CONNECTION_BAD ||
+	    got[0] == NULL) {
+		PQclear(got[0]);
+		PQclear(got[1]);
+		return NULL;
+	}
+	if (PQresultStatus(got[0]) != PGRES_COMMAND_OK) {
+		PQclear(got[1]);
+		return got[0];
+	}
+	PQclear(got[0]);
+	return got[1];
+}
+
 static int
 pg_step(rb_stmt *st)
 {
 	struct pg_stmt *ps = (struct pg_stmt *)st;
 	struct pg_db *pd = (struct pg_db *)st->st_db;
 	char head[SQL_HEAD_MAX];
+	const char *begin;
 	int rc, in_transaction_before;
 
 	if (ps->ps_bind_err) {
@@ -456,19 +529,25 @@ pg_step(rb_stmt *st)
 		return RB_ERR;
 	}
 	if (ps->ps_res == NULL) {
-		in_transaction_before = pg_in_transaction(st->st_db);
-		ps->ps_res = PQexecPrepared(pd->pd_conn, ps->ps_name,
-		    ps->ps_nparams, (const char *const *)ps->ps_values, NULL,
-		    NULL, 0);
+		/* A pending BEGIN: no transaction is open on the server. */
+		begin = pd->pd_begin;
+		in_transaction_before = begin == NULL &&
+		    pg_in_transaction(st->st_db);
+		ps->ps_res = begin != NULL ? exec_first(pd, ps) :
+		    PQexecPrepared(pd->pd_conn, ps->ps_name, ps->ps_nparams,
+		    (const char *const *)ps->ps_values, NULL, NULL, 0);
 		if (PQstatus(pd->pd_conn) == CONNECTION_BAD &&
 		    !in_transaction_before && reconnect(pd, ps) == 0) {
 			/* Lost at that very moment, outside a transaction:
 			   once more on a new link. */
 			PQclear(ps->ps_res);
-			ps->ps_res = PQexecPrepared(pd->pd_conn, ps->ps_name,
+			pd->pd_begin = begin;
+			ps->ps_res = begin != NULL ? exec_first(pd, ps) :
+			    PQexecPrepared(pd->pd_conn, ps->ps_name,
 			    ps->ps_nparams, (const char *const *)ps->ps_values,
 			    NULL, NULL, 0);
 		}
+		pd->pd_begin = NULL;
 		ps->ps_row = -1;
 		if (ps->ps_res == NULL) {
 			log_pg_error(pd, NULL, __func__, "step failed",
@@ -557,6 +636,8 @@ pg_reset(rb_stmt *st)
 static int
 pg_in_transaction(rb_db *db)
 {
+	if (((struct pg_db *)db)->pd_begin != NULL)
+		return 1;
 	switch (PQtransactionStatus(((struct pg_db *)db)->pd_conn)) {
 	case PQTRANS_ACTIVE:
 	case PQTRANS_INTRANS:
@@ -575,14 +656,31 @@ begin_with(rb_db *db, const char *sql, const char *func)
 		rb_db_count_error();
 		return -1;
 	}
-	keep_link((struct pg_db *)db);
-	if (run_simple((struct pg_db *)db, sql, func) == 0)
+	/* PostgreSQL takes the transaction's snapshot at its first
+	   statement, not at BEGIN: sending BEGIN with that statement
+	   changes nothing but the wait. A link lost meanwhile is made
+	   again then (pg_step(), send_begin()): nothing was open. */
+	((struct pg_db *)db)->pd_begin = sql;
+	return 0;
+}
+
+/* Sends a BEGIN left pending, on its own: before what cannot share its
+   round trip (a simple command, COPY, a new statement's preparation). */
+static int
+send_begin(struct pg_db *pd, const char *func)
+{
+	const char *sql = pd->pd_begin;
+
+	if (sql == NULL)
+		return 0;
+	pd->pd_begin = NULL;
+	if (run_simple(pd, sql, func) == 0)
 		return 0;
 	/* Lost at that very moment: once more on a new link. */
-	if (PQstatus(((struct pg_db *)db)->pd_conn) == CONNECTION_BAD &&
-	    reconnect((struct pg_db *)db, NULL) == 0)
-		return run_simple((struct pg_db *)db, sql, func) == 0 ? 0 : -1;
-	return -1;
+	if (PQstatus(pd->pd_conn) == CONNECTION_BAD &&
+	    reconnect(pd, NULL) == 0)
+		return run_simple(pd, sql, func) == 0 ? 0 : RB_ERR;
+	return RB_ERR;
 }
 
 static int
@@ -609,6 +707,11 @@ pg_commit(rb_db *db)
 		log_errx("no transaction to commit");
 		rb_db_count_error();
 		return -1;
+	}
+	if (pd->pd_begin != NULL) {
+		/* Nothing was run in it: nothing to send. */
+		pd->pd_begin = NULL;
+		return 0;
 	}
 	if (pd->pd_fill_table != NULL) {
 		/* Committing now would leave the table without what the
@@ -648,6 +751,7 @@ pg_rollback(rb_db *db)
 {
 	/* The rollback brings back whatever a fill dropped. */
 	fill_forget((struct pg_db *)db);
+	((struct pg_db *)db)->pd_begin = NULL;
 	if (!pg_in_transaction(db))
 		return 0;
 	return pg_exec(db, "ROLLBACK");
@@ -748,6 +852,8 @@ pg_copy_begin(rb_db *db, const char *table, const char *const *cols,
 	int i, rc = 0;
 
 	keep_link(pd);
+	if (send_begin(pd, __func__) != 0)
+		return RB_ERR;
 	rb_buf_init(&sql);
 	rb_buf_printf(&sql, "COPY %s (", table);
 	for (i = 0; i < ncols; i++)
@@ -903,6 +1009,8 @@ pg_fill_begin(rb_db *db, const char *table)
 	int i, n, rc = 0;
 
 	fill_forget(pd);
+	if ((rc = send_begin(pd, __func__)) != 0)
+		return rc;
 	res = PQexecParams(pd->pd_conn, fill_catalog, 1, NULL, params, NULL,
 	    NULL, 0);
 	if (res == NULL) {

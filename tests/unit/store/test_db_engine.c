@@ -465,6 +465,51 @@ read_transaction_joins_an_open_one(void **state)
 	assert_false(rb_db_in_transaction(f->db));
 }
 
+/* A transaction holds from its first statement, whatever that is (a
+   driver may send BEGIN with it), and one with no statement ends
+   cleanly: the first insert is undone with the rest, and is not seen
+   by another connection before the commit. */
+static void
+a_transaction_holds_from_its_first_statement(void **state)
+{
+	struct fixture *f = *state;
+	rb_db *other;
+	char err[256];
+
+	assert_int_equal(rb_db_open(f->url, &other, err, sizeof(err)), 0);
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_commit(f->db), 0);
+	assert_false(rb_db_in_transaction(f->db));
+	assert_int_equal(rb_db_begin_read(f->db), 0);
+	assert_true(rb_db_in_transaction(f->db));
+	assert_int_equal(rb_db_rollback(f->db), 0);
+	assert_false(rb_db_in_transaction(f->db));
+
+	/* Undone with the rest. */
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(insert_v(f->db, "first"), 0);
+	assert_int_equal(insert_v(f->db, "second"), 0);
+	assert_int_equal(rb_db_rollback(f->db), 0);
+	assert_int_equal(count_v(f->db, "first"), 0);
+	assert_int_equal(count_v(other, "first"), 0);
+
+	/* A savepoint as the first thing: the transaction is there. */
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_savepoint(f->db), 0);
+	assert_int_equal(insert_v(f->db, "first"), 0);
+	assert_int_equal(rb_db_release(f->db), 0);
+	assert_int_equal(rb_db_rollback(f->db), 0);
+	assert_int_equal(count_v(f->db, "first"), 0);
+
+	/* Seen by another connection at the commit, not before. */
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(insert_v(f->db, "first"), 0);
+	assert_int_equal(count_v(other, "first"), 0);
+	assert_int_equal(rb_db_commit(f->db), 0);
+	assert_int_equal(count_v(other, "first"), 1);
+	rb_db_close(other);
+}
+
 static void
 values_bind_by_number_and_read_back(void **state)
 {
@@ -525,6 +570,9 @@ main(void)
 		    collate_c_orders_text_bytewise, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    row_lock_phrases_run_on_every_engine, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    a_transaction_holds_from_its_first_statement, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(fetch_all_passes_rb_retry_on,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
