@@ -385,7 +385,12 @@ int	 rb_db_copy_pays(const rb_db *db);
  * uses). rb_db_fill_end(db) builds them again, the same names and
  * definitions, which checks every unique key and foreign key once over
  * the whole table (no ANALYZE: the server's autovacuum gathers the
- * planner's statistics of a table so filled soon after). Each returns
+ * planner's statistics of a table so filled soon after). On PostgreSQL
+ * the fill also numbers the rows a copy leaves to the table's identity
+ * column (BY DEFAULT) itself, past the sequence and the table's
+ * largest id, and moves the sequence past them at its end; and it
+ * compresses the WAL's full-page images (wal_compression lz4) for the
+ * transaction where the server has lz4 and the role may set it. Each returns
  * 0, RB_CONSTRAINT (rb_db_fill_end(): the rows break a unique key or a
  * foreign key), RB_RETRY or -1 (logged). After any failure, or instead
  * of rb_db_fill_end(), roll the transaction back: that brings back what
