@@ -330,27 +330,38 @@ viewer_row(rb_stmt *st, void *arg)
 {
 	struct viewers_out *o = arg;
 	const char *number;
+	json_t *v;
 
 	number = rb_stmt_text(st, 0);
 	if (number == NULL)
 		number = "";
 	if (o->vo_cur == NULL || strcmp(number, o->vo_last) != 0) {
 		o->vo_viewers = json_array();
-		o->vo_cur = json_pack("{s:s, s:o, s:o, s:o, s:o}",
-		    "number", number,
-		    "address", rb_store_json_text(rb_stmt_text(st, 1)),
-		    "postcode", rb_store_json_text(rb_stmt_text(st, 2)),
-		    "commune", rb_store_json_text(rb_stmt_text(st, 3)),
-		    "viewers", o->vo_viewers);
+		o->vo_cur = json_object();
+		json_object_set_new_nocheck(o->vo_cur, "number",
+		    json_string(number));
+		json_object_set_new_nocheck(o->vo_cur, "address",
+		    rb_store_json_text(rb_stmt_text(st, 1)));
+		json_object_set_new_nocheck(o->vo_cur, "postcode",
+		    rb_store_json_text(rb_stmt_text(st, 2)));
+		json_object_set_new_nocheck(o->vo_cur, "commune",
+		    rb_store_json_text(rb_stmt_text(st, 3)));
+		json_object_set_new_nocheck(o->vo_cur, "viewers",
+		    o->vo_viewers);
 		json_array_append_new(o->vo_arr, o->vo_cur);
 		o->vo_last = json_string_value(json_object_get(o->vo_cur,
 		    "number"));
 	}
-	json_array_append_new(o->vo_viewers, json_pack("{s:I, s:o, s:s, s:I}",
-	    "account", (json_int_t)rb_stmt_int(st, 4),
-	    "email", rb_store_json_text(rb_stmt_text(st, 5)),
-	    "status", status_names[status_parse(rb_stmt_text(st, 6))],
-	    "added_at", (json_int_t)rb_stmt_int(st, 7)));
+	v = json_object();
+	json_object_set_new_nocheck(v, "account",
+	    json_integer(rb_stmt_int(st, 4)));
+	json_object_set_new_nocheck(v, "email",
+	    rb_store_json_text(rb_stmt_text(st, 5)));
+	json_object_set_new_nocheck(v, "status",
+	    json_string(status_names[status_parse(rb_stmt_text(st, 6))]));
+	json_object_set_new_nocheck(v, "added_at",
+	    json_integer(rb_stmt_int(st, 7)));
+	json_array_append_new(o->vo_viewers, v);
 }
 
 int
