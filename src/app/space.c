@@ -71,36 +71,59 @@ reading_kind(const char *source)
 	return "télérelève";
 }
 
+/* Sets key of o to the new value v (keys here are constant ASCII). */
+static void
+put(json_t *o, const char *key, json_t *v)
+{
+	json_object_set_new_nocheck(o, key, v);
+}
+
 static json_t *
 last_bill(const struct rb_space_contract *c, const char *today)
 {
+	json_t *o;
+
 	if (c->sp_last_number == NULL)
 		return json_null();
-	return json_pack("{s:s, s:o, s:o, s:o, s:s, s:s, s:b}",
-	    "number", c->sp_last_number,
-	    "issued", fr_date(c->sp_last_issued_on),
-	    "due", fr_date(c->sp_last_due_on),
-	    "total", money(c->sp_last_total_cents),
-	    "status", c->sp_last_status,
-	    "status_label", rb_bills_status_label(c->sp_last_status,
-	    c->sp_last_due_on, today, NULL),
-	    "archived", c->sp_last_archived != 0);
+	o = json_object();
+	put(o, "number", json_string(c->sp_last_number));
+	put(o, "issued", fr_date(c->sp_last_issued_on));
+	put(o, "due", fr_date(c->sp_last_due_on));
+	put(o, "total", money(c->sp_last_total_cents));
+	put(o, "status", json_string(c->sp_last_status));
+	put(o, "status_label", json_string(rb_bills_status_label(
+	    c->sp_last_status, c->sp_last_due_on, today, NULL)));
+	put(o, "archived", json_boolean(c->sp_last_archived != 0));
+	return o;
 }
 
 static json_t *
 reading(const struct rb_space_contract *c)
 {
 	char idx[RB_MONEY_MAX];
+	json_t *o;
 
 	if (c->sp_meter_serial == NULL || c->sp_read_on == NULL)
 		return json_null();
 	rb_volume_m3_fr(c->sp_read_litres, idx, sizeof(idx));
-	return json_pack("{s:s, s:b, s:o, s:s, s:s}",
-	    "meter", c->sp_meter_serial,
-	    "remote", c->sp_meter_remote != 0,
-	    "date", fr_date(c->sp_read_on),
-	    "index", idx,
-	    "kind", reading_kind(c->sp_read_source));
+	o = json_object();
+	put(o, "meter", json_string(c->sp_meter_serial));
+	put(o, "remote", json_boolean(c->sp_meter_remote != 0));
+	put(o, "date", fr_date(c->sp_read_on));
+	put(o, "index", json_string(idx));
+	put(o, "kind", json_string(reading_kind(c->sp_read_source)));
+	return o;
+}
+
+/* Appends to alerts the alert {kind, text}. */
+static void
+add_alert(json_t *alerts, const char *kind, const char *text)
+{
+	json_t *a = json_object();
+
+	put(a, "kind", json_string(kind));
+	put(a, "text", json_string(text));
+	json_array_append_new(alerts, a);
 }
 
 /* Adds the contract's recent abnormal-consumption alert, if any. */
@@ -119,8 +142,7 @@ add_abnormal(const struct rb_space_contract *c, json_t *alerts)
 	    "sur la période terminée le %s, plus du double de votre "
 	    "consommation habituelle (%s). Une fuite est possible.", vol, end,
 	    avg);
-	json_array_append_new(alerts, json_pack("{s:s, s:s}", "kind",
-	    "abnormal", "text", text));
+	add_alert(alerts, "abnormal", text);
 }
 
 static json_t *
@@ -137,33 +159,31 @@ contract_view(const struct rb_space_contract *c, const char *today)
 		    "Une facture n'est pas réglée à sa date limite de "
 		    "paiement." : "%lld factures ne sont pas réglées à leur "
 		    "date limite de paiement.", (long long)late);
-		json_array_append_new(alerts, json_pack("{s:s, s:s}", "kind",
-		    "late", "text", text));
+		add_alert(alerts, "late", text);
 	}
 	add_abnormal(c, alerts);
 	if (c->sp_mandate_last4 != NULL)
 		snprintf(debit, sizeof(debit), "•••• %s", c->sp_mandate_last4);
-	v = json_pack("{s:s, s:o, s:s, s:b, s:o, s:b, s:b, s:o, s:o, s:b, "
-	    "s:o, s:o, s:o, s:o, s:b, s:o}",
-	    "number", c->sp_number,
-	    "old_number", text_or_null(c->sp_old_number),
-	    "address", addr,
-	    "direct_debit", c->sp_direct_debit != 0,
-	    "debit_account", c->sp_mandate_last4 != NULL ?
-	    json_string(debit) : json_null(),
-	    "paperless", c->sp_paperless != 0,
-	    "unpaid", c->sp_unpaid_count > 0,
-	    "unpaid_amount", money(c->sp_unpaid_cents),
-	    "next_due", fr_date(c->sp_next_due_on[0] != '\0' ?
-	    c->sp_next_due_on : NULL),
-	    "debit", c->sp_debit_count > 0,
-	    "debit_amount", money(c->sp_debit_cents),
-	    "next_debit", fr_date(c->sp_next_debit_on[0] != '\0' ?
-	    c->sp_next_debit_on : NULL),
-	    "last_bill", last_bill(c, today),
-	    "reading", reading(c),
-	    "has_alerts", json_array_size(alerts) > 0,
-	    "alerts", alerts);
+	v = json_object();
+	put(v, "number", json_string(c->sp_number));
+	put(v, "old_number", text_or_null(c->sp_old_number));
+	put(v, "address", json_string(addr));
+	put(v, "direct_debit", json_boolean(c->sp_direct_debit != 0));
+	put(v, "debit_account", c->sp_mandate_last4 != NULL ?
+	    json_string(debit) : json_null());
+	put(v, "paperless", json_boolean(c->sp_paperless != 0));
+	put(v, "unpaid", json_boolean(c->sp_unpaid_count > 0));
+	put(v, "unpaid_amount", money(c->sp_unpaid_cents));
+	put(v, "next_due", fr_date(c->sp_next_due_on[0] != '\0' ?
+	    c->sp_next_due_on : NULL));
+	put(v, "debit", json_boolean(c->sp_debit_count > 0));
+	put(v, "debit_amount", money(c->sp_debit_cents));
+	put(v, "next_debit", fr_date(c->sp_next_debit_on[0] != '\0' ?
+	    c->sp_next_debit_on : NULL));
+	put(v, "last_bill", last_bill(c, today));
+	put(v, "reading", reading(c));
+	put(v, "has_alerts", json_boolean(json_array_size(alerts) > 0));
+	put(v, "alerts", alerts);
 	return v;
 }
 
@@ -188,8 +208,7 @@ add_leak(rb_db *db, int64_t account, time_t now, int64_t contract,
 		    "litres par jour). Vérifiez votre installation.", first,
 		    last, str(leak, "serial"), (long long)num(leak, "factor"),
 		    (long long)num(leak, "usual"));
-		json_array_append_new(json_object_get(v, "alerts"), json_pack(
-		    "{s:s, s:s}", "kind", "leak", "text", text));
+		add_alert(json_object_get(v, "alerts"), "leak", text);
 		json_object_set_new(v, "has_alerts", json_true());
 	}
 	json_decref(leak);

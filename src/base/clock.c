@@ -122,10 +122,24 @@ format_done(int n, char *out, size_t outlen)
 int
 rb_clock_format_date(const struct rb_date *d, char *out, size_t outlen)
 {
-	if (!rb_clock_date_is_valid(d))
+	char tmp[11];
+
+	/* Every page formats today's date: no snprintf ("%04d-%02d-%02d"). */
+	if (!rb_clock_date_is_valid(d) || outlen < sizeof(tmp))
 		return format_done(-1, out, outlen);
-	return format_done(snprintf(out, outlen, "%04d-%02d-%02d", d->d_year,
-	    d->d_month, d->d_day), out, outlen);
+	tmp[0] = (char)('0' + d->d_year / 1000 % 10);
+	tmp[1] = (char)('0' + d->d_year / 100 % 10);
+	tmp[2] = (char)('0' + d->d_year / 10 % 10);
+	tmp[3] = (char)('0' + d->d_year % 10);
+	tmp[4] = '-';
+	tmp[5] = (char)('0' + d->d_month / 10);
+	tmp[6] = (char)('0' + d->d_month % 10);
+	tmp[7] = '-';
+	tmp[8] = (char)('0' + d->d_day / 10);
+	tmp[9] = (char)('0' + d->d_day % 10);
+	tmp[10] = '\0';
+	memcpy(out, tmp, sizeof(tmp));
+	return 0;
 }
 
 int64_t
@@ -401,11 +415,28 @@ rb_clock_fr_iso(const char *iso, char *out, size_t outlen)
 int
 rb_clock_fr_date_short(const struct rb_date *d, char *out, size_t outlen)
 {
+	char tmp[RB_CLOCK_FR_MAX], *p = tmp;
+	size_t k;
+
+	/* "Mon compte" lists dozens: no snprintf ("%d%s %s %d"). */
 	if (!rb_clock_date_is_valid(d))
 		return format_done(-1, out, outlen);
-	return format_done(snprintf(out, outlen, "%d%s %s %d", d->d_day,
-	    d->d_day == 1 ? "er" : "", fr_months_short[d->d_month], d->d_year),
-	    out, outlen);
+	p = put_small(p, d->d_day);
+	if (d->d_day == 1) {
+		*p++ = 'e';
+		*p++ = 'r';
+	}
+	*p++ = ' ';
+	k = strlen(fr_months_short[d->d_month]);
+	memcpy(p, fr_months_short[d->d_month], k);
+	p += k;
+	*p++ = ' ';
+	p = put_small(p, d->d_year);
+	*p = '\0';
+	if (format_done((int)(p - tmp), out, outlen) != 0)
+		return -1;
+	memcpy(out, tmp, (size_t)(p - tmp) + 1);
+	return 0;
 }
 
 int

@@ -1,9 +1,11 @@
 /*
  * accounts.c: SQL of web accounts and their contracts (see accounts.h).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
+#include "base/mem.h"
 #include "store/accounts.h"
 #include "store/copy.h"
 
@@ -68,7 +70,7 @@ static const char *const sql[SQL__MAX] = {
 	" JOIN contracts c ON c.id = mine.contract_id"
 	" JOIN account_contracts o ON o.contract_id = mine.contract_id"
 	" JOIN web_accounts w ON w.id = o.account_id"
-	" WHERE mine.account_id = $1 ORDER BY c.number, o.added_at, w.id",
+	" WHERE mine.account_id = $1",
 	[SQL_MAY_SEE] =
 	"SELECT count(*) FROM account_contracts ac"
 	" JOIN contracts c ON c.id = ac.contract_id"
@@ -317,53 +319,112 @@ rb_account_contracts(rb_db *db, int64_t account, json_t **out)
 	return 0;
 }
 
-/* What viewer_row() builds: the contracts, and the one being filled. */
-struct viewers_out {
-	json_t		*vo_arr;
-	json_t		*vo_cur;
-	json_t		*vo_viewers;
-	const char	*vo_last;
-};
-
+/*
+ * viewer_row() makes one contract object per row, with the row's one
+ * viewer; rb_account_contract_viewers() sorts them (by number, then
+ * link date and account id) and merges the rows of one contract. The
+ * statement has no ORDER BY: SQLite sorted its few rows in a temporary
+ * b-tree at every page.
+ */
 static void
 viewer_row(rb_stmt *st, void *arg)
 {
-	struct viewers_out *o = arg;
+	json_t *rows = arg, *c, *v, *viewers = json_array();
 	const char *number;
 
 	number = rb_stmt_text(st, 0);
-	if (number == NULL)
-		number = "";
-	if (o->vo_cur == NULL || strcmp(number, o->vo_last) != 0) {
-		o->vo_viewers = json_array();
-		o->vo_cur = json_pack("{s:s, s:o, s:o, s:o, s:o}",
-		    "number", number,
-		    "address", rb_store_json_text(rb_stmt_text(st, 1)),
-		    "postcode", rb_store_json_text(rb_stmt_text(st, 2)),
-		    "commune", rb_store_json_text(rb_stmt_text(st, 3)),
-		    "viewers", o->vo_viewers);
-		json_array_append_new(o->vo_arr, o->vo_cur);
-		o->vo_last = json_string_value(json_object_get(o->vo_cur,
-		    "number"));
-	}
-	json_array_append_new(o->vo_viewers, json_pack("{s:I, s:o, s:s, s:I}",
-	    "account", (json_int_t)rb_stmt_int(st, 4),
-	    "email", rb_store_json_text(rb_stmt_text(st, 5)),
-	    "status", status_names[status_parse(rb_stmt_text(st, 6))],
-	    "added_at", (json_int_t)rb_stmt_int(st, 7)));
+	c = json_object();
+	json_object_set_new_nocheck(c, "number", json_string(number != NULL ?
+	    number : ""));
+	json_object_set_new_nocheck(c, "address",
+	    rb_store_json_text(rb_stmt_text(st, 1)));
+	json_object_set_new_nocheck(c, "postcode",
+	    rb_store_json_text(rb_stmt_text(st, 2)));
+	json_object_set_new_nocheck(c, "commune",
+	    rb_store_json_text(rb_stmt_text(st, 3)));
+	json_object_set_new_nocheck(c, "viewers", viewers);
+	v = json_object();
+	json_object_set_new_nocheck(v, "account",
+	    json_integer(rb_stmt_int(st, 4)));
+	json_object_set_new_nocheck(v, "email",
+	    rb_store_json_text(rb_stmt_text(st, 5)));
+	json_object_set_new_nocheck(v, "status",
+	    json_string(status_names[status_parse(rb_stmt_text(st, 6))]));
+	json_object_set_new_nocheck(v, "added_at",
+	    json_integer(rb_stmt_int(st, 7)));
+	json_array_append_new(viewers, v);
+	json_array_append_new(rows, c);
+}
+
+static const char *
+viewer_number(const json_t *c)
+{
+	return json_string_value(json_object_get(c, "number"));
+}
+
+static json_int_t
+viewer_int(const json_t *c, const char *key)
+{
+	return json_integer_value(json_object_get(json_array_get(
+	    json_object_get(c, "viewers"), 0), key));
+}
+
+/* The order of the old ORDER BY c.number, o.added_at, w.id. */
+static int
+viewer_cmp(const void *pa, const void *pb)
+{
+	const json_t *a = *(const json_t *const *)pa;
+	const json_t *b = *(const json_t *const *)pb;
+	json_int_t x, y;
+	int k;
+
+	if ((k = strcmp(viewer_number(a), viewer_number(b))) != 0)
+		return k;
+	x = viewer_int(a, "added_at");
+	y = viewer_int(b, "added_at");
+	if (x != y)
+		return x < y ? -1 : 1;
+	x = viewer_int(a, "account");
+	y = viewer_int(b, "account");
+	return x < y ? -1 : x > y;
 }
 
 int
 rb_account_contract_viewers(rb_db *db, int64_t account, json_t **out)
 {
-	struct viewers_out o = { json_array(), NULL, NULL, NULL };
+	json_t *rows = json_array(), *arr, *prev = NULL, **v;
+	size_t i, n;
 
 	*out = NULL;
 	if (rb_db_fetch_all(db, sql[SQL_VIEWERS], RB_BINDS(rb_int(account)),
-	    viewer_row, &o) != 0) {
-		json_decref(o.vo_arr);
+	    viewer_row, rows) != 0) {
+		json_decref(rows);
 		return -1;
 	}
-	*out = o.vo_arr;
+	n = json_array_size(rows);
+	arr = json_array();
+	if (n == 0) {
+		json_decref(rows);
+		*out = arr;
+		return 0;
+	}
+	v = rb_xcalloc(n, sizeof(*v));
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(rows, i);
+	qsort(v, n, sizeof(*v), viewer_cmp);
+	for (i = 0; i < n; i++) {
+		if (prev != NULL && strcmp(viewer_number(prev),
+		    viewer_number(v[i])) == 0)
+			json_array_append(json_object_get(prev, "viewers"),
+			    json_array_get(json_object_get(v[i], "viewers"),
+			    0));
+		else {
+			json_array_append(arr, v[i]);
+			prev = v[i];
+		}
+	}
+	free(v);
+	json_decref(rows);
+	*out = arr;
 	return 0;
 }

@@ -218,15 +218,21 @@ static void
 session_list_row(rb_stmt *st, void *arg)
 {
 	struct session_list *sl = arg;
+	json_t *o = json_object();
 
-	json_array_append_new(sl->sl_arr, json_pack("{s:I, s:I, s:I, s:o, "
-	    "s:o, s:b}",
-	    "id", (json_int_t)rb_stmt_int(st, 0),
-	    "created_at", (json_int_t)rb_stmt_int(st, 1),
-	    "last_seen_at", (json_int_t)rb_stmt_int(st, 2),
-	    "ip", rb_store_json_text(rb_stmt_text(st, 3)),
-	    "user_agent", rb_store_json_text(rb_stmt_text(st, 4)),
-	    "current", rb_stmt_int(st, 0) == sl->sl_current));
+	/* Key by key: json_pack's format is read again at every row. */
+	json_object_set_new_nocheck(o, "id", json_integer(rb_stmt_int(st, 0)));
+	json_object_set_new_nocheck(o, "created_at",
+	    json_integer(rb_stmt_int(st, 1)));
+	json_object_set_new_nocheck(o, "last_seen_at",
+	    json_integer(rb_stmt_int(st, 2)));
+	json_object_set_new_nocheck(o, "ip",
+	    rb_store_json_text(rb_stmt_text(st, 3)));
+	json_object_set_new_nocheck(o, "user_agent",
+	    rb_store_json_text(rb_stmt_text(st, 4)));
+	json_object_set_new_nocheck(o, "current",
+	    json_boolean(rb_stmt_int(st, 0) == sl->sl_current));
+	json_array_append_new(sl->sl_arr, o);
 }
 
 int

@@ -16,6 +16,11 @@ when a page is meant to change.
 The dashboard's golden pages (golden/space*.html, the last test) were
 written the same way by the build before its data access was rewritten
 (issue 12: no temporary table), from h-dash's base 76882f7.
+
+"Mon compte"'s golden pages (golden/account*.html) were written the same
+way by h-account's base 8466bb0, before that page's data and the
+rendering were made lighter; its sessions get dates after any run
+(LATER), so that they are neither touched nor expired.
 """
 import datetime
 import difflib
@@ -227,3 +232,94 @@ def dashboard_is_byte_identical_to_the_golden_pages(s):
     assert "Pas encore de facture" in others and "Aucun relevé" in others
     relink(s.db, [])
     assert "Aucun contrat n'est rattaché" in page("space-none")
+
+
+# A time after any run of the tests: a session last seen then is never
+# touched again (RB_SESSION_TOUCH_S) nor expired, so its dates are fixed.
+LATER = 4102444800          # 2100-01-01 00:00 UTC
+
+
+def pin_sessions(db):
+    """The demo account's sessions get fixed dates, and one more session
+    (another browser, no user agent) is opened beside the current one."""
+    con = dbx.connect(db)
+    acc = con.execute("SELECT id FROM web_accounts WHERE email = ?", (DEMO_EMAIL,)).fetchone()[0]
+    con.execute("UPDATE sessions SET created_at = ?, last_seen_at = ? WHERE account_id = ?",
+                (LATER, LATER + 3723, acc))
+    con.execute("INSERT INTO sessions (id_hash, account_id, csrf_secret, created_at, last_seen_at, ip, "
+                "user_agent) VALUES (?, ?, ?, ?, ?, '192.0.2.7', 'Mozilla/5.0 <Golden> & \"co\"')",
+                ("f" * 64, acc, "e" * 64, LATER - 86400 * 3, LATER - 60))
+    con.commit()
+    con.close()
+
+
+def add_account_rows(db):
+    """What /mon-compte lists beyond the sessions: two API tokens (one
+    used, one never) and a revoked one; a third contract; the
+    braille chosen; paperless on the first contract, off on the second
+    (under direct debit)."""
+    con = dbx.connect(db)
+    acc = con.execute("SELECT id FROM web_accounts WHERE email = ?", (DEMO_EMAIL,)).fetchone()[0]
+    for name, prefix, created, used, revoked in (("Domotique <salon>", "rbt_ab12", 1700000000, 1700086400, None),
+                                                 ("Tableur", "rbt_cd34", 1710000000, None, None),
+                                                 ("Ancien", "rbt_ef56", 1690000000, None, 1695000000)):
+        con.execute("INSERT INTO api_tokens (account_id, name, hash, prefix, created_at, last_used_at, "
+                    "revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (acc, name, (prefix[-1] * 64), prefix, created, used, revoked))
+    # A third contract, seen by no account before (one account per contract).
+    con.execute("INSERT INTO account_contracts (account_id, contract_id, added_at) SELECT ?, min(id), 1700000100 "
+                "FROM contracts WHERE id NOT IN (SELECT contract_id FROM account_contracts)", (acc,))
+    con.execute("UPDATE web_accounts SET braille = 'grade2', braille_by = 'subscriber', "
+                "braille_at = 1700000000 WHERE id = ?", (acc,))
+    con.execute("UPDATE contracts SET paperless = 1 WHERE number = '1000000001'")
+    con.execute("UPDATE contracts SET paperless = 0 WHERE number = '1000000002'")
+    con.commit()
+    con.close()
+
+
+@test(own=True)
+def account_page_is_byte_identical_to_the_golden_pages(s):
+    """/mon-compte (issue 12, before its data and rendering were made
+    lighter; written by h-account's base 8466bb0): the demo account as
+    made; each notice; with API tokens, contracts seen by other accounts,
+    a pending email change, braille, paperless on and off; the forms
+    answering with errors; paperless and the sessions again with the
+    contracts taken away."""
+    b = Browser(s)
+    st, _, _ = b.signin(DEMO_EMAIL, DEMO_PASSWORD)
+    assert st == 303, st
+    pin_sessions(s.db)
+
+    def page(name, path="/mon-compte"):
+        st, _, p = b.get(path)
+        assert st == 200, (name, st)
+        check_golden(p, name, path)
+        return p
+
+    first = page("account")
+    assert "Cette session" in first and "inconnu" in first and "&lt;Golden&gt;" in first
+    for done in ("mot-de-passe", "email", "contrat", "session", "jeton-revoque", "braille", "autre"):
+        page("account-done-" + done, "/mon-compte?fait=" + done)
+    # A pending email change (the confirmation is queued, never sent here).
+    st, _, _ = b.post("/mon-compte/email", {"mdp_email": DEMO_PASSWORD, "nouvel_email": "nouvelle@robinet.test"})
+    assert st == 303, st
+    add_account_rows(s.db)
+    rows = page("account-rows")
+    for needle in ("Domotique &lt;salon&gt;", "jamais", "(vous)", 'value="abrege" checked'):
+        assert needle in rows, needle
+    assert "Ancien" not in rows
+    # The forms answering with errors (and what was typed, kept).
+    for name, path, fields in (
+            ("account-err-password", "/mon-compte/mot-de-passe",
+             {"actuel": "faux", "nouveau": "court", "confirmation": "autre"}),
+            ("account-err-email", "/mon-compte/email",
+             {"mdp_email": "faux-mot-de-passe", "nouvel_email": "pas-une-adresse <b>"}),
+            ("account-err-contract", "/mon-compte/contrats",
+             {"contrat": "1000000003", "preuve": "facture", "justificatif": "FA0000-0000"}),
+            ("account-err-token", "/mon-compte/jetons", {"nom_jeton": ""})):
+        st, _, p = b.post(path, fields)
+        assert st == 200, (name, st)
+        assert "has-error" in p or "alert" in p, name
+        check_golden(p, name, path)
+    relink(s.db, [])
+    assert "Aucun contrat n'est rattaché" in page("account-none")

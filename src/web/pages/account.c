@@ -6,6 +6,7 @@
  * with a button to end each, and the personal API tokens (create one,
  * shown once right after; list; revoke each: see app/api.h).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "app/api.h"
 #include "app/auth.h"
+#include "base/buf.h"
 #include "base/clock.h"
 #include "web/forms.h"
 #include "web/routes.h"
@@ -54,17 +56,26 @@ struct account_view {
 	const char		*av_token_error;
 };
 
-/* "3 déc. 2024 à 14 h 05" in Paris time. */
+/* "3 déc. 2024 à 14 h 05" in Paris time, a new JSON string (written
+ * by hand: a page lists several). */
 static json_t *
 when(time_t t)
 {
 	struct rb_localtime lt;
-	char d[RB_CLOCK_FR_MAX], h[32];
+	char buf[RB_CLOCK_FR_MAX + 32];
+	size_t n;
 
 	rb_clock_paris(t, &lt);
-	rb_clock_fr_date_short(&lt.lt_date, d, sizeof(d));
-	snprintf(h, sizeof(h), "%d h %02d", lt.lt_hour, lt.lt_min);
-	return json_pack("s++", d, " à ", h);
+	rb_clock_fr_date_short(&lt.lt_date, buf, RB_CLOCK_FR_MAX);
+	n = strlen(buf);
+	memcpy(buf + n, " à ", sizeof(" à ") - 1);
+	n += sizeof(" à ") - 1;
+	n += rb_int_text(lt.lt_hour, buf + n);
+	memcpy(buf + n, " h ", 3);
+	n += 3;
+	buf[n++] = (char)('0' + lt.lt_min / 10);
+	buf[n++] = (char)('0' + lt.lt_min % 10);
+	return json_stringn_nocheck(buf, n);
 }
 
 /* "Qui voit mes contrats": the contracts of the account with the
@@ -121,66 +132,140 @@ tokens_data(struct rb_req *req, const struct rb_auth_req *ar,
 	    RB_CFG_API_TOKENS_PER_ACCOUNT));
 }
 
+/*
+ * The four forms of the page, their fields and the proofs to choose
+ * from. A form nobody has filled (no value, no message) is the same on
+ * every page: those are made once and shared, read only, by the request
+ * threads (jansson's counts are atomic). They carry no CSRF token: the
+ * template finds the page's own, "csrf" at the top of the data.
+ */
+enum account_form { AF_PASSWORD, AF_EMAIL, AF_CONTRACT, AF_TOKEN, AF__MAX };
+
+static json_t		*blank_forms[AF__MAX];
+static pthread_once_t	 blank_once = PTHREAD_ONCE_INIT;
+
+/* The fields of form f (a new array): msg the messages by field, value
+ * what was typed in its text field (NULL: nothing). */
+static json_t *
+form_fields(enum account_form f, const char *const *msg, const char *value)
+{
+	json_t *a = json_array();
+
+	switch (f) {
+	case AF_PASSWORD:
+		json_array_append_new(a, rb_field(&f_current, NULL,
+		    msg[RB_F_CURRENT_PASSWORD]));
+		json_array_append_new(a, rb_field(&f_new, NULL,
+		    msg[RB_F_PASSWORD]));
+		json_array_append_new(a, rb_field(&f_new2, NULL,
+		    msg[RB_F_PASSWORD2]));
+		break;
+	case AF_EMAIL:
+		json_array_append_new(a, rb_field(&f_email_pw, NULL,
+		    msg[RB_F_CURRENT_PASSWORD]));
+		json_array_append_new(a, rb_field(&f_email, value,
+		    msg[RB_F_EMAIL]));
+		break;
+	case AF_CONTRACT:
+		json_array_append_new(a, rb_field(&f_contract, value, NULL));
+		break;
+	default:
+		json_array_append_new(a, rb_field(&f_token_name, value,
+		    msg[RB_F__MAX]));
+		break;
+	}
+	return a;
+}
+
+/* Adds to the contract form its proofs and their field. */
+static void
+add_proofs(json_t *form)
+{
+	json_object_set_new(form, "proofs", json_pack("[{s:s, s:s, s:b}, "
+	    "{s:s, s:s, s:b}, {s:s, s:s, s:b}]", "value", "email", "label",
+	    "Adresse e-mail sur votre contrat", "checked", 1, "value",
+	    "facture", "label", "Numéro de facture", "checked", 0, "value",
+	    "compteur", "label", "Numéro de compteur", "checked", 0));
+	json_object_set_new(form, "proof_field", rb_field(&f_proof, NULL,
+	    NULL));
+}
+
+/* What rb_form_page() gives for fields with no message, no alert and
+ * no notice, less the CSRF token. */
+static void
+blank_make(void)
+{
+	const char *none[RB_F__MAX + 1] = { NULL };
+	int f;
+
+	for (f = 0; f < AF__MAX; f++) {
+		blank_forms[f] = json_object();
+		json_object_set_new(blank_forms[f], "fields",
+		    form_fields((enum account_form)f, none, NULL));
+		json_object_set_new(blank_forms[f], "has_errors",
+		    json_false());
+		json_object_set_new(blank_forms[f], "plural", json_false());
+		json_object_set_new(blank_forms[f], "errors", json_array());
+		json_object_set_new(blank_forms[f], "alert", json_null());
+		json_object_set_new(blank_forms[f], "notice", json_null());
+	}
+	add_proofs(blank_forms[AF_CONTRACT]);
+}
+
+/* Form f of the page (a new reference): the shared blank one unless v
+ * is about it. */
+static json_t *
+form_data(struct rb_req *req, const struct account_view *v,
+    enum account_form f)
+{
+	static const enum which about[AF__MAX] = { W_PASSWORD, W_EMAIL,
+	    W_CONTRACT, W_TOKEN };
+	const char *msg[RB_F__MAX + 1] = { NULL };
+	const char *value = NULL;
+	json_t *form;
+
+	if (v->av_which != about[f]) {
+		pthread_once(&blank_once, blank_make);
+		return json_incref(blank_forms[f]);
+	}
+	if (v->av_errs != NULL)
+		memcpy(msg, v->av_errs->ae_msg, sizeof(v->av_errs->ae_msg));
+	if (f == AF_EMAIL)
+		value = v->av_email;
+	else if (f == AF_CONTRACT)
+		value = v->av_contract;
+	else if (f == AF_TOKEN) {
+		value = v->av_token == NULL ? v->av_token_name : NULL;
+		msg[RB_F__MAX] = v->av_token_error;
+	}
+	form = rb_form_page(req, form_fields(f, msg, value), f == AF_TOKEN ?
+	    NULL : v->av_alert, NULL);
+	if (f == AF_CONTRACT)
+		add_proofs(form);
+	return form;
+}
+
 static void
 account_page(struct rb_req *req, int status, const struct account_view *v)
 {
 	const struct rb_session *s = rb_req_session(req);
-	const char *none[RB_F__MAX] = { NULL };
-	const char *const *msg;
-	json_t *pw, *em, *ct, *tk, *sessions, *item, *data, *proofs, *api;
-	json_t *viewers;
+	json_t *sessions, *item, *data, *api, *viewers;
 	struct rb_auth_req ar;
 	size_t i;
 
-	msg = v->av_errs != NULL ? v->av_errs->ae_msg : none;
-	pw = json_array();
-	json_array_append_new(pw, rb_field(&f_current, NULL,
-	    v->av_which == W_PASSWORD ? msg[RB_F_CURRENT_PASSWORD] : NULL));
-	json_array_append_new(pw, rb_field(&f_new, NULL,
-	    v->av_which == W_PASSWORD ? msg[RB_F_PASSWORD] : NULL));
-	json_array_append_new(pw, rb_field(&f_new2, NULL,
-	    v->av_which == W_PASSWORD ? msg[RB_F_PASSWORD2] : NULL));
-	em = json_array();
-	json_array_append_new(em, rb_field(&f_email_pw, NULL,
-	    v->av_which == W_EMAIL ? msg[RB_F_CURRENT_PASSWORD] : NULL));
-	json_array_append_new(em, rb_field(&f_email, v->av_email,
-	    v->av_which == W_EMAIL ? msg[RB_F_EMAIL] : NULL));
-	ct = json_array();
-	json_array_append_new(ct, rb_field(&f_contract, v->av_contract, NULL));
-	proofs = json_pack("[{s:s, s:s, s:b}, {s:s, s:s, s:b}, {s:s, s:s, "
-	    "s:b}]", "value", "email", "label", "Adresse e-mail sur votre "
-	    "contrat", "checked", 1, "value", "facture", "label",
-	    "Numéro de facture", "checked", 0, "value", "compteur", "label",
-	    "Numéro de compteur", "checked", 0);
-
-	tk = json_array();
-	json_array_append_new(tk, rb_field(&f_token_name,
-	    v->av_which == W_TOKEN && v->av_token == NULL ? v->av_token_name :
-	    NULL, v->av_which == W_TOKEN ? v->av_token_error : NULL));
-
 	rb_req_auth(req, &ar);
 	if ((api = tokens_data(req, &ar, s)) == NULL) {
-		json_decref(pw);
-		json_decref(em);
-		json_decref(ct);
-		json_decref(tk);
-		json_decref(proofs);
 		rb_resp_error(req, 500);
 		return;
 	}
 	json_object_set_new(api, "new_token", v->av_token != NULL ?
 	    json_pack("{s:s, s:s}", "name", v->av_token_name, "token",
 	    v->av_token) : json_null());
-	json_object_set_new(api, "token_form", rb_form_page(req, tk, NULL,
-	    NULL));
+	json_object_set_new(api, "token_form", form_data(req, v, AF_TOKEN));
 	if ((viewers = viewers_data(&ar, s)) == NULL ||
 	    rb_auth_sessions(&ar, s->s_account_id, s->s_id, &sessions) !=
 	    RB_OK) {
 		json_decref(viewers);
-		json_decref(pw);
-		json_decref(em);
-		json_decref(ct);
-		json_decref(proofs);
 		json_decref(api);
 		rb_resp_error(req, 500);
 		return;
@@ -196,19 +281,16 @@ account_page(struct rb_req *req, int status, const struct account_view *v)
 			json_object_set_new(item, "user_agent",
 			    json_string("inconnu"));
 	}
-	data = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "email",
-	    s->s_email, "notice", v->av_notice ? json_string(v->av_notice) :
-	    json_null(), "sessions", sessions,
-	    "password", rb_form_page(req, pw, v->av_which == W_PASSWORD ?
-	    v->av_alert : NULL, NULL),
-	    "email_form", rb_form_page(req, em, v->av_which == W_EMAIL ?
-	    v->av_alert : NULL, NULL),
-	    "contract_form", rb_form_page(req, ct, v->av_which == W_CONTRACT ?
-	    v->av_alert : NULL, NULL));
-	json_object_set_new(json_object_get(data, "contract_form"), "proofs",
-	    proofs);
-	json_object_set_new(json_object_get(data, "contract_form"),
-	    "proof_field", rb_field(&f_proof, NULL, NULL));
+	data = json_object();
+	json_object_set_new(data, "email", json_string(s->s_email));
+	json_object_set_new(data, "notice", v->av_notice != NULL ?
+	    json_string(v->av_notice) : json_null());
+	json_object_set_new(data, "csrf", json_string(rb_req_csrf(req)));
+	json_object_set_new(data, "sessions", sessions);
+	json_object_set_new(data, "password", form_data(req, v, AF_PASSWORD));
+	json_object_set_new(data, "email_form", form_data(req, v, AF_EMAIL));
+	json_object_set_new(data, "contract_form", form_data(req, v,
+	    AF_CONTRACT));
 	json_object_set_new(data, "api", api);
 	json_object_set_new(data, "seen_any", json_boolean(
 	    json_array_size(viewers) > 0));

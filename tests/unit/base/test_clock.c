@@ -105,9 +105,12 @@ test_parse_date(void **state)
 		"2024-02-2a", "20240101", "", "2024-01-+1", "2024--1-01",
 		"\xef\xbc\x92\xef\xbc\x90\xef\xbc\x92\xef\xbc\x94-01-01",
 	};
+	static const int years[] = { 1, 7, 10, 99, 100, 999, 1000, 2024,
+	    9999 };
 	struct rb_date d = { 42, 42, 42 };
 	char out[11];
 	size_t i;
+	int m, day;
 
 	(void)state;
 	assert_int_equal(rb_clock_parse_date("2024-02-29", &d), 0);
@@ -139,6 +142,18 @@ test_parse_date(void **state)
 	assert_string_equal(out, "");
 	assert_int_equal(rb_clock_format_date(DATE(2024, 2, 29), out, 10), -1);
 	assert_string_equal(out, "");
+	/* Written by hand: the same as snprintf's "%04d-%02d-%02d". */
+	for (i = 0; i < RB_NELEM(years); i++)
+		for (m = 1; m <= 12; m++)
+			for (day = 1; day <= 28; day += 9) {
+				char want[32];
+
+				snprintf(want, sizeof(want), "%04d-%02d-%02d",
+				    years[i], m, day);
+				assert_int_equal(rb_clock_format_date(DATE(
+				    years[i], m, day), out, sizeof(out)), 0);
+				assert_string_equal(out, want);
+			}
 }
 
 static void
@@ -509,6 +524,26 @@ test_fr_dates(void **state)
 		assert_int_equal(rb_clock_fr_date_long(DATE(2024, m, 15), out,
 		    sizeof(out)), 0);
 		assert_string_equal(out, longs[m - 1]);
+	}
+	/* Written by hand: the same as snprintf's "%d%s %s %d". */
+	for (m = 1; m <= 12; m++) {
+		static const int ys[] = { 1, 42, 999, 2024, 9999 };
+		static const int ds[] = { 1, 2, 9, 10, 28 };
+		char want[RB_CLOCK_FR_MAX];
+		size_t y, k;
+
+		for (y = 0; y < RB_NELEM(ys); y++)
+			for (k = 0; k < RB_NELEM(ds); k++) {
+				snprintf(want, sizeof(want), "%d%s %.*s %d",
+				    ds[k], ds[k] == 1 ? "er" : "",
+				    (int)(strchr(shorts[m - 1], ' ') == NULL ?
+				    0 : strcspn(strchr(shorts[m - 1], ' ') + 1,
+				    " ")), strchr(shorts[m - 1], ' ') + 1,
+				    ys[y]);
+				assert_int_equal(rb_clock_fr_date_short(DATE(
+				    ys[y], m, ds[k]), out, sizeof(out)), 0);
+				assert_string_equal(out, want);
+			}
 	}
 	/* Invalid dates and short buffers. */
 	assert_int_equal(rb_clock_fr_date_long(DATE(2023, 2, 29), out,

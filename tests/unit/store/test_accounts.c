@@ -280,6 +280,21 @@ contract_viewers_listed(void **state)
 	    NOW);
 	json_decref(list);
 
+	/* By number, whatever the order of the contracts' ids (the store
+	   sorts the rows itself, its statement has no ORDER BY). */
+	assert_int_equal(rb_db_exec(f->db, "UPDATE contracts SET number ="
+	    " '1000000000' WHERE id = 4"), 0);
+	assert_int_equal(rb_account_contract_viewers(f->db, demo.acc_id,
+	    &list), 0);
+	assert_int_equal(json_array_size(list), 3);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(list, 0), "number")), "1000000000");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(list, 1), "number")), "1000000001");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(list, 2), "number")), "1000000002");
+	json_decref(list);
+
 	assert_int_equal(rb_account_contract_viewers(f->db, 999999, &list), 0);
 	assert_int_equal(json_array_size(list), 0);
 	json_decref(list);
