@@ -359,7 +359,7 @@ period_rows_json(struct rb_req *req, const struct rb_cons_row *rows, int n,
     const char *old_number, struct rb_chart_bar *bars)
 {
 	char start[RB_CLOCK_FR_MAX], end[RB_CLOCK_FR_MAX];
-	char m3[32], pm3[32];
+	char m3[32], pm3[32], num[RB_INT_TEXT];
 	const char *sp;
 	json_t *arr = json_array(), *o;
 	int i;
@@ -375,8 +375,10 @@ period_rows_json(struct rb_req *req, const struct rb_cons_row *rows, int n,
 		o = json_object();
 		json_object_set_new_nocheck(o, "start_fr", json_string(start));
 		json_object_set_new_nocheck(o, "end_fr", json_string(end));
-		json_object_set_new_nocheck(o, "days",
-		    json_integer(r->cr_days));
+		/* Numbers as text: the template writes an integer with
+		   snprintf. */
+		rb_int_text(r->cr_days, num);
+		json_object_set_new_nocheck(o, "days", json_string(num));
 		json_object_set_new_nocheck(o, "m3", json_string(m3));
 		json_object_set_new_nocheck(o, "previous_m3",
 		    r->cr_previous >= 0 ? json_string(pm3) : json_null());
@@ -420,13 +422,12 @@ day_rows_json(struct rb_req *req, const struct rb_cons_row *rows, int n,
 		rb_clock_fr_iso(rows[i].cr_start, fr, sizeof(fr));
 		o = json_object();
 		json_object_set_new_nocheck(o, "date_fr", json_string(fr));
-		json_object_set_new_nocheck(o, "litres",
-		    json_integer(rows[i].cr_litres));
+		rb_int_text(rows[i].cr_litres, num);
+		json_object_set_new_nocheck(o, "litres", json_string(num));
 		json_array_append_new(arr, o);
 		rb_clock_parse_date(rows[i].cr_start, &d);
 		bars[i].cb_label = rb_arena_printf(req->req_arena, "%d/%02d",
 		    d.d_day, d.d_month);
-		rb_int_text(rows[i].cr_litres, num);
 		bars[i].cb_title = arena_cat(req->req_arena, (const char *[]){
 		    fr, " : ", num, " litres", NULL });
 		bars[i].cb_value = rows[i].cr_litres;
@@ -465,6 +466,7 @@ static pthread_once_t	 leak_choices_once = PTHREAD_ONCE_INIT;
 static void
 leak_choices_make(void)
 {
+	char num[RB_INT_TEXT];
 	json_t *o;
 	int k, f;
 
@@ -475,8 +477,9 @@ leak_choices_make(void)
 		leak_choices[k] = json_array();
 		for (f = RB_LEAK_FACTOR_MIN; f <= RB_LEAK_FACTOR_MAX; f++) {
 			o = json_object();
+			rb_int_text(f, num);
 			json_object_set_new_nocheck(o, "value",
-			    json_integer(f));
+			    json_string(num));
 			json_object_set_new_nocheck(o, "selected",
 			    json_boolean(f == k));
 			json_object_set_new_nocheck(o, "default",
