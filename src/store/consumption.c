@@ -66,7 +66,10 @@ static const char *const sql[SQL__MAX] = {
 	" AND r.source = 'remote' AND r.read_on >= $5 AND r.read_on <= $6"
 	" AND (" RB_SCOPE_ACCOUNT_HAS("$2", "$1")
 	"  OR (m.contract_id = $3 AND r.read_on < $4))"
-	" ORDER BY r.meter_id, r.read_on, r.id",
+	/* m.id is r.meter_id, and a meter has one reading a day (unique
+	   meter_readings_meter_date): the order of the two indexes, no
+	   temporary b-tree. */
+	" ORDER BY m.id, r.read_on",
 	[SQL_INVOICE_ALERT] =
 	"SELECT i.id, " ALERT_COLUMNS " FROM invoices i"
 	" JOIN contracts c ON c.id = i.contract_id"
