@@ -344,6 +344,7 @@ jcat(const char *const *parts, size_t n)
 {
 	char buf[512];
 	size_t len = 0, k, i;
+	json_t *s;
 
 	for (i = 0; i < n; i++) {
 		k = strlen(parts[i]);
@@ -352,7 +353,8 @@ jcat(const char *const *parts, size_t n)
 		memcpy(buf + len, parts[i], k);
 		len += k;
 	}
-	return json_stringn(buf, len) ?: json_null();
+	s = json_stringn(buf, len);
+	return s != NULL ? s : json_null();
 }
 
 /*
