@@ -370,7 +370,7 @@ list_summary(const struct rb_invoice_item *it, int card,
 {
 	const struct rb_invoice *inv = &it->it_inv;
 	char a[RB_BILLS_FMT_MAX], b[RB_BILLS_FMT_MAX], c[RB_BILLS_FMT_MAX];
-	const char *parts[8];
+	const char *parts[10];
 	size_t n = 0;
 	int dates;
 	json_t *o = json_object(), *p;
