@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,91 +336,151 @@ status_cache_free(struct status_cache *c)
 		json_decref(c->sc_obj[i]);
 }
 
+/* The texts parts[0..n) end to end as a new JSON string, or null when
+ * they are not UTF-8 (texts of the database); at most 511 bytes (the
+ * callers' texts are shorter). */
+static json_t *
+jcat(const char *const *parts, size_t n)
+{
+	char buf[512];
+	size_t len = 0, k, i;
+	json_t *s;
+
+	for (i = 0; i < n; i++) {
+		k = strlen(parts[i]);
+		if (len + k >= sizeof(buf))
+			k = sizeof(buf) - 1 - len;
+		memcpy(buf + len, parts[i], k);
+		len += k;
+	}
+	s = json_stringn(buf, len);
+	return s != NULL ? s : json_null();
+}
+
 /*
- * A bill of the list: the keys bills.mustache reads and no other (the
- * bill view, bill_summary(), has more), built key by key from text
- * formatted here; p is its row of rb_payables(), or NULL.
+ * A bill of the list: the keys bills.mustache reads and no other,
+ * "number", "total", "status", "due", "meta" (the line of its period,
+ * issue date and old contract number) and "pay" (null, or for a bill
+ * to pay {"partly_paid", "owed", "pending", "payable"}); it is an item
+ * of rb_invoices_set().
  */
 static json_t *
-list_summary(const struct rb_invoice *inv, const struct rb_payable *p,
-    int card, struct status_cache *sc, const char *today)
+list_summary(const struct rb_invoice_item *it, int card,
+    struct status_cache *sc, const char *today)
 {
-	char a[RB_BILLS_FMT_MAX], b[RB_BILLS_FMT_MAX];
-	char period[2 * RB_BILLS_FMT_MAX + 8];
-	json_t *o = json_object();
+	const struct rb_invoice *inv = &it->it_inv;
+	char a[RB_BILLS_FMT_MAX], b[RB_BILLS_FMT_MAX], c[RB_BILLS_FMT_MAX];
+	const char *parts[10];
+	size_t n = 0;
+	int dates;
+	json_t *o = json_object(), *p;
 
 	json_object_set_new_nocheck(o, "number", json_string(inv->inv_number));
-	json_object_set_new_nocheck(o, "issued", jdate_own(inv->inv_issued_on));
-	if (rb_clock_fr_iso(inv->inv_period_start, a, sizeof(a)) == 0 &&
-	    rb_clock_fr_iso(inv->inv_period_end, b, sizeof(b)) == 0) {
-		snprintf(period, sizeof(period), "du %s au %s", a, b);
-		json_object_set_new_nocheck(o, "period", jown(period));
-	} else
-		json_object_set_new_nocheck(o, "period", json_null());
 	rb_money_fr(inv->inv_total_cents, a, sizeof(a));
 	json_object_set_new_nocheck(o, "total", jown(a));
-	json_object_set_new_nocheck(o, "due", jdate_own(inv->inv_due_on));
 	json_object_set_new_nocheck(o, "status", status_shared(sc, inv, today));
-	json_object_set_new_nocheck(o, "archived",
-	    json_boolean(inv->inv_archived));
-	json_object_set_new_nocheck(o, "printed_contract",
-	    json_string(inv->inv_printed));
-	if (p != NULL) {
-		rb_money_fr(p->pb_owed_cents, a, sizeof(a));
-		json_object_set_new_nocheck(o, "owed", jown(a));
-	} else
-		json_object_set_new_nocheck(o, "owed", json_null());
-	json_object_set_new_nocheck(o, "payable",
-	    json_boolean(p != NULL && card && !p->pb_held));
-	json_object_set_new_nocheck(o, "partly_paid", json_boolean(p != NULL &&
-	    p->pb_owed_cents < p->pb_total_cents));
-	json_object_set_new_nocheck(o, "pay_pending",
-	    json_boolean(p != NULL && p->pb_held));
+	json_object_set_new_nocheck(o, "due", jdate_own(inv->inv_due_on));
+	/* "Période du … au …, émise le …[, ancien contrat n° …]". */
+	dates = rb_clock_fr_iso(inv->inv_period_start, a, sizeof(a)) == 0 &&
+	    rb_clock_fr_iso(inv->inv_period_end, b, sizeof(b)) == 0;
+	parts[n++] = "Période ";
+	if (dates) {
+		parts[n++] = "du ";
+		parts[n++] = a;
+		parts[n++] = " au ";
+		parts[n++] = b;
+	}
+	parts[n++] = ", émise le ";
+	if (rb_clock_fr_iso(inv->inv_issued_on, c, sizeof(c)) != 0)
+		c[0] = '\0';
+	parts[n++] = c;
+	if (inv->inv_archived) {
+		parts[n++] = ", ancien contrat n° ";
+		parts[n++] = inv->inv_printed;
+	}
+	json_object_set_new_nocheck(o, "meta", jcat(parts, n));
+	if (!it->it_payable) {
+		json_object_set_new_nocheck(o, "pay", json_null());
+		return o;
+	}
+	p = json_object();
+	rb_money_fr(it->it_owed_cents, a, sizeof(a));
+	json_object_set_new_nocheck(p, "owed", jown(a));
+	json_object_set_new_nocheck(p, "partly_paid",
+	    json_boolean(it->it_owed_cents < inv->inv_total_cents));
+	json_object_set_new_nocheck(p, "pending", json_boolean(it->it_held));
+	json_object_set_new_nocheck(p, "payable",
+	    json_boolean(card && !it->it_held));
+	json_object_set_new_nocheck(o, "pay", p);
 	return o;
 }
 
-static const struct rb_payable *
-payable_find(const struct rb_payable *ps, size_t n, const char *number)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(ps[i].pb_number, number) == 0)
-			return &ps[i];
-	return NULL;
-}
-
-/* {"amount"} of what "Tout régler" pays for contract, or null. */
+/* {"amount"} of what "Tout régler" pays for contract, or null: the
+ * payable bills of the set not held by a card payment. */
 static json_t *
-pay_all(const struct rb_payable *ps, size_t n, const char *contract,
-    int card)
+pay_all(const struct rb_invoice_set *set, const char *contract, int card)
 {
+	json_t *o;
 	int64_t sum = 0;
 	size_t i, k = 0;
 
-	for (i = 0; card && i < n; i++)
-		if (strcmp(ps[i].pb_contract, contract) == 0 &&
-		    !ps[i].pb_held) {
-			sum += ps[i].pb_owed_cents;
+	for (i = 0; card && i < set->is_nitems; i++)
+		if (set->is_items[i].it_payable && !set->is_items[i].it_held &&
+		    strcmp(set->is_items[i].it_inv.inv_contract, contract) ==
+		    0) {
+			sum += set->is_items[i].it_owed_cents;
 			k++;
 		}
-	return k > 0 ? json_pack("{s:o}", "amount", jcents(sum)) :
-	    json_null();
+	if (k == 0)
+		return json_null();
+	o = json_object();
+	json_object_set_new_nocheck(o, "amount", jcents(sum));
+	return o;
 }
 
 static json_t *
 option(const char *value, const char *label, int selected)
 {
-	return json_pack("{s:s, s:s, s:b}", "value", value, "label", label,
-	    "selected", selected);
+	json_t *o = json_object();
+
+	json_object_set_new_nocheck(o, "value", json_string(value));
+	json_object_set_new_nocheck(o, "label", json_string(label));
+	json_object_set_new_nocheck(o, "selected", json_boolean(selected));
+	return o;
+}
+
+#define NSTATUS	(sizeof(status_filters) / sizeof(status_filters[0]))
+
+/* The status select's options for each filter (RB_INVF_*), made once and
+ * shared by the request threads (read only; jansson counts atomically). */
+static json_t		*status_options[RB_INVF__MAX];
+static pthread_once_t	 status_options_once = PTHREAD_ONCE_INIT;
+
+static void
+status_options_make(void)
+{
+	size_t i;
+	int k;
+
+	for (k = 0; k < RB_INVF__MAX; k++) {
+		status_options[k] = json_array();
+		json_array_append_new(status_options[k], option("",
+		    "Tous les statuts", k == RB_INVF_ANY));
+		for (i = 0; i < NSTATUS; i++)
+			json_array_append_new(status_options[k],
+			    option(status_filters[i].st_value,
+			    status_filters[i].st_label,
+			    (int)status_filters[i].st_filter == k));
+	}
 }
 
 static json_t *
 filter_options(const struct rb_invoice_contract *cs, size_t ncs,
     const int *years, size_t nyears, const struct rb_bills_filter *f)
 {
-	json_t *contracts, *ys, *statuses;
-	char buf[32];
+	json_t *contracts, *ys, *o;
+	const char *parts[5];
+	char buf[RB_INT_TEXT];
 	size_t i;
 
 	contracts = json_array();
@@ -428,31 +489,37 @@ filter_options(const struct rb_invoice_contract *cs, size_t ncs,
 	for (i = 0; i < ncs; i++) {
 		if (f->bf_archive && cs[i].ic_old_number[0] == '\0')
 			continue;
-		json_array_append_new(contracts, json_pack("{s:s, s:s++++, s:b}",
-		    "value", cs[i].ic_number, "label", cs[i].ic_number, " – ",
-		    cs[i].ic_address, ", ", cs[i].ic_commune, "selected",
+		o = json_object();
+		json_object_set_new_nocheck(o, "value",
+		    json_string(cs[i].ic_number));
+		parts[0] = cs[i].ic_number;
+		parts[1] = " – ";
+		parts[2] = cs[i].ic_address;
+		parts[3] = ", ";
+		parts[4] = cs[i].ic_commune;
+		json_object_set_new_nocheck(o, "label", jcat(parts, 5));
+		json_object_set_new_nocheck(o, "selected", json_boolean(
 		    strcmp(cs[i].ic_number, f->bf_contract) == 0));
+		json_array_append_new(contracts, o);
 	}
 	ys = json_array();
 	json_array_append_new(ys, option("", "Toutes les années",
 	    f->bf_year == 0));
 	for (i = 0; i < nyears; i++) {
-		snprintf(buf, sizeof(buf), "%d", years[i]);
+		rb_int_text(years[i], buf);
 		json_array_append_new(ys, option(buf, buf,
 		    years[i] == f->bf_year));
 	}
-	statuses = json_array();
-	json_array_append_new(statuses, option("", "Tous les statuts",
-	    f->bf_status == RB_INVF_ANY));
-	for (i = 0; i < sizeof(status_filters) / sizeof(status_filters[0]);
-	    i++)
-		json_array_append_new(statuses, option(status_filters[i].st_value,
-		    status_filters[i].st_label,
-		    f->bf_status == status_filters[i].st_filter));
-	return json_pack("{s:o, s:o, s:o, s:b}", "contracts", contracts,
-	    "years", ys, "statuses", statuses, "active",
+	pthread_once(&status_options_once, status_options_make);
+	o = json_object();
+	json_object_set_new_nocheck(o, "contracts", contracts);
+	json_object_set_new_nocheck(o, "years", ys);
+	json_object_set_new_nocheck(o, "statuses",
+	    json_incref(status_options[f->bf_status]));
+	json_object_set_new_nocheck(o, "active", json_boolean(
 	    f->bf_contract[0] != '\0' || f->bf_year != 0 ||
-	    f->bf_status != RB_INVF_ANY);
+	    f->bf_status != RB_INVF_ANY));
+	return o;
 }
 
 static int
@@ -462,22 +529,22 @@ year_text_desc(const void *a, const void *b)
 }
 
 /*
- * The years of rb_invoices_years() taken from rows[0..n), all the bills
- * it would read (an unfiltered list, not cut at RB_INVOICES_MAX): the
- * distinct first four characters of the issue dates, in descending
- * byte order as the query sorts them, read as numbers; at most max into
- * years. Saves a statement on the page's most common view.
+ * The distinct years of issue of the set's bills of the list (archived
+ * or not, as f asks; the other filters do not apply), newest first, as
+ * the years select shows them: the first four characters of the dates,
+ * in descending byte order, read as numbers; at most max into years.
  */
 static size_t
-years_of_rows(const struct rb_invoice *rows, size_t n, int *years,
-    size_t max)
+years_of_set(const struct rb_invoice_set *set,
+    const struct rb_bills_filter *f, int *years, size_t max)
 {
 	char (*y)[5];
-	size_t i, k = 0;
+	size_t i, n = 0, k = 0;
 
-	y = rb_xcalloc(n > 0 ? n : 1, sizeof(*y));
-	for (i = 0; i < n; i++)
-		memcpy(y[i], rows[i].inv_issued_on, 4);	/* of 11 bytes */
+	y = rb_xcalloc(set->is_nitems > 0 ? set->is_nitems : 1, sizeof(*y));
+	for (i = 0; i < set->is_nitems; i++)
+		if (set->is_items[i].it_inv.inv_archived == f->bf_archive)
+			memcpy(y[n++], set->is_items[i].it_inv.inv_issued_on, 4);
 	qsort(y, n, sizeof(*y), year_text_desc);
 	for (i = 0; i < n && k < max; i++)
 		if (y[i][0] != '\0' && (i == 0 || strcmp(y[i], y[i - 1]) != 0))
@@ -490,15 +557,13 @@ enum rb_rc
 rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
     const struct rb_bills_filter *f, json_t **out)
 {
-	struct rb_invoice_contract *cs = NULL;
-	struct rb_invoice *rows = NULL;
-	struct rb_payable *ps = NULL;
-	const struct rb_payable *p;
+	struct rb_invoice_set set;
 	struct rb_invoice_filter qf;
+	const struct rb_invoice_contract *ic;
 	enum rb_rc rc = RB_ERROR;
 	struct status_cache stc;
 	json_t *list = NULL, *c, *bills;
-	size_t ncs = 0, nrows = 0, nyears = 0, nps = 0, i, k;
+	size_t nyears = 0, shown = 0, i, k;
 	char today[11];
 	int years[64], found = 0;
 
@@ -507,10 +572,10 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	rb_clock_today_iso(ctx->bc_now, today, sizeof(today));
 	if (rb_db_begin_read(ctx->bc_db) != 0)
 		return RB_ERROR;
-	if (rb_invoices_contracts(ctx->bc_db, sc, &cs, &ncs) != 0)
+	if (rb_invoices_set(ctx->bc_db, sc, (int64_t)ctx->bc_now, &set) != 0)
 		goto out;
-	for (i = 0; i < ncs; i++)
-		if (strcmp(cs[i].ic_number, f->bf_contract) == 0)
+	for (i = 0; i < set.is_ncontracts; i++)
+		if (strcmp(set.is_contracts[i].ic_number, f->bf_contract) == 0)
 			found = 1;
 	if (f->bf_contract[0] != '\0' && !found) {
 		rc = RB_NOT_FOUND;
@@ -522,56 +587,63 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	qf.if_status = f->bf_status;
 	qf.if_archived = f->bf_archive;
 	qf.if_today = today;
-	if (rb_invoices_list(ctx->bc_db, sc, &qf, &rows, &nrows) != 0)
-		goto out;
-	if (qf.if_contract == NULL && qf.if_year == 0 &&
-	    qf.if_status == RB_INVF_ANY && nrows < RB_INVOICES_MAX)
-		nyears = years_of_rows(rows, nrows, years,
-		    sizeof(years) / sizeof(years[0]));
-	else if (rb_invoices_years(ctx->bc_db, sc, f->bf_archive, years,
-	    sizeof(years) / sizeof(years[0]), &nyears) != 0)
-		goto out;
-	if (rb_payables(ctx->bc_db, sc, "", "", ctx->bc_now, &ps, &nps) != 0)
-		goto out;
+	nyears = years_of_set(&set, f, years, sizeof(years) / sizeof(years[0]));
 	list = json_array();
-	for (i = 0; i < ncs; i++) {
-		if (qf.if_contract != NULL &&
-		    strcmp(cs[i].ic_number, qf.if_contract) != 0)
-			continue;
-		/* The archive lists the contracts that had an old number. */
-		if (f->bf_archive && cs[i].ic_old_number[0] == '\0')
-			continue;
+	/* The set is in contract number order, like its contracts. */
+	for (i = 0, k = 0; i < set.is_ncontracts; i++) {
+		ic = &set.is_contracts[i];
 		bills = json_array();
-		for (k = 0; k < nrows; k++)
-			if (strcmp(rows[k].inv_contract, cs[i].ic_number) ==
-			    0) {
-				p = payable_find(ps, nps, rows[k].inv_number);
+		for (; k < set.is_nitems && strcmp(set.is_items[k].it_inv.
+		    inv_contract, ic->ic_number) < 0; k++)
+			;
+		for (; k < set.is_nitems && strcmp(set.is_items[k].it_inv.
+		    inv_contract, ic->ic_number) == 0; k++)
+			if (shown < RB_INVOICES_MAX &&
+			    rb_invoice_filter_match(&set.is_items[k].it_inv,
+			    &qf)) {
 				json_array_append_new(bills, list_summary(
-				    &rows[k], p, ctx->bc_card, &stc, today));
+				    &set.is_items[k], ctx->bc_card, &stc, today));
+				shown++;
 			}
-		c = json_pack("{s:s, s:o, s:s++++, s:b}", "number",
-		    cs[i].ic_number, "old_number", cs[i].ic_old_number[0] ?
-		    json_string(cs[i].ic_old_number) : json_null(),
-		    "address", cs[i].ic_address, ", ", cs[i].ic_postcode, " ",
-		    cs[i].ic_commune, "empty", json_array_size(bills) == 0);
-		json_object_set_new(c, "bills", bills);
-		json_object_set_new(c, "pay_all", pay_all(ps, nps,
-		    cs[i].ic_number, ctx->bc_card));
+		if ((qf.if_contract != NULL &&
+		    strcmp(ic->ic_number, qf.if_contract) != 0) ||
+		    /* The archive lists the contracts that had an old number. */
+		    (f->bf_archive && ic->ic_old_number[0] == '\0')) {
+			json_decref(bills);
+			continue;
+		}
+		c = json_object();
+		json_object_set_new_nocheck(c, "number",
+		    json_string(ic->ic_number));
+		json_object_set_new_nocheck(c, "old_number",
+		    ic->ic_old_number[0] ? json_string(ic->ic_old_number) :
+		    json_null());
+		json_object_set_new_nocheck(c, "address", jcat((const char *[]){
+		    ic->ic_address, ", ", ic->ic_postcode, " ", ic->ic_commune },
+		    5));
+		json_object_set_new_nocheck(c, "empty",
+		    json_boolean(json_array_size(bills) == 0));
+		json_object_set_new_nocheck(c, "bills", bills);
+		json_object_set_new_nocheck(c, "pay_all", pay_all(&set,
+		    ic->ic_number, ctx->bc_card));
 		json_array_append_new(list, c);
 	}
-	*out = json_pack("{s:b, s:s, s:o, s:o, s:I, s:b}", "archive_list",
-	    f->bf_archive, "title", f->bf_archive ? "Archives (avant 2024)" :
-	    "Mes factures", "filters", filter_options(cs, ncs, years, nyears,
-	    f), "contracts", list, "count", (json_int_t)nrows, "no_contract",
-	    json_array_size(list) == 0);
+	*out = json_object();
+	json_object_set_new_nocheck(*out, "archive_list",
+	    json_boolean(f->bf_archive));
+	json_object_set_new_nocheck(*out, "title", json_string(f->bf_archive ?
+	    "Archives (avant 2024)" : "Mes factures"));
+	json_object_set_new_nocheck(*out, "filters", filter_options(
+	    set.is_contracts, set.is_ncontracts, years, nyears, f));
+	json_object_set_new_nocheck(*out, "no_contract",
+	    json_boolean(json_array_size(list) == 0));
+	json_object_set_new_nocheck(*out, "contracts", list);
 	list = NULL;
 	rc = RB_OK;
 out:
 	json_decref(list);
 	status_cache_free(&stc);
-	free(ps);
-	free(rows);
-	free(cs);
+	rb_invoice_set_free(&set);
 	if (rb_db_commit(ctx->bc_db) != 0 && rc == RB_OK) {
 		json_decref(*out);
 		*out = NULL;

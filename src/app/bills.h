@@ -69,19 +69,21 @@ enum rb_rc rb_bills_parse_filter(const char *contract,
 
 /*
  * The list page: *out = {"archive_list", "title", "filters": {"contracts",
- * "years", "statuses" (select options {value, label, selected}),
- * "active"}, "contracts": [{"number", "old_number" (or null), "address",
- * "bills": [bill summaries, newest first], "empty"}], "count",
- * "no_contract"}; a bill summary is {"number" (its page is
- * /mes-factures/<number>, its PDF the same with ".pdf"), "issued",
- * "period", "total", "due", "status": {label, class} (shared between
- * the bills of one status: read only),
- * "archived", "printed_contract", "payable" (ctx->bc_card and
- * something owed, no payment in progress), "owed" (French amount or
- * null: total minus succeeded payments), "partly_paid" (owed is below
- * the total), "pay_pending" (a card payment in progress)}, and a contract
- * has "pay_all" ({"amount"} of its payable bills, or null). The caller
- * owns *out. Returns
+ * "years", "statuses" (select options {value, label, selected}; the
+ * statuses are shared: read only), "active"}, "contracts": [{"number",
+ * "old_number" (or null), "address", "bills": [bill summaries, newest
+ * first], "empty", "pay_all" ({"amount"} of its payable bills, or
+ * null)}], "no_contract"}; a bill summary is {"number" (its page is
+ * /mes-factures/<number>, its PDF the same with ".pdf"), "total", "due",
+ * "status": {label, class} (shared between the bills of one status:
+ * read only), "meta" ("Période du … au …, émise le …", and ", ancien
+ * contrat n° …" for an archived bill), "pay": null, or for a bill to pay
+ * or overdue with something owed {"owed" (French amount: total minus
+ * succeeded payments), "partly_paid" (owed is below the total),
+ * "pending" (a card payment in progress), "payable" (ctx->bc_card and
+ * no payment in progress)}}. Everything comes from one read of the
+ * scope's contracts and bills (store/invoices.h, rb_invoices_set()),
+ * filtered in C. The caller owns *out. Returns
  * RB_OK, RB_NOT_FOUND when f names a contract outside the
  * scope, or RB_ERROR (*out NULL unless OK).
  */

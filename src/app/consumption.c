@@ -182,48 +182,42 @@ scoped_contract(rb_db *db, const struct rb_scope *sc, const char *number,
 	return rc == 0 ? RB_OK : RB_NOT_FOUND;
 }
 
-/* rb_cons_periods() of the contract c, already found in scope. */
+/* The rows of rb_cons_periods() of the contract c, already found in
+ * scope, into a new array *out of *n (free()). */
 static enum rb_rc
-periods_of_contract(rb_db *db, const struct rb_scope *sc,
+period_rows(rb_db *db, const struct rb_scope *sc,
     const struct rb_cons_contract *c, const char *from, const char *to,
-    json_t **out)
+    struct rb_cons_row **out, int *nout)
 {
 	struct rb_cons_bill *bills = NULL;
 	struct rb_cons_period *p = NULL;
+	struct rb_cons_row *rows, *r;
 	int64_t average, *ends;
-	json_t *arr = NULL, *o;
 	int n = 0, i, j;
 
 	*out = NULL;
+	*nout = 0;
 	if (rb_cons_store_bills(db, sc->sc_account, sc->sc_archive,
 	    RB_ARCHIVE_END, c->cc_id, &bills, &n) != 0)
 		return RB_ERROR;
 	ends = rb_xcalloc(n > 0 ? (size_t)n : 1, sizeof(*ends));
 	p = periods_of(bills, n, ends);
-	arr = json_array();
+	rows = rb_xcalloc(n > 0 ? (size_t)n : 1, sizeof(*rows));
 	for (i = 0; i < n; i++) {
 		if ((from != NULL && strcmp(p[i].cp_end, from) < 0) ||
 		    (to != NULL && strcmp(p[i].cp_end, to) > 0))
 			continue;
 		j = same_period_days(ends, n, p[i].cp_end, 1);
-		/* Built key by key: json_pack() parses its format per row. */
-		o = json_object();
-		json_object_set_new_nocheck(o, "start",
-		    json_string(p[i].cp_start));
-		json_object_set_new_nocheck(o, "end", json_string(p[i].cp_end));
-		json_object_set_new_nocheck(o, "days",
-		    json_integer(p[i].cp_days));
-		json_object_set_new_nocheck(o, "litres",
-		    json_integer(p[i].cp_litres));
-		json_object_set_new_nocheck(o, "estimated",
-		    json_boolean(bills[i].cb_estimated));
-		json_object_set_new_nocheck(o, "previous_litres", j >= 0 &&
-		    j != i ? json_integer(p[j].cp_litres) : json_null());
-		json_object_set_new_nocheck(o, "abnormal",
-		    json_boolean(period_abnormal(p, ends, n, i, &average)));
-		json_array_append_new(arr, o);
+		r = &rows[(*nout)++];
+		memcpy(r->cr_start, p[i].cp_start, sizeof(r->cr_start));
+		memcpy(r->cr_end, p[i].cp_end, sizeof(r->cr_end));
+		r->cr_days = p[i].cp_days;
+		r->cr_litres = p[i].cp_litres;
+		r->cr_estimated = bills[i].cb_estimated;
+		r->cr_previous = j >= 0 && j != i ? p[j].cp_litres : -1;
+		r->cr_abnormal = period_abnormal(p, ends, n, i, &average);
 	}
-	*out = arr;
+	*out = rows;
 	free(ends);
 	free(bills);
 	free(p);
@@ -236,60 +230,83 @@ rb_cons_periods(rb_db *db, const struct rb_scope *sc,
     json_t **out)
 {
 	struct rb_cons_contract c;
-	int rc;
+	struct rb_cons_row *rows;
+	json_t *o;
+	int rc, n, i;
 
 	*out = NULL;
 	if ((rc = scoped_contract(db, sc, contract_number, &c)) != RB_OK)
 		return rc;
-	return periods_of_contract(db, sc, &c, from, to, out);
+	if ((rc = period_rows(db, sc, &c, from, to, &rows, &n)) != RB_OK)
+		return rc;
+	*out = json_array();
+	for (i = 0; i < n; i++) {
+		o = json_object();
+		json_object_set_new_nocheck(o, "start",
+		    json_string(rows[i].cr_start));
+		json_object_set_new_nocheck(o, "end",
+		    json_string(rows[i].cr_end));
+		json_object_set_new_nocheck(o, "days",
+		    json_integer(rows[i].cr_days));
+		json_object_set_new_nocheck(o, "litres",
+		    json_integer(rows[i].cr_litres));
+		json_object_set_new_nocheck(o, "estimated",
+		    json_boolean(rows[i].cr_estimated));
+		json_object_set_new_nocheck(o, "previous_litres",
+		    rows[i].cr_previous >= 0 ?
+		    json_integer(rows[i].cr_previous) : json_null());
+		json_object_set_new_nocheck(o, "abnormal",
+		    json_boolean(rows[i].cr_abnormal));
+		json_array_append_new(*out, o);
+	}
+	free(rows);
+	return RB_OK;
 }
 
-/* rb_cons_daily() of the contract c, already found in scope. */
+/* The rows of rb_cons_daily() of the contract c, already found in scope,
+ * into a new array *out of *n (free(); NULL when none). */
 static enum rb_rc
-days_of_contract(rb_db *db, const struct rb_scope *sc,
+day_rows(rb_db *db, const struct rb_scope *sc,
     const struct rb_cons_contract *c, const char *from, const char *to,
-    json_t **out)
+    struct rb_cons_row **out, int *nout)
 {
 	struct rb_cons_reading *r = NULL;
+	struct rb_cons_row *row;
 	struct rb_date d;
 	char before[11];
 	int64_t prev_day, day;
-	json_t *o;
 	int n = 0, i, ok = 1;
 
 	*out = NULL;
-	if (!c->cc_remote) {
-		*out = json_array();
+	*nout = 0;
+	if (!c->cc_remote)
 		return RB_OK;
-	}
 	/* The day before from: its reading gives from's consumption. */
 	if (from == NULL || to == NULL || rb_clock_parse_date(from, &d) != 0 ||
-	    iso_days(to, &ok) < 0 || !ok) {
-		*out = json_array();
+	    iso_days(to, &ok) < 0 || !ok)
 		return RB_OK;
-	}
 	rb_clock_date_add(&d, -1, &d);
 	if (rb_clock_format_date(&d, before, sizeof(before)) != 0)
 		return RB_ERROR;
 	if (rb_cons_store_readings(db, sc->sc_account, sc->sc_archive,
 	    RB_ARCHIVE_END, c->cc_id, before, to, &r, &n) != 0)
 		return RB_ERROR;
-	*out = json_array();
+	*out = rb_xcalloc(n > 0 ? (size_t)n : 1, sizeof(**out));
+	prev_day = n > 0 ? iso_days(r[0].cr_day, &ok) : 0;
 	for (i = 1; i < n; i++) {
 		ok = 1;
-		prev_day = iso_days(r[i - 1].cr_day, &ok);
 		day = iso_days(r[i].cr_day, &ok);
 		/* Consecutive days of one meter that did not go back. */
-		if (!ok || r[i].cr_meter_id != r[i - 1].cr_meter_id ||
-		    day != prev_day + 1 || r[i].cr_index < r[i - 1].cr_index ||
-		    strcmp(r[i].cr_day, from) < 0)
-			continue;
-		o = json_object();
-		json_object_set_new_nocheck(o, "date",
-		    json_string(r[i].cr_day));
-		json_object_set_new_nocheck(o, "litres",
-		    json_integer(r[i].cr_index - r[i - 1].cr_index));
-		json_array_append_new(*out, o);
+		if (ok && prev_day >= 0 && r[i].cr_meter_id ==
+		    r[i - 1].cr_meter_id && day == prev_day + 1 &&
+		    r[i].cr_index >= r[i - 1].cr_index &&
+		    strcmp(r[i].cr_day, from) >= 0) {
+			row = &(*out)[(*nout)++];
+			memcpy(row->cr_start, r[i].cr_day, sizeof(row->cr_start));
+			row->cr_litres = r[i].cr_index - r[i - 1].cr_index;
+			row->cr_previous = -1;
+		}
+		prev_day = ok ? day : -1;
 	}
 	free(r);
 	return RB_OK;
@@ -301,12 +318,26 @@ rb_cons_daily(rb_db *db, const struct rb_scope *sc,
     json_t **out)
 {
 	struct rb_cons_contract c;
-	int rc;
+	struct rb_cons_row *rows;
+	json_t *o;
+	int rc, n, i;
 
 	*out = NULL;
 	if ((rc = scoped_contract(db, sc, contract_number, &c)) != RB_OK)
 		return rc;
-	return days_of_contract(db, sc, &c, from, to, out);
+	if ((rc = day_rows(db, sc, &c, from, to, &rows, &n)) != RB_OK)
+		return rc;
+	*out = json_array();
+	for (i = 0; i < n; i++) {
+		o = json_object();
+		json_object_set_new_nocheck(o, "date",
+		    json_string(rows[i].cr_start));
+		json_object_set_new_nocheck(o, "litres",
+		    json_integer(rows[i].cr_litres));
+		json_array_append_new(*out, o);
+	}
+	free(rows);
+	return RB_OK;
 }
 
 /* The alert object of row. */
@@ -372,61 +403,65 @@ rb_cons_contract_alert(rb_db *db, const struct rb_scope *sc,
 
 enum rb_rc
 rb_cons_view(rb_db *db, const struct rb_scope *sc, const char *number,
-    int daily, const char *from, const char *to, json_t **out)
+    int daily, const char *from, const char *to, struct rb_cons_page *out)
 {
-	struct rb_cons_contract c;
-	json_t *contracts = NULL, *data = NULL, *alert = NULL, *item;
-	size_t i;
+	const struct rb_cons_contract *c = NULL;
 	enum rb_rc rc = RB_ERROR;
+	int i, r;
 
-	*out = NULL;
+	memset(out, 0, sizeof(*out));
 	/* One snapshot, and one read transaction rather than one per
 	   statement. */
 	if (rb_db_begin_read(db) != 0)
 		return RB_ERROR;
 	if (rb_cons_store_contracts(db, sc->sc_account, sc->sc_archive,
-	    &contracts) != 0)
+	    &out->cv_contracts, &out->cv_ncontracts) != 0)
 		goto out;
 	if (number == NULL || number[0] == '\0') {
-		if (json_array_size(contracts) == 0) {
-			*out = json_pack("{s:o, s:n, s:n, s:n}", "contracts",
-			    contracts, "contract", "rows", "alert");
-			contracts = NULL;
-			rc = RB_OK;
+		rc = RB_OK;
+		if (out->cv_ncontracts == 0)
+			goto out;
+		c = &out->cv_contracts[0];
+	} else {
+		/* Its number or its old number; of two, the first in the
+		   scope's order (contract ids), as the look-up by number
+		   (rb_cons_store_contract()) takes it. */
+		for (i = 0; i < out->cv_ncontracts; i++)
+			if ((strcmp(out->cv_contracts[i].cc_number, number) ==
+			    0 || strcmp(out->cv_contracts[i].cc_old_number,
+			    number) == 0) && (c == NULL ||
+			    out->cv_contracts[i].cc_id < c->cc_id))
+				c = &out->cv_contracts[i];
+		if (c == NULL) {
+			rc = RB_NOT_FOUND;
 			goto out;
 		}
-		number = json_string_value(json_object_get(json_array_get(
-		    contracts, 0), "number"));
 	}
-	if ((rc = scoped_contract(db, sc, number, &c)) != RB_OK)
-		goto out;
-	json_array_foreach(contracts, i, item)
-		json_object_set_new(item, "selected", json_boolean(strcmp(
-		    json_string_value(json_object_get(item, "number")),
-		    c.cc_number) == 0));
-	rc = daily ? days_of_contract(db, sc, &c, from, to, &data) :
-	    periods_of_contract(db, sc, &c, from, to, &data);
+	out->cv_contract = c;
+	rc = daily ? day_rows(db, sc, c, from, to, &out->cv_rows,
+	    &out->cv_nrows) : period_rows(db, sc, c, from, to, &out->cv_rows,
+	    &out->cv_nrows);
 	if (rc != RB_OK)
 		goto out;
-	if ((rc = alert_of_contract(db, sc, &c, &alert)) != RB_OK)
-		goto out;
-	*out = json_pack("{s:o, s:{s:s, s:o, s:b}, s:o, s:o}",
-	    "contracts", contracts, "contract", "number", c.cc_number,
-	    "old_number", c.cc_old_number[0] != '\0' ?
-	    json_string(c.cc_old_number) : json_null(),
-	    "remote", c.cc_remote, "rows", data, "alert", alert);
-	contracts = data = alert = NULL;
-	rc = RB_OK;
-out:
-	json_decref(contracts);
-	json_decref(data);
-	json_decref(alert);
-	if (rb_db_commit(db) != 0 && rc == RB_OK) {
-		json_decref(*out);
-		*out = NULL;
+	r = rb_cons_store_contract_alert(db, sc->sc_account, sc->sc_archive,
+	    RB_ARCHIVE_END, c->cc_id, &out->cv_alert);
+	if (r < 0)
 		rc = RB_ERROR;
-	}
+	out->cv_has_alert = r == 0;
+out:
+	if (rb_db_commit(db) != 0)
+		rc = RB_ERROR;
+	if (rc != RB_OK)
+		rb_cons_view_free(out);
 	return rc;
+}
+
+void
+rb_cons_view_free(struct rb_cons_page *page)
+{
+	free(page->cv_contracts);
+	free(page->cv_rows);
+	memset(page, 0, sizeof(*page));
 }
 
 /* Queues the alert's email to every recipient; returns how many. */

@@ -46,6 +46,7 @@
 
 #include "app/rc.h"
 #include "store/db.h"
+#include "store/consumption.h"
 #include "store/scope.h"
 
 /* Periods ending this many days before the run, or later, raise alerts. */
@@ -142,19 +143,46 @@ int	rb_cons_same_period(const struct rb_cons_period *periods, int n,
 int	rb_cons_alerts_run(rb_db *db, const char *public_url, time_t now,
 	    int *nalerts, int *nmails);
 
+/* One row of the page: a billing period, or a day. */
+struct rb_cons_row {
+	char	 cr_start[11];		/* the period's start, or the day */
+	char	 cr_end[11];		/* the period's end ("" for a day) */
+	int64_t	 cr_days;		/* the period's days (0 for a day) */
+	int64_t	 cr_litres;
+	int64_t	 cr_previous;		/* litres of the same period a year
+					   earlier, or -1 (always for a day) */
+	int	 cr_estimated;		/* closing reading estimated */
+	int	 cr_abnormal;		/* the rule of this file says so */
+};
+
+/* What /ma-consommation shows (rb_cons_view()); free with
+ * rb_cons_view_free(). */
+struct rb_cons_page {
+	struct rb_cons_contract *cv_contracts;	/* the scope's, by number */
+	int		 cv_ncontracts;
+	const struct rb_cons_contract *cv_contract;	/* the one shown
+							   (in cv_contracts),
+							   NULL when none */
+	struct rb_cons_row *cv_rows;	/* periods, or days when daily */
+	int		 cv_nrows;
+	int		 cv_has_alert;
+	struct rb_cons_alert_row cv_alert;	/* when cv_has_alert */
+};
+
 /*
- * Everything /ma-consommation shows, in one call: sets *out to a new
- * object {"contracts": [{"number", "old_number" (or null), "selected"}]
- * (the scope's contracts), "contract": {"number", "old_number" (or
- * null), "remote" (bool)}, "rows": rb_cons_periods() or, when daily,
- * rb_cons_daily() for [from, to], "alert": rb_cons_contract_alert()}.
- * number NULL or "" chooses the scope's first contract; when the scope
- * has none, "contract", "rows" and "alert" are null. All is read in one
- * read transaction (one snapshot). Caller owns *out.
- * Returns RB_OK, RB_NOT_FOUND (number not in scope) or
- * RB_ERROR; *out is NULL unless RB_OK.
+ * Everything /ma-consommation shows, in one call, into *out: the scope's
+ * contracts; the one of number (its number or old number), or the first
+ * when number is NULL or ""; its rows, the periods of rb_cons_periods()
+ * or, when daily, the days of rb_cons_daily() for [from, to]; its alert,
+ * as rb_cons_contract_alert(). When the scope has no contract,
+ * cv_contract is NULL and there is no row. All is read in one read
+ * transaction (one snapshot), from C structs: no JSON. Returns RB_OK,
+ * RB_NOT_FOUND (number not in scope) or RB_ERROR; *out holds nothing to
+ * free unless RB_OK.
  */
-enum rb_rc	rb_cons_view(rb_db *db, const struct rb_scope *sc, const char *number,
-	    int daily, const char *from, const char *to, json_t **out);
+enum rb_rc	rb_cons_view(rb_db *db, const struct rb_scope *sc,
+	    const char *number, int daily, const char *from, const char *to,
+	    struct rb_cons_page *out);
+void		rb_cons_view_free(struct rb_cons_page *page);
 
 #endif

@@ -85,15 +85,24 @@ rb_leak_setting_get(rb_db *db, int64_t account, const char *number,
     json_t **out)
 {
 	struct rb_cons_contract c;
-	int enabled = 1, factor = RB_LEAK_FACTOR_DEFAULT, rc;
 	enum rb_rc r;
 
 	*out = NULL;
 	if ((r = remote_contract(db, account, number, &c)) != RB_OK)
 		return r;
-	if (!c.cc_remote)
+	return rb_leak_setting_of(db, account, &c, out);
+}
+
+enum rb_rc
+rb_leak_setting_of(rb_db *db, int64_t account,
+    const struct rb_cons_contract *c, json_t **out)
+{
+	int enabled = 1, factor = RB_LEAK_FACTOR_DEFAULT, rc;
+
+	*out = NULL;
+	if (!c->cc_remote)
 		return RB_NOT_FOUND;
-	if ((rc = rb_leak_store_setting(db, account, c.cc_id, &enabled,
+	if ((rc = rb_leak_store_setting(db, account, c->cc_id, &enabled,
 	    &factor)) < 0)
 		return RB_ERROR;
 	*out = json_pack("{s:b, s:i, s:b}", "enabled", enabled, "factor",

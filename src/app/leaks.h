@@ -37,6 +37,7 @@
 #include <jansson.h>
 
 #include "app/rc.h"
+#include "store/consumption.h"
 #include "store/db.h"
 
 #define RB_LEAK_DAYS		3
@@ -69,6 +70,15 @@ int	rb_leak_rule(const int64_t *litres, int n, int factor, int64_t *usual,
  */
 enum rb_rc	rb_leak_setting_get(rb_db *db, int64_t account,
 		    const char *number, json_t **out);
+
+/*
+ * The same for contract c, which the caller found already among the
+ * account's contracts (app/consumption.h, rb_cons_view()): no second
+ * look-up of the contract. RB_OK; RB_NOT_FOUND when c has no remote-read
+ * meter in place; RB_ERROR.
+ */
+enum rb_rc	rb_leak_setting_of(rb_db *db, int64_t account,
+		    const struct rb_cons_contract *c, json_t **out);
 
 /*
  * Sets it (factor in [RB_LEAK_FACTOR_MIN, RB_LEAK_FACTOR_MAX]) at now,

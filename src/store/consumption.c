@@ -48,14 +48,14 @@ static const char *const sql[SQL__MAX] = {
 	"   AND m.remote_read = 1 AND m.removed_on IS NULL)"
 	" FROM contracts c WHERE c.id = $1",
 	[SQL_CONTRACTS] =
-	"SELECT c.number, c.old_number"
-	" FROM" RB_SCOPE_FROM("$1", "$2") " WHERE" RB_SCOPE_MATCH
-	" ORDER BY c.number",
+	"SELECT c.id, c.number, c.old_number,"
+	" EXISTS (SELECT 1 FROM meters m WHERE m.contract_id = c.id"
+	"   AND m.remote_read = 1 AND m.removed_on IS NULL)"
+	" FROM" RB_SCOPE_FROM("$1", "$2") " WHERE" RB_SCOPE_MATCH,
 	[SQL_BILLS] =
 	BILL_COLUMNS " WHERE i.contract_id = $1 AND i.status <> 'cancelled'"
 	" AND (" RB_SCOPE_ACCOUNT_HAS("$2", "$1")
-	"  OR (i.contract_id = $3 AND i.archived = 1 AND i.period_end < $4))"
-	" ORDER BY i.period_end, i.id",
+	"  OR (i.contract_id = $3 AND i.archived = 1 AND i.period_end < $4))",
 	[SQL_ALL_BILLS] =
 	BILL_COLUMNS " WHERE i.contract_id = $1 AND i.status <> 'cancelled'"
 	" ORDER BY i.period_end, i.id",
@@ -66,7 +66,10 @@ static const char *const sql[SQL__MAX] = {
 	" AND r.source = 'remote' AND r.read_on >= $5 AND r.read_on <= $6"
 	" AND (" RB_SCOPE_ACCOUNT_HAS("$2", "$1")
 	"  OR (m.contract_id = $3 AND r.read_on < $4))"
-	" ORDER BY r.meter_id, r.read_on, r.id",
+	/* m.id is r.meter_id, and a meter has one reading a day (unique
+	   meter_readings_meter_date): the order of the two indexes, no
+	   temporary b-tree. */
+	" ORDER BY m.id, r.read_on",
 	[SQL_INVOICE_ALERT] =
 	"SELECT i.id, " ALERT_COLUMNS " FROM invoices i"
 	" JOIN contracts c ON c.id = i.contract_id"
@@ -144,20 +147,53 @@ rb_cons_store_contract_by_id(rb_db *db, int64_t id,
 	    out);
 }
 
+/* The contracts contracts_row() gathers. */
+struct contracts {
+	struct rb_cons_contract	*co_v;
+	int			 co_len;
+	int			 co_cap;
+};
+
 static void
-number_row(rb_stmt *st, void *arr)
+contracts_row(rb_stmt *st, void *arg)
 {
-	json_array_append_new(arr, json_pack("{s:o, s:o}",
-	    "number", rb_store_json_text(rb_stmt_text(st, 0)),
-	    "old_number", rb_store_json_text(rb_stmt_text(st, 1))));
+	struct contracts *co = arg;
+
+	if (co->co_len == co->co_cap) {
+		co->co_cap = co->co_cap == 0 ? 4 : co->co_cap * 2;
+		co->co_v = rb_xrealloc(co->co_v,
+		    (size_t)co->co_cap * sizeof(*co->co_v));
+	}
+	memset(&co->co_v[co->co_len], 0, sizeof(co->co_v[0]));
+	contract_row(st, &co->co_v[co->co_len++]);
+}
+
+static int
+contract_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct rb_cons_contract *)a)->cc_number,
+	    ((const struct rb_cons_contract *)b)->cc_number);
 }
 
 int
 rb_cons_store_contracts(rb_db *db, int64_t account, int64_t archive,
-    json_t **out)
+    struct rb_cons_contract **out, int *n)
 {
-	return rb_store_json_rows(db, sql[SQL_CONTRACTS],
-	    RB_BINDS(rb_int(account), rb_int(archive)), number_row, out);
+	struct contracts co = { NULL, 0, 0 };
+
+	*out = NULL;
+	*n = 0;
+	if (rb_db_fetch_all(db, sql[SQL_CONTRACTS], RB_BINDS(rb_int(account),
+	    rb_int(archive)), contracts_row, &co) != 0) {
+		free(co.co_v);
+		return -1;
+	}
+	if (co.co_len > 1)
+		qsort(co.co_v, (size_t)co.co_len, sizeof(*co.co_v),
+		    contract_cmp);
+	*out = co.co_v;
+	*n = co.co_len;
+	return 0;
 }
 
 /* The bills bill_row() gathers. */
@@ -208,13 +244,31 @@ bills_fetch(rb_db *db, enum consumption_sql q, const struct rb_bind *b,
 	return 0;
 }
 
+/* By end date, then bill id: ORDER BY i.period_end, i.id. */
+static int
+bill_cmp(const void *a, const void *b)
+{
+	const struct rb_cons_bill *x = a, *y = b;
+	int c = strcmp(x->cb_end, y->cb_end);
+
+	if (c != 0)
+		return c;
+	return x->cb_invoice_id < y->cb_invoice_id ? -1 :
+	    x->cb_invoice_id > y->cb_invoice_id;
+}
+
 int
 rb_cons_store_bills(rb_db *db, int64_t account, int64_t archive,
     const char *archive_end, int64_t contract, struct rb_cons_bill **out,
     int *n)
 {
-	return bills_fetch(db, SQL_BILLS, RB_BINDS(rb_int(contract),
-	    rb_int(account), rb_int(archive), rb_text(archive_end)), out, n);
+	if (bills_fetch(db, SQL_BILLS, RB_BINDS(rb_int(contract),
+	    rb_int(account), rb_int(archive), rb_text(archive_end)), out,
+	    n) != 0)
+		return -1;
+	if (*n > 1)
+		qsort(*out, (size_t)*n, sizeof(**out), bill_cmp);
+	return 0;
 }
 
 int

@@ -60,16 +60,19 @@ int	rb_cons_store_contract(rb_db *db, int64_t account, int64_t archive,
 	    const char *number, struct rb_cons_contract *out);
 
 /*
- * Sets *out to a new array of the contracts the scope may see, by
- * number: [{"number", "old_number" (or null)}]. The caller owns *out.
- * Returns 0, or -1 with *out NULL.
+ * The contracts the scope may see, sorted by number (in C: the
+ * statement is index searches only), into a new array of *n that the
+ * caller frees with free() (NULL when none). Returns 0, or -1 (*out
+ * NULL, *n 0).
  */
 int	rb_cons_store_contracts(rb_db *db, int64_t account, int64_t archive,
-	    json_t **out);
+	    struct rb_cons_contract **out, int *n);
 
 /*
  * The billing periods of contract (not cancelled bills) that the scope
- * may see, by end date: the archive scope sees archived bills whose
+ * may see, by end date then bill id (sorted in C: the statement reads the
+ * contract's index, no temporary b-tree): the archive scope sees archived
+ * bills whose
  * period ends before archive_end. Sets *out to a new array of *n rows
  * (NULL when none; free() it). Returns 0, or -1 (*out NULL, *n 0).
  */

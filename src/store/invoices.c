@@ -2,10 +2,11 @@
  * invoices.c: SQL of the bills of a subscriber's space (see invoices.h).
  *
  * Each statement repeats the scope condition of store/scope.h with $1 the
- * account and $2 the archive contract, both always bound. Optional
- * filters are bound too, with values that let every row through when
- * the filter is off ('' for a contract number, the widest dates for a
- * year, 'any' for a status), so the text stays constant.
+ * account and $2 the archive contract, both always bound. The list
+ * page reads its whole set in one plain statement (index searches, no
+ * temporary b-tree) and filters and sorts it in C
+ * (rb_invoice_filter_match(), rb_invoices_set()): a space holds a few
+ * contracts and two bills a year each.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "base/mem.h"
 #include "store/copy.h"
 #include "store/invoices.h"
+#include "store/payments.h"
 #include "store/scope_sql.h"
 
 #define SCOPE_INVOICE \
@@ -29,8 +31,7 @@
 #define INVOICE_NCOLS	14
 
 enum invoices_sql {
-	SQL_LIST,
-	SQL_YEARS,
+	SQL_SET,
 	SQL_CONTRACTS,
 	SQL_GET,
 	SQL_LINES,
@@ -38,29 +39,28 @@ enum invoices_sql {
 };
 
 static const char *const sql[SQL__MAX] = {
-	[SQL_LIST] =
-	INVOICE_COLUMNS
+	/*
+	 * The list page's set: no ORDER BY (sorted in C) and no filter
+	 * (applied in C), so that the plan is index searches only and one
+	 * read serves the list, its years and the bills to pay. What is
+	 * owed and the hold are read for the bills to pay or overdue only
+	 * (the same expressions as rb_payables(), store/payments.c).
+	 */
+	[SQL_SET] =
+	"SELECT c.id, c.number, c.old_number, c.service_address,"
+	" c.service_postcode, c.service_commune,"
+	" i.id, i.number, i.contract_number, i.archived, i.period_start,"
+	" i.period_end, i.issued_on, i.due_on, i.status, i.total_cents,"
+	" CASE WHEN i.status IN ('to_pay', 'overdue') THEN "
+	RB_SQL_OWED("i") " END,"
+	" CASE WHEN i.status IN ('to_pay', 'overdue') AND EXISTS (SELECT 1"
+	"  FROM payment_order_items h JOIN payment_orders o ON o.id = h.order_id"
+	"  WHERE h.invoice_id = i.id AND h.holds = 1 AND o.expires_at >= $3)"
+	" THEN 1 ELSE 0 END"
 	" FROM" RB_SCOPE_FROM("$1", "$2")
-	" JOIN invoices i ON i.contract_id = c.id"
-	" WHERE" RB_SCOPE_MATCH " AND ($2 = 0 OR i.archived = 1)"
-	" AND i.archived = $3"
-	" AND ($4 = '' OR c.number = $4)"
-	" AND i.issued_on >= $5 AND i.issued_on <= $6"
-	" AND ($7 = 'any'"
-	"  OR ($7 = 'paid' AND i.status = 'paid')"
-	"  OR ($7 = 'direct_debit' AND i.status = 'direct_debit')"
-	"  OR ($7 = 'to_pay' AND i.status = 'to_pay' AND i.due_on >= $8)"
-	"  OR ($7 = 'overdue' AND (i.status = 'overdue'"
-	"   OR (i.status = 'to_pay' AND i.due_on < $8))))"
-	" ORDER BY c.number, i.issued_on DESC, i.number DESC"
-	" LIMIT $9",
-	[SQL_YEARS] =
-	"SELECT DISTINCT substr(i.issued_on, 1, 4)"
-	" FROM" RB_SCOPE_FROM("$1", "$2")
-	" JOIN invoices i ON i.contract_id = c.id"
-	" WHERE" RB_SCOPE_MATCH " AND ($2 = 0 OR i.archived = 1)"
-	" AND i.archived = $3"
-	" ORDER BY 1 DESC",
+	" LEFT JOIN invoices i ON i.contract_id = c.id"
+	"  AND ($2 = 0 OR i.archived = 1)"
+	" WHERE" RB_SCOPE_MATCH,
 	[SQL_CONTRACTS] =
 	"SELECT c.number, c.old_number, c.service_address,"
 	" c.service_postcode, c.service_commune"
@@ -88,15 +88,6 @@ static const char *const sql[SQL__MAX] = {
 	" quantity, quantity_unit, unit_price_c100, amount_excl_tax_cents,"
 	" vat_rate_bp, vat_cents"
 	" FROM invoice_lines WHERE invoice_id = $1 ORDER BY position, id",
-};
-
-/* The status filter's bound value, by enum rb_invoice_filter_status. */
-static const char *const filter_names[RB_INVF__MAX] = {
-	[RB_INVF_ANY] = "any",
-	[RB_INVF_PAID] = "paid",
-	[RB_INVF_TO_PAY] = "to_pay",
-	[RB_INVF_DIRECT_DEBIT] = "direct_debit",
-	[RB_INVF_OVERDUE] = "overdue",
 };
 
 static const char *const heading_names[RB_HEADING__MAX] = {
@@ -134,86 +125,187 @@ invoice_read(rb_stmt *st, struct rb_invoice *inv)
 	inv->inv_total_cents = rb_stmt_int(st, 13);
 }
 
-/* The invoices invoice_row() gathers. */
-struct invoices {
-	struct rb_invoice	*iv_v;
-	size_t			 iv_len;
-	size_t			 iv_cap;
+/* The set set_row() gathers, with the capacity of its arrays. */
+struct set_read {
+	struct rb_invoice_set	*sr_set;
+	size_t			 sr_ccap;
+	size_t			 sr_icap;
+	int64_t			*sr_ids;	/* contract ids, by index */
 };
 
 static void
-invoice_row(rb_stmt *st, void *arg)
+contract_copy(rb_stmt *st, int col, struct rb_invoice_contract *r)
 {
-	struct invoices *iv = arg;
+	rb_store_copy(r->ic_number, sizeof(r->ic_number),
+	    rb_stmt_text(st, col));
+	rb_store_copy(r->ic_old_number, sizeof(r->ic_old_number),
+	    rb_stmt_text(st, col + 1));
+	rb_store_copy(r->ic_address, sizeof(r->ic_address),
+	    rb_stmt_text(st, col + 2));
+	rb_store_copy(r->ic_postcode, sizeof(r->ic_postcode),
+	    rb_stmt_text(st, col + 3));
+	rb_store_copy(r->ic_commune, sizeof(r->ic_commune),
+	    rb_stmt_text(st, col + 4));
+}
 
-	if (iv->iv_len == iv->iv_cap) {
-		iv->iv_cap = iv->iv_cap == 0 ? 16 : iv->iv_cap * 2;
-		iv->iv_v = rb_xrealloc(iv->iv_v,
-		    iv->iv_cap * sizeof(*iv->iv_v));
+/* One row of SQL_SET: a contract (once), and its bill when not NULL. */
+static void
+set_row(rb_stmt *st, void *arg)
+{
+	struct set_read *sr = arg;
+	struct rb_invoice_set *set = sr->sr_set;
+	struct rb_invoice_item *it;
+	struct rb_invoice *inv;
+	int64_t cid = rb_stmt_int(st, 0);
+	size_t k;
+
+	/* The rows of one contract come together: look back from the last. */
+	for (k = set->is_ncontracts; k > 0 && sr->sr_ids[k - 1] != cid; k--)
+		;
+	if (k == 0) {
+		if (set->is_ncontracts == sr->sr_ccap) {
+			sr->sr_ccap = sr->sr_ccap == 0 ? 4 : sr->sr_ccap * 2;
+			set->is_contracts = rb_xrealloc(set->is_contracts,
+			    sr->sr_ccap * sizeof(*set->is_contracts));
+			sr->sr_ids = rb_xrealloc(sr->sr_ids,
+			    sr->sr_ccap * sizeof(*sr->sr_ids));
+		}
+		sr->sr_ids[set->is_ncontracts] = cid;
+		k = ++set->is_ncontracts;
+		contract_copy(st, 1, &set->is_contracts[k - 1]);
 	}
-	invoice_read(st, &iv->iv_v[iv->iv_len++]);
+	if (rb_stmt_is_null(st, 6))
+		return;
+	if (set->is_nitems == sr->sr_icap) {
+		sr->sr_icap = sr->sr_icap == 0 ? 16 : sr->sr_icap * 2;
+		set->is_items = rb_xrealloc(set->is_items,
+		    sr->sr_icap * sizeof(*set->is_items));
+	}
+	it = &set->is_items[set->is_nitems++];
+	inv = &it->it_inv;
+	inv->inv_id = rb_stmt_int(st, 6);
+	rb_store_copy(inv->inv_number, sizeof(inv->inv_number),
+	    rb_stmt_text(st, 7));
+	memcpy(inv->inv_contract, set->is_contracts[k - 1].ic_number,
+	    sizeof(inv->inv_contract));
+	rb_store_copy(inv->inv_printed, sizeof(inv->inv_printed),
+	    rb_stmt_text(st, 8));
+	inv->inv_archived = rb_stmt_int(st, 9) != 0;
+	rb_store_copy(inv->inv_period_start, sizeof(inv->inv_period_start),
+	    rb_stmt_text(st, 10));
+	rb_store_copy(inv->inv_period_end, sizeof(inv->inv_period_end),
+	    rb_stmt_text(st, 11));
+	rb_store_copy(inv->inv_issued_on, sizeof(inv->inv_issued_on),
+	    rb_stmt_text(st, 12));
+	rb_store_copy(inv->inv_due_on, sizeof(inv->inv_due_on),
+	    rb_stmt_text(st, 13));
+	rb_store_copy(inv->inv_status, sizeof(inv->inv_status),
+	    rb_stmt_text(st, 14));
+	inv->inv_volume_litres = 0;
+	inv->inv_excl_tax_cents = 0;
+	inv->inv_vat_cents = 0;
+	inv->inv_total_cents = rb_stmt_int(st, 15);
+	it->it_owed_cents = rb_stmt_is_null(st, 16) ? 0 : rb_stmt_int(st, 16);
+	it->it_payable = !rb_stmt_is_null(st, 16) && it->it_owed_cents > 0;
+	if (!it->it_payable)
+		it->it_owed_cents = 0;
+	it->it_held = it->it_payable && rb_stmt_int(st, 17) != 0;
+}
+
+static int
+contract_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct rb_invoice_contract *)a)->ic_number,
+	    ((const struct rb_invoice_contract *)b)->ic_number);
+}
+
+/* By contract number, then issue date and number, both descending: the
+ * order of the list (text compared byte by byte, as ORDER BY does on
+ * SQLite and on PostgreSQL in the C collation). */
+static int
+item_cmp(const void *a, const void *b)
+{
+	const struct rb_invoice *x = &((const struct rb_invoice_item *)a)->it_inv;
+	const struct rb_invoice *y = &((const struct rb_invoice_item *)b)->it_inv;
+	int c;
+
+	if ((c = strcmp(x->inv_contract, y->inv_contract)) != 0)
+		return c;
+	if ((c = strcmp(y->inv_issued_on, x->inv_issued_on)) != 0)
+		return c;
+	if ((c = strcmp(y->inv_number, x->inv_number)) != 0)
+		return c;
+	return x->inv_id < y->inv_id ? 1 : x->inv_id > y->inv_id ? -1 : 0;
 }
 
 int
-rb_invoices_list(rb_db *db, const struct rb_scope *sc,
-    const struct rb_invoice_filter *f, struct rb_invoice **out, size_t *n)
+rb_invoices_set(rb_db *db, const struct rb_scope *sc, int64_t now,
+    struct rb_invoice_set *out)
 {
-	struct invoices iv = { NULL, 0, 0 };
-	char from[16], to[16];
+	struct set_read sr = { out, 0, 0, NULL };
+	int rc;
 
-	*out = NULL;
-	*n = 0;
-	if (f->if_status < 0 || f->if_status >= RB_INVF__MAX)
-		return -1;
-	if (f->if_year > 0) {
-		snprintf(from, sizeof(from), "%04d-01-01", f->if_year % 10000);
-		snprintf(to, sizeof(to), "%04d-12-31", f->if_year % 10000);
-	} else {
-		snprintf(from, sizeof(from), "0000-01-01");
-		snprintf(to, sizeof(to), "9999-12-31");
-	}
-	if (rb_db_fetch_all(db, sql[SQL_LIST], RB_BINDS(
-	    rb_int(sc->sc_account), rb_int(sc->sc_archive),
-	    rb_int(f->if_archived ? 1 : 0),
-	    rb_text(f->if_contract != NULL ? f->if_contract : ""),
-	    rb_text(from), rb_text(to), rb_text(filter_names[f->if_status]),
-	    rb_text(f->if_today != NULL ? f->if_today : "0000-01-01"),
-	    rb_int(RB_INVOICES_MAX)), invoice_row, &iv) != 0) {
-		free(iv.iv_v);
+	memset(out, 0, sizeof(*out));
+	rc = rb_db_fetch_all(db, sql[SQL_SET], RB_BINDS(rb_int(sc->sc_account),
+	    rb_int(sc->sc_archive), rb_int(now)), set_row, &sr);
+	free(sr.sr_ids);
+	if (rc != 0) {
+		rb_invoice_set_free(out);
 		return -1;
 	}
-	*out = iv.iv_v;
-	*n = iv.iv_len;
+	if (out->is_ncontracts > 1)
+		qsort(out->is_contracts, out->is_ncontracts,
+		    sizeof(*out->is_contracts), contract_cmp);
+	if (out->is_nitems > 1)
+		qsort(out->is_items, out->is_nitems, sizeof(*out->is_items),
+		    item_cmp);
 	return 0;
 }
 
-/* The years year_row() gathers, at most ye_max. */
-struct years {
-	int	*ye_v;
-	size_t	 ye_max;
-	size_t	*ye_n;
-};
-
-static void
-year_row(rb_stmt *st, void *arg)
+void
+rb_invoice_set_free(struct rb_invoice_set *set)
 {
-	struct years *ye = arg;
-	const char *y;
-
-	if (*ye->ye_n < ye->ye_max && (y = rb_stmt_text(st, 0)) != NULL)
-		ye->ye_v[(*ye->ye_n)++] = atoi(y);
+	free(set->is_contracts);
+	free(set->is_items);
+	memset(set, 0, sizeof(*set));
 }
 
 int
-rb_invoices_years(rb_db *db, const struct rb_scope *sc, int archived,
-    int *years, size_t max, size_t *n)
+rb_invoice_filter_match(const struct rb_invoice *inv,
+    const struct rb_invoice_filter *f)
 {
-	struct years ye = { years, max, n };
+	const char *today = f->if_today != NULL ? f->if_today : "0000-01-01";
+	const char *st = inv->inv_status;
+	char from[16], to[16];
 
-	*n = 0;
-	return rb_db_fetch_all(db, sql[SQL_YEARS], RB_BINDS(
-	    rb_int(sc->sc_account), rb_int(sc->sc_archive),
-	    rb_int(archived ? 1 : 0)), year_row, &ye);
+	if (inv->inv_archived != (f->if_archived ? 1 : 0))
+		return 0;
+	if (f->if_contract != NULL && f->if_contract[0] != '\0' &&
+	    strcmp(inv->inv_contract, f->if_contract) != 0)
+		return 0;
+	if (f->if_year > 0) {
+		snprintf(from, sizeof(from), "%04d-01-01", f->if_year % 10000);
+		snprintf(to, sizeof(to), "%04d-12-31", f->if_year % 10000);
+		if (strcmp(inv->inv_issued_on, from) < 0 ||
+		    strcmp(inv->inv_issued_on, to) > 0)
+			return 0;
+	}
+	switch (f->if_status) {
+	case RB_INVF_ANY:
+		return 1;
+	case RB_INVF_PAID:
+		return strcmp(st, "paid") == 0;
+	case RB_INVF_DIRECT_DEBIT:
+		return strcmp(st, "direct_debit") == 0;
+	case RB_INVF_TO_PAY:
+		return strcmp(st, "to_pay") == 0 &&
+		    strcmp(inv->inv_due_on, today) >= 0;
+	case RB_INVF_OVERDUE:
+		return strcmp(st, "overdue") == 0 || (strcmp(st, "to_pay") == 0 &&
+		    strcmp(inv->inv_due_on, today) < 0);
+	default:
+		return 0;
+	}
 }
 
 /* The contracts contract_row() gathers. */

@@ -130,21 +130,50 @@ struct rb_invoice_contract {
 };
 
 /*
- * Lists the bills in scope matching f, by contract number, then newest
- * first (issue date, then number). Sets *out to an array of *n rows
- * (NULL when none) that the caller frees with free(). Returns 0, or -1
- * on error (*out NULL, *n 0).
+ * A bill of the list page, as rb_invoices_set() reads it: the columns of
+ * struct rb_invoice (volume and amounts before tax left 0), and what a
+ * card payment needs (store/payments.h gives the same figures).
  */
-int	rb_invoices_list(rb_db *db, const struct rb_scope *sc,
-	    const struct rb_invoice_filter *f, struct rb_invoice **out,
-	    size_t *n);
+struct rb_invoice_item {
+	struct rb_invoice it_inv;
+	int	it_payable;		/* to pay or overdue, something owed */
+	int64_t	it_owed_cents;		/* total - succeeded payments, when
+					   it_payable (else 0) */
+	int	it_held;		/* it_payable and a pending card
+					   order holds it (holds not ended
+					   at now) */
+};
 
 /*
- * Years in which bills in scope were issued (archive or not), newest
- * first, into years[max]; *n is how many. Returns 0 or -1.
+ * Everything the list page reads, in one plain statement: the contracts
+ * in scope sorted by number, and every bill in scope (the archive
+ * scope: its archived bills) sorted by contract number, then newest
+ * first (issue date, then number), whatever the filters. Free with
+ * rb_invoice_set_free().
  */
-int	rb_invoices_years(rb_db *db, const struct rb_scope *sc, int archived,
-	    int *years, size_t max, size_t *n);
+struct rb_invoice_set {
+	struct rb_invoice_contract *is_contracts;
+	size_t			 is_ncontracts;
+	struct rb_invoice_item	*is_items;
+	size_t			 is_nitems;
+};
+
+/*
+ * Reads the set of scope sc, judging holds at now, into *out (zeroed
+ * first). Returns 0, or -1 on error (nothing to free).
+ */
+int	rb_invoices_set(rb_db *db, const struct rb_scope *sc, int64_t now,
+	    struct rb_invoice_set *out);
+void	rb_invoice_set_free(struct rb_invoice_set *set);
+
+/*
+ * 1 when bill inv passes the filter f (archive or not, contract number,
+ * year of issue, status judged on f->if_today), 0 when not. Pure: the
+ * list is the set's bills that pass, in the set's order, at most
+ * RB_INVOICES_MAX of them.
+ */
+int	rb_invoice_filter_match(const struct rb_invoice *inv,
+	    const struct rb_invoice_filter *f);
 
 /*
  * The contracts in scope, by number, into an array of *n rows that the

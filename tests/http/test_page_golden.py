@@ -21,6 +21,13 @@ written the same way by the build before its data access was rewritten
 way by h-account's base 8466bb0, before that page's data and the
 rendering were made lighter; its sessions get dates after any run
 (LATER), so that they are neither touched nor expired.
+
+The other cases of the two pages (golden/bp-*, the test
+bills_and_consumption_cases_are_byte_identical_to_the_golden_pages: the
+demo account as made, a leak and its setting, other contracts, no
+contract, an archive visit, refused queries and the CSV downloads) were
+written the same way by the build before the two pages were fed from C
+structs (issue 12, h-billpages' base 8466bb0).
 """
 import datetime
 import difflib
@@ -182,11 +189,11 @@ def relink(db, numbers):
     con.close()
 
 
-def check_golden(page, name, path):
-    """Compares page with golden/name.html, or writes it when
-    RB_GOLDEN_UPDATE=1."""
+def check_golden(page, name, path, ext=".html"):
+    """Compares page with golden/name.html (or name + ext), or writes it
+    when RB_GOLDEN_UPDATE=1."""
     page = normalise(page)
-    f = os.path.join(GOLDEN, name + ".html")
+    f = os.path.join(GOLDEN, name + ext)
     if os.environ.get("RB_GOLDEN_UPDATE") == "1":
         os.makedirs(GOLDEN, exist_ok=True)
         with open(f, "w", encoding="utf-8", newline="") as out:
@@ -196,7 +203,7 @@ def check_golden(page, name, path):
         want = inp.read()
     if page != want:
         diff = "".join(list(difflib.unified_diff(want.splitlines(True), page.splitlines(True),
-                                                 "golden/" + name + ".html", path))[:60])
+                                                 "golden/" + name + ext, path))[:60])
         raise AssertionError("%s differs from its golden page:\n%s" % (path, diff))
 
 
@@ -323,3 +330,135 @@ def account_page_is_byte_identical_to_the_golden_pages(s):
         check_golden(p, name, path)
     relink(s.db, [])
     assert "Aucun contrat n'est rattaché" in page("account-none")
+
+# (golden file, path) of bills_and_consumption_cases_are_byte_identical_to_the_golden_pages,
+# by state of the data: the demo account as made.
+DEMO_CASES = [
+    ("bp-bills", "/mes-factures"),
+    ("bp-bills-archive", "/mes-factures?archives=1"),
+    ("bp-bills-archive-1", "/mes-factures?archives=1&contrat=1000000001"),
+    ("bp-bills-2", "/mes-factures?contrat=1000000002"),
+    ("bp-bills-paid", "/mes-factures?statut=payee"),
+    ("bp-bills-2025", "/mes-factures?annee=2025&statut=a-payer"),
+    ("bp-cons", "/ma-consommation"),
+    ("bp-cons-2", "/ma-consommation?contrat=1000000002"),
+    ("bp-cons-days", "/ma-consommation?contrat=1000000001&vue=jours"),
+    ("bp-cons-days-2", "/ma-consommation?contrat=1000000002&vue=jours"),
+    ("bp-cons-days-range", "/ma-consommation?contrat=1000000001&vue=jours&du=2026-09-01&au=2026-10-15"),
+    ("bp-cons-days-cut", "/ma-consommation?contrat=1000000001&vue=jours&du=2024-01-01"),
+    ("bp-cons-old", "/ma-consommation?contrat=1234560A&du=2021-01-01&au=2023-12-31"),
+    ("bp-cons-empty-range", "/ma-consommation?contrat=1000000002&du=2000-01-01&au=2001-06-30"),
+    ("bp-cons-bad-contract", "/ma-consommation?contrat=12ab"),
+    ("bp-cons-bad-view", "/ma-consommation?vue=semaines"),
+    ("bp-cons-bad-order", "/ma-consommation?du=2025-06-01&au=2025-01-01"),
+    ("bp-cons-bad-range", "/ma-consommation?du=2020-01-01&au=2025-01-01"),
+    ("bp-cons-bad-to", "/ma-consommation?contrat=1000000001&vue=jours&au=2025-02-30"),
+    ("bp-cons-csv", "/ma-consommation.csv"),
+    ("bp-cons-csv-days", "/ma-consommation.csv?contrat=1000000001&vue=jours"),
+    ("bp-cons-csv-old", "/ma-consommation.csv?contrat=1234560A&du=2021-01-01&au=2023-12-31"),
+]
+# After `robinet alerts` found the demo's leak, and its setting was changed.
+LEAK_CASES = [
+    ("bp-cons-leak", "/ma-consommation?contrat=1000000001&vue=jours"),
+    ("bp-cons-leak-periods", "/ma-consommation?contrat=1000000001"),
+]
+SETTING_CASES = [
+    ("bp-cons-setting", "/ma-consommation?contrat=1000000001&vue=jours&fait=alerte"),
+]
+# Linked to other contracts (relink): old number, no bill, archive-only,
+# overdue under direct debit, no reading.
+OTHER_CASES = [
+    ("bp-others-bills", "/mes-factures"),
+    ("bp-others-bills-archive", "/mes-factures?archives=1"),
+    ("bp-others-bills-11", "/mes-factures?contrat=1000000011"),
+    ("bp-others-bills-11-archive", "/mes-factures?contrat=1000000011&archives=1"),
+    ("bp-others-bills-late", "/mes-factures?statut=en-retard"),
+    ("bp-others-bills-debit", "/mes-factures?statut=prelevement"),
+    ("bp-others-cons", "/ma-consommation"),
+    ("bp-others-cons-5", "/ma-consommation?contrat=1000000005"),
+    ("bp-others-cons-8", "/ma-consommation?contrat=1000000008"),
+    ("bp-others-cons-11", "/ma-consommation?contrat=1000000011"),
+    ("bp-others-cons-53", "/ma-consommation?contrat=1000000053"),
+    ("bp-others-cons-53-days", "/ma-consommation?contrat=1000000053&vue=jours"),
+    ("bp-others-cons-csv-8", "/ma-consommation.csv?contrat=1000000008"),
+]
+# Linked to none.
+NONE_CASES = [
+    ("bp-none-bills", "/mes-factures"),
+    ("bp-none-bills-archive", "/mes-factures?archives=1"),
+    ("bp-none-bills-paid", "/mes-factures?statut=payee&annee=2024"),
+    ("bp-none-cons", "/ma-consommation"),
+    ("bp-none-cons-days", "/ma-consommation?vue=jours"),
+    ("bp-none-cons-bad", "/ma-consommation?du=2020-01-01&au=2025-01-01"),
+]
+# An archive visit (old id 1234567A: contract 1000000003 before 2024).
+ARCHIVE_CASES = [
+    ("bp-visit-bills", "/mes-factures"),
+    ("bp-visit-bills-archive", "/mes-factures?archives=1"),
+    ("bp-visit-bills-2022", "/mes-factures?archives=1&annee=2022"),
+    ("bp-visit-cons", "/ma-consommation"),
+    ("bp-visit-cons-old", "/ma-consommation?contrat=1234567A&du=2021-01-01&au=2023-12-31"),
+    ("bp-visit-cons-days", "/ma-consommation?vue=jours"),
+    ("bp-visit-cons-late", "/ma-consommation?du=2024-01-01&au=2026-06-30"),
+    ("bp-visit-cons-csv", "/ma-consommation.csv?contrat=1234567A&du=2021-01-01&au=2023-12-31"),
+]
+# Refused the same way whatever the data: (path, status).
+REFUSED = [
+    ("/mes-factures?contrat=1000000004", 404),
+    ("/mes-factures?contrat=12", 400),
+    ("/mes-factures?annee=1999", 400),
+    ("/mes-factures?statut=rien", 400),
+    ("/mes-factures?archives=2", 400),
+    ("/ma-consommation?contrat=1000000004", 404),
+    ("/ma-consommation?contrat=1234567A", 404),
+    ("/ma-consommation.csv?contrat=1000000004", 404),
+    ("/ma-consommation.csv?du=2020-01-01&au=2025-01-01", 400),
+]
+
+
+def check_cases(b, cases):
+    """Each (name, path) of cases answers 200 with its golden page (a CSV
+    download with its golden file)."""
+    for name, path in cases:
+        st, _, page = b.get(path)
+        assert st == 200, (path, st)
+        check_golden(page, name, path, ".csv" if ".csv" in path else ".html")
+
+
+@test(own=True)
+def bills_and_consumption_cases_are_byte_identical_to_the_golden_pages(s):
+    """/mes-factures and /ma-consommation (issue 12, before they were fed
+    from C structs): the demo account as made, with its filters, views,
+    old number, refused queries and downloads; the demo's leak found by
+    `robinet alerts`, then its setting changed; other contracts; no
+    contract; an archive visit."""
+    from test_archive import open_archive
+    b = Browser(s)
+    st, _, _ = b.signin(DEMO_EMAIL, DEMO_PASSWORD)
+    assert st == 303, st
+    check_cases(b, DEMO_CASES)
+    for path, want in REFUSED:
+        st, _, _ = b.get(path)
+        assert st == want, (path, st, want)
+    assert run_alerts(s)[0] == 1
+    check_cases(b, LEAK_CASES)
+    st, h, _ = b.post("/ma-consommation/alerte", {"contrat": "1000000001", "etat": "oui", "seuil": "5"})
+    assert st == 303, st
+    check_cases(b, SETTING_CASES)
+    relink(s.db, ["1000000003", "1000000005", "1000000008", "1000000011", "1000000053"])
+    check_cases(b, OTHER_CASES)
+    relink(s.db, [])
+    check_cases(b, NONE_CASES)
+    v, st, _, _ = open_archive(s)
+    assert st == 303, st
+    check_cases(v, ARCHIVE_CASES)
+    st, _, _ = v.get("/ma-consommation?contrat=1000000001")
+    assert st == 404, st
+    # The cases reach what the templates have.
+    def golden(name, ext=".html"):
+        with open(os.path.join(GOLDEN, name + ext), encoding="utf-8") as inp:
+            return inp.read()
+    assert "Fuite d'eau possible" in golden("bp-cons-leak")
+    assert "<svg" in golden("bp-cons-days") and 'action="/ma-consommation/alerte"' in golden("bp-cons-days")
+    assert "Aucun contrat" in golden("bp-none-bills") or "aucun contrat" in golden("bp-none-bills")
+    assert "1234567A" in golden("bp-visit-cons")

@@ -23,6 +23,7 @@
  * alert's setting (app/leaks.h), posted to /ma-consommation/alerte.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,21 +240,23 @@ parse_query(struct rb_req *req, const struct rb_scope *sc,
 }
 
 /*
- * Runs the use case for q: 0 and the data in *out, or -1 once the error
- * answer (redirect, 400, 404, 500) is written. On the page (page
+ * Runs the use case for q: 0 and the data in *out (free it with
+ * rb_cons_view_free()), or -1 once the error answer (redirect, 400,
+ * 404, 500) is written. On the page (page
  * true), a wrong parameter is kept in q->cq_fault and q->cq_error, and
  * the view is of the query without it (so the form can be shown
  * again); for the download it answers 400.
  */
 static int
-load(struct rb_req *req, struct cons_query *q, int page, json_t **out)
+load(struct rb_req *req, struct cons_query *q, int page,
+    struct rb_cons_page *out)
 {
 	struct rb_scope sc;
 	const char *msg = NULL, *first_msg = NULL;
 	struct rb_db *db;
 	int rc, fault = 0, first_fault = 0, ignore = 0, tries;
 
-	*out = NULL;
+	memset(out, 0, sizeof(*out));
 	if (rb_req_scope(req, &sc) != 0)
 		return -1;
 	for (tries = 0; parse_query(req, &sc, q, ignore, &msg, &fault) != 0;
@@ -345,116 +348,168 @@ arena_cat(rb_arena *a, const char *const *parts)
 	return s;
 }
 
-/* Adds the French texts of each period row; fills the chart bars. */
-static void
-decorate_periods(struct rb_req *req, json_t *rows, const char *old_number,
+/*
+ * The period rows of the page (the keys consumption.mustache reads:
+ * "start_fr", "end_fr", "archive_number", "days", "m3", "previous_m3",
+ * "change", "estimated", "abnormal"), from rows[0..n); fills the chart
+ * bars.
+ */
+static json_t *
+period_rows_json(struct rb_req *req, const struct rb_cons_row *rows, int n,
+    const char *old_number, struct rb_chart_bar *bars)
+{
+	char start[RB_CLOCK_FR_MAX], end[RB_CLOCK_FR_MAX];
+	char m3[32], pm3[32], num[RB_INT_TEXT];
+	const char *sp;
+	json_t *arr = json_array(), *o;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const struct rb_cons_row *r = &rows[i];
+
+		rb_clock_fr_iso(r->cr_start, start, sizeof(start));
+		rb_clock_fr_iso(r->cr_end, end, sizeof(end));
+		rb_volume_m3_plain(r->cr_litres, m3, sizeof(m3));
+		if (r->cr_previous >= 0)
+			rb_volume_m3_plain(r->cr_previous, pm3, sizeof(pm3));
+		o = json_object();
+		json_object_set_new_nocheck(o, "start_fr", json_string(start));
+		json_object_set_new_nocheck(o, "end_fr", json_string(end));
+		/* Numbers as text: the template writes an integer with
+		   snprintf. */
+		rb_int_text(r->cr_days, num);
+		json_object_set_new_nocheck(o, "days", json_string(num));
+		json_object_set_new_nocheck(o, "m3", json_string(m3));
+		json_object_set_new_nocheck(o, "previous_m3",
+		    r->cr_previous >= 0 ? json_string(pm3) : json_null());
+		json_object_set_new_nocheck(o, "change", r->cr_previous >= 0 ?
+		    change_json(r->cr_litres, r->cr_previous) : json_null());
+		json_object_set_new_nocheck(o, "archive_number",
+		    old_number != NULL && strcmp(r->cr_end, RB_ARCHIVE_END) <
+		    0 ? json_string(old_number) : json_null());
+		json_object_set_new_nocheck(o, "estimated",
+		    json_boolean(r->cr_estimated));
+		json_object_set_new_nocheck(o, "abnormal",
+		    json_boolean(r->cr_abnormal));
+		json_array_append_new(arr, o);
+		/* Under the bar: the month the period ends ("juin 2024"). */
+		sp = strchr(end, ' ');
+		bars[i].cb_label = rb_arena_strdup(req->req_arena,
+		    sp != NULL ? sp + 1 : end);
+		bars[i].cb_title = arena_cat(req->req_arena, (const char *[]){
+		    "Du ", start, " au ", end, " : ", m3,
+		    " m³ ; même période un an plus tôt : ", r->cr_previous >= 0 ?
+		    pm3 : "aucune donnée", r->cr_previous >= 0 ? " m³" : "",
+		    r->cr_abnormal ? " ; consommation anormale" : "", NULL });
+		bars[i].cb_value = r->cr_litres;
+		bars[i].cb_previous = r->cr_previous;
+		bars[i].cb_alert = r->cr_abnormal;
+	}
+	return arr;
+}
+
+/* The day rows of the page ("date_fr", "litres"); fills the chart bars. */
+static json_t *
+day_rows_json(struct rb_req *req, const struct rb_cons_row *rows, int n,
     struct rb_chart_bar *bars)
 {
-	const char *start, *end, *sp;
-	int64_t litres, prev;
-	json_t *row, *p, *s, *e;
-	size_t i;
-
-	json_array_foreach(rows, i, row) {
-		start = json_string_value(json_object_get(row, "start"));
-		end = json_string_value(json_object_get(row, "end"));
-		litres = json_integer_value(json_object_get(row, "litres"));
-		p = json_object_get(row, "previous_litres");
-		prev = json_is_integer(p) ? json_integer_value(p) : -1;
-		s = fr_date_json(start);
-		e = fr_date_json(end);
-		json_object_set_new(row, "start_fr", s);
-		json_object_set_new(row, "end_fr", e);
-		json_object_set_new(row, "m3", m3_json(litres));
-		json_object_set_new(row, "previous_m3", prev >= 0 ?
-		    m3_json(prev) : json_null());
-		json_object_set_new(row, "change", prev >= 0 ?
-		    change_json(litres, prev) : json_null());
-		json_object_set_new(row, "archive_number",
-		    old_number != NULL && strcmp(end, RB_ARCHIVE_END) < 0 ?
-		    json_string(old_number) : json_null());
-		/* Under the bar: the month the period ends ("juin 2024"). */
-		sp = strchr(json_string_value(e), ' ');
-		bars[i].cb_label = rb_arena_strdup(req->req_arena,
-		    sp != NULL ? sp + 1 : json_string_value(e));
-		bars[i].cb_title = arena_cat(req->req_arena, (const char *[]){
-		    "Du ", json_string_value(s), " au ", json_string_value(e),
-		    " : ", json_string_value(json_object_get(row, "m3")),
-		    " m³ ; même période un an plus tôt : ", prev >= 0 ?
-		    json_string_value(json_object_get(row, "previous_m3")) :
-		    "aucune donnée", prev >= 0 ? " m³" : "",
-		    json_is_true(json_object_get(row, "abnormal")) ?
-		    " ; consommation anormale" : "", NULL });
-		bars[i].cb_value = litres;
-		bars[i].cb_previous = prev;
-		bars[i].cb_alert = json_is_true(json_object_get(row,
-		    "abnormal"));
-	}
-}
-
-/* Adds the French texts of each day row; fills the chart bars. */
-static void
-decorate_days(struct rb_req *req, json_t *rows, struct rb_chart_bar *bars)
-{
+	char fr[RB_CLOCK_FR_MAX], num[RB_INT_TEXT];
 	struct rb_date d;
-	const char *iso;
-	int64_t litres;
-	json_t *row, *fr;
-	size_t i;
+	json_t *arr = json_array(), *o;
+	int i;
 
-	json_array_foreach(rows, i, row) {
-		iso = json_string_value(json_object_get(row, "date"));
-		litres = json_integer_value(json_object_get(row, "litres"));
-		fr = fr_date_json(iso);
-		json_object_set_new(row, "date_fr", fr);
-		json_object_set_new(row, "m3", m3_json(litres));
-		rb_clock_parse_date(iso, &d);
+	for (i = 0; i < n; i++) {
+		rb_clock_fr_iso(rows[i].cr_start, fr, sizeof(fr));
+		o = json_object();
+		json_object_set_new_nocheck(o, "date_fr", json_string(fr));
+		rb_int_text(rows[i].cr_litres, num);
+		json_object_set_new_nocheck(o, "litres", json_string(num));
+		json_array_append_new(arr, o);
+		rb_clock_parse_date(rows[i].cr_start, &d);
 		bars[i].cb_label = rb_arena_printf(req->req_arena, "%d/%02d",
 		    d.d_day, d.d_month);
-		bars[i].cb_title = rb_arena_printf(req->req_arena,
-		    "%s : %lld litres", json_string_value(fr),
-		    (long long)litres);
-		bars[i].cb_value = litres;
+		bars[i].cb_title = arena_cat(req->req_arena, (const char *[]){
+		    fr, " : ", num, " litres", NULL });
+		bars[i].cb_value = rows[i].cr_litres;
 		bars[i].cb_previous = -1;
 	}
+	return arr;
 }
 
-/* Adds the French texts of the contract's alert (object or null). */
-static void
-decorate_alert(json_t *alert)
+/* The contract's alert ("start_fr", "end_fr", "litres_m3",
+ * "average_m3"), or null. */
+static json_t *
+alert_json(const struct rb_cons_page *v)
 {
-	if (!json_is_object(alert))
-		return;
-	json_object_set_new(alert, "litres_m3", m3_json(json_integer_value(
-	    json_object_get(alert, "litres"))));
-	json_object_set_new(alert, "average_m3", m3_json(json_integer_value(
-	    json_object_get(alert, "average_litres"))));
-	json_object_set_new(alert, "start_fr", fr_date_json(json_string_value(
-	    json_object_get(alert, "period_start"))));
-	json_object_set_new(alert, "end_fr", fr_date_json(json_string_value(
-	    json_object_get(alert, "period_end"))));
+	json_t *o;
+
+	if (!v->cv_has_alert)
+		return json_null();
+	o = json_object();
+	json_object_set_new_nocheck(o, "litres_m3",
+	    m3_json(v->cv_alert.ca_litres));
+	json_object_set_new_nocheck(o, "average_m3",
+	    m3_json(v->cv_alert.ca_average));
+	json_object_set_new_nocheck(o, "start_fr",
+	    fr_date_json(v->cv_alert.ca_start));
+	json_object_set_new_nocheck(o, "end_fr",
+	    fr_date_json(v->cv_alert.ca_end));
+	return o;
+}
+
+/* The select's choices of the leak alert's threshold, for each factor
+ * chosen, made once and shared by the request threads (read only;
+ * jansson counts atomically). */
+static json_t		*leak_choices[RB_LEAK_FACTOR_MAX + 1];
+static pthread_once_t	 leak_choices_once = PTHREAD_ONCE_INIT;
+
+static void
+leak_choices_make(void)
+{
+	char num[RB_INT_TEXT];
+	json_t *o;
+	int k, f;
+
+	/* [0]: a factor out of range, none selected. */
+	for (k = 0; k <= RB_LEAK_FACTOR_MAX; k++) {
+		if (k > 0 && k < RB_LEAK_FACTOR_MIN)
+			continue;
+		leak_choices[k] = json_array();
+		for (f = RB_LEAK_FACTOR_MIN; f <= RB_LEAK_FACTOR_MAX; f++) {
+			o = json_object();
+			rb_int_text(f, num);
+			json_object_set_new_nocheck(o, "value",
+			    json_string(num));
+			json_object_set_new_nocheck(o, "selected",
+			    json_boolean(f == k));
+			json_object_set_new_nocheck(o, "default",
+			    json_boolean(f == RB_LEAK_FACTOR_DEFAULT));
+			json_array_append_new(leak_choices[k], o);
+		}
+	}
 }
 
 /*
  * The leak alert of a remote-read meter (app/leaks.h) for a signed-in
  * subscriber: "leak" (the latest possible leak, worded, or null) and
  * "leak_setting" (the form's data, or null when the alert does not
- * apply: no remote-read meter, or an archive visit). Returns 0, or -1
- * on a database failure.
+ * apply: no remote-read meter, or an archive visit); c is the contract
+ * shown, found in the account's scope. Returns 0, or -1 on a database
+ * failure.
  */
 static int
-add_leak(struct rb_req *req, json_t *data, const char *number)
+add_leak(struct rb_req *req, json_t *data, const struct rb_cons_contract *c)
 {
 	const struct rb_session *s = rb_req_session(req);
-	json_t *leak = NULL, *set = NULL, *choices, *o;
+	json_t *leak = NULL, *set = NULL;
 	enum rb_rc rc;
-	int f, factor;
+	int factor;
 
 	json_object_set_new(data, "leak", json_null());
 	json_object_set_new(data, "leak_setting", json_null());
 	if (s == NULL)
 		return 0;
-	rc = rb_leak_recent(rb_req_db(req), s->s_account_id, number,
+	rc = rb_leak_recent_of(rb_req_db(req), s->s_account_id, c->cc_id,
 	    time(NULL), &leak);
 	if (rc == RB_ERROR)
 		return -1;
@@ -466,22 +521,18 @@ add_leak(struct rb_req *req, json_t *data, const char *number)
 		json_object_set(data, "leak", leak);
 	}
 	json_decref(leak);
-	rc = rb_leak_setting_get(rb_req_db(req), s->s_account_id, number,
-	    &set);
+	rc = rb_leak_setting_of(rb_req_db(req), s->s_account_id, c, &set);
 	if (rc == RB_ERROR)
 		return -1;
 	if (rc != RB_OK)
 		return 0;
 	factor = (int)json_integer_value(json_object_get(set, "factor"));
-	choices = json_array();
-	for (f = RB_LEAK_FACTOR_MIN; f <= RB_LEAK_FACTOR_MAX; f++) {
-		o = json_pack("{s:i, s:b, s:b}", "value", f, "selected",
-		    f == factor, "default", f == RB_LEAK_FACTOR_DEFAULT);
-		json_array_append_new(choices, o);
-	}
-	json_object_set_new(set, "choices", choices);
+	if (factor < RB_LEAK_FACTOR_MIN || factor > RB_LEAK_FACTOR_MAX)
+		factor = 0;		/* none selected */
+	pthread_once(&leak_choices_once, leak_choices_make);
+	json_object_set_new(set, "choices", json_incref(leak_choices[factor]));
 	json_object_set_new(set, "csrf", json_string(rb_req_csrf(req)));
-	json_object_set_new(set, "contract", json_string(number));
+	json_object_set_new(set, "contract", json_string(c->cc_number));
 	json_object_set_new(set, "days", json_integer(RB_LEAK_DAYS));
 	json_object_set_new(data, "leak_setting", set);
 	return 0;
@@ -536,43 +587,79 @@ query_form(struct rb_req *req, const struct cons_query *q, json_t *data)
 	    0));
 }
 
+/* The page's contracts select: [{"number", "old_number" (or null),
+ * "selected"}]. */
+static json_t *
+contracts_json(const struct rb_cons_page *v)
+{
+	json_t *arr = json_array(), *o;
+	int i;
+
+	for (i = 0; i < v->cv_ncontracts; i++) {
+		const struct rb_cons_contract *c = &v->cv_contracts[i];
+
+		o = json_object();
+		json_object_set_new_nocheck(o, "number",
+		    json_string(c->cc_number));
+		json_object_set_new_nocheck(o, "old_number",
+		    c->cc_old_number[0] != '\0' ?
+		    json_string(c->cc_old_number) : json_null());
+		json_object_set_new_nocheck(o, "selected",
+		    json_boolean(c == v->cv_contract));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 void
 rb_page_consumption(struct rb_req *req)
 {
 	struct cons_query q;
+	struct rb_cons_page v;
 	struct rb_chart chart;
 	struct rb_chart_bar *bars;
 	rb_buf svg = RB_BUF_INIT;
-	const char *number, *old, *notice;
-	json_t *data, *rows, *contract;
-	size_t n;
+	const struct rb_cons_contract *c;
+	const char *old, *notice;
+	json_t *data, *o;
+	int n;
 
-	if (load(req, &q, 1, &data) != 0)
+	if (load(req, &q, 1, &v) != 0)
 		return;
+	c = v.cv_contract;
+	n = v.cv_nrows;
+	data = json_object();
+	json_object_set_new_nocheck(data, "contracts", contracts_json(&v));
 	query_form(req, &q, data);
-	contract = json_object_get(data, "contract");
-	rows = json_object_get(data, "rows");
-	n = json_array_size(rows);
-	json_object_set_new(data, "daily", json_boolean(q.cq_daily));
-	json_object_set_new(data, "from", json_string(q.cq_from));
-	json_object_set_new(data, "to", json_string(q.cq_to));
-	json_object_set_new(data, "from_fr", fr_date_json(q.cq_from));
-	json_object_set_new(data, "to_fr", fr_date_json(q.cq_to));
-	if (!json_is_object(contract)) {
-		json_object_set_new(data, "chart", json_null());
-		json_object_set_new(data, "csv", json_null());
+	json_object_set_new_nocheck(data, "daily", json_boolean(q.cq_daily));
+	json_object_set_new_nocheck(data, "from_fr", fr_date_json(q.cq_from));
+	json_object_set_new_nocheck(data, "to_fr", fr_date_json(q.cq_to));
+	if (c == NULL) {
+		json_object_set_new_nocheck(data, "contract", json_null());
+		json_object_set_new_nocheck(data, "rows", json_null());
+		json_object_set_new_nocheck(data, "alert", json_null());
+		json_object_set_new_nocheck(data, "chart", json_null());
+		json_object_set_new_nocheck(data, "csv", json_null());
+		rb_cons_view_free(&v);
 		rb_resp_header(req, "Cache-Control", "no-store");
 		rb_resp_page(req, 200, "consumption", data);
 		return;
 	}
-	json_object_set_new(data, "has_rows", json_boolean(n > 0));
-	json_object_set_new(data, "has_archive", json_boolean(!q.cq_daily &&
-	    n > 0 && strcmp(json_string_value(json_object_get(json_array_get(
-	    rows, 0), "end")), RB_ARCHIVE_END) < 0));
-	decorate_alert(json_object_get(data, "alert"));
-	number = json_string_value(json_object_get(contract, "number"));
-	if (add_leak(req, data, number) != 0) {
+	old = c->cc_old_number[0] != '\0' ? c->cc_old_number : NULL;
+	o = json_object();
+	json_object_set_new_nocheck(o, "number", json_string(c->cc_number));
+	json_object_set_new_nocheck(o, "old_number", old != NULL ?
+	    json_string(old) : json_null());
+	json_object_set_new_nocheck(o, "remote", json_boolean(c->cc_remote));
+	json_object_set_new_nocheck(data, "contract", o);
+	json_object_set_new_nocheck(data, "has_rows", json_boolean(n > 0));
+	json_object_set_new_nocheck(data, "has_archive", json_boolean(
+	    !q.cq_daily && n > 0 && strcmp(v.cv_rows[0].cr_end,
+	    RB_ARCHIVE_END) < 0));
+	json_object_set_new_nocheck(data, "alert", alert_json(&v));
+	if (add_leak(req, data, c) != 0) {
 		json_decref(data);
+		rb_cons_view_free(&v);
 		rb_resp_error(req, 500);
 		return;
 	}
@@ -580,107 +667,96 @@ rb_page_consumption(struct rb_req *req)
 	json_object_set_new(data, "notice", notice != NULL &&
 	    strcmp(notice, "alerte") == 0 ? json_string("Le réglage de "
 	    "l'alerte de consommation est enregistré.") : json_null());
-	old = json_string_value(json_object_get(contract, "old_number"));
-	bars = rb_arena_alloc(req->req_arena, (n > 0 ? n : 1) *
+	bars = rb_arena_alloc(req->req_arena, (size_t)(n > 0 ? n : 1) *
 	    sizeof(*bars));
-	memset(bars, 0, (n > 0 ? n : 1) * sizeof(*bars));
+	memset(bars, 0, (size_t)(n > 0 ? n : 1) * sizeof(*bars));
 	memset(&chart, 0, sizeof(chart));
 	chart.ch_bars = bars;
-	chart.ch_n = n > RB_CHART_MAX_BARS ? RB_CHART_MAX_BARS : (int)n;
+	chart.ch_n = n > RB_CHART_MAX_BARS ? RB_CHART_MAX_BARS : n;
 	if (q.cq_daily) {
-		decorate_days(req, rows, bars);
+		json_object_set_new_nocheck(data, "rows", day_rows_json(req,
+		    v.cv_rows, n, bars));
 		chart.ch_series = "Litres par jour";
 	} else {
-		decorate_periods(req, rows, old, bars);
+		json_object_set_new_nocheck(data, "rows", period_rows_json(req,
+		    v.cv_rows, n, old, bars));
 		chart.ch_m3 = 1;
 		chart.ch_series = "Période facturée";
 		chart.ch_previous = "Même période un an plus tôt";
 	}
 	if (n > 0) {
 		rb_chart_svg(&svg, &chart);
-		json_object_set_new(data, "chart", json_string(
-		    rb_buf_cstr(&svg)));
+		/* Drawn here from escaped text: valid UTF-8. */
+		json_object_set_new_nocheck(data, "chart", json_stringn_nocheck(
+		    svg.buf_data, svg.buf_len));
 	} else {
-		json_object_set_new(data, "chart", json_null());
+		json_object_set_new_nocheck(data, "chart", json_null());
 	}
 	rb_buf_free(&svg);
-	json_object_set_new(data, "query", json_string(query_string(req, &q,
-	    number)));
-	json_object_set_new(data, "csv", json_string(rb_arena_printf(
+	json_object_set_new_nocheck(data, "csv", json_string(rb_arena_printf(
 	    req->req_arena, "/ma-consommation.csv?%s", query_string(req, &q,
-	    number))));
+	    c->cc_number))));
+	rb_cons_view_free(&v);
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_resp_page(req, 200, "consumption", data);
 }
 
 /* Appends a CSV row of periods. */
 static void
-csv_period(rb_buf *b, const json_t *row)
+csv_period(rb_buf *b, const struct rb_cons_row *r)
 {
-	const json_t *p = json_object_get(row, "previous_litres");
-	int64_t litres = json_integer_value(json_object_get(row, "litres"));
 	char m3[32], pm3[32];
 
-	rb_volume_m3_plain(litres, m3, sizeof(m3));
+	rb_volume_m3_plain(r->cr_litres, m3, sizeof(m3));
 	pm3[0] = '\0';
-	if (json_is_integer(p))
-		rb_volume_m3_plain(json_integer_value(p), pm3, sizeof(pm3));
-	rb_buf_printf(b, "%s;%s;%lld;%lld;%s;",
-	    json_string_value(json_object_get(row, "start")),
-	    json_string_value(json_object_get(row, "end")),
-	    (long long)json_integer_value(json_object_get(row, "days")),
-	    (long long)litres, m3);
-	if (json_is_integer(p))
-		rb_buf_printf(b, "%lld;%s;", (long long)json_integer_value(p),
-		    pm3);
+	if (r->cr_previous >= 0)
+		rb_volume_m3_plain(r->cr_previous, pm3, sizeof(pm3));
+	rb_buf_printf(b, "%s;%s;%lld;%lld;%s;", r->cr_start, r->cr_end,
+	    (long long)r->cr_days, (long long)r->cr_litres, m3);
+	if (r->cr_previous >= 0)
+		rb_buf_printf(b, "%lld;%s;", (long long)r->cr_previous, pm3);
 	else
 		rb_buf_puts(b, ";;");
-	rb_buf_printf(b, "%s;%s\r\n",
-	    json_is_true(json_object_get(row, "estimated")) ? "estimé" :
-	    "réel", json_is_true(json_object_get(row, "abnormal")) ? "oui" :
-	    "non");
+	rb_buf_printf(b, "%s;%s\r\n", r->cr_estimated ? "estimé" : "réel",
+	    r->cr_abnormal ? "oui" : "non");
 }
 
 void
 rb_page_consumption_csv(struct rb_req *req)
 {
 	struct cons_query q;
+	struct rb_cons_page v;
 	const char *number;
 	rb_buf b = RB_BUF_INIT;
-	json_t *data, *rows, *row;
 	char m3[32];
-	size_t i;
+	int i;
 
-	if (load(req, &q, 0, &data) != 0)
+	if (load(req, &q, 0, &v) != 0)
 		return;
-	if (!json_is_object(json_object_get(data, "contract"))) {
-		json_decref(data);
+	if (v.cv_contract == NULL) {
+		rb_cons_view_free(&v);
 		rb_resp_error(req, 404);
 		return;
 	}
-	number = json_string_value(json_object_get(json_object_get(data,
-	    "contract"), "number"));
-	rows = json_object_get(data, "rows");
+	number = v.cv_contract->cc_number;
 	/* The byte order mark tells spreadsheets the text is UTF-8. */
 	rb_buf_puts(&b, "\xef\xbb\xbf");
 	if (q.cq_daily) {
 		rb_buf_puts(&b, "Date;Consommation (litres);"
 		    "Consommation (m³)\r\n");
-		json_array_foreach(rows, i, row) {
-			rb_volume_m3_plain(json_integer_value(json_object_get(row,
-			    "litres")), m3, sizeof(m3));
-			rb_buf_printf(&b, "%s;%lld;%s\r\n",
-			    json_string_value(json_object_get(row, "date")),
-			    (long long)json_integer_value(json_object_get(row,
-			    "litres")), m3);
+		for (i = 0; i < v.cv_nrows; i++) {
+			rb_volume_m3_plain(v.cv_rows[i].cr_litres, m3,
+			    sizeof(m3));
+			rb_buf_printf(&b, "%s;%lld;%s\r\n", v.cv_rows[i].cr_start,
+			    (long long)v.cv_rows[i].cr_litres, m3);
 		}
 	} else {
 		rb_buf_puts(&b, "Début;Fin;Jours;Consommation (litres);"
 		    "Consommation (m³);Même période un an plus tôt (litres);"
 		    "Même période un an plus tôt (m³);Relevé;"
 		    "Consommation anormale\r\n");
-		json_array_foreach(rows, i, row)
-			csv_period(&b, row);
+		for (i = 0; i < v.cv_nrows; i++)
+			csv_period(&b, &v.cv_rows[i]);
 	}
 	rb_resp_text(req, 200, "text/csv; charset=utf-8", rb_buf_cstr(&b));
 	rb_resp_header(req, "Content-Disposition", rb_arena_printf(
@@ -688,7 +764,7 @@ rb_page_consumption_csv(struct rb_req *req)
 	    "au-%s.csv\"", number, q.cq_daily ? "jours" : "periodes",
 	    q.cq_from, q.cq_to));
 	rb_buf_free(&b);
-	json_decref(data);
+	rb_cons_view_free(&v);
 }
 
 /*

@@ -295,6 +295,80 @@ archive_scope_sees_before_2024_only(void **state)
 	    "2000-01-01", "2099-12-31", &a), RB_NOT_FOUND);
 }
 
+/*
+ * The page's one call (rb_cons_view()) sees the scope's contracts only:
+ * the account its own, by number, with the remote-read flag of each; a
+ * contract chosen by number or old number; another subscriber's contract
+ * is not found; an archive visitor sees its one contract and periods
+ * before 2024; nobody sees none. Its rows are rb_cons_periods()'s.
+ */
+static void
+view_holds_only_the_scope_contracts(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_scope sc = demo_scope(f->db), nobody = { 0, 0 };
+	struct rb_scope archive = { 0, 0 };
+	struct rb_cons_page v;
+	json_t *a;
+	int i;
+
+	archive.sc_archive = contract_of(f->db, "1000000003");
+	assert_int_equal(rb_cons_view(f->db, &sc, NULL, 0, "2000-01-01",
+	    "2099-12-31", &v), RB_OK);
+	assert_int_equal(v.cv_ncontracts, 2);
+	assert_string_equal(v.cv_contracts[0].cc_number, "1000000001");
+	assert_string_equal(v.cv_contracts[1].cc_number, "1000000002");
+	for (i = 0; i < 2; i++)
+		assert_int_equal(v.cv_contracts[i].cc_remote, q_int(f->db,
+		    "SELECT count(*) FROM meters m JOIN contracts c ON c.id ="
+		    " m.contract_id WHERE c.number = $1 AND m.remote_read = 1"
+		    " AND m.removed_on IS NULL", v.cv_contracts[i].cc_number) >
+		    0);
+	assert_ptr_equal(v.cv_contract, &v.cv_contracts[0]);
+	assert_int_equal(rb_cons_periods(f->db, &sc, "1000000001",
+	    "2000-01-01", "2099-12-31", &a), RB_OK);
+	assert_int_equal(v.cv_nrows, (int)json_array_size(a));
+	assert_true(v.cv_nrows > 4);
+	for (i = 0; i < v.cv_nrows; i++) {
+		assert_string_equal(v.cv_rows[i].cr_end, json_string_value(
+		    json_object_get(json_array_get(a, (size_t)i), "end")));
+		assert_int_equal(v.cv_rows[i].cr_litres, json_integer_value(
+		    json_object_get(json_array_get(a, (size_t)i), "litres")));
+	}
+	json_decref(a);
+	rb_cons_view_free(&v);
+	assert_int_equal(rb_cons_view(f->db, &sc, "1234560A", 0, NULL, NULL,
+	    &v), RB_OK);
+	assert_string_equal(v.cv_contract->cc_number, "1000000001");
+	rb_cons_view_free(&v);
+	assert_int_equal(rb_cons_view(f->db, &sc, "1000000004", 0, NULL, NULL,
+	    &v), RB_NOT_FOUND);
+	assert_int_equal(rb_cons_view(f->db, &sc, "1000000003", 1,
+	    "2026-01-01", "2026-06-30", &v), RB_NOT_FOUND);
+
+	/* The archive visitor of 1000000003. */
+	assert_int_equal(rb_cons_view(f->db, &archive, NULL, 0, "2000-01-01",
+	    "2099-12-31", &v), RB_OK);
+	assert_int_equal(v.cv_ncontracts, 1);
+	assert_string_equal(v.cv_contract->cc_number, "1000000003");
+	assert_true(v.cv_nrows > 0);
+	for (i = 0; i < v.cv_nrows; i++)
+		assert_true(strcmp(v.cv_rows[i].cr_end, RB_ARCHIVE_END) < 0);
+	rb_cons_view_free(&v);
+	assert_int_equal(rb_cons_view(f->db, &archive, "1000000001", 0, NULL,
+	    NULL, &v), RB_NOT_FOUND);
+
+	/* Nobody. */
+	assert_int_equal(rb_cons_view(f->db, &nobody, NULL, 0, NULL, NULL,
+	    &v), RB_OK);
+	assert_int_equal(v.cv_ncontracts, 0);
+	assert_null(v.cv_contract);
+	assert_int_equal(v.cv_nrows, 0);
+	rb_cons_view_free(&v);
+	assert_int_equal(rb_cons_view(f->db, &nobody, "1000000001", 0, NULL,
+	    NULL, &v), RB_NOT_FOUND);
+}
+
 static void
 daily_litres_are_reading_differences(void **state)
 {
@@ -461,6 +535,8 @@ main(void)
 		    archive_scope_sees_before_2024_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    daily_litres_are_reading_differences, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    view_holds_only_the_scope_contracts, setup, teardown),
 		cmocka_unit_test_setup_teardown(alerts_once_per_abnormal_period,
 		    setup, teardown),
 	};

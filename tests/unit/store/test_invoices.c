@@ -144,6 +144,65 @@ other_scopes_do_not_see_the_bill(void **state)
 	rb_invoice_full_free(&b);
 }
 
+/*
+ * The list of scope sc with filter flt, as the list page takes it from
+ * rb_invoices_set(): the set's bills that pass rb_invoice_filter_match(),
+ * in the set's order, into a new array (NULL when none). Returns 0.
+ */
+static int
+invoices_list(rb_db *db, const struct rb_scope *sc,
+    const struct rb_invoice_filter *flt, struct rb_invoice **rows,
+    size_t *n)
+{
+	struct rb_invoice_set set;
+	size_t i;
+
+	*rows = NULL;
+	*n = 0;
+	assert_int_equal(rb_invoices_set(db, sc, 1795953600, &set), 0);
+	for (i = 0; i < set.is_nitems; i++) {
+		if (!rb_invoice_filter_match(&set.is_items[i].it_inv, flt))
+			continue;
+		*rows = realloc(*rows, (*n + 1) * sizeof(**rows));
+		assert_non_null(*rows);
+		(*rows)[(*n)++] = set.is_items[i].it_inv;
+	}
+	rb_invoice_set_free(&set);
+	return 0;
+}
+
+/* The distinct years of issue of the set's bills archived or not, newest
+ * first, into years[max]: the years the list page offers. Returns 0. */
+static int
+invoices_years(rb_db *db, const struct rb_scope *sc, int archived,
+    int *years, size_t max, size_t *n)
+{
+	struct rb_invoice_set set;
+	size_t i, k;
+	int y;
+
+	*n = 0;
+	assert_int_equal(rb_invoices_set(db, sc, 1795953600, &set), 0);
+	for (i = 0; i < set.is_nitems; i++) {
+		if (set.is_items[i].it_inv.inv_archived != archived)
+			continue;
+		y = atoi(set.is_items[i].it_inv.inv_issued_on);
+		for (k = 0; k < *n && years[k] != y; k++)
+			;
+		if (k == *n && *n < max)
+			years[(*n)++] = y;
+	}
+	/* Newest first. */
+	for (i = 1; i < *n; i++)
+		for (k = i; k > 0 && years[k - 1] < years[k]; k--) {
+			y = years[k];
+			years[k] = years[k - 1];
+			years[k - 1] = y;
+		}
+	rb_invoice_set_free(&set);
+	return 0;
+}
+
 static void
 list_is_per_contract_newest_first_and_filtered(void **state)
 {
@@ -155,7 +214,7 @@ list_is_per_contract_newest_first_and_filtered(void **state)
 	size_t n, i;
 	int years[16];
 
-	assert_int_equal(rb_invoices_list(f->db, &sc, &flt, &rows, &n), 0);
+	assert_int_equal(invoices_list(f->db, &sc, &flt, &rows, &n), 0);
 	assert_true(n >= 8);
 	for (i = 1; i < n; i++) {
 		int c = strcmp(rows[i - 1].inv_contract, rows[i].inv_contract);
@@ -170,7 +229,7 @@ list_is_per_contract_newest_first_and_filtered(void **state)
 	flt.if_contract = "1000000002";
 	flt.if_year = 2025;
 	flt.if_status = RB_INVF_PAID;
-	assert_int_equal(rb_invoices_list(f->db, &sc, &flt, &rows, &n), 0);
+	assert_int_equal(invoices_list(f->db, &sc, &flt, &rows, &n), 0);
 	assert_int_equal((int64_t)n, q_count(f->db, "SELECT count(*) FROM"
 	    " invoices i JOIN contracts c ON c.id = i.contract_id"
 	    " WHERE c.number = '1000000002' AND i.archived = 0"
@@ -187,7 +246,7 @@ list_is_per_contract_newest_first_and_filtered(void **state)
 	flt.if_contract = NULL;
 	flt.if_year = 0;
 	flt.if_status = RB_INVF_OVERDUE;
-	assert_int_equal(rb_invoices_list(f->db, &sc, &flt, &rows, &n), 0);
+	assert_int_equal(invoices_list(f->db, &sc, &flt, &rows, &n), 0);
 	for (i = 0; i < n; i++)
 		assert_true(strcmp(rows[i].inv_status, "overdue") == 0 ||
 		    (strcmp(rows[i].inv_status, "to_pay") == 0 &&
@@ -198,21 +257,21 @@ list_is_per_contract_newest_first_and_filtered(void **state)
 	flt.if_contract = "1000000004";
 	flt.if_year = 0;
 	flt.if_status = RB_INVF_ANY;
-	assert_int_equal(rb_invoices_list(f->db, &sc, &flt, &rows, &n), 0);
+	assert_int_equal(invoices_list(f->db, &sc, &flt, &rows, &n), 0);
 	assert_int_equal(n, 0);
 	assert_null(rows);
 
 	/* The archive: old numbers, before 2024. */
 	flt.if_contract = NULL;
 	flt.if_archived = 1;
-	assert_int_equal(rb_invoices_list(f->db, &sc, &flt, &rows, &n), 0);
+	assert_int_equal(invoices_list(f->db, &sc, &flt, &rows, &n), 0);
 	assert_true(n >= 4);
 	for (i = 0; i < n; i++) {
 		assert_string_equal(rows[i].inv_printed, "1234560A");
 		assert_true(strcmp(rows[i].inv_issued_on, "2024-01-01") < 0);
 	}
 	free(rows);
-	assert_int_equal(rb_invoices_years(f->db, &sc, 1, years, 16, &n), 0);
+	assert_int_equal(invoices_years(f->db, &sc, 1, years, 16, &n), 0);
 	assert_true(n >= 2);
 	assert_true(years[0] <= 2023 && years[n - 1] >= 2020);
 }
@@ -229,7 +288,7 @@ list_contracts(rb_db *db, const struct rb_scope *sc, int archived,
 	size_t n, i, len = 0;
 
 	out[0] = '\0';
-	assert_int_equal(rb_invoices_list(db, sc, &flt, &rows, &n), 0);
+	assert_int_equal(invoices_list(db, sc, &flt, &rows, &n), 0);
 	for (i = 0; i < n; i++)
 		if (i == 0 || strcmp(rows[i].inv_contract,
 		    rows[i - 1].inv_contract) != 0)
@@ -295,7 +354,7 @@ lists_hold_only_the_scope_contracts(void **state)
 	list_contracts(f->db, &archive, 1, "1000000001", seen, sizeof(seen),
 	    &n);
 	assert_int_equal(n, 0);
-	assert_int_equal(rb_invoices_years(f->db, &archive, 0, years, 16, &n),
+	assert_int_equal(invoices_years(f->db, &archive, 0, years, 16, &n),
 	    0);
 	assert_int_equal(n, 0);
 	assert_int_equal(rb_payables(f->db, &archive, "", "", 1795953600, &ps,
@@ -312,13 +371,75 @@ lists_hold_only_the_scope_contracts(void **state)
 	assert_int_equal(n, 0);
 	list_contracts(f->db, &nobody, 1, NULL, seen, sizeof(seen), &n);
 	assert_int_equal(n, 0);
-	assert_int_equal(rb_invoices_years(f->db, &nobody, 1, years, 16, &n),
+	assert_int_equal(invoices_years(f->db, &nobody, 1, years, 16, &n),
 	    0);
 	assert_int_equal(n, 0);
 	assert_int_equal(rb_payables(f->db, &nobody, "", "", 1795953600, &ps,
 	    &n), 0);
 	assert_int_equal(n, 0);
 	free(ps);
+}
+
+/*
+ * The set's bills to pay (what is owed, the hold of a card payment) are
+ * exactly rb_payables()'s, the rule of the payment pages, for the demo
+ * account and for an archive visitor, with a card payment under way on
+ * one bill and a partial payment on another.
+ */
+static void
+set_payables_are_the_payment_rule(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_scope scopes[2] = { { demo_account(f->db), 0 },
+	    { 0, contract_id(f->db, "1000000001") } };
+	struct rb_invoice_set set;
+	struct rb_payable *ps;
+	size_t n, i, k, payable;
+	int s;
+
+	assert_int_equal(rb_db_exec(f->db, "INSERT INTO payments (invoice_id,"
+	    " amount_cents, method, status, created_at) SELECT id, 100,"
+	    " 'transfer', 'succeeded', 1700000000 FROM invoices"
+	    " WHERE status IN ('to_pay', 'overdue') AND contract_id IN"
+	    " (SELECT id FROM contracts WHERE number LIKE '100000000%')"), 0);
+	assert_int_equal(rb_db_exec(f->db, "INSERT INTO payment_orders"
+	    " (reference, provider, account_id, contract_id, amount_cents,"
+	    " currency, status, created_at, expires_at) SELECT 'T-HOLD',"
+	    " 'lyra', a.id, c.id, 1, '978', 'pending', 1700000000, 4102444800"
+	    " FROM web_accounts a, contracts c WHERE a.email_norm ="
+	    " 'demo@robinet.test' AND c.number = '1000000001'"), 0);
+	assert_int_equal(rb_db_exec(f->db, "INSERT INTO payment_order_items"
+	    " (order_id, invoice_id, amount_cents) SELECT o.id, (SELECT"
+	    " MIN(i.id) FROM invoices i JOIN contracts c ON c.id ="
+	    " i.contract_id WHERE c.number = '1000000001' AND i.status IN"
+	    " ('to_pay', 'overdue')), 1 FROM payment_orders o"
+	    " WHERE o.reference = 'T-HOLD'"), 0);
+	for (s = 0; s < 2; s++) {
+		assert_int_equal(rb_invoices_set(f->db, &scopes[s], 1795953600,
+		    &set), 0);
+		assert_int_equal(rb_payables(f->db, &scopes[s], "", "",
+		    1795953600, &ps, &n), 0);
+		for (i = 0, payable = 0; i < set.is_nitems; i++) {
+			const struct rb_invoice_item *it = &set.is_items[i];
+
+			for (k = 0; k < n && ps[k].pb_invoice_id !=
+			    it->it_inv.inv_id; k++)
+				;
+			assert_int_equal(it->it_payable, k < n);
+			if (k == n)
+				continue;
+			payable++;
+			assert_int_equal(it->it_owed_cents, ps[k].pb_owed_cents);
+			assert_int_equal(it->it_held, ps[k].pb_held);
+			assert_string_equal(it->it_inv.inv_contract,
+			    ps[k].pb_contract);
+		}
+		assert_int_equal(payable, n);
+		if (s == 0)
+			assert_true(n > 0);
+		free(ps);
+		rb_invoice_set_free(&set);
+	}
 }
 
 static void
@@ -388,6 +509,7 @@ main(void)
 		cmocka_unit_test(other_scopes_do_not_see_the_bill),
 		cmocka_unit_test(list_is_per_contract_newest_first_and_filtered),
 		cmocka_unit_test(lists_hold_only_the_scope_contracts),
+		cmocka_unit_test(set_payables_are_the_payment_rule),
 		cmocka_unit_test(french_formatting_uses_integers),
 		cmocka_unit_test(filters_and_numbers_are_validated),
 	};
