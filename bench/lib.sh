@@ -1,5 +1,6 @@
 # bench/lib.sh: helpers shared by the bench scripts (sourced, not run).
-# Expects PYTHON to name a python3 interpreter (default: python3).
+# Expects PYTHON to name a python3 interpreter (default: python3) and root
+# the top of the work tree (free_port runs tests/freeport.py).
 
 die() {
 	echo "bench: $*" >&2
@@ -18,7 +19,7 @@ seconds() {
 
 # A TCP port that is free on loopback right now, outside the ephemeral range.
 free_port() {
-	"${PYTHON:-python3}" "$(dirname "${BASH_SOURCE[0]}")/../tests/freeport.py"
+	"${PYTHON:-python3}" "$root/tests/freeport.py"
 }
 
 # wait_http URL PID: until URL answers (at most 30 s) or PID dies.
