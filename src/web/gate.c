@@ -10,9 +10,21 @@
  *
  * Each gate thread runs an epoll loop (level-triggered) over its share
  * of the connections; every thread watches the listening socket
- * (EPOLLEXCLUSIVE wakes one). A connection is the client's socket and
+ * (EPOLLEXCLUSIVE wakes one), and hands what it accepts to the thread
+ * with the fewest connections (itself on a tie): each thread's server
+ * slot has its share of the connection limit, and does the page work
+ * of its connections. A connection is the client's socket and
  * one end of a socketpair whose other end libmicrohttpd serves, told the
- * client's address. Two bounded buffers sit between them:
+ * client's address. The server runs in the same threads: thread i
+ * drives the server's slot i (a libmicrohttpd daemon on an external
+ * event loop, server.c), whose epoll set it watches among its own
+ * descriptors, and hands that slot only its own connections. Once a
+ * batch of events has passed bytes on, the thread runs its slot at once
+ * (it reads them, answers, writes the answer), then relays the answers
+ * of the connections it fed without waiting for epoll to say so: a
+ * request that arrives in one read is answered with no other thread
+ * woken and no second epoll_wait. Two bounded buffers sit between the
+ * client and the server's end:
  *
  *   in:  what the client sent. [off, pass) has been read by reqscan.c
  *        as well formed and waits to be written to the server; [pass,
@@ -24,7 +36,12 @@
  * When the scanner refuses a request, nothing more is read from the
  * client; what passed before it is written, then the server's side is
  * shut for writing, so libmicrohttpd answers the requests it has and
- * closes. Once its last byte has gone to the client, the gate's own
+ * closes. (Not before the daemon has read every byte passed on: in
+ * epoll mode 0.9.75 takes a short read for an empty socket and waits
+ * for the next edge, so an end of stream that arrived with the last
+ * bytes would never be seen. The shutdown waits for a run of the
+ * daemon that leaves nothing unread, SIOCOUTQ, so that it comes as an
+ * edge of its own.) Once its last byte has gone to the client, the gate's own
  * answer follows (gh_refusal), and the connection ends with a lingering
  * close: our side is shut for writing, and what the client still sends
  * is read and dropped for up to LINGER_MS, so that unread bytes do not
@@ -36,7 +53,10 @@
 #define _GNU_SOURCE	/* accept4() */
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+
+#include <linux/sockios.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -63,6 +83,7 @@
 #define LINGER_MS	2000
 #define ACCEPT_BURST	64
 #define EVENTS		64
+#define FED_MAX		(EVENTS + ACCEPT_BURST)
 
 struct gconn;
 
@@ -103,19 +124,41 @@ struct gconn {
 	int		 gc_sv_shut;	/* server side shut for writing */
 	int		 gc_lingering;	/* client side shut for writing */
 	int		 gc_dead;
+	int		 gc_fed;	/* in gt_fed */
+	int		 gc_shut_wait;	/* to shut the server's side once it
+					   has read all (gt_nshut_wait) */
 	uint64_t	 gc_linger_until;
 	char		 gc_ip[48];
+};
+
+/* A connection from rb_gate_add, waiting for its thread to take it. */
+struct gnew {
+	struct gnew		*gn_next;
+	int			 gn_fd;
+	socklen_t		 gn_addrlen;
+	struct sockaddr_storage	 gn_addr;
 };
 
 struct gthread {
 	struct rb_gate	*gt_gate;
 	pthread_t	 gt_tid;
+	int		 gt_slot;	/* its index: the server slot it runs */
 	int		 gt_ep;
 	int		 gt_wake;	/* eventfd */
 	int		 gt_listening;
+	int		 gt_srvfd;	/* the slot's descriptor, or -1 */
+	int		 gt_srv_live;	/* the slot runs (not stopped) */
+	int		 gt_srv_due;	/* the slot has work: run it */
+	atomic_int	 gt_srv_poke;	/* rb_gate_wake: ... said by another
+					   thread */
+	uint64_t	 gt_srv_at;	/* ... or at this time (ms), 0: never */
+	struct gconn	*gt_fed[FED_MAX];	/* passed bytes on this batch */
+	int		 gt_nfed;
+	int		 gt_nshut_wait;	/* connections with gc_shut_wait */
 	struct gconn	*gt_conns;	/* only this thread touches it */
+	atomic_int	 gt_nconns;	/* its connections, queued included */
 	pthread_mutex_t	 gt_lock;	/* guards gt_new */
-	struct gconn	*gt_new;	/* from rb_gate_add, to be watched */
+	struct gnew	*gt_new;	/* from rb_gate_add, to be taken */
 	struct gconn	*gt_dead;	/* closed during this batch */
 };
 
@@ -127,15 +170,18 @@ struct rb_gate {
 	struct gthread		*g_thr;
 	atomic_int		 g_closing;	/* stop accepting */
 	atomic_int		 g_stop;
-	atomic_uint		 g_next;	/* rb_gate_add: next thread */
 	atomic_int		 g_live;	/* connections not yet freed */
-	pthread_mutex_t		 g_lock;	/* guards g_acks */
+	atomic_int		 g_srv_stop;	/* stop the server slots */
+	pthread_mutex_t		 g_lock;	/* guards g_acks, g_srv_acks */
 	pthread_cond_t		 g_cv;
 	int			 g_acks;	/* threads that left lfd */
+	int			 g_srv_acks;	/* threads that stopped their
+						   slot */
 };
 
-/* Markers for the listening socket and the wake-up eventfd. */
-static char	listener_mark, wake_mark;
+/* Markers for the listening socket, the wake-up eventfd and the
+   server slot's descriptor. */
+static char	listener_mark, wake_mark, server_mark;
 
 static uint64_t
 now_ms(void)
@@ -167,6 +213,16 @@ watch(struct gthread *t, int fd, struct gend *ge, uint32_t *have,
 	*have = want;
 }
 
+/* Sets whether c waits to shut the server's side (gt_nshut_wait). */
+static void
+shut_wait(struct gconn *c, int on)
+{
+	if (c->gc_shut_wait == on)
+		return;
+	c->gc_shut_wait = on;
+	c->gc_thr->gt_nshut_wait += on ? 1 : -1;
+}
+
 /* Ends a connection; its memory goes once the batch of events is done. */
 static void
 conn_close(struct gconn *c)
@@ -176,6 +232,7 @@ conn_close(struct gconn *c)
 	if (c->gc_dead)
 		return;
 	c->gc_dead = 1;
+	shut_wait(c, 0);
 	watch(t, c->gc_cfd, &c->gc_cend, &c->gc_cev, 0);
 	watch(t, c->gc_sfd, &c->gc_send, &c->gc_sev, 0);
 	close(c->gc_cfd);
@@ -196,6 +253,7 @@ static void
 conn_free(struct gconn *c)
 {
 	atomic_fetch_sub(&c->gc_thr->gt_gate->g_live, 1);
+	atomic_fetch_sub(&c->gc_thr->gt_nconns, 1);
 	free(c->gc_in);
 	free(c->gc_out);
 	rb_buf_free(&c->gc_answer);
@@ -206,6 +264,7 @@ conn_free(struct gconn *c)
 static void
 server_gone(struct gconn *c)
 {
+	shut_wait(c, 0);
 	watch(c->gc_thr, c->gc_sfd, &c->gc_send, &c->gc_sev, 0);
 	close(c->gc_sfd);
 	c->gc_sfd = -1;
@@ -317,6 +376,32 @@ recv_some(struct gconn *c, unsigned bit, int fd, char *buf, size_t len)
 }
 
 /*
+ * Bytes went to the server's end of c (or it was shut): the slot is to
+ * run after this batch, then c's answer is to be read without waiting
+ * for epoll.
+ */
+static void
+conn_fed(struct gconn *c)
+{
+	struct gthread *t = c->gc_thr;
+
+	t->gt_srv_due = 1;
+	if (!c->gc_fed && t->gt_nfed < FED_MAX) {
+		c->gc_fed = 1;
+		t->gt_fed[t->gt_nfed++] = c;
+	}
+}
+
+/* What was sent on fd and its peer has not read yet (0 on an error). */
+static int
+server_unread(int fd)
+{
+	int n;
+
+	return ioctl(fd, SIOCOUTQ, &n) == 0 ? n : 0;
+}
+
+/*
  * Moves every byte it can, in both directions, until nothing moves.
  * Returns -1 when the connection is over.
  */
@@ -356,6 +441,8 @@ conn_pump(struct gconn *c)
 		if (c->gc_sfd >= 0 && !c->gc_sv_shut) {
 			r = send_some(c, READY_SOUT, c->gc_sfd, c->gc_in,
 			    &c->gc_in_off, c->gc_in_pass);
+			if (r > 0)
+				conn_fed(c);
 			if (r < 0) {
 				/* The server closed (after an answer with
 				   "Connection: close"): what it takes no more
@@ -369,8 +456,14 @@ conn_pump(struct gconn *c)
 		if (c->gc_sfd >= 0 && !c->gc_sv_shut &&
 		    c->gc_in_off == c->gc_in_pass &&
 		    (c->gc_refused || c->gc_cl_eof)) {
-			shutdown(c->gc_sfd, SHUT_WR);
-			c->gc_sv_shut = 1;
+			if (server_unread(c->gc_sfd) > 0)
+				shut_wait(c, 1);	/* see the top */
+			else {
+				shut_wait(c, 0);
+				shutdown(c->gc_sfd, SHUT_WR);
+				c->gc_sv_shut = 1;
+				conn_fed(c);
+			}
 		}
 		/* server -> out */
 		if (c->gc_out_off == c->gc_out_len)
@@ -465,29 +558,30 @@ conn_link(struct gthread *t, struct gconn *c)
 }
 
 /*
- * A new connection from addr on fd, relayed by thread t: the server gets
- * the other end of a socketpair. Called by t itself (own set), or by any
- * thread: t is then woken to take it. Returns 0, or -1 (fd closed) when
- * the server refused it.
+ * A new connection from addr on fd, relayed by thread t (the caller),
+ * already counted in its gt_nconns: the server's slot gets the other end
+ * of a socketpair. Returns 0, or -1 (fd closed) when the server refused
+ * it.
  */
 static int
 conn_new(struct gthread *t, int fd, const struct sockaddr *addr,
-    socklen_t addrlen, int own)
+    socklen_t addrlen)
 {
 	struct rb_gate *g = t->gt_gate;
 	struct gconn *c;
 	int sv[2];
 
+	if (!t->gt_srv_live)
+		goto refused;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
 	    sv) != 0) {
 		log_warnx_rl(NULL, "socketpair: %s", strerror(errno));
-		close(fd);
-		return -1;
+		goto refused;
 	}
-	if (g->g_hooks.gh_add(g->g_hooks.gh_arg, sv[1], addr, addrlen) != 0) {
+	if (g->g_hooks.gh_add(g->g_hooks.gh_arg, t->gt_slot, sv[1], addr,
+	    addrlen) != 0) {
 		close(sv[0]);
-		close(fd);
-		return -1;
+		goto refused;
 	}
 	c = rb_xcalloc(1, sizeof(*c));
 	atomic_fetch_add(&g->g_live, 1);
@@ -503,19 +597,52 @@ conn_new(struct gthread *t, int fd, const struct sockaddr *addr,
 	rb_buf_init(&c->gc_answer);
 	rb_reqscan_init(&c->gc_scan, g->g_max_head);
 	rb_sockaddr_text(addr, c->gc_ip, sizeof(c->gc_ip));
-	if (own)
-		conn_link(t, c);
-	else {
-		uint64_t one = 1;
-
-		pthread_mutex_lock(&t->gt_lock);
-		c->gc_next = t->gt_new;
-		t->gt_new = c;
-		pthread_mutex_unlock(&t->gt_lock);
-		if (write(t->gt_wake, &one, sizeof(one)) < 0)
-			log_warnx("eventfd: %s", strerror(errno));
-	}
+	conn_link(t, c);
 	return 0;
+refused:
+	close(fd);
+	atomic_fetch_sub(&t->gt_nconns, 1);
+	return -1;
+}
+
+/* The thread with the fewest connections; self (may be NULL) on a tie. */
+static struct gthread *
+least_busy(struct rb_gate *g, struct gthread *self)
+{
+	struct gthread *best = self;
+	int i, n, least = self != NULL ? atomic_load(&self->gt_nconns) : 0;
+
+	for (i = 0; i < g->g_nthreads; i++) {
+		n = atomic_load(&g->g_thr[i].gt_nconns);
+		if (best == NULL || n < least) {
+			best = &g->g_thr[i];
+			least = n;
+		}
+	}
+	return best;
+}
+
+/* Queues a connection for thread t (counted in its gt_nconns), which
+ * takes it when woken. */
+static void
+hand_off(struct gthread *t, int fd, const struct sockaddr *addr,
+    socklen_t addrlen)
+{
+	struct gnew *gn = rb_xcalloc(1, sizeof(*gn));
+	uint64_t one = 1;
+
+	atomic_fetch_add(&t->gt_nconns, 1);
+	gn->gn_fd = fd;
+	if (addrlen > sizeof(gn->gn_addr))
+		addrlen = sizeof(gn->gn_addr);
+	memcpy(&gn->gn_addr, addr, addrlen);
+	gn->gn_addrlen = addrlen;
+	pthread_mutex_lock(&t->gt_lock);
+	gn->gn_next = t->gt_new;
+	t->gt_new = gn;
+	pthread_mutex_unlock(&t->gt_lock);
+	if (write(t->gt_wake, &one, sizeof(one)) < 0)
+		log_warnx("eventfd: %s", strerror(errno));
 }
 
 static void
@@ -523,6 +650,7 @@ accept_some(struct gthread *t)
 {
 	struct rb_gate *g = t->gt_gate;
 	struct sockaddr_storage ss;
+	struct gthread *to;
 	socklen_t len;
 	int i, fd, one = 1;
 
@@ -540,7 +668,12 @@ accept_some(struct gthread *t)
 			return;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		conn_new(t, fd, (struct sockaddr *)&ss, len, 1);
+		if ((to = least_busy(g, t)) != t)
+			hand_off(to, fd, (struct sockaddr *)&ss, len);
+		else {
+			atomic_fetch_add(&t->gt_nconns, 1);
+			conn_new(t, fd, (struct sockaddr *)&ss, len);
+		}
 	}
 }
 
@@ -558,23 +691,85 @@ reap_lingering(struct gthread *t)
 	}
 }
 
-/* The wake-up eventfd: new connections, stop accepting, or stop. */
+/* Stops the thread's server slot (once). */
+static void
+server_stop(struct gthread *t)
+{
+	struct rb_gate *g = t->gt_gate;
+
+	if (!t->gt_srv_live)
+		return;
+	if (t->gt_srvfd >= 0)
+		epoll_ctl(t->gt_ep, EPOLL_CTL_DEL, t->gt_srvfd, NULL);
+	g->g_hooks.gh_stop(g->g_hooks.gh_arg, t->gt_slot);
+	t->gt_srv_live = 0;
+	t->gt_srvfd = -1;
+	pthread_mutex_lock(&g->g_lock);
+	g->g_srv_acks++;
+	pthread_cond_broadcast(&g->g_cv);
+	pthread_mutex_unlock(&g->g_lock);
+}
+
+/*
+ * Runs the server's slot when it has work or a time is due, then reads
+ * at once the answers of the connections fed during this batch.
+ */
+static void
+server_run(struct gthread *t)
+{
+	struct rb_gate *g = t->gt_gate;
+	struct gconn *fed[FED_MAX], *c, *next;
+	long wait;
+	int i, n, ran = 0;
+
+	if (t->gt_srv_live && (t->gt_srv_due ||
+	    (t->gt_srv_at != 0 && now_ms() >= t->gt_srv_at))) {
+		t->gt_srv_due = 0;
+		wait = g->g_hooks.gh_run(g->g_hooks.gh_arg, t->gt_slot);
+		t->gt_srv_at = wait < 0 ? 0 : now_ms() + (uint64_t)wait;
+		ran = 1;
+	}
+	/* Those fed again now are for the next run. */
+	n = t->gt_nfed;
+	memcpy(fed, t->gt_fed, (size_t)n * sizeof(*fed));
+	t->gt_nfed = 0;
+	for (i = 0; i < n; i++) {
+		c = fed[i];
+		c->gc_fed = 0;
+		c->gc_ready |= READY_SIN;
+		conn_run(c);
+	}
+	/* The daemon may have read what a shutdown waits for. */
+	if (ran && t->gt_nshut_wait > 0)
+		for (c = t->gt_conns; c != NULL; c = next) {
+			next = c->gc_next;	/* c may close */
+			if (c->gc_shut_wait)
+				conn_run(c);
+		}
+}
+
+/* The wake-up eventfd: new connections, stop accepting, stop the
+ * server slot, or stop. */
 static void
 woken(struct gthread *t)
 {
 	struct rb_gate *g = t->gt_gate;
-	struct gconn *c, *next;
+	struct gnew *gn, *next;
 	uint64_t v;
 
 	if (read(t->gt_wake, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		log_warnx("eventfd: %s", strerror(errno));
+	if (atomic_exchange(&t->gt_srv_poke, 0))
+		t->gt_srv_due = 1;
 	pthread_mutex_lock(&t->gt_lock);
-	c = t->gt_new;
+	gn = t->gt_new;
 	t->gt_new = NULL;
 	pthread_mutex_unlock(&t->gt_lock);
-	for (; c != NULL; c = next) {
-		next = c->gc_next;
-		conn_link(t, c);
+	for (; gn != NULL; gn = next) {
+		next = gn->gn_next;
+		conn_new(t, gn->gn_fd, (struct sockaddr *)&gn->gn_addr,
+		    gn->gn_addrlen);
+		free(gn);
 	}
 	if (atomic_load(&g->g_closing) && t->gt_listening) {
 		epoll_ctl(t->gt_ep, EPOLL_CTL_DEL, g->g_lfd, NULL);
@@ -584,6 +779,8 @@ woken(struct gthread *t)
 		pthread_cond_broadcast(&g->g_cv);
 		pthread_mutex_unlock(&g->g_lock);
 	}
+	if (atomic_load(&g->g_srv_stop))
+		server_stop(t);
 }
 
 static void *
@@ -594,16 +791,27 @@ gate_thread(void *arg)
 	struct epoll_event ev[EVENTS];
 	struct gend *ge;
 	struct gconn *c;
-	uint64_t last_reap = now_ms();
-	int i, n;
+	uint64_t last_reap = now_ms(), now;
+	int i, n, timeout;
 
 	while (!atomic_load(&g->g_stop)) {
-		n = epoll_wait(t->gt_ep, ev, EVENTS, 1000);
+		timeout = 1000;
+		if (t->gt_srv_due)
+			timeout = 0;
+		else if (t->gt_srv_at != 0) {
+			now = now_ms();
+			timeout = now >= t->gt_srv_at ? 0 :
+			    t->gt_srv_at - now < 1000 ?
+			    (int)(t->gt_srv_at - now) : 1000;
+		}
+		n = epoll_wait(t->gt_ep, ev, EVENTS, timeout);
 		for (i = 0; i < n; i++) {
 			if (ev[i].data.ptr == &listener_mark)
 				accept_some(t);
 			else if (ev[i].data.ptr == &wake_mark)
 				woken(t);
+			else if (ev[i].data.ptr == &server_mark)
+				t->gt_srv_due = 1;
 			else {
 				ge = ev[i].data.ptr;
 				c = ge->ge_conn;
@@ -624,6 +832,7 @@ gate_thread(void *arg)
 				conn_run(c);
 			}
 		}
+		server_run(t);
 		while ((c = t->gt_dead) != NULL) {
 			t->gt_dead = c->gc_next;
 			conn_free(c);
@@ -634,6 +843,8 @@ gate_thread(void *arg)
 		}
 	}
 	woken(t);	/* takes any connection still queued */
+	server_stop(t);
+	t->gt_nfed = 0;
 	while ((c = t->gt_conns) != NULL)
 		conn_close(c);
 	while ((c = t->gt_dead) != NULL) {
@@ -662,6 +873,9 @@ rb_gate_start(int lfd, int nthreads, size_t max_head,
 	for (i = 0; i < g->g_nthreads; i++) {
 		t = &g->g_thr[i];
 		t->gt_gate = g;
+		t->gt_slot = i;
+		t->gt_srv_live = 1;
+		t->gt_srv_due = 1;
 		pthread_mutex_init(&t->gt_lock, NULL);
 		if ((t->gt_ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
 		    (t->gt_wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
@@ -672,6 +886,16 @@ rb_gate_start(int lfd, int nthreads, size_t max_head,
 		ev.events = EPOLLIN;
 		ev.data.ptr = &wake_mark;
 		epoll_ctl(t->gt_ep, EPOLL_CTL_ADD, t->gt_wake, &ev);
+		t->gt_srvfd = g->g_hooks.gh_fd(g->g_hooks.gh_arg, i);
+		if (t->gt_srvfd >= 0) {
+			ev.events = EPOLLIN;
+			ev.data.ptr = &server_mark;
+			if (epoll_ctl(t->gt_ep, EPOLL_CTL_ADD, t->gt_srvfd,
+			    &ev) != 0) {
+				log_errx("gate: %s", strerror(errno));
+				abort();
+			}
+		}
 		if (lfd >= 0) {
 			ev.events = EPOLLIN | EPOLLEXCLUSIVE;
 			ev.data.ptr = &listener_mark;
@@ -686,13 +910,23 @@ rb_gate_start(int lfd, int nthreads, size_t max_head,
 	return g;
 }
 
-int
+void
 rb_gate_add(struct rb_gate *g, int fd, const struct sockaddr *addr,
     socklen_t addrlen)
 {
-	unsigned i = atomic_fetch_add(&g->g_next, 1) % (unsigned)g->g_nthreads;
+	hand_off(least_busy(g, NULL), fd, addr, addrlen);
+}
 
-	return conn_new(&g->g_thr[i], fd, addr, addrlen, 0);
+void
+rb_gate_wake(struct rb_gate *g, int slot)
+{
+	struct gthread *t = &g->g_thr[slot];
+	uint64_t one = 1;
+
+	if (atomic_exchange(&t->gt_srv_poke, 1))
+		return;		/* already said, not yet heard */
+	if (write(t->gt_wake, &one, sizeof(one)) < 0)
+		log_warnx("eventfd: %s", strerror(errno));
 }
 
 static void
@@ -720,11 +954,23 @@ rb_gate_close_listener(struct rb_gate *g)
 }
 
 void
+rb_gate_stop_servers(struct rb_gate *g)
+{
+	atomic_store(&g->g_srv_stop, 1);
+	wake_all(g);
+	pthread_mutex_lock(&g->g_lock);
+	while (g->g_srv_acks < g->g_nthreads)
+		pthread_cond_wait(&g->g_cv, &g->g_lock);
+	pthread_mutex_unlock(&g->g_lock);
+}
+
+void
 rb_gate_stop(struct rb_gate *g, int wait_ms)
 {
 	int i;
 
 	rb_gate_close_listener(g);
+	rb_gate_stop_servers(g);
 	/* The last answers relayed get a moment to reach their clients. */
 	for (i = 0; i < wait_ms / 10 && atomic_load(&g->g_live) > 0; i++)
 		usleep(10000);

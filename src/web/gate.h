@@ -11,6 +11,12 @@
  * (built by the server, so it carries the same headers as the others)
  * and closes the connection. libmicrohttpd thus never answers a
  * malformed request itself.
+ *
+ * The server runs in the gate's threads: gate thread number slot drives
+ * the server's slot (one libmicrohttpd daemon each, on an external event
+ * loop) from its own epoll loop, and hands it only the connections it
+ * relays itself. Bytes passed on are thus read, answered and relayed
+ * back by one thread, with no other thread to wake.
  */
 #ifndef RB_GATE_H
 #define RB_GATE_H
@@ -27,12 +33,33 @@ struct rb_gate_hooks {
 	void	*gh_arg;
 	/*
 	 * Hands fd, the server's end of a new connection from addr, to
-	 * the server, which owns it from then on (and closes it when it
-	 * refuses it). Returns 0, or -1 when refused: the gate then
-	 * closes the client's connection without a word.
+	 * the server's slot, which owns it from then on (and closes it
+	 * when it refuses it). Called by gate thread slot only. Returns
+	 * 0, or -1 when refused: the gate then closes the client's
+	 * connection without a word.
 	 */
-	int	 (*gh_add)(void *arg, int fd, const struct sockaddr *addr,
-		    socklen_t addrlen);
+	int	 (*gh_add)(void *arg, int slot, int fd,
+		    const struct sockaddr *addr, socklen_t addrlen);
+	/*
+	 * The descriptor that becomes readable when the server's slot has
+	 * work (libmicrohttpd's epoll set), watched by gate thread slot;
+	 * -1 for none.
+	 */
+	int	 (*gh_fd)(void *arg, int slot);
+	/*
+	 * Runs, without waiting, what the server's slot has to do (read,
+	 * answer, write, time out, resume). Returns the milliseconds
+	 * after which it must run again even if its descriptor stays
+	 * quiet (0: at once), or -1 for no such time. Called by gate
+	 * thread slot only.
+	 */
+	long	 (*gh_run)(void *arg, int slot);
+	/*
+	 * Stops the server's slot: it closes its ends of the connections
+	 * and is never run again. Called by gate thread slot only, from
+	 * rb_gate_stop_servers().
+	 */
+	void	 (*gh_stop)(void *arg, int slot);
 	/*
 	 * Writes into out the whole answer (status line, headers, body)
 	 * refusing a request with status: why is the reason for the log,
@@ -48,18 +75,25 @@ struct rb_gate_hooks {
 /*
  * Starts nthreads gate threads relaying the connections accepted on lfd
  * (a listening socket, or -1 for none: connections then come only from
- * rb_gate_add). Heads hold at most max_head bytes. The gate owns lfd.
- * hooks is copied.
+ * rb_gate_add); thread i drives the server's slot i (hooks). Heads hold
+ * at most max_head bytes. The gate owns lfd. hooks is copied.
  */
 struct rb_gate	*rb_gate_start(int lfd, int nthreads, size_t max_head,
 		    const struct rb_gate_hooks *hooks);
 /*
  * Relays fd, a connected stream socket, exactly as a connection accepted
- * from addr. The gate owns fd from then on. Returns 0, or -1 when the
- * server refused it (fd is closed then).
+ * from addr: the least busy gate thread takes it and hands it to its server
+ * slot (which may refuse it: fd is then closed without a word). The gate
+ * owns fd from then on. Callable from any thread.
  */
-int		 rb_gate_add(struct rb_gate *g, int fd,
+void		 rb_gate_add(struct rb_gate *g, int fd,
 		    const struct sockaddr *addr, socklen_t addrlen);
+/*
+ * Has gate thread slot run its server slot soon (gh_run): for work the
+ * server's slot gets from another thread (a resumed connection).
+ * Callable from any thread.
+ */
+void		 rb_gate_wake(struct rb_gate *g, int slot);
 /*
  * Stops accepting: the listening socket is shut down at once (new
  * connections are refused rather than queued); no gate thread calls
@@ -67,9 +101,16 @@ int		 rb_gate_add(struct rb_gate *g, int fd,
  */
 void		 rb_gate_close_listener(struct rb_gate *g);
 /*
+ * Each gate thread stops its server slot (gh_stop) and runs it no more;
+ * returns when all have. The relay goes on: what the server said before
+ * still reaches the clients.
+ */
+void		 rb_gate_stop_servers(struct rb_gate *g);
+/*
  * Waits up to wait_ms for the connections to end by themselves (the
  * server closed its ends: what it said is still reaching the clients),
- * then closes every connection, stops the threads, closes lfd, frees g.
+ * then closes every connection, stops the threads (stopping the
+ * server slots first if rb_gate_stop_servers() was not called), closes lfd, frees g.
  */
 void		 rb_gate_stop(struct rb_gate *g, int wait_ms);
 

@@ -87,6 +87,9 @@ struct ipcount {
  * refuses the connection. */
 static _Thread_local char tl_reserved[48];
 
+/* The daemon the calling gate thread runs (gate_add, gate_run). */
+static _Thread_local int tl_slot;
+
 /* One TCP connection, tracked for the reaper. */
 struct conn {
 	struct conn	*cn_next, *cn_prev;
@@ -100,7 +103,9 @@ struct conn {
 
 struct rb_server {
 	const struct rb_site	*srv_site;
-	struct MHD_Daemon	*srv_mhd;
+	struct MHD_Daemon	**srv_mhd;	/* one per gate thread, run by
+						   it (NULL once stopped) */
+	int			 srv_nmhd;
 	struct rb_gate		*srv_gate;	/* owns the listening socket
 						   once accepting (NULL before) */
 	int			 srv_lfd;	/* the listening socket */
@@ -133,6 +138,8 @@ struct reqctx {
 	int		 rc_started;	/* headers seen by on_request */
 	int		 rc_ready;	/* slow handler done, response ready */
 	struct rb_server *rc_srv;
+	int		 rc_slot;	/* the daemon (gate thread) that
+					   suspended it */
 	const char	*rc_raw_path;	/* path as sent, still encoded */
 	const char	*rc_query;	/* raw query string, in the arena */
 	struct conn	*rc_conn;
@@ -706,9 +713,25 @@ answer_stopping(struct rb_req *req)
 }
 
 /*
+ * Resumes rc's connection, then wakes the gate thread that runs its
+ * daemon: a daemon on an external loop has no channel of its own to be
+ * woken by (0.9.75 drops MHD_USE_ITC then). rc may be freed as soon as
+ * the connection is resumed.
+ */
+static void
+resume(struct reqctx *rc)
+{
+	struct rb_server *srv = rc->rc_srv;
+	int slot = rc->rc_slot;
+
+	MHD_resume_connection(rc->rc_req.req_conn);
+	rb_gate_wake(srv->srv_gate, slot);
+}
+
+/*
  * On the slow-work pool: runs the handler, then wakes the connection.
- * The last thing a job does is MHD_resume_connection(): rb_server_stop()
- * waits for every job before it stops the daemon.
+ * The last thing a job does is resume(): rb_server_stop() waits for
+ * every job before it stops the daemons.
  */
 static void
 run_slow(void *arg)
@@ -722,7 +745,7 @@ run_slow(void *arg)
 		   runs, so the answer tells nothing and waits for nothing. */
 		answer_stopping(&rc->rc_req);
 		rc->rc_ready = 1;
-		MHD_resume_connection(rc->rc_req.req_conn);
+		resume(rc);
 		return;
 	}
 	dispatch(rc->rc_srv, rc);
@@ -733,7 +756,7 @@ run_slow(void *arg)
 	if (spent < pad)
 		usleep((useconds_t)(pad - spent));
 	rc->rc_ready = 1;
-	MHD_resume_connection(rc->rc_req.req_conn);
+	resume(rc);
 }
 
 /* The peer's address as text ("127.0.0.1", "::1"). */
@@ -839,6 +862,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		int queued = 0;
 
 		rc->rc_srv = srv;
+		rc->rc_slot = tl_slot;
 		/* A connection is only suspended with a job behind it that
 		   will resume it: once the server drains, none is queued. */
 		pthread_mutex_lock(&srv->srv_slow_lock);
@@ -1000,16 +1024,19 @@ gate_refusal(void *arg, int status, const char *why, const char *target,
 	rb_arena_free(req.req_arena);
 }
 
-/* Hands the server's end of a connection from the gate to the library,
- * which calls on_accept() first. */
+/* Hands the server's end of a connection from the gate to the daemon of
+ * the gate thread calling, which calls on_accept() first. */
 static int
-gate_add(void *arg, int fd, const struct sockaddr *addr, socklen_t addrlen)
+gate_add(void *arg, int slot, int fd, const struct sockaddr *addr,
+    socklen_t addrlen)
 {
 	struct rb_server *srv = arg;
 	struct ipcount *ic;
 
 	tl_reserved[0] = '\0';
-	if (MHD_add_connection(srv->srv_mhd, fd, addr, addrlen) == MHD_YES)
+	tl_slot = slot;
+	if (MHD_add_connection(srv->srv_mhd[slot], fd, addr, addrlen) ==
+	    MHD_YES)
 		return 0;
 	if (tl_reserved[0] != '\0') {
 		/* Accepted by on_accept(), then refused by the library
@@ -1023,6 +1050,41 @@ gate_add(void *arg, int fd, const struct sockaddr *addr, socklen_t addrlen)
 		pthread_mutex_unlock(&srv->srv_ip_lock);
 	}
 	return -1;
+}
+
+/* The daemon's epoll set: readable when it has work. */
+static int
+gate_fd(void *arg, int slot)
+{
+	struct rb_server *srv = arg;
+	const union MHD_DaemonInfo *di;
+
+	di = MHD_get_daemon_info(srv->srv_mhd[slot],
+	    MHD_DAEMON_INFO_EPOLL_FD);
+	return di != NULL ? di->epoll_fd : -1;
+}
+
+/* Runs the daemon without waiting; the time until it must run again. */
+static long
+gate_run(void *arg, int slot)
+{
+	struct rb_server *srv = arg;
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	tl_slot = slot;
+	MHD_run(srv->srv_mhd[slot]);
+	if (MHD_get_timeout(srv->srv_mhd[slot], &ms) != MHD_YES)
+		return -1;
+	return ms > 1000000 ? 1000000 : (long)ms;
+}
+
+static void
+gate_stop(void *arg, int slot)
+{
+	struct rb_server *srv = arg;
+
+	MHD_stop_daemon(srv->srv_mhd[slot]);
+	srv->srv_mhd[slot] = NULL;
 }
 
 /*
@@ -1082,7 +1144,8 @@ fd_safe_limit(unsigned want)
 	}
 	/* Each connection may hold the client's socket, the gate's
 	 * socketpair and a static file; keep 64 spare for the database, logs,
-	 * the listening socket and the gate's epoll. */
+	 * the listening socket and the epoll sets of the gate and of the
+	 * daemons. */
 	cap = rl.rlim_cur > 256 ? (unsigned)((rl.rlim_cur - 64) / 4) : 48;
 	if (want > cap) {
 		log_warnx("max_connections %u lowered to %u to stay under "
@@ -1125,7 +1188,8 @@ rb_server_open(const struct rb_site *site, char *err, size_t errlen)
 	char host[64];
 	const char *colon = strrchr(listen, ':');
 	size_t hl = (size_t)(colon - listen);
-	int lfd, threads;
+	unsigned limit, share;
+	int lfd, threads, i;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
@@ -1161,31 +1225,48 @@ rb_server_open(const struct rb_site *site, char *err, size_t errlen)
 	    RB_CFG_SLOW_WORKERS), 19);
 	/* The gate owns the listening socket; the library only gets
 	   connections through MHD_add_connection(), which still asks
-	   on_accept() (daemon.c, new_connection_prepare_). */
+	   on_accept() (daemon.c, new_connection_prepare_). One daemon per
+	   gate thread, with no thread of its own: the gate thread runs it
+	   from its epoll loop (gate.h), so that a request passed on is
+	   answered by the thread that read it. Each takes its share of the
+	   connection limit, as the workers of libmicrohttpd's own pool
+	   did. */
 	threads = (int)rb_config_int(cfg, RB_CFG_THREADS);
-	srv->srv_mhd = MHD_start_daemon(
-	    MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET,
-	    0, on_accept, srv, on_request, srv,
-	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-	    MHD_OPTION_CONNECTION_LIMIT, fd_safe_limit((unsigned)
-		rb_config_int(cfg, RB_CFG_MAX_CONNECTIONS)),
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)
-		rb_config_int(cfg, RB_CFG_IDLE_TIMEOUT),
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)
-		rb_config_int(cfg, RB_CFG_MAX_HEADER_BYTES) + 16384,
-	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
-	    /* Host and the request-target are checked by the gate, whose
-	       answer carries the security headers; the library's own Host
-	       check sends its 400 twice (0.9.75). */
-	    MHD_OPTION_STRICT_FOR_CLIENT, (int)0,
-	    MHD_OPTION_END);
-	if (srv->srv_mhd == NULL) {
+	limit = fd_safe_limit((unsigned)rb_config_int(cfg,
+	    RB_CFG_MAX_CONNECTIONS));
+	srv->srv_nmhd = threads;
+	srv->srv_mhd = rb_xcalloc((size_t)threads, sizeof(*srv->srv_mhd));
+	for (i = 0; i < threads; i++) {
+		share = limit / (unsigned)threads +
+		    ((unsigned)i < limit % (unsigned)threads);
+		srv->srv_mhd[i] = MHD_start_daemon(
+		    MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+		    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET,
+		    0, on_accept, srv, on_request, srv,
+		    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+		    MHD_OPTION_CONNECTION_LIMIT, share > 0 ? share : 1,
+		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)
+			rb_config_int(cfg, RB_CFG_IDLE_TIMEOUT),
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)
+			rb_config_int(cfg, RB_CFG_MAX_HEADER_BYTES) + 16384,
+		    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+		    /* Host and the request-target are checked by the gate,
+		       whose answer carries the security headers; the
+		       library's own Host check sends its 400 twice
+		       (0.9.75). */
+		    MHD_OPTION_STRICT_FOR_CLIENT, (int)0,
+		    MHD_OPTION_END);
+		if (srv->srv_mhd[i] == NULL)
+			break;
+	}
+	if (i < threads) {
 		snprintf(err, errlen, "cannot serve on %s: %s", listen,
 		    errno ? strerror(errno) : "libmicrohttpd refused");
+		while (i-- > 0)
+			MHD_stop_daemon(srv->srv_mhd[i]);
+		free(srv->srv_mhd);
 		close(lfd);
 		rb_workq_free(srv->srv_slow);
 		pthread_mutex_destroy(&srv->srv_lock);
@@ -1210,14 +1291,16 @@ rb_server_accept(struct rb_server *srv)
 		return;
 	hooks.gh_arg = srv;
 	hooks.gh_add = gate_add;
+	hooks.gh_fd = gate_fd;
+	hooks.gh_run = gate_run;
+	hooks.gh_stop = gate_stop;
 	hooks.gh_refusal = gate_refusal;
 	pthread_create(&srv->srv_reaper, NULL, reaper, srv);
 	/* Said before the first connection can be answered. */
 	log_info("accepting connections on port %d as uid %lu",
 	    srv->srv_port, (unsigned long)geteuid());
-	/* One gate thread for every two page threads: relaying costs less
-	   than answering (docs/performance.md, "Front gate"). */
-	srv->srv_gate = rb_gate_start(srv->srv_lfd, (threads + 1) / 2,
+	/* One gate thread per daemon: it relays and answers. */
+	srv->srv_gate = rb_gate_start(srv->srv_lfd, threads,
 	    (size_t)rb_config_int(cfg, RB_CFG_MAX_HEADER_BYTES), &hooks);
 }
 
@@ -1241,7 +1324,8 @@ int
 rb_server_add_connection(struct rb_server *srv, int fd,
     const struct sockaddr *addr, socklen_t addrlen)
 {
-	return rb_gate_add(srv->srv_gate, fd, addr, addrlen);
+	rb_gate_add(srv->srv_gate, fd, addr, addrlen);
+	return 0;
 }
 
 /* Waits up to deadline (monotonic µs) for the requests in flight. */
@@ -1283,7 +1367,8 @@ rb_server_stop(struct rb_server *srv, int grace_s)
 	if (srv->srv_gate == NULL) {	/* opened, never accepted */
 		close(srv->srv_lfd);
 		rb_workq_free(srv->srv_slow);
-		MHD_stop_daemon(srv->srv_mhd);
+		for (i = 0; i < srv->srv_nmhd; i++)
+			MHD_stop_daemon(srv->srv_mhd[i]);
 		goto freed;
 	}
 	rb_gate_close_listener(srv->srv_gate);
@@ -1301,9 +1386,10 @@ rb_server_stop(struct rb_server *srv, int grace_s)
 	pthread_cond_signal(&srv->srv_reaper_cv);
 	pthread_mutex_unlock(&srv->srv_lock);
 	pthread_join(srv->srv_reaper, NULL);
-	MHD_stop_daemon(srv->srv_mhd);
-	/* The daemon closed its ends: the gate's threads have nothing left
-	   to hand it. */
+	/* Each gate thread stops its daemon (they run in no other
+	   thread), which closes its ends; the gate relays what they said
+	   for a last second. */
+	rb_gate_stop_servers(srv->srv_gate);
 	rb_gate_stop(srv->srv_gate, 1000);
 freed:
 	for (i = 0; i < IP_BUCKETS; i++)	/* empty unless a close was
@@ -1316,6 +1402,7 @@ freed:
 	pthread_mutex_destroy(&srv->srv_slow_lock);
 	pthread_mutex_destroy(&srv->srv_ip_lock);
 	pthread_cond_destroy(&srv->srv_reaper_cv);
+	free(srv->srv_mhd);
 	free(srv);
 	rb_log_rl_flush(1);
 }

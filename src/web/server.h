@@ -1,6 +1,6 @@
 /*
  * server.h: the HTTP server (a front gate, gate.h, in front of
- * libmicrohttpd's pool of poll threads).
+ * libmicrohttpd, one daemon per gate thread, run by that thread).
  *
  * Slow work in a handler (password hashing) runs on the slow-work pool
  * while its connection is suspended, never on the threads answering
@@ -36,8 +36,9 @@ int		 rb_server_port(const struct rb_server *srv);
 /*
  * Serves fd, a connected stream socket, exactly as a connection accepted
  * from addr: through the front gate (fuzz/fuzz_http.c hands it one end
- * of a socketpair). srv owns fd from then on, and closes it even when it
- * refuses it (the connection limits): returns 0, or -1 when refused.
+ * of a socketpair). srv owns fd from then on; a gate thread takes it and
+ * closes it without a word should the server refuse it (the connection
+ * limits). Callable from any thread; returns 0.
  */
 int		 rb_server_add_connection(struct rb_server *srv, int fd,
 		    const struct sockaddr *addr, socklen_t addrlen);

@@ -126,6 +126,33 @@ def a_connection_flood_past_the_per_address_limit_writes_a_few_log_lines(s):
     assert s.request("GET", "/healthz")[0] == 200
 
 
+@test(env={"ROBINET_THREADS": "4", "ROBINET_MAX_CONNECTIONS": "8"})
+def a_burst_of_connections_up_to_the_limit_is_served_whole(s):
+    """Each of the 4 threads serves its share of max_connections (2); a
+    burst of 8 connections, accepted by whichever thread wakes first, is
+    spread over all of them, so none of the 8 is refused."""
+    time.sleep(1)      # let the server forget the start-up probe's connection
+    conns = [socket.create_connection(("127.0.0.1", s.port), timeout=5) for _ in range(8)]
+    time.sleep(0.3)
+    answers = []
+    for c in conns:
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    for c in conns:
+        data = b""
+        try:
+            while b"\r\n\r\n" not in data:
+                chunk = c.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        except OSError:
+            pass
+        answers.append(data.split(b"\r\n", 1)[0])
+    for c in conns:
+        c.close()
+    assert answers == [b"HTTP/1.1 200 OK"] * 8, answers
+
+
 @test(own=True)
 def repeated_bad_forms_are_counted_with_their_address(s):
     """An outsider's malformed forms: the first is logged, the others
