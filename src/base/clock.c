@@ -375,13 +375,15 @@ put_small(char *p, int v)
 	return p;
 }
 
-int
-rb_clock_fr_date(const struct rb_date *d, char *out, size_t outlen)
+/* d as "1er janvier 2024" with the month names of months. Pages write
+   dozens of dates: no snprintf ("%d%s %s %d"). */
+static int
+fr_date_with(const struct rb_date *d, const char *const *months, char *out,
+    size_t outlen)
 {
 	char tmp[RB_CLOCK_FR_MAX], *p = tmp;
 	size_t k;
 
-	/* Pages write dozens of dates: no snprintf ("%d%s %s %d"). */
 	if (!rb_clock_date_is_valid(d))
 		return format_done(-1, out, outlen);
 	p = put_small(p, d->d_day);
@@ -390,8 +392,8 @@ rb_clock_fr_date(const struct rb_date *d, char *out, size_t outlen)
 		*p++ = 'r';
 	}
 	*p++ = ' ';
-	k = strlen(fr_months[d->d_month]);
-	memcpy(p, fr_months[d->d_month], k);
+	k = strlen(months[d->d_month]);
+	memcpy(p, months[d->d_month], k);
 	p += k;
 	*p++ = ' ';
 	p = put_small(p, d->d_year);
@@ -400,6 +402,12 @@ rb_clock_fr_date(const struct rb_date *d, char *out, size_t outlen)
 		return -1;
 	memcpy(out, tmp, (size_t)(p - tmp) + 1);
 	return 0;
+}
+
+int
+rb_clock_fr_date(const struct rb_date *d, char *out, size_t outlen)
+{
+	return fr_date_with(d, fr_months, out, outlen);
 }
 
 int
@@ -415,28 +423,7 @@ rb_clock_fr_iso(const char *iso, char *out, size_t outlen)
 int
 rb_clock_fr_date_short(const struct rb_date *d, char *out, size_t outlen)
 {
-	char tmp[RB_CLOCK_FR_MAX], *p = tmp;
-	size_t k;
-
-	/* "Mon compte" lists dozens: no snprintf ("%d%s %s %d"). */
-	if (!rb_clock_date_is_valid(d))
-		return format_done(-1, out, outlen);
-	p = put_small(p, d->d_day);
-	if (d->d_day == 1) {
-		*p++ = 'e';
-		*p++ = 'r';
-	}
-	*p++ = ' ';
-	k = strlen(fr_months_short[d->d_month]);
-	memcpy(p, fr_months_short[d->d_month], k);
-	p += k;
-	*p++ = ' ';
-	p = put_small(p, d->d_year);
-	*p = '\0';
-	if (format_done((int)(p - tmp), out, outlen) != 0)
-		return -1;
-	memcpy(out, tmp, (size_t)(p - tmp) + 1);
-	return 0;
+	return fr_date_with(d, fr_months_short, out, outlen);
 }
 
 int
