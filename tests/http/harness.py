@@ -98,7 +98,10 @@ class Server:
         e["ROBINET_MAIL_DIR"] = self.mail_dir
         e["ROBINET_ATTACHMENTS_DIR"] = self.attach_dir
         # serve --demo starts the stand-in payment page on a port of its own.
-        e["ROBINET_PSP_SANDBOX_LISTEN"] = "127.0.0.1:%d" % free_port()
+        psp = free_port()
+        while psp == self.port:     # both free now: the same one, once in a while
+            psp = free_port()
+        e["ROBINET_PSP_SANDBOX_LISTEN"] = "127.0.0.1:%d" % psp
         # Production cookies (__Host-, Secure) even on this loopback demo;
         # tests of the demo's plain cookies pass {"ROBINET_DEMO_PLAIN_COOKIES": None}.
         e["ROBINET_DEMO_PLAIN_COOKIES"] = "false"
