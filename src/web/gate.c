@@ -11,9 +11,10 @@
  * Each gate thread runs an epoll loop (level-triggered) over its share
  * of the connections; every thread watches the listening socket
  * (EPOLLEXCLUSIVE wakes one), and hands what it accepts to the thread
- * with the fewest connections (itself on a tie): each thread's server
- * slot has its share of the connection limit, and does the page work
- * of its connections. A connection is the client's socket and
+ * with the fewest connections (itself on a tie), within the limit of
+ * the whole server (max_connections, counted here over every thread:
+ * any server slot may hold them all); each thread's server slot does
+ * the page work of its connections. A connection is the client's socket and
  * one end of a socketpair whose other end libmicrohttpd serves, told the
  * client's address. The server runs in the same threads: thread i
  * drives the server's slot i (a libmicrohttpd daemon on an external
@@ -171,6 +172,10 @@ struct rb_gate {
 	atomic_int		 g_closing;	/* stop accepting */
 	atomic_int		 g_stop;
 	atomic_int		 g_live;	/* connections not yet freed */
+	int			 g_max_conns;	/* at once; 0: no limit */
+	atomic_int		 g_open;	/* taken by a thread, queued
+						   included (the sum of the
+						   threads' gt_nconns) */
 	atomic_int		 g_srv_stop;	/* stop the server slots */
 	pthread_mutex_t		 g_lock;	/* guards g_acks, g_srv_acks */
 	pthread_cond_t		 g_cv;
@@ -253,6 +258,7 @@ static void
 conn_free(struct gconn *c)
 {
 	atomic_fetch_sub(&c->gc_thr->gt_gate->g_live, 1);
+	atomic_fetch_sub(&c->gc_thr->gt_gate->g_open, 1);
 	atomic_fetch_sub(&c->gc_thr->gt_nconns, 1);
 	free(c->gc_in);
 	free(c->gc_out);
@@ -601,7 +607,27 @@ conn_new(struct gthread *t, int fd, const struct sockaddr *addr,
 	return 0;
 refused:
 	close(fd);
+	atomic_fetch_sub(&g->g_open, 1);
 	atomic_fetch_sub(&t->gt_nconns, 1);
+	return -1;
+}
+
+/*
+ * Takes one more connection within the limit of the whole server
+ * (max_connections, over every thread: a thread's own server slot may
+ * take them all). 0, or -1 when the limit is reached: fd is then closed
+ * without a word, as libmicrohttpd does past its limit.
+ */
+static int
+take_one(struct rb_gate *g, int fd)
+{
+	if (g->g_max_conns <= 0 ||
+	    atomic_fetch_add(&g->g_open, 1) < g->g_max_conns)
+		return 0;
+	atomic_fetch_sub(&g->g_open, 1);
+	close(fd);
+	log_warnx_rl(NULL, "connection refused: max_connections (%d) open",
+	    g->g_max_conns);
 	return -1;
 }
 
@@ -667,6 +693,8 @@ accept_some(struct gthread *t)
 			}
 			return;
 		}
+		if (take_one(g, fd) != 0)
+			continue;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if ((to = least_busy(g, t)) != t)
 			hand_off(to, fd, (struct sockaddr *)&ss, len);
@@ -855,7 +883,7 @@ gate_thread(void *arg)
 }
 
 struct rb_gate *
-rb_gate_start(int lfd, int nthreads, size_t max_head,
+rb_gate_start(int lfd, int nthreads, size_t max_head, int max_conns,
     const struct rb_gate_hooks *hooks)
 {
 	struct rb_gate *g = rb_xcalloc(1, sizeof(*g));
@@ -866,6 +894,7 @@ rb_gate_start(int lfd, int nthreads, size_t max_head,
 	g->g_lfd = lfd;
 	g->g_nthreads = nthreads > 0 ? nthreads : 1;
 	g->g_max_head = max_head;
+	g->g_max_conns = max_conns;
 	g->g_hooks = *hooks;
 	pthread_mutex_init(&g->g_lock, NULL);
 	pthread_cond_init(&g->g_cv, NULL);
@@ -914,7 +943,8 @@ void
 rb_gate_add(struct rb_gate *g, int fd, const struct sockaddr *addr,
     socklen_t addrlen)
 {
-	hand_off(least_busy(g, NULL), fd, addr, addrlen);
+	if (take_one(g, fd) == 0)
+		hand_off(least_busy(g, NULL), fd, addr, addrlen);
 }
 
 void

@@ -76,10 +76,12 @@ struct rb_gate_hooks {
  * Starts nthreads gate threads relaying the connections accepted on lfd
  * (a listening socket, or -1 for none: connections then come only from
  * rb_gate_add); thread i drives the server's slot i (hooks). Heads hold
- * at most max_head bytes. The gate owns lfd. hooks is copied.
+ * at most max_head bytes. At most max_conns connections are open at once
+ * (0: no limit): one more is closed at once without a word. The gate
+ * owns lfd. hooks is copied.
  */
 struct rb_gate	*rb_gate_start(int lfd, int nthreads, size_t max_head,
-		    const struct rb_gate_hooks *hooks);
+		    int max_conns, const struct rb_gate_hooks *hooks);
 /*
  * Relays fd, a connected stream socket, exactly as a connection accepted
  * from addr: the least busy gate thread takes it and hands it to its server

@@ -125,6 +125,7 @@ struct rb_server {
 	pthread_mutex_t		 srv_ip_lock;	/* guards srv_ips */
 	struct ipcount		*srv_ips[IP_BUCKETS];
 	unsigned		 srv_per_ip;	/* max_connections_per_ip */
+	unsigned		 srv_max_conns;	/* max_connections (the gate's) */
 };
 
 /* Per request state, between the first call and completion. */
@@ -1188,7 +1189,7 @@ rb_server_open(const struct rb_site *site, char *err, size_t errlen)
 	char host[64];
 	const char *colon = strrchr(listen, ':');
 	size_t hl = (size_t)(colon - listen);
-	unsigned limit, share;
+	unsigned limit;
 	int lfd, threads, i;
 
 	memset(&sa, 0, sizeof(sa));
@@ -1228,23 +1229,24 @@ rb_server_open(const struct rb_site *site, char *err, size_t errlen)
 	   on_accept() (daemon.c, new_connection_prepare_). One daemon per
 	   gate thread, with no thread of its own: the gate thread runs it
 	   from its epoll loop (gate.h), so that a request passed on is
-	   answered by the thread that read it. Each takes its share of the
-	   connection limit, as the workers of libmicrohttpd's own pool
-	   did. */
+	   answered by the thread that read it. The connection limit is
+	   the gate's, over all threads (rb_gate_start()): a daemon may
+	   hold them all, so that a burst accepted unevenly, or a close a
+	   daemon has not seen yet, never refuses a connection under the
+	   limit. */
 	threads = (int)rb_config_int(cfg, RB_CFG_THREADS);
 	limit = fd_safe_limit((unsigned)rb_config_int(cfg,
 	    RB_CFG_MAX_CONNECTIONS));
 	srv->srv_nmhd = threads;
 	srv->srv_mhd = rb_xcalloc((size_t)threads, sizeof(*srv->srv_mhd));
+	srv->srv_max_conns = limit;
 	for (i = 0; i < threads; i++) {
-		share = limit / (unsigned)threads +
-		    ((unsigned)i < limit % (unsigned)threads);
 		srv->srv_mhd[i] = MHD_start_daemon(
 		    MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 		    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET,
 		    0, on_accept, srv, on_request, srv,
 		    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
-		    MHD_OPTION_CONNECTION_LIMIT, share > 0 ? share : 1,
+		    MHD_OPTION_CONNECTION_LIMIT, limit,
 		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)
 			rb_config_int(cfg, RB_CFG_IDLE_TIMEOUT),
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)
@@ -1301,7 +1303,8 @@ rb_server_accept(struct rb_server *srv)
 	    srv->srv_port, (unsigned long)geteuid());
 	/* One gate thread per daemon: it relays and answers. */
 	srv->srv_gate = rb_gate_start(srv->srv_lfd, threads,
-	    (size_t)rb_config_int(cfg, RB_CFG_MAX_HEADER_BYTES), &hooks);
+	    (size_t)rb_config_int(cfg, RB_CFG_MAX_HEADER_BYTES),
+	    (int)srv->srv_max_conns, &hooks);
 }
 
 struct rb_server *

@@ -79,9 +79,13 @@ def run(a, tmp):
                 srv = harness.Server(harness.fresh_db(), env=t.env)
             else:
                 if shared is None:
-                    # On PostgreSQL a copy: a template must have no one
-                    # connected to it.
-                    shared = harness.Server(dbx.new_db(db) if dbx.PG else db)
+                    # A copy, on both engines: the demo database stays as
+                    # made, the template of every own server's database
+                    # (a test's own server must not see what the shared
+                    # one's tests wrote; on PostgreSQL a template must
+                    # have no one connected to it; a SQLite file copied
+                    # while a server writes it would miss its WAL).
+                    shared = harness.Server(dbx.new_db(db))
                 srv = shared
             seen = 0 if t.own else len(srv.stderr())
             try:

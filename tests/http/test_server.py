@@ -153,6 +153,43 @@ def a_burst_of_connections_up_to_the_limit_is_served_whole(s):
     assert answers == [b"HTTP/1.1 200 OK"] * 8, answers
 
 
+def _get_healthz(c):
+    """The status line of GET /healthz on connection c, or b"" when the
+    server closed it."""
+    data = b""
+    try:
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        while b"\r\n\r\n" not in data:
+            chunk = c.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        pass
+    return data.split(b"\r\n", 1)[0]
+
+
+@test(env={"ROBINET_THREADS": "4", "ROBINET_MAX_CONNECTIONS": "8"})
+def max_connections_counts_over_every_thread(s):
+    """With 8 connections open (spread over 4 threads), a ninth is closed
+    at once without an answer, whichever thread takes it; once one of
+    the 8 is closed, a new connection is served, and so are the 7."""
+    time.sleep(1)      # let the server forget the start-up probe's connection
+    conns = [socket.create_connection(("127.0.0.1", s.port), timeout=5) for _ in range(8)]
+    time.sleep(0.3)
+    extra = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+    assert _get_healthz(extra) == b"", "a ninth connection was served"
+    extra.close()
+    assert "max_connections (8) open" in s.stderr(), s.stderr()[-1500:]
+    conns.pop(0).close()
+    time.sleep(0.5)
+    again = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+    assert _get_healthz(again) == b"HTTP/1.1 200 OK"
+    assert [_get_healthz(c) for c in conns] == [b"HTTP/1.1 200 OK"] * 7
+    for c in conns + [again]:
+        c.close()
+
+
 @test(own=True)
 def repeated_bad_forms_are_counted_with_their_address(s):
     """An outsider's malformed forms: the first is logged, the others
