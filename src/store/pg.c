@@ -215,6 +215,33 @@ run_simple(struct pg_db *pd, const char *sql, const char *func)
 	return rc;
 }
 
+/*
+ * Runs sql with its n text parameters and keeps its rows: 0 with *out
+ * the result (PQclear() it), or RB_CONSTRAINT, RB_RETRY or RB_ERR
+ * (logged on behalf of func) with *out NULL.
+ */
+static int
+query_rows(struct pg_db *pd, const char *sql, int n, const char *const *params,
+    const char *func, PGresult **out)
+{
+	PGresult *res = PQexecParams(pd->pd_conn, sql, n, NULL, params, NULL,
+	    NULL, 0);
+	int rc;
+
+	*out = NULL;
+	if (res == NULL) {
+		log_pg_error(pd, NULL, func, "exec failed", sql);
+		return RB_ERR;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = failed_result(pd, res, func, sql);
+		PQclear(res);
+		return rc;
+	}
+	*out = res;
+	return 0;
+}
+
 /* Operations. */
 
 /* Forgets what rb_db_fill_begin() set aside (see pg_fill_begin()). */
@@ -1084,17 +1111,9 @@ fill_ids(struct pg_db *pd, const char *table)
 	rc = run_simple(pd, rb_buf_cstr(&sql), __func__);
 	if (rc != 0)
 		goto out;
-	res = PQexecParams(pd->pd_conn, fill_identity, 1, NULL, params, NULL,
-	    NULL, 0);
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = res == NULL ? RB_ERR : failed_result(pd, res, __func__,
-		    fill_identity);
-		if (res == NULL)
-			log_pg_error(pd, NULL, __func__, "exec failed",
-			    fill_identity);
-		PQclear(res);
+	if ((rc = query_rows(pd, fill_identity, 1, params, __func__,
+	    &res)) != 0)
 		goto out;
-	}
 	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 1)) {
 		pd->pd_fill_idcol = rb_xstrdup(PQgetvalue(res, 0, 0));
 		pd->pd_fill_seq = rb_xstrdup(PQgetvalue(res, 0, 1));
@@ -1106,17 +1125,12 @@ fill_ids(struct pg_db *pd, const char *table)
 	rb_buf_reset(&sql);
 	rb_buf_printf(&sql, "SELECT greatest(nextval(CAST($1 AS regclass)),"
 	    " (SELECT max(%s) FROM %s) + 1)", pd->pd_fill_idcol, table);
-	res = PQexecParams(pd->pd_conn, rb_buf_cstr(&sql), 1, NULL, params,
-	    NULL, NULL, 0);
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
-	    PQntuples(res) != 1) {
-		if (res == NULL)
-			log_pg_error(pd, NULL, __func__, "exec failed",
-			    rb_buf_cstr(&sql));
-		rc = res == NULL || PQresultStatus(res) == PGRES_TUPLES_OK ?
-		    RB_ERR : failed_result(pd, res, __func__,
-		    rb_buf_cstr(&sql));
+	if ((rc = query_rows(pd, rb_buf_cstr(&sql), 1, params, __func__,
+	    &res)) != 0)
+		goto out;
+	if (PQntuples(res) != 1) {	/* an aggregate: never */
 		PQclear(res);
+		rc = RB_ERR;
 		goto out;
 	}
 	pd->pd_fill_next = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -1137,17 +1151,9 @@ pg_fill_begin(rb_db *db, const char *table)
 	fill_forget(pd);
 	if ((rc = send_begin(pd, __func__)) != 0)
 		return rc;
-	res = PQexecParams(pd->pd_conn, fill_catalog, 1, NULL, params, NULL,
-	    NULL, 0);
-	if (res == NULL) {
-		log_pg_error(pd, NULL, __func__, "exec failed", fill_catalog);
-		return RB_ERR;
-	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = failed_result(pd, res, __func__, fill_catalog);
-		PQclear(res);
+	if ((rc = query_rows(pd, fill_catalog, 1, params, __func__,
+	    &res)) != 0)
 		return rc;
-	}
 	n = PQntuples(res);
 	pd->pd_fill = rb_xcalloc((size_t)n + 1, sizeof(*pd->pd_fill));
 	pd->pd_fill_table = rb_xstrdup(table);
@@ -1176,15 +1182,9 @@ fill_sequence(struct pg_db *pd)
 	int rc = 0;
 
 	rb_int_text(pd->pd_fill_next - 1, last);
-	res = PQexecParams(pd->pd_conn, fill_setval, 2, NULL, params, NULL,
-	    NULL, 0);
-	if (res == NULL) {
-		log_pg_error(pd, NULL, __func__, "exec failed", fill_setval);
-		return RB_ERR;
-	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		rc = failed_result(pd, res, __func__, fill_setval);
-	PQclear(res);
+	if ((rc = query_rows(pd, fill_setval, 2, params, __func__,
+	    &res)) == 0)
+		PQclear(res);
 	return rc;
 }
 
