@@ -625,9 +625,11 @@ take_one(struct rb_gate *g, int fd)
 	    atomic_fetch_add(&g->g_open, 1) < g->g_max_conns)
 		return 0;
 	atomic_fetch_sub(&g->g_open, 1);
-	close(fd);
+	/* Logged before the close, so that a client seeing its connection
+	 * closed finds the reason already in the log. */
 	log_warnx_rl(NULL, "connection refused: max_connections (%d) open",
 	    g->g_max_conns);
+	close(fd);
 	return -1;
 }
 

@@ -180,6 +180,9 @@ def max_connections_counts_over_every_thread(s):
     extra = socket.create_connection(("127.0.0.1", s.port), timeout=5)
     assert _get_healthz(extra) == b"", "a ninth connection was served"
     extra.close()
+    deadline = time.time() + 5      # the log file is read as written
+    while "max_connections (8) open" not in s.stderr() and time.time() < deadline:
+        time.sleep(0.05)
     assert "max_connections (8) open" in s.stderr(), s.stderr()[-1500:]
     conns.pop(0).close()
     time.sleep(0.5)
