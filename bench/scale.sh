@@ -48,6 +48,9 @@
 #   SIGNIN [demo@robinet.test:eau-potable-2024]
 #   CONNS [32] DURATION [5s] WARMUP [1s] ROUNDS [3]
 #   SERVER_CPUS [0] WRK_CPU [1]  ROBINET [build/robinet]
+#   PGURL                   a PostgreSQL database that already holds
+#                           the same rows (as a restored CACHE dump):
+#                           used as is, no cluster started, no load
 #   IMPORT [1]              0: no import line (it makes and imports the
 #                           CSV export of N contracts: minutes)
 set -eu
@@ -109,6 +112,12 @@ sqlite3 "$DB" ".backup '$tmp/demo.db'" || die "cannot copy $DB"
 "$ROBINET" migrate --db "sqlite:$tmp/demo.db" >/dev/null 2>&1 || die "robinet migrate failed on the copy of $DB"
 
 # ---- the PostgreSQL cluster, with the same rows
+q() { psql -X -Atq -v ON_ERROR_STOP=1 "$pgurl" -c "$1"; }
+if [ -n "${PGURL:-}" ]; then
+	echo "bench: PostgreSQL database $PGURL used as it is" >&2
+	pgurl=$PGURL
+	"$ROBINET" migrate --db "$pgurl" >/dev/null 2>&1 || die "robinet migrate failed on PostgreSQL"
+else
 "$root/tests/pg/cluster.sh" >"$tmp/pg.url" 2>"$tmp/pg.err" &
 cluster_pid=$!
 i=0
@@ -119,7 +128,6 @@ while [ ! -s "$tmp/pg.url" ] && [ $i -lt 600 ]; do
 done
 pgurl=$(head -n 1 "$tmp/pg.url")
 [ -n "$pgurl" ] || { cat "$tmp/pg.err" >&2; die "tests/pg/cluster.sh did not start a cluster"; }
-q() { psql -X -Atq -v ON_ERROR_STOP=1 "$pgurl" -c "$1"; }
 
 # pg_load: the tables of $tmp/demo.db into the cluster through COPY.
 pg_load() {
@@ -165,6 +173,7 @@ else
 	pg_load
 	echo "bench:   loaded in $(($(date +%s) - t0)) s; dumping to $dump" >&2
 	pg_dump -Fc -Z 1 -f "$dump.tmp" "$pgurl" && mv "$dump.tmp" "$dump" || die "pg_dump failed"
+fi
 fi
 
 # ---- the servers: SQLite, two on PostgreSQL, nginx in front of those
