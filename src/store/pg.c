@@ -17,7 +17,11 @@
  * write lock at BEGIN serialises writers; here the server lets them run
  * and refuses the one that would break that order, hence RB_RETRY and
  * rb_db_transact()); rb_db_begin_read() a REPEATABLE READ one (one
- * snapshot). Booleans read as integers are 1 ('t') and 0 ('f').
+ * snapshot). Round trips: a BEGIN goes with the transaction's first
+ * statement (exec_first()); the COMMIT of a read transaction that ran
+ * only SELECTs is sent without waiting, its answer read before the
+ * link's next use (settle()). Booleans read as integers are 1 ('t')
+ * and 0 ('f').
  * rb_db_copy_*() is COPY FROM STDIN in text format (pg_copy_begin()).
  */
 #include <ctype.h>
@@ -70,6 +74,12 @@ struct pg_db {
 	   statement of the transaction, in one round trip (see
 	   exec_first()); NULL: none. */
 	const char		*pd_begin;
+	int			 pd_read;	/* the open one is a read */
+	int			 pd_wrote;	/* and something in it may write */
+	/* A read transaction's COMMIT sent and its answer not read yet
+	   (see pg_commit()): settle() reads it before the link's next
+	   use. */
+	int			 pd_commit_sent;
 	/* Its identity column (BY DEFAULT), numbered here rather than by
 	   one nextval() per row: the column's name (quoted), the
 	   sequence's, the next id to give and how many were given.
@@ -192,11 +202,37 @@ failed_result(struct pg_db *pd, const PGresult *res, const char *func,
 }
 
 /* Runs sql without parameters: 0, RB_CONSTRAINT, RB_RETRY or RB_ERR. */
+/*
+ * Reads the answer to a read transaction's COMMIT sent without waiting
+ * (pg_commit()), before anything else is sent on the link. It is
+ * usually there already. A read-only transaction's commit cannot fail
+ * but with the link, which the next statement finds lost: logged only.
+ */
+static void
+settle(struct pg_db *pd)
+{
+	PGresult *res;
+
+	if (!pd->pd_commit_sent)
+		return;
+	pd->pd_commit_sent = 0;
+	while ((res = PQgetResult(pd->pd_conn)) != NULL) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			log_pg_error(pd, res, __func__, "commit of a read "
+			    "transaction failed", "COMMIT");
+		PQclear(res);
+	}
+}
+
 static int
 run_simple(struct pg_db *pd, const char *sql, const char *func)
 {
-	PGresult *res = PQexec(pd->pd_conn, sql);
+	PGresult *res;
 	int rc = 0;
+
+	settle(pd);
+	pd->pd_wrote = 1;	/* a command: its commit is waited for */
+	res = PQexec(pd->pd_conn, sql);
 
 	if (res == NULL) {
 		log_pg_error(pd, NULL, func, "exec failed", sql);
@@ -224,10 +260,11 @@ static int
 query_rows(struct pg_db *pd, const char *sql, int n, const char *const *params,
     const char *func, PGresult **out)
 {
-	PGresult *res = PQexecParams(pd->pd_conn, sql, n, NULL, params, NULL,
-	    NULL, 0);
+	PGresult *res;
 	int rc;
 
+	settle(pd);
+	res = PQexecParams(pd->pd_conn, sql, n, NULL, params, NULL, NULL, 0);
 	*out = NULL;
 	if (res == NULL) {
 		log_pg_error(pd, NULL, func, "exec failed", sql);
@@ -339,6 +376,7 @@ reconnect(struct pg_db *pd, struct pg_stmt *keep)
 		pd->pd_buckets[keep->ps_hash & (pd->pd_nbuckets - 1)] = keep;
 		pd->pd_nstmts = 1;
 	}
+	pd->pd_commit_sent = 0;		/* its link is gone */
 	PQreset(pd->pd_conn);
 	if (PQstatus(pd->pd_conn) != CONNECTION_OK)
 		return -1;
@@ -360,6 +398,7 @@ reconnect(struct pg_db *pd, struct pg_stmt *keep)
 static void
 keep_link(struct pg_db *pd)
 {
+	settle(pd);
 	if (PQtransactionStatus(pd->pd_conn) != PQTRANS_ACTIVE &&
 	    PQtransactionStatus(pd->pd_conn) != PQTRANS_INTRANS &&
 	    PQtransactionStatus(pd->pd_conn) != PQTRANS_INERROR &&
@@ -403,6 +442,7 @@ pg_prepare(rb_db *db, const char *sql)
 	   failure must fail the transaction it was asked for in. */
 	if (send_begin(pd, __func__) != 0)
 		return NULL;
+	settle(pd);
 	snprintf(name, sizeof(name), "rb%u", ++pd->pd_next_name);
 	intx = pg_in_transaction(db);
 	res = PQprepare(pd->pd_conn, name, sql, 0, NULL);
@@ -570,6 +610,7 @@ pg_step(rb_stmt *st)
 		return RB_ERR;
 	}
 	if (ps->ps_res == NULL) {
+		settle(pd);
 		/* A pending BEGIN: no transaction is open on the server. */
 		begin = pd->pd_begin;
 		in_transaction_before = begin == NULL &&
@@ -590,6 +631,11 @@ pg_step(rb_stmt *st)
 		}
 		pd->pd_begin = NULL;
 		ps->ps_row = -1;
+		/* Anything but a SELECT (an UPDATE ... RETURNING, too) may
+		   have written: the transaction's commit is waited for. */
+		if (ps->ps_res == NULL ||
+		    strncmp(PQcmdStatus(ps->ps_res), "SELECT ", 7) != 0)
+			pd->pd_wrote = 1;
 		if (ps->ps_res == NULL) {
 			log_pg_error(pd, NULL, __func__, "step failed",
 			    ps->ps_sql);
@@ -679,6 +725,10 @@ pg_in_transaction(rb_db *db)
 {
 	if (((struct pg_db *)db)->pd_begin != NULL)
 		return 1;
+	/* Its COMMIT sent: over, whatever libpq says until it read the
+	   answer. */
+	if (((struct pg_db *)db)->pd_commit_sent)
+		return 0;
 	switch (PQtransactionStatus(((struct pg_db *)db)->pd_conn)) {
 	case PQTRANS_ACTIVE:
 	case PQTRANS_INTRANS:
@@ -690,7 +740,7 @@ pg_in_transaction(rb_db *db)
 }
 
 static int
-begin_with(rb_db *db, const char *sql, const char *func)
+begin_with(rb_db *db, const char *sql, int read, const char *func)
 {
 	if (pg_in_transaction(db)) {
 		rb_log(RB_LOG_ERROR, func, "a transaction is already open");
@@ -702,6 +752,8 @@ begin_with(rb_db *db, const char *sql, const char *func)
 	   changes nothing but the wait. A link lost meanwhile is made
 	   again then (pg_step(), send_begin()): nothing was open. */
 	((struct pg_db *)db)->pd_begin = sql;
+	((struct pg_db *)db)->pd_read = read;
+	((struct pg_db *)db)->pd_wrote = 0;
 	return 0;
 }
 
@@ -727,13 +779,14 @@ send_begin(struct pg_db *pd, const char *func)
 static int
 pg_begin(rb_db *db)
 {
-	return begin_with(db, "BEGIN ISOLATION LEVEL SERIALIZABLE", __func__);
+	return begin_with(db, "BEGIN ISOLATION LEVEL SERIALIZABLE", 0,
+	    __func__);
 }
 
 static int
 pg_begin_read(rb_db *db)
 {
-	return begin_with(db, "BEGIN ISOLATION LEVEL REPEATABLE READ",
+	return begin_with(db, "BEGIN ISOLATION LEVEL REPEATABLE READ", 1,
 	    __func__);
 }
 
@@ -742,13 +795,15 @@ pg_commit(rb_db *db)
 {
 	struct pg_db *pd = (struct pg_db *)db;
 	PGresult *res;
-	int rc = 0;
+	int rc = 0, read;
 
 	if (!pg_in_transaction(db)) {
 		log_errx("no transaction to commit");
 		rb_db_count_error();
 		return -1;
 	}
+	read = pd->pd_read && !pd->pd_wrote;
+	pd->pd_read = 0;
 	if (pd->pd_begin != NULL) {
 		/* Nothing was run in it: nothing to send. */
 		pd->pd_begin = NULL;
@@ -772,6 +827,19 @@ pg_commit(rb_db *db)
 		run_simple(pd, "ROLLBACK", __func__);
 		return -1;
 	}
+	if (read && pd->pd_fill_table == NULL) {
+		/* A read transaction that ran only SELECTs: its commit has
+		   nothing to make durable and cannot fail but with the link,
+		   so it is not waited for (the page is answered meanwhile);
+		   settle() reads the answer before the link's next use. */
+		if (PQsendQuery(pd->pd_conn, "COMMIT") != 1) {
+			log_pg_error(pd, NULL, __func__, "commit failed",
+			    "COMMIT");
+			return -1;
+		}
+		pd->pd_commit_sent = 1;
+		return 0;
+	}
 	if ((res = PQexec(pd->pd_conn, "COMMIT")) == NULL) {
 		log_pg_error(pd, NULL, __func__, "commit failed", "COMMIT");
 		return -1;
@@ -793,6 +861,7 @@ pg_rollback(rb_db *db)
 	/* The rollback brings back whatever a fill dropped. */
 	fill_forget((struct pg_db *)db);
 	((struct pg_db *)db)->pd_begin = NULL;
+	((struct pg_db *)db)->pd_read = 0;
 	if (!pg_in_transaction(db))
 		return 0;
 	return pg_exec(db, "ROLLBACK");

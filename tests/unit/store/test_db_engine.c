@@ -510,6 +510,72 @@ a_transaction_holds_from_its_first_statement(void **state)
 	rb_db_close(other);
 }
 
+/*
+ * A read transaction's end leaves its connection ready at once for what
+ * follows (on PostgreSQL its COMMIT is not waited for): a write outside
+ * a transaction, a simple command, a statement never prepared, another
+ * read, a write transaction, the end of the connection; a write in a
+ * read transaction is there when its commit returns.
+ */
+static void
+a_read_transaction_ends_ready_for_what_follows(void **state)
+{
+	struct fixture *f = *state;
+	rb_db *other;
+	char err[256];
+	int i;
+
+	assert_int_equal(rb_db_open(f->url, &other, err, sizeof(err)), 0);
+	assert_int_equal(insert_v(f->db, "a"), 0);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(rb_db_begin_read(f->db), 0);
+		assert_int_equal(count_v(f->db, "a"), 1);
+		assert_int_equal(rb_db_commit(f->db), 0);
+		assert_false(rb_db_in_transaction(f->db));
+		switch (i) {
+		case 0:
+			assert_int_equal(insert_v(f->db, "b"), 0);
+			assert_int_equal(count_v(other, "b"), 1);
+			break;
+		case 1:
+			assert_int_equal(rb_db_exec(f->db,
+			    "UPDATE et SET n = 7 WHERE v = 'a'"), 0);
+			assert_int_equal(int_of(other, "SELECT n FROM et "
+			    "WHERE v = $1", "a"), 7);
+			break;
+		case 2:
+			assert_int_equal(int_of(f->db, "SELECT count(*) + 40 "
+			    "FROM et WHERE v <> $1", "zz"), 42);
+			break;
+		case 3:
+			assert_int_equal(rb_db_begin_read(f->db), 0);
+			assert_int_equal(count_v(f->db, "b"), 1);
+			assert_int_equal(rb_db_rollback(f->db), 0);
+			break;
+		case 4:
+			assert_int_equal(rb_db_begin(f->db), 0);
+			assert_int_equal(insert_v(f->db, "c"), 0);
+			assert_int_equal(rb_db_commit(f->db), 0);
+			assert_int_equal(count_v(other, "c"), 1);
+			break;
+		}
+	}
+	/* The connection ended right after a read's commit. */
+	assert_int_equal(rb_db_begin_read(other), 0);
+	assert_int_equal(count_v(other, "c"), 1);
+	assert_int_equal(rb_db_commit(other), 0);
+	rb_db_close(other);
+
+	/* A write in a read transaction: its commit is waited for. */
+	assert_int_equal(rb_db_open(f->url, &other, err, sizeof(err)), 0);
+	assert_int_equal(rb_db_begin_read(f->db), 0);
+	assert_int_equal(count_v(f->db, "a"), 1);
+	assert_int_equal(insert_v(f->db, "w"), 0);
+	assert_int_equal(rb_db_commit(f->db), 0);
+	assert_int_equal(count_v(other, "w"), 1);
+	rb_db_close(other);
+}
+
 static void
 values_bind_by_number_and_read_back(void **state)
 {
@@ -580,6 +646,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    values_bind_by_number_and_read_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    a_read_transaction_ends_ready_for_what_follows, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
