@@ -1206,15 +1206,9 @@ pg_fill_end(rb_db *db)
 	   The builds sort in memory: the default 64 MB spilled the keys
 	   of 1.4 million invoice lines to temporary files. The server
 	   also gives it to a foreign key's validating join as its work
-	   memory. SET LOCAL: until the file's transaction ends.
-	   One process per build: a parallel build's workers each write
-	   their sorted share to temporary files that the leader merges
-	   (145 MB for the 20,000-contract import), where one process
-	   sorts the whole in memory; the server's CPU for the import
-	   went down by about a tenth (docs/performance.md). */
+	   memory. SET LOCAL: until the file's transaction ends. */
 	rc = run_simple(pd, "SET LOCAL maintenance_work_mem = '"
-	    FILL_MEMORY "'; SET LOCAL max_parallel_maintenance_workers = 0",
-	    __func__);
+	    FILL_MEMORY "'", __func__);
 	if (rc == 0 && pd->pd_fill_given > 0)
 		rc = fill_sequence(pd);
 	for (i = 0; i < pd->pd_nfill && rc == 0; i++)

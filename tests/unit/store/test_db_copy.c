@@ -572,35 +572,6 @@ test_fill_wal_compression(void **state)
 		assert_int_equal(count_of(f->db, lz4), 0);
 }
 
-/*
- * A fill's builds run in one process each on PostgreSQL (no parallel
- * workers, whose sorted shares go through temporary files), for the
- * fill's transaction only; SQLite has no such setting.
- */
-static void
-test_fill_builds_in_one_process(void **state)
-{
-	struct fx *f = *state;
-	static const char serial[] = "SELECT count(*) FROM pg_settings"
-	    " WHERE name = 'max_parallel_maintenance_workers'"
-	    " AND setting = '0'";
-	int pg = is_pg(f->db);
-
-	assert_int_equal(rb_db_exec(f->db, fill_schema), 0);
-	if (pg)
-		assert_int_equal(count_of(f->db, serial), 0);
-	assert_int_equal(rb_db_begin(f->db), 0);
-	assert_int_equal(rb_db_fill_begin(f->db, "fill_c"), 0);
-	assert_int_equal(fill_rows(f->db, 100, -1, 0), 0);
-	assert_int_equal(rb_db_fill_end(f->db), 0);
-	if (pg)
-		assert_int_equal(count_of(f->db, serial), 1);
-	assert_int_equal(rb_db_commit(f->db), 0);
-	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fill_c"), 100);
-	if (pg)
-		assert_int_equal(count_of(f->db, serial), 0);
-}
-
 /* Whether a copy pays: PostgreSQL yes, SQLite (in process) no. */
 static void
 test_pays(void **state)
@@ -636,8 +607,6 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fill_wal_compression,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_fill_builds_in_one_process, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
