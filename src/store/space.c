@@ -3,7 +3,8 @@
  * that SQLite runs without any temporary table: the account's contracts
  * with what is shown of each (the latest bill, the active mandate, the
  * meter in place and its latest reading, the latest abnormal-consumption
- * alert: correlated subqueries, each served by an index), then the
+ * alert, the latest possible leak: correlated subqueries, each served
+ * by an index), then the
  * account's open bills, one row each with what is owed on it and its
  * debit not yet collected. The per-contract figures are added up here,
  * in C. (The statement before, a materialized CTE of the open bills and
@@ -29,7 +30,12 @@
  * meter in place is the latest installed (the highest id among those
  * installed that day), found with two MAX over the index meters_contract
  * rather than ORDER BY installed_on DESC, id DESC LIMIT 1, which SQLite
- * served with a temporary b-tree (installed_on is NOT NULL).
+ * served with a temporary b-tree (installed_on is NOT NULL); the index
+ * meters_in_place (migration 0024) holds both columns, so that neither
+ * MAX reads the table. The latest possible leak (app/leaks.h) whose last
+ * day is on or after $3 is the one the dashboard shows, with the serial
+ * of its meter (the account holds the contract: it is joined through
+ * account_contracts).
  */
 static const char sql_contracts[] =
 	"SELECT c.id, c.number, c.old_number, c.service_address,"
@@ -40,7 +46,8 @@ static const char sql_contracts[] =
 	"   WHERE sm.contract_id = c.id AND sm.status = 'active'"
 	"   ORDER BY sm.signed_on DESC, sm.id DESC LIMIT 1),"
 	" m.serial, m.remote_read, r.read_on, r.index_litres, r.source,"
-	" al.period_end, al.litres, al.average_litres"
+	" al.period_end, al.litres, al.average_litres,"
+	" lk.first_day, lk.last_day, lk.usual_litres, lk.factor, lm.serial"
 	" FROM account_contracts ac"
 	" JOIN contracts c ON c.id = ac.contract_id"
 	" LEFT JOIN invoices li ON li.id = (SELECT i.id FROM invoices i"
@@ -57,6 +64,10 @@ static const char sql_contracts[] =
 	" LEFT JOIN consumption_alerts al ON al.id = (SELECT a.id"
 	"   FROM consumption_alerts a WHERE a.contract_id = c.id"
 	"   AND a.period_end >= $2 ORDER BY a.period_end DESC LIMIT 1)"
+	" LEFT JOIN leak_alerts lk ON lk.id = (SELECT la.id"
+	"   FROM leak_alerts la WHERE la.contract_id = c.id"
+	"   AND la.last_day >= $3 ORDER BY la.last_day DESC LIMIT 1)"
+	" LEFT JOIN meters lm ON lm.id = lk.meter_id"
 	" WHERE ac.account_id = $1";
 
 /* Column col of the bill's debit not yet collected (at most one: the
@@ -70,8 +81,9 @@ static const char sql_contracts[] =
  * row each: contract id, status, due date, what is owed (the rule of
  * store/payments.h), and for a bill under direct debit the amount and
  * collection date of its debit not yet collected. The partial index
- * invoices_open (migration 0022) serves it: the condition on status is
- * written exactly as in the index, so that both engines see that it
+ * invoices_open (migrations 0022 and 0024: contract, due date, total,
+ * status) serves it without reading the table: the condition on status
+ * is written exactly as in the index, so that both engines see that it
  * applies.
  */
 static const char sql_open_bills[] =
@@ -202,11 +214,19 @@ contract_row(rb_stmt *st, void *arg)
 	c->sp_alert_period_end = text_or_null(st, 20);
 	c->sp_alert_litres = rb_stmt_int(st, 21);
 	c->sp_alert_average_litres = rb_stmt_int(st, 22);
+	if (rb_stmt_text(st, 27) != NULL) {
+		c->sp_leak_first = text_or_null(st, 23);
+		c->sp_leak_last = text_or_null(st, 24);
+		c->sp_leak_usual_litres = rb_stmt_int(st, 25);
+		c->sp_leak_factor = rb_stmt_int(st, 26);
+		c->sp_leak_serial = text_or_null(st, 27);
+	}
 }
 
 int
 rb_space_contracts(rb_db *db, int64_t account, const char *today,
-    const char *alerts_since, struct rb_space_contract **out, size_t *n)
+    const char *alerts_since, const char *leaks_since,
+    struct rb_space_contract **out, size_t *n)
 {
 	struct space_rows rows = { NULL, 0, 0 };
 	struct space_acc acc;
@@ -214,7 +234,8 @@ rb_space_contracts(rb_db *db, int64_t account, const char *today,
 	*out = NULL;
 	*n = 0;
 	if (rb_db_fetch_all(db, sql_contracts, RB_BINDS(rb_int(account),
-	    rb_text(alerts_since)), contract_row, &rows) != 0)
+	    rb_text(alerts_since), rb_text(leaks_since)), contract_row,
+	    &rows) != 0)
 		goto fail;
 	if (rows.sr_len > 1)	/* qsort wants a pointer even for none */
 		qsort(rows.sr_v, rows.sr_len, sizeof(*rows.sr_v), id_cmp);
@@ -254,6 +275,9 @@ rb_space_contracts_free(struct rb_space_contract *v, size_t n)
 		free(v[i].sp_read_on);
 		free(v[i].sp_read_source);
 		free(v[i].sp_alert_period_end);
+		free(v[i].sp_leak_first);
+		free(v[i].sp_leak_last);
+		free(v[i].sp_leak_serial);
 	}
 	free(v);
 }
