@@ -25,6 +25,14 @@ text_or_null(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
+/* A new JSON string of s, text this file wrote (valid UTF-8: jansson
+ * does not check it again). */
+static json_t *
+own(const char *s)
+{
+	return json_stringn_nocheck(s, strlen(s));
+}
+
 /* French date of an ISO text as a new JSON string, or null. */
 static json_t *
 fr_date(const char *iso)
@@ -33,7 +41,7 @@ fr_date(const char *iso)
 
 	if (iso == NULL || rb_clock_fr_iso(iso, buf, sizeof(buf)) != 0)
 		return json_null();
-	return json_string(buf);
+	return own(buf);
 }
 
 static json_t *
@@ -42,7 +50,7 @@ money(json_int_t cents)
 	char buf[RB_MONEY_MAX];
 
 	rb_money_fr(cents, buf, sizeof(buf));
-	return json_string(buf);
+	return own(buf);
 }
 
 static const char *
@@ -76,12 +84,9 @@ last_bill(const struct rb_space_contract *c, const char *today)
 	o = json_object();
 	put(o, "number", json_string(c->sp_last_number));
 	put(o, "issued", fr_date(c->sp_last_issued_on));
-	put(o, "due", fr_date(c->sp_last_due_on));
 	put(o, "total", money(c->sp_last_total_cents));
-	put(o, "status", json_string(c->sp_last_status));
-	put(o, "status_label", json_string(rb_bills_status_label(
-	    c->sp_last_status, c->sp_last_due_on, today, NULL)));
-	put(o, "archived", json_boolean(c->sp_last_archived != 0));
+	put(o, "status_label", own(rb_bills_status_label(c->sp_last_status,
+	    c->sp_last_due_on, today, NULL)));
 	return o;
 }
 
@@ -98,8 +103,8 @@ reading(const struct rb_space_contract *c)
 	put(o, "meter", json_string(c->sp_meter_serial));
 	put(o, "remote", json_boolean(c->sp_meter_remote != 0));
 	put(o, "date", fr_date(c->sp_read_on));
-	put(o, "index", json_string(idx));
-	put(o, "kind", json_string(reading_kind(c->sp_read_source)));
+	put(o, "index", own(idx));
+	put(o, "kind", own(reading_kind(c->sp_read_source)));
 	return o;
 }
 
@@ -109,7 +114,7 @@ add_alert(json_t *alerts, const char *kind, const char *text)
 {
 	json_t *a = json_object();
 
-	put(a, "kind", json_string(kind));
+	put(a, "kind", own(kind));
 	put(a, "text", json_string(text));
 	json_array_append_new(alerts, a);
 }

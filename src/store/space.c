@@ -28,14 +28,14 @@
  * of account_contracts (account, contract id), read from it without a
  * sort; rb_space_contracts() puts them in contract-number order. The
  * meter in place is the latest installed (the highest id among those
- * installed that day), found with two MAX over the index meters_contract
- * rather than ORDER BY installed_on DESC, id DESC LIMIT 1, which SQLite
- * served with a temporary b-tree (installed_on is NOT NULL); the index
- * meters_in_place (migration 0024) holds both columns, so that neither
- * MAX reads the table. The latest possible leak (app/leaks.h) whose last
- * day is on or after $3 is the one the dashboard shows, with the serial
- * of its meter (the account holds the contract: it is joined through
- * account_contracts).
+ * installed that day): the last entry of the contract in the index
+ * meters_in_place (migration 0024: contract, removed_on, installed_on,
+ * then id), read there without a sort nor the table (with the index
+ * meters_contract, ORDER BY installed_on DESC, id DESC LIMIT 1 was a
+ * temporary b-tree, and two MAX read the table). The latest possible
+ * leak (app/leaks.h) whose last day is on or after $3 is the one the
+ * dashboard shows, with the serial of its meter (the account holds the
+ * contract: it is joined through account_contracts).
  */
 static const char sql_contracts[] =
 	"SELECT c.id, c.number, c.old_number, c.service_address,"
@@ -53,11 +53,9 @@ static const char sql_contracts[] =
 	" LEFT JOIN invoices li ON li.id = (SELECT i.id FROM invoices i"
 	"   WHERE i.contract_id = c.id AND i.status <> 'cancelled'"
 	"   ORDER BY i.issued_on DESC, i.id DESC LIMIT 1)"
-	" LEFT JOIN meters m ON m.id = (SELECT MAX(mm.id) FROM meters mm"
+	" LEFT JOIN meters m ON m.id = (SELECT mm.id FROM meters mm"
 	"   WHERE mm.contract_id = c.id AND mm.removed_on IS NULL"
-	"   AND mm.installed_on = (SELECT MAX(mi.installed_on)"
-	"     FROM meters mi WHERE mi.contract_id = c.id"
-	"     AND mi.removed_on IS NULL))"
+	"   ORDER BY mm.installed_on DESC, mm.id DESC LIMIT 1)"
 	" LEFT JOIN meter_readings r ON r.id = (SELECT rr.id"
 	"   FROM meter_readings rr WHERE rr.meter_id = m.id"
 	"   ORDER BY rr.read_on DESC, rr.id DESC LIMIT 1)"
