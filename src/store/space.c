@@ -15,6 +15,7 @@
  * their debit's amount and date once scheduled.
  */
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,21 +160,72 @@ open_bill_row(rb_stmt *st, void *arg)
 	    rb_stmt_text(st, 5));
 }
 
-/* A new copy of text column col, or NULL for SQL NULL. */
-static char *
-text_or_null(rb_stmt *st, int col)
-{
-	const char *t = rb_stmt_text(st, col);
-
-	return t != NULL ? rb_xstrdup(t) : NULL;
-}
-
 /* The contracts read so far. */
 struct space_rows {
 	struct rb_space_contract	*sr_v;
 	size_t				 sr_len;
 	size_t				 sr_cap;
 };
+
+/* The text columns of sql_contracts, with the member each goes to. */
+static const struct {
+	int	tc_col;
+	size_t	tc_off;
+} text_cols[] = {
+	{ 1, offsetof(struct rb_space_contract, sp_number) },
+	{ 2, offsetof(struct rb_space_contract, sp_old_number) },
+	{ 3, offsetof(struct rb_space_contract, sp_address) },
+	{ 4, offsetof(struct rb_space_contract, sp_postcode) },
+	{ 5, offsetof(struct rb_space_contract, sp_commune) },
+	{ 8, offsetof(struct rb_space_contract, sp_last_number) },
+	{ 9, offsetof(struct rb_space_contract, sp_last_issued_on) },
+	{ 10, offsetof(struct rb_space_contract, sp_last_due_on) },
+	{ 12, offsetof(struct rb_space_contract, sp_last_status) },
+	{ 14, offsetof(struct rb_space_contract, sp_mandate_last4) },
+	{ 15, offsetof(struct rb_space_contract, sp_meter_serial) },
+	{ 17, offsetof(struct rb_space_contract, sp_read_on) },
+	{ 19, offsetof(struct rb_space_contract, sp_read_source) },
+	{ 20, offsetof(struct rb_space_contract, sp_alert_period_end) },
+	{ 23, offsetof(struct rb_space_contract, sp_leak_first) },
+	{ 24, offsetof(struct rb_space_contract, sp_leak_last) },
+	{ 27, offsetof(struct rb_space_contract, sp_leak_serial) },
+};
+#define NTEXT_COLS	(sizeof(text_cols) / sizeof(text_cols[0]))
+
+/*
+ * Copies the text columns of the row into one new block, c->sp_text,
+ * and points the members at their copies (NULL for SQL NULL; the
+ * number "" then). The leak's columns are kept only with its meter's
+ * serial (a leak whose meter is gone is none).
+ */
+static void
+contract_texts(rb_stmt *st, struct rb_space_contract *c)
+{
+	const char *t[NTEXT_COLS];
+	size_t len[NTEXT_COLS], total = 0, i;
+	char *p;
+
+	for (i = 0; i < NTEXT_COLS; i++) {
+		t[i] = rb_stmt_text(st, text_cols[i].tc_col);
+		len[i] = t[i] != NULL ? strlen(t[i]) + 1 : 0;
+		total += len[i];
+	}
+	if (t[0] == NULL) {	/* never: the number is NOT NULL */
+		t[0] = "";
+		len[0] = 1;
+		total++;
+	}
+	if (t[NTEXT_COLS - 1] == NULL)
+		t[NTEXT_COLS - 3] = t[NTEXT_COLS - 2] = NULL;
+	p = c->sp_text = rb_xmalloc(total);
+	for (i = 0; i < NTEXT_COLS; i++) {
+		if (t[i] == NULL)
+			continue;
+		memcpy(p, t[i], len[i]);
+		*(char **)((char *)c + text_cols[i].tc_off) = p;
+		p += len[i];
+	}
+}
 
 static void
 contract_row(rb_stmt *st, void *arg)
@@ -189,35 +241,18 @@ contract_row(rb_stmt *st, void *arg)
 	c = &rows->sr_v[rows->sr_len++];
 	memset(c, 0, sizeof(*c));
 	c->sp_id = rb_stmt_int(st, 0);
-	c->sp_number = rb_xstrdup(rb_stmt_text(st, 1) != NULL ?
-	    rb_stmt_text(st, 1) : "");
-	c->sp_old_number = text_or_null(st, 2);
-	c->sp_address = text_or_null(st, 3);
-	c->sp_postcode = text_or_null(st, 4);
-	c->sp_commune = text_or_null(st, 5);
+	contract_texts(st, c);
 	c->sp_direct_debit = rb_stmt_int(st, 6) != 0;
 	c->sp_paperless = rb_stmt_int(st, 7) != 0;
-	c->sp_last_number = text_or_null(st, 8);
-	c->sp_last_issued_on = text_or_null(st, 9);
-	c->sp_last_due_on = text_or_null(st, 10);
 	c->sp_last_total_cents = rb_stmt_int(st, 11);
-	c->sp_last_status = text_or_null(st, 12);
 	c->sp_last_archived = rb_stmt_int(st, 13) != 0;
-	c->sp_mandate_last4 = text_or_null(st, 14);
-	c->sp_meter_serial = text_or_null(st, 15);
 	c->sp_meter_remote = rb_stmt_int(st, 16) != 0;
-	c->sp_read_on = text_or_null(st, 17);
 	c->sp_read_litres = rb_stmt_int(st, 18);
-	c->sp_read_source = text_or_null(st, 19);
-	c->sp_alert_period_end = text_or_null(st, 20);
 	c->sp_alert_litres = rb_stmt_int(st, 21);
 	c->sp_alert_average_litres = rb_stmt_int(st, 22);
-	if (rb_stmt_text(st, 27) != NULL) {
-		c->sp_leak_first = text_or_null(st, 23);
-		c->sp_leak_last = text_or_null(st, 24);
+	if (c->sp_leak_serial != NULL) {
 		c->sp_leak_usual_litres = rb_stmt_int(st, 25);
 		c->sp_leak_factor = rb_stmt_int(st, 26);
-		c->sp_leak_serial = text_or_null(st, 27);
 	}
 }
 
@@ -258,24 +293,7 @@ rb_space_contracts_free(struct rb_space_contract *v, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		free(v[i].sp_number);
-		free(v[i].sp_old_number);
-		free(v[i].sp_address);
-		free(v[i].sp_postcode);
-		free(v[i].sp_commune);
-		free(v[i].sp_last_number);
-		free(v[i].sp_last_issued_on);
-		free(v[i].sp_last_due_on);
-		free(v[i].sp_last_status);
-		free(v[i].sp_mandate_last4);
-		free(v[i].sp_meter_serial);
-		free(v[i].sp_read_on);
-		free(v[i].sp_read_source);
-		free(v[i].sp_alert_period_end);
-		free(v[i].sp_leak_first);
-		free(v[i].sp_leak_last);
-		free(v[i].sp_leak_serial);
-	}
+	for (i = 0; i < n; i++)
+		free(v[i].sp_text);
 	free(v);
 }

@@ -12,11 +12,12 @@
 
 /*
  * One contract linked to an account, as the dashboard shows it. Text
- * members are new strings, NULL when absent (sp_number never is);
- * integers are 0 when absent.
+ * members point into sp_text (one block per contract), NULL when absent
+ * (sp_number never is); integers are 0 when absent.
  */
 struct rb_space_contract {
 	int64_t	 sp_id;			/* contracts.id */
+	char	*sp_text;		/* the texts below, owned */
 	char	*sp_number;
 	char	*sp_old_number;
 	char	*sp_address;
