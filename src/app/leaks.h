@@ -102,8 +102,9 @@ enum rb_rc	rb_leak_recent(rb_db *db, int64_t account, const char *number,
 
 /*
  * The same for the contract whose id the caller found already among the
- * account's (the dashboard's rows, store/space.h): no second look-up of
- * the contract. The store still checks that account holds it (JSON null
+ * account's (the consumption page's): no second look-up of the
+ * contract. (The dashboard reads the same leak with its contracts,
+ * store/space.h.) The store still checks that account holds it (JSON null
  * when not). RB_OK or RB_ERROR.
  */
 enum rb_rc	rb_leak_recent_of(rb_db *db, int64_t account,

@@ -1,8 +1,8 @@
 /*
  * space.c: the dashboard use case (see space.h). The store gives raw
  * values for every contract (store/space.h: two statements, the sums of
- * the open bills added up there); this file words them, and adds each
- * contract's leak box from the contract's id, found already.
+ * the open bills added up there, the latest possible leak read with the
+ * contract); this file words them.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,23 +18,19 @@
  * shown on the dashboard any more. */
 #define ALERT_SHOWN_DAYS	365
 
-static const char *
-str(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-static json_int_t
-num(json_t *o, const char *key)
-{
-	return json_integer_value(json_object_get(o, key));
-}
-
 /* A new JSON string of s, or JSON null when s is NULL. */
 static json_t *
 text_or_null(const char *s)
 {
 	return s != NULL ? json_string(s) : json_null();
+}
+
+/* A new JSON string of s, text this file wrote (valid UTF-8: jansson
+ * does not check it again). */
+static json_t *
+own(const char *s)
+{
+	return json_stringn_nocheck(s, strlen(s));
 }
 
 /* French date of an ISO text as a new JSON string, or null. */
@@ -45,7 +41,7 @@ fr_date(const char *iso)
 
 	if (iso == NULL || rb_clock_fr_iso(iso, buf, sizeof(buf)) != 0)
 		return json_null();
-	return json_string(buf);
+	return own(buf);
 }
 
 static json_t *
@@ -54,7 +50,7 @@ money(json_int_t cents)
 	char buf[RB_MONEY_MAX];
 
 	rb_money_fr(cents, buf, sizeof(buf));
-	return json_string(buf);
+	return own(buf);
 }
 
 static const char *
@@ -88,12 +84,9 @@ last_bill(const struct rb_space_contract *c, const char *today)
 	o = json_object();
 	put(o, "number", json_string(c->sp_last_number));
 	put(o, "issued", fr_date(c->sp_last_issued_on));
-	put(o, "due", fr_date(c->sp_last_due_on));
 	put(o, "total", money(c->sp_last_total_cents));
-	put(o, "status", json_string(c->sp_last_status));
-	put(o, "status_label", json_string(rb_bills_status_label(
-	    c->sp_last_status, c->sp_last_due_on, today, NULL)));
-	put(o, "archived", json_boolean(c->sp_last_archived != 0));
+	put(o, "status_label", own(rb_bills_status_label(c->sp_last_status,
+	    c->sp_last_due_on, today, NULL)));
 	return o;
 }
 
@@ -110,8 +103,8 @@ reading(const struct rb_space_contract *c)
 	put(o, "meter", json_string(c->sp_meter_serial));
 	put(o, "remote", json_boolean(c->sp_meter_remote != 0));
 	put(o, "date", fr_date(c->sp_read_on));
-	put(o, "index", json_string(idx));
-	put(o, "kind", json_string(reading_kind(c->sp_read_source)));
+	put(o, "index", own(idx));
+	put(o, "kind", own(reading_kind(c->sp_read_source)));
 	return o;
 }
 
@@ -121,7 +114,7 @@ add_alert(json_t *alerts, const char *kind, const char *text)
 {
 	json_t *a = json_object();
 
-	put(a, "kind", json_string(kind));
+	put(a, "kind", own(kind));
 	put(a, "text", json_string(text));
 	json_array_append_new(alerts, a);
 }
@@ -145,6 +138,25 @@ add_abnormal(const struct rb_space_contract *c, json_t *alerts)
 	add_alert(alerts, "abnormal", text);
 }
 
+/* Adds the contract's recent possible leak (app/leaks.h), if any. */
+static void
+add_leak(const struct rb_space_contract *c, json_t *alerts)
+{
+	char text[512], first[RB_CLOCK_FR_MAX], last[RB_CLOCK_FR_MAX];
+
+	if (c->sp_leak_serial == NULL)
+		return;
+	rb_clock_fr_iso(c->sp_leak_first, first, sizeof(first));
+	rb_clock_fr_iso(c->sp_leak_last, last, sizeof(last));
+	snprintf(text, sizeof(text), "Fuite d'eau possible : du %s au %s, "
+	    "votre compteur %s a enregistré chaque jour plus de %lld fois "
+	    "votre consommation habituelle (environ %lld litres par jour). "
+	    "Vérifiez votre installation.", first, last, c->sp_leak_serial,
+	    (long long)(int)c->sp_leak_factor,
+	    (long long)c->sp_leak_usual_litres);
+	add_alert(alerts, "leak", text);
+}
+
 static json_t *
 contract_view(const struct rb_space_contract *c, const char *today)
 {
@@ -162,6 +174,7 @@ contract_view(const struct rb_space_contract *c, const char *today)
 		add_alert(alerts, "late", text);
 	}
 	add_abnormal(c, alerts);
+	add_leak(c, alerts);
 	if (c->sp_mandate_last4 != NULL)
 		snprintf(debit, sizeof(debit), "•••• %s", c->sp_mandate_last4);
 	v = json_object();
@@ -187,41 +200,13 @@ contract_view(const struct rb_space_contract *c, const char *today)
 	return v;
 }
 
-/* Adds the recent possible leak (app/leaks.h), if any, of contract
- * (its id, found already) to the alerts of view v. Returns 0, or -1 on
- * a database failure. */
-static int
-add_leak(rb_db *db, int64_t account, time_t now, int64_t contract,
-    json_t *v)
-{
-	char text[512], first[RB_CLOCK_FR_MAX], last[RB_CLOCK_FR_MAX];
-	json_t *leak;
-
-	if (rb_leak_recent_of(db, account, contract, now, &leak) != RB_OK)
-		return -1;
-	if (json_is_object(leak)) {
-		rb_clock_fr_iso(str(leak, "first_day"), first, sizeof(first));
-		rb_clock_fr_iso(str(leak, "last_day"), last, sizeof(last));
-		snprintf(text, sizeof(text), "Fuite d'eau possible : du %s au "
-		    "%s, votre compteur %s a enregistré chaque jour plus de "
-		    "%lld fois votre consommation habituelle (environ %lld "
-		    "litres par jour). Vérifiez votre installation.", first,
-		    last, str(leak, "serial"), (long long)num(leak, "factor"),
-		    (long long)num(leak, "usual"));
-		add_alert(json_object_get(v, "alerts"), "leak", text);
-		json_object_set_new(v, "has_alerts", json_true());
-	}
-	json_decref(leak);
-	return 0;
-}
-
 enum rb_rc
 rb_space_view(rb_db *db, int64_t account, time_t now, json_t **out)
 {
-	struct rb_date today_d, oldest_d;
-	char today[16], oldest[16];
+	struct rb_date today_d, oldest_d, leaks_d;
+	char today[16], oldest[16], leaks[16];
 	struct rb_space_contract *rows;
-	json_t *arr, *v;
+	json_t *arr;
 	size_t i, n;
 
 	*out = NULL;
@@ -229,18 +214,14 @@ rb_space_view(rb_db *db, int64_t account, time_t now, json_t **out)
 	rb_clock_format_date(&today_d, today, sizeof(today));
 	rb_clock_date_add(&today_d, -ALERT_SHOWN_DAYS, &oldest_d);
 	rb_clock_format_date(&oldest_d, oldest, sizeof(oldest));
-	if (rb_space_contracts(db, account, today, oldest, &rows, &n) != 0)
+	rb_clock_date_add(&today_d, -RB_LEAK_SHOWN_DAYS, &leaks_d);
+	rb_clock_format_date(&leaks_d, leaks, sizeof(leaks));
+	if (rb_space_contracts(db, account, today, oldest, leaks, &rows,
+	    &n) != 0)
 		return RB_ERROR;
 	arr = json_array();
-	for (i = 0; i < n; i++) {
-		v = contract_view(&rows[i], today);
-		json_array_append_new(arr, v);
-		if (add_leak(db, account, now, rows[i].sp_id, v) != 0) {
-			rb_space_contracts_free(rows, n);
-			json_decref(arr);
-			return RB_ERROR;
-		}
-	}
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, contract_view(&rows[i], today));
 	rb_space_contracts_free(rows, n);
 	*out = arr;
 	return RB_OK;

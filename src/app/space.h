@@ -24,8 +24,7 @@
  *   debit apart), next_due ("3 juin 2025" or null: their earliest date
  *   limit), debit (bool), debit_amount, next_debit (or null: what the
  *   bills under direct debit will have debited, and the first date),
- *   last_bill (null or {number, issued, total, status_label,
- *   status, archived}), reading (null or {meter, remote, date, index
+ *   last_bill (null or {number, issued, total, status_label}), reading (null or {meter, remote, date, index
  *   ("1 234,567 m³"), kind ("relevé réel"…)}), alerts (array of
  *   {kind: "late"|"abnormal"|"leak", text}), has_alerts (bool).
  * Today, rb_clock_today() at now, decides which bills are late. Alerts:

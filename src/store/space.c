@@ -3,7 +3,8 @@
  * that SQLite runs without any temporary table: the account's contracts
  * with what is shown of each (the latest bill, the active mandate, the
  * meter in place and its latest reading, the latest abnormal-consumption
- * alert: correlated subqueries, each served by an index), then the
+ * alert, the latest possible leak: correlated subqueries, each served
+ * by an index), then the
  * account's open bills, one row each with what is owed on it and its
  * debit not yet collected. The per-contract figures are added up here,
  * in C. (The statement before, a materialized CTE of the open bills and
@@ -14,6 +15,7 @@
  * their debit's amount and date once scheduled.
  */
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,9 +29,14 @@
  * of account_contracts (account, contract id), read from it without a
  * sort; rb_space_contracts() puts them in contract-number order. The
  * meter in place is the latest installed (the highest id among those
- * installed that day), found with two MAX over the index meters_contract
- * rather than ORDER BY installed_on DESC, id DESC LIMIT 1, which SQLite
- * served with a temporary b-tree (installed_on is NOT NULL).
+ * installed that day): the last entry of the contract in the index
+ * meters_in_place (migration 0024: contract, removed_on, installed_on,
+ * then id), read there without a sort nor the table (with the index
+ * meters_contract, ORDER BY installed_on DESC, id DESC LIMIT 1 was a
+ * temporary b-tree, and two MAX read the table). The latest possible
+ * leak (app/leaks.h) whose last day is on or after $3 is the one the
+ * dashboard shows, with the serial of its meter (the account holds the
+ * contract: it is joined through account_contracts).
  */
 static const char sql_contracts[] =
 	"SELECT c.id, c.number, c.old_number, c.service_address,"
@@ -40,23 +47,26 @@ static const char sql_contracts[] =
 	"   WHERE sm.contract_id = c.id AND sm.status = 'active'"
 	"   ORDER BY sm.signed_on DESC, sm.id DESC LIMIT 1),"
 	" m.serial, m.remote_read, r.read_on, r.index_litres, r.source,"
-	" al.period_end, al.litres, al.average_litres"
+	" al.period_end, al.litres, al.average_litres,"
+	" lk.first_day, lk.last_day, lk.usual_litres, lk.factor, lm.serial"
 	" FROM account_contracts ac"
 	" JOIN contracts c ON c.id = ac.contract_id"
 	" LEFT JOIN invoices li ON li.id = (SELECT i.id FROM invoices i"
 	"   WHERE i.contract_id = c.id AND i.status <> 'cancelled'"
 	"   ORDER BY i.issued_on DESC, i.id DESC LIMIT 1)"
-	" LEFT JOIN meters m ON m.id = (SELECT MAX(mm.id) FROM meters mm"
+	" LEFT JOIN meters m ON m.id = (SELECT mm.id FROM meters mm"
 	"   WHERE mm.contract_id = c.id AND mm.removed_on IS NULL"
-	"   AND mm.installed_on = (SELECT MAX(mi.installed_on)"
-	"     FROM meters mi WHERE mi.contract_id = c.id"
-	"     AND mi.removed_on IS NULL))"
+	"   ORDER BY mm.installed_on DESC, mm.id DESC LIMIT 1)"
 	" LEFT JOIN meter_readings r ON r.id = (SELECT rr.id"
 	"   FROM meter_readings rr WHERE rr.meter_id = m.id"
 	"   ORDER BY rr.read_on DESC, rr.id DESC LIMIT 1)"
 	" LEFT JOIN consumption_alerts al ON al.id = (SELECT a.id"
 	"   FROM consumption_alerts a WHERE a.contract_id = c.id"
 	"   AND a.period_end >= $2 ORDER BY a.period_end DESC LIMIT 1)"
+	" LEFT JOIN leak_alerts lk ON lk.id = (SELECT la.id"
+	"   FROM leak_alerts la WHERE la.contract_id = c.id"
+	"   AND la.last_day >= $3 ORDER BY la.last_day DESC LIMIT 1)"
+	" LEFT JOIN meters lm ON lm.id = lk.meter_id"
 	" WHERE ac.account_id = $1";
 
 /* Column col of the bill's debit not yet collected (at most one: the
@@ -70,8 +80,9 @@ static const char sql_contracts[] =
  * row each: contract id, status, due date, what is owed (the rule of
  * store/payments.h), and for a bill under direct debit the amount and
  * collection date of its debit not yet collected. The partial index
- * invoices_open (migration 0022) serves it: the condition on status is
- * written exactly as in the index, so that both engines see that it
+ * invoices_open (migrations 0022 and 0024: contract, due date, total,
+ * status) serves it without reading the table: the condition on status
+ * is written exactly as in the index, so that both engines see that it
  * applies.
  */
 static const char sql_open_bills[] =
@@ -149,21 +160,72 @@ open_bill_row(rb_stmt *st, void *arg)
 	    rb_stmt_text(st, 5));
 }
 
-/* A new copy of text column col, or NULL for SQL NULL. */
-static char *
-text_or_null(rb_stmt *st, int col)
-{
-	const char *t = rb_stmt_text(st, col);
-
-	return t != NULL ? rb_xstrdup(t) : NULL;
-}
-
 /* The contracts read so far. */
 struct space_rows {
 	struct rb_space_contract	*sr_v;
 	size_t				 sr_len;
 	size_t				 sr_cap;
 };
+
+/* The text columns of sql_contracts, with the member each goes to. */
+static const struct {
+	int	tc_col;
+	size_t	tc_off;
+} text_cols[] = {
+	{ 1, offsetof(struct rb_space_contract, sp_number) },
+	{ 2, offsetof(struct rb_space_contract, sp_old_number) },
+	{ 3, offsetof(struct rb_space_contract, sp_address) },
+	{ 4, offsetof(struct rb_space_contract, sp_postcode) },
+	{ 5, offsetof(struct rb_space_contract, sp_commune) },
+	{ 8, offsetof(struct rb_space_contract, sp_last_number) },
+	{ 9, offsetof(struct rb_space_contract, sp_last_issued_on) },
+	{ 10, offsetof(struct rb_space_contract, sp_last_due_on) },
+	{ 12, offsetof(struct rb_space_contract, sp_last_status) },
+	{ 14, offsetof(struct rb_space_contract, sp_mandate_last4) },
+	{ 15, offsetof(struct rb_space_contract, sp_meter_serial) },
+	{ 17, offsetof(struct rb_space_contract, sp_read_on) },
+	{ 19, offsetof(struct rb_space_contract, sp_read_source) },
+	{ 20, offsetof(struct rb_space_contract, sp_alert_period_end) },
+	{ 23, offsetof(struct rb_space_contract, sp_leak_first) },
+	{ 24, offsetof(struct rb_space_contract, sp_leak_last) },
+	{ 27, offsetof(struct rb_space_contract, sp_leak_serial) },
+};
+#define NTEXT_COLS	(sizeof(text_cols) / sizeof(text_cols[0]))
+
+/*
+ * Copies the text columns of the row into one new block, c->sp_text,
+ * and points the members at their copies (NULL for SQL NULL; the
+ * number "" then). The leak's columns are kept only with its meter's
+ * serial (a leak whose meter is gone is none).
+ */
+static void
+contract_texts(rb_stmt *st, struct rb_space_contract *c)
+{
+	const char *t[NTEXT_COLS];
+	size_t len[NTEXT_COLS], total = 0, i;
+	char *p;
+
+	for (i = 0; i < NTEXT_COLS; i++) {
+		t[i] = rb_stmt_text(st, text_cols[i].tc_col);
+		len[i] = t[i] != NULL ? strlen(t[i]) + 1 : 0;
+		total += len[i];
+	}
+	if (t[0] == NULL) {	/* never: the number is NOT NULL */
+		t[0] = "";
+		len[0] = 1;
+		total++;
+	}
+	if (t[NTEXT_COLS - 1] == NULL)
+		t[NTEXT_COLS - 3] = t[NTEXT_COLS - 2] = NULL;
+	p = c->sp_text = rb_xmalloc(total);
+	for (i = 0; i < NTEXT_COLS; i++) {
+		if (t[i] == NULL)
+			continue;
+		memcpy(p, t[i], len[i]);
+		*(char **)((char *)c + text_cols[i].tc_off) = p;
+		p += len[i];
+	}
+}
 
 static void
 contract_row(rb_stmt *st, void *arg)
@@ -179,34 +241,25 @@ contract_row(rb_stmt *st, void *arg)
 	c = &rows->sr_v[rows->sr_len++];
 	memset(c, 0, sizeof(*c));
 	c->sp_id = rb_stmt_int(st, 0);
-	c->sp_number = rb_xstrdup(rb_stmt_text(st, 1) != NULL ?
-	    rb_stmt_text(st, 1) : "");
-	c->sp_old_number = text_or_null(st, 2);
-	c->sp_address = text_or_null(st, 3);
-	c->sp_postcode = text_or_null(st, 4);
-	c->sp_commune = text_or_null(st, 5);
+	contract_texts(st, c);
 	c->sp_direct_debit = rb_stmt_int(st, 6) != 0;
 	c->sp_paperless = rb_stmt_int(st, 7) != 0;
-	c->sp_last_number = text_or_null(st, 8);
-	c->sp_last_issued_on = text_or_null(st, 9);
-	c->sp_last_due_on = text_or_null(st, 10);
 	c->sp_last_total_cents = rb_stmt_int(st, 11);
-	c->sp_last_status = text_or_null(st, 12);
 	c->sp_last_archived = rb_stmt_int(st, 13) != 0;
-	c->sp_mandate_last4 = text_or_null(st, 14);
-	c->sp_meter_serial = text_or_null(st, 15);
 	c->sp_meter_remote = rb_stmt_int(st, 16) != 0;
-	c->sp_read_on = text_or_null(st, 17);
 	c->sp_read_litres = rb_stmt_int(st, 18);
-	c->sp_read_source = text_or_null(st, 19);
-	c->sp_alert_period_end = text_or_null(st, 20);
 	c->sp_alert_litres = rb_stmt_int(st, 21);
 	c->sp_alert_average_litres = rb_stmt_int(st, 22);
+	if (c->sp_leak_serial != NULL) {
+		c->sp_leak_usual_litres = rb_stmt_int(st, 25);
+		c->sp_leak_factor = rb_stmt_int(st, 26);
+	}
 }
 
 int
 rb_space_contracts(rb_db *db, int64_t account, const char *today,
-    const char *alerts_since, struct rb_space_contract **out, size_t *n)
+    const char *alerts_since, const char *leaks_since,
+    struct rb_space_contract **out, size_t *n)
 {
 	struct space_rows rows = { NULL, 0, 0 };
 	struct space_acc acc;
@@ -214,7 +267,8 @@ rb_space_contracts(rb_db *db, int64_t account, const char *today,
 	*out = NULL;
 	*n = 0;
 	if (rb_db_fetch_all(db, sql_contracts, RB_BINDS(rb_int(account),
-	    rb_text(alerts_since)), contract_row, &rows) != 0)
+	    rb_text(alerts_since), rb_text(leaks_since)), contract_row,
+	    &rows) != 0)
 		goto fail;
 	if (rows.sr_len > 1)	/* qsort wants a pointer even for none */
 		qsort(rows.sr_v, rows.sr_len, sizeof(*rows.sr_v), id_cmp);
@@ -239,21 +293,7 @@ rb_space_contracts_free(struct rb_space_contract *v, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		free(v[i].sp_number);
-		free(v[i].sp_old_number);
-		free(v[i].sp_address);
-		free(v[i].sp_postcode);
-		free(v[i].sp_commune);
-		free(v[i].sp_last_number);
-		free(v[i].sp_last_issued_on);
-		free(v[i].sp_last_due_on);
-		free(v[i].sp_last_status);
-		free(v[i].sp_mandate_last4);
-		free(v[i].sp_meter_serial);
-		free(v[i].sp_read_on);
-		free(v[i].sp_read_source);
-		free(v[i].sp_alert_period_end);
-	}
+	for (i = 0; i < n; i++)
+		free(v[i].sp_text);
 	free(v);
 }

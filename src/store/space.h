@@ -12,11 +12,12 @@
 
 /*
  * One contract linked to an account, as the dashboard shows it. Text
- * members are new strings, NULL when absent (sp_number never is);
- * integers are 0 when absent.
+ * members point into sp_text (one block per contract), NULL when absent
+ * (sp_number never is); integers are 0 when absent.
  */
 struct rb_space_contract {
 	int64_t	 sp_id;			/* contracts.id */
+	char	*sp_text;		/* the texts below, owned */
 	char	*sp_number;
 	char	*sp_old_number;
 	char	*sp_address;
@@ -43,6 +44,14 @@ struct rb_space_contract {
 	char	*sp_alert_period_end;
 	int64_t	 sp_alert_litres;
 	int64_t	 sp_alert_average_litres;
+	/* The latest possible leak (app/leaks.h) whose last day is on or
+	   after leaks_since, and the serial of its meter; all NULL/0 when
+	   none. */
+	char	*sp_leak_first;
+	char	*sp_leak_last;
+	int64_t	 sp_leak_usual_litres;
+	int64_t	 sp_leak_factor;
+	char	*sp_leak_serial;
 	/*
 	 * The bills to pay or overdue with something owed (total minus
 	 * succeeded payments, RB_SQL_OWED of store/payments.h): what is
@@ -66,15 +75,16 @@ struct rb_space_contract {
 
 /*
  * Sets *out to a new array of the *n contracts linked to account, by
- * contract number. today and alerts_since are "YYYY-MM-DD". The figures
+ * contract number. today, alerts_since and leaks_since are
+ * "YYYY-MM-DD". The figures
  * of the open bills are added up in C from one row per bill (no
  * temporary table in the engine); inside a read transaction (the
  * page's: routes.c, rt_read) both statements read one state. Free with
  * rb_space_contracts_free(). Returns 0, or -1 with *out NULL and *n 0.
  */
 int	rb_space_contracts(rb_db *db, int64_t account, const char *today,
-	    const char *alerts_since, struct rb_space_contract **out,
-	    size_t *n);
+	    const char *alerts_since, const char *leaks_since,
+	    struct rb_space_contract **out, size_t *n);
 
 /* Frees what rb_space_contracts() gave (v may be NULL). */
 void	rb_space_contracts_free(struct rb_space_contract *v, size_t n);

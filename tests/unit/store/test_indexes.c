@@ -4,7 +4,8 @@
  * number, the queue by subject and status, attachments by (purpose,
  * ref_id), closed requests by the instant they were closed (`robinet
  * purge`); braille letters by account (the GDPR export) and by the
- * instant they were kept (`robinet purge`).
+ * instant they were kept (`robinet purge`); the dashboard's meter in
+ * place and open bills (migration 0024).
  * On SQLite (EXPLAIN QUERY PLAN) a plan line "SCAN" of one of those
  * tables (a full read) fails. On PostgreSQL (RB_TEST_DB; EXPLAIN (FORMAT
  * JSON) with enable_seqscan off, so that the plan takes an index whenever
@@ -219,12 +220,35 @@ test_braille_letter_reads_use_indexes(void **state)
 	test_db_close(dir, db);
 }
 
+static void
+test_dashboard_reads_use_indexes(void **state)
+{
+	char dir[256];
+	rb_db *db;
+
+	(void)state;
+	open_db(dir, sizeof(dir), &db);
+	/* The dashboard (store/space.c): the meter in place of a contract,
+	   the last entry of meters_in_place (migration 0024). */
+	uses_index(db, "SELECT mm.id FROM meters mm WHERE mm.contract_id = $1"
+	    " AND mm.removed_on IS NULL"
+	    " ORDER BY mm.installed_on DESC, mm.id DESC LIMIT 1", "mm",
+	    "meters", "meters_in_place", RB_BINDS(rb_int(1)));
+	/* Its open bills, on invoices_open (0022, widened by 0024). */
+	uses_index(db, "SELECT u.contract_id, u.status, u.due_on,"
+	    " u.total_cents FROM invoices u WHERE u.contract_id = $1"
+	    " AND u.status IN ('to_pay', 'overdue', 'direct_debit')", "u",
+	    "invoices", "invoices_open", RB_BINDS(rb_int(1)));
+	test_db_close(dir, db);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request_reads_use_indexes),
 		cmocka_unit_test(test_braille_letter_reads_use_indexes),
+		cmocka_unit_test(test_dashboard_reads_use_indexes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

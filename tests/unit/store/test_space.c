@@ -5,7 +5,8 @@
  * a cent left by thirds, overpaid and fully paid bills, late or not on
  * the day, debits scheduled, finished or absent), each contract's own,
  * in contract-number order, with its id; the meter in place when two
- * are; nothing of another account.
+ * are; the latest possible leak since the day given, with its meter's
+ * serial; nothing of another account.
  */
 #define _GNU_SOURCE
 #include "store_test.h"
@@ -99,7 +100,7 @@ static void
 rows_read(rb_db *db, int64_t account, struct rows *r)
 {
 	assert_int_equal(rb_space_contracts(db, account, TODAY, "2025-11-29",
-	    &r->v, &r->n), 0);
+	    "2026-10-30", &r->v, &r->n), 0);
 }
 
 /* The row of contract number in r. */
@@ -282,6 +283,57 @@ test_meter_in_place_is_the_latest_installed(void **state)
 	rb_space_contracts_free(rows.v, rows.n);
 }
 
+/* A possible leak of contract on meter, over first..last. */
+static void
+leak(rb_db *db, int64_t contract, const char *serial, const char *first,
+    const char *last, int64_t usual, int factor)
+{
+	assert_int_equal(rb_db_run(db, "INSERT INTO leak_alerts (contract_id,"
+	    " meter_id, first_day, last_day, litres, usual_litres, factor,"
+	    " detected_at) SELECT $1, id, $2, $3, 9000, $4, $5, 1700000000"
+	    " FROM meters WHERE serial = $6", RB_BINDS(rb_int(contract),
+	    rb_text(first), rb_text(last), rb_int(usual), rb_int(factor),
+	    rb_text(serial)), NULL), 0);
+}
+
+static void
+test_latest_leak_since_the_day(void **state)
+{
+	struct fixture *f = *state;
+	rb_db *db = f->db;
+	int64_t acc = demo_account(db), c1 = contract_id(db, "1000000001");
+	struct rb_space_contract *r;
+	struct rows rows;
+	char serial[64];
+
+	q_text(db, "SELECT serial FROM meters WHERE contract_id = (SELECT id"
+	    " FROM contracts WHERE number = $1) AND removed_on IS NULL",
+	    "1000000001", serial, sizeof(serial));
+	assert_int_equal(rb_db_run(db, "DELETE FROM leak_alerts", NULL, 0,
+	    NULL), 0);
+	/* Ended the day before leaks_since: not shown. */
+	leak(db, c1, serial, "2026-10-20", "2026-10-29", 150, 5);
+	rows_read(db, acc, &rows);
+	r = row_of(&rows, "1000000001");
+	assert_null(r->sp_leak_serial);
+	assert_null(r->sp_leak_first);
+	assert_int_equal(r->sp_leak_factor, 0);
+	rb_space_contracts_free(rows.v, rows.n);
+	/* Two since that day: the one that ended last, on the other
+	   contract nothing. */
+	leak(db, c1, serial, "2026-10-25", "2026-10-30", 160, 6);
+	leak(db, c1, serial, "2026-11-10", "2026-11-20", 170, 7);
+	rows_read(db, acc, &rows);
+	r = row_of(&rows, "1000000001");
+	assert_string_equal(r->sp_leak_serial, serial);
+	assert_string_equal(r->sp_leak_first, "2026-11-10");
+	assert_string_equal(r->sp_leak_last, "2026-11-20");
+	assert_int_equal(r->sp_leak_usual_litres, 170);
+	assert_int_equal(r->sp_leak_factor, 7);
+	assert_null(row_of(&rows, "1000000002")->sp_leak_serial);
+	rb_space_contracts_free(rows.v, rows.n);
+}
+
 int
 main(void)
 {
@@ -292,6 +344,8 @@ main(void)
 		    test_each_contract_its_own_in_number_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_meter_in_place_is_the_latest_installed, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_latest_leak_since_the_day, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
