@@ -196,12 +196,18 @@ rb_auth_session(const struct rb_auth_req *r, const char *cookie,
 		return rc > 0 ? RB_DENIED : RB_ERROR;
 	out->s_id = row.sr_id;
 	out->s_account_id = row.sr_account_id;
-	snprintf(out->s_csrf, sizeof(out->s_csrf), "%s", row.sr_csrf);
-	snprintf(out->s_email, sizeof(out->s_email), "%s", row.sr_email);
-	snprintf(out->s_first_name, sizeof(out->s_first_name), "%s",
-	    row.sr_first_name);
-	snprintf(out->s_last_name, sizeof(out->s_last_name), "%s",
-	    row.sr_last_name);
+	/* The row's texts are NUL-terminated in fields of the same sizes
+	   (store/sessions.h): copied whole, no formatting at each page. */
+	_Static_assert(sizeof(out->s_csrf) == sizeof(row.sr_csrf) &&
+	    sizeof(out->s_email) == sizeof(row.sr_email) &&
+	    sizeof(out->s_first_name) == sizeof(row.sr_first_name) &&
+	    sizeof(out->s_last_name) == sizeof(row.sr_last_name),
+	    "session fields of the row and of the session differ");
+	memcpy(out->s_csrf, row.sr_csrf, sizeof(out->s_csrf));
+	memcpy(out->s_email, row.sr_email, sizeof(out->s_email));
+	memcpy(out->s_first_name, row.sr_first_name,
+	    sizeof(out->s_first_name));
+	memcpy(out->s_last_name, row.sr_last_name, sizeof(out->s_last_name));
 	return RB_OK;
 }
 

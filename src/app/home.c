@@ -1,6 +1,7 @@
 /*
  * home.c: the public home page use case (see home.h).
  */
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "base/clock.h"
@@ -10,6 +11,20 @@
 
 #define HOME_NEWS	3
 #define HOME_EVENTS	3
+
+static atomic_uint_fast64_t news_writes;
+
+uint64_t
+rb_home_news_writes(void)
+{
+	return atomic_load(&news_writes);
+}
+
+void
+rb_home_news_written(void)
+{
+	atomic_fetch_add(&news_writes, 1);
+}
 
 enum rb_rc
 rb_home_stamp(rb_db *db, int64_t *stamp)

@@ -5,6 +5,7 @@
 #ifndef RB_APP_HOME_H
 #define RB_APP_HOME_H
 
+#include <stdint.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -43,5 +44,18 @@ enum rb_rc	rb_home_get(rb_db *db, time_t now, const struct rb_opening_hours *oh,
  * RB_OK, or RB_ERROR when the database fails.
  */
 enum rb_rc	rb_home_stamp(rb_db *db, int64_t *stamp);
+
+/*
+ * How many news writes of this process (rb_news_admin_create(),
+ * _update(), _unpublish()) have ended, committed or not: a stamp read
+ * when it was N is read again once it is no longer N, so a change made
+ * through this server shows at once even where the stamp is kept
+ * between requests (web/homecache.h). Never decreases.
+ */
+uint64_t	rb_home_news_writes(void);
+
+/* Counts one news write of this process as ended (after its
+ * transaction, never before). */
+void		rb_home_news_written(void);
 
 #endif

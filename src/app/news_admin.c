@@ -10,6 +10,7 @@
 #include "app/agent.h"
 #include "base/clock.h"
 #include "store/news.h"
+#include "home.h"
 #include "news.h"
 #include "news_admin.h"
 
@@ -433,6 +434,7 @@ rb_news_admin_create(const struct rb_auth_req *r, int64_t agent,
 	struct rb_news_input in;
 	struct news_txn t;
 	char base[SLUG_BASE_MAX + 1], slug[SLUG_BASE_MAX + 8];
+	int rc;
 
 	if (rb_news_admin_check(f, &in, &buf, err) != RB_OK)
 		return RB_INVALID;
@@ -446,7 +448,9 @@ rb_news_admin_create(const struct rb_auth_req *r, int64_t agent,
 	t.nt_base = base;
 	t.nt_slug = slug;
 	t.nt_slug_size = sizeof(slug);
-	if (rb_db_transact(r->ar_db, news_create_try, &t) != 0)
+	rc = rb_db_transact(r->ar_db, news_create_try, &t);
+	rb_home_news_written();		/* after the commit, never before */
+	if (rc != 0)
 		return RB_ERROR;
 	*id = t.nt_id;
 	return RB_OK;
@@ -469,7 +473,9 @@ rb_news_admin_update(const struct rb_auth_req *r, int64_t agent, int64_t id,
 	t.nt_agent = agent;
 	t.nt_id = id;
 	t.nt_in = &in;
-	if ((rc = rb_db_transact(r->ar_db, news_update_try, &t)) != 0)
+	rc = rb_db_transact(r->ar_db, news_update_try, &t);
+	rb_home_news_written();		/* after the commit, never before */
+	if (rc != 0)
 		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
 	return RB_OK;
 }
@@ -485,7 +491,9 @@ rb_news_admin_unpublish(const struct rb_auth_req *r, int64_t agent,
 	t.nt_r = r;
 	t.nt_agent = agent;
 	t.nt_id = id;
-	if ((rc = rb_db_transact(r->ar_db, news_unpublish_try, &t)) != 0)
+	rc = rb_db_transact(r->ar_db, news_unpublish_try, &t);
+	rb_home_news_written();		/* after the commit, never before */
+	if (rc != 0)
 		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
 	return RB_OK;
 }

@@ -98,6 +98,10 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	[RB_CFG_SERVICE_HOURS] = { "service_hours", RB_CFGT_STRING, 11, 11,
 	    "08:30-18:30", 0, check_hours,
 	    "customer service hours, Monday to Friday, Paris time" },
+	[RB_CFG_NEWS_RECHECK_MS] = { "news_recheck_ms", RB_CFGT_INT, 0, 60000,
+	    "1000", 0, NULL, "milliseconds a server serves its kept home page "
+	    "before reading the news stamp again (a change made through "
+	    "another server or by hand shows within it; 0: at every request)" },
 	[RB_CFG_DATA_KEY] = { "data_key", RB_CFGT_STRING, 0, 64, "", 1,
 	    check_hexkey, "64 hex digits: key for bank details and agents' "
 	    "TOTP secrets at rest" },

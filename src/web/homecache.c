@@ -2,12 +2,20 @@
  * homecache.c: the home page kept in memory between requests (see
  * homecache.h).
  */
+#define _GNU_SOURCE		/* memmem */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/mem.h"
 #include "homecache.h"
+
+/* A piece of the signed-in page kept: bytes of it, or a field. */
+struct splice_seg {
+	size_t	sg_off;		/* in hc_signed */
+	size_t	sg_len;
+	int	sg_field;	/* enum rb_home_field, or -1: the bytes */
+};
 
 struct rb_home_cache {
 	pthread_mutex_t	 hc_lock;
@@ -18,6 +26,13 @@ struct rb_home_cache {
 	char		*hc_page;	/* NULL: not rendered yet */
 	size_t		 hc_page_len;
 	struct rb_kept	*hc_kept;	/* the answer of hc_page, or NULL */
+	char		*hc_signed;	/* the signed-in page, or NULL */
+	struct splice_seg *hc_segs;	/* its pieces */
+	size_t		 hc_nsegs;
+	int		 hc_stamp_set;	/* the four below are set */
+	int64_t		 hc_stamp;	/* the news stamp last read */
+	int64_t		 hc_stamp_ms;	/* when (monotonic), before reading */
+	uint64_t	 hc_stamp_writes; /* rb_news_writes() then */
 };
 
 struct rb_home_cache *
@@ -37,6 +52,8 @@ rb_home_cache_free(struct rb_home_cache *hc)
 	json_decref(hc->hc_data);
 	free(hc->hc_page);
 	rb_kept_drop(hc->hc_kept);
+	free(hc->hc_signed);
+	free(hc->hc_segs);
 	pthread_mutex_destroy(&hc->hc_lock);
 	free(hc);
 }
@@ -119,7 +136,8 @@ rb_home_cache_put(struct rb_home_cache *hc, const struct rb_home_key *key,
     int64_t until, const json_t *data, const char *page, size_t len)
 {
 	json_t *copy = json_deep_copy(data), *old_data = NULL;
-	char *page_copy = NULL, *old_page = NULL;
+	char *page_copy = NULL, *old_page = NULL, *old_signed = NULL;
+	struct splice_seg *old_segs = NULL;
 	struct rb_kept *old_kept = NULL;
 
 	if (page != NULL) {
@@ -136,6 +154,14 @@ rb_home_cache_put(struct rb_home_cache *hc, const struct rb_home_key *key,
 	} else {
 		old_data = hc->hc_data;
 		old_page = hc->hc_page;
+		/* The signed-in page was made of the data of its key. */
+		if (!same_key(&hc->hc_key, key) || hc->hc_until != until) {
+			old_signed = hc->hc_signed;
+			old_segs = hc->hc_segs;
+			hc->hc_signed = NULL;
+			hc->hc_segs = NULL;
+			hc->hc_nsegs = 0;
+		}
 		/* Data made for a signed-in visitor keeps the page of the
 		   same key. */
 		if (page_copy == NULL && same_key(&hc->hc_key, key)) {
@@ -157,5 +183,122 @@ rb_home_cache_put(struct rb_home_cache *hc, const struct rb_home_key *key,
 	pthread_mutex_unlock(&hc->hc_lock);
 	json_decref(old_data);
 	free(old_page);
+	free(old_signed);
+	free(old_segs);
 	rb_kept_drop(old_kept);
+}
+
+int
+rb_home_cache_signed(struct rb_home_cache *hc, const struct rb_home_key *key,
+    time_t now, const char *const values[RB_HOME__FIELDS], rb_buf *out)
+{
+	const struct splice_seg *sg;
+	size_t i;
+	int hit;
+
+	pthread_mutex_lock(&hc->hc_lock);
+	hit = fresh(hc, key, now) && hc->hc_signed != NULL;
+	for (i = 0; hit && i < hc->hc_nsegs; i++) {
+		sg = &hc->hc_segs[i];
+		if (sg->sg_field < 0)
+			rb_buf_append(out, hc->hc_signed + sg->sg_off,
+			    sg->sg_len);
+		else
+			rb_buf_html(out, values[sg->sg_field],
+			    strlen(values[sg->sg_field]));
+	}
+	pthread_mutex_unlock(&hc->hc_lock);
+	return hit;
+}
+
+/* Cuts page at each of marks into *segs (the caller frees it); returns
+ * their count. */
+static size_t
+splice_cut(const char *page, size_t len,
+    const char *const marks[RB_HOME__FIELDS], struct splice_seg **segs)
+{
+	struct splice_seg *sg = NULL;
+	const char *p, *hit;
+	size_t n = 0, cap = 0, at = 0, ml;
+	int f, which;
+
+	for (;;) {
+		hit = NULL;
+		which = -1;
+		for (f = 0; f < RB_HOME__FIELDS; f++) {
+			p = memmem(page + at, len - at, marks[f],
+			    strlen(marks[f]));
+			if (p != NULL && (hit == NULL || p < hit)) {
+				hit = p;
+				which = f;
+			}
+		}
+		if (n + 2 > cap) {
+			cap = cap ? cap * 2 : 8;
+			sg = rb_xrealloc(sg, cap * sizeof(*sg));
+		}
+		ml = hit != NULL ? (size_t)(hit - (page + at)) : len - at;
+		sg[n++] = (struct splice_seg){ at, ml, -1 };
+		if (hit == NULL)
+			break;
+		sg[n++] = (struct splice_seg){ 0, 0, which };
+		at += ml + strlen(marks[which]);
+	}
+	*segs = sg;
+	return n;
+}
+
+void
+rb_home_cache_keep_signed(struct rb_home_cache *hc,
+    const struct rb_home_key *key, time_t now, const char *page, size_t len,
+    const char *const marks[RB_HOME__FIELDS])
+{
+	struct splice_seg *segs;
+	size_t nsegs;
+	char *copy;
+
+	nsegs = splice_cut(page, len, marks, &segs);
+	copy = rb_xmalloc(len + 1);
+	memcpy(copy, page, len);
+	copy[len] = '\0';
+	pthread_mutex_lock(&hc->hc_lock);
+	if (fresh(hc, key, now) && hc->hc_signed == NULL) {
+		hc->hc_signed = copy;
+		hc->hc_segs = segs;
+		hc->hc_nsegs = nsegs;
+		copy = NULL;
+		segs = NULL;
+	}
+	pthread_mutex_unlock(&hc->hc_lock);
+	free(copy);
+	free(segs);
+}
+
+int
+rb_home_cache_stamp(struct rb_home_cache *hc, int64_t now_ms,
+    uint64_t writes, int recheck_ms, int64_t *stamp)
+{
+	int kept;
+
+	pthread_mutex_lock(&hc->hc_lock);
+	kept = hc->hc_stamp_set && hc->hc_stamp_writes == writes &&
+	    now_ms >= hc->hc_stamp_ms && now_ms - hc->hc_stamp_ms < recheck_ms;
+	if (kept)
+		*stamp = hc->hc_stamp;
+	pthread_mutex_unlock(&hc->hc_lock);
+	return kept;
+}
+
+void
+rb_home_cache_stamp_keep(struct rb_home_cache *hc, int64_t read_ms,
+    uint64_t writes, int64_t stamp)
+{
+	pthread_mutex_lock(&hc->hc_lock);
+	if (!hc->hc_stamp_set || read_ms >= hc->hc_stamp_ms) {
+		hc->hc_stamp = stamp;
+		hc->hc_stamp_ms = read_ms;
+		hc->hc_stamp_writes = writes;
+		hc->hc_stamp_set = 1;
+	}
+	pthread_mutex_unlock(&hc->hc_lock);
 }

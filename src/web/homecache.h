@@ -6,11 +6,14 @@
  * the page it rendered from it for a visitor with no session and no
  * archive visit (the same bytes for all of them), with the key they
  * were made for. A request serves them only when its own key is the
- * same: the news stamp read from the database by this request (so a
- * change made through any server, or by hand, is seen at once), the
- * day, the customer service's sentence, and an instant before the
- * first publication window to open or close. One cache per site,
- * shared by the request threads under a mutex.
+ * same: the news stamp (read from the database at most every
+ * news_recheck_ms, and at once after a news write of this process: a
+ * change made through another server, or by hand, shows within that
+ * delay), the day, the customer service's sentence, and an instant
+ * before the first publication window to open or close. A signed-in
+ * visitor gets the page kept for signed-in visitors with his own
+ * fields (enum rb_home_field) spliced in. One cache per site, shared by
+ * the request threads under a mutex.
  */
 #ifndef RB_WEB_HOMECACHE_H
 #define RB_WEB_HOMECACHE_H
@@ -33,6 +36,14 @@ struct rb_home_key {
 	char	hk_today[16];		/* YYYY-MM-DD, rb_clock_today_iso() */
 	int	hk_open;		/* the service is open */
 	char	hk_sentence[RB_CLOCK_SENTENCE_MAX];
+};
+
+/* What a signed-in page's layout shows of its visitor: spliced, HTML
+ * escaped, into the signed-in page kept (rb_home_cache_signed()). */
+enum rb_home_field {
+	RB_HOME_FIRST_NAME,
+	RB_HOME_CSRF,
+	RB_HOME__FIELDS
 };
 
 /* A new, empty cache (rb_home_cache_free() frees it). */
@@ -79,5 +90,42 @@ json_t	*rb_home_cache_data(struct rb_home_cache *hc,
 void	rb_home_cache_put(struct rb_home_cache *hc,
 	    const struct rb_home_key *key, int64_t until, const json_t *data,
 	    const char *page, size_t len);
+
+/*
+ * When hc keeps the signed-in page for key, still valid at now, appends
+ * it to out with values[f], HTML-escaped, in place of each field f and
+ * returns 1; returns 0 otherwise (out untouched).
+ */
+int	rb_home_cache_signed(struct rb_home_cache *hc,
+	    const struct rb_home_key *key, time_t now,
+	    const char *const values[RB_HOME__FIELDS], rb_buf *out);
+
+/*
+ * Keeps page (len bytes), the home page rendered from the data kept for
+ * key for a signed-in visitor whose fields were marks[f] (strings that
+ * HTML escaping leaves alone and that occur nowhere else), as hc's
+ * signed-in page: only when hc keeps data for key still valid at now and
+ * no signed-in page yet. Dropped with the data.
+ */
+void	rb_home_cache_keep_signed(struct rb_home_cache *hc,
+	    const struct rb_home_key *key, time_t now, const char *page,
+	    size_t len, const char *const marks[RB_HOME__FIELDS]);
+
+/*
+ * The news stamp kept by rb_home_cache_stamp_keep(), when it was read
+ * less than recheck_ms before now_ms (a monotonic clock in milliseconds)
+ * and writes (rb_news_writes()) is the same as then: 1, *stamp set; 0
+ * when the stamp must be read again (always when recheck_ms is 0).
+ */
+int	rb_home_cache_stamp(struct rb_home_cache *hc, int64_t now_ms,
+	    uint64_t writes, int recheck_ms, int64_t *stamp);
+
+/*
+ * Keeps stamp, read from the database after read_ms (the monotonic
+ * clock) and writes were taken; a stamp read before the one kept is
+ * ignored.
+ */
+void	rb_home_cache_stamp_keep(struct rb_home_cache *hc, int64_t read_ms,
+	    uint64_t writes, int64_t stamp);
 
 #endif

@@ -1,18 +1,24 @@
 /*
  * pages/home.c: the public home page, kept in memory between requests
- * (web/homecache.h): every request reads the news stamp (one indexed
- * row), and a visitor with no session and no archive visit gets the
+ * (web/homecache.h). The news stamp is read from the database at most
+ * every news_recheck_ms (and at once after a news write of this
+ * process); a visitor with no session and no archive visit gets the
  * kept bytes when the stamp, the day and the service's sentence are
  * those they were made for (from the third request on, as one answer
- * built once: rb_kept, web/http.h); a signed-in visitor gets the kept
- * data rendered in his own layout. The X-Robinet-Cache header says which
+ * built once: rb_kept, web/http.h); a signed-in visitor gets the page
+ * kept for signed-in visitors (rendered once with marks in place of his
+ * fields) with his own fields spliced in; an archive visitor the kept
+ * data rendered in his layout. The X-Robinet-Cache header says which
  * (hit, miss).
  */
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "app/home.h"
 #include "base/clock.h"
+#include "base/crypto.h"
 #include "web/homecache.h"
 #include "web/routes.h"
 #include "web/session.h"
@@ -68,6 +74,112 @@ clock_key(const char *hours, time_t now, struct rb_opening_hours *oh,
 	return 0;
 }
 
+/* The monotonic clock in milliseconds (the stamp's age). */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Sets *stamp to the news stamp: the one hc keeps when read less than
+ * news_recheck_ms ago and no news write of this process ended since,
+ * else read from the database (and kept). Returns RB_OK or RB_ERROR.
+ */
+static enum rb_rc
+news_stamp(struct rb_req *req, struct rb_home_cache *hc, int64_t *stamp)
+{
+	int recheck = (int)rb_config_int(req->req_site->site_cfg,
+	    RB_CFG_NEWS_RECHECK_MS);
+	uint64_t writes = rb_home_news_writes();
+	int64_t ms = now_ms();
+
+	if (rb_home_cache_stamp(hc, ms, writes, recheck, stamp))
+		return RB_OK;
+	if (rb_home_stamp(rb_req_db(req), stamp) != RB_OK)
+		return RB_ERROR;
+	rb_home_cache_stamp_keep(hc, ms, writes, *stamp);
+	return RB_OK;
+}
+
+/*
+ * The marks a signed-in page is rendered with once, to be cut at
+ * (rb_home_cache_keep_signed()): random tokens, which HTML escaping
+ * leaves alone and no page text holds; made once per process.
+ */
+static char		 marks[RB_HOME__FIELDS][RB_TOKEN_LEN + 1];
+static pthread_once_t	 marks_once = PTHREAD_ONCE_INIT;
+
+static void
+marks_make(void)
+{
+	int f;
+
+	for (f = 0; f < RB_HOME__FIELDS; f++)
+		rb_token_new(marks[f]);
+}
+
+/* The visitor's fields, as rb_home_cache_signed() splices them. */
+static void
+signed_values(const struct rb_session *s, const char *v[RB_HOME__FIELDS])
+{
+	v[RB_HOME_FIRST_NAME] = s->s_first_name;
+	v[RB_HOME_CSRF] = s->s_csrf;
+}
+
+/*
+ * Renders data (taken) as the signed-in page with the marks in place
+ * of the visitor's fields, and keeps it in hc for key. The request's
+ * body is left undefined.
+ */
+static void
+keep_signed(struct rb_req *req, struct rb_home_cache *hc,
+    const struct rb_home_key *key, time_t now, json_t *data)
+{
+	const char *mk[RB_HOME__FIELDS];
+	struct rb_session *real = req->req_session, marked;
+	int f;
+
+	pthread_once(&marks_once, marks_make);
+	memset(&marked, 0, sizeof(marked));
+	marked.s_id = real->s_id;
+	marked.s_account_id = real->s_account_id;
+	snprintf(marked.s_first_name, sizeof(marked.s_first_name), "%s",
+	    marks[RB_HOME_FIRST_NAME]);
+	snprintf(marked.s_csrf, sizeof(marked.s_csrf), "%s",
+	    marks[RB_HOME_CSRF]);
+	for (f = 0; f < RB_HOME__FIELDS; f++)
+		mk[f] = marks[f];
+	req->req_session = &marked;
+	rb_resp_page(req, 200, "home", data);
+	req->req_session = real;
+	if (req->resp_status == 200)
+		rb_home_cache_keep_signed(hc, key, now,
+		    req->resp_body.buf_data, req->resp_body.buf_len, mk);
+}
+
+/* A signed-in visitor's page from the kept one: 1, or 0 when hc keeps
+ * none for key. */
+static int
+signed_page(struct rb_req *req, struct rb_home_cache *hc,
+    const struct rb_home_key *key, time_t now, const char *state)
+{
+	const char *v[RB_HOME__FIELDS];
+
+	signed_values(rb_req_session(req), v);
+	rb_buf_reset(&req->resp_body);
+	if (!rb_home_cache_signed(hc, key, now, v, &req->resp_body))
+		return 0;
+	rb_resp_header(req, "Cache-Control", "no-cache");
+	rb_resp_header(req, "X-Robinet-Cache", state);
+	req->resp_status = 200;
+	req->resp_type = "text/html; charset=utf-8";
+	return 1;
+}
+
 void
 rb_page_home(struct rb_req *req)
 {
@@ -79,6 +191,8 @@ rb_page_home(struct rb_req *req)
 	struct rb_kept *kept_answer;
 	json_t *data, *kept;
 	time_t now = time(NULL);
+	uint64_t writes;
+	int64_t ms;
 	rb_db *db;
 	int anon, plain;
 
@@ -89,7 +203,7 @@ rb_page_home(struct rb_req *req)
 		return;
 	}
 	db = rb_req_db(req);		/* RB_NEED_DB: never NULL */
-	if (rb_home_stamp(db, &key.hk_stamp) != RB_OK) {
+	if (news_stamp(req, hc, &key.hk_stamp) != RB_OK) {
 		rb_resp_error(req, 500);
 		return;
 	}
@@ -115,18 +229,33 @@ rb_page_home(struct rb_req *req)
 				    rb_kept_new(req));
 			return;
 		}
+	} else if (rb_req_session(req) != NULL) {
+		/* A signed-in visitor: the kept signed-in page, else one
+		   made of the kept data (and kept). */
+		if (signed_page(req, hc, &key, now, "hit"))
+			return;
+		if ((data = rb_home_cache_data(hc, &key, now)) != NULL) {
+			keep_signed(req, hc, &key, now, data);
+			if (signed_page(req, hc, &key, now, "hit"))
+				return;
+		}
 	} else if ((data = rb_home_cache_data(hc, &key, now)) != NULL) {
+		/* An archive visitor: the kept data in his layout. */
 		rb_resp_header(req, "Cache-Control", "no-cache");
 		rb_resp_header(req, "X-Robinet-Cache", "hit");
 		rb_resp_page(req, 200, "home", data);
 		return;
 	}
+	writes = rb_home_news_writes();
+	ms = now_ms();
 	if (rb_home_get(db, now, &oh, &data, &ver) != RB_OK) {
 		rb_resp_error(req, 500);
 		return;
 	}
-	/* The stamp of the snapshot the items were read in. */
+	/* The stamp of the snapshot the items were read in: the one the
+	   next requests compare with. */
 	key.hk_stamp = ver.hv_stamp;
+	rb_home_cache_stamp_keep(hc, ms, writes, ver.hv_stamp);
 	kept = json_deep_copy(data);
 	rb_resp_header(req, "Cache-Control", "no-cache");
 	rb_resp_header(req, "X-Robinet-Cache", "miss");
