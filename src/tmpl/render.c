@@ -56,12 +56,18 @@ enum vkind {
 struct val {
 	enum vkind		 v_kind;
 	int			 v_bool;
-	const json_t		*v_json;
-	const char		*v_str;
-	const struct rb_tmpl_desc *v_desc;
-	const void		*v_row;
-	const struct rb_tmpl_rows *v_rows;
+	union {
+		const json_t		*vu_json;
+		const char		*vu_str;
+		const void		*vu_row;
+		const struct rb_tmpl_rows *vu_rows;
+	}			 v_u;
+	const struct rb_tmpl_desc *v_desc;	/* V_ROW */
 };
+#define v_json	v_u.vu_json
+#define v_str	v_u.vu_str
+#define v_row	v_u.vu_row
+#define v_rows	v_u.vu_rows
 
 struct render {
 	const rb_tmpl_set	*r_set;
@@ -158,7 +164,6 @@ row_get(const struct rb_tmpl_desc *d, const void *row, const char *name,
 		    f->tf_name[len] != '\0')
 			continue;
 		at = (const char *)row + f->tf_off;
-		memset(v, 0, sizeof(*v));
 		switch (f->tf_type) {
 		case RB_TF_STR:
 			v->v_str = *(const char *const *)(const void *)at;
@@ -206,7 +211,6 @@ member(const struct val *in, const struct tname_seg *seg, struct val *out)
 	if ((j = json_object_getn(in->v_json, seg->seg_str,
 	    seg->seg_len)) == NULL)
 		return 0;
-	memset(out, 0, sizeof(*out));
 	out->v_kind = V_JSON;
 	out->v_json = j;
 	return 1;
