@@ -321,12 +321,16 @@ static const char *
 change_text(int64_t cur, int64_t prev, char *s)
 {
 	int64_t d = cur - prev, pct;
+	char *p = s;
 
 	if (prev <= 0)
 		return NULL;
 	pct = ((d < 0 ? -d : d) * 200 + prev) / (2 * prev);
-	snprintf(s, 32, "%s%lld %%", pct == 0 ? "" : d < 0 ? "-" : "+",
-	    (long long)pct);
+	/* No snprintf: a table has dozens of rows. */
+	if (pct != 0)
+		*p++ = d < 0 ? '-' : '+';
+	p += rb_int_text(pct, p);
+	memcpy(p, " %", 3);
 	return s;
 }
 
