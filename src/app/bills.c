@@ -597,13 +597,11 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 		    " ", ic->ic_commune }, 5);
 		bk->bk_nbills = rows->bs_nbills - first;
 		bk->bk_empty = bk->bk_nbills == 0;
-		/* An index: bs_bills is complete only at the end. */
-		bk->bk_bills = (const struct rb_bills_row *)(uintptr_t)first;
+		/* bs_bills holds every bill shown from the start: never
+		   moved. */
+		bk->bk_bills = rows->bs_bills + first;
 		pay_all(&set, ic->ic_number, ctx->bc_card, bk);
 	}
-	for (i = 0; i < rows->bs_ncontracts; i++)
-		rows->bs_contracts[i].bk_bills = rows->bs_bills +
-		    (uintptr_t)rows->bs_contracts[i].bk_bills;
 	*out = json_object();
 	json_object_set_new_nocheck(*out, "archive_list",
 	    json_boolean(f->bf_archive));
