@@ -21,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <unistr.h>
+
 #include <sodium.h>
 
 #include "app/bills.h"
@@ -279,63 +281,6 @@ bill_summary(const struct rb_invoice *inv, const char *today)
 	return o;
 }
 
-/* A string of text this file formatted (valid UTF-8 by construction). */
-static json_t *
-jown(const char *s)
-{
-	return json_stringn_nocheck(s, strlen(s));
-}
-
-/* The French date of iso as a string, or null. */
-static json_t *
-jdate_own(const char *iso)
-{
-	char s[RB_BILLS_FMT_MAX];
-
-	if (rb_clock_fr_iso(iso, s, sizeof(s)) != 0)
-		return json_null();
-	return jown(s);
-}
-
-/* The {label, class} objects of the statuses, made once per list and
- * shared by its bills (rendering only reads them). */
-struct status_cache {
-	const char	*sc_label[8];
-	json_t		*sc_obj[8];
-};
-
-static json_t *
-status_shared(struct status_cache *c, const struct rb_invoice *inv,
-    const char *today)
-{
-	const char *cls, *label;
-	json_t *o;
-	size_t i;
-
-	label = rb_bills_status_label(inv->inv_status, inv->inv_due_on, today,
-	    &cls);
-	for (i = 0; i < 8 && c->sc_label[i] != NULL; i++)
-		if (c->sc_label[i] == label)
-			return json_incref(c->sc_obj[i]);
-	o = json_object();
-	json_object_set_new_nocheck(o, "label", jown(label));
-	json_object_set_new_nocheck(o, "class", jown(cls));
-	if (i < 8) {
-		c->sc_label[i] = label;
-		c->sc_obj[i] = json_incref(o);
-	}
-	return o;
-}
-
-static void
-status_cache_free(struct status_cache *c)
-{
-	size_t i;
-
-	for (i = 0; i < 8 && c->sc_label[i] != NULL; i++)
-		json_decref(c->sc_obj[i]);
-}
-
 /* The texts parts[0..n) end to end as a new JSON string, or null when
  * they are not UTF-8 (texts of the database); at most 511 bytes (the
  * callers' texts are shorter). */
@@ -358,28 +303,52 @@ jcat(const char *const *parts, size_t n)
 }
 
 /*
- * A bill of the list: the keys bills.mustache reads and no other,
- * "number", "total", "status", "due", "meta" (the line of its period,
- * issue date and old contract number) and "pay" (null, or for a bill
- * to pay {"partly_paid", "owed", "pending", "payable"}); it is an item
- * of rb_invoices_set().
+ * The texts parts[0..n) end to end into out (size bytes, truncated), or
+ * "" when they are not UTF-8 (texts of the database).
  */
-static json_t *
-list_summary(const struct rb_invoice_item *it, int card,
-    struct status_cache *sc, const char *today)
+static void
+cat_into(char *out, size_t size, const char *const *parts, size_t n)
+{
+	size_t len = 0, k, i;
+
+	for (i = 0; i < n; i++) {
+		k = strlen(parts[i]);
+		if (len + k >= size)
+			k = size - 1 - len;
+		memcpy(out + len, parts[i], k);
+		len += k;
+	}
+	out[len] = '\0';
+	if (u8_check((const uint8_t *)out, len) != NULL)
+		out[0] = '\0';
+}
+
+/* The French date of iso into out (RB_BILLS_FMT_MAX), "" if none. */
+static void
+fr_date_or_empty(const char *iso, char *out)
+{
+	if (rb_clock_fr_iso(iso, out, RB_BILLS_FMT_MAX) != 0)
+		out[0] = '\0';
+}
+
+/* Bill it of rb_invoices_set() as a row of the list into *br. */
+static void
+list_row(const struct rb_invoice_item *it, int card, const char *today,
+    struct rb_bills_row *br)
 {
 	const struct rb_invoice *inv = &it->it_inv;
 	char a[RB_BILLS_FMT_MAX], b[RB_BILLS_FMT_MAX], c[RB_BILLS_FMT_MAX];
 	const char *parts[10];
 	size_t n = 0;
 	int dates;
-	json_t *o = json_object(), *p;
 
-	json_object_set_new_nocheck(o, "number", json_string(inv->inv_number));
-	rb_money_fr(inv->inv_total_cents, a, sizeof(a));
-	json_object_set_new_nocheck(o, "total", jown(a));
-	json_object_set_new_nocheck(o, "status", status_shared(sc, inv, today));
-	json_object_set_new_nocheck(o, "due", jdate_own(inv->inv_due_on));
+	memcpy(br->br_number, inv->inv_number, sizeof(br->br_number));
+	br->br_number[sizeof(br->br_number) - 1] = '\0';
+	rb_money_fr(inv->inv_total_cents, br->br_total,
+	    sizeof(br->br_total));
+	br->br_status_label = rb_bills_status_label(inv->inv_status,
+	    inv->inv_due_on, today, &br->br_status_class);
+	fr_date_or_empty(inv->inv_due_on, br->br_due);
 	/* "Période du … au …, émise le …[, ancien contrat n° …]". */
 	dates = rb_clock_fr_iso(inv->inv_period_start, a, sizeof(a)) == 0 &&
 	    rb_clock_fr_iso(inv->inv_period_end, b, sizeof(b)) == 0;
@@ -391,36 +360,31 @@ list_summary(const struct rb_invoice_item *it, int card,
 		parts[n++] = b;
 	}
 	parts[n++] = ", émise le ";
-	if (rb_clock_fr_iso(inv->inv_issued_on, c, sizeof(c)) != 0)
-		c[0] = '\0';
+	fr_date_or_empty(inv->inv_issued_on, c);
 	parts[n++] = c;
 	if (inv->inv_archived) {
 		parts[n++] = ", ancien contrat n° ";
 		parts[n++] = inv->inv_printed;
 	}
-	json_object_set_new_nocheck(o, "meta", jcat(parts, n));
-	if (!it->it_payable) {
-		json_object_set_new_nocheck(o, "pay", json_null());
-		return o;
-	}
-	p = json_object();
-	rb_money_fr(it->it_owed_cents, a, sizeof(a));
-	json_object_set_new_nocheck(p, "owed", jown(a));
-	json_object_set_new_nocheck(p, "partly_paid",
-	    json_boolean(it->it_owed_cents < inv->inv_total_cents));
-	json_object_set_new_nocheck(p, "pending", json_boolean(it->it_held));
-	json_object_set_new_nocheck(p, "payable",
-	    json_boolean(card && !it->it_held));
-	json_object_set_new_nocheck(o, "pay", p);
-	return o;
+	cat_into(br->br_meta, sizeof(br->br_meta), parts, n);
+	br->br_pay = NULL;
+	if (!it->it_payable)
+		return;
+	rb_money_fr(it->it_owed_cents, br->br_pay_data.bp_owed,
+	    sizeof(br->br_pay_data.bp_owed));
+	br->br_pay_data.bp_partly_paid =
+	    it->it_owed_cents < inv->inv_total_cents;
+	br->br_pay_data.bp_pending = it->it_held != 0;
+	br->br_pay_data.bp_payable = card && !it->it_held;
+	br->br_pay = &br->br_pay_data;
 }
 
-/* {"amount"} of what "Tout régler" pays for contract, or null: the
- * payable bills of the set not held by a card payment. */
-static json_t *
-pay_all(const struct rb_invoice_set *set, const char *contract, int card)
+/* What "Tout régler" pays for contract into bk (bk_pay_all NULL when
+ * nothing): the payable bills of the set not held by a card payment. */
+static void
+pay_all(const struct rb_invoice_set *set, const char *contract, int card,
+    struct rb_bills_contract *bk)
 {
-	json_t *o;
 	int64_t sum = 0;
 	size_t i, k = 0;
 
@@ -431,11 +395,11 @@ pay_all(const struct rb_invoice_set *set, const char *contract, int card)
 			sum += set->is_items[i].it_owed_cents;
 			k++;
 		}
+	bk->bk_pay_all = NULL;
 	if (k == 0)
-		return json_null();
-	o = json_object();
-	json_object_set_new_nocheck(o, "amount", jcents(sum));
-	return o;
+		return;
+	rb_money_fr(sum, bk->bk_pay_amount, sizeof(bk->bk_pay_amount));
+	bk->bk_pay_all = bk->bk_pay_amount;
 }
 
 static json_t *
@@ -553,22 +517,29 @@ years_of_set(const struct rb_invoice_set *set,
 	return k;
 }
 
+void
+rb_bills_rows_free(struct rb_bills_rows *rows)
+{
+	free(rows->bs_contracts);
+	free(rows->bs_bills);
+	memset(rows, 0, sizeof(*rows));
+}
+
 enum rb_rc
 rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
-    const struct rb_bills_filter *f, json_t **out)
+    const struct rb_bills_filter *f, json_t **out, struct rb_bills_rows *rows)
 {
 	struct rb_invoice_set set;
 	struct rb_invoice_filter qf;
 	const struct rb_invoice_contract *ic;
+	struct rb_bills_contract *bk;
 	enum rb_rc rc = RB_ERROR;
-	struct status_cache stc;
-	json_t *list = NULL, *c, *bills;
-	size_t nyears = 0, shown = 0, i, k;
+	size_t nyears = 0, shown = 0, first, i, k;
 	char today[11];
 	int years[64], found = 0;
 
 	*out = NULL;
-	memset(&stc, 0, sizeof(stc));
+	memset(rows, 0, sizeof(*rows));
 	rb_clock_today_iso(ctx->bc_now, today, sizeof(today));
 	if (rb_db_begin_read(ctx->bc_db) != 0)
 		return RB_ERROR;
@@ -588,11 +559,16 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	qf.if_archived = f->bf_archive;
 	qf.if_today = today;
 	nyears = years_of_set(&set, f, years, sizeof(years) / sizeof(years[0]));
-	list = json_array();
+	/* Not zeroed: every field a row holds is written. */
+	rows->bs_contracts = rb_xmalloc((set.is_ncontracts > 0 ?
+	    set.is_ncontracts : 1) * sizeof(*rows->bs_contracts));
+	k = set.is_nitems < RB_INVOICES_MAX ? set.is_nitems : RB_INVOICES_MAX;
+	rows->bs_bills = rb_xmalloc((k > 0 ? k : 1) *
+	    sizeof(*rows->bs_bills));
 	/* The set is in contract number order, like its contracts. */
 	for (i = 0, k = 0; i < set.is_ncontracts; i++) {
 		ic = &set.is_contracts[i];
-		bills = json_array();
+		first = rows->bs_nbills;
 		for (; k < set.is_nitems && strcmp(set.is_items[k].it_inv.
 		    inv_contract, ic->ic_number) < 0; k++)
 			;
@@ -601,32 +577,30 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 			if (shown < RB_INVOICES_MAX &&
 			    rb_invoice_filter_match(&set.is_items[k].it_inv,
 			    &qf)) {
-				json_array_append_new(bills, list_summary(
-				    &set.is_items[k], ctx->bc_card, &stc, today));
 				shown++;
+				list_row(&set.is_items[k], ctx->bc_card, today,
+				    &rows->bs_bills[rows->bs_nbills++]);
 			}
 		if ((qf.if_contract != NULL &&
 		    strcmp(ic->ic_number, qf.if_contract) != 0) ||
 		    /* The archive lists the contracts that had an old number. */
 		    (f->bf_archive && ic->ic_old_number[0] == '\0')) {
-			json_decref(bills);
+			rows->bs_nbills = first;
 			continue;
 		}
-		c = json_object();
-		json_object_set_new_nocheck(c, "number",
-		    json_string(ic->ic_number));
-		json_object_set_new_nocheck(c, "old_number",
-		    ic->ic_old_number[0] ? json_string(ic->ic_old_number) :
-		    json_null());
-		json_object_set_new_nocheck(c, "address", jcat((const char *[]){
-		    ic->ic_address, ", ", ic->ic_postcode, " ", ic->ic_commune },
-		    5));
-		json_object_set_new_nocheck(c, "empty",
-		    json_boolean(json_array_size(bills) == 0));
-		json_object_set_new_nocheck(c, "bills", bills);
-		json_object_set_new_nocheck(c, "pay_all", pay_all(&set,
-		    ic->ic_number, ctx->bc_card));
-		json_array_append_new(list, c);
+		bk = &rows->bs_contracts[rows->bs_ncontracts++];
+		memcpy(bk->bk_number, ic->ic_number, sizeof(bk->bk_number));
+		memcpy(bk->bk_old_number, ic->ic_old_number,
+		    sizeof(bk->bk_old_number));
+		cat_into(bk->bk_address, sizeof(bk->bk_address),
+		    (const char *[]){ ic->ic_address, ", ", ic->ic_postcode,
+		    " ", ic->ic_commune }, 5);
+		bk->bk_nbills = rows->bs_nbills - first;
+		bk->bk_empty = bk->bk_nbills == 0;
+		/* bs_bills holds every bill shown from the start: never
+		   moved. */
+		bk->bk_bills = rows->bs_bills + first;
+		pay_all(&set, ic->ic_number, ctx->bc_card, bk);
 	}
 	*out = json_object();
 	json_object_set_new_nocheck(*out, "archive_list",
@@ -636,19 +610,17 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	json_object_set_new_nocheck(*out, "filters", filter_options(
 	    set.is_contracts, set.is_ncontracts, years, nyears, f));
 	json_object_set_new_nocheck(*out, "no_contract",
-	    json_boolean(json_array_size(list) == 0));
-	json_object_set_new_nocheck(*out, "contracts", list);
-	list = NULL;
+	    json_boolean(rows->bs_ncontracts == 0));
 	rc = RB_OK;
 out:
-	json_decref(list);
-	status_cache_free(&stc);
 	rb_invoice_set_free(&set);
 	if (rb_db_commit(ctx->bc_db) != 0 && rc == RB_OK) {
 		json_decref(*out);
 		*out = NULL;
 		rc = RB_ERROR;
 	}
+	if (rc != RB_OK)
+		rb_bills_rows_free(rows);
 	return rc;
 }
 

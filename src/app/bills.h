@@ -67,29 +67,72 @@ enum rb_rc rb_bills_parse_filter(const char *contract,
 		    const char *year, const char *status, const char *archive,
 		    time_t now, struct rb_bills_filter *out, const char **msg);
 
+/* Room for any text rb_bills_fmt() writes (below). */
+#define RB_BILLS_FMT_MAX	64
+
+/* A bill of the list (struct rb_bills_rows); texts are "" when they
+ * cannot be written (a date that is not one, text that is not UTF-8). */
+struct rb_bills_pay {
+	char		 bp_owed[RB_BILLS_FMT_MAX];	/* total minus
+							   succeeded payments */
+	int		 bp_partly_paid;	/* owed is below the total */
+	int		 bp_pending;		/* a card payment in progress */
+	int		 bp_payable;		/* ctx->bc_card and none */
+};
+
+struct rb_bills_row {
+	char		 br_number[32];	/* its page /mes-factures/<number> */
+	char		 br_total[RB_BILLS_FMT_MAX];
+	const char	*br_status_label;	/* static texts */
+	const char	*br_status_class;
+	char		 br_due[RB_BILLS_FMT_MAX];
+	char		 br_meta[256];	/* "Période du … au …, émise le …",
+					   and ", ancien contrat n° …" for
+					   an archived bill */
+	struct rb_bills_pay br_pay_data;
+	const struct rb_bills_pay *br_pay;	/* &br_pay_data for a bill
+						   to pay or overdue with
+						   something owed, else NULL */
+};
+
+struct rb_bills_contract {
+	char		 bk_number[16];
+	char		 bk_old_number[16];	/* "" when none */
+	char		 bk_address[512];	/* address, postcode commune */
+	int		 bk_empty;		/* no bill passes the filter */
+	const struct rb_bills_row *bk_bills;	/* newest first */
+	size_t		 bk_nbills;
+	char		 bk_pay_amount[RB_BILLS_FMT_MAX];
+	const char	*bk_pay_all;	/* bk_pay_amount: what "Tout
+					   régler" pays (its payable bills
+					   with no payment in progress), or
+					   NULL when nothing */
+};
+
+/* The contracts of the list and their bills; rb_bills_rows_free(). */
+struct rb_bills_rows {
+	struct rb_bills_contract *bs_contracts;
+	size_t		 bs_ncontracts;
+	struct rb_bills_row *bs_bills;
+	size_t		 bs_nbills;
+};
+
 /*
  * The list page: *out = {"archive_list", "title", "filters": {"contracts",
  * "years", "statuses" (select options {value, label, selected}; the
- * statuses are shared: read only), "active"}, "contracts": [{"number",
- * "old_number" (or null), "address", "bills": [bill summaries, newest
- * first], "empty", "pay_all" ({"amount"} of its payable bills, or
- * null)}], "no_contract"}; a bill summary is {"number" (its page is
- * /mes-factures/<number>, its PDF the same with ".pdf"), "total", "due",
- * "status": {label, class} (shared between the bills of one status:
- * read only), "meta" ("Période du … au …, émise le …", and ", ancien
- * contrat n° …" for an archived bill), "pay": null, or for a bill to pay
- * or overdue with something owed {"owed" (French amount: total minus
- * succeeded payments), "partly_paid" (owed is below the total),
- * "pending" (a card payment in progress), "payable" (ctx->bc_card and
- * no payment in progress)}}. Everything comes from one read of the
- * scope's contracts and bills (store/invoices.h, rb_invoices_set()),
- * filtered in C. The caller owns *out. Returns
- * RB_OK, RB_NOT_FOUND when f names a contract outside the
- * scope, or RB_ERROR (*out NULL unless OK).
+ * statuses are shared: read only), "active"}, "no_contract"} and *rows
+ * the contracts shown with their bills (struct rb_bills_rows: a list of
+ * many bills is written from C structs, not JSON objects). Everything
+ * comes from one read of the scope's contracts and bills
+ * (store/invoices.h, rb_invoices_set()), filtered in C. The caller owns
+ * *out and *rows (rb_bills_rows_free()). Returns RB_OK, RB_NOT_FOUND
+ * when f names a contract outside the scope, or RB_ERROR (*out NULL and
+ * *rows empty unless OK).
  */
 enum rb_rc rb_bills_list(const struct rb_bills_ctx *ctx,
 		    const struct rb_scope *sc, const struct rb_bills_filter *f,
-		    json_t **out);
+		    json_t **out, struct rb_bills_rows *rows);
+void		 rb_bills_rows_free(struct rb_bills_rows *rows);
 
 /*
  * Normalises a bill number typed or taken from a URL (spaces trimmed,
@@ -142,7 +185,6 @@ const char	*rb_bills_status_label(const char *status, const char *due_on,
  *            litres <= 0
  * (Amounts, volumes and dates use base/money.h and base/clock.h.)
  */
-#define RB_BILLS_FMT_MAX	64
 void	rb_bills_fmt_c100(int64_t c100, char *out, size_t outlen);
 void	rb_bills_fmt_rate(int bp, char *out, size_t outlen);
 void	rb_bills_fmt_litre_price(int64_t total_cents, int64_t litres,

@@ -124,47 +124,47 @@ rb_buf_printf(rb_buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* What each byte becomes in HTML, NULL when it stays as is. */
-static const char *
-html_entity(char c)
-{
-	switch (c) {
-	case '&': return "&amp;";
-	case '<': return "&lt;";
-	case '>': return "&gt;";
-	case '"': return "&quot;";
-	case '\'': return "&#39;";
-	default: return NULL;
-	}
-}
+/*
+ * What each byte becomes in HTML: html_rep[c] is an index into html_ents,
+ * 0 when the byte stays as is. A table rather than a switch per byte:
+ * pages escape hundreds of values, most of them with nothing to escape.
+ */
+static const char *const html_ents[] = {
+	NULL, "&amp;", "&lt;", "&gt;", "&quot;", "&#39;"
+};
+static const unsigned char html_entlen[] = { 0, 5, 4, 4, 6, 5 };
+static const unsigned char html_rep[256] = {
+	['&'] = 1, ['<'] = 2, ['>'] = 3, ['"'] = 4, ['\''] = 5
+};
 
 void
 rb_buf_html(rb_buf *b, const char *s, size_t n)
 {
-	const char *rep;
-	size_t i, extra = 0, k;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, extra = 0;
+	unsigned r;
 	char *p;
 
-	/* One pass to size the output, one reservation, then the bytes
-	   written in place (pages escape hundreds of values). */
-	for (i = 0; i < n; i++)
-		if ((rep = html_entity(s[i])) != NULL)
-			extra += strlen(rep) - 1;
+	/* The first byte to escape, if any: until then a plain copy. */
+	for (i = 0; i < n && html_rep[u[i]] == 0; i++)
+		;
+	if (i == n) {
+		rb_buf_append(b, s, n);
+		return;
+	}
+	/* One pass to size the rest, one reservation, then the bytes
+	   written in place. */
+	for (; i < n; i++)
+		extra += html_entlen[html_rep[u[i]]] - (html_rep[u[i]] != 0);
 	rb_buf_reserve(b, n + extra);
 	p = b->buf_data + b->buf_len;
-	if (extra == 0) {
-		if (n > 0)
-			memcpy(p, s, n);
-	} else {
-		for (i = 0; i < n; i++) {
-			if ((rep = html_entity(s[i])) == NULL) {
-				*p++ = s[i];
-				continue;
-			}
-			k = strlen(rep);
-			memcpy(p, rep, k);
-			p += k;
+	for (i = 0; i < n; i++) {
+		if ((r = html_rep[u[i]]) == 0) {
+			*p++ = s[i];
+			continue;
 		}
+		memcpy(p, html_ents[r], html_entlen[r]);
+		p += html_entlen[r];
 	}
 	b->buf_len += n + extra;
 	b->buf_data[b->buf_len] = '\0';

@@ -87,4 +87,57 @@ int	 rb_tmpl_render(const rb_tmpl_set *set, const char *name,
 	    const json_t *data, unsigned flags, rb_buf *out, char *err,
 	    size_t errlen);
 
+/*
+ * Rows from C structs. A page that lists many items (bills) may hand
+ * them as C structs rather than as JSON objects: building and freeing a
+ * JSON object per item costs more than writing it. A struct is described
+ * by a table of fields (name, type, offset); the renderer reads a name in
+ * a row by a linear search of its fields, then reads the field in place.
+ * Nothing is copied: every string must live until the rendering ends.
+ * Values read from rows follow the rules of JSON values above: a NULL
+ * pointer is null, an empty string and 0 are falsy ("" as text), a row
+ * is an object, rows are an array.
+ */
+struct rb_tmpl_desc;
+
+enum rb_tmpl_ftype {
+	RB_TF_STR,	/* const char * at the offset; NULL is null */
+	RB_TF_TEXT,	/* a char array at the offset */
+	RB_TF_BOOL,	/* an int at the offset: 0 false, else true */
+	RB_TF_ROW,	/* a const void * to a struct of tf_desc; NULL is null */
+	RB_TF_SUB,	/* a struct of tf_desc at the offset */
+	RB_TF_ROWS	/* a struct rb_tmpl_rows at the offset */
+};
+
+struct rb_tmpl_field {
+	const char		*tf_name;
+	enum rb_tmpl_ftype	 tf_type;
+	size_t			 tf_off;
+	const struct rb_tmpl_desc *tf_desc;	/* RB_TF_ROW, RB_TF_SUB */
+};
+
+/* A struct: its fields. */
+struct rb_tmpl_desc {
+	const struct rb_tmpl_field *td_fields;
+	size_t			 td_nfields;
+};
+
+/* rs_count structs of rs_desc, rs_size bytes apart from rs_base. */
+struct rb_tmpl_rows {
+	const struct rb_tmpl_desc *rs_desc;
+	const void		*rs_base;
+	size_t			 rs_count;
+	size_t			 rs_size;
+};
+
+/*
+ * As rb_tmpl_render(), with the struct row (of desc) on top of data: a
+ * name is looked up in row first, then in data. row and desc NULL is
+ * rb_tmpl_render().
+ */
+int	 rb_tmpl_render_row(const rb_tmpl_set *set, const char *name,
+	    const json_t *data, const struct rb_tmpl_desc *desc,
+	    const void *row, unsigned flags, rb_buf *out, char *err,
+	    size_t errlen);
+
 #endif

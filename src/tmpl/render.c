@@ -39,6 +39,36 @@ struct scope {
 	const struct indent	*sc_indent;	/* NULL: no indentation */
 };
 
+/*
+ * A value: a jansson value, or one read from a C struct (mustache.h,
+ * rb_tmpl_render_row()).
+ */
+enum vkind {
+	V_NONE,		/* nothing by that name */
+	V_JSON,		/* v_json */
+	V_NULL,		/* a NULL pointer of a struct */
+	V_STR,		/* v_str */
+	V_BOOL,		/* v_bool */
+	V_ROW,		/* the struct v_row of v_desc */
+	V_ROWS		/* v_rows */
+};
+
+struct val {
+	enum vkind		 v_kind;
+	int			 v_bool;
+	union {
+		const json_t		*vu_json;
+		const char		*vu_str;
+		const void		*vu_row;
+		const struct rb_tmpl_rows *vu_rows;
+	}			 v_u;
+	const struct rb_tmpl_desc *v_desc;	/* V_ROW */
+};
+#define v_json	v_u.vu_json
+#define v_str	v_u.vu_str
+#define v_row	v_u.vu_row
+#define v_rows	v_u.vu_rows
+
 struct render {
 	const rb_tmpl_set	*r_set;
 	unsigned		 r_flags;
@@ -48,7 +78,7 @@ struct render {
 	size_t			 r_errlen;
 	/* The data, one value per section level, and the one being pushed
 	 * when descend() refuses to go deeper. */
-	const json_t		*r_stack[RB_TMPL_MAX_DEPTH + 2];
+	struct val		 r_stack[RB_TMPL_MAX_DEPTH + 2];
 	size_t			 r_nstack;
 	unsigned		 r_depth;
 	unsigned long		 r_steps;
@@ -118,32 +148,121 @@ emit_value(struct render *r, const struct scope *sc, const char *s,
 		rb_buf_append(r->r_out, s, n);
 }
 
-/*
- * Resolves a name: "." is the top of the context stack; otherwise the
- * first part is looked up from the top of the stack down, and the other
- * parts only inside what it found. NULL when nothing matches.
- */
-static const json_t *
-lookup(const struct render *r, const struct tnode *n)
+/* The field name[0..len) of the struct row of d into v; 0 if none. */
+static int
+row_get(const struct rb_tmpl_desc *d, const void *row, const char *name,
+    size_t len, struct val *v)
 {
-	const json_t *v = NULL;
+	const struct rb_tmpl_field *f;
+	const char *at;
+	size_t i;
+
+	for (i = 0; i < d->td_nfields; i++) {
+		f = &d->td_fields[i];
+		if (f->tf_name[0] != name[0] ||
+		    strncmp(f->tf_name, name, len) != 0 ||
+		    f->tf_name[len] != '\0')
+			continue;
+		at = (const char *)row + f->tf_off;
+		switch (f->tf_type) {
+		case RB_TF_STR:
+			v->v_str = *(const char *const *)(const void *)at;
+			v->v_kind = v->v_str != NULL ? V_STR : V_NULL;
+			break;
+		case RB_TF_TEXT:
+			v->v_str = at;
+			v->v_kind = V_STR;
+			break;
+		case RB_TF_BOOL:
+			v->v_bool = *(const int *)(const void *)at != 0;
+			v->v_kind = V_BOOL;
+			break;
+		case RB_TF_ROW:
+			v->v_row = *(const void *const *)(const void *)at;
+			v->v_desc = f->tf_desc;
+			v->v_kind = v->v_row != NULL ? V_ROW : V_NULL;
+			break;
+		case RB_TF_SUB:
+			v->v_row = at;
+			v->v_desc = f->tf_desc;
+			v->v_kind = V_ROW;
+			break;
+		case RB_TF_ROWS:
+			v->v_rows = (const struct rb_tmpl_rows *)(const void *)at;
+			v->v_kind = V_ROWS;
+			break;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* The member seg of in (an object or a struct) into out; 0 if none. */
+static int
+member(const struct val *in, const struct tname_seg *seg, struct val *out)
+{
+	const json_t *j;
+
+	if (in->v_kind == V_ROW)
+		return row_get(in->v_desc, in->v_row, seg->seg_str,
+		    seg->seg_len, out);
+	if (in->v_kind != V_JSON || !json_is_object(in->v_json))
+		return 0;
+	if ((j = json_object_getn(in->v_json, seg->seg_str,
+	    seg->seg_len)) == NULL)
+		return 0;
+	out->v_kind = V_JSON;
+	out->v_json = j;
+	return 1;
+}
+
+/*
+ * Resolves a name into v: "." is the top of the context stack; otherwise
+ * the first part is looked up from the top of the stack down, and the
+ * other parts only inside what it found. V_NONE when nothing matches.
+ */
+static void
+lookup(const struct render *r, const struct tnode *n, struct val *v)
+{
+	struct val in;
 	size_t i, k;
 
-	if (n->tn_npath == 0)
-		return r->r_nstack > 0 ? r->r_stack[r->r_nstack - 1] : NULL;
-	for (i = r->r_nstack; i > 0 && v == NULL; i--)
-		if (json_is_object(r->r_stack[i - 1]))
-			v = json_object_getn(r->r_stack[i - 1],
-			    n->tn_path[0].seg_str, n->tn_path[0].seg_len);
-	for (k = 1; k < n->tn_npath && v != NULL; k++)
-		v = json_is_object(v) ? json_object_getn(v,
-		    n->tn_path[k].seg_str, n->tn_path[k].seg_len) : NULL;
-	return v;
+	v->v_kind = V_NONE;
+	if (n->tn_npath == 0) {
+		if (r->r_nstack > 0)
+			*v = r->r_stack[r->r_nstack - 1];
+		return;
+	}
+	for (i = r->r_nstack; i > 0; i--)
+		if (member(&r->r_stack[i - 1], &n->tn_path[0], v))
+			break;
+	for (k = 1; k < n->tn_npath && v->v_kind != V_NONE; k++) {
+		in = *v;
+		if (!member(&in, &n->tn_path[k], v))
+			v->v_kind = V_NONE;
+	}
 }
 
 static int
-truthy(const json_t *v)
+truthy(const struct val *val)
 {
+	const json_t *v = val->v_json;
+
+	switch (val->v_kind) {
+	case V_NONE:
+	case V_NULL:
+		return 0;
+	case V_STR:
+		return val->v_str[0] != '\0';
+	case V_BOOL:
+		return val->v_bool;
+	case V_ROW:
+		return 1;
+	case V_ROWS:
+		return val->v_rows->rs_count > 0;
+	case V_JSON:
+		break;
+	}
 	if (v == NULL || json_is_null(v) || json_is_false(v))
 		return 0;
 	if (json_is_array(v))
@@ -175,15 +294,38 @@ format_real(double d, char *buf, size_t size)
 static int
 render_value(struct render *r, const struct scope *sc, const struct tnode *n)
 {
-	const json_t *v = lookup(r, n);
+	struct val val;
+	const json_t *v;
 	int escape = n->tn_type == TN_VAR;
 	char num[64];
 
-	if (v == NULL) {
+	lookup(r, n, &val);
+	switch (val.v_kind) {
+	case V_NONE:
 		if (r->r_flags & RB_TMPL_STRICT)
 			return fail(r, sc, n, "unknown key");
 		return 0;
+	case V_NULL:
+		return 0;
+	case V_STR:
+		emit_value(r, sc, val.v_str, strlen(val.v_str), escape);
+		return 0;
+	case V_BOOL:
+		if (val.v_bool)
+			emit_value(r, sc, "true", 4, 0);
+		else
+			emit_value(r, sc, "false", 5, 0);
+		return 0;
+	case V_ROW:
+	case V_ROWS:
+		if (r->r_flags & RB_TMPL_STRICT)
+			return fail(r, sc, n,
+			    "cannot write an object or array as text:");
+		return 0;
+	case V_JSON:
+		break;
 	}
+	v = val.v_json;
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		emit_value(r, sc, json_string_value(v), json_string_length(v),
@@ -238,11 +380,11 @@ descend(struct render *r, const struct scope *sc, const struct scope *sub,
 /* Renders the children of n with v on top of the context stack. */
 static int
 with_context(struct render *r, const struct scope *sc, const struct tnode *n,
-    const json_t *v)
+    const struct val *v)
 {
 	int rc;
 
-	r->r_stack[r->r_nstack++] = v;
+	r->r_stack[r->r_nstack++] = *v;
 	rc = descend(r, sc, sc, n, n->tn_kids);
 	r->r_nstack--;
 	return rc;
@@ -252,20 +394,38 @@ static int
 render_section(struct render *r, const struct scope *sc,
     const struct tnode *n)
 {
-	const json_t *v = lookup(r, n);
+	const struct rb_tmpl_rows *rs;
+	struct val v, item;
 	size_t i;
 
-	if (v == NULL && (r->r_flags & RB_TMPL_STRICT))
+	lookup(r, n, &v);
+	if (v.v_kind == V_NONE && (r->r_flags & RB_TMPL_STRICT))
 		return fail(r, sc, n, "unknown key");
 	if (n->tn_type == TN_INVERTED)
-		return truthy(v) ? 0 : descend(r, sc, sc, n, n->tn_kids);
-	if (!truthy(v))
+		return truthy(&v) ? 0 : descend(r, sc, sc, n, n->tn_kids);
+	if (!truthy(&v))
 		return 0;
-	if (!json_is_array(v))
-		return with_context(r, sc, n, v);
-	for (i = 0; i < json_array_size(v); i++)
-		if (with_context(r, sc, n, json_array_get(v, i)) == -1)
+	if (v.v_kind == V_ROWS) {
+		rs = v.v_rows;
+		memset(&item, 0, sizeof(item));
+		item.v_kind = V_ROW;
+		item.v_desc = rs->rs_desc;
+		for (i = 0; i < rs->rs_count; i++) {
+			item.v_row = (const char *)rs->rs_base + i * rs->rs_size;
+			if (with_context(r, sc, n, &item) == -1)
+				return -1;
+		}
+		return 0;
+	}
+	if (v.v_kind != V_JSON || !json_is_array(v.v_json))
+		return with_context(r, sc, n, &v);
+	memset(&item, 0, sizeof(item));
+	item.v_kind = V_JSON;
+	for (i = 0; i < json_array_size(v.v_json); i++) {
+		item.v_json = json_array_get(v.v_json, i);
+		if (with_context(r, sc, n, &item) == -1)
 			return -1;
+	}
 	return 0;
 }
 
@@ -389,23 +549,35 @@ render_nodes(struct render *r, const struct scope *sc, const struct tnode *n)
 }
 
 int
-rb_tmpl_render(const rb_tmpl_set *set, const char *name, const json_t *data,
+rb_tmpl_render_row(const rb_tmpl_set *set, const char *name,
+    const json_t *data, const struct rb_tmpl_desc *desc, const void *row,
     unsigned flags, rb_buf *out, char *err, size_t errlen)
 {
 	struct render r;
 	struct scope sc;
 	int rc = -1;
 
-	memset(&r, 0, sizeof(r));
 	r.r_set = set;
 	r.r_flags = flags;
 	r.r_out = out;
 	r.r_start = out->buf_len;
 	r.r_err = err;
 	r.r_errlen = errlen;
+	r.r_nstack = 0;
+	r.r_depth = 0;
+	r.r_steps = 0;
 	r.r_bol = 1;
-	if (data != NULL)
-		r.r_stack[r.r_nstack++] = data;
+	if (data != NULL) {
+		memset(&r.r_stack[r.r_nstack], 0, sizeof(r.r_stack[0]));
+		r.r_stack[r.r_nstack].v_kind = V_JSON;
+		r.r_stack[r.r_nstack++].v_json = data;
+	}
+	if (desc != NULL && row != NULL) {
+		memset(&r.r_stack[r.r_nstack], 0, sizeof(r.r_stack[0]));
+		r.r_stack[r.r_nstack].v_kind = V_ROW;
+		r.r_stack[r.r_nstack].v_desc = desc;
+		r.r_stack[r.r_nstack++].v_row = row;
+	}
 	sc.sc_tmpl = rb_tmpl_set_find(set, name, strlen(name));
 	sc.sc_args = NULL;
 	sc.sc_indent = NULL;
@@ -423,4 +595,12 @@ out:
 			out->buf_data[out->buf_len] = '\0';
 	}
 	return rc;
+}
+
+int
+rb_tmpl_render(const rb_tmpl_set *set, const char *name, const json_t *data,
+    unsigned flags, rb_buf *out, char *err, size_t errlen)
+{
+	return rb_tmpl_render_row(set, name, data, NULL, NULL, flags, out,
+	    err, errlen);
 }

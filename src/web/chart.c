@@ -110,24 +110,28 @@ put_legend(rb_buf *out, const struct rb_chart *c, int any_alert)
 {
 	int x = PLOT_X;
 
-	rb_buf_printf(out, "<g class=\"chart-legend\"><rect class=\"bar\" "
-	    "x=\"%d\" y=\"8\" width=\"14\" height=\"14\"/>" TEXT " x=\"%d\" "
-	    "y=\"20\">", x, x + 20);
+	put_attr(out, "<g class=\"chart-legend\"><rect class=\"bar\" x=\"", x);
+	put_attr(out, "\" y=\"8\" width=\"14\" height=\"14\"/>" TEXT " x=\"",
+	    x + 20);
+	rb_buf_puts(out, "\" y=\"20\">");
 	put_text(out, c->ch_series);
 	rb_buf_puts(out, "</text>");
 	x += 240;
 	if (c->ch_previous != NULL) {
-		rb_buf_printf(out, "<rect class=\"bar-prev\" x=\"%d\" y=\"8\" "
-		    "width=\"14\" height=\"14\"/>" TEXT " x=\"%d\" y=\"20\">", x,
-		    x + 20);
+		put_attr(out, "<rect class=\"bar-prev\" x=\"", x);
+		put_attr(out, "\" y=\"8\" width=\"14\" height=\"14\"/>" TEXT
+		    " x=\"", x + 20);
+		rb_buf_puts(out, "\" y=\"20\">");
 		put_text(out, c->ch_previous);
 		rb_buf_puts(out, "</text>");
 		x += 240;
 	}
-	if (any_alert)
-		rb_buf_printf(out, "<rect class=\"bar bar-alert\" x=\"%d\" "
-		    "y=\"8\" width=\"14\" height=\"14\"/>" TEXT " x=\"%d\" "
-		    "y=\"20\">Anormale</text>", x, x + 20);
+	if (any_alert) {
+		put_attr(out, "<rect class=\"bar bar-alert\" x=\"", x);
+		put_attr(out, "\" y=\"8\" width=\"14\" height=\"14\"/>" TEXT
+		    " x=\"", x + 20);
+		rb_buf_puts(out, "\" y=\"20\">Anormale</text>");
+	}
 	rb_buf_puts(out, "</g>");
 }
 
@@ -157,9 +161,11 @@ rb_chart_svg(rb_buf *out, const struct rb_chart *c)
 
 	/* Decorative for assistive technology: the table that follows
 	   carries the figures. */
-	rb_buf_printf(out, "<svg class=\"chart\" xmlns=\"http://www.w3.org/"
+	put_attr(out, "<svg class=\"chart\" xmlns=\"http://www.w3.org/"
 	    "2000/svg\" aria-hidden=\"true\" focusable=\"false\" "
-	    "viewBox=\"0 0 %d %d\">", VIEW_W, VIEW_H);
+	    "viewBox=\"0 0 ", VIEW_W);
+	put_attr(out, " ", VIEW_H);
+	rb_buf_puts(out, "\">");
 
 	put_legend(out, c, any_alert);
 
@@ -177,8 +183,9 @@ rb_chart_svg(rb_buf *out, const struct rb_chart *c)
 		put_number(out, v / unit);
 		rb_buf_puts(out, "</text>");
 	}
-	rb_buf_printf(out, TEXT " class=\"unit\" x=\"%d\" y=\"%d\">%s</text>",
-	    PLOT_X - 8, PLOT_Y - 10, c->ch_m3 ? "m³" : "litres");
+	put_attr(out, TEXT " class=\"unit\" x=\"", PLOT_X - 8);
+	put_attr(out, "\" y=\"", PLOT_Y - 10);
+	rb_buf_puts(out, c->ch_m3 ? "\">m³</text>" : "\">litres</text>");
 	rb_buf_puts(out, "</g>");
 
 	/* The bars, one group per value, each with its figures. */
@@ -215,8 +222,10 @@ rb_chart_svg(rb_buf *out, const struct rb_chart *c)
 		put_text(out, c->ch_bars[i].cb_label);
 		rb_buf_puts(out, "</text>");
 	}
-	rb_buf_printf(out, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" "
-	    "y2=\"%d\"/>", PLOT_X, PLOT_Y + PLOT_H, PLOT_X + PLOT_W,
-	    PLOT_Y + PLOT_H);
+	put_attr(out, "<line class=\"axis\" x1=\"", PLOT_X);
+	put_attr(out, "\" y1=\"", PLOT_Y + PLOT_H);
+	put_attr(out, "\" x2=\"", PLOT_X + PLOT_W);
+	put_attr(out, "\" y2=\"", PLOT_Y + PLOT_H);
+	rb_buf_puts(out, "\"/>");
 	rb_buf_puts(out, "</g></svg>");
 }

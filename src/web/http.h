@@ -119,6 +119,15 @@ void		 rb_resp_header(struct rb_req *req, const char *name,
 void		 rb_resp_page(struct rb_req *req, int status, const char *name,
 		    json_t *data);
 /*
+ * As rb_resp_page(), with the C struct row of desc on top of data
+ * (tmpl/mustache.h, rb_tmpl_render_row()): a list of many items written
+ * from C structs. row must live until the call returns.
+ */
+struct rb_tmpl_desc;
+void		 rb_resp_page_row(struct rb_req *req, int status,
+		    const char *name, json_t *data,
+		    const struct rb_tmpl_desc *desc, const void *row);
+/*
  * A whole answer kept between requests (the anonymous home page): made
  * once from what a handler filled in, it is sent again as it is, its
  * headers built once, with no copy of its body. Reference counted:

@@ -222,8 +222,21 @@ menu_data(const struct rb_req *req)
 static const char *const layout_keys[] = { "agent", "site", "user",
     "archive", "path", "menu", "form_failed" };
 
+/* 1 when the struct of desc (or NULL) has a field called name. */
 static int
-render(struct rb_req *req, const char *name, json_t *data, char *err,
+desc_has(const struct rb_tmpl_desc *desc, const char *name)
+{
+	size_t i;
+
+	for (i = 0; desc != NULL && i < desc->td_nfields; i++)
+		if (strcmp(desc->td_fields[i].tf_name, name) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+render_row(struct rb_req *req, const char *name, json_t *data,
+    const struct rb_tmpl_desc *desc, const void *row, char *err,
     size_t errlen)
 {
 	size_t i;
@@ -231,7 +244,8 @@ render(struct rb_req *req, const char *name, json_t *data, char *err,
 	if (req->req_site->site_tmpl_flags & RB_TMPL_STRICT)
 		for (i = 0; i < sizeof(layout_keys) / sizeof(layout_keys[0]);
 		    i++)
-			if (json_object_get(data, layout_keys[i]) != NULL) {
+			if (json_object_get(data, layout_keys[i]) != NULL ||
+			    desc_has(desc, layout_keys[i])) {
 				snprintf(err, errlen, "page data uses the "
 				    "layout's key \"%s\"", layout_keys[i]);
 				return -1;
@@ -250,8 +264,16 @@ render(struct rb_req *req, const char *name, json_t *data, char *err,
 	json_object_set_new(data, "form_failed",
 	    json_boolean(req->resp_failed));
 	rb_buf_reset(&req->resp_body);
-	return rb_tmpl_render(req->req_site->site_tmpl, name, data,
-	    req->req_site->site_tmpl_flags, &req->resp_body, err, errlen);
+	return rb_tmpl_render_row(req->req_site->site_tmpl, name, data, desc,
+	    row, req->req_site->site_tmpl_flags, &req->resp_body, err,
+	    errlen);
+}
+
+static int
+render(struct rb_req *req, const char *name, json_t *data, char *err,
+    size_t errlen)
+{
+	return render_row(req, name, data, NULL, NULL, err, errlen);
 }
 
 /*
@@ -417,11 +439,12 @@ rb_resp_bad_request(struct rb_req *req, const char *title,
 }
 
 void
-rb_resp_page(struct rb_req *req, int status, const char *name, json_t *data)
+rb_resp_page_row(struct rb_req *req, int status, const char *name,
+    json_t *data, const struct rb_tmpl_desc *desc, const void *row)
 {
 	char err[256];
 
-	if (render(req, name, data, err, sizeof(err)) != 0) {
+	if (render_row(req, name, data, desc, row, err, sizeof(err)) != 0) {
 		log_errx("page %s: %s", name, err);
 		json_decref(data);
 		rb_resp_error(req, 500);
@@ -430,6 +453,12 @@ rb_resp_page(struct rb_req *req, int status, const char *name, json_t *data)
 	json_decref(data);
 	req->resp_status = status;
 	req->resp_type = "text/html; charset=utf-8";
+}
+
+void
+rb_resp_page(struct rb_req *req, int status, const char *name, json_t *data)
+{
+	rb_resp_page_row(req, status, name, data, NULL, NULL);
 }
 
 void

@@ -10,6 +10,7 @@
  * someone else answers 404, like one that does not exist. A malformed
  * filter answers 400 with a French sentence saying what is wrong.
  */
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -17,9 +18,84 @@
 #include "app/braille.h"
 #include "app/psp.h"
 #include "web/routes.h"
+#include "tmpl/mustache.h"
 #include "web/session.h"
 
 #define PDF_SUFFIX	".pdf"
+
+/*
+ * The list's contracts and bills as bills.mustache reads them, from the
+ * C structs of rb_bills_list() (tmpl/mustache.h): "contracts": [{"number",
+ * "old_number", "address", "empty", "bills": [{"number", "total",
+ * "status": {"label", "class"}, "due", "meta", "pay": null or {"owed",
+ * "partly_paid", "pending", "payable"}}], "pay_all": null or
+ * {"amount"}}].
+ */
+#define F(name, type, st, member, desc) \
+	{ name, type, offsetof(st, member), desc }
+
+static const struct rb_tmpl_field pay_fields[] = {
+	F("owed", RB_TF_TEXT, struct rb_bills_pay, bp_owed, NULL),
+	F("partly_paid", RB_TF_BOOL, struct rb_bills_pay, bp_partly_paid, NULL),
+	F("pending", RB_TF_BOOL, struct rb_bills_pay, bp_pending, NULL),
+	F("payable", RB_TF_BOOL, struct rb_bills_pay, bp_payable, NULL),
+};
+static const struct rb_tmpl_desc pay_desc = { pay_fields, 4 };
+
+static const struct rb_tmpl_field status_fields[] = {
+	F("label", RB_TF_STR, struct rb_bills_row, br_status_label, NULL),
+	F("class", RB_TF_STR, struct rb_bills_row, br_status_class, NULL),
+};
+/* Read in the bill's own struct: {{status.label}}. */
+static const struct rb_tmpl_desc status_desc = { status_fields, 2 };
+
+static const struct rb_tmpl_field bill_fields[] = {
+	F("number", RB_TF_TEXT, struct rb_bills_row, br_number, NULL),
+	F("total", RB_TF_TEXT, struct rb_bills_row, br_total, NULL),
+	{ "status", RB_TF_SUB, 0, &status_desc },
+	F("due", RB_TF_TEXT, struct rb_bills_row, br_due, NULL),
+	F("meta", RB_TF_TEXT, struct rb_bills_row, br_meta, NULL),
+	F("pay", RB_TF_ROW, struct rb_bills_row, br_pay, &pay_desc),
+};
+static const struct rb_tmpl_desc bill_desc = { bill_fields, 6 };
+
+static const struct rb_tmpl_field pay_all_fields[] = {
+	{ "amount", RB_TF_TEXT, 0, NULL },
+};
+/* Read in bk_pay_amount itself. */
+static const struct rb_tmpl_desc pay_all_desc = { pay_all_fields, 1 };
+
+/* A contract with its bills as rows. */
+struct contract_view {
+	const char	*cv_number;
+	const char	*cv_old_number;
+	const char	*cv_address;
+	int		 cv_empty;
+	struct rb_tmpl_rows cv_bills;
+	const char	*cv_pay_all;
+};
+
+static const struct rb_tmpl_field contract_fields[] = {
+	F("number", RB_TF_STR, struct contract_view, cv_number, NULL),
+	F("old_number", RB_TF_STR, struct contract_view, cv_old_number, NULL),
+	F("address", RB_TF_STR, struct contract_view, cv_address, NULL),
+	F("empty", RB_TF_BOOL, struct contract_view, cv_empty, NULL),
+	F("bills", RB_TF_ROWS, struct contract_view, cv_bills, NULL),
+	F("pay_all", RB_TF_ROW, struct contract_view, cv_pay_all,
+	    &pay_all_desc),
+};
+static const struct rb_tmpl_desc contract_desc = { contract_fields, 6 };
+
+struct list_view {
+	struct rb_tmpl_rows lv_contracts;
+};
+
+static const struct rb_tmpl_field list_fields[] = {
+	F("contracts", RB_TF_ROWS, struct list_view, lv_contracts, NULL),
+};
+static const struct rb_tmpl_desc list_desc = { list_fields, 1 };
+
+#undef F
 
 static void
 bills_ctx(struct rb_req *req, struct rb_bills_ctx *ctx)
@@ -50,12 +126,17 @@ void
 rb_page_bills(struct rb_req *req)
 {
 	const struct rb_form *q = &req->req_query;
+	const struct rb_bills_contract *bk;
 	struct rb_bills_filter f;
 	struct rb_bills_ctx ctx;
+	struct rb_bills_rows rows;
+	struct contract_view *cv;
+	struct list_view lv;
 	struct rb_scope sc;
 	enum rb_rc rc;
 	const char *msg;
 	json_t *data;
+	size_t i;
 
 	if (rb_req_scope(req, &sc) != 0)
 		return;
@@ -69,13 +150,32 @@ rb_page_bills(struct rb_req *req)
 	bills_ctx(req, &ctx);
 	if (ctx.bc_db == NULL)		/* 503 answered */
 		return;
-	if ((rc = rb_bills_list(&ctx, &sc, &f, &data)) != RB_OK) {
+	if ((rc = rb_bills_list(&ctx, &sc, &f, &data, &rows)) != RB_OK) {
 		answer_rc(req, rc);
 		return;
 	}
+	cv = rb_arena_alloc(req->req_arena, (rows.bs_ncontracts > 0 ?
+	    rows.bs_ncontracts : 1) * sizeof(*cv));
+	for (i = 0; i < rows.bs_ncontracts; i++) {
+		bk = &rows.bs_contracts[i];
+		cv[i].cv_number = bk->bk_number;
+		cv[i].cv_old_number = bk->bk_old_number;
+		cv[i].cv_address = bk->bk_address;
+		cv[i].cv_empty = bk->bk_empty;
+		cv[i].cv_bills.rs_desc = &bill_desc;
+		cv[i].cv_bills.rs_base = bk->bk_bills;
+		cv[i].cv_bills.rs_count = bk->bk_nbills;
+		cv[i].cv_bills.rs_size = sizeof(*bk->bk_bills);
+		cv[i].cv_pay_all = bk->bk_pay_all;
+	}
+	lv.lv_contracts.rs_desc = &contract_desc;
+	lv.lv_contracts.rs_base = cv;
+	lv.lv_contracts.rs_count = rows.bs_ncontracts;
+	lv.lv_contracts.rs_size = sizeof(*cv);
 	json_object_set_new(data, "csrf", json_string(rb_req_csrf(req)));
 	rb_resp_header(req, "Cache-Control", "no-store");
-	rb_resp_page(req, 200, "bills", data);
+	rb_resp_page_row(req, 200, "bills", data, &list_desc, &lv);
+	rb_bills_rows_free(&rows);
 }
 
 static void

@@ -23,6 +23,7 @@
  * alert's setting (app/leaks.h), posted to /ma-consommation/alerte.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@
 #include "web/forms.h"
 #include "web/routes.h"
 #include "web/session.h"
+#include "tmpl/mustache.h"
 
 #define RANGE_YEARS	3	/* longest range, and the default one */
 #define DAILY_DAYS	90	/* default range of the daily view */
@@ -313,19 +315,23 @@ fr_date_json(const char *iso)
 	return json_string(fr);
 }
 
-/* "+12 %", "-3 %" or "0 %": the change from prev to cur, rounded. */
-static json_t *
-change_json(int64_t cur, int64_t prev)
+/* "+12 %", "-3 %" or "0 %" into s (32 bytes): the change from prev to
+ * cur, rounded; NULL when prev is not above 0. */
+static const char *
+change_text(int64_t cur, int64_t prev, char *s)
 {
 	int64_t d = cur - prev, pct;
-	char s[32];
+	char *p = s;
 
 	if (prev <= 0)
-		return json_null();
+		return NULL;
 	pct = ((d < 0 ? -d : d) * 200 + prev) / (2 * prev);
-	snprintf(s, sizeof(s), "%s%lld %%", pct == 0 ? "" : d < 0 ? "-" : "+",
-	    (long long)pct);
-	return json_string(s);
+	/* No snprintf: a table has dozens of rows. */
+	if (pct != 0)
+		*p++ = d < 0 ? '-' : '+';
+	p += rb_int_text(pct, p);
+	memcpy(p, " %", 3);
+	return s;
 }
 
 /* The pieces of the NULL-terminated parts, end to end, in arena a (a
@@ -349,91 +355,146 @@ arena_cat(rb_arena *a, const char *const *parts)
 }
 
 /*
- * The period rows of the page (the keys consumption.mustache reads:
- * "start_fr", "end_fr", "archive_number", "days", "m3", "previous_m3",
- * "change", "estimated", "abnormal"), from rows[0..n); fills the chart
- * bars.
+ * The rows of the table as consumption.mustache reads them, written from
+ * C structs (tmpl/mustache.h) rather than a JSON object per row: a
+ * period {"start_fr", "end_fr", "archive_number" (or null), "days",
+ * "m3", "previous_m3" (or null), "change" (or null), "estimated",
+ * "abnormal"}, a day {"date_fr", "litres"}.
  */
-static json_t *
-period_rows_json(struct rb_req *req, const struct rb_cons_row *rows, int n,
-    const char *old_number, struct rb_chart_bar *bars)
+struct period_view {
+	char		 pv_start[RB_CLOCK_FR_MAX];
+	char		 pv_end[RB_CLOCK_FR_MAX];
+	const char	*pv_archive_number;
+	char		 pv_days[RB_INT_TEXT];
+	char		 pv_m3[32];
+	char		 pv_pm3[32];
+	const char	*pv_previous_m3;	/* pv_pm3 or NULL */
+	char		 pv_change_text[32];
+	const char	*pv_change;		/* pv_change_text or NULL */
+	int		 pv_estimated;
+	int		 pv_abnormal;
+};
+
+struct day_view {
+	char		 dv_date[RB_CLOCK_FR_MAX];
+	char		 dv_litres[RB_INT_TEXT];
+};
+
+#define F(name, type, st, member) \
+	{ name, type, offsetof(st, member), NULL }
+
+static const struct rb_tmpl_field period_fields[] = {
+	F("start_fr", RB_TF_TEXT, struct period_view, pv_start),
+	F("end_fr", RB_TF_TEXT, struct period_view, pv_end),
+	F("archive_number", RB_TF_STR, struct period_view,
+	    pv_archive_number),
+	F("days", RB_TF_TEXT, struct period_view, pv_days),
+	F("m3", RB_TF_TEXT, struct period_view, pv_m3),
+	F("previous_m3", RB_TF_STR, struct period_view, pv_previous_m3),
+	F("change", RB_TF_STR, struct period_view, pv_change),
+	F("estimated", RB_TF_BOOL, struct period_view, pv_estimated),
+	F("abnormal", RB_TF_BOOL, struct period_view, pv_abnormal),
+};
+static const struct rb_tmpl_desc period_desc = { period_fields, 9 };
+
+static const struct rb_tmpl_field day_fields[] = {
+	F("date_fr", RB_TF_TEXT, struct day_view, dv_date),
+	F("litres", RB_TF_TEXT, struct day_view, dv_litres),
+};
+static const struct rb_tmpl_desc day_desc = { day_fields, 2 };
+
+/* The page's own rows, on top of its JSON data. */
+struct rows_view {
+	struct rb_tmpl_rows rv_rows;
+};
+
+static const struct rb_tmpl_field rows_fields[] = {
+	F("rows", RB_TF_ROWS, struct rows_view, rv_rows),
+};
+static const struct rb_tmpl_desc rows_desc = { rows_fields, 1 };
+
+#undef F
+
+/* The period rows of the page from rows[0..n) into *rv (in the
+ * request's arena); fills the chart bars. */
+static void
+period_rows(struct rb_req *req, const struct rb_cons_row *rows, int n,
+    const char *old_number, struct rb_chart_bar *bars, struct rows_view *rv)
 {
-	char start[RB_CLOCK_FR_MAX], end[RB_CLOCK_FR_MAX];
-	char m3[32], pm3[32], num[RB_INT_TEXT];
+	struct period_view *pv;
 	const char *sp;
-	json_t *arr = json_array(), *o;
 	int i;
 
-	for (i = 0; i < n; i++) {
+	pv = rb_arena_alloc(req->req_arena, (size_t)(n > 0 ? n : 1) *
+	    sizeof(*pv));
+	rv->rv_rows.rs_desc = &period_desc;
+	rv->rv_rows.rs_base = pv;
+	rv->rv_rows.rs_count = (size_t)(n > 0 ? n : 0);
+	rv->rv_rows.rs_size = sizeof(*pv);
+	for (i = 0; i < n; i++, pv++) {
 		const struct rb_cons_row *r = &rows[i];
 
-		rb_clock_fr_iso(r->cr_start, start, sizeof(start));
-		rb_clock_fr_iso(r->cr_end, end, sizeof(end));
-		rb_volume_m3_plain(r->cr_litres, m3, sizeof(m3));
-		if (r->cr_previous >= 0)
-			rb_volume_m3_plain(r->cr_previous, pm3, sizeof(pm3));
-		o = json_object();
-		json_object_set_new_nocheck(o, "start_fr", json_string(start));
-		json_object_set_new_nocheck(o, "end_fr", json_string(end));
-		/* Numbers as text: the template writes an integer with
-		   snprintf. */
-		rb_int_text(r->cr_days, num);
-		json_object_set_new_nocheck(o, "days", json_string(num));
-		json_object_set_new_nocheck(o, "m3", json_string(m3));
-		json_object_set_new_nocheck(o, "previous_m3",
-		    r->cr_previous >= 0 ? json_string(pm3) : json_null());
-		json_object_set_new_nocheck(o, "change", r->cr_previous >= 0 ?
-		    change_json(r->cr_litres, r->cr_previous) : json_null());
-		json_object_set_new_nocheck(o, "archive_number",
-		    old_number != NULL && strcmp(r->cr_end, RB_ARCHIVE_END) <
-		    0 ? json_string(old_number) : json_null());
-		json_object_set_new_nocheck(o, "estimated",
-		    json_boolean(r->cr_estimated));
-		json_object_set_new_nocheck(o, "abnormal",
-		    json_boolean(r->cr_abnormal));
-		json_array_append_new(arr, o);
+		rb_clock_fr_iso(r->cr_start, pv->pv_start,
+		    sizeof(pv->pv_start));
+		rb_clock_fr_iso(r->cr_end, pv->pv_end, sizeof(pv->pv_end));
+		rb_volume_m3_plain(r->cr_litres, pv->pv_m3, sizeof(pv->pv_m3));
+		pv->pv_previous_m3 = NULL;
+		pv->pv_change = NULL;
+		if (r->cr_previous >= 0) {
+			rb_volume_m3_plain(r->cr_previous, pv->pv_pm3,
+			    sizeof(pv->pv_pm3));
+			pv->pv_previous_m3 = pv->pv_pm3;
+			pv->pv_change = change_text(r->cr_litres,
+			    r->cr_previous, pv->pv_change_text);
+		}
+		rb_int_text(r->cr_days, pv->pv_days);
+		pv->pv_archive_number = old_number != NULL &&
+		    strcmp(r->cr_end, RB_ARCHIVE_END) < 0 ? old_number : NULL;
+		pv->pv_estimated = r->cr_estimated != 0;
+		pv->pv_abnormal = r->cr_abnormal != 0;
 		/* Under the bar: the month the period ends ("juin 2024"). */
-		sp = strchr(end, ' ');
+		sp = strchr(pv->pv_end, ' ');
 		bars[i].cb_label = rb_arena_strdup(req->req_arena,
-		    sp != NULL ? sp + 1 : end);
+		    sp != NULL ? sp + 1 : pv->pv_end);
 		bars[i].cb_title = arena_cat(req->req_arena, (const char *[]){
-		    "Du ", start, " au ", end, " : ", m3,
+		    "Du ", pv->pv_start, " au ", pv->pv_end, " : ", pv->pv_m3,
 		    " m³ ; même période un an plus tôt : ", r->cr_previous >= 0 ?
-		    pm3 : "aucune donnée", r->cr_previous >= 0 ? " m³" : "",
-		    r->cr_abnormal ? " ; consommation anormale" : "", NULL });
+		    pv->pv_pm3 : "aucune donnée", r->cr_previous >= 0 ? " m³" :
+		    "", r->cr_abnormal ? " ; consommation anormale" : "", NULL });
 		bars[i].cb_value = r->cr_litres;
 		bars[i].cb_previous = r->cr_previous;
 		bars[i].cb_alert = r->cr_abnormal;
 	}
-	return arr;
 }
 
-/* The day rows of the page ("date_fr", "litres"); fills the chart bars. */
-static json_t *
-day_rows_json(struct rb_req *req, const struct rb_cons_row *rows, int n,
-    struct rb_chart_bar *bars)
+/* The day rows of the page into *rv (in the request's arena); fills
+ * the chart bars. */
+static void
+day_rows(struct rb_req *req, const struct rb_cons_row *rows, int n,
+    struct rb_chart_bar *bars, struct rows_view *rv)
 {
-	char fr[RB_CLOCK_FR_MAX], num[RB_INT_TEXT];
+	struct day_view *dv;
 	struct rb_date d;
-	json_t *arr = json_array(), *o;
 	int i;
 
-	for (i = 0; i < n; i++) {
-		rb_clock_fr_iso(rows[i].cr_start, fr, sizeof(fr));
-		o = json_object();
-		json_object_set_new_nocheck(o, "date_fr", json_string(fr));
-		rb_int_text(rows[i].cr_litres, num);
-		json_object_set_new_nocheck(o, "litres", json_string(num));
-		json_array_append_new(arr, o);
+	dv = rb_arena_alloc(req->req_arena, (size_t)(n > 0 ? n : 1) *
+	    sizeof(*dv));
+	rv->rv_rows.rs_desc = &day_desc;
+	rv->rv_rows.rs_base = dv;
+	rv->rv_rows.rs_count = (size_t)(n > 0 ? n : 0);
+	rv->rv_rows.rs_size = sizeof(*dv);
+	for (i = 0; i < n; i++, dv++) {
+		rb_clock_fr_iso(rows[i].cr_start, dv->dv_date,
+		    sizeof(dv->dv_date));
+		rb_int_text(rows[i].cr_litres, dv->dv_litres);
 		rb_clock_parse_date(rows[i].cr_start, &d);
 		bars[i].cb_label = rb_arena_printf(req->req_arena, "%d/%02d",
 		    d.d_day, d.d_month);
 		bars[i].cb_title = arena_cat(req->req_arena, (const char *[]){
-		    fr, " : ", num, " litres", NULL });
+		    dv->dv_date, " : ", dv->dv_litres, " litres", NULL });
 		bars[i].cb_value = rows[i].cr_litres;
 		bars[i].cb_previous = -1;
 	}
-	return arr;
 }
 
 /* The contract's alert ("start_fr", "end_fr", "litres_m3",
@@ -618,6 +679,7 @@ rb_page_consumption(struct rb_req *req)
 	struct rb_cons_page v;
 	struct rb_chart chart;
 	struct rb_chart_bar *bars;
+	struct rows_view rv;
 	rb_buf svg = RB_BUF_INIT;
 	const struct rb_cons_contract *c;
 	const char *old, *notice;
@@ -645,7 +707,9 @@ rb_page_consumption(struct rb_req *req)
 		rb_resp_page(req, 200, "consumption", data);
 		return;
 	}
-	old = c->cc_old_number[0] != '\0' ? c->cc_old_number : NULL;
+	/* A copy: the rows point to it after v is freed. */
+	old = c->cc_old_number[0] != '\0' ? rb_arena_strdup(req->req_arena,
+	    c->cc_old_number) : NULL;
 	o = json_object();
 	json_object_set_new_nocheck(o, "number", json_string(c->cc_number));
 	json_object_set_new_nocheck(o, "old_number", old != NULL ?
@@ -674,12 +738,10 @@ rb_page_consumption(struct rb_req *req)
 	chart.ch_bars = bars;
 	chart.ch_n = n > RB_CHART_MAX_BARS ? RB_CHART_MAX_BARS : n;
 	if (q.cq_daily) {
-		json_object_set_new_nocheck(data, "rows", day_rows_json(req,
-		    v.cv_rows, n, bars));
+		day_rows(req, v.cv_rows, n, bars, &rv);
 		chart.ch_series = "Litres par jour";
 	} else {
-		json_object_set_new_nocheck(data, "rows", period_rows_json(req,
-		    v.cv_rows, n, old, bars));
+		period_rows(req, v.cv_rows, n, old, bars, &rv);
 		chart.ch_m3 = 1;
 		chart.ch_series = "Période facturée";
 		chart.ch_previous = "Même période un an plus tôt";
@@ -698,7 +760,7 @@ rb_page_consumption(struct rb_req *req)
 	    c->cc_number))));
 	rb_cons_view_free(&v);
 	rb_resp_header(req, "Cache-Control", "no-store");
-	rb_resp_page(req, 200, "consumption", data);
+	rb_resp_page_row(req, 200, "consumption", data, &rows_desc, &rv);
 }
 
 /* Appends a CSV row of periods. */

@@ -2,8 +2,8 @@
  * test_mustache.c: what Robinet asks of its template engine beyond the
  * mustache spec: apostrophes escaped, raw output only through {{{ }}} and
  * {{& }}, strict mode errors, parse errors with line numbers, limits,
- * the start-up check of partials, a page built on a layout, and
- * concurrent rendering from one set.
+ * the start-up check of partials, a page built on a layout, rows read
+ * from C structs, and concurrent rendering from one set.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -148,6 +148,112 @@ test_values(void **state)
 	expect_output(set, "truth", "{\"empty\": \"\", \"zero\": 0, "
 	    "\"obj\": {}, \"list\": [1], \"nul\": null, \"nolist\": []}", 0,
 	    "ZOLel");
+	rb_tmpl_set_free(set);
+}
+
+/* Rows from C structs (rb_tmpl_render_row()): a list of bills with a
+ * nested optional struct, an embedded one, strings, text and flags, read
+ * in place and looked up before the JSON data below them. */
+struct t_status {
+	const char	*st_label;
+	const char	*st_class;
+};
+
+struct t_pay {
+	char		 py_owed[16];
+	int		 py_partly;
+};
+
+struct t_bill {
+	const char	*bl_number;
+	struct t_status	 bl_status;
+	const struct t_pay *bl_pay;
+	int		 bl_late;
+};
+
+struct t_page {
+	const char	*pg_title;
+	const char	*pg_none;
+	struct rb_tmpl_rows pg_bills;
+	struct rb_tmpl_rows pg_nobills;
+};
+
+static const struct rb_tmpl_field t_status_fields[] = {
+	{ "label", RB_TF_STR, offsetof(struct t_status, st_label), NULL },
+	{ "class", RB_TF_STR, offsetof(struct t_status, st_class), NULL },
+};
+static const struct rb_tmpl_desc t_status_desc = { t_status_fields, 2 };
+static const struct rb_tmpl_field t_pay_fields[] = {
+	{ "owed", RB_TF_TEXT, offsetof(struct t_pay, py_owed), NULL },
+	{ "partly", RB_TF_BOOL, offsetof(struct t_pay, py_partly), NULL },
+};
+static const struct rb_tmpl_desc t_pay_desc = { t_pay_fields, 2 };
+static const struct rb_tmpl_field t_bill_fields[] = {
+	{ "number", RB_TF_STR, offsetof(struct t_bill, bl_number), NULL },
+	{ "status", RB_TF_SUB, offsetof(struct t_bill, bl_status),
+	    &t_status_desc },
+	{ "pay", RB_TF_ROW, offsetof(struct t_bill, bl_pay), &t_pay_desc },
+	{ "late", RB_TF_BOOL, offsetof(struct t_bill, bl_late), NULL },
+};
+static const struct rb_tmpl_desc t_bill_desc = { t_bill_fields, 4 };
+static const struct rb_tmpl_field t_page_fields[] = {
+	{ "title", RB_TF_STR, offsetof(struct t_page, pg_title), NULL },
+	{ "none", RB_TF_STR, offsetof(struct t_page, pg_none), NULL },
+	{ "bills", RB_TF_ROWS, offsetof(struct t_page, pg_bills), NULL },
+	{ "nobills", RB_TF_ROWS, offsetof(struct t_page, pg_nobills), NULL },
+};
+static const struct rb_tmpl_desc t_page_desc = { t_page_fields, 4 };
+
+static void
+test_rows(void **state)
+{
+	static const struct t_pay pay = { "12,50 €", 1 };
+	const struct t_bill bills[] = {
+		{ "F-1", { "À payer", "due" }, &pay, 1 },
+		{ "F<2>", { "Payée", "paid" }, NULL, 0 },
+	};
+	struct t_page page = { "L'eau", NULL,
+	    { &t_bill_desc, bills, 2, sizeof(bills[0]) },
+	    { &t_bill_desc, NULL, 0, sizeof(bills[0]) } };
+	rb_tmpl_set *set = set_of("t", "{{title}}/{{csrf}}[{{none}}]"
+	    "{{^none}}n{{/none}}{{^nobills}}0{{/nobills}}"
+	    "{{#bills}}|{{number}} {{status.label}} {{status.class}}"
+	    "{{#pay}} {{owed}}{{#partly}} p{{/partly}} {{number}}{{/pay}}"
+	    "{{^pay}} -{{/pay}} {{late}} {{csrf}}{{#late}} L{{/late}}"
+	    "{{/bills}}",
+	    "dot", "{{#title}}{{.}}{{/title}}{{#bills}}{{#pay}}{{.}}{{/pay}}"
+	    "{{/bills}}",
+	    "missing", "{{#bills}}{{nope}}{{/bills}}",
+	    "obj", "{{#bills}}{{status}}{{/bills}}", NULL);
+	json_t *data = json_pack("{s:s, s:s}", "csrf", "k&y", "title", "no");
+	rb_buf out = RB_BUF_INIT;
+	char err[256] = "";
+
+	assert_int_equal(rb_tmpl_render_row(set, "t", data, &t_page_desc,
+	    &page, RB_TMPL_STRICT, &out, err, sizeof(err)), 0);
+	assert_string_equal(rb_buf_cstr(&out), "L&#39;eau/k&amp;y[]n0"
+	    "|F-1 À payer due 12,50 € p F-1 true k&amp;y L"
+	    "|F&lt;2&gt; Payée paid - false k&amp;y");
+	rb_buf_reset(&out);
+	/* "." of a string field; a struct has no text. */
+	assert_int_equal(rb_tmpl_render_row(set, "dot", data, &t_page_desc,
+	    &page, 0, &out, err, sizeof(err)), 0);
+	assert_string_equal(rb_buf_cstr(&out), "L&#39;eau");
+	rb_buf_reset(&out);
+	assert_int_equal(rb_tmpl_render_row(set, "missing", data,
+	    &t_page_desc, &page, RB_TMPL_STRICT, &out, err, sizeof(err)), -1);
+	assert_string_equal(err, "missing:1: unknown key \"nope\"");
+	assert_int_equal(rb_tmpl_render_row(set, "obj", data, &t_page_desc,
+	    &page, RB_TMPL_STRICT, &out, err, sizeof(err)), -1);
+	assert_string_equal(err, "obj:1: cannot write an object or array "
+	    "as text: \"status\"");
+	assert_int_equal(out.buf_len, 0);
+	/* Without a row: the JSON data alone. */
+	assert_int_equal(rb_tmpl_render_row(set, "t", data, NULL, NULL, 0,
+	    &out, err, sizeof(err)), 0);
+	assert_string_equal(rb_buf_cstr(&out), "no/k&amp;y[]n0");
+	rb_buf_free(&out);
+	json_decref(data);
 	rb_tmpl_set_free(set);
 }
 
@@ -561,6 +667,7 @@ main(void)
 		cmocka_unit_test(test_escape_apostrophe),
 		cmocka_unit_test(test_raw_output),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_strict_unknown_key),
 		cmocka_unit_test(test_strict_unknown_partial),
 		cmocka_unit_test(test_parse_errors),
