@@ -38,6 +38,7 @@ import collections
 import email
 import email.policy
 import email.utils
+import html
 import http.client
 import os
 import re
@@ -445,6 +446,53 @@ def check_mail_once(front, sink, a, b):
     ok(len(by) == 2, "both servers' senders delivered part of it", dict(by))
 
 
+def check_news(front, a, b, known):
+    """A news item written outside both servers (as another server or an
+    editor would: straight into the database) shows on the home page of
+    each, anonymous and signed in (the page kept for signed-in visitors,
+    with the visitor's own sign-out token), within news_recheck_ms (1 s
+    by default); the title, markup in it, is shown as text."""
+    title = "Travaux <b>rue des Tanneurs</b> %s" % secrets.token_hex(4)
+    shown_as = html.escape(title, quote=False)
+    br = known          # its device cookie passes the sign-in limit tripped above
+    br.get("/connexion")
+    signin_st, _, _ = br.post("/connexion", {"email": DEMO_EMAIL, "mot_de_passe": DEMO_PASSWORD})
+    signed = signin_st == 303
+    # The session's own token, as the space shows it (any server).
+    token = re.search(r'action="/deconnexion".*?name="csrf" value="([^"]+)"',
+                      br.get("/mon-espace")[2])
+    mine = 'name="csrf" value="%s"' % (token.group(1) if token else "?")
+    anon = FBrowser(front)
+    for b_ in (anon, br):       # the pages kept before the change, on both
+        for _ in range(2):
+            b_.get("/")
+    now = int(time.time())
+    psql("INSERT INTO news (slug, title, summary, body_md, published_at, kind,"
+         " created_at, updated_at) VALUES ('scale-%d', '%s', 'Résumé.', 'Texte.', %d,"
+         " 'news', %d, %d)" % (now, title.replace("'", "''"), now - 60, now, now))
+    t0 = time.time()
+    seen = {}               # (who, server) -> seconds after the insert
+    last = {}               # a page with the item but not the right name
+    while time.time() - t0 < 5 and len(seen) < 4:
+        for who, b_ in (("anonymous", anon), ("signed in", br)):
+            for srv in (a, b):
+                next_goes_to(front, srv)
+                st, h, page = b_.get("/")
+                got = b_.trail[-1][3]
+                if st == 200 and shown_as in page and (who, got) not in seen:
+                    if (who == "signed in") == (mine in page):
+                        seen[(who, got)] = round(time.time() - t0, 2)
+                    else:
+                        last[who] = page
+        time.sleep(0.05)
+    ok(signed and len(seen) == 4 and max(seen.values()) < 3 and title not in
+       "".join(b_.get("/")[2] for b_ in (anon, br)),
+       "a news item written outside both servers shows on each, anonymous and signed in, "
+       "within news_recheck_ms", "sign-in %s, seen %r, token %s\n%s" % (
+           signin_st, seen, mine, "\n".join("%s: %s" % kv for kv in last.items())[:3000]))
+    br.post("/deconnexion", {})
+
+
 def check_kill(front, a, b):
     """Concurrent contact requests through the front; a is killed with
     kill -9 in the middle; every request answered 303 is in the database."""
@@ -582,6 +630,7 @@ def main():
         check_rate_limit(front, a, b, known)
         check_attachment(front, a, b, known)
         check_mail_once(front, sink, a, b)
+        check_news(front, a, b, known)
         check_kill(front, a, b)
         b.proc.send_signal(signal.SIGTERM)
         try:
