@@ -281,27 +281,6 @@ bill_summary(const struct rb_invoice *inv, const char *today)
 	return o;
 }
 
-/* The texts parts[0..n) end to end as a new JSON string, or null when
- * they are not UTF-8 (texts of the database); at most 511 bytes (the
- * callers' texts are shorter). */
-static json_t *
-jcat(const char *const *parts, size_t n)
-{
-	char buf[512];
-	size_t len = 0, k, i;
-	json_t *s;
-
-	for (i = 0; i < n; i++) {
-		k = strlen(parts[i]);
-		if (len + k >= sizeof(buf))
-			k = sizeof(buf) - 1 - len;
-		memcpy(buf + len, parts[i], k);
-		len += k;
-	}
-	s = json_stringn(buf, len);
-	return s != NULL ? s : json_null();
-}
-
 /*
  * The texts parts[0..n) end to end into out (size bytes, truncated), or
  * "" when they are not UTF-8 (texts of the database).
@@ -321,6 +300,19 @@ cat_into(char *out, size_t size, const char *const *parts, size_t n)
 	out[len] = '\0';
 	if (u8_check((const uint8_t *)out, len) != NULL)
 		out[0] = '\0';
+}
+
+/* The texts parts[0..n) end to end as a new JSON string (at most 511
+ * bytes: the callers' texts are shorter), or null when they are not
+ * UTF-8 (texts of the database) or give nothing. */
+static json_t *
+jcat(const char *const *parts, size_t n)
+{
+	char buf[512];
+
+	cat_into(buf, sizeof(buf), parts, n);
+	return buf[0] != '\0' ? json_stringn_nocheck(buf, strlen(buf)) :
+	    json_null();
 }
 
 /* The French date of iso into out (RB_BILLS_FMT_MAX), "" if none. */

@@ -152,7 +152,7 @@ add_leak(const struct rb_space_contract *c, json_t *alerts)
 	    "votre compteur %s a enregistré chaque jour plus de %lld fois "
 	    "votre consommation habituelle (environ %lld litres par jour). "
 	    "Vérifiez votre installation.", first, last, c->sp_leak_serial,
-	    (long long)(int)c->sp_leak_factor,
+	    (long long)c->sp_leak_factor,
 	    (long long)c->sp_leak_usual_litres);
 	add_alert(alerts, "leak", text);
 }

@@ -557,6 +557,8 @@ rb_tmpl_render_row(const rb_tmpl_set *set, const char *name,
 	struct scope sc;
 	int rc = -1;
 
+	/* Field by field, not memset: r_stack is large and each entry is
+	   written as it is pushed. */
 	r.r_set = set;
 	r.r_flags = flags;
 	r.r_out = out;

@@ -162,16 +162,12 @@ rb_page_bills(struct rb_req *req)
 		cv[i].cv_old_number = bk->bk_old_number;
 		cv[i].cv_address = bk->bk_address;
 		cv[i].cv_empty = bk->bk_empty;
-		cv[i].cv_bills.rs_desc = &bill_desc;
-		cv[i].cv_bills.rs_base = bk->bk_bills;
-		cv[i].cv_bills.rs_count = bk->bk_nbills;
-		cv[i].cv_bills.rs_size = sizeof(*bk->bk_bills);
+		cv[i].cv_bills = (struct rb_tmpl_rows){ &bill_desc,
+		    bk->bk_bills, bk->bk_nbills, sizeof(*bk->bk_bills) };
 		cv[i].cv_pay_all = bk->bk_pay_all;
 	}
-	lv.lv_contracts.rs_desc = &contract_desc;
-	lv.lv_contracts.rs_base = cv;
-	lv.lv_contracts.rs_count = rows.bs_ncontracts;
-	lv.lv_contracts.rs_size = sizeof(*cv);
+	lv.lv_contracts = (struct rb_tmpl_rows){ &contract_desc, cv,
+	    rows.bs_ncontracts, sizeof(*cv) };
 	json_object_set_new(data, "csrf", json_string(rb_req_csrf(req)));
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_resp_page_row(req, 200, "bills", data, &list_desc, &lv);

@@ -427,10 +427,8 @@ period_rows(struct rb_req *req, const struct rb_cons_row *rows, int n,
 
 	pv = rb_arena_alloc(req->req_arena, (size_t)(n > 0 ? n : 1) *
 	    sizeof(*pv));
-	rv->rv_rows.rs_desc = &period_desc;
-	rv->rv_rows.rs_base = pv;
-	rv->rv_rows.rs_count = (size_t)(n > 0 ? n : 0);
-	rv->rv_rows.rs_size = sizeof(*pv);
+	rv->rv_rows = (struct rb_tmpl_rows){ &period_desc, pv,
+	    (size_t)(n > 0 ? n : 0), sizeof(*pv) };
 	for (i = 0; i < n; i++, pv++) {
 		const struct rb_cons_row *r = &rows[i];
 
@@ -479,10 +477,8 @@ day_rows(struct rb_req *req, const struct rb_cons_row *rows, int n,
 
 	dv = rb_arena_alloc(req->req_arena, (size_t)(n > 0 ? n : 1) *
 	    sizeof(*dv));
-	rv->rv_rows.rs_desc = &day_desc;
-	rv->rv_rows.rs_base = dv;
-	rv->rv_rows.rs_count = (size_t)(n > 0 ? n : 0);
-	rv->rv_rows.rs_size = sizeof(*dv);
+	rv->rv_rows = (struct rb_tmpl_rows){ &day_desc, dv,
+	    (size_t)(n > 0 ? n : 0), sizeof(*dv) };
 	for (i = 0; i < n; i++, dv++) {
 		rb_clock_fr_iso(rows[i].cr_start, dv->dv_date,
 		    sizeof(dv->dv_date));
