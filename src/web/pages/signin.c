@@ -3,6 +3,7 @@
  * (/mon-espace, filled by a later issue).
  */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -10,6 +11,7 @@
 #include "app/psp.h"
 #include "app/space.h"
 #include "base/crypto.h"
+#include "base/mem.h"
 #include "tmpl/mustache.h"
 #include "web/forms.h"
 #include "web/routes.h"
@@ -181,14 +183,23 @@ static const struct rb_tmpl_field space_card_fields[] = {
 };
 static const struct rb_tmpl_desc space_card_desc = { space_card_fields, 16 };
 
+/* The page's own data, all of it (the layout's is in the JSON below). */
 struct space_view {
-	struct rb_tmpl_rows	sv_contracts;
+	const char		*sv_csrf;
+	int			 sv_card;	/* 0/1: cards paid online */
+	struct rb_tmpl_rows	 sv_contracts;
+	const char		*sv_first_name;
+	const char		*sv_notice;	/* or NULL */
 };
 
 static const struct rb_tmpl_field space_fields[] = {
+	F("csrf", RB_TF_STR, struct space_view, sv_csrf, NULL),
+	F("card", RB_TF_BOOL, struct space_view, sv_card, NULL),
 	F("contracts", RB_TF_ROWS, struct space_view, sv_contracts, NULL),
+	F("first_name", RB_TF_STR, struct space_view, sv_first_name, NULL),
+	F("notice", RB_TF_STR, struct space_view, sv_notice, NULL),
 };
-static const struct rb_tmpl_desc space_desc = { space_fields, 1 };
+static const struct rb_tmpl_desc space_desc = { space_fields, 5 };
 
 #undef C
 #undef F
@@ -196,7 +207,7 @@ void
 rb_page_space(struct rb_req *req)
 {
 	const struct rb_session *s;
-	const char *done, *notice = NULL;
+	const char *done;
 	struct space_card_view *cv;
 	struct rb_space_data d;
 	struct rb_psp_cfg psp;
@@ -209,8 +220,9 @@ rb_page_space(struct rb_req *req)
 		rb_resp_error(req, 500);
 		return;
 	}
-	cv = rb_arena_alloc(req->req_arena, (d.sd_n > 0 ? d.sd_n : 1) *
-	    sizeof(*cv));
+	/* Not from the arena: it clears what it gives, and every member
+	   is written here. */
+	cv = rb_xmalloc((d.sd_n > 0 ? d.sd_n : 1) * sizeof(*cv));
 	for (i = 0; i < d.sd_n; i++) {
 		rb_space_card(&d, i, &cv[i].cv_card);
 		cv[i].cv_alerts = (struct rb_tmpl_rows){ &space_alert_desc,
@@ -219,19 +231,22 @@ rb_page_space(struct rb_req *req)
 	}
 	sv.sv_contracts = (struct rb_tmpl_rows){ &space_card_desc, cv,
 	    d.sd_n, sizeof(*cv) };
+	sv.sv_first_name = s->s_first_name;
+	sv.sv_notice = NULL;
 	done = rb_form_get(&req->req_query, "fait");
 	if (done != NULL && strcmp(done, "facture-electronique-activee") == 0)
-		notice = "La facture électronique est activée. Un e-mail de "
+		sv.sv_notice = "La facture électronique est activée. Un e-mail de "
 		    "confirmation vous a été envoyé.";
 	else if (done != NULL && strcmp(done,
 	    "facture-electronique-desactivee") == 0)
-		notice = "La facture électronique est désactivée : vos "
+		sv.sv_notice = "La facture électronique est désactivée : vos "
 		    "prochaines factures arriveront par la poste. Un e-mail de "
 		    "confirmation vous a été envoyé.";
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_psp_cfg_from_config(req->req_site->site_cfg, &psp);
-	rb_resp_page_row(req, 200, "space", json_pack("{s:s, s:s?, s:s, s:b}",
-	    "first_name", s->s_first_name, "notice", notice, "csrf",
-	    rb_req_csrf(req), "card", rb_psp_enabled(&psp)), &space_desc, &sv);
+	sv.sv_card = rb_psp_enabled(&psp);
+	sv.sv_csrf = rb_req_csrf(req);
+	rb_resp_page_row(req, 200, "space", json_object(), &space_desc, &sv);
+	free(cv);
 	rb_space_data_free(&d);
 }
