@@ -1,6 +1,6 @@
 /*
- * pages/signin.c: signing in and out, and the subscriber's space shell
- * (/mon-espace, filled by a later issue).
+ * pages/signin.c: signing in and out, and the subscriber's dashboard
+ * (/mon-espace: app/space.h, its contracts rendered from C structs).
  */
 #include <stddef.h>
 #include <stdlib.h>
