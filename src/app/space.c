@@ -18,39 +18,14 @@
  * shown on the dashboard any more. */
 #define ALERT_SHOWN_DAYS	365
 
-/* A new JSON string of s, or JSON null when s is NULL. */
-static json_t *
-text_or_null(const char *s)
+/* The French date of an ISO text into out (RB_CLOCK_FR_MAX bytes), ""
+   when iso is NULL or not a date. */
+static void
+fr_date(const char *iso, char *out)
 {
-	return s != NULL ? json_string(s) : json_null();
-}
-
-/* A new JSON string of s, text this file wrote (valid UTF-8: jansson
- * does not check it again). */
-static json_t *
-own(const char *s)
-{
-	return json_stringn_nocheck(s, strlen(s));
-}
-
-/* French date of an ISO text as a new JSON string, or null. */
-static json_t *
-fr_date(const char *iso)
-{
-	char buf[RB_CLOCK_FR_MAX];
-
-	if (iso == NULL || rb_clock_fr_iso(iso, buf, sizeof(buf)) != 0)
-		return json_null();
-	return own(buf);
-}
-
-static json_t *
-money(json_int_t cents)
-{
-	char buf[RB_MONEY_MAX];
-
-	rb_money_fr(cents, buf, sizeof(buf));
-	return own(buf);
+	out[0] = '\0';
+	if (iso != NULL)
+		rb_clock_fr_iso(iso, out, RB_CLOCK_FR_MAX);
 }
 
 static const char *
@@ -67,162 +42,177 @@ reading_kind(const char *source)
 	return "télérelève";
 }
 
-/* Sets key of o to the new value v (keys here are constant ASCII). */
+/* Appends s to out (size bytes, at *at so far), cut to fit. */
 static void
-put(json_t *o, const char *key, json_t *v)
+cat(char *out, size_t size, size_t *at, const char *s)
 {
-	json_object_set_new_nocheck(o, key, v);
+	size_t n = strlen(s);
+
+	if (n > size - 1 - *at)
+		n = size - 1 - *at;
+	memcpy(out + *at, s, n);
+	*at += n;
+	out[*at] = '\0';
 }
 
-static json_t *
-last_bill(const struct rb_space_contract *c, const char *today)
+static void
+last_bill(const struct rb_space_contract *c, const char *today,
+    struct rb_space_card *k)
 {
-	json_t *o;
+	struct rb_space_bill *b = &k->sc_bill;
 
 	if (c->sp_last_number == NULL)
-		return json_null();
-	o = json_object();
-	put(o, "number", json_string(c->sp_last_number));
-	put(o, "issued", fr_date(c->sp_last_issued_on));
-	put(o, "total", money(c->sp_last_total_cents));
-	put(o, "status_label", own(rb_bills_status_label(c->sp_last_status,
-	    c->sp_last_due_on, today, NULL)));
-	return o;
+		return;
+	b->sb_number = c->sp_last_number;
+	fr_date(c->sp_last_issued_on, b->sb_issued);
+	rb_money_fr(c->sp_last_total_cents, b->sb_total, sizeof(b->sb_total));
+	b->sb_status_label = rb_bills_status_label(c->sp_last_status,
+	    c->sp_last_due_on, today, NULL);
+	k->sc_last_bill = b;
 }
 
-static json_t *
-reading(const struct rb_space_contract *c)
+static void
+reading(const struct rb_space_contract *c, struct rb_space_card *k)
 {
-	char idx[RB_MONEY_MAX];
-	json_t *o;
+	struct rb_space_reading *r = &k->sc_read;
 
 	if (c->sp_meter_serial == NULL || c->sp_read_on == NULL)
-		return json_null();
-	rb_volume_m3_fr(c->sp_read_litres, idx, sizeof(idx));
-	o = json_object();
-	put(o, "meter", json_string(c->sp_meter_serial));
-	put(o, "remote", json_boolean(c->sp_meter_remote != 0));
-	put(o, "date", fr_date(c->sp_read_on));
-	put(o, "index", own(idx));
-	put(o, "kind", own(reading_kind(c->sp_read_source)));
-	return o;
+		return;
+	r->sr_meter = c->sp_meter_serial;
+	r->sr_remote = c->sp_meter_remote != 0;
+	fr_date(c->sp_read_on, r->sr_date);
+	rb_volume_m3_fr(c->sp_read_litres, r->sr_index, sizeof(r->sr_index));
+	r->sr_kind = reading_kind(c->sp_read_source);
+	k->sc_reading = r;
 }
 
-/* Appends to alerts the alert {kind, text}. */
-static void
-add_alert(json_t *alerts, const char *kind, const char *text)
+/* The next alert of k, of kind; its text is for the caller to write. */
+static char *
+add_alert(struct rb_space_card *k, const char *kind)
 {
-	json_t *a = json_object();
+	struct rb_space_alert *a = &k->sc_alerts[k->sc_nalerts++];
 
-	put(a, "kind", own(kind));
-	put(a, "text", json_string(text));
-	json_array_append_new(alerts, a);
+	a->sa_kind = kind;
+	return a->sa_text;
 }
 
 /* Adds the contract's recent abnormal-consumption alert, if any. */
 static void
-add_abnormal(const struct rb_space_contract *c, json_t *alerts)
+add_abnormal(const struct rb_space_contract *c, struct rb_space_card *k)
 {
-	char text[512], vol[RB_MONEY_MAX], avg[RB_MONEY_MAX];
-	char end[RB_CLOCK_FR_MAX];
+	char vol[RB_MONEY_MAX], avg[RB_MONEY_MAX], end[RB_CLOCK_FR_MAX];
 
 	if (c->sp_alert_period_end == NULL)
 		return;
 	rb_volume_m3_fr(c->sp_alert_litres, vol, sizeof(vol));
 	rb_volume_m3_fr(c->sp_alert_average_litres, avg, sizeof(avg));
 	rb_clock_fr_iso(c->sp_alert_period_end, end, sizeof(end));
-	snprintf(text, sizeof(text), "Consommation anormalement élevée : %s "
+	snprintf(add_alert(k, "abnormal"), sizeof(k->sc_alerts[0].sa_text),
+	    "Consommation anormalement élevée : %s "
 	    "sur la période terminée le %s, plus du double de votre "
 	    "consommation habituelle (%s). Une fuite est possible.", vol, end,
 	    avg);
-	add_alert(alerts, "abnormal", text);
 }
 
 /* Adds the contract's recent possible leak (app/leaks.h), if any. */
 static void
-add_leak(const struct rb_space_contract *c, json_t *alerts)
+add_leak(const struct rb_space_contract *c, struct rb_space_card *k)
 {
-	char text[512], first[RB_CLOCK_FR_MAX], last[RB_CLOCK_FR_MAX];
+	char first[RB_CLOCK_FR_MAX], last[RB_CLOCK_FR_MAX];
 
 	if (c->sp_leak_serial == NULL)
 		return;
 	rb_clock_fr_iso(c->sp_leak_first, first, sizeof(first));
 	rb_clock_fr_iso(c->sp_leak_last, last, sizeof(last));
-	snprintf(text, sizeof(text), "Fuite d'eau possible : du %s au %s, "
+	snprintf(add_alert(k, "leak"), sizeof(k->sc_alerts[0].sa_text),
+	    "Fuite d'eau possible : du %s au %s, "
 	    "votre compteur %s a enregistré chaque jour plus de %lld fois "
 	    "votre consommation habituelle (environ %lld litres par jour). "
 	    "Vérifiez votre installation.", first, last, c->sp_leak_serial,
 	    (long long)c->sp_leak_factor,
 	    (long long)c->sp_leak_usual_litres);
-	add_alert(alerts, "leak", text);
 }
 
-static json_t *
-contract_view(const struct rb_space_contract *c, const char *today)
+void
+rb_space_card(const struct rb_space_data *d, size_t i,
+    struct rb_space_card *k)
 {
-	json_t *alerts = json_array(), *v;
-	char addr[512], text[256], debit[32];
-	json_int_t late = c->sp_late_count;
+	const struct rb_space_contract *c = &d->sd_rows[i];
+	int64_t late = c->sp_late_count;
+	size_t at = 0;
 
-	snprintf(addr, sizeof(addr), "%s, %s %s", c->sp_address,
-	    c->sp_postcode, c->sp_commune);
-	if (late > 0) {
-		snprintf(text, sizeof(text), late == 1 ?
-		    "Une facture n'est pas réglée à sa date limite de "
-		    "paiement." : "%lld factures ne sont pas réglées à leur "
-		    "date limite de paiement.", (long long)late);
-		add_alert(alerts, "late", text);
+	/* Every member is set below or read only through these (no memset:
+	   the card is large and mostly text arrays written anyway). */
+	k->sc_nalerts = 0;
+	k->sc_last_bill = NULL;
+	k->sc_reading = NULL;
+	k->sc_debit_account[0] = '\0';
+
+	cat(k->sc_address, sizeof(k->sc_address), &at, c->sp_address);
+	cat(k->sc_address, sizeof(k->sc_address), &at, ", ");
+	cat(k->sc_address, sizeof(k->sc_address), &at, c->sp_postcode);
+	cat(k->sc_address, sizeof(k->sc_address), &at, " ");
+	cat(k->sc_address, sizeof(k->sc_address), &at, c->sp_commune);
+	if (late == 1) {
+		at = 0;
+		cat(add_alert(k, "late"), sizeof(k->sc_alerts[0].sa_text),
+		    &at, "Une facture n'est pas réglée à sa date limite de "
+		    "paiement.");
+	} else if (late > 1)
+		snprintf(add_alert(k, "late"), sizeof(k->sc_alerts[0].sa_text),
+		    "%lld factures ne sont pas réglées à leur date limite de "
+		    "paiement.", (long long)late);
+	add_abnormal(c, k);
+	add_leak(c, k);
+	k->sc_has_alerts = k->sc_nalerts > 0;
+	k->sc_number = c->sp_number;
+	k->sc_old_number = c->sp_old_number;
+	k->sc_direct_debit = c->sp_direct_debit != 0;
+	if (c->sp_mandate_last4 != NULL) {
+		at = 0;
+		cat(k->sc_debit_account, sizeof(k->sc_debit_account), &at,
+		    "•••• ");
+		cat(k->sc_debit_account, sizeof(k->sc_debit_account), &at,
+		    c->sp_mandate_last4);
 	}
-	add_abnormal(c, alerts);
-	add_leak(c, alerts);
-	if (c->sp_mandate_last4 != NULL)
-		snprintf(debit, sizeof(debit), "•••• %s", c->sp_mandate_last4);
-	v = json_object();
-	put(v, "number", json_string(c->sp_number));
-	put(v, "old_number", text_or_null(c->sp_old_number));
-	put(v, "address", json_string(addr));
-	put(v, "direct_debit", json_boolean(c->sp_direct_debit != 0));
-	put(v, "debit_account", c->sp_mandate_last4 != NULL ?
-	    json_string(debit) : json_null());
-	put(v, "paperless", json_boolean(c->sp_paperless != 0));
-	put(v, "unpaid", json_boolean(c->sp_unpaid_count > 0));
-	put(v, "unpaid_amount", money(c->sp_unpaid_cents));
-	put(v, "next_due", fr_date(c->sp_next_due_on[0] != '\0' ?
-	    c->sp_next_due_on : NULL));
-	put(v, "debit", json_boolean(c->sp_debit_count > 0));
-	put(v, "debit_amount", money(c->sp_debit_cents));
-	put(v, "next_debit", fr_date(c->sp_next_debit_on[0] != '\0' ?
-	    c->sp_next_debit_on : NULL));
-	put(v, "last_bill", last_bill(c, today));
-	put(v, "reading", reading(c));
-	put(v, "has_alerts", json_boolean(json_array_size(alerts) > 0));
-	put(v, "alerts", alerts);
-	return v;
+	k->sc_paperless = c->sp_paperless != 0;
+	k->sc_unpaid = c->sp_unpaid_count > 0;
+	rb_money_fr(c->sp_unpaid_cents, k->sc_unpaid_amount,
+	    sizeof(k->sc_unpaid_amount));
+	fr_date(c->sp_next_due_on[0] != '\0' ? c->sp_next_due_on : NULL,
+	    k->sc_next_due);
+	k->sc_debit = c->sp_debit_count > 0;
+	rb_money_fr(c->sp_debit_cents, k->sc_debit_amount,
+	    sizeof(k->sc_debit_amount));
+	fr_date(c->sp_next_debit_on[0] != '\0' ? c->sp_next_debit_on : NULL,
+	    k->sc_next_debit);
+	last_bill(c, d->sd_today, k);
+	reading(c, k);
 }
 
 enum rb_rc
-rb_space_view(rb_db *db, int64_t account, time_t now, json_t **out)
+rb_space_read(rb_db *db, int64_t account, time_t now,
+    struct rb_space_data *out)
 {
 	struct rb_date today_d, oldest_d, leaks_d;
-	char today[16], oldest[16], leaks[16];
-	struct rb_space_contract *rows;
-	json_t *arr;
-	size_t i, n;
+	char oldest[16], leaks[16];
 
-	*out = NULL;
+	memset(out, 0, sizeof(*out));
 	rb_clock_today(now, &today_d);
-	rb_clock_format_date(&today_d, today, sizeof(today));
+	rb_clock_format_date(&today_d, out->sd_today, sizeof(out->sd_today));
 	rb_clock_date_add(&today_d, -ALERT_SHOWN_DAYS, &oldest_d);
 	rb_clock_format_date(&oldest_d, oldest, sizeof(oldest));
 	rb_clock_date_add(&today_d, -RB_LEAK_SHOWN_DAYS, &leaks_d);
 	rb_clock_format_date(&leaks_d, leaks, sizeof(leaks));
-	if (rb_space_contracts(db, account, today, oldest, leaks, &rows,
-	    &n) != 0)
+	if (rb_space_contracts(db, account, out->sd_today, oldest, leaks,
+	    &out->sd_rows, &out->sd_n) != 0)
 		return RB_ERROR;
-	arr = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(arr, contract_view(&rows[i], today));
-	rb_space_contracts_free(rows, n);
-	*out = arr;
 	return RB_OK;
+}
+
+void
+rb_space_data_free(struct rb_space_data *d)
+{
+	rb_space_contracts_free(d->sd_rows, d->sd_n);
+	memset(d, 0, sizeof(*d));
 }

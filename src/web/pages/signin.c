@@ -1,7 +1,9 @@
 /*
- * pages/signin.c: signing in and out, and the subscriber's space shell
- * (/mon-espace, filled by a later issue).
+ * pages/signin.c: signing in and out, and the subscriber's dashboard
+ * (/mon-espace: app/space.h, its contracts rendered from C structs).
  */
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -9,6 +11,8 @@
 #include "app/psp.h"
 #include "app/space.h"
 #include "base/crypto.h"
+#include "base/mem.h"
+#include "tmpl/mustache.h"
 #include "web/forms.h"
 #include "web/routes.h"
 #include "web/session.h"
@@ -112,32 +116,137 @@ rb_page_signout(struct rb_req *req)
 	rb_resp_redirect(req, "/connexion?deconnecte=1");
 }
 
+/*
+ * The dashboard's contracts as space.mustache reads them, from the C
+ * structs of rb_space_view() (tmpl/mustache.h): "contracts": [{"number",
+ * "old_number", "address", "direct_debit", "debit_account", "paperless",
+ * "unpaid", "unpaid_amount", "next_due", "debit", "debit_amount",
+ * "next_debit", "last_bill": null or {"number", "issued", "total",
+ * "status_label"}, "reading": null or {"meter", "remote", "date",
+ * "index", "kind"}, "has_alerts", "alerts": [{"kind", "text"}]}].
+ */
+#define F(name, type, st, member, desc) \
+	{ name, type, offsetof(st, member), desc }
+
+static const struct rb_tmpl_field space_bill_fields[] = {
+	F("number", RB_TF_STR, struct rb_space_bill, sb_number, NULL),
+	F("issued", RB_TF_TEXT, struct rb_space_bill, sb_issued, NULL),
+	F("total", RB_TF_TEXT, struct rb_space_bill, sb_total, NULL),
+	F("status_label", RB_TF_STR, struct rb_space_bill, sb_status_label,
+	    NULL),
+};
+static const struct rb_tmpl_desc space_bill_desc = { space_bill_fields, 4 };
+
+static const struct rb_tmpl_field space_reading_fields[] = {
+	F("meter", RB_TF_STR, struct rb_space_reading, sr_meter, NULL),
+	F("remote", RB_TF_BOOL, struct rb_space_reading, sr_remote, NULL),
+	F("date", RB_TF_TEXT, struct rb_space_reading, sr_date, NULL),
+	F("index", RB_TF_TEXT, struct rb_space_reading, sr_index, NULL),
+	F("kind", RB_TF_STR, struct rb_space_reading, sr_kind, NULL),
+};
+static const struct rb_tmpl_desc space_reading_desc = {
+	space_reading_fields, 5
+};
+
+static const struct rb_tmpl_field space_alert_fields[] = {
+	F("kind", RB_TF_STR, struct rb_space_alert, sa_kind, NULL),
+	F("text", RB_TF_TEXT, struct rb_space_alert, sa_text, NULL),
+};
+static const struct rb_tmpl_desc space_alert_desc = { space_alert_fields, 2 };
+
+/* A card with its alerts as rows. */
+struct space_card_view {
+	struct rb_space_card	cv_card;
+	struct rb_tmpl_rows	cv_alerts;
+};
+
+#define C(name, type, member, desc) \
+	{ name, type, offsetof(struct space_card_view, cv_card.member), desc }
+
+static const struct rb_tmpl_field space_card_fields[] = {
+	C("number", RB_TF_STR, sc_number, NULL),
+	C("address", RB_TF_TEXT, sc_address, NULL),
+	C("old_number", RB_TF_STR, sc_old_number, NULL),
+	C("has_alerts", RB_TF_BOOL, sc_has_alerts, NULL),
+	F("alerts", RB_TF_ROWS, struct space_card_view, cv_alerts, NULL),
+	C("unpaid", RB_TF_BOOL, sc_unpaid, NULL),
+	C("unpaid_amount", RB_TF_TEXT, sc_unpaid_amount, NULL),
+	C("next_due", RB_TF_TEXT, sc_next_due, NULL),
+	C("debit", RB_TF_BOOL, sc_debit, NULL),
+	C("next_debit", RB_TF_TEXT, sc_next_debit, NULL),
+	C("debit_amount", RB_TF_TEXT, sc_debit_amount, NULL),
+	C("last_bill", RB_TF_ROW, sc_last_bill, &space_bill_desc),
+	C("direct_debit", RB_TF_BOOL, sc_direct_debit, NULL),
+	C("debit_account", RB_TF_TEXT, sc_debit_account, NULL),
+	C("paperless", RB_TF_BOOL, sc_paperless, NULL),
+	C("reading", RB_TF_ROW, sc_reading, &space_reading_desc),
+};
+static const struct rb_tmpl_desc space_card_desc = { space_card_fields, 16 };
+
+/* The page's own data, all of it (the layout's is in the JSON below). */
+struct space_view {
+	const char		*sv_csrf;
+	int			 sv_card;	/* 0/1: cards paid online */
+	struct rb_tmpl_rows	 sv_contracts;
+	const char		*sv_first_name;
+	const char		*sv_notice;	/* or NULL */
+};
+
+static const struct rb_tmpl_field space_fields[] = {
+	F("csrf", RB_TF_STR, struct space_view, sv_csrf, NULL),
+	F("card", RB_TF_BOOL, struct space_view, sv_card, NULL),
+	F("contracts", RB_TF_ROWS, struct space_view, sv_contracts, NULL),
+	F("first_name", RB_TF_STR, struct space_view, sv_first_name, NULL),
+	F("notice", RB_TF_STR, struct space_view, sv_notice, NULL),
+};
+static const struct rb_tmpl_desc space_desc = { space_fields, 5 };
+
+#undef C
+#undef F
 void
 rb_page_space(struct rb_req *req)
 {
 	const struct rb_session *s;
-	const char *done, *notice = NULL;
+	const char *done;
+	struct space_card_view *cv;
+	struct rb_space_data d;
 	struct rb_psp_cfg psp;
-	json_t *contracts;
+	struct space_view sv;
+	size_t i;
 
 	s = rb_req_session(req);
-	if (rb_space_view(rb_req_db(req), s->s_account_id, time(NULL),
-	    &contracts) != RB_OK) {
+	if (rb_space_read(rb_req_db(req), s->s_account_id, time(NULL),
+	    &d) != RB_OK) {
 		rb_resp_error(req, 500);
 		return;
 	}
+	/* Not from the arena: it clears what it gives, and every member
+	   is written here. */
+	cv = rb_xmalloc((d.sd_n > 0 ? d.sd_n : 1) * sizeof(*cv));
+	for (i = 0; i < d.sd_n; i++) {
+		rb_space_card(&d, i, &cv[i].cv_card);
+		cv[i].cv_alerts = (struct rb_tmpl_rows){ &space_alert_desc,
+		    cv[i].cv_card.sc_alerts, cv[i].cv_card.sc_nalerts,
+		    sizeof(cv[i].cv_card.sc_alerts[0]) };
+	}
+	sv.sv_contracts = (struct rb_tmpl_rows){ &space_card_desc, cv,
+	    d.sd_n, sizeof(*cv) };
+	sv.sv_first_name = s->s_first_name;
+	sv.sv_notice = NULL;
 	done = rb_form_get(&req->req_query, "fait");
 	if (done != NULL && strcmp(done, "facture-electronique-activee") == 0)
-		notice = "La facture électronique est activée. Un e-mail de "
+		sv.sv_notice = "La facture électronique est activée. Un e-mail de "
 		    "confirmation vous a été envoyé.";
 	else if (done != NULL && strcmp(done,
 	    "facture-electronique-desactivee") == 0)
-		notice = "La facture électronique est désactivée : vos "
+		sv.sv_notice = "La facture électronique est désactivée : vos "
 		    "prochaines factures arriveront par la poste. Un e-mail de "
 		    "confirmation vous a été envoyé.";
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_psp_cfg_from_config(req->req_site->site_cfg, &psp);
-	rb_resp_page(req, 200, "space", json_pack("{s:s, s:o, s:s?, s:s, s:b}",
-	    "first_name", s->s_first_name, "contracts", contracts, "notice",
-	    notice, "csrf", rb_req_csrf(req), "card", rb_psp_enabled(&psp)));
+	sv.sv_card = rb_psp_enabled(&psp);
+	sv.sv_csrf = rb_req_csrf(req);
+	rb_resp_page_row(req, 200, "space", json_object(), &space_desc, &sv);
+	free(cv);
+	rb_space_data_free(&d);
 }
