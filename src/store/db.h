@@ -378,13 +378,14 @@ int	 rb_db_copy_pays(const rb_db *db);
  * (PostgreSQL). Inside a transaction, rb_db_fill_begin(db, table)
  * (table a plain identifier as above, its rows about to come by
  * rb_db_copy_*()) sets aside what the engine would otherwise check and
- * maintain for every row: on PostgreSQL every index but the primary
- * key's, the unique constraints and the table's foreign keys, their
- * definitions read from the catalog, then dropped (kept: the primary
- * key, CHECK and NOT NULL, a unique index another table's foreign key
- * uses). rb_db_fill_end(db) builds them again, the same names and
- * definitions, which checks every unique key and foreign key once over
- * the whole table (no ANALYZE: the server's autovacuum gathers the
+ * maintain for every row: on PostgreSQL its indexes, primary key,
+ * unique constraints and foreign keys, their definitions read from the
+ * catalog, then dropped (kept: CHECK and NOT NULL; a partial index that
+ * is not unique, whose few rows cost less one by one than a scan of
+ * the table to build it; a primary key or unique index another table's
+ * foreign key uses). rb_db_fill_end(db) builds them again, the same
+ * names and definitions, which checks every unique key and foreign
+ * key once over the whole table (no ANALYZE: the server's autovacuum gathers the
  * planner's statistics of a table so filled soon after). On PostgreSQL
  * the fill also numbers the rows a copy leaves to the table's identity
  * column (BY DEFAULT) itself, past the sequence and the table's

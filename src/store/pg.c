@@ -1095,7 +1095,12 @@ pg_copy_end(rb_db *db, int64_t *rows)
  * per row), then the primary key and unique constraints, then foreign
  * keys, which the server validates in one pass over the table (one
  * join) instead of one lookup per row. Kept: CHECK and NOT NULL (both
- * checked inside the row, cheap), and any primary key or unique index
+ * checked inside the row, cheap); partial indexes that are not unique
+ * (invoices_open, invoices_print...: they hold the few rows in a live
+ * state, which a first import of a history seldom has: a test of the
+ * predicate per row costs less than a scan of the whole table after,
+ * 0.85 s of the 20,000-contract import for the four of invoices); and
+ * any primary key or unique index
  * a foreign key of another table relies on (it could not be dropped
  * alone): the primary keys of invoices, contracts... stay. Those of
  * meter_readings and invoice_lines go: maintained row by row, they
@@ -1111,6 +1116,7 @@ static const char fill_catalog[] =
 	" pg_get_indexdef(i.indexrelid)"
 	" FROM pg_index i"
 	" WHERE i.indrelid = CAST($1 AS regclass) AND NOT i.indisprimary"
+	" AND (i.indpred IS NULL OR i.indisunique)"
 	" AND NOT EXISTS (SELECT 1 FROM pg_constraint c"
 	"  WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x')"
 	"  AND c.conrelid = i.indrelid)"
