@@ -1,9 +1,13 @@
 /*
  * log.c: logfmt lines on stderr (see log.h). Each line is assembled in a
  * buffer and written with one write(2), so lines from several threads
- * never interleave.
+ * never interleave. A thread may gather the lines written at every request
+ * (rb_log_line_own()) into a batch of its own, written with one write(2)
+ * when the batch ends (rb_log_batch_begin/_end): the server does so around
+ * each run of its libmicrohttpd daemon, which may answer many requests.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -15,6 +19,16 @@
 
 static atomic_int log_level = RB_LOG_INFO;
 static atomic_int log_fd = 2;
+
+/* The calling thread's batch (rb_log_batch_begin()): lines not yet
+   written, whole, at most RB_LOG_BATCH_MAX bytes, so that one write(2)
+   of it to a pipe is never split by another thread's line. */
+static _Thread_local int batch_open;
+static _Thread_local char batch[RB_LOG_BATCH_MAX];
+static _Thread_local size_t batch_len;
+
+_Static_assert(RB_LOG_BATCH_MAX <= PIPE_BUF,
+    "a batch must be one atomic write to a pipe");
 
 static const char *const level_names[RB_LOG__MAX] = {
 	"error", "warn", "info", "debug",
@@ -83,11 +97,35 @@ write_line(const char *data, size_t len)
 	}
 }
 
+/* Writes the calling thread's batch, if it holds lines. */
+static void
+batch_flush(void)
+{
+	if (batch_len == 0)
+		return;
+	write_line(batch, batch_len);
+	batch_len = 0;
+}
+
+void
+rb_log_batch_begin(void)
+{
+	batch_open = 1;
+}
+
+void
+rb_log_batch_end(void)
+{
+	batch_flush();
+	batch_open = 0;
+}
+
 void
 rb_log_line(const rb_buf *b)
 {
 	rb_buf line = RB_BUF_INIT;
 
+	batch_flush();	/* the thread's lines stay in order */
 	rb_buf_append(&line, b->buf_data, b->buf_len);
 	rb_buf_putc(&line, '\n');
 	write_line(line.buf_data, line.buf_len);
@@ -98,7 +136,15 @@ void
 rb_log_line_own(rb_buf *b)
 {
 	rb_buf_putc(b, '\n');
-	write_line(b->buf_data, b->buf_len);
+	if (!batch_open || b->buf_len > RB_LOG_BATCH_MAX) {
+		batch_flush();
+		write_line(b->buf_data, b->buf_len);
+		return;
+	}
+	if (batch_len + b->buf_len > RB_LOG_BATCH_MAX)
+		batch_flush();
+	memcpy(batch + batch_len, b->buf_data, b->buf_len);
+	batch_len += b->buf_len;
 }
 
 void

@@ -29,7 +29,8 @@ static const char *const sql[SQL__MAX] = {
 	" RETURNING id",
 	[SQL_FIND] =
 	"SELECT s.id, s.account_id, s.created_at, s.last_seen_at,"
-	" s.csrf_secret, a.email, a.first_name, a.last_name, a.status"
+	" s.csrf_secret, a.email, a.first_name, a.last_name,"
+	" CASE WHEN a.status = 'active' THEN 1 ELSE 0 END"
 	" FROM sessions s JOIN web_accounts a ON a.id = s.account_id"
 	" WHERE s.id_hash = $1",
 	[SQL_TOUCH] =
@@ -122,7 +123,6 @@ session_row(rb_stmt *st, void *arg)
 {
 	struct session_out *o = arg;
 	struct rb_session_row *out = o->so_row;
-	const char *status;
 
 	out->sr_id = rb_stmt_int(st, 0);
 	out->sr_account_id = rb_stmt_int(st, 1);
@@ -136,8 +136,9 @@ session_row(rb_stmt *st, void *arg)
 	    rb_stmt_text(st, 6));
 	rb_store_copy(out->sr_last_name, sizeof(out->sr_last_name),
 	    rb_stmt_text(st, 7));
-	status = rb_stmt_text(st, 8);
-	o->so_valid = status != NULL && strcmp(status, "active") == 0 &&
+	/* The account's status compared in the statement: an integer, not
+	   one more text copied at every request. */
+	o->so_valid = rb_stmt_int(st, 8) == 1 &&
 	    rb_session_live(out->sr_created_at, out->sr_last_seen_at,
 	    o->so_now, o->so_idle, o->so_absolute);
 }

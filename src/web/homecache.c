@@ -27,6 +27,7 @@ struct rb_home_cache {
 	size_t		 hc_page_len;
 	struct rb_kept	*hc_kept;	/* the answer of hc_page, or NULL */
 	char		*hc_signed;	/* the signed-in page, or NULL */
+	size_t		 hc_signed_len;	/* its bytes, the marks included */
 	struct splice_seg *hc_segs;	/* its pieces */
 	size_t		 hc_nsegs;
 	int		 hc_stamp_set;	/* the four below are set */
@@ -198,6 +199,10 @@ rb_home_cache_signed(struct rb_home_cache *hc, const struct rb_home_key *key,
 
 	pthread_mutex_lock(&hc->hc_lock);
 	hit = fresh(hc, key, now) && hc->hc_signed != NULL;
+	/* One allocation for the page (the marks' room and a little more
+	   hold the visitor's escaped fields), not a doubling per step. */
+	if (hit)
+		rb_buf_reserve(out, hc->hc_signed_len + 256);
 	for (i = 0; hit && i < hc->hc_nsegs; i++) {
 		sg = &hc->hc_segs[i];
 		if (sg->sg_field < 0)
@@ -264,6 +269,7 @@ rb_home_cache_keep_signed(struct rb_home_cache *hc,
 	pthread_mutex_lock(&hc->hc_lock);
 	if (fresh(hc, key, now) && hc->hc_signed == NULL) {
 		hc->hc_signed = copy;
+		hc->hc_signed_len = len;
 		hc->hc_segs = segs;
 		hc->hc_nsegs = nsegs;
 		copy = NULL;

@@ -1065,7 +1065,13 @@ gate_fd(void *arg, int slot)
 	return di != NULL ? di->epoll_fd : -1;
 }
 
-/* Runs the daemon without waiting; the time until it must run again. */
+/*
+ * Runs the daemon without waiting; the time until it must run again.
+ * The access lines of the requests it answers in this run are written
+ * together when it returns (one write(2) instead of one per request),
+ * before the gate reads the answers and passes them on: a client never
+ * holds an answer whose line is not written yet.
+ */
 static long
 gate_run(void *arg, int slot)
 {
@@ -1073,7 +1079,9 @@ gate_run(void *arg, int slot)
 	MHD_UNSIGNED_LONG_LONG ms;
 
 	tl_slot = slot;
+	rb_log_batch_begin();
 	MHD_run(srv->srv_mhd[slot]);
+	rb_log_batch_end();
 	if (MHD_get_timeout(srv->srv_mhd[slot], &ms) != MHD_YES)
 		return -1;
 	return ms > 1000000 ? 1000000 : (long)ms;

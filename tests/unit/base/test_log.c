@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -294,6 +295,91 @@ test_line_own(void **state)
 	rb_buf_free(&b);
 }
 
+/* One message of the SOCK_SEQPACKET socket sp (one write(2) of the log),
+ * NUL-terminated in buf, or "" when none is waiting. */
+static const char *
+message(int sp, char *buf, size_t size)
+{
+	ssize_t r = recv(sp, buf, size - 1, MSG_DONTWAIT);
+
+	if (r < 0) {
+		assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+		r = 0;
+	}
+	buf[r] = '\0';
+	return buf;
+}
+
+/* A batch's lines are written together, in order, with one write(2) when
+ * it ends; another line writes the batch first; whole lines, at most
+ * RB_LOG_BATCH_MAX bytes per write. The log goes to a SOCK_SEQPACKET
+ * socket, where each write(2) is one message. */
+static void
+test_batch(void **state)
+{
+	char buf[2 * RB_LOG_BATCH_MAX], big[1000];
+	rb_buf b = RB_BUF_INIT;
+	int sp[2], i;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
+	rb_log_set_fd(sp[1]);
+	rb_log_batch_begin();
+	for (i = 0; i < 3; i++) {
+		rb_buf_reset(&b);
+		rb_log_kv(&b, "n", i == 0 ? "a" : i == 1 ? "b" : "c");
+		rb_log_line_own(&b);
+	}
+	assert_string_equal(message(sp[0], buf, sizeof(buf)), "");
+	rb_log_batch_end();
+	assert_string_equal(message(sp[0], buf, sizeof(buf)),
+	    "n=a\nn=b\nn=c\n");
+	assert_string_equal(message(sp[0], buf, sizeof(buf)), "");
+
+	/* Another line: the batch first, then the line at once. */
+	rb_log_batch_begin();
+	rb_buf_reset(&b);
+	rb_log_kv(&b, "n", "d");
+	rb_log_line_own(&b);
+	log_warnx("between");
+	assert_string_equal(message(sp[0], buf, sizeof(buf)), "n=d\n");
+	check_event(message(sp[0], buf, sizeof(buf)), "warn", "test_batch",
+	    "between");
+	rb_buf_reset(&b);
+	rb_log_kv(&b, "n", "e");
+	rb_log_line_own(&b);
+	assert_string_equal(message(sp[0], buf, sizeof(buf)), "");
+	rb_log_batch_end();
+	assert_string_equal(message(sp[0], buf, sizeof(buf)), "n=e\n");
+
+	/* Five lines of 1,000 bytes: four in the first write, one in the
+	   second. */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	rb_log_batch_begin();
+	for (i = 0; i < 5; i++) {
+		rb_buf_reset(&b);
+		rb_buf_append(&b, big, sizeof(big) - 1);
+		rb_log_line_own(&b);
+	}
+	assert_int_equal(strlen(message(sp[0], buf, sizeof(buf))),
+	    4 * sizeof(big));
+	assert_string_equal(message(sp[0], buf, sizeof(buf)), "");
+	rb_log_batch_end();
+	assert_int_equal(strlen(message(sp[0], buf, sizeof(buf))),
+	    sizeof(big));
+
+	/* Outside a batch, each line at once. */
+	rb_buf_reset(&b);
+	rb_log_kv(&b, "n", "f");
+	rb_log_line_own(&b);
+	assert_string_equal(message(sp[0], buf, sizeof(buf)), "n=f\n");
+	rb_buf_free(&b);
+	rb_log_set_fd(ps.ps_fd[1]);
+	close(sp[0]);
+	close(sp[1]);
+}
+
 static void
 test_levels(void **state)
 {
@@ -343,6 +429,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_line_own, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_levels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_message, setup,
 		    teardown),
