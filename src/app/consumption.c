@@ -182,24 +182,18 @@ scoped_contract(rb_db *db, const struct rb_scope *sc, const char *number,
 	return rc == 0 ? RB_OK : RB_NOT_FOUND;
 }
 
-/* The rows of rb_cons_periods() of the contract c, already found in
- * scope, into a new array *out of *n (free()). */
-static enum rb_rc
-period_rows(rb_db *db, const struct rb_scope *sc,
-    const struct rb_cons_contract *c, const char *from, const char *to,
-    struct rb_cons_row **out, int *nout)
+/* The rows of rb_cons_periods() of the n bills of a contract, into a
+ * new array *out of *nout (free()). */
+static void
+periods_to_rows(const struct rb_cons_bill *bills, int n, const char *from,
+    const char *to, struct rb_cons_row **out, int *nout)
 {
-	struct rb_cons_bill *bills = NULL;
 	struct rb_cons_period *p = NULL;
 	struct rb_cons_row *rows, *r;
 	int64_t average, *ends;
-	int n = 0, i, j;
+	int i, j;
 
-	*out = NULL;
 	*nout = 0;
-	if (rb_cons_store_bills(db, sc->sc_account, sc->sc_archive,
-	    RB_ARCHIVE_END, c->cc_id, &bills, &n) != 0)
-		return RB_ERROR;
 	ends = rb_xcalloc(n > 0 ? (size_t)n : 1, sizeof(*ends));
 	p = periods_of(bills, n, ends);
 	rows = rb_xcalloc(n > 0 ? (size_t)n : 1, sizeof(*rows));
@@ -219,8 +213,26 @@ period_rows(rb_db *db, const struct rb_scope *sc,
 	}
 	*out = rows;
 	free(ends);
-	free(bills);
 	free(p);
+}
+
+/* The rows of rb_cons_periods() of the contract c, already found in
+ * scope, into a new array *out of *n (free()). */
+static enum rb_rc
+period_rows(rb_db *db, const struct rb_scope *sc,
+    const struct rb_cons_contract *c, const char *from, const char *to,
+    struct rb_cons_row **out, int *nout)
+{
+	struct rb_cons_bill *bills = NULL;
+	int n = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (rb_cons_store_bills(db, sc->sc_account, sc->sc_archive,
+	    RB_ARCHIVE_END, c->cc_id, &bills, &n) != 0)
+		return RB_ERROR;
+	periods_to_rows(bills, n, from, to, out, nout);
+	free(bills);
 	return RB_OK;
 }
 
@@ -263,34 +275,40 @@ rb_cons_periods(rb_db *db, const struct rb_scope *sc,
 	return RB_OK;
 }
 
-/* The rows of rb_cons_daily() of the contract c, already found in scope,
- * into a new array *out of *n (free(); NULL when none). */
+/* Whether rb_cons_daily() of the contract c reads readings (*want), and
+ * from which day: before, the day before from (its reading gives from's
+ * consumption). RB_OK or RB_ERROR. */
 static enum rb_rc
-day_rows(rb_db *db, const struct rb_scope *sc,
-    const struct rb_cons_contract *c, const char *from, const char *to,
-    struct rb_cons_row **out, int *nout)
+day_range(const struct rb_cons_contract *c, const char *from,
+    const char *to, char before[11], int *want)
 {
-	struct rb_cons_reading *r = NULL;
-	struct rb_cons_row *row;
 	struct rb_date d;
-	char before[11];
-	int64_t prev_day, day;
-	int n = 0, i, ok = 1;
+	int ok = 1;
 
-	*out = NULL;
-	*nout = 0;
+	*want = 0;
 	if (!c->cc_remote)
 		return RB_OK;
-	/* The day before from: its reading gives from's consumption. */
 	if (from == NULL || to == NULL || rb_clock_parse_date(from, &d) != 0 ||
 	    iso_days(to, &ok) < 0 || !ok)
 		return RB_OK;
 	rb_clock_date_add(&d, -1, &d);
-	if (rb_clock_format_date(&d, before, sizeof(before)) != 0)
+	if (rb_clock_format_date(&d, before, 11) != 0)
 		return RB_ERROR;
-	if (rb_cons_store_readings(db, sc->sc_account, sc->sc_archive,
-	    RB_ARCHIVE_END, c->cc_id, before, to, &r, &n) != 0)
-		return RB_ERROR;
+	*want = 1;
+	return RB_OK;
+}
+
+/* The rows of rb_cons_daily() of the n readings r, from from on, into a
+ * new array *out of *nout (free()). */
+static void
+days_to_rows(const struct rb_cons_reading *r, int n, const char *from,
+    struct rb_cons_row **out, int *nout)
+{
+	struct rb_cons_row *row;
+	int64_t prev_day, day;
+	int i, ok = 1;
+
+	*nout = 0;
 	*out = rb_xcalloc(n > 0 ? (size_t)n : 1, sizeof(**out));
 	prev_day = n > 0 ? iso_days(r[0].cr_day, &ok) : 0;
 	for (i = 1; i < n; i++) {
@@ -308,6 +326,29 @@ day_rows(rb_db *db, const struct rb_scope *sc,
 		}
 		prev_day = ok ? day : -1;
 	}
+}
+
+/* The rows of rb_cons_daily() of the contract c, already found in scope,
+ * into a new array *out of *n (free(); NULL when none). */
+static enum rb_rc
+day_rows(rb_db *db, const struct rb_scope *sc,
+    const struct rb_cons_contract *c, const char *from, const char *to,
+    struct rb_cons_row **out, int *nout)
+{
+	struct rb_cons_reading *r = NULL;
+	char before[11];
+	int n = 0, want;
+
+	*out = NULL;
+	*nout = 0;
+	if (day_range(c, from, to, before, &want) != RB_OK)
+		return RB_ERROR;
+	if (!want)
+		return RB_OK;
+	if (rb_cons_store_readings(db, sc->sc_account, sc->sc_archive,
+	    RB_ARCHIVE_END, c->cc_id, before, to, &r, &n) != 0)
+		return RB_ERROR;
+	days_to_rows(r, n, from, out, nout);
 	free(r);
 	return RB_OK;
 }
@@ -406,8 +447,11 @@ rb_cons_view(rb_db *db, const struct rb_scope *sc, const char *number,
     int daily, const char *from, const char *to, struct rb_cons_page *out)
 {
 	const struct rb_cons_contract *c = NULL;
+	struct rb_cons_bill *bills = NULL;
+	struct rb_cons_reading *readings = NULL;
 	enum rb_rc rc = RB_ERROR;
-	int i, r;
+	char before[11] = "";
+	int i, want, nbills = 0, nreadings = 0;
 
 	memset(out, 0, sizeof(*out));
 	/* One snapshot, and one read transaction rather than one per
@@ -438,16 +482,26 @@ rb_cons_view(rb_db *db, const struct rb_scope *sc, const char *number,
 		}
 	}
 	out->cv_contract = c;
-	rc = daily ? day_rows(db, sc, c, from, to, &out->cv_rows,
-	    &out->cv_nrows) : period_rows(db, sc, c, from, to, &out->cv_rows,
-	    &out->cv_nrows);
-	if (rc != RB_OK)
+	/* Its rows and its alert: one batch, one round trip. */
+	want = !daily;
+	if (daily && (rc = day_range(c, from, to, before, &want)) != RB_OK)
 		goto out;
-	r = rb_cons_store_contract_alert(db, sc->sc_account, sc->sc_archive,
-	    RB_ARCHIVE_END, c->cc_id, &out->cv_alert);
-	if (r < 0)
+	if (rb_cons_store_page(db, sc->sc_account, sc->sc_archive,
+	    RB_ARCHIVE_END, c->cc_id, daily ? NULL : &bills, &nbills,
+	    before, to, daily && want ? &readings : NULL, &nreadings,
+	    &out->cv_alert, &out->cv_has_alert) != 0) {
 		rc = RB_ERROR;
-	out->cv_has_alert = r == 0;
+		goto out;
+	}
+	if (!daily)
+		periods_to_rows(bills, nbills, from, to, &out->cv_rows,
+		    &out->cv_nrows);
+	else if (want)
+		days_to_rows(readings, nreadings, from, &out->cv_rows,
+		    &out->cv_nrows);
+	free(bills);
+	free(readings);
+	rc = RB_OK;
 out:
 	if (rb_db_commit(db) != 0)
 		rc = RB_ERROR;

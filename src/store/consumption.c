@@ -407,6 +407,75 @@ rb_cons_store_contract_alert(rb_db *db, int64_t account, int64_t archive,
 	return rc < 0 ? -1 : rc;
 }
 
+/* What page_alert_row() reads: the alert, and whether there is one. */
+struct page_alert {
+	struct rb_cons_alert_row	*pa_row;
+	int				*pa_found;
+};
+
+static void
+page_alert_row(rb_stmt *st, void *arg)
+{
+	struct page_alert *pa = arg;
+
+	if (*pa->pa_found)	/* LIMIT 1: never */
+		return;
+	alert_copy(st, 0, pa->pa_row);
+	*pa->pa_found = 1;
+}
+
+int
+rb_cons_store_page(rb_db *db, int64_t account, int64_t archive,
+    const char *archive_end, int64_t contract, struct rb_cons_bill **bills,
+    int *nbills, const char *from, const char *to,
+    struct rb_cons_reading **readings, int *nreadings,
+    struct rb_cons_alert_row *alert, int *has_alert)
+{
+	struct bills bs = { NULL, 0, 0 };
+	struct readings rs = { NULL, 0, 0 };
+	struct page_alert pa = { alert, has_alert };
+	const struct rb_bind scope[] = { rb_int(contract), rb_int(account),
+	    rb_int(archive), rb_text(archive_end), rb_text(from), rb_text(to) };
+	struct rb_db_read r[3];
+	size_t n = 0;
+
+	memset(alert, 0, sizeof(*alert));
+	*has_alert = 0;
+	if (bills != NULL) {
+		*bills = NULL;
+		*nbills = 0;
+		r[n++] = (struct rb_db_read){ sql[SQL_BILLS], scope, 4,
+		    bill_row, &bs, 0 };
+	}
+	if (readings != NULL) {
+		*readings = NULL;
+		*nreadings = 0;
+		r[n++] = (struct rb_db_read){ sql[SQL_READINGS], scope, 6,
+		    reading_row, &rs, 0 };
+	}
+	r[n++] = (struct rb_db_read){ sql[SQL_CONTRACT_ALERT], scope, 4,
+	    page_alert_row, &pa, 0 };
+	if (rb_db_fetch_batch(db, r, n) != 0) {
+		free(bs.bi_v);
+		free(rs.re_v);
+		memset(alert, 0, sizeof(*alert));
+		*has_alert = 0;
+		return -1;
+	}
+	if (bills != NULL) {
+		if (bs.bi_len > 1)
+			qsort(bs.bi_v, (size_t)bs.bi_len, sizeof(*bs.bi_v),
+			    bill_cmp);
+		*bills = bs.bi_v;
+		*nbills = bs.bi_len;
+	}
+	if (readings != NULL) {
+		*readings = rs.re_v;
+		*nreadings = rs.re_len;
+	}
+	return 0;
+}
+
 /* The ids id_row() gathers, at most ci_max. */
 struct contract_ids {
 	int64_t	*ci_ids;

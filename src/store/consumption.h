@@ -123,6 +123,21 @@ int	rb_cons_store_contract_alert(rb_db *db, int64_t account,
 	    struct rb_cons_alert_row *out);
 
 /*
+ * What one contract's page reads, in one batch (rb_db_fetch_batch(): one
+ * round trip on PostgreSQL): its billing periods as rb_cons_store_bills()
+ * gives them into *bills of *nbills when bills is not NULL, its readings
+ * from..to as rb_cons_store_readings() gives them into *readings of
+ * *nreadings when readings is not NULL, and its latest alert as
+ * rb_cons_store_contract_alert() gives it into *alert, *has_alert 1 when
+ * there is one. Returns 0, or -1 (every array NULL, counts 0).
+ */
+int	rb_cons_store_page(rb_db *db, int64_t account, int64_t archive,
+	    const char *archive_end, int64_t contract,
+	    struct rb_cons_bill **bills, int *nbills, const char *from,
+	    const char *to, struct rb_cons_reading **readings, int *nreadings,
+	    struct rb_cons_alert_row *alert, int *has_alert);
+
+/*
  * Batch: up to max contract ids greater than after, in order, into
  * ids[]; *n is how many. Returns 0, or -1.
  */

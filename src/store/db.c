@@ -445,6 +445,13 @@ rb_db_backup(rb_db *db, const char *path,
 	return db->db_ops->ops_backup(db, path, o, err, errlen);
 }
 
+uint64_t
+rb_db_round_trips(rb_db *db)
+{
+	return db->db_ops->ops_round_trips != NULL ?
+	    db->db_ops->ops_round_trips(db) : 0;
+}
+
 int
 rb_db_ping(rb_db *db)
 {
@@ -545,6 +552,45 @@ rb_db_fetch_all(rb_db *db, const char *sql, const struct rb_bind *b,
 		row(st, arg);
 	rb_stmt_reset(st);
 	return rc == RB_DONE ? 0 : rc == RB_RETRY ? RB_RETRY : -1;
+}
+
+/*
+ * See db.h. Every statement is prepared and bound first (a text new to
+ * the connection is prepared then, on its own), the driver runs them
+ * together (ops_batch), then each is stepped in order into its row
+ * callback: a statement the driver left unrun runs at its first step.
+ */
+int
+rb_db_fetch_batch(rb_db *db, struct rb_db_read *r, size_t n)
+{
+	rb_stmt *one[8], **st = n <= 8 ? one : rb_xcalloc(n, sizeof(*st));
+	size_t i, ready;
+	int rc, first = 0;
+
+	for (i = 0; i < n; i++)
+		r[i].dr_rc = RB_ERR;
+	for (ready = 0; ready < n; ready++) {
+		if ((st[ready] = rb_db_prepare(db, r[ready].dr_sql)) == NULL)
+			break;
+		rb_stmt_bind_all(st[ready], r[ready].dr_b, r[ready].dr_n);
+	}
+	if (ready < n)
+		first = RB_ERR;		/* r[ready] does not compile: none runs */
+	else if (n > 0 && db->db_ops->ops_batch != NULL)
+		(void)db->db_ops->ops_batch(db, st, n);
+	for (i = 0; i < ready; i++) {
+		if (first == 0) {
+			while ((rc = rb_stmt_step(st[i])) == RB_ROW)
+				r[i].dr_row(st[i], r[i].dr_arg);
+			r[i].dr_rc = rc == RB_DONE ? 0 : rc == RB_RETRY ?
+			    RB_RETRY : RB_ERR;
+			first = r[i].dr_rc;
+		}
+		rb_stmt_reset(st[i]);
+	}
+	if (st != one)
+		free(st);
+	return first;
 }
 
 int

@@ -230,6 +230,35 @@ int	 rb_db_fetch_all(rb_db *db, const char *sql, const struct rb_bind *b,
 	    size_t n, rb_row_fn *row, void *arg);
 
 /*
+ * A batch of reads that do not depend on each other (none needs
+ * another's rows for its values): r[0..n-1], each a query, its values
+ * and its rb_row_fn as rb_db_fetch_all() takes them. PostgreSQL sends
+ * them all at once and waits once (one round trip instead of n; a read
+ * transaction's pending BEGIN goes with them); SQLite runs them one
+ * after the other. Either way the rows reach each r[i].row in order:
+ * every row of r[0], then of r[1]... The batch stops at the first
+ * statement that fails: it and those before it have their rc, the
+ * others are not run (nothing handed to their row) and their rc is
+ * RB_ERR. Each r[i].rc is what rb_db_fetch_all() returns: 0, RB_RETRY
+ * or -1. A text that does not compile (a missing table) stops the
+ * batch before any runs: every rc is then RB_ERR. Returns 0 when all
+ * ran, else the first failure's rc (the caller drops what the row
+ * callbacks built). Outside a transaction the statements may see one
+ * snapshot or several. A text not prepared yet on the connection is
+ * prepared first, on its own (once per connection). n may be 0.
+ */
+struct rb_db_read {
+	const char		*dr_sql;
+	const struct rb_bind	*dr_b;
+	size_t			 dr_n;
+	rb_row_fn		*dr_row;
+	void			*dr_arg;
+	int			 dr_rc;		/* set by the batch */
+};
+
+int	 rb_db_fetch_batch(rb_db *db, struct rb_db_read *r, size_t n);
+
+/*
  * Runs a purge, a DELETE whose one parameter $1 is a time in seconds:
  * "DELETE FROM t WHERE expires_at < $1". Returns 0, or -1 (logged).
  */
@@ -319,6 +348,10 @@ int	 rb_db_rollback_to(rb_db *db);
 /* Prepared statements db keeps (used or idle), for tests and metrics:
    each connection prepares a text once and reuses it. */
 size_t	 rb_db_cached(rb_db *db);
+/* Round trips to the database server db waited for since it was opened
+   (a statement, a prepare, a batch, a commit waited for...), for tests
+   and measures; 0 on an engine without a server (SQLite). */
+uint64_t rb_db_round_trips(rb_db *db);
 
 /*
  * Tunes db for one writer loading many rows into a database that no

@@ -58,6 +58,14 @@ struct rb_db_ops {
 	   then closes the connection instead of handing it out); NULL:
 	   always 1 (a file). Cheap: never waits for the server. */
 	int		 (*ops_alive)(rb_db *);
+	/* rb_db_fetch_batch(): makes the results of sts[0..n-1], prepared
+	   and bound, ready to step, all in one go where the engine gains
+	   by it; a statement may still run at its first step (SQLite:
+	   all do). 0, or -1 when nothing was run (each then runs at its
+	   step). NULL: every statement runs at its step. */
+	int		 (*ops_batch)(rb_db *, rb_stmt **, size_t);
+	/* rb_db_round_trips(); NULL: 0. */
+	uint64_t	 (*ops_round_trips)(rb_db *);
 };
 
 struct rb_db {

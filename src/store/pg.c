@@ -51,6 +51,9 @@ struct pg_stmt {
 	int			 ps_busy;	/* handed out, not reset yet */
 	int			 ps_bind_err;
 	PGresult		*ps_res;	/* once run */
+	int			 ps_ran;	/* run by pg_batch(), ps_res
+						   (NULL: the link failed) not
+						   examined yet by pg_step() */
 	int			 ps_row;	/* current row of ps_res */
 	int64_t			 ps_changes;
 	struct pg_stmt		*ps_next;	/* same bucket */
@@ -80,6 +83,8 @@ struct pg_db {
 	   (see pg_commit()): settle() reads it before the link's next
 	   use. */
 	int			 pd_commit_sent;
+	uint64_t		 pd_trips;	/* round trips waited for
+						   (rb_db_round_trips()) */
 	/* Its identity column (BY DEFAULT), numbered here rather than by
 	   one nextval() per row: the column's name (quoted), the
 	   sequence's, the next id to give and how many were given.
@@ -232,6 +237,7 @@ run_simple(struct pg_db *pd, const char *sql, const char *func)
 
 	settle(pd);
 	pd->pd_wrote = 1;	/* a command: its commit is waited for */
+	pd->pd_trips++;
 	res = PQexec(pd->pd_conn, sql);
 
 	if (res == NULL) {
@@ -264,6 +270,7 @@ query_rows(struct pg_db *pd, const char *sql, int n, const char *const *params,
 	int rc;
 
 	settle(pd);
+	pd->pd_trips++;
 	res = PQexecParams(pd->pd_conn, sql, n, NULL, params, NULL, NULL, 0);
 	*out = NULL;
 	if (res == NULL) {
@@ -338,15 +345,28 @@ pg_close(rb_db *db)
 static int	pg_alive(rb_db *);
 static int	pg_in_transaction(rb_db *);
 
+/* 1 when ps is one of keep[0..nkeep-1]. */
+static int
+kept(struct pg_stmt *ps, struct pg_stmt *const *keep, size_t nkeep)
+{
+	size_t i;
+
+	for (i = 0; i < nkeep; i++)
+		if (keep[i] == ps)
+			return 1;
+	return 0;
+}
+
 /*
  * The link to the server is lost (a restart, pg_terminate_backend, a
- * failover): when no statement but keep (may be NULL) is handed out,
+ * failover): when no statement but keep[0..nkeep-1] is handed out,
  * forgets the prepared statements (the server forgot them) and
- * connects again with the same parameters; keep is prepared again under
- * its name. Called outside transactions only. 0 when connected again.
+ * connects again with the same parameters; those kept are prepared
+ * again under their names. Called outside transactions only. 0 when
+ * connected again.
  */
 static int
-reconnect(struct pg_db *pd, struct pg_stmt *keep)
+reconnect(struct pg_db *pd, struct pg_stmt *const *keep, size_t nkeep)
 {
 	struct pg_stmt *ps, *next;
 	PGresult *res;
@@ -355,12 +375,12 @@ reconnect(struct pg_db *pd, struct pg_stmt *keep)
 
 	for (i = 0; i < pd->pd_nbuckets; i++)
 		for (ps = pd->pd_buckets[i]; ps != NULL; ps = ps->ps_next)
-			if (ps->ps_busy && ps != keep)
+			if (ps->ps_busy && !kept(ps, keep, nkeep))
 				return -1;
 	for (i = 0; i < pd->pd_nbuckets; i++) {
 		for (ps = pd->pd_buckets[i]; ps != NULL; ps = next) {
 			next = ps->ps_next;
-			if (ps == keep)
+			if (kept(ps, keep, nkeep))
 				continue;
 			PQclear(ps->ps_res);
 			free_values(ps);
@@ -371,18 +391,20 @@ reconnect(struct pg_db *pd, struct pg_stmt *keep)
 		pd->pd_buckets[i] = NULL;
 	}
 	pd->pd_nstmts = 0;
-	if (keep != NULL) {
-		keep->ps_next = NULL;
-		pd->pd_buckets[keep->ps_hash & (pd->pd_nbuckets - 1)] = keep;
-		pd->pd_nstmts = 1;
+	for (i = 0; i < nkeep; i++) {
+		ps = keep[i];
+		ps->ps_next = pd->pd_buckets[ps->ps_hash &
+		    (pd->pd_nbuckets - 1)];
+		pd->pd_buckets[ps->ps_hash & (pd->pd_nbuckets - 1)] = ps;
+		pd->pd_nstmts++;
 	}
 	pd->pd_commit_sent = 0;		/* its link is gone */
 	PQreset(pd->pd_conn);
 	if (PQstatus(pd->pd_conn) != CONNECTION_OK)
 		return -1;
-	if (keep != NULL) {
-		res = PQprepare(pd->pd_conn, keep->ps_name, keep->ps_sql, 0,
-		    NULL);
+	for (i = 0; i < nkeep; i++) {
+		res = PQprepare(pd->pd_conn, keep[i]->ps_name,
+		    keep[i]->ps_sql, 0, NULL);
 		ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
 		PQclear(res);
 		if (!ok)
@@ -403,7 +425,7 @@ keep_link(struct pg_db *pd)
 	    PQtransactionStatus(pd->pd_conn) != PQTRANS_INTRANS &&
 	    PQtransactionStatus(pd->pd_conn) != PQTRANS_INERROR &&
 	    !pg_alive(&pd->pd_base))
-		reconnect(pd, NULL);
+		reconnect(pd, NULL, 0);
 }
 
 static int	send_begin(struct pg_db *, const char *);
@@ -445,9 +467,10 @@ pg_prepare(rb_db *db, const char *sql)
 	settle(pd);
 	snprintf(name, sizeof(name), "rb%u", ++pd->pd_next_name);
 	intx = pg_in_transaction(db);
+	pd->pd_trips += 2;	/* the prepare, then its description */
 	res = PQprepare(pd->pd_conn, name, sql, 0, NULL);
 	if (PQstatus(pd->pd_conn) == CONNECTION_BAD && !intx &&
-	    reconnect(pd, NULL) == 0) {
+	    reconnect(pd, NULL, 0) == 0) {
 		/* Lost at that very moment, outside a transaction: once
 		   more on a new link. */
 		PQclear(res);
@@ -553,6 +576,7 @@ exec_first(struct pg_db *pd, struct pg_stmt *ps)
 
 	if (PQenterPipelineMode(c) != 1)
 		return NULL;
+	pd->pd_trips++;
 	if (PQsendQueryParams(c, pd->pd_begin, 0, NULL, NULL, NULL, NULL,
 	    0) != 1 || PQsendQueryPrepared(c, ps->ps_name, ps->ps_nparams,
 	    (const char *const *)ps->ps_values, NULL, NULL, 0) != 1 ||
@@ -593,14 +617,77 @@ exec_first(struct pg_db *pd, struct pg_stmt *ps)
 	return got[1];
 }
 
+/* One statement's round trip: PQexecPrepared() of ps with its values. */
+static PGresult *
+exec_prepared(struct pg_db *pd, struct pg_stmt *ps)
+{
+	pd->pd_trips++;
+	return PQexecPrepared(pd->pd_conn, ps->ps_name, ps->ps_nparams,
+	    (const char *const *)ps->ps_values, NULL, NULL, 0);
+}
+
+/* Runs ps, its result into ps_res (NULL when the link failed). */
+static void
+run_one(struct pg_db *pd, struct pg_stmt *ps)
+{
+	const char *begin;
+	int in_transaction_before;
+
+	settle(pd);
+	/* A pending BEGIN: no transaction is open on the server. */
+	begin = pd->pd_begin;
+	in_transaction_before = begin == NULL &&
+	    pg_in_transaction(&pd->pd_base);
+	ps->ps_res = begin != NULL ? exec_first(pd, ps) :
+	    exec_prepared(pd, ps);
+	if (PQstatus(pd->pd_conn) == CONNECTION_BAD &&
+	    !in_transaction_before && reconnect(pd, &ps, 1) == 0) {
+		/* Lost at that very moment, outside a transaction: once
+		   more on a new link. */
+		PQclear(ps->ps_res);
+		pd->pd_begin = begin;
+		ps->ps_res = begin != NULL ? exec_first(pd, ps) :
+		    exec_prepared(pd, ps);
+	}
+	pd->pd_begin = NULL;
+}
+
+/* Looks at the result of ps just run: 0 when it has rows to hand out,
+   else its enum rb_step failure (ps_res then NULL). */
+static int
+examine(struct pg_db *pd, struct pg_stmt *ps)
+{
+	int rc;
+
+	/* Anything but a SELECT (an UPDATE ... RETURNING, too) may have
+	   written: the transaction's commit is waited for. */
+	if (ps->ps_res == NULL ||
+	    strncmp(PQcmdStatus(ps->ps_res), "SELECT ", 7) != 0)
+		pd->pd_wrote = 1;
+	if (ps->ps_res == NULL) {
+		log_pg_error(pd, NULL, "pg_step", "step failed", ps->ps_sql);
+		return RB_ERR;
+	}
+	switch (PQresultStatus(ps->ps_res)) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+		return 0;
+	default:
+		rc = failed_result(pd, ps->ps_res, "pg_step", ps->ps_sql);
+		PQclear(ps->ps_res);
+		/* Stepping again would run it again, as SQLite. */
+		ps->ps_res = NULL;
+		return rc;
+	}
+}
+
 static int
 pg_step(rb_stmt *st)
 {
 	struct pg_stmt *ps = (struct pg_stmt *)st;
 	struct pg_db *pd = (struct pg_db *)st->st_db;
 	char head[SQL_HEAD_MAX];
-	const char *begin;
-	int rc, in_transaction_before;
+	int rc;
 
 	if (ps->ps_bind_err) {
 		rb_db_sql_head(ps->ps_sql, head, sizeof(head));
@@ -609,50 +696,14 @@ pg_step(rb_stmt *st)
 		rb_db_count_error();
 		return RB_ERR;
 	}
-	if (ps->ps_res == NULL) {
-		settle(pd);
-		/* A pending BEGIN: no transaction is open on the server. */
-		begin = pd->pd_begin;
-		in_transaction_before = begin == NULL &&
-		    pg_in_transaction(st->st_db);
-		ps->ps_res = begin != NULL ? exec_first(pd, ps) :
-		    PQexecPrepared(pd->pd_conn, ps->ps_name, ps->ps_nparams,
-		    (const char *const *)ps->ps_values, NULL, NULL, 0);
-		if (PQstatus(pd->pd_conn) == CONNECTION_BAD &&
-		    !in_transaction_before && reconnect(pd, ps) == 0) {
-			/* Lost at that very moment, outside a transaction:
-			   once more on a new link. */
-			PQclear(ps->ps_res);
-			pd->pd_begin = begin;
-			ps->ps_res = begin != NULL ? exec_first(pd, ps) :
-			    PQexecPrepared(pd->pd_conn, ps->ps_name,
-			    ps->ps_nparams, (const char *const *)ps->ps_values,
-			    NULL, NULL, 0);
-		}
-		pd->pd_begin = NULL;
+	if (ps->ps_res == NULL || ps->ps_ran) {
+		/* Not run yet, or run by pg_batch() and not looked at. */
+		if (!ps->ps_ran)
+			run_one(pd, ps);
+		ps->ps_ran = 0;
 		ps->ps_row = -1;
-		/* Anything but a SELECT (an UPDATE ... RETURNING, too) may
-		   have written: the transaction's commit is waited for. */
-		if (ps->ps_res == NULL ||
-		    strncmp(PQcmdStatus(ps->ps_res), "SELECT ", 7) != 0)
-			pd->pd_wrote = 1;
-		if (ps->ps_res == NULL) {
-			log_pg_error(pd, NULL, __func__, "step failed",
-			    ps->ps_sql);
-			return RB_ERR;
-		}
-		switch (PQresultStatus(ps->ps_res)) {
-		case PGRES_COMMAND_OK:
-		case PGRES_TUPLES_OK:
-			break;
-		default:
-			rc = failed_result(pd, ps->ps_res, __func__,
-			    ps->ps_sql);
-			PQclear(ps->ps_res);
-			/* Stepping again would run it again, as SQLite. */
-			ps->ps_res = NULL;
+		if ((rc = examine(pd, ps)) != 0)
 			return rc;
-		}
 	}
 	if (ps->ps_row + 1 < PQntuples(ps->ps_res)) {
 		ps->ps_row++;
@@ -661,6 +712,137 @@ pg_step(rb_stmt *st)
 	ps->ps_row = PQntuples(ps->ps_res);
 	ps->ps_changes = strtoll(PQcmdTuples(ps->ps_res), NULL, 10);
 	return RB_DONE;
+}
+
+/*
+ * rb_db_fetch_batch(): a transaction's pending BEGIN and the statements
+ * ps[0..n-1] in one pipeline with one sync, one round trip; each
+ * result is kept in its statement for pg_step() (ps_ran). In the
+ * pipeline's implicit transaction, or in the open one, a statement that
+ * fails makes the server skip those after it (PGRES_PIPELINE_ABORTED),
+ * never looked at: rb_db_fetch_batch() stops at the first failure. 0;
+ * 1 when nothing was sent (pipeline mode refused); -1 when the link
+ * failed (nothing kept). Pipeline mode is left and every result read
+ * whatever happens.
+ */
+static int
+pipeline(struct pg_db *pd, const char *begin, struct pg_stmt **ps, size_t n)
+{
+	PGconn *c = pd->pd_conn;
+	PGresult *res, **got;
+	size_t i, slot = 0, nslots = n + (begin != NULL ? 1 : 0);
+	int ok, synced = 0;
+
+	if (PQenterPipelineMode(c) != 1)
+		return 1;
+	pd->pd_trips++;
+	got = rb_xcalloc(nslots, sizeof(*got));
+	ok = begin == NULL || PQsendQueryParams(c, begin, 0, NULL, NULL,
+	    NULL, NULL, 0) == 1;
+	for (i = 0; ok && i < n; i++)
+		ok = PQsendQueryPrepared(c, ps[i]->ps_name, ps[i]->ps_nparams,
+		    (const char *const *)ps[i]->ps_values, NULL, NULL, 0) == 1;
+	/* The sync even after a refused send: the server answers what it
+	   got, and the link is left with nothing to read. */
+	if (PQpipelineSync(c) != 1)
+		ok = 0;
+	/* Each query's results end with a NULL; the sync's result ends
+	   the pipeline. */
+	for (;;) {
+		if ((res = PQgetResult(c)) == NULL) {
+			if (PQstatus(c) == CONNECTION_BAD)
+				break;
+			slot++;
+			if (slot > nslots)	/* never: the sync was refused */
+				break;
+			continue;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			synced = 1;
+			break;
+		}
+		if (slot < nslots && got[slot] == NULL)
+			got[slot] = res;
+		else
+			PQclear(res);
+	}
+	if (PQexitPipelineMode(c) != 1 || PQstatus(c) == CONNECTION_BAD ||
+	    !synced || !ok)
+		ok = 0;
+	for (i = 0; ok && i < nslots; i++)
+		if (got[i] == NULL)
+			ok = 0;
+	if (ok) {
+		slot = 0;
+		if (begin != NULL) {
+			/* A BEGIN refused: the first statement reports it. */
+			if (PQresultStatus(got[0]) != PGRES_COMMAND_OK) {
+				PQclear(got[1]);
+				got[1] = got[0];
+			} else
+				PQclear(got[0]);
+			slot = 1;
+		}
+		for (i = 0; i < n; i++) {
+			ps[i]->ps_res = got[slot + i];
+			ps[i]->ps_ran = 1;
+		}
+	} else
+		for (i = 0; i < nslots; i++)
+			PQclear(got[i]);
+	free(got);
+	return ok ? 0 : -1;
+}
+
+/*
+ * The driver's ops_batch (see rb_db_fetch_batch() in db.h): the
+ * statements up to the first whose values could not be bound (that one
+ * fails at its step, the batch stops there) go in one pipeline. A link
+ * found lost then is connected again and the pipeline sent once more
+ * when no transaction was open on the server (none, or its BEGIN
+ * pending), as pg_step() does for one statement; inside one, each
+ * statement fails at its step (the link loss noted by db.c).
+ */
+static int
+pg_batch(rb_db *db, rb_stmt **sts, size_t n)
+{
+	struct pg_db *pd = (struct pg_db *)db;
+	struct pg_stmt **ps = (struct pg_stmt **)sts;
+	const char *begin;
+	size_t k, i;
+	int intx, rc;
+
+	for (k = 0; k < n && !ps[k]->ps_bind_err; k++)
+		;
+	if (k == 0)
+		return -1;
+	settle(pd);
+	begin = pd->pd_begin;
+	intx = begin == NULL && pg_in_transaction(db);
+	rc = pipeline(pd, begin, ps, k);
+	if (rc == 1)
+		return -1;	/* nothing sent: each runs at its step */
+	if (rc != 0 && PQstatus(pd->pd_conn) == CONNECTION_BAD && !intx &&
+	    reconnect(pd, ps, k) == 0)
+		rc = pipeline(pd, begin, ps, k);
+	pd->pd_begin = NULL;
+	if (rc != 0)
+		for (i = 0; i < k; i++) {
+			/* Failed at its step, not run again. */
+			PQclear(ps[i]->ps_res);
+			ps[i]->ps_res = NULL;
+			ps[i]->ps_ran = 1;
+		}
+	/* The results are examined by pg_step(), which sets pd_wrote
+	   for anything but a SELECT. */
+	return rc == 0 ? 0 : -1;
+}
+
+static uint64_t
+pg_round_trips(rb_db *db)
+{
+	return ((struct pg_db *)db)->pd_trips;
 }
 
 /* The current row's value at col, or NULL (SQL NULL, no such cell). */
@@ -714,6 +896,7 @@ pg_reset(rb_stmt *st)
 
 	PQclear(ps->ps_res);
 	ps->ps_res = NULL;
+	ps->ps_ran = 0;
 	free_values(ps);
 	ps->ps_bind_err = 0;
 	ps->ps_changes = 0;
@@ -771,7 +954,7 @@ send_begin(struct pg_db *pd, const char *func)
 		return 0;
 	/* Lost at that very moment: once more on a new link. */
 	if (PQstatus(pd->pd_conn) == CONNECTION_BAD &&
-	    reconnect(pd, NULL) == 0)
+	    reconnect(pd, NULL, 0) == 0)
 		return run_simple(pd, sql, func) == 0 ? 0 : RB_ERR;
 	return RB_ERR;
 }
@@ -840,6 +1023,7 @@ pg_commit(rb_db *db)
 		pd->pd_commit_sent = 1;
 		return 0;
 	}
+	pd->pd_trips++;
 	if ((res = PQexec(pd->pd_conn, "COMMIT")) == NULL) {
 		log_pg_error(pd, NULL, __func__, "commit failed", "COMMIT");
 		return -1;
@@ -1324,6 +1508,8 @@ static const struct rb_db_ops pg_ops = {
 	.ops_copy_end = pg_copy_end,
 	.ops_fill_begin = pg_fill_begin,
 	.ops_fill_end = pg_fill_end,
+	.ops_batch = pg_batch,
+	.ops_round_trips = pg_round_trips,
 };
 
 /* Opening. */

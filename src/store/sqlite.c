@@ -788,6 +788,17 @@ out:
 	return rc;
 }
 
+/* rb_db_fetch_batch(): in process, no round trip to save: each
+   statement runs at its first step, in order (db.c). */
+static int
+sqlite_batch(rb_db *db, rb_stmt **st, size_t n)
+{
+	(void)db;
+	(void)st;
+	(void)n;
+	return 0;
+}
+
 static const struct rb_db_ops sqlite_ops = {
 	.ops_engine = "sqlite",
 	.ops_close = sqlite_close,
@@ -814,6 +825,7 @@ static const struct rb_db_ops sqlite_ops = {
 	.ops_rollback_to = sqlite_rollback_to,
 	.ops_cached = sqlite_cached,
 	.ops_backup = sqlite_backup,
+	.ops_batch = sqlite_batch,
 };
 
 /* Opening. */
