@@ -122,6 +122,14 @@ struct rb_tmpl_desc {
 	size_t			 td_nfields;
 };
 
+/* The field name of struct st, kept in its member (desc: for RB_TF_ROW
+   and RB_TF_SUB, else NULL). */
+#define RB_TMPL_FIELD(name, type, st, member, desc) \
+	{ (name), (type), offsetof(st, member), (desc) }
+/* The struct described by the array fields (its size counted). */
+#define RB_TMPL_DESC(fields) \
+	{ (fields), sizeof(fields) / sizeof((fields)[0]) }
+
 /* rs_count structs of rs_desc, rs_size bytes apart from rs_base. */
 struct rb_tmpl_rows {
 	const struct rb_tmpl_desc *rs_desc;

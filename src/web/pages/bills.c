@@ -32,7 +32,7 @@
  * {"amount"}}].
  */
 #define F(name, type, st, member, desc) \
-	{ name, type, offsetof(st, member), desc }
+	RB_TMPL_FIELD(name, type, st, member, desc)
 
 static const struct rb_tmpl_field pay_fields[] = {
 	F("owed", RB_TF_TEXT, struct rb_bills_pay, bp_owed, NULL),
@@ -40,14 +40,14 @@ static const struct rb_tmpl_field pay_fields[] = {
 	F("pending", RB_TF_BOOL, struct rb_bills_pay, bp_pending, NULL),
 	F("payable", RB_TF_BOOL, struct rb_bills_pay, bp_payable, NULL),
 };
-static const struct rb_tmpl_desc pay_desc = { pay_fields, 4 };
+static const struct rb_tmpl_desc pay_desc = RB_TMPL_DESC(pay_fields);
 
 static const struct rb_tmpl_field status_fields[] = {
 	F("label", RB_TF_STR, struct rb_bills_row, br_status_label, NULL),
 	F("class", RB_TF_STR, struct rb_bills_row, br_status_class, NULL),
 };
 /* Read in the bill's own struct: {{status.label}}. */
-static const struct rb_tmpl_desc status_desc = { status_fields, 2 };
+static const struct rb_tmpl_desc status_desc = RB_TMPL_DESC(status_fields);
 
 static const struct rb_tmpl_field bill_fields[] = {
 	F("number", RB_TF_TEXT, struct rb_bills_row, br_number, NULL),
@@ -57,13 +57,13 @@ static const struct rb_tmpl_field bill_fields[] = {
 	F("meta", RB_TF_TEXT, struct rb_bills_row, br_meta, NULL),
 	F("pay", RB_TF_ROW, struct rb_bills_row, br_pay, &pay_desc),
 };
-static const struct rb_tmpl_desc bill_desc = { bill_fields, 6 };
+static const struct rb_tmpl_desc bill_desc = RB_TMPL_DESC(bill_fields);
 
 static const struct rb_tmpl_field pay_all_fields[] = {
 	{ "amount", RB_TF_TEXT, 0, NULL },
 };
 /* Read in bk_pay_amount itself. */
-static const struct rb_tmpl_desc pay_all_desc = { pay_all_fields, 1 };
+static const struct rb_tmpl_desc pay_all_desc = RB_TMPL_DESC(pay_all_fields);
 
 /* A contract with its bills as rows. */
 struct contract_view {
@@ -84,7 +84,7 @@ static const struct rb_tmpl_field contract_fields[] = {
 	F("pay_all", RB_TF_ROW, struct contract_view, cv_pay_all,
 	    &pay_all_desc),
 };
-static const struct rb_tmpl_desc contract_desc = { contract_fields, 6 };
+static const struct rb_tmpl_desc contract_desc = RB_TMPL_DESC(contract_fields);
 
 struct list_view {
 	struct rb_tmpl_rows lv_contracts;
@@ -93,7 +93,7 @@ struct list_view {
 static const struct rb_tmpl_field list_fields[] = {
 	F("contracts", RB_TF_ROWS, struct list_view, lv_contracts, NULL),
 };
-static const struct rb_tmpl_desc list_desc = { list_fields, 1 };
+static const struct rb_tmpl_desc list_desc = RB_TMPL_DESC(list_fields);
 
 #undef F
 

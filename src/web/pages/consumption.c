@@ -381,7 +381,7 @@ struct day_view {
 };
 
 #define F(name, type, st, member) \
-	{ name, type, offsetof(st, member), NULL }
+	RB_TMPL_FIELD(name, type, st, member, NULL)
 
 static const struct rb_tmpl_field period_fields[] = {
 	F("start_fr", RB_TF_TEXT, struct period_view, pv_start),
@@ -395,13 +395,13 @@ static const struct rb_tmpl_field period_fields[] = {
 	F("estimated", RB_TF_BOOL, struct period_view, pv_estimated),
 	F("abnormal", RB_TF_BOOL, struct period_view, pv_abnormal),
 };
-static const struct rb_tmpl_desc period_desc = { period_fields, 9 };
+static const struct rb_tmpl_desc period_desc = RB_TMPL_DESC(period_fields);
 
 static const struct rb_tmpl_field day_fields[] = {
 	F("date_fr", RB_TF_TEXT, struct day_view, dv_date),
 	F("litres", RB_TF_TEXT, struct day_view, dv_litres),
 };
-static const struct rb_tmpl_desc day_desc = { day_fields, 2 };
+static const struct rb_tmpl_desc day_desc = RB_TMPL_DESC(day_fields);
 
 /* The page's own rows, on top of its JSON data. */
 struct rows_view {
@@ -411,7 +411,7 @@ struct rows_view {
 static const struct rb_tmpl_field rows_fields[] = {
 	F("rows", RB_TF_ROWS, struct rows_view, rv_rows),
 };
-static const struct rb_tmpl_desc rows_desc = { rows_fields, 1 };
+static const struct rb_tmpl_desc rows_desc = RB_TMPL_DESC(rows_fields);
 
 #undef F
 

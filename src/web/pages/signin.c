@@ -126,7 +126,7 @@ rb_page_signout(struct rb_req *req)
  * "index", "kind"}, "has_alerts", "alerts": [{"kind", "text"}]}].
  */
 #define F(name, type, st, member, desc) \
-	{ name, type, offsetof(st, member), desc }
+	RB_TMPL_FIELD(name, type, st, member, desc)
 
 static const struct rb_tmpl_field space_bill_fields[] = {
 	F("number", RB_TF_STR, struct rb_space_bill, sb_number, NULL),
@@ -135,7 +135,8 @@ static const struct rb_tmpl_field space_bill_fields[] = {
 	F("status_label", RB_TF_STR, struct rb_space_bill, sb_status_label,
 	    NULL),
 };
-static const struct rb_tmpl_desc space_bill_desc = { space_bill_fields, 4 };
+static const struct rb_tmpl_desc space_bill_desc =
+    RB_TMPL_DESC(space_bill_fields);
 
 static const struct rb_tmpl_field space_reading_fields[] = {
 	F("meter", RB_TF_STR, struct rb_space_reading, sr_meter, NULL),
@@ -144,15 +145,15 @@ static const struct rb_tmpl_field space_reading_fields[] = {
 	F("index", RB_TF_TEXT, struct rb_space_reading, sr_index, NULL),
 	F("kind", RB_TF_STR, struct rb_space_reading, sr_kind, NULL),
 };
-static const struct rb_tmpl_desc space_reading_desc = {
-	space_reading_fields, 5
-};
+static const struct rb_tmpl_desc space_reading_desc =
+    RB_TMPL_DESC(space_reading_fields);
 
 static const struct rb_tmpl_field space_alert_fields[] = {
 	F("kind", RB_TF_STR, struct rb_space_alert, sa_kind, NULL),
 	F("text", RB_TF_TEXT, struct rb_space_alert, sa_text, NULL),
 };
-static const struct rb_tmpl_desc space_alert_desc = { space_alert_fields, 2 };
+static const struct rb_tmpl_desc space_alert_desc =
+    RB_TMPL_DESC(space_alert_fields);
 
 /* A card with its alerts as rows. */
 struct space_card_view {
@@ -181,7 +182,8 @@ static const struct rb_tmpl_field space_card_fields[] = {
 	C("paperless", RB_TF_BOOL, sc_paperless, NULL),
 	C("reading", RB_TF_ROW, sc_reading, &space_reading_desc),
 };
-static const struct rb_tmpl_desc space_card_desc = { space_card_fields, 16 };
+static const struct rb_tmpl_desc space_card_desc =
+    RB_TMPL_DESC(space_card_fields);
 
 /* The page's own data, all of it (the layout's is in the JSON below). */
 struct space_view {
@@ -199,7 +201,7 @@ static const struct rb_tmpl_field space_fields[] = {
 	F("first_name", RB_TF_STR, struct space_view, sv_first_name, NULL),
 	F("notice", RB_TF_STR, struct space_view, sv_notice, NULL),
 };
-static const struct rb_tmpl_desc space_desc = { space_fields, 5 };
+static const struct rb_tmpl_desc space_desc = RB_TMPL_DESC(space_fields);
 
 #undef C
 #undef F

@@ -182,12 +182,12 @@ static const struct rb_tmpl_field t_status_fields[] = {
 	{ "label", RB_TF_STR, offsetof(struct t_status, st_label), NULL },
 	{ "class", RB_TF_STR, offsetof(struct t_status, st_class), NULL },
 };
-static const struct rb_tmpl_desc t_status_desc = { t_status_fields, 2 };
+static const struct rb_tmpl_desc t_status_desc = RB_TMPL_DESC(t_status_fields);
 static const struct rb_tmpl_field t_pay_fields[] = {
 	{ "owed", RB_TF_TEXT, offsetof(struct t_pay, py_owed), NULL },
 	{ "partly", RB_TF_BOOL, offsetof(struct t_pay, py_partly), NULL },
 };
-static const struct rb_tmpl_desc t_pay_desc = { t_pay_fields, 2 };
+static const struct rb_tmpl_desc t_pay_desc = RB_TMPL_DESC(t_pay_fields);
 static const struct rb_tmpl_field t_bill_fields[] = {
 	{ "number", RB_TF_STR, offsetof(struct t_bill, bl_number), NULL },
 	{ "status", RB_TF_SUB, offsetof(struct t_bill, bl_status),
@@ -195,14 +195,14 @@ static const struct rb_tmpl_field t_bill_fields[] = {
 	{ "pay", RB_TF_ROW, offsetof(struct t_bill, bl_pay), &t_pay_desc },
 	{ "late", RB_TF_BOOL, offsetof(struct t_bill, bl_late), NULL },
 };
-static const struct rb_tmpl_desc t_bill_desc = { t_bill_fields, 4 };
+static const struct rb_tmpl_desc t_bill_desc = RB_TMPL_DESC(t_bill_fields);
 static const struct rb_tmpl_field t_page_fields[] = {
 	{ "title", RB_TF_STR, offsetof(struct t_page, pg_title), NULL },
 	{ "none", RB_TF_STR, offsetof(struct t_page, pg_none), NULL },
 	{ "bills", RB_TF_ROWS, offsetof(struct t_page, pg_bills), NULL },
 	{ "nobills", RB_TF_ROWS, offsetof(struct t_page, pg_nobills), NULL },
 };
-static const struct rb_tmpl_desc t_page_desc = { t_page_fields, 4 };
+static const struct rb_tmpl_desc t_page_desc = RB_TMPL_DESC(t_page_fields);
 
 static void
 test_rows(void **state)

@@ -43,16 +43,14 @@ struct landing {
 };
 
 #define F(name, type, member) \
-	{ name, type, offsetof(struct landing, member), NULL }
+	RB_TMPL_FIELD(name, type, struct landing, member, NULL)
 
 static const struct rb_tmpl_field landing_fields[] = {
 	F("number", RB_TF_STR, l_number),
 	F("old_number", RB_TF_STR, l_old_number),
 	F("migrated", RB_TF_BOOL, l_migrated),
 };
-static const struct rb_tmpl_desc landing_desc = {
-	landing_fields, sizeof(landing_fields) / sizeof(landing_fields[0])
-};
+static const struct rb_tmpl_desc landing_desc = RB_TMPL_DESC(landing_fields);
 
 /* The same, with a field called "form_failed", which the layout owns:
    of the type the layout gives it, so that only the check refuses it. */
@@ -62,9 +60,7 @@ static const struct rb_tmpl_field clash_fields[] = {
 	F("migrated", RB_TF_BOOL, l_migrated),
 	F("form_failed", RB_TF_BOOL, l_form_failed),
 };
-static const struct rb_tmpl_desc clash_desc = {
-	clash_fields, sizeof(clash_fields) / sizeof(clash_fields[0])
-};
+static const struct rb_tmpl_desc clash_desc = RB_TMPL_DESC(clash_fields);
 
 static const struct landing row = {
 	"C-00042", "A-7731", 1, 0
