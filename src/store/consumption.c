@@ -257,6 +257,14 @@ bill_cmp(const void *a, const void *b)
 	    x->cb_invoice_id > y->cb_invoice_id;
 }
 
+/* The n bills of v in the order of SQL_BILLS' ORDER BY. */
+static void
+bills_sort(struct rb_cons_bill *v, int n)
+{
+	if (n > 1)
+		qsort(v, (size_t)n, sizeof(*v), bill_cmp);
+}
+
 int
 rb_cons_store_bills(rb_db *db, int64_t account, int64_t archive,
     const char *archive_end, int64_t contract, struct rb_cons_bill **out,
@@ -266,8 +274,7 @@ rb_cons_store_bills(rb_db *db, int64_t account, int64_t archive,
 	    rb_int(account), rb_int(archive), rb_text(archive_end)), out,
 	    n) != 0)
 		return -1;
-	if (*n > 1)
-		qsort(*out, (size_t)*n, sizeof(**out), bill_cmp);
+	bills_sort(*out, *n);
 	return 0;
 }
 
@@ -463,9 +470,7 @@ rb_cons_store_page(rb_db *db, int64_t account, int64_t archive,
 		return -1;
 	}
 	if (bills != NULL) {
-		if (bs.bi_len > 1)
-			qsort(bs.bi_v, (size_t)bs.bi_len, sizeof(*bs.bi_v),
-			    bill_cmp);
+		bills_sort(bs.bi_v, bs.bi_len);
 		*bills = bs.bi_v;
 		*nbills = bs.bi_len;
 	}

@@ -235,13 +235,13 @@ int	 rb_db_fetch_all(rb_db *db, const char *sql, const struct rb_bind *b,
  * and its rb_row_fn as rb_db_fetch_all() takes them. PostgreSQL sends
  * them all at once and waits once (one round trip instead of n; a read
  * transaction's pending BEGIN goes with them); SQLite runs them one
- * after the other. Either way the rows reach each r[i].row in order:
+ * after the other. Either way the rows reach each r[i].dr_row in order:
  * every row of r[0], then of r[1]... The batch stops at the first
  * statement that fails: it and those before it have their rc, the
- * others are not run (nothing handed to their row) and their rc is
- * RB_ERR. Each r[i].rc is what rb_db_fetch_all() returns: 0, RB_RETRY
+ * others are not run (nothing handed to their dr_row) and their dr_rc is
+ * RB_ERR. Each r[i].dr_rc is what rb_db_fetch_all() returns: 0, RB_RETRY
  * or -1. A text that does not compile (a missing table) stops the
- * batch before any runs: every rc is then RB_ERR. Returns 0 when all
+ * batch before any runs: every dr_rc is then RB_ERR. Returns 0 when all
  * ran, else the first failure's rc (the caller drops what the row
  * callbacks built). Outside a transaction the statements may see one
  * snapshot or several. A text not prepared yet on the connection is
