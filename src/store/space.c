@@ -44,8 +44,7 @@ static const char sql_contracts[] =
 	" li.number, li.issued_on, li.due_on, li.total_cents, li.status,"
 	" li.archived,"
 	" (SELECT sm.iban_last4 FROM sepa_mandates sm"
-	"   WHERE sm.contract_id = c.id AND sm.status = 'active'"
-	"   ORDER BY sm.signed_on DESC, sm.id DESC LIMIT 1),"
+	"   WHERE sm.contract_id = c.id AND sm.status = 'active'),"
 	" m.serial, m.remote_read, r.read_on, r.index_litres, r.source,"
 	" al.period_end, al.litres, al.average_litres,"
 	" lk.first_day, lk.last_day, lk.usual_litres, lk.factor, lm.serial"
@@ -59,7 +58,7 @@ static const char sql_contracts[] =
 	"   ORDER BY mm.installed_on DESC, mm.id DESC LIMIT 1)"
 	" LEFT JOIN meter_readings r ON r.id = (SELECT rr.id"
 	"   FROM meter_readings rr WHERE rr.meter_id = m.id"
-	"   ORDER BY rr.read_on DESC, rr.id DESC LIMIT 1)"
+	"   ORDER BY rr.read_on DESC LIMIT 1)"
 	" LEFT JOIN consumption_alerts al ON al.id = (SELECT a.id"
 	"   FROM consumption_alerts a WHERE a.contract_id = c.id"
 	"   AND a.period_end >= $2 ORDER BY a.period_end DESC LIMIT 1)"
@@ -96,14 +95,6 @@ static const char sql_open_bills[] =
 	" WHERE oa.account_id = $1"
 	" AND u.status IN ('to_pay', 'overdue', 'direct_debit')";
 
-/* What the rows of sql_open_bills are added to: the contracts sorted by
-   id, and the day. */
-struct space_acc {
-	struct rb_space_contract	*sa_v;
-	size_t				 sa_len;
-	const char			*sa_today;
-};
-
 static int
 id_cmp(const void *a, const void *b)
 {
@@ -131,16 +122,37 @@ earliest(char *day, const char *iso)
 		rb_store_copy(day, 11, iso);
 }
 
+/*
+ * The contracts read so far, and the day. The rows of sql_open_bills
+ * come after all of them (rb_db_fetch_batch() hands over every row of a
+ * read before those of the next): the first sorts them by id.
+ */
+struct space_rows {
+	struct rb_space_contract	*sr_v;
+	size_t				 sr_len;
+	size_t				 sr_cap;
+	int				 sr_by_id;	/* 0/1: sorted by id */
+	const char			*sr_today;
+};
+
 static void
 open_bill_row(rb_stmt *st, void *arg)
 {
-	struct space_acc *acc = arg;
+	struct space_rows *rows = arg;
 	struct rb_space_contract key, *s;
 	const char *status = rb_stmt_text(st, 1), *due = rb_stmt_text(st, 2);
 	int64_t owed = rb_stmt_int(st, 3);
 
+	if (!rows->sr_by_id) {
+		if (rows->sr_len > 1)
+			qsort(rows->sr_v, rows->sr_len, sizeof(*rows->sr_v),
+			    id_cmp);
+		rows->sr_by_id = 1;
+	}
+	if (rows->sr_len == 0)
+		return;
 	key.sp_id = rb_stmt_int(st, 0);
-	s = bsearch(&key, acc->sa_v, acc->sa_len, sizeof(*s), id_cmp);
+	s = bsearch(&key, rows->sr_v, rows->sr_len, sizeof(*s), id_cmp);
 	if (s == NULL || owed <= 0 || status == NULL)
 		return;
 	if (strcmp(status, "direct_debit") != 0) {
@@ -149,7 +161,7 @@ open_bill_row(rb_stmt *st, void *arg)
 		earliest(s->sp_next_due_on, due);
 		if (strcmp(status, "overdue") == 0 || (strcmp(status,
 		    "to_pay") == 0 && due != NULL &&
-		    strcmp(due, acc->sa_today) < 0))
+		    strcmp(due, rows->sr_today) < 0))
 			s->sp_late_count++;
 		return;
 	}
@@ -159,13 +171,6 @@ open_bill_row(rb_stmt *st, void *arg)
 	earliest(s->sp_next_debit_on, rb_stmt_is_null(st, 5) ? due :
 	    rb_stmt_text(st, 5));
 }
-
-/* The contracts read so far. */
-struct space_rows {
-	struct rb_space_contract	*sr_v;
-	size_t				 sr_len;
-	size_t				 sr_cap;
-};
 
 /* The text columns of sql_contracts, with the member each goes to. */
 static const struct {
@@ -261,22 +266,17 @@ rb_space_contracts(rb_db *db, int64_t account, const char *today,
     const char *alerts_since, const char *leaks_since,
     struct rb_space_contract **out, size_t *n)
 {
-	struct space_rows rows = { NULL, 0, 0 };
-	struct space_acc acc;
+	struct space_rows rows = { NULL, 0, 0, 0, today };
+	struct rb_bind b[] = { rb_int(account), rb_text(alerts_since),
+	    rb_text(leaks_since) };
+	struct rb_db_read r[] = {
+		{ sql_contracts, b, 3, contract_row, &rows, 0 },
+		{ sql_open_bills, b, 1, open_bill_row, &rows, 0 },
+	};
 
 	*out = NULL;
 	*n = 0;
-	if (rb_db_fetch_all(db, sql_contracts, RB_BINDS(rb_int(account),
-	    rb_text(alerts_since), rb_text(leaks_since)), contract_row,
-	    &rows) != 0)
-		goto fail;
-	if (rows.sr_len > 1)	/* qsort wants a pointer even for none */
-		qsort(rows.sr_v, rows.sr_len, sizeof(*rows.sr_v), id_cmp);
-	acc.sa_v = rows.sr_v;
-	acc.sa_len = rows.sr_len;
-	acc.sa_today = today;
-	if (rows.sr_len > 0 && rb_db_fetch_all(db, sql_open_bills,
-	    RB_BINDS(rb_int(account)), open_bill_row, &acc) != 0)
+	if (rb_db_fetch_batch(db, r, 2) != 0)
 		goto fail;
 	if (rows.sr_len > 1)
 		qsort(rows.sr_v, rows.sr_len, sizeof(*rows.sr_v), number_cmp);

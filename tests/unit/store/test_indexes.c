@@ -4,8 +4,9 @@
  * number, the queue by subject and status, attachments by (purpose,
  * ref_id), closed requests by the instant they were closed (`robinet
  * purge`); braille letters by account (the GDPR export) and by the
- * instant they were kept (`robinet purge`); the dashboard's meter in
- * place and open bills (migration 0024).
+ * instant they were kept (`robinet purge`); the dashboard's latest
+ * bill, meter in place and its latest reading, read in the index's
+ * order without a sort (migrations 0024, 0026), and its open bills.
  * On SQLite (EXPLAIN QUERY PLAN) a plan line "SCAN" of one of those
  * tables (a full read) fails. On PostgreSQL (RB_TEST_DB; EXPLAIN (FORMAT
  * JSON) with enable_seqscan off, so that the plan takes an index whenever
@@ -63,12 +64,12 @@ names_one(const char *text, const char *names)
 
 /*
  * Walks a PostgreSQL JSON plan node and its children: counts the nodes
- * that read table in full (Seq Scan) and those that read it at all, and
- * writes every index name into idx.
+ * that read table in full (Seq Scan), those that read it at all and the
+ * sorts (Sort, Incremental Sort), and writes every index name into idx.
  */
 static void
 pg_walk(json_t *node, const char *table, int *seq, int *reads,
-    char *idx, size_t idxlen)
+    int *sorts, char *idx, size_t idxlen)
 {
 	const char *type = json_string_value(json_object_get(node,
 	    "Node Type"));
@@ -84,27 +85,35 @@ pg_walk(json_t *node, const char *table, int *seq, int *reads,
 		if (type != NULL && strcmp(type, "Seq Scan") == 0)
 			(*seq)++;
 	}
+	if (type != NULL && strstr(type, "Sort") != NULL)
+		(*sorts)++;
 	if (ix != NULL) {
 		n = strlen(idx);
 		snprintf(idx + n, idxlen - n, "%s ", ix);
 	}
 	json_array_foreach(kids, i, k)
-		pg_walk(k, table, seq, reads, idx, idxlen);
+		pg_walk(k, table, seq, reads, sorts, idx, idxlen);
 }
+
+/* What a plan must show besides the index: flags of uses_index_how(). */
+#define IN_ORDER	0x1	/* no sort (SQLite: no temporary b-tree) */
+#define COVERING	0x2	/* SQLite: the index alone (PostgreSQL: any) */
 
 /*
  * Fails when the plan of sql reads table (as alias on SQLite) in full,
- * or names none of the indexes of index ("a|b").
+ * or names none of the indexes of index ("a|b"), or misses one of the
+ * flags (IN_ORDER, COVERING).
  */
 static void
-uses_index(rb_db *db, const char *sql, const char *alias, const char *table,
-    const char *index, const struct rb_bind *b, size_t nb)
+uses_index_how(rb_db *db, const char *sql, const char *alias,
+    const char *table, const char *index, int flags, const struct rb_bind *b,
+    size_t nb)
 {
 	struct plan p;
 	char explain[2048], scan[64], scan_cov[96], idx[1024] = "";
 	json_t *root;
 	json_error_t jerr;
-	int seq = 0, reads = 0;
+	int seq = 0, reads = 0, sorts = 0;
 
 	memset(&p, 0, sizeof(p));
 	p.p_col = is_pg(db) ? 0 : 3;
@@ -123,13 +132,17 @@ uses_index(rb_db *db, const char *sql, const char *alias, const char *table,
 		if (!names_one(p.p_text, index))
 			fail_msg("no index %s:\n%s\n%s", index, sql,
 			    p.p_text);
+		if ((flags & IN_ORDER) && strstr(p.p_text, "TEMP B-TREE"))
+			fail_msg("a sort:\n%s\n%s", sql, p.p_text);
+		if ((flags & COVERING) && !strstr(p.p_text, "COVERING INDEX"))
+			fail_msg("the table read:\n%s\n%s", sql, p.p_text);
 		return;
 	}
 	root = json_loads(p.p_text, 0, &jerr);
 	if (root == NULL || json_array_size(root) != 1)
 		fail_msg("EXPLAIN (FORMAT JSON) gave no plan: %s", p.p_text);
 	pg_walk(json_object_get(json_array_get(root, 0), "Plan"), table,
-	    &seq, &reads, idx, sizeof(idx));
+	    &seq, &reads, &sorts, idx, sizeof(idx));
 	json_decref(root);
 	if (reads == 0)
 		fail_msg("the plan does not read %s:\n%s\n%s", table, sql,
@@ -140,6 +153,15 @@ uses_index(rb_db *db, const char *sql, const char *alias, const char *table,
 	if (!names_one(idx, index))
 		fail_msg("no index %s (plan has: %s):\n%s\n%s", index, idx,
 		    sql, p.p_text);
+	if ((flags & IN_ORDER) && sorts > 0)
+		fail_msg("a sort:\n%s\n%s", sql, p.p_text);
+}
+
+static void
+uses_index(rb_db *db, const char *sql, const char *alias, const char *table,
+    const char *index, const struct rb_bind *b, size_t nb)
+{
+	uses_index_how(db, sql, alias, table, index, 0, b, nb);
 }
 
 /*
@@ -228,12 +250,24 @@ test_dashboard_reads_use_indexes(void **state)
 
 	(void)state;
 	open_db(dir, sizeof(dir), &db);
-	/* The dashboard (store/space.c): the meter in place of a contract,
-	   the last entry of meters_in_place (migration 0024). */
-	uses_index(db, "SELECT mm.id FROM meters mm WHERE mm.contract_id = $1"
-	    " AND mm.removed_on IS NULL"
+	/* The dashboard (store/space.c). */
+	/* The latest bill and the meter in place, in the index's order
+	   without a sort on both engines, and the meter's reading
+	   (migration 0026). */
+	uses_index_how(db, "SELECT i.id FROM invoices i"
+	    " WHERE i.contract_id = $1 AND i.status <> 'cancelled'"
+	    " ORDER BY i.issued_on DESC, i.id DESC LIMIT 1", "i", "invoices",
+	    "invoices_contract_issued", IN_ORDER | COVERING,
+	    RB_BINDS(rb_int(1)));
+	uses_index_how(db, "SELECT mm.id FROM meters mm"
+	    " WHERE mm.contract_id = $1 AND mm.removed_on IS NULL"
 	    " ORDER BY mm.installed_on DESC, mm.id DESC LIMIT 1", "mm",
-	    "meters", "meters_in_place", RB_BINDS(rb_int(1)));
+	    "meters", "meters_in_place", IN_ORDER | COVERING,
+	    RB_BINDS(rb_int(1)));
+	uses_index_how(db, "SELECT rr.id FROM meter_readings rr"
+	    " WHERE rr.meter_id = $1 ORDER BY rr.read_on DESC LIMIT 1", "rr",
+	    "meter_readings", "meter_readings_meter_date", IN_ORDER,
+	    RB_BINDS(rb_int(1)));
 	/* Its open bills, on invoices_open (0022, widened by 0024). */
 	uses_index(db, "SELECT u.contract_id, u.status, u.due_on,"
 	    " u.total_cents FROM invoices u WHERE u.contract_id = $1"

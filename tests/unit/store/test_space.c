@@ -6,7 +6,8 @@
  * the day, debits scheduled, finished or absent), each contract's own,
  * in contract-number order, with its id; the meter in place when two
  * are; the latest possible leak since the day given, with its meter's
- * serial; nothing of another account.
+ * serial; nothing of another account; both reads in one round trip
+ * to PostgreSQL.
  */
 #define _GNU_SOURCE
 #include "store_test.h"
@@ -334,6 +335,34 @@ test_latest_leak_since_the_day(void **state)
 	rb_space_contracts_free(rows.v, rows.n);
 }
 
+/*
+ * The dashboard's two reads go to the server together: one round trip
+ * on PostgreSQL once the connection has prepared them (none on SQLite),
+ * and the same rows as one read after the other.
+ */
+static void
+test_one_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	rb_db *db = f->db;
+	int64_t acc = demo_account(db);
+	struct rows rows;
+	uint64_t before;
+
+	rows_read(db, acc, &rows);	/* prepares both texts */
+	rb_space_contracts_free(rows.v, rows.n);
+	before = rb_db_round_trips(db);
+	rows_read(db, acc, &rows);
+	assert_int_equal(rb_db_round_trips(db) - before,
+	    strcmp(rb_db_engine(db), "postgresql") == 0 ? 1 : 0);
+	assert_int_equal(rows.n, 2);
+	assert_true(row_of(&rows, "1000000001")->sp_unpaid_count +
+	    row_of(&rows, "1000000001")->sp_debit_count +
+	    row_of(&rows, "1000000002")->sp_unpaid_count +
+	    row_of(&rows, "1000000002")->sp_debit_count > 0);
+	rb_space_contracts_free(rows.v, rows.n);
+}
+
 int
 main(void)
 {
@@ -346,6 +375,8 @@ main(void)
 		    test_meter_in_place_is_the_latest_installed, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_latest_leak_since_the_day, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_round_trip, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
