@@ -1,12 +1,13 @@
 /*
  * space.c: SQL of the dashboard (see space.h), in two plain statements
  * that SQLite runs without any temporary table: the account's contracts
- * with what is shown of each (the latest bill, the active mandate, the
- * meter in place and its latest reading, the latest abnormal-consumption
- * alert, the latest possible leak: correlated subqueries, each served
- * by an index), then the
+ * with what is shown of each (the latest bill, the meter in place and
+ * its latest reading, the latest abnormal-consumption alert, the latest
+ * possible leak: correlated subqueries, each served by an index; the
+ * active mandate joined), then the
  * account's open bills, one row each with what is owed on it and its
- * debit not yet collected. The per-contract figures are added up here,
+ * debit not yet collected; both in one batch (one round trip to
+ * PostgreSQL). The per-contract figures are added up here,
  * in C. (The statement before, a materialized CTE of the open bills and
  * a grouped one of their sums, made SQLite build about seven temporary
  * tables a page: half of the page's instructions, docs/performance.md.)
@@ -28,12 +29,15 @@
  * The account's contracts. Rows come in the order of the primary key
  * of account_contracts (account, contract id), read from it without a
  * sort; rb_space_contracts() puts them in contract-number order. The
- * meter in place is the latest installed (the highest id among those
- * installed that day): the last entry of the contract in the index
- * meters_in_place (migration 0024: contract, removed_on, installed_on,
- * then id), read there without a sort nor the table (with the index
- * meters_contract, ORDER BY installed_on DESC, id DESC LIMIT 1 was a
- * temporary b-tree, and two MAX read the table). The latest possible
+ * latest bill and the meter in place (the latest installed, the highest
+ * id among those installed that day) are the last entries of the
+ * contract in invoices_contract_issued and meters_in_place (migration
+ * 0026: contract, date, id, then the column of the condition), read
+ * there without a sort on either engine nor the table on SQLite. The
+ * active mandate is joined (at most one: the unique index
+ * sepa_mandates_one_active), the latest reading taken by date alone
+ * (meter_readings_meter_date is unique): no tie-breaker where there is
+ * no tie, which PostgreSQL sorted for. The latest possible
  * leak (app/leaks.h) whose last day is on or after $3 is the one the
  * dashboard shows, with the serial of its meter (the account holds the
  * contract: it is joined through account_contracts).
@@ -43,8 +47,7 @@ static const char sql_contracts[] =
 	" c.service_postcode, c.service_commune, c.direct_debit, c.paperless,"
 	" li.number, li.issued_on, li.due_on, li.total_cents, li.status,"
 	" li.archived,"
-	" (SELECT sm.iban_last4 FROM sepa_mandates sm"
-	"   WHERE sm.contract_id = c.id AND sm.status = 'active'),"
+	" sm.iban_last4,"
 	" m.serial, m.remote_read, r.read_on, r.index_litres, r.source,"
 	" al.period_end, al.litres, al.average_litres,"
 	" lk.first_day, lk.last_day, lk.usual_litres, lk.factor, lm.serial"
@@ -66,19 +69,18 @@ static const char sql_contracts[] =
 	"   FROM leak_alerts la WHERE la.contract_id = c.id"
 	"   AND la.last_day >= $3 ORDER BY la.last_day DESC LIMIT 1)"
 	" LEFT JOIN meters lm ON lm.id = lk.meter_id"
+	" LEFT JOIN sepa_mandates sm ON sm.contract_id = c.id"
+	" AND sm.status = 'active'"
 	" WHERE ac.account_id = $1";
-
-/* Column col of the bill's debit not yet collected (at most one: the
-   unique index sepa_debits_one_live), or NULL. */
-#define LIVE_DEBIT(col) \
-	"(SELECT MIN(d." col ") FROM sepa_debits d WHERE d.invoice_id = u.id" \
-	" AND d.status IN ('scheduled', 'exported'))"
 
 /*
  * The account's open bills (to pay, overdue, under direct debit), one
  * row each: contract id, status, due date, what is owed (the rule of
  * store/payments.h), and for a bill under direct debit the amount and
- * collection date of its debit not yet collected. The partial index
+ * collection date of its debit not yet collected (a join, not two
+ * subqueries: at most one such debit per bill, the unique index
+ * sepa_debits_one_live; sought for a bill under direct debit only). The
+ * partial index
  * invoices_open (migrations 0022 and 0024: contract, due date, total,
  * status) serves it without reading the table: the condition on status
  * is written exactly as in the index, so that both engines see that it
@@ -86,12 +88,12 @@ static const char sql_contracts[] =
  */
 static const char sql_open_bills[] =
 	"SELECT u.contract_id, u.status, u.due_on, " RB_SQL_OWED("u") ","
-	" CASE WHEN u.status = 'direct_debit' THEN "
-	LIVE_DEBIT("amount_cents") " END,"
-	" CASE WHEN u.status = 'direct_debit' THEN "
-	LIVE_DEBIT("collection_date") " END"
+	" d.amount_cents, d.collection_date"
 	" FROM account_contracts oa"
 	" JOIN invoices u ON u.contract_id = oa.contract_id"
+	" LEFT JOIN sepa_debits d ON d.invoice_id = u.id"
+	" AND u.status = 'direct_debit'"
+	" AND d.status IN ('scheduled', 'exported')"
 	" WHERE oa.account_id = $1"
 	" AND u.status IN ('to_pay', 'overdue', 'direct_debit')";
 
