@@ -78,8 +78,9 @@ struct rb_space_contract {
  * contract number. today, alerts_since and leaks_since are
  * "YYYY-MM-DD". The figures
  * of the open bills are added up in C from one row per bill (no
- * temporary table in the engine); inside a read transaction (the
- * page's: routes.c, rt_read) both statements read one state. Free with
+ * temporary table in the engine); both statements go as one batch
+ * (rb_db_fetch_batch(): one round trip to PostgreSQL), and inside a
+ * read transaction (the page's: routes.c, rt_read) read one state. Free with
  * rb_space_contracts_free(). Returns 0, or -1 with *out NULL and *n 0.
  */
 int	rb_space_contracts(rb_db *db, int64_t account, const char *today,
