@@ -1,0 +1,149 @@
+/*
+ * test_page_reads.c: what the signed-in pages read, through the use
+ * cases that gather each page's reads into batches (store/db.h
+ * rb_db_fetch_batch()), on the demo dataset: the data is the one the
+ * reads one by one give, and on a database server (PostgreSQL,
+ * tests/pg/cluster.sh) each page waits for the server as many times as
+ * it has batches, counted by rb_db_round_trips() inside a read
+ * transaction as the route opens it (its BEGIN goes with the first
+ * batch). Going back to one read per round trip fails these counts.
+ * Each page runs once before it is counted, so that its statements are
+ * prepared on the connection (preparing is one round trip per text,
+ * once per connection).
+ */
+#define _GNU_SOURCE
+#include "../store/store_test.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "app/api.h"
+#include "app/auth.h"
+#include "app/braille.h"
+#include "demo/demo.h"
+#include "store/db.h"
+#include "store/migrate.h"
+#include "store/sessions.h"
+
+#include "../store/demo_fixture.h"
+
+#define NOW	((time_t)1795953600)	/* 2026-11-29 12:00 UTC */
+
+static int
+setup(void **state)
+{
+	return demo_fixture_setup(state, "pages.db");
+}
+
+static int
+teardown(void **state)
+{
+	return demo_fixture_teardown(state);
+}
+
+/* 1 when the tests run on a database server (RB_TEST_DB). */
+static int
+on_server(void)
+{
+	char url[4096];
+
+	return test_db_server_url(url, sizeof(url));
+}
+
+/* The round trips a page with batches batches must cost: one each on a
+ * server, none in process. */
+static uint64_t
+trips(int batches)
+{
+	return on_server() ? (uint64_t)batches : 0;
+}
+
+static int64_t
+demo_account(rb_db *db)
+{
+	return q_int(db, "SELECT id FROM web_accounts WHERE email_norm = $1",
+	    "demo@robinet.test");
+}
+
+static void
+auth_req(rb_db *db, struct rb_auth_req *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->ar_db = db;
+	r->ar_now = NOW;
+	r->ar_ip = "192.0.2.1";
+}
+
+/* "Mon compte": the tokens, viewers, sessions and braille choices of
+ * the account in one batch, each as its own use case gives it. */
+static void
+account_page(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_auth_account_page p;
+	struct rb_auth_req r;
+	json_t *want;
+	const char *msg;
+	char token[128];
+	int64_t acc = demo_account(f->db), sid = 0;
+	uint64_t t0;
+
+	auth_req(f->db, &r);
+	/* A session and a token, so that no list is empty. */
+	assert_int_equal(rb_sessions_create(f->db, "00000000000000000000000"
+	    "000000000000000000000000000000000000000000", acc, "csrf", NOW,
+	    "192.0.2.1", "test", &sid), 0);
+	assert_int_equal(rb_api_token_create(&r, acc, "Domotique", 5, token,
+	    &msg), RB_OK);
+
+	assert_int_equal(rb_auth_account_page(&r, acc, sid, &p), RB_OK);
+	rb_auth_account_page_free(&p);
+	assert_int_equal(rb_db_begin_read(f->db), 0);
+	t0 = rb_db_round_trips(f->db);
+	assert_int_equal(rb_auth_account_page(&r, acc, sid, &p), RB_OK);
+	assert_int_equal(rb_db_round_trips(f->db) - t0, trips(1));
+	assert_int_equal(rb_db_commit(f->db), 0);
+
+	assert_int_equal(json_array_size(p.ap_tokens), 1);
+	assert_int_equal(rb_api_token_list(&r, acc, &want), RB_OK);
+	assert_true(json_equal(p.ap_tokens, want));
+	json_decref(want);
+	assert_true(json_array_size(p.ap_viewers) >= 1);
+	assert_int_equal(rb_auth_contract_viewers(&r, acc, &want), RB_OK);
+	assert_true(json_equal(p.ap_viewers, want));
+	json_decref(want);
+	assert_int_equal(json_array_size(p.ap_sessions), 1);
+	assert_int_equal(rb_auth_sessions(&r, acc, sid, &want), RB_OK);
+	assert_true(json_equal(p.ap_sessions, want));
+	json_decref(want);
+	assert_int_equal(json_array_size(p.ap_braille), 3);
+	assert_int_equal(rb_braille_choices(f->db, acc, &want), RB_OK);
+	assert_true(json_equal(p.ap_braille, want));
+	json_decref(want);
+	rb_auth_account_page_free(&p);
+
+	/* No such account: an error, nothing to free. */
+	assert_int_equal(rb_auth_account_page(&r, acc + 100000, 0, &p),
+	    RB_ERROR);
+	assert_null(p.ap_tokens);
+	assert_null(p.ap_viewers);
+	assert_null(p.ap_sessions);
+	assert_null(p.ap_braille);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(account_page, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
