@@ -26,6 +26,7 @@
 #include "app/api.h"
 #include "app/auth.h"
 #include "app/braille.h"
+#include "app/paymeans.h"
 #include "demo/demo.h"
 #include "store/db.h"
 #include "store/migrate.h"
@@ -137,11 +138,78 @@ account_page(void **state)
 	assert_null(p.ap_braille);
 }
 
+/* "Mes moyens de paiement" of contract number: its contracts first,
+ * then its mandate, debits and plan in one batch (they need its id):
+ * batches round trips on a server. */
+static void
+paymeans_of(struct fixture *f, const char *number, int batches)
+{
+	struct rb_pm_cfg c = { NULL, "FR12ZZZ123456", "Robinet", 14 };
+	struct rb_auth_req r;
+	json_t *page;
+	int64_t acc = demo_account(f->db), n;
+	uint64_t t0;
+
+	auth_req(f->db, &r);
+	assert_int_equal(rb_pm_view(&r, &c, acc, number, &page), RB_OK);
+	json_decref(page);
+	assert_int_equal(rb_db_begin_read(f->db), 0);
+	t0 = rb_db_round_trips(f->db);
+	assert_int_equal(rb_pm_view(&r, &c, acc, number, &page), RB_OK);
+	assert_int_equal(rb_db_round_trips(f->db) - t0, trips(batches));
+	assert_int_equal(rb_db_commit(f->db), 0);
+
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    page, "contract"), "number")), number);
+	n = q_int(f->db, "SELECT count(*) FROM sepa_mandates m JOIN contracts"
+	    " c ON c.id = m.contract_id WHERE c.number = $1"
+	    " AND m.status = 'active'", number);
+	assert_int_equal(json_is_object(json_object_get(page, "mandate")),
+	    n > 0);
+	n = q_int(f->db, "SELECT count(*) FROM sepa_debits d JOIN contracts"
+	    " c ON c.id = d.contract_id WHERE c.number = $1", number);
+	assert_int_equal(json_array_size(json_object_get(page, "debits")), n);
+	assert_true(json_array_size(json_object_get(page, "contracts")) >= 2);
+	json_decref(page);
+}
+
+static void
+paymeans_page(void **state)
+{
+	struct fixture *f = *state;
+	char with[32], without[32];
+
+	/* A contract of the account with an active mandate, one without. */
+	q_text(f->db, "SELECT min(c.number) FROM contracts c"
+	    " JOIN account_contracts ac ON ac.contract_id = c.id"
+	    " JOIN web_accounts w ON w.id = ac.account_id"
+	    " WHERE w.email_norm = $1 AND EXISTS (SELECT 1 FROM sepa_mandates"
+	    " m WHERE m.contract_id = c.id AND m.status = 'active')",
+	    "demo@robinet.test", with, sizeof(with));
+	q_text(f->db, "SELECT min(c.number) FROM contracts c"
+	    " JOIN account_contracts ac ON ac.contract_id = c.id"
+	    " JOIN web_accounts w ON w.id = ac.account_id"
+	    " WHERE w.email_norm = $1 AND NOT EXISTS (SELECT 1 FROM"
+	    " sepa_mandates m WHERE m.contract_id = c.id"
+	    " AND m.status = 'active')",
+	    "demo@robinet.test", without, sizeof(without));
+	assert_true(with[0] != '\0' && without[0] != '\0');
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM sepa_plans p"
+	    " JOIN contracts c ON c.id = p.contract_id WHERE c.number = $1"
+	    " AND p.status = 'active'", with), 0);
+	paymeans_of(f, without, 2);
+	/* With a mandate and no plan, the plan's offer is read after the
+	   batch (it is offered only then): a third round trip. */
+	paymeans_of(f, with, 3);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(account_page, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(paymeans_page, setup,
 		    teardown),
 	};
 
