@@ -27,9 +27,11 @@
 #include "app/auth.h"
 #include "app/braille.h"
 #include "app/paymeans.h"
+#include "app/readings.h"
 #include "demo/demo.h"
 #include "store/db.h"
 #include "store/migrate.h"
+#include "store/readings.h"
 #include "store/sessions.h"
 
 #include "../store/demo_fixture.h"
@@ -203,6 +205,57 @@ paymeans_page(void **state)
 	paymeans_of(f, with, 3);
 }
 
+/* "Mon index": the meters, then the latest reading of each in one
+ * batch (they need the meters' ids), as rb_rd_store_last() gives it. */
+static void
+index_page(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_rd_reading last;
+	json_t *meters, *m, *l;
+	int64_t acc = demo_account(f->db);
+	uint64_t t0;
+	size_t i;
+	int rc;
+
+	assert_int_equal(rb_reading_meters(f->db, acc, &meters), RB_OK);
+	json_decref(meters);
+	assert_int_equal(rb_db_begin_read(f->db), 0);
+	t0 = rb_db_round_trips(f->db);
+	assert_int_equal(rb_reading_meters(f->db, acc, &meters), RB_OK);
+	assert_int_equal(rb_db_round_trips(f->db) - t0, trips(2));
+	assert_int_equal(rb_db_commit(f->db), 0);
+
+	assert_true(json_array_size(meters) >= 2);
+	json_array_foreach(meters, i, m) {
+		rc = rb_rd_store_last(f->db, json_integer_value(
+		    json_object_get(m, "id")), &last);
+		assert_true(rc == 0 || rc == 1);
+		l = json_object_get(m, "last");
+		if (rc == 1) {
+			assert_true(json_is_null(l));
+			continue;
+		}
+		assert_string_equal(json_string_value(json_object_get(l,
+		    "day")), last.rr_day);
+		assert_int_equal(json_integer_value(json_object_get(l,
+		    "litres")), last.rr_litres);
+		assert_string_equal(json_string_value(json_object_get(l,
+		    "source")), last.rr_source);
+	}
+	json_decref(meters);
+
+	/* An account without meters: one round trip, nothing more. */
+	assert_int_equal(rb_db_begin_read(f->db), 0);
+	t0 = rb_db_round_trips(f->db);
+	assert_int_equal(rb_reading_meters(f->db, acc + 100000, &meters),
+	    RB_OK);
+	assert_int_equal(rb_db_round_trips(f->db) - t0, trips(1));
+	assert_int_equal(rb_db_commit(f->db), 0);
+	assert_int_equal(json_array_size(meters), 0);
+	json_decref(meters);
+}
+
 int
 main(void)
 {
@@ -211,6 +264,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(paymeans_page, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(index_page, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
