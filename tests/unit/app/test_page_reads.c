@@ -26,6 +26,7 @@
 #include "app/api.h"
 #include "app/auth.h"
 #include "app/braille.h"
+#include "app/coords.h"
 #include "app/paymeans.h"
 #include "app/readings.h"
 #include "demo/demo.h"
@@ -256,6 +257,43 @@ index_page(void **state)
 	json_decref(meters);
 }
 
+/* "Mes coordonnées": the contracts, then the holder and its history in
+ * one batch (they need a number and its customer). */
+static void
+coords_page(void **state)
+{
+	struct fixture *f = *state;
+	json_t *page;
+	int64_t acc = demo_account(f->db);
+	uint64_t t0;
+	char first[32];
+
+	q_text(f->db, "SELECT min(c.number) FROM contracts c"
+	    " JOIN account_contracts ac ON ac.contract_id = c.id"
+	    " WHERE ac.account_id = (SELECT id FROM web_accounts"
+	    " WHERE email_norm = $1)", "demo@robinet.test", first,
+	    sizeof(first));
+	assert_int_equal(rb_co_view(f->db, acc, NULL, &page), RB_OK);
+	json_decref(page);
+	assert_int_equal(rb_db_begin_read(f->db), 0);
+	t0 = rb_db_round_trips(f->db);
+	assert_int_equal(rb_co_view(f->db, acc, NULL, &page), RB_OK);
+	assert_int_equal(rb_db_round_trips(f->db) - t0, trips(2));
+	assert_int_equal(rb_db_commit(f->db), 0);
+	assert_string_equal(json_string_value(json_object_get(page,
+	    "contract")), first);
+	assert_true(json_is_array(json_object_get(page, "history")));
+	assert_true(json_array_size(json_object_get(page, "contracts")) >= 2);
+	json_decref(page);
+
+	/* Another's contract, an unknown one: not found, one round trip. */
+	t0 = rb_db_round_trips(f->db);
+	assert_int_equal(rb_co_view(f->db, acc, "9999999999", &page),
+	    RB_NOT_FOUND);
+	assert_int_equal(rb_db_round_trips(f->db) - t0, trips(1));
+	assert_null(page);
+}
+
 int
 main(void)
 {
@@ -265,6 +303,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(paymeans_page, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(index_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(coords_page, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
