@@ -25,7 +25,9 @@
 
 #include "app/api.h"
 #include "app/auth.h"
+#include "app/bills.h"
 #include "app/braille.h"
+#include "app/contact.h"
 #include "app/coords.h"
 #include "app/paymeans.h"
 #include "app/readings.h"
@@ -294,6 +296,52 @@ coords_page(void **state)
 	assert_null(page);
 }
 
+/* "Mes factures" and "Mes demandes": one read each, whose round trip
+ * carries the read transaction's BEGIN. */
+static void
+bills_and_requests_pages(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_bills_ctx ctx = { f->db, NOW, "09 69 32 22 12",
+	    "09 69 32 22 13", f->dir, 0, "Ancien", "" };
+	struct rb_scope sc = { demo_account(f->db), 0 };
+	struct rb_bills_filter flt;
+	struct rb_bills_rows rows;
+	const char *msg;
+	json_t *data;
+	uint64_t t0;
+	int i;
+
+	assert_int_equal(rb_bills_parse_filter(NULL, NULL, NULL, NULL, NOW,
+	    &flt, &msg), RB_OK);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(rb_db_begin_read(f->db), 0);
+		t0 = rb_db_round_trips(f->db);
+		assert_int_equal(rb_bills_list(&ctx, &sc, &flt, &data, &rows),
+		    RB_OK);
+		if (i == 1)
+			assert_int_equal(rb_db_round_trips(f->db) - t0,
+			    trips(1));
+		assert_int_equal(rb_db_commit(f->db), 0);
+		assert_true(rows.bs_ncontracts >= 2);
+		assert_true(rows.bs_nbills > 0);
+		json_decref(data);
+		rb_bills_rows_free(&rows);
+	}
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(rb_db_begin_read(f->db), 0);
+		t0 = rb_db_round_trips(f->db);
+		assert_int_equal(rb_contact_list(f->db, sc.sc_account, &data),
+		    0);
+		if (i == 1)
+			assert_int_equal(rb_db_round_trips(f->db) - t0,
+			    trips(1));
+		assert_int_equal(rb_db_commit(f->db), 0);
+		assert_true(json_is_array(data));
+		json_decref(data);
+	}
+}
+
 int
 main(void)
 {
@@ -304,6 +352,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(index_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(coords_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(bills_and_requests_pages, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
