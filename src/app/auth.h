@@ -283,6 +283,28 @@ enum rb_rc rb_auth_contracts(const struct rb_auth_req *r,
  */
 enum rb_rc rb_auth_contract_viewers(const struct rb_auth_req *r,
 		    int64_t account, json_t **out);
+
+/*
+ * What "Mon compte" reads of account, all keyed by it, in one batch
+ * (store/db.h rb_db_fetch_batch(): one round trip on PostgreSQL), in a
+ * read transaction (joined when one is open): its API tokens as
+ * rb_api_token_list() gives them, the contracts and who sees them as
+ * rb_auth_contract_viewers(), its sessions as rb_auth_sessions() (current
+ * session `session`), and its braille choices as rb_braille_choices().
+ * The caller owns the four arrays (rb_auth_account_page_free()).
+ * Returns RB_OK, or RB_ERROR (every member NULL; a missing account is
+ * one too).
+ */
+struct rb_auth_account_page {
+	json_t	*ap_tokens;
+	json_t	*ap_viewers;
+	json_t	*ap_sessions;
+	json_t	*ap_braille;
+};
+enum rb_rc rb_auth_account_page(const struct rb_auth_req *r,
+		    int64_t account, int64_t session,
+		    struct rb_auth_account_page *out);
+void	rb_auth_account_page_free(struct rb_auth_account_page *p);
 /* Writes email masked into out (size bytes): its first character,
  * "•••" and the domain ("d•••@robinet.test"); "•••" when email has no
  * local part or no '@'. Truncated to fit. */

@@ -22,7 +22,10 @@
 #include "base/crypto.h"
 #include "base/log.h"
 #include "app/auth_priv.h"
+#include "app/braille.h"
 #include "store/accounts.h"
+#include "store/api_tokens.h"
+#include "store/braille.h"
 #include "store/identity.h"
 #include "store/sessions.h"
 #include "store/tokens.h"
@@ -685,18 +688,13 @@ rb_auth_mask_email(const char *email, char *out, size_t size)
 	snprintf(out, size, "%.*s•••%s", (int)first, email, at);
 }
 
-enum rb_rc
-rb_auth_contract_viewers(const struct rb_auth_req *r, int64_t account,
-    json_t **out)
+void
+rb_auth_viewers_mask(json_t *contracts, int64_t account)
 {
-	json_t *contracts, *c, *v, *viewers;
+	json_t *c, *v, *viewers;
 	char masked[RB_EMAIL_MAX + 8];
 	size_t i, j;
 
-	if (rb_account_contract_viewers(r->ar_db, account, &contracts) != 0) {
-		*out = NULL;
-		return RB_ERROR;
-	}
 	json_array_foreach(contracts, i, c) {
 		viewers = json_object_get(c, "viewers");
 		json_array_foreach(viewers, j, v) {
@@ -710,6 +708,66 @@ rb_auth_contract_viewers(const struct rb_auth_req *r, int64_t account,
 			json_object_del(v, "account");
 		}
 	}
+}
+
+enum rb_rc
+rb_auth_contract_viewers(const struct rb_auth_req *r, int64_t account,
+    json_t **out)
+{
+	json_t *contracts;
+
+	if (rb_account_contract_viewers(r->ar_db, account, &contracts) != 0) {
+		*out = NULL;
+		return RB_ERROR;
+	}
+	rb_auth_viewers_mask(contracts, account);
 	*out = contracts;
 	return RB_OK;
+}
+
+enum rb_rc
+rb_auth_account_page(const struct rb_auth_req *r, int64_t account,
+    int64_t session, struct rb_auth_account_page *out)
+{
+	struct rb_api_tokens_q tq;
+	struct rb_account_viewers_q vq;
+	struct rb_sessions_list_q sq;
+	struct rb_braille_pref_q bq;
+	struct rb_db_read rd[4];
+	int ok;
+
+	memset(out, 0, sizeof(*out));
+	if (rb_db_begin_read(r->ar_db) != 0)
+		return RB_ERROR;
+	rb_api_tokens_list_read(&tq, account, &rd[0]);
+	rb_account_viewers_read(&vq, account, &rd[1]);
+	rb_sessions_list_read(&sq, account, session, r->ar_now,
+	    AUTH_CFG(r, ac_session_idle), AUTH_CFG(r, ac_session_absolute),
+	    &rd[2]);
+	rb_braille_pref_read(&bq, account, &rd[3]);
+	ok = rb_db_fetch_batch(r->ar_db, rd, 4) == 0 && bq.pq_found;
+	if (rb_db_commit(r->ar_db) != 0)
+		ok = 0;
+	rb_account_viewers_take(&vq, ok, &out->ap_viewers);
+	if (!ok) {
+		json_decref(tq.tq_rows);
+		json_decref(sq.lq_rows);
+		return RB_ERROR;
+	}
+	rb_auth_viewers_mask(out->ap_viewers, account);
+	out->ap_tokens = tq.tq_rows;
+	out->ap_sessions = sq.lq_rows;
+	out->ap_braille = rb_braille_choice_list(rb_braille_grade_of(
+	    bq.pq_pref));
+	return RB_OK;
+}
+
+void
+rb_auth_account_page_free(struct rb_auth_account_page *p)
+{
+	json_decref(p->ap_tokens);
+	json_decref(p->ap_viewers);
+	json_decref(p->ap_sessions);
+	json_decref(p->ap_braille);
+	memset(p, 0, sizeof(*p));
 }

@@ -201,6 +201,12 @@ int	rb_auth_legacy_check(const struct rb_auth_req *r, const char *oid,
 	    const char *password, int accept_moved, struct rb_legacy_cred *lc,
 	    const char **reason);
 
+/* --- auth_account.c --- */
+
+/* Masks the viewers' emails of contracts (rb_account_contract_viewers()
+ * gives them), marks account's own ("you") and drops their ids. */
+void	rb_auth_viewers_mask(json_t *contracts, int64_t account);
+
 /* --- auth_claim.c: the proofs, shared with adding a contract --- */
 
 /* The name of proof in the audit log ("email", "invoice", "meter"), or

@@ -60,8 +60,8 @@ rb_braille_choice_label(enum rb_braille_grade grade)
 	return (unsigned)grade < RB_BRAILLE__MAX ? choice_label[grade] : "";
 }
 
-static enum rb_braille_grade
-grade_of_pref(const char *pref)
+enum rb_braille_grade
+rb_braille_grade_of(const char *pref)
 {
 	int g;
 
@@ -82,7 +82,7 @@ rb_braille_pref(rb_db *db, int64_t account, enum rb_braille_grade *grade)
 		return RB_OK;
 	if ((rc = rb_braille_pref_get(db, account, pref)) != 0)
 		return rc == 1 ? RB_NOT_FOUND : RB_ERROR;
-	*grade = grade_of_pref(pref);
+	*grade = rb_braille_grade_of(pref);
 	return RB_OK;
 }
 
@@ -91,17 +91,25 @@ rb_braille_choices(rb_db *db, int64_t account, json_t **out)
 {
 	enum rb_braille_grade now;
 	enum rb_rc rc;
-	int g;
 
 	*out = NULL;
 	if ((rc = rb_braille_pref(db, account, &now)) != RB_OK)
 		return rc;
-	*out = json_array();
+	*out = rb_braille_choice_list(now);
+	return RB_OK;
+}
+
+json_t *
+rb_braille_choice_list(enum rb_braille_grade now)
+{
+	json_t *a = json_array();
+	int g;
+
 	for (g = 0; g < RB_BRAILLE__MAX; g++)
-		json_array_append_new(*out, json_pack("{s:s, s:s, s:b}",
+		json_array_append_new(a, json_pack("{s:s, s:s, s:b}",
 		    "value", choice_value[g], "label", choice_label[g],
 		    "checked", g == (int)now));
-	return RB_OK;
+	return a;
 }
 
 /* One try of rb_braille_set() inside its transaction. */

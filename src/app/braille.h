@@ -60,6 +60,11 @@ enum rb_rc	rb_braille_pref(rb_db *db, int64_t account,
  * chosen one checked. The caller owns *out. Same return codes.
  */
 enum rb_rc	rb_braille_choices(rb_db *db, int64_t account, json_t **out);
+/* The same choices for grade now (a new array the caller owns). */
+json_t		*rb_braille_choice_list(enum rb_braille_grade now);
+/* The grade of a stored preference ("none", "grade1", "grade2"; any
+ * other text: RB_BRAILLE_NONE). */
+enum rb_braille_grade rb_braille_grade_of(const char *pref);
 
 /*
  * Sets the grade of account at now, asked from ip (may be NULL) by `by`

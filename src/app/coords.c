@@ -185,6 +185,7 @@ rb_co_view(rb_db *db, int64_t account, const char *number, json_t **out)
 	struct rb_co_holder h;
 	char mfr[32], lfr[32];
 	json_t *history, *contracts, *item, *same;
+	int64_t customer = 0;
 	size_t i;
 	int rc;
 
@@ -201,14 +202,26 @@ rb_co_view(rb_db *db, int64_t account, const char *number, json_t **out)
 		number = json_string_value(json_object_get(json_array_get(
 		    contracts, 0), "number"));
 	}
-	if ((rc = rb_co_store_holder(db, account, number, &h)) != 0) {
+	/* Its holder: the account's list gives the customer, so that the
+	   holder and the history go in one batch, one round trip, after
+	   the one that listed the contracts (they need a number and its
+	   customer). A number not in the list is not the account's. */
+	json_array_foreach(contracts, i, item)
+		if (json_is_string(json_object_get(item, "number")) &&
+		    strcmp(json_string_value(json_object_get(item, "number")),
+		    number) == 0) {
+			customer = json_integer_value(json_object_get(item,
+			    "customer"));
+			break;
+		}
+	if (customer == 0) {
+		json_decref(contracts);
+		return RB_NOT_FOUND;
+	}
+	if ((rc = rb_co_store_holder_history(db, account, number, customer,
+	    HISTORY_MAX, &h, &history)) != 0) {
 		json_decref(contracts);
 		return rc == 1 ? RB_NOT_FOUND : RB_ERROR;
-	}
-	if (rb_co_store_history(db, h.ch_customer, HISTORY_MAX,
-	    &history) != 0) {
-		json_decref(contracts);
-		return RB_ERROR;
 	}
 	same = json_array();
 	json_array_foreach(contracts, i, item) {

@@ -56,24 +56,22 @@ status_label(const struct rb_sepa_debit *d)
 	return "annulé";
 }
 
-/* The plan part of the page: *plan (active) or *offer (may start). */
+/* The plan part of the page: *plan (the active one, p, when rc is 0) or
+ * *offer (may start). */
 static int
 plan_data(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
-    int64_t contract, int has_mandate, json_t **plan, json_t **offer)
+    int64_t contract, int has_mandate, const struct rb_sepa_plan *p, int rc,
+    json_t **plan, json_t **offer)
 {
 	struct rb_sepa_plan_preview pv;
-	struct rb_sepa_plan p;
 	char inst[RB_MONEY_MAX], basis[RB_MONEY_MAX];
-	int rc;
 
 	*plan = json_null();
 	*offer = json_null();
-	if ((rc = rb_sepa_store_plan_active(r->ar_db, contract, &p)) < 0)
-		return -1;
 	if (rc == 0) {
-		rb_money_fr(p.sp_instalment_cents, inst, sizeof(inst));
-		rb_money_fr(p.sp_basis_cents, basis, sizeof(basis));
-		*plan = json_pack("{s:i, s:s, s:s}", "day", p.sp_day,
+		rb_money_fr(p->sp_instalment_cents, inst, sizeof(inst));
+		rb_money_fr(p->sp_basis_cents, basis, sizeof(basis));
+		*plan = json_pack("{s:i, s:s, s:s}", "day", p->sp_day,
 		    "instalment", inst, "basis", basis);
 		return 0;
 	}
@@ -100,6 +98,7 @@ rb_pm_view(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 {
 	struct rb_sepa_contract all[CONTRACTS_MAX], *ct;
 	struct rb_sepa_mandate m;
+	struct rb_sepa_plan p;
 	struct rb_sepa_debit *d = NULL;
 	char mask[RB_IBAN_MASK_MAX], date[RB_CLOCK_FR_MAX];
 	char amount[RB_MONEY_MAX], what[80], today[11], from[11];
@@ -108,19 +107,26 @@ rb_pm_view(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 	json_t *plan, *offer;
 	size_t nd = 0, k;
 	enum rb_rc rc;
-	int n, i, has;
+	int n, i, has, has_plan;
 
 	*out = NULL;
 	if ((rc = find_contract(r, account, number, all, &n, &ct)) != RB_OK)
 		return rc;
+	/* Debits of the last 60 days and to come. */
+	rb_clock_today(r->ar_now, &t);
+	rb_clock_format_date(&t, today, sizeof(today));
+	rb_clock_date_add(&t, -60, &f);
+	rb_clock_format_date(&f, from, sizeof(from));
+	/* The contract's mandate, debits and plan: one batch, one round
+	   trip, after the one that found the contract (they need its id). */
+	if (rb_sepa_store_means(r->ar_db, ct->sc_id, from, &m, &has, &d, &nd,
+	    &p, &has_plan) != 0)
+		return RB_ERROR;
 	contracts = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(contracts, json_pack("{s:s, s:s, s:b}",
 		    "number", all[i].sc_number, "address", all[i].sc_address,
 		    "current", &all[i] == ct));
-	has = rb_sepa_store_mandate_active(r->ar_db, ct->sc_id, &m);
-	if (has < 0)
-		goto fail;
 	if (has == 0) {
 		rb_iban_mask_last4(m.sm_iban_last4, mask);
 		rb_clock_fr_iso(m.sm_signed_on, date, sizeof(date));
@@ -129,13 +135,6 @@ rb_pm_view(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 		    "non renseigné", "holder", m.sm_holder, "iban", mask,
 		    "signed_on", date);
 	}
-	/* Debits of the last 60 days and to come. */
-	rb_clock_today(r->ar_now, &t);
-	rb_clock_format_date(&t, today, sizeof(today));
-	rb_clock_date_add(&t, -60, &f);
-	rb_clock_format_date(&f, from, sizeof(from));
-	if (rb_sepa_store_debits_of(r->ar_db, ct->sc_id, from, &d, &nd) != 0)
-		goto fail;
 	debits = json_array();
 	for (k = 0; k < nd; k++) {
 		rb_clock_fr_iso(d[k].sd_collection, date, sizeof(date));
@@ -155,7 +154,8 @@ rb_pm_view(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 		json_array_append_new(debits, row);
 	}
 	free(d);
-	if (plan_data(r, c, ct->sc_id, has == 0, &plan, &offer) != 0) {
+	if (plan_data(r, c, ct->sc_id, has == 0, &p, has_plan, &plan,
+	    &offer) != 0) {
 		json_decref(debits);
 		goto fail;
 	}

@@ -4,10 +4,12 @@
  * store/readings.c).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/mem.h"
 #include "store/audit.h"
 #include "store/readings.h"
 #include "app/readings.h"
@@ -250,25 +252,36 @@ rb_reading_submit(rb_db *db, const struct rb_reading_req *rq,
 enum rb_rc
 rb_reading_meters(rb_db *db, int64_t account, json_t **out)
 {
-	struct rb_rd_reading last;
+	struct rb_rd_reading *last;
 	json_t *meters, *m;
-	size_t i;
-	int r;
+	int64_t *ids;
+	size_t i, n;
+	int *found, rc;
 
 	*out = NULL;
 	if (rb_rd_store_meters(db, account, &meters) != 0)
 		return RB_ERROR;
-	json_array_foreach(meters, i, m) {
-		r = rb_rd_store_last(db, json_integer_value(json_object_get(m,
-		    "id")), &last);
-		if (r < 0) {
-			json_decref(meters);
-			return RB_ERROR;
-		}
-		json_object_set_new(m, "last", r == 0 ? json_pack(
-		    "{s:s, s:I, s:s}", "day", last.rr_day, "litres",
-		    (json_int_t)last.rr_litres, "source", last.rr_source) :
-		    json_null());
+	/* Their latest readings: one batch, one round trip, after the one
+	   that listed the meters (they need their ids). */
+	n = json_array_size(meters);
+	ids = rb_xcalloc(n + 1, sizeof(*ids));
+	last = rb_xcalloc(n + 1, sizeof(*last));
+	found = rb_xcalloc(n + 1, sizeof(*found));
+	json_array_foreach(meters, i, m)
+		ids[i] = json_integer_value(json_object_get(m, "id"));
+	rc = rb_rd_store_lasts(db, ids, n, last, found);
+	json_array_foreach(meters, i, m)
+		if (rc == 0)
+			json_object_set_new(m, "last", found[i] ? json_pack(
+			    "{s:s, s:I, s:s}", "day", last[i].rr_day, "litres",
+			    (json_int_t)last[i].rr_litres, "source",
+			    last[i].rr_source) : json_null());
+	free(ids);
+	free(last);
+	free(found);
+	if (rc != 0) {
+		json_decref(meters);
+		return RB_ERROR;
 	}
 	*out = meters;
 	return RB_OK;

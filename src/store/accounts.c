@@ -321,7 +321,7 @@ rb_account_contracts(rb_db *db, int64_t account, json_t **out)
 
 /*
  * viewer_row() makes one contract object per row, with the row's one
- * viewer; rb_account_contract_viewers() sorts them (by number, then
+ * viewer; rb_account_viewers_take() sorts them (by number, then
  * link date and account id) and merges the rows of one contract. The
  * statement has no ORDER BY: SQLite sorted its few rows in a temporary
  * b-tree at every page.
@@ -389,24 +389,35 @@ viewer_cmp(const void *pa, const void *pb)
 	return x < y ? -1 : x > y;
 }
 
-int
-rb_account_contract_viewers(rb_db *db, int64_t account, json_t **out)
+void
+rb_account_viewers_read(struct rb_account_viewers_q *q, int64_t account,
+    struct rb_db_read *r)
 {
-	json_t *rows = json_array(), *arr, *prev = NULL, **v;
+	q->vq_b[0] = rb_int(account);
+	q->vq_rows = json_array();
+	*r = (struct rb_db_read){ sql[SQL_VIEWERS], q->vq_b, 1, viewer_row,
+	    q->vq_rows, 0 };
+}
+
+void
+rb_account_viewers_take(struct rb_account_viewers_q *q, int ok,
+    json_t **out)
+{
+	json_t *rows = q->vq_rows, *arr, *prev = NULL, **v;
 	size_t i, n;
 
+	q->vq_rows = NULL;
 	*out = NULL;
-	if (rb_db_fetch_all(db, sql[SQL_VIEWERS], RB_BINDS(rb_int(account)),
-	    viewer_row, rows) != 0) {
+	if (!ok) {
 		json_decref(rows);
-		return -1;
+		return;
 	}
 	n = json_array_size(rows);
 	arr = json_array();
 	if (n == 0) {
 		json_decref(rows);
 		*out = arr;
-		return 0;
+		return;
 	}
 	v = rb_xcalloc(n, sizeof(*v));
 	for (i = 0; i < n; i++)
@@ -426,5 +437,16 @@ rb_account_contract_viewers(rb_db *db, int64_t account, json_t **out)
 	free(v);
 	json_decref(rows);
 	*out = arr;
-	return 0;
+}
+
+int
+rb_account_contract_viewers(rb_db *db, int64_t account, json_t **out)
+{
+	struct rb_account_viewers_q q;
+	struct rb_db_read r;
+
+	rb_account_viewers_read(&q, account, &r);
+	rb_account_viewers_take(&q, rb_db_fetch_all(db, r.dr_sql, r.dr_b,
+	    r.dr_n, r.dr_row, r.dr_arg) == 0, out);
+	return *out != NULL ? 0 : -1;
 }

@@ -105,4 +105,21 @@ int	rb_account_contracts(rb_db *db, int64_t account, json_t **out);
  */
 int	rb_account_contract_viewers(rb_db *db, int64_t account, json_t **out);
 
+/*
+ * rb_account_contract_viewers() as one read of a page's batch (db.h,
+ * rb_db_fetch_batch()): rb_account_viewers_read() fills *r from q, which
+ * must outlive the batch; once the batch ran, rb_account_viewers_take()
+ * gives the array rb_account_contract_viewers() gives into *out (the
+ * caller owns it) when ok, else NULL, and frees what q holds: call it
+ * once whatever the batch gave.
+ */
+struct rb_account_viewers_q {
+	struct rb_bind	 vq_b[1];
+	json_t		*vq_rows;
+};
+void	rb_account_viewers_read(struct rb_account_viewers_q *q,
+	    int64_t account, struct rb_db_read *r);
+void	rb_account_viewers_take(struct rb_account_viewers_q *q, int ok,
+	    json_t **out);
+
 #endif

@@ -80,6 +80,16 @@ rb_api_tokens_list(rb_db *db, int64_t account, json_t **out)
 	    token_row, out);
 }
 
+void
+rb_api_tokens_list_read(struct rb_api_tokens_q *q, int64_t account,
+    struct rb_db_read *r)
+{
+	q->tq_b[0] = rb_int(account);
+	q->tq_rows = json_array();
+	*r = (struct rb_db_read){ sql[SQL_LIST], q->tq_b, 1, token_row,
+	    q->tq_rows, 0 };
+}
+
 /* Where name_row() copies the name of a revoked token. */
 struct name_out {
 	char	*no_name;

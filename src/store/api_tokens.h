@@ -37,6 +37,19 @@ int	rb_api_tokens_create(rb_db *db, int64_t account, const char *name,
 int	rb_api_tokens_list(rb_db *db, int64_t account, json_t **out);
 
 /*
+ * rb_api_tokens_list() as one read of a page's batch (db.h,
+ * rb_db_fetch_batch()): fills *r from q, which must outlive the batch,
+ * so that the tokens go to q->tq_rows, a new array the caller owns (to
+ * json_decref() whatever the batch gave).
+ */
+struct rb_api_tokens_q {
+	struct rb_bind	 tq_b[1];
+	json_t		*tq_rows;
+};
+void	rb_api_tokens_list_read(struct rb_api_tokens_q *q, int64_t account,
+	    struct rb_db_read *r);
+
+/*
  * Revokes token id if it belongs to account and is not revoked yet, at
  * now; writes the token's name into name (size bytes, may be NULL) for
  * the audit log. Returns 0 when revoked, 1 when there was no such token

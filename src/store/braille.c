@@ -76,6 +76,26 @@ pref_row(rb_stmt *st, void *arg)
 	rb_store_copy(arg, RB_BRAILLE_PREF_MAX, rb_stmt_text(st, 0));
 }
 
+static void
+pref_batch_row(rb_stmt *st, void *arg)
+{
+	struct rb_braille_pref_q *q = arg;
+
+	pref_row(st, q->pq_pref);
+	q->pq_found = 1;
+}
+
+void
+rb_braille_pref_read(struct rb_braille_pref_q *q, int64_t account,
+    struct rb_db_read *r)
+{
+	q->pq_b[0] = rb_int(account);
+	q->pq_pref[0] = '\0';
+	q->pq_found = 0;
+	*r = (struct rb_db_read){ sql[SQL_PREF_GET], q->pq_b, 1,
+	    pref_batch_row, q, 0 };
+}
+
 int
 rb_braille_pref_get(rb_db *db, int64_t account, char pref[RB_BRAILLE_PREF_MAX])
 {

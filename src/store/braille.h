@@ -21,6 +21,19 @@
 int	rb_braille_pref_get(rb_db *db, int64_t account,
 	    char pref[RB_BRAILLE_PREF_MAX]);
 /*
+ * rb_braille_pref_get() as one read of a page's batch (db.h,
+ * rb_db_fetch_batch()): fills *r from q, which must outlive the batch,
+ * so that the preference goes to q->pq_pref, q->pq_found 1 when the
+ * account exists.
+ */
+struct rb_braille_pref_q {
+	struct rb_bind	 pq_b[1];
+	char		 pq_pref[RB_BRAILLE_PREF_MAX];
+	int		 pq_found;
+};
+void	rb_braille_pref_read(struct rb_braille_pref_q *q, int64_t account,
+	    struct rb_db_read *r);
+/*
  * Sets it (pref one of the three values: the schema refuses others), by
  * "subscriber" or "agent:<id>", at now. Returns 0, 1 when there is no
  * such account, -1 on error (RB_CONSTRAINT for a value refused).

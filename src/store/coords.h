@@ -56,6 +56,18 @@ int	rb_co_store_history(rb_db *db, int64_t customer, int max,
 	    json_t **out);
 
 /*
+ * rb_co_store_holder() of number within account and
+ * rb_co_store_history() of customer (the holder's, known from
+ * rb_co_store_contracts()) in one batch (rb_db_fetch_batch(): one round
+ * trip on PostgreSQL). Returns 0 with *out and *history (the caller
+ * owns it), 1 when the holder is not found (*history NULL), -1 (the
+ * same).
+ */
+int	rb_co_store_holder_history(rb_db *db, int64_t account,
+	    const char *number, int64_t customer, int max,
+	    struct rb_co_holder *out, json_t **history);
+
+/*
  * The contracts of account by number: a new array of {"number",
  * "customer" (the holder's row id)}. The caller owns *out. Returns 0, or
  * -1 with *out NULL.

@@ -56,6 +56,15 @@ int	rb_rd_store_meters(rb_db *db, int64_t account, json_t **out);
 int	rb_rd_store_last(rb_db *db, int64_t meter, struct rb_rd_reading *out);
 
 /*
+ * The latest measured reading of each of meters[0..n-1], as
+ * rb_rd_store_last() gives it, in one batch (rb_db_fetch_batch(): one
+ * round trip on PostgreSQL): out[i] and found[i] 1, or found[i] 0 when
+ * meter i has none. Returns 0, or -1. n may be 0.
+ */
+int	rb_rd_store_lasts(rb_db *db, const int64_t *meters, size_t n,
+	    struct rb_rd_reading *out, int *found);
+
+/*
  * The earliest measured reading of meter on a day in [from, before).
  * Returns 0 and fills *out, 1 when none, -1 on failure.
  */

@@ -952,3 +952,51 @@ rb_sepa_store_bills_sum(rb_db *db, int64_t contract, const char *from,
 	    cents) == 0 ? 0 : -1;
 }
 
+
+/* A row fn keeping the first row of a one-row read (as
+ * rb_db_fetch_one()), with whether there was one. */
+struct first_row {
+	rb_row_fn	*fr_row;
+	void		*fr_arg;
+	int		 fr_none;	/* 1 until a row came */
+};
+
+static void
+first_row(rb_stmt *st, void *arg)
+{
+	struct first_row *f = arg;
+
+	if (!f->fr_none)
+		return;
+	f->fr_row(st, f->fr_arg);
+	f->fr_none = 0;
+}
+
+int
+rb_sepa_store_means(rb_db *db, int64_t contract, const char *from,
+    struct rb_sepa_mandate *m, int *has_mandate,
+    struct rb_sepa_debit **debits, size_t *ndebits,
+    struct rb_sepa_plan *p, int *has_plan)
+{
+	const struct rb_bind b[] = { rb_int(contract), rb_text(from) };
+	struct first_row fm = { mandate_row, m, 1 }, fp = { plan_row, p, 1 };
+	struct debits d = { NULL, 0, 0 };
+	struct rb_db_read r[3] = {
+		{ sql[SQL_MANDATE_ACTIVE], b, 1, first_row, &fm, 0 },
+		{ sql[SQL_DEBITS_OF], b, 2, debit_row, &d, 0 },
+		{ sql[SQL_PLAN_ACTIVE], b, 1, first_row, &fp, 0 },
+	};
+
+	memset(p, 0, sizeof(*p));
+	*debits = NULL;
+	*ndebits = 0;
+	if (rb_db_fetch_batch(db, r, 3) != 0) {
+		free(d.ds_v);
+		return -1;
+	}
+	*has_mandate = fm.fr_none;
+	*has_plan = fp.fr_none;
+	*debits = d.ds_v;
+	*ndebits = d.ds_n;
+	return 0;
+}

@@ -279,6 +279,20 @@ struct rb_sepa_plan {
 /* The active plan of contract: 0, 1 none, -1. */
 int	rb_sepa_store_plan_active(rb_db *db, int64_t contract,
 	    struct rb_sepa_plan *out);
+
+/*
+ * What "Mes moyens de paiement" reads of one contract, in one batch
+ * (rb_db_fetch_batch(): one round trip on PostgreSQL): its active
+ * mandate as rb_sepa_store_mandate_active() gives it (*has_mandate 0
+ * and *m, or 1 when none), its debits from `from` as
+ * rb_sepa_store_debits_of() gives them (*debits of *ndebits, the caller
+ * frees the array) and its active plan as rb_sepa_store_plan_active()
+ * (*has_plan 0 and *p, or 1). Returns 0, or -1 (*debits NULL).
+ */
+int	rb_sepa_store_means(rb_db *db, int64_t contract, const char *from,
+	    struct rb_sepa_mandate *m, int *has_mandate,
+	    struct rb_sepa_debit **debits, size_t *ndebits,
+	    struct rb_sepa_plan *p, int *has_plan);
 /* Inserts an active plan; RB_CONSTRAINT when the contract has one. */
 int	rb_sepa_store_plan_add(rb_db *db, int64_t contract, int64_t mandate,
 	    int year, int day, int64_t basis, int64_t instalment, int64_t now,

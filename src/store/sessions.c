@@ -209,16 +209,11 @@ rb_sessions_delete_account(rb_db *db, int64_t account, int64_t keep,
 	return 0;
 }
 
-/* What session_list_row() needs besides the array: the current id. */
-struct session_list {
-	json_t	*sl_arr;
-	int64_t	 sl_current;
-};
-
+/* session_list_row()'s argument: the array and the current id. */
 static void
 session_list_row(rb_stmt *st, void *arg)
 {
-	struct session_list *sl = arg;
+	struct rb_sessions_list_q *q = arg;
 	json_t *o = json_object();
 
 	/* Key by key: json_pack's format is read again at every row. */
@@ -232,24 +227,39 @@ session_list_row(rb_stmt *st, void *arg)
 	json_object_set_new_nocheck(o, "user_agent",
 	    rb_store_json_text(rb_stmt_text(st, 4)));
 	json_object_set_new_nocheck(o, "current",
-	    json_boolean(rb_stmt_int(st, 0) == sl->sl_current));
-	json_array_append_new(sl->sl_arr, o);
+	    json_boolean(rb_stmt_int(st, 0) == q->lq_current));
+	json_array_append_new(q->lq_rows, o);
+}
+
+void
+rb_sessions_list_read(struct rb_sessions_list_q *q, int64_t account,
+    int64_t current, time_t now, int idle, int absolute,
+    struct rb_db_read *r)
+{
+	q->lq_b[0] = rb_int(account);
+	q->lq_b[1] = rb_int((int64_t)now - idle);
+	q->lq_b[2] = rb_int((int64_t)now - absolute);
+	q->lq_rows = json_array();
+	q->lq_current = current;
+	*r = (struct rb_db_read){ sql[SQL_LIST], q->lq_b, 3,
+	    session_list_row, q, 0 };
 }
 
 int
 rb_sessions_list(rb_db *db, int64_t account, int64_t current, time_t now,
     int idle, int absolute, json_t **out)
 {
-	struct session_list sl = { json_array(), current };
+	struct rb_sessions_list_q q;
+	struct rb_db_read r;
 
 	*out = NULL;
-	if (rb_db_fetch_all(db, sql[SQL_LIST], RB_BINDS(rb_int(account),
-	    rb_int((int64_t)now - idle), rb_int((int64_t)now - absolute)),
-	    session_list_row, &sl) != 0) {
-		json_decref(sl.sl_arr);
+	rb_sessions_list_read(&q, account, current, now, idle, absolute, &r);
+	if (rb_db_fetch_all(db, r.dr_sql, r.dr_b, r.dr_n, r.dr_row,
+	    r.dr_arg) != 0) {
+		json_decref(q.lq_rows);
 		return -1;
 	}
-	*out = sl.sl_arr;
+	*out = q.lq_rows;
 	return 0;
 }
 

@@ -100,6 +100,21 @@ int	rb_sessions_delete_account(rb_db *db, int64_t account, int64_t keep,
 int	rb_sessions_list(rb_db *db, int64_t account, int64_t current,
 	    time_t now, int idle, int absolute, json_t **out);
 
+/*
+ * rb_sessions_list() as one read of a page's batch (db.h,
+ * rb_db_fetch_batch()): fills *r from q, which must outlive the batch,
+ * so that the sessions go to q->lq_rows, a new array the caller owns (to
+ * json_decref() whatever the batch gave).
+ */
+struct rb_sessions_list_q {
+	struct rb_bind	 lq_b[3];
+	json_t		*lq_rows;
+	int64_t		 lq_current;
+};
+void	rb_sessions_list_read(struct rb_sessions_list_q *q, int64_t account,
+	    int64_t current, time_t now, int idle, int absolute,
+	    struct rb_db_read *r);
+
 /* Deletes every session expired at now. 0 or -1. */
 int	rb_sessions_purge(rb_db *db, time_t now, int idle, int absolute);
 

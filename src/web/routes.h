@@ -320,8 +320,9 @@ int	rb_braille_suffix(char *raw, enum rb_braille_format *fmt);
 void	rb_page_bill_braille(struct rb_req *req,
 	    const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	    const char *number, enum rb_braille_format fmt);
-/* Adds "braille" {choices, csrf, notice} to Mon compte's data; -1 on
- * error. */
-int	rb_braille_account_data(struct rb_req *req, json_t *data);
+/* Adds "braille" {choices (taken: rb_auth_account_page()'s), csrf,
+ * notice} to Mon compte's data. */
+void	rb_braille_account_data(struct rb_req *req, json_t *data,
+	    json_t *choices);
 
 #endif

@@ -78,18 +78,15 @@ when(time_t t)
 	return json_stringn_nocheck(buf, n);
 }
 
-/* "Qui voit mes contrats": the contracts of the account with the
- * accounts that see each, dates in French; NULL on a database error. */
+/* "Qui voit mes contrats": contracts, the contracts of the account with
+ * the accounts that see each (taken), dates in French. */
 static json_t *
-viewers_data(const struct rb_auth_req *ar, const struct rb_session *s)
+viewers_data(json_t *contracts)
 {
-	json_t *contracts, *c, *v;
+	json_t *c, *v;
 	const char *status;
 	size_t i, j;
 
-	if (rb_auth_contract_viewers(ar, s->s_account_id, &contracts) !=
-	    RB_OK)
-		return NULL;
 	json_array_foreach(contracts, i, c) {
 		json_array_foreach(json_object_get(c, "viewers"), j, v) {
 			status = json_string_value(json_object_get(v,
@@ -106,17 +103,13 @@ viewers_data(const struct rb_auth_req *ar, const struct rb_session *s)
 	return contracts;
 }
 
-/* The API tokens part of the page: {tokens, has_tokens, max}; NULL on
- * a database error. */
+/* The API tokens part of the page: {tokens (taken), has_tokens, max}. */
 static json_t *
-tokens_data(struct rb_req *req, const struct rb_auth_req *ar,
-    const struct rb_session *s)
+tokens_data(struct rb_req *req, json_t *tokens, const struct rb_session *s)
 {
-	json_t *tokens, *item, *used;
+	json_t *item, *used;
 	size_t i;
 
-	if (rb_api_token_list(ar, s->s_account_id, &tokens) != RB_OK)
-		return NULL;
 	json_array_foreach(tokens, i, item) {
 		used = json_object_get(item, "last_used_at");
 		json_object_set_new(item, "created", when((time_t)
@@ -250,26 +243,24 @@ account_page(struct rb_req *req, int status, const struct account_view *v)
 {
 	const struct rb_session *s = rb_req_session(req);
 	json_t *sessions, *item, *data, *api, *viewers;
+	struct rb_auth_account_page p;
 	struct rb_auth_req ar;
 	size_t i;
 
+	/* Its four reads in one batch (one round trip on PostgreSQL). */
 	rb_req_auth(req, &ar);
-	if ((api = tokens_data(req, &ar, s)) == NULL) {
+	if (rb_auth_account_page(&ar, s->s_account_id, s->s_id, &p) !=
+	    RB_OK) {
 		rb_resp_error(req, 500);
 		return;
 	}
+	api = tokens_data(req, p.ap_tokens, s);
 	json_object_set_new(api, "new_token", v->av_token != NULL ?
 	    json_pack("{s:s, s:s}", "name", v->av_token_name, "token",
 	    v->av_token) : json_null());
 	json_object_set_new(api, "token_form", form_data(req, v, AF_TOKEN));
-	if ((viewers = viewers_data(&ar, s)) == NULL ||
-	    rb_auth_sessions(&ar, s->s_account_id, s->s_id, &sessions) !=
-	    RB_OK) {
-		json_decref(viewers);
-		json_decref(api);
-		rb_resp_error(req, 500);
-		return;
-	}
+	viewers = viewers_data(p.ap_viewers);
+	sessions = p.ap_sessions;
 	json_array_foreach(sessions, i, item) {
 		json_object_set_new(item, "created", when((time_t)
 		    json_integer_value(json_object_get(item, "created_at"))));
@@ -295,11 +286,7 @@ account_page(struct rb_req *req, int status, const struct account_view *v)
 	json_object_set_new(data, "seen_any", json_boolean(
 	    json_array_size(viewers) > 0));
 	json_object_set_new(data, "seen", viewers);
-	if (rb_braille_account_data(req, data) != 0) {	/* pages/braille.c */
-		json_decref(data);
-		rb_resp_error(req, 500);
-		return;
-	}
+	rb_braille_account_data(req, data, p.ap_braille); /* pages/braille.c */
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_resp_page(req, status, "account", data);
 }

@@ -187,21 +187,16 @@ rb_page_account_braille(struct rb_req *req)
 	}
 }
 
-int
-rb_braille_account_data(struct rb_req *req, json_t *data)
+void
+rb_braille_account_data(struct rb_req *req, json_t *data, json_t *choices)
 {
 	const struct rb_session *s = rb_req_session(req);
 	const char *done = rb_form_get(&req->req_query, "fait");
-	json_t *choices;
 
-	if (rb_braille_choices(rb_req_db(req), s->s_account_id, &choices) !=
-	    RB_OK)
-		return -1;
 	json_object_set_new(data, "braille", json_pack("{s:o, s:s, s:o}",
 	    "choices", choices, "csrf", s->s_csrf, "notice", done != NULL &&
 	    strcmp(done, "braille") == 0 ? json_string("Votre choix de "
 	    "braille est enregistré.") : json_null()));
-	return 0;
 }
 
 void
