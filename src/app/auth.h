@@ -74,6 +74,11 @@ extern const struct rb_auth_cfg rb_auth_cfg_default;
 
 struct rb_auth_req {
 	rb_db				*ar_db;
+	rb_db				*ar_read_db;	/* NULL, or a connection
+							   inside a read
+							   transaction that
+							   rb_auth_session() may
+							   read in first */
 	const struct rb_auth_cfg	*ar_cfg;
 	time_t				 ar_now;
 	const char			*ar_ip;
@@ -145,7 +150,10 @@ enum rb_proof {
 enum rb_rc rb_auth_signin(const struct rb_auth_req *r,
 		    const char *email, const char *password,
 		    struct rb_session *out, int *retry_after);
-/* Looks a session cookie up; OK when valid (touches it), else DENIED. */
+/* Looks a session cookie up; OK when valid (touches it), else DENIED.
+ * With r->ar_read_db, the session is read there, in that connection's
+ * read transaction, and ar_db is used only when the session is to be
+ * touched or deleted (then read again there). */
 enum rb_rc rb_auth_session(const struct rb_auth_req *r,
 		    const char *cookie, struct rb_session *out);
 /* Ends the session on the server. */

@@ -189,9 +189,17 @@ rb_auth_session(const struct rb_auth_req *r, const char *cookie,
 	if (!rb_auth_token_shaped(cookie))
 		return RB_DENIED;
 	rb_token_hash(cookie, id_hash);
-	rc = rb_sessions_find(r->ar_db, id_hash, r->ar_now,
-	    AUTH_CFG(r, ac_session_idle), AUTH_CFG(r, ac_session_absolute),
-	    &row);
+	/* Read in the shared read transaction when there is one; what
+	   is to be written (touch, delete) is read again and written on
+	   the request's connection. A failure there is tried again on
+	   it too. */
+	rc = r->ar_read_db == NULL ? 2 : rb_sessions_peek(r->ar_read_db,
+	    id_hash, r->ar_now, AUTH_CFG(r, ac_session_idle),
+	    AUTH_CFG(r, ac_session_absolute), &row);
+	if (rc == 2 || rc < 0)
+		rc = rb_sessions_find(r->ar_db, id_hash, r->ar_now,
+		    AUTH_CFG(r, ac_session_idle),
+		    AUTH_CFG(r, ac_session_absolute), &row);
 	if (rc != 0)
 		return rc > 0 ? RB_DENIED : RB_ERROR;
 	out->s_id = row.sr_id;

@@ -18,6 +18,7 @@
 #include "store/db_driver.h"
 
 static atomic_uint_fast64_t db_error_count;
+static atomic_uint_fast64_t db_write_count;	/* rb_db_writes() */
 
 void
 rb_db_count_error(void)
@@ -144,10 +145,39 @@ rb_db_link_lost(rb_db *db)
 	return db->db_lost;
 }
 
+uint64_t
+rb_db_writes(void)
+{
+	return atomic_load_explicit(&db_write_count, memory_order_acquire);
+}
+
+/* What db may have written is visible to other connections once no
+   transaction is open: counted then (rb_db_writes()). */
+static void
+writes_seen(rb_db *db)
+{
+	if (db->db_wrote && !db->db_ops->ops_in_transaction(db)) {
+		db->db_wrote = 0;
+		atomic_fetch_add_explicit(&db_write_count, 1,
+		    memory_order_release);
+	}
+}
+
+int
+rb_db_shares_reads(rb_db *db)
+{
+	return db->db_ops->ops_shares_reads;
+}
+
 int
 rb_db_exec(rb_db *db, const char *sql)
 {
-	return note_failure(db, db->db_ops->ops_exec(db, sql));
+	int rc;
+
+	db->db_wrote = 1;
+	rc = note_failure(db, db->db_ops->ops_exec(db, sql));
+	writes_seen(db);
+	return rc;
 }
 
 rb_stmt *
@@ -184,8 +214,12 @@ rb_stmt_bind_null(rb_stmt *st, int idx)
 int
 rb_stmt_step(rb_stmt *st)
 {
-	int rc = st->st_db->db_ops->ops_step(st);
+	const struct rb_db_ops *ops = st->st_db->db_ops;
+	int rc;
 
+	if (ops->ops_readonly == NULL || !ops->ops_readonly(st))
+		st->st_db->db_wrote = 1;
+	rc = ops->ops_step(st);
 	if (rc == RB_RETRY)
 		st->st_db->db_refused = 1;
 	return note_failure(st->st_db, rc);
@@ -218,8 +252,10 @@ rb_stmt_changes(rb_stmt *st)
 void
 rb_stmt_reset(rb_stmt *st)
 {
-	if (st != NULL)
-		st->st_db->db_ops->ops_reset(st);
+	if (st == NULL)
+		return;
+	st->st_db->db_ops->ops_reset(st);
+	writes_seen(st->st_db);
 }
 
 int
@@ -265,10 +301,15 @@ joined_end(rb_db *db)
 int
 rb_db_commit(rb_db *db)
 {
+	int rc;
+
 	if (joined_end(db))
 		return 0;
 	db->db_savepoints = 0;
-	return note_failure(db, db->db_ops->ops_commit(db));
+	rc = note_failure(db, db->db_ops->ops_commit(db));
+	if (rc == 0)
+		writes_seen(db);
+	return rc;
 }
 
 int
@@ -277,6 +318,7 @@ rb_db_rollback(rb_db *db)
 	if (joined_end(db))
 		return 0;
 	db->db_savepoints = 0;
+	db->db_wrote = 0;
 	return db->db_ops->ops_rollback(db);
 }
 
@@ -645,6 +687,7 @@ rb_db_copy_begin(rb_db *db, const char *table, const char *const *cols,
 		}
 	db->db_copy_rc = 0;
 	db->db_copy_rows = 0;
+	db->db_wrote = 1;
 	if (db->db_ops->ops_copy_begin != NULL) {
 		if (db->db_ops->ops_copy_begin(db, table, cols, ncols) != 0)
 			return -1;
@@ -751,6 +794,7 @@ rb_db_copy_end(rb_db *db, int64_t *rows)
 	}
 	if (rc == RB_RETRY)
 		db->db_refused = 1;
+	writes_seen(db);
 	if (rc != 0)
 		return rc == RB_CONSTRAINT || rc == RB_RETRY ? rc : -1;
 	if (rows != NULL)

@@ -292,6 +292,25 @@ int	 rb_db_commit(rb_db *db);
 int	 rb_db_rollback(rb_db *db);
 /* Returns 1 while a transaction is open on db, 0 otherwise. */
 int	 rb_db_in_transaction(rb_db *db);
+/*
+ * 1 when reads that share one read transaction (rb_db_begin_read())
+ * cost less than the same reads each in their own (SQLite: one lock
+ * and unlock of the WAL for them all instead of a pair per statement);
+ * 0 when each statement is as cheap on its own (PostgreSQL: a
+ * transaction would cost round trips more). The web server keeps the
+ * session lookups of one run in one read transaction only when 1.
+ */
+int	 rb_db_shares_reads(rb_db *db);
+/*
+ * Process-wide count of writes made visible since start: a transaction
+ * that wrote, committed, or a statement outside a transaction that may
+ * have written (anything but a read-only statement: SQLite knows; on
+ * PostgreSQL every statement counts), once reset. A reader that keeps
+ * a snapshot open across requests (web/session.c) takes a new one when
+ * this count moved, so that no write of this process is hidden from a
+ * request that follows it. Cheap: one atomic load.
+ */
+uint64_t rb_db_writes(void);
 /* Returns 1 when a statement of the transaction open on db (or of the
  * last one) gave RB_RETRY: what fails after it in that transaction is
  * its consequence, to be run again, not a fault to report. */
@@ -499,6 +518,9 @@ uint64_t rb_db_errors(void);
  */
 rb_db_pool *rb_db_pool_new(const char *url, int max, char *err, size_t errlen);
 rb_db	*rb_db_pool_get(rb_db_pool *pool);
+/* As rb_db_pool_get(), but never waits: NULL at once when every
+ * connection is busy and max are open (nothing logged then). */
+rb_db	*rb_db_pool_try(rb_db_pool *pool);
 void	 rb_db_pool_put(rb_db_pool *pool, rb_db *db);
 void	 rb_db_pool_free(rb_db_pool *pool);
 

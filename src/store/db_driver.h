@@ -66,6 +66,10 @@ struct rb_db_ops {
 	int		 (*ops_batch)(rb_db *, rb_stmt **, size_t);
 	/* rb_db_round_trips(); NULL: 0. */
 	uint64_t	 (*ops_round_trips)(rb_db *);
+	/* 1 when st never writes (rb_db_writes()); NULL: any may. */
+	int		 (*ops_readonly)(rb_stmt *);
+	/* rb_db_shares_reads(). */
+	int		 ops_shares_reads;
 };
 
 struct rb_db {
@@ -90,6 +94,9 @@ struct rb_db {
 						   transaction and are not
 						   ended yet (db.c; cleared by
 						   the pool) */
+	int			 db_wrote;	/* may have written since the
+						   last write made visible
+						   (db.c, rb_db_writes()) */
 };
 
 struct rb_stmt {

@@ -52,15 +52,21 @@ alive(rb_db *db)
 	return db->db_ops->ops_alive == NULL || db->db_ops->ops_alive(db);
 }
 
-rb_db *
-rb_db_pool_get(rb_db_pool *pool)
+/* rb_db_pool_get(), and rb_db_pool_try() when wait is 0. */
+static rb_db *
+pool_take(rb_db_pool *pool, int wait)
 {
 	rb_db *db = NULL;
 	char err[256];
 
 	pthread_mutex_lock(&pool->pl_lock);
-	while (pool->pl_nidle == 0 && pool->pl_count >= pool->pl_max)
+	while (pool->pl_nidle == 0 && pool->pl_count >= pool->pl_max) {
+		if (!wait) {
+			pthread_mutex_unlock(&pool->pl_lock);
+			return NULL;
+		}
 		pthread_cond_wait(&pool->pl_free, &pool->pl_lock);
+	}
 	if (pool->pl_nidle > 0) {
 		db = pool->pl_idle[--pool->pl_nidle];
 		pthread_mutex_unlock(&pool->pl_lock);
@@ -89,6 +95,18 @@ rb_db_pool_get(rb_db_pool *pool)
 	pthread_cond_signal(&pool->pl_free);
 	pthread_mutex_unlock(&pool->pl_lock);
 	return NULL;
+}
+
+rb_db *
+rb_db_pool_get(rb_db_pool *pool)
+{
+	return pool_take(pool, 1);
+}
+
+rb_db *
+rb_db_pool_try(rb_db_pool *pool)
+{
+	return pool_take(pool, 0);
 }
 
 void

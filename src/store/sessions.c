@@ -166,6 +166,25 @@ rb_sessions_find(rb_db *db, const char *id_hash, time_t now, int idle,
 }
 
 int
+rb_sessions_peek(rb_db *db, const char *id_hash, time_t now, int idle,
+    int absolute, struct rb_session_row *out)
+{
+	struct session_out o = { out, now, idle, absolute, 0 };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = rb_db_fetch_one(db, sql[SQL_FIND], RB_BINDS(rb_text(id_hash)),
+	    session_row, &o);
+	if (rc != 0)
+		return rc < 0 ? -1 : 1;
+	if (o.so_valid &&
+	    (int64_t)now - out->sr_last_seen_at < RB_SESSION_TOUCH_S)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	return 2;
+}
+
+int
 rb_sessions_delete(rb_db *db, const char *id_hash, int64_t *account)
 {
 	int64_t who = 0;

@@ -74,6 +74,17 @@ int	rb_sessions_create(rb_db *db, const char *id_hash, int64_t account,
  */
 int	rb_sessions_find(rb_db *db, const char *id_hash, time_t now, int idle,
 	    int absolute, struct rb_session_row *out);
+/*
+ * rb_sessions_find() that only reads (one SELECT, no write), for a
+ * connection that keeps a read transaction open (web/session.c):
+ * returns 0 with out filled when the session is valid and needs no
+ * write (touched less than RB_SESSION_TOUCH_S before now), 1 when
+ * there is no session of id_hash, 2 when rb_sessions_find() must run
+ * instead (the session is to be touched, or deleted: expired, or its
+ * account no longer active), -1 on error.
+ */
+int	rb_sessions_peek(rb_db *db, const char *id_hash, time_t now, int idle,
+	    int absolute, struct rb_session_row *out);
 
 /* Deletes the session of id_hash; sets *account (if not NULL) to its
  * account, 0 when none. Returns 0 (also when none) or -1. */

@@ -483,6 +483,12 @@ sqlite_reset(rb_stmt *st)
 }
 
 static int
+sqlite_readonly(rb_stmt *st)
+{
+	return sqlite3_stmt_readonly(((struct sqlite_stmt *)st)->ss_stmt);
+}
+
+static int
 sqlite_in_transaction(rb_db *db)
 {
 	return !sqlite3_get_autocommit(((struct sqlite_db *)db)->sd_db);
@@ -826,6 +832,10 @@ static const struct rb_db_ops sqlite_ops = {
 	.ops_cached = sqlite_cached,
 	.ops_backup = sqlite_backup,
 	.ops_batch = sqlite_batch,
+	.ops_readonly = sqlite_readonly,
+	/* Each read transaction locks and unlocks a WAL read mark
+	   (two fcntl calls): reads sharing one pay them once. */
+	.ops_shares_reads = 1,
 };
 
 /* Opening. */

@@ -1070,7 +1070,9 @@ gate_fd(void *arg, int slot)
  * The access lines of the requests it answers in this run are written
  * together when it returns (one write(2) instead of one per request),
  * before the gate reads the answers and passes them on: a client never
- * holds an answer whose line is not written yet.
+ * holds an answer whose line is not written yet. The session lookups
+ * of the run share one read transaction, ended with the run
+ * (rb_req_run_begin(), session.h).
  */
 static long
 gate_run(void *arg, int slot)
@@ -1080,7 +1082,9 @@ gate_run(void *arg, int slot)
 
 	tl_slot = slot;
 	rb_log_batch_begin();
+	rb_req_run_begin();
 	MHD_run(srv->srv_mhd[slot]);
+	rb_req_run_end();
 	rb_log_batch_end();
 	if (MHD_get_timeout(srv->srv_mhd[slot], &ms) != MHD_YES)
 		return -1;

@@ -114,6 +114,93 @@ rb_req_auth(struct rb_req *req, struct rb_auth_req *out)
 		out->ar_session = req->req_session->s_id;
 }
 
+/* The run's read transaction (session.h). */
+struct run_read {
+	int		 rr_on;		/* a run of this thread is on */
+	int		 rr_off;	/* ... but reads without it */
+	rb_db		*rr_db;		/* from rr_pool, at the first lookup */
+	rb_db_pool	*rr_pool;
+	uint64_t	 rr_writes;	/* rb_db_writes() before its snapshot */
+};
+
+static _Thread_local struct run_read tl_run;
+/* The engine was found to gain nothing by it (the same for a whole
+   server): not asked again. */
+static _Thread_local int tl_run_never;
+
+void
+rb_req_run_begin(void)
+{
+	memset(&tl_run, 0, sizeof(tl_run));
+	tl_run.rr_on = 1;
+	tl_run.rr_off = tl_run_never;
+}
+
+/* Ends the run connection's read transaction, if open. 0, or -1 when it
+   could not be ended. */
+static int
+run_read_end(rb_db *db)
+{
+	if (!rb_db_in_transaction(db) || rb_db_commit(db) == 0)
+		return 0;
+	return rb_db_rollback(db) == 0 ? 0 : -1;
+}
+
+/* Gives the run's connection back; this run reads without it. */
+static void
+run_read_drop(void)
+{
+	rb_db_pool_put(tl_run.rr_pool, tl_run.rr_db);
+	tl_run.rr_db = NULL;
+	tl_run.rr_off = 1;
+}
+
+struct rb_db *
+rb_req_run_db(const struct rb_site *site)
+{
+	uint64_t writes;
+
+	if (!tl_run.rr_on || tl_run.rr_off)
+		return NULL;
+	/* Read before the snapshot is taken: a write counted after this
+	   is either in it or taken again at the next lookup. */
+	writes = rb_db_writes();
+	if (tl_run.rr_db == NULL) {
+		tl_run.rr_pool = site->site_db;
+		if ((tl_run.rr_db = rb_db_pool_try(site->site_db)) == NULL) {
+			tl_run.rr_off = 1;
+			return NULL;
+		}
+		if (!rb_db_shares_reads(tl_run.rr_db)) {
+			tl_run_never = 1;
+			run_read_drop();
+			return NULL;
+		}
+	} else if (writes == tl_run.rr_writes &&
+	    rb_db_in_transaction(tl_run.rr_db))
+		return tl_run.rr_db;
+	else if (run_read_end(tl_run.rr_db) != 0) {
+		run_read_drop();
+		return NULL;
+	}
+	tl_run.rr_writes = writes;
+	if (rb_db_begin_read(tl_run.rr_db) != 0) {
+		run_read_drop();
+		return NULL;
+	}
+	return tl_run.rr_db;
+}
+
+void
+rb_req_run_end(void)
+{
+	if (tl_run.rr_db != NULL) {
+		(void)run_read_end(tl_run.rr_db);
+		rb_db_pool_put(tl_run.rr_pool, tl_run.rr_db);
+	}
+	memset(&tl_run, 0, sizeof(tl_run));
+}
+
 /* Only tokens of the right shape reach the database. */
 static int
 token_shaped(const char *v)
@@ -148,6 +235,7 @@ rb_req_session(struct rb_req *req)
 		return NULL;
 	s = rb_arena_alloc(req->req_arena, sizeof(*s));
 	rb_req_auth(req, &ar);
+	ar.ar_read_db = rb_req_run_db(req->req_site);
 	switch (rb_auth_session(&ar, cookie, s)) {
 	case RB_OK:
 		req->req_session = s;

@@ -62,6 +62,34 @@ void	rb_req_auth(struct rb_req *req, struct rb_auth_req *out);
  * guard or the server answers 503 with Retry-After (the cookie kept,
  * never a redirect to sign-in). */
 const struct rb_session *rb_req_session(struct rb_req *req);
+
+/*
+ * The session lookups of one run of a gate thread's daemon share one
+ * read transaction (SQLite: the WAL's read lock taken and released once
+ * per run instead of once per request). server.c brackets each run
+ * with rb_req_run_begin() and rb_req_run_end(); in between,
+ * rb_req_session() reads in rb_req_run_db()'s connection, taken from
+ * the pool at the first lookup of the run (never waiting for one) and
+ * held by the run, not by a request: nothing but those reads runs on
+ * it. Its snapshot is taken again when this process made a write
+ * visible since (rb_db_writes(): a sign-out answered earlier in the
+ * same run, another thread's sign-in or revocation), and ends with the
+ * run, before the gate passes any answer of the run on. A request of
+ * the run arrived before the run began, so a write made elsewhere
+ * (another server) that it must see, having been answered before the
+ * request was sent, is in the snapshot. Only gate threads run it: a
+ * slow handler, on the worker pool, looks its session up as before.
+ * The session's touch or deletion is written on the request's own
+ * connection (rb_auth_session()). Engines where sharing saves nothing
+ * (rb_db_shares_reads() 0: PostgreSQL) never get the connection.
+ *
+ * rb_req_run_db() returns the run's connection inside its read
+ * transaction, or NULL outside a run, without a connection to spare,
+ * or when sharing saves nothing (the caller reads on its own).
+ */
+void	 rb_req_run_begin(void);
+struct rb_db *rb_req_run_db(const struct rb_site *site);
+void	 rb_req_run_end(void);
 /* Answers 503 "come back shortly" (French page, JSON under /api/) with
  * Retry-After: the database could not serve this request. */
 void	rb_req_db_unavailable(struct rb_req *req);

@@ -152,6 +152,52 @@ def smtp_env(extra=None):
 
 # ---------------------------------------------------------------- sign-in
 
+def pipelined_answers(data):
+    """The (status, headers, body) of each answer in data, in order."""
+    out = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        h = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            h[k.strip().lower()] = v.strip()
+        n = int(h.get("content-length", "0"))
+        out.append((int(lines[0].split()[1]), h, rest[:n]))
+        data = rest[n:]
+    return out
+
+
+@test(own=True)
+def a_signout_holds_for_the_requests_pipelined_after_it(s):
+    # The session lookups of one run of the server share one read
+    # transaction (web/session.h): a sign-out must hold for the next
+    # request, even one already sent behind it on the same connection,
+    # and for a request on another connection. (Which run answers which
+    # pipelined request is the library's choice: test_run_read.c checks
+    # a write seen within one run.)
+    b = Browser(s)
+    st, _, _ = b.signin(DEMO_EMAIL, DEMO_PASSWORD)
+    assert st == 303
+    st, _, page = b.get("/mon-espace")
+    assert st == 200 and b.csrf, st
+    cookie = "__Host-robinet=" + b.cookies["__Host-robinet"]
+    body = ("csrf=" + b.csrf).encode()
+    get = ("GET /mon-espace HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: %s\r\n\r\n"
+           % cookie).encode()
+    post = ("POST /deconnexion HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: %s\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            "Content-Length: %d\r\n\r\n" % (cookie, len(body))).encode() + body
+    last = ("GET /mon-espace HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: %s\r\n"
+            "Connection: close\r\n\r\n" % cookie).encode()
+    answers = pipelined_answers(s.raw(get + get + post + get + last))
+    assert [a[0] for a in answers] == [200, 200, 303, 303, 303], \
+        [(a[0], a[1].get("location")) for a in answers]
+    assert answers[3][1]["location"] == "/connexion"
+    st, h, _ = s.request("GET", "/mon-espace", headers={"Cookie": cookie})
+    assert st == 303 and h["location"] == "/connexion", st
+
+
 @test(env=None, own=True)
 def signin_opens_the_space_and_signout_closes_it(s):
     b = Browser(s)

@@ -156,6 +156,46 @@ account_no_longer_active(void **state)
 	assert_int_equal(count(f), 0);
 }
 
+/* rb_sessions_peek(): reads only; what would be written says so. */
+static void
+peek_reads_and_leaves_writes_to_find(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_session_row row;
+	int64_t id = create(f, H("aaaa"), f->a1, NOW);
+
+	assert_int_equal(rb_sessions_peek(f->db, H("aaaa"), NOW + 10, IDLE,
+	    ABS, &row), 0);
+	assert_int_equal(row.sr_id, id);
+	assert_int_equal(row.sr_account_id, f->a1);
+	assert_string_equal(row.sr_csrf, "csrf-secret");
+	assert_string_equal(row.sr_email, "A@x.test");
+	assert_string_equal(row.sr_first_name, "Bb");
+	assert_int_equal(rb_sessions_peek(f->db, H("bbbb"), NOW, IDLE, ABS,
+	    &row), 1);
+	assert_int_equal(row.sr_id, 0);
+	/* The touch is due: not written, the caller finds it instead. */
+	assert_int_equal(rb_sessions_peek(f->db, H("aaaa"),
+	    NOW + RB_SESSION_TOUCH_S, IDLE, ABS, &row), 2);
+	assert_int_equal(row.sr_id, 0);
+	assert_int_equal(rb_sessions_find(f->db, H("aaaa"), NOW + 10, IDLE,
+	    ABS, &row), 0);
+	assert_int_equal(row.sr_last_seen_at, NOW);
+	/* Expired: still there until rb_sessions_find() deletes it. */
+	assert_int_equal(rb_sessions_peek(f->db, H("aaaa"), NOW + IDLE, IDLE,
+	    ABS, &row), 2);
+	assert_int_equal(count(f), 1);
+	/* An account no longer active: the same. */
+	assert_int_equal(rb_db_exec(f->db, "UPDATE web_accounts SET status ="
+	    " 'disabled'"), 0);
+	assert_int_equal(rb_sessions_peek(f->db, H("aaaa"), NOW + 1, IDLE,
+	    ABS, &row), 2);
+	assert_int_equal(count(f), 1);
+	assert_int_equal(rb_sessions_find(f->db, H("aaaa"), NOW + 1, IDLE,
+	    ABS, &row), 1);
+	assert_int_equal(count(f), 0);
+}
+
 static void
 deletions(void **state)
 {
@@ -266,6 +306,8 @@ main(void)
 		    absolute_limit_ends_it_even_when_used, setup, teardown),
 		cmocka_unit_test_setup_teardown(account_no_longer_active,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    peek_reads_and_leaves_writes_to_find, setup, teardown),
 		cmocka_unit_test_setup_teardown(deletions, setup, teardown),
 		cmocka_unit_test_setup_teardown(list_and_purge,
 		    setup, teardown),
