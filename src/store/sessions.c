@@ -143,6 +143,21 @@ session_row(rb_stmt *st, void *arg)
 	    o->so_now, o->so_idle, o->so_absolute);
 }
 
+/* Reads the session into o->so_row: 0 found (o->so_valid says whether
+   it is still live), 1 none, -1 error. */
+static int
+session_read(rb_db *db, const char *id_hash, struct session_out *o)
+{
+	int rc;
+
+	memset(o->so_row, 0, sizeof(*o->so_row));
+	rc = rb_db_fetch_one(db, sql[SQL_FIND], RB_BINDS(rb_text(id_hash)),
+	    session_row, o);
+	if (rc != 0)
+		return rc < 0 ? -1 : 1;
+	return 0;
+}
+
 int
 rb_sessions_find(rb_db *db, const char *id_hash, time_t now, int idle,
     int absolute, struct rb_session_row *out)
@@ -150,11 +165,8 @@ rb_sessions_find(rb_db *db, const char *id_hash, time_t now, int idle,
 	struct session_out o = { out, now, idle, absolute, 0 };
 	int rc;
 
-	memset(out, 0, sizeof(*out));
-	rc = rb_db_fetch_one(db, sql[SQL_FIND], RB_BINDS(rb_text(id_hash)),
-	    session_row, &o);
-	if (rc != 0)
-		return rc < 0 ? -1 : 1;
+	if ((rc = session_read(db, id_hash, &o)) != 0)
+		return rc;
 	if (!o.so_valid) {
 		/* Expired, or its account is no longer active: the row is
 		   of no further use. */
@@ -172,11 +184,8 @@ rb_sessions_peek(rb_db *db, const char *id_hash, time_t now, int idle,
 	struct session_out o = { out, now, idle, absolute, 0 };
 	int rc;
 
-	memset(out, 0, sizeof(*out));
-	rc = rb_db_fetch_one(db, sql[SQL_FIND], RB_BINDS(rb_text(id_hash)),
-	    session_row, &o);
-	if (rc != 0)
-		return rc < 0 ? -1 : 1;
+	if ((rc = session_read(db, id_hash, &o)) != 0)
+		return rc;
 	if (o.so_valid &&
 	    (int64_t)now - out->sr_last_seen_at < RB_SESSION_TOUCH_S)
 		return 0;
