@@ -112,19 +112,6 @@ history_row(rb_stmt *st, void *arg)
 	    text_or_null(st, 3), "new", text_or_null(st, 4)));
 }
 
-int
-rb_co_store_history(rb_db *db, int64_t customer, int max, json_t **out)
-{
-	*out = json_array();
-	if (rb_db_fetch_all(db, sql[SQL_HISTORY], RB_BINDS(rb_int(customer),
-	    rb_int(max)), history_row, *out) != 0) {
-		json_decref(*out);
-		*out = NULL;
-		return -1;
-	}
-	return 0;
-}
-
 static void
 contracts_row(rb_stmt *st, void *arg)
 {
