@@ -18,7 +18,12 @@
  *     folded line leaves, see folded_into()): 400 (RFC 9112 sections
  *     3, 5.1, 5.2; RFC 9110 5.5);
  *   - more than one Content-Length, even with equal values, or one that
- *     is not a plain decimal number: 400 (RFC 9112 6.3);
+ *     is not a plain decimal number: 400 (RFC 9112 6.3); whitespace
+ *     after the number or after a Transfer-Encoding's value, which RFC
+ *     9110 5.5 allows, is refused too: libmicrohttpd reads the value
+ *     with it, so it answers 400 itself (Content-Length) or does not
+ *     see "chunked" and reads the body until the connection closes
+ *     (Transfer-Encoding);
  *   - Content-Length together with Transfer-Encoding: 400 (6.1, 6.3);
  *   - a transfer coding other than chunked: 501 (6.1); chunked other
  *     than as the single coding of one field (so that the library, which
@@ -155,7 +160,7 @@ void
 rb_framing_field(struct rb_framing *fr, const char *name, size_t namelen,
     const char *value, size_t valuelen)
 {
-	size_t i;
+	size_t i, end;
 
 	if (namelen == 0) {
 		refuse(fr, 400, "empty field name");
@@ -176,10 +181,21 @@ rb_framing_field(struct rb_framing *fr, const char *name, size_t namelen,
 			return;
 		}
 	}
+	/* value is as libmicrohttpd keeps it: leading whitespace taken
+	   off, trailing whitespace kept. */
+	for (end = valuelen; end > 0 && (value[end - 1] == ' ' ||
+	    value[end - 1] == '\t'); end--)
+		;
 	if (folded_into(name, namelen, "Content-Length") ||
 	    folded_into(name, namelen, "Transfer-Encoding") ||
 	    folded_into(name, namelen, "Host")) {
 		refuse(fr, 400, "framing field name run on by a folded line");
+		return;
+	}
+	if (end < valuelen && (name_is(name, namelen, "Content-Length") ||
+	    name_is(name, namelen, "Transfer-Encoding"))) {
+		refuse(fr, 400, "whitespace after the value of a framing "
+		    "field");
 		return;
 	}
 	if (name_is(name, namelen, "Content-Length")) {
@@ -202,7 +218,7 @@ rb_framing_field(struct rb_framing *fr, const char *name, size_t namelen,
 	} else if (name_is(name, namelen, "Host")) {
 		if (++fr->fr_nhost > 1)
 			refuse(fr, 400, "more than one Host");
-		for (i = 0; i < valuelen; i++)
+		for (i = 0; i < end; i++)
 			if (!is_host_char((unsigned char)value[i])) {
 				refuse(fr, 400, "Host with a character no "
 				    "host name holds");

@@ -43,8 +43,10 @@ void		 rb_framing_start_n(struct rb_framing *fr, const char *method,
 		    int http11);
 /*
  * Adds one header field line as parsed: name is what stood before the
- * colon (any whitespace there included), value the field value. Lengths are in bytes; neither needs a NUL. The first problem
- * found is kept, later ones are ignored.
+ * colon (any whitespace there included), value the field value as
+ * libmicrohttpd keeps it (whitespace after the colon taken off, any at
+ * the end kept). Lengths are in bytes; neither needs a NUL. The first
+ * problem found is kept, later ones are ignored.
  */
 void		 rb_framing_field(struct rb_framing *fr, const char *name,
 		    size_t namelen, const char *value, size_t valuelen);

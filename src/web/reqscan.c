@@ -182,8 +182,8 @@ field_line(struct rb_reqscan *sc, struct rb_framing *fr, const char *p,
 		return bad(sc, 400, "field line without a colon");
 	for (v = colon + 1; v < end && (*v == ' ' || *v == '\t'); v++)
 		;
-	while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
-		end--;
+	/* The value keeps its trailing whitespace, as libmicrohttpd reads
+	   it (framing.c judges it). */
 	rb_framing_field(fr, p, (size_t)(colon - p), v, (size_t)(end - v));
 	if (fr->fr_status != 0)
 		return bad(sc, fr->fr_status, fr->fr_why);

@@ -72,6 +72,18 @@ OURS = [
      b"Transfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n", 400),
     ("method_not_a_token",
      b"G\x01T /healthz HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    # RFC 9110 allows whitespace after a value; libmicrohttpd 0.9.75
+    # keeps it, answers 400 itself to such a Content-Length and does
+    # not see "chunked" in such a Transfer-Encoding (found by fuzz_http).
+    ("content_length_then_space",
+     b"POST /connexion HTTP/1.1\r\nHost: t\r\n" + FORM +
+     b"Content-Length:3 \r\n\r\nabc", 400),
+    ("content_length_then_tab",
+     b"POST /connexion HTTP/1.1\r\nHost: t\r\n" + FORM +
+     b"Content-Length: 3\t\r\n\r\nabc", 400),
+    ("chunked_then_space",
+     b"POST /connexion HTTP/1.1\r\nHost: t\r\n" + FORM +
+     b"Transfer-Encoding: chunked \r\n\r\n0\r\n\r\n", 400),
     ("transfer_encoding_gzip",
      b"POST /connexion HTTP/1.1\r\nHost: t\r\n" + FORM +
      b"Transfer-Encoding: gzip\r\n\r\nxxxxx", 501),

@@ -82,6 +82,7 @@ test_well_framed(void **state)
 		{ V11, "/", "Host: x\nTransfer-Encoding: chunked\n", 0 },
 		{ V11, "/", "Host: x\nTransfer-Encoding: CHUNKED\n", 0 },
 		{ V11, "/", "Host: x\nUser-Agent: a\tb (c; d)\n", 0 },
+		{ V11, "/", "Host: x \nX-A: b\t\n", 0 },	/* OWS after */
 		{ V11, "/", "Host: x\nX-Odd!#$%&'*+-.^_`|~: 1\n", 0 },
 		{ V11, "/", "Host: x\nAccept: text/html\nAccept: */*\n", 0 },
 	};
@@ -105,6 +106,8 @@ test_content_length(void **state)
 		{ V11, "/", "Host: x\nContent-Length: +3\n", 400 },
 		{ V11, "/", "Host: x\nContent-Length: -1\n", 400 },
 		{ V11, "/", "Host: x\nContent-Length: 3 \n", 400 },
+		{ V11, "/", "Host: x\nContent-Length: 3\t\n", 400 },
+		{ V11, "/", "Host: x\nTransfer-Encoding: chunked \n", 400 },
 		{ V11, "/", "Host: x\nContent-Length: 0x10\n", 400 },
 		{ V11, "/", "Host: x\nContent-Length: \n", 400 },
 	};

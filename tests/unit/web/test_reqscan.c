@@ -105,7 +105,8 @@ test_valid_streams(void **state)
 	OK("OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n");
 	OK("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\n"
 	    "GET /" GET);
-	OK("POST / HTTP/1.1\r\nHost: t\r\nContent-Length:\t0 \r\n\r\n" GET);
+	OK("POST / HTTP/1.1\r\nHost: t\r\nContent-Length:\t0\r\n\r\n" GET);
+	OK("GET / HTTP/1.1\r\nHost: t \r\nX-T: a b\t\r\n\r\n" GET);
 	OK("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
 	    "3\r\nabc\r\n1A;name=\"v\"\r\n" "0123456789abcdef0123456789"
 	    "\r\n0\r\nX-T: 1\r\n\r\n" GET);
@@ -200,6 +201,14 @@ test_content_length(void **state)
 	    "000000000000001\r\n\r\nx");
 	BAD("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n"
 	    "Transfer-Encoding: chunked\r\n\r\n", 400, 0);
+	/* Whitespace after the value: libmicrohttpd would answer 400
+	   itself (Content-Length), or read to the close (chunked). */
+	BAD("POST / HTTP/1.1\r\nHost: t\r\nContent-Length:3 \r\n\r\nabc",
+	    400, 0);
+	BAD("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 0\t\r\n\r\n",
+	    400, 0);
+	BAD("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked \r\n"
+	    "\r\n0\r\n\r\n", 400, 0);
 }
 
 #define CHUNKED	"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
