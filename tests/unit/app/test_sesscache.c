@@ -363,7 +363,7 @@ cache_flushed_when_listener_lost(void **state)
 	    " (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
 	    " WHERE query = 'LISTEN " RB_SESSIONS_CHANNEL "') t",
 	    NULL, 0, rb_row_int, &n), 0);
-	assert_int_equal(n, 1);
+	assert_true(n >= 1);
 	for (i = 0; i < STEPS && rb_sesscache_on(); i++)
 		(void)rb_sesscache_step(l, 200);
 	assert_int_equal(rb_sesscache_on(), 0);
