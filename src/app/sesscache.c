@@ -36,6 +36,7 @@ static pthread_mutex_t	 cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct slot	*cache_slots;	/* RB_SESSCACHE_SLOTS, once on */
 static uint64_t		 cache_epoch;	/* under cache_lock */
 static atomic_int	 cache_on;	/* read without the lock first */
+static atomic_ullong	 cache_hits, cache_misses;	/* while on */
 
 /* The slot of id_hash: its first characters, read as a number. */
 static size_t
@@ -103,6 +104,8 @@ rb_sesscache_get(const char *id_hash, time_t now, int idle, int absolute,
 		}
 	}
 	pthread_mutex_unlock(&cache_lock);
+	atomic_fetch_add_explicit(rc == 0 ? &cache_hits : &cache_misses, 1,
+	    memory_order_relaxed);
 	return rc;
 }
 
@@ -190,6 +193,15 @@ rb_sesscache_count(void)
 		n += cache_slots[i].sl_hash[0] != '\0';
 	pthread_mutex_unlock(&cache_lock);
 	return n;
+}
+
+void
+rb_sesscache_stats(struct rb_sesscache_stats *out)
+{
+	out->ss_hits = atomic_load_explicit(&cache_hits, memory_order_relaxed);
+	out->ss_misses = atomic_load_explicit(&cache_misses,
+	    memory_order_relaxed);
+	out->ss_on = atomic_load(&cache_on);
 }
 
 /* A notice, from the listener or from this process's commit. */

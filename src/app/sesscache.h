@@ -52,8 +52,16 @@ void	 rb_sesscache_put(const char *id_hash,
 void	 rb_sesscache_evict(const char *payload);
 /* 1 while the cache is on (its listener linked), 0 otherwise. */
 int	 rb_sesscache_on(void);
-/* Entries held, for tests and metrics. */
+/* Entries held, for tests. */
 int	 rb_sesscache_count(void);
+/* For /metrics: lookups served from memory and lookups that read the
+   database while the cache was on, since start; whether it is on. */
+struct rb_sesscache_stats {
+	uint64_t	 ss_hits;
+	uint64_t	 ss_misses;
+	int		 ss_on;
+};
+void	 rb_sesscache_stats(struct rb_sesscache_stats *out);
 
 /*
  * The listener, on a connection of its own to url. rb_sesscache_step()

@@ -171,6 +171,10 @@ def metrics_count_requests_by_route_and_status(s):
     assert "robinet_http_request_duration_seconds_bucket{le=\"+Inf\"}" in text
     assert re.search(r"^robinet_http_request_duration_seconds_count \d+$", text, re.M)
     assert re.search(r"^robinet_db_errors_total \d+$", text, re.M)
+    # The session cache (app/sesscache.h): on only on PostgreSQL.
+    assert re.search(r"^robinet_session_cache_on [01]$", text, re.M)
+    assert re.search(r"^robinet_session_cache_hits_total \d+$", text, re.M)
+    assert re.search(r"^robinet_session_cache_misses_total \d+$", text, re.M)
 
 
 @test
