@@ -1313,7 +1313,8 @@ rb_server_accept(struct rb_server *srv)
 	pthread_create(&srv->srv_reaper, NULL, reaper, srv);
 	/* Sessions kept in memory, where the engine tells of the writes
 	   that end them (app/sesscache.h; PostgreSQL only). */
-	if (rb_sesscache_start(rb_config_str(cfg, RB_CFG_DB)) != 0)
+	if (rb_config_int(cfg, RB_CFG_SESSION_CACHE) &&
+	    rb_sesscache_start(rb_config_str(cfg, RB_CFG_DB)) != 0)
 		log_warnx("session cache off: its listener did not start");
 	/* Said before the first connection can be answered. */
 	log_info("accepting connections on port %d as uid %lu",
