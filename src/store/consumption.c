@@ -414,23 +414,6 @@ rb_cons_store_contract_alert(rb_db *db, int64_t account, int64_t archive,
 	return rc < 0 ? -1 : rc;
 }
 
-/* What page_alert_row() reads: the alert, and whether there is one. */
-struct page_alert {
-	struct rb_cons_alert_row	*pa_row;
-	int				*pa_found;
-};
-
-static void
-page_alert_row(rb_stmt *st, void *arg)
-{
-	struct page_alert *pa = arg;
-
-	if (*pa->pa_found)	/* LIMIT 1: never */
-		return;
-	alert_copy(st, 0, pa->pa_row);
-	*pa->pa_found = 1;
-}
-
 int
 rb_cons_store_page(rb_db *db, int64_t account, int64_t archive,
     const char *archive_end, int64_t contract, struct rb_cons_bill **bills,
@@ -440,7 +423,7 @@ rb_cons_store_page(rb_db *db, int64_t account, int64_t archive,
 {
 	struct bills bs = { NULL, 0, 0 };
 	struct readings rs = { NULL, 0, 0 };
-	struct page_alert pa = { alert, has_alert };
+	struct rb_db_first pa = { alert_row, alert, 0 };
 	const struct rb_bind scope[] = { rb_int(contract), rb_int(account),
 	    rb_int(archive), rb_text(archive_end), rb_text(from), rb_text(to) };
 	struct rb_db_read r[3];
@@ -461,7 +444,7 @@ rb_cons_store_page(rb_db *db, int64_t account, int64_t archive,
 		    reading_row, &rs, 0 };
 	}
 	r[n++] = (struct rb_db_read){ sql[SQL_CONTRACT_ALERT], scope, 4,
-	    page_alert_row, &pa, 0 };
+	    rb_row_first, &pa, 0 };
 	if (rb_db_fetch_batch(db, r, n) != 0) {
 		free(bs.bi_v);
 		free(rs.re_v);
@@ -478,6 +461,7 @@ rb_cons_store_page(rb_db *db, int64_t account, int64_t archive,
 		*readings = rs.re_v;
 		*nreadings = rs.re_len;
 	}
+	*has_alert = pa.df_found;
 	return 0;
 }
 

@@ -112,19 +112,6 @@ history_row(rb_stmt *st, void *arg)
 	    text_or_null(st, 3), "new", text_or_null(st, 4)));
 }
 
-int
-rb_co_store_history(rb_db *db, int64_t customer, int max, json_t **out)
-{
-	*out = json_array();
-	if (rb_db_fetch_all(db, sql[SQL_HISTORY], RB_BINDS(rb_int(customer),
-	    rb_int(max)), history_row, *out) != 0) {
-		json_decref(*out);
-		*out = NULL;
-		return -1;
-	}
-	return 0;
-}
-
 static void
 contracts_row(rb_stmt *st, void *arg)
 {
@@ -145,32 +132,15 @@ rb_co_store_contracts(rb_db *db, int64_t account, json_t **out)
 	return 0;
 }
 
-/* holder_row() of the first row, with whether there was one. */
-struct holder_read {
-	struct rb_co_holder	*hr_out;
-	int			 hr_found;
-};
-
-static void
-holder_batch_row(rb_stmt *st, void *arg)
-{
-	struct holder_read *h = arg;
-
-	if (h->hr_found)	/* contract numbers are unique: never */
-		return;
-	holder_row(st, h->hr_out);
-	h->hr_found = 1;
-}
-
 int
 rb_co_store_holder_history(rb_db *db, int64_t account, const char *number,
     int64_t customer, int max, struct rb_co_holder *out, json_t **history)
 {
-	struct holder_read h = { out, 0 };
+	struct rb_db_first h = { holder_row, out, 0 };
 	json_t *arr = json_array();
 	struct rb_db_read r[2] = {
 		{ sql[SQL_HOLDER], RB_BINDS(rb_text(number), rb_int(account)),
-		    holder_batch_row, &h, 0 },
+		    rb_row_first, &h, 0 },
 		{ sql[SQL_HISTORY], RB_BINDS(rb_int(customer), rb_int(max)),
 		    history_row, arr, 0 },
 	};
@@ -181,7 +151,7 @@ rb_co_store_holder_history(rb_db *db, int64_t account, const char *number,
 		json_decref(arr);
 		return -1;
 	}
-	if (!h.hr_found) {
+	if (!h.df_found) {
 		json_decref(arr);
 		return 1;
 	}

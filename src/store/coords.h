@@ -48,20 +48,13 @@ int	rb_co_store_history_add(rb_db *db, int64_t customer, int64_t now,
 	    const char *old_value, const char *new_value);
 
 /*
- * The history of customer, newest first, at most max rows: a new array
- * of {"at" (seconds), "actor_kind", "field", "old" (or null), "new" (or
- * null)}. The caller owns *out. Returns 0, or -1 with *out NULL.
- */
-int	rb_co_store_history(rb_db *db, int64_t customer, int max,
-	    json_t **out);
-
-/*
- * rb_co_store_holder() of number within account and
- * rb_co_store_history() of customer (the holder's, known from
- * rb_co_store_contracts()) in one batch (rb_db_fetch_batch(): one round
- * trip on PostgreSQL). Returns 0 with *out and *history (the caller
- * owns it), 1 when the holder is not found (*history NULL), -1 (the
- * same).
+ * rb_co_store_holder() of number within account and the history of
+ * customer (the holder's, known from rb_co_store_contracts()) in one
+ * batch (rb_db_fetch_batch(): one round trip on PostgreSQL). The
+ * history: newest first, at most max rows, an array of {"at" (seconds),
+ * "actor_kind", "field", "old" (or null), "new" (or null)}. Returns 0
+ * with *out and *history (the caller owns it), 1 when the holder is not
+ * found (*history NULL), -1 (the same).
  */
 int	rb_co_store_holder_history(rb_db *db, int64_t account,
 	    const char *number, int64_t customer, int max,

@@ -687,6 +687,17 @@ rb_row_int(rb_stmt *st, void *arg)
 	*(int64_t *)arg = rb_stmt_int(st, 0);
 }
 
+void
+rb_row_first(rb_stmt *st, void *arg)
+{
+	struct rb_db_first *f = arg;
+
+	if (f->df_found)
+		return;
+	f->df_found = 1;
+	f->df_row(st, f->df_arg);
+}
+
 int
 rb_db_fetch_one(rb_db *db, const char *sql, const struct rb_bind *b,
     size_t n, rb_row_fn *row, void *arg)

@@ -259,6 +259,20 @@ struct rb_db_read {
 int	 rb_db_fetch_batch(rb_db *db, struct rb_db_read *r, size_t n);
 
 /*
+ * A read of one row at most in a batch, as rb_db_fetch_one() reads it:
+ * dr_row = rb_row_first and dr_arg = a struct rb_db_first. df_row gets
+ * the first row only (with df_arg); df_found says whether there was one
+ * (set it to 0 before the batch).
+ */
+struct rb_db_first {
+	rb_row_fn	*df_row;
+	void		*df_arg;
+	int		 df_found;
+};
+
+void	 rb_row_first(rb_stmt *st, void *arg);
+
+/*
  * Runs a purge, a DELETE whose one parameter $1 is a time in seconds:
  * "DELETE FROM t WHERE expires_at < $1". Returns 0, or -1 (logged).
  */

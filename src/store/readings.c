@@ -129,31 +129,13 @@ rb_rd_store_last(rb_db *db, int64_t meter, struct rb_rd_reading *out)
 	return reading_fetch(db, SQL_LAST, RB_BINDS(rb_int(meter)), out);
 }
 
-/* One meter's part of rb_rd_store_lasts(): its reading and whether
- * there is one. */
-struct last_read {
-	struct rb_rd_reading	*lr_out;
-	int			*lr_found;
-};
-
-static void
-last_row(rb_stmt *st, void *arg)
-{
-	struct last_read *l = arg;
-
-	if (*l->lr_found)	/* LIMIT 1: never */
-		return;
-	reading_row(st, l->lr_out);
-	*l->lr_found = 1;
-}
-
 int
 rb_rd_store_lasts(rb_db *db, const int64_t *meters, size_t n,
     struct rb_rd_reading *out, int *found)
 {
 	struct rb_db_read *r;
 	struct rb_bind *b;
-	struct last_read *l;
+	struct rb_db_first *l;
 	size_t i;
 	int rc;
 
@@ -166,11 +148,13 @@ rb_rd_store_lasts(rb_db *db, const int64_t *meters, size_t n,
 		memset(&out[i], 0, sizeof(out[i]));
 		found[i] = 0;
 		b[i] = rb_int(meters[i]);
-		l[i] = (struct last_read){ &out[i], &found[i] };
-		r[i] = (struct rb_db_read){ sql[SQL_LAST], &b[i], 1, last_row,
-		    &l[i], 0 };
+		l[i] = (struct rb_db_first){ reading_row, &out[i], 0 };
+		r[i] = (struct rb_db_read){ sql[SQL_LAST], &b[i], 1,
+		    rb_row_first, &l[i], 0 };
 	}
 	rc = rb_db_fetch_batch(db, r, n);
+	for (i = 0; i < n; i++)
+		found[i] = l[i].df_found;
 	free(r);
 	free(b);
 	free(l);

@@ -479,24 +479,6 @@ debit_row(rb_stmt *st, void *arg)
 	debit_read(st, &d->ds_v[d->ds_n++]);
 }
 
-int
-rb_sepa_store_debits_of(rb_db *db, int64_t contract, const char *from,
-    struct rb_sepa_debit **out, size_t *n)
-{
-	struct debits d = { NULL, 0, 0 };
-
-	*out = NULL;
-	*n = 0;
-	if (rb_db_fetch_all(db, sql[SQL_DEBITS_OF],
-	    RB_BINDS(rb_int(contract), rb_text(from)), debit_row, &d) != 0) {
-		free(d.ds_v);
-		return -1;
-	}
-	*out = d.ds_v;
-	*n = d.ds_n;
-	return 0;
-}
-
 struct groups {
 	struct rb_sepa_group	*gs_v;
 	int			 gs_n;

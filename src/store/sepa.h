@@ -117,10 +117,6 @@ int	rb_sepa_store_debit_add(rb_db *db, int64_t contract, int64_t mandate,
 /* Records that the pre-notification of debit id was queued at now. */
 int	rb_sepa_store_debit_notified(rb_db *db, int64_t id, int64_t now);
 
-/* The debits of a contract from date `from` on (and all live ones). */
-int	rb_sepa_store_debits_of(rb_db *db, int64_t contract, const char *from,
-	    struct rb_sepa_debit **out, size_t *n);
-
 /* Per sequence type, the scheduled debits of a collection date. */
 struct rb_sepa_group {
 	char	 sg_seq[5];
@@ -284,9 +280,8 @@ int	rb_sepa_store_plan_active(rb_db *db, int64_t contract,
  * What "Mes moyens de paiement" reads of one contract, in one batch
  * (rb_db_fetch_batch(): one round trip on PostgreSQL): its active
  * mandate as rb_sepa_store_mandate_active() gives it (*has_mandate 0
- * and *m, or 1 when none), its debits from `from` as
- * rb_sepa_store_debits_of() gives them (*debits of *ndebits, the caller
- * frees the array) and its active plan as rb_sepa_store_plan_active()
+ * and *m, or 1 when none), its debits from date `from` on and all live
+ * ones (*debits of *ndebits, the caller frees the array) and its active plan as rb_sepa_store_plan_active()
  * (*has_plan 0 and *p, or 1). Returns 0, or -1 (*debits NULL).
  */
 int	rb_sepa_store_means(rb_db *db, int64_t contract, const char *from,
