@@ -25,6 +25,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "store/db.h"
+#include "app/pagecache.h"
 #include "app/sesscache.h"
 
 struct slot {
@@ -36,6 +37,7 @@ static pthread_mutex_t	 cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct slot	*cache_slots;	/* RB_SESSCACHE_SLOTS, once on */
 static uint64_t		 cache_epoch;	/* under cache_lock */
 static atomic_int	 cache_on;	/* read without the lock first */
+static atomic_int	 cache_allowed = 1;	/* rb_sesscache_allow() */
 static atomic_ullong	 cache_hits, cache_misses;	/* while on */
 
 /* The slot of id_hash: its first characters, read as a number. */
@@ -60,10 +62,13 @@ flush_locked(void)
 	cache_epoch++;
 }
 
-/* Turns the cache on (empty) or off (emptied). */
+/* Turns the cache on (empty) or off (emptied), and the pages' with it
+   (app/pagecache.h: the same listener). */
 static void
 cache_set(int on)
 {
+	rb_pagecache_set(on);
+	on = on && atomic_load(&cache_allowed);
 	pthread_mutex_lock(&cache_lock);
 	if (on && cache_slots == NULL)
 		cache_slots = rb_xcalloc(RB_SESSCACHE_SLOTS,
@@ -71,6 +76,12 @@ cache_set(int on)
 	flush_locked();
 	atomic_store(&cache_on, on);
 	pthread_mutex_unlock(&cache_lock);
+}
+
+void
+rb_sesscache_allow(int allowed)
+{
+	atomic_store(&cache_allowed, allowed != 0);
 }
 
 int
@@ -211,6 +222,8 @@ on_notice(const char *channel, const char *payload, void *arg)
 	(void)arg;
 	if (strcmp(channel, RB_SESSIONS_CHANNEL) == 0)
 		rb_sesscache_evict(payload);
+	else if (strcmp(channel, RB_DATA_CHANNEL) == 0)
+		rb_pagecache_evict(payload);
 }
 
 /* The listener. */
@@ -235,7 +248,8 @@ listener_link(struct rb_sesscache_listener *l)
 		l->li_warned = 1;
 		return -1;
 	}
-	if (rb_db_listen(l->li_db, RB_SESSIONS_CHANNEL) != 0) {
+	if (rb_db_listen(l->li_db, RB_SESSIONS_CHANNEL) != 0 ||
+	    rb_db_listen(l->li_db, RB_DATA_CHANNEL) != 0) {
 		rb_db_close(l->li_db);
 		l->li_db = NULL;
 		l->li_warned = 1;

@@ -21,6 +21,10 @@
  * rb_db_notice_hook()), before the writing request answers; another
  * server's, when its notice reaches the listener (milliseconds).
  *
+ * The listener also listens on RB_DATA_CHANNEL and applies its notices
+ * to the pages' data kept in memory (app/pagecache.h): both caches are
+ * on, or off and empty, together.
+ *
  * The state is process-wide, one mutex; bounded (RB_SESSCACHE_SLOTS
  * slots, a newer session takes the slot of an older one).
  */
@@ -50,6 +54,9 @@ void	 rb_sesscache_put(const char *id_hash,
 	    const struct rb_session_row *row, uint64_t epoch);
 /* Applies a notice's payload (store/sessions.h): evicts what it names. */
 void	 rb_sesscache_evict(const char *payload);
+/* The setting session_cache: 0 keeps this cache off while the listener
+   still serves the pages' (app/pagecache.h). Before the listener. */
+void	 rb_sesscache_allow(int allowed);
 /* 1 while the cache is on (its listener linked), 0 otherwise. */
 int	 rb_sesscache_on(void);
 /* Entries held, for tests. */

@@ -354,6 +354,15 @@ uint64_t rb_db_writes(void);
  */
 typedef void rb_notice_fn(const char *channel, const char *payload,
     void *arg);
+/*
+ * The channel on which PostgreSQL's triggers (migration 0027) name what
+ * changed in the tables the subscriber's pages read, whoever wrote it:
+ * "contract:<contracts.id>", "account:<web_accounts.id>", or "*" after
+ * a change of more than 100 of them or an emptied table
+ * (app/pagecache.h). Sent by the engine, not by rb_db_notify(): the
+ * hook does not see them.
+ */
+#define RB_DATA_CHANNEL	"rb_data"
 int	 rb_db_notices(rb_db *db);
 int	 rb_db_notify(rb_db *db, const char *channel, const char *payload);
 void	 rb_db_notice_hook(rb_notice_fn *fn, void *arg);

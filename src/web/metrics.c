@@ -3,6 +3,7 @@
  */
 #include <stdatomic.h>
 
+#include "app/pagecache.h"
 #include "app/sesscache.h"
 #include "base/mem.h"
 #include "metrics.h"
@@ -44,6 +45,7 @@ void
 rb_metrics_render(rb_buf *out, uint64_t db_errors)
 {
 	struct rb_sesscache_stats sc;
+	struct rb_pagecache_stats pc;
 	unsigned long long n, cum = 0;
 	size_t b;
 	int r, s;
@@ -98,4 +100,20 @@ rb_metrics_render(rb_buf *out, uint64_t db_errors)
 	    "robinet_session_cache_on %d\n",
 	    (unsigned long long)sc.ss_hits, (unsigned long long)sc.ss_misses,
 	    sc.ss_on);
+	rb_pagecache_stats(&pc);
+	rb_buf_printf(out, "# HELP robinet_data_cache_hits_total Reads of "
+	    "the subscriber's pages served from memory.\n"
+	    "# TYPE robinet_data_cache_hits_total counter\n"
+	    "robinet_data_cache_hits_total %llu\n"
+	    "# HELP robinet_data_cache_misses_total Reads of the "
+	    "subscriber's pages that went to the database while the cache "
+	    "was on.\n"
+	    "# TYPE robinet_data_cache_misses_total counter\n"
+	    "robinet_data_cache_misses_total %llu\n"
+	    "# HELP robinet_data_cache_on 1 while the data cache's listener "
+	    "is linked (PostgreSQL) and the setting allows it, else 0.\n"
+	    "# TYPE robinet_data_cache_on gauge\n"
+	    "robinet_data_cache_on %d\n",
+	    (unsigned long long)pc.ps_hits, (unsigned long long)pc.ps_misses,
+	    pc.ps_on);
 }
