@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/mem.h"
 #include "app/pagecache.h"
@@ -28,10 +29,12 @@ struct rb_pagecache_val {
 	void		(*pv_free)(void *);
 	int64_t		 *pv_contracts;
 	size_t		  pv_n;
+	int64_t		  pv_until;	/* 0 or the last second it stands */
 };
 
 struct slot {
 	struct rb_pagecache_val	*sl_val;	/* NULL: empty */
+	int64_t			 sl_kept_at;	/* monotonic seconds */
 	int			 sl_kind;
 	int64_t			 sl_account;
 	char			 sl_day[11];
@@ -61,6 +64,12 @@ rb_pagecache_val_new(void *data, void (*free_fn)(void *),
 	return v;
 }
 
+void
+rb_pagecache_val_until(struct rb_pagecache_val *v, int64_t until)
+{
+	v->pv_until = until;
+}
+
 void *
 rb_pagecache_data(const struct rb_pagecache_val *v)
 {
@@ -76,6 +85,16 @@ rb_pagecache_release(struct rb_pagecache_val *v)
 		v->pv_free(v->pv_data);
 	free(v->pv_contracts);
 	free(v);
+}
+
+/* Monotonic seconds (the vDSO: no system call). */
+static int64_t
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec;
 }
 
 static size_t
@@ -135,7 +154,7 @@ rb_pagecache_on(void)
 
 struct rb_pagecache_val *
 rb_pagecache_get(enum rb_pagecache_kind kind, int64_t account,
-    const char *day, uint64_t *epoch)
+    const char *day, int64_t now, uint64_t *epoch)
 {
 	struct rb_pagecache_val *v = NULL;
 	struct slot *sl;
@@ -149,7 +168,10 @@ rb_pagecache_get(enum rb_pagecache_kind kind, int64_t account,
 		sl = &cache_slots[slot_of(kind, account)];
 		if (sl->sl_val != NULL && sl->sl_kind == (int)kind &&
 		    sl->sl_account == account &&
-		    strcmp(sl->sl_day, day) == 0) {
+		    strcmp(sl->sl_day, day) == 0 &&
+		    (sl->sl_val->pv_until == 0 ||
+		    now <= sl->sl_val->pv_until) &&
+		    mono_s() - sl->sl_kept_at < RB_PAGECACHE_MAX_AGE_S) {
 			v = sl->sl_val;
 			atomic_fetch_add(&v->pv_refs, 1);
 		}
@@ -177,6 +199,7 @@ rb_pagecache_put(enum rb_pagecache_kind kind, int64_t account,
 			slot_clear(sl);
 		atomic_fetch_add(&v->pv_refs, 1);
 		sl->sl_val = v;
+		sl->sl_kept_at = mono_s();
 		sl->sl_kind = (int)kind;
 		sl->sl_account = account;
 		strcpy(sl->sl_day, day);

@@ -25,6 +25,12 @@
  * of a session that wrote evicts its account here before it answers
  * (rb_pagecache_evict_account(), web/routes.c).
  *
+ * Whatever happens to a notice, a value serves no longer than
+ * RB_PAGECACHE_MAX_AGE_S after it was read.
+ *
+ * A value that depends on the instant stands until
+ * rb_pagecache_val_until() (a card payment's hold ends).
+ *
  * Values are shared, never copied: one holds a reference
  * (rb_pagecache_release() when done) and reads it only. The table is
  * bounded (RB_PAGECACHE_SLOTS, direct-mapped: a newer value takes the
@@ -38,10 +44,14 @@
 #include <stdint.h>
 
 #define RB_PAGECACHE_SLOTS	4096
+/* Whatever happens to notices (a link broken without the listener
+   knowing), a value serves at most this long after its read. */
+#define RB_PAGECACHE_MAX_AGE_S	60
 
 /* The use cases whose results are kept. */
 enum rb_pagecache_kind {
 	RB_PAGECACHE_SPACE,		/* app/space.h: /mon-espace */
+	RB_PAGECACHE_BILLS,		/* app/bills.h: /mes-factures */
 	RB_PAGECACHE__MAX
 };
 
@@ -55,18 +65,22 @@ struct rb_pagecache_val;
  */
 struct rb_pagecache_val *rb_pagecache_val_new(void *data,
 	    void (*free_fn)(void *), const int64_t *contracts, size_t n);
+/* A value that stands only until until (UTC seconds, inclusive: a
+   card payment's hold ends then), set before rb_pagecache_put(). */
+void	 rb_pagecache_val_until(struct rb_pagecache_val *v, int64_t until);
 /* The data of v. */
 void	*rb_pagecache_data(const struct rb_pagecache_val *v);
 /* Lets go of a reference (v may be NULL); the last frees v. */
 void	 rb_pagecache_release(struct rb_pagecache_val *v);
 
 /*
- * The value kept for (kind, account, day) with a new reference for the
- * caller, or NULL (then *epoch is what rb_pagecache_put() needs: take it
- * before reading the database).
+ * The value kept for (kind, account, day) that still stands at now (UTC
+ * seconds), with a new reference for the caller, or NULL. In both
+ * cases *epoch is what rb_pagecache_put() needs: take it before reading
+ * the database.
  */
 struct rb_pagecache_val *rb_pagecache_get(enum rb_pagecache_kind kind,
-	    int64_t account, const char *day, uint64_t *epoch);
+	    int64_t account, const char *day, int64_t now, uint64_t *epoch);
 /*
  * Keeps v (a reference of its own) for (kind, account, day), read from
  * the database after rb_pagecache_get() gave epoch; nothing is kept when

@@ -239,7 +239,7 @@ rb_space_read_kept(rb_db *db, int64_t account, time_t now)
 	/* The key's day is the one rb_space_read() reads for. */
 	rb_clock_today_iso(now, today, sizeof(today));
 	if ((v = rb_pagecache_get(RB_PAGECACHE_SPACE, account, today,
-	    &epoch)) != NULL)
+	    (int64_t)now, &epoch)) != NULL)
 		return v;
 	d = rb_xmalloc(sizeof(*d));
 	if (rb_space_read(db, account, now, d) != RB_OK) {

@@ -68,6 +68,27 @@ def pagecache_dashboard_is_served_from_memory_on_postgresql_only(s):
     assert strip(first) == strip(again)
 
 
+@test
+def pagecache_bills_list_is_served_from_memory_and_follows_writes(s):
+    b = demo(s)
+    st, _, first = b.get("/mes-factures")
+    assert st == 200
+    hits = metric(s, "robinet_data_cache_hits_total")
+    st, _, again = b.get("/mes-factures?annee=%s" % re.search(r'<option value="(\d{4})"', first).group(1))
+    assert st == 200
+    assert metric(s, "robinet_data_cache_hits_total") == hits + (1 if dbx.CLUSTER else 0)
+    # A bill renumbered by hand (psql): shown within 1 s.
+    number = re.search(r'href="/mes-factures/([A-Z0-9-]+)"', first).group(1)
+    con = dbx.connect(s.db)
+    con.execute("UPDATE invoices SET number = ? WHERE number = ?", ("FA-CACHE-" + number[-6:], number))
+    con.commit()
+    con.close()
+    deadline = time.monotonic() + 1.0
+    while "FA-CACHE-" + number[-6:] not in b.get("/mes-factures")[2]:
+        assert time.monotonic() < deadline, "the change is not shown after 1 s"
+        time.sleep(0.05)
+
+
 @test(env={"ROBINET_DATA_CACHE": "false"})
 def pagecache_data_cache_can_be_turned_off(s):
     b = demo(s)

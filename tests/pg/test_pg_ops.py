@@ -336,12 +336,18 @@ def cache_figures(s):
     return int(on.group(1)), int(hits.group(1))
 
 
+def data_cache_on(s):
+    """robinet_data_cache_on (app/pagecache.h: the same listener)."""
+    return int(re.search(r"^robinet_data_cache_on (\d+)$", s.get("/metrics")[1], re.M).group(1))
+
+
 @test
 def session_cache_off_while_its_listener_is_lost(url):
-    # The listener (its own connection, LISTEN rb_sessions) ended by the
-    # server: the cache goes off, empty, and on again once the listener
+    # The listener (its own connection, LISTEN rb_sessions and rb_data)
+    # ended by the server: the cache goes off, empty, and on again once the listener
     # is back (a second at most), under seccomp; meanwhile and after,
-    # the session works and a sign-out ends it.
+    # the session works and a sign-out ends it. The pages' data cache
+    # (app/pagecache.h, same listener) goes off and on with it.
     s = Serve(url)
     try:
         b = Browser(s)
@@ -352,16 +358,20 @@ def session_cache_off_while_its_listener_is_lost(url):
         assert on == 1 and cache_figures(s)[1] == hits + 1, (on, hits, cache_figures(s))
         ended = psql(with_db(url, "postgres"), "SELECT count(*) FROM (SELECT pg_terminate_backend(pid)"
                      " FROM pg_stat_activity WHERE application_name = 'robinet'"
-                     " AND query = 'LISTEN rb_sessions') t")
+                     " AND query LIKE 'LISTEN %') t")
         assert ended == "1", ended
         deadline = time.time() + 10
         while "cache off until it is linked again" not in s.stderr() and time.time() < deadline:
             time.sleep(0.05)
         assert "cache off until it is linked again" in s.stderr(), s.stderr()[-1500:]
+        # The pages' data cache goes off with it, unless already back.
+        off = data_cache_on(s) == 0 or "listener linked again" in s.stderr()
+        assert off, s.stderr()[-1500:]
         assert b.get("/mon-espace")[0] == 200
         while cache_figures(s)[0] != 1 and time.time() < deadline:
             time.sleep(0.05)
         assert cache_figures(s)[0] == 1, s.stderr()[-1500:]
+        assert data_cache_on(s) == 1
         assert "listener linked again, cache on" in s.stderr(), s.stderr()[-1500:]
         assert b.get("/mon-espace")[0] == 200
         cookies = dict(b.cookies)

@@ -15,6 +15,8 @@ X-Upstream: the server that made it). Then checks, as TAP lines:
      form comes from the other server), and signing out through the
      other ends the session on both (on the other within 1 s: its
      sessions kept in memory go when the notice arrives);
+     The dashboard, kept in memory by both servers, shows a write made
+     through one at once there and within 1 s on the other;
   2. a sign-in rate limit tripped on one server holds on the other, and
      a device cookie given by one server is honoured by the other; a
      file sent with a request through one is downloaded through both;
@@ -292,6 +294,41 @@ def direct_get(server, cookies, path="/mon-espace"):
         c.close()
 
 
+def direct_page(server, cookies, path="/mon-espace"):
+    """GET path straight from server with cookies: (status, body)."""
+    c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        c.request("GET", path, headers={"Cookie": "; ".join(
+            "%s=%s" % kv for kv in cookies.items())})
+        r = c.getresponse()
+        return r.status, r.read().decode()
+    finally:
+        c.close()
+
+
+def data_hits(server):
+    """The data cache's figures of server's /metrics: (on, hits)."""
+    c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        c.request("GET", "/metrics")
+        text = c.getresponse().read().decode()
+    finally:
+        c.close()
+    on = re.search(r"^robinet_data_cache_on (\d+)$", text, re.M)
+    hits = re.search(r"^robinet_data_cache_hits_total (\d+)$", text, re.M)
+    return (int(on.group(1)) if on else None,
+            int(hits.group(1)) if hits else None)
+
+
+def paperless_shown(page, number):
+    """True/False as the dashboard shows contract number's paperless
+    billing, None when the section is missing."""
+    m = re.search(r'aria-labelledby="contrat-%s">(.*?)</section>' % number, page, re.S)
+    if not m:
+        return None
+    return "<dd>Activée : chaque nouvelle facture" in m.group(1)
+
+
 def cache_metrics(server):
     """The session cache's figures of server's /metrics: (on, hits)."""
     c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
@@ -388,6 +425,46 @@ def check_session(front, a, b):
        "refused, seconds, tries): %s\n%s" %
        (warm, before, after, dead, "\n".join(map(str, br.trail[-4:]))))
     return br
+
+
+def check_dashboard_write(front, a, b):
+    """The dashboard kept in memory by both servers (app/pagecache.h);
+    paperless billing switched through a: a shows it at the very next
+    request, b within SIGNOUT_BOUND_S (its listener has the triggers'
+    notice)."""
+    br = FBrowser(front)
+    br.get("/connexion")
+    br.post("/connexion", {"email": DEMO_EMAIL, "mot_de_passe": DEMO_PASSWORD})
+    session = {k: v for k, v in br.cookies.items() if k.endswith("robinet")}
+    number = "1000000001"
+    before = [data_hits(srv) for srv in (a, b)]
+    states = [paperless_shown(direct_page(srv, session)[1], number) for srv in (a, b) for _ in (0, 1)]
+    after = [data_hits(srv) for srv in (a, b)]
+    cached = all(x[0] == 1 and y[0] == 1 and y[1] >= x[1] + 1 for x, y in zip(before, after))
+    was = states[0]
+    next_goes_to(front, a)
+    br.get("/mon-espace")                              # the form's token
+    next_goes_to(front, a)
+    st, _, _ = br.post("/mon-espace/facture-electronique",
+                       {"contrat": number, "etat": "non" if was else "oui"})
+    on = br.trail[-1][3]
+    at_once = paperless_shown(direct_page(a, session)[1], number)
+    t0 = time.monotonic()
+    tries = 0
+    while True:
+        seen = paperless_shown(direct_page(b, session)[1], number)
+        tries += 1
+        spent = time.monotonic() - t0
+        if seen == (not was) or spent > SIGNOUT_BOUND_S:
+            break
+        time.sleep(0.005)
+    ok(st == 303 and on == a.addr and len(set(states)) == 1 and was is not None and
+       cached and at_once == (not was) and seen == (not was),
+       "a write through one server shows on its dashboard at once and on the "
+       "other's within %.1f s, both having kept it in memory" % SIGNOUT_BOUND_S,
+       "post %s on %s, shown before %s, data cache (on, hits) before %s after %s, "
+       "at once on A %s, on B %s after %.3f s (%d tries)" %
+       (st, on, states, before, after, at_once, seen, spent, tries))
 
 
 def check_password_change(front, a, b, known):
@@ -723,6 +800,7 @@ def main():
         b = Serve("B", env, db_b)
         front = Front([a, b], front_port)
         known = check_session(front, a, b)
+        check_dashboard_write(front, a, b)
         check_rate_limit(front, a, b, known)
         check_attachment(front, a, b, known)
         check_mail_once(front, sink, a, b)

@@ -78,3 +78,8 @@ CALL rb_data_notices_on('meter_readings', 'contract',
     '(SELECT m.contract_id FROM meters m WHERE m.id = t.meter_id)');
 CALL rb_data_notices_on('consumption_alerts', 'contract', 't.contract_id');
 CALL rb_data_notices_on('leak_alerts', 'contract', 't.contract_id');
+-- What /mes-factures reads besides (store/invoices.c): card payments in
+-- progress hold bills.
+CALL rb_data_notices_on('payment_orders', 'contract', 't.contract_id');
+CALL rb_data_notices_on('payment_order_items', 'contract',
+    '(SELECT i.contract_id FROM invoices i WHERE i.id = t.invoice_id)');

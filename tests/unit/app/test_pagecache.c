@@ -9,7 +9,9 @@
  * through the store's functions or plain SQL, evicts it through the
  * listener and the next read shows the change; a lost listener empties
  * and turns off both caches; a new Paris day is a new key; data read
- * before an eviction is not kept. On SQLite: never kept.
+ * before an eviction is not kept. The bills' list (app/bills.h) is
+ * kept too, until a card payment's hold on one of its bills or the end
+ * of that hold. On SQLite: never kept.
  *
  * Notices travel through the server: the tests step the listener until
  * what they wait for arrives, at most 10 s (never a fixed sleep).
@@ -27,11 +29,13 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "app/bills.h"
 #include "app/pagecache.h"
 #include "app/sesscache.h"
 #include "app/space.h"
 #include "demo/demo.h"
 #include "store/db.h"
+#include "store/payments.h"
 #include "store/readings.h"
 #include "store/sepa.h"
 
@@ -291,7 +295,7 @@ kept_per_account(void **state)
 	/* Another account never gets it: a miss, its own contracts. */
 	rb_clock_today_iso(NOW, today, sizeof(today));
 	assert_null(rb_pagecache_get(RB_PAGECACHE_SPACE, f->other, today,
-	    &epoch));
+	    (int64_t)NOW, &epoch));
 	a = read_kept(f, f->account, NOW);
 	b = read_kept(f, f->other, NOW);
 	assert_ptr_not_equal(a, b);
@@ -504,6 +508,92 @@ writes_elsewhere_evict(void **state)
 	step_until_count(f, 0);
 }
 
+/* --- the bills' list (/mes-factures) --- */
+
+/* The list of the demo account at now: how many bills shown pending (a
+   card payment in progress holds them) and, in *trips, the round trips
+   it took. */
+static int
+pending_bills(struct fixture *f, time_t now, uint64_t *trips)
+{
+	struct rb_bills_ctx ctx;
+	struct rb_bills_filter bf;
+	struct rb_bills_rows rows;
+	struct rb_scope sc = { f->account, 0 };
+	uint64_t before = rb_db_round_trips(f->db);
+	json_t *out;
+	size_t i;
+	int n = 0;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.bc_db = f->db;
+	ctx.bc_now = now;
+	ctx.bc_card = 1;
+	memset(&bf, 0, sizeof(bf));
+	assert_int_equal(rb_bills_list(&ctx, &sc, &bf, &out, &rows), RB_OK);
+	for (i = 0; i < rows.bs_nbills; i++)
+		n += rows.bs_bills[i].br_pay != NULL &&
+		    rows.bs_bills[i].br_pay->bp_pending;
+	json_decref(out);
+	rb_bills_rows_free(&rows);
+	*trips = rb_db_round_trips(f->db) - before;
+	return n;
+}
+
+static void
+bills_kept_until_a_hold_or_its_end(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_pay_order o;
+	uint64_t trips;
+	int64_t invoice, owed;
+
+	/* A bill of the account to pay, with something owed. */
+	invoice = q_int(f->db, "SELECT MIN(i.id) FROM invoices i"
+	    " JOIN account_contracts ac ON ac.contract_id = i.contract_id"
+	    " WHERE ac.account_id = $1 AND i.status IN ('to_pay', 'overdue')",
+	    f->account);
+	assert_true(invoice > 0);
+	owed = q_int(f->db, "SELECT total_cents FROM invoices WHERE id = $1",
+	    invoice);
+	assert_int_equal(pending_bills(f, NOW, &trips), 0);
+	if (!f->server) {
+		/* Never kept (no round trips to count on SQLite). */
+		assert_int_equal(pending_bills(f, NOW, &trips), 0);
+		assert_int_equal(rb_pagecache_count(), 0);
+		return;
+	}
+	assert_true(trips > 0);
+	assert_int_equal(pending_bills(f, NOW, &trips), 0);
+	assert_int_equal(trips, 0);
+	assert_int_equal(rb_pagecache_count(), 1);
+
+	/* A card payment started through another server holds the bill
+	   until NOW + 600. */
+	memset(&o, 0, sizeof(o));
+	snprintf(o.po_ref, sizeof(o.po_ref), "PAGECACHE-1");
+	snprintf(o.po_provider, sizeof(o.po_provider), "lyra");
+	o.po_account_id = f->account;
+	o.po_contract_id = q_int(f->db, "SELECT contract_id FROM invoices"
+	    " WHERE id = $1", invoice);
+	o.po_amount_cents = owed;
+	snprintf(o.po_currency, sizeof(o.po_currency), "978");
+	o.po_created_at = NOW;
+	o.po_expires_at = NOW + 600;
+	assert_int_equal(rb_db_begin(f->db2), 0);
+	assert_int_equal(rb_pay_order_insert(f->db2, &o), 0);
+	assert_int_equal(rb_pay_item_insert(f->db2, o.po_id, invoice, owed), 0);
+	assert_int_equal(rb_db_commit(f->db2), 0);
+	step_until_count(f, 0);
+	assert_int_equal(pending_bills(f, NOW, &trips), 1);
+	assert_true(trips > 0);
+	assert_int_equal(pending_bills(f, NOW + 600, &trips), 1);
+	assert_int_equal(trips, 0);
+	/* The hold ends with no write: the kept list stands no longer. */
+	assert_int_equal(pending_bills(f, NOW + 601, &trips), 0);
+	assert_true(trips > 0);
+}
+
 static void
 lost_listener_flushes_both(void **state)
 {
@@ -553,7 +643,7 @@ read_before_eviction_not_kept(void **state)
 	if (!f->server)
 		skip();
 	assert_null(rb_pagecache_get(RB_PAGECACHE_SPACE, 42, "2026-11-29",
-	    &epoch));
+	    (int64_t)NOW, &epoch));
 	v = rb_pagecache_val_new(NULL, NULL, (const int64_t[]){ 7 }, 1);
 	rb_pagecache_evict("contract:9");
 	rb_pagecache_put(RB_PAGECACHE_SPACE, 42, "2026-11-29", v, epoch);
@@ -561,7 +651,7 @@ read_before_eviction_not_kept(void **state)
 	/* Taken again after it: kept; evicted by its contract, by its
 	   account, by anything unknown. */
 	assert_null(rb_pagecache_get(RB_PAGECACHE_SPACE, 42, "2026-11-29",
-	    &epoch));
+	    (int64_t)NOW, &epoch));
 	rb_pagecache_put(RB_PAGECACHE_SPACE, 42, "2026-11-29", v, epoch);
 	assert_int_equal(rb_pagecache_count(), 1);
 	rb_pagecache_evict("contract:8");
@@ -569,11 +659,13 @@ read_before_eviction_not_kept(void **state)
 	assert_int_equal(rb_pagecache_count(), 1);
 	rb_pagecache_evict("contract:7");
 	assert_int_equal(rb_pagecache_count(), 0);
-	(void)rb_pagecache_get(RB_PAGECACHE_SPACE, 42, "2026-11-29", &epoch);
+	(void)rb_pagecache_get(RB_PAGECACHE_SPACE, 42, "2026-11-29", NOW,
+	    &epoch);
 	rb_pagecache_put(RB_PAGECACHE_SPACE, 42, "2026-11-29", v, epoch);
 	rb_pagecache_evict_account(42);
 	assert_int_equal(rb_pagecache_count(), 0);
-	(void)rb_pagecache_get(RB_PAGECACHE_SPACE, 42, "2026-11-29", &epoch);
+	(void)rb_pagecache_get(RB_PAGECACHE_SPACE, 42, "2026-11-29", NOW,
+	    &epoch);
 	rb_pagecache_put(RB_PAGECACHE_SPACE, 42, "2026-11-29", v, epoch);
 	rb_pagecache_evict("contract:7x");
 	assert_int_equal(rb_pagecache_count(), 0);
@@ -592,6 +684,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(writes_elsewhere_evict, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    bills_kept_until_a_hold_or_its_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(lost_listener_flushes_both,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(read_before_eviction_not_kept,
