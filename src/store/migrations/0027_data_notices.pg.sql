@@ -4,7 +4,8 @@
 -- in its transaction, a notice on the channel rb_data naming what
 -- changed: "contract:<contracts.id>" or "account:<web_accounts.id>",
 -- or "*" (forget everything) when one statement touched more than 100
--- of them (a bulk import, a SEPA run) or emptied the table. Each app
+-- of them or more than 1000 rows (a bulk import, a SEPA run) or emptied
+-- the table. Each app
 -- server's listener evicts what a notice names from its memory of the
 -- pages (app/pagecache.h, docs/architecture.md "Page data kept in
 -- memory"), whoever made the write: another app server, the import, the
@@ -22,6 +23,7 @@ DECLARE
 	src text;
 	ids bigint[];
 	id bigint;
+	n bigint;
 BEGIN
 	IF TG_OP = 'TRUNCATE' THEN
 		PERFORM pg_notify('rb_data', '*');
@@ -30,6 +32,14 @@ BEGIN
 	src := CASE TG_OP WHEN 'INSERT' THEN 'rb_new'
 	    WHEN 'DELETE' THEN 'rb_old'
 	    ELSE '(SELECT * FROM rb_new UNION ALL SELECT * FROM rb_old)' END;
+	-- A bulk statement (an import, a batch): "*" without looking up
+	-- the id of each row.
+	EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %s t'
+	    ' LIMIT 1001) s', src) INTO n;
+	IF n > 1000 THEN
+		PERFORM pg_notify('rb_data', '*');
+		RETURN NULL;
+	END IF;
 	EXECUTE format('SELECT array_agg(k) FROM (SELECT DISTINCT %s AS k'
 	    ' FROM %s t) s WHERE k IS NOT NULL', TG_ARGV[1], src) INTO ids;
 	IF ids IS NULL THEN
@@ -83,3 +93,6 @@ CALL rb_data_notices_on('leak_alerts', 'contract', 't.contract_id');
 CALL rb_data_notices_on('payment_orders', 'contract', 't.contract_id');
 CALL rb_data_notices_on('payment_order_items', 'contract',
     '(SELECT i.contract_id FROM invoices i WHERE i.id = t.invoice_id)');
+
+-- The helper is for this migration only.
+DROP PROCEDURE rb_data_notices_on(text, text, text);
