@@ -672,6 +672,34 @@ read_before_eviction_not_kept(void **state)
 	rb_pagecache_release(v);
 }
 
+/* Whatever slot another account, or another kind, shares with a value
+   kept, it never gets that value. */
+static void
+never_another_accounts_value(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_pagecache_val *v;
+	uint64_t epoch;
+	int64_t a;
+
+	if (!f->server)
+		skip();
+	assert_null(rb_pagecache_get(RB_PAGECACHE_SPACE, 42, "2026-11-29",
+	    NOW, &epoch));
+	v = rb_pagecache_val_new(NULL, NULL, NULL, 0);
+	rb_pagecache_put(RB_PAGECACHE_SPACE, 42, "2026-11-29", v, epoch);
+	assert_int_equal(rb_pagecache_count(), 1);
+	/* Far more accounts than slots: many share 42's. */
+	for (a = 0; a < 20 * RB_PAGECACHE_SLOTS; a++)
+		if (a != 42)
+			assert_null(rb_pagecache_get(RB_PAGECACHE_SPACE, a,
+			    "2026-11-29", NOW, &epoch));
+	assert_null(rb_pagecache_get(RB_PAGECACHE_BILLS, 42, "2026-11-29",
+	    NOW, &epoch));
+	assert_int_equal(rb_pagecache_count(), 1);
+	rb_pagecache_release(v);
+}
+
 int
 main(void)
 {
@@ -689,6 +717,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(lost_listener_flushes_both,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(read_before_eviction_not_kept,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(never_another_accounts_value,
 		    setup, teardown),
 	};
 
