@@ -16,6 +16,7 @@
 #include "base/crypto.h"
 #include "base/log.h"
 #include "app/auth_priv.h"
+#include "app/sesscache.h"
 #include "store/accounts.h"
 #include "store/sessions.h"
 
@@ -183,12 +184,18 @@ rb_auth_session(const struct rb_auth_req *r, const char *cookie,
 {
 	struct rb_session_row row;
 	char id_hash[RB_TOKEN_HASH_LEN + 1];
+	uint64_t epoch;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!rb_auth_token_shaped(cookie))
 		return RB_DENIED;
 	rb_token_hash(cookie, id_hash);
+	/* Kept in memory (sesscache.h): no round trip. */
+	if (rb_sesscache_get(id_hash, r->ar_now,
+	    AUTH_CFG(r, ac_session_idle), AUTH_CFG(r, ac_session_absolute),
+	    &row, &epoch) == 0)
+		goto found;
 	/* Read in the shared read transaction when there is one; what
 	   is to be written (touch, delete) is read again and written on
 	   the request's connection. A failure there is tried again on
@@ -202,6 +209,8 @@ rb_auth_session(const struct rb_auth_req *r, const char *cookie,
 		    AUTH_CFG(r, ac_session_absolute), &row);
 	if (rc != 0)
 		return rc > 0 ? RB_DENIED : RB_ERROR;
+	rb_sesscache_put(id_hash, &row, epoch);
+found:
 	out->s_id = row.sr_id;
 	out->s_account_id = row.sr_account_id;
 	/* The row's texts are NUL-terminated in fields of the same sizes

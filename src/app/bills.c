@@ -27,6 +27,7 @@
 
 #include "app/bills.h"
 #include "app/consumption.h"
+#include "app/pagecache.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/money.h"
@@ -517,11 +518,59 @@ rb_bills_rows_free(struct rb_bills_rows *rows)
 	memset(rows, 0, sizeof(*rows));
 }
 
+static void
+set_drop(void *p)
+{
+	rb_invoice_set_free(p);
+	free(p);
+}
+
+/*
+ * The set of scope sc (store/invoices.h, rb_invoices_set()) at
+ * ctx->bc_now, through the pages' memory (app/pagecache.h) for a
+ * signed-in account: kept for the account and today, listing its
+ * contracts, standing until its earliest hold ends. An archive visit
+ * reads it each time. Release with rb_pagecache_release(); NULL on a
+ * database failure.
+ */
+static struct rb_pagecache_val *
+set_kept(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
+    const char *today)
+{
+	struct rb_pagecache_val *v;
+	struct rb_invoice_set *set;
+	uint64_t epoch = 0;
+	int64_t *ids;
+	size_t i;
+
+	if (sc->sc_account != 0 && (v = rb_pagecache_get(RB_PAGECACHE_BILLS,
+	    sc->sc_account, today, (int64_t)ctx->bc_now, &epoch)) != NULL)
+		return v;
+	set = rb_xmalloc(sizeof(*set));
+	if (rb_invoices_set(ctx->bc_db, sc, (int64_t)ctx->bc_now, set) != 0) {
+		free(set);
+		return NULL;
+	}
+	ids = rb_xcalloc(set->is_ncontracts > 0 ? set->is_ncontracts : 1,
+	    sizeof(*ids));
+	for (i = 0; i < set->is_ncontracts; i++)
+		ids[i] = set->is_contracts[i].ic_id;
+	v = rb_pagecache_val_new(set, set_drop, ids, set->is_ncontracts);
+	free(ids);
+	if (set->is_held_until != 0)
+		rb_pagecache_val_until(v, set->is_held_until);
+	if (sc->sc_account != 0)
+		rb_pagecache_put(RB_PAGECACHE_BILLS, sc->sc_account, today, v,
+		    epoch);
+	return v;
+}
+
 enum rb_rc
 rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
     const struct rb_bills_filter *f, json_t **out, struct rb_bills_rows *rows)
 {
-	struct rb_invoice_set set;
+	const struct rb_invoice_set *set = NULL;
+	struct rb_pagecache_val *kept = NULL;
 	struct rb_invoice_filter qf;
 	const struct rb_invoice_contract *ic;
 	struct rb_bills_contract *bk;
@@ -535,10 +584,11 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	rb_clock_today_iso(ctx->bc_now, today, sizeof(today));
 	if (rb_db_begin_read(ctx->bc_db) != 0)
 		return RB_ERROR;
-	if (rb_invoices_set(ctx->bc_db, sc, (int64_t)ctx->bc_now, &set) != 0)
+	if ((kept = set_kept(ctx, sc, today)) == NULL)
 		goto out;
-	for (i = 0; i < set.is_ncontracts; i++)
-		if (strcmp(set.is_contracts[i].ic_number, f->bf_contract) == 0)
+	set = rb_pagecache_data(kept);
+	for (i = 0; i < set->is_ncontracts; i++)
+		if (strcmp(set->is_contracts[i].ic_number, f->bf_contract) == 0)
 			found = 1;
 	if (f->bf_contract[0] != '\0' && !found) {
 		rc = RB_NOT_FOUND;
@@ -550,27 +600,27 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	qf.if_status = f->bf_status;
 	qf.if_archived = f->bf_archive;
 	qf.if_today = today;
-	nyears = years_of_set(&set, f, years, sizeof(years) / sizeof(years[0]));
+	nyears = years_of_set(set, f, years, sizeof(years) / sizeof(years[0]));
 	/* Not zeroed: every field a row holds is written. */
-	rows->bs_contracts = rb_xmalloc((set.is_ncontracts > 0 ?
-	    set.is_ncontracts : 1) * sizeof(*rows->bs_contracts));
-	k = set.is_nitems < RB_INVOICES_MAX ? set.is_nitems : RB_INVOICES_MAX;
+	rows->bs_contracts = rb_xmalloc((set->is_ncontracts > 0 ?
+	    set->is_ncontracts : 1) * sizeof(*rows->bs_contracts));
+	k = set->is_nitems < RB_INVOICES_MAX ? set->is_nitems : RB_INVOICES_MAX;
 	rows->bs_bills = rb_xmalloc((k > 0 ? k : 1) *
 	    sizeof(*rows->bs_bills));
 	/* The set is in contract number order, like its contracts. */
-	for (i = 0, k = 0; i < set.is_ncontracts; i++) {
-		ic = &set.is_contracts[i];
+	for (i = 0, k = 0; i < set->is_ncontracts; i++) {
+		ic = &set->is_contracts[i];
 		first = rows->bs_nbills;
-		for (; k < set.is_nitems && strcmp(set.is_items[k].it_inv.
+		for (; k < set->is_nitems && strcmp(set->is_items[k].it_inv.
 		    inv_contract, ic->ic_number) < 0; k++)
 			;
-		for (; k < set.is_nitems && strcmp(set.is_items[k].it_inv.
+		for (; k < set->is_nitems && strcmp(set->is_items[k].it_inv.
 		    inv_contract, ic->ic_number) == 0; k++)
 			if (shown < RB_INVOICES_MAX &&
-			    rb_invoice_filter_match(&set.is_items[k].it_inv,
+			    rb_invoice_filter_match(&set->is_items[k].it_inv,
 			    &qf)) {
 				shown++;
-				list_row(&set.is_items[k], ctx->bc_card, today,
+				list_row(&set->is_items[k], ctx->bc_card, today,
 				    &rows->bs_bills[rows->bs_nbills++]);
 			}
 		if ((qf.if_contract != NULL &&
@@ -592,7 +642,7 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 		/* bs_bills holds every bill shown from the start: never
 		   moved. */
 		bk->bk_bills = rows->bs_bills + first;
-		pay_all(&set, ic->ic_number, ctx->bc_card, bk);
+		pay_all(set, ic->ic_number, ctx->bc_card, bk);
 	}
 	*out = json_object();
 	json_object_set_new_nocheck(*out, "archive_list",
@@ -600,12 +650,12 @@ rb_bills_list(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	json_object_set_new_nocheck(*out, "title", json_string(f->bf_archive ?
 	    "Archives (avant 2024)" : "Mes factures"));
 	json_object_set_new_nocheck(*out, "filters", filter_options(
-	    set.is_contracts, set.is_ncontracts, years, nyears, f));
+	    set->is_contracts, set->is_ncontracts, years, nyears, f));
 	json_object_set_new_nocheck(*out, "no_contract",
 	    json_boolean(rows->bs_ncontracts == 0));
 	rc = RB_OK;
 out:
-	rb_invoice_set_free(&set);
+	rb_pagecache_release(kept);
 	if (rb_db_commit(ctx->bc_db) != 0 && rc == RB_OK) {
 		json_decref(*out);
 		*out = NULL;

@@ -124,7 +124,9 @@ struct rb_bills_rows {
  * the contracts shown with their bills (struct rb_bills_rows: a list of
  * many bills is written from C structs, not JSON objects). Everything
  * comes from one read of the scope's contracts and bills
- * (store/invoices.h, rb_invoices_set()), filtered in C. The caller owns
+ * (store/invoices.h, rb_invoices_set()), filtered in C; for a signed-in
+ * account that read is kept in memory where the engine tells of
+ * changes (app/pagecache.h: PostgreSQL). The caller owns
  * *out and *rows (rb_bills_rows_free()). Returns RB_OK, RB_NOT_FOUND
  * when f names a contract outside the scope, or RB_ERROR (*out NULL and
  * *rows empty unless OK).

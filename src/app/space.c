@@ -5,12 +5,14 @@
  * contract); this file words them.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/bills.h"
 #include "app/leaks.h"
 #include "app/space.h"
 #include "base/clock.h"
+#include "base/mem.h"
 #include "base/money.h"
 #include "store/space.h"
 
@@ -215,4 +217,40 @@ rb_space_data_free(struct rb_space_data *d)
 {
 	rb_space_contracts_free(d->sd_rows, d->sd_n);
 	memset(d, 0, sizeof(*d));
+}
+
+static void
+space_data_drop(void *p)
+{
+	rb_space_data_free(p);
+	free(p);
+}
+
+struct rb_pagecache_val *
+rb_space_read_kept(rb_db *db, int64_t account, time_t now)
+{
+	struct rb_pagecache_val *v;
+	struct rb_space_data *d;
+	int64_t *ids;
+	uint64_t epoch;
+	char today[16];
+	size_t i;
+
+	/* The key's day is the one rb_space_read() reads for. */
+	rb_clock_today_iso(now, today, sizeof(today));
+	if ((v = rb_pagecache_get(RB_PAGECACHE_SPACE, account, today,
+	    (int64_t)now, &epoch)) != NULL)
+		return v;
+	d = rb_xmalloc(sizeof(*d));
+	if (rb_space_read(db, account, now, d) != RB_OK) {
+		free(d);
+		return NULL;
+	}
+	ids = rb_xcalloc(d->sd_n > 0 ? d->sd_n : 1, sizeof(*ids));
+	for (i = 0; i < d->sd_n; i++)
+		ids[i] = d->sd_rows[i].sp_id;
+	v = rb_pagecache_val_new(d, space_data_drop, ids, d->sd_n);
+	free(ids);
+	rb_pagecache_put(RB_PAGECACHE_SPACE, account, today, v, epoch);
+	return v;
 }

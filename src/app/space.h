@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "app/pagecache.h"
 #include "app/rc.h"
 #include "base/clock.h"
 #include "base/money.h"
@@ -100,5 +101,15 @@ void		rb_space_card(const struct rb_space_data *d, size_t i,
 
 /* Frees what rb_space_read() gave; d is left empty. */
 void		rb_space_data_free(struct rb_space_data *d);
+
+/*
+ * rb_space_read() through the pages' memory (app/pagecache.h): the
+ * value kept for account and today's Paris day when there is one (no
+ * round trip), else read now and kept when the cache is on. Its data is
+ * a const struct rb_space_data (rb_pagecache_data()), to read only;
+ * release it with rb_pagecache_release(). NULL on a database failure.
+ */
+struct rb_pagecache_val *rb_space_read_kept(rb_db *db, int64_t account,
+		    time_t now);
 
 #endif

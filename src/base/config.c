@@ -102,6 +102,15 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	    "1000", 0, NULL, "milliseconds a server serves its kept home page "
 	    "before reading the news stamp again (a change made through "
 	    "another server or by hand shows within it; 0: at every request)" },
+	[RB_CFG_SESSION_CACHE] = { "session_cache", RB_CFGT_BOOL, 0, 1,
+	    "true", 0, NULL, "keep valid sessions in memory, told of their "
+	    "end by the database (PostgreSQL LISTEN/NOTIFY; turn off behind "
+	    "a pooler in transaction mode; SQLite: always off)" },
+	[RB_CFG_DATA_CACHE] = { "data_cache", RB_CFGT_BOOL, 0, 1,
+	    "true", 0, NULL, "keep what the subscriber's pages read in "
+	    "memory, told of every change by the database's triggers "
+	    "(PostgreSQL LISTEN/NOTIFY; turn off behind a pooler in "
+	    "transaction mode; SQLite: always off)" },
 	[RB_CFG_DATA_KEY] = { "data_key", RB_CFGT_STRING, 0, 64, "", 1,
 	    check_hexkey, "64 hex digits: key for bank details and agents' "
 	    "TOTP secrets at rest" },

@@ -8,6 +8,7 @@
 #include "base/mem.h"
 #include "store/accounts.h"
 #include "store/copy.h"
+#include "store/sessions.h"
 
 #define ACCOUNT_COLUMNS \
 	"SELECT id, status, created_at, activated_at, email, email_norm," \
@@ -210,8 +211,14 @@ int
 rb_account_set_email(rb_db *db, int64_t id, const char *email,
     const char *email_norm)
 {
-	return update_done(db, SQL_SET_EMAIL, RB_BINDS(rb_int(id),
-	    rb_text(email), rb_text(email_norm)));
+	int rc;
+
+	/* A session's lookup reads the account's email: the servers that
+	   keep sessions in memory read it again. */
+	if ((rc = update_done(db, SQL_SET_EMAIL, RB_BINDS(rb_int(id),
+	    rb_text(email), rb_text(email_norm)))) != 0)
+		return rc;
+	return rb_sessions_notify_account(db, id) == 0 ? 0 : -1;
 }
 
 /* Where holder_row() copies the account that sees a contract. */

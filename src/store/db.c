@@ -108,12 +108,137 @@ rb_db_open(const char *url, rb_db **out, char *err, size_t errlen)
 	return -1;
 }
 
+/* Notices (db.h). The hook is set once, before threads start. */
+static rb_notice_fn	*notice_hook;
+static void		*notice_hook_arg;
+
+#define NOTES_MAX	((int)(sizeof(((rb_db *)0)->db_notes) / \
+			    sizeof(((rb_db *)0)->db_notes[0])))
+
+/* Forgets the notices of the transaction that ended (rolled back, or
+   given to the hook). */
+static void
+notes_drop(rb_db *db)
+{
+	int i;
+
+	for (i = 0; i < db->db_notes_n && i < NOTES_MAX; i++) {
+		free(db->db_notes[i]);
+		db->db_notes[i] = NULL;
+	}
+	db->db_notes_n = 0;
+}
+
+/* The transaction committed: the hook gets its notices. */
+static void
+notes_deliver(rb_db *db)
+{
+	int i;
+
+	if (notice_hook != NULL)
+		for (i = 0; i < db->db_notes_n && i < NOTES_MAX; i++)
+			notice_hook(db->db_notes[i], db->db_notes[i] +
+			    strlen(db->db_notes[i]) + 1, notice_hook_arg);
+	notes_drop(db);
+}
+
+/* Keeps (channel, payload) for the hook at the commit. */
+static void
+notes_add(rb_db *db, const char *channel, const char *payload)
+{
+	size_t nc = strlen(channel), np = strlen(payload);
+	char *n;
+	int at = db->db_notes_n < NOTES_MAX ? db->db_notes_n : NOTES_MAX - 1;
+
+	if (db->db_notes_n >= NOTES_MAX) {
+		payload = "*";
+		np = 1;
+	}
+	n = rb_xmalloc(nc + np + 2);
+	memcpy(n, channel, nc + 1);
+	memcpy(n + nc + 1, payload, np + 1);
+	free(db->db_notes[at]);
+	db->db_notes[at] = n;
+	db->db_notes_n++;
+}
+
+void
+rb_db_notice_hook(rb_notice_fn *fn, void *arg)
+{
+	notice_hook = fn;
+	notice_hook_arg = arg;
+}
+
+int
+rb_db_notices(rb_db *db)
+{
+	return db->db_ops->ops_notify != NULL;
+}
+
+static int	copy_name_ok(const char *);
+static int	note_failure(rb_db *, int);
+
+int
+rb_db_notify(rb_db *db, const char *channel, const char *payload)
+{
+	int rc;
+
+	if (db->db_ops->ops_notify == NULL)
+		return 0;
+	if (!copy_name_ok(channel) || payload == NULL ||
+	    strlen(payload) >= 8000) {
+		log_errx("notify: bad channel name or payload");
+		rb_db_count_error();
+		return -1;
+	}
+	rc = note_failure(db, db->db_ops->ops_notify(db, channel, payload));
+	if (rc == RB_RETRY)
+		db->db_refused = 1;
+	if (rc != 0)
+		return -1;
+	if (db->db_ops->ops_in_transaction(db))
+		notes_add(db, channel, payload);
+	else if (notice_hook != NULL)
+		notice_hook(channel, payload, notice_hook_arg);
+	return 0;
+}
+
+int
+rb_db_listen(rb_db *db, const char *channel)
+{
+	if (db->db_ops->ops_listen == NULL || !copy_name_ok(channel) ||
+	    db->db_ops->ops_in_transaction(db)) {
+		log_errx("listen: no notices on this engine, bad channel "
+		    "name or a transaction is open");
+		rb_db_count_error();
+		return -1;
+	}
+	return note_failure(db, db->db_ops->ops_listen(db, channel)) == 0 ?
+	    0 : -1;
+}
+
+int
+rb_db_socket(rb_db *db)
+{
+	return db->db_ops->ops_socket != NULL ? db->db_ops->ops_socket(db) :
+	    -1;
+}
+
+int
+rb_db_notices_read(rb_db *db, rb_notice_fn *fn, void *arg)
+{
+	if (db->db_ops->ops_notices == NULL)
+		return -1;
+	return db->db_ops->ops_notices(db, fn, arg);
+}
+
 void
 rb_db_close(rb_db *db)
 {
 	if (db == NULL)
 		return;
 	free(db->db_copy_sql);
+	notes_drop(db);
 	db->db_ops->ops_close(db);
 }
 
@@ -262,6 +387,7 @@ int
 rb_db_begin(rb_db *db)
 {
 	db->db_refused = 0;
+	notes_drop(db);
 	return note_failure(db, db->db_ops->ops_begin(db));
 }
 
@@ -307,8 +433,11 @@ rb_db_commit(rb_db *db)
 		return 0;
 	db->db_savepoints = 0;
 	rc = note_failure(db, db->db_ops->ops_commit(db));
-	if (rc == 0)
+	if (rc == 0) {
 		writes_seen(db);
+		notes_deliver(db);
+	} else
+		notes_drop(db);
 	return rc;
 }
 
@@ -319,6 +448,7 @@ rb_db_rollback(rb_db *db)
 		return 0;
 	db->db_savepoints = 0;
 	db->db_wrote = 0;
+	notes_drop(db);
 	return db->db_ops->ops_rollback(db);
 }
 

@@ -325,6 +325,50 @@ int	 rb_db_shares_reads(rb_db *db);
  * request that follows it. Cheap: one atomic load.
  */
 uint64_t rb_db_writes(void);
+/*
+ * Notices between connections (PostgreSQL: NOTIFY and LISTEN), for
+ * what a process keeps in memory and another process's write makes
+ * stale (app/sesscache.c). rb_db_notices() is 1 when the engine carries
+ * them (PostgreSQL), 0 otherwise (SQLite: one server, nothing to tell;
+ * rb_db_notify() then does nothing and rb_db_listen() fails).
+ *
+ * rb_db_notify() sends payload (text, under 8000 bytes) on channel (a
+ * plain name: [a-z_][a-z0-9_]*, at most 63 bytes). Inside a transaction
+ * the notice goes out at its commit, and never when it is rolled back;
+ * outside one, at once. The process's own hook (rb_db_notice_hook())
+ * gets it at the same moment, before rb_db_commit() returns, so this
+ * process needs no listener to see its own notices. 0, or -1 (the
+ * transaction then fails as after any failed statement).
+ *
+ * rb_db_notice_hook() sets the one process-wide function called with
+ * (channel, payload, arg) for each notice this process sends, after its
+ * commit (NULL: none). Set it before the threads that write start.
+ *
+ * A listener is a connection of its own, outside any transaction:
+ * rb_db_listen() subscribes it to channel (0 or -1); rb_db_socket()
+ * gives the descriptor to poll for input (-1: none); rb_db_notices_read()
+ * never waits: it calls fn(channel, payload, arg) for each notice
+ * arrived, committed by any connection (this process's too), and
+ * returns how many, or -1 when the link is lost (open a new connection
+ * and listen again: what was sent meanwhile is not delivered).
+ */
+typedef void rb_notice_fn(const char *channel, const char *payload,
+    void *arg);
+/*
+ * The channel on which PostgreSQL's triggers (migration 0027) name what
+ * changed in the tables the subscriber's pages read, whoever wrote it:
+ * "contract:<contracts.id>", "account:<web_accounts.id>", or "*" after
+ * a change of more than 100 of them or an emptied table
+ * (app/pagecache.h). Sent by the engine, not by rb_db_notify(): the
+ * hook does not see them.
+ */
+#define RB_DATA_CHANNEL	"rb_data"
+int	 rb_db_notices(rb_db *db);
+int	 rb_db_notify(rb_db *db, const char *channel, const char *payload);
+void	 rb_db_notice_hook(rb_notice_fn *fn, void *arg);
+int	 rb_db_listen(rb_db *db, const char *channel);
+int	 rb_db_socket(rb_db *db);
+int	 rb_db_notices_read(rb_db *db, rb_notice_fn *fn, void *arg);
 /* Returns 1 when a statement of the transaction open on db (or of the
  * last one) gave RB_RETRY: what fails after it in that transaction is
  * its consequence, to be run again, not a fault to report. */

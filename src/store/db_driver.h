@@ -68,6 +68,15 @@ struct rb_db_ops {
 	uint64_t	 (*ops_round_trips)(rb_db *);
 	/* 1 when st never writes (rb_db_writes()); NULL: any may. */
 	int		 (*ops_readonly)(rb_stmt *);
+	/* Notices (db.h); all NULL: the engine has none. notify sends
+	   (channel, payload), checked by db.c, in the open transaction or
+	   at once; listen subscribes the connection, outside a
+	   transaction; socket gives its descriptor; notices calls fn for
+	   each notice arrived without waiting: how many, -1 link lost. */
+	int		 (*ops_notify)(rb_db *, const char *, const char *);
+	int		 (*ops_listen)(rb_db *, const char *);
+	int		 (*ops_socket)(rb_db *);
+	int		 (*ops_notices)(rb_db *, rb_notice_fn *, void *);
 	/* rb_db_shares_reads(). */
 	int		 ops_shares_reads;
 };
@@ -97,6 +106,11 @@ struct rb_db {
 	int			 db_wrote;	/* may have written since the
 						   last write made visible
 						   (db.c, rb_db_writes()) */
+	/* Notices sent in the open transaction, for the process's hook
+	   at its commit (db.c): "channel\0payload" each; past the 8th, the
+	   last entry becomes "channel\0*" (everything may be stale). */
+	char			*db_notes[8];
+	int			 db_notes_n;
 };
 
 struct rb_stmt {

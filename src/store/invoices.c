@@ -44,7 +44,10 @@ static const char *const sql[SQL__MAX] = {
 	 * (applied in C), so that the plan is index searches only and one
 	 * read serves the list, its years and the bills to pay. What is
 	 * owed and the hold are read for the bills to pay or overdue only
-	 * (the same expressions as rb_payables(), store/payments.c).
+	 * (the same expressions as rb_payables(), store/payments.c); the
+	 * hold as its end (at most one: the unique index
+	 * payment_order_items_hold), so that the set knows until when it
+	 * stands (is_held_until).
 	 */
 	[SQL_SET] =
 	"SELECT c.id, c.number, c.old_number, c.service_address,"
@@ -53,10 +56,11 @@ static const char *const sql[SQL__MAX] = {
 	" i.period_end, i.issued_on, i.due_on, i.status, i.total_cents,"
 	" CASE WHEN i.status IN ('to_pay', 'overdue') THEN "
 	RB_SQL_OWED("i") " END,"
-	" CASE WHEN i.status IN ('to_pay', 'overdue') AND EXISTS (SELECT 1"
-	"  FROM payment_order_items h JOIN payment_orders o ON o.id = h.order_id"
+	" CASE WHEN i.status IN ('to_pay', 'overdue') THEN (SELECT"
+	"  o.expires_at FROM payment_order_items h"
+	"  JOIN payment_orders o ON o.id = h.order_id"
 	"  WHERE h.invoice_id = i.id AND h.holds = 1 AND o.expires_at >= $3)"
-	" THEN 1 ELSE 0 END"
+	" END"
 	" FROM" RB_SCOPE_FROM("$1", "$2")
 	" LEFT JOIN invoices i ON i.contract_id = c.id"
 	"  AND ($2 = 0 OR i.archived = 1)"
@@ -136,6 +140,7 @@ struct set_read {
 static void
 contract_copy(rb_stmt *st, int col, struct rb_invoice_contract *r)
 {
+	r->ic_id = 0;
 	rb_store_copy(r->ic_number, sizeof(r->ic_number),
 	    rb_stmt_text(st, col));
 	rb_store_copy(r->ic_old_number, sizeof(r->ic_old_number),
@@ -173,6 +178,7 @@ set_row(rb_stmt *st, void *arg)
 		sr->sr_ids[set->is_ncontracts] = cid;
 		k = ++set->is_ncontracts;
 		contract_copy(st, 1, &set->is_contracts[k - 1]);
+		set->is_contracts[k - 1].ic_id = cid;
 	}
 	if (rb_stmt_is_null(st, 6))
 		return;
@@ -209,7 +215,10 @@ set_row(rb_stmt *st, void *arg)
 	it->it_payable = !rb_stmt_is_null(st, 16) && it->it_owed_cents > 0;
 	if (!it->it_payable)
 		it->it_owed_cents = 0;
-	it->it_held = it->it_payable && rb_stmt_int(st, 17) != 0;
+	it->it_held = it->it_payable && !rb_stmt_is_null(st, 17);
+	if (it->it_held && (set->is_held_until == 0 ||
+	    rb_stmt_int(st, 17) < set->is_held_until))
+		set->is_held_until = rb_stmt_int(st, 17);
 }
 
 static int

@@ -122,6 +122,8 @@ struct rb_invoice_full {
 
 /* A contract in scope, for the list page. */
 struct rb_invoice_contract {
+	int64_t	ic_id;			/* contracts.id (rb_invoices_set()
+					   only; 0 elsewhere) */
 	char	ic_number[16];
 	char	ic_old_number[16];	/* "" when none */
 	char	ic_address[256];
@@ -156,6 +158,9 @@ struct rb_invoice_set {
 	size_t			 is_ncontracts;
 	struct rb_invoice_item	*is_items;
 	size_t			 is_nitems;
+	/* The end of the earliest hold found (it_held), 0 when none: after
+	   it, a read at a later now may differ with no write between. */
+	int64_t			 is_held_until;
 };
 
 /*

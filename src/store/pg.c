@@ -1128,6 +1128,61 @@ pg_alive(rb_db *db)
 }
 
 /*
+ * Notices: NOTIFY as pg_notify($1, $2), a prepared statement like any
+ * other (its BEGIN goes with it), delivered by the server at the
+ * commit; LISTEN on a connection of its own, whose notices libpq reads
+ * from the socket (PQconsumeInput) and hands out (PQnotifies).
+ */
+static int
+pg_notify(rb_db *db, const char *channel, const char *payload)
+{
+	rb_stmt *st;
+	int rc;
+
+	if ((st = pg_prepare(db, "SELECT pg_notify($1, $2)")) == NULL)
+		return RB_ERR;
+	pg_bind_text(st, 1, channel, -1);
+	pg_bind_text(st, 2, payload, -1);
+	while ((rc = pg_step(st)) == RB_ROW)
+		;
+	pg_reset(st);
+	return rc == RB_DONE ? 0 : rc;
+}
+
+static int
+pg_listen(rb_db *db, const char *channel)
+{
+	char sql[96];
+
+	/* channel is a plain name (checked by db.c): no quoting needed. */
+	snprintf(sql, sizeof(sql), "LISTEN %s", channel);
+	return pg_exec(db, sql);
+}
+
+static int
+pg_socket(rb_db *db)
+{
+	return PQsocket(((struct pg_db *)db)->pd_conn);
+}
+
+static int
+pg_notices(rb_db *db, rb_notice_fn *fn, void *arg)
+{
+	PGconn *conn = ((struct pg_db *)db)->pd_conn;
+	PGnotify *n;
+	int count = 0;
+
+	if (PQstatus(conn) != CONNECTION_OK || PQconsumeInput(conn) != 1)
+		return -1;
+	while ((n = PQnotifies(conn)) != NULL) {
+		fn(n->relname, n->extra != NULL ? n->extra : "", arg);
+		PQfreemem(n);
+		count++;
+	}
+	return PQstatus(conn) == CONNECTION_OK ? count : -1;
+}
+
+/*
  * COPY FROM STDIN in text format: fields separated by tabs, rows ended
  * by a newline, \N for NULL, and a backslash escaping itself, tab,
  * newline and carriage return inside a field. Rows gather in pd_copy
@@ -1510,6 +1565,10 @@ static const struct rb_db_ops pg_ops = {
 	.ops_fill_end = pg_fill_end,
 	.ops_batch = pg_batch,
 	.ops_round_trips = pg_round_trips,
+	.ops_notify = pg_notify,
+	.ops_listen = pg_listen,
+	.ops_socket = pg_socket,
+	.ops_notices = pg_notices,
 };
 
 /* Opening. */

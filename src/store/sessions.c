@@ -1,6 +1,7 @@
 /*
  * sessions.c: SQL of the server-side sessions (see sessions.h).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/log.h"
@@ -193,6 +194,22 @@ rb_sessions_peek(rb_db *db, const char *id_hash, time_t now, int idle,
 	return 2;
 }
 
+/* Sends the notice "what:id" on RB_SESSIONS_CHANNEL. 0 or -1. */
+static int
+notify_id(rb_db *db, const char *what, int64_t id)
+{
+	char payload[48];
+
+	snprintf(payload, sizeof(payload), "%s:%lld", what, (long long)id);
+	return rb_db_notify(db, RB_SESSIONS_CHANNEL, payload);
+}
+
+int
+rb_sessions_notify_account(rb_db *db, int64_t account)
+{
+	return notify_id(db, "account", account);
+}
+
 int
 rb_sessions_delete(rb_db *db, const char *id_hash, int64_t *account)
 {
@@ -204,6 +221,8 @@ rb_sessions_delete(rb_db *db, const char *id_hash, int64_t *account)
 	rc = rb_db_fetch_one(db, sql[SQL_DELETE], RB_BINDS(rb_text(id_hash)),
 	    rb_row_int, &who);
 	if (rc < 0)
+		return -1;
+	if (rc == 0 && rb_db_notify(db, RB_SESSIONS_CHANNEL, id_hash) != 0)
 		return -1;
 	if (account != NULL && rc == 0)
 		*account = who;
@@ -218,6 +237,8 @@ rb_sessions_delete_id(rb_db *db, int64_t account, int64_t id)
 	if (rb_db_run(db, sql[SQL_DELETE_ID], RB_BINDS(rb_int(id),
 	    rb_int(account)), &n) != 0)
 		return -1;
+	if (n > 0 && notify_id(db, "session", id) != 0)
+		return -1;
 	return n > 0 ? 0 : 1;
 }
 
@@ -231,6 +252,8 @@ rb_sessions_delete_account(rb_db *db, int64_t account, int64_t keep,
 		*count = 0;
 	if (rb_db_run(db, sql[SQL_DELETE_ACCOUNT], RB_BINDS(rb_int(account),
 	    rb_int(keep)), &n) != 0)
+		return -1;
+	if (n > 0 && rb_sessions_notify_account(db, account) != 0)
 		return -1;
 	if (count != NULL)
 		*count = (int)n;

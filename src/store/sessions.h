@@ -21,6 +21,21 @@
 #define RB_SESSION_TOUCH_S	30
 
 /*
+ * Every write that ends a session or changes what a session's lookup
+ * reads (its account's email) sends a notice on this channel in its
+ * transaction (db.h, rb_db_notify(); nothing on SQLite), for the
+ * servers that keep valid sessions in memory (app/sesscache.c). The
+ * payload says which: the session's id_hash, "session:ID",
+ * "account:ID" (all of that account's), or "*" (all). The purge sends
+ * none: it deletes only sessions already expired, which a cache checks
+ * itself.
+ */
+#define RB_SESSIONS_CHANNEL	"rb_sessions"
+
+/* Sends the notice "account:ID" (see above). 0 or -1. */
+int	rb_sessions_notify_account(rb_db *db, int64_t account);
+
+/*
  * The pieces subscribers' sessions (this file) and agents' sessions
  * (store/agents.h) share; each kind has its own table and statements.
  *

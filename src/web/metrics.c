@@ -3,6 +3,8 @@
  */
 #include <stdatomic.h>
 
+#include "app/pagecache.h"
+#include "app/sesscache.h"
 #include "base/mem.h"
 #include "metrics.h"
 #include "routes.h"
@@ -42,6 +44,8 @@ rb_metrics_observe(int route, int status, uint64_t us)
 void
 rb_metrics_render(rb_buf *out, uint64_t db_errors)
 {
+	struct rb_sesscache_stats sc;
+	struct rb_pagecache_stats pc;
 	unsigned long long n, cum = 0;
 	size_t b;
 	int r, s;
@@ -81,4 +85,35 @@ rb_metrics_render(rb_buf *out, uint64_t db_errors)
 	rb_buf_printf(out, "# HELP robinet_db_errors_total Database errors.\n"
 	    "# TYPE robinet_db_errors_total counter\n"
 	    "robinet_db_errors_total %llu\n", (unsigned long long)db_errors);
+	rb_sesscache_stats(&sc);
+	rb_buf_printf(out, "# HELP robinet_session_cache_hits_total Session "
+	    "lookups served from memory.\n"
+	    "# TYPE robinet_session_cache_hits_total counter\n"
+	    "robinet_session_cache_hits_total %llu\n"
+	    "# HELP robinet_session_cache_misses_total Session lookups that "
+	    "read the database while the cache was on.\n"
+	    "# TYPE robinet_session_cache_misses_total counter\n"
+	    "robinet_session_cache_misses_total %llu\n"
+	    "# HELP robinet_session_cache_on 1 while the session cache's "
+	    "listener is linked (PostgreSQL), else 0.\n"
+	    "# TYPE robinet_session_cache_on gauge\n"
+	    "robinet_session_cache_on %d\n",
+	    (unsigned long long)sc.ss_hits, (unsigned long long)sc.ss_misses,
+	    sc.ss_on);
+	rb_pagecache_stats(&pc);
+	rb_buf_printf(out, "# HELP robinet_data_cache_hits_total Reads of "
+	    "the subscriber's pages served from memory.\n"
+	    "# TYPE robinet_data_cache_hits_total counter\n"
+	    "robinet_data_cache_hits_total %llu\n"
+	    "# HELP robinet_data_cache_misses_total Reads of the "
+	    "subscriber's pages that went to the database while the cache "
+	    "was on.\n"
+	    "# TYPE robinet_data_cache_misses_total counter\n"
+	    "robinet_data_cache_misses_total %llu\n"
+	    "# HELP robinet_data_cache_on 1 while the data cache's listener "
+	    "is linked (PostgreSQL) and the setting allows it, else 0.\n"
+	    "# TYPE robinet_data_cache_on gauge\n"
+	    "robinet_data_cache_on %d\n",
+	    (unsigned long long)pc.ps_hits, (unsigned long long)pc.ps_misses,
+	    pc.ps_on);
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "app/agent.h"
+#include "app/pagecache.h"
 #include "base/logrl.h"
 #include "routes.h"
 #include "session.h"
@@ -432,6 +433,8 @@ rb_route_guard(struct rb_req *req)
 	return route_guard(req, &rb_routes[req->req_route]);
 }
 
+static int	route_serve(struct rb_req *, const struct rb_route_def *);
+
 /* Drops what the handler answered (a file to send) before an error. */
 static void
 answer_500(struct rb_req *req)
@@ -443,8 +446,42 @@ answer_500(struct rb_req *req)
 	rb_resp_error(req, 500);
 }
 
+/*
+ * A request of a signed-in subscriber that may have written (a form
+ * sent, or a page not marked rt_read during which a write committed:
+ * the count is the process's, so another request's write also counts,
+ * which only evicts more; the pages marked rt_read write nothing but
+ * the session's touch) forgets the account's pages kept in memory
+ * before it answers (app/pagecache.h):
+ * the triggers' notices reach this server through its listener only,
+ * a few milliseconds later, and the next page of the same subscriber
+ * must show the change.
+ */
+static void
+evict_own_write(struct rb_req *req, const struct rb_route_def *r,
+    uint64_t writes)
+{
+	if ((req->req_method == RB_GET || req->req_method == RB_HEAD) &&
+	    (r->rt_read || rb_db_writes() == writes))
+		return;
+	if (req->req_session_looked && req->req_session != NULL)
+		rb_pagecache_evict_account(req->req_session->s_account_id);
+}
+
 int
 rb_route_serve_row(struct rb_req *req, const struct rb_route_def *r)
+{
+	uint64_t writes = rb_db_writes();
+	int rc;
+
+	rc = route_serve(req, r);
+	if (rb_pagecache_on())
+		evict_own_write(req, r, writes);
+	return rc;
+}
+
+static int
+route_serve(struct rb_req *req, const struct rb_route_def *r)
 {
 	struct rb_db *db;
 

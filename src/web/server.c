@@ -37,6 +37,8 @@
 #include "base/netaddr.h"
 #include "base/path.h"
 #include "base/workq.h"
+#include "app/pagecache.h"
+#include "app/sesscache.h"
 #include "store/db.h"
 #include "client_addr.h"
 #include "gate.h"
@@ -1310,6 +1312,16 @@ rb_server_accept(struct rb_server *srv)
 	hooks.gh_stop = gate_stop;
 	hooks.gh_refusal = gate_refusal;
 	pthread_create(&srv->srv_reaper, NULL, reaper, srv);
+	/* Sessions and the pages' data kept in memory, where the engine
+	   tells of the writes that make them stale (app/sesscache.h,
+	   app/pagecache.h; PostgreSQL only): one listener for both. */
+	rb_sesscache_allow((int)rb_config_int(cfg, RB_CFG_SESSION_CACHE));
+	rb_pagecache_allow((int)rb_config_int(cfg, RB_CFG_DATA_CACHE));
+	if ((rb_config_int(cfg, RB_CFG_SESSION_CACHE) ||
+	    rb_config_int(cfg, RB_CFG_DATA_CACHE)) &&
+	    rb_sesscache_start(rb_config_str(cfg, RB_CFG_DB)) != 0)
+		log_warnx("session and data caches off: their listener did "
+		    "not start");
 	/* Said before the first connection can be answered. */
 	log_info("accepting connections on port %d as uid %lu",
 	    srv->srv_port, (unsigned long)geteuid());
@@ -1407,6 +1419,7 @@ rb_server_stop(struct rb_server *srv, int grace_s)
 	rb_gate_stop_servers(srv->srv_gate);
 	rb_gate_stop(srv->srv_gate, 1000);
 freed:
+	rb_sesscache_stop();
 	for (i = 0; i < IP_BUCKETS; i++)	/* empty unless a close was
 						   never notified */
 		while ((ic = srv->srv_ips[i]) != NULL) {

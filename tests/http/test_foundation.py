@@ -171,6 +171,18 @@ def metrics_count_requests_by_route_and_status(s):
     assert "robinet_http_request_duration_seconds_bucket{le=\"+Inf\"}" in text
     assert re.search(r"^robinet_http_request_duration_seconds_count \d+$", text, re.M)
     assert re.search(r"^robinet_db_errors_total \d+$", text, re.M)
+    # The session cache (app/sesscache.h): on only on PostgreSQL.
+    assert re.search(r"^robinet_session_cache_on %d$" % (1 if dbx.CLUSTER else 0), text, re.M), \
+        re.findall(r"^robinet_session_cache.*$", text, re.M)
+    assert re.search(r"^robinet_session_cache_hits_total \d+$", text, re.M)
+    assert re.search(r"^robinet_session_cache_misses_total \d+$", text, re.M)
+
+
+@test(env={"ROBINET_SESSION_CACHE": "false"})
+def session_cache_can_be_turned_off(s):
+    text = s.request("GET", "/metrics")[2].decode()
+    assert re.search(r"^robinet_session_cache_on 0$", text, re.M), \
+        re.findall(r"^robinet_session_cache.*$", text, re.M)
 
 
 @test

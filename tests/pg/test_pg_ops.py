@@ -4,7 +4,8 @@ cluster of tests/pg/cluster.sh (RB_TEST_DB):
 
   - serve with seccomp = kill serves pages, and keeps serving when the
     server ends its connections (pg_terminate_backend): it connects
-    again, never dies;
+    again, never dies; its session cache's listener ended, the cache
+    goes off and on again, the session working throughout;
   - pg_dump taken while requests write restores into a new database
     with the same row counts (within the writes) and the same bills;
   - tests/pg/standby.sh: streaming standby, failover, the app carries on.
@@ -16,6 +17,7 @@ import argparse
 import glob
 import http.client
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -307,8 +309,10 @@ def link_lost_mid_request_answers_a_french_503_with_retry_after(url):
 @test
 def session_lookup_failing_in_the_database_answers_503_and_keeps_the_session(url):
     # Before: a database error during the session lookup sent the
-    # subscriber to the sign-in page, as if signed out.
-    s = Serve(url)
+    # subscriber to the sign-in page, as if signed out. The lookup must
+    # reach the database: without the session cache (app/sesscache.h),
+    # which would serve it from memory.
+    s = Serve(url, {"ROBINET_SESSION_CACHE": "false"})
     try:
         b = Browser(s)
         assert b.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
@@ -320,6 +324,62 @@ def session_lookup_failing_in_the_database_answers_503_and_keeps_the_session(url
         assert b.cookies == cookies
         st, _, page = b.get("/mes-factures")
         assert st == 200 and "Facture" in page, (st, s.stderr()[-1500:])
+    finally:
+        assert s.stop() == 0, s.final_log[-2000:]
+
+
+def cache_figures(s):
+    """(robinet_session_cache_on, robinet_session_cache_hits_total)."""
+    text = s.get("/metrics")[1]
+    on = re.search(r"^robinet_session_cache_on (\d+)$", text, re.M)
+    hits = re.search(r"^robinet_session_cache_hits_total (\d+)$", text, re.M)
+    return int(on.group(1)), int(hits.group(1))
+
+
+def data_cache_on(s):
+    """robinet_data_cache_on (app/pagecache.h: the same listener)."""
+    return int(re.search(r"^robinet_data_cache_on (\d+)$", s.get("/metrics")[1], re.M).group(1))
+
+
+@test
+def session_cache_off_while_its_listener_is_lost(url):
+    # The listener (its own connection, LISTEN rb_sessions and rb_data)
+    # ended by the server: the cache goes off, empty, and on again once the listener
+    # is back (a second at most), under seccomp; meanwhile and after,
+    # the session works and a sign-out ends it. The pages' data cache
+    # (app/pagecache.h, same listener) goes off and on with it.
+    s = Serve(url)
+    try:
+        b = Browser(s)
+        assert b.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+        assert b.get("/mon-espace")[0] == 200
+        on, hits = cache_figures(s)
+        assert b.get("/mon-espace")[0] == 200
+        assert on == 1 and cache_figures(s)[1] == hits + 1, (on, hits, cache_figures(s))
+        ended = psql(with_db(url, "postgres"), "SELECT count(*) FROM (SELECT pg_terminate_backend(pid)"
+                     " FROM pg_stat_activity WHERE application_name = 'robinet'"
+                     " AND query LIKE 'LISTEN %') t")
+        assert ended == "1", ended
+        deadline = time.time() + 10
+        while "cache off until it is linked again" not in s.stderr() and time.time() < deadline:
+            time.sleep(0.05)
+        assert "cache off until it is linked again" in s.stderr(), s.stderr()[-1500:]
+        # The pages' data cache goes off with it, unless already back.
+        off = data_cache_on(s) == 0 or "listener linked again" in s.stderr()
+        assert off, s.stderr()[-1500:]
+        assert b.get("/mon-espace")[0] == 200
+        while cache_figures(s)[0] != 1 and time.time() < deadline:
+            time.sleep(0.05)
+        assert cache_figures(s)[0] == 1, s.stderr()[-1500:]
+        assert data_cache_on(s) == 1
+        assert "listener linked again, cache on" in s.stderr(), s.stderr()[-1500:]
+        assert b.get("/mon-espace")[0] == 200
+        cookies = dict(b.cookies)
+        st, h, _ = b.post("/deconnexion", {})
+        assert st == 303, st
+        b.cookies.update(cookies)
+        st, h, _ = b.get("/mon-espace")
+        assert st == 303 and h["Location"] == "/connexion", (st, h.get("Location"))
     finally:
         assert s.stop() == 0, s.final_log[-2000:]
 

@@ -13,13 +13,18 @@ X-Upstream: the server that made it). Then checks, as TAP lines:
   1. a subscriber signs in through one server and continues on the other
      (the session and its CSRF token are in the database; the sign-in
      form comes from the other server), and signing out through the
-     other ends the session on both;
+     other ends the session on both (on the other within 1 s: its
+     sessions kept in memory go when the notice arrives);
+     The dashboard, kept in memory by both servers, shows a write made
+     through one at once there and within 1 s on the other;
   2. a sign-in rate limit tripped on one server holds on the other, and
      a device cookie given by one server is honoured by the other; a
      file sent with a request through one is downloaded through both;
   3. email queued once is sent once while both servers run senders (a
      burst queued at once, and acknowledgements queued through the app);
-  4. one server killed with kill -9 during concurrent POSTs of the
+  4. a password changed through one server ends the subscriber's other
+     sessions on both (on the other within 1 s);
+  5. one server killed with kill -9 during concurrent POSTs of the
      contact form: every request answered as done (303) is in the
      database, and the other server goes on answering.
 
@@ -58,6 +63,11 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "http"))
 
 import harness  # noqa: E402
 from test_auth import DEMO_EMAIL, DEMO_PASSWORD, GENERIC_SIGNIN  # noqa: E402
+
+# How long a session ended through one server may still open pages on the
+# other: until its listener has the notice (app/sesscache.h), milliseconds.
+SIGNOUT_BOUND_S = 1.0
+NEW_PASSWORD = "un-autre-chemin-vers-la-source"
 from test_contact import CBrowser, anon_fields, form_token, png  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 
@@ -270,6 +280,87 @@ class FBrowser(CBrowser):
         return st, h, text
 
 
+def direct_get(server, cookies, path="/mon-espace"):
+    """GET path straight from server (not through the front) with
+    cookies: (status, Location)."""
+    c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        c.request("GET", path, headers={"Cookie": "; ".join(
+            "%s=%s" % kv for kv in cookies.items())})
+        r = c.getresponse()
+        r.read()
+        return r.status, r.getheader("Location")
+    finally:
+        c.close()
+
+
+def direct_page(server, cookies, path="/mon-espace"):
+    """GET path straight from server with cookies: (status, body)."""
+    c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        c.request("GET", path, headers={"Cookie": "; ".join(
+            "%s=%s" % kv for kv in cookies.items())})
+        r = c.getresponse()
+        return r.status, r.read().decode()
+    finally:
+        c.close()
+
+
+def data_hits(server):
+    """The data cache's figures of server's /metrics: (on, hits)."""
+    c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        c.request("GET", "/metrics")
+        text = c.getresponse().read().decode()
+    finally:
+        c.close()
+    on = re.search(r"^robinet_data_cache_on (\d+)$", text, re.M)
+    hits = re.search(r"^robinet_data_cache_hits_total (\d+)$", text, re.M)
+    return (int(on.group(1)) if on else None,
+            int(hits.group(1)) if hits else None)
+
+
+def paperless_shown(page, number):
+    """True/False as the dashboard shows contract number's paperless
+    billing, None when the section is missing."""
+    m = re.search(r'aria-labelledby="contrat-%s">(.*?)</section>' % number, page, re.S)
+    if not m:
+        return None
+    return "<dd>Activée : chaque nouvelle facture" in m.group(1)
+
+
+def cache_metrics(server):
+    """The session cache's figures of server's /metrics: (on, hits)."""
+    c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        c.request("GET", "/metrics")
+        text = c.getresponse().read().decode()
+    finally:
+        c.close()
+    on = re.search(r"^robinet_session_cache_on (\d+)$", text, re.M)
+    hits = re.search(r"^robinet_session_cache_hits_total (\d+)$", text, re.M)
+    return (int(on.group(1)) if on else None,
+            int(hits.group(1)) if hits else None)
+
+
+def refused_within(server, cookies, bound=None):
+    """Asks server for the space with cookies until it sends to the
+    sign-in page, for bound seconds at most (SIGNOUT_BOUND_S): (refused,
+    seconds, tries)."""
+    bound = SIGNOUT_BOUND_S if bound is None else bound
+    t0 = time.monotonic()
+    tries = 0
+    while True:
+        st, loc = direct_get(server, cookies)
+        tries += 1
+        spent = time.monotonic() - t0
+        if st == 303 and loc == "/connexion":
+            return True, round(spent, 3), tries
+        if spent > bound:
+            return False, round(spent, 3), tries
+        time.sleep(0.005)
+
+
 def next_goes_to(front, server):
     """Makes the front's next request go to server (round robin over two,
     one nginx process: answers alternate), with a GET /healthz if need be."""
@@ -303,26 +394,108 @@ def check_session(front, a, b):
        "a subscriber signs in through one server (form from the other) and continues on both",
        "\n".join(map(str, br.trail)))
     # A form of the space (CSRF token of the session, in the database)
-    # shown by a, posted to b: sign-out. The old cookie, sent again, then
-    # opens the space on neither server.
+    # shown by a, posted to b: sign-out. Both servers served the session
+    # just before (each keeps it in memory, app/sesscache.h); the old
+    # cookie, sent again straight to each, then opens the space on
+    # neither: at once on b, on a once its listener has the notice
+    # (SIGNOUT_BOUND_S at most, docs/architecture.md).
     session = {k: v for k, v in br.cookies.items() if k.endswith("robinet")}
+    before = [cache_metrics(srv) for srv in (a, b)]
+    warm = [direct_get(srv, session)[0] for srv in (a, b)]
+    warm += [direct_get(srv, session)[0] for srv in (a, b)]
+    after = [cache_metrics(srv) for srv in (a, b)]
+    # Served from memory the second time on each (PostgreSQL's notices
+    # keep it right): the checks below are of the cache.
+    cached = all(x[0] == 1 and y[0] == 1 and y[1] is not None and
+                 x[1] is not None and y[1] > x[1]
+                 for x, y in zip(before, after))
     next_goes_to(front, a)
     br.get("/mon-espace")
     shown = br.trail[-1][3]
     st, h, _ = br.post("/deconnexion", {})
     out_srv = br.trail[-1][3]
-    dead = []
-    for _ in range(2):
-        br.cookies.update(session)
-        st2, h2, _ = br.get("/mon-espace")
-        dead.append((st2, h2.get("Location"), br.trail[-1][3]))
+    dead = [(srv.name,) + refused_within(srv, session) for srv in (b, a)]
     br.cookies = {k: v for k, v in br.cookies.items() if k not in session}
     ok(st == 303 and shown == a.addr and out_srv == b.addr and session and
-       all(d[0] == 303 and d[1] == "/connexion" for d in dead) and
-       {d[2] for d in dead} == {a.addr, b.addr},
-       "sign-out posted to the other server ends the session on both",
-       "\n".join(map(str, br.trail[-4:])))
+       warm == [200] * 4 and cached and all(d[1] for d in dead) and
+       dead[0][3] == 1,
+       "sign-out posted to the other server ends the session on both, each "
+       "having kept it in memory (on the other within %.1f s)" % SIGNOUT_BOUND_S,
+       "warm %s, cache (on, hits) before %s after %s, refused (server, "
+       "refused, seconds, tries): %s\n%s" %
+       (warm, before, after, dead, "\n".join(map(str, br.trail[-4:]))))
     return br
+
+
+def check_dashboard_write(front, a, b):
+    """The dashboard kept in memory by both servers (app/pagecache.h);
+    paperless billing switched through a: a shows it at the very next
+    request, b within SIGNOUT_BOUND_S (its listener has the triggers'
+    notice)."""
+    br = FBrowser(front)
+    br.get("/connexion")
+    br.post("/connexion", {"email": DEMO_EMAIL, "mot_de_passe": DEMO_PASSWORD})
+    session = {k: v for k, v in br.cookies.items() if k.endswith("robinet")}
+    number = "1000000001"
+    before = [data_hits(srv) for srv in (a, b)]
+    states = [paperless_shown(direct_page(srv, session)[1], number) for srv in (a, b) for _ in (0, 1)]
+    after = [data_hits(srv) for srv in (a, b)]
+    cached = all(x[0] == 1 and y[0] == 1 and y[1] >= x[1] + 1 for x, y in zip(before, after))
+    was = states[0]
+    next_goes_to(front, a)
+    br.get("/mon-espace")                              # the form's token
+    next_goes_to(front, a)
+    st, _, _ = br.post("/mon-espace/facture-electronique",
+                       {"contrat": number, "etat": "non" if was else "oui"})
+    on = br.trail[-1][3]
+    at_once = paperless_shown(direct_page(a, session)[1], number)
+    t0 = time.monotonic()
+    tries = 0
+    while True:
+        seen = paperless_shown(direct_page(b, session)[1], number)
+        tries += 1
+        spent = time.monotonic() - t0
+        if seen == (not was) or spent > SIGNOUT_BOUND_S:
+            break
+        time.sleep(0.005)
+    ok(st == 303 and on == a.addr and len(set(states)) == 1 and was is not None and
+       cached and at_once == (not was) and seen == (not was),
+       "a write through one server shows on its dashboard at once and on the "
+       "other's within %.1f s, both having kept it in memory" % SIGNOUT_BOUND_S,
+       "post %s on %s, shown before %s, data cache (on, hits) before %s after %s, "
+       "at once on A %s, on B %s after %.3f s (%d tries)" %
+       (st, on, states, before, after, at_once, seen, spent, tries))
+
+
+def check_password_change(front, a, b, known):
+    """Two sessions of one subscriber, each served by both servers; the
+    password changed through a with the first: the second is refused
+    on b within SIGNOUT_BOUND_S (and at once on a), the first goes on.
+    Both browsers carry known's device cookie (the account's sign-in
+    limit was tripped by check_rate_limit)."""
+    one, two = FBrowser(front), FBrowser(front)
+    for br in (one, two):
+        br.cookies = {k: v for k, v in known.cookies.items()
+                      if not k.endswith("robinet")}
+        br.get("/connexion")
+        br.post("/connexion", {"email": DEMO_EMAIL, "mot_de_passe": DEMO_PASSWORD})
+    s1 = {k: v for k, v in one.cookies.items() if k.endswith("robinet")}
+    s2 = {k: v for k, v in two.cookies.items() if k.endswith("robinet")}
+    warm = [direct_get(srv, c)[0] for c in (s1, s2) for srv in (a, b)]
+    one.get("/mon-compte")                             # the form's token
+    next_goes_to(front, a)
+    st, _, _ = one.post("/mon-compte/mot-de-passe", {
+        "actuel": DEMO_PASSWORD, "nouveau": NEW_PASSWORD,
+        "confirmation": NEW_PASSWORD})
+    changed_on = one.trail[-1][3]
+    dead = [(srv.name,) + refused_within(srv, s2) for srv in (a, b)]
+    alive = [direct_get(srv, s1)[0] for srv in (a, b)]
+    ok(st == 303 and changed_on == a.addr and warm == [200] * 4 and
+       all(d[1] for d in dead) and dead[0][3] == 1 and alive == [200, 200],
+       "a password changed through one server ends the subscriber's other "
+       "sessions on both (on the other within %.1f s)" % SIGNOUT_BOUND_S,
+       "status %s on %s, warm %s, refused %s, kept %s" %
+       (st, changed_on, warm, dead, alive))
 
 
 def check_rate_limit(front, a, b, known):
@@ -627,10 +800,12 @@ def main():
         b = Serve("B", env, db_b)
         front = Front([a, b], front_port)
         known = check_session(front, a, b)
+        check_dashboard_write(front, a, b)
         check_rate_limit(front, a, b, known)
         check_attachment(front, a, b, known)
         check_mail_once(front, sink, a, b)
         check_news(front, a, b, known)
+        check_password_change(front, a, b, known)
         check_kill(front, a, b)
         b.proc.send_signal(signal.SIGTERM)
         try:

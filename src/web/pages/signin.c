@@ -211,28 +211,33 @@ rb_page_space(struct rb_req *req)
 	const struct rb_session *s;
 	const char *done;
 	struct space_card_view *cv;
-	struct rb_space_data d;
+	const struct rb_space_data *d;
+	struct rb_pagecache_val *kept;
 	struct rb_psp_cfg psp;
 	struct space_view sv;
 	size_t i;
 
 	s = rb_req_session(req);
-	if (rb_space_read(rb_req_db(req), s->s_account_id, time(NULL),
-	    &d) != RB_OK) {
+	/* The account's data, kept in memory on PostgreSQL (shared: read
+	   only); the page itself, with its form's CSRF token and its
+	   one-time notice, is rendered for this request. */
+	if ((kept = rb_space_read_kept(rb_req_db(req), s->s_account_id,
+	    time(NULL))) == NULL) {
 		rb_resp_error(req, 500);
 		return;
 	}
+	d = rb_pagecache_data(kept);
 	/* Not from the arena: it clears what it gives, and every member
 	   is written here. */
-	cv = rb_xmalloc((d.sd_n > 0 ? d.sd_n : 1) * sizeof(*cv));
-	for (i = 0; i < d.sd_n; i++) {
-		rb_space_card(&d, i, &cv[i].cv_card);
+	cv = rb_xmalloc((d->sd_n > 0 ? d->sd_n : 1) * sizeof(*cv));
+	for (i = 0; i < d->sd_n; i++) {
+		rb_space_card(d, i, &cv[i].cv_card);
 		cv[i].cv_alerts = (struct rb_tmpl_rows){ &space_alert_desc,
 		    cv[i].cv_card.sc_alerts, cv[i].cv_card.sc_nalerts,
 		    sizeof(cv[i].cv_card.sc_alerts[0]) };
 	}
 	sv.sv_contracts = (struct rb_tmpl_rows){ &space_card_desc, cv,
-	    d.sd_n, sizeof(*cv) };
+	    d->sd_n, sizeof(*cv) };
 	sv.sv_first_name = s->s_first_name;
 	sv.sv_notice = NULL;
 	done = rb_form_get(&req->req_query, "fait");
@@ -250,5 +255,5 @@ rb_page_space(struct rb_req *req)
 	sv.sv_csrf = rb_req_csrf(req);
 	rb_resp_page_row(req, 200, "space", json_object(), &space_desc, &sv);
 	free(cv);
-	rb_space_data_free(&d);
+	rb_pagecache_release(kept);
 }

@@ -1,0 +1,116 @@
+/*
+ * pagecache.h: this process's memory of what the subscriber's pages
+ * read for an account (a use case's result), so that a signed-in page
+ * seen again makes no round trip to the database server
+ * (docs/architecture.md, "Page data kept in memory").
+ *
+ * Only where the engine carries notices (db.h, rb_db_notices():
+ * PostgreSQL), and only while the session cache's listener
+ * (app/sesscache.h: one connection, one thread a server) is linked: it
+ * also listens on RB_DATA_CHANNEL, where triggers on every table those
+ * pages read (migration 0027) name the contract or account that
+ * changed, whoever wrote it, or "*" after a bulk change. A lost link
+ * empties this cache and turns it off with the session cache. On
+ * SQLite it is never on.
+ *
+ * A value is keyed by (kind, account, day): kind says which use case
+ * made it, day is the Paris day it was computed for ("YYYY-MM-DD"; ""
+ * for a value that does not depend on today), so that a new day never
+ * serves yesterday's due dates. It also lists the contracts it shows:
+ * a notice "contract:N" evicts every value listing N, "account:N"
+ * every value of account N.
+ *
+ * The writing server sees its own write at once: triggers' notices
+ * reach it only through its listener, milliseconds later, so a request
+ * of a session that wrote evicts its account here before it answers
+ * (rb_pagecache_evict_account(), web/routes.c).
+ *
+ * Whatever happens to a notice, a value serves no longer than
+ * RB_PAGECACHE_MAX_AGE_S after it was read.
+ *
+ * A value that depends on the instant stands until
+ * rb_pagecache_val_until() (a card payment's hold ends).
+ *
+ * Values are shared, never copied: one holds a reference
+ * (rb_pagecache_release() when done) and reads it only. The table is
+ * bounded (RB_PAGECACHE_SLOTS, direct-mapped: a newer value takes the
+ * slot of an older one), under one mutex; an epoch keeps out a value
+ * read before an eviction.
+ */
+#ifndef RB_APP_PAGECACHE_H
+#define RB_APP_PAGECACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RB_PAGECACHE_SLOTS	4096
+/* Whatever happens to notices (a link broken without the listener
+   knowing), a value serves at most this long after its read. */
+#define RB_PAGECACHE_MAX_AGE_S	60
+
+/* The use cases whose results are kept. */
+enum rb_pagecache_kind {
+	RB_PAGECACHE_SPACE,		/* app/space.h: /mon-espace */
+	RB_PAGECACHE_BILLS,		/* app/bills.h: /mes-factures */
+	RB_PAGECACHE__MAX
+};
+
+/* A value: data, freed by free_fn with the last reference. */
+struct rb_pagecache_val;
+
+/*
+ * A new value holding data (owned from now on, freed by free_fn) and
+ * the n contract ids it shows (copied), with one reference: the
+ * caller's. Never fails (allocation failure aborts).
+ */
+struct rb_pagecache_val *rb_pagecache_val_new(void *data,
+	    void (*free_fn)(void *), const int64_t *contracts, size_t n);
+/* A value that stands only until until (UTC seconds, inclusive: a
+   card payment's hold ends then), set before rb_pagecache_put(). */
+void	 rb_pagecache_val_until(struct rb_pagecache_val *v, int64_t until);
+/* The data of v. */
+void	*rb_pagecache_data(const struct rb_pagecache_val *v);
+/* Lets go of a reference (v may be NULL); the last frees v. */
+void	 rb_pagecache_release(struct rb_pagecache_val *v);
+
+/*
+ * The value kept for (kind, account, day) that still stands at now (UTC
+ * seconds), with a new reference for the caller, or NULL. In both
+ * cases *epoch is what rb_pagecache_put() needs: take it before reading
+ * the database.
+ */
+struct rb_pagecache_val *rb_pagecache_get(enum rb_pagecache_kind kind,
+	    int64_t account, const char *day, int64_t now, uint64_t *epoch);
+/*
+ * Keeps v (a reference of its own) for (kind, account, day), read from
+ * the database after rb_pagecache_get() gave epoch; nothing is kept when
+ * the cache is off or an eviction came since epoch. The caller keeps
+ * its reference.
+ */
+void	 rb_pagecache_put(enum rb_pagecache_kind kind, int64_t account,
+	    const char *day, struct rb_pagecache_val *v, uint64_t epoch);
+
+/* Applies a notice's payload: "contract:N", "account:N", "*"; anything
+   else empties the cache. */
+void	 rb_pagecache_evict(const char *payload);
+/* Evicts account's values (a write of this process, see above). */
+void	 rb_pagecache_evict_account(int64_t account);
+
+/* Turns the cache on (empty) or off (emptied): the listener's doing.
+   It comes on only when allowed (setting data_cache, default 1). */
+void	 rb_pagecache_set(int on);
+void	 rb_pagecache_allow(int allowed);
+int	 rb_pagecache_on(void);
+/* Values held, for tests. */
+int	 rb_pagecache_count(void);
+
+/* For /metrics: reads served from memory and reads that went to the
+   database while the cache was on, since start; whether it is on. */
+struct rb_pagecache_stats {
+	uint64_t	 ps_hits;
+	uint64_t	 ps_misses;
+	int		 ps_on;
+};
+void	 rb_pagecache_stats(struct rb_pagecache_stats *out);
+
+#endif

@@ -1,0 +1,177 @@
+"""HTTP tests of the subscriber's pages' data kept in memory on PostgreSQL
+(app/pagecache.h, docs/architecture.md "Page data kept in memory"): the
+dashboard served again from memory (the metrics count it), never to
+another subscriber; the subscriber's own write through this server shown
+at the very next request; a write by another process (psql, a tool)
+shown within 1 s; a one-time notice, markup in the query string and a
+HEAD request never leak into what is kept. On SQLite the cache is off and
+the same answers hold."""
+import re
+import time
+
+import dbx
+from harness import test, db_rows
+from test_auth import Browser, DEMO_EMAIL, DEMO_PASSWORD
+
+SWITCH = "/mon-espace/facture-electronique"
+
+
+def metric(s, name):
+    text = s.request("GET", "/metrics")[2].decode()
+    m = re.search(r"^%s (\d+)$" % name, text, re.M)
+    assert m, re.findall(r"^robinet_data_cache.*$", text, re.M)
+    return int(m.group(1))
+
+
+def demo(s):
+    b = Browser(s)
+    assert b.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+    return b
+
+
+def other_subscriber(s):
+    """Signs in another account holding contracts, given the demo's password."""
+    acc = db_rows(s, "SELECT MIN(account_id) FROM account_contracts WHERE account_id <> "
+                     "(SELECT id FROM web_accounts WHERE email_norm = ?)", DEMO_EMAIL)[0][0]
+    con = dbx.connect(s.db)
+    con.execute("UPDATE web_accounts SET status = 'active', password_hash = (SELECT password_hash "
+                "FROM web_accounts WHERE email_norm = ?) WHERE id = ?", (DEMO_EMAIL, acc))
+    con.commit()
+    con.close()
+    email = db_rows(s, "SELECT email FROM web_accounts WHERE id = ?", acc)[0][0]
+    b = Browser(s)
+    assert b.signin(email, DEMO_PASSWORD)[0] == 303
+    numbers = [r[0] for r in db_rows(s, "SELECT c.number FROM contracts c JOIN account_contracts ac "
+                                        "ON ac.contract_id = c.id WHERE ac.account_id = ?", acc)]
+    return b, numbers
+
+
+def demo_numbers(s):
+    return [r[0] for r in db_rows(s, "SELECT c.number FROM contracts c JOIN account_contracts ac "
+                                     "ON ac.contract_id = c.id JOIN web_accounts a ON a.id = ac.account_id "
+                                     "WHERE a.email_norm = ? ORDER BY c.number", DEMO_EMAIL)]
+
+
+@test
+def pagecache_dashboard_is_served_from_memory_on_postgresql_only(s):
+    b = demo(s)
+    assert metric(s, "robinet_data_cache_on") == (1 if dbx.CLUSTER else 0)
+    st, _, first = b.get("/mon-espace")
+    assert st == 200
+    hits = metric(s, "robinet_data_cache_hits_total")
+    st, _, again = b.get("/mon-espace")
+    assert st == 200
+    # The page is rendered for each request (its form's CSRF token is the
+    # session's): only the data is kept.
+    assert metric(s, "robinet_data_cache_hits_total") == hits + (1 if dbx.CLUSTER else 0)
+    strip = lambda p: re.sub(r'name="csrf" value="[^"]*"', "", p)
+    assert strip(first) == strip(again)
+
+
+@test
+def pagecache_bills_list_is_served_from_memory_and_follows_writes(s):
+    b = demo(s)
+    st, _, first = b.get("/mes-factures")
+    assert st == 200
+    hits = metric(s, "robinet_data_cache_hits_total")
+    st, _, again = b.get("/mes-factures?annee=%s" % re.search(r'<option value="(\d{4})"', first).group(1))
+    assert st == 200
+    assert metric(s, "robinet_data_cache_hits_total") == hits + (1 if dbx.CLUSTER else 0)
+    # A bill renumbered by hand (psql): shown within 1 s.
+    number = re.search(r'href="/mes-factures/([A-Z0-9-]+)"', first).group(1)
+    con = dbx.connect(s.db)
+    con.execute("UPDATE invoices SET number = ? WHERE number = ?", ("FA-CACHE-" + number[-6:], number))
+    con.commit()
+    con.close()
+    deadline = time.monotonic() + 1.0
+    while "FA-CACHE-" + number[-6:] not in b.get("/mes-factures")[2]:
+        assert time.monotonic() < deadline, "the change is not shown after 1 s"
+        time.sleep(0.05)
+
+
+@test(env={"ROBINET_DATA_CACHE": "false"})
+def pagecache_data_cache_can_be_turned_off(s):
+    b = demo(s)
+    b.get("/mon-espace")
+    b.get("/mon-espace")
+    assert metric(s, "robinet_data_cache_on") == 0
+    assert metric(s, "robinet_data_cache_hits_total") == 0
+    # The session cache keeps its own setting.
+    text = s.request("GET", "/metrics")[2].decode()
+    assert re.search(r"^robinet_session_cache_on %d$" % (1 if dbx.CLUSTER else 0), text, re.M)
+
+
+@test
+def pagecache_another_subscriber_never_gets_a_kept_dashboard(s):
+    a = demo(s)
+    mine = demo_numbers(s)
+    _, _, page_a = a.get("/mon-espace")
+    _, _, page_a = a.get("/mon-espace")       # kept now on PostgreSQL
+    b, theirs = other_subscriber(s)
+    assert theirs and not set(theirs) & set(mine)
+    for _ in range(2):
+        st, _, page_b = b.get("/mon-espace")
+        assert st == 200
+        for n in mine:
+            assert "contrat-%s" % n not in page_b, n
+        for n in theirs:
+            assert "contrat-%s" % n in page_b, n
+    _, _, page_a = a.get("/mon-espace")
+    for n in theirs:
+        assert "contrat-%s" % n not in page_a, n
+
+
+@test
+def pagecache_own_write_is_shown_at_the_next_request(s):
+    b = demo(s)
+    number = demo_numbers(s)[0]
+    # Without the writer's own eviction the listener's notice may win the
+    # race to the next request: ten rounds make a miss all but certain.
+    for _ in range(10):
+        st, _, page = b.get("/mon-espace")
+        assert st == 200
+        was = db_rows(s, "SELECT paperless FROM contracts WHERE number = ?", number)[0][0]
+        st, h, _ = b.post(SWITCH, {"contrat": number, "etat": "non" if was else "oui"})
+        assert st == 303, st
+        # The very next request, through the same server: no wait.
+        st, _, page = b.get("/mon-espace")
+        now = db_rows(s, "SELECT paperless FROM contracts WHERE number = ?", number)[0][0]
+        assert now == (0 if was else 1)
+        sec = re.search(r'aria-labelledby="contrat-%s">(.*?)</section>' % number, page, re.S).group(1)
+        assert ("<dd>Activée : chaque nouvelle facture" in sec) == bool(now), sec
+        assert ("<dd>Désactivée : vos factures" in sec) == (not now), sec
+
+
+@test
+def pagecache_write_by_another_process_is_shown_within_a_second(s):
+    b = demo(s)
+    number = demo_numbers(s)[0]
+    b.get("/mon-espace")
+    b.get("/mon-espace")
+    con = dbx.connect(s.db)
+    con.execute("UPDATE contracts SET service_address = 'Allée du Cache 12' WHERE number = ?", (number,))
+    con.commit()
+    con.close()
+    deadline = time.monotonic() + 1.0
+    while True:
+        page = b.get("/mon-espace")[2]
+        if "Allée du Cache 12" in page:
+            break
+        assert time.monotonic() < deadline, "the change is not shown after 1 s"
+        time.sleep(0.05)
+
+
+@test
+def pagecache_one_time_notice_markup_and_head_are_not_kept(s):
+    b = demo(s)
+    st, _, page = b.get("/mon-espace?fait=facture-electronique-activee")
+    assert st == 200 and "La facture électronique est activée" in page
+    st, _, page = b.get("/mon-espace")
+    assert st == 200 and "La facture électronique est activée" not in page
+    st, _, page = b.get("/mon-espace?fait=%3Cscript%3Ealert(1)%3C/script%3E&x=%22%3E%3Cb%3E")
+    assert st == 200 and "<script>alert" not in page and '"><b>' not in page
+    st, h, body = b.request("HEAD", "/mon-espace")
+    assert st == 200 and body == "" and h["Cache-Control"] == "no-store"
+    st, _, page = b.get("/mon-espace")
+    assert st == 200 and "contrat-%s" % demo_numbers(s)[0] in page
+    assert "<script>alert" not in page

@@ -1,0 +1,726 @@
+/*
+ * test_pagecache.c: the data of the subscriber's pages kept in memory
+ * (app/pagecache.h), on the dashboard's (app/space.h). With RB_TEST_DB
+ * (tests/pg/cluster.sh): the triggers of migration 0027 name the
+ * contract or account a write changed, or "*" for a bulk change; an
+ * account's data read once is served again with no round trip, never
+ * to another account; a write through another connection (another
+ * server, a tool, psql: no hook here) to any table the dashboard reads,
+ * through the store's functions or plain SQL, evicts it through the
+ * listener and the next read shows the change; a lost listener empties
+ * and turns off both caches; a new Paris day is a new key; data read
+ * before an eviction is not kept. The bills' list (app/bills.h) is
+ * kept too, until a card payment's hold on one of its bills or the end
+ * of that hold. On SQLite: never kept.
+ *
+ * Notices travel through the server: the tests step the listener until
+ * what they wait for arrives, at most 10 s (never a fixed sleep).
+ */
+#define _GNU_SOURCE
+#include "../store/store_test.h"
+
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "app/bills.h"
+#include "app/pagecache.h"
+#include "app/sesscache.h"
+#include "app/space.h"
+#include "demo/demo.h"
+#include "store/db.h"
+#include "store/payments.h"
+#include "store/readings.h"
+#include "store/sepa.h"
+
+#define NOW	((time_t)1795946400)	/* 2026-11-29 10:00 UTC */
+#define DAY	((time_t)86400)
+#define STEPS	50			/* of 200 ms at most */
+
+struct fixture {
+	char	 dir[256];
+	char	 url[4096];
+	int	 server;		/* RB_TEST_DB */
+	rb_db	*db;
+	rb_db	*db2;			/* "another server" */
+	int64_t	 account;		/* demo@robinet.test */
+	int64_t	 other;			/* another account with contracts */
+	struct rb_sesscache_listener *l;
+};
+
+static int64_t
+q_int(rb_db *db, const char *sql, int64_t param)
+{
+	int64_t v = -1;
+
+	assert_int_equal(rb_db_fetch_one(db, sql, RB_BINDS(rb_int(param)),
+	    rb_row_int, &v), 0);
+	return v;
+}
+
+static void
+run(rb_db *db, const char *sql, int64_t param)
+{
+	assert_int_equal(rb_db_run(db, sql, RB_BINDS(rb_int(param)), NULL),
+	    0);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	/* More contracts than a notice names one by one (100). */
+	struct rb_demo_opts o = { 120, 1, "2026-11-29" };
+	char err[256];
+
+	*state = f;
+	if (f == NULL || sodium_init() < 0)
+		return -1;
+	if (test_db_open(f->dir, sizeof(f->dir), "pages.db", &f->db) != 0 ||
+	    rb_demo_generate(f->db, &o) != 0)
+		return -1;
+	f->server = test_db_server_url(f->url, sizeof(f->url));
+	if (!f->server)
+		test_db_url(f->url, sizeof(f->url), f->dir, "pages.db");
+	if (rb_db_open(f->url, &f->db2, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	f->account = q_int(f->db, "SELECT id FROM web_accounts"
+	    " WHERE email_norm = 'demo@robinet.test' AND id > $1", 0);
+	f->other = q_int(f->db, "SELECT MIN(account_id) FROM"
+	    " account_contracts WHERE account_id <> $1", f->account);
+	if (f->server) {
+		if ((f->l = rb_sesscache_listener_new(f->url)) == NULL ||
+		    rb_sesscache_step(f->l, 0) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f == NULL)
+		return 0;
+	rb_sesscache_listener_free(f->l);
+	rb_db_notice_hook(NULL, NULL);
+	rb_db_close(f->db2);
+	rb_db_close(f->db);
+	test_rmtree(f->dir);
+	free(f);
+	return 0;
+}
+
+/* The dashboard's data of account at now, through the cache. */
+static struct rb_pagecache_val *
+read_kept(struct fixture *f, int64_t account, time_t now)
+{
+	struct rb_pagecache_val *v;
+
+	assert_non_null(v = rb_space_read_kept(f->db, account, now));
+	return v;
+}
+
+static const struct rb_space_data *
+data(struct rb_pagecache_val *v)
+{
+	return rb_pagecache_data(v);
+}
+
+/* Steps the listener until the cache holds n values, at most STEPS. */
+static void
+step_until_count(struct fixture *f, int n)
+{
+	int i;
+
+	for (i = 0; i < STEPS && rb_pagecache_count() != n; i++)
+		(void)rb_sesscache_step(f->l, 200);
+	assert_int_equal(rb_pagecache_count(), n);
+}
+
+/* Reads account's data into the cache (a miss), and checks the next
+   read is served from memory. */
+static void
+cache_it(struct fixture *f, int64_t account)
+{
+	struct rb_pagecache_val *a, *b;
+	uint64_t trips;
+
+	a = read_kept(f, account, NOW);
+	trips = rb_db_round_trips(f->db);
+	b = read_kept(f, account, NOW);
+	assert_int_equal(rb_db_round_trips(f->db), trips);
+	assert_ptr_equal(a, b);
+	rb_pagecache_release(a);
+	rb_pagecache_release(b);
+}
+
+/* The first contract of the demo account, with its row in the data. */
+static const struct rb_space_contract *
+first(struct rb_pagecache_val *v)
+{
+	assert_true(data(v)->sd_n > 0);
+	return &data(v)->sd_rows[0];
+}
+
+static void
+never_kept_on_sqlite(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_pagecache_val *a, *b;
+
+	assert_null(rb_sesscache_listener_new(f->url));
+	assert_int_equal(rb_pagecache_on(), 0);
+	a = read_kept(f, f->account, NOW);
+	b = read_kept(f, f->account, NOW);
+	assert_ptr_not_equal(a, b);
+	assert_true(data(a)->sd_n > 0);
+	assert_int_equal(data(a)->sd_n, data(b)->sd_n);
+	assert_int_equal(rb_pagecache_count(), 0);
+	rb_pagecache_release(a);
+	rb_pagecache_release(b);
+}
+
+/* --- the triggers' notices --- */
+
+struct heard {
+	char	 h_text[16][64];
+	int	 h_n;
+};
+
+static void
+hear(const char *channel, const char *payload, void *arg)
+{
+	struct heard *h = arg;
+
+	if (h->h_n < 16)
+		snprintf(h->h_text[h->h_n], sizeof(h->h_text[0]), "%s %s",
+		    channel, payload);
+	h->h_n++;
+}
+
+static void
+hear_until(rb_db *l, struct heard *h, int n)
+{
+	struct pollfd p;
+	int i;
+
+	for (i = 0; i < STEPS && h->h_n < n; i++) {
+		p.fd = rb_db_socket(l);
+		p.events = POLLIN;
+		assert_true(p.fd >= 0);
+		(void)poll(&p, 1, 200);
+		assert_true(rb_db_notices_read(l, hear, h) >= 0);
+	}
+}
+
+static void
+triggers_name_what_changed(void **state)
+{
+	struct fixture *f = *state;
+	struct heard h;
+	char want[64];
+	int64_t contract, n;
+	rb_db *l;
+	char err[256];
+
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(rb_db_open(f->url, &l, err, sizeof(err)), 0);
+	assert_int_equal(rb_db_listen(l, RB_DATA_CHANNEL), 0);
+	contract = q_int(f->db2, "SELECT MIN(contract_id) FROM"
+	    " account_contracts WHERE account_id = $1", f->account);
+
+	/* One row of a table keyed by contract; then by a join (a
+	   payment: its bill's contract); then a link: the account. */
+	run(f->db2, "UPDATE contracts SET paperless = paperless"
+	    " WHERE id = $1", contract);
+	run(f->db2, "UPDATE payments SET amount_cents = amount_cents"
+	    " WHERE id = (SELECT MIN(p.id) FROM payments p JOIN invoices i"
+	    " ON i.id = p.invoice_id WHERE i.contract_id = $1)",
+	    q_int(f->db2, "SELECT MIN(i.contract_id) FROM payments p"
+	    " JOIN invoices i ON i.id = p.invoice_id WHERE p.id > $1", 0));
+	run(f->db2, "UPDATE account_contracts SET added_at = added_at"
+	    " WHERE account_id = $1", f->account);
+	/* A statement changing no row says nothing; one of more than 100
+	   contracts says "*". */
+	run(f->db2, "DELETE FROM leak_alerts WHERE contract_id = $1", -1);
+	n = q_int(f->db2, "SELECT count(*) FROM contracts WHERE id > $1", 0);
+	assert_true(n > 100);
+	run(f->db2, "UPDATE contracts SET paperless = paperless"
+	    " WHERE id > $1", 0);
+	hear_until(l, &h, 4);
+	assert_int_equal(h.h_n, 4);
+	snprintf(want, sizeof(want), RB_DATA_CHANNEL " contract:%lld",
+	    (long long)contract);
+	assert_string_equal(h.h_text[0], want);
+	assert_memory_equal(h.h_text[1], RB_DATA_CHANNEL " contract:",
+	    sizeof(RB_DATA_CHANNEL " contract:") - 1);
+	snprintf(want, sizeof(want), RB_DATA_CHANNEL " account:%lld",
+	    (long long)f->account);
+	assert_string_equal(h.h_text[2], want);
+	assert_string_equal(h.h_text[3], RB_DATA_CHANNEL " *");
+	rb_db_close(l);
+}
+
+/* --- the cache --- */
+
+static void
+kept_per_account(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_pagecache_val *a, *b;
+	uint64_t epoch;
+	char today[16];
+
+	assert_int_equal(rb_pagecache_on(), 1);
+	assert_int_equal(rb_pagecache_count(), 0);
+	cache_it(f, f->account);
+	assert_int_equal(rb_pagecache_count(), 1);
+
+	/* Another account never gets it: a miss, its own contracts. */
+	rb_clock_today_iso(NOW, today, sizeof(today));
+	assert_null(rb_pagecache_get(RB_PAGECACHE_SPACE, f->other, today,
+	    (int64_t)NOW, &epoch));
+	a = read_kept(f, f->account, NOW);
+	b = read_kept(f, f->other, NOW);
+	assert_ptr_not_equal(a, b);
+	assert_true(first(b)->sp_id != first(a)->sp_id);
+	assert_int_equal(rb_pagecache_count(), 2);
+	rb_pagecache_release(a);
+	rb_pagecache_release(b);
+
+	/* A new day is a new key: read again (bills fall due), then
+	   kept. */
+	{
+		uint64_t trips = rb_db_round_trips(f->db);
+
+		a = read_kept(f, f->account, NOW + DAY);
+		assert_true(rb_db_round_trips(f->db) > trips);
+		assert_string_equal(data(a)->sd_today, "2026-11-30");
+		rb_pagecache_release(a);
+		trips = rb_db_round_trips(f->db);
+		a = read_kept(f, f->account, NOW + DAY);
+		assert_int_equal(rb_db_round_trips(f->db), trips);
+		rb_pagecache_release(a);
+	}
+}
+
+/* A write on db2 (no hook: another server) evicts through the
+   listener; the next read is the database's. */
+struct write {
+	const char	*w_name;
+	void		(*w_fn)(struct fixture *f, int64_t contract);
+	/* Checks the new data shows the write (NULL: eviction only). */
+	void		(*w_check)(struct fixture *f, int64_t contract,
+			    const struct rb_space_contract *c);
+};
+
+static void
+w_reading(struct fixture *f, int64_t contract)
+{
+	int64_t meter, id;
+
+	meter = q_int(f->db2, "SELECT MAX(id) FROM meters WHERE"
+	    " contract_id = $1 AND removed_on IS NULL", contract);
+	/* A day after any the demo read. */
+	assert_int_equal(rb_rd_store_add(f->db2, meter, "2026-11-30",
+	    987654321, "portal", &id), 0);
+}
+
+static void
+c_reading(struct fixture *f, int64_t contract,
+    const struct rb_space_contract *c)
+{
+	(void)f;
+	(void)contract;
+	assert_string_equal(c->sp_read_on, "2026-11-30");
+	assert_int_equal(c->sp_read_litres, 987654321);
+}
+
+static void
+w_direct_debit(struct fixture *f, int64_t contract)
+{
+	assert_int_equal(rb_sepa_store_contract_dd(f->db2, contract,
+	    !q_int(f->db2, "SELECT direct_debit FROM contracts WHERE id = $1",
+	    contract)), 0);
+}
+
+static void
+w_mandate(struct fixture *f, int64_t contract)
+{
+	int64_t id, changed;
+
+	id = q_int(f->db2, "SELECT COALESCE(MAX(id), 0) FROM sepa_mandates"
+	    " WHERE status = 'active' AND contract_id = $1", contract);
+	if (id > 0)
+		assert_int_equal(rb_sepa_store_mandate_revoke(f->db2, id,
+		    "2026-11-29", &changed), 0);
+	assert_int_equal(rb_sepa_store_mandate_add(f->db2, contract,
+	    "RUM-TEST-PAGECACHE", "M. Test", "enc", "4242", "BNPAFRPP",
+	    "2026-11-29", f->account, &id), 0);
+}
+
+static void
+c_mandate(struct fixture *f, int64_t contract,
+    const struct rb_space_contract *c)
+{
+	(void)f;
+	(void)contract;
+	assert_non_null(c->sp_mandate_last4);
+	assert_string_equal(c->sp_mandate_last4, "4242");
+}
+
+/* What the account owes on the contract once the new bill is in. */
+static int64_t owed_with_new_bill;
+
+/* A new bill, as the import writes it. */
+static void
+w_invoice(struct fixture *f, int64_t contract)
+{
+	run(f->db2, "INSERT INTO invoices (number, contract_id,"
+	    " contract_number, period_start, period_end,"
+	    " amount_excl_tax_cents, vat_cents, total_cents, issued_on,"
+	    " due_on, status)"
+	    " SELECT 'FA-PAGECACHE-1', id, number, '2026-10-01', '2026-11-27',"
+	    " 10000, 550, 10550, '2026-11-28', '2026-12-20', 'to_pay'"
+	    " FROM contracts WHERE id = $1", contract);
+}
+
+static void
+c_invoice(struct fixture *f, int64_t contract,
+    const struct rb_space_contract *c)
+{
+	(void)f;
+	(void)contract;
+	assert_string_equal(c->sp_last_number, "FA-PAGECACHE-1");
+	assert_int_equal(c->sp_last_total_cents, 10550);
+	assert_true(c->sp_unpaid_cents >= 10550);
+	owed_with_new_bill = c->sp_unpaid_cents;
+}
+
+/* Paying it (a payment row, then the bill marked paid). */
+static void
+w_payment(struct fixture *f, int64_t contract)
+{
+	(void)contract;
+	run(f->db2, "INSERT INTO payments (invoice_id, amount_cents, method,"
+	    " status, created_at) SELECT id, total_cents, 'card', 'succeeded',"
+	    " $1 FROM invoices WHERE number = 'FA-PAGECACHE-1'", NOW);
+}
+
+static void
+c_payment(struct fixture *f, int64_t contract,
+    const struct rb_space_contract *c)
+{
+	(void)f;
+	(void)contract;
+	/* What was owed on the new bill is gone from the sum. */
+	assert_int_equal(c->sp_unpaid_cents, owed_with_new_bill - 10550);
+}
+
+static void
+w_agent_unlink(struct fixture *f, int64_t contract)
+{
+	/* The back office's psql, the way an agent's action writes. */
+	run(f->db2, "UPDATE sepa_debits SET status = status"
+	    " WHERE contract_id = $1", contract);
+	run(f->db2, "DELETE FROM consumption_alerts WHERE contract_id = $1",
+	    contract);
+	run(f->db2, "UPDATE meters SET serial = serial WHERE contract_id = $1",
+	    contract);
+}
+
+static const struct write writes[] = {
+	{ "reading submitted", w_reading, c_reading },
+	{ "direct debit", w_direct_debit, NULL },
+	{ "mandate", w_mandate, c_mandate },
+	{ "new bill", w_invoice, c_invoice },
+	{ "bill paid", w_payment, c_payment },
+	{ "agent's writes", w_agent_unlink, NULL },
+};
+
+static void
+writes_elsewhere_evict(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_pagecache_val *v;
+	int64_t contract, dd;
+	size_t i;
+
+	for (i = 0; i < sizeof(writes) / sizeof(writes[0]); i++) {
+		fprintf(stderr, "# %s\n", writes[i].w_name);
+		cache_it(f, f->account);
+		cache_it(f, f->other);
+		assert_int_equal(rb_pagecache_count(), 2);
+		v = read_kept(f, f->account, NOW);
+		contract = first(v)->sp_id;
+		dd = first(v)->sp_direct_debit;
+		rb_pagecache_release(v);
+		writes[i].w_fn(f, contract);
+		/* The account's value leaves, the other's stays. */
+		step_until_count(f, 1);
+		v = read_kept(f, f->account, NOW);
+		assert_int_equal(first(v)->sp_id, contract);
+		if (writes[i].w_check != NULL)
+			writes[i].w_check(f, contract, first(v));
+		if (writes[i].w_fn == w_direct_debit)
+			assert_int_equal(first(v)->sp_direct_debit, !dd);
+		rb_pagecache_release(v);
+		assert_int_equal(rb_pagecache_count(), 2);
+		/* The other's is still served from memory. */
+		{
+			uint64_t trips = rb_db_round_trips(f->db);
+
+			v = read_kept(f, f->other, NOW);
+			assert_int_equal(rb_db_round_trips(f->db), trips);
+			rb_pagecache_release(v);
+		}
+	}
+
+	/* A link removed (an agent unlinks a contract): the account. */
+	cache_it(f, f->other);
+	run(f->db2, "DELETE FROM account_contracts WHERE account_id = $1"
+	    " AND contract_id = (SELECT MAX(contract_id) FROM"
+	    " account_contracts WHERE account_id = $1)", f->account);
+	step_until_count(f, 1);
+
+	/* A bulk change: everything. */
+	cache_it(f, f->account);
+	assert_int_equal(rb_pagecache_count(), 2);
+	run(f->db2, "UPDATE invoices SET status = status WHERE id > $1", 0);
+	step_until_count(f, 0);
+}
+
+/* --- the bills' list (/mes-factures) --- */
+
+/* The list of the demo account at now: how many bills shown pending (a
+   card payment in progress holds them) and, in *trips, the round trips
+   it took. */
+static int
+pending_bills(struct fixture *f, time_t now, uint64_t *trips)
+{
+	struct rb_bills_ctx ctx;
+	struct rb_bills_filter bf;
+	struct rb_bills_rows rows;
+	struct rb_scope sc = { f->account, 0 };
+	uint64_t before = rb_db_round_trips(f->db);
+	json_t *out;
+	size_t i;
+	int n = 0;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.bc_db = f->db;
+	ctx.bc_now = now;
+	ctx.bc_card = 1;
+	memset(&bf, 0, sizeof(bf));
+	assert_int_equal(rb_bills_list(&ctx, &sc, &bf, &out, &rows), RB_OK);
+	for (i = 0; i < rows.bs_nbills; i++)
+		n += rows.bs_bills[i].br_pay != NULL &&
+		    rows.bs_bills[i].br_pay->bp_pending;
+	json_decref(out);
+	rb_bills_rows_free(&rows);
+	*trips = rb_db_round_trips(f->db) - before;
+	return n;
+}
+
+static void
+bills_kept_until_a_hold_or_its_end(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_pay_order o;
+	uint64_t trips;
+	int64_t invoice, owed;
+
+	/* A bill of the account to pay, with something owed. */
+	invoice = q_int(f->db, "SELECT MIN(i.id) FROM invoices i"
+	    " JOIN account_contracts ac ON ac.contract_id = i.contract_id"
+	    " WHERE ac.account_id = $1 AND i.status IN ('to_pay', 'overdue')",
+	    f->account);
+	assert_true(invoice > 0);
+	owed = q_int(f->db, "SELECT total_cents FROM invoices WHERE id = $1",
+	    invoice);
+	assert_int_equal(pending_bills(f, NOW, &trips), 0);
+	if (!f->server) {
+		/* Never kept (no round trips to count on SQLite). */
+		assert_int_equal(pending_bills(f, NOW, &trips), 0);
+		assert_int_equal(rb_pagecache_count(), 0);
+		return;
+	}
+	assert_true(trips > 0);
+	assert_int_equal(pending_bills(f, NOW, &trips), 0);
+	assert_int_equal(trips, 0);
+	assert_int_equal(rb_pagecache_count(), 1);
+
+	/* A card payment started through another server holds the bill
+	   until NOW + 600. */
+	memset(&o, 0, sizeof(o));
+	snprintf(o.po_ref, sizeof(o.po_ref), "PAGECACHE-1");
+	snprintf(o.po_provider, sizeof(o.po_provider), "lyra");
+	o.po_account_id = f->account;
+	o.po_contract_id = q_int(f->db, "SELECT contract_id FROM invoices"
+	    " WHERE id = $1", invoice);
+	o.po_amount_cents = owed;
+	snprintf(o.po_currency, sizeof(o.po_currency), "978");
+	o.po_created_at = NOW;
+	o.po_expires_at = NOW + 600;
+	assert_int_equal(rb_db_begin(f->db2), 0);
+	assert_int_equal(rb_pay_order_insert(f->db2, &o), 0);
+	assert_int_equal(rb_pay_item_insert(f->db2, o.po_id, invoice, owed), 0);
+	assert_int_equal(rb_db_commit(f->db2), 0);
+	step_until_count(f, 0);
+	assert_int_equal(pending_bills(f, NOW, &trips), 1);
+	assert_true(trips > 0);
+	assert_int_equal(pending_bills(f, NOW + 600, &trips), 1);
+	assert_int_equal(trips, 0);
+	/* The hold ends with no write: the kept list stands no longer. */
+	assert_int_equal(pending_bills(f, NOW + 601, &trips), 0);
+	assert_true(trips > 0);
+}
+
+static void
+lost_listener_flushes_both(void **state)
+{
+	struct fixture *f = *state;
+	int64_t n = 0;
+	int i;
+
+	cache_it(f, f->account);
+	assert_int_equal(rb_pagecache_count(), 1);
+	assert_int_equal(rb_db_fetch_one(f->db2, "SELECT count(*) FROM"
+	    " (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	    " WHERE query LIKE 'LISTEN %') t",
+	    NULL, 0, rb_row_int, &n), 0);
+	assert_true(n >= 1);
+	for (i = 0; i < STEPS && rb_pagecache_on(); i++)
+		(void)rb_sesscache_step(f->l, 200);
+	assert_int_equal(rb_pagecache_on(), 0);
+	assert_int_equal(rb_sesscache_on(), 0);
+	assert_int_equal(rb_pagecache_count(), 0);
+	/* Off: read, not kept. */
+	rb_pagecache_release(read_kept(f, f->account, NOW));
+	assert_int_equal(rb_pagecache_count(), 0);
+	/* Linked again: on, empty. */
+	assert_int_equal(rb_sesscache_step(f->l, 0), 0);
+	assert_int_equal(rb_pagecache_on(), 1);
+	cache_it(f, f->account);
+	assert_int_equal(rb_pagecache_count(), 1);
+
+	/* The setting data_cache off: the pages' cache stays off. */
+	rb_pagecache_allow(0);
+	assert_int_equal(rb_pagecache_on(), 0);
+	assert_int_equal(rb_pagecache_count(), 0);
+	rb_pagecache_release(read_kept(f, f->account, NOW));
+	assert_int_equal(rb_pagecache_count(), 0);
+	rb_pagecache_allow(1);
+}
+
+static void
+read_before_eviction_not_kept(void **state)
+{
+	struct rb_pagecache_val *v;
+	uint64_t epoch;
+
+	(void)state;
+	assert_null(rb_pagecache_get(RB_PAGECACHE_SPACE, 42, "2026-11-29",
+	    (int64_t)NOW, &epoch));
+	v = rb_pagecache_val_new(NULL, NULL, (const int64_t[]){ 7 }, 1);
+	rb_pagecache_evict("contract:9");
+	rb_pagecache_put(RB_PAGECACHE_SPACE, 42, "2026-11-29", v, epoch);
+	assert_int_equal(rb_pagecache_count(), 0);
+	/* Taken again after it: kept; evicted by its contract, by its
+	   account, by anything unknown. */
+	assert_null(rb_pagecache_get(RB_PAGECACHE_SPACE, 42, "2026-11-29",
+	    (int64_t)NOW, &epoch));
+	rb_pagecache_put(RB_PAGECACHE_SPACE, 42, "2026-11-29", v, epoch);
+	assert_int_equal(rb_pagecache_count(), 1);
+	rb_pagecache_evict("contract:8");
+	rb_pagecache_evict("account:41");
+	assert_int_equal(rb_pagecache_count(), 1);
+	rb_pagecache_evict("contract:7");
+	assert_int_equal(rb_pagecache_count(), 0);
+	(void)rb_pagecache_get(RB_PAGECACHE_SPACE, 42, "2026-11-29", NOW,
+	    &epoch);
+	rb_pagecache_put(RB_PAGECACHE_SPACE, 42, "2026-11-29", v, epoch);
+	rb_pagecache_evict_account(42);
+	assert_int_equal(rb_pagecache_count(), 0);
+	(void)rb_pagecache_get(RB_PAGECACHE_SPACE, 42, "2026-11-29", NOW,
+	    &epoch);
+	rb_pagecache_put(RB_PAGECACHE_SPACE, 42, "2026-11-29", v, epoch);
+	rb_pagecache_evict("contract:7x");
+	assert_int_equal(rb_pagecache_count(), 0);
+	rb_pagecache_release(v);
+}
+
+/* Whatever slot another account, or another kind, shares with a value
+   kept, it never gets that value. */
+static void
+never_another_accounts_value(void **state)
+{
+	struct rb_pagecache_val *v;
+	uint64_t epoch;
+	int64_t a;
+
+	(void)state;
+	assert_null(rb_pagecache_get(RB_PAGECACHE_SPACE, 42, "2026-11-29",
+	    NOW, &epoch));
+	v = rb_pagecache_val_new(NULL, NULL, NULL, 0);
+	rb_pagecache_put(RB_PAGECACHE_SPACE, 42, "2026-11-29", v, epoch);
+	assert_int_equal(rb_pagecache_count(), 1);
+	/* Far more accounts than slots: many share 42's. */
+	for (a = 0; a < 20 * RB_PAGECACHE_SLOTS; a++)
+		if (a != 42)
+			assert_null(rb_pagecache_get(RB_PAGECACHE_SPACE, a,
+			    "2026-11-29", NOW, &epoch));
+	assert_null(rb_pagecache_get(RB_PAGECACHE_BILLS, 42, "2026-11-29",
+	    NOW, &epoch));
+	assert_int_equal(rb_pagecache_count(), 1);
+	rb_pagecache_release(v);
+}
+
+/*
+ * Each engine runs the tests of what it has: SQLite, which carries no
+ * notices, those that show nothing is kept; PostgreSQL, those of the
+ * cache at work. The suite runs on both (scripts/check).
+ */
+int
+main(void)
+{
+	const struct CMUnitTest without[] = {
+		cmocka_unit_test_setup_teardown(never_kept_on_sqlite, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    bills_kept_until_a_hold_or_its_end, setup, teardown),
+	};
+	const struct CMUnitTest with[] = {
+		cmocka_unit_test_setup_teardown(triggers_name_what_changed,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(kept_per_account, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(writes_elsewhere_evict, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    bills_kept_until_a_hold_or_its_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(lost_listener_flushes_both,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(read_before_eviction_not_kept,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(never_another_accounts_value,
+		    setup, teardown),
+	};
+	char url[4096];
+
+	if (test_db_server_url(url, sizeof(url)))
+		return cmocka_run_group_tests_name("with notices", with, NULL,
+		    NULL);
+	return cmocka_run_group_tests_name("without notices", without, NULL,
+	    NULL);
+}
