@@ -4,6 +4,7 @@
  * never touches the network (XML_PARSE_NONET, no XML_PARSE_NOENT /
  * DTDLOAD), and a document with a DOCTYPE is refused outright.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -212,6 +213,21 @@ xml_error(void *arg, xmlErrorPtr e)
 		    e->message : "?");
 }
 
+/*
+ * libxml2 sets up its globals (mutexes, dictionaries) at its first use;
+ * two threads parsing for the first time at once each make them, and one
+ * set is lost (LeakSanitizer saw xmlNewMutex's block in test_run_once_sepa,
+ * where two workers apply returns together). Its documentation asks for
+ * xmlInitParser() once before threads use it: done here, once.
+ */
+static pthread_once_t	 xml_once = PTHREAD_ONCE_INIT;
+
+static void
+xml_init(void)
+{
+	xmlInitParser();
+}
+
 int
 rb_pain002_parse(const char *data, size_t len, struct rb_pain002 *out,
     char *err, size_t errlen)
@@ -223,6 +239,7 @@ rb_pain002_parse(const char *data, size_t len, struct rb_pain002 *out,
 	size_t n;
 	int rc = -1;
 
+	pthread_once(&xml_once, xml_init);
 	memset(out, 0, sizeof(*out));
 	err[0] = '\0';
 	if (len == 0 || len > INT32_MAX) {
