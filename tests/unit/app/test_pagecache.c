@@ -27,6 +27,8 @@
 #include <time.h>
 
 #include <cmocka.h>
+
+#include "notice_test.h"
 #include <sodium.h>
 
 #include "app/bills.h"
@@ -191,37 +193,6 @@ never_kept_on_sqlite(void **state)
 }
 
 /* --- the triggers' notices --- */
-
-struct heard {
-	char	 h_text[16][64];
-	int	 h_n;
-};
-
-static void
-hear(const char *channel, const char *payload, void *arg)
-{
-	struct heard *h = arg;
-
-	if (h->h_n < 16)
-		snprintf(h->h_text[h->h_n], sizeof(h->h_text[0]), "%s %s",
-		    channel, payload);
-	h->h_n++;
-}
-
-static void
-hear_until(rb_db *l, struct heard *h, int n)
-{
-	struct pollfd p;
-	int i;
-
-	for (i = 0; i < STEPS && h->h_n < n; i++) {
-		p.fd = rb_db_socket(l);
-		p.events = POLLIN;
-		assert_true(p.fd >= 0);
-		(void)poll(&p, 1, 200);
-		assert_true(rb_db_notices_read(l, hear, h) >= 0);
-	}
-}
 
 static void
 triggers_name_what_changed(void **state)

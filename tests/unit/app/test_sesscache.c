@@ -24,6 +24,8 @@
 
 #include <cmocka.h>
 
+#include "notice_test.h"
+
 #include "app/auth.h"
 #include "app/sesscache.h"
 #include "base/crypto.h"
@@ -132,38 +134,6 @@ lookup(struct fixture *f, const char *cookie)
 }
 
 /* --- notices --- */
-
-struct heard {
-	char	 h_text[8][64];
-	int	 h_n;
-};
-
-static void
-hear(const char *channel, const char *payload, void *arg)
-{
-	struct heard *h = arg;
-
-	if (h->h_n < 8)
-		snprintf(h->h_text[h->h_n], sizeof(h->h_text[0]), "%s %s",
-		    channel, payload);
-	h->h_n++;
-}
-
-/* Reads l's notices into h until it holds n, at most STEPS waits. */
-static void
-hear_until(rb_db *l, struct heard *h, int n)
-{
-	struct pollfd p;
-	int i;
-
-	for (i = 0; i < STEPS && h->h_n < n; i++) {
-		p.fd = rb_db_socket(l);
-		p.events = POLLIN;
-		assert_true(p.fd >= 0);
-		(void)poll(&p, 1, 200);
-		assert_true(rb_db_notices_read(l, hear, h) >= 0);
-	}
-}
 
 static void
 notices_only_of_commits(void **state)
