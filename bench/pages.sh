@@ -72,15 +72,16 @@ cookie=$("$PYTHON" "$root/bench/signin-cookie.py" "$base" "${SIGNIN%%:*}" "${SIG
 mkdir -p "$tmp/www" "$tmp/nginx/logs"
 chmod 755 "$tmp" "$tmp/www"
 fetch() { # fetch PATH FILE [COOKIE]
-	code=$(curl -s -o "$2" -w '%{http_code}' --max-time 30 ${3:+-H "Cookie: $3"} "$base$1") ||
+	code=$(curl -s --create-dirs -o "$2" -w '%{http_code}' --max-time 30 ${3:+-H "Cookie: $3"} "$base$1") ||
 		die "cannot fetch $1"
 	[ "$code" = 200 ] || die "$1 answered $code, not 200"
 }
 for page in $PAGES; do
 	case $page in /) f=$tmp/www/index.html ;; *) f=$tmp/www$page ;; esac
 	fetch "$page" "$f" "$cookie"
-	chmod 644 "$f"
 done
+# A page below a folder (/mes-factures/NUMBER): nginx's worker reads it.
+chmod -R a+rX "$tmp/www"
 fetch / "$tmp/www/anonyme.html"
 chmod 644 "$tmp/www/anonyme.html"
 nginx_port=$(free_port)

@@ -179,31 +179,46 @@ static const struct {
 
 #define NSOURCES	(sizeof(sources) / sizeof(sources[0]))
 
+/* The row of sources[] that src_system (NULL: written by Robinet) falls
+   under (an unknown system counts as the billing system). */
+static size_t
+source_of(const char *src)
+{
+	size_t k;
+
+	/* Readings sent on this site or to customer service. */
+	if (src != NULL && (strcmp(src, "portal") == 0 ||
+	    strcmp(src, "agent") == 0))
+		src = NULL;
+	if (src == NULL)
+		return NSOURCES - 1;
+	for (k = 0; k < NSOURCES - 1; k++)
+		if (strcmp(src, sources[k].so_system) == 0)
+			return k;
+	return 2;			/* another billing system */
+}
+
 /*
- * Writes into out where the rows of a category came from: the labels of
- * their src_system values, in the order of sources[], joined by " ; "
- * (an unknown system counts as the billing system).
+ * Counts the rows of category key in tally (rb_gdpr_overview()) and
+ * writes into out where they came from: the labels of their src_system
+ * values, in the order of sources[], joined by " ; ".
  */
-static void
-origin(json_t *rows, char *out, size_t outlen)
+static json_int_t
+origin(json_t *tally, const char *key, char *out, size_t outlen)
 {
 	int seen[NSOURCES] = { 0 };
-	const char *src;
-	json_t *row;
+	json_t *t;
+	json_int_t rows, total = 0;
 	size_t i, k, n = 0;
 
-	json_array_foreach(rows, i, row) {
-		src = json_string_value(json_object_get(row, "src_system"));
-		/* Readings sent on this site or to customer service. */
-		if (src != NULL && (strcmp(src, "portal") == 0 ||
-		    strcmp(src, "agent") == 0))
-			src = NULL;
-		for (k = 0; k < NSOURCES - 1; k++)
-			if (src != NULL && strcmp(src, sources[k].so_system) == 0)
-				break;
-		if (src != NULL && k == NSOURCES - 1)
-			k = 2;			/* another billing system */
-		seen[k] = 1;
+	json_array_foreach(tally, i, t) {
+		rows = json_integer_value(json_object_get(t, "rows"));
+		if (rows == 0 || strcmp(json_string_value(json_object_get(t,
+		    "category")), key) != 0)
+			continue;
+		total += rows;
+		seen[source_of(json_string_value(json_object_get(t,
+		    "src_system")))] = 1;
 	}
 	out[0] = '\0';
 	for (k = 0; k < NSOURCES; k++) {
@@ -217,6 +232,7 @@ origin(json_t *rows, char *out, size_t outlen)
 	/* Capitalise the first letter (the labels are ASCII-initial). */
 	if (out[0] >= 'a' && out[0] <= 'z')
 		out[0] = (char)(out[0] - 'a' + 'A');
+	return total;
 }
 
 /*
@@ -297,21 +313,23 @@ notice_json(const struct notice *no)
 enum rb_rc
 rb_gdpr_view(rb_db *db, int64_t account, json_t **out)
 {
-	json_t *data, *cats, *c, *rows, *views, *photos;
+	json_t *data, *cats, *c, *rows, *views, *photos, *tally;
+	json_int_t count;
 	char from[512];
 	size_t i;
 	int rc;
 
 	*out = NULL;
-	if ((rc = rb_gdpr_export(db, account, &data)) != 0)
+	/* The counts, not the rows (thousands of daily readings): the
+	   download reads those. */
+	if ((rc = rb_gdpr_overview(db, account, &data)) != 0)
 		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
+	tally = json_object_get(data, "tally");
 	cats = json_array();
 	for (i = 0; i < NNOTICES; i++) {
-		rows = json_object_get(data, notices[i].no_key);
 		c = notice_json(&notices[i]);
-		json_object_set_new(c, "count",
-		    json_integer((json_int_t)json_array_size(rows)));
-		origin(rows, from, sizeof(from));
+		count = origin(tally, notices[i].no_key, from, sizeof(from));
+		json_object_set_new(c, "count", json_integer(count));
 		json_object_set_new(c, "origin", json_string(from));
 		json_array_append_new(cats, c);
 	}

@@ -4,6 +4,10 @@
  * of its columns; a generic loop turns rows into JSON objects.
  */
 
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "store/copy.h"
 #include "store/gdpr.h"
 
@@ -306,4 +310,126 @@ rb_gdpr_export(rb_db *db, int64_t account, json_t **out)
 	}
 	*out = obj;
 	return 0;
+}
+
+/*
+ * The statement of rb_gdpr_overview(): for each category, its rows
+ * counted (without reading them out), by src_system when the category
+ * has that column: "SELECT 'name', q.src_system, count(*) FROM (the
+ * category's statement without its ORDER BY) q GROUP BY q.src_system",
+ * joined by UNION ALL; a category without provenance counts in one row
+ * with a NULL system. Made once from categories[], so that the counts
+ * of the page and the rows of the download never disagree.
+ */
+static char	 tally_sql[24576];
+static int	 tally_ok;
+static pthread_once_t tally_once = PTHREAD_ONCE_INIT;
+
+static int
+has_system(const struct category *ca)
+{
+	size_t k;
+
+	for (k = 0; k < MAX_COLS && ca->ca_cols[k] != NULL; k++)
+		if (strcmp(ca->ca_cols[k], "src_system") == 0)
+			return 1;
+	return 0;
+}
+
+static void
+tally_make(void)
+{
+	const struct category *ca;
+	const char *p, *order;
+	size_t i, n = 0, len;
+	int w;
+
+	for (i = 0; i < NCATEGORIES; i++) {
+		ca = &categories[i];
+		/* The last ORDER BY orders the whole statement: a count
+		   needs no order. */
+		len = strlen(ca->ca_sql);
+		for (p = ca->ca_sql; (order = strstr(p, " ORDER BY ")) != NULL;
+		    p = order + 1)
+			len = (size_t)(order - ca->ca_sql);
+		w = snprintf(tally_sql + n, sizeof(tally_sql) - n,
+		    "%sSELECT '%s', %s, count(*) FROM (%.*s) q%s",
+		    i > 0 ? " UNION ALL " : "", ca->ca_name,
+		    has_system(ca) ? "q.src_system" : "CAST(NULL AS TEXT)",
+		    (int)len, ca->ca_sql,
+		    has_system(ca) ? " GROUP BY q.src_system" : "");
+		if (w < 0 || (size_t)w >= sizeof(tally_sql) - n)
+			return;
+		n += (size_t)w;
+	}
+	tally_ok = 1;
+}
+
+static void
+tally_row(rb_stmt *st, void *arg)
+{
+	const char *sys = rb_stmt_text(st, 1);
+
+	json_array_append_new(arg, json_pack("{s:s, s:o, s:I}",
+	    "category", rb_stmt_text(st, 0),
+	    "src_system", sys != NULL ? json_string(sys) : json_null(),
+	    "rows", (json_int_t)rb_stmt_int(st, 2)));
+}
+
+/* The tally's statement; NULL if it did not fit (a category added). */
+static const char *
+tally_sql_get(void)
+{
+	pthread_once(&tally_once, tally_make);
+	return tally_ok ? tally_sql : NULL;
+}
+
+int
+rb_gdpr_overview(rb_db *db, int64_t account, json_t **out)
+{
+	const struct category *views = NULL, *photos = NULL;
+	json_t *obj, *tally, *arr;
+	const char *sql;
+	int64_t accounts = 0;
+	size_t i;
+
+	*out = NULL;
+	if ((sql = tally_sql_get()) == NULL)
+		return -1;
+	for (i = 0; i < NCATEGORIES; i++) {
+		if (strcmp(categories[i].ca_name, "file_views") == 0)
+			views = &categories[i];
+		else if (strcmp(categories[i].ca_name, "reading_photos") == 0)
+			photos = &categories[i];
+	}
+	if (rb_db_begin_read(db) != 0)
+		return -1;
+	obj = json_object();
+	tally = json_array();
+	json_object_set_new(obj, "tally", tally);
+	if (rb_db_fetch_all(db, sql, RB_BINDS(rb_int(account)), tally_row,
+	    tally) != 0)
+		goto fail;
+	if ((arr = run_category(db, views, account)) == NULL)
+		goto fail;
+	json_object_set_new(obj, "file_views", arr);
+	if ((arr = run_category(db, photos, account)) == NULL)
+		goto fail;
+	json_object_set_new(obj, "reading_photos", arr);
+	rb_db_commit(db);
+	json_array_foreach(tally, i, arr)
+		if (strcmp(json_string_value(json_object_get(arr, "category")),
+		    "account") == 0)
+			accounts += json_integer_value(json_object_get(arr,
+			    "rows"));
+	if (accounts == 0) {
+		json_decref(obj);
+		return 1;
+	}
+	*out = obj;
+	return 0;
+fail:
+	rb_db_rollback(db);
+	json_decref(obj);
+	return -1;
 }

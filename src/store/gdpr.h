@@ -36,4 +36,16 @@
  */
 int	rb_gdpr_export(rb_db *db, int64_t account, json_t **out);
 
+/*
+ * What "Mes données personnelles" shows, without reading every row out:
+ * sets *out to a new object {"tally": [{"category", "src_system" (null
+ * for a category without provenance, or a row written by Robinet),
+ * "rows"}, …] (the rows of each category of rb_gdpr_export() counted
+ * by src_system; a category with provenance and no row has no entry),
+ * "file_views", "reading_photos" (these two categories' rows, as
+ * rb_gdpr_export() gives them)}. One read transaction; the tally is one
+ * statement. Returns as rb_gdpr_export().
+ */
+int	rb_gdpr_overview(rb_db *db, int64_t account, json_t **out);
+
 #endif

@@ -176,6 +176,71 @@ def gdpr_download_holds_everything_and_no_secret(s):
     assert any(e["action"] == "gdpr.export" for e in json.loads(body2)["data"]["audit_log"])
 
 
+# Where the page says rows came from, by src_system (app/gdpr.c).
+SOURCES = [("former_operator", "transmises par l'ancien exploitant"),
+           ("billing_2023", "ancien système de facturation du service (factures jusqu'en 2023)"),
+           ("billing", "système de facturation du service"),
+           (None, "vous, sur ce site, ou nos services")]
+
+
+def source_label(system):
+    if system in ("portal", "agent"):
+        system = None
+    for key, label in SOURCES:
+        if key == system:
+            return label
+    return SOURCES[2][1]
+
+
+@test
+def gdpr_page_counts_and_origins_agree_with_the_download(s):
+    """The page counts the rows of each category without reading them
+    (one statement); the download reads them: they must agree, category
+    by category, on the count and on where the rows came from."""
+    b = demo(s)
+    # Rows of several systems and of this site (a reading the subscriber
+    # sent), and an unknown system (counted as the billing system).
+    meter = db_rows(s, "SELECT m.id FROM meters m JOIN contracts c ON c.id = m.contract_id "
+                       "WHERE c.number = '1000000002' ORDER BY m.id LIMIT 1")[0][0]
+    con = dbx.connect(s.db)
+    con.execute("INSERT INTO meter_readings (meter_id, read_on, index_litres, source, src_system)"
+                " VALUES (?, '2019-01-02', 1, 'customer', 'portal')", (meter,))
+    con.execute("UPDATE invoices SET src_system = 'sage_x3' WHERE id = (SELECT min(i.id) FROM invoices i "
+                "JOIN contracts c ON c.id = i.contract_id WHERE c.number = '1000000002')")
+    con.commit()
+    con.close()
+    st, _, page = b.get("/mes-donnees")
+    assert st == 200
+    page = html.unescape(page)
+    st, _, body = b.get("/mes-donnees.json")
+    assert st == 200
+    doc = json.loads(body)
+    data = doc["data"]
+    assert len(doc["notice"]) >= 20
+    for cat in doc["notice"]:
+        m = re.search(r'<h3>%s</h3>\s*<ul class="facts">(.*?)</ul>' % re.escape(cat["label"]), page, re.S)
+        assert m, cat["label"]
+        facts = m.group(1)
+        count = re.search(r"Éléments conservés :</span> (\d+)</li>", facts)
+        rows = data[cat["key"]]
+        # The download's own audit line comes after its read.
+        assert count and int(count.group(1)) == len(rows), (cat["key"], count and count.group(1), len(rows))
+        origin = re.search(r"Origine :</span> (.*?)</li>", facts).group(1)
+        if not rows:
+            assert origin == "Aucune donnée", (cat["key"], origin)
+            continue
+        want = [lab for _, lab in SOURCES
+                if lab in {source_label(r.get("src_system")) for r in rows}]
+        assert origin.lower() == " ; ".join(want).lower(), (cat["key"], origin, want)
+    # The cases above were met: three systems in the bills, the unknown
+    # one counted as the billing system; a reading sent on this site.
+    m = re.search(r"<h3>Factures</h3>.*?Origine :</span> ([^<]*)</li>", page, re.S)
+    assert m and m.group(1).lower().count(" ; ") == 1 and "factures jusqu'en 2023" in m.group(1) \
+        and "; système de facturation du service" in m.group(1), m and m.group(1)
+    m = re.search(r"Relevés d'index</h3>.*?Origine :</span> ([^<]*)</li>", page, re.S)
+    assert m and "vous, sur ce site" in m.group(1).lower(), m and m.group(1)
+
+
 def dashboard_oracle(s, number):
     """What the dashboard must say of contract number, computed here from
     the rows themselves (not from the page's SQL): the bills to pay or
