@@ -6,6 +6,7 @@
 #ifndef RB_STORE_GDPR_H
 #define RB_STORE_GDPR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -35,5 +36,13 @@
  * (*out NULL unless 0).
  */
 int	rb_gdpr_export(rb_db *db, int64_t account, json_t **out);
+/*
+ * rb_gdpr_export(), and in *contracts (free(); NULL when none) the ids
+ * of the account's contracts, *ncontracts of them, read in the same
+ * batch: what a copy of the page kept in memory lists (app/pagecache.h).
+ * contracts may be NULL. Same returns (nothing to free unless 0).
+ */
+int	rb_gdpr_export_ids(rb_db *db, int64_t account, json_t **out,
+	    int64_t **contracts, size_t *ncontracts);
 
 #endif
