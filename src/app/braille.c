@@ -280,7 +280,7 @@ rb_braille_letters(rb_db *db, int64_t account, json_t **out)
 /* A kept page of letters (rb_braille_letters_page()). */
 struct letters_kept {
 	enum rb_braille_grade	 lk_grade;
-	json_t			*lk_letters;	/* read only once kept */
+	json_t			*lk_letters;	/* read only */
 };
 
 static void

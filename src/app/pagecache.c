@@ -38,8 +38,8 @@ struct slot {
 	int			 sl_kind;
 	int64_t			 sl_account;
 	char			 sl_day[11];
-	char			 sl_sub[RB_PAGECACHE_SUB_MAX];	/* "" but
-						   for a kind with a sub-key */
+	/* "" but for a kind with a sub-key */
+	char			 sl_sub[RB_PAGECACHE_SUB_MAX];
 };
 
 static pthread_mutex_t	 cache_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -82,8 +82,8 @@ static const char *const sql[SQL__MAX] = {
 	" (SELECT MAX(d.updated_at) FROM sepa_debits d"
 	"   WHERE d.invoice_id = i.id AND d.status = 'rejected'),"
 	" (SELECT MIN(d.collection_date) FROM sepa_debits d"
-	"   WHERE d.invoice_id = i.id AND d.status IN ('scheduled', 'exported')),"
-	" c.id"
+	"   WHERE d.invoice_id = i.id"
+	"   AND d.status IN ('scheduled', 'exported')), c.id"
 	" FROM invoices i JOIN contracts c ON c.id = i.contract_id"
 	" JOIN customers cu ON cu.id = c.customer_id"
 	" WHERE i.number = $3 AND" SCOPE_INVOICE,

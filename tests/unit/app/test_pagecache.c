@@ -1034,8 +1034,8 @@ gdpr_kept_and_evicted_per_table(void **state)
 		assert_int_equal(trips, 0);
 		before = cat_count(x, gdpr_writes[i].gw_key);
 		json_decref(x);
-		run(f->db2, gdpr_writes[i].gw_sql, gdpr_writes[i].gw_by_account ?
-		    f->account : contract);
+		run(f->db2, gdpr_writes[i].gw_sql,
+		    gdpr_writes[i].gw_by_account ? f->account : contract);
 		step_until_count(f, 1);
 		x = gdpr_get(f, f->account, &trips);
 		assert_int_equal(trips, 1);
