@@ -1012,67 +1012,150 @@ bill_view(const struct rb_bills_ctx *ctx, const struct rb_invoice_full *b,
 }
 
 /*
- * Sets view's "alert" to {text} when the bill's consumption was
- * abnormally high (app/consumption.h), null otherwise. Returns 0 or -1.
+ * What the bill page reads of one bill (rb_bills_get()), kept in memory
+ * per account and bill number (app/pagecache.h, sub-key the number):
+ * the bill with its lines, its contract and customer; whether its
+ * consumption was abnormally high (app/consumption.h); the payments
+ * received and whether a card payment in progress holds it. The view is
+ * made from it at each request (today, the site's settings).
  */
-static int
-alert_set(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
-    const char *number, json_t *view)
+struct bill_data {
+	struct rb_invoice_full	 bd_b;
+	int			 bd_alert;	/* an alert for the bill */
+	int64_t			 bd_alert_litres;
+	int64_t			 bd_alert_average;
+	struct rb_payment_row	*bd_pays;	/* free() */
+	size_t			 bd_npays;
+	int			 bd_pending;
+};
+
+static void
+bill_data_drop(void *p)
 {
-	char litres[RB_BILLS_FMT_MAX], avg[RB_BILLS_FMT_MAX];
+	struct bill_data *d = p;
+
+	rb_invoice_full_free(&d->bd_b);
+	free(d->bd_pays);
+	free(d);
+}
+
+/* Reads bill number within sc at ctx->bc_now into d (zeroed). RB_OK,
+   RB_NOT_FOUND or RB_ERROR (nothing to free unless RB_OK). */
+static enum rb_rc
+bill_read(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
+    const char *number, struct bill_data *d)
+{
 	json_t *a = NULL;
 	int rc;
 
+	memset(d, 0, sizeof(*d));
+	if ((rc = rb_invoice_get(ctx->bc_db, sc, number, &d->bd_b)) < 0)
+		return RB_ERROR;
+	if (rc > 0)
+		return RB_NOT_FOUND;
 	rc = rb_cons_invoice_alert(ctx->bc_db, sc, number, &a);
-	if (rc == RB_NOT_FOUND) {
-		json_object_set_new(view, "alert", json_null());
-		return 0;
+	if (rc != RB_OK && rc != RB_NOT_FOUND)
+		goto fail;
+	if (rc == RB_OK && json_is_object(a)) {
+		d->bd_alert = 1;
+		d->bd_alert_litres = json_integer_value(json_object_get(a,
+		    "litres"));
+		d->bd_alert_average = json_integer_value(json_object_get(a,
+		    "average_litres"));
 	}
-	if (rc != RB_OK)
-		return -1;
-	if (json_is_object(a)) {
-		rb_volume_m3_fr(json_integer_value(json_object_get(a,
-		    "litres")), litres, sizeof(litres));
-		rb_volume_m3_fr(json_integer_value(json_object_get(a,
-		    "average_litres")), avg, sizeof(avg));
-		json_object_set_new(view, "alert", json_pack("{s:s++++}",
-		    "text", "Consommation anormalement élevée : ", litres,
-		    " sur cette période, plus du double de votre moyenne des "
-		    "mêmes périodes des années précédentes (", avg, "). "
-		    "Vérifiez qu'il n'y a pas de fuite après votre compteur "
-		    "et appelez le service client : une fuite réparée peut "
-		    "réduire votre facture."));
-	} else
-		json_object_set_new(view, "alert", json_null());
 	json_decref(a);
-	return 0;
+	if (rb_pay_of_invoice(ctx->bc_db, d->bd_b.if_inv.inv_id, ctx->bc_now,
+	    &d->bd_pays, &d->bd_npays, &d->bd_pending) != 0)
+		goto fail;
+	return RB_OK;
+fail:
+	rb_invoice_full_free(&d->bd_b);
+	return RB_ERROR;
+}
+
+/*
+ * The data of bill number within sc, through the pages' memory for a
+ * signed-in account: kept per account and number, listing the bill's
+ * contract; never while a card payment in progress holds the bill (the
+ * read does not say until when: the next read says when it ended).
+ * Sets *out (release it) on RB_OK; RB_NOT_FOUND, RB_ERROR.
+ */
+static enum rb_rc
+bill_kept(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
+    const char *number, struct rb_pagecache_val **out)
+{
+	struct rb_pagecache_val *v;
+	struct bill_data *d;
+	uint64_t epoch = 0;
+	int keep = sc->sc_account > 0 && sc->sc_archive == 0;
+	enum rb_rc rc;
+
+	*out = NULL;
+	if (keep && (v = rb_pagecache_get_sub(RB_PAGECACHE_BILL,
+	    sc->sc_account, number, "", (int64_t)ctx->bc_now, &epoch)) !=
+	    NULL) {
+		*out = v;
+		return RB_OK;
+	}
+	d = rb_xmalloc(sizeof(*d));
+	if ((rc = bill_read(ctx, sc, number, d)) != RB_OK) {
+		free(d);
+		return rc;
+	}
+	v = rb_pagecache_val_new(d, bill_data_drop, &d->bd_b.if_contract_id,
+	    1);
+	if (keep && !d->bd_pending)
+		rb_pagecache_put_sub(RB_PAGECACHE_BILL, sc->sc_account, number,
+		    "", v, epoch);
+	*out = v;
+	return RB_OK;
+}
+
+/* Sets view's "alert" to {text} when the bill's consumption was
+   abnormally high, null otherwise. */
+static void
+alert_set(const struct bill_data *d, json_t *view)
+{
+	char litres[RB_BILLS_FMT_MAX], avg[RB_BILLS_FMT_MAX];
+
+	if (!d->bd_alert) {
+		json_object_set_new(view, "alert", json_null());
+		return;
+	}
+	rb_volume_m3_fr(d->bd_alert_litres, litres, sizeof(litres));
+	rb_volume_m3_fr(d->bd_alert_average, avg, sizeof(avg));
+	json_object_set_new(view, "alert", json_pack("{s:s++++}",
+	    "text", "Consommation anormalement élevée : ", litres,
+	    " sur cette période, plus du double de votre moyenne des "
+	    "mêmes périodes des années précédentes (", avg, "). "
+	    "Vérifiez qu'il n'y a pas de fuite après votre compteur "
+	    "et appelez le service client : une fuite réparée peut "
+	    "réduire votre facture."));
 }
 
 /*
  * Sets view's payment keys (see docs/bill_pdf.h): "payments" received
  * [{"date", "amount", "method"}], "paid_total", "owed", "partly_paid",
- * "payable", "pay_pending". Returns 0 or -1.
+ * "payable", "pay_pending".
  */
-static int
-payments_set(const struct rb_bills_ctx *ctx, const struct rb_invoice *inv,
+static void
+payments_set(const struct rb_bills_ctx *ctx, const struct bill_data *d,
     json_t *view)
 {
-	struct rb_payment_row *rows = NULL;
-	struct rb_date d;
+	const struct rb_invoice *inv = &d->bd_b.if_inv;
+	const struct rb_payment_row *rows = d->bd_pays;
+	struct rb_date day;
 	char date[RB_BILLS_FMT_MAX];
 	int64_t paid = 0, owed;
 	json_t *list;
-	size_t n = 0, i;
-	int pending, due;
+	size_t n = d->bd_npays, i;
+	int pending = d->bd_pending, due;
 
-	if (rb_pay_of_invoice(ctx->bc_db, inv->inv_id, ctx->bc_now, &rows,
-	    &n, &pending) != 0)
-		return -1;
 	list = json_array();
 	for (i = 0; i < n; i++) {
 		paid += rows[i].pr_amount_cents;
-		rb_clock_today((time_t)rows[i].pr_created_at, &d);
-		rb_clock_fr_date(&d, date, sizeof(date));
+		rb_clock_today((time_t)rows[i].pr_created_at, &day);
+		rb_clock_fr_date(&day, date, sizeof(date));
 		json_array_append_new(list, json_pack("{s:s, s:o, s:s}",
 		    "date", date, "amount", jcents(rows[i].pr_amount_cents),
 		    "method", strcmp(rows[i].pr_method, "card") == 0 ?
@@ -1081,7 +1164,6 @@ payments_set(const struct rb_bills_ctx *ctx, const struct rb_invoice *inv,
 		    0 ? "Virement" : strcmp(rows[i].pr_method, "cheque") == 0 ?
 		    "Chèque" : "Espèces"));
 	}
-	free(rows);
 	owed = inv->inv_total_cents - paid;
 	due = strcmp(inv->inv_status, "to_pay") == 0 ||
 	    strcmp(inv->inv_status, "overdue") == 0;
@@ -1095,31 +1177,26 @@ payments_set(const struct rb_bills_ctx *ctx, const struct rb_invoice *inv,
 	    owed > 0 && !pending));
 	json_object_set_new(view, "pay_pending", json_boolean(due && owed > 0 &&
 	    pending));
-	return 0;
 }
 
 enum rb_rc
 rb_bills_get(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
     const char *number, json_t **out)
 {
-	struct rb_invoice_full b;
+	struct rb_pagecache_val *kept;
+	const struct bill_data *d;
 	char today[11];
-	int rc;
+	enum rb_rc rc;
 
 	*out = NULL;
 	rb_clock_today_iso(ctx->bc_now, today, sizeof(today));
-	if ((rc = rb_invoice_get(ctx->bc_db, sc, number, &b)) < 0)
-		return RB_ERROR;
-	if (rc > 0)
-		return RB_NOT_FOUND;
-	*out = bill_view(ctx, &b, today);
-	rb_invoice_full_free(&b);
-	if (alert_set(ctx, sc, number, *out) != 0 ||
-	    payments_set(ctx, &b.if_inv, *out) != 0) {
-		json_decref(*out);
-		*out = NULL;
-		return RB_ERROR;
-	}
+	if ((rc = bill_kept(ctx, sc, number, &kept)) != RB_OK)
+		return rc;
+	d = rb_pagecache_data(kept);
+	*out = bill_view(ctx, &d->bd_b, today);
+	alert_set(d, *out);
+	payments_set(ctx, d, *out);
+	rb_pagecache_release(kept);
 	return RB_OK;
 }
 

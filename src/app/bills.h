@@ -148,7 +148,9 @@ int		 rb_bills_norm_number(const char *in, char *out,
  * One bill, everything its page and PDF show: *out = the "bill view"
  * documented in docs/bill_pdf.h. number must be normalised. The caller
  * owns *out. Returns RB_OK, RB_NOT_FOUND or RB_ERROR
- * (*out NULL unless OK).
+ * (*out NULL unless OK). For a signed-in account the bill's data is
+ * kept in memory per account and number (app/pagecache.h); the view is
+ * made at each call.
  */
 enum rb_rc rb_bills_get(const struct rb_bills_ctx *ctx,
 		    const struct rb_scope *sc, const char *number,

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "app/braille.h"
+#include "app/pagecache.h"
 #include "base/clock.h"
+#include "base/mem.h"
 #include "base/log.h"
 #include "docs/braille_bill.h"
 #include "store/audit.h"
@@ -272,6 +274,59 @@ rb_braille_letters(rb_db *db, int64_t account, json_t **out)
 		return RB_ERROR;
 	}
 	*out = lc.lc_list;
+	return RB_OK;
+}
+
+/* A kept page of letters (rb_braille_letters_page()). */
+struct letters_kept {
+	enum rb_braille_grade	 lk_grade;
+	json_t			*lk_letters;	/* read only */
+};
+
+static void
+letters_kept_drop(void *p)
+{
+	struct letters_kept *k = p;
+
+	json_decref(k->lk_letters);
+	free(k);
+}
+
+enum rb_rc
+rb_braille_letters_page(rb_db *db, int64_t account,
+    enum rb_braille_grade *grade, json_t **letters)
+{
+	struct rb_pagecache_val *v;
+	struct letters_kept *k;
+	uint64_t epoch = 0;
+	enum rb_rc rc;
+	int keep = account > 0 && rb_pagecache_on();
+
+	*grade = RB_BRAILLE_NONE;
+	*letters = NULL;
+	/* now 0: the value has no end; its dates are instants. */
+	if (keep && (v = rb_pagecache_get(RB_PAGECACHE_BRAILLE_LETTERS,
+	    account, "", 0, &epoch)) != NULL) {
+		k = rb_pagecache_data(v);
+		*grade = k->lk_grade;
+		*letters = json_deep_copy(k->lk_letters);
+		rb_pagecache_release(v);
+		return *letters != NULL ? RB_OK : RB_ERROR;
+	}
+	if ((rc = rb_braille_pref(db, account, grade)) != RB_OK ||
+	    (rc = rb_braille_letters(db, account, letters)) != RB_OK)
+		return rc;
+	if (!keep)
+		return RB_OK;
+	k = rb_xcalloc(1, sizeof(*k));
+	k->lk_grade = *grade;
+	if ((k->lk_letters = json_deep_copy(*letters)) == NULL) {
+		free(k);
+		return RB_OK;
+	}
+	v = rb_pagecache_val_new(k, letters_kept_drop, NULL, 0);
+	rb_pagecache_put(RB_PAGECACHE_BRAILLE_LETTERS, account, "", v, epoch);
+	rb_pagecache_release(v);
 	return RB_OK;
 }
 

@@ -97,6 +97,16 @@ enum rb_rc	rb_braille_bill_file(const struct rb_bills_ctx *ctx,
 enum rb_rc	rb_braille_letters(rb_db *db, int64_t account, json_t **out);
 
 /*
+ * What /mes-courriers-braille shows: the grade account chose
+ * (rb_braille_pref()) and its letters (rb_braille_letters(), *letters
+ * a new array the caller owns), kept in memory per account
+ * (app/pagecache.h: web_accounts and braille_letters send notices).
+ * Returns RB_OK, RB_NOT_FOUND (no such account) or RB_ERROR.
+ */
+enum rb_rc	rb_braille_letters_page(rb_db *db, int64_t account,
+		    enum rb_braille_grade *grade, json_t **letters);
+
+/*
  * The braille version of letter id of account (grade: the account's,
  * grade 1 when none). Returns RB_OK, RB_NOT_FOUND (not one of account's
  * letters) or RB_ERROR.

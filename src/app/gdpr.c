@@ -4,10 +4,12 @@
  * legal basis and for how long, and where the rows came from.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/attachments.h"
 #include "app/gdpr.h"
+#include "app/pagecache.h"
 #include "store/audit.h"
 #include "store/gdpr.h"
 
@@ -310,20 +312,17 @@ notice_json(const struct notice *no)
 	    "basis", no->no_basis, "retention", no->no_retention);
 }
 
-enum rb_rc
-rb_gdpr_view(rb_db *db, int64_t account, json_t **out)
+/* The page's data (see rb_gdpr_view()) made from data (taken), what
+   rb_gdpr_overview() gives: the counts, not the rows (thousands of daily
+   readings; the download reads those). */
+static json_t *
+view_of(json_t *data)
 {
-	json_t *data, *cats, *c, *rows, *views, *photos, *tally;
+	json_t *cats, *c, *rows, *views, *photos, *out, *tally;
 	json_int_t count;
 	char from[512];
 	size_t i;
-	int rc;
 
-	*out = NULL;
-	/* The counts, not the rows (thousands of daily readings): the
-	   download reads those. */
-	if ((rc = rb_gdpr_overview(db, account, &data)) != 0)
-		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
 	tally = json_object_get(data, "tally");
 	cats = json_array();
 	for (i = 0; i < NNOTICES; i++) {
@@ -343,12 +342,62 @@ rb_gdpr_view(rb_db *db, int64_t account, json_t **out)
 			break;
 		json_array_append(views, c);
 	}
-	*out = json_pack("{s:s, s:o, s:o, s:I, s:o}", "controller", CONTROLLER,
+	out = json_pack("{s:s, s:o, s:o, s:I, s:o}", "controller", CONTROLLER,
 	    "categories", cats, "views", views,
 	    "views_total", (json_int_t)json_array_size(rows),
 	    "photos", photos);
 	json_decref(data);
-	return RB_OK;
+	return out;
+}
+
+static void
+view_drop(void *p)
+{
+	json_decref(p);
+}
+
+/*
+ * The page's data is kept in memory per account (app/pagecache.h): it
+ * depends on no day nor instant, lists the account's contracts, and
+ * every table it counts sends notices (migrations 0027, 0028, 0030).
+ * The kept copy is read only, shared by the requests: each gets a deep
+ * copy of its own (the page adds to it).
+ */
+enum rb_rc
+rb_gdpr_view(rb_db *db, int64_t account, json_t **out)
+{
+	struct rb_pagecache_val *v;
+	json_t *data, *view;
+	int64_t *ids = NULL;
+	uint64_t epoch = 0;
+	size_t n = 0;
+	int rc, keep = account > 0 && rb_pagecache_on();
+
+	*out = NULL;
+	/* now 0: the value has no end (rb_pagecache_val_until()). */
+	if (keep && (v = rb_pagecache_get(RB_PAGECACHE_GDPR, account, "", 0,
+	    &epoch)) != NULL) {
+		*out = json_deep_copy(rb_pagecache_data(v));
+		rb_pagecache_release(v);
+		return *out != NULL ? RB_OK : RB_ERROR;
+	}
+	if ((rc = rb_gdpr_overview(db, account, &data, &ids, &n)) != 0)
+		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
+	if ((view = view_of(data)) == NULL) {
+		free(ids);
+		return RB_ERROR;
+	}
+	if (!keep) {
+		free(ids);
+		*out = view;
+		return RB_OK;
+	}
+	v = rb_pagecache_val_new(view, view_drop, ids, n);
+	free(ids);
+	rb_pagecache_put(RB_PAGECACHE_GDPR, account, "", v, epoch);
+	*out = json_deep_copy(view);
+	rb_pagecache_release(v);
+	return *out != NULL ? RB_OK : RB_ERROR;
 }
 
 enum rb_rc

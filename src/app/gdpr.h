@@ -26,8 +26,9 @@
  * service ("Qui a consulté mon dossier"), by the recipient's name and
  * never the agent's (see file_views() in gdpr.c), why the reason given
  * or null; views_total how many there are in all. Caller owns
- * *out. Returns RB_OK, RB_NOT_FOUND when the account does not exist,
- * RB_ERROR on a database failure.
+ * *out (a copy of its own: the data is kept in memory per account,
+ * app/pagecache.h). Returns RB_OK, RB_NOT_FOUND when the account does
+ * not exist, RB_ERROR on a database failure.
  */
 enum rb_rc	rb_gdpr_view(rb_db *db, int64_t account, json_t **out);
 

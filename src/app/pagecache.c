@@ -2,11 +2,11 @@
  * pagecache.c: the pages' data kept in memory, evicted by notices (see
  * pagecache.h).
  *
- * Direct-mapped: a value's slot is given by its kind and account; a
- * newer day or value takes the slot. An eviction by contract or
- * account scans the whole table (RB_PAGECACHE_SLOTS, a few
- * microseconds): notices are far rarer than reads, and a bulk change
- * sends one "*".
+ * Direct-mapped: a value's slot is given by its kind and account (and
+ * sub-key, for a kind that has one); a newer day or value takes the
+ * slot. An eviction by contract or account scans the whole table
+ * (RB_PAGECACHE_SLOTS, a few microseconds): notices are far rarer than
+ * reads, and a bulk change sends one "*".
  *
  * The race between a reader and a writer: a request reads a page's
  * data, a write commits and its eviction is applied, then the request
@@ -38,6 +38,8 @@ struct slot {
 	int			 sl_kind;
 	int64_t			 sl_account;
 	char			 sl_day[11];
+	/* "" but for a kind with a sub-key */
+	char			 sl_sub[RB_PAGECACHE_SUB_MAX];
 };
 
 static pthread_mutex_t	 cache_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -98,11 +100,20 @@ mono_s(void)
 }
 
 static size_t
-slot_of(int kind, int64_t account)
+slot_of(int kind, int64_t account, const char *sub)
 {
 	uint64_t h = ((uint64_t)account * 0x9E3779B97F4A7C15ULL) ^
 	    ((uint64_t)kind << 56);
+	uint64_t s = 0;
 
+	/* A sub-key (FNV-1a) spreads an account's bills over the table;
+	   "" leaves the slot of (kind, account) as it was. */
+	if (*sub != '\0') {
+		s = 0xCBF29CE484222325ULL;
+		for (; *sub != '\0'; sub++)
+			s = (s ^ (unsigned char)*sub) * 0x100000001B3ULL;
+	}
+	h ^= s;
 	return (size_t)((h ^ (h >> 29)) % RB_PAGECACHE_SLOTS);
 }
 
@@ -156,6 +167,13 @@ struct rb_pagecache_val *
 rb_pagecache_get(enum rb_pagecache_kind kind, int64_t account,
     const char *day, int64_t now, uint64_t *epoch)
 {
+	return rb_pagecache_get_sub(kind, account, "", day, now, epoch);
+}
+
+struct rb_pagecache_val *
+rb_pagecache_get_sub(enum rb_pagecache_kind kind, int64_t account,
+    const char *sub, const char *day, int64_t now, uint64_t *epoch)
+{
 	struct rb_pagecache_val *v = NULL;
 	struct slot *sl;
 
@@ -164,10 +182,12 @@ rb_pagecache_get(enum rb_pagecache_kind kind, int64_t account,
 		return NULL;
 	pthread_mutex_lock(&cache_lock);
 	*epoch = cache_epoch;
-	if (atomic_load(&cache_on) && cache_slots != NULL) {
-		sl = &cache_slots[slot_of(kind, account)];
+	if (atomic_load(&cache_on) && cache_slots != NULL &&
+	    strlen(sub) < sizeof(sl->sl_sub)) {
+		sl = &cache_slots[slot_of(kind, account, sub)];
 		if (sl->sl_val != NULL && sl->sl_kind == (int)kind &&
 		    sl->sl_account == account &&
+		    strcmp(sl->sl_sub, sub) == 0 &&
 		    strcmp(sl->sl_day, day) == 0 &&
 		    (sl->sl_val->pv_until == 0 ||
 		    now <= sl->sl_val->pv_until) &&
@@ -186,15 +206,24 @@ void
 rb_pagecache_put(enum rb_pagecache_kind kind, int64_t account,
     const char *day, struct rb_pagecache_val *v, uint64_t epoch)
 {
+	rb_pagecache_put_sub(kind, account, "", day, v, epoch);
+}
+
+void
+rb_pagecache_put_sub(enum rb_pagecache_kind kind, int64_t account,
+    const char *sub, const char *day, struct rb_pagecache_val *v,
+    uint64_t epoch)
+{
 	struct slot *sl;
 
 	if (!atomic_load_explicit(&cache_on, memory_order_relaxed) ||
-	    strlen(day) >= sizeof(sl->sl_day))
+	    strlen(day) >= sizeof(sl->sl_day) ||
+	    strlen(sub) >= sizeof(sl->sl_sub))
 		return;
 	pthread_mutex_lock(&cache_lock);
 	if (atomic_load(&cache_on) && cache_slots != NULL &&
 	    epoch == cache_epoch) {
-		sl = &cache_slots[slot_of(kind, account)];
+		sl = &cache_slots[slot_of(kind, account, sub)];
 		if (sl->sl_val != NULL)
 			slot_clear(sl);
 		atomic_fetch_add(&v->pv_refs, 1);
@@ -203,6 +232,7 @@ rb_pagecache_put(enum rb_pagecache_kind kind, int64_t account,
 		sl->sl_kind = (int)kind;
 		sl->sl_account = account;
 		strcpy(sl->sl_day, day);
+		strcpy(sl->sl_sub, sub);
 	}
 	pthread_mutex_unlock(&cache_lock);
 }

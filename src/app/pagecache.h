@@ -52,6 +52,12 @@
 enum rb_pagecache_kind {
 	RB_PAGECACHE_SPACE,		/* app/space.h: /mon-espace */
 	RB_PAGECACHE_BILLS,		/* app/bills.h: /mes-factures */
+	RB_PAGECACHE_BILL,		/* app/bills.h: /mes-factures/NUMBER,
+					   one value a bill (sub-key: its
+					   number, rb_pagecache_get_sub()) */
+	RB_PAGECACHE_GDPR,		/* app/gdpr.h: /mes-donnees */
+	RB_PAGECACHE_BRAILLE_LETTERS,	/* app/braille.h:
+					   /mes-courriers-braille */
 	RB_PAGECACHE__MAX
 };
 
@@ -112,5 +118,22 @@ struct rb_pagecache_stats {
 	int		 ps_on;
 };
 void	 rb_pagecache_stats(struct rb_pagecache_stats *out);
+
+/*
+ * A kind with one value per thing of an account (a bill): its sub-key
+ * sub (a bill's number, at most RB_PAGECACHE_SUB_MAX - 1 bytes; a
+ * longer one is never found nor kept) is part of the key (kind,
+ * account, sub, day), compared whole: a value kept for one sub-key
+ * never serves another, nor another account. rb_pagecache_get() and
+ * rb_pagecache_put() are these with sub "". A value with a sub-key is
+ * evicted like any other (its account, the contracts it lists, "*").
+ */
+#define RB_PAGECACHE_SUB_MAX	32
+struct rb_pagecache_val *rb_pagecache_get_sub(enum rb_pagecache_kind kind,
+	    int64_t account, const char *sub, const char *day, int64_t now,
+	    uint64_t *epoch);
+void	 rb_pagecache_put_sub(enum rb_pagecache_kind kind, int64_t account,
+	    const char *sub, const char *day, struct rb_pagecache_val *v,
+	    uint64_t epoch);
 
 #endif

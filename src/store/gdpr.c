@@ -1,13 +1,17 @@
 /*
  * gdpr.c: SQL of the right of access (see gdpr.h). Each category is one
  * constant statement bound to the account id, with the names and kinds
- * of its columns; a generic loop turns rows into JSON objects.
+ * of its columns; a generic loop turns rows into JSON objects. All of
+ * them go in one batch (rb_db_fetch_batch(): one round trip on
+ * PostgreSQL).
  */
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "store/copy.h"
 #include "store/gdpr.h"
 
@@ -271,39 +275,60 @@ category_row(rb_stmt *st, void *arg)
 	    o->co_ca->ca_cols, o->co_ca->ca_kinds));
 }
 
-/* Runs one category for account into a new array; NULL on error. */
-static json_t *
-run_category(rb_db *db, const struct category *ca, int64_t account)
-{
-	struct category_out o = { ca, json_array() };
+/* The ids of the account's contracts: what a copy kept in memory lists
+   (app/pagecache.h). */
+#define SQL_CONTRACT_IDS \
+	"SELECT contract_id FROM account_contracts WHERE account_id = $1" \
+	" ORDER BY contract_id"
 
-	if (rb_db_fetch_all(db, ca->ca_sql, RB_BINDS(rb_int(account)),
-	    category_row, &o) != 0) {
-		json_decref(o.co_arr);
-		return NULL;
+struct ids {
+	int64_t	*id_v;
+	size_t	 id_n;
+	size_t	 id_cap;
+};
+
+static void
+id_row(rb_stmt *st, void *arg)
+{
+	struct ids *ids = arg;
+
+	if (ids->id_n == ids->id_cap) {
+		ids->id_cap = ids->id_cap == 0 ? 8 : ids->id_cap * 2;
+		ids->id_v = rb_xrealloc(ids->id_v,
+		    ids->id_cap * sizeof(*ids->id_v));
 	}
-	return o.co_arr;
+	ids->id_v[ids->id_n++] = rb_stmt_int(st, 0);
 }
 
 int
 rb_gdpr_export(rb_db *db, int64_t account, json_t **out)
 {
-	json_t *obj, *arr;
+	const struct rb_bind b[] = { rb_int(account) };
+	struct rb_db_read r[NCATEGORIES];
+	struct category_out o[NCATEGORIES];
+	json_t *obj;
 	size_t i;
 
 	*out = NULL;
 	if (rb_db_begin_read(db) != 0)
 		return -1;
-	obj = json_object();
+	/* One batch: one round trip on PostgreSQL. */
 	for (i = 0; i < NCATEGORIES; i++) {
-		if ((arr = run_category(db, &categories[i], account)) == NULL) {
-			rb_db_rollback(db);
-			json_decref(obj);
-			return -1;
-		}
-		json_object_set_new(obj, categories[i].ca_name, arr);
+		o[i].co_ca = &categories[i];
+		o[i].co_arr = json_array();
+		r[i] = (struct rb_db_read){ categories[i].ca_sql, b, 1,
+		    category_row, &o[i], 0 };
+	}
+	if (rb_db_fetch_batch(db, r, NCATEGORIES) != 0) {
+		rb_db_rollback(db);
+		for (i = 0; i < NCATEGORIES; i++)
+			json_decref(o[i].co_arr);
+		return -1;
 	}
 	rb_db_commit(db);
+	obj = json_object();
+	for (i = 0; i < NCATEGORIES; i++)
+		json_object_set_new(obj, categories[i].ca_name, o[i].co_arr);
 	if (json_array_size(json_object_get(obj, "account")) == 0) {
 		json_decref(obj);
 		return 1;
@@ -385,51 +410,65 @@ tally_sql_get(void)
 }
 
 int
-rb_gdpr_overview(rb_db *db, int64_t account, json_t **out)
+rb_gdpr_overview(rb_db *db, int64_t account, json_t **out,
+    int64_t **contracts, size_t *ncontracts)
 {
-	const struct category *views = NULL, *photos = NULL;
-	json_t *obj, *tally, *arr;
+	const struct rb_bind b[] = { rb_int(account) };
+	struct category_out views = { NULL, NULL }, photos = { NULL, NULL };
+	struct ids ids = { NULL, 0, 0 };
+	struct rb_db_read r[4];
+	json_t *tally, *t;
 	const char *sql;
 	int64_t accounts = 0;
 	size_t i;
 
 	*out = NULL;
+	*contracts = NULL;
+	*ncontracts = 0;
 	if ((sql = tally_sql_get()) == NULL)
 		return -1;
 	for (i = 0; i < NCATEGORIES; i++) {
 		if (strcmp(categories[i].ca_name, "file_views") == 0)
-			views = &categories[i];
+			views.co_ca = &categories[i];
 		else if (strcmp(categories[i].ca_name, "reading_photos") == 0)
-			photos = &categories[i];
+			photos.co_ca = &categories[i];
 	}
 	if (rb_db_begin_read(db) != 0)
 		return -1;
-	obj = json_object();
 	tally = json_array();
-	json_object_set_new(obj, "tally", tally);
-	if (rb_db_fetch_all(db, sql, RB_BINDS(rb_int(account)), tally_row,
-	    tally) != 0)
-		goto fail;
-	if ((arr = run_category(db, views, account)) == NULL)
-		goto fail;
-	json_object_set_new(obj, "file_views", arr);
-	if ((arr = run_category(db, photos, account)) == NULL)
-		goto fail;
-	json_object_set_new(obj, "reading_photos", arr);
+	views.co_arr = json_array();
+	photos.co_arr = json_array();
+	/* One batch: one round trip on PostgreSQL. */
+	r[0] = (struct rb_db_read){ sql, b, 1, tally_row, tally, 0 };
+	r[1] = (struct rb_db_read){ views.co_ca->ca_sql, b, 1, category_row,
+	    &views, 0 };
+	r[2] = (struct rb_db_read){ photos.co_ca->ca_sql, b, 1, category_row,
+	    &photos, 0 };
+	r[3] = (struct rb_db_read){ SQL_CONTRACT_IDS, b, 1, id_row, &ids, 0 };
+	if (rb_db_fetch_batch(db, r, 4) != 0) {
+		rb_db_rollback(db);
+		json_decref(tally);
+		json_decref(views.co_arr);
+		json_decref(photos.co_arr);
+		free(ids.id_v);
+		return -1;
+	}
 	rb_db_commit(db);
-	json_array_foreach(tally, i, arr)
-		if (strcmp(json_string_value(json_object_get(arr, "category")),
+	json_array_foreach(tally, i, t)
+		if (strcmp(json_string_value(json_object_get(t, "category")),
 		    "account") == 0)
-			accounts += json_integer_value(json_object_get(arr,
+			accounts += json_integer_value(json_object_get(t,
 			    "rows"));
 	if (accounts == 0) {
-		json_decref(obj);
+		json_decref(tally);
+		json_decref(views.co_arr);
+		json_decref(photos.co_arr);
+		free(ids.id_v);
 		return 1;
 	}
-	*out = obj;
+	*out = json_pack("{s:o, s:o, s:o}", "tally", tally,
+	    "file_views", views.co_arr, "reading_photos", photos.co_arr);
+	*contracts = ids.id_v;
+	*ncontracts = ids.id_n;
 	return 0;
-fail:
-	rb_db_rollback(db);
-	json_decref(obj);
-	return -1;
 }

@@ -6,6 +6,7 @@
 #ifndef RB_STORE_GDPR_H
 #define RB_STORE_GDPR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -44,8 +45,12 @@ int	rb_gdpr_export(rb_db *db, int64_t account, json_t **out);
  * by src_system; a category with provenance and no row has no entry),
  * "file_views", "reading_photos" (these two categories' rows, as
  * rb_gdpr_export() gives them)}. One read transaction; the tally is one
- * statement. Returns as rb_gdpr_export().
+ * statement. In *contracts (free(); NULL when none) the ids of the
+ * account's contracts, *ncontracts of them: what a copy of the page kept
+ * in memory lists (app/pagecache.h). All in one batch (one round trip on
+ * PostgreSQL). Returns as rb_gdpr_export() (nothing to free unless 0).
  */
-int	rb_gdpr_overview(rb_db *db, int64_t account, json_t **out);
+int	rb_gdpr_overview(rb_db *db, int64_t account, json_t **out,
+	    int64_t **contracts, size_t *ncontracts);
 
 #endif

@@ -82,7 +82,8 @@ static const char *const sql[SQL__MAX] = {
 	" (SELECT MAX(d.updated_at) FROM sepa_debits d"
 	"   WHERE d.invoice_id = i.id AND d.status = 'rejected'),"
 	" (SELECT MIN(d.collection_date) FROM sepa_debits d"
-	"   WHERE d.invoice_id = i.id AND d.status IN ('scheduled', 'exported'))"
+	"   WHERE d.invoice_id = i.id"
+	"   AND d.status IN ('scheduled', 'exported')), c.id"
 	" FROM invoices i JOIN contracts c ON c.id = i.contract_id"
 	" JOIN customers cu ON cu.id = c.customer_id"
 	" WHERE i.number = $3 AND" SCOPE_INVOICE,
@@ -473,6 +474,7 @@ invoice_full_row(rb_stmt *st, void *arg)
 	out->if_rejected_at = rb_stmt_int(st, c + 20);
 	rb_store_copy(out->if_debit_on, sizeof(out->if_debit_on),
 	    rb_stmt_text(st, c + 21));
+	out->if_contract_id = rb_stmt_int(st, c + 22);
 }
 
 int

@@ -116,6 +116,7 @@ struct rb_invoice_full {
 	char			 if_debit_on[11];	/* collection date of
 							   its debit not yet
 							   collected, or "" */
+	int64_t			 if_contract_id; /* contracts.id */
 	struct rb_invoice_line	*if_lines;	/* by position; free() */
 	size_t			 if_nlines;
 };

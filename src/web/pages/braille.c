@@ -147,9 +147,8 @@ rb_page_braille_letters(struct rb_req *req)
 		letter_file(req, s, req->req_path + strlen(LETTERS_PREFIX));
 		return;
 	}
-	if (rb_braille_pref(rb_req_db(req), s->s_account_id, &g) != RB_OK ||
-	    rb_braille_letters(rb_req_db(req), s->s_account_id, &list) !=
-	    RB_OK) {
+	if (rb_braille_letters_page(rb_req_db(req), s->s_account_id, &g,
+	    &list) != RB_OK) {
 		rb_resp_error(req, 500);
 		return;
 	}

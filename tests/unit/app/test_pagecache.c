@@ -32,6 +32,8 @@
 #include <sodium.h>
 
 #include "app/bills.h"
+#include "app/braille.h"
+#include "app/gdpr.h"
 #include "app/pagecache.h"
 #include "app/sesscache.h"
 #include "app/space.h"
@@ -657,6 +659,523 @@ never_another_accounts_value(void **state)
 	rb_pagecache_release(v);
 }
 
+/* --- the bill's page, /mes-donnees, /mes-courriers-braille --- */
+
+/* A text of one row into out (test-sized). */
+struct text_out {
+	char	t_v[64];
+};
+
+static void
+text_row(rb_stmt *st, void *arg)
+{
+	struct text_out *t = arg;
+	const char *v = rb_stmt_text(st, 0);
+
+	snprintf(t->t_v, sizeof(t->t_v), "%s", v != NULL ? v : "");
+}
+
+static void
+q_text(rb_db *db, const char *sql, int64_t param, char *out, size_t len)
+{
+	struct text_out t;
+
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(rb_db_fetch_one(db, sql, RB_BINDS(rb_int(param)),
+	    text_row, &t), 0);
+	assert_true(t.t_v[0] != '\0');
+	assert_true(strlen(t.t_v) < len);
+	memcpy(out, t.t_v, strlen(t.t_v) + 1);
+}
+
+/* A bill of account in status set `in` ("'to_pay', 'overdue'"). */
+static void
+bill_of(struct fixture *f, int64_t account, const char *in, char *out,
+    size_t len)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "SELECT MIN(i.number) FROM invoices i"
+	    " JOIN account_contracts ac ON ac.contract_id = i.contract_id"
+	    " WHERE ac.account_id = $1 AND i.archived = 0 AND i.status IN"
+	    " (%s) AND EXISTS (SELECT 1 FROM invoice_lines l"
+	    " WHERE l.invoice_id = i.id)", in);
+	q_text(f->db, sql, account, out, len);
+}
+
+/* The bill's page data (rb_bills_get()) of number for account at now:
+   its rc, the view in *out (NULL unless RB_OK), the round trips it
+   took in *trips. */
+static enum rb_rc
+bill_get(struct fixture *f, int64_t account, const char *number,
+    json_t **out, uint64_t *trips)
+{
+	struct rb_bills_ctx ctx;
+	struct rb_scope sc = { account, 0 };
+	uint64_t before = rb_db_round_trips(f->db);
+	enum rb_rc rc;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.bc_db = f->db;
+	ctx.bc_now = NOW;
+	ctx.bc_card = 1;
+	ctx.bc_service_phone = "09 00 00 00 00";
+	ctx.bc_emergency_phone = "09 00 00 00 01";
+	rc = rb_bills_get(&ctx, &sc, number, out);
+	*trips = rb_db_round_trips(f->db) - before;
+	return rc;
+}
+
+/* The bill's view of account's number, asserted found, with its
+   number; trips as bill_get(). */
+static json_t *
+bill_ok(struct fixture *f, int64_t account, const char *number,
+    uint64_t *trips)
+{
+	json_t *v = NULL;
+
+	assert_int_equal(bill_get(f, account, number, &v, trips), RB_OK);
+	assert_string_equal(json_string_value(json_object_get(v, "number")),
+	    number);
+	return v;
+}
+
+/* Whether the JSON text of v holds s. */
+static int
+json_has(const json_t *v, const char *s)
+{
+	char *text = json_dumps(v, JSON_COMPACT);
+	int k = text != NULL && strstr(text, s) != NULL;
+
+	free(text);
+	return k;
+}
+
+static void
+bill_kept_per_account_and_number(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_pagecache_val *v;
+	char a[32], b[32], o[32], sub[40];
+	json_t *x, *y;
+	uint64_t trips, epoch;
+	long i;
+
+	bill_of(f, f->account, "'to_pay', 'overdue'", a, sizeof(a));
+	bill_of(f, f->account, "'paid'", b, sizeof(b));
+	bill_of(f, f->other, "'paid', 'to_pay', 'overdue'", o, sizeof(o));
+	x = bill_ok(f, f->account, a, &trips);
+	assert_true(trips > 0);
+	y = bill_ok(f, f->account, a, &trips);
+	assert_int_equal(trips, 0);
+	assert_true(json_equal(x, y));
+	json_decref(x);
+	json_decref(y);
+	/* Another bill of the same account: its own value. */
+	x = bill_ok(f, f->account, b, &trips);
+	assert_true(trips > 0);
+	json_decref(x);
+	x = bill_ok(f, f->account, b, &trips);
+	assert_int_equal(trips, 0);
+	json_decref(x);
+	x = bill_ok(f, f->account, a, &trips);
+	assert_int_equal(trips, 0);
+	json_decref(x);
+	assert_int_equal(rb_pagecache_count(), 2);
+	/* Another account asking for a kept bill's number: not its bill,
+	   whatever is kept; and the other way round. */
+	x = NULL;
+	assert_int_equal(bill_get(f, f->other, a, &x, &trips), RB_NOT_FOUND);
+	assert_null(x);
+	assert_true(trips > 0);
+	x = bill_ok(f, f->other, o, &trips);
+	assert_true(trips > 0);
+	json_decref(x);
+	assert_int_equal(bill_get(f, f->account, o, &x, &trips),
+	    RB_NOT_FOUND);
+	assert_true(trips > 0);
+	assert_int_equal(rb_pagecache_count(), 3);
+
+	/* The key itself: a sub-key never serves another, nor another
+	   account, nor the kind without sub-key, however many share its
+	   slot. */
+	assert_null(rb_pagecache_get_sub(RB_PAGECACHE_BILL, 42, "F-1", "",
+	    NOW, &epoch));
+	v = rb_pagecache_val_new(NULL, NULL, NULL, 0);
+	rb_pagecache_put_sub(RB_PAGECACHE_BILL, 42, "F-1", "", v, epoch);
+	assert_int_equal(rb_pagecache_count(), 4);
+	for (i = 0; i < 20 * RB_PAGECACHE_SLOTS; i++) {
+		snprintf(sub, sizeof(sub), "F-%ld", i);
+		if (i != 1)
+			assert_null(rb_pagecache_get_sub(RB_PAGECACHE_BILL, 42,
+			    sub, "", NOW, &epoch));
+		assert_null(rb_pagecache_get_sub(RB_PAGECACHE_BILL, i == 42 ?
+		    43 : i, "F-1", "", NOW, &epoch));
+	}
+	assert_null(rb_pagecache_get(RB_PAGECACHE_BILL, 42, "", NOW, &epoch));
+	assert_null(rb_pagecache_get_sub(RB_PAGECACHE_BILLS, 42, "F-1", "",
+	    NOW, &epoch));
+	rb_pagecache_release(v);
+	v = rb_pagecache_get_sub(RB_PAGECACHE_BILL, 42, "F-1", "", NOW,
+	    &epoch);
+	assert_non_null(v);
+	rb_pagecache_release(v);
+	/* A sub-key too long is neither kept nor found. */
+	memset(sub, 'F', sizeof(sub) - 1);
+	sub[sizeof(sub) - 1] = '\0';
+	v = rb_pagecache_val_new(NULL, NULL, NULL, 0);
+	assert_null(rb_pagecache_get_sub(RB_PAGECACHE_BILL, 42, sub, "", NOW,
+	    &epoch));
+	rb_pagecache_put_sub(RB_PAGECACHE_BILL, 42, sub, "", v, epoch);
+	assert_int_equal(rb_pagecache_count(), 4);
+	rb_pagecache_release(v);
+	/* Its account evicts it. */
+	rb_pagecache_evict_account(42);
+	assert_int_equal(rb_pagecache_count(), 3);
+}
+
+static void
+bill_evicted_by_writes_elsewhere(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_pay_order po;
+	char a[32], o[32];
+	json_t *x;
+	uint64_t trips;
+	int64_t invoice, owed;
+
+	bill_of(f, f->account, "'to_pay', 'overdue'", a, sizeof(a));
+	bill_of(f, f->other, "'paid', 'to_pay', 'overdue'", o, sizeof(o));
+	invoice = q_int(f->db, "SELECT id FROM invoices WHERE number ="
+	    " (SELECT MIN(i.number) FROM invoices i JOIN account_contracts ac"
+	    " ON ac.contract_id = i.contract_id WHERE ac.account_id = $1"
+	    " AND i.archived = 0 AND i.status IN ('to_pay', 'overdue')"
+	    " AND EXISTS (SELECT 1 FROM invoice_lines l"
+	    " WHERE l.invoice_id = i.id))", f->account);
+	json_decref(bill_ok(f, f->account, a, &trips));
+	json_decref(bill_ok(f, f->other, o, &trips));
+	assert_int_equal(rb_pagecache_count(), 2);
+
+	/* A line of the bill changed (invoice_lines: migration 0030). */
+	fprintf(stderr, "# invoice_lines\n");
+	run(f->db2, "UPDATE invoice_lines SET label = 'Ligne corrigée'"
+	    " WHERE id = (SELECT MIN(id) FROM invoice_lines"
+	    " WHERE invoice_id = $1)", invoice);
+	step_until_count(f, 1);
+	x = bill_ok(f, f->account, a, &trips);
+	assert_true(trips > 0);
+	assert_true(json_has(x, "Ligne corrigée"));
+	json_decref(x);
+	json_decref(bill_ok(f, f->account, a, &trips));
+	assert_int_equal(trips, 0);
+	/* The other account's bill stayed. */
+	json_decref(bill_ok(f, f->other, o, &trips));
+	assert_int_equal(trips, 0);
+
+	/* A payment received (payments: 0027). */
+	fprintf(stderr, "# payments\n");
+	run(f->db2, "INSERT INTO payments (invoice_id, amount_cents, method,"
+	    " status, created_at) VALUES ($1, 100, 'cheque', 'succeeded',"
+	    " 1795900000)", invoice);
+	step_until_count(f, 1);
+	x = bill_ok(f, f->account, a, &trips);
+	assert_true(trips > 0);
+	assert_true(json_is_true(json_object_get(x, "has_payments")));
+	json_decref(x);
+
+	/* A card payment in progress holds it: shown, never kept. */
+	fprintf(stderr, "# payment_orders\n");
+	owed = q_int(f->db, "SELECT total_cents FROM invoices WHERE id = $1",
+	    invoice) - 100;
+	memset(&po, 0, sizeof(po));
+	snprintf(po.po_ref, sizeof(po.po_ref), "PAGECACHE-BILL-1");
+	snprintf(po.po_provider, sizeof(po.po_provider), "lyra");
+	po.po_account_id = f->account;
+	po.po_contract_id = q_int(f->db, "SELECT contract_id FROM invoices"
+	    " WHERE id = $1", invoice);
+	po.po_amount_cents = owed;
+	snprintf(po.po_currency, sizeof(po.po_currency), "978");
+	po.po_created_at = NOW;
+	po.po_expires_at = NOW + 600;
+	assert_int_equal(rb_db_begin(f->db2), 0);
+	assert_int_equal(rb_pay_order_insert(f->db2, &po), 0);
+	assert_int_equal(rb_pay_item_insert(f->db2, po.po_id, invoice, owed),
+	    0);
+	assert_int_equal(rb_db_commit(f->db2), 0);
+	step_until_count(f, 1);
+	x = bill_ok(f, f->account, a, &trips);
+	assert_true(trips > 0);
+	assert_true(json_is_true(json_object_get(x, "pay_pending")));
+	json_decref(x);
+	x = bill_ok(f, f->account, a, &trips);
+	assert_true(trips > 0);
+	json_decref(x);
+	assert_int_equal(rb_pagecache_count(), 1);
+}
+
+/* The count of category key in /mes-donnees' data v. */
+static int64_t
+cat_count(const json_t *v, const char *key)
+{
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(v, "categories"), i, c)
+		if (strcmp(json_string_value(json_object_get(c, "key")),
+		    key) == 0)
+			return json_integer_value(json_object_get(c,
+			    "count"));
+	fail_msg("no category %s", key);
+	return -1;
+}
+
+/* /mes-donnees' data of account, and the round trips it took. */
+static json_t *
+gdpr_get(struct fixture *f, int64_t account, uint64_t *trips)
+{
+	uint64_t before = rb_db_round_trips(f->db);
+	json_t *v = NULL;
+
+	assert_int_equal(rb_gdpr_view(f->db, account, &v), RB_OK);
+	*trips = rb_db_round_trips(f->db) - before;
+	return v;
+}
+
+/* A write on db2 to a table of migration 0030, for the demo account's
+   contract; the category whose count it moves and by how much. */
+struct gdpr_write {
+	const char	*gw_name;
+	const char	*gw_sql;	/* $1: the contract, or the account */
+	int		 gw_by_account;
+	const char	*gw_key;
+	int		 gw_more;
+};
+
+static const struct gdpr_write gdpr_writes[] = {
+	{ "invoice_lines", "INSERT INTO invoice_lines (invoice_id,"
+	  " position, heading, label, quantity, quantity_unit,"
+	  " unit_price_c100, amount_excl_tax_cents, vat_rate_bp, vat_cents)"
+	  " SELECT MIN(id), 99, 'distribution', 'Test', 1, 'day', 1, 1, 0, 0"
+	  " FROM invoices WHERE contract_id = $1", 0, "invoice_lines", 1 },
+	{ "legacy_credentials", "INSERT INTO legacy_credentials"
+	  " (old_customer_id, contract_id, hash)"
+	  " VALUES ('PAGECACHE1', $1, 'x')", 0, "legacy_credentials", 1 },
+	{ "sessions", "INSERT INTO sessions (id_hash, account_id,"
+	  " csrf_secret, created_at, last_seen_at)"
+	  " VALUES ('pagecache-session', $1, 'x', 1, 1)", 1, "sessions", 1 },
+	{ "sessions deleted", "DELETE FROM sessions"
+	  " WHERE id_hash = 'pagecache-session' AND account_id = $1", 1,
+	  "sessions", -1 },
+	{ "api_tokens", "INSERT INTO api_tokens (account_id, name, hash,"
+	  " prefix, created_at) VALUES ($1, 'test', repeat('a', 64), 'rbt_',"
+	  " 1)", 1, "api_tokens", 1 },
+	{ "contact_messages", "INSERT INTO contact_messages (request_id,"
+	  " author_kind, body, created_at) SELECT MAX(id), 'agent', 'Réponse',"
+	  " 1 FROM contact_requests WHERE account_id = $1", 1,
+	  "contact_messages", 1 },
+	/* Without an account of its own: the request's. */
+	{ "attachments", "INSERT INTO attachments (token, purpose, ref_id,"
+	  " content_type, size, created_at) SELECT 'pagecache-file',"
+	  " 'contact', MAX(id), 'application/pdf', 10, 1"
+	  " FROM contact_requests WHERE account_id = $1", 1, "attachments",
+	  1 },
+	{ "audit_log (subscriber)", "INSERT INTO audit_log (at, actor_kind,"
+	  " actor_id, action) VALUES (1, 'subscriber', $1, 'login')", 1,
+	  "audit_log", 1 },
+	{ "audit_log (agent, account)", "INSERT INTO audit_log (at,"
+	  " actor_kind, actor_id, action, target) VALUES (1, 'agent', 7,"
+	  " 'account.resend', 'account:' || $1)", 1, "audit_log", 1 },
+	{ "audit_log (agent, customer file)", "INSERT INTO audit_log (at,"
+	  " actor_kind, actor_id, action, target, detail) SELECT 1, 'agent',"
+	  " 7, 'customer.view', 'customer:' || customer_id, '{}'"
+	  " FROM contracts WHERE id = $1", 0, "file_views", 1 },
+	{ "braille_letters", "INSERT INTO braille_letters (account_id, kind,"
+	  " title, body, created_at) VALUES ($1, 'test', 'Courrier', 'Texte',"
+	  " 1)", 1, "braille_letters", 1 },
+};
+
+static void
+gdpr_kept_and_evicted_per_table(void **state)
+{
+	struct fixture *f = *state;
+	int64_t contract, before;
+	json_t *x, *y;
+	uint64_t trips, epoch;
+	size_t i;
+
+	contract = q_int(f->db, "SELECT MIN(contract_id) FROM"
+	    " account_contracts WHERE account_id = $1", f->account);
+	/* A request of the account before anything is kept (its table's
+	   notices are 0028's). */
+	run(f->db, "INSERT INTO contact_requests (account_id, name, email,"
+	    " subject, message, created_at) VALUES ($1, 'Test',"
+	    " 'demo@robinet.test', 'autre', 'Bonjour', 1)", f->account);
+
+	/* The first read prepares its statements on the connection. */
+	x = gdpr_get(f, f->account, &trips);
+	assert_true(trips > 0);
+	y = gdpr_get(f, f->account, &trips);
+	assert_int_equal(trips, 0);
+	assert_true(json_equal(x, y));
+	json_decref(y);
+	/* Another account: never this one's. */
+	assert_null(rb_pagecache_get(RB_PAGECACHE_GDPR, f->other, "", 0,
+	    &epoch));
+	y = gdpr_get(f, f->other, &trips);
+	assert_int_equal(trips, 1);		/* one batch */
+	assert_false(json_equal(x, y));
+	json_decref(y);
+	json_decref(x);
+	assert_int_equal(rb_pagecache_count(), 2);
+
+	for (i = 0; i < sizeof(gdpr_writes) / sizeof(gdpr_writes[0]); i++) {
+		fprintf(stderr, "# %s\n", gdpr_writes[i].gw_name);
+		x = gdpr_get(f, f->account, &trips);
+		assert_int_equal(trips, 0);
+		before = cat_count(x, gdpr_writes[i].gw_key);
+		json_decref(x);
+		run(f->db2, gdpr_writes[i].gw_sql,
+		    gdpr_writes[i].gw_by_account ? f->account : contract);
+		step_until_count(f, 1);
+		x = gdpr_get(f, f->account, &trips);
+		assert_int_equal(trips, 1);
+		assert_int_equal(cat_count(x, gdpr_writes[i].gw_key),
+		    before + gdpr_writes[i].gw_more);
+		json_decref(x);
+		/* The other account's stayed. */
+		json_decref(gdpr_get(f, f->other, &trips));
+		assert_int_equal(trips, 0);
+	}
+
+	/* A meter photo sent to customer service (no account): the
+	   accounts of its reading's contract. */
+	fprintf(stderr, "# attachments (reading)\n");
+	run(f->db2, "INSERT INTO attachments (token, purpose, ref_id,"
+	    " content_type, size, created_at) SELECT 'pagecache-photo',"
+	    " 'reading', MAX(x.id), 'image/jpeg', 10, 1 FROM meter_readings x"
+	    " JOIN meters m ON m.id = x.meter_id WHERE m.contract_id = $1",
+	    contract);
+	step_until_count(f, 1);
+	/* A target of another shape is not cast: the write goes through,
+	   and names no account. */
+	json_decref(gdpr_get(f, f->account, &trips));
+	run(f->db2, "INSERT INTO audit_log (at, actor_kind, action, target)"
+	    " VALUES ($1, 'system', 'x', 'account:x')", 1);
+	run(f->db2, "INSERT INTO audit_log (at, actor_kind, action, target)"
+	    " VALUES ($1, 'system', 'x', 'customer:99999999999999999999')", 1);
+	/* A session seen again (UPDATE) moves no count: no notice. The
+	   other account's letter after it is the mark that notices went
+	   by (in commit order). */
+	run(f->db2, "INSERT INTO sessions (id_hash, account_id, csrf_secret,"
+	    " created_at, last_seen_at) VALUES ('pagecache-2', $1, 'x', 1, 1)",
+	    f->account);
+	step_until_count(f, 1);
+	json_decref(gdpr_get(f, f->account, &trips));
+	assert_int_equal(rb_pagecache_count(), 2);
+	run(f->db2, "UPDATE sessions SET last_seen_at = last_seen_at + 1"
+	    " WHERE account_id = $1", f->account);
+	run(f->db2, "INSERT INTO braille_letters (account_id, kind, title,"
+	    " body, created_at) VALUES ($1, 'test', 'Marque', 'Texte', 1)",
+	    f->other);
+	step_until_count(f, 1);
+	json_decref(gdpr_get(f, f->account, &trips));
+	assert_int_equal(trips, 0);
+}
+
+/* /mes-courriers-braille's data of account, and its round trips. */
+static json_t *
+letters_get(struct fixture *f, int64_t account, enum rb_braille_grade *g,
+    uint64_t *trips)
+{
+	uint64_t before = rb_db_round_trips(f->db);
+	json_t *v = NULL;
+
+	assert_int_equal(rb_braille_letters_page(f->db, account, g, &v),
+	    RB_OK);
+	*trips = rb_db_round_trips(f->db) - before;
+	return v;
+}
+
+static void
+braille_letters_kept_and_evicted(void **state)
+{
+	struct fixture *f = *state;
+	enum rb_braille_grade g;
+	json_t *x;
+	uint64_t trips, epoch;
+
+	x = letters_get(f, f->account, &g, &trips);
+	assert_true(trips > 0);
+	assert_int_equal(json_array_size(x), 0);
+	json_decref(x);
+	x = letters_get(f, f->account, &g, &trips);
+	assert_int_equal(trips, 0);
+	json_decref(x);
+	assert_null(rb_pagecache_get(RB_PAGECACHE_BRAILLE_LETTERS, f->other,
+	    "", 0, &epoch));
+	x = letters_get(f, f->other, &g, &trips);
+	assert_true(trips > 0);
+	json_decref(x);
+	assert_int_equal(rb_pagecache_count(), 2);
+
+	/* A letter kept by a batch (another connection). */
+	run(f->db2, "INSERT INTO braille_letters (account_id, kind, title,"
+	    " body, created_at) VALUES ($1, 'test', 'Votre <facture>',"
+	    " 'Texte', 1795900000)", f->account);
+	step_until_count(f, 1);
+	x = letters_get(f, f->account, &g, &trips);
+	assert_true(trips > 0);
+	assert_int_equal(json_array_size(x), 1);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(x, 0), "title")), "Votre <facture>");
+	json_decref(x);
+	x = letters_get(f, f->other, &g, &trips);
+	assert_int_equal(trips, 0);
+	assert_int_equal(json_array_size(x), 0);
+	json_decref(x);
+	/* Deleted (the retention). */
+	run(f->db2, "DELETE FROM braille_letters WHERE account_id = $1",
+	    f->account);
+	step_until_count(f, 1);
+	x = letters_get(f, f->account, &g, &trips);
+	assert_int_equal(json_array_size(x), 0);
+	json_decref(x);
+}
+
+/* SQLite: the three read each time, the same data, nothing kept. */
+static void
+letters_gdpr_bill_never_kept_on_sqlite(void **state)
+{
+	struct fixture *f = *state;
+	enum rb_braille_grade g;
+	char a[32], b[32];
+	json_t *x, *y;
+	uint64_t trips;
+
+	assert_int_equal(rb_pagecache_on(), 0);
+	bill_of(f, f->account, "'to_pay', 'overdue'", a, sizeof(a));
+	bill_of(f, f->account, "'paid'", b, sizeof(b));
+	x = bill_ok(f, f->account, a, &trips);
+	y = bill_ok(f, f->account, a, &trips);
+	assert_ptr_not_equal(x, y);
+	assert_true(json_equal(x, y));
+	json_decref(y);
+	y = bill_ok(f, f->account, b, &trips);
+	assert_false(json_equal(x, y));
+	json_decref(x);
+	json_decref(y);
+	assert_int_equal(bill_get(f, f->other, a, &x, &trips), RB_NOT_FOUND);
+	x = gdpr_get(f, f->account, &trips);
+	y = gdpr_get(f, f->account, &trips);
+	assert_true(json_equal(x, y));
+	assert_true(cat_count(x, "invoices") > 0);
+	json_decref(x);
+	json_decref(y);
+	x = letters_get(f, f->account, &g, &trips);
+	json_decref(x);
+	assert_int_equal(rb_pagecache_count(), 0);
+}
+
 /*
  * Each engine runs the tests of what it has: SQLite, which carries no
  * notices, those that show nothing is kept; PostgreSQL, those of the
@@ -670,6 +1189,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    bills_kept_until_a_hold_or_its_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    letters_gdpr_bill_never_kept_on_sqlite, setup, teardown),
 	};
 	const struct CMUnitTest with[] = {
 		cmocka_unit_test_setup_teardown(triggers_name_what_changed,
@@ -686,6 +1207,14 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(never_another_accounts_value,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    bill_kept_per_account_and_number, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    bill_evicted_by_writes_elsewhere, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    gdpr_kept_and_evicted_per_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    braille_letters_kept_and_evicted, setup, teardown),
 	};
 	char url[4096];
 
