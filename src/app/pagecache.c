@@ -20,6 +20,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "base/mem.h"
 #include "app/pagecache.h"
 
@@ -298,4 +300,70 @@ rb_pagecache_stats(struct rb_pagecache_stats *out)
 	out->ps_misses = atomic_load_explicit(&cache_misses,
 	    memory_order_relaxed);
 	out->ps_on = atomic_load(&cache_on);
+}
+
+/* A kept JSON answer and the query it answers. */
+struct json_kept {
+	char	 jk_param[RB_PAGECACHE_PARAM_MAX];
+	json_t	*jk_json;
+};
+
+static void
+json_kept_drop(void *p)
+{
+	struct json_kept *k = p;
+
+	json_decref(k->jk_json);
+	free(k);
+}
+
+int
+rb_pagecache_keeps(int64_t account)
+{
+	return account > 0 && atomic_load_explicit(&cache_on,
+	    memory_order_relaxed);
+}
+
+json_t *
+rb_pagecache_json(enum rb_pagecache_kind kind, int64_t account,
+    const char *day, const char *param, int64_t now, uint64_t *epoch)
+{
+	struct rb_pagecache_val *v;
+	const struct json_kept *k;
+	json_t *copy = NULL;
+
+	*epoch = 0;
+	if (account <= 0 || (v = rb_pagecache_get(kind, account, day, now,
+	    epoch)) == NULL)
+		return NULL;
+	k = rb_pagecache_data(v);
+	/* Read only: a deep copy does not touch the original. */
+	if (strcmp(k->jk_param, param) == 0)
+		copy = json_deep_copy(k->jk_json);
+	rb_pagecache_release(v);
+	return copy;
+}
+
+void
+rb_pagecache_json_keep(enum rb_pagecache_kind kind, int64_t account,
+    const char *day, const char *param, const json_t *j,
+    const int64_t *contracts, size_t n, int64_t until, uint64_t epoch)
+{
+	struct rb_pagecache_val *v;
+	struct json_kept *k;
+
+	if (!rb_pagecache_keeps(account) || j == NULL ||
+	    strlen(param) >= sizeof(k->jk_param))
+		return;
+	k = rb_xcalloc(1, sizeof(*k));
+	strcpy(k->jk_param, param);
+	if ((k->jk_json = json_deep_copy(j)) == NULL) {
+		free(k);
+		return;
+	}
+	v = rb_pagecache_val_new(k, json_kept_drop, contracts, n);
+	if (until != 0)
+		rb_pagecache_val_until(v, until);
+	rb_pagecache_put(kind, account, day, v, epoch);
+	rb_pagecache_release(v);
 }
