@@ -99,13 +99,20 @@ mono_s(void)
 	return (int64_t)ts.tv_sec;
 }
 
+/* The slot of (kind, account). The kind is mixed into the low bits the
+   modulo keeps: shifted above them, every kind of an account fell in one
+   slot, and a page reading two use cases (/ma-consommation: its view,
+   its leak, its setting) evicted its own values. */
 static size_t
 slot_of(int kind, int64_t account)
 {
-	uint64_t h = ((uint64_t)account * 0x9E3779B97F4A7C15ULL) ^
-	    ((uint64_t)kind << 56);
+	uint64_t h = (uint64_t)account * 0x9E3779B97F4A7C15ULL +
+	    (uint64_t)kind * 0xC2B2AE3D27D4EB4FULL;
 
-	return (size_t)((h ^ (h >> 29)) % RB_PAGECACHE_SLOTS);
+	h ^= h >> 31;
+	h *= 0xBF58476D1CE4E5B9ULL;
+	h ^= h >> 29;
+	return (size_t)(h % RB_PAGECACHE_SLOTS);
 }
 
 static void

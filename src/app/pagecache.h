@@ -45,7 +45,7 @@
 
 #include <jansson.h>
 
-#define RB_PAGECACHE_SLOTS	4096
+#define RB_PAGECACHE_SLOTS	16384
 /* Whatever happens to notices (a link broken without the listener
    knowing), a value serves at most this long after its read. */
 #define RB_PAGECACHE_MAX_AGE_S	60

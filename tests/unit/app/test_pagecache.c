@@ -949,6 +949,38 @@ more_pages_never_kept_on_sqlite(void **state)
 	free(b);
 }
 
+/* The values of every kind of an account are kept side by side: a page
+   reading several use cases (/ma-consommation) never evicts its own. */
+static void
+every_kind_of_an_account_kept_at_once(void **state)
+{
+	struct rb_pagecache_val *v;
+	uint64_t epoch;
+	int64_t account;
+	int kind, n = 0;
+
+	(void)state;
+	rb_pagecache_set(1);
+	assert_int_equal(rb_pagecache_on(), 1);
+	for (account = 1; account <= 8; account++)
+		for (kind = 0; kind < RB_PAGECACHE__MAX; kind++) {
+			assert_null(rb_pagecache_get(kind, account, "", 1,
+			    &epoch));
+			v = rb_pagecache_val_new(NULL, NULL, NULL, 0);
+			rb_pagecache_put(kind, account, "", v, epoch);
+			rb_pagecache_release(v);
+			n++;
+		}
+	assert_int_equal(rb_pagecache_count(), n);
+	for (account = 1; account <= 8; account++)
+		for (kind = 0; kind < RB_PAGECACHE__MAX; kind++) {
+			assert_non_null(v = rb_pagecache_get(kind, account, "",
+			    1, &epoch));
+			rb_pagecache_release(v);
+		}
+	rb_pagecache_set(0);
+}
+
 int
 main(void)
 {
@@ -959,6 +991,7 @@ main(void)
 		    bills_kept_until_a_hold_or_its_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    more_pages_never_kept_on_sqlite, setup, teardown),
+		cmocka_unit_test(every_kind_of_an_account_kept_at_once),
 	};
 	const struct CMUnitTest with[] = {
 		cmocka_unit_test_setup_teardown(triggers_name_what_changed,
