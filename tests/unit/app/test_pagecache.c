@@ -949,6 +949,64 @@ more_pages_never_kept_on_sqlite(void **state)
 	free(b);
 }
 
+/* A kept answer serves only the query it answers: another contract of
+   the same account is read and shown, never the kept one. */
+static void
+kept_answer_serves_its_query_only(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_scope sc = { f->account, 0 };
+	struct rb_pm_cfg pc = { NULL, "FR00ZZZ000000", "Robinet", 14 };
+	struct rb_auth_req r;
+	struct rb_cons_page p;
+	json_t *j;
+	char first[32], second[32];
+	int k;
+
+	assert_int_equal(rb_co_view(f->db, f->account, NULL, &j), RB_OK);
+	assert_true(json_array_size(json_object_get(j, "contracts")) >= 2);
+	snprintf(first, sizeof(first), "%s", json_string_value(
+	    json_object_get(j, "contract")));
+	snprintf(second, sizeof(second), "%s", json_string_value(
+	    json_object_get(json_array_get(json_object_get(j, "contracts"),
+	    1), "number")));
+	json_decref(j);
+	assert_string_not_equal(first, second);
+	memset(&r, 0, sizeof(r));
+	r.ar_db = f->db;
+	r.ar_now = NOW;
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(rb_co_view(f->db, f->account, second, &j),
+		    RB_OK);
+		assert_string_equal(json_string_value(json_object_get(j,
+		    "contract")), second);
+		json_decref(j);
+		assert_int_equal(rb_co_view(f->db, f->account, NULL, &j),
+		    RB_OK);
+		assert_string_equal(json_string_value(json_object_get(j,
+		    "contract")), first);
+		json_decref(j);
+		assert_int_equal(rb_pm_view(&r, &pc, f->account, second, &j),
+		    RB_OK);
+		assert_string_equal(json_string_value(json_object_get(
+		    json_object_get(j, "contract"), "number")), second);
+		json_decref(j);
+		assert_int_equal(rb_pm_view(&r, &pc, f->account, NULL, &j),
+		    RB_OK);
+		assert_string_equal(json_string_value(json_object_get(
+		    json_object_get(j, "contract"), "number")), first);
+		json_decref(j);
+		assert_int_equal(rb_cons_view(f->db, &sc, second, 0,
+		    "2023-11-29", "2026-11-29", &p), RB_OK);
+		assert_string_equal(p.cv_contract->cc_number, second);
+		rb_cons_view_free(&p);
+		assert_int_equal(rb_cons_view(f->db, &sc, NULL, 0,
+		    "2023-11-29", "2026-11-29", &p), RB_OK);
+		assert_string_equal(p.cv_contract->cc_number, first);
+		rb_cons_view_free(&p);
+	}
+}
+
 /* The values of every kind of an account are kept side by side: a page
    reading several use cases (/ma-consommation) never evicts its own. */
 static void
@@ -992,6 +1050,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    more_pages_never_kept_on_sqlite, setup, teardown),
 		cmocka_unit_test(every_kind_of_an_account_kept_at_once),
+		cmocka_unit_test_setup_teardown(
+		    kept_answer_serves_its_query_only, setup, teardown),
 	};
 	const struct CMUnitTest with[] = {
 		cmocka_unit_test_setup_teardown(triggers_name_what_changed,
@@ -1010,6 +1070,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(more_pages_kept_then_evicted,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    kept_answer_serves_its_query_only, setup, teardown),
+		cmocka_unit_test(every_kind_of_an_account_kept_at_once),
 	};
 	char url[4096];
 
