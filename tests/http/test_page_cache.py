@@ -368,3 +368,20 @@ def pagecache_more_pages_one_time_notice_is_not_kept(s):
     assert st == 200 and strip(page) != notice
     st, _, again = b.get("/mes-coordonnees?contrat=1000000001&fait=1")
     assert strip(again) == notice
+
+
+@test(env={"ROBINET_CONTACT_MIN_FILL": "0", "ROBINET_RL_CONTACT_PER_IP": "100",
+           "ROBINET_RL_CONTACT_PER_EMAIL": "100"})
+def pagecache_request_sent_signed_in_is_in_mes_demandes_at_once(s):
+    from test_contact import CBrowser, form_token, sent_reference
+    a = CBrowser(s)
+    assert a.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+    for k in range(10):
+        a.get("/mes-demandes")
+        a.get("/mes-demandes")                   # kept now on PostgreSQL
+        page = a.get("/contact")[2]
+        f = {"jeton": form_token(page), "nom": "Démo", "contrat": "", "objet": "other",
+             "message": "Bonjour <b>%d</b>, une question." % k, "site_web": ""}
+        ref = sent_reference(*a.post_mp("/contact", f)[:2])
+        # The very next request, through the same server: no wait.
+        assert ref in a.get("/mes-demandes")[2], (k, ref)
