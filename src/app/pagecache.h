@@ -63,6 +63,8 @@ enum rb_pagecache_kind {
 	RB_PAGECACHE_REQUESTS,		/* app/contact.h: /mes-demandes */
 	RB_PAGECACHE_LEAK,		/* app/leaks.h: the latest leak and */
 	RB_PAGECACHE_LEAK_SETTING,	/* its setting, on /ma-consommation */
+	RB_PAGECACHE_ACCOUNT,		/* app/auth.h: /mon-compte (keyed by
+					   session, not day) */
 	RB_PAGECACHE__MAX
 };
 

@@ -6,8 +6,9 @@
 -- /mes-coordonnees reads customers and customer_contact_history,
 -- /mes-moyens-de-paiement sepa_plans, /mes-demandes contact_requests and
 -- web_accounts (a request without an account is its address's),
--- /ma-consommation leak_alert_settings. /mon-index reads only tables of
--- 0027 (meters, meter_readings, contracts, account_contracts).
+-- /ma-consommation leak_alert_settings, /mon-compte sessions and
+-- api_tokens (below). /mon-index reads only tables of 0027 (meters,
+-- meter_readings, contracts, account_contracts).
 --
 -- A customer's row, or its history, names each of its contracts: a
 -- value lists the contracts it shows, the holder's among them. The
@@ -49,5 +50,44 @@ CALL rb_data_notices_on('contact_requests', 'account',
 CALL rb_data_notices_on('web_accounts', 'account', 't.id');
 -- /ma-consommation (app/leaks.c): the leak alert's setting.
 CALL rb_data_notices_on('leak_alert_settings', 'contract', 't.contract_id');
+
+-- /mon-compte (app/auth_account.c): the account's sessions and API
+-- codes (its contracts and their links are 0027's: a contract has one
+-- account, migration 0008). A session's or a code's last
+-- use is written every RB_SESSION_TOUCH_S at most and sends nothing:
+-- the page's kept data stands that long only. So sessions notify on
+-- insert and delete (a sign-in, a sign-out, the purge), not on update;
+-- API codes on an update only when it revokes or renames one.
+CALL rb_data_notices_on('sessions', 'account', 't.account_id');
+DROP TRIGGER rb_data_upd ON sessions;
+CALL rb_data_notices_on('api_tokens', 'account', 't.account_id');
+DROP TRIGGER rb_data_upd ON api_tokens;
+
+CREATE FUNCTION rb_data_notify_tokens() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+	ids bigint[];
+	id bigint;
+BEGIN
+	SELECT array_agg(DISTINCT n.account_id) INTO ids FROM rb_new n
+	    JOIN rb_old o ON o.id = n.id
+	    WHERE n.revoked_at IS DISTINCT FROM o.revoked_at
+	    OR n.name IS DISTINCT FROM o.name OR n.account_id <> o.account_id;
+	IF ids IS NULL THEN
+		RETURN NULL;
+	END IF;
+	IF cardinality(ids) > 100 THEN
+		PERFORM pg_notify('rb_data', '*');
+		RETURN NULL;
+	END IF;
+	FOREACH id IN ARRAY ids LOOP
+		PERFORM pg_notify('rb_data', 'account:' || id);
+	END LOOP;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER rb_data_upd AFTER UPDATE ON api_tokens
+    REFERENCING NEW TABLE AS rb_new OLD TABLE AS rb_old
+    FOR EACH STATEMENT EXECUTE FUNCTION rb_data_notify_tokens();
 
 DROP PROCEDURE rb_data_notices_on(text, text, text);

@@ -31,6 +31,7 @@
 #include "notice_test.h"
 #include <sodium.h>
 
+#include "app/auth.h"
 #include "app/bills.h"
 #include "app/consumption.h"
 #include "app/contact.h"
@@ -46,6 +47,7 @@
 #include "store/payments.h"
 #include "store/readings.h"
 #include "store/sepa.h"
+#include "store/sessions.h"
 
 #define NOW	((time_t)1795946400)	/* 2026-11-29 10:00 UTC */
 #define DAY	((time_t)86400)
@@ -1007,6 +1009,125 @@ kept_answer_serves_its_query_only(void **state)
 	}
 }
 
+/* --- /mon-compte (app/auth.h, rb_auth_account_page()) --- */
+
+static void
+account_page(struct fixture *f, int64_t session, time_t now,
+    struct rb_auth_account_page *p)
+{
+	struct rb_auth_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.ar_db = f->db;
+	r.ar_now = now;
+	assert_int_equal(rb_auth_account_page(&r, f->account, session, p),
+	    RB_OK);
+}
+
+/* Sizes of the page's sessions, codes and viewers, read at now. */
+static void
+account_sizes(struct fixture *f, int64_t session, time_t now, size_t *ns,
+    size_t *nt, char *viewers, size_t size)
+{
+	struct rb_auth_account_page p;
+	char *v;
+
+	account_page(f, session, now, &p);
+	*ns = json_array_size(p.ap_sessions);
+	*nt = json_array_size(p.ap_tokens);
+	v = json_dumps(p.ap_viewers, JSON_COMPACT | JSON_ENCODE_ANY);
+	snprintf(viewers, size, "%s", v);
+	free(v);
+	rb_auth_account_page_free(&p);
+}
+
+static int64_t
+session_add(struct fixture *f, const char *hash)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "INSERT INTO sessions (id_hash, account_id,"
+	    " csrf_secret, created_at, last_seen_at) VALUES ('%s', $1, 'x',"
+	    " %lld, %lld) RETURNING id", hash, (long long)NOW - 10,
+	    (long long)NOW - 10);
+	return q_int(f->db2, sql, f->account);
+}
+
+/* Steps the listener for about a second: nothing is to come. */
+static void
+step_a_while(struct fixture *f)
+{
+	int i;
+
+	for (i = 0; i < 5; i++)
+		(void)rb_sesscache_step(f->l, 200);
+}
+
+static void
+account_page_kept_until_a_change_or_a_touch(void **state)
+{
+	struct fixture *f = *state;
+	size_t ns, nt, ns2, nt2;
+	char v[4096], v2[4096];
+	uint64_t trips;
+	int64_t s0, tok;
+
+	s0 = session_add(f, "h0");
+	rb_pagecache_evict("*");
+	account_sizes(f, s0, NOW, &ns, &nt, v, sizeof(v));
+	assert_int_equal(ns, 1);
+	assert_int_equal(rb_pagecache_count(), 1);
+	trips = rb_db_round_trips(f->db);
+	account_sizes(f, s0, NOW, &ns2, &nt2, v2, sizeof(v2));
+	assert_int_equal(rb_db_round_trips(f->db), trips);
+	/* Last uses are written every RB_SESSION_TOUCH_S without a notice:
+	   it stands no longer. */
+	account_sizes(f, s0, NOW + RB_SESSION_TOUCH_S, &ns2, &nt2, v2,
+	    sizeof(v2));
+	assert_int_equal(rb_db_round_trips(f->db), trips);
+	account_sizes(f, s0, NOW + RB_SESSION_TOUCH_S + 1, &ns2, &nt2, v2,
+	    sizeof(v2));
+	assert_true(rb_db_round_trips(f->db) > trips);
+	account_sizes(f, s0, NOW, &ns2, &nt2, v2, sizeof(v2));
+	/* Another session of the account (a sign-in elsewhere). */
+	assert_int_equal(rb_pagecache_count(), 1);
+	session_add(f, "h1");
+	step_until_count(f, 0);
+	account_sizes(f, s0, NOW, &ns2, &nt2, v2, sizeof(v2));
+	assert_int_equal(ns2, 2);
+	/* A new API code, its touch (nothing), its revocation. */
+	tok = q_int(f->db2, "INSERT INTO api_tokens (account_id, name, hash,"
+	    " prefix, created_at) VALUES ($1, 'cache', repeat('a', 64), 'rb_a',"
+	    " 1) RETURNING id", f->account);
+	step_until_count(f, 0);
+	account_sizes(f, s0, NOW, &ns2, &nt2, v2, sizeof(v2));
+	assert_int_equal(nt2, nt + 1);
+	run(f->db2, "UPDATE api_tokens SET last_used_at = 5 WHERE id = $1",
+	    tok);
+	run(f->db2, "UPDATE sessions SET last_seen_at = last_seen_at + 1"
+	    " WHERE account_id = $1", f->account);
+	step_a_while(f);
+	assert_int_equal(rb_pagecache_count(), 1);
+	run(f->db2, "UPDATE api_tokens SET revoked_at = 6 WHERE id = $1", tok);
+	step_until_count(f, 0);
+	account_sizes(f, s0, NOW, &ns2, &nt2, v2, sizeof(v2));
+	assert_int_equal(nt2, nt);
+	/* Its contract's address (shown with who sees it). */
+	run(f->db2, "UPDATE contracts SET service_address = 'Rue du Cache'"
+	    " WHERE id = (SELECT MIN(contract_id) FROM account_contracts"
+	    " WHERE account_id = $1)", f->account);
+	step_until_count(f, 0);
+	account_sizes(f, s0, NOW, &ns2, &nt2, v2, sizeof(v2));
+	assert_string_not_equal(v, v2);
+	assert_non_null(strstr(v2, "Rue du Cache"));
+	/* A sign-out elsewhere. */
+	run(f->db2, "DELETE FROM sessions WHERE id_hash = 'h1' AND"
+	    " account_id = $1", f->account);
+	step_until_count(f, 0);
+	account_sizes(f, s0, NOW, &ns2, &nt2, v2, sizeof(v2));
+	assert_int_equal(ns2, 1);
+}
+
 /* The values of every kind of an account are kept side by side: a page
    reading several use cases (/ma-consommation) never evicts its own. */
 static void
@@ -1072,6 +1193,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    kept_answer_serves_its_query_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    account_page_kept_until_a_change_or_a_touch, setup,
+		    teardown),
 		cmocka_unit_test(every_kind_of_an_account_kept_at_once),
 	};
 	char url[4096];
