@@ -385,3 +385,38 @@ def pagecache_request_sent_signed_in_is_in_mes_demandes_at_once(s):
         ref = sent_reference(*a.post_mp("/contact", f)[:2])
         # The very next request, through the same server: no wait.
         assert ref in a.get("/mes-demandes")[2], (k, ref)
+
+
+def session_ids(page):
+    return re.findall(r'name="session" value="(\d+)"', page)
+
+
+@test(own=True)
+def pagecache_account_page_follows_sessions_signed_in_and_out(s):
+    b = demo(s)
+    st, _, page = b.get("/mon-compte")
+    assert st == 200 and "Cette session" in page
+    hits = metric(s, "robinet_data_cache_hits_total")
+    st, _, again = b.get("/mon-compte")
+    assert metric(s, "robinet_data_cache_hits_total") == hits + (1 if dbx.CLUSTER else 0)
+    assert strip(again) == strip(page)
+    mine = len(session_ids(page))
+    # A sign-in on another device (another server, for all this one
+    # knows): shown within 1 s, by the notice of the session's insert.
+    other = demo(s)
+    page = shown_within_a_second(b, "/mon-compte", lambda p: len(session_ids(p)) == mine + 1)
+    # Its own write: the other session ended, not shown at the next request.
+    ended = [i for i in session_ids(page) if i not in session_ids(again)]
+    assert len(ended) == 1
+    st, _, _ = b.post("/mon-compte/sessions", {"session": ended[0]})
+    assert st == 303, st
+    assert ended[0] not in session_ids(b.get("/mon-compte")[2])
+    assert other.get("/mon-espace")[0] == 303
+    # A user agent with markup (psql), escaped.
+    psql(s, "UPDATE sessions SET user_agent = '<b>Agent</b>' WHERE account_id = (SELECT id FROM web_accounts "
+            "WHERE email_norm = ?)", DEMO_EMAIL)
+    # An update of sessions sends no notice (the touch): shown once what
+    # was kept stands no more (RB_SESSION_TOUCH_S, 30 s), or at once on SQLite.
+    if not dbx.CLUSTER:
+        page = b.get("/mon-compte")[2]
+        assert "&lt;b&gt;Agent&lt;/b&gt;" in page and "<b>Agent" not in page

@@ -57,7 +57,8 @@ CALL rb_data_notices_on('leak_alert_settings', 'contract', 't.contract_id');
 -- use is written every RB_SESSION_TOUCH_S at most and sends nothing:
 -- the page's kept data stands that long only. So sessions notify on
 -- insert and delete (a sign-in, a sign-out, the purge), not on update;
--- API codes on an update only when it revokes or renames one.
+-- API codes on an update only when it revokes or renames one, or on its
+-- first use ("jamais" no more).
 CALL rb_data_notices_on('sessions', 'account', 't.account_id');
 DROP TRIGGER rb_data_upd ON sessions;
 CALL rb_data_notices_on('api_tokens', 'account', 't.account_id');
@@ -72,7 +73,8 @@ BEGIN
 	SELECT array_agg(DISTINCT n.account_id) INTO ids FROM rb_new n
 	    JOIN rb_old o ON o.id = n.id
 	    WHERE n.revoked_at IS DISTINCT FROM o.revoked_at
-	    OR n.name IS DISTINCT FROM o.name OR n.account_id <> o.account_id;
+	    OR n.name IS DISTINCT FROM o.name OR n.account_id <> o.account_id
+	    OR (o.last_used_at IS NULL AND n.last_used_at IS NOT NULL);
 	IF ids IS NULL THEN
 		RETURN NULL;
 	END IF;
