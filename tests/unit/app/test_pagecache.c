@@ -1095,13 +1095,18 @@ account_page_kept_until_a_change_or_a_touch(void **state)
 	step_until_count(f, 0);
 	account_sizes(f, s0, NOW, &ns2, &nt2, v2, sizeof(v2));
 	assert_int_equal(ns2, 2);
-	/* A new API code, its touch (nothing), its revocation. */
+	/* A new API code, its uses, its revocation. */
 	tok = q_int(f->db2, "INSERT INTO api_tokens (account_id, name, hash,"
 	    " prefix, created_at) VALUES ($1, 'cache', repeat('a', 64), 'rb_a',"
 	    " 1) RETURNING id", f->account);
 	step_until_count(f, 0);
 	account_sizes(f, s0, NOW, &ns2, &nt2, v2, sizeof(v2));
 	assert_int_equal(nt2, nt + 1);
+	/* Its first use says so ("jamais" no more); a later touch not. */
+	run(f->db2, "UPDATE api_tokens SET last_used_at = 3 WHERE id = $1",
+	    tok);
+	step_until_count(f, 0);
+	account_sizes(f, s0, NOW, &ns2, &nt2, v2, sizeof(v2));
 	run(f->db2, "UPDATE api_tokens SET last_used_at = 5 WHERE id = $1",
 	    tok);
 	run(f->db2, "UPDATE sessions SET last_seen_at = last_seen_at + 1"
