@@ -8,6 +8,7 @@
 #include "app/api.h"
 #include "app/auth_priv.h"
 #include "app/consumption.h"
+#include "app/pagecache.h"
 #include "base/log.h"
 #include "store/api_data.h"
 #include "store/api_tokens.h"
@@ -159,7 +160,7 @@ rb_api_token_check(rb_db *db, time_t now, const char *token,
 	char hash[RB_TOKEN_HASH_LEN + 1];
 	const size_t plen = strlen(RB_API_TOKEN_PREFIX);
 	int64_t account;
-	int rc;
+	int rc, wrote;
 
 	sc->sc_account = sc->sc_archive = 0;
 	*token_id = 0;
@@ -170,8 +171,14 @@ rb_api_token_check(rb_db *db, time_t now, const char *token,
 	rb_token_hash(token, hash);
 	if ((rc = rb_api_tokens_find(db, hash, &account, token_id)) != 0)
 		return rc > 0 ? RB_DENIED : RB_ERROR;
-	if (rb_api_tokens_touch(db, *token_id, now, TOUCH_GRANULARITY) != 0)
+	if (rb_api_tokens_touched(db, *token_id, now, TOUCH_GRANULARITY,
+	    &wrote) != 0)
 		return RB_ERROR;
+	/* /mon-compte shows the last use: kept here, it reads it again
+	   (other servers: at most RB_SESSION_TOUCH_S later, or at once on
+	   a first use, whose notice they hear; app/pagecache.h). */
+	if (wrote)
+		rb_pagecache_evict_account(account);
 	sc->sc_account = account;
 	return RB_OK;
 }

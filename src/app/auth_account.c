@@ -17,12 +17,15 @@
  * password change ends the other sessions of the account.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/crypto.h"
 #include "base/log.h"
+#include "base/mem.h"
 #include "app/auth_priv.h"
 #include "app/braille.h"
+#include "app/pagecache.h"
 #include "store/accounts.h"
 #include "store/api_tokens.h"
 #include "store/braille.h"
@@ -725,6 +728,57 @@ rb_auth_contract_viewers(const struct rb_auth_req *r, int64_t account,
 	return RB_OK;
 }
 
+/* /mon-compte's data kept (app/pagecache.h): for one session, whose
+   row the sessions' list marks. */
+struct account_kept {
+	struct rb_auth_account_page ak_page;
+};
+
+static void
+account_kept_drop(void *p)
+{
+	struct account_kept *k = p;
+
+	rb_auth_account_page_free(&k->ak_page);
+	free(k);
+}
+
+static void
+page_copy(const struct rb_auth_account_page *from,
+    struct rb_auth_account_page *to)
+{
+	to->ap_tokens = json_deep_copy(from->ap_tokens);
+	to->ap_viewers = json_deep_copy(from->ap_viewers);
+	to->ap_sessions = json_deep_copy(from->ap_sessions);
+	to->ap_braille = json_deep_copy(from->ap_braille);
+}
+
+/*
+ * Until when the page read at now may serve: its sessions' last uses and
+ * its codes' are written at most every RB_SESSION_TOUCH_S without a
+ * notice (a touch is no change of the page's rows), so no longer than
+ * that; nor after a session listed expires.
+ */
+static int64_t
+account_until(const struct rb_auth_req *r, const json_t *sessions)
+{
+	int64_t until = (int64_t)r->ar_now + RB_SESSION_TOUCH_S, t;
+	const json_t *o;
+	size_t i;
+
+	json_array_foreach(sessions, i, o) {
+		t = json_integer_value(json_object_get(o, "last_seen_at")) +
+		    AUTH_CFG(r, ac_session_idle) - 1;
+		if (t < until)
+			until = t;
+		t = json_integer_value(json_object_get(o, "created_at")) +
+		    AUTH_CFG(r, ac_session_absolute) - 1;
+		if (t < until)
+			until = t;
+	}
+	return until;
+}
+
 enum rb_rc
 rb_auth_account_page(const struct rb_auth_req *r, int64_t account,
     int64_t session, struct rb_auth_account_page *out)
@@ -733,10 +787,26 @@ rb_auth_account_page(const struct rb_auth_req *r, int64_t account,
 	struct rb_account_viewers_q vq;
 	struct rb_sessions_list_q sq;
 	struct rb_braille_pref_q bq;
-	struct rb_db_read rd[4];
-	int ok;
+	struct rb_account_ids_q iq;
+	struct rb_db_read rd[5];
+	struct rb_pagecache_val *v;
+	const struct account_kept *got;
+	struct account_kept *k;
+	uint64_t epoch;
+	char param[24];
+	int ok, keep;
 
 	memset(out, 0, sizeof(*out));
+	/* Kept for the account and session (the list marks it). */
+	snprintf(param, sizeof(param), "%lld", (long long)session);
+	keep = rb_pagecache_keeps(account);
+	if (keep && (v = rb_pagecache_get(RB_PAGECACHE_ACCOUNT, account, param,
+	    (int64_t)r->ar_now, &epoch)) != NULL) {
+		got = rb_pagecache_data(v);
+		page_copy(&got->ak_page, out);
+		rb_pagecache_release(v);
+		return RB_OK;
+	}
 	if (rb_db_begin_read(r->ar_db) != 0)
 		return RB_ERROR;
 	rb_api_tokens_list_read(&tq, account, &rd[0]);
@@ -745,11 +815,15 @@ rb_auth_account_page(const struct rb_auth_req *r, int64_t account,
 	    AUTH_CFG(r, ac_session_idle), AUTH_CFG(r, ac_session_absolute),
 	    &rd[2]);
 	rb_braille_pref_read(&bq, account, &rd[3]);
-	ok = rb_db_fetch_batch(r->ar_db, rd, 4) == 0 && bq.pq_found;
+	/* The contracts, that the notices of their viewers name. */
+	rb_account_ids_read(&iq, account, &rd[4]);
+	ok = rb_db_fetch_batch(r->ar_db, rd, keep ? 5 : 4) == 0 &&
+	    bq.pq_found;
 	if (rb_db_commit(r->ar_db) != 0)
 		ok = 0;
 	rb_account_viewers_take(&vq, ok, &out->ap_viewers);
 	if (!ok) {
+		free(iq.iq_ids);
 		json_decref(tq.tq_rows);
 		json_decref(sq.lq_rows);
 		return RB_ERROR;
@@ -759,6 +833,17 @@ rb_auth_account_page(const struct rb_auth_req *r, int64_t account,
 	out->ap_sessions = sq.lq_rows;
 	out->ap_braille = rb_braille_choice_list(rb_braille_grade_of(
 	    bq.pq_pref));
+	if (keep) {
+		k = rb_xcalloc(1, sizeof(*k));
+		page_copy(out, &k->ak_page);
+		v = rb_pagecache_val_new(k, account_kept_drop, iq.iq_ids,
+		    iq.iq_n);
+		rb_pagecache_val_until(v, account_until(r, out->ap_sessions));
+		rb_pagecache_put(RB_PAGECACHE_ACCOUNT, account, param, v,
+		    epoch);
+		rb_pagecache_release(v);
+	}
+	free(iq.iq_ids);
 	return RB_OK;
 }
 

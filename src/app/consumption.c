@@ -15,6 +15,7 @@
 #include "mail/mail.h"
 #include "store/consumption.h"
 #include "app/consumption.h"
+#include "app/pagecache.h"
 
 /* A period "of the same billing run": end dates this close, in days. */
 #define SAME_RUN_DAYS	45
@@ -442,8 +443,105 @@ rb_cons_contract_alert(rb_db *db, const struct rb_scope *sc,
 	return alert_of_contract(db, sc, &c, out);
 }
 
+/* A kept page: the query it answers and a copy of what it shows. */
+struct cons_kept {
+	char			 ck_param[RB_PAGECACHE_PARAM_MAX];
+	struct rb_cons_page	 ck_page;
+	int			 ck_shown;	/* index of cv_contract, -1 */
+};
+
+static void
+cons_kept_drop(void *p)
+{
+	struct cons_kept *k = p;
+
+	rb_cons_view_free(&k->ck_page);
+	free(k);
+}
+
+/* A copy of page into out, whose contract shown is at index shown. */
+static void
+page_copy(const struct rb_cons_page *page, int shown,
+    struct rb_cons_page *out)
+{
+	*out = *page;
+	out->cv_contracts = rb_xcalloc(page->cv_ncontracts > 0 ?
+	    (size_t)page->cv_ncontracts : 1, sizeof(*out->cv_contracts));
+	if (page->cv_ncontracts > 0)
+		memcpy(out->cv_contracts, page->cv_contracts,
+		    (size_t)page->cv_ncontracts * sizeof(*out->cv_contracts));
+	out->cv_rows = rb_xcalloc(page->cv_nrows > 0 ? (size_t)page->cv_nrows :
+	    1, sizeof(*out->cv_rows));
+	if (page->cv_nrows > 0)
+		memcpy(out->cv_rows, page->cv_rows, (size_t)page->cv_nrows *
+		    sizeof(*out->cv_rows));
+	out->cv_contract = shown >= 0 ? &out->cv_contracts[shown] : NULL;
+}
+
+static enum rb_rc	cons_view_read(rb_db *, const struct rb_scope *,
+			    const char *, int, const char *, const char *,
+			    struct rb_cons_page *);
+
+/*
+ * On PostgreSQL the page of a signed-in account is kept in this server's
+ * memory (app/pagecache.h) for the same query, listing the scope's
+ * contracts: the triggers on contracts, account_contracts, invoices,
+ * meters, meter_readings and consumption_alerts evict it. The caller
+ * gets a copy of its own.
+ */
 enum rb_rc
 rb_cons_view(rb_db *db, const struct rb_scope *sc, const char *number,
+    int daily, const char *from, const char *to, struct rb_cons_page *out)
+{
+	struct rb_pagecache_val *v;
+	const struct cons_kept *got;
+	struct cons_kept *k;
+	int64_t *ids;
+	uint64_t epoch;
+	char param[RB_PAGECACHE_PARAM_MAX];
+	enum rb_rc rc;
+	int i, n;
+
+	n = snprintf(param, sizeof(param), "%lld|%s|%d|%s|%s",
+	    (long long)sc->sc_archive, number != NULL ? number : "", daily,
+	    from != NULL ? from : "", to != NULL ? to : "");
+	if (!rb_pagecache_keeps(sc->sc_account) || n < 0 ||
+	    (size_t)n >= sizeof(param))
+		return cons_view_read(db, sc, number, daily, from, to, out);
+	if ((v = rb_pagecache_get(RB_PAGECACHE_CONSUMPTION, sc->sc_account,
+	    "", (int64_t)time(NULL), &epoch)) != NULL) {
+		got = rb_pagecache_data(v);
+		if (strcmp(got->ck_param, param) == 0) {
+			page_copy(&got->ck_page, got->ck_shown, out);
+			rb_pagecache_release(v);
+			return RB_OK;
+		}
+		rb_pagecache_release(v);
+	}
+	if ((rc = cons_view_read(db, sc, number, daily, from, to, out)) !=
+	    RB_OK)
+		return rc;
+	k = rb_xcalloc(1, sizeof(*k));
+	memcpy(k->ck_param, param, sizeof(param));
+	k->ck_shown = out->cv_contract != NULL ?
+	    (int)(out->cv_contract - out->cv_contracts) : -1;
+	page_copy(out, k->ck_shown, &k->ck_page);
+	ids = rb_xcalloc(out->cv_ncontracts > 0 ? (size_t)out->cv_ncontracts :
+	    1, sizeof(*ids));
+	for (i = 0; i < out->cv_ncontracts; i++)
+		ids[i] = out->cv_contracts[i].cc_id;
+	v = rb_pagecache_val_new(k, cons_kept_drop, ids,
+	    (size_t)out->cv_ncontracts);
+	free(ids);
+	rb_pagecache_put(RB_PAGECACHE_CONSUMPTION, sc->sc_account, "", v,
+	    epoch);
+	rb_pagecache_release(v);
+	return RB_OK;
+}
+
+/* rb_cons_view() from the database. */
+static enum rb_rc
+cons_view_read(rb_db *db, const struct rb_scope *sc, const char *number,
     int daily, const char *from, const char *to, struct rb_cons_page *out)
 {
 	const struct rb_cons_contract *c = NULL;

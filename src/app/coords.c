@@ -6,14 +6,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <unistr.h>
 #include <uninorm.h>
 
 #include "base/log.h"
+#include "base/mem.h"
 #include "store/audit.h"
 #include "store/coords.h"
 #include "app/coords.h"
+#include "app/pagecache.h"
 
 #define LINE_MAX_CHARS	38
 #define CITY_MAX_CHARS	32
@@ -185,13 +188,18 @@ rb_co_view(rb_db *db, int64_t account, const char *number, json_t **out)
 	struct rb_co_holder h;
 	char mfr[32], lfr[32];
 	json_t *history, *contracts, *item, *same;
-	int64_t customer = 0;
-	size_t i;
+	int64_t customer = 0, *ids;
+	const char *param = number != NULL ? number : "";
+	uint64_t epoch;
+	size_t i, n;
 	int rc;
 
 	*out = NULL;
 	if (account <= 0)
 		return RB_NOT_FOUND;
+	if ((*out = rb_pagecache_json(RB_PAGECACHE_COORDS, account, "", param,
+	    (int64_t)time(NULL), &epoch)) != NULL)
+		return RB_OK;
 	if (rb_co_store_contracts(db, account, &contracts) != 0)
 		return RB_ERROR;
 	if (number == NULL || number[0] == '\0') {
@@ -224,7 +232,11 @@ rb_co_view(rb_db *db, int64_t account, const char *number, json_t **out)
 		return rc == 1 ? RB_NOT_FOUND : RB_ERROR;
 	}
 	same = json_array();
+	n = json_array_size(contracts);
+	ids = rb_xcalloc(n + 1, sizeof(*ids));
 	json_array_foreach(contracts, i, item) {
+		ids[i] = json_integer_value(json_object_get(item, "id"));
+		json_object_del(item, "id");
 		json_object_set_new(item, "selected", json_boolean(strcmp(
 		    json_string_value(json_object_get(item, "number")),
 		    h.ch_contract) == 0));
@@ -243,7 +255,12 @@ rb_co_view(rb_db *db, int64_t account, const char *number, json_t **out)
 	    "mobile", h.ch_mobile, "landline", h.ch_landline, "mobile_fr",
 	    mfr, "landline_fr", lfr, "history", history, "contracts",
 	    contracts, "same_holder", same);
-	return RB_OK;
+	/* Listing the account's contracts: the holder's and history's
+	   notices name the contracts of that customer (migration 0028). */
+	rb_pagecache_json_keep(RB_PAGECACHE_COORDS, account, "", param, *out,
+	    ids, n, 0, epoch);
+	free(ids);
+	return *out != NULL ? RB_OK : RB_ERROR;
 }
 
 static const char *const by_kind[RB_CO_BY__MAX] = {

@@ -14,6 +14,7 @@
 #include "store/consumption.h"
 #include "store/leaks.h"
 #include "app/leaks.h"
+#include "app/pagecache.h"
 
 #define BATCH	500
 
@@ -98,15 +99,24 @@ rb_leak_setting_of(rb_db *db, int64_t account,
     const struct rb_cons_contract *c, json_t **out)
 {
 	int enabled = 1, factor = RB_LEAK_FACTOR_DEFAULT, rc;
+	char param[24];
+	uint64_t epoch;
 
 	*out = NULL;
 	if (!c->cc_remote)
 		return RB_NOT_FOUND;
+	/* Kept for the account and contract (app/pagecache.h). */
+	snprintf(param, sizeof(param), "%lld", (long long)c->cc_id);
+	if ((*out = rb_pagecache_json(RB_PAGECACHE_LEAK_SETTING, account, "",
+	    param, (int64_t)time(NULL), &epoch)) != NULL)
+		return RB_OK;
 	if ((rc = rb_leak_store_setting(db, account, c->cc_id, &enabled,
 	    &factor)) < 0)
 		return RB_ERROR;
 	*out = json_pack("{s:b, s:i, s:b}", "enabled", enabled, "factor",
 	    factor, "custom", rc == 0);
+	rb_pagecache_json_keep(RB_PAGECACHE_LEAK_SETTING, account, "", param,
+	    *out, &c->cc_id, 1, 0, epoch);
 	return RB_OK;
 }
 
@@ -182,18 +192,27 @@ rb_leak_recent_of(rb_db *db, int64_t account, int64_t contract, time_t now,
     json_t **out)
 {
 	struct rb_leak_row lr;
-	char since[11];
+	char since[11], param[24];
+	uint64_t epoch;
 	int rc;
 
 	*out = NULL;
 	if (day_from_today(now, -RB_LEAK_SHOWN_DAYS, since) != 0)
 		return RB_ERROR;
+	/* Kept for the account, contract and day (app/pagecache.h): the
+	   day moves the oldest leak shown. */
+	snprintf(param, sizeof(param), "%lld", (long long)contract);
+	if ((*out = rb_pagecache_json(RB_PAGECACHE_LEAK, account, since, param,
+	    (int64_t)now, &epoch)) != NULL)
+		return RB_OK;
 	if ((rc = rb_leak_store_recent(db, account, contract, since, &lr)) < 0)
 		return RB_ERROR;
 	*out = rc != 0 ? json_null() : json_pack("{s:s, s:s, s:s, s:I, s:I, "
 	    "s:i}", "serial", lr.lr_serial, "first_day", lr.lr_first,
 	    "last_day", lr.lr_last, "litres", (json_int_t)lr.lr_litres,
 	    "usual", (json_int_t)lr.lr_usual, "factor", lr.lr_factor);
+	rb_pagecache_json_keep(RB_PAGECACHE_LEAK, account, since, param, *out,
+	    &contract, 1, 0, epoch);
 	return RB_OK;
 }
 

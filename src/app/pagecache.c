@@ -20,6 +20,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "base/mem.h"
 #include "app/pagecache.h"
 
@@ -99,22 +101,29 @@ mono_s(void)
 	return (int64_t)ts.tv_sec;
 }
 
+/* The slot of (kind, account). The kind is mixed into the low bits the
+   modulo keeps: shifted above them, every kind of an account fell in one
+   slot, and a page reading two use cases (/ma-consommation: its view,
+   its leak, its setting) evicted its own values. */
 static size_t
 slot_of(int kind, int64_t account, const char *sub)
 {
-	uint64_t h = ((uint64_t)account * 0x9E3779B97F4A7C15ULL) ^
-	    ((uint64_t)kind << 56);
-	uint64_t s = 0;
+	uint64_t h = (uint64_t)account * 0x9E3779B97F4A7C15ULL +
+	    (uint64_t)kind * 0xC2B2AE3D27D4EB4FULL;
 
 	/* A sub-key (FNV-1a) spreads an account's bills over the table;
-	   "" leaves the slot of (kind, account) as it was. */
+	   "" leaves the slot of (kind, account). */
 	if (*sub != '\0') {
-		s = 0xCBF29CE484222325ULL;
+		uint64_t s = 0xCBF29CE484222325ULL;
+
 		for (; *sub != '\0'; sub++)
 			s = (s ^ (unsigned char)*sub) * 0x100000001B3ULL;
+		h ^= s;
 	}
-	h ^= s;
-	return (size_t)((h ^ (h >> 29)) % RB_PAGECACHE_SLOTS);
+	h ^= h >> 31;
+	h *= 0xBF58476D1CE4E5B9ULL;
+	h ^= h >> 29;
+	return (size_t)(h % RB_PAGECACHE_SLOTS);
 }
 
 static void
@@ -328,4 +337,70 @@ rb_pagecache_stats(struct rb_pagecache_stats *out)
 	out->ps_misses = atomic_load_explicit(&cache_misses,
 	    memory_order_relaxed);
 	out->ps_on = atomic_load(&cache_on);
+}
+
+/* A kept JSON answer and the query it answers. */
+struct json_kept {
+	char	 jk_param[RB_PAGECACHE_PARAM_MAX];
+	json_t	*jk_json;
+};
+
+static void
+json_kept_drop(void *p)
+{
+	struct json_kept *k = p;
+
+	json_decref(k->jk_json);
+	free(k);
+}
+
+int
+rb_pagecache_keeps(int64_t account)
+{
+	return account > 0 && atomic_load_explicit(&cache_on,
+	    memory_order_relaxed);
+}
+
+json_t *
+rb_pagecache_json(enum rb_pagecache_kind kind, int64_t account,
+    const char *day, const char *param, int64_t now, uint64_t *epoch)
+{
+	struct rb_pagecache_val *v;
+	const struct json_kept *k;
+	json_t *copy = NULL;
+
+	*epoch = 0;
+	if (account <= 0 || (v = rb_pagecache_get(kind, account, day, now,
+	    epoch)) == NULL)
+		return NULL;
+	k = rb_pagecache_data(v);
+	/* Read only: a deep copy does not touch the original. */
+	if (strcmp(k->jk_param, param) == 0)
+		copy = json_deep_copy(k->jk_json);
+	rb_pagecache_release(v);
+	return copy;
+}
+
+void
+rb_pagecache_json_keep(enum rb_pagecache_kind kind, int64_t account,
+    const char *day, const char *param, const json_t *j,
+    const int64_t *contracts, size_t n, int64_t until, uint64_t epoch)
+{
+	struct rb_pagecache_val *v;
+	struct json_kept *k;
+
+	if (!rb_pagecache_keeps(account) || j == NULL ||
+	    strlen(param) >= sizeof(k->jk_param))
+		return;
+	k = rb_xcalloc(1, sizeof(*k));
+	strcpy(k->jk_param, param);
+	if ((k->jk_json = json_deep_copy(j)) == NULL) {
+		free(k);
+		return;
+	}
+	v = rb_pagecache_val_new(k, json_kept_drop, contracts, n);
+	if (until != 0)
+		rb_pagecache_val_until(v, until);
+	rb_pagecache_put(kind, account, day, v, epoch);
+	rb_pagecache_release(v);
 }

@@ -43,7 +43,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RB_PAGECACHE_SLOTS	4096
+#include <jansson.h>
+
+#define RB_PAGECACHE_SLOTS	16384
 /* Whatever happens to notices (a link broken without the listener
    knowing), a value serves at most this long after its read. */
 #define RB_PAGECACHE_MAX_AGE_S	60
@@ -58,6 +60,17 @@ enum rb_pagecache_kind {
 	RB_PAGECACHE_GDPR,		/* app/gdpr.h: /mes-donnees */
 	RB_PAGECACHE_BRAILLE_LETTERS,	/* app/braille.h:
 					   /mes-courriers-braille */
+	RB_PAGECACHE_CONSUMPTION,	/* app/consumption.h:
+					   /ma-consommation and its CSV */
+	RB_PAGECACHE_READINGS,		/* app/readings.h: /mon-index */
+	RB_PAGECACHE_COORDS,		/* app/coords.h: /mes-coordonnees */
+	RB_PAGECACHE_PAYMEANS,		/* app/paymeans.h:
+					   /mes-moyens-de-paiement */
+	RB_PAGECACHE_REQUESTS,		/* app/contact.h: /mes-demandes */
+	RB_PAGECACHE_LEAK,		/* app/leaks.h: the latest leak and */
+	RB_PAGECACHE_LEAK_SETTING,	/* its setting, on /ma-consommation */
+	RB_PAGECACHE_ACCOUNT,		/* app/auth.h: /mon-compte (keyed by
+					   session, not day) */
 	RB_PAGECACHE__MAX
 };
 
@@ -95,6 +108,28 @@ struct rb_pagecache_val *rb_pagecache_get(enum rb_pagecache_kind kind,
  */
 void	 rb_pagecache_put(enum rb_pagecache_kind kind, int64_t account,
 	    const char *day, struct rb_pagecache_val *v, uint64_t epoch);
+
+/*
+ * The use cases that answer JSON keep it through these two: a value
+ * holds a copy of the JSON and the text of the query it answers (param:
+ * a contract number, a view; "" when none, at most
+ * RB_PAGECACHE_PARAM_MAX - 1 bytes, else nothing is kept), so that a
+ * kept answer serves only the same query of the same account and day.
+ * rb_pagecache_json() gives a new copy for the caller (NULL when none
+ * is kept, and *epoch as rb_pagecache_get()); rb_pagecache_json_keep()
+ * keeps a copy of j listing the n contract ids it shows, standing until
+ * until (0: no end). Nothing is shared with the caller.
+ */
+#define RB_PAGECACHE_PARAM_MAX	128
+json_t	*rb_pagecache_json(enum rb_pagecache_kind kind,
+	    int64_t account, const char *day, const char *param, int64_t now,
+	    uint64_t *epoch);
+void	 rb_pagecache_json_keep(enum rb_pagecache_kind kind, int64_t account,
+	    const char *day, const char *param, const json_t *j,
+	    const int64_t *contracts, size_t n, int64_t until, uint64_t epoch);
+/* Whether a value for account may be kept at all (the cache is on and
+   account is a signed-in one): a use case skips its copies else. */
+int	 rb_pagecache_keeps(int64_t account);
 
 /* Applies a notice's payload: "contract:N", "account:N", "*"; anything
    else empties the cache. */

@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "app/auth_priv.h"
+#include "app/pagecache.h"
 #include "app/paymeans.h"
 #include "app/sepa.h"
 #include "base/clock.h"
@@ -106,15 +107,23 @@ rb_pm_view(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 	json_t *contracts, *debits, *mandate = json_null(), *row;
 	json_t *plan, *offer;
 	size_t nd = 0, k;
+	const char *param = number != NULL ? number : "";
+	int64_t ids[CONTRACTS_MAX];
+	uint64_t epoch;
 	enum rb_rc rc;
 	int n, i, has, has_plan;
 
 	*out = NULL;
-	if ((rc = find_contract(r, account, number, all, &n, &ct)) != RB_OK)
-		return rc;
 	/* Debits of the last 60 days and to come. */
 	rb_clock_today(r->ar_now, &t);
 	rb_clock_format_date(&t, today, sizeof(today));
+	/* Kept for the account, the contract asked and today (the debits
+	   to come, the plan's offer). */
+	if ((*out = rb_pagecache_json(RB_PAGECACHE_PAYMEANS, account, today,
+	    param, (int64_t)r->ar_now, &epoch)) != NULL)
+		return RB_OK;
+	if ((rc = find_contract(r, account, number, all, &n, &ct)) != RB_OK)
+		return rc;
 	rb_clock_date_add(&t, -60, &f);
 	rb_clock_format_date(&f, from, sizeof(from));
 	/* The contract's mandate, debits and plan: one batch, one round
@@ -166,7 +175,13 @@ rb_pm_view(const struct rb_auth_req *r, const struct rb_pm_cfg *c,
 	    ct->sc_direct_debit && has == 0, "mandate", mandate, "has_debits",
 	    nd > 0, "debits", debits, "ics", c->pc_ics,
 	    "can_sign", c->pc_key != NULL, "plan", plan, "plan_offer", offer);
-	return *out != NULL ? RB_OK : RB_ERROR;
+	if (*out == NULL)
+		return RB_ERROR;
+	for (i = 0; i < n; i++)
+		ids[i] = all[i].sc_id;
+	rb_pagecache_json_keep(RB_PAGECACHE_PAYMEANS, account, today, param,
+	    *out, ids, (size_t)n, 0, epoch);
+	return RB_OK;
 fail:
 	json_decref(contracts);
 	json_decref(mandate);

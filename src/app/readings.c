@@ -12,6 +12,7 @@
 #include "base/mem.h"
 #include "store/audit.h"
 #include "store/readings.h"
+#include "app/pagecache.h"
 #include "app/readings.h"
 
 /* Days from a to b (ISO dates); 0 when either is invalid. */
@@ -255,10 +256,14 @@ rb_reading_meters(rb_db *db, int64_t account, json_t **out)
 	struct rb_rd_reading *last;
 	json_t *meters, *m;
 	int64_t *ids;
+	uint64_t epoch;
 	size_t i, n;
 	int *found, rc;
 
 	*out = NULL;
+	if ((*out = rb_pagecache_json(RB_PAGECACHE_READINGS, account, "", "",
+	    (int64_t)time(NULL), &epoch)) != NULL)
+		return RB_OK;
 	if (rb_rd_store_meters(db, account, &meters) != 0)
 		return RB_ERROR;
 	/* Their latest readings: one batch, one round trip, after the one
@@ -276,13 +281,21 @@ rb_reading_meters(rb_db *db, int64_t account, json_t **out)
 			    "{s:s, s:I, s:s}", "day", last[i].rr_day, "litres",
 			    (json_int_t)last[i].rr_litres, "source",
 			    last[i].rr_source) : json_null());
-	free(ids);
 	free(last);
 	free(found);
 	if (rc != 0) {
+		free(ids);
 		json_decref(meters);
 		return RB_ERROR;
 	}
+	/* The contracts shown, for the notices that evict it. */
+	json_array_foreach(meters, i, m) {
+		ids[i] = json_integer_value(json_object_get(m, "contract_id"));
+		json_object_del(m, "contract_id");
+	}
+	rb_pagecache_json_keep(RB_PAGECACHE_READINGS, account, "", "", meters,
+	    ids, n, 0, epoch);
+	free(ids);
 	*out = meters;
 	return RB_OK;
 }

@@ -123,7 +123,10 @@ int64_t		rb_reading_parse_m3(const char *s);
 /*
  * The meters of account for the form: a new array of {"id", "serial",
  * "contract", "remote" (bool), "last": {"day", "litres", "source"} or
- * null}. Caller owns *out. RB_OK or RB_ERROR (*out NULL).
+ * null}. Caller owns *out. RB_OK or RB_ERROR (*out NULL). On
+ * PostgreSQL it is kept in this server's memory for the account, listing
+ * the contracts of its meters (app/pagecache.h): the triggers on
+ * meters, meter_readings, contracts and account_contracts evict it.
  */
 enum rb_rc	rb_reading_meters(rb_db *db, int64_t account, json_t **out);
 

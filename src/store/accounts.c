@@ -28,6 +28,7 @@ enum accounts_sql {
 	SQL_VIEWERS,
 	SQL_MAY_SEE,
 	SQL_CONTRACTS,
+	SQL_CONTRACT_IDS,
 	SQL__MAX
 };
 
@@ -81,6 +82,8 @@ static const char *const sql[SQL__MAX] = {
 	" c.service_postcode, c.service_commune"
 	" FROM account_contracts ac JOIN contracts c ON c.id = ac.contract_id"
 	" WHERE ac.account_id = $1 ORDER BY c.number",
+	[SQL_CONTRACT_IDS] =
+	"SELECT contract_id FROM account_contracts WHERE account_id = $1",
 };
 
 /* The status column's values, by enum rb_account_status. */
@@ -456,4 +459,26 @@ rb_account_contract_viewers(rb_db *db, int64_t account, json_t **out)
 	rb_account_viewers_take(&q, rb_db_fetch_all(db, r.dr_sql, r.dr_b,
 	    r.dr_n, r.dr_row, r.dr_arg) == 0, out);
 	return *out != NULL ? 0 : -1;
+}
+
+static void
+contract_id_row(rb_stmt *st, void *arg)
+{
+	struct rb_account_ids_q *q = arg;
+
+	if (q->iq_n % 16 == 0)
+		q->iq_ids = rb_xrealloc(q->iq_ids, (q->iq_n + 16) *
+		    sizeof(*q->iq_ids));
+	q->iq_ids[q->iq_n++] = rb_stmt_int(st, 0);
+}
+
+void
+rb_account_ids_read(struct rb_account_ids_q *q, int64_t account,
+    struct rb_db_read *r)
+{
+	q->iq_b[0] = rb_int(account);
+	q->iq_ids = NULL;
+	q->iq_n = 0;
+	*r = (struct rb_db_read){ sql[SQL_CONTRACT_IDS], q->iq_b, 1,
+	    contract_id_row, q, 0 };
 }

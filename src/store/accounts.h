@@ -122,4 +122,16 @@ void	rb_account_viewers_read(struct rb_account_viewers_q *q,
 void	rb_account_viewers_take(struct rb_account_viewers_q *q, int ok,
 	    json_t **out);
 
+/*
+ * The ids of account's contracts as one read of a page's batch: once
+ * the batch ran, q->iq_ids (free()) holds q->iq_n of them.
+ */
+struct rb_account_ids_q {
+	struct rb_bind	 iq_b[1];
+	int64_t		*iq_ids;
+	size_t		 iq_n;
+};
+void	rb_account_ids_read(struct rb_account_ids_q *q, int64_t account,
+	    struct rb_db_read *r);
+
 #endif

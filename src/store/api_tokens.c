@@ -152,6 +152,21 @@ rb_api_tokens_find(rb_db *db, const char *hash, int64_t *account,
 int
 rb_api_tokens_touch(rb_db *db, int64_t id, time_t now, int granularity_s)
 {
-	return rb_db_run(db, sql[SQL_TOUCH], RB_BINDS(rb_int(id), rb_int(now),
-	    rb_int((int64_t)now - granularity_s)), NULL) == 0 ? 0 : -1;
+	return rb_api_tokens_touched(db, id, now, granularity_s, NULL);
+}
+
+int
+rb_api_tokens_touched(rb_db *db, int64_t id, time_t now, int granularity_s,
+    int *wrote)
+{
+	int64_t changes = 0;
+
+	if (wrote != NULL)
+		*wrote = 0;
+	if (rb_db_run(db, sql[SQL_TOUCH], RB_BINDS(rb_int(id), rb_int(now),
+	    rb_int((int64_t)now - granularity_s)), &changes) != 0)
+		return -1;
+	if (wrote != NULL)
+		*wrote = changes > 0;
+	return 0;
 }

@@ -73,5 +73,8 @@ int	rb_api_tokens_find(rb_db *db, const char *hash, int64_t *account,
  */
 int	rb_api_tokens_touch(rb_db *db, int64_t id, time_t now,
 	    int granularity_s);
+/* The same, setting *wrote (may be NULL) to 1 when last_used_at moved. */
+int	rb_api_tokens_touched(rb_db *db, int64_t id, time_t now,
+	    int granularity_s, int *wrote);
 
 #endif

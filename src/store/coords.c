@@ -37,7 +37,7 @@ static const char *const sql[SQL__MAX] = {
 	    " FROM customer_contact_history WHERE customer_id = $1"
 	    " ORDER BY changed_at DESC, id DESC LIMIT $2",
 	[SQL_CONTRACTS] =
-	    "SELECT c.number, c.customer_id FROM contracts c"
+	    "SELECT c.number, c.customer_id, c.id FROM contracts c"
 	    " JOIN account_contracts ac ON ac.contract_id = c.id"
 	    " WHERE ac.account_id = $1 ORDER BY c.number",
 };
@@ -115,8 +115,9 @@ history_row(rb_stmt *st, void *arg)
 static void
 contracts_row(rb_stmt *st, void *arg)
 {
-	json_array_append_new(arg, json_pack("{s:s?, s:I}", "number",
-	    rb_stmt_text(st, 0), "customer", (json_int_t)rb_stmt_int(st, 1)));
+	json_array_append_new(arg, json_pack("{s:s?, s:I, s:I}", "number",
+	    rb_stmt_text(st, 0), "customer", (json_int_t)rb_stmt_int(st, 1),
+	    "id", (json_int_t)rb_stmt_int(st, 2)));
 }
 
 int

@@ -62,7 +62,7 @@ int	rb_co_store_holder_history(rb_db *db, int64_t account,
 
 /*
  * The contracts of account by number: a new array of {"number",
- * "customer" (the holder's row id)}. The caller owns *out. Returns 0, or
+ * "customer" (the holder's row id), "id" (the contract's)}. The caller owns *out. Returns 0, or
  * -1 with *out NULL.
  */
 int	rb_co_store_contracts(rb_db *db, int64_t account, json_t **out);

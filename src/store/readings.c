@@ -30,7 +30,7 @@ static const char *const sql[SQL__MAX] = {
 	    " AND ($2 = 0 OR EXISTS (SELECT 1 FROM account_contracts ac"
 	    "   WHERE ac.account_id = $2 AND ac.contract_id = c.id))",
 	[SQL_METERS] =
-	    "SELECT m.id, m.serial, c.number, m.remote_read FROM meters m"
+	    "SELECT m.id, m.serial, c.number, m.remote_read, c.id FROM meters m"
 	    " JOIN contracts c ON c.id = m.contract_id"
 	    " JOIN account_contracts ac ON ac.contract_id = c.id"
 	    " WHERE ac.account_id = $1 AND m.removed_on IS NULL"
@@ -84,9 +84,10 @@ meters_row(rb_stmt *st, void *arg)
 	struct rb_rd_meter m;
 
 	meter_row(st, &m);
-	json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:b}", "id",
-	    (json_int_t)m.rm_id, "serial", m.rm_serial, "contract",
-	    m.rm_contract, "remote", m.rm_remote));
+	json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:b, s:I}",
+	    "id", (json_int_t)m.rm_id, "serial", m.rm_serial, "contract",
+	    m.rm_contract, "remote", m.rm_remote, "contract_id",
+	    (json_int_t)rb_stmt_int(st, 4)));
 }
 
 int

@@ -45,7 +45,7 @@ int	rb_rd_store_meter(rb_db *db, int64_t account, int64_t id,
 /*
  * The meters in place on the contracts of account, by contract number
  * then serial: a new array of {"id", "serial", "contract", "remote"
- * (bool)}. The caller owns *out. Returns 0, or -1 with *out NULL.
+ * (bool), "contract_id"}. The caller owns *out. Returns 0, or -1 with *out NULL.
  */
 int	rb_rd_store_meters(rb_db *db, int64_t account, json_t **out);
 

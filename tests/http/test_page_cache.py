@@ -212,6 +212,19 @@ def psql(s, sql, *params):
     con.close()
 
 
+# --- The other pages kept (app/pagecache.h): /ma-consommation and its
+# CSV, /mon-index, /mes-coordonnees, /mes-moyens-de-paiement,
+# /mes-demandes. ---
+
+MORE = ["/mon-index", "/mes-coordonnees", "/ma-consommation", "/ma-consommation.csv",
+        "/mes-moyens-de-paiement", "/mes-demandes"]
+
+
+def strip(page):
+    """The page without what is rendered for each request (the CSRF token)."""
+    return re.sub(r'name="csrf" value="[^"]*"', "", page)
+
+
 def within_a_second(b, path, pred):
     deadline = time.monotonic() + 1.0
     while True:
@@ -326,3 +339,228 @@ def pagecache_braille_letters_are_kept_and_follow_writes(s):
     for _ in range(2):
         st, _, page_b = b.get("/mes-courriers-braille")
         assert st == 200 and "Courrier du cache" not in page_b
+
+
+def shown_within_a_second(b, path, check):
+    """Reads path until check(page) holds, at most 1 s."""
+    deadline = time.monotonic() + 1.0
+    while True:
+        st, _, page = b.get(path)
+        assert st == 200, (path, st)
+        if check(page):
+            return page
+        assert time.monotonic() < deadline, "%s: the change is not shown after 1 s" % path
+        time.sleep(0.05)
+
+
+@test
+def pagecache_more_pages_are_served_from_memory_on_postgresql_only(s):
+    b = demo(s)
+    for path in MORE:
+        st, _, first = b.get(path)
+        assert st == 200, (path, st)
+        hits = metric(s, "robinet_data_cache_hits_total")
+        st, _, again = b.get(path)
+        assert st == 200, (path, st)
+        # /ma-consommation reads its leak alert too: more than one hit.
+        got = metric(s, "robinet_data_cache_hits_total") - hits
+        assert (got >= 1) if dbx.CLUSTER else (got == 0), (path, got)
+        assert strip(first) == strip(again), path
+
+
+@test(own=True)
+def pagecache_more_pages_another_subscriber_never_gets_a_kept_page(s):
+    a = demo(s)
+    mine = demo_numbers(s)
+    psql(s, "INSERT INTO contact_requests (account_id, name, email, email_norm, subject, message, "
+            "created_at, updated_at, status, reference) SELECT id, 'Démo', email, email_norm, 'other', "
+            "'Bonjour', 1795946000, 1795946000, 'new', 'DEMO-ONLY-1' FROM web_accounts WHERE email_norm = ?",
+         DEMO_EMAIL)
+    for path in MORE:
+        a.get(path)
+        st, _, page = a.get(path)                 # kept now on PostgreSQL
+        assert st == 200, path
+    assert "DEMO-ONLY-1" in a.get("/mes-demandes")[2]
+    b, theirs = other_subscriber(s)
+    assert theirs and not set(theirs) & set(mine)
+    for path in MORE:
+        for _ in range(2):
+            st, _, page = b.get(path)
+            assert st == 200, (path, st)
+            for n in mine:
+                assert n not in page, (path, n)
+            assert "DEMO-ONLY-1" not in page, path
+            if path not in ("/mes-demandes", "/ma-consommation.csv"):
+                assert any(n in page for n in theirs), path
+
+
+@test(own=True)
+def pagecache_more_pages_own_write_is_shown_at_the_next_request(s):
+    b = demo(s)
+    # /mes-coordonnees: the holder's address, with markup, escaped.
+    form = {"contrat": "1000000001", "ligne1": "3 place du Théâtre", "ligne2": "", "code_postal": "59800",
+            "commune": "Lille", "mobile": "06 12 34 56 78", "fixe": "+33 (0)3 20 12 34 56"}
+    for k in range(3):
+        b.get("/mes-coordonnees")
+        b.get("/mes-coordonnees")
+        st, _, _ = b.post("/mes-coordonnees", dict(form, ligne2="Bât. <b>B%d</b>" % k))
+        assert st == 303, st
+        page = b.get("/mes-coordonnees")[2]
+        assert "Bât. &lt;b&gt;B%d&lt;/b&gt;" % k in page and "<b>B%d" % k not in page
+    # /mon-index: the index sent is the last one shown.
+    mid = db_rows(s, "SELECT m.id FROM meters m JOIN contracts c ON c.id = m.contract_id WHERE c.number = "
+                     "'1000000002' AND m.removed_on IS NULL AND m.remote_read = 0")[0][0]
+    b.get("/mon-index")
+    before = strip(b.get("/mon-index")[2])
+    last = db_rows(s, "SELECT MAX(index_litres) FROM meter_readings WHERE meter_id = ?", mid)[0][0]
+    st, _, _ = b.post("/mon-index", {"compteur": str(mid), "index": str(last // 1000 + 1),
+                                     "confirmation": "oui"})
+    assert st in (200, 303), st
+    assert db_rows(s, "SELECT MAX(index_litres) FROM meter_readings WHERE meter_id = ?", mid)[0][0] > last
+    assert strip(b.get("/mon-index")[2]) != before
+    # /ma-consommation: the leak alert's setting.
+    path = "/ma-consommation?contrat=1000000001&vue=jours"
+    for etat, seuil in (("non", "2"), ("oui", "7"), ("oui", "3")):
+        b.get(path)
+        b.get(path)
+        st, _, _ = b.post("/ma-consommation/alerte", {"contrat": "1000000001", "etat": etat, "seuil": seuil})
+        assert st == 303, st
+        page = b.get(path)[2]
+        assert re.search(r'<option value="%s"[^>]*selected' % seuil, page) or \
+            re.search(r'value="%s"[^>]*checked' % seuil, page), (etat, seuil)
+
+
+@test(own=True)
+def pagecache_more_pages_write_by_another_process_is_shown_within_a_second(s):
+    b = demo(s)
+    acc = db_rows(s, "SELECT id FROM web_accounts WHERE email_norm = ?", DEMO_EMAIL)[0][0]
+    # /ma-consommation and its CSV: a bill's volume.
+    for path in ("/ma-consommation?contrat=1000000002", "/ma-consommation.csv?contrat=1000000002"):
+        b.get(path)
+        before = strip(b.get(path)[2])
+        psql(s, "UPDATE invoices SET volume_litres = volume_litres + 7000 WHERE id = (SELECT MAX(i.id) "
+                "FROM invoices i JOIN contracts c ON c.id = i.contract_id WHERE c.number = '1000000002')")
+        shown_within_a_second(b, path, lambda p: strip(p) != before)
+    # /mon-index: a meter's serial, with markup.
+    b.get("/mon-index")
+    b.get("/mon-index")
+    psql(s, "UPDATE meters SET serial = '<i>M-CACHE</i>' WHERE id = (SELECT MIN(m.id) FROM meters m "
+            "JOIN account_contracts ac ON ac.contract_id = m.contract_id WHERE ac.account_id = ? "
+            "AND m.removed_on IS NULL)", acc)
+    page = shown_within_a_second(b, "/mon-index", lambda p: "M-CACHE" in p)
+    assert "&lt;i&gt;M-CACHE&lt;/i&gt;" in page and "<i>M-CACHE" not in page
+    # /mes-coordonnees: the holder (customers), then its history.
+    b.get("/mes-coordonnees")
+    b.get("/mes-coordonnees")
+    psql(s, "UPDATE customers SET address_line2 = '<b>CacheX9</b> & co' WHERE id = (SELECT customer_id "
+            "FROM contracts WHERE number = '1000000001')")
+    page = shown_within_a_second(b, "/mes-coordonnees", lambda p: "CacheX9" in p)
+    assert "&lt;b&gt;CacheX9&lt;/b&gt; &amp; co" in page and "<b>CacheX9" not in page
+    before = strip(page)
+    psql(s, "INSERT INTO customer_contact_history (customer_id, changed_at, actor_kind, actor_id, field, "
+            "old_value, new_value) SELECT customer_id, 1795946000, 'agent', NULL, 'address', "
+            "'<s>old</s>', '<s>new</s>' FROM contracts WHERE number = '1000000001'")
+    page = shown_within_a_second(b, "/mes-coordonnees", lambda p: strip(p) != before)
+    assert "<s>new</s>" not in page and "<s>old</s>" not in page
+    # /mes-moyens-de-paiement: a mandate's holder, with markup, then a
+    # monthly plan (sepa_plans).
+    number = db_rows(s, "SELECT c.number FROM contracts c JOIN sepa_mandates m ON m.contract_id = c.id "
+                        "JOIN account_contracts ac ON ac.contract_id = c.id WHERE ac.account_id = ? "
+                        "AND m.status = 'active' ORDER BY c.number LIMIT 1", acc)
+    if not number:
+        cid = db_rows(s, "SELECT MIN(contract_id) FROM account_contracts WHERE account_id = ?", acc)[0][0]
+        psql(s, "INSERT INTO sepa_mandates (contract_id, rum, holder, iban_enc, iban_last4, bic, signed_on, "
+                "status) VALUES (?, 'RUM-CACHE', 'X', 'x', '0000', 'BNPAFRPP', '2026-01-05', 'active')", cid)
+        number = db_rows(s, "SELECT number FROM contracts WHERE id = ?", cid)
+    path = "/mes-moyens-de-paiement?contrat=%s" % number[0][0]
+    b.get(path)
+    b.get(path)
+    psql(s, "UPDATE sepa_mandates SET holder = '<b>Titulaire</b>' WHERE status = 'active' AND contract_id = "
+            "(SELECT id FROM contracts WHERE number = ?)", number[0][0])
+    page = shown_within_a_second(b, path, lambda p: "Titulaire&lt;" in p or "Titulaire<" in p)
+    assert "&lt;b&gt;Titulaire&lt;/b&gt;" in page and "<b>Titulaire" not in page
+    before = strip(page)
+    psql(s, "DELETE FROM sepa_plans WHERE contract_id = (SELECT id FROM contracts WHERE number = ?)",
+         number[0][0])
+    psql(s, "INSERT INTO sepa_plans (contract_id, mandate_id, plan_year, day_of_month, basis_cents, "
+            "instalment_cents, status, created_on, first_on, last_on, created_at) SELECT m.contract_id, m.id, "
+            "2026, 15, 123400, 12340, 'active', '2026-01-01', '2026-02-15', '2026-11-15', 1 FROM sepa_mandates m "
+            "WHERE m.status = 'active' AND m.contract_id = (SELECT id FROM contracts WHERE number = ?)",
+         number[0][0])
+    shown_within_a_second(b, path, lambda p: strip(p) != before)
+    # /mes-demandes: a request sent signed out from the account's address,
+    # then one the agent desk changed; markup in its reference escaped.
+    b.get("/mes-demandes")
+    b.get("/mes-demandes")
+    psql(s, "INSERT INTO contact_requests (account_id, name, email, email_norm, subject, message, created_at, "
+            "updated_at, status, reference) SELECT NULL, 'Démo', email, email_norm, 'other', 'Bonjour', "
+            "1795946000, 1795946000, 'new', '<b>REF-CACHE</b>' FROM web_accounts WHERE id = ?", acc)
+    page = shown_within_a_second(b, "/mes-demandes", lambda p: "REF-CACHE" in p)
+    assert "&lt;b&gt;REF-CACHE&lt;/b&gt;" in page and "<b>REF-CACHE" not in page
+    before = strip(page)
+    psql(s, "UPDATE contact_requests SET status = 'closed' WHERE reference = '<b>REF-CACHE</b>'")
+    shown_within_a_second(b, "/mes-demandes", lambda p: strip(p) != before)
+
+
+@test(own=True)
+def pagecache_more_pages_one_time_notice_is_not_kept(s):
+    b = demo(s)
+    st, _, page = b.get("/mes-coordonnees?contrat=1000000001&fait=1")
+    assert st == 200
+    notice = strip(page)
+    st, _, page = b.get("/mes-coordonnees?contrat=1000000001")
+    assert st == 200 and strip(page) != notice
+    st, _, again = b.get("/mes-coordonnees?contrat=1000000001&fait=1")
+    assert strip(again) == notice
+
+
+@test(env={"ROBINET_CONTACT_MIN_FILL": "0", "ROBINET_RL_CONTACT_PER_IP": "100",
+           "ROBINET_RL_CONTACT_PER_EMAIL": "100"})
+def pagecache_request_sent_signed_in_is_in_mes_demandes_at_once(s):
+    from test_contact import CBrowser, form_token, sent_reference
+    a = CBrowser(s)
+    assert a.signin(DEMO_EMAIL, DEMO_PASSWORD)[0] == 303
+    for k in range(10):
+        a.get("/mes-demandes")
+        a.get("/mes-demandes")                   # kept now on PostgreSQL
+        page = a.get("/contact")[2]
+        f = {"jeton": form_token(page), "nom": "Démo", "contrat": "", "objet": "other",
+             "message": "Bonjour <b>%d</b>, une question." % k, "site_web": ""}
+        ref = sent_reference(*a.post_mp("/contact", f)[:2])
+        # The very next request, through the same server: no wait.
+        assert ref in a.get("/mes-demandes")[2], (k, ref)
+
+
+def session_ids(page):
+    return re.findall(r'name="session" value="(\d+)"', page)
+
+
+@test(own=True)
+def pagecache_account_page_follows_sessions_signed_in_and_out(s):
+    b = demo(s)
+    st, _, page = b.get("/mon-compte")
+    assert st == 200 and "Cette session" in page
+    hits = metric(s, "robinet_data_cache_hits_total")
+    st, _, again = b.get("/mon-compte")
+    assert metric(s, "robinet_data_cache_hits_total") == hits + (1 if dbx.CLUSTER else 0)
+    assert strip(again) == strip(page)
+    mine = len(session_ids(page))
+    # A sign-in on another device (another server, for all this one
+    # knows): shown within 1 s, by the notice of the session's insert.
+    other = demo(s)
+    page = shown_within_a_second(b, "/mon-compte", lambda p: len(session_ids(p)) == mine + 1)
+    # Its own write: the other session ended, not shown at the next request.
+    ended = [i for i in session_ids(page) if i not in session_ids(again)]
+    assert len(ended) == 1
+    st, _, _ = b.post("/mon-compte/sessions", {"session": ended[0]})
+    assert st == 303, st
+    assert ended[0] not in session_ids(b.get("/mon-compte")[2])
+    assert other.get("/mon-espace")[0] == 303
+    # A user agent with markup (psql), escaped.
+    psql(s, "UPDATE sessions SET user_agent = '<b>Agent</b>' WHERE account_id = (SELECT id FROM web_accounts "
+            "WHERE email_norm = ?)", DEMO_EMAIL)
+    # An update of sessions sends no notice (the touch): shown once what
+    # was kept stands no more (RB_SESSION_TOUCH_S, 30 s), or at once on SQLite.
+    if not dbx.CLUSTER:
+        page = b.get("/mon-compte")[2]
+        assert "&lt;b&gt;Agent&lt;/b&gt;" in page and "<b>Agent" not in page

@@ -11,16 +11,11 @@
 --
 -- The bill's page reads invoice_lines; /mes-donnees counts the rows of
 -- its categories (store/gdpr.c): invoice_lines, legacy_credentials,
--- sessions, api_tokens, contact_messages, attachments, audit_log,
--- braille_letters; /mes-courriers-braille lists braille_letters (and
--- the choice, web_accounts: 0028).
---
--- The page shows how many sessions and API tokens there are, never
--- when they were last used: their tables send notices on INSERT,
--- DELETE and TRUNCATE only, not on the UPDATE of last_seen_at or
--- last_used_at that each visit or API call makes (which would evict
--- the account's pages at every one). A page that shows more of them
--- would add the UPDATE trigger.
+-- contact_messages, attachments, audit_log, braille_letters;
+-- /mes-courriers-braille lists braille_letters (and the choice,
+-- web_accounts: 0028). It counts sessions and API tokens too, whose
+-- notices 0028 sends (on INSERT, DELETE and TRUNCATE, never on a
+-- visit's or a call's touch).
 --
 -- The function rb_data_notify() is 0027's; the helper is made again
 -- here and dropped at the end.
@@ -80,26 +75,6 @@ CALL rb_data_notices_on('audit_log', 'account',
     '  JOIN account_contracts ac ON ac.contract_id = c.id'
     '  WHERE c.customer_id = CASE WHEN t.target ~'
     '  ''^customer:[0-9]{1,18}$'' THEN substr(t.target, 10)::bigint END))');
-
--- Sessions and API tokens: their number only (see above).
-CREATE TRIGGER rb_data_ins AFTER INSERT ON sessions
-    REFERENCING NEW TABLE AS rb_new FOR EACH STATEMENT
-    EXECUTE FUNCTION rb_data_notify('account', 't.account_id');
-CREATE TRIGGER rb_data_del AFTER DELETE ON sessions
-    REFERENCING OLD TABLE AS rb_old FOR EACH STATEMENT
-    EXECUTE FUNCTION rb_data_notify('account', 't.account_id');
-CREATE TRIGGER rb_data_trunc AFTER TRUNCATE ON sessions
-    FOR EACH STATEMENT EXECUTE FUNCTION rb_data_notify('account',
-    't.account_id');
-CREATE TRIGGER rb_data_ins AFTER INSERT ON api_tokens
-    REFERENCING NEW TABLE AS rb_new FOR EACH STATEMENT
-    EXECUTE FUNCTION rb_data_notify('account', 't.account_id');
-CREATE TRIGGER rb_data_del AFTER DELETE ON api_tokens
-    REFERENCING OLD TABLE AS rb_old FOR EACH STATEMENT
-    EXECUTE FUNCTION rb_data_notify('account', 't.account_id');
-CREATE TRIGGER rb_data_trunc AFTER TRUNCATE ON api_tokens
-    FOR EACH STATEMENT EXECUTE FUNCTION rb_data_notify('account',
-    't.account_id');
 
 -- The helper is for this migration only.
 DROP PROCEDURE rb_data_notices_on(text, text, text);

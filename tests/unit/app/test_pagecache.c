@@ -31,9 +31,16 @@
 #include "notice_test.h"
 #include <sodium.h>
 
+#include "app/auth.h"
 #include "app/bills.h"
 #include "app/braille.h"
+#include "app/consumption.h"
+#include "app/contact.h"
+#include "app/coords.h"
 #include "app/gdpr.h"
+#include "app/leaks.h"
+#include "app/paymeans.h"
+#include "app/readings.h"
 #include "app/pagecache.h"
 #include "app/sesscache.h"
 #include "app/space.h"
@@ -42,6 +49,7 @@
 #include "store/payments.h"
 #include "store/readings.h"
 #include "store/sepa.h"
+#include "store/sessions.h"
 
 #define NOW	((time_t)1795946400)	/* 2026-11-29 10:00 UTC */
 #define DAY	((time_t)86400)
@@ -1181,6 +1189,506 @@ letters_gdpr_bill_never_kept_on_sqlite(void **state)
  * notices, those that show nothing is kept; PostgreSQL, those of the
  * cache at work. The suite runs on both (scripts/check).
  */
+/* --- the other pages kept (migration 0028) --- */
+
+/* A page's data read through its use case, as text to compare (JSON,
+   or a summary of the consumption's rows). */
+static void
+sig_json(json_t *j, char *sig, size_t size)
+{
+	char *s;
+
+	assert_non_null(j);
+	assert_non_null(s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT |
+	    JSON_ENCODE_ANY));
+	snprintf(sig, size, "%s", s);
+	free(s);
+	json_decref(j);
+}
+
+static void
+p_consumption(struct fixture *f, char *sig, size_t size)
+{
+	struct rb_scope sc = { f->account, 0 };
+	struct rb_cons_page p;
+	size_t at = 0;
+	int i;
+
+	assert_int_equal(rb_cons_view(f->db, &sc, NULL, 0, "2023-11-29",
+	    "2026-11-29", &p), RB_OK);
+	assert_non_null(p.cv_contract);
+	at += (size_t)snprintf(sig, size, "%s %d:", p.cv_contract->cc_number,
+	    p.cv_nrows);
+	for (i = 0; i < p.cv_nrows && at < size; i++)
+		at += (size_t)snprintf(sig + at, size - at, " %s/%lld",
+		    p.cv_rows[i].cr_end, (long long)p.cv_rows[i].cr_litres);
+	rb_cons_view_free(&p);
+}
+
+static void
+p_readings(struct fixture *f, char *sig, size_t size)
+{
+	json_t *j;
+
+	assert_int_equal(rb_reading_meters(f->db, f->account, &j), RB_OK);
+	assert_true(json_array_size(j) > 0);
+	sig_json(j, sig, size);
+}
+
+static void
+p_coords(struct fixture *f, char *sig, size_t size)
+{
+	json_t *j;
+
+	assert_int_equal(rb_co_view(f->db, f->account, NULL, &j), RB_OK);
+	sig_json(j, sig, size);
+}
+
+static void
+p_paymeans(struct fixture *f, char *sig, size_t size)
+{
+	struct rb_pm_cfg c = { NULL, "FR00ZZZ000000", "Robinet", 14 };
+	struct rb_auth_req r;
+	json_t *j;
+
+	memset(&r, 0, sizeof(r));
+	r.ar_db = f->db;
+	r.ar_now = NOW;
+	assert_int_equal(rb_pm_view(&r, &c, f->account, NULL, &j), RB_OK);
+	sig_json(j, sig, size);
+}
+
+static void
+p_requests(struct fixture *f, char *sig, size_t size)
+{
+	json_t *j;
+
+	assert_int_equal(rb_contact_list(f->db, f->account, &j), 0);
+	sig_json(j, sig, size);
+}
+
+/* The leak alert's setting of the account's first contract. */
+static void
+p_leak_setting(struct fixture *f, char *sig, size_t size)
+{
+	struct rb_cons_contract c;
+	json_t *j;
+
+	memset(&c, 0, sizeof(c));
+	c.cc_id = q_int(f->db2, "SELECT MIN(contract_id) FROM"
+	    " account_contracts WHERE account_id = $1", f->account);
+	c.cc_remote = 1;
+	assert_int_equal(rb_leak_setting_of(f->db, f->account, &c, &j),
+	    RB_OK);
+	sig_json(j, sig, size);
+}
+
+static int64_t
+first_contract(struct fixture *f)
+{
+	return q_int(f->db2, "SELECT MIN(contract_id) FROM"
+	    " account_contracts WHERE account_id = $1", f->account);
+}
+
+/* The holder of the contract /mes-coordonnees shows first. */
+static int64_t
+coords_customer(struct fixture *f)
+{
+	return q_int(f->db2, "SELECT c.customer_id FROM contracts c"
+	    " WHERE c.number = (SELECT MIN(c2.number) FROM contracts c2"
+	    " JOIN account_contracts ac ON ac.contract_id = c2.id"
+	    " WHERE ac.account_id = $1)", f->account);
+}
+
+/* Writes on db2, in plain SQL (psql, another server), one table each. */
+static void
+x_invoices(struct fixture *f)
+{
+	run(f->db2, "UPDATE invoices SET volume_litres = volume_litres + 1"
+	    " WHERE contract_id = $1", first_contract(f));
+}
+
+static void
+x_meter_readings(struct fixture *f)
+{
+	int64_t meter, id;
+
+	meter = q_int(f->db2, "SELECT MIN(m.id) FROM meters m"
+	    " JOIN account_contracts ac ON ac.contract_id = m.contract_id"
+	    " WHERE ac.account_id = $1 AND m.removed_on IS NULL", f->account);
+	assert_int_equal(rb_rd_store_add(f->db2, meter, "2026-11-30",
+	    987654321, "portal", &id), 0);
+}
+
+static void
+x_customers(struct fixture *f)
+{
+	run(f->db2, "UPDATE customers SET mobile = '+33699887766'"
+	    " WHERE id = $1", coords_customer(f));
+}
+
+static void
+x_contact_history(struct fixture *f)
+{
+	run(f->db2, "INSERT INTO customer_contact_history (customer_id,"
+	    " changed_at, actor_kind, actor_id, field, old_value, new_value)"
+	    " VALUES ($1, 1795946000, 'agent', NULL, 'mobile', NULL,"
+	    " '+33600000001')", coords_customer(f));
+}
+
+static void
+x_sepa_plans(struct fixture *f)
+{
+	run(f->db2, "INSERT INTO sepa_plans (contract_id, mandate_id,"
+	    " plan_year, day_of_month, basis_cents, instalment_cents, status,"
+	    " created_on, first_on, last_on, created_at)"
+	    " SELECT $1, MIN(m.id), 2026, 5, 100000, 10000, 'stopped',"
+	    " '2026-01-01', '2026-02-05', '2026-11-05', 1 FROM sepa_mandates m",
+	    first_contract(f));
+}
+
+/* A request sent without signing in, from the account's address: the
+   account's all the same. */
+static void
+x_contact_requests(struct fixture *f)
+{
+	run(f->db2, "INSERT INTO contact_requests (account_id, name, email,"
+	    " email_norm, subject, message, created_at, updated_at, status,"
+	    " reference) SELECT NULL, 'Démo', a.email, a.email_norm, 'other',"
+	    " 'Bonjour', 1795946000, 1795946000, 'new', 'DC2-TEST-1'"
+	    " FROM web_accounts a WHERE a.id = $1", f->account);
+}
+
+static void
+x_web_accounts(struct fixture *f)
+{
+	run(f->db2, "UPDATE web_accounts SET email_norm = 'autre@robinet.test'"
+	    " WHERE id = $1", f->account);
+}
+
+static void
+x_leak_settings(struct fixture *f)
+{
+	run(f->db2, "INSERT INTO leak_alert_settings (account_id, contract_id,"
+	    " enabled, factor, updated_at) SELECT account_id, contract_id, 0,"
+	    " 7, 1 FROM account_contracts WHERE account_id = $1"
+	    " ON CONFLICT (account_id, contract_id) DO UPDATE SET factor = 7,"
+	    " enabled = 0", f->account);
+}
+
+struct more {
+	const char	*m_name;
+	void		(*m_page)(struct fixture *, char *, size_t);
+	void		(*m_write)(struct fixture *);
+	int		 m_shows;	/* the page shows the write */
+};
+
+static const struct more mores[] = {
+	{ "consumption/invoices", p_consumption, x_invoices, 1 },
+	{ "index/meter_readings", p_readings, x_meter_readings, 1 },
+	{ "coords/customers", p_coords, x_customers, 1 },
+	{ "coords/customer_contact_history", p_coords, x_contact_history, 1 },
+	{ "paymeans/sepa_plans", p_paymeans, x_sepa_plans, 0 },
+	{ "requests/contact_requests", p_requests, x_contact_requests, 1 },
+	{ "requests/web_accounts", p_requests, x_web_accounts, 1 },
+	{ "consumption/leak_alert_settings", p_leak_setting, x_leak_settings,
+	    1 },
+};
+
+#define SIG	65536
+
+/*
+ * Each page's data read once is served again with no round trip, the
+ * same; a write through the second connection to a table it reads
+ * evicts it (the listener hears the trigger's notice), and the next
+ * read is the database's, showing the write.
+ */
+static void
+more_pages_kept_then_evicted(void **state)
+{
+	struct fixture *f = *state;
+	const struct more *m;
+	char *a = malloc(SIG), *b = malloc(SIG), *c = malloc(SIG);
+	uint64_t trips;
+	size_t i;
+
+	assert_int_equal(rb_pagecache_on(), 1);
+	for (i = 0; i < sizeof(mores) / sizeof(mores[0]); i++) {
+		m = &mores[i];
+		print_message("%s\n", m->m_name);
+		rb_pagecache_evict("*");
+		assert_int_equal(rb_pagecache_count(), 0);
+		trips = rb_db_round_trips(f->db);
+		m->m_page(f, a, SIG);
+		assert_true(rb_db_round_trips(f->db) > trips);
+		assert_int_equal(rb_pagecache_count(), 1);
+		trips = rb_db_round_trips(f->db);
+		m->m_page(f, b, SIG);
+		assert_int_equal(rb_db_round_trips(f->db), trips);
+		assert_string_equal(a, b);
+		m->m_write(f);
+		step_until_count(f, 0);
+		m->m_page(f, c, SIG);
+		assert_true(rb_db_round_trips(f->db) > trips);
+		if (m->m_shows)
+			assert_string_not_equal(a, c);
+	}
+	/* Another account never gets a kept page: its own. */
+	rb_pagecache_evict("*");
+	p_coords(f, a, SIG);
+	f->account = f->other;
+	trips = rb_db_round_trips(f->db);
+	p_coords(f, b, SIG);
+	assert_true(rb_db_round_trips(f->db) > trips);
+	assert_string_not_equal(a, b);
+	free(a);
+	free(b);
+	free(c);
+}
+
+/* On SQLite nothing is kept: every page is read each time, a write
+   through the second connection shows at once. */
+static void
+more_pages_never_kept_on_sqlite(void **state)
+{
+	struct fixture *f = *state;
+	char *a = malloc(SIG), *b = malloc(SIG);
+	size_t i;
+
+	assert_int_equal(rb_pagecache_on(), 0);
+	for (i = 0; i < sizeof(mores) / sizeof(mores[0]); i++) {
+		print_message("%s\n", mores[i].m_name);
+		mores[i].m_page(f, a, SIG);
+		assert_int_equal(rb_pagecache_count(), 0);
+		mores[i].m_write(f);
+		mores[i].m_page(f, b, SIG);
+		if (mores[i].m_shows)
+			assert_string_not_equal(a, b);
+		assert_int_equal(rb_pagecache_count(), 0);
+	}
+	free(a);
+	free(b);
+}
+
+/* A kept answer serves only the query it answers: another contract of
+   the same account is read and shown, never the kept one. */
+static void
+kept_answer_serves_its_query_only(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_scope sc = { f->account, 0 };
+	struct rb_pm_cfg pc = { NULL, "FR00ZZZ000000", "Robinet", 14 };
+	struct rb_auth_req r;
+	struct rb_cons_page p;
+	json_t *j;
+	char first[32], second[32];
+	int k;
+
+	assert_int_equal(rb_co_view(f->db, f->account, NULL, &j), RB_OK);
+	assert_true(json_array_size(json_object_get(j, "contracts")) >= 2);
+	snprintf(first, sizeof(first), "%s", json_string_value(
+	    json_object_get(j, "contract")));
+	snprintf(second, sizeof(second), "%s", json_string_value(
+	    json_object_get(json_array_get(json_object_get(j, "contracts"),
+	    1), "number")));
+	json_decref(j);
+	assert_string_not_equal(first, second);
+	memset(&r, 0, sizeof(r));
+	r.ar_db = f->db;
+	r.ar_now = NOW;
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(rb_co_view(f->db, f->account, second, &j),
+		    RB_OK);
+		assert_string_equal(json_string_value(json_object_get(j,
+		    "contract")), second);
+		json_decref(j);
+		assert_int_equal(rb_co_view(f->db, f->account, NULL, &j),
+		    RB_OK);
+		assert_string_equal(json_string_value(json_object_get(j,
+		    "contract")), first);
+		json_decref(j);
+		assert_int_equal(rb_pm_view(&r, &pc, f->account, second, &j),
+		    RB_OK);
+		assert_string_equal(json_string_value(json_object_get(
+		    json_object_get(j, "contract"), "number")), second);
+		json_decref(j);
+		assert_int_equal(rb_pm_view(&r, &pc, f->account, NULL, &j),
+		    RB_OK);
+		assert_string_equal(json_string_value(json_object_get(
+		    json_object_get(j, "contract"), "number")), first);
+		json_decref(j);
+		assert_int_equal(rb_cons_view(f->db, &sc, second, 0,
+		    "2023-11-29", "2026-11-29", &p), RB_OK);
+		assert_string_equal(p.cv_contract->cc_number, second);
+		rb_cons_view_free(&p);
+		assert_int_equal(rb_cons_view(f->db, &sc, NULL, 0,
+		    "2023-11-29", "2026-11-29", &p), RB_OK);
+		assert_string_equal(p.cv_contract->cc_number, first);
+		rb_cons_view_free(&p);
+	}
+}
+
+/* --- /mon-compte (app/auth.h, rb_auth_account_page()) --- */
+
+static void
+account_page(struct fixture *f, int64_t session, time_t now,
+    struct rb_auth_account_page *p)
+{
+	struct rb_auth_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.ar_db = f->db;
+	r.ar_now = now;
+	assert_int_equal(rb_auth_account_page(&r, f->account, session, p),
+	    RB_OK);
+}
+
+/* Sizes of the page's sessions, codes and viewers, read at now. */
+static void
+account_sizes(struct fixture *f, int64_t session, time_t now, size_t *ns,
+    size_t *nt, char *viewers, size_t size)
+{
+	struct rb_auth_account_page p;
+	char *v;
+
+	account_page(f, session, now, &p);
+	*ns = json_array_size(p.ap_sessions);
+	*nt = json_array_size(p.ap_tokens);
+	v = json_dumps(p.ap_viewers, JSON_COMPACT | JSON_ENCODE_ANY);
+	snprintf(viewers, size, "%s", v);
+	free(v);
+	rb_auth_account_page_free(&p);
+}
+
+static int64_t
+session_add(struct fixture *f, const char *hash)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "INSERT INTO sessions (id_hash, account_id,"
+	    " csrf_secret, created_at, last_seen_at) VALUES ('%s', $1, 'x',"
+	    " %lld, %lld) RETURNING id", hash, (long long)NOW - 10,
+	    (long long)NOW - 10);
+	return q_int(f->db2, sql, f->account);
+}
+
+/* Steps the listener for about a second: nothing is to come. */
+static void
+step_a_while(struct fixture *f)
+{
+	int i;
+
+	for (i = 0; i < 5; i++)
+		(void)rb_sesscache_step(f->l, 200);
+}
+
+static void
+account_page_kept_until_a_change_or_a_touch(void **state)
+{
+	struct fixture *f = *state;
+	size_t ns, nt, ns2, nt2;
+	char v[4096], v2[4096];
+	uint64_t trips;
+	int64_t s0, tok;
+
+	s0 = session_add(f, "h0");
+	/* The sign-in's own notice, heard before anything else is: the
+	   listener steps only here, and a notice left behind would evict
+	   what a later step expects kept. */
+	account_sizes(f, s0, NOW, &ns, &nt, v, sizeof(v));
+	step_until_count(f, 0);
+	rb_pagecache_evict("*");
+	account_sizes(f, s0, NOW, &ns, &nt, v, sizeof(v));
+	assert_int_equal(ns, 1);
+	assert_int_equal(rb_pagecache_count(), 1);
+	trips = rb_db_round_trips(f->db);
+	account_sizes(f, s0, NOW, &ns2, &nt2, v2, sizeof(v2));
+	assert_int_equal(rb_db_round_trips(f->db), trips);
+	/* Last uses are written every RB_SESSION_TOUCH_S without a notice:
+	   it stands no longer. */
+	account_sizes(f, s0, NOW + RB_SESSION_TOUCH_S, &ns2, &nt2, v2,
+	    sizeof(v2));
+	assert_int_equal(rb_db_round_trips(f->db), trips);
+	account_sizes(f, s0, NOW + RB_SESSION_TOUCH_S + 1, &ns2, &nt2, v2,
+	    sizeof(v2));
+	assert_true(rb_db_round_trips(f->db) > trips);
+	account_sizes(f, s0, NOW, &ns2, &nt2, v2, sizeof(v2));
+	/* Another session of the account (a sign-in elsewhere). */
+	assert_int_equal(rb_pagecache_count(), 1);
+	session_add(f, "h1");
+	step_until_count(f, 0);
+	account_sizes(f, s0, NOW, &ns2, &nt2, v2, sizeof(v2));
+	assert_int_equal(ns2, 2);
+	/* A new API code, its uses, its revocation. */
+	tok = q_int(f->db2, "INSERT INTO api_tokens (account_id, name, hash,"
+	    " prefix, created_at) VALUES ($1, 'cache', repeat('a', 64), 'rb_a',"
+	    " 1) RETURNING id", f->account);
+	step_until_count(f, 0);
+	account_sizes(f, s0, NOW, &ns2, &nt2, v2, sizeof(v2));
+	assert_int_equal(nt2, nt + 1);
+	/* Its first use says so ("jamais" no more); a later touch not. */
+	run(f->db2, "UPDATE api_tokens SET last_used_at = 3 WHERE id = $1",
+	    tok);
+	step_until_count(f, 0);
+	account_sizes(f, s0, NOW, &ns2, &nt2, v2, sizeof(v2));
+	run(f->db2, "UPDATE api_tokens SET last_used_at = 5 WHERE id = $1",
+	    tok);
+	run(f->db2, "UPDATE sessions SET last_seen_at = last_seen_at + 1"
+	    " WHERE account_id = $1", f->account);
+	step_a_while(f);
+	assert_int_equal(rb_pagecache_count(), 1);
+	run(f->db2, "UPDATE api_tokens SET revoked_at = 6 WHERE id = $1", tok);
+	step_until_count(f, 0);
+	account_sizes(f, s0, NOW, &ns2, &nt2, v2, sizeof(v2));
+	assert_int_equal(nt2, nt);
+	/* Its contract's address (shown with who sees it). */
+	run(f->db2, "UPDATE contracts SET service_address = 'Rue du Cache'"
+	    " WHERE id = (SELECT MIN(contract_id) FROM account_contracts"
+	    " WHERE account_id = $1)", f->account);
+	step_until_count(f, 0);
+	account_sizes(f, s0, NOW, &ns2, &nt2, v2, sizeof(v2));
+	assert_string_not_equal(v, v2);
+	assert_non_null(strstr(v2, "Rue du Cache"));
+	/* A sign-out elsewhere. */
+	run(f->db2, "DELETE FROM sessions WHERE id_hash = 'h1' AND"
+	    " account_id = $1", f->account);
+	step_until_count(f, 0);
+	account_sizes(f, s0, NOW, &ns2, &nt2, v2, sizeof(v2));
+	assert_int_equal(ns2, 1);
+}
+
+/* The values of every kind of an account are kept side by side: a page
+   reading several use cases (/ma-consommation) never evicts its own. */
+static void
+every_kind_of_an_account_kept_at_once(void **state)
+{
+	struct rb_pagecache_val *v;
+	uint64_t epoch;
+	int64_t account;
+	int kind, n = 0;
+
+	(void)state;
+	rb_pagecache_set(1);
+	assert_int_equal(rb_pagecache_on(), 1);
+	for (account = 1; account <= 8; account++)
+		for (kind = 0; kind < RB_PAGECACHE__MAX; kind++) {
+			assert_null(rb_pagecache_get(kind, account, "", 1,
+			    &epoch));
+			v = rb_pagecache_val_new(NULL, NULL, NULL, 0);
+			rb_pagecache_put(kind, account, "", v, epoch);
+			rb_pagecache_release(v);
+			n++;
+		}
+	assert_int_equal(rb_pagecache_count(), n);
+	for (account = 1; account <= 8; account++)
+		for (kind = 0; kind < RB_PAGECACHE__MAX; kind++) {
+			assert_non_null(v = rb_pagecache_get(kind, account, "",
+			    1, &epoch));
+			rb_pagecache_release(v);
+		}
+	rb_pagecache_set(0);
+}
+
 int
 main(void)
 {
@@ -1191,6 +1699,11 @@ main(void)
 		    bills_kept_until_a_hold_or_its_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    letters_gdpr_bill_never_kept_on_sqlite, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    more_pages_never_kept_on_sqlite, setup, teardown),
+		cmocka_unit_test(every_kind_of_an_account_kept_at_once),
+		cmocka_unit_test_setup_teardown(
+		    kept_answer_serves_its_query_only, setup, teardown),
 	};
 	const struct CMUnitTest with[] = {
 		cmocka_unit_test_setup_teardown(triggers_name_what_changed,
@@ -1215,6 +1728,14 @@ main(void)
 		    gdpr_kept_and_evicted_per_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    braille_letters_kept_and_evicted, setup, teardown),
+		cmocka_unit_test_setup_teardown(more_pages_kept_then_evicted,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    kept_answer_serves_its_query_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    account_page_kept_until_a_change_or_a_touch, setup,
+		    teardown),
+		cmocka_unit_test(every_kind_of_an_account_kept_at_once),
 	};
 	char url[4096];
 
