@@ -1333,7 +1333,14 @@ pg_copy_end(rb_db *db, int64_t *rows)
  * plain and unique indexes first (one sort each instead of one insert
  * per row), then the primary key and unique constraints, then foreign
  * keys, which the server validates in one pass over the table (one
- * join) instead of one lookup per row. Kept: CHECK and NOT NULL (both
+ * join) instead of one lookup per row; those to the table the caller
+ * names checked are added NOT VALID: the server enforces them on every
+ * later write but does not scan the rows copied, whose references the
+ * caller has checked (the import, against the referenced rows read
+ * after this fill locked them: dropping a foreign key takes ACCESS
+ * EXCLUSIVE on the table it references, until the transaction ends).
+ * That scan was a hash join over the whole table, 0.27 to 0.57 s for
+ * each of the two large tables at 20,000 contracts. Kept: CHECK and NOT NULL (both
  * checked inside the row, cheap); partial indexes that are not unique
  * (invoices_open, invoices_print...: they hold the few rows in a live
  * state, which a first import of a history seldom has: a test of the
@@ -1365,8 +1372,11 @@ static const char fill_catalog[] =
 	" SELECT CASE c.contype WHEN 'f' THEN 3 ELSE 2 END,"
 	" format('ALTER TABLE %s DROP CONSTRAINT %I', c.conrelid::regclass,"
 	"  c.conname),"
-	" format('ALTER TABLE %s ADD CONSTRAINT %I %s', c.conrelid::regclass,"
-	"  c.conname, pg_get_constraintdef(c.oid))"
+	" format('ALTER TABLE %s ADD CONSTRAINT %I %s%s', c.conrelid::regclass,"
+	"  c.conname, pg_get_constraintdef(c.oid),"
+	"  CASE WHEN c.contype = 'f' AND c.convalidated"
+	"  AND c.confrelid = to_regclass(CAST($2 AS text)) THEN ' NOT VALID'"
+	"  ELSE '' END)"
 	" FROM pg_constraint c"
 	" WHERE c.conrelid = CAST($1 AS regclass)"
 	" AND c.contype IN ('f', 'p', 'u', 'x')"
@@ -1455,17 +1465,17 @@ out:
 }
 
 static int
-pg_fill_begin(rb_db *db, const char *table)
+pg_fill_begin(rb_db *db, const char *table, const char *checked)
 {
 	struct pg_db *pd = (struct pg_db *)db;
-	const char *params[1] = { table };
+	const char *params[2] = { table, checked };
 	PGresult *res;
 	int i, n, rc = 0;
 
 	fill_forget(pd);
 	if ((rc = send_begin(pd, __func__)) != 0)
 		return rc;
-	if ((rc = query_rows(pd, fill_catalog, 1, params, __func__,
+	if ((rc = query_rows(pd, fill_catalog, 2, params, __func__,
 	    &res)) != 0)
 		return rc;
 	n = PQntuples(res);
