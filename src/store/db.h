@@ -504,18 +504,18 @@ int	 rb_db_copy_pays(const rb_db *db);
  * have checked itself, each reference against the rows of checked read
  * after this call (the fill locks them: see below); pg_constraint then
  * shows them convalidated false, and ALTER TABLE ... VALIDATE
- * CONSTRAINT scans them whenever wanted. On PostgreSQL
- * the fill also numbers the rows a copy leaves to the table's identity
- * column (BY DEFAULT) itself, past the sequence and the table's
- * largest id, and moves the sequence past them at its end; and it
- * compresses the WAL's full-page images (wal_compression lz4) for the
- * transaction where the server has lz4 and the role may set it. Each returns
- * 0, RB_CONSTRAINT (rb_db_fill_end(): the rows break a unique key or a
- * foreign key not named checked), RB_RETRY or -1 (logged). After any failure, or instead
- * of rb_db_fill_end(), roll the transaction back: that brings back what
- * was dropped (PostgreSQL's schema changes are transactional); a commit
- * of a fill not ended is refused (rolled back, -1). Until the
- * transaction ends, the table and the tables its foreign keys reference
+ * CONSTRAINT scans them whenever wanted. On PostgreSQL the fill also
+ * numbers the rows a copy leaves to the table's identity column (BY
+ * DEFAULT) itself, past the sequence and the table's largest id, and
+ * moves the sequence past them at its end; and it compresses the WAL's
+ * full-page images (wal_compression lz4) for the transaction where the
+ * server has lz4 and the role may set it. Each returns 0, RB_CONSTRAINT
+ * (rb_db_fill_end(): the rows break a unique key or a foreign key other
+ * than those to checked), RB_RETRY or -1 (logged). After any failure,
+ * or instead of rb_db_fill_end(), roll the transaction back: that
+ * brings back what was dropped (PostgreSQL's schema changes are
+ * transactional); a commit of a fill not ended is refused (rolled back,
+ * -1). Until the transaction ends, the table and the tables its foreign keys reference
  * are locked against every other connection, readers included
  * (PostgreSQL takes ACCESS EXCLUSIVE to drop a foreign key). On SQLite
  * both do nothing and return 0 (the per-row cost is in process).
