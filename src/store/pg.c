@@ -1352,15 +1352,15 @@ pg_copy_end(rb_db *db, int64_t *rows)
  * after this fill locked them: dropping a foreign key takes ACCESS
  * EXCLUSIVE on the table it references, until the transaction ends).
  * That scan was a hash join over the whole table, 0.27 to 0.57 s for
- * each of the two large tables at 20,000 contracts. Kept: CHECK and NOT NULL (both
- * checked inside the row, cheap); partial indexes that are not unique
- * (invoices_open, invoices_print...: they hold the few rows in a live
- * state, which a first import of a history seldom has: a test of the
- * predicate per row costs less than a scan of the whole table after,
- * 0.85 s of the 20,000-contract import for the four of invoices); and
- * any primary key or unique index
- * a foreign key of another table relies on (it could not be dropped
- * alone): the primary keys of invoices, contracts... stay. Those of
+ * each of the two large tables at 20,000 contracts. Kept: CHECK and
+ * NOT NULL (both checked inside the row, cheap); partial indexes that
+ * are not unique (invoices_open, invoices_print...: they hold the few
+ * rows in a live state, which a first import of a history seldom has:
+ * a test of the predicate per row costs less than a scan of the whole
+ * table after, 0.85 s of the 20,000-contract import for the four of
+ * invoices); and any primary key or unique index a foreign key of
+ * another table relies on (it could not be dropped alone): the primary
+ * keys of invoices, contracts... stay. Those of
  * meter_readings and invoice_lines go: maintained row by row, they
  * wrote about a fifth of the import's WAL at 20,000 contracts.
  * The table's identity column is numbered here (fill_ids()), and the
