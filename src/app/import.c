@@ -489,6 +489,9 @@ struct run {
 	struct ref_cache r_customers, r_contracts, r_meters, r_invoices;
 	uint32_t	**r_seen;	/* line by id, chunked */
 	size_t		 r_nseen;
+	/* Invoice lines have no id (their key is their bill's id and
+	   their position, schema 29): "bill/position" -> line. */
+	struct keymap	 r_seen_lines;
 	struct rb_imp_counts r_file;
 	struct rb_imp_counts r_total;
 	json_t		*r_detail;	/* per-file counts for the audit */
@@ -1023,6 +1026,7 @@ seen_clear(struct run *r)
 	free(r->r_seen);
 	r->r_seen = NULL;
 	r->r_nseen = 0;
+	km_free(&r->r_seen_lines);
 }
 
 /* One file. */
@@ -1360,8 +1364,10 @@ row_write(struct run *r, struct row *w, const struct rb_csv_record *rec,
     const struct rb_imp_source *src)
 {
 	const struct file_spec *fs = r->r_spec;
+	const struct km_ent *e;
 	int64_t id, prior = 0;
-	uint32_t *slot;
+	uint32_t *slot = NULL;
+	char lkey[48];
 	int i, rc;
 
 	fs->fs_hook(r, w);
@@ -1388,9 +1394,18 @@ row_write(struct run *r, struct row *w, const struct rb_csv_record *rec,
 	}
 	if (rc == 1) {
 		/* Written earlier in this file, or left unchanged by it. */
-		slot = seen_slot(r, id);
-		if (prior == 0 && slot != NULL)
-			prior = *slot;
+		if (fs->fs_table == RB_IMP_LINES) {
+			/* id is the bill's: the line is (bill, position). */
+			snprintf(lkey, sizeof(lkey), "%lld/%lld",
+			    (long long)id, (long long)w->w_vals[1].iv_int);
+			e = km_get(&r->r_seen_lines, lkey);
+			if (prior == 0 && e != NULL)
+				prior = e->ke_id;
+		} else {
+			slot = seen_slot(r, id);
+			if (prior == 0 && slot != NULL)
+				prior = *slot;
+		}
 		if (prior != 0) {
 			reject(r, w, "", "ligne en double (déjà vue ligne "
 			    "%lld)", (long long)prior);
@@ -1403,7 +1418,10 @@ row_write(struct run *r, struct row *w, const struct rb_csv_record *rec,
 			w->w_written = 2;
 		} else if (rc == 0) {
 			r->r_file.ic_unchanged++;
-			if (slot != NULL)
+			if (fs->fs_table == RB_IMP_LINES)
+				km_put(&r->r_seen_lines, lkey,
+				    (int64_t)rec->cr_line, NULL);
+			else if (slot != NULL)
 				*slot = rec->cr_line > UINT32_MAX ?
 				    UINT32_MAX : (uint32_t)rec->cr_line;
 		}
@@ -1469,8 +1487,11 @@ file_done(struct run *r, const char *name, const char *status)
  * (see row_copy()), and the table being empty answers the rest (no row to update, no IBAN to keep, no paperless change to
  * audit). The table's indexes and foreign keys are set aside for the
  * copy and built again once it has ended (rb_db_fill_begin() and
- * rb_db_fill_end(): PostgreSQL checks them once over the table instead
- * of once per row). New bills are announced or flagged after that.
+ * rb_db_fill_end(): PostgreSQL checks the unique keys once over the
+ * table instead of once per row; the foreign keys come back NOT VALID,
+ * enforced on later writes, the references of the rows copied being
+ * those this file checked against r_refs, read after the fill locked
+ * the referenced table). New bills are announced or flagged after that.
  *
  * A file with any problem (a rejected row, a repeated key, a row the
  * database refuses, which fails the whole copy or the building of an
@@ -1516,6 +1537,11 @@ fast_start(struct run *r)
 		return 0;
 	if ((rc = rb_import_store_is_empty(r->r_db, t)) != 1)
 		return rc < 0 ? -1 : 0;
+	/* The fill first: its foreign keys come back NOT VALID, so the
+	   references are checked here, against the rows read next, which
+	   the fill has locked until the file's transaction ends. */
+	if (rb_import_store_fill_begin(r->r_db, t) != 0)
+		return -1;
 	if (refs[t] >= 0 && rb_import_store_refs(r->r_db,
 	    (enum rb_imp_ref)refs[t], km_load, &r->r_refs) != 0) {
 		fast_clear(r);

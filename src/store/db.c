@@ -946,9 +946,16 @@ rb_db_copy_end(rb_db *db, int64_t *rows)
 int
 rb_db_fill_begin(rb_db *db, const char *table)
 {
+	return rb_db_fill_begin_checked(db, table, NULL);
+}
+
+int
+rb_db_fill_begin_checked(rb_db *db, const char *table, const char *checked)
+{
 	int rc;
 
-	if (!copy_name_ok(table) || !db->db_ops->ops_in_transaction(db) ||
+	if (!copy_name_ok(table) || (checked != NULL &&
+	    !copy_name_ok(checked)) || !db->db_ops->ops_in_transaction(db) ||
 	    db->db_copy_cols != 0) {
 		log_errx("fill: bad table name, no transaction or a copy in "
 		    "progress");
@@ -957,7 +964,7 @@ rb_db_fill_begin(rb_db *db, const char *table)
 	}
 	if (db->db_ops->ops_fill_begin == NULL)
 		return 0;
-	rc = db->db_ops->ops_fill_begin(db, table);
+	rc = db->db_ops->ops_fill_begin(db, table, checked);
 	if (rc == RB_RETRY)
 		db->db_refused = 1;
 	return rc == 0 || rc == RB_RETRY ? rc : -1;

@@ -495,24 +495,34 @@ int	 rb_db_copy_pays(const rb_db *db);
  * the table to build it; a primary key or unique index another table's
  * foreign key uses). rb_db_fill_end(db) builds them again, the same
  * names and definitions, which checks every unique key and foreign
- * key once over the whole table (no ANALYZE: the server's autovacuum gathers the
- * planner's statistics of a table so filled soon after). On PostgreSQL
- * the fill also numbers the rows a copy leaves to the table's identity
- * column (BY DEFAULT) itself, past the sequence and the table's
- * largest id, and moves the sequence past them at its end; and it
- * compresses the WAL's full-page images (wal_compression lz4) for the
- * transaction where the server has lz4 and the role may set it. Each returns
- * 0, RB_CONSTRAINT (rb_db_fill_end(): the rows break a unique key or a
- * foreign key), RB_RETRY or -1 (logged). After any failure, or instead
- * of rb_db_fill_end(), roll the transaction back: that brings back what
- * was dropped (PostgreSQL's schema changes are transactional); a commit
- * of a fill not ended is refused (rolled back, -1). Until the
- * transaction ends, the table and the tables its foreign keys reference
+ * key once over the whole table (no ANALYZE: the server's autovacuum
+ * gathers the planner's statistics of a table so filled soon after).
+ * rb_db_fill_begin_checked(db, table, checked) is the same but for
+ * the foreign keys of table to the table checked (a plain identifier,
+ * or NULL: none): they come back NOT VALID, enforced on every later
+ * write but not scanned over the rows copied, which the caller must
+ * have checked itself, each reference against the rows of checked read
+ * after this call (the fill locks them: see below); pg_constraint then
+ * shows them convalidated false, and ALTER TABLE ... VALIDATE
+ * CONSTRAINT scans them whenever wanted. On PostgreSQL the fill also
+ * numbers the rows a copy leaves to the table's identity column (BY
+ * DEFAULT) itself, past the sequence and the table's largest id, and
+ * moves the sequence past them at its end; and it compresses the WAL's
+ * full-page images (wal_compression lz4) for the transaction where the
+ * server has lz4 and the role may set it. Each returns 0, RB_CONSTRAINT
+ * (rb_db_fill_end(): the rows break a unique key or a foreign key other
+ * than those to checked), RB_RETRY or -1 (logged). After any failure,
+ * or instead of rb_db_fill_end(), roll the transaction back: that
+ * brings back what was dropped (PostgreSQL's schema changes are
+ * transactional); a commit of a fill not ended is refused (rolled back,
+ * -1). Until the transaction ends, the table and the tables its foreign keys reference
  * are locked against every other connection, readers included
  * (PostgreSQL takes ACCESS EXCLUSIVE to drop a foreign key). On SQLite
  * both do nothing and return 0 (the per-row cost is in process).
  */
 int	 rb_db_fill_begin(rb_db *db, const char *table);
+int	 rb_db_fill_begin_checked(rb_db *db, const char *table,
+	    const char *checked);
 int	 rb_db_fill_end(rb_db *db);
 
 /*

@@ -112,7 +112,7 @@ static const struct export_table tables[RB_EXPORT__MAX] = {
 	    " l.unit_price_c100, l.amount_excl_tax_cents, l.vat_rate_bp,"
 	    " l.vat_cents"
 	    " FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id"
-	    " ORDER BY l.id",
+	    " ORDER BY l.invoice_id, l.position",
 	    cols_lines),
 	[RB_EXPORT_MANDATES] = TABLE(
 	    "SELECT s.rum, c.number, s.holder, s.iban_enc, s.bic,"

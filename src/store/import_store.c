@@ -248,9 +248,9 @@ static const struct imp_table tables[RB_IMP__MAX] = {
 	    " unit_price_c100 IS DISTINCT FROM $10 OR"
 	    " amount_excl_tax_cents IS DISTINCT FROM $11 OR"
 	    " vat_rate_bp IS DISTINCT FROM $12 OR"
-	    " vat_cents IS DISTINCT FROM $13) RETURNING id",
-	    /* select */
-	    "SELECT id, src_batch, src_file, src_line FROM invoice_lines"
+	    " vat_cents IS DISTINCT FROM $13) RETURNING invoice_id",
+	    /* select (a line has no id of its own: its bill's) */
+	    "SELECT invoice_id, src_batch, src_file, src_line FROM invoice_lines"
 	    " WHERE invoice_id = $1 AND position = $2",
 	    2, 17,
 	    { "invoice_id", "position", "heading", "tariff_code", "label",
@@ -696,6 +696,26 @@ rb_import_store_is_empty(rb_db *db, enum rb_imp_table t)
 	return rc == 1 ? 1 : rc == 0 ? 0 : -1;
 }
 
+/* The table each one's foreign key checked by the import references
+   (app/import.c: every reference of the bulk path is looked up in the
+   rows of that table, read after the fill began). */
+static const char *const fill_checked[RB_IMP__MAX] = {
+	[RB_IMP_CONTRACTS] = "customers",
+	[RB_IMP_METERS] = "contracts",
+	[RB_IMP_READINGS] = "meters",
+	[RB_IMP_INVOICES] = "contracts",
+	[RB_IMP_LINES] = "invoices",
+	[RB_IMP_MANDATES] = "contracts",
+	[RB_IMP_LEGACY] = "contracts",
+};
+
+int
+rb_import_store_fill_begin(rb_db *db, enum rb_imp_table t)
+{
+	return rb_db_fill_begin_checked(db, tables[t].it_name,
+	    fill_checked[t]) != 0 ? -1 : 0;
+}
+
 int
 rb_import_store_copy_begin(rb_db *db, enum rb_imp_table t)
 {
@@ -709,8 +729,6 @@ rb_import_store_copy_begin(rb_db *db, enum rb_imp_table t)
 	cols[n + 1] = "src_batch";
 	cols[n + 2] = "src_file";
 	cols[n + 3] = "src_line";
-	if (rb_db_fill_begin(db, it->it_name) != 0)
-		return -1;
 	return rb_db_copy_begin(db, it->it_name, cols, it->it_nall);
 }
 

@@ -96,14 +96,20 @@ int	 rb_import_store_update(rb_db *db, enum rb_imp_table t,
 /*
  * The bulk path, for a table still empty (see app/import.c):
  * rb_import_store_is_empty() returns 1 when table t has no row, 0 when
- * it has some, -1 on error (logged). rb_import_store_copy_begin() opens
- * a bulk copy (db.h) of rows of t, in the write's parameter order then
- * the provenance, after rb_db_fill_begin() on t (its indexes and
- * foreign keys set aside on PostgreSQL); rb_import_store_copy_row() adds
- * one (its result is rb_db_copy_row()'s); the caller ends it with
- * rb_db_copy_end(), then rb_db_fill_end() or a rollback.
+ * it has some, -1 on error (logged). rb_import_store_fill_begin() is
+ * rb_db_fill_begin_checked() on t (its indexes and foreign keys set
+ * aside on PostgreSQL, the tables they reference locked), the key to
+ * the table its rows reference by natural key (contracts for meters,
+ * invoices for lines...) left to the caller's checks: call it before
+ * reading those rows, and copy only references found among them.
+ * rb_import_store_copy_begin() then opens a bulk copy (db.h) of rows
+ * of t, in the write's parameter order then the provenance;
+ * rb_import_store_copy_row() adds one (its result is
+ * rb_db_copy_row()'s); the caller ends it with rb_db_copy_end(), then
+ * rb_db_fill_end() or a rollback. Each returns 0 or -1.
  */
 int	 rb_import_store_is_empty(rb_db *db, enum rb_imp_table t);
+int	 rb_import_store_fill_begin(rb_db *db, enum rb_imp_table t);
 int	 rb_import_store_copy_begin(rb_db *db, enum rb_imp_table t);
 int	 rb_import_store_copy_row(rb_db *db, enum rb_imp_table t,
 	    const struct rb_imp_val *vals, const struct rb_imp_source *src);

@@ -92,7 +92,7 @@ static const char *const sql[SQL__MAX] = {
 	"SELECT heading, tariff_code, label, period_start, period_end,"
 	" quantity, quantity_unit, unit_price_c100, amount_excl_tax_cents,"
 	" vat_rate_bp, vat_cents"
-	" FROM invoice_lines WHERE invoice_id = $1 ORDER BY position, id",
+	" FROM invoice_lines WHERE invoice_id = $1 ORDER BY position",
 };
 
 static const char *const heading_names[RB_HEADING__MAX] = {

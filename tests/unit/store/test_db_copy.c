@@ -287,7 +287,8 @@ test_fill_builds_the_same_schema(void **state)
 	assert_int_equal(rb_db_exec(f->db, fill_schema), 0);
 	before = test_db_schema(f->db);
 	assert_int_equal(rb_db_begin(f->db), 0);
-	assert_int_equal(rb_db_fill_begin(f->db, "fill_c"), 0);
+	assert_int_equal(rb_db_fill_begin_checked(f->db, "fill_c", "fill_p"),
+	    0);
 	during = test_db_schema(f->db);
 	if (is_pg(f->db)) {
 		assert_int_equal(count_of(f->db, "SELECT count(*) FROM"
@@ -315,9 +316,32 @@ test_fill_builds_the_same_schema(void **state)
 	    3000);
 	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fill_c"
 	    " WHERE lower(email) = 'zoe@example.org' AND p = 2"), 1000);
-	/* The keys hold again. */
+	/* The foreign key to fill_p, the table named checked, came back
+	   NOT VALID: the rows copied were not scanned (their caller
+	   checked them)... */
+	if (is_pg(f->db))
+		assert_int_equal(count_of(f->db, "SELECT count(*) FROM"
+		    " pg_constraint WHERE conrelid = 'fill_c'::regclass"
+		    " AND contype = 'f' AND NOT convalidated"), 1);
+	/* ...and the keys hold again for every later write. */
 	assert_int_equal(rb_db_run(f->db, "INSERT INTO fill_c (id, p, code)"
 	    " VALUES (5000, 1, 'C000007')", NULL, 0, NULL), RB_CONSTRAINT);
+	assert_int_equal(rb_db_run(f->db, "INSERT INTO fill_c (id, p, code)"
+	    " VALUES (5000, 7, 'new')", NULL, 0, NULL), RB_CONSTRAINT);
+	assert_int_equal(rb_db_run(f->db, "UPDATE fill_c SET p = 7"
+	    " WHERE id = 1", NULL, 0, NULL), RB_CONSTRAINT);
+	/* A second fill of the same table keeps it so, no error. */
+	assert_int_equal(rb_db_run(f->db, "DELETE FROM fill_c", NULL, 0,
+	    NULL), 0);
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_fill_begin_checked(f->db, "fill_c", "fill_p"),
+	    0);
+	assert_int_equal(fill_rows(f->db, 10, -1, 0), 0);
+	assert_int_equal(rb_db_fill_end(f->db), 0);
+	assert_int_equal(rb_db_commit(f->db), 0);
+	free(after);
+	after = test_db_schema(f->db);
+	assert_string_equal(after, before);
 	assert_int_equal(rb_db_run(f->db, "INSERT INTO fill_c (id, p, code)"
 	    " VALUES (5000, 7, 'new')", NULL, 0, NULL), RB_CONSTRAINT);
 	free(before);
@@ -329,7 +353,10 @@ test_fill_builds_the_same_schema(void **state)
  * A row that breaks a foreign key or a unique index, in the middle of
  * the copy: refused (at the copy's end on SQLite, at the fill's end on
  * PostgreSQL, where the keys are only checked then); the rollback
- * leaves no row and the schema as it was; the next fill works.
+ * leaves no row and the schema as it was; the next fill works. A fill
+ * told its caller checked the references to fill_p lets a broken one
+ * through on PostgreSQL (the key comes back NOT VALID, not scanned),
+ * not a repeated code.
  */
 static void
 test_fill_refused_keeps_the_schema(void **state)
@@ -351,6 +378,21 @@ test_fill_refused_keeps_the_schema(void **state)
 			rc = rb_db_fill_end(f->db);
 		}
 		assert_int_equal(rc, RB_CONSTRAINT);
+		assert_int_equal(rb_db_rollback(f->db), 0);
+		after = test_db_schema(f->db);
+		assert_string_equal(after, before);
+		free(after);
+		/* The same rows, the references to fill_p left to us. */
+		assert_int_equal(rb_db_begin(f->db), 0);
+		assert_int_equal(rb_db_fill_begin_checked(f->db, "fill_c",
+		    "fill_p"), 0);
+		rc = fill_rows(f->db, 2000, 1000, kinds[k]);
+		if (rc == 0) {
+			assert_true(is_pg(f->db));
+			rc = rb_db_fill_end(f->db);
+		}
+		assert_int_equal(rc, is_pg(f->db) && kinds[k] == 'f' ? 0 :
+		    RB_CONSTRAINT);
 		assert_int_equal(rb_db_rollback(f->db), 0);
 		after = test_db_schema(f->db);
 		assert_string_equal(after, before);
