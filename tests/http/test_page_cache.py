@@ -272,8 +272,9 @@ def pagecache_bill_page_is_kept_per_bill_never_for_another_subscriber(s):
     assert st == 200 and first not in page_b
     assert a.get("/mes-factures/" + theirs[0])[0] == 404
     # A line corrected at psql: shown within 1 s, its markup escaped.
-    psql(s, "UPDATE invoice_lines SET label = '<b>Ligne</b> corrigée' WHERE id = (SELECT MIN(l.id) "
-            "FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id WHERE i.number = ?)", first)
+    psql(s, "UPDATE invoice_lines SET label = '<b>Ligne</b> corrigée' WHERE invoice_id = "
+            "(SELECT id FROM invoices WHERE number = ?) AND position = (SELECT MIN(l.position) "
+            "FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id WHERE i.number = ?)", first, first)
     page = within_a_second(a, "/mes-factures/" + first, lambda p: "&lt;b&gt;Ligne" in p)
     assert "<b>Ligne</b>" not in page
 

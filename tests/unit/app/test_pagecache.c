@@ -867,8 +867,8 @@ bill_evicted_by_writes_elsewhere(void **state)
 	/* A line of the bill changed (invoice_lines: migration 0030). */
 	fprintf(stderr, "# invoice_lines\n");
 	run(f->db2, "UPDATE invoice_lines SET label = 'Ligne corrigée'"
-	    " WHERE id = (SELECT MIN(id) FROM invoice_lines"
-	    " WHERE invoice_id = $1)", invoice);
+	    " WHERE invoice_id = $1 AND position = (SELECT MIN(position)"
+	    " FROM invoice_lines WHERE invoice_id = $1)", invoice);
 	step_until_count(f, 1);
 	x = bill_ok(f, f->account, a, &trips);
 	assert_true(trips > 0);
