@@ -622,6 +622,76 @@ test_fill_wal_compression(void **state)
 		assert_int_equal(count_of(f->db, lz4), 0);
 }
 
+/* Counts the notices heard on RB_DATA_CHANNEL with payload "*". */
+static void
+heard_all(const char *channel, const char *payload, void *arg)
+{
+	if (strcmp(channel, RB_DATA_CHANNEL) == 0 &&
+	    strcmp(payload, "*") == 0)
+		(*(int *)arg)++;
+}
+
+/* The triggers of fill_c named after the data notices, and another. */
+static const char data_triggers[] =
+	"CREATE TABLE fill_fired (name TEXT NOT NULL);"
+	"CREATE FUNCTION fill_fired_f() RETURNS trigger LANGUAGE plpgsql AS"
+	" 'BEGIN INSERT INTO fill_fired VALUES (TG_NAME); RETURN NULL; END';"
+	"CREATE TRIGGER rb_data_ins AFTER INSERT ON fill_c"
+	" REFERENCING NEW TABLE AS rb_new FOR EACH STATEMENT"
+	" EXECUTE FUNCTION fill_fired_f();"
+	"CREATE TRIGGER keep_me AFTER INSERT ON fill_c"
+	" FOR EACH STATEMENT EXECUTE FUNCTION fill_fired_f();";
+#define TRIGGERS_ON	"SELECT count(*) FROM pg_trigger WHERE tgrelid =" \
+	" 'fill_c'::regclass AND NOT tgisinternal AND tgenabled <> 'D'"
+
+/*
+ * A fill turns the data notices' triggers of its table off for the
+ * copy (their transition table would hold every row copied) and sends
+ * the "*" they would have sent itself, at its end; any other trigger
+ * still fires; a rollback turns them on again. SQLite has no such
+ * triggers: the fill works as ever.
+ */
+static void
+test_fill_data_triggers_off(void **state)
+{
+	struct fx *f = *state;
+	int pg = is_pg(f->db), all = 0;
+
+	assert_int_equal(rb_db_exec(f->db, fill_schema), 0);
+	if (pg) {
+		assert_int_equal(rb_db_exec(f->db, data_triggers), 0);
+		assert_int_equal(rb_db_listen(f->db, RB_DATA_CHANNEL), 0);
+	}
+	/* A fill rolled back: the triggers are on again. */
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_fill_begin(f->db, "fill_c"), 0);
+	if (pg)
+		assert_int_equal(count_of(f->db, TRIGGERS_ON), 1);
+	rb_db_rollback(f->db);
+	if (pg)
+		assert_int_equal(count_of(f->db, TRIGGERS_ON), 2);
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_fill_begin(f->db, "fill_c"), 0);
+	assert_int_equal(fill_rows(f->db, 50, -1, 0), 0);
+	assert_int_equal(rb_db_fill_end(f->db), 0);
+	assert_int_equal(rb_db_commit(f->db), 0);
+	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fill_c"), 50);
+	if (!pg)
+		return;
+	assert_int_equal(count_of(f->db, TRIGGERS_ON), 2);
+	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fill_fired"
+	    " WHERE name = 'keep_me'"), 1);
+	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fill_fired"
+	    " WHERE name = 'rb_data_ins'"), 0);
+	assert_true(rb_db_notices_read(f->db, heard_all, &all) >= 1);
+	assert_int_equal(all, 1);
+	/* Rows written one by one after it: the trigger fires again. */
+	assert_int_equal(rb_db_exec(f->db, "INSERT INTO fill_c (id, p, code)"
+	    " VALUES (1000001, 1, 'after')"), 0);
+	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fill_fired"
+	    " WHERE name = 'rb_data_ins'"), 1);
+}
+
 /* Whether a copy pays: PostgreSQL yes, SQLite (in process) no. */
 static void
 test_pays(void **state)
@@ -656,6 +726,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fill_numbers_identity,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fill_wal_compression,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fill_data_triggers_off,
 		    setup, teardown),
 	};
 
