@@ -509,7 +509,10 @@ int	 rb_db_copy_pays(const rb_db *db);
  * DEFAULT) itself, past the sequence and the table's largest id, and
  * moves the sequence past them at its end; and it compresses the WAL's
  * full-page images (wal_compression lz4) for the transaction where the
- * server has lz4 and the role may set it. Each returns 0, RB_CONSTRAINT
+ * server has lz4 and the role may set it; and it turns the table's
+ * data notices' triggers (rb_data_*, RB_DATA_CHANNEL) off for the copy,
+ * sending the "*" they would have sent itself at its end. Each returns
+ * 0, RB_CONSTRAINT
  * (rb_db_fill_end(): the rows break a unique key or a foreign key other
  * than those to checked), RB_RETRY or -1 (logged). After any failure,
  * or instead of rb_db_fill_end(), roll the transaction back: that
