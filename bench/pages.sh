@@ -68,20 +68,23 @@ wait_http "$base/confidentialite" "$robinet_pid" || { tail -n 20 "$tmp/robinet.l
 cookie=$("$PYTHON" "$root/bench/signin-cookie.py" "$base" "${SIGNIN%%:*}" "${SIGNIN#*:}") ||
 	die "cannot sign in as ${SIGNIN%%:*}"
 
-# nginx: each page's bytes at its path (/ as index.html).
+# nginx: the bytes of each page (page-N.html) and of the anonymous home.
 mkdir -p "$tmp/www" "$tmp/nginx/logs"
 chmod 755 "$tmp" "$tmp/www"
 fetch() { # fetch PATH FILE [COOKIE]
-	code=$(curl -s --create-dirs -o "$2" -w '%{http_code}' --max-time 30 ${3:+-H "Cookie: $3"} "$base$1") ||
+	code=$(curl -s -o "$2" -w '%{http_code}' --max-time 30 ${3:+-H "Cookie: $3"} "$base$1") ||
 		die "cannot fetch $1"
 	[ "$code" = 200 ] || die "$1 answered $code, not 200"
 }
+# Page N's bytes at /page-N.html: a page below another one
+# (/mes-factures and /mes-factures/NUMBER) cannot be both a file and a
+# folder.
+n=0
 for page in $PAGES; do
-	case $page in /) f=$tmp/www/index.html ;; *) f=$tmp/www$page ;; esac
-	fetch "$page" "$f" "$cookie"
+	n=$((n + 1))
+	fetch "$page" "$tmp/www/page-$n.html" "$cookie"
+	chmod 644 "$tmp/www/page-$n.html"
 done
-# A page below a folder (/mes-factures/NUMBER): nginx's worker reads it.
-chmod -R a+rX "$tmp/www"
 fetch / "$tmp/www/anonyme.html"
 chmod 644 "$tmp/www/anonyme.html"
 nginx_port=$(free_port)
@@ -118,7 +121,7 @@ taskset -c "$SERVER_CPU" "$NGINX" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 
 	>"$tmp/nginx/logs/stdout.log" 2>&1 &
 nginx_pid=$!
 nginx=http://127.0.0.1:$nginx_port
-wait_http "$nginx/" "$nginx_pid" || { cat "$tmp/nginx/logs/error.log" >&2 || true; die "nginx did not start"; }
+wait_http "$nginx/anonyme.html" "$nginx_pid" || { cat "$tmp/nginx/logs/error.log" >&2 || true; die "nginx did not start"; }
 
 # rps URL [COOKIE]: the median requests/s of ROUNDS wrk runs (one per
 # call: the caller alternates servers).
@@ -138,10 +141,12 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] 
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 printf '%-24s %7s %10s %10s %7s %7s\n' page bytes robinet nginx ratio target
+n=0
 for page in $PAGES "/ (anonyme)"; do
+	n=$((n + 1))
 	case $page in
 	"/ (anonyme)") url=$base/; nurl=$nginx/anonyme.html; c="" ;;
-	*) url=$base$page; nurl=$nginx$page; c=$cookie ;;
+	*) url=$base$page; nurl=$nginx/page-$n.html; c=$cookie ;;
 	esac
 	case $page in
 	/ | "/ (anonyme)") target=0.9 ;;
