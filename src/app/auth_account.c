@@ -797,11 +797,12 @@ rb_auth_account_page(const struct rb_auth_req *r, int64_t account,
 	int ok, keep;
 
 	memset(out, 0, sizeof(*out));
-	/* Kept for the account and session (the list marks it). */
+	/* Kept for the account and session (the list marks it): the
+	   session is the value's sub-key. */
 	snprintf(param, sizeof(param), "%lld", (long long)session);
 	keep = rb_pagecache_keeps(account);
-	if (keep && (v = rb_pagecache_get(RB_PAGECACHE_ACCOUNT, account, param,
-	    (int64_t)r->ar_now, &epoch)) != NULL) {
+	if (keep && (v = rb_pagecache_get_sub(RB_PAGECACHE_ACCOUNT, account,
+	    param, "", (int64_t)r->ar_now, &epoch)) != NULL) {
 		got = rb_pagecache_data(v);
 		page_copy(&got->ak_page, out);
 		rb_pagecache_release(v);
@@ -839,8 +840,8 @@ rb_auth_account_page(const struct rb_auth_req *r, int64_t account,
 		v = rb_pagecache_val_new(k, account_kept_drop, iq.iq_ids,
 		    iq.iq_n);
 		rb_pagecache_val_until(v, account_until(r, out->ap_sessions));
-		rb_pagecache_put(RB_PAGECACHE_ACCOUNT, account, param, v,
-		    epoch);
+		rb_pagecache_put_sub(RB_PAGECACHE_ACCOUNT, account, param, "",
+		    v, epoch);
 		rb_pagecache_release(v);
 	}
 	free(iq.iq_ids);
