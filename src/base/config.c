@@ -111,6 +111,10 @@ const struct rb_cfg_def rb_cfg_defs[RB_CFG__MAX] = {
 	    "memory, told of every change by the database's triggers "
 	    "(PostgreSQL LISTEN/NOTIFY; turn off behind a pooler in "
 	    "transaction mode; SQLite: always off)" },
+	[RB_CFG_DIRECT_ANSWERS] = { "direct_answers", RB_CFGT_BOOL, 0, 1,
+	    "true", 0, NULL, "answer GET and HEAD requests without a body "
+	    "in the front gate's thread, not through libmicrohttpd, while a "
+	    "connection has sent libmicrohttpd nothing" },
 	[RB_CFG_DATA_KEY] = { "data_key", RB_CFGT_STRING, 0, 64, "", 1,
 	    check_hexkey, "64 hex digits: key for bank details and agents' "
 	    "TOTP secrets at rest" },

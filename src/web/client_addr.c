@@ -10,6 +10,7 @@
 #include "base/buf.h"
 #include "base/netaddr.h"
 #include "client_addr.h"
+#include "reqhead.h"
 
 /* Header values longer than this in all are cut (at a hop boundary the
    right-most hops, which are the ones read, are kept). */
@@ -31,23 +32,48 @@ gather(void *cls, enum MHD_ValueKind kind, const char *key,
 	return MHD_YES;
 }
 
+/* What the headers gathered in all say of ip (see the header). */
+static void
+forwarded(rb_buf *all, const char *trusted, char *ip, size_t iplen)
+{
+	char peer[RB_NETADDR_MAX], client[RB_NETADDR_MAX];
+	const char *v;
+
+	v = all->buf_len > 0 ? rb_buf_cstr(all) : NULL;
+	if (v != NULL && all->buf_len > FORWARDED_MAX)
+		v += all->buf_len - FORWARDED_MAX;
+	snprintf(peer, sizeof(peer), "%s", ip);
+	rb_forwarded_client(trusted, peer, v, client, sizeof(client));
+	snprintf(ip, iplen, "%s", client);
+}
+
+void
+rb_client_addr_forwarded_head(const struct rb_head *h, const char *trusted,
+    char *ip, size_t iplen)
+{
+	rb_buf all = RB_BUF_INIT;
+	size_t i;
+
+	if (trusted == NULL || trusted[0] == '\0' ||
+	    !rb_netlist_contains(trusted, ip))
+		return;
+	for (i = 0; i < h->rh_nfields; i++)
+		gather(&all, MHD_HEADER_KIND, h->rh_fields[i].hf_name,
+		    h->rh_fields[i].hf_value);
+	forwarded(&all, trusted, ip, iplen);
+	rb_buf_free(&all);
+}
+
 void
 rb_client_addr_forwarded(struct MHD_Connection *c, const char *trusted,
     char *ip, size_t iplen)
 {
 	rb_buf all = RB_BUF_INIT;
-	char peer[RB_NETADDR_MAX], client[RB_NETADDR_MAX];
-	const char *v;
 
 	if (trusted == NULL || trusted[0] == '\0' ||
 	    !rb_netlist_contains(trusted, ip))
 		return;
 	MHD_get_connection_values(c, MHD_HEADER_KIND, gather, &all);
-	v = all.buf_len > 0 ? rb_buf_cstr(&all) : NULL;
-	if (v != NULL && all.buf_len > FORWARDED_MAX)
-		v += all.buf_len - FORWARDED_MAX;
-	snprintf(peer, sizeof(peer), "%s", ip);
-	rb_forwarded_client(trusted, peer, v, client, sizeof(client));
-	snprintf(ip, iplen, "%s", client);
+	forwarded(&all, trusted, ip, iplen);
 	rb_buf_free(&all);
 }

@@ -18,5 +18,9 @@
  */
 void	rb_client_addr_forwarded(struct MHD_Connection *c, const char *trusted,
 	    char *ip, size_t iplen);
+/* The same, for a head the gate thread answers itself (reqhead.h). */
+struct rb_head;
+void	rb_client_addr_forwarded_head(const struct rb_head *h,
+	    const char *trusted, char *ip, size_t iplen);
 
 #endif

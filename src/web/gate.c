@@ -55,6 +55,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 
 #include <linux/sockios.h>
@@ -80,6 +81,9 @@
 #include "reqscan.h"
 
 #define OUT_CAP		(32 * 1024)
+/* Answers made by the gate thread itself (gh_direct) waiting for the
+   client: the client is not read while more than this waits. */
+#define DOUT_MAX	(64 * 1024)
 #define IN_SPARE	(16 * 1024)	/* in holds max_head + this */
 #define LINGER_MS	2000
 #define ACCEPT_BURST	64
@@ -118,6 +122,15 @@ struct gconn {
 	size_t		 gc_out_off, gc_out_len;
 	rb_buf		 gc_answer;	/* the gate's own answer */
 	size_t		 gc_answer_off;
+	void		*gc_cookie;	/* the server's, from gh_add */
+	int		 gc_direct;	/* every request so far was answered
+					   by gh_direct: the next may be */
+	int		 gc_direct_end;	/* ... and the last one ended it */
+	rb_buf		 gc_dout;	/* those answers, for the client */
+	size_t		 gc_dout_off;
+	int		 gc_dfd;	/* then the body of the last, from
+					   this file, or -1 */
+	off_t		 gc_dfd_off, gc_dfd_len;
 	struct rb_reqscan gc_scan;
 	int		 gc_refused;	/* the scanner refused a request */
 	int		 gc_answered;	/* gc_answer is built */
@@ -260,9 +273,15 @@ conn_free(struct gconn *c)
 	atomic_fetch_sub(&c->gc_thr->gt_gate->g_live, 1);
 	atomic_fetch_sub(&c->gc_thr->gt_gate->g_open, 1);
 	atomic_fetch_sub(&c->gc_thr->gt_nconns, 1);
+	if (c->gc_cookie != NULL)
+		c->gc_thr->gt_gate->g_hooks.gh_release(
+		    c->gc_thr->gt_gate->g_hooks.gh_arg, c->gc_cookie);
 	free(c->gc_in);
 	free(c->gc_out);
 	rb_buf_free(&c->gc_answer);
+	rb_buf_free(&c->gc_dout);
+	if (c->gc_dfd >= 0)
+		close(c->gc_dfd);
 	free(c);
 }
 
@@ -277,6 +296,46 @@ server_gone(struct gconn *c)
 	c->gc_in_off = c->gc_in_pass = c->gc_in_len = 0;
 }
 
+/*
+ * The head the scanner just passed (in[pass..pass + n)) is answered by
+ * the server's gh_direct, when the connection has passed nothing to the
+ * server yet: the bytes are then consumed here. Returns 1 when
+ * answered; otherwise the connection passes everything from now on.
+ */
+static int
+direct(struct gconn *c, size_t n)
+{
+	struct rb_gate *g = c->gc_thr->gt_gate;
+	struct rb_reqscan *sc = &c->gc_scan;
+	struct rb_gate_answer ans = { &c->gc_dout, -1, 0, 0 };
+
+	if (!c->gc_direct)
+		return 0;
+	if (!sc->sc_head_passed || !sc->sc_head_bodyless ||
+	    c->gc_in_off != c->gc_in_pass || c->gc_sfd < 0 ||
+	    c->gc_sv_shut || !c->gc_thr->gt_srv_live ||
+	    c->gc_cookie == NULL || g->g_hooks.gh_direct == NULL ||
+	    !g->g_hooks.gh_direct(g->g_hooks.gh_arg, c->gc_thr->gt_slot,
+	    c->gc_cookie, c->gc_in + c->gc_in_pass, n, c->gc_ip,
+	    sc->sc_head_last, &ans)) {
+		c->gc_direct = 0;
+		return 0;
+	}
+	c->gc_in_pass += n;
+	c->gc_in_off = c->gc_in_pass;
+	if (ans.ga_fd >= 0) {
+		c->gc_dfd = ans.ga_fd;
+		c->gc_dfd_off = 0;
+		c->gc_dfd_len = (off_t)ans.ga_fd_len;
+	}
+	if (ans.ga_close || sc->sc_head_last) {
+		/* Nothing more is read: the answers go, then the end. */
+		c->gc_direct_end = 1;
+		c->gc_in_len = c->gc_in_pass;
+	}
+	return 1;
+}
+
 /* Runs the scanner over what the client sent and was not read yet. */
 static void
 scan(struct gconn *c)
@@ -285,9 +344,13 @@ scan(struct gconn *c)
 	enum rb_scan rc;
 	size_t n;
 
-	while (!c->gc_refused && c->gc_in_pass < c->gc_in_len) {
+	/* After a file, the next answer waits for it to be sent. */
+	while (!c->gc_refused && !c->gc_direct_end && c->gc_dfd < 0 &&
+	    c->gc_in_pass < c->gc_in_len) {
 		rc = rb_reqscan_step(sc, c->gc_in + c->gc_in_pass,
 		    c->gc_in_len - c->gc_in_pass, &n);
+		if (rc == RB_SCAN_PASS && direct(c, n))
+			continue;
 		if (rc == RB_SCAN_PASS)
 			c->gc_in_pass += n;
 		else if (rc == RB_SCAN_DROP) {
@@ -313,7 +376,9 @@ client_readable(struct gconn *c)
 		return 0;
 	if (c->gc_lingering)
 		return 1;
-	if (c->gc_refused || c->gc_sfd < 0 || c->gc_sv_shut)
+	if (c->gc_refused || c->gc_sfd < 0 || c->gc_sv_shut ||
+	    c->gc_direct_end || c->gc_dfd >= 0 ||
+	    c->gc_dout.buf_len - c->gc_dout_off > DOUT_MAX)
 		return 0;
 	if (c->gc_in_off > 0 && (c->gc_in_off == c->gc_in_len ||
 	    c->gc_in_len == c->gc_in_cap)) {
@@ -398,6 +463,38 @@ conn_fed(struct gconn *c)
 	}
 }
 
+/*
+ * Sends the file of a direct answer when the client has room: 1 on
+ * progress, 0 when nothing went, -1 on an error (a file that ends
+ * before its length included: the answer cannot be completed). The
+ * file is closed once sent.
+ */
+static int
+send_file(struct gconn *c)
+{
+	ssize_t n;
+
+	if (c->gc_dfd_off < c->gc_dfd_len) {
+		if (!(c->gc_ready & READY_COUT))
+			return 0;
+		n = sendfile(c->gc_cfd, c->gc_dfd, &c->gc_dfd_off,
+		    (size_t)(c->gc_dfd_len - c->gc_dfd_off));
+		if (n < 0 && would_block()) {
+			c->gc_ready &= ~READY_COUT;
+			return 0;
+		}
+		if (n <= 0)
+			return -1;
+		if (c->gc_dfd_off < c->gc_dfd_len) {
+			c->gc_ready &= ~READY_COUT;
+			return 1;
+		}
+	}
+	close(c->gc_dfd);
+	c->gc_dfd = -1;
+	return 1;
+}
+
 /* What was sent on fd and its peer has not read yet (0 on an error). */
 static int
 server_unread(int fd)
@@ -442,6 +539,34 @@ conn_pump(struct gconn *c)
 				return -1;
 			progress |= n >= 0;
 		}
+		/* the gate thread's own answers -> client (before any of
+		   the server's: they answer earlier requests) */
+		if (c->gc_dout_off < c->gc_dout.buf_len) {
+			if ((r = send_some(c, READY_COUT, c->gc_cfd,
+			    c->gc_dout.buf_data, &c->gc_dout_off,
+			    c->gc_dout.buf_len)) < 0)
+				return -1;
+			progress |= r;
+			if (c->gc_dout_off == c->gc_dout.buf_len) {
+				rb_buf_reset(&c->gc_dout);
+				c->gc_dout_off = 0;
+			}
+		}
+		if (c->gc_dfd >= 0 && c->gc_dout_off == c->gc_dout.buf_len) {
+			if ((r = send_file(c)) < 0)
+				return -1;
+			progress |= r;
+			if (c->gc_dfd < 0)
+				scan(c);	/* the requests it held back */
+		}
+		if (c->gc_direct_end && c->gc_sfd >= 0 &&
+		    c->gc_dout_off == c->gc_dout.buf_len && c->gc_dfd < 0) {
+			/* The last request was answered here: the server's
+			   side, which never had a byte, goes. */
+			server_gone(c);
+			c->gc_in_len = c->gc_in_pass = c->gc_in_off = 0;
+			progress = 1;
+		}
 		/* in -> server, then its write side shut when nothing more
 		   will pass */
 		if (c->gc_sfd >= 0 && !c->gc_sv_shut) {
@@ -485,6 +610,8 @@ conn_pump(struct gconn *c)
 			progress |= n >= -1;
 		}
 		/* out -> client */
+		if (c->gc_dout_off < c->gc_dout.buf_len || c->gc_dfd >= 0)
+			continue;
 		if ((r = send_some(c, READY_COUT, c->gc_cfd, c->gc_out,
 		    &c->gc_out_off, c->gc_out_len)) < 0)
 			return -1;
@@ -528,6 +655,7 @@ conn_watch(struct gconn *c)
 	if (client_readable(c))
 		cev |= EPOLLIN;
 	if (c->gc_out_off < c->gc_out_len ||
+	    c->gc_dout_off < c->gc_dout.buf_len || c->gc_dfd >= 0 ||
 	    c->gc_answer_off < c->gc_answer.buf_len)
 		cev |= EPOLLOUT;
 	if (c->gc_sfd >= 0) {
@@ -575,6 +703,7 @@ conn_new(struct gthread *t, int fd, const struct sockaddr *addr,
 {
 	struct rb_gate *g = t->gt_gate;
 	struct gconn *c;
+	void *cookie = NULL;
 	int sv[2];
 
 	if (!t->gt_srv_live)
@@ -585,11 +714,15 @@ conn_new(struct gthread *t, int fd, const struct sockaddr *addr,
 		goto refused;
 	}
 	if (g->g_hooks.gh_add(g->g_hooks.gh_arg, t->gt_slot, sv[1], addr,
-	    addrlen) != 0) {
+	    addrlen, &cookie) != 0) {
 		close(sv[0]);
 		goto refused;
 	}
 	c = rb_xcalloc(1, sizeof(*c));
+	c->gc_cookie = cookie;
+	c->gc_direct = 1;
+	c->gc_dfd = -1;
+	rb_buf_init(&c->gc_dout);
 	atomic_fetch_add(&g->g_live, 1);
 	c->gc_thr = t;
 	c->gc_ready = READY_CIN | READY_COUT | READY_SIN | READY_SOUT;

@@ -24,10 +24,19 @@
 #include <sys/socket.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/buf.h"
 
 struct rb_gate;
+
+/* An answer made by the server for the gate (gh_direct). */
+struct rb_gate_answer {
+	rb_buf		*ga_out;	/* appended to */
+	int		 ga_fd;		/* -1 */
+	uint64_t	 ga_fd_len;
+	int		 ga_close;	/* 0 */
+};
 
 struct rb_gate_hooks {
 	void	*gh_arg;
@@ -36,10 +45,35 @@ struct rb_gate_hooks {
 	 * the server's slot, which owns it from then on (and closes it
 	 * when it refuses it). Called by gate thread slot only. Returns
 	 * 0, or -1 when refused: the gate then closes the client's
-	 * connection without a word.
+	 * connection without a word. On 0, *cookie is what the server
+	 * knows the connection by (NULL: nothing), given back to
+	 * gh_direct and, once the gate is done with the connection, to
+	 * gh_release.
 	 */
 	int	 (*gh_add)(void *arg, int slot, int fd,
-		    const struct sockaddr *addr, socklen_t addrlen);
+		    const struct sockaddr *addr, socklen_t addrlen,
+		    void **cookie);
+	/*
+	 * A whole head (head[0..len), request line to the empty line
+	 * included), already checked by the scanner, of a request with no
+	 * body, on a connection that has passed nothing to the server yet
+	 * (cookie from gh_add; ip the client's address as text; last: the
+	 * request ends the connection). Either answers it at once and
+	 * returns 1: the answer (status line, headers, body) appended to
+	 * ans->ga_out, or its status line and headers there and its body
+	 * in the file ans->ga_fd (ga_fd_len bytes from its start, the
+	 * gate closes it once sent), ga_close set when the connection is
+	 * to end after it; or returns 0 having done nothing, and the
+	 * request (and every later one on this connection) is passed to
+	 * the server. Called by gate thread slot only, between two runs
+	 * of its slot. NULL: never.
+	 */
+	int	 (*gh_direct)(void *arg, int slot, void *cookie,
+		    const char *head, size_t len, const char *ip, int last,
+		    struct rb_gate_answer *ans);
+	/* The gate is done with the connection gh_add gave cookie for
+	   (cookie not NULL). Called by gate thread slot only. */
+	void	 (*gh_release)(void *arg, void *cookie);
 	/*
 	 * The descriptor that becomes readable when the server's slot has
 	 * work (libmicrohttpd's epoll set), watched by gate thread slot;

@@ -27,6 +27,7 @@ struct rb_session;
 struct rb_archive_visit;
 struct rb_auth_cfg;
 struct rb_agent;
+struct rb_head;
 
 enum rb_method {
 	RB_GET,
@@ -60,7 +61,10 @@ struct rb_req {
 	struct rb_uploads	 req_files;	/* files of a multipart POST
 						   (routes with rt_upload) */
 	int			 req_route;	/* index in the route table */
-	void			*req_conn;	/* struct MHD_Connection */
+	void			*req_conn;	/* struct MHD_Connection, or */
+	const struct rb_head	*req_head;	/* the head the gate thread
+						   answers itself (server.c,
+						   gate_direct()) */
 	uint64_t		 req_start_us;
 	char			 req_ip[48];	/* client address, text */
 

@@ -256,6 +256,10 @@ head_end(struct rb_reqscan *sc, size_t total, size_t *n)
 	sc->sc_lines = 0;
 	sc->sc_last = sc->sc_close ||
 	    (!sc->sc_fr.fr_http11 && !sc->sc_keep);
+	sc->sc_head_passed = 1;
+	sc->sc_head_bodyless = sc->sc_fr.fr_te_chunked == 0 &&
+	    sc->sc_clen == 0;
+	sc->sc_head_last = sc->sc_last;
 	if (sc->sc_fr.fr_te_chunked > 0)
 		sc->sc_state = SC_CHUNK_SIZE;
 	else if (sc->sc_clen > 0) {
@@ -393,6 +397,7 @@ rb_reqscan_step(struct rb_reqscan *sc, const char *buf, size_t len,
 	size_t take;
 
 	*n = 0;
+	sc->sc_head_passed = 0;
 	if (sc->sc_state == SC_BAD)
 		return RB_SCAN_BAD;
 	if (len == 0)

@@ -58,6 +58,13 @@ struct rb_reqscan {
 	int		 sc_head_method;	/* the refused request is a HEAD */
 	char		 sc_target[64];	/* start of the last request-target
 					   seen, NUL-terminated, or "" */
+	/* Set by each step: it passed a whole head (RB_SCAN_PASS), of a
+	   request with no body (sc_head_bodyless) that ends the connection
+	   or not (sc_head_last). The gate may answer such a request
+	   itself (gate.h, gh_direct). */
+	int		 sc_head_passed;
+	int		 sc_head_bodyless;
+	int		 sc_head_last;
 };
 
 /* Starts reading a new stream; heads hold at most max_head bytes. */

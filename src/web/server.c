@@ -42,6 +42,7 @@
 #include "store/db.h"
 #include "client_addr.h"
 #include "gate.h"
+#include "reqhead.h"
 #include "metrics.h"
 #include "routes.h"
 #include "server.h"
@@ -99,9 +100,17 @@ struct conn {
 	int		 cn_waiting;	/* receiving a request */
 	uint64_t	 cn_since_us;	/* start of the current wait */
 	int		 cn_cut;
-	int		 cn_refs;	/* the connection, and its request */
+	int		 cn_refs;	/* the connection, its request, and
+					   the gate (gh_add's cookie) */
 	char		 cn_ip[48];	/* the peer's address, text */
+	struct MHD_Connection *cn_mhd;	/* while cn_fd >= 0 */
+	uint64_t	 cn_idle_us;	/* its idle timer last restarted
+					   by a direct answer */
 };
+
+/* The connection record on_connection() made during this thread's
+   current MHD_add_connection() call (gate_add). */
+static _Thread_local struct conn *tl_started;
 
 struct rb_server {
 	const struct rb_site	*srv_site;
@@ -128,6 +137,7 @@ struct rb_server {
 	struct ipcount		*srv_ips[IP_BUCKETS];
 	unsigned		 srv_per_ip;	/* max_connections_per_ip */
 	unsigned		 srv_max_conns;	/* max_connections (the gate's) */
+	int			 srv_direct;	/* direct_answers (gate_direct()) */
 };
 
 /* Per request state, between the first call and completion. */
@@ -173,6 +183,8 @@ method_of(const char *m)
 const char *
 rb_req_header(const struct rb_req *req, const char *name)
 {
+	if (req->req_head != NULL)
+		return rb_head_field(req->req_head, name);
 	return MHD_lookup_connection_value(req->req_conn, MHD_HEADER_KIND,
 	    name);
 }
@@ -326,6 +338,7 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 		ci = MHD_get_connection_info(c,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
 		cn->cn_fd = ci != NULL ? ci->connect_fd : -1;
+		cn->cn_mhd = c;
 		client_ip(c, cn->cn_ip, sizeof(cn->cn_ip));
 		ip_count(srv, cn->cn_ip, 1);
 		cn->cn_waiting = 1;
@@ -338,6 +351,7 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 		srv->srv_conns = cn;
 		pthread_mutex_unlock(&srv->srv_lock);
 		*socket_context = cn;
+		tl_started = cn;
 		return;
 	}
 	if ((cn = *socket_context) == NULL)
@@ -352,6 +366,7 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 		cn->cn_next->cn_prev = cn->cn_prev;
 	cn->cn_next = cn->cn_prev = NULL;
 	cn->cn_fd = -1;
+	cn->cn_mhd = NULL;
 	if (--cn->cn_refs == 0)
 		free(cn);
 	pthread_mutex_unlock(&srv->srv_lock);
@@ -468,11 +483,32 @@ add_headers(struct MHD_Response *resp, const struct rb_req *req)
 		    req->resp_hdr_value[i]);
 }
 
+/* The same headers as text, one "Name: value\r\n" line each, for the
+ * answers the gate thread writes itself. */
+static void
+head_lines(rb_buf *out, const struct rb_req *req)
+{
+	size_t i;
+
+	for (i = 0; i < RB_NELEM(security_headers); i++)
+		if (!handler_set(req, security_headers[i][0]))
+			rb_buf_printf(out, "%s: %s\r\n",
+			    security_headers[i][0], security_headers[i][1]);
+	if (req->resp_type != NULL)
+		rb_buf_printf(out, "Content-Type: %s\r\n", req->resp_type);
+	for (i = 0; i < (size_t)req->resp_nhdr; i++)
+		rb_buf_printf(out, "%s: %s\r\n", req->resp_hdr_name[i],
+		    req->resp_hdr_value[i]);
+}
+
 struct rb_kept {
 	atomic_int		 k_refs;
 	struct MHD_Response	*k_resp;	/* one reference of the
 						   library's is ours */
 	size_t			 k_len;
+	const char		*k_body;	/* k_len bytes, freed with
+						   k_resp */
+	rb_buf			 k_head;	/* head_lines() */
 };
 
 struct rb_kept *
@@ -498,6 +534,9 @@ rb_kept_new(const struct rb_req *req)
 	}
 	add_headers(k->k_resp, req);
 	k->k_len = req->resp_body.buf_len;
+	k->k_body = body;
+	rb_buf_init(&k->k_head);
+	head_lines(&k->k_head, req);
 	atomic_init(&k->k_refs, 1);
 	return k;
 }
@@ -515,6 +554,7 @@ rb_kept_drop(struct rb_kept *k)
 	if (k == NULL || atomic_fetch_sub(&k->k_refs, 1) != 1)
 		return;
 	MHD_destroy_response(k->k_resp);
+	rb_buf_free(&k->k_head);
 	free(k);
 }
 
@@ -977,16 +1017,39 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
  * /api/), the same security headers, "Connection: close". The request is
  * known only by its target: no session, no database.
  */
+/* The "Date" of an answer, now: formatted once a second by each thread. */
+static const char *
+http_date(void)
+{
+	static _Thread_local time_t tl_sec = (time_t)-1;
+	static _Thread_local char tl_date[40];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (now != tl_sec) {
+		gmtime_r(&now, &tm);
+		strftime(tl_date, sizeof(tl_date), "%a, %d %b %Y %H:%M:%S GMT",
+		    &tm);
+		tl_sec = now;
+	}
+	return tl_date;
+}
+
+/* The status line and the fields libmicrohttpd puts first, as it does. */
+static void
+status_line(rb_buf *out, int status, int close)
+{
+	rb_buf_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n%s", status,
+	    MHD_get_reason_phrase_for((unsigned)status), http_date(),
+	    close ? "Connection: close\r\n" : "");
+}
+
 static void
 gate_refusal(void *arg, int status, const char *why, const char *target,
     const char *ip, int head, rb_buf *out)
 {
 	struct rb_server *srv = arg;
 	struct rb_req req;
-	char date[64];
-	struct tm tm;
-	time_t now;
-	size_t i;
 
 	(void)why;	/* logged by the gate */
 	memset(&req, 0, sizeof(req));
@@ -1003,19 +1066,8 @@ gate_refusal(void *arg, int status, const char *why, const char *target,
 	snprintf(req.req_ip, sizeof(req.req_ip), "%s", ip);
 	rb_resp_error(&req, status);
 	rb_resp_header(&req, "Connection", "close");
-	now = time(NULL);
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	rb_buf_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", req.resp_status,
-	    MHD_get_reason_phrase_for((unsigned)req.resp_status), date);
-	for (i = 0; i < RB_NELEM(security_headers); i++)
-		rb_buf_printf(out, "%s: %s\r\n", security_headers[i][0],
-		    security_headers[i][1]);
-	if (req.resp_type != NULL)
-		rb_buf_printf(out, "Content-Type: %s\r\n", req.resp_type);
-	for (i = 0; i < (size_t)req.resp_nhdr; i++)
-		rb_buf_printf(out, "%s: %s\r\n", req.resp_hdr_name[i],
-		    req.resp_hdr_value[i]);
+	status_line(out, req.resp_status, 0);
+	head_lines(out, &req);
 	rb_buf_printf(out, "Content-Length: %zu\r\n\r\n",
 	    req.resp_body.buf_len);
 	if (!head)
@@ -1027,20 +1079,226 @@ gate_refusal(void *arg, int status, const char *why, const char *target,
 	rb_arena_free(req.req_arena);
 }
 
+/* Whether the handler asked for the connection to end. */
+static int
+asks_close(const struct rb_req *req)
+{
+	int i;
+
+	for (i = 0; i < req->resp_nhdr; i++)
+		if (strcasecmp(req->resp_hdr_name[i], "Connection") == 0 &&
+		    strcasecmp(req->resp_hdr_value[i], "close") == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Writes req's answer for the gate, as send_response() has
+ * libmicrohttpd write it: the same status line, fields (in the same
+ * order) and body. Returns the body's bytes, for the log.
+ */
+static size_t
+direct_answer(struct rb_req *req, int close, struct rb_gate_answer *ans)
+{
+	rb_buf *out = ans->ga_out;
+	int head = req->req_method == RB_HEAD, status = req->resp_status;
+	struct rb_kept *k;
+	size_t len;
+
+	close = close && !handler_set(req, "Connection");
+	if ((k = req->resp_kept) != NULL) {
+		req->resp_kept = NULL;
+		if (status == 200 && req->resp_nhdr == 0 &&
+		    req->resp_fd < 0 && req->resp_type == NULL) {
+			status_line(out, 200, close);
+			rb_buf_append(out, k->k_head.buf_data,
+			    k->k_head.buf_len);
+			rb_buf_printf(out, "Content-Length: %zu\r\n\r\n",
+			    k->k_len);
+			len = k->k_len;
+			if (!head)
+				rb_buf_append(out, k->k_body, len);
+			rb_kept_drop(k);
+			return head ? 0 : len;
+		}
+		rb_kept_drop(k);
+	}
+	status_line(out, status, close);
+	head_lines(out, req);
+	if (req->resp_fd >= 0) {
+		rb_buf_printf(out, "Content-Length: %llu\r\n\r\n",
+		    (unsigned long long)req->resp_fd_size);
+		if (head)
+			return 0;
+		ans->ga_fd = req->resp_fd;	/* the gate's now */
+		ans->ga_fd_len = req->resp_fd_size;
+		req->resp_fd = -1;
+		return (size_t)ans->ga_fd_len;
+	}
+	len = req->resp_body.buf_len;
+	if (status == 304 || status == 204)
+		rb_buf_puts(out, "\r\n");
+	else
+		rb_buf_printf(out, "Content-Length: %zu\r\n\r\n", len);
+	if (head || status == 304 || status == 204)
+		return 0;
+	rb_buf_append(out, req->resp_body.buf_data, len);
+	return len;
+}
+
+/*
+ * The gate's direct answer (gate.h, gh_direct): a GET or HEAD with no
+ * body, on a connection that has passed libmicrohttpd nothing, is
+ * answered here by the same code that answers through the library
+ * (route, guards, handler, headers, access line, metrics), without the
+ * round trip through the socketpair and the library's parsing: the
+ * head was checked whole by the gate's scanner (reqscan.c). A request
+ * that needs more (a body, the slow pool, a head this reader does not
+ * take) goes to the library, and so does every later one of its
+ * connection. The connection's timers go on as if the library had
+ * answered: the request deadline (reaper) and the idle timeout
+ * (restarted, at most once a second).
+ */
+static int
+gate_direct(void *arg, int slot, void *cookie, const char *head,
+    size_t len, const char *ip, int last, struct rb_gate_answer *ans)
+{
+	struct rb_server *srv = arg;
+	const struct rb_config *cfg = srv->srv_site->site_cfg;
+	struct conn *cn = cookie;
+	struct MHD_Connection *mc;
+	struct rb_form_limits limits;
+	enum rb_form_err ferr;
+	struct reqctx rc;
+	struct rb_req *req = &rc.rc_req;
+	struct rb_head h;
+	char canon[2048];
+	const char *q;
+	uint64_t now;
+	size_t plen, bytes;
+	int ends;
+
+	if (!srv->srv_direct || atomic_load(&srv->srv_draining) ||
+	    atomic_load(&srv->srv_closed))
+		return 0;
+	pthread_mutex_lock(&srv->srv_lock);
+	mc = cn->cn_fd >= 0 && !cn->cn_cut ? cn->cn_mhd : NULL;
+	pthread_mutex_unlock(&srv->srv_lock);
+	if (mc == NULL)
+		return 0;
+	memset(&rc, 0, sizeof(rc));
+	req->req_arena = rb_arena_new();
+	if (rb_head_parse(req->req_arena, head, len, &h) != 0 ||
+	    (strcmp(h.rh_method, "GET") != 0 &&
+	    strcmp(h.rh_method, "HEAD") != 0) || h.rh_target[0] != '/') {
+		rb_arena_free(req->req_arena);
+		return 0;
+	}
+	tl_slot = slot;
+	req->req_site = srv->srv_site;
+	req->req_head = &h;
+	req->req_start_us = now_us();
+	req->req_method = method_of(h.rh_method);
+	req->req_method_name = h.rh_method;
+	req->resp_fd = -1;
+	req->resp_status = 200;
+	snprintf(req->req_ip, sizeof(req->req_ip), "%s", ip);
+	rb_client_addr_forwarded_head(&h, rb_config_str(cfg,
+	    RB_CFG_TRUSTED_PROXIES), req->req_ip, sizeof(req->req_ip));
+	atomic_fetch_add(&srv->srv_inflight, 1);
+	plen = strcspn(h.rh_target, "?#");
+	q = strchr(h.rh_target, '?');
+	rc.rc_raw_path = rb_arena_strndup(req->req_arena, h.rh_target, plen);
+	rc.rc_query = rb_arena_strndup(req->req_arena, q != NULL ? q + 1 : "",
+	    q != NULL ? strcspn(q + 1, "#") : 0);
+	form_limits(cfg, &limits);
+	if (rb_path_canon(rc.rc_raw_path, plen, canon, sizeof(canon)) != 0) {
+		rc.rc_bad_path = 1;
+		req->req_path = "-";
+		req->req_route = ROUTE_NOT_FOUND;
+	} else {
+		req->req_path = rb_arena_strdup(req->req_arena, canon);
+		req->req_route = rb_route_match(canon, req->req_method,
+		    (int)rb_config_int(cfg, RB_CFG_DEMO), &rc.rc_allowed);
+	}
+	if (rb_form_parse(req->req_arena, rc.rc_query, strlen(rc.rc_query),
+	    &limits, &req->req_query, &ferr) != 0)
+		rc.rc_bad_query = 1;
+
+	rb_log_batch_begin();
+	rb_req_run_begin();
+	dispatch(srv, &rc);
+	ends = last || asks_close(req);
+	bytes = direct_answer(req, ends, ans);
+	ans->ga_close = ends;
+	/* The line is written before the gate sends the answer. */
+	access_log(req, bytes, now_us() - req->req_start_us, 0);
+	if (req->resp_fd >= 0)
+		close(req->resp_fd);
+	if (req->req_db != NULL)
+		rb_db_pool_put(srv->srv_site->site_db, req->req_db);
+	rb_req_run_end();
+	rb_log_batch_end();
+	rb_buf_free(&req->resp_body);
+	rb_arena_free(req->req_arena);
+	atomic_fetch_sub(&srv->srv_inflight, 1);
+
+	now = now_us();
+	pthread_mutex_lock(&srv->srv_lock);
+	cn->cn_waiting = 1;
+	cn->cn_since_us = now;
+	mc = cn->cn_fd >= 0 && now - cn->cn_idle_us >= 1000000 ?
+	    cn->cn_mhd : NULL;
+	if (mc != NULL)
+		cn->cn_idle_us = now;
+	pthread_mutex_unlock(&srv->srv_lock);
+	if (mc != NULL) {
+		/* A timeout set again after none restarts the timer. */
+		MHD_set_connection_option(mc, MHD_CONNECTION_OPTION_TIMEOUT,
+		    0u);
+		MHD_set_connection_option(mc, MHD_CONNECTION_OPTION_TIMEOUT,
+		    (unsigned)rb_config_int(cfg, RB_CFG_IDLE_TIMEOUT));
+	}
+	return 1;
+}
+
+/* The gate is done with a connection's record (gate_add()). */
+static void
+gate_release(void *arg, void *cookie)
+{
+	struct rb_server *srv = arg;
+	struct conn *cn = cookie;
+
+	pthread_mutex_lock(&srv->srv_lock);
+	if (--cn->cn_refs == 0)
+		free(cn);
+	pthread_mutex_unlock(&srv->srv_lock);
+}
+
 /* Hands the server's end of a connection from the gate to the daemon of
  * the gate thread calling, which calls on_accept() first. */
 static int
 gate_add(void *arg, int slot, int fd, const struct sockaddr *addr,
-    socklen_t addrlen)
+    socklen_t addrlen, void **cookie)
 {
 	struct rb_server *srv = arg;
 	struct ipcount *ic;
 
 	tl_reserved[0] = '\0';
 	tl_slot = slot;
+	tl_started = NULL;
+	*cookie = NULL;
 	if (MHD_add_connection(srv->srv_mhd[slot], fd, addr, addrlen) ==
-	    MHD_YES)
+	    MHD_YES) {
+		/* The library notifies a connection's start within the
+		   call (no thread of its own): the gate holds its record
+		   from now on (gate_release()). */
+		if (tl_started != NULL) {
+			*cookie = conn_hold(srv, tl_started);
+			tl_started = NULL;
+		}
 		return 0;
+	}
 	if (tl_reserved[0] != '\0') {
 		/* Accepted by on_accept(), then refused by the library
 		   (memory, global limit): no start notification will come. */
@@ -1231,6 +1489,7 @@ rb_server_open(const struct rb_site *site, char *err, size_t errlen)
 	pthread_mutex_init(&srv->srv_ip_lock, NULL);
 	srv->srv_per_ip = (unsigned)rb_config_int(cfg,
 	    RB_CFG_MAX_CONNECTIONS_PER_IP);
+	srv->srv_direct = (int)rb_config_int(cfg, RB_CFG_DIRECT_ANSWERS);
 	pthread_cond_init(&srv->srv_reaper_cv, NULL);
 	MHD_set_panic_func(on_mhd_panic, NULL);
 	/* Slow work runs at the lowest priority (nice 19): a sign-in storm
@@ -1311,6 +1570,8 @@ rb_server_accept(struct rb_server *srv)
 	hooks.gh_run = gate_run;
 	hooks.gh_stop = gate_stop;
 	hooks.gh_refusal = gate_refusal;
+	hooks.gh_direct = gate_direct;
+	hooks.gh_release = gate_release;
 	pthread_create(&srv->srv_reaper, NULL, reaper, srv);
 	/* Sessions and the pages' data kept in memory, where the engine
 	   tells of the writes that make them stale (app/sesscache.h,

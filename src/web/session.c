@@ -15,11 +15,14 @@
 #include "base/mem.h"
 #include "store/db.h"
 #include "store/scope.h"
+#include "reqhead.h"
 #include "session.h"
 
 const char *
 rb_req_cookie(const struct rb_req *req, const char *name)
 {
+	if (req->req_head != NULL)
+		return rb_head_cookie(req->req_head, req->req_arena, name);
 	return MHD_lookup_connection_value(req->req_conn, MHD_COOKIE_KIND,
 	    name);
 }
