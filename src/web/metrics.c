@@ -21,6 +21,13 @@ static atomic_ullong requests[ROUTE__MAX][STATUS_MAX - STATUS_MIN + 1];
 static atomic_ullong latency[RB_NELEM(buckets_us) + 1];	/* last: +Inf */
 static atomic_ullong latency_sum_us;
 static atomic_ullong latency_count;
+static atomic_ullong direct_count;
+
+void
+rb_metrics_direct(void)
+{
+	atomic_fetch_add_explicit(&direct_count, 1, memory_order_relaxed);
+}
 
 void
 rb_metrics_observe(int route, int status, uint64_t us)
@@ -116,4 +123,11 @@ rb_metrics_render(rb_buf *out, uint64_t db_errors)
 	    "robinet_data_cache_on %d\n",
 	    (unsigned long long)pc.ps_hits, (unsigned long long)pc.ps_misses,
 	    pc.ps_on);
+	rb_buf_printf(out, "# HELP robinet_http_direct_answers_total HTTP "
+	    "requests answered by the front gate's thread, without "
+	    "libmicrohttpd (counted in robinet_http_requests_total too).\n"
+	    "# TYPE robinet_http_direct_answers_total counter\n"
+	    "robinet_http_direct_answers_total %llu\n",
+	    (unsigned long long)atomic_load_explicit(&direct_count,
+	    memory_order_relaxed));
 }

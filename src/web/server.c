@@ -1135,12 +1135,10 @@ direct_answer(struct rb_req *req, int close, struct rb_gate_answer *ans)
 		req->resp_fd = -1;
 		return (size_t)ans->ga_fd_len;
 	}
+	/* libmicrohttpd 0.9.75 gives a 304 "Content-Length: 0" too. */
 	len = req->resp_body.buf_len;
-	if (status == 304 || status == 204)
-		rb_buf_puts(out, "\r\n");
-	else
-		rb_buf_printf(out, "Content-Length: %zu\r\n\r\n", len);
-	if (head || status == 304 || status == 204)
+	rb_buf_printf(out, "Content-Length: %zu\r\n\r\n", len);
+	if (head)
 		return 0;
 	rb_buf_append(out, req->resp_body.buf_data, len);
 	return len;
@@ -1233,6 +1231,7 @@ gate_direct(void *arg, int slot, void *cookie, const char *head,
 	ans->ga_close = ends;
 	/* The line is written before the gate sends the answer. */
 	access_log(req, bytes, now_us() - req->req_start_us, 0);
+	rb_metrics_direct();
 	if (req->resp_fd >= 0)
 		close(req->resp_fd);
 	if (req->req_db != NULL)
