@@ -128,6 +128,8 @@ struct gconn {
 	int		 gc_direct_end;	/* ... and the last one ended it */
 	rb_buf		 gc_dout;	/* those answers, for the client */
 	size_t		 gc_dout_off;
+	int		 gc_held;	/* in gt_held */
+	struct gconn	*gc_held_next;
 	int		 gc_dfd;	/* then the body of the last, from
 					   this file, or -1 */
 	off_t		 gc_dfd_off, gc_dfd_len;
@@ -168,6 +170,9 @@ struct gthread {
 	uint64_t	 gt_srv_at;	/* ... or at this time (ms), 0: never */
 	struct gconn	*gt_fed[FED_MAX];	/* passed bytes on this batch */
 	int		 gt_nfed;
+	int		 gt_batch;	/* within gh_batch's brackets */
+	struct gconn	*gt_held;	/* direct answers held until the
+					   batch ends (gc_held_next) */
 	int		 gt_nshut_wait;	/* connections with gc_shut_wait */
 	struct gconn	*gt_conns;	/* only this thread touches it */
 	atomic_int	 gt_nconns;	/* its connections, queued included */
@@ -540,8 +545,16 @@ conn_pump(struct gconn *c)
 			progress |= n >= 0;
 		}
 		/* the gate thread's own answers -> client (before any of
-		   the server's: they answer earlier requests) */
-		if (c->gc_dout_off < c->gc_dout.buf_len) {
+		   the server's: they answer earlier requests), once the
+		   batch that made them has ended */
+		if (c->gc_dout_off < c->gc_dout.buf_len &&
+		    c->gc_thr->gt_batch) {
+			if (!c->gc_held) {
+				c->gc_held = 1;
+				c->gc_held_next = c->gc_thr->gt_held;
+				c->gc_thr->gt_held = c;
+			}
+		} else if (c->gc_dout_off < c->gc_dout.buf_len) {
 			if ((r = send_some(c, READY_COUT, c->gc_cfd,
 			    c->gc_dout.buf_data, &c->gc_dout_off,
 			    c->gc_dout.buf_len)) < 0)
@@ -655,7 +668,8 @@ conn_watch(struct gconn *c)
 	if (client_readable(c))
 		cev |= EPOLLIN;
 	if (c->gc_out_off < c->gc_out_len ||
-	    c->gc_dout_off < c->gc_dout.buf_len || c->gc_dfd >= 0 ||
+	    (c->gc_dout_off < c->gc_dout.buf_len && !c->gc_held) ||
+	    c->gc_dfd >= 0 ||
 	    c->gc_answer_off < c->gc_answer.buf_len)
 		cev |= EPOLLOUT;
 	if (c->gc_sfd >= 0) {
@@ -946,6 +960,32 @@ woken(struct gthread *t)
 		server_stop(t);
 }
 
+/*
+ * Opens (begin 1) or ends a batch of events (gh_batch): once it ends,
+ * the direct answers held in it go to their clients.
+ */
+static void
+batch(struct gthread *t, int begin)
+{
+	struct rb_gate *g = t->gt_gate;
+	struct gconn *c;
+
+	if (g->g_hooks.gh_batch == NULL)
+		return;
+	if (begin) {
+		g->g_hooks.gh_batch(g->g_hooks.gh_arg, t->gt_slot, 1);
+		t->gt_batch = 1;
+		return;
+	}
+	g->g_hooks.gh_batch(g->g_hooks.gh_arg, t->gt_slot, 0);
+	t->gt_batch = 0;
+	while ((c = t->gt_held) != NULL) {
+		t->gt_held = c->gc_held_next;
+		c->gc_held = 0;
+		conn_run(c);
+	}
+}
+
 static void *
 gate_thread(void *arg)
 {
@@ -968,6 +1008,7 @@ gate_thread(void *arg)
 			    (int)(t->gt_srv_at - now) : 1000;
 		}
 		n = epoll_wait(t->gt_ep, ev, EVENTS, timeout);
+		batch(t, 1);
 		for (i = 0; i < n; i++) {
 			if (ev[i].data.ptr == &listener_mark)
 				accept_some(t);
@@ -995,6 +1036,7 @@ gate_thread(void *arg)
 				conn_run(c);
 			}
 		}
+		batch(t, 0);
 		server_run(t);
 		while ((c = t->gt_dead) != NULL) {
 			t->gt_dead = c->gc_next;

@@ -75,6 +75,13 @@ struct rb_gate_hooks {
 	   (cookie not NULL). Called by gate thread slot only. */
 	void	 (*gh_release)(void *arg, void *cookie);
 	/*
+	 * Brackets each batch of events of gate thread slot (begin 1,
+	 * then 0), never around gh_run: the gh_direct answers made in
+	 * between go to their clients only after the end, so that the
+	 * server may write their access lines together then. NULL: none.
+	 */
+	void	 (*gh_batch)(void *arg, int slot, int begin);
+	/*
 	 * The descriptor that becomes readable when the server's slot has
 	 * work (libmicrohttpd's epoll set), watched by gate thread slot;
 	 * -1 for none.

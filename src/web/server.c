@@ -112,6 +112,9 @@ struct conn {
    current MHD_add_connection() call (gate_add). */
 static _Thread_local struct conn *tl_started;
 
+/* Within a batch of the gate thread's events (gate_batch()). */
+static _Thread_local int tl_batch;
+
 struct rb_server {
 	const struct rb_site	*srv_site;
 	struct MHD_Daemon	**srv_mhd;	/* one per gate thread, run by
@@ -1075,6 +1078,11 @@ gate_refusal(void *arg, int status, const char *why, const char *target,
 		    req.resp_body.buf_len);
 	access_log(&req, head ? 0 : req.resp_body.buf_len,
 	    now_us() - req.req_start_us, 0);
+	if (tl_batch) {
+		/* The gate sends this answer at once: its line first. */
+		rb_log_batch_end();
+		rb_log_batch_begin();
+	}
 	rb_buf_free(&req.resp_body);
 	rb_arena_free(req.req_arena);
 }
@@ -1223,8 +1231,10 @@ gate_direct(void *arg, int slot, void *cookie, const char *head,
 	    &limits, &req->req_query, &ferr) != 0)
 		rc.rc_bad_query = 1;
 
-	rb_log_batch_begin();
-	rb_req_run_begin();
+	if (!tl_batch) {
+		rb_log_batch_begin();
+		rb_req_run_begin();
+	}
 	dispatch(srv, &rc);
 	ends = last || asks_close(req);
 	bytes = direct_answer(req, ends, ans);
@@ -1236,8 +1246,10 @@ gate_direct(void *arg, int slot, void *cookie, const char *head,
 		close(req->resp_fd);
 	if (req->req_db != NULL)
 		rb_db_pool_put(srv->srv_site->site_db, req->req_db);
-	rb_req_run_end();
-	rb_log_batch_end();
+	if (!tl_batch) {
+		rb_req_run_end();
+		rb_log_batch_end();
+	}
 	rb_buf_free(&req->resp_body);
 	rb_arena_free(req->req_arena);
 	atomic_fetch_sub(&srv->srv_inflight, 1);
@@ -1259,6 +1271,29 @@ gate_direct(void *arg, int slot, void *cookie, const char *head,
 		    (unsigned)rb_config_int(cfg, RB_CFG_IDLE_TIMEOUT));
 	}
 	return 1;
+}
+
+/*
+ * A batch of the gate thread's events (gate.h, gh_batch): the direct
+ * answers made in it share one session read transaction (session.h,
+ * rb_req_run_begin(): a write of this process since its snapshot takes
+ * a new one) and one write of their access lines, before the gate
+ * sends them.
+ */
+static void
+gate_batch(void *arg, int slot, int begin)
+{
+	(void)arg;
+	(void)slot;
+	if (begin) {
+		rb_log_batch_begin();
+		rb_req_run_begin();
+		tl_batch = 1;
+	} else {
+		tl_batch = 0;
+		rb_req_run_end();
+		rb_log_batch_end();
+	}
 }
 
 /* The gate is done with a connection's record (gate_add()). */
@@ -1571,6 +1606,7 @@ rb_server_accept(struct rb_server *srv)
 	hooks.gh_refusal = gate_refusal;
 	hooks.gh_direct = gate_direct;
 	hooks.gh_release = gate_release;
+	hooks.gh_batch = gate_batch;
 	pthread_create(&srv->srv_reaper, NULL, reaper, srv);
 	/* Sessions and the pages' data kept in memory, where the engine
 	   tells of the writes that make them stale (app/sesscache.h,
