@@ -489,19 +489,27 @@ add_headers(struct MHD_Response *resp, const struct rb_req *req)
 /* The same headers as text, one "Name: value\r\n" line each, for the
  * answers the gate thread writes itself. */
 static void
+head_line(rb_buf *out, const char *name, const char *value)
+{
+	rb_buf_puts(out, name);
+	rb_buf_append(out, ": ", 2);
+	rb_buf_puts(out, value);
+	rb_buf_append(out, "\r\n", 2);
+}
+
+static void
 head_lines(rb_buf *out, const struct rb_req *req)
 {
 	size_t i;
 
 	for (i = 0; i < RB_NELEM(security_headers); i++)
 		if (!handler_set(req, security_headers[i][0]))
-			rb_buf_printf(out, "%s: %s\r\n",
-			    security_headers[i][0], security_headers[i][1]);
+			head_line(out, security_headers[i][0],
+			    security_headers[i][1]);
 	if (req->resp_type != NULL)
-		rb_buf_printf(out, "Content-Type: %s\r\n", req->resp_type);
+		head_line(out, "Content-Type", req->resp_type);
 	for (i = 0; i < (size_t)req->resp_nhdr; i++)
-		rb_buf_printf(out, "%s: %s\r\n", req->resp_hdr_name[i],
-		    req->resp_hdr_value[i]);
+		head_line(out, req->resp_hdr_name[i], req->resp_hdr_value[i]);
 }
 
 struct rb_kept {
@@ -1042,9 +1050,24 @@ http_date(void)
 static void
 status_line(rb_buf *out, int status, int close)
 {
-	rb_buf_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n%s", status,
-	    MHD_get_reason_phrase_for((unsigned)status), http_date(),
-	    close ? "Connection: close\r\n" : "");
+	rb_buf_append(out, "HTTP/1.1 ", 9);
+	rb_buf_put_int(out, status);
+	rb_buf_putc(out, ' ');
+	rb_buf_puts(out, MHD_get_reason_phrase_for((unsigned)status));
+	rb_buf_append(out, "\r\nDate: ", 8);
+	rb_buf_puts(out, http_date());
+	rb_buf_append(out, "\r\n", 2);
+	if (close)
+		rb_buf_puts(out, "Connection: close\r\n");
+}
+
+/* The field that ends a head, then its end. */
+static void
+content_length(rb_buf *out, unsigned long long len)
+{
+	rb_buf_append(out, "Content-Length: ", 16);
+	rb_buf_put_int(out, (long long)len);
+	rb_buf_append(out, "\r\n\r\n", 4);
 }
 
 static void
@@ -1071,8 +1094,7 @@ gate_refusal(void *arg, int status, const char *why, const char *target,
 	rb_resp_header(&req, "Connection", "close");
 	status_line(out, req.resp_status, 0);
 	head_lines(out, &req);
-	rb_buf_printf(out, "Content-Length: %zu\r\n\r\n",
-	    req.resp_body.buf_len);
+	content_length(out, req.resp_body.buf_len);
 	if (!head)
 		rb_buf_append(out, req.resp_body.buf_data,
 		    req.resp_body.buf_len);
@@ -1121,8 +1143,7 @@ direct_answer(struct rb_req *req, int close, struct rb_gate_answer *ans)
 			status_line(out, 200, close);
 			rb_buf_append(out, k->k_head.buf_data,
 			    k->k_head.buf_len);
-			rb_buf_printf(out, "Content-Length: %zu\r\n\r\n",
-			    k->k_len);
+			content_length(out, k->k_len);
 			len = k->k_len;
 			if (!head)
 				rb_buf_append(out, k->k_body, len);
@@ -1134,8 +1155,7 @@ direct_answer(struct rb_req *req, int close, struct rb_gate_answer *ans)
 	status_line(out, status, close);
 	head_lines(out, req);
 	if (req->resp_fd >= 0) {
-		rb_buf_printf(out, "Content-Length: %llu\r\n\r\n",
-		    (unsigned long long)req->resp_fd_size);
+		content_length(out, req->resp_fd_size);
 		if (head)
 			return 0;
 		ans->ga_fd = req->resp_fd;	/* the gate's now */
@@ -1145,7 +1165,7 @@ direct_answer(struct rb_req *req, int close, struct rb_gate_answer *ans)
 	}
 	/* libmicrohttpd 0.9.75 gives a 304 "Content-Length: 0" too. */
 	len = req->resp_body.buf_len;
-	rb_buf_printf(out, "Content-Length: %zu\r\n\r\n", len);
+	content_length(out, len);
 	if (head)
 		return 0;
 	rb_buf_append(out, req->resp_body.buf_data, len);
