@@ -488,9 +488,16 @@ add_headers(struct MHD_Response *resp, const struct rb_req *req)
 
 /* The same headers as text, one "Name: value\r\n" line each, for the
  * answers the gate thread writes itself. */
+/* One field; as libmicrohttpd's MHD_add_response_header(), none whose
+ * name or value could end the line (the library drops such a field). */
 static void
 head_line(rb_buf *out, const char *name, const char *value)
 {
+	if (name[0] == '\0' || strpbrk(name, " \t\r\n:") != NULL ||
+	    strpbrk(value, "\r\n") != NULL) {
+		log_errx("response field %s dropped: a line break", name);
+		return;
+	}
 	rb_buf_puts(out, name);
 	rb_buf_append(out, ": ", 2);
 	rb_buf_puts(out, value);
