@@ -942,22 +942,34 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	return send_response(c, rc);
 }
 
-/* The access line's time, "YYYY-MM-DDTHH:MM:SSZ": formatted once a
- * second by each thread, not at every request. */
+/* A time of day in UTC as text, formatted again only when the second
+ * changes: each thread keeps its own (one per format). */
+struct stamp {
+	time_t	st_sec;
+	char	st_text[40];
+};
+
 static const char *
-log_stamp(void)
+stamp(struct stamp *st, const char *fmt)
 {
-	static _Thread_local time_t tl_sec = (time_t)-1;
-	static _Thread_local char tl_ts[32];
 	time_t now = time(NULL);
 	struct tm tm;
 
-	if (now != tl_sec) {
+	if (now != st->st_sec || st->st_text[0] == '\0') {
 		gmtime_r(&now, &tm);
-		strftime(tl_ts, sizeof(tl_ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		tl_sec = now;
+		strftime(st->st_text, sizeof(st->st_text), fmt, &tm);
+		st->st_sec = now;
 	}
-	return tl_ts;
+	return st->st_text;
+}
+
+/* The access line's time, "YYYY-MM-DDTHH:MM:SSZ". */
+static const char *
+log_stamp(void)
+{
+	static _Thread_local struct stamp tl_st;
+
+	return stamp(&tl_st, "%Y-%m-%dT%H:%M:%SZ");
 }
 
 /* Appends " key=v" (v in decimal) to b. */
@@ -1029,28 +1041,13 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	atomic_fetch_sub(&srv->srv_inflight, 1);
 }
 
-/*
- * The gate's answer refusing a malformed request (gate.h): the error page
- * of every other answer (rb_resp_error(): French HTML, or JSON under
- * /api/), the same security headers, "Connection: close". The request is
- * known only by its target: no session, no database.
- */
-/* The "Date" of an answer, now: formatted once a second by each thread. */
+/* The "Date" of an answer. */
 static const char *
 http_date(void)
 {
-	static _Thread_local time_t tl_sec = (time_t)-1;
-	static _Thread_local char tl_date[40];
-	time_t now = time(NULL);
-	struct tm tm;
+	static _Thread_local struct stamp tl_st;
 
-	if (now != tl_sec) {
-		gmtime_r(&now, &tm);
-		strftime(tl_date, sizeof(tl_date), "%a, %d %b %Y %H:%M:%S GMT",
-		    &tm);
-		tl_sec = now;
-	}
-	return tl_date;
+	return stamp(&tl_st, "%a, %d %b %Y %H:%M:%S GMT");
 }
 
 /* The status line and the fields libmicrohttpd puts first, as it does. */
@@ -1077,6 +1074,12 @@ content_length(rb_buf *out, unsigned long long len)
 	rb_buf_append(out, "\r\n\r\n", 4);
 }
 
+/*
+ * The gate's answer refusing a malformed request (gate.h): the error page
+ * of every other answer (rb_resp_error(): French HTML, or JSON under
+ * /api/), the same security headers, "Connection: close". The request is
+ * known only by its target: no session, no database.
+ */
 static void
 gate_refusal(void *arg, int status, const char *why, const char *target,
     const char *ip, int head, rb_buf *out)
