@@ -349,8 +349,10 @@ scan(struct gconn *c)
 	enum rb_scan rc;
 	size_t n;
 
-	/* After a file, the next answer waits for it to be sent. */
+	/* After a file, or past DOUT_MAX of answers made here, the next
+	   request waits for them to be sent (conn_pump() scans again). */
 	while (!c->gc_refused && !c->gc_direct_end && c->gc_dfd < 0 &&
+	    c->gc_dout.buf_len - c->gc_dout_off <= DOUT_MAX &&
 	    c->gc_in_pass < c->gc_in_len) {
 		rc = rb_reqscan_step(sc, c->gc_in + c->gc_in_pass,
 		    c->gc_in_len - c->gc_in_pass, &n);
@@ -564,6 +566,8 @@ conn_pump(struct gconn *c)
 				rb_buf_reset(&c->gc_dout);
 				c->gc_dout_off = 0;
 			}
+			if (r > 0 && c->gc_dfd < 0)
+				scan(c);	/* the requests held back */
 		}
 		if (c->gc_dfd >= 0 && c->gc_dout_off == c->gc_dout.buf_len) {
 			if ((r = send_file(c)) < 0)

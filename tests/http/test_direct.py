@@ -8,6 +8,7 @@ connection's timers; and count it in /metrics
 """
 import re
 import socket
+import threading
 import time
 
 from harness import test
@@ -204,3 +205,44 @@ def direct_answers_can_be_turned_off(s):
     for _ in range(3):
         assert exchange(s, b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n", 1)[0][2] == b"ok\n"
     assert direct_count(s) == before
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+@test(own=True)
+def a_pipeline_of_large_pages_is_answered_within_bounded_memory(s):
+    # 1,500 pipelined GETs of a 5 KB page sent by a client that reads
+    # nothing for a while: the gate answers only while less than
+    # DOUT_MAX (64 KB) of its answers wait, so the server's memory does
+    # not grow by the 7 MB of answers (answering all it has read would
+    # hold 3 to 4 MB); then every answer comes, in order.
+    n = 1500
+    one = exchange(s, b"GET /confidentialite HTTP/1.1\r\nHost: t\r\n\r\n", 1)[0]
+    assert len(one[2]) > 4000, len(one[2])
+    for _ in range(3):      # the server's own buffers, grown once
+        exchange(s, b"GET /confidentialite HTTP/1.1\r\nHost: t\r\n\r\n" * 300, 300)
+    before = rss_kb(s.proc.pid)
+    # A small window from the start (set before connecting), so that
+    # the kernel's buffers do not take the answers in the server's stead.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(20)
+    sock.connect(("127.0.0.1", s.port))
+    # The requests go from a thread of their own: a client that sends a
+    # long pipeline must read its answers meanwhile, or both ends block.
+    sender = threading.Thread(target=sock.sendall,
+                              args=(b"GET /confidentialite HTTP/1.1\r\nHost: t\r\n\r\n" * n,))
+    sender.start()
+    time.sleep(1.5)
+    grown = rss_kb(s.proc.pid) - before
+    got = read_answers(sock, n, timeout=20)
+    sender.join()
+    sock.close()
+    assert grown < 1500, "the server grew by %d KB while its answers waited" % grown
+    assert all(a[0] == "HTTP/1.1 200 OK" and a[2] == one[2] for a in got)
