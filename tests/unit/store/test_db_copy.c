@@ -639,17 +639,39 @@ static const char data_triggers[] =
 	"CREATE TRIGGER rb_data_ins AFTER INSERT ON fill_c"
 	" REFERENCING NEW TABLE AS rb_new FOR EACH STATEMENT"
 	" EXECUTE FUNCTION fill_fired_f();"
+	"CREATE TRIGGER rb_data_upd AFTER UPDATE ON fill_c"
+	" REFERENCING NEW TABLE AS rb_new OLD TABLE AS rb_old"
+	" FOR EACH STATEMENT EXECUTE FUNCTION fill_fired_f();"
+	"ALTER TABLE fill_c ENABLE ALWAYS TRIGGER rb_data_upd;"
 	"CREATE TRIGGER keep_me AFTER INSERT ON fill_c"
 	" FOR EACH STATEMENT EXECUTE FUNCTION fill_fired_f();";
 #define TRIGGERS_ON	"SELECT count(*) FROM pg_trigger WHERE tgrelid =" \
 	" 'fill_c'::regclass AND NOT tgisinternal AND tgenabled <> 'D'"
+/* Every trigger of fill_c, enabled or not: the server gathers the
+   transition table of a disabled one all the same. */
+#define TRIGGERS_ALL	"SELECT count(*) FROM pg_trigger WHERE tgrelid =" \
+	" 'fill_c'::regclass AND NOT tgisinternal"
+/* The triggers as they were made: definition and mode, in one text. */
+#define TRIGGERS_SAME	"SELECT count(*) FROM pg_trigger WHERE tgrelid =" \
+	" 'fill_c'::regclass AND NOT tgisinternal AND" \
+	" pg_get_triggerdef(oid) || CAST(tgenabled AS text) IN (" \
+	" 'CREATE TRIGGER rb_data_ins AFTER INSERT ON public.fill_c" \
+	" REFERENCING NEW TABLE AS rb_new FOR EACH STATEMENT" \
+	" EXECUTE FUNCTION fill_fired_f()O'," \
+	" 'CREATE TRIGGER rb_data_upd AFTER UPDATE ON public.fill_c" \
+	" REFERENCING OLD TABLE AS rb_old NEW TABLE AS rb_new" \
+	" FOR EACH STATEMENT EXECUTE FUNCTION fill_fired_f()A'," \
+	" 'CREATE TRIGGER keep_me AFTER INSERT ON public.fill_c" \
+	" FOR EACH STATEMENT EXECUTE FUNCTION fill_fired_f()O')"
 
 /*
- * A fill turns the data notices' triggers of its table off for the
- * copy (their transition table would hold every row copied) and sends
- * the "*" they would have sent itself, at its end; any other trigger
- * still fires; a rollback turns them on again. SQLite has no such
- * triggers: the fill works as ever.
+ * A fill takes the data notices' triggers of its table away for the
+ * copy (their transition table would hold every row copied; a
+ * disabled trigger's is gathered all the same, so they are dropped,
+ * not disabled) and sends the "*" they would have sent itself, at its
+ * end, where it makes them again as they were (definition and mode);
+ * any other trigger stays and still fires; a rollback brings them
+ * back. SQLite has no such triggers: the fill works as ever.
  */
 static void
 test_fill_data_triggers_off(void **state)
@@ -662,23 +684,30 @@ test_fill_data_triggers_off(void **state)
 		assert_int_equal(rb_db_exec(f->db, data_triggers), 0);
 		assert_int_equal(rb_db_listen(f->db, RB_DATA_CHANNEL), 0);
 	}
-	/* A fill rolled back: the triggers are on again. */
+	if (pg)
+		assert_int_equal(count_of(f->db, TRIGGERS_SAME), 3);
+	/* A fill rolled back: the triggers are back. */
 	assert_int_equal(rb_db_begin(f->db), 0);
 	assert_int_equal(rb_db_fill_begin(f->db, "fill_c"), 0);
-	if (pg)
+	if (pg) {
 		assert_int_equal(count_of(f->db, TRIGGERS_ON), 1);
+		assert_int_equal(count_of(f->db, TRIGGERS_ALL), 1);
+	}
 	rb_db_rollback(f->db);
 	if (pg)
-		assert_int_equal(count_of(f->db, TRIGGERS_ON), 2);
+		assert_int_equal(count_of(f->db, TRIGGERS_SAME), 3);
 	assert_int_equal(rb_db_begin(f->db), 0);
 	assert_int_equal(rb_db_fill_begin(f->db, "fill_c"), 0);
+	if (pg)
+		assert_int_equal(count_of(f->db, TRIGGERS_ALL), 1);
 	assert_int_equal(fill_rows(f->db, 50, -1, 0), 0);
 	assert_int_equal(rb_db_fill_end(f->db), 0);
 	assert_int_equal(rb_db_commit(f->db), 0);
 	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fill_c"), 50);
 	if (!pg)
 		return;
-	assert_int_equal(count_of(f->db, TRIGGERS_ON), 2);
+	assert_int_equal(count_of(f->db, TRIGGERS_ON), 3);
+	assert_int_equal(count_of(f->db, TRIGGERS_SAME), 3);
 	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fill_fired"
 	    " WHERE name = 'keep_me'"), 1);
 	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fill_fired"
