@@ -44,9 +44,10 @@ struct rb_db_ops {
 	int		 (*ops_backup)(rb_db *, const char *,
 			    const struct rb_db_backup_opts *, char *, size_t);
 	/* rb_db_copy_*(); NULL: db.c runs a prepared INSERT per row.
-	   begin gets "COPY table (cols)"-ready names, checked by db.c. */
+	   begin gets "COPY table (cols)"-ready names, checked by db.c,
+	   then the fixed columns, their values and how many (0..8). */
 	int		 (*ops_copy_begin)(rb_db *, const char *, const char *const *,
-			    int);
+			    int, const char *const *, const char *const *, int);
 	int		 (*ops_copy_row)(rb_db *, const char *const *, int);
 	int		 (*ops_copy_end)(rb_db *, int64_t *);
 	/* rb_db_fill_begin_checked() / rb_db_fill_end(), in a
@@ -96,6 +97,9 @@ struct rb_db {
 						   2: a savepoint */
 	int			 db_copy_rc;
 	int64_t			 db_copy_rows;
+	char			**db_copy_fixed; /* values bound after the
+						   row's (no ops_copy_*) */
+	int			 db_copy_nfixed;
 	int			 db_lost;	/* a failure was the link's
 						   loss (db.c; cleared by the
 						   pool when handed out) */

@@ -721,6 +721,125 @@ test_fill_data_triggers_off(void **state)
 	    " WHERE name = 'rb_data_ins'"), 1);
 }
 
+/* Reads a, b and c of fix_t's row k: "a|b|c", NULL as "-". */
+static void
+fix_row(rb_db *db, int k, char *out, size_t len)
+{
+	char key[24];
+	const char *params[1] = { key };
+	rb_stmt *st;
+
+	snprintf(key, sizeof(key), "%d", k);
+	st = rb_db_prepare(db, "SELECT a, b, c FROM fix_t"
+	    " WHERE k = CAST($1 AS BIGINT)");
+	assert_non_null(st);
+	rb_stmt_bind_text(st, 1, params[0], -1);
+	assert_int_equal(rb_stmt_step(st), RB_ROW);
+	snprintf(out, len, "%s|%s|%s",
+	    rb_stmt_is_null(st, 0) ? "-" : rb_stmt_text(st, 0),
+	    rb_stmt_is_null(st, 1) ? "-" : rb_stmt_text(st, 1),
+	    rb_stmt_is_null(st, 2) ? "-" : rb_stmt_text(st, 2));
+	rb_stmt_reset(st);
+}
+
+/*
+ * A copy's fixed columns: every row takes their values, which may hold
+ * any byte but NUL or be NULL, outside a fill and inside one; the
+ * columns' defaults are those of before once the copy ends (inside a
+ * fill PostgreSQL sends the values once, as the defaults of the copy),
+ * and after a copy refused and rolled back; names are checked as the
+ * others, and a column given twice is refused.
+ */
+static void
+test_copy_fixed_columns(void **state)
+{
+	struct fx *f = *state;
+	static const char *const key[] = { "k" };
+	static const char *const fixed[] = { "a", "b", "c" };
+	static const char *const twice[] = { "a", "k" };
+	static const char *const badname[] = { "a; DROP TABLE fix_t" };
+	const char *vals[3] = { "tab\there \\N back\\slash 'q' é\n",
+	    "-7", NULL };
+	const char *row[1];
+	char k[24], got[256];
+	int64_t rows = -1;
+	int i;
+
+	assert_int_equal(rb_db_exec(f->db, "CREATE TABLE fix_t (k BIGINT"
+	    " NOT NULL UNIQUE, a TEXT DEFAULT 'avant', b BIGINT, c TEXT)"), 0);
+	/* Outside a fill. */
+	assert_int_equal(rb_db_copy_begin_fixed(f->db, "fix_t", key, 1,
+	    fixed, vals, 3), 0);
+	for (i = 1; i <= 3; i++) {
+		snprintf(k, sizeof(k), "%d", i);
+		row[0] = k;
+		assert_int_equal(rb_db_copy_row(f->db, row), 0);
+	}
+	assert_int_equal(rb_db_copy_end(f->db, &rows), 0);
+	assert_int_equal(rows, 3);
+	for (i = 1; i <= 3; i++) {
+		fix_row(f->db, i, got, sizeof(got));
+		assert_string_equal(got, "tab\there \\N back\\slash 'q'"
+		    " é\n|-7|-");
+	}
+	/* Inside a fill, other values. */
+	vals[0] = "l'autre\t";
+	vals[1] = NULL;
+	vals[2] = "\\";
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_fill_begin(f->db, "fix_t"), 0);
+	assert_int_equal(rb_db_copy_begin_fixed(f->db, "fix_t", key, 1,
+	    fixed, vals, 3), 0);
+	for (i = 10; i < 15; i++) {
+		snprintf(k, sizeof(k), "%d", i);
+		row[0] = k;
+		assert_int_equal(rb_db_copy_row(f->db, row), 0);
+	}
+	assert_int_equal(rb_db_copy_end(f->db, &rows), 0);
+	assert_int_equal(rows, 5);
+	assert_int_equal(rb_db_fill_end(f->db), 0);
+	assert_int_equal(rb_db_commit(f->db), 0);
+	for (i = 10; i < 15; i++) {
+		fix_row(f->db, i, got, sizeof(got));
+		assert_string_equal(got, "l'autre\t|-|\\");
+	}
+	/* The defaults are those of before. */
+	assert_int_equal(rb_db_exec(f->db, "INSERT INTO fix_t (k)"
+	    " VALUES (100)"), 0);
+	fix_row(f->db, 100, got, sizeof(got));
+	assert_string_equal(got, "avant|-|-");
+	/* A copy refused (k NULL) inside a fill, rolled back: the same. */
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_fill_begin(f->db, "fix_t"), 0);
+	assert_int_equal(rb_db_copy_begin_fixed(f->db, "fix_t", key, 1,
+	    fixed, vals, 3), 0);
+	row[0] = NULL;
+	(void)rb_db_copy_row(f->db, row);
+	assert_int_not_equal(rb_db_copy_end(f->db, &rows), 0);
+	rb_db_rollback(f->db);
+	assert_int_equal(rb_db_exec(f->db, "INSERT INTO fix_t (k)"
+	    " VALUES (101)"), 0);
+	fix_row(f->db, 101, got, sizeof(got));
+	assert_string_equal(got, "avant|-|-");
+	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fix_t"), 10);
+	/* Names checked; a column given twice; too many fixed. */
+	assert_int_equal(rb_db_copy_begin_fixed(f->db, "fix_t", key, 1,
+	    badname, vals, 1), -1);
+	assert_int_equal(rb_db_copy_begin_fixed(f->db, "fix_t", key, 1,
+	    twice, vals, 2), -1);
+	assert_int_equal(rb_db_copy_begin_fixed(f->db, "fix_t", key, 1,
+	    fixed, vals, 9), -1);
+	assert_int_equal(rb_db_copy_begin_fixed(f->db, "fix_t", key, 1,
+	    NULL, NULL, 1), -1);
+	/* No copy left open by those. */
+	assert_int_equal(rb_db_copy_begin(f->db, "fix_t", key, 1), 0);
+	row[0] = "200";
+	assert_int_equal(rb_db_copy_row(f->db, row), 0);
+	assert_int_equal(rb_db_copy_end(f->db, &rows), 0);
+	fix_row(f->db, 200, got, sizeof(got));
+	assert_string_equal(got, "avant|-|-");
+}
+
 /* Whether a copy pays: PostgreSQL yes, SQLite (in process) no. */
 static void
 test_pays(void **state)
@@ -757,6 +876,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fill_wal_compression,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fill_data_triggers_off,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_fixed_columns,
 		    setup, teardown),
 	};
 
