@@ -58,6 +58,7 @@ struct rb_csv {
 	int		 c_started;	/* BOM and separator handled */
 	int		 c_state;	/* 0 going, 1 end, -1 failed */
 	int		 c_bol;		/* next byte fed begins a line */
+	int		 c_clean;	/* plain_line(): no NUL, valid UTF-8 */
 	char		 c_sep;
 	size_t		 c_line;	/* line of the next byte fed */
 	size_t		 c_start_line;	/* line of the record being built */
@@ -151,6 +152,8 @@ on_field(void *s, size_t len, void *arg)
 			    c->c_lim.cl_record_max);
 		mark_bad(c, idx, c->c_cur_rbuf);
 		len = 0;
+	} else if (c->c_clean) {
+		/* Checked once for the whole line (plain_line()). */
 	} else if (len > 0 && memchr(p, '\0', len) != NULL) {
 		mark_bad(c, idx, "caractère NUL interdit");
 		len = 0;
@@ -305,6 +308,10 @@ plain_line(struct rb_csv *c, const unsigned char *p, size_t n)
 	    memchr(p, '"', len) != NULL || memchr(p, '\r', len) != NULL)
 		return 0;
 	end = p + len;
+	/* A line of valid UTF-8 splits at an ASCII byte into fields of
+	   valid UTF-8: checked once here rather than field by field. */
+	c->c_clean = memchr(p, '\0', len) == NULL &&
+	    u8_check((const uint8_t *)p, len) == NULL;
 	for (f = p; ; f = sep + 1) {
 		sep = memchr(f, (unsigned char)c->c_sep, (size_t)(end - f));
 		if (sep == NULL) {
@@ -313,6 +320,7 @@ plain_line(struct rb_csv *c, const unsigned char *p, size_t n)
 		}
 		on_field((void *)(uintptr_t)f, (size_t)(sep - f), c);
 	}
+	c->c_clean = 0;
 	on_record(term, c);
 	return 1;
 }
