@@ -1003,8 +1003,8 @@ rb_db_fill_begin(rb_db *db, const char *table)
 	return rb_db_fill_begin_checked(db, table, NULL);
 }
 
-int
-rb_db_fill_begin_checked(rb_db *db, const char *table, const char *checked)
+static int
+fill_begin(rb_db *db, const char *table, const char *checked, int verified)
 {
 	int rc;
 
@@ -1018,10 +1018,22 @@ rb_db_fill_begin_checked(rb_db *db, const char *table, const char *checked)
 	}
 	if (db->db_ops->ops_fill_begin == NULL)
 		return 0;
-	rc = db->db_ops->ops_fill_begin(db, table, checked);
+	rc = db->db_ops->ops_fill_begin(db, table, checked, verified);
 	if (rc == RB_RETRY)
 		db->db_refused = 1;
 	return rc == 0 || rc == RB_RETRY ? rc : -1;
+}
+
+int
+rb_db_fill_begin_checked(rb_db *db, const char *table, const char *checked)
+{
+	return fill_begin(db, table, checked, 0);
+}
+
+int
+rb_db_fill_begin_verified(rb_db *db, const char *table, const char *checked)
+{
+	return fill_begin(db, table, checked, 1);
 }
 
 int

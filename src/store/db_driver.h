@@ -52,9 +52,11 @@ struct rb_db_ops {
 	int		 (*ops_copy_end)(rb_db *, int64_t *);
 	/* rb_db_fill_begin_checked() / rb_db_fill_end(), in a
 	   transaction, table (and checked, NULL or a table) checked by
-	   db.c; each returns 0 or an enum rb_step failure. NULL: nothing
+	   db.c, then 1 when the caller has checked the rows against the
+	   table's CHECK constraints (rb_db_fill_begin_verified()); each returns 0 or an enum rb_step failure. NULL: nothing
 	   to set aside (both return 0). */
-	int		 (*ops_fill_begin)(rb_db *, const char *, const char *);
+	int		 (*ops_fill_begin)(rb_db *, const char *, const char *,
+			    int);
 	int		 (*ops_fill_end)(rb_db *);
 	/* 0 when the link to the server is known to be lost (the pool
 	   then closes the connection instead of handing it out); NULL:

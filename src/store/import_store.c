@@ -709,9 +709,28 @@ static const char *const fill_checked[RB_IMP__MAX] = {
 	[RB_IMP_LEGACY] = "contracts",
 };
 
+/*
+ * The tables whose CHECK constraints (0001_schema.sql) the import's own
+ * checks of every row imply (app/import.c): enumerations against the
+ * same lists, dates as YYYY-MM-DD (LIKE '____-__-__'), counts >= 0,
+ * rates 0..10000, flags 0 or 1, a bill's total its amount plus VAT.
+ * Their fill sets the CHECKs aside for the copy (db.h,
+ * rb_db_fill_begin_verified()). test_import_run pins the constraints
+ * of these tables: a CHECK added to one of them must be checked by the
+ * import first.
+ */
+static const int fill_verified[RB_IMP__MAX] = {
+	[RB_IMP_READINGS] = 1,
+	[RB_IMP_INVOICES] = 1,
+	[RB_IMP_LINES] = 1,
+};
+
 int
 rb_import_store_fill_begin(rb_db *db, enum rb_imp_table t)
 {
+	if (fill_verified[t])
+		return rb_db_fill_begin_verified(db, tables[t].it_name,
+		    fill_checked[t]) != 0 ? -1 : 0;
 	return rb_db_fill_begin_checked(db, tables[t].it_name,
 	    fill_checked[t]) != 0 ? -1 : 0;
 }

@@ -721,6 +721,79 @@ test_fill_data_triggers_off(void **state)
 	    " WHERE name = 'rb_data_ins'"), 1);
 }
 
+#define CHECKS_OF_C(v)	"SELECT count(*) FROM pg_constraint WHERE conrelid =" \
+	" 'fill_c'::regclass AND contype = 'c' AND convalidated = " v \
+	" AND pg_get_constraintdef(oid) LIKE 'CHECK ((day ~~ ''____-__-__''%'"
+
+/* One row of fill_c whose day is no date: fill_c_day_check refuses it. */
+static int
+copy_bad_day(rb_db *db)
+{
+	static const char *const row[5] = { "500", "1", "BAD", "hier",
+	    NULL };
+
+	assert_int_equal(rb_db_copy_begin(db, "fill_c", fill_cols, 5), 0);
+	(void)rb_db_copy_row(db, row);
+	return rb_db_copy_end(db, NULL);
+}
+
+/*
+ * A verified fill (the caller has checked the rows against the CHECK
+ * constraints): on PostgreSQL they are gone while it is open, so the
+ * server does not test the rows copied (a day that is no date goes in:
+ * the caller's check is the only one), and come back at its end, the
+ * same definition, NOT VALID, refusing every later write that breaks
+ * them; a fill that is only checked keeps them (the row refuses the
+ * copy). SQLite: nothing set aside, the CHECK refuses the row either
+ * way.
+ */
+static void
+test_fill_verified_sets_checks_aside(void **state)
+{
+	struct fx *f = *state;
+	int pg = is_pg(f->db);
+
+	assert_int_equal(rb_db_exec(f->db, fill_schema), 0);
+	if (pg)
+		assert_int_equal(count_of(f->db, CHECKS_OF_C("true")), 1);
+	/* Checked only: the CHECK stays and refuses the row. */
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_fill_begin_checked(f->db, "fill_c", "fill_p"),
+	    0);
+	if (pg)
+		assert_int_equal(count_of(f->db, CHECKS_OF_C("true")), 1);
+	assert_int_not_equal(copy_bad_day(f->db), 0);
+	rb_db_rollback(f->db);
+	/* Verified. */
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_fill_begin_verified(f->db, "fill_c", "fill_p"),
+	    0);
+	if (!pg) {
+		assert_int_not_equal(copy_bad_day(f->db), 0);
+		rb_db_rollback(f->db);
+		return;
+	}
+	assert_int_equal(count_of(f->db, "SELECT count(*) FROM pg_constraint"
+	    " WHERE conrelid = 'fill_c'::regclass AND contype = 'c'"), 0);
+	assert_int_equal(copy_bad_day(f->db), 0);
+	assert_int_equal(fill_rows(f->db, 40, -1, 0), 0);
+	assert_int_equal(rb_db_fill_end(f->db), 0);
+	assert_int_equal(rb_db_commit(f->db), 0);
+	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fill_c"), 41);
+	assert_int_equal(count_of(f->db, CHECKS_OF_C("false")), 1);
+	assert_int_equal(rb_db_exec(f->db, "INSERT INTO fill_c (id, p, code,"
+	    " day) VALUES (501, 1, 'BAD2', 'demain')"), -1);
+	assert_int_equal(rb_db_exec(f->db, "INSERT INTO fill_c (id, p, code,"
+	    " day) VALUES (502, 1, 'OK2', '2026-12-07')"), 0);
+	/* Rolled back: the CHECK is back as it was (NOT VALID now). */
+	assert_int_equal(rb_db_exec(f->db, "DELETE FROM fill_c"), 0);
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_fill_begin_verified(f->db, "fill_c", "fill_p"),
+	    0);
+	rb_db_rollback(f->db);
+	assert_int_equal(count_of(f->db, CHECKS_OF_C("false")), 1);
+}
+
 /* Reads a, b and c of fix_t's row k: "a|b|c", NULL as "-". */
 static void
 fix_row(rb_db *db, int k, char *out, size_t len)
@@ -879,6 +952,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copy_fixed_columns,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fill_verified_sets_checks_aside, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
