@@ -1515,7 +1515,7 @@ fast_clear(struct run *r)
 /* Inside the file's transaction: takes the bulk path if it may.
    Returns 0 (either way) or -1 on a database error. */
 static int
-fast_start(struct run *r)
+fast_start(struct run *r, const struct rb_imp_source *src)
 {
 	static const int refs[RB_IMP__MAX] = {
 		[RB_IMP_TARIFFS] = -1,
@@ -1547,7 +1547,7 @@ fast_start(struct run *r)
 		fast_clear(r);
 		return -1;
 	}
-	if (rb_import_store_copy_begin(r->r_db, t) != 0) {
+	if (rb_import_store_copy_begin(r->r_db, t, src) != 0) {
 		fast_clear(r);
 		return -1;
 	}
@@ -1670,7 +1670,7 @@ import_file(struct run *r, const char *dir, const struct file_spec *fs,
 		goto dbfail;
 	in_tx = 1;
 	r->r_sp_open = r->r_sp_rows = r->r_sp_per_row = 0;
-	if (!slow && fast_start(r) != 0)
+	if (!slow && fast_start(r, &src) != 0)
 		goto dbfail;
 	while ((n = rb_csv_next(csv, &rec)) > 0 && !r->r_dbfail &&
 	    !r->r_fast_abort) {

@@ -115,8 +115,12 @@ rb_ichk_text(const char *s, int64_t maxchars, char *why, size_t whylen)
 			    "(0x%02X)", (unsigned)*p);
 			return -1;
 		}
-	n = u8_mbsnlen((const uint8_t *)s, strlen(s));
-	if (maxchars > 0 && n > (size_t)maxchars) {
+	/* No more characters than bytes: counted only past the limit. */
+	n = (size_t)(p - (const unsigned char *)s);
+	if (maxchars <= 0 || n <= (size_t)maxchars)
+		return 0;
+	n = u8_mbsnlen((const uint8_t *)s, n);
+	if (n > (size_t)maxchars) {
 		snprintf(why, whylen, "texte trop long (%zu caractères, au "
 		    "plus %lld)", n, (long long)maxchars);
 		return -1;

@@ -10,13 +10,16 @@
  * and once per record; completed records queue up (one segment may hold
  * several) and rb_csv_next() hands them out. Their fields live in one
  * buffer that is emptied only when the queue is, so a record stays valid
- * until the next call.
+ * until the next call. A whole line with no quote and no CR, read at
+ * the start of a record, skips libcsv: its fields are split at the
+ * separator (plain_line()), the same fields libcsv would give.
  *
  * Memory is bounded: fields longer than the field limit are not kept,
  * and libcsv's own field buffer is checked after every segment against
  * the record limit, which stops the file when exceeded.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +58,7 @@ struct rb_csv {
 	int		 c_started;	/* BOM and separator handled */
 	int		 c_state;	/* 0 going, 1 end, -1 failed */
 	int		 c_bol;		/* next byte fed begins a line */
+	int		 c_clean;	/* plain_line(): no NUL, valid UTF-8 */
 	char		 c_sep;
 	size_t		 c_line;	/* line of the next byte fed */
 	size_t		 c_start_line;	/* line of the record being built */
@@ -148,6 +152,8 @@ on_field(void *s, size_t len, void *arg)
 			    c->c_lim.cl_record_max);
 		mark_bad(c, idx, c->c_cur_rbuf);
 		len = 0;
+	} else if (c->c_clean) {
+		/* Checked once for the whole line (plain_line()). */
 	} else if (len > 0 && memchr(p, '\0', len) != NULL) {
 		mark_bad(c, idx, "caractère NUL interdit");
 		len = 0;
@@ -276,6 +282,49 @@ start(struct rb_csv *c)
 	csv_set_delim(&c->c_parser, (unsigned char)c->c_sep);
 }
 
+/*
+ * A whole line (p[0..n-1], p[n - 1] the '\n', after a CR or not) with
+ * no quote and no other CR, not empty, at the start of a record: its
+ * fields are the bytes between separators, as libcsv would give them
+ * (no quote to undo, no space trimmed: no_space(); the CR ends the
+ * record, the LF after it is an empty row libcsv drops), so they go to
+ * on_field() and on_record() directly, without libcsv's byte by byte
+ * state machine and copy (a fifth of the import's CPU on the 1.4
+ * million invoice lines of 20,000 contracts). Returns 0 when the line
+ * is not such a line: libcsv takes it.
+ */
+static int
+plain_line(struct rb_csv *c, const unsigned char *p, size_t n)
+{
+	const unsigned char *end, *f, *sep;
+	size_t len = n - 1;
+	int term = '\n';
+
+	if (len > 0 && p[len - 1] == '\r') {
+		len--;
+		term = '\r';
+	}
+	if (len == 0 || c->c_parser.pstate != CSV_ROW_NOT_BEGUN ||
+	    memchr(p, '"', len) != NULL || memchr(p, '\r', len) != NULL)
+		return 0;
+	end = p + len;
+	/* A line of valid UTF-8 splits at an ASCII byte into fields of
+	   valid UTF-8: checked once here rather than field by field. */
+	c->c_clean = memchr(p, '\0', len) == NULL &&
+	    u8_check((const uint8_t *)p, len) == NULL;
+	for (f = p; ; f = sep + 1) {
+		sep = memchr(f, (unsigned char)c->c_sep, (size_t)(end - f));
+		if (sep == NULL) {
+			on_field((void *)(uintptr_t)f, (size_t)(end - f), c);
+			break;
+		}
+		on_field((void *)(uintptr_t)f, (size_t)(sep - f), c);
+	}
+	c->c_clean = 0;
+	on_record(term, c);
+	return 1;
+}
+
 /* Feeds input to libcsv until a record is queued, EOF or failure. */
 static void
 feed(struct rb_csv *c)
@@ -306,7 +355,11 @@ feed(struct rb_csv *c)
 			n = (size_t)(nl - p) + 1;
 		if (c->c_parser.pstate == CSV_ROW_NOT_BEGUN && c->c_bol)
 			c->c_start_line = c->c_line;
-		fed = csv_parse(&c->c_parser, p, n, on_field, on_record, c);
+		if (nl != NULL && c->c_bol && plain_line(c, p, n))
+			fed = n;
+		else
+			fed = csv_parse(&c->c_parser, p, n, on_field,
+			    on_record, c);
 		if (fed != n) {
 			char msg[160];
 

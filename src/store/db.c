@@ -175,6 +175,7 @@ rb_db_notices(rb_db *db)
 	return db->db_ops->ops_notify != NULL;
 }
 
+static void	copy_fixed_free(rb_db *);
 static int	copy_name_ok(const char *);
 static int	note_failure(rb_db *, int);
 
@@ -238,6 +239,7 @@ rb_db_close(rb_db *db)
 	if (db == NULL)
 		return;
 	free(db->db_copy_sql);
+	copy_fixed_free(db);
 	notes_drop(db);
 	db->db_ops->ops_close(db);
 }
@@ -786,6 +788,7 @@ rb_db_purge(rb_db *db, const char *sql, int64_t before)
 /* Bulk copy (see db.h). */
 
 #define COPY_MAX_COLS	64
+#define COPY_MAX_FIXED	8
 
 /* A plain identifier: [a-z_][a-z0-9_]*, at most 63 bytes. */
 static int
@@ -802,13 +805,34 @@ copy_name_ok(const char *s)
 	return 1;
 }
 
+/* The fixed values of the copy in progress (no ops_copy_*), freed. */
+static void
+copy_fixed_free(rb_db *db)
+{
+	int i;
+
+	for (i = 0; i < db->db_copy_nfixed; i++)
+		free(db->db_copy_fixed[i]);
+	free(db->db_copy_fixed);
+	db->db_copy_fixed = NULL;
+	db->db_copy_nfixed = 0;
+}
+
 int
 rb_db_copy_begin(rb_db *db, const char *table, const char *const *cols,
     int ncols)
 {
-	char sql[COPY_MAX_COLS * 72 + 256];
+	return rb_db_copy_begin_fixed(db, table, cols, ncols, NULL, NULL, 0);
+}
+
+int
+rb_db_copy_begin_fixed(rb_db *db, const char *table,
+    const char *const *cols, int ncols, const char *const *fixed_cols,
+    const char *const *fixed_vals, int nfixed)
+{
+	char sql[(COPY_MAX_COLS + COPY_MAX_FIXED) * 72 + 256];
 	size_t off;
-	int i;
+	int i, j;
 
 	if (db->db_copy_cols != 0) {
 		log_errx("copy: a copy is already in progress");
@@ -820,29 +844,46 @@ rb_db_copy_begin(rb_db *db, const char *table, const char *const *cols,
 		rb_db_count_error();
 		return -1;
 	}
-	for (i = 0; i < ncols; i++)
-		if (!copy_name_ok(cols[i])) {
+	if (nfixed < 0 || nfixed > COPY_MAX_FIXED ||
+	    (nfixed > 0 && (fixed_cols == NULL || fixed_vals == NULL))) {
+		log_errx("copy: bad fixed column count");
+		rb_db_count_error();
+		return -1;
+	}
+	for (i = 0; i < ncols + nfixed; i++) {
+		const char *c = i < ncols ? cols[i] : fixed_cols[i - ncols];
+
+		if (!copy_name_ok(c)) {
 			log_errx("copy: bad column name");
 			rb_db_count_error();
 			return -1;
 		}
+		for (j = 0; j < i; j++)
+			if (strcmp(c, j < ncols ? cols[j] :
+			    fixed_cols[j - ncols]) == 0) {
+				log_errx("copy: column %s given twice", c);
+				rb_db_count_error();
+				return -1;
+			}
+	}
 	db->db_copy_rc = 0;
 	db->db_copy_rows = 0;
 	db->db_wrote = 1;
 	if (db->db_ops->ops_copy_begin != NULL) {
-		if (db->db_ops->ops_copy_begin(db, table, cols, ncols) != 0)
+		if (db->db_ops->ops_copy_begin(db, table, cols, ncols,
+		    fixed_cols, fixed_vals, nfixed) != 0)
 			return -1;
 		db->db_copy_cols = ncols;
 		return 0;
 	}
-	/* Common SQL, names checked above: INSERT INTO t (a, b) VALUES
-	   ($1, $2). */
+	/* Common SQL, names checked above: INSERT INTO t (a, b, f) VALUES
+	   ($1, $2, $3), the fixed columns last. */
 	off = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s (", table);
-	for (i = 0; i < ncols; i++)
+	for (i = 0; i < ncols + nfixed; i++)
 		off += (size_t)snprintf(sql + off, sizeof(sql) - off, "%s%s",
-		    i ? ", " : "", cols[i]);
+		    i ? ", " : "", i < ncols ? cols[i] : fixed_cols[i - ncols]);
 	off += (size_t)snprintf(sql + off, sizeof(sql) - off, ") VALUES (");
-	for (i = 0; i < ncols; i++)
+	for (i = 0; i < ncols + nfixed; i++)
 		off += (size_t)snprintf(sql + off, sizeof(sql) - off, "%s$%d",
 		    i ? ", " : "", i + 1);
 	snprintf(sql + off, sizeof(sql) - off, ")");
@@ -859,6 +900,15 @@ rb_db_copy_begin(rb_db *db, const char *table, const char *const *cols,
 	free(db->db_copy_sql);
 	db->db_copy_sql = rb_xstrdup(sql);
 	db->db_copy_cols = ncols;
+	copy_fixed_free(db);
+	if (nfixed > 0) {
+		db->db_copy_fixed = rb_xcalloc((size_t)nfixed,
+		    sizeof(*db->db_copy_fixed));
+		for (i = 0; i < nfixed; i++)
+			db->db_copy_fixed[i] = fixed_vals[i] == NULL ? NULL :
+			    rb_xstrdup(fixed_vals[i]);
+		db->db_copy_nfixed = nfixed;
+	}
 	return 0;
 }
 
@@ -890,6 +940,9 @@ rb_db_copy_row(rb_db *db, const char *const *fields)
 	}
 	for (i = 0; i < db->db_copy_cols; i++)
 		rb_stmt_bind_text(st, i + 1, fields[i], -1);
+	for (i = 0; i < db->db_copy_nfixed; i++)
+		rb_stmt_bind_text(st, db->db_copy_cols + i + 1,
+		    db->db_copy_fixed[i], -1);
 	rc = rb_stmt_step(st);
 	rb_stmt_reset(st);
 	if (rc != RB_DONE) {
@@ -921,6 +974,7 @@ rb_db_copy_end(rb_db *db, int64_t *rows)
 	} else {
 		free(db->db_copy_sql);
 		db->db_copy_sql = NULL;
+		copy_fixed_free(db);
 		rc = db->db_copy_rc;
 		if (db->db_copy_own == 2 && rc == 0)
 			rc = rb_db_release(db);
@@ -949,8 +1003,8 @@ rb_db_fill_begin(rb_db *db, const char *table)
 	return rb_db_fill_begin_checked(db, table, NULL);
 }
 
-int
-rb_db_fill_begin_checked(rb_db *db, const char *table, const char *checked)
+static int
+fill_begin(rb_db *db, const char *table, const char *checked, int verified)
 {
 	int rc;
 
@@ -964,10 +1018,22 @@ rb_db_fill_begin_checked(rb_db *db, const char *table, const char *checked)
 	}
 	if (db->db_ops->ops_fill_begin == NULL)
 		return 0;
-	rc = db->db_ops->ops_fill_begin(db, table, checked);
+	rc = db->db_ops->ops_fill_begin(db, table, checked, verified);
 	if (rc == RB_RETRY)
 		db->db_refused = 1;
 	return rc == 0 || rc == RB_RETRY ? rc : -1;
+}
+
+int
+rb_db_fill_begin_checked(rb_db *db, const char *table, const char *checked)
+{
+	return fill_begin(db, table, checked, 0);
+}
+
+int
+rb_db_fill_begin_verified(rb_db *db, const char *table, const char *checked)
+{
+	return fill_begin(db, table, checked, 1);
 }
 
 int

@@ -44,16 +44,19 @@ struct rb_db_ops {
 	int		 (*ops_backup)(rb_db *, const char *,
 			    const struct rb_db_backup_opts *, char *, size_t);
 	/* rb_db_copy_*(); NULL: db.c runs a prepared INSERT per row.
-	   begin gets "COPY table (cols)"-ready names, checked by db.c. */
+	   begin gets "COPY table (cols)"-ready names, checked by db.c,
+	   then the fixed columns, their values and how many (0..8). */
 	int		 (*ops_copy_begin)(rb_db *, const char *, const char *const *,
-			    int);
+			    int, const char *const *, const char *const *, int);
 	int		 (*ops_copy_row)(rb_db *, const char *const *, int);
 	int		 (*ops_copy_end)(rb_db *, int64_t *);
 	/* rb_db_fill_begin_checked() / rb_db_fill_end(), in a
 	   transaction, table (and checked, NULL or a table) checked by
-	   db.c; each returns 0 or an enum rb_step failure. NULL: nothing
+	   db.c, then 1 when the caller has checked the rows against the
+	   table's CHECK constraints (rb_db_fill_begin_verified()); each returns 0 or an enum rb_step failure. NULL: nothing
 	   to set aside (both return 0). */
-	int		 (*ops_fill_begin)(rb_db *, const char *, const char *);
+	int		 (*ops_fill_begin)(rb_db *, const char *, const char *,
+			    int);
 	int		 (*ops_fill_end)(rb_db *);
 	/* 0 when the link to the server is known to be lost (the pool
 	   then closes the connection instead of handing it out); NULL:
@@ -96,6 +99,9 @@ struct rb_db {
 						   2: a savepoint */
 	int			 db_copy_rc;
 	int64_t			 db_copy_rows;
+	char			**db_copy_fixed; /* values bound after the
+						   row's (no ops_copy_*) */
+	int			 db_copy_nfixed;
 	int			 db_lost;	/* a failure was the link's
 						   loss (db.c; cleared by the
 						   pool when handed out) */

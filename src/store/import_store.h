@@ -103,14 +103,19 @@ int	 rb_import_store_update(rb_db *db, enum rb_imp_table t,
  * invoices for lines...) left to the caller's checks: call it before
  * reading those rows, and copy only references found among them.
  * rb_import_store_copy_begin() then opens a bulk copy (db.h) of rows
- * of t, in the write's parameter order then the provenance;
+ * of t, in the write's parameter order then the provenance, whose
+ * system, batch and file, those of src, are the same on every row
+ * (given once: rb_db_copy_begin_fixed());
  * rb_import_store_copy_row() adds one (its result is
- * rb_db_copy_row()'s); the caller ends it with rb_db_copy_end(), then
- * rb_db_fill_end() or a rollback. Each returns 0 or -1.
+ * rb_db_copy_row()'s; of src, only its line is read: the others are
+ * those given to the copy's beginning); the caller ends it with
+ * rb_db_copy_end(), then rb_db_fill_end() or a rollback. Each returns
+ * 0 or -1.
  */
 int	 rb_import_store_is_empty(rb_db *db, enum rb_imp_table t);
 int	 rb_import_store_fill_begin(rb_db *db, enum rb_imp_table t);
-int	 rb_import_store_copy_begin(rb_db *db, enum rb_imp_table t);
+int	 rb_import_store_copy_begin(rb_db *db, enum rb_imp_table t,
+	    const struct rb_imp_source *src);
 int	 rb_import_store_copy_row(rb_db *db, enum rb_imp_table t,
 	    const struct rb_imp_val *vals, const struct rb_imp_source *src);
 

@@ -94,6 +94,11 @@ struct pg_db {
 	int64_t			 pd_fill_next;
 	int64_t			 pd_fill_given;
 	int			 pd_copy_ids;	/* this copy numbers its rows */
+	/* rb_db_copy_begin_fixed(): the fixed values as they end each
+	   row (outside a fill), or the statement that sets the columns'
+	   former defaults back (inside one: see copy_defaults()). */
+	rb_buf			 pd_copy_tail;
+	char			*pd_copy_undo;	/* NULL: none */
 };
 
 static const struct rb_db_ops pg_ops;
@@ -337,6 +342,8 @@ pg_close(rb_db *db)
 		}
 	free(pd->pd_buckets);
 	rb_buf_free(&pd->pd_copy);
+	rb_buf_free(&pd->pd_copy_tail);
+	free(pd->pd_copy_undo);
 	fill_forget(pd);
 	PQfinish(pd->pd_conn);
 	free(pd);
@@ -1191,31 +1198,133 @@ pg_notices(rb_db *db, rb_notice_fn *fn, void *arg)
  */
 #define COPY_FLUSH	(256 * 1024)
 
+static void copy_field(rb_buf *, char, const char *);
+
+/*
+ * The fixed columns of a copy inside a fill of its table: their
+ * defaults become the fixed values (one ALTER TABLE, in the fill's
+ * transaction, which already holds the table's lock), so that the
+ * rows leave them out; pd_copy_undo sets the former defaults back
+ * (pg_copy_end()), a rollback as well. The server evaluates a constant
+ * default per row for less than it parses a field. Returns 0 or
+ * RB_ERR (logged: a column the table does not have...).
+ */
+static int
+copy_defaults(struct pg_db *pd, const char *table, const char *const *fcols,
+    const char *const *fvals, int nfixed)
+{
+	static const char former[] =
+	    "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid)"
+	    " FROM pg_attribute a LEFT JOIN pg_attrdef d"
+	    " ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+	    " WHERE a.attrelid = CAST($1 AS regclass) AND a.attnum > 0"
+	    " AND NOT a.attisdropped"
+	    " AND a.attname = ANY (string_to_array($2, ','))";
+	const char *params[2];
+	PGresult *res;
+	rb_buf names, set, undo;
+	char *lit;
+	int i, rc;
+
+	rb_buf_init(&names);
+	rb_buf_init(&set);
+	rb_buf_init(&undo);
+	for (i = 0; i < nfixed; i++)	/* plain identifiers: no comma */
+		rb_buf_printf(&names, "%s%s", i ? "," : "", fcols[i]);
+	params[0] = table;
+	params[1] = rb_buf_cstr(&names);
+	if ((rc = query_rows(pd, former, 2, params, __func__, &res)) != 0)
+		goto out;
+	if (PQntuples(res) != nfixed) {
+		log_errx("copy: a fixed column is not in %s", table);
+		rb_db_count_error();
+		PQclear(res);
+		rc = RB_ERR;
+		goto out;
+	}
+	rb_buf_printf(&set, "ALTER TABLE %s", table);
+	rb_buf_printf(&undo, "ALTER TABLE %s", table);
+	for (i = 0; i < nfixed; i++) {
+		rb_buf_printf(&undo, "%s ALTER COLUMN %s", i ? "," : "",
+		    PQgetvalue(res, i, 0));
+		if (PQgetisnull(res, i, 1))
+			rb_buf_puts(&undo, " DROP DEFAULT");
+		else
+			rb_buf_printf(&undo, " SET DEFAULT %s",
+			    PQgetvalue(res, i, 1));
+		rb_buf_printf(&set, "%s ALTER COLUMN %s SET DEFAULT ",
+		    i ? "," : "", fcols[i]);
+		if (fvals[i] == NULL) {
+			rb_buf_puts(&set, "NULL");
+			continue;
+		}
+		lit = PQescapeLiteral(pd->pd_conn, fvals[i], strlen(fvals[i]));
+		if (lit == NULL) {
+			log_pg_error(pd, NULL, __func__, "cannot quote",
+			    fcols[i]);
+			PQclear(res);
+			rc = RB_ERR;
+			goto out;
+		}
+		rb_buf_puts(&set, lit);
+		PQfreemem(lit);
+	}
+	PQclear(res);
+	if ((rc = run_simple(pd, rb_buf_cstr(&set), __func__)) == 0)
+		pd->pd_copy_undo = rb_xstrdup(rb_buf_cstr(&undo));
+out:
+	rb_buf_free(&names);
+	rb_buf_free(&set);
+	rb_buf_free(&undo);
+	return rc;
+}
+
 static int
 pg_copy_begin(rb_db *db, const char *table, const char *const *cols,
-    int ncols)
+    int ncols, const char *const *fcols, const char *const *fvals,
+    int nfixed)
 {
 	struct pg_db *pd = (struct pg_db *)db;
 	PGresult *res;
 	rb_buf sql;
-	int i, rc = 0;
+	int i, rc = 0, fill;
 
 	keep_link(pd);
 	if (send_begin(pd, __func__) != 0)
 		return RB_ERR;
+	fill = pd->pd_fill_table != NULL &&
+	    strcmp(table, pd->pd_fill_table) == 0;
 	/* A fill's table with an identity column the caller leaves to
 	   the server: pg_copy_row() numbers the rows (pg_fill_begin()). */
-	pd->pd_copy_ids = pd->pd_fill_idcol != NULL &&
-	    strcmp(table, pd->pd_fill_table) == 0;
-	for (i = 0; i < ncols && pd->pd_copy_ids; i++)
-		if (strcmp(cols[i], pd->pd_fill_idcol) == 0)
+	pd->pd_copy_ids = fill && pd->pd_fill_idcol != NULL;
+	for (i = 0; i < ncols + nfixed && pd->pd_copy_ids; i++)
+		if (strcmp(i < ncols ? cols[i] : fcols[i - ncols],
+		    pd->pd_fill_idcol) == 0)
 			pd->pd_copy_ids = 0;
+	free(pd->pd_copy_undo);
+	pd->pd_copy_undo = NULL;
+	rb_buf_reset(&pd->pd_copy_tail);
+	if (nfixed > 0 && fill) {
+		if (copy_defaults(pd, table, fcols, fvals, nfixed) != 0) {
+			pd->pd_copy_ids = 0;
+			return -1;
+		}
+	} else {
+		for (i = 0; i < nfixed; i++) {
+			if (fvals[i] != NULL)
+				copy_field(&pd->pd_copy_tail, '\t', fvals[i]);
+			else
+				rb_buf_puts(&pd->pd_copy_tail, "\t\\N");
+		}
+	}
 	rb_buf_init(&sql);
 	rb_buf_printf(&sql, "COPY %s (", table);
 	if (pd->pd_copy_ids)
 		rb_buf_printf(&sql, "%s, ", pd->pd_fill_idcol);
 	for (i = 0; i < ncols; i++)
 		rb_buf_printf(&sql, "%s%s", i ? ", " : "", cols[i]);
+	for (i = 0; i < nfixed && pd->pd_copy_undo == NULL; i++)
+		rb_buf_printf(&sql, ", %s", fcols[i]);
 	rb_buf_puts(&sql, ") FROM STDIN");
 	res = PQexec(pd->pd_conn, rb_buf_cstr(&sql));
 	if (res == NULL || PQresultStatus(res) != PGRES_COPY_IN) {
@@ -1231,8 +1340,11 @@ pg_copy_begin(rb_db *db, const char *table, const char *const *cols,
 	rb_buf_free(&sql);
 	rb_buf_reset(&pd->pd_copy);
 	pd->pd_copy_failed = 0;
-	if (rc != 0)
+	if (rc != 0) {
 		pd->pd_copy_ids = 0;
+		free(pd->pd_copy_undo);	/* the rollback sets them back */
+		pd->pd_copy_undo = NULL;
+	}
 	return rc;
 }
 
@@ -1304,6 +1416,9 @@ pg_copy_row(rb_db *db, const char *const *fields, int n)
 			rb_buf_putc(b, '\t');
 		rb_buf_append(b, "\\N", 2);
 	}
+	if (pd->pd_copy_tail.buf_len > 0)
+		rb_buf_append(b, pd->pd_copy_tail.buf_data,
+		    pd->pd_copy_tail.buf_len);
 	rb_buf_putc(b, '\n');
 	return b->buf_len >= COPY_FLUSH ? copy_flush(pd) : 0;
 }
@@ -1332,6 +1447,13 @@ pg_copy_end(rb_db *db, int64_t *rows)
 	}
 	if (failed && rc == 0)
 		rc = RB_ERR;
+	/* The fixed columns' former defaults (copy_defaults()); after a
+	   failure the transaction's rollback sets them back. */
+	if (rc == 0 && pd->pd_copy_undo != NULL)
+		rc = run_simple(pd, pd->pd_copy_undo, __func__);
+	free(pd->pd_copy_undo);
+	pd->pd_copy_undo = NULL;
+	rb_buf_reset(&pd->pd_copy_tail);
 	return rc;
 }
 
@@ -1352,8 +1474,12 @@ pg_copy_end(rb_db *db, int64_t *rows)
  * after this fill locked them: dropping a foreign key takes ACCESS
  * EXCLUSIVE on the table it references, until the transaction ends).
  * That scan was a hash join over the whole table, 0.27 to 0.57 s for
- * each of the two large tables at 20,000 contracts. Kept: CHECK and
- * NOT NULL (both checked inside the row, cheap); partial indexes that
+ * each of the two large tables at 20,000 contracts. CHECK constraints
+ * go too when the caller says it has checked the rows against them
+ * (rb_db_fill_begin_verified()), and come back NOT VALID: the server
+ * tested each row copied for a tenth of the copy's time (invoice
+ * lines: 1.59 s with them, 1.45 s without). Kept: NOT NULL, CHECK
+ * otherwise (both checked inside the row); partial indexes that
  * are not unique (invoices_open, invoices_print...: they hold the few
  * rows in a live state, which a first import of a history seldom has:
  * a test of the predicate per row costs less than a scan of the whole
@@ -1372,13 +1498,18 @@ pg_copy_end(rb_db *db, int64_t *rows)
 /*
  * The triggers that tell every app server what changed (migrations
  * 0027-0030: rb_data_ins, _upd, _del, _trunc; docs/architecture.md,
- * "Page data kept in memory"), enabled. A fill turns them off for its
- * copy: a statement trigger's transition table holds every row copied,
- * a seventh of a first import's time (1.0 of 6.5 s at 20,000
- * contracts), for a notice "*" (forget everything) that a statement of
- * more than 1000 rows sends anyway. The fill sends that "*" itself at
- * its end, in its transaction, and turns them on again; a rollback
- * brings them back as the rest.
+ * "Page data kept in memory"), enabled. A fill drops them for its copy
+ * and creates them again at its end (pg_get_triggerdef(), then the
+ * same ENABLE ALWAYS or REPLICA where one was set): a statement
+ * trigger's transition table holds every row copied, a seventh of a
+ * first import's time (1.0 of 6.5 s at 20,000 contracts), for a notice
+ * "*" (forget everything) that a statement of more than 1000 rows
+ * sends anyway. Turning them off (ALTER TABLE ... DISABLE TRIGGER) is
+ * not enough: the server still gathers the transition table of a
+ * disabled trigger, row by row, into a tuplestore that spills to disk
+ * and that nothing reads (0.45 s of 5.3 at 20,000 contracts). The fill
+ * sends that "*" itself at its end, in its transaction; a rollback
+ * brings the triggers back as the rest.
  */
 #define DATA_TRIGGER	"NOT t.tgisinternal AND t.tgenabled <> 'D'" \
 	" AND t.tgname LIKE 'rb\\_data\\_%'"
@@ -1400,19 +1531,23 @@ static const char fill_catalog[] =
 	"  c.conname),"
 	" format('ALTER TABLE %s ADD CONSTRAINT %I %s%s', c.conrelid::regclass,"
 	"  c.conname, pg_get_constraintdef(c.oid),"
-	"  CASE WHEN c.contype = 'f' AND c.convalidated"
-	"  AND c.confrelid = to_regclass(CAST($2 AS text)) THEN ' NOT VALID'"
+	"  CASE WHEN c.convalidated AND (c.contype = 'c' OR (c.contype = 'f'"
+	"  AND c.confrelid = to_regclass(CAST($2 AS text)))) THEN ' NOT VALID'"
 	"  ELSE '' END)"
 	" FROM pg_constraint c"
 	" WHERE c.conrelid = CAST($1 AS regclass)"
-	" AND c.contype IN ('f', 'p', 'u', 'x')"
+	" AND (c.contype IN ('f', 'p', 'u', 'x')"
+	"  OR (c.contype = 'c' AND $3 = '1' AND c.coninhcount = 0))"
 	" AND (c.contype = 'f' OR NOT EXISTS (SELECT 1 FROM pg_constraint f"
 	"  WHERE f.contype = 'f' AND f.conindid = c.conindid))"
 	" UNION ALL"
-	" SELECT 0, format('ALTER TABLE %s DISABLE TRIGGER %I',"
-	"  t.tgrelid::regclass, t.tgname),"
-	" format('ALTER TABLE %s ENABLE TRIGGER %I', t.tgrelid::regclass,"
-	"  t.tgname)"
+	" SELECT 0, format('DROP TRIGGER %I ON %s', t.tgname,"
+	"  t.tgrelid::regclass),"
+	" pg_get_triggerdef(t.oid) || CASE t.tgenabled"
+	"  WHEN 'A' THEN format('; ALTER TABLE %s ENABLE ALWAYS TRIGGER %I',"
+	"  t.tgrelid::regclass, t.tgname)"
+	"  WHEN 'R' THEN format('; ALTER TABLE %s ENABLE REPLICA TRIGGER %I',"
+	"  t.tgrelid::regclass, t.tgname) ELSE '' END"
 	" FROM pg_trigger t WHERE t.tgrelid = CAST($1 AS regclass)"
 	" AND " DATA_TRIGGER
 	" UNION ALL"
@@ -1503,17 +1638,18 @@ out:
 }
 
 static int
-pg_fill_begin(rb_db *db, const char *table, const char *checked)
+pg_fill_begin(rb_db *db, const char *table, const char *checked,
+    int verified)
 {
 	struct pg_db *pd = (struct pg_db *)db;
-	const char *params[2] = { table, checked };
+	const char *params[3] = { table, checked, verified ? "1" : "0" };
 	PGresult *res;
 	int i, n, rc = 0;
 
 	fill_forget(pd);
 	if ((rc = send_begin(pd, __func__)) != 0)
 		return rc;
-	if ((rc = query_rows(pd, fill_catalog, 2, params, __func__,
+	if ((rc = query_rows(pd, fill_catalog, 3, params, __func__,
 	    &res)) != 0)
 		return rc;
 	n = PQntuples(res);

@@ -90,6 +90,10 @@ test_text(void **state)
 	assert_int_equal(rb_ichk_text("Éléonore", 8, why, sizeof(why)), 0);
 	assert_int_equal(rb_ichk_text("Éléonore!", 8, why, sizeof(why)), -1);
 	assert_string_equal(why, "texte trop long (9 caractères, au plus 8)");
+	assert_int_equal(rb_ichk_text("abcdefgh", 8, why, sizeof(why)), 0);
+	assert_int_equal(rb_ichk_text("abcdefghi", 8, why, sizeof(why)), -1);
+	assert_string_equal(why, "texte trop long (9 caractères, au plus 8)");
+	assert_int_equal(rb_ichk_text("ééééé", 8, why, sizeof(why)), 0);
 	assert_int_equal(rb_ichk_text("a\tb", 0, why, sizeof(why)), -1);
 	assert_string_equal(why, "caractère de contrôle interdit (0x09)");
 	assert_int_equal(rb_ichk_text("a\nb", 0, why, sizeof(why)), -1);

@@ -289,6 +289,85 @@ test_file_in_blocks(void **state)
 	assert_null(c);
 }
 
+/* Every record of text (limits lim) as one string: line, fields with
+   their lengths, the bad field and its reason; then the end. */
+static void
+records_of(const char *text, size_t len, const struct rb_csv_limits *lim,
+    char *out, size_t outlen)
+{
+	struct rb_csv_record rec;
+	rb_csv *c = rb_csv_open_mem(text, len, lim);
+	size_t j, off = 0;
+	int n;
+
+	while ((n = rb_csv_next(c, &rec)) > 0) {
+		off += (size_t)snprintf(out + off, outlen - off, "[%zu %d %s]",
+		    rec.cr_line, rec.cr_bad_field, rec.cr_bad_reason != NULL ?
+		    rec.cr_bad_reason : "-");
+		for (j = 0; j < rec.cr_nfields; j++)
+			off += (size_t)snprintf(out + off, outlen - off,
+			    "%zu:%s|", rec.cr_len[j], rec.cr_field[j]);
+		assert_true(off < outlen);
+	}
+	snprintf(out + off, outlen - off, "end %d", n);
+	rb_csv_close(c);
+}
+
+/*
+ * A line without quote or CR goes past libcsv's state machine (fields
+ * split at the separator): it gives what libcsv gives for the same
+ * line written with its first field quoted, which libcsv reads.
+ * Empty fields, trailing separators, spaces, the other separator, bad
+ * UTF-8, NUL bytes, too many fields, a field too long, lines ended by
+ * CRLF (an empty one too), and a line after a quoted field over two
+ * lines.
+ */
+static void
+test_plain_lines_read_as_quoted_ones(void **state)
+{
+	static const char *const lines[] = {
+		"a;b;c", ";;", "x;", ";y", " sp ; , ;", "\xc3\xa9t\xc3\xa9;\xff;z",
+		"one", "1;2;3;4;5;6;7;8", "long;0123456789012345678901234567890",
+		"tab\tin;back\\slash", "crlf;line\r", "\r", ";\r",
+	};
+	const struct rb_csv_limits lim = { 20, 200, 6 };
+	char plain[1024], quoted[1024], a[4096], b[4096];
+	size_t i, pl = 0, ql = 0;
+
+	(void)state;
+	pl = (size_t)snprintf(plain, sizeof(plain), "h;i\n");
+	ql = (size_t)snprintf(quoted, sizeof(quoted), "h;i\n");
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		pl += (size_t)snprintf(plain + pl, sizeof(plain) - pl, "%s\n",
+		    lines[i]);
+		if (strcmp(lines[i], "\r") == 0)	/* no record either way */
+			ql += (size_t)snprintf(quoted + ql, sizeof(quoted) - ql,
+			    "\r\n");
+		else
+			ql += (size_t)snprintf(quoted + ql, sizeof(quoted) - ql,
+			    "\"%.*s\"%s\n", (int)strcspn(lines[i], ";"),
+			    lines[i], lines[i] + strcspn(lines[i], ";"));
+	}
+	/* A NUL byte inside a field, and a quoted field over two lines
+	   before a plain line. */
+	memcpy(plain + pl, "n\0l;v\n\"q\nr\";w\nlast;one\n", 23);
+	memcpy(quoted + ql, "\"n\0l\";v\n\"q\nr\";w\n\"last\";one\n", 27);
+	pl += 23;
+	ql += 27;
+	records_of(plain, pl, NULL, a, sizeof(a));
+	records_of(quoted, ql, NULL, b, sizeof(b));
+	assert_string_equal(a, b);
+	records_of(plain, pl, &lim, a, sizeof(a));
+	records_of(quoted, ql, &lim, b, sizeof(b));
+	assert_string_equal(a, b);
+	/* And what they are, for the few that matter. */
+	assert_non_null(strstr(a, "[3 -1 -]0:|0:|0:|"));
+	assert_non_null(strstr(a, "[4 -1 -]1:x|0:|"));
+	assert_non_null(strstr(a, "[9 6 plus de 6 colonnes]"));
+	assert_non_null(strstr(a, "[12 -1 -]4:crlf|4:line|[14 -1 -]0:|0:|"));
+	assert_non_null(strstr(a, "[18 -1 -]4:last|3:one|end 0"));
+}
+
 int
 main(void)
 {
@@ -302,6 +381,7 @@ main(void)
 		cmocka_unit_test(test_syntax_errors_stop_the_file),
 		cmocka_unit_test(test_header_mapping),
 		cmocka_unit_test(test_file_in_blocks),
+		cmocka_unit_test(test_plain_lines_read_as_quoted_ones),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -639,17 +639,39 @@ static const char data_triggers[] =
 	"CREATE TRIGGER rb_data_ins AFTER INSERT ON fill_c"
 	" REFERENCING NEW TABLE AS rb_new FOR EACH STATEMENT"
 	" EXECUTE FUNCTION fill_fired_f();"
+	"CREATE TRIGGER rb_data_upd AFTER UPDATE ON fill_c"
+	" REFERENCING NEW TABLE AS rb_new OLD TABLE AS rb_old"
+	" FOR EACH STATEMENT EXECUTE FUNCTION fill_fired_f();"
+	"ALTER TABLE fill_c ENABLE ALWAYS TRIGGER rb_data_upd;"
 	"CREATE TRIGGER keep_me AFTER INSERT ON fill_c"
 	" FOR EACH STATEMENT EXECUTE FUNCTION fill_fired_f();";
 #define TRIGGERS_ON	"SELECT count(*) FROM pg_trigger WHERE tgrelid =" \
 	" 'fill_c'::regclass AND NOT tgisinternal AND tgenabled <> 'D'"
+/* Every trigger of fill_c, enabled or not: the server gathers the
+   transition table of a disabled one all the same. */
+#define TRIGGERS_ALL	"SELECT count(*) FROM pg_trigger WHERE tgrelid =" \
+	" 'fill_c'::regclass AND NOT tgisinternal"
+/* The triggers as they were made: definition and mode, in one text. */
+#define TRIGGERS_SAME	"SELECT count(*) FROM pg_trigger WHERE tgrelid =" \
+	" 'fill_c'::regclass AND NOT tgisinternal AND" \
+	" pg_get_triggerdef(oid) || CAST(tgenabled AS text) IN (" \
+	" 'CREATE TRIGGER rb_data_ins AFTER INSERT ON public.fill_c" \
+	" REFERENCING NEW TABLE AS rb_new FOR EACH STATEMENT" \
+	" EXECUTE FUNCTION fill_fired_f()O'," \
+	" 'CREATE TRIGGER rb_data_upd AFTER UPDATE ON public.fill_c" \
+	" REFERENCING OLD TABLE AS rb_old NEW TABLE AS rb_new" \
+	" FOR EACH STATEMENT EXECUTE FUNCTION fill_fired_f()A'," \
+	" 'CREATE TRIGGER keep_me AFTER INSERT ON public.fill_c" \
+	" FOR EACH STATEMENT EXECUTE FUNCTION fill_fired_f()O')"
 
 /*
- * A fill turns the data notices' triggers of its table off for the
- * copy (their transition table would hold every row copied) and sends
- * the "*" they would have sent itself, at its end; any other trigger
- * still fires; a rollback turns them on again. SQLite has no such
- * triggers: the fill works as ever.
+ * A fill takes the data notices' triggers of its table away for the
+ * copy (their transition table would hold every row copied; a
+ * disabled trigger's is gathered all the same, so they are dropped,
+ * not disabled) and sends the "*" they would have sent itself, at its
+ * end, where it makes them again as they were (definition and mode);
+ * any other trigger stays and still fires; a rollback brings them
+ * back. SQLite has no such triggers: the fill works as ever.
  */
 static void
 test_fill_data_triggers_off(void **state)
@@ -662,23 +684,30 @@ test_fill_data_triggers_off(void **state)
 		assert_int_equal(rb_db_exec(f->db, data_triggers), 0);
 		assert_int_equal(rb_db_listen(f->db, RB_DATA_CHANNEL), 0);
 	}
-	/* A fill rolled back: the triggers are on again. */
+	if (pg)
+		assert_int_equal(count_of(f->db, TRIGGERS_SAME), 3);
+	/* A fill rolled back: the triggers are back. */
 	assert_int_equal(rb_db_begin(f->db), 0);
 	assert_int_equal(rb_db_fill_begin(f->db, "fill_c"), 0);
-	if (pg)
+	if (pg) {
 		assert_int_equal(count_of(f->db, TRIGGERS_ON), 1);
+		assert_int_equal(count_of(f->db, TRIGGERS_ALL), 1);
+	}
 	rb_db_rollback(f->db);
 	if (pg)
-		assert_int_equal(count_of(f->db, TRIGGERS_ON), 2);
+		assert_int_equal(count_of(f->db, TRIGGERS_SAME), 3);
 	assert_int_equal(rb_db_begin(f->db), 0);
 	assert_int_equal(rb_db_fill_begin(f->db, "fill_c"), 0);
+	if (pg)
+		assert_int_equal(count_of(f->db, TRIGGERS_ALL), 1);
 	assert_int_equal(fill_rows(f->db, 50, -1, 0), 0);
 	assert_int_equal(rb_db_fill_end(f->db), 0);
 	assert_int_equal(rb_db_commit(f->db), 0);
 	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fill_c"), 50);
 	if (!pg)
 		return;
-	assert_int_equal(count_of(f->db, TRIGGERS_ON), 2);
+	assert_int_equal(count_of(f->db, TRIGGERS_ON), 3);
+	assert_int_equal(count_of(f->db, TRIGGERS_SAME), 3);
 	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fill_fired"
 	    " WHERE name = 'keep_me'"), 1);
 	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fill_fired"
@@ -690,6 +719,198 @@ test_fill_data_triggers_off(void **state)
 	    " VALUES (1000001, 1, 'after')"), 0);
 	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fill_fired"
 	    " WHERE name = 'rb_data_ins'"), 1);
+}
+
+#define CHECKS_OF_C(v)	"SELECT count(*) FROM pg_constraint WHERE conrelid =" \
+	" 'fill_c'::regclass AND contype = 'c' AND convalidated = " v \
+	" AND pg_get_constraintdef(oid) LIKE 'CHECK ((day ~~ ''____-__-__''%'"
+
+/* One row of fill_c whose day is no date: fill_c_day_check refuses it. */
+static int
+copy_bad_day(rb_db *db)
+{
+	static const char *const row[5] = { "500", "1", "BAD", "hier",
+	    NULL };
+
+	assert_int_equal(rb_db_copy_begin(db, "fill_c", fill_cols, 5), 0);
+	(void)rb_db_copy_row(db, row);
+	return rb_db_copy_end(db, NULL);
+}
+
+/*
+ * A verified fill (the caller has checked the rows against the CHECK
+ * constraints): on PostgreSQL they are gone while it is open, so the
+ * server does not test the rows copied (a day that is no date goes in:
+ * the caller's check is the only one), and come back at its end, the
+ * same definition, NOT VALID, refusing every later write that breaks
+ * them; a fill that is only checked keeps them (the row refuses the
+ * copy). SQLite: nothing set aside, the CHECK refuses the row either
+ * way.
+ */
+static void
+test_fill_verified_sets_checks_aside(void **state)
+{
+	struct fx *f = *state;
+	int pg = is_pg(f->db);
+
+	assert_int_equal(rb_db_exec(f->db, fill_schema), 0);
+	if (pg)
+		assert_int_equal(count_of(f->db, CHECKS_OF_C("true")), 1);
+	/* Checked only: the CHECK stays and refuses the row. */
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_fill_begin_checked(f->db, "fill_c", "fill_p"),
+	    0);
+	if (pg)
+		assert_int_equal(count_of(f->db, CHECKS_OF_C("true")), 1);
+	assert_int_not_equal(copy_bad_day(f->db), 0);
+	rb_db_rollback(f->db);
+	/* Verified. */
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_fill_begin_verified(f->db, "fill_c", "fill_p"),
+	    0);
+	if (!pg) {
+		assert_int_not_equal(copy_bad_day(f->db), 0);
+		rb_db_rollback(f->db);
+		return;
+	}
+	assert_int_equal(count_of(f->db, "SELECT count(*) FROM pg_constraint"
+	    " WHERE conrelid = 'fill_c'::regclass AND contype = 'c'"), 0);
+	assert_int_equal(copy_bad_day(f->db), 0);
+	assert_int_equal(fill_rows(f->db, 40, -1, 0), 0);
+	assert_int_equal(rb_db_fill_end(f->db), 0);
+	assert_int_equal(rb_db_commit(f->db), 0);
+	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fill_c"), 41);
+	assert_int_equal(count_of(f->db, CHECKS_OF_C("false")), 1);
+	assert_int_equal(rb_db_exec(f->db, "INSERT INTO fill_c (id, p, code,"
+	    " day) VALUES (501, 1, 'BAD2', 'demain')"), -1);
+	assert_int_equal(rb_db_exec(f->db, "INSERT INTO fill_c (id, p, code,"
+	    " day) VALUES (502, 1, 'OK2', '2026-12-07')"), 0);
+	/* Rolled back: the CHECK is back as it was (NOT VALID now). */
+	assert_int_equal(rb_db_exec(f->db, "DELETE FROM fill_c"), 0);
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_fill_begin_verified(f->db, "fill_c", "fill_p"),
+	    0);
+	rb_db_rollback(f->db);
+	assert_int_equal(count_of(f->db, CHECKS_OF_C("false")), 1);
+}
+
+/* Reads a, b and c of fix_t's row k: "a|b|c", NULL as "-". */
+static void
+fix_row(rb_db *db, int k, char *out, size_t len)
+{
+	char key[24];
+	const char *params[1] = { key };
+	rb_stmt *st;
+
+	snprintf(key, sizeof(key), "%d", k);
+	st = rb_db_prepare(db, "SELECT a, b, c FROM fix_t"
+	    " WHERE k = CAST($1 AS BIGINT)");
+	assert_non_null(st);
+	rb_stmt_bind_text(st, 1, params[0], -1);
+	assert_int_equal(rb_stmt_step(st), RB_ROW);
+	snprintf(out, len, "%s|%s|%s",
+	    rb_stmt_is_null(st, 0) ? "-" : rb_stmt_text(st, 0),
+	    rb_stmt_is_null(st, 1) ? "-" : rb_stmt_text(st, 1),
+	    rb_stmt_is_null(st, 2) ? "-" : rb_stmt_text(st, 2));
+	rb_stmt_reset(st);
+}
+
+/*
+ * A copy's fixed columns: every row takes their values, which may hold
+ * any byte but NUL or be NULL, outside a fill and inside one; the
+ * columns' defaults are those of before once the copy ends (inside a
+ * fill PostgreSQL sends the values once, as the defaults of the copy),
+ * and after a copy refused and rolled back; names are checked as the
+ * others, and a column given twice is refused.
+ */
+static void
+test_copy_fixed_columns(void **state)
+{
+	struct fx *f = *state;
+	static const char *const key[] = { "k" };
+	static const char *const fixed[] = { "a", "b", "c" };
+	static const char *const twice[] = { "a", "k" };
+	static const char *const badname[] = { "a; DROP TABLE fix_t" };
+	const char *vals[3] = { "tab\there \\N back\\slash 'q' é\n",
+	    "-7", NULL };
+	const char *row[1];
+	char k[24], got[256];
+	int64_t rows = -1;
+	int i;
+
+	assert_int_equal(rb_db_exec(f->db, "CREATE TABLE fix_t (k BIGINT"
+	    " NOT NULL UNIQUE, a TEXT DEFAULT 'avant', b BIGINT, c TEXT)"), 0);
+	/* Outside a fill. */
+	assert_int_equal(rb_db_copy_begin_fixed(f->db, "fix_t", key, 1,
+	    fixed, vals, 3), 0);
+	for (i = 1; i <= 3; i++) {
+		snprintf(k, sizeof(k), "%d", i);
+		row[0] = k;
+		assert_int_equal(rb_db_copy_row(f->db, row), 0);
+	}
+	assert_int_equal(rb_db_copy_end(f->db, &rows), 0);
+	assert_int_equal(rows, 3);
+	for (i = 1; i <= 3; i++) {
+		fix_row(f->db, i, got, sizeof(got));
+		assert_string_equal(got, "tab\there \\N back\\slash 'q'"
+		    " é\n|-7|-");
+	}
+	/* Inside a fill, other values. */
+	vals[0] = "l'autre\t";
+	vals[1] = NULL;
+	vals[2] = "\\";
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_fill_begin(f->db, "fix_t"), 0);
+	assert_int_equal(rb_db_copy_begin_fixed(f->db, "fix_t", key, 1,
+	    fixed, vals, 3), 0);
+	for (i = 10; i < 15; i++) {
+		snprintf(k, sizeof(k), "%d", i);
+		row[0] = k;
+		assert_int_equal(rb_db_copy_row(f->db, row), 0);
+	}
+	assert_int_equal(rb_db_copy_end(f->db, &rows), 0);
+	assert_int_equal(rows, 5);
+	assert_int_equal(rb_db_fill_end(f->db), 0);
+	assert_int_equal(rb_db_commit(f->db), 0);
+	for (i = 10; i < 15; i++) {
+		fix_row(f->db, i, got, sizeof(got));
+		assert_string_equal(got, "l'autre\t|-|\\");
+	}
+	/* The defaults are those of before. */
+	assert_int_equal(rb_db_exec(f->db, "INSERT INTO fix_t (k)"
+	    " VALUES (100)"), 0);
+	fix_row(f->db, 100, got, sizeof(got));
+	assert_string_equal(got, "avant|-|-");
+	/* A copy refused (k NULL) inside a fill, rolled back: the same. */
+	assert_int_equal(rb_db_begin(f->db), 0);
+	assert_int_equal(rb_db_fill_begin(f->db, "fix_t"), 0);
+	assert_int_equal(rb_db_copy_begin_fixed(f->db, "fix_t", key, 1,
+	    fixed, vals, 3), 0);
+	row[0] = NULL;
+	(void)rb_db_copy_row(f->db, row);
+	assert_int_not_equal(rb_db_copy_end(f->db, &rows), 0);
+	rb_db_rollback(f->db);
+	assert_int_equal(rb_db_exec(f->db, "INSERT INTO fix_t (k)"
+	    " VALUES (101)"), 0);
+	fix_row(f->db, 101, got, sizeof(got));
+	assert_string_equal(got, "avant|-|-");
+	assert_int_equal(count_of(f->db, "SELECT count(*) FROM fix_t"), 10);
+	/* Names checked; a column given twice; too many fixed. */
+	assert_int_equal(rb_db_copy_begin_fixed(f->db, "fix_t", key, 1,
+	    badname, vals, 1), -1);
+	assert_int_equal(rb_db_copy_begin_fixed(f->db, "fix_t", key, 1,
+	    twice, vals, 2), -1);
+	assert_int_equal(rb_db_copy_begin_fixed(f->db, "fix_t", key, 1,
+	    fixed, vals, 9), -1);
+	assert_int_equal(rb_db_copy_begin_fixed(f->db, "fix_t", key, 1,
+	    NULL, NULL, 1), -1);
+	/* No copy left open by those. */
+	assert_int_equal(rb_db_copy_begin(f->db, "fix_t", key, 1), 0);
+	row[0] = "200";
+	assert_int_equal(rb_db_copy_row(f->db, row), 0);
+	assert_int_equal(rb_db_copy_end(f->db, &rows), 0);
+	fix_row(f->db, 200, got, sizeof(got));
+	assert_string_equal(got, "avant|-|-");
 }
 
 /* Whether a copy pays: PostgreSQL yes, SQLite (in process) no. */
@@ -729,6 +950,10 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fill_data_triggers_off,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_fixed_columns,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fill_verified_sets_checks_aside, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
