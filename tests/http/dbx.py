@@ -32,6 +32,7 @@ import re
 import shutil
 import sqlite3
 import tempfile
+import time
 
 CLUSTER = os.environ.get("RB_TEST_DB") or None
 PG = CLUSTER is not None
@@ -119,9 +120,19 @@ class Cursor:
         return iter(self.fetchall())
 
 
+# On PostgreSQL a write made here is, for a running server, a write of
+# another server: triggers notify it, and its listener evicts what it kept
+# within milliseconds (docs/architecture.md, "Page data kept in memory"),
+# while the next request may be answered in a tenth of that. commit() and
+# close() after a write wait this long, so that the test's next request
+# sees the change as a user would a moment later.
+NOTICE_WAIT_S = 0.05
+
+
 class Connection:
     def __init__(self, db, timeout=5.0, isolation_level=""):
         self.db = db
+        self._wrote = False
         if db.startswith("postgresql://"):
             self._con = psycopg2.connect(db)
             self._con.autocommit = True
@@ -135,6 +146,8 @@ class Connection:
             text, args = _translate(sql, params, True)
             cur = self._con.cursor()
             cur.execute(text, args)
+            if not text.lstrip().upper().startswith("SELECT"):
+                self._wrote = True
             return Cursor(self._con, cur)
         # A SQLite file (also when the run is on PostgreSQL: a test that
         # made a file of its own).
@@ -145,14 +158,21 @@ class Connection:
         for params in seq:
             self.execute(sql, params)
 
+    def _notices_heard(self):
+        if self._wrote:
+            self._wrote = False
+            time.sleep(NOTICE_WAIT_S)
+
     def commit(self):
         self._con.commit()
+        self._notices_heard()
 
     def rollback(self):
         self._con.rollback()
 
     def close(self):
         self._con.close()
+        self._notices_heard()
 
     def __enter__(self):
         return self
