@@ -50,6 +50,16 @@
  * A connection also ends when the server closes its side (after
  * "Connection: close", a timeout, the reaper of server.c, its stop) or
  * the client goes away.
+ *
+ * Direct answers: while a connection has passed the server nothing,
+ * each whole head of a request without a body goes to gh_direct instead
+ * (direct()), which may answer it at once into dout (and a file, sent
+ * by sendfile() after it); the head's bytes are then consumed, never
+ * passed. The first request it declines is passed, and so is every
+ * later one (gc_direct 0), after the answers already in dout. Answers
+ * made during a batch of events are held until the batch ends
+ * (gh_batch), and no more than DOUT_MAX of them are made ahead of the
+ * client.
  */
 #define _GNU_SOURCE	/* accept4() */
 #include <sys/epoll.h>

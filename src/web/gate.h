@@ -16,7 +16,10 @@
  * the server's slot (one libmicrohttpd daemon each, on an external event
  * loop) from its own epoll loop, and hands it only the connections it
  * relays itself. Bytes passed on are thus read, answered and relayed
- * back by one thread, with no other thread to wake.
+ * back by one thread, with no other thread to wake. A request without a
+ * body, on a connection that has passed nothing yet, may instead be
+ * answered by the server through gh_direct, in the gate's thread,
+ * without passing through the socketpair at all.
  */
 #ifndef RB_GATE_H
 #define RB_GATE_H
