@@ -297,14 +297,38 @@ rb_sesscache_listener_new(const char *url)
 	return l;
 }
 
+/*
+ * A turn where notices are read, not signalled (SQLite: rows polled,
+ * db.h): reads every `every` ms until some came or wait_ms passed.
+ */
+static int
+step_polled(struct rb_sesscache_listener *l, int wait_ms, int every)
+{
+	struct timespec pause = { 0, (long)every * 1000000L };
+	int waited = 0, n;
+
+	for (;;) {
+		if ((n = rb_db_notices_read(l->li_db, on_notice, NULL)) < 0) {
+			listener_lost(l);
+			return -1;
+		}
+		if (n > 0 || waited >= wait_ms)
+			return 0;
+		nanosleep(&pause, NULL);
+		waited += every;
+	}
+}
+
 int
 rb_sesscache_step(struct rb_sesscache_listener *l, int wait_ms)
 {
 	struct pollfd pfd;
-	int rc;
+	int rc, every;
 
 	if (l->li_db == NULL && listener_link(l) != 0)
 		return -1;
+	if ((every = rb_db_notices_poll_ms(l->li_db)) > 0)
+		return step_polled(l, wait_ms, every);
 	pfd.fd = rb_db_socket(l->li_db);
 	pfd.events = POLLIN;
 	pfd.revents = 0;

@@ -226,6 +226,12 @@ rb_db_socket(rb_db *db)
 }
 
 int
+rb_db_notices_poll_ms(rb_db *db)
+{
+	return db->db_ops->ops_notices_poll_ms;
+}
+
+int
 rb_db_notices_read(rb_db *db, rb_notice_fn *fn, void *arg)
 {
 	if (db->db_ops->ops_notices == NULL)

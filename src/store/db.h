@@ -326,11 +326,13 @@ int	 rb_db_shares_reads(rb_db *db);
  */
 uint64_t rb_db_writes(void);
 /*
- * Notices between connections (PostgreSQL: NOTIFY and LISTEN), for
- * what a process keeps in memory and another process's write makes
- * stale (app/sesscache.c). rb_db_notices() is 1 when the engine carries
- * them (PostgreSQL), 0 otherwise (SQLite: one server, nothing to tell;
- * rb_db_notify() then does nothing and rb_db_listen() fails).
+ * Notices between connections, for what a process keeps in memory and
+ * another process's write makes stale (app/sesscache.c). PostgreSQL:
+ * NOTIFY and LISTEN. SQLite: rows of the table rb_notices (migration
+ * 0031), written in the sending transaction and read by listeners that
+ * poll. rb_db_notices() is 1 when the engine carries them (both do;
+ * an engine that does not makes rb_db_notify() do nothing and
+ * rb_db_listen() fail).
  *
  * rb_db_notify() sends payload (text, under 8000 bytes) on channel (a
  * plain name: [a-z_][a-z0-9_]*, at most 63 bytes). Inside a transaction
@@ -346,20 +348,29 @@ uint64_t rb_db_writes(void);
  *
  * A listener is a connection of its own, outside any transaction:
  * rb_db_listen() subscribes it to channel (0 or -1); rb_db_socket()
- * gives the descriptor to poll for input (-1: none); rb_db_notices_read()
- * never waits: it calls fn(channel, payload, arg) for each notice
- * arrived, committed by any connection (this process's too), and
- * returns how many, or -1 when the link is lost (open a new connection
- * and listen again: what was sent meanwhile is not delivered).
+ * gives the descriptor to poll for input (-1: none, or the link is
+ * lost); rb_db_notices_read() never waits: it calls fn(channel, payload,
+ * arg) for each notice arrived, committed by any connection (this
+ * process's too), and returns how many, or -1 when the link is lost
+ * (open a new connection and listen again: what was sent meanwhile is
+ * not delivered). rb_db_notices_poll_ms() is 0 when the socket tells
+ * of new notices (PostgreSQL), else how often, in milliseconds, a
+ * listener calls rb_db_notices_read() instead (SQLite: a notice is
+ * then heard within that time). On SQLite a listener may hear "*"
+ * (forget everything) on each of its channels instead of the notices
+ * themselves: after more than 1000 at once, or when rows it had not
+ * read were deleted (each listener deletes the rows it read a minute
+ * before).
  */
 typedef void rb_notice_fn(const char *channel, const char *payload,
     void *arg);
 /*
- * The channel on which PostgreSQL's triggers (migration 0027) name what
- * changed in the tables the subscriber's pages read, whoever wrote it:
- * "contract:<contracts.id>", "account:<web_accounts.id>", or "*" after
- * a change of more than 100 of them or an emptied table
- * (app/pagecache.h). Sent by the engine, not by rb_db_notify(): the
+ * The channel on which triggers (migrations 0027, 0028, 0030 on
+ * PostgreSQL, 0031 on SQLite) name what changed in the tables the
+ * subscriber's pages read, whoever wrote it: "contract:<contracts.id>",
+ * "account:<web_accounts.id>", or "*" after a change of more than 100
+ * of them or an emptied table (PostgreSQL), after a fill or a bulk load
+ * (both) (app/pagecache.h). Sent by the engine, not by rb_db_notify(): the
  * hook does not see them.
  */
 #define RB_DATA_CHANNEL	"rb_data"
@@ -369,6 +380,7 @@ void	 rb_db_notice_hook(rb_notice_fn *fn, void *arg);
 int	 rb_db_listen(rb_db *db, const char *channel);
 int	 rb_db_socket(rb_db *db);
 int	 rb_db_notices_read(rb_db *db, rb_notice_fn *fn, void *arg);
+int	 rb_db_notices_poll_ms(rb_db *db);
 /* Returns 1 when a statement of the transaction open on db (or of the
  * last one) gave RB_RETRY: what fails after it in that transaction is
  * its consequence, to be run again, not a fault to report. */
@@ -438,7 +450,10 @@ uint64_t rb_db_round_trips(rb_db *db);
  * so each page is written once instead of twice; no sync to disk; a
  * page cache of 256 MiB; foreign keys and CHECK constraints not
  * enforced (UNIQUE and NOT NULL still are): the loader must write valid
- * rows, and its tests check them afterwards. Transactions and rollback
+ * rows, and its tests check them afterwards; the data notices'
+ * triggers quiet until it is off, which sends "*" (a quiet mark left
+ * by a load that never ended is taken away by the next listener,
+ * rb_db_listen()). Transactions and rollback
  * work as usual, but a crash of the machine, or of the process in a
  * transaction, may leave the database unusable. Call it outside a
  * transaction. Returns 0, or -1 (logged) when the engine refuses (on
@@ -546,7 +561,9 @@ int	 rb_db_copy_pays(const rb_db *db);
  * -1). Until the transaction ends, the table and the tables its foreign keys reference
  * are locked against every other connection, readers included
  * (PostgreSQL takes ACCESS EXCLUSIVE to drop a foreign key). On SQLite
- * both do nothing and return 0 (the per-row cost is in process).
+ * (the per-row cost is in process) the fill only keeps the data
+ * notices' triggers quiet for its rows, and its end sends "*" (rows of
+ * rb_notices_quiet and rb_notices, migration 0031).
  */
 int	 rb_db_fill_begin(rb_db *db, const char *table);
 int	 rb_db_fill_begin_checked(rb_db *db, const char *table,

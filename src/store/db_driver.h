@@ -81,6 +81,8 @@ struct rb_db_ops {
 	int		 (*ops_listen)(rb_db *, const char *);
 	int		 (*ops_socket)(rb_db *);
 	int		 (*ops_notices)(rb_db *, rb_notice_fn *, void *);
+	/* rb_db_notices_poll_ms(): 0 when socket tells of notices. */
+	int		 ops_notices_poll_ms;
 	/* rb_db_shares_reads(). */
 	int		 ops_shares_reads;
 };

@@ -54,6 +54,11 @@
 #define SQLITE_BULK_CACHE_MB	256	/* rb_db_bulk_load() */
 #define STMT_BUCKETS_MIN	64
 #define SQL_HEAD_MAX		80
+/* Notices (rows of rb_notices, migration 0031). */
+#define NOTICE_CHANNELS_MAX	8
+#define NOTICE_POLL_MS		5	/* rb_db_notices_poll_ms() */
+#define NOTICE_BULK		1000	/* more rows at once: "*" */
+#define NOTICE_KEEP_S		60	/* read rows deleted after */
 
 struct sqlite_stmt {
 	struct rb_stmt		 ss_base;	/* first: rb_stmt * casts here */
@@ -91,6 +96,13 @@ struct sqlite_db {
 	size_t			 sd_nbuckets;
 	size_t			 sd_nstmts;
 	int			 sd_cache_mb;	/* as opened */
+	/* A listener (rb_db_listen()): its channels, the last notice
+	   read, and what it deletes next (notices_purge()). */
+	char			*sd_listen[NOTICE_CHANNELS_MAX];
+	int			 sd_nlisten;
+	int64_t			 sd_seen;
+	int64_t			 sd_purge_mark;
+	int64_t			 sd_purge_at;	/* monotonic seconds */
 };
 
 static const struct rb_db_ops sqlite_ops;
@@ -264,6 +276,8 @@ sqlite_close(rb_db *db)
 			free(ss);
 		}
 	free(sd->sd_buckets);
+	for (i = 0; i < (size_t)sd->sd_nlisten; i++)
+		free(sd->sd_listen[i]);
 	for (i = 0; i < TXN__MAX; i++)
 		sqlite3_finalize(sd->sd_txn[i]);
 	if (sqlite3_close(sd->sd_db) != SQLITE_OK)
@@ -627,6 +641,14 @@ out:
 	return rc;
 }
 
+/* 1 when the table name exists in the main schema. */
+static int
+table_exists(struct sqlite_db *sd, const char *name)
+{
+	return sqlite3_table_column_metadata(sd->sd_db, "main", name, NULL,
+	    NULL, NULL, NULL, NULL, NULL) == SQLITE_OK;
+}
+
 /* See rb_db_bulk_load() in db.h. */
 static int
 sqlite_bulk_load(rb_db *db, int on)
@@ -641,7 +663,17 @@ sqlite_bulk_load(rb_db *db, int on)
 	    "PRAGMA ignore_check_constraints=%s", on ? "OFF" : "NORMAL",
 	    (on ? SQLITE_BULK_CACHE_MB : sd->sd_cache_mb) * 1024,
 	    on ? "OFF" : "ON", on ? "ON" : "OFF");
-	return sqlite_exec(db, pragmas);
+	if (sqlite_exec(db, pragmas) != 0)
+		return -1;
+	/* The data triggers stay quiet for the load, then one "*" (see
+	   sqlite_fill_begin()); a database not migrated yet has no such
+	   table, nor triggers. */
+	if (sqlite3_exec(sd->sd_db, on ? "INSERT OR IGNORE INTO "
+	    "rb_notices_quiet (id) VALUES (1)" : "DELETE FROM rb_notices_quiet; "
+	    "INSERT INTO rb_notices (channel, payload) VALUES ('rb_data', '*')",
+	    NULL, NULL, NULL) != SQLITE_OK && table_exists(sd, "rb_notices"))
+		return -1;
+	return 0;
 }
 
 /* Runs "VERB name" for a savepoint name made by db.c (no quoting
@@ -805,6 +837,261 @@ sqlite_batch(rb_db *db, rb_stmt **st, size_t n)
 	return 0;
 }
 
+/*
+ * Notices (db.h). A notice is a row of rb_notices (migration 0031),
+ * written in the transaction that sends it: seen by others at its
+ * commit, never after a rollback, in commit order (one writer at a
+ * time). The same table gets the rows of the data triggers, whoever
+ * writes. A listener polls (rb_db_notices_poll_ms()): it reads the rows
+ * past the last it saw, one statement, one snapshot.
+ */
+
+static int
+sqlite_notify(rb_db *db, const char *channel, const char *payload)
+{
+	rb_stmt *st;
+	int rc;
+
+	st = sqlite_prepare(db, "INSERT INTO rb_notices (channel, payload) "
+	    "VALUES ($1, $2)");
+	if (st == NULL)
+		return -1;
+	sqlite_bind_text(st, 1, channel, -1);
+	sqlite_bind_text(st, 2, payload, -1);
+	rc = sqlite_step(st);
+	sqlite_reset(st);
+	return rc == RB_DONE ? 0 : rc == RB_RETRY ? RB_RETRY : -1;
+}
+
+/* Runs sql (fixed text, no value) without waiting for another
+   connection's write lock: 0, 1 when that lock is held, -1 (logged). */
+static int
+exec_nowait(struct sqlite_db *sd, const char *sql, int busy_ms)
+{
+	int rc;
+
+	sqlite3_busy_timeout(sd->sd_db, 0);
+	rc = sqlite3_exec(sd->sd_db, sql, NULL, NULL, NULL);
+	sqlite3_busy_timeout(sd->sd_db, busy_ms);
+	if (rc == SQLITE_OK)
+		return 0;
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return 1;
+	log_sql_error(sd, __func__, "exec failed", sql);
+	return -1;
+}
+
+static int64_t
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+/* The last number given to a notice (AUTOINCREMENT's record of it:
+   the rows may have been deleted since), 0 when none, -1 on failure. */
+static int64_t
+notices_last(rb_db *db)
+{
+	rb_stmt *st;
+	int64_t last = -1;
+
+	st = sqlite_prepare(db, "SELECT coalesce(max(seq), 0) FROM "
+	    "(SELECT seq FROM sqlite_sequence WHERE name = 'rb_notices' "
+	    "UNION ALL SELECT max(seq) FROM rb_notices)");
+	if (st == NULL)
+		return -1;
+	if (sqlite_step(st) == RB_ROW)
+		last = sqlite_int(st, 0);
+	sqlite_reset(st);
+	return last;
+}
+
+/*
+ * Deletes, at most once every NOTICE_KEEP_S, the rows this listener had
+ * read NOTICE_KEEP_S before: every other listener, polling every few
+ * milliseconds, has read them long since (one that has not sees the gap
+ * and forgets everything). Never waits for a writer: the next turn
+ * tries again.
+ */
+static void
+notices_purge(struct sqlite_db *sd)
+{
+	char sql[80];
+	int64_t now = mono_s();
+
+	if (now - sd->sd_purge_at < NOTICE_KEEP_S)
+		return;
+	snprintf(sql, sizeof(sql), "DELETE FROM rb_notices WHERE seq <= "
+	    "%lld", (long long)sd->sd_purge_mark);
+	if (exec_nowait(sd, sql, SQLITE_DEFAULT_BUSY_MS) == 0) {
+		sd->sd_purge_mark = sd->sd_seen;
+		sd->sd_purge_at = now;
+	}
+}
+
+static int
+sqlite_listen(rb_db *db, const char *channel)
+{
+	struct sqlite_db *sd = (struct sqlite_db *)db;
+	int64_t last;
+	int i;
+
+	for (i = 0; i < sd->sd_nlisten; i++)
+		if (strcmp(sd->sd_listen[i], channel) == 0)
+			return 0;
+	if (sd->sd_nlisten == NOTICE_CHANNELS_MAX) {
+		log_errx("listen: more than %d channels", NOTICE_CHANNELS_MAX);
+		return -1;
+	}
+	if (sd->sd_nlisten == 0) {
+		/* From now on. A quiet mark left by a bulk load that
+		   never ended (rb_db_bulk_load()) is taken away, and the
+		   rows before now with it, when no writer is busy. */
+		if ((last = notices_last(db)) < 0)
+			return -1;
+		sd->sd_seen = last;
+		sd->sd_purge_mark = last;
+		sd->sd_purge_at = mono_s() - NOTICE_KEEP_S;
+		(void)exec_nowait(sd, "DELETE FROM rb_notices_quiet",
+		    SQLITE_DEFAULT_BUSY_MS);
+		notices_purge(sd);
+	}
+	sd->sd_listen[sd->sd_nlisten++] = rb_xstrdup(channel);
+	return 0;
+}
+
+/* Whether this connection listens on channel. */
+static int
+listens(const struct sqlite_db *sd, const char *channel)
+{
+	int i;
+
+	for (i = 0; i < sd->sd_nlisten; i++)
+		if (strcmp(sd->sd_listen[i], channel) == 0)
+			return 1;
+	return 0;
+}
+
+/* "*" (forget everything) on every channel listened to. */
+static int
+notices_all(struct sqlite_db *sd, rb_notice_fn *fn, void *arg)
+{
+	int i;
+
+	for (i = 0; i < sd->sd_nlisten; i++)
+		fn(sd->sd_listen[i], "*", arg);
+	return sd->sd_nlisten;
+}
+
+struct notice_row {
+	char	*nr_channel;
+	char	*nr_payload;
+};
+
+/* Whether rows[i] repeats one of rows[0..i-1] (a row trigger names a
+   contract once per row changed; PostgreSQL folds repeats as well). */
+static int
+said_before(const struct notice_row *rows, int i)
+{
+	int j;
+
+	for (j = i - 1; j >= 0; j--)
+		if (strcmp(rows[j].nr_payload, rows[i].nr_payload) == 0 &&
+		    strcmp(rows[j].nr_channel, rows[i].nr_channel) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+sqlite_notices(rb_db *db, rb_notice_fn *fn, void *arg)
+{
+	struct sqlite_db *sd = (struct sqlite_db *)db;
+	struct notice_row *rows = NULL;
+	rb_stmt *st;
+	int64_t seq, first = 0, last = sd->sd_seen;
+	int n = 0, i, rc, gap, delivered = 0;
+
+	if (sd->sd_nlisten == 0)
+		return -1;
+	st = sqlite_prepare(db, "SELECT seq, channel, payload FROM rb_notices "
+	    "WHERE seq > $1 ORDER BY seq LIMIT 1001");
+	if (st == NULL)
+		return -1;
+	sqlite_bind_int(st, 1, sd->sd_seen);
+	while ((rc = sqlite_step(st)) == RB_ROW && n <= NOTICE_BULK) {
+		seq = sqlite_int(st, 0);
+		if (n == 0)
+			first = seq;
+		last = seq;
+		if (n == 0)
+			rows = rb_xcalloc(NOTICE_BULK + 1, sizeof(*rows));
+		rows[n].nr_channel = rb_xstrdup(sqlite_text(st, 1));
+		rows[n].nr_payload = rb_xstrdup(sqlite_text(st, 2));
+		n++;
+	}
+	sqlite_reset(st);
+	if (rc != RB_ROW && rc != RB_DONE)
+		delivered = -1;
+	else if (n > 0) {
+		/* Rows deleted before this listener read them (a gap), or
+		   too many to name one by one: everything is forgotten.
+		   The last number is read before "*" is applied: what
+		   commits after it comes at the next turn. */
+		gap = first != sd->sd_seen + 1;
+		if (gap || n > NOTICE_BULK) {
+			if (n > NOTICE_BULK && (last = notices_last(db)) < 0)
+				delivered = -1;
+			else
+				delivered = notices_all(sd, fn, arg);
+		} else
+			for (i = 0; i < n; i++)
+				if (listens(sd, rows[i].nr_channel) &&
+				    !said_before(rows, i)) {
+					fn(rows[i].nr_channel,
+					    rows[i].nr_payload, arg);
+					delivered++;
+				}
+		if (delivered >= 0)
+			sd->sd_seen = last;
+	}
+	for (i = 0; i < n; i++) {
+		free(rows[i].nr_channel);
+		free(rows[i].nr_payload);
+	}
+	free(rows);
+	if (delivered >= 0)
+		notices_purge(sd);
+	return delivered;
+}
+
+/*
+ * Quiet data triggers (migration 0031): a fill (rb_db_fill_begin())
+ * puts the one row of rb_notices_quiet in its transaction, so that the
+ * triggers write nothing for the rows it copies; its end takes it away
+ * and writes one "*" instead.
+ */
+static int
+sqlite_fill_begin(rb_db *db, const char *table, const char *checked,
+    int verified)
+{
+	(void)table;
+	(void)checked;
+	(void)verified;
+	return sqlite_exec(db, "INSERT OR IGNORE INTO rb_notices_quiet (id) "
+	    "VALUES (1)");
+}
+
+static int
+sqlite_fill_end(rb_db *db)
+{
+	return sqlite_exec(db, "DELETE FROM rb_notices_quiet; "
+	    "INSERT INTO rb_notices (channel, payload) VALUES ('rb_data', "
+	    "'*')");
+}
+
 static const struct rb_db_ops sqlite_ops = {
 	.ops_engine = "sqlite",
 	.ops_close = sqlite_close,
@@ -833,6 +1120,12 @@ static const struct rb_db_ops sqlite_ops = {
 	.ops_backup = sqlite_backup,
 	.ops_batch = sqlite_batch,
 	.ops_readonly = sqlite_readonly,
+	.ops_fill_begin = sqlite_fill_begin,
+	.ops_fill_end = sqlite_fill_end,
+	.ops_notify = sqlite_notify,
+	.ops_listen = sqlite_listen,
+	.ops_notices = sqlite_notices,
+	.ops_notices_poll_ms = NOTICE_POLL_MS,
 	/* Each read transaction locks and unlocks a WAL read mark
 	   (two fcntl calls): reads sharing one pay them once. */
 	.ops_shares_reads = 1,

@@ -120,12 +120,13 @@ class Cursor:
         return iter(self.fetchall())
 
 
-# On PostgreSQL a write made here is, for a running server, a write of
-# another server: triggers notify it, and its listener evicts what it kept
-# within milliseconds (docs/architecture.md, "Page data kept in memory"),
-# while the next request may be answered in a tenth of that. commit() and
-# close() after a write wait this long, so that the test's next request
-# sees the change as a user would a moment later.
+# A write made here is, for a running server, a write of another server:
+# triggers notify it (PostgreSQL: NOTIFY; SQLite: rows its listener reads
+# every 5 ms), and its listener evicts what it kept within milliseconds
+# (docs/architecture.md, "Page data kept in memory"), while the next
+# request may be answered in a tenth of that. commit() and close() after
+# a write wait this long, so that the test's next request sees the change
+# as a user would a moment later.
 NOTICE_WAIT_S = 0.05
 
 
@@ -152,6 +153,8 @@ class Connection:
         # A SQLite file (also when the run is on PostgreSQL: a test that
         # made a file of its own).
         text, args = _translate(sql, params, False)
+        if not text.lstrip().upper().startswith(("SELECT", "PRAGMA")):
+            self._wrote = True
         return Cursor(self._con, self._con.execute(text, args or ()))
 
     def executemany(self, sql, seq):
