@@ -5,13 +5,12 @@
  * (docs/architecture.md, "Page data kept in memory").
  *
  * Only where the engine carries notices (db.h, rb_db_notices():
- * PostgreSQL), and only while the session cache's listener
- * (app/sesscache.h: one connection, one thread a server) is linked: it
- * also listens on RB_DATA_CHANNEL, where triggers on every table those
- * pages read (migration 0027) name the contract or account that
+ * PostgreSQL, SQLite since migration 0031), and only while the session
+ * cache's listener (app/sesscache.h: one connection, one thread a
+ * server) is linked: it also listens on RB_DATA_CHANNEL, where triggers
+ * on every table those pages read (migrations 0027, 0031) name the contract or account that
  * changed, whoever wrote it, or "*" after a bulk change. A lost link
- * empties this cache and turns it off with the session cache. On
- * SQLite it is never on.
+ * empties this cache and turns it off with the session cache.
  *
  * A value is keyed by (kind, account, day): kind says which use case
  * made it, day is the Paris day it was computed for ("YYYY-MM-DD"; ""

@@ -5,14 +5,14 @@
  * memory").
  *
  * Only where the engine carries notices between connections (db.h,
- * rb_db_notices(): PostgreSQL): every write that ends a session or
- * changes what its lookup reads sends a notice in its transaction
+ * rb_db_notices(): PostgreSQL, and SQLite since migration 0031): every
+ * write that ends a session or changes what its lookup reads sends a notice in its transaction
  * (store/sessions.h, RB_SESSIONS_CHANNEL), and a listener of each
  * server (its own connection, its own thread) evicts what a notice
  * names. The cache is on only while that listener is linked: when the
  * link is lost, everything is forgotten and the cache stays off until
- * it listens again. On SQLite it is never on (one server, and the
- * lookup costs no round trip).
+ * it listens again. On SQLite the listener polls the notices' rows
+ * every few milliseconds (rb_db_notices_poll_ms()).
  *
  * An entry serves only while its touch is not due (last seen less than
  * RB_SESSION_TOUCH_S before now: the touch still goes through the
@@ -78,8 +78,8 @@ void	 rb_sesscache_stats(struct rb_sesscache_stats *out);
  * connection (the next step links again). Returns 0, or -1 when not
  * linked at the end of the turn. rb_sesscache_listener_new() also sets
  * the process's notice hook (its own notices evict at their commit);
- * NULL when url's engine carries no notices (SQLite: the cache stays
- * off) or on error (logged). Free with rb_sesscache_listener_free(),
+ * NULL when url's engine carries no notices (the cache stays off) or on
+ * error (logged). Free with rb_sesscache_listener_free(),
  * which turns the cache off.
  */
 struct rb_sesscache_listener;

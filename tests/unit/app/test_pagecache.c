@@ -11,7 +11,8 @@
  * and turns off both caches; a new Paris day is a new key; data read
  * before an eviction is not kept. The bills' list (app/bills.h) is
  * kept too, until a card payment's hold on one of its bills or the end
- * of that hold. On SQLite: never kept.
+ * of that hold. Both engines (SQLite: the row triggers of migration
+ * 0031, polled); the lost listener only on PostgreSQL.
  *
  * Notices travel through the server: the tests step the listener until
  * what they wait for arrives, at most 10 s (never a fixed sleep).

@@ -7,7 +7,8 @@
  * connection's sign-out, or its ending of an account's sessions, evicts
  * it through the listener; a lost listener turns the cache off, empty,
  * until it listens again; a row read before an eviction is not kept.
- * On SQLite: no notices, the cache stays off.
+ * Both engines (SQLite's notices are rows its listener polls, migration
+ * 0031); the lost link only on PostgreSQL.
  *
  * Notices travel through the server: the tests step the listener until
  * what they wait for arrives, at most 10 s (never a fixed sleep).
