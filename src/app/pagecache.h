@@ -8,8 +8,9 @@
  * PostgreSQL, SQLite since migration 0031), and only while the session
  * cache's listener (app/sesscache.h: one connection, one thread a
  * server) is linked: it also listens on RB_DATA_CHANNEL, where triggers
- * on every table those pages read (migrations 0027, 0031) name the contract or account that
- * changed, whoever wrote it, or "*" after a bulk change. A lost link
+ * on every table those pages read (migrations 0027, 0031) name the
+ * contract or account that changed, whoever wrote it, or "*" after a
+ * bulk change. A lost link
  * empties this cache and turns it off with the session cache.
  *
  * A value is keyed by (kind, account, day): kind says which use case
