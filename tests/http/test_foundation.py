@@ -171,8 +171,8 @@ def metrics_count_requests_by_route_and_status(s):
     assert "robinet_http_request_duration_seconds_bucket{le=\"+Inf\"}" in text
     assert re.search(r"^robinet_http_request_duration_seconds_count \d+$", text, re.M)
     assert re.search(r"^robinet_db_errors_total \d+$", text, re.M)
-    # The session cache (app/sesscache.h): on only on PostgreSQL.
-    assert re.search(r"^robinet_session_cache_on %d$" % (1 if dbx.CLUSTER else 0), text, re.M), \
+    # The session cache (app/sesscache.h): on, on both engines.
+    assert re.search(r"^robinet_session_cache_on 1$", text, re.M), \
         re.findall(r"^robinet_session_cache.*$", text, re.M)
     assert re.search(r"^robinet_session_cache_hits_total \d+$", text, re.M)
     assert re.search(r"^robinet_session_cache_misses_total \d+$", text, re.M)
