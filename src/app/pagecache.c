@@ -47,6 +47,10 @@ struct slot {
 static pthread_mutex_t	 cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct slot	*cache_slots;	/* RB_PAGECACHE_SLOTS, once on */
 static uint64_t		 cache_epoch;	/* under cache_lock */
+/* rb_pagecache_snapshot(): the epoch when this thread's read
+   transaction began. */
+static _Thread_local uint64_t	 tl_snap_epoch;
+static _Thread_local int	 tl_snap;
 static atomic_int	 cache_on;
 static atomic_int	 cache_allowed = 1;
 static atomic_ullong	 cache_hits, cache_misses;
@@ -190,7 +194,7 @@ rb_pagecache_get_sub(enum rb_pagecache_kind kind, int64_t account,
 	if (!atomic_load_explicit(&cache_on, memory_order_relaxed))
 		return NULL;
 	pthread_mutex_lock(&cache_lock);
-	*epoch = cache_epoch;
+	*epoch = tl_snap ? tl_snap_epoch : cache_epoch;
 	if (atomic_load(&cache_on) && cache_slots != NULL &&
 	    strlen(sub) < sizeof(sl->sl_sub)) {
 		sl = &cache_slots[slot_of(kind, account, sub)];
@@ -403,4 +407,19 @@ rb_pagecache_json_keep(enum rb_pagecache_kind kind, int64_t account,
 		rb_pagecache_val_until(v, until);
 	rb_pagecache_put(kind, account, day, v, epoch);
 	rb_pagecache_release(v);
+}
+
+void
+rb_pagecache_snapshot(void)
+{
+	pthread_mutex_lock(&cache_lock);
+	tl_snap_epoch = cache_epoch;
+	pthread_mutex_unlock(&cache_lock);
+	tl_snap = 1;
+}
+
+void
+rb_pagecache_snapshot_end(void)
+{
+	tl_snap = 0;
 }

@@ -131,6 +131,20 @@ void	 rb_pagecache_json_keep(enum rb_pagecache_kind kind, int64_t account,
    account is a signed-in one): a use case skips its copies else. */
 int	 rb_pagecache_keeps(int64_t account);
 
+/*
+ * A read transaction takes its snapshot when it begins or at its first
+ * read, which may come before rb_pagecache_get(): a notice applied in
+ * between would be missed by the epoch taken at the get, and data read
+ * from the older snapshot kept. rb_pagecache_snapshot(), called just
+ * before such a transaction begins, makes this thread's later gets give
+ * the epoch of that moment instead, so that nothing read in the
+ * transaction is kept when an eviction came since it began;
+ * rb_pagecache_snapshot_end() when it has ended (web/routes.c: a page's
+ * read transaction).
+ */
+void	 rb_pagecache_snapshot(void);
+void	 rb_pagecache_snapshot_end(void);
+
 /* Applies a notice's payload: "contract:N", "account:N", "*"; anything
    else empties the cache. */
 void	 rb_pagecache_evict(const char *payload);

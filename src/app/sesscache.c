@@ -36,6 +36,10 @@ struct slot {
 static pthread_mutex_t	 cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct slot	*cache_slots;	/* RB_SESSCACHE_SLOTS, once on */
 static uint64_t		 cache_epoch;	/* under cache_lock */
+/* rb_sesscache_snapshot(): the epoch when this thread's shared read
+   transaction began. */
+static _Thread_local uint64_t	 tl_snap_epoch;
+static _Thread_local int	 tl_snap;
 static atomic_int	 cache_on;	/* read without the lock first */
 static atomic_int	 cache_allowed = 1;	/* rb_sesscache_allow() */
 static atomic_ullong	 cache_hits, cache_misses;	/* while on */
@@ -101,7 +105,7 @@ rb_sesscache_get(const char *id_hash, time_t now, int idle, int absolute,
 	if (!atomic_load_explicit(&cache_on, memory_order_relaxed))
 		return 1;
 	pthread_mutex_lock(&cache_lock);
-	*epoch = cache_epoch;
+	*epoch = tl_snap ? tl_snap_epoch : cache_epoch;
 	if (atomic_load(&cache_on) && cache_slots != NULL) {
 		sl = &cache_slots[slot_of(id_hash)];
 		if (strcmp(sl->sl_hash, id_hash) == 0 &&
@@ -137,6 +141,21 @@ rb_sesscache_put(const char *id_hash, const struct rb_session_row *row,
 		memcpy(&sl->sl_row, row, sizeof(sl->sl_row));
 	}
 	pthread_mutex_unlock(&cache_lock);
+}
+
+void
+rb_sesscache_snapshot(void)
+{
+	pthread_mutex_lock(&cache_lock);
+	tl_snap_epoch = cache_epoch;
+	pthread_mutex_unlock(&cache_lock);
+	tl_snap = 1;
+}
+
+void
+rb_sesscache_snapshot_end(void)
+{
+	tl_snap = 0;
 }
 
 /* The number after prefix in payload, or -1 when it does not start so. */

@@ -52,6 +52,17 @@ int	 rb_sesscache_get(const char *id_hash, time_t now, int idle,
  */
 void	 rb_sesscache_put(const char *id_hash,
 	    const struct rb_session_row *row, uint64_t epoch);
+/*
+ * A read transaction shared by several lookups (web/session.c, a run)
+ * holds a snapshot older than the lookups that follow: a notice applied
+ * in between would be missed by the epoch taken at the get, and a row
+ * read from the older snapshot kept. rb_sesscache_snapshot(), called
+ * just before such a transaction begins, makes this thread's later gets
+ * give the epoch of that moment; rb_sesscache_snapshot_end() when it
+ * has ended.
+ */
+void	 rb_sesscache_snapshot(void);
+void	 rb_sesscache_snapshot_end(void);
 /* Applies a notice's payload (store/sessions.h): evicts what it names. */
 void	 rb_sesscache_evict(const char *payload);
 /* The setting session_cache: 0 keeps this cache off while the listener

@@ -480,10 +480,14 @@ rb_route_serve_row(struct rb_req *req, const struct rb_route_def *r)
 	return rc;
 }
 
+static int	page_read(struct rb_req *, const struct rb_route_def *,
+		    struct rb_db *);
+
 static int
 route_serve(struct rb_req *req, const struct rb_route_def *r)
 {
 	struct rb_db *db;
+	int rc;
 
 	if (route_guard(req, r) != 0)
 		return -1;
@@ -495,6 +499,18 @@ route_serve(struct rb_req *req, const struct rb_route_def *r)
 	/* The guard took the connection (RB_NEED_DB). */
 	if ((db = rb_req_db(req)) == NULL)
 		return 0;
+	/* What the handler reads from this snapshot is kept only if no
+	   notice came since it began (app/pagecache.h). */
+	rb_pagecache_snapshot();
+	rc = page_read(req, r, db);
+	rb_pagecache_snapshot_end();
+	return rc;
+}
+
+/* A page read in one read transaction on db. */
+static int
+page_read(struct rb_req *req, const struct rb_route_def *r, struct rb_db *db)
+{
 	if (rb_db_begin_read(db) != 0) {
 		log_warnx_rl(req->req_ip, "%s: cannot open the page's read "
 		    "transaction", req->req_path);

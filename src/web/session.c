@@ -8,6 +8,7 @@
 #include <microhttpd.h>
 
 #include "app/agent.h"
+#include "app/sesscache.h"
 #include "base/crypto.h"
 #include "base/iban.h"
 #include "base/log.h"
@@ -153,6 +154,7 @@ run_read_end(rb_db *db)
 static void
 run_read_drop(void)
 {
+	rb_sesscache_snapshot_end();
 	rb_db_pool_put(tl_run.rr_pool, tl_run.rr_db);
 	tl_run.rr_db = NULL;
 	tl_run.rr_off = 1;
@@ -187,6 +189,9 @@ rb_req_run_db(const struct rb_site *site)
 		return NULL;
 	}
 	tl_run.rr_writes = writes;
+	/* The lookups of the run read this snapshot: a row read from it
+	   is kept only if no notice came since it began. */
+	rb_sesscache_snapshot();
 	if (rb_db_begin_read(tl_run.rr_db) != 0) {
 		run_read_drop();
 		return NULL;
@@ -197,6 +202,7 @@ rb_req_run_db(const struct rb_site *site)
 void
 rb_req_run_end(void)
 {
+	rb_sesscache_snapshot_end();
 	if (tl_run.rr_db != NULL) {
 		(void)run_read_end(tl_run.rr_db);
 		rb_db_pool_put(tl_run.rr_pool, tl_run.rr_db);

@@ -649,6 +649,19 @@ read_before_eviction_not_kept(void **state)
 	rb_pagecache_put(RB_PAGECACHE_SPACE, 42, "2026-11-29", v, epoch);
 	rb_pagecache_evict("contract:7x");
 	assert_int_equal(rb_pagecache_count(), 0);
+	/* Read in a transaction that began before an eviction (the get
+	   comes after it): not kept; after the transaction, kept. */
+	rb_pagecache_snapshot();
+	rb_pagecache_evict("contract:9");
+	assert_null(rb_pagecache_get(RB_PAGECACHE_SPACE, 42, "2026-11-29",
+	    (int64_t)NOW, &epoch));
+	rb_pagecache_put(RB_PAGECACHE_SPACE, 42, "2026-11-29", v, epoch);
+	assert_int_equal(rb_pagecache_count(), 0);
+	rb_pagecache_snapshot_end();
+	assert_null(rb_pagecache_get(RB_PAGECACHE_SPACE, 42, "2026-11-29",
+	    (int64_t)NOW, &epoch));
+	rb_pagecache_put(RB_PAGECACHE_SPACE, 42, "2026-11-29", v, epoch);
+	assert_int_equal(rb_pagecache_count(), 1);
 	rb_pagecache_release(v);
 }
 

@@ -376,6 +376,19 @@ row_read_before_eviction_not_kept(void **state)
 	assert_int_equal(rb_sesscache_count(), 1);
 	rb_sesscache_evict("what?");
 	assert_int_equal(rb_sesscache_count(), 0);
+	/* Read in a shared transaction that began before an eviction
+	   (the get comes after it): not kept; after it ends, kept. */
+	rb_sesscache_snapshot();
+	rb_sesscache_evict("account:99");
+	assert_int_equal(rb_sesscache_get(hash, NOW, 3600, 86400, &got,
+	    &epoch), 1);
+	rb_sesscache_put(hash, &row, epoch);
+	assert_int_equal(rb_sesscache_count(), 0);
+	rb_sesscache_snapshot_end();
+	assert_int_equal(rb_sesscache_get(hash, NOW, 3600, 86400, &got,
+	    &epoch), 1);
+	rb_sesscache_put(hash, &row, epoch);
+	assert_int_equal(rb_sesscache_count(), 1);
 	rb_sesscache_listener_free(l);
 }
 
