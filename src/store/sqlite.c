@@ -96,6 +96,7 @@ struct sqlite_db {
 	size_t			 sd_nbuckets;
 	size_t			 sd_nstmts;
 	int			 sd_cache_mb;	/* as opened */
+	int			 sd_busy_ms;	/* as opened */
 	/* A listener (rb_db_listen()): its channels, the last notice
 	   read, and what it deletes next (notices_purge()). */
 	char			*sd_listen[NOTICE_CHANNELS_MAX];
@@ -668,9 +669,10 @@ sqlite_bulk_load(rb_db *db, int on)
 	/* The data triggers stay quiet for the load, then one "*" (see
 	   sqlite_fill_begin()); a database not migrated yet has no such
 	   table, nor triggers. */
-	if (sqlite3_exec(sd->sd_db, on ? "INSERT OR IGNORE INTO "
-	    "rb_notices_quiet (id) VALUES (1)" : "DELETE FROM rb_notices_quiet; "
-	    "INSERT INTO rb_notices (channel, payload) VALUES ('rb_data', '*')",
+	if (sqlite3_exec(sd->sd_db, on ?
+	    "INSERT OR IGNORE INTO rb_notices_quiet (id) VALUES (1)" :
+	    "DELETE FROM rb_notices_quiet; INSERT INTO rb_notices "
+	    "(channel, payload) VALUES ('rb_data', '*')",
 	    NULL, NULL, NULL) != SQLITE_OK && table_exists(sd, "rb_notices"))
 		return -1;
 	return 0;
@@ -866,13 +868,13 @@ sqlite_notify(rb_db *db, const char *channel, const char *payload)
 /* Runs sql (fixed text, no value) without waiting for another
    connection's write lock: 0, 1 when that lock is held, -1 (logged). */
 static int
-exec_nowait(struct sqlite_db *sd, const char *sql, int busy_ms)
+exec_nowait(struct sqlite_db *sd, const char *sql)
 {
 	int rc;
 
 	sqlite3_busy_timeout(sd->sd_db, 0);
 	rc = sqlite3_exec(sd->sd_db, sql, NULL, NULL, NULL);
-	sqlite3_busy_timeout(sd->sd_db, busy_ms);
+	sqlite3_busy_timeout(sd->sd_db, sd->sd_busy_ms);
 	if (rc == SQLITE_OK)
 		return 0;
 	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
@@ -926,7 +928,7 @@ notices_purge(struct sqlite_db *sd)
 		return;
 	snprintf(sql, sizeof(sql), "DELETE FROM rb_notices WHERE seq <= "
 	    "%lld", (long long)sd->sd_purge_mark);
-	if (exec_nowait(sd, sql, SQLITE_DEFAULT_BUSY_MS) == 0) {
+	if (exec_nowait(sd, sql) == 0) {
 		sd->sd_purge_mark = sd->sd_seen;
 		sd->sd_purge_at = now;
 	}
@@ -955,8 +957,7 @@ sqlite_listen(rb_db *db, const char *channel)
 		sd->sd_seen = last;
 		sd->sd_purge_mark = last;
 		sd->sd_purge_at = mono_s() - NOTICE_KEEP_S;
-		(void)exec_nowait(sd, "DELETE FROM rb_notices_quiet",
-		    SQLITE_DEFAULT_BUSY_MS);
+		(void)exec_nowait(sd, "DELETE FROM rb_notices_quiet");
 		notices_purge(sd);
 	}
 	sd->sd_listen[sd->sd_nlisten++] = rb_xstrdup(channel);
@@ -1333,6 +1334,7 @@ rb_sqlite_open(const char *spec, rb_db **out, char *err, size_t errlen)
 	sd->sd_base.db_ops = &sqlite_ops;
 	sd->sd_db = h;
 	sd->sd_cache_mb = params.sp_cache_mb;
+	sd->sd_busy_ms = params.sp_busy_ms;
 	sd->sd_nbuckets = STMT_BUCKETS_MIN;
 	sd->sd_buckets = rb_xcalloc(sd->sd_nbuckets, sizeof(*sd->sd_buckets));
 	h = NULL;
