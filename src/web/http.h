@@ -132,6 +132,15 @@ void		 rb_resp_page_row(struct rb_req *req, int status,
 		    const char *name, json_t *data,
 		    const struct rb_tmpl_desc *desc, const void *row);
 /*
+ * Renders template name, a part of a page that does not extend the
+ * layout (a page's content kept as HTML, app/pagefrag.h), with the
+ * members of data (read only: shared, never changed), those of more
+ * (taken; NULL for none) and the layout's "site" block, appended to
+ * out, strict as pages are. Returns 0, or -1 with the error logged.
+ */
+int		 rb_resp_fragment(struct rb_req *req, const char *name,
+		    const json_t *data, json_t *more, rb_buf *out);
+/*
  * A whole answer kept between requests (the anonymous home page): made
  * once from what a handler filled in, it is sent again as it is, its
  * headers built once, with no copy of its body. Reference counted:

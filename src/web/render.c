@@ -4,6 +4,7 @@
  * redirects (see http.h).
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,6 +454,29 @@ rb_resp_page_row(struct rb_req *req, int status, const char *name,
 	json_decref(data);
 	req->resp_status = status;
 	req->resp_type = "text/html; charset=utf-8";
+}
+
+int
+rb_resp_fragment(struct rb_req *req, const char *name, const json_t *data,
+    json_t *more, rb_buf *out)
+{
+	char err[256];
+	json_t *d;
+	int rc;
+
+	/* A shallow copy: data's members are shared, never changed. */
+	d = json_is_object(data) ? json_copy((json_t *)(uintptr_t)data) :
+	    json_object();
+	if (more != NULL)
+		json_object_update(d, more);
+	json_decref(more);
+	json_object_set_new(d, "site", site_data(req));
+	rc = rb_tmpl_render(req->req_site->site_tmpl, name, d,
+	    req->req_site->site_tmpl_flags, out, err, sizeof(err));
+	if (rc != 0)
+		log_errx("page part %s: %s", name, err);
+	json_decref(d);
+	return rc;
 }
 
 void
