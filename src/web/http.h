@@ -140,6 +140,9 @@ void		 rb_resp_page_row(struct rb_req *req, int status,
  */
 int		 rb_resp_fragment(struct rb_req *req, const char *name,
 		    const json_t *data, json_t *more, rb_buf *out);
+/* Bytes the layout adds around a page's content (some 5,500 with the
+   menu signed in), for a page reserving its answer's room at once. */
+#define RB_LAYOUT_ROOM	8192
 /*
  * A whole answer kept between requests (the anonymous home page): made
  * once from what a handler filled in, it is sent again as it is, its

@@ -311,6 +311,8 @@ bill_page(struct rb_req *req, const struct rb_bills_ctx *ctx,
 	row.br_tail = rb_pagefrag_tail(f);
 	row.br_cut = f->pf_cut != RB_PAGEFRAG_NOCUT;
 	row.br_csrf = rb_req_csrf(req);
+	/* The page's room at once: no growing copy by copy. */
+	rb_buf_reserve(&req->resp_body, f->pf_len + RB_LAYOUT_ROOM);
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_resp_page_row(req, 200, "bill", json_object(), &bill_page_desc,
 	    &row);

@@ -65,6 +65,8 @@ rb_page_gdpr(struct rb_req *req)
 			mine = NULL;
 	}
 	html = rb_pagefrag_head(f);
+	/* The page's room at once: no growing copy by copy. */
+	rb_buf_reserve(&req->resp_body, f->pf_len + RB_LAYOUT_ROOM);
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_resp_page_row(req, 200, "gdpr", json_object(), &page_desc, &html);
 	rb_pagefrag_free(mine);
