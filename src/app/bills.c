@@ -1083,11 +1083,12 @@ fail:
  * signed-in account: kept per account and number, listing the bill's
  * contract; never while a card payment in progress holds the bill (the
  * read does not say until when: the next read says when it ended).
- * Sets *out (release it) on RB_OK; RB_NOT_FOUND, RB_ERROR.
+ * Sets *out (release it) on RB_OK, and *shared to 1 when it is (or may
+ * be) kept, read by other requests; RB_NOT_FOUND, RB_ERROR.
  */
 static enum rb_rc
 bill_kept(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
-    const char *number, struct rb_pagecache_val **out)
+    const char *number, struct rb_pagecache_val **out, int *shared)
 {
 	struct rb_pagecache_val *v;
 	struct bill_data *d;
@@ -1096,10 +1097,12 @@ bill_kept(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	enum rb_rc rc;
 
 	*out = NULL;
+	*shared = 0;
 	if (keep && (v = rb_pagecache_get_sub(RB_PAGECACHE_BILL,
 	    sc->sc_account, number, "", (int64_t)ctx->bc_now, &epoch)) !=
 	    NULL) {
 		*out = v;
+		*shared = 1;
 		return RB_OK;
 	}
 	d = rb_xmalloc(sizeof(*d));
@@ -1109,9 +1112,11 @@ bill_kept(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	}
 	v = rb_pagecache_val_new(d, bill_data_drop, &d->bd_b.if_contract_id,
 	    1);
-	if (keep && !d->bd_pending)
+	if (keep && !d->bd_pending) {
 		rb_pagecache_put_sub(RB_PAGECACHE_BILL, sc->sc_account, number,
 		    "", v, epoch);
+		*shared = rb_pagecache_keeps(sc->sc_account);
+	}
 	*out = v;
 	return RB_OK;
 }
@@ -1192,11 +1197,12 @@ rb_bills_page(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	enum rb_rc rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = bill_kept(ctx, sc, number, &out->bp_kept)) != RB_OK)
+	if ((rc = bill_kept(ctx, sc, number, &out->bpg_kept,
+	    &out->bpg_shared)) != RB_OK)
 		return rc;
-	d = rb_pagecache_data(out->bp_kept);
-	out->bp_number = d->bd_b.if_inv.inv_number;
-	out->bp_frag = &d->bd_frag;
+	d = rb_pagecache_data(out->bpg_kept);
+	out->bpg_number = d->bd_b.if_inv.inv_number;
+	out->bpg_frag = &d->bd_frag;
 	return RB_OK;
 }
 
@@ -1204,7 +1210,7 @@ json_t *
 rb_bills_page_view(const struct rb_bills_ctx *ctx,
     const struct rb_bills_page *p)
 {
-	const struct bill_data *d = rb_pagecache_data(p->bp_kept);
+	const struct bill_data *d = rb_pagecache_data(p->bpg_kept);
 	char today[11];
 	json_t *view;
 
@@ -1218,7 +1224,7 @@ rb_bills_page_view(const struct rb_bills_ctx *ctx,
 void
 rb_bills_page_done(struct rb_bills_page *p)
 {
-	rb_pagecache_release(p->bp_kept);
+	rb_pagecache_release(p->bpg_kept);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -384,8 +384,8 @@ view_of(json_t *data)
 /* A kept value: the page's data, read only, and the page's HTML made
    from it (app/pagefrag.h). */
 struct kept {
-	json_t			*k_view;
-	struct rb_pagefrag_slot	 k_frag;
+	json_t			*gk_view;
+	struct rb_pagefrag_slot	 gk_frag;
 };
 
 static void
@@ -393,8 +393,8 @@ kept_drop(void *p)
 {
 	struct kept *k = p;
 
-	json_decref(k->k_view);
-	rb_pagefrag_slot_clear(&k->k_frag);
+	json_decref(k->gk_view);
+	rb_pagefrag_slot_clear(&k->gk_frag);
 	free(k);
 }
 
@@ -422,8 +422,9 @@ rb_gdpr_page(rb_db *db, int64_t account, struct rb_gdpr_page *out)
 	    &epoch)) != NULL) {
 		k = rb_pagecache_data(v);
 		out->gp_kept = v;
-		out->gp_view = k->k_view;
-		out->gp_frag = &k->k_frag;
+		out->gp_view = k->gk_view;
+		out->gp_frag = &k->gk_frag;
+		out->gp_shared = 1;
 		return RB_OK;
 	}
 	if ((rc = rb_gdpr_overview(db, account, &data, &ids, &n)) != 0)
@@ -433,15 +434,16 @@ rb_gdpr_page(rb_db *db, int64_t account, struct rb_gdpr_page *out)
 		return RB_ERROR;
 	}
 	k = rb_xmalloc(sizeof(*k));
-	k->k_view = view;
-	rb_pagefrag_slot_init(&k->k_frag);
+	k->gk_view = view;
+	rb_pagefrag_slot_init(&k->gk_frag);
 	v = rb_pagecache_val_new(k, kept_drop, ids, n);
 	free(ids);
 	if (keep)
 		rb_pagecache_put(RB_PAGECACHE_GDPR, account, "", v, epoch);
 	out->gp_kept = v;
 	out->gp_view = view;
-	out->gp_frag = &k->k_frag;
+	out->gp_frag = &k->gk_frag;
+	out->gp_shared = keep;
 	return RB_OK;
 }
 

@@ -38,8 +38,10 @@ enum rb_rc	rb_gdpr_view(rb_db *db, int64_t account, json_t **out);
  * view, "read_on_fr" of each photo whose day is one, "has_views",
  * "has_photos"), read only; gp_frag the slot where the page keeps the
  * HTML it made of it (app/pagefrag.h), kept with the data. Both stand
- * until rb_gdpr_page_done(). Same returns as rb_gdpr_view() (nothing to
- * release unless RB_OK).
+ * until rb_gdpr_page_done(). gp_shared is 1 when the data is kept in
+ * memory (0: read for this request only, its slot is worth nothing to
+ * fill). Same returns as rb_gdpr_view() (nothing to release unless
+ * RB_OK).
  */
 struct rb_pagecache_val;
 struct rb_pagefrag_slot;
@@ -47,6 +49,7 @@ struct rb_gdpr_page {
 	struct rb_pagecache_val	*gp_kept;
 	const json_t		*gp_view;
 	struct rb_pagefrag_slot	*gp_frag;
+	int			 gp_shared;
 };
 enum rb_rc	rb_gdpr_page(rb_db *db, int64_t account,
 		    struct rb_gdpr_page *out);

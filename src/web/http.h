@@ -133,13 +133,14 @@ void		 rb_resp_page_row(struct rb_req *req, int status,
 		    const struct rb_tmpl_desc *desc, const void *row);
 /*
  * Renders template name, a part of a page that does not extend the
- * layout (a page's content kept as HTML, app/pagefrag.h), with the
- * members of data (read only: shared, never changed), those of more
- * (taken; NULL for none) and the layout's "site" block, appended to
- * out, strict as pages are. Returns 0, or -1 with the error logged.
+ * layout (a page's content kept as HTML, app/pagefrag.h), with data
+ * (an object, taken: its "site" member is set to the layout's site
+ * block, then it is released; a caller whose data is shared passes a
+ * copy), appended to out, strict as pages are. Returns 0, or -1 with
+ * the error logged.
  */
 int		 rb_resp_fragment(struct rb_req *req, const char *name,
-		    const json_t *data, json_t *more, rb_buf *out);
+		    json_t *data, rb_buf *out);
 /* Bytes the layout adds around a page's content (some 5,500 with the
    menu signed in), for a page reserving its answer's room at once. */
 #define RB_LAYOUT_ROOM	8192

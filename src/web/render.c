@@ -4,7 +4,6 @@
  * redirects (see http.h).
  */
 #include <pthread.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -457,25 +456,18 @@ rb_resp_page_row(struct rb_req *req, int status, const char *name,
 }
 
 int
-rb_resp_fragment(struct rb_req *req, const char *name, const json_t *data,
-    json_t *more, rb_buf *out)
+rb_resp_fragment(struct rb_req *req, const char *name, json_t *data,
+    rb_buf *out)
 {
 	char err[256];
-	json_t *d;
 	int rc;
 
-	/* A shallow copy: data's members are shared, never changed. */
-	d = json_is_object(data) ? json_copy((json_t *)(uintptr_t)data) :
-	    json_object();
-	if (more != NULL)
-		json_object_update(d, more);
-	json_decref(more);
-	json_object_set_new(d, "site", site_data(req));
-	rc = rb_tmpl_render(req->req_site->site_tmpl, name, d,
+	json_object_set_new(data, "site", site_data(req));
+	rc = rb_tmpl_render(req->req_site->site_tmpl, name, data,
 	    req->req_site->site_tmpl_flags, out, err, sizeof(err));
 	if (rc != 0)
 		log_errx("page part %s: %s", name, err);
-	json_decref(d);
+	json_decref(data);
 	return rc;
 }
 

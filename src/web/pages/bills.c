@@ -214,39 +214,49 @@ bill_pdf(struct rb_req *req, const struct rb_bills_ctx *ctx,
 #define CSRF_MARK	"\x01robinet-csrf\x01"
 
 struct bill_row {
-	const char	*br_number;
-	const char	*br_head;
-	const char	*br_tail;
-	int		 br_cut;
-	const char	*br_csrf;
+	const char	*bw_number;
+	const char	*bw_head;
+	const char	*bw_tail;
+	int		 bw_cut;
+	const char	*bw_csrf;
 };
 
+#define W(name, type, member) \
+	RB_TMPL_FIELD(name, type, struct bill_row, member, NULL)
 static const struct rb_tmpl_field bill_page_fields[] = {
-	RB_TMPL_FIELD("number", RB_TF_STR, struct bill_row, br_number, NULL),
-	RB_TMPL_FIELD("content_head", RB_TF_STR, struct bill_row, br_head, NULL),
-	RB_TMPL_FIELD("content_tail", RB_TF_STR, struct bill_row, br_tail, NULL),
-	RB_TMPL_FIELD("content_cut", RB_TF_BOOL, struct bill_row, br_cut, NULL),
-	RB_TMPL_FIELD("csrf", RB_TF_STR, struct bill_row, br_csrf, NULL),
+	W("number", RB_TF_STR, bw_number),
+	W("content_head", RB_TF_STR, bw_head),
+	W("content_tail", RB_TF_STR, bw_tail),
+	W("content_cut", RB_TF_BOOL, bw_cut),
+	W("csrf", RB_TF_STR, bw_csrf),
 };
+#undef W
 static const struct rb_tmpl_desc bill_page_desc =
     RB_TMPL_DESC(bill_page_fields);
 
-/* The fragment's key of ctx at ctx->bc_now into out. */
-static void
+/* The fragment's key of ctx at ctx->bc_now into out: 0, or -1 when
+   it does not fit (settings that long: nothing kept). */
+static int
 bill_key(const struct rb_bills_ctx *ctx, char *out, size_t outlen)
 {
 	char today[11];
+	int n;
 
 	rb_clock_today_iso(ctx->bc_now, today, sizeof(today));
-	snprintf(out, outlen, "%s|%d|%s|%s|%s|%s", today, ctx->bc_card,
+	n = snprintf(out, outlen, "%s|%d|%s|%s|%s|%s", today, ctx->bc_card,
 	    ctx->bc_service_phone, ctx->bc_emergency_phone,
 	    ctx->bc_former_name != NULL ? ctx->bc_former_name : "",
 	    ctx->bc_former_address != NULL ? ctx->bc_former_address : "");
+	return n >= 0 && (size_t)n < outlen ? 0 : -1;
 }
 
-/* The content of p made now (the caller frees it), cut at the CSRF
-   token, or not cut with csrf written in (the bill's data holds the
-   mark: never kept then, *keep 0). NULL on a template error. */
+/*
+ * The content of p made now (the caller frees it), cut where the CSRF
+ * token goes when the view has a payment form ("payable"); or, when the
+ * mark is not found exactly there (the bill's data holds it: never in
+ * practice), made again with the token written in, not cut, and *keep
+ * set to 0. NULL on a template error.
+ */
 static struct rb_pagefrag *
 bill_frag(struct rb_req *req, const struct rb_bills_ctx *ctx,
     const struct rb_bills_page *p, const char *key, int *keep)
@@ -255,20 +265,23 @@ bill_frag(struct rb_req *req, const struct rb_bills_ctx *ctx,
 	rb_buf buf = RB_BUF_INIT;
 	json_t *view;
 	size_t cut, len;
-	int pass;
+	int pass, form;
 
 	*keep = 1;
 	view = rb_bills_page_view(ctx, p);
+	form = json_is_true(json_object_get(view, "payable"));
 	for (pass = 0; pass < 2 && f == NULL; pass++) {
 		rb_buf_reset(&buf);
-		if (rb_resp_fragment(req, "bill_content", view, json_pack(
-		    "{s:s}", "csrf", pass == 0 ? CSRF_MARK : rb_req_csrf(req)),
+		json_object_set_new(view, "csrf", json_string(pass == 0 ?
+		    CSRF_MARK : rb_req_csrf(req)));
+		if (rb_resp_fragment(req, "bill_content", json_incref(view),
 		    &buf) != 0)
 			break;
 		len = buf.buf_len;
 		cut = RB_PAGEFRAG_NOCUT;
-		if (pass == 0 && (len == 0 ||
-		    rb_pagefrag_cut(buf.buf_data, &len, CSRF_MARK, &cut) != 0)) {
+		if (pass == 0 && (len == 0 || rb_pagefrag_cut(buf.buf_data,
+		    &len, CSRF_MARK, &cut) != 0 ||
+		    (cut != RB_PAGEFRAG_NOCUT) != form)) {
 			*keep = 0;
 			continue;
 		}
@@ -283,39 +296,55 @@ static void
 bill_page(struct rb_req *req, const struct rb_bills_ctx *ctx,
     const struct rb_scope *sc, const char *number)
 {
-	const struct rb_pagefrag *f;
+	const struct rb_pagefrag *f = NULL;
 	struct rb_pagefrag *mine = NULL;
 	struct rb_bills_page p;
 	struct bill_row row;
+	rb_buf buf = RB_BUF_INIT;
 	char key[1024];
 	enum rb_rc rc;
+	json_t *view;
 	int keep;
 
 	if ((rc = rb_bills_page(ctx, sc, number, &p)) != RB_OK) {
 		answer_rc(req, rc);
 		return;
 	}
-	bill_key(ctx, key, sizeof(key));
-	if ((f = rb_pagefrag_find(p.bp_frag, key)) == NULL) {
-		if ((mine = bill_frag(req, ctx, &p, key, &keep)) == NULL) {
-			rb_bills_page_done(&p);
-			rb_resp_error(req, 500);
-			return;
-		}
-		f = mine;
-		if (keep && rb_pagefrag_keep(p.bp_frag, mine))
+	row.bw_number = p.bpg_number;
+	row.bw_csrf = rb_req_csrf(req);
+	if (!p.bpg_shared || bill_key(ctx, key, sizeof(key)) != 0) {
+		/* Data read for this request only: its HTML made with the
+		   token written in, never cut nor kept. */
+		view = rb_bills_page_view(ctx, &p);
+		json_object_set_new(view, "csrf", json_string(row.bw_csrf));
+		rc = rb_resp_fragment(req, "bill_content", view, &buf) == 0 ?
+		    RB_OK : RB_ERROR;
+		row.bw_head = rb_buf_cstr(&buf);
+		row.bw_tail = "";
+		row.bw_cut = 0;
+	} else {
+		if ((f = rb_pagefrag_find(p.bpg_frag, key)) == NULL &&
+		    (f = mine = bill_frag(req, ctx, &p, key, &keep)) != NULL &&
+		    keep && rb_pagefrag_keep(p.bpg_frag, mine))
 			mine = NULL;
+		rc = f != NULL ? RB_OK : RB_ERROR;
+		if (f != NULL) {
+			row.bw_head = rb_pagefrag_head(f);
+			row.bw_tail = rb_pagefrag_tail(f);
+			row.bw_cut = f->pf_cut != RB_PAGEFRAG_NOCUT;
+		}
 	}
-	row.br_number = p.bp_number;
-	row.br_head = rb_pagefrag_head(f);
-	row.br_tail = rb_pagefrag_tail(f);
-	row.br_cut = f->pf_cut != RB_PAGEFRAG_NOCUT;
-	row.br_csrf = rb_req_csrf(req);
-	/* The page's room at once: no growing copy by copy. */
-	rb_buf_reserve(&req->resp_body, f->pf_len + RB_LAYOUT_ROOM);
-	rb_resp_header(req, "Cache-Control", "no-store");
-	rb_resp_page_row(req, 200, "bill", json_object(), &bill_page_desc,
-	    &row);
+	if (rc != RB_OK)
+		rb_resp_error(req, 500);
+	else {
+		/* The page's room at once: no growing copy by copy. */
+		rb_buf_reserve(&req->resp_body, (f != NULL ? f->pf_len :
+		    buf.buf_len) + RB_LAYOUT_ROOM);
+		rb_resp_header(req, "Cache-Control", "no-store");
+		rb_resp_page_row(req, 200, "bill", json_object(),
+		    &bill_page_desc, &row);
+	}
+	rb_buf_free(&buf);
 	rb_pagefrag_free(mine);
 	rb_bills_page_done(&p);
 }

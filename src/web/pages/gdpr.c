@@ -7,6 +7,7 @@
  * downloads like the contact form's files). An archive visitor, who has
  * no account, is sent to sign in.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -37,11 +38,12 @@ void
 rb_page_gdpr(struct rb_req *req)
 {
 	const struct rb_session *s;
-	const struct rb_pagefrag *f;
+	const struct rb_pagefrag *f = NULL;
 	struct rb_pagefrag *mine = NULL;
 	struct rb_gdpr_page p;
 	const char *key, *html;
 	rb_buf buf = RB_BUF_INIT;
+	size_t len;
 
 	s = rb_req_session(req);
 	if (rb_gdpr_page(rb_req_db(req), s->s_account_id, &p) != RB_OK) {
@@ -49,26 +51,34 @@ rb_page_gdpr(struct rb_req *req)
 		return;
 	}
 	key = rb_config_str(req->req_site->site_cfg, RB_CFG_SERVICE_PHONE);
-	if ((f = rb_pagefrag_find(p.gp_frag, key)) == NULL) {
-		if (rb_resp_fragment(req, "gdpr_content", p.gp_view, NULL,
-		    &buf) != 0) {
+	if (p.gp_shared)
+		f = rb_pagefrag_find(p.gp_frag, key);
+	if (f == NULL) {
+		/* A shared view is copied (its members shared, read
+		   only); one read for this request only is its own. */
+		if (rb_resp_fragment(req, "gdpr_content", p.gp_shared ?
+		    json_copy((json_t *)(uintptr_t)p.gp_view) :
+		    json_incref((json_t *)(uintptr_t)p.gp_view), &buf) != 0) {
 			rb_buf_free(&buf);
 			rb_gdpr_page_done(&p);
 			rb_resp_error(req, 500);
 			return;
 		}
-		mine = rb_pagefrag_new(key, buf.buf_data != NULL ?
-		    buf.buf_data : "", buf.buf_len, RB_PAGEFRAG_NOCUT);
-		rb_buf_free(&buf);
-		f = mine;
-		if (rb_pagefrag_keep(p.gp_frag, mine))
-			mine = NULL;
+		/* Data read for this request only: its HTML as made. */
+		if (p.gp_shared) {
+			f = mine = rb_pagefrag_new(key, rb_buf_cstr(&buf),
+			    buf.buf_len, RB_PAGEFRAG_NOCUT);
+			if (rb_pagefrag_keep(p.gp_frag, mine))
+				mine = NULL;
+		}
 	}
-	html = rb_pagefrag_head(f);
+	html = f != NULL ? rb_pagefrag_head(f) : rb_buf_cstr(&buf);
+	len = f != NULL ? f->pf_len : buf.buf_len;
 	/* The page's room at once: no growing copy by copy. */
-	rb_buf_reserve(&req->resp_body, f->pf_len + RB_LAYOUT_ROOM);
+	rb_buf_reserve(&req->resp_body, len + RB_LAYOUT_ROOM);
 	rb_resp_header(req, "Cache-Control", "no-store");
 	rb_resp_page_row(req, 200, "gdpr", json_object(), &page_desc, &html);
+	rb_buf_free(&buf);
 	rb_pagefrag_free(mine);
 	rb_gdpr_page_done(&p);
 }
