@@ -28,6 +28,7 @@
 #include "app/bills.h"
 #include "app/consumption.h"
 #include "app/pagecache.h"
+#include "app/pagefrag.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/money.h"
@@ -1027,6 +1028,8 @@ struct bill_data {
 	struct rb_payment_row	*bd_pays;	/* free() */
 	size_t			 bd_npays;
 	int			 bd_pending;
+	struct rb_pagefrag_slot	 bd_frag;	/* the page's HTML made
+						   of it (app/pagefrag.h) */
 };
 
 static void
@@ -1036,6 +1039,7 @@ bill_data_drop(void *p)
 
 	rb_invoice_full_free(&d->bd_b);
 	free(d->bd_pays);
+	rb_pagefrag_slot_clear(&d->bd_frag);
 	free(d);
 }
 
@@ -1049,6 +1053,7 @@ bill_read(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	int rc;
 
 	memset(d, 0, sizeof(*d));
+	rb_pagefrag_slot_init(&d->bd_frag);
 	if ((rc = rb_invoice_get(ctx->bc_db, sc, number, &d->bd_b)) < 0)
 		return RB_ERROR;
 	if (rc > 0)
@@ -1078,11 +1083,12 @@ fail:
  * signed-in account: kept per account and number, listing the bill's
  * contract; never while a card payment in progress holds the bill (the
  * read does not say until when: the next read says when it ended).
- * Sets *out (release it) on RB_OK; RB_NOT_FOUND, RB_ERROR.
+ * Sets *out (release it) on RB_OK, and *shared to 1 when it is (or may
+ * be) kept, read by other requests; RB_NOT_FOUND, RB_ERROR.
  */
 static enum rb_rc
 bill_kept(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
-    const char *number, struct rb_pagecache_val **out)
+    const char *number, struct rb_pagecache_val **out, int *shared)
 {
 	struct rb_pagecache_val *v;
 	struct bill_data *d;
@@ -1091,10 +1097,12 @@ bill_kept(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	enum rb_rc rc;
 
 	*out = NULL;
+	*shared = 0;
 	if (keep && (v = rb_pagecache_get_sub(RB_PAGECACHE_BILL,
 	    sc->sc_account, number, "", (int64_t)ctx->bc_now, &epoch)) !=
 	    NULL) {
 		*out = v;
+		*shared = 1;
 		return RB_OK;
 	}
 	d = rb_xmalloc(sizeof(*d));
@@ -1104,9 +1112,11 @@ bill_kept(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
 	}
 	v = rb_pagecache_val_new(d, bill_data_drop, &d->bd_b.if_contract_id,
 	    1);
-	if (keep && !d->bd_pending)
+	if (keep && !d->bd_pending) {
 		rb_pagecache_put_sub(RB_PAGECACHE_BILL, sc->sc_account, number,
 		    "", v, epoch);
+		*shared = rb_pagecache_keeps(sc->sc_account);
+	}
 	*out = v;
 	return RB_OK;
 }
@@ -1180,23 +1190,56 @@ payments_set(const struct rb_bills_ctx *ctx, const struct bill_data *d,
 }
 
 enum rb_rc
+rb_bills_page(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
+    const char *number, struct rb_bills_page *out)
+{
+	struct bill_data *d;
+	enum rb_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = bill_kept(ctx, sc, number, &out->bpg_kept,
+	    &out->bpg_shared)) != RB_OK)
+		return rc;
+	d = rb_pagecache_data(out->bpg_kept);
+	out->bpg_number = d->bd_b.if_inv.inv_number;
+	out->bpg_frag = &d->bd_frag;
+	return RB_OK;
+}
+
+json_t *
+rb_bills_page_view(const struct rb_bills_ctx *ctx,
+    const struct rb_bills_page *p)
+{
+	const struct bill_data *d = rb_pagecache_data(p->bpg_kept);
+	char today[11];
+	json_t *view;
+
+	rb_clock_today_iso(ctx->bc_now, today, sizeof(today));
+	view = bill_view(ctx, &d->bd_b, today);
+	alert_set(d, view);
+	payments_set(ctx, d, view);
+	return view;
+}
+
+void
+rb_bills_page_done(struct rb_bills_page *p)
+{
+	rb_pagecache_release(p->bpg_kept);
+	memset(p, 0, sizeof(*p));
+}
+
+enum rb_rc
 rb_bills_get(const struct rb_bills_ctx *ctx, const struct rb_scope *sc,
     const char *number, json_t **out)
 {
-	struct rb_pagecache_val *kept;
-	const struct bill_data *d;
-	char today[11];
+	struct rb_bills_page p;
 	enum rb_rc rc;
 
 	*out = NULL;
-	rb_clock_today_iso(ctx->bc_now, today, sizeof(today));
-	if ((rc = bill_kept(ctx, sc, number, &kept)) != RB_OK)
+	if ((rc = rb_bills_page(ctx, sc, number, &p)) != RB_OK)
 		return rc;
-	d = rb_pagecache_data(kept);
-	*out = bill_view(ctx, &d->bd_b, today);
-	alert_set(d, *out);
-	payments_set(ctx, d, *out);
-	rb_pagecache_release(kept);
+	*out = rb_bills_page_view(ctx, &p);
+	rb_bills_page_done(&p);
 	return RB_OK;
 }
 

@@ -157,6 +157,33 @@ enum rb_rc rb_bills_get(const struct rb_bills_ctx *ctx,
 		    json_t **out);
 
 /*
+ * rb_bills_get() in two steps, for the bill's page: rb_bills_page()
+ * reads the bill's data (kept in memory as above) into *out: bpg_number
+ * the bill's number as stored, bpg_frag the slot where the page keeps
+ * the HTML it made of that data (app/pagefrag.h), both standing until
+ * rb_bills_page_done(), bpg_shared 1 when the data is kept in memory
+ * (0: read for this request only, its slot is worth nothing to fill);
+ * same returns as rb_bills_get() (nothing to release unless RB_OK).
+ * rb_bills_page_view() makes the bill view of it at ctx->bc_now
+ * (caller owns it), which depends only on that data, ctx's settings and
+ * today (the day of ctx->bc_now in Paris).
+ */
+struct rb_pagecache_val;
+struct rb_pagefrag_slot;
+struct rb_bills_page {
+	struct rb_pagecache_val	*bpg_kept;
+	const char		*bpg_number;
+	struct rb_pagefrag_slot	*bpg_frag;
+	int			 bpg_shared;
+};
+enum rb_rc	 rb_bills_page(const struct rb_bills_ctx *ctx,
+		    const struct rb_scope *sc, const char *number,
+		    struct rb_bills_page *out);
+json_t		*rb_bills_page_view(const struct rb_bills_ctx *ctx,
+		    const struct rb_bills_page *p);
+void		 rb_bills_page_done(struct rb_bills_page *p);
+
+/*
  * The bill's PDF: the file in ctx->bc_pdf_cache_dir named after the
  * number and a hash of the data drawn, drawn first when missing (written
  * to a temporary file then renamed, so readers never see half a file).

@@ -10,6 +10,9 @@
 #include "app/attachments.h"
 #include "app/gdpr.h"
 #include "app/pagecache.h"
+#include "app/pagefrag.h"
+#include "base/clock.h"
+#include "base/mem.h"
 #include "store/audit.h"
 #include "store/gdpr.h"
 
@@ -312,6 +315,32 @@ notice_json(const struct notice *no)
 	    "basis", no->no_basis, "retention", no->no_retention);
 }
 
+/*
+ * The French texts of the page, added once to the kept data: each
+ * view's "when" (its date and time in Paris), each photo's "read_on_fr"
+ * (the day of its reading), when that day is one.
+ */
+static void
+page_texts(json_t *views, json_t *photos)
+{
+	char when[RB_CLOCK_FR_MAX + 16];
+	struct rb_date d;
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(views, i, v) {
+		rb_clock_fr_instant((time_t)json_integer_value(
+		    json_object_get(v, "at")), when, sizeof(when));
+		json_object_set_new(v, "when", json_string(when));
+	}
+	json_array_foreach(photos, i, v) {
+		if (rb_clock_parse_date(json_string_value(json_object_get(v,
+		    "read_on")), &d) == 0 && rb_clock_fr_date(&d, when,
+		    sizeof(when)) == 0)
+			json_object_set_new(v, "read_on_fr", json_string(when));
+	}
+}
+
 /* The page's data (see rb_gdpr_view()) made from data (taken), what
    rb_gdpr_overview() gives: the counts, not the rows (thousands of daily
    readings; the download reads those). */
@@ -342,44 +371,61 @@ view_of(json_t *data)
 			break;
 		json_array_append(views, c);
 	}
-	out = json_pack("{s:s, s:o, s:o, s:I, s:o}", "controller", CONTROLLER,
-	    "categories", cats, "views", views,
+	page_texts(views, photos);
+	out = json_pack("{s:s, s:o, s:o, s:I, s:o, s:b, s:b}", "controller",
+	    CONTROLLER, "categories", cats, "views", views,
 	    "views_total", (json_int_t)json_array_size(rows),
-	    "photos", photos);
+	    "photos", photos, "has_photos", json_array_size(photos) > 0,
+	    "has_views", json_array_size(views) > 0);
 	json_decref(data);
 	return out;
 }
 
+/* A kept value: the page's data, read only, and the page's HTML made
+   from it (app/pagefrag.h). */
+struct kept {
+	json_t			*gk_view;
+	struct rb_pagefrag_slot	 gk_frag;
+};
+
 static void
-view_drop(void *p)
+kept_drop(void *p)
 {
-	json_decref(p);
+	struct kept *k = p;
+
+	json_decref(k->gk_view);
+	rb_pagefrag_slot_clear(&k->gk_frag);
+	free(k);
 }
 
 /*
  * The page's data is kept in memory per account (app/pagecache.h): it
  * depends on no day nor instant, lists the account's contracts, and
  * every table it counts sends notices (migrations 0027, 0028, 0030).
- * The kept copy is read only, shared by the requests: each gets a deep
- * copy of its own (the page adds to it).
+ * The kept value is read only, shared by the requests, with the page's
+ * HTML once a request made it (rb_gdpr_page_frag()).
  */
 enum rb_rc
-rb_gdpr_view(rb_db *db, int64_t account, json_t **out)
+rb_gdpr_page(rb_db *db, int64_t account, struct rb_gdpr_page *out)
 {
 	struct rb_pagecache_val *v;
+	struct kept *k;
 	json_t *data, *view;
 	int64_t *ids = NULL;
 	uint64_t epoch = 0;
 	size_t n = 0;
 	int rc, keep = account > 0 && rb_pagecache_on();
 
-	*out = NULL;
+	memset(out, 0, sizeof(*out));
 	/* now 0: the value has no end (rb_pagecache_val_until()). */
 	if (keep && (v = rb_pagecache_get(RB_PAGECACHE_GDPR, account, "", 0,
 	    &epoch)) != NULL) {
-		*out = json_deep_copy(rb_pagecache_data(v));
-		rb_pagecache_release(v);
-		return *out != NULL ? RB_OK : RB_ERROR;
+		k = rb_pagecache_data(v);
+		out->gp_kept = v;
+		out->gp_view = k->gk_view;
+		out->gp_frag = &k->gk_frag;
+		out->gp_shared = 1;
+		return RB_OK;
 	}
 	if ((rc = rb_gdpr_overview(db, account, &data, &ids, &n)) != 0)
 		return rc > 0 ? RB_NOT_FOUND : RB_ERROR;
@@ -387,16 +433,38 @@ rb_gdpr_view(rb_db *db, int64_t account, json_t **out)
 		free(ids);
 		return RB_ERROR;
 	}
-	if (!keep) {
-		free(ids);
-		*out = view;
-		return RB_OK;
-	}
-	v = rb_pagecache_val_new(view, view_drop, ids, n);
+	k = rb_xmalloc(sizeof(*k));
+	k->gk_view = view;
+	rb_pagefrag_slot_init(&k->gk_frag);
+	v = rb_pagecache_val_new(k, kept_drop, ids, n);
 	free(ids);
-	rb_pagecache_put(RB_PAGECACHE_GDPR, account, "", v, epoch);
-	*out = json_deep_copy(view);
-	rb_pagecache_release(v);
+	if (keep)
+		rb_pagecache_put(RB_PAGECACHE_GDPR, account, "", v, epoch);
+	out->gp_kept = v;
+	out->gp_view = view;
+	out->gp_frag = &k->gk_frag;
+	out->gp_shared = keep;
+	return RB_OK;
+}
+
+void
+rb_gdpr_page_done(struct rb_gdpr_page *p)
+{
+	rb_pagecache_release(p->gp_kept);
+	memset(p, 0, sizeof(*p));
+}
+
+enum rb_rc
+rb_gdpr_view(rb_db *db, int64_t account, json_t **out)
+{
+	struct rb_gdpr_page p;
+	enum rb_rc rc;
+
+	*out = NULL;
+	if ((rc = rb_gdpr_page(db, account, &p)) != RB_OK)
+		return rc;
+	*out = json_deep_copy(p.gp_view);
+	rb_gdpr_page_done(&p);
 	return *out != NULL ? RB_OK : RB_ERROR;
 }
 

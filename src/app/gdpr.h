@@ -33,6 +33,29 @@
 enum rb_rc	rb_gdpr_view(rb_db *db, int64_t account, json_t **out);
 
 /*
+ * The page's data as the page reads it, without a copy: gp_view is
+ * rb_gdpr_view()'s data with the page's French texts ("when" of each
+ * view, "read_on_fr" of each photo whose day is one, "has_views",
+ * "has_photos"), read only; gp_frag the slot where the page keeps the
+ * HTML it made of it (app/pagefrag.h), kept with the data. Both stand
+ * until rb_gdpr_page_done(). gp_shared is 1 when the data is kept in
+ * memory (0: read for this request only, its slot is worth nothing to
+ * fill). Same returns as rb_gdpr_view() (nothing to release unless
+ * RB_OK).
+ */
+struct rb_pagecache_val;
+struct rb_pagefrag_slot;
+struct rb_gdpr_page {
+	struct rb_pagecache_val	*gp_kept;
+	const json_t		*gp_view;
+	struct rb_pagefrag_slot	*gp_frag;
+	int			 gp_shared;
+};
+enum rb_rc	rb_gdpr_page(rb_db *db, int64_t account,
+		    struct rb_gdpr_page *out);
+void		rb_gdpr_page_done(struct rb_gdpr_page *p);
+
+/*
  * Sets *out to the download: {"format", "generated_at" (UTC seconds),
  * "controller", "notice" (the categories as on the page, without
  * counts), "data" (rb_gdpr_export(), its file_views as on the page)},

@@ -132,6 +132,19 @@ void		 rb_resp_page_row(struct rb_req *req, int status,
 		    const char *name, json_t *data,
 		    const struct rb_tmpl_desc *desc, const void *row);
 /*
+ * Renders template name, a part of a page that does not extend the
+ * layout (a page's content kept as HTML, app/pagefrag.h), with data
+ * (an object, taken: its "site" member is set to the layout's site
+ * block, then it is released; a caller whose data is shared passes a
+ * copy), appended to out, strict as pages are. Returns 0, or -1 with
+ * the error logged.
+ */
+int		 rb_resp_fragment(struct rb_req *req, const char *name,
+		    json_t *data, rb_buf *out);
+/* Bytes the layout adds around a page's content (some 5,500 with the
+   menu signed in), for a page reserving its answer's room at once. */
+#define RB_LAYOUT_ROOM	8192
+/*
  * A whole answer kept between requests (the anonymous home page): made
  * once from what a handler filled in, it is sent again as it is, its
  * headers built once, with no copy of its body. Reference counted:

@@ -455,6 +455,22 @@ rb_resp_page_row(struct rb_req *req, int status, const char *name,
 	req->resp_type = "text/html; charset=utf-8";
 }
 
+int
+rb_resp_fragment(struct rb_req *req, const char *name, json_t *data,
+    rb_buf *out)
+{
+	char err[256];
+	int rc;
+
+	json_object_set_new(data, "site", site_data(req));
+	rc = rb_tmpl_render(req->req_site->site_tmpl, name, data,
+	    req->req_site->site_tmpl_flags, out, err, sizeof(err));
+	if (rc != 0)
+		log_errx("page part %s: %s", name, err);
+	json_decref(data);
+	return rc;
+}
+
 void
 rb_resp_page(struct rb_req *req, int status, const char *name, json_t *data)
 {

@@ -368,3 +368,37 @@ def abnormal_consumption_alert_shows_on_the_bill_and_its_pdf(s):
     assert st == 200 and "anormalement" not in page
     st, _, data = get_bytes(b, "/mes-factures/FA2026-000001.pdf")
     assert st == 200 and "Consommation anormalement élevée" in pdftext(data)[0]
+
+
+CARD_ENV = {"ROBINET_PSP_SHOP_ID": "87654321", "ROBINET_PSP_TEST_KEY": "cle-de-test+des/tests=http",
+            "ROBINET_PSP_PAGE_URL": "http://127.0.0.1:9/vads-payment/"}
+
+
+@test(env=CARD_ENV)
+def bill_page_kept_as_html_writes_each_sessions_own_csrf_token(s):
+    """The bill page's content is kept as HTML with the bill's data
+    (app/pagefrag.h; on PostgreSQL, where the data is kept): the payment
+    form's CSRF token is the one of the session asking, never the one of
+    the session whose request made the HTML, and the form it posts is
+    taken."""
+    from test_pay import demo_bills
+    number = demo_bills(s)[0][0]
+    a, b = signed_in(s), signed_in(s)
+    pages = {}
+    for who, br in (("a", a), ("b", b), ("a", a), ("b", b)):
+        st, _, page = br.get("/mes-factures/" + number)
+        assert st == 200, st
+        assert 'action="/paiement"' in page, "no payment form"
+        tokens = set(re.findall(r'name="csrf" value="([^"]*)"', page))
+        # The layout's sign-out form and the payment form: one token,
+        # the session's.
+        assert len(tokens) == 1, tokens
+        pages.setdefault(who, []).append((tokens.pop(), page))
+    (ta, pa), (ta2, pa2) = pages["a"]
+    (tb, pb), (tb2, pb2) = pages["b"]
+    assert ta == ta2 and tb == tb2 and ta != tb
+    strip = lambda p: re.sub(r'name="csrf" value="[^"]*"', "", p)
+    assert strip(pa) == strip(pb) == strip(pa2) == strip(pb2)
+    # The token of b's page is b's: its payment form is accepted.
+    st, _, form = b.post("/paiement", {"facture": number})
+    assert st == 200 and "vads_" in form, (st, form[:300])

@@ -11,12 +11,15 @@
  * filter answers 400 with a French sentence saying what is wrong.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "app/bills.h"
 #include "app/braille.h"
+#include "app/pagefrag.h"
 #include "app/psp.h"
+#include "base/clock.h"
 #include "web/routes.h"
 #include "tmpl/mustache.h"
 #include "web/session.h"
@@ -198,18 +201,164 @@ bill_pdf(struct rb_req *req, const struct rb_bills_ctx *ctx,
 	req->resp_fd_size = size;
 }
 
+/*
+ * The bill's page: its content as HTML (bill_content.mustache), made
+ * from the bill view and kept with the bill's data in memory
+ * (app/pagefrag.h, rb_bills_page()), so that the page seen again writes
+ * it as it is in the layout (bill.mustache). Its key is what the view
+ * depends on besides the data: the day, and the settings the view and
+ * the layout's "site" block read. The one per-session text of the
+ * content, the payment form's CSRF token, is written at each request
+ * where the fragment was cut (CSRF_MARK rendered in its place).
+ */
+#define CSRF_MARK	"\x01robinet-csrf\x01"
+
+struct bill_row {
+	const char	*bw_number;
+	const char	*bw_head;
+	const char	*bw_tail;
+	int		 bw_cut;
+	const char	*bw_csrf;
+};
+
+#define W(name, type, member) \
+	RB_TMPL_FIELD(name, type, struct bill_row, member, NULL)
+static const struct rb_tmpl_field bill_page_fields[] = {
+	W("number", RB_TF_STR, bw_number),
+	W("content_head", RB_TF_STR, bw_head),
+	W("content_tail", RB_TF_STR, bw_tail),
+	W("content_cut", RB_TF_BOOL, bw_cut),
+	W("csrf", RB_TF_STR, bw_csrf),
+};
+#undef W
+static const struct rb_tmpl_desc bill_page_desc =
+    RB_TMPL_DESC(bill_page_fields);
+
+/* The fragment's key of ctx at ctx->bc_now into out: 0, or -1 when
+   it does not fit (settings that long: nothing kept). */
+static int
+bill_key(const struct rb_bills_ctx *ctx, char *out, size_t outlen)
+{
+	char today[11];
+	int n;
+
+	rb_clock_today_iso(ctx->bc_now, today, sizeof(today));
+	n = snprintf(out, outlen, "%s|%d|%s|%s|%s|%s", today, ctx->bc_card,
+	    ctx->bc_service_phone, ctx->bc_emergency_phone,
+	    ctx->bc_former_name != NULL ? ctx->bc_former_name : "",
+	    ctx->bc_former_address != NULL ? ctx->bc_former_address : "");
+	return n >= 0 && (size_t)n < outlen ? 0 : -1;
+}
+
+/*
+ * The content of p made now (the caller frees it), cut where the CSRF
+ * token goes when the view has a payment form ("payable"); or, when the
+ * mark is not found exactly there (the bill's data holds it: never in
+ * practice), made again with the token written in, not cut, and *keep
+ * set to 0. NULL on a template error.
+ */
+static struct rb_pagefrag *
+bill_frag(struct rb_req *req, const struct rb_bills_ctx *ctx,
+    const struct rb_bills_page *p, const char *key, int *keep)
+{
+	struct rb_pagefrag *f = NULL;
+	rb_buf buf = RB_BUF_INIT;
+	json_t *view;
+	size_t cut, len;
+	int pass, form;
+
+	*keep = 1;
+	view = rb_bills_page_view(ctx, p);
+	form = json_is_true(json_object_get(view, "payable"));
+	for (pass = 0; pass < 2 && f == NULL; pass++) {
+		rb_buf_reset(&buf);
+		json_object_set_new(view, "csrf", json_string(pass == 0 ?
+		    CSRF_MARK : rb_req_csrf(req)));
+		if (rb_resp_fragment(req, "bill_content", json_incref(view),
+		    &buf) != 0)
+			break;
+		len = buf.buf_len;
+		cut = RB_PAGEFRAG_NOCUT;
+		if (pass == 0 && (len == 0 || rb_pagefrag_cut(buf.buf_data,
+		    &len, CSRF_MARK, &cut) != 0 ||
+		    (cut != RB_PAGEFRAG_NOCUT) != form)) {
+			*keep = 0;
+			continue;
+		}
+		f = rb_pagefrag_new(key, rb_buf_cstr(&buf), len, cut);
+	}
+	rb_buf_free(&buf);
+	json_decref(view);
+	return f;
+}
+
+static void
+bill_page(struct rb_req *req, const struct rb_bills_ctx *ctx,
+    const struct rb_scope *sc, const char *number)
+{
+	const struct rb_pagefrag *f = NULL;
+	struct rb_pagefrag *mine = NULL;
+	struct rb_bills_page p;
+	struct bill_row row;
+	rb_buf buf = RB_BUF_INIT;
+	char key[1024];
+	enum rb_rc rc;
+	json_t *view;
+	int keep;
+
+	if ((rc = rb_bills_page(ctx, sc, number, &p)) != RB_OK) {
+		answer_rc(req, rc);
+		return;
+	}
+	row.bw_number = p.bpg_number;
+	row.bw_csrf = rb_req_csrf(req);
+	if (!p.bpg_shared || bill_key(ctx, key, sizeof(key)) != 0) {
+		/* Data read for this request only: its HTML made with the
+		   token written in, never cut nor kept. */
+		view = rb_bills_page_view(ctx, &p);
+		json_object_set_new(view, "csrf", json_string(row.bw_csrf));
+		rc = rb_resp_fragment(req, "bill_content", view, &buf) == 0 ?
+		    RB_OK : RB_ERROR;
+		row.bw_head = rb_buf_cstr(&buf);
+		row.bw_tail = "";
+		row.bw_cut = 0;
+	} else {
+		if ((f = rb_pagefrag_find(p.bpg_frag, key)) == NULL &&
+		    (f = mine = bill_frag(req, ctx, &p, key, &keep)) != NULL &&
+		    keep && rb_pagefrag_keep(p.bpg_frag, mine))
+			mine = NULL;
+		rc = f != NULL ? RB_OK : RB_ERROR;
+		if (f != NULL) {
+			row.bw_head = rb_pagefrag_head(f);
+			row.bw_tail = rb_pagefrag_tail(f);
+			row.bw_cut = f->pf_cut != RB_PAGEFRAG_NOCUT;
+		}
+	}
+	if (rc != RB_OK)
+		rb_resp_error(req, 500);
+	else {
+		/* The page's room at once: no growing copy by copy. */
+		rb_buf_reserve(&req->resp_body, (f != NULL ? f->pf_len :
+		    buf.buf_len) + RB_LAYOUT_ROOM);
+		rb_resp_header(req, "Cache-Control", "no-store");
+		rb_resp_page_row(req, 200, "bill", json_object(),
+		    &bill_page_desc, &row);
+	}
+	rb_buf_free(&buf);
+	rb_pagefrag_free(mine);
+	rb_bills_page_done(&p);
+}
+
 void
 rb_page_bill(struct rb_req *req)
 {
 	const char *rest = req->req_path + strlen("/mes-factures/");
 	struct rb_bills_ctx ctx;
 	struct rb_scope sc;
-	enum rb_rc rc;
 	char number[32], *raw;
 	size_t len;
 	int pdf = 0, braille;
 	enum rb_braille_format bfmt = RB_BRAILLE_UNICODE;
-	json_t *data;
 
 	if (rb_req_scope(req, &sc) != 0)
 		return;
@@ -237,11 +386,5 @@ rb_page_bill(struct rb_req *req)
 		rb_page_bill_braille(req, &ctx, &sc, number, bfmt);
 		return;
 	}
-	if ((rc = rb_bills_get(&ctx, &sc, number, &data)) != RB_OK) {
-		answer_rc(req, rc);
-		return;
-	}
-	json_object_set_new(data, "csrf", json_string(rb_req_csrf(req)));
-	rb_resp_header(req, "Cache-Control", "no-store");
-	rb_resp_page(req, 200, "bill", data);
+	bill_page(req, &ctx, &sc, number);
 }

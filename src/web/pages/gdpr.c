@@ -7,6 +7,7 @@
  * downloads like the contact form's files). An archive visitor, who has
  * no account, is sent to sign in.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,45 +15,72 @@
 #include "base/mem.h"
 #include "app/attachments.h"
 #include "app/gdpr.h"
+#include "app/pagefrag.h"
 #include "base/arena.h"
 #include "base/clock.h"
 #include "web/routes.h"
+#include "tmpl/mustache.h"
 #include "web/session.h"
+
+/*
+ * The page's content as HTML (gdpr_content.mustache), made once from the
+ * kept data and kept with it (app/pagefrag.h, app/gdpr.h): the page
+ * seen again writes it as it is, in the layout (gdpr.mustache). Its key
+ * is what it depends on besides the data: the service's phone number
+ * (the layout's "site" block).
+ */
+static const struct rb_tmpl_field page_fields[] = {
+	{ "content_html", RB_TF_STR, 0, NULL },
+};
+static const struct rb_tmpl_desc page_desc = RB_TMPL_DESC(page_fields);
 
 void
 rb_page_gdpr(struct rb_req *req)
 {
 	const struct rb_session *s;
-	json_t *data, *v;
-	char when[RB_CLOCK_FR_MAX + 16];
-	size_t i;
+	const struct rb_pagefrag *f = NULL;
+	struct rb_pagefrag *mine = NULL;
+	struct rb_gdpr_page p;
+	const char *key, *html;
+	rb_buf buf = RB_BUF_INIT;
+	size_t len;
 
 	s = rb_req_session(req);
-	if (rb_gdpr_view(rb_req_db(req), s->s_account_id, &data) != RB_OK) {
+	if (rb_gdpr_page(rb_req_db(req), s->s_account_id, &p) != RB_OK) {
 		rb_resp_error(req, 500);
 		return;
 	}
-	/* "Qui a consulté mon dossier": each view's date in French. */
-	json_array_foreach(json_object_get(data, "views"), i, v) {
-		rb_clock_fr_instant((time_t)json_integer_value(
-		    json_object_get(v, "at")), when, sizeof(when));
-		json_object_set_new(v, "when", json_string(when));
+	key = rb_config_str(req->req_site->site_cfg, RB_CFG_SERVICE_PHONE);
+	if (p.gp_shared)
+		f = rb_pagefrag_find(p.gp_frag, key);
+	if (f == NULL) {
+		/* A shared view is copied (its members shared, read
+		   only); one read for this request only is its own. */
+		if (rb_resp_fragment(req, "gdpr_content", p.gp_shared ?
+		    json_copy((json_t *)(uintptr_t)p.gp_view) :
+		    json_incref((json_t *)(uintptr_t)p.gp_view), &buf) != 0) {
+			rb_buf_free(&buf);
+			rb_gdpr_page_done(&p);
+			rb_resp_error(req, 500);
+			return;
+		}
+		/* Data read for this request only: its HTML as made. */
+		if (p.gp_shared) {
+			f = mine = rb_pagefrag_new(key, rb_buf_cstr(&buf),
+			    buf.buf_len, RB_PAGEFRAG_NOCUT);
+			if (rb_pagefrag_keep(p.gp_frag, mine))
+				mine = NULL;
+		}
 	}
-	/* The meter photos: the day of their reading in French. */
-	json_array_foreach(json_object_get(data, "photos"), i, v) {
-		struct rb_date d;
-
-		if (rb_clock_parse_date(json_string_value(json_object_get(v,
-		    "read_on")), &d) == 0 && rb_clock_fr_date(&d, when,
-		    sizeof(when)) == 0)
-			json_object_set_new(v, "read_on_fr", json_string(when));
-	}
-	json_object_set_new(data, "has_photos", json_boolean(
-	    json_array_size(json_object_get(data, "photos")) > 0));
-	json_object_set_new(data, "has_views", json_boolean(
-	    json_array_size(json_object_get(data, "views")) > 0));
+	html = f != NULL ? rb_pagefrag_head(f) : rb_buf_cstr(&buf);
+	len = f != NULL ? f->pf_len : buf.buf_len;
+	/* The page's room at once: no growing copy by copy. */
+	rb_buf_reserve(&req->resp_body, len + RB_LAYOUT_ROOM);
 	rb_resp_header(req, "Cache-Control", "no-store");
-	rb_resp_page(req, 200, "gdpr", data);
+	rb_resp_page_row(req, 200, "gdpr", json_object(), &page_desc, &html);
+	rb_buf_free(&buf);
+	rb_pagefrag_free(mine);
+	rb_gdpr_page_done(&p);
 }
 
 void
