@@ -47,6 +47,24 @@ def settle(s, b):
         assert time.monotonic() < deadline, "the sign-in's notices never settled"
 
 
+def kept(s, b, path, hits_wanted=1):
+    """Reads path until a read is served from memory (the metrics count
+    hits_wanted or more hits for it), at most 2 s: a notice of an earlier
+    test's write may still come and evict once (the listener hears it
+    milliseconds later, more on a loaded machine). Returns the pages of
+    the read before and of that one."""
+    deadline = time.monotonic() + 2.0
+    while True:
+        st, _, first = b.get(path)
+        assert st == 200, (path, st)
+        hits = metric(s, "robinet_data_cache_hits_total")
+        st, _, again = b.get(path)
+        assert st == 200, (path, st)
+        if metric(s, "robinet_data_cache_hits_total") - hits >= hits_wanted:
+            return first, again
+        assert time.monotonic() < deadline, (path, "never served from memory")
+
+
 def other_subscriber(s):
     """Signs in another account holding contracts, given the demo's password."""
     acc = db_rows(s, "SELECT MIN(account_id) FROM account_contracts WHERE account_id <> "
@@ -74,14 +92,9 @@ def demo_numbers(s):
 def pagecache_dashboard_is_served_from_memory_on_both_engines(s):
     b = demo(s)
     assert metric(s, "robinet_data_cache_on") == 1
-    st, _, first = b.get("/mon-espace")
-    assert st == 200
-    hits = metric(s, "robinet_data_cache_hits_total")
-    st, _, again = b.get("/mon-espace")
-    assert st == 200
     # The page is rendered for each request (its form's CSRF token is the
     # session's): only the data is kept.
-    assert metric(s, "robinet_data_cache_hits_total") == hits + 1
+    first, again = kept(s, b, "/mon-espace")
     strip = lambda p: re.sub(r'name="csrf" value="[^"]*"', "", p)
     assert strip(first) == strip(again)
 
@@ -89,8 +102,8 @@ def pagecache_dashboard_is_served_from_memory_on_both_engines(s):
 @test
 def pagecache_bills_list_is_served_from_memory_and_follows_writes(s):
     b = demo(s)
-    st, _, first = b.get("/mes-factures")
-    assert st == 200
+    first, _ = kept(s, b, "/mes-factures")
+    # Another view of the same list (a year): served from the same data.
     hits = metric(s, "robinet_data_cache_hits_total")
     st, _, again = b.get("/mes-factures?annee=%s" % re.search(r'<option value="(\d{4})"', first).group(1))
     assert st == 200
@@ -248,12 +261,8 @@ def pagecache_bill_page_is_kept_per_bill_never_for_another_subscriber(s):
     bills = demo_bills(s)
     assert len(bills) >= 2
     first, second = bills[0], bills[-1]
-    st, _, page = a.get("/mes-factures/" + first)
-    assert st == 200 and first in page
-    hits = metric(s, "robinet_data_cache_hits_total")
-    st, _, again = a.get("/mes-factures/" + first)
-    assert st == 200
-    assert metric(s, "robinet_data_cache_hits_total") == hits + 1
+    page, again = kept(s, a, "/mes-factures/" + first)
+    assert first in page
     strip = lambda p: re.sub(r'name="csrf" value="[^"]*"', "", p)
     assert strip(page) == strip(again)
     # Another bill of the same account: its own page.
@@ -282,12 +291,8 @@ def pagecache_bill_page_is_kept_per_bill_never_for_another_subscriber(s):
 @test
 def pagecache_gdpr_page_is_kept_and_follows_writes(s):
     a = demo(s)
-    st, _, page = a.get("/mes-donnees")
-    assert st == 200
-    hits = metric(s, "robinet_data_cache_hits_total")
-    st, _, again = a.get("/mes-donnees")
-    assert st == 200 and again == page
-    assert metric(s, "robinet_data_cache_hits_total") == hits + 1
+    page, again = kept(s, a, "/mes-donnees")
+    assert again == page
     journal = count_of(page, "Journal de sécurité")
     # Own write: the download records itself in the security log; the very
     # next page counts it, through the same server, no wait (ten rounds:
@@ -315,12 +320,8 @@ def pagecache_gdpr_page_is_kept_and_follows_writes(s):
 @test
 def pagecache_braille_letters_are_kept_and_follow_writes(s):
     a = demo(s)
-    st, _, page = a.get("/mes-courriers-braille")
-    assert st == 200
-    hits = metric(s, "robinet_data_cache_hits_total")
-    st, _, again = a.get("/mes-courriers-braille")
-    assert st == 200 and again == page
-    assert metric(s, "robinet_data_cache_hits_total") == hits + 1
+    page, again = kept(s, a, "/mes-courriers-braille")
+    assert again == page
     # Own write: the choice in "Mon compte", shown at the very next request.
     for choice, label in (("abrege", "Braille abrégé"), ("integral", "Braille intégral")) * 5:
         _, _, acc = a.get("/mon-compte")
@@ -358,14 +359,7 @@ def shown_within_a_second(b, path, check):
 def pagecache_more_pages_are_served_from_memory_on_both_engines(s):
     b = demo(s)
     for path in MORE:
-        st, _, first = b.get(path)
-        assert st == 200, (path, st)
-        hits = metric(s, "robinet_data_cache_hits_total")
-        st, _, again = b.get(path)
-        assert st == 200, (path, st)
-        # /ma-consommation reads its leak alert too: more than one hit.
-        got = metric(s, "robinet_data_cache_hits_total") - hits
-        assert got >= 1, (path, got)
+        first, again = kept(s, b, path)
         assert strip(first) == strip(again), path
 
 
@@ -539,11 +533,8 @@ def session_ids(page):
 @test(own=True)
 def pagecache_account_page_follows_sessions_signed_in_and_out(s):
     b = demo(s)
-    st, _, page = b.get("/mon-compte")
-    assert st == 200 and "Cette session" in page
-    hits = metric(s, "robinet_data_cache_hits_total")
-    st, _, again = b.get("/mon-compte")
-    assert metric(s, "robinet_data_cache_hits_total") == hits + 1
+    page, again = kept(s, b, "/mon-compte")
+    assert "Cette session" in page
     assert strip(again) == strip(page)
     mine = len(session_ids(page))
     # A sign-in on another device (another server, for all this one
