@@ -792,6 +792,10 @@ rb_import_store_copy_row(rb_db *db, enum rb_imp_table t,
 	for (i = 0; i < n; i++) {
 		switch (vals[i].iv_kind) {
 		case RB_IMPV_INT:
+			if (vals[i].iv_num != NULL) {
+				f[i] = vals[i].iv_num;
+				break;
+			}
 			copy_int(vals[i].iv_int, num[i]);
 			f[i] = num[i];
 			break;
