@@ -42,7 +42,12 @@
 #              plain tables of text columns, no key, no index, no check:
 #              the fastest the server takes these rows;
 #   import     `robinet import DIR --db postgresql://...`.
-# It prints the same table, ratio import/copy, target >= 0.5.
+# It prints the same table, ratio import/copy, target >= 0.5, and the
+# CPU seconds of each side (median over the rounds): the server's (its
+# processes that ended meanwhile, as the postmaster counts them:
+# backends, parallel workers, and autovacuum's should one end then)
+# and the client's (psql or robinet). On this shared 2-core machine
+# the rates follow the load; the CPU seconds much less so.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -203,6 +208,28 @@ fresh_pg() {
 		{ cat "$tmp/migrate.log" >&2; die "robinet migrate failed on PostgreSQL"; }
 }
 
+# CPU clock ticks (user + system) of the processes that ended, waited
+# for by the server's postmaster ("server") or by this shell ("client").
+clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
+pg_postmaster=
+cpu_ticks() {
+	if [ -z "$pg_postmaster" ]; then
+		pg_postmaster=$(head -n 1 "$("$psql_bin" -X -q -t -A -d "$RB_BENCH_PG_DB" \
+			-c "SHOW data_directory")/postmaster.pid" 2>/dev/null) || pg_postmaster=0
+	fi
+	s=$(awk '{ print $16 + $17 }' "/proc/$pg_postmaster/stat" 2>/dev/null || echo 0)
+	c=$(awk '{ print $16 + $17 }' "/proc/$$/stat" 2>/dev/null || echo 0)
+	echo "$s $c"
+}
+
+# cpu_note SIDE BEFORE: the CPU since BEFORE (cpu_ticks), once the
+# side's backend has ended.
+cpu_note() {
+	sleep 0.3
+	set -- "$1" $2 $(cpu_ticks)
+	echo "$1 $((($4 - $2) * 1000 / clk_tck)) $((($5 - $3) * 1000 / clk_tck))" >>"$tmp/cpu"
+}
+
 # The bare COPY: one text table per file, columns named by its header.
 copy_pg() {
 	fresh_pg
@@ -218,10 +245,13 @@ copy_pg() {
 	for f in $FILES; do
 		printf '%s\n' "\\copy bare_${f%.csv} FROM '$data/$f' WITH (FORMAT csv, HEADER true, DELIMITER ';')" >>"$tmp/copy.sql"
 	done
+	sleep 0.3
+	c0=$(cpu_ticks)
 	t0=$(now_ms)
 	"$psql_bin" -X -q -v ON_ERROR_STOP=1 -d "$RB_BENCH_PG_DB" -f "$tmp/copy.sql" >"$tmp/copy.out" 2>&1 ||
 		{ cat "$tmp/copy.out" >&2; die "the bare COPY failed"; }
 	t1=$(now_ms)
+	cpu_note reference "$c0"
 	rows=0
 	for f in $FILES; do
 		n=$("$psql_bin" -X -q -t -A -d "$RB_BENCH_PG_DB" -c "SELECT count(*) FROM bare_${f%.csv}")
@@ -233,11 +263,14 @@ copy_pg() {
 
 import_pg() {
 	fresh_pg
+	sleep 0.3
+	c0=$(cpu_ticks)
 	t0=$(now_ms)
 	rc=0
 	ROBINET_DATA_KEY=$DEMO_KEY "$robinet" import "$data" --db "$RB_BENCH_PG_DB" \
 		--report "$tmp/report.csv" >"$tmp/imp.out" 2>"$tmp/imp.err" || rc=$?
 	t1=$(now_ms)
+	cpu_note import "$c0"
 	[ "$rc" -eq 0 ] || { head -n 20 "$tmp/imp.err" >&2; die "robinet import exited $rc on PostgreSQL"; }
 	total=$(grep '^# total;' "$tmp/report.csv") || die "no total line in the import report"
 	rows=$(echo "$total" | cut -d';' -f3)
@@ -258,6 +291,7 @@ fi
 
 echo "bench: $("$robinet" version 2>/dev/null | head -n 1 || echo robinet), files in $data ($bytes bytes)" >&2
 : >"$tmp/results"
+: >"$tmp/cpu"
 : >"$tmp/ref-files"
 : >"$tmp/imp-files"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
@@ -329,4 +363,24 @@ awk '
 		printf "ratio import/reference: %.3f (target >= 0.5): %s\n", ratio,
 			(ratio >= 0.5 ? "PASS" : "BELOW TARGET")
 	}' "$tmp/results" "$tmp/ref-files" "$tmp/imp-files"
+if [ -s "$tmp/cpu" ]; then
+	awk '
+		function med(k, w,    a, i, j, t, n) {
+			n = cnt[k]
+			for (i = 1; i <= n; i++) a[i] = v[k, w, i]
+			for (i = 2; i <= n; i++)
+				for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+					t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+				}
+			return ((n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2) / 1000
+		}
+		{ cnt[$1]++; v[$1, 1, cnt[$1]] = $2; v[$1, 2, cnt[$1]] = $3 }
+		END {
+			rs = med("reference", 1); rc = med("reference", 2)
+			is = med("import", 1); ic = med("import", 2)
+			printf "CPU seconds (median): reference server %.2f + client %.2f = %.2f;" \
+			    " import server %.2f + client %.2f = %.2f; reference/import %.3f\n",
+			    rs, rc, rs + rc, is, ic, is + ic, ((is + ic) > 0 ? (rs + rc) / (is + ic) : 0)
+		}' "$tmp/cpu"
+fi
 exit 0

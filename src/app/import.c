@@ -657,6 +657,7 @@ set_extra(struct run *r, struct row *w, int k, enum rb_imp_vkind kind,
 	v->iv_kind = kind;
 	v->iv_int = i;
 	v->iv_text = s;
+	v->iv_num = NULL;
 }
 
 /* Rejects the row unless date column hi is on or after column lo. */
@@ -1221,6 +1222,7 @@ sp_keep(struct run *r, const struct row *w, int updated, int64_t line)
 	p = (char *)(wr + 1);
 	for (i = 0; i < np; i++) {
 		wr->wr_vals[i] = w->w_vals[i];
+		wr->wr_vals[i].iv_num = NULL;	/* the record's, not kept */
 		if (w->w_vals[i].iv_kind != RB_IMPV_TEXT)
 			continue;
 		n = strlen(w->w_vals[i].iv_text) + 1;

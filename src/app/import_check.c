@@ -176,18 +176,39 @@ rb_ichk_hash(const char *s, char *why, size_t whylen)
 	return 0;
 }
 
-/* Every character of s is in set (and s has min..max of them). */
-static int
-only(const char *s, const char *set, size_t min, size_t max)
-{
-	size_t n = strlen(s);
-
-	return n >= min && n <= max && strspn(s, set) == n;
-}
-
 #define UPPER	"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-#define LOWER	"abcdefghijklmnopqrstuvwxyz"
-#define DIGITS	"0123456789"
+
+/* The classes of only(): ASCII letters and digits. */
+#define C_UPPER	1u
+#define C_LOWER	2u
+#define C_DIGIT	4u
+
+/*
+ * Every character of s is of the classes cls or in extra (and s has
+ * min..max of them). Tested by ranges, not strspn(), which builds a
+ * table of its set at every call: 6 % of the importer's CPU on the
+ * invoice numbers of 1.4 million invoice lines.
+ */
+static int
+only(const char *s, unsigned cls, const char *extra, size_t min,
+    size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	for (; *p != '\0'; p++) {
+		if ((cls & C_DIGIT) && *p >= '0' && *p <= '9')
+			continue;
+		if ((cls & C_UPPER) && *p >= 'A' && *p <= 'Z')
+			continue;
+		if ((cls & C_LOWER) && *p >= 'a' && *p <= 'z')
+			continue;
+		if (strchr(extra, *p) == NULL)
+			return 0;
+	}
+	n = (size_t)(p - (const unsigned char *)s);
+	return n >= min && n <= max;
+}
 
 /* s quoted for a message, in q (quoting every valid value cost a
    tenth of the import's own work: only on the way to a rejection). */
@@ -207,7 +228,7 @@ check_format(const struct rb_ichk_col *col, const char *s, char *why,
 
 	switch (col->ck_type) {
 	case RB_ICHK_CONTRACT_NO:
-		if (only(s, DIGITS, 10, 10))
+		if (only(s, C_DIGIT, "", 10, 10))
 			return 0;
 		snprintf(why, whylen, "numéro de contrat invalide « %s » "
 		    "(10 chiffres attendus)", quoted(s, q));
@@ -220,25 +241,25 @@ check_format(const struct rb_ichk_col *col, const char *s, char *why,
 		    quoted(s, q));
 		return -1;
 	case RB_ICHK_SERIAL:
-		if (only(s, UPPER DIGITS, 4, 20))
+		if (only(s, C_UPPER | C_DIGIT, "", 4, 20))
 			return 0;
 		snprintf(why, whylen, "numéro de compteur invalide « %s » "
 		    "(4 à 20 majuscules ou chiffres)", quoted(s, q));
 		return -1;
 	case RB_ICHK_REF:
-		if (only(s, UPPER LOWER DIGITS "._/-", 1, 32))
+		if (only(s, C_UPPER | C_LOWER | C_DIGIT, "._/-", 1, 32))
 			return 0;
 		snprintf(why, whylen, "référence client invalide « %s »",
 		    quoted(s, q));
 		return -1;
 	case RB_ICHK_CODE:
-		if (only(s, UPPER DIGITS "_", 1, 32))
+		if (only(s, C_UPPER | C_DIGIT, "_", 1, 32))
 			return 0;
 		snprintf(why, whylen, "code invalide « %s » (majuscules, "
 		    "chiffres et _)", quoted(s, q));
 		return -1;
 	case RB_ICHK_INVOICE_NO:
-		if (only(s, UPPER DIGITS "-", 1, 32))
+		if (only(s, C_UPPER | C_DIGIT, "-", 1, 32))
 			return 0;
 		snprintf(why, whylen, "numéro de facture invalide « %s »",
 		    quoted(s, q));
@@ -246,31 +267,33 @@ check_format(const struct rb_ichk_col *col, const char *s, char *why,
 	case RB_ICHK_EMAIL:
 		return rb_ichk_email(s, why, whylen);
 	case RB_ICHK_PHONE:
-		if (s[0] == '+' && only(s + 1, DIGITS, 8, 15))
+		if (s[0] == '+' && only(s + 1, C_DIGIT, "", 8, 15))
 			return 0;
 		snprintf(why, whylen, "numéro de téléphone invalide « %s » "
 		    "(format international +33320123456)", quoted(s, q));
 		return -1;
 	case RB_ICHK_POSTCODE:
-		if (only(s, DIGITS, 5, 5))
+		if (only(s, C_DIGIT, "", 5, 5))
 			return 0;
 		snprintf(why, whylen, "code postal invalide « %s » "
 		    "(5 chiffres)", quoted(s, q));
 		return -1;
 	case RB_ICHK_COUNTRY:
-		if (only(s, UPPER, 2, 2))
+		if (only(s, C_UPPER, "", 2, 2))
 			return 0;
 		snprintf(why, whylen, "code pays invalide « %s » (2 lettres "
 		    "majuscules, ISO 3166)", quoted(s, q));
 		return -1;
 	case RB_ICHK_BIC:
-		if ((n == 8 || n == 11) && only(s, UPPER DIGITS, n, n) &&
+		if ((n == 8 || n == 11) &&
+		    only(s, C_UPPER | C_DIGIT, "", n, n) &&
 		    strspn(s, UPPER) >= 6)
 			return 0;
 		snprintf(why, whylen, "BIC invalide « %s »", quoted(s, q));
 		return -1;
 	case RB_ICHK_RUM:
-		if (only(s, UPPER LOWER DIGITS "+?/-:().,' ", 1, 35))
+		if (only(s, C_UPPER | C_LOWER | C_DIGIT,
+		    "+?/-:().,' ", 1, 35))
 			return 0;
 		snprintf(why, whylen, "référence de mandat invalide « %s » "
 		    "(35 caractères SEPA au plus)", quoted(s, q));
@@ -291,6 +314,20 @@ check_format(const struct rb_ichk_col *col, const char *s, char *why,
 	}
 }
 
+/*
+ * s, a number rb_ichk_int() took, when it is written as "%lld" would
+ * write its value (no leading zero, no "-0"), else NULL: a bulk copy
+ * sends it as read instead of writing the number again (7 % of the
+ * importer's CPU on the 20,000-contract files).
+ */
+static const char *
+as_printed(const char *s)
+{
+	const char *d = s[0] == '-' ? s + 1 : s;
+
+	return d[0] != '0' || (d == s && d[1] == '\0') ? s : NULL;
+}
+
 int
 rb_ichk_value(const struct rb_ichk_col *col, const char *s,
     struct rb_imp_val *v, char *why, size_t whylen)
@@ -302,6 +339,7 @@ rb_ichk_value(const struct rb_ichk_col *col, const char *s,
 
 	v->iv_kind = RB_IMPV_NULL;
 	v->iv_text = NULL;
+	v->iv_num = NULL;
 	v->iv_int = 0;
 	if (s == NULL || s[0] == '\0') {
 		if (col->ck_default != NULL)
@@ -326,6 +364,7 @@ rb_ichk_value(const struct rb_ichk_col *col, const char *s,
 			return -1;
 		v->iv_kind = RB_IMPV_INT;
 		v->iv_int = n;
+		v->iv_num = as_printed(s);
 		return 0;
 	case RB_ICHK_COUNT:
 	case RB_ICHK_BP:
@@ -335,6 +374,7 @@ rb_ichk_value(const struct rb_ichk_col *col, const char *s,
 			return -1;
 		v->iv_kind = RB_IMPV_INT;
 		v->iv_int = n;
+		v->iv_num = as_printed(s);
 		return 0;
 	case RB_ICHK_FLAG:
 		if (strcmp(s, "0") != 0 && strcmp(s, "1") != 0) {
@@ -344,6 +384,7 @@ rb_ichk_value(const struct rb_ichk_col *col, const char *s,
 		}
 		v->iv_kind = RB_IMPV_INT;
 		v->iv_int = s[0] - '0';
+		v->iv_num = s;
 		return 0;
 	case RB_ICHK_ENUM:
 		for (e = col->ck_enum; *e != NULL; e++)

@@ -283,6 +283,29 @@ start(struct rb_csv *c)
 }
 
 /*
+ * Whether p[0..len-1] is valid UTF-8: its ASCII start is skipped eight
+ * bytes at a time, and u8_check() (a test per byte) reads the rest
+ * from the first byte of 0x80 or more, which starts a character. Most
+ * lines of an export are ASCII: u8_check() over every line was 8 % of
+ * the importer's CPU on the 20,000-contract files.
+ */
+static int
+valid_utf8(const unsigned char *p, size_t len)
+{
+	uint64_t w;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+		if ((w & 0x8080808080808080ULL) != 0)
+			break;
+	}
+	while (i < len && p[i] < 0x80)
+		i++;
+	return i == len || u8_check((const uint8_t *)p + i, len - i) == NULL;
+}
+
+/*
  * A whole line (p[0..n-1], p[n - 1] the '\n', after a CR or not) with
  * no quote and no other CR, not empty, at the start of a record: its
  * fields are the bytes between separators, as libcsv would give them
@@ -310,8 +333,7 @@ plain_line(struct rb_csv *c, const unsigned char *p, size_t n)
 	end = p + len;
 	/* A line of valid UTF-8 splits at an ASCII byte into fields of
 	   valid UTF-8: checked once here rather than field by field. */
-	c->c_clean = memchr(p, '\0', len) == NULL &&
-	    u8_check((const uint8_t *)p, len) == NULL;
+	c->c_clean = memchr(p, '\0', len) == NULL && valid_utf8(p, len);
 	for (f = p; ; f = sep + 1) {
 		sep = memchr(f, (unsigned char)c->c_sep, (size_t)(end - f));
 		if (sep == NULL) {

@@ -541,7 +541,12 @@ int	 rb_db_copy_pays(const rb_db *db);
  * checks of those columns are the same or stricter): on PostgreSQL
  * they are set aside for the copy too and come back NOT VALID, so the
  * server does not test each row copied (a tenth of the copy's time for
- * the invoice lines); they hold for every later write as ever. On
+ * the invoice lines); they hold for every later write as ever. A
+ * verified fill also sets aside a primary key or unique index of the
+ * table that other tables' foreign keys use: those keys, which can
+ * name no row of the empty table, are dropped first and built again
+ * after it, validated or NOT VALID as they were, and their tables
+ * stay locked until the transaction ends. On
  * PostgreSQL the fill also
  * numbers the rows a copy leaves to the table's identity column (BY
  * DEFAULT) itself, past the sequence and the table's largest id, and

@@ -756,6 +756,30 @@ rb_import_store_copy_begin(rb_db *db, enum rb_imp_table t,
 	    copy_fixed, fixed, 3);
 }
 
+/*
+ * v in decimal at out (room for RB_INT_TEXT bytes), NUL-terminated;
+ * the digits counted first and written in place, where rb_int_text()
+ * writes them aside then copies them: that copy was 4 % of the
+ * importer's CPU on the 20,000-contract files (every number of every
+ * row of a bulk copy).
+ */
+static void
+copy_int(int64_t v, char *out)
+{
+	uint64_t u = v < 0 ? 0ULL - (uint64_t)v : (uint64_t)v, t;
+	size_t n = 1;
+
+	for (t = u; t >= 10; t /= 10)
+		n++;
+	if (v < 0)
+		*out++ = '-';
+	out[n] = '\0';
+	do {
+		out[--n] = (char)('0' + u % 10);
+		u /= 10;
+	} while (n > 0);
+}
+
 int
 rb_import_store_copy_row(rb_db *db, enum rb_imp_table t,
     const struct rb_imp_val *vals, const struct rb_imp_source *src)
@@ -768,7 +792,11 @@ rb_import_store_copy_row(rb_db *db, enum rb_imp_table t,
 	for (i = 0; i < n; i++) {
 		switch (vals[i].iv_kind) {
 		case RB_IMPV_INT:
-			rb_int_text(vals[i].iv_int, num[i]);
+			if (vals[i].iv_num != NULL) {
+				f[i] = vals[i].iv_num;
+				break;
+			}
+			copy_int(vals[i].iv_int, num[i]);
 			f[i] = num[i];
 			break;
 		case RB_IMPV_TEXT:
@@ -779,7 +807,7 @@ rb_import_store_copy_row(rb_db *db, enum rb_imp_table t,
 			break;
 		}
 	}
-	rb_int_text(src->is_line, num[n]);
+	copy_int(src->is_line, num[n]);
 	f[n] = num[n];
 	return rb_db_copy_row(db, f);
 }

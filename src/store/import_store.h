@@ -45,6 +45,10 @@ struct rb_imp_val {
 	enum rb_imp_vkind iv_kind;
 	int64_t		 iv_int;
 	const char	*iv_text;	/* not owned */
+	/* An INT as read, when that text is iv_int's in decimal ("%lld":
+	   no leading zero, no "-0"), else NULL; not owned, valid while
+	   the record read is: a bulk copy sends it as it is. */
+	const char	*iv_num;
 };
 
 /* Provenance written with every inserted or updated row. */

@@ -99,6 +99,42 @@ test_text(void **state)
 	assert_int_equal(rb_ichk_text("a\nb", 0, why, sizeof(why)), -1);
 }
 
+/*
+ * A number's text is kept (iv_num, sent as read by a bulk copy) only
+ * when it is what "%lld" would write for its value: "007" or "-0"
+ * would otherwise go to the database as they are, where a text column
+ * would keep them so.
+ */
+static void
+test_numbers_kept_as_read(void **state)
+{
+	static const char *const printed[] = { "0", "7", "42", "-12",
+	    "9223372036854775807", "-9223372036854775808" };
+	static const char *const other[] = { "007", "-0", "00", "-007" };
+	struct rb_imp_val v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(printed) / sizeof(printed[0]); i++) {
+		assert_int_equal(check(RB_ICHK_INT, printed[i], &v), 0);
+		assert_ptr_equal(v.iv_num, printed[i]);
+	}
+	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		assert_int_equal(check(RB_ICHK_INT, other[i], &v), 0);
+		assert_null(v.iv_num);
+	}
+	assert_int_equal(check(RB_ICHK_COUNT, "007", &v), 0);
+	assert_null(v.iv_num);
+	assert_int_equal(check(RB_ICHK_COUNT, "120", &v), 0);
+	assert_string_equal(v.iv_num, "120");
+	assert_int_equal(check(RB_ICHK_BP, "550", &v), 0);
+	assert_string_equal(v.iv_num, "550");
+	assert_int_equal(check(RB_ICHK_FLAG, "1", &v), 0);
+	assert_string_equal(v.iv_num, "1");
+	assert_int_equal(check(RB_ICHK_INVOICE_NO, "FA2024-000042", &v), 0);
+	assert_null(v.iv_num);
+}
+
 static void
 test_values_by_type(void **state)
 {
@@ -216,6 +252,7 @@ main(void)
 		cmocka_unit_test(test_integers),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_values_by_type),
+		cmocka_unit_test(test_numbers_kept_as_read),
 		cmocka_unit_test(test_hashes),
 		cmocka_unit_test(test_missing_default_and_optional),
 		cmocka_unit_test(test_quote_cuts_at_a_character),

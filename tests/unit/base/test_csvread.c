@@ -131,6 +131,47 @@ test_invalid_utf8_and_nul_are_flagged(void **state)
 	rb_csv_close(c);
 }
 
+/*
+ * A plain line's UTF-8 is checked from its first byte of 0x80 or more
+ * (its ASCII start read 8 bytes at a time): a bad byte or a valid
+ * character at any place, before, across and after those blocks of 8,
+ * is found as field by field, at its position.
+ */
+static void
+test_utf8_after_an_ascii_start(void **state)
+{
+	char t[128], want[96], reason[96];
+	struct rb_csv_record rec;
+	size_t pos;
+	rb_csv *c;
+	int good;
+
+	(void)state;
+	for (pos = 0; pos < 26; pos++)
+		for (good = 0; good < 2; good++) {
+			memset(want, 'x', pos);
+			snprintf(want + pos, sizeof(want) - pos, "%syyyyy",
+			    good ? "\xC3\xA9" : "\xE9");
+			snprintf(t, sizeof(t), "a;b\n%s;z\n", want);
+			c = rb_csv_open_mem(t, strlen(t), NULL);
+			assert_int_equal(rb_csv_next(c, &rec), 1);
+			assert_int_equal(rb_csv_next(c, &rec), 1);
+			assert_string_equal(rec.cr_field[1], "z");
+			if (good) {
+				assert_int_equal(rec.cr_bad_field, -1);
+				assert_string_equal(rec.cr_field[0], want);
+			} else {
+				snprintf(reason, sizeof(reason), "UTF-8 "
+				    "invalide (octet 0xE9 à la position %zu)",
+				    pos + 1);
+				assert_int_equal(rec.cr_bad_field, 0);
+				assert_string_equal(rec.cr_bad_reason, reason);
+			}
+			assert_int_equal(rb_csv_next(c, &rec), 0);
+			rb_csv_close(c);
+		}
+}
+
 static void
 test_limits(void **state)
 {
@@ -377,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_separator_from_header_only),
 		cmocka_unit_test(test_bare_cr_ends_a_record_on_the_same_line),
 		cmocka_unit_test(test_invalid_utf8_and_nul_are_flagged),
+		cmocka_unit_test(test_utf8_after_an_ascii_start),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_syntax_errors_stop_the_file),
 		cmocka_unit_test(test_header_mapping),

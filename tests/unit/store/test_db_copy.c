@@ -794,6 +794,79 @@ test_fill_verified_sets_checks_aside(void **state)
 	assert_int_equal(count_of(f->db, CHECKS_OF_C("false")), 1);
 }
 
+/*
+ * A verified fill of a table whose primary key another table's foreign
+ * key uses (fill_g's key to fill_c): on PostgreSQL that key is set
+ * aside too (no index maintained row by row during the copy but the
+ * partial one kept), the foreign key of fill_g dropped before it and
+ * built again after it, as it was, validated or NOT VALID; a repeated
+ * id is refused at the fill's end and the rollback gives the schema
+ * back. SQLite: nothing set aside.
+ */
+static void
+test_fill_verified_sets_referenced_key_aside(void **state)
+{
+	struct fx *f = *state;
+	char *before, *after;
+	int pg = is_pg(f->db), pass;
+
+	assert_int_equal(rb_db_exec(f->db, fill_schema), 0);
+	for (pass = 0; pass < 2; pass++) {
+		before = test_db_schema(f->db);
+		assert_int_equal(rb_db_begin(f->db), 0);
+		assert_int_equal(rb_db_fill_begin_verified(f->db, "fill_c",
+		    "fill_p"), 0);
+		if (pg) {
+			assert_int_equal(count_of(f->db, "SELECT count(*)"
+			    " FROM pg_index WHERE indrelid ="
+			    " 'fill_c'::regclass"), 1);	/* fill_c_day */
+			assert_int_equal(count_of(f->db, "SELECT count(*)"
+			    " FROM pg_constraint WHERE conrelid ="
+			    " 'fill_g'::regclass AND contype = 'f'"), 0);
+		}
+		assert_int_equal(fill_rows(f->db, 300, 150, 'u'), pg ? 0 :
+		    RB_CONSTRAINT);
+		if (pg)
+			assert_int_equal(rb_db_fill_end(f->db),
+			    RB_CONSTRAINT);
+		assert_int_equal(rb_db_rollback(f->db), 0);
+		after = test_db_schema(f->db);
+		assert_string_equal(after, before);
+		free(after);
+		assert_int_equal(rb_db_begin(f->db), 0);
+		assert_int_equal(rb_db_fill_begin_verified(f->db, "fill_c",
+		    "fill_p"), 0);
+		assert_int_equal(fill_rows(f->db, 300, -1, 0), 0);
+		assert_int_equal(rb_db_fill_end(f->db), 0);
+		assert_int_equal(rb_db_commit(f->db), 0);
+		after = test_db_schema(f->db);
+		assert_string_equal(after, before);
+		free(after);
+		free(before);
+		/* The key holds again, and fill_g's foreign key to it. */
+		assert_int_equal(rb_db_exec(f->db, "INSERT INTO fill_g (id, c)"
+		    " VALUES (1, 300)"), 0);
+		assert_int_equal(rb_db_run(f->db, "INSERT INTO fill_g (id, c)"
+		    " VALUES (2, 301)", NULL, 0, NULL), RB_CONSTRAINT);
+		assert_int_equal(rb_db_run(f->db, "INSERT INTO fill_c (id, p,"
+		    " code) VALUES (300, 1, 'again')", NULL, 0, NULL),
+		    RB_CONSTRAINT);
+		if (pg)
+			assert_int_equal(count_of(f->db, "SELECT count(*)"
+			    " FROM pg_constraint WHERE conrelid ="
+			    " 'fill_g'::regclass AND contype = 'f' AND"
+			    " convalidated"), pass == 0 ? 1 : 0);
+		assert_int_equal(rb_db_exec(f->db, "DELETE FROM fill_g;"
+		    " DELETE FROM fill_c"), 0);
+		/* Second pass: fill_g's key NOT VALID, and kept so. */
+		if (pg)
+			assert_int_equal(rb_db_exec(f->db, "ALTER TABLE fill_g"
+			    " DROP CONSTRAINT fill_g_c_fkey; ALTER TABLE fill_g"
+			    " ADD CONSTRAINT fill_g_c_fkey FOREIGN KEY (c)"
+			    " REFERENCES fill_c (id) NOT VALID"), 0);
+	}
+}
+
 /* Reads a, b and c of fix_t's row k: "a|b|c", NULL as "-". */
 static void
 fix_row(rb_db *db, int k, char *out, size_t len)
@@ -954,6 +1027,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_fill_verified_sets_checks_aside, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fill_verified_sets_referenced_key_aside, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
