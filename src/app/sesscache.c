@@ -43,6 +43,7 @@ static _Thread_local int	 tl_snap;
 static atomic_int	 cache_on;	/* read without the lock first */
 static atomic_int	 cache_allowed = 1;	/* rb_sesscache_allow() */
 static atomic_ullong	 cache_hits, cache_misses;	/* while on */
+static atomic_llong	 mark_heard;	/* the highest mark heard, 0 */
 
 /* The slot of id_hash: its first characters, read as a number. */
 static size_t
@@ -232,16 +233,51 @@ rb_sesscache_stats(struct rb_sesscache_stats *out)
 	out->ss_misses = atomic_load_explicit(&cache_misses,
 	    memory_order_relaxed);
 	out->ss_on = atomic_load(&cache_on);
+	out->ss_mark = atomic_load(&mark_heard);
+}
+
+/* The number of a mark's payload ("mark:N", N > 0), or 0. */
+static int64_t
+mark_of(const char *payload)
+{
+	const char *p = payload + sizeof(RB_MARK_PREFIX) - 1;
+	char *end;
+	long long v;
+
+	if (strncmp(payload, RB_MARK_PREFIX, sizeof(RB_MARK_PREFIX) - 1) != 0 ||
+	    *p < '0' || *p > '9')
+		return 0;
+	errno = 0;
+	v = strtoll(p, &end, 10);
+	return *end == '\0' && errno == 0 && v > 0 ? (int64_t)v : 0;
+}
+
+/* Keeps the highest mark heard (marks from several writers may arrive
+   out of their numbers' order). */
+static void
+mark_hear(int64_t mark)
+{
+	long long seen = atomic_load(&mark_heard);
+
+	while (mark > seen &&
+	    !atomic_compare_exchange_weak(&mark_heard, &seen, mark))
+		;
 }
 
 /* A notice, from the listener or from this process's commit. */
 static void
 on_notice(const char *channel, const char *payload, void *arg)
 {
+	int64_t mark;
+
 	(void)arg;
 	if (strcmp(channel, RB_SESSIONS_CHANNEL) == 0)
 		rb_sesscache_evict(payload);
-	else if (strcmp(channel, RB_DATA_CHANNEL) == 0)
+	else if (strcmp(channel, RB_DATA_CHANNEL) != 0)
+		return;
+	else if ((mark = mark_of(payload)) > 0)
+		mark_hear(mark);	/* names no data: nothing evicted */
+	else
 		rb_pagecache_evict(payload);
 }
 

@@ -72,12 +72,25 @@ void	 rb_sesscache_allow(int allowed);
 int	 rb_sesscache_on(void);
 /* Entries held, for tests. */
 int	 rb_sesscache_count(void);
+/*
+ * A mark: a notice on RB_DATA_CHANNEL whose payload is "mark:N" (N a
+ * positive number) names no data and evicts nothing; the listener keeps
+ * the highest N it has heard (/metrics: robinet_notices_mark). Notices
+ * arrive in commit order, so a writer that sends a mark after its own
+ * write has committed knows, once a server shows that mark, that the
+ * server has heard its write (docs/operations.md; the HTTP tests wait
+ * so after each write of their own). A mark inside more rows than a
+ * turn names one by one (SQLite's "*") is not heard: send another.
+ */
+#define RB_MARK_PREFIX	"mark:"
+
 /* For /metrics: lookups served from memory and lookups that read the
    database while the cache was on, since start; whether it is on. */
 struct rb_sesscache_stats {
 	uint64_t	 ss_hits;
 	uint64_t	 ss_misses;
 	int		 ss_on;
+	int64_t		 ss_mark;	/* the highest mark heard, or 0 */
 };
 void	 rb_sesscache_stats(struct rb_sesscache_stats *out);
 

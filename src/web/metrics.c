@@ -102,11 +102,15 @@ rb_metrics_render(rb_buf *out, uint64_t db_errors)
 	    "# TYPE robinet_session_cache_misses_total counter\n"
 	    "robinet_session_cache_misses_total %llu\n"
 	    "# HELP robinet_session_cache_on 1 while the session cache's "
-	    "listener is linked (PostgreSQL), else 0.\n"
+	    "listener is linked and the setting allows it, else 0.\n"
 	    "# TYPE robinet_session_cache_on gauge\n"
-	    "robinet_session_cache_on %d\n",
+	    "robinet_session_cache_on %d\n"
+	    "# HELP robinet_notices_mark The highest mark (a notice "
+	    "rb_data 'mark:N') this server's listener has heard, or 0.\n"
+	    "# TYPE robinet_notices_mark gauge\n"
+	    "robinet_notices_mark %lld\n",
 	    (unsigned long long)sc.ss_hits, (unsigned long long)sc.ss_misses,
-	    sc.ss_on);
+	    sc.ss_on, (long long)sc.ss_mark);
 	rb_pagecache_stats(&pc);
 	rb_buf_printf(out, "# HELP robinet_data_cache_hits_total Reads of "
 	    "the subscriber's pages served from memory.\n"
@@ -118,7 +122,7 @@ rb_metrics_render(rb_buf *out, uint64_t db_errors)
 	    "# TYPE robinet_data_cache_misses_total counter\n"
 	    "robinet_data_cache_misses_total %llu\n"
 	    "# HELP robinet_data_cache_on 1 while the data cache's listener "
-	    "is linked (PostgreSQL) and the setting allows it, else 0.\n"
+	    "is linked and the setting allows it, else 0.\n"
 	    "# TYPE robinet_data_cache_on gauge\n"
 	    "robinet_data_cache_on %d\n",
 	    (unsigned long long)pc.ps_hits, (unsigned long long)pc.ps_misses,

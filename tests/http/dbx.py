@@ -20,6 +20,10 @@ postgresql:// URL when RB_TEST_DB names a cluster (tests/pg/cluster.sh).
     columns(db, table)  the names of table's columns, in order
     drop(db)            removes a database new_db made (sqlite: nothing)
     drop_all()          removes every database new_db made and not dropped
+    serving(db, server, yes)  server (harness.Server) runs on db, or no longer
+    heard(db)           waits until each server running on db has heard
+                        the writes committed before (commit() and close()
+                        after a write call it)
     allow_connections(db, yes)  on PostgreSQL, lets new connections to db
                         in or refuses them (those open stay)
 
@@ -124,10 +128,109 @@ class Cursor:
 # triggers notify it (PostgreSQL: NOTIFY; SQLite: rows its listener reads
 # every 5 ms), and its listener evicts what it kept within milliseconds
 # (docs/architecture.md, "Page data kept in memory"), while the next
-# request may be answered in a tenth of that. commit() and close() after
-# a write wait this long, so that the test's next request sees the change
-# as a user would a moment later.
-NOTICE_WAIT_S = 0.05
+# request may be answered in a tenth of that, and under load later still.
+# So commit() and close() after a write, and harness.run_cli() after a
+# command given --db, call heard(): each server running on the database
+# (harness.Server says so with serving()) is sent a mark (app/sesscache.h)
+# after the write, and waited for until its /metrics shows that mark:
+# notices arrive in commit order, so it has heard the write too. A server
+# whose caches are both off keeps nothing and is not waited for.
+HEARD_TIMEOUT_S = 20
+_SERVING = {}       # url(db) -> [harness.Server]
+_MARK = re.compile(r"^robinet_(notices_mark|session_cache_on|data_cache_on) (\d+)$", re.M)
+
+
+def serving(db, server, yes=True):
+    """server (harness.Server: .port, .proc) runs on db (yes), or no
+    longer (False)."""
+    servers = _SERVING.setdefault(url(db), [])
+    if yes:
+        servers.append(server)
+    elif server in servers:
+        servers.remove(server)
+
+
+def _send_mark(db):
+    mark = time.time_ns()
+    if db.startswith("postgresql://"):
+        con = psycopg2.connect(db)
+        try:
+            con.autocommit = True
+            con.cursor().execute("SELECT pg_notify('rb_data', %s)", ("mark:%d" % mark,))
+        finally:
+            con.close()
+    else:
+        con = sqlite3.connect(db, timeout=10)
+        try:
+            con.execute("INSERT INTO rb_notices (channel, payload) VALUES ('rb_data', ?)", ("mark:%d" % mark,))
+            con.commit()
+        except sqlite3.OperationalError as e:
+            if "no such table" not in str(e):
+                raise
+            return None     # a schema before notices (migration 0031): no cache
+        finally:
+            con.close()
+    return mark
+
+
+def _server_state(port):
+    """(the highest mark the server heard, whether a cache is on), or None
+    when it does not answer (stopped, killed)."""
+    import http.client
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        c.request("GET", "/metrics")
+        body = c.getresponse().read().decode()
+        c.close()
+    except (OSError, http.client.HTTPException):
+        return None
+    got = dict(_MARK.findall(body))
+    return int(got.get("notices_mark", 0)), got.get("session_cache_on") == "1" or got.get("data_cache_on") == "1"
+
+
+def notices_seq(db):
+    """On SQLite, the last number a notice was given (it grows with each
+    write a server must hear), to tell whether a command wrote any; None
+    on PostgreSQL, before migration 0031, or with no server on db (then
+    nothing is waited for anyway)."""
+    if db.startswith("postgresql://") or not _SERVING.get(url(db)):
+        return None
+    con = sqlite3.connect(db, timeout=10)
+    try:
+        row = con.execute("SELECT seq FROM sqlite_sequence WHERE name = 'rb_notices'").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    finally:
+        con.close()
+    return row[0] if row else 0
+
+
+def heard(db):
+    """Returns once every server running on db has heard what was
+    committed on db before the call (nothing to wait for without one)."""
+    deadline = time.time() + HEARD_TIMEOUT_S
+    for server in list(_SERVING.get(url(db), ())):
+        port = server.port
+        while server.proc.poll() is None:   # killed: its port may serve another
+            # A mark inside more notices than the listener names one by
+            # one is not heard (SQLite's "*"): another follows.
+            mark = _send_mark(db)
+            if mark is None:
+                return
+            turn = time.time() + 0.5
+            while True:
+                state = _server_state(port)
+                if state is None or not state[1] or state[0] >= mark:
+                    break
+                if time.time() > min(turn, deadline):
+                    break
+                time.sleep(0.002)
+            if state is None or not state[1] or state[0] >= mark:
+                break
+            if time.time() > deadline:
+                raise AssertionError("dbx: the server on port %d did not hear a write within %d s "
+                                     "(robinet_notices_mark %d, mark %d)"
+                                     % (port, HEARD_TIMEOUT_S, state[0], mark))
 
 
 class Connection:
@@ -164,7 +267,7 @@ class Connection:
     def _notices_heard(self):
         if self._wrote:
             self._wrote = False
-            time.sleep(NOTICE_WAIT_S)
+            heard(self.db)
 
     def commit(self):
         self._con.commit()

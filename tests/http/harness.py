@@ -130,6 +130,7 @@ class Server:
                 c.close()
                 if ok:
                     time.sleep(0.1)     # let the server close the probe's connection
+                    dbx.serving(self.db, self)
                     return True
             except (OSError, http.client.HTTPException):
                 pass
@@ -168,6 +169,7 @@ class Server:
         return out
 
     def stop(self, sig=signal.SIGTERM, timeout=15):
+        dbx.serving(self.db, self, False)
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
@@ -195,7 +197,16 @@ def run_cli(*args, env=None):
     e.update(env or {})
     for k in [k for k, v in e.items() if v is None]:
         del e[k]
+    # What it writes reaches the servers running on its database before
+    # this returns (dbx.heard(); on SQLite only when it wrote a notice, so
+    # that a command that writes nothing leaves the file as it was).
+    db = args[args.index("--db") + 1] if "--db" in args[:-1] else e.get("ROBINET_DB")
+    if db and db.startswith("sqlite:"):
+        db = db[len("sqlite:"):]
+    seq = dbx.notices_seq(db) if db else None
     p = subprocess.run([ARGS.bin, *args], capture_output=True, text=True, env=e, timeout=120)
+    if db and (seq is None or dbx.notices_seq(db) != seq):
+        dbx.heard(db)
     return p.returncode, p.stdout, p.stderr
 
 

@@ -11,8 +11,9 @@
  * and turns off both caches; a new Paris day is a new key; data read
  * before an eviction is not kept. The bills' list (app/bills.h) is
  * kept too, until a card payment's hold on one of its bills or the end
- * of that hold. Both engines (SQLite: the row triggers of migration
- * 0031, polled); the lost listener only on PostgreSQL.
+ * of that hold. A mark (sesscache.h) is heard and evicts nothing.
+ * Both engines (SQLite: the row triggers of migration 0031, polled);
+ * the lost listener only on PostgreSQL.
  *
  * Notices travel through the server: the tests step the listener until
  * what they wait for arrives, at most 10 s (never a fixed sleep).
@@ -309,6 +310,77 @@ kept_per_account(void **state)
 		a = read_kept(f, f->account, NOW + DAY);
 		assert_int_equal(reads(f), trips);
 		rb_pagecache_release(a);
+	}
+}
+
+/* The highest mark the listener has heard. */
+static int64_t
+mark_heard(void)
+{
+	struct rb_sesscache_stats st;
+
+	rb_sesscache_stats(&st);
+	return st.ss_mark;
+}
+
+/* Sends payload on the data channel through db2, at once. */
+static void
+send_data(struct fixture *f, const char *payload)
+{
+	assert_int_equal(rb_db_notify(f->db2, RB_DATA_CHANNEL, payload), 0);
+}
+
+/* A mark ("mark:N") is heard through the listener and evicts nothing;
+   the highest is kept; a payload that only looks like one is not a
+   mark and empties the cache (never keep what may be stale). */
+static void
+marks_heard_evict_nothing(void **state)
+{
+	struct fixture *f = *state;
+	int64_t base = mark_heard(), want;
+	char payload[64];
+	int i;
+
+	cache_it(f, f->account);
+	cache_it(f, f->other);
+	assert_int_equal(rb_pagecache_count(), 2);
+	/* Not this process's hook: the listener's own way, as a mark
+	   from another process travels. */
+	rb_db_notice_hook(NULL, NULL);
+	want = base + 1000;
+	snprintf(payload, sizeof(payload), "mark:%lld", (long long)want);
+	send_data(f, payload);
+	for (i = 0; i < STEPS && mark_heard() != want; i++)
+		(void)rb_sesscache_step(f->l, 200);
+	assert_int_equal(mark_heard(), want);
+	assert_int_equal(rb_pagecache_count(), 2);
+
+	/* A lower mark, then a write on the other account's data: once
+	   that is heard, the lower mark was too, and did not lower. */
+	snprintf(payload, sizeof(payload), "mark:%lld", (long long)base + 1);
+	send_data(f, payload);
+	snprintf(payload, sizeof(payload), "account:%lld",
+	    (long long)f->other);
+	send_data(f, payload);
+	step_until_count(f, 1);
+	assert_int_equal(mark_heard(), want);
+
+	/* Not marks: each empties the cache, the mark stands. */
+	{
+		static const char *const not_marks[] = {
+			"mark:", "mark:0", "mark:-4", "mark:12x",
+			"mark:99999999999999999999", "mark 5", "Mark:5",
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof(not_marks) / sizeof(not_marks[0]);
+		    k++) {
+			cache_it(f, f->account);
+			assert_int_equal(rb_pagecache_count(), 1);
+			send_data(f, not_marks[k]);
+			step_until_count(f, 0);
+			assert_int_equal(mark_heard(), want);
+		}
 	}
 }
 
@@ -1689,6 +1761,8 @@ main(void)
 		    account_page_kept_until_a_change_or_a_touch, setup,
 		    teardown),
 		cmocka_unit_test(every_kind_of_an_account_kept_at_once),
+		cmocka_unit_test_setup_teardown(marks_heard_evict_nothing,
+		    setup, teardown),
 	};
 	const struct CMUnitTest server[] = {
 		cmocka_unit_test_setup_teardown(lost_listener_flushes_both,
