@@ -6,7 +6,8 @@
  * them (a gap) make it hear "*"; a fill keeps the triggers quiet and
  * says "*" once at its end, and a rolled-back fill leaves them
  * speaking; a quiet mark left by a bulk load that never ended is taken
- * away by the next listener, which also deletes the rows before it.
+ * away by the next listener, which also deletes the rows before it;
+ * the customers' search key alone names nothing (migration 0032).
  * PostgreSQL's notices are tested in tests/unit/app (test_sesscache,
  * test_pagecache) on both engines.
  */
@@ -23,6 +24,7 @@
 #include <sodium.h>
 
 #include "demo/demo.h"
+#include "store/custsearch.h"
 #include "store/db.h"
 #include "demo_fixture.h"
 
@@ -252,6 +254,96 @@ a_listener_clears_a_quiet_mark_left(void **state)
 	rb_db_close(l);
 }
 
+/* Whether word stands in list as a whole word (letters, digits, '_'). */
+static int
+has_word(const char *list, const char *word)
+{
+	const char *p = list;
+	size_t n = strlen(word);
+
+#define WORDCH(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= '0' && \
+	(c) <= '9') || (c) == '_')
+	while ((p = strstr(p, word)) != NULL) {
+		if ((p == list || !WORDCH(p[-1])) && !WORDCH(p[n]))
+			return 1;
+		p += n;
+	}
+	return 0;
+#undef WORDCH
+}
+
+/*
+ * The search key alone names nothing (migration 0032): filling the keys
+ * of every customer writes no notice row, a listener hears nothing of
+ * an update of name_key alone, and an update that also names another
+ * column (a change of name writes both) names the contract. The update
+ * trigger lists every column of customers but name_key.
+ */
+static void
+search_key_alone_names_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct heard h;
+	char trig[2048], cols[1024], want[64], *list, *end, *col;
+	int64_t c = first_contract(f), cust, before, filled = -1;
+	int i, n;
+	rb_db *l;
+
+	q_text(f->db, "SELECT sql FROM sqlite_master WHERE type = 'trigger'"
+	    " AND name = 'rb_data_customers_upd'", NULL, trig, sizeof(trig));
+	assert_non_null(list = strstr(trig, "UPDATE OF "));
+	assert_non_null(end = strstr(list, " ON customers"));
+	*end = '\0';
+	q_text(f->db, "SELECT group_concat(name, ' ') FROM"
+	    " pragma_table_info('customers')", NULL, cols, sizeof(cols));
+	assert_true(has_word(cols, "name_key"));
+	for (col = strtok(cols, " "); col != NULL; col = strtok(NULL, " "))
+		if (strcmp(col, "name_key") == 0)
+			assert_false(has_word(list, col));
+		else if (!has_word(list, col))
+			fail_msg("rb_data_customers_upd does not fire on an "
+			    "update of customers.%s", col);
+
+	/* Every key written again: not one row. */
+	assert_int_equal(rb_db_exec(f->db, "UPDATE customers SET name_key ="
+	    " NULL"), 0);
+	before = q_int(f->db, "SELECT count(*) FROM rb_notices", NULL);
+	assert_int_equal(rb_custsearch_fill_keys(f->db, &filled), 0);
+	assert_int_equal(filled, q_int(f->db, "SELECT count(*) FROM"
+	    " customers", NULL));
+	assert_true(filled > 0);
+	assert_int_equal(q_int(f->db, "SELECT count(*) FROM rb_notices",
+	    NULL), before);
+
+	l = listener(f);
+	memset(&h, 0, sizeof(h));
+	snprintf(want, sizeof(want), "%lld", (long long)c);
+	cust = q_int(f->db, "SELECT customer_id FROM contracts WHERE id = "
+	    "CAST($1 AS INTEGER)", want);
+	snprintf(want, sizeof(want), "%lld", (long long)cust);
+	exec_sql(f->db, "UPDATE customers SET name_key = 'zz' WHERE id = "
+	    "CAST($1 AS INTEGER)", want);
+	assert_int_equal(rb_db_notify(f->db, "rb_test", "after"), 0);
+	hear_until(l, &h, 1);
+	assert_int_equal(h.h_n, 1);
+	assert_string_equal(h.h_text[0], "rb_test after");
+	/* A name and its key, in one update: the customer's contracts
+	   are named, one notice each. */
+	exec_sql(f->db, "UPDATE customers SET last_name = 'Zola',"
+	    " name_key = 'zola' WHERE id = CAST($1 AS INTEGER)", want);
+	n = (int)q_int(f->db, "SELECT count(*) FROM contracts WHERE"
+	    " customer_id = CAST($1 AS INTEGER)", want);
+	assert_true(n >= 1 && n < 15);
+	hear_until(l, &h, 1 + n);
+	assert_int_equal(h.h_n, 1 + n);
+	snprintf(want, sizeof(want), RB_DATA_CHANNEL " contract:%lld",
+	    (long long)c);
+	for (i = 1; i <= n && strcmp(h.h_text[i], want) != 0; i++)
+		;
+	assert_true(i <= n);
+	rb_db_close(l);
+}
+
 int
 main(void)
 {
@@ -265,6 +357,8 @@ main(void)
 		    a_fill_is_quiet_then_says_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    a_listener_clears_a_quiet_mark_left, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    search_key_alone_names_nothing, setup, teardown),
 	};
 	char url[4096];
 	int failed;
