@@ -30,6 +30,7 @@ postgresql:// URL when RB_TEST_DB names a cluster (tests/pg/cluster.sh).
 On PostgreSQL the oracles need psycopg2 (python3-psycopg2): without it
 the run stops with a message, it never falls back to SQLite.
 """
+import http.client
 import itertools
 import os
 import re
@@ -176,7 +177,6 @@ def _send_mark(db):
 def _server_state(port):
     """(the highest mark the server heard, whether a cache is on), or None
     when it does not answer (stopped, killed)."""
-    import http.client
     try:
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         c.request("GET", "/metrics")
