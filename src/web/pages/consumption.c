@@ -916,16 +916,18 @@ rb_page_consumption(struct rb_req *req)
 	x.ce_saved = notice != NULL && strcmp(notice, "alerte") == 0;
 	row.pw_csrf = rb_req_csrf(req);
 	if (v.cv_frag == NULL || q.cq_fault != 0 ||
-	    (key = cons_key(req, &q, &x)) == NULL) {
-		/* Data read for this request only, or a refused query: its
-		   HTML made with the token written in, never cut nor
-		   kept. */
+	    (key = cons_key(req, &q, &x)) == NULL ||
+	    ((f = rb_pagefrag_find(v.cv_frag, key)) == NULL &&
+	    rb_pagefrag_held(v.cv_frag))) {
+		/* Data read for this request only, a refused query, or
+		   a key other than the one kept: its HTML made with the
+		   token written in, never cut nor kept. */
 		rc = content(req, &q, &v, &x, row.pw_csrf, &buf);
 		row.pw_head = rb_buf_cstr(&buf);
 		row.pw_tail = "";
 		row.pw_cut = 0;
 	} else {
-		if ((f = rb_pagefrag_find(v.cv_frag, key)) == NULL &&
+		if (f == NULL &&
 		    (f = mine = cons_frag(req, &q, &v, &x, key, &keep)) !=
 		    NULL && keep && rb_pagefrag_keep(v.cv_frag, mine))
 			mine = NULL;
