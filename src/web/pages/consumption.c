@@ -701,10 +701,26 @@ struct cons_extra {
 	int		 ce_saved;	/* ?fait=alerte */
 };
 
+/* Writes data (taken) with row of desc: the content into out, or
+   the whole page as the answer when out is NULL. */
+static int
+content_write(struct rb_req *req, json_t *data,
+    const struct rb_tmpl_desc *desc, const void *row, rb_buf *out)
+{
+	if (out != NULL)
+		return rb_resp_fragment_row(req, "consumption_content", data,
+		    desc, row, out);
+	rb_resp_header(req, "Cache-Control", "no-store");
+	rb_resp_page_row(req, 200, "consumption", data, desc, row);
+	return req->resp_status == 200 ? 0 : -1;
+}
+
 /*
- * The page's content (consumption_content.mustache) for q and v,
- * the leak alert form's token csrf, appended to out: 0, or -1 on a
- * template error (logged).
+ * The page's content (consumption_content.mustache) for q and v, the
+ * leak alert form's token csrf: appended to out; or, out NULL, the
+ * whole page written as the answer (consumption.mustache, in one
+ * pass). 0, or -1 on a template error (logged; the answer is then a
+ * 500 when out was NULL).
  */
 static int
 content(struct rb_req *req, const struct cons_query *q,
@@ -732,7 +748,7 @@ content(struct rb_req *req, const struct cons_query *q,
 		json_object_set_new_nocheck(data, "alert", json_null());
 		json_object_set_new_nocheck(data, "chart", json_null());
 		json_object_set_new_nocheck(data, "csv", json_null());
-		return rb_resp_fragment(req, "consumption_content", data, out);
+		return content_write(req, data, NULL, NULL, out);
 	}
 	old = c->cc_old_number[0] != '\0' ? c->cc_old_number : NULL;
 	o = json_object();
@@ -777,15 +793,14 @@ content(struct rb_req *req, const struct cons_query *q,
 	json_object_set_new_nocheck(data, "csv", json_string(rb_arena_printf(
 	    req->req_arena, "/ma-consommation.csv?%s", query_string(req, q,
 	    c->cc_number))));
-	return rb_resp_fragment_row(req, "consumption_content", data,
-	    &rows_desc, &rv, out);
+	return content_write(req, data, &rows_desc, &rv, out);
 }
 
 /*
  * The page's content is kept as HTML with the view it is made of
  * (app/pagefrag.h, rb_cons_view(): one value per account and query),
  * so that the page seen again writes it as it is in the layout
- * (consumption.mustache). Its key is everything else the content
+ * (consumption_kept.mustache). Its key is everything else the content
  * depends on: the day, the settings of the "site" block, the query as
  * parsed (its range cut or not), the notice ?fait=alerte, and the leak
  * alert as read (its own kept values, app/leaks.h). A refused query
@@ -897,7 +912,6 @@ rb_page_consumption(struct rb_req *req)
 	struct cons_query q;
 	struct rb_cons_page v;
 	struct page_row row;
-	rb_buf buf = RB_BUF_INIT;
 	json_t *leak = NULL, *set = NULL;
 	const char *key = NULL, *notice;
 	int rc, keep;
@@ -920,12 +934,10 @@ rb_page_consumption(struct rb_req *req)
 	    ((f = rb_pagefrag_find(v.cv_frag, key)) == NULL &&
 	    rb_pagefrag_held(v.cv_frag))) {
 		/* Data read for this request only, a refused query, or
-		   a key other than the one kept: its HTML made with the
-		   token written in, never cut nor kept. */
-		rc = content(req, &q, &v, &x, row.pw_csrf, &buf);
-		row.pw_head = rb_buf_cstr(&buf);
-		row.pw_tail = "";
-		row.pw_cut = 0;
+		   a key other than the one kept: the page made in one
+		   pass with the token written in, nothing kept. */
+		content(req, &q, &v, &x, row.pw_csrf, NULL);
+		rc = 1;
 	} else {
 		if (f == NULL &&
 		    (f = mine = cons_frag(req, &q, &v, &x, key, &keep)) !=
@@ -938,17 +950,15 @@ rb_page_consumption(struct rb_req *req)
 			row.pw_cut = f->pf_cut != RB_PAGEFRAG_NOCUT;
 		}
 	}
-	if (rc != 0)
+	if (rc < 0)
 		rb_resp_error(req, 500);
-	else {
+	else if (rc == 0) {
 		/* The page's room at once: no growing copy by copy. */
-		rb_buf_reserve(&req->resp_body, (f != NULL ? f->pf_len :
-		    buf.buf_len) + RB_LAYOUT_ROOM);
+		rb_buf_reserve(&req->resp_body, f->pf_len + RB_LAYOUT_ROOM);
 		rb_resp_header(req, "Cache-Control", "no-store");
-		rb_resp_page_row(req, 200, "consumption", json_object(),
+		rb_resp_page_row(req, 200, "consumption_kept", json_object(),
 		    &page_desc, &row);
 	}
-	rb_buf_free(&buf);
 	rb_pagefrag_free(mine);
 	json_decref(leak);
 	json_decref(set);
