@@ -120,6 +120,8 @@ def kept_consumption_pages_are_the_bytes_of_pages_made_afresh(s):
              "/ma-consommation?contrat=&vue=", daily, daily + "&fait=alerte", daily + "&fait=autre",
              daily + "&du=%s&au=%s" % (day(365), day(0)), daily + "&du=%s&au=%s" % (day(700), day(0)),
              daily + "&du=%s&au=%s" % (day(30), day(1)),
+             "/ma-consommation?contrat=1000000001&vue=periodes&du=%s&au=%s" % (day(30), day(1)),
+             "/ma-consommation?contrat=1000000001&du=%s&au=%s" % (day(30), day(1)),
              "/ma-consommation?contrat=1000000002", "/ma-consommation?contrat=1000000002&vue=jours",
              "/ma-consommation?contrat=1234560A&du=2021-01-01&au=2023-12-31",
              "/ma-consommation?du=%s&au=%s" % (day(500), day(10)),
