@@ -587,28 +587,25 @@ leak_read(struct rb_req *req, const struct rb_cons_contract *c,
 /*
  * Data's "leak" (the latest possible leak, worded, or null) and
  * "leak_setting" (the form's data, its token csrf, or null), from what
- * leak_read() gave (copied: they stay the caller's, as read).
+ * leak_read() gave (their members set here, again at each call).
  */
 static void
-add_leak(json_t *data, const json_t *leak0, const json_t *set0,
+add_leak(json_t *data, json_t *leak, json_t *set,
     const struct rb_cons_contract *c, const char *csrf)
 {
-	json_t *leak, *set;
 	int factor;
 
 	json_object_set_new(data, "leak", json_null());
 	json_object_set_new(data, "leak_setting", json_null());
-	if (json_is_object(leak0)) {
-		leak = json_copy((json_t *)(uintptr_t)leak0);
+	if (json_is_object(leak)) {
 		json_object_set_new(leak, "first_fr", fr_date_json(
 		    json_string_value(json_object_get(leak, "first_day"))));
 		json_object_set_new(leak, "last_fr", fr_date_json(
 		    json_string_value(json_object_get(leak, "last_day"))));
-		json_object_set_new(data, "leak", leak);
+		json_object_set(data, "leak", leak);
 	}
-	if (set0 == NULL)
+	if (set == NULL)
 		return;
-	set = json_copy((json_t *)(uintptr_t)set0);
 	factor = (int)json_integer_value(json_object_get(set, "factor"));
 	if (factor < RB_LEAK_FACTOR_MIN || factor > RB_LEAK_FACTOR_MAX)
 		factor = 0;		/* none selected */
@@ -617,7 +614,7 @@ add_leak(json_t *data, const json_t *leak0, const json_t *set0,
 	json_object_set_new(set, "csrf", json_string(csrf));
 	json_object_set_new(set, "contract", json_string(c->cc_number));
 	json_object_set_new(set, "days", json_integer(RB_LEAK_DAYS));
-	json_object_set_new(data, "leak_setting", set);
+	json_object_set(data, "leak_setting", set);
 }
 
 /* The page's query string for q (values already validated). */
@@ -693,11 +690,12 @@ contracts_json(const struct rb_cons_page *v)
 	return arr;
 }
 
-/* What the page's content is made of besides the kept view: its
-   query, the leak alert as read, the notice of a setting saved. */
+/* What the page's content is made of besides the kept view and its
+   query: the leak alert as read (the key is made of them before the
+   content adds to them), the notice of a setting saved. */
 struct cons_extra {
-	const json_t	*ce_leak;
-	const json_t	*ce_set;
+	json_t		*ce_leak;
+	json_t		*ce_set;
 	int		 ce_saved;	/* ?fait=alerte */
 };
 
@@ -828,15 +826,49 @@ static const struct rb_tmpl_field page_fields[] = {
 #undef W
 static const struct rb_tmpl_desc page_desc = RB_TMPL_DESC(page_fields);
 
-/* The JSON text of j ("-" for none), in the request's arena. */
+/*
+ * The text of j for a key ("-" for none), in the request's arena: an
+ * object of scalars as "name=value;" for each member, strings preceded
+ * by their length (no two objects give the same text), in a few
+ * hundred instructions (a kept page's request makes its key every
+ * time); anything else as its JSON text. NULL when it cannot be made.
+ */
 static const char *
-key_json(struct rb_req *req, const json_t *j)
+key_json(struct rb_req *req, json_t *j)
 {
-	const char *s;
+	char num[RB_INT_TEXT];
+	const char *name, *s;
+	rb_buf b = RB_BUF_INIT;
+	json_t *m;
 	char *t;
 
 	if (j == NULL || json_is_null(j))
 		return "-";
+	json_object_foreach(j, name, m) {
+		rb_buf_puts(&b, name);
+		rb_buf_puts(&b, "=");
+		if (json_is_string(m)) {
+			rb_int_text((int64_t)json_string_length(m), num);
+			rb_buf_puts(&b, num);
+			rb_buf_puts(&b, ":");
+			rb_buf_append(&b, json_string_value(m),
+			    json_string_length(m));
+		} else if (json_is_integer(m)) {
+			rb_int_text(json_integer_value(m), num);
+			rb_buf_puts(&b, num);
+		} else if (json_is_boolean(m) || json_is_null(m))
+			rb_buf_puts(&b, json_is_true(m) ? "t" : json_is_null(m) ?
+			    "n" : "f");
+		else
+			break;
+		rb_buf_puts(&b, ";");
+	}
+	if (json_is_object(j) && name == NULL) {	/* every member */
+		s = rb_arena_strdup(req->req_arena, rb_buf_cstr(&b));
+		rb_buf_free(&b);
+		return s;
+	}
+	rb_buf_free(&b);
 	if ((t = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS |
 	    JSON_ENCODE_ANY)) == NULL)
 		return NULL;
@@ -853,17 +885,19 @@ cons_key(struct rb_req *req, const struct cons_query *q,
 {
 	const struct rb_config *cfg = req->req_site->site_cfg;
 	const char *leak, *set;
-	char today[11];
+	char today[11], demo[RB_INT_TEXT];
 
 	if ((leak = key_json(req, x->ce_leak)) == NULL ||
 	    (set = key_json(req, x->ce_set)) == NULL)
 		return NULL;
 	rb_clock_today_iso(time(NULL), today, sizeof(today));
-	return rb_arena_printf(req->req_arena, "%s|%s|%lld|%s|%d|%s|%s|%d|"
-	    "%d|%s|%s", today, rb_config_str(cfg, RB_CFG_SERVICE_PHONE),
-	    (long long)rb_config_int(cfg, RB_CFG_DEMO), q->cq_contract,
-	    q->cq_daily, q->cq_from, q->cq_to, q->cq_notice != NULL,
-	    x->ce_saved, leak, set);
+	rb_int_text(rb_config_int(cfg, RB_CFG_DEMO), demo);
+	/* No printf: a kept page's request makes its key every time. */
+	return arena_cat(req->req_arena, (const char *[]){ today, "|",
+	    rb_config_str(cfg, RB_CFG_SERVICE_PHONE), "|", demo, "|",
+	    q->cq_contract, q->cq_daily ? "|1|" : "|0|", q->cq_from, "|",
+	    q->cq_to, q->cq_notice != NULL ? "|1|" : "|0|",
+	    x->ce_saved ? "1|" : "0|", leak, "|", set, NULL });
 }
 
 /*
