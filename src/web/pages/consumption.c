@@ -856,9 +856,10 @@ key_json(struct rb_req *req, json_t *j)
 		} else if (json_is_integer(m)) {
 			rb_int_text(json_integer_value(m), num);
 			rb_buf_puts(&b, num);
-		} else if (json_is_boolean(m) || json_is_null(m))
-			rb_buf_puts(&b, json_is_true(m) ? "t" : json_is_null(m) ?
-			    "n" : "f");
+		} else if (json_is_boolean(m))
+			rb_buf_puts(&b, json_is_true(m) ? "t" : "f");
+		else if (json_is_null(m))
+			rb_buf_puts(&b, "n");
 		else
 			break;
 		rb_buf_puts(&b, ";");
