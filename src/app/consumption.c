@@ -16,6 +16,7 @@
 #include "store/consumption.h"
 #include "app/consumption.h"
 #include "app/pagecache.h"
+#include "app/pagefrag.h"
 
 /* A period "of the same billing run": end dates this close, in days. */
 #define SAME_RUN_DAYS	45
@@ -443,11 +444,12 @@ rb_cons_contract_alert(rb_db *db, const struct rb_scope *sc,
 	return alert_of_contract(db, sc, &c, out);
 }
 
-/* A kept page: the query it answers and a copy of what it shows. */
+/* A kept page: the query it answers, what it shows (read only, shared
+   by the requests) and the page's HTML made of it (app/pagefrag.h). */
 struct cons_kept {
 	char			 ck_param[RB_PAGECACHE_PARAM_MAX];
 	struct rb_cons_page	 ck_page;
-	int			 ck_shown;	/* index of cv_contract, -1 */
+	struct rb_pagefrag_slot	 ck_frag;
 };
 
 static void
@@ -456,26 +458,19 @@ cons_kept_drop(void *p)
 	struct cons_kept *k = p;
 
 	rb_cons_view_free(&k->ck_page);
+	rb_pagefrag_slot_clear(&k->ck_frag);
 	free(k);
 }
 
-/* A copy of page into out, whose contract shown is at index shown. */
+/* The kept page of v into out, shared: out holds v's reference. */
 static void
-page_copy(const struct rb_cons_page *page, int shown,
-    struct rb_cons_page *out)
+page_share(struct rb_pagecache_val *v, struct rb_cons_page *out)
 {
-	*out = *page;
-	out->cv_contracts = rb_xcalloc(page->cv_ncontracts > 0 ?
-	    (size_t)page->cv_ncontracts : 1, sizeof(*out->cv_contracts));
-	if (page->cv_ncontracts > 0)
-		memcpy(out->cv_contracts, page->cv_contracts,
-		    (size_t)page->cv_ncontracts * sizeof(*out->cv_contracts));
-	out->cv_rows = rb_xcalloc(page->cv_nrows > 0 ? (size_t)page->cv_nrows :
-	    1, sizeof(*out->cv_rows));
-	if (page->cv_nrows > 0)
-		memcpy(out->cv_rows, page->cv_rows, (size_t)page->cv_nrows *
-		    sizeof(*out->cv_rows));
-	out->cv_contract = shown >= 0 ? &out->cv_contracts[shown] : NULL;
+	struct cons_kept *k = rb_pagecache_data(v);
+
+	*out = k->ck_page;
+	out->cv_kept = v;
+	out->cv_frag = &k->ck_frag;
 }
 
 static enum rb_rc	cons_view_read(rb_db *, const struct rb_scope *,
@@ -483,11 +478,12 @@ static enum rb_rc	cons_view_read(rb_db *, const struct rb_scope *,
 			    struct rb_cons_page *);
 
 /*
- * On PostgreSQL the page of a signed-in account is kept in this server's
- * memory (app/pagecache.h) for the same query, listing the scope's
- * contracts: the triggers on contracts, account_contracts, invoices,
- * meters, meter_readings and consumption_alerts evict it. The caller
- * gets a copy of its own.
+ * The page of a signed-in account is kept in this server's memory
+ * (app/pagecache.h) for the same query, listing the scope's contracts:
+ * the triggers on contracts, account_contracts, invoices, meters,
+ * meter_readings and consumption_alerts evict it. The caller shares the
+ * kept page, read only, with the slot of its HTML (cv_frag), until
+ * rb_cons_view_free().
  */
 enum rb_rc
 rb_cons_view(rb_db *db, const struct rb_scope *sc, const char *number,
@@ -512,30 +508,30 @@ rb_cons_view(rb_db *db, const struct rb_scope *sc, const char *number,
 	    "", (int64_t)time(NULL), &epoch)) != NULL) {
 		got = rb_pagecache_data(v);
 		if (strcmp(got->ck_param, param) == 0) {
-			page_copy(&got->ck_page, got->ck_shown, out);
-			rb_pagecache_release(v);
+			page_share(v, out);
 			return RB_OK;
 		}
 		rb_pagecache_release(v);
 	}
-	if ((rc = cons_view_read(db, sc, number, daily, from, to, out)) !=
-	    RB_OK)
-		return rc;
 	k = rb_xcalloc(1, sizeof(*k));
+	if ((rc = cons_view_read(db, sc, number, daily, from, to,
+	    &k->ck_page)) != RB_OK) {
+		free(k);
+		memset(out, 0, sizeof(*out));
+		return rc;
+	}
 	memcpy(k->ck_param, param, sizeof(param));
-	k->ck_shown = out->cv_contract != NULL ?
-	    (int)(out->cv_contract - out->cv_contracts) : -1;
-	page_copy(out, k->ck_shown, &k->ck_page);
-	ids = rb_xcalloc(out->cv_ncontracts > 0 ? (size_t)out->cv_ncontracts :
-	    1, sizeof(*ids));
-	for (i = 0; i < out->cv_ncontracts; i++)
-		ids[i] = out->cv_contracts[i].cc_id;
+	rb_pagefrag_slot_init(&k->ck_frag);
+	ids = rb_xcalloc(k->ck_page.cv_ncontracts > 0 ?
+	    (size_t)k->ck_page.cv_ncontracts : 1, sizeof(*ids));
+	for (i = 0; i < k->ck_page.cv_ncontracts; i++)
+		ids[i] = k->ck_page.cv_contracts[i].cc_id;
 	v = rb_pagecache_val_new(k, cons_kept_drop, ids,
-	    (size_t)out->cv_ncontracts);
+	    (size_t)k->ck_page.cv_ncontracts);
 	free(ids);
 	rb_pagecache_put(RB_PAGECACHE_CONSUMPTION, sc->sc_account, "", v,
 	    epoch);
-	rb_pagecache_release(v);
+	page_share(v, out);
 	return RB_OK;
 }
 
@@ -611,8 +607,12 @@ out:
 void
 rb_cons_view_free(struct rb_cons_page *page)
 {
-	free(page->cv_contracts);
-	free(page->cv_rows);
+	if (page->cv_kept != NULL)
+		rb_pagecache_release(page->cv_kept);
+	else {
+		free(page->cv_contracts);
+		free(page->cv_rows);
+	}
 	memset(page, 0, sizeof(*page));
 }
 

@@ -155,6 +155,9 @@ struct rb_cons_row {
 	int	 cr_abnormal;		/* the rule of this file says so */
 };
 
+struct rb_pagecache_val;
+struct rb_pagefrag_slot;
+
 /* What /ma-consommation shows (rb_cons_view()); free with
  * rb_cons_view_free(). */
 struct rb_cons_page {
@@ -167,6 +170,13 @@ struct rb_cons_page {
 	int		 cv_nrows;
 	int		 cv_has_alert;
 	struct rb_cons_alert_row cv_alert;	/* when cv_has_alert */
+	struct rb_pagefrag_slot *cv_frag;	/* when the page is kept:
+						   the slot of its HTML
+						   (app/pagefrag.h); else
+						   NULL */
+	struct rb_pagecache_val *cv_kept;	/* the kept value shared
+						   (a reference), or NULL:
+						   the page's own copy */
 };
 
 /*
@@ -176,7 +186,10 @@ struct rb_cons_page {
  * or, when daily, the days of rb_cons_daily() for [from, to]; its alert,
  * as rb_cons_contract_alert(). When the scope has no contract,
  * cv_contract is NULL and there is no row. All is read in one read
- * transaction (one snapshot), from C structs: no JSON. Returns RB_OK,
+ * transaction (one snapshot), from C structs: no JSON. A signed-in
+ * account's page is kept in memory (app/pagecache.h): *out is then
+ * shared, read only, with cv_frag the slot where the page keeps the
+ * HTML it made of it. Returns RB_OK,
  * RB_NOT_FOUND (number not in scope) or RB_ERROR; *out holds nothing to
  * free unless RB_OK.
  */

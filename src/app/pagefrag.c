@@ -68,6 +68,13 @@ rb_pagefrag_find(struct rb_pagefrag_slot *slot, const char *key)
 }
 
 int
+rb_pagefrag_held(struct rb_pagefrag_slot *slot)
+{
+	return atomic_load_explicit(&slot->ps_frag, memory_order_acquire) !=
+	    NULL;
+}
+
+int
 rb_pagefrag_keep(struct rb_pagefrag_slot *slot, struct rb_pagefrag *f)
 {
 	struct rb_pagefrag *none = NULL;

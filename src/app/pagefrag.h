@@ -66,6 +66,9 @@ int	 rb_pagefrag_cut(char *html, size_t *len, const char *marker,
 /* The fragment kept in slot under key, or NULL. */
 const struct rb_pagefrag *rb_pagefrag_find(struct rb_pagefrag_slot *slot,
 	    const char *key);
+/* Whether slot holds a fragment (of whatever key): a request whose key
+   is not found there makes its HTML for itself only, straight. */
+int	 rb_pagefrag_held(struct rb_pagefrag_slot *slot);
 /*
  * Keeps f in slot when it is empty: returns 1 (the slot owns f from
  * now on, until rb_pagefrag_slot_clear()), or 0 (the caller still owns

@@ -141,6 +141,11 @@ void		 rb_resp_page_row(struct rb_req *req, int status,
  */
 int		 rb_resp_fragment(struct rb_req *req, const char *name,
 		    json_t *data, rb_buf *out);
+/* The same with the C struct row of desc on top of data, as
+   rb_resp_page_row(). */
+int		 rb_resp_fragment_row(struct rb_req *req, const char *name,
+		    json_t *data, const struct rb_tmpl_desc *desc,
+		    const void *row, rb_buf *out);
 /* Bytes the layout adds around a page's content (some 5,500 with the
    menu signed in), for a page reserving its answer's room at once. */
 #define RB_LAYOUT_ROOM	8192

@@ -459,12 +459,19 @@ int
 rb_resp_fragment(struct rb_req *req, const char *name, json_t *data,
     rb_buf *out)
 {
+	return rb_resp_fragment_row(req, name, data, NULL, NULL, out);
+}
+
+int
+rb_resp_fragment_row(struct rb_req *req, const char *name, json_t *data,
+    const struct rb_tmpl_desc *desc, const void *row, rb_buf *out)
+{
 	char err[256];
 	int rc;
 
 	json_object_set_new(data, "site", site_data(req));
-	rc = rb_tmpl_render(req->req_site->site_tmpl, name, data,
-	    req->req_site->site_tmpl_flags, out, err, sizeof(err));
+	rc = rb_tmpl_render_row(req->req_site->site_tmpl, name, data, desc,
+	    row, req->req_site->site_tmpl_flags, out, err, sizeof(err));
 	if (rc != 0)
 		log_errx("page part %s: %s", name, err);
 	json_decref(data);

@@ -24,6 +24,7 @@
  */
 #include <ctype.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,9 @@
 
 #include "app/consumption.h"
 #include "app/leaks.h"
+#include "app/pagefrag.h"
 #include "base/clock.h"
+#include "base/mem.h"
 #include "base/money.h"
 #include "web/chart.h"
 #include "web/forms.h"
@@ -548,28 +551,52 @@ leak_choices_make(void)
 
 /*
  * The leak alert of a remote-read meter (app/leaks.h) for a signed-in
- * subscriber: "leak" (the latest possible leak, worded, or null) and
- * "leak_setting" (the form's data, or null when the alert does not
- * apply: no remote-read meter, or an archive visit); c is the contract
- * shown, found in the account's scope. Returns 0, or -1 on a database
- * failure.
+ * subscriber, as read: *leak (the latest possible leak, or null) and
+ * *set (the setting, or NULL when the alert does not apply: no
+ * remote-read meter, or an archive visit), both the caller's; c is the
+ * contract shown, found in the account's scope. Returns 0, or -1 on a
+ * database failure (nothing to free).
  */
 static int
-add_leak(struct rb_req *req, json_t *data, const struct rb_cons_contract *c)
+leak_read(struct rb_req *req, const struct rb_cons_contract *c,
+    json_t **leak, json_t **set)
 {
 	const struct rb_session *s = rb_req_session(req);
-	json_t *leak = NULL, *set = NULL;
 	enum rb_rc rc;
+
+	*leak = NULL;
+	*set = NULL;
+	if (s == NULL)
+		return 0;
+	rc = rb_leak_recent_of(rb_req_db(req), s->s_account_id, c->cc_id,
+	    time(NULL), leak);
+	if (rc == RB_ERROR)
+		return -1;
+	rc = rb_leak_setting_of(rb_req_db(req), s->s_account_id, c, set);
+	if (rc == RB_OK)
+		return 0;
+	json_decref(*set);
+	*set = NULL;
+	if (rc != RB_ERROR)
+		return 0;
+	json_decref(*leak);
+	*leak = NULL;
+	return -1;
+}
+
+/*
+ * Data's "leak" (the latest possible leak, worded, or null) and
+ * "leak_setting" (the form's data, its token csrf, or null), from what
+ * leak_read() gave (their members set here, again at each call).
+ */
+static void
+add_leak(json_t *data, json_t *leak, json_t *set,
+    const struct rb_cons_contract *c, const char *csrf)
+{
 	int factor;
 
 	json_object_set_new(data, "leak", json_null());
 	json_object_set_new(data, "leak_setting", json_null());
-	if (s == NULL)
-		return 0;
-	rc = rb_leak_recent_of(rb_req_db(req), s->s_account_id, c->cc_id,
-	    time(NULL), &leak);
-	if (rc == RB_ERROR)
-		return -1;
 	if (json_is_object(leak)) {
 		json_object_set_new(leak, "first_fr", fr_date_json(
 		    json_string_value(json_object_get(leak, "first_day"))));
@@ -577,22 +604,17 @@ add_leak(struct rb_req *req, json_t *data, const struct rb_cons_contract *c)
 		    json_string_value(json_object_get(leak, "last_day"))));
 		json_object_set(data, "leak", leak);
 	}
-	json_decref(leak);
-	rc = rb_leak_setting_of(rb_req_db(req), s->s_account_id, c, &set);
-	if (rc == RB_ERROR)
-		return -1;
-	if (rc != RB_OK)
-		return 0;
+	if (set == NULL)
+		return;
 	factor = (int)json_integer_value(json_object_get(set, "factor"));
 	if (factor < RB_LEAK_FACTOR_MIN || factor > RB_LEAK_FACTOR_MAX)
 		factor = 0;		/* none selected */
 	pthread_once(&leak_choices_once, leak_choices_make);
 	json_object_set_new(set, "choices", json_incref(leak_choices[factor]));
-	json_object_set_new(set, "csrf", json_string(rb_req_csrf(req)));
+	json_object_set_new(set, "csrf", json_string(csrf));
 	json_object_set_new(set, "contract", json_string(c->cc_number));
 	json_object_set_new(set, "days", json_integer(RB_LEAK_DAYS));
-	json_object_set_new(data, "leak_setting", set);
-	return 0;
+	json_object_set(data, "leak_setting", set);
 }
 
 /* The page's query string for q (values already validated). */
@@ -668,44 +690,65 @@ contracts_json(const struct rb_cons_page *v)
 	return arr;
 }
 
-void
-rb_page_consumption(struct rb_req *req)
+/* What the page's content is made of besides the kept view and its
+   query: the leak alert as read (the key is made of them before the
+   content adds to them), the notice of a setting saved. */
+struct cons_extra {
+	json_t		*ce_leak;
+	json_t		*ce_set;
+	int		 ce_saved;	/* ?fait=alerte */
+};
+
+/* Writes data (taken) with row of desc: the content into out, or
+   the whole page as the answer when out is NULL. */
+static int
+content_write(struct rb_req *req, json_t *data,
+    const struct rb_tmpl_desc *desc, const void *row, rb_buf *out)
 {
-	struct cons_query q;
-	struct rb_cons_page v;
+	if (out != NULL)
+		return rb_resp_fragment_row(req, "consumption_content", data,
+		    desc, row, out);
+	rb_resp_header(req, "Cache-Control", "no-store");
+	rb_resp_page_row(req, 200, "consumption", data, desc, row);
+	return req->resp_status == 200 ? 0 : -1;
+}
+
+/*
+ * The page's content (consumption_content.mustache) for q and v, the
+ * leak alert form's token csrf: appended to out; or, out NULL, the
+ * whole page written as the answer (consumption.mustache, in one
+ * pass). 0, or -1 on a template error (logged; the answer is then a
+ * 500 when out was NULL).
+ */
+static int
+content(struct rb_req *req, const struct cons_query *q,
+    const struct rb_cons_page *v, const struct cons_extra *x,
+    const char *csrf, rb_buf *out)
+{
 	struct rb_chart chart;
 	struct rb_chart_bar *bars;
 	struct rows_view rv;
 	rb_buf svg = RB_BUF_INIT;
-	const struct rb_cons_contract *c;
-	const char *old, *notice;
+	const struct rb_cons_contract *c = v->cv_contract;
+	const char *old;
 	json_t *data, *o;
-	int n;
+	int n = v->cv_nrows;
 
-	if (load(req, &q, 1, &v) != 0)
-		return;
-	c = v.cv_contract;
-	n = v.cv_nrows;
 	data = json_object();
-	json_object_set_new_nocheck(data, "contracts", contracts_json(&v));
-	query_form(req, &q, data);
-	json_object_set_new_nocheck(data, "daily", json_boolean(q.cq_daily));
-	json_object_set_new_nocheck(data, "from_fr", fr_date_json(q.cq_from));
-	json_object_set_new_nocheck(data, "to_fr", fr_date_json(q.cq_to));
+	json_object_set_new_nocheck(data, "contracts", contracts_json(v));
+	query_form(req, q, data);
+	json_object_set_new_nocheck(data, "daily", json_boolean(q->cq_daily));
+	json_object_set_new_nocheck(data, "from_fr", fr_date_json(q->cq_from));
+	json_object_set_new_nocheck(data, "to_fr", fr_date_json(q->cq_to));
 	if (c == NULL) {
 		json_object_set_new_nocheck(data, "contract", json_null());
 		json_object_set_new_nocheck(data, "rows", json_null());
 		json_object_set_new_nocheck(data, "alert", json_null());
 		json_object_set_new_nocheck(data, "chart", json_null());
 		json_object_set_new_nocheck(data, "csv", json_null());
-		rb_cons_view_free(&v);
-		rb_resp_header(req, "Cache-Control", "no-store");
-		rb_resp_page(req, 200, "consumption", data);
-		return;
+		return content_write(req, data, NULL, NULL, out);
 	}
-	/* A copy: the rows point to it after v is freed. */
-	old = c->cc_old_number[0] != '\0' ? rb_arena_strdup(req->req_arena,
-	    c->cc_old_number) : NULL;
+	old = c->cc_old_number[0] != '\0' ? c->cc_old_number : NULL;
 	o = json_object();
 	json_object_set_new_nocheck(o, "number", json_string(c->cc_number));
 	json_object_set_new_nocheck(o, "old_number", old != NULL ?
@@ -714,30 +757,24 @@ rb_page_consumption(struct rb_req *req)
 	json_object_set_new_nocheck(data, "contract", o);
 	json_object_set_new_nocheck(data, "has_rows", json_boolean(n > 0));
 	json_object_set_new_nocheck(data, "has_archive", json_boolean(
-	    !q.cq_daily && n > 0 && strcmp(v.cv_rows[0].cr_end,
+	    !q->cq_daily && n > 0 && strcmp(v->cv_rows[0].cr_end,
 	    RB_ARCHIVE_END) < 0));
-	json_object_set_new_nocheck(data, "alert", alert_json(&v));
-	if (add_leak(req, data, c) != 0) {
-		json_decref(data);
-		rb_cons_view_free(&v);
-		rb_resp_error(req, 500);
-		return;
-	}
-	notice = rb_form_get(&req->req_query, "fait");
-	json_object_set_new(data, "notice", notice != NULL &&
-	    strcmp(notice, "alerte") == 0 ? json_string("Le réglage de "
-	    "l'alerte de consommation est enregistré.") : json_null());
+	json_object_set_new_nocheck(data, "alert", alert_json(v));
+	add_leak(data, x->ce_leak, x->ce_set, c, csrf);
+	json_object_set_new(data, "notice", x->ce_saved ? json_string("Le "
+	    "réglage de l'alerte de consommation est enregistré.") :
+	    json_null());
 	bars = rb_arena_alloc(req->req_arena, (size_t)(n > 0 ? n : 1) *
 	    sizeof(*bars));
 	memset(bars, 0, (size_t)(n > 0 ? n : 1) * sizeof(*bars));
 	memset(&chart, 0, sizeof(chart));
 	chart.ch_bars = bars;
 	chart.ch_n = n > RB_CHART_MAX_BARS ? RB_CHART_MAX_BARS : n;
-	if (q.cq_daily) {
-		day_rows(req, v.cv_rows, n, bars, &rv);
+	if (q->cq_daily) {
+		day_rows(req, v->cv_rows, n, bars, &rv);
 		chart.ch_series = "Litres par jour";
 	} else {
-		period_rows(req, v.cv_rows, n, old, bars, &rv);
+		period_rows(req, v->cv_rows, n, old, bars, &rv);
 		chart.ch_m3 = 1;
 		chart.ch_series = "Période facturée";
 		chart.ch_previous = "Même période un an plus tôt";
@@ -752,11 +789,215 @@ rb_page_consumption(struct rb_req *req)
 	}
 	rb_buf_free(&svg);
 	json_object_set_new_nocheck(data, "csv", json_string(rb_arena_printf(
-	    req->req_arena, "/ma-consommation.csv?%s", query_string(req, &q,
+	    req->req_arena, "/ma-consommation.csv?%s", query_string(req, q,
 	    c->cc_number))));
+	return content_write(req, data, &rows_desc, &rv, out);
+}
+
+/*
+ * The page's content is kept as HTML with the view it is made of
+ * (app/pagefrag.h, rb_cons_view(): one value per account and query),
+ * so that the page seen again writes it as it is in the layout
+ * (consumption_kept.mustache). Its key is everything else the content
+ * depends on: the day, the settings of the "site" block, the query as
+ * parsed (its range cut or not), the notice ?fait=alerte, and the leak
+ * alert as read (its own kept values, app/leaks.h). A refused query
+ * (its input echoed, its errors) is made for itself, never kept. The
+ * one per-session text, the alert form's CSRF token, is written at
+ * each request where the fragment was cut (CSRF_MARK rendered there).
+ */
+#define CSRF_MARK	"\x01robinet-csrf\x01"
+
+struct page_row {
+	const char	*pw_head;
+	const char	*pw_tail;
+	int		 pw_cut;
+	const char	*pw_csrf;
+};
+
+#define W(name, type, member) \
+	RB_TMPL_FIELD(name, type, struct page_row, member, NULL)
+static const struct rb_tmpl_field page_fields[] = {
+	W("content_head", RB_TF_STR, pw_head),
+	W("content_tail", RB_TF_STR, pw_tail),
+	W("content_cut", RB_TF_BOOL, pw_cut),
+	W("csrf", RB_TF_STR, pw_csrf),
+};
+#undef W
+static const struct rb_tmpl_desc page_desc = RB_TMPL_DESC(page_fields);
+
+/*
+ * The text of j for a key ("-" for none), in the request's arena: an
+ * object of scalars as "name=value;" for each member, strings preceded
+ * by their length (no two objects give the same text), in a few
+ * hundred instructions (a kept page's request makes its key every
+ * time); anything else as its JSON text. NULL when it cannot be made.
+ */
+static const char *
+key_json(struct rb_req *req, json_t *j)
+{
+	char num[RB_INT_TEXT];
+	const char *name, *s;
+	rb_buf b = RB_BUF_INIT;
+	json_t *m;
+	char *t;
+
+	if (j == NULL || json_is_null(j))
+		return "-";
+	json_object_foreach(j, name, m) {
+		rb_buf_puts(&b, name);
+		rb_buf_puts(&b, "=");
+		if (json_is_string(m)) {
+			rb_int_text((int64_t)json_string_length(m), num);
+			rb_buf_puts(&b, num);
+			rb_buf_puts(&b, ":");
+			rb_buf_append(&b, json_string_value(m),
+			    json_string_length(m));
+		} else if (json_is_integer(m)) {
+			rb_int_text(json_integer_value(m), num);
+			rb_buf_puts(&b, num);
+		} else if (json_is_boolean(m))
+			rb_buf_puts(&b, json_is_true(m) ? "t" : "f");
+		else if (json_is_null(m))
+			rb_buf_puts(&b, "n");
+		else
+			break;
+		rb_buf_puts(&b, ";");
+	}
+	if (json_is_object(j) && name == NULL) {	/* every member */
+		s = rb_arena_strdup(req->req_arena, rb_buf_cstr(&b));
+		rb_buf_free(&b);
+		return s;
+	}
+	rb_buf_free(&b);
+	if ((t = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS |
+	    JSON_ENCODE_ANY)) == NULL)
+		return NULL;
+	s = rb_arena_strdup(req->req_arena, t);
+	rb_json_free(t);
+	return s;
+}
+
+/* The fragment's key of the page of q with x, in the request's arena;
+   NULL when it cannot be made (nothing kept). */
+static const char *
+cons_key(struct rb_req *req, const struct cons_query *q,
+    const struct cons_extra *x)
+{
+	const struct rb_config *cfg = req->req_site->site_cfg;
+	const char *leak, *set;
+	char today[11], demo[RB_INT_TEXT];
+
+	if ((leak = key_json(req, x->ce_leak)) == NULL ||
+	    (set = key_json(req, x->ce_set)) == NULL)
+		return NULL;
+	rb_clock_today_iso(time(NULL), today, sizeof(today));
+	rb_int_text(rb_config_int(cfg, RB_CFG_DEMO), demo);
+	/* No printf: a kept page's request makes its key every time. */
+	return arena_cat(req->req_arena, (const char *[]){ today, "|",
+	    rb_config_str(cfg, RB_CFG_SERVICE_PHONE), "|", demo, "|",
+	    q->cq_contract, q->cq_daily ? "|1|" : "|0|", q->cq_from, "|",
+	    q->cq_to, q->cq_notice != NULL ? "|1|" : "|0|",
+	    x->ce_saved ? "1|" : "0|", leak, "|", set, NULL });
+}
+
+/*
+ * The content made now (the caller frees it), cut where the CSRF token
+ * goes when the view has the alert's form; or, when the mark is not
+ * found exactly there (the data holds it: never in practice), made
+ * again with the token written in, not cut, and *keep set to 0. NULL
+ * on a template error.
+ */
+static struct rb_pagefrag *
+cons_frag(struct rb_req *req, const struct cons_query *q,
+    const struct rb_cons_page *v, const struct cons_extra *x,
+    const char *key, int *keep)
+{
+	struct rb_pagefrag *f = NULL;
+	rb_buf buf = RB_BUF_INIT;
+	size_t cut, len;
+	int pass, form = v->cv_contract != NULL && x->ce_set != NULL;
+
+	*keep = 1;
+	for (pass = 0; pass < 2 && f == NULL; pass++) {
+		rb_buf_reset(&buf);
+		if (content(req, q, v, x, pass == 0 ? CSRF_MARK :
+		    rb_req_csrf(req), &buf) != 0)
+			break;
+		len = buf.buf_len;
+		cut = RB_PAGEFRAG_NOCUT;
+		if (pass == 0 && (len == 0 || rb_pagefrag_cut(buf.buf_data,
+		    &len, CSRF_MARK, &cut) != 0 ||
+		    (cut != RB_PAGEFRAG_NOCUT) != form)) {
+			*keep = 0;
+			continue;
+		}
+		f = rb_pagefrag_new(key, rb_buf_cstr(&buf), len, cut);
+	}
+	rb_buf_free(&buf);
+	return f;
+}
+
+void
+rb_page_consumption(struct rb_req *req)
+{
+	const struct rb_pagefrag *f = NULL;
+	struct rb_pagefrag *mine = NULL;
+	struct cons_extra x;
+	struct cons_query q;
+	struct rb_cons_page v;
+	struct page_row row;
+	json_t *leak = NULL, *set = NULL;
+	const char *key = NULL, *notice;
+	int rc, keep;
+
+	if (load(req, &q, 1, &v) != 0)
+		return;
+	if (v.cv_contract != NULL && leak_read(req, v.cv_contract, &leak,
+	    &set) != 0) {
+		rb_cons_view_free(&v);
+		rb_resp_error(req, 500);
+		return;
+	}
+	notice = rb_form_get(&req->req_query, "fait");
+	x.ce_leak = leak;
+	x.ce_set = set;
+	x.ce_saved = notice != NULL && strcmp(notice, "alerte") == 0;
+	row.pw_csrf = rb_req_csrf(req);
+	if (v.cv_frag == NULL || q.cq_fault != 0 ||
+	    (key = cons_key(req, &q, &x)) == NULL ||
+	    ((f = rb_pagefrag_find(v.cv_frag, key)) == NULL &&
+	    rb_pagefrag_held(v.cv_frag))) {
+		/* Data read for this request only, a refused query, or
+		   a key other than the one kept: the page made in one
+		   pass with the token written in, nothing kept. */
+		content(req, &q, &v, &x, row.pw_csrf, NULL);
+		rc = 1;
+	} else {
+		if (f == NULL &&
+		    (f = mine = cons_frag(req, &q, &v, &x, key, &keep)) !=
+		    NULL && keep && rb_pagefrag_keep(v.cv_frag, mine))
+			mine = NULL;
+		rc = f != NULL ? 0 : -1;
+		if (f != NULL) {
+			row.pw_head = rb_pagefrag_head(f);
+			row.pw_tail = rb_pagefrag_tail(f);
+			row.pw_cut = f->pf_cut != RB_PAGEFRAG_NOCUT;
+		}
+	}
+	if (rc < 0)
+		rb_resp_error(req, 500);
+	else if (rc == 0) {
+		/* The page's room at once: no growing copy by copy. */
+		rb_buf_reserve(&req->resp_body, f->pf_len + RB_LAYOUT_ROOM);
+		rb_resp_header(req, "Cache-Control", "no-store");
+		rb_resp_page_row(req, 200, "consumption_kept", json_object(),
+		    &page_desc, &row);
+	}
+	rb_pagefrag_free(mine);
+	json_decref(leak);
+	json_decref(set);
 	rb_cons_view_free(&v);
-	rb_resp_header(req, "Cache-Control", "no-store");
-	rb_resp_page_row(req, 200, "consumption", data, &rows_desc, &rv);
 }
 
 /* Appends a CSV row of periods. */

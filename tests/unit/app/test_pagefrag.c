@@ -72,9 +72,12 @@ test_slot_keeps_the_first_under_its_key(void **state)
 	(void)state;
 	rb_pagefrag_slot_init(&slot);
 	assert_null(rb_pagefrag_find(&slot, "2026-06-12|0"));
+	assert_int_equal(rb_pagefrag_held(&slot), 0);
 	a = rb_pagefrag_new("2026-06-12|0", "<p>a</p>", 8, RB_PAGEFRAG_NOCUT);
 	b = rb_pagefrag_new("2026-06-13|0", "<p>b</p>", 8, RB_PAGEFRAG_NOCUT);
 	assert_int_equal(rb_pagefrag_keep(&slot, a), 1);
+	/* Held, whatever the key looked for. */
+	assert_int_equal(rb_pagefrag_held(&slot), 1);
 	/* The slot is set once: another key is not kept, the caller frees
 	   it. */
 	assert_int_equal(rb_pagefrag_keep(&slot, b), 0);
@@ -85,6 +88,7 @@ test_slot_keeps_the_first_under_its_key(void **state)
 	rb_pagefrag_free(b);
 	rb_pagefrag_slot_clear(&slot);
 	assert_null(rb_pagefrag_find(&slot, "2026-06-12|0"));
+	assert_int_equal(rb_pagefrag_held(&slot), 0);
 }
 
 #define NTHREADS	8
