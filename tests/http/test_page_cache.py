@@ -102,12 +102,19 @@ def pagecache_dashboard_is_served_from_memory_on_both_engines(s):
 @test
 def pagecache_bills_list_is_served_from_memory_and_follows_writes(s):
     b = demo(s)
-    first, _ = kept(s, b, "/mes-factures")
     # Another view of the same list (a year): served from the same data.
-    hits = metric(s, "robinet_data_cache_hits_total")
-    st, _, again = b.get("/mes-factures?annee=%s" % re.search(r'<option value="(\d{4})"', first).group(1))
-    assert st == 200
-    assert metric(s, "robinet_data_cache_hits_total") == hits + 1
+    # Read again when something evicted the list in between (as kept()
+    # allows: on the shared server, an earlier test's card payment hold
+    # that ends, a late notice), at most 2 s.
+    deadline = time.monotonic() + 2.0
+    while True:
+        first, _ = kept(s, b, "/mes-factures")
+        hits = metric(s, "robinet_data_cache_hits_total")
+        st, _, again = b.get("/mes-factures?annee=%s" % re.search(r'<option value="(\d{4})"', first).group(1))
+        assert st == 200
+        if metric(s, "robinet_data_cache_hits_total") == hits + 1:
+            break
+        assert time.monotonic() < deadline, "a year of the kept list is never served from memory"
     # A bill renumbered by hand (psql): shown within 1 s.
     number = re.search(r'href="/mes-factures/([A-Z0-9-]+)"', first).group(1)
     con = dbx.connect(s.db)
