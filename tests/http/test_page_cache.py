@@ -34,9 +34,11 @@ def settle(s, b):
     """The sign-in writes a session and a line of the security log, whose
     notices (migration 0030) evict the account's pages a few milliseconds
     later: waits until a page read twice is served from memory, so that
-    what a test counts next is its own doing."""
+    what a test counts next is its own doing. First the server hears a
+    mark sent after them (dbx.heard()): it has applied them all."""
     if not metric(s, "robinet_data_cache_on"):
         return
+    dbx.heard(s.db)
     deadline = time.monotonic() + 2.0
     while True:
         b.get("/mon-espace")
@@ -53,6 +55,7 @@ def kept(s, b, path, hits_wanted=1):
     test's write may still come and evict once (the listener hears it
     milliseconds later, more on a loaded machine). Returns the pages of
     the read before and of that one."""
+    dbx.heard(s.db)     # what was committed before is applied first
     deadline = time.monotonic() + 2.0
     while True:
         st, _, first = b.get(path)
